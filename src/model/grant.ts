@@ -1,0 +1,25 @@
+// Grants as plain data, in kms-why's own camelCase form (sources turn ListGrants output into this).
+
+export type GrantState = 'active' | 'pending-consistency' | 'retired';
+
+export interface GrantConstraints {
+  encryptionContextEquals?: Record<string, string>;
+  encryptionContextSubset?: Record<string, string>;
+  /** Newer GrantConstraints member: only requests on behalf of this resource. */
+  sourceArn?: string;
+}
+
+export interface Grant {
+  grantId: string;
+  name?: string;
+  keyArn?: string;
+  granteePrincipal: string;
+  retiringPrincipal?: string;
+  issuingAccount?: string;
+  operations: string[];
+  constraints?: GrantConstraints;
+  state: GrantState;
+  /** Present for grants that are not yet consistent: only requests presenting it can use the grant. */
+  grantToken?: string;
+  creationDate?: string;
+}

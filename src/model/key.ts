@@ -1,0 +1,41 @@
+import type { Grant } from './grant.js';
+import type { Policy } from './policy.js';
+import type { Unknowable } from './unknown.js';
+
+export type KeyState =
+  | 'Enabled'
+  | 'Disabled'
+  | 'PendingDeletion'
+  | 'PendingReplicaDeletion'
+  | 'PendingImport'
+  | 'Unavailable'
+  | 'Creating'
+  | 'Updating';
+
+export type KeyUsage = 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY' | 'GENERATE_VERIFY_MAC' | 'KEY_AGREEMENT';
+
+export interface KeyMetadata {
+  keyId: string;
+  arn: string;
+  account: string;
+  region: string;
+  partition: string;
+  keyState: KeyState;
+  keySpec: string;
+  keyUsage: KeyUsage;
+  origin: string;
+  keyManager: 'CUSTOMER' | 'AWS';
+  multiRegion: boolean;
+  multiRegionKeyType?: 'PRIMARY' | 'REPLICA';
+  description?: string;
+}
+
+export interface Key {
+  metadata: KeyMetadata;
+  /** Alias names, e.g. `alias/app` (case-sensitive). */
+  aliases: string[];
+  /** Tags by key; tag keys compare case-insensitively in aws:ResourceTag. */
+  tags: Record<string, string>;
+  policy: Unknowable<Policy>;
+  grants: Unknowable<Grant[]>;
+}

@@ -1,0 +1,42 @@
+import type { GrantConstraints } from './grant.js';
+
+/** Parameters of a CreateGrant request (for kms:Grant* condition keys and parent-grant checks). */
+export interface GrantRequest {
+  granteePrincipal?: string;
+  granteeServicePrincipal?: string;
+  retiringPrincipal?: string;
+  retiringServicePrincipal?: string;
+  operations: string[];
+  constraints?: GrantConstraints;
+}
+
+/** Values of request context keys as the user supplies them. */
+export type ContextValue = string | string[] | boolean | number;
+
+/** One KMS request, as it would reach KMS. */
+export interface Request {
+  /** `kms:Decrypt` (any case accepted; canonicalised by the evaluator). */
+  action: string;
+  /** The caller: any ARN form, or a service principal such as `lambda.us-east-1.amazonaws.com`. */
+  principal: string;
+  /** The key the request is authorized against (key ARN). Absent for IAM-only actions. */
+  keyArn?: string;
+  /** The KeyId as sent (key id, key ARN, alias name or alias ARN): sets kms:RequestAlias. */
+  keyIdentifier?: string;
+  /** For alias operations: the alias ARN. */
+  aliasArn?: string;
+  /** Defaults to the principal's account. */
+  callerAccount?: string;
+  encryptionContext?: Record<string, string>;
+  /** The integrated service calling on the principal's behalf (`service.REGION.amazonaws.com`). */
+  viaService?: string;
+  /** kms:GrantIsForAWSResource; defaults to "true when viaService is given" (spec §8.4). */
+  grantIsForAwsResource?: boolean;
+  encryptionAlgorithm?: string;
+  grantRequest?: GrantRequest;
+  /** For RetireGrant (and RevokeGrant): the grant in question. */
+  grantId?: string;
+  grantTokens?: string[];
+  /** Any other condition key, by name (global keys such as aws:SourceIp, or KMS keys to override). */
+  context?: Record<string, ContextValue>;
+}

@@ -1,0 +1,39 @@
+import type { Key } from './key.js';
+import type { Policy } from './policy.js';
+import type { PrincipalPolicies } from './principal.js';
+
+/** One level of an organization's SCP or RCP hierarchy (root first): at least one policy must allow. */
+export interface OrgPolicyLevel {
+  target: string;
+  policies: Policy[];
+}
+
+export interface Organization {
+  /** By account id: the SCP hierarchy that applies to principals of that account. */
+  serviceControlPolicies: Record<string, OrgPolicyLevel[]>;
+  /** By account id: the RCP hierarchy that applies to resources of that account. */
+  resourceControlPolicies: Record<string, OrgPolicyLevel[]>;
+  /** SCPs and RCPs do not affect the management account. */
+  managementAccountId?: string;
+}
+
+/** Everything the evaluator may read, however it was gathered (live AWS or a snapshot file). */
+export interface Snapshot {
+  capturedAt?: string;
+  region?: string;
+  keys: Key[];
+  /** By principal ARN (role, user, session; as written in the snapshot). */
+  principals: Record<string, PrincipalPolicies>;
+  organization?: Organization;
+  /** Raw GetFunctionConfiguration outputs, for `kms-why lambda`. */
+  functions?: unknown[];
+  /** Where each input came from (file, AWS call), for the report. */
+  inputs?: InputRecord[];
+}
+
+export interface InputRecord {
+  what: string;
+  from: string;
+  status: 'read' | 'unreadable' | 'absent';
+  detail?: string;
+}
