@@ -1,0 +1,132 @@
+// ARN and principal parsing (pure). Principal forms: spec §1.4 and IAM-PRINCIPAL.
+import { InputError } from './errors.js';
+import type { PrincipalRef } from './principal.js';
+
+export interface Arn {
+  partition: string;
+  service: string;
+  region: string;
+  account: string;
+  resource: string;
+}
+
+export function parseArn(text: string): Arn | null {
+  if (!text.startsWith('arn:')) return null;
+  const parts = text.split(':');
+  if (parts.length < 6) return null;
+  const [, partition, service, region, account] = parts as [string, string, string, string, string];
+  if (!partition || !service) return null;
+  return { partition, service, region, account, resource: parts.slice(5).join(':') };
+}
+
+const ACCOUNT_RE = /^\d{12}$/;
+const SERVICE_PRINCIPAL_RE = /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$/;
+/** Unique ids that IAM stores instead of names (AROA… roles, AIDA… users), spec §8.3. */
+const UNIQUE_ID_RE = /^(AROA|AIDA|AGPA|ANPA|ANVA|ASIA|AKIA|AIPA)[A-Z0-9]{12,}(:.*)?$/;
+
+export function isAccountId(text: string): boolean {
+  return ACCOUNT_RE.test(text);
+}
+
+export function isServicePrincipal(text: string): boolean {
+  return SERVICE_PRINCIPAL_RE.test(text);
+}
+
+export function isUniqueId(text: string): boolean {
+  return UNIQUE_ID_RE.test(text);
+}
+
+/** Parses a caller or policy principal. Returns null when the text is no principal form we know. */
+export function parsePrincipal(text: string): PrincipalRef | null {
+  const t = text.trim();
+  if (isServicePrincipal(t)) {
+    return { arn: t, kind: 'service', partition: t.endsWith('.cn') ? 'aws-cn' : 'aws', account: '', name: t };
+  }
+  if (isAccountId(t)) {
+    return { arn: `arn:aws:iam::${t}:root`, kind: 'root', partition: 'aws', account: t, name: 'root' };
+  }
+  if (isUniqueId(t)) {
+    return { arn: t, kind: 'unique-id', partition: 'aws', account: '', name: t };
+  }
+  const arn = parseArn(t);
+  if (arn === null || !isAccountId(arn.account)) return null;
+  if (arn.service === 'iam') {
+    if (arn.resource === 'root') {
+      return { arn: t, kind: 'root', partition: arn.partition, account: arn.account, name: 'root' };
+    }
+    const m = /^(user|role)(\/.*\/|\/)([^/]+)$/.exec(arn.resource);
+    if (m) {
+      return {
+        arn: t,
+        kind: m[1] === 'user' ? 'user' : 'role',
+        partition: arn.partition,
+        account: arn.account,
+        name: m[3]!,
+        path: m[2]!,
+      };
+    }
+    return null;
+  }
+  if (arn.service === 'sts') {
+    const m = /^assumed-role\/([^/]+)\/(.+)$/.exec(arn.resource);
+    if (m) {
+      return {
+        arn: t,
+        kind: 'assumed-role',
+        partition: arn.partition,
+        account: arn.account,
+        name: m[1]!,
+        roleName: m[1]!,
+        sessionName: m[2]!,
+      };
+    }
+    const f = /^federated-user\/(.+)$/.exec(arn.resource);
+    if (f) return { arn: t, kind: 'federated-user', partition: arn.partition, account: arn.account, name: f[1]! };
+    return null;
+  }
+  return null;
+}
+
+/** Like parsePrincipal, but an unknown form is the user's error. */
+export function requirePrincipal(text: string, what = 'principal'): PrincipalRef {
+  const p = parsePrincipal(text);
+  if (p === null) {
+    throw new InputError(`invalid ${what} "${text}"`, {
+      hint: 'Give an ARN such as arn:aws:iam::111122223333:role/app, arn:aws:sts::111122223333:assumed-role/app/session, arn:aws:iam::111122223333:user/alice, arn:aws:iam::111122223333:root, a 12-digit account id, or a service principal such as lambda.us-east-1.amazonaws.com.',
+    });
+  }
+  return p;
+}
+
+/** The role ARN of a session (without path: session ARNs do not carry it). */
+export function roleArnOf(p: PrincipalRef): string | undefined {
+  if (p.kind === 'assumed-role') return `arn:${p.partition}:iam::${p.account}:role/${p.roleName}`;
+  if (p.kind === 'role') return p.arn;
+  return undefined;
+}
+
+export interface KeyIdentifier {
+  kind: 'key-id' | 'key-arn' | 'alias-name' | 'alias-arn';
+  text: string;
+  /** For alias forms: `alias/name`. */
+  aliasName?: string;
+  /** For ARN forms. */
+  arn?: Arn;
+}
+
+const KEY_ID_RE = /^(mrk-)?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$|^mrk-[0-9a-f]{32}$/i;
+
+/** Parses a KeyId as the KMS API accepts it: key id, key ARN, alias name or alias ARN. */
+export function parseKeyIdentifier(text: string): KeyIdentifier | null {
+  const t = text.trim();
+  if (t.startsWith('alias/')) return { kind: 'alias-name', text: t, aliasName: t };
+  const arn = parseArn(t);
+  if (arn !== null) {
+    if (arn.service !== 'kms') return null;
+    if (arn.resource.startsWith('key/')) return { kind: 'key-arn', text: t, arn };
+    if (arn.resource.startsWith('alias/')) return { kind: 'alias-arn', text: t, arn, aliasName: arn.resource };
+    return null;
+  }
+  if (KEY_ID_RE.test(t)) return { kind: 'key-id', text: t };
+  return null;
+}
