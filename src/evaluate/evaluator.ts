@@ -1,0 +1,335 @@
+// Resolves a request against a snapshot and evaluates it. An unreadable input is replaced by its
+// most permissive and its most restrictive stand-in: since adding an Allow never turns an allow
+// into a deny and adding a Deny never turns a deny into an allow, a verdict that both worlds
+// share holds whatever the input says; otherwise the verdict is `unknown`.
+import { findAction, type ActionInfo } from '../model/actions.js';
+import { parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
+import type { Decision } from '../model/decision.js';
+import { InputError } from '../model/errors.js';
+import type { Grant } from '../model/grant.js';
+import type { Key } from '../model/key.js';
+import type { Policy, PolicySource } from '../model/policy.js';
+import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
+import type { Request } from '../model/request.js';
+import type { OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
+import { isUnknown, unknownInput, type UnknownInput, type Unknowable } from '../model/unknown.js';
+import { compilePolicy, type CompiledPolicy } from './compile.js';
+import type { UnknownBias } from './conditions.js';
+import { buildContext } from './context.js';
+import { decide, type Resolved, type World } from './flowchart.js';
+import { DEFAULT_OPTIONS, type EvaluatorOptions } from './options.js';
+
+export interface EvaluateOptions {
+  /** Build the trace, hints and assumptions (default true). The verdict is the same either way. */
+  explain?: boolean;
+}
+
+type Mode = 'actual' | 'permissive' | 'restrictive';
+
+interface CallerSources {
+  identity: Unknowable<Policy[]>;
+  boundary: Unknowable<Policy | null>;
+  session: Unknowable<Policy[]>;
+  tags: Unknowable<Record<string, string>>;
+  principalArn: string | undefined;
+}
+
+const KNOWN_NONE: CallerSources = { identity: [], boundary: null, session: [], tags: {}, principalArn: undefined };
+
+function stand(source: PolicySource, name: string, effect: 'Allow' | 'Deny', withPrincipal: boolean): Policy {
+  const raw: Record<string, unknown> = { Effect: effect, Action: '*', Resource: '*' };
+  if (withPrincipal) raw.Principal = '*';
+  return {
+    source,
+    name,
+    statements: [
+      {
+        index: 0,
+        sid: effect === 'Allow' ? '(if it allowed everything)' : '(if it denied everything)',
+        effect,
+        ...(withPrincipal ? { principal: { wildcard: true, aws: [], service: [], federated: [], canonicalUser: [] } } : {}),
+        action: ['*'],
+        resource: ['*'],
+        condition: [],
+        raw,
+      },
+    ],
+  };
+}
+
+export class Evaluator {
+  readonly options: EvaluatorOptions;
+  private readonly compiled = new WeakMap<Policy, CompiledPolicy>();
+  private readonly standIns = new Map<string, CompiledPolicy>();
+  private readonly callerCache = new Map<string, CallerSources | null>();
+
+  constructor(
+    readonly snapshot: Snapshot,
+    options: Partial<EvaluatorOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_OPTIONS, ...options };
+  }
+
+  compile(p: Policy): CompiledPolicy {
+    let c = this.compiled.get(p);
+    if (c === undefined) {
+      c = compilePolicy(p);
+      this.compiled.set(p, c);
+    }
+    return c;
+  }
+
+  private standIn(source: PolicySource, what: string, effect: 'Allow' | 'Deny'): CompiledPolicy {
+    const k = `${source}|${what}|${effect}`;
+    let c = this.standIns.get(k);
+    if (c === undefined) {
+      c = compilePolicy(stand(source, `(unreadable) ${what}`, effect, source === 'key-policy'));
+      this.standIns.set(k, c);
+    }
+    return c;
+  }
+
+  /** Finds a key by key id, key ARN, alias name or alias ARN. */
+  findKey(identifier: string): Key | undefined {
+    const id = parseKeyIdentifier(identifier);
+    for (const k of this.snapshot.keys) {
+      const m = k.metadata;
+      if (identifier === m.arn || identifier === m.keyId) return k;
+      if (id?.aliasName !== undefined && k.aliases.includes(id.aliasName)) {
+        if (id.kind === 'alias-name' || id.arn?.account === m.account) return k;
+      }
+    }
+    return undefined;
+  }
+
+  /** The caller's policies from the snapshot; a session takes its role's entry (contract). */
+  private callerSources(caller: PrincipalRef): CallerSources | null {
+    if (caller.kind === 'root' || caller.kind === 'service') return KNOWN_NONE;
+    const hit = this.callerCache.get(caller.arn);
+    if (hit !== undefined) return hit;
+    const entries = this.snapshot.principals;
+    let own: PrincipalPolicies | undefined = entries[caller.arn];
+    let role: PrincipalPolicies | undefined;
+    let roleArn: string | undefined;
+    if (own === undefined && (caller.kind === 'user' || caller.kind === 'role')) {
+      for (const [arn, pp] of Object.entries(entries)) {
+        const p = parsePrincipal(arn);
+        if (p && p.kind === caller.kind && p.account === caller.account && p.name === caller.name) {
+          own = pp;
+          roleArn = pp.resolvedArn ?? arn;
+          break;
+        }
+      }
+    }
+    if (caller.kind === 'assumed-role') {
+      for (const [arn, pp] of Object.entries(entries)) {
+        const p = parsePrincipal(arn);
+        if (p && p.kind === 'role' && p.account === caller.account && p.name === caller.roleName) {
+          role = pp;
+          roleArn = pp.resolvedArn ?? arn;
+          break;
+        }
+      }
+    }
+    let result: CallerSources | null = null;
+    const base = own ?? role;
+    if (base !== undefined) {
+      result = {
+        identity: own !== undefined && role !== undefined && isUnknownOrEmptyList(own.identityPolicies) ? role.identityPolicies : base.identityPolicies,
+        boundary: own !== undefined && role !== undefined && own.permissionsBoundary === null ? role.permissionsBoundary : base.permissionsBoundary,
+        session: own?.sessionPolicies ?? [],
+        tags: own !== undefined && !isUnknown(own.tags) && Object.keys(own.tags).length > 0 ? own.tags : (role?.tags ?? base.tags),
+        principalArn: caller.kind === 'assumed-role' ? (roleArn ?? `arn:${caller.partition}:iam::${caller.account}:role/${caller.roleName}`) : (base.resolvedArn ?? roleArn ?? caller.arn),
+      };
+    }
+    this.callerCache.set(caller.arn, result);
+    return result;
+  }
+
+  evaluate(request: Request, opts: EvaluateOptions = {}): Decision {
+    const explain = opts.explain !== false;
+    const action = findAction(request.action);
+    if (action === undefined) throw new InputError(`unknown KMS action "${request.action}"`);
+    const caller = parsePrincipal(request.principal);
+    if (caller === null) throw new InputError(`invalid principal "${request.principal}"`);
+    if (caller.kind === 'unique-id') throw new InputError(`"${request.principal}" is a unique id, not a principal ARN`);
+
+    let key: Key | undefined;
+    if (action.cls !== 'iam-only') {
+      const ident = request.keyArn ?? request.keyIdentifier;
+      if (ident === undefined) throw new InputError(`${action.name} needs a key (--key)`);
+      key = this.findKey(ident);
+      if (key === undefined) {
+        throw new InputError(`key "${ident}" is not in the snapshot`, {
+          hint: `The snapshot has: ${this.snapshot.keys.map((k) => [k.metadata.arn, ...k.aliases].join(' / ')).join('; ') || 'no keys'}.`,
+        });
+      }
+    }
+    const notes: string[] = [];
+    if (caller.kind === 'role') {
+      notes.push(`${caller.arn} is a role; evaluated as one of its sessions (a statement naming one specific session would not match).`);
+    }
+    const callerAccount = caller.kind === 'service' ? undefined : (request.callerAccount ?? caller.account);
+
+    const unknowns: UnknownInput[] = [];
+    let cs = this.callerSources(caller);
+    if (cs === null) {
+      const u = unknownInput(`identity policies of ${caller.arn}`, 'the principal is not in the snapshot');
+      cs = { identity: u, boundary: u, session: u, tags: u, principalArn: undefined };
+    }
+    const keyPolicy: Unknowable<Policy> | null = key === undefined ? null : key.policy;
+    const grants: Unknowable<Grant[]> = key === undefined ? [] : key.grants;
+    const relevant = (x: unknown): void => {
+      if (isUnknown(x) && !unknowns.includes(x)) unknowns.push(x);
+    };
+    if (action.cls !== 'iam-only') relevant(keyPolicy);
+    if (action.grantOperation !== undefined) relevant(grants);
+    if (caller.kind !== 'service') {
+      relevant(cs.identity);
+      relevant(cs.boundary);
+      if (caller.kind === 'assumed-role' || caller.kind === 'federated-user') relevant(cs.session);
+      relevant(cs.tags);
+    }
+
+    const aliasArn = request.aliasArn ?? (request.keyIdentifier && /:alias\//.test(request.keyIdentifier) ? request.keyIdentifier : undefined) ?? aliasArnFor(request.keyIdentifier, key);
+    const base = { request, action, caller, callerAccount, key, keyArn: key?.metadata.arn, aliasArn, options: this.options, notes };
+    const org = this.orgLevels(action, caller, callerAccount, key);
+
+    const run = (mode: Mode, withExplain: boolean): Decision => {
+      const w = this.world(mode, { keyPolicy, grants, cs: cs!, org, caller, request });
+      const targetGrant = action.cls === 'retire-grant' ? findGrant(w.grants, request) : undefined;
+      const ctx = buildContext({
+        action,
+        request,
+        caller,
+        callerAccount,
+        principalArn: cs!.principalArn ?? defaultPrincipalArn(caller),
+        principalTags: isUnknown(cs!.tags) ? 'unknown' : cs!.tags,
+        key,
+        ...(targetGrant ? { targetGrant } : {}),
+      });
+      w.env.ctx = ctx;
+      const r: Resolved = { ...base, ctx, targetGrant };
+      return decide(r, w, withExplain);
+    };
+
+    if (unknowns.length === 0) return run('actual', explain);
+    const permissive = run('permissive', false);
+    const restrictive = run('restrictive', false);
+    if (permissive.decision === restrictive.decision) {
+      const d = explain ? run(permissive.decision === 'allow' ? 'restrictive' : 'permissive', true) : permissive.decision === 'allow' ? restrictive : permissive;
+      d.unreadable = unknowns;
+      if (explain) {
+        for (const u of unknowns) d.hints.push(`${cap(u.what)} could not be read (${u.reason}); the verdict holds whatever ${u.what.startsWith('grants') ? 'they say' : 'it says'}.`);
+      }
+      return d;
+    }
+    const d = explain ? run('permissive', true) : permissive;
+    const result: Decision = {
+      ...d,
+      decision: 'unknown',
+      decidedBy: 'unknown',
+      authorization: 'unknown',
+      reasons: [],
+      unreadable: unknowns,
+      hints: explain
+        ? [
+            ...unknowns.map((u) => `${cap(u.what)} could not be read (${u.reason})${u.neededPermission ? `; kms-why needs ${u.neededPermission}` : ''}. The verdict depends on ${u.what.startsWith('grants') ? 'them' : 'it'}.`),
+            ...d.hints,
+          ]
+        : [],
+    };
+    delete result.keyStateError;
+    return result;
+  }
+
+  private orgLevels(action: ActionInfo, caller: PrincipalRef, callerAccount: string | undefined, key: Key | undefined): { scps: OrgPolicyLevel[]; rcps: OrgPolicyLevel[] } {
+    const org = this.snapshot.organization;
+    if (org === undefined) return { scps: [], rcps: [] };
+    let scps: OrgPolicyLevel[] = [];
+    // SCPs restrict neither the management account, service principals nor service-linked roles (§1.2 step 4, §8.5).
+    const serviceLinked = (caller.kind === 'assumed-role' || caller.kind === 'role') && /^AWSServiceRoleFor/.test(caller.roleName ?? caller.name);
+    if (callerAccount !== undefined && caller.kind !== 'service' && !serviceLinked && callerAccount !== org.managementAccountId) {
+      scps = org.serviceControlPolicies[callerAccount] ?? [];
+    }
+    let rcps: OrgPolicyLevel[] = [];
+    // RCPs apply to customer managed keys of member accounts, never to kms:RetireGrant [KMS-RCP].
+    if (key !== undefined && action.cls !== 'iam-only' && action.cls !== 'retire-grant' && key.metadata.keyManager === 'CUSTOMER' && key.metadata.account !== org.managementAccountId) {
+      rcps = org.resourceControlPolicies[key.metadata.account] ?? [];
+    }
+    return { scps, rcps };
+  }
+
+  private world(
+    mode: Mode,
+    s: {
+      keyPolicy: Unknowable<Policy> | null;
+      grants: Unknowable<Grant[]>;
+      cs: CallerSources;
+      org: { scps: OrgPolicyLevel[]; rcps: OrgPolicyLevel[] };
+      caller: PrincipalRef;
+      request: Request;
+    },
+  ): World {
+    const permissive = mode === 'permissive';
+    const bias: UnknownBias = mode === 'actual' ? null : permissive ? 'allow' : 'deny';
+    const one = (v: Unknowable<Policy>, source: PolicySource, what: string): CompiledPolicy =>
+      isUnknown(v) ? this.standIn(source, what, permissive ? 'Allow' : 'Deny') : this.compile(v);
+    const keyPolicy = s.keyPolicy === null ? null : one(s.keyPolicy, 'key-policy', 'key policy');
+    const identity = isUnknown(s.cs.identity) ? [this.standIn('identity-policy', 'identity policies', permissive ? 'Allow' : 'Deny')] : s.cs.identity.map((p) => this.compile(p));
+    const boundary = isUnknown(s.cs.boundary) ? (permissive ? null : this.standIn('permissions-boundary', 'permissions boundary', 'Deny')) : s.cs.boundary === null ? null : this.compile(s.cs.boundary);
+    const session = isUnknown(s.cs.session) ? (permissive ? [] : [this.standIn('session-policy', 'session policies', 'Deny')]) : s.cs.session.map((p) => this.compile(p));
+    let grants: Grant[];
+    if (isUnknown(s.grants)) {
+      grants = permissive
+        ? [{
+            grantId: s.request.grantId ?? '(unreadable grants)',
+            granteePrincipal: s.caller.arn,
+            retiringPrincipal: s.caller.arn,
+            operations: ['Decrypt', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', 'Sign', 'Verify', 'GenerateMac', 'VerifyMac', 'DeriveSharedSecret', 'GetPublicKey', 'DescribeKey', 'CreateGrant', 'RetireGrant'],
+            state: 'active',
+          }]
+        : [];
+    } else grants = s.grants;
+    return {
+      keyPolicy,
+      grants,
+      identity,
+      boundary,
+      session,
+      scps: s.org.scps.map((l) => l.policies.map((p) => this.compile(p))),
+      rcps: s.org.rcps.map((l) => l.policies.map((p) => this.compile(p))),
+      env: { ctx: { values: new Map(), multiValued: new Set(), unknownPrefixes: [] }, bias },
+    };
+  }
+}
+
+function isUnknownOrEmptyList(v: Unknowable<Policy[]>): boolean {
+  return isUnknown(v) || v.length === 0;
+}
+
+function defaultPrincipalArn(caller: PrincipalRef): string {
+  if (caller.kind === 'assumed-role') return `arn:${caller.partition}:iam::${caller.account}:role/${caller.roleName}`;
+  return caller.arn;
+}
+
+function aliasArnFor(identifier: string | undefined, key: Key | undefined): string | undefined {
+  if (identifier === undefined || key === undefined || !identifier.startsWith('alias/')) return undefined;
+  const m = key.metadata;
+  return `arn:${m.partition}:kms:${m.region}:${m.account}:${identifier}`;
+}
+
+function findGrant(grants: Grant[], req: Request): Grant | undefined {
+  if (req.grantId !== undefined) return grants.find((g) => g.grantId === req.grantId);
+  const tokens = req.grantTokens ?? [];
+  return grants.find((g) => g.grantToken !== undefined && tokens.includes(g.grantToken));
+}
+
+function cap(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** One-shot convenience: evaluate a request against a snapshot. */
+export function evaluate(snapshot: Snapshot, request: Request, options: Partial<EvaluatorOptions> & EvaluateOptions = {}): Decision {
+  return new Evaluator(snapshot, options).evaluate(request, options);
+}

@@ -1,0 +1,188 @@
+// Grant matching (spec §2): grantee, operation, state, constraints. Grants only allow.
+import type { ActionInfo } from '../model/actions.js';
+import type { GrantMatch, MismatchReason } from '../model/decision.js';
+import type { Grant, GrantConstraints } from '../model/grant.js';
+import type { Key } from '../model/key.js';
+import type { PrincipalRef } from '../model/principal.js';
+import type { GrantRequest, Request } from '../model/request.js';
+import { accountOf, matchGrantPrincipal, type PrincipalMatch } from './principals.js';
+
+export interface GrantOptions {
+  /** AMBIGUOUS (spec §2.4, case C09): the API Reference says keys are case-insensitive. */
+  grantConstraintKeyCaseInsensitive: boolean;
+}
+
+export interface GrantCheck {
+  grant: Grant;
+  /** Grantee (or, for RetireGrant, retiring principal) match. */
+  principal: PrincipalMatch;
+  matched: boolean;
+  failed?: MismatchReason;
+  detail: string;
+  neededContext?: Record<string, string>;
+  /** The grantee is an account: its IAM principals need an IAM allow (spec §2.2, AMBIGUOUS). */
+  needsIamDelegation?: boolean;
+}
+
+/** An empty constraint map counts as not specified (Access Analyzer's KmsGrantConstraints; spec §2.4). */
+function nonEmpty(m: Record<string, string> | undefined): Record<string, string> | undefined {
+  return m !== undefined && Object.keys(m).length > 0 ? m : undefined;
+}
+
+export function hasEcConstraint(c: GrantConstraints | undefined): boolean {
+  return nonEmpty(c?.encryptionContextEquals) !== undefined || nonEmpty(c?.encryptionContextSubset) !== undefined;
+}
+
+function normKey(k: string, ci: boolean): string {
+  return ci ? k.toLowerCase() : k;
+}
+
+function toMap(ec: Record<string, string>, ci: boolean): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const [k, v] of Object.entries(ec)) m.set(normKey(k, ci), v);
+  return m;
+}
+
+/** EncryptionContextEquals: same pairs exactly; Subset: the request holds every pair [KMS-CREATEGRANT, API-GC]. */
+export function constraintSatisfied(c: GrantConstraints | undefined, ec: Record<string, string> | undefined, ci: boolean): boolean {
+  const req = toMap(ec ?? {}, ci);
+  const eq = nonEmpty(c?.encryptionContextEquals);
+  if (eq !== undefined) {
+    const want = toMap(eq, ci);
+    if (want.size !== req.size) return false;
+    for (const [k, v] of want) if (req.get(k) !== v) return false;
+  }
+  const sub = nonEmpty(c?.encryptionContextSubset);
+  if (sub !== undefined) {
+    for (const [k, v] of toMap(sub, ci)) if (req.get(k) !== v) return false;
+  }
+  return true;
+}
+
+/**
+ * A child grant's constraints are "at least as strict" as the parent's: Subset may gain pairs or
+ * become Equals; Equals must stay the same; no constraint stays no constraint only if the parent
+ * had none [KMS-CREATEGRANT].
+ */
+export function childConstraintsAtLeastAsStrict(parent: GrantConstraints | undefined, child: GrantConstraints | undefined, ci: boolean): boolean {
+  const pEq = nonEmpty(parent?.encryptionContextEquals);
+  const pSub = nonEmpty(parent?.encryptionContextSubset);
+  const cEq = nonEmpty(child?.encryptionContextEquals);
+  const cSub = nonEmpty(child?.encryptionContextSubset);
+  if (pEq === undefined && pSub === undefined) return true;
+  if (pEq !== undefined) {
+    if (cEq === undefined) return false;
+    const a = toMap(pEq, ci);
+    const b = toMap(cEq, ci);
+    if (a.size !== b.size) return false;
+    for (const [k, v] of a) if (b.get(k) !== v) return false;
+    return true;
+  }
+  // Parent is Subset S: the child must require every pair of S.
+  const s = toMap(pSub!, ci);
+  const childPairs = cEq !== undefined ? toMap(cEq, ci) : cSub !== undefined ? toMap(cSub, ci) : undefined;
+  if (childPairs === undefined) return false;
+  for (const [k, v] of s) if (childPairs.get(k) !== v) return false;
+  return true;
+}
+
+function stateUsable(g: Grant, req: Request): boolean {
+  if (g.state === 'active') return true;
+  // A grant that is not yet consistent works only for requests that present its token [KMS-GRANTTOKEN].
+  if (g.state === 'pending-consistency') return g.grantToken !== undefined && (req.grantTokens ?? []).includes(g.grantToken);
+  return false;
+}
+
+function stateDetail(g: Grant): string {
+  return g.state === 'retired'
+    ? 'the grant is retired or revoked'
+    : 'the grant is not yet consistent (usually under five minutes) and the request does not present its grant token';
+}
+
+function ecText(ec: Record<string, string>): string {
+  return Object.entries(ec)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+}
+
+/** Checks one grant for a grant-authorizable action other than RetireGrant. */
+export function checkGrant(g: Grant, action: ActionInfo, caller: PrincipalRef, req: Request, key: Key, opts: GrantOptions): GrantCheck {
+  const principal = matchGrantPrincipal(g.granteePrincipal, caller);
+  const base = { grant: g, principal };
+  if (!principal.matched) {
+    if (principal.orphaned) {
+      return { ...base, matched: false, failed: 'orphaned-grantee', detail: `grantee ${g.granteePrincipal} is the unique id of a deleted principal; it matches no current principal (a role deleted and recreated gets a new id)` };
+    }
+    return { ...base, matched: false, failed: 'grantee', detail: `grantee ${g.granteePrincipal} is not ${caller.arn}` };
+  }
+  const op = action.grantOperation;
+  if (op === undefined || !g.operations.includes(op)) {
+    return { ...base, matched: false, failed: 'operation', detail: `the grant's operations (${g.operations.join(', ')}) do not include ${op ?? action.short}${op === undefined ? ', which no grant can allow' : ''}` };
+  }
+  if (!stateUsable(g, req)) return { ...base, matched: false, failed: 'grant-state', detail: stateDetail(g) };
+  const ecConstraint = hasEcConstraint(g.constraints);
+  if (ecConstraint && key.metadata.keySpec !== 'SYMMETRIC_DEFAULT') {
+    // EC constraints cannot be created for asymmetric or HMAC keys; such a grant is invalid (§8.9).
+    return { ...base, matched: false, failed: 'grant-invalid', detail: `the grant has an encryption-context constraint, which KMS does not allow on a ${key.metadata.keySpec} key; the grant is invalid` };
+  }
+  if (ecConstraint && action.takesEncryptionContext && !constraintSatisfied(g.constraints, req.encryptionContext, opts.grantConstraintKeyCaseInsensitive)) {
+    const c = g.constraints!;
+    const eq = nonEmpty(c.encryptionContextEquals);
+    const needed = eq ?? nonEmpty(c.encryptionContextSubset)!;
+    return {
+      ...base,
+      matched: false,
+      failed: 'encryption-context',
+      detail: eq
+        ? `the grant needs the encryption context to be exactly {${ecText(eq)}}; the request has {${ecText(req.encryptionContext ?? {})}}`
+        : `the grant needs the encryption context to include {${ecText(needed)}}; the request has {${ecText(req.encryptionContext ?? {})}}`,
+      neededContext: needed,
+    };
+  }
+  if (g.constraints?.sourceArn !== undefined && action.short !== 'RetireGrant') {
+    const src = req.context?.['aws:SourceArn'] ?? req.context?.['aws:sourcearn'];
+    if (src !== g.constraints.sourceArn) {
+      return { ...base, matched: false, failed: 'source-arn', detail: `the grant applies only to requests on behalf of ${g.constraints.sourceArn}` };
+    }
+  }
+  const result: GrantCheck = { ...base, matched: true, detail: `grant ${g.grantId} gives ${caller.arn} ${op}` };
+  if (principal.via === 'account' && caller.kind !== 'root') {
+    result.needsIamDelegation = true;
+    result.detail = `grant ${g.grantId} gives account ${accountOf(g.granteePrincipal)} ${op}; its IAM principals need an IAM allow`;
+  }
+  return result;
+}
+
+/** CreateGrant through a parent grant: child operations ⊆ parent's, constraints at least as strict. */
+export function checkParentGrant(g: Grant, action: ActionInfo, caller: PrincipalRef, req: Request, key: Key, opts: GrantOptions): GrantCheck {
+  const c = checkGrant(g, action, caller, req, key, opts);
+  if (!c.matched) return c;
+  const child: GrantRequest | undefined = req.grantRequest;
+  if (child === undefined) {
+    return { ...c, matched: false, failed: 'child-grant', detail: 'the request does not say which grant would be created (give the grant flags), so the parent grant cannot be checked' };
+  }
+  const extra = child.operations.filter((o) => !g.operations.includes(o));
+  if (extra.length > 0) {
+    return { ...c, matched: false, failed: 'child-grant', detail: `a child grant may contain only operations of its parent grant ${g.grantId}; ${extra.join(', ')} ${extra.length === 1 ? 'is' : 'are'} not among them` };
+  }
+  if (!childConstraintsAtLeastAsStrict(g.constraints, child.constraints, opts.grantConstraintKeyCaseInsensitive)) {
+    return { ...c, matched: false, failed: 'child-grant', detail: `the child grant's constraints must be at least as strict as those of parent grant ${g.grantId}` };
+  }
+  return c;
+}
+
+export function grantMatchRecord(c: GrantCheck): GrantMatch {
+  const r: GrantMatch = {
+    grantId: c.grant.grantId,
+    granteePrincipal: c.grant.granteePrincipal,
+    operations: c.grant.operations,
+    matched: c.matched,
+    detail: c.detail,
+  };
+  if (c.grant.name !== undefined) r.name = c.grant.name;
+  if (c.failed !== undefined) r.failed = c.failed;
+  if (c.neededContext !== undefined) r.neededContext = c.neededContext;
+  return r;
+}
+
+export { stateUsable as grantStateUsable, stateDetail as grantStateDetail };

@@ -1,0 +1,161 @@
+// Scenario cases (the schema of shared/cases-public.json, spec §6) turned into a Snapshot and a
+// Request, so the same evaluator path serves the public cases, our fixtures and the CLI.
+import { parseArn } from '../model/arn.js';
+import { InputError } from '../model/errors.js';
+import type { Grant, GrantConstraints, GrantState } from '../model/grant.js';
+import type { Key, KeyState, KeyUsage } from '../model/key.js';
+import type { Policy, PolicySource } from '../model/policy.js';
+import type { PrincipalPolicies } from '../model/principal.js';
+import type { ContextValue, GrantRequest, Request } from '../model/request.js';
+import type { OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
+import { unknownInput } from '../model/unknown.js';
+import { parsePolicyDocument } from './policy-document.js';
+
+export interface ScenarioCase {
+  id: string;
+  title: string;
+  keyPolicy: unknown;
+  identityPolicies?: unknown[];
+  permissionsBoundary?: unknown;
+  sessionPolicy?: unknown;
+  scps?: Array<{ appliesToAccount: string; policy: unknown }>;
+  rcps?: Array<{ appliesToAccount: string; policy: unknown }>;
+  grants?: Array<Record<string, unknown>>;
+  keyMetadata?: Record<string, unknown>;
+  principalTags?: Record<string, string>;
+  managementAccountId?: string;
+  unknownInputs?: string[];
+  request: Record<string, unknown>;
+  expected: { decision: string; decidedBy: string; note?: string; confidence?: string; reasonIds?: string[] };
+  source?: string;
+}
+
+const DEFAULT_KEY_ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+function constraintsOf(raw: unknown): GrantConstraints | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const c = raw as Record<string, Record<string, string> | string | undefined>;
+  const out: GrantConstraints = {};
+  const eq = c.encryptionContextEquals ?? c.EncryptionContextEquals;
+  const sub = c.encryptionContextSubset ?? c.EncryptionContextSubset;
+  const src = c.sourceArn ?? c.SourceArn;
+  if (eq !== undefined && typeof eq === 'object') out.encryptionContextEquals = eq;
+  if (sub !== undefined && typeof sub === 'object') out.encryptionContextSubset = sub;
+  if (typeof src === 'string') out.sourceArn = src;
+  return out;
+}
+
+function grantOf(g: Record<string, unknown>): Grant {
+  const grant: Grant = {
+    grantId: String(g.grantId),
+    granteePrincipal: String(g.granteePrincipal),
+    operations: (g.operations as string[]) ?? [],
+    state: ((g.state as GrantState | undefined) ?? 'active'),
+  };
+  if (typeof g.retiringPrincipal === 'string') grant.retiringPrincipal = g.retiringPrincipal;
+  if (typeof g.issuingAccount === 'string') grant.issuingAccount = g.issuingAccount;
+  if (typeof g.grantToken === 'string') grant.grantToken = g.grantToken;
+  if (typeof g.name === 'string') grant.name = g.name;
+  const c = constraintsOf(g.constraints);
+  if (c !== undefined) grant.constraints = c;
+  return grant;
+}
+
+export function scenarioToInput(c: ScenarioCase, file = 'scenario'): { snapshot: Snapshot; request: Request } {
+  const base = `${c.id}`;
+  const pol = (doc: unknown, source: PolicySource, name: string, path: string): Policy =>
+    parsePolicyDocument(doc, { source, name, file, path: `${base}.${path}` });
+  const unknown = new Set(c.unknownInputs ?? []);
+  const req = c.request;
+  const keyArn = typeof req.keyArn === 'string' ? req.keyArn : DEFAULT_KEY_ARN;
+  const arn = parseArn(keyArn);
+  if (arn === null) throw new InputError(`invalid key ARN "${keyArn}"`, { file, path: `${base}.request.keyArn` });
+  const km = c.keyMetadata ?? {};
+  const principal = String(req.principal);
+
+  const key: Key = {
+    metadata: {
+      keyId: arn.resource.replace(/^key\//, ''),
+      arn: keyArn,
+      account: arn.account,
+      region: arn.region,
+      partition: arn.partition,
+      keyState: (km.keyState as KeyState | undefined) ?? 'Enabled',
+      keySpec: (km.keySpec as string | undefined) ?? 'SYMMETRIC_DEFAULT',
+      keyUsage: (km.keyUsage as KeyUsage | undefined) ?? 'ENCRYPT_DECRYPT',
+      origin: (km.origin as string | undefined) ?? 'AWS_KMS',
+      keyManager: (km.keyManager as 'CUSTOMER' | 'AWS' | undefined) ?? 'CUSTOMER',
+      multiRegion: km.multiRegion === true,
+    },
+    aliases: (km.aliases as string[] | undefined) ?? [],
+    tags: (km.tags as Record<string, string> | undefined) ?? {},
+    policy: unknown.has('keyPolicy')
+      ? unknownInput('key policy', 'marked unreadable by the case')
+      : pol(c.keyPolicy ?? { Statement: [] }, 'key-policy', 'key policy', 'keyPolicy'),
+    grants: unknown.has('grants') ? unknownInput('grants on the key', 'marked unreadable by the case') : (c.grants ?? []).map(grantOf),
+  };
+  if (typeof km.multiRegionKeyType === 'string') key.metadata.multiRegionKeyType = km.multiRegionKeyType as 'PRIMARY' | 'REPLICA';
+
+  const pp: PrincipalPolicies = {
+    identityPolicies: unknown.has('identityPolicies')
+      ? unknownInput(`identity policies of ${principal}`, 'marked unreadable by the case')
+      : (c.identityPolicies ?? []).map((d, i) => pol(d, 'identity-policy', `identity-policy-${i + 1}`, `identityPolicies[${i}]`)),
+    permissionsBoundary: unknown.has('permissionsBoundary')
+      ? unknownInput(`permissions boundary of ${principal}`, 'marked unreadable by the case')
+      : c.permissionsBoundary !== undefined && c.permissionsBoundary !== null
+        ? pol(c.permissionsBoundary, 'permissions-boundary', 'permissions-boundary', 'permissionsBoundary')
+        : null,
+    sessionPolicies: c.sessionPolicy !== undefined && c.sessionPolicy !== null ? [pol(c.sessionPolicy, 'session-policy', 'session-policy', 'sessionPolicy')] : [],
+    tags: unknown.has('principalTags') ? unknownInput(`tags of ${principal}`, 'marked unreadable by the case') : (c.principalTags ?? {}),
+  };
+
+  const levels = (list: ScenarioCase['scps'], source: 'scp' | 'rcp'): Record<string, OrgPolicyLevel[]> => {
+    const out: Record<string, OrgPolicyLevel[]> = {};
+    (list ?? []).forEach((entry, i) => {
+      const lvl: OrgPolicyLevel = { target: `${source}-level-${i + 1}`, policies: [pol(entry.policy, source, `${source}-${i + 1}`, `${source}s[${i}].policy`)] };
+      (out[entry.appliesToAccount] ??= []).push(lvl);
+    });
+    return out;
+  };
+
+  const snapshot: Snapshot = { keys: [key], principals: { [principal]: pp } };
+  if (c.scps || c.rcps || c.managementAccountId) {
+    snapshot.organization = { serviceControlPolicies: levels(c.scps, 'scp'), resourceControlPolicies: levels(c.rcps, 'rcp') };
+    if (c.managementAccountId) snapshot.organization.managementAccountId = c.managementAccountId;
+  }
+
+  const request: Request = { action: String(req.action), principal, keyArn };
+  if (typeof req.keyIdentifier === 'string') request.keyIdentifier = req.keyIdentifier;
+  if (typeof req.aliasArn === 'string') request.aliasArn = req.aliasArn;
+  if (typeof req.callerAccount === 'string') request.callerAccount = req.callerAccount;
+  if (req.encryptionContext && typeof req.encryptionContext === 'object') request.encryptionContext = req.encryptionContext as Record<string, string>;
+  if (typeof req.viaService === 'string') request.viaService = req.viaService;
+  if (typeof req.grantIsForAwsResource === 'boolean') request.grantIsForAwsResource = req.grantIsForAwsResource;
+  if (typeof req.encryptionAlgorithm === 'string') request.encryptionAlgorithm = req.encryptionAlgorithm;
+  if (typeof req.grantId === 'string') request.grantId = req.grantId;
+  if (Array.isArray(req.grantTokens)) request.grantTokens = req.grantTokens as string[];
+  if (req.context && typeof req.context === 'object') request.context = req.context as Record<string, ContextValue>;
+  if (req.grantRequest && typeof req.grantRequest === 'object') {
+    const g = req.grantRequest as Record<string, unknown>;
+    const gr: GrantRequest = { operations: (g.operations as string[]) ?? [] };
+    if (typeof g.granteePrincipal === 'string') gr.granteePrincipal = g.granteePrincipal;
+    if (typeof g.retiringPrincipal === 'string') gr.retiringPrincipal = g.retiringPrincipal;
+    const cons = constraintsOf(g.constraints);
+    if (cons !== undefined) gr.constraints = cons;
+    request.grantRequest = gr;
+  }
+  return { snapshot, request };
+}
+
+/** The cases' coarse `decidedBy` vocabulary → the report contract's finer one (issue #2). */
+export function acceptedDecidedBy(expected: string, action: string): string[] {
+  switch (expected) {
+    case 'iam-delegation':
+      return ['key-policy-and-iam', 'iam-policy'];
+    case 'implicit-deny':
+      return ['implicit-deny', 'scp', 'rcp', 'permissions-boundary', 'session-policy'];
+    default:
+      void action;
+      return [expected];
+  }
+}
