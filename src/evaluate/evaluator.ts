@@ -191,7 +191,10 @@ export class Evaluator {
       relevant(cs.tags);
     }
 
-    const aliasArn = request.aliasArn ?? (request.keyIdentifier && /:alias\//.test(request.keyIdentifier) ? request.keyIdentifier : undefined) ?? aliasArnFor(request.keyIdentifier, key);
+    const aliasArn =
+      request.aliasArn !== undefined
+        ? (aliasArnFor(request.aliasArn, key) ?? request.aliasArn)
+        : ((request.keyIdentifier && /:alias\//.test(request.keyIdentifier) ? request.keyIdentifier : undefined) ?? aliasArnFor(request.keyIdentifier, key));
     const base = { request, action, caller, callerAccount, key, keyArn: key?.metadata.arn, aliasArn, options: this.options, notes };
     const org = this.orgLevels(action, caller, callerAccount, key);
 

@@ -298,7 +298,7 @@ export function decide(r: Resolved, w: World, explain: boolean): Decision {
   if (action.cls === 'iam-only') {
     const cs = callerSide('*');
     ex.step('identity-policy', `Does an identity policy allow ${a} (Resource "*")?`, cs.root ? 'yes' : cs.iam.length > 0 ? 'yes' : 'no', cs.root ? 'the account root user has full IAM access' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: cs.records.filter(nearMissOrMatch) });
-    if (cs.ok) return finish('allow', 'iam-policy', cs.iam.map(reasonOf));
+    if (cs.ok) return finish('allow', 'iam-policy', cs.root ? [ROOT_REASON] : cs.iam.map(reasonOf));
     if (cs.blockedBy) noteBlocked(cs.blockedBy, `The identity-policy allow of ${a}`);
     else ex.hint(`Add an identity policy that allows ${a} with "Resource": "*" to ${caller.arn}; key policies and grants cannot allow ${a}.`);
     collectMissing(ex, cs.records);
@@ -582,6 +582,9 @@ export function decide(r: Resolved, w: World, explain: boolean): Decision {
     return denyResult();
   }
 }
+
+/** The account root user's implicit IAM permission: no statement, but it is what allowed. */
+const ROOT_REASON: Reason = { source: 'identity-policy', id: 'account-root-user', effect: 'Allow', policyName: '(the account root user has full IAM access)' };
 
 function principalForHint(caller: PrincipalRef): string {
   if (caller.kind === 'assumed-role') return `the role arn:${caller.partition}:iam::${caller.account}:role/${caller.roleName}`;

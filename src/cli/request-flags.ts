@@ -1,0 +1,177 @@
+// The request flags shared by `check` and the per-action commands, and their parsing.
+import type { Command } from 'commander';
+import { ACTIONS, findAction, GRANT_OPERATIONS, type ActionInfo } from '../model/actions.js';
+import { parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
+import { editDistance } from '../model/condition-operators.js';
+import { InputError } from '../model/errors.js';
+import type { GrantConstraints, } from '../model/grant.js';
+import type { ContextValue, GrantRequest, Request } from '../model/request.js';
+
+export interface RequestFlags {
+  key?: string;
+  alias?: string;
+  principal?: string;
+  callerAccount?: string;
+  context?: string[];
+  viaService?: string;
+  condition?: string[];
+  encryptionAlgorithm?: string;
+  grantIsForAwsResource?: boolean;
+  grantId?: string;
+  grantToken?: string[];
+  grantee?: string;
+  grantOperations?: string;
+  grantConstraintEquals?: string[];
+  grantConstraintSubset?: string[];
+  retiringPrincipal?: string;
+}
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+export function addRequestOptions(cmd: Command): Command {
+  return cmd
+    .option('--key <key>', 'key id, key ARN, alias name (alias/app) or alias ARN; an alias sets kms:RequestAlias')
+    .option('--alias <alias>', 'for CreateAlias, UpdateAlias, DeleteAlias: the alias (name or ARN); --key is its target key')
+    .option('--principal <arn>', 'the caller: user, role, role-session, root ARN, account id, or service principal')
+    .option('--caller-account <id>', 'kms:CallerAccount (default: the principal\'s account)')
+    .option('--context <key=value>', 'encryption context pair (repeatable)', collect)
+    .option('--via-service <service>', 'kms:ViaService, e.g. lambda.us-east-1.amazonaws.com (the request comes through that service)')
+    .option('--condition <key=value>', 'any other condition key, e.g. aws:SourceIp=203.0.113.7 (repeatable; repeat a key for several values)', collect)
+    .option('--encryption-algorithm <alg>', 'kms:EncryptionAlgorithm (default SYMMETRIC_DEFAULT on symmetric keys)')
+    .option('--grant-is-for-aws-resource', 'set kms:GrantIsForAWSResource true (default: true exactly when --via-service is given)')
+    .option('--grant-id <id>', 'for RetireGrant/RevokeGrant: the grant')
+    .option('--grant-token <token>', 'a grant token presented with the request (repeatable)', collect)
+    .option('--grantee <arn>', 'for CreateGrant: the grantee principal of the grant to create')
+    .option('--grant-operations <ops>', 'for CreateGrant: comma-separated grant operations, e.g. Decrypt,RetireGrant')
+    .option('--grant-constraint-equals <key=value>', 'for CreateGrant: EncryptionContextEquals pair (repeatable)', collect)
+    .option('--grant-constraint-subset <key=value>', 'for CreateGrant: EncryptionContextSubset pair (repeatable)', collect)
+    .option('--retiring-principal <arn>', 'for CreateGrant: the retiring principal of the grant to create');
+}
+
+function pairs(list: string[] | undefined, flag: string): Array<[string, string]> {
+  return (list ?? []).map((item) => {
+    const eq = item.indexOf('=');
+    if (eq <= 0) {
+      throw new InputError(`${flag} "${item}" is not KEY=VALUE`, { hint: `Write it as ${flag} Department=IT.` });
+    }
+    return [item.slice(0, eq), item.slice(eq + 1)];
+  });
+}
+
+function pairMap(list: string[] | undefined, flag: string): Record<string, string> | undefined {
+  const ps = pairs(list, flag);
+  if (ps.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of ps) {
+    if (k in out) throw new InputError(`${flag} gives "${k}" twice`);
+    out[k] = v;
+  }
+  return out;
+}
+
+/** Resolves --action values (comma-separated, repeatable; `all` for every key action). */
+export function parseActions(values: string[], all: readonly ActionInfo[]): ActionInfo[] {
+  const out: ActionInfo[] = [];
+  for (const v of values.flatMap((x) => x.split(','))) {
+    const name = v.trim();
+    if (name === '') continue;
+    if (name.toLowerCase() === 'all') {
+      for (const a of all) if (!out.includes(a)) out.push(a);
+      continue;
+    }
+    const a = findAction(name);
+    if (a === undefined) {
+      throw new InputError(`unknown KMS action "${name}"`, { hint: suggestAction(name) });
+    }
+    if (!out.includes(a)) out.push(a);
+  }
+  if (out.length === 0) throw new InputError('no action given', { hint: 'Give --action kms:Decrypt (comma-separated for several, or all).' });
+  return out;
+}
+
+export function suggestAction(name: string): string {
+  const bare = name.replace(/^kms:/i, '').toLowerCase().replace(/-/g, '');
+  let best: ActionInfo | undefined;
+  let bestD = Infinity;
+  for (const a of ACTIONS) {
+    const d = editDistance(bare, a.short.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = a;
+    }
+  }
+  return best && bestD <= Math.max(3, Math.floor(bare.length / 3)) ? `Did you mean ${best.name}?` : 'See `kms-why check --help` for the list of actions.';
+}
+
+function parseContextValue(values: string[]): ContextValue {
+  return values.length === 1 ? values[0]! : values;
+}
+
+export function requestFromFlags(flags: RequestFlags, action: string): Request {
+  if (flags.principal === undefined) throw new InputError('--principal is required', { hint: 'Give the caller, e.g. --principal arn:aws:iam::111122223333:role/app.' });
+  const p = parsePrincipal(flags.principal);
+  if (p === null || p.kind === 'unique-id') {
+    throw new InputError(`invalid --principal "${flags.principal}"`, {
+      hint: 'Give an ARN such as arn:aws:iam::111122223333:role/app, arn:aws:sts::111122223333:assumed-role/app/session, arn:aws:iam::111122223333:user/alice, arn:aws:iam::111122223333:root, or a service principal such as lambda.us-east-1.amazonaws.com.',
+    });
+  }
+  const req: Request = { action, principal: p.kind === 'root' ? p.arn : flags.principal };
+  if (flags.key !== undefined) {
+    if (parseKeyIdentifier(flags.key) === null) {
+      throw new InputError(`invalid --key "${flags.key}"`, { hint: 'Give a key id, key ARN, alias name (alias/app) or alias ARN.' });
+    }
+    req.keyIdentifier = flags.key;
+  }
+  if (flags.alias !== undefined) {
+    const a = flags.alias.startsWith('alias/') ? flags.alias : parseKeyIdentifier(flags.alias)?.kind === 'alias-arn' ? flags.alias : undefined;
+    if (a === undefined) throw new InputError(`invalid --alias "${flags.alias}"`, { hint: 'Give an alias name such as alias/app, or an alias ARN.' });
+    req.aliasArn = a;
+  }
+  if (flags.callerAccount !== undefined) {
+    if (!/^\d{12}$/.test(flags.callerAccount)) throw new InputError(`invalid --caller-account "${flags.callerAccount}": an account id has 12 digits`);
+    req.callerAccount = flags.callerAccount;
+  }
+  const ec = pairMap(flags.context, '--context');
+  if (ec !== undefined) req.encryptionContext = ec;
+  if (flags.viaService !== undefined) {
+    if (!/^[a-z0-9-]+\.[a-z0-9-]+\.amazonaws\.com$/.test(flags.viaService)) {
+      throw new InputError(`invalid --via-service "${flags.viaService}"`, { hint: 'kms:ViaService names look like lambda.us-east-1.amazonaws.com.' });
+    }
+    req.viaService = flags.viaService;
+  }
+  const conds = pairs(flags.condition, '--condition');
+  if (conds.length > 0) {
+    const grouped = new Map<string, string[]>();
+    for (const [k, v] of conds) grouped.set(k, [...(grouped.get(k) ?? []), v]);
+    req.context = Object.fromEntries([...grouped].map(([k, v]) => [k, parseContextValue(v)]));
+  }
+  if (flags.encryptionAlgorithm !== undefined) req.encryptionAlgorithm = flags.encryptionAlgorithm;
+  if (flags.grantIsForAwsResource === true) req.grantIsForAwsResource = true;
+  if (flags.grantId !== undefined) req.grantId = flags.grantId;
+  if (flags.grantToken !== undefined) req.grantTokens = flags.grantToken;
+  if (flags.grantee !== undefined || flags.grantOperations !== undefined) {
+    const ops = (flags.grantOperations ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    for (const op of ops) {
+      if (!GRANT_OPERATIONS.includes(op)) {
+        const near = GRANT_OPERATIONS.find((g) => g.toLowerCase() === op.toLowerCase());
+        throw new InputError(`unknown grant operation "${op}"`, { hint: near ? `Did you mean ${near}? Grant operations are case-sensitive.` : `Grant operations: ${GRANT_OPERATIONS.join(', ')}.` });
+      }
+    }
+    const gr: GrantRequest = { operations: ops };
+    if (flags.grantee !== undefined) {
+      if (parsePrincipal(flags.grantee) === null) throw new InputError(`invalid --grantee "${flags.grantee}"`);
+      gr.granteePrincipal = flags.grantee;
+    }
+    if (flags.retiringPrincipal !== undefined) gr.retiringPrincipal = flags.retiringPrincipal;
+    const eq = pairMap(flags.grantConstraintEquals, '--grant-constraint-equals');
+    const sub = pairMap(flags.grantConstraintSubset, '--grant-constraint-subset');
+    if (eq !== undefined || sub !== undefined) {
+      const c: GrantConstraints = {};
+      if (eq !== undefined) c.encryptionContextEquals = eq;
+      if (sub !== undefined) c.encryptionContextSubset = sub;
+      gr.constraints = c;
+    }
+    req.grantRequest = gr;
+  }
+  return req;
+}

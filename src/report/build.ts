@@ -1,0 +1,31 @@
+// Assembles the report from decisions (pure).
+import type { Decision } from '../model/decision.js';
+import type { Report } from '../model/report.js';
+import type { Request } from '../model/request.js';
+import type { InputRecord } from '../model/snapshot.js';
+
+export function buildReport(request: Request, decisions: Decision[], meta: { inputs?: InputRecord[]; commandLine?: string } = {}): Report {
+  const report: Report = {
+    kmsWhyReport: 1,
+    key: decisions.find((d) => d.keyArn !== undefined)?.keyArn ?? request.keyArn ?? null,
+    principal: request.principal,
+    request: {
+      encryptionContext: request.encryptionContext ?? {},
+      viaService: request.viaService ?? null,
+      conditions: request.context ?? {},
+    },
+    results: decisions,
+  };
+  if (request.keyIdentifier !== undefined) report.request.keyIdentifier = request.keyIdentifier;
+  if (request.grantId !== undefined) report.request.grantId = request.grantId;
+  if (meta.inputs !== undefined) report.inputs = meta.inputs;
+  if (meta.commandLine !== undefined) report.commandLine = meta.commandLine;
+  return report;
+}
+
+/** Exit code for a set of verdicts (README "Exit codes"): 3 unknown > 1 deny > 0 allow. */
+export function exitCodeFor(decisions: Decision[], expect?: 'allow' | 'deny'): number {
+  if (decisions.some((d) => d.decision === 'unknown')) return 3;
+  if (expect !== undefined) return decisions.every((d) => d.decision === expect) ? 0 : 1;
+  return decisions.every((d) => d.decision === 'allow') ? 0 : 1;
+}
