@@ -1,11 +1,11 @@
 // Policies compiled once for many requests: actions indexed, patterns pre-built. Matching a
 // statement ("does it apply?") lives here; combining effects lives in flowchart.ts only.
-import { ACTIONS } from '../model/actions.js';
+import { ACTIONS, type ActionInfo } from '../model/actions.js';
 import type { ConditionMatch, ElementMatch, MismatchReason, StatementMatch } from '../model/decision.js';
 import type { Policy, PolicySource, Statement } from '../model/policy.js';
 import type { PrincipalRef } from '../model/principal.js';
 import { compileCondition, evaluateConditions, globToRegExp, substituteVariables, type CompiledCondition, type ConditionEnv } from './conditions.js';
-import { matchPrincipalElement, notPrincipalExempts, type PrincipalMatch } from './principals.js';
+import { compilePrincipalElement, matchPrincipalElement, notPrincipalExempts, type CompiledPrincipalElement, type PrincipalMatch } from './principals.js';
 
 export interface CompiledStatement {
   st: Statement;
@@ -14,6 +14,8 @@ export interface CompiledStatement {
   conditions: CompiledCondition[];
   resourcePatterns: Array<RegExp | string> | undefined;
   notResourcePatterns: Array<RegExp | string> | undefined;
+  principal: CompiledPrincipalElement | undefined;
+  notPrincipal: CompiledPrincipalElement | undefined;
   /** Why the statement can never apply, when it cannot (spec §1.5, §8.7). */
   ineffective?: string;
 }
@@ -21,23 +23,33 @@ export interface CompiledStatement {
 export interface CompiledPolicy {
   policy: Policy;
   statements: CompiledStatement[];
-  /** Statements whose Action/NotAction covers the action, by lower-case action name. */
-  byAction: Map<string, CompiledStatement[]>;
+  /** Statements whose Action/NotAction covers the action, by ActionInfo.index. */
+  byAction: CompiledStatement[][];
 }
 
 const RESOURCE_POLICY: ReadonlySet<PolicySource> = new Set(['key-policy', 'rcp']);
 
-function actionPatternMatches(pattern: string, action: string): boolean {
-  if (pattern === '*') return true;
-  if (!pattern.includes('*') && !pattern.includes('?')) return pattern.toLowerCase() === action.toLowerCase();
-  return globToRegExp(pattern, true).test(action);
+type ActionMatcher = (action: string) => boolean;
+
+function actionMatcher(pattern: string): ActionMatcher {
+  if (pattern === '*') return () => true;
+  if (!pattern.includes('*') && !pattern.includes('?')) {
+    const lower = pattern.toLowerCase();
+    return (action) => action.toLowerCase() === lower;
+  }
+  const re = globToRegExp(pattern, true);
+  return (action) => re.test(action);
 }
 
 /** Action/NotAction applies to the action (names and prefixes are case-insensitive [IAM-ACTION]). */
-export function statementCoversAction(st: Statement, action: string): boolean {
-  if (st.action) return st.action.some((p) => actionPatternMatches(p, action));
-  if (st.notAction) return !st.notAction.some((p) => actionPatternMatches(p, action));
+function coversWith(st: Statement, matchers: ActionMatcher[], action: string): boolean {
+  if (st.action) return matchers.some((m) => m(action));
+  if (st.notAction) return !matchers.some((m) => m(action));
   return false;
+}
+
+export function statementCoversAction(st: Statement, action: string): boolean {
+  return coversWith(st, (st.action ?? st.notAction ?? []).map(actionMatcher), action);
 }
 
 function compileResource(list: string[] | undefined): Array<RegExp | string> | undefined {
@@ -58,6 +70,8 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
       conditions: st.condition.map(compileCondition),
       resourcePatterns: compileResource(st.resource),
       notResourcePatterns: compileResource(st.notResource),
+      principal: st.principal ? compilePrincipalElement(st.principal) : undefined,
+      notPrincipal: st.notPrincipal ? compilePrincipalElement(st.notPrincipal) : undefined,
     };
     if (st.action === undefined && st.notAction === undefined) cs.ineffective = 'the statement has no Action, so it has no effect';
     else if (st.resource === undefined && st.notResource === undefined && policy.source !== 'scp') {
@@ -68,20 +82,13 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
     }
     return cs;
   });
-  const byAction = new Map<string, CompiledStatement[]>();
-  for (const a of ACTIONS) {
-    byAction.set(
-      a.name.toLowerCase(),
-      statements.filter((s) => statementCoversAction(s.st, a.name)),
-    );
-  }
+  const matchers = statements.map((cs) => (cs.st.action ?? cs.st.notAction ?? []).map(actionMatcher));
+  const byAction = ACTIONS.map((a) => statements.filter((cs, i) => coversWith(cs.st, matchers[i]!, a.name)));
   return { policy, statements, byAction };
 }
 
-export function statementsFor(cp: CompiledPolicy, action: string): CompiledStatement[] {
-  const hit = cp.byAction.get(action.toLowerCase());
-  if (hit) return hit;
-  return cp.statements.filter((s) => statementCoversAction(s.st, action));
+export function statementsFor(cp: CompiledPolicy, action: ActionInfo): CompiledStatement[] {
+  return cp.byAction[action.index] ?? [];
 }
 
 function resourceMatches(patterns: Array<RegExp | string>, resource: string, env: ConditionEnv): boolean | null {
@@ -122,9 +129,9 @@ export function matchStatement(cs: CompiledStatement, args: MatchArgs, out?: Sta
   // Principal: only resource-based policies have one.
   let pm: PrincipalMatch | undefined;
   if (RESOURCE_POLICY.has(policy.source)) {
-    if (st.principal) pm = matchPrincipalElement(st.principal, args.caller);
-    else if (st.notPrincipal) {
-      const exempt = notPrincipalExempts(st.notPrincipal, args.caller);
+    if (cs.principal) pm = matchPrincipalElement(cs.principal, args.caller);
+    else if (cs.notPrincipal) {
+      const exempt = notPrincipalExempts(cs.notPrincipal, args.caller);
       pm = exempt ? { matched: false } : { matched: true, via: 'not-principal' };
     } else if (policy.source === 'rcp') pm = { matched: true, via: 'wildcard' };
     if (pm && !pm.matched) {
@@ -167,9 +174,8 @@ export function principalStrings(el: { wildcard: boolean; aws: string[]; service
 
 /** The principal match of a statement, for combining (named vs account vs `*`). */
 export function principalVia(cs: CompiledStatement, caller: PrincipalRef): PrincipalMatch {
-  const { st } = cs;
-  if (st.principal) return matchPrincipalElement(st.principal, caller);
-  if (st.notPrincipal) return notPrincipalExempts(st.notPrincipal, caller) ? { matched: false } : { matched: true, via: 'not-principal' };
+  if (cs.principal) return matchPrincipalElement(cs.principal, caller);
+  if (cs.notPrincipal) return notPrincipalExempts(cs.notPrincipal, caller) ? { matched: false } : { matched: true, via: 'not-principal' };
   return { matched: true, via: 'wildcard' };
 }
 

@@ -2,7 +2,7 @@
 import { parseOperator, type ParsedOperator } from '../model/condition-operators.js';
 import type { ConditionMatch } from '../model/decision.js';
 import type { ConditionClause, Effect } from '../model/policy.js';
-import { isUnknownKey, type RequestContext } from './context.js';
+import { contextGet, isUnknownKey, type RequestContext } from './context.js';
 
 export interface CompiledCondition {
   clause: ConditionClause;
@@ -64,7 +64,7 @@ export function substituteVariables(text: string, ctx: RequestContext): string |
     if (body === '*' || body === '?' || body === '$') return body;
     const m = /^([^,]+?)\s*,\s*'([^']*)'$/.exec(body);
     const name = (m ? m[1]! : body).trim().toLowerCase();
-    const vals = ctx.values.get(name);
+    const vals = contextGet(ctx, name);
     if (vals !== undefined && vals.length === 1) return vals[0]!;
     if (m) return m[2]!;
     failed = true;
@@ -226,7 +226,7 @@ function numericCompare(base: string, a: number, b: number): boolean {
  */
 export function evaluateCondition(c: CompiledCondition, env: ConditionEnv, effect: Effect, out?: ConditionMatch[]): boolean {
   const { ctx } = env;
-  const actual = ctx.values.get(c.key);
+  const actual = contextGet(ctx, c.key);
   let policyValues = c.values;
   let unresolved = false;
   if (c.hasVariables) {

@@ -8,7 +8,10 @@ import type { PrincipalRef } from '../model/principal.js';
 import type { ContextValue, Request } from '../model/request.js';
 
 export interface RequestContext {
+  /** This request's own keys; looked up before `base`. */
   values: Map<string, string[]>;
+  /** Keys shared by every action of the same caller and key (see buildBaseContext). */
+  base?: Map<string, string[]>;
   /** Keys whose values are lists (set operators apply to them naturally). */
   multiValued: Set<string>;
   /** Lower-cased key prefixes whose values could not be read (e.g. `aws:principaltag/`). */
@@ -30,9 +33,10 @@ export interface ContextInput {
 
 const MULTI = ['kms:encryptioncontextkeys', 'kms:resourcealiases', 'kms:grantoperations', 'aws:calledvia', 'aws:tagkeys'];
 
+/** `key` is already lower-case. */
 function set(ctx: RequestContext, key: string, value: string | string[] | undefined): void {
   if (value === undefined) return;
-  ctx.values.set(key.toLowerCase(), Array.isArray(value) ? value : [value]);
+  ctx.values.set(key, Array.isArray(value) ? value : [value]);
 }
 
 /** Encryption-context pairs as condition keys: kms:EncryptionContext:<k> and kms:EncryptionContextKeys. */
@@ -42,7 +46,7 @@ function setEncryptionContext(ctx: RequestContext, ec: Record<string, string> | 
   if (keys.length === 0) return;
   for (const k of keys) {
     const lk = `kms:encryptioncontext:${k.toLowerCase()}`;
-    const prev = ctx.values.get(lk);
+    const prev = ctx.values.get(lk) ?? ctx.base?.get(lk);
     ctx.values.set(lk, prev ? [...prev, ec[k]!] : [ec[k]!]);
   }
   ctx.values.set('kms:encryptioncontextkeys', keys);
@@ -83,101 +87,117 @@ export function principalType(p: PrincipalRef): string | undefined {
   }
 }
 
-export function buildContext(input: ContextInput): RequestContext {
-  const { action, request, caller, key } = input;
+/** The part of the context that depends only on the caller and the key (cacheable across actions). */
+export function buildBaseContext(input: Omit<ContextInput, 'action' | 'targetGrant'>, keyOp: boolean): RequestContext {
+  const { request, caller, key } = input;
   const ctx: RequestContext = { values: new Map(), multiValued: new Set(MULTI), unknownPrefixes: [] };
   const isService = caller.kind === 'service';
-  const keyOp = action.cls === 'key' || action.cls === 'alias' || action.cls === 'retire-grant';
-
   // Global keys [IAM-GLOBAL]. A service principal has no account or principal ARN of its own (§8.11).
   if (isService) {
-    set(ctx, 'aws:PrincipalIsAWSService', 'true');
-    set(ctx, 'aws:PrincipalServiceName', caller.name);
+    set(ctx, 'aws:principalisawsservice', 'true');
+    set(ctx, 'aws:principalservicename', caller.name);
   } else {
-    set(ctx, 'aws:PrincipalIsAWSService', 'false');
-    set(ctx, 'aws:PrincipalArn', input.principalArn);
-    set(ctx, 'aws:PrincipalAccount', input.callerAccount);
-    set(ctx, 'aws:PrincipalType', principalType(caller));
+    set(ctx, 'aws:principalisawsservice', 'false');
+    set(ctx, 'aws:principalarn', input.principalArn);
+    set(ctx, 'aws:principalaccount', input.callerAccount);
+    set(ctx, 'aws:principaltype', principalType(caller));
     if (caller.kind === 'user') set(ctx, 'aws:username', caller.name);
   }
-  set(ctx, 'aws:ViaAWSService', request.viaService ? 'true' : 'false');
+  set(ctx, 'aws:viaawsservice', request.viaService ? 'true' : 'false');
   // KMS accepts requests over TLS only, so every request is secure transport.
-  set(ctx, 'aws:SecureTransport', 'true');
+  set(ctx, 'aws:securetransport', 'true');
   if (input.principalTags === 'unknown') {
     ctx.unknownPrefixes.push('aws:principaltag/');
   } else {
-    for (const [k, v] of Object.entries(input.principalTags)) set(ctx, `aws:PrincipalTag/${k}`, v);
+    for (const [k, v] of Object.entries(input.principalTags)) set(ctx, `aws:principaltag/${k.toLowerCase()}`, v);
   }
-
   if (key !== undefined && keyOp) {
     const m = key.metadata;
-    set(ctx, 'aws:ResourceAccount', m.account);
-    set(ctx, 'aws:RequestedRegion', m.region);
-    if (!isService && input.callerAccount) set(ctx, 'kms:CallerAccount', input.callerAccount);
+    set(ctx, 'aws:resourceaccount', m.account);
+    set(ctx, 'aws:requestedregion', m.region);
+    if (!isService && input.callerAccount) set(ctx, 'kms:calleraccount', input.callerAccount);
     // Key-resource keys exist only for KMS-key resource operations [KMS-COND, SAR].
-    set(ctx, 'kms:KeySpec', m.keySpec);
-    set(ctx, 'kms:CustomerMasterKeySpec', m.keySpec);
-    set(ctx, 'kms:KeyUsage', m.keyUsage);
-    set(ctx, 'kms:CustomerMasterKeyUsage', m.keyUsage);
-    set(ctx, 'kms:KeyOrigin', m.origin);
-    set(ctx, 'kms:MultiRegion', m.multiRegion ? 'true' : 'false');
-    if (m.multiRegion && m.multiRegionKeyType) set(ctx, 'kms:MultiRegionKeyType', m.multiRegionKeyType);
-    if (key.aliases.length > 0) set(ctx, 'kms:ResourceAliases', key.aliases);
-    for (const [k, v] of Object.entries(key.tags)) set(ctx, `aws:ResourceTag/${k}`, v);
-  } else if (action.cls === 'iam-only' && /CustomKeyStore/.test(action.short) && !isService && input.callerAccount) {
-    set(ctx, 'kms:CallerAccount', input.callerAccount);
+    set(ctx, 'kms:keyspec', m.keySpec);
+    set(ctx, 'kms:customermasterkeyspec', m.keySpec);
+    set(ctx, 'kms:keyusage', m.keyUsage);
+    set(ctx, 'kms:customermasterkeyusage', m.keyUsage);
+    set(ctx, 'kms:keyorigin', m.origin);
+    set(ctx, 'kms:multiregion', m.multiRegion ? 'true' : 'false');
+    if (m.multiRegion && m.multiRegionKeyType) set(ctx, 'kms:multiregionkeytype', m.multiRegionKeyType);
+    if (key.aliases.length > 0) set(ctx, 'kms:resourcealiases', key.aliases);
+    for (const [k, v] of Object.entries(key.tags)) set(ctx, `aws:resourcetag/${k.toLowerCase()}`, v);
+    if (request.viaService) set(ctx, 'kms:viaservice', request.viaService);
   }
+  return ctx;
+}
 
-  if (request.viaService && keyOp) set(ctx, 'kms:ViaService', request.viaService);
+export function isKeyOp(action: ActionInfo): boolean {
+  return action.cls === 'key' || action.cls === 'alias' || action.cls === 'retire-grant';
+}
 
+/** The full context: a copy of the base plus what the action and its parameters add. */
+export function buildContext(input: ContextInput, base?: RequestContext): RequestContext {
+  const { action, request, caller, key } = input;
+  const b = base ?? buildBaseContext(input, isKeyOp(action));
+  const ctx: RequestContext = { values: new Map(), base: b.values, multiValued: b.multiValued, unknownPrefixes: b.unknownPrefixes };
+  const isService = caller.kind === 'service';
+  if (action.cls === 'iam-only' && /CustomKeyStore/.test(action.short) && !isService && input.callerAccount) {
+    set(ctx, 'kms:calleraccount', input.callerAccount);
+  }
   if (action.takesEncryptionContext) setEncryptionContext(ctx, request.encryptionContext);
   if (action.encryptionAlgorithm) {
     // A defaulted request parameter still sets its key (spec §1.2 step 1).
     const alg = request.encryptionAlgorithm ?? (key === undefined || key.metadata.keySpec === 'SYMMETRIC_DEFAULT' ? 'SYMMETRIC_DEFAULT' : undefined);
-    set(ctx, 'kms:EncryptionAlgorithm', alg);
+    set(ctx, 'kms:encryptionalgorithm', alg);
   }
   if (action.requestAlias && request.keyIdentifier) {
     const id = request.keyIdentifier;
     const alias = id.startsWith('alias/') ? id : /^arn:[^:]+:kms:[^:]*:\d{12}:alias\//.test(id) ? id.slice(id.indexOf(':alias/') + 1) : undefined;
-    set(ctx, 'kms:RequestAlias', alias);
+    set(ctx, 'kms:requestalias', alias);
   }
-
   if (action.short === 'CreateGrant' && request.grantRequest) {
     const g = request.grantRequest;
-    set(ctx, 'kms:GrantOperations', g.operations);
-    set(ctx, 'kms:GranteePrincipal', g.granteePrincipal);
-    set(ctx, 'kms:GranteeServicePrincipal', g.granteeServicePrincipal);
-    set(ctx, 'kms:RetiringPrincipal', g.retiringPrincipal);
-    set(ctx, 'kms:RetiringServicePrincipal', g.retiringServicePrincipal);
-    set(ctx, 'kms:GrantConstraintType', constraintType(g.constraints));
-    set(ctx, 'kms:GrantConstraintSourceArn', g.constraints?.sourceArn);
+    set(ctx, 'kms:grantoperations', g.operations);
+    set(ctx, 'kms:granteeprincipal', g.granteePrincipal);
+    set(ctx, 'kms:granteeserviceprincipal', g.granteeServicePrincipal);
+    set(ctx, 'kms:retiringprincipal', g.retiringPrincipal);
+    set(ctx, 'kms:retiringserviceprincipal', g.retiringServicePrincipal);
+    set(ctx, 'kms:grantconstrainttype', constraintType(g.constraints));
+    set(ctx, 'kms:grantconstraintsourcearn', g.constraints?.sourceArn);
     // UNDOCUMENTED how kms:EncryptionContext:* maps on CreateGrant; the natural reading is the
     // grant's constraint (spec §2.5).
     setEncryptionContext(ctx, constraintContext(g.constraints));
   }
   if (action.short === 'RetireGrant' && input.targetGrant) {
-    set(ctx, 'kms:GrantConstraintType', constraintType(input.targetGrant.constraints));
+    set(ctx, 'kms:grantconstrainttype', constraintType(input.targetGrant.constraints));
     setEncryptionContext(ctx, constraintContext(input.targetGrant.constraints));
   }
   if (action.short === 'CreateGrant' || action.short === 'ListGrants' || action.short === 'RevokeGrant') {
     // True only when an integrated service sends the request on the principal's behalf; modeled
     // as "the request came via a service" (spec §2.5, §8.4).
     const v = request.grantIsForAwsResource ?? request.viaService !== undefined;
-    set(ctx, 'kms:GrantIsForAWSResource', v ? 'true' : 'false');
+    set(ctx, 'kms:grantisforawsresource', v ? 'true' : 'false');
   }
-
   // Whatever the user supplies wins: it is the most specific knowledge of the request.
   if (request.context) {
     for (const [k, v] of Object.entries(request.context)) {
       const lk = k.toLowerCase();
       ctx.values.set(lk, toStrings(v));
-      if (Array.isArray(v)) ctx.multiValued.add(lk);
+      if (Array.isArray(v)) {
+        if (ctx.multiValued === b.multiValued) ctx.multiValued = new Set(b.multiValued);
+        ctx.multiValued.add(lk);
+      }
     }
   }
   return ctx;
 }
 
 export function isUnknownKey(ctx: RequestContext, lowerKey: string): boolean {
-  for (const p of ctx.unknownPrefixes) if (lowerKey.startsWith(p)) return !ctx.values.has(lowerKey);
+  for (const p of ctx.unknownPrefixes) if (lowerKey.startsWith(p)) return contextGet(ctx, lowerKey) === undefined;
   return false;
+}
+
+/** The values of a (lower-case) key, or undefined when the request does not carry it. */
+export function contextGet(ctx: RequestContext, lowerKey: string): string[] | undefined {
+  return ctx.values.get(lowerKey) ?? ctx.base?.get(lowerKey);
 }

@@ -15,9 +15,10 @@ import type { OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
 import { isUnknown, unknownInput, type UnknownInput, type Unknowable } from '../model/unknown.js';
 import { compilePolicy, type CompiledPolicy } from './compile.js';
 import type { UnknownBias } from './conditions.js';
-import { buildContext } from './context.js';
+import { buildBaseContext, buildContext, isKeyOp, type ContextInput, type RequestContext } from './context.js';
 import { decide, type Resolved, type World } from './flowchart.js';
 import { DEFAULT_OPTIONS, type EvaluatorOptions } from './options.js';
+import { callerKeys, compilePrincipalValue, patternKey } from './principals.js';
 
 export interface EvaluateOptions {
   /** Build the trace, hints and assumptions (default true). The verdict is the same either way. */
@@ -32,6 +33,23 @@ interface CallerSources {
   session: Unknowable<Policy[]>;
   tags: Unknowable<Record<string, string>>;
   principalArn: string | undefined;
+}
+
+interface Resolution {
+  caller: PrincipalRef;
+  key: Key | undefined;
+  keyOp: boolean;
+  callerAccountGiven: string | undefined;
+  grantId: string | undefined;
+  viaService: string | undefined;
+  tags: Record<string, string> | 'unknown';
+  callerAccount: string | undefined;
+  cs: CallerSources;
+  keyPolicy: Unknowable<Policy> | null;
+  grants: Unknowable<Grant[]>;
+  principalArn: string;
+  baseCtx: RequestContext;
+  worlds: Map<string, World>;
 }
 
 const KNOWN_NONE: CallerSources = { identity: [], boundary: null, session: [], tags: {}, principalArn: undefined };
@@ -62,6 +80,12 @@ export class Evaluator {
   private readonly compiled = new WeakMap<Policy, CompiledPolicy>();
   private readonly standIns = new Map<string, CompiledPolicy>();
   private readonly callerCache = new Map<string, CallerSources | null>();
+  private readonly grantIndexes = new WeakMap<Grant[], Map<string, Grant[]>>();
+  private principalIndexCache: Map<string, [string, PrincipalPolicies]> | undefined;
+  private readonly callerRefs = new Map<string, PrincipalRef>();
+  private readonly resolutions = new Map<string, Resolution>();
+  private lastResolution: Resolution | undefined;
+  private readonly keysByIdentifier = new Map<string, Key | undefined>();
 
   constructor(
     readonly snapshot: Snapshot,
@@ -89,8 +113,32 @@ export class Evaluator {
     return c;
   }
 
+  /** Grants filed by grantee, so that a request looks only at grants that can concern its caller. */
+  private grantIndex(grants: Grant[]): Map<string, Grant[]> {
+    let idx = this.grantIndexes.get(grants);
+    if (idx === undefined) {
+      idx = new Map();
+      for (const g of grants) {
+        const k = patternKey(compilePrincipalValue(g.granteePrincipal));
+        if (k === undefined) continue;
+        const list = idx.get(k);
+        if (list) list.push(g);
+        else idx.set(k, [g]);
+      }
+      this.grantIndexes.set(grants, idx);
+    }
+    return idx;
+  }
+
   /** Finds a key by key id, key ARN, alias name or alias ARN. */
   findKey(identifier: string): Key | undefined {
+    if (this.keysByIdentifier.has(identifier)) return this.keysByIdentifier.get(identifier);
+    const k = this.lookupKey(identifier);
+    this.keysByIdentifier.set(identifier, k);
+    return k;
+  }
+
+  private lookupKey(identifier: string): Key | undefined {
     const id = parseKeyIdentifier(identifier);
     for (const k of this.snapshot.keys) {
       const m = k.metadata;
@@ -111,24 +159,19 @@ export class Evaluator {
     let own: PrincipalPolicies | undefined = entries[caller.arn];
     let role: PrincipalPolicies | undefined;
     let roleArn: string | undefined;
+    const index = this.principalIndex();
     if (own === undefined && (caller.kind === 'user' || caller.kind === 'role')) {
-      for (const [arn, pp] of Object.entries(entries)) {
-        const p = parsePrincipal(arn);
-        if (p && p.kind === caller.kind && p.account === caller.account && p.name === caller.name) {
-          own = pp;
-          roleArn = pp.resolvedArn ?? arn;
-          break;
-        }
+      const hit = index.get(`${caller.kind}:${caller.account}:${caller.name}`);
+      if (hit) {
+        own = hit[1];
+        roleArn = hit[1].resolvedArn ?? hit[0];
       }
     }
     if (caller.kind === 'assumed-role') {
-      for (const [arn, pp] of Object.entries(entries)) {
-        const p = parsePrincipal(arn);
-        if (p && p.kind === 'role' && p.account === caller.account && p.name === caller.roleName) {
-          role = pp;
-          roleArn = pp.resolvedArn ?? arn;
-          break;
-        }
+      const hit = index.get(`role:${caller.account}:${caller.roleName}`);
+      if (hit) {
+        role = hit[1];
+        roleArn = hit[1].resolvedArn ?? hit[0];
       }
     }
     let result: CallerSources | null = null;
@@ -146,13 +189,95 @@ export class Evaluator {
     return result;
   }
 
+  /** Role and user entries by account and name (their ARNs may carry a path that session ARNs lack). */
+  private principalIndex(): Map<string, [string, PrincipalPolicies]> {
+    if (this.principalIndexCache === undefined) {
+      const idx = new Map<string, [string, PrincipalPolicies]>();
+      for (const [arn, pp] of Object.entries(this.snapshot.principals)) {
+        const p = parsePrincipal(arn);
+        if (p && (p.kind === 'role' || p.kind === 'user')) {
+          const k = `${p.kind}:${p.account}:${p.name}`;
+          if (!idx.has(k)) idx.set(k, [arn, pp]);
+        }
+      }
+      this.principalIndexCache = idx;
+    }
+    return this.principalIndexCache;
+  }
+
+  private parseCaller(text: string): PrincipalRef {
+    let p = this.callerRefs.get(text);
+    if (p === undefined) {
+      const parsed = parsePrincipal(text);
+      if (parsed === null) throw new InputError(`invalid principal "${text}"`);
+      if (parsed.kind === 'unique-id') throw new InputError(`"${text}" is a unique id, not a principal ARN`);
+      p = parsed;
+      this.callerRefs.set(text, p);
+    }
+    return p;
+  }
+
+  /**
+   * Everything about a request that depends on its caller and key but not on its action: the
+   * caller's sources, the unreadable inputs and the worlds. Kept for the last few (caller, key)
+   * pairs, since callers evaluate many actions for one principal in a row.
+   */
+  private resolution(request: Request, caller: PrincipalRef, key: Key | undefined, keyOp: boolean): Resolution {
+    const last = this.lastResolution;
+    if (
+      last !== undefined &&
+      last.caller === caller &&
+      last.key === key &&
+      last.keyOp === keyOp &&
+      last.callerAccountGiven === request.callerAccount &&
+      last.grantId === request.grantId &&
+      last.viaService === request.viaService
+    ) {
+      return last;
+    }
+    const cacheKey = `${request.principal}|${key?.metadata.arn ?? ''}|${request.callerAccount ?? ''}|${request.grantId ?? ''}|${request.viaService ?? ''}|${keyOp}`;
+    const hit = this.resolutions.get(cacheKey);
+    if (hit !== undefined) {
+      this.lastResolution = hit;
+      return hit;
+    }
+    const callerAccount = caller.kind === 'service' ? undefined : (request.callerAccount ?? caller.account);
+    let cs = this.callerSources(caller);
+    if (cs === null) {
+      const u = unknownInput(`identity policies of ${caller.arn}`, 'the principal is not in the snapshot');
+      cs = { identity: u, boundary: u, session: u, tags: u, principalArn: undefined };
+    }
+    const keyPolicy: Unknowable<Policy> | null = key === undefined ? null : key.policy;
+    const grants: Unknowable<Grant[]> = key === undefined ? [] : key.grants;
+    const principalArn = cs.principalArn ?? defaultPrincipalArn(caller);
+    const baseCtx = buildBaseContext({ request, caller, callerAccount, principalArn, principalTags: isUnknown(cs.tags) ? 'unknown' : cs.tags, key }, keyOp);
+    const res: Resolution = {
+      caller,
+      key,
+      keyOp,
+      callerAccountGiven: request.callerAccount,
+      grantId: request.grantId,
+      viaService: request.viaService,
+      callerAccount,
+      cs,
+      keyPolicy,
+      grants,
+      principalArn,
+      tags: isUnknown(cs.tags) ? 'unknown' : cs.tags,
+      baseCtx,
+      worlds: new Map(),
+    };
+    this.lastResolution = res;
+    if (this.resolutions.size >= 8) this.resolutions.delete(this.resolutions.keys().next().value as string);
+    this.resolutions.set(cacheKey, res);
+    return res;
+  }
+
   evaluate(request: Request, opts: EvaluateOptions = {}): Decision {
     const explain = opts.explain !== false;
     const action = findAction(request.action);
     if (action === undefined) throw new InputError(`unknown KMS action "${request.action}"`);
-    const caller = parsePrincipal(request.principal);
-    if (caller === null) throw new InputError(`invalid principal "${request.principal}"`);
-    if (caller.kind === 'unique-id') throw new InputError(`"${request.principal}" is a unique id, not a principal ARN`);
+    const caller = this.parseCaller(request.principal);
 
     let key: Key | undefined;
     if (action.cls !== 'iam-only') {
@@ -165,20 +290,14 @@ export class Evaluator {
         });
       }
     }
+    const res = this.resolution(request, caller, key, isKeyOp(action));
+    const { cs, keyPolicy, grants, callerAccount } = res;
     const notes: string[] = [];
     if (caller.kind === 'role') {
       notes.push(`${caller.arn} is a role; evaluated as one of its sessions (a statement naming one specific session would not match).`);
     }
-    const callerAccount = caller.kind === 'service' ? undefined : (request.callerAccount ?? caller.account);
 
     const unknowns: UnknownInput[] = [];
-    let cs = this.callerSources(caller);
-    if (cs === null) {
-      const u = unknownInput(`identity policies of ${caller.arn}`, 'the principal is not in the snapshot');
-      cs = { identity: u, boundary: u, session: u, tags: u, principalArn: undefined };
-    }
-    const keyPolicy: Unknowable<Policy> | null = key === undefined ? null : key.policy;
-    const grants: Unknowable<Grant[]> = key === undefined ? [] : key.grants;
     const relevant = (x: unknown): void => {
       if (isUnknown(x) && !unknowns.includes(x)) unknowns.push(x);
     };
@@ -195,25 +314,34 @@ export class Evaluator {
       request.aliasArn !== undefined
         ? (aliasArnFor(request.aliasArn, key) ?? request.aliasArn)
         : ((request.keyIdentifier && /:alias\//.test(request.keyIdentifier) ? request.keyIdentifier : undefined) ?? aliasArnFor(request.keyIdentifier, key));
-    const base = { request, action, caller, callerAccount, key, keyArn: key?.metadata.arn, aliasArn, options: this.options, notes };
-    const org = this.orgLevels(action, caller, callerAccount, key);
+    const orgVariant = action.cls === 'iam-only' || action.cls === 'retire-grant' ? 'no-rcp' : 'rcp';
 
     const run = (mode: Mode, withExplain: boolean): Decision => {
-      const w = this.world(mode, { keyPolicy, grants, cs: cs!, org, caller, request });
+      const wk = mode === 'actual' ? orgVariant : `${mode}|${orgVariant}`;
+      let w = res.worlds.get(wk);
+      if (w === undefined) {
+        const org = this.orgLevels(action, caller, callerAccount, key);
+        w = this.world(mode, { keyPolicy, grants, cs, org, caller, request });
+        res.worlds.set(wk, w);
+      }
       const targetGrant = action.cls === 'retire-grant' ? findGrant(w.grants, request) : undefined;
-      const ctx = buildContext({
-        action,
+      const input: ContextInput = { action, request, caller, callerAccount, principalArn: res.principalArn, principalTags: res.tags, key };
+      if (targetGrant !== undefined) input.targetGrant = targetGrant;
+      const ctx = buildContext(input, res.baseCtx);
+      const r: Resolved = {
         request,
+        action,
         caller,
         callerAccount,
-        principalArn: cs!.principalArn ?? defaultPrincipalArn(caller),
-        principalTags: isUnknown(cs!.tags) ? 'unknown' : cs!.tags,
         key,
-        ...(targetGrant ? { targetGrant } : {}),
-      });
-      w.env.ctx = ctx;
-      const r: Resolved = { ...base, ctx, targetGrant };
-      return decide(r, w, withExplain);
+        keyArn: key?.metadata.arn,
+        aliasArn,
+        options: this.options,
+        notes,
+        ctx,
+        targetGrant,
+      };
+      return decide(r, w, { ctx, bias: w.env.bias }, withExplain);
     };
 
     if (unknowns.length === 0) return run('actual', explain);
@@ -294,9 +422,16 @@ export class Evaluator {
           }]
         : [];
     } else grants = s.grants;
+    const index = this.grantIndex(grants);
     return {
       keyPolicy,
       grants,
+      grantsFor: (caller, explain) => {
+        const out: Grant[] = [];
+        for (const k of callerKeys(caller)) for (const g of index.get(k) ?? []) out.push(g);
+        if (explain && caller.kind === 'assumed-role') for (const g of index.get(`orphan:${caller.sessionName}`) ?? []) out.push(g);
+        return out;
+      },
       identity,
       boundary,
       session,

@@ -29,6 +29,8 @@ import { accountOf, matchGrantPrincipal } from './principals.js';
 export interface World {
   keyPolicy: CompiledPolicy | null;
   grants: Grant[];
+  /** The grants that may concern the caller (indexed by grantee); with `explain`, also orphaned grants for its session name. */
+  grantsFor: (caller: PrincipalRef, explain: boolean) => Grant[];
   identity: CompiledPolicy[];
   boundary: CompiledPolicy | null;
   session: CompiledPolicy[];
@@ -98,7 +100,7 @@ function describeStatement(cs: CompiledStatement): string {
 }
 
 /** Evaluates one request in one world. Pure; `explain` only adds the explanation. */
-export function decide(r: Resolved, w: World, explain: boolean): Decision {
+export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolean): Decision {
   const ex = new Explainer(explain);
   const { action, caller } = r;
   const a = action.name;
@@ -109,13 +111,13 @@ export function decide(r: Resolved, w: World, explain: boolean): Decision {
   const scan = (policies: readonly CompiledPolicy[], effect: 'Allow' | 'Deny', resource: string): Scan => {
     const out: Scan = { matched: [], records: [] };
     for (const p of policies) {
-      for (const cs of statementsFor(p, a)) {
+      for (const cs of statementsFor(p, action)) {
         if (cs.st.effect !== effect) continue;
         if (explain) {
           const rec = newStatementMatch(cs, a);
-          if (matchStatement(cs, { caller, resource, env: w.env }, rec)) out.matched.push(cs);
+          if (matchStatement(cs, { caller, resource, env }, rec)) out.matched.push(cs);
           out.records.push(rec);
-        } else if (matchStatement(cs, { caller, resource, env: w.env })) out.matched.push(cs);
+        } else if (matchStatement(cs, { caller, resource, env })) out.matched.push(cs);
       }
     }
     return out;
@@ -144,14 +146,14 @@ export function decide(r: Resolved, w: World, explain: boolean): Decision {
         if (decision !== 'deny' || !r.options.authorizeBeforeKeyState) {
           final = 'deny';
           by = 'key-state';
-          ex.step('key-state', `Can the key (${r.key.metadata.keyState}, ${r.key.metadata.keySpec}, ${r.key.metadata.keyUsage}) do ${action.short}?`, 'no', keyStateErr);
-          ex.hint(`The request is authorized but fails with ${keyStateErr}`);
+          if (explain) ex.step('key-state', `Can the key (${r.key.metadata.keyState}, ${r.key.metadata.keySpec}, ${r.key.metadata.keyUsage}) do ${action.short}?`, 'no', keyStateErr);
+          if (explain) ex.hint(`The request is authorized but fails with ${keyStateErr}`);
         } else {
-          ex.step('key-state', `Can the key (${r.key.metadata.keyState}, ${r.key.metadata.keySpec}, ${r.key.metadata.keyUsage}) do ${action.short}?`, 'no', keyStateErr);
-          ex.hint(`Even if it were authorized, the request would fail: ${keyStateErr}`);
+          if (explain) ex.step('key-state', `Can the key (${r.key.metadata.keyState}, ${r.key.metadata.keySpec}, ${r.key.metadata.keyUsage}) do ${action.short}?`, 'no', keyStateErr);
+          if (explain) ex.hint(`Even if it were authorized, the request would fail: ${keyStateErr}`);
         }
       } else {
-        ex.step('key-state', `Can the key (${r.key.metadata.keyState}, ${r.key.metadata.keySpec}, ${r.key.metadata.keyUsage}) do ${action.short}?`, 'yes', 'the key state and key usage allow this operation');
+        if (explain) ex.step('key-state', `Can the key (${r.key.metadata.keyState}, ${r.key.metadata.keySpec}, ${r.key.metadata.keyUsage}) do ${action.short}?`, 'yes', 'the key state and key usage allow this operation');
       }
     }
     const d: Decision = {
@@ -172,7 +174,7 @@ export function decide(r: Resolved, w: World, explain: boolean): Decision {
     return d;
   };
 
-  ex.step(
+  if (explain) ex.step(
     'action',
     `What kind of action is ${a}?`,
     'yes',
@@ -186,11 +188,11 @@ export function decide(r: Resolved, w: World, explain: boolean): Decision {
             ? 'an internal KMS action that customers cannot call'
             : `a KMS key operation, authorized by the key policy (and IAM policies when the key policy delegates)${action.grantOperation ? ' or a grant' : ''}`,
   );
-  for (const n of r.notes) ex.hint(n);
+  for (const n of r.notes) if (explain) ex.hint(n);
   if (caller.kind === 'service') ex.assume('servicePrincipalAccount');
 
   if (action.cls === 'internal') {
-    ex.hint(`${a} is internal to KMS; no policy lets a customer call it.`);
+    if (explain) ex.hint(`${a} is internal to KMS; no policy lets a customer call it.`);
     return finish('deny', 'implicit-deny', []);
   }
 
@@ -210,39 +212,39 @@ export function decide(r: Resolved, w: World, explain: boolean): Decision {
   }
   if (keyArn !== undefined) for (const level of w.rcps) addDeny(scan(level, 'Deny', keyArn));
   const uniqueDenies = [...new Set(denyMatches)];
-  if (w.keyPolicy && keyPolicies.length > 0 && usesNotPrincipal(w.keyPolicy, a)) ex.assume('notPrincipal');
+  if (w.keyPolicy && keyPolicies.length > 0 && usesNotPrincipal(w.keyPolicy, action)) ex.assume('notPrincipal');
   if (uniqueDenies.length > 0) {
-    ex.step('explicit-deny', `Does any policy explicitly deny ${a}?`, 'yes', uniqueDenies.map(describeStatement).join('; '), { statements: denyRecords.filter((s) => s.matched) });
+    if (explain) ex.step('explicit-deny', `Does any policy explicitly deny ${a}?`, 'yes', uniqueDenies.map(describeStatement).join('; '), { statements: denyRecords.filter((s) => s.matched) });
     for (const cs of uniqueDenies) {
-      ex.hint(`Remove or narrow the Deny ${describeStatement(cs)}: an explicit Deny beats every allow, including grants.`);
+      if (explain) ex.hint(`Remove or narrow the Deny ${describeStatement(cs)}: an explicit Deny beats every allow, including grants.`);
       if (conditionMentions(cs, 'aws:principalisawsservice')) ex.assume('principalIsAwsService');
     }
     return finish('deny', 'explicit-deny', uniqueDenies.map(reasonOf));
   }
-  ex.step('explicit-deny', `Does any policy explicitly deny ${a}?`, 'no', 'no Deny statement applies', { statements: denyRecords.filter(nearMiss) });
+  if (explain) ex.step('explicit-deny', `Does any policy explicitly deny ${a}?`, 'no', 'no Deny statement applies', { statements: denyRecords.filter(nearMiss) });
 
   // ── Step 4: organization guardrails: every level must allow ───────────────────────────────
   if (w.rcps.length > 0 && keyArn !== undefined) {
     const gap = w.rcps.findIndex((level) => scan(level, 'Allow', keyArn).matched.length === 0);
     if (gap >= 0) {
       const names = w.rcps[gap]!.map((p) => p.policy.name).join(', ');
-      ex.step('rcp', `Do the RCPs of account ${r.key!.metadata.account} allow ${a}?`, 'no', `no statement of level ${gap + 1} (${names || 'no policies'}) allows it`);
-      ex.hint(`The resource control policies at level ${gap + 1} (${names || 'none'}) do not allow ${a}; every level of the hierarchy must allow it.`);
+      if (explain) ex.step('rcp', `Do the RCPs of account ${r.key!.metadata.account} allow ${a}?`, 'no', `no statement of level ${gap + 1} (${names || 'no policies'}) allows it`);
+      if (explain) ex.hint(`The resource control policies at level ${gap + 1} (${names || 'none'}) do not allow ${a}; every level of the hierarchy must allow it.`);
       return finish('deny', 'rcp', []);
     }
-    ex.step('rcp', `Do the RCPs of account ${r.key!.metadata.account} allow ${a}?`, 'yes', 'every level of the RCP hierarchy allows it');
+    if (explain) ex.step('rcp', `Do the RCPs of account ${r.key!.metadata.account} allow ${a}?`, 'yes', 'every level of the RCP hierarchy allows it');
   }
   if (w.scps.length > 0) {
     for (const res of identityResources) {
       const gap = w.scps.findIndex((level) => scan(level, 'Allow', res).matched.length === 0);
       if (gap >= 0) {
         const names = w.scps[gap]!.map((p) => p.policy.name).join(', ');
-        ex.step('scp', `Do the SCPs of account ${r.callerAccount} allow ${a}?`, 'no', `no statement of level ${gap + 1} (${names || 'no policies'}) allows it on ${res}: an SCP gap is an implicit deny that no other policy can override`);
-        ex.hint(`The service control policies at level ${gap + 1} (${names || 'none'}) do not allow ${a}; every level of the hierarchy must allow it.`);
+        if (explain) ex.step('scp', `Do the SCPs of account ${r.callerAccount} allow ${a}?`, 'no', `no statement of level ${gap + 1} (${names || 'no policies'}) allows it on ${res}: an SCP gap is an implicit deny that no other policy can override`);
+        if (explain) ex.hint(`The service control policies at level ${gap + 1} (${names || 'none'}) do not allow ${a}; every level of the hierarchy must allow it.`);
         return finish('deny', 'scp', []);
       }
     }
-    ex.step('scp', `Do the SCPs of account ${r.callerAccount} allow ${a}?`, 'yes', 'every level of the SCP hierarchy allows it');
+    if (explain) ex.step('scp', `Do the SCPs of account ${r.callerAccount} allow ${a}?`, 'yes', 'every level of the SCP hierarchy allows it');
   }
 
   // ── The caller's side: identity policies, limited by boundary and session policy ──────────
@@ -287,7 +289,7 @@ export function decide(r: Resolved, w: World, explain: boolean): Decision {
     if (b === undefined) return;
     blockedBy ??= b;
     const name = b === 'permissions-boundary' ? `the permissions boundary${w.boundary ? ` ${w.boundary.policy.name}` : ''}` : 'the session policy';
-    ex.hint(`${what} is limited by ${name}, which does not allow ${a}; allow it there too.`);
+    if (explain) ex.hint(`${what} is limited by ${name}, which does not allow ${a}; allow it there too.`);
   };
   const denyResult = (): Decision => {
     if (blockedBy !== undefined) return finish('deny', blockedBy, []);
@@ -297,10 +299,10 @@ export function decide(r: Resolved, w: World, explain: boolean): Decision {
   // ── IAM-only actions ──────────────────────────────────────────────────────────────────────
   if (action.cls === 'iam-only') {
     const cs = callerSide('*');
-    ex.step('identity-policy', `Does an identity policy allow ${a} (Resource "*")?`, cs.root ? 'yes' : cs.iam.length > 0 ? 'yes' : 'no', cs.root ? 'the account root user has full IAM access' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: cs.records.filter(nearMissOrMatch) });
+    if (explain) ex.step('identity-policy', `Does an identity policy allow ${a} (Resource "*")?`, cs.root ? 'yes' : cs.iam.length > 0 ? 'yes' : 'no', cs.root ? 'the account root user has full IAM access' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: cs.records.filter(nearMissOrMatch) });
     if (cs.ok) return finish('allow', 'iam-policy', cs.root ? [ROOT_REASON] : cs.iam.map(reasonOf));
     if (cs.blockedBy) noteBlocked(cs.blockedBy, `The identity-policy allow of ${a}`);
-    else ex.hint(`Add an identity policy that allows ${a} with "Resource": "*" to ${caller.arn}; key policies and grants cannot allow ${a}.`);
+    else if (explain) ex.hint(`Add an identity policy that allows ${a} with "Resource": "*" to ${caller.arn}; key policies and grants cannot allow ${a}.`);
     collectMissing(ex, cs.records);
     return denyResult();
   }
@@ -308,11 +310,11 @@ export function decide(r: Resolved, w: World, explain: boolean): Decision {
   // ── Cross-account scope (spec §1.3) ───────────────────────────────────────────────────────
   if (!sameAccount && r.key) {
     if (!action.crossAccount) {
-      ex.step('cross-account', `Can ${a} be used from another account?`, 'no', `${a} works only for principals of the key's account (${r.key.metadata.account}); permissions for other accounts have no effect`);
-      ex.hint(`${a} cannot be called across accounts: only principals of account ${r.key.metadata.account} can call it on this key.`);
+      if (explain) ex.step('cross-account', `Can ${a} be used from another account?`, 'no', `${a} works only for principals of the key's account (${r.key.metadata.account}); permissions for other accounts have no effect`);
+      if (explain) ex.hint(`${a} cannot be called across accounts: only principals of account ${r.key.metadata.account} can call it on this key.`);
       return denyResult();
     }
-    ex.step('cross-account', `Can ${a} be used from another account?`, 'yes', `the key's account (key policy) and the caller's account (${caller.account}, IAM policies) must both allow it`);
+    if (explain) ex.step('cross-account', `Can ${a} be used from another account?`, 'yes', `the key's account (key policy) and the caller's account (${caller.account}, IAM policies) must both allow it`);
   }
 
   // ── RetireGrant: the grant decides (spec §2.6) ────────────────────────────────────────────
@@ -328,7 +330,7 @@ export function decide(r: Resolved, w: World, explain: boolean): Decision {
     if (via === 'wildcard') ex.assume('wildcardPrincipalBoundary');
     if (via === 'not-principal') ex.assume('notPrincipal');
   }
-  if (w.keyPolicy && hasNonStarResource(w.keyPolicy, a)) ex.assume('keyPolicyResource');
+  if (w.keyPolicy && hasNonStarResource(w.keyPolicy, action)) ex.assume('keyPolicyResource');
 
   // ── Alias actions: IAM on the alias and authorization on the key ──────────────────────────
   if (action.cls === 'alias') return aliasAction();
@@ -336,17 +338,17 @@ export function decide(r: Resolved, w: World, explain: boolean): Decision {
   // ── Cross-account: both sides must allow (or a grant) ─────────────────────────────────────
   if (!sameAccount) {
     const keySide = keyPolicyAllows.matched;
-    ex.step('key-policy', `Does the key policy allow ${caller.arn} or its account ${caller.account}?`, keySide.length > 0 ? 'yes' : 'no', keySide.length > 0 ? keySide.map(describeStatement).join('; ') : 'no key-policy statement allows the caller or its account', { statements: keyPolicyAllows.records.filter(nearMissOrMatch) });
+    if (explain) ex.step('key-policy', `Does the key policy allow ${caller.arn} or its account ${caller.account}?`, keySide.length > 0 ? 'yes' : 'no', keySide.length > 0 ? keySide.map(describeStatement).join('; ') : 'no key-policy statement allows the caller or its account', { statements: keyPolicyAllows.records.filter(nearMissOrMatch) });
     const cs = callerSide(keyArn!);
-    ex.step('identity-policy', `Does an identity policy in account ${caller.account} allow ${a} on ${keyArn}?`, cs.ok ? 'yes' : 'no', cs.root ? 'the account root user has full IAM access in its own account' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: cs.records.filter(nearMissOrMatch) });
+    if (explain) ex.step('identity-policy', `Does an identity policy in account ${caller.account} allow ${a} on ${keyArn}?`, cs.ok ? 'yes' : 'no', cs.root ? 'the account root user has full IAM access in its own account' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: cs.records.filter(nearMissOrMatch) });
     if (keySide.length > 0 && cs.ok) {
       return finish('allow', 'key-policy-and-iam', [...keySide.map(reasonOf), ...cs.iam.map(reasonOf)]);
     }
     if (keySide.length > 0 && cs.blockedBy) noteBlocked(cs.blockedBy, `The identity-policy allow of ${a}`);
     const g = grantPath();
     if (g) return g;
-    if (keySide.length === 0) ex.hint(`The key policy must allow ${caller.arn} or its account ${caller.account} to use ${a}.`);
-    if (!cs.ok && !cs.blockedBy) ex.hint(`Account ${caller.account} must also allow it: attach an identity policy allowing ${a} on ${keyArn} to ${caller.arn} (a key policy alone never lets another account's principals in).`);
+    if (keySide.length === 0) if (explain) ex.hint(`The key policy must allow ${caller.arn} or its account ${caller.account} to use ${a}.`);
+    if (!cs.ok && !cs.blockedBy) if (explain) ex.hint(`Account ${caller.account} must also allow it: attach an identity policy allowing ${a} on ${keyArn} to ${caller.arn} (a key policy alone never lets another account's principals in).`);
     collectMissing(ex, keyPolicyAllows.records);
     return denyResult();
   }
@@ -355,33 +357,33 @@ export function decide(r: Resolved, w: World, explain: boolean): Decision {
   if (named.length > 0) {
     const unlimited = named.filter((cs) => principalVia(cs, caller).via !== 'role');
     if (unlimited.length > 0) {
-      ex.step('key-policy', `Does the key policy allow ${caller.arn} to ${action.short}?`, 'yes', unlimited.map(describeStatement).join('; '), { statements: keyPolicyAllows.records.filter((s) => s.matched) });
+      if (explain) ex.step('key-policy', `Does the key policy allow ${caller.arn} to ${action.short}?`, 'yes', unlimited.map(describeStatement).join('; '), { statements: keyPolicyAllows.records.filter((s) => s.matched) });
       return finish('allow', 'key-policy', unlimited.map(reasonOf));
     }
     // Only role-ARN statements: limited by the session's boundary and session policy.
     if (w.boundary || sessionPolicies.length > 0) ex.assume('roleArnBoundary');
     const limit = roleLimits();
     if (limit === undefined) {
-      ex.step('key-policy', `Does the key policy allow ${caller.arn} to ${action.short}?`, 'yes', named.map(describeStatement).join('; '), { statements: keyPolicyAllows.records.filter((s) => s.matched) });
+      if (explain) ex.step('key-policy', `Does the key policy allow ${caller.arn} to ${action.short}?`, 'yes', named.map(describeStatement).join('; '), { statements: keyPolicyAllows.records.filter((s) => s.matched) });
       return finish('allow', 'key-policy', named.map(reasonOf));
     }
-    ex.step('key-policy', `Does the key policy allow ${caller.arn} to ${action.short}?`, 'yes', `${named.map(describeStatement).join('; ')} names the role, but the role's ${limit === 'permissions-boundary' ? 'permissions boundary' : 'session policy'} does not allow ${a}`, { statements: keyPolicyAllows.records.filter((s) => s.matched) });
-    ex.step(limit, `Does the ${limit === 'permissions-boundary' ? 'permissions boundary' : 'session policy'} allow ${a}?`, 'no', 'an allow that a key policy gives to a role ARN is limited by the session\'s permissions boundary and session policy');
+    if (explain) ex.step('key-policy', `Does the key policy allow ${caller.arn} to ${action.short}?`, 'yes', `${named.map(describeStatement).join('; ')} names the role, but the role's ${limit === 'permissions-boundary' ? 'permissions boundary' : 'session policy'} does not allow ${a}`, { statements: keyPolicyAllows.records.filter((s) => s.matched) });
+    if (explain) ex.step(limit, `Does the ${limit === 'permissions-boundary' ? 'permissions boundary' : 'session policy'} allow ${a}?`, 'no', 'an allow that a key policy gives to a role ARN is limited by the session\'s permissions boundary and session policy');
     noteBlocked(limit, `The key-policy allow of ${a} to the role`);
   } else {
-    ex.step('key-policy', `Does the key policy allow ${caller.arn} to ${action.short}?`, 'no', 'no key-policy statement names this principal for this action', { statements: keyPolicyAllows.records.filter((s) => s.principal?.via !== 'account' && nearMiss(s)) });
+    if (explain) ex.step('key-policy', `Does the key policy allow ${caller.arn} to ${action.short}?`, 'no', 'no key-policy statement names this principal for this action', { statements: keyPolicyAllows.records.filter((s) => s.principal?.via !== 'account' && nearMiss(s)) });
   }
 
   // ── 5b: the key policy delegates to the account, and IAM allows ───────────────────────────
   const cs = callerSide(keyArn!);
-  ex.step(
+  if (explain) ex.step(
     'account-delegation',
     `Does the key policy allow account ${caller.account} to use IAM policies for ${a}?`,
     accountStmts.length > 0 ? 'yes' : 'no',
     accountStmts.length > 0 ? accountStmts.map(describeStatement).join('; ') : `no key-policy statement with the account principal covers ${a}`,
     { statements: keyPolicyAllows.records.filter((s) => s.principal?.via === 'account') },
   );
-  ex.step(
+  if (explain) ex.step(
     'identity-policy',
     `Does an identity policy allow ${caller.arn} to ${action.short} on ${keyArn}?`,
     cs.root || cs.iam.length > 0 ? 'yes' : 'no',
@@ -392,14 +394,14 @@ export function decide(r: Resolved, w: World, explain: boolean): Decision {
     return finish('allow', 'key-policy-and-iam', [...accountStmts.map(reasonOf), ...cs.iam.map(reasonOf)]);
   }
   if (accountStmts.length > 0 && cs.blockedBy) {
-    ex.step(cs.blockedBy, `Does the ${cs.blockedBy === 'permissions-boundary' ? 'permissions boundary' : 'session policy'} allow ${a}?`, 'no', 'identity-policy permissions are the intersection with the boundary and the session policy');
+    if (explain) ex.step(cs.blockedBy, `Does the ${cs.blockedBy === 'permissions-boundary' ? 'permissions boundary' : 'session policy'} allow ${a}?`, 'no', 'identity-policy permissions are the intersection with the boundary and the session policy');
     noteBlocked(cs.blockedBy, `The identity-policy allow of ${a}`);
   }
   if (accountStmts.length === 0 && cs.iam.length > 0) {
-    ex.hint(`The IAM allow in ${cs.iam.map(describeStatement).join('; ')} has no effect because the key policy does not delegate ${a} to account ${caller.account}: add ${a} to a key-policy statement for the account principal, or name ${principalForHint(caller)} in the key policy.`);
+    if (explain) ex.hint(`The IAM allow in ${cs.iam.map(describeStatement).join('; ')} has no effect because the key policy does not delegate ${a} to account ${caller.account}: add ${a} to a key-policy statement for the account principal, or name ${principalForHint(caller)} in the key policy.`);
   }
   if (accountStmts.length > 0 && !cs.ok && !cs.blockedBy) {
-    ex.hint(`The key policy lets account ${caller.account} use IAM policies for ${a}, but no identity policy of ${caller.arn} allows ${a} on ${keyArn}.`);
+    if (explain) ex.hint(`The key policy lets account ${caller.account} use IAM policies for ${a}, but no identity policy of ${caller.arn} allows ${a} on ${keyArn}.`);
   }
 
   // ── 5c: grants ────────────────────────────────────────────────────────────────────────────
@@ -407,18 +409,19 @@ export function decide(r: Resolved, w: World, explain: boolean): Decision {
   if (g) return g;
   collectMissing(ex, keyPolicyAllows.records);
   if (named.length === 0 && accountStmts.length === 0 && cs.iam.length === 0 && blockedBy === undefined) {
-    ex.hint(`No key-policy statement, no IAM delegation and no grant allows ${caller.arn} to ${action.short} this key.`);
+    if (explain) ex.hint(`No key-policy statement, no IAM delegation and no grant allows ${caller.arn} to ${action.short} this key.`);
   }
   return denyResult();
 
   // ── helpers that need the closure ─────────────────────────────────────────────────────────
   function grantPath(): Decision | undefined {
     if (action.grantOperation === undefined || r.key === undefined) {
-      if (action.cls === 'key') ex.step('grant', `Does a grant allow ${a}?`, 'not-applicable', `no grant can allow ${a}`);
+      if (action.cls === 'key') if (explain) ex.step('grant', `Does a grant allow ${a}?`, 'not-applicable', `no grant can allow ${a}`);
       return undefined;
     }
     const checks: GrantCheck[] = [];
-    for (const gr of w.grants) {
+    const candidates = w.grantsFor(caller, explain);
+    for (const gr of candidates) {
       const c = action.short === 'CreateGrant' ? checkParentGrant(gr, action, caller, r.request, r.key, grantOpts()) : checkGrant(gr, action, caller, r.request, r.key, grantOpts());
       checks.push(c);
     }
@@ -432,7 +435,7 @@ export function decide(r: Resolved, w: World, explain: boolean): Decision {
           c.matched = false;
           c.failed = 'grantee';
           c.detail += side.blockedBy ? ` (the ${side.blockedBy} blocks it)` : ', and no identity policy allows it';
-          if (explain) ex.hint(`Grant ${c.grant.grantId} is for account ${caller.account}: attach an identity policy allowing ${a} on ${keyArn} to ${caller.arn} to use it.`);
+          if (explain) if (explain) ex.hint(`Grant ${c.grant.grantId} is for account ${caller.account}: attach an identity policy allowing ${a} on ${keyArn} to ${caller.arn} to use it.`);
           continue;
         }
       }
@@ -447,27 +450,27 @@ export function decide(r: Resolved, w: World, explain: boolean): Decision {
       }
       usable.push(c);
     }
-    const relevant = checks.filter((c) => c.principal.matched || c.principal.orphaned || c.failed !== 'grantee');
-    const others = checks.length - relevant.length;
+    const relevant = checks;
+    const others = w.grants.length - relevant.length;
     const detailTail = others > 0 ? ` (${others} other grant${others === 1 ? '' : 's'} ${others === 1 ? 'is' : 'are'} for other principals)` : '';
     if (usable.length > 0) {
       const first = usable[0]!;
       noteGrantAssumptions(first);
-      ex.step('grant', `Does a grant allow ${caller.arn} to ${action.short}?`, 'yes', usable.map((u) => u.detail).join('; '), { grants: relevant.map(grantMatchRecord) });
-      if (action.short === 'CreateGrant') ex.hint(`A child grant is created from parent grant ${first.grant.grantId}.`);
+      if (explain) ex.step('grant', `Does a grant allow ${caller.arn} to ${action.short}?`, 'yes', usable.map((u) => u.detail).join('; '), { grants: relevant.map(grantMatchRecord) });
+      if (action.short === 'CreateGrant') if (explain) ex.hint(`A child grant is created from parent grant ${first.grant.grantId}.`);
       return finish('allow', 'grant', usable.map((u) => grantReason(u.grant)));
     }
-    ex.step('grant', `Does a grant allow ${caller.arn} to ${action.short}?`, 'no', (relevant.length > 0 ? relevant.map((c) => `${c.grant.grantId}: ${c.detail}`).join('; ') : `no grant on the key is for this principal`) + detailTail, { grants: relevant.map(grantMatchRecord) });
+    if (explain) ex.step('grant', `Does a grant allow ${caller.arn} to ${action.short}?`, 'no', (relevant.length > 0 ? relevant.map((c) => `${c.grant.grantId}: ${c.detail}`).join('; ') : `no grant on the key is for this principal`) + detailTail, { grants: relevant.map(grantMatchRecord) });
     for (const c of relevant) {
       if (c.failed === 'encryption-context' && c.neededContext) {
-        ex.hint(`Grant ${c.grant.grantId} would allow this with encryption context ${JSON.stringify(c.neededContext)}${c.grant.constraints?.encryptionContextEquals ? ' (exactly)' : ''}.`);
+        if (explain) ex.hint(`Grant ${c.grant.grantId} would allow this with encryption context ${JSON.stringify(c.neededContext)}${c.grant.constraints?.encryptionContextEquals ? ' (exactly)' : ''}.`);
         for (const k of Object.keys(c.neededContext)) if (!r.request.encryptionContext || !hasKeyCi(r.request.encryptionContext, k)) ex.missing.add(`kms:EncryptionContext:${k}`);
       } else if (c.failed === 'orphaned-grantee') {
-        ex.hint(`Grant ${c.grant.grantId} was made for a principal that no longer exists (${c.grant.granteePrincipal}); a recreated role with the same name does not match it. Create a new grant${/:/.test(c.grant.granteePrincipal) ? ' (for Lambda: update the function configuration to another role and back)' : ''}.`);
+        if (explain) ex.hint(`Grant ${c.grant.grantId} was made for a principal that no longer exists (${c.grant.granteePrincipal}); a recreated role with the same name does not match it. Create a new grant${/:/.test(c.grant.granteePrincipal) ? ' (for Lambda: update the function configuration to another role and back)' : ''}.`);
       } else if (c.failed === 'operation' && c.principal.matched) {
-        ex.hint(`Grant ${c.grant.grantId} is for this principal but does not include ${action.grantOperation}; each grant operation allows exactly the API of the same name.`);
+        if (explain) ex.hint(`Grant ${c.grant.grantId} is for this principal but does not include ${action.grantOperation}; each grant operation allows exactly the API of the same name.`);
       } else if (c.failed === 'grant-state' && c.principal.matched) {
-        ex.hint(`Grant ${c.grant.grantId}: ${c.detail}.`);
+        if (explain) ex.hint(`Grant ${c.grant.grantId}: ${c.detail}.`);
       } else if (c.failed === 'grant-invalid') {
         ex.assume('invalidGrant');
       }
@@ -490,30 +493,30 @@ export function decide(r: Resolved, w: World, explain: boolean): Decision {
 
   function aliasAction(): Decision {
     if (r.aliasArn === undefined) {
-      ex.step('alias', `Does an identity policy allow ${a} on the alias?`, 'unknown', 'the request does not name the alias (give --alias)');
-      ex.hint(`${a} needs the alias: give --alias alias/NAME.`);
+      if (explain) ex.step('alias', `Does an identity policy allow ${a} on the alias?`, 'unknown', 'the request does not name the alias (give --alias)');
+      if (explain) ex.hint(`${a} needs the alias: give --alias alias/NAME.`);
       return finish('unknown', 'unknown', []);
     }
     if (!sameAccount) {
-      ex.step('cross-account', `Can ${a} be used from another account?`, 'no', 'alias operations work only in the key\'s account');
+      if (explain) ex.step('cross-account', `Can ${a} be used from another account?`, 'no', 'alias operations work only in the key\'s account');
       return denyResult();
     }
     const aliasSide = callerSide(r.aliasArn);
-    ex.step('alias', `Does an identity policy allow ${a} on ${r.aliasArn}?`, aliasSide.ok ? 'yes' : 'no', aliasSide.root ? 'the account root user has full IAM access' : aliasSide.iam.length > 0 ? aliasSide.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it on the alias', { statements: aliasSide.records.filter(nearMissOrMatch) });
+    if (explain) ex.step('alias', `Does an identity policy allow ${a} on ${r.aliasArn}?`, aliasSide.ok ? 'yes' : 'no', aliasSide.root ? 'the account root user has full IAM access' : aliasSide.iam.length > 0 ? aliasSide.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it on the alias', { statements: aliasSide.records.filter(nearMissOrMatch) });
     const keySide = callerSide(keyArn!);
     let keyReasons: Reason[] | undefined;
     const namedOk = named.filter((cs) => principalVia(cs, caller).via !== 'role' || roleLimits() === undefined);
     if (namedOk.length > 0) keyReasons = namedOk.map(reasonOf);
     else if (accountStmts.length > 0 && keySide.ok) keyReasons = [...accountStmts.map(reasonOf), ...keySide.iam.map(reasonOf)];
-    ex.step('key-policy', `Is ${caller.arn} allowed ${a} on the key ${keyArn}?`, keyReasons ? 'yes' : 'no', keyReasons ? keyReasons.map((x) => `${x.source} "${x.id}"`).join('; ') : 'neither the key policy nor delegated IAM allows it on the key', { statements: keyPolicyAllows.records.filter(nearMissOrMatch) });
+    if (explain) ex.step('key-policy', `Is ${caller.arn} allowed ${a} on the key ${keyArn}?`, keyReasons ? 'yes' : 'no', keyReasons ? keyReasons.map((x) => `${x.source} "${x.id}"`).join('; ') : 'neither the key policy nor delegated IAM allows it on the key', { statements: keyPolicyAllows.records.filter(nearMissOrMatch) });
     if (aliasSide.ok && keyReasons) return finish('allow', 'key-policy-and-iam', [...keyReasons, ...aliasSide.iam.map(reasonOf)]);
     if (!aliasSide.ok) {
       if (aliasSide.blockedBy) noteBlocked(aliasSide.blockedBy, `The identity-policy allow of ${a} on the alias`);
-      else ex.hint(`Attach an identity policy allowing ${a} on ${r.aliasArn} to ${caller.arn}: alias permissions come only from IAM.`);
+      else if (explain) ex.hint(`Attach an identity policy allowing ${a} on ${r.aliasArn} to ${caller.arn}: alias permissions come only from IAM.`);
     }
     if (!keyReasons) {
       if (keySide.blockedBy && accountStmts.length > 0) noteBlocked(keySide.blockedBy, `The identity-policy allow of ${a} on the key`);
-      else ex.hint(`${a} also needs permission on the key ${keyArn}: name the principal in the key policy, or delegate ${a} to account ${caller.account} and allow it in IAM.`);
+      else if (explain) ex.hint(`${a} also needs permission on the key ${keyArn}: name the principal in the key policy, or delegate ${a} to account ${caller.account} and allow it in IAM.`);
     }
     return denyResult();
   }
@@ -522,21 +525,21 @@ export function decide(r: Resolved, w: World, explain: boolean): Decision {
     const grantId = r.request.grantId;
     const target = r.targetGrant;
     if (grantId === undefined && target === undefined) {
-      ex.step('retire-grant', 'Which grant is to be retired?', 'unknown', 'the request does not name a grant (give --grant-id)');
-      ex.hint('RetireGrant is authorized by the grant being retired: give --grant-id.');
+      if (explain) ex.step('retire-grant', 'Which grant is to be retired?', 'unknown', 'the request does not name a grant (give --grant-id)');
+      if (explain) ex.hint('RetireGrant is authorized by the grant being retired: give --grant-id.');
       return finish('unknown', 'unknown', []);
     }
     // kms:RetireGrant in a key policy "is not effective" [KMS-GRANTDEL].
     if (keyArn !== undefined) {
       const kp = scan(keyPolicies, 'Allow', keyArn);
-      if (kp.matched.length > 0) ex.hint(`The key policy's ${kp.matched.map(describeStatement).join('; ')} allows kms:RetireGrant, but kms:RetireGrant is not effective in a key policy.`);
+      if (kp.matched.length > 0) if (explain) ex.hint(`The key policy's ${kp.matched.map(describeStatement).join('; ')} allows kms:RetireGrant, but kms:RetireGrant is not effective in a key policy.`);
     }
     if (target === undefined) {
-      ex.step('retire-grant', `Is there a grant ${grantId} on the key?`, 'no', 'no such grant: it was retired or revoked already, or the id is wrong');
+      if (explain) ex.step('retire-grant', `Is there a grant ${grantId} on the key?`, 'no', 'no such grant: it was retired or revoked already, or the id is wrong');
       return denyResult();
     }
     if (!grantStateUsable(target, r.request)) {
-      ex.step('retire-grant', `Is grant ${target.grantId} current?`, 'no', grantStateDetail(target));
+      if (explain) ex.step('retire-grant', `Is grant ${target.grantId} current?`, 'no', grantStateDetail(target));
       return denyResult();
     }
     const record: GrantMatch = grantMatchRecord({ grant: target, principal: { matched: false }, matched: false, detail: '' });
@@ -544,14 +547,14 @@ export function decide(r: Resolved, w: World, explain: boolean): Decision {
       const m = matchGrantPrincipal(target.retiringPrincipal, caller);
       if (m.matched && m.via !== 'account') {
         if (m.via === 'role') ex.assume('roleGranteeSessions');
-        ex.step('retire-grant', `May ${caller.arn} retire grant ${target.grantId}?`, 'yes', `it is the grant's retiring principal (${target.retiringPrincipal})`, { grants: [{ ...record, matched: true, detail: 'retiring principal' }] });
+        if (explain) ex.step('retire-grant', `May ${caller.arn} retire grant ${target.grantId}?`, 'yes', `it is the grant's retiring principal (${target.retiringPrincipal})`, { grants: [{ ...record, matched: true, detail: 'retiring principal' }] });
         return finish('allow', 'grant', [grantReason(target)]);
       }
     }
     const grantee = matchGrantPrincipal(target.granteePrincipal, caller);
     if (grantee.matched && grantee.via !== 'account' && target.operations.includes('RetireGrant')) {
       if (grantee.via === 'role') ex.assume('roleGranteeSessions');
-      ex.step('retire-grant', `May ${caller.arn} retire grant ${target.grantId}?`, 'yes', 'it is the grantee and the grant includes the RetireGrant operation', { grants: [{ ...record, matched: true, detail: 'grantee with RetireGrant' }] });
+      if (explain) ex.step('retire-grant', `May ${caller.arn} retire grant ${target.grantId}?`, 'yes', 'it is the grantee and the grant includes the RetireGrant operation', { grants: [{ ...record, matched: true, detail: 'grantee with RetireGrant' }] });
       return finish('allow', 'grant', [grantReason(target)]);
     }
     // The account that created the grant (API: IssuingAccount), and an account that is the
@@ -564,21 +567,21 @@ export function decide(r: Resolved, w: World, explain: boolean): Decision {
     if (issuing) ex.assume('retireByIssuingAccount');
     if (caller.kind !== 'service' && accounts.has(caller.account)) {
       if (caller.kind === 'root') {
-        ex.step('retire-grant', `May ${caller.arn} retire grant ${target.grantId}?`, 'yes', `the root user of account ${caller.account}, which ${issuing === caller.account ? 'created the grant' : 'is the retiring principal'}`, { grants: [{ ...record, matched: true, detail: 'account' }] });
+        if (explain) ex.step('retire-grant', `May ${caller.arn} retire grant ${target.grantId}?`, 'yes', `the root user of account ${caller.account}, which ${issuing === caller.account ? 'created the grant' : 'is the retiring principal'}`, { grants: [{ ...record, matched: true, detail: 'account' }] });
         return finish('allow', 'grant', [grantReason(target)]);
       }
       const side = callerSide(keyArn!);
-      ex.step('identity-policy', `Does an identity policy in account ${caller.account} allow kms:RetireGrant?`, side.ok ? 'yes' : 'no', side.iam.length > 0 ? side.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: side.records.filter(nearMissOrMatch) });
+      if (explain) ex.step('identity-policy', `Does an identity policy in account ${caller.account} allow kms:RetireGrant?`, side.ok ? 'yes' : 'no', side.iam.length > 0 ? side.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: side.records.filter(nearMissOrMatch) });
       if (side.ok) return finish('allow', 'key-policy-and-iam', [grantReason(target), ...side.iam.map(reasonOf)]);
       if (side.blockedBy) noteBlocked(side.blockedBy, 'The identity-policy allow of kms:RetireGrant');
-      else ex.hint(`Account ${caller.account} may retire grant ${target.grantId}; attach an identity policy allowing kms:RetireGrant on ${keyArn} to ${caller.arn}.`);
+      else if (explain) ex.hint(`Account ${caller.account} may retire grant ${target.grantId}; attach an identity policy allowing kms:RetireGrant on ${keyArn} to ${caller.arn}.`);
       return denyResult();
     }
     const why = grantee.matched && !target.operations.includes('RetireGrant')
       ? 'it is the grantee, but the grant does not include the RetireGrant operation and it is not the retiring principal'
       : `it is neither the retiring principal${target.retiringPrincipal ? ` (${target.retiringPrincipal})` : ''}, nor a grantee with RetireGrant, nor in the account that created the grant`;
-    ex.step('retire-grant', `May ${caller.arn} retire grant ${target.grantId}?`, 'no', why, { grants: [{ ...record, detail: why }] });
-    ex.hint(`Only the grant's retiring principal, its grantee (when the grant includes RetireGrant) or the account that created it can retire grant ${target.grantId}; others can use RevokeGrant if the key policy allows it.`);
+    if (explain) ex.step('retire-grant', `May ${caller.arn} retire grant ${target.grantId}?`, 'no', why, { grants: [{ ...record, detail: why }] });
+    if (explain) ex.hint(`Only the grant's retiring principal, its grantee (when the grant includes RetireGrant) or the account that created it can retire grant ${target.grantId}; others can use RevokeGrant if the key policy allows it.`);
     return denyResult();
   }
 }
@@ -618,11 +621,11 @@ function collectMissing(ex: Explainer, records: StatementMatch[]): void {
   }
 }
 
-function usesNotPrincipal(p: CompiledPolicy, action: string): boolean {
+function usesNotPrincipal(p: CompiledPolicy, action: ActionInfo): boolean {
   return statementsFor(p, action).some((cs) => cs.st.notPrincipal !== undefined);
 }
 
-function hasNonStarResource(p: CompiledPolicy, action: string): boolean {
+function hasNonStarResource(p: CompiledPolicy, action: ActionInfo): boolean {
   return statementsFor(p, action).some((cs) => (cs.st.resource && cs.st.resource.some((x) => x !== '*')) || cs.st.notResource !== undefined);
 }
 

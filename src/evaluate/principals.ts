@@ -1,6 +1,6 @@
 // Principal matching for key-policy Principal/NotPrincipal elements and grant principals
-// (spec §1.4, §2.2, §8.3).
-import { isAccountId, isUniqueId, parsePrincipal } from '../model/arn.js';
+// (spec §1.4, §2.2, §8.3). Values are parsed once into patterns; matching is then cheap.
+import { isAccountId, isServicePrincipal, isUniqueId, parsePrincipal } from '../model/arn.js';
 import type { PrincipalMatchVia } from '../model/decision.js';
 import type { PrincipalElement } from '../model/policy.js';
 import type { PrincipalRef } from '../model/principal.js';
@@ -8,10 +8,21 @@ import type { PrincipalRef } from '../model/principal.js';
 export interface PrincipalMatch {
   matched: boolean;
   via?: PrincipalMatchVia;
-  /** The written value that matched, or a note on why the closest one did not. */
+  /** The written value that matched. */
   value?: string;
   orphaned?: boolean;
 }
+
+/** A principal value as written in a policy or grant, taken apart once. */
+export type PrincipalPattern =
+  | { kind: 'account'; value: string; account: string }
+  | { kind: 'role'; value: string; account: string; name: string }
+  | { kind: 'session'; value: string; account: string; role: string; session: string }
+  | { kind: 'user'; value: string; account: string; name: string }
+  | { kind: 'federated'; value: string; account: string; name: string }
+  | { kind: 'service'; value: string; name: string }
+  | { kind: 'orphan'; value: string; session?: string }
+  | { kind: 'none'; value: string };
 
 const NO: PrincipalMatch = { matched: false };
 
@@ -22,56 +33,91 @@ export function accountOf(value: string): string | undefined {
   return m ? m[1] : undefined;
 }
 
+export function compilePrincipalValue(value: string): PrincipalPattern {
+  const acct = accountOf(value);
+  if (acct !== undefined) return { kind: 'account', value, account: acct };
+  if (isServicePrincipal(value.toLowerCase())) return { kind: 'service', value, name: value.toLowerCase() };
+  if (isUniqueId(value)) {
+    const colon = value.indexOf(':');
+    return colon >= 0 ? { kind: 'orphan', value, session: value.slice(colon + 1) } : { kind: 'orphan', value };
+  }
+  const p = parsePrincipal(value);
+  if (p === null) return { kind: 'none', value };
+  switch (p.kind) {
+    case 'role':
+      return { kind: 'role', value, account: p.account, name: p.name };
+    case 'assumed-role':
+      return { kind: 'session', value, account: p.account, role: p.roleName!, session: p.sessionName! };
+    case 'user':
+      return { kind: 'user', value, account: p.account, name: p.name };
+    case 'federated-user':
+      return { kind: 'federated', value, account: p.account, name: p.name };
+    default:
+      return { kind: 'none', value };
+  }
+}
+
 /**
- * Does one AWS principal value (as written in a policy or a grant) cover the caller?
+ * Does one principal pattern cover the caller?
  * - account id / root ARN: every principal of that account ("account" — delegation, §1.4)
  * - role ARN: every session of that role (role path ignored: session ARNs carry none)
  * - session ARN: that exact session only ("you cannot use a wildcard to mean all sessions")
  * - user ARN: that user (name case-sensitive)
  * - unique id (AROA…): a deleted principal's id; matches nobody (§8.3)
  */
-export function matchAwsValue(value: string, caller: PrincipalRef): PrincipalMatch {
-  if (caller.kind === 'service') return NO;
-  const acct = accountOf(value);
-  if (acct !== undefined) return acct === caller.account ? { matched: true, via: 'account', value } : NO;
-  if (isUniqueId(value)) return { matched: false, orphaned: true, value };
-  const p = parsePrincipal(value);
-  if (p === null || p.account !== caller.account) return NO;
+export function matchPattern(p: PrincipalPattern, caller: PrincipalRef): PrincipalMatch {
   switch (p.kind) {
-    case 'role':
-      if ((caller.kind === 'assumed-role' && caller.roleName === p.name) || (caller.kind === 'role' && caller.name === p.name)) {
-        return { matched: true, via: 'role', value };
-      }
+    case 'service':
+      return caller.kind === 'service' && caller.name.toLowerCase() === p.name ? { matched: true, via: 'service', value: p.value } : NO;
+    case 'orphan':
+      return { matched: false, orphaned: true, value: p.value };
+    case 'none':
       return NO;
-    case 'assumed-role':
-      return caller.kind === 'assumed-role' && caller.roleName === p.roleName && caller.sessionName === p.sessionName
-        ? { matched: true, via: 'session', value }
-        : NO;
-    case 'user':
-      return caller.kind === 'user' && caller.name === p.name ? { matched: true, via: 'user', value } : NO;
-    case 'federated-user':
-      return caller.kind === 'federated-user' && caller.name === p.name ? { matched: true, via: 'federated', value } : NO;
     default:
-      return NO;
+      break;
+  }
+  if (caller.kind === 'service' || p.account !== caller.account) return NO;
+  switch (p.kind) {
+    case 'account':
+      return { matched: true, via: 'account', value: p.value };
+    case 'role':
+      return (caller.kind === 'assumed-role' && caller.roleName === p.name) || (caller.kind === 'role' && caller.name === p.name)
+        ? { matched: true, via: 'role', value: p.value }
+        : NO;
+    case 'session':
+      return caller.kind === 'assumed-role' && caller.roleName === p.role && caller.sessionName === p.session ? { matched: true, via: 'session', value: p.value } : NO;
+    case 'user':
+      return caller.kind === 'user' && caller.name === p.name ? { matched: true, via: 'user', value: p.value } : NO;
+    case 'federated':
+      return caller.kind === 'federated-user' && caller.name === p.name ? { matched: true, via: 'federated', value: p.value } : NO;
   }
 }
 
-export function matchServiceValue(value: string, caller: PrincipalRef): PrincipalMatch {
-  return caller.kind === 'service' && caller.name.toLowerCase() === value.toLowerCase()
-    ? { matched: true, via: 'service', value }
-    : NO;
+export interface CompiledPrincipalElement {
+  wildcard: boolean;
+  patterns: PrincipalPattern[];
 }
+
+export function compilePrincipalElement(el: PrincipalElement): CompiledPrincipalElement {
+  // Federated and CanonicalUser principals never match a KMS caller we model; kept as 'none'.
+  return {
+    wildcard: el.wildcard,
+    patterns: [
+      ...el.aws.map(compilePrincipalValue),
+      ...el.service.map((s): PrincipalPattern => ({ kind: 'service', value: s, name: s.toLowerCase() })),
+      ...el.federated.map((s): PrincipalPattern => ({ kind: 'none', value: s })),
+      ...el.canonicalUser.map((s): PrincipalPattern => ({ kind: 'none', value: s })),
+    ],
+  };
+}
+
+const rank = (m: PrincipalMatch): number => (!m.matched ? 0 : m.via === 'wildcard' ? 1 : m.via === 'account' ? 2 : 3);
 
 /** Matches a Principal element; the most specific match wins (named beats account beats `*`). */
-export function matchPrincipalElement(el: PrincipalElement, caller: PrincipalRef): PrincipalMatch {
+export function matchPrincipalElement(el: CompiledPrincipalElement, caller: PrincipalRef): PrincipalMatch {
   let best: PrincipalMatch = NO;
-  const rank = (m: PrincipalMatch): number => (!m.matched ? 0 : m.via === 'wildcard' ? 1 : m.via === 'account' ? 2 : 3);
-  for (const v of el.aws) {
-    const m = matchAwsValue(v, caller);
-    if (rank(m) > rank(best)) best = m;
-  }
-  for (const v of el.service) {
-    const m = matchServiceValue(v, caller);
+  for (const p of el.patterns) {
+    const m = matchPattern(p, caller);
     if (rank(m) > rank(best)) best = m;
   }
   if (el.wildcard && !best.matched) best = { matched: true, via: 'wildcard', value: '*' };
@@ -79,34 +125,76 @@ export function matchPrincipalElement(el: PrincipalElement, caller: PrincipalRef
 }
 
 /**
- * All account/role/session (or account/user) values that identify the caller: NotPrincipal
- * exempts a caller only when every link of that chain is listed, because "AWS might validate
- * the account first, then the role, and then the assumed-role user" [IAM-NOTPRINCIPAL]. A
- * principal of another kind is exempt when it is listed itself.
+ * NotPrincipal exempts a caller only when every link of its chain is listed (account, role,
+ * session — or account, user), because "AWS might validate the account first, then the role,
+ * and then the assumed-role user" [IAM-NOTPRINCIPAL].
  */
-export function notPrincipalExempts(el: PrincipalElement, caller: PrincipalRef): boolean {
+export function notPrincipalExempts(el: CompiledPrincipalElement, caller: PrincipalRef): boolean {
   if (el.wildcard) return true;
-  if (caller.kind === 'service') return el.service.some((s) => s.toLowerCase() === caller.name.toLowerCase());
-  const listed = (pred: (m: PrincipalMatch) => boolean): boolean => el.aws.some((v) => pred(matchAwsValue(v, caller)));
-  const account = listed((m) => m.matched && m.via === 'account');
+  const listed = (via: PrincipalMatchVia): boolean => el.patterns.some((p) => {
+    const m = matchPattern(p, caller);
+    return m.matched && m.via === via;
+  });
   switch (caller.kind) {
+    case 'service':
+      return listed('service');
     case 'root':
-      return account;
+      return listed('account');
     case 'assumed-role':
-      return account && listed((m) => m.matched && m.via === 'role') && listed((m) => m.matched && m.via === 'session');
+      return listed('account') && listed('role') && listed('session');
     case 'role':
-      return account && listed((m) => m.matched && m.via === 'role');
+      return listed('account') && listed('role');
     case 'user':
-      return account && listed((m) => m.matched && m.via === 'user');
+      return listed('account') && listed('user');
     case 'federated-user':
-      return account && listed((m) => m.matched && m.via === 'federated');
+      return listed('account') && listed('federated');
     default:
       return false;
   }
 }
 
-/** Matches a grant's grantee or retiring principal (a single value: ARN, account, service, unique id). */
+/** Matches a grant's grantee or retiring principal (a single value). */
 export function matchGrantPrincipal(value: string, caller: PrincipalRef): PrincipalMatch {
-  if (value.includes('.amazonaws.com')) return matchServiceValue(value, caller);
-  return matchAwsValue(value, caller);
+  return matchPattern(compilePrincipalValue(value), caller);
+}
+
+/** The index keys under which grants for this caller are filed (see GrantIndex). */
+export function callerKeys(caller: PrincipalRef): string[] {
+  switch (caller.kind) {
+    case 'service':
+      return [`service:${caller.name.toLowerCase()}`];
+    case 'assumed-role':
+      return [`session:${caller.account}:${caller.roleName}:${caller.sessionName}`, `role:${caller.account}:${caller.roleName}`, `account:${caller.account}`];
+    case 'role':
+      return [`role:${caller.account}:${caller.name}`, `account:${caller.account}`];
+    case 'user':
+      return [`user:${caller.account}:${caller.name}`, `account:${caller.account}`];
+    case 'federated-user':
+      return [`federated:${caller.account}:${caller.name}`, `account:${caller.account}`];
+    case 'root':
+      return [`account:${caller.account}`];
+    case 'unique-id':
+      return [];
+  }
+}
+
+export function patternKey(p: PrincipalPattern): string | undefined {
+  switch (p.kind) {
+    case 'account':
+      return `account:${p.account}`;
+    case 'role':
+      return `role:${p.account}:${p.name}`;
+    case 'session':
+      return `session:${p.account}:${p.role}:${p.session}`;
+    case 'user':
+      return `user:${p.account}:${p.name}`;
+    case 'federated':
+      return `federated:${p.account}:${p.name}`;
+    case 'service':
+      return `service:${p.name}`;
+    case 'orphan':
+      return p.session !== undefined ? `orphan:${p.session}` : undefined;
+    case 'none':
+      return undefined;
+  }
 }

@@ -11,6 +11,8 @@
 export type ActionClass = 'key' | 'iam-only' | 'alias' | 'retire-grant' | 'internal';
 
 export interface ActionInfo {
+  /** Position in ACTIONS, for array-indexed lookups. */
+  index: number;
   /** Canonical name, e.g. `kms:Decrypt`. */
   name: string;
   /** Name without the prefix, e.g. `Decrypt`. */
@@ -106,8 +108,9 @@ function cliName(short: string): string {
   return short.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 }
 
-export const ACTIONS: readonly ActionInfo[] = ROWS.map((r) => {
+export const ACTIONS: readonly ActionInfo[] = ROWS.map((r, index) => {
   const info: ActionInfo = {
+    index,
     name: `kms:${r.short}`,
     short: r.short,
     cls: r.cls,

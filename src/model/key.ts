@@ -1,6 +1,6 @@
 import type { Grant } from './grant.js';
 import type { Policy } from './policy.js';
-import type { Unknowable } from './unknown.js';
+import type { Unknowable, UnknownInput } from './unknown.js';
 
 export type KeyState =
   | 'Enabled'
@@ -36,6 +36,11 @@ export interface Key {
   aliases: string[];
   /** Tags by key; tag keys compare case-insensitively in aws:ResourceTag. */
   tags: Record<string, string>;
+  /**
+   * Set when the key's tags could not be read (ListResourceTags denied): `tags` is then empty and
+   * aws:ResourceTag conditions must be treated as unknown, not as "tag absent".
+   */
+  tagsUnknown?: UnknownInput;
   policy: Unknowable<Policy>;
   grants: Unknowable<Grant[]>;
 }

@@ -1,0 +1,348 @@
+// Reads one JSON input file (or stdin for `-`) and turns every way it can be unreadable into an
+// InputError that names the file and says what is wrong, never a stack trace.
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { InputError } from '../model/errors.js';
+
+/** Larger inputs are refused: a whole account's get-account-authorization-details is a few MiB. */
+export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+/** AWS documents nest a dozen levels at most; deeper input is garbage that would overflow recursive readers later. */
+export const MAX_JSON_DEPTH = 512;
+
+export interface ReadJsonOptions {
+  /** The stream read for `-` (default: process.stdin). */
+  stdin?: NodeJS.ReadableStream;
+}
+
+/** The name messages use for a file argument. */
+export function displayName(file: string): string {
+  return file === '-' ? 'stdin' : file;
+}
+
+export async function readJsonText(file: string, opts: ReadJsonOptions = {}): Promise<unknown> {
+  const name = displayName(file);
+  const bytes = file === '-' ? await readLimited(opts.stdin ?? process.stdin, name) : await readFileBytes(file, name);
+  return parseJsonText(decodeUtf8(bytes, name), name);
+}
+
+/** Parses JSON text already in memory, with the same checks and messages as readJsonText. */
+export function parseJsonText(text: string, name: string): unknown {
+  if (text.trim() === '') {
+    throw new InputError('the file contains only whitespace, no JSON', { file: name, hint: EMPTY_HINT });
+  }
+  const deepAt = excessiveNestingOffset(text, MAX_JSON_DEPTH);
+  if (deepAt >= 0) throw nestedTooDeeply(text, deepAt, name);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    // V8 parses iteratively today, but other engines (and older V8) recurse and overflow the stack.
+    if (e instanceof RangeError) throw nestedTooDeeply(text, -1, name);
+    throw syntaxError(text, e instanceof Error ? e.message : String(e), name);
+  }
+}
+
+const EMPTY_HINT = 'Did the command that wrote it fail? Check its error output, or run it again.';
+
+async function readFileBytes(file: string, name: string): Promise<Uint8Array> {
+  const info = await statOrFail(file, name);
+  if (info.isDirectory()) {
+    throw new InputError('is a directory, not a file', { file: name, hint: 'Give the path of a JSON file.' });
+  }
+  if (!info.isFile()) return readLimited(createReadStream(file), name); // a FIFO or /dev/stdin: size unknown
+  if (info.size > MAX_INPUT_BYTES) throw tooLarge(name, info.size);
+  if (info.size === 0) throw emptyFile(name);
+  try {
+    return await readFile(file);
+  } catch (e) {
+    throw fsError(e, name);
+  }
+}
+
+async function statOrFail(file: string, name: string): Promise<Stats> {
+  try {
+    return await stat(file);
+  } catch (e) {
+    throw fsError(e, name);
+  }
+}
+
+/** Reads a stream of unknown length, giving up as soon as it passes the size limit. */
+async function readLimited(stream: NodeJS.ReadableStream, name: string): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of stream) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk);
+      total += buf.length;
+      if (total > MAX_INPUT_BYTES) throw tooLarge(name, total, true);
+      chunks.push(buf);
+    }
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw fsError(e, name);
+  }
+  if (total === 0) throw emptyFile(name);
+  return Buffer.concat(chunks, total);
+}
+
+function fsError(e: unknown, name: string): InputError {
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  switch (code) {
+    case 'ENOENT':
+      return new InputError('file not found', { file: name, hint: 'Check the path; relative paths are taken from the current directory.' });
+    case 'ENOTDIR':
+      return new InputError('file not found (a part of the path is not a directory)', { file: name });
+    case 'EACCES':
+    case 'EPERM':
+      return new InputError('cannot read the file: permission denied', { file: name });
+    case 'EISDIR':
+      return new InputError('is a directory, not a file', { file: name, hint: 'Give the path of a JSON file.' });
+    default:
+      return new InputError(`cannot read the file${typeof code === 'string' ? ` (${code})` : ''}`, { file: name });
+  }
+}
+
+function tooLarge(name: string, size: number, streamed = false): InputError {
+  const limit = `${MAX_INPUT_BYTES / (1024 * 1024)} MiB`;
+  const problem = streamed
+    ? `the input is larger than ${limit}, the most kms-why reads`
+    : `the file is ${(size / (1024 * 1024)).toFixed(1)} MiB; kms-why reads at most ${limit}`;
+  return new InputError(problem, {
+    file: name,
+    hint: 'Split it: give the key (describe-key, get-key-policy, list-grants) and the IAM details as separate files, or filter get-account-authorization-details with --filter.',
+  });
+}
+
+function emptyFile(name: string): InputError {
+  return new InputError('the file is empty', { file: name, hint: EMPTY_HINT });
+}
+
+function decodeUtf8(bytes: Uint8Array, name: string): string {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    throw new InputError('the file is UTF-16 text; kms-why reads UTF-8', {
+      file: name,
+      hint: "Windows PowerShell's > writes UTF-16: use `| Out-File -Encoding utf8 FILE`, or `--output json > FILE` from cmd or a Unix shell.",
+    });
+  }
+  try {
+    // fatal: refuse rather than replace bad bytes; the default ignoreBOM=false drops a UTF-8 BOM,
+    // which Windows editors add and JSON.parse would reject.
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8Offset(bytes);
+    throw new InputError(`the file is not UTF-8 text (invalid byte 0x${(bytes[at] ?? 0).toString(16).padStart(2, '0')} at byte offset ${at})`, {
+      file: name,
+      hint: 'Save it as UTF-8; the AWS CLI writes UTF-8 unless the shell re-encodes its output.',
+    });
+  }
+}
+
+/** The offset of the first byte that does not belong to a well-formed UTF-8 sequence. */
+export function firstInvalidUtf8Offset(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    const len = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (len === 0) return i;
+    for (let k = 1; k < len; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || (c & 0xc0) !== 0x80) return i;
+    }
+    const cp = decodeCodePoint(bytes, i, len);
+    const overlong = (len === 3 && cp < 0x800) || (len === 4 && cp < 0x10000);
+    if (overlong || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) return i;
+    i += len;
+  }
+  return bytes.length;
+}
+
+function decodeCodePoint(bytes: Uint8Array, i: number, len: number): number {
+  let cp = bytes[i]! & (len === 2 ? 0x1f : len === 3 ? 0x0f : 0x07);
+  for (let k = 1; k < len; k++) cp = (cp << 6) | (bytes[i + k]! & 0x3f);
+  return cp;
+}
+
+/** The offset where nesting first exceeds `max` levels, or -1. Linear and iterative: safe on any input. */
+export function excessiveNestingOffset(text: string, max: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return i;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return -1;
+}
+
+function nestedTooDeeply(text: string, offset: number, name: string): InputError {
+  const at = offset >= 0 ? ` (at ${lineColumnText(text, offset)})` : '';
+  return new InputError(`the JSON is nested too deeply: more than ${MAX_JSON_DEPTH} levels${at}`, {
+    file: name,
+    hint: 'AWS policy documents and CLI outputs nest a few levels; this is not one of them.',
+  });
+}
+
+function syntaxError(text: string, parserMessage: string, name: string): InputError {
+  const offset = errorOffset(text, parserMessage);
+  const truncated = offset >= text.trimEnd().length;
+  const problem = truncated ? 'the JSON ends too early' : cleanParserMessage(parserMessage);
+  return new InputError(`invalid JSON at ${lineColumnText(text, offset)}: ${problem}${excerpt(text, offset)}`, {
+    file: name,
+    hint: truncated
+      ? 'The file looks cut off: was it still being written, or copied only in part?'
+      : 'Check the JSON near that position: a missing comma or quote, a trailing comma, or a comment (JSON allows none).',
+  });
+}
+
+/** The parser's own position when its message gives one (wording differs between Node versions), else our own scan. */
+function errorOffset(text: string, message: string): number {
+  const pos = /at position (\d+)/.exec(message);
+  if (pos) return Math.min(Number(pos[1]), text.length);
+  const lc = /\(line (\d+) column (\d+)\)/.exec(message);
+  if (lc) return offsetOf(text, Number(lc[1]), Number(lc[2]));
+  if (/Unexpected end of JSON input/.test(message)) return text.length;
+  const found = locateSyntaxError(text);
+  return found >= 0 ? found : text.length;
+}
+
+function cleanParserMessage(message: string): string {
+  return message
+    .replace(/, .*is not valid JSON$/s, '')
+    .replace(/ in JSON at position \d+.*$/s, '')
+    .replace(/\s*\(line \d+ column \d+\)/, '')
+    .replace(/^JSON\.parse: /, '');
+}
+
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let nl = text.indexOf('\n'); nl !== -1 && nl < offset; nl = text.indexOf('\n', nl + 1)) {
+    line++;
+    lineStart = nl + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+function lineColumnText(text: string, offset: number): string {
+  const { line, column } = lineColumn(text, offset);
+  return `line ${line}, column ${column}`;
+}
+
+function offsetOf(text: string, line: number, column: number): number {
+  let start = 0;
+  for (let l = 1; l < line; l++) {
+    const nl = text.indexOf('\n', start);
+    if (nl === -1) break;
+    start = nl + 1;
+  }
+  return Math.min(start + column - 1, text.length);
+}
+
+/** A short piece of the offending line, so that a one-line (minified) file still shows where. */
+function excerpt(text: string, offset: number): string {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  const nl = text.indexOf('\n', offset);
+  const lineEnd = nl === -1 ? text.length : nl;
+  const from = Math.max(lineStart, offset - 30);
+  const to = Math.min(lineEnd, offset + 30);
+  const piece = text.slice(from, to).replace(/\s+/g, ' ').trim();
+  return piece === '' ? '' : ` (near ${JSON.stringify(`${from > lineStart ? '…' : ''}${piece}${to < lineEnd ? '…' : ''}`)})`;
+}
+
+const NUMBER_RE = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const LITERALS = ['true', 'false', 'null'] as const;
+
+type ScanState = 'value' | 'after-value' | 'key' | 'colon';
+
+/**
+ * Finds the offset of the first JSON syntax error (text.length for a premature end), or -1 when
+ * the text is valid. Used only when the parser's message carries no position (Node 20 omits it
+ * for "Unexpected token"). Iterative, so deep input cannot overflow it.
+ */
+export function locateSyntaxError(text: string): number {
+  const stack: Array<'[' | '{'> = [];
+  let state: ScanState = 'value';
+  let i = 0;
+  for (;;) {
+    i = skipWhitespace(text, i);
+    if (i >= text.length) return stack.length === 0 && state === 'after-value' ? -1 : text.length;
+    const c = text[i]!;
+    if (state === 'value') {
+      if (c === '{' || c === '[') {
+        stack.push(c);
+        i = skipWhitespace(text, i + 1);
+        if (text[i] === (c === '{' ? '}' : ']')) {
+          stack.pop();
+          i++;
+          state = 'after-value';
+        } else state = c === '{' ? 'key' : 'value';
+        continue;
+      }
+      const end = scanScalar(text, i);
+      if (end < 0) return -end - 1;
+      i = end;
+      state = 'after-value';
+    } else if (state === 'after-value') {
+      const top = stack[stack.length - 1];
+      if (top === undefined) return i;
+      if (c === ',') {
+        i++;
+        state = top === '{' ? 'key' : 'value';
+      } else if ((top === '[' && c === ']') || (top === '{' && c === '}')) {
+        stack.pop();
+        i++;
+      } else return i;
+    } else if (state === 'key') {
+      if (c !== '"') return i;
+      const end = scanString(text, i);
+      if (end < 0) return -end - 1;
+      i = end;
+      state = 'colon';
+    } else {
+      if (c !== ':') return i;
+      i++;
+      state = 'value';
+    }
+  }
+}
+
+function skipWhitespace(text: string, i: number): number {
+  while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+  return i;
+}
+
+/** The end of the string, number or literal at i; -(offset+1) of an error. */
+function scanScalar(text: string, i: number): number {
+  const c = text[i]!;
+  if (c === '"') return scanString(text, i);
+  for (const lit of LITERALS) if (text.startsWith(lit, i)) return i + lit.length;
+  NUMBER_RE.lastIndex = i;
+  const m = NUMBER_RE.exec(text);
+  return m !== null && m[0] !== '' && m[0] !== '-' ? i + m[0].length : -(i + 1);
+}
+
+function scanString(text: string, start: number): number {
+  for (let j = start + 1; j < text.length; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 0x22) return j + 1;
+    if (c < 0x20) return -(j + 1);
+    if (c === 0x5c) {
+      const e = text[j + 1];
+      if (e === 'u') {
+        if (!/^[0-9a-fA-F]{4}$/.test(text.slice(j + 2, j + 6))) return -(j + 1);
+        j += 5;
+      } else if (e !== undefined && '"\\/bfnrt'.includes(e)) j++;
+      else return -(j + 1);
+    }
+  }
+  return -(text.length + 1);
+}

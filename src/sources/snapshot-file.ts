@@ -1,0 +1,306 @@
+// The snapshot file (`--from FILE`): the public contract of shared/spec/snapshot-and-output.md.
+// Missing inputs stay unknown (a key without `Policy` has an unknown policy, not an empty one) so
+// that the evaluator never turns "not captured" into "deny".
+import { isAccountId, parsePrincipal } from '../model/arn.js';
+import type { Key } from '../model/key.js';
+import type { Policy, PolicySource } from '../model/policy.js';
+import type { PrincipalPolicies } from '../model/principal.js';
+import type { InputRecord, Organization, OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
+import { isUnknown, unknownInput } from '../model/unknown.js';
+import type { Unknowable } from '../model/unknown.js';
+import { parseGrantsValue, parseKeyAliases, parseKeyMetadata, parseKeyPolicy, parseTags } from './aws-kms.js';
+import { addDerivedPrincipals, principalsFromAuthorizationDetails } from './iam-details.js';
+import type { DerivedPrincipal } from './iam-details.js';
+import {
+  expectArray,
+  expectObject,
+  expectString,
+  fail,
+  index,
+  isObject,
+  member,
+  optionalString,
+  rejectUnknownFields,
+  requiredString,
+  typeName,
+} from './json-path.js';
+import type { JsonObject, Where } from './json-path.js';
+import { parsePolicyDocument } from './policy-document.js';
+import {
+  absent,
+  boundaryWhat,
+  grantsWhat,
+  identityPoliciesWhat,
+  inputRecord,
+  keyPolicyWhat,
+  keyTagsWhat,
+  principalRecord,
+  principalTagsWhat,
+  readUnknowable,
+  sessionPoliciesWhat,
+} from './unreadable.js';
+
+export const SUPPORTED_SNAPSHOT_VERSIONS: readonly number[] = [1];
+export const SNAPSHOT_MARKER = 'kmsWhySnapshot';
+
+const TOP_FIELDS = [
+  SNAPSHOT_MARKER,
+  'capturedAt',
+  'region',
+  'keys',
+  'principals',
+  'Functions',
+  'AccountAuthorizationDetails',
+  'Organization',
+] as const;
+const KEY_FIELDS = ['KeyMetadata', 'Aliases', 'Tags', 'Policy', 'Grants'] as const;
+const PRINCIPAL_FIELDS = ['Arn', 'IdentityPolicies', 'PermissionsBoundary', 'SessionPolicies', 'Tags'] as const;
+const IDENTITY_POLICY_FIELDS = ['PolicyName', 'PolicyArn', 'Document'] as const;
+const BOUNDARY_FIELDS = ['PolicyArn', 'Document'] as const;
+const ORGANIZATION_FIELDS = ['ServiceControlPolicies', 'ResourceControlPolicies', 'ManagementAccountId'] as const;
+const ORG_LEVEL_FIELDS = ['Target', 'Policies'] as const;
+const ORG_POLICY_FIELDS = ['Name', 'PolicyName', 'Id', 'Arn', 'Description', 'Content', 'Document'] as const;
+
+export function parseSnapshot(raw: unknown, file: string): Snapshot {
+  const { snapshot, derived } = parseSnapshotParts(raw, file);
+  addDerivedPrincipals(snapshot.principals, derived, snapshot.inputs ?? []);
+  return snapshot;
+}
+
+/**
+ * The snapshot with only its explicit principals, and apart from them those derived from its
+ * AccountAuthorizationDetails: when several files are merged, an explicit entry in any of them
+ * wins over a derived one in another.
+ */
+export function parseSnapshotParts(raw: unknown, file: string): { snapshot: Snapshot; derived: DerivedPrincipal[] } {
+  const root: Where = { file, path: '' };
+  const obj = expectObject(raw, root, 'a kms-why snapshot (a JSON object)');
+  checkVersion(obj, root);
+  rejectUnknownFields(obj, TOP_FIELDS, root, 'a kms-why snapshot');
+  const inputs: InputRecord[] = [];
+  const snapshot: Snapshot = { keys: parseKeys(obj.keys, member(root, 'keys'), inputs), principals: {}, inputs };
+  snapshot.principals = parsePrincipals(obj.principals, member(root, 'principals'), inputs);
+  const derived =
+    obj.AccountAuthorizationDetails === undefined
+      ? []
+      : principalsFromAuthorizationDetails(obj.AccountAuthorizationDetails, member(root, 'AccountAuthorizationDetails'));
+  if (obj.Organization !== undefined) snapshot.organization = parseOrganization(obj.Organization, member(root, 'Organization'));
+  if (obj.Functions !== undefined) snapshot.functions = parseFunctions(obj.Functions, member(root, 'Functions'));
+  const capturedAt = optionalString(obj, 'capturedAt', root);
+  if (capturedAt !== undefined) snapshot.capturedAt = checkTimestamp(capturedAt, member(root, 'capturedAt'));
+  const region = optionalString(obj, 'region', root);
+  if (region !== undefined) snapshot.region = region;
+  return { snapshot, derived };
+}
+
+function checkVersion(obj: JsonObject, root: Where): void {
+  const at = member(root, SNAPSHOT_MARKER);
+  const v = obj[SNAPSHOT_MARKER];
+  const supported = SUPPORTED_SNAPSHOT_VERSIONS.join(', ');
+  if (v === undefined) fail(root, `not a kms-why snapshot: ${SNAPSHOT_MARKER} is missing`, `A snapshot starts with {"${SNAPSHOT_MARKER}": 1, …}.`);
+  if (typeof v !== 'number') fail(at, `expected a version number, got ${typeName(v)}`, `Supported versions: ${supported}.`);
+  if (!SUPPORTED_SNAPSHOT_VERSIONS.includes(v)) {
+    const newer = v > Math.max(...SUPPORTED_SNAPSHOT_VERSIONS);
+    fail(at, `snapshot version ${v} is not supported; this kms-why reads version ${supported}`, newer ? 'The snapshot was written by a newer kms-why: upgrade kms-why.' : undefined);
+  }
+}
+
+function checkTimestamp(text: string, where: Where): string {
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(Date.parse(text))) {
+    fail(where, `expected an ISO 8601 date and time such as 2026-11-25T10:00:00Z, got ${JSON.stringify(text)}`);
+  }
+  return text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys
+
+function parseKeys(value: unknown, where: Where, inputs: InputRecord[]): Key[] {
+  if (value === undefined) return [];
+  const seen = new Map<string, string>();
+  return expectArray(value, where, 'a list of keys').map((item, i) => {
+    const at = index(where, i);
+    const key = parseKeyEntry(item, at, inputs);
+    const earlier = seen.get(key.metadata.arn);
+    if (earlier !== undefined) fail(member(member(at, 'KeyMetadata'), 'Arn'), `key ${key.metadata.arn} is already given at ${earlier}`);
+    seen.set(key.metadata.arn, at.path);
+    return key;
+  });
+}
+
+/** One entry of `keys`: DescribeKey's KeyMetadata plus what GetKeyPolicy, ListGrants, ListResourceTags and ListAliases return. */
+export function parseKeyEntry(value: unknown, at: Where, inputs: InputRecord[]): Key {
+  const e = expectObject(value, at, 'a key entry {"KeyMetadata": …, "Policy": …, "Grants": …}');
+  rejectUnknownFields(e, KEY_FIELDS, at, 'a key entry');
+  if (e.KeyMetadata === undefined) fail(member(at, 'KeyMetadata'), 'KeyMetadata is missing', 'Paste the KeyMetadata of `aws kms describe-key --key-id KEY`.');
+  const metadata = parseKeyMetadata(e.KeyMetadata, member(at, 'KeyMetadata'));
+  const arn = metadata.arn;
+  const policyAt = member(at, 'Policy');
+  const grantsAt = member(at, 'Grants');
+  const key: Key = {
+    metadata,
+    aliases: e.Aliases === undefined || e.Aliases === null ? [] : parseKeyAliases(e.Aliases, member(at, 'Aliases'), metadata),
+    tags: {},
+    policy: readUnknowable(e.Policy, policyAt, keyPolicyWhat(arn), () => absent(keyPolicyWhat(arn)), parseKeyPolicy),
+    grants: readUnknowable(e.Grants, grantsAt, grantsWhat(arn), () => absent(grantsWhat(arn)), (v, w) => parseGrantsValue(v, w, metadata)),
+  };
+  inputs.push(inputRecord(keyPolicyWhat(arn), policyAt, key.policy), inputRecord(grantsWhat(arn), grantsAt, key.grants));
+  if (e.Tags !== undefined) {
+    // Tags are optional in the contract (absent = none); only an unreadable marker makes them unknown.
+    const tagsAt = member(at, 'Tags');
+    const tags = readUnknowable(e.Tags, tagsAt, keyTagsWhat(arn), () => ({}), parseTags);
+    if (isUnknown(tags)) key.tagsUnknown = tags;
+    else key.tags = tags;
+    inputs.push(inputRecord(keyTagsWhat(arn), tagsAt, tags));
+  }
+  return key;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Principals
+
+function parsePrincipals(value: unknown, where: Where, inputs: InputRecord[]): Record<string, PrincipalPolicies> {
+  const principals: Record<string, PrincipalPolicies> = {};
+  if (value === undefined) return principals;
+  const firstAt = new Map<string, string>();
+  expectArray(value, where, 'a list of principals').forEach((item, i) => {
+    const at = index(where, i);
+    const { arn, policies } = parsePrincipalEntry(item, at);
+    const earlier = firstAt.get(arn);
+    if (earlier !== undefined) fail(member(at, 'Arn'), `principal ${arn} is already given at ${earlier}`);
+    firstAt.set(arn, at.path);
+    principals[arn] = policies;
+    inputs.push(principalRecord(arn, at, policies));
+  });
+  return principals;
+}
+
+/**
+ * One entry of `principals`. A missing IdentityPolicies means "none": the entry itself is what
+ * says the principal is known (a principal without an entry has unknown policies).
+ */
+export function parsePrincipalEntry(value: unknown, at: Where): { arn: string; policies: PrincipalPolicies } {
+  const e = expectObject(value, at, 'a principal entry {"Arn": …, "IdentityPolicies": […]}');
+  rejectUnknownFields(e, PRINCIPAL_FIELDS, at, 'a principal entry');
+  const arn = requiredString(e, 'Arn', at);
+  const ref = parsePrincipal(arn);
+  if (ref === null) {
+    fail(member(at, 'Arn'), `invalid principal ARN "${arn}"`, 'Give an ARN such as arn:aws:iam::111122223333:role/app, arn:aws:iam::111122223333:user/alice or arn:aws:sts::111122223333:assumed-role/app/session.');
+  }
+  const policies: PrincipalPolicies = {
+    identityPolicies: readUnknowable(e.IdentityPolicies, member(at, 'IdentityPolicies'), identityPoliciesWhat(arn), () => [], parseIdentityPolicies),
+    permissionsBoundary: readUnknowable(e.PermissionsBoundary, member(at, 'PermissionsBoundary'), boundaryWhat(arn), () => null, (v, w) => parseBoundary(v, w, arn)),
+    sessionPolicies: readUnknowable(e.SessionPolicies, member(at, 'SessionPolicies'), sessionPoliciesWhat(arn), () => [], parseSessionPolicies),
+    tags: readUnknowable(e.Tags, member(at, 'Tags'), principalTagsWhat(arn), () => ({}), parseTags),
+  };
+  // The ARN as written carries the IAM path only when it has one; a path-less ARN may still belong to a role with a path.
+  if ((ref.kind === 'role' || ref.kind === 'user') && ref.path !== '/') policies.resolvedArn = arn;
+  return { arn, policies };
+}
+
+function parseIdentityPolicies(value: unknown, where: Where): Policy[] {
+  return expectArray(value, where, 'a list of policies [{"PolicyName": …, "Document": …}]').map((item, i) => {
+    const at = index(where, i);
+    const p = expectObject(item, at, 'a policy {"PolicyName": …, "Document": …}');
+    rejectUnknownFields(p, IDENTITY_POLICY_FIELDS, at, 'an identity policy');
+    const name = requiredString(p, 'PolicyName', at);
+    return documentOf(p, at, { source: 'identity-policy', name, arn: optionalString(p, 'PolicyArn', at) });
+  });
+}
+
+/** A boundary named without its document is known to exist but not what it allows: unknown, not "none". */
+function parseBoundary(value: unknown, where: Where, principalArn: string): Unknowable<Policy | null> {
+  if (value === null) return null;
+  const b = expectObject(value, where, 'a permissions boundary {"PolicyArn": …, "Document": …}');
+  rejectUnknownFields(b, BOUNDARY_FIELDS, where, 'a permissions boundary');
+  const policyArn = requiredString(b, 'PolicyArn', where);
+  if (b.Document === undefined) return unknownInput(boundaryWhat(principalArn), `the document of ${policyArn} is not in the snapshot`, 'iam:GetPolicyVersion');
+  return documentOf(b, where, { source: 'permissions-boundary', name: policyArn.slice(policyArn.lastIndexOf('/') + 1), arn: policyArn });
+}
+
+function parseSessionPolicies(value: unknown, where: Where): Policy[] {
+  return expectArray(value, where, 'a list of session policy documents').map((doc, i) =>
+    parsePolicyDocument(doc, { source: 'session-policy', name: `session-policy-${i + 1}`, file: where.file, path: index(where, i).path }),
+  );
+}
+
+/** The Document member of a policy wrapper, parsed. */
+function documentOf(obj: JsonObject, at: Where, opts: { source: PolicySource; name: string; arn?: string | undefined }): Policy {
+  const docAt = member(at, 'Document');
+  if (obj.Document === undefined) fail(docAt, 'Document is missing');
+  const parse = { source: opts.source, name: opts.name, file: docAt.file, path: docAt.path };
+  return parsePolicyDocument(obj.Document, opts.arn === undefined ? parse : { ...parse, arn: opts.arn });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Organization
+
+function parseOrganization(value: unknown, where: Where): Organization {
+  const o = expectObject(value, where, 'an Organization object');
+  rejectUnknownFields(o, ORGANIZATION_FIELDS, where, 'Organization');
+  const org: Organization = {
+    serviceControlPolicies: parseOrgPolicies(o.ServiceControlPolicies, member(where, 'ServiceControlPolicies'), 'scp'),
+    resourceControlPolicies: parseOrgPolicies(o.ResourceControlPolicies, member(where, 'ResourceControlPolicies'), 'rcp'),
+  };
+  const mgmt = optionalString(o, 'ManagementAccountId', where);
+  if (mgmt !== undefined) {
+    if (!isAccountId(mgmt)) fail(member(where, 'ManagementAccountId'), `expected a 12-digit account id, got "${mgmt}"`);
+    org.managementAccountId = mgmt;
+  }
+  return org;
+}
+
+/** {account: [levels, root first]}. */
+function parseOrgPolicies(value: unknown, where: Where, source: 'scp' | 'rcp'): Record<string, OrgPolicyLevel[]> {
+  const out: Record<string, OrgPolicyLevel[]> = {};
+  if (value === undefined || value === null) return out;
+  const byAccount = expectObject(value, where, 'an object of hierarchies by account id');
+  for (const [account, levels] of Object.entries(byAccount)) {
+    const at = member(where, account);
+    if (!isAccountId(account)) fail(at, `"${account}" is not a 12-digit account id`, 'Hierarchies are given per account: {"111122223333": [{"Target": "r-abcd", "Policies": […]}, …]}.');
+    out[account] = expectArray(levels, at, 'a list of levels [{"Target": …, "Policies": […]}], root first').map((l, i) => parseOrgLevel(l, index(at, i), source));
+  }
+  return out;
+}
+
+function parseOrgLevel(value: unknown, at: Where, source: 'scp' | 'rcp'): OrgPolicyLevel {
+  const l = expectObject(value, at, 'a level {"Target": …, "Policies": […]}');
+  rejectUnknownFields(l, ORG_LEVEL_FIELDS, at, 'an organization level');
+  const target = requiredString(l, 'Target', at);
+  const policiesAt = member(at, 'Policies');
+  if (l.Policies === undefined) fail(policiesAt, 'Policies is missing');
+  const policies = expectArray(l.Policies, policiesAt).map((p, j) => parseOrgPolicy(p, index(policiesAt, j), source, `${source.toUpperCase()} ${j + 1} on ${target}`));
+  // Organizations never leaves a root, OU or account without a policy of each enabled type
+  // (FullAWSAccess / RCPFullAWSAccess); an empty level would deny everything and is surely a mistake.
+  if (policies.length === 0) fail(policiesAt, `level ${target} has no policies`, `AWS Organizations requires at least one ${source.toUpperCase()} at every level; the default is ${source === 'scp' ? 'FullAWSAccess' : 'RCPFullAWSAccess'}.`);
+  return { target, policies };
+}
+
+/** A policy document, or {Name, Content} as `aws organizations describe-policy` has it (Content is a JSON string). */
+function parseOrgPolicy(value: unknown, at: Where, source: 'scp' | 'rcp', fallbackName: string): Policy {
+  if (!isObject(value) || 'Statement' in value) {
+    return parsePolicyDocument(value, { source, name: fallbackName, file: at.file, path: at.path });
+  }
+  rejectUnknownFields(value, ORG_POLICY_FIELDS, at, 'an organization policy');
+  const name = optionalString(value, 'Name', at) ?? optionalString(value, 'PolicyName', at) ?? fallbackName;
+  const arn = optionalString(value, 'Arn', at);
+  const docKey = value.Content !== undefined ? 'Content' : 'Document';
+  if (value.Content !== undefined && value.Document !== undefined) fail(at, 'give either Content or Document, not both');
+  if (value[docKey] === undefined) fail(member(at, 'Content'), 'Content is missing', 'Give the policy document as Content (the JSON string describe-policy returns) or Document.');
+  const docAt = member(at, docKey);
+  const opts = { source, name, file: docAt.file, path: docAt.path };
+  return parsePolicyDocument(value[docKey], arn === undefined ? opts : { ...opts, arn });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Functions
+
+/** GetFunctionConfiguration outputs, kept as they are for `kms-why lambda`. */
+function parseFunctions(value: unknown, where: Where): unknown[] {
+  return expectArray(value, where, 'a list of GetFunctionConfiguration outputs').map((f, i) => {
+    const at = index(where, i);
+    const obj = expectObject(f, at, 'a GetFunctionConfiguration output');
+    if (obj.FunctionArn !== undefined) expectString(obj.FunctionArn, member(at, 'FunctionArn'));
+    return obj;
+  });
+}

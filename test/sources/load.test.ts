@@ -1,0 +1,288 @@
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isUnknown } from '../../src/model/unknown.js';
+import type { Unknowable, UnknownInput } from '../../src/model/unknown.js';
+import { loadFrom, snapshotFromDocuments } from '../../src/sources/load.js';
+import { ACCT, FIXTURES, KEY_ARN, KEY_ID, expectInputError, expectInputErrorAsync, tempDir } from './helpers.js';
+
+const CLI = join(FIXTURES, 'aws-cli');
+const cli = (name: string): string => join(CLI, name);
+const tmp = tempDir();
+afterAll(tmp.cleanup);
+
+function write(name: string, value: unknown): string {
+  const p = join(tmp.dir, name);
+  writeFileSync(p, typeof value === 'string' ? value : JSON.stringify(value));
+  return p;
+}
+function fixture(name: string): unknown {
+  return JSON.parse(readFileSync(cli(name), 'utf8')) as unknown;
+}
+function known<T>(v: Unknowable<T>): T {
+  if (isUnknown(v)) throw new Error(`unexpected unknown: ${v.what}: ${v.reason}`);
+  return v;
+}
+function unknown(v: Unknowable<unknown>): UnknownInput {
+  if (!isUnknown(v)) throw new Error('expected an UnknownInput');
+  return v;
+}
+
+const OTHER_KEY_ARN = `arn:aws:kms:us-east-1:${ACCT}:key/0987dcba-09fe-87dc-65ba-ab0987654321`;
+const otherKey = { KeyMetadata: { Arn: OTHER_KEY_ARN, KeyState: 'Disabled' } };
+
+describe('loadFrom: AWS CLI outputs', () => {
+  it('merges describe-key, get-key-policy, list-grants, list-resource-tags and list-aliases into one key', async () => {
+    const snap = await loadFrom([
+      cli('get-key-policy.json'), // order does not matter
+      cli('describe-key.json'),
+      cli('list-grants.json'),
+      cli('list-resource-tags.json'),
+      cli('list-aliases.json'),
+    ]);
+    expect(snap.keys).toHaveLength(1);
+    const key = snap.keys[0]!;
+    expect(key.metadata).toMatchObject({ arn: KEY_ARN, keyId: KEY_ID, keyState: 'Enabled', description: 'Payments application data' });
+    const policy = known(key.policy);
+    expect(policy.id).toBe('key-consolepolicy-3');
+    expect(policy.statements.map((s) => s.sid)).toEqual([
+      'Enable IAM User Permissions',
+      'Allow access for Key Administrators',
+      'Allow use of the key',
+      'Allow attachment of persistent resources',
+    ]);
+    expect(policy.origin).toBe(`${cli('get-key-policy.json')}: Policy`);
+    const grants = known(key.grants);
+    expect(grants.map((g) => g.granteePrincipal)).toEqual([
+      `arn:aws:sts::${ACCT}:assumed-role/LambdaExecRole/payments-handler`,
+      `arn:aws:sts::${ACCT}:assumed-role/aws:ec2-infrastructure/i-5d476fab`,
+      `arn:aws:iam::${ACCT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
+    ]);
+    expect(grants[0]).toMatchObject({
+      operations: ['Decrypt', 'RetireGrant'],
+      retiringPrincipal: 'lambda.us-east-1.amazonaws.com',
+      constraints: { encryptionContextEquals: { 'aws:lambda:FunctionArn': `arn:aws:lambda:us-east-1:${ACCT}:function:payments-handler` } },
+      creationDate: '2025-02-11T09:14:03.000Z',
+      keyArn: KEY_ARN,
+      state: 'active',
+    });
+    expect(grants[1]!.constraints).toEqual({ encryptionContextSubset: { 'aws:ebs:id': 'vol-01234567890abcdef' } });
+    expect(key.tags).toEqual({ Project: 'payments', Environment: 'prod' });
+    expect(key.aliases).toEqual(['alias/payments']); // other-app targets another key; aws/ebs targets none
+    expect(snap.inputs).toEqual([
+      { what: `key policy of ${KEY_ARN}`, from: `${cli('get-key-policy.json')}: Policy`, status: 'read' },
+      { what: `grants of ${KEY_ARN}`, from: cli('list-grants.json'), status: 'read' },
+      { what: `tags of ${KEY_ARN}`, from: `${cli('list-resource-tags.json')}: Tags`, status: 'read' },
+    ]);
+  });
+
+  it('describe-key alone: policy and grants are unknown, recorded as absent', async () => {
+    const snap = await loadFrom([cli('describe-key.json')]);
+    const key = snap.keys[0]!;
+    expect(unknown(key.policy)).toMatchObject({ what: `key policy of ${KEY_ARN}`, reason: 'not in the snapshot' });
+    expect(unknown(key.grants)).toMatchObject({ what: `grants of ${KEY_ARN}` });
+    expect(snap.inputs?.map((r) => r.status)).toEqual(['absent', 'absent']);
+  });
+
+  it('a truncated list-grants output makes the grants unknown', async () => {
+    const snap = await loadFrom([cli('describe-key.json'), cli('list-grants-truncated.json')]);
+    expect(unknown(snap.keys[0]!.grants)).toMatchObject({ reason: 'grants list is truncated' });
+    expect(snap.inputs?.find((r) => r.what.startsWith('grants of'))).toMatchObject({ status: 'unreadable', detail: 'grants list is truncated' });
+  });
+
+  it('list-grants --max-items output (NextToken) is truncated too', async () => {
+    const page = { Grants: [], NextToken: 'eyJNYXJrZXIiOiBudWxsfQ==' };
+    const snap = await loadFrom([cli('describe-key.json'), write('grants-page.json', page)]);
+    expect(unknown(snap.keys[0]!.grants).reason).toBe('grants list is truncated');
+  });
+
+  it('an empty list-grants output means no grants', async () => {
+    const snap = await loadFrom([cli('describe-key.json'), write('no-grants.json', { Grants: [], Truncated: false })]);
+    expect(snap.keys[0]!.grants).toEqual([]);
+  });
+
+  it('a truncated list-resource-tags output makes the key tags unknown', async () => {
+    const page = { Tags: [{ TagKey: 'a', TagValue: 'b' }], Truncated: true, NextMarker: 'm' };
+    const snap = await loadFrom([cli('describe-key.json'), write('tags-page.json', page)]);
+    expect(snap.keys[0]!.tags).toEqual({});
+    expect(snap.keys[0]!.tagsUnknown).toMatchObject({ what: `tags of ${KEY_ARN}`, reason: 'tags list is truncated' });
+  });
+
+  it('reads a bare key policy document (get-key-policy --query Policy --output text)', async () => {
+    const text = (fixture('get-key-policy.json') as { Policy: string }).Policy;
+    const snap = await loadFrom([cli('describe-key.json'), write('policy-text.json', text)]);
+    expect(known(snap.keys[0]!.policy).statements).toHaveLength(4);
+  });
+
+  it('expands get-account-authorization-details into principals', async () => {
+    const snap = await loadFrom([cli('get-account-authorization-details.json')]);
+    expect(Object.keys(snap.principals).sort()).toEqual([
+      `arn:aws:iam::${ACCT}:role/AppRole`,
+      `arn:aws:iam::${ACCT}:role/ReportingRole`,
+      `arn:aws:iam::${ACCT}:role/service-role/AppRole`,
+      `arn:aws:iam::${ACCT}:user/alice`,
+    ]);
+    expect(snap.inputs?.map((r) => [r.what, r.status])).toEqual([
+      [`principal arn:aws:iam::${ACCT}:role/AppRole`, 'read'],
+      [`principal arn:aws:iam::${ACCT}:role/ReportingRole`, 'unreadable'],
+      [`principal arn:aws:iam::${ACCT}:user/alice`, 'read'],
+    ]);
+  });
+
+  it('reads stdin for "-"', async () => {
+    const stdin = Readable.from([readFileSync(cli('describe-key.json'))]);
+    const snap = await loadFrom(['-', cli('get-key-policy.json')], { stdin });
+    expect(snap.keys[0]!.metadata.arn).toBe(KEY_ARN);
+    expect(snap.inputs?.[1]).toMatchObject({ what: `grants of ${KEY_ARN}`, from: 'stdin', status: 'absent' });
+  });
+});
+
+describe('loadFrom: snapshots', () => {
+  it('a get-key-policy output fills the policy a snapshot key lacks', async () => {
+    const snapFile = write('snap-no-policy.json', { kmsWhySnapshot: 1, keys: [{ KeyMetadata: { Arn: KEY_ARN }, Grants: [] }] });
+    const snap = await loadFrom([snapFile, cli('get-key-policy.json')]);
+    expect(known(snap.keys[0]!.policy).statements).toHaveLength(4);
+    expect(snap.inputs?.find((r) => r.what.startsWith('key policy'))).toMatchObject({ status: 'read', from: `${cli('get-key-policy.json')}: Policy` });
+  });
+
+  it('merges the keys, principals and organizations of several snapshots', async () => {
+    const full = cli('../snapshots/full.json');
+    const second = write('second.json', {
+      kmsWhySnapshot: 1,
+      keys: [otherKey],
+      principals: [{ Arn: `arn:aws:iam::${ACCT}:user/bob` }],
+      Organization: { ServiceControlPolicies: { '444455556666': [{ Target: 'r-abcd', Policies: [{ Version: '2012-10-17', Statement: { Effect: 'Allow', Action: '*', Resource: '*' } }] }] } },
+      AccountAuthorizationDetails: fixture('get-account-authorization-details.json'),
+    });
+    const snap = await loadFrom([full, second]);
+    expect(snap.keys.map((k) => k.metadata.arn)).toEqual([KEY_ARN, 'arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab', OTHER_KEY_ARN]);
+    // AppRole is explicit in full.json: the derived one from second.json does not replace it.
+    const app = snap.principals[`arn:aws:iam::${ACCT}:role/AppRole`]!;
+    expect(known(app.identityPolicies).map((p) => p.name)).toEqual(['AppKms', 'AppKmsManaged']);
+    expect(app.resolvedArn).toBe(`arn:aws:iam::${ACCT}:role/service-role/AppRole`);
+    expect(snap.principals[`arn:aws:iam::${ACCT}:user/bob`]).toBeDefined();
+    expect(snap.principals[`arn:aws:iam::${ACCT}:user/alice`]).toBeDefined();
+    expect(Object.keys(snap.organization!.serviceControlPolicies).sort()).toEqual([ACCT, '444455556666']);
+    expect(snap.capturedAt).toBe('2026-11-25T10:00:00Z');
+  });
+
+  it('loads a 50 MB snapshot', async () => {
+    const fn = { FunctionName: 'f', Environment: { Variables: { PAD: 'x'.repeat(1000) } } };
+    const big = JSON.stringify({ kmsWhySnapshot: 1, keys: [{ KeyMetadata: { Arn: KEY_ARN }, Grants: [] }], Functions: Array.from({ length: 50_000 }, () => fn) });
+    expect(big.length).toBeGreaterThan(50_000_000);
+    const snap = await loadFrom([write('big-snapshot.json', big)]);
+    expect(snap.functions).toHaveLength(50_000);
+  });
+});
+
+describe('loadFrom: bad input', () => {
+  it('the same key twice', async () => {
+    const copy = join(tmp.dir, 'describe-key-copy.json');
+    copyFileSync(cli('describe-key.json'), copy);
+    await expectInputErrorAsync(loadFrom([cli('describe-key.json'), copy]), { file: copy, message: /key .* is given twice \(also in .*describe-key.json\)/ });
+  });
+
+  it('the same key in a snapshot and a describe-key output', async () => {
+    const snapFile = write('snap-dup.json', { kmsWhySnapshot: 1, keys: [{ KeyMetadata: { Arn: KEY_ARN } }] });
+    await expectInputErrorAsync(loadFrom([snapFile, cli('describe-key.json')]), { file: cli('describe-key.json'), message: /is given twice/ });
+  });
+
+  it('the same principal in two snapshots', async () => {
+    const a = write('p-a.json', { kmsWhySnapshot: 1, principals: [{ Arn: `arn:aws:iam::${ACCT}:user/bob` }] });
+    const b = write('p-b.json', { kmsWhySnapshot: 1, principals: [{ Arn: `arn:aws:iam::${ACCT}:user/bob` }] });
+    await expectInputErrorAsync(loadFrom([a, b]), { file: b, message: /principal .*user\/bob is given in more than one file/ });
+  });
+
+  it('a key policy with no key to attach to', async () => {
+    await expectInputErrorAsync(loadFrom([cli('get-key-policy.json')]), { file: cli('get-key-policy.json'), path: 'Policy', message: /needs a key, but no file describes one/, hint: /describe-key/ });
+  });
+
+  it('a grants list with several keys and no KeyId to choose by', async () => {
+    const two = write('two-keys.json', { kmsWhySnapshot: 1, keys: [{ KeyMetadata: { Arn: KEY_ARN } }, otherKey] });
+    const grants = write('grants-no-keyid.json', { Grants: [{ GrantId: 'g', GranteePrincipal: `arn:aws:iam::${ACCT}:user/bob`, Operations: ['Decrypt'] }] });
+    await expectInputErrorAsync(loadFrom([two, grants]), { file: grants, message: /2 keys are loaded .*cannot tell which one this grants list belongs to/, hint: /one key per run/ });
+  });
+
+  it('with several keys, list-grants entries find their key by KeyId', async () => {
+    const two = write('two-keys-b.json', { kmsWhySnapshot: 1, keys: [otherKey, { KeyMetadata: { Arn: KEY_ARN } }] });
+    const snap = await loadFrom([two, cli('list-grants.json')]);
+    expect(known(snap.keys[1]!.grants)).toHaveLength(3);
+    expect(unknown(snap.keys[0]!.grants).reason).toBe('not in the snapshot');
+  });
+
+  it('grants of another key', async () => {
+    const other = write('other-key.json', otherKey);
+    await expectInputErrorAsync(loadFrom([other, cli('list-grants.json')]), { file: cli('list-grants.json'), message: /the grants list is for key .*1234abcd.*, not .*0987dcba/ });
+  });
+
+  it('a key policy given twice', async () => {
+    const snapFile = write('snap-with-policy.json', { kmsWhySnapshot: 1, keys: [{ KeyMetadata: { Arn: KEY_ARN }, Policy: { Statement: [] } }] });
+    await expectInputErrorAsync(loadFrom([snapFile, cli('get-key-policy.json')]), { file: cli('get-key-policy.json'), path: 'Policy', message: /already has a key policy \(from .*snap-with-policy.json: keys\[0\].Policy\)/ });
+  });
+
+  it('a file that is neither a snapshot nor a known AWS CLI output', async () => {
+    const p = write('unknown-shape.json', { KeyId: KEY_ID, Enabled: true });
+    await expectInputErrorAsync(loadFrom([p]), { file: p, message: /not a kms-why snapshot nor an AWS CLI output that kms-why reads \(it has fields KeyId, Enabled\)/, hint: /describe-key, get-key-policy, list-grants/ });
+  });
+
+  it('a JSON array', async () => {
+    const p = write('array.json', [1, 2]);
+    await expectInputErrorAsync(loadFrom([p]), { file: p, message: /expected a JSON object, got array/ });
+  });
+
+  it('a snapshot without its version marker', async () => {
+    const p = write('no-marker.json', { keys: [] });
+    await expectInputErrorAsync(loadFrom([p]), { file: p, message: /kmsWhySnapshot is missing/ });
+  });
+
+  it('a get-key-policy output with an extra field', async () => {
+    const p = write('policy-extra.json', { Policy: '{}', PolicyNames: ['default'] });
+    await expectInputErrorAsync(loadFrom([p]), { file: p, path: 'PolicyNames', message: /unknown field "PolicyNames" in a get-key-policy output/, hint: /PolicyName/ });
+  });
+
+  it('a get-key-policy Policy string with a bad statement', async () => {
+    const bad = { Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:*', NotAction: 'kms:Decrypt', Resource: '*' }] }) };
+    const p = write('policy-bad.json', bad);
+    await expectInputErrorAsync(loadFrom([cli('describe-key.json'), p]), { file: p, path: 'Policy.Statement[0]', message: /both Action and NotAction/ });
+  });
+
+  it('a describe-key output with an invalid key ARN', async () => {
+    const p = write('describe-bad-arn.json', { KeyMetadata: { KeyId: KEY_ID, Arn: `arn:aws:kms:us-east-1:${ACCT}:${KEY_ID}` } });
+    await expectInputErrorAsync(loadFrom([p]), { file: p, path: 'KeyMetadata.Arn', message: /invalid key ARN/ });
+  });
+
+  it('a list-grants entry with a bad operation', async () => {
+    const p = write('grants-bad-op.json', { Grants: [{ GrantId: 'g', GranteePrincipal: `arn:aws:iam::${ACCT}:user/bob`, Operations: ['ReEncrypt'] }] });
+    await expectInputErrorAsync(loadFrom([cli('describe-key.json'), p]), { file: p, path: 'Grants[0].Operations[0]', message: /"ReEncrypt" is not a grant operation/, hint: /Did you mean "ReEncryptFrom" or "ReEncryptTo"\?/ });
+  });
+
+  it('a list-aliases entry with a bad TargetKeyId type', async () => {
+    const p = write('aliases-bad.json', { Aliases: [{ AliasName: 'alias/x', TargetKeyId: 5 }] });
+    await expectInputErrorAsync(loadFrom([p]), { file: p, path: 'Aliases[0].TargetKeyId', message: /expected a string, got number/ });
+  });
+
+  it('get-account-authorization-details with a group list of the wrong type', async () => {
+    const p = write('aad-bad.json', { UserDetailList: [{ UserName: 'bob', Arn: `arn:aws:iam::${ACCT}:user/bob`, GroupList: 'developers' }] });
+    await expectInputErrorAsync(loadFrom([p]), { file: p, path: 'UserDetailList[0].GroupList', message: /expected an array, got string/ });
+  });
+
+  it('get-account-authorization-details with a URL-encoded document that is not JSON', async () => {
+    const p = write('aad-bad-doc.json', { RoleDetailList: [{ RoleName: 'r', Arn: `arn:aws:iam::${ACCT}:role/r`, RolePolicyList: [{ PolicyName: 'x', PolicyDocument: '%7B%22Version%22%3A' }] }] });
+    await expectInputErrorAsync(loadFrom([p]), { file: p, path: 'RoleDetailList[0].RolePolicyList[0].PolicyDocument', message: /not valid JSON/ });
+  });
+
+  it('truncated JSON in one of several files names that file', async () => {
+    const p = write('cut.json', '{"Grants": [{"GrantId": "g",');
+    await expectInputErrorAsync(loadFrom([cli('describe-key.json'), p]), { file: p, message: /invalid JSON at line 1, column 29: the JSON ends too early/ });
+  });
+
+  it('a principal-like file is not mistaken for list-resource-tags output', async () => {
+    const p = write('principal-like.json', { Arn: `arn:aws:iam::${ACCT}:role/r`, Tags: [] });
+    await expectInputErrorAsync(loadFrom([cli('describe-key.json'), p]), { file: p, path: 'Arn', message: /unknown field "Arn" in a list-resource-tags output/ });
+  });
+
+  it('snapshotFromDocuments reports the same errors without files', () => {
+    expectInputError(() => snapshotFromDocuments([{ file: 'inline', value: { Aliases: 'alias/x' } }]), { file: 'inline', path: 'Aliases', message: /expected a list of aliases, got string/ });
+  });
+});
