@@ -125,6 +125,7 @@ export function buildBaseContext(input: Omit<ContextInput, 'action' | 'targetGra
     set(ctx, 'kms:multiregion', m.multiRegion ? 'true' : 'false');
     if (m.multiRegion && m.multiRegionKeyType) set(ctx, 'kms:multiregionkeytype', m.multiRegionKeyType);
     if (key.aliases.length > 0) set(ctx, 'kms:resourcealiases', key.aliases);
+    if (key.tagsUnknown !== undefined) ctx.unknownPrefixes.push('aws:resourcetag/');
     for (const [k, v] of Object.entries(key.tags)) set(ctx, `aws:resourcetag/${k.toLowerCase()}`, v);
     if (request.viaService) set(ctx, 'kms:viaservice', request.viaService);
   }

@@ -301,7 +301,10 @@ export class Evaluator {
     const relevant = (x: unknown): void => {
       if (isUnknown(x) && !unknowns.includes(x)) unknowns.push(x);
     };
-    if (action.cls !== 'iam-only') relevant(keyPolicy);
+    if (action.cls !== 'iam-only') {
+      relevant(keyPolicy);
+      if (key?.tagsUnknown !== undefined) relevant(key.tagsUnknown);
+    }
     if (action.grantOperation !== undefined) relevant(grants);
     if (caller.kind !== 'service') {
       relevant(cs.identity);

@@ -106,7 +106,9 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   const a = action.name;
   const keyArn = r.keyArn;
   const isSession = caller.kind === 'assumed-role' || caller.kind === 'federated-user' || caller.kind === 'role';
-  const sameAccount = r.key === undefined || caller.account === r.key.metadata.account;
+  // A service principal has no account and no identity policies: the key policy (or a grant)
+  // alone decides, as for a same-account caller.
+  const sameAccount = r.key === undefined || caller.kind === 'service' || caller.account === r.key.metadata.account;
 
   const scan = (policies: readonly CompiledPolicy[], effect: 'Allow' | 'Deny', resource: string): Scan => {
     const out: Scan = { matched: [], records: [] };
@@ -162,7 +164,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
       decision: final,
       decidedBy: by,
       authorization: decision,
-      reasons,
+      reasons: dedupeReasons(reasons),
       trace: ex.trace,
       missingContext: [...ex.missing],
       hints: ex.hints,
@@ -572,7 +574,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
       }
       const side = callerSide(keyArn!);
       if (explain) ex.step('identity-policy', `Does an identity policy in account ${caller.account} allow kms:RetireGrant?`, side.ok ? 'yes' : 'no', side.iam.length > 0 ? side.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: side.records.filter(nearMissOrMatch) });
-      if (side.ok) return finish('allow', 'key-policy-and-iam', [grantReason(target), ...side.iam.map(reasonOf)]);
+      if (side.ok) return finish('allow', 'key-policy-and-iam', side.iam.map(reasonOf));
       if (side.blockedBy) noteBlocked(side.blockedBy, 'The identity-policy allow of kms:RetireGrant');
       else if (explain) ex.hint(`Account ${caller.account} may retire grant ${target.grantId}; attach an identity policy allowing kms:RetireGrant on ${keyArn} to ${caller.arn}.`);
       return denyResult();
@@ -588,6 +590,18 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
 
 /** The account root user's implicit IAM permission: no statement, but it is what allowed. */
 const ROOT_REASON: Reason = { source: 'identity-policy', id: 'account-root-user', effect: 'Allow', policyName: '(the account root user has full IAM access)' };
+
+/** A statement that allowed on two resources (an alias and its key) is one reason. */
+function dedupeReasons(reasons: Reason[]): Reason[] {
+  if (reasons.length < 2) return reasons;
+  const seen = new Set<string>();
+  return reasons.filter((r) => {
+    const k = `${r.source}|${r.policyName ?? ''}|${r.id}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
 
 function principalForHint(caller: PrincipalRef): string {
   if (caller.kind === 'assumed-role') return `the role arn:${caller.partition}:iam::${caller.account}:role/${caller.roleName}`;

@@ -55,9 +55,14 @@ export function keyUsageError(action: ActionInfo, m: KeyMetadata): string | unde
       return m.keyUsage === 'ENCRYPT_DECRYPT' ? undefined : usage('ENCRYPT_DECRYPT');
     case 'GenerateDataKey':
     case 'GenerateDataKeyWithoutPlaintext':
+      return sym && m.keyUsage === 'ENCRYPT_DECRYPT' ? undefined : usage('ENCRYPT_DECRYPT on a symmetric key (SYMMETRIC_DEFAULT)');
     case 'GenerateDataKeyPair':
     case 'GenerateDataKeyPairWithoutPlaintext':
-      return sym && m.keyUsage === 'ENCRYPT_DECRYPT' ? undefined : usage('ENCRYPT_DECRYPT on a symmetric key (SYMMETRIC_DEFAULT)');
+      if (!(sym && m.keyUsage === 'ENCRYPT_DECRYPT')) return usage('ENCRYPT_DECRYPT on a symmetric key (SYMMETRIC_DEFAULT)');
+      // Data key pairs are not supported for keys in custom key stores [KMS-KEYTYPES].
+      return m.origin === 'AWS_CLOUDHSM' || m.origin === 'EXTERNAL_KEY_STORE'
+        ? `UnsupportedOperationException: ${action.short} is not supported for keys in a custom key store (${m.arn} has origin ${m.origin}).`
+        : undefined;
     case 'GenerateMac':
     case 'VerifyMac':
       return m.keyUsage === 'GENERATE_VERIFY_MAC' ? undefined : usage('GENERATE_VERIFY_MAC');
