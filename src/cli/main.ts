@@ -1,75 +1,176 @@
 // The command line: commander wiring and the single place that decides the exit code.
 import { Command, CommanderError, Option } from 'commander';
-import { KEY_ACTIONS } from '../model/actions.js';
+import { ACTIONS, findAction, KEY_ACTIONS, type ActionInfo } from '../model/actions.js';
+import type { Decision } from '../model/decision.js';
 import { InputError } from '../model/errors.js';
 import type { Report } from '../model/report.js';
+import type { Request } from '../model/request.js';
+import type { Snapshot } from '../model/snapshot.js';
 import { Evaluator } from '../evaluate/evaluator.js';
+import { keyUsageError } from '../evaluate/key-state.js';
 import { buildReport, exitCodeFor } from '../report/build.js';
-import { renderJson } from '../report/json.js';
-import { renderText } from '../report/text.js';
 import { loadFrom } from '../sources/load.js';
 import { EXIT, formatError } from './errors.js';
 import { processIo, type CliIo } from './io.js';
+import { renderReport, resolveColor, type OutputFormat } from './output.js';
 import { addRequestOptions, parseActions, requestFromFlags, type RequestFlags } from './request-flags.js';
 import { VERSION } from './version.js';
 
-type Output = 'json' | 'text';
-
-interface CheckFlags extends RequestFlags {
-  action?: string[];
+interface CommonFlags extends RequestFlags {
   from?: string[];
-  output?: Output;
+  output?: OutputFormat;
   expect?: 'allow' | 'deny';
+  redact?: boolean;
+  color?: boolean;
   debug?: boolean;
+}
+
+interface CheckFlags extends CommonFlags {
+  action?: string[];
+}
+
+interface ReEncryptFlags extends CommonFlags {
+  destinationKey?: string;
+  destinationContext?: string[];
 }
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
-function render(report: Report, output: Output): string {
-  switch (output) {
-    case 'json':
-      return renderJson(report);
-    case 'text':
-      return renderText(report);
-  }
+const EXIT_HELP = `
+Exit codes:
+  0  every evaluated action is allowed (with --expect: every verdict matches it)
+  1  at least one action is denied (with --expect: a verdict does not match)
+  2  usage error or invalid input (bad flag, unreadable or malformed file, invalid ARN or policy)
+  3  at least one verdict is unknown because an input was missing or unreadable`;
+
+const EXAMPLE_PRINCIPAL = 'arn:aws:sts::111122223333:assumed-role/app-exec-role/my-function';
+
+/** Options every evaluating command shares (after the request flags). */
+function addOutputOptions(cmd: Command): Command {
+  return cmd
+    .option('--from <file>', 'snapshot file, or AWS CLI output (describe-key, get-key-policy, list-grants …); - reads stdin (repeatable, merged)', collect)
+    .addOption(new Option('--output <format>', 'output format (default: table on a terminal, text otherwise)').choices(['table', 'text', 'json', 'markdown']))
+    .addOption(new Option('--expect <verdict>', 'exit 0 when every verdict is this one, 1 otherwise').choices(['allow', 'deny']))
+    .option('--redact', 'replace account ids, resource names and grant ids with stable placeholders')
+    .option('--no-color', 'no colour (also NO_COLOR=1)')
+    .option('--debug', 'show stack traces for errors');
+}
+
+function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_\-.,:/=@%+]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The key actions worth showing for `--action all`: those the key's type can perform. */
+function actionsForKey(snapshot: Snapshot, keyIdent: string | undefined, evaluator: Evaluator): ActionInfo[] {
+  const key = keyIdent !== undefined ? evaluator.findKey(keyIdent) : undefined;
+  if (key === undefined) return [...KEY_ACTIONS];
+  void snapshot;
+  return KEY_ACTIONS.filter((a) => keyUsageError(a, key.metadata) === undefined);
 }
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   let exitCode: number = EXIT.allow;
   let debug = argv.includes('--debug');
+  const commandLine = ['kms-why', ...argv].map(shellQuote).join(' ');
+
   const program = new Command('kms-why')
-    .description('Why can (or can\'t) this principal use this AWS KMS key?')
+    .description("Why can (or can't) this principal use this AWS KMS key? Reads the key policy, the principal's IAM policies, the key's grants and organization policies, and prints each verdict with the statement or grant that decided it.")
     .version(VERSION, '-V, --version')
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showSuggestionAfterError(true)
+    .addHelpText('after', `${EXIT_HELP}
 
-  const check = addRequestOptions(
-    program
-      .command('check')
-      .description('Evaluate one or more KMS actions for a principal on a key')
-      .option('--action <actions>', 'kms:Decrypt, several comma-separated, or all (repeatable)', collect)
-      .option('--from <file>', 'snapshot file, or AWS CLI output (describe-key, get-key-policy, list-grants …); - for stdin (repeatable)', collect),
+Examples:
+  kms-why decrypt --from snapshot.json --key alias/app --principal ${EXAMPLE_PRINCIPAL}
+  kms-why check --action all --from snapshot.json --key alias/app --principal arn:aws:iam::111122223333:role/app --output markdown`);
+
+  /** Loads the inputs, evaluates, renders, and sets the exit code. */
+  const evaluateAndPrint = async (flags: CommonFlags, pickActions: (s: Snapshot, ev: Evaluator) => ActionInfo[], requests?: (base: Request) => Request[]): Promise<void> => {
+    debug = flags.debug === true;
+    if (!flags.from || flags.from.length === 0) {
+      throw new InputError('--from is required', { hint: 'Give a snapshot (kms-why snapshot writes one) or AWS CLI outputs: --from snapshot.json.' });
+    }
+    const base = requestFromFlags(flags, 'kms:DescribeKey');
+    const snapshot = await loadFrom(flags.from);
+    const evaluator = new Evaluator(snapshot);
+    const actions = pickActions(snapshot, evaluator);
+    const reqs = requests ? requests(base) : actions.map((a) => ({ ...base, action: a.name }));
+    const decisions: Decision[] = reqs.map((r) => evaluator.evaluate(r));
+    const report = buildReport(base, decisions, { ...(snapshot.inputs ? { inputs: snapshot.inputs } : {}), commandLine });
+    const color = resolveColor(flags.color, io);
+    const output: OutputFormat = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
+    const text = await renderReport(report, output, { color, redact: flags.redact === true });
+    // Render fully before writing, so that an error never leaves half a report on stdout.
+    io.stdout(text);
+    exitCode = exitCodeFor(decisions, flags.expect);
+  };
+
+  addOutputOptions(
+    addRequestOptions(
+      program
+        .command('check')
+        .description('Evaluate one or more KMS actions for a principal on a key (for scripts)')
+        .option('--action <actions>', 'kms:Decrypt, several comma-separated, or all: every action the key can do (repeatable)', collect),
+    ),
   )
-    .addOption(new Option('--output <format>', 'output format').choices(['json', 'text']))
-    .addOption(new Option('--expect <verdict>', 'exit 0 when every verdict is this one, 1 otherwise').choices(['allow', 'deny']))
-    .option('--debug', 'show stack traces for errors')
-    .exitOverride()
+    .addHelpText('after', `${EXIT_HELP}
+
+Example:
+  kms-why check --action kms:Decrypt,kms:Encrypt --from snapshot.json --key alias/app --principal ${EXAMPLE_PRINCIPAL} --output json`)
     .action(async (flags: CheckFlags) => {
-      debug = flags.debug === true;
-      if (!flags.from || flags.from.length === 0) {
-        throw new InputError('--from is required (live AWS reads come in a later version)', { hint: 'Give a snapshot: --from snapshot.json.' });
-      }
-      const actions = parseActions(flags.action ?? [], KEY_ACTIONS);
-      const snapshot = await loadFrom(flags.from);
-      const evaluator = new Evaluator(snapshot);
-      const base = requestFromFlags(flags, actions[0]!.name);
-      const decisions = actions.map((a) => evaluator.evaluate({ ...base, action: a.name }));
-      const report = buildReport(base, decisions, snapshot.inputs ? { inputs: snapshot.inputs } : {});
-      const output: Output = flags.output ?? 'text';
-      io.stdout(render(report, output));
-      exitCode = exitCodeFor(decisions, flags.expect);
+      await evaluateAndPrint(flags, (snapshot, ev) => parseActions(flags.action ?? [], actionsForKey(snapshot, flags.key, ev)));
     });
-  void check;
+
+  // One command per KMS API operation, named as the AWS CLI names it (aws kms decrypt …).
+  for (const action of ACTIONS) {
+    if (action.cls === 'internal' || action.short === 'ReEncryptFrom' || action.short === 'ReEncryptTo') continue;
+    const extra = action.cls === 'alias' ? ' --alias alias/app' : action.short === 'RetireGrant' ? ' --grant-id GRANT_ID' : action.short === 'CreateGrant' ? ' --grantee arn:aws:iam::111122223333:role/worker --grant-operations Decrypt' : '';
+    const cmd = addOutputOptions(
+      addRequestOptions(program.command(action.cliName).description(`Can the principal call ${action.short}? (evaluates ${action.name})`)),
+    );
+    cmd
+      .addHelpText('after', `${EXIT_HELP}
+
+Example:
+  kms-why ${action.cliName} --from snapshot.json${action.cls === 'iam-only' ? '' : ' --key alias/app'}${extra} --principal ${EXAMPLE_PRINCIPAL}`)
+      .action(async (flags: CommonFlags) => {
+        await evaluateAndPrint(flags, () => [action]);
+      });
+  }
+
+  // ReEncrypt is one API but two permissions: ReEncryptFrom on the source key and ReEncryptTo on
+  // the destination key (spec §4 notes).
+  addOutputOptions(
+    addRequestOptions(
+      program
+        .command('re-encrypt')
+        .description('Can the principal re-encrypt? Checks kms:ReEncryptFrom on --key and kms:ReEncryptTo on --destination-key')
+        .option('--destination-key <key>', 'the destination key (default: --key)')
+        .option('--destination-context <key=value>', 'encryption context for the destination (repeatable; default: --context)', collect),
+    ),
+  )
+    .addHelpText('after', `${EXIT_HELP}
+
+Example:
+  kms-why re-encrypt --from snapshot.json --key alias/old --destination-key alias/new --principal ${EXAMPLE_PRINCIPAL}`)
+    .action(async (flags: ReEncryptFlags) => {
+      const from = findAction('kms:ReEncryptFrom')!;
+      const to = findAction('kms:ReEncryptTo')!;
+      await evaluateAndPrint(
+        flags,
+        () => [from, to],
+        (base) => {
+          const dest: Request = { ...base, action: to.name };
+          if (flags.destinationKey !== undefined) dest.keyIdentifier = flags.destinationKey;
+          if (flags.destinationContext !== undefined) {
+            const d = requestFromFlags({ ...flags, context: flags.destinationContext }, to.name);
+            if (d.encryptionContext !== undefined) dest.encryptionContext = d.encryptionContext;
+          }
+          return [{ ...base, action: from.name }, dest];
+        },
+      );
+    });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

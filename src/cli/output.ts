@@ -1,0 +1,44 @@
+// Choosing and running a renderer. Table and Markdown renderers (chalk, cli-table3) are loaded
+// only when asked for, to keep the start of a JSON or text run short.
+import type { Report } from '../model/report.js';
+import type { CliIo } from './io.js';
+
+export type OutputFormat = 'table' | 'text' | 'json' | 'markdown';
+
+export interface OutputOptions {
+  color: boolean;
+  redact: boolean;
+}
+
+/**
+ * Colour follows the conventions of AWS CLI-like tools: --no-color wins, then NO_COLOR (any
+ * non-empty value, no-color.org), then FORCE_COLOR (0 disables), then whether stdout is a terminal.
+ */
+export function resolveColor(flag: boolean | undefined, io: CliIo): boolean {
+  if (flag === false) return false;
+  const no = io.env.NO_COLOR;
+  if (no !== undefined && no !== '') return false;
+  const force = io.env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force !== 'false';
+  return io.stdoutIsTTY;
+}
+
+export async function renderReport(report: Report, format: OutputFormat, opts: OutputOptions): Promise<string> {
+  let text: string;
+  switch (format) {
+    case 'json':
+      text = (await import('../report/json.js')).renderJson(report, { color: false });
+      break;
+    case 'text':
+      text = (await import('../report/text.js')).renderText(report, { color: false });
+      break;
+    case 'table':
+      text = (await import('../report/table.js')).renderTable(report, { color: opts.color });
+      break;
+    case 'markdown':
+      text = (await import('../report/markdown.js')).renderMarkdown(report, { color: false });
+      break;
+  }
+  if (opts.redact) text = (await import('../report/redact.js')).redact(text);
+  return text;
+}

@@ -1,0 +1,22 @@
+// The library API: usable without commander, chalk or the AWS SDK.
+export { Evaluator, evaluate, type EvaluateOptions } from './evaluate/evaluator.js';
+export { DEFAULT_OPTIONS, type EvaluatorOptions } from './evaluate/options.js';
+export { ACTIONS, KEY_ACTIONS, GRANT_OPERATIONS, findAction, type ActionInfo } from './model/actions.js';
+export { parsePrincipal, parseKeyIdentifier } from './model/arn.js';
+export { KmsWhyError, InputError, AwsError, InternalError, type Fault } from './model/errors.js';
+export { isUnknown, unknownInput, type Unknowable, type UnknownInput } from './model/unknown.js';
+export type * from './model/decision.js';
+export type * from './model/grant.js';
+export type * from './model/key.js';
+export type * from './model/policy.js';
+export type * from './model/principal.js';
+export type * from './model/report.js';
+export type * from './model/request.js';
+export type * from './model/snapshot.js';
+export { parsePolicyDocument } from './sources/policy-document.js';
+export { parseSnapshot } from './sources/snapshot-file.js';
+export { loadFrom, snapshotFromDocuments } from './sources/load.js';
+export { scenarioToInput, type ScenarioCase } from './sources/scenario.js';
+export { buildReport, exitCodeFor } from './report/build.js';
+export { renderJson } from './report/json.js';
+export { renderText } from './report/text.js';

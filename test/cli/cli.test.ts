@@ -1,0 +1,204 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EXAMPLES, kmsWhy, LAMBDA_ARGS, LAMBDA_GRANT_ID, RETIRED_ARGS, ROOT } from './helpers.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'kms-why-cli-'));
+const write = (name: string, content: string | Buffer): string => {
+  const f = join(tmp, name);
+  writeFileSync(f, content);
+  return f;
+};
+
+describe('kms-why decrypt on the seed story', () => {
+  it('explains that the Lambda grant, not the key policy or IAM, allows Decrypt (exit 0)', () => {
+    const r = kmsWhy(['decrypt', ...LAMBDA_ARGS, '--output', 'text']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('ALLOW');
+    expect(r.stdout).toContain(LAMBDA_GRANT_ID);
+    expect(r.stdout).toContain('not by the key policy or IAM');
+  });
+
+  it('denies once the grant is retired, saying nothing allowed it (exit 1)', () => {
+    const r = kmsWhy(['decrypt', ...RETIRED_ARGS, '--output', 'json']);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.kmsWhyReport).toBe(1);
+    expect(report.results[0]).toMatchObject({ action: 'kms:Decrypt', decision: 'deny', decidedBy: 'implicit-deny', reasons: [] });
+    expect(report.results[0].hints.join(' ')).toMatch(/no key-policy statement, no IAM delegation and no grant/i);
+  });
+
+  it('--expect deny turns an expected deny into exit 0, and an allow into exit 1', () => {
+    expect(kmsWhy(['decrypt', ...RETIRED_ARGS, '--expect', 'deny', '--output', 'json']).code).toBe(0);
+    expect(kmsWhy(['decrypt', ...LAMBDA_ARGS, '--expect', 'deny', '--output', 'json']).code).toBe(1);
+  });
+
+  it('the JSON report follows the contract', () => {
+    const r = kmsWhy(['check', '--action', 'kms:Decrypt,kms:Encrypt', ...LAMBDA_ARGS, '--output', 'json']);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({
+      kmsWhyReport: 1,
+      key: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      principal: 'arn:aws:sts::111122223333:assumed-role/app-exec-role/my-function',
+      request: { encryptionContext: { 'aws:lambda:FunctionArn': 'arn:aws:lambda:us-east-1:111122223333:function:my-function' }, viaService: null },
+    });
+    expect(report.results.map((x: { action: string; decision: string }) => [x.action, x.decision])).toEqual([
+      ['kms:Decrypt', 'allow'],
+      ['kms:Encrypt', 'deny'],
+    ]);
+    const decrypt = report.results[0];
+    expect(decrypt.reasons).toEqual([{ source: 'grant', id: LAMBDA_GRANT_ID, effect: 'Allow' }]);
+    for (const key of ['trace', 'missingContext', 'hints', 'assumptions']) expect(Array.isArray(decrypt[key])).toBe(true);
+  });
+
+  it('reads the snapshot from stdin with --from -', () => {
+    const input = readFileSync(`${EXAMPLES}lambda-env-grant.json`, 'utf8');
+    const args = LAMBDA_ARGS.map((a) => (a.endsWith('.json') ? '-' : a));
+    const r = kmsWhy(['decrypt', ...args, '--output', 'json'], { input });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).results[0].decidedBy).toBe('grant');
+  });
+});
+
+describe('the four key-policy patterns', () => {
+  const run = (file: string, action = 'decrypt') =>
+    kmsWhy([action, '--from', `${EXAMPLES}${file}`, '--key', 'alias/app', '--principal', 'arn:aws:sts::111122223333:assumed-role/app/s1', '--output', 'json']);
+  it.each([
+    ['pattern-1-key-policy-names-role.json', 0, 'key-policy'],
+    ['pattern-2-iam-only-no-delegation.json', 1, 'implicit-deny'],
+    ['pattern-3-delegation-with-iam.json', 0, 'key-policy-and-iam'],
+    ['pattern-4-delegation-without-iam.json', 1, 'implicit-deny'],
+  ])('%s → exit %i, %s', (file, code, decidedBy) => {
+    const r = run(file);
+    expect(r.code).toBe(code);
+    expect(JSON.parse(r.stdout).results[0].decidedBy).toBe(decidedBy);
+  });
+  it('pattern 2 says why the IAM allow has no effect', () => {
+    const hints: string[] = JSON.parse(run('pattern-2-iam-only-no-delegation.json').stdout).results[0].hints;
+    expect(hints.join(' ')).toMatch(/has no effect because the key policy does not delegate kms:Decrypt to account 111122223333/);
+  });
+});
+
+describe('commands, help and version', () => {
+  it('--version prints the package version', () => {
+    const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { version: string };
+    const r = kmsWhy(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
+  });
+  it.each(['check', 'decrypt', 'encrypt', 'generate-data-key', 're-encrypt', 'create-grant', 'retire-grant', 'describe-key', 'put-key-policy', 'list-keys', 'create-alias'])(
+    '%s --help shows an example and the exit codes',
+    (cmd) => {
+      const r = kmsWhy([cmd, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('Example');
+      expect(r.stdout).toContain(`kms-why ${cmd}`);
+      expect(r.stdout).toMatch(/Exit codes:[\s\S]*3 +at least one verdict is unknown/);
+    },
+  );
+  it('re-encrypt checks ReEncryptFrom on the source and ReEncryptTo on the destination', () => {
+    const r = kmsWhy(['re-encrypt', '--from', `${EXAMPLES}pattern-1-key-policy-names-role.json`, '--key', 'alias/app', '--destination-key', 'alias/app', '--principal', 'arn:aws:sts::111122223333:assumed-role/app/s', '--output', 'json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).results.map((x: { action: string }) => x.action)).toEqual(['kms:ReEncryptFrom', 'kms:ReEncryptTo']);
+  });
+  it('check --action all covers every action the key can do, and no others', () => {
+    const r = kmsWhy(['check', '--action', 'all', '--from', `${EXAMPLES}pattern-1-key-policy-names-role.json`, '--key', 'alias/app', '--principal', 'arn:aws:iam::111122223333:role/KeyAdminRole', '--output', 'json']);
+    const actions: string[] = JSON.parse(r.stdout).results.map((x: { action: string }) => x.action);
+    expect(actions).toContain('kms:Decrypt');
+    expect(actions).toContain('kms:PutKeyPolicy');
+    expect(actions).not.toContain('kms:Sign'); // a symmetric key cannot sign
+    expect(actions).not.toContain('kms:ListKeys'); // IAM-only: not about this key
+  });
+  it('merges several AWS CLI outputs given as --from files', () => {
+    const r = kmsWhy([
+      'describe-key',
+      '--from', `${ROOT}fixtures/aws-cli/describe-key.json`,
+      '--from', `${ROOT}fixtures/aws-cli/get-key-policy.json`,
+      '--from', `${ROOT}fixtures/aws-cli/list-grants.json`,
+      '--key', JSON.parse(readFileSync(`${ROOT}fixtures/aws-cli/describe-key.json`, 'utf8')).KeyMetadata.Arn,
+      '--principal', 'arn:aws:iam::111122223333:root',
+      '--output', 'json',
+    ]);
+    expect([0, 1, 3]).toContain(r.code);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout).results[0].action).toBe('kms:DescribeKey');
+  });
+});
+
+describe('unknown inputs give exit 3, never a guess', () => {
+  it('a principal missing from the snapshot makes a key-policy allow unknown', () => {
+    const r = kmsWhy(['decrypt', '--from', `${EXAMPLES}pattern-1-key-policy-names-role.json`, '--key', 'alias/app', '--principal', 'arn:aws:sts::111122223333:assumed-role/app/s', '--output', 'json']);
+    expect(r.code).toBe(0); // role entry present: known
+    const snap = JSON.parse(readFileSync(`${EXAMPLES}pattern-1-key-policy-names-role.json`, 'utf8'));
+    snap.principals = [];
+    const f = write('no-principal.json', JSON.stringify(snap));
+    const u = kmsWhy(['decrypt', '--from', f, '--key', 'alias/app', '--principal', 'arn:aws:sts::111122223333:assumed-role/app/s', '--output', 'json']);
+    expect(u.code).toBe(3);
+    const res = JSON.parse(u.stdout).results[0];
+    expect(res.decision).toBe('unknown');
+    expect(res.unreadable[0].what).toContain('identity policies');
+  });
+  it('a key without Grants makes a deny that a grant could flip unknown', () => {
+    const snap = JSON.parse(readFileSync(`${EXAMPLES}lambda-env-grant-retired.json`, 'utf8'));
+    delete snap.keys[0].Grants;
+    const f = write('no-grants.json', JSON.stringify(snap));
+    const args = RETIRED_ARGS.map((a) => (a.endsWith('.json') ? f : a));
+    const r = kmsWhy(['decrypt', ...args, '--output', 'json']);
+    expect(r.code).toBe(3);
+  });
+});
+
+describe('bad input: one clear message, exit 2, nothing on stdout', () => {
+  const good = `${EXAMPLES}lambda-env-grant.json`;
+  const cases: Array<[string, string[], RegExp]> = [
+    ['unknown option', ['decrypt', '--frm', good], /unknown option/],
+    ['unknown command', ['decrypts', '--from', good], /unknown command/],
+    ['unknown action with suggestion', ['check', '--action', 'kms:Decrpyt', '--from', good, '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root'], /Did you mean kms:Decrypt/],
+    ['missing --from', ['decrypt', '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root'], /--from is required/],
+    ['missing --principal', ['decrypt', '--from', good, '--key', 'alias/app-env'], /--principal is required/],
+    ['invalid principal ARN', ['decrypt', '--from', good, '--key', 'alias/app-env', '--principal', 'arn:aws:iam::12:role/x'], /invalid --principal/],
+    ['invalid key', ['decrypt', '--from', good, '--key', 'not a key', '--principal', 'arn:aws:iam::111122223333:root'], /invalid --key/],
+    ['key not in snapshot', ['decrypt', '--from', good, '--key', 'alias/nope', '--principal', 'arn:aws:iam::111122223333:root'], /not in the snapshot/],
+    ['--context without =', ['decrypt', '--from', good, '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root', '--context', 'Department'], /--context "Department" is not KEY=VALUE/],
+    ['--context with empty key', ['decrypt', '--from', good, '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root', '--context', '=x'], /not KEY=VALUE/],
+    ['duplicate --context key', ['decrypt', '--from', good, '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root', '--context', 'a=1', '--context', 'a=2'], /gives "a" twice/],
+    ['bad --via-service', ['decrypt', '--from', good, '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root', '--via-service', 'lambda'], /invalid --via-service/],
+    ['bad --output', ['decrypt', '--from', good, '--output', 'yaml'], /Allowed choices/],
+    ['bad grant operation', ['create-grant', '--from', good, '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root', '--grantee', 'arn:aws:iam::111122223333:root', '--grant-operations', 'decrypt'], /Did you mean Decrypt/],
+    ['bad --caller-account', ['decrypt', '--from', good, '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root', '--caller-account', '123'], /12 digits/],
+    ['missing file', ['decrypt', '--from', '/nonexistent/x.json', '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root'], /x\.json/],
+  ];
+  it.each(cases)('%s', (_name, args, message) => {
+    const r = kmsWhy(args);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at .+\(.*:\d+:\d+\)/);
+  });
+
+  const fileCases: Array<[string, string | Buffer, RegExp]> = [
+    ['empty file', '', /empty/i],
+    ['truncated JSON', '{"kmsWhySnapshot": 1, "keys": [', /line 1/],
+    ['non-UTF-8 bytes', Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), /UTF-8/],
+    ['unknown operator', JSON.stringify({ kmsWhySnapshot: 1, keys: [{ KeyMetadata: { KeyId: 'k', Arn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' }, Policy: { Statement: [{ Effect: 'Allow', Principal: '*', Action: 'kms:*', Resource: '*', Condition: { StringEqulas: { 'kms:ViaService': 'x' } } }] }, Grants: [] }] }), /keys\[0\]\.Policy\.Statement\[0\]\.Condition: unknown operator "StringEqulas"/],
+    ['wrong type', JSON.stringify({ kmsWhySnapshot: 1, keys: {} }), /keys/],
+    ['unknown snapshot version', JSON.stringify({ kmsWhySnapshot: 9, keys: [] }), /kmsWhySnapshot/],
+  ];
+  it.each(fileCases)('file: %s', (name, content, message) => {
+    const f = write(`${name.replace(/\W+/g, '-')}.json`, content);
+    const r = kmsWhy(['decrypt', '--from', f, '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(f);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('--debug adds the stack trace', () => {
+    const r = kmsWhy(['decrypt', '--from', '/nonexistent/x.json', '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root', '--debug']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\n\s+at /);
+  });
+});
