@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { compileCondition, evaluateCondition, globToRegExp, substituteVariables } from '../../src/evaluate/conditions.js';
+import type { RequestContext } from '../../src/evaluate/context.js';
+
+function ctx(values: Record<string, string | string[]>, unknownPrefixes: string[] = []): RequestContext {
+  return {
+    values: new Map(Object.entries(values).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v : [v]])),
+    multiValued: new Set(),
+    unknownPrefixes,
+  };
+}
+
+function holds(operator: string, key: string, values: string[], c: RequestContext, effect: 'Allow' | 'Deny' = 'Allow'): boolean {
+  return evaluateCondition(compileCondition({ operator, key, values }), { ctx: c, bias: null }, effect);
+}
+
+describe('condition operators', () => {
+  it.each([
+    ['IpAddress', '203.0.113.7', ['203.0.113.0/24'], true],
+    ['IpAddress', '203.0.114.7', ['203.0.113.0/24'], false],
+    ['IpAddress', '203.0.113.7', ['203.0.113.7'], true], // no prefix: /32
+    ['IpAddress', '2001:db8::1', ['2001:db8::/32'], true],
+    ['IpAddress', '2001:db9::1', ['2001:db8::/32'], false],
+    ['IpAddress', '2001:db8::1', ['203.0.113.0/24'], false], // v6 never in a v4 range
+    ['NotIpAddress', '10.0.0.1', ['203.0.113.0/24'], true],
+    ['ArnLike', 'arn:aws:iam::111122223333:role/app-x', ['arn:aws:iam::*:role/app-*'], true],
+    ['ArnLike', 'arn:aws:iam::111122223333:role/app-x', ['arn:aws:iam::*:role/APP-*'], false], // case-sensitive
+    ['ArnEquals', 'arn:aws:iam::111122223333:role/a:b', ['arn:aws:iam::111122223333:role/a:*'], true], // resource keeps its colons
+    ['ArnNotLike', 'arn:aws:iam::111122223333:role/app', ['arn:aws:iam::444455556666:*'], true],
+    ['DateLessThan', '2026-01-01T00:00:00Z', ['2026-06-01T00:00:00Z'], true],
+    ['DateGreaterThan', '1767225600', ['2025-12-31T00:00:00Z'], true], // epoch seconds
+    ['NumericLessThanEquals', '30', ['30'], true],
+    ['NumericGreaterThan', 'abc', ['1'], false], // not a number never matches
+    ['StringLike', 'alias/app-1', ['alias/app-?'], true],
+    ['StringLike', 'alias/app-12', ['alias/app-?'], false],
+    ['StringEqualsIgnoreCase', 'IT', ['it'], true],
+    ['Bool', 'TRUE', ['true'], true],
+    ['BinaryEquals', Buffer.from('hello').toString('base64'), [Buffer.from('hello').toString('base64')], true],
+  ])('%s %s vs %j → %s', (op, actual, policy, expected) => {
+    expect(holds(op, 'k', policy, ctx({ k: actual }))).toBe(expected);
+  });
+
+  it('missing keys: positive false, negated true, IfExists true, ForAllValues true, ForAnyValue false', () => {
+    const empty = ctx({});
+    expect(holds('StringEquals', 'k', ['x'], empty)).toBe(false);
+    expect(holds('StringNotEquals', 'k', ['x'], empty)).toBe(true);
+    expect(holds('StringEqualsIfExists', 'k', ['x'], empty)).toBe(true);
+    expect(holds('ForAllValues:StringEquals', 'k', ['x'], empty)).toBe(true);
+    expect(holds('ForAnyValue:StringEquals', 'k', ['x'], empty)).toBe(false);
+    expect(holds('Null', 'k', ['true'], empty)).toBe(true);
+    expect(holds('Null', 'k', ['false'], empty)).toBe(false);
+  });
+
+  it('negated operators with several values match none of them (NOR)', () => {
+    expect(holds('StringNotEquals', 'k', ['a', 'b'], ctx({ k: 'b' }))).toBe(false);
+    expect(holds('StringNotEquals', 'k', ['a', 'b'], ctx({ k: 'c' }))).toBe(true);
+  });
+
+  it('set operators over multi-valued keys', () => {
+    const c = ctx({ 'kms:EncryptionContextKeys': ['Dept', 'App'] });
+    expect(holds('ForAllValues:StringEquals', 'kms:EncryptionContextKeys', ['Dept', 'App', 'Other'], c)).toBe(true);
+    expect(holds('ForAllValues:StringEquals', 'kms:EncryptionContextKeys', ['Dept'], c)).toBe(false);
+    expect(holds('ForAnyValue:StringEquals', 'kms:EncryptionContextKeys', ['App'], c)).toBe(true);
+    expect(holds('ForAnyValue:StringNotEquals', 'kms:EncryptionContextKeys', ['Dept'], c)).toBe(true);
+  });
+
+  it('condition key names are case-insensitive', () => {
+    expect(holds('StringEquals', 'KMS:ViaService', ['s3.us-east-1.amazonaws.com'], ctx({ 'kms:viaservice': 's3.us-east-1.amazonaws.com' }))).toBe(true);
+  });
+
+  it('a key whose value could not be read resolves by the world: for allows in the permissive one', () => {
+    const c = ctx({}, ['aws:principaltag/']);
+    const cond = compileCondition({ operator: 'StringEquals', key: 'aws:PrincipalTag/team', values: ['a'] });
+    expect(evaluateCondition(cond, { ctx: c, bias: 'allow' }, 'Allow')).toBe(true);
+    expect(evaluateCondition(cond, { ctx: c, bias: 'allow' }, 'Deny')).toBe(false);
+    expect(evaluateCondition(cond, { ctx: c, bias: 'deny' }, 'Allow')).toBe(false);
+    expect(evaluateCondition(cond, { ctx: c, bias: 'deny' }, 'Deny')).toBe(true);
+  });
+});
+
+describe('policy variables', () => {
+  const c = ctx({ 'aws:username': 'alice', 'aws:PrincipalTag/team': 'blue' });
+  it('substitutes values and defaults; an unresolvable variable invalidates the value', () => {
+    expect(substituteVariables('arn:aws:kms:*:*:alias/${aws:username}-*', c)).toBe('arn:aws:kms:*:*:alias/alice-*');
+    expect(substituteVariables('${aws:PrincipalTag/team}', c)).toBe('blue');
+    expect(substituteVariables("${aws:PrincipalTag/dept, 'none'}", c)).toBe('none');
+    expect(substituteVariables('${aws:PrincipalTag/dept}', c)).toBeNull();
+    expect(substituteVariables('a${*}b${?}${$}', c)).toBe('a*b?$');
+  });
+  it('a condition whose variable has no value does not hold, whatever the operator', () => {
+    expect(holds('StringEquals', 'k', ['${aws:PrincipalTag/dept}'], ctx({ k: 'x' }))).toBe(false);
+    expect(holds('StringNotEquals', 'k', ['${aws:PrincipalTag/dept}'], ctx({ k: 'x' }))).toBe(false);
+  });
+});
+
+describe('IAM wildcards', () => {
+  it('treat regex characters literally', () => {
+    expect(globToRegExp('a.b*', false).test('a.bcd')).toBe(true);
+    expect(globToRegExp('a.b*', false).test('axbcd')).toBe(false);
+    expect(globToRegExp('(x)+', false).test('(x)+')).toBe(true);
+  });
+});
