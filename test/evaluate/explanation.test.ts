@@ -1,0 +1,114 @@
+// What the decision says besides its verdict: reasons, trace, near misses, hints, assumptions.
+import { describe, expect, it } from 'vitest';
+import { Evaluator } from '../../src/evaluate/evaluator.js';
+import { scenarioToInput, type ScenarioCase } from '../../src/sources/scenario.js';
+
+const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const APP = 'arn:aws:sts::111122223333:assumed-role/AppRole/app-session';
+const KP_DEFAULT = { Version: '2012-10-17', Statement: [{ Sid: 'Enable IAM policies', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }] };
+
+function decide(partial: Partial<ScenarioCase> & { request: Record<string, unknown> }) {
+  const c: ScenarioCase = { id: 't', title: 't', keyPolicy: KP_DEFAULT, identityPolicies: [], grants: [], expected: { decision: 'Allow', decidedBy: 'x' }, ...partial, request: { keyArn: KEY, ...partial.request } };
+  const { snapshot, request } = scenarioToInput(c);
+  return new Evaluator(snapshot).evaluate(request);
+}
+
+describe('explanations', () => {
+  it('a grant that failed only on its encryption context says which context it needs', () => {
+    const d = decide({
+      grants: [{ grantId: 'g1', granteePrincipal: 'arn:aws:iam::111122223333:role/AppRole', operations: ['Decrypt'], state: 'active', constraints: { encryptionContextEquals: { Department: 'IT' } } }],
+      request: { action: 'kms:Decrypt', principal: APP, encryptionContext: { Department: 'HR' } },
+    });
+    expect(d.decision).toBe('deny');
+    const step = d.trace.find((t) => t.step === 'grant')!;
+    expect(step.answer).toBe('no');
+    expect(step.grants![0]).toMatchObject({ grantId: 'g1', matched: false, failed: 'encryption-context', neededContext: { Department: 'IT' } });
+    expect(d.hints.join('\n')).toContain('Grant g1 would allow this with encryption context {"Department":"IT"}');
+  });
+
+  it('a key-policy statement that failed only on a missing condition key names the key as missing context', () => {
+    const d = decide({
+      keyPolicy: { Statement: [{ Sid: 'ViaLambda', Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:ViaService': 'lambda.us-east-1.amazonaws.com' } } }] },
+      request: { action: 'kms:Decrypt', principal: APP },
+    });
+    expect(d.decision).toBe('deny');
+    expect(d.missingContext).toEqual(['kms:ViaService']);
+    expect(d.hints.join('\n')).toMatch(/"ViaLambda" would allow this if kms:ViaService StringEquals "lambda.us-east-1.amazonaws.com" \(the request has no value\)/);
+    const kp = d.trace.find((t) => t.step === 'key-policy')!;
+    expect(kp.statements![0]!.conditions[0]).toMatchObject({ key: 'kms:ViaService', matched: false, missing: true, actual: null });
+  });
+
+  it('an IAM allow without key-policy delegation is called out as having no effect', () => {
+    const d = decide({
+      keyPolicy: { Statement: [{ Sid: 'Other', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/Other' }, Action: 'kms:*', Resource: '*' }] },
+      identityPolicies: [{ Statement: [{ Sid: 'UseKey', Effect: 'Allow', Action: 'kms:Decrypt', Resource: KEY }] }],
+      request: { action: 'kms:Decrypt', principal: APP },
+    });
+    expect(d.decidedBy).toBe('implicit-deny');
+    expect(d.hints.join('\n')).toContain('has no effect because the key policy does not delegate kms:Decrypt to account 111122223333');
+  });
+
+  it('an allow lists exactly the statements that decided it', () => {
+    const d = decide({
+      identityPolicies: [{ Statement: [{ Sid: 'UseKey', Effect: 'Allow', Action: 'kms:Decrypt', Resource: KEY }, { Sid: 'S3', Effect: 'Allow', Action: 's3:*', Resource: '*' }] }],
+      request: { action: 'kms:Decrypt', principal: APP },
+    });
+    expect(d.decidedBy).toBe('key-policy-and-iam');
+    expect(d.reasons.map((r) => [r.source, r.id])).toEqual([
+      ['key-policy', 'Enable IAM policies'],
+      ['identity-policy', 'UseKey'],
+    ]);
+  });
+
+  it('an explicit deny names the denying statement and nothing else', () => {
+    const d = decide({
+      identityPolicies: [{ Statement: [{ Sid: 'UseKey', Effect: 'Allow', Action: 'kms:*', Resource: '*' }, { Sid: 'NoDecrypt', Effect: 'Deny', Action: 'kms:Decrypt', Resource: '*' }] }],
+      request: { action: 'kms:Decrypt', principal: APP },
+    });
+    expect(d.decidedBy).toBe('explicit-deny');
+    expect(d.reasons).toHaveLength(1);
+    expect(d.reasons[0]).toMatchObject({ source: 'identity-policy', id: 'NoDecrypt', effect: 'Deny' });
+  });
+
+  it('a verdict that rests on an AMBIGUOUS point says what was assumed', () => {
+    const d = decide({
+      grants: [{ grantId: 'g1', granteePrincipal: 'arn:aws:iam::111122223333:role/AppRole', operations: ['Decrypt'], state: 'active' }],
+      request: { action: 'kms:Decrypt', principal: APP },
+    });
+    expect(d.decidedBy).toBe('grant');
+    expect(d.assumptions.join('\n')).toMatch(/grant to a role ARN covers the role's sessions/);
+  });
+
+  it('an unknown verdict names the unreadable input and what would settle it', () => {
+    const d = decide({
+      keyPolicy: { Statement: [{ Sid: 'App', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/AppRole' }, Action: 'kms:Decrypt', Resource: '*' }] },
+      unknownInputs: ['identityPolicies'],
+      request: { action: 'kms:Decrypt', principal: APP },
+    });
+    expect(d.decision).toBe('unknown');
+    expect(d.decidedBy).toBe('unknown');
+    expect(d.unreadable.map((u) => u.what)).toEqual([`identity policies of ${APP}`]);
+    expect(d.hints[0]).toMatch(/could not be read .* The verdict depends on it/);
+  });
+
+  it('a verdict that holds whatever the unreadable input says is kept, and says so', () => {
+    const d = decide({
+      keyPolicy: { Statement: [{ Sid: 'Other', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/Other' }, Action: 'kms:*', Resource: '*' }] },
+      unknownInputs: ['identityPolicies'],
+      request: { action: 'kms:Decrypt', principal: APP },
+    });
+    expect(d.decision).toBe('deny');
+    expect(d.hints.join('\n')).toMatch(/could not be read .*the verdict holds whatever it says/);
+  });
+
+  it('key state is reported on top of the authorization verdict', () => {
+    const d = decide({
+      identityPolicies: [{ Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] }],
+      keyMetadata: { keyState: 'PendingDeletion' },
+      request: { action: 'kms:Encrypt', principal: APP },
+    });
+    expect(d).toMatchObject({ decision: 'deny', decidedBy: 'key-state', authorization: 'allow' });
+    expect(d.keyStateError).toMatch(/pending deletion/);
+    expect(d.reasons.length).toBeGreaterThan(0);
+  });
+});
