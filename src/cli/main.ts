@@ -14,6 +14,7 @@ import { EXIT, formatError } from './errors.js';
 import { processIo, type CliIo } from './io.js';
 import { renderReport, resolveColor, type OutputFormat } from './output.js';
 import { addRequestOptions, parseActions, requestFromFlags, type RequestFlags } from './request-flags.js';
+import { addGrantsCommand } from './grants.js';
 import { VERSION } from './version.js';
 
 interface CommonFlags extends RequestFlags {
@@ -171,6 +172,12 @@ Example:
         },
       );
     });
+
+  addGrantsCommand(program, io, (code) => {
+    exitCode = code;
+  }, (d) => {
+    debug = d;
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

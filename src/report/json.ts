@@ -2,7 +2,9 @@
 import type { Decision, Reason } from '../model/decision.js';
 import type { Report } from '../model/report.js';
 
+/** Options every renderer takes: `(report, options) => string`. */
 export interface RenderOptions {
+  /** ANSI colour; only the table renderer draws in colour, and only when this is true. */
   color?: boolean;
 }
 

@@ -1,19 +1,14 @@
-// `--output text`: plain lines, no colour, no box characters.
-import type { Decision, TraceStep } from '../model/decision.js';
+// `--output text`: the table output's content as plain lines: no colour, no box characters, at most
+// MAX_WIDTH columns (only an unbreakable token could exceed it, and wrap() breaks those too).
+import type { Decision } from '../model/decision.js';
 import type { Report } from '../model/report.js';
+import { answerWord, MAX_WIDTH, ROW_HEADERS, rowCells, rowWidths, wrap, wrapHanging, wrapWithMarker } from './explain.js';
 import type { RenderOptions } from './json.js';
+import { reportView, type Section, type WalkLine } from './sections.js';
 
-export function verdictWord(d: Decision): string {
-  switch (d.decision) {
-    case 'allow':
-      return 'ALLOW';
-    case 'deny':
-      return 'DENY';
-    case 'unknown':
-      return 'UNKNOWN';
-  }
-}
+export { verdictWord } from './explain.js';
 
+/** A sentence naming what decided the verdict (kept for callers of the first text renderer). */
 export function decidedByText(d: Decision): string {
   const ids = d.reasons.map((r) => (r.source === 'grant' ? `grant ${r.id}` : `${r.source === 'key-policy' ? 'key policy' : r.policyName ?? r.source} "${r.id}"`));
   switch (d.decidedBy) {
@@ -44,25 +39,72 @@ export function decidedByText(d: Decision): string {
   }
 }
 
-function stepLine(t: TraceStep): string {
-  const mark = t.answer === 'yes' ? 'yes' : t.answer === 'no' ? 'no ' : t.answer === 'unknown' ? '?  ' : 'n/a';
-  return `  [${mark}] ${t.question} ${t.detail}`;
+const GAP = '  ';
+
+/** A table without borders: columns separated by two spaces, a dashed line under the headings. */
+export function plainTable(headers: readonly string[], rows: readonly string[][], widths: readonly number[]): string[] {
+  const out: string[] = [];
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join(GAP)
+      .trimEnd();
+  out.push(line(headers));
+  out.push(line(widths.map((w) => '-'.repeat(w))));
+  const wrapped = rows.map((r) => r.map((c, i) => wrap(c, widths[i]!)));
+  const tall = wrapped.some((r) => r.some((c) => c.length > 1));
+  wrapped.forEach((cells, ri) => {
+    if (tall && ri > 0) out.push('');
+    const h = Math.max(...cells.map((c) => c.length));
+    for (let k = 0; k < h; k++) out.push(line(cells.map((c) => c[k] ?? '')));
+  });
+  return out;
+}
+
+function walkMark(w: WalkLine): string {
+  if (w.step === 'action') return '[-]'.padEnd(5);
+  return `[${answerWord(w.answer)}]`.padEnd(5);
+}
+
+export function textWalk(walk: { action: string; lines: WalkLine[]; outcome: string }, width: number): string[] {
+  const out: string[] = [`Flowchart walk (${walk.action}):`];
+  for (const w of walk.lines) {
+    const mark = walkMark(w);
+    const first = `  ${mark} `;
+    const q = w.deciding ? wrapWithMarker(w.question, '<- decides', width - first.length) : wrap(w.question, width - first.length);
+    out.push(...q.map((l, i) => (i === 0 ? first : ' '.repeat(first.length)) + l));
+    out.push(...wrapHanging(w.detail, width, ' '.repeat(3 + mark.length)));
+  }
+  out.push(...wrapHanging(walk.outcome, width, '  => '));
+  return out;
+}
+
+export function textSection(s: Section, width: number): string[] {
+  const out: string[] = [`${s.title}:`];
+  for (const it of s.items) {
+    out.push(...wrapHanging(it.text, width, '  - '));
+    for (const sub of it.sub) out.push(...wrapHanging(sub, width, '      '));
+  }
+  return out;
 }
 
 export function renderText(report: Report, _options: RenderOptions = {}): string {
+  const width = MAX_WIDTH;
+  const v = reportView(report);
   const out: string[] = [];
-  out.push(`key:       ${report.key ?? '(none)'}`);
-  out.push(`principal: ${report.principal}`);
+  out.push(...wrap(v.headline, width));
+  const labelWidth = Math.max(...v.header.map(([k]) => k.length)) + 2;
+  for (const [k, val] of v.header) out.push(...wrapHanging(val, width, `${k}:`.padEnd(labelWidth)));
   out.push('');
-  for (const d of report.results) {
-    out.push(`${d.action}: ${verdictWord(d)} (${d.decidedBy}) — ${decidedByText(d)}`);
-    if (report.results.length === 1) {
-      out.push('flowchart:');
-      for (const t of d.trace) out.push(stepLine(t));
-    }
-    for (const h of d.hints) out.push(`  hint: ${h}`);
-    for (const a of d.assumptions) out.push(`  assumed: ${a}`);
-    if (d.missingContext.length > 0) out.push(`  missing context: ${d.missingContext.join(', ')}`);
+  const widths = rowWidths(v.rows, width - GAP.length * (ROW_HEADERS.length - 1));
+  out.push(...plainTable(ROW_HEADERS, v.rows.map(rowCells), widths));
+  if (v.walk) {
+    out.push('');
+    out.push(...textWalk(v.walk, width));
   }
-  return out.join('\n') + '\n';
+  for (const s of v.sections) {
+    out.push('');
+    out.push(...textSection(s, width));
+  }
+  return out.map((l) => l.trimEnd()).join('\n') + '\n';
 }

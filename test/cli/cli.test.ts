@@ -183,7 +183,7 @@ describe('bad input: one clear message, exit 2, nothing on stdout', () => {
     ['empty file', '', /empty/i],
     ['truncated JSON', '{"kmsWhySnapshot": 1, "keys": [', /line 1/],
     ['non-UTF-8 bytes', Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), /UTF-8/],
-    ['unknown operator', JSON.stringify({ kmsWhySnapshot: 1, keys: [{ KeyMetadata: { KeyId: 'k', Arn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' }, Policy: { Statement: [{ Effect: 'Allow', Principal: '*', Action: 'kms:*', Resource: '*', Condition: { StringEqulas: { 'kms:ViaService': 'x' } } }] }, Grants: [] }] }), /keys\[0\]\.Policy\.Statement\[0\]\.Condition: unknown operator "StringEqulas"/],
+    ['unknown operator', JSON.stringify({ kmsWhySnapshot: 1, keys: [{ KeyMetadata: { KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab', Arn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' }, Policy: { Statement: [{ Effect: 'Allow', Principal: '*', Action: 'kms:*', Resource: '*', Condition: { StringEqulas: { 'kms:ViaService': 'x' } } }] }, Grants: [] }] }), /keys\[0\]\.Policy\.Statement\[0\]\.Condition: unknown operator "StringEqulas"/],
     ['wrong type', JSON.stringify({ kmsWhySnapshot: 1, keys: {} }), /keys/],
     ['unknown snapshot version', JSON.stringify({ kmsWhySnapshot: 9, keys: [] }), /kmsWhySnapshot/],
   ];

@@ -1,0 +1,107 @@
+// `--output table` (the default on a terminal): a cli-table3 table with one row per action, then
+// for a single action the flowchart walk as a tree, then near misses, hints and assumptions.
+// Colour comes only from options.color (a chalk instance of its own, never chalk's global level),
+// and cli-table3's own colouring is switched off so that nothing depends on the environment.
+import { Chalk, type ChalkInstance } from 'chalk';
+import Table from 'cli-table3';
+import type { Report } from '../model/report.js';
+import { answerWord, MAX_WIDTH, ROW_HEADERS, rowCells, rowWidths, wrap, wrapHanging, wrapWithMarker, type ActionRow } from './explain.js';
+import type { RenderOptions } from './json.js';
+import { reportView, type ReportView, type Section, type WalkLine } from './sections.js';
+
+function verdictColour(c: ChalkInstance, verdict: string): (s: string) => string {
+  switch (verdict) {
+    case 'ALLOW':
+    case 'allow':
+    case 'yes':
+      return c.green;
+    case 'DENY':
+    case 'deny':
+    case 'no':
+      return c.red;
+    case 'UNKNOWN':
+    case 'unknown':
+      return c.yellow;
+    default:
+      return c.dim;
+  }
+}
+
+function colourVerdictWords(c: ChalkInstance, s: string): string {
+  return s.replace(/\b(ALLOW|DENY|UNKNOWN)\b/g, (w) => c.bold(verdictColour(c, w)(w)));
+}
+
+function rowsTable(c: ChalkInstance, rows: readonly ActionRow[], width: number): string {
+  const cols = ROW_HEADERS.length;
+  // Borders: cols + 1 vertical bars; padding: one space either side of every cell.
+  const widths = rowWidths(rows, width - (cols + 1) - 2 * cols);
+  const wrapped = rows.map((r) => rowCells(r).map((cell, i) => wrap(cell, widths[i]!).join('\n')));
+  // Lines between rows only when some row takes several lines.
+  const tall = wrapped.some((cells) => cells.some((x) => x.includes('\n')));
+  const table = new Table({
+    head: ROW_HEADERS.map((h) => c.bold(h)),
+    colWidths: widths.map((w) => w + 2),
+    wordWrap: false,
+    style: { head: [], border: [], 'padding-left': 1, 'padding-right': 1, compact: !tall },
+  });
+  for (const cells of wrapped) {
+    cells[1] = c.bold(verdictColour(c, cells[1]!)(cells[1]!));
+    table.push(cells);
+  }
+  return table.toString();
+}
+
+function treeWalk(c: ChalkInstance, walk: NonNullable<ReportView['walk']>, width: number): string[] {
+  const out: string[] = [c.bold(`Flowchart walk (${walk.action})`)];
+  const markOf = (w: WalkLine): string => (w.step === 'action' ? '-' : answerWord(w.answer));
+  const markWidth = 8;
+  for (const w of walk.lines) {
+    const mark = markOf(w);
+    const marker = '◀ decides';
+    const q = w.deciding ? wrapWithMarker(w.question, marker, width - 3 - markWidth) : wrap(w.question, width - 3 - markWidth);
+    const det = wrap(w.detail, width - 3 - markWidth);
+    q.forEach((l, i) => {
+      const lead = i === 0 ? '├─ ' : '│  ';
+      const m = i === 0 ? verdictColour(c, w.step === 'action' ? 'n/a' : w.answer)(mark.padEnd(markWidth)) : ' '.repeat(markWidth);
+      const last = w.deciding && i === q.length - 1 && l.endsWith(marker);
+      const body = last ? l.slice(0, -marker.length) : l;
+      out.push(lead + m + (w.deciding ? c.bold(body) : body) + (last ? c.bold.cyan(marker) : ''));
+    });
+    for (const l of det) out.push('│  ' + ' '.repeat(markWidth) + c.dim(l));
+  }
+  const outcome = wrap(walk.outcome, width - 3);
+  outcome.forEach((l, i) => out.push((i === 0 ? '└─ ' : '   ') + colourVerdictWords(c, l)));
+  return out;
+}
+
+function section(c: ChalkInstance, s: Section, width: number): string[] {
+  const out: string[] = [c.bold(s.title)];
+  for (const it of s.items) {
+    out.push(...wrapHanging(it.text, width, '  • '));
+    for (const sub of it.sub) out.push(...wrapHanging(sub, width, '      ').map((l) => c.dim(l)));
+  }
+  return out;
+}
+
+export function renderTable(report: Report, options: RenderOptions = {}): string {
+  const c = new Chalk({ level: options.color ? 1 : 0 });
+  const width = MAX_WIDTH;
+  const v = reportView(report);
+  const out: string[] = [];
+  out.push(...wrap(v.headline, width).map((l) => c.bold(colourVerdictWords(c, l))));
+  const labelWidth = Math.max(...v.header.map(([k]) => k.length)) + 2;
+  for (const [k, val] of v.header) {
+    const lines = wrapHanging(val, width, `${k}:`.padEnd(labelWidth));
+    out.push(...lines.map((l) => c.dim(l.slice(0, labelWidth)) + l.slice(labelWidth)));
+  }
+  out.push(rowsTable(c, v.rows, width));
+  if (v.walk) {
+    out.push('');
+    out.push(...treeWalk(c, v.walk, width));
+  }
+  for (const s of v.sections) {
+    out.push('');
+    out.push(...section(c, s, width));
+  }
+  return out.map((l) => l.trimEnd()).join('\n') + '\n';
+}
