@@ -85,6 +85,8 @@ export class Evaluator {
   private readonly callerRefs = new Map<string, PrincipalRef>();
   private readonly resolutions = new Map<string, Resolution>();
   private lastResolution: Resolution | undefined;
+  private lastCaller: [string, PrincipalRef] | undefined;
+  private lastKey: [string, Key | undefined] | undefined;
   private readonly keysByIdentifier = new Map<string, Key | undefined>();
 
   constructor(
@@ -132,9 +134,14 @@ export class Evaluator {
 
   /** Finds a key by key id, key ARN, alias name or alias ARN. */
   findKey(identifier: string): Key | undefined {
-    if (this.keysByIdentifier.has(identifier)) return this.keysByIdentifier.get(identifier);
-    const k = this.lookupKey(identifier);
-    this.keysByIdentifier.set(identifier, k);
+    if (this.lastKey !== undefined && this.lastKey[0] === identifier) return this.lastKey[1];
+    let k: Key | undefined;
+    if (this.keysByIdentifier.has(identifier)) k = this.keysByIdentifier.get(identifier);
+    else {
+      k = this.lookupKey(identifier);
+      this.keysByIdentifier.set(identifier, k);
+    }
+    this.lastKey = [identifier, k];
     return k;
   }
 
@@ -206,6 +213,7 @@ export class Evaluator {
   }
 
   private parseCaller(text: string): PrincipalRef {
+    if (this.lastCaller !== undefined && this.lastCaller[0] === text) return this.lastCaller[1];
     let p = this.callerRefs.get(text);
     if (p === undefined) {
       const parsed = parsePrincipal(text);
@@ -214,6 +222,7 @@ export class Evaluator {
       p = parsed;
       this.callerRefs.set(text, p);
     }
+    this.lastCaller = [text, p];
     return p;
   }
 

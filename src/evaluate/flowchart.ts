@@ -101,7 +101,7 @@ function describeStatement(cs: CompiledStatement): string {
 
 /** Evaluates one request in one world. Pure; `explain` only adds the explanation. */
 export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolean): Decision {
-  const ex = new Explainer(explain);
+  const ex = explain ? new Explainer(true) : SILENT;
   const { action, caller } = r;
   const a = action.name;
   const keyArn = r.keyArn;
@@ -111,7 +111,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   const sameAccount = r.key === undefined || caller.kind === 'service' || caller.account === r.key.metadata.account;
 
   const scan = (policies: readonly CompiledPolicy[], effect: 'Allow' | 'Deny', resource: string): Scan => {
-    const out: Scan = { matched: [], records: [] };
+    const out: Scan = { matched: [], records: explain ? [] : NO_RECORDS };
     for (const p of policies) {
       for (const cs of statementsFor(p, action)) {
         if (cs.st.effect !== effect) continue;
@@ -164,11 +164,11 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
       decision: final,
       decidedBy: by,
       authorization: decision,
-      reasons: dedupeReasons(reasons),
-      trace: ex.trace,
-      missingContext: [...ex.missing],
-      hints: ex.hints,
-      assumptions: [...ex.assumptions].map((id) => ASSUMPTION[id]),
+      reasons,
+      trace: explain ? ex.trace : [],
+      missingContext: explain ? [...ex.missing] : [],
+      hints: explain ? ex.hints : [],
+      assumptions: explain ? [...ex.assumptions].map((id) => ASSUMPTION[id]) : [],
       unreadable: [],
     };
     if (keyArn !== undefined) d.keyArn = keyArn;
@@ -257,8 +257,9 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     blockedBy?: 'permissions-boundary' | 'session-policy';
     records: StatementMatch[];
   }
-  const callerSideCache = new Map<string, CallerSide>();
+  let callerSideCache: Map<string, CallerSide> | undefined;
   const callerSide = (resource: string): CallerSide => {
+    callerSideCache ??= new Map();
     const hit = callerSideCache.get(resource);
     if (hit) return hit;
     const root = caller.kind === 'root';
@@ -466,7 +467,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     for (const c of relevant) {
       if (c.failed === 'encryption-context' && c.neededContext) {
         if (explain) ex.hint(`Grant ${c.grant.grantId} would allow this with encryption context ${JSON.stringify(c.neededContext)}${c.grant.constraints?.encryptionContextEquals ? ' (exactly)' : ''}.`);
-        for (const k of Object.keys(c.neededContext)) if (!r.request.encryptionContext || !hasKeyCi(r.request.encryptionContext, k)) ex.missing.add(`kms:EncryptionContext:${k}`);
+        if (explain) for (const k of Object.keys(c.neededContext)) if (!r.request.encryptionContext || !hasKeyCi(r.request.encryptionContext, k)) ex.missing.add(`kms:EncryptionContext:${k}`);
       } else if (c.failed === 'orphaned-grantee') {
         if (explain) ex.hint(`Grant ${c.grant.grantId} was made for a principal that no longer exists (${c.grant.granteePrincipal}); a recreated role with the same name does not match it. Create a new grant${/:/.test(c.grant.granteePrincipal) ? ' (for Lambda: update the function configuration to another role and back)' : ''}.`);
       } else if (c.failed === 'operation' && c.principal.matched) {
@@ -511,7 +512,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     if (namedOk.length > 0) keyReasons = namedOk.map(reasonOf);
     else if (accountStmts.length > 0 && keySide.ok) keyReasons = [...accountStmts.map(reasonOf), ...keySide.iam.map(reasonOf)];
     if (explain) ex.step('key-policy', `Is ${caller.arn} allowed ${a} on the key ${keyArn}?`, keyReasons ? 'yes' : 'no', keyReasons ? keyReasons.map((x) => `${x.source} "${x.id}"`).join('; ') : 'neither the key policy nor delegated IAM allows it on the key', { statements: keyPolicyAllows.records.filter(nearMissOrMatch) });
-    if (aliasSide.ok && keyReasons) return finish('allow', 'key-policy-and-iam', [...keyReasons, ...aliasSide.iam.map(reasonOf)]);
+    if (aliasSide.ok && keyReasons) return finish('allow', 'key-policy-and-iam', dedupeReasons([...keyReasons, ...aliasSide.iam.map(reasonOf)]));
     if (!aliasSide.ok) {
       if (aliasSide.blockedBy) noteBlocked(aliasSide.blockedBy, `The identity-policy allow of ${a} on the alias`);
       else if (explain) ex.hint(`Attach an identity policy allowing ${a} on ${r.aliasArn} to ${caller.arn}: alias permissions come only from IAM.`);
@@ -587,6 +588,12 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     return denyResult();
   }
 }
+
+/** The explainer of every decision made without explanation: it records nothing. */
+const SILENT = new Explainer(false);
+
+/** Shared by every scan that does not explain: never written to. */
+const NO_RECORDS: StatementMatch[] = [];
 
 /** The account root user's implicit IAM permission: no statement, but it is what allowed. */
 const ROOT_REASON: Reason = { source: 'identity-policy', id: 'account-root-user', effect: 'Allow', policyName: '(the account root user has full IAM access)' };
