@@ -1,5 +1,6 @@
 // `npm run bench`: prints the figures the README quotes. Not a test: nothing here asserts.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Evaluator } from '../dist/evaluate/evaluator.js';
 import { KEY_ACTIONS } from '../dist/model/actions.js';
@@ -78,4 +79,38 @@ if (!only || only === 'cli') {
   if (!ok) console.log('  (the fixture run failed; figures below are not meaningful)');
   const cli = median(process.execPath, args);
   console.log(`  node -e 0: ${bare.toFixed(1)} ms   kms-why check: ${cli.toFixed(1)} ms   ratio: ${(cli / bare).toFixed(2)}×`);
+}
+
+if (!only || only === 'grants') {
+  section('grants audit: one key with 10,000 grants (offline)');
+  const dir = `${root}.bench-tmp`;
+  mkdirSync(dir, { recursive: true });
+  const keyArn = KEY_ARN(0);
+  const grants = [];
+  for (let i = 0; i < 10000; i++) {
+    const g = { KeyId: keyArn, GrantId: i.toString(16).padStart(64, '0'), Name: `fn-${i}/uuid`, CreationDate: '2025-01-01T00:00:00Z', GranteePrincipal: i % 10 === 0 ? `arn:aws:iam::444455556666:role/ext-${i}` : `arn:aws:sts::${ACCOUNT}:assumed-role/role-${i % 500}/fn-${i}`, RetiringPrincipal: 'lambda.us-east-1.amazonaws.com', IssuingAccount: `arn:aws:iam::${ACCOUNT}:root`, Operations: i % 7 === 0 ? ['Decrypt', 'CreateGrant'] : ['Decrypt', 'RetireGrant'] };
+    if (i % 3 !== 0) g.Constraints = { EncryptionContextEquals: { 'aws:lambda:FunctionArn': `arn:aws:lambda:us-east-1:${ACCOUNT}:function:fn-${i}` } };
+    grants.push(g);
+  }
+  const snap = { kmsWhySnapshot: 1, keys: [{ KeyMetadata: { KeyId: keyArn.split('/')[1], Arn: keyArn, AWSAccountId: ACCOUNT }, Aliases: ['alias/big'], Policy: { Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] }, Grants: grants }], principals: [] };
+  const file = `${dir}/grants-10k.json`;
+  writeFileSync(file, JSON.stringify(snap));
+  const expect = `${dir}/grants-10k-expect.json`;
+  writeFileSync(expect, JSON.stringify([{ grantee: `arn:aws:sts::${ACCOUNT}:assumed-role/*`, operations: ['Decrypt', 'RetireGrant'], constraints: 'required' }]));
+  const { auditGrants } = await import('../dist/evaluate/grants-audit.js');
+  const { loadFrom } = await import('../dist/sources/load.js');
+  const t0 = process.hrtime.bigint();
+  const loaded = await loadFrom([file]);
+  const t1 = process.hrtime.bigint();
+  const audit = auditGrants(loaded.keys, { now: '2026-11-25T00:00:00Z', maxAgeDays: 365, expectations: JSON.parse((await import('node:fs')).readFileSync(expect, 'utf8')) });
+  const t2 = process.hrtime.bigint();
+  console.log(`  load + parse: ${(Number(t1 - t0) / 1e6).toFixed(0)} ms   audit (findings + expectations): ${(Number(t2 - t1) / 1e6).toFixed(0)} ms   (${audit.findings.length} findings, ${audit.unexpected.length} unexpected)`);
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    const t = process.hrtime.bigint();
+    spawnSync(process.execPath, [`${root}bin/kms-why.js`, 'grants', '--from', file, '--all-keys', '--expect', expect, '--max-age', '365', '--output', 'json'], { stdio: 'ignore' });
+    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  console.log(`  whole CLI run (kms-why grants --expect … --output json), median of 5: ${times[2].toFixed(0)} ms`);
 }

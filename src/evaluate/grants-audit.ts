@@ -191,16 +191,23 @@ function ageDays(created: string | undefined, now: string): number | undefined {
 }
 
 function finding(id: FindingId, keyArn: string, grantId: string, message: string): Finding {
-  return { ...FINDING_META[id], id, keyArn, grantId, message };
+  const meta = FINDING_META[id];
+  return { code: meta.code, id, severity: meta.severity, keyArn, grantId, message };
 }
 
 function hasEc(c: GrantConstraints | undefined): boolean {
   return Object.keys(c?.encryptionContextEquals ?? {}).length > 0 || Object.keys(c?.encryptionContextSubset ?? {}).length > 0;
 }
 
+const globCache = new Map<string, RegExp>();
+
 function globMatch(pattern: string, value: string): boolean {
   if (!pattern.includes('*')) return pattern === value;
-  const re = new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`, 's');
+  let re = globCache.get(pattern);
+  if (re === undefined) {
+    re = new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`, 's');
+    globCache.set(pattern, re);
+  }
   return re.test(value);
 }
 
