@@ -15,6 +15,7 @@ import { processIo, type CliIo } from './io.js';
 import { renderReport, resolveColor, type OutputFormat } from './output.js';
 import { addRequestOptions, parseActions, requestFromFlags, type RequestFlags } from './request-flags.js';
 import { addGrantsCommand } from './grants.js';
+import { addLambdaCommand } from './lambda.js';
 import { VERSION } from './version.js';
 
 interface CommonFlags extends RequestFlags {
@@ -173,11 +174,14 @@ Example:
       );
     });
 
-  addGrantsCommand(program, io, (code) => {
+  const setExit = (code: number): void => {
     exitCode = code;
-  }, (d) => {
+  };
+  const setDebug = (d: boolean): void => {
     debug = d;
-  });
+  };
+  addGrantsCommand(program, io, setExit, setDebug);
+  addLambdaCommand(program, io, setExit, setDebug);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,0 +1,304 @@
+// `kms-why lambda FUNCTION`: why can (or can't) a function decrypt its environment variables?
+// Models the two Decrypt flows of spec §8.1: the runtime's own Decrypt at init (execution-role
+// session named after the function, context aws:lambda:FunctionArn, no kms:ViaService) and the
+// control-plane flow of a person configuring the function through Lambda (kms:ViaService set).
+import { parseArn } from '../model/arn.js';
+import type { Decision } from '../model/decision.js';
+import { InputError } from '../model/errors.js';
+import type { Grant } from '../model/grant.js';
+import type { Key } from '../model/key.js';
+import type { Request } from '../model/request.js';
+import type { Snapshot } from '../model/snapshot.js';
+import type { Policy, Statement } from '../model/policy.js';
+import { isUnknown } from '../model/unknown.js';
+import { Evaluator } from './evaluator.js';
+import { compilePrincipalValue } from './principals.js';
+
+export interface LambdaFunction {
+  name: string;
+  /** The unqualified function ARN (what the env-var encryption context carries). */
+  arn: string;
+  qualifiedArn: string;
+  account: string;
+  region: string;
+  partition: string;
+  roleArn: string;
+  roleName: string;
+  /** Customer managed key ARN, or undefined for the AWS managed key alias/aws/lambda. */
+  kmsKeyArn?: string;
+  hasEnvironment: boolean;
+}
+
+export type TrapId = 'session-name-mismatch' | 'function-arn-mismatch' | 'key-not-usable' | 'orphaned-grantee' | 'no-environment' | 'managed-key-via-service';
+
+export interface Trap {
+  id: TrapId;
+  grantId?: string;
+  message: string;
+}
+
+export interface Fix {
+  kind: 'recreate-grant' | 'key-policy-statement' | 'iam-statement';
+  title: string;
+  /** Commands to run (recreate-grant), or the JSON to add. */
+  commands?: string[];
+  json?: unknown;
+  /** The fix was applied to a copy of the snapshot and the Decrypt re-evaluated. */
+  verified: boolean;
+  alsoAllows?: string;
+}
+
+export interface LambdaAnalysis {
+  fn: LambdaFunction;
+  keyIdentifier: string;
+  runtime: Decision;
+  runtimeRequest: Request;
+  controlPlane: Decision[];
+  traps: Trap[];
+  fixes: Fix[];
+  /** Notes on what was assumed about Lambda (spec §7 ambiguous 2, §8.1–8.2). */
+  notes: string[];
+}
+
+function str(o: Record<string, unknown>, k: string): string | undefined {
+  const v = o[k];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** Reads a GetFunctionConfiguration output. */
+export function parseFunction(raw: unknown): LambdaFunction {
+  if (typeof raw !== 'object' || raw === null) throw new InputError('a Functions entry must be a GetFunctionConfiguration object');
+  const o = raw as Record<string, unknown>;
+  const qualifiedArn = str(o, 'FunctionArn');
+  const name = str(o, 'FunctionName');
+  const role = str(o, 'Role');
+  if (qualifiedArn === undefined || name === undefined || role === undefined) {
+    throw new InputError('a Functions entry needs FunctionName, FunctionArn and Role (the output of aws lambda get-function-configuration)');
+  }
+  const a = parseArn(qualifiedArn);
+  if (a === null || a.service !== 'lambda') throw new InputError(`FunctionArn "${qualifiedArn}" is not a Lambda function ARN`);
+  // function:NAME[:QUALIFIER] — the env-var context names the unqualified function.
+  const parts = a.resource.split(':');
+  const arn = `arn:${a.partition}:lambda:${a.region}:${a.account}:function:${parts[1] ?? name}`;
+  const roleArn = parseArn(role);
+  const roleName = roleArn?.resource.split('/').pop() ?? role;
+  const env = o.Environment as { Variables?: Record<string, unknown> } | undefined;
+  const fn: LambdaFunction = {
+    name: parts[1] ?? name,
+    arn,
+    qualifiedArn,
+    account: a.account,
+    region: a.region,
+    partition: a.partition,
+    roleArn: role,
+    roleName,
+    hasEnvironment: env?.Variables !== undefined && Object.keys(env.Variables).length > 0,
+  };
+  const k = str(o, 'KMSKeyArn');
+  if (k !== undefined) fn.kmsKeyArn = k;
+  return fn;
+}
+
+export function findFunction(snapshot: Snapshot, nameOrArn: string): LambdaFunction {
+  const fns = (snapshot.functions ?? []).map(parseFunction);
+  const hit = fns.find((f) => f.name === nameOrArn || f.arn === nameOrArn || f.qualifiedArn === nameOrArn);
+  if (hit === undefined) {
+    throw new InputError(`function "${nameOrArn}" is not in the snapshot`, {
+      hint: fns.length > 0 ? `The snapshot has: ${fns.map((f) => f.name).join(', ')}.` : 'Add "Functions": [<aws lambda get-function-configuration output>] to the snapshot, or write one with kms-why snapshot --lambda NAME.',
+    });
+  }
+  return hit;
+}
+
+function grantsOf(key: Key): Grant[] {
+  return isUnknown(key.grants) ? [] : key.grants;
+}
+
+/** The grant Lambda creates for a function (spec §8.2), as kms-why models it. */
+export function lambdaGrantFor(fn: LambdaFunction, keyArn: string): Grant {
+  return {
+    grantId: '(re-created by Lambda)',
+    name: fn.name,
+    keyArn,
+    granteePrincipal: `arn:${fn.partition}:sts::${fn.account}:assumed-role/${fn.roleName}/${fn.name}`,
+    retiringPrincipal: `lambda.${fn.region}.amazonaws.com`,
+    issuingAccount: `arn:${fn.partition}:iam::${fn.account}:root`,
+    operations: ['Decrypt', 'RetireGrant'],
+    constraints: { encryptionContextEquals: { 'aws:lambda:FunctionArn': fn.arn } },
+    state: 'active',
+  };
+}
+
+function findTraps(fn: LambdaFunction, key: Key): Trap[] {
+  const traps: Trap[] = [];
+  if (!fn.hasEnvironment) traps.push({ id: 'no-environment', message: `${fn.name} has no environment variables: the runtime does not call Decrypt at init.` });
+  const st = key.metadata.keyState;
+  if (st === 'Disabled' || st === 'PendingDeletion' || st === 'PendingReplicaDeletion') {
+    traps.push({ id: 'key-not-usable', message: `the key ${key.metadata.arn} is ${st === 'Disabled' ? 'disabled' : 'pending deletion'}: Decrypt fails whatever the grants say.` });
+  }
+  for (const g of grantsOf(key)) {
+    if (g.state === 'retired') continue;
+    const p = compilePrincipalValue(g.granteePrincipal);
+    const ec = { ...(g.constraints?.encryptionContextEquals ?? {}), ...(g.constraints?.encryptionContextSubset ?? {}) };
+    const fnArnKey = Object.keys(ec).find((k) => k.toLowerCase() === 'aws:lambda:functionarn');
+    const forThisFunction = fnArnKey !== undefined && ec[fnArnKey] === fn.arn;
+    if (p.kind === 'orphan' && (p.session === fn.name || forThisFunction)) {
+      traps.push({
+        id: 'orphaned-grantee',
+        grantId: g.grantId,
+        message: `grant ${g.grantId} names ${g.granteePrincipal}, the unique id of a deleted role: the execution role was deleted and recreated, and the new role (same name, new id) does not match it (spec §8.3).`,
+      });
+      continue;
+    }
+    if (p.kind === 'session' && p.account === fn.account && p.role === fn.roleName && p.session !== fn.name && (forThisFunction || fnArnKey === undefined)) {
+      traps.push({ id: 'session-name-mismatch', grantId: g.grantId, message: `grant ${g.grantId} is for session "${p.session}" of ${fn.roleName}, but the runtime decrypts as session "${fn.name}".` });
+    }
+    if (fnArnKey !== undefined && !forThisFunction && p.kind === 'session' && p.role === fn.roleName && p.session === fn.name) {
+      traps.push({ id: 'function-arn-mismatch', grantId: g.grantId, message: `grant ${g.grantId} is for function ARN ${ec[fnArnKey]}, not ${fn.arn}: the function was renamed or recreated.` });
+    }
+  }
+  return traps;
+}
+
+/**
+ * Evaluates the function's runtime Decrypt, the control-plane flow for `as`, traps and fixes.
+ * `managedKeyIdentifier` is how the AWS managed key is found when the function has no KMSKeyArn.
+ */
+export function analyzeLambda(snapshot: Snapshot, fn: LambdaFunction, as?: string): LambdaAnalysis {
+  const ev = new Evaluator(snapshot);
+  const keyIdentifier = fn.kmsKeyArn ?? 'alias/aws/lambda';
+  const key = ev.findKey(keyIdentifier);
+  if (key === undefined) {
+    throw new InputError(`the function's key ${keyIdentifier} is not in the snapshot`, {
+      hint: fn.kmsKeyArn === undefined ? 'The function uses the AWS managed key alias/aws/lambda: add that key (describe-key, get-key-policy, list-grants) to the snapshot.' : 'Add the key to the snapshot (kms-why snapshot writes it).',
+    });
+  }
+  const session = `arn:${fn.partition}:sts::${fn.account}:assumed-role/${fn.roleName}/${fn.name}`;
+  // Runtime init: the execution-role session calls KMS itself, without kms:ViaService (§8.1b).
+  const runtimeRequest: Request = {
+    action: 'kms:Decrypt',
+    principal: session,
+    keyIdentifier: key.metadata.arn,
+    encryptionContext: { 'aws:lambda:FunctionArn': fn.arn },
+  };
+  const runtime = ev.evaluate(runtimeRequest);
+  const notes = [
+    'The runtime decrypts at init as the execution-role session named after the function, with encryption context aws:lambda:FunctionArn and no kms:ViaService (spec §8.1).',
+    "AWS does not document the grant Lambda creates; kms-why expects grantee = that session, operations Decrypt and RetireGrant, EncryptionContextEquals on aws:lambda:FunctionArn, retiring principal lambda.<region>.amazonaws.com or the session (spec §8.2).",
+  ];
+  if (fn.qualifiedArn !== fn.arn) notes.push(`Evaluated with the unqualified function ARN ${fn.arn} in the encryption context (the qualifier does not appear in it).`);
+
+  const controlPlane: Decision[] = [];
+  if (as !== undefined) {
+    const via = `lambda.${fn.region}.amazonaws.com`;
+    const base: Omit<Request, 'action'> = { principal: as, keyIdentifier: key.metadata.arn, viaService: via, encryptionContext: { 'aws:lambda:FunctionArn': fn.arn } };
+    const grant = lambdaGrantFor(fn, key.metadata.arn);
+    controlPlane.push(ev.evaluate({ ...base, action: 'kms:Encrypt' }));
+    controlPlane.push(
+      ev.evaluate({
+        ...base,
+        action: 'kms:CreateGrant',
+        grantIsForAwsResource: true,
+        grantRequest: { granteePrincipal: grant.granteePrincipal, operations: grant.operations, constraints: grant.constraints!, retiringPrincipal: grant.retiringPrincipal! },
+      }),
+    );
+    controlPlane.push(ev.evaluate({ ...base, action: 'kms:Decrypt' }));
+  }
+
+  const traps = findTraps(fn, key);
+  if (fn.kmsKeyArn === undefined && runtime.decision !== 'allow') {
+    traps.push({ id: 'managed-key-via-service', message: "alias/aws/lambda's key policy allows use only through Lambda (kms:ViaService); the runtime's own Decrypt does not come through Lambda, so only the grant can allow it (spec §8.1)." });
+  }
+  const fixes = runtime.decision === 'deny' && runtime.decidedBy !== 'key-state' && runtime.decidedBy !== 'explicit-deny' ? proposeFixes(snapshot, fn, key, runtimeRequest) : [];
+  return { fn, keyIdentifier, runtime, runtimeRequest, controlPlane, traps, fixes, notes };
+}
+
+/** The model of the Allow statements proposed here (one action, one resource, StringEquals conditions). */
+function allowStatement(index: number, raw: { Sid: string; Action: string; Resource: string; Condition: { StringEquals: Record<string, string> } }, principalArn: string | undefined): Statement {
+  const st: Statement = {
+    index,
+    sid: raw.Sid,
+    effect: 'Allow',
+    action: [raw.Action],
+    resource: [raw.Resource],
+    condition: Object.entries(raw.Condition.StringEquals).map(([key, v]) => ({ operator: 'StringEquals', key, values: [v] })),
+    raw,
+  };
+  if (principalArn !== undefined) st.principal = { wildcard: false, aws: [principalArn], service: [], federated: [], canonicalUser: [] };
+  return st;
+}
+
+function withKey(snapshot: Snapshot, key: Key, change: (k: Key) => Key): Snapshot {
+  return { ...snapshot, keys: snapshot.keys.map((k) => (k === key ? change(k) : k)) };
+}
+
+function proposeFixes(snapshot: Snapshot, fn: LambdaFunction, key: Key, req: Request): Fix[] {
+  const fixes: Fix[] = [];
+  const verify = (s: Snapshot): boolean => new Evaluator(s).evaluate(req, { explain: false }).decision === 'allow';
+
+  // 1. Let Lambda re-create its grant: AWS's own guidance (KC-LAMBDA).
+  const grant = lambdaGrantFor(fn, key.metadata.arn);
+  const withGrant = withKey(snapshot, key, (k) => ({ ...k, grants: [...grantsOf(k), grant] }));
+  fixes.push({
+    kind: 'recreate-grant',
+    title: 'Let Lambda create the grant again: switch the function to another role and back (AWS Knowledge Center). The identity running these needs kms:CreateGrant and kms:Encrypt on the key.',
+    commands: [
+      `aws lambda update-function-configuration --function-name ${fn.name} --role arn:${fn.partition}:iam::${fn.account}:role/TEMPORARY_ROLE`,
+      `aws lambda wait function-updated --function-name ${fn.name}`,
+      `aws lambda update-function-configuration --function-name ${fn.name} --role ${fn.roleArn}`,
+    ],
+    json: { GranteePrincipal: grant.granteePrincipal, Operations: grant.operations, Constraints: { EncryptionContextEquals: grant.constraints!.encryptionContextEquals }, RetiringPrincipal: grant.retiringPrincipal },
+    verified: verify(withGrant),
+    alsoAllows: "nothing else — the grant covers only this function's Decrypt with its own encryption context",
+  });
+
+  // 2. A key-policy statement for the execution role, narrowed by the function's context. Not
+  // possible on the AWS managed key, whose policy cannot be changed.
+  if (key.metadata.keyManager === 'CUSTOMER' && !isUnknown(key.policy)) {
+    const stmt = {
+      Sid: `AllowLambdaEnvDecrypt-${fn.name}`,
+      Effect: 'Allow',
+      Principal: { AWS: /^arn:[^:]+:iam::\d{12}:role\//.test(fn.roleArn) ? fn.roleArn : `arn:${fn.partition}:iam::${fn.account}:role/${fn.roleName}` },
+      Action: 'kms:Decrypt',
+      Resource: '*',
+      Condition: { StringEquals: { 'kms:EncryptionContext:aws:lambda:FunctionArn': fn.arn } },
+    };
+    const policy = key.policy;
+    const withStmt = withKey(snapshot, key, (k) => ({
+      ...k,
+      policy: { ...policy, statements: [...policy.statements, allowStatement(policy.statements.length, stmt, stmt.Principal.AWS)] },
+    }));
+    fixes.push({
+      kind: 'key-policy-statement',
+      title: "Or add this statement to the key policy. Key policies store the role's unique id: if the role is deleted and recreated, save the policy again.",
+      json: stmt,
+      verified: verify(withStmt),
+      alsoAllows: `every session of ${fn.roleName} (not only the function's) to Decrypt data whose context names ${fn.name}`,
+    });
+  }
+  // 3. When the key policy delegates Decrypt to the account: an IAM statement on the role.
+  const roleEntry = Object.entries(snapshot.principals).find(([arn]) => {
+    const p = compilePrincipalValue(arn);
+    return p.kind === 'role' && p.account === fn.account && p.name === fn.roleName;
+  });
+  if (roleEntry !== undefined && !isUnknown(roleEntry[1].identityPolicies)) {
+    const [roleArn, pp] = roleEntry;
+    const doc = {
+      Version: '2012-10-17',
+      Statement: [{ Sid: `DecryptEnvironment${fn.name.replace(/[^A-Za-z0-9]/g, '')}`, Effect: 'Allow', Action: 'kms:Decrypt', Resource: key.metadata.arn, Condition: { StringEquals: { 'kms:EncryptionContext:aws:lambda:FunctionArn': fn.arn } } }],
+    };
+    const identityPolicies = pp.identityPolicies as Policy[];
+    const added: Policy = { source: 'identity-policy', name: 'kms-why-proposed', statements: [allowStatement(0, doc.Statement[0]!, undefined)] };
+    const withIam: Snapshot = { ...snapshot, principals: { ...snapshot.principals, [roleArn]: { ...pp, identityPolicies: [...identityPolicies, added] } } };
+    if (verify(withIam)) {
+      fixes.push({
+        kind: 'iam-statement',
+        title: `Or attach this identity policy to ${roleArn} (the key policy already delegates kms:Decrypt to account ${fn.account}).`,
+        json: doc,
+        verified: true,
+        alsoAllows: `every session of ${fn.roleName} to Decrypt data whose context names ${fn.name}`,
+      });
+    }
+  }
+  return fixes;
+}
