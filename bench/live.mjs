@@ -1,0 +1,120 @@
+// `node bench/live.mjs`: how long the live path takes against a local stand-in for AWS that adds
+// 100 ms to every call (test/helpers/aws-server.ts). Prints figures; asserts nothing.
+//
+// The issue's case: a role with 10 managed and 5 inline policies, a key with 300 grants, named by
+// its alias; the whole check (read + evaluate) should take under a second with at most 4 sequential
+// round trips on the critical path.
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const out = join(root, '.bench-tmp', 'live');
+const LATENCY = Number(process.env.LATENCY_MS ?? 100);
+const RUNS = Number(process.env.RUNS ?? 5);
+
+// Compile just what is needed (the live module, the evaluator, the stand-in) from the sources, so
+// that the figures do not depend on a stale dist/.
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+execFileSync(
+  process.execPath,
+  [tsc, '--outDir', out, '--rootDir', root, '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--strict', '--skipLibCheck', '--types', 'node', '--resolveJsonModule', '--declaration', 'false',
+    'src/sources/live/index.ts', 'src/evaluate/evaluator.ts', 'test/helpers/aws-server.ts'],
+  { cwd: root, stdio: 'inherit' },
+);
+const mod = (p) => import(pathToFileURL(join(out, p)).href);
+const { startAwsServer } = await mod('test/helpers/aws-server.js');
+const { Evaluator } = await mod('src/evaluate/evaluator.js');
+const t0 = performance.now();
+const { readLive } = await mod('src/sources/live/index.js');
+const importMs = performance.now() - t0;
+
+const A = '111122223333';
+const KEY_ARN = `arn:aws:kms:us-east-1:${A}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+const ROLE = `arn:aws:iam::${A}:role/app`;
+const enc = (doc) => encodeURIComponent(JSON.stringify(doc));
+
+function grants(n, from = 0) {
+  return Array.from({ length: n }, (_, i) => ({
+    KeyId: KEY_ARN, GrantId: `f${String(from + i).padStart(63, '0')}`, Name: `g-${from + i}`, CreationDate: 1735689600,
+    GranteePrincipal: `arn:aws:iam::${A}:role/worker-${from + i}`, IssuingAccount: `arn:aws:iam::${A}:root`, Operations: ['Decrypt'],
+  }));
+}
+
+/** The recorded account, grown to the issue's size: 10 managed + 5 inline policies, `grantCount` grants. */
+function shape(server, grantCount) {
+  server.reload();
+  const acct = server.accounts.get(A);
+  acct.Kms.Keys[0].ListGrants.Grants.push(...grants(grantCount - acct.Kms.Keys[0].ListGrants.Grants.length));
+  const app = acct.Iam.Roles[0];
+  for (let i = app.ListRolePolicies.PolicyNames.length; i < 5; i++) {
+    app.ListRolePolicies.PolicyNames.push(`inline-${i}`);
+    app.GetRolePolicy[`inline-${i}`] = { RoleName: 'app', PolicyName: `inline-${i}`, PolicyDocument: enc({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Describe*', Resource: '*' }] }) };
+  }
+  for (let i = app.ListAttachedRolePolicies.AttachedPolicies.length; i < 10; i++) {
+    const arn = `arn:aws:iam::${A}:policy/managed-${i}`;
+    app.ListAttachedRolePolicies.AttachedPolicies.push({ PolicyName: `managed-${i}`, PolicyArn: arn });
+    acct.Iam.Policies.push({
+      GetPolicy: { Policy: { PolicyName: `managed-${i}`, Arn: arn, DefaultVersionId: 'v1', Path: '/' } },
+      GetPolicyVersion: { v1: { PolicyVersion: { VersionId: 'v1', IsDefaultVersion: true, Document: enc({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:List*', Resource: '*' }] }) } } },
+    });
+  }
+}
+
+/**
+ * Rounds of latency, from the call log: each call's round is one more than that of the latest call
+ * that had answered when it started. With a bounded pool this counts waiting for a free slot too;
+ * with an unbounded one (concurrency 64) it is the dependency depth of the critical path.
+ */
+function depth(calls) {
+  const done = [];
+  let max = 0;
+  for (const c of [...calls].sort((a, b) => a.at - b.at)) {
+    const parent = done.filter((d) => d.end <= c.at + 2).reduce((m, d) => Math.max(m, d.depth), 0);
+    const d = parent + 1;
+    done.push({ end: c.at + LATENCY, depth: d });
+    max = Math.max(max, d);
+  }
+  return max;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (ms) => `${Math.round(ms)} ms`;
+
+async function scenario(server, title, target, opts, grantCount, runs = RUNS) {
+  const times = [];
+  let last;
+  for (let i = 0; i < runs; i++) {
+    shape(server, grantCount);
+    server.reset();
+    server.latencyMs = LATENCY;
+    const start = performance.now();
+    const r = await readLive(target, { region: 'us-east-1', endpointUrl: server.url, credentials: server.credentials(A), ...opts });
+    const ev = new Evaluator(r.snapshot);
+    const d = ev.evaluate({ action: 'kms:Decrypt', principal: r.principal, keyIdentifier: target.key });
+    times.push(performance.now() - start);
+    last = { r, d, requests: server.count(), depth: depth(server.calls), counts: server.counts() };
+  }
+  const g = last.r.snapshot.keys[0].grants;
+  console.log(`\n== ${title}`);
+  console.log(`  check (read + evaluate): median ${fmt(median(times))}, first ${fmt(times[0])}, min ${fmt(Math.min(...times))}, max ${fmt(Math.max(...times))} over ${runs} runs`);
+  console.log(`  calls: ${last.r.calls} (${last.requests} HTTP requests); rounds of ${LATENCY} ms on the critical path: ${last.depth}${(opts.concurrency ?? 8) < 64 ? ' (counting waits for one of the pool\'s slots)' : ' (dependencies only)'}`);
+  console.log(`  ListGrants calls: ${last.counts.ListGrants ?? 0}; grants in the snapshot: ${Array.isArray(g) ? g.length : 'unknown'}; kms:Decrypt → ${last.d.decision} (${last.d.decidedBy})`);
+}
+
+const server = await startAwsServer({ dir: join(root, 'fixtures', 'recorded') + '/' });
+try {
+  console.log(`latency added to every call: ${LATENCY} ms; loading the live module (AWS SDK clients): ${fmt(importMs)}`);
+  const target = { key: 'alias/app', principal: ROLE };
+  await scenario(server, 'role with 10 managed + 5 inline policies, key with 300 grants, default options (concurrency 8, grants auto)', target, {}, 300);
+  await scenario(server, 'same, every grant paged (grants: all, as kms-why snapshot does)', target, { grants: 'all' }, 300);
+  await scenario(server, 'same, concurrency 16', target, { concurrency: 16 }, 300);
+  await scenario(server, 'same, concurrency 64: the dependency depth alone', target, { concurrency: 64 }, 300);
+  await scenario(server, 'same, key given as its ARN', { key: KEY_ARN, principal: ROLE }, {}, 300);
+  await scenario(server, 'key with 2,400 grants, grants auto', target, {}, 2400);
+  await scenario(server, 'key with 2,400 grants, grants all', target, { grants: 'all' }, 2400, 2);
+  await scenario(server, 'key with 40 grants (one page), grants auto', target, {}, 40);
+} finally {
+  await server.close();
+}

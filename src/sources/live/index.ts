@@ -1,0 +1,380 @@
+// Reads a Snapshot from AWS for one key and one principal: the live path of `kms-why decrypt …`
+// and of `kms-why snapshot`. Load it with a dynamic import: it is the only part of kms-why that
+// needs the AWS SDK.
+//
+// The reads run in parallel (at most `concurrency` at once). Their dependencies make the critical
+// path: GetCallerIdentity / DescribeKey / GetRole, ListRolePolicies, ListAttachedRolePolicies first;
+// then GetKeyPolicy, ListGrants, GetRolePolicy, GetPolicy; then GetPolicyVersion and, for keys with
+// more than 100 grants, the filtered ListGrants (see key.ts). IAM is read with the main credentials
+// at once, before GetCallerIdentity has said which account they are for; the answers are used only
+// when GetCallerIdentity and the ARN IAM reports agree that the principal is in that account.
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { parseArn, parseKeyIdentifier, requirePrincipal } from '../../model/arn.js';
+import { AwsError, InputError, KmsWhyError } from '../../model/errors.js';
+import type { PrincipalPolicies, PrincipalRef } from '../../model/principal.js';
+import type { InputRecord, Snapshot } from '../../model/snapshot.js';
+import { unknownInput } from '../../model/unknown.js';
+import type { Unknowable, UnknownInput } from '../../model/unknown.js';
+import { boundaryWhat, identityPoliciesWhat, principalRecord, principalTagsWhat, principalWhat, sessionPoliciesWhat } from '../unreadable.js';
+import { AwsSession, CallContext, checkRegion, defaultRegion, describeFailure } from './aws.js';
+import type { CredentialSource, Outcome, StaticCredentials } from './aws.js';
+import { liveRecord, plain, unknownFrom } from './failures.js';
+import { readKey } from './key.js';
+import type { Accounts, GrantsMode } from './key.js';
+import { readOrganizationFiles } from './organization.js';
+import { ManagedPolicies, readRole, readUser } from './principal.js';
+import type { IamRead } from './principal.js';
+
+export type { StaticCredentials } from './aws.js';
+export type { GrantsMode } from './key.js';
+
+export interface LiveOptions {
+  region?: string;
+  profile?: string;
+  endpointUrl?: string;
+  /** Credentials for the principal's account, when it is not the account of the main credentials. */
+  principalProfile?: string;
+  /** Per-request timeout (default 5000 ms). */
+  timeoutMs?: number;
+  /** Attempts per request, with adaptive retries (default 3). */
+  maxAttempts?: number;
+  /** Requests in flight at once (default 8). */
+  concurrency?: number;
+  /** Progress messages (for stderr). Nothing is reported without it. */
+  progress?: (message: string) => void;
+  scpFiles?: string[];
+  rcpFiles?: string[];
+  functions?: Array<{ name: string; qualifier?: string }>;
+  /**
+   * 'auto' (default): for a key with more than 100 grants, read only the grants that can apply to
+   * the principal (filtered ListGrants; see key.ts). 'all': page every grant. A snapshot meant to
+   * be written (`kms-why snapshot`) needs 'all': snapshotToJson refuses a partial grant list.
+   */
+  grants?: GrantsMode;
+  /** Explicit credentials instead of the standard chain (library use and tests). */
+  credentials?: StaticCredentials;
+  /** Explicit credentials for the principal's account, instead of principalProfile. */
+  principalCredentials?: StaticCredentials;
+}
+
+export interface LiveTarget {
+  key: string;
+  /** A principal ARN (or account id), or 'me' for the caller of the main credentials. */
+  principal: string;
+  /** For RetireGrant: the grant in question. */
+  grantId?: string;
+}
+
+export interface LiveResult {
+  snapshot: Snapshot;
+  /** The principal's ARN (for 'me', the caller's ARN as GetCallerIdentity reports it). */
+  principal: string;
+  keyArn: string;
+  /** AWS API calls made (retries of one call count once). */
+  calls: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 5000;
+export const DEFAULT_MAX_ATTEMPTS = 3;
+export const DEFAULT_CONCURRENCY = 8;
+
+interface Setup {
+  ctx: CallContext;
+  main: AwsSession;
+  principalSession: AwsSession | undefined;
+  region: string;
+}
+
+function positiveInt(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) throw new InputError(`${name} must be a positive whole number, got ${value}`);
+  return value;
+}
+
+async function setup(opts: LiveOptions, regionHint: string | undefined): Promise<Setup> {
+  const timeoutMs = positiveInt(opts.timeoutMs, DEFAULT_TIMEOUT_MS, 'the timeout (ms)');
+  const maxAttempts = positiveInt(opts.maxAttempts, DEFAULT_MAX_ATTEMPTS, 'the number of attempts');
+  const concurrency = positiveInt(opts.concurrency, DEFAULT_CONCURRENCY, 'the concurrency');
+  const mainCreds: CredentialSource = opts.credentials !== undefined
+    ? { credentials: opts.credentials, label: 'the given credentials' }
+    : opts.profile !== undefined
+      ? { profile: opts.profile, label: `profile ${opts.profile}` }
+      : { label: process.env.AWS_PROFILE !== undefined ? `profile ${process.env.AWS_PROFILE}` : 'the default credential chain' };
+  if (opts.endpointUrl !== undefined) {
+    try {
+      new URL(opts.endpointUrl);
+    } catch {
+      throw new InputError(`"${opts.endpointUrl}" is not a URL`, { hint: 'Give the endpoint as a URL, e.g. https://kms.us-east-1.amazonaws.com or http://127.0.0.1:4566.' });
+    }
+  }
+  let region: string;
+  if (opts.region !== undefined) region = checkRegion(opts.region, '--region');
+  else if (regionHint !== undefined) region = regionHint;
+  else {
+    const r = await defaultRegion(mainCreds);
+    if (r === undefined) {
+      throw new InputError('no AWS region is configured', {
+        hint: 'Give --region, set AWS_REGION, add a region to the profile, or give the key as an ARN (which names its region).',
+      });
+    }
+    region = checkRegion(r, 'from the environment or profile');
+  }
+  const settings = opts.endpointUrl === undefined ? { timeoutMs, maxAttempts } : { timeoutMs, maxAttempts, endpointUrl: opts.endpointUrl };
+  const ctx = new CallContext(concurrency, settings, opts.progress);
+  const main = new AwsSession(ctx, mainCreds, region);
+  let principalSession: AwsSession | undefined;
+  if (opts.principalCredentials !== undefined) principalSession = new AwsSession(ctx, { credentials: opts.principalCredentials, label: "the principal's credentials" }, region);
+  else if (opts.principalProfile !== undefined) principalSession = new AwsSession(ctx, { profile: opts.principalProfile, label: `profile ${opts.principalProfile}` }, region);
+  return { ctx, main, principalSession, region };
+}
+
+function callerIdentity(s: AwsSession): Promise<Outcome<{ Arn?: string | undefined; Account?: string | undefined }>> {
+  return s.call('sts:GetCallerIdentity', () => s.sts().send(new GetCallerIdentityCommand({})), 9);
+}
+
+export async function readLive(target: LiveTarget, opts: LiveOptions = {}): Promise<LiveResult> {
+  const ident = parseKeyIdentifier(target.key);
+  if (ident === null) {
+    throw new InputError(`invalid key "${target.key}"`, {
+      hint: 'Give a key id, a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), an alias name (alias/app) or an alias ARN.',
+    });
+  }
+  const me = target.principal === 'me';
+  let given: PrincipalRef | undefined;
+  if (!me) {
+    given = requirePrincipal(target.principal);
+    if (given.kind === 'unique-id') {
+      throw new InputError(`"${target.principal}" is a unique id, not a principal ARN`, { hint: 'Give the role, user or session ARN.' });
+    }
+  }
+  const keyRegion = ident.arn !== undefined && ident.arn.region !== '' ? ident.arn.region : undefined;
+  const { ctx, main, principalSession, region } = await setup(opts, keyRegion);
+  const kmsRegion = keyRegion ?? region;
+  const fail = (e: unknown): never => {
+    throw ctx.fatal ?? e;
+  };
+  /** A reader that gives up stops the others at their next call; the first error wins. */
+  const guard = <T>(p: Promise<T>): Promise<T> =>
+    p.catch((e: unknown) => {
+      if (e instanceof KmsWhyError) ctx.fatal ??= e;
+      throw e;
+    });
+  try {
+    ctx.say(`reading ${target.key} and ${target.principal} from AWS…`);
+    const mainIdentity = callerIdentity(main);
+    const principalIdentity = principalSession !== undefined ? callerIdentity(principalSession) : undefined;
+    const accounts: Promise<Accounts> = Promise.all([mainIdentity, principalIdentity]).then(([m, p]) => {
+      const a: Accounts = {};
+      if (m.ok && m.value.Account !== undefined) a.main = m.value.Account;
+      if (p?.ok === true && p.value.Account !== undefined) a.principal = p.value.Account;
+      return a;
+    });
+    const ref: Promise<PrincipalRef> = me
+      ? mainIdentity.then((r) => {
+          if (ctx.fatal !== undefined) throw ctx.fatal;
+          if (!r.ok || r.value.Arn === undefined) {
+            throw new AwsError(`cannot tell who "me" is: ${r.ok ? 'GetCallerIdentity returned no Arn' : describeFailure(r.failure, 'sts:GetCallerIdentity', ctx.settings)}`, {
+              operation: 'GetCallerIdentity',
+              hint: 'Give the principal ARN with --principal instead.',
+            });
+          }
+          return requirePrincipal(r.value.Arn, 'caller ARN from GetCallerIdentity');
+        })
+      : Promise.resolve(given!);
+    // The grantee forms are known once GetRole/GetUser has answered, long before the policies are.
+    let formsKnown: (forms: string[] | undefined) => void = () => undefined;
+    const forms = new Promise<string[] | undefined>((resolve) => {
+      formsKnown = resolve;
+    });
+    const principalP = guard(ref.then((p) => readPrincipal(p, { main, principalSession, accounts, ctx, formsKnown })));
+    principalP.then((p) => formsKnown(p.granteeForms), () => formsKnown(undefined));
+    const keyP = guard(readKey({
+      ctx,
+      ident,
+      region: kmsRegion,
+      main,
+      principalSession,
+      accounts,
+      grants: opts.grants ?? 'auto',
+      granteeForms: () => forms,
+      grantId: target.grantId,
+    }));
+    const functionsP = guard(readFunctions(main, opts.functions ?? [], region));
+    const settled = await Promise.allSettled([keyP, principalP, functionsP]);
+    for (const s of settled) if (s.status === 'rejected') fail(s.reason);
+    if (ctx.fatal !== undefined) throw ctx.fatal;
+    const [key, principal, functions] = settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as [Awaited<typeof keyP>, Awaited<typeof principalP>, Awaited<typeof functionsP>];
+
+    const inputs: InputRecord[] = [...key.records, ...principal.records, ...functions.records];
+    const snapshot: Snapshot = {
+      capturedAt: new Date().toISOString(),
+      region: kmsRegion,
+      keys: [key.key],
+      principals: principal.entry === undefined ? {} : { [principal.entry.arn]: principal.entry.policies },
+      inputs,
+    };
+    if (functions.list.length > 0) snapshot.functions = functions.list;
+    const org = await readOrganizationFiles(opts.scpFiles ?? [], opts.rcpFiles ?? [], {
+      principal: principal.ref.account === '' ? (await accounts).main : principal.ref.account,
+      key: key.key.metadata.account,
+    });
+    if (org.organization !== undefined) {
+      snapshot.organization = org.organization;
+      inputs.push(...org.records);
+    }
+    return { snapshot, principal: principal.ref.arn, keyArn: key.keyArn, calls: ctx.calls };
+  } finally {
+    main.destroy();
+    principalSession?.destroy();
+  }
+}
+
+interface PrincipalEnv {
+  main: AwsSession;
+  principalSession: AwsSession | undefined;
+  accounts: Promise<Accounts>;
+  ctx: CallContext;
+  /** Told the grantee forms as soon as they are known (a later call is ignored). */
+  formsKnown: (forms: string[] | undefined) => void;
+}
+
+interface PrincipalResult {
+  ref: PrincipalRef;
+  entry?: { arn: string; policies: PrincipalPolicies };
+  records: InputRecord[];
+  /** The grantee values whose grants are all that can apply to this principal; undefined when unsure. */
+  granteeForms: string[] | undefined;
+}
+
+const SESSION_POLICIES_NOTE = 'session policies and session tags are not readable from AWS; taken as none (as in a snapshot without SessionPolicies)';
+
+async function readPrincipal(ref: PrincipalRef, env: PrincipalEnv): Promise<PrincipalResult> {
+  const accountForms = ref.account === '' ? [] : [`arn:${ref.partition}:iam::${ref.account}:root`, ref.account];
+  switch (ref.kind) {
+    case 'root':
+      return { ref, records: [{ what: principalWhat(ref.arn), from: 'the account root has no IAM policies', status: 'read' }], granteeForms: accountForms };
+    case 'service':
+      return { ref, records: [{ what: principalWhat(ref.arn), from: 'a service principal has no IAM policies', status: 'read' }], granteeForms: undefined };
+    case 'federated-user': {
+      const u = unknownInput(
+        identityPoliciesWhat(ref.arn),
+        'a federated user has the permissions of the IAM user that called GetFederationToken, limited by its session policy; neither can be read from AWS',
+      );
+      const policies: PrincipalPolicies = { identityPolicies: u, permissionsBoundary: u, sessionPolicies: u, tags: u };
+      return { ref, entry: { arn: ref.arn, policies }, records: [principalRecord(ref.arn, { file: 'AWS', path: '' }, policies)], granteeForms: [ref.arn, ...accountForms] };
+    }
+    case 'unique-id':
+      throw new InputError(`"${ref.arn}" is a unique id, not a principal ARN`);
+    default:
+      break;
+  }
+  const isUser = ref.kind === 'user';
+  const name = ref.kind === 'assumed-role' ? ref.roleName! : ref.name;
+  const pathless = `arn:${ref.partition}:iam::${ref.account}:${isUser ? 'user' : 'role'}/${name}`;
+  const session = env.principalSession ?? env.main;
+  const managed = new ManagedPolicies(session);
+  /** The account IAM answered for, when it is not the principal's (IAM answers only about its own account). */
+  const elsewhere = (accounts: Accounts, observedArn: string | undefined): string | undefined => {
+    const credsAccount = env.principalSession !== undefined ? accounts.principal : accounts.main;
+    if (credsAccount !== undefined && credsAccount !== ref.account) return credsAccount;
+    const observed = observedArn !== undefined ? parseArn(observedArn) : null;
+    return observed !== null && observed.account !== ref.account ? observed.account : undefined;
+  };
+  const onEntity = (observedArn: string | undefined): void => {
+    void env.accounts.then((accounts) => env.formsKnown(granteeForms(ref, pathless, elsewhere(accounts, observedArn) === undefined ? observedArn : undefined, accountForms)));
+  };
+  const read: IamRead = isUser
+    ? await readUser(session, managed, ref.partition, ref.account, name, onEntity)
+    : await readRole(session, managed, ref.partition, ref.account, name, onEntity);
+  const accounts = await env.accounts;
+  if (env.principalSession !== undefined && accounts.principal !== undefined && accounts.principal !== ref.account) {
+    throw new InputError(`the principal's credentials are for account ${accounts.principal}, but ${ref.arn} is in account ${ref.account}`, {
+      hint: 'Give --principal-profile a profile of the principal\'s account, or leave it out when the main credentials are of that account.',
+    });
+  }
+  const otherAccount = elsewhere(accounts, read.observedArn);
+  const records: InputRecord[] = [];
+  let policies: PrincipalPolicies;
+  let entryArn = pathless;
+  if (otherAccount !== undefined) {
+    // What the credentials saw is another account's IAM.
+    const needed = `${read.ops.join(', ')} in account ${ref.account} (give a principal profile for that account)`;
+    const reason = `the principal is in account ${ref.account}; kms-why's credentials are for account ${otherAccount}`;
+    policies = {
+      identityPolicies: unknownInput(identityPoliciesWhat(pathless), reason, needed),
+      permissionsBoundary: unknownInput(boundaryWhat(pathless), reason, needed),
+      sessionPolicies: [],
+      tags: unknownInput(principalTagsWhat(pathless), reason, needed),
+    };
+  } else {
+    policies = { identityPolicies: read.identity, permissionsBoundary: read.boundary, sessionPolicies: [], tags: read.tags };
+    if (read.observedArn !== undefined) {
+      entryArn = read.observedArn;
+      policies.resolvedArn = read.observedArn;
+    }
+  }
+  const from = `AWS ${read.ops.join(', ')}${env.principalSession !== undefined ? ' (principal credentials)' : ''}`;
+  records.push(principalRecord(entryArn, { file: from, path: '' }, policies));
+  if (ref.kind === 'assumed-role') records.push({ what: sessionPoliciesWhat(ref.arn), from: 'AWS', status: 'absent', detail: SESSION_POLICIES_NOTE });
+  const forms = granteeForms(ref, pathless, otherAccount === undefined ? read.observedArn : undefined, accountForms);
+  return { ref, entry: { arn: entryArn, policies }, records, granteeForms: forms };
+}
+
+/**
+ * The grantee values whose grants are all that can match this principal (evaluate/principals.ts,
+ * callerKeys): the session ARN, the role or user ARN with its IAM path and as given, the account
+ * root ARN and account id. Undefined when the path is not known: a grant to the ARN with a path
+ * that IAM did not tell could be missed.
+ */
+function granteeForms(ref: PrincipalRef, pathless: string, observedArn: string | undefined, accountForms: string[]): string[] | undefined {
+  const givenHasPath = ref.path !== undefined && ref.path !== '/';
+  const entityArn = observedArn ?? (givenHasPath ? ref.arn : undefined);
+  if (entityArn === undefined) return undefined;
+  return [...new Set([...(ref.kind === 'assumed-role' ? [ref.arn] : []), entityArn, ...(ref.kind !== 'assumed-role' ? [ref.arn] : []), pathless, ...accountForms])];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lambda
+
+async function readFunctions(s: AwsSession, list: Array<{ name: string; qualifier?: string }>, region: string): Promise<{ list: unknown[]; records: InputRecord[] }> {
+  const got = await Promise.all(list.map((f) => fetchFunction(s, f.name, f.qualifier, region)));
+  const out: unknown[] = [];
+  const records: InputRecord[] = [];
+  got.forEach((g, i) => {
+    const f = list[i]!;
+    const what = `function ${f.name}${f.qualifier !== undefined ? `:${f.qualifier}` : ''}`;
+    records.push(liveRecord(what, 'AWS lambda:GetFunctionConfiguration', g));
+    if (!isUnknownValue(g)) out.push(g);
+  });
+  return { list: out, records };
+}
+
+function isUnknownValue(v: unknown): v is UnknownInput {
+  return typeof v === 'object' && v !== null && (v as UnknownInput).unknown === true;
+}
+
+async function fetchFunction(s: AwsSession, name: string, qualifier: string | undefined, region: string): Promise<Unknowable<Record<string, unknown>>> {
+  const arn = parseArn(name);
+  const fnRegion = arn !== null && arn.service === 'lambda' && arn.region !== '' ? arn.region : region;
+  const r = await s.call('lambda:GetFunctionConfiguration', () => s.lambda(fnRegion).send(new GetFunctionConfigurationCommand(qualifier === undefined ? { FunctionName: name } : { FunctionName: name, Qualifier: qualifier })), 1);
+  const what = `function ${name}${qualifier !== undefined ? `:${qualifier}` : ''}`;
+  if (!r.ok) return unknownFrom(what, [{ op: 'lambda:GetFunctionConfiguration', resource: name, failure: r.failure }], s.ctx.settings);
+  return plain(r.value) as Record<string, unknown>;
+}
+
+/**
+ * One function's GetFunctionConfiguration output, as AWS returns it (for `kms-why lambda`); an
+ * UnknownInput when it cannot be read.
+ */
+export async function readFunction(name: string, qualifier?: string, opts: LiveOptions = {}): Promise<Unknowable<Record<string, unknown>>> {
+  const arn = parseArn(name);
+  const { ctx, main } = await setup(opts, arn !== null && arn.service === 'lambda' && arn.region !== '' ? arn.region : undefined);
+  try {
+    const out = await fetchFunction(main, name, qualifier, main.region);
+    if (ctx.fatal !== undefined) throw ctx.fatal;
+    return out;
+  } finally {
+    main.destroy();
+  }
+}

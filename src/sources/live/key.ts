@@ -1,0 +1,330 @@
+// The key's side, read from KMS: DescribeKey, GetKeyPolicy, ListGrants, ListResourceTags and
+// ListAliases, turned into the model by the same parsers as snapshot files.
+//
+// Grants. A key may have thousands of grants, and ListGrants returns at most 100 a page, one page
+// after the other. For a single-principal check kms-why reads the first page unfiltered; when it
+// is the whole list (the usual case) that is all. When it is not, instead of paging on it asks, in
+// parallel, ListGrants filtered by GranteePrincipal for every form of grantee the evaluator can
+// match for that principal (the session ARN, the role or user ARN with its real IAM path as IAM
+// reported it, the account root ARN and the bare account id) and, for RetireGrant, by GrantId.
+// Those answers hold every grant that can allow the principal anything, so the verdicts are those
+// of the whole list, and they take one round trip whatever the number of grants. kms-why pages the
+// whole list when that is not enough: when the principal's IAM path is not known (GetRole/GetUser
+// unreadable, so a grant to the role's ARN with its path could be missed), when the principal is a
+// service principal, when any filtered query fails, and always when `grants: 'all'` is asked
+// (`kms-why snapshot`, whose file must hold every grant). The InputRecord of a filtered read says
+// that the list holds only those grantees' grants.
+import {
+  DescribeKeyCommand,
+  GetKeyPolicyCommand,
+  ListAliasesCommand,
+  ListGrantsCommand,
+  ListResourceTagsCommand,
+} from '@aws-sdk/client-kms';
+import type { GrantListEntry, ListGrantsCommandInput, ListGrantsCommandOutput } from '@aws-sdk/client-kms';
+import type { KeyIdentifier } from '../../model/arn.js';
+import { AwsError, InputError, KmsWhyError } from '../../model/errors.js';
+import type { Grant } from '../../model/grant.js';
+import type { Key, KeyMetadata } from '../../model/key.js';
+import type { Policy } from '../../model/policy.js';
+import type { InputRecord } from '../../model/snapshot.js';
+import { isUnknown, unknownInput } from '../../model/unknown.js';
+import type { Unknowable, UnknownInput } from '../../model/unknown.js';
+import { parseGrant, parseKeyMetadata, parseKeyPolicy, parseTags } from '../aws-kms.js';
+import { PARTIAL_GRANTS } from '../snapshot-writer.js';
+import { grantsWhat, keyPolicyWhat, keyTagsWhat } from '../unreadable.js';
+import { describeFailure } from './aws.js';
+import type { AwsSession, CallContext, Failure, Outcome } from './aws.js';
+import { liveRecord, plain, unknownFrom } from './failures.js';
+
+/** ListGrants' largest page. */
+const GRANTS_PAGE = 100;
+const MAX_PAGES = 10_000;
+
+export type GrantsMode = 'auto' | 'all';
+
+export interface Accounts {
+  /** The account of the main credentials (GetCallerIdentity), when it answered. */
+  main?: string;
+  /** The account of the principal's credentials, when those were given and answered. */
+  principal?: string;
+}
+
+export interface KeyReadEnv {
+  ctx: CallContext;
+  ident: KeyIdentifier;
+  /** The region of the key (its ARN's, or the configured one). */
+  region: string;
+  main: AwsSession;
+  principalSession: AwsSession | undefined;
+  accounts: Promise<Accounts>;
+  grants: GrantsMode;
+  /**
+   * The grantee values whose grants are enough for the check (see above), or undefined when only
+   * the whole list is.
+   */
+  granteeForms: () => Promise<string[] | undefined>;
+  grantId: string | undefined;
+}
+
+export interface KeyRead {
+  key: Key;
+  keyArn: string;
+  records: InputRecord[];
+}
+
+export const aliasesWhat = (keyArn: string): string => `aliases of ${keyArn}`;
+export const keyWhat = (keyArn: string): string => `key ${keyArn}`;
+
+const fmt = (n: number): string => n.toLocaleString('en-US');
+
+export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
+  const { ctx, ident, main } = env;
+  const settings = ctx.settings;
+  const records: InputRecord[] = [];
+  const described = await main.call('kms:DescribeKey', () => main.kms(env.region).send(new DescribeKeyCommand({ KeyId: ident.text })), 6);
+  let meta: KeyMetadata | undefined;
+  let failure: Failure | undefined;
+  if (described.ok) {
+    try {
+      meta = parseKeyMetadata(plain(described.value.KeyMetadata), { file: `kms:DescribeKey ${ident.text}`, path: 'KeyMetadata' });
+    } catch (e) {
+      if (!(e instanceof KmsWhyError)) throw e;
+      failure = { kind: 'malformed', code: 'KeyMetadata', message: e.message };
+    }
+  } else failure = described.failure;
+  if (ctx.fatal !== undefined) throw ctx.fatal;
+
+  if (meta === undefined) {
+    const f = failure!;
+    const reason = describeFailure(f, 'kms:DescribeKey', settings);
+    let arn: string | undefined;
+    if (ident.kind === 'key-arn') arn = ident.text;
+    else if (ident.kind === 'key-id') {
+      const accounts = await env.accounts;
+      if (accounts.main !== undefined) arn = `arn:aws:kms:${env.region}:${accounts.main}:key/${ident.text}`;
+    }
+    if (arn === undefined) throw unresolvable(ident, f, reason, env.region, await env.accounts);
+    meta = metadataFromArn(arn);
+    records.push({
+      what: keyWhat(arn),
+      from: 'AWS kms:DescribeKey',
+      status: 'unreadable',
+      detail: `${reason}${f.kind === 'access-denied' ? ` (needs kms:DescribeKey on ${arn})` : ''}; assumed an enabled customer managed symmetric encryption key`,
+    });
+  } else {
+    records.push({ what: keyWhat(meta.arn), from: 'AWS kms:DescribeKey', status: 'read' });
+  }
+  const arn = meta.arn;
+
+  // GetKeyPolicy, ListResourceTags and ListAliases work only with credentials of the key's account.
+  const accounts = await env.accounts;
+  let keySession: AwsSession | undefined = main;
+  let other: string | undefined;
+  if (accounts.main !== undefined && accounts.main !== meta.account) {
+    if (env.principalSession !== undefined && accounts.principal === meta.account) keySession = env.principalSession;
+    else {
+      keySession = undefined;
+      other = accounts.main;
+    }
+  }
+  const crossAccount = (op: string, what: string): UnknownInput =>
+    unknownInput(
+      what,
+      `${op} works only with credentials of the key's account ${meta.account}; kms-why's credentials are for account ${other}`,
+      `${op} on ${arn} with credentials of account ${meta.account}`,
+    );
+  const grantsSession = keySession ?? main;
+
+  const [policy, tags, aliases, grants] = await Promise.all([
+    keySession === undefined ? Promise.resolve(crossAccount('kms:GetKeyPolicy', keyPolicyWhat(arn))) : readPolicy(keySession, meta),
+    keySession === undefined ? Promise.resolve(crossAccount('kms:ListResourceTags', keyTagsWhat(arn))) : readTags(keySession, meta),
+    keySession === undefined ? Promise.resolve(crossAccount('kms:ListAliases', aliasesWhat(arn))) : readAliases(keySession, meta),
+    readGrants(env, grantsSession, meta),
+  ]);
+
+  const key: Key = { metadata: meta, aliases: [], tags: {}, policy, grants: grants.value };
+  if (isUnknown(tags)) key.tagsUnknown = tags;
+  else key.tags = tags;
+  if (!isUnknown(aliases)) key.aliases = aliases;
+  // The alias the key was named by is one of its aliases, whatever ListAliases said.
+  if (ident.aliasName !== undefined && !key.aliases.includes(ident.aliasName)) key.aliases.push(ident.aliasName);
+
+  records.push(
+    liveRecord(keyPolicyWhat(arn), 'AWS kms:GetKeyPolicy', policy),
+    { ...liveRecord(grantsWhat(arn), 'AWS kms:ListGrants', grants.value), ...(grants.detail !== undefined && !isUnknown(grants.value) ? { detail: grants.detail } : {}) },
+    liveRecord(keyTagsWhat(arn), 'AWS kms:ListResourceTags', tags),
+    liveRecord(aliasesWhat(arn), 'AWS kms:ListAliases', aliases),
+  );
+  return { key, keyArn: arn, records };
+}
+
+/** Why a key named by an alias (or by a bare key id whose account is unknown) cannot be read at all. */
+function unresolvable(ident: KeyIdentifier, f: Failure, reason: string, region: string, accounts: Accounts): KmsWhyError {
+  const where = `${accounts.main !== undefined ? `account ${accounts.main}, ` : ''}region ${region}`;
+  if (f.kind === 'not-found') {
+    return new InputError(`${ident.text} does not exist (${where}): ${reason}`, {
+      hint: ident.kind === 'alias-name' || ident.kind === 'key-id'
+        ? 'Aliases and key ids belong to one account and region: check --region and --profile, or give the key ARN.'
+        : 'Check the ARN, or give the key ARN.',
+    });
+  }
+  return new AwsError(`cannot resolve ${ident.text} to a key (${where}): ${reason}`, {
+    operation: 'DescribeKey',
+    hint:
+      f.kind === 'access-denied'
+        ? `kms-why needs kms:DescribeKey on the key to resolve ${ident.kind === 'key-id' ? 'a key id' : 'an alias'}; give the key ARN instead (--key arn:aws:kms:…:key/…) to read what the credentials allow.`
+        : 'Try again, or give the key ARN (--key arn:aws:kms:…:key/…).',
+  });
+}
+
+/** What a key ARN says by itself; the rest is assumed (and the record says so). */
+function metadataFromArn(arn: string): KeyMetadata {
+  const parts = arn.split(':');
+  const keyId = parts.slice(5).join(':').slice('key/'.length);
+  return {
+    keyId,
+    arn,
+    account: parts[4]!,
+    region: parts[3]!,
+    partition: parts[1]!,
+    keyState: 'Enabled',
+    keySpec: 'SYMMETRIC_DEFAULT',
+    keyUsage: 'ENCRYPT_DECRYPT',
+    origin: 'AWS_KMS',
+    keyManager: 'CUSTOMER',
+    multiRegion: keyId.startsWith('mrk-'),
+  };
+}
+
+async function readPolicy(s: AwsSession, meta: KeyMetadata): Promise<Unknowable<Policy>> {
+  const arn = meta.arn;
+  const r = await s.call('kms:GetKeyPolicy', () => s.kms(meta.region).send(new GetKeyPolicyCommand({ KeyId: arn, PolicyName: 'default' })), 2);
+  if (!r.ok) return unknownFrom(keyPolicyWhat(arn), [{ op: 'kms:GetKeyPolicy', resource: arn, failure: r.failure }], s.ctx.settings);
+  try {
+    if (r.value.Policy === undefined) throw new InputError('the response has no Policy');
+    return parseKeyPolicy(r.value.Policy, { file: `kms:GetKeyPolicy ${arn}`, path: 'Policy' });
+  } catch (e) {
+    if (!(e instanceof KmsWhyError)) throw e;
+    return unknownFrom(keyPolicyWhat(arn), [{ op: 'kms:GetKeyPolicy', resource: arn, failure: { kind: 'malformed', code: 'Policy', message: e.message } }], s.ctx.settings);
+  }
+}
+
+type KmsPage = { Truncated?: boolean | undefined; NextMarker?: string | undefined };
+
+/** Every page of a KMS list (Truncated / NextMarker). */
+async function listKms<O extends KmsPage, T>(
+  s: AwsSession,
+  op: string,
+  page: (marker: string | undefined) => Promise<O>,
+  items: (o: O) => T[] | undefined,
+  priority: number,
+  start?: { items: T[]; marker: string },
+  onPage?: (count: number, more: boolean) => void,
+): Promise<{ ok: true; items: T[] } | { ok: false; failure: Failure }> {
+  const all: T[] = start?.items.slice() ?? [];
+  let marker = start?.marker;
+  for (let n = 0; n < MAX_PAGES; n++) {
+    const r: Outcome<O> = await s.call(op, () => page(marker), priority);
+    if (!r.ok) return r;
+    all.push(...(items(r.value) ?? []));
+    const more = r.value.Truncated === true;
+    onPage?.(all.length, more);
+    if (!more) return { ok: true, items: all };
+    if (r.value.NextMarker === undefined || r.value.NextMarker === '' || r.value.NextMarker === marker) {
+      return { ok: false, failure: { kind: 'malformed', code: 'Truncated', message: 'the list is truncated but has no new NextMarker' } };
+    }
+    marker = r.value.NextMarker;
+  }
+  return { ok: false, failure: { kind: 'malformed', code: 'TooManyPages', message: `more than ${MAX_PAGES} pages` } };
+}
+
+async function readTags(s: AwsSession, meta: KeyMetadata): Promise<Unknowable<Record<string, string>>> {
+  const arn = meta.arn;
+  const r = await listKms(s, 'kms:ListResourceTags', (Marker) => s.kms(meta.region).send(new ListResourceTagsCommand({ KeyId: arn, Marker, Limit: 50 })), (o) => o.Tags, 0);
+  if (!r.ok) return unknownFrom(keyTagsWhat(arn), [{ op: 'kms:ListResourceTags', resource: arn, failure: r.failure }], s.ctx.settings);
+  try {
+    return parseTags(plain(r.items), { file: `kms:ListResourceTags ${arn}`, path: 'Tags' });
+  } catch (e) {
+    if (!(e instanceof KmsWhyError)) throw e;
+    return unknownFrom(keyTagsWhat(arn), [{ op: 'kms:ListResourceTags', resource: arn, failure: { kind: 'malformed', code: 'Tags', message: e.message } }], s.ctx.settings);
+  }
+}
+
+async function readAliases(s: AwsSession, meta: KeyMetadata): Promise<Unknowable<string[]>> {
+  const arn = meta.arn;
+  const r = await listKms(s, 'kms:ListAliases', (Marker) => s.kms(meta.region).send(new ListAliasesCommand({ KeyId: arn, Marker, Limit: 100 })), (o) => o.Aliases, 0);
+  if (!r.ok) return unknownFrom(aliasesWhat(arn), [{ op: 'kms:ListAliases', resource: arn, failure: r.failure }], s.ctx.settings);
+  const names: string[] = [];
+  for (const a of r.items) {
+    // ListAliases with KeyId lists only that key's aliases; check anyway.
+    if (a.AliasName === undefined || (a.TargetKeyId !== undefined && a.TargetKeyId !== meta.keyId && a.TargetKeyId !== arn)) continue;
+    if (!names.includes(a.AliasName)) names.push(a.AliasName);
+  }
+  return names;
+}
+
+interface GrantsRead {
+  value: Unknowable<Grant[]>;
+  /** For the input record: how the list was read when it is not simply all of it. */
+  detail?: string;
+}
+
+async function readGrants(env: KeyReadEnv, s: AwsSession, meta: KeyMetadata): Promise<GrantsRead> {
+  const arn = meta.arn;
+  const kms = s.kms(meta.region);
+  const settings = s.ctx.settings;
+  const send = (input: Omit<ListGrantsCommandInput, 'KeyId'>): Promise<ListGrantsCommandOutput> => kms.send(new ListGrantsCommand({ KeyId: arn, Limit: GRANTS_PAGE, ...input }));
+  const progress = (count: number, more: boolean): void => {
+    if (more) s.ctx.say(`reading grants: ${fmt(count)}…`);
+  };
+  const fail = (f: Failure): GrantsRead => ({ value: unknownFrom(grantsWhat(arn), [{ op: 'kms:ListGrants', resource: arn, failure: f }], settings) });
+  const finish = (entries: GrantListEntry[], detail?: string): GrantsRead => {
+    try {
+      const grants: Grant[] = [];
+      const seen = new Set<string>();
+      entries.forEach((g, i) => {
+        const grant = parseGrant(plain(g), { file: `kms:ListGrants ${arn}`, path: `Grants[${i}]` }, meta);
+        // A grant can show up twice when the list changes between pages or in two filtered answers.
+        if (seen.has(grant.grantId)) return;
+        seen.add(grant.grantId);
+        grants.push(grant);
+      });
+      return detail === undefined ? { value: grants } : { value: grants, detail };
+    } catch (e) {
+      if (!(e instanceof KmsWhyError)) throw e;
+      return fail({ kind: 'malformed', code: 'Grants', message: e.message });
+    }
+  };
+  const pageAll = async (start?: { items: GrantListEntry[]; marker: string }): Promise<GrantsRead> => {
+    const r = await listKms(s, 'kms:ListGrants', (Marker) => send({ Marker }), (o) => o.Grants, 5, start, progress);
+    return r.ok ? finish(r.items) : fail(r.failure);
+  };
+
+  if (env.grants === 'all') return pageAll();
+
+  const first = await s.call('kms:ListGrants', () => send({}), 5);
+  if (!first.ok) return fail(first.failure);
+  const firstItems = first.value.Grants ?? [];
+  if (first.value.Truncated !== true) return finish(firstItems);
+  const marker = first.value.NextMarker;
+  if (marker === undefined || marker === '') return fail({ kind: 'malformed', code: 'Truncated', message: 'the list is truncated but has no NextMarker' });
+  progress(firstItems.length, true);
+
+  const forms = await env.granteeForms();
+  if (forms === undefined || forms.length === 0) return pageAll({ items: firstItems, marker });
+  const queries: Array<{ label: string; input: Omit<ListGrantsCommandInput, 'KeyId'> }> = forms.map((f) => ({ label: f, input: { GranteePrincipal: f } }));
+  if (env.grantId !== undefined) queries.push({ label: `grant ${env.grantId}`, input: { GrantId: env.grantId } });
+  const answers = await Promise.all(queries.map((q) => listKms(s, 'kms:ListGrants', (Marker) => send({ ...q.input, Marker }), (o) => o.Grants, 5)));
+  if (answers.some((a) => !a.ok)) {
+    // A filter that fails says nothing about the grants it would have found: read them all instead.
+    s.ctx.say('reading all grants…');
+    return pageAll({ items: firstItems, marker });
+  }
+  const entries = [...firstItems];
+  for (const a of answers) if (a.ok) entries.push(...a.items);
+  return finish(
+    entries,
+    `${PARTIAL_GRANTS}: the key has more than ${GRANTS_PAGE} grants; read the first ${fmt(firstItems.length)} and every grant to ${queries.map((q) => q.label).join(', ')} (ListGrants filtered), which are all the grants that can apply to the principal`,
+  );
+}
