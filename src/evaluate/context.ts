@@ -33,6 +33,17 @@ export interface ContextInput {
 
 const MULTI = ['kms:encryptioncontextkeys', 'kms:resourcealiases', 'kms:grantoperations', 'aws:calledvia', 'aws:tagkeys'];
 
+function setKeyProperties(ctx: RequestContext, key: Key): void {
+  const m = key.metadata;
+  set(ctx, 'kms:keyspec', m.keySpec);
+  set(ctx, 'kms:customermasterkeyspec', m.keySpec);
+  set(ctx, 'kms:keyusage', m.keyUsage);
+  set(ctx, 'kms:customermasterkeyusage', m.keyUsage);
+  set(ctx, 'kms:keyorigin', m.origin);
+  set(ctx, 'kms:multiregion', m.multiRegion ? 'true' : 'false');
+  if (m.multiRegion && m.multiRegionKeyType) set(ctx, 'kms:multiregionkeytype', m.multiRegionKeyType);
+}
+
 /** `key` is already lower-case. */
 function set(ctx: RequestContext, key: string, value: string | string[] | undefined): void {
   if (value === undefined) return;
@@ -117,14 +128,13 @@ export function buildBaseContext(input: Omit<ContextInput, 'action' | 'targetGra
     set(ctx, 'aws:requestedregion', m.region);
     if (!isService && input.callerAccount) set(ctx, 'kms:calleraccount', input.callerAccount);
     // Key-resource keys exist only for KMS-key resource operations [KMS-COND, SAR].
-    set(ctx, 'kms:keyspec', m.keySpec);
-    set(ctx, 'kms:customermasterkeyspec', m.keySpec);
-    set(ctx, 'kms:keyusage', m.keyUsage);
-    set(ctx, 'kms:customermasterkeyusage', m.keyUsage);
-    set(ctx, 'kms:keyorigin', m.origin);
-    set(ctx, 'kms:multiregion', m.multiRegion ? 'true' : 'false');
-    if (m.multiRegion && m.multiRegionKeyType) set(ctx, 'kms:multiregionkeytype', m.multiRegionKeyType);
+    if (key.metadataUnknown !== undefined) {
+      ctx.unknownPrefixes.push('kms:keyspec', 'kms:keyusage', 'kms:keyorigin', 'kms:multiregion', 'kms:customermasterkey');
+    } else {
+      setKeyProperties(ctx, key);
+    }
     if (key.aliases.length > 0) set(ctx, 'kms:resourcealiases', key.aliases);
+
     if (key.tagsUnknown !== undefined) ctx.unknownPrefixes.push('aws:resourcetag/');
     for (const [k, v] of Object.entries(key.tags)) set(ctx, `aws:resourcetag/${k.toLowerCase()}`, v);
     if (request.viaService) set(ctx, 'kms:viaservice', request.viaService);

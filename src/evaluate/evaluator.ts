@@ -313,6 +313,7 @@ export class Evaluator {
     if (action.cls !== 'iam-only') {
       relevant(keyPolicy);
       if (key?.tagsUnknown !== undefined) relevant(key.tagsUnknown);
+      if (key?.metadataUnknown !== undefined) relevant(key.metadataUnknown);
     }
     if (action.grantOperation !== undefined) relevant(grants);
     if (caller.kind !== 'service') {

@@ -22,7 +22,7 @@ import { matchStatement, newStatementMatch, principalVia, statementsFor, type Co
 import type { ConditionEnv } from './conditions.js';
 import type { RequestContext } from './context.js';
 import { checkGrant, checkParentGrant, grantMatchRecord, grantStateDetail, grantStateUsable, hasEcConstraint, type GrantCheck } from './grants.js';
-import { keyStateError } from './key-state.js';
+import { dependsOnKeyState, keyStateError } from './key-state.js';
 import type { EvaluatorOptions } from './options.js';
 import { accountOf, matchGrantPrincipal } from './principals.js';
 
@@ -141,7 +141,10 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     let by: DecidedBy = decidedBy;
     let keyStateErr: string | undefined;
     if (r.key !== undefined && action.cls !== 'iam-only') {
-      keyStateErr = keyStateError(action, r.key.metadata);
+      // An unreadable key state fails the request in the restrictive world only (evaluator.ts).
+      keyStateErr = r.key.metadataUnknown !== undefined
+        ? env.bias === 'deny' && dependsOnKeyState(action) ? `the key's state and type could not be read (${r.key.metadataUnknown.reason})` : undefined
+        : keyStateError(action, r.key.metadata);
       if (keyStateErr !== undefined) {
         ex.assume('keyStateOrder');
         // An unknown authorization still fails on the key state, whatever the unreadable input says.

@@ -95,3 +95,11 @@ export function keyStateError(action: ActionInfo, m: KeyMetadata): string | unde
   if (make !== undefined) return make(m.arn);
   return keyUsageError(action, m);
 }
+
+/** Operations that succeed in every key state and on every key type (§5.1 "OK" row, §5.2 management ops). */
+const ALWAYS_OK = new Set(['DeleteAlias', 'DescribeKey', 'GetKeyPolicy', 'ListGrants', 'ListKeyPolicies', 'ListResourceTags', 'PutKeyPolicy', 'RetireGrant', 'RevokeGrant', 'GetKeyLastUsage', 'ListKeyRotations']);
+
+/** Whether some key state or key type makes the operation fail (used when the state is unknown). */
+export function dependsOnKeyState(action: ActionInfo): boolean {
+  return !ALWAYS_OK.has(action.short);
+}

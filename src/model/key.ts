@@ -42,5 +42,10 @@ export interface Key {
    */
   tagsUnknown?: UnknownInput;
   policy: Unknowable<Policy>;
+  /**
+   * Set when DescribeKey could not be read: `metadata` then holds only what the ARN says, and the
+   * key's state, spec, usage and origin are unknown.
+   */
+  metadataUnknown?: UnknownInput;
   grants: Unknowable<Grant[]>;
 }

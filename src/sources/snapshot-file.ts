@@ -37,6 +37,8 @@ import {
   principalRecord,
   principalTagsWhat,
   readUnknowable,
+  readUnreadableMarker,
+  UNREADABLE_MARKER,
   sessionPoliciesWhat,
 } from './unreadable.js';
 
@@ -133,8 +135,17 @@ export function parseKeyEntry(value: unknown, at: Where, inputs: InputRecord[]):
   const e = expectObject(value, at, 'a key entry {"KeyMetadata": …, "Policy": …, "Grants": …}');
   rejectUnknownFields(e, KEY_FIELDS, at, 'a key entry');
   if (e.KeyMetadata === undefined) fail(member(at, 'KeyMetadata'), 'KeyMetadata is missing', 'Paste the KeyMetadata of `aws kms describe-key --key-id KEY`.');
-  const metadata = parseKeyMetadata(e.KeyMetadata, member(at, 'KeyMetadata'));
+  // A live snapshot whose DescribeKey failed keeps what the ARN says next to an unreadable marker.
+  let metaValue = e.KeyMetadata;
+  let metadataMarker: unknown;
+  if (isObject(metaValue) && UNREADABLE_MARKER in metaValue) {
+    const { [UNREADABLE_MARKER]: marker, ...rest } = metaValue;
+    metaValue = rest;
+    metadataMarker = { [UNREADABLE_MARKER]: marker };
+  }
+  const metadata = parseKeyMetadata(metaValue, member(at, 'KeyMetadata'));
   const arn = metadata.arn;
+  const metadataUnknown = metadataMarker === undefined ? undefined : readUnreadableMarker(metadataMarker, member(at, 'KeyMetadata'), `key ${arn}`);
   const policyAt = member(at, 'Policy');
   const grantsAt = member(at, 'Grants');
   const key: Key = {
@@ -144,6 +155,7 @@ export function parseKeyEntry(value: unknown, at: Where, inputs: InputRecord[]):
     policy: readUnknowable(e.Policy, policyAt, keyPolicyWhat(arn), () => absent(keyPolicyWhat(arn)), parseKeyPolicy),
     grants: readUnknowable(e.Grants, grantsAt, grantsWhat(arn), () => absent(grantsWhat(arn)), (v, w) => parseGrantsValue(v, w, metadata)),
   };
+  if (metadataUnknown !== undefined) key.metadataUnknown = metadataUnknown;
   inputs.push(inputRecord(keyPolicyWhat(arn), policyAt, key.policy), inputRecord(grantsWhat(arn), grantsAt, key.grants));
   if (e.Tags !== undefined) {
     // Tags are optional in the contract (absent = none); only an unreadable marker makes them unknown.

@@ -62,7 +62,7 @@ export function policyDocument(p: Policy): Json {
 }
 
 function keyToJson(k: Key): Json {
-  const e: Json = { KeyMetadata: metadataToJson(k.metadata) };
+  const e: Json = { KeyMetadata: k.metadataUnknown !== undefined ? { KeyId: k.metadata.keyId, Arn: k.metadata.arn, AWSAccountId: k.metadata.account, ...unreadableMarker(k.metadataUnknown) } : metadataToJson(k.metadata) };
   if (k.aliases.length > 0) e.Aliases = [...k.aliases];
   if (k.tagsUnknown !== undefined) e.Tags = unreadableMarker(k.tagsUnknown);
   else if (Object.keys(k.tags).length > 0) e.Tags = tagsToJson(k.tags);

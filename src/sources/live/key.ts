@@ -110,7 +110,7 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
       what: keyWhat(arn),
       from: 'AWS kms:DescribeKey',
       status: 'unreadable',
-      detail: `${reason}${f.kind === 'access-denied' ? ` (needs kms:DescribeKey on ${arn})` : ''}; assumed an enabled customer managed symmetric encryption key`,
+      detail: `${reason}${f.kind === 'access-denied' ? ` (needs kms:DescribeKey on ${arn})` : ''}; the key's state, spec, usage and origin are unknown`,
     });
   } else {
     records.push({ what: keyWhat(meta.arn), from: 'AWS kms:DescribeKey', status: 'read' });
@@ -144,6 +144,10 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
   ]);
 
   const key: Key = { metadata: meta, aliases: [], tags: {}, policy, grants: grants.value };
+  if (failure !== undefined) {
+    const f = failure;
+    key.metadataUnknown = unknownInput(keyWhat(arn), describeFailure(f, 'kms:DescribeKey', settings), f.kind === 'access-denied' ? `kms:DescribeKey on ${arn}` : undefined);
+  }
   if (isUnknown(tags)) key.tagsUnknown = tags;
   else key.tags = tags;
   if (!isUnknown(aliases)) key.aliases = aliases;

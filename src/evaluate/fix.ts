@@ -1,0 +1,1037 @@
+// What an error said against what today's inputs say, and the smallest change that would make a
+// denied request succeed (`--fix`). Pure: a Snapshot and a Request in, data out.
+//
+// Every proposed change is applied to a copy of the Snapshot and the request is evaluated again;
+// only changes that turn the verdict into allow are proposed. What else a change allows is found
+// the same way: the caller's other actions, another session of its role, the same action without
+// the request's encryption context or kms:ViaService, and the snapshot's other principals, are
+// evaluated before and after.
+import { findAction, KEY_ACTIONS, type ActionInfo } from '../model/actions.js';
+import { parseArn, parsePrincipal } from '../model/arn.js';
+import type { DecidedBy, Decision, Reason, Verdict } from '../model/decision.js';
+import type { Grant } from '../model/grant.js';
+import type { Key } from '../model/key.js';
+import type { Policy, PolicySource, Statement } from '../model/policy.js';
+import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
+import type { Request } from '../model/request.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { isUnknown } from '../model/unknown.js';
+import { article, type ErrorClue, type PolicyLayer } from '../sources/error-message.js';
+import { parsePolicyDocument } from '../sources/policy-document.js';
+import { Evaluator } from './evaluator.js';
+import { keyStateError, keyUsageError } from './key-state.js';
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────
+// The error's clue against the verdict
+
+/** Which denial today's inputs imply: what KMS would say if the request were made now. */
+export interface ImpliedDenial {
+  kind: 'no-allow' | 'explicit-deny' | 'key-state';
+  /** The layers named (several for Deny statements in several layers). */
+  layers: PolicyLayer[];
+}
+
+export interface ClueCheck {
+  /** allowed-now: today's inputs allow the request; still-denied: they deny it; unknown: cannot tell. */
+  status: 'allowed-now' | 'still-denied' | 'unknown';
+  /** true: the verdict agrees with what the error implies; false: it disagrees; null: nothing to compare. */
+  agrees: boolean | null;
+  implied: ImpliedDenial | null;
+  /** One or two plain sentences. */
+  text: string;
+  /** Inputs that are probably missing or changed, when they disagree. */
+  missingInputs: string[];
+}
+
+const LAYER_OF_SOURCE: Record<string, PolicyLayer> = {
+  'key-policy': 'resource-based policy',
+  'identity-policy': 'identity-based policy',
+  'permissions-boundary': 'permissions boundary',
+  'session-policy': 'session policy',
+  scp: 'service control policy',
+  rcp: 'resource control policy',
+};
+
+/** The denial a decision corresponds to, in the words of AWS error messages. */
+export function impliedDenial(d: Decision): ImpliedDenial | null {
+  if (d.decision !== 'deny') return null;
+  switch (d.decidedBy) {
+    case 'explicit-deny':
+      return { kind: 'explicit-deny', layers: [...new Set(d.reasons.map((r) => LAYER_OF_SOURCE[r.source]).filter((l): l is PolicyLayer => l !== undefined))] };
+    case 'scp':
+      return { kind: 'no-allow', layers: ['service control policy'] };
+    case 'rcp':
+      return { kind: 'no-allow', layers: ['resource control policy'] };
+    case 'permissions-boundary':
+      return { kind: 'no-allow', layers: ['permissions boundary'] };
+    case 'session-policy':
+      return { kind: 'no-allow', layers: ['session policy'] };
+    case 'key-state':
+      if (d.authorization === 'allow') return { kind: 'key-state', layers: [] };
+      break;
+    default:
+      break;
+  }
+  // Implicit deny: "no identity-based policy" when the key policy let IAM decide (or, cross-account,
+  // allowed the caller's account) and IAM did not allow; otherwise "no resource-based policy".
+  const step = (id: string): string | undefined => d.trace.find((t) => t.step === id)?.answer;
+  const crossAccount = d.trace.some((t) => t.step === 'cross-account' && t.answer === 'yes');
+  const keySideAllowed = crossAccount ? step('key-policy') === 'yes' : step('account-delegation') === 'yes';
+  return { kind: 'no-allow', layers: [keySideAllowed ? 'identity-based policy' : 'resource-based policy'] };
+}
+
+function describeImplied(i: ImpliedDenial): string {
+  if (i.kind === 'key-state') return 'the request is authorized but the key state refuses it';
+  const ls = i.layers.map((l) => `${article(l)} ${l}`).join(' and ');
+  return i.kind === 'explicit-deny' ? `an explicit deny in ${ls || 'a policy'}` : `no ${i.layers.join(' or ')} allows it`;
+}
+
+export interface ClueContext {
+  snapshot: Snapshot;
+  request: Request;
+  /** When the error happened (CloudTrail eventTime), if known. */
+  eventTime?: string;
+  /** "event" or "error", for the wording. */
+  what?: 'event' | 'error';
+}
+
+/** Compares the error's own clue with kms-why's verdict on today's inputs. */
+export function checkClue(clue: ErrorClue | undefined, d: Decision, ctx: ClueContext): ClueCheck {
+  const what = ctx.what ?? 'error';
+  const implied = impliedDenial(d);
+  const since = sinceText(ctx, what);
+  if (d.decision === 'unknown') {
+    return {
+      status: 'unknown',
+      agrees: null,
+      implied: null,
+      text: `kms-why cannot tell whether today's policies still deny the request: ${d.unreadable.map((u) => u.what).join(', ') || 'an input'} could not be read.`,
+      missingInputs: d.unreadable.map((u) => `${u.what} (${u.reason})`),
+    };
+  }
+  if (d.decision === 'allow') {
+    const missing = [
+      `the request as it was made: its encryption context (--context), kms:ViaService (--via-service) and caller (--principal) decide conditions and grants`,
+    ];
+    if (clue?.kind === 'explicit-deny' && clue.layer !== null) missing.unshift(...layerInputs(clue.layer, d, ctx));
+    if (clue?.kind === 'no-allow' && clue.layer === 'VPC endpoint policy') missing.unshift('the VPC endpoint policy (kms-why does not read VPC endpoint policies)');
+    const tail =
+      clue?.kind === 'key-inaccessible'
+        ? ' This message is also what KMS returns when the ciphertext was encrypted under another key than the one evaluated, or the key is in another region: check which key the ciphertext names (CloudTrail shows it).'
+        : '';
+    return {
+      status: 'allowed-now',
+      agrees: false,
+      implied: null,
+      text: `Today's policies allow this request, although the ${what} says it was denied: something has changed since${since}, or the request kms-why evaluated differs from the one that failed.${tail}`,
+      missingInputs: missing,
+    };
+  }
+  // Denied today.
+  if (clue === undefined) {
+    return { status: 'still-denied', agrees: null, implied, text: `Today's policies still deny the request (${implied ? describeImplied(implied) : 'denied'}).`, missingInputs: [] };
+  }
+  if (implied?.kind === 'key-state') {
+    return {
+      status: 'still-denied',
+      agrees: false,
+      implied,
+      text: `Today the request is authorized, but the key state refuses it (${d.keyStateError ?? d.decidedBy}); the ${what} reported an authorization failure, so the policies have changed since${since}, or the request differed.`,
+      missingInputs: [],
+    };
+  }
+  switch (clue.kind) {
+    case 'not-authorized':
+    case 'key-inaccessible':
+      return { status: 'still-denied', agrees: true, implied, text: `Today's policies still deny the request (${implied ? describeImplied(implied) : 'denied'}), as the ${what} says.`, missingInputs: [] };
+    case 'no-allow': {
+      if (implied?.kind === 'no-allow' && implied.layers.includes(clue.layer)) {
+        return { status: 'still-denied', agrees: true, implied, text: `Today's policies still deny the request, and for the reason the ${what} gives: ${describeImplied(implied)}.`, missingInputs: [] };
+      }
+      return {
+        status: 'still-denied',
+        agrees: false,
+        implied,
+        text: `Today's policies still deny the request, but not for the reason the ${what} gives: it says no ${clue.layer} allows it; kms-why finds ${implied ? describeImplied(implied) : 'a deny'}. An input is missing or has changed since${since}.`,
+        missingInputs: disagreementInputs(clue, implied, d, ctx),
+      };
+    }
+    case 'explicit-deny': {
+      if (implied?.kind === 'explicit-deny' && (clue.layer === null || implied.layers.includes(clue.layer))) {
+        const named = d.reasons.map((r) => `"${r.id}"${r.policyName ? ` of ${r.policyName}` : ''}`).join(', ');
+        return { status: 'still-denied', agrees: true, implied, text: `Today's policies still deny the request with an explicit Deny, as the ${what} says: ${named}.`, missingInputs: [] };
+      }
+      return {
+        status: 'still-denied',
+        agrees: false,
+        implied,
+        text: `Today's policies still deny the request, but not as the ${what} says: it names an explicit deny${clue.layer ? ` in ${article(clue.layer)} ${clue.layer}` : ''}; kms-why finds ${implied ? describeImplied(implied) : 'a deny'}. An input is missing or has changed since${since}.`,
+        missingInputs: disagreementInputs(clue, implied, d, ctx),
+      };
+    }
+  }
+}
+
+function sinceText(ctx: ClueContext, what: string): string {
+  const cap = ctx.snapshot.capturedAt;
+  if (ctx.eventTime !== undefined && cap !== undefined) {
+    const e = Date.parse(ctx.eventTime);
+    const c = Date.parse(cap);
+    if (!Number.isNaN(e) && !Number.isNaN(c)) {
+      return c >= e ? ` the ${what} (${ctx.eventTime}; the snapshot is from ${cap})` : ` — but the snapshot (${cap}) is older than the ${what} (${ctx.eventTime}): take a new snapshot`;
+    }
+  }
+  if (ctx.eventTime !== undefined) return ` the ${what} (${ctx.eventTime})`;
+  return '';
+}
+
+function disagreementInputs(clue: Extract<ErrorClue, { kind: 'no-allow' | 'explicit-deny' }>, implied: ImpliedDenial | null, d: Decision, ctx: ClueContext): string[] {
+  const out: string[] = [];
+  if (clue.layer !== null) out.push(...layerInputs(clue.layer, d, ctx));
+  if (implied?.kind === 'explicit-deny' && clue.kind === 'no-allow') {
+    out.push(`the Deny kms-why finds (${d.reasons.map((r) => `"${r.id}"`).join(', ')}) would have been reported as an explicit deny: it was added after the error, or its conditions did not match the request as it was made`);
+  }
+  out.push('the request as it was made: encryption context (--context), kms:ViaService (--via-service), the exact caller (--principal) and other condition keys (--condition)');
+  return out;
+}
+
+/** What kms-why needs to see a denial at this layer, and whether the snapshot has it. */
+function layerInputs(layer: PolicyLayer, d: Decision, ctx: ClueContext): string[] {
+  const s = ctx.snapshot;
+  const caller = parsePrincipal(ctx.request.principal);
+  const callerAccount = ctx.request.callerAccount ?? caller?.account ?? '';
+  const keyAccount = d.keyArn !== undefined ? (parseArn(d.keyArn)?.account ?? '') : '';
+  const entry = caller !== null ? principalEntry(s, caller) : undefined;
+  switch (layer) {
+    case 'service control policy':
+      return [
+        s.organization?.serviceControlPolicies[callerAccount] === undefined
+          ? `the service control policies of account ${callerAccount}: the snapshot has none (add "Organization" with the SCP hierarchy)`
+          : `the service control policies of account ${callerAccount} (the snapshot's may be out of date)`,
+      ];
+    case 'resource control policy':
+      return [
+        s.organization?.resourceControlPolicies[keyAccount] === undefined
+          ? `the resource control policies of account ${keyAccount}: the snapshot has none (add "Organization" with the RCP hierarchy)`
+          : `the resource control policies of account ${keyAccount} (the snapshot's may be out of date)`,
+      ];
+    case 'permissions boundary':
+      return [entry?.pp.permissionsBoundary === null || entry === undefined ? `the permissions boundary of ${entry?.arn ?? ctx.request.principal}: the snapshot records none` : `the permissions boundary of ${entry.arn} (the snapshot's may be out of date)`];
+    case 'session policy':
+      return [`the session policies passed when ${ctx.request.principal} was created (AssumeRole --policy/--policy-arns): add them as SessionPolicies of the session's entry`];
+    case 'identity-based policy':
+      return [entry === undefined ? `the identity policies of ${ctx.request.principal}: the snapshot has no entry for it` : `the identity policies of ${entry.arn} (including group and managed policies; the snapshot's may be out of date)`];
+    case 'resource-based policy':
+      return [`the key policy and grants of ${d.keyArn ?? 'the key'} (the snapshot's may be out of date)`];
+    case 'VPC endpoint policy':
+      return ['the VPC endpoint policy (kms-why does not read VPC endpoint policies)'];
+  }
+}
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────
+// Where things live in a Snapshot
+
+/** The role or user entry that holds a caller's identity policies (a session takes its role's). */
+export function principalEntry(s: Snapshot, caller: PrincipalRef): { arn: string; pp: PrincipalPolicies } | undefined {
+  const direct = s.principals[caller.arn];
+  if (direct !== undefined && caller.kind !== 'assumed-role') return { arn: caller.arn, pp: direct };
+  const kind = caller.kind === 'assumed-role' ? 'role' : caller.kind;
+  const name = caller.kind === 'assumed-role' ? caller.roleName : caller.name;
+  for (const [arn, pp] of Object.entries(s.principals)) {
+    const p = parsePrincipal(arn);
+    if (p && p.kind === kind && p.account === caller.account && p.name === name) return { arn, pp };
+  }
+  return undefined;
+}
+
+/** The ARN to name the caller by in a policy: the role (with its path when known) for a session. */
+export function policyPrincipalArn(s: Snapshot, caller: PrincipalRef): string {
+  if (caller.kind === 'assumed-role' || caller.kind === 'role' || caller.kind === 'user') {
+    const e = principalEntry(s, caller);
+    if (e !== undefined) return e.pp.resolvedArn ?? e.arn;
+    if (caller.kind === 'assumed-role') return `arn:${caller.partition}:iam::${caller.account}:role/${caller.roleName}`;
+  }
+  return caller.arn;
+}
+
+export type Slot =
+  | { type: 'key'; keyIndex: number }
+  | { type: 'identity'; principal: string; index: number }
+  | { type: 'boundary'; principal: string }
+  | { type: 'session'; principal: string; index: number }
+  | { type: 'org'; which: 'serviceControlPolicies' | 'resourceControlPolicies'; account: string; level: number; index: number };
+
+interface SlotPolicy {
+  slot: Slot;
+  policy: Policy;
+  /** Where it is, for people: "key policy of KEY", "identity policy P of ROLE" … */
+  where: string;
+}
+
+function allPolicies(s: Snapshot): SlotPolicy[] {
+  const out: SlotPolicy[] = [];
+  s.keys.forEach((k, keyIndex) => {
+    if (!isUnknown(k.policy)) out.push({ slot: { type: 'key', keyIndex }, policy: k.policy, where: `the key policy of ${k.metadata.arn}` });
+  });
+  for (const [arn, pp] of Object.entries(s.principals)) {
+    if (!isUnknown(pp.identityPolicies)) pp.identityPolicies.forEach((p, index) => out.push({ slot: { type: 'identity', principal: arn, index }, policy: p, where: `identity policy ${p.name} of ${arn}` }));
+    if (!isUnknown(pp.permissionsBoundary) && pp.permissionsBoundary !== null) out.push({ slot: { type: 'boundary', principal: arn }, policy: pp.permissionsBoundary, where: `the permissions boundary ${pp.permissionsBoundary.name} of ${arn}` });
+    if (!isUnknown(pp.sessionPolicies)) pp.sessionPolicies.forEach((p, index) => out.push({ slot: { type: 'session', principal: arn, index }, policy: p, where: `session policy ${p.name} of ${arn}` }));
+  }
+  const org = s.organization;
+  if (org !== undefined) {
+    for (const which of ['serviceControlPolicies', 'resourceControlPolicies'] as const) {
+      for (const [account, levels] of Object.entries(org[which])) {
+        levels.forEach((lvl, level) =>
+          lvl.policies.forEach((p, index) =>
+            out.push({ slot: { type: 'org', which, account, level, index }, policy: p, where: `${which === 'serviceControlPolicies' ? 'SCP' : 'RCP'} ${p.name} at ${lvl.target} (account ${account})` }),
+          ),
+        );
+      }
+    }
+  }
+  return out;
+}
+
+function policyAt(s: Snapshot, slot: Slot): Policy | undefined {
+  switch (slot.type) {
+    case 'key': {
+      const p = s.keys[slot.keyIndex]?.policy;
+      return p === undefined || isUnknown(p) ? undefined : p;
+    }
+    case 'identity': {
+      const l = s.principals[slot.principal]?.identityPolicies;
+      return l === undefined || isUnknown(l) ? undefined : l[slot.index];
+    }
+    case 'boundary': {
+      const b = s.principals[slot.principal]?.permissionsBoundary;
+      return b === undefined || b === null || isUnknown(b) ? undefined : b;
+    }
+    case 'session': {
+      const l = s.principals[slot.principal]?.sessionPolicies;
+      return l === undefined || isUnknown(l) ? undefined : l[slot.index];
+    }
+    case 'org':
+      return s.organization?.[slot.which][slot.account]?.[slot.level]?.policies[slot.index];
+  }
+}
+
+/** The statement a Reason points at. */
+function locateReason(s: Snapshot, r: Reason): { sp: SlotPolicy; statement: Statement } | undefined {
+  if (r.source === 'grant') return undefined;
+  const candidates = allPolicies(s).filter((sp) => sp.policy.source === r.source);
+  for (const sp of candidates) {
+    const st = sp.policy.statements.find((x) => x.raw === r.excerpt);
+    if (st) return { sp, statement: st };
+  }
+  for (const sp of candidates) {
+    if (r.policyName !== undefined && sp.policy.name !== r.policyName) continue;
+    const st = sp.policy.statements.find((x) => x.index === r.statementIndex && (x.sid === undefined || x.sid === r.id));
+    if (st) return { sp, statement: st };
+  }
+  return undefined;
+}
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────
+// Changes
+
+export type JsonObject = Record<string, unknown>;
+
+export type FixChange =
+  | { kind: 'add-key-policy-statement'; keyArn: string; statement: JsonObject }
+  | { kind: 'add-identity-policy'; principalArn: string; principalKind: 'role' | 'user'; policyName: string; document: JsonObject }
+  | { kind: 'add-boundary-statement'; principalArn: string; policyName: string; policyArn?: string; statement: JsonObject }
+  | { kind: 'remove-statement'; source: PolicySource; policyName: string; policyArn?: string; where: string; statementId: string; statement: unknown; slot: Slot; statementIndex: number }
+  | { kind: 'replace-statement'; source: PolicySource; policyName: string; policyArn?: string; where: string; statementId: string; before: unknown; after: JsonObject; slot: Slot; statementIndex: number }
+  | { kind: 'recreate-lambda-grant'; keyArn: string; functionName: string; functionArn: string; roleArn: string; grant: Grant }
+  | { kind: 'enable-key'; keyArn: string; keyState: string };
+
+export interface SideEffect {
+  /** Who gains: the request's principal, another session of its role, or another principal. */
+  who: 'same-principal' | 'other-session' | 'other-principal';
+  principal: string;
+  /** with-context: with the request's encryption context and kms:ViaService; without-context: without them. */
+  variant: 'with-context' | 'without-context';
+  actions: string[];
+  text: string;
+}
+
+export interface FixProposal {
+  /** 1 is the narrowest. */
+  rank: number;
+  id: string;
+  title: string;
+  changes: FixChange[];
+  /** AWS CLI commands that make the change (files named in them hold the JSON shown). */
+  commands: string[];
+  /** The request evaluated again on the changed inputs. */
+  verified: { decision: Verdict; decidedBy: DecidedBy; reasons: Reason[] };
+  /** What else the change allows that was not allowed before. */
+  alsoAllows: SideEffect[];
+  notes: string[];
+}
+
+export interface RejectedFix {
+  title: string;
+  why: string;
+}
+
+export interface FixResult {
+  /** Whether a fix was needed at all. */
+  needed: boolean;
+  proposals: FixProposal[];
+  rejected: RejectedFix[];
+  notes: string[];
+}
+
+/** Applies changes to a deep copy of the snapshot (the original is not touched). */
+export function applyChanges(s: Snapshot, changes: readonly FixChange[]): Snapshot {
+  const c = structuredClone(s);
+  for (const ch of changes) applyOne(c, ch);
+  return c;
+}
+
+function statementFrom(raw: JsonObject, source: PolicySource, index: number): Statement {
+  const p = parsePolicyDocument({ Version: '2012-10-17', Statement: [raw] }, { source, name: 'kms-why fix', path: 'fix' });
+  const st = p.statements[0]!;
+  st.index = index;
+  st.raw = raw;
+  return st;
+}
+
+function findKeyIndex(s: Snapshot, keyArn: string): number {
+  return s.keys.findIndex((k) => k.metadata.arn === keyArn);
+}
+
+function applyOne(s: Snapshot, ch: FixChange): void {
+  switch (ch.kind) {
+    case 'add-key-policy-statement': {
+      const k = s.keys[findKeyIndex(s, ch.keyArn)];
+      if (k === undefined || isUnknown(k.policy)) throw new Error(`no readable key policy for ${ch.keyArn}`);
+      k.policy.statements.push(statementFrom(ch.statement, 'key-policy', nextIndex(k.policy)));
+      return;
+    }
+    case 'add-identity-policy': {
+      const p = parsePolicyDocument(ch.document, { source: 'identity-policy', name: ch.policyName, path: 'fix' });
+      const targets = identityTargets(s, ch.principalArn);
+      for (const pp of targets) {
+        if (isUnknown(pp.identityPolicies)) throw new Error(`identity policies of ${ch.principalArn} are unreadable`);
+        pp.identityPolicies.push(p);
+      }
+      if (targets.length === 0) {
+        s.principals[ch.principalArn] = { identityPolicies: [p], permissionsBoundary: null, sessionPolicies: [], tags: {} };
+      }
+      return;
+    }
+    case 'add-boundary-statement': {
+      const pp = s.principals[ch.principalArn];
+      const b = pp?.permissionsBoundary;
+      if (b === undefined || b === null || isUnknown(b)) throw new Error(`no readable permissions boundary for ${ch.principalArn}`);
+      b.statements.push(statementFrom(ch.statement, 'permissions-boundary', nextIndex(b)));
+      return;
+    }
+    case 'remove-statement': {
+      const p = policyAt(s, ch.slot);
+      if (p === undefined) throw new Error(`policy ${ch.policyName} not found`);
+      p.statements = p.statements.filter((x) => x.index !== ch.statementIndex);
+      return;
+    }
+    case 'replace-statement': {
+      const p = policyAt(s, ch.slot);
+      if (p === undefined) throw new Error(`policy ${ch.policyName} not found`);
+      p.statements = p.statements.map((x) => (x.index === ch.statementIndex ? statementFrom(ch.after, p.source, x.index) : x));
+      return;
+    }
+    case 'recreate-lambda-grant': {
+      const k = s.keys[findKeyIndex(s, ch.keyArn)];
+      if (k === undefined || isUnknown(k.grants)) throw new Error(`no readable grants for ${ch.keyArn}`);
+      k.grants.push(structuredClone(ch.grant));
+      return;
+    }
+    case 'enable-key': {
+      const k = s.keys[findKeyIndex(s, ch.keyArn)];
+      if (k !== undefined) k.metadata.keyState = 'Enabled';
+      return;
+    }
+  }
+}
+
+function nextIndex(p: Policy): number {
+  return p.statements.reduce((m, x) => Math.max(m, x.index + 1), 0);
+}
+
+/** The entries an identity policy attached to a role or user lands in (a session entry listing its own copy too). */
+function identityTargets(s: Snapshot, principalArn: string): PrincipalPolicies[] {
+  const out: PrincipalPolicies[] = [];
+  const own = s.principals[principalArn];
+  if (own !== undefined) out.push(own);
+  const ref = parsePrincipal(principalArn);
+  if (ref?.kind === 'role') {
+    for (const [arn, pp] of Object.entries(s.principals)) {
+      const p = parsePrincipal(arn);
+      if (p?.kind === 'assumed-role' && p.account === ref.account && p.roleName === ref.name && !isUnknown(pp.identityPolicies) && pp.identityPolicies.length > 0) out.push(pp);
+    }
+  }
+  return out;
+}
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────
+// Building the candidate changes
+
+function pascal(s: string): string {
+  return s
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+}
+
+function uniqueSid(base: string, taken: ReadonlySet<string>): string {
+  const b = base.slice(0, 90) || 'KmsWhyFix';
+  if (!taken.has(b)) return b;
+  for (let i = 2; ; i++) if (!taken.has(`${b}${i}`)) return `${b}${i}`;
+}
+
+/** Conditions that keep an allow to this request: its encryption context and kms:ViaService. */
+function requestConditions(req: Request, action: ActionInfo): JsonObject | undefined {
+  const eq: Record<string, string> = {};
+  if (action.takesEncryptionContext) for (const [k, v] of Object.entries(req.encryptionContext ?? {})) eq[`kms:EncryptionContext:${k}`] = v;
+  if (req.viaService !== undefined) eq['kms:ViaService'] = req.viaService;
+  return Object.keys(eq).length > 0 ? { StringEquals: eq } : undefined;
+}
+
+function keyPolicyStatement(s: Snapshot, key: Key, caller: PrincipalRef, req: Request, action: ActionInfo): JsonObject {
+  const taken = new Set(isUnknown(key.policy) ? [] : key.policy.statements.map((x) => x.sid).filter((x): x is string => x !== undefined));
+  const who = caller.kind === 'service' ? caller.name : policyPrincipalArn(s, caller);
+  const name = caller.kind === 'assumed-role' ? caller.roleName! : caller.kind === 'root' ? `Account${caller.account}` : caller.name;
+  const st: JsonObject = {
+    Sid: uniqueSid(`Allow${action.short}For${pascal(name)}`, taken),
+    Effect: 'Allow',
+    Principal: caller.kind === 'service' ? { Service: who } : { AWS: who },
+    Action: action.name,
+    Resource: '*',
+  };
+  const cond = requestConditions(req, action);
+  if (cond !== undefined) st.Condition = cond;
+  return st;
+}
+
+function iamStatement(key: Key, req: Request, action: ActionInfo): JsonObject {
+  const st: JsonObject = { Sid: `Allow${action.short}OnKey`, Effect: 'Allow', Action: action.name, Resource: key.metadata.arn };
+  const cond = requestConditions(req, action);
+  if (cond !== undefined) st.Condition = cond;
+  return st;
+}
+
+function iamPolicyName(key: Key, action: ActionInfo): string {
+  return `kms-${action.short.toLowerCase()}-${key.metadata.keyId.replace(/^mrk-/, '').slice(0, 8)}`;
+}
+
+/** The Deny statement with an exception for the caller (aws:PrincipalArn), or undefined when it cannot be written. */
+function narrowedDeny(raw: unknown, principalArn: string): JsonObject | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const st = structuredClone(raw) as JsonObject;
+  const cond = (typeof st.Condition === 'object' && st.Condition !== null && !Array.isArray(st.Condition) ? st.Condition : {}) as Record<string, Record<string, unknown>>;
+  // A "not any of" operator on aws:PrincipalArn already there takes one more value.
+  for (const op of Object.keys(cond)) {
+    if (!/^(StringNotEquals|StringNotLike|ArnNotEquals|ArnNotLike)(IfExists)?$/i.test(op)) continue;
+    const block = cond[op]!;
+    const k = Object.keys(block).find((x) => x.toLowerCase() === 'aws:principalarn');
+    if (k === undefined) continue;
+    const cur = block[k];
+    const list = Array.isArray(cur) ? cur.map(String) : [String(cur)];
+    if (!list.includes(principalArn)) list.push(principalArn);
+    block[k] = list;
+    st.Condition = cond;
+    return st;
+  }
+  const block = (cond.ArnNotEquals ?? {}) as Record<string, unknown>;
+  block['aws:PrincipalArn'] = principalArn;
+  cond.ArnNotEquals = block;
+  st.Condition = cond;
+  return st;
+}
+
+interface Candidate {
+  id: string;
+  title: string;
+  changes: FixChange[];
+  notes: string[];
+  /** Tie-breaker among equally narrow proposals. */
+  order: number;
+}
+
+function lambdaCase(req: Request, caller: PrincipalRef, action: ActionInfo): { functionName: string; functionArn: string; region: string } | undefined {
+  if (action.short !== 'Decrypt' || caller.kind !== 'assumed-role') return undefined;
+  const ec = req.encryptionContext ?? {};
+  const k = Object.keys(ec).find((x) => x.toLowerCase() === 'aws:lambda:functionarn');
+  if (k === undefined) return undefined;
+  const fnArn = ec[k]!;
+  const m = /^arn:[^:]+:lambda:([^:]+):(\d{12}):function:([^:]+)(?::.*)?$/.exec(fnArn);
+  if (!m || m[3] !== caller.sessionName) return undefined;
+  return { functionName: m[3]!, functionArn: fnArn, region: m[1]! };
+}
+
+function functionRole(s: Snapshot, fnName: string, fnArn: string): string | undefined {
+  for (const f of s.functions ?? []) {
+    if (typeof f !== 'object' || f === null) continue;
+    const o = f as Record<string, unknown>;
+    if ((o.FunctionName === fnName || o.FunctionArn === fnArn) && typeof o.Role === 'string') return o.Role;
+  }
+  return undefined;
+}
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────
+// Proposing
+
+export interface FixOptions {
+  /** Evaluate the snapshot's other principals for side effects (default true; at most this many). */
+  maxOtherPrincipals?: number;
+}
+
+const OTHER_SESSION = 'kms-why-other-session';
+
+/**
+ * Proposes the least-privilege changes that make a denied request succeed, each verified by
+ * evaluating the request again on a changed copy of the snapshot, ranked narrowest first.
+ */
+export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOptions = {}): FixResult {
+  const ev = new Evaluator(snapshot);
+  const before = ev.evaluate(request);
+  const notes: string[] = [];
+  const rejected: RejectedFix[] = [];
+  if (before.decision === 'allow') return { needed: false, proposals: [], rejected, notes: ['The request is allowed today: nothing to fix.'] };
+  const action = findAction(request.action);
+  const caller = parsePrincipal(request.principal);
+  if (action === undefined || caller === null) return { needed: true, proposals: [], rejected, notes: ['The request cannot be evaluated.'] };
+  const key = action.cls === 'iam-only' ? undefined : ev.findKey(request.keyArn ?? request.keyIdentifier ?? '');
+  if (before.decision === 'unknown') {
+    notes.push(`The verdict depends on unreadable inputs (${before.unreadable.map((u) => u.what).join(', ')}); only a change that allows whatever they say can be verified.`);
+  }
+  if (action.cls !== 'key' || key === undefined) {
+    notes.push(`kms-why proposes fixes for KMS key operations; ${action.name} is ${action.cls === 'iam-only' ? 'authorized by IAM policies alone: attach an identity policy allowing it with "Resource": "*"' : action.cls === 'alias' ? 'an alias operation: it needs IAM on the alias and permission on the key' : 'authorized by the grant itself'}.`);
+    return { needed: true, proposals: [], rejected, notes };
+  }
+  if (keyUsageError(action, key.metadata) !== undefined) {
+    notes.push(`${keyUsageError(action, key.metadata)}: no policy change can make this key do ${action.short}.`);
+    return { needed: true, proposals: [], rejected, notes };
+  }
+  if (key.metadata.keyManager === 'AWS') notes.push('The key is an AWS managed key: its key policy cannot be changed.');
+
+  // ── Stage 1: the key state ──
+  const stateFixes: Candidate[][] = [[]];
+  const stateErr = keyStateError(action, key.metadata);
+  if (stateErr !== undefined) {
+    if (key.metadata.keyState === 'Disabled' || key.metadata.keyState === 'PendingDeletion') {
+      stateFixes[0] = [{ id: 'enable-key', title: `Enable the key (it is ${key.metadata.keyState})`, changes: [{ kind: 'enable-key', keyArn: key.metadata.arn, keyState: key.metadata.keyState }], notes: [], order: 0 }];
+    } else {
+      notes.push(`${stateErr}: the key state refuses ${action.short} whatever the policies say; kms-why cannot propose a change for it.`);
+      return { needed: true, proposals: [], rejected, notes };
+    }
+  }
+
+  // ── Stage 2: explicit denies ──
+  const denyFixes: Candidate[][] = [[]];
+  if (before.decidedBy === 'explicit-deny') {
+    const located = before.reasons.filter((r) => r.effect === 'Deny').map((r) => ({ r, at: locateReason(snapshot, r) }));
+    if (located.length > 0) {
+      if (located.some((x) => x.at === undefined)) {
+        notes.push(`The Deny statement ${located.filter((x) => x.at === undefined).map((x) => `"${x.r.id}"`).join(', ')} could not be found in the snapshot to change it.`);
+      } else {
+        const pArn = policyPrincipalArn(snapshot, caller);
+        const narrow: Candidate[] = [];
+        const remove: Candidate[] = [];
+        for (const { r, at } of located) {
+          const { sp, statement } = at!;
+          const base = { source: sp.policy.source, policyName: sp.policy.name, where: sp.where, statementId: r.id, slot: sp.slot, statementIndex: statement.index, ...(sp.policy.arn ? { policyArn: sp.policy.arn } : {}) };
+          const after = caller.kind === 'service' ? undefined : narrowedDeny(statement.raw, pArn);
+          if (after !== undefined) {
+            narrow.push({ id: 'narrow-deny', title: `Exempt ${pArn} from the Deny "${r.id}" in ${sp.where}`, changes: [{ kind: 'replace-statement', ...base, before: statement.raw, after }], notes: [`The Deny still applies to everyone else; it no longer applies to ${pArn} for any action it covers.`], order: 1 });
+          }
+          remove.push({ id: 'remove-deny', title: `Remove the Deny "${r.id}" from ${sp.where}`, changes: [{ kind: 'remove-statement', ...base, statement: statement.raw }], notes: sp.policy.statements.length === 1 ? ['It is the policy\'s only statement: detach or delete the policy instead.'] : [], order: 6 });
+        }
+        denyFixes.length = 0;
+        if (narrow.length === located.length) denyFixes.push(narrow);
+        denyFixes.push(remove);
+      }
+    }
+  }
+
+  // ── Stage 3: something that allows ──
+  const allowFixes: Candidate[][] = [[]];
+  const lc = lambdaCase(request, caller, action);
+  if (lc !== undefined) {
+    if (isUnknown(key.grants)) rejected.push({ title: 'Re-create the Lambda grant', why: 'the key\'s grants could not be read, so the re-created grant cannot be checked against them' });
+    else {
+      const roleArn = functionRole(snapshot, lc.functionName, lc.functionArn) ?? policyPrincipalArn(snapshot, caller);
+      const grant: Grant = {
+        grantId: '(re-created by Lambda)',
+        name: `${lc.functionName}/(new)`,
+        keyArn: key.metadata.arn,
+        granteePrincipal: caller.arn,
+        retiringPrincipal: `lambda.${lc.region}.amazonaws.com`,
+        issuingAccount: `arn:${key.metadata.partition}:iam::${key.metadata.account}:root`,
+        operations: ['Decrypt', 'RetireGrant'],
+        constraints: { encryptionContextEquals: { 'aws:lambda:FunctionArn': lc.functionArn } },
+        state: 'active',
+      };
+      allowFixes.push([
+        {
+          id: 'recreate-lambda-grant',
+          title: `Re-create the grant Lambda uses to decrypt ${lc.functionName}'s environment variables`,
+          changes: [{ kind: 'recreate-lambda-grant', keyArn: key.metadata.arn, functionName: lc.functionName, functionArn: lc.functionArn, roleArn, grant }],
+          notes: [
+            'Lambda creates the grant (grantee: the execution role session, operations Decrypt and RetireGrant, EncryptionContextEquals aws:lambda:FunctionArn) when the function\'s role or key changes; switching to another role and back makes it create a new one (AWS Knowledge Center).',
+            'TEMP_ROLE is any other role Lambda can assume; the identity running the commands needs kms:CreateGrant, kms:Encrypt and kms:Decrypt on the key.',
+          ],
+          order: 2,
+        },
+      ]);
+    }
+  }
+  const entry = principalEntry(snapshot, caller);
+  const sameAccount = caller.kind === 'service' || caller.account === key.metadata.account;
+  const iamCandidate = (): Candidate | undefined => {
+    if (caller.kind === 'service' || caller.kind === 'root' || caller.kind === 'federated-user') return undefined;
+    if (entry !== undefined && isUnknown(entry.pp.identityPolicies)) {
+      rejected.push({ title: 'Add an IAM policy statement', why: `the identity policies of ${entry.arn} could not be read` });
+      return undefined;
+    }
+    const target = policyPrincipalArn(snapshot, caller);
+    const kind = caller.kind === 'user' ? 'user' : 'role';
+    return {
+      id: 'iam-statement',
+      title: `Add an IAM policy allowing ${action.name} on the key to ${kind} ${target}`,
+      changes: [{ kind: 'add-identity-policy', principalArn: entry?.arn ?? target, principalKind: kind, policyName: iamPolicyName(key, action), document: { Version: '2012-10-17', Statement: [iamStatement(key, request, action)] } }],
+      notes: [],
+      order: 3,
+    };
+  };
+  const keyPolicyCandidate = (): Candidate | undefined => {
+    if (isUnknown(key.policy)) {
+      rejected.push({ title: 'Add a key policy statement', why: 'the key policy could not be read' });
+      return undefined;
+    }
+    if (key.metadata.keyManager === 'AWS') return undefined;
+    const st = keyPolicyStatement(snapshot, key, caller, request, action);
+    const who = caller.kind === 'service' ? caller.name : policyPrincipalArn(snapshot, caller);
+    return { id: 'key-policy-statement', title: `Add a key policy statement naming ${who}`, changes: [{ kind: 'add-key-policy-statement', keyArn: key.metadata.arn, statement: st }], notes: [], order: 4 };
+  };
+  const iam = iamCandidate();
+  const kp = keyPolicyCandidate();
+  if (iam) allowFixes.push([iam]);
+  if (kp) allowFixes.push([kp]);
+  if (iam && kp) {
+    allowFixes.push([{ id: 'key-policy-and-iam', title: `${sameAccount ? 'Name the caller in the key policy and allow it in IAM' : 'Allow the caller on both sides: the key policy (key account) and IAM (caller account)'}`, changes: [...kp.changes, ...iam.changes], notes: [], order: 5 }]);
+  }
+
+  // ── Try the combinations, smallest first ──
+  const tried: Array<{ cand: Candidate; after: Decision; snap: Snapshot }> = [];
+  const verify = (changes: FixChange[]): { after: Decision; snap: Snapshot } | { error: string } => {
+    try {
+      const snap = applyChanges(snapshot, changes);
+      return { after: new Evaluator(snap).evaluate(request), snap };
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  };
+  const merge = (parts: Candidate[]): Candidate => ({
+    id: parts.map((p) => p.id).join('+'),
+    title: parts.map((p) => p.title).join('; and '),
+    changes: parts.flatMap((p) => p.changes),
+    notes: parts.flatMap((p) => p.notes),
+    order: Math.max(...parts.map((p) => p.order)),
+  });
+  for (const st of stateFixes) {
+    for (const dn of denyFixes) {
+      const prefix = [...st, ...dn];
+      const worked = new Set<string>();
+      for (const al of allowFixes) {
+        if (prefix.length === 0 && al.length === 0) continue;
+        // A combination that contains a change that already works is not narrower.
+        if (worked.has('') || (al.some((x) => x.id === 'key-policy-and-iam') && (worked.has('iam-statement') || worked.has('key-policy-statement')))) continue;
+        const cand = merge([...prefix, ...al]);
+        const r = verify(cand.changes);
+        if ('error' in r) {
+          rejected.push({ title: cand.title, why: r.error });
+          continue;
+        }
+        let found: { cand: Candidate; after: Decision; snap: Snapshot } | undefined = r.after.decision === 'allow' ? { cand, after: r.after, snap: r.snap } : undefined;
+        // A role-ARN or IAM allow is limited by the permissions boundary: allow it there too.
+        if (found === undefined && r.after.decidedBy === 'permissions-boundary' && entry !== undefined && !isUnknown(entry.pp.permissionsBoundary) && entry.pp.permissionsBoundary !== null) {
+          const b = entry.pp.permissionsBoundary;
+          const extra: Candidate = {
+            id: 'boundary-statement',
+            title: `allow ${action.name} in the permissions boundary ${b.name}`,
+            changes: [{ kind: 'add-boundary-statement', principalArn: entry.arn, policyName: b.name, ...(b.arn ? { policyArn: b.arn } : {}), statement: { Sid: `Allow${action.short}OnKey`, Effect: 'Allow', Action: action.name, Resource: key.metadata.arn } }],
+            notes: ['A permissions boundary limits what identity policies (and a key policy naming the role) can allow.'],
+            order: cand.order,
+          };
+          const withB = merge([cand, extra]);
+          const r2 = verify(withB.changes);
+          if (!('error' in r2) && r2.after.decision === 'allow') found = { cand: withB, after: r2.after, snap: r2.snap };
+        }
+        if (found !== undefined) {
+          tried.push(found);
+          if (al.length === 0) worked.add('');
+          for (const x of al) worked.add(x.id);
+        } else {
+          rejected.push({ title: cand.title, why: `the request would still be ${r.after.decision === 'unknown' ? 'unknown' : 'denied'} (${decidedByWords(r.after)})` });
+        }
+      }
+    }
+  }
+
+  // ── What else each change allows, and the ranking ──
+  const probes = probeRequests(snapshot, request, caller, key, opts);
+  const beforeVerdicts = probes.map((p) => safeVerdict(ev, p.req));
+  const proposals: FixProposal[] = tried.map(({ cand, after, snap }) => {
+    const evAfter = new Evaluator(snap);
+    const gained = probes.filter((p, i) => beforeVerdicts[i] !== 'allow' && safeVerdict(evAfter, p.req) === 'allow');
+    return {
+      rank: 0,
+      id: cand.id,
+      title: cand.title,
+      changes: cand.changes,
+      commands: cand.changes.flatMap((c) => commandsFor(c, key)),
+      verified: { decision: after.decision, decidedBy: after.decidedBy, reasons: after.reasons.map(({ excerpt: _e, ...r }) => r) },
+      alsoAllows: sideEffects(gained, request, caller, snapshot),
+      notes: cand.notes,
+      _order: cand.order,
+      _gained: gained.length,
+    } as FixProposal & { _order: number; _gained: number };
+  });
+  proposals.sort((a, b) => {
+    const x = a as FixProposal & { _order: number; _gained: number };
+    const y = b as FixProposal & { _order: number; _gained: number };
+    return x._gained - y._gained || x.changes.length - y.changes.length || x._order - y._order;
+  });
+  proposals.forEach((p, i) => {
+    p.rank = i + 1;
+    delete (p as Partial<FixProposal & { _order: number; _gained: number }>)._order;
+    delete (p as Partial<FixProposal & { _order: number; _gained: number }>)._gained;
+  });
+  if (proposals.length === 0) {
+    if (before.decidedBy === 'scp' || before.decidedBy === 'rcp') notes.push(`An ${before.decidedBy.toUpperCase()} level does not allow ${action.name}; kms-why does not propose organization-wide changes: allow it at that level of the hierarchy.`);
+    if (before.decidedBy === 'session-policy') notes.push('The session policy does not allow it: session policies are passed when the session is created; create the session with a policy that allows it.');
+    notes.push('No change kms-why can write was verified to allow the request.');
+  }
+  return { needed: true, proposals, rejected, notes };
+}
+
+function decidedByWords(d: Decision): string {
+  if (d.decidedBy === 'explicit-deny') return `explicit Deny ${d.reasons.map((r) => `"${r.id}"`).join(', ')}`;
+  return d.decidedBy.replace(/-/g, ' ');
+}
+
+function safeVerdict(ev: Evaluator, req: Request): Verdict | 'error' {
+  try {
+    return ev.evaluate(req, { explain: false }).decision;
+  } catch {
+    return 'error';
+  }
+}
+
+interface Probe {
+  req: Request;
+  who: SideEffect['who'];
+  variant: SideEffect['variant'];
+}
+
+/** The requests whose verdicts show what else a change allows. */
+function probeRequests(s: Snapshot, req: Request, caller: PrincipalRef, key: Key, opts: FixOptions): Probe[] {
+  const actions = KEY_ACTIONS.filter((a) => a.cls === 'key' && keyUsageError(a, key.metadata) === undefined);
+  const keyRef: Pick<Request, 'keyArn' | 'keyIdentifier'> = {};
+  if (req.keyArn !== undefined) keyRef.keyArn = req.keyArn;
+  if (req.keyIdentifier !== undefined) keyRef.keyIdentifier = req.keyIdentifier;
+  const withCtx = (principal: string, a: ActionInfo): Request => {
+    const r: Request = { ...keyRef, action: a.name, principal };
+    if (req.encryptionContext !== undefined && a.takesEncryptionContext) r.encryptionContext = req.encryptionContext;
+    if (req.viaService !== undefined) r.viaService = req.viaService;
+    if (req.context !== undefined) r.context = req.context;
+    if (req.callerAccount !== undefined && principal === req.principal) r.callerAccount = req.callerAccount;
+    return r;
+  };
+  const out: Probe[] = [];
+  const principals: Array<{ arn: string; who: SideEffect['who'] }> = [{ arn: req.principal, who: 'same-principal' }];
+  if (caller.kind === 'assumed-role') principals.push({ arn: `arn:${caller.partition}:sts::${caller.account}:assumed-role/${caller.roleName}/${OTHER_SESSION}`, who: 'other-session' });
+  const max = opts.maxOtherPrincipals ?? 25;
+  let n = 0;
+  for (const arn of Object.keys(s.principals)) {
+    if (n >= max) break;
+    const p = parsePrincipal(arn);
+    if (p === null || p.kind === 'unique-id') continue;
+    if (p.kind === 'role' && caller.kind === 'assumed-role' && p.account === caller.account && p.name === caller.roleName) continue;
+    if (arn === req.principal) continue;
+    if (p.kind === 'assumed-role' && caller.kind === 'assumed-role' && p.account === caller.account && p.roleName === caller.roleName && p.sessionName !== caller.sessionName) {
+      continue;
+    }
+    principals.push({ arn, who: 'other-principal' });
+    n++;
+  }
+  for (const p of principals) {
+    for (const a of actions) {
+      const r = withCtx(p.arn, a);
+      if (p.who === 'same-principal' && a.name === findAction(req.action)?.name) continue;
+      out.push({ req: r, who: p.who, variant: 'with-context' });
+    }
+  }
+  // The request's own action without its encryption context and kms:ViaService.
+  const a = findAction(req.action)!;
+  const hasCtx = (req.encryptionContext !== undefined && Object.keys(req.encryptionContext).length > 0 && a.takesEncryptionContext) || req.viaService !== undefined;
+  if (hasCtx) {
+    for (const p of principals.slice(0, caller.kind === 'assumed-role' ? 2 : 1)) {
+      const r: Request = { ...keyRef, action: a.name, principal: p.arn };
+      if (req.context !== undefined) r.context = req.context;
+      out.push({ req: r, who: p.who, variant: 'without-context' });
+    }
+  }
+  return out;
+}
+
+function sideEffects(gained: Probe[], req: Request, caller: PrincipalRef, s: Snapshot): SideEffect[] {
+  const groups = new Map<string, SideEffect>();
+  for (const g of gained) {
+    const k = `${g.who}|${g.req.principal}|${g.variant}`;
+    let e = groups.get(k);
+    if (e === undefined) {
+      e = { who: g.who, principal: g.req.principal, variant: g.variant, actions: [], text: '' };
+      groups.set(k, e);
+    }
+    e.actions.push(g.req.action);
+  }
+  const ctxWords = (variant: SideEffect['variant']): string => {
+    const parts: string[] = [];
+    if (req.encryptionContext !== undefined && Object.keys(req.encryptionContext).length > 0) parts.push('encryption context');
+    if (req.viaService !== undefined) parts.push(`kms:ViaService ${req.viaService}`);
+    if (parts.length === 0) return '';
+    return variant === 'with-context' ? ` (with the same ${parts.join(' and ')})` : ` without the request's ${parts.join(' or ')}`;
+  };
+  for (const e of groups.values()) {
+    const verbs = e.actions.map((x) => x.replace(/^kms:/, '')).join(', ');
+    const who =
+      e.who === 'same-principal'
+        ? caller.kind === 'assumed-role'
+          ? 'this session'
+          : e.principal
+        : e.who === 'other-session'
+          ? `every session of the role ${policyPrincipalArn(s, caller)}`
+          : e.principal;
+    e.text = `This also lets ${who} ${verbs}${ctxWords(e.variant)}.`;
+  }
+  return [...groups.values()];
+}
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────
+// Commands
+
+function shq(s: string): string {
+  return /^[A-Za-z0-9_\-.,:/=@%+]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function policyCommands(source: PolicySource, policyName: string, policyArn: string | undefined, where: string, key: Key, what: string): string[] {
+  switch (source) {
+    case 'key-policy':
+      return [
+        `aws kms get-key-policy --key-id ${key.metadata.arn} --policy-name default --query Policy --output text > key-policy.json`,
+        `# ${what} in key-policy.json, then:`,
+        `aws kms put-key-policy --key-id ${key.metadata.arn} --policy-name default --policy file://key-policy.json`,
+      ];
+    case 'identity-policy':
+    case 'permissions-boundary': {
+      if (policyArn !== undefined) {
+        return [
+          `aws iam get-policy-version --policy-arn ${policyArn} --version-id $(aws iam get-policy --policy-arn ${policyArn} --query Policy.DefaultVersionId --output text) --query PolicyVersion.Document > policy.json`,
+          `# ${what} in policy.json, then:`,
+          `aws iam create-policy-version --policy-arn ${policyArn} --policy-document file://policy.json --set-as-default`,
+        ];
+      }
+      const owner = parsePrincipal(where.replace(/^.* of /, ''));
+      const kind = owner?.kind === 'user' ? 'user' : 'role';
+      const name = owner?.kind === 'assumed-role' ? owner.roleName! : (owner?.name ?? 'NAME');
+      return [
+        `aws iam get-${kind}-policy --${kind}-name ${shq(name)} --policy-name ${shq(policyName)} --query PolicyDocument > policy.json`,
+        `# ${what} in policy.json, then:`,
+        `aws iam put-${kind}-policy --${kind}-name ${shq(name)} --policy-name ${shq(policyName)} --policy-document file://policy.json`,
+      ];
+    }
+    case 'scp':
+    case 'rcp':
+      return [
+        `aws organizations describe-policy --policy-id ${policyArn ? policyArn.replace(/^.*\//, '') : 'POLICY_ID'} --query Policy.Content --output text > policy.json`,
+        `# ${what} in policy.json, then:`,
+        `aws organizations update-policy --policy-id ${policyArn ? policyArn.replace(/^.*\//, '') : 'POLICY_ID'} --content file://policy.json`,
+      ];
+    case 'session-policy':
+      return [`# ${what} in the session policy passed to sts assume-role (--policy) when the session is created`];
+  }
+}
+
+function commandsFor(c: FixChange, key: Key): string[] {
+  switch (c.kind) {
+    case 'add-key-policy-statement':
+      return policyCommands('key-policy', 'default', undefined, '', key, `add the statement "${String(c.statement.Sid)}" to "Statement"`);
+    case 'add-identity-policy': {
+      const p = parsePrincipal(c.principalArn);
+      const name = p?.kind === 'assumed-role' ? p.roleName! : (p?.name ?? 'NAME');
+      return [`aws iam put-${c.principalKind}-policy --${c.principalKind}-name ${shq(name)} --policy-name ${shq(c.policyName)} --policy-document file://${c.policyName}.json`];
+    }
+    case 'add-boundary-statement':
+      return policyCommands('permissions-boundary', c.policyName, c.policyArn, `x of ${c.principalArn}`, key, `add the statement "${String(c.statement.Sid)}" to "Statement"`);
+    case 'remove-statement':
+      return policyCommands(c.source, c.policyName, c.policyArn, c.where, key, `remove the statement "${c.statementId}"`);
+    case 'replace-statement':
+      return policyCommands(c.source, c.policyName, c.policyArn, c.where, key, `replace the statement "${c.statementId}" with the one shown`);
+    case 'recreate-lambda-grant':
+      return [
+        `aws lambda update-function-configuration --function-name ${shq(c.functionName)} --role arn:aws:iam::${parseArn(c.roleArn)?.account ?? 'ACCOUNT'}:role/TEMP_ROLE`,
+        `aws lambda wait function-updated --function-name ${shq(c.functionName)}`,
+        `aws lambda update-function-configuration --function-name ${shq(c.functionName)} --role ${c.roleArn}`,
+        `aws lambda wait function-updated --function-name ${shq(c.functionName)}`,
+      ];
+    case 'enable-key':
+      return c.keyState === 'PendingDeletion' ? [`aws kms cancel-key-deletion --key-id ${c.keyArn}`, `aws kms enable-key --key-id ${c.keyArn}`] : [`aws kms enable-key --key-id ${c.keyArn}`];
+  }
+}
+
+/** The JSON a person pastes for a change (a statement, a whole policy document, or a grant). */
+export function changeJson(c: FixChange): unknown {
+  switch (c.kind) {
+    case 'add-key-policy-statement':
+      return c.statement;
+    case 'add-identity-policy':
+      return c.document;
+    case 'add-boundary-statement':
+      return c.statement;
+    case 'remove-statement':
+      return c.statement;
+    case 'replace-statement':
+      return c.after;
+    case 'recreate-lambda-grant': {
+      const g = c.grant;
+      return { GranteePrincipal: g.granteePrincipal, RetiringPrincipal: g.retiringPrincipal, Operations: g.operations, Constraints: { EncryptionContextEquals: g.constraints?.encryptionContextEquals } };
+    }
+    case 'enable-key':
+      return undefined;
+  }
+}
+
+/** One line describing a change, for people. */
+export function changeTitle(c: FixChange): string {
+  switch (c.kind) {
+    case 'add-key-policy-statement':
+      return `Add this statement to the key policy of ${c.keyArn}:`;
+    case 'add-identity-policy':
+      return `Attach this policy as ${c.policyName} to ${c.principalKind} ${c.principalArn}:`;
+    case 'add-boundary-statement':
+      return `Add this statement to the permissions boundary ${c.policyName}${c.policyArn ? ` (${c.policyArn})` : ''} of ${c.principalArn}:`;
+    case 'remove-statement':
+      return `Remove the Deny statement "${c.statementId}" from ${c.where}:`;
+    case 'replace-statement':
+      return `Replace the Deny statement "${c.statementId}" in ${c.where} with:`;
+    case 'recreate-lambda-grant':
+      return `Make Lambda create the grant again (it will look like this) by switching ${c.functionName} to another role and back:`;
+    case 'enable-key':
+      return `${c.keyState === 'PendingDeletion' ? 'Cancel the key deletion and enable' : 'Enable'} the key ${c.keyArn}.`;
+  }
+}

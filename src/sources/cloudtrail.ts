@@ -1,0 +1,295 @@
+// Reads CloudTrail records of KMS calls and turns each into the request KMS authorized. Accepts a
+// single record, a trail file ({"Records": […]}), `aws cloudtrail lookup-events` output (each
+// event's CloudTrailEvent is a JSON string), or a JSON array of records. Pure.
+//
+// What a record gives, and only what it shows:
+//   principal        userIdentity.arn (IAMUser, AssumedRole sessions, FederatedUser, Root);
+//                    userIdentity.invokedBy for AWSService callers; nothing for AWSAccount (the
+//                    key owner's copy of a cross-account call names only the account)
+//   action           eventSource kms.amazonaws.com + eventName (ReEncrypt → ReEncryptFrom on the
+//                    source key, ReEncryptTo on the destination key; the error message says which)
+//   key              resources[].ARN, requestParameters.keyId (as sent: an alias sets
+//                    kms:RequestAlias), or the key ARN in errorMessage
+//   context          requestParameters.encryptionContext (ReEncrypt: source/destination)
+//   kms:ViaService   userIdentity.invokedBy (or a service host as sourceIPAddress and userAgent)
+//                    when the principal is not itself the service: a service called KMS on the
+//                    principal's behalf. A Lambda runtime-init Decrypt (the execution role
+//                    session calls KMS itself, spec §8.1b) has no invokedBy and gets none.
+import { findAction } from '../model/actions.js';
+import { parseArn, parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
+import { InputError } from '../model/errors.js';
+import { parseErrorMessage, type ErrorClue } from './error-message.js';
+
+export interface CloudTrailRequest {
+  /** Canonical action, e.g. kms:Decrypt. */
+  action: string;
+  /** The key as sent (requestParameters.keyId), or the key ARN. */
+  keyIdentifier?: string;
+  /** The key ARN (resources[].ARN, or the error message's resource). */
+  keyArn?: string;
+  encryptionContext?: Record<string, string>;
+}
+
+export interface CloudTrailKmsEvent {
+  /** Position of the record in the file (0-based). */
+  index: number;
+  eventId?: string;
+  eventTime?: string;
+  eventName: string;
+  awsRegion?: string;
+  recipientAccountId?: string;
+  userIdentityType?: string;
+  /** The caller, when the record shows it. */
+  principal?: string;
+  /** Why the principal is missing or how it was read. */
+  principalNote?: string;
+  /** userIdentity.accountId (the caller's account), when shown. */
+  callerAccount?: string;
+  invokedBy?: string;
+  /** kms:ViaService, when the record shows a service calling on the principal's behalf. */
+  viaService?: string;
+  /** How viaService was derived (or why there is none). */
+  viaServiceNote: string;
+  sourceIPAddress?: string;
+  userAgent?: string;
+  errorCode?: string;
+  errorMessage?: string;
+  /** errorCode is an access-denied error. */
+  accessDenied: boolean;
+  /** What the error message says about the denial, when it can be read. */
+  clue?: ErrorClue;
+  /** One request per permission the call needed (two for ReEncrypt unless the error names one). */
+  requests: CloudTrailRequest[];
+  notes: string[];
+}
+
+export interface CloudTrailFile {
+  format: 'record' | 'records' | 'lookup-events' | 'array';
+  /** Every record in the file. */
+  recordCount: number;
+  /** The KMS records, in file order. */
+  events: CloudTrailKmsEvent[];
+  /** Records from other services (eventSource), by source. */
+  otherSources: Record<string, number>;
+}
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(o: Obj | undefined, k: string): string | undefined {
+  const v = o?.[k];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function stringMap(v: unknown): Record<string, string> | undefined {
+  if (!isObj(v)) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (typeof x === 'string') out[k] = x;
+    else if (typeof x === 'number' || typeof x === 'boolean') out[k] = String(x);
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+const HINT =
+  'Give one CloudTrail record, a trail file ({"Records": […]}), or the output of aws cloudtrail lookup-events (--lookup-attributes AttributeKey=EventSource,AttributeValue=kms.amazonaws.com).';
+
+/** Takes a parsed JSON document apart into records. `file` names it in messages. */
+export function parseCloudTrail(value: unknown, file: string): CloudTrailFile {
+  let format: CloudTrailFile['format'];
+  let raw: Array<{ record: unknown; path: string }>;
+  if (Array.isArray(value)) {
+    format = 'array';
+    raw = value.map((r, i) => ({ record: r, path: `[${i}]` }));
+  } else if (isObj(value) && Array.isArray(value.Records)) {
+    format = 'records';
+    raw = value.Records.map((r, i) => ({ record: r, path: `Records[${i}]` }));
+  } else if (isObj(value) && Array.isArray(value.Events)) {
+    format = 'lookup-events';
+    raw = value.Events.map((e, i) => {
+      const path = `Events[${i}]`;
+      if (!isObj(e)) throw new InputError('a lookup-events entry must be an object', { file, path, hint: HINT });
+      const ct = e.CloudTrailEvent;
+      if (typeof ct === 'string') {
+        try {
+          return { record: JSON.parse(ct) as unknown, path: `${path}.CloudTrailEvent` };
+        } catch (err) {
+          throw new InputError(`CloudTrailEvent is not valid JSON (${(err as Error).message})`, { file, path: `${path}.CloudTrailEvent` });
+        }
+      }
+      if (isObj(ct)) return { record: ct, path: `${path}.CloudTrailEvent` };
+      throw new InputError('the entry has no CloudTrailEvent', { file, path, hint: 'aws cloudtrail lookup-events gives each event\'s record as the CloudTrailEvent string.' });
+    });
+  } else if (isObj(value) && (value.eventSource !== undefined || value.eventName !== undefined)) {
+    format = 'record';
+    raw = [{ record: value, path: '' }];
+  } else {
+    throw new InputError('not a CloudTrail event: no eventSource/eventName, Records or Events', { file, hint: HINT });
+  }
+  const events: CloudTrailKmsEvent[] = [];
+  const otherSources: Record<string, number> = {};
+  raw.forEach(({ record, path }, index) => {
+    if (!isObj(record)) throw new InputError('a CloudTrail record must be an object', { file, path, hint: HINT });
+    const source = str(record, 'eventSource') ?? '(no eventSource)';
+    if (source !== 'kms.amazonaws.com') {
+      otherSources[source] = (otherSources[source] ?? 0) + 1;
+      return;
+    }
+    events.push(readKmsRecord(record, index, file, path));
+  });
+  return { format, recordCount: raw.length, events, otherSources };
+}
+
+const SERVICE_HOST = /^([a-z0-9-]+)\.amazonaws\.com$/;
+
+/** kms:ViaService names that are not the service's own (spec §8.4). */
+const VIA_SERVICE_NAME: Record<string, string> = { ebs: 'ec2' };
+
+function readKmsRecord(r: Obj, index: number, file: string, path: string): CloudTrailKmsEvent {
+  const eventName = str(r, 'eventName');
+  if (eventName === undefined) throw new InputError('the KMS record has no eventName', { file, path, hint: HINT });
+  const ui = isObj(r.userIdentity) ? r.userIdentity : undefined;
+  const notes: string[] = [];
+  const ev: CloudTrailKmsEvent = { index, eventName, accessDenied: false, requests: [], notes, viaServiceNote: '' };
+  const set = <K extends keyof CloudTrailKmsEvent>(k: K, v: CloudTrailKmsEvent[K] | undefined): void => {
+    if (v !== undefined) ev[k] = v;
+  };
+  set('eventId', str(r, 'eventID') ?? str(r, 'eventId'));
+  set('eventTime', str(r, 'eventTime'));
+  set('awsRegion', str(r, 'awsRegion'));
+  set('recipientAccountId', str(r, 'recipientAccountId'));
+  set('sourceIPAddress', str(r, 'sourceIPAddress'));
+  set('userAgent', str(r, 'userAgent'));
+  set('errorCode', str(r, 'errorCode'));
+  set('errorMessage', str(r, 'errorMessage'));
+  set('userIdentityType', str(ui, 'type'));
+  set('callerAccount', str(ui, 'accountId'));
+  set('invokedBy', str(ui, 'invokedBy'));
+  ev.accessDenied = ev.errorCode !== undefined && /AccessDenied/i.test(ev.errorCode);
+
+  // ── principal ──
+  const type = ev.userIdentityType;
+  const arn = str(ui, 'arn');
+  if (type === 'AWSService') {
+    const svc = ev.invokedBy;
+    if (svc !== undefined && parsePrincipal(svc)?.kind === 'service') {
+      ev.principal = svc;
+      ev.principalNote = `the service principal ${svc} called KMS itself (userIdentity.type AWSService)`;
+    } else ev.principalNote = 'an AWS service called KMS itself, and the record does not name it';
+  } else if (type === 'AWSAccount') {
+    const pid = str(ui, 'principalId');
+    ev.principalNote = `the record names only account ${ev.callerAccount ?? '(unknown)'}${pid ? ` and principal id ${pid}` : ''} (the key owner's copy of a cross-account call): give --principal, the ARN the caller's own trail shows`;
+  } else if (arn !== undefined && parsePrincipal(arn) !== null && parsePrincipal(arn)!.kind !== 'unique-id') {
+    ev.principal = arn;
+    ev.principalNote = type === 'AssumedRole' ? `userIdentity.arn (a session of role ${str(isObj(ui?.sessionContext) && isObj(ui.sessionContext.sessionIssuer) ? ui.sessionContext.sessionIssuer : undefined, 'arn') ?? parsePrincipal(arn)!.roleName})` : 'userIdentity.arn';
+  } else if (type === 'Root' && ev.callerAccount !== undefined) {
+    ev.principal = `arn:aws:iam::${ev.callerAccount}:root`;
+    ev.principalNote = 'the account root user';
+  } else {
+    ev.principalNote = `the record does not give a principal ARN kms-why can evaluate (userIdentity.type ${type ?? 'missing'})`;
+  }
+
+  // ── kms:ViaService ──
+  const calledBy = ev.invokedBy ?? (ev.sourceIPAddress !== undefined && ev.sourceIPAddress === ev.userAgent && SERVICE_HOST.test(ev.sourceIPAddress) ? ev.sourceIPAddress : undefined);
+  const host = calledBy !== undefined ? SERVICE_HOST.exec(calledBy) : null;
+  if (type === 'AWSService') {
+    ev.viaServiceNote = 'none: the service is the caller, not acting with a principal\'s credentials';
+  } else if (host && ev.awsRegion !== undefined) {
+    const name = VIA_SERVICE_NAME[host[1]!] ?? host[1]!;
+    ev.viaService = `${name}.${ev.awsRegion}.amazonaws.com`;
+    ev.viaServiceNote = `${ev.invokedBy !== undefined ? 'userIdentity.invokedBy' : 'sourceIPAddress and userAgent'} ${calledBy}: the service called KMS on the principal's behalf`;
+  } else if (calledBy !== undefined) {
+    ev.viaServiceNote = `${calledBy} called on the principal's behalf, but the record has ${ev.awsRegion === undefined ? 'no awsRegion' : 'no service host name'}: give --via-service`;
+  } else {
+    ev.viaServiceNote = 'none: the record shows no service calling on the principal\'s behalf (no invokedBy)';
+  }
+  if (ev.viaService === undefined && ev.principal !== undefined) {
+    const p = parsePrincipal(ev.principal);
+    const ec = requestParams(r)?.encryptionContext;
+    if (p?.kind === 'assumed-role' && isObj(ec) && Object.keys(ec).some((k) => k.toLowerCase() === 'aws:lambda:functionarn')) {
+      notes.push('A Decrypt by the execution role session with aws:lambda:FunctionArn and no invokedBy is Lambda\'s runtime-init flow: the function\'s session calls KMS itself, so there is no kms:ViaService (spec §8.1b).');
+    }
+  }
+
+  // ── error message ──
+  let errAction: string | undefined;
+  let errKey: string | undefined;
+  if (ev.errorMessage !== undefined) {
+    try {
+      const pm = parseErrorMessage(ev.errorMessage);
+      ev.clue = pm.clue;
+      if (pm.actionFrom === 'message') errAction = pm.action;
+      errKey = pm.keyArn;
+      if (pm.principal !== undefined && ev.principal !== undefined && pm.principal !== ev.principal) {
+        notes.push(`The error message names ${pm.principal} as the caller; the record's userIdentity says ${ev.principal}.`);
+      }
+      if (ev.principal === undefined && pm.principal !== undefined) {
+        ev.principal = pm.principal;
+        ev.principalNote = 'the error message (the record\'s userIdentity has no ARN)';
+      }
+    } catch {
+      // A message kms-why cannot read is kept as it is; the record's fields still say enough.
+    }
+  }
+
+  // ── action, key, encryption context ──
+  const rp = requestParams(r);
+  const keyIdOf = (k: string): string | undefined => {
+    const v = str(rp, k);
+    return v !== undefined && parseKeyIdentifier(v) !== null ? v : undefined;
+  };
+  const resources = Array.isArray(r.resources) ? r.resources.filter(isObj) : [];
+  const keyArns = resources
+    .filter((x) => str(x, 'type') === undefined || str(x, 'type') === 'AWS::KMS::Key')
+    .map((x) => str(x, 'ARN') ?? str(x, 'arn'))
+    .filter((x): x is string => x !== undefined && parseArn(x)?.service === 'kms' && /:key\//.test(x));
+  const req = (action: string, keyIdentifier: string | undefined, keyArn: string | undefined, ec: Record<string, string> | undefined): CloudTrailRequest => {
+    const o: CloudTrailRequest = { action };
+    if (keyIdentifier !== undefined) o.keyIdentifier = keyIdentifier;
+    if (keyArn !== undefined) o.keyArn = keyArn;
+    if (ec !== undefined) o.encryptionContext = ec;
+    return o;
+  };
+  if (eventName === 'ReEncrypt') {
+    const srcId = keyIdOf('sourceKeyId');
+    const dstId = keyIdOf('destinationKeyId');
+    const dstArn = keyArns.find((a) => dstId !== undefined && (a === dstId || a.endsWith(`/${dstId}`)));
+    const srcArn = keyArns.find((a) => a !== dstArn) ?? (keyArns.length === 1 && dstId === undefined ? keyArns[0] : undefined);
+    const from = req('kms:ReEncryptFrom', srcId ?? srcArn, srcArn, stringMap(rp?.sourceEncryptionContext));
+    const to = req('kms:ReEncryptTo', dstId ?? dstArn, dstArn ?? (keyArns.length === 1 && srcArn === undefined ? keyArns[0] : undefined), stringMap(rp?.destinationEncryptionContext));
+    if (errAction === 'kms:ReEncryptFrom' || errAction === 'kms:ReEncryptTo') {
+      const one = errAction === 'kms:ReEncryptFrom' ? from : to;
+      if (errKey !== undefined) one.keyArn = errKey;
+      one.keyIdentifier ??= one.keyArn;
+      ev.requests.push(one);
+    } else {
+      ev.requests.push(from, to);
+    }
+  } else {
+    const info = findAction(eventName);
+    if (info === undefined) {
+      throw new InputError(`unknown KMS event "${eventName}"`, { file, path: `${path ? `${path}.` : ''}eventName`, hint: 'kms-why explains KMS API calls (Decrypt, Encrypt, GenerateDataKey, ReEncrypt …).' });
+    }
+    let action = info.name;
+    if (errAction !== undefined && errAction !== action) {
+      notes.push(`The error message names ${errAction} for the ${eventName} call; that is the permission evaluated.`);
+      action = errAction;
+    }
+    const keyId = keyIdOf('keyId');
+    const keyArn = keyArns[0] ?? errKey ?? (keyId !== undefined && parseKeyIdentifier(keyId)?.kind === 'key-arn' ? keyId : undefined);
+    ev.requests.push(req(action, keyId ?? keyArn, keyArn, stringMap(rp?.encryptionContext)));
+  }
+  return ev;
+}
+
+function requestParams(r: Obj): Obj | undefined {
+  return isObj(r.requestParameters) ? r.requestParameters : undefined;
+}
+
+/** A short label for an event in lists: name, time and id. */
+export function eventLabel(ev: CloudTrailKmsEvent): string {
+  return [ev.eventName, ev.eventTime, ev.eventId].filter((x) => x !== undefined).join(' ');
+}

@@ -1,0 +1,35 @@
+// A key whose DescribeKey could not be read: its state and type are unknown, never assumed.
+import { describe, expect, it } from 'vitest';
+import { Evaluator } from '../../src/evaluate/evaluator.js';
+import { parseSnapshot } from '../../src/sources/snapshot-file.js';
+import { snapshotToJson } from '../../src/sources/snapshot-writer.js';
+
+const ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const raw = (policy: unknown) => ({
+  kmsWhySnapshot: 1,
+  keys: [{ KeyMetadata: { KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab', Arn: ARN, AWSAccountId: '111122223333', kmsWhyUnreadable: { reason: 'AccessDeniedException', neededPermission: `kms:DescribeKey on ${ARN}` } }, Policy: policy, Grants: [] }],
+  principals: [{ Arn: 'arn:aws:iam::111122223333:role/app', IdentityPolicies: [] }],
+});
+const names = { Statement: [{ Sid: 'App', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/app' }, Action: 'kms:*', Resource: '*' }] };
+const req = { action: 'kms:Decrypt', principal: 'arn:aws:sts::111122223333:assumed-role/app/s', keyIdentifier: ARN };
+
+describe('unreadable key metadata', () => {
+  it('an authorized Decrypt is unknown: the key might be disabled', () => {
+    const d = new Evaluator(parseSnapshot(raw(names), 'snap.json')).evaluate(req);
+    expect(d.decision).toBe('unknown');
+    expect(d.unreadable.map((u) => u.neededPermission)).toContain(`kms:DescribeKey on ${ARN}`);
+  });
+  it('a request nothing authorizes stays denied', () => {
+    const other = { Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/other' }, Action: 'kms:*', Resource: '*' }] };
+    expect(new Evaluator(parseSnapshot(raw(other), 'snap.json')).evaluate(req).decision).toBe('deny');
+  });
+  it('DescribeKey works in every key state, so it stays allowed', () => {
+    expect(new Evaluator(parseSnapshot(raw(names), 'snap.json')).evaluate({ ...req, action: 'kms:DescribeKey' }).decision).toBe('allow');
+  });
+  it('survives a snapshot round trip', () => {
+    const s = parseSnapshot(raw(names), 'snap.json');
+    const again = parseSnapshot(snapshotToJson(s), 'again.json');
+    expect(again.keys[0]!.metadataUnknown?.reason).toBe('AccessDeniedException');
+    expect(new Evaluator(again).evaluate(req).decision).toBe('unknown');
+  });
+});
