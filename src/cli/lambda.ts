@@ -1,16 +1,15 @@
 // `kms-why lambda FUNCTION`: the seed story as a command (issue #6).
 import { Command, Option } from 'commander';
-import { analyzeLambda, findFunction, type LambdaAnalysis } from '../evaluate/lambda.js';
-import { InputError } from '../model/errors.js';
+import { analyzeLambda, findFunction, parseFunction, type LambdaAnalysis } from '../evaluate/lambda.js';
+import type { Snapshot } from '../model/snapshot.js';
 import { buildReport, exitCodeFor } from '../report/build.js';
-import { loadFrom } from '../sources/load.js';
 import type { CliIo } from './io.js';
+import { addLiveOptions, liveRequested, loadSnapshot, readFunctionLive, type LiveFlags, type LiveTargetSpec } from './live.js';
 import { renderReport, resolveColor, type OutputFormat } from './output.js';
 
-interface LambdaFlags {
+interface LambdaFlags extends LiveFlags {
   qualifier?: string;
   as?: string;
-  from?: string[];
   output?: OutputFormat;
   redact?: boolean;
   color?: boolean;
@@ -62,13 +61,13 @@ function lambdaMarkdown(a: LambdaAnalysis): string {
 }
 
 export function addLambdaCommand(program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void): void {
-  program
-    .command('lambda')
+  addLiveOptions(program
+    .command('lambda'))
     .description("Why can (or can't) a Lambda function decrypt its environment variables?")
     .argument('<function>', 'function name or ARN')
     .option('--qualifier <q>', 'version or alias')
     .option('--as <arn>', 'also check a person configuring the function through Lambda: kms:Encrypt, kms:CreateGrant, kms:Decrypt with kms:ViaService')
-    .option('--from <file>', 'snapshot with "Functions": [<get-function-configuration output>] (repeatable, merged)', collect)
+    .option('--from <file>', 'snapshot with "Functions": [<get-function-configuration output>] (repeatable, merged); without it, kms-why reads AWS', collect)
     .addOption(new Option('--output <format>', 'output format (default: table on a terminal, text otherwise)').choices(['table', 'text', 'json', 'markdown']))
     .option('--redact', 'replace account ids, resource names and grant ids with stable placeholders')
     .option('--no-color', 'no colour (also NO_COLOR=1)')
@@ -84,9 +83,18 @@ Examples:
     )
     .action(async (name: string, flags: LambdaFlags) => {
       setDebug(flags.debug === true);
-      if (!flags.from || flags.from.length === 0) throw new InputError('--from is required', { hint: 'Give a snapshot with the function: kms-why snapshot --lambda NAME writes one.' });
-      const snapshot = await loadFrom(flags.from);
-      const fn = findFunction(snapshot, flags.qualifier ? `${name}` : name);
+      let snapshot: Snapshot;
+      if (liveRequested(flags)) {
+        // Read the function first: it names the role and the key that the rest depends on.
+        const raw = await readFunctionLive(flags, name, flags.qualifier, io);
+        const f = parseFunction(raw);
+        const session = `arn:${f.partition}:sts::${f.account}:assumed-role/${f.roleName}/${f.name}`;
+        const targets: LiveTargetSpec[] = [{ key: f.kmsKeyArn ?? 'alias/aws/lambda', principal: session }];
+        if (flags.as !== undefined) targets.push({ key: f.kmsKeyArn ?? 'alias/aws/lambda', principal: flags.as });
+        snapshot = (await loadSnapshot({ ...flags, region: flags.region ?? f.region }, targets, io)).snapshot;
+        snapshot.functions = [raw];
+      } else snapshot = (await loadSnapshot(flags, [], io)).snapshot;
+      const fn = findFunction(snapshot, name);
       const a = analyzeLambda(snapshot, fn, flags.as);
       const decisions = [a.runtime, ...a.controlPlane];
       const report = buildReport(a.runtimeRequest, decisions, { ...(snapshot.inputs ? { inputs: snapshot.inputs } : {}), commandLine: ['kms-why', 'lambda', name, ...(flags.as ? ['--as', flags.as] : [])].join(' ') });

@@ -9,17 +9,17 @@ import type { Snapshot } from '../model/snapshot.js';
 import { Evaluator } from '../evaluate/evaluator.js';
 import { keyUsageError } from '../evaluate/key-state.js';
 import { buildReport, exitCodeFor } from '../report/build.js';
-import { loadFrom } from '../sources/load.js';
 import { EXIT, formatError } from './errors.js';
 import { processIo, type CliIo } from './io.js';
 import { renderReport, resolveColor, type OutputFormat } from './output.js';
 import { addRequestOptions, parseActions, requestFromFlags, type RequestFlags } from './request-flags.js';
 import { addGrantsCommand } from './grants.js';
 import { addLambdaCommand } from './lambda.js';
+import { addLiveOptions, liveRequested, loadSnapshot, type LiveFlags, type LiveTargetSpec } from './live.js';
+import { addSnapshotCommand } from './snapshot.js';
 import { VERSION } from './version.js';
 
-interface CommonFlags extends RequestFlags {
-  from?: string[];
+interface CommonFlags extends RequestFlags, LiveFlags {
   output?: OutputFormat;
   expect?: 'allow' | 'deny';
   redact?: boolean;
@@ -49,8 +49,7 @@ const EXAMPLE_PRINCIPAL = 'arn:aws:sts::111122223333:assumed-role/app-exec-role/
 
 /** Options every evaluating command shares (after the request flags). */
 function addOutputOptions(cmd: Command): Command {
-  return cmd
-    .option('--from <file>', 'snapshot file, or AWS CLI output (describe-key, get-key-policy, list-grants …); - reads stdin (repeatable, merged)', collect)
+  return addLiveOptions(cmd.option('--from <file>', 'snapshot file, or AWS CLI output (describe-key, get-key-policy, list-grants …); - reads stdin (repeatable, merged); without it, kms-why reads AWS', collect))
     .addOption(new Option('--output <format>', 'output format (default: table on a terminal, text otherwise)').choices(['table', 'text', 'json', 'markdown']))
     .addOption(new Option('--expect <verdict>', 'exit 0 when every verdict is this one, 1 otherwise').choices(['allow', 'deny']))
     .option('--redact', 'replace account ids, resource names and grant ids with stable placeholders')
@@ -88,13 +87,21 @@ Examples:
   kms-why check --action all --from snapshot.json --key alias/app --principal arn:aws:iam::111122223333:role/app --output markdown`);
 
   /** Loads the inputs, evaluates, renders, and sets the exit code. */
-  const evaluateAndPrint = async (flags: CommonFlags, pickActions: (s: Snapshot, ev: Evaluator) => ActionInfo[], requests?: (base: Request) => Request[]): Promise<void> => {
+  const evaluateAndPrint = async (
+    flags: CommonFlags,
+    pickActions: (s: Snapshot, ev: Evaluator) => ActionInfo[],
+    requests?: (base: Request) => Request[],
+    extraKeys?: (flags: CommonFlags) => string[],
+  ): Promise<void> => {
     debug = flags.debug === true;
-    if (!flags.from || flags.from.length === 0) {
-      throw new InputError('--from is required', { hint: 'Give a snapshot (kms-why snapshot writes one) or AWS CLI outputs: --from snapshot.json.' });
-    }
-    const base = requestFromFlags(flags, 'kms:DescribeKey');
-    const snapshot = await loadFrom(flags.from);
+    const live = liveRequested(flags);
+    if (live && flags.key === undefined) throw new InputError('--key is required to read AWS', { hint: 'Give --key alias/app (or a key ARN), or --from snapshot.json to work offline.' });
+    const isMe = live && flags.principal === 'me';
+    const base = requestFromFlags(isMe ? { ...flags, principal: 'arn:aws:iam::000000000000:root' } : flags, 'kms:DescribeKey');
+    const targets: LiveTargetSpec[] = [{ key: flags.key ?? '', principal: flags.principal ?? '', ...(flags.grantId ? { grantId: flags.grantId } : {}) }];
+    if (extraKeys) for (const k of extraKeys(flags)) targets.push({ key: k, principal: flags.principal ?? '' });
+    const { snapshot, principal } = await loadSnapshot(flags, targets, io);
+    if (isMe && principal !== undefined) base.principal = principal;
     const evaluator = new Evaluator(snapshot);
     const actions = pickActions(snapshot, evaluator);
     const reqs = requests ? requests(base) : actions.map((a) => ({ ...base, action: a.name }));
@@ -171,6 +178,7 @@ Example:
           }
           return [{ ...base, action: from.name }, dest];
         },
+        () => (flags.destinationKey !== undefined && flags.destinationKey !== flags.key ? [flags.destinationKey] : []),
       );
     });
 
@@ -182,6 +190,7 @@ Example:
   };
   addGrantsCommand(program, io, setExit, setDebug);
   addLambdaCommand(program, io, setExit, setDebug);
+  addSnapshotCommand(program, io, setExit, setDebug);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,0 +1,510 @@
+// `kms-why explain-error "MESSAGE"` and `kms-why explain-event EVENT.json`: start from what a
+// support ticket carries, extract the request, evaluate it against today's inputs (--from), say
+// whether it is still denied and whether that agrees with the error's own clue, and with --fix
+// propose the smallest verified change that would allow it.
+import { readFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { findAction } from '../model/actions.js';
+import { parseArn, parsePrincipal } from '../model/arn.js';
+import type { Decision } from '../model/decision.js';
+import { InputError } from '../model/errors.js';
+import type { Request } from '../model/request.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { Evaluator } from '../evaluate/evaluator.js';
+import { checkClue, proposeFixes } from '../evaluate/fix.js';
+import { buildReport, exitCodeFor } from '../report/build.js';
+import { explainJson, explainMarkdown, explainText, type EventSummary, type ExplainDocument, type ExplainFormat, type Explanation, type ExtractedField } from '../report/fix.js';
+import { renderJson } from '../report/json.js';
+import { eventLabel, parseCloudTrail, type CloudTrailKmsEvent, type CloudTrailRequest } from '../sources/cloudtrail.js';
+import { FIELD_FLAG, parseErrorMessage, type ErrorClue, type MissingPart, type ParsedErrorMessage, type RequestField } from '../sources/error-message.js';
+import { displayName, readJsonText } from '../sources/json-file.js';
+import { loadFrom } from '../sources/load.js';
+import { EXIT } from './errors.js';
+import type { CliIo } from './io.js';
+import { renderReport, resolveColor } from './output.js';
+import { addRequestOptions, requestFromFlags, suggestAction, type RequestFlags } from './request-flags.js';
+
+interface ExplainFlags extends RequestFlags {
+  action?: string;
+  messageFile?: string;
+  from?: string[];
+  output?: ExplainFormat;
+  fix?: boolean;
+  redact?: boolean;
+  color?: boolean;
+  debug?: boolean;
+  all?: boolean;
+  eventId?: string;
+}
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+const EXIT_HELP = `
+Exit codes:
+  0  today's policies allow the request (with --all: every request)
+  1  today's policies still deny it (at least one)
+  2  usage error or invalid input (a message or event kms-why cannot read, a bad flag or file)
+  3  the verdict is unknown: an input was unreadable, or (--all) an event could not be explained`;
+
+const FROM_HINT = 'Give a snapshot (kms-why snapshot writes one) or AWS CLI outputs: --from snapshot.json. Reading live AWS for these commands is not available yet.';
+
+function addCommonOptions(cmd: Command): Command {
+  return addRequestOptions(cmd.option('--action <action>', 'the KMS action, when the message or event does not say it (e.g. kms:Decrypt)'))
+    .option('--from <file>', 'snapshot file, or AWS CLI output (describe-key, get-key-policy, list-grants …); - reads stdin (repeatable, merged); needed for now', collect)
+    .option('--fix', 'propose the smallest changes that would allow the request, each verified by evaluating it again')
+    .addOption(new Option('--output <format>', 'output format (default: table on a terminal, text otherwise)').choices(['table', 'text', 'json', 'markdown']))
+    .option('--redact', 'replace account ids, resource names and grant ids with stable placeholders')
+    .option('--no-color', 'no colour (also NO_COLOR=1)')
+    .option('--debug', 'show stack traces for errors');
+}
+
+/** A value of the request and where it came from. */
+interface Sourced {
+  value: string;
+  from: string;
+}
+
+interface Draft {
+  principal?: Sourced;
+  action?: Sourced;
+  key?: Sourced;
+  /** The key ARN, when the event names it besides the KeyId as sent. */
+  keyArn?: string;
+  context: Record<string, Sourced>;
+  viaService?: Sourced;
+  notes: string[];
+}
+
+function pairsOf(list: string[] | undefined): Array<[string, string]> {
+  return (list ?? []).map((item) => {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new InputError(`--context "${item}" is not KEY=VALUE`, { hint: 'Write it as --context Department=IT.' });
+    return [item.slice(0, eq), item.slice(eq + 1)];
+  });
+}
+
+/** Flags fill or override what the message or event gave; an override that differs is noted. */
+function applyFlags(d: Draft, flags: ExplainFlags, what: string): void {
+  const over = (cur: Sourced | undefined, value: string | undefined, flag: string): Sourced | undefined => {
+    if (value === undefined) return cur;
+    if (cur !== undefined && cur.value !== value) d.notes.push(`${flag} ${value} overrides the ${what}'s ${cur.value}.`);
+    return { value, from: flag };
+  };
+  d.principal = over(d.principal, flags.principal, '--principal');
+  if (flags.action !== undefined) {
+    const a = findAction(flags.action);
+    if (a === undefined) throw new InputError(`unknown KMS action "${flags.action}"`, { hint: suggestAction(flags.action) });
+    d.action = over(d.action, a.name, '--action');
+  }
+  if (flags.key !== undefined) {
+    d.key = over(d.key, flags.key, '--key');
+    delete d.keyArn;
+  }
+  for (const [k, v] of pairsOf(flags.context)) {
+    const cur = d.context[k];
+    if (cur !== undefined && cur.value !== v) d.notes.push(`--context ${k}=${v} overrides the ${what}'s ${k}=${cur.value}.`);
+    d.context[k] = { value: v, from: '--context' };
+  }
+  d.viaService = over(d.viaService, flags.viaService, '--via-service');
+}
+
+function extractedOf(d: Draft, flags: ExplainFlags): ExtractedField[] {
+  const out: ExtractedField[] = [];
+  if (d.principal) out.push({ field: 'principal', ...d.principal });
+  if (d.action) out.push({ field: 'action', ...d.action });
+  if (d.key) out.push({ field: 'key', ...d.key });
+  if (d.keyArn !== undefined && d.keyArn !== d.key?.value) out.push({ field: 'key', value: d.keyArn, from: 'the event (resources)' });
+  for (const [k, s] of Object.entries(d.context)) out.push({ field: 'encryptionContext', value: `${k}=${s.value}`, from: s.from });
+  if (d.viaService) out.push({ field: 'viaService', ...d.viaService });
+  if (flags.callerAccount !== undefined) out.push({ field: 'callerAccount', value: flags.callerAccount, from: '--caller-account' });
+  return out;
+}
+
+/** The request the draft describes; throws (exit 2) naming what is still missing. */
+function requestOf(d: Draft, flags: ExplainFlags, missing: MissingPart[], what: string): Request {
+  const required: Array<[RequestField, boolean]> = [
+    ['principal', d.principal !== undefined],
+    ['action', d.action !== undefined],
+    ['key', d.key !== undefined || d.keyArn !== undefined || (d.action !== undefined && findAction(d.action.value)?.cls === 'iam-only')],
+  ];
+  const lacking = required.filter(([, ok]) => !ok).map(([f]) => f);
+  if (lacking.length > 0) {
+    const why = lacking.map((f) => missing.find((m) => m.field === f)?.why ?? `give ${FIELD_FLAG[f]}`);
+    const read = [d.principal && `principal ${d.principal.value}`, d.action && `action ${d.action.value}`, d.key && `key ${d.key.value}`].filter(Boolean).join(', ');
+    throw new InputError(`the ${what} does not say ${lacking.map((f) => (f === 'key' ? 'which key' : `the ${f}`)).join(' or ')}: ${why.join('; ')}`, {
+      hint: `${read ? `Read from the ${what}: ${read}. ` : ''}Add ${lacking.map((f) => FIELD_FLAG[f]).join(' and ')}.`,
+    });
+  }
+  const merged: RequestFlags = { ...flags };
+  merged.principal = d.principal!.value;
+  if (d.key !== undefined) merged.key = d.key.value;
+  else delete merged.key;
+  merged.context = Object.entries(d.context).map(([k, s]) => `${k}=${s.value}`);
+  if (d.viaService !== undefined) merged.viaService = d.viaService.value;
+  const req = requestFromFlags(merged, d.action!.value);
+  if (d.keyArn !== undefined) req.keyArn = d.keyArn;
+  return req;
+}
+
+function stillMissing(parsed: MissingPart[], d: Draft): MissingPart[] {
+  return parsed.filter((m) => {
+    switch (m.field) {
+      case 'principal':
+        return d.principal === undefined;
+      case 'action':
+        return d.action === undefined;
+      case 'key':
+        return d.key === undefined && d.keyArn === undefined;
+      case 'encryptionContext':
+        return Object.keys(d.context).length === 0;
+      case 'viaService':
+        return d.viaService === undefined;
+    }
+  });
+}
+
+interface Evaluated {
+  explanation: Explanation;
+  decision: Decision;
+}
+
+function explainOne(
+  snapshot: Snapshot,
+  evaluator: Evaluator,
+  req: Request,
+  base: { title: string; extracted: ExtractedField[]; missing: MissingPart[]; notes: string[]; clue: ErrorClue | null; what: 'error' | 'event'; eventTime?: string },
+  fix: boolean,
+): Evaluated {
+  const decision = evaluator.evaluate(req);
+  const report = buildReport(req, [decision], snapshot.inputs ? { inputs: snapshot.inputs } : {});
+  const today = checkClue(base.clue ?? undefined, decision, { snapshot, request: req, what: base.what, ...(base.eventTime !== undefined ? { eventTime: base.eventTime } : {}) });
+  const explanation: Explanation = {
+    title: base.title,
+    extracted: base.extracted,
+    missing: base.missing,
+    notes: base.notes,
+    clue: base.clue,
+    action: decision.action,
+    report,
+    today,
+  };
+  if (fix) explanation.fix = proposeFixes(snapshot, req);
+  return { explanation, decision };
+}
+
+async function loadSnapshot(flags: ExplainFlags): Promise<Snapshot> {
+  if (!flags.from || flags.from.length === 0) {
+    throw new InputError('--from is needed for now: kms-why evaluates the request against a snapshot', { hint: FROM_HINT });
+  }
+  return loadFrom(flags.from);
+}
+
+async function readStdinText(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readMessage(args: string[], flags: ExplainFlags): Promise<string> {
+  if (flags.messageFile !== undefined) {
+    if (args.length > 0) throw new InputError('give the message either as an argument or with --message-file, not both');
+    if (flags.messageFile === '-') return readStdinText();
+    try {
+      return await readFile(flags.messageFile, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new InputError(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${(e as Error).message})`, { file: flags.messageFile });
+    }
+  }
+  if (args.length === 1 && args[0] === '-') return readStdinText();
+  if (args.length === 0) {
+    throw new InputError('give the error message', { hint: 'Quote it as one argument: kms-why explain-error "User: arn:… is not authorized to perform: kms:Decrypt on resource: arn:… because …" --from snapshot.json; or use --message-file FILE (- for stdin).' });
+  }
+  return args.join(' ');
+}
+
+/** The Lambda runtime-init Decrypt (spec §8.1b): the function's session, its FunctionArn as encryption context. */
+function lambdaEnrichment(d: Draft, parsed: ParsedErrorMessage, snapshot: Snapshot, evaluator: Evaluator): void {
+  if (!parsed.lambda || d.principal === undefined) return;
+  const p = parsePrincipal(d.principal.value);
+  if (p === null || p.kind !== 'assumed-role') return;
+  const fnName = p.sessionName!;
+  let fnArn: string | undefined;
+  let fnFrom = '';
+  for (const f of snapshot.functions ?? []) {
+    if (typeof f !== 'object' || f === null) continue;
+    const o = f as Record<string, unknown>;
+    if (o.FunctionName !== fnName) continue;
+    if (typeof o.Role === 'string' && !o.Role.endsWith(`/${p.roleName}`)) continue;
+    if (typeof o.FunctionArn === 'string') {
+      fnArn = o.FunctionArn;
+      fnFrom = `the snapshot (configuration of function ${fnName})`;
+    }
+    if (d.key === undefined && d.keyArn === undefined && typeof o.KMSKeyArn === 'string') {
+      d.key = { value: o.KMSKeyArn, from: `the snapshot (KMSKeyArn of function ${fnName})` };
+    }
+  }
+  if (fnArn === undefined) {
+    const keyIdent = d.keyArn ?? d.key?.value;
+    const region = (keyIdent !== undefined ? parseArn(keyIdent)?.region : undefined) || (keyIdent !== undefined ? evaluator.findKey(keyIdent)?.metadata.region : undefined) || snapshot.region;
+    if (region) {
+      fnArn = `arn:${p.partition}:lambda:${region}:${p.account}:function:${fnName}`;
+      fnFrom = `inferred: Lambda names the session after the function (${fnName}); region ${region} of the key`;
+    }
+  }
+  const has = Object.keys(d.context).some((k) => k.toLowerCase() === 'aws:lambda:functionarn');
+  if (fnArn !== undefined && !has) {
+    d.context['aws:lambda:FunctionArn'] = { value: fnArn, from: fnFrom };
+    d.notes.push("Lambda's runtime-init Decrypt: the execution role session calls KMS itself with encryption context aws:lambda:FunctionArn and no kms:ViaService (spec §8.1b). Override with --context or --via-service if the request differed.");
+  } else if (fnArn === undefined && !has) {
+    d.notes.push('Lambda decrypts with encryption context aws:lambda:FunctionArn=FUNCTION_ARN: give it with --context (the key\'s region was not known to build it).');
+  }
+}
+
+function summaryOf(ev: CloudTrailKmsEvent): EventSummary {
+  const s: EventSummary = { eventName: ev.eventName };
+  if (ev.eventId !== undefined) s.eventId = ev.eventId;
+  if (ev.eventTime !== undefined) s.eventTime = ev.eventTime;
+  if (ev.awsRegion !== undefined) s.awsRegion = ev.awsRegion;
+  if (ev.errorCode !== undefined) s.errorCode = ev.errorCode;
+  if (ev.errorMessage !== undefined) s.errorMessage = ev.errorMessage;
+  return s;
+}
+
+function draftFromEvent(ev: CloudTrailKmsEvent, r: CloudTrailRequest): Draft {
+  const d: Draft = { context: {}, notes: [...ev.notes] };
+  if (ev.principal !== undefined) d.principal = { value: ev.principal, from: `the event: ${ev.principalNote ?? 'userIdentity'}` };
+  else if (ev.principalNote) d.notes.push(`Principal: ${ev.principalNote}.`);
+  d.action = { value: r.action, from: r.action.endsWith(ev.eventName) ? `the event: eventSource kms.amazonaws.com, eventName ${ev.eventName}` : `the event's error message (${ev.eventName})` };
+  if (r.keyIdentifier !== undefined) d.key = { value: r.keyIdentifier, from: r.keyIdentifier === r.keyArn ? 'the event (resources / error message)' : 'the event (requestParameters, as sent)' };
+  if (r.keyArn !== undefined) d.keyArn = r.keyArn;
+  for (const [k, v] of Object.entries(r.encryptionContext ?? {})) d.context[k] = { value: v, from: 'the event (requestParameters)' };
+  if (ev.viaService !== undefined) d.viaService = { value: ev.viaService, from: `the event: ${ev.viaServiceNote}` };
+  else d.notes.push(`kms:ViaService: ${ev.viaServiceNote}.`);
+  return d;
+}
+
+function eventMissing(d: Draft, ev: CloudTrailKmsEvent): MissingPart[] {
+  const out: MissingPart[] = [];
+  if (d.principal === undefined) out.push({ field: 'principal', required: true, why: ev.principalNote ?? 'give --principal ARN' });
+  if (d.key === undefined && d.keyArn === undefined) out.push({ field: 'key', required: true, why: 'the record names no key (no resources, no requestParameters.keyId, no key ARN in errorMessage): give --key' });
+  return out;
+}
+
+export function addExplainCommands(program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void): void {
+  const render = async (doc: ExplainDocument, flags: ExplainFlags): Promise<string> => {
+    const format: ExplainFormat = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
+    const color = resolveColor(flags.color, io);
+    const renderOne = (r: Parameters<typeof renderReport>[0], f: ExplainFormat): Promise<string> => renderReport(r, f, { color: f === 'table' && color, redact: false });
+    let text: string;
+    switch (format) {
+      case 'json':
+        text = explainJson(doc, (r) => JSON.parse(renderJson(r)) as unknown);
+        break;
+      case 'markdown':
+        text = await explainMarkdown(doc, renderOne);
+        break;
+      case 'text':
+      case 'table':
+        text = await explainText(doc, format, renderOne);
+        break;
+    }
+    if (flags.redact === true) text = (await import('../report/redact.js')).redact(text);
+    return text;
+  };
+
+  addCommonOptions(
+    program
+      .command('explain-error')
+      .description("Explain an AWS KMS error message: the request it describes, whether today's policies still deny it, and (--fix) the smallest change that would allow it")
+      .argument('[message...]', 'the error message as the client printed it (quote it; - reads stdin)')
+      .option('--message-file <file>', 'read the error message from a file (- for stdin)'),
+  )
+    .addHelpText(
+      'after',
+      `
+Reads the KMS AccessDeniedException forms ("User: ARN is not authorized to perform: kms:ACTION on resource:
+KEY_ARN because no resource-based policy allows …", "… with an explicit deny in …", "… because no identity-based
+policy allows …"), "The ciphertext refers to a customer master key that does not exist …", and Lambda's "Lambda was
+unable to decrypt the environment variables …", inside AWS CLI, boto3, SDK (JavaScript v3, Java, Go) or JSON output.
+What the message does not say (often the key and the encryption context) is asked for as flags; flags also
+override what the message says.
+${EXIT_HELP}
+
+Examples:
+  kms-why explain-error "An error occurred (AccessDeniedException) when calling the Decrypt operation: User: arn:aws:sts::111122223333:assumed-role/app/s1 is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab because no resource-based policy allows the kms:Decrypt action" --from snapshot.json --fix
+  kms-why explain-error --message-file ticket.txt --from snapshot.json --key alias/app --context Department=IT --output markdown`,
+    )
+    .action(async (args: string[], flags: ExplainFlags) => {
+      setDebug(flags.debug === true);
+      const text = await readMessage(args, flags);
+      const parsed = parseErrorMessage(text);
+      const snapshot = await loadSnapshot(flags);
+      const evaluator = new Evaluator(snapshot);
+      const d: Draft = { context: {}, notes: [...parsed.notes] };
+      if (parsed.principal !== undefined) d.principal = { value: parsed.principal, from: 'the message' };
+      if (parsed.action !== undefined) {
+        d.action = {
+          value: parsed.action,
+          from: parsed.actionFrom === 'message' ? 'the message' : parsed.actionFrom === 'operation' ? `the ${parsed.operation} operation the client called` : 'assumed: this message comes from Decrypt',
+        };
+      }
+      if (parsed.keyArn !== undefined) d.key = { value: parsed.keyArn, from: 'the message' };
+      applyFlags(d, flags, 'message');
+      lambdaEnrichment(d, parsed, snapshot, evaluator);
+      const missing = stillMissing(parsed.missing, d);
+      const req = requestOf(d, flags, missing, 'message');
+      const { explanation, decision } = explainOne(
+        snapshot,
+        evaluator,
+        req,
+        { title: `${req.principal} — ${decision0(req)}`, extracted: extractedOf(d, flags), missing: missing.filter((m) => !m.required), notes: d.notes, clue: parsed.clue, what: 'error' },
+        flags.fix === true,
+      );
+      const input: ExplainDocument['input'] = { kind: 'error-message', client: parsed.client, message: parsed.kmsMessage };
+      if (parsed.errorCode !== undefined) input.errorCode = parsed.errorCode;
+      if (parsed.kmsErrorCode !== undefined) input.kmsErrorCode = parsed.kmsErrorCode;
+      if (parsed.operation !== undefined) input.operation = parsed.operation;
+      const doc: ExplainDocument = { command: 'explain-error', input, explanations: [explanation], skipped: [] };
+      io.stdout(await render(doc, flags));
+      setExit(exitCodeFor([decision]));
+    });
+
+  addCommonOptions(
+    program
+      .command('explain-event')
+      .description("Explain a CloudTrail event of a KMS call: the request it shows, whether today's policies still deny it, and (--fix) the smallest change that would allow it")
+      .argument('<file>', 'one CloudTrail record, a trail file ({"Records": […]}) or aws cloudtrail lookup-events output; - reads stdin')
+      .option('--all', 'explain every KMS AccessDenied event in the file, grouped by (principal, key, action)')
+      .option('--event-id <id>', 'the event to explain when the file holds several'),
+  )
+    .addHelpText(
+      'after',
+      `
+The principal comes from userIdentity (arn; invokedBy for AWS services), the action from eventName (ReEncrypt:
+ReEncryptFrom/ReEncryptTo), the key from resources or requestParameters.keyId, the encryption context from
+requestParameters, and kms:ViaService from userIdentity.invokedBy (a service calling on the principal's behalf).
+Flags fill or override each of them.
+${EXIT_HELP}
+
+Examples:
+  kms-why explain-event event.json --from snapshot.json --fix
+  aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventSource,AttributeValue=kms.amazonaws.com > events.json
+  kms-why explain-event events.json --all --from snapshot.json --output markdown`,
+    )
+    .action(async (file: string, flags: ExplainFlags) => {
+      setDebug(flags.debug === true);
+      const name = displayName(file);
+      const ct = parseCloudTrail(await readJsonText(file), name);
+      const denied = ct.events.filter((e) => e.accessDenied);
+      let chosen: CloudTrailKmsEvent[];
+      const preNotes: string[] = [];
+      if (flags.all === true) {
+        if (flags.eventId !== undefined) throw new InputError('give either --all or --event-id, not both');
+        chosen = denied;
+      } else if (flags.eventId !== undefined) {
+        const ev = ct.events.find((e) => e.eventId === flags.eventId);
+        if (ev === undefined) {
+          throw new InputError(`no KMS event with id ${flags.eventId}`, { file: name, hint: ct.events.length > 0 ? `KMS events in the file: ${ct.events.slice(0, 10).map(eventLabel).join('; ')}${ct.events.length > 10 ? '; …' : ''}.` : 'The file holds no KMS events.' });
+        }
+        chosen = [ev];
+      } else if (ct.events.length === 1) {
+        chosen = ct.events;
+      } else if (denied.length === 1) {
+        chosen = denied;
+        preNotes.push(`The file holds ${ct.events.length} KMS events; the one AccessDenied among them is explained.`);
+      } else if (ct.events.length === 0) {
+        const other = Object.entries(ct.otherSources).map(([k, v]) => `${v} from ${k}`).join(', ');
+        throw new InputError(`no KMS event in the file${other ? ` (${other})` : ''}`, { file: name, hint: 'explain-event reads KMS events (eventSource kms.amazonaws.com).' });
+      } else {
+        throw new InputError(`the file holds ${ct.events.length} KMS events (${denied.length} AccessDenied): say which to explain`, {
+          file: name,
+          hint: `Give --all to explain every AccessDenied, or --event-id ID: ${ct.events.slice(0, 10).map(eventLabel).join('; ')}${ct.events.length > 10 ? '; …' : ''}.`,
+        });
+      }
+      const snapshot = await loadSnapshot(flags);
+      const evaluator = new Evaluator(snapshot);
+
+      // One unit per request; with --all, units with the same (principal, key, action) are grouped.
+      interface Unit {
+        ev: CloudTrailKmsEvent;
+        d: Draft;
+        missing: MissingPart[];
+      }
+      const units: Unit[] = [];
+      for (const ev of chosen) {
+        for (const r of ev.requests) {
+          const d = draftFromEvent(ev, r);
+          d.notes.unshift(...preNotes);
+          applyFlags(d, flags, 'event');
+          units.push({ ev, d, missing: eventMissing(d, ev) });
+        }
+      }
+      const groups = new Map<string, Unit[]>();
+      const skipped: ExplainDocument['skipped'] = [];
+      for (const u of units) {
+        if (flags.all === true && u.missing.some((m) => m.required)) {
+          skipped.push({ title: eventLabel(u.ev), why: `${u.missing.map((m) => m.why).join('; ')} (explain it with --event-id ${u.ev.eventId ?? 'ID'} and the flags)` });
+          continue;
+        }
+        const gk = flags.all === true
+          ? `${u.d.principal?.value}|${u.d.keyArn ?? u.d.key?.value}|${u.d.action?.value}|${JSON.stringify(Object.entries(u.d.context).map(([k, s]) => [k, s.value]).sort())}|${u.d.viaService?.value ?? ''}`
+          : `${units.indexOf(u)}`;
+        const list = groups.get(gk);
+        if (list) list.push(u);
+        else groups.set(gk, [u]);
+      }
+      const groupCount = new Map<string, number>();
+      for (const list of groups.values()) {
+        const u = list[0]!;
+        const k = `${u.d.principal?.value}|${u.d.keyArn ?? u.d.key?.value}|${u.d.action?.value}`;
+        groupCount.set(k, (groupCount.get(k) ?? 0) + list.length);
+      }
+      const explanations: Explanation[] = [];
+      const decisions: Decision[] = [];
+      for (const list of groups.values()) {
+        const u = list[list.length - 1]!;
+        const req = requestOf(u.d, flags, u.missing, 'event');
+        const events = list.map((x) => x.ev);
+        const times = events.map((e) => e.eventTime).filter((t): t is string => t !== undefined).sort();
+        const keyLabel = u.d.keyArn ?? u.d.key?.value ?? '';
+        const title = `${req.principal} — ${req.action} on ${keyLabel}${events.length > 1 ? ` (${events.length} events)` : ''}`;
+        const base = {
+          title,
+          extracted: extractedOf(u.d, flags),
+          missing: [] as MissingPart[],
+          notes: u.d.notes,
+          clue: u.ev.clue ?? null,
+          what: 'event' as const,
+          ...(times.length > 0 ? { eventTime: times[times.length - 1]! } : {}),
+        };
+        const { explanation, decision } = explainOne(snapshot, evaluator, req, base, flags.fix === true);
+        explanation.events = events.map(summaryOf);
+        if (flags.all === true) {
+          const k = `${u.d.principal?.value}|${keyLabel}|${u.d.action?.value}`;
+          explanation.group = { principal: req.principal, key: keyLabel, action: req.action, events: groupCount.get(k) ?? events.length };
+        }
+        explanations.push(explanation);
+        decisions.push(decision);
+      }
+      // Keep the groups of one (principal, key, action) together.
+      const order = explanations.map((e, i) => ({ e, i, k: e.group ? `${e.group.principal}|${e.group.key}|${e.group.action}` : String(i) }));
+      const firstIndex = new Map<string, number>();
+      for (const o of order) if (!firstIndex.has(o.k)) firstIndex.set(o.k, o.i);
+      order.sort((a, b) => firstIndex.get(a.k)! - firstIndex.get(b.k)! || a.i - b.i);
+      const doc: ExplainDocument = {
+        command: 'explain-event',
+        input: { kind: 'cloudtrail', file: name, format: ct.format, records: ct.recordCount, kmsEvents: ct.events.length, accessDenied: denied.length, otherSources: ct.otherSources },
+        explanations: order.map((o) => o.e),
+        skipped,
+      };
+      io.stdout(await render(doc, flags));
+      let code = decisions.length > 0 ? exitCodeFor(decisions) : EXIT.allow;
+      if (skipped.length > 0) code = EXIT.unknown;
+      setExit(code);
+    });
+}
+
+function decision0(req: Request): string {
+  return `${req.action} on ${req.keyArn ?? req.keyIdentifier ?? '(no key)'}`;
+}

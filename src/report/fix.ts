@@ -1,0 +1,430 @@
+// Output of `kms-why explain-error` and `kms-why explain-event`: what the error or event said,
+// the usual report for the request it describes (rendered by renderReport), whether today's
+// policies still deny it, and with --fix the verified changes that would allow it.
+//
+// JSON (`--output json`) is this document, version 1:
+//
+//   {
+//     "kmsWhyExplain": 1,
+//     "command": "explain-error" | "explain-event",
+//     "input": { "kind": "error-message", "client", "clientLabel", "errorCode"?, "kmsErrorCode"?, "operation"?, "message" }
+//            | { "kind": "cloudtrail", "file", "format", "records", "kmsEvents", "accessDenied", "otherSources" },
+//     "explanations": [{
+//       "title": "…",
+//       "group"?: { "principal", "key", "action", "events": N },   (explain-event --all)
+//       "events": [{ "eventId", "eventTime", "eventName", "awsRegion", "errorCode", "errorMessage" }],  (explain-event)
+//       "extracted": [{ "field": "principal"|"action"|"key"|"encryptionContext"|"viaService"|"callerAccount", "value", "from" }],
+//       "missing": [{ "field", "flag", "why", "required" }],
+//       "notes": ["…"],
+//       "clue": { "kind": "no-allow"|"explicit-deny"|"not-authorized"|"key-inaccessible", "layer"?, "policyArn"?, "text", "meaning" } | null,
+//       "report": { the kms-why report, version 1 (kmsWhyReport: 1), as `kms-why check --output json` prints it },
+//       "today": { "status": "allowed-now"|"still-denied"|"unknown", "agrees": true|false|null, "implied": {kind, layers}|null, "text", "missingInputs": [] },
+//       "fix"?: {                                                            (with --fix)
+//         "needed": bool,
+//         "proposals": [{ "rank", "id", "title",
+//                         "changes": [{ "kind", "description", "json"?, … }],
+//                         "commands": ["aws …"],
+//                         "verified": { "decision": "allow", "decidedBy", "reasons" },
+//                         "alsoAllows": [{ "who", "principal", "variant", "actions", "text" }],
+//                         "notes": [] }],
+//         "rejected": [{ "title", "why" }],
+//         "notes": []
+//       }
+//     }],
+//     "skipped": [{ "title", "why" }]                                        (explain-event --all)
+//   }
+import type { Report } from '../model/report.js';
+import type { ClueCheck, FixChange, FixResult } from '../evaluate/fix.js';
+import { changeJson, changeTitle } from '../evaluate/fix.js';
+import type { ErrorClient, ErrorClue, MissingPart, RequestField } from '../sources/error-message.js';
+import { CLIENT_LABEL, FIELD_FLAG, clueMeaning } from '../sources/error-message.js';
+import { MAX_WIDTH, wrap, wrapHanging } from './explain.js';
+import { code, escapeMd, fenced } from './markdown.js';
+
+export const EXPLAIN_REPORT_VERSION = 1;
+
+export interface ExtractedField {
+  field: RequestField | 'callerAccount';
+  value: string;
+  /** Where it came from: "the message", "the event", "--key", "the snapshot (function my-fn)", "inferred: …". */
+  from: string;
+}
+
+export type ExplainInput =
+  | { kind: 'error-message'; client: ErrorClient; errorCode?: string; kmsErrorCode?: string; operation?: string; message: string }
+  | { kind: 'cloudtrail'; file: string; format: string; records: number; kmsEvents: number; accessDenied: number; otherSources: Record<string, number> };
+
+export interface EventSummary {
+  eventId?: string;
+  eventTime?: string;
+  eventName: string;
+  awsRegion?: string;
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+export interface Explanation {
+  title: string;
+  group?: { principal: string; key: string; action: string; events: number };
+  events?: EventSummary[];
+  extracted: ExtractedField[];
+  missing: MissingPart[];
+  notes: string[];
+  clue: ErrorClue | null;
+  action: string;
+  report: Report;
+  today: ClueCheck;
+  fix?: FixResult;
+}
+
+export interface ExplainDocument {
+  command: 'explain-error' | 'explain-event';
+  input: ExplainInput;
+  explanations: Explanation[];
+  skipped: Array<{ title: string; why: string }>;
+}
+
+export type ExplainFormat = 'table' | 'text' | 'json' | 'markdown';
+
+/** Renders the report of one explanation in the chosen format (renderReport from the CLI). */
+export type ReportRenderer = (report: Report, format: ExplainFormat) => Promise<string>;
+
+const FIELD_LABEL: Record<ExtractedField['field'], string> = {
+  principal: 'principal',
+  action: 'action',
+  key: 'key',
+  encryptionContext: 'encryption context',
+  viaService: 'kms:ViaService',
+  callerAccount: 'caller account',
+};
+
+function inputHeading(doc: ExplainDocument): string {
+  const i = doc.input;
+  if (i.kind === 'error-message') {
+    const parts = [CLIENT_LABEL[i.client]];
+    if (i.errorCode) parts.push(i.errorCode);
+    if (i.operation) parts.push(`when calling ${i.operation}`);
+    if (i.kmsErrorCode) parts.push(`KMS ${i.kmsErrorCode}`);
+    return `Error message (${parts.join(', ')})`;
+  }
+  const other = Object.entries(i.otherSources).map(([k, v]) => `${v} from ${k}`);
+  return `CloudTrail ${i.file}: ${i.records} record${i.records === 1 ? '' : 's'}, ${i.kmsEvents} KMS event${i.kmsEvents === 1 ? '' : 's'}, ${i.accessDenied} AccessDenied${other.length > 0 ? ` (other records: ${other.join(', ')})` : ''}`;
+}
+
+function todayWord(t: ClueCheck): string {
+  switch (t.status) {
+    case 'allowed-now':
+      return 'ALLOWED NOW';
+    case 'still-denied':
+      return 'STILL DENIED';
+    case 'unknown':
+      return 'UNKNOWN';
+  }
+}
+
+function agreeWord(t: ClueCheck): string {
+  return t.agrees === true ? 'agrees with the error' : t.agrees === false ? 'DISAGREES with the error — an input is missing or has changed' : '';
+}
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────
+// JSON
+
+function changeView(c: FixChange): Record<string, unknown> {
+  const o: Record<string, unknown> = { kind: c.kind, description: changeTitle(c) };
+  switch (c.kind) {
+    case 'add-key-policy-statement':
+      o.keyArn = c.keyArn;
+      break;
+    case 'add-identity-policy':
+      Object.assign(o, { principalArn: c.principalArn, principalKind: c.principalKind, policyName: c.policyName });
+      break;
+    case 'add-boundary-statement':
+      Object.assign(o, { principalArn: c.principalArn, policyName: c.policyName, ...(c.policyArn ? { policyArn: c.policyArn } : {}) });
+      break;
+    case 'remove-statement':
+    case 'replace-statement':
+      Object.assign(o, { source: c.source, policyName: c.policyName, ...(c.policyArn ? { policyArn: c.policyArn } : {}), where: c.where, statementId: c.statementId });
+      if (c.kind === 'replace-statement') o.before = c.before;
+      break;
+    case 'recreate-lambda-grant':
+      Object.assign(o, { keyArn: c.keyArn, functionName: c.functionName, functionArn: c.functionArn, roleArn: c.roleArn });
+      break;
+    case 'enable-key':
+      Object.assign(o, { keyArn: c.keyArn, keyState: c.keyState });
+      break;
+  }
+  const j = changeJson(c);
+  if (j !== undefined) o.json = j;
+  return o;
+}
+
+function fixView(f: FixResult): Record<string, unknown> {
+  return {
+    needed: f.needed,
+    proposals: f.proposals.map((p) => ({
+      rank: p.rank,
+      id: p.id,
+      title: p.title,
+      changes: p.changes.map(changeView),
+      commands: p.commands,
+      verified: p.verified,
+      alsoAllows: p.alsoAllows,
+      notes: p.notes,
+    })),
+    rejected: f.rejected,
+    notes: f.notes,
+  };
+}
+
+export function explainJson(doc: ExplainDocument, reportJson: (r: Report) => unknown): string {
+  const o = {
+    kmsWhyExplain: EXPLAIN_REPORT_VERSION,
+    command: doc.command,
+    input: doc.input.kind === 'error-message' ? { ...doc.input, clientLabel: CLIENT_LABEL[doc.input.client] } : doc.input,
+    explanations: doc.explanations.map((e) => {
+      const x: Record<string, unknown> = { title: e.title };
+      if (e.group) x.group = e.group;
+      if (e.events) x.events = e.events;
+      x.extracted = e.extracted;
+      x.missing = e.missing.map((m) => ({ field: m.field, flag: FIELD_FLAG[m.field], why: m.why, required: m.required }));
+      x.notes = e.notes;
+      x.clue = e.clue === null ? null : { ...e.clue, meaning: clueMeaning(e.clue, e.action) };
+      x.report = reportJson(e.report);
+      x.today = e.today;
+      if (e.fix) x.fix = fixView(e.fix);
+      return x;
+    }),
+    skipped: doc.skipped,
+  };
+  return JSON.stringify(o, null, 2) + '\n';
+}
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────
+// Text (also used around the table output)
+
+function jsonLines(v: unknown, indent: string): string[] {
+  return JSON.stringify(v, null, 2)
+    .split('\n')
+    .map((l) => indent + l);
+}
+
+function textExtraction(e: Explanation, what: 'message' | 'event'): string[] {
+  const out: string[] = [];
+  const w = MAX_WIDTH;
+  if (e.events && e.events.length > 0) {
+    const first = e.events[0]!;
+    const last = e.events[e.events.length - 1]!;
+    out.push(
+      ...wrap(
+        e.events.length === 1
+          ? `Event: ${[first.eventName, first.eventTime, first.eventId, first.errorCode].filter(Boolean).join('  ')}`
+          : `Events: ${e.events.length} (${first.eventTime ?? '?'} … ${last.eventTime ?? '?'}): ${e.events.map((x) => x.eventId ?? '?').slice(0, 5).join(', ')}${e.events.length > 5 ? ', …' : ''}`,
+        w,
+      ),
+    );
+  }
+  out.push(`Read from the ${what} and flags:`);
+  const lw = Math.max(...e.extracted.map((f) => FIELD_LABEL[f.field].length), 8) + 2;
+  for (const f of e.extracted) out.push(...wrapHanging(`${f.value}   (${f.from})`, w, `  ${FIELD_LABEL[f.field].padEnd(lw)}`));
+  if (e.missing.length > 0) {
+    out.push(`Not in the ${what}:`);
+    for (const m of e.missing) out.push(...wrapHanging(`${FIELD_LABEL[m.field]}: ${m.why}`, w, '  - '));
+  }
+  for (const n of e.notes) out.push(...wrapHanging(n, w, '  note: ', '        '));
+  if (e.clue !== null) {
+    out.push(`The ${what} says: "${e.clue.text}"`);
+    out.push(...wrapHanging(clueMeaning(e.clue, e.action), w, '  => '));
+  }
+  return out;
+}
+
+function textToday(e: Explanation): string[] {
+  const out: string[] = [];
+  const w = MAX_WIDTH;
+  const agree = agreeWord(e.today);
+  out.push(`Today: ${todayWord(e.today)}${agree ? ` (${agree})` : ''}`);
+  out.push(...wrapHanging(e.today.text, w, '  '));
+  if (e.today.missingInputs.length > 0) {
+    out.push('  Check these inputs:');
+    for (const m of e.today.missingInputs) out.push(...wrapHanging(m, w, '    - '));
+  }
+  return out;
+}
+
+function textFix(f: FixResult): string[] {
+  const out: string[] = [];
+  const w = MAX_WIDTH;
+  if (!f.needed) {
+    out.push('Fix: none needed.');
+    for (const n of f.notes) out.push(...wrapHanging(n, w, '  '));
+    return out;
+  }
+  out.push(f.proposals.length > 0 ? 'Fix (each verified by evaluating the request again; narrowest first):' : 'Fix: no verified change.');
+  for (const p of f.proposals) {
+    out.push('');
+    out.push(...wrapHanging(p.title, w, `  ${p.rank}. `));
+    const ind = '     ';
+    out.push(...wrapHanging(`verified: the request would be ALLOWED, decided by ${p.verified.decidedBy.replace(/-/g, ' ')}${p.verified.reasons.length > 0 ? ` (${p.verified.reasons.map((r) => (r.source === 'grant' ? `grant ${r.id}` : `"${r.id}"`)).join(', ')})` : ''}`, w, ind));
+    for (const c of p.changes) {
+      out.push(...wrapHanging(changeTitle(c), w, ind));
+      const j = changeJson(c);
+      if (j !== undefined) out.push(...jsonLines(j, `${ind}  `));
+    }
+    if (p.commands.length > 0) {
+      out.push(`${ind}Commands:`);
+      for (const cmd of p.commands) out.push(`${ind}  ${cmd.startsWith('#') ? cmd : `$ ${cmd}`}`);
+    }
+    if (p.alsoAllows.length === 0) out.push(`${ind}It allows nothing else kms-why checked (other actions, other sessions, other principals, the request without its context).`);
+    for (const s of p.alsoAllows) out.push(...wrapHanging(s.text, w, ind));
+    for (const n of p.notes) out.push(...wrapHanging(n, w, `${ind}note: `, `${ind}      `));
+  }
+  if (f.rejected.length > 0) {
+    out.push('');
+    out.push('  Considered, not proposed:');
+    for (const r of f.rejected) out.push(...wrapHanging(`${r.title}: ${r.why}`, w, '    - '));
+  }
+  for (const n of f.notes) out.push(...wrapHanging(n, w, '  '));
+  return out;
+}
+
+export async function explainText(doc: ExplainDocument, format: 'text' | 'table', render: ReportRenderer): Promise<string> {
+  const what = doc.command === 'explain-error' ? 'message' : 'event';
+  const out: string[] = [];
+  out.push(...wrap(inputHeading(doc), MAX_WIDTH));
+  if (doc.input.kind === 'error-message') out.push(...wrapHanging(doc.input.message, MAX_WIDTH, '  "', '   ').map((l, i, a) => (i === a.length - 1 ? `${l}"` : l)));
+  const many = doc.explanations.length > 1;
+  for (const [i, e] of doc.explanations.entries()) {
+    out.push('');
+    if (many || e.group) out.push(`=== ${many ? `${i + 1} of ${doc.explanations.length}: ` : ''}${e.title} ===`);
+    out.push(...textExtraction(e, what));
+    out.push('');
+    out.push((await render(e.report, format)).replace(/\n+$/, ''));
+    out.push('');
+    out.push(...textToday(e));
+    if (e.fix) {
+      out.push('');
+      out.push(...textFix(e.fix));
+    }
+  }
+  if (doc.skipped.length > 0) {
+    out.push('');
+    out.push('Not explained:');
+    for (const s of doc.skipped) out.push(...wrapHanging(`${s.title}: ${s.why}`, MAX_WIDTH, '  - '));
+  }
+  if (doc.explanations.length === 0 && doc.skipped.length === 0) {
+    out.push('');
+    out.push('No KMS AccessDenied event to explain.');
+  }
+  return out.map((l) => l.trimEnd()).join('\n') + '\n';
+}
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────
+// Markdown
+
+/** Moves every heading of an embedded Markdown report one level down (fenced blocks untouched). */
+function demoteHeadings(md: string, levels: number): string {
+  let fence: string | null = null;
+  return md
+    .split('\n')
+    .map((l) => {
+      const f = /^(`{3,}|~{3,})/.exec(l);
+      if (f) {
+        if (fence === null) fence = f[1]!;
+        else if (l.startsWith(fence)) fence = null;
+        return l;
+      }
+      return fence === null && /^#{1,5} /.test(l) ? '#'.repeat(levels) + l : l;
+    })
+    .join('\n');
+}
+
+function mdExtraction(e: Explanation, what: 'message' | 'event', h: string): string[] {
+  const out: string[] = [];
+  out.push(`${h} What the ${what} says`, '');
+  if (e.events && e.events.length > 0) {
+    out.push(`| Event | Time | Id | Error |`, '| --- | --- | --- | --- |');
+    for (const x of e.events.slice(0, 20)) out.push(`| ${escapeMd(x.eventName)} | ${x.eventTime ?? ''} | ${x.eventId ? code(x.eventId) : ''} | ${x.errorCode ?? ''} |`);
+    if (e.events.length > 20) out.push(`| … ${e.events.length - 20} more | | | |`);
+    out.push('');
+  }
+  out.push('| Field | Value | From |', '| --- | --- | --- |');
+  for (const f of e.extracted) out.push(`| ${FIELD_LABEL[f.field]} | ${code(f.value)} | ${escapeMd(f.from)} |`);
+  out.push('');
+  if (e.missing.length > 0) {
+    out.push(`Not in the ${what}:`, '');
+    for (const m of e.missing) out.push(`- **${FIELD_LABEL[m.field]}** (${code(FIELD_FLAG[m.field])}): ${escapeMd(m.why)}`);
+    out.push('');
+  }
+  for (const n of e.notes) out.push(`> ${escapeMd(n)}`, '');
+  if (e.clue !== null) {
+    out.push(`The ${what}'s own clue: *${escapeMd(e.clue.text)}* — ${escapeMd(clueMeaning(e.clue, e.action))}`, '');
+  }
+  return out;
+}
+
+function mdToday(e: Explanation, h: string): string[] {
+  const out: string[] = [`${h} Today: ${todayWord(e.today)}`, ''];
+  const agree = agreeWord(e.today);
+  out.push(`${agree ? `**${escapeMd(agree.charAt(0).toUpperCase() + agree.slice(1))}.** ` : ''}${escapeMd(e.today.text)}`, '');
+  if (e.today.missingInputs.length > 0) {
+    out.push('Check these inputs:', '');
+    for (const m of e.today.missingInputs) out.push(`- ${escapeMd(m)}`);
+    out.push('');
+  }
+  return out;
+}
+
+function mdFix(f: FixResult, h: string): string[] {
+  const out: string[] = [`${h} Fix`, ''];
+  if (!f.needed) {
+    out.push('None needed.', '');
+    return out;
+  }
+  if (f.proposals.length === 0) out.push('No change kms-why could verify.', '');
+  else out.push('Each change below was applied to a copy of the inputs and the request evaluated again; narrowest first.', '');
+  for (const p of f.proposals) {
+    out.push(`${h}# ${p.rank}. ${escapeMd(p.title)}`, '');
+    out.push(`Verified: the request would be **ALLOWED**, decided by ${escapeMd(p.verified.decidedBy.replace(/-/g, ' '))}.`, '');
+    for (const c of p.changes) {
+      out.push(escapeMd(changeTitle(c)), '');
+      const j = changeJson(c);
+      if (j !== undefined) out.push(fenced('json', JSON.stringify(j, null, 2)), '');
+    }
+    if (p.commands.length > 0) out.push(fenced('sh', p.commands.join('\n')), '');
+    if (p.alsoAllows.length === 0) out.push('It allows nothing else kms-why checked.', '');
+    else {
+      for (const s of p.alsoAllows) out.push(`- ${escapeMd(s.text)}`);
+      out.push('');
+    }
+    for (const n of p.notes) out.push(`> ${escapeMd(n)}`, '');
+  }
+  if (f.rejected.length > 0) {
+    out.push('Considered, not proposed:', '');
+    for (const r of f.rejected) out.push(`- ${escapeMd(r.title)}: ${escapeMd(r.why)}`);
+    out.push('');
+  }
+  for (const n of f.notes) out.push(escapeMd(n), '');
+  return out;
+}
+
+export async function explainMarkdown(doc: ExplainDocument, render: ReportRenderer): Promise<string> {
+  const what = doc.command === 'explain-error' ? 'message' : 'event';
+  const out: string[] = [`# kms-why ${doc.command}`, '', escapeMd(inputHeading(doc)), ''];
+  if (doc.input.kind === 'error-message') out.push(fenced('text', doc.input.message), '');
+  const many = doc.explanations.length > 1;
+  const h = many ? '###' : '##';
+  for (const [i, e] of doc.explanations.entries()) {
+    if (many) out.push(`## ${i + 1}. ${escapeMd(e.title)}`, '');
+    out.push(...mdExtraction(e, what, h));
+    out.push(demoteHeadings((await render(e.report, 'markdown')).replace(/\n+$/, ''), many ? 2 : 1), '');
+    out.push(...mdToday(e, h));
+    if (e.fix) out.push(...mdFix(e.fix, h));
+  }
+  if (doc.skipped.length > 0) {
+    out.push('## Not explained', '');
+    for (const s of doc.skipped) out.push(`- ${escapeMd(s.title)}: ${escapeMd(s.why)}`);
+    out.push('');
+  }
+  if (doc.explanations.length === 0 && doc.skipped.length === 0) out.push('No KMS AccessDenied event to explain.', '');
+  return out.join('\n').replace(/\n{3,}/g, '\n\n').replace(/\n+$/, '') + '\n';
+}

@@ -1,0 +1,86 @@
+// The CLI's live path end to end: the built CLI as a subprocess, reading a local AWS stand-in
+// over real HTTP, with credentials from the environment as a user would have them.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAwsServer, type AwsServer } from '../helpers/aws-server.js';
+import { BIN, ROOT, type RunResult } from './helpers.js';
+
+let server: AwsServer;
+beforeAll(async () => {
+  server = await startAwsServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+// spawnSync would block the event loop that serves the stand-in: run the CLI asynchronously.
+function run(args: string[]): Promise<RunResult> {
+  const creds = server.credentials('111122223333');
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: mkdtempSync(join(tmpdir(), 'kms-why-home-')), AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_REGION: 'us-east-1' };
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args, '--endpoint-url', server.url], { cwd: ROOT, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const APP = 'arn:aws:iam::111122223333:role/app';
+
+describe('kms-why without --from reads AWS', () => {
+  it('decrypt: the same report as the snapshot path gives', async () => {
+    const live = await run(['decrypt', '--key', KEY, '--principal', APP, '--output', 'json']);
+    expect(live.stderr).toBe('');
+    expect([0, 1]).toContain(live.code);
+    const report = JSON.parse(live.stdout);
+    expect(report.results[0].action).toBe('kms:Decrypt');
+
+    // kms-why snapshot, then the same check offline: the same verdicts and reasons.
+    const dir = mkdtempSync(join(tmpdir(), 'kms-why-live-'));
+    const file = join(dir, 'snap.json');
+    const snap = await run(['snapshot', '--key', KEY, '--principal', APP, '--output-file', file]);
+    expect(snap.code).toBe(0);
+    expect(JSON.parse(readFileSync(file, 'utf8')).kmsWhySnapshot).toBe(1);
+    const offline = await run(['check', '--action', 'all', '--key', KEY, '--principal', APP, '--from', file, '--output', 'json']);
+    const liveAll = await run(['check', '--action', 'all', '--key', KEY, '--principal', APP, '--output', 'json']);
+    const strip = (s: string) => JSON.parse(s).results.map((r: { action: string; decision: string; decidedBy: string; reasons: unknown[] }) => [r.action, r.decision, r.decidedBy, r.reasons]);
+    expect(strip(offline.stdout)).toEqual(strip(liveAll.stdout));
+  });
+
+  it('an unreadable key policy gives exit 3 and names the permission kms-why lacked', async () => {
+    server.script('GetKeyPolicy', 'deny');
+    const r = await run(['decrypt', '--key', KEY, '--principal', 'arn:aws:iam::111122223333:role/dev', '--output', 'json']);
+    server.reset();
+    server.reload();
+    expect(r.code).toBe(3);
+    const res = JSON.parse(r.stdout).results[0];
+    expect(res.decision).toBe('unknown');
+    expect(JSON.stringify(res.unreadable)).toMatch(/kms:GetKeyPolicy/);
+  });
+
+  it('grants that cannot be read do not change an allow that does not depend on them', async () => {
+    server.script('ListGrants', 'deny');
+    const r = await run(['decrypt', '--key', KEY, '--principal', 'arn:aws:iam::111122223333:role/dev', '--output', 'json']);
+    server.reset();
+    server.reload();
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).results[0].decidedBy).toBe('key-policy-and-iam');
+  });
+
+  it('lambda: reads the function, then its key and execution role, and evaluates the runtime Decrypt', async () => {
+    const r = await run(['lambda', 'my-function', '--output', 'json']);
+    expect(r.stderr).toBe('');
+    expect([0, 1]).toContain(r.code);
+    const j = JSON.parse(r.stdout);
+    expect(j.principal).toBe('arn:aws:sts::111122223333:assumed-role/app/my-function');
+    expect(j.request.encryptionContext).toEqual({ 'aws:lambda:FunctionArn': 'arn:aws:lambda:us-east-1:111122223333:function:my-function' });
+    expect(j.request.viaService).toBeNull();
+    expect(j.lambda.function.roleArn).toBe('arn:aws:iam::111122223333:role/service/app');
+  });
+});
