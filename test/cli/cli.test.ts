@@ -157,7 +157,7 @@ describe('bad input: one clear message, exit 2, nothing on stdout', () => {
     ['unknown option', ['decrypt', '--frm', good], /unknown option/],
     ['unknown command', ['decrypts', '--from', good], /unknown command/],
     ['unknown action with suggestion', ['check', '--action', 'kms:Decrpyt', '--from', good, '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root'], /Did you mean kms:Decrypt/],
-    ['missing --from', ['decrypt', '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root'], /--from is required/],
+    ['neither --from nor --key', ['decrypt', '--principal', 'arn:aws:iam::111122223333:root'], /--key is required to read AWS/],
     ['missing --principal', ['decrypt', '--from', good, '--key', 'alias/app-env'], /--principal is required/],
     ['invalid principal ARN', ['decrypt', '--from', good, '--key', 'alias/app-env', '--principal', 'arn:aws:iam::12:role/x'], /invalid --principal/],
     ['invalid key', ['decrypt', '--from', good, '--key', 'not a key', '--principal', 'arn:aws:iam::111122223333:root'], /invalid --key/],
