@@ -11,12 +11,12 @@ import { readJsonText } from '../sources/json-file.js';
 import { loadFrom } from '../sources/load.js';
 import { EXIT } from './errors.js';
 import type { CliIo } from './io.js';
+import { addLiveOptions, liveRequested, readKeysLive, type LiveFlags } from './live.js';
 import { resolveColor } from './output.js';
 
-interface GrantsFlags {
+interface GrantsFlags extends LiveFlags {
   key?: string[];
   allKeys?: boolean;
-  from?: string[];
   expect?: string;
   writeExpect?: string;
   maxAge?: string;
@@ -38,12 +38,12 @@ async function writeAtomically(file: string, text: string): Promise<void> {
 }
 
 export function addGrantsCommand(program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void): void {
-  program
-    .command('grants')
+  addLiveOptions(program
+    .command('grants'))
     .description('List every grant on the keys, with findings; fail CI on a grant nobody expected')
     .option('--key <key>', 'key id, key ARN, alias name or alias ARN (repeatable)', collect)
-    .option('--all-keys', 'every customer managed key (in the snapshot)')
-    .option('--from <file>', 'snapshot file, or AWS CLI output (describe-key, list-grants …); - reads stdin (repeatable, merged)', collect)
+    .option('--all-keys', 'every customer managed key of the region (or of the snapshot)')
+    .option('--from <file>', 'snapshot file, or AWS CLI output (describe-key, list-grants …); - reads stdin (repeatable, merged); without it, kms-why reads AWS', collect)
     .option('--expect <file>', 'JSON array of expected grants; any other grant is unexpected (exit 1)')
     .option('--write-expect <file>', "write today's grants as a starting expectation file")
     .option('--max-age <days>', 'report grants older than this many days')
@@ -76,10 +76,10 @@ Examples:
         maxAgeDays = Number(flags.maxAge);
         if (!Number.isInteger(maxAgeDays) || maxAgeDays < 0) throw new InputError(`--max-age "${flags.maxAge}" is not a whole number of days`);
       }
-      if (!flags.from || flags.from.length === 0) throw new InputError('--from is required', { hint: 'Give a snapshot or AWS CLI outputs (aws kms describe-key, aws kms list-grants): --from snapshot.json.' });
       if ((flags.key ?? []).length === 0 && flags.allKeys !== true) throw new InputError('give --key (repeatable) or --all-keys');
+      // Read the expectations first: a bad file is a usage error, before any AWS call.
       const expectations = flags.expect !== undefined ? parseExpectations(await readJsonText(flags.expect), flags.expect) : undefined;
-      const snapshot = await loadFrom(flags.from);
+      const snapshot = liveRequested(flags) ? await readKeysLive(flags, flags.key ?? [], flags.allKeys === true, io) : await loadFrom(flags.from!);
       const ev = new Evaluator(snapshot);
       const keys: Key[] = [];
       if (flags.allKeys === true) for (const k of snapshot.keys) if (k.metadata.keyManager === 'CUSTOMER' && !keys.includes(k)) keys.push(k);

@@ -103,3 +103,13 @@ export async function readFunctionLive(flags: LiveFlags, name: string, qualifier
   }
   return fn;
 }
+
+/** Keys with every grant, from AWS (for `kms-why grants`). */
+export async function readKeysLive(flags: LiveFlags, keys: string[], all: boolean, io: CliIo): Promise<Snapshot> {
+  const live = await import('../sources/live/index.js');
+  try {
+    return (await live.readKeys(keys, { ...liveOptions(flags, io), allCustomerManaged: all })).snapshot;
+  } finally {
+    endProgress(io);
+  }
+}

@@ -776,7 +776,7 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
           if (al.length === 0) worked.add('');
           for (const x of al) worked.add(x.id);
         } else {
-          rejected.push({ title: cand.title, why: `the request would still be ${r.after.decision === 'unknown' ? 'unknown' : 'denied'} (${decidedByWords(r.after)})` });
+          rejected.push({ title: cand.title, why: stillDeniedWhy(r.after, caller, action) });
         }
       }
     }
@@ -817,6 +817,16 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
     notes.push('No change kms-why can write was verified to allow the request.');
   }
   return { needed: true, proposals, rejected, notes };
+}
+
+function stillDeniedWhy(d: Decision, caller: PrincipalRef, action: ActionInfo): string {
+  const verdict = `the request would still be ${d.decision === 'unknown' ? 'unknown' : 'denied'} (${decidedByWords(d)})`;
+  if (d.decidedBy !== 'implicit-deny') return verdict;
+  const step = (id: string): string | undefined => d.trace.find((t) => t.step === id)?.answer;
+  if (step('cross-account') === 'yes' && step('key-policy') === 'no') return `${verdict}: the key policy must also allow ${caller.arn} or its account ${caller.account}`;
+  if (step('cross-account') === 'yes' && step('identity-policy') === 'no') return `${verdict}: account ${caller.account} must also allow it in IAM`;
+  if (step('account-delegation') === 'no' && step('identity-policy') === 'yes') return `${verdict}: the key policy does not let IAM policies decide ${action.name} for account ${caller.account}, so an IAM allow has no effect`;
+  return verdict;
 }
 
 function decidedByWords(d: Decision): string {

@@ -193,7 +193,11 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
   }
 
   // ── kms:ViaService ──
-  const calledBy = ev.invokedBy ?? (ev.sourceIPAddress !== undefined && ev.sourceIPAddress === ev.userAgent && SERVICE_HOST.test(ev.sourceIPAddress) ? ev.sourceIPAddress : undefined);
+  // A Lambda runtime-init Decrypt (the function's own session, its FunctionArn as context) is the
+  // session calling KMS itself: only an explicit invokedBy counts there (spec §8.1b).
+  const runtimeInit = isLambdaRuntimeInit(arn, requestParams(r));
+  const hostCall = ev.sourceIPAddress !== undefined && ev.sourceIPAddress === ev.userAgent && SERVICE_HOST.test(ev.sourceIPAddress) ? ev.sourceIPAddress : undefined;
+  const calledBy = ev.invokedBy ?? (runtimeInit ? undefined : hostCall);
   const host = calledBy !== undefined ? SERVICE_HOST.exec(calledBy) : null;
   if (type === 'AWSService') {
     ev.viaServiceNote = 'none: the service is the caller, not acting with a principal\'s credentials';
@@ -206,12 +210,8 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
   } else {
     ev.viaServiceNote = 'none: the record shows no service calling on the principal\'s behalf (no invokedBy)';
   }
-  if (ev.viaService === undefined && ev.principal !== undefined) {
-    const p = parsePrincipal(ev.principal);
-    const ec = requestParams(r)?.encryptionContext;
-    if (p?.kind === 'assumed-role' && isObj(ec) && Object.keys(ec).some((k) => k.toLowerCase() === 'aws:lambda:functionarn')) {
-      notes.push('A Decrypt by the execution role session with aws:lambda:FunctionArn and no invokedBy is Lambda\'s runtime-init flow: the function\'s session calls KMS itself, so there is no kms:ViaService (spec §8.1b).');
-    }
+  if (ev.viaService === undefined && runtimeInit) {
+    notes.push('A Decrypt by the function\'s own execution role session with aws:lambda:FunctionArn and no invokedBy is Lambda\'s runtime-init flow: the session calls KMS itself, so there is no kms:ViaService (spec §8.1b).');
   }
 
   // ── error message ──
@@ -283,6 +283,16 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
     ev.requests.push(req(action, keyId ?? keyArn, keyArn, stringMap(rp?.encryptionContext)));
   }
   return ev;
+}
+
+/** The function's execution role session (session name = function name) with aws:lambda:FunctionArn. */
+function isLambdaRuntimeInit(arn: string | undefined, rp: Obj | undefined): boolean {
+  const p = arn !== undefined ? parsePrincipal(arn) : null;
+  const ec = rp?.encryptionContext;
+  if (p?.kind !== 'assumed-role' || !isObj(ec)) return false;
+  const k = Object.keys(ec).find((x) => x.toLowerCase() === 'aws:lambda:functionarn');
+  const fn = k !== undefined && typeof ec[k] === 'string' ? /:function:([^:]+)/.exec(ec[k])?.[1] : undefined;
+  return fn !== undefined && fn === p.sessionName;
 }
 
 function requestParams(r: Obj): Obj | undefined {

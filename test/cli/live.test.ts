@@ -84,3 +84,23 @@ describe('kms-why without --from reads AWS', () => {
     expect(j.lambda.function.roleArn).toBe('arn:aws:iam::111122223333:role/service/app');
   });
 });
+
+describe('kms-why grants reads AWS', () => {
+  it('--all-keys lists every customer managed key of the region with all its grants', async () => {
+    const r = await run(['grants', '--all-keys', '--output', 'json', '--now', '2026-11-25T00:00:00Z']);
+    expect(r.stderr).toBe('');
+    expect([0, 1]).toContain(r.code);
+    const j = JSON.parse(r.stdout);
+    expect(j.keys.length).toBeGreaterThan(0);
+    expect(j.keys.every((k: { complete: boolean }) => k.complete)).toBe(true);
+    expect(j.keys[0].grants.length).toBeGreaterThan(0);
+  });
+  it('exit 3 when ListGrants is denied: never a silent pass on a partial list', async () => {
+    server.script('ListGrants', 'deny');
+    const r = await run(['grants', '--key', 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', '--output', 'json']);
+    server.reset();
+    server.reload();
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.stdout).keys[0].complete).toBe(false);
+  });
+});

@@ -350,6 +350,12 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
         const { page, next } = pageOf(op, aliases, p.Marker, p.Limit, 50);
         return next === undefined ? { Aliases: page, Truncated: false } : { Aliases: page, Truncated: true, NextMarker: next };
       }
+      case 'ListKeys': {
+        const acct = accounts.get(caller.GetCallerIdentity.Account);
+        const keys = (acct?.Kms?.Keys ?? []).map((k) => ({ KeyId: k.DescribeKey.KeyMetadata.KeyId, KeyArn: k.DescribeKey.KeyMetadata.Arn }));
+        const { page, next } = pageOf(op, keys, p.Marker, p.Limit, 100);
+        return next === undefined ? { Keys: page, Truncated: false } : { Keys: page, Truncated: true, NextMarker: next };
+      }
       default:
         throw new ApiError(400, 'UnknownOperationException', `Unknown operation ${op}`);
     }

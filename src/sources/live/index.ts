@@ -9,6 +9,7 @@
 // at once, before GetCallerIdentity has said which account they are for; the answers are used only
 // when GetCallerIdentity and the ARN IAM reports agree that the principal is in that account.
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { ListKeysCommand } from '@aws-sdk/client-kms';
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { parseArn, parseKeyIdentifier, requirePrincipal } from '../../model/arn.js';
 import { AwsError, InputError, KmsWhyError } from '../../model/errors.js';
@@ -376,5 +377,62 @@ export async function readFunction(name: string, qualifier?: string, opts: LiveO
     return out;
   } finally {
     main.destroy();
+  }
+}
+
+export interface KeysResult {
+  snapshot: Snapshot;
+  calls: number;
+}
+
+/**
+ * Several keys with every grant (for `kms-why grants`), read in parallel; with `allCustomerManaged`,
+ * every customer managed key of the region (ListKeys, then DescribeKey to tell them apart).
+ */
+export async function readKeys(keys: string[], opts: LiveOptions & { allCustomerManaged?: boolean } = {}): Promise<KeysResult> {
+  const idents = keys.map((k) => {
+    const ident = parseKeyIdentifier(k);
+    if (ident === null) throw new InputError(`invalid key "${k}"`, { hint: 'Give a key id, key ARN, alias name or alias ARN.' });
+    return ident;
+  });
+  const hint = idents.find((i) => i.arn !== undefined && i.arn.region !== '')?.arn?.region;
+  const { ctx, main, principalSession, region } = await setup(opts, hint);
+  try {
+    const identity = callerIdentity(main);
+    const accounts: Promise<Accounts> = identity.then((m) => (m.ok && m.value.Account !== undefined ? { main: m.value.Account } : {}));
+    if (opts.allCustomerManaged === true) {
+      let marker: string | undefined;
+      let pages = 0;
+      do {
+        const page = await main.call('kms:ListKeys', () => main.kms(region).send(new ListKeysCommand(marker === undefined ? { Limit: 1000 } : { Limit: 1000, Marker: marker })), 9);
+        if (!page.ok) {
+          throw new AwsError(`cannot list the keys of region ${region}: ${describeFailure(page.failure, 'kms:ListKeys', ctx.settings)}`, { operation: 'ListKeys', hint: 'kms-why needs kms:ListKeys for --all-keys; or name the keys with --key.' });
+        }
+        for (const k of page.value.Keys ?? []) {
+          const ident = k.KeyArn !== undefined ? parseKeyIdentifier(k.KeyArn) : null;
+          if (ident !== null && !idents.some((i) => i.text === ident.text)) idents.push(ident);
+        }
+        marker = page.value.Truncated === true ? page.value.NextMarker : undefined;
+        ctx.say(`listing keys: ${idents.length.toLocaleString('en-US')}…`);
+      } while (marker !== undefined && ++pages < 10_000);
+    }
+    let done = 0;
+    const reads = await Promise.all(
+      idents.map(async (ident) => {
+        const r = await readKey({ ctx, ident, region: ident.arn?.region || region, main, principalSession, accounts, grants: 'all', granteeForms: () => Promise.resolve(undefined), grantId: undefined });
+        done++;
+        ctx.say(`reading keys and grants: ${done.toLocaleString('en-US')} of ${idents.length.toLocaleString('en-US')}…`);
+        return r;
+      }),
+    );
+    if (ctx.fatal !== undefined) throw ctx.fatal;
+    // --all-keys: customer managed keys only; a key whose metadata could not be read stays, so
+    // that the audit says it could not be read rather than dropping it.
+    const kept = reads.filter((r) => opts.allCustomerManaged !== true || r.key.metadataUnknown !== undefined || r.key.metadata.keyManager === 'CUSTOMER' || keys.includes(r.keyArn));
+    const snapshot: Snapshot = { capturedAt: new Date().toISOString(), region, keys: kept.map((r) => r.key), principals: {}, inputs: kept.flatMap((r) => r.records) };
+    return { snapshot, calls: ctx.calls };
+  } finally {
+    main.destroy();
+    principalSession?.destroy();
   }
 }

@@ -1,0 +1,1083 @@
+// `kms-why who-can` (issue #7): for a key, every principal that can perform each key action, and
+// through which source. Pure: the verdicts are the evaluator's, asked for each (principal, action)
+// with no request context; work that provably cannot change an answer is skipped:
+//
+// - Actions collapse. For one principal and one key, two actions that are covered by exactly the
+//   same statements of every policy involved, by the same grants, and that share every trait the
+//   flowchart reads (class, cross-account, encryption context, key-state error, …) get the same
+//   verdict, so the evaluator is asked once per class of actions.
+// - Ordinary principals share answers. A role or user that no key-policy statement names (other
+//   than through its account or `*`), that no grant names, and whose KMS-relevant identity
+//   statements, boundary and session policies are the same objects as another's, gets the same
+//   answers as that other principal, provided that nothing involved reads a principal-specific
+//   condition key (aws:PrincipalArn, aws:PrincipalTag/…, aws:username, policy variables, …).
+//   A principal without any statement covering a KMS action is the common case: all of them in
+//   an account are decided with one evaluation per class of actions.
+//
+// "Conditional" access: a principal denied without request context, for which a request with
+// some context (encryption context, kms:ViaService, …) would be allowed. Candidates are the
+// conditional Allow statements and the encryption-context-constrained grants that could concern
+// the principal (and, for an explicit deny, the conditions of the Deny); each candidate yields a
+// concrete witness request, which the evaluator then decides. Only a witness that is allowed
+// makes the access conditional, so "conditional" is never a guess either.
+import { ACTIONS, KEY_ACTIONS, type ActionInfo } from '../model/actions.js';
+import { parsePrincipal } from '../model/arn.js';
+import { parseOperator } from '../model/condition-operators.js';
+import type { DecidedBy, Decision, Reason, ReasonSource } from '../model/decision.js';
+import { InputError } from '../model/errors.js';
+import type { Grant } from '../model/grant.js';
+import type { Key } from '../model/key.js';
+import type { ConditionClause, Effect, Policy } from '../model/policy.js';
+import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
+import type { Request } from '../model/request.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { isUnknown } from '../model/unknown.js';
+import { principalVia, statementsFor, type CompiledPolicy, type CompiledStatement } from './compile.js';
+import { Evaluator } from './evaluator.js';
+import { keyStateError, keyUsageError } from './key-state.js';
+import type { EvaluatorOptions } from './options.js';
+import { callerKeys, compilePrincipalValue, patternKey } from './principals.js';
+
+// ─── The result, as plain data ─────────────────────────────────────────────────────────────────
+
+/** `deny` is represented by the absence of an entry (null). */
+export type Access = 'allow' | 'conditional' | 'unknown';
+
+export interface ReasonRef {
+  source: ReasonSource;
+  /** Sid, PolicyName#index, or GrantId. */
+  id: string;
+  effect: Effect;
+  policyName?: string;
+}
+
+/**
+ * A condition that guards conditional access. Conditions of one statement or grant (same source
+ * and id) must all hold; different statements or grants are alternatives. `effect: "Deny"` marks
+ * the condition of an explicit Deny that the request must avoid.
+ */
+export interface GuardCondition {
+  source: ReasonSource;
+  id: string;
+  effect: Effect;
+  /** A condition operator, or for grants `EncryptionContextEquals`, `EncryptionContextSubset`, `SourceArn`. */
+  operator: string;
+  key: string;
+  values: string[];
+}
+
+/** A request context with which the evaluator allows the request (a concrete example). */
+export interface Witness {
+  encryptionContext?: Record<string, string>;
+  viaService?: string;
+  /** The KeyId sent (an alias, for kms:RequestAlias conditions). */
+  keyIdentifier?: string;
+  encryptionAlgorithm?: string;
+  grantIsForAwsResource?: boolean;
+  context?: Record<string, string>;
+}
+
+export interface AccessEntry {
+  access: Access;
+  /** What decided: for conditional access, what decided under the witness request. */
+  decidedBy: DecidedBy;
+  reasons: ReasonRef[];
+  conditions?: GuardCondition[];
+  witness?: Witness;
+  /** For unknown access: the inputs that could not be read ("what: reason"). */
+  unreadable?: string[];
+}
+
+export type PrincipalOrigin = 'iam' | 'account-root' | 'key-policy' | 'grantee' | 'public';
+export type WhoCanPrincipalKind = 'role' | 'user' | 'role-session' | 'federated-user' | 'account-root' | 'service' | 'public';
+
+export interface WhoCanPrincipal {
+  /** The ARN evaluated (a role ARN is evaluated as one of its sessions); `*` for public access. */
+  arn: string;
+  kind: WhoCanPrincipalKind;
+  account?: string;
+  /** In another account than the key. */
+  external: boolean;
+  /** Why it was considered. */
+  origins: PrincipalOrigin[];
+  /** The ARN with its IAM path, when it has one. */
+  arnWithPath?: string;
+}
+
+export interface PublicStatement {
+  id: string;
+  notPrincipal: boolean;
+  actions: string[];
+  conditions: GuardCondition[];
+}
+
+export interface KeyWhoCan {
+  keyArn: string;
+  aliases: string[];
+  account: string;
+  keyState: string;
+  keyManager: string;
+  /** The actions evaluated, in order. */
+  actions: ActionInfo[];
+  /** Per action (same order): the error an authorized request still gets (key state or usage). */
+  keyStateErrors: Array<string | undefined>;
+  /** The alias that CreateAlias/UpdateAlias/DeleteAlias were evaluated on. */
+  aliasForAliasActions?: string;
+  principals: WhoCanPrincipal[];
+  /** access[principal][action]: the entry, or null for deny. Rows and entries may be shared. */
+  access: Array<Array<AccessEntry | null>>;
+  publicStatements: PublicStatement[];
+  notes: string[];
+  /** Principal values that were not evaluated, and why. */
+  skipped: Array<{ principal: string; why: string }>;
+}
+
+export interface WhoCanStats {
+  keys: number;
+  /** (principal, key, action) triples answered, public `*` excluded. */
+  decisions: number;
+  /** Evaluator calls made, including the witness requests of conditional access. */
+  evaluations: number;
+  /** (principal, key) pairs answered from another ordinary principal's answers. */
+  sharedPairs: number;
+}
+
+export interface WhoCanResult {
+  capturedAt?: string;
+  keys: KeyWhoCan[];
+  stats: WhoCanStats;
+}
+
+export interface WhoCanOptions {
+  /** Actions to evaluate on every key; default: defaultActions(key). */
+  actions?: readonly ActionInfo[];
+  /** Called after each key. */
+  onProgress?: (done: number, total: number) => void;
+  /** Skip the two prunings (every triple asked separately); for tests and comparisons. Default true. */
+  prune?: boolean;
+  evaluatorOptions?: Partial<EvaluatorOptions>;
+}
+
+/** The actions that need the most trust: changing the policy, deleting, disabling, and unconstrained CreateGrant. */
+export const ADMIN_LEVEL_ACTIONS: ReadonlySet<string> = new Set(['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:CreateGrant']);
+
+/** Allowed without any request context (CreateGrant: without constraints) on an admin-level action. */
+export function isAdminLevel(action: string, e: AccessEntry | null): boolean {
+  return e !== null && e.access === 'allow' && ADMIN_LEVEL_ACTIONS.has(action);
+}
+
+/** The key actions who-can evaluates by default: those the key's type can do, without RetireGrant; alias actions only when the key has an alias. */
+export function defaultActions(key: Key): ActionInfo[] {
+  return KEY_ACTIONS.filter((a) => a.cls !== 'retire-grant' && keyUsageError(a, key.metadata) === undefined && (a.cls !== 'alias' || key.aliases.length > 0));
+}
+
+/** Checks that an action can be asked of who-can. */
+export function checkWhoCanAction(a: ActionInfo): void {
+  if (a.cls === 'iam-only' || a.cls === 'internal') {
+    throw new InputError(`${a.name} is not an action on a key`, { hint: 'who-can answers key actions; IAM-only actions such as kms:ListKeys are decided by IAM policies alone (use kms-why check).' });
+  }
+  if (a.cls === 'retire-grant') {
+    throw new InputError('kms:RetireGrant is authorized by each grant, not by the key', { hint: 'Use kms-why retire-grant --grant-id ID for one grant, or kms-why grants for every grant and its retiring principal.' });
+  }
+}
+
+/** The request who-can asks the evaluator for (principal, key, action): no request context. */
+export function whoCanRequest(key: Key, action: ActionInfo, principal: string): Request {
+  const r: Request = { action: action.name, principal, keyArn: key.metadata.arn };
+  if (action.cls === 'alias' && key.aliases.length > 0) r.aliasArn = key.aliases[0]!;
+  return r;
+}
+
+/** The authorization verdict's deciding step; when the key state overrode it, inferred from the reasons. */
+export function authorizedBy(d: Decision): DecidedBy {
+  if (d.decidedBy !== 'key-state') return d.decidedBy;
+  if (d.authorization === 'unknown') return 'unknown';
+  if (d.authorization === 'deny') return 'implicit-deny';
+  const s = new Set(d.reasons.map((r) => r.source));
+  if (s.has('grant')) return 'grant';
+  if (s.has('key-policy') && s.has('identity-policy')) return 'key-policy-and-iam';
+  if (s.has('key-policy')) return 'key-policy';
+  if (s.has('identity-policy')) return 'key-policy-and-iam';
+  return 'key-state';
+}
+
+// ─── Principals ────────────────────────────────────────────────────────────────────────────────
+
+/** The index key of a principal (as principals.ts files grant and policy principals). */
+function identityKey(ref: PrincipalRef): string {
+  switch (ref.kind) {
+    case 'role':
+      return `role:${ref.account}:${ref.name}`;
+    case 'user':
+      return `user:${ref.account}:${ref.name}`;
+    case 'assumed-role':
+      return `session:${ref.account}:${ref.roleName}:${ref.sessionName}`;
+    case 'federated-user':
+      return `federated:${ref.account}:${ref.name}`;
+    case 'root':
+      return `account:${ref.account}`;
+    case 'service':
+      return `service:${ref.name.toLowerCase()}`;
+    case 'unique-id':
+      return `id:${ref.arn}`;
+  }
+}
+
+function kindOf(ref: PrincipalRef): WhoCanPrincipalKind {
+  switch (ref.kind) {
+    case 'assumed-role':
+      return 'role-session';
+    case 'root':
+      return 'account-root';
+    case 'role':
+    case 'user':
+    case 'service':
+    case 'federated-user':
+      return ref.kind;
+    case 'unique-id':
+      return 'role';
+  }
+}
+
+interface Candidate {
+  info: WhoCanPrincipal;
+  ref: PrincipalRef;
+  idKey: string;
+}
+
+function candidateOf(ref: PrincipalRef, keyAccount: string, origin: PrincipalOrigin, arnWithPath?: string): Candidate {
+  const info: WhoCanPrincipal = { arn: ref.arn, kind: kindOf(ref), external: ref.kind !== 'service' && ref.account !== keyAccount, origins: [origin] };
+  if (ref.kind !== 'service') info.account = ref.account;
+  if (arnWithPath !== undefined && arnWithPath !== ref.arn) info.arnWithPath = arnWithPath;
+  return { info, ref, idKey: identityKey(ref) };
+}
+
+/** Every role, user and session of the snapshot once (an entry filed under two ARNs is one principal). */
+function snapshotPrincipals(snapshot: Snapshot): Array<{ ref: PrincipalRef; policies: PrincipalPolicies }> {
+  const seen = new Set<PrincipalPolicies>();
+  const out: Array<{ ref: PrincipalRef; policies: PrincipalPolicies }> = [];
+  for (const [arn, pp] of Object.entries(snapshot.principals)) {
+    if (seen.has(pp)) continue;
+    seen.add(pp);
+    const ref = parsePrincipal(arn);
+    if (ref === null || ref.kind === 'unique-id') continue;
+    out.push({ ref, policies: pp });
+  }
+  return out;
+}
+
+function principalValues(el: { aws: string[]; service: string[]; federated: string[]; canonicalUser: string[] }): { values: string[]; other: string[] } {
+  return { values: [...el.aws, ...el.service], other: [...el.federated, ...el.canonicalUser] };
+}
+
+// ─── Statement analysis helpers ────────────────────────────────────────────────────────────────
+
+const N = ACTIONS.length;
+const PRINCIPAL_SPECIFIC = /^(aws:principalarn|aws:principaltag\/|aws:username|aws:userid|aws:principalservicename|aws:sourceidentity)/;
+/** Keys whose value is a property of the principal or the key, never of the request. */
+const FIXED = /^(aws:principalarn|aws:principalaccount|aws:principaltype|aws:principaltag\/|aws:principalisawsservice|aws:principalservicename|aws:username|aws:userid|aws:resourceaccount|aws:resourcetag\/|aws:requestedregion|aws:securetransport|kms:calleraccount|kms:keyspec|kms:keyusage|kms:keyorigin|kms:customermasterkeyspec|kms:customermasterkeyusage|kms:multiregion|kms:resourcealiases)/;
+
+function readsPrincipalSpecific(cs: CompiledStatement): boolean {
+  for (const c of cs.conditions) if (c.hasVariables || PRINCIPAL_SPECIFIC.test(c.key)) return true;
+  for (const r of cs.st.resource ?? []) if (r.includes('${')) return true;
+  for (const r of cs.st.notResource ?? []) if (r.includes('${')) return true;
+  return false;
+}
+
+let nextObjectId = 1;
+const objectIds = new WeakMap<object, number>();
+function objectId(o: object): number {
+  let id = objectIds.get(o);
+  if (id === undefined) {
+    id = nextObjectId++;
+    objectIds.set(o, id);
+  }
+  return id;
+}
+
+const classIdCache = new WeakMap<CompiledPolicy, Int32Array>();
+/** Per action index: the index of the first action covered by exactly the same statements. */
+function classIds(cp: CompiledPolicy): Int32Array {
+  let c = classIdCache.get(cp);
+  if (c !== undefined) return c;
+  c = new Int32Array(N);
+  for (let a = 0; a < N; a++) {
+    c[a] = a;
+    const la = cp.byAction[a] ?? [];
+    for (let b = 0; b < a; b++) {
+      if (c[b] !== b) continue;
+      const lb = cp.byAction[b] ?? [];
+      if (la.length === lb.length && la.every((x, i) => x === lb[i])) {
+        c[a] = b;
+        break;
+      }
+    }
+  }
+  classIdCache.set(cp, c);
+  return c;
+}
+
+const kmsStatementCache = new WeakMap<CompiledPolicy, CompiledStatement[]>();
+/** The statements that cover at least one key action. */
+function kmsStatements(cp: CompiledPolicy): CompiledStatement[] {
+  let s = kmsStatementCache.get(cp);
+  if (s === undefined) {
+    const set = new Set<CompiledStatement>();
+    for (const a of KEY_ACTIONS) for (const cs of cp.byAction[a.index] ?? []) set.add(cs);
+    s = cp.statements.filter((cs) => set.has(cs));
+    kmsStatementCache.set(cp, s);
+  }
+  return s;
+}
+
+const stamps = new Int32Array(64 * 64);
+const dense = new Int32Array(64 * 64);
+let stamp = 0;
+/** Refines a partition of the action indices (values < 64) by a second one (values < 64), in place. */
+function refine(cls: Int32Array, comp: ArrayLike<number>): void {
+  stamp++;
+  let next = 0;
+  for (let a = 0; a < N; a++) {
+    const k = cls[a]! * 64 + comp[a]!;
+    if (stamps[k] !== stamp) {
+      stamps[k] = stamp;
+      dense[k] = next++;
+    }
+    cls[a] = dense[k]!;
+  }
+}
+
+function hasEcConstraint(g: Grant): boolean {
+  const c = g.constraints;
+  return Object.keys(c?.encryptionContextEquals ?? {}).length > 0 || Object.keys(c?.encryptionContextSubset ?? {}).length > 0;
+}
+
+// ─── Witness requests ──────────────────────────────────────────────────────────────────────────
+
+const OTHER_VALUE = 'kms-why-other-value';
+
+/** A value that makes the condition true (forAllow) or false (!forAllow), when one is easy to give. */
+function synthesize(c: ConditionClause, forAllow: boolean): string | undefined {
+  const op = parseOperator(c.operator);
+  const v = c.values[0];
+  if (op === null || v === undefined) return undefined;
+  const literal = (s: string): string => s.replace(/[*?]/g, 'x');
+  // Whether we need the positive form of the operator to hold.
+  const wantPositive = forAllow !== op.negated;
+  switch (op.base) {
+    case 'Null':
+      // Null "false" holds when the key is present; "true" when absent, which a request cannot make.
+      return (v.toLowerCase() === 'false') === forAllow ? 'x' : undefined;
+    case 'Bool':
+      return wantPositive ? v : v.toLowerCase() === 'true' ? 'false' : 'true';
+    case 'IpAddress':
+    case 'NotIpAddress':
+      return wantPositive ? v.split('/')[0] : undefined;
+    case 'NumericEquals':
+    case 'NumericNotEquals':
+      return wantPositive ? v : String(Number(v) + 1);
+    case 'NumericLessThan':
+      return forAllow ? String(Number(v) - 1) : v;
+    case 'NumericLessThanEquals':
+      return forAllow ? v : String(Number(v) + 1);
+    case 'NumericGreaterThan':
+      return forAllow ? String(Number(v) + 1) : v;
+    case 'NumericGreaterThanEquals':
+      return forAllow ? v : String(Number(v) - 1);
+    case 'DateEquals':
+    case 'DateNotEquals':
+      return wantPositive ? v : '1970-01-01T00:00:00Z';
+    case 'DateLessThan':
+    case 'DateLessThanEquals':
+      return forAllow ? '1970-01-01T00:00:00Z' : '2999-12-31T23:59:59Z';
+    case 'DateGreaterThan':
+    case 'DateGreaterThanEquals':
+      return forAllow ? '2999-12-31T23:59:59Z' : '1970-01-01T00:00:00Z';
+    default:
+      // String*, Arn*, BinaryEquals.
+      return wantPositive ? literal(v) : OTHER_VALUE;
+  }
+}
+
+class WitnessDraft {
+  ec: Record<string, string> = {};
+  ecKeys = new Set<string>();
+  viaService?: string;
+  keyIdentifier?: string;
+  encryptionAlgorithm?: string;
+  grantIsForAwsResource?: boolean;
+  context: Record<string, string> = {};
+  empty = true;
+
+  /** First value wins; a later conflicting one is dropped (the evaluator is the judge anyway). */
+  set(clauseKey: string, value: string): void {
+    const k = clauseKey.toLowerCase();
+    if (FIXED.test(k)) return;
+    this.empty = false;
+    if (k.startsWith('kms:encryptioncontext:')) {
+      const name = clauseKey.slice('kms:encryptioncontext:'.length);
+      if (!this.ecKeys.has(name.toLowerCase())) {
+        this.ecKeys.add(name.toLowerCase());
+        this.ec[name] = value;
+      }
+    } else if (k === 'kms:encryptioncontextkeys') {
+      if (!this.ecKeys.has(value.toLowerCase())) {
+        this.ecKeys.add(value.toLowerCase());
+        this.ec[value] = 'x';
+      }
+    } else if (k === 'kms:viaservice') this.viaService ??= value;
+    else if (k === 'kms:grantisforawsresource') this.grantIsForAwsResource ??= value.toLowerCase() === 'true';
+    else if (k === 'kms:requestalias') {
+      if (value.startsWith('alias/')) this.keyIdentifier ??= value;
+    } else if (k === 'kms:encryptionalgorithm') this.encryptionAlgorithm ??= value;
+    else if (!(clauseKey in this.context)) this.context[clauseKey] = value;
+  }
+
+  addStatement(cs: CompiledStatement): void {
+    const allow = cs.st.effect === 'Allow';
+    for (const c of cs.st.condition) {
+      const v = synthesize(c, allow);
+      if (v !== undefined) this.set(c.key, v);
+    }
+  }
+
+  addGrant(g: Grant): void {
+    const c = g.constraints;
+    for (const [k, v] of Object.entries(c?.encryptionContextEquals ?? {})) this.set(`kms:EncryptionContext:${k}`, v);
+    for (const [k, v] of Object.entries(c?.encryptionContextSubset ?? {})) this.set(`kms:EncryptionContext:${k}`, v);
+    if (c?.sourceArn !== undefined) this.set('aws:SourceArn', c.sourceArn);
+  }
+
+  witness(): Witness {
+    const w: Witness = {};
+    if (Object.keys(this.ec).length > 0) w.encryptionContext = { ...this.ec };
+    if (this.viaService !== undefined) w.viaService = this.viaService;
+    if (this.keyIdentifier !== undefined) w.keyIdentifier = this.keyIdentifier;
+    if (this.encryptionAlgorithm !== undefined) w.encryptionAlgorithm = this.encryptionAlgorithm;
+    if (this.grantIsForAwsResource !== undefined) w.grantIsForAwsResource = this.grantIsForAwsResource;
+    if (Object.keys(this.context).length > 0) w.context = { ...this.context };
+    return w;
+  }
+}
+
+/** The request with a witness's context. */
+export function withWitness(base: Request, w: Witness): Request {
+  const r: Request = { ...base };
+  if (w.encryptionContext !== undefined) r.encryptionContext = w.encryptionContext;
+  if (w.viaService !== undefined) r.viaService = w.viaService;
+  if (w.keyIdentifier !== undefined) r.keyIdentifier = w.keyIdentifier;
+  if (w.encryptionAlgorithm !== undefined) r.encryptionAlgorithm = w.encryptionAlgorithm;
+  if (w.grantIsForAwsResource !== undefined) r.grantIsForAwsResource = w.grantIsForAwsResource;
+  if (w.context !== undefined) r.context = w.context;
+  return r;
+}
+
+// ─── The engine ────────────────────────────────────────────────────────────────────────────────
+
+interface Profile {
+  ref: PrincipalRef;
+  arn: string;
+  /** callerKeys without the account key: what a naming statement or a grant to this principal is filed under. */
+  ownKeys: string[];
+  allKeys: string[];
+  /** Known identity, boundary and session policies (own and its role's), and its account's SCPs. */
+  policies: CompiledPolicy[];
+  partitionId: number;
+  partition: Int32Array;
+  /** Class key of ordinary principals; null when this principal must be evaluated on its own. */
+  footprint: string | null;
+}
+
+interface KeyProfile {
+  key: Key;
+  arn: string;
+  actions: ActionInfo[];
+  kp: CompiledPolicy | null;
+  rcps: CompiledPolicy[];
+  grantIndex: Map<string, Grant[]> | null;
+  partition: Int32Array;
+  combined: Map<number, Int32Array>;
+  namedKeys: Set<string>;
+  /** Ordinary principals may share answers on this key. */
+  shareable: boolean;
+  shared: Map<string, Array<AccessEntry | null>>;
+  entries: Map<string, AccessEntry>;
+}
+
+const reasonRefs = new Map<string, ReasonRef>();
+function reasonRef(r: Reason): ReasonRef {
+  const k = `${r.source}|${r.policyName ?? ''}|${r.id}|${r.effect}`;
+  let ref = reasonRefs.get(k);
+  if (ref === undefined) {
+    ref = { source: r.source, id: r.id, effect: r.effect };
+    if (r.policyName !== undefined && r.source !== 'grant') ref.policyName = r.policyName;
+    reasonRefs.set(k, ref);
+  }
+  return ref;
+}
+
+interface Success {
+  d: Decision;
+  witness: Witness;
+}
+
+export class WhoCanEngine {
+  readonly evaluator: Evaluator;
+  private readonly profiles = new Map<string, Profile>();
+  private readonly partitions = new Map<string, { id: number; arr: Int32Array }>();
+  private readonly nameIndex = new Map<string, PrincipalPolicies>();
+  private readonly prune: boolean;
+  evaluations = 0;
+  sharedPairs = 0;
+
+  constructor(
+    readonly snapshot: Snapshot,
+    opts: { prune?: boolean; evaluatorOptions?: Partial<EvaluatorOptions> } = {},
+  ) {
+    this.evaluator = new Evaluator(snapshot, opts.evaluatorOptions ?? {});
+    this.prune = opts.prune !== false;
+    // As the evaluator looks callers up: by exact ARN, else users and roles by account and name.
+    for (const [arn, pp] of Object.entries(snapshot.principals)) {
+      const p = parsePrincipal(arn);
+      if (p && (p.kind === 'role' || p.kind === 'user')) {
+        const k = `${p.kind}:${p.account}:${p.name}`;
+        if (!this.nameIndex.has(k)) this.nameIndex.set(k, pp);
+      }
+    }
+  }
+
+  private compile(p: Policy): CompiledPolicy {
+    return this.evaluator.compile(p);
+  }
+
+  private orgPolicies(kind: 'scp' | 'rcp', account: string): CompiledPolicy[] {
+    const org = this.snapshot.organization;
+    if (org === undefined) return [];
+    const levels = (kind === 'scp' ? org.serviceControlPolicies : org.resourceControlPolicies)[account] ?? [];
+    return levels.flatMap((l) => l.policies.map((p) => this.compile(p)));
+  }
+
+  private internPartition(arr: Int32Array): { id: number; arr: Int32Array } {
+    const k = arr.join(',');
+    let hit = this.partitions.get(k);
+    if (hit === undefined) {
+      hit = { id: this.partitions.size, arr };
+      this.partitions.set(k, hit);
+    }
+    return hit;
+  }
+
+  profile(ref: PrincipalRef): Profile {
+    const cached = this.profiles.get(ref.arn);
+    if (cached !== undefined) return cached;
+    const all = callerKeys(ref);
+    const ownKeys = all.filter((k) => !k.startsWith('account:'));
+    const policies: CompiledPolicy[] = [];
+    let own: PrincipalPolicies | undefined;
+    let role: PrincipalPolicies | undefined;
+    if (ref.kind !== 'root' && ref.kind !== 'service') {
+      own = this.snapshot.principals[ref.arn];
+      if (own === undefined && (ref.kind === 'user' || ref.kind === 'role')) own = this.nameIndex.get(`${ref.kind}:${ref.account}:${ref.name}`);
+      if (ref.kind === 'assumed-role') role = this.nameIndex.get(`role:${ref.account}:${ref.roleName}`);
+    }
+    for (const pp of [own, role]) {
+      if (pp === undefined) continue;
+      if (!isUnknown(pp.identityPolicies)) for (const p of pp.identityPolicies) policies.push(this.compile(p));
+      if (!isUnknown(pp.permissionsBoundary) && pp.permissionsBoundary !== null) policies.push(this.compile(pp.permissionsBoundary));
+      if (!isUnknown(pp.sessionPolicies)) for (const p of pp.sessionPolicies) policies.push(this.compile(p));
+    }
+    const scps = ref.kind === 'service' ? [] : this.orgPolicies('scp', ref.account);
+    policies.push(...scps);
+    const part = new Int32Array(N);
+    for (const cp of policies) refine(part, classIds(cp));
+    const { id, arr } = this.internPartition(part);
+
+    let footprint: string | null = null;
+    if (this.prune && (ref.kind === 'role' || ref.kind === 'user') && own !== undefined && role === undefined) {
+      const known = !isUnknown(own.identityPolicies) && !isUnknown(own.permissionsBoundary) && !isUnknown(own.sessionPolicies) && !isUnknown(own.tags);
+      if (known) {
+        const identity = (own.identityPolicies as Policy[]).map((p) => this.compile(p));
+        const boundary = own.permissionsBoundary as Policy | null;
+        const session = (own.sessionPolicies as Policy[]).map((p) => this.compile(p));
+        const relevant = [...identity.flatMap(kmsStatements), ...(boundary ? kmsStatements(this.compile(boundary)) : []), ...session.flatMap(kmsStatements), ...scps.flatMap(kmsStatements)];
+        if (!relevant.some(readsPrincipalSpecific)) {
+          const ids = (cps: CompiledPolicy[]): string => cps.map((cp) => kmsStatements(cp).map(objectId).join(',')).join(';');
+          const serviceLinked = ref.kind === 'role' && /^AWSServiceRoleFor/.test(ref.name);
+          footprint = [
+            ref.kind,
+            ref.account,
+            serviceLinked ? 'slr' : '',
+            `I:${ids(identity)}`,
+            `B:${boundary === null ? '-' : ids([this.compile(boundary)])}`,
+            `S:${session.length === 0 ? '-' : ids(session)}`,
+          ].join('|');
+        }
+      }
+    }
+    const prof: Profile = { ref, arn: ref.arn, ownKeys, allKeys: all, policies, partitionId: id, partition: arr, footprint };
+    this.profiles.set(ref.arn, prof);
+    return prof;
+  }
+
+  private keyProfile(key: Key, actions: ActionInfo[]): KeyProfile {
+    const m = key.metadata;
+    const kp = isUnknown(key.policy) ? null : this.compile(key.policy);
+    const rcps = this.orgPolicies('rcp', m.account);
+    let grantIndex: Map<string, Grant[]> | null = null;
+    if (!isUnknown(key.grants)) {
+      grantIndex = new Map();
+      for (const g of key.grants) {
+        const k = patternKey(compilePrincipalValue(g.granteePrincipal));
+        if (k === undefined) continue;
+        const list = grantIndex.get(k);
+        if (list) list.push(g);
+        else grantIndex.set(k, [g]);
+      }
+    }
+    // Traits of each action that the flowchart reads, besides statement and grant coverage.
+    const traitIds = new Map<string, number>();
+    const traits = new Int32Array(N);
+    for (const a of ACTIONS) {
+      const t = [
+        a.cls,
+        a.crossAccount,
+        a.takesEncryptionContext,
+        a.encryptionAlgorithm,
+        a.requestAlias,
+        a.grantOperation !== undefined,
+        a.short === 'CreateGrant',
+        a.short === 'CreateGrant' || a.short === 'ListGrants' || a.short === 'RevokeGrant',
+        keyStateError(a, m) ?? '',
+        // With unreadable grants, the stand-in grant's operations decide: keep grant actions apart.
+        grantIndex === null && a.grantOperation !== undefined ? a.short : '',
+      ].join('|');
+      let id = traitIds.get(t);
+      if (id === undefined) {
+        id = traitIds.size;
+        traitIds.set(t, id);
+      }
+      traits[a.index] = id;
+    }
+    const partition = new Int32Array(N);
+    refine(partition, traits);
+    if (kp) refine(partition, classIds(kp));
+    for (const cp of rcps) refine(partition, classIds(cp));
+
+    const namedKeys = new Set<string>();
+    let hasNotPrincipal = false;
+    let principalSpecific = false;
+    if (kp) {
+      for (const cs of kp.statements) {
+        if (cs.notPrincipal) hasNotPrincipal = true;
+        for (const p of cs.principal?.patterns ?? []) {
+          if (p.kind === 'account') continue;
+          const k = patternKey(p);
+          if (k !== undefined) namedKeys.add(k);
+        }
+        if (readsPrincipalSpecific(cs)) principalSpecific = true;
+      }
+    }
+    for (const cp of rcps) if (cp.statements.some(readsPrincipalSpecific)) principalSpecific = true;
+    const shareable = this.prune && kp !== null && grantIndex !== null && key.tagsUnknown === undefined && !hasNotPrincipal && !principalSpecific;
+    return { key, arn: m.arn, actions, kp, rcps, grantIndex, partition, combined: new Map(), namedKeys, shareable, shared: new Map(), entries: new Map() };
+  }
+
+  private grantsOf(p: Profile, k: KeyProfile): Grant[] {
+    if (k.grantIndex === null) return [];
+    const out: Grant[] = [];
+    for (const key of p.allKeys) for (const g of k.grantIndex.get(key) ?? []) out.push(g);
+    return out;
+  }
+
+  /** The partition of actions into classes that must get the same answer for this principal and key. */
+  private partitionFor(p: Profile, k: KeyProfile, grants: Grant[]): Int32Array {
+    let part = k.combined.get(p.partitionId);
+    if (part === undefined) {
+      part = Int32Array.from(k.partition);
+      refine(part, p.partition);
+      k.combined.set(p.partitionId, part);
+    }
+    if (!this.prune) {
+      const unique = new Int32Array(N);
+      for (let a = 0; a < N; a++) unique[a] = a;
+      return unique;
+    }
+    if (grants.length === 0) return part;
+    const masks = new Map<string, number>();
+    const comp = new Int32Array(N);
+    for (const a of ACTIONS) {
+      if (a.grantOperation === undefined) continue;
+      const op = a.grantOperation;
+      let mask = '';
+      for (const g of grants) mask += g.operations.includes(op) ? '1' : '0';
+      let id = masks.get(mask);
+      if (id === undefined) {
+        id = masks.size + 1;
+        masks.set(mask, id);
+      }
+      comp[a.index] = id;
+    }
+    const out = Int32Array.from(part);
+    refine(out, comp);
+    return out;
+  }
+
+  /** Answers every action of the key for one principal. */
+  row(p: Profile, k: KeyProfile): Array<AccessEntry | null> {
+    const grants = this.grantsOf(p, k);
+    const part = this.partitionFor(p, k, grants);
+    const byClass: Array<AccessEntry | null | undefined> = new Array(64);
+    const row = new Array<AccessEntry | null>(k.actions.length);
+    for (let i = 0; i < k.actions.length; i++) {
+      const a = k.actions[i]!;
+      const c = part[a.index]!;
+      let e = byClass[c];
+      if (e === undefined) {
+        e = this.decide(p, k, a, grants);
+        byClass[c] = e;
+      }
+      row[i] = e;
+    }
+    return row;
+  }
+
+  /** Can this (ordinary) principal share another's answers on this key? Returns the class key. */
+  shareKey(p: Profile, k: KeyProfile): string | null {
+    if (!k.shareable || p.footprint === null) return null;
+    for (const key of p.ownKeys) {
+      if (k.namedKeys.has(key)) return null;
+      if (k.grantIndex!.has(key)) return null;
+    }
+    return p.footprint;
+  }
+
+  private evaluate(req: Request): Decision {
+    this.evaluations++;
+    return this.evaluator.evaluate(req, { explain: false });
+  }
+
+  private decide(p: Profile, k: KeyProfile, a: ActionInfo, grants: Grant[]): AccessEntry | null {
+    const req = whoCanRequest(k.key, a, p.arn);
+    const d = this.evaluate(req);
+    if (d.authorization === 'allow') return this.allowEntry(k, d);
+    if (d.authorization === 'unknown') {
+      return { access: 'unknown', decidedBy: 'unknown', reasons: [], unreadable: d.unreadable.map((u) => `${u.what}: ${u.reason}`) };
+    }
+    return this.conditional(p, k, a, req, d, grants);
+  }
+
+  private allowEntry(k: KeyProfile, d: Decision): AccessEntry {
+    const by = authorizedBy(d);
+    const reasons = d.reasons.map(reasonRef);
+    let sig = by;
+    for (const r of reasons) sig += `|${objectId(r)}`;
+    let e = k.entries.get(sig);
+    if (e === undefined) {
+      e = { access: 'allow', decidedBy: by, reasons };
+      k.entries.set(sig, e);
+    }
+    return e;
+  }
+
+  /** The compiled statement a reason names. */
+  private statementOf(p: Profile, k: KeyProfile, r: Reason | ReasonRef, index?: number): CompiledStatement | undefined {
+    const pools: CompiledPolicy[] = r.source === 'key-policy' ? (k.kp ? [k.kp] : []) : r.source === 'rcp' ? k.rcps : p.policies;
+    for (const cp of pools) {
+      if (cp.policy.source !== r.source || (r.policyName !== undefined && cp.policy.name !== r.policyName)) continue;
+      const cs = index !== undefined ? cp.statements.find((s) => s.st.index === index) : cp.statements.find((s) => s.id === r.id);
+      if (cs !== undefined && cs.id === r.id) return cs;
+    }
+    return undefined;
+  }
+
+  private conditional(p: Profile, k: KeyProfile, a: ActionInfo, req: Request, base: Decision, grants: Grant[]): AccessEntry | null {
+    type Cand = { cs: CompiledStatement } | { grant: Grant };
+    const kpCands: Cand[] = [];
+    const otherCands: Cand[] = [];
+    const conditionalAllow = (cs: CompiledStatement): boolean => cs.st.effect === 'Allow' && cs.conditions.length > 0 && cs.ineffective === undefined;
+    if (k.kp) for (const cs of statementsFor(k.kp, a)) if (conditionalAllow(cs) && principalVia(cs, p.ref).matched) kpCands.push({ cs });
+    for (const cp of [...p.policies, ...k.rcps]) for (const cs of statementsFor(cp, a)) if (conditionalAllow(cs)) otherCands.push({ cs });
+    const op = a.grantOperation;
+    if (op !== undefined) {
+      for (const g of grants) {
+        if (g.state !== 'active' || !g.operations.includes(op)) continue;
+        if ((a.takesEncryptionContext && hasEcConstraint(g)) || g.constraints?.sourceArn !== undefined) otherCands.push({ grant: g });
+      }
+    }
+    const denies: CompiledStatement[] = [];
+    if (authorizedBy(base) === 'explicit-deny') {
+      for (const r of base.reasons) {
+        const cs = this.statementOf(p, k, r, r.statementIndex);
+        // An unconditional Deny (or one we cannot find) cannot be avoided by any request.
+        if (cs === undefined || cs.st.condition.length === 0) return null;
+        denies.push(cs);
+      }
+    }
+    const cands = [...kpCands, ...otherCands];
+    if (cands.length === 0 && denies.length === 0) return null;
+
+    const attempt = (parts: Cand[]): Success | undefined => {
+      const w = new WitnessDraft();
+      for (const c of parts) {
+        if ('cs' in c) w.addStatement(c.cs);
+        else w.addGrant(c.grant);
+      }
+      for (const cs of denies) w.addStatement(cs);
+      if (w.empty) return undefined;
+      const witness = w.witness();
+      const d = this.evaluate(withWitness(req, witness));
+      return d.authorization === 'allow' ? { d, witness } : undefined;
+    };
+    const successes: Success[] = [];
+    const MAX = 8;
+    if (cands.length === 0) {
+      const s = attempt([]);
+      if (s) successes.push(s);
+    }
+    for (const c of cands.slice(0, MAX)) {
+      const s = attempt([c]);
+      if (s) successes.push(s);
+    }
+    if (successes.length === 0 && cands.length > 1) {
+      const s = attempt(cands);
+      if (s) successes.push(s);
+      else {
+        // An identity statement may need a key-policy statement's conditions too (delegation).
+        let tries = 0;
+        outer: for (const x of kpCands) {
+          for (const y of otherCands) {
+            if (tries++ >= MAX) break outer;
+            const s2 = attempt([x, y]);
+            if (s2) {
+              successes.push(s2);
+              break outer;
+            }
+          }
+        }
+      }
+    }
+    if (successes.length === 0) return null;
+
+    const conditions: GuardCondition[] = [];
+    const seen = new Set<string>();
+    const addCond = (g: GuardCondition): void => {
+      const key = `${g.source}|${g.id}|${g.effect}|${g.operator}|${g.key}|${g.values.join(',')}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      conditions.push(g);
+    };
+    const reasons: ReasonRef[] = [];
+    for (const s of successes) {
+      for (const r of s.d.reasons) {
+        const ref = reasonRef(r);
+        if (!reasons.includes(ref)) reasons.push(ref);
+        if (r.source === 'grant') {
+          const g = grants.find((x) => x.grantId === r.id);
+          for (const c of grantConditions(g)) addCond(c);
+        } else {
+          const cs = this.statementOf(p, k, r, r.statementIndex);
+          if (cs === undefined) continue;
+          for (const c of cs.st.condition) {
+            if (FIXED.test(c.key.toLowerCase())) continue;
+            addCond({ source: r.source, id: r.id, effect: cs.st.effect, operator: c.operator, key: c.key, values: c.values });
+          }
+        }
+      }
+    }
+    for (const cs of denies) {
+      for (const c of cs.st.condition) {
+        if (FIXED.test(c.key.toLowerCase())) continue;
+        addCond({ source: cs.policy.source, id: cs.id, effect: 'Deny', operator: c.operator, key: c.key, values: c.values });
+      }
+    }
+    const first = successes[0]!;
+    return { access: 'conditional', decidedBy: authorizedBy(first.d), reasons, conditions, witness: first.witness };
+  }
+
+  /** Who can do what on one key. */
+  key(key: Key, actionsGiven?: readonly ActionInfo[]): KeyWhoCan {
+    const m = key.metadata;
+    const notes: string[] = [];
+    let actions: ActionInfo[];
+    if (actionsGiven === undefined) actions = defaultActions(key);
+    else {
+      for (const a of actionsGiven) checkWhoCanAction(a);
+      actions = actionsGiven.filter((a) => a.cls !== 'alias' || key.aliases.length > 0);
+      const dropped = actionsGiven.filter((a) => a.cls === 'alias' && key.aliases.length === 0);
+      if (dropped.length > 0) notes.push(`${dropped.map((a) => a.name).join(', ')} not evaluated: the key has no alias.`);
+    }
+    if (actions.some((a) => a.cls === 'alias')) notes.push(`Alias actions were evaluated on ${key.aliases[0]}.`);
+    if (isUnknown(key.policy)) notes.push(`The key policy could not be read (${key.policy.reason}); verdicts that depend on it are unknown.`);
+    if (isUnknown(key.grants)) notes.push(`The grants could not be read (${key.grants.reason}); verdicts that depend on them are unknown.`);
+    const kprof = this.keyProfile(key, actions);
+
+    // The principals to consider.
+    const byKey = new Map<string, Candidate>();
+    const skipped: Array<{ principal: string; why: string }> = [];
+    const add = (c: Candidate): void => {
+      const prev = byKey.get(c.idKey);
+      if (prev === undefined) byKey.set(c.idKey, c);
+      else if (!prev.info.origins.includes(c.info.origins[0]!)) prev.info = { ...prev.info, origins: [...prev.info.origins, c.info.origins[0]!] };
+    };
+    for (const c of this.iamCandidates(m.account)) add({ ...c });
+    const root = parsePrincipal(m.account)!;
+    add(candidateOf(root, m.account, 'account-root'));
+    const publicStatements: PublicStatement[] = [];
+    if (kprof.kp) {
+      for (const cs of kprof.kp.statements) {
+        const el = cs.principal ?? cs.notPrincipal;
+        if (el === undefined) continue;
+        const isPublic = cs.principal !== undefined ? cs.principal.wildcard : !el.wildcard;
+        if (cs.st.effect === 'Allow' && cs.ineffective === undefined && isPublic) {
+          const covered = actions.filter((a) => statementsFor(kprof.kp!, a).includes(cs)).map((a) => a.name);
+          if (covered.length > 0) {
+            publicStatements.push({
+              id: cs.id,
+              notPrincipal: cs.notPrincipal !== undefined,
+              actions: covered,
+              conditions: cs.st.condition.map((c) => ({ source: 'key-policy', id: cs.id, effect: 'Allow', operator: c.operator, key: c.key, values: c.values })),
+            });
+          }
+        }
+        const { values, other } = principalValues(cs.st.principal ?? cs.st.notPrincipal!);
+        for (const v of values) {
+          const ref = parsePrincipal(v);
+          if (ref === null) skipped.push({ principal: v, why: 'not a principal form kms-why knows' });
+          else if (ref.kind === 'unique-id') skipped.push({ principal: v, why: `named in key-policy statement "${cs.id}": the unique id of a deleted principal, which matches nobody` });
+          else add(candidateOf(ref, m.account, 'key-policy', v));
+        }
+        for (const v of other) skipped.push({ principal: v, why: `named in key-policy statement "${cs.id}": federated and canonical-user principals never call KMS directly` });
+      }
+    }
+    if (!isUnknown(key.grants)) {
+      for (const g of key.grants) {
+        if (g.state === 'retired') continue;
+        const ref = parsePrincipal(g.granteePrincipal);
+        if (ref === null) skipped.push({ principal: g.granteePrincipal, why: `grantee of grant ${g.grantId}: not a principal form kms-why knows` });
+        else if (ref.kind === 'unique-id') skipped.push({ principal: g.granteePrincipal, why: `grantee of grant ${g.grantId}: the unique id of a deleted principal, which matches nobody` });
+        else add(candidateOf(ref, m.account, 'grantee', g.granteePrincipal));
+      }
+    }
+    const cands = [...byKey.values()].sort((x, y) => (x.info.arn < y.info.arn ? -1 : x.info.arn > y.info.arn ? 1 : 0));
+    const dedupSkipped = [...new Map(skipped.map((s) => [`${s.principal}|${s.why}`, s])).values()];
+
+    const principals: WhoCanPrincipal[] = [];
+    const access: Array<Array<AccessEntry | null>> = [];
+    for (const c of cands) {
+      const prof = this.profile(c.ref);
+      const share = this.shareKey(prof, kprof);
+      let row: Array<AccessEntry | null> | undefined;
+      if (share !== null) {
+        row = kprof.shared.get(share);
+        if (row !== undefined) this.sharedPairs++;
+      }
+      if (row === undefined) {
+        row = this.row(prof, kprof);
+        if (share !== null) kprof.shared.set(share, row);
+      }
+      principals.push(c.info);
+      access.push(row);
+    }
+    if (publicStatements.length > 0) {
+      principals.push({ arn: '*', kind: 'public', external: true, origins: ['public'] });
+      access.push(actions.map((a) => publicEntry(a, publicStatements)));
+    }
+    kprof.shared.clear();
+    kprof.combined.clear();
+    const out: KeyWhoCan = {
+      keyArn: m.arn,
+      aliases: [...key.aliases],
+      account: m.account,
+      keyState: m.keyState,
+      keyManager: m.keyManager,
+      actions,
+      keyStateErrors: actions.map((a) => keyStateError(a, m)),
+      principals,
+      access,
+      publicStatements,
+      notes,
+      skipped: dedupSkipped,
+    };
+    if (actions.some((a) => a.cls === 'alias')) out.aliasForAliasActions = key.aliases[0]!;
+    return out;
+  }
+
+  private iamList: Array<{ ref: PrincipalRef; policies: PrincipalPolicies }> | undefined;
+  private readonly iamByAccount = new Map<string, Candidate[]>();
+  /** The snapshot's roles, users and sessions as candidates for keys of this account. */
+  private iamCandidates(keyAccount: string): Candidate[] {
+    this.iamList ??= snapshotPrincipals(this.snapshot);
+    let list = this.iamByAccount.get(keyAccount);
+    if (list === undefined) {
+      list = this.iamList.map(({ ref, policies }) => candidateOf(ref, keyAccount, 'iam', policies.resolvedArn));
+      this.iamByAccount.set(keyAccount, list);
+    }
+    return list;
+  }
+}
+
+function grantConditions(g: Grant | undefined): GuardCondition[] {
+  if (g === undefined) return [];
+  const out: GuardCondition[] = [];
+  const c = g.constraints;
+  for (const [k, v] of Object.entries(c?.encryptionContextEquals ?? {})) out.push({ source: 'grant', id: g.grantId, effect: 'Allow', operator: 'EncryptionContextEquals', key: k, values: [v] });
+  for (const [k, v] of Object.entries(c?.encryptionContextSubset ?? {})) out.push({ source: 'grant', id: g.grantId, effect: 'Allow', operator: 'EncryptionContextSubset', key: k, values: [v] });
+  if (c?.sourceArn !== undefined) out.push({ source: 'grant', id: g.grantId, effect: 'Allow', operator: 'SourceArn', key: 'aws:SourceArn', values: [c.sourceArn] });
+  return out;
+}
+
+/** The public `*` row: what the public statements allow, and the conditions that guard them. */
+function publicEntry(a: ActionInfo, stmts: PublicStatement[]): AccessEntry | null {
+  const covering = stmts.filter((s) => s.actions.includes(a.name));
+  if (covering.length === 0) return null;
+  const reasons: ReasonRef[] = covering.map((s) => ({ source: 'key-policy', id: s.id, effect: 'Allow', policyName: 'key policy' }));
+  const open = covering.filter((s) => s.conditions.length === 0);
+  if (open.length > 0) return { access: 'allow', decidedBy: 'key-policy', reasons: reasons.filter((r) => open.some((s) => s.id === r.id)) };
+  return { access: 'conditional', decidedBy: 'key-policy', reasons, conditions: covering.flatMap((s) => s.conditions) };
+}
+
+/** Resolves --key values (and --all-keys) to keys of the snapshot. */
+export function selectKeys(snapshot: Snapshot, evaluator: Evaluator, idents: readonly string[], allKeys: boolean): Key[] {
+  const keys: Key[] = [];
+  if (allKeys) for (const k of snapshot.keys) if (k.metadata.keyManager === 'CUSTOMER' && !keys.includes(k)) keys.push(k);
+  for (const ident of idents) {
+    const k = evaluator.findKey(ident);
+    if (k === undefined) {
+      throw new InputError(`key "${ident}" is not in the snapshot`, { hint: `The snapshot has: ${snapshot.keys.map((x) => [x.metadata.arn, ...x.aliases].join(' / ')).join('; ') || 'no keys'}.` });
+    }
+    if (!keys.includes(k)) keys.push(k);
+  }
+  return keys;
+}
+
+/** Who can do what on each key. */
+export function whoCan(snapshot: Snapshot, keys: readonly Key[], opts: WhoCanOptions = {}): WhoCanResult {
+  const engine = new WhoCanEngine(snapshot, { ...(opts.prune !== undefined ? { prune: opts.prune } : {}), ...(opts.evaluatorOptions ? { evaluatorOptions: opts.evaluatorOptions } : {}) });
+  return whoCanWith(engine, keys, opts);
+}
+
+/** Like whoCan, with an engine (and its caches) of the caller's. */
+export function whoCanWith(engine: WhoCanEngine, keys: readonly Key[], opts: WhoCanOptions = {}): WhoCanResult {
+  const out: KeyWhoCan[] = [];
+  let decisions = 0;
+  const startEvaluations = engine.evaluations;
+  const startShared = engine.sharedPairs;
+  for (const key of keys) {
+    const k = engine.key(key, opts.actions);
+    out.push(k);
+    const evaluated = k.principals.filter((p) => p.kind !== 'public').length;
+    decisions += evaluated * k.actions.length;
+    opts.onProgress?.(out.length, keys.length);
+  }
+  const result: WhoCanResult = {
+    keys: out,
+    stats: { keys: out.length, decisions, evaluations: engine.evaluations - startEvaluations, sharedPairs: engine.sharedPairs - startShared },
+  };
+  if (engine.snapshot.capturedAt !== undefined) result.capturedAt = engine.snapshot.capturedAt;
+  return result;
+}
+
+/** Does any answer depend on an input that could not be read? */
+export function hasUnknown(r: WhoCanResult): boolean {
+  return r.keys.some((k) => k.access.some((row, i) => k.principals[i]!.kind !== 'public' && row.some((e) => e !== null && e.access === 'unknown')));
+}
