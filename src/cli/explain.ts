@@ -188,8 +188,22 @@ function explainOne(
     report,
     today,
   };
-  if (fix) explanation.fix = proposeFixes(snapshot, req);
+  if (fix) {
+    const f = proposeFixes(snapshot, req);
+    if (today.agrees === false && today.status === 'still-denied' && f.proposals.length > 0) {
+      f.warnings.push(
+        `These changes were verified against the inputs kms-why has, which disagree with the ${base.what}: find the missing input first (${today.missingInputs[0] ?? 'see above'}); until then the request may stay denied.`,
+      );
+    }
+    explanation.fix = f;
+  }
   return { explanation, decision };
+}
+
+function checkStdin(flags: ExplainFlags, stdinTaken: boolean): void {
+  if (stdinTaken && (flags.from ?? []).includes('-')) {
+    throw new InputError('stdin can be read only once: the message or event and --from - cannot both come from it', { hint: 'Give one of them as a file.' });
+  }
 }
 
 async function loadSnapshot(flags: ExplainFlags): Promise<Snapshot> {
@@ -276,7 +290,8 @@ function draftFromEvent(ev: CloudTrailKmsEvent, r: CloudTrailRequest): Draft {
   if (ev.principal !== undefined) d.principal = { value: ev.principal, from: `the event: ${ev.principalNote ?? 'userIdentity'}` };
   else if (ev.principalNote) d.notes.push(`Principal: ${ev.principalNote}.`);
   d.action = { value: r.action, from: r.action.endsWith(ev.eventName) ? `the event: eventSource kms.amazonaws.com, eventName ${ev.eventName}` : `the event's error message (${ev.eventName})` };
-  if (r.keyIdentifier !== undefined) d.key = { value: r.keyIdentifier, from: r.keyIdentifier === r.keyArn ? 'the event (resources / error message)' : 'the event (requestParameters, as sent)' };
+  const keyFrom = r.keyFrom === 'requestParameters' ? 'the event (requestParameters, the KeyId as sent)' : r.keyFrom === 'resources' ? 'the event (resources)' : "the event's error message";
+  if (r.keyIdentifier !== undefined) d.key = { value: r.keyIdentifier, from: keyFrom };
   if (r.keyArn !== undefined) d.keyArn = r.keyArn;
   for (const [k, v] of Object.entries(r.encryptionContext ?? {})) d.context[k] = { value: v, from: 'the event (requestParameters)' };
   if (ev.viaService !== undefined) d.viaService = { value: ev.viaService, from: `the event: ${ev.viaServiceNote}` };
@@ -337,6 +352,8 @@ Examples:
     )
     .action(async (args: string[], flags: ExplainFlags) => {
       setDebug(flags.debug === true);
+      const fromStdin = flags.messageFile === '-' || (args.length === 1 && args[0] === '-');
+      checkStdin(flags, fromStdin);
       const text = await readMessage(args, flags);
       const parsed = parseErrorMessage(text);
       const snapshot = await loadSnapshot(flags);
@@ -346,7 +363,7 @@ Examples:
       if (parsed.action !== undefined) {
         d.action = {
           value: parsed.action,
-          from: parsed.actionFrom === 'message' ? 'the message' : parsed.actionFrom === 'operation' ? `the ${parsed.operation} operation the client called` : 'assumed: this message comes from Decrypt',
+          from: parsed.actionFrom === 'message' ? 'the message' : parsed.actionFrom === 'operation' ? `the ${parsed.operation} operation the client called` : parsed.lambda ? "Lambda's environment-variable decryption" : 'assumed: KMS returns this message for Decrypt',
         };
       }
       if (parsed.keyArn !== undefined) d.key = { value: parsed.keyArn, from: 'the message' };
@@ -358,7 +375,7 @@ Examples:
         snapshot,
         evaluator,
         req,
-        { title: `${req.principal} — ${decision0(req)}`, extracted: extractedOf(d, flags), missing: missing.filter((m) => !m.required), notes: d.notes, clue: parsed.clue, what: 'error' },
+        { title: `${req.principal} — ${requestLabel(req)}`, extracted: extractedOf(d, flags), missing: missing.filter((m) => !m.required), notes: d.notes, clue: parsed.clue, what: 'error' },
         flags.fix === true,
       );
       const input: ExplainDocument['input'] = { kind: 'error-message', client: parsed.client, message: parsed.kmsMessage };
@@ -395,6 +412,7 @@ Examples:
     .action(async (file: string, flags: ExplainFlags) => {
       setDebug(flags.debug === true);
       const name = displayName(file);
+      checkStdin(flags, file === '-');
       const ct = parseCloudTrail(await readJsonText(file), name);
       const denied = ct.events.filter((e) => e.accessDenied);
       let chosen: CloudTrailKmsEvent[];
@@ -464,21 +482,31 @@ Examples:
       const decisions: Decision[] = [];
       for (const list of groups.values()) {
         const u = list[list.length - 1]!;
-        const req = requestOf(u.d, flags, u.missing, 'event');
         const events = list.map((x) => x.ev);
-        const times = events.map((e) => e.eventTime).filter((t): t is string => t !== undefined).sort();
+        let req: Request;
+        let evaluated: Evaluated;
         const keyLabel = u.d.keyArn ?? u.d.key?.value ?? '';
-        const title = `${req.principal} — ${req.action} on ${keyLabel}${events.length > 1 ? ` (${events.length} events)` : ''}`;
-        const base = {
-          title,
-          extracted: extractedOf(u.d, flags),
-          missing: [] as MissingPart[],
-          notes: u.d.notes,
-          clue: u.ev.clue ?? null,
-          what: 'event' as const,
-          ...(times.length > 0 ? { eventTime: times[times.length - 1]! } : {}),
-        };
-        const { explanation, decision } = explainOne(snapshot, evaluator, req, base, flags.fix === true);
+        const times = events.map((e) => e.eventTime).filter((t): t is string => t !== undefined).sort();
+        try {
+          req = requestOf(u.d, flags, u.missing, 'event');
+          const title = `${req.principal} — ${req.action} on ${keyLabel}${events.length > 1 ? ` (${events.length} events)` : ''}`;
+          const base = {
+            title,
+            extracted: extractedOf(u.d, flags),
+            missing: [] as MissingPart[],
+            notes: u.d.notes,
+            clue: u.ev.clue ?? null,
+            what: 'event' as const,
+            ...(times.length > 0 ? { eventTime: times[times.length - 1]! } : {}),
+          };
+          evaluated = explainOne(snapshot, evaluator, req, base, flags.fix === true);
+        } catch (e) {
+          // With --all, one event that cannot be evaluated (a key not in the snapshot …) does not stop the others.
+          if (flags.all !== true || !(e instanceof InputError)) throw e;
+          skipped.push({ title: `${events.map(eventLabel).join(', ')}`, why: `${e.message}${e.hint ? ` (${e.hint})` : ''}` });
+          continue;
+        }
+        const { explanation, decision } = evaluated;
         explanation.events = events.map(summaryOf);
         if (flags.all === true) {
           const k = `${u.d.principal?.value}|${keyLabel}|${u.d.action?.value}`;
@@ -505,6 +533,6 @@ Examples:
     });
 }
 
-function decision0(req: Request): string {
+function requestLabel(req: Request): string {
   return `${req.action} on ${req.keyArn ?? req.keyIdentifier ?? '(no key)'}`;
 }

@@ -13,6 +13,7 @@ import { EXIT, formatError } from './errors.js';
 import { processIo, type CliIo } from './io.js';
 import { renderReport, resolveColor, type OutputFormat } from './output.js';
 import { addRequestOptions, parseActions, requestFromFlags, type RequestFlags } from './request-flags.js';
+import { addExplainCommands } from './explain.js';
 import { addGrantsCommand } from './grants.js';
 import { addLambdaCommand } from './lambda.js';
 import { addLiveOptions, liveRequested, loadSnapshot, type LiveFlags, type LiveTargetSpec } from './live.js';
@@ -191,6 +192,7 @@ Example:
   addGrantsCommand(program, io, setExit, setDebug);
   addLambdaCommand(program, io, setExit, setDebug);
   addSnapshotCommand(program, io, setExit, setDebug);
+  addExplainCommands(program, io, setExit, setDebug);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -379,6 +379,8 @@ export interface RejectedFix {
 export interface FixResult {
   /** Whether a fix was needed at all. */
   needed: boolean;
+  /** To read before applying any proposal. */
+  warnings: string[];
   proposals: FixProposal[];
   rejected: RejectedFix[];
   notes: string[];
@@ -430,16 +432,14 @@ function applyOne(s: Snapshot, ch: FixChange): void {
       b.statements.push(statementFrom(ch.statement, 'permissions-boundary', nextIndex(b)));
       return;
     }
-    case 'remove-statement': {
-      const p = policyAt(s, ch.slot);
-      if (p === undefined) throw new Error(`policy ${ch.policyName} not found`);
-      p.statements = p.statements.filter((x) => x.index !== ch.statementIndex);
-      return;
-    }
+    case 'remove-statement':
     case 'replace-statement': {
-      const p = policyAt(s, ch.slot);
-      if (p === undefined) throw new Error(`policy ${ch.policyName} not found`);
-      p.statements = p.statements.map((x) => (x.index === ch.statementIndex ? statementFrom(ch.after, p.source, x.index) : x));
+      for (const p of sharedCopies(s, ch.slot, ch.policyArn, ch.source)) {
+        p.statements =
+          ch.kind === 'remove-statement'
+            ? p.statements.filter((x) => x.index !== ch.statementIndex)
+            : p.statements.map((x) => (x.index === ch.statementIndex ? statementFrom(ch.after, p.source, x.index) : x));
+      }
       return;
     }
     case 'recreate-lambda-grant': {
@@ -454,6 +454,19 @@ function applyOne(s: Snapshot, ch: FixChange): void {
       return;
     }
   }
+}
+
+/**
+ * The policy at the slot and, for a managed policy (one ARN), every other copy of it in the
+ * snapshot: changing a managed policy changes it for every principal it is attached to.
+ */
+function sharedCopies(s: Snapshot, slot: Slot, policyArn: string | undefined, source: PolicySource): Policy[] {
+  const p = policyAt(s, slot);
+  if (p === undefined) throw new Error('the policy to change is not in the snapshot');
+  if (policyArn === undefined) return [p];
+  const out = new Set<Policy>([p]);
+  for (const sp of allPolicies(s)) if (sp.policy.arn === policyArn && sp.policy.source === source) out.add(sp.policy);
+  return [...out];
 }
 
 function nextIndex(p: Policy): number {
@@ -572,6 +585,16 @@ function lambdaCase(req: Request, caller: PrincipalRef, action: ActionInfo): { f
   return { functionName: m[3]!, functionArn: fnArn, region: m[1]! };
 }
 
+/** The key a function in the snapshot is configured with (keyArn undefined: the aws/lambda key); undefined when the function is not in the snapshot. */
+function functionKey(s: Snapshot, fnName: string, fnArn: string): { keyArn: string | undefined } | undefined {
+  for (const f of s.functions ?? []) {
+    if (typeof f !== 'object' || f === null) continue;
+    const o = f as Record<string, unknown>;
+    if (o.FunctionName === fnName || o.FunctionArn === fnArn) return { keyArn: typeof o.KMSKeyArn === 'string' && o.KMSKeyArn !== '' ? o.KMSKeyArn : undefined };
+  }
+  return undefined;
+}
+
 function functionRole(s: Snapshot, fnName: string, fnArn: string): string | undefined {
   for (const f of s.functions ?? []) {
     if (typeof f !== 'object' || f === null) continue;
@@ -600,21 +623,21 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
   const before = ev.evaluate(request);
   const notes: string[] = [];
   const rejected: RejectedFix[] = [];
-  if (before.decision === 'allow') return { needed: false, proposals: [], rejected, notes: ['The request is allowed today: nothing to fix.'] };
+  if (before.decision === 'allow') return { needed: false, warnings: [], proposals: [], rejected, notes: ['The request is allowed today: nothing to fix.'] };
   const action = findAction(request.action);
   const caller = parsePrincipal(request.principal);
-  if (action === undefined || caller === null) return { needed: true, proposals: [], rejected, notes: ['The request cannot be evaluated.'] };
+  if (action === undefined || caller === null) return { needed: true, warnings: [], proposals: [], rejected, notes: ['The request cannot be evaluated.'] };
   const key = action.cls === 'iam-only' ? undefined : ev.findKey(request.keyArn ?? request.keyIdentifier ?? '');
   if (before.decision === 'unknown') {
     notes.push(`The verdict depends on unreadable inputs (${before.unreadable.map((u) => u.what).join(', ')}); only a change that allows whatever they say can be verified.`);
   }
   if (action.cls !== 'key' || key === undefined) {
     notes.push(`kms-why proposes fixes for KMS key operations; ${action.name} is ${action.cls === 'iam-only' ? 'authorized by IAM policies alone: attach an identity policy allowing it with "Resource": "*"' : action.cls === 'alias' ? 'an alias operation: it needs IAM on the alias and permission on the key' : 'authorized by the grant itself'}.`);
-    return { needed: true, proposals: [], rejected, notes };
+    return { needed: true, warnings: [], proposals: [], rejected, notes };
   }
   if (keyUsageError(action, key.metadata) !== undefined) {
     notes.push(`${keyUsageError(action, key.metadata)}: no policy change can make this key do ${action.short}.`);
-    return { needed: true, proposals: [], rejected, notes };
+    return { needed: true, warnings: [], proposals: [], rejected, notes };
   }
   if (key.metadata.keyManager === 'AWS') notes.push('The key is an AWS managed key: its key policy cannot be changed.');
 
@@ -626,7 +649,7 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
       stateFixes[0] = [{ id: 'enable-key', title: `Enable the key (it is ${key.metadata.keyState})`, changes: [{ kind: 'enable-key', keyArn: key.metadata.arn, keyState: key.metadata.keyState }], notes: [], order: 0 }];
     } else {
       notes.push(`${stateErr}: the key state refuses ${action.short} whatever the policies say; kms-why cannot propose a change for it.`);
-      return { needed: true, proposals: [], rejected, notes };
+      return { needed: true, warnings: [], proposals: [], rejected, notes };
     }
   }
 
@@ -660,12 +683,15 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
   // ── Stage 3: something that allows ──
   const allowFixes: Candidate[][] = [[]];
   const lc = lambdaCase(request, caller, action);
+  const fnKey = lc !== undefined ? functionKey(snapshot, lc.functionName, lc.functionArn) : undefined;
   if (lc !== undefined) {
     if (isUnknown(key.grants)) rejected.push({ title: 'Re-create the Lambda grant', why: 'the key\'s grants could not be read, so the re-created grant cannot be checked against them' });
-    else {
+    else if (fnKey !== undefined && fnKey.keyArn !== key.metadata.arn) {
+      rejected.push({ title: 'Re-create the Lambda grant', why: `function ${lc.functionName} is configured with ${fnKey.keyArn ?? 'the AWS managed key aws/lambda'}, not this key: Lambda would create its grant there` });
+    } else {
       const roleArn = functionRole(snapshot, lc.functionName, lc.functionArn) ?? policyPrincipalArn(snapshot, caller);
       const grant: Grant = {
-        grantId: '(re-created by Lambda)',
+        grantId: 'new-grant-from-lambda',
         name: `${lc.functionName}/(new)`,
         keyArn: key.metadata.arn,
         granteePrincipal: caller.arn,
@@ -816,7 +842,7 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
     if (before.decidedBy === 'session-policy') notes.push('The session policy does not allow it: session policies are passed when the session is created; create the session with a policy that allows it.');
     notes.push('No change kms-why can write was verified to allow the request.');
   }
-  return { needed: true, proposals, rejected, notes };
+  return { needed: true, warnings: [], proposals, rejected, notes };
 }
 
 function stillDeniedWhy(d: Decision, caller: PrincipalRef, action: ActionInfo): string {

@@ -20,7 +20,7 @@
 //       "report": { the kms-why report, version 1 (kmsWhyReport: 1), as `kms-why check --output json` prints it },
 //       "today": { "status": "allowed-now"|"still-denied"|"unknown", "agrees": true|false|null, "implied": {kind, layers}|null, "text", "missingInputs": [] },
 //       "fix"?: {                                                            (with --fix)
-//         "needed": bool,
+//         "needed": bool, "warnings": ["…"],
 //         "proposals": [{ "rank", "id", "title",
 //                         "changes": [{ "kind", "description", "json"?, … }],
 //                         "commands": ["aws …"],
@@ -161,6 +161,7 @@ function changeView(c: FixChange): Record<string, unknown> {
 function fixView(f: FixResult): Record<string, unknown> {
   return {
     needed: f.needed,
+    warnings: f.warnings,
     proposals: f.proposals.map((p) => ({
       rank: p.rank,
       id: p.id,
@@ -225,14 +226,14 @@ function textExtraction(e: Explanation, what: 'message' | 'event'): string[] {
   }
   out.push(`Read from the ${what} and flags:`);
   const lw = Math.max(...e.extracted.map((f) => FIELD_LABEL[f.field].length), 8) + 2;
-  for (const f of e.extracted) out.push(...wrapHanging(`${f.value}   (${f.from})`, w, `  ${FIELD_LABEL[f.field].padEnd(lw)}`));
+  for (const f of e.extracted) out.push(...wrapHanging(`${f.value} — ${f.from}`, w, `  ${FIELD_LABEL[f.field].padEnd(lw)}`));
   if (e.missing.length > 0) {
     out.push(`Not in the ${what}:`);
     for (const m of e.missing) out.push(...wrapHanging(`${FIELD_LABEL[m.field]}: ${m.why}`, w, '  - '));
   }
   for (const n of e.notes) out.push(...wrapHanging(n, w, '  note: ', '        '));
   if (e.clue !== null) {
-    out.push(`The ${what} says: "${e.clue.text}"`);
+    out.push(...wrapHanging(`"${e.clue.text}"`, w, `The ${what} says: `, '  '));
     out.push(...wrapHanging(clueMeaning(e.clue, e.action), w, '  => '));
   }
   return out;
@@ -260,6 +261,7 @@ function textFix(f: FixResult): string[] {
     return out;
   }
   out.push(f.proposals.length > 0 ? 'Fix (each verified by evaluating the request again; narrowest first):' : 'Fix: no verified change.');
+  for (const wn of f.warnings) out.push(...wrapHanging(wn, w, '  WARNING: ', '           '));
   for (const p of f.proposals) {
     out.push('');
     out.push(...wrapHanging(p.title, w, `  ${p.rank}. `));
@@ -382,6 +384,7 @@ function mdFix(f: FixResult, h: string): string[] {
   }
   if (f.proposals.length === 0) out.push('No change kms-why could verify.', '');
   else out.push('Each change below was applied to a copy of the inputs and the request evaluated again; narrowest first.', '');
+  for (const wn of f.warnings) out.push(`> **Warning:** ${escapeMd(wn)}`, '');
   for (const p of f.proposals) {
     out.push(`${h}# ${p.rank}. ${escapeMd(p.title)}`, '');
     out.push(`Verified: the request would be **ALLOWED**, decided by ${escapeMd(p.verified.decidedBy.replace(/-/g, ' '))}.`, '');

@@ -28,6 +28,8 @@ export interface CloudTrailRequest {
   /** The key ARN (resources[].ARN, or the error message's resource). */
   keyArn?: string;
   encryptionContext?: Record<string, string>;
+  /** Where the key came from. */
+  keyFrom?: 'requestParameters' | 'resources' | 'errorMessage';
 }
 
 export interface CloudTrailKmsEvent {
@@ -260,9 +262,14 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
     const srcArn = keyArns.find((a) => a !== dstArn) ?? (keyArns.length === 1 && dstId === undefined ? keyArns[0] : undefined);
     const from = req('kms:ReEncryptFrom', srcId ?? srcArn, srcArn, stringMap(rp?.sourceEncryptionContext));
     const to = req('kms:ReEncryptTo', dstId ?? dstArn, dstArn ?? (keyArns.length === 1 && srcArn === undefined ? keyArns[0] : undefined), stringMap(rp?.destinationEncryptionContext));
+    from.keyFrom = srcId !== undefined ? 'requestParameters' : 'resources';
+    to.keyFrom = dstId !== undefined ? 'requestParameters' : 'resources';
     if (errAction === 'kms:ReEncryptFrom' || errAction === 'kms:ReEncryptTo') {
       const one = errAction === 'kms:ReEncryptFrom' ? from : to;
-      if (errKey !== undefined) one.keyArn = errKey;
+      if (errKey !== undefined && one.keyArn === undefined) {
+        one.keyArn = errKey;
+        one.keyFrom = 'errorMessage';
+      }
       one.keyIdentifier ??= one.keyArn;
       ev.requests.push(one);
     } else {
@@ -280,7 +287,11 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
     }
     const keyId = keyIdOf('keyId');
     const keyArn = keyArns[0] ?? errKey ?? (keyId !== undefined && parseKeyIdentifier(keyId)?.kind === 'key-arn' ? keyId : undefined);
-    ev.requests.push(req(action, keyId ?? keyArn, keyArn, stringMap(rp?.encryptionContext)));
+    const one = req(action, keyId ?? keyArn, keyArn, stringMap(rp?.encryptionContext));
+    if (keyId !== undefined) one.keyFrom = 'requestParameters';
+    else if (keyArns[0] !== undefined) one.keyFrom = 'resources';
+    else if (errKey !== undefined) one.keyFrom = 'errorMessage';
+    ev.requests.push(one);
   }
   return ev;
 }

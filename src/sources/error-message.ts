@@ -356,6 +356,9 @@ export function parseErrorMessage(input: string): ParsedErrorMessage {
     });
   }
 
+  if (lambda && kmsPart !== '') {
+    kmsMessage = `Lambda was unable to decrypt the environment variables because KMS access was denied. KMS Exception: ${kmsErrorCode ?? '?'} KMS Message: ${kmsMessage}`;
+  }
   const out: ParsedErrorMessage = { client, lambda, kmsMessage, clue, missing, notes };
   if (errorCode !== undefined) out.errorCode = errorCode;
   if (kmsErrorCode !== undefined) out.kmsErrorCode = kmsErrorCode;

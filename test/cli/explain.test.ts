@@ -1,0 +1,333 @@
+// `kms-why explain-error` and `kms-why explain-event`, run in-process through addExplainCommands
+// with a fresh commander program and a fake io.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { formatError } from '../../src/cli/errors.js';
+import { addExplainCommands } from '../../src/cli/explain.js';
+import type { CliIo } from '../../src/cli/io.js';
+import { Evaluator } from '../../src/evaluate/evaluator.js';
+import { applyChanges, type FixChange } from '../../src/evaluate/fix.js';
+import { loadFrom } from '../../src/sources/load.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const EX = `${ROOT}fixtures/examples/`;
+const ERR = `${ROOT}fixtures/errors/`;
+const CT = `${ROOT}fixtures/cloudtrail/`;
+const K = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const S = 'arn:aws:sts::111122223333:assumed-role/app/s1';
+const FN_SESSION = 'arn:aws:sts::111122223333:assumed-role/app-exec-role/my-function';
+const FN_ARN = 'arn:aws:lambda:us-east-1:111122223333:function:my-function';
+
+const tmp = mkdtempSync(join(tmpdir(), 'kms-why-explain-'));
+const write = (name: string, content: string): string => {
+  const f = join(tmp, name);
+  writeFileSync(f, content);
+  return f;
+};
+/** Text output wraps at 120 columns; sentences are checked with the line breaks taken out. */
+const flat = (s: string): string => s.replace(/\s+/g, ' ');
+const message = (file: string): string => readFileSync(`${ERR}${file}`, 'utf8');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  let code = 0;
+  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env, stdoutIsTTY: false, stderrIsTTY: false };
+  const program = new Command('kms-why').exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  addExplainCommands(program, io, (c) => void (code = c), () => undefined);
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) code = e.exitCode === 0 ? 0 : 2;
+    else {
+      const f = formatError(e, false);
+      stderr += f.text;
+      code = f.code;
+    }
+  }
+  return { code, stdout, stderr };
+}
+
+async function runJson(args: string[]): Promise<{ code: number; doc: any }> {
+  const r = await run([...args, '--output', 'json']);
+  expect(r.stderr).toBe('');
+  return { code: r.code, doc: JSON.parse(r.stdout) };
+}
+
+describe('kms-why explain-error', () => {
+  it('reads an AWS CLI error, evaluates it, and says it is still denied for the reason the message gives (exit 1)', async () => {
+    const r = await run(['explain-error', message('aws-cli-no-resource-policy.txt'), '--from', `${EX}pattern-2-iam-only-no-delegation.json`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('Error message (AWS CLI, AccessDeniedException, when calling Decrypt)');
+    expect(r.stdout).toMatch(/principal +arn:aws:sts::111122223333:assumed-role\/app\/s1 — the message/);
+    expect(r.stdout).toContain('kms:Decrypt: DENY (decided by implicit deny)');
+    expect(r.stdout).toContain('Today: STILL DENIED (agrees with the error)');
+    expect(r.stdout).toMatch(/Not in the message:\n {2}- encryption context: error messages never carry/);
+  });
+
+  it('JSON: a versioned document with the extraction, the kms-why report, the verdict today and (--fix) verified proposals', async () => {
+    const { code, doc } = await runJson(['explain-error', message('boto3-no-resource-policy.txt'), '--from', `${EX}pattern-2-iam-only-no-delegation.json`, '--fix']);
+    expect(code).toBe(1);
+    expect(doc).toMatchObject({ kmsWhyExplain: 1, command: 'explain-error', input: { kind: 'error-message', client: 'boto3', errorCode: 'AccessDeniedException', operation: 'Decrypt' }, skipped: [] });
+    const e = doc.explanations[0];
+    expect(e.extracted.map((x: any) => [x.field, x.value, x.from])).toEqual([
+      ['principal', S, 'the message'],
+      ['action', 'kms:Decrypt', 'the message'],
+      ['key', K, 'the message'],
+    ]);
+    expect(e.missing).toEqual([expect.objectContaining({ field: 'encryptionContext', flag: '--context', required: false })]);
+    expect(e.clue).toMatchObject({ kind: 'no-allow', layer: 'resource-based policy', meaning: expect.stringContaining('nor a grant') });
+    expect(e.report).toMatchObject({ kmsWhyReport: 1, key: K, principal: S, results: [{ action: 'kms:Decrypt', decision: 'deny', decidedBy: 'implicit-deny' }] });
+    expect(e.today).toMatchObject({ status: 'still-denied', agrees: true });
+    expect(e.fix.proposals[0]).toMatchObject({ rank: 1, id: 'key-policy-statement', verified: { decision: 'allow', decidedBy: 'key-policy' } });
+    expect(e.fix.proposals[0].changes[0].json).toMatchObject({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/app' }, Action: 'kms:Decrypt' });
+  });
+
+  it('flags fill what the message lacks: the ciphertext message needs --principal and --key (exit 2 without them)', async () => {
+    const bad = await run(['explain-error', message('aws-cli-ciphertext.txt'), '--from', `${EX}pattern-2-iam-only-no-delegation.json`]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/error: the message does not say the principal or which key/);
+    expect(bad.stderr).toMatch(/hint: .*Add --principal and --key\./);
+    const ok = await run(['explain-error', message('aws-cli-ciphertext.txt'), '--from', `${EX}pattern-2-iam-only-no-delegation.json`, '--principal', S, '--key', 'alias/app', '--context', 'Department=IT']);
+    expect(ok.code).toBe(1);
+    expect(ok.stdout).toMatch(/key +alias\/app — --key/);
+    expect(ok.stdout).toMatch(/encryption context +Department=IT — --context/);
+    expect(ok.stdout).toContain('as the error says');
+  });
+
+  it('flags override what the message says, and say so', async () => {
+    const { doc } = await runJson(['explain-error', message('aws-cli-no-resource-policy.txt'), '--from', `${EX}pattern-1-key-policy-names-role.json`, '--principal', 'arn:aws:sts::111122223333:assumed-role/app/s2']);
+    expect(doc.explanations[0].notes).toContain(`--principal arn:aws:sts::111122223333:assumed-role/app/s2 overrides the message's ${S}.`);
+  });
+
+  it('--from is needed for now', async () => {
+    const r = await run(['explain-error', message('aws-cli-no-resource-policy.txt')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--from is needed for now/);
+    expect(r.stderr).toMatch(/hint: /);
+  });
+
+  it('stdin is read once: the message and --from cannot both be -', async () => {
+    const r = await run(['explain-error', '--message-file', '-', '--from', '-']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/stdin can be read only once/);
+    expect((await run(['explain-event', '-', '--from', '-'])).stderr).toMatch(/stdin can be read only once/);
+  });
+
+  it('a message it cannot read is exit 2 with a hint naming the forms it reads', async () => {
+    const r = await run(['explain-error', message('unreadable-throttling.txt'), '--from', `${EX}pattern-2-iam-only-no-delegation.json`]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/cannot read this error message/);
+    expect(r.stderr).toMatch(/hint: kms-why reads the KMS AccessDeniedException forms/);
+    expect((await run(['explain-error', '--from', `${EX}pattern-2-iam-only-no-delegation.json`])).stderr).toMatch(/give the error message/);
+  });
+
+  it("Lambda's console error on the retired grant: the function context is filled in, and --fix re-creates the grant", async () => {
+    const { code, doc } = await runJson(['explain-error', '--message-file', `${ERR}lambda-console.txt`, '--from', `${EX}lambda-env-grant-retired.json`, '--fix']);
+    expect(code).toBe(1);
+    const e = doc.explanations[0];
+    expect(doc.input).toMatchObject({ client: 'lambda', kmsErrorCode: 'AccessDeniedException' });
+    expect(e.extracted).toContainEqual({ field: 'encryptionContext', value: `aws:lambda:FunctionArn=${FN_ARN}`, from: 'the snapshot (configuration of function my-function)' });
+    expect(e.extracted.some((x: any) => x.field === 'viaService')).toBe(false);
+    expect(e.report.request.viaService).toBeNull();
+    expect(e.today).toMatchObject({ status: 'still-denied', agrees: true });
+    expect(e.fix.proposals[0].id).toBe('recreate-lambda-grant');
+    expect(e.fix.proposals[0].commands[0]).toBe('aws lambda update-function-configuration --function-name my-function --role arn:aws:iam::111122223333:role/TEMP_ROLE');
+  });
+
+  it('…and when the key lacks in the message, the function configuration in the snapshot gives it', async () => {
+    const { doc } = await runJson(['explain-error', message('lambda-console-ciphertext.txt'), '--principal', FN_SESSION, '--from', `${EX}lambda-env-grant-retired.json`]);
+    expect(doc.explanations[0].extracted).toContainEqual({ field: 'key', value: K, from: 'the snapshot (KMSKeyArn of function my-function)' });
+  });
+
+  it('…and with the grant in place, it is allowed now: something changed since the error (exit 0)', async () => {
+    const r = await run(['explain-error', message('lambda-cli-invoke.txt'), '--from', `${EX}lambda-env-grant.json`]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Today: ALLOWED NOW (DISAGREES with the error');
+    expect(flat(r.stdout)).toMatch(/something has changed since, or the request kms-why evaluated differs/);
+  });
+
+  it('the SDK for JavaScript v3 dump is read through its stack trace and $metadata', async () => {
+    const r = await run(['explain-error', message('sdk-js-v3-no-resource-policy.txt'), '--from', `${EX}pattern-2-iam-only-no-delegation.json`]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('Error message (AWS SDK for JavaScript v3, AccessDeniedException)');
+  });
+
+  it('an explicit deny in an identity-based policy agrees; --fix names the Deny and proposes exempting the caller first', async () => {
+    const r = await run(['explain-error', message('aws-cli-explicit-deny-identity.txt'), '--from', `${ERR}snapshot-identity-deny.json`, '--fix']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('Today: STILL DENIED (agrees with the error)');
+    expect(flat(r.stdout)).toContain('as the error says: "DenyDecryptOutsideVpce" of DenyKmsOutsideVpce');
+    expect(r.stdout).toMatch(/1\. Exempt arn:aws:iam::111122223333:role\/app from the Deny "DenyDecryptOutsideVpce"/);
+    expect(r.stdout).toMatch(/2\. Remove the Deny "DenyDecryptOutsideVpce"/);
+    expect(r.stdout).toContain('This also lets arn:aws:iam::111122223333:role/batch Decrypt.');
+  });
+
+  it('says plainly when its verdict disagrees with the message: an input is missing (here the SCPs)', async () => {
+    const { code, doc } = await runJson(['explain-error', message('boto3-explicit-deny-scp.txt'), '--from', `${EX}pattern-2-iam-only-no-delegation.json`, '--fix']);
+    expect(code).toBe(1);
+    const e = doc.explanations[0];
+    expect(e.today.agrees).toBe(false);
+    expect(e.today.text).toMatch(/An input is missing or has changed/);
+    expect(e.today.missingInputs[0]).toMatch(/service control policies of account 111122223333: the snapshot has none/);
+    expect(e.fix.warnings[0]).toMatch(/disagree with the error: find the missing input first/);
+  });
+
+  it('markdown and table outputs, and --redact', async () => {
+    const md = await run(['explain-error', message('aws-cli-no-resource-policy.txt'), '--from', `${EX}pattern-2-iam-only-no-delegation.json`, '--fix', '--output', 'markdown']);
+    expect(md.stdout.startsWith('# kms-why explain-error\n')).toBe(true);
+    expect(md.stdout).toContain('## What the message says');
+    expect(md.stdout).toContain('## kms:Decrypt: DENY');
+    expect(md.stdout).toContain('## Today: STILL DENIED');
+    expect(md.stdout).toContain('```json');
+    const table = await run(['explain-error', message('aws-cli-no-resource-policy.txt'), '--from', `${EX}pattern-2-iam-only-no-delegation.json`, '--output', 'table']);
+    expect(table.stdout).toContain('┌');
+    const red = await run(['explain-error', message('aws-cli-no-resource-policy.txt'), '--from', `${EX}pattern-2-iam-only-no-delegation.json`, '--fix', '--redact']);
+    expect(red.stdout).not.toContain('111122223333');
+    expect(red.stdout).toContain('<account-1>');
+  });
+
+  it('an unreadable key policy makes the verdict unknown (exit 3)', async () => {
+    const doc = JSON.parse(readFileSync(`${EX}pattern-4-delegation-without-iam.json`, 'utf8'));
+    doc.keys[0].Policy = { kmsWhyUnreadable: { reason: 'AccessDenied on kms:GetKeyPolicy', neededPermission: 'kms:GetKeyPolicy' } };
+    const f = write('unreadable-policy.json', JSON.stringify(doc));
+    const { code, doc: out } = await runJson(['explain-error', message('aws-cli-no-resource-policy.txt'), '--from', f]);
+    expect(code).toBe(3);
+    expect(out.explanations[0].today.status).toBe('unknown');
+  });
+});
+
+describe('kms-why explain-event', () => {
+  it('a direct call: still denied, agreeing with the error message in the event (exit 1)', async () => {
+    const r = await run(['explain-event', `${CT}direct-decrypt-denied.json`, '--from', `${EX}pattern-2-iam-only-no-delegation.json`]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('CloudTrail');
+    expect(r.stdout).toMatch(/encryption context +Department=IT — the event \(requestParameters\)/);
+    expect(r.stdout).toContain('Today: STILL DENIED (agrees with the error)');
+  });
+
+  it('via S3 on a key that delegates to IAM: ViaService from invokedBy, and the IAM statement conditioned on it', async () => {
+    const { code, doc } = await runJson(['explain-event', `${CT}via-s3-generate-data-key-denied.json`, '--from', `${EX}pattern-4-delegation-without-iam.json`, '--fix']);
+    expect(code).toBe(1);
+    const e = doc.explanations[0];
+    expect(e.report.request).toMatchObject({ viaService: 's3.us-east-1.amazonaws.com', encryptionContext: { 'aws:s3:arn': 'arn:aws:s3:::reports-bucket/report.csv' } });
+    expect(e.today).toMatchObject({ status: 'still-denied', agrees: true });
+    const p = e.fix.proposals[0];
+    expect(p.id).toBe('iam-statement');
+    expect(p.changes[0].json.Statement[0].Condition.StringEquals['kms:ViaService']).toBe('s3.us-east-1.amazonaws.com');
+  });
+
+  it('applying the proposals it prints to the snapshot turns the event\'s request into allow', async () => {
+    const { doc } = await runJson(['explain-event', `${CT}lambda-runtime-init-denied.json`, '--from', `${EX}lambda-env-grant-retired.json`, '--fix']);
+    const e = doc.explanations[0];
+    expect(e.fix.proposals.length).toBeGreaterThanOrEqual(2);
+    // Re-run proposeFixes' own changes: the JSON shows what to paste; the evaluator check needs the typed changes.
+    const { proposeFixes } = await import('../../src/evaluate/fix.js');
+    const s = await loadFrom([`${EX}lambda-env-grant-retired.json`]);
+    const req = { action: 'kms:Decrypt', principal: FN_SESSION, keyIdentifier: K, keyArn: K, encryptionContext: { 'aws:lambda:FunctionArn': FN_ARN } };
+    const f = proposeFixes(s, req);
+    expect(f.proposals.map((p) => p.title)).toEqual(e.fix.proposals.map((p: any) => p.title));
+    for (const p of f.proposals) expect(new Evaluator(applyChanges(s, p.changes as FixChange[])).evaluate(req).decision).toBe('allow');
+    expect(e.report.request.viaService).toBeNull();
+    expect(e.notes.join(' ')).toMatch(/runtime-init/);
+  });
+
+  it('cross-account: both sides, as one verified proposal', async () => {
+    const { doc } = await runJson(['explain-event', `${CT}cross-account-decrypt-denied.json`, '--from', `${CT}snapshot-cross-account.json`, '--fix']);
+    const p = doc.explanations[0].fix.proposals;
+    expect(p).toHaveLength(1);
+    expect(p[0].changes.map((c: any) => c.kind)).toEqual(['add-key-policy-statement', 'add-identity-policy']);
+  });
+
+  it('a file with several KMS events needs --all or --event-id (exit 2 with the ids)', async () => {
+    const r = await run(['explain-event', `${CT}trail-mixed.json`, '--from', `${EX}pattern-2-iam-only-no-delegation.json`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/the file holds 6 KMS events \(5 AccessDenied\): say which to explain/);
+    expect(r.stderr).toMatch(/hint: Give --all .*b7e2c0a4-6d1f-4c3e-8a9b-0f1e2d3c4b5a/);
+    const one = await runJson(['explain-event', `${CT}trail-mixed.json`, '--event-id', '2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d', '--from', `${EX}pattern-4-delegation-without-iam.json`]);
+    expect(one.doc.explanations).toHaveLength(1);
+    expect(one.doc.explanations[0].report.results[0].action).toBe('kms:GenerateDataKey');
+  });
+
+  it('--all explains every KMS AccessDenied, grouped by (principal, key, action)', async () => {
+    const { code, doc } = await runJson(['explain-event', `${CT}trail-mixed.json`, '--all', '--from', `${EX}pattern-2-iam-only-no-delegation.json`]);
+    expect(code).toBe(1);
+    expect(doc.input).toMatchObject({ kind: 'cloudtrail', format: 'records', records: 7, kmsEvents: 6, accessDenied: 5, otherSources: { 's3.amazonaws.com': 1 } });
+    expect(doc.explanations.map((e: any) => [e.group.principal, e.group.action, e.group.events])).toEqual([
+      [S, 'kms:Decrypt', 3],
+      [S, 'kms:GenerateDataKey', 1],
+      ['arn:aws:sts::444455556666:assumed-role/ext-app/job-42', 'kms:Decrypt', 1],
+    ]);
+    expect(doc.explanations[0].events.map((x: any) => x.eventTime)).toEqual(['2026-11-20T03:12:44Z', '2026-11-20T03:13:44Z', '2026-11-20T03:14:44Z']);
+    const text = await run(['explain-event', `${CT}trail-mixed.json`, '--all', '--from', `${EX}pattern-2-iam-only-no-delegation.json`]);
+    expect(text.stdout).toMatch(/=== 1 of 3: .* \(3 events\) ===/);
+  });
+
+  it('--all skips (and reports) an event whose caller cannot be known, exit 3', async () => {
+    const rec = JSON.parse(readFileSync(`${CT}cross-account-key-owner-copy.json`, 'utf8'));
+    rec.errorMessage = 'Access denied';
+    const f = write('owner-copy.json', JSON.stringify({ Records: [rec, JSON.parse(readFileSync(`${CT}direct-decrypt-denied.json`, 'utf8'))] }));
+    const { code, doc } = await runJson(['explain-event', f, '--all', '--from', `${EX}pattern-2-iam-only-no-delegation.json`]);
+    expect(code).toBe(3);
+    expect(doc.explanations).toHaveLength(1);
+    expect(doc.skipped[0].why).toMatch(/names only account 444455556666.*--principal.*--event-id 0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d/);
+    // Without --all, the same event needs --principal.
+    const single = await run(['explain-event', f, '--event-id', '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', '--from', `${EX}pattern-2-iam-only-no-delegation.json`]);
+    expect(single.code).toBe(2);
+    expect(single.stderr).toMatch(/the event does not say the principal/);
+    const given = await run(['explain-event', f, '--event-id', '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', '--principal', 'arn:aws:sts::444455556666:assumed-role/ext-app/job-42', '--from', `${CT}snapshot-cross-account.json`]);
+    expect(given.code).toBe(1);
+  });
+
+  it('--all goes on past an event whose key is not in the snapshot, and reports it (exit 3)', async () => {
+    const f = write('with-reencrypt.json', JSON.stringify({ Records: [JSON.parse(readFileSync(`${CT}direct-decrypt-denied.json`, 'utf8')), JSON.parse(readFileSync(`${CT}reencrypt-denied.json`, 'utf8'))] }));
+    const { code, doc } = await runJson(['explain-event', f, '--all', '--from', `${EX}pattern-2-iam-only-no-delegation.json`]);
+    expect(code).toBe(3);
+    expect(doc.explanations).toHaveLength(1);
+    expect(doc.skipped).toEqual([{ title: expect.stringContaining('ReEncrypt'), why: expect.stringMatching(/key "arn:aws:kms:us-east-1:111122223333:key\/0987dcba-09fe-87dc-65ba-ab0987654321" is not in the snapshot/) }]);
+  });
+
+  it('lookup-events output: the one AccessDenied among its events is explained', async () => {
+    const { doc } = await runJson(['explain-event', `${CT}lookup-events.json`, '--from', `${EX}pattern-2-iam-only-no-delegation.json`]);
+    expect(doc.input.format).toBe('lookup-events');
+    expect(doc.explanations[0].notes[0]).toMatch(/the one AccessDenied among them is explained/);
+  });
+
+  it('--all on a file without AccessDenied explains nothing (exit 0); a file without KMS events is exit 2', async () => {
+    const okOnly = JSON.parse(readFileSync(`${CT}lookup-events.json`, 'utf8'));
+    okOnly.Events = okOnly.Events.slice(0, 1);
+    const f = write('ok-only.json', JSON.stringify(okOnly));
+    const r = await run(['explain-event', f, '--all', '--from', `${EX}pattern-2-iam-only-no-delegation.json`]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('No KMS AccessDenied event to explain.');
+    const s3only = write('s3-only.json', JSON.stringify({ Records: [{ eventSource: 's3.amazonaws.com', eventName: 'GetObject' }] }));
+    const bad = await run(['explain-event', s3only, '--from', `${EX}pattern-2-iam-only-no-delegation.json`]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/no KMS event in the file \(1 from s3\.amazonaws\.com\)/);
+  });
+
+  it('a file that is not a CloudTrail event is exit 2, naming the file', async () => {
+    const r = await run(['explain-event', `${EX}pattern-2-iam-only-no-delegation.json`, '--from', `${EX}pattern-2-iam-only-no-delegation.json`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/pattern-2-iam-only-no-delegation\.json: not a CloudTrail event/);
+  });
+
+  it('markdown for --all has one section per group', async () => {
+    const r = await run(['explain-event', `${CT}trail-mixed.json`, '--all', '--from', `${EX}pattern-2-iam-only-no-delegation.json`, '--output', 'markdown']);
+    expect(r.stdout.startsWith('# kms-why explain-event\n')).toBe(true);
+    expect(r.stdout.match(/^## \d\. /gm)).toHaveLength(3);
+    expect(r.stdout).toContain('### What the event says');
+  });
+});

@@ -1,0 +1,294 @@
+// --fix: every proposal is verified by evaluating the request again, ranked narrowest first, and
+// says what else it allows; and the error's clue against the verdict.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { Evaluator } from '../../src/evaluate/evaluator.js';
+import { applyChanges, checkClue, impliedDenial, proposeFixes, type FixResult } from '../../src/evaluate/fix.js';
+import type { Request } from '../../src/model/request.js';
+import type { Snapshot } from '../../src/model/snapshot.js';
+import { snapshotFromDocuments } from '../../src/sources/load.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const json = (rel: string): Record<string, unknown> => JSON.parse(readFileSync(`${ROOT}${rel}`, 'utf8')) as Record<string, unknown>;
+const snap = (rel: string, edit?: (doc: Record<string, any>) => void): Snapshot => {
+  const doc = json(rel);
+  edit?.(doc);
+  return snapshotFromDocuments([{ file: rel, value: doc }]);
+};
+
+const K = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const FN_ARN = 'arn:aws:lambda:us-east-1:111122223333:function:my-function';
+const LAMBDA_SESSION = 'arn:aws:sts::111122223333:assumed-role/app-exec-role/my-function';
+const S = 'arn:aws:sts::111122223333:assumed-role/app/s1';
+
+const lambdaReq: Request = { action: 'kms:Decrypt', principal: LAMBDA_SESSION, keyIdentifier: 'alias/app-env', encryptionContext: { 'aws:lambda:FunctionArn': FN_ARN } };
+
+/** The test the issue asks for: apply each proposal to the snapshot and evaluate the request. */
+function expectEveryProposalAllows(s: Snapshot, req: Request, f: FixResult): void {
+  expect(f.proposals.length).toBeGreaterThan(0);
+  const before = JSON.stringify(s);
+  f.proposals.forEach((p, i) => {
+    expect(p.rank).toBe(i + 1);
+    expect(p.verified.decision).toBe('allow');
+    const changed = applyChanges(s, p.changes);
+    const d = new Evaluator(changed).evaluate(req);
+    expect(d.decision, `${p.title}: ${d.decidedBy}`).toBe('allow');
+    expect(d.decidedBy).toBe(p.verified.decidedBy);
+  });
+  // Nothing was changed in place.
+  expect(JSON.stringify(s)).toBe(before);
+  expect(new Evaluator(s).evaluate(req).decision).not.toBe('allow');
+}
+
+describe('proposeFixes', () => {
+  it('the Lambda grant that was retired: re-creating it (role switch and back) comes first and allows nothing else', () => {
+    const s = snap('fixtures/examples/lambda-env-grant-retired.json');
+    const f = proposeFixes(s, lambdaReq);
+    expectEveryProposalAllows(s, lambdaReq, f);
+    const first = f.proposals[0]!;
+    expect(first.id).toBe('recreate-lambda-grant');
+    expect(first.verified.decidedBy).toBe('grant');
+    expect(first.commands).toEqual([
+      'aws lambda update-function-configuration --function-name my-function --role arn:aws:iam::111122223333:role/TEMP_ROLE',
+      'aws lambda wait function-updated --function-name my-function',
+      'aws lambda update-function-configuration --function-name my-function --role arn:aws:iam::111122223333:role/service-role/app-exec-role',
+      'aws lambda wait function-updated --function-name my-function',
+    ]);
+    const change = first.changes[0]!;
+    expect(change.kind).toBe('recreate-lambda-grant');
+    if (change.kind === 'recreate-lambda-grant') {
+      expect(change.grant).toMatchObject({ granteePrincipal: LAMBDA_SESSION, operations: ['Decrypt', 'RetireGrant'], constraints: { encryptionContextEquals: { 'aws:lambda:FunctionArn': FN_ARN } }, retiringPrincipal: 'lambda.us-east-1.amazonaws.com' });
+    }
+    expect(first.alsoAllows).toEqual([]);
+    // The key-policy alternative names the role (with its path) and keeps the encryption context.
+    const kp = f.proposals.find((p) => p.id === 'key-policy-statement')!;
+    const c = kp.changes[0]!;
+    expect(c.kind === 'add-key-policy-statement' && c.statement).toEqual({
+      Sid: 'AllowDecryptForAppExecRole',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::111122223333:role/service-role/app-exec-role' },
+      Action: 'kms:Decrypt',
+      Resource: '*',
+      Condition: { StringEquals: { 'kms:EncryptionContext:aws:lambda:FunctionArn': FN_ARN } },
+    });
+    expect(kp.alsoAllows.map((x) => x.text)).toEqual(['This also lets every session of the role arn:aws:iam::111122223333:role/service-role/app-exec-role Decrypt (with the same encryption context).']);
+    // IAM alone cannot work: the key policy does not delegate.
+    expect(f.rejected.find((r) => r.title.startsWith('Add an IAM policy'))?.why).toMatch(/does not let IAM policies decide kms:Decrypt/);
+  });
+
+  it('no grant re-creation when the function is configured with another key: Lambda would create its grant there', () => {
+    const s = snap('fixtures/examples/lambda-env-grant-retired.json', (doc) => {
+      doc.Functions[0].KMSKeyArn = 'arn:aws:kms:us-east-1:111122223333:key/0987dcba-09fe-87dc-65ba-ab0987654321';
+    });
+    const f = proposeFixes(s, lambdaReq);
+    expect(f.proposals.map((p) => p.id)).not.toContain('recreate-lambda-grant');
+    expect(f.rejected.find((r) => r.title === 'Re-create the Lambda grant')?.why).toMatch(/configured with arn:aws:kms:.*0987dcba.*not this key/);
+  });
+
+  it('pattern 2 (IAM allow without delegation): a key-policy statement, not an IAM one', () => {
+    const s = snap('fixtures/examples/pattern-2-iam-only-no-delegation.json');
+    const req: Request = { action: 'kms:Decrypt', principal: S, keyIdentifier: 'alias/app' };
+    const f = proposeFixes(s, req);
+    expectEveryProposalAllows(s, req, f);
+    expect(f.proposals.map((p) => p.id)).toEqual(['key-policy-statement']);
+    expect(f.proposals[0]!.commands[2]).toMatch(/^aws kms put-key-policy --key-id arn:aws:kms:.* --policy-name default --policy file:\/\/key-policy.json$/);
+  });
+
+  it('pattern 4 (delegation without IAM), through S3 with an encryption context: the IAM statement first, conditioned on both', () => {
+    const s = snap('fixtures/examples/pattern-4-delegation-without-iam.json');
+    const req: Request = { action: 'kms:GenerateDataKey', principal: S, keyIdentifier: K, viaService: 's3.us-east-1.amazonaws.com', encryptionContext: { 'aws:s3:arn': 'arn:aws:s3:::reports-bucket/report.csv' } };
+    const f = proposeFixes(s, req);
+    expectEveryProposalAllows(s, req, f);
+    expect(f.proposals.map((p) => p.id)).toEqual(['iam-statement', 'key-policy-statement']);
+    const iam = f.proposals[0]!.changes[0]!;
+    expect(iam.kind === 'add-identity-policy' && iam.document).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'AllowGenerateDataKeyOnKey',
+          Effect: 'Allow',
+          Action: 'kms:GenerateDataKey',
+          Resource: K,
+          Condition: { StringEquals: { 'kms:EncryptionContext:aws:s3:arn': 'arn:aws:s3:::reports-bucket/report.csv', 'kms:ViaService': 's3.us-east-1.amazonaws.com' } },
+        },
+      ],
+    });
+    expect(f.proposals[0]!.commands).toEqual(['aws iam put-role-policy --role-name app --policy-name kms-generatedatakey-1234abcd --policy-document file://kms-generatedatakey-1234abcd.json']);
+    // Bound to the context: the same call without it stays denied, so it is not listed.
+    for (const p of f.proposals) expect(p.alsoAllows.some((x) => x.variant === 'without-context')).toBe(false);
+    const changed = applyChanges(s, f.proposals[0]!.changes);
+    expect(new Evaluator(changed).evaluate({ action: 'kms:GenerateDataKey', principal: S, keyIdentifier: K }).decision).toBe('deny');
+  });
+
+  it('an explicit Deny in a managed policy: exempting the caller ranks before removing it, which would also free another role', () => {
+    const s = snap('fixtures/errors/snapshot-identity-deny.json');
+    const req: Request = { action: 'kms:Decrypt', principal: S, keyIdentifier: 'alias/app' };
+    expect(new Evaluator(s).evaluate(req).decidedBy).toBe('explicit-deny');
+    const f = proposeFixes(s, req);
+    expectEveryProposalAllows(s, req, f);
+    expect(f.proposals.map((p) => p.id)).toEqual(['narrow-deny', 'remove-deny']);
+    const narrow = f.proposals[0]!.changes[0]!;
+    expect(narrow.kind).toBe('replace-statement');
+    if (narrow.kind === 'replace-statement') {
+      expect(narrow.policyArn).toBe('arn:aws:iam::111122223333:policy/DenyKmsOutsideVpce');
+      expect(narrow.after).toEqual({
+        Sid: 'DenyDecryptOutsideVpce',
+        Effect: 'Deny',
+        Action: 'kms:Decrypt',
+        Resource: '*',
+        Condition: { StringNotEquals: { 'aws:SourceVpce': 'vpce-0a1b2c3d4e5f60718' }, ArnNotEquals: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/app' } },
+      });
+    }
+    expect(f.proposals[0]!.alsoAllows.map((x) => x.principal)).not.toContain('arn:aws:iam::111122223333:role/batch');
+    expect(f.proposals[1]!.alsoAllows.map((x) => x.text)).toContain('This also lets arn:aws:iam::111122223333:role/batch Decrypt.');
+    expect(f.proposals[1]!.commands[2]).toMatch(/^aws iam create-policy-version --policy-arn arn:aws:iam::111122223333:policy\/DenyKmsOutsideVpce/);
+  });
+
+  it('a Deny exception merges into an existing "not any of" on aws:PrincipalArn', () => {
+    const s = snap('fixtures/errors/snapshot-identity-deny.json', (doc) => {
+      const st = doc.principals[0].IdentityPolicies[1].Document.Statement[0];
+      st.Condition = { StringNotEquals: { 'aws:SourceVpce': 'vpce-0a1b2c3d4e5f60718', 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/admin' } };
+    });
+    const req: Request = { action: 'kms:Decrypt', principal: S, keyIdentifier: 'alias/app' };
+    const f = proposeFixes(s, req);
+    const c = f.proposals[0]!.changes[0]!;
+    expect(c.kind === 'replace-statement' && c.after.Condition).toEqual({
+      StringNotEquals: { 'aws:SourceVpce': 'vpce-0a1b2c3d4e5f60718', 'aws:PrincipalArn': ['arn:aws:iam::111122223333:role/admin', 'arn:aws:iam::111122223333:role/app'] },
+    });
+    expectEveryProposalAllows(s, req, f);
+  });
+
+  it('cross-account: both the key policy and the caller account\'s IAM, as one proposal', () => {
+    const s = snap('fixtures/cloudtrail/snapshot-cross-account.json');
+    const req: Request = { action: 'kms:Decrypt', principal: 'arn:aws:sts::444455556666:assumed-role/ext-app/job-42', keyIdentifier: K };
+    const f = proposeFixes(s, req);
+    expectEveryProposalAllows(s, req, f);
+    expect(f.proposals.map((p) => p.id)).toEqual(['key-policy-and-iam']);
+    expect(f.proposals[0]!.changes.map((c) => c.kind)).toEqual(['add-key-policy-statement', 'add-identity-policy']);
+    expect(f.rejected.map((r) => r.why).join(' ')).toMatch(/account 444455556666 must also allow it in IAM/);
+  });
+
+  it('a disabled key: enable it (verified), together with the policy change when that is needed too', () => {
+    const s = snap('fixtures/examples/pattern-1-key-policy-names-role.json', (doc) => {
+      doc.keys[0].KeyMetadata.KeyState = 'Disabled';
+      doc.keys[0].KeyMetadata.Enabled = false;
+    });
+    const req: Request = { action: 'kms:Decrypt', principal: S, keyIdentifier: 'alias/app' };
+    const f = proposeFixes(s, req);
+    expectEveryProposalAllows(s, req, f);
+    expect(f.proposals[0]!.id).toBe('enable-key');
+    expect(f.proposals[0]!.commands).toEqual([`aws kms enable-key --key-id ${K}`]);
+
+    const s2 = snap('fixtures/examples/pattern-4-delegation-without-iam.json', (doc) => {
+      doc.keys[0].KeyMetadata.KeyState = 'PendingDeletion';
+    });
+    const f2 = proposeFixes(s2, req);
+    expectEveryProposalAllows(s2, req, f2);
+    expect(f2.proposals[0]!.id).toBe('enable-key+iam-statement');
+    expect(f2.proposals[0]!.commands.slice(0, 2)).toEqual([`aws kms cancel-key-deletion --key-id ${K}`, `aws kms enable-key --key-id ${K}`]);
+  });
+
+  it('a permissions boundary that does not allow KMS: the IAM allow is added to the boundary too', () => {
+    const s = snap('fixtures/examples/pattern-4-delegation-without-iam.json', (doc) => {
+      doc.principals[0].PermissionsBoundary = {
+        PolicyArn: 'arn:aws:iam::111122223333:policy/Boundary',
+        Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:*', 'logs:*'], Resource: '*' }] },
+      };
+    });
+    const req: Request = { action: 'kms:Decrypt', principal: S, keyIdentifier: 'alias/app' };
+    const f = proposeFixes(s, req);
+    expectEveryProposalAllows(s, req, f);
+    expect(f.proposals[0]!.changes.map((c) => c.kind)).toContain('add-boundary-statement');
+  });
+
+  it('the fix itself says what else it allows: a broad key-policy statement lets the session use the key for more', () => {
+    // The role already has IAM allows for Encrypt and GenerateDataKey; naming the role in the key policy
+    // for Decrypt only must not be reported as allowing those.
+    const s = snap('fixtures/examples/pattern-2-iam-only-no-delegation.json');
+    const req: Request = { action: 'kms:Decrypt', principal: S, keyIdentifier: 'alias/app' };
+    const f = proposeFixes(s, req);
+    const effects = f.proposals[0]!.alsoAllows;
+    expect(effects.map((x) => [x.who, x.actions])).toEqual([['other-session', ['kms:Decrypt']]]);
+  });
+
+  it('nothing to fix when the request is allowed; no proposal for an action no policy can allow on this key', () => {
+    const s = snap('fixtures/examples/lambda-env-grant.json');
+    expect(proposeFixes(s, lambdaReq)).toMatchObject({ needed: false, proposals: [] });
+    const f = proposeFixes(snap('fixtures/examples/pattern-2-iam-only-no-delegation.json'), { action: 'kms:Sign', principal: S, keyIdentifier: 'alias/app' });
+    expect(f.proposals).toEqual([]);
+    expect(f.notes.join(' ')).toMatch(/no policy change can make this key do Sign/);
+  });
+
+  it('every proposal for every fixture snapshot and denied Decrypt/Encrypt request turns the verdict into allow', () => {
+    const files = [
+      'fixtures/examples/lambda-env-grant-retired.json',
+      'fixtures/examples/pattern-2-iam-only-no-delegation.json',
+      'fixtures/examples/pattern-4-delegation-without-iam.json',
+      'fixtures/errors/snapshot-identity-deny.json',
+      'fixtures/cloudtrail/snapshot-cross-account.json',
+    ];
+    const principals = [S, LAMBDA_SESSION, 'arn:aws:iam::111122223333:role/batch', 'arn:aws:sts::444455556666:assumed-role/ext-app/job-42', 'arn:aws:iam::111122223333:user/alice'];
+    let checked = 0;
+    for (const file of files) {
+      const s = snap(file);
+      for (const principal of principals) {
+        for (const action of ['kms:Decrypt', 'kms:Encrypt', 'kms:DescribeKey']) {
+          const req: Request = { action, principal, keyIdentifier: K, encryptionContext: { purpose: 'test' } };
+          const d = new Evaluator(s).evaluate(req);
+          if (d.decision !== 'deny') continue;
+          const f = proposeFixes(s, req);
+          for (const p of f.proposals) {
+            expect(new Evaluator(applyChanges(s, p.changes)).evaluate(req).decision, `${file} ${principal} ${action}: ${p.title}`).toBe('allow');
+            checked++;
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
+});
+
+describe('checkClue', () => {
+  const s = snap('fixtures/examples/pattern-2-iam-only-no-delegation.json');
+  const req: Request = { action: 'kms:Decrypt', principal: S, keyIdentifier: 'alias/app' };
+  const d = new Evaluator(s).evaluate(req);
+
+  it('maps decisions to the wording of AWS errors', () => {
+    expect(impliedDenial(d)).toEqual({ kind: 'no-allow', layers: ['resource-based policy'] });
+    const s4 = snap('fixtures/examples/pattern-4-delegation-without-iam.json');
+    expect(impliedDenial(new Evaluator(s4).evaluate(req))).toEqual({ kind: 'no-allow', layers: ['identity-based policy'] });
+    const sd = snap('fixtures/errors/snapshot-identity-deny.json');
+    expect(impliedDenial(new Evaluator(sd).evaluate(req))).toEqual({ kind: 'explicit-deny', layers: ['identity-based policy'] });
+    const sx = snap('fixtures/cloudtrail/snapshot-cross-account.json');
+    expect(impliedDenial(new Evaluator(sx).evaluate({ ...req, principal: 'arn:aws:sts::444455556666:assumed-role/ext-app/job-42', keyIdentifier: K }))).toEqual({ kind: 'no-allow', layers: ['resource-based policy'] });
+  });
+
+  it('agrees when the layer matches', () => {
+    const c = checkClue({ kind: 'no-allow', layer: 'resource-based policy', text: '' }, d, { snapshot: s, request: req });
+    expect(c).toMatchObject({ status: 'still-denied', agrees: true });
+  });
+
+  it('disagrees plainly, naming the missing input, when the message names another layer', () => {
+    const c = checkClue({ kind: 'explicit-deny', layer: 'service control policy', text: '' }, d, { snapshot: s, request: req });
+    expect(c.status).toBe('still-denied');
+    expect(c.agrees).toBe(false);
+    expect(c.text).toMatch(/not as the error says.*An input is missing/);
+    expect(c.missingInputs[0]).toMatch(/service control policies of account 111122223333: the snapshot has none/);
+  });
+
+  it('allowed now: something changed since the event (or the request differed)', () => {
+    const sl = snap('fixtures/examples/lambda-env-grant.json');
+    const dl = new Evaluator(sl).evaluate(lambdaReq);
+    const c = checkClue({ kind: 'no-allow', layer: 'resource-based policy', text: '' }, dl, { snapshot: sl, request: lambdaReq, eventTime: '2026-01-01T00:00:00Z', what: 'event' });
+    expect(c).toMatchObject({ status: 'allowed-now', agrees: false });
+    expect(c.text).toMatch(/something has changed since the event \(2026-01-01T00:00:00Z; the snapshot is from/);
+  });
+
+  it('a snapshot older than the event is called out', () => {
+    const sl = snap('fixtures/examples/lambda-env-grant.json');
+    const dl = new Evaluator(sl).evaluate(lambdaReq);
+    const c = checkClue(undefined, dl, { snapshot: sl, request: lambdaReq, eventTime: '2027-06-01T00:00:00Z', what: 'event' });
+    expect(c.text).toMatch(/snapshot .* is older than the event .*take a new snapshot/);
+  });
+});
