@@ -22,7 +22,7 @@ import { loadFrom } from '../sources/load.js';
 import { EXIT } from './errors.js';
 import type { CliIo } from './io.js';
 import { renderReport, resolveColor } from './output.js';
-import { addRequestOptions, requestFromFlags, suggestAction, type RequestFlags } from './request-flags.js';
+import { collect, addRequestOptions, requestFromFlags, suggestAction, type RequestFlags } from './request-flags.js';
 
 interface ExplainFlags extends RequestFlags {
   action?: string;
@@ -37,7 +37,6 @@ interface ExplainFlags extends RequestFlags {
   eventId?: string;
 }
 
-const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 const EXIT_HELP = `
 Exit codes:

@@ -1,5 +1,4 @@
 // `kms-why grants`: the grants inventory and audit for people and CI.
-import { rename, writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { auditGrants, expectationsFrom, severityAtLeast, SEVERITIES, type Finding, type Severity } from '../evaluate/grants-audit.js';
 import { Evaluator } from '../evaluate/evaluator.js';
@@ -10,7 +9,8 @@ import { parseExpectations } from '../sources/expect-file.js';
 import { readJsonText } from '../sources/json-file.js';
 import { loadFrom } from '../sources/load.js';
 import { EXIT } from './errors.js';
-import type { CliIo } from './io.js';
+import { writeAtomically, type CliIo } from './io.js';
+import { collect } from './request-flags.js';
 import { addLiveOptions, liveRequested, readKeysLive, type LiveFlags } from './live.js';
 import { resolveColor } from './output.js';
 
@@ -28,14 +28,7 @@ interface GrantsFlags extends LiveFlags {
   debug?: boolean;
 }
 
-const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
-/** Writes a file whole or not at all: a temporary file renamed into place. */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const tmp = `${file}.kms-why-${process.pid}.tmp`;
-  await writeFile(tmp, text, 'utf8');
-  await rename(tmp, file);
-}
 
 export function addGrantsCommand(program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void): void {
   addLiveOptions(program

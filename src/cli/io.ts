@@ -1,3 +1,4 @@
+import { rename, writeFile } from 'node:fs/promises';
 // What the CLI touches of the process, injectable so tests can run main() in-process too.
 export interface CliIo {
   stdout: (text: string) => void;
@@ -15,4 +16,11 @@ export function processIo(): CliIo {
     stdoutIsTTY: process.stdout.isTTY === true,
     stderrIsTTY: process.stderr.isTTY === true,
   };
+}
+
+/** Writes a file whole or not at all: a temporary file beside it, renamed into place. */
+export async function writeAtomically(file: string, text: string): Promise<void> {
+  const tmp = `${file}.kms-why-${process.pid}.tmp`;
+  await writeFile(tmp, text, 'utf8');
+  await rename(tmp, file);
 }

@@ -4,6 +4,7 @@ import { analyzeLambda, findFunction, parseFunction, type LambdaAnalysis } from 
 import type { Snapshot } from '../model/snapshot.js';
 import { buildReport, exitCodeFor } from '../report/build.js';
 import type { CliIo } from './io.js';
+import { collect } from './request-flags.js';
 import { addLiveOptions, liveRequested, loadSnapshot, readFunctionLive, type LiveFlags, type LiveTargetSpec } from './live.js';
 import { renderReport, resolveColor, type OutputFormat } from './output.js';
 
@@ -16,7 +17,6 @@ interface LambdaFlags extends LiveFlags {
   debug?: boolean;
 }
 
-const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 function lambdaText(a: LambdaAnalysis): string {
   const out: string[] = ['', `Lambda function ${a.fn.name}`, `  execution role: ${a.fn.roleArn}`, `  key:            ${a.keyIdentifier}${a.fn.kmsKeyArn ? '' : ' (AWS managed key: the function has no KMSKeyArn)'}`];

@@ -6,6 +6,7 @@ import type { Snapshot } from '../model/snapshot.js';
 import { isUnknown } from '../model/unknown.js';
 import { loadFrom } from '../sources/load.js';
 import type { CliIo } from './io.js';
+import { collect } from './request-flags.js';
 
 export interface LiveFlags {
   from?: string[];
@@ -18,7 +19,6 @@ export interface LiveFlags {
   timeout?: string;
 }
 
-const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 export function addLiveOptions(cmd: Command): Command {
   return cmd

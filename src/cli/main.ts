@@ -12,7 +12,7 @@ import { buildReport, exitCodeFor } from '../report/build.js';
 import { EXIT, formatError } from './errors.js';
 import { processIo, type CliIo } from './io.js';
 import { renderReport, resolveColor, type OutputFormat } from './output.js';
-import { addRequestOptions, parseActions, requestFromFlags, type RequestFlags } from './request-flags.js';
+import { collect, addRequestOptions, parseActions, requestFromFlags, type RequestFlags } from './request-flags.js';
 import { addExplainCommands } from './explain.js';
 import { addGrantsCommand } from './grants.js';
 import { addLambdaCommand } from './lambda.js';
@@ -37,7 +37,6 @@ interface ReEncryptFlags extends CommonFlags {
   destinationContext?: string[];
 }
 
-const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 const EXIT_HELP = `
 Exit codes:

@@ -26,7 +26,8 @@ export interface RequestFlags {
   retiringPrincipal?: string;
 }
 
-const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+/** Commander's accumulator for repeatable options. */
+export const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 export function addRequestOptions(cmd: Command): Command {
   return cmd

@@ -1,10 +1,10 @@
 // `kms-why snapshot`: reads AWS and writes the snapshot contract, to replay offline (--from) or
 // attach to a ticket.
-import { rename, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InputError } from '../model/errors.js';
 import { snapshotToJson } from '../sources/snapshot-writer.js';
-import type { CliIo } from './io.js';
+import { writeAtomically, type CliIo } from './io.js';
+import { collect } from './request-flags.js';
 import { addLiveOptions, loadSnapshot, type LiveFlags } from './live.js';
 
 interface SnapshotFlags extends LiveFlags {
@@ -17,7 +17,6 @@ interface SnapshotFlags extends LiveFlags {
   debug?: boolean;
 }
 
-const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 export function addSnapshotCommand(program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void): void {
   addLiveOptions(
@@ -49,9 +48,7 @@ Example:
       let text = JSON.stringify(snapshotToJson(snapshot), null, 2) + '\n';
       if (flags.redact === true) text = (await import('../report/redact.js')).redact(text);
       if (flags.outputFile !== undefined) {
-        const tmp = `${flags.outputFile}.kms-why-${process.pid}.tmp`;
-        await writeFile(tmp, text, 'utf8');
-        await rename(tmp, flags.outputFile);
+        await writeAtomically(flags.outputFile, text);
         io.stderr(`kms-why: wrote ${flags.outputFile}\n`);
       } else io.stdout(text);
       setExit(0);
