@@ -18,6 +18,7 @@ import { addGrantsCommand } from './grants.js';
 import { addLambdaCommand } from './lambda.js';
 import { addLiveOptions, liveRequested, loadSnapshot, type LiveFlags, type LiveTargetSpec } from './live.js';
 import { addSnapshotCommand } from './snapshot.js';
+import { addDiffCommand, addWhoCanCommand } from './who-can.js';
 import { VERSION } from './version.js';
 
 interface CommonFlags extends RequestFlags, LiveFlags {
@@ -192,6 +193,8 @@ Example:
   addLambdaCommand(program, io, setExit, setDebug);
   addSnapshotCommand(program, io, setExit, setDebug);
   addExplainCommands(program, io, setExit, setDebug);
+  addWhoCanCommand(program, io, setExit, setDebug);
+  addDiffCommand(program, io, setExit, setDebug);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

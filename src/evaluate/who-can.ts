@@ -1,25 +1,31 @@
 // `kms-why who-can` (issue #7): for a key, every principal that can perform each key action, and
-// through which source. Pure: the verdicts are the evaluator's, asked for each (principal, action)
-// with no request context; work that provably cannot change an answer is skipped:
+// through which source. Pure. Every answer is the evaluator's answer to the request `check` would
+// send for (principal, key, action) with no request context (whoCanRequest); work that provably
+// cannot change an answer is skipped (prune: false turns all of this off, for tests):
 //
-// - Actions collapse. For one principal and one key, two actions that are covered by exactly the
-//   same statements of every policy involved, by the same grants, and that share every trait the
-//   flowchart reads (class, cross-account, encryption context, key-state error, …) get the same
-//   verdict, so the evaluator is asked once per class of actions.
+// - Actions collapse. For one principal and one key, actions covered by exactly the same
+//   statements (among those that may concern the principal: key-policy statements whose principal
+//   may match, identity-side statements whose resource may match) and the same grants, and alike
+//   in every trait of the action that those statements and grants can tell apart (traitKey), get
+//   the same answer: the evaluator is asked once per class (partitionsFor).
+// - Actions nothing can allow are not asked. With every input readable, a key action is allowed
+//   only through a key-policy Allow statement that applies (naming the caller, or its account
+//   plus an identity-policy Allow), or a grant; an action none of these covers is denied.
 // - Ordinary principals share answers. A role or user that no key-policy statement names (other
-//   than through its account or `*`), that no grant names, and whose KMS-relevant identity
-//   statements, boundary and session policies are the same objects as another's, gets the same
-//   answers as that other principal, provided that nothing involved reads a principal-specific
-//   condition key (aws:PrincipalArn, aws:PrincipalTag/…, aws:username, policy variables, …).
-//   A principal without any statement covering a KMS action is the common case: all of them in
-//   an account are decided with one evaluation per class of actions.
+//   than through its account or `*`), that no grant names, and whose KMS statements, boundary and
+//   session policies are the same objects as another's, gets that other principal's answers,
+//   provided nothing involved reads a principal-specific key (aws:PrincipalArn,
+//   aws:PrincipalTag/…, aws:username, policy variables …). All the roles without any KMS
+//   statement are the common case (shareKey).
+// The consistency tests (test/evaluate/who-can.test.ts) compare every answer with the evaluator's,
+// pruned and unpruned, on fixtures and on random accounts.
 //
-// "Conditional" access: a principal denied without request context, for which a request with
-// some context (encryption context, kms:ViaService, …) would be allowed. Candidates are the
+// "Conditional" access: denied without request context, allowed with some. Candidates are the
 // conditional Allow statements and the encryption-context-constrained grants that could concern
-// the principal (and, for an explicit deny, the conditions of the Deny); each candidate yields a
-// concrete witness request, which the evaluator then decides. Only a witness that is allowed
-// makes the access conditional, so "conditional" is never a guess either.
+// the request (and, for an explicit deny, the conditions of the Deny); each yields a concrete
+// witness request, which the evaluator then decides. Only a witness that is allowed makes the
+// access conditional, so "conditional" is never a guess either. The conditions shown are those of
+// the statements and grants that allowed the witness, on keys a request can set.
 import { ACTIONS, KEY_ACTIONS, type ActionInfo } from '../model/actions.js';
 import { parsePrincipal } from '../model/arn.js';
 import { parseOperator } from '../model/condition-operators.js';
@@ -248,7 +254,7 @@ interface Candidate {
 function candidateOf(ref: PrincipalRef, keyAccount: string, origin: PrincipalOrigin, arnWithPath?: string): Candidate {
   const info: WhoCanPrincipal = { arn: ref.arn, kind: kindOf(ref), external: ref.kind !== 'service' && ref.account !== keyAccount, origins: [origin] };
   if (ref.kind !== 'service') info.account = ref.account;
-  if (arnWithPath !== undefined && arnWithPath !== ref.arn) info.arnWithPath = arnWithPath;
+  if (arnWithPath !== undefined && arnWithPath !== ref.arn && (ref.kind === 'role' || ref.kind === 'user') && (parsePrincipal(arnWithPath)?.path ?? '/') !== '/') info.arnWithPath = arnWithPath;
   return { info, ref, idKey: identityKey(ref) };
 }
 
@@ -295,26 +301,20 @@ function objectId(o: object): number {
   return id;
 }
 
-const classIdCache = new WeakMap<CompiledPolicy, Int32Array>();
-/** Per action index: the index of the first action covered by exactly the same statements. */
-function classIds(cp: CompiledPolicy): Int32Array {
-  let c = classIdCache.get(cp);
-  if (c !== undefined) return c;
-  c = new Int32Array(N);
-  for (let a = 0; a < N; a++) {
-    c[a] = a;
-    const la = cp.byAction[a] ?? [];
-    for (let b = 0; b < a; b++) {
-      if (c[b] !== b) continue;
-      const lb = cp.byAction[b] ?? [];
-      if (la.length === lb.length && la.every((x, i) => x === lb[i])) {
-        c[a] = b;
-        break;
-      }
-    }
+const coverageCache = new WeakMap<CompiledStatement, Uint8Array>();
+/** Per action index: 1 when the statement's Action/NotAction covers the action. */
+function coverage(cp: CompiledPolicy, cs: CompiledStatement): Uint8Array {
+  let c = coverageCache.get(cs);
+  if (c === undefined) {
+    for (const s of cp.statements) coverageCache.set(s, new Uint8Array(N));
+    for (let a = 0; a < N; a++) for (const s of cp.byAction[a] ?? []) coverageCache.get(s)![a] = 1;
+    c = coverageCache.get(cs)!;
   }
-  classIdCache.set(cp, c);
   return c;
+}
+/** The coverage of a statement already seen through kmsStatements (which fills the cache). */
+function coverageOfStatement(cs: CompiledStatement): Uint8Array {
+  return coverageCache.get(cs)!;
 }
 
 const kmsStatementCache = new WeakMap<CompiledPolicy, CompiledStatement[]>();
@@ -326,6 +326,7 @@ function kmsStatements(cp: CompiledPolicy): CompiledStatement[] {
     for (const a of KEY_ACTIONS) for (const cs of cp.byAction[a.index] ?? []) set.add(cs);
     s = cp.statements.filter((cs) => set.has(cs));
     kmsStatementCache.set(cp, s);
+    if (cp.statements.length > 0) coverage(cp, cp.statements[0]!);
   }
   return s;
 }
@@ -350,6 +351,113 @@ function refine(cls: Int32Array, comp: ArrayLike<number>): void {
 function hasEcConstraint(g: Grant): boolean {
   const c = g.constraints;
   return Object.keys(c?.encryptionContextEquals ?? {}).length > 0 || Object.keys(c?.encryptionContextSubset ?? {}).length > 0;
+}
+
+/** Context features: which action-dependent parts of a request the statements and grants read. */
+const F_EC = 1;
+const F_ALIAS = 2;
+const F_ALG = 4;
+const F_GIFAR = 8;
+const F_GRANTS = 16;
+const F_GRANT_EC = 32;
+const F_CROSS = 64;
+/** Some input is unreadable (or authorization is not reported before key state): a key-state error changes the verdict. */
+const F_KEYSTATE = 128;
+
+const grantCoverageCache = new WeakMap<Grant, Uint8Array>();
+/** Per action index: 1 when one of the grant's operations is the action's. */
+function grantCoverage(g: Grant): Uint8Array {
+  let c = grantCoverageCache.get(g);
+  if (c === undefined) {
+    c = new Uint8Array(N);
+    for (const a of ACTIONS) if (a.grantOperation !== undefined && g.operations.includes(a.grantOperation)) c[a.index] = 1;
+    grantCoverageCache.set(g, c);
+  }
+  return c;
+}
+
+const featureCache = new WeakMap<CompiledStatement, number>();
+function featuresOf(cs: CompiledStatement): number {
+  let f = featureCache.get(cs);
+  if (f === undefined) {
+    f = 0;
+    for (const c of cs.conditions) {
+      // A policy variable may read any key.
+      if (c.hasVariables) f |= F_EC | F_ALIAS | F_ALG | F_GIFAR;
+      if (c.key.startsWith('kms:encryptioncontext')) f |= F_EC;
+      else if (c.key === 'kms:requestalias') f |= F_ALIAS;
+      else if (c.key === 'kms:encryptionalgorithm') f |= F_ALG;
+      else if (c.key === 'kms:grantisforawsresource') f |= F_GIFAR;
+    }
+    featureCache.set(cs, f);
+  }
+  return f;
+}
+
+/**
+ * The traits of an action that the flowchart reads, besides statement and grant coverage. A
+ * trait that only feeds a context key or a grant check counts only when something reads it: the
+ * encryption context (witness requests set it; kms:EncryptionContext… conditions and grant
+ * constraints read it), kms:RequestAlias, kms:EncryptionAlgorithm (set for cryptographic
+ * operations), kms:GrantIsForAWSResource (set for CreateGrant, ListGrants, RevokeGrant), and the
+ * grant path (CreateGrant checks a parent grant). Cross-account scope counts for callers of other
+ * accounts. Whether the key state fails the action counts only when some input is unreadable (the
+ * evaluator then compares the two worlds' final verdicts, after the key state); otherwise it
+ * changes neither the authorization verdict nor its reasons, and such actions are evaluated last
+ * so that their class takes its deciding step from an action the key state does not fail.
+ */
+function traitKey(a: ActionInfo, key: Key, f: number, grantsUnknown: boolean): string {
+  return [
+    a.cls,
+    (f & F_CROSS) !== 0 && a.crossAccount,
+    (f & F_KEYSTATE) !== 0 && keyStateError(a, key.metadata) !== undefined,
+    (f & (F_EC | F_GRANT_EC)) !== 0 && a.takesEncryptionContext,
+    (f & F_ALIAS) !== 0 && a.requestAlias,
+    (f & F_ALG) !== 0 && a.encryptionAlgorithm,
+    (f & F_GIFAR) !== 0 && (a.short === 'CreateGrant' || a.short === 'ListGrants' || a.short === 'RevokeGrant'),
+    (f & F_GRANTS) !== 0 && a.grantOperation !== undefined,
+    (f & F_GRANTS) !== 0 && a.short === 'CreateGrant',
+    // With unreadable grants, the stand-in grant's operations decide: keep grant actions apart.
+    grantsUnknown && a.grantOperation !== undefined ? a.short : '',
+  ].join('|');
+}
+
+const SCRATCH_COARSE = new Int32Array(N);
+const SCRATCH_FINE = new Int32Array(N);
+const SCRATCH_MAY_ALLOW = new Uint8Array(N);
+
+/** Keys that a request without context may carry (every other key is absent from it). */
+const MAYBE_PRESENT = /^(aws:principal|aws:username|aws:userid|aws:viaawsservice|aws:securetransport|aws:resource|aws:requestedregion|kms:calleraccount|kms:keyspec|kms:customermasterkey|kms:keyusage|kms:keyorigin|kms:multiregion|kms:resourcealiases|kms:encryptionalgorithm|kms:grantisforawsresource)/;
+
+const settableCache = new WeakMap<CompiledStatement, boolean>();
+/** Has a condition on a key that a request can set (not a property of the principal or the key). */
+function hasSettableCondition(cs: CompiledStatement): boolean {
+  let r = settableCache.get(cs);
+  if (r === undefined) {
+    r = cs.conditions.some((c) => !FIXED.test(c.key));
+    settableCache.set(cs, r);
+  }
+  return r;
+}
+
+const deadCache = new WeakMap<CompiledStatement, boolean>();
+/**
+ * A statement that cannot apply to any request without context: one of its conditions needs a
+ * key that such a request does not carry (StringEquals kms:ViaService, kms:EncryptionContext:…,
+ * aws:SourceIp …, without IfExists, not negated, not ForAllValues; Null "false").
+ */
+function deadWithoutContext(cs: CompiledStatement): boolean {
+  let d = deadCache.get(cs);
+  if (d === undefined) {
+    d = cs.conditions.some((c) => {
+      if (c.hasVariables || MAYBE_PRESENT.test(c.key)) return false;
+      if (c.op.base === 'Null') return c.values.length > 0 && c.values.every((v) => v.toLowerCase() === 'false');
+      if (c.op.set === 'ForAllValues' || c.op.ifExists || c.op.negated) return false;
+      return true;
+    });
+    deadCache.set(cs, d);
+  }
+  return d;
 }
 
 // ─── Witness requests ──────────────────────────────────────────────────────────────────────────
@@ -482,30 +590,54 @@ interface Profile {
   allKeys: string[];
   /** Known identity, boundary and session policies (own and its role's), and its account's SCPs. */
   policies: CompiledPolicy[];
-  partitionId: number;
-  partition: Int32Array;
+  /** Their statements that cover a key action. */
+  stmts: CompiledStatement[];
   /** Class key of ordinary principals; null when this principal must be evaluated on its own. */
   footprint: string | null;
+  /** Some of its inputs are unreadable or missing. */
+  hasUnknown: boolean;
 }
 
 interface KeyProfile {
   key: Key;
   arn: string;
+  account: string;
+  /** The alias ARN that alias actions are evaluated on. */
+  aliasArn: string | undefined;
   actions: ActionInfo[];
+  /** Indices into actions: those the key state does not fail first. */
+  order: number[];
+  /** The key policy, its grants or its tags are unreadable. */
+  hasUnknown: boolean;
   kp: CompiledPolicy | null;
   rcps: CompiledPolicy[];
   grantIndex: Map<string, Grant[]> | null;
-  partition: Int32Array;
-  combined: Map<number, Int32Array>;
+  /** Partitions by the traits of each action that matter (see traitKey), with RCP coverage, by features. */
+  traits: Map<number, Int32Array>;
+  /** Context features read by the key's RCPs. */
+  rcpFeatures: number;
+  /** Effective key-policy statements, and which may concern whom. */
+  kpStmts: CompiledStatement[];
+  general: number[];
+  byAccount: Map<string, number[]>;
+  byName: Map<string, number[]>;
+  kpPartitions: Map<string, { coarse: Int32Array; fine: Int32Array; fCoarse: number; fFine: number; allowNamed: Uint8Array; allowAccount: Uint8Array }>;
+  relevant: Map<CompiledStatement, boolean>;
   namedKeys: Set<string>;
   /** Ordinary principals may share answers on this key. */
   shareable: boolean;
   shared: Map<string, Array<AccessEntry | null>>;
-  entries: Map<string, AccessEntry>;
 }
 
 const reasonRefs = new Map<string, ReasonRef>();
+const reasonRefsByExcerpt = new WeakMap<object, ReasonRef>();
 function reasonRef(r: Reason): ReasonRef {
+  // A statement's (or grant's) excerpt is the same object every time it decides: a cheap key.
+  const ex = typeof r.excerpt === 'object' && r.excerpt !== null ? r.excerpt : undefined;
+  if (ex !== undefined) {
+    const hit = reasonRefsByExcerpt.get(ex);
+    if (hit !== undefined && hit.id === r.id && hit.source === r.source) return hit;
+  }
   const k = `${r.source}|${r.policyName ?? ''}|${r.id}|${r.effect}`;
   let ref = reasonRefs.get(k);
   if (ref === undefined) {
@@ -513,6 +645,7 @@ function reasonRef(r: Reason): ReasonRef {
     if (r.policyName !== undefined && r.source !== 'grant') ref.policyName = r.policyName;
     reasonRefs.set(k, ref);
   }
+  if (ex !== undefined) reasonRefsByExcerpt.set(ex, ref);
   return ref;
 }
 
@@ -521,12 +654,16 @@ interface Success {
   witness: Witness;
 }
 
+const UNIQUE = Int32Array.from({ length: N }, (_, i) => i);
+
 export class WhoCanEngine {
   readonly evaluator: Evaluator;
   private readonly profiles = new Map<string, Profile>();
-  private readonly partitions = new Map<string, { id: number; arr: Int32Array }>();
   private readonly nameIndex = new Map<string, PrincipalPolicies>();
   private readonly prune: boolean;
+  /** Distinct answers and rows of answers, shared by every key. */
+  private readonly entries = new Map<string, AccessEntry>();
+  private readonly rows = new Map<number, Array<Array<AccessEntry | null>>>();
   evaluations = 0;
   sharedPairs = 0;
 
@@ -557,16 +694,6 @@ export class WhoCanEngine {
     return levels.flatMap((l) => l.policies.map((p) => this.compile(p)));
   }
 
-  private internPartition(arr: Int32Array): { id: number; arr: Int32Array } {
-    const k = arr.join(',');
-    let hit = this.partitions.get(k);
-    if (hit === undefined) {
-      hit = { id: this.partitions.size, arr };
-      this.partitions.set(k, hit);
-    }
-    return hit;
-  }
-
   profile(ref: PrincipalRef): Profile {
     const cached = this.profiles.get(ref.arn);
     if (cached !== undefined) return cached;
@@ -588,12 +715,10 @@ export class WhoCanEngine {
     }
     const scps = ref.kind === 'service' ? [] : this.orgPolicies('scp', ref.account);
     policies.push(...scps);
-    const part = new Int32Array(N);
-    for (const cp of policies) refine(part, classIds(cp));
-    const { id, arr } = this.internPartition(part);
+    const stmts = [...new Set(policies.flatMap(kmsStatements))];
 
     let footprint: string | null = null;
-    if (this.prune && (ref.kind === 'role' || ref.kind === 'user') && own !== undefined && role === undefined) {
+    if (this.prune && (ref.kind === 'role' || ref.kind === 'user') && own !== undefined) {
       const known = !isUnknown(own.identityPolicies) && !isUnknown(own.permissionsBoundary) && !isUnknown(own.sessionPolicies) && !isUnknown(own.tags);
       if (known) {
         const identity = (own.identityPolicies as Policy[]).map((p) => this.compile(p));
@@ -614,7 +739,14 @@ export class WhoCanEngine {
         }
       }
     }
-    const prof: Profile = { ref, arn: ref.arn, ownKeys, allKeys: all, policies, partitionId: id, partition: arr, footprint };
+    let hasUnknown = false;
+    if (ref.kind !== 'root' && ref.kind !== 'service') {
+      if (own === undefined && role === undefined) hasUnknown = true;
+      for (const pp of [own, role]) {
+        if (pp !== undefined && (isUnknown(pp.identityPolicies) || isUnknown(pp.permissionsBoundary) || isUnknown(pp.sessionPolicies) || isUnknown(pp.tags))) hasUnknown = true;
+      }
+    }
+    const prof: Profile = { ref, arn: ref.arn, ownKeys, allKeys: all, policies, stmts, footprint, hasUnknown };
     this.profiles.set(ref.arn, prof);
     return prof;
   }
@@ -634,34 +766,28 @@ export class WhoCanEngine {
         else grantIndex.set(k, [g]);
       }
     }
-    // Traits of each action that the flowchart reads, besides statement and grant coverage.
-    const traitIds = new Map<string, number>();
-    const traits = new Int32Array(N);
-    for (const a of ACTIONS) {
-      const t = [
-        a.cls,
-        a.crossAccount,
-        a.takesEncryptionContext,
-        a.encryptionAlgorithm,
-        a.requestAlias,
-        a.grantOperation !== undefined,
-        a.short === 'CreateGrant',
-        a.short === 'CreateGrant' || a.short === 'ListGrants' || a.short === 'RevokeGrant',
-        keyStateError(a, m) ?? '',
-        // With unreadable grants, the stand-in grant's operations decide: keep grant actions apart.
-        grantIndex === null && a.grantOperation !== undefined ? a.short : '',
-      ].join('|');
-      let id = traitIds.get(t);
-      if (id === undefined) {
-        id = traitIds.size;
-        traitIds.set(t, id);
+    const kpStmts = kp ? kp.statements.filter((cs) => cs.ineffective === undefined) : [];
+    const general: number[] = [];
+    const byAccount = new Map<string, number[]>();
+    const byName = new Map<string, number[]>();
+    const push = (map: Map<string, number[]>, k: string, i: number): void => {
+      const l = map.get(k);
+      if (l === undefined) map.set(k, [i]);
+      else if (l[l.length - 1] !== i) l.push(i);
+    };
+    kpStmts.forEach((cs, i) => {
+      if (cs.notPrincipal !== undefined || cs.principal === undefined || cs.principal.wildcard) {
+        general.push(i);
+        return;
       }
-      traits[a.index] = id;
-    }
-    const partition = new Int32Array(N);
-    refine(partition, traits);
-    if (kp) refine(partition, classIds(kp));
-    for (const cp of rcps) refine(partition, classIds(cp));
+      for (const p of cs.principal.patterns) {
+        if (p.kind === 'account') push(byAccount, p.account, i);
+        else {
+          const k = patternKey(p);
+          if (k !== undefined) push(byName, k, i);
+        }
+      }
+    });
 
     const namedKeys = new Set<string>();
     let hasNotPrincipal = false;
@@ -679,7 +805,30 @@ export class WhoCanEngine {
     }
     for (const cp of rcps) if (cp.statements.some(readsPrincipalSpecific)) principalSpecific = true;
     const shareable = this.prune && kp !== null && grantIndex !== null && key.tagsUnknown === undefined && !hasNotPrincipal && !principalSpecific;
-    return { key, arn: m.arn, actions, kp, rcps, grantIndex, partition, combined: new Map(), namedKeys, shareable, shared: new Map(), entries: new Map() };
+    const alias = actions.some((a) => a.cls === 'alias') ? key.aliases[0] : undefined;
+    return {
+      key,
+      arn: m.arn,
+      account: m.account,
+      aliasArn: alias === undefined ? undefined : `arn:${m.partition}:kms:${m.region}:${m.account}:${alias}`,
+      actions,
+      order: actions.map((a, i) => [keyStateError(a, m) === undefined ? 0 : 1, i] as const).sort((x, y) => x[0] - y[0] || x[1] - y[1]).map(([, i]) => i),
+      hasUnknown: kp === null || grantIndex === null || key.tagsUnknown !== undefined,
+      kp,
+      rcps,
+      grantIndex,
+      traits: new Map(),
+      rcpFeatures: rcps.reduce((f, cp) => cp.statements.reduce((g, cs) => g | featuresOf(cs), f), 0),
+      kpStmts,
+      general,
+      byAccount,
+      byName,
+      kpPartitions: new Map(),
+      relevant: new Map(),
+      namedKeys,
+      shareable,
+      shared: new Map(),
+    };
   }
 
   private grantsOf(p: Profile, k: KeyProfile): Grant[] {
@@ -689,52 +838,201 @@ export class WhoCanEngine {
     return out;
   }
 
-  /** The partition of actions into classes that must get the same answer for this principal and key. */
-  private partitionFor(p: Profile, k: KeyProfile, grants: Grant[]): Int32Array {
-    let part = k.combined.get(p.partitionId);
-    if (part === undefined) {
-      part = Int32Array.from(k.partition);
-      refine(part, p.partition);
-      k.combined.set(p.partitionId, part);
-    }
-    if (!this.prune) {
-      const unique = new Int32Array(N);
-      for (let a = 0; a < N; a++) unique[a] = a;
-      return unique;
-    }
-    if (grants.length === 0) return part;
-    const masks = new Map<string, number>();
-    const comp = new Int32Array(N);
-    for (const a of ACTIONS) {
-      if (a.grantOperation === undefined) continue;
-      const op = a.grantOperation;
-      let mask = '';
-      for (const g of grants) mask += g.operations.includes(op) ? '1' : '0';
-      let id = masks.get(mask);
-      if (id === undefined) {
-        id = masks.size + 1;
-        masks.set(mask, id);
+  /** Could an identity-side statement apply to a request on this key? (Its resource could match.) */
+  private relevantFor(cs: CompiledStatement, k: KeyProfile): boolean {
+    let r = k.relevant.get(cs);
+    if (r === undefined) {
+      r = true;
+      if (cs.ineffective !== undefined) r = false;
+      else if (cs.resourcePatterns !== undefined) {
+        r = cs.resourcePatterns.some((p) => typeof p === 'string' || p.test(k.arn) || (k.aliasArn !== undefined && p.test(k.aliasArn)));
       }
-      comp[a.index] = id;
+      k.relevant.set(cs, r);
     }
-    const out = Int32Array.from(part);
-    refine(out, comp);
-    return out;
+    return r;
+  }
+
+  /** The partition by the action traits that matter for these features (see traitKey), refined by RCP coverage. */
+  private traitPartition(k: KeyProfile, features: number): Int32Array {
+    let part = k.traits.get(features);
+    if (part === undefined) {
+      const ids = new Map<string, number>();
+      const traits = new Int32Array(N);
+      for (const a of ACTIONS) {
+        const t = traitKey(a, k.key, features, k.grantIndex === null);
+        let id = ids.get(t);
+        if (id === undefined) {
+          id = ids.size;
+          ids.set(t, id);
+        }
+        traits[a.index] = id;
+      }
+      part = new Int32Array(N);
+      refine(part, traits);
+      for (const cp of k.rcps) for (const cs of cp.statements) refine(part, coverage(cp, cs));
+      k.traits.set(features, part);
+    }
+    return part;
+  }
+
+  /**
+   * Two partitions of the key's actions for this principal. `fine`: classes of actions that must
+   * get the same answer, conditional access included: covered by the same statements among those
+   * that could concern the principal (key-policy statements whose principal could match,
+   * identity-side statements whose resource could match), by the same grants of the principal,
+   * and alike in every trait of the action that these statements and grants can tell apart
+   * (traitKey). `coarse`: the same without the statements that cannot apply to a request without
+   * context (deadWithoutContext), so classes of actions with the same verdict without context; it
+   * decides which actions share the plain evaluation, `fine` which share the search for
+   * conditional access. `fine` refines `coarse`; it is computed only when needed.
+   */
+  private partitionsFor(p: Profile, k: KeyProfile, grants: Grant[]): { coarse: Int32Array; fine: () => Int32Array; mayAllow: Uint8Array | undefined } {
+    if (!this.prune) return { coarse: UNIQUE, fine: () => UNIQUE, mayAllow: undefined };
+    const cross = p.ref.kind !== 'service' && p.ref.account !== k.account;
+    // The key-policy statements whose principal may match: `*` and NotPrincipal ones, those that
+    // name the principal (or its role), and those that name its account.
+    let named = k.general;
+    for (const key of p.ownKeys) {
+      const l = k.byName.get(key);
+      if (l !== undefined) named = [...named, ...l];
+    }
+    const byAcct = p.ref.kind === 'service' ? [] : (k.byAccount.get(p.ref.account) ?? []);
+    if (named !== k.general) named = [...new Set(named)].sort((x, y) => x - y);
+    const idx = byAcct.length === 0 ? named : [...new Set([...named, ...byAcct])].sort((x, y) => x - y);
+    // Features: which action-dependent parts of the request context the statements and grants read.
+    let fCoarse = k.rcpFeatures | (cross ? F_CROSS : 0) | (p.hasUnknown || k.hasUnknown || !this.evaluator.options.authorizeBeforeKeyState ? F_KEYSTATE : 0);
+    let fDead = 0;
+    const live: CompiledStatement[] = [];
+    const dead: CompiledStatement[] = [];
+    for (const cs of p.stmts) {
+      if (!this.relevantFor(cs, k)) continue;
+      if (deadWithoutContext(cs)) {
+        dead.push(cs);
+        fDead |= featuresOf(cs);
+      } else {
+        live.push(cs);
+        fCoarse |= featuresOf(cs);
+      }
+    }
+    if (grants.length > 0) {
+      fCoarse |= F_GRANTS;
+      for (const g of grants) if (hasEcConstraint(g)) fCoarse |= F_GRANT_EC;
+    }
+    const sig = `${named.join(',')}|${byAcct.join(',')}`;
+    let kpSide = k.kpPartitions.get(sig);
+    if (kpSide === undefined) {
+      kpSide = { coarse: new Int32Array(N), fine: new Int32Array(N), fCoarse: 0, fFine: 0, allowNamed: new Uint8Array(N), allowAccount: new Uint8Array(N) };
+      const namedSet = new Set(named);
+      for (const i of idx) {
+        const cs = k.kpStmts[i]!;
+        const cov = coverage(k.kp!, cs);
+        refine(kpSide.fine, cov);
+        kpSide.fFine |= featuresOf(cs);
+        if (!deadWithoutContext(cs)) {
+          refine(kpSide.coarse, cov);
+          kpSide.fCoarse |= featuresOf(cs);
+          if (cs.st.effect === 'Allow') {
+            const into = namedSet.has(i) ? kpSide.allowNamed : kpSide.allowAccount;
+            for (let a = 0; a < N; a++) into[a] = into[a]! | cov[a]!;
+          }
+        }
+      }
+      k.kpPartitions.set(sig, kpSide);
+    }
+    fCoarse |= kpSide.fCoarse;
+    const fFine = fCoarse | fDead | kpSide.fFine;
+    const coarse = SCRATCH_COARSE;
+    coarse.set(this.traitPartition(k, fCoarse));
+    refine(coarse, kpSide.coarse);
+    for (const cs of live) refine(coarse, coverageOfStatement(cs));
+    for (const g of grants) refine(coarse, grantCoverage(g));
+    const side = kpSide;
+    const fine = (): Int32Array => {
+      const out = SCRATCH_FINE;
+      out.set(coarse);
+      if (fFine !== fCoarse) refine(out, this.traitPartition(k, fFine));
+      refine(out, side.fine);
+      for (const cs of dead) refine(out, coverageOfStatement(cs));
+      return out;
+    };
+    // Which actions could be allowed without context at all. The flowchart allows a key action
+    // only through a key-policy Allow statement that applies (naming the caller, or its account
+    // together with an identity-policy Allow, or the account root's own IAM power), or through a
+    // grant; cross-account and alias actions need as much and more. With every input readable,
+    // an action nothing of that kind covers is denied: no need to ask.
+    let mayAllow: Uint8Array | undefined;
+    if (!p.hasUnknown && !k.hasUnknown) {
+      mayAllow = SCRATCH_MAY_ALLOW;
+      mayAllow.set(kpSide.allowNamed);
+      const acct = kpSide.allowAccount;
+      if (p.ref.kind === 'root') for (let a = 0; a < N; a++) mayAllow[a] = mayAllow[a]! | acct[a]!;
+      else {
+        for (const cs of live) {
+          if (cs.st.effect !== 'Allow' || cs.policy.source !== 'identity-policy') continue;
+          const cov = coverageOfStatement(cs);
+          for (let a = 0; a < N; a++) mayAllow[a] = mayAllow[a]! | (acct[a]! & cov[a]!);
+        }
+      }
+      for (const g of grants) {
+        const gc = grantCoverage(g);
+        for (let a = 0; a < N; a++) mayAllow[a] = mayAllow[a]! | gc[a]!;
+      }
+    }
+    return { coarse, fine, mayAllow };
   }
 
   /** Answers every action of the key for one principal. */
   row(p: Profile, k: KeyProfile): Array<AccessEntry | null> {
     const grants = this.grantsOf(p, k);
-    const part = this.partitionFor(p, k, grants);
-    const byClass: Array<AccessEntry | null | undefined> = new Array(64);
-    const row = new Array<AccessEntry | null>(k.actions.length);
-    for (let i = 0; i < k.actions.length; i++) {
+    const { coarse, fine, mayAllow } = this.partitionsFor(p, k, grants);
+    // The partitions are scratch buffers: read them before deciding.
+    const n = k.actions.length;
+    const coarseOf = new Array<number>(n);
+    const skip = new Array<boolean>(n);
+    for (let i = 0; i < n; i++) {
+      const ix = k.actions[i]!.index;
+      coarseOf[i] = coarse[ix]!;
+      skip[i] = mayAllow !== undefined && mayAllow[ix] === 0;
+    }
+    let fineOf: number[] | undefined;
+    const base: Array<Decision | undefined> = [];
+    const byCoarse: Array<AccessEntry | null | undefined> = [];
+    const byFine: Array<AccessEntry | null | undefined> = [];
+    const row = new Array<AccessEntry | null>(n);
+    // Actions the key state fails come last, so that a class is decided by one it does not fail.
+    for (const i of k.order) {
       const a = k.actions[i]!;
-      const c = part[a.index]!;
-      let e = byClass[c];
+      const c = coarseOf[i]!;
+      let e = byCoarse[c];
       if (e === undefined) {
-        e = this.decide(p, k, a, grants);
-        byClass[c] = e;
+        if (skip[i]) e = null;
+        else {
+          const d = this.evaluate(whoCanRequest(k.key, a, p.arn));
+          if (d.authorization === 'allow') e = this.allowEntry(d);
+          else if (d.authorization === 'unknown') e = this.intern({ access: 'unknown', decidedBy: 'unknown', reasons: [], unreadable: d.unreadable.map((u) => `${u.what}: ${u.reason}`) });
+          else {
+            e = null;
+            base[c] = d;
+          }
+        }
+        byCoarse[c] = e;
+      }
+      if (e === null) {
+        // Denied without context: is there a request with context that is allowed?
+        if (fineOf === undefined) {
+          const f = fine();
+          fineOf = k.actions.map((x) => f[x.index]!);
+        }
+        const f = fineOf[i]!;
+        let ce = byFine[f];
+        if (ce === undefined) {
+          const req = whoCanRequest(k.key, a, p.arn);
+          // A class denied without asking: ask now, if the search for a witness needs it.
+          const baseOf = (): Decision => (base[c] ??= this.evaluate(req));
+          ce = this.conditional(p, k, a, req, baseOf, skip[i]!, grants);
+          byFine[f] = ce;
+        }
+        e = ce;
       }
       row[i] = e;
     }
@@ -756,25 +1054,38 @@ export class WhoCanEngine {
     return this.evaluator.evaluate(req, { explain: false });
   }
 
-  private decide(p: Profile, k: KeyProfile, a: ActionInfo, grants: Grant[]): AccessEntry | null {
-    const req = whoCanRequest(k.key, a, p.arn);
-    const d = this.evaluate(req);
-    if (d.authorization === 'allow') return this.allowEntry(k, d);
-    if (d.authorization === 'unknown') {
-      return { access: 'unknown', decidedBy: 'unknown', reasons: [], unreadable: d.unreadable.map((u) => `${u.what}: ${u.reason}`) };
-    }
-    return this.conditional(p, k, a, req, d, grants);
+  /** One object per distinct conditional or unknown answer (answers are shared, never mutated). */
+  private intern(e: AccessEntry): AccessEntry {
+    const sig = JSON.stringify(e);
+    const hit = this.entries.get(sig);
+    if (hit !== undefined) return hit;
+    this.entries.set(sig, e);
+    return e;
   }
 
-  private allowEntry(k: KeyProfile, d: Decision): AccessEntry {
+  /** One array per distinct row of answers: most principals share theirs with others (rows are never mutated). */
+  private internRow(row: Array<AccessEntry | null>): Array<AccessEntry | null> {
+    let h = 0x811c9dc5 ^ row.length;
+    for (const e of row) h = Math.imul(h ^ (e === null ? 0 : objectId(e)), 0x01000193);
+    let bucket = this.rows.get(h);
+    if (bucket === undefined) {
+      bucket = [];
+      this.rows.set(h, bucket);
+    }
+    for (const r of bucket) if (r.length === row.length && r.every((x, i) => x === row[i])) return r;
+    bucket.push(row);
+    return row;
+  }
+
+  private allowEntry(d: Decision): AccessEntry {
     const by = authorizedBy(d);
     const reasons = d.reasons.map(reasonRef);
-    let sig = by;
+    let sig: string = by;
     for (const r of reasons) sig += `|${objectId(r)}`;
-    let e = k.entries.get(sig);
+    let e = this.entries.get(sig);
     if (e === undefined) {
       e = { access: 'allow', decidedBy: by, reasons };
-      k.entries.set(sig, e);
+      this.entries.set(sig, e);
     }
     return e;
   }
@@ -790,13 +1101,19 @@ export class WhoCanEngine {
     return undefined;
   }
 
-  private conditional(p: Profile, k: KeyProfile, a: ActionInfo, req: Request, base: Decision, grants: Grant[]): AccessEntry | null {
+  /**
+   * Is the action, denied without context, allowed with some context? `skipped`: it was not even
+   * asked, since nothing could allow it without context (see partitionsFor).
+   */
+  private conditional(p: Profile, k: KeyProfile, a: ActionInfo, req: Request, baseOf: () => Decision, skipped: boolean, grants: Grant[]): AccessEntry | null {
     type Cand = { cs: CompiledStatement } | { grant: Grant };
     const kpCands: Cand[] = [];
     const otherCands: Cand[] = [];
-    const conditionalAllow = (cs: CompiledStatement): boolean => cs.st.effect === 'Allow' && cs.conditions.length > 0 && cs.ineffective === undefined;
+    // Conditional Allow statements that could concern this request, with a condition a request can satisfy.
+    const conditionalAllow = (cs: CompiledStatement): boolean => cs.st.effect === 'Allow' && cs.ineffective === undefined && hasSettableCondition(cs);
     if (k.kp) for (const cs of statementsFor(k.kp, a)) if (conditionalAllow(cs) && principalVia(cs, p.ref).matched) kpCands.push({ cs });
-    for (const cp of [...p.policies, ...k.rcps]) for (const cs of statementsFor(cp, a)) if (conditionalAllow(cs)) otherCands.push({ cs });
+    for (const cp of p.policies) for (const cs of statementsFor(cp, a)) if (conditionalAllow(cs) && this.relevantFor(cs, k)) otherCands.push({ cs });
+    for (const cp of k.rcps) for (const cs of statementsFor(cp, a)) if (conditionalAllow(cs)) otherCands.push({ cs });
     const op = a.grantOperation;
     if (op !== undefined) {
       for (const g of grants) {
@@ -804,7 +1121,12 @@ export class WhoCanEngine {
         if ((a.takesEncryptionContext && hasEcConstraint(g)) || g.constraints?.sourceArn !== undefined) otherCands.push({ grant: g });
       }
     }
+    const cands = [...kpCands, ...otherCands];
+    // Without a conditional Allow to satisfy, only avoiding an explicit Deny could help, and that
+    // only when some Allow applies without context (else the witness could not make one apply).
     const denies: CompiledStatement[] = [];
+    if (cands.length === 0 && skipped) return null;
+    const base = baseOf();
     if (authorizedBy(base) === 'explicit-deny') {
       for (const r of base.reasons) {
         const cs = this.statementOf(p, k, r, r.statementIndex);
@@ -813,9 +1135,10 @@ export class WhoCanEngine {
         denies.push(cs);
       }
     }
-    const cands = [...kpCands, ...otherCands];
     if (cands.length === 0 && denies.length === 0) return null;
 
+    // Each witness is asked once (two statements with the same conditions give the same witness).
+    const tried = new Map<string, Success | null>();
     const attempt = (parts: Cand[]): Success | undefined => {
       const w = new WitnessDraft();
       for (const c of parts) {
@@ -825,8 +1148,12 @@ export class WhoCanEngine {
       for (const cs of denies) w.addStatement(cs);
       if (w.empty) return undefined;
       const witness = w.witness();
+      const key = JSON.stringify(witness);
+      if (tried.has(key)) return undefined;
       const d = this.evaluate(withWitness(req, witness));
-      return d.authorization === 'allow' ? { d, witness } : undefined;
+      const out = d.authorization === 'allow' ? { d, witness } : null;
+      tried.set(key, out);
+      return out ?? undefined;
     };
     const successes: Success[] = [];
     const MAX = 8;
@@ -891,7 +1218,7 @@ export class WhoCanEngine {
       }
     }
     const first = successes[0]!;
-    return { access: 'conditional', decidedBy: authorizedBy(first.d), reasons, conditions, witness: first.witness };
+    return this.intern({ access: 'conditional', decidedBy: authorizedBy(first.d), reasons, conditions, witness: first.witness });
   }
 
   /** Who can do what on one key. */
@@ -972,7 +1299,7 @@ export class WhoCanEngine {
         if (row !== undefined) this.sharedPairs++;
       }
       if (row === undefined) {
-        row = this.row(prof, kprof);
+        row = this.internRow(this.row(prof, kprof));
         if (share !== null) kprof.shared.set(share, row);
       }
       principals.push(c.info);
@@ -983,7 +1310,9 @@ export class WhoCanEngine {
       access.push(actions.map((a) => publicEntry(a, publicStatements)));
     }
     kprof.shared.clear();
-    kprof.combined.clear();
+    kprof.kpPartitions.clear();
+    kprof.relevant.clear();
+
     const out: KeyWhoCan = {
       keyArn: m.arn,
       aliases: [...key.aliases],

@@ -1,0 +1,252 @@
+// `kms-why who-can` and `kms-why diff`: who can do what on a key, and how that changed.
+import { Command, Option } from 'commander';
+import { diffWhoCan, hasGain } from '../evaluate/diff.js';
+import { Evaluator } from '../evaluate/evaluator.js';
+import { checkWhoCanAction, hasUnknown, selectKeys, whoCan, type WhoCanResult } from '../evaluate/who-can.js';
+import { KEY_ACTIONS, type ActionInfo } from '../model/actions.js';
+import { InputError } from '../model/errors.js';
+import type { Key } from '../model/key.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { renderDiffJson, renderDiffMarkdown, renderDiffTable, renderDiffText } from '../report/diff.js';
+import { isWhoCanJson, parseWhoCanJson, renderWhoCanMarkdown, renderWhoCanTable, whoCanJsonChunks, whoCanTextChunks } from '../report/who-can.js';
+import { displayName, readJsonText } from '../sources/json-file.js';
+import { loadFrom, snapshotFromDocuments } from '../sources/load.js';
+import { EXIT } from './errors.js';
+import type { CliIo } from './io.js';
+import { resolveColor } from './output.js';
+import { parseActions } from './request-flags.js';
+
+type Format = 'table' | 'text' | 'json' | 'markdown';
+
+interface WhoCanFlags {
+  key?: string[];
+  allKeys?: boolean;
+  action?: string[];
+  from?: string[];
+  output?: Format;
+  redact?: boolean;
+  color?: boolean;
+  debug?: boolean;
+}
+
+interface DiffFlags {
+  key?: string[];
+  action?: string[];
+  failOnGain?: boolean;
+  output?: Format;
+  redact?: boolean;
+  color?: boolean;
+  debug?: boolean;
+}
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+/** --action values: undefined for the default (every action the key can do). */
+function whoCanActions(values: string[] | undefined): ActionInfo[] | undefined {
+  if (values === undefined || values.length === 0) return undefined;
+  const names = values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+  if (names.length > 0 && names.every((n) => n.toLowerCase() === 'all')) return undefined;
+  const list = parseActions(names.filter((n) => n.toLowerCase() !== 'all'), KEY_ACTIONS);
+  for (const a of list) checkWhoCanAction(a);
+  return list;
+}
+
+/** A progress bar on stderr, only when stderr is a terminal. */
+function progressBar(io: CliIo, enabled: boolean): { update: (done: number, total: number) => void; done: () => void } {
+  if (!enabled || !io.stderrIsTTY) return { update: () => undefined, done: () => undefined };
+  let shown = false;
+  return {
+    update: (done, total) => {
+      const width = 30;
+      const filled = total === 0 ? width : Math.round((done / total) * width);
+      io.stderr(`\rkms-why who-can [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} keys`);
+      shown = true;
+    },
+    done: () => {
+      if (shown) io.stderr('\r\x1b[2K');
+    },
+  };
+}
+
+/**
+ * The report in pieces: JSON and text one key at a time (a whole account's report can be longer
+ * than the longest string JavaScript holds), table and Markdown (for people) whole.
+ */
+async function* render(r: WhoCanResult, format: Format, color: boolean): AsyncGenerator<string> {
+  switch (format) {
+    case 'json':
+      yield* whoCanJsonChunks(r);
+      return;
+    case 'text':
+      yield* whoCanTextChunks(r);
+      return;
+    case 'table':
+      yield await renderWhoCanTable(r, { color });
+      return;
+    case 'markdown':
+      yield renderWhoCanMarkdown(r);
+      return;
+  }
+}
+
+const WHO_CAN_HELP = `
+For each action (default: every action the key can do, grouped as use, manage grants,
+administer), the principals that are allowed and through which statement or grant; admin-level
+powers (PutKeyPolicy, ScheduleKeyDeletion, DisableKey, unconstrained CreateGrant) and external
+accounts are called out; "conditional" marks access that needs request context (an encryption
+context, kms:ViaService …), with the condition and an example request.
+
+Principals considered: every role and user of the snapshot (including get-account-authorization-
+details), the account root, every principal and account named in the key policy, every grantee,
+and "*" for public statements. A role is evaluated as one of its sessions.
+
+Exit codes:
+  0  done
+  2  usage error or invalid input
+  3  some verdict is unknown because an input was missing or unreadable
+
+Examples:
+  kms-why who-can --from snapshot.json --key alias/app
+  kms-why who-can --from snapshot.json --all-keys --action kms:Decrypt,kms:PutKeyPolicy --output json > who-can.json`;
+
+export function addWhoCanCommand(program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void): void {
+  program
+    .command('who-can')
+    .description('List every principal that can use, grant or administer a key, and through which statement or grant')
+    .option('--key <key>', 'key id, key ARN, alias name or alias ARN (repeatable)', collect)
+    .option('--all-keys', 'every customer managed key in the snapshot')
+    .option('--action <actions>', 'kms:Decrypt, several comma-separated (repeatable); default: every action the key can do', collect)
+    .option('--from <file>', 'snapshot file, or AWS CLI output (describe-key, get-key-policy, list-grants, get-account-authorization-details …); - reads stdin (repeatable, merged)', collect)
+    .addOption(new Option('--output <format>', 'output format (default: table on a terminal, text otherwise)').choices(['table', 'text', 'json', 'markdown']))
+    .option('--redact', 'replace account ids, resource names and grant ids with stable placeholders')
+    .option('--no-color', 'no colour (also NO_COLOR=1)')
+    .option('--debug', 'show stack traces for errors')
+    .addHelpText('after', WHO_CAN_HELP)
+    .action(async (flags: WhoCanFlags) => {
+      setDebug(flags.debug === true);
+      if (!flags.from || flags.from.length === 0) throw new InputError('--from is required', { hint: 'Give a snapshot (kms-why snapshot writes one) or AWS CLI outputs: --from snapshot.json.' });
+      if ((flags.key ?? []).length === 0 && flags.allKeys !== true) throw new InputError('give --key (repeatable) or --all-keys');
+      const actions = whoCanActions(flags.action);
+      const snapshot = await loadFrom(flags.from);
+      const keys = selectKeys(snapshot, new Evaluator(snapshot), flags.key ?? [], flags.allKeys === true);
+      if (keys.length === 0) throw new InputError('the snapshot has no customer managed key', { hint: 'Give --key for an AWS managed key.' });
+      const bar = progressBar(io, flags.allKeys === true || keys.length > 1);
+      let result: WhoCanResult;
+      try {
+        result = whoCan(snapshot, keys, { ...(actions ? { actions } : {}), onProgress: bar.update });
+      } finally {
+        bar.done();
+      }
+      const format: Format = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
+      const redactor = flags.redact === true ? new (await import('../report/redact.js')).Redactor() : undefined;
+      for await (const chunk of render(result, format, resolveColor(flags.color, io))) io.stdout(redactor ? redactor.redact(chunk) : chunk);
+      setExit(hasUnknown(result) ? EXIT.unknown : EXIT.allow);
+    });
+}
+
+/** One side of a diff: a who-can JSON report, or a snapshot (any --from input) to evaluate. */
+async function readSide(file: string, keyIdents: string[], actions: ActionInfo[] | undefined): Promise<{ result: WhoCanResult; snapshot?: Snapshot; missingKeys: string[] }> {
+  const value = await readJsonText(file);
+  const name = displayName(file);
+  if (isWhoCanJson(value)) {
+    const result = parseWhoCanJson(value, name);
+    if (keyIdents.length === 0) return { result, missingKeys: [] };
+    const missing: string[] = [];
+    const keep = new Set<string>();
+    for (const ident of keyIdents) {
+      const k = result.keys.find((x) => x.keyArn === ident || x.keyArn.endsWith(`:key/${ident}`) || x.aliases.includes(ident) || x.aliases.some((a) => ident.endsWith(`:${a}`)));
+      if (k === undefined) missing.push(ident);
+      else keep.add(k.keyArn);
+    }
+    return { result: { ...result, keys: result.keys.filter((k) => keep.has(k.keyArn)) }, missingKeys: missing };
+  }
+  const snapshot = snapshotFromDocuments([{ file: name, value }]);
+  const ev = new Evaluator(snapshot);
+  let keys: Key[];
+  const missing: string[] = [];
+  if (keyIdents.length === 0) keys = snapshot.keys.filter((k) => k.metadata.keyManager === 'CUSTOMER');
+  else {
+    keys = [];
+    for (const ident of keyIdents) {
+      const k = ev.findKey(ident);
+      if (k === undefined) missing.push(ident);
+      else if (!keys.includes(k)) keys.push(k);
+    }
+  }
+  return { result: whoCan(snapshot, keys, actions ? { actions } : {}), snapshot, missingKeys: missing };
+}
+
+const DIFF_HELP = `
+OLD and NEW are snapshots (or any input --from accepts, one file each) or who-can JSON reports
+(kms-why who-can --output json). Prints who gained or lost which action on which key, and what
+decided in the old and the new state (a new statement, a new grant, a changed IAM policy).
+
+Exit codes:
+  0  done (with --fail-on-gain: no access was gained)
+  1  with --fail-on-gain: some access was gained, or became unknown (which may hide a gain)
+  2  usage error or invalid input
+
+Examples:
+  kms-why diff before.json after.json
+  kms-why diff before.json after.json --fail-on-gain --output markdown`;
+
+export function addDiffCommand(program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void): void {
+  program
+    .command('diff')
+    .description('Compare two snapshots (or who-can reports): who gained or lost which action on which key, and why')
+    .argument('<old>', 'the snapshot or who-can JSON report before the change')
+    .argument('<new>', 'the snapshot or who-can JSON report after the change')
+    .option('--key <key>', 'compare only this key (repeatable; default: every customer managed key)', collect)
+    .option('--action <actions>', 'compare only these actions (comma-separated, repeatable)', collect)
+    .option('--fail-on-gain', 'exit 1 when some principal gained access (for change-control pipelines)')
+    .addOption(new Option('--output <format>', 'output format (default: table on a terminal, text otherwise)').choices(['table', 'text', 'json', 'markdown']))
+    .option('--redact', 'replace account ids, resource names and grant ids with stable placeholders')
+    .option('--no-color', 'no colour (also NO_COLOR=1)')
+    .option('--debug', 'show stack traces for errors')
+    .addHelpText('after', DIFF_HELP)
+    .action(async (oldFile: string, newFile: string, flags: DiffFlags) => {
+      setDebug(flags.debug === true);
+      if (oldFile === '-' && newFile === '-') throw new InputError('only one of OLD and NEW can be stdin (-)');
+      const actions = whoCanActions(flags.action);
+      const idents = flags.key ?? [];
+      const before = await readSide(oldFile, idents, actions);
+      const after = await readSide(newFile, idents, actions);
+      const nowhere = idents.filter((i) => before.missingKeys.includes(i) && after.missingKeys.includes(i));
+      if (nowhere.length > 0) throw new InputError(`key "${nowhere[0]}" is in neither ${displayName(oldFile)} nor ${displayName(newFile)}`);
+      const restrict = (r: WhoCanResult): WhoCanResult => {
+        if (actions === undefined) return r;
+        const names = new Set(actions.map((a) => a.name));
+        return {
+          ...r,
+          keys: r.keys.map((k) => {
+            const keep = k.actions.map((a, i) => [a, i] as const).filter(([a]) => names.has(a.name));
+            return { ...k, actions: keep.map(([a]) => a), keyStateErrors: keep.map(([, i]) => k.keyStateErrors[i]), access: k.access.map((row) => keep.map(([, i]) => row[i]!)) };
+          }),
+        };
+      };
+      const d = diffWhoCan(restrict(before.result), restrict(after.result), {
+        ...(before.snapshot ? { oldSnapshot: before.snapshot } : {}),
+        ...(after.snapshot ? { newSnapshot: after.snapshot } : {}),
+      });
+      const opts = { color: resolveColor(flags.color, io), oldName: displayName(oldFile), newName: displayName(newFile) };
+      const format: Format = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
+      let text: string;
+      switch (format) {
+        case 'json':
+          text = renderDiffJson(d, opts);
+          break;
+        case 'text':
+          text = renderDiffText(d, opts);
+          break;
+        case 'table':
+          text = await renderDiffTable(d, opts);
+          break;
+        case 'markdown':
+          text = renderDiffMarkdown(d, opts);
+          break;
+      }
+      if (flags.redact === true) text = (await import('../report/redact.js')).redact(text);
+      io.stdout(text);
+      setExit(flags.failOnGain === true && hasGain(d) ? EXIT.deny : EXIT.allow);
+    });
+}

@@ -1,0 +1,295 @@
+// `kms-why diff OLD NEW` (issue #7): who gained or lost which action on which key, and why. Pure:
+// it compares two who-can results (computed from snapshots, or read from who-can JSON reports);
+// with the snapshots at hand it also says what changed in the source that decided (a new or
+// changed key-policy statement, a new grant, a changed IAM policy), and which statement denies
+// where access was lost.
+import { parsePrincipal } from '../model/arn.js';
+import type { DecidedBy } from '../model/decision.js';
+import type { Key } from '../model/key.js';
+import type { Policy, Statement } from '../model/policy.js';
+import type { PrincipalPolicies } from '../model/principal.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { isUnknown } from '../model/unknown.js';
+import { statementId } from './compile.js';
+import { Evaluator } from './evaluator.js';
+import { ADMIN_LEVEL_ACTIONS, authorizedBy, whoCanRequest, type Access, type AccessEntry, type GuardCondition, type KeyWhoCan, type ReasonRef, type WhoCanPrincipal, type WhoCanResult } from './who-can.js';
+
+export type ChangeKind = 'gained' | 'lost' | 'changed' | 'unknown';
+
+export interface AccessSide {
+  access: Access | 'deny';
+  /** For deny: known only when the snapshot was at hand (a who-can report records no denies). */
+  decidedBy?: DecidedBy;
+  reasons: ReasonRef[];
+  conditions?: GuardCondition[];
+  /** The key, or the principal, is not in this side at all. */
+  absent?: 'key' | 'principal';
+}
+
+export interface AccessChange {
+  key: string;
+  aliases: string[];
+  principal: string;
+  principalKind: WhoCanPrincipal['kind'];
+  external: boolean;
+  actions: string[];
+  change: ChangeKind;
+  /** An admin-level power (PutKeyPolicy, ScheduleKeyDeletion, DisableKey, unconstrained CreateGrant) was gained or lost. */
+  adminLevel: boolean;
+  old: AccessSide;
+  new: AccessSide;
+  /** What changed in the sources, one sentence each. */
+  why: string[];
+}
+
+export interface AccessDiff {
+  changes: AccessChange[];
+  keysAdded: string[];
+  keysRemoved: string[];
+  /** (principal, key, action) triples by kind of change. */
+  summary: Record<ChangeKind, number>;
+  notes: string[];
+}
+
+export interface DiffSources {
+  oldSnapshot?: Snapshot;
+  newSnapshot?: Snapshot;
+}
+
+const RANK: Record<string, number> = { deny: 0, conditional: 1, allow: 2 };
+
+function sideOf(e: AccessEntry | null): AccessSide {
+  if (e === null) return { access: 'deny', reasons: [] };
+  const s: AccessSide = { access: e.access, decidedBy: e.decidedBy, reasons: e.reasons };
+  if (e.conditions !== undefined) s.conditions = e.conditions;
+  return s;
+}
+
+const reasonKey = (r: ReasonRef): string => `${r.source}|${r.policyName ?? ''}|${r.id}|${r.effect}`;
+
+function sideSig(s: AccessSide): string {
+  return `${s.access}|${s.decidedBy ?? ''}|${s.absent ?? ''}|${s.reasons.map(reasonKey).sort().join(',')}|${(s.conditions ?? []).map((c) => `${c.source}:${c.id}:${c.effect}:${c.operator}:${c.key}:${c.values.join(',')}`).sort().join(',')}`;
+}
+
+function kindOf(o: AccessSide, n: AccessSide): ChangeKind | undefined {
+  if (o.access === n.access) {
+    if (o.access === 'deny' || o.access === 'unknown') return undefined;
+    // The same access through other statements or grants, or under other conditions.
+    return sideSig(o) === sideSig(n) ? undefined : 'changed';
+  }
+  if (o.access === 'unknown' || n.access === 'unknown') return 'unknown';
+  return RANK[n.access]! > RANK[o.access]! ? 'gained' : 'lost';
+}
+
+// ─── What changed in the sources ────────────────────────────────────────────────────────────────
+
+/** The policies a principal's entry in a snapshot has (as the evaluator finds them). */
+function principalEntry(s: Snapshot, arn: string): PrincipalPolicies | undefined {
+  const direct = s.principals[arn];
+  if (direct !== undefined) return direct;
+  const ref = parsePrincipal(arn);
+  if (ref === null) return undefined;
+  const wanted = ref.kind === 'assumed-role' ? { kind: 'role', name: ref.roleName } : { kind: ref.kind, name: ref.name };
+  for (const [a, pp] of Object.entries(s.principals)) {
+    const p = parsePrincipal(a);
+    if (p && p.kind === wanted.kind && p.account === ref.account && p.name === wanted.name) return pp;
+  }
+  return undefined;
+}
+
+function policiesOf(s: Snapshot, principal: string, key: Key | undefined): Policy[] {
+  const out: Policy[] = [];
+  if (key !== undefined && !isUnknown(key.policy)) out.push(key.policy);
+  const pp = principalEntry(s, principal);
+  if (pp !== undefined) {
+    if (!isUnknown(pp.identityPolicies)) out.push(...pp.identityPolicies);
+    if (!isUnknown(pp.permissionsBoundary) && pp.permissionsBoundary !== null) out.push(pp.permissionsBoundary);
+    if (!isUnknown(pp.sessionPolicies)) out.push(...pp.sessionPolicies);
+  }
+  const org = s.organization;
+  if (org !== undefined) for (const levels of [...Object.values(org.serviceControlPolicies), ...Object.values(org.resourceControlPolicies)]) for (const l of levels) out.push(...l.policies);
+  return out;
+}
+
+function findStatement(policies: Policy[], r: ReasonRef): { policy: Policy; statement?: Statement } | undefined {
+  for (const p of policies) {
+    if (p.source !== r.source) continue;
+    if (r.source !== 'key-policy' && r.policyName !== undefined && p.name !== r.policyName) continue;
+    const statement = p.statements.find((st) => statementId(p, st) === r.id);
+    return statement === undefined ? { policy: p } : { policy: p, statement };
+  }
+  return undefined;
+}
+
+function keyIn(s: Snapshot | undefined, arn: string): Key | undefined {
+  return s?.keys.find((k) => k.metadata.arn === arn);
+}
+
+function describeReason(r: ReasonRef): string {
+  if (r.source === 'grant') return `grant ${r.id}`;
+  if (r.source === 'key-policy') return `key-policy statement "${r.id}"`;
+  return `statement "${r.id}" of ${r.source} ${r.policyName !== undefined ? `"${r.policyName}"` : ''}`.trim();
+}
+
+/**
+ * One sentence on a source that decides on one side only: `here` is the snapshot of the side
+ * where it decides, `there` the other one's; `appears`: it decides on the new side (else on the
+ * old one); `verb`: what it does now ("now allows", "no longer decides" …).
+ */
+function sourceChange(r: ReasonRef, appears: boolean, verb: string, keyArn: string, principal: string, here: Snapshot | undefined, there: Snapshot | undefined): string {
+  const what = describeReason(r);
+  if (here === undefined || there === undefined) return `${what} ${verb}`;
+  const thereKey = keyIn(there, keyArn);
+  const hereKey = keyIn(here, keyArn);
+  if (r.source === 'grant') {
+    const find = (k: Key | undefined): unknown => (k === undefined || isUnknown(k.grants) ? undefined : k.grants.find((g) => g.grantId === r.id && g.state !== 'retired'));
+    const a = find(hereKey);
+    const b = find(thereKey);
+    if (b === undefined) return `${what} ${appears ? 'is new' : 'was retired or revoked'}`;
+    return JSON.stringify(a) === JSON.stringify(b) ? `${what} (unchanged) ${verb}` : `${what} changed`;
+  }
+  const mine = findStatement(policiesOf(here, principal, hereKey), r);
+  const theirs = findStatement(policiesOf(there, principal, thereKey), r);
+  if (r.source !== 'key-policy' && r.source !== 'scp' && r.source !== 'rcp' && theirs === undefined) {
+    return `${r.source} "${r.policyName ?? r.id}" ${appears ? 'is newly attached to' : 'was detached from'} ${principal}`;
+  }
+  if (theirs?.statement === undefined) return `${what} ${appears ? 'is new' : 'was removed'}`;
+  if (mine?.statement !== undefined && JSON.stringify(mine.statement.raw) !== JSON.stringify(theirs.statement.raw)) return `${what} changed`;
+  return `${what} (unchanged) ${verb}`;
+}
+
+function whyOf(change: ChangeKind, o: AccessSide, n: AccessSide, keyArn: string, principal: string, src: DiffSources): string[] {
+  const out: string[] = [];
+  if (o.absent === 'key') out.push('the key is new');
+  if (n.absent === 'key') out.push('the key is no longer in the snapshot');
+  if (o.absent === 'principal') out.push('the principal is new');
+  if (n.absent === 'principal') out.push('the principal is no longer in the snapshot');
+  const oldKeys = new Set(o.reasons.map(reasonKey));
+  const newKeys = new Set(n.reasons.map(reasonKey));
+  const granted = (x: AccessSide): boolean => x.access === 'allow' || x.access === 'conditional';
+  for (const r of n.reasons) {
+    if (oldKeys.has(reasonKey(r))) continue;
+    const verb = r.effect === 'Deny' ? 'now denies' : granted(o) ? 'now decides' : 'now allows';
+    out.push(sourceChange(r, true, verb, keyArn, principal, src.newSnapshot, src.oldSnapshot));
+  }
+  for (const r of o.reasons) {
+    if (newKeys.has(reasonKey(r))) continue;
+    const verb = r.effect === 'Deny' ? 'no longer denies' : granted(n) ? 'no longer decides' : 'no longer allows';
+    out.push(sourceChange(r, false, verb, keyArn, principal, src.oldSnapshot, src.newSnapshot));
+  }
+  // A source that decides on both sides may have changed itself (e.g. its conditions).
+  if (src.oldSnapshot !== undefined && src.newSnapshot !== undefined) {
+    for (const r of n.reasons) {
+      if (!oldKeys.has(reasonKey(r)) || r.source === 'grant') continue;
+      const a = findStatement(policiesOf(src.oldSnapshot, principal, keyIn(src.oldSnapshot, keyArn)), r)?.statement;
+      const b = findStatement(policiesOf(src.newSnapshot, principal, keyIn(src.newSnapshot, keyArn)), r)?.statement;
+      if (a !== undefined && b !== undefined && JSON.stringify(a.raw) !== JSON.stringify(b.raw)) out.push(`${describeReason(r)} changed`);
+    }
+  }
+  if (change === 'changed' && out.length === 0) out.push('the conditions changed');
+  if (out.length === 0 && o.decidedBy !== n.decidedBy && n.decidedBy !== undefined) out.push(`now decided by ${n.decidedBy}${o.decidedBy ? ` (was ${o.decidedBy})` : ''}`);
+  if (out.length === 0 && (n.access === 'unknown' || o.access === 'unknown')) out.push(n.access === 'unknown' ? 'an input it depends on could not be read' : 'the inputs it depends on can be read now');
+  return out;
+}
+
+// ─── The comparison ─────────────────────────────────────────────────────────────────────────────
+
+/** A side's deny, with what decided it when its snapshot is at hand. */
+function explainDeny(side: AccessSide, ev: Evaluator | undefined, snap: Snapshot | undefined, keyArn: string, principal: string, actionIndex: number, k: KeyWhoCan): AccessSide {
+  // A principal this side did not consider (e.g. an account no longer named in the key policy) is
+  // still asked about: its deny, if it is one, is what changed.
+  if (side.access !== 'deny' || side.absent === 'key' || ev === undefined || snap === undefined || principal === '*') return side;
+  const key = keyIn(snap, keyArn);
+  if (key === undefined) return side;
+  try {
+    const d = ev.evaluate(whoCanRequest(key, k.actions[actionIndex]!, principal), { explain: false });
+    if (d.authorization !== 'deny') return side;
+    return { access: 'deny', decidedBy: authorizedBy(d), reasons: d.reasons.map((r) => ({ source: r.source, id: r.id, effect: r.effect, ...(r.policyName !== undefined && r.source !== 'grant' ? { policyName: r.policyName } : {}) })) };
+  } catch {
+    return side;
+  }
+}
+
+export function diffWhoCan(oldR: WhoCanResult, newR: WhoCanResult, src: DiffSources = {}): AccessDiff {
+  const summary: Record<ChangeKind, number> = { gained: 0, lost: 0, changed: 0, unknown: 0 };
+  const changes: AccessChange[] = [];
+  const notes: string[] = [];
+  const oldKeys = new Map(oldR.keys.map((k) => [k.keyArn, k]));
+  const newKeys = new Map(newR.keys.map((k) => [k.keyArn, k]));
+  const oldEv = src.oldSnapshot ? new Evaluator(src.oldSnapshot) : undefined;
+  const newEv = src.newSnapshot ? new Evaluator(src.newSnapshot) : undefined;
+  const arns = [...newKeys.keys(), ...[...oldKeys.keys()].filter((a) => !newKeys.has(a))];
+  const keysAdded = [...newKeys.keys()].filter((a) => !oldKeys.has(a));
+  const keysRemoved = [...oldKeys.keys()].filter((a) => !newKeys.has(a));
+
+  for (const arn of arns) {
+    const ok = oldKeys.get(arn);
+    const nk = newKeys.get(arn);
+    const ref = (nk ?? ok)!;
+    // Actions compared: those both sides evaluated (or the one side's, for a key on one side only).
+    let actionNames = (nk ?? ok)!.actions.map((a) => a.name);
+    if (ok && nk) {
+      const inOld = new Set(ok.actions.map((a) => a.name));
+      const onlyNew = nk.actions.filter((a) => !inOld.has(a.name)).map((a) => a.name);
+      const onlyOld = ok.actions.filter((a) => !nk.actions.some((b) => b.name === a.name)).map((a) => a.name);
+      if (onlyNew.length > 0) notes.push(`${arn}: ${onlyNew.join(', ')} evaluated only in the new input; not compared.`);
+      if (onlyOld.length > 0) notes.push(`${arn}: ${onlyOld.join(', ')} evaluated only in the old input; not compared.`);
+      actionNames = actionNames.filter((a) => inOld.has(a));
+    }
+    const index = (k: KeyWhoCan | undefined): { p: Map<string, number>; a: Map<string, number> } => ({
+      p: new Map((k?.principals ?? []).map((p, i) => [p.arn, i])),
+      a: new Map((k?.actions ?? []).map((a, i) => [a.name, i])),
+    });
+    const oi = index(ok);
+    const ni = index(nk);
+    const principals = new Map<string, WhoCanPrincipal>();
+    for (const p of nk?.principals ?? []) principals.set(p.arn, p);
+    for (const p of ok?.principals ?? []) if (!principals.has(p.arn)) principals.set(p.arn, p);
+    const sorted = [...principals.values()].sort((x, y) => (x.arn < y.arn ? -1 : x.arn > y.arn ? 1 : 0));
+
+    for (const p of sorted) {
+      const groups = new Map<string, AccessChange>();
+      for (const name of actionNames) {
+        const side = (k: KeyWhoCan | undefined, ix: typeof oi): AccessSide => {
+          if (k === undefined) return { access: 'deny', reasons: [], absent: 'key' };
+          const pi = ix.p.get(p.arn);
+          if (pi === undefined) return { access: 'deny', reasons: [], absent: 'principal' };
+          return sideOf(k.access[pi]![ix.a.get(name)!]!);
+        };
+        let o = side(ok, oi);
+        let n = side(nk, ni);
+        const change = kindOf(o, n);
+        if (change === undefined) continue;
+        summary[change]++;
+        if (ok) o = explainDeny(o, oldEv, src.oldSnapshot, arn, p.arn, oi.a.get(name)!, ok);
+        if (nk) n = explainDeny(n, newEv, src.newSnapshot, arn, p.arn, ni.a.get(name)!, nk);
+        if (kindOf(o, n) === undefined) {
+          // Asked again, a principal this side did not consider turns out to have the same access.
+          summary[change]--;
+          continue;
+        }
+        const why = whyOf(change, o, n, arn, p.arn, src);
+        const g = `${change}|${sideSig(o)}|${sideSig(n)}|${why.join('|')}`;
+        const adminHere = ADMIN_LEVEL_ACTIONS.has(name) && (change === 'gained' || change === 'changed' ? n : o).access === 'allow';
+        const hit = groups.get(g);
+        if (hit !== undefined) {
+          hit.actions.push(name);
+          hit.adminLevel ||= adminHere;
+          continue;
+        }
+        const c: AccessChange = { key: arn, aliases: ref.aliases, principal: p.arn, principalKind: p.kind, external: p.external, actions: [name], change, adminLevel: adminHere, old: o, new: n, why };
+        groups.set(g, c);
+        changes.push(c);
+      }
+    }
+  }
+  const order: Record<ChangeKind, number> = { gained: 0, unknown: 1, lost: 2, changed: 3 };
+  const keyOrder = new Map(arns.map((a, i) => [a, i]));
+  changes.sort((x, y) => keyOrder.get(x.key)! - keyOrder.get(y.key)! || order[x.change] - order[y.change] || (x.principal < y.principal ? -1 : x.principal > y.principal ? 1 : 0));
+  return { changes, keysAdded, keysRemoved, summary, notes };
+}
+
+/** For --fail-on-gain: access was gained, or became unknown (which may hide a gain). */
+export function hasGain(d: AccessDiff): boolean {
+  return d.summary.gained > 0 || d.changes.some((c) => c.change === 'unknown' && c.new.access === 'unknown');
+}

@@ -1,0 +1,272 @@
+// `kms-why who-can` and `kms-why diff`, run in-process through their add*Command functions with a
+// fresh commander program and a fake io (as main() wires them).
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { formatError } from '../../src/cli/errors.js';
+import type { CliIo } from '../../src/cli/io.js';
+import { addDiffCommand, addWhoCanCommand } from '../../src/cli/who-can.js';
+import { parseWhoCanJson } from '../../src/report/who-can.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const BASIC = `${ROOT}fixtures/who-can/basic.json`;
+const DETAILS = `${ROOT}fixtures/who-can/iam-details.json`;
+const tmp = mkdtempSync(join(tmpdir(), 'kms-why-who-can-'));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function kmsWhy(args: string[], opts: { stdoutIsTTY?: boolean; stderrIsTTY?: boolean; env?: Record<string, string> } = {}): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    env: opts.env ?? {},
+    stdoutIsTTY: opts.stdoutIsTTY ?? false,
+    stderrIsTTY: opts.stderrIsTTY ?? false,
+  };
+  let code = 0;
+  let debug = false;
+  const program = new Command('kms-why').exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  const setExit = (c: number): void => {
+    code = c;
+  };
+  const setDebug = (d: boolean): void => {
+    debug = d;
+  };
+  addWhoCanCommand(program, io, setExit, setDebug);
+  addDiffCommand(program, io, setExit, setDebug);
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) code = e.exitCode === 0 ? 0 : 2;
+    else {
+      const f = formatError(e, debug);
+      stderr += f.text;
+      code = f.code;
+    }
+  }
+  return { code, stdout, stderr };
+}
+
+const ACTIONS = 'kms:Decrypt,kms:Encrypt,kms:GenerateDataKey,kms:DescribeKey,kms:CreateGrant,kms:PutKeyPolicy,kms:ScheduleKeyDeletion,kms:DisableKey';
+
+describe('kms-why who-can', () => {
+  it('text: the principals per action, admin-level powers, external accounts and public statements (exit 0)', async () => {
+    const r = await kmsWhy(['who-can', '--from', BASIC, '--key', 'alias/app', '--action', ACTIONS]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Key arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab (alias/app)');
+    expect(r.stdout).toMatch(/Use the key\n\s+kms:Decrypt\n/);
+    expect(r.stdout).toMatch(/allow\s+arn:aws:iam::111122223333:role\/ops\n\s+key-policy-and-iam: key-policy "EnableIAM" \+ identity-policy "OpsAll" \(ops\)/);
+    expect(r.stdout).toMatch(/conditional\s+arn:aws:iam::111122223333:role\/app\n\s+if kms:EncryptionContext:app StringEquals billing \(key-policy "AppUse"\) or kms:ViaService StringEquals lambda\.us-east-1\.amazonaws\.com \(key-policy "ViaLambda"\)/);
+    expect(r.stdout).toContain('arn:aws:iam::111122223333:role/admin [ADMIN-LEVEL]');
+    expect(r.stdout).toContain('Admin-level powers (allowed without conditions):');
+    expect(r.stdout).toContain('    444455556666: arn:aws:iam::444455556666:root — kms:Decrypt, kms:DescribeKey');
+    expect(r.stdout).toContain('"ViaLambda" allows kms:Decrypt if kms:CallerAccount StringEquals 111122223333 and kms:ViaService StringEquals lambda.us-east-1.amazonaws.com');
+    // Actions with the same answers for everyone share a row.
+    expect(r.stdout).toContain('    kms:PutKeyPolicy, kms:DisableKey\n');
+    expect(r.stdout).toContain('64 decisions on 1 key: 23 allowed, 6 conditional, 0 unknown, 35 denied.');
+  });
+
+  it('json: the documented contract (kmsWhyWhoCan: 1), and it reads back', async () => {
+    const r = await kmsWhy(['who-can', '--from', BASIC, '--key', 'alias/app', '--action', ACTIONS, '--output', 'json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.kmsWhyWhoCan).toBe(1);
+    expect(j.capturedAt).toBe('2025-06-01T12:00:00Z');
+    expect(j.summary).toEqual({ keys: 1, decisions: 64, allowed: 23, conditional: 6, unknown: 0, externalAccounts: ['444455556666'], publicKeys: ['arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'] });
+    const k = j.keys[0];
+    expect(k).toMatchObject({ key: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', aliases: ['alias/app'], account: '111122223333', keyState: 'Enabled', aliasForAliasActions: null });
+    expect(k.principals.find((p: { principal: string }) => p.principal === 'arn:aws:iam::444455556666:root')).toEqual({ principal: 'arn:aws:iam::444455556666:root', kind: 'account-root', account: '444455556666', external: true, origins: ['key-policy'] });
+    const put = k.actions.find((a: { action: string }) => a.action === 'kms:PutKeyPolicy');
+    expect(put).toMatchObject({ group: 'administer', adminLevel: true, keyStateError: null });
+    expect(put.principals.map((p: { principal: string }) => p.principal)).toEqual(['arn:aws:iam::111122223333:role/admin', 'arn:aws:iam::111122223333:role/ops', 'arn:aws:iam::111122223333:root']);
+    expect(put.principals[0]).toEqual({ principal: 'arn:aws:iam::111122223333:role/admin', access: 'allow', decidedBy: 'key-policy', reasons: [{ source: 'key-policy', id: 'Admins', effect: 'Allow', policyName: 'key policy' }], adminLevel: true });
+    const decrypt = k.actions.find((a: { action: string }) => a.action === 'kms:Decrypt');
+    const web = decrypt.principals.find((p: { principal: string }) => p.principal === 'arn:aws:iam::111122223333:role/web');
+    expect(web.access).toBe('conditional');
+    expect(web.witness).toEqual({ viaService: 'lambda.us-east-1.amazonaws.com' });
+    expect(web.conditions).toContainEqual({ source: 'grant', id: 'g-web', effect: 'Allow', operator: 'EncryptionContextEquals', key: 'app', values: ['web'] });
+    expect(k.public).toEqual([{ statement: 'ViaLambda', notPrincipal: false, actions: ['kms:Decrypt'], conditions: expect.any(Array) }]);
+    expect(k.externalAccounts).toEqual([{ account: '444455556666', principals: ['arn:aws:iam::444455556666:root'], actions: ['kms:Decrypt', 'kms:DescribeKey'] }]);
+    // The report reads back into the same answers.
+    const back = parseWhoCanJson(j, 'report.json');
+    expect(back.keys[0]!.actions.map((a) => a.name)).toEqual(ACTIONS.split(','));
+    expect(back.stats.decisions).toBe(64);
+  });
+
+  it('table and markdown', async () => {
+    const t = await kmsWhy(['who-can', '--from', BASIC, '--key', 'alias/app', '--action', 'kms:Decrypt,kms:PutKeyPolicy', '--output', 'table']);
+    expect(t.code).toBe(0);
+    expect(t.stdout).toContain('┌');
+    expect(t.stdout).toContain('Use the key');
+    expect(t.stdout).not.toMatch(/\x1b\[/);
+    const coloured = await kmsWhy(['who-can', '--from', BASIC, '--key', 'alias/app', '--action', 'kms:Decrypt'], { stdoutIsTTY: true });
+    expect(coloured.stdout).toContain('┌');
+    expect(coloured.stdout).toMatch(/\x1b\[/);
+    const plain = await kmsWhy(['who-can', '--from', BASIC, '--key', 'alias/app', '--action', 'kms:Decrypt', '--no-color'], { stdoutIsTTY: true });
+    expect(plain.stdout).not.toMatch(/\x1b\[/);
+    const md = await kmsWhy(['who-can', '--from', BASIC, '--key', 'alias/app', '--action', 'kms:Decrypt,kms:PutKeyPolicy', '--output', 'markdown']);
+    expect(md.stdout.startsWith('## Who can use these KMS keys')).toBe(true);
+    expect(md.stdout).toContain('| `kms:PutKeyPolicy` | **allow** | `arn:aws:iam::111122223333:role/admin` **admin-level** |');
+  });
+
+  it('every action the key can do by default, alias actions on its alias', async () => {
+    const r = await kmsWhy(['who-can', '--from', BASIC, '--key', 'alias/app', '--output', 'json']);
+    const k = JSON.parse(r.stdout).keys[0];
+    const names = k.actions.map((a: { action: string }) => a.action);
+    expect(names).toContain('kms:CreateAlias');
+    expect(names).not.toContain('kms:Sign');
+    expect(names).not.toContain('kms:RetireGrant');
+    expect(k.aliasForAliasActions).toBe('alias/app');
+  });
+
+  it('exit 3 when a verdict is unknown (an external role whose IAM policies are not in the snapshot)', async () => {
+    const r = await kmsWhy(['who-can', '--from', DETAILS, '--key', 'alias/payments']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/unknown\s+arn:aws:iam::444455556666:role\/consumer \[external\]\n\s+depends on what could not be read: identity policies of arn:aws:iam::444455556666:role\/consumer/);
+    // The deny to avoid, with the request that avoids it.
+    expect(r.stdout).toContain('if the request avoids the Deny: unless kms:ViaService StringNotEquals s3.us-east-1.amazonaws.com (Deny key-policy "DenyOutsideS3"); e.g. --via-service s3.us-east-1.amazonaws.com');
+  });
+
+  it('exit 2 on bad input, with a message', async () => {
+    expect((await kmsWhy(['who-can', '--key', 'alias/app'])).stderr).toContain('--from is required');
+    const noKey = await kmsWhy(['who-can', '--from', BASIC]);
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toContain('give --key (repeatable) or --all-keys');
+    const unknownKey = await kmsWhy(['who-can', '--from', BASIC, '--key', 'alias/nope']);
+    expect(unknownKey.code).toBe(2);
+    expect(unknownKey.stderr).toContain('key "alias/nope" is not in the snapshot');
+    const iamOnly = await kmsWhy(['who-can', '--from', BASIC, '--key', 'alias/app', '--action', 'kms:ListKeys']);
+    expect(iamOnly.code).toBe(2);
+    expect(iamOnly.stderr).toContain('kms:ListKeys is not an action on a key');
+    const typo = await kmsWhy(['who-can', '--from', BASIC, '--key', 'alias/app', '--action', 'kms:Decryp']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('Did you mean kms:Decrypt?');
+    const retire = await kmsWhy(['who-can', '--from', BASIC, '--key', 'alias/app', '--action', 'kms:RetireGrant']);
+    expect(retire.code).toBe(2);
+    expect((await kmsWhy(['who-can', '--from', `${tmp}/missing.json`, '--key', 'alias/app'])).code).toBe(2);
+    expect((await kmsWhy(['who-can', '--from', BASIC, '--key', 'alias/app', '--output', 'xml'])).code).toBe(2);
+  });
+
+  it('--all-keys: a progress bar on stderr only when stderr is a terminal', async () => {
+    const tty = await kmsWhy(['who-can', '--from', `${ROOT}fixtures/snapshots/full.json`, '--all-keys', '--action', 'kms:Decrypt', '--output', 'json'], { stderrIsTTY: true });
+    expect(tty.stderr).toMatch(/\rkms-why who-can \[#+\.*\] 1\/\d+ keys/);
+    expect(JSON.parse(tty.stdout).kmsWhyWhoCan).toBe(1);
+    const pipe = await kmsWhy(['who-can', '--from', `${ROOT}fixtures/snapshots/full.json`, '--all-keys', '--action', 'kms:Decrypt', '--output', 'json']);
+    expect(pipe.stderr).toBe('');
+    expect(pipe.stdout).toBe(tty.stdout);
+  });
+
+  it('--redact hides account ids and names', async () => {
+    const r = await kmsWhy(['who-can', '--from', BASIC, '--key', 'alias/app', '--action', 'kms:Decrypt', '--redact']);
+    expect(r.stdout).not.toContain('111122223333');
+    expect(r.stdout).not.toContain('role/ops');
+  });
+});
+
+// ─── diff ──────────────────────────────────────────────────────────────────────────────────────
+
+/** basic.json after a change: role/web named for Decrypt and PutKeyPolicy, the partner account removed, a new grant for alice. */
+function changedSnapshot(): string {
+  const s = JSON.parse(readFileSync(BASIC, 'utf8'));
+  const key = s.keys[0];
+  key.Policy.Statement = key.Policy.Statement.filter((st: { Sid: string }) => st.Sid !== 'Partner');
+  key.Policy.Statement.push({ Sid: 'WebUse', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/web' }, Action: ['kms:Decrypt', 'kms:PutKeyPolicy'], Resource: '*' });
+  key.Grants.push({ GrantId: 'g-alice', GranteePrincipal: 'arn:aws:iam::111122223333:user/alice', IssuingAccount: 'arn:aws:iam::111122223333:root', Operations: ['Encrypt'] });
+  const file = join(tmp, 'after.json');
+  writeFileSync(file, JSON.stringify(s, null, 2));
+  return file;
+}
+
+describe('kms-why diff', () => {
+  it('says who gained and lost what, and which source decided before and after', async () => {
+    const after = changedSnapshot();
+    const r = await kmsWhy(['diff', BASIC, after, '--action', ACTIONS]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      [
+        '  GAINED   arn:aws:iam::111122223333:role/web: kms:Decrypt',
+        '           before: conditional (key-policy: key-policy "ViaLambda" + grant g-web) if kms:ViaService StringEquals lambda.us-east-1.amazonaws.com (key-policy "ViaLambda") or encryption context app = web (grant g-web)',
+        '           after:  allow (key-policy: key-policy "WebUse")',
+        '           why:    key-policy statement "WebUse" is new',
+        '           why:    key-policy statement "ViaLambda" (unchanged) no longer decides',
+        '           why:    grant g-web (unchanged) no longer decides',
+        '  GAINED   arn:aws:iam::111122223333:role/web [ADMIN-LEVEL]: kms:PutKeyPolicy',
+        '           before: deny (implicit-deny)',
+        '           after:  allow (key-policy: key-policy "WebUse")',
+        '           why:    key-policy statement "WebUse" is new',
+        '  GAINED   arn:aws:iam::111122223333:user/alice: kms:Encrypt',
+        '           before: deny (implicit-deny)',
+        '           after:  allow (grant: grant g-alice)',
+        '           why:    grant g-alice is new',
+        '  LOST     arn:aws:iam::444455556666:root [external]: kms:Decrypt, kms:DescribeKey',
+        '           before: allow (key-policy-and-iam: key-policy "Partner")',
+        '           after:  deny (implicit-deny)',
+        '           why:    key-policy statement "Partner" was removed',
+      ].join('\n'),
+    );
+    expect(r.stdout).toContain('3 gained, 2 lost, 0 changed, 0 now or formerly unknown');
+  });
+
+  it('--fail-on-gain: exit 1 when access was gained, 0 otherwise', async () => {
+    const after = changedSnapshot();
+    expect((await kmsWhy(['diff', BASIC, after, '--fail-on-gain'])).code).toBe(1);
+    expect((await kmsWhy(['diff', after, BASIC])).code).toBe(0);
+    const same = await kmsWhy(['diff', BASIC, BASIC, '--fail-on-gain']);
+    expect(same.code).toBe(0);
+    expect(same.stdout).toContain('No change in who can do what.');
+  });
+
+  it('compares two who-can JSON reports as well', async () => {
+    const after = changedSnapshot();
+    const a = await kmsWhy(['who-can', '--from', BASIC, '--all-keys', '--output', 'json']);
+    const b = await kmsWhy(['who-can', '--from', after, '--all-keys', '--output', 'json']);
+    writeFileSync(join(tmp, 'a.json'), a.stdout);
+    writeFileSync(join(tmp, 'b.json'), b.stdout);
+    const r = await kmsWhy(['diff', join(tmp, 'a.json'), join(tmp, 'b.json'), '--output', 'json', '--fail-on-gain']);
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j.kmsWhyDiff).toBe(1);
+    const web = j.changes.find((c: { principal: string; change: string }) => c.principal === 'arn:aws:iam::111122223333:role/web' && c.change === 'gained');
+    expect(web).toMatchObject({ actions: ['kms:Decrypt'], old: { access: 'conditional' }, new: { access: 'allow', decidedBy: 'key-policy' } });
+    // Without the snapshots, the sources cannot be compared; the deciding statement is still named.
+    expect(web.why).toEqual(['key-policy statement "WebUse" now decides', 'key-policy statement "ViaLambda" no longer decides', 'grant g-web no longer decides']);
+    // Mixed: a report on one side, a snapshot on the other.
+    const mixed = await kmsWhy(['diff', join(tmp, 'a.json'), after, '--output', 'json']);
+    expect(JSON.parse(mixed.stdout).summary).toEqual(j.summary);
+  });
+
+  it('markdown and table', async () => {
+    const after = changedSnapshot();
+    const md = await kmsWhy(['diff', BASIC, after, '--output', 'markdown', '--action', 'kms:Decrypt']);
+    expect(md.stdout).toContain('| **gained** | `arn:aws:iam::111122223333:role/web` | `kms:Decrypt` |');
+    const t = await kmsWhy(['diff', BASIC, after, '--output', 'table', '--action', 'kms:Decrypt']);
+    expect(t.stdout).toContain('┌');
+    expect(t.stdout).toContain('gained');
+  });
+
+  it('exit 2 on bad input', async () => {
+    expect((await kmsWhy(['diff', BASIC])).code).toBe(2);
+    const missing = await kmsWhy(['diff', BASIC, `${tmp}/nope.json`]);
+    expect(missing.code).toBe(2);
+    writeFileSync(join(tmp, 'v9.json'), JSON.stringify({ kmsWhyWhoCan: 9, keys: [] }));
+    const v9 = await kmsWhy(['diff', BASIC, join(tmp, 'v9.json')]);
+    expect(v9.code).toBe(2);
+    expect(v9.stderr).toContain('unsupported who-can report version 9');
+    const noKey = await kmsWhy(['diff', BASIC, BASIC, '--key', 'alias/nope']);
+    expect(noKey.code).toBe(2);
+  });
+});

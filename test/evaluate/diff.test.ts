@@ -1,0 +1,163 @@
+// `kms-why diff`: who gained or lost which action on which key, and what changed in the sources.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { diffWhoCan, hasGain, type AccessChange, type AccessDiff } from '../../src/evaluate/diff.js';
+import { whoCan } from '../../src/evaluate/who-can.js';
+import { findAction } from '../../src/model/actions.js';
+import type { Snapshot } from '../../src/model/snapshot.js';
+import { parseWhoCanJson, renderWhoCanJson } from '../../src/report/who-can.js';
+import { snapshotFromDocuments } from '../../src/sources/load.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const BASIC = JSON.parse(readFileSync(`${ROOT}fixtures/who-can/basic.json`, 'utf8')) as Record<string, any>;
+const ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey', 'kms:CreateGrant', 'kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion', 'kms:DisableKey'].map((a) => findAction(a)!);
+const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const ROLE = (n: string): string => `arn:aws:iam::111122223333:role/${n}`;
+
+function snapshot(change: (s: Record<string, any>) => void = () => undefined): Snapshot {
+  const s = structuredClone(BASIC);
+  change(s);
+  return snapshotFromDocuments([{ file: 'test.json', value: s }]);
+}
+
+function diff(before: Snapshot, after: Snapshot): AccessDiff {
+  const o = whoCan(before, before.keys, { actions: ACTIONS });
+  const n = whoCan(after, after.keys, { actions: ACTIONS });
+  return diffWhoCan(o, n, { oldSnapshot: before, newSnapshot: after });
+}
+
+function find(d: AccessDiff, principal: string, change: AccessChange['change']): AccessChange[] {
+  return d.changes.filter((c) => c.principal === principal && c.change === change);
+}
+
+const statements = (s: Record<string, any>): Array<Record<string, any>> => s.keys[0].Policy.Statement;
+const principal = (s: Record<string, any>, arn: string): Record<string, any> => s.principals.find((p: { Arn: string }) => p.Arn === arn);
+
+describe('diff of two snapshots', () => {
+  it('no change, no gain', () => {
+    const d = diff(snapshot(), snapshot());
+    expect(d.changes).toEqual([]);
+    expect(d.summary).toEqual({ gained: 0, lost: 0, changed: 0, unknown: 0 });
+    expect(hasGain(d)).toBe(false);
+  });
+
+  it('a new key-policy statement: gained, admin-level called out, the statement named as new', () => {
+    const after = snapshot((s) => statements(s).push({ Sid: 'WebAdmin', Effect: 'Allow', Principal: { AWS: ROLE('web') }, Action: ['kms:PutKeyPolicy', 'kms:DescribeKey'], Resource: '*' }));
+    const d = diff(snapshot(), after);
+    const g = find(d, ROLE('web'), 'gained');
+    // Actions with the same change and the same why are one change; it holds an admin-level power.
+    expect(g.map((c) => [c.actions, c.adminLevel])).toEqual([[['kms:DescribeKey', 'kms:PutKeyPolicy'], true]]);
+    expect(g[0]!.old).toEqual({ access: 'deny', decidedBy: 'implicit-deny', reasons: [] });
+    expect(g[0]!.new).toMatchObject({ access: 'allow', decidedBy: 'key-policy', reasons: [{ source: 'key-policy', id: 'WebAdmin' }] });
+    expect(g[0]!.why).toEqual(['key-policy statement "WebAdmin" is new']);
+    expect(d.summary).toEqual({ gained: 2, lost: 0, changed: 0, unknown: 0 });
+    expect(hasGain(d)).toBe(true);
+  });
+
+  it('a new explicit Deny: lost, with the Deny that decides now', () => {
+    const after = snapshot((s) => statements(s).push({ Sid: 'NoOpsAdmin', Effect: 'Deny', Principal: { AWS: ROLE('ops') }, Action: ['kms:PutKeyPolicy', 'kms:DisableKey'], Resource: '*' }));
+    const d = diff(snapshot(), after);
+    const l = find(d, ROLE('ops'), 'lost');
+    expect(l).toHaveLength(1);
+    expect(l[0]!.actions).toEqual(['kms:PutKeyPolicy', 'kms:DisableKey']);
+    expect(l[0]!.adminLevel).toBe(true);
+    expect(l[0]!.new).toMatchObject({ access: 'deny', decidedBy: 'explicit-deny', reasons: [{ source: 'key-policy', id: 'NoOpsAdmin', effect: 'Deny' }] });
+    expect(l[0]!.why).toEqual(['key-policy statement "NoOpsAdmin" is new', 'key-policy statement "EnableIAM" (unchanged) no longer allows', 'statement "OpsAll" of identity-policy "ops" (unchanged) no longer allows']);
+    expect(hasGain(d)).toBe(false);
+  });
+
+  it('a changed statement: conditional access becomes unconditional', () => {
+    const after = snapshot((s) => delete statements(s).find((x) => x.Sid === 'AppUse')!.Condition);
+    const d = diff(snapshot(), after);
+    const g = find(d, ROLE('app'), 'gained');
+    expect(g.flatMap((c) => c.actions).sort()).toEqual(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']);
+    expect(g.every((c) => c.old.access === 'conditional' && c.new.access === 'allow')).toBe(true);
+    for (const c of g) expect(c.why).toContain('key-policy statement "AppUse" changed');
+  });
+
+  it('a changed IAM policy: the same access through another source is "changed"; a new policy is named', () => {
+    const after = snapshot((s) => {
+      principal(s, ROLE('ops')).IdentityPolicies.push({ PolicyName: 'ops-extra', Document: { Version: '2012-10-17', Statement: [{ Sid: 'Extra', Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' }] } });
+      principal(s, 'arn:aws:iam::111122223333:user/alice').IdentityPolicies = [];
+    });
+    const d = diff(snapshot(), after);
+    const c = find(d, ROLE('ops'), 'changed');
+    expect(c).toHaveLength(1);
+    expect(c[0]!.actions).toEqual(['kms:Decrypt']);
+    expect(c[0]!.why).toEqual(['identity-policy "ops-extra" is newly attached to arn:aws:iam::111122223333:role/ops']);
+    const lost = find(d, 'arn:aws:iam::111122223333:user/alice', 'lost');
+    // Alice's Decrypt is now only conditional (through Lambda): lost.
+    expect(lost[0]!.new.access).toBe('conditional');
+    expect(lost[0]!.why).toEqual(['key-policy statement "ViaLambda" (unchanged) now decides', 'key-policy statement "EnableIAM" (unchanged) no longer decides', 'identity-policy "alice" was detached from arn:aws:iam::111122223333:user/alice']);
+  });
+
+  it('a new grant and a retired one', () => {
+    const after = snapshot((s) => {
+      s.keys[0].Grants = s.keys[0].Grants.filter((g: { GrantId: string }) => g.GrantId !== 'g-ci');
+      s.keys[0].Grants.push({ GrantId: 'g-alice', GranteePrincipal: 'arn:aws:iam::111122223333:user/alice', IssuingAccount: 'arn:aws:iam::111122223333:root', Operations: ['Encrypt'] });
+    });
+    const d = diff(snapshot(), after);
+    expect(find(d, 'arn:aws:iam::111122223333:user/alice', 'gained')[0]).toMatchObject({ actions: ['kms:Encrypt'], why: ['grant g-alice is new'] });
+    expect(find(d, ROLE('ci'), 'lost')[0]).toMatchObject({ actions: ['kms:GenerateDataKey'], why: ['grant g-ci was retired or revoked'] });
+  });
+
+  it('a new principal, and a key that appears', () => {
+    const after = snapshot((s) => {
+      s.principals.push({ Arn: ROLE('newcomer'), IdentityPolicies: [{ PolicyName: 'all', Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Describe*', Resource: '*' }] } }] });
+      const k2 = structuredClone(s.keys[0]);
+      k2.KeyMetadata.KeyId = '5555abcd-12ab-34cd-56ef-1234567890ab';
+      k2.KeyMetadata.Arn = 'arn:aws:kms:us-east-1:111122223333:key/5555abcd-12ab-34cd-56ef-1234567890ab';
+      k2.Aliases = ['alias/second'];
+      s.keys.push(k2);
+    });
+    const d = diff(snapshot(), after);
+    expect(d.keysAdded).toEqual(['arn:aws:kms:us-east-1:111122223333:key/5555abcd-12ab-34cd-56ef-1234567890ab']);
+    const newcomer = d.changes.filter((c) => c.principal === ROLE('newcomer') && c.key === KEY);
+    expect(newcomer.map((c) => [c.change, c.actions, c.new.access])).toEqual([
+      ['gained', ['kms:Decrypt'], 'conditional'],
+      ['gained', ['kms:DescribeKey'], 'allow'],
+    ]);
+    expect(newcomer[1]).toMatchObject({ old: { access: 'deny', absent: 'principal' } });
+    expect(newcomer[1]!.why[0]).toBe('the principal is new');
+    const onNewKey = d.changes.filter((c) => c.key !== KEY);
+    expect(onNewKey.length).toBeGreaterThan(0);
+    expect(onNewKey.every((c) => c.change === 'gained' && c.why[0] === 'the key is new')).toBe(true);
+  });
+
+  it('an input that can no longer be read: unknown, which --fail-on-gain counts', () => {
+    const after = snapshot((s) => {
+      s.keys[0].Grants = { kmsWhyUnreadable: { reason: 'AccessDenied on kms:ListGrants', neededPermission: 'kms:ListGrants' } };
+    });
+    const d = diff(snapshot(), after);
+    expect(d.summary.unknown).toBeGreaterThan(0);
+    const u = d.changes.find((c) => c.change === 'unknown')!;
+    expect(u.new.access).toBe('unknown');
+    expect(hasGain(d)).toBe(true);
+  });
+});
+
+describe('diff of who-can reports', () => {
+  it('a report read back from its JSON equals the result it came from', () => {
+    const s = snapshot();
+    const r = whoCan(s, s.keys);
+    const back = parseWhoCanJson(JSON.parse(renderWhoCanJson(r)), 'r.json');
+    const d = diffWhoCan(r, back);
+    expect(d.changes).toEqual([]);
+  });
+
+  it('without snapshots, the deciding sources are still named', () => {
+    const before = snapshot();
+    const after = snapshot((s) => statements(s).splice(statements(s).findIndex((x) => x.Sid === 'Partner'), 1));
+    const o = parseWhoCanJson(JSON.parse(renderWhoCanJson(whoCan(before, before.keys, { actions: ACTIONS }))), 'a.json');
+    const n = parseWhoCanJson(JSON.parse(renderWhoCanJson(whoCan(after, after.keys, { actions: ACTIONS }))), 'b.json');
+    const d = diffWhoCan(o, n);
+    expect(d.changes).toHaveLength(1);
+    expect(d.changes[0]).toMatchObject({ principal: 'arn:aws:iam::444455556666:root', change: 'lost', external: true, actions: ['kms:Decrypt', 'kms:DescribeKey'], new: { access: 'deny', absent: 'principal' } });
+    expect(d.changes[0]!.why).toEqual(['the principal is no longer in the snapshot', 'key-policy statement "Partner" no longer allows']);
+  });
+
+  it('rejects a report of another version', () => {
+    expect(() => parseWhoCanJson({ kmsWhyWhoCan: 2, keys: [] }, 'x.json')).toThrow(/unsupported who-can report version 2/);
+    expect(() => parseWhoCanJson({ kmsWhyWhoCan: 1, keys: [{ key: 'k', principals: [], actions: [{ action: 'kms:Nope', principals: [] }] }] }, 'x.json')).toThrow(/unknown KMS action "kms:Nope"/);
+  });
+});

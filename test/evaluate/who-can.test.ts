@@ -1,0 +1,408 @@
+// `who-can` (issue #7): hand-checked tables, and consistency with the evaluator: for every
+// (principal, key, action) who-can answers, Evaluator.evaluate (the `check` path) agrees, on the
+// pruned fast path as well as without pruning; conditional access is backed by a witness request
+// that the evaluator allows.
+import { readdirSync, readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Evaluator } from '../../src/evaluate/evaluator.js';
+import { authorizedBy, defaultActions, isAdminLevel, whoCan, whoCanRequest, withWitness, type AccessEntry, type KeyWhoCan, type WhoCanResult } from '../../src/evaluate/who-can.js';
+import { findAction, type ActionInfo } from '../../src/model/actions.js';
+import type { Grant } from '../../src/model/grant.js';
+import type { Key, KeyState } from '../../src/model/key.js';
+import type { Policy, PolicySource } from '../../src/model/policy.js';
+import type { PrincipalPolicies } from '../../src/model/principal.js';
+import type { Snapshot } from '../../src/model/snapshot.js';
+import { unknownInput } from '../../src/model/unknown.js';
+import { loadFrom } from '../../src/sources/load.js';
+import { parsePolicyDocument } from '../../src/sources/policy-document.js';
+import { whoCanJson, whoCanJsonChunks } from '../../src/report/who-can.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const WHO = `${ROOT}fixtures/who-can/`;
+
+/** `withDecidedBy` false: where the key state fails the action, the evaluator does not say which step authorized it. */
+function sig(e: AccessEntry | null, withDecidedBy = true): string {
+  if (e === null) return 'deny';
+  const reasons = e.reasons.map((r) => r.id).sort().join('+');
+  return `${e.access}:${withDecidedBy ? e.decidedBy : '-'}:${reasons}`;
+}
+
+/** Every answer of `result` against the evaluator, asked one request at a time. */
+function expectConsistent(snapshot: Snapshot, result: WhoCanResult): number {
+  const ev = new Evaluator(snapshot);
+  let checked = 0;
+  for (const k of result.keys) {
+    const key = snapshot.keys.find((x) => x.metadata.arn === k.keyArn)!;
+    k.principals.forEach((p, pi) => {
+      if (p.kind === 'public') return;
+      k.actions.forEach((a, ai) => {
+        const e = k.access[pi]![ai]!;
+        const req = whoCanRequest(key, a, p.arn);
+        const d = ev.evaluate(req, { explain: false });
+        const where = `${p.arn} ${a.name} on ${k.keyArn}`;
+        checked++;
+        if (d.authorization === 'allow') {
+          expect(e?.access, where).toBe('allow');
+          expect(e!.reasons.map((r) => r.id).sort(), where).toEqual(d.reasons.map((r) => r.id).sort());
+          if (d.decidedBy !== 'key-state') expect(e!.decidedBy, where).toBe(d.decidedBy);
+        } else if (d.authorization === 'unknown') {
+          expect(e?.access, where).toBe('unknown');
+        } else {
+          expect(e === null || e.access === 'conditional', where).toBe(true);
+          if (e !== null) {
+            // The witness request is allowed by the evaluator.
+            const w = ev.evaluate(withWitness(req, e.witness!), { explain: false });
+            expect(w.authorization, `${where} with ${JSON.stringify(e.witness)}`).toBe('allow');
+          }
+        }
+      });
+    });
+  }
+  return checked;
+}
+
+/** Pruned and unpruned runs give the same answers (the unpruned run asks every triple). */
+function expectSameAsUnpruned(snapshot: Snapshot, pruned: WhoCanResult, actions?: readonly ActionInfo[]): void {
+  const full = whoCan(snapshot, snapshot.keys.filter((k) => pruned.keys.some((x) => x.keyArn === k.metadata.arn)), { prune: false, ...(actions ? { actions } : {}) });
+  expect(full.keys.length).toBe(pruned.keys.length);
+  full.keys.forEach((fk, i) => {
+    const pk = pruned.keys[i]!;
+    expect(pk.principals.map((p) => p.arn)).toEqual(fk.principals.map((p) => p.arn));
+    fk.principals.forEach((p, pi) => {
+      fk.actions.forEach((a, ai) => {
+        const x = fk.access[pi]![ai]!;
+        const y = pk.access[pi]![ai]!;
+        const where = `${p.arn} ${a.name} on ${fk.keyArn}`;
+        const keyStateFails = fk.keyStateErrors[ai] !== undefined;
+        expect(sig(y, !keyStateFails), where).toBe(sig(x, !keyStateFails));
+        if (x?.access === 'conditional') expect(condSig(y), where).toBe(condSig(x));
+      });
+    });
+  });
+}
+
+function condSig(e: AccessEntry | null): string {
+  return (e?.conditions ?? []).map((c) => `${c.source}:${c.id}:${c.effect}:${c.key}`).sort().join(',');
+}
+
+/** The hand-written table of a fixture: every (principal, action) not listed is deny. */
+interface ExpectedTable {
+  key: string;
+  actions: string[];
+  table: Array<{ principal: string; actions: string[]; access: string; decidedBy: string; reasons: string[]; conditions?: string[] }>;
+  principals: string[];
+  public?: Array<{ statement: string; actions: string[] }>;
+  adminLevel?: Record<string, string[]>;
+  external?: string[];
+}
+
+function tableOf(k: KeyWhoCan): Map<string, string> {
+  const out = new Map<string, string>();
+  k.principals.forEach((p, pi) => {
+    k.actions.forEach((a, ai) => {
+      const e = k.access[pi]![ai]!;
+      if (e === null) return;
+      const conds = e.access === 'conditional' ? ` {${(e.conditions ?? []).map((c) => `${c.id}:${c.key}=${c.values.join('|')}`).sort().join('; ')}}` : '';
+      out.set(`${p.arn} ${a.name}`, `${e.access} ${e.decidedBy} [${e.reasons.map((r) => r.id).sort().join(', ')}]${conds}`);
+    });
+  });
+  return out;
+}
+
+const fixtures = readdirSync(WHO).filter((f) => f.endsWith('.expected.json'));
+
+describe('who-can on hand-checked accounts (fixtures/who-can)', () => {
+  it('has fixtures', () => expect(fixtures.length).toBeGreaterThanOrEqual(2));
+  for (const f of fixtures) {
+    it(`${f.replace('.expected.json', '')}: the table written out by hand`, async () => {
+      const exp = JSON.parse(readFileSync(WHO + f, 'utf8')) as ExpectedTable;
+      const snapshot = await loadFrom([WHO + f.replace('.expected.json', '.json')]);
+      const ev = new Evaluator(snapshot);
+      const key = ev.findKey(exp.key)!;
+      const actions = exp.actions.map((a) => findAction(a)!);
+      const r = whoCan(snapshot, [key], { actions });
+      const k = r.keys[0]!;
+      expect(k.principals.map((p) => p.arn).sort()).toEqual([...exp.principals].sort());
+      const want = new Map<string, string>();
+      for (const row of exp.table) {
+        const acts = row.actions[0] === '*' ? exp.actions : row.actions;
+        for (const a of acts) {
+          const conds = row.access === 'conditional' ? ` {${[...(row.conditions ?? [])].sort().join('; ')}}` : '';
+          want.set(`${row.principal} ${a}`, `${row.access} ${row.decidedBy} [${[...row.reasons].sort().join(', ')}]${conds}`);
+        }
+      }
+      const got = tableOf(k);
+      expect(Object.fromEntries([...got].sort())).toEqual(Object.fromEntries([...want].sort()));
+      if (exp.public) expect(k.publicStatements.map((s) => ({ statement: s.id, actions: s.actions }))).toEqual(exp.public);
+      if (exp.adminLevel) {
+        const admin: Record<string, string[]> = {};
+        k.principals.forEach((p, pi) => {
+          const acts = k.actions.filter((a, ai) => isAdminLevel(a.name, k.access[pi]![ai]!)).map((a) => a.name);
+          if (acts.length > 0) admin[p.arn] = acts;
+        });
+        expect(admin).toEqual(exp.adminLevel);
+      }
+      if (exp.external) expect(k.principals.filter((p) => p.external && p.kind !== 'public').map((p) => p.arn).sort()).toEqual([...exp.external].sort());
+      expectConsistent(snapshot, r);
+      expectSameAsUnpruned(snapshot, r, actions);
+    });
+  }
+});
+
+describe('who-can agrees with Evaluator.evaluate on every answer', () => {
+  const files = [
+    ...readdirSync(`${ROOT}fixtures/examples`).map((f) => `${ROOT}fixtures/examples/${f}`),
+    `${ROOT}fixtures/snapshots/full.json`,
+    ...readdirSync(WHO).filter((f) => !f.endsWith('.expected.json')).map((f) => WHO + f),
+  ];
+  for (const file of files) {
+    it(file.slice(ROOT.length), async () => {
+      const snapshot = await loadFrom([file]);
+      const r = whoCan(snapshot, snapshot.keys);
+      expect(expectConsistent(snapshot, r)).toBe(r.stats.decisions);
+      expectSameAsUnpruned(snapshot, r);
+    });
+  }
+});
+
+// ─── Random accounts ────────────────────────────────────────────────────────────────────────────
+
+const A = '111122223333';
+const B = '444455556666';
+const keyArn = (i: number): string => `arn:aws:kms:us-east-1:${A}:key/0000000${i}-12ab-34cd-56ef-1234567890ab`;
+const NAMES = ['app', 'ops', 'web', 'admin', 'batch'];
+
+const kpPrincipals: unknown[] = [
+  '*',
+  { AWS: `arn:aws:iam::${A}:root` },
+  { AWS: A },
+  { AWS: `arn:aws:iam::${A}:role/app` },
+  { AWS: `arn:aws:iam::${A}:role/ops` },
+  { AWS: [`arn:aws:iam::${A}:role/web`, `arn:aws:iam::${B}:root`] },
+  { AWS: `arn:aws:iam::${A}:user/alice` },
+  { AWS: `arn:aws:sts::${A}:assumed-role/app/s1` },
+  { AWS: `arn:aws:iam::${B}:role/ext` },
+  { Service: 'logs.us-east-1.amazonaws.com' },
+];
+const actionSets: unknown[] = [
+  'kms:*',
+  '*',
+  ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+  ['kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*', 'kms:Disable*', 'kms:Get*', 'kms:Delete*', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion'],
+  ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'],
+  'kms:Decrypt',
+  ['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion'],
+  'kms:Get*',
+  ['kms:CreateAlias', 'kms:UpdateAlias'],
+];
+const conditionSets: Array<Record<string, unknown> | undefined> = [
+  undefined,
+  undefined,
+  undefined,
+  { StringEquals: { 'kms:ViaService': 'lambda.us-east-1.amazonaws.com' } },
+  { StringEquals: { 'kms:CallerAccount': A, 'kms:ViaService': 's3.us-east-1.amazonaws.com' } },
+  { StringEquals: { 'kms:EncryptionContext:app': 'billing' } },
+  { StringNotEquals: { 'kms:EncryptionContext:app': 'billing' } },
+  { Null: { 'kms:EncryptionContextKeys': 'false' } },
+  { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+  { StringLike: { 'aws:PrincipalArn': `arn:aws:iam::${A}:role/a*` } },
+  { StringEquals: { 'aws:PrincipalTag/team': 'red' } },
+  { StringEquals: { 'aws:ResourceTag/team': '${aws:PrincipalTag/team}' } },
+  { StringEqualsIfExists: { 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' } },
+  { StringLike: { 'kms:RequestAlias': 'alias/app*' } },
+  { StringEquals: { 'kms:EncryptionAlgorithm': 'SYMMETRIC_DEFAULT' } },
+  { IpAddress: { 'aws:SourceIp': '203.0.113.0/24' } },
+  { StringEquals: { 'aws:PrincipalAccount': A } },
+];
+const resources = ['*', keyArn(0), keyArn(1), `arn:aws:kms:us-east-1:${A}:key/*`, `arn:aws:kms:us-east-1:${A}:alias/app*`];
+
+const stmt = (withPrincipal: boolean): fc.Arbitrary<Record<string, unknown>> =>
+  fc
+    .record({
+      Effect: fc.constantFrom('Allow', 'Allow', 'Allow', 'Deny'),
+      principalKind: fc.constantFrom('Principal', 'Principal', 'Principal', 'Principal', 'Principal', 'Principal', 'Principal', 'NotPrincipal'),
+      principal: fc.constantFrom(...kpPrincipals),
+      actionKind: fc.constantFrom('Action', 'Action', 'Action', 'NotAction'),
+      Action: fc.constantFrom(...actionSets),
+      Resource: fc.constantFrom(...resources),
+      Condition: fc.constantFrom(...conditionSets),
+    })
+    .map((s) => {
+      const o: Record<string, unknown> = { Effect: s.Effect, [s.actionKind]: s.Action, Resource: withPrincipal ? '*' : s.Resource };
+      if (withPrincipal) o[s.principalKind] = s.principalKind === 'NotPrincipal' && s.principal === '*' ? { AWS: `arn:aws:iam::${A}:role/ops` } : s.principal;
+      if (s.Condition) o.Condition = s.Condition;
+      return o;
+    });
+
+const doc = (withPrincipal: boolean, max: number): fc.Arbitrary<unknown> =>
+  fc.array(stmt(withPrincipal), { minLength: 1, maxLength: max }).map((Statement) => ({ Version: '2012-10-17', Statement: Statement.map((s, i) => ({ Sid: `S${i}`, ...s })) }));
+
+const grantArb = fc.record({
+  grantee: fc.constantFrom(`arn:aws:iam::${A}:role/app`, `arn:aws:iam::${A}:role/web`, `arn:aws:sts::${A}:assumed-role/batch/job-1`, `arn:aws:iam::${A}:root`, `arn:aws:iam::${B}:role/ext`, 'AROAEXAMPLEEXAMPLE123:s', `arn:aws:iam::${A}:user/alice`),
+  operations: fc.uniqueArray(fc.constantFrom('Decrypt', 'Encrypt', 'GenerateDataKey', 'DescribeKey', 'CreateGrant', 'RetireGrant'), { minLength: 1, maxLength: 4 }),
+  constraints: fc.constantFrom(undefined, undefined, { encryptionContextEquals: { app: 'web' } }, { encryptionContextSubset: { team: 'red' } }),
+  state: fc.constantFrom('active', 'active', 'active', 'retired'),
+});
+
+const account = fc.record({
+  keys: fc.array(
+    fc.record({
+      policy: doc(true, 6),
+      grants: fc.array(grantArb, { maxLength: 4 }),
+      state: fc.constantFrom<KeyState>('Enabled', 'Enabled', 'Enabled', 'Disabled', 'PendingDeletion'),
+      alias: fc.boolean(),
+      unreadable: fc.constantFrom(undefined, undefined, undefined, undefined, undefined, 'policy', 'grants'),
+    }),
+    { minLength: 1, maxLength: 2 },
+  ),
+  shared: fc.array(doc(false, 3), { minLength: 1, maxLength: 4 }),
+  principals: fc.array(
+    fc.record({
+      kind: fc.constantFrom('role', 'role', 'user'),
+      name: fc.constantFrom(...NAMES),
+      path: fc.constantFrom('/', '/', '/service-role/'),
+      shared: fc.array(fc.nat(), { maxLength: 3 }),
+      own: fc.array(doc(false, 3), { maxLength: 1 }),
+      boundary: fc.option(doc(false, 2), { nil: undefined }),
+      tags: fc.constantFrom<Record<string, string>>({}, { team: 'red' }, { team: 'blue' }),
+      unreadable: fc.constantFrom(false, false, false, false, false, false, true),
+    }),
+    { minLength: 1, maxLength: 8 },
+  ),
+  scp: fc.option(doc(false, 2), { nil: undefined }),
+  // Roles that no statement or grant names, with the same policies: they may share answers.
+  crowd: fc.integer({ min: 0, max: 4 }),
+  crowdPolicy: fc.constantFrom(-1, 0, 1),
+});
+
+type Account = typeof account extends fc.Arbitrary<infer T> ? T : never;
+
+function buildAccount(a: Account): Snapshot {
+  const pol = (d: unknown, source: PolicySource, name: string): Policy => parsePolicyDocument(d, { source, name, path: name });
+  const keys: Key[] = a.keys.map((k, i) => {
+    const arn = keyArn(i);
+    const key: Key = {
+      metadata: { keyId: arn.split('/')[1]!, arn, account: A, region: 'us-east-1', partition: 'aws', keyState: k.state, keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT', origin: 'AWS_KMS', keyManager: 'CUSTOMER', multiRegion: false },
+      aliases: k.alias ? [`alias/app-${i}`] : [],
+      tags: { team: 'red' },
+      policy: k.unreadable === 'policy' ? unknownInput(`key policy of ${arn}`, 'AccessDenied') : pol(k.policy, 'key-policy', 'key policy'),
+      grants:
+        k.unreadable === 'grants'
+          ? unknownInput(`grants of ${arn}`, 'AccessDenied')
+          : k.grants.map((g, j): Grant => {
+              const grant: Grant = { grantId: `g${i}-${j}`, granteePrincipal: g.grantee, operations: g.operations, state: g.state as Grant['state'], issuingAccount: `arn:aws:iam::${A}:root` };
+              if (g.constraints) grant.constraints = g.constraints;
+              return grant;
+            }),
+    };
+    return key;
+  });
+  const shared = a.shared.map((d, i) => pol(d, 'identity-policy', `managed-${i}`));
+  const principals: Record<string, PrincipalPolicies> = {};
+  a.principals.forEach((p, i) => {
+    const arn = `arn:aws:iam::${A}:${p.kind}${p.path}${p.name}`;
+    const pathless = `arn:aws:iam::${A}:${p.kind}/${p.name}`;
+    if (principals[pathless] !== undefined || principals[arn] !== undefined) return;
+    const pp: PrincipalPolicies = {
+      identityPolicies: p.unreadable ? unknownInput(`identity policies of ${pathless}`, 'AccessDenied') : [...p.shared.map((n) => shared[n % shared.length]!), ...p.own.map((d, j) => pol(d, 'identity-policy', `inline-${i}-${j}`))],
+      permissionsBoundary: p.boundary === undefined ? null : pol(p.boundary, 'permissions-boundary', `boundary-${i}`),
+      sessionPolicies: [],
+      tags: p.tags,
+      resolvedArn: arn,
+    };
+    // As AccountAuthorizationDetails files it: under the ARN without and with its path, one object.
+    principals[pathless] = pp;
+    if (arn !== pathless) principals[arn] = pp;
+  });
+  for (let i = 0; i < a.crowd; i++) {
+    principals[`arn:aws:iam::${A}:role/crowd-${i}`] = { identityPolicies: a.crowdPolicy < 0 ? [] : [shared[a.crowdPolicy % shared.length]!], permissionsBoundary: null, sessionPolicies: [], tags: {} };
+  }
+  const snapshot: Snapshot = { keys, principals };
+  if (a.scp !== undefined) snapshot.organization = { serviceControlPolicies: { [A]: [{ target: 'root', policies: [pol(a.scp, 'scp', 'scp-1')] }] }, resourceControlPolicies: {} };
+  return snapshot;
+}
+
+describe('who-can on random accounts', () => {
+  const runs = Number(process.env.PROPERTY_RUNS ?? 120);
+  it('every answer agrees with Evaluator.evaluate, pruned or not; conditional access has an allowed witness', () => {
+    let decisions = 0;
+    let shared = 0;
+    fc.assert(
+      fc.property(account, (a) => {
+        const snapshot = buildAccount(a);
+        const r = whoCan(snapshot, snapshot.keys);
+        decisions += expectConsistent(snapshot, r);
+        shared += r.stats.sharedPairs;
+        expectSameAsUnpruned(snapshot, r);
+      }),
+      { numRuns: runs },
+    );
+    expect(decisions).toBeGreaterThan(runs * 10);
+    // The sharing of answers between ordinary principals was exercised.
+    expect(shared).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('pruning asks the evaluator far less often than there are answers', () => {
+    const snapshot = buildAccount(fc.sample(account, { numRuns: 1, seed: 42 })[0]!);
+    const r = whoCan(snapshot, snapshot.keys);
+    const full = whoCan(snapshot, snapshot.keys, { prune: false });
+    expect(r.stats.decisions).toBe(full.stats.decisions);
+    expect(r.stats.evaluations).toBeLessThan(full.stats.evaluations);
+  });
+});
+
+describe('who-can basics', () => {
+  it('evaluates a role as one of its sessions, and lists the account root, named principals and grantees', async () => {
+    const snapshot = await loadFrom([`${ROOT}fixtures/examples/lambda-env-grant.json`]);
+    const r = whoCan(snapshot, snapshot.keys);
+    const k = r.keys[0]!;
+    const arns = k.principals.map((p) => p.arn);
+    expect(arns).toContain('arn:aws:iam::111122223333:root');
+    expect(arns).toContain('arn:aws:sts::111122223333:assumed-role/app-exec-role/my-function');
+    const i = arns.indexOf('arn:aws:sts::111122223333:assumed-role/app-exec-role/my-function');
+    const decrypt = k.actions.findIndex((a) => a.name === 'kms:Decrypt');
+    const e = k.access[i]![decrypt]!;
+    // The Lambda grant needs the function's encryption context: conditional, with the condition shown.
+    expect(e.access).toBe('conditional');
+    expect(e.decidedBy).toBe('grant');
+    expect(e.conditions!.map((c) => `${c.operator} ${c.key}`)).toEqual(['EncryptionContextEquals aws:lambda:FunctionArn']);
+    expect(e.witness!.encryptionContext).toEqual({ 'aws:lambda:FunctionArn': 'arn:aws:lambda:us-east-1:111122223333:function:my-function' });
+  });
+
+  it('default actions: what the key type can do, without RetireGrant; alias actions only with an alias', async () => {
+    const snapshot = await loadFrom([`${ROOT}fixtures/who-can/basic.json`]);
+    const names = defaultActions(snapshot.keys[0]!).map((a) => a.name);
+    expect(names).toContain('kms:Decrypt');
+    expect(names).toContain('kms:CreateAlias');
+    expect(names).not.toContain('kms:RetireGrant');
+    expect(names).not.toContain('kms:Sign');
+    expect(names).not.toContain('kms:ListKeys');
+  });
+
+  it('rejects actions that are not key actions', async () => {
+    const snapshot = await loadFrom([`${ROOT}fixtures/who-can/basic.json`]);
+    expect(() => whoCan(snapshot, snapshot.keys, { actions: [findAction('kms:ListKeys')!] })).toThrow(/not an action on a key/);
+    expect(() => whoCan(snapshot, snapshot.keys, { actions: [findAction('kms:RetireGrant')!] })).toThrow(/authorized by each grant/);
+  });
+
+  it('reports the progress of long runs', async () => {
+    const snapshot = await loadFrom([`${ROOT}fixtures/snapshots/full.json`]);
+    const seen: Array<[number, number]> = [];
+    whoCan(snapshot, snapshot.keys, { onProgress: (d, t) => seen.push([d, t]) });
+    expect(seen).toEqual(snapshot.keys.map((_, i) => [i + 1, snapshot.keys.length]));
+  });
+
+  it('the JSON report written key by key is the JSON of the whole report', async () => {
+    const snapshot = await loadFrom([`${ROOT}fixtures/snapshots/full.json`]);
+    const r = whoCan(snapshot, snapshot.keys);
+    expect([...whoCanJsonChunks(r)].join('')).toBe(`${JSON.stringify(whoCanJson(r), null, 2)}\n`);
+    const none = whoCan(snapshot, []);
+    expect([...whoCanJsonChunks(none)].join('')).toBe(`${JSON.stringify(whoCanJson(none), null, 2)}\n`);
+  });
+
+  it('authorizedBy keeps the authorization step when the key state overrides it', () => {
+    expect(authorizedBy({ decidedBy: 'key-state', authorization: 'allow', reasons: [{ source: 'grant', id: 'g', effect: 'Allow' }] } as never)).toBe('grant');
+    expect(authorizedBy({ decidedBy: 'key-policy', authorization: 'allow', reasons: [] } as never)).toBe('key-policy');
+  });
+});
