@@ -9,6 +9,11 @@ export interface CliIo {
 }
 
 export function processIo(): CliIo {
+  // A reader that stops early (`kms-why … | head`) is not an error: stop quietly, as Unix tools do.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
   return {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),

@@ -13,12 +13,7 @@ import { EXIT, formatError } from './errors.js';
 import { processIo, type CliIo } from './io.js';
 import { renderReport, resolveColor, type OutputFormat } from './output.js';
 import { collect, addRequestOptions, parseActions, requestFromFlags, type RequestFlags } from './request-flags.js';
-import { addExplainCommands } from './explain.js';
-import { addGrantsCommand } from './grants.js';
-import { addLambdaCommand } from './lambda.js';
 import { addLiveOptions, liveRequested, loadSnapshot, type LiveFlags, type LiveTargetSpec } from './live.js';
-import { addSnapshotCommand } from './snapshot.js';
-import { addDiffCommand, addWhoCanCommand } from './who-can.js';
 import { VERSION } from './version.js';
 
 interface CommonFlags extends RequestFlags, LiveFlags {
@@ -68,6 +63,23 @@ function actionsForKey(snapshot: Snapshot, keyIdent: string | undefined, evaluat
   if (key === undefined) return [...KEY_ACTIONS];
   void snapshot;
   return KEY_ACTIONS.filter((a) => keyUsageError(a, key.metadata) === undefined);
+}
+
+type AddCommand = (program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void) => void;
+
+const EXTRA_COMMANDS: Record<string, () => Promise<AddCommand>> = {
+  grants: async () => (await import('./grants.js')).addGrantsCommand,
+  lambda: async () => (await import('./lambda.js')).addLambdaCommand,
+  snapshot: async () => (await import('./snapshot.js')).addSnapshotCommand,
+  'explain-error': async () => (await import('./explain.js')).addExplainCommands,
+  'explain-event': async () => (await import('./explain.js')).addExplainCommands,
+  'who-can': async () => (await import('./who-can.js')).addWhoCanCommand,
+  diff: async () => (await import('./who-can.js')).addDiffCommand,
+};
+
+/** `check`, `re-encrypt` and the per-action commands, which main.ts defines itself. */
+function isCoreCommand(name: string | undefined): boolean {
+  return name === 'check' || name === 're-encrypt' || ACTIONS.some((a) => a.cliName === name);
 }
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
@@ -189,12 +201,17 @@ Example:
   const setDebug = (d: boolean): void => {
     debug = d;
   };
-  addGrantsCommand(program, io, setExit, setDebug);
-  addLambdaCommand(program, io, setExit, setDebug);
-  addSnapshotCommand(program, io, setExit, setDebug);
-  addExplainCommands(program, io, setExit, setDebug);
-  addWhoCanCommand(program, io, setExit, setDebug);
-  addDiffCommand(program, io, setExit, setDebug);
+  // The other commands live in modules of their own, loaded only when they can be needed, so
+  // that a plain check starts fast (README "Speed").
+  const sub = argv.find((a) => !a.startsWith('-'));
+  const wanted = sub !== undefined && sub in EXTRA_COMMANDS ? [sub] : isCoreCommand(sub) ? [] : Object.keys(EXTRA_COMMANDS);
+  const seen = new Set<AddCommand>();
+  for (const name of wanted) {
+    const add = await EXTRA_COMMANDS[name]!();
+    if (seen.has(add)) continue;
+    seen.add(add);
+    add(program, io, setExit, setDebug);
+  }
 
   try {
     await program.parseAsync(argv, { from: 'user' });
