@@ -43,6 +43,8 @@ interface Resolution {
   grantId: string | undefined;
   viaService: string | undefined;
   tags: Record<string, string> | 'unknown';
+  /** Some input of this caller and key could not be read. */
+  anyUnknown: boolean;
   callerAccount: string | undefined;
   cs: CallerSources;
   keyPolicy: Unknowable<Policy> | null;
@@ -51,6 +53,8 @@ interface Resolution {
   baseCtx: RequestContext;
   worlds: Map<string, World>;
 }
+
+const NO_NOTES: string[] = [];
 
 const KNOWN_NONE: CallerSources = { identity: [], boundary: null, session: [], tags: {}, principalArn: undefined };
 
@@ -273,6 +277,10 @@ export class Evaluator {
       grants,
       principalArn,
       tags: isUnknown(cs.tags) ? 'unknown' : cs.tags,
+      anyUnknown:
+        [keyPolicy, grants, cs.identity, cs.boundary, cs.session, cs.tags].some((x) => x !== null && isUnknown(x)) ||
+        key?.tagsUnknown !== undefined ||
+        key?.metadataUnknown !== undefined,
       baseCtx,
       worlds: new Map(),
     };
@@ -301,30 +309,29 @@ export class Evaluator {
     }
     const res = this.resolution(request, caller, key, isKeyOp(action));
     const { cs, keyPolicy, grants, callerAccount } = res;
-    const notes: string[] = [];
-    if (caller.kind === 'role') {
-      notes.push(`${caller.arn} is a role; evaluated as one of its sessions (a statement naming one specific session would not match).`);
-    }
+    const notes: string[] = caller.kind === 'role' ? [`${caller.arn} is a role; evaluated as one of its sessions (a statement naming one specific session would not match).`] : NO_NOTES;
 
+    // The inputs this action depends on that could not be read (none, usually: skip the work).
     const unknowns: UnknownInput[] = [];
-    const relevant = (x: unknown): void => {
-      if (isUnknown(x) && !unknowns.includes(x)) unknowns.push(x);
-    };
-    if (action.cls !== 'iam-only') {
-      relevant(keyPolicy);
-      if (key?.tagsUnknown !== undefined) relevant(key.tagsUnknown);
-      if (key?.metadataUnknown !== undefined) relevant(key.metadataUnknown);
-    }
-    if (action.grantOperation !== undefined) relevant(grants);
-    if (caller.kind !== 'service') {
-      relevant(cs.identity);
-      relevant(cs.boundary);
-      if (caller.kind === 'assumed-role' || caller.kind === 'federated-user') relevant(cs.session);
-      relevant(cs.tags);
+    if (res.anyUnknown) {
+      const relevant = (x: unknown): void => {
+        if (isUnknown(x) && !unknowns.includes(x)) unknowns.push(x);
+      };
+      if (action.cls !== 'iam-only') {
+        relevant(keyPolicy);
+        if (key?.tagsUnknown !== undefined) relevant(key.tagsUnknown);
+        if (key?.metadataUnknown !== undefined) relevant(key.metadataUnknown);
+      }
+      if (action.grantOperation !== undefined) relevant(grants);
+      if (caller.kind !== 'service') {
+        relevant(cs.identity);
+        relevant(cs.boundary);
+        if (caller.kind === 'assumed-role' || caller.kind === 'federated-user') relevant(cs.session);
+        relevant(cs.tags);
+      }
     }
 
-    const aliasArn =
-      request.aliasArn !== undefined
+    const aliasArn = action.cls !== 'alias' ? undefined : request.aliasArn !== undefined
         ? (aliasArnFor(request.aliasArn, key) ?? request.aliasArn)
         : ((request.keyIdentifier && /:alias\//.test(request.keyIdentifier) ? request.keyIdentifier : undefined) ?? aliasArnFor(request.keyIdentifier, key));
     const orgVariant = action.cls === 'iam-only' || action.cls === 'retire-grant' ? 'no-rcp' : 'rcp';
