@@ -58,10 +58,9 @@ function shellQuote(arg: string): string {
 }
 
 /** The key actions worth showing for `--action all`: those the key's type can perform. */
-function actionsForKey(snapshot: Snapshot, keyIdent: string | undefined, evaluator: Evaluator): ActionInfo[] {
+function actionsForKey(keyIdent: string | undefined, evaluator: Evaluator): ActionInfo[] {
   const key = keyIdent !== undefined ? evaluator.findKey(keyIdent) : undefined;
   if (key === undefined) return [...KEY_ACTIONS];
-  void snapshot;
   return KEY_ACTIONS.filter((a) => keyUsageError(a, key.metadata) === undefined);
 }
 
@@ -141,7 +140,7 @@ Examples:
 Example:
   kms-why check --action kms:Decrypt,kms:Encrypt --from snapshot.json --key alias/app --principal ${EXAMPLE_PRINCIPAL} --output json`)
     .action(async (flags: CheckFlags) => {
-      await evaluateAndPrint(flags, (snapshot, ev) => parseActions(flags.action ?? [], actionsForKey(snapshot, flags.key, ev)));
+      await evaluateAndPrint(flags, (_snapshot, ev) => parseActions(flags.action ?? [], actionsForKey(flags.key, ev)));
     });
 
   // One command per KMS API operation, named as the AWS CLI names it (aws kms decrypt …).

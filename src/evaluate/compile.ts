@@ -77,7 +77,7 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
     else if (st.resource === undefined && st.notResource === undefined && policy.source !== 'scp') {
       // SCPs may omit Resource; key policies and identity policies may not [KMS-OVERVIEW].
       cs.ineffective = 'the statement has no Resource, so it has no effect';
-    } else if (RESOURCE_POLICY.has(policy.source) && st.principal === undefined && st.notPrincipal === undefined && policy.source === 'key-policy') {
+    } else if (policy.source === 'key-policy' && st.principal === undefined && st.notPrincipal === undefined) {
       cs.ineffective = 'the statement has no Principal, so it applies to nobody';
     }
     return cs;
