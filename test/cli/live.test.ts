@@ -104,3 +104,59 @@ describe('kms-why grants reads AWS', () => {
     expect(JSON.parse(r.stdout).keys[0].complete).toBe(false);
   });
 });
+
+describe('kms-why lambda over AWS: the seed story', () => {
+  const seedGrant = {
+    KeyId: KEY,
+    GrantId: 'f00dfeedf00dfeedf00dfeedf00dfeedf00dfeedf00dfeedf00dfeedf00dfeed',
+    Name: 'my-function',
+    CreationDate: 1739265243,
+    GranteePrincipal: 'arn:aws:sts::111122223333:assumed-role/app/my-function',
+    RetiringPrincipal: 'lambda.us-east-1.amazonaws.com',
+    IssuingAccount: 'arn:aws:iam::111122223333:root',
+    Operations: ['Decrypt', 'RetireGrant'],
+    Constraints: { EncryptionContextEquals: { 'aws:lambda:FunctionArn': 'arn:aws:lambda:us-east-1:111122223333:function:my-function' } },
+  };
+  // An execution role with no KMS permissions of its own, as in the story.
+  const noRolePolicies = (): void => {
+    server.script('ListRolePolicies', { reply: { PolicyNames: [], IsTruncated: false } });
+    server.script('ListAttachedRolePolicies', { reply: { AttachedPolicies: [], IsTruncated: false } });
+  };
+  const done = (): void => {
+    server.reset();
+    server.reload();
+  };
+
+  it('with the grant Lambda created: allowed by the grant', async () => {
+    noRolePolicies();
+    server.script('ListGrants', { reply: { Grants: [seedGrant], Truncated: false } });
+    const r = await run(['lambda', 'my-function', '--output', 'json']);
+    done();
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.results[0]).toMatchObject({ decision: 'allow', decidedBy: 'grant' });
+    expect(j.results[0].reasons[0].id).toBe(seedGrant.GrantId);
+  });
+
+  it('after the grant is retired: denied, with the verified fix', async () => {
+    noRolePolicies();
+    server.script('ListGrants', { reply: { Grants: [], Truncated: false } });
+    const r = await run(['lambda', 'my-function', '--output', 'json']);
+    done();
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j.results[0]).toMatchObject({ decision: 'deny', decidedBy: 'implicit-deny' });
+    const fix = j.lambda.fixes.find((f: { kind: string }) => f.kind === 'recreate-grant');
+    expect(fix.verified).toBe(true);
+    expect(fix.commands[2]).toBe('aws lambda update-function-configuration --function-name my-function --role arn:aws:iam::111122223333:role/service/app');
+  });
+
+  it('a role deleted and recreated: the grant names the old role id, matches nobody, and the trap is named', async () => {
+    noRolePolicies();
+    server.script('ListGrants', { reply: { Grants: [{ ...seedGrant, GranteePrincipal: 'AROAOLDROLEID0000001:my-function' }], Truncated: false } });
+    const r = await run(['lambda', 'my-function', '--output', 'json']);
+    done();
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).lambda.traps.map((t: { id: string }) => t.id)).toContain('orphaned-grantee');
+  });
+});
