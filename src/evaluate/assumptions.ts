@@ -37,6 +37,8 @@ export const ASSUMPTION = {
     'AWS does not document kms:CallerAccount or aws:PrincipalAccount for a service principal; assumed both absent (spec §8.11).',
   principalIsAwsService:
     'aws:PrincipalIsAWSService can be false when an AWS service uses a key through a grant to an AWS-internal grantee; a policy that turns on it may not behave as it reads (spec §8.6).',
+  rcpFullAccess:
+    'RCPFullAWSAccess is attached to every level of an organization and cannot be detached; assumed it is there, so only RCP Deny statements limit access (spec §1.2 step 4).',
   invalidGrant:
     'KMS rejects encryption-context constraints on asymmetric and HMAC keys; a snapshot grant that has one is reported invalid and allows nothing (spec §8.9).',
 } as const;

@@ -230,14 +230,10 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
 
   // ── Step 4: organization guardrails: every level must allow ───────────────────────────────
   if (w.rcps.length > 0 && keyArn !== undefined) {
-    const gap = w.rcps.findIndex((level) => scan(level, 'Allow', keyArn).matched.length === 0);
-    if (gap >= 0) {
-      const names = w.rcps[gap]!.map((p) => p.policy.name).join(', ');
-      if (explain) ex.step('rcp', `Do the RCPs of account ${r.key!.metadata.account} allow ${a}?`, 'no', `no statement of level ${gap + 1} (${names || 'no policies'}) allows it`);
-      if (explain) ex.hint(`The resource control policies at level ${gap + 1} (${names || 'none'}) do not allow ${a}; every level of the hierarchy must allow it.`);
-      return finish('deny', 'rcp', []);
-    }
-    if (explain) ex.step('rcp', `Do the RCPs of account ${r.key!.metadata.account} allow ${a}?`, 'yes', 'every level of the RCP hierarchy allows it');
+    // RCPFullAWSAccess is attached to every root, OU and account and cannot be detached, so an RCP
+    // level always allows; only RCP Deny statements (above) bite (spec §1.2 step 4, [ORG-RCP]).
+    ex.assume('rcpFullAccess');
+    if (explain) ex.step('rcp', `Do the RCPs of account ${r.key!.metadata.account} allow ${a}?`, 'yes', 'no RCP denies it, and RCPFullAWSAccess, which cannot be detached, allows everything else');
   }
   if (w.scps.length > 0) {
     for (const res of identityResources) {
