@@ -4,6 +4,7 @@ import { isUniqueId, parsePrincipal } from '../model/arn.js';
 import type { Grant, GrantConstraints } from '../model/grant.js';
 import type { Key } from '../model/key.js';
 import { isUnknown, type UnknownInput } from '../model/unknown.js';
+import { ecText, hasEcConstraint } from './grants.js';
 import { accountOf } from './principals.js';
 
 export type GranteeKind = 'role' | 'role-session' | 'user' | 'account-root' | 'service' | 'federated-user' | 'unknown-principal-id' | 'aws-internal' | 'unrecognised';
@@ -123,12 +124,6 @@ export function operationsInWords(ops: string[]): string {
   return `can ${ops.map((o) => OPERATION_WORDS[o] ?? o).join(', ')}`;
 }
 
-function ecText(ec: Record<string, string>): string {
-  return Object.entries(ec)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(', ');
-}
-
 export function constraintsInWords(c: GrantConstraints | undefined): string {
   const parts: string[] = [];
   if (c?.encryptionContextEquals && Object.keys(c.encryptionContextEquals).length > 0) parts.push(`encryption context exactly {${ecText(c.encryptionContextEquals)}}`);
@@ -195,10 +190,6 @@ function finding(id: FindingId, keyArn: string, grantId: string, message: string
   return { code: meta.code, id, severity: meta.severity, keyArn, grantId, message };
 }
 
-function hasEc(c: GrantConstraints | undefined): boolean {
-  return Object.keys(c?.encryptionContextEquals ?? {}).length > 0 || Object.keys(c?.encryptionContextSubset ?? {}).length > 0;
-}
-
 const globCache = new Map<string, RegExp>();
 
 function globMatch(pattern: string, value: string): boolean {
@@ -222,7 +213,7 @@ export function matchesExpectation(e: GrantEntry, m: ExpectedGrant): boolean {
   const g = e.grant;
   if (!globMatch(m.grantee, g.granteePrincipal)) return false;
   if (!g.operations.every((o) => m.operations.includes(o))) return false;
-  if (m.constraints === 'required' && !hasEc(g.constraints)) return false;
+  if (m.constraints === 'required' && !hasEcConstraint(g.constraints)) return false;
   if (m.constraints !== undefined && m.constraints !== 'required') {
     if (m.constraints.EncryptionContextEquals !== undefined && !sameMap(m.constraints.EncryptionContextEquals, g.constraints?.encryptionContextEquals)) return false;
     if (m.constraints.EncryptionContextSubset !== undefined && !sameMap(m.constraints.EncryptionContextSubset, g.constraints?.encryptionContextSubset)) return false;
@@ -266,7 +257,7 @@ export function auditGrants(keys: Key[], opts: AuditOptions): GrantsAudit {
       };
       if (grantee.scope === 'external-account') add('external-account', `grant ${g.grantId} gives account ${grantee.account} (${g.granteePrincipal}) ${operationsInWords(g.operations).slice(4)}`);
       if (grantee.kind === 'unknown-principal-id') add('orphaned-grantee', `grant ${g.grantId}'s grantee ${g.granteePrincipal} is the unique id of a deleted principal: it matches nobody now; retire or revoke it`);
-      if (!hasEc(g.constraints) && m.keySpec === 'SYMMETRIC_DEFAULT' && g.operations.some((o) => o !== 'DescribeKey' && o !== 'RetireGrant' && o !== 'CreateGrant')) {
+      if (!hasEcConstraint(g.constraints) && m.keySpec === 'SYMMETRIC_DEFAULT' && g.operations.some((o) => o !== 'DescribeKey' && o !== 'RetireGrant' && o !== 'CreateGrant')) {
         add('no-encryption-context-constraint', `grant ${g.grantId} has no encryption-context constraint: it allows its operations on any data encrypted under this key`);
       }
       if (g.operations.includes('CreateGrant')) add('re-delegation', `grant ${g.grantId} includes CreateGrant: ${g.granteePrincipal} can hand this access on to others`);

@@ -99,7 +99,8 @@ function stateDetail(g: Grant): string {
     : 'the grant is not yet consistent (usually under five minutes) and the request does not present its grant token';
 }
 
-function ecText(ec: Record<string, string>): string {
+/** `k=v, k2=v2`: an encryption context in a sentence. */
+export function ecText(ec: Record<string, string>): string {
   return Object.entries(ec)
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');

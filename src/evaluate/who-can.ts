@@ -40,6 +40,7 @@ import type { Snapshot } from '../model/snapshot.js';
 import { isUnknown } from '../model/unknown.js';
 import { principalVia, statementsFor, type CompiledPolicy, type CompiledStatement } from './compile.js';
 import { Evaluator } from './evaluator.js';
+import { hasEcConstraint } from './grants.js';
 import { keyStateError, keyUsageError } from './key-state.js';
 import type { EvaluatorOptions } from './options.js';
 import { callerKeys, compilePrincipalValue, patternKey } from './principals.js';
@@ -346,11 +347,6 @@ function refine(cls: Int32Array, comp: ArrayLike<number>): void {
     }
     cls[a] = dense[k]!;
   }
-}
-
-function hasEcConstraint(g: Grant): boolean {
-  const c = g.constraints;
-  return Object.keys(c?.encryptionContextEquals ?? {}).length > 0 || Object.keys(c?.encryptionContextSubset ?? {}).length > 0;
 }
 
 /** Context features: which action-dependent parts of a request the statements and grants read. */
@@ -916,7 +912,7 @@ export class WhoCanEngine {
     }
     if (grants.length > 0) {
       fCoarse |= F_GRANTS;
-      for (const g of grants) if (hasEcConstraint(g)) fCoarse |= F_GRANT_EC;
+      for (const g of grants) if (hasEcConstraint(g.constraints)) fCoarse |= F_GRANT_EC;
     }
     const sig = `${named.join(',')}|${byAcct.join(',')}`;
     let kpSide = k.kpPartitions.get(sig);
@@ -1118,7 +1114,7 @@ export class WhoCanEngine {
     if (op !== undefined) {
       for (const g of grants) {
         if (g.state !== 'active' || !g.operations.includes(op)) continue;
-        if ((a.takesEncryptionContext && hasEcConstraint(g)) || g.constraints?.sourceArn !== undefined) otherCands.push({ grant: g });
+        if ((a.takesEncryptionContext && hasEcConstraint(g.constraints)) || g.constraints?.sourceArn !== undefined) otherCands.push({ grant: g });
       }
     }
     const cands = [...kpCands, ...otherCands];

@@ -3,6 +3,7 @@
 import { nearestOperator, parseOperator } from '../model/condition-operators.js';
 import { InputError } from '../model/errors.js';
 import type { ConditionClause, Policy, PolicySource, PrincipalElement, Statement } from '../model/policy.js';
+import { typeName } from './json-path.js';
 
 export interface PolicyParseOptions {
   source: PolicySource;
@@ -44,12 +45,6 @@ export function decodePolicyString(text: string, where: { file?: string | undefi
   } catch (e) {
     throw new InputError(`policy document is not valid JSON (${(e as Error).message})`, errOptsLoose(where));
   }
-}
-
-function typeName(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  return typeof v;
 }
 
 export function parsePolicyDocument(doc: unknown, opts: PolicyParseOptions): Policy {
