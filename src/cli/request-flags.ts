@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { ACTIONS, findAction, GRANT_OPERATIONS, type ActionInfo } from '../model/actions.js';
 import { parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
 import { editDistance } from '../model/condition-operators.js';
+import { dict, dictFrom, hasOwn } from '../model/dict.js';
 import { InputError } from '../model/errors.js';
 import type { GrantConstraints, } from '../model/grant.js';
 import type { ContextValue, GrantRequest, Request } from '../model/request.js';
@@ -62,9 +63,9 @@ function pairs(list: string[] | undefined, flag: string): Array<[string, string]
 function pairMap(list: string[] | undefined, flag: string): Record<string, string> | undefined {
   const ps = pairs(list, flag);
   if (ps.length === 0) return undefined;
-  const out: Record<string, string> = {};
+  const out = dict<string>();
   for (const [k, v] of ps) {
-    if (k in out) throw new InputError(`${flag} gives "${k}" twice`);
+    if (hasOwn(out, k)) throw new InputError(`${flag} gives "${k}" twice`);
     out[k] = v;
   }
   return out;
@@ -144,7 +145,7 @@ export function requestFromFlags(flags: RequestFlags, action: string): Request {
   if (conds.length > 0) {
     const grouped = new Map<string, string[]>();
     for (const [k, v] of conds) grouped.set(k, [...(grouped.get(k) ?? []), v]);
-    req.context = Object.fromEntries([...grouped].map(([k, v]) => [k, parseContextValue(v)]));
+    req.context = dictFrom([...grouped].map(([k, v]) => [k, parseContextValue(v)] as const));
   }
   if (flags.encryptionAlgorithm !== undefined) req.encryptionAlgorithm = flags.encryptionAlgorithm;
   if (flags.grantIsForAwsResource === true) req.grantIsForAwsResource = true;

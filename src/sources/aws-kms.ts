@@ -6,6 +6,7 @@ import { isAccountId, parseKeyIdentifier, parsePrincipal } from '../model/arn.js
 import type { Grant, GrantConstraints, GrantState } from '../model/grant.js';
 import type { KeyMetadata, KeyState, KeyUsage } from '../model/key.js';
 import type { Policy } from '../model/policy.js';
+import { dict } from '../model/dict.js';
 import { unknownInput } from '../model/unknown.js';
 import type { Unknowable, UnknownInput } from '../model/unknown.js';
 import {
@@ -191,7 +192,7 @@ export function parseKeyPolicy(value: unknown, where: Where): Policy {
 export function parseTags(value: unknown, where: Where): Record<string, string> {
   if (isObject(value)) return stringMap(value, where);
   const list = expectArray(value, where, 'a list of tags [{"Key": …, "Value": …}]');
-  const tags: Record<string, string> = {};
+  const tags = dict<string>();
   list.forEach((item, i) => {
     const at = index(where, i);
     const tag = expectObject(item, at, 'a tag {"Key": …, "Value": …}');

@@ -4,6 +4,8 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { InputError } from '../model/errors.js';
+import { findDuplicateKey } from './json-scan.js';
+import type { DuplicateKey } from './json-scan.js';
 
 /** Larger inputs are refused: a whole account's get-account-authorization-details is a few MiB. */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
@@ -33,13 +35,28 @@ export function parseJsonText(text: string, name: string): unknown {
   }
   const deepAt = excessiveNestingOffset(text, MAX_JSON_DEPTH);
   if (deepAt >= 0) throw nestedTooDeeply(text, deepAt, name);
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (e) {
     // V8 parses iteratively today, but other engines (and older V8) recurse and overflow the stack.
     if (e instanceof RangeError) throw nestedTooDeeply(text, -1, name);
     throw syntaxError(text, e instanceof Error ? e.message : String(e), name);
   }
+  const dup = findDuplicateKey(text);
+  if (dup !== undefined) throw duplicateKeyError(text, dup, name);
+  return value;
+}
+
+/** JSON.parse keeps the last of two members with one name; AWS refuses such a document, and so does kms-why. */
+export function duplicateKeyError(text: string, dup: DuplicateKey, file: string | undefined, basePath = ''): InputError {
+  const path = [basePath, dup.path].filter((p) => p !== '').join('.');
+  const opts: { file?: string; path?: string; hint: string } = {
+    hint: 'An object may name each member once (AWS refuses duplicate keys); JSON.parse would silently keep only the last one. Merge the two.',
+  };
+  if (file !== undefined) opts.file = file;
+  if (path !== '') opts.path = path;
+  return new InputError(`duplicate key ${JSON.stringify(dup.key)} (at ${lineColumnText(text, dup.offset)})`, opts);
 }
 
 const EMPTY_HINT = 'Did the command that wrote it fail? Check its error output, or run it again.';

@@ -1,6 +1,7 @@
 // Small readers for parsed JSON that keep track of where they are (file and JSON path), so that
 // every complaint about an input says exactly which value is wrong: `keys[0].Grants[3].Operations[1]`.
 import { editDistance } from '../model/condition-operators.js';
+import { dict } from '../model/dict.js';
 import { InputError } from '../model/errors.js';
 
 export type JsonObject = Record<string, unknown>;
@@ -139,7 +140,8 @@ export function rejectNearMisses(obj: JsonObject, known: readonly string[], read
 /** A string-to-string map such as an encryption context. */
 export function stringMap(v: unknown, where: Where): Record<string, string> {
   const obj = expectObject(v, where, 'an object of string values');
-  const out: Record<string, string> = {};
+  // Without a prototype: a key named __proto__ or constructor is an ordinary key (model/dict.ts).
+  const out = dict<string>();
   for (const [k, val] of Object.entries(obj)) {
     out[k] = expectString(val, member(where, k));
   }

@@ -3,7 +3,9 @@
 import { nearestOperator, parseOperator } from '../model/condition-operators.js';
 import { InputError } from '../model/errors.js';
 import type { ConditionClause, Policy, PolicySource, PrincipalElement, Statement } from '../model/policy.js';
+import { duplicateKeyError } from './json-file.js';
 import { typeName } from './json-path.js';
+import { findDuplicateKey } from './json-scan.js';
 
 export interface PolicyParseOptions {
   source: PolicySource;
@@ -27,6 +29,8 @@ const STATEMENT_FIELDS = new Set([
   'Condition',
 ]);
 const DOCUMENT_FIELDS = new Set(['Version', 'Id', 'Statement']);
+/** https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html */
+const POLICY_VERSIONS = ['2012-10-17', '2008-10-17'];
 
 /** Decodes a document given as a string: JSON, or IAM's URL-encoded JSON (GetRolePolicy etc.). */
 export function decodePolicyString(text: string, where: { file?: string | undefined; path: string }): unknown {
@@ -40,11 +44,15 @@ export function decodePolicyString(text: string, where: { file?: string | undefi
       throw new InputError('policy document is neither JSON nor valid URL-encoded JSON', errOptsLoose(where));
     }
   }
+  let value: unknown;
   try {
-    return JSON.parse(candidate);
+    value = JSON.parse(candidate);
   } catch (e) {
     throw new InputError(`policy document is not valid JSON (${(e as Error).message})`, errOptsLoose(where));
   }
+  const dup = findDuplicateKey(candidate);
+  if (dup !== undefined) throw duplicateKeyError(candidate, dup, where.file, where.path);
+  return value;
 }
 
 export function parsePolicyDocument(doc: unknown, opts: PolicyParseOptions): Policy {
@@ -62,6 +70,14 @@ export function parsePolicyDocument(doc: unknown, opts: PolicyParseOptions): Pol
   }
   if (obj.Version !== undefined && typeof obj.Version !== 'string') {
     throw new InputError(`Version must be a string, got ${typeName(obj.Version)}`, errOptsLoose({ ...where, path: `${opts.path}.Version` }));
+  }
+  // The policy language has two versions; AWS refuses a document that names any other
+  // (IAM JSON policy elements: Version).
+  if (typeof obj.Version === 'string' && !POLICY_VERSIONS.includes(obj.Version)) {
+    throw new InputError(
+      `Version ${JSON.stringify(obj.Version)} is not a policy language version`,
+      errOptsLoose({ ...where, path: `${opts.path}.Version` }, 'Version is "2012-10-17" (current) or "2008-10-17"; leave it out only for the older one.'),
+    );
   }
   if (obj.Statement === undefined) {
     throw new InputError('policy document has no Statement', errOptsLoose(where));
@@ -192,7 +208,12 @@ function parseCondition(v: unknown, where: { file?: string | undefined; path: st
     if (typeof block !== 'object' || block === null || Array.isArray(block)) {
       throw new InputError(`the value of ${op} must be an object of condition keys, got ${typeName(block)}`, errOptsLoose({ ...where, path: `${where.path}.${op}` }));
     }
-    for (const [key, raw] of Object.entries(block as Record<string, unknown>)) {
+    const entries = Object.entries(block as Record<string, unknown>);
+    // `{"StringEquals": {}}` tests nothing; AWS refuses it rather than read it as "no condition".
+    if (entries.length === 0) {
+      throw new InputError(`the ${op} block names no condition key`, errOptsLoose({ ...where, path: `${where.path}.${op}` }, 'Give at least one condition key, or remove the operator.'));
+    }
+    for (const [key, raw] of entries) {
       const items = Array.isArray(raw) ? raw : [raw];
       const values = items.map((item, i) => {
         if (typeof item === 'string') return item;
