@@ -11,7 +11,7 @@ import { loadFrom } from '../sources/load.js';
 import { EXIT } from './errors.js';
 import { writeAtomically, type CliIo } from './io.js';
 import { collect } from './request-flags.js';
-import { addLiveOptions, liveRequested, readKeysLive, type LiveFlags } from './live.js';
+import { addLiveOptions, liveRequested, readKeysLive, timeoutMs, type LiveFlags } from './live.js';
 import { resolveColor } from './output.js';
 
 interface GrantsFlags extends LiveFlags {
@@ -62,6 +62,11 @@ Examples:
     )
     .action(async (flags: GrantsFlags) => {
       setDebug(flags.debug === true);
+      // SCPs and RCPs never change which grants a key has: refused rather than silently ignored.
+      if ((flags.scpFile ?? []).length > 0 || (flags.rcpFile ?? []).length > 0) {
+        throw new InputError('--scp-file and --rcp-file do not apply to kms-why grants', { hint: 'The grants audit lists grants; check what SCPs and RCPs allow with kms-why check or decrypt.' });
+      }
+      timeoutMs(flags);
       const now = flags.now ?? new Date().toISOString();
       if (Number.isNaN(Date.parse(now))) throw new InputError(`--now "${flags.now}" is not an ISO 8601 time`);
       let maxAgeDays: number | undefined;

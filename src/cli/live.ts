@@ -1,10 +1,14 @@
 // The live AWS path of the CLI: AWS CLI-like flags, and loading a Snapshot either from files
 // (--from) or from AWS. The SDK is imported only here, and only when AWS is read.
 import type { Command } from 'commander';
+import { Evaluator } from '../evaluate/evaluator.js';
+import { parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
+import { dict } from '../model/dict.js';
 import { InputError } from '../model/errors.js';
-import type { Snapshot } from '../model/snapshot.js';
+import type { Organization, Snapshot } from '../model/snapshot.js';
 import { isUnknown } from '../model/unknown.js';
 import { loadFrom } from '../sources/load.js';
+import { readOrganizationFiles } from '../sources/live/organization.js';
 import type { CliIo } from './io.js';
 import { collect } from './request-flags.js';
 
@@ -44,6 +48,60 @@ export function liveRequested(flags: LiveFlags): boolean {
   return !flags.from || flags.from.length === 0;
 }
 
+/** --timeout as milliseconds; checked in every mode, so that a typo fails the same with --from as without. */
+export function timeoutMs(flags: LiveFlags): number | undefined {
+  if (flags.timeout === undefined) return undefined;
+  const text = flags.timeout.trim();
+  const s = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!Number.isFinite(s) || s <= 0 || s > 3600) {
+    throw new InputError(`--timeout "${flags.timeout}" is not a number of seconds between 0 and 3600`, { hint: 'Give the per-request timeout in seconds, e.g. --timeout 10 or --timeout 0.5.' });
+  }
+  return Math.max(1, Math.round(s * 1000));
+}
+
+/**
+ * Reads --scp-file and --rcp-file and adds them to a snapshot read from files (they apply with
+ * --from exactly as they do live). A single-policy file needs to know the account it applies to:
+ * the principal's for SCPs, the key's for RCPs.
+ */
+export async function applyOrganizationFiles(snapshot: Snapshot, flags: LiveFlags, targets: LiveTargetSpec[]): Promise<void> {
+  const scp = flags.scpFile ?? [];
+  const rcp = flags.rcpFile ?? [];
+  if (scp.length === 0 && rcp.length === 0) return;
+  const t = targets[0];
+  const principalAccounts = new Set<string>();
+  if (t !== undefined && t.principal !== '') {
+    const p = parsePrincipal(t.principal);
+    if (p !== null && p.account !== '') principalAccounts.add(p.account);
+  } else {
+    for (const arn of Object.keys(snapshot.principals)) {
+      const p = parsePrincipal(arn);
+      if (p !== null && p.account !== '') principalAccounts.add(p.account);
+    }
+  }
+  let keyAccount: string | undefined;
+  if (t !== undefined && t.key !== '') keyAccount = new Evaluator(snapshot).findKey(t.key)?.metadata.account ?? parseKeyIdentifier(t.key)?.arn?.account;
+  else if (snapshot.keys.length === 1) keyAccount = snapshot.keys[0]!.metadata.account;
+  const { organization, records } = await readOrganizationFiles(scp, rcp, {
+    principal: principalAccounts.size === 1 ? [...principalAccounts][0] : undefined,
+    key: keyAccount,
+  });
+  if (organization === undefined) return;
+  const into: Organization = snapshot.organization ?? { serviceControlPolicies: dict(), resourceControlPolicies: dict() };
+  for (const [field, flag] of [['serviceControlPolicies', '--scp-file'], ['resourceControlPolicies', '--rcp-file']] as const) {
+    for (const [account, levels] of Object.entries(organization[field])) {
+      if (into[field][account] !== undefined) {
+        throw new InputError(`account ${account} has an ${flag === '--scp-file' ? 'SCP' : 'RCP'} hierarchy both in the --from snapshot and in ${flag}`, {
+          hint: 'Give each account\'s hierarchy once: drop it from the snapshot or leave out the file.',
+        });
+      }
+      into[field][account] = levels;
+    }
+  }
+  snapshot.organization = into;
+  snapshot.inputs = [...(snapshot.inputs ?? []), ...records];
+}
+
 function liveOptions(flags: LiveFlags, io: CliIo): import('../sources/live/index.js').LiveOptions {
   const o: import('../sources/live/index.js').LiveOptions = {};
   if (flags.region !== undefined) o.region = flags.region;
@@ -52,11 +110,8 @@ function liveOptions(flags: LiveFlags, io: CliIo): import('../sources/live/index
   if (flags.principalProfile !== undefined) o.principalProfile = flags.principalProfile;
   if (flags.scpFile !== undefined) o.scpFiles = flags.scpFile;
   if (flags.rcpFile !== undefined) o.rcpFiles = flags.rcpFile;
-  if (flags.timeout !== undefined) {
-    const s = Number(flags.timeout);
-    if (!Number.isFinite(s) || s <= 0) throw new InputError(`--timeout "${flags.timeout}" is not a positive number of seconds`);
-    o.timeoutMs = Math.round(s * 1000);
-  }
+  const ms = timeoutMs(flags);
+  if (ms !== undefined) o.timeoutMs = ms;
   // Progress only on a terminal, on one line that the report then replaces.
   if (io.stderrIsTTY) o.progress = (m) => io.stderr(`\r\u001b[2K${m}`);
   return o;
@@ -68,7 +123,14 @@ function endProgress(io: CliIo): void {
 
 /** Reads from files, or from AWS when no --from is given. Returns the principal as resolved (`me`). */
 export async function loadSnapshot(flags: LiveFlags, targets: LiveTargetSpec[], io: CliIo): Promise<{ snapshot: Snapshot; principal: string | undefined }> {
-  if (!liveRequested(flags)) return { snapshot: await loadFrom(flags.from!), principal: undefined };
+  timeoutMs(flags);
+  if (!liveRequested(flags)) {
+    const snapshot = await loadFrom(flags.from!);
+    await applyOrganizationFiles(snapshot, flags, targets);
+    return { snapshot, principal: undefined };
+  }
+  // A missing or malformed --scp-file/--rcp-file is the user's to fix before any AWS call.
+  await validateOrganizationFiles(flags);
   const live = await import('../sources/live/index.js');
   const opts = liveOptions(flags, io);
   let merged: Snapshot | undefined;
@@ -91,6 +153,12 @@ export async function loadSnapshot(flags: LiveFlags, targets: LiveTargetSpec[], 
   }
   if (merged === undefined) throw new InputError('nothing to read');
   return { snapshot: merged, principal };
+}
+
+/** Reads the SCP and RCP files once for their syntax and shape (the accounts are placeholders). */
+async function validateOrganizationFiles(flags: LiveFlags): Promise<void> {
+  if ((flags.scpFile ?? []).length === 0 && (flags.rcpFile ?? []).length === 0) return;
+  await readOrganizationFiles(flags.scpFile ?? [], flags.rcpFile ?? [], { principal: '000000000000', key: '000000000000' });
 }
 
 /** A function's configuration from AWS (for `kms-why lambda` without --from). */

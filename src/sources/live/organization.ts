@@ -22,7 +22,7 @@ const FIELD: Record<Kind, 'ServiceControlPolicies' | 'ResourceControlPolicies'> 
 export async function readOrganizationFiles(
   scpFiles: string[],
   rcpFiles: string[],
-  accounts: { principal: string | undefined; key: string },
+  accounts: { principal: string | undefined; key: string | undefined },
 ): Promise<{ organization: Organization | undefined; records: InputRecord[] }> {
   if (scpFiles.length === 0 && rcpFiles.length === 0) return { organization: undefined, records: [] };
   const org: Organization = { serviceControlPolicies: {}, resourceControlPolicies: {} };
@@ -38,7 +38,7 @@ export async function readOrganizationFiles(
         if (account === undefined) {
           throw new InputError(`cannot tell which account the ${kind.toUpperCase()} applies to`, {
             file,
-            hint: `The principal has no account; give the file as {"ACCOUNT": [{"Target": …, "Policies": […]}]}.`,
+            hint: `${kind === 'scp' ? 'The principal has no single account' : 'The key is not known'}; give the file as {"ACCOUNT": [{"Target": …, "Policies": […]}]}.`,
           });
         }
         const name = single.name ?? basename(file).replace(/\.json$/i, '');
