@@ -1,5 +1,5 @@
 // The command line: commander wiring and the single place that decides the exit code.
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ACTIONS, findAction, KEY_ACTIONS, type ActionInfo } from '../model/actions.js';
 import type { Decision } from '../model/decision.js';
 import { InputError } from '../model/errors.js';
@@ -62,6 +62,24 @@ function actionsForKey(keyIdent: string | undefined, evaluator: Evaluator): Acti
   const key = keyIdent !== undefined ? evaluator.findKey(keyIdent) : undefined;
   if (key === undefined) return [...KEY_ACTIONS];
   return KEY_ACTIONS.filter((a) => keyUsageError(a, key.metadata) === undefined);
+}
+
+/**
+ * A single-value flag given twice (`--principal A --principal B`) is a usage error, not "the last
+ * one wins": commander would keep B silently. Repeatable flags use `collect` and are left alone.
+ */
+function forbidRepeats(cmd: Command): void {
+  for (const opt of cmd.options as Option[]) {
+    if (!(opt.required || opt.optional) || opt.variadic || opt.parseArg === collect) continue;
+    const parse = opt.parseArg;
+    let seen = false;
+    opt.argParser((value: string, previous: unknown) => {
+      if (seen) throw new InvalidArgumentError(`${opt.long ?? opt.flags} is given more than once; it takes one value.`);
+      seen = true;
+      return parse !== undefined ? (parse as (v: string, p: unknown) => unknown)(value, previous) : value;
+    });
+  }
+  for (const sub of cmd.commands) forbidRepeats(sub);
 }
 
 type AddCommand = (program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void) => void;
@@ -212,6 +230,7 @@ Example:
     add(program, io, setExit, setDebug);
   }
 
+  forbidRepeats(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
