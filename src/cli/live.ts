@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { Evaluator } from '../evaluate/evaluator.js';
 import { parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
 import { dict } from '../model/dict.js';
-import { InputError } from '../model/errors.js';
+import { AwsError, InputError } from '../model/errors.js';
 import type { Organization, Snapshot } from '../model/snapshot.js';
 import { isUnknown } from '../model/unknown.js';
 import { loadFrom } from '../sources/load.js';
@@ -167,7 +167,12 @@ export async function readFunctionLive(flags: LiveFlags, name: string, qualifier
   const fn = await live.readFunction(name, qualifier, liveOptions(flags, io));
   endProgress(io);
   if (isUnknown(fn)) {
-    throw new InputError(`could not read function ${name}: ${fn.reason}`, { hint: fn.neededPermission ? `kms-why needs ${fn.neededPermission}.` : 'Check the function name, --region and --profile.' });
+    // Not the user's input: AWS did not answer (denied, throttled, malformed …). Every verdict of
+    // the analysis depends on it, so the answer is unknown (exit 3), with the call that failed.
+    throw new AwsError(`cannot analyse function ${name}: lambda:GetFunctionConfiguration could not be read: ${fn.reason}`, {
+      operation: 'GetFunctionConfiguration',
+      hint: fn.neededPermission !== undefined ? `kms-why needs ${fn.neededPermission}.` : 'Try again; kms-why needs lambda:GetFunctionConfiguration on the function.',
+    });
   }
   return fn;
 }

@@ -458,6 +458,7 @@ export class Evaluator {
       scps: s.org.scps.map((l) => l.policies.map((p) => this.compile(p))),
       rcps: s.org.rcps.map((l) => l.policies.map((p) => this.compile(p))),
       env: { ctx: { values: new Map(), multiValued: new Set(), unknownPrefixes: [] }, bias },
+      unreadPolicies: (s.keyPolicy !== null && isUnknown(s.keyPolicy)) || isUnknown(s.cs.identity) || isUnknown(s.cs.boundary) || isUnknown(s.cs.session),
     };
   }
 }

@@ -39,6 +39,8 @@ export interface World {
   /** RCP hierarchy levels that apply to the key (empty when none apply). */
   rcps: CompiledPolicy[][];
   env: ConditionEnv;
+  /** Some policy (key policy, identity policies, boundary, session policies) could not be read. */
+  unreadPolicies?: boolean;
 }
 
 export interface Resolved {
@@ -226,7 +228,12 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     }
     return finish('deny', 'explicit-deny', uniqueDenies.map(reasonOf));
   }
-  if (explain) ex.step('explicit-deny', `Does any policy explicitly deny ${a}?`, 'no', 'no Deny statement applies', { statements: denyRecords.filter(nearMiss) });
+  // With a policy unread, "no Deny applies" would claim what kms-why
+  // could not see: the unread policy may hold the Deny.
+  if (explain) {
+    if (w.unreadPolicies === true && env.bias !== null && env.bias !== undefined) ex.step('explicit-deny', `Does any policy explicitly deny ${a}?`, 'unknown', 'no Deny statement applies among the policies that could be read; a policy that could not be read may hold one', { statements: denyRecords.filter(nearMiss) });
+    else ex.step('explicit-deny', `Does any policy explicitly deny ${a}?`, 'no', 'no Deny statement applies', { statements: denyRecords.filter(nearMiss) });
+  }
 
   // ── Step 4: organization guardrails: every level must allow ───────────────────────────────
   if (w.rcps.length > 0 && keyArn !== undefined) {

@@ -52,5 +52,6 @@ export function liveRecord(what: string, from: string, value: unknown): InputRec
 
 /** A plain copy of an SDK output: Dates as ISO 8601 text, without $metadata and undefined members. */
 export function plain<T>(value: T): unknown {
+  if (value === undefined) return undefined;
   return JSON.parse(JSON.stringify(value, (k, v: unknown) => (k === '$metadata' ? undefined : v))) as unknown;
 }

@@ -19,7 +19,7 @@ import { unknownInput } from '../../model/unknown.js';
 import type { Unknowable, UnknownInput } from '../../model/unknown.js';
 import { boundaryWhat, identityPoliciesWhat, principalRecord, principalTagsWhat, principalWhat, sessionPoliciesWhat } from '../unreadable.js';
 import { AwsSession, CallContext, checkRegion, defaultRegion, describeFailure } from './aws.js';
-import type { CredentialSource, Outcome, StaticCredentials } from './aws.js';
+import type { CredentialSource, Failure, Outcome, StaticCredentials } from './aws.js';
 import { liveRecord, plain, unknownFrom } from './failures.js';
 import { readKey } from './key.js';
 import type { Accounts, GrantsMode } from './key.js';
@@ -357,13 +357,30 @@ function isUnknownValue(v: unknown): v is UnknownInput {
   return typeof v === 'object' && v !== null && (v as UnknownInput).unknown === true;
 }
 
-async function fetchFunction(s: AwsSession, name: string, qualifier: string | undefined, region: string): Promise<Unknowable<Record<string, unknown>>> {
+async function fetchFunction(s: AwsSession, name: string, qualifier: string | undefined, region: string, onFailure?: (f: Failure) => void): Promise<Unknowable<Record<string, unknown>>> {
   const arn = parseArn(name);
   const fnRegion = arn !== null && arn.service === 'lambda' && arn.region !== '' ? arn.region : region;
   const r = await s.call('lambda:GetFunctionConfiguration', () => s.lambda(fnRegion).send(new GetFunctionConfigurationCommand(qualifier === undefined ? { FunctionName: name } : { FunctionName: name, Qualifier: qualifier })), 1);
   const what = `function ${name}${qualifier !== undefined ? `:${qualifier}` : ''}`;
-  if (!r.ok) return unknownFrom(what, [{ op: 'lambda:GetFunctionConfiguration', resource: name, failure: r.failure }], s.ctx.settings);
+  const failure = r.ok ? functionShapeProblem(r.value) : r.failure;
+  if (failure !== undefined || !r.ok) {
+    const f = failure ?? { kind: 'other' as const, code: 'Error', message: '' };
+    onFailure?.(f);
+    return unknownFrom(what, [{ op: 'lambda:GetFunctionConfiguration', resource: name, failure: f }], s.ctx.settings);
+  }
   return plain(r.value) as Record<string, unknown>;
+}
+
+/** What `kms-why lambda` reads of a configuration must be there: an empty or foreign 200 body is no answer. */
+function functionShapeProblem(o: { FunctionName?: unknown; FunctionArn?: unknown; Role?: unknown; KMSKeyArn?: unknown }): Failure | undefined {
+  const arn = typeof o.FunctionArn === 'string' ? parseArn(o.FunctionArn) : null;
+  const missing = [
+    typeof o.FunctionName === 'string' && o.FunctionName !== '' ? undefined : 'FunctionName',
+    arn !== null && arn.service === 'lambda' ? undefined : 'FunctionArn',
+    typeof o.Role === 'string' && parseArn(o.Role) !== null ? undefined : 'Role',
+    o.KMSKeyArn === undefined || o.KMSKeyArn === null || typeof o.KMSKeyArn === 'string' ? undefined : 'KMSKeyArn',
+  ].filter((x): x is string => x !== undefined);
+  return missing.length === 0 ? undefined : { kind: 'malformed', code: missing[0]!, message: `the response has no valid ${missing.join(', ')}` };
 }
 
 /**
@@ -374,8 +391,18 @@ export async function readFunction(name: string, qualifier?: string, opts: LiveO
   const arn = parseArn(name);
   const { ctx, main } = await setup(opts, arn !== null && arn.service === 'lambda' && arn.region !== '' ? arn.region : undefined);
   try {
-    const out = await fetchFunction(main, name, qualifier, main.region);
+    let failure: Failure | undefined;
+    const out = await fetchFunction(main, name, qualifier, main.region, (f) => {
+      failure = f;
+    });
     if (ctx.fatal !== undefined) throw ctx.fatal;
+    // A function that does not exist is the user's to fix (exit 2); any other failure leaves the
+    // whole analysis unknown (exit 3), naming the call and the permission.
+    if (isUnknownValue(out) && failure?.kind === 'not-found') {
+      throw new InputError(`function ${name}${qualifier !== undefined ? `:${qualifier}` : ''} does not exist (region ${main.region}): ${out.reason}`, {
+        hint: 'Check the function name, --qualifier, --region and --profile.',
+      });
+    }
     return out;
   } finally {
     main.destroy();

@@ -87,6 +87,8 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
   let failure: Failure | undefined;
   if (described.ok) {
     try {
+      // An answer without KeyMetadata (an empty or foreign 200 body) is no answer: never a crash.
+      if (typeof described.value.KeyMetadata !== 'object' || described.value.KeyMetadata === null) throw new InputError('the response has no KeyMetadata');
       meta = parseKeyMetadata(plain(described.value.KeyMetadata), { file: `kms:DescribeKey ${ident.text}`, path: 'KeyMetadata' });
     } catch (e) {
       if (!(e instanceof KmsWhyError)) throw e;
@@ -206,7 +208,7 @@ async function readPolicy(s: AwsSession, meta: KeyMetadata): Promise<Unknowable<
   const r = await s.call('kms:GetKeyPolicy', () => s.kms(meta.region).send(new GetKeyPolicyCommand({ KeyId: arn, PolicyName: 'default' })), 2);
   if (!r.ok) return unknownFrom(keyPolicyWhat(arn), [{ op: 'kms:GetKeyPolicy', resource: arn, failure: r.failure }], s.ctx.settings);
   try {
-    if (r.value.Policy === undefined) throw new InputError('the response has no Policy');
+    if (typeof r.value.Policy !== 'string' || r.value.Policy === '') throw new InputError('the response has no Policy');
     return parseKeyPolicy(r.value.Policy, { file: `kms:GetKeyPolicy ${arn}`, path: 'Policy' });
   } catch (e) {
     if (!(e instanceof KmsWhyError)) throw e;
@@ -215,6 +217,20 @@ async function readPolicy(s: AwsSession, meta: KeyMetadata): Promise<Unknowable<
 }
 
 type KmsPage = { Truncated?: boolean | undefined; NextMarker?: string | undefined };
+
+/**
+ * The shape every KMS list page must have: its list member (an answer without it is not an empty
+ * list: an empty or foreign 200 body parses to no members at all), and a NextMarker only on a
+ * truncated page.
+ */
+export function kmsPageProblem<O extends KmsPage>(o: O, member: string, items: unknown): Failure | undefined {
+  if (!Array.isArray(items)) return { kind: 'malformed', code: member, message: `the response has no ${member} list` };
+  if (o.Truncated !== undefined && typeof o.Truncated !== 'boolean') return { kind: 'malformed', code: 'Truncated', message: 'Truncated is not true or false' };
+  if (o.Truncated !== true && o.NextMarker !== undefined && o.NextMarker !== null && o.NextMarker !== '') {
+    return { kind: 'malformed', code: 'Truncated', message: 'the page has a NextMarker but does not say it is truncated' };
+  }
+  return undefined;
+}
 
 /** Every page of a KMS list (Truncated / NextMarker). */
 async function listKms<O extends KmsPage, T>(
@@ -225,13 +241,17 @@ async function listKms<O extends KmsPage, T>(
   priority: number,
   start?: { items: T[]; marker: string },
   onPage?: (count: number, more: boolean) => void,
+  member = op.slice(op.indexOf(':List') + 5),
 ): Promise<{ ok: true; items: T[] } | { ok: false; failure: Failure }> {
   const all: T[] = start?.items.slice() ?? [];
   let marker = start?.marker;
   for (let n = 0; n < MAX_PAGES; n++) {
     const r: Outcome<O> = await s.call(op, () => page(marker), priority);
     if (!r.ok) return r;
-    all.push(...(items(r.value) ?? []));
+    const got = items(r.value);
+    const problem = kmsPageProblem(r.value, member, got);
+    if (problem !== undefined) return { ok: false, failure: problem };
+    all.push(...got!);
     const more = r.value.Truncated === true;
     onPage?.(all.length, more);
     if (!more) return { ok: true, items: all };
@@ -245,7 +265,7 @@ async function listKms<O extends KmsPage, T>(
 
 async function readTags(s: AwsSession, meta: KeyMetadata): Promise<Unknowable<Record<string, string>>> {
   const arn = meta.arn;
-  const r = await listKms(s, 'kms:ListResourceTags', (Marker) => s.kms(meta.region).send(new ListResourceTagsCommand({ KeyId: arn, Marker, Limit: 50 })), (o) => o.Tags, 0);
+  const r = await listKms(s, 'kms:ListResourceTags', (Marker) => s.kms(meta.region).send(new ListResourceTagsCommand({ KeyId: arn, Marker, Limit: 50 })), (o) => o.Tags, 0, undefined, undefined, 'Tags');
   if (!r.ok) return unknownFrom(keyTagsWhat(arn), [{ op: 'kms:ListResourceTags', resource: arn, failure: r.failure }], s.ctx.settings);
   try {
     return parseTags(plain(r.items), { file: `kms:ListResourceTags ${arn}`, path: 'Tags' });
@@ -261,8 +281,11 @@ async function readAliases(s: AwsSession, meta: KeyMetadata): Promise<Unknowable
   if (!r.ok) return unknownFrom(aliasesWhat(arn), [{ op: 'kms:ListAliases', resource: arn, failure: r.failure }], s.ctx.settings);
   const names: string[] = [];
   for (const a of r.items) {
+    if (typeof a !== 'object' || a === null || typeof a.AliasName !== 'string' || !a.AliasName.startsWith('alias/')) {
+      return unknownFrom(aliasesWhat(arn), [{ op: 'kms:ListAliases', resource: arn, failure: { kind: 'malformed', code: 'AliasName', message: 'an alias has no AliasName' } }], s.ctx.settings);
+    }
     // ListAliases with KeyId lists only that key's aliases; check anyway.
-    if (a.AliasName === undefined || (a.TargetKeyId !== undefined && a.TargetKeyId !== meta.keyId && a.TargetKeyId !== arn)) continue;
+    if (a.TargetKeyId !== undefined && a.TargetKeyId !== meta.keyId && a.TargetKeyId !== arn) continue;
     if (!names.includes(a.AliasName)) names.push(a.AliasName);
   }
   return names;
@@ -309,7 +332,9 @@ async function readGrants(env: KeyReadEnv, s: AwsSession, meta: KeyMetadata): Pr
 
   const first = await s.call('kms:ListGrants', () => send({}), 5);
   if (!first.ok) return fail(first.failure);
-  const firstItems = first.value.Grants ?? [];
+  const firstProblem = kmsPageProblem(first.value, 'Grants', first.value.Grants);
+  if (firstProblem !== undefined) return fail(firstProblem);
+  const firstItems = first.value.Grants!;
   if (first.value.Truncated !== true) return finish(firstItems);
   const marker = first.value.NextMarker;
   if (marker === undefined || marker === '') return fail({ kind: 'malformed', code: 'Truncated', message: 'the list is truncated but has no NextMarker' });

@@ -53,14 +53,27 @@ async function listIam<O extends { IsTruncated?: boolean | undefined; Marker?: s
   page: (marker: string | undefined) => Promise<O>,
   items: (out: O) => T[] | undefined,
   priority: number,
+  member: string,
 ): Promise<Listed<T>> {
   const all: T[] = [];
   let marker: string | undefined;
   for (let n = 0; n < MAX_PAGES; n++) {
     const r: Outcome<O> = await s.call(op, () => page(marker), priority);
     if (!r.ok) return r;
-    all.push(...(items(r.value) ?? []));
-    if (r.value.IsTruncated !== true) return { ok: true, items: all };
+    // An answer without its list member is not an empty list: IAM always sends the member (empty
+    // when there is nothing), so its absence means an empty, HTML or foreign 200 body.
+    const got = items(r.value);
+    if (!Array.isArray(got)) return { ok: false, failure: { kind: 'malformed', code: member, message: `the response has no ${member} list` } };
+    if (r.value.IsTruncated !== undefined && typeof r.value.IsTruncated !== 'boolean') {
+      return { ok: false, failure: { kind: 'malformed', code: 'IsTruncated', message: 'IsTruncated is not true or false' } };
+    }
+    all.push(...got);
+    if (r.value.IsTruncated !== true) {
+      if (r.value.Marker !== undefined && r.value.Marker !== null && r.value.Marker !== '') {
+        return { ok: false, failure: { kind: 'malformed', code: 'IsTruncated', message: 'the page has a Marker but does not say it is truncated' } };
+      }
+      return { ok: true, items: all };
+    }
     if (r.value.Marker === undefined || r.value.Marker === '' || r.value.Marker === marker) {
       return { ok: false, failure: { kind: 'malformed', code: 'IsTruncated', message: 'the list is truncated but has no new Marker' } };
     }
@@ -162,9 +175,13 @@ interface InlineSpec {
 function inline(s: AwsSession, c: IdentityCollector, spec: InlineSpec): void {
   c.add(
     (async (): Promise<Policy[]> => {
-      const names = await listIam(s, spec.listOp, spec.list, (o) => o.PolicyNames, 2);
+      const names = await listIam(s, spec.listOp, spec.list, (o) => o.PolicyNames, 2, 'PolicyNames');
       if (!names.ok) {
         c.problems.add(spec.listOp, spec.resource, names.failure);
+        return [];
+      }
+      if (names.items.some((n) => typeof n !== 'string' || n === '')) {
+        c.problems.add(spec.listOp, spec.resource, { kind: 'malformed', code: 'PolicyNames', message: 'a policy name is empty' });
         return [];
       }
       const docs = await Promise.all(
@@ -197,14 +214,14 @@ interface AttachedSpec {
 function attached(s: AwsSession, c: IdentityCollector, managed: ManagedPolicies, spec: AttachedSpec): void {
   c.add(
     (async (): Promise<Policy[]> => {
-      const list = await listIam(s, spec.listOp, spec.list, (o) => o.AttachedPolicies, 3);
+      const list = await listIam(s, spec.listOp, spec.list, (o) => o.AttachedPolicies, 3, 'AttachedPolicies');
       if (!list.ok) {
         c.problems.add(spec.listOp, spec.resource, list.failure);
         return [];
       }
       const got = await Promise.all(
         list.items.map((a) => {
-          if (a.PolicyArn === undefined) return Promise.resolve<FailedCall>({ op: spec.listOp, resource: spec.resource, failure: { kind: 'malformed', code: 'PolicyArn', message: 'an attached policy has no PolicyArn' } });
+          if (typeof a !== 'object' || a === null || typeof a.PolicyArn !== 'string' || !a.PolicyArn.startsWith('arn:')) return Promise.resolve<FailedCall>({ op: spec.listOp, resource: spec.resource, failure: { kind: 'malformed', code: 'PolicyArn', message: 'an attached policy has no PolicyArn' } });
           return managed.get(a.PolicyArn, 'identity-policy');
         }),
       );
@@ -228,8 +245,8 @@ async function boundaryAndTags(
 ): Promise<{ boundary: Unknowable<Policy | null>; tags: Unknowable<Record<string, string>>; observedArn?: string }> {
   const r = await entity;
   const settings = s.ctx.settings;
-  if (!r.ok || r.value === undefined) {
-    const failure: Failure = r.ok ? { kind: 'malformed', code: 'MissingEntity', message: `the ${getOp} response is empty` } : r.failure;
+  if (!r.ok || typeof r.value !== 'object' || r.value === null || typeof r.value.Arn !== 'string' || (r.value.Tags !== undefined && !Array.isArray(r.value.Tags))) {
+    const failure: Failure = r.ok ? { kind: 'malformed', code: 'MissingEntity', message: `the ${getOp} response has no ${getOp === 'iam:GetRole' ? 'Role' : 'User'} with an Arn` } : r.failure;
     const calls: FailedCall[] = [{ op: getOp, resource: arn, failure }];
     return { boundary: unknownFrom(boundaryWhat(arn), calls, settings), tags: unknownFrom(principalTagsWhat(arn), calls, settings) };
   }
@@ -309,7 +326,7 @@ export async function readUser(s: AwsSession, managed: ManagedPolicies, partitio
   // The groups' policies are the user's identity policies too.
   c.add(
     (async (): Promise<Policy[]> => {
-      const groups = await listIam(s, 'iam:ListGroupsForUser', (Marker) => iam.send(new ListGroupsForUserCommand({ UserName, Marker, MaxItems: IAM_PAGE })), (o) => o.Groups, 4);
+      const groups = await listIam(s, 'iam:ListGroupsForUser', (Marker) => iam.send(new ListGroupsForUserCommand({ UserName, Marker, MaxItems: IAM_PAGE })), (o) => o.Groups, 4, 'Groups');
       if (!groups.ok) {
         c.problems.add('iam:ListGroupsForUser', arn, groups.failure);
         return [];
