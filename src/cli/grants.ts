@@ -19,6 +19,7 @@ interface GrantsFlags extends LiveFlags {
   allKeys?: boolean;
   expect?: string;
   writeExpect?: string;
+  force?: boolean;
   maxAge?: string;
   failOn?: Severity;
   output?: 'table' | 'text' | 'json' | 'markdown' | 'github';
@@ -39,6 +40,7 @@ export function addGrantsCommand(program: Command, io: CliIo, setExit: (code: nu
     .option('--from <file>', 'snapshot file, or AWS CLI output (describe-key, list-grants …); - reads stdin (repeatable, merged); without it, kms-why reads AWS', collect)
     .option('--expect <file>', 'JSON array of expected grants; any other grant is unexpected (exit 1)')
     .option('--write-expect <file>', "write today's grants as a starting expectation file")
+    .option('--force', 'with --write-expect: also replace a file reached through a symbolic link')
     .option('--max-age <days>', 'report grants older than this many days')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe').choices([...SEVERITIES]))
     .addOption(new Option('--output <format>', 'output format (default: table on a terminal, text otherwise)').choices(['table', 'text', 'json', 'markdown', 'github']))
@@ -91,7 +93,7 @@ Examples:
 
       if (flags.writeExpect !== undefined) {
         const list = expectationsFrom(audit, now);
-        await writeAtomically(flags.writeExpect, JSON.stringify(list, null, 2) + '\n');
+        await writeAtomically(flags.writeExpect, JSON.stringify(list, null, 2) + '\n', { force: flags.force === true });
         io.stderr(`kms-why: wrote ${list.length} expected grant${list.length === 1 ? '' : 's'} to ${flags.writeExpect}\n`);
       }
 

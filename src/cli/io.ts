@@ -1,4 +1,8 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { lstat, open, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { InputError } from '../model/errors.js';
 // What the CLI touches of the process, injectable so tests can run main() in-process too.
 export interface CliIo {
   stdout: (text: string) => void;
@@ -11,8 +15,11 @@ export interface CliIo {
 export function processIo(): CliIo {
   // A reader that stops early (`kms-why … | head`) is not an error: stop quietly, as Unix tools do.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') throw e;
-    process.exit(process.exitCode ?? 0);
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    // Anything else (a full disk: `> /dev/full` gives ENOSPC) means the report was not delivered:
+    // one line on stderr and exit 2, never 1, which a CI job would read as "denied".
+    process.stderr.write(`kms-why: error: cannot write the output to stdout: ${e.code ?? e.message}\n`);
+    process.exit(2);
   });
   return {
     stdout: (t) => process.stdout.write(t),
@@ -23,9 +30,77 @@ export function processIo(): CliIo {
   };
 }
 
-/** Writes a file whole or not at all: a temporary file beside it, renamed into place. */
-export async function writeAtomically(file: string, text: string): Promise<void> {
-  const tmp = `${file}.kms-why-${process.pid}.tmp`;
-  await writeFile(tmp, text, 'utf8');
-  await rename(tmp, file);
+/**
+ * Writes a file whole or not at all: a temporary file created exclusively (O_EXCL, a random name,
+ * in the same directory so that the rename stays on one file system, with the mode of the file it
+ * replaces or 0600), flushed to disk, then renamed into place. It refuses to replace anything that
+ * is not a regular file (a device such as /dev/null, a FIFO, a directory) and, unless `force`, a
+ * symbolic link (which could point anywhere). Every failure is the user's to fix (exit 2), naming
+ * the path and the reason; the temporary file never stays behind.
+ */
+export async function writeAtomically(file: string, text: string, opts: { force?: boolean } = {}): Promise<void> {
+  let mode = 0o600;
+  let target = file;
+  const existing = await lstat(file).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw writeError(file, e);
+  });
+  if (existing !== undefined) {
+    if (existing.isSymbolicLink()) {
+      if (opts.force !== true) throw new InputError(`${file} is a symbolic link; kms-why does not write through links`, { hint: 'Give the real path, or add --force to replace the file the link points to.' });
+      const real = await stat(file).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return undefined;
+        throw writeError(file, e);
+      });
+      if (real !== undefined && !real.isFile()) throw notAFile(file, real);
+      if (real !== undefined) mode = real.mode & 0o777;
+      const { realpath } = await import('node:fs/promises');
+      target = await realpath(file).catch(() => file);
+    } else if (!existing.isFile()) {
+      throw notAFile(file, existing);
+    } else mode = existing.mode & 0o777;
+  }
+  const tmp = join(dirname(target), `.${basename(target)}.kms-why-${randomBytes(12).toString('hex')}.tmp`);
+  let created = false;
+  try {
+    const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), mode);
+    created = true;
+    try {
+      await fh.writeFile(text, 'utf8');
+      await fh.chmod(mode);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, target);
+    created = false;
+  } catch (e) {
+    if (created) await unlink(tmp).catch(() => undefined);
+    throw writeError(file, e);
+  }
+}
+
+function notAFile(file: string, st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): InputError {
+  const what = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'not a regular file';
+  return new InputError(`cannot write ${file}: it is ${what}; kms-why replaces only regular files`, { hint: 'Give the path of a file (new or existing) to write.' });
+}
+
+function writeError(file: string, e: unknown): InputError {
+  if (e instanceof InputError) return e;
+  const err = e as NodeJS.ErrnoException;
+  const reason: Record<string, string> = {
+    ENOENT: 'the directory does not exist',
+    ENOTDIR: 'a part of the path is not a directory',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EROFS: 'the file system is read-only',
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'the disk quota is exceeded',
+    EISDIR: 'it is a directory',
+    ELOOP: 'too many symbolic links',
+    ENAMETOOLONG: 'the name is too long',
+    EIO: 'an input/output error',
+  };
+  const why = (err.code !== undefined ? reason[err.code] : undefined) ?? (err.code ?? err.message ?? 'unknown error');
+  return new InputError(`cannot write ${file}: ${why}${err.code !== undefined && reason[err.code] !== undefined ? ` (${err.code})` : ''}`, { hint: 'Nothing was written; the file, if any, is as it was.' });
 }

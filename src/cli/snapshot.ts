@@ -13,6 +13,7 @@ interface SnapshotFlags extends LiveFlags {
   lambda?: string[];
   grantId?: string;
   outputFile?: string;
+  force?: boolean;
   redact?: boolean;
   debug?: boolean;
 }
@@ -28,6 +29,7 @@ export function addSnapshotCommand(program: Command, io: CliIo, setExit: (code: 
       .option('--lambda <function>', 'also store this function\'s configuration, for kms-why lambda (repeatable)', collect)
       .option('--grant-id <id>', 'make sure this grant is read (RetireGrant)')
       .option('--output-file <file>', 'write here (atomically) instead of stdout')
+      .option('--force', 'with --output-file: also replace a file reached through a symbolic link')
       .option('--redact', 'replace account ids, resource names and grant ids with stable placeholders')
       .option('--debug', 'show stack traces for errors'),
   )
@@ -48,7 +50,7 @@ Example:
       let text = JSON.stringify(snapshotToJson(snapshot), null, 2) + '\n';
       if (flags.redact === true) text = (await import('../report/redact.js')).redact(text);
       if (flags.outputFile !== undefined) {
-        await writeAtomically(flags.outputFile, text);
+        await writeAtomically(flags.outputFile, text, { force: flags.force === true });
         io.stderr(`kms-why: wrote ${flags.outputFile}\n`);
       } else io.stdout(text);
       setExit(0);
