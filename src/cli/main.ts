@@ -9,6 +9,7 @@ import type { Snapshot } from '../model/snapshot.js';
 import { Evaluator } from '../evaluate/evaluator.js';
 import { keyUsageError } from '../evaluate/key-state.js';
 import { buildReport, exitCodeFor } from '../report/build.js';
+import { escapeControls } from '../report/escape.js';
 import { EXIT, formatError } from './errors.js';
 import { processIo, type CliIo } from './io.js';
 import { renderReport, resolveColor, type OutputFormat } from './output.js';
@@ -99,7 +100,11 @@ function isCoreCommand(name: string | undefined): boolean {
   return name === 'check' || name === 're-encrypt' || ACTIONS.some((a) => a.cliName === name);
 }
 
-export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+export async function main(argv: string[], rawIo: CliIo = processIo()): Promise<number> {
+  // The last line of defence for every command and renderer: no control character from the input
+  // reaches stdout, except the layout and the colours kms-why itself draws (report/escape.ts).
+  const keepColor = resolveColor(undefined, rawIo);
+  const io: CliIo = { ...rawIo, stdout: (t) => rawIo.stdout(escapeControls(t, { keepLayout: true, keepColor })) };
   let exitCode: number = EXIT.allow;
   let debug = argv.includes('--debug');
   const commandLine = ['kms-why', ...argv].map(shellQuote).join(' ');

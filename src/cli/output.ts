@@ -1,6 +1,7 @@
 // Choosing and running a renderer. Table and Markdown renderers (chalk, cli-table3) are loaded
 // only when asked for, to keep the start of a JSON or text run short.
 import type { Report } from '../model/report.js';
+import { escapeDeep } from '../report/escape.js';
 import type { CliIo } from './io.js';
 
 export type OutputFormat = 'table' | 'text' | 'json' | 'markdown';
@@ -25,6 +26,8 @@ export function resolveColor(flag: boolean | undefined, io: CliIo): boolean {
 
 export async function renderReport(report: Report, format: OutputFormat, opts: OutputOptions): Promise<string> {
   let text: string;
+  // Input strings are laid out escaped (a newline in a Sid must not forge a line of the report).
+  if (format !== 'json') report = escapeDeep(report);
   switch (format) {
     case 'json':
       text = (await import('../report/json.js')).renderJson(report, { color: false });

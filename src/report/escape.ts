@@ -1,0 +1,45 @@
+// Nothing from the input reaches the terminal raw. A Sid, grant name, tag, alias or file name may
+// hold control characters: an escape sequence could recolour, move the cursor, rewrite an earlier
+// line ("ALLOW" over "DENY"), set the window title or plant a hyperlink; a newline or carriage
+// return could forge a whole line of the report; bidirectional overrides could reorder what is
+// shown (the "Trojan Source" trick). Each such character is printed as a `\uXXXX` escape, which is
+// readable in text and valid inside a JSON string.
+
+// C0 controls, DEL, C1 controls (U+009B is a one-byte CSI on some terminals), the line and
+// paragraph separators, and the bidirectional marks, embeddings, overrides and isolates.
+const UNSAFE = /(\u001b\[[0-9;]*m)|[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+export interface EscapeOptions {
+  /** Keep `\n` and `\t`: for whole rendered outputs, whose lines kms-why itself laid out. */
+  keepLayout?: boolean;
+  /** Keep SGR colour sequences (`ESC [ … m`): for outputs kms-why coloured itself. */
+  keepColor?: boolean;
+}
+
+function hex4(c: string): string {
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
+export function escapeControls(text: string, opts: EscapeOptions = {}): string {
+  UNSAFE.lastIndex = 0;
+  if (!UNSAFE.test(text)) return text;
+  return text.replace(UNSAFE, (m: string, sgr: string | undefined) => {
+    if (sgr !== undefined) return opts.keepColor === true ? m : hex4(m[0]!) + m.slice(1);
+    if (opts.keepLayout === true && (m === '\n' || m === '\t')) return m;
+    return hex4(m);
+  });
+}
+
+/** A deep copy in which every string (values and keys) is escaped: the data a renderer lays out. */
+export function escapeDeep<T>(value: T): T {
+  if (typeof value === 'string') return escapeControls(value) as T;
+  if (Array.isArray(value)) return value.map((v) => escapeDeep(v)) as T;
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = Object.create(Object.getPrototypeOf(value) === null ? null : Object.prototype) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(value)) {
+      Object.defineProperty(out, escapeControls(k), { value: escapeDeep(v), enumerable: true, writable: true, configurable: true });
+    }
+    return out as T;
+  }
+  return value;
+}
