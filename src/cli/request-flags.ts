@@ -1,7 +1,7 @@
 // The request flags shared by `check` and the per-action commands, and their parsing.
 import type { Command } from 'commander';
 import { ACTIONS, findAction, GRANT_OPERATIONS, type ActionInfo } from '../model/actions.js';
-import { parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
+import { isPartition, PARTITIONS, parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
 import { editDistance } from '../model/condition-operators.js';
 import { dict, dictFrom, hasOwn } from '../model/dict.js';
 import { InputError } from '../model/errors.js';
@@ -117,8 +117,15 @@ export function requestFromFlags(flags: RequestFlags, action: string): Request {
       hint: 'Give an ARN such as arn:aws:iam::111122223333:role/app, arn:aws:sts::111122223333:assumed-role/app/session, arn:aws:iam::111122223333:user/alice, arn:aws:iam::111122223333:root, or a service principal such as lambda.us-east-1.amazonaws.com.',
     });
   }
+  if (!isPartition(p.partition)) {
+    throw new InputError(`invalid --principal "${flags.principal}": "${p.partition}" is not an AWS partition`, { hint: `Partitions: ${PARTITIONS.join(', ')}.` });
+  }
   const req: Request = { action, principal: p.kind === 'root' ? p.arn : flags.principal };
   if (flags.key !== undefined) {
+    const keyArn = parseKeyIdentifier(flags.key)?.arn;
+    if (keyArn !== undefined && !isPartition(keyArn.partition)) {
+      throw new InputError(`invalid --key "${flags.key}": "${keyArn.partition}" is not an AWS partition`, { hint: `Partitions: ${PARTITIONS.join(', ')}.` });
+    }
     if (parseKeyIdentifier(flags.key) === null) {
       throw new InputError(`invalid --key "${flags.key}"`, { hint: 'Give a key id, key ARN, alias name (alias/app) or alias ARN.' });
     }

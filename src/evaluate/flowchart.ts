@@ -203,6 +203,13 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     return finish('deny', 'implicit-deny', []);
   }
 
+  // Partitions are separate: no principal of one can use a key of another, whatever a policy says
+  // ("Principal": "*" included).
+  if (r.key !== undefined && caller.kind !== 'service' && caller.partition !== r.key.metadata.partition) {
+    if (explain) ex.step('action', `Are ${caller.arn} and the key in the same partition?`, 'no', `the caller is in partition ${caller.partition}, the key in ${r.key.metadata.partition}; no policy or grant reaches across partitions`);
+    return finish('deny', 'implicit-deny', []);
+  }
+
   // ── Step 3: explicit deny in any policy ───────────────────────────────────────────────────
   const denyMatches: CompiledStatement[] = [];
   const denyRecords: StatementMatch[] = [];

@@ -1,6 +1,6 @@
 // Principal matching for key-policy Principal/NotPrincipal elements and grant principals
 // (spec §1.4, §2.2, §8.3). Values are parsed once into patterns; matching is then cheap.
-import { isAccountId, isServicePrincipal, isUniqueId, parsePrincipal } from '../model/arn.js';
+import { isAccountId, isPartition, isServicePrincipal, isUniqueId, parsePrincipal } from '../model/arn.js';
 import type { PrincipalMatchVia } from '../model/decision.js';
 import type { PrincipalElement } from '../model/policy.js';
 import type { PrincipalRef } from '../model/principal.js';
@@ -15,11 +15,11 @@ export interface PrincipalMatch {
 
 /** A principal value as written in a policy or grant, taken apart once. */
 export type PrincipalPattern =
-  | { kind: 'account'; value: string; account: string }
-  | { kind: 'role'; value: string; account: string; name: string }
-  | { kind: 'session'; value: string; account: string; role: string; session: string }
-  | { kind: 'user'; value: string; account: string; name: string }
-  | { kind: 'federated'; value: string; account: string; name: string }
+  | { kind: 'account'; value: string; partition?: string; account: string }
+  | { kind: 'role'; value: string; partition?: string; account: string; name: string }
+  | { kind: 'session'; value: string; partition?: string; account: string; role: string; session: string }
+  | { kind: 'user'; value: string; partition?: string; account: string; name: string }
+  | { kind: 'federated'; value: string; partition?: string; account: string; name: string }
   | { kind: 'service'; value: string; name: string }
   | { kind: 'orphan'; value: string; session?: string }
   | { kind: 'none'; value: string };
@@ -34,6 +34,17 @@ export function accountOf(value: string): string | undefined {
 }
 
 export function compilePrincipalValue(value: string): PrincipalPattern {
+  const pattern = compileValue(value);
+  // An ARN names its partition: it matches only callers of that partition (a bare account id
+  // names an account of the policy's own partition). An unknown partition matches nobody.
+  const partition = value.startsWith('arn:') ? value.split(':')[1] : undefined;
+  if (partition !== undefined && pattern.kind !== 'none' && pattern.kind !== 'service' && pattern.kind !== 'orphan') {
+    return isPartition(partition) ? { ...pattern, partition } : { kind: 'none', value };
+  }
+  return pattern;
+}
+
+function compileValue(value: string): PrincipalPattern {
   const acct = accountOf(value);
   if (acct !== undefined) return { kind: 'account', value, account: acct };
   if (isServicePrincipal(value.toLowerCase())) return { kind: 'service', value, name: value.toLowerCase() };
@@ -77,6 +88,7 @@ export function matchPattern(p: PrincipalPattern, caller: PrincipalRef): Princip
       break;
   }
   if (caller.kind === 'service' || p.account !== caller.account) return NO;
+  if (p.partition !== undefined && p.partition !== caller.partition) return NO;
   switch (p.kind) {
     case 'account':
       return { matched: true, via: 'account', value: p.value };

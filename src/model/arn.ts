@@ -19,6 +19,17 @@ export function parseArn(text: string): Arn | null {
   return { partition, service, region, account, resource: parts.slice(5).join(':') };
 }
 
+/**
+ * The AWS partitions (https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html).
+ * Principals, resources and keys of different partitions never match one another; any other
+ * partition name is invalid input.
+ */
+export const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f', 'aws-eusc'] as const;
+
+export function isPartition(text: string): boolean {
+  return (PARTITIONS as readonly string[]).includes(text);
+}
+
 const ACCOUNT_RE = /^\d{12}$/;
 const SERVICE_PRINCIPAL_RE = /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$/;
 /** Unique ids that IAM stores instead of names (AROA… roles, AIDA… users), spec §8.3. */

@@ -2,7 +2,7 @@
 // into the model. Shared by snapshot files and bare AWS CLI outputs, so both say the same things
 // about the same mistakes.
 import { GRANT_OPERATIONS } from '../model/actions.js';
-import { isAccountId, parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
+import { isAccountId, isPartition, parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
 import type { Grant, GrantConstraints, GrantState } from '../model/grant.js';
 import type { KeyMetadata, KeyState, KeyUsage } from '../model/key.js';
 import type { Policy } from '../model/policy.js';
@@ -122,6 +122,7 @@ export function parseKeyMetadata(value: unknown, where: Where): KeyMetadata {
     fail(member(where, 'Arn'), `invalid key ARN "${arn}"`, KEY_ARN_HINT);
   }
   const { partition, region, account, resource } = parsed.arn;
+  if (!isPartition(partition)) fail(member(where, 'Arn'), `invalid key ARN "${arn}": "${partition}" is not an AWS partition`, KEY_ARN_HINT);
   const idFromArn = resource.slice('key/'.length);
   const keyId = optionalString(m, 'KeyId', where) ?? idFromArn;
   if (keyId !== idFromArn) fail(member(where, 'KeyId'), `KeyId "${keyId}" does not match the key id in the Arn ("${idFromArn}")`);
