@@ -39,10 +39,13 @@ export interface ServerCall {
  *   not-found  the service's not-found error
  *   hang       never answer (the client's timeout must give up)
  *   malformed  status 200 with a body that is not what the protocol says
+ *   reset      the connection is reset before any answer
+ *   empty      status 200 with an empty body
+ *   html       status 200 with an HTML page (a captive portal, a proxy's error page)
  *   {status, code, message}  any error
  *   {reply}    status 200 with this output instead of the recorded one
  */
-export type Step = 'ok' | 'throttle' | 'deny' | 'not-found' | 'hang' | 'malformed' | { status: number; code: string; message?: string } | { reply: Json };
+export type Step = 'ok' | 'throttle' | 'deny' | 'not-found' | 'hang' | 'malformed' | 'reset' | 'empty' | 'html' | { status: number; code: string; message?: string } | { reply: Json };
 
 interface Script {
   op: string;
@@ -461,13 +464,16 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
     }
   };
 
-  const scripted = (service: Service, op: string, step: Step, caller: Credential, params: Json): ApiError | 'hang' | 'malformed' | { reply: Json } | undefined => {
+  const scripted = (service: Service, op: string, step: Step, caller: Credential, params: Json): ApiError | 'hang' | 'malformed' | 'reset' | 'empty' | 'html' | { reply: Json } | undefined => {
     const resource = String(params.KeyId ?? params.PolicyArn ?? params.RoleName ?? params.UserName ?? params.GroupName ?? params.FunctionName ?? '*');
     switch (step) {
       case 'ok':
         return undefined;
       case 'hang':
       case 'malformed':
+      case 'reset':
+      case 'empty':
+      case 'html':
         return step;
       case 'throttle':
         if (service === 'kms') return new ApiError(400, 'ThrottlingException', 'Rate exceeded');
@@ -541,6 +547,18 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
     if (step === 'hang') {
       hanging.add(res);
       res.on('close', () => hanging.delete(res));
+      return;
+    }
+    if (step === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    if (step === 'empty') {
+      respond(res, 200, { 'content-type': service === 'kms' ? 'application/x-amz-json-1.1' : service === 'lambda' ? 'application/json' : 'text/xml' }, '');
+      return;
+    }
+    if (step === 'html') {
+      respond(res, 200, { 'content-type': 'text/html' }, '<!DOCTYPE html><html><head><title>Sign in</title></head><body><p>Please sign in to the network.</p></body></html>');
       return;
     }
     if (step === 'malformed') {
