@@ -1,0 +1,201 @@
+// Issue 17: input grammar, single-value flags, --scp-file/--rcp-file with --from, safe file
+// writes, and the live answers that are not answers (exit 3 naming the operation).
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { writeAtomically } from '../../src/cli/io.js';
+import type { CliIo } from '../../src/cli/io.js';
+import { main } from '../../src/cli/main.js';
+import { InputError } from '../../src/model/errors.js';
+import { parseJsonText } from '../../src/sources/json-file.js';
+import { findDuplicateKey } from '../../src/sources/json-scan.js';
+import { parsePolicyDocument } from '../../src/sources/policy-document.js';
+import { startAwsServer, type AwsServer } from '../helpers/aws-server.js';
+import { BIN, EXAMPLES, LAMBDA_ARGS as ARGS, ROOT, type RunResult } from './helpers.js';
+
+const LAMBDA_ARGS = ['decrypt', ...ARGS];
+
+const dir = mkdtempSync(join(tmpdir(), 'kms-why-trust-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: CliIo = { stdout: (t) => (out += t), stderr: (t) => (err += t), env: { NO_COLOR: '1' }, stdoutIsTTY: false, stderrIsTTY: false };
+  const code = await main(args, io);
+  return { code, out, err };
+}
+
+describe('policy grammar', () => {
+  const parse = (doc: string): unknown => parsePolicyDocument(doc, { source: 'key-policy', name: 'key policy', file: 'f.json', path: 'Policy' });
+  test('duplicate keys are refused, with the JSON path', () => {
+    expect(() => parse('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*"}]}')).toThrow(/Policy\.Statement\[0\]: duplicate key "Effect"/);
+    expect(() => parseJsonText('{"a":{"b":1,"c":[{"x":1},{"x":2,"\\u0078":3}]}}', 'f.json')).toThrow(/f\.json: a\.c\[1\]: duplicate key "x" \(at line 1, column 33\)/);
+    expect(findDuplicateKey('{"a":"\\"b\\"","b":{"a":1},"c":[1,{"a":1,"b":2}]}')).toBeUndefined();
+    expect(findDuplicateKey('{"k":1,"k2":{"s":"}{,\\\\"},"k":2}')).toMatchObject({ key: 'k', path: '' });
+  });
+  test('Version is 2012-10-17 or 2008-10-17', () => {
+    expect(() => parse('{"Version":"2012-10-18","Statement":[]}')).toThrow(/Policy\.Version: Version "2012-10-18" is not a policy language version/);
+    expect(() => parse('{"Version":"2008-10-17","Statement":[]}')).not.toThrow();
+  });
+  test('an empty condition operator block is not "no condition"', () => {
+    expect(() => parse('{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"StringEquals":{}}}]}')).toThrow(/Condition\.StringEquals: the StringEquals block names no condition key/);
+  });
+});
+
+describe('flags', () => {
+  test('a single-value flag given twice is a usage error', async () => {
+    for (const flag of [['--principal', 'arn:aws:iam::111122223333:role/x'], ['--key', 'alias/x'], ['--expect', 'allow'], ['--output', 'json'], ['--timeout', '3']]) {
+      const r = await run([...LAMBDA_ARGS, '--expect', 'deny', '--output', 'text', '--timeout', '2', ...flag]);
+      expect(r.code, flag.join(' ')).toBe(2);
+      expect(r.err).toMatch(new RegExp(`${flag[0]} is given more than once`));
+    }
+    // Repeatable flags stay repeatable.
+    expect((await run([...LAMBDA_ARGS, '--context', 'a=b', '--output', 'text'])).code).toBe(1);
+  });
+  test('--timeout is checked with --from too', async () => {
+    expect((await run([...LAMBDA_ARGS, '--timeout', '0'])).code).toBe(2);
+    expect((await run([...LAMBDA_ARGS, '--timeout', 'soon'])).code).toBe(2);
+    expect((await run(['grants', '--from', `${EXAMPLES}lambda-env-grant.json`, '--all-keys', '--timeout', '-1'])).code).toBe(2);
+    expect((await run([...LAMBDA_ARGS, '--timeout', '2.5'])).code).toBe(0);
+  });
+  test('--context with prototype names are ordinary keys', async () => {
+    const r = await run([...LAMBDA_ARGS, '--context', 'constructor=x', '--context', '__proto__=y', '--output', 'json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out).request.encryptionContext).toMatchObject({ constructor: 'x', ['__proto__']: 'y' });
+  });
+  test('an invalid partition is invalid input', async () => {
+    const args = LAMBDA_ARGS.map((a) => a.replace('arn:aws:sts', 'arn:aws-mars:sts'));
+    const r = await run(args);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/"aws-mars" is not an AWS partition/);
+  });
+});
+
+describe('--scp-file and --rcp-file with --from', () => {
+  const deny = join(dir, 'deny.json');
+  writeFileSync(deny, JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'kms:Decrypt', Resource: '*' }] }));
+  test('they apply', async () => {
+    expect((await run([...LAMBDA_ARGS, '--output', 'text'])).code).toBe(0);
+    const scp = await run([...LAMBDA_ARGS, '--scp-file', deny, '--output', 'json']);
+    expect(scp.code).toBe(1);
+    expect(JSON.parse(scp.out).results[0].decidedBy).toBe('explicit-deny');
+    expect((await run([...LAMBDA_ARGS, '--rcp-file', deny])).code).toBe(1);
+  });
+  test('a missing or garbage file is exit 2', async () => {
+    const garbage = join(dir, 'garbage.json');
+    writeFileSync(garbage, '{"Statement": 7}');
+    expect((await run([...LAMBDA_ARGS, '--scp-file', join(dir, 'nope.json')])).code).toBe(2);
+    expect((await run([...LAMBDA_ARGS, '--rcp-file', garbage])).code).toBe(2);
+  });
+  test('kms-why grants refuses them', async () => {
+    const r = await run(['grants', '--from', `${EXAMPLES}lambda-env-grant.json`, '--all-keys', '--scp-file', deny]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/do not apply to kms-why grants/);
+  });
+});
+
+describe('safe file writes', () => {
+  test('a new file is 0600; a replaced file keeps its mode; no temporary file stays', async () => {
+    const d = mkdtempSync(join(dir, 'w-'));
+    await writeAtomically(join(d, 'a.json'), 'one');
+    expect(statSync(join(d, 'a.json')).mode & 0o777).toBe(0o600);
+    chmodSync(join(d, 'a.json'), 0o640);
+    await writeAtomically(join(d, 'a.json'), 'two');
+    expect(readFileSync(join(d, 'a.json'), 'utf8')).toBe('two');
+    expect(statSync(join(d, 'a.json')).mode & 0o777).toBe(0o640);
+    expect(readdirSync(d)).toEqual(['a.json']);
+  });
+  test('devices, FIFOs, directories and (without --force) symlinks are refused, exit 2 naming the path', async () => {
+    const d = mkdtempSync(join(dir, 'r-'));
+    mkdirSync(join(d, 'sub'));
+    writeFileSync(join(d, 'real.json'), 'keep');
+    symlinkSync(join(d, 'real.json'), join(d, 'link.json'));
+    await expect(writeAtomically('/dev/null', 'x')).rejects.toThrow(/cannot write \/dev\/null: it is a device/);
+    await expect(writeAtomically(join(d, 'sub'), 'x')).rejects.toThrow(/it is a directory/);
+    await expect(writeAtomically(join(d, 'link.json'), 'x')).rejects.toThrow(/is a symbolic link/);
+    await expect(writeAtomically(join(d, 'missing', 'x.json'), 'x')).rejects.toThrow(InputError);
+    expect(readFileSync(join(d, 'real.json'), 'utf8')).toBe('keep');
+    await writeAtomically(join(d, 'link.json'), 'new', { force: true });
+    expect(readFileSync(join(d, 'real.json'), 'utf8')).toBe('new');
+    expect(lstatSync(join(d, 'link.json')).isSymbolicLink()).toBe(true);
+    expect(readdirSync(d).sort()).toEqual(['link.json', 'real.json', 'sub']);
+    const r = await run(['grants', '--from', `${EXAMPLES}lambda-env-grant.json`, '--all-keys', '--write-expect', join(d, 'sub')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/cannot write .*sub: it is a directory/);
+    expect(existsSync('/dev/null')).toBe(true);
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+  });
+});
+
+describe('answers that are not answers, through the CLI', () => {
+  let server: AwsServer;
+  beforeAll(async () => {
+    server = await startAwsServer();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+  function live(args: string[]): Promise<RunResult> {
+    const creds = server.credentials('111122223333');
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: mkdtempSync(join(tmpdir(), 'kms-why-home-')), AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_REGION: 'us-east-1', NO_COLOR: '1' };
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [BIN, ...args, '--endpoint-url', server.url, '--timeout', '1'], { cwd: ROOT, env });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+  }
+  const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+  test('ListGrants without Grants: grants is exit 3, never a silent pass', async () => {
+    server.reset();
+    server.script('ListGrants', { reply: { Truncated: false } });
+    const r = await live(['grants', '--key', KEY, '--output', 'text']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/kms:ListGrants/);
+  });
+
+  test('an HTML answer to ListRolePolicies: the verdicts that need it are unknown (exit 3)', async () => {
+    server.reset();
+    server.script('ListRolePolicies', 'html');
+    const r = await live(['decrypt', '--key', KEY, '--principal', 'arn:aws:iam::111122223333:role/app', '--output', 'text']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/iam:ListRolePolicies/);
+  });
+
+  test('an empty DescribeKey answer is no crash', async () => {
+    server.reset();
+    server.script('DescribeKey', 'empty');
+    const byArn = await live(['decrypt', '--key', KEY, '--principal', 'arn:aws:iam::111122223333:role/app', '--output', 'text']);
+    expect(byArn.code).toBe(3);
+    expect(byArn.stdout).toMatch(/kms:DescribeKey/);
+    const byAlias = await live(['decrypt', '--key', 'alias/app', '--principal', 'arn:aws:iam::111122223333:role/app', '--output', 'text']);
+    expect(byAlias.code).toBe(3);
+    expect(byAlias.stderr).toMatch(/DescribeKey/);
+  });
+
+  test('kms lambda with GetFunctionConfiguration denied: exit 3 naming the permission', async () => {
+    server.reset();
+    server.script('GetFunctionConfiguration', 'deny');
+    const r = await live(['lambda', 'my-function']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/lambda:GetFunctionConfiguration/);
+    expect(r.stderr).not.toMatch(/check the function name/i);
+    server.reset();
+    server.script('GetFunctionConfiguration', 'not-found');
+    expect((await live(['lambda', 'my-function'])).code).toBe(2);
+  });
+
+  test('an unreadable key policy: the walk does not claim "no Deny statement applies"', async () => {
+    server.reset();
+    server.script('GetKeyPolicy', 'deny');
+    const r = await live(['decrypt', '--key', KEY, '--principal', 'arn:aws:iam::111122223333:role/app', '--output', 'text']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).not.toMatch(/no Deny statement applies\b(?! among)/);
+  });
+});
