@@ -39,7 +39,8 @@ const EXIT_HELP = `
 Exit codes:
   0  every evaluated action is allowed (with --expect: every verdict matches it)
   1  at least one action is denied (with --expect: a verdict does not match)
-  2  usage error or invalid input (bad flag, unreadable or malformed file, invalid ARN or policy)
+  2  usage error or invalid input (bad flag, unreadable or malformed file, invalid ARN or policy),
+     or output that could not be written (a refused or failed file write, a full stdout)
   3  at least one verdict is unknown because an input was missing or unreadable`;
 
 const EXAMPLE_PRINCIPAL = 'arn:aws:sts::111122223333:assumed-role/app-exec-role/my-function';
