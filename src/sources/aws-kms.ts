@@ -165,8 +165,40 @@ function keyStateOf(m: JsonObject, where: Where): KeyState {
 
 /** KeySpec replaced CustomerMasterKeySpec (deprecated, still returned); older outputs have only the latter. */
 function keySpecOf(m: JsonObject, where: Where): string {
-  return optionalString(m, 'KeySpec', where) ?? optionalString(m, 'CustomerMasterKeySpec', where) ?? 'SYMMETRIC_DEFAULT';
+  for (const field of ['KeySpec', 'CustomerMasterKeySpec']) {
+    const v = optionalString(m, field, where);
+    if (v === undefined) continue;
+    // The key spec decides which operations a key can do (key usage checks, grant constraints):
+    // one kms-why does not know is refused rather than guessed.
+    if (!KEY_SPECS.includes(v)) {
+      const near = nearest(v, KEY_SPECS);
+      fail(member(where, field), `unknown key spec ${JSON.stringify(v)}`, `${near !== undefined ? `Did you mean "${near}"? ` : ''}Key specs: ${KEY_SPECS.join(', ')}.`);
+    }
+    return v;
+  }
+  return 'SYMMETRIC_DEFAULT';
 }
+
+/** https://docs.aws.amazon.com/kms/latest/developerguide/symm-asymm-choose-key-spec.html */
+const KEY_SPECS = [
+  'SYMMETRIC_DEFAULT',
+  'RSA_2048',
+  'RSA_3072',
+  'RSA_4096',
+  'ECC_NIST_P256',
+  'ECC_NIST_P384',
+  'ECC_NIST_P521',
+  'ECC_SECG_P256K1',
+  'ECC_NIST_EDWARDS25519',
+  'HMAC_224',
+  'HMAC_256',
+  'HMAC_384',
+  'HMAC_512',
+  'SM2',
+  'ML_DSA_44',
+  'ML_DSA_65',
+  'ML_DSA_87',
+];
 
 function multiRegionKeyType(m: JsonObject, where: Where): 'PRIMARY' | 'REPLICA' | undefined {
   const cfg = m.MultiRegionConfiguration;

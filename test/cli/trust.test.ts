@@ -199,3 +199,16 @@ describe('answers that are not answers, through the CLI', () => {
     expect(r.stdout).not.toMatch(/no Deny statement applies\b(?! among)/);
   });
 });
+
+describe('key specs', () => {
+  test('an unknown key spec is invalid input, with the JSON path', () => {
+    const doc = JSON.parse(readFileSync(`${EXAMPLES}lambda-env-grant.json`, 'utf8')) as { keys: Array<{ KeyMetadata: Record<string, unknown> }> };
+    doc.keys[0]!.KeyMetadata.KeySpec = 'RSA_1024';
+    const file = join(dir, 'spec.json');
+    writeFileSync(file, JSON.stringify(doc));
+    return run(['decrypt', '--from', file, '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:role/x']).then((r) => {
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/keys\[0\]\.KeyMetadata\.KeySpec: unknown key spec "RSA_1024"/);
+    });
+  });
+});
