@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { analyzeLambda, findFunction, parseFunction, type LambdaAnalysis } from '../evaluate/lambda.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { buildReport, exitCodeFor } from '../report/build.js';
+import { prose } from '../report/markdown.js';
 import type { CliIo } from './io.js';
 import { collect } from './request-flags.js';
 import { addLiveOptions, liveRequested, loadSnapshot, readFunctionLive, type LiveFlags, type LiveTargetSpec } from './live.js';
@@ -46,7 +47,8 @@ function lambdaText(a: LambdaAnalysis): string {
 function lambdaMarkdown(a: LambdaAnalysis): string {
   const out: string[] = ['', '## Lambda function', '', `- Function: \`${a.fn.arn}\``, `- Execution role: \`${a.fn.roleArn}\``, `- Key: \`${a.keyIdentifier}\``, `- Runtime Decrypt at init: **${a.runtime.decision.toUpperCase()}** (${a.runtime.decidedBy})`];
   for (const d of a.controlPlane) out.push(`- Through Lambda as \`${d.principal}\`: \`${d.action}\` **${d.decision.toUpperCase()}** (${d.decidedBy})`);
-  if (a.traps.length > 0) out.push('', '### Traps', '', ...a.traps.map((t) => `- ${t.message}`));
+  // Trap and note texts quote input (grant names, function names): Markdown specials escaped.
+  if (a.traps.length > 0) out.push('', '### Traps', '', ...a.traps.map((t) => `- ${prose(t.message)}`));
   if (a.fixes.length > 0) {
     out.push('', '### Fix', '');
     a.fixes.forEach((f, i) => {
@@ -56,7 +58,7 @@ function lambdaMarkdown(a: LambdaAnalysis): string {
       if (f.alsoAllows) out.push('', `   It also allows: ${f.alsoAllows}.`);
     });
   }
-  out.push('', '### Notes', '', ...a.notes.map((n) => `- ${n}`));
+  out.push('', '### Notes', '', ...a.notes.map((n) => `- ${prose(n)}`));
   return out.join('\n') + '\n';
 }
 

@@ -1,5 +1,6 @@
 // Renderers for the grants audit (`kms-why grants`): text, table, json, markdown, github.
 import type { Finding, GrantEntry, GrantsAudit, KeyAudit } from '../evaluate/grants-audit.js';
+import { escapeMd } from './markdown.js';
 
 export interface GrantsRenderOptions {
   color?: boolean;
@@ -160,7 +161,7 @@ export function renderGrantsMarkdown(audit: GrantsAudit, opts: GrantsRenderOptio
     out.push(`|---|---|---|---|---|---|${audit.expectationsGiven ? '---|' : ''}`);
     for (const e of k.entries) {
       out.push(
-        `| \`${e.grant.grantId}\`${e.grant.name ? `<br>${esc(e.grant.name)}` : ''} | \`${esc(e.grant.granteePrincipal)}\` (${e.grantee.kind}, ${e.grantee.scope}) | ${esc(e.operationsText)} | ${esc(e.constraintsText)} | ${e.serviceCreated ? esc(e.service ?? 'AWS service') : '—'} | ${e.ageDays ?? '—'} |${audit.expectationsGiven ? ` ${e.expected ? 'yes' : '**no**'} |` : ''}`,
+        `| \`${e.grant.grantId}\`${e.grant.name ? `<br>${escapeMd(e.grant.name)}` : ''} | \`${esc(e.grant.granteePrincipal)}\` (${e.grantee.kind}, ${e.grantee.scope}) | ${esc(e.operationsText)} | ${esc(e.constraintsText)} | ${e.serviceCreated ? esc(e.service ?? 'AWS service') : '—'} | ${e.ageDays ?? '—'} |${audit.expectationsGiven ? ` ${e.expected ? 'yes' : '**no**'} |` : ''}`,
       );
     }
     out.push('');
