@@ -58,7 +58,7 @@ function lambdaMarkdown(a: LambdaAnalysis): string {
       if (f.alsoAllows) out.push('', `   It also allows: ${f.alsoAllows}.`);
     });
   }
-  out.push('', '### Notes', '', ...a.notes.map((n) => `- ${prose(n)}`));
+  out.push('', '### Notes', '', ...a.notes.map((n) => `- ${n}`));
   return out.join('\n') + '\n';
 }
 
