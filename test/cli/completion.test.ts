@@ -59,7 +59,7 @@ describe('kms-why completion', () => {
     expect(complete(['kms-why', 'decrypt', '--princ']).sort()).toEqual(['--principal', '--principal-profile']);
     expect(complete(['kms-why', 'grants', '--all'])).toContain('--all-keys');
     expect(complete(['kms-why', 'decrypt', '--output', ''])).toEqual(['table', 'text', 'json', 'markdown']);
-    expect(complete(['kms-why', 'completion', ''])).toEqual(['bash', 'zsh', 'fish']);
+    expect(complete(['kms-why', 'completion', ''])).toEqual(['bash', 'zsh', 'fish', '--help']);
   });
 
   it('zsh: a compdef function with every command and its flags', () => {
