@@ -17,6 +17,7 @@ export interface LiveFlags {
   scpFile?: string[];
   rcpFile?: string[];
   timeout?: string;
+  concurrency?: string;
 }
 
 
@@ -56,6 +57,11 @@ function liveOptions(flags: LiveFlags, io: CliIo): import('../sources/live/index
     const s = Number(flags.timeout);
     if (!Number.isFinite(s) || s <= 0) throw new InputError(`--timeout "${flags.timeout}" is not a positive number of seconds`);
     o.timeoutMs = Math.round(s * 1000);
+  }
+  if (flags.concurrency !== undefined) {
+    const n = Number(flags.concurrency);
+    if (!Number.isInteger(n) || n < 1 || n > 256) throw new InputError(`--concurrency "${flags.concurrency}" is not a whole number from 1 to 256`);
+    o.concurrency = n;
   }
   // Progress only on a terminal, on one line that the report then replaces.
   if (io.stderrIsTTY) o.progress = (m) => io.stderr(`\r\u001b[2K${m}`);
@@ -108,7 +114,7 @@ export async function readFunctionLive(flags: LiveFlags, name: string, qualifier
 export async function readKeysLive(flags: LiveFlags, keys: string[], all: boolean, io: CliIo): Promise<Snapshot> {
   const live = await import('../sources/live/index.js');
   try {
-    return (await live.readKeys(keys, { ...liveOptions(flags, io), allCustomerManaged: all })).snapshot;
+    return (await live.readKeys(keys, { ...liveOptions(flags, io), allCustomerManaged: all, grantsAudit: true })).snapshot;
   } finally {
     endProgress(io);
   }

@@ -65,6 +65,12 @@ export interface KeyReadEnv {
    */
   granteeForms: () => Promise<string[] | undefined>;
   grantId: string | undefined;
+  /**
+   * For the grants audit, which reads only the key's metadata, grants and aliases: no
+   * GetKeyPolicy or ListResourceTags, and aliases from one account-wide ListAliases (shared by
+   * every key of the account and region) instead of one call per key.
+   */
+  grantsAudit?: { aliases: (s: AwsSession, meta: KeyMetadata) => Promise<Unknowable<string[]>> };
 }
 
 export interface KeyRead {
@@ -136,10 +142,13 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
     );
   const grantsSession = keySession ?? main;
 
+  const audit = env.grantsAudit;
+  // Not read for the grants audit: marked unknown, so that nothing could take them as empty.
+  const notRead = (what: string): UnknownInput => unknownInput(what, 'not read: the grants audit does not use it');
   const [policy, tags, aliases, grants] = await Promise.all([
-    keySession === undefined ? Promise.resolve(crossAccount('kms:GetKeyPolicy', keyPolicyWhat(arn))) : readPolicy(keySession, meta),
-    keySession === undefined ? Promise.resolve(crossAccount('kms:ListResourceTags', keyTagsWhat(arn))) : readTags(keySession, meta),
-    keySession === undefined ? Promise.resolve(crossAccount('kms:ListAliases', aliasesWhat(arn))) : readAliases(keySession, meta),
+    audit !== undefined ? Promise.resolve(notRead(keyPolicyWhat(arn))) : keySession === undefined ? Promise.resolve(crossAccount('kms:GetKeyPolicy', keyPolicyWhat(arn))) : readPolicy(keySession, meta),
+    audit !== undefined ? Promise.resolve(notRead(keyTagsWhat(arn))) : keySession === undefined ? Promise.resolve(crossAccount('kms:ListResourceTags', keyTagsWhat(arn))) : readTags(keySession, meta),
+    keySession === undefined ? Promise.resolve(crossAccount('kms:ListAliases', aliasesWhat(arn))) : audit !== undefined ? audit.aliases(keySession, meta) : readAliases(keySession, meta),
     readGrants(env, grantsSession, meta),
   ]);
 
@@ -154,12 +163,10 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
   // The alias the key was named by is one of its aliases, whatever ListAliases said.
   if (ident.aliasName !== undefined && !key.aliases.includes(ident.aliasName)) key.aliases.push(ident.aliasName);
 
-  records.push(
-    liveRecord(keyPolicyWhat(arn), 'AWS kms:GetKeyPolicy', policy),
-    { ...liveRecord(grantsWhat(arn), 'AWS kms:ListGrants', grants.value), ...(grants.detail !== undefined && !isUnknown(grants.value) ? { detail: grants.detail } : {}) },
-    liveRecord(keyTagsWhat(arn), 'AWS kms:ListResourceTags', tags),
-    liveRecord(aliasesWhat(arn), 'AWS kms:ListAliases', aliases),
-  );
+  if (audit === undefined) records.push(liveRecord(keyPolicyWhat(arn), 'AWS kms:GetKeyPolicy', policy));
+  records.push({ ...liveRecord(grantsWhat(arn), 'AWS kms:ListGrants', grants.value), ...(grants.detail !== undefined && !isUnknown(grants.value) ? { detail: grants.detail } : {}) });
+  if (audit === undefined) records.push(liveRecord(keyTagsWhat(arn), 'AWS kms:ListResourceTags', tags));
+  records.push(liveRecord(aliasesWhat(arn), 'AWS kms:ListAliases', aliases));
   return { key, keyArn: arn, records };
 }
 
@@ -266,6 +273,29 @@ async function readAliases(s: AwsSession, meta: KeyMetadata): Promise<Unknowable
     if (!names.includes(a.AliasName)) names.push(a.AliasName);
   }
   return names;
+}
+
+/**
+ * Every alias of the session's account in a region, by target key id (one paged ListAliases
+ * without KeyId). Aliases of AWS managed keys come along; callers look up only their keys.
+ */
+export async function accountAliases(s: AwsSession, region: string): Promise<{ ok: true; byKeyId: Map<string, string[]> } | { ok: false; failure: Failure }> {
+  const r = await listKms(s, 'kms:ListAliases', (Marker) => s.kms(region).send(new ListAliasesCommand({ Marker, Limit: 100 })), (o) => o.Aliases, 0);
+  if (!r.ok) return r;
+  const byKeyId = new Map<string, string[]>();
+  for (const a of r.items) {
+    if (a.AliasName === undefined || a.TargetKeyId === undefined) continue;
+    const list = byKeyId.get(a.TargetKeyId);
+    if (list === undefined) byKeyId.set(a.TargetKeyId, [a.AliasName]);
+    else if (!list.includes(a.AliasName)) list.push(a.AliasName);
+  }
+  return { ok: true, byKeyId };
+}
+
+/** One key's aliases out of `accountAliases`. */
+export function aliasesOf(all: Awaited<ReturnType<typeof accountAliases>>, meta: KeyMetadata, s: AwsSession): Unknowable<string[]> {
+  if (!all.ok) return unknownFrom(aliasesWhat(meta.arn), [{ op: 'kms:ListAliases', resource: meta.arn, failure: all.failure }], s.ctx.settings);
+  return [...(all.byKeyId.get(meta.keyId) ?? [])];
 }
 
 interface GrantsRead {
