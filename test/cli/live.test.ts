@@ -96,6 +96,7 @@ describe('kms-why grants reads AWS', () => {
     expect(j.keys[0].grants.length).toBeGreaterThan(0);
   });
   it('--concurrency bounds the calls in flight; a bad value is a usage error', async () => {
+    server.reset();
     const r = await run(['grants', '--all-keys', '--concurrency', '1', '--output', 'json', '--now', '2026-11-25T00:00:00Z']);
     expect([0, 1]).toContain(r.code);
     expect(server.counts().GetKeyPolicy ?? 0).toBe(0);
