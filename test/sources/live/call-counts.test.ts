@@ -57,3 +57,4 @@ describe('grants --all-keys over AWS', () => {
     expect(Array.isArray(k.grants)).toBe(true);
   });
 });
+
