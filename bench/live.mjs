@@ -27,7 +27,7 @@ const mod = (p) => import(pathToFileURL(join(out, p)).href);
 const { startAwsServer } = await mod('test/helpers/aws-server.js');
 const { Evaluator } = await mod('src/evaluate/evaluator.js');
 const t0 = performance.now();
-const { readLive } = await mod('src/sources/live/index.js');
+const { readLive, readKeys } = await mod('src/sources/live/index.js');
 const importMs = performance.now() - t0;
 
 const A = '111122223333';
@@ -103,6 +103,28 @@ async function scenario(server, title, target, opts, grantCount, runs = RUNS) {
   console.log(`  ListGrants calls: ${last.counts.ListGrants ?? 0}; grants in the snapshot: ${Array.isArray(g) ? g.length : 'unknown'}; kms:Decrypt → ${last.d.decision} (${last.d.decidedBy})`);
 }
 
+/** `kms-why grants --all-keys` on an account of `n` customer managed keys (30 grants each). */
+async function grantsAllKeys(server, n) {
+  server.reload();
+  const keys = server.accounts.get(A).Kms.Keys;
+  const template = JSON.stringify(keys[0]);
+  const id0 = keys[0].DescribeKey.KeyMetadata.KeyId;
+  for (let i = keys.length; i < n; i++) {
+    const id = `${String(i).padStart(8, '0')}-aaaa-bbbb-cccc-000000000000`;
+    const k = JSON.parse(template.split(id0).join(id));
+    k.ListAliases = { Aliases: [{ AliasName: `alias/extra-${i}`, TargetKeyId: id }] };
+    keys.push(k);
+  }
+  server.reset();
+  server.latencyMs = LATENCY;
+  const start = performance.now();
+  const r = await readKeys([], { region: 'us-east-1', endpointUrl: server.url, credentials: server.credentials(A), allCustomerManaged: true, grantsAudit: true });
+  const ms = performance.now() - start;
+  const counts = server.counts();
+  console.log(`\n== grants --all-keys over ${r.snapshot.keys.length} customer managed keys (live read, default concurrency 16)`);
+  console.log(`  calls: ${r.calls} (${(r.calls / r.snapshot.keys.length).toFixed(2)} per key; ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}); rounds of ${LATENCY} ms on the critical path: ${depth(server.calls)}; ${fmt(ms)}`);
+}
+
 const server = await startAwsServer({ dir: join(root, 'fixtures', 'recorded') + '/' });
 try {
   console.log(`latency added to every call: ${LATENCY} ms; loading the live module (AWS SDK clients): ${fmt(importMs)}`);
@@ -115,6 +137,7 @@ try {
   await scenario(server, 'key with 2,400 grants, grants auto', target, {}, 2400);
   await scenario(server, 'key with 2,400 grants, grants all', target, { grants: 'all' }, 2400, 2);
   await scenario(server, 'key with 40 grants (one page), grants auto', target, {}, 40);
+  await grantsAllKeys(server, 100);
 } finally {
   await server.close();
 }

@@ -21,6 +21,7 @@ export interface LiveFlags {
   scpFile?: string[];
   rcpFile?: string[];
   timeout?: string;
+  concurrency?: string;
 }
 
 
@@ -112,6 +113,11 @@ function liveOptions(flags: LiveFlags, io: CliIo): import('../sources/live/index
   if (flags.rcpFile !== undefined) o.rcpFiles = flags.rcpFile;
   const ms = timeoutMs(flags);
   if (ms !== undefined) o.timeoutMs = ms;
+  if (flags.concurrency !== undefined) {
+    const n = Number(flags.concurrency);
+    if (!Number.isInteger(n) || n < 1 || n > 256) throw new InputError(`--concurrency "${flags.concurrency}" is not a whole number from 1 to 256`);
+    o.concurrency = n;
+  }
   // Progress only on a terminal, on one line that the report then replaces.
   if (io.stderrIsTTY) o.progress = (m) => io.stderr(`\r\u001b[2K${m}`);
   return o;
@@ -181,7 +187,7 @@ export async function readFunctionLive(flags: LiveFlags, name: string, qualifier
 export async function readKeysLive(flags: LiveFlags, keys: string[], all: boolean, io: CliIo): Promise<Snapshot> {
   const live = await import('../sources/live/index.js');
   try {
-    return (await live.readKeys(keys, { ...liveOptions(flags, io), allCustomerManaged: all })).snapshot;
+    return (await live.readKeys(keys, { ...liveOptions(flags, io), allCustomerManaged: all, grantsAudit: true })).snapshot;
   } finally {
     endProgress(io);
   }

@@ -1,5 +1,5 @@
 // The command line: commander wiring and the single place that decides the exit code.
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ACTIONS, findAction, KEY_ACTIONS, type ActionInfo } from '../model/actions.js';
 import type { Decision } from '../model/decision.js';
 import { InputError } from '../model/errors.js';
@@ -16,6 +16,7 @@ import { renderReport, resolveColor, type OutputFormat } from './output.js';
 import { collect, addRequestOptions, parseActions, requestFromFlags, type RequestFlags } from './request-flags.js';
 import { addLiveOptions, liveRequested, loadSnapshot, type LiveFlags, type LiveTargetSpec } from './live.js';
 import { VERSION } from './version.js';
+import { completionScript, SHELLS, type Shell } from './completion.js';
 
 interface CommonFlags extends RequestFlags, LiveFlags {
   output?: OutputFormat;
@@ -101,6 +102,24 @@ function isCoreCommand(name: string | undefined): boolean {
   return name === 'check' || name === 're-encrypt' || ACTIONS.some((a) => a.cliName === name);
 }
 
+/** Top-level help headings, in order: what to run first is listed first. */
+const GROUPS: Array<[string, (name: string) => boolean]> = [
+  ['Diagnose a failure:', (n) => n === 'explain-error' || n === 'explain-event' || n === 'lambda'],
+  ['Audit keys and accounts:', (n) => n === 'who-can' || n === 'grants' || n === 'diff'],
+  ['Evaluate one action:', (n) => n === 'check' || n === 're-encrypt' || isCoreCommand(n)],
+  ['Capture inputs:', (n) => n === 'snapshot'],
+  ['Other:', () => true],
+];
+
+/** Puts each command under its heading and lists the groups in GROUPS order (stable within one). */
+function groupCommands(program: Command): void {
+  const groupOf = (c: Command): number => GROUPS.findIndex(([, test]) => test(c.name()));
+  for (const c of program.commands) c.helpGroup(GROUPS[groupOf(c)]![0]);
+  const sorted = [...program.commands].sort((a, b) => groupOf(a) - groupOf(b));
+  (program.commands as Command[]).splice(0, program.commands.length, ...sorted);
+  program.commandsGroup('Other:');
+}
+
 export async function main(argv: string[], rawIo: CliIo = processIo()): Promise<number> {
   // The last line of defence for every command and renderer: no control character from the input
   // reaches stdout, except the layout and the colours kms-why itself draws (report/escape.ts).
@@ -108,6 +127,12 @@ export async function main(argv: string[], rawIo: CliIo = processIo()): Promise<
   const io: CliIo = { ...rawIo, stdout: (t) => rawIo.stdout(escapeControls(t, { keepLayout: true, keepColor })) };
   let exitCode: number = EXIT.allow;
   let debug = argv.includes('--debug');
+  // Only the command being run is registered (each per-action command builds ~30 option objects;
+  // all of them cost a third of a plain check's start-up). Help, completion, a typo or no command
+  // at all register everything, so that listings and suggestions stay complete.
+  const sub = argv.find((a) => !a.startsWith('-'));
+  const only = sub !== undefined && (isCoreCommand(sub) || sub in EXTRA_COMMANDS) ? sub : undefined;
+  const wantCore = (name: string): boolean => only === undefined || only === name;
   const commandLine = ['kms-why', ...argv].map(shellQuote).join(' ');
 
   const program = new Command('kms-why')
@@ -151,7 +176,7 @@ Examples:
     exitCode = exitCodeFor(decisions, flags.expect);
   };
 
-  addOutputOptions(
+  if (wantCore('check')) addOutputOptions(
     addRequestOptions(
       program
         .command('check')
@@ -169,7 +194,7 @@ Example:
 
   // One command per KMS API operation, named as the AWS CLI names it (aws kms decrypt …).
   for (const action of ACTIONS) {
-    if (action.cls === 'internal' || action.short === 'ReEncryptFrom' || action.short === 'ReEncryptTo') continue;
+    if (action.cls === 'internal' || action.short === 'ReEncryptFrom' || action.short === 'ReEncryptTo' || !wantCore(action.cliName)) continue;
     const extra = action.cls === 'alias' ? ' --alias alias/app' : action.short === 'RetireGrant' ? ' --grant-id GRANT_ID' : action.short === 'CreateGrant' ? ' --grantee arn:aws:iam::111122223333:role/worker --grant-operations Decrypt' : '';
     const cmd = addOutputOptions(
       addRequestOptions(program.command(action.cliName).description(`Can the principal call ${action.short}? (evaluates ${action.name})`)),
@@ -186,7 +211,7 @@ Example:
 
   // ReEncrypt is one API but two permissions: ReEncryptFrom on the source key and ReEncryptTo on
   // the destination key (spec §4 notes).
-  addOutputOptions(
+  if (wantCore('re-encrypt')) addOutputOptions(
     addRequestOptions(
       program
         .command('re-encrypt')
@@ -226,8 +251,7 @@ Example:
   };
   // The other commands live in modules of their own, loaded only when they can be needed, so
   // that a plain check starts fast (README "Speed").
-  const sub = argv.find((a) => !a.startsWith('-'));
-  const wanted = sub !== undefined && sub in EXTRA_COMMANDS ? [sub] : isCoreCommand(sub) ? [] : Object.keys(EXTRA_COMMANDS);
+  const wanted = only === undefined ? Object.keys(EXTRA_COMMANDS) : only in EXTRA_COMMANDS ? [only] : [];
   const seen = new Set<AddCommand>();
   for (const name of wanted) {
     const add = await EXTRA_COMMANDS[name]!();
@@ -237,6 +261,23 @@ Example:
   }
 
   forbidRepeats(program);
+
+  if (only === undefined) {
+    program
+      .command('completion')
+      .description('Print a shell completion script (bash, zsh or fish), generated from the commands and flags')
+      .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
+      .addHelpText('after', `
+Examples:
+  kms-why completion bash > ~/.local/share/bash-completion/completions/kms-why
+  kms-why completion zsh > "\${fpath[1]}/_kms-why"
+  kms-why completion fish > ~/.config/fish/completions/kms-why.fish`)
+      .action((shell: Shell) => {
+        io.stdout(completionScript(program, shell));
+      });
+    groupCommands(program);
+  }
+
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

@@ -4,105 +4,164 @@ import { ACTIONS, type ActionInfo } from '../model/actions.js';
 import type { ConditionMatch, ElementMatch, MismatchReason, StatementMatch } from '../model/decision.js';
 import type { Policy, PolicySource, Statement } from '../model/policy.js';
 import type { PrincipalRef } from '../model/principal.js';
-import { compileCondition, evaluateConditions, globToRegExp, substituteVariables, type CompiledCondition, type ConditionEnv } from './conditions.js';
+import { compileCondition, evaluateConditions, substituteVariables, type CompiledCondition, type ConditionEnv } from './conditions.js';
 import { compilePrincipalElement, matchPrincipalElement, notPrincipalExempts, type CompiledPrincipalElement, type PrincipalMatch } from './principals.js';
+import { wildcard, type Wildcard } from './wildcard.js';
 
 export interface CompiledStatement {
   st: Statement;
   policy: Policy;
   id: string;
   conditions: CompiledCondition[];
-  resourcePatterns: Array<RegExp | string> | undefined;
-  notResourcePatterns: Array<RegExp | string> | undefined;
+  resourcePatterns: ResourcePattern[] | undefined;
+  notResourcePatterns: ResourcePattern[] | undefined;
   principal: CompiledPrincipalElement | undefined;
   notPrincipal: CompiledPrincipalElement | undefined;
   /** Why the statement can never apply, when it cannot (spec §1.5, §8.7). */
   ineffective?: string;
 }
 
-export interface CompiledPolicy {
-  policy: Policy;
-  statements: CompiledStatement[];
-  /** Statements whose Action/NotAction covers the action, by ActionInfo.index. */
-  byAction: CompiledStatement[][];
-}
+/** `'*'`, a compiled wildcard, or the text of a pattern with policy variables (compiled per request). */
+export type ResourcePattern = Wildcard | string;
 
 const RESOURCE_POLICY: ReadonlySet<PolicySource> = new Set(['key-policy', 'rcp']);
 
-type ActionMatcher = (action: string) => boolean;
+/** Action names lower-cased once, so that case-insensitive matching never lower-cases per test. */
+const LOWER_NAMES: readonly string[] = ACTIONS.map((a) => a.name.toLowerCase());
 
-function actionMatcher(pattern: string): ActionMatcher {
-  if (pattern === '*') return () => true;
-  if (!pattern.includes('*') && !pattern.includes('?')) {
-    const lower = pattern.toLowerCase();
-    return (action) => action.toLowerCase() === lower;
+/**
+ * A policy compiled on demand. A request touches one action, so only the statements whose
+ * Action/NotAction covers that action are compiled (conditions, resources, principals), and each
+ * only once; `statements` and `byAction` compile the rest for callers that want everything.
+ */
+export class CompiledPolicy {
+  readonly policy: Policy;
+  private readonly compiledStatements: Array<CompiledStatement | undefined>;
+  private readonly forAction: Array<CompiledStatement[] | undefined>;
+  private actionPatterns: Array<Wildcard[] | null> | undefined;
+  private all: CompiledStatement[] | undefined;
+  private allByAction: CompiledStatement[][] | undefined;
+
+  constructor(policy: Policy) {
+    this.policy = policy;
+    this.compiledStatements = new Array<CompiledStatement | undefined>(policy.statements.length);
+    this.forAction = new Array<CompiledStatement[] | undefined>(ACTIONS.length);
   }
-  const re = globToRegExp(pattern, true);
-  return (action) => re.test(action);
+
+  /** Every statement, compiled. */
+  get statements(): CompiledStatement[] {
+    if (this.all === undefined) this.all = this.policy.statements.map((_, i) => this.statement(i));
+    return this.all;
+  }
+
+  /** Statements whose Action/NotAction covers the action, by ActionInfo.index (all actions). */
+  get byAction(): CompiledStatement[][] {
+    if (this.allByAction === undefined) this.allByAction = ACTIONS.map((a) => this.covering(a));
+    return this.allByAction;
+  }
+
+  /** Statements whose Action/NotAction covers the action, compiled on first use. */
+  covering(action: ActionInfo): CompiledStatement[] {
+    let list = this.forAction[action.index];
+    if (list === undefined) {
+      list = EMPTY;
+      const sts = this.policy.statements;
+      this.actionPatterns ??= sts.map((st) => {
+        const written = st.action ?? st.notAction;
+        return written === undefined ? null : written.map((a) => wildcard(a, true));
+      });
+      const name = LOWER_NAMES[action.index]!;
+      for (let i = 0; i < sts.length; i++) {
+        const pats = this.actionPatterns[i]!;
+        if (pats === null) continue;
+        let any = false;
+        for (const w of pats) {
+          if (w.testLower(name)) {
+            any = true;
+            break;
+          }
+        }
+        if (sts[i]!.action !== undefined ? any : !any) {
+          if (list === EMPTY) list = [];
+          list.push(this.statement(i));
+        }
+      }
+      this.forAction[action.index] = list;
+    }
+    return list;
+  }
+
+  private statement(i: number): CompiledStatement {
+    let cs = this.compiledStatements[i];
+    if (cs === undefined) {
+      cs = compileStatement(this.policy, this.policy.statements[i]!);
+      this.compiledStatements[i] = cs;
+    }
+    return cs;
+  }
 }
 
+const EMPTY: CompiledStatement[] = [];
+
 /** Action/NotAction applies to the action (names and prefixes are case-insensitive [IAM-ACTION]). */
-function coversWith(st: Statement, matchers: ActionMatcher[], action: string): boolean {
-  if (st.action) return matchers.some((m) => m(action));
-  if (st.notAction) return !matchers.some((m) => m(action));
+export function statementCoversAction(st: Statement, action: string): boolean {
+  const name = action.toLowerCase();
+  if (st.action) return st.action.some((a) => wildcard(a, true).testLower(name));
+  if (st.notAction) return !st.notAction.some((a) => wildcard(a, true).testLower(name));
   return false;
 }
 
-export function statementCoversAction(st: Statement, action: string): boolean {
-  return coversWith(st, (st.action ?? st.notAction ?? []).map(actionMatcher), action);
-}
-
-function compileResource(list: string[] | undefined): Array<RegExp | string> | undefined {
+function compileResource(list: string[] | undefined): ResourcePattern[] | undefined {
   if (list === undefined) return undefined;
-  return list.map((r) => (r.includes('${') ? r : r === '*' ? '*' : globToRegExp(r, false)));
+  return list.map((r) => (r.includes('${') ? r : wildcard(r)));
 }
 
 export function statementId(policy: Policy, st: Statement): string {
   return st.sid !== undefined && st.sid !== '' ? st.sid : `${policy.name}#${st.index}`;
 }
 
+function compileStatement(policy: Policy, st: Statement): CompiledStatement {
+  const cs: CompiledStatement = {
+    st,
+    policy,
+    id: statementId(policy, st),
+    conditions: st.condition.map(compileCondition),
+    resourcePatterns: compileResource(st.resource),
+    notResourcePatterns: compileResource(st.notResource),
+    principal: st.principal ? compilePrincipalElement(st.principal) : undefined,
+    notPrincipal: st.notPrincipal ? compilePrincipalElement(st.notPrincipal) : undefined,
+  };
+  if (st.action === undefined && st.notAction === undefined) cs.ineffective = 'the statement has no Action, so it has no effect';
+  else if (st.resource === undefined && st.notResource === undefined && policy.source !== 'scp') {
+    // SCPs may omit Resource; key policies and identity policies may not [KMS-OVERVIEW].
+    cs.ineffective = 'the statement has no Resource, so it has no effect';
+  } else if (policy.source === 'key-policy' && st.principal === undefined && st.notPrincipal === undefined) {
+    cs.ineffective = 'the statement has no Principal, so it applies to nobody';
+  }
+  return cs;
+}
+
 export function compilePolicy(policy: Policy): CompiledPolicy {
-  const statements = policy.statements.map((st): CompiledStatement => {
-    const cs: CompiledStatement = {
-      st,
-      policy,
-      id: statementId(policy, st),
-      conditions: st.condition.map(compileCondition),
-      resourcePatterns: compileResource(st.resource),
-      notResourcePatterns: compileResource(st.notResource),
-      principal: st.principal ? compilePrincipalElement(st.principal) : undefined,
-      notPrincipal: st.notPrincipal ? compilePrincipalElement(st.notPrincipal) : undefined,
-    };
-    if (st.action === undefined && st.notAction === undefined) cs.ineffective = 'the statement has no Action, so it has no effect';
-    else if (st.resource === undefined && st.notResource === undefined && policy.source !== 'scp') {
-      // SCPs may omit Resource; key policies and identity policies may not [KMS-OVERVIEW].
-      cs.ineffective = 'the statement has no Resource, so it has no effect';
-    } else if (policy.source === 'key-policy' && st.principal === undefined && st.notPrincipal === undefined) {
-      cs.ineffective = 'the statement has no Principal, so it applies to nobody';
-    }
-    return cs;
-  });
-  const matchers = statements.map((cs) => (cs.st.action ?? cs.st.notAction ?? []).map(actionMatcher));
-  const byAction = ACTIONS.map((a) => statements.filter((cs, i) => coversWith(cs.st, matchers[i]!, a.name)));
-  return { policy, statements, byAction };
+  return new CompiledPolicy(policy);
 }
 
 export function statementsFor(cp: CompiledPolicy, action: ActionInfo): CompiledStatement[] {
-  return cp.byAction[action.index] ?? [];
+  return cp.covering(action);
 }
 
-function resourceMatches(patterns: Array<RegExp | string>, resource: string, env: ConditionEnv): boolean | null {
+function resourceMatches(patterns: ResourcePattern[], resource: string, env: ConditionEnv): boolean | null {
   let unresolved = false;
   for (const p of patterns) {
-    if (p === '*') return true;
-    if (typeof p === 'string') {
-      const s = substituteVariables(p, env.ctx);
-      if (s === null) {
-        unresolved = true;
-        continue;
-      }
-      if (globToRegExp(s, false).test(resource)) return true;
-    } else if (p.test(resource)) return true;
+    if (typeof p !== 'string') {
+      if (p.test(resource)) return true;
+      continue;
+    }
+    const s = substituteVariables(p, env.ctx);
+    if (s === null) {
+      unresolved = true;
+      continue;
+    }
+    if (wildcard(s).test(resource)) return true;
   }
   return unresolved ? null : false;
 }

@@ -3,6 +3,7 @@ import { parseOperator, type ParsedOperator } from '../model/condition-operators
 import type { ConditionMatch } from '../model/decision.js';
 import type { ConditionClause, Effect } from '../model/policy.js';
 import { contextGet, isUnknownKey, type RequestContext } from './context.js';
+import { wildcard, type Wildcard } from './wildcard.js';
 
 export interface CompiledCondition {
   clause: ConditionClause;
@@ -11,7 +12,9 @@ export interface CompiledCondition {
   values: string[];
   hasVariables: boolean;
   /** Pre-built matchers for wildcard operators without variables. */
-  patterns?: RegExp[];
+  patterns?: Wildcard[];
+  /** ARN operators without variables: each value taken apart into its six parts once. */
+  arnPatterns?: ArnPattern[];
 }
 
 /**
@@ -34,20 +37,10 @@ export function compileCondition(clause: ConditionClause): CompiledCondition {
   const hasVariables = clause.values.some((v) => v.includes('${'));
   const c: CompiledCondition = { clause, op, key: clause.key.toLowerCase(), values: clause.values, hasVariables };
   if (!hasVariables && (op.base === 'StringLike' || op.base === 'StringNotLike')) {
-    c.patterns = clause.values.map((v) => globToRegExp(v, false));
+    c.patterns = clause.values.map((v) => wildcard(v));
   }
+  if (!hasVariables && op.base.startsWith('Arn')) c.arnPatterns = clause.values.map(arnPattern);
   return c;
-}
-
-/** IAM wildcards: `*` any run, `?` one character; everything else literal. */
-export function globToRegExp(pattern: string, ignoreCase: boolean): RegExp {
-  let re = '^';
-  for (const ch of pattern) {
-    if (ch === '*') re += '.*';
-    else if (ch === '?') re += '.';
-    else re += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  }
-  return new RegExp(re + '$', ignoreCase ? 'is' : 's');
 }
 
 /**
@@ -128,17 +121,31 @@ function ipInCidr(value: string, cidr: string): boolean {
   return v.bits >> shift === c.bits >> shift;
 }
 
-/** ARN operators compare each of the six colon-separated parts separately, case-sensitively [IAM-OPS]. */
-function arnLike(value: string, pattern: string): boolean {
-  const vp = value.split(':');
+/** An ARN pattern taken apart: its six colon-separated parts, the last keeping its colons. */
+export type ArnPattern = Wildcard[] | 'any' | 'none';
+
+export function arnPattern(pattern: string): ArnPattern {
+  if (pattern === '*') return 'any';
   const pp = pattern.split(':');
-  if (pp.length < 6 || vp.length < 6) return pattern === '*' ? true : false;
-  const vParts = [...vp.slice(0, 5), vp.slice(5).join(':')];
-  const pParts = [...pp.slice(0, 5), pp.slice(5).join(':')];
-  for (let i = 0; i < 6; i++) {
-    if (!globToRegExp(pParts[i]!, false).test(vParts[i]!)) return false;
+  if (pp.length < 6) return 'none';
+  return [...pp.slice(0, 5), pp.slice(5).join(':')].map((p) => wildcard(p));
+}
+
+/**
+ * ARN operators compare each of the six colon-separated parts separately, case-sensitively
+ * [IAM-OPS]. The value is walked in place (no split) since this runs on every evaluation.
+ */
+function arnMatches(value: string, pattern: ArnPattern): boolean {
+  if (pattern === 'any') return true;
+  if (pattern === 'none') return false;
+  let start = 0;
+  for (let i = 0; i < 5; i++) {
+    const colon = value.indexOf(':', start);
+    if (colon < 0) return false;
+    if (!pattern[i]!.matchRange(value, start, colon)) return false;
+    start = colon + 1;
   }
-  return true;
+  return pattern[5]!.matchRange(value, start, value.length);
 }
 
 function base64Equal(value: string, policy: string): boolean {
@@ -161,8 +168,8 @@ function compare(c: CompiledCondition, value: string, policy: string, index: num
       return value.toLowerCase() === policy.toLowerCase();
     case 'StringLike':
     case 'StringNotLike': {
-      const re = !resolved && c.patterns ? c.patterns[index]! : globToRegExp(policy, false);
-      return re.test(value);
+      const w = !resolved && c.patterns ? c.patterns[index]! : wildcard(policy);
+      return w.test(value);
     }
     case 'NumericEquals':
     case 'NumericNotEquals':
@@ -197,7 +204,7 @@ function compare(c: CompiledCondition, value: string, policy: string, index: num
     case 'ArnLike':
     case 'ArnNotEquals':
     case 'ArnNotLike':
-      return arnLike(value, policy);
+      return arnMatches(value, !resolved && c.arnPatterns ? c.arnPatterns[index]! : arnPattern(policy));
     case 'Null':
       return false; // handled separately
   }

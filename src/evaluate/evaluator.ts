@@ -82,6 +82,11 @@ function stand(source: PolicySource, name: string, effect: 'Allow' | 'Deny', wit
 export class Evaluator {
   readonly options: EvaluatorOptions;
   private readonly compiled = new WeakMap<Policy, CompiledPolicy>();
+  private readonly byArn = new Map<string, CompiledPolicy[]>();
+  /** Worlds by caller sources, key and mode: every session of a role shares its role's. */
+  private readonly worldCache = new Map<string, World>();
+  private readonly sourceIds = new WeakMap<CallerSources, number>();
+  private nextSourceId = 0;
   private readonly standIns = new Map<string, CompiledPolicy>();
   private readonly callerCache = new Map<string, CallerSources | null>();
   private readonly grantIndexes = new WeakMap<Grant[], Map<string, Grant[]>>();
@@ -103,9 +108,27 @@ export class Evaluator {
   compile(p: Policy): CompiledPolicy {
     let c = this.compiled.get(p);
     if (c === undefined) {
-      c = compilePolicy(p);
+      c = this.sharedManaged(p) ?? compilePolicy(p);
       this.compiled.set(p, c);
     }
+    return c;
+  }
+
+  /**
+   * A managed policy appears once per role that attaches it, each copy parsed separately; the
+   * copies with the same ARN, name and statements share one compiled policy (what was compiled for
+   * one role serves every other). Comparing the statements costs far less than compiling them.
+   */
+  private sharedManaged(p: Policy): CompiledPolicy | undefined {
+    if (p.arn === undefined) return undefined;
+    const k = `${p.source}|${p.arn}`;
+    const list = this.byArn.get(k);
+    if (list !== undefined) {
+      for (const c of list) if (c.policy.name === p.name && sameStatements(c.policy, p)) return c;
+    }
+    const c = compilePolicy(p);
+    if (list === undefined) this.byArn.set(k, [c]);
+    else if (list.length < 8) list.push(c);
     return c;
   }
 
@@ -164,10 +187,12 @@ export class Evaluator {
   /** The caller's policies from the snapshot; a session takes its role's entry (contract). */
   private callerSources(caller: PrincipalRef): CallerSources | null {
     if (caller.kind === 'root' || caller.kind === 'service') return KNOWN_NONE;
-    const hit = this.callerCache.get(caller.arn);
-    if (hit !== undefined) return hit;
     const entries = this.snapshot.principals;
-    let own: PrincipalPolicies | undefined = entries[caller.arn];
+    let own: PrincipalPolicies | undefined = Object.prototype.hasOwnProperty.call(entries, caller.arn) ? entries[caller.arn] : undefined;
+    // A session without an entry of its own has exactly its role's sources: one object for all.
+    const cacheKey = own === undefined && caller.kind === 'assumed-role' ? `role:${caller.account}:${caller.roleName}` : caller.arn;
+    const hit = this.callerCache.get(cacheKey);
+    if (hit !== undefined) return hit;
     let role: PrincipalPolicies | undefined;
     let roleArn: string | undefined;
     const index = this.principalIndex();
@@ -196,7 +221,7 @@ export class Evaluator {
         principalArn: caller.kind === 'assumed-role' ? (roleArn ?? `arn:${caller.partition}:iam::${caller.account}:role/${caller.roleName}`) : (base.resolvedArn ?? roleArn ?? caller.arn),
       };
     }
-    this.callerCache.set(caller.arn, result);
+    this.callerCache.set(cacheKey, result);
     return result;
   }
 
@@ -340,8 +365,17 @@ export class Evaluator {
       const wk = mode === 'actual' ? orgVariant : `${mode}|${orgVariant}`;
       let w = res.worlds.get(wk);
       if (w === undefined) {
-        const org = this.orgLevels(action, caller, callerAccount, key);
-        w = this.world(mode, { keyPolicy, grants, cs, org, caller, request });
+        // Only a stand-in for unreadable grants names the caller; otherwise a world depends on the
+        // caller's sources, account and (for SCPs) role name, all shared by the role's sessions.
+        const callerPart = mode === 'permissive' && isUnknown(grants) ? `${caller.arn}|${request.grantId ?? ''}` : caller.kind === 'assumed-role' ? (caller.roleName ?? '') : caller.arn;
+        const shared = `${this.sourceId(cs)}|${key?.metadata.arn ?? ''}|${wk}|${callerAccount ?? ''}|${callerPart}`;
+        w = this.worldCache.get(shared);
+        if (w === undefined) {
+          const org = this.orgLevels(action, caller, callerAccount, key);
+          w = this.world(mode, { keyPolicy, grants, cs, org, caller, request });
+          if (this.worldCache.size >= 20000) this.worldCache.clear();
+          this.worldCache.set(shared, w);
+        }
         res.worlds.set(wk, w);
       }
       const targetGrant = action.cls === 'retire-grant' ? findGrant(w.grants, request) : undefined;
@@ -392,6 +426,15 @@ export class Evaluator {
     };
     delete result.keyStateError;
     return result;
+  }
+
+  private sourceId(cs: CallerSources): number {
+    let id = this.sourceIds.get(cs);
+    if (id === undefined) {
+      id = ++this.nextSourceId;
+      this.sourceIds.set(cs, id);
+    }
+    return id;
   }
 
   private orgLevels(action: ActionInfo, caller: PrincipalRef, callerAccount: string | undefined, key: Key | undefined): { scps: OrgPolicyLevel[]; rcps: OrgPolicyLevel[] } {
@@ -461,6 +504,31 @@ export class Evaluator {
       unreadPolicies: (s.keyPolicy !== null && isUnknown(s.keyPolicy)) || isUnknown(s.cs.identity) || isUnknown(s.cs.boundary) || isUnknown(s.cs.session),
     };
   }
+}
+
+/** Same statements as written (the raw JSON of each), so that one compiled form serves both. */
+function sameStatements(a: Policy, b: Policy): boolean {
+  if (a.statements.length !== b.statements.length) return false;
+  for (let i = 0; i < a.statements.length; i++) if (!sameJson(a.statements[i]!.raw, b.statements[i]!.raw)) return false;
+  return true;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    if (!Object.prototype.hasOwnProperty.call(b, k)) return false;
+    if (!sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
 }
 
 function isUnknownOrEmptyList(v: Unknowable<Policy[]>): boolean {

@@ -6,6 +6,7 @@ import type { Key } from '../model/key.js';
 import { isUnknown, type UnknownInput } from '../model/unknown.js';
 import { ecText, hasEcConstraint } from './grants.js';
 import { accountOf } from './principals.js';
+import { wildcard } from './wildcard.js';
 
 export type GranteeKind = 'role' | 'role-session' | 'user' | 'account-root' | 'service' | 'federated-user' | 'unknown-principal-id' | 'aws-internal' | 'unrecognised';
 export type GranteeScope = 'same-account' | 'external-account' | 'aws-service' | 'unknown';
@@ -190,16 +191,10 @@ function finding(id: FindingId, keyArn: string, grantId: string, message: string
   return { code: meta.code, id, severity: meta.severity, keyArn, grantId, message };
 }
 
-const globCache = new Map<string, RegExp>();
-
+/** Expectation patterns know only `*` (see the README's expectations file). */
 function globMatch(pattern: string, value: string): boolean {
   if (!pattern.includes('*')) return pattern === value;
-  let re = globCache.get(pattern);
-  if (re === undefined) {
-    re = new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`, 's');
-    globCache.set(pattern, re);
-  }
-  return re.test(value);
+  return wildcard(pattern, false, true).test(value);
 }
 
 function sameMap(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {

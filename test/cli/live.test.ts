@@ -95,6 +95,16 @@ describe('kms-why grants reads AWS', () => {
     expect(j.keys.every((k: { complete: boolean }) => k.complete)).toBe(true);
     expect(j.keys[0].grants.length).toBeGreaterThan(0);
   });
+  it('--concurrency bounds the calls in flight; a bad value is a usage error', async () => {
+    server.reset();
+    const r = await run(['grants', '--all-keys', '--concurrency', '1', '--output', 'json', '--now', '2026-11-25T00:00:00Z']);
+    expect([0, 1]).toContain(r.code);
+    expect(server.counts().GetKeyPolicy ?? 0).toBe(0);
+    server.reset();
+    const bad = await run(['grants', '--all-keys', '--concurrency', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--concurrency "0"');
+  });
   it('exit 3 when ListGrants is denied: never a silent pass on a partial list', async () => {
     server.script('ListGrants', 'deny');
     const r = await run(['grants', '--key', 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', '--output', 'json']);

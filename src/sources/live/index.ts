@@ -21,7 +21,8 @@ import { boundaryWhat, identityPoliciesWhat, principalRecord, principalTagsWhat,
 import { AwsSession, CallContext, checkRegion, defaultRegion, describeFailure } from './aws.js';
 import type { CredentialSource, Failure, Outcome, StaticCredentials } from './aws.js';
 import { liveRecord, plain, unknownFrom } from './failures.js';
-import { readKey } from './key.js';
+import { accountAliases, aliasesOf, readKey } from './key.js';
+import type { KeyMetadata } from '../../model/key.js';
 import type { Accounts, GrantsMode } from './key.js';
 import { readOrganizationFiles } from './organization.js';
 import { ManagedPolicies, readRole, readUser } from './principal.js';
@@ -418,7 +419,7 @@ export interface KeysResult {
  * Several keys with every grant (for `kms-why grants`), read in parallel; with `allCustomerManaged`,
  * every customer managed key of the region (ListKeys, then DescribeKey to tell them apart).
  */
-export async function readKeys(keys: string[], opts: LiveOptions & { allCustomerManaged?: boolean } = {}): Promise<KeysResult> {
+export async function readKeys(keys: string[], opts: LiveOptions & { allCustomerManaged?: boolean; grantsAudit?: boolean } = {}): Promise<KeysResult> {
   const idents = keys.map((k) => {
     const ident = parseKeyIdentifier(k);
     if (ident === null) throw new InputError(`invalid key "${k}"`, { hint: 'Give a key id, key ARN, alias name or alias ARN.' });
@@ -446,9 +447,22 @@ export async function readKeys(keys: string[], opts: LiveOptions & { allCustomer
       } while (marker !== undefined && ++pages < 10_000);
     }
     let done = 0;
+    // ListAliases once per account and region (the session decides the account), not per key.
+    const aliasLists = new Map<string, ReturnType<typeof accountAliases>>();
+    const grantsAudit = {
+      aliases: async (s: AwsSession, meta: KeyMetadata) => {
+        const k = `${s === main ? 'main' : 'principal'}|${meta.region}`;
+        let p = aliasLists.get(k);
+        if (p === undefined) {
+          p = accountAliases(s, meta.region);
+          aliasLists.set(k, p);
+        }
+        return aliasesOf(await p, meta, s);
+      },
+    };
     const reads = await Promise.all(
       idents.map(async (ident) => {
-        const r = await readKey({ ctx, ident, region: ident.arn?.region || region, main, principalSession, accounts, grants: 'all', granteeForms: () => Promise.resolve(undefined), grantId: undefined });
+        const r = await readKey({ ctx, ident, region: ident.arn?.region || region, main, principalSession, accounts, grants: 'all', granteeForms: () => Promise.resolve(undefined), grantId: undefined, ...(opts.grantsAudit === true ? { grantsAudit } : {}) });
         done++;
         ctx.say(`reading keys and grants: ${done.toLocaleString('en-US')} of ${idents.length.toLocaleString('en-US')}…`);
         return r;

@@ -39,6 +39,11 @@ import { liveRecord, plain, unknownFrom } from './failures.js';
 
 /** ListGrants' largest page. */
 const GRANTS_PAGE = 100;
+/**
+ * The key's reads go ahead of the principal's IAM reads in the pool (which top out at 4): a check
+ * needs both, the key's side is shorter, and starting it first keeps it off the critical path.
+ */
+const KEY_FIRST = 7;
 const MAX_PAGES = 10_000;
 
 export type GrantsMode = 'auto' | 'all';
@@ -65,6 +70,12 @@ export interface KeyReadEnv {
    */
   granteeForms: () => Promise<string[] | undefined>;
   grantId: string | undefined;
+  /**
+   * For the grants audit, which reads only the key's metadata, grants and aliases: no
+   * GetKeyPolicy or ListResourceTags, and aliases from one account-wide ListAliases (shared by
+   * every key of the account and region) instead of one call per key.
+   */
+  grantsAudit?: { aliases: (s: AwsSession, meta: KeyMetadata) => Promise<Unknowable<string[]>> };
 }
 
 export interface KeyRead {
@@ -82,7 +93,7 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
   const { ctx, ident, main } = env;
   const settings = ctx.settings;
   const records: InputRecord[] = [];
-  const described = await main.call('kms:DescribeKey', () => main.kms(env.region).send(new DescribeKeyCommand({ KeyId: ident.text })), 6);
+  const described = await main.call('kms:DescribeKey', () => main.kms(env.region).send(new DescribeKeyCommand({ KeyId: ident.text })), KEY_FIRST + 1);
   let meta: KeyMetadata | undefined;
   let failure: Failure | undefined;
   if (described.ok) {
@@ -138,10 +149,13 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
     );
   const grantsSession = keySession ?? main;
 
+  const audit = env.grantsAudit;
+  // Not read for the grants audit: marked unknown, so that nothing could take them as empty.
+  const notRead = (what: string): UnknownInput => unknownInput(what, 'not read: the grants audit does not use it');
   const [policy, tags, aliases, grants] = await Promise.all([
-    keySession === undefined ? Promise.resolve(crossAccount('kms:GetKeyPolicy', keyPolicyWhat(arn))) : readPolicy(keySession, meta),
-    keySession === undefined ? Promise.resolve(crossAccount('kms:ListResourceTags', keyTagsWhat(arn))) : readTags(keySession, meta),
-    keySession === undefined ? Promise.resolve(crossAccount('kms:ListAliases', aliasesWhat(arn))) : readAliases(keySession, meta),
+    audit !== undefined ? Promise.resolve(notRead(keyPolicyWhat(arn))) : keySession === undefined ? Promise.resolve(crossAccount('kms:GetKeyPolicy', keyPolicyWhat(arn))) : readPolicy(keySession, meta),
+    audit !== undefined ? Promise.resolve(notRead(keyTagsWhat(arn))) : keySession === undefined ? Promise.resolve(crossAccount('kms:ListResourceTags', keyTagsWhat(arn))) : readTags(keySession, meta),
+    keySession === undefined ? Promise.resolve(crossAccount('kms:ListAliases', aliasesWhat(arn))) : audit !== undefined ? audit.aliases(keySession, meta) : readAliases(keySession, meta),
     readGrants(env, grantsSession, meta),
   ]);
 
@@ -156,12 +170,10 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
   // The alias the key was named by is one of its aliases, whatever ListAliases said.
   if (ident.aliasName !== undefined && !key.aliases.includes(ident.aliasName)) key.aliases.push(ident.aliasName);
 
-  records.push(
-    liveRecord(keyPolicyWhat(arn), 'AWS kms:GetKeyPolicy', policy),
-    { ...liveRecord(grantsWhat(arn), 'AWS kms:ListGrants', grants.value), ...(grants.detail !== undefined && !isUnknown(grants.value) ? { detail: grants.detail } : {}) },
-    liveRecord(keyTagsWhat(arn), 'AWS kms:ListResourceTags', tags),
-    liveRecord(aliasesWhat(arn), 'AWS kms:ListAliases', aliases),
-  );
+  if (audit === undefined) records.push(liveRecord(keyPolicyWhat(arn), 'AWS kms:GetKeyPolicy', policy));
+  records.push({ ...liveRecord(grantsWhat(arn), 'AWS kms:ListGrants', grants.value), ...(grants.detail !== undefined && !isUnknown(grants.value) ? { detail: grants.detail } : {}) });
+  if (audit === undefined) records.push(liveRecord(keyTagsWhat(arn), 'AWS kms:ListResourceTags', tags));
+  records.push(liveRecord(aliasesWhat(arn), 'AWS kms:ListAliases', aliases));
   return { key, keyArn: arn, records };
 }
 
@@ -205,7 +217,7 @@ function metadataFromArn(arn: string): KeyMetadata {
 
 async function readPolicy(s: AwsSession, meta: KeyMetadata): Promise<Unknowable<Policy>> {
   const arn = meta.arn;
-  const r = await s.call('kms:GetKeyPolicy', () => s.kms(meta.region).send(new GetKeyPolicyCommand({ KeyId: arn, PolicyName: 'default' })), 2);
+  const r = await s.call('kms:GetKeyPolicy', () => s.kms(meta.region).send(new GetKeyPolicyCommand({ KeyId: arn, PolicyName: 'default' })), KEY_FIRST);
   if (!r.ok) return unknownFrom(keyPolicyWhat(arn), [{ op: 'kms:GetKeyPolicy', resource: arn, failure: r.failure }], s.ctx.settings);
   try {
     if (typeof r.value.Policy !== 'string' || r.value.Policy === '') throw new InputError('the response has no Policy');
@@ -265,7 +277,7 @@ async function listKms<O extends KmsPage, T>(
 
 async function readTags(s: AwsSession, meta: KeyMetadata): Promise<Unknowable<Record<string, string>>> {
   const arn = meta.arn;
-  const r = await listKms(s, 'kms:ListResourceTags', (Marker) => s.kms(meta.region).send(new ListResourceTagsCommand({ KeyId: arn, Marker, Limit: 50 })), (o) => o.Tags, 0, undefined, undefined, 'Tags');
+  const r = await listKms(s, 'kms:ListResourceTags', (Marker) => s.kms(meta.region).send(new ListResourceTagsCommand({ KeyId: arn, Marker, Limit: 50 })), (o) => o.Tags, KEY_FIRST, undefined, undefined, 'Tags');
   if (!r.ok) return unknownFrom(keyTagsWhat(arn), [{ op: 'kms:ListResourceTags', resource: arn, failure: r.failure }], s.ctx.settings);
   try {
     return parseTags(plain(r.items), { file: `kms:ListResourceTags ${arn}`, path: 'Tags' });
@@ -277,7 +289,7 @@ async function readTags(s: AwsSession, meta: KeyMetadata): Promise<Unknowable<Re
 
 async function readAliases(s: AwsSession, meta: KeyMetadata): Promise<Unknowable<string[]>> {
   const arn = meta.arn;
-  const r = await listKms(s, 'kms:ListAliases', (Marker) => s.kms(meta.region).send(new ListAliasesCommand({ KeyId: arn, Marker, Limit: 100 })), (o) => o.Aliases, 0);
+  const r = await listKms(s, 'kms:ListAliases', (Marker) => s.kms(meta.region).send(new ListAliasesCommand({ KeyId: arn, Marker, Limit: 100 })), (o) => o.Aliases, KEY_FIRST);
   if (!r.ok) return unknownFrom(aliasesWhat(arn), [{ op: 'kms:ListAliases', resource: arn, failure: r.failure }], s.ctx.settings);
   const names: string[] = [];
   for (const a of r.items) {
@@ -289,6 +301,29 @@ async function readAliases(s: AwsSession, meta: KeyMetadata): Promise<Unknowable
     if (!names.includes(a.AliasName)) names.push(a.AliasName);
   }
   return names;
+}
+
+/**
+ * Every alias of the session's account in a region, by target key id (one paged ListAliases
+ * without KeyId). Aliases of AWS managed keys come along; callers look up only their keys.
+ */
+export async function accountAliases(s: AwsSession, region: string): Promise<{ ok: true; byKeyId: Map<string, string[]> } | { ok: false; failure: Failure }> {
+  const r = await listKms(s, 'kms:ListAliases', (Marker) => s.kms(region).send(new ListAliasesCommand({ Marker, Limit: 100 })), (o) => o.Aliases, 0);
+  if (!r.ok) return r;
+  const byKeyId = new Map<string, string[]>();
+  for (const a of r.items) {
+    if (a.AliasName === undefined || a.TargetKeyId === undefined) continue;
+    const list = byKeyId.get(a.TargetKeyId);
+    if (list === undefined) byKeyId.set(a.TargetKeyId, [a.AliasName]);
+    else if (!list.includes(a.AliasName)) list.push(a.AliasName);
+  }
+  return { ok: true, byKeyId };
+}
+
+/** One key's aliases out of `accountAliases`. */
+export function aliasesOf(all: Awaited<ReturnType<typeof accountAliases>>, meta: KeyMetadata, s: AwsSession): Unknowable<string[]> {
+  if (!all.ok) return unknownFrom(aliasesWhat(meta.arn), [{ op: 'kms:ListAliases', resource: meta.arn, failure: all.failure }], s.ctx.settings);
+  return [...(all.byKeyId.get(meta.keyId) ?? [])];
 }
 
 interface GrantsRead {
@@ -330,7 +365,7 @@ async function readGrants(env: KeyReadEnv, s: AwsSession, meta: KeyMetadata): Pr
 
   if (env.grants === 'all') return pageAll();
 
-  const first = await s.call('kms:ListGrants', () => send({}), 5);
+  const first = await s.call('kms:ListGrants', () => send({}), KEY_FIRST);
   if (!first.ok) return fail(first.failure);
   const firstProblem = kmsPageProblem(first.value, 'Grants', first.value.Grants);
   if (firstProblem !== undefined) return fail(firstProblem);

@@ -1,0 +1,141 @@
+// IAM wildcards (`*` any run of characters, `?` exactly one; everything else literal) matched
+// without regular expressions. A pattern is split once at its `*`s into fixed-width segments; a
+// value then matches when the first segment is its prefix, the last its suffix, and the middle
+// segments occur in order in between. Taking each middle segment at its leftmost place is always
+// right (a later place only leaves less room for the rest), so nothing is ever retried: the work is
+// at most (value length) × (pattern length) character comparisons, and usually the value length.
+// A backtracking regular expression built from `kms:**…*Z` instead takes exponential time on a
+// value that almost matches, which a hostile policy could use to hang the process.
+//
+// [IAM-WILDCARDS] https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html#reference_policies_elements_resource_wildcards
+
+/**
+ * Character comparisons made by every matcher since the process started. Diagnostic only (tests
+ * assert that hostile patterns stay within a bound); nothing reads it to decide anything.
+ */
+let steps = 0;
+
+export function wildcardSteps(): number {
+  return steps;
+}
+
+export function hasWildcard(pattern: string): boolean {
+  return pattern.includes('*') || pattern.includes('?');
+}
+
+/** One compiled pattern. `test` has the shape of RegExp#test so callers can hold either. */
+export class Wildcard {
+  readonly pattern: string;
+  readonly ignoreCase: boolean;
+  /** Segments between `*`s (lower-cased when ignoring case); one segment means no `*`. */
+  private readonly segs: string[];
+  /** Some segment holds a `?`. */
+  private readonly anyOne: boolean;
+  /** Sum of the segments' lengths: the shortest value that can match. */
+  private readonly minLength: number;
+  private readonly kind: 'all' | 'exact' | 'glob';
+
+  /** `starOnly`: `?` is literal (kms-why's own expectation patterns know only `*`). */
+  constructor(pattern: string, ignoreCase = false, starOnly = false) {
+    this.pattern = pattern;
+    this.ignoreCase = ignoreCase;
+    const p = ignoreCase ? pattern.toLowerCase() : pattern;
+    // `a**b` is `a*b`: consecutive stars make empty middle segments, which match anywhere.
+    const raw = p.split('*');
+    const segs: string[] = [raw[0]!];
+    for (let i = 1; i < raw.length - 1; i++) if (raw[i] !== '') segs.push(raw[i]!);
+    if (raw.length > 1) segs.push(raw[raw.length - 1]!);
+    this.segs = segs;
+    this.anyOne = !starOnly && p.includes('?');
+    this.minLength = segs.reduce((n, s) => n + s.length, 0);
+    this.kind = segs.length === 2 && segs[0] === '' && segs[1] === '' ? 'all' : segs.length === 1 && !this.anyOne ? 'exact' : 'glob';
+  }
+
+  test(value: string): boolean {
+    return this.matchRange(value, 0, value.length);
+  }
+
+  /** `test` for a value already lower-cased (action names, lowered once). */
+  testLower(value: string): boolean {
+    return this.kind === 'all' || this.run(value, 0, value.length);
+  }
+
+  /** Matches `value.slice(start, end)` without making the slice. */
+  matchRange(value: string, start: number, end: number): boolean {
+    if (this.kind === 'all') return true;
+    if (this.ignoreCase) {
+      // Lower-casing can change the length only for a few non-ASCII characters; do it on the slice.
+      const v = (start === 0 && end === value.length ? value : value.slice(start, end)).toLowerCase();
+      return this.run(v, 0, v.length);
+    }
+    return this.run(value, start, end);
+  }
+
+  private run(v: string, start: number, end: number): boolean {
+    const segs = this.segs;
+    const len = end - start;
+    if (len < this.minLength) return false;
+    if (this.kind === 'exact') return len === this.minLength && segAt(v, start, segs[0]!, false);
+    const any = this.anyOne;
+    if (segs.length === 1) return len === segs[0]!.length && segAt(v, start, segs[0]!, any);
+    const first = segs[0]!;
+    const last = segs[segs.length - 1]!;
+    if (!segAt(v, start, first, any)) return false;
+    const tailStart = end - last.length;
+    if (!segAt(v, tailStart, last, any)) return false;
+    let pos = start + first.length;
+    for (let i = 1; i < segs.length - 1; i++) {
+      const s = segs[i]!;
+      const at = find(v, pos, tailStart, s, any);
+      if (at < 0) return false;
+      pos = at + s.length;
+    }
+    return true;
+  }
+}
+
+/** Does `seg` (with `?` as any one character when `any`) occur in `v` at `at`? */
+function segAt(v: string, at: number, seg: string, any: boolean): boolean {
+  const n = seg.length;
+  for (let j = 0; j < n; j++) {
+    steps++;
+    const c = seg.charCodeAt(j);
+    if (c !== v.charCodeAt(at + j) && !(any && c === 63 /* ? */)) return false;
+  }
+  return true;
+}
+
+/** The leftmost place in v[from, to) where `seg` fits entirely, or -1. */
+function find(v: string, from: number, to: number, seg: string, any: boolean): number {
+  const last = to - seg.length;
+  for (let i = from; i <= last; i++) {
+    steps++;
+    if (segAt(v, i, seg, any)) return i;
+  }
+  return -1;
+}
+
+const cache = new Map<string, Wildcard>();
+const icache = new Map<string, Wildcard>();
+const scache = new Map<string, Wildcard>();
+
+/**
+ * The compiled pattern, shared by every policy that writes the same text (managed policies
+ * repeat the same resources and actions across thousands of roles). The cache is bounded so a
+ * run over a huge account does not keep every pattern it ever saw.
+ */
+export function wildcard(pattern: string, ignoreCase = false, starOnly = false): Wildcard {
+  const c = starOnly ? scache : ignoreCase ? icache : cache;
+  let w = c.get(pattern);
+  if (w === undefined) {
+    w = new Wildcard(pattern, ignoreCase && !starOnly, starOnly);
+    if (c.size >= 20000) c.clear();
+    c.set(pattern, w);
+  }
+  return w;
+}
+
+/** One-off match (patterns that change per request, e.g. after policy-variable substitution). */
+export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
+  return new Wildcard(pattern, ignoreCase).test(value);
+}
