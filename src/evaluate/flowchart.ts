@@ -55,6 +55,58 @@ export interface Resolved {
   options: EvaluatorOptions;
   /** Notes on how the caller was read (e.g. a role ARN given as the caller). */
   notes: string[];
+  /** Authorize an action by identity policies alone, on this resource (a companion permission, e.g. TagResource on a replica). */
+  iamResource?: string;
+}
+
+/**
+ * A further permission a request needs (UpdateAlias on the alias's current key, ReplicateKey's
+ * kms:CreateKey…), decided as a request of its own; or, when the inputs cannot say what it is,
+ * what is missing and how to supply it.
+ */
+export type Part =
+  | { what: string; decision: Decision; authorizationOnly?: boolean }
+  | { what: string; missing: string; supply: string };
+
+/**
+ * A request that needs several permissions is allowed only if each is: the first denial decides,
+ * otherwise any unknown makes it unknown [IAM-DENYALLOW: every required permission must be allowed].
+ */
+export function combineParts(main: Decision, parts: Part[], explain: boolean): Decision {
+  const verdictOf = (p: Part): Verdict => ('missing' in p ? 'unknown' : p.authorizationOnly ? p.decision.authorization : p.decision.decision);
+  const out: Decision = { ...main, reasons: [...main.reasons], trace: [...main.trace], hints: [...main.hints], missingContext: [...main.missingContext], assumptions: [...main.assumptions], unreadable: [...main.unreadable] };
+  const add = <T>(list: T[], items: T[]): void => {
+    for (const i of items) if (!list.includes(i)) list.push(i);
+  };
+  for (const p of parts) {
+    if ('missing' in p) {
+      if (explain) {
+        out.trace.push({ step: 'identity-policy', question: `Is ${main.principal} also allowed ${main.action} on ${p.what}?`, answer: 'unknown', detail: p.missing });
+        add(out.hints, [`${main.action} also needs permission on ${p.what}, but ${p.missing}: ${p.supply}.`]);
+      }
+      continue;
+    }
+    const d = p.decision;
+    if (explain) {
+      for (const t of d.trace) if (t.step !== 'action') out.trace.push({ ...t, question: `[${p.what}] ${t.question}` });
+      add(out.hints, d.hints.map((h) => `[${p.what}] ${h}`));
+      add(out.missingContext, d.missingContext);
+      add(out.assumptions, d.assumptions);
+    }
+    for (const u of d.unreadable) if (!out.unreadable.some((x) => x.what === u.what)) out.unreadable.push(u);
+  }
+  const denied = parts.find((p) => verdictOf(p) === 'deny');
+  if (denied !== undefined && !('missing' in denied)) {
+    const d = denied.decision;
+    return { ...out, decision: 'deny', authorization: 'deny', decidedBy: d.decidedBy === 'key-state' && denied.authorizationOnly ? 'implicit-deny' : d.decidedBy, reasons: d.reasons };
+  }
+  if (main.decision === 'unknown' || parts.some((p) => verdictOf(p) === 'unknown')) {
+    const r: Decision = { ...out, decision: 'unknown', authorization: 'unknown', decidedBy: 'unknown', reasons: [] };
+    delete r.keyStateError;
+    return r;
+  }
+  for (const p of parts) if (!('missing' in p)) for (const reason of p.decision.reasons) if (!out.reasons.some((x) => x.source === reason.source && x.id === reason.id && x.policyName === reason.policyName)) out.reasons.push(reason);
+  return out;
 }
 
 interface Scan {
@@ -127,7 +179,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
 
   // The resources this request is authorized against, per policy kind.
   const identityResources: string[] =
-    action.cls === 'iam-only' ? ['*'] : action.cls === 'alias' ? [r.aliasArn ?? '', keyArn ?? ''] : [keyArn ?? ''];
+    action.cls === 'iam-only' ? [r.iamResource ?? '*'] : action.cls === 'alias' ? [r.aliasArn ?? '', keyArn ?? ''] : [keyArn ?? ''];
   const keyPolicies: CompiledPolicy[] = action.cls !== 'iam-only' && w.keyPolicy ? [w.keyPolicy] : [];
   const sessionPolicies = isSession ? w.session : [];
   const boundaryPolicies = w.boundary ? [w.boundary] : [];
@@ -171,7 +223,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
       trace: explain ? ex.trace : [],
       missingContext: explain ? [...ex.missing] : [],
       hints: explain ? ex.hints : [],
-      assumptions: explain ? [...ex.assumptions].map((id) => ASSUMPTION[id]) : [],
+      assumptions: explain ? [...ex.assumptions, ...[...(env.assumed ?? [])].filter((id): id is AssumptionId => id in ASSUMPTION)].filter((id, i, all) => all.indexOf(id) === i).map((id) => ASSUMPTION[id]) : [],
       unreadable: [],
     };
     if (keyArn !== undefined) d.keyArn = keyArn;
@@ -301,7 +353,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   // ── IAM-only actions ──────────────────────────────────────────────────────────────────────
   if (action.cls === 'iam-only') {
     const cs = callerSide('*');
-    if (explain) ex.step('identity-policy', `Does an identity policy allow ${a} (Resource "*")?`, cs.root ? 'yes' : cs.iam.length > 0 ? 'yes' : 'no', cs.root ? 'the account root user has full IAM access' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: cs.records.filter(nearMissOrMatch) });
+    if (explain) ex.step('identity-policy', `Does an identity policy allow ${a} (Resource "${r.iamResource ?? '*'}")?`, cs.root ? 'yes' : cs.iam.length > 0 ? 'yes' : 'no', cs.root ? 'the account root user has full IAM access' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: cs.records.filter(nearMissOrMatch) });
     if (cs.ok) return finish('allow', 'iam-policy', cs.root ? [ROOT_REASON] : cs.iam.map(reasonOf));
     if (cs.blockedBy) noteBlocked(cs.blockedBy, `The identity-policy allow of ${a}`);
     else if (explain) ex.hint(`Add an identity policy that allows ${a} with "Resource": "*" to ${caller.arn}; key policies and grants cannot allow ${a}.`);

@@ -135,6 +135,8 @@ export function scenarioToInput(c: ScenarioCase, file = 'scenario'): { snapshot:
   if (typeof req.grantId === 'string') request.grantId = req.grantId;
   if (Array.isArray(req.grantTokens)) request.grantTokens = req.grantTokens as string[];
   if (req.context && typeof req.context === 'object') request.context = req.context as Record<string, ContextValue>;
+  if (Array.isArray(req.absent)) request.absent = req.absent.map(String);
+  if (typeof req.at === 'string') request.at = req.at;
   if (req.grantRequest && typeof req.grantRequest === 'object') {
     const g = req.grantRequest as Record<string, unknown>;
     const gr: GrantRequest = { operations: (g.operations as string[]) ?? [] };
