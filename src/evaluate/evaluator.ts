@@ -488,7 +488,7 @@ export class Evaluator {
       authorization: 'unknown',
       reasons: [],
       unreadable: unknowns,
-      missingContext: explain ? [...new Set([...supplied.map((u) => u.name), ...d.missingContext])] : [],
+      missingContext: explain ? [...new Set([...supplied.filter((u) => u.name.includes(':')).map((u) => u.name), ...d.missingContext])] : [],
       hints: explain
         ? [
             ...unknowns.map((u) => `${cap(u.what)} could not be read (${u.reason})${u.neededPermission ? `; kms-why needs ${u.neededPermission}` : ''}. The verdict depends on ${u.what.startsWith('grants') ? 'them' : 'it'}.`),

@@ -19,7 +19,7 @@ import type { PrincipalRef } from '../model/principal.js';
 import type { Request } from '../model/request.js';
 import { ASSUMPTION, type AssumptionId } from './assumptions.js';
 import { matchStatement, newStatementMatch, principalVia, statementsFor, type CompiledPolicy, type CompiledStatement } from './compile.js';
-import type { ConditionEnv } from './conditions.js';
+import { biased, type ConditionEnv } from './conditions.js';
 import type { RequestContext } from './context.js';
 import { checkGrant, checkParentGrant, grantMatchRecord, grantStateDetail, grantStateUsable, hasEcConstraint, type GrantCheck } from './grants.js';
 import { dependsOnKeyState, keyStateError } from './key-state.js';
@@ -75,6 +75,7 @@ export type Part =
 export function combineParts(main: Decision, parts: Part[], explain: boolean): Decision {
   const verdictOf = (p: Part): Verdict => ('missing' in p ? 'unknown' : p.authorizationOnly ? p.decision.authorization : p.decision.decision);
   const out: Decision = { ...main, reasons: [...main.reasons], trace: [...main.trace], hints: [...main.hints], missingContext: [...main.missingContext], assumptions: [...main.assumptions], unreadable: [...main.unreadable] };
+  if (explain && !out.assumptions.includes(ASSUMPTION.companionPermissions)) out.assumptions.push(ASSUMPTION.companionPermissions);
   const add = <T>(list: T[], items: T[]): void => {
     for (const i of items) if (!list.includes(i)) list.push(i);
   };
@@ -192,6 +193,13 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     let final: Verdict = decision;
     let by: DecidedBy = decidedBy;
     let keyStateErr: string | undefined;
+    if (explain && env.touched !== undefined) {
+      for (const [k, u] of env.touched) {
+        if (u.supply !== undefined) ex.assume('unknownContextKeys');
+        if (action.short === 'RetireGrant' && k.startsWith('kms:encryptioncontext')) ex.assume('retireGrantEncryptionContext');
+      }
+    }
+    if (action.short === 'GetKeyRotationStatus' && r.key !== undefined && (r.key.metadata.keySpec !== 'SYMMETRIC_DEFAULT' || r.key.metadata.origin !== 'AWS_KMS')) ex.assume('rotationStatusApi');
     if (r.key !== undefined && action.cls !== 'iam-only') {
       // An unreadable key state fails the request in the restrictive world only (evaluator.ts).
       keyStateErr = r.key.metadataUnknown !== undefined
@@ -269,11 +277,15 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   }
   if (keyArn !== undefined) for (const level of w.rcps) addDeny(scan(level, 'Deny', keyArn));
   const uniqueDenies = [...new Set(denyMatches)];
+  // A Deny that matched because a key was absent (a negated operator, …IfExists): the absence decided.
+  if (explain) for (const rec of denyRecords) if (rec.matched) for (const c of rec.conditions) if (c.missing && c.matched) ex.missing.add(c.key);
   if (w.keyPolicy && keyPolicies.length > 0 && usesNotPrincipal(w.keyPolicy, action)) ex.assume('notPrincipal');
   if (uniqueDenies.length > 0) {
     if (explain) ex.step('explicit-deny', `Does any policy explicitly deny ${a}?`, 'yes', uniqueDenies.map(describeStatement).join('; '), { statements: denyRecords.filter((s) => s.matched) });
     for (const cs of uniqueDenies) {
-      if (explain) ex.hint(`Remove or narrow the Deny ${describeStatement(cs)}: an explicit Deny beats every allow, including grants.`);
+      if (explain && cs.st.notPrincipal !== undefined) {
+        ex.hint(`Add ${caller.kind === 'assumed-role' ? `${principalForHint(caller).replace(/^the role /, '')}, its session ARN ${caller.arn} and account ${caller.account}` : caller.arn} to the NotPrincipal of the Deny ${describeStatement(cs)}: a NotPrincipal Deny applies to everyone it does not list${caller.kind === 'assumed-role' ? ' (a session is exempt only when the account, the role and the session are all listed)' : ''}.`);
+      } else if (explain) ex.hint(`Remove or narrow the Deny ${describeStatement(cs)}: an explicit Deny beats every allow, including grants.`);
       if (conditionMentions(cs, 'aws:principalisawsservice')) ex.assume('principalIsAwsService');
     }
     return finish('deny', 'explicit-deny', uniqueDenies.map(reasonOf));
@@ -368,7 +380,9 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
       if (explain) ex.hint(`${a} cannot be called across accounts: only principals of account ${r.key.metadata.account} can call it on this key.`);
       return denyResult();
     }
-    if (explain) ex.step('cross-account', `Can ${a} be used from another account?`, 'yes', `the key's account (key policy) and the caller's account (${caller.account}, IAM policies) must both allow it`);
+    if (explain) ex.step('cross-account', `Can ${a} be used from another account?`, 'yes', action.cls === 'retire-grant'
+      ? 'yes: the grant itself says who may retire it (its retiring principal, its grantee, or the account that created it); the key policy plays no part'
+      : `the key's account (key policy) and the caller's account (${caller.account}, IAM policies) must both allow it`);
   }
 
   // ── RetireGrant: the grant decides (spec §2.6) ────────────────────────────────────────────
@@ -481,6 +495,12 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     }
     const usable: GrantCheck[] = [];
     for (const c of checks) {
+      if (c.needsRequestDetails) {
+        // CreateGrant from a parent grant without saying which grant: the parent may or may not
+        // allow it, so the verdict it can change is unknown (never a confident deny).
+        c.matched = biased(env, 'Allow', { name: 'the grant to create', supply: '--grantee ARN --grant-operations OPS' }, '(grant request)');
+        if (!c.matched) continue;
+      }
       if (!c.matched) continue;
       if (c.needsIamDelegation && r.options.accountGranteeRequiresIamDelegation) {
         ex.assume('accountGrantee');
@@ -597,38 +617,58 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
       return denyResult();
     }
     const record: GrantMatch = grantMatchRecord({ grant: target, principal: { matched: false }, matched: false, detail: '' });
+    const yes = (detail: string, by: DecidedBy, reasons: Reason[]): Decision => {
+      if (explain) ex.step('retire-grant', `May ${caller.arn} retire grant ${target.grantId}?`, 'yes', detail, { grants: [{ ...record, matched: true, detail }] });
+      return finish('allow', by, reasons);
+    };
+    /**
+     * An account named by the grant (as grantee or retiring principal): its root user may act on
+     * it, its IAM principals with an identity-policy allow — one rule for use and retirement
+     * (assumption accountGrantee).
+     */
+    const viaAccount = (role: string): Decision | undefined => {
+      ex.assume('accountGrantee');
+      if (caller.kind === 'root') return yes(`the root user of account ${caller.account}, which is the grant's ${role}`, 'grant', [grantReason(target)]);
+      if (!r.options.accountGranteeRequiresIamDelegation) return yes(`a principal of account ${caller.account}, which is the grant's ${role}`, 'grant', [grantReason(target)]);
+      const side = callerSide(keyArn!);
+      if (side.ok) return yes(`a principal of account ${caller.account}, which is the grant's ${role}, and ${side.iam.map(describeStatement).join('; ')} allows kms:RetireGrant`, 'grant', [grantReason(target), ...side.iam.map(reasonOf)]);
+      if (explain) ex.hint(`Grant ${target.grantId} names account ${caller.account} as its ${role}: attach an identity policy allowing kms:RetireGrant on ${keyArn} to ${caller.arn} to retire it.`);
+      return undefined;
+    };
     if (target.retiringPrincipal !== undefined) {
       const m = matchGrantPrincipal(target.retiringPrincipal, caller);
       if (m.matched && m.via !== 'account') {
         if (m.via === 'role') ex.assume('roleGranteeSessions');
-        if (explain) ex.step('retire-grant', `May ${caller.arn} retire grant ${target.grantId}?`, 'yes', `it is the grant's retiring principal (${target.retiringPrincipal})`, { grants: [{ ...record, matched: true, detail: 'retiring principal' }] });
-        return finish('allow', 'grant', [grantReason(target)]);
+        return yes(`it is the grant's retiring principal (${target.retiringPrincipal})`, 'grant', [grantReason(target)]);
       }
     }
     const grantee = matchGrantPrincipal(target.granteePrincipal, caller);
-    if (grantee.matched && grantee.via !== 'account' && target.operations.includes('RetireGrant')) {
+    const retireOp = target.operations.includes('RetireGrant');
+    if (grantee.matched && grantee.via !== 'account' && retireOp) {
       if (grantee.via === 'role') ex.assume('roleGranteeSessions');
-      if (explain) ex.step('retire-grant', `May ${caller.arn} retire grant ${target.grantId}?`, 'yes', 'it is the grantee and the grant includes the RetireGrant operation', { grants: [{ ...record, matched: true, detail: 'grantee with RetireGrant' }] });
-      return finish('allow', 'grant', [grantReason(target)]);
+      return yes('it is the grantee and the grant includes the RetireGrant operation', 'grant', [grantReason(target)]);
     }
-    // The account that created the grant (API: IssuingAccount), and an account that is the
-    // retiring principal, may retire it; their IAM principals need kms:RetireGrant in IAM.
-    const accounts = new Set<string>();
-    const issuing = target.issuingAccount !== undefined ? accountOf(target.issuingAccount) : undefined;
-    if (issuing) accounts.add(issuing);
+    if (grantee.matched && grantee.via === 'account' && retireOp) {
+      const d = viaAccount('grantee (and the grant includes RetireGrant)');
+      if (d !== undefined) return d;
+    }
     const retiringAcct = target.retiringPrincipal !== undefined ? accountOf(target.retiringPrincipal) : undefined;
-    if (retiringAcct) accounts.add(retiringAcct);
+    if (retiringAcct !== undefined && caller.kind !== 'service' && caller.account === retiringAcct) {
+      const d = viaAccount('retiring principal');
+      if (d !== undefined) return d;
+    }
+    // The account that created the grant (API: IssuingAccount) may retire it by IAM alone: its
+    // root user, and its IAM principals with kms:RetireGrant in an identity policy; the key
+    // policy plays no part [API RetireGrant; KMS grant-delete].
+    const issuing = target.issuingAccount !== undefined ? accountOf(target.issuingAccount) : undefined;
     if (issuing) ex.assume('retireByIssuingAccount');
-    if (caller.kind !== 'service' && accounts.has(caller.account)) {
-      if (caller.kind === 'root') {
-        if (explain) ex.step('retire-grant', `May ${caller.arn} retire grant ${target.grantId}?`, 'yes', `the root user of account ${caller.account}, which ${issuing === caller.account ? 'created the grant' : 'is the retiring principal'}`, { grants: [{ ...record, matched: true, detail: 'account' }] });
-        return finish('allow', 'grant', [grantReason(target)]);
-      }
+    if (issuing !== undefined && caller.kind !== 'service' && caller.account === issuing) {
+      if (caller.kind === 'root') return yes(`the root user of account ${caller.account}, which created the grant: the account root user has full IAM access`, 'iam-policy', [ROOT_REASON]);
       const side = callerSide(keyArn!);
-      if (explain) ex.step('identity-policy', `Does an identity policy in account ${caller.account} allow kms:RetireGrant?`, side.ok ? 'yes' : 'no', side.iam.length > 0 ? side.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: side.records.filter(nearMissOrMatch) });
-      if (side.ok) return finish('allow', 'key-policy-and-iam', side.iam.map(reasonOf));
+      if (explain) ex.step('identity-policy', `Does an identity policy in account ${caller.account}, which created the grant, allow kms:RetireGrant?`, side.ok ? 'yes' : 'no', side.iam.length > 0 ? side.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: side.records.filter(nearMissOrMatch) });
+      if (side.ok) return finish('allow', 'iam-policy', side.iam.map(reasonOf));
       if (side.blockedBy) noteBlocked(side.blockedBy, 'The identity-policy allow of kms:RetireGrant');
-      else if (explain) ex.hint(`Account ${caller.account} may retire grant ${target.grantId}; attach an identity policy allowing kms:RetireGrant on ${keyArn} to ${caller.arn}.`);
+      else if (explain) ex.hint(`Account ${caller.account} created grant ${target.grantId}; attach an identity policy allowing kms:RetireGrant on ${keyArn} to ${caller.arn} to retire it.`);
       return denyResult();
     }
     const why = grantee.matched && !target.operations.includes('RetireGrant')
