@@ -6,6 +6,7 @@ import type { Grant, GrantConstraints } from '../model/grant.js';
 import type { Key } from '../model/key.js';
 import type { PrincipalRef } from '../model/principal.js';
 import type { ContextValue, Request } from '../model/request.js';
+import type { UnknownInput } from '../model/unknown.js';
 
 export interface RequestContext {
   /** This request's own keys; looked up before `base`. */
@@ -24,6 +25,8 @@ export interface RequestContext {
   underivable: UnderivableKey[];
   /** Keys the request says it does not carry (lower-case), whatever kms-why would derive. */
   absent?: Set<string>;
+  /** For unknown prefixes whose input matters only through them (aliases): that input. */
+  prefixInputs?: Map<string, UnknownInput>;
 }
 
 export interface UnderivableKey {
@@ -40,6 +43,8 @@ export interface UnderivableKey {
 export interface UnknownKeyInfo {
   name: string;
   supply?: string;
+  /** The unreadable input the value comes from, when it is consulted only through this key. */
+  input?: UnknownInput;
 }
 
 export interface ContextInput {
@@ -255,7 +260,10 @@ export function buildBaseContext(input: Omit<ContextInput, 'action' | 'targetGra
     } else {
       setKeyProperties(ctx, key);
     }
-    if (key.aliasesUnknown !== undefined) ctx.unknownPrefixes.push('kms:resourcealiases');
+    if (key.aliasesUnknown !== undefined) {
+      ctx.unknownPrefixes.push('kms:resourcealiases');
+      (ctx.prefixInputs ??= new Map()).set('kms:resourcealiases', key.aliasesUnknown);
+    }
     else if (key.aliases.length > 0) set(ctx, 'kms:resourcealiases', key.aliases);
 
     if (key.tagsUnknown !== undefined) ctx.unknownPrefixes.push('aws:resourcetag/');
@@ -277,6 +285,7 @@ export function buildContext(input: ContextInput, base?: RequestContext): Reques
   const { action, request, caller, key } = input;
   const b = base ?? buildBaseContext(input, isKeyOp(action));
   const ctx: RequestContext = { values: new Map(), base: b.values, multiValued: b.multiValued, unknownPrefixes: b.unknownPrefixes, underivable: b.underivable };
+  if (b.prefixInputs !== undefined) ctx.prefixInputs = b.prefixInputs;
   const more: UnderivableKey[] = [];
   const isService = caller.kind === 'service';
   if (action.cls === 'iam-only' && /CustomKeyStore/.test(action.short) && !isService && input.callerAccount) {
@@ -364,7 +373,11 @@ export function isUnknownKey(ctx: RequestContext, lowerKey: string): boolean {
  */
 export function unknownKeyInfo(ctx: RequestContext, lowerKey: string): UnknownKeyInfo | undefined {
   if (contextGet(ctx, lowerKey) !== undefined || ctx.absent?.has(lowerKey) === true) return undefined;
-  for (const p of ctx.unknownPrefixes) if (lowerKey.startsWith(p)) return { name: lowerKey };
+  for (const p of ctx.unknownPrefixes) {
+    if (!lowerKey.startsWith(p)) continue;
+    const input = ctx.prefixInputs?.get(p);
+    return input === undefined ? { name: lowerKey } : { name: lowerKey, input };
+  }
   for (const u of ctx.underivable) {
     if (u.prefix ? lowerKey.startsWith(u.key) : lowerKey === u.key) {
       if (u.prefix) return { name: lowerKey, supply: u.supply.replace(`${u.name}=`, `${lowerKey}=`) };

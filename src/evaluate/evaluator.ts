@@ -285,7 +285,6 @@ export class Evaluator {
       anyUnknown:
         [keyPolicy, grants, cs.identity, cs.boundary, cs.session, cs.tags].some((x) => x !== null && isUnknown(x)) ||
         key?.tagsUnknown !== undefined ||
-        key?.aliasesUnknown !== undefined ||
         key?.metadataUnknown !== undefined,
       baseCtx,
       worlds: new Map(),
@@ -407,7 +406,6 @@ export class Evaluator {
       if (action.cls !== 'iam-only') {
         relevant(keyPolicy);
         if (key?.tagsUnknown !== undefined) relevant(key.tagsUnknown);
-        if (key?.aliasesUnknown !== undefined) relevant(key.aliasesUnknown);
         if (key?.metadataUnknown !== undefined) relevant(key.metadataUnknown);
       }
       if (action.grantOperation !== undefined) relevant(grants);
@@ -463,6 +461,8 @@ export class Evaluator {
     const permissive = run('permissive', false);
     const restrictive = run('restrictive', false);
     const supplied = [...touched.values()].filter((u) => u.supply !== undefined);
+    // Inputs consulted only through a condition key (aliases): they count once a condition read them.
+    for (const u of touched.values()) if (u.input !== undefined && !unknowns.includes(u.input)) unknowns.push(u.input);
     if (permissive.decision === restrictive.decision) {
       // The reasons come from the world where they hold whatever the unknown says: the
       // restrictive one for an allow, the permissive one for a deny.

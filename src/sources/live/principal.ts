@@ -37,6 +37,8 @@ const MAX_PAGES = 1000;
 export interface IamRead {
   /** The role's or user's ARN as IAM reports it (with its path), when GetRole/GetUser answered. */
   observedArn?: string;
+  /** RoleId / UserId (for aws:userid), when GetRole/GetUser answered with it. */
+  uniqueId?: string;
   identity: Unknowable<Policy[]>;
   boundary: Unknowable<Policy | null>;
   tags: Unknowable<Record<string, string>>;
@@ -222,10 +224,10 @@ function attached(s: AwsSession, c: IdentityCollector, managed: ManagedPolicies,
 async function boundaryAndTags(
   s: AwsSession,
   managed: ManagedPolicies,
-  entity: Promise<Outcome<{ PermissionsBoundary?: { PermissionsBoundaryArn?: string | undefined } | undefined; Tags?: Tag[] | undefined; Arn?: string | undefined } | undefined>>,
+  entity: Promise<Outcome<{ PermissionsBoundary?: { PermissionsBoundaryArn?: string | undefined } | undefined; Tags?: Tag[] | undefined; Arn?: string | undefined; RoleId?: string | undefined; UserId?: string | undefined } | undefined>>,
   getOp: string,
   arn: string,
-): Promise<{ boundary: Unknowable<Policy | null>; tags: Unknowable<Record<string, string>>; observedArn?: string }> {
+): Promise<{ boundary: Unknowable<Policy | null>; tags: Unknowable<Record<string, string>>; observedArn?: string; uniqueId?: string }> {
   const r = await entity;
   const settings = s.ctx.settings;
   if (!r.ok || r.value === undefined) {
@@ -247,8 +249,10 @@ async function boundaryAndTags(
     const b = await managed.get(bArn, 'permissions-boundary');
     boundary = 'failure' in b ? unknownFrom(boundaryWhat(arn), [b], settings) : b;
   }
-  const out: { boundary: Unknowable<Policy | null>; tags: Unknowable<Record<string, string>>; observedArn?: string } = { boundary, tags };
+  const out: { boundary: Unknowable<Policy | null>; tags: Unknowable<Record<string, string>>; observedArn?: string; uniqueId?: string } = { boundary, tags };
   if (e.Arn !== undefined) out.observedArn = e.Arn;
+  const id = e.RoleId ?? e.UserId;
+  if (typeof id === 'string' && /^A[A-Z0-9]{15,127}$/.test(id)) out.uniqueId = id;
   return out;
 }
 
@@ -283,6 +287,7 @@ export async function readRole(s: AwsSession, managed: ManagedPolicies, partitio
     ops: ['iam:GetRole', 'iam:ListRolePolicies', 'iam:GetRolePolicy', 'iam:ListAttachedRolePolicies', 'iam:GetPolicy', 'iam:GetPolicyVersion'],
   };
   if (bt.observedArn !== undefined) out.observedArn = bt.observedArn;
+  if (bt.uniqueId !== undefined) out.uniqueId = bt.uniqueId;
   return out;
 }
 
@@ -360,5 +365,6 @@ export async function readUser(s: AwsSession, managed: ManagedPolicies, partitio
     ],
   };
   if (bt.observedArn !== undefined) out.observedArn = bt.observedArn;
+  if (bt.uniqueId !== undefined) out.uniqueId = bt.uniqueId;
   return out;
 }
