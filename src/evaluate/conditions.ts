@@ -295,7 +295,9 @@ export function evaluateCondition(c: CompiledCondition, env: ConditionEnv, effec
     policyValues = resolved;
   }
 
-  const unknownKey = actual === undefined ? unknownKeyInfo(ctx, c.key) : undefined;
+  const found = actual === undefined ? unknownKeyInfo(ctx, c.key) : undefined;
+  // Named as the policy writes it (a prefix match reports the key it matched).
+  const unknownKey = found !== undefined && found.name === c.key ? { ...found, name: c.clause.key, ...(found.supply !== undefined ? { supply: found.supply.replace(c.key, c.clause.key) } : {}) } : found;
   const unknown = unknownKey ?? unknownVar;
   if (unknown !== undefined) {
     const result = biased(env, effect, unknown, unknown === unknownKey ? c.key : unknown.name.toLowerCase());

@@ -492,7 +492,7 @@ export class Evaluator {
       hints: explain
         ? [
             ...unknowns.map((u) => `${cap(u.what)} could not be read (${u.reason})${u.neededPermission ? `; kms-why needs ${u.neededPermission}` : ''}. The verdict depends on ${u.what.startsWith('grants') ? 'them' : 'it'}.`),
-            ...supplied.map((u) => `The verdict depends on ${u.name}, which a real request carries but kms-why cannot derive: give it with ${u.supply}.`),
+            ...supplied.map((u) => `The verdict depends on ${u.name}, which kms-why cannot derive from its inputs: give it with ${u.supply}.`),
             ...d.hints.filter((h) => !h.startsWith('Remove or narrow the Deny')),
           ]
         : [],

@@ -364,11 +364,11 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
 
   // ── IAM-only actions ──────────────────────────────────────────────────────────────────────
   if (action.cls === 'iam-only') {
-    const cs = callerSide('*');
+    const cs = callerSide(r.iamResource ?? '*');
     if (explain) ex.step('identity-policy', `Does an identity policy allow ${a} (Resource "${r.iamResource ?? '*'}")?`, cs.root ? 'yes' : cs.iam.length > 0 ? 'yes' : 'no', cs.root ? 'the account root user has full IAM access' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: cs.records.filter(nearMissOrMatch) });
     if (cs.ok) return finish('allow', 'iam-policy', cs.root ? [ROOT_REASON] : cs.iam.map(reasonOf));
     if (cs.blockedBy) noteBlocked(cs.blockedBy, `The identity-policy allow of ${a}`);
-    else if (explain) ex.hint(`Add an identity policy that allows ${a} with "Resource": "*" to ${caller.arn}; key policies and grants cannot allow ${a}.`);
+    else if (explain) ex.hint(`Add an identity policy that allows ${a} with "Resource": "${r.iamResource ?? '*'}" to ${caller.arn}; ${r.iamResource === undefined ? `key policies and grants cannot allow ${a}` : 'the key does not exist yet, so only identity policies count'}.`);
     collectMissing(ex, cs.records);
     return denyResult();
   }
