@@ -4,7 +4,7 @@ import { ACTIONS, findAction, GRANT_OPERATIONS, type ActionInfo } from '../model
 import { parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
 import { editDistance } from '../model/condition-operators.js';
 import { InputError } from '../model/errors.js';
-import { dateLacksOffset, parseCidr, parseDate } from '../evaluate/conditions.js';
+import { dateLacksOffset, parseCidr, parseDate } from '../model/condition-values.js';
 import type { GrantConstraints, } from '../model/grant.js';
 import type { ContextValue, GrantRequest, Request } from '../model/request.js';
 

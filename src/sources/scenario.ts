@@ -150,7 +150,7 @@ export function scenarioToInput(c: ScenarioCase, file = 'scenario'): { snapshot:
       },
       aliases: (m.aliases as string[] | undefined) ?? [],
       tags: (m.tags as Record<string, string> | undefined) ?? {},
-      policy: pol(x.keyPolicy ?? { Statement: [] }, 'key-policy', `key policy of ${x.keyArn}`, `extraKeys[${i}].keyPolicy`),
+      policy: pol(x.keyPolicy ?? { Statement: [] }, 'key-policy', 'key policy', `extraKeys[${i}].keyPolicy`),
       grants: (x.grants ?? []).map(grantOf),
     };
     if (typeof m.multiRegionKeyType === 'string') k.metadata.multiRegionKeyType = m.multiRegionKeyType as 'PRIMARY' | 'REPLICA';
