@@ -10,13 +10,13 @@ import type { Grant } from '../model/grant.js';
 import type { Key } from '../model/key.js';
 import type { Policy, PolicySource } from '../model/policy.js';
 import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
-import type { Request } from '../model/request.js';
+import type { ContextValue, Request } from '../model/request.js';
 import type { OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
 import { isUnknown, unknownInput, type UnknownInput, type Unknowable } from '../model/unknown.js';
 import { compilePolicy, type CompiledPolicy } from './compile.js';
 import type { UnknownBias } from './conditions.js';
 import { buildBaseContext, buildContext, isKeyOp, type ContextInput, type RequestContext, type UnknownKeyInfo } from './context.js';
-import { combineParts, decide, type Part, type Resolved, type World } from './flowchart.js';
+import { combineParts, decide, HINT_PROPOSALS, type Part, type Resolved, type World } from './flowchart.js';
 import { DEFAULT_OPTIONS, type EvaluatorOptions } from './options.js';
 import { callerKeys, compilePrincipalValue, patternKey } from './principals.js';
 
@@ -306,9 +306,41 @@ export class Evaluator {
   evaluate(request: Request, opts: EvaluateOptions = {}): Decision {
     const main = this.evaluateOne(request, opts);
     const action = findAction(request.action)!;
-    if (main.decision === 'deny' || (action.short !== 'UpdateAlias' && action.short !== 'ReplicateKey' && action.short !== 'UpdatePrimaryRegion')) return main;
+    if (main.decision === 'deny' || (action.short !== 'UpdateAlias' && action.short !== 'ReplicateKey' && action.short !== 'UpdatePrimaryRegion')) return this.verified(request, main);
     const parts = this.companions(request, action, opts);
     return parts.length === 0 ? main : combineParts(main, parts, opts.explain !== false);
+  }
+
+  /**
+   * Hints that propose a change to the request are applied to a copy of it and evaluated again;
+   * only those that turn the verdict into an allow are printed (as `--fix` does for policies).
+   */
+  private verified(request: Request, d: Decision): Decision {
+    const proposals = HINT_PROPOSALS.get(d);
+    if (proposals === undefined || d.decision !== 'deny') return d;
+    for (const p of proposals) {
+      const changed: Request = { ...request };
+      if (p.encryptionContext !== undefined) changed.encryptionContext = p.encryptionContext;
+      const context: Record<string, ContextValue> = { ...(request.context ?? {}) };
+      for (const [key, values] of p.set) {
+        const lower = key.toLowerCase();
+        if (lower.startsWith('kms:encryptioncontext:')) changed.encryptionContext = { ...(changed.encryptionContext ?? {}), [key.slice('kms:encryptioncontext:'.length)]: values[0]! };
+        else if (lower === 'kms:viaservice') changed.viaService = values[0]!;
+        else if (lower === 'aws:currenttime') changed.at = values[0]!;
+        else if (lower === 'kms:encryptionalgorithm') changed.encryptionAlgorithm = values[0]!;
+        else context[key] = values.length === 1 ? values[0]! : values;
+      }
+      if (Object.keys(context).length > 0) changed.context = context;
+      if (changed.absent !== undefined) changed.absent = changed.absent.filter((k) => !p.set.some(([key]) => key.toLowerCase() === k.toLowerCase()));
+      let verdict: string;
+      try {
+        verdict = this.evaluate(changed, { explain: false }).decision;
+      } catch {
+        verdict = 'error';
+      }
+      if (verdict === 'allow' && !d.hints.includes(p.text)) d.hints.push(p.text);
+    }
+    return d;
   }
 
   /**

@@ -3,6 +3,7 @@
 // permissive or most restrictive stand-in by evaluator.ts).
 import type { ActionInfo } from '../model/actions.js';
 import type {
+  ConditionMatch,
   DecidedBy,
   Decision,
   GrantMatch,
@@ -20,6 +21,8 @@ import type { Request } from '../model/request.js';
 import { ASSUMPTION, type AssumptionId } from './assumptions.js';
 import { matchStatement, newStatementMatch, principalVia, statementsFor, type CompiledPolicy, type CompiledStatement } from './compile.js';
 import { biased, type ConditionEnv } from './conditions.js';
+import { parseOperator } from '../model/condition-operators.js';
+import { parseDate } from '../model/condition-values.js';
 import type { RequestContext } from './context.js';
 import { checkGrant, checkParentGrant, grantMatchRecord, grantStateDetail, grantStateUsable, hasEcConstraint, type GrantCheck } from './grants.js';
 import { dependsOnKeyState, keyStateError } from './key-state.js';
@@ -121,6 +124,8 @@ class Explainer {
   readonly hints: string[] = [];
   readonly assumptions = new Set<AssumptionId>();
   readonly missing = new Set<string>();
+  /** Hints that propose a change to the request: printed only once re-evaluation confirms them. */
+  readonly proposals: HintProposal[] = [];
   constructor(readonly on: boolean) {}
   step(step: StepId, question: string, answer: StepAnswer, detail: string, extra?: { statements?: StatementMatch[]; grants?: GrantMatch[] }): void {
     if (!this.on) return;
@@ -151,6 +156,21 @@ function describeStatement(cs: CompiledStatement): string {
   const where = cs.policy.source === 'key-policy' ? 'the key policy' : `${cs.policy.source} ${cs.policy.name}`;
   return `statement "${cs.id}" of ${where}`;
 }
+
+/**
+ * A hint that proposes a change to the request (condition values, encryption context). The
+ * evaluator applies it to a copy of the request and prints it only if the verdict turns.
+ */
+export interface HintProposal {
+  text: string;
+  /** Condition keys (as written) and the values that would satisfy them. */
+  set: Array<[string, string[]]>;
+  /** The encryption context to send instead (a grant constraint). */
+  encryptionContext?: Record<string, string>;
+}
+
+/** The proposals of each explained decision (kept beside it, not in the JSON contract). */
+export const HINT_PROPOSALS = new WeakMap<Decision, HintProposal[]>();
 
 /** Evaluates one request in one world. Pure; `explain` only adds the explanation. */
 export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolean): Decision {
@@ -236,6 +256,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     };
     if (keyArn !== undefined) d.keyArn = keyArn;
     if (by === 'key-state' && keyStateErr !== undefined) d.keyStateError = keyStateErr;
+    if (explain && ex.proposals.length > 0) HINT_PROPOSALS.set(d, ex.proposals);
     return d;
   };
 
@@ -537,7 +558,14 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     if (explain) ex.step('grant', `Does a grant allow ${caller.arn} to ${action.short}?`, 'no', (relevant.length > 0 ? relevant.map((c) => `${c.grant.grantId}: ${c.detail}`).join('; ') : `no grant on the key is for this principal`) + detailTail, { grants: relevant.map(grantMatchRecord) });
     for (const c of relevant) {
       if (c.failed === 'encryption-context' && c.neededContext) {
-        if (explain) ex.hint(`Grant ${c.grant.grantId} would allow this with encryption context ${JSON.stringify(c.neededContext)}${c.grant.constraints?.encryptionContextEquals ? ' (exactly)' : ''}.`);
+        if (explain) {
+          const exact = c.grant.constraints?.encryptionContextEquals !== undefined && Object.keys(c.grant.constraints.encryptionContextEquals).length > 0;
+          ex.proposals.push({
+            text: `Grant ${c.grant.grantId} would allow this with encryption context ${JSON.stringify(c.neededContext)}${exact ? ' (exactly)' : ''}.`,
+            set: [],
+            encryptionContext: exact ? { ...c.neededContext } : { ...(r.request.encryptionContext ?? {}), ...c.neededContext },
+          });
+        }
         if (explain) for (const k of Object.keys(c.neededContext)) if (!r.request.encryptionContext || !hasKeyCi(r.request.encryptionContext, k)) ex.missing.add(`kms:EncryptionContext:${k}`);
       } else if (c.failed === 'orphaned-grantee') {
         if (explain) ex.hint(`Grant ${c.grant.grantId} was made for a principal that no longer exists (${c.grant.granteePrincipal}); a recreated role with the same name does not match it. Create a new grant${/:/.test(c.grant.granteePrincipal) ? ' (for Lambda: update the function configuration to another role and back)' : ''}.`);
@@ -724,12 +752,60 @@ function collectMissing(ex: Explainer, records: StatementMatch[]): void {
   for (const s of records) {
     if (s.matched || s.failed !== 'condition' || s.effect !== 'Allow') continue;
     const failing = s.conditions.filter((c) => !c.matched);
+    for (const c of failing) if (c.missing) ex.missing.add(c.key);
+    // One hint per statement, naming every condition it failed on: each alone would not be enough.
+    const set: Array<[string, string[]]> = [];
     for (const c of failing) {
-      if (c.missing) ex.missing.add(c.key);
-      ex.hint(
-        `${s.source === 'key-policy' ? 'Key-policy' : s.source} statement "${s.id}" would allow this if ${c.key} ${c.operator} ${JSON.stringify(c.expected.length === 1 ? c.expected[0] : c.expected)} (the request has ${c.actual === null ? 'no value' : JSON.stringify(c.actual.length === 1 ? c.actual[0] : c.actual)}).`,
-      );
+      const v = satisfyingValues(c);
+      if (v === undefined) {
+        set.length = 0;
+        break;
+      }
+      set.push([c.key, v]);
     }
+    if (set.length === 0) continue;
+    const what = failing.map((c) => `${c.key} ${c.operator} ${JSON.stringify(c.expected.length === 1 ? c.expected[0] : c.expected)} (the request has ${c.actual === null ? 'no value' : JSON.stringify(c.actual.length === 1 ? c.actual[0] : c.actual)})`).join(' and ');
+    ex.proposals.push({ text: `${s.source === 'key-policy' ? 'Key-policy' : s.source} statement "${s.id}" would allow this if ${what}.`, set });
+  }
+}
+
+/** Keys a request cannot choose: properties of the caller, the key or the transport. */
+const FIXED_KEYS = /^(aws:principal|aws:username|aws:userid|aws:rolesessionname|aws:resource|aws:securetransport|aws:viaawsservice|aws:requestedregion|kms:calleraccount|kms:keyspec|kms:keyusage|kms:keyorigin|kms:multiregion|kms:customermasterkey|kms:resourcealiases|kms:grantisforawsresource|kms:encryptioncontextkeys)/i;
+
+/** A value that satisfies a failed positive condition, when one can be written down; else undefined. */
+function satisfyingValues(c: ConditionMatch): string[] | undefined {
+  if (FIXED_KEYS.test(c.key) || c.unknown === true || c.expected.length === 0) return undefined;
+  const op = parseOperator(c.operator);
+  if (op === null || op.negated || op.base === 'Null') return undefined;
+  const first = c.expected[0]!;
+  switch (op.base) {
+    case 'StringLike':
+    case 'ArnLike':
+      return [first.replace(/[*?]/g, 'x')];
+    case 'IpAddress': {
+      const slash = first.indexOf('/');
+      return [slash < 0 ? first : first.slice(0, slash)];
+    }
+    case 'NumericLessThan':
+    case 'NumericGreaterThan': {
+      const n = Number(first);
+      if (!Number.isFinite(n)) return undefined;
+      return [String(op.base === 'NumericLessThan' ? n - 1 : n + 1)];
+    }
+    case 'DateLessThan':
+    case 'DateGreaterThan': {
+      const t = parseDate(first);
+      if (t === null) return undefined;
+      return [new Date(op.base === 'DateLessThan' ? t - 86_400_000 : t + 86_400_000).toISOString()];
+    }
+    case 'DateEquals':
+    case 'DateLessThanEquals':
+    case 'DateGreaterThanEquals': {
+      const t = parseDate(first);
+      return t === null ? undefined : [new Date(t).toISOString()];
+    }
+    default:
+      return [first];
   }
 }
 
