@@ -429,7 +429,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     const keySide = keyPolicyAllows.matched;
     if (explain) ex.step('key-policy', `Does the key policy allow ${caller.arn} or its account ${caller.account}?`, keySide.length > 0 ? 'yes' : 'no', keySide.length > 0 ? keySide.map(describeStatement).join('; ') : 'no key-policy statement allows the caller or its account', { statements: keyPolicyAllows.records.filter(nearMissOrMatch) });
     const cs = callerSide(keyArn!);
-    if (explain) ex.step('identity-policy', `Does an identity policy in account ${caller.account} allow ${a} on ${keyArn}?`, cs.ok ? 'yes' : 'no', cs.root ? 'the account root user has full IAM access in its own account' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: cs.records.filter(nearMissOrMatch) });
+    if (explain) ex.step('identity-policy', `Does an identity policy in account ${caller.account} allow ${a} on ${keyArn}?`, cs.ok ? 'yes' : 'no', cs.root ? 'the account root user has full IAM access in its own account' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : `no identity-policy statement allows it${aliasResourceNote(ex, cs.records, a)}`, { statements: cs.records.filter(nearMissOrMatch) });
     if (keySide.length > 0 && cs.ok) {
       return finish('allow', 'key-policy-and-iam', [...keySide.map(reasonOf), ...cs.iam.map(reasonOf)]);
     }
@@ -476,7 +476,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     'identity-policy',
     `Does an identity policy allow ${caller.arn} to ${action.short} on ${keyArn}?`,
     cs.root || cs.iam.length > 0 ? 'yes' : 'no',
-    cs.root ? 'the account root user has full IAM access' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it',
+    cs.root ? 'the account root user has full IAM access' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : `no identity-policy statement allows it${aliasResourceNote(ex, cs.records, a)}`,
     { statements: cs.records.filter(nearMissOrMatch) },
   );
   if (accountStmts.length > 0 && cs.ok) {
@@ -807,6 +807,21 @@ function satisfyingValues(c: ConditionMatch): string[] | undefined {
     default:
       return [first];
   }
+}
+
+/**
+ * An identity-policy statement whose Resource names an alias ARN never matches a key operation
+ * (the resource is the key) [Controlling access to aliases]: point it out, with the form that works.
+ */
+function aliasResourceNote(ex: Explainer, records: StatementMatch[], action: string): string {
+  if (!ex.on) return '';
+  const hits = records.filter((s) => s.effect === 'Allow' && s.failed === 'resource' && (s.resource?.written ?? []).some((w) => /:alias\//.test(w)));
+  if (hits.length === 0) return '';
+  for (const h of hits) {
+    const alias = h.resource!.written.find((w) => /:alias\//.test(w))!;
+    ex.hint(`Statement "${h.id}" of ${h.policyName} names the alias ${alias} in Resource; ${action} is authorized on the key, so it never matches. To allow by alias, use Resource "*" (or the key ARN) with a condition on kms:RequestAlias (the alias used in the request) or kms:ResourceAliases (any alias of the key), e.g. "ForAnyValue:StringEquals": {"kms:ResourceAliases": "${alias.slice(alias.indexOf('alias/'))}"}.`);
+  }
+  return ` (${hits.map((h) => `"${h.id}"`).join(', ')} names an alias ARN in Resource, which never matches a key operation: use kms:RequestAlias or kms:ResourceAliases)`;
 }
 
 function usesNotPrincipal(p: CompiledPolicy, action: ActionInfo): boolean {

@@ -196,4 +196,14 @@ describe('explanations', () => {
     const g = d.trace.find((t) => t.step === 'grant')!;
     expect(g.detail).toMatch(/needs EncryptionContextSubset .* at least \{dept=it\}/);
   });
+
+  it('an identity policy whose Resource is an alias ARN is pointed out, with the condition keys that work', () => {
+    const d = decide({
+      identityPolicies: [{ Statement: [{ Sid: 'ByAlias', Effect: 'Allow', Action: 'kms:Decrypt', Resource: 'arn:aws:kms:us-east-1:111122223333:alias/app' }] }],
+      request: { action: 'kms:Decrypt', principal: APP },
+    });
+    expect(d.decision).toBe('deny');
+    expect(d.trace.find((t) => t.step === 'identity-policy')!.detail).toMatch(/"ByAlias" names an alias ARN in Resource/);
+    expect(d.hints.join('\n')).toMatch(/kms:RequestAlias .* kms:ResourceAliases/);
+  });
 });
