@@ -318,7 +318,8 @@ export class Evaluator {
   private verified(request: Request, d: Decision): Decision {
     const proposals = HINT_PROPOSALS.get(d);
     if (proposals === undefined || d.decision !== 'deny') return d;
-    for (const p of proposals) {
+    // Bounded: a policy with hundreds of near misses must not cost hundreds of evaluations.
+    for (const p of proposals.slice(0, 8)) {
       const changed: Request = { ...request };
       if (p.encryptionContext !== undefined) changed.encryptionContext = p.encryptionContext;
       const context: Record<string, ContextValue> = { ...(request.context ?? {}) };
