@@ -5,6 +5,7 @@ import { isPartition, PARTITIONS, parseKeyIdentifier, parsePrincipal } from '../
 import { editDistance } from '../model/condition-operators.js';
 import { dict, dictFrom, hasOwn } from '../model/dict.js';
 import { InputError } from '../model/errors.js';
+import { dateLacksOffset, parseCidr, parseDate } from '../model/condition-values.js';
 import type { GrantConstraints, } from '../model/grant.js';
 import type { ContextValue, GrantRequest, Request } from '../model/request.js';
 
@@ -25,6 +26,8 @@ export interface RequestFlags {
   grantConstraintEquals?: string[];
   grantConstraintSubset?: string[];
   retiringPrincipal?: string;
+  at?: string;
+  absent?: string[];
 }
 
 /** Commander's accumulator for repeatable options. */
@@ -47,7 +50,9 @@ export function addRequestOptions(cmd: Command): Command {
     .option('--grant-operations <ops>', 'for CreateGrant: comma-separated grant operations, e.g. Decrypt,RetireGrant')
     .option('--grant-constraint-equals <key=value>', 'for CreateGrant: EncryptionContextEquals pair (repeatable)', collect)
     .option('--grant-constraint-subset <key=value>', 'for CreateGrant: EncryptionContextSubset pair (repeatable)', collect)
-    .option('--retiring-principal <arn>', 'for CreateGrant: the retiring principal of the grant to create');
+    .option('--retiring-principal <arn>', 'for CreateGrant: the retiring principal of the grant to create')
+    .option('--at <timestamp>', 'when the request is made, ISO 8601 (aws:CurrentTime, aws:EpochTime; default: now; no offset = UTC)')
+    .option('--absent <key>', 'a condition key the request does not carry, e.g. aws:SourceIp for a request through a VPC endpoint (repeatable)', collect);
 }
 
 function pairs(list: string[] | undefined, flag: string): Array<[string, string]> {
@@ -149,12 +154,21 @@ export function requestFromFlags(flags: RequestFlags, action: string): Request {
     req.viaService = flags.viaService;
   }
   const conds = pairs(flags.condition, '--condition');
+  for (const [k, v] of conds) checkConditionValue(k, v);
   if (conds.length > 0) {
     const grouped = new Map<string, string[]>();
     for (const [k, v] of conds) grouped.set(k, [...(grouped.get(k) ?? []), v]);
     req.context = dictFrom([...grouped].map(([k, v]) => [k, parseContextValue(v)] as const));
   }
   if (flags.encryptionAlgorithm !== undefined) req.encryptionAlgorithm = flags.encryptionAlgorithm;
+  req.at = flags.at !== undefined ? checkTimestamp(flags.at, '--at') : new Date().toISOString();
+  if (flags.absent !== undefined && flags.absent.length > 0) {
+    for (const k of flags.absent) {
+      if (!/^[a-z0-9-]+:[^\s=]+$/i.test(k)) throw new InputError(`--absent "${k}" is not a condition key`, { hint: 'Give the key alone, e.g. --absent aws:SourceIp.' });
+      if (conds.some(([c]) => c.toLowerCase() === k.toLowerCase())) throw new InputError(`${k} is given both with --condition and --absent`);
+    }
+    req.absent = flags.absent;
+  }
   if (flags.grantIsForAwsResource === true) req.grantIsForAwsResource = true;
   if (flags.grantId !== undefined) req.grantId = flags.grantId;
   if (flags.grantToken !== undefined) req.grantTokens = flags.grantToken;
@@ -183,4 +197,29 @@ export function requestFromFlags(flags: RequestFlags, action: string): Request {
     req.grantRequest = gr;
   }
   return req;
+}
+
+/** Keys whose values the evaluator reads as IP addresses or dates: checked here, so that a typo is a usage error. */
+const IP_KEYS = new Set(['aws:sourceip', 'aws:vpcsourceip', 'aws:ec2instancesourceprivateipv4']);
+const DATE_KEYS = new Set(['aws:currenttime', 'aws:tokenissuetime']);
+
+function checkConditionValue(key: string, value: string): void {
+  const k = key.toLowerCase();
+  if (IP_KEYS.has(k)) {
+    const ip = parseCidr(value);
+    if (ip === null || ip.prefix !== (ip.type === 'ipv4' ? 32 : 128)) {
+      throw new InputError(`--condition ${key}=${value}: "${value}" is not an IPv4 or IPv6 address`, { hint: `Write it as --condition ${key}=203.0.113.7 (or an IPv6 address such as 2001:db8::7).` });
+    }
+  }
+  if (DATE_KEYS.has(k)) checkTimestamp(value, `--condition ${key}`);
+  if (k === 'aws:epochtime' && !/^\d+$/.test(value)) throw new InputError(`--condition ${key}=${value}: expected seconds since 1970`);
+}
+
+/** A strict ISO 8601 date and time (a missing offset means UTC); returned with the offset made explicit. */
+export function checkTimestamp(text: string, flag: string): string {
+  const t = /^\d+$/.test(text.trim()) ? null : parseDate(text);
+  if (t === null) {
+    throw new InputError(`${flag} "${text}" is not an ISO 8601 date and time`, { hint: `Write it as ${flag} 2026-01-31T09:30:00Z (an offset such as +02:00 is allowed; none means UTC).` });
+  }
+  return dateLacksOffset(text) || /^\d{4}-\d{2}-\d{2}$/.test(text.trim()) ? new Date(t).toISOString() : text.trim();
 }

@@ -6,7 +6,7 @@ export const ASSUMPTION = {
   sessionGranteeExact:
     'AWS does not state how a grant to a role-session ARN matches; assumed it covers that exact session only (spec §2.2).',
   accountGrantee:
-    'AWS does not document whether a grant to an account root ARN needs IAM delegation; assumed the account\'s IAM principals need an IAM allow, like key-policy account delegation (spec §2.2, C32).',
+    'AWS does not document grants whose grantee or retiring principal is an account (arn:aws:iam::ACCOUNT:root); assumed one rule for using and retiring them: the account\'s root user may, its IAM principals need an identity-policy allow, like key-policy account delegation.',
   grantsNotLimitedByBoundary:
     'AWS does not document whether a permissions boundary or session policy limits grant-based access; assumed it does not (spec §2.9, G10).',
   grantConstraintKeyCase:
@@ -39,6 +39,16 @@ export const ASSUMPTION = {
     'aws:PrincipalIsAWSService can be false when an AWS service uses a key through a grant to an AWS-internal grantee; a policy that turns on it may not behave as it reads (spec §8.6).',
   rcpFullAccess:
     'RCPFullAWSAccess is attached to every level of an organization and cannot be detached; assumed it is there, so only RCP Deny statements limit access (spec §1.2 step 4).',
+  rotationStatusApi:
+    'The KMS key-state and key-type tables say GetKeyRotationStatus fails on asymmetric, HMAC and imported-key-material keys; the API Reference says it succeeds and returns false. kms-why follows the API Reference.',
+  retireGrantEncryptionContext:
+    'No AWS page says whether kms:EncryptionContext:* or kms:EncryptionContextKeys are set on RetireGrant; kms-why treats them as unknown, so a condition on them makes the verdict unknown (give the value with --condition if you know it).',
+  dateWithoutOffset:
+    'A date without a time zone offset in a Date condition (or --at) is read as UTC, never in the local time zone of the machine running kms-why.',
+  unknownContextKeys:
+    'Keys every real request carries but kms-why cannot derive (aws:SourceIp, aws:SourceVpce, aws:CurrentTime without --at, aws:userid without the role\'s unique id, aws:PrincipalOrgID without the organization id…) are unknown, not absent: a statement that turns on one makes the verdict unknown. --condition gives a value, --absent says the request lacks the key.',
+  companionPermissions:
+    'UpdateAlias needs permission on the alias, the new key and the key the alias points to now; ReplicateKey also kms:CreateKey (and kms:TagResource with tags) from identity policies; UpdatePrimaryRegion permission on the primary and the replica. kms-why checks each as a request of its own.',
   invalidGrant:
     'KMS rejects encryption-context constraints on asymmetric and HMAC keys; a snapshot grant that has one is reported invalid and allows nothing (spec §8.9).',
 } as const;

@@ -2,9 +2,9 @@
 // statement ("does it apply?") lives here; combining effects lives in flowchart.ts only.
 import { ACTIONS, type ActionInfo } from '../model/actions.js';
 import type { ConditionMatch, ElementMatch, MismatchReason, StatementMatch } from '../model/decision.js';
-import type { Policy, PolicySource, Statement } from '../model/policy.js';
+import type { Effect, Policy, PolicySource, Statement } from '../model/policy.js';
 import type { PrincipalRef } from '../model/principal.js';
-import { compileCondition, evaluateConditions, substituteVariables, type CompiledCondition, type ConditionEnv } from './conditions.js';
+import { biased, compileCondition, evaluateConditions, resolveVariables, type CompiledCondition, type ConditionEnv } from './conditions.js';
 import { compilePrincipalElement, matchPrincipalElement, notPrincipalExempts, type CompiledPrincipalElement, type PrincipalMatch } from './principals.js';
 import { wildcard, type Wildcard } from './wildcard.js';
 
@@ -149,21 +149,26 @@ export function statementsFor(cp: CompiledPolicy, action: ActionInfo): CompiledS
   return cp.covering(action);
 }
 
-function resourceMatches(patterns: ResourcePattern[], resource: string, env: ConditionEnv): boolean | null {
-  let unresolved = false;
+/**
+ * Whether a Resource/NotResource list covers the resource. An entry whose policy variable has no
+ * value matches no resource [IAM policy variables]; one whose variable is unknown goes the way
+ * of the world's bias (for Resource; the reverse for NotResource, `negate`).
+ */
+function resourceMatches(patterns: ResourcePattern[], resource: string, env: ConditionEnv, effect: Effect, negate: boolean): boolean {
   for (const p of patterns) {
-    if (typeof p !== 'string') {
-      if (p.test(resource)) return true;
-      continue;
-    }
-    const s = substituteVariables(p, env.ctx);
-    if (s === null) {
-      unresolved = true;
-      continue;
-    }
-    if (wildcard(s).test(resource)) return true;
+    if (p === '*') return true;
+    if (typeof p === 'string') {
+      const r = resolveVariables(p, env.ctx);
+      if ('unknown' in r) {
+        const applies = biased(env, effect, r.unknown, r.unknown.name.toLowerCase());
+        if (applies !== negate) return true;
+        continue;
+      }
+      if ('noValue' in r) continue;
+      if (wildcard(r.text).test(resource)) return true;
+    } else if (p.test(resource)) return true;
   }
-  return unresolved ? null : false;
+  return false;
 }
 
 export interface MatchArgs {
@@ -199,12 +204,10 @@ export function matchStatement(cs: CompiledStatement, args: MatchArgs, out?: Sta
     }
   }
   // Resource
-  let resOk: boolean | null = true;
-  if (cs.resourcePatterns) resOk = resourceMatches(cs.resourcePatterns, args.resource, args.env);
-  else if (cs.notResourcePatterns) {
-    const r = resourceMatches(cs.notResourcePatterns, args.resource, args.env);
-    resOk = r === null ? null : !r;
-  } else if (cs.ineffective === undefined && policy.source === 'scp') resOk = true;
+  let resOk = true;
+  if (cs.resourcePatterns) resOk = resourceMatches(cs.resourcePatterns, args.resource, args.env, st.effect, false);
+  else if (cs.notResourcePatterns) resOk = !resourceMatches(cs.notResourcePatterns, args.resource, args.env, st.effect, true);
+  else if (cs.ineffective === undefined && policy.source === 'scp') resOk = true;
   if (resOk !== true) {
     failed ??= cs.notResourcePatterns ? 'not-resource' : 'resource';
     if (out === undefined) return false;

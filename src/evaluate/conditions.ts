@@ -2,7 +2,9 @@
 import { parseOperator, type ParsedOperator } from '../model/condition-operators.js';
 import type { ConditionMatch } from '../model/decision.js';
 import type { ConditionClause, Effect } from '../model/policy.js';
-import { contextGet, isUnknownKey, type RequestContext } from './context.js';
+import { BlockList } from 'node:net';
+import { dateLacksOffset, parseCidr, parseDate } from '../model/condition-values.js';
+import { contextGet, isUnknownKey, unknownKeyInfo, type RequestContext, type UnknownKeyInfo } from './context.js';
 import { wildcard, type Wildcard } from './wildcard.js';
 
 export interface CompiledCondition {
@@ -27,6 +29,13 @@ export type UnknownBias = 'allow' | 'deny' | null;
 export interface ConditionEnv {
   ctx: RequestContext;
   bias: UnknownBias;
+  /**
+   * Filled with every unknown key a condition consulted (by lower-case name). A verdict reached
+   * without consulting one does not depend on it; otherwise the evaluator decides in both worlds.
+   */
+  touched?: Map<string, UnknownKeyInfo>;
+  /** Filled with the ids of assumptions a condition relied on (e.g. a date read as UTC). */
+  assumed?: Set<string>;
 }
 
 const VAR_RE = /\$\{([^}]*)\}/g;
@@ -43,15 +52,21 @@ export function compileCondition(clause: ConditionClause): CompiledCondition {
   return c;
 }
 
+/** A policy value after substitution: its text, or why it has none. */
+export type Resolution = { text: string } | { noValue: true } | { unknown: UnknownKeyInfo };
+
 /**
  * Substitutes `${key}` and `${key, 'default'}` from the request context. `${*}`, `${?}`, `${$}`
- * stand for the literal characters. Returns null when a variable has no value and no default:
- * "If AWS cannot resolve a variable this can cause the entire statement to be invalid"
- * [IAM policy variables], so the caller treats the element as not matching.
+ * stand for the literal characters. A variable whose key the request does not carry (and no
+ * default) leaves the value with *no value*: it then matches nothing — positive operators are
+ * false on it, negated ones true, and a Resource entry with it matches no resource [IAM policy
+ * variables, "Policy variables with no value"]. A variable whose key is unknown (unreadable or
+ * underivable) leaves the value unknown.
  */
-export function substituteVariables(text: string, ctx: RequestContext): string | null {
-  if (!text.includes('${')) return text;
-  let failed = false;
+export function resolveVariables(text: string, ctx: RequestContext): Resolution {
+  if (!text.includes('${')) return { text };
+  let noValue = false;
+  let unknown: UnknownKeyInfo | undefined;
   const out = text.replace(VAR_RE, (_m, inner: string) => {
     const body = inner.trim();
     if (body === '*' || body === '?' || body === '$') return body;
@@ -59,11 +74,26 @@ export function substituteVariables(text: string, ctx: RequestContext): string |
     const name = (m ? m[1]! : body).trim().toLowerCase();
     const vals = contextGet(ctx, name);
     if (vals !== undefined && vals.length === 1) return vals[0]!;
-    if (m) return m[2]!;
-    failed = true;
+    const u = vals === undefined ? unknownKeyInfo(ctx, name) : undefined;
+    if (u !== undefined) unknown ??= u;
+    else if (m) return m[2]!;
+    else noValue = true;
     return '';
   });
-  return failed ? null : out;
+  if (unknown !== undefined) return { unknown };
+  return noValue ? { noValue: true } : { text: out };
+}
+
+/** The substituted text, or null when a variable has no value or an unknown one. */
+export function substituteVariables(text: string, ctx: RequestContext): string | null {
+  const r = resolveVariables(text, ctx);
+  return 'text' in r ? r.text : null;
+}
+
+/** The result an unknown condition or element takes in a biased world (false in the actual one). */
+export function biased(env: ConditionEnv, effect: Effect, info: UnknownKeyInfo, lowerKey: string): boolean {
+  env.touched?.set(lowerKey, info);
+  return env.bias === null ? false : (effect === 'Allow') === (env.bias === 'allow');
 }
 
 function parseNumber(s: string): number | null {
@@ -72,53 +102,26 @@ function parseNumber(s: string): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-function parseDate(s: string): number | null {
-  if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000; // epoch seconds
-  const t = Date.parse(s);
-  return Number.isNaN(t) ? null : t;
-}
 
-function parseIp(s: string): { v6: boolean; bits: bigint; prefix: number } | null {
-  const [addr, pfx] = s.trim().split('/') as [string, string | undefined];
-  if (addr.includes(':')) {
-    const bits = parseIpv6(addr);
-    if (bits === null) return null;
-    const prefix = pfx === undefined ? 128 : Number(pfx);
-    return Number.isInteger(prefix) && prefix >= 0 && prefix <= 128 ? { v6: true, bits, prefix } : null;
-  }
-  const parts = addr.split('.');
-  if (parts.length !== 4) return null;
-  let bits = 0n;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return null;
-    bits = (bits << 8n) | BigInt(Number(p));
-  }
-  const prefix = pfx === undefined ? 32 : Number(pfx);
-  return Number.isInteger(prefix) && prefix >= 0 && prefix <= 32 ? { v6: false, bits, prefix } : null;
-}
+const blockLists = new Map<string, BlockList | null>();
 
-function parseIpv6(addr: string): bigint | null {
-  const halves = addr.split('::');
-  if (halves.length > 2) return null;
-  const head = halves[0] ? halves[0].split(':') : [];
-  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
-  const groups = halves.length === 2 ? [...head, ...new Array<string>(8 - head.length - tail.length).fill('0'), ...tail] : head;
-  if (groups.length !== 8) return null;
-  let bits = 0n;
-  for (const g of groups) {
-    if (!/^[0-9a-f]{1,4}$/i.test(g)) return null;
-    bits = (bits << 16n) | BigInt(parseInt(g, 16));
+/** Is the address inside the CIDR block? IPv4 and IPv6 never match each other. */
+export function ipInCidr(value: string, cidr: string): boolean {
+  const a = parseCidr(value);
+  if (a === null || a.prefix !== (a.type === 'ipv4' ? 32 : 128)) return false;
+  let bl = blockLists.get(cidr);
+  if (bl === undefined) {
+    const c = parseCidr(cidr);
+    if (c === null) bl = null;
+    else {
+      bl = new BlockList();
+      bl.addSubnet(c.address, c.prefix, c.type);
+    }
+    if (blockLists.size > 10_000) blockLists.clear();
+    blockLists.set(cidr, bl);
   }
-  return bits;
-}
-
-function ipInCidr(value: string, cidr: string): boolean {
-  const v = parseIp(value);
-  const c = parseIp(cidr);
-  if (v === null || c === null || v.v6 !== c.v6) return false;
-  const width = c.v6 ? 128 : 32;
-  const shift = BigInt(width - c.prefix);
-  return v.bits >> shift === c.bits >> shift;
+  if (bl === null) return false;
+  return bl.check(a.address, a.type);
 }
 
 /** An ARN pattern taken apart: its six colon-separated parts, the last keeping its colons. */
@@ -235,34 +238,45 @@ export function evaluateCondition(c: CompiledCondition, env: ConditionEnv, effec
   const { ctx } = env;
   const actual = contextGet(ctx, c.key);
   let policyValues = c.values;
-  let unresolved = false;
+  let noValue = false;
+  let unknownVar: UnknownKeyInfo | undefined;
   if (c.hasVariables) {
     const resolved: string[] = [];
     for (const v of c.values) {
-      const r = substituteVariables(v, ctx);
-      if (r === null) unresolved = true;
-      else resolved.push(r);
+      const r = resolveVariables(v, ctx);
+      if ('text' in r) resolved.push(r.text);
+      else if ('unknown' in r) unknownVar ??= r.unknown;
+      else noValue = true;
     }
     policyValues = resolved;
   }
 
-  if (actual === undefined && isUnknownKey(ctx, c.key)) {
-    const result = env.bias === null ? false : (effect === 'Allow') === (env.bias === 'allow');
-    out?.push({ operator: c.clause.operator, key: c.clause.key, expected: policyValues, actual: null, matched: result, missing: false, unknown: true, note: 'the value of this key could not be read' });
+  const found = actual === undefined ? unknownKeyInfo(ctx, c.key) : undefined;
+  // Named as the policy writes it (a prefix match reports the key it matched).
+  const unknownKey = found !== undefined && found.name === c.key ? { ...found, name: c.clause.key, ...(found.supply !== undefined ? { supply: found.supply.replace(c.key, c.clause.key) } : {}) } : found;
+  const unknown = unknownKey ?? unknownVar;
+  if (unknown !== undefined) {
+    const result = biased(env, effect, unknown, unknown === unknownKey ? c.key : unknown.name.toLowerCase());
+    if (out) {
+      const rec: ConditionMatch = { operator: c.clause.operator, key: c.clause.key, expected: policyValues, actual: actual ?? null, matched: result, missing: false, unknown: true };
+      rec.note = unknown.supply === undefined
+        ? `the value of ${unknown === unknownKey ? 'this key' : unknown.name} could not be read`
+        : `kms-why cannot derive ${unknown === unknownKey ? 'this key' : unknown.name}; give it with ${unknown.supply}`;
+      out.push(rec);
+    }
     return result;
   }
 
+  if (env.assumed !== undefined && c.op.base.startsWith('Date') && (policyValues.some(dateLacksOffset) || (actual ?? []).some(dateLacksOffset))) env.assumed.add('dateWithoutOffset');
   let matched: boolean;
   let note: string | undefined;
-  if (unresolved) {
-    matched = false;
-    note = 'a policy variable in this condition has no value in the request, which makes the statement invalid';
-  } else if (c.op.base === 'Null') {
+  if (c.op.base === 'Null') {
     // Null: "true" means the key must be absent; "false" that it is present [IAM-OPS].
     const absent = actual === undefined || actual.length === 0;
     matched = policyValues.some((p) => (p.toLowerCase() === 'true' ? absent : !absent));
   } else {
     matched = evaluatePresentOrAbsent(c, actual, policyValues);
+    if (noValue) note = 'a policy variable in this condition has no value in the request, so that value matches nothing';
   }
   if (out) {
     const rec: ConditionMatch = {

@@ -6,6 +6,7 @@ import type { Grant, GrantConstraints } from '../model/grant.js';
 import type { Key } from '../model/key.js';
 import type { PrincipalRef } from '../model/principal.js';
 import type { ContextValue, Request } from '../model/request.js';
+import type { UnknownInput } from '../model/unknown.js';
 
 export interface RequestContext {
   /** This request's own keys; looked up before `base`. */
@@ -16,6 +17,34 @@ export interface RequestContext {
   multiValued: Set<string>;
   /** Lower-cased key prefixes whose values could not be read (e.g. `aws:principaltag/`). */
   unknownPrefixes: string[];
+  /**
+   * Keys a real request carries (or may carry) whose value kms-why cannot derive and the user did
+   * not give (aws:SourceIp, aws:CurrentTime without --at, a required request parameter…). A
+   * condition on one of them can go either way, so the verdicts it can change are `unknown`.
+   */
+  underivable: UnderivableKey[];
+  /** Keys the request says it does not carry (lower-case), whatever kms-why would derive. */
+  absent?: Set<string>;
+  /** For unknown prefixes whose input matters only through them (aliases): that input. */
+  prefixInputs?: Map<string, UnknownInput>;
+}
+
+export interface UnderivableKey {
+  /** Lower-case key, or a prefix ending in `/` or `:`. */
+  key: string;
+  prefix: boolean;
+  /** The key as people write it, e.g. `aws:SourceIp`. */
+  name: string;
+  /** How to supply it, e.g. `--condition aws:SourceIp=203.0.113.7`. */
+  supply: string;
+}
+
+/** What is unknown about one condition key: its name and how to supply it (none when an input was unreadable). */
+export interface UnknownKeyInfo {
+  name: string;
+  supply?: string;
+  /** The unreadable input the value comes from, when it is consulted only through this key. */
+  input?: UnknownInput;
 }
 
 export interface ContextInput {
@@ -29,6 +58,76 @@ export interface ContextInput {
   key: Key | undefined;
   /** For RetireGrant: the grant being retired (its constraint feeds the EC keys). */
   targetGrant?: Grant;
+  /** The role's or user's unique id (AROA…, AIDA…) when the snapshot has it (aws:userid). */
+  principalId?: string | undefined;
+  /** The organization id of an account, when the snapshot says it is a member and names the organization. */
+  orgIdOf?: (account: string) => string | undefined;
+}
+
+/**
+ * Global keys every real request carries (or may carry, depending on how it is sent) that
+ * kms-why cannot derive from a snapshot [IAM-GLOBAL]: unknown unless given with --condition.
+ */
+const ALWAYS_UNDERIVABLE: Array<[string, string]> = [
+  ['aws:SourceIp', '203.0.113.7'],
+  ['aws:SourceVpc', 'vpc-…'],
+  ['aws:SourceVpce', 'vpce-…'],
+  ['aws:VpcSourceIp', '10.0.0.7'],
+  ['aws:UserAgent', '…'],
+  ['aws:Referer', '…'],
+  ['aws:SourceIdentity', '…'],
+  ['aws:PrincipalOrgPaths', 'o-…/r-…/ou-…/'],
+  ['aws:MultiFactorAuthPresent', 'true'],
+  ['aws:MultiFactorAuthAge', '300'],
+  ['aws:TokenIssueTime', '2026-01-01T00:00:00Z'],
+];
+/** Present only for role sessions (how the credentials were obtained). */
+const SESSION_UNDERIVABLE: Array<[string, string]> = [
+  ['aws:FederatedProvider', '…'],
+  ['aws:Ec2InstanceSourceVpc', 'vpc-…'],
+  ['aws:Ec2InstanceSourcePrivateIPv4', '10.0.0.7'],
+];
+/** Present when a service sends the request (on the principal's behalf or for a resource). */
+const VIA_SERVICE_UNDERIVABLE: Array<[string, string]> = [
+  ['aws:SourceArn', 'arn:…'],
+  ['aws:SourceAccount', '111122223333'],
+  ['aws:SourceOrgID', 'o-…'],
+  ['aws:SourceOrgPaths', 'o-…/r-…/'],
+  ['aws:CalledVia', 'cloudformation.amazonaws.com'],
+  ['aws:CalledViaFirst', 'cloudformation.amazonaws.com'],
+  ['aws:CalledViaLast', 'cloudformation.amazonaws.com'],
+];
+
+/**
+ * Request parameters an API call always carries (required, no default), by action: a request
+ * that does not give them leaves the keys unknown rather than absent [API Reference].
+ */
+const REQUIRED_PARAMETER_KEYS: Record<string, Array<[string, string]>> = {
+  Sign: [['kms:SigningAlgorithm', 'ECDSA_SHA_256'], ['kms:MessageType', 'RAW']],
+  Verify: [['kms:SigningAlgorithm', 'ECDSA_SHA_256'], ['kms:MessageType', 'RAW']],
+  GenerateMac: [['kms:MacAlgorithm', 'HMAC_SHA_256']],
+  VerifyMac: [['kms:MacAlgorithm', 'HMAC_SHA_256']],
+  DeriveSharedSecret: [['kms:KeyAgreementAlgorithm', 'ECDH']],
+  GenerateDataKeyPair: [['kms:DataKeyPairSpec', 'RSA_2048']],
+  GenerateDataKeyPairWithoutPlaintext: [['kms:DataKeyPairSpec', 'RSA_2048']],
+  ReEncryptFrom: [['kms:ReEncryptOnSameKey', 'false']],
+  ReEncryptTo: [['kms:ReEncryptOnSameKey', 'false']],
+  GetParametersForImport: [['kms:WrappingAlgorithm', 'RSAES_OAEP_SHA_256'], ['kms:WrappingKeySpec', 'RSA_4096']],
+  ReplicateKey: [['kms:ReplicaRegion', 'us-west-2']],
+  UpdatePrimaryRegion: [['kms:PrimaryRegion', 'us-west-2']],
+};
+
+function underivable(name: string, example: string, flag = '--condition'): UnderivableKey {
+  const lower = name.toLowerCase();
+  const prefix = lower.endsWith('/') || lower.endsWith(':');
+  return { key: lower, prefix, name, supply: flag === '--condition' ? `--condition ${name}=${example}` : `${flag} ${example}` };
+}
+
+/** Strict ISO 8601 for --at and snapshot times: the epoch milliseconds, or null. */
+export function requestTime(at: string | undefined): number | null {
+  if (at === undefined) return null;
+  const t = Date.parse(at);
+  return Number.isNaN(t) ? null : t;
 }
 
 const MULTI = ['kms:encryptioncontextkeys', 'kms:resourcealiases', 'kms:grantoperations', 'aws:calledvia', 'aws:tagkeys'];
@@ -101,7 +200,7 @@ export function principalType(p: PrincipalRef): string | undefined {
 /** The part of the context that depends only on the caller and the key (cacheable across actions). */
 export function buildBaseContext(input: Omit<ContextInput, 'action' | 'targetGrant'>, keyOp: boolean): RequestContext {
   const { request, caller, key } = input;
-  const ctx: RequestContext = { values: new Map(), multiValued: new Set(MULTI), unknownPrefixes: [] };
+  const ctx: RequestContext = { values: new Map(), multiValued: new Set(MULTI), unknownPrefixes: [], underivable: [] };
   const isService = caller.kind === 'service';
   // Global keys [IAM-GLOBAL]. A service principal has no account or principal ARN of its own (§8.11).
   if (isService) {
@@ -113,6 +212,30 @@ export function buildBaseContext(input: Omit<ContextInput, 'action' | 'targetGra
     set(ctx, 'aws:principalaccount', input.callerAccount);
     set(ctx, 'aws:principaltype', principalType(caller));
     if (caller.kind === 'user') set(ctx, 'aws:username', caller.name);
+    if (caller.kind === 'assumed-role') set(ctx, 'aws:rolesessionname', caller.sessionName);
+    // aws:userid: AROA…:session for a role session, AIDA… for a user, the account id for the
+    // root user, account:name for a federated user [IAM-GLOBAL, policy variables table].
+    const userid = caller.kind === 'root' ? caller.account
+      : caller.kind === 'federated-user' ? `${caller.account}:${caller.name}`
+      : input.principalId === undefined ? undefined
+      : caller.kind === 'assumed-role' ? `${input.principalId}:${caller.sessionName}`
+      : caller.kind === 'user' ? input.principalId
+      : undefined;
+    if (userid !== undefined) set(ctx, 'aws:userid', userid);
+    else ctx.underivable.push(underivable('aws:userid', caller.kind === 'user' ? 'AIDA…' : 'AROA…:SESSION'));
+    const org = input.callerAccount !== undefined ? input.orgIdOf?.(input.callerAccount) : undefined;
+    if (org !== undefined) set(ctx, 'aws:principalorgid', org);
+    else ctx.underivable.push(underivable('aws:PrincipalOrgID', 'o-…'));
+    for (const [n, ex] of ALWAYS_UNDERIVABLE) ctx.underivable.push(underivable(n, ex));
+    if (caller.kind === 'assumed-role' || caller.kind === 'role') for (const [n, ex] of SESSION_UNDERIVABLE) ctx.underivable.push(underivable(n, ex));
+  }
+  if (isService || request.viaService !== undefined) for (const [n, ex] of VIA_SERVICE_UNDERIVABLE) ctx.underivable.push(underivable(n, ex));
+  const at = requestTime(request.at);
+  if (at !== null) {
+    set(ctx, 'aws:currenttime', new Date(at).toISOString());
+    set(ctx, 'aws:epochtime', String(Math.floor(at / 1000)));
+  } else {
+    ctx.underivable.push(underivable('aws:CurrentTime', '2026-01-01T00:00:00Z', '--at'), underivable('aws:EpochTime', '2026-01-01T00:00:00Z', '--at'));
   }
   set(ctx, 'aws:viaawsservice', request.viaService ? 'true' : 'false');
   // KMS accepts requests over TLS only, so every request is secure transport.
@@ -126,6 +249,10 @@ export function buildBaseContext(input: Omit<ContextInput, 'action' | 'targetGra
     const m = key.metadata;
     set(ctx, 'aws:resourceaccount', m.account);
     set(ctx, 'aws:requestedregion', m.region);
+    const resourceOrg = input.orgIdOf?.(m.account);
+    if (resourceOrg !== undefined) set(ctx, 'aws:resourceorgid', resourceOrg);
+    else ctx.underivable.push(underivable('aws:ResourceOrgID', 'o-…'));
+    ctx.underivable.push(underivable('aws:ResourceOrgPaths', 'o-…/r-…/ou-…/'));
     if (!isService && input.callerAccount) set(ctx, 'kms:calleraccount', input.callerAccount);
     // Key-resource keys exist only for KMS-key resource operations [KMS-COND, SAR].
     if (key.metadataUnknown !== undefined) {
@@ -133,11 +260,18 @@ export function buildBaseContext(input: Omit<ContextInput, 'action' | 'targetGra
     } else {
       setKeyProperties(ctx, key);
     }
-    if (key.aliases.length > 0) set(ctx, 'kms:resourcealiases', key.aliases);
+    if (key.aliasesUnknown !== undefined) {
+      ctx.unknownPrefixes.push('kms:resourcealiases');
+      (ctx.prefixInputs ??= new Map()).set('kms:resourcealiases', key.aliasesUnknown);
+    }
+    else if (key.aliases.length > 0) set(ctx, 'kms:resourcealiases', key.aliases);
 
     if (key.tagsUnknown !== undefined) ctx.unknownPrefixes.push('aws:resourcetag/');
     for (const [k, v] of Object.entries(key.tags)) set(ctx, `aws:resourcetag/${k.toLowerCase()}`, v);
     if (request.viaService) set(ctx, 'kms:viaservice', request.viaService);
+  } else if (!keyOp) {
+    // IAM-only actions name no key, so the Region is the one the request is sent to.
+    ctx.underivable.push(underivable('aws:RequestedRegion', 'us-east-1'));
   }
   return ctx;
 }
@@ -150,25 +284,44 @@ export function isKeyOp(action: ActionInfo): boolean {
 export function buildContext(input: ContextInput, base?: RequestContext): RequestContext {
   const { action, request, caller, key } = input;
   const b = base ?? buildBaseContext(input, isKeyOp(action));
-  const ctx: RequestContext = { values: new Map(), base: b.values, multiValued: b.multiValued, unknownPrefixes: b.unknownPrefixes };
+  const ctx: RequestContext = { values: new Map(), base: b.values, multiValued: b.multiValued, unknownPrefixes: b.unknownPrefixes, underivable: b.underivable };
+  if (b.prefixInputs !== undefined) ctx.prefixInputs = b.prefixInputs;
+  const more: UnderivableKey[] = [];
   const isService = caller.kind === 'service';
   if (action.cls === 'iam-only' && /CustomKeyStore/.test(action.short) && !isService && input.callerAccount) {
     set(ctx, 'kms:calleraccount', input.callerAccount);
   }
   if (action.takesEncryptionContext) setEncryptionContext(ctx, request.encryptionContext);
   if (action.encryptionAlgorithm) {
-    // A defaulted request parameter still sets its key (spec §1.2 step 1).
+    // A defaulted request parameter still sets its key (spec §1.2 step 1). Asymmetric keys have
+    // no default: the request must name the algorithm, so an unnamed one is unknown.
     const alg = request.encryptionAlgorithm ?? (key === undefined || key.metadata.keySpec === 'SYMMETRIC_DEFAULT' ? 'SYMMETRIC_DEFAULT' : undefined);
-    set(ctx, 'kms:encryptionalgorithm', alg);
+    if (alg !== undefined) set(ctx, 'kms:encryptionalgorithm', alg);
+    else if (key?.metadataUnknown === undefined) more.push(underivable('kms:EncryptionAlgorithm', 'RSAES_OAEP_SHA_256', '--encryption-algorithm'));
   }
+  for (const [n, ex] of REQUIRED_PARAMETER_KEYS[action.short] ?? []) more.push(underivable(n, ex));
   if (action.requestAlias && request.keyIdentifier) {
     const id = request.keyIdentifier;
     const alias = id.startsWith('alias/') ? id : /^arn:[^:]+:kms:[^:]*:\d{12}:alias\//.test(id) ? id.slice(id.indexOf(':alias/') + 1) : undefined;
     set(ctx, 'kms:requestalias', alias);
   }
+  if (action.short === 'CreateGrant' && !request.grantRequest) {
+    // CreateGrant always names a grantee and operations; a request that does not say which leaves
+    // the grant keys unknown (issue: requests lacking details are unknown, never confident).
+    more.push(
+      underivable('kms:GrantOperations', 'Decrypt', '--grant-operations'),
+      underivable('kms:GranteePrincipal', 'arn:aws:iam::111122223333:role/worker', '--grantee'),
+      underivable('kms:RetiringPrincipal', 'arn:aws:iam::111122223333:role/admin', '--retiring-principal'),
+      underivable('kms:GrantConstraintType', 'k=v', '--grant-constraint-equals'),
+      underivable('kms:EncryptionContext:', 'k=v', '--grant-constraint-equals'),
+      underivable('kms:EncryptionContextKeys', 'k=v', '--grant-constraint-equals'),
+    );
+  }
   if (action.short === 'CreateGrant' && request.grantRequest) {
     const g = request.grantRequest;
-    set(ctx, 'kms:grantoperations', g.operations);
+    if (g.operations.length > 0) set(ctx, 'kms:grantoperations', g.operations);
+    else more.push(underivable('kms:GrantOperations', 'Decrypt', '--grant-operations'));
+    if (g.granteePrincipal === undefined && g.granteeServicePrincipal === undefined) more.push(underivable('kms:GranteePrincipal', 'arn:aws:iam::111122223333:role/worker', '--grantee'));
     set(ctx, 'kms:granteeprincipal', g.granteePrincipal);
     set(ctx, 'kms:granteeserviceprincipal', g.granteeServicePrincipal);
     set(ctx, 'kms:retiringprincipal', g.retiringPrincipal);
@@ -181,7 +334,12 @@ export function buildContext(input: ContextInput, base?: RequestContext): Reques
   }
   if (action.short === 'RetireGrant' && input.targetGrant) {
     set(ctx, 'kms:grantconstrainttype', constraintType(input.targetGrant.constraints));
-    setEncryptionContext(ctx, constraintContext(input.targetGrant.constraints));
+  }
+  if (action.short === 'RetireGrant') {
+    // No AWS page says what kms:EncryptionContext:* holds on RetireGrant; rather than guess (the
+    // grant's constraint? nothing?), a condition on them can go either way (assumption
+    // retireGrantEncryptionContext).
+    more.push(underivable('kms:EncryptionContext:', 'VALUE'), underivable('kms:EncryptionContextKeys', 'KEY'));
   }
   if (action.short === 'CreateGrant' || action.short === 'ListGrants' || action.short === 'RevokeGrant') {
     // True only when an integrated service sends the request on the principal's behalf; modeled
@@ -189,6 +347,8 @@ export function buildContext(input: ContextInput, base?: RequestContext): Reques
     const v = request.grantIsForAwsResource ?? request.viaService !== undefined;
     set(ctx, 'kms:grantisforawsresource', v ? 'true' : 'false');
   }
+  if (more.length > 0) ctx.underivable = [...b.underivable, ...more];
+  if (request.absent !== undefined && request.absent.length > 0) ctx.absent = new Set(request.absent.map((k) => k.toLowerCase()));
   // Whatever the user supplies wins: it is the most specific knowledge of the request.
   if (request.context) {
     for (const [k, v] of Object.entries(request.context)) {
@@ -204,11 +364,31 @@ export function buildContext(input: ContextInput, base?: RequestContext): Reques
 }
 
 export function isUnknownKey(ctx: RequestContext, lowerKey: string): boolean {
-  for (const p of ctx.unknownPrefixes) if (lowerKey.startsWith(p)) return contextGet(ctx, lowerKey) === undefined;
-  return false;
+  return unknownKeyInfo(ctx, lowerKey) !== undefined;
+}
+
+/**
+ * Why a key the request does not carry is unknown rather than absent: an unreadable input (no
+ * way to supply it but reading the input) or a value kms-why cannot derive (and how to give it).
+ */
+export function unknownKeyInfo(ctx: RequestContext, lowerKey: string): UnknownKeyInfo | undefined {
+  if (contextGet(ctx, lowerKey) !== undefined || ctx.absent?.has(lowerKey) === true) return undefined;
+  for (const p of ctx.unknownPrefixes) {
+    if (!lowerKey.startsWith(p)) continue;
+    const input = ctx.prefixInputs?.get(p);
+    return input === undefined ? { name: lowerKey } : { name: lowerKey, input };
+  }
+  for (const u of ctx.underivable) {
+    if (u.prefix ? lowerKey.startsWith(u.key) : lowerKey === u.key) {
+      if (u.prefix) return { name: lowerKey, supply: u.supply.replace(`${u.name}=`, `${lowerKey}=`) };
+      return { name: u.name, supply: u.supply };
+    }
+  }
+  return undefined;
 }
 
 /** The values of a (lower-case) key, or undefined when the request does not carry it. */
 export function contextGet(ctx: RequestContext, lowerKey: string): string[] | undefined {
+  if (ctx.absent !== undefined && ctx.absent.has(lowerKey)) return undefined;
   return ctx.values.get(lowerKey) ?? ctx.base?.get(lowerKey);
 }

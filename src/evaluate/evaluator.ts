@@ -10,13 +10,13 @@ import type { Grant } from '../model/grant.js';
 import type { Key } from '../model/key.js';
 import type { Policy, PolicySource } from '../model/policy.js';
 import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
-import type { Request } from '../model/request.js';
+import type { ContextValue, Request } from '../model/request.js';
 import type { OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
 import { isUnknown, unknownInput, type UnknownInput, type Unknowable } from '../model/unknown.js';
 import { compilePolicy, type CompiledPolicy } from './compile.js';
 import type { UnknownBias } from './conditions.js';
-import { buildBaseContext, buildContext, isKeyOp, type ContextInput, type RequestContext } from './context.js';
-import { decide, type Resolved, type World } from './flowchart.js';
+import { buildBaseContext, buildContext, isKeyOp, type ContextInput, type RequestContext, type UnknownKeyInfo } from './context.js';
+import { combineParts, decide, HINT_PROPOSALS, type Part, type Resolved, type World } from './flowchart.js';
 import { DEFAULT_OPTIONS, type EvaluatorOptions } from './options.js';
 import { callerKeys, compilePrincipalValue, patternKey } from './principals.js';
 
@@ -33,6 +33,7 @@ interface CallerSources {
   session: Unknowable<Policy[]>;
   tags: Unknowable<Record<string, string>>;
   principalArn: string | undefined;
+  uniqueId?: string | undefined;
 }
 
 interface Resolution {
@@ -42,6 +43,7 @@ interface Resolution {
   callerAccountGiven: string | undefined;
   grantId: string | undefined;
   viaService: string | undefined;
+  at: string | undefined;
   tags: Record<string, string> | 'unknown';
   /** Some input of this caller and key could not be read. */
   anyUnknown: boolean;
@@ -219,6 +221,7 @@ export class Evaluator {
         session: own?.sessionPolicies ?? [],
         tags: own !== undefined && !isUnknown(own.tags) && Object.keys(own.tags).length > 0 ? own.tags : (role?.tags ?? base.tags),
         principalArn: caller.kind === 'assumed-role' ? (roleArn ?? `arn:${caller.partition}:iam::${caller.account}:role/${caller.roleName}`) : (base.resolvedArn ?? roleArn ?? caller.arn),
+        uniqueId: caller.kind === 'assumed-role' ? (role?.uniqueId ?? own?.uniqueId) : base.uniqueId,
       };
     }
     this.callerCache.set(cacheKey, result);
@@ -269,11 +272,12 @@ export class Evaluator {
       last.keyOp === keyOp &&
       last.callerAccountGiven === request.callerAccount &&
       last.grantId === request.grantId &&
-      last.viaService === request.viaService
+      last.viaService === request.viaService &&
+      last.at === request.at
     ) {
       return last;
     }
-    const cacheKey = `${request.principal}|${key?.metadata.arn ?? ''}|${request.callerAccount ?? ''}|${request.grantId ?? ''}|${request.viaService ?? ''}|${keyOp}`;
+    const cacheKey = `${request.principal}|${key?.metadata.arn ?? ''}|${request.callerAccount ?? ''}|${request.grantId ?? ''}|${request.viaService ?? ''}|${request.at ?? ''}|${keyOp}`;
     const hit = this.resolutions.get(cacheKey);
     if (hit !== undefined) {
       this.lastResolution = hit;
@@ -288,7 +292,7 @@ export class Evaluator {
     const keyPolicy: Unknowable<Policy> | null = key === undefined ? null : key.policy;
     const grants: Unknowable<Grant[]> = key === undefined ? [] : key.grants;
     const principalArn = cs.principalArn ?? defaultPrincipalArn(caller);
-    const baseCtx = buildBaseContext({ request, caller, callerAccount, principalArn, principalTags: isUnknown(cs.tags) ? 'unknown' : cs.tags, key }, keyOp);
+    const baseCtx = buildBaseContext({ request, caller, callerAccount, principalArn, principalTags: isUnknown(cs.tags) ? 'unknown' : cs.tags, key, principalId: cs.uniqueId, orgIdOf: (a) => this.orgIdOf(a) }, keyOp);
     const res: Resolution = {
       caller,
       key,
@@ -296,6 +300,7 @@ export class Evaluator {
       callerAccountGiven: request.callerAccount,
       grantId: request.grantId,
       viaService: request.viaService,
+      at: request.at,
       callerAccount,
       cs,
       keyPolicy,
@@ -315,10 +320,124 @@ export class Evaluator {
     return res;
   }
 
+  /** The organization id of an account, when the snapshot says it is a member and names the organization. */
+  orgIdOf(account: string): string | undefined {
+    const org = this.snapshot.organization;
+    if (org?.id === undefined) return undefined;
+    const member = account === org.managementAccountId || account in org.serviceControlPolicies || account in org.resourceControlPolicies || (org.accounts ?? []).includes(account);
+    return member ? org.id : undefined;
+  }
+
   evaluate(request: Request, opts: EvaluateOptions = {}): Decision {
+    const main = this.evaluateOne(request, opts);
+    const action = findAction(request.action)!;
+    if (main.decision === 'deny' || (action.short !== 'UpdateAlias' && action.short !== 'ReplicateKey' && action.short !== 'UpdatePrimaryRegion')) return this.verified(request, main);
+    const parts = this.companions(request, action, opts);
+    return parts.length === 0 ? main : combineParts(main, parts, opts.explain !== false);
+  }
+
+  /**
+   * Hints that propose a change to the request are applied to a copy of it and evaluated again;
+   * only those that turn the verdict into an allow are printed (as `--fix` does for policies).
+   */
+  private verified(request: Request, d: Decision): Decision {
+    const proposals = HINT_PROPOSALS.get(d);
+    if (proposals === undefined || d.decision !== 'deny') return d;
+    // Bounded: a policy with hundreds of near misses must not cost hundreds of evaluations.
+    for (const p of proposals.slice(0, 8)) {
+      const changed: Request = { ...request };
+      if (p.encryptionContext !== undefined) changed.encryptionContext = p.encryptionContext;
+      const context: Record<string, ContextValue> = { ...(request.context ?? {}) };
+      for (const [key, values] of p.set) {
+        const lower = key.toLowerCase();
+        if (lower.startsWith('kms:encryptioncontext:')) changed.encryptionContext = { ...(changed.encryptionContext ?? {}), [key.slice('kms:encryptioncontext:'.length)]: values[0]! };
+        else if (lower === 'kms:viaservice') changed.viaService = values[0]!;
+        else if (lower === 'aws:currenttime') changed.at = values[0]!;
+        else if (lower === 'kms:encryptionalgorithm') changed.encryptionAlgorithm = values[0]!;
+        else context[key] = values.length === 1 ? values[0]! : values;
+      }
+      if (Object.keys(context).length > 0) changed.context = context;
+      if (changed.absent !== undefined) changed.absent = changed.absent.filter((k) => !p.set.some(([key]) => key.toLowerCase() === k.toLowerCase()));
+      let verdict: string;
+      try {
+        verdict = this.evaluate(changed, { explain: false }).decision;
+      } catch {
+        verdict = 'error';
+      }
+      if (verdict === 'allow' && !d.hints.includes(p.text)) d.hints.push(p.text);
+    }
+    return d;
+  }
+
+  /**
+   * The other permissions some actions need besides the one on their key (each evaluated as a
+   * request of its own): UpdateAlias on the key the alias points to now; ReplicateKey kms:CreateKey
+   * (and kms:TagResource with tags) in an identity policy; UpdatePrimaryRegion on the replica too.
+   */
+  private companions(request: Request, action: ActionInfo, opts: EvaluateOptions): Part[] {
+    const key = this.findKey(request.keyArn ?? request.keyIdentifier ?? '')!;
+    const m = key.metadata;
+    const ctx = request.context ?? {};
+    const given = (name: string): string | undefined => {
+      const hit = Object.entries(ctx).find(([k]) => k.toLowerCase() === name.toLowerCase());
+      if (hit === undefined) return undefined;
+      const v = hit[1];
+      return Array.isArray(v) ? (v.length === 1 ? String(v[0]) : undefined) : String(v);
+    };
+    const onKey = (k: Key): Request => {
+      const r: Request = { ...request, keyArn: k.metadata.arn };
+      delete r.keyIdentifier;
+      return r;
+    };
+    const parts: Part[] = [];
+    if (action.short === 'UpdateAlias') {
+      // "kms:UpdateAlias on the alias, on the key it is associated with now, and on the new
+      // target key" [KMS-ALIASAUTH, API UpdateAlias].
+      const aliasArn = request.aliasArn ?? request.keyIdentifier;
+      const name = aliasArn === undefined ? undefined : aliasArn.slice(aliasArn.indexOf('alias/'));
+      if (name === undefined || !name.startsWith('alias/')) return parts;
+      const acct = /^arn:[^:]+:kms:[^:]*:(\d{12}):/.exec(aliasArn!)?.[1] ?? m.account;
+      const current = this.snapshot.keys.find((k) => k.aliases.includes(name) && k.metadata.account === acct && k.metadata.region === m.region);
+      if (current === key) return parts;
+      const what = `the key ${name} points to now`;
+      if (current !== undefined) parts.push({ what: `${what} (${current.metadata.arn})`, decision: this.evaluateOne(onKey(current), opts), authorizationOnly: true });
+      else parts.push({ what, missing: `the snapshot does not say which key ${name} points to now (no key in it lists that alias)`, supply: `add that key to the snapshot (kms-why snapshot --key ${name}), or check it with --key <its current key>` });
+      return parts;
+    }
+    if (action.short === 'ReplicateKey') {
+      // The replica is created in the other Region: kms:CreateKey there (IAM only), and
+      // kms:TagResource when the request tags it [API ReplicateKey, KMS multi-Region keys].
+      const region = given('kms:ReplicaRegion');
+      const sub: Request = { action: 'kms:CreateKey', principal: request.principal };
+      for (const k of ['callerAccount', 'viaService', 'at'] as const) if (request[k] !== undefined) (sub as unknown as Record<string, unknown>)[k] = request[k];
+      sub.context = { ...ctx, ...(region !== undefined ? { 'aws:RequestedRegion': region } : {}) };
+      parts.push({ what: `kms:CreateKey in the replica Region${region !== undefined ? ` (${region})` : ''}`, decision: this.evaluateOne(sub, opts) });
+      const tagged = Object.keys(ctx).some((k) => k.toLowerCase() === 'aws:tagkeys' || k.toLowerCase().startsWith('aws:requesttag/'));
+      if (tagged) {
+        if (region === undefined) parts.push({ what: 'kms:TagResource on the replica', missing: 'the request tags the replica but does not say its Region', supply: '--condition kms:ReplicaRegion=REGION' });
+        else {
+          const replicaArn = `arn:${m.partition}:kms:${region}:${m.account}:key/${m.keyId}`;
+          parts.push({ what: `kms:TagResource on the replica ${replicaArn}`, decision: this.evaluateOne({ ...sub, action: 'kms:TagResource' }, opts, replicaArn) });
+        }
+      }
+      return parts;
+    }
+    // UpdatePrimaryRegion: "permission on both the primary key and the replica key" [KMS
+    // multi-Region keys: controlling access]; the replica is the key of the same id in kms:PrimaryRegion.
+    const region = given('kms:PrimaryRegion');
+    const replicas = this.snapshot.keys.filter((k) => k !== key && k.metadata.keyId === m.keyId && k.metadata.account === m.account && (region === undefined || k.metadata.region === region));
+    if (replicas.length === 1) parts.push({ what: `the replica key ${replicas[0]!.metadata.arn}`, decision: this.evaluateOne(onKey(replicas[0]!), opts) });
+    else if (region === undefined) parts.push({ what: 'the replica key', missing: 'the request does not say which Region becomes primary', supply: '--condition kms:PrimaryRegion=REGION' });
+    else parts.push({ what: `the replica key in ${region}`, missing: `the snapshot has no key ${m.keyId} in ${region}`, supply: `add the replica to the snapshot (kms-why snapshot --key arn:${m.partition}:kms:${region}:${m.account}:key/${m.keyId})` });
+    return parts;
+  }
+
+  /** One request on one key. `iamOnlyResource`: authorize the action by identity policies alone on that resource. */
+  private evaluateOne(request: Request, opts: EvaluateOptions = {}, iamOnlyResource?: string): Decision {
     const explain = opts.explain !== false;
-    const action = findAction(request.action);
-    if (action === undefined) throw new InputError(`unknown KMS action "${request.action}"`);
+    const found = findAction(request.action);
+    if (found === undefined) throw new InputError(`unknown KMS action "${request.action}"`);
+    const action: ActionInfo = iamOnlyResource === undefined ? found : { ...found, cls: 'iam-only' };
     const caller = this.parseCaller(request.principal);
 
     let key: Key | undefined;
@@ -395,17 +514,36 @@ export class Evaluator {
         ctx,
         targetGrant,
       };
-      return decide(r, w, { ctx, bias: w.env.bias }, withExplain);
+      if (iamOnlyResource !== undefined) r.iamResource = iamOnlyResource;
+      return decide(r, w, { ctx, bias: w.env.bias, touched, assumed: new Set() }, withExplain);
     };
 
-    if (unknowns.length === 0) return run('actual', explain);
+    // Keys the request does not carry and kms-why cannot derive (aws:SourceIp, …) matter only when
+    // a condition consults them: decide once, and in both worlds only if one did.
+    const touched = new Map<string, UnknownKeyInfo>();
+    if (unknowns.length === 0) {
+      const d = run('actual', explain);
+      if (touched.size === 0) return d;
+    }
     const permissive = run('permissive', false);
     const restrictive = run('restrictive', false);
+    const supplied = [...touched.values()].filter((u) => u.supply !== undefined);
+    // Inputs consulted only through a condition key (aliases): they count once a condition read them.
+    for (const u of touched.values()) if (u.input !== undefined && !unknowns.includes(u.input)) unknowns.push(u.input);
     if (permissive.decision === restrictive.decision) {
-      const d = explain ? run(permissive.decision === 'allow' ? 'restrictive' : 'permissive', true) : permissive.decision === 'allow' ? restrictive : permissive;
+      // The reasons come from the world where they hold whatever the unknown says: the
+      // restrictive one for an allow, the permissive one for a deny.
+      const authAgrees = permissive.authorization === restrictive.authorization;
+      const pick = (authAgrees ? permissive.authorization : permissive.decision) === 'allow' ? 'restrictive' : 'permissive';
+      const d = explain ? run(pick, true) : pick === 'restrictive' ? restrictive : permissive;
+      if (!authAgrees) {
+        d.authorization = 'unknown';
+        d.reasons = [];
+      }
       d.unreadable = unknowns;
       if (explain) {
         for (const u of unknowns) d.hints.push(`${cap(u.what)} could not be read (${u.reason}); the verdict holds whatever ${u.what.startsWith('grants') ? 'they say' : 'it says'}.`);
+        if (supplied.length > 0) d.hints.push(`The verdict holds whatever the value of ${listNames(supplied)}, which kms-why cannot derive.`);
       }
       return d;
     }
@@ -417,10 +555,12 @@ export class Evaluator {
       authorization: 'unknown',
       reasons: [],
       unreadable: unknowns,
+      missingContext: explain ? [...new Set([...supplied.filter((u) => u.name.includes(':')).map((u) => u.name), ...d.missingContext])] : [],
       hints: explain
         ? [
             ...unknowns.map((u) => `${cap(u.what)} could not be read (${u.reason})${u.neededPermission ? `; kms-why needs ${u.neededPermission}` : ''}. The verdict depends on ${u.what.startsWith('grants') ? 'them' : 'it'}.`),
-            ...d.hints,
+            ...supplied.map((u) => `The verdict depends on ${u.name}, which kms-why cannot derive from its inputs: give it with ${u.supply}.`),
+            ...d.hints.filter((h) => !h.startsWith('Remove or narrow the Deny')),
           ]
         : [],
     };
@@ -500,7 +640,7 @@ export class Evaluator {
       session,
       scps: s.org.scps.map((l) => l.policies.map((p) => this.compile(p))),
       rcps: s.org.rcps.map((l) => l.policies.map((p) => this.compile(p))),
-      env: { ctx: { values: new Map(), multiValued: new Set(), unknownPrefixes: [] }, bias },
+      env: { ctx: { values: new Map(), multiValued: new Set(), unknownPrefixes: [], underivable: [] }, bias },
       unreadPolicies: (s.keyPolicy !== null && isUnknown(s.keyPolicy)) || isUnknown(s.cs.identity) || isUnknown(s.cs.boundary) || isUnknown(s.cs.session),
     };
   }
@@ -550,6 +690,11 @@ function findGrant(grants: Grant[], req: Request): Grant | undefined {
   if (req.grantId !== undefined) return grants.find((g) => g.grantId === req.grantId);
   const tokens = req.grantTokens ?? [];
   return grants.find((g) => g.grantToken !== undefined && tokens.includes(g.grantToken));
+}
+
+function listNames(us: UnknownKeyInfo[]): string {
+  const names = [...new Set(us.map((u) => u.name))];
+  return names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
 
 function cap(s: string): string {

@@ -3,6 +3,7 @@
 // permissive or most restrictive stand-in by evaluator.ts).
 import type { ActionInfo } from '../model/actions.js';
 import type {
+  ConditionMatch,
   DecidedBy,
   Decision,
   GrantMatch,
@@ -19,7 +20,9 @@ import type { PrincipalRef } from '../model/principal.js';
 import type { Request } from '../model/request.js';
 import { ASSUMPTION, type AssumptionId } from './assumptions.js';
 import { matchStatement, newStatementMatch, principalVia, statementsFor, type CompiledPolicy, type CompiledStatement } from './compile.js';
-import type { ConditionEnv } from './conditions.js';
+import { biased, type ConditionEnv } from './conditions.js';
+import { parseOperator } from '../model/condition-operators.js';
+import { parseDate } from '../model/condition-values.js';
 import type { RequestContext } from './context.js';
 import { checkGrant, checkParentGrant, grantMatchRecord, grantStateDetail, grantStateUsable, hasEcConstraint, type GrantCheck } from './grants.js';
 import { dependsOnKeyState, keyStateError } from './key-state.js';
@@ -57,6 +60,59 @@ export interface Resolved {
   options: EvaluatorOptions;
   /** Notes on how the caller was read (e.g. a role ARN given as the caller). */
   notes: string[];
+  /** Authorize an action by identity policies alone, on this resource (a companion permission, e.g. TagResource on a replica). */
+  iamResource?: string;
+}
+
+/**
+ * A further permission a request needs (UpdateAlias on the alias's current key, ReplicateKey's
+ * kms:CreateKey…), decided as a request of its own; or, when the inputs cannot say what it is,
+ * what is missing and how to supply it.
+ */
+export type Part =
+  | { what: string; decision: Decision; authorizationOnly?: boolean }
+  | { what: string; missing: string; supply: string };
+
+/**
+ * A request that needs several permissions is allowed only if each is: the first denial decides,
+ * otherwise any unknown makes it unknown [IAM-DENYALLOW: every required permission must be allowed].
+ */
+export function combineParts(main: Decision, parts: Part[], explain: boolean): Decision {
+  const verdictOf = (p: Part): Verdict => ('missing' in p ? 'unknown' : p.authorizationOnly ? p.decision.authorization : p.decision.decision);
+  const out: Decision = { ...main, reasons: [...main.reasons], trace: [...main.trace], hints: [...main.hints], missingContext: [...main.missingContext], assumptions: [...main.assumptions], unreadable: [...main.unreadable] };
+  if (explain && !out.assumptions.includes(ASSUMPTION.companionPermissions)) out.assumptions.push(ASSUMPTION.companionPermissions);
+  const add = <T>(list: T[], items: T[]): void => {
+    for (const i of items) if (!list.includes(i)) list.push(i);
+  };
+  for (const p of parts) {
+    if ('missing' in p) {
+      if (explain) {
+        out.trace.push({ step: 'identity-policy', question: `Is ${main.principal} also allowed ${main.action} on ${p.what}?`, answer: 'unknown', detail: p.missing });
+        add(out.hints, [`${main.action} also needs permission on ${p.what}, but ${p.missing}: ${p.supply}.`]);
+      }
+      continue;
+    }
+    const d = p.decision;
+    if (explain) {
+      for (const t of d.trace) if (t.step !== 'action') out.trace.push({ ...t, question: `[${p.what}] ${t.question}` });
+      add(out.hints, d.hints.map((h) => `[${p.what}] ${h}`));
+      add(out.missingContext, d.missingContext);
+      add(out.assumptions, d.assumptions);
+    }
+    for (const u of d.unreadable) if (!out.unreadable.some((x) => x.what === u.what)) out.unreadable.push(u);
+  }
+  const denied = parts.find((p) => verdictOf(p) === 'deny');
+  if (denied !== undefined && !('missing' in denied)) {
+    const d = denied.decision;
+    return { ...out, decision: 'deny', authorization: 'deny', decidedBy: d.decidedBy === 'key-state' && denied.authorizationOnly ? 'implicit-deny' : d.decidedBy, reasons: d.reasons };
+  }
+  if (main.decision === 'unknown' || parts.some((p) => verdictOf(p) === 'unknown')) {
+    const r: Decision = { ...out, decision: 'unknown', authorization: 'unknown', decidedBy: 'unknown', reasons: [] };
+    delete r.keyStateError;
+    return r;
+  }
+  for (const p of parts) if (!('missing' in p)) for (const reason of p.decision.reasons) if (!out.reasons.some((x) => x.source === reason.source && x.id === reason.id && x.policyName === reason.policyName)) out.reasons.push(reason);
+  return out;
 }
 
 interface Scan {
@@ -70,6 +126,8 @@ class Explainer {
   readonly hints: string[] = [];
   readonly assumptions = new Set<AssumptionId>();
   readonly missing = new Set<string>();
+  /** Hints that propose a change to the request: printed only once re-evaluation confirms them. */
+  readonly proposals: HintProposal[] = [];
   constructor(readonly on: boolean) {}
   step(step: StepId, question: string, answer: StepAnswer, detail: string, extra?: { statements?: StatementMatch[]; grants?: GrantMatch[] }): void {
     if (!this.on) return;
@@ -101,6 +159,21 @@ function describeStatement(cs: CompiledStatement): string {
   return `statement "${cs.id}" of ${where}`;
 }
 
+/**
+ * A hint that proposes a change to the request (condition values, encryption context). The
+ * evaluator applies it to a copy of the request and prints it only if the verdict turns.
+ */
+export interface HintProposal {
+  text: string;
+  /** Condition keys (as written) and the values that would satisfy them. */
+  set: Array<[string, string[]]>;
+  /** The encryption context to send instead (a grant constraint). */
+  encryptionContext?: Record<string, string>;
+}
+
+/** The proposals of each explained decision (kept beside it, not in the JSON contract). */
+export const HINT_PROPOSALS = new WeakMap<Decision, HintProposal[]>();
+
 /** Evaluates one request in one world. Pure; `explain` only adds the explanation. */
 export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolean): Decision {
   const ex = explain ? new Explainer(true) : SILENT;
@@ -129,7 +202,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
 
   // The resources this request is authorized against, per policy kind.
   const identityResources: string[] =
-    action.cls === 'iam-only' ? ['*'] : action.cls === 'alias' ? [r.aliasArn ?? '', keyArn ?? ''] : [keyArn ?? ''];
+    action.cls === 'iam-only' ? [r.iamResource ?? '*'] : action.cls === 'alias' ? [r.aliasArn ?? '', keyArn ?? ''] : [keyArn ?? ''];
   const keyPolicies: CompiledPolicy[] = action.cls !== 'iam-only' && w.keyPolicy ? [w.keyPolicy] : [];
   const sessionPolicies = isSession ? w.session : [];
   const boundaryPolicies = w.boundary ? [w.boundary] : [];
@@ -142,6 +215,13 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     let final: Verdict = decision;
     let by: DecidedBy = decidedBy;
     let keyStateErr: string | undefined;
+    if (explain && env.touched !== undefined) {
+      for (const [k, u] of env.touched) {
+        if (u.supply !== undefined) ex.assume('unknownContextKeys');
+        if (action.short === 'RetireGrant' && k.startsWith('kms:encryptioncontext')) ex.assume('retireGrantEncryptionContext');
+      }
+    }
+    if (action.short === 'GetKeyRotationStatus' && r.key !== undefined && (r.key.metadata.keySpec !== 'SYMMETRIC_DEFAULT' || r.key.metadata.origin !== 'AWS_KMS')) ex.assume('rotationStatusApi');
     if (r.key !== undefined && action.cls !== 'iam-only') {
       // An unreadable key state fails the request in the restrictive world only (evaluator.ts).
       keyStateErr = r.key.metadataUnknown !== undefined
@@ -173,11 +253,12 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
       trace: explain ? ex.trace : [],
       missingContext: explain ? [...ex.missing] : [],
       hints: explain ? ex.hints : [],
-      assumptions: explain ? [...ex.assumptions].map((id) => ASSUMPTION[id]) : [],
+      assumptions: explain ? [...ex.assumptions, ...[...(env.assumed ?? [])].filter((id): id is AssumptionId => id in ASSUMPTION)].filter((id, i, all) => all.indexOf(id) === i).map((id) => ASSUMPTION[id]) : [],
       unreadable: [],
     };
     if (keyArn !== undefined) d.keyArn = keyArn;
     if (by === 'key-state' && keyStateErr !== undefined) d.keyStateError = keyStateErr;
+    if (explain && ex.proposals.length > 0) HINT_PROPOSALS.set(d, ex.proposals);
     return d;
   };
 
@@ -226,11 +307,15 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   }
   if (keyArn !== undefined) for (const level of w.rcps) addDeny(scan(level, 'Deny', keyArn));
   const uniqueDenies = [...new Set(denyMatches)];
+  // A Deny that matched because a key was absent (a negated operator, …IfExists): the absence decided.
+  if (explain) for (const rec of denyRecords) if (rec.matched) for (const c of rec.conditions) if (c.missing && c.matched) ex.missing.add(c.key);
   if (w.keyPolicy && keyPolicies.length > 0 && usesNotPrincipal(w.keyPolicy, action)) ex.assume('notPrincipal');
   if (uniqueDenies.length > 0) {
     if (explain) ex.step('explicit-deny', `Does any policy explicitly deny ${a}?`, 'yes', uniqueDenies.map(describeStatement).join('; '), { statements: denyRecords.filter((s) => s.matched) });
     for (const cs of uniqueDenies) {
-      if (explain) ex.hint(`Remove or narrow the Deny ${describeStatement(cs)}: an explicit Deny beats every allow, including grants.`);
+      if (explain && cs.st.notPrincipal !== undefined) {
+        ex.hint(`Add ${caller.kind === 'assumed-role' ? `${principalForHint(caller).replace(/^the role /, '')}, its session ARN ${caller.arn} and account ${caller.account}` : caller.arn} to the NotPrincipal of the Deny ${describeStatement(cs)}: a NotPrincipal Deny applies to everyone it does not list${caller.kind === 'assumed-role' ? ' (a session is exempt only when the account, the role and the session are all listed)' : ''}.`);
+      } else if (explain) ex.hint(`Remove or narrow the Deny ${describeStatement(cs)}: an explicit Deny beats every allow, including grants.`);
       if (conditionMentions(cs, 'aws:principalisawsservice')) ex.assume('principalIsAwsService');
     }
     return finish('deny', 'explicit-deny', uniqueDenies.map(reasonOf));
@@ -314,11 +399,11 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
 
   // ── IAM-only actions ──────────────────────────────────────────────────────────────────────
   if (action.cls === 'iam-only') {
-    const cs = callerSide('*');
-    if (explain) ex.step('identity-policy', `Does an identity policy allow ${a} (Resource "*")?`, cs.root ? 'yes' : cs.iam.length > 0 ? 'yes' : 'no', cs.root ? 'the account root user has full IAM access' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: cs.records.filter(nearMissOrMatch) });
+    const cs = callerSide(r.iamResource ?? '*');
+    if (explain) ex.step('identity-policy', `Does an identity policy allow ${a} (Resource "${r.iamResource ?? '*'}")?`, cs.root ? 'yes' : cs.iam.length > 0 ? 'yes' : 'no', cs.root ? 'the account root user has full IAM access' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: cs.records.filter(nearMissOrMatch) });
     if (cs.ok) return finish('allow', 'iam-policy', cs.root ? [ROOT_REASON] : cs.iam.map(reasonOf));
     if (cs.blockedBy) noteBlocked(cs.blockedBy, `The identity-policy allow of ${a}`);
-    else if (explain) ex.hint(`Add an identity policy that allows ${a} with "Resource": "*" to ${caller.arn}; key policies and grants cannot allow ${a}.`);
+    else if (explain) ex.hint(`Add an identity policy that allows ${a} with "Resource": "${r.iamResource ?? '*'}" to ${caller.arn}; ${r.iamResource === undefined ? `key policies and grants cannot allow ${a}` : 'the key does not exist yet, so only identity policies count'}.`);
     collectMissing(ex, cs.records);
     return denyResult();
   }
@@ -330,7 +415,9 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
       if (explain) ex.hint(`${a} cannot be called across accounts: only principals of account ${r.key.metadata.account} can call it on this key.`);
       return denyResult();
     }
-    if (explain) ex.step('cross-account', `Can ${a} be used from another account?`, 'yes', `the key's account (key policy) and the caller's account (${caller.account}, IAM policies) must both allow it`);
+    if (explain) ex.step('cross-account', `Can ${a} be used from another account?`, 'yes', action.cls === 'retire-grant'
+      ? 'yes: the grant itself says who may retire it (its retiring principal, its grantee, or the account that created it); the key policy plays no part'
+      : `the key's account (key policy) and the caller's account (${caller.account}, IAM policies) must both allow it`);
   }
 
   // ── RetireGrant: the grant decides (spec §2.6) ────────────────────────────────────────────
@@ -356,7 +443,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     const keySide = keyPolicyAllows.matched;
     if (explain) ex.step('key-policy', `Does the key policy allow ${caller.arn} or its account ${caller.account}?`, keySide.length > 0 ? 'yes' : 'no', keySide.length > 0 ? keySide.map(describeStatement).join('; ') : 'no key-policy statement allows the caller or its account', { statements: keyPolicyAllows.records.filter(nearMissOrMatch) });
     const cs = callerSide(keyArn!);
-    if (explain) ex.step('identity-policy', `Does an identity policy in account ${caller.account} allow ${a} on ${keyArn}?`, cs.ok ? 'yes' : 'no', cs.root ? 'the account root user has full IAM access in its own account' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: cs.records.filter(nearMissOrMatch) });
+    if (explain) ex.step('identity-policy', `Does an identity policy in account ${caller.account} allow ${a} on ${keyArn}?`, cs.ok ? 'yes' : 'no', cs.root ? 'the account root user has full IAM access in its own account' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : `no identity-policy statement allows it${aliasResourceNote(ex, cs.records, a)}`, { statements: cs.records.filter(nearMissOrMatch) });
     if (keySide.length > 0 && cs.ok) {
       return finish('allow', 'key-policy-and-iam', [...keySide.map(reasonOf), ...cs.iam.map(reasonOf)]);
     }
@@ -403,7 +490,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     'identity-policy',
     `Does an identity policy allow ${caller.arn} to ${action.short} on ${keyArn}?`,
     cs.root || cs.iam.length > 0 ? 'yes' : 'no',
-    cs.root ? 'the account root user has full IAM access' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it',
+    cs.root ? 'the account root user has full IAM access' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : `no identity-policy statement allows it${aliasResourceNote(ex, cs.records, a)}`,
     { statements: cs.records.filter(nearMissOrMatch) },
   );
   if (accountStmts.length > 0 && cs.ok) {
@@ -443,6 +530,12 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     }
     const usable: GrantCheck[] = [];
     for (const c of checks) {
+      if (c.needsRequestDetails) {
+        // CreateGrant from a parent grant without saying which grant: the parent may or may not
+        // allow it, so the verdict it can change is unknown (never a confident deny).
+        c.matched = biased(env, 'Allow', { name: 'the grant to create', supply: '--grantee ARN --grant-operations OPS' }, '(grant request)');
+        if (!c.matched) continue;
+      }
       if (!c.matched) continue;
       if (c.needsIamDelegation && r.options.accountGranteeRequiresIamDelegation) {
         ex.assume('accountGrantee');
@@ -479,7 +572,14 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     if (explain) ex.step('grant', `Does a grant allow ${caller.arn} to ${action.short}?`, 'no', (relevant.length > 0 ? relevant.map((c) => `${c.grant.grantId}: ${c.detail}`).join('; ') : `no grant on the key is for this principal`) + detailTail, { grants: relevant.map(grantMatchRecord) });
     for (const c of relevant) {
       if (c.failed === 'encryption-context' && c.neededContext) {
-        if (explain) ex.hint(`Grant ${c.grant.grantId} would allow this with encryption context ${JSON.stringify(c.neededContext)}${c.grant.constraints?.encryptionContextEquals ? ' (exactly)' : ''}.`);
+        if (explain) {
+          const exact = c.grant.constraints?.encryptionContextEquals !== undefined && Object.keys(c.grant.constraints.encryptionContextEquals).length > 0;
+          ex.proposals.push({
+            text: `Grant ${c.grant.grantId} would allow this with encryption context ${JSON.stringify(c.neededContext)}${exact ? ' (exactly)' : ''}.`,
+            set: [],
+            encryptionContext: exact ? { ...c.neededContext } : { ...(r.request.encryptionContext ?? {}), ...c.neededContext },
+          });
+        }
         if (explain) for (const k of Object.keys(c.neededContext)) if (!r.request.encryptionContext || !hasKeyCi(r.request.encryptionContext, k)) ex.missing.add(`kms:EncryptionContext:${k}`);
       } else if (c.failed === 'orphaned-grantee') {
         if (explain) ex.hint(`Grant ${c.grant.grantId} was made for a principal that no longer exists (${c.grant.granteePrincipal}); a recreated role with the same name does not match it. Create a new grant${/:/.test(c.grant.granteePrincipal) ? ' (for Lambda: update the function configuration to another role and back)' : ''}.`);
@@ -559,38 +659,58 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
       return denyResult();
     }
     const record: GrantMatch = grantMatchRecord({ grant: target, principal: { matched: false }, matched: false, detail: '' });
+    const yes = (detail: string, by: DecidedBy, reasons: Reason[]): Decision => {
+      if (explain) ex.step('retire-grant', `May ${caller.arn} retire grant ${target.grantId}?`, 'yes', detail, { grants: [{ ...record, matched: true, detail }] });
+      return finish('allow', by, reasons);
+    };
+    /**
+     * An account named by the grant (as grantee or retiring principal): its root user may act on
+     * it, its IAM principals with an identity-policy allow — one rule for use and retirement
+     * (assumption accountGrantee).
+     */
+    const viaAccount = (role: string): Decision | undefined => {
+      ex.assume('accountGrantee');
+      if (caller.kind === 'root') return yes(`the root user of account ${caller.account}, which is the grant's ${role}`, 'grant', [grantReason(target)]);
+      if (!r.options.accountGranteeRequiresIamDelegation) return yes(`a principal of account ${caller.account}, which is the grant's ${role}`, 'grant', [grantReason(target)]);
+      const side = callerSide(keyArn!);
+      if (side.ok) return yes(`a principal of account ${caller.account}, which is the grant's ${role}, and ${side.iam.map(describeStatement).join('; ')} allows kms:RetireGrant`, 'grant', [grantReason(target), ...side.iam.map(reasonOf)]);
+      if (explain) ex.hint(`Grant ${target.grantId} names account ${caller.account} as its ${role}: attach an identity policy allowing kms:RetireGrant on ${keyArn} to ${caller.arn} to retire it.`);
+      return undefined;
+    };
     if (target.retiringPrincipal !== undefined) {
       const m = matchGrantPrincipal(target.retiringPrincipal, caller);
       if (m.matched && m.via !== 'account') {
         if (m.via === 'role') ex.assume('roleGranteeSessions');
-        if (explain) ex.step('retire-grant', `May ${caller.arn} retire grant ${target.grantId}?`, 'yes', `it is the grant's retiring principal (${target.retiringPrincipal})`, { grants: [{ ...record, matched: true, detail: 'retiring principal' }] });
-        return finish('allow', 'grant', [grantReason(target)]);
+        return yes(`it is the grant's retiring principal (${target.retiringPrincipal})`, 'grant', [grantReason(target)]);
       }
     }
     const grantee = matchGrantPrincipal(target.granteePrincipal, caller);
-    if (grantee.matched && grantee.via !== 'account' && target.operations.includes('RetireGrant')) {
+    const retireOp = target.operations.includes('RetireGrant');
+    if (grantee.matched && grantee.via !== 'account' && retireOp) {
       if (grantee.via === 'role') ex.assume('roleGranteeSessions');
-      if (explain) ex.step('retire-grant', `May ${caller.arn} retire grant ${target.grantId}?`, 'yes', 'it is the grantee and the grant includes the RetireGrant operation', { grants: [{ ...record, matched: true, detail: 'grantee with RetireGrant' }] });
-      return finish('allow', 'grant', [grantReason(target)]);
+      return yes('it is the grantee and the grant includes the RetireGrant operation', 'grant', [grantReason(target)]);
     }
-    // The account that created the grant (API: IssuingAccount), and an account that is the
-    // retiring principal, may retire it; their IAM principals need kms:RetireGrant in IAM.
-    const accounts = new Set<string>();
-    const issuing = target.issuingAccount !== undefined ? accountOf(target.issuingAccount) : undefined;
-    if (issuing) accounts.add(issuing);
+    if (grantee.matched && grantee.via === 'account' && retireOp) {
+      const d = viaAccount('grantee (and the grant includes RetireGrant)');
+      if (d !== undefined) return d;
+    }
     const retiringAcct = target.retiringPrincipal !== undefined ? accountOf(target.retiringPrincipal) : undefined;
-    if (retiringAcct) accounts.add(retiringAcct);
+    if (retiringAcct !== undefined && caller.kind !== 'service' && caller.account === retiringAcct) {
+      const d = viaAccount('retiring principal');
+      if (d !== undefined) return d;
+    }
+    // The account that created the grant (API: IssuingAccount) may retire it by IAM alone: its
+    // root user, and its IAM principals with kms:RetireGrant in an identity policy; the key
+    // policy plays no part [API RetireGrant; KMS grant-delete].
+    const issuing = target.issuingAccount !== undefined ? accountOf(target.issuingAccount) : undefined;
     if (issuing) ex.assume('retireByIssuingAccount');
-    if (caller.kind !== 'service' && accounts.has(caller.account)) {
-      if (caller.kind === 'root') {
-        if (explain) ex.step('retire-grant', `May ${caller.arn} retire grant ${target.grantId}?`, 'yes', `the root user of account ${caller.account}, which ${issuing === caller.account ? 'created the grant' : 'is the retiring principal'}`, { grants: [{ ...record, matched: true, detail: 'account' }] });
-        return finish('allow', 'grant', [grantReason(target)]);
-      }
+    if (issuing !== undefined && caller.kind !== 'service' && caller.account === issuing) {
+      if (caller.kind === 'root') return yes(`the root user of account ${caller.account}, which created the grant: the account root user has full IAM access`, 'iam-policy', [ROOT_REASON]);
       const side = callerSide(keyArn!);
-      if (explain) ex.step('identity-policy', `Does an identity policy in account ${caller.account} allow kms:RetireGrant?`, side.ok ? 'yes' : 'no', side.iam.length > 0 ? side.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: side.records.filter(nearMissOrMatch) });
-      if (side.ok) return finish('allow', 'key-policy-and-iam', side.iam.map(reasonOf));
+      if (explain) ex.step('identity-policy', `Does an identity policy in account ${caller.account}, which created the grant, allow kms:RetireGrant?`, side.ok ? 'yes' : 'no', side.iam.length > 0 ? side.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: side.records.filter(nearMissOrMatch) });
+      if (side.ok) return finish('allow', 'iam-policy', side.iam.map(reasonOf));
       if (side.blockedBy) noteBlocked(side.blockedBy, 'The identity-policy allow of kms:RetireGrant');
-      else if (explain) ex.hint(`Account ${caller.account} may retire grant ${target.grantId}; attach an identity policy allowing kms:RetireGrant on ${keyArn} to ${caller.arn}.`);
+      else if (explain) ex.hint(`Account ${caller.account} created grant ${target.grantId}; attach an identity policy allowing kms:RetireGrant on ${keyArn} to ${caller.arn} to retire it.`);
       return denyResult();
     }
     const why = grantee.matched && !target.operations.includes('RetireGrant')
@@ -646,13 +766,76 @@ function collectMissing(ex: Explainer, records: StatementMatch[]): void {
   for (const s of records) {
     if (s.matched || s.failed !== 'condition' || s.effect !== 'Allow') continue;
     const failing = s.conditions.filter((c) => !c.matched);
+    for (const c of failing) if (c.missing) ex.missing.add(c.key);
+    // One hint per statement, naming every condition it failed on: each alone would not be enough.
+    const set: Array<[string, string[]]> = [];
     for (const c of failing) {
-      if (c.missing) ex.missing.add(c.key);
-      ex.hint(
-        `${s.source === 'key-policy' ? 'Key-policy' : s.source} statement "${s.id}" would allow this if ${c.key} ${c.operator} ${JSON.stringify(c.expected.length === 1 ? c.expected[0] : c.expected)} (the request has ${c.actual === null ? 'no value' : JSON.stringify(c.actual.length === 1 ? c.actual[0] : c.actual)}).`,
-      );
+      const v = satisfyingValues(c);
+      if (v === undefined) {
+        set.length = 0;
+        break;
+      }
+      set.push([c.key, v]);
     }
+    if (set.length === 0) continue;
+    const what = failing.map((c) => `${c.key} ${c.operator} ${JSON.stringify(c.expected.length === 1 ? c.expected[0] : c.expected)} (the request has ${c.actual === null ? 'no value' : JSON.stringify(c.actual.length === 1 ? c.actual[0] : c.actual)})`).join(' and ');
+    ex.proposals.push({ text: `${s.source === 'key-policy' ? 'Key-policy' : s.source} statement "${s.id}" would allow this if ${what}.`, set });
   }
+}
+
+/** Keys a request cannot choose: properties of the caller, the key or the transport. */
+const FIXED_KEYS = /^(aws:principal|aws:username|aws:userid|aws:rolesessionname|aws:resource|aws:securetransport|aws:viaawsservice|aws:requestedregion|kms:calleraccount|kms:keyspec|kms:keyusage|kms:keyorigin|kms:multiregion|kms:customermasterkey|kms:resourcealiases|kms:grantisforawsresource|kms:encryptioncontextkeys)/i;
+
+/** A value that satisfies a failed positive condition, when one can be written down; else undefined. */
+function satisfyingValues(c: ConditionMatch): string[] | undefined {
+  if (FIXED_KEYS.test(c.key) || c.unknown === true || c.expected.length === 0) return undefined;
+  const op = parseOperator(c.operator);
+  if (op === null || op.negated || op.base === 'Null') return undefined;
+  const first = c.expected[0]!;
+  switch (op.base) {
+    case 'StringLike':
+    case 'ArnLike':
+      return [first.replace(/[*?]/g, 'x')];
+    case 'IpAddress': {
+      const slash = first.indexOf('/');
+      return [slash < 0 ? first : first.slice(0, slash)];
+    }
+    case 'NumericLessThan':
+    case 'NumericGreaterThan': {
+      const n = Number(first);
+      if (!Number.isFinite(n)) return undefined;
+      return [String(op.base === 'NumericLessThan' ? n - 1 : n + 1)];
+    }
+    case 'DateLessThan':
+    case 'DateGreaterThan': {
+      const t = parseDate(first);
+      if (t === null) return undefined;
+      return [new Date(op.base === 'DateLessThan' ? t - 86_400_000 : t + 86_400_000).toISOString()];
+    }
+    case 'DateEquals':
+    case 'DateLessThanEquals':
+    case 'DateGreaterThanEquals': {
+      const t = parseDate(first);
+      return t === null ? undefined : [new Date(t).toISOString()];
+    }
+    default:
+      return [first];
+  }
+}
+
+/**
+ * An identity-policy statement whose Resource names an alias ARN never matches a key operation
+ * (the resource is the key) [Controlling access to aliases]: point it out, with the form that works.
+ */
+function aliasResourceNote(ex: Explainer, records: StatementMatch[], action: string): string {
+  if (!ex.on) return '';
+  const hits = records.filter((s) => s.effect === 'Allow' && s.failed === 'resource' && (s.resource?.written ?? []).some((w) => /:alias\//.test(w)));
+  if (hits.length === 0) return '';
+  for (const h of hits) {
+    const alias = h.resource!.written.find((w) => /:alias\//.test(w))!;
+    ex.hint(`Statement "${h.id}" of ${h.policyName} names the alias ${alias} in Resource; ${action} is authorized on the key, so it never matches. To allow by alias, use Resource "*" (or the key ARN) with a condition on kms:RequestAlias (the alias used in the request) or kms:ResourceAliases (any alias of the key), e.g. "ForAnyValue:StringEquals": {"kms:ResourceAliases": "${alias.slice(alias.indexOf('alias/'))}"}.`);
+  }
+  return ` (${hits.map((h) => `"${h.id}"`).join(', ')} names an alias ARN in Resource, which never matches a key operation: use kms:RequestAlias or kms:ResourceAliases)`;
 }
 
 function usesNotPrincipal(p: CompiledPolicy, action: ActionInfo): boolean {

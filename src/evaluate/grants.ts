@@ -22,6 +22,8 @@ export interface GrantCheck {
   neededContext?: Record<string, string>;
   /** The grantee is an account: its IAM principals need an IAM allow (spec §2.2, AMBIGUOUS). */
   needsIamDelegation?: boolean;
+  /** The check depends on request details that were not given (the grant a CreateGrant would create). */
+  needsRequestDetails?: boolean;
 }
 
 /** An empty constraint map counts as not specified (Access Analyzer's KmsGrantConstraints; spec §2.4). */
@@ -160,14 +162,14 @@ export function checkParentGrant(g: Grant, action: ActionInfo, caller: Principal
   if (!c.matched) return c;
   const child: GrantRequest | undefined = req.grantRequest;
   if (child === undefined) {
-    return { ...c, matched: false, failed: 'child-grant', detail: 'the request does not say which grant would be created (give the grant flags), so the parent grant cannot be checked' };
+    return { ...c, matched: false, failed: 'child-grant', needsRequestDetails: true, detail: 'the request does not say which grant would be created (give --grantee and --grant-operations), so the parent grant cannot be checked' };
   }
   const extra = child.operations.filter((o) => !g.operations.includes(o));
   if (extra.length > 0) {
     return { ...c, matched: false, failed: 'child-grant', detail: `a child grant may contain only operations of its parent grant ${g.grantId}; ${extra.join(', ')} ${extra.length === 1 ? 'is' : 'are'} not among them` };
   }
   if (!childConstraintsAtLeastAsStrict(g.constraints, child.constraints, opts.grantConstraintKeyCaseInsensitive)) {
-    return { ...c, matched: false, failed: 'child-grant', detail: `the child grant's constraints must be at least as strict as those of parent grant ${g.grantId}` };
+    return { ...c, matched: false, failed: 'child-grant', detail: `the child grant's constraints must be at least as strict as those of parent grant ${g.grantId}: it needs ${neededChildConstraint(g.constraints)}` };
   }
   return c;
 }
@@ -187,3 +189,12 @@ export function grantMatchRecord(c: GrantCheck): GrantMatch {
 }
 
 export { stateUsable as grantStateUsable, stateDetail as grantStateDetail };
+
+/** The constraint a child grant needs to be at least as strict as its parent's, in words. */
+export function neededChildConstraint(parent: GrantConstraints | undefined): string {
+  const eq = nonEmpty(parent?.encryptionContextEquals);
+  if (eq !== undefined) return `EncryptionContextEquals {${ecText(eq)}} (--grant-constraint-equals), exactly as the parent`;
+  const sub = nonEmpty(parent?.encryptionContextSubset);
+  if (sub !== undefined) return `EncryptionContextSubset (--grant-constraint-subset) or EncryptionContextEquals with at least {${ecText(sub)}}`;
+  return 'no constraint';
+}

@@ -26,7 +26,9 @@ const rows: Array<[string[], Partial<Record<KeyState, Maker>>]> = [
   [['DeleteImportedKeyMaterial'], { Creating: CREATING, Updating: UPDATING }],
   [['DisableKey', 'EnableKey'], { PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, PendingImport: PENDING_IMPORT, Creating: CREATING, Updating: UPDATING }],
   [['EnableKeyRotation', 'DisableKeyRotation', 'RotateKeyOnDemand'], { Disabled: DISABLED, PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, PendingImport: PENDING_IMPORT, Unavailable: UNAVAILABLE, Creating: CREATING }],
-  [['GetKeyRotationStatus'], { PendingImport: PENDING_IMPORT, Unavailable: UNAVAILABLE }],
+  // The key-state table fails GetKeyRotationStatus on keys with imported key material (PendingImport);
+  // the API Reference says such keys answer false. Followed: the API (assumption rotationStatusApi).
+  [['GetKeyRotationStatus'], { Unavailable: UNAVAILABLE }],
   [['GetParametersForImport'], { PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, Unavailable: UNAVAILABLE, Creating: CREATING, Updating: UPDATING }],
   [['ImportKeyMaterial'], { PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, Unavailable: UNAVAILABLE, Creating: CREATING }],
   [['ReplicateKey'], { Disabled: DISABLED, PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, PendingImport: PENDING_IMPORT, Creating: CREATING, Updating: UPDATING }],
@@ -73,9 +75,12 @@ export function keyUsageError(action: ActionInfo, m: KeyMetadata): string | unde
       return m.keyUsage === 'KEY_AGREEMENT' ? undefined : usage('KEY_AGREEMENT');
     case 'GetPublicKey':
       return ASYMMETRIC_SPEC.test(m.keySpec) ? undefined : `UnsupportedOperationException: ${m.arn} is not an asymmetric key; it has no public key.`;
+    case 'GetKeyRotationStatus':
+      // "GetKeyRotationStatus … asymmetric KMS keys, HMAC KMS keys, KMS keys with imported key
+      // material … the key rotation status is always false": it succeeds [API GetKeyRotationStatus].
+      return undefined;
     case 'EnableKeyRotation':
     case 'DisableKeyRotation':
-    case 'GetKeyRotationStatus':
     case 'RotateKeyOnDemand':
       if (!sym) return `UnsupportedOperationException: automatic rotation is supported only for symmetric encryption keys; ${m.arn} is ${m.keySpec}.`;
       return m.origin === 'AWS_KMS' ? undefined : `UnsupportedOperationException: ${m.arn} has key material of origin ${m.origin}; rotation needs AWS_KMS key material.`;

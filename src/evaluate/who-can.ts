@@ -415,15 +415,20 @@ function traitKey(a: ActionInfo, key: Key, f: number, grantsUnknown: boolean): s
     (f & F_GRANTS) !== 0 && a.short === 'CreateGrant',
     // With unreadable grants, the stand-in grant's operations decide: keep grant actions apart.
     grantsUnknown && a.grantOperation !== undefined ? a.short : '',
+    // Actions that need a further permission (UpdateAlias, ReplicateKey, UpdatePrimaryRegion) or
+    // carry required request parameters of their own are decided alone.
+    OWN_CLASS.has(a.short) ? a.short : '',
   ].join('|');
 }
+
+const OWN_CLASS = new Set(['UpdateAlias', 'ReplicateKey', 'UpdatePrimaryRegion', 'CreateGrant', 'RetireGrant', 'Sign', 'Verify', 'GenerateMac', 'VerifyMac', 'DeriveSharedSecret', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', 'GetParametersForImport']);
 
 const SCRATCH_COARSE = new Int32Array(N);
 const SCRATCH_FINE = new Int32Array(N);
 const SCRATCH_MAY_ALLOW = new Uint8Array(N);
 
 /** Keys that a request without context may carry (every other key is absent from it). */
-const MAYBE_PRESENT = /^(aws:principal|aws:username|aws:userid|aws:viaawsservice|aws:securetransport|aws:resource|aws:requestedregion|kms:calleraccount|kms:keyspec|kms:customermasterkey|kms:keyusage|kms:keyorigin|kms:multiregion|kms:resourcealiases|kms:encryptionalgorithm|kms:grantisforawsresource)/;
+const MAYBE_PRESENT = /^(aws:principal|aws:username|aws:userid|aws:rolesessionname|aws:source|aws:vpcsourceip|aws:useragent|aws:referer|aws:multifactorauth|aws:tokenissuetime|aws:currenttime|aws:epochtime|aws:federatedprovider|aws:ec2instancesource|aws:calledvia|aws:viaawsservice|aws:securetransport|aws:resource|aws:requestedregion|kms:calleraccount|kms:keyspec|kms:customermasterkey|kms:keyusage|kms:keyorigin|kms:multiregion|kms:resourcealiases|kms:encryptionalgorithm|kms:grantisforawsresource)/;
 
 const settableCache = new WeakMap<CompiledStatement, boolean>();
 /** Has a condition on a key that a request can set (not a property of the principal or the key). */
@@ -988,7 +993,7 @@ export class WhoCanEngine {
     for (let i = 0; i < n; i++) {
       const ix = k.actions[i]!.index;
       coarseOf[i] = coarse[ix]!;
-      skip[i] = mayAllow !== undefined && mayAllow[ix] === 0;
+      skip[i] = mayAllow !== undefined && mayAllow[ix] === 0 && !OWN_CLASS.has(k.actions[i]!.short);
     }
     let fineOf: number[] | undefined;
     const base: Array<Decision | undefined> = [];

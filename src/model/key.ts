@@ -41,6 +41,11 @@ export interface Key {
    * aws:ResourceTag conditions must be treated as unknown, not as "tag absent".
    */
   tagsUnknown?: UnknownInput;
+  /**
+   * Set when the key's aliases could not be read (ListAliases failed, or a snapshot entry without
+   * `Aliases`): kms:ResourceAliases is then unknown, not "no aliases".
+   */
+  aliasesUnknown?: UnknownInput;
   policy: Unknowable<Policy>;
   /**
    * Set when DescribeKey could not be read: `metadata` then holds only what the ARN says, and the

@@ -39,4 +39,6 @@ export interface PrincipalPolicies {
   tags: Unknowable<Record<string, string>>;
   /** The role's or user's ARN with its path, when known (for aws:PrincipalArn). */
   resolvedArn?: string;
+  /** The role's or user's unique id (AROA…, AIDA…), when known (for aws:userid). */
+  uniqueId?: string;
 }

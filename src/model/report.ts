@@ -9,6 +9,10 @@ export interface ReportRequest {
   conditions: Record<string, ContextValue>;
   keyIdentifier?: string;
   grantId?: string;
+  /** When the request is made (aws:CurrentTime, aws:EpochTime); absent: those keys were unknown. */
+  at?: string;
+  /** Condition keys the request says it does not carry (--absent). */
+  absent?: string[];
 }
 
 export interface Report {

@@ -37,6 +37,16 @@ export interface Request {
   /** For RetireGrant (and RevokeGrant): the grant in question. */
   grantId?: string;
   grantTokens?: string[];
+  /**
+   * When the request is made (ISO 8601 with an offset; `--at`, default now on the command line):
+   * sets aws:CurrentTime and aws:EpochTime. Without it those keys are unknown.
+   */
+  at?: string;
+  /**
+   * Condition keys the request does not carry (`--absent`), e.g. aws:SourceIp on a request through
+   * a VPC endpoint: absent, rather than unknown.
+   */
+  absent?: string[];
   /** Any other condition key, by name (global keys such as aws:SourceIp, or KMS keys to override). */
   context?: Record<string, ContextValue>;
 }

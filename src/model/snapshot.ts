@@ -15,6 +15,10 @@ export interface Organization {
   resourceControlPolicies: Record<string, OrgPolicyLevel[]>;
   /** SCPs and RCPs do not affect the management account. */
   managementAccountId?: string;
+  /** The organization id (o-…): aws:PrincipalOrgID / aws:ResourceOrgID of its member accounts. */
+  id?: string;
+  /** Member accounts besides those named by the SCP/RCP maps and the management account. */
+  accounts?: string[];
 }
 
 /** Everything the evaluator may read, however it was gathered (live AWS or a snapshot file). */

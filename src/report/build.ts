@@ -18,6 +18,8 @@ export function buildReport(request: Request, decisions: Decision[], meta: { inp
   };
   if (request.keyIdentifier !== undefined) report.request.keyIdentifier = request.keyIdentifier;
   if (request.grantId !== undefined) report.request.grantId = request.grantId;
+  if (request.at !== undefined) report.request.at = request.at;
+  if (request.absent !== undefined && request.absent.length > 0) report.request.absent = request.absent;
   if (meta.inputs !== undefined) report.inputs = meta.inputs;
   if (meta.commandLine !== undefined) report.commandLine = meta.commandLine;
   return report;

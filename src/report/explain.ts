@@ -523,6 +523,8 @@ export function requestLines(report: Report): Array<[string, string]> {
   const ck = Object.keys(cond);
   if (ck.length > 0) out.push(['conditions', ck.map((k) => `${k}=${Array.isArray(cond[k]) ? (cond[k] as string[]).join('|') : String(cond[k])}`).join(', ')]);
   if (report.request.grantId !== undefined) out.push(['grant id', report.request.grantId]);
+  if (report.request.at !== undefined) out.push(['at', report.request.at]);
+  if (report.request.absent !== undefined) out.push(['absent keys', report.request.absent.join(', ')]);
   return out;
 }
 

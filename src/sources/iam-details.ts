@@ -119,6 +119,7 @@ export function addDerivedPrincipals(target: Record<string, PrincipalPolicies>, 
     if (existing !== undefined) {
       // An explicit entry wins, but the details still tell the role's path (aws:PrincipalArn has it).
       existing.resolvedArn ??= d.policies.resolvedArn;
+      if (d.policies.uniqueId !== undefined) existing.uniqueId ??= d.policies.uniqueId;
       continue;
     }
     for (const arn of d.arns) target[arn] = d.policies;
@@ -154,6 +155,8 @@ function derive(entity: JsonObject, at: Where, kind: 'role' | 'user', ctx: Conte
     tags: entity.Tags === undefined || entity.Tags === null ? {} : parseTags(entity.Tags, member(at, 'Tags')),
     resolvedArn: arn,
   };
+  const id = entity[kind === 'role' ? 'RoleId' : 'UserId'];
+  if (typeof id === 'string' && id !== '') policies.uniqueId = id;
   return { arns: arn === pathless ? [pathless] : [pathless, arn], policies, input: principalRecord(pathless, at, policies) };
 }
 

@@ -34,7 +34,7 @@ import type { ReadJsonOptions } from './json-file.js';
 import { describeWhere, fail, isObject, member, optionalString, rejectUnknownFields, typeName } from './json-path.js';
 import type { JsonObject, Where } from './json-path.js';
 import { SNAPSHOT_MARKER, parseSnapshotParts } from './snapshot-file.js';
-import { absent, grantsWhat, inputRecord, keyPolicyWhat, keyTagsWhat } from './unreadable.js';
+import { absent, aliasesWhat, grantsWhat, inputRecord, keyPolicyWhat, keyTagsWhat } from './unreadable.js';
 
 /** One input file, parsed and recognised. */
 type Piece =
@@ -109,6 +109,8 @@ function describeKey(obj: JsonObject, root: Where): Piece {
     tags: {},
     policy: absent(keyPolicyWhat(metadata.arn)),
     grants: absent(grantsWhat(metadata.arn)),
+    // Known only once a list-aliases output is given (kms:ResourceAliases must not read "none").
+    aliasesUnknown: absent(aliasesWhat(metadata.arn)),
   };
   return { kind: 'describe-key', key, where: root };
 }
@@ -242,6 +244,8 @@ function keyForGrants(out: Snapshot, grants: Grant[], where: Where): Key {
 
 /** ListAliases lists every alias in the account; each attaches to the key it targets, if that key is loaded. */
 function attachAliases(out: Snapshot, aliases: AliasEntry[]): void {
+  // A list-aliases output lists the aliases of the keys it covers: every loaded key's are now known.
+  for (const k of out.keys) delete k.aliasesUnknown;
   for (const a of aliases) {
     if (a.targetKeyId === undefined) continue; // AWS managed aliases not yet in use target no key
     const arn = a.aliasArn !== undefined ? parseArn(a.aliasArn) : null;

@@ -1,6 +1,7 @@
 // Turns a policy document as AWS stores it (an object, a JSON string, or IAM's URL-encoded JSON
 // string) into the normalized model, with errors that name the JSON path of the problem.
 import { nearestOperator, parseOperator } from '../model/condition-operators.js';
+import { parseCidr, parseDate } from '../model/condition-values.js';
 import { InputError } from '../model/errors.js';
 import type { ConditionClause, Policy, PolicySource, PrincipalElement, Statement } from '../model/policy.js';
 import { duplicateKeyError } from './json-file.js';
@@ -223,8 +224,30 @@ function parseCondition(v: unknown, where: { file?: string | undefined; path: st
           errOptsLoose({ ...where, path: `${where.path}.${op}.${key}${Array.isArray(raw) ? `[${i}]` : ''}` }),
         );
       });
+      checkValues(op, key, values, Array.isArray(raw), where);
       clauses.push({ operator: op, key, values });
     }
   }
   return clauses;
+}
+
+/**
+ * IP-address and date values are read strictly, as AWS does: a malformed address, CIDR block or
+ * date is refused with its JSON path rather than never matching (which would silently skip a Deny).
+ */
+function checkValues(op: string, key: string, values: string[], array: boolean, where: { file?: string | undefined; path: string }): void {
+  const base = parseOperator(op)!.base;
+  const ip = base === 'IpAddress' || base === 'NotIpAddress';
+  const date = base.startsWith('Date');
+  if (!ip && !date) return;
+  values.forEach((v, i) => {
+    if (v.includes('${')) return;
+    const path = `${where.path}.${op}.${key}${array ? `[${i}]` : ''}`;
+    if (ip && parseCidr(v) === null) {
+      throw new InputError(`"${v}" is not an IPv4 or IPv6 address or CIDR block`, errOptsLoose({ ...where, path }, 'Write an address (203.0.113.7, 2001:db8::7) or a block (203.0.113.0/24, 2001:db8::/32).'));
+    }
+    if (date && parseDate(v) === null) {
+      throw new InputError(`"${v}" is not an ISO 8601 date or epoch seconds`, errOptsLoose({ ...where, path }, 'Write a date such as 2026-01-31, 2026-01-31T09:30:00Z (no offset means UTC) or epoch seconds.'));
+    }
+  });
 }

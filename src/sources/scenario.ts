@@ -1,6 +1,6 @@
 // Scenario cases (the schema of shared/cases-public.json, spec §6) turned into a Snapshot and a
 // Request, so the same evaluator path serves the public cases, our fixtures and the CLI.
-import { parseArn } from '../model/arn.js';
+import { parseArn, parsePrincipal } from '../model/arn.js';
 import { InputError } from '../model/errors.js';
 import type { Grant, GrantConstraints, GrantState } from '../model/grant.js';
 import type { Key, KeyState, KeyUsage } from '../model/key.js';
@@ -25,8 +25,27 @@ export interface ScenarioCase {
   principalTags?: Record<string, string>;
   managementAccountId?: string;
   unknownInputs?: string[];
+  /** Other keys of the snapshot (e.g. the key an alias points to now, a multi-Region replica). */
+  extraKeys?: Array<{ keyArn: string; keyPolicy?: unknown; keyMetadata?: Record<string, unknown>; grants?: Array<Record<string, unknown>> }>;
+  /** The caller's role or user unique id (AROA…, AIDA…), for aws:userid. */
+  principalId?: string;
+  /** The organization id and its member accounts (aws:PrincipalOrgID, aws:ResourceOrgID). */
+  organizationId?: string;
+  organizationAccounts?: string[];
   request: Record<string, unknown>;
-  expected: { decision: string; decidedBy: string; note?: string; confidence?: string; reasonIds?: string[] };
+  expected: {
+    decision: string;
+    decidedBy: string;
+    note?: string;
+    confidence?: string;
+    reasonIds?: string[];
+    /** Keys that must be listed in missingContext. */
+    missingContext?: string[];
+    /** Text one of the hints must contain. */
+    hint?: string;
+    /** For inputs that must be refused: text of the error. */
+    error?: string;
+  };
   source?: string;
 }
 
@@ -72,6 +91,17 @@ export function scenarioToInput(c: ScenarioCase, file = 'scenario'): { snapshot:
   if (arn === null) throw new InputError(`invalid key ARN "${keyArn}"`, { file, path: `${base}.request.keyArn` });
   const km = c.keyMetadata ?? {};
   const principal = String(req.principal);
+  const callerRef = parsePrincipal(principal);
+  // Inputs that cannot apply are refused, never dropped (see snapshot-file.ts rejectInapplicable).
+  if (callerRef?.kind === 'root' && (c.identityPolicies ?? []).length > 0) {
+    throw new InputError(`${principal} is an account root user, which cannot have identity policies`, { file, path: `${base}.identityPolicies` });
+  }
+  if (callerRef?.kind === 'root' && c.permissionsBoundary !== undefined && c.permissionsBoundary !== null) {
+    throw new InputError(`${principal} is an account root user, which cannot have a permissions boundary`, { file, path: `${base}.permissionsBoundary` });
+  }
+  if ((callerRef?.kind === 'role' || callerRef?.kind === 'user' || callerRef?.kind === 'root') && c.sessionPolicy !== undefined && c.sessionPolicy !== null) {
+    throw new InputError(`session policies apply to a session, not to ${principal}`, { file, path: `${base}.sessionPolicy` });
+  }
 
   const key: Key = {
     metadata: {
@@ -95,6 +125,37 @@ export function scenarioToInput(c: ScenarioCase, file = 'scenario'): { snapshot:
     grants: unknown.has('grants') ? unknownInput('grants on the key', 'marked unreadable by the case') : (c.grants ?? []).map(grantOf),
   };
   if (typeof km.multiRegionKeyType === 'string') key.metadata.multiRegionKeyType = km.multiRegionKeyType as 'PRIMARY' | 'REPLICA';
+  if (unknown.has('aliases')) {
+    key.aliases = [];
+    key.aliasesUnknown = unknownInput(`aliases of ${keyArn}`, 'marked unreadable by the case');
+  }
+  const keys: Key[] = [key];
+  (c.extraKeys ?? []).forEach((x, i) => {
+    const xa = parseArn(x.keyArn);
+    if (xa === null) throw new InputError(`invalid key ARN "${x.keyArn}"`, { file, path: `${base}.extraKeys[${i}].keyArn` });
+    const m = x.keyMetadata ?? {};
+    const k: Key = {
+      metadata: {
+        keyId: xa.resource.replace(/^key\//, ''),
+        arn: x.keyArn,
+        account: xa.account,
+        region: xa.region,
+        partition: xa.partition,
+        keyState: (m.keyState as KeyState | undefined) ?? 'Enabled',
+        keySpec: (m.keySpec as string | undefined) ?? 'SYMMETRIC_DEFAULT',
+        keyUsage: (m.keyUsage as KeyUsage | undefined) ?? 'ENCRYPT_DECRYPT',
+        origin: (m.origin as string | undefined) ?? 'AWS_KMS',
+        keyManager: (m.keyManager as 'CUSTOMER' | 'AWS' | undefined) ?? 'CUSTOMER',
+        multiRegion: m.multiRegion === true,
+      },
+      aliases: (m.aliases as string[] | undefined) ?? [],
+      tags: (m.tags as Record<string, string> | undefined) ?? {},
+      policy: pol(x.keyPolicy ?? { Statement: [] }, 'key-policy', 'key policy', `extraKeys[${i}].keyPolicy`),
+      grants: (x.grants ?? []).map(grantOf),
+    };
+    if (typeof m.multiRegionKeyType === 'string') k.metadata.multiRegionKeyType = m.multiRegionKeyType as 'PRIMARY' | 'REPLICA';
+    keys.push(k);
+  });
 
   const pp: PrincipalPolicies = {
     identityPolicies: unknown.has('identityPolicies')
@@ -108,6 +169,7 @@ export function scenarioToInput(c: ScenarioCase, file = 'scenario'): { snapshot:
     sessionPolicies: c.sessionPolicy !== undefined && c.sessionPolicy !== null ? [pol(c.sessionPolicy, 'session-policy', 'session-policy', 'sessionPolicy')] : [],
     tags: unknown.has('principalTags') ? unknownInput(`tags of ${principal}`, 'marked unreadable by the case') : (c.principalTags ?? {}),
   };
+  if (c.principalId !== undefined) pp.uniqueId = c.principalId;
 
   const levels = (list: ScenarioCase['scps'], source: 'scp' | 'rcp'): Record<string, OrgPolicyLevel[]> => {
     const out: Record<string, OrgPolicyLevel[]> = {};
@@ -118,10 +180,12 @@ export function scenarioToInput(c: ScenarioCase, file = 'scenario'): { snapshot:
     return out;
   };
 
-  const snapshot: Snapshot = { keys: [key], principals: { [principal]: pp } };
-  if (c.scps || c.rcps || c.managementAccountId) {
+  const snapshot: Snapshot = { keys, principals: { [principal]: pp } };
+  if (c.scps || c.rcps || c.managementAccountId || c.organizationId) {
     snapshot.organization = { serviceControlPolicies: levels(c.scps, 'scp'), resourceControlPolicies: levels(c.rcps, 'rcp') };
     if (c.managementAccountId) snapshot.organization.managementAccountId = c.managementAccountId;
+    if (c.organizationId) snapshot.organization.id = c.organizationId;
+    if (c.organizationAccounts) snapshot.organization.accounts = c.organizationAccounts;
   }
 
   const request: Request = { action: String(req.action), principal, keyArn };
@@ -135,6 +199,8 @@ export function scenarioToInput(c: ScenarioCase, file = 'scenario'): { snapshot:
   if (typeof req.grantId === 'string') request.grantId = req.grantId;
   if (Array.isArray(req.grantTokens)) request.grantTokens = req.grantTokens as string[];
   if (req.context && typeof req.context === 'object') request.context = req.context as Record<string, ContextValue>;
+  if (Array.isArray(req.absent)) request.absent = req.absent.map(String);
+  if (typeof req.at === 'string') request.at = req.at;
   if (req.grantRequest && typeof req.grantRequest === 'object') {
     const g = req.grantRequest as Record<string, unknown>;
     const gr: GrantRequest = { operations: (g.operations as string[]) ?? [] };

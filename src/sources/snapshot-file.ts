@@ -34,6 +34,7 @@ import {
   inputRecord,
   keyPolicyWhat,
   keyTagsWhat,
+  aliasesWhat,
   principalRecord,
   principalTagsWhat,
   readUnknowable,
@@ -56,10 +57,10 @@ const TOP_FIELDS = [
   'Organization',
 ] as const;
 const KEY_FIELDS = ['KeyMetadata', 'Aliases', 'Tags', 'Policy', 'Grants'] as const;
-const PRINCIPAL_FIELDS = ['Arn', 'IdentityPolicies', 'PermissionsBoundary', 'SessionPolicies', 'Tags'] as const;
+const PRINCIPAL_FIELDS = ['Arn', 'UniqueId', 'IdentityPolicies', 'PermissionsBoundary', 'SessionPolicies', 'Tags'] as const;
 const IDENTITY_POLICY_FIELDS = ['PolicyName', 'PolicyArn', 'Document'] as const;
 const BOUNDARY_FIELDS = ['PolicyArn', 'Document'] as const;
-const ORGANIZATION_FIELDS = ['ServiceControlPolicies', 'ResourceControlPolicies', 'ManagementAccountId'] as const;
+const ORGANIZATION_FIELDS = ['Id', 'Accounts', 'ServiceControlPolicies', 'ResourceControlPolicies', 'ManagementAccountId'] as const;
 const ORG_LEVEL_FIELDS = ['Target', 'Policies'] as const;
 const ORG_POLICY_FIELDS = ['Name', 'PolicyName', 'Id', 'Arn', 'Description', 'Content', 'Document'] as const;
 
@@ -150,12 +151,19 @@ export function parseKeyEntry(value: unknown, at: Where, inputs: InputRecord[]):
   const grantsAt = member(at, 'Grants');
   const key: Key = {
     metadata,
-    aliases: e.Aliases === undefined || e.Aliases === null ? [] : parseKeyAliases(e.Aliases, member(at, 'Aliases'), metadata),
+    aliases: [],
     tags: {},
     policy: readUnknowable(e.Policy, policyAt, keyPolicyWhat(arn), () => absent(keyPolicyWhat(arn)), parseKeyPolicy),
     grants: readUnknowable(e.Grants, grantsAt, grantsWhat(arn), () => absent(grantsWhat(arn)), (v, w) => parseGrantsValue(v, w, metadata)),
   };
   if (metadataUnknown !== undefined) key.metadataUnknown = metadataUnknown;
+  // Aliases feed kms:ResourceAliases: an entry without them (or with an unreadable marker) leaves
+  // them unknown, not "none" — only `"Aliases": []` says the key has none.
+  const aliasesAt = member(at, 'Aliases');
+  const aliases = readUnknowable(e.Aliases === null ? undefined : e.Aliases, aliasesAt, aliasesWhat(arn), () => absent(aliasesWhat(arn)), (v, w) => parseKeyAliases(v, w, metadata));
+  if (isUnknown(aliases)) key.aliasesUnknown = aliases;
+  else key.aliases = aliases;
+  inputs.push(inputRecord(aliasesWhat(arn), aliasesAt, aliases));
   inputs.push(inputRecord(keyPolicyWhat(arn), policyAt, key.policy), inputRecord(grantsWhat(arn), grantsAt, key.grants));
   if (e.Tags !== undefined) {
     // Tags are optional in the contract (absent = none); only an unreadable marker makes them unknown.
@@ -207,7 +215,32 @@ export function parsePrincipalEntry(value: unknown, at: Where): { arn: string; p
   };
   // The ARN as written carries the IAM path only when it has one; a path-less ARN may still belong to a role with a path.
   if ((ref.kind === 'role' || ref.kind === 'user') && ref.path !== '/') policies.resolvedArn = arn;
+  const uniqueId = optionalString(e, 'UniqueId', at);
+  if (uniqueId !== undefined) {
+    const want = ref.kind === 'user' ? /^AIDA[A-Z0-9]{4,}$/ : /^AROA[A-Z0-9]{4,}$/;
+    if ((ref.kind !== 'user' && ref.kind !== 'role' && ref.kind !== 'assumed-role') || !want.test(uniqueId)) {
+      fail(member(at, 'UniqueId'), `"${uniqueId}" is not the unique id of ${arn}`, 'UniqueId is the RoleId (AROA…) of a role or the UserId (AIDA…) of a user, as get-role / get-user return it.');
+    }
+    policies.uniqueId = uniqueId;
+  }
+  rejectInapplicable(e, ref.kind, at, arn);
   return { arn, policies };
+}
+
+/**
+ * Inputs that cannot apply to this kind of principal are refused, never dropped: the root user
+ * has no identity policies and no permissions boundary [IAM root user]; session policies belong to
+ * a session (assumed-role or federated-user ARN), not to a role or user [IAM session policies].
+ */
+function rejectInapplicable(e: JsonObject, kind: string, at: Where, arn: string): void {
+  const given = (v: unknown): boolean => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0) && !(isObject(v) && UNREADABLE_MARKER in v);
+  if (kind === 'root') {
+    if (given(e.IdentityPolicies)) fail(member(at, 'IdentityPolicies'), `${arn} is an account root user, which cannot have identity policies`, 'Remove them; the root user has full access within IAM, limited only by SCPs and by key policies.');
+    if (given(e.PermissionsBoundary)) fail(member(at, 'PermissionsBoundary'), `${arn} is an account root user, which cannot have a permissions boundary`, 'Remove it: permissions boundaries apply to IAM users and roles only.');
+  }
+  if ((kind === 'root' || kind === 'role' || kind === 'user') && given(e.SessionPolicies)) {
+    fail(member(at, 'SessionPolicies'), `session policies apply to a session, not to ${kind === 'root' ? 'the root user' : `the ${kind}`} ${arn}`, kind === 'role' ? 'Put them on an entry for the session, e.g. arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION.' : 'Put them on the federated-user session entry, or remove them.');
+  }
 }
 
 function parseIdentityPolicies(value: unknown, where: Where): Policy[] {
@@ -254,6 +287,18 @@ function parseOrganization(value: unknown, where: Where): Organization {
     serviceControlPolicies: parseOrgPolicies(o.ServiceControlPolicies, member(where, 'ServiceControlPolicies'), 'scp'),
     resourceControlPolicies: parseOrgPolicies(o.ResourceControlPolicies, member(where, 'ResourceControlPolicies'), 'rcp'),
   };
+  const id = optionalString(o, 'Id', where);
+  if (id !== undefined) {
+    if (!/^o-[a-z0-9]{10,32}$/.test(id)) fail(member(where, 'Id'), `"${id}" is not an organization id`, 'Organization ids look like o-a1b2c3d4e5.');
+    org.id = id;
+  }
+  if (o.Accounts !== undefined) {
+    const accAt = member(where, 'Accounts');
+    org.accounts = expectArray(o.Accounts, accAt, 'a list of member account ids').map((a, i) => {
+      if (typeof a !== 'string' || !isAccountId(a)) fail(index(accAt, i), `expected a 12-digit account id, got ${JSON.stringify(a)}`);
+      return a;
+    });
+  }
   const mgmt = optionalString(o, 'ManagementAccountId', where);
   if (mgmt !== undefined) {
     if (!isAccountId(mgmt)) fail(member(where, 'ManagementAccountId'), `expected a 12-digit account id, got "${mgmt}"`);

@@ -63,7 +63,9 @@ export function policyDocument(p: Policy): Json {
 
 function keyToJson(k: Key): Json {
   const e: Json = { KeyMetadata: k.metadataUnknown !== undefined ? { KeyId: k.metadata.keyId, Arn: k.metadata.arn, AWSAccountId: k.metadata.account, ...unreadableMarker(k.metadataUnknown) } : metadataToJson(k.metadata) };
-  if (k.aliases.length > 0) e.Aliases = [...k.aliases];
+  if (k.aliasesUnknown !== undefined) {
+    if (!isAbsent(k.aliasesUnknown)) e.Aliases = unreadableMarker(k.aliasesUnknown);
+  } else e.Aliases = [...k.aliases];
   if (k.tagsUnknown !== undefined) e.Tags = unreadableMarker(k.tagsUnknown);
   else if (Object.keys(k.tags).length > 0) e.Tags = tagsToJson(k.tags);
   if (isUnknown(k.policy)) {
@@ -148,6 +150,7 @@ function principalsToJson(principals: Record<string, PrincipalPolicies>): Json[]
 
 function principalToJson(arn: string, p: PrincipalPolicies): Json {
   const e: Json = { Arn: arn };
+  if (p.uniqueId !== undefined) e.UniqueId = p.uniqueId;
   // In an entry, an absent member means "none": an unknown one must always be a marker.
   e.IdentityPolicies = isUnknown(p.identityPolicies) ? unreadableMarker(p.identityPolicies) : p.identityPolicies.map(identityPolicyToJson);
   const b = p.permissionsBoundary;
@@ -174,6 +177,8 @@ function organizationToJson(o: Organization): Json {
     ResourceControlPolicies: levelsByAccount(o.resourceControlPolicies),
   };
   if (o.managementAccountId !== undefined) j.ManagementAccountId = o.managementAccountId;
+  if (o.id !== undefined) j.Id = o.id;
+  if (o.accounts !== undefined) j.Accounts = [...o.accounts];
   return j;
 }
 

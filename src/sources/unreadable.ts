@@ -45,6 +45,7 @@ export function inputRecord(what: string, where: Where, value: Unknowable<unknow
 export const keyPolicyWhat = (keyArn: string): string => `key policy of ${keyArn}`;
 export const grantsWhat = (keyArn: string): string => `grants of ${keyArn}`;
 export const keyTagsWhat = (keyArn: string): string => `tags of ${keyArn}`;
+export const aliasesWhat = (keyArn: string): string => `aliases of ${keyArn}`;
 export const principalWhat = (arn: string): string => `principal ${arn}`;
 export const identityPoliciesWhat = (arn: string): string => `identity policies of ${arn}`;
 export const boundaryWhat = (arn: string): string => `permissions boundary of ${arn}`;

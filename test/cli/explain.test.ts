@@ -166,7 +166,8 @@ describe('kms-why explain-error', () => {
   });
 
   it('an explicit deny in an identity-based policy agrees; --fix names the Deny and proposes exempting the caller first', async () => {
-    const r = await run(['explain-error', message('aws-cli-explicit-deny-identity.txt'), '--from', `${ERR}snapshot-identity-deny.json`, '--fix']);
+    // The request did not come through a VPC endpoint: without --absent, aws:SourceVpce is unknown.
+    const r = await run(['explain-error', message('aws-cli-explicit-deny-identity.txt'), '--from', `${ERR}snapshot-identity-deny.json`, '--fix', '--absent', 'aws:SourceVpce']);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('Today: STILL DENIED (agrees with the error)');
     expect(flat(r.stdout)).toContain('as the error says: "DenyDecryptOutsideVpce" of DenyKmsOutsideVpce');

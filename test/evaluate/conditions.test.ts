@@ -8,6 +8,7 @@ function ctx(values: Record<string, string | string[]>, unknownPrefixes: string[
     values: new Map(Object.entries(values).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v : [v]])),
     multiValued: new Set(),
     unknownPrefixes,
+    underivable: [],
   };
 }
 
@@ -88,9 +89,27 @@ describe('policy variables', () => {
     expect(substituteVariables('${aws:PrincipalTag/dept}', c)).toBeNull();
     expect(substituteVariables('a${*}b${?}${$}', c)).toBe('a*b?$');
   });
-  it('a condition whose variable has no value does not hold, whatever the operator', () => {
+  it('a variable with no value matches nothing: positive operators are false, negated ones true (IAM policy variables)', () => {
     expect(holds('StringEquals', 'k', ['${aws:PrincipalTag/dept}'], ctx({ k: 'x' }))).toBe(false);
-    expect(holds('StringNotEquals', 'k', ['${aws:PrincipalTag/dept}'], ctx({ k: 'x' }))).toBe(false);
+    expect(holds('StringLike', 'k', ['${aws:PrincipalTag/dept}'], ctx({ k: 'x' }))).toBe(false);
+    expect(holds('ArnLike', 'k', ['${aws:PrincipalTag/dept}'], ctx({ k: 'arn:aws:iam::111122223333:role/x' }))).toBe(false);
+    expect(holds('StringNotEquals', 'k', ['${aws:PrincipalTag/dept}'], ctx({ k: 'x' }))).toBe(true);
+    expect(holds('StringNotLike', 'k', ['${aws:PrincipalTag/dept}'], ctx({ k: 'x' }))).toBe(true);
+    expect(holds('ArnNotEquals', 'k', ['${aws:PrincipalTag/dept}'], ctx({ k: 'arn:aws:iam::111122223333:role/x' }))).toBe(true);
+    expect(holds('ArnNotLike', 'k', ['${aws:PrincipalTag/dept}'], ctx({ k: 'arn:aws:iam::111122223333:role/x' }))).toBe(true);
+    // The other values of the list still count.
+    expect(holds('StringEquals', 'k', ['${aws:PrincipalTag/dept}', 'x'], ctx({ k: 'x' }))).toBe(true);
+    expect(holds('StringNotEquals', 'k', ['${aws:PrincipalTag/dept}', 'x'], ctx({ k: 'x' }))).toBe(false);
+  });
+
+  it('a variable whose key is unknown makes the condition go the way of the world', () => {
+    const c = ctx({ k: 'x' }, ['aws:principaltag/']);
+    const cond = compileCondition({ operator: 'StringNotEquals', key: 'k', values: ['${aws:PrincipalTag/dept}'] });
+    const touched = new Map();
+    expect(evaluateCondition(cond, { ctx: c, bias: 'allow', touched }, 'Allow')).toBe(true);
+    expect(evaluateCondition(cond, { ctx: c, bias: 'allow', touched }, 'Deny')).toBe(false);
+    expect(evaluateCondition(cond, { ctx: c, bias: 'deny', touched }, 'Deny')).toBe(true);
+    expect([...touched.keys()]).toEqual(['aws:principaltag/dept']);
   });
 });
 

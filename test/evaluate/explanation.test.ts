@@ -111,4 +111,99 @@ describe('explanations', () => {
     expect(d.keyStateError).toMatch(/pending deletion/);
     expect(d.reasons.length).toBeGreaterThan(0);
   });
+
+  it('a statement that fails on two conditions gets one hint naming both, verified by evaluating again', () => {
+    const d = decide({
+      keyPolicy: { Statement: [{ Sid: 'Both', Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com', 'kms:EncryptionContext:app': 'reports' } } }] },
+      request: { action: 'kms:Decrypt', principal: APP },
+    });
+    expect(d.decision).toBe('deny');
+    const hints = d.hints.filter((h) => h.includes('"Both" would allow this'));
+    expect(hints).toHaveLength(1);
+    expect(hints[0]).toContain('kms:ViaService StringEquals "s3.us-east-1.amazonaws.com"');
+    expect(hints[0]).toContain('kms:EncryptionContext:app StringEquals "reports"');
+    // The proposed change really allows: applied to a copy of the request.
+    const fixed = decide({
+      keyPolicy: { Statement: [{ Sid: 'Both', Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com', 'kms:EncryptionContext:app': 'reports' } } }] },
+      request: { action: 'kms:Decrypt', principal: APP, viaService: 's3.us-east-1.amazonaws.com', encryptionContext: { app: 'reports' } },
+    });
+    expect(fixed.decision).toBe('allow');
+  });
+
+  it('a hint whose change would still be denied (a Deny on the same value) is not printed', () => {
+    const d = decide({
+      keyPolicy: {
+        Statement: [
+          { Sid: 'Reports', Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:EncryptionContext:app': 'reports' } } },
+          { Sid: 'NoReports', Effect: 'Deny', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:EncryptionContext:app': 'reports' } } },
+        ],
+      },
+      request: { action: 'kms:Decrypt', principal: APP },
+    });
+    expect(d.decision).toBe('deny');
+    expect(d.hints.join('\n')).not.toContain('"Reports" would allow this');
+    expect(d.missingContext).toContain('kms:EncryptionContext:app');
+  });
+
+  it('no hint proposes a value the request cannot choose (a property of the caller)', () => {
+    const d = decide({
+      keyPolicy: { Statement: [{ Sid: 'OnlyOps', Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/Ops' } } }] },
+      request: { action: 'kms:Decrypt', principal: APP },
+    });
+    expect(d.hints.join('\n')).not.toContain('would allow this if aws:PrincipalArn');
+  });
+
+  it('missingContext names a key whose absence made a Deny match (negated operator)', () => {
+    const d = decide({
+      keyPolicy: { Statement: [...KP_DEFAULT.Statement, { Sid: 'NeedApp', Effect: 'Deny', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringNotEquals: { 'kms:EncryptionContext:app': 'x' } } }] },
+      identityPolicies: [{ Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' }] }],
+      request: { action: 'kms:Decrypt', principal: APP },
+    });
+    expect(d.decidedBy).toBe('explicit-deny');
+    expect(d.missingContext).toContain('kms:EncryptionContext:app');
+  });
+
+  it('a NotPrincipal Deny says to add the principal (and its session) to NotPrincipal', () => {
+    const d = decide({
+      keyPolicy: { Statement: [...KP_DEFAULT.Statement, { Sid: 'OnlyAdmins', Effect: 'Deny', NotPrincipal: { AWS: 'arn:aws:iam::111122223333:role/Admin' }, Action: 'kms:*', Resource: '*' }] },
+      identityPolicies: [{ Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' }] }],
+      request: { action: 'kms:Decrypt', principal: APP },
+    });
+    expect(d.decidedBy).toBe('explicit-deny');
+    expect(d.hints.join('\n')).toMatch(/Add arn:aws:iam::111122223333:role\/AppRole, its session ARN .* to the NotPrincipal of the Deny statement "OnlyAdmins"/);
+    expect(d.hints.join('\n')).not.toContain('Remove or narrow the Deny');
+  });
+
+  it('a cross-account RetireGrant trace says the grant decides, not the key policy', () => {
+    const d = decide({
+      keyPolicy: { Statement: [] },
+      grants: [{ grantId: 'gx', granteePrincipal: 'arn:aws:iam::111122223333:role/W', retiringPrincipal: 'arn:aws:iam::444455556666:role/Ext', operations: ['Decrypt'], state: 'active' }],
+      request: { action: 'kms:RetireGrant', principal: 'arn:aws:sts::444455556666:assumed-role/Ext/s', grantId: 'gx' },
+    });
+    expect(d.decision).toBe('allow');
+    const xa = d.trace.find((t) => t.step === 'cross-account')!;
+    expect(xa.detail).toMatch(/the grant itself says who may retire it/);
+    expect(xa.detail).not.toMatch(/key policy\) and/);
+  });
+
+  it('a child grant weaker than its parent says which constraint it needs', () => {
+    const d = decide({
+      keyPolicy: { Statement: [] },
+      grants: [{ grantId: 'gp', granteePrincipal: 'arn:aws:iam::111122223333:role/AppRole', operations: ['Decrypt', 'CreateGrant'], state: 'active', constraints: { encryptionContextSubset: { dept: 'it' } } }],
+      request: { action: 'kms:CreateGrant', principal: APP, grantRequest: { granteePrincipal: 'arn:aws:iam::111122223333:role/W', operations: ['Decrypt'] } },
+    });
+    expect(d.decision).toBe('deny');
+    const g = d.trace.find((t) => t.step === 'grant')!;
+    expect(g.detail).toMatch(/needs EncryptionContextSubset .* at least \{dept=it\}/);
+  });
+
+  it('an identity policy whose Resource is an alias ARN is pointed out, with the condition keys that work', () => {
+    const d = decide({
+      identityPolicies: [{ Statement: [{ Sid: 'ByAlias', Effect: 'Allow', Action: 'kms:Decrypt', Resource: 'arn:aws:kms:us-east-1:111122223333:alias/app' }] }],
+      request: { action: 'kms:Decrypt', principal: APP },
+    });
+    expect(d.decision).toBe('deny');
+    expect(d.trace.find((t) => t.step === 'identity-policy')!.detail).toMatch(/"ByAlias" names an alias ARN in Resource/);
+    expect(d.hints.join('\n')).toMatch(/kms:RequestAlias .* kms:ResourceAliases/);
+  });
 });

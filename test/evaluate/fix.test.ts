@@ -123,7 +123,8 @@ describe('proposeFixes', () => {
 
   it('an explicit Deny in a managed policy: exempting the caller ranks before removing it, which would also free another role', () => {
     const s = snap('fixtures/errors/snapshot-identity-deny.json');
-    const req: Request = { action: 'kms:Decrypt', principal: S, keyIdentifier: 'alias/app' };
+    // A request that did not come through a VPC endpoint (else aws:SourceVpce would be unknown).
+    const req: Request = { action: 'kms:Decrypt', principal: S, keyIdentifier: 'alias/app', absent: ['aws:SourceVpce'] };
     expect(new Evaluator(s).evaluate(req).decidedBy).toBe('explicit-deny');
     const f = proposeFixes(s, req);
     expectEveryProposalAllows(s, req, f);
@@ -150,7 +151,7 @@ describe('proposeFixes', () => {
       const st = doc.principals[0].IdentityPolicies[1].Document.Statement[0];
       st.Condition = { StringNotEquals: { 'aws:SourceVpce': 'vpce-0a1b2c3d4e5f60718', 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/admin' } };
     });
-    const req: Request = { action: 'kms:Decrypt', principal: S, keyIdentifier: 'alias/app' };
+    const req: Request = { action: 'kms:Decrypt', principal: S, keyIdentifier: 'alias/app', absent: ['aws:SourceVpce'] };
     const f = proposeFixes(s, req);
     const c = f.proposals[0]!.changes[0]!;
     expect(c.kind === 'replace-statement' && c.after.Condition).toEqual({
@@ -259,7 +260,7 @@ describe('checkClue', () => {
     const s4 = snap('fixtures/examples/pattern-4-delegation-without-iam.json');
     expect(impliedDenial(new Evaluator(s4).evaluate(req))).toEqual({ kind: 'no-allow', layers: ['identity-based policy'] });
     const sd = snap('fixtures/errors/snapshot-identity-deny.json');
-    expect(impliedDenial(new Evaluator(sd).evaluate(req))).toEqual({ kind: 'explicit-deny', layers: ['identity-based policy'] });
+    expect(impliedDenial(new Evaluator(sd).evaluate({ ...req, absent: ['aws:SourceVpce'] }))).toEqual({ kind: 'explicit-deny', layers: ['identity-based policy'] });
     const sx = snap('fixtures/cloudtrail/snapshot-cross-account.json');
     expect(impliedDenial(new Evaluator(sx).evaluate({ ...req, principal: 'arn:aws:sts::444455556666:assumed-role/ext-app/job-42', keyIdentifier: K }))).toEqual({ kind: 'no-allow', layers: ['resource-based policy'] });
   });

@@ -20,12 +20,19 @@ describe('fixture scenario cases', () => {
   });
   for (const { file, c } of all) {
     it(`${file} ${c.id} ${c.title}`, () => {
+      if (c.expected.error !== undefined) {
+        // An input that cannot apply is refused with where it is, never dropped.
+        expect(() => new Evaluator(scenarioToInput(c, file).snapshot).evaluate(scenarioToInput(c, file).request)).toThrow(c.expected.error);
+        return;
+      }
       const { snapshot, request } = scenarioToInput(c, file);
       const d = new Evaluator(snapshot).evaluate(request);
       expect({ decision: d.decision, decidedBy: d.decidedBy }).toEqual({
         decision: c.expected.decision.toLowerCase(),
         decidedBy: c.expected.decidedBy,
       });
+      if (c.expected.missingContext !== undefined) expect(d.missingContext).toEqual(expect.arrayContaining(c.expected.missingContext));
+      if (c.expected.hint !== undefined) expect(d.hints.join('\n')).toContain(c.expected.hint);
       if (c.expected.reasonIds !== undefined) {
         expect(d.reasons.map((r) => r.id).sort()).toEqual([...c.expected.reasonIds].sort());
       }

@@ -90,17 +90,19 @@ export const scenario: fc.Arbitrary<ScenarioCase> = fc
     if (r.via) request.viaService = r.via;
     if (r.grantId) request.grantId = r.grantId;
     if (r.action === 'kms:CreateGrant') request.grantRequest = { granteePrincipal: 'arn:aws:iam::111122223333:user/Bob', operations: ['Decrypt'] };
+    // The root user has no identity policies and no boundary (such inputs are refused).
+    const root = r.principal.endsWith(':root');
     const c: ScenarioCase = {
       id: 'generated',
       title: 'generated',
       keyPolicy: r.keyPolicy,
-      identityPolicies: r.identityPolicies,
+      identityPolicies: root ? [] : r.identityPolicies,
       grants: r.grants,
       keyMetadata: { keyState: r.keyState },
       request,
       expected: { decision: 'Allow', decidedBy: 'key-policy' },
     };
-    if (r.permissionsBoundary) c.permissionsBoundary = r.permissionsBoundary;
+    if (r.permissionsBoundary && !root) c.permissionsBoundary = r.permissionsBoundary;
     if (r.scps) c.scps = r.scps;
     // Grants must have distinct ids.
     const seen = new Set<string>();

@@ -284,9 +284,11 @@ describe('parseSnapshot: the full fixture', () => {
 
   it('records every input and where it came from', () => {
     expect(snap.inputs).toEqual([
+      { what: `aliases of ${KEY_ARN}`, from: 'full.json: keys[0].Aliases', status: 'read' },
       { what: `key policy of ${KEY_ARN}`, from: 'full.json: keys[0].Policy', status: 'read' },
       { what: `grants of ${KEY_ARN}`, from: 'full.json: keys[0].Grants', status: 'read' },
       { what: `tags of ${KEY_ARN}`, from: 'full.json: keys[0].Tags', status: 'read' },
+      { what: `aliases of ${k2!.metadata.arn}`, from: 'full.json: keys[1].Aliases', status: 'absent', detail: 'not in the snapshot' },
       { what: `key policy of ${k2!.metadata.arn}`, from: 'full.json: keys[1].Policy', status: 'unreadable', detail: `AccessDeniedException on kms:GetKeyPolicy (needs kms:GetKeyPolicy on ${k2!.metadata.arn})` },
       { what: `grants of ${k2!.metadata.arn}`, from: 'full.json: keys[1].Grants', status: 'absent', detail: 'not in the snapshot' },
       { what: `principal arn:aws:iam::${ACCT}:role/AppRole`, from: 'full.json: principals[0]', status: 'read' },

@@ -313,6 +313,7 @@ async function readPrincipal(ref: PrincipalRef, env: PrincipalEnv): Promise<Prin
     };
   } else {
     policies = { identityPolicies: read.identity, permissionsBoundary: read.boundary, sessionPolicies: [], tags: read.tags };
+    if (read.uniqueId !== undefined) policies.uniqueId = read.uniqueId;
     if (read.observedArn !== undefined) {
       entryArn = read.observedArn;
       policies.resolvedArn = read.observedArn;

@@ -167,6 +167,7 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
   if (isUnknown(tags)) key.tagsUnknown = tags;
   else key.tags = tags;
   if (!isUnknown(aliases)) key.aliases = aliases;
+  else key.aliasesUnknown = aliases;
   // The alias the key was named by is one of its aliases, whatever ListAliases said.
   if (ident.aliasName !== undefined && !key.aliases.includes(ident.aliasName)) key.aliases.push(ident.aliasName);
 

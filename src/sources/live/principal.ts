@@ -37,6 +37,8 @@ const MAX_PAGES = 1000;
 export interface IamRead {
   /** The role's or user's ARN as IAM reports it (with its path), when GetRole/GetUser answered. */
   observedArn?: string;
+  /** RoleId / UserId (for aws:userid), when GetRole/GetUser answered with it. */
+  uniqueId?: string;
   identity: Unknowable<Policy[]>;
   boundary: Unknowable<Policy | null>;
   tags: Unknowable<Record<string, string>>;
@@ -239,10 +241,10 @@ function attached(s: AwsSession, c: IdentityCollector, managed: ManagedPolicies,
 async function boundaryAndTags(
   s: AwsSession,
   managed: ManagedPolicies,
-  entity: Promise<Outcome<{ PermissionsBoundary?: { PermissionsBoundaryArn?: string | undefined } | undefined; Tags?: Tag[] | undefined; Arn?: string | undefined } | undefined>>,
+  entity: Promise<Outcome<{ PermissionsBoundary?: { PermissionsBoundaryArn?: string | undefined } | undefined; Tags?: Tag[] | undefined; Arn?: string | undefined; RoleId?: string | undefined; UserId?: string | undefined } | undefined>>,
   getOp: string,
   arn: string,
-): Promise<{ boundary: Unknowable<Policy | null>; tags: Unknowable<Record<string, string>>; observedArn?: string }> {
+): Promise<{ boundary: Unknowable<Policy | null>; tags: Unknowable<Record<string, string>>; observedArn?: string; uniqueId?: string }> {
   const r = await entity;
   const settings = s.ctx.settings;
   if (!r.ok || typeof r.value !== 'object' || r.value === null || typeof r.value.Arn !== 'string' || (r.value.Tags !== undefined && !Array.isArray(r.value.Tags))) {
@@ -264,8 +266,10 @@ async function boundaryAndTags(
     const b = await managed.get(bArn, 'permissions-boundary');
     boundary = 'failure' in b ? unknownFrom(boundaryWhat(arn), [b], settings) : b;
   }
-  const out: { boundary: Unknowable<Policy | null>; tags: Unknowable<Record<string, string>>; observedArn?: string } = { boundary, tags };
+  const out: { boundary: Unknowable<Policy | null>; tags: Unknowable<Record<string, string>>; observedArn?: string; uniqueId?: string } = { boundary, tags };
   if (e.Arn !== undefined) out.observedArn = e.Arn;
+  const id = e.RoleId ?? e.UserId;
+  if (typeof id === 'string' && /^A[A-Z0-9]{15,127}$/.test(id)) out.uniqueId = id;
   return out;
 }
 
@@ -300,6 +304,7 @@ export async function readRole(s: AwsSession, managed: ManagedPolicies, partitio
     ops: ['iam:GetRole', 'iam:ListRolePolicies', 'iam:GetRolePolicy', 'iam:ListAttachedRolePolicies', 'iam:GetPolicy', 'iam:GetPolicyVersion'],
   };
   if (bt.observedArn !== undefined) out.observedArn = bt.observedArn;
+  if (bt.uniqueId !== undefined) out.uniqueId = bt.uniqueId;
   return out;
 }
 
@@ -377,5 +382,6 @@ export async function readUser(s: AwsSession, managed: ManagedPolicies, partitio
     ],
   };
   if (bt.observedArn !== undefined) out.observedArn = bt.observedArn;
+  if (bt.uniqueId !== undefined) out.uniqueId = bt.uniqueId;
   return out;
 }

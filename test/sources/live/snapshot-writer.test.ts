@@ -101,6 +101,7 @@ test('every scenario case evaluates the same after a round trip', () => {
   for (const f of readdirSync(`${ROOT}fixtures/cases`).filter((x) => x.endsWith('.json'))) {
     const cases = JSON.parse(readFileSync(`${ROOT}fixtures/cases/${f}`, 'utf8')) as ScenarioCase[];
     for (const c of cases) {
+      if (c.expected.error !== undefined) continue; // inputs refused before any snapshot exists
       const { snapshot, request } = scenarioToInput(c, f);
       const { back } = roundTrip(snapshot);
       expect(decide(back, request, false), `${f} ${c.id}: ${c.title}`).toEqual(decide(snapshot, request, false));
