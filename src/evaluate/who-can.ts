@@ -41,7 +41,7 @@ import { isUnknown } from '../model/unknown.js';
 import { principalVia, statementsFor, type CompiledPolicy, type CompiledStatement } from './compile.js';
 import { Evaluator } from './evaluator.js';
 import { hasEcConstraint } from './grants.js';
-import { keyStateError, keyUsageError } from './key-state.js';
+import { dependsOnKeyState, keyStateError, keyUsageError } from './key-state.js';
 import type { EvaluatorOptions } from './options.js';
 import { callerKeys, compilePrincipalValue, patternKey } from './principals.js';
 
@@ -193,6 +193,17 @@ export function whoCanRequest(key: Key, action: ActionInfo, principal: string): 
   const r: Request = { action: action.name, principal, keyArn: key.metadata.arn };
   if (action.cls === 'alias' && key.aliases.length > 0) r.aliasArn = key.aliases[0]!;
   return r;
+}
+
+/**
+ * With an unreadable input, the evaluator decides in two worlds (everything unreadable allows /
+ * denies) and reports one of them when their final verdicts agree. When the key state fails the
+ * action, both final verdicts are deny whatever authorization said, and the world reported is the
+ * permissive one: its "allow" says nothing about the restrictive world. The authorization is then
+ * unknown (the final verdict, deny by the key state, is known and is what `check` prints).
+ */
+export function authorizationUnsettled(d: Decision): boolean {
+  return d.unreadable.length > 0 && d.decidedBy === 'key-state' && d.authorization === 'allow';
 }
 
 /** The authorization verdict's deciding step; when the key state overrode it, inferred from the reasons. */
@@ -407,6 +418,8 @@ function traitKey(a: ActionInfo, key: Key, f: number, grantsUnknown: boolean): s
     a.cls,
     (f & F_CROSS) !== 0 && a.crossAccount,
     (f & F_KEYSTATE) !== 0 && keyStateError(a, key.metadata) !== undefined,
+    // Unreadable metadata: the restrictive world fails every action that depends on the key state.
+    key.metadataUnknown !== undefined && dependsOnKeyState(a),
     (f & (F_EC | F_GRANT_EC)) !== 0 && a.takesEncryptionContext,
     (f & F_ALIAS) !== 0 && a.requestAlias,
     (f & F_ALG) !== 0 && a.encryptionAlgorithm,
@@ -800,7 +813,7 @@ export class WhoCanEngine {
       }
     }
     for (const cp of rcps) if (cp.statements.some(readsPrincipalSpecific)) principalSpecific = true;
-    const shareable = this.prune && kp !== null && grantIndex !== null && key.tagsUnknown === undefined && !hasNotPrincipal && !principalSpecific;
+    const shareable = this.prune && kp !== null && grantIndex !== null && key.tagsUnknown === undefined && key.metadataUnknown === undefined && !hasNotPrincipal && !principalSpecific;
     const alias = actions.some((a) => a.cls === 'alias') ? key.aliases[0] : undefined;
     return {
       key,
@@ -809,7 +822,7 @@ export class WhoCanEngine {
       aliasArn: alias === undefined ? undefined : `arn:${m.partition}:kms:${m.region}:${m.account}:${alias}`,
       actions,
       order: actions.map((a, i) => [keyStateError(a, m) === undefined ? 0 : 1, i] as const).sort((x, y) => x[0] - y[0] || x[1] - y[1]).map(([, i]) => i),
-      hasUnknown: kp === null || grantIndex === null || key.tagsUnknown !== undefined,
+      hasUnknown: kp === null || grantIndex === null || key.tagsUnknown !== undefined || key.metadataUnknown !== undefined,
       kp,
       rcps,
       grantIndex,
@@ -1004,8 +1017,8 @@ export class WhoCanEngine {
         if (skip[i]) e = null;
         else {
           const d = this.evaluate(whoCanRequest(k.key, a, p.arn));
-          if (d.authorization === 'allow') e = this.allowEntry(d);
-          else if (d.authorization === 'unknown') e = this.intern({ access: 'unknown', decidedBy: 'unknown', reasons: [], unreadable: d.unreadable.map((u) => `${u.what}: ${u.reason}`) });
+          if (authorizationUnsettled(d) || d.authorization === 'unknown') e = this.intern({ access: 'unknown', decidedBy: 'unknown', reasons: [], unreadable: d.unreadable.map((u) => `${u.what}: ${u.reason}`) });
+          else if (d.authorization === 'allow') e = this.allowEntry(d);
           else {
             e = null;
             base[c] = d;
@@ -1147,7 +1160,7 @@ export class WhoCanEngine {
       const key = JSON.stringify(witness);
       if (tried.has(key)) return undefined;
       const d = this.evaluate(withWitness(req, witness));
-      const out = d.authorization === 'allow' ? { d, witness } : null;
+      const out = d.authorization === 'allow' && !authorizationUnsettled(d) ? { d, witness } : null;
       tried.set(key, out);
       return out ?? undefined;
     };
@@ -1316,7 +1329,8 @@ export class WhoCanEngine {
       keyState: m.keyState,
       keyManager: m.keyManager,
       actions,
-      keyStateErrors: actions.map((a) => keyStateError(a, m)),
+      // Unreadable metadata: the evaluator fails key-state-dependent actions in one world only, so the verdicts say unknown themselves.
+      keyStateErrors: actions.map((a) => (key.metadataUnknown !== undefined ? undefined : keyStateError(a, m))),
       principals,
       access,
       publicStatements,
@@ -1404,5 +1418,19 @@ export function whoCanWith(engine: WhoCanEngine, keys: readonly Key[], opts: Who
 
 /** Does any answer depend on an input that could not be read? */
 export function hasUnknown(r: WhoCanResult): boolean {
-  return r.keys.some((k) => k.access.some((row, i) => k.principals[i]!.kind !== 'public' && row.some((e) => e !== null && e.access === 'unknown')));
+  return r.keys.some(keyHasUnknown);
+}
+
+/** Does some final verdict on this key depend on an unreadable input? (An action the key state fails is denied whatever the inputs say.) */
+export function keyHasUnknown(k: KeyWhoCan): boolean {
+  return k.access.some((row, i) => k.principals[i]!.kind !== 'public' && row.some((e, ai) => e !== null && e.access === 'unknown' && k.keyStateErrors[ai] === undefined));
+}
+
+/**
+ * The verdict `check` prints for the request who-can asked (no request context): the key state
+ * fails an authorized request; conditional access is denied without its context.
+ */
+export function finalVerdict(e: AccessEntry | null, keyStateError: string | undefined): 'allow' | 'deny' | 'unknown' {
+  if (keyStateError !== undefined || e === null || e.access === 'conditional') return 'deny';
+  return e.access;
 }
