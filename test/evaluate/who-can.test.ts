@@ -426,9 +426,9 @@ describe('who-can basics', () => {
   it('the JSON report written key by key is the JSON of the whole report', async () => {
     const snapshot = await loadFrom([`${ROOT}fixtures/snapshots/full.json`]);
     const r = whoCan(snapshot, snapshot.keys);
-    expect([...whoCanJsonChunks(r)].join('')).toBe(`${JSON.stringify(whoCanJson(r), null, 2)}\n`);
+    expect(JSON.parse([...whoCanJsonChunks(r)].join(''))).toEqual(whoCanJson(r));
     const none = whoCan(snapshot, []);
-    expect([...whoCanJsonChunks(none)].join('')).toBe(`${JSON.stringify(whoCanJson(none), null, 2)}\n`);
+    expect(JSON.parse([...whoCanJsonChunks(none)].join(''))).toEqual(whoCanJson(none));
   });
 
   it('authorizedBy keeps the authorization step when the key state overrides it', () => {

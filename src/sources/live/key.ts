@@ -65,6 +65,8 @@ export interface KeyReadEnv {
    */
   granteeForms: () => Promise<string[] | undefined>;
   grantId: string | undefined;
+  /** The account's aliases were read once (ListAliases without KeyId): no per-key ListAliases. */
+  aliasesReadOnce?: boolean;
 }
 
 export interface KeyRead {
@@ -139,7 +141,7 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
   const [policy, tags, aliases, grants] = await Promise.all([
     keySession === undefined ? Promise.resolve(crossAccount('kms:GetKeyPolicy', keyPolicyWhat(arn))) : readPolicy(keySession, meta),
     keySession === undefined ? Promise.resolve(crossAccount('kms:ListResourceTags', keyTagsWhat(arn))) : readTags(keySession, meta),
-    keySession === undefined ? Promise.resolve(crossAccount('kms:ListAliases', aliasesWhat(arn))) : readAliases(keySession, meta),
+    env.aliasesReadOnce === true ? Promise.resolve([] as string[]) : keySession === undefined ? Promise.resolve(crossAccount('kms:ListAliases', aliasesWhat(arn))) : readAliases(keySession, meta),
     readGrants(env, grantsSession, meta),
   ]);
 
@@ -158,8 +160,8 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
     liveRecord(keyPolicyWhat(arn), 'AWS kms:GetKeyPolicy', policy),
     { ...liveRecord(grantsWhat(arn), 'AWS kms:ListGrants', grants.value), ...(grants.detail !== undefined && !isUnknown(grants.value) ? { detail: grants.detail } : {}) },
     liveRecord(keyTagsWhat(arn), 'AWS kms:ListResourceTags', tags),
-    liveRecord(aliasesWhat(arn), 'AWS kms:ListAliases', aliases),
   );
+  if (env.aliasesReadOnce !== true) records.push(liveRecord(aliasesWhat(arn), 'AWS kms:ListAliases', aliases));
   return { key, keyArn: arn, records };
 }
 
