@@ -10,6 +10,7 @@ import type { Snapshot } from '../model/snapshot.js';
 import { renderDiffJson, renderDiffMarkdown, renderDiffTable, renderDiffText } from '../report/diff.js';
 import { isWhoCanJson, parseWhoCanJson, WhoCanWriter, type WhoCanFormat } from '../report/who-can.js';
 import { displayName, readJsonText } from '../sources/json-file.js';
+import { IAM_DETAILS_WHAT } from '../sources/unreadable.js';
 import { loadFrom, snapshotFromDocuments } from '../sources/load.js';
 import { EXIT } from './errors.js';
 import type { CliIo } from './io.js';
@@ -164,6 +165,12 @@ export function addWhoCanCommand(program: Command, io: CliIo, setExit: (code: nu
       const engine = new WhoCanEngine(snapshot);
       const bar = progressBar(io, keys.length > 1);
       let unknown = false;
+      // Without the account's IAM (GetAccountAuthorizationDetails failed), roles and users that no statement or grant names are missing from every answer.
+      for (const r of snapshot.inputs ?? []) {
+        if (r.status !== 'unreadable' || !IAM_DETAILS_WHAT.test(r.what)) continue;
+        unknown = true;
+        io.stderr(`kms-why: ${r.what} could not be read (${r.detail ?? 'unreadable'}): principals that no key policy or grant names are missing from this report.\n`);
+      }
       try {
         writer.head(snapshot.capturedAt, out.put);
         for (let i = 0; i < keys.length; i++) {

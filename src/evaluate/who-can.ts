@@ -277,8 +277,17 @@ function snapshotPrincipals(snapshot: Snapshot): Array<{ ref: PrincipalRef; poli
   for (const [arn, pp] of Object.entries(snapshot.principals)) {
     if (seen.has(pp)) continue;
     seen.add(pp);
-    const ref = parsePrincipal(arn);
+    let ref = parsePrincipal(arn);
     if (ref === null || ref.kind === 'unique-id') continue;
+    // One name per principal, whichever ARN the snapshot filed it under: the ARN without its IAM
+    // path (as session ARNs and most policies name it); the path stays in arnWithPath.
+    if ((ref.kind === 'role' || ref.kind === 'user') && (ref.path ?? '/') !== '/') {
+      const pathless = parsePrincipal(`arn:${ref.partition}:iam::${ref.account}:${ref.kind}/${ref.name}`);
+      if (pathless !== null) {
+        out.push({ ref: pathless, policies: pp.resolvedArn === undefined ? { ...pp, resolvedArn: arn } : pp });
+        continue;
+      }
+    }
     out.push({ ref, policies: pp });
   }
   return out;

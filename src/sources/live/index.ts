@@ -17,7 +17,7 @@ import type { PrincipalPolicies, PrincipalRef } from '../../model/principal.js';
 import type { InputRecord, Snapshot } from '../../model/snapshot.js';
 import { unknownInput } from '../../model/unknown.js';
 import type { Unknowable, UnknownInput } from '../../model/unknown.js';
-import { boundaryWhat, identityPoliciesWhat, principalRecord, principalTagsWhat, principalWhat, sessionPoliciesWhat } from '../unreadable.js';
+import { accountAliasesWhat, functionsWhat, iamDetailsWhat, boundaryWhat, identityPoliciesWhat, principalRecord, principalTagsWhat, principalWhat, sessionPoliciesWhat } from '../unreadable.js';
 import { AwsSession, CallContext, checkRegion, defaultRegion, describeFailure } from './aws.js';
 import type { CredentialSource, Outcome, StaticCredentials } from './aws.js';
 import { liveRecord, plain, unknownFrom } from './failures.js';
@@ -447,9 +447,6 @@ export interface AccountResult {
   calls: number;
 }
 
-export const iamDetailsWhat = (account: string): string => `IAM roles, users and policies of account ${account}`;
-export const accountAliasesWhat = (region: string): string => `aliases of region ${region}`;
-export const functionsWhat = (region: string): string => `Lambda functions of region ${region}`;
 
 /**
  * Everything who-can, grants --all-keys and lambda need for one account and region, read in
