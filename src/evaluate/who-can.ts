@@ -705,6 +705,27 @@ export class WhoCanEngine {
     return this.evaluator.compile(p);
   }
 
+  private readonly canonical = new Map<string, Policy>();
+  private readonly canonicalOf = new WeakMap<Policy, Policy>();
+  /**
+   * One Policy object per distinct policy (same kind, name or ARN, and statements as written): a
+   * snapshot file repeats a managed policy under every role it is attached to, and principals
+   * share answers only when their policies are the same objects (footprint).
+   */
+  private canon(p: Policy): Policy {
+    let c = this.canonicalOf.get(p);
+    if (c === undefined) {
+      const key = `${p.source}|${p.arn ?? ''}|${p.name}|${p.version ?? ''}|${JSON.stringify(p.statements.map((st) => st.raw))}`;
+      c = this.canonical.get(key);
+      if (c === undefined) {
+        c = p;
+        this.canonical.set(key, p);
+      }
+      this.canonicalOf.set(p, c);
+    }
+    return c;
+  }
+
   private orgPolicies(kind: 'scp' | 'rcp', account: string): CompiledPolicy[] {
     const org = this.snapshot.organization;
     if (org === undefined) return [];
@@ -739,9 +760,10 @@ export class WhoCanEngine {
     if (this.prune && (ref.kind === 'role' || ref.kind === 'user') && own !== undefined) {
       const known = !isUnknown(own.identityPolicies) && !isUnknown(own.permissionsBoundary) && !isUnknown(own.sessionPolicies) && !isUnknown(own.tags);
       if (known) {
-        const identity = (own.identityPolicies as Policy[]).map((p) => this.compile(p));
-        const boundary = own.permissionsBoundary as Policy | null;
-        const session = (own.sessionPolicies as Policy[]).map((p) => this.compile(p));
+        const identity = (own.identityPolicies as Policy[]).map((p) => this.compile(this.canon(p)));
+        const boundaryOwn = own.permissionsBoundary as Policy | null;
+        const boundary = boundaryOwn === null ? null : this.canon(boundaryOwn);
+        const session = (own.sessionPolicies as Policy[]).map((p) => this.compile(this.canon(p)));
         const relevant = [...identity.flatMap(kmsStatements), ...(boundary ? kmsStatements(this.compile(boundary)) : []), ...session.flatMap(kmsStatements), ...scps.flatMap(kmsStatements)];
         if (!relevant.some(readsPrincipalSpecific)) {
           const ids = (cps: CompiledPolicy[]): string => cps.map((cp) => kmsStatements(cp).map(objectId).join(',')).join(';');

@@ -431,6 +431,8 @@ export interface GroupSummary {
   conditional: number;
   unknown: number;
   paths: AccessPath[];
+  /** Access paths not in `paths` (only the largest MAX_PATHS are kept). */
+  morePaths: number;
   /** Actions every request fails on now (key state), with how many principals are authorized. */
   failing: Array<{ action: ActionInfo; error: string; authorized: number }>;
 }
@@ -447,6 +449,9 @@ export interface KeySummary {
 }
 
 const SAMPLE = 3;
+/** Access paths shown per group (the largest first); the rest are counted. */
+export const MAX_PATHS = 8;
+const moreText = (g: GroupSummary): string => `… and ${plural(g.morePaths, 'more access path')} (smaller; --principals or --output json lists every answer)`;
 
 const pathKeys = new WeakMap<AccessEntry, { key: string; text: string }>();
 /** Grants are grouped by their constraint keys, not their ids (a key may have thousands); unreadable inputs by what they are. */
@@ -505,7 +510,7 @@ export function summarizeKey(k: KeyWhoCan): KeySummary {
     const all = k.actions.map((a, i) => [a, i] as const).filter(([a]) => a.group === g.id);
     if (all.length === 0) continue;
     const live = all.filter(([, i]) => k.keyStateErrors[i] === undefined).map(([, i]) => i);
-    const gs: GroupSummary = { id: g.id, title: g.title, actions: live, allowed: 0, conditional: 0, unknown: 0, paths: [], failing: [] };
+    const gs: GroupSummary = { id: g.id, title: g.title, actions: live, allowed: 0, conditional: 0, unknown: 0, paths: [], morePaths: 0, failing: [] };
     const paths = new Map<string, AccessPath>();
     for (const [row, r] of rows) {
       let best = 3;
@@ -535,6 +540,10 @@ export function summarizeKey(k: KeyWhoCan): KeySummary {
     }
     const rank = (p: AccessPath): number => (p.access === 'allow' ? 0 : p.access === 'conditional' ? 1 : 2);
     gs.paths = [...paths.values()].sort((x, y) => rank(x) - rank(y) || y.principals - x.principals || (x.text < y.text ? -1 : 1));
+    if (gs.paths.length > MAX_PATHS) {
+      gs.morePaths = gs.paths.length - MAX_PATHS;
+      gs.paths.length = MAX_PATHS;
+    }
     for (const p of gs.paths) p.actions.sort((x, y) => x - y);
     for (const [a, i] of all) {
       const err = k.keyStateErrors[i];
@@ -606,6 +615,7 @@ function textKey(k: KeyWhoCan, opts: WhoCanViewOptions): string {
   for (const g of s.groups) {
     out.push('', ...hanging(`${g.title}: ${fmt(g.allowed)} allowed, ${fmt(g.conditional)} conditional, ${fmt(g.unknown)} unknown (${actionNames(k, g.actions, g.actions.length) || 'no action the key state allows'})`, '  ', '    '));
     for (const p of g.paths) out.push(...pathLines(k, g, p, '    '));
+    if (g.morePaths > 0) out.push(...hanging(moreText(g), '    ', '      '));
     for (const f of g.failing) out.push(...hanging(`${f.action.name} fails for everyone now: ${f.error}${f.authorized > 0 ? ` (${plural(f.authorized, 'principal')} authorized)` : ''}`, '    ', '      '));
   }
   if (s.adminLevel > 0) {
@@ -708,6 +718,7 @@ function tableKeySync(k: KeyWhoCan, opts: WhoCanViewOptions, c: import('chalk').
         actionNames(k, p.actions, g.actions.length),
       ]);
     }
+    if (g.morePaths > 0) out += t.span(moreText(g), c.dim);
     for (const f of g.failing) out += t.row([{ text: 'fails now', style: c.red }, `${f.error}${f.authorized > 0 ? ` (${fmt(f.authorized)} authorized)` : ''}`, f.action.short]);
   });
   out += t.bottom();
@@ -771,6 +782,7 @@ function markdownKey(k: KeyWhoCan, opts: WhoCanViewOptions, budget: number): { t
       const sample = p.principals <= SAMPLE ? `<br>${p.sample.map((x) => `\`${mdEsc(x.arn)}\``).join('<br>')}` : '';
       out.push(`| | ${who} | ${mdEsc(p.text)}${p.adminLevel ? ' **admin-level**' : ''}${sample} | ${mdEsc(actionNames(k, p.actions, g.actions.length))} |`);
     }
+    if (g.morePaths > 0) out.push(`| | | ${mdEsc(moreText(g))} | |`);
     for (const f of g.failing) out.push(`| | fails now | ${mdEsc(f.error)}${f.authorized > 0 ? ` (${fmt(f.authorized)} authorized)` : ''} | ${f.action.short} |`);
   }
   out.push('');
