@@ -1,3 +1,4 @@
+import { appendFile } from 'node:fs/promises';
 // `kms-why grants`: the grants inventory and audit for people and CI.
 import { Command, Option } from 'commander';
 import { auditGrants, expectationsFrom, severityAtLeast, SEVERITIES, type Finding, type Severity } from '../evaluate/grants-audit.js';
@@ -87,7 +88,10 @@ Examples:
       if (flags.writeExpect !== undefined) {
         const list = expectationsFrom(audit, now);
         await writeAtomically(flags.writeExpect, JSON.stringify(list, null, 2) + '\n');
-        io.stderr(`kms-why: wrote ${list.length} expected grant${list.length === 1 ? '' : 's'} to ${flags.writeExpect}\n`);
+        io.stderr(`kms-why: wrote ${list.length} matcher${list.length === 1 ? '' : 's'} (one per grant shape) to ${flags.writeExpect}\n`);
+        // Only the file: the report would be noise where the expectation file is the point.
+        setExit(EXIT.allow);
+        return;
       }
 
       const opts = { now, color: resolveColor(flags.color, io), ...(flags.failOn ? { failOn: flags.failOn } : {}) };
@@ -112,6 +116,13 @@ Examples:
       }
       if (flags.redact === true) text = (await import('../report/redact.js')).redact(text);
       io.stdout(text);
+      // In GitHub Actions, the Markdown report as the job summary.
+      const summaryFile = io.env.GITHUB_STEP_SUMMARY;
+      if (summaryFile !== undefined && summaryFile !== '') {
+        let md = renderGrantsMarkdown(audit, opts);
+        if (flags.redact === true) md = (await import('../report/redact.js')).redact(md);
+        await appendFile(summaryFile, `${md}\n`, 'utf8');
+      }
 
       const failed = audit.unexpected.length > 0 || audit.findings.some(failing);
       const incomplete = audit.keys.some((k) => k.unreadable !== undefined);

@@ -181,13 +181,38 @@ export function renderGrantsGithub(audit: GrantsAudit, opts: GrantsRenderOptions
   for (const k of audit.keys) {
     if (k.unreadable) out.push(`::error title=${escProp(`kms-why: grants of ${k.keyArn} could not be read`)}::${escData(k.unreadable.reason)}`);
   }
+  // GitHub shows 10 annotations of each type per step: at most ANNOTATIONS_PER_CODE per finding
+  // code (and for unexpected grants), most severe first, then one line for the rest.
+  const shown = new Map<string, number>();
+  const left = new Map<string, number>();
+  const take = (code: string): boolean => {
+    const n = shown.get(code) ?? 0;
+    if (n >= ANNOTATIONS_PER_CODE) {
+      left.set(code, (left.get(code) ?? 0) + 1);
+      return false;
+    }
+    shown.set(code, n + 1);
+    return true;
+  };
   for (const e of audit.unexpected) {
+    if (!take('unexpected grant')) continue;
     out.push(`::error title=${escProp(`Unexpected KMS grant ${e.grant.grantId}`)}::${escData(`${e.grant.granteePrincipal} ${e.operationsText} on ${e.keyArn} (constraints: ${e.constraintsText})`)}`);
   }
-  for (const f of audit.findings) {
+  for (const f of bySeverity(audit.findings)) {
+    if (!take(f.code)) continue;
     const level = opts.failing(f) ? 'error' : f.severity === 'info' ? 'notice' : 'warning';
     out.push(`::${level} title=${escProp(`${f.code} ${f.id} (${f.severity})`)}::${escData(f.message)}`);
   }
+  if (left.size > 0) out.push(`::notice title=${escProp('kms-why: more findings')}::${escData(`not annotated (at most ${ANNOTATIONS_PER_CODE} per code): ${[...left].map(([c, n]) => `${n} more ${c}`).join(', ')}; the job summary or --output json has them all`)}`);
   out.push(summaryLine(audit, opts));
   return out.join('\n') + '\n';
+}
+
+/** Annotations per finding code in `--output github`. */
+export const ANNOTATIONS_PER_CODE = 10;
+
+/** Findings, most severe first (stable within a severity). */
+export function bySeverity(findings: readonly Finding[]): Finding[] {
+  const rank = (f: Finding): number => ['critical', 'high', 'medium', 'low', 'info'].indexOf(f.severity);
+  return findings.map((f, i) => [f, i] as const).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map(([f]) => f);
 }
