@@ -20,6 +20,7 @@ interface GrantsFlags extends LiveFlags {
   allKeys?: boolean;
   expect?: string;
   writeExpect?: string;
+  inventory?: boolean;
   maxAge?: string;
   failOn?: Severity;
   output?: 'table' | 'text' | 'json' | 'markdown' | 'github';
@@ -39,6 +40,7 @@ export function addGrantsCommand(program: Command, io: CliIo, setExit: (code: nu
     .option('--all-keys', 'every customer managed key of the region (or of the snapshot)')
     .option('--from <file>', 'snapshot file, or AWS CLI output (describe-key, list-grants …); - reads stdin (repeatable, merged); without it, kms-why reads AWS', collect)
     .option('--expect <file>', 'JSON array of expected grants; any other grant is unexpected (exit 1)')
+    .option('--inventory', 'list every grant (default: findings and unexpected grants first; the inventory only when short)')
     .option('--write-expect <file>', "write today's grants as a starting expectation file")
     .option('--max-age <days>', 'report grants older than this many days')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe').choices([...SEVERITIES]))
@@ -94,7 +96,7 @@ Examples:
         return;
       }
 
-      const opts = { now, color: resolveColor(flags.color, io), ...(flags.failOn ? { failOn: flags.failOn } : {}) };
+      const opts = { now, color: resolveColor(flags.color, io), ...(flags.failOn ? { failOn: flags.failOn } : {}), ...(flags.inventory === true ? { inventory: true } : {}) };
       const output = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
       let text: string;
       switch (output) {

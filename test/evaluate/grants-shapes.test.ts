@@ -53,3 +53,19 @@ describe('grants for CI', () => {
     for (let i = 1; i < sorted.length; i++) expect(order.indexOf(sorted[i]!.severity)).toBeGreaterThanOrEqual(order.indexOf(sorted[i - 1]!.severity));
   });
 });
+
+describe('grants report for people', () => {
+  it('findings first (most severe first), the inventory only with --inventory when long; Markdown under 60,000 characters', async () => {
+    const { renderGrantsMarkdown, renderGrantsText } = await import('../../src/report/grants.js');
+    const audit = auditGrants([manyGrants()], { now: NOW, maxAgeDays: 30 });
+    const text = renderGrantsText(audit, { now: NOW });
+    expect(text.indexOf('Findings')).toBeGreaterThan(-1);
+    expect(text).toContain('--inventory lists every grant');
+    expect(text).not.toContain('  grantee:');
+    const full = renderGrantsText(audit, { now: NOW, inventory: true });
+    expect(full.indexOf('Findings')).toBeLessThan(full.indexOf('  grantee:'));
+    const md = renderGrantsMarkdown(audit, { now: NOW, inventory: true });
+    expect(md.length).toBeLessThan(60_000);
+    expect(md).toContain('<details>');
+  });
+});
