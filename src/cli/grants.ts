@@ -1,3 +1,4 @@
+import { appendFile } from 'node:fs/promises';
 // `kms-why grants`: the grants inventory and audit for people and CI.
 import { Command, Option } from 'commander';
 import { auditGrants, expectationsFrom, severityAtLeast, SEVERITIES, type Finding, type Severity } from '../evaluate/grants-audit.js';
@@ -20,6 +21,7 @@ interface GrantsFlags extends LiveFlags {
   expect?: string;
   writeExpect?: string;
   force?: boolean;
+  inventory?: boolean;
   maxAge?: string;
   failOn?: Severity;
   output?: 'table' | 'text' | 'json' | 'markdown' | 'github';
@@ -40,6 +42,7 @@ export function addGrantsCommand(program: Command, io: CliIo, setExit: (code: nu
     .option('--concurrency <n>', 'AWS calls in flight at once when reading AWS (default 16)')
     .option('--from <file>', 'snapshot file, or AWS CLI output (describe-key, list-grants …); - reads stdin (repeatable, merged); without it, kms-why reads AWS', collect)
     .option('--expect <file>', 'JSON array of expected grants; any other grant is unexpected (exit 1)')
+    .option('--inventory', 'list every grant (default: findings and unexpected grants first; the inventory only when short)')
     .option('--write-expect <file>', "write today's grants as a starting expectation file")
     .option('--force', 'with --write-expect: also replace a file reached through a symbolic link')
     .option('--max-age <days>', 'report grants older than this many days')
@@ -95,10 +98,13 @@ Examples:
       if (flags.writeExpect !== undefined) {
         const list = expectationsFrom(audit, now);
         await writeAtomically(flags.writeExpect, JSON.stringify(list, null, 2) + '\n', { force: flags.force === true });
-        io.stderr(`kms-why: wrote ${list.length} expected grant${list.length === 1 ? '' : 's'} to ${flags.writeExpect}\n`);
+        io.stderr(`kms-why: wrote ${list.length} matcher${list.length === 1 ? '' : 's'} (one per grant shape) to ${flags.writeExpect}\n`);
+        // Only the file: the report would be noise where the expectation file is the point.
+        setExit(EXIT.allow);
+        return;
       }
 
-      const opts = { now, color: resolveColor(flags.color, io), ...(flags.failOn ? { failOn: flags.failOn } : {}) };
+      const opts = { now, color: resolveColor(flags.color, io), ...(flags.failOn ? { failOn: flags.failOn } : {}), ...(flags.inventory === true ? { inventory: true } : {}) };
       const output = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
       let text: string;
       switch (output) {
@@ -120,6 +126,13 @@ Examples:
       }
       if (flags.redact === true) text = (await import('../report/redact.js')).redact(text);
       io.stdout(text);
+      // In GitHub Actions, the Markdown report as the job summary.
+      const summaryFile = io.env.GITHUB_STEP_SUMMARY;
+      if (summaryFile !== undefined && summaryFile !== '') {
+        let md = renderGrantsMarkdown(audit, opts);
+        if (flags.redact === true) md = (await import('../report/redact.js')).redact(md);
+        await appendFile(summaryFile, `${md}\n`, 'utf8');
+      }
 
       const failed = audit.unexpected.length > 0 || audit.findings.some(failing);
       const incomplete = audit.keys.some((k) => k.unreadable !== undefined);

@@ -10,6 +10,8 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
+  /** Resolves when stdout has taken what was written (backpressure for long streamed reports). */
+  drain?: () => Promise<void>;
 }
 
 export function processIo(): CliIo {
@@ -27,6 +29,7 @@ export function processIo(): CliIo {
     env: process.env,
     stdoutIsTTY: process.stdout.isTTY === true,
     stderrIsTTY: process.stderr.isTTY === true,
+    drain: () => (process.stdout.writableNeedDrain ? new Promise<void>((resolve) => process.stdout.once('drain', () => resolve())) : Promise.resolve()),
   };
 }
 

@@ -192,3 +192,16 @@ export async function readKeysLive(flags: LiveFlags, keys: string[], all: boolea
     endProgress(io);
   }
 }
+
+/**
+ * A whole account from AWS (`kms-why snapshot --account`, and who-can without --from): IAM through
+ * GetAccountAuthorizationDetails, every key (or the keys named) with every grant.
+ */
+export async function readAccountLive(flags: LiveFlags, what: { keys: string[] | undefined; lambdaFunctions: boolean }, io: CliIo): Promise<Snapshot> {
+  const live = await import('../sources/live/index.js');
+  try {
+    return (await live.readAccount({ ...liveOptions(flags, io), keys: what.keys, lambdaFunctions: what.lambdaFunctions })).snapshot;
+  } finally {
+    endProgress(io);
+  }
+}

@@ -5,10 +5,13 @@ import { InputError } from '../model/errors.js';
 import { snapshotToJson } from '../sources/snapshot-writer.js';
 import { writeAtomically, type CliIo } from './io.js';
 import { collect } from './request-flags.js';
-import { addLiveOptions, loadSnapshot, type LiveFlags } from './live.js';
+import { addLiveOptions, loadSnapshot, readAccountLive, type LiveFlags } from './live.js';
+import type { Snapshot } from '../model/snapshot.js';
 
 interface SnapshotFlags extends LiveFlags {
-  key?: string;
+  key?: string[];
+  account?: boolean;
+  lambdaFunctions?: boolean;
   principal?: string;
   lambda?: string[];
   grantId?: string;
@@ -24,7 +27,9 @@ export function addSnapshotCommand(program: Command, io: CliIo, setExit: (code: 
     program
       .command('snapshot')
       .description('Read the key, its grants and the principal\'s policies from AWS and write them as a snapshot file')
-      .option('--key <key>', 'key id, key ARN, alias name or alias ARN')
+      .option('--account', 'the whole account and region: IAM (GetAccountAuthorizationDetails), every key with its grants, aliases and tags (for who-can, grants --all-keys, lambda)')
+      .option('--lambda-functions', 'with --account: also every Lambda function\'s configuration')
+      .option('--key <key>', 'key id, key ARN, alias name or alias ARN (with --account: only these keys; repeatable)', collect)
       .option('--principal <arn>', "the principal whose policies to read (ARN, or 'me')")
       .option('--lambda <function>', 'also store this function\'s configuration, for kms-why lambda (repeatable)', collect)
       .option('--grant-id <id>', 'make sure this grant is read (RetireGrant)')
@@ -38,14 +43,25 @@ export function addSnapshotCommand(program: Command, io: CliIo, setExit: (code: 
       `
 Exit codes: 0 written (inputs that could not be read are recorded in the file as unreadable), 2 bad input.
 
-Example:
+Examples:
   kms-why snapshot --key alias/app --principal arn:aws:iam::111122223333:role/app --output-file app.json
+  kms-why snapshot --account --lambda-functions --output-file account.json
+  kms-why who-can --from account.json --all-keys
   kms-why decrypt --from app.json --key alias/app --principal arn:aws:iam::111122223333:role/app`,
     )
     .action(async (flags: SnapshotFlags) => {
       setDebug(flags.debug === true);
-      if (flags.key === undefined || flags.principal === undefined) throw new InputError('--key and --principal are required');
-      const { snapshot } = await loadSnapshot({ ...flags, from: [] }, [{ key: flags.key, principal: flags.principal, allGrants: true, ...(flags.grantId ? { grantId: flags.grantId } : {}), ...(flags.lambda ? { functions: flags.lambda.map((name) => ({ name })) } : {}) }], io);
+      let snapshot: Snapshot;
+      if (flags.account === true) {
+        if (flags.principal !== undefined) throw new InputError('--principal does not go with --account', { hint: '--account reads every role and user of the account.' });
+        snapshot = await readAccountLive({ ...flags, from: [] }, { keys: flags.key, lambdaFunctions: flags.lambdaFunctions === true }, io);
+        const unreadable = (snapshot.inputs ?? []).filter((r) => r.status === 'unreadable');
+        if (unreadable.length > 0) io.stderr(`kms-why: ${unreadable.length} read${unreadable.length === 1 ? '' : 's'} failed and ${unreadable.length === 1 ? 'is' : 'are'} recorded as unreadable, e.g. ${unreadable[0]!.what}: ${unreadable[0]!.detail ?? ''}\n`);
+      } else {
+        if (flags.lambdaFunctions === true) throw new InputError('--lambda-functions goes with --account', { hint: 'Use --lambda NAME for one function.' });
+        if (flags.key === undefined || flags.key.length !== 1 || flags.principal === undefined) throw new InputError('--key (once) and --principal are required, or --account');
+        ({ snapshot } = await loadSnapshot({ ...flags, from: [] }, [{ key: flags.key[0]!, principal: flags.principal, allGrants: true, ...(flags.grantId ? { grantId: flags.grantId } : {}), ...(flags.lambda ? { functions: flags.lambda.map((name) => ({ name })) } : {}) }], io));
+      }
       snapshot.capturedAt ??= new Date().toISOString();
       let text = JSON.stringify(snapshotToJson(snapshot), null, 2) + '\n';
       if (flags.redact === true) text = (await import('../report/redact.js')).redact(text);

@@ -2,28 +2,32 @@
 import { Command, Option } from 'commander';
 import { diffWhoCan, hasGain } from '../evaluate/diff.js';
 import { Evaluator } from '../evaluate/evaluator.js';
-import { checkWhoCanAction, hasUnknown, selectKeys, whoCan, type WhoCanResult } from '../evaluate/who-can.js';
+import { checkWhoCanAction, keyHasUnknown, selectKeys, whoCan, WhoCanEngine, type KeyWhoCan, type WhoCanPrincipal, type WhoCanResult } from '../evaluate/who-can.js';
 import { KEY_ACTIONS, type ActionInfo } from '../model/actions.js';
 import { InputError } from '../model/errors.js';
 import type { Key } from '../model/key.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { renderDiffJson, renderDiffMarkdown, renderDiffTable, renderDiffText } from '../report/diff.js';
-import { isWhoCanJson, parseWhoCanJson, renderWhoCanMarkdown, renderWhoCanTable, whoCanJsonChunks, whoCanTextChunks } from '../report/who-can.js';
+import { isWhoCanJson, parseWhoCanJson, WhoCanWriter, type WhoCanFormat } from '../report/who-can.js';
 import { displayName, readJsonText } from '../sources/json-file.js';
+import { IAM_DETAILS_WHAT } from '../sources/unreadable.js';
 import { loadFrom, snapshotFromDocuments } from '../sources/load.js';
 import { EXIT } from './errors.js';
 import type { CliIo } from './io.js';
 import { resolveColor } from './output.js';
+import { addLiveOptions, type LiveFlags } from './live.js';
 import { parseActions } from './request-flags.js';
 
 type Format = 'table' | 'text' | 'json' | 'markdown';
 
-interface WhoCanFlags {
+interface WhoCanFlags extends LiveFlags {
   key?: string[];
+  principals?: boolean;
+  principal?: string[];
   allKeys?: boolean;
   action?: string[];
   from?: string[];
-  output?: Format;
+  output?: WhoCanFormat;
   redact?: boolean;
   color?: boolean;
   debug?: boolean;
@@ -68,25 +72,46 @@ function progressBar(io: CliIo, enabled: boolean): { update: (done: number, tota
   };
 }
 
-/**
- * The report in pieces: JSON and text one key at a time (a whole account's report can be longer
- * than the longest string JavaScript holds), table and Markdown (for people) whole.
- */
-async function* render(r: WhoCanResult, format: Format, color: boolean): AsyncGenerator<string> {
-  switch (format) {
-    case 'json':
-      yield* whoCanJsonChunks(r);
-      return;
-    case 'text':
-      yield* whoCanTextChunks(r);
-      return;
-    case 'table':
-      yield await renderWhoCanTable(r, { color });
-      return;
-    case 'markdown':
-      yield renderWhoCanMarkdown(r);
-      return;
+/** Writes in pieces of about 64 KiB, waiting for stdout to take them (bounded memory on a slow pipe). */
+class ChunkedOut {
+  private buf = '';
+  constructor(
+    private readonly io: CliIo,
+    private readonly transform: (s: string) => string = (s) => s,
+  ) {}
+
+  readonly put = (s: string): void => {
+    this.buf += s;
+  };
+
+  async flush(force = false): Promise<void> {
+    if (this.buf.length === 0 || (!force && this.buf.length < 65536)) return;
+    const text = this.buf;
+    this.buf = '';
+    this.io.stdout(this.transform(text));
+    if (this.io.drain) await this.io.drain();
   }
+}
+
+/** --principal PATTERN: an ARN pattern with * and ?; without a wildcard, ARNs that contain it. */
+export function principalFilter(patterns: string[]): ((p: WhoCanPrincipal) => boolean) | undefined {
+  if (patterns.length === 0) return undefined;
+  const res = patterns.map((pat) => {
+    const body = pat.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    return /[*?]/.test(pat) ? new RegExp(`^${body}$`) : new RegExp(body);
+  });
+  return (p) => p.kind === 'public' || res.some((re) => re.test(p.arn) || (p.arnWithPath !== undefined && re.test(p.arnWithPath)));
+}
+
+function filterKey(k: KeyWhoCan, keep: (p: WhoCanPrincipal) => boolean): KeyWhoCan {
+  const principals: WhoCanPrincipal[] = [];
+  const access: KeyWhoCan['access'] = [];
+  k.principals.forEach((p, i) => {
+    if (!keep(p)) return;
+    principals.push(p);
+    access.push(k.access[i]!);
+  });
+  return { ...k, principals, access };
 }
 
 const WHO_CAN_HELP = `
@@ -110,38 +135,66 @@ Examples:
   kms-why who-can --from snapshot.json --all-keys --action kms:Decrypt,kms:PutKeyPolicy --output json > who-can.json`;
 
 export function addWhoCanCommand(program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void): void {
-  program
-    .command('who-can')
+  addLiveOptions(program.command('who-can'))
     .description('List every principal that can use, grant or administer a key, and through which statement or grant')
     .option('--key <key>', 'key id, key ARN, alias name or alias ARN (repeatable)', collect)
     .option('--all-keys', 'every customer managed key in the snapshot')
     .option('--action <actions>', 'kms:Decrypt, several comma-separated (repeatable); default: every action the key can do', collect)
-    .option('--from <file>', 'snapshot file, or AWS CLI output (describe-key, get-key-policy, list-grants, get-account-authorization-details …); - reads stdin (repeatable, merged)', collect)
-    .addOption(new Option('--output <format>', 'output format (default: table on a terminal, text otherwise)').choices(['table', 'text', 'json', 'markdown']))
+    .option('--from <file>', 'snapshot file, or AWS CLI output (describe-key, get-key-policy, list-grants, get-account-authorization-details …); - reads stdin (repeatable, merged); without it, kms-why reads the account from AWS', collect)
+    .option('--principals', 'list every principal with access under each action (default: a summary by access path; short lists are shown anyway)')
+    .option('--principal <pattern>', 'only principals whose ARN matches (* and ? wildcards; without one, ARNs containing it; repeatable)', collect)
+    .addOption(new Option('--output <format>', 'output format (default: table on a terminal, text otherwise); jsonl: one line per answer, streamed').choices(['table', 'text', 'json', 'jsonl', 'markdown']))
     .option('--redact', 'replace account ids, resource names and grant ids with stable placeholders')
     .option('--no-color', 'no colour (also NO_COLOR=1)')
     .option('--debug', 'show stack traces for errors')
     .addHelpText('after', WHO_CAN_HELP)
     .action(async (flags: WhoCanFlags) => {
       setDebug(flags.debug === true);
-      if (!flags.from || flags.from.length === 0) throw new InputError('--from is required', { hint: 'Give a snapshot (kms-why snapshot writes one) or AWS CLI outputs: --from snapshot.json.' });
       if ((flags.key ?? []).length === 0 && flags.allKeys !== true) throw new InputError('give --key (repeatable) or --all-keys');
       const actions = whoCanActions(flags.action);
-      const snapshot = await loadFrom(flags.from);
+      const snapshot = await loadWhoCanSnapshot(flags, io);
       const keys = selectKeys(snapshot, new Evaluator(snapshot), flags.key ?? [], flags.allKeys === true);
       if (keys.length === 0) throw new InputError('the snapshot has no customer managed key', { hint: 'Give --key for an AWS managed key.' });
-      const bar = progressBar(io, flags.allKeys === true || keys.length > 1);
-      let result: WhoCanResult;
+      const format: WhoCanFormat = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
+      const redactor = flags.redact === true ? new (await import('../report/redact.js')).Redactor() : undefined;
+      const writer = new WhoCanWriter(format, { color: resolveColor(flags.color, io), principals: flags.principals === true });
+      await writer.ready();
+      const keep = principalFilter(flags.principal ?? []);
+      const out = new ChunkedOut(io, redactor ? (t) => redactor.redact(t) : undefined);
+      // One key at a time: compute, render, write, drop (memory is one key's answers).
+      const engine = new WhoCanEngine(snapshot);
+      const bar = progressBar(io, keys.length > 1);
+      let unknown = false;
+      // Without the account's IAM (GetAccountAuthorizationDetails failed), roles and users that no statement or grant names are missing from every answer.
+      for (const r of snapshot.inputs ?? []) {
+        if (r.status !== 'unreadable' || !IAM_DETAILS_WHAT.test(r.what)) continue;
+        unknown = true;
+        io.stderr(`kms-why: ${r.what} could not be read (${r.detail ?? 'unreadable'}): principals that no key policy or grant names are missing from this report.\n`);
+      }
       try {
-        result = whoCan(snapshot, keys, { ...(actions ? { actions } : {}), onProgress: bar.update });
+        writer.head(snapshot.capturedAt, out.put);
+        for (let i = 0; i < keys.length; i++) {
+          let k = engine.key(keys[i]!, actions);
+          if (keep) k = filterKey(k, keep);
+          if (keyHasUnknown(k)) unknown = true;
+          writer.key(k, out.put);
+          bar.update(i + 1, keys.length);
+          await out.flush();
+        }
+        writer.tail(out.put);
       } finally {
         bar.done();
       }
-      const format: Format = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
-      const redactor = flags.redact === true ? new (await import('../report/redact.js')).Redactor() : undefined;
-      for await (const chunk of render(result, format, resolveColor(flags.color, io))) io.stdout(redactor ? redactor.redact(chunk) : chunk);
-      setExit(hasUnknown(result) ? EXIT.unknown : EXIT.allow);
+      await out.flush(true);
+      setExit(unknown ? EXIT.unknown : EXIT.allow);
     });
+}
+
+/** --from files, or (without --from) the whole account read from AWS (as `kms-why snapshot --account`). */
+async function loadWhoCanSnapshot(flags: WhoCanFlags, io: CliIo): Promise<Snapshot> {
+  if (flags.from !== undefined && flags.from.length > 0) return loadFrom(flags.from);
+  const { readAccountLive } = await import('./live.js');
+  return readAccountLive(flags, { keys: flags.allKeys === true ? undefined : flags.key ?? [], lambdaFunctions: false }, io);
 }
 
 /** One side of a diff: a who-can JSON report, or a snapshot (any --from input) to evaluate. */

@@ -291,27 +291,37 @@ export function auditGrants(keys: Key[], opts: AuditOptions): GrantsAudit {
   };
 }
 
-/** Today's grants as a starting expectation file (`--write-expect`). */
+/**
+ * Today's grants as a starting expectation file (`--write-expect`): one matcher per distinct grant
+ * shape — grantee pattern, operations, constraint keys, retiring principal — so that, e.g., all
+ * the grants Lambda made for its functions' sessions give one matcher. A session grantee becomes
+ * `…:assumed-role/ROLE/*` (any session of the role), or `…:assumed-role/*\/*` when a service made
+ * the grant (Lambda names a session per function); a grant with an encryption-context constraint
+ * needs one (`"constraints": "required"`) whatever its values.
+ */
 export function expectationsFrom(audit: GrantsAudit, capturedAt: string): ExpectedGrant[] {
-  const out: ExpectedGrant[] = [];
-  const seen = new Set<string>();
+  const shapes = new Map<string, { m: ExpectedGrant; count: number; first: string }>();
   for (const k of audit.keys) {
     for (const e of k.entries) {
       const g = e.grant;
-      const m: ExpectedGrant = { grantee: g.granteePrincipal, operations: [...g.operations] };
+      const session = /^(arn:[^:]+:sts::[^:]*:assumed-role\/)([^/]+)\/.+$/.exec(g.granteePrincipal);
+      const grantee = session === null ? g.granteePrincipal : e.service !== undefined ? `${session[1]}*/*` : `${session[1]}${session[2]}/*`;
+      const m: ExpectedGrant = { grantee, operations: [...g.operations].sort() };
       const c = g.constraints;
-      if (c?.encryptionContextEquals && Object.keys(c.encryptionContextEquals).length > 0) m.constraints = { EncryptionContextEquals: c.encryptionContextEquals };
-      else if (c?.encryptionContextSubset && Object.keys(c.encryptionContextSubset).length > 0) m.constraints = { EncryptionContextSubset: c.encryptionContextSubset };
+      const ecKeys = [...Object.keys(c?.encryptionContextEquals ?? {}), ...Object.keys(c?.encryptionContextSubset ?? {})].sort();
+      if (ecKeys.length > 0) m.constraints = 'required';
       if (g.retiringPrincipal !== undefined) m.retiringPrincipal = g.retiringPrincipal;
       if (e.serviceCreated) m.serviceCreated = true;
-      m.note = `captured ${capturedAt} from grant ${g.grantId}${g.name ? ` (${g.name})` : ''} on ${k.keyArn}${e.service ? `; created by ${e.service}` : ''}`;
-      const sig = JSON.stringify({ ...m, note: '' });
-      if (seen.has(sig)) continue;
-      seen.add(sig);
-      out.push(m);
+      const sig = JSON.stringify([m.grantee, m.operations, ecKeys, m.retiringPrincipal ?? null, m.serviceCreated === true]);
+      const hit = shapes.get(sig);
+      if (hit !== undefined) {
+        hit.count++;
+        continue;
+      }
+      shapes.set(sig, { m, count: 1, first: `grant ${g.grantId}${g.name ? ` (${g.name})` : ''} on ${k.keyArn}${e.service ? `; created by ${e.service}` : ''}${ecKeys.length > 0 ? `; encryption context keys ${ecKeys.join(', ')}` : ''}` });
     }
   }
-  return out;
+  return [...shapes.values()].map(({ m, count, first }) => ({ ...m, note: `captured ${capturedAt}: ${count} grant${count === 1 ? '' : 's'} of this shape, e.g. ${first}` }));
 }
 
 export function severityAtLeast(s: Severity, min: Severity): boolean {

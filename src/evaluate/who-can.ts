@@ -41,7 +41,7 @@ import { isUnknown } from '../model/unknown.js';
 import { principalVia, statementsFor, type CompiledPolicy, type CompiledStatement } from './compile.js';
 import { Evaluator } from './evaluator.js';
 import { hasEcConstraint } from './grants.js';
-import { keyStateError, keyUsageError } from './key-state.js';
+import { dependsOnKeyState, keyStateError, keyUsageError } from './key-state.js';
 import type { EvaluatorOptions } from './options.js';
 import { callerKeys, compilePrincipalValue, patternKey } from './principals.js';
 
@@ -195,6 +195,17 @@ export function whoCanRequest(key: Key, action: ActionInfo, principal: string): 
   return r;
 }
 
+/**
+ * With an unreadable input, the evaluator decides in two worlds (everything unreadable allows /
+ * denies) and reports one of them when their final verdicts agree. When the key state fails the
+ * action, both final verdicts are deny whatever authorization said, and the world reported is the
+ * permissive one: its "allow" says nothing about the restrictive world. The authorization is then
+ * unknown (the final verdict, deny by the key state, is known and is what `check` prints).
+ */
+export function authorizationUnsettled(d: Decision): boolean {
+  return d.unreadable.length > 0 && d.decidedBy === 'key-state' && d.authorization === 'allow';
+}
+
 /** The authorization verdict's deciding step; when the key state overrode it, inferred from the reasons. */
 export function authorizedBy(d: Decision): DecidedBy {
   if (d.decidedBy !== 'key-state') return d.decidedBy;
@@ -266,8 +277,17 @@ function snapshotPrincipals(snapshot: Snapshot): Array<{ ref: PrincipalRef; poli
   for (const [arn, pp] of Object.entries(snapshot.principals)) {
     if (seen.has(pp)) continue;
     seen.add(pp);
-    const ref = parsePrincipal(arn);
+    let ref = parsePrincipal(arn);
     if (ref === null || ref.kind === 'unique-id') continue;
+    // One name per principal, whichever ARN the snapshot filed it under: the ARN without its IAM
+    // path (as session ARNs and most policies name it); the path stays in arnWithPath.
+    if ((ref.kind === 'role' || ref.kind === 'user') && (ref.path ?? '/') !== '/') {
+      const pathless = parsePrincipal(`arn:${ref.partition}:iam::${ref.account}:${ref.kind}/${ref.name}`);
+      if (pathless !== null) {
+        out.push({ ref: pathless, policies: pp.resolvedArn === undefined ? { ...pp, resolvedArn: arn } : pp });
+        continue;
+      }
+    }
     out.push({ ref, policies: pp });
   }
   return out;
@@ -407,6 +427,8 @@ function traitKey(a: ActionInfo, key: Key, f: number, grantsUnknown: boolean): s
     a.cls,
     (f & F_CROSS) !== 0 && a.crossAccount,
     (f & F_KEYSTATE) !== 0 && keyStateError(a, key.metadata) !== undefined,
+    // Unreadable metadata: the restrictive world fails every action that depends on the key state.
+    key.metadataUnknown !== undefined && dependsOnKeyState(a),
     (f & (F_EC | F_GRANT_EC)) !== 0 && a.takesEncryptionContext,
     (f & F_ALIAS) !== 0 && a.requestAlias,
     (f & F_ALG) !== 0 && a.encryptionAlgorithm,
@@ -688,6 +710,27 @@ export class WhoCanEngine {
     return this.evaluator.compile(p);
   }
 
+  private readonly canonical = new Map<string, Policy>();
+  private readonly canonicalOf = new WeakMap<Policy, Policy>();
+  /**
+   * One Policy object per distinct policy (same kind, name or ARN, and statements as written): a
+   * snapshot file repeats a managed policy under every role it is attached to, and principals
+   * share answers only when their policies are the same objects (footprint).
+   */
+  private canon(p: Policy): Policy {
+    let c = this.canonicalOf.get(p);
+    if (c === undefined) {
+      const key = `${p.source}|${p.arn ?? ''}|${p.name}|${p.version ?? ''}|${JSON.stringify(p.statements.map((st) => st.raw))}`;
+      c = this.canonical.get(key);
+      if (c === undefined) {
+        c = p;
+        this.canonical.set(key, p);
+      }
+      this.canonicalOf.set(p, c);
+    }
+    return c;
+  }
+
   private orgPolicies(kind: 'scp' | 'rcp', account: string): CompiledPolicy[] {
     const org = this.snapshot.organization;
     if (org === undefined) return [];
@@ -722,9 +765,10 @@ export class WhoCanEngine {
     if (this.prune && (ref.kind === 'role' || ref.kind === 'user') && own !== undefined) {
       const known = !isUnknown(own.identityPolicies) && !isUnknown(own.permissionsBoundary) && !isUnknown(own.sessionPolicies) && !isUnknown(own.tags);
       if (known) {
-        const identity = (own.identityPolicies as Policy[]).map((p) => this.compile(p));
-        const boundary = own.permissionsBoundary as Policy | null;
-        const session = (own.sessionPolicies as Policy[]).map((p) => this.compile(p));
+        const identity = (own.identityPolicies as Policy[]).map((p) => this.compile(this.canon(p)));
+        const boundaryOwn = own.permissionsBoundary as Policy | null;
+        const boundary = boundaryOwn === null ? null : this.canon(boundaryOwn);
+        const session = (own.sessionPolicies as Policy[]).map((p) => this.compile(this.canon(p)));
         const relevant = [...identity.flatMap(kmsStatements), ...(boundary ? kmsStatements(this.compile(boundary)) : []), ...session.flatMap(kmsStatements), ...scps.flatMap(kmsStatements)];
         if (!relevant.some(readsPrincipalSpecific)) {
           const ids = (cps: CompiledPolicy[]): string => cps.map((cp) => kmsStatements(cp).map(objectId).join(',')).join(';');
@@ -805,7 +849,7 @@ export class WhoCanEngine {
       }
     }
     for (const cp of rcps) if (cp.statements.some(readsPrincipalSpecific)) principalSpecific = true;
-    const shareable = this.prune && kp !== null && grantIndex !== null && key.tagsUnknown === undefined && !hasNotPrincipal && !principalSpecific;
+    const shareable = this.prune && kp !== null && grantIndex !== null && key.tagsUnknown === undefined && key.metadataUnknown === undefined && !hasNotPrincipal && !principalSpecific;
     const alias = actions.some((a) => a.cls === 'alias') ? key.aliases[0] : undefined;
     return {
       key,
@@ -814,7 +858,7 @@ export class WhoCanEngine {
       aliasArn: alias === undefined ? undefined : `arn:${m.partition}:kms:${m.region}:${m.account}:${alias}`,
       actions,
       order: actions.map((a, i) => [keyStateError(a, m) === undefined ? 0 : 1, i] as const).sort((x, y) => x[0] - y[0] || x[1] - y[1]).map(([, i]) => i),
-      hasUnknown: kp === null || grantIndex === null || key.tagsUnknown !== undefined,
+      hasUnknown: kp === null || grantIndex === null || key.tagsUnknown !== undefined || key.metadataUnknown !== undefined,
       kp,
       rcps,
       grantIndex,
@@ -1009,8 +1053,8 @@ export class WhoCanEngine {
         if (skip[i]) e = null;
         else {
           const d = this.evaluate(whoCanRequest(k.key, a, p.arn));
-          if (d.authorization === 'allow') e = this.allowEntry(d);
-          else if (d.authorization === 'unknown') e = this.intern({ access: 'unknown', decidedBy: 'unknown', reasons: [], unreadable: d.unreadable.map((u) => `${u.what}: ${u.reason}`) });
+          if (authorizationUnsettled(d) || d.authorization === 'unknown') e = this.intern({ access: 'unknown', decidedBy: 'unknown', reasons: [], unreadable: d.unreadable.map((u) => `${u.what}: ${u.reason}`) });
+          else if (d.authorization === 'allow') e = this.allowEntry(d);
           else {
             e = null;
             base[c] = d;
@@ -1152,7 +1196,7 @@ export class WhoCanEngine {
       const key = JSON.stringify(witness);
       if (tried.has(key)) return undefined;
       const d = this.evaluate(withWitness(req, witness));
-      const out = d.authorization === 'allow' ? { d, witness } : null;
+      const out = d.authorization === 'allow' && !authorizationUnsettled(d) ? { d, witness } : null;
       tried.set(key, out);
       return out ?? undefined;
     };
@@ -1321,7 +1365,8 @@ export class WhoCanEngine {
       keyState: m.keyState,
       keyManager: m.keyManager,
       actions,
-      keyStateErrors: actions.map((a) => keyStateError(a, m)),
+      // Unreadable metadata: the evaluator fails key-state-dependent actions in one world only, so the verdicts say unknown themselves.
+      keyStateErrors: actions.map((a) => (key.metadataUnknown !== undefined ? undefined : keyStateError(a, m))),
       principals,
       access,
       publicStatements,
@@ -1409,5 +1454,19 @@ export function whoCanWith(engine: WhoCanEngine, keys: readonly Key[], opts: Who
 
 /** Does any answer depend on an input that could not be read? */
 export function hasUnknown(r: WhoCanResult): boolean {
-  return r.keys.some((k) => k.access.some((row, i) => k.principals[i]!.kind !== 'public' && row.some((e) => e !== null && e.access === 'unknown')));
+  return r.keys.some(keyHasUnknown);
+}
+
+/** Does some final verdict on this key depend on an unreadable input? (An action the key state fails is denied whatever the inputs say.) */
+export function keyHasUnknown(k: KeyWhoCan): boolean {
+  return k.access.some((row, i) => k.principals[i]!.kind !== 'public' && row.some((e, ai) => e !== null && e.access === 'unknown' && k.keyStateErrors[ai] === undefined));
+}
+
+/**
+ * The verdict `check` prints for the request who-can asked (no request context): the key state
+ * fails an authorized request; conditional access is denied without its context.
+ */
+export function finalVerdict(e: AccessEntry | null, keyStateError: string | undefined): 'allow' | 'deny' | 'unknown' {
+  if (keyStateError !== undefined || e === null || e.access === 'conditional') return 'deny';
+  return e.access;
 }

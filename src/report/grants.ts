@@ -8,7 +8,15 @@ export interface GrantsRenderOptions {
   now: string;
   /** Severity at or above which findings fail the run. */
   failOn?: string;
+  /** Every grant, however many (default: only when there are at most SHORT_INVENTORY). */
+  inventory?: boolean;
 }
+
+/** Up to this many grants in all, the inventory is shown without --inventory. */
+export const SHORT_INVENTORY = 20;
+const showInventory = (audit: GrantsAudit, opts: GrantsRenderOptions): boolean => opts.inventory === true || audit.keys.reduce((n, k) => n + k.entries.length, 0) <= SHORT_INVENTORY;
+/** GitHub refuses comments over 65,536 characters. */
+export const GRANTS_MARKDOWN_BUDGET = 60_000;
 
 /** JSON schema version of the grants report; documented in the README. */
 export const GRANTS_REPORT_VERSION = 1;
@@ -78,29 +86,33 @@ function findingLine(f: Finding): string {
 }
 
 export function renderGrantsText(audit: GrantsAudit, opts: GrantsRenderOptions): string {
-  const out: string[] = [];
+  // For people: what needs attention first (findings by severity, unexpected grants), then the inventory.
+  const out: string[] = [summaryLine(audit, opts)];
   for (const k of audit.keys) {
-    out.push(`Key ${keyTitle(k)}`);
-    if (k.unreadable) {
-      out.push(`  grants could not be read completely: ${k.unreadable.reason}${k.unreadable.neededPermission ? ` (needs ${k.unreadable.neededPermission})` : ''}`);
-      out.push('');
-      continue;
-    }
-    if (k.entries.length === 0) out.push('  no grants');
-    for (const e of k.entries) for (const l of entryLines(e)) out.push(`  ${l}`);
-    out.push('');
+    if (k.unreadable) out.push(`  ${k.keyArn}: grants could not be read completely: ${k.unreadable.reason}${k.unreadable.neededPermission ? ` (needs ${k.unreadable.neededPermission})` : ''}`);
   }
-  out.push(summaryLine(audit, opts));
   if (audit.findings.length > 0) {
-    out.push('', 'Findings:');
-    for (const f of audit.findings) out.push(`  ${findingLine(f)}`);
+    out.push('', 'Findings (most severe first):');
+    for (const f of bySeverity(audit.findings)) out.push(`  ${findingLine(f)}`);
   }
   if (audit.expectationsGiven) {
     out.push('', audit.unexpected.length === 0 ? 'Every grant matches an expectation.' : `Unexpected grants (${audit.unexpected.length}):`);
     for (const e of audit.unexpected) out.push(`  ${e.grant.grantId} on ${e.keyArn}: ${e.grant.granteePrincipal} ${e.operationsText}`);
     if (audit.unusedExpectations.length > 0) out.push(`Expectations that matched no grant: ${audit.unusedExpectations.map((i) => `#${i}`).join(', ')}`);
   }
-  return out.join('\n') + '\n';
+  out.push('');
+  if (!showInventory(audit, opts)) {
+    out.push('Inventory: --inventory lists every grant.');
+    return out.join('\n') + '\n';
+  }
+  for (const k of audit.keys) {
+    if (k.unreadable) continue;
+    out.push(`Key ${keyTitle(k)}`);
+    if (k.entries.length === 0) out.push('  no grants');
+    for (const e of k.entries) for (const l of entryLines(e)) out.push(`  ${l}`);
+    out.push('');
+  }
+  return out.join('\n');
 }
 
 function summaryLine(audit: GrantsAudit, opts: GrantsRenderOptions): string {
@@ -149,28 +161,53 @@ export async function renderGrantsTable(audit: GrantsAudit, opts: GrantsRenderOp
 }
 
 export function renderGrantsMarkdown(audit: GrantsAudit, opts: GrantsRenderOptions): string {
-  const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ').replace(/</g, '&lt;');
   const out: string[] = [`## KMS grants audit`, '', summaryLine(audit, opts), ''];
-  for (const k of audit.keys) {
-    out.push(`### ${esc(keyTitle(k))}`, '');
-    if (k.unreadable) {
-      out.push(`> Grants could not be read completely: ${esc(k.unreadable.reason)}`, '');
-      continue;
+  let size = out.join('\n').length;
+  let left = 0;
+  const push = (line: string): void => {
+    // Room is kept for the closing lines (about 400 characters).
+    if (size + line.length + 1 > GRANTS_MARKDOWN_BUDGET - 400) {
+      left++;
+      return;
     }
-    out.push(`| Grant | Grantee | Operations | Constraints | Created by | Age |${audit.expectationsGiven ? ' Expected |' : ''}`);
-    out.push(`|---|---|---|---|---|---|${audit.expectationsGiven ? '---|' : ''}`);
-    for (const e of k.entries) {
-      out.push(
-        `| \`${e.grant.grantId}\`${e.grant.name ? `<br>${escapeMd(e.grant.name)}` : ''} | \`${esc(e.grant.granteePrincipal)}\` (${e.grantee.kind}, ${e.grantee.scope}) | ${esc(e.operationsText)} | ${esc(e.constraintsText)} | ${e.serviceCreated ? esc(e.service ?? 'AWS service') : '—'} | ${e.ageDays ?? '—'} |${audit.expectationsGiven ? ` ${e.expected ? 'yes' : '**no**'} |` : ''}`,
-      );
-    }
-    out.push('');
-  }
+    out.push(line);
+    size += line.length + 1;
+  };
+  for (const k of audit.keys) if (k.unreadable) push(`> ${esc(k.keyArn)}: grants could not be read completely: ${esc(k.unreadable.reason)}`);
   if (audit.findings.length > 0) {
-    out.push('### Findings', '', '| Severity | Id | Finding |', '|---|---|---|');
-    for (const f of audit.findings) out.push(`| ${f.severity} | ${f.code} ${f.id} | ${esc(f.message)} |`);
-    out.push('');
+    push('');
+    push('### Findings (most severe first)');
+    push('');
+    push('| Severity | Id | Finding |');
+    push('|---|---|---|');
+    for (const f of bySeverity(audit.findings)) push(`| ${f.severity} | ${f.code} ${f.id} | ${esc(f.message)} |`);
   }
+  if (audit.expectationsGiven && audit.unexpected.length > 0) {
+    push('');
+    push(`### Unexpected grants (${audit.unexpected.length})`);
+    push('');
+    for (const e of audit.unexpected) push(`- \`${e.grant.grantId}\` on \`${esc(e.keyArn)}\`: \`${esc(e.grant.granteePrincipal)}\` ${esc(e.operationsText)}`);
+  }
+  if (showInventory(audit, opts)) {
+    push('');
+    push('<details><summary>Inventory</summary>');
+    push('');
+    for (const k of audit.keys) {
+      if (k.unreadable) continue;
+      push(`#### ${esc(keyTitle(k))}`);
+      push('');
+      push(`| Grant | Grantee | Operations | Constraints | Created by | Age |${audit.expectationsGiven ? ' Expected |' : ''}`);
+      push(`|---|---|---|---|---|---|${audit.expectationsGiven ? '---|' : ''}`);
+      for (const e of k.entries) {
+        push(`| \`${e.grant.grantId}\`${e.grant.name ? `<br>${escapeMd(e.grant.name)}` : ''} | \`${esc(e.grant.granteePrincipal)}\` (${e.grantee.kind}, ${e.grantee.scope}) | ${esc(e.operationsText)} | ${esc(e.constraintsText)} | ${e.serviceCreated ? esc(e.service ?? 'AWS service') : '—'} | ${e.ageDays ?? '—'} |${audit.expectationsGiven ? ` ${e.expected ? 'yes' : '**no**'} |` : ''}`);
+      }
+      push('');
+    }
+    out.push('', '</details>');
+  }
+  if (left > 0) out.push('', `> ${left} more line${left === 1 ? '' : 's'} left out to stay under GitHub's comment limit: --output json has everything.`);
+  out.push('');
   return out.join('\n');
 }
 
@@ -182,13 +219,38 @@ export function renderGrantsGithub(audit: GrantsAudit, opts: GrantsRenderOptions
   for (const k of audit.keys) {
     if (k.unreadable) out.push(`::error title=${escProp(`kms-why: grants of ${k.keyArn} could not be read`)}::${escData(k.unreadable.reason)}`);
   }
+  // GitHub shows 10 annotations of each type per step: at most ANNOTATIONS_PER_CODE per finding
+  // code (and for unexpected grants), most severe first, then one line for the rest.
+  const shown = new Map<string, number>();
+  const left = new Map<string, number>();
+  const take = (code: string): boolean => {
+    const n = shown.get(code) ?? 0;
+    if (n >= ANNOTATIONS_PER_CODE) {
+      left.set(code, (left.get(code) ?? 0) + 1);
+      return false;
+    }
+    shown.set(code, n + 1);
+    return true;
+  };
   for (const e of audit.unexpected) {
+    if (!take('unexpected grant')) continue;
     out.push(`::error title=${escProp(`Unexpected KMS grant ${e.grant.grantId}`)}::${escData(`${e.grant.granteePrincipal} ${e.operationsText} on ${e.keyArn} (constraints: ${e.constraintsText})`)}`);
   }
-  for (const f of audit.findings) {
+  for (const f of bySeverity(audit.findings)) {
+    if (!take(f.code)) continue;
     const level = opts.failing(f) ? 'error' : f.severity === 'info' ? 'notice' : 'warning';
     out.push(`::${level} title=${escProp(`${f.code} ${f.id} (${f.severity})`)}::${escData(f.message)}`);
   }
+  if (left.size > 0) out.push(`::notice title=${escProp('kms-why: more findings')}::${escData(`not annotated (at most ${ANNOTATIONS_PER_CODE} per code): ${[...left].map(([c, n]) => `${n} more ${c}`).join(', ')}; the job summary or --output json has them all`)}`);
   out.push(summaryLine(audit, opts));
   return out.join('\n') + '\n';
+}
+
+/** Annotations per finding code in `--output github`. */
+export const ANNOTATIONS_PER_CODE = 10;
+
+/** Findings, most severe first (stable within a severity). */
+export function bySeverity(findings: readonly Finding[]): Finding[] {
+  const rank = (f: Finding): number => ['critical', 'high', 'medium', 'low', 'info'].indexOf(f.severity);
+  return findings.map((f, i) => [f, i] as const).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map(([f]) => f);
 }

@@ -46,7 +46,8 @@
 import { findAction, type ActionInfo } from '../model/actions.js';
 import type { DecidedBy, ReasonSource } from '../model/decision.js';
 import type { AccessEntry, GuardCondition, KeyWhoCan, PublicStatement, ReasonRef, WhoCanPrincipal, WhoCanResult, Witness } from '../evaluate/who-can.js';
-import { ADMIN_LEVEL_ACTIONS, isAdminLevel } from '../evaluate/who-can.js';
+import { ADMIN_LEVEL_ACTIONS, finalVerdict, isAdminLevel } from '../evaluate/who-can.js';
+import { FixedTable, wrapFixed } from './fixed-table.js';
 import { expectArray, expectObject, expectString, fail, index, isObject, member, type JsonObject, type Where } from '../sources/json-path.js';
 
 export const WHO_CAN_REPORT_VERSION = 1;
@@ -69,23 +70,6 @@ interface Counts {
   allowed: number;
   conditional: number;
   unknown: number;
-}
-
-function counts(r: WhoCanResult): Counts {
-  const c: Counts = { decisions: 0, allowed: 0, conditional: 0, unknown: 0 };
-  for (const k of r.keys) {
-    k.principals.forEach((p, pi) => {
-      if (p.kind === 'public') return;
-      for (const e of k.access[pi]!) {
-        c.decisions++;
-        if (e === null) continue;
-        if (e.access === 'allow') c.allowed++;
-        else if (e.access === 'conditional') c.conditional++;
-        else c.unknown++;
-      }
-    });
-  }
-  return c;
 }
 
 interface ExternalAccount {
@@ -231,10 +215,6 @@ function principalLabel(p: WhoCanPrincipal): string {
   return `${p.arn}${tags.length > 0 ? ` [${tags.join(', ')}]` : ''}`;
 }
 
-function summaryLine(r: WhoCanResult): string {
-  const c = counts(r);
-  return `${c.decisions} decision${c.decisions === 1 ? '' : 's'} on ${r.keys.length} key${r.keys.length === 1 ? '' : 's'}: ${c.allowed} allowed, ${c.conditional} conditional, ${c.unknown} unknown, ${c.decisions - c.allowed - c.conditional - c.unknown} denied.`;
-}
 
 const CAVEAT = 'Verdicts are for requests without context; roles are evaluated as one of their sessions. "conditional": allowed only with the request context shown.';
 
@@ -248,19 +228,29 @@ function entryJson(p: WhoCanPrincipal, a: ActionInfo, e: AccessEntry): JsonObjec
   return o;
 }
 
+function principalJson(p: WhoCanPrincipal): JsonObject {
+  const o: JsonObject = { principal: p.arn, kind: p.kind, account: p.account ?? null, external: p.external, origins: p.origins };
+  if (p.arnWithPath !== undefined) o.arnWithPath = p.arnWithPath;
+  return o;
+}
+
+function keyHeadJson(k: KeyWhoCan): JsonObject {
+  return { key: k.keyArn, aliases: k.aliases, account: k.account, keyState: k.keyState, keyManager: k.keyManager, aliasForAliasActions: k.aliasForAliasActions ?? null };
+}
+
+function keyTailJson(k: KeyWhoCan): JsonObject {
+  return {
+    public: k.publicStatements.map((s) => ({ statement: s.id, notPrincipal: s.notPrincipal, actions: s.actions, conditions: s.conditions })),
+    externalAccounts: externalAccounts(k),
+    notes: k.notes,
+    skipped: k.skipped,
+  };
+}
+
 function keyJson(k: KeyWhoCan): JsonObject {
   return {
-    key: k.keyArn,
-    aliases: k.aliases,
-    account: k.account,
-    keyState: k.keyState,
-    keyManager: k.keyManager,
-    aliasForAliasActions: k.aliasForAliasActions ?? null,
-    principals: k.principals.map((p) => {
-      const o: JsonObject = { principal: p.arn, kind: p.kind, account: p.account ?? null, external: p.external, origins: p.origins };
-      if (p.arnWithPath !== undefined) o.arnWithPath = p.arnWithPath;
-      return o;
-    }),
+    ...keyHeadJson(k),
+    principals: k.principals.map(principalJson),
     actions: k.actions.map((a, ai) => ({
       action: a.name,
       group: a.group,
@@ -271,188 +261,713 @@ function keyJson(k: KeyWhoCan): JsonObject {
         return e === null ? [] : [entryJson(p, a, e)];
       }),
     })),
-    public: k.publicStatements.map((s) => ({ statement: s.id, notPrincipal: s.notPrincipal, actions: s.actions, conditions: s.conditions })),
-    externalAccounts: externalAccounts(k),
-    notes: k.notes,
-    skipped: k.skipped,
+    ...keyTailJson(k),
   };
 }
 
-function headJson(r: WhoCanResult): JsonObject {
-  const c = counts(r);
-  const ext = new Set<string>();
-  for (const k of r.keys) for (const x of externalAccounts(k)) ext.add(x.account);
-  return {
-    kmsWhyWhoCan: WHO_CAN_REPORT_VERSION,
-    capturedAt: r.capturedAt ?? null,
-    summary: { keys: r.keys.length, ...c, externalAccounts: [...ext].sort(), publicKeys: r.keys.filter((k) => k.publicStatements.length > 0).map((k) => k.keyArn) },
-  };
+/** Totals over the keys written so far (the report's summary), kept as each key goes by. */
+export class WhoCanTotals {
+  keys = 0;
+  counts: Counts = { decisions: 0, allowed: 0, conditional: 0, unknown: 0 };
+  readonly external = new Set<string>();
+  readonly publicKeys: string[] = [];
+
+  add(k: KeyWhoCan): void {
+    this.keys++;
+    const c = keyCounts(k);
+    this.counts.decisions += c.decisions;
+    this.counts.allowed += c.allowed;
+    this.counts.conditional += c.conditional;
+    this.counts.unknown += c.unknown;
+    for (const x of externalAccounts(k)) this.external.add(x.account);
+    if (k.publicStatements.length > 0) this.publicKeys.push(k.keyArn);
+  }
+
+  json(): JsonObject {
+    return { keys: this.keys, ...this.counts, externalAccounts: [...this.external].sort(), publicKeys: this.publicKeys };
+  }
+
+  line(): string {
+    const c = this.counts;
+    return `${fmt(c.decisions)} decision${c.decisions === 1 ? '' : 's'} on ${fmt(this.keys)} key${this.keys === 1 ? '' : 's'}: ${fmt(c.allowed)} allowed, ${fmt(c.conditional)} conditional, ${fmt(c.unknown)} unknown, ${fmt(c.decisions - c.allowed - c.conditional - c.unknown)} denied.`;
+  }
 }
 
 export function whoCanJson(r: WhoCanResult): JsonObject {
-  return { ...headJson(r), keys: r.keys.map(keyJson) };
+  const t = new WhoCanTotals();
+  for (const k of r.keys) t.add(k);
+  return { kmsWhyWhoCan: WHO_CAN_REPORT_VERSION, capturedAt: r.capturedAt ?? null, summary: t.json(), keys: r.keys.map(keyJson) };
 }
 
 /**
- * The JSON report in pieces, one per key, whose concatenation is the report (the same text as
- * renderWhoCanJson): a whole account's report can exceed the longest string a JavaScript engine
- * holds, so the CLI writes it piece by piece.
+ * Serialises one key's JSON without building its object tree: an answer's body (everything but
+ * the principal) is encoded once per distinct answer and action kind, and each principal's ARN
+ * once per key. Most of a large account's answers share a handful of bodies.
  */
+class KeyJsonWriter {
+  private readonly bodies = new Map<AccessEntry, [string | undefined, string | undefined]>();
+
+  body(e: AccessEntry, admin: boolean): string {
+    let pair = this.bodies.get(e);
+    if (pair === undefined) {
+      pair = [undefined, undefined];
+      this.bodies.set(e, pair);
+    }
+    const i = admin ? 1 : 0;
+    let s = pair[i];
+    if (s === undefined) {
+      const o: JsonObject = { access: e.access, decidedBy: e.decidedBy, reasons: e.reasons, adminLevel: admin && e.access === 'allow' };
+      if (e.conditions !== undefined) o.conditions = e.conditions;
+      if (e.witness !== undefined) o.witness = e.witness;
+      if (e.unreadable !== undefined) o.unreadable = e.unreadable;
+      s = JSON.stringify(o).slice(1);
+      pair[i] = s;
+    }
+    return s;
+  }
+
+  /** The key's JSON, in pieces of bounded size, passed to `out`. */
+  write(k: KeyWhoCan, out: (s: string) => void): void {
+    const head = JSON.stringify(keyHeadJson(k));
+    let buf = `${head.slice(0, -1)},\n "principals":[`;
+    const arns = k.principals.map((p) => JSON.stringify(p.arn));
+    k.principals.forEach((p, i) => {
+      buf += `${i > 0 ? ',' : ''}\n  ${JSON.stringify(principalJson(p))}`;
+      if (buf.length > 65536) {
+        out(buf);
+        buf = '';
+      }
+    });
+    buf += '],\n "actions":[';
+    k.actions.forEach((a, ai) => {
+      const admin = ADMIN_LEVEL_ACTIONS.has(a.name);
+      buf += `${ai > 0 ? ',' : ''}\n  {"action":${JSON.stringify(a.name)},"group":${JSON.stringify(a.group)},"adminLevel":${admin},"keyStateError":${JSON.stringify(k.keyStateErrors[ai] ?? null)},"principals":[`;
+      let first = true;
+      for (let pi = 0; pi < k.principals.length; pi++) {
+        const e = k.access[pi]![ai];
+        if (e === null || e === undefined) continue;
+        buf += `${first ? '' : ','}\n   {"principal":${arns[pi]},${this.body(e, admin)}`;
+        first = false;
+        if (buf.length > 65536) {
+          out(buf);
+          buf = '';
+        }
+      }
+      buf += ']}';
+    });
+    const tail = JSON.stringify(keyTailJson(k));
+    out(`${buf}],\n ${tail.slice(1)}`);
+    this.bodies.clear();
+  }
+}
+
+/** The JSON report in pieces (see WhoCanWriter); their concatenation is one JSON document. */
 export function* whoCanJsonChunks(r: WhoCanResult): Generator<string> {
-  const head = JSON.stringify(headJson(r), null, 2);
-  yield `${head.slice(0, -2)},\n  "keys": [`;
-  for (let i = 0; i < r.keys.length; i++) yield `${i > 0 ? ',' : ''}\n    ${JSON.stringify(keyJson(r.keys[i]!), null, 2).replace(/\n/g, '\n    ')}`;
-  yield `${r.keys.length > 0 ? '\n  ' : ''}]\n}\n`;
+  const w = new WhoCanWriter('json', {});
+  const parts: string[] = [];
+  const sink = (s: string): void => {
+    parts.push(s);
+  };
+  w.head(r.capturedAt, sink);
+  yield* parts.splice(0);
+  for (const k of r.keys) {
+    w.key(k, sink);
+    yield* parts.splice(0);
+  }
+  w.tail(sink);
+  yield* parts.splice(0);
 }
 
 export function renderWhoCanJson(r: WhoCanResult, _opts: WhoCanRenderOptions = {}): string {
   return [...whoCanJsonChunks(r)].join('');
 }
 
-// ─── Text ──────────────────────────────────────────────────────────────────────────────────────
+// ─── Summaries by access path ──────────────────────────────────────────────────────────────────
 
-/** The text report in pieces, one per key (see whoCanJsonChunks). */
-export function* whoCanTextChunks(r: WhoCanResult): Generator<string> {
-  for (const k of r.keys) {
-    const out: string[] = [];
-    out.push(`Key ${keyTitle(k)}`);
-    const considered = k.principals.filter((p) => p.kind !== 'public').length;
-    out.push(`  ${considered} principal${considered === 1 ? '' : 's'} considered, ${k.actions.length} action${k.actions.length === 1 ? '' : 's'}.`);
-    for (const g of GROUPS) {
-      const rows = actionRows(k, g.id);
-      if (rows.length === 0) continue;
-      out.push('', `  ${g.title}`);
-      for (const row of rows) {
-        out.push(`    ${row.actions.map((a) => a.name).join(', ')}${row.keyStateError ? `  (fails anyway: ${row.keyStateError})` : ''}`);
-        if (row.entries.length === 0) out.push('      nobody');
-        for (const { principal, entry } of row.entries) {
-          const admin = row.actions.some((a) => isAdminLevel(a.name, entry)) ? ' [ADMIN-LEVEL]' : '';
-          out.push(`      ${entry.access.padEnd(11)}  ${principalLabel(principal)}${admin}`);
-          out.push(`${' '.repeat(19)}${entryWhy(entry)}`);
-        }
-      }
+const fmt = (n: number): string => n.toLocaleString('en-US');
+const plural = (n: number, one: string, many = `${one}s`): string => `${fmt(n)} ${n === 1 ? one : many}`;
+
+function keyCounts(k: KeyWhoCan): Counts {
+  const c: Counts = { decisions: 0, allowed: 0, conditional: 0, unknown: 0 };
+  const rows = new Map<Array<AccessEntry | null>, number>();
+  k.principals.forEach((p, pi) => {
+    if (p.kind === 'public') return;
+    const row = k.access[pi]!;
+    rows.set(row, (rows.get(row) ?? 0) + 1);
+  });
+  for (const [row, n] of rows) {
+    for (const e of row) {
+      c.decisions += n;
+      if (e === null) continue;
+      if (e.access === 'allow') c.allowed += n;
+      else if (e.access === 'conditional') c.conditional += n;
+      else c.unknown += n;
     }
-    const admins = adminLevelPrincipals(k);
-    if (admins.length > 0) {
-      out.push('', '  Admin-level powers (allowed without conditions):');
-      for (const x of admins) out.push(`    ${principalLabel(x.principal)}: ${x.actions.join(', ')}`);
-    }
-    const ext = externalAccounts(k);
-    if (ext.length > 0) {
-      out.push('', '  External accounts:');
-      for (const x of ext) out.push(`    ${x.account}: ${x.principals.join(', ')} — ${x.actions.join(', ')}`);
-    }
-    if (k.publicStatements.length > 0) {
-      out.push('', '  Public statements (Principal "*" or NotPrincipal):');
-      for (const s of k.publicStatements) out.push(`    "${s.id}" allows ${s.actions.join(', ')} ${s.conditions.length > 0 ? conditionsText(s.conditions) : 'to ANYONE, with no condition'}`);
-    }
-    if (k.notes.length > 0 || k.skipped.length > 0) {
-      out.push('', '  Notes:');
-      for (const n of k.notes) out.push(`    ${n}`);
-      for (const s of k.skipped) out.push(`    not evaluated: ${s.principal} (${s.why})`);
-    }
-    out.push('', '');
-    yield out.join('\n');
   }
-  yield `${summaryLine(r)}\n${CAVEAT}\n`;
+  return c;
 }
 
-export function renderWhoCanText(r: WhoCanResult, _opts: WhoCanRenderOptions = {}): string {
-  return [...whoCanTextChunks(r)].join('');
+/** How one group of principals has access: the same kind of answer through the same statements. */
+export interface AccessPath {
+  access: AccessEntry['access'];
+  /** What it says, in one line. */
+  text: string;
+  principals: number;
+  external: number;
+  /** Indices into the key's actions. */
+  actions: number[];
+  /** A few of its principals. */
+  sample: WhoCanPrincipal[];
+  adminLevel: boolean;
+}
+
+export interface GroupSummary {
+  id: ActionInfo['group'];
+  title: string;
+  /** Indices of the group's actions that the key state does not fail. */
+  actions: number[];
+  /** Principals with some access in the group: allowed somewhere; else conditional somewhere; else unknown somewhere. */
+  allowed: number;
+  conditional: number;
+  unknown: number;
+  paths: AccessPath[];
+  /** Access paths not in `paths` (only the largest MAX_PATHS are kept). */
+  morePaths: number;
+  /** Actions every request fails on now (key state), with how many principals are authorized. */
+  failing: Array<{ action: ActionInfo; error: string; authorized: number }>;
+}
+
+export interface KeySummary {
+  considered: number;
+  groups: GroupSummary[];
+  /** Principals allowed an admin-level action without context. */
+  adminLevel: number;
+  adminSample: Array<{ principal: WhoCanPrincipal; actions: string[] }>;
+  external: ExternalAccount[];
+  /** Principals with some access (any action). */
+  withAccess: number;
+}
+
+const SAMPLE = 3;
+/** Access paths shown per group (the largest first); the rest are counted. */
+export const MAX_PATHS = 8;
+const moreText = (g: GroupSummary): string => `… and ${plural(g.morePaths, 'more access path')} (smaller; --principals or --output json lists every answer)`;
+
+const pathKeys = new WeakMap<AccessEntry, { key: string; text: string }>();
+/** Grants are grouped by their constraint keys, not their ids (a key may have thousands); unreadable inputs by what they are. */
+function pathOf(e: AccessEntry): { key: string; text: string } {
+  let p = pathKeys.get(e);
+  if (p !== undefined) return p;
+  const condKeys = [...new Set((e.conditions ?? []).map((c) => (c.source === 'grant' ? `encryption context ${c.key}` : c.key)))].sort();
+  const needs = condKeys.length > 0 ? `, needs ${condKeys.map((x) => `\`${x}\``).join(' or ')}` : '';
+  if (e.access === 'unknown') {
+    const what = [...new Set((e.unreadable ?? []).map((u) => u.replace(/arn:[^\s,;:]+(:[^\s,;]*)?/g, '…')))].sort();
+    p = { key: `unknown|${what.join(';')}`, text: `unknown: ${what.join('; ') || 'an input could not be read'}` };
+  } else {
+    const grantOnly = e.reasons.length > 0 && e.reasons.every((r) => r.source === 'grant');
+    const reasons = grantOnly ? ['grant'] : e.reasons.filter((r) => r.source !== 'grant').map(pathReason);
+    if (!grantOnly && e.reasons.some((r) => r.source === 'grant')) reasons.push('grant');
+    const via = e.decidedBy === 'key-policy-and-iam' ? 'account delegation + ' : '';
+    const deny = (e.conditions ?? []).some((c) => c.effect === 'Deny') ? ' (avoiding a conditional Deny)' : '';
+    const text = `${via}${reasons.join(' + ') || e.decidedBy}${needs}${deny}`;
+    p = { key: `${e.access}|${text}`, text };
+  }
+  pathKeys.set(e, p);
+  return p;
+}
+
+function pathReason(r: ReasonRef): string {
+  switch (r.source) {
+    case 'key-policy':
+      return `key-policy statement \`${r.id}\``;
+    case 'identity-policy':
+      return `identity policy \`${r.policyName ?? r.id}\``;
+    default:
+      return `${r.source} \`${r.policyName ?? r.id}\``;
+  }
+}
+
+/** The key's answers summed up by group and access path. Linear in principals × actions (distinct rows once). */
+export function summarizeKey(k: KeyWhoCan): KeySummary {
+  // Principals with the same row of answers (most of them) are counted together.
+  const rows = new Map<Array<AccessEntry | null>, { n: number; external: number; sample: WhoCanPrincipal[] }>();
+  let considered = 0;
+  k.principals.forEach((p, pi) => {
+    if (p.kind === 'public') return;
+    considered++;
+    const row = k.access[pi]!;
+    let r = rows.get(row);
+    if (r === undefined) {
+      r = { n: 0, external: 0, sample: [] };
+      rows.set(row, r);
+    }
+    r.n++;
+    if (p.external) r.external++;
+    if (r.sample.length < SAMPLE) r.sample.push(p);
+  });
+  const groups: GroupSummary[] = [];
+  for (const g of GROUPS) {
+    const all = k.actions.map((a, i) => [a, i] as const).filter(([a]) => a.group === g.id);
+    if (all.length === 0) continue;
+    const live = all.filter(([, i]) => k.keyStateErrors[i] === undefined).map(([, i]) => i);
+    const gs: GroupSummary = { id: g.id, title: g.title, actions: live, allowed: 0, conditional: 0, unknown: 0, paths: [], morePaths: 0, failing: [] };
+    const paths = new Map<string, AccessPath>();
+    for (const [row, r] of rows) {
+      let best = 3;
+      const seen = new Set<string>();
+      for (const ai of live) {
+        const e = row[ai];
+        if (e === null || e === undefined) continue;
+        best = Math.min(best, e.access === 'allow' ? 0 : e.access === 'conditional' ? 1 : 2);
+        const { key, text } = pathOf(e);
+        let path = paths.get(key);
+        if (path === undefined) {
+          path = { access: e.access, text, principals: 0, external: 0, actions: [], sample: [], adminLevel: false };
+          paths.set(key, path);
+        }
+        if (!path.actions.includes(ai)) path.actions.push(ai);
+        if (isAdminLevel(k.actions[ai]!.name, e)) path.adminLevel = true;
+        if (!seen.has(key)) {
+          seen.add(key);
+          path.principals += r.n;
+          path.external += r.external;
+          for (const s of r.sample) if (path.sample.length < SAMPLE) path.sample.push(s);
+        }
+      }
+      if (best === 0) gs.allowed += r.n;
+      else if (best === 1) gs.conditional += r.n;
+      else if (best === 2) gs.unknown += r.n;
+    }
+    const rank = (p: AccessPath): number => (p.access === 'allow' ? 0 : p.access === 'conditional' ? 1 : 2);
+    gs.paths = [...paths.values()].sort((x, y) => rank(x) - rank(y) || y.principals - x.principals || (x.text < y.text ? -1 : 1));
+    if (gs.paths.length > MAX_PATHS) {
+      gs.morePaths = gs.paths.length - MAX_PATHS;
+      gs.paths.length = MAX_PATHS;
+    }
+    for (const p of gs.paths) p.actions.sort((x, y) => x - y);
+    for (const [a, i] of all) {
+      const err = k.keyStateErrors[i];
+      if (err === undefined) continue;
+      let authorized = 0;
+      for (const [row, r] of rows) if (row[i]?.access === 'allow') authorized += r.n;
+      gs.failing.push({ action: a, error: err, authorized });
+    }
+    groups.push(gs);
+  }
+  let adminLevel = 0;
+  let withAccess = 0;
+  const adminSample: Array<{ principal: WhoCanPrincipal; actions: string[] }> = [];
+  for (const [row, r] of rows) {
+    const acts = k.actions.filter((a, ai) => isAdminLevel(a.name, row[ai] ?? null)).map((a) => a.name);
+    if (acts.length > 0) {
+      adminLevel += r.n;
+      for (const s of r.sample) if (adminSample.length < 10) adminSample.push({ principal: s, actions: acts });
+    }
+    if (row.some((e) => e !== null)) withAccess += r.n;
+  }
+  return { considered, groups, adminLevel, adminSample, external: externalAccounts(k), withAccess };
+}
+
+function actionNames(k: KeyWhoCan, idx: number[], of: number): string {
+  if (idx.length === of && of > 3) return `all ${of} actions`;
+  const names = idx.map((i) => k.actions[i]!.short);
+  return names.length > 6 ? `${names.slice(0, 6).join(', ')} and ${names.length - 6} more` : names.join(', ');
+}
+
+/** One access path in text: what and how many, then (indented) the actions and, for a few principals, who. Fits 80 columns. */
+function pathLines(k: KeyWhoCan, g: GroupSummary, p: AccessPath, indent: string): string[] {
+  const who = plural(p.principals, 'principal');
+  const ext = p.external > 0 ? ` (${fmt(p.external)} external)` : '';
+  const out = hanging(`${p.access === 'allow' ? '' : `${p.access}: `}${who}${ext}: ${p.text}${p.adminLevel ? ' [ADMIN-LEVEL]' : ''}`, indent, `${indent}    `);
+  out.push(...hanging(`on ${actionNames(k, p.actions, g.actions.length)}`, `${indent}  `, `${indent}    `));
+  if (p.principals <= SAMPLE) for (const x of p.sample) out.push(...hanging(principalLabel(x), `${indent}  - `, `${indent}    `));
+  return out;
+}
+
+/** Wraps to 80 columns, the first line after `first`, the others after `rest`. */
+function hanging(text: string, first: string, rest: string): string[] {
+  const lines = wrapFixed(text, 80 - rest.length);
+  if (lines.length > 1 && first.length + lines[0]!.length > 80) return [first + text.slice(0, 80 - first.length), ...wrapFixed(text.slice(80 - first.length), 80 - rest.length).map((l) => rest + l)];
+  return lines.map((l, i) => (i === 0 ? first : rest) + l);
+}
+
+/** Long principal lists in the text and Markdown views are cut here (use --principals or JSON for all). */
+export const SHORT_LIST = 25;
+
+export interface WhoCanViewOptions {
+  color?: boolean;
+  /** The full list of principals per action, however long. */
+  principals?: boolean;
+}
+
+/** Is the full list short enough to show without --principals? */
+function shortEnough(s: KeySummary): boolean {
+  return s.withAccess <= SHORT_LIST;
+}
+
+// ─── Text ──────────────────────────────────────────────────────────────────────────────────────
+
+function textKey(k: KeyWhoCan, opts: WhoCanViewOptions): string {
+  const s = summarizeKey(k);
+  const out: string[] = [];
+  out.push(`Key ${keyTitle(k)}`);
+  out.push(`  ${plural(s.considered, 'principal')} considered, ${plural(k.actions.length, 'action')}; ${fmt(s.withAccess)} with some access.`);
+  for (const g of s.groups) {
+    out.push('', ...hanging(`${g.title}: ${fmt(g.allowed)} allowed, ${fmt(g.conditional)} conditional, ${fmt(g.unknown)} unknown (${actionNames(k, g.actions, g.actions.length) || 'no action the key state allows'})`, '  ', '    '));
+    for (const p of g.paths) out.push(...pathLines(k, g, p, '    '));
+    if (g.morePaths > 0) out.push(...hanging(moreText(g), '    ', '      '));
+    for (const f of g.failing) out.push(...hanging(`${f.action.name} fails for everyone now: ${f.error}${f.authorized > 0 ? ` (${plural(f.authorized, 'principal')} authorized)` : ''}`, '    ', '      '));
+  }
+  if (s.adminLevel > 0) {
+    out.push('', `  Admin-level powers (allowed without conditions): ${plural(s.adminLevel, 'principal')}`);
+    for (const x of s.adminSample) out.push(`    ${principalLabel(x.principal)}: ${x.actions.join(', ')}`);
+    if (s.adminLevel > s.adminSample.length) out.push(`    … and ${fmt(s.adminLevel - s.adminSample.length)} more (--principals lists them)`);
+  }
+  if (s.external.length > 0) {
+    out.push('', '  External accounts:');
+    for (const x of s.external) out.push(`    ${x.account}: ${x.principals.length <= SAMPLE ? x.principals.join(', ') : plural(x.principals.length, 'principal')} — ${x.actions.join(', ')}`);
+  }
+  if (k.publicStatements.length > 0) {
+    out.push('', '  Public statements (Principal "*" or NotPrincipal):');
+    for (const st of k.publicStatements) out.push(`    "${st.id}" allows ${st.actions.join(', ')} ${st.conditions.length > 0 ? conditionsText(st.conditions) : 'to ANYONE, with no condition'}`);
+  }
+  if (opts.principals === true || shortEnough(s)) {
+    out.push('', '  Principals by action:');
+    out.push(...textList(k));
+  } else out.push('', `  (${fmt(s.withAccess)} principals with access: --principals lists them, --principal PATTERN filters)`);
+  if (k.notes.length > 0 || k.skipped.length > 0) {
+    out.push('', '  Notes:');
+    for (const n of k.notes) out.push(`    ${n}`);
+    for (const x of k.skipped.slice(0, 10)) out.push(`    not evaluated: ${x.principal} (${x.why})`);
+    if (k.skipped.length > 10) out.push(`    … and ${fmt(k.skipped.length - 10)} more principal values not evaluated (JSON lists them)`);
+  }
+  out.push('', '');
+  return out.join('\n');
+}
+
+function textList(k: KeyWhoCan): string[] {
+  const out: string[] = [];
+  for (const g of GROUPS) {
+    const rows = actionRows(k, g.id);
+    if (rows.length === 0) continue;
+    out.push(`  ${g.title}`);
+    for (const row of rows) {
+      out.push(`    ${row.actions.map((a) => a.name).join(', ')}${row.keyStateError ? `  (fails anyway: ${row.keyStateError})` : ''}`);
+      if (row.entries.length === 0) out.push('      nobody');
+      for (const { principal, entry } of row.entries) {
+        const admin = row.actions.some((a) => isAdminLevel(a.name, entry)) ? ' [ADMIN-LEVEL]' : '';
+        out.push(`      ${entry.access.padEnd(11)}  ${principalLabel(principal)}${admin}`);
+        out.push(`${' '.repeat(19)}${entryWhy(entry)}`);
+      }
+    }
+  }
+  return out;
+}
+
+/** The text report in pieces, one per key (see WhoCanWriter). */
+export function* whoCanTextChunks(r: WhoCanResult, opts: WhoCanViewOptions = {}): Generator<string> {
+  yield* chunksOf('text', r, opts);
+}
+
+export function renderWhoCanText(r: WhoCanResult, opts: WhoCanViewOptions = {}): string {
+  return [...chunksOf('text', r, opts)].join('');
+}
+
+function* chunksOf(format: WhoCanFormat, r: WhoCanResult, opts: WhoCanViewOptions): Generator<string> {
+  const w = new WhoCanWriter(format, opts);
+  const parts: string[] = [];
+  const sink = (s: string): void => {
+    parts.push(s);
+  };
+  w.head(r.capturedAt, sink);
+  for (const k of r.keys) {
+    w.key(k, sink);
+    yield* parts.splice(0);
+  }
+  w.tail(sink);
+  yield* parts.splice(0);
 }
 
 // ─── Table ─────────────────────────────────────────────────────────────────────────────────────
 
-export async function renderWhoCanTable(r: WhoCanResult, opts: WhoCanRenderOptions = {}): Promise<string> {
-  const [{ Chalk }, { default: Table }] = await Promise.all([import('chalk'), import('cli-table3')]);
-  const c = new Chalk({ level: opts.color ? 1 : 0 });
-  const colour = (e: AccessEntry): ((s: string) => string) => (e.access === 'allow' ? c.green : e.access === 'conditional' ? c.yellow : c.magenta);
-  const out: string[] = [];
-  for (const k of r.keys) {
-    out.push(c.bold(`Key ${keyTitle(k)}`));
-    const t = new Table({
-      head: ['Action', 'Access', 'Principal', 'Through'],
-      style: { head: opts.color ? ['cyan'] : [], border: opts.color ? ['grey'] : [] },
-      colWidths: [26, 13, 44, 52],
-      wordWrap: true,
-      wrapOnWordBoundary: false,
-    });
+/** Fits 80 columns: 4 columns, their padding and borders. */
+const TABLE_COLUMNS = [
+  { title: 'Principals', width: 11 },
+  { title: 'Through', width: 44 },
+  { title: 'Actions', width: 15 },
+];
+const LIST_COLUMNS = [
+  { title: 'Action', width: 18 },
+  { title: 'Access', width: 11 },
+  { title: 'Principal / through', width: 38 },
+];
+
+function tableKeySync(k: KeyWhoCan, opts: WhoCanViewOptions, c: import('chalk').ChalkInstance): string {
+  const s = summarizeKey(k);
+  const colour = (a: AccessEntry['access']): ((x: string) => string) => (a === 'allow' ? c.green : a === 'conditional' ? c.yellow : c.magenta);
+  let out = `${c.bold(`Key ${keyTitle(k)}`)}\n${plural(s.considered, 'principal')} considered, ${plural(k.actions.length, 'action')}; ${fmt(s.withAccess)} with some access.\n`;
+  const t = new FixedTable(TABLE_COLUMNS, opts.color ? { border: c.grey, head: c.cyan } : {});
+  out += t.top();
+  s.groups.forEach((g, gi) => {
+    if (gi > 0) out += t.separator();
+    out += t.span(`${g.title}: ${fmt(g.allowed)} allowed, ${fmt(g.conditional)} conditional, ${fmt(g.unknown)} unknown`, c.bold);
+    for (const p of g.paths) {
+      out += t.row([
+        { text: `${fmt(p.principals)} ${p.access}${p.external > 0 ? `\n${fmt(p.external)} external` : ''}`, style: colour(p.access) },
+        { text: `${p.text}${p.adminLevel ? '\nADMIN-LEVEL' : ''}${p.principals <= SAMPLE ? `\n${p.sample.map((x) => x.arn).join('\n')}` : ''}`, ...(p.adminLevel ? { style: c.red } : {}) },
+        actionNames(k, p.actions, g.actions.length),
+      ]);
+    }
+    if (g.morePaths > 0) out += t.span(moreText(g), c.dim);
+    for (const f of g.failing) out += t.row([{ text: 'fails now', style: c.red }, `${f.error}${f.authorized > 0 ? ` (${fmt(f.authorized)} authorized)` : ''}`, f.action.short]);
+  });
+  out += t.bottom();
+  if (s.adminLevel > 0) out += `${c.red.bold('Admin-level powers: ')}${plural(s.adminLevel, 'principal')}${s.adminSample.length > 0 ? ` — ${s.adminSample.slice(0, 5).map((x) => `${principalLabel(x.principal)} (${x.actions.join(', ')})`).join('; ')}${s.adminLevel > 5 ? '; …' : ''}` : ''}\n`;
+  if (s.external.length > 0) out += `${c.yellow.bold('External accounts: ')}${s.external.map((x) => `${x.account} (${x.actions.join(', ')})`).join('; ')}\n`;
+  for (const st of k.publicStatements) out += `${c.yellow(`Public statement "${st.id}": ${st.actions.join(', ')} ${st.conditions.length > 0 ? conditionsText(st.conditions) : c.red.bold('to ANYONE, with no condition')}`)}\n`;
+  if (opts.principals === true || shortEnough(s)) {
+    const lt = new FixedTable(LIST_COLUMNS, opts.color ? { border: c.grey, head: c.cyan } : {});
+    out += lt.top();
+    let firstGroup = true;
     for (const g of GROUPS) {
       const rows = actionRows(k, g.id);
       if (rows.length === 0) continue;
-      t.push([{ colSpan: 4, content: c.bold(g.title) }]);
+      if (!firstGroup) out += lt.separator();
+      firstGroup = false;
+      out += lt.span(g.title, c.bold);
       for (const row of rows) {
-        const actionCell = row.actions.map((a) => a.name).join('\n') + (row.keyStateError ? `\n${c.dim('(fails: key state)')}` : '');
-        if (row.entries.length === 0) {
-          t.push([actionCell, c.red('nobody'), '', '']);
-          continue;
-        }
+        const actionCell = row.actions.map((a) => a.name).join('\n') + (row.keyStateError ? '\n(fails: key state)' : '');
+        if (row.entries.length === 0) out += lt.row([actionCell, { text: 'nobody', style: c.red }, '']);
         row.entries.forEach(({ principal, entry }, i) => {
           const admin = row.actions.some((a) => isAdminLevel(a.name, entry));
-          const label = principalLabel(principal);
-          t.push([i === 0 ? actionCell : '', colour(entry)(entry.access), admin ? c.red.bold(`${label}\nADMIN-LEVEL`) : principal.external ? c.yellow(label) : label, entryWhy(entry)]);
+          out += lt.row([i === 0 ? actionCell : '', { text: entry.access, style: colour(entry.access) }, { text: `${principalLabel(principal)}${admin ? ' ADMIN-LEVEL' : ''}\n${entryWhy(entry)}`, ...(admin ? { style: c.red } : {}) }]);
         });
       }
     }
-    out.push(t.toString());
-    const admins = adminLevelPrincipals(k);
-    if (admins.length > 0) out.push(c.red.bold('Admin-level powers: ') + admins.map((x) => `${principalLabel(x.principal)} (${x.actions.join(', ')})`).join('; '));
-    const ext = externalAccounts(k);
-    if (ext.length > 0) out.push(c.yellow.bold('External accounts: ') + ext.map((x) => `${x.account} (${x.actions.join(', ')})`).join('; '));
-    for (const s of k.publicStatements) out.push(c.yellow(`Public statement "${s.id}": ${s.actions.join(', ')} ${s.conditions.length > 0 ? conditionsText(s.conditions) : c.red.bold('to ANYONE, with no condition')}`));
-    for (const n of k.notes) out.push(c.dim(n));
-    for (const s of k.skipped) out.push(c.dim(`not evaluated: ${s.principal} (${s.why})`));
-    out.push('');
-  }
-  out.push(summaryLine(r), c.dim(CAVEAT));
-  return out.join('\n') + '\n';
+    out += lt.bottom();
+  } else out += c.dim(`${fmt(s.withAccess)} principals with access: --principals lists them, --principal PATTERN filters.\n`);
+  for (const n of k.notes) out += `${c.dim(n)}\n`;
+  for (const x of k.skipped.slice(0, 10)) out += `${c.dim(`not evaluated: ${x.principal} (${x.why})`)}\n`;
+  if (k.skipped.length > 10) out += `${c.dim(`… and ${fmt(k.skipped.length - 10)} more principal values not evaluated`)}\n`;
+  return `${out}\n`;
+}
+
+export async function renderWhoCanTable(r: WhoCanResult, opts: WhoCanViewOptions = {}): Promise<string> {
+  const w = new WhoCanWriter('table', opts);
+  await w.ready();
+  let s = '';
+  const sink = (x: string): void => {
+    s += x;
+  };
+  w.head(r.capturedAt, sink);
+  for (const k of r.keys) w.key(k, sink);
+  w.tail(sink);
+  return s;
 }
 
 // ─── Markdown ──────────────────────────────────────────────────────────────────────────────────
 
-export function renderWhoCanMarkdown(r: WhoCanResult, _opts: WhoCanRenderOptions = {}): string {
-  const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  const out: string[] = ['## Who can use these KMS keys', '', summaryLine(r), '', `> ${CAVEAT}`, ''];
-  for (const k of r.keys) {
-    out.push(`### ${esc(keyTitle(k))}`, '');
+/** GitHub refuses comments over 65,536 characters; the report stays under this, whatever the account. */
+export const MARKDOWN_BUDGET = 60_000;
+const mdEsc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ').replace(/</g, '&lt;');
+
+function markdownKey(k: KeyWhoCan, opts: WhoCanViewOptions, budget: number): { text: string; full: boolean } {
+  const s = summarizeKey(k);
+  const out: string[] = [`### ${mdEsc(keyTitle(k))}`, '', `${plural(s.considered, 'principal')} considered, ${plural(k.actions.length, 'action')}; ${fmt(s.withAccess)} with some access.`, ''];
+  out.push('| Group | Principals | Through | Actions |', '|---|---|---|---|');
+  for (const g of s.groups) {
+    out.push(`| **${g.title}** | ${fmt(g.allowed)} allowed, ${fmt(g.conditional)} conditional, ${fmt(g.unknown)} unknown | | |`);
+    for (const p of g.paths) {
+      const who = `${fmt(p.principals)} ${p.access === 'allow' ? '**allow**' : p.access}${p.external > 0 ? ` (${fmt(p.external)} external)` : ''}`;
+      const sample = p.principals <= SAMPLE ? `<br>${p.sample.map((x) => `\`${mdEsc(x.arn)}\``).join('<br>')}` : '';
+      out.push(`| | ${who} | ${mdEsc(p.text)}${p.adminLevel ? ' **admin-level**' : ''}${sample} | ${mdEsc(actionNames(k, p.actions, g.actions.length))} |`);
+    }
+    if (g.morePaths > 0) out.push(`| | | ${mdEsc(moreText(g))} | |`);
+    for (const f of g.failing) out.push(`| | fails now | ${mdEsc(f.error)}${f.authorized > 0 ? ` (${fmt(f.authorized)} authorized)` : ''} | ${f.action.short} |`);
+  }
+  out.push('');
+  if (s.adminLevel > 0) {
+    out.push(`**Admin-level powers** (allowed without conditions): ${plural(s.adminLevel, 'principal')}`, '');
+    for (const x of s.adminSample) out.push(`- \`${mdEsc(x.principal.arn)}\`: ${x.actions.join(', ')}`);
+    if (s.adminLevel > s.adminSample.length) out.push(`- … and ${fmt(s.adminLevel - s.adminSample.length)} more`);
+    out.push('');
+  }
+  if (s.external.length > 0) {
+    out.push('**External accounts:**', '');
+    for (const x of s.external) out.push(`- ${x.account}: ${x.principals.length <= SAMPLE ? x.principals.map((p) => `\`${mdEsc(p)}\``).join(', ') : plural(x.principals.length, 'principal')} — ${x.actions.join(', ')}`);
+    out.push('');
+  }
+  if (k.publicStatements.length > 0) {
+    out.push('**Public statements:**', '');
+    for (const st of k.publicStatements) out.push(`- \`${mdEsc(st.id)}\`: ${st.actions.join(', ')} ${st.conditions.length > 0 ? mdEsc(conditionsText(st.conditions)) : '**to anyone, with no condition**'}`);
+    out.push('');
+  }
+  for (const n of k.notes) out.push(`> ${mdEsc(n)}`);
+  for (const x of k.skipped.slice(0, 10)) out.push(`> not evaluated: \`${mdEsc(x.principal)}\` (${mdEsc(x.why)})`);
+  if (k.notes.length > 0 || k.skipped.length > 0) out.push('');
+  let text = out.join('\n');
+  if (text.length > budget) return { text: '', full: false };
+  if (opts.principals === true || shortEnough(s)) {
+    // The list, inside <details>, as far as the budget goes.
+    const list: string[] = ['<details><summary>Principals by action</summary>', '', '| Action | Access | Principal | Through |', '|---|---|---|---|'];
+    let size = list.join('\n').length + 40;
+    let cut = 0;
     for (const g of GROUPS) {
-      const rows = actionRows(k, g.id);
-      if (rows.length === 0) continue;
-      out.push(`#### ${g.title}`, '', '| Action | Access | Principal | Through |', '|---|---|---|---|');
-      for (const row of rows) {
-        const acts = row.actions.map((a) => `\`${a.name}\``).join(', ') + (row.keyStateError ? ` (fails: ${esc(row.keyStateError)})` : '');
-        if (row.entries.length === 0) out.push(`| ${acts} | nobody | | |`);
-        row.entries.forEach(({ principal, entry }, i) => {
-          const admin = row.actions.some((a) => isAdminLevel(a.name, entry)) ? ' **admin-level**' : '';
-          out.push(`| ${i === 0 ? acts : ''} | ${entry.access === 'allow' ? '**allow**' : entry.access} | \`${esc(principal.arn)}\`${principal.external ? ' (external)' : ''}${admin} | ${esc(entryWhy(entry))} |`);
-        });
+      for (const row of actionRows(k, g.id)) {
+        const acts = row.actions.map((a) => `\`${a.name}\``).join(', ') + (row.keyStateError ? ` (fails: ${mdEsc(row.keyStateError)})` : '');
+        const lines = row.entries.length === 0 ? [`| ${acts} | nobody | | |`] : row.entries.map(({ principal, entry }, i) => `| ${i === 0 ? acts : ''} | ${entry.access === 'allow' ? '**allow**' : entry.access} | \`${mdEsc(principal.arn)}\`${principal.external ? ' (external)' : ''}${row.actions.some((a) => isAdminLevel(a.name, entry)) ? ' **admin-level**' : ''} | ${mdEsc(entryWhy(entry))} |`);
+        for (const l of lines) {
+          if (text.length + size + l.length + 1 > budget) {
+            cut++;
+            continue;
+          }
+          list.push(l);
+          size += l.length + 1;
+        }
       }
-      out.push('');
     }
-    const admins = adminLevelPrincipals(k);
-    if (admins.length > 0) {
-      out.push('**Admin-level powers** (allowed without conditions):', '');
-      for (const x of admins) out.push(`- \`${esc(x.principal.arn)}\`: ${x.actions.join(', ')}`);
-      out.push('');
-    }
-    const ext = externalAccounts(k);
-    if (ext.length > 0) {
-      out.push('**External accounts:**', '');
-      for (const x of ext) out.push(`- ${x.account}: ${x.principals.map((p) => `\`${esc(p)}\``).join(', ')} — ${x.actions.join(', ')}`);
-      out.push('');
-    }
-    if (k.publicStatements.length > 0) {
-      out.push('**Public statements:**', '');
-      for (const s of k.publicStatements) out.push(`- \`${esc(s.id)}\`: ${s.actions.join(', ')} ${s.conditions.length > 0 ? esc(conditionsText(s.conditions)) : '**to anyone, with no condition**'}`);
-      out.push('');
-    }
-    if (k.notes.length > 0 || k.skipped.length > 0) {
-      for (const n of k.notes) out.push(`> ${esc(n)}`);
-      for (const s of k.skipped) out.push(`> not evaluated: \`${esc(s.principal)}\` (${esc(s.why)})`);
-      out.push('');
+    if (cut > 0) list.push('', `… ${plural(cut, 'more line')} left out to keep this under GitHub's comment limit (the JSON report has them all).`);
+    list.push('', '</details>', '');
+    text += `\n${list.join('\n')}`;
+  }
+  return { text: `${text}\n`, full: true };
+}
+
+export function renderWhoCanMarkdown(r: WhoCanResult, opts: WhoCanViewOptions = {}): string {
+  return [...chunksOf('markdown', r, opts)].join('');
+}
+
+// ─── JSON lines ────────────────────────────────────────────────────────────────────────────────
+
+// `--output jsonl`: one line per answer that is not deny, written key by key as the key is decided:
+//   {"type":"answer","key":"arn:…","action":"kms:Decrypt","principal":"arn:…","access":"allow","verdict":"allow","decidedBy":…,"reasons":[…],"adminLevel":false, …}
+// before them one {"type":"key", …} line per key (its principals considered, public statements,
+// notes), and at the end one {"type":"summary", …} line. An absent (key, action, principal)
+// answer is deny. "verdict" is what `check` prints for the request without context (an action the
+// key state fails is denied).
+
+function jsonlKey(k: KeyWhoCan, out: (s: string) => void): void {
+  const kArn = JSON.stringify(k.keyArn);
+  out(`${JSON.stringify({ type: 'key', ...keyHeadJson(k), principals: k.principals.filter((p) => p.kind !== 'public').length, actions: k.actions.map((a) => a.name), ...keyTailJson(k) })}\n`);
+  const bodies = new Map<AccessEntry, string>();
+  let buf = '';
+  k.actions.forEach((a, ai) => {
+    const admin = ADMIN_LEVEL_ACTIONS.has(a.name);
+    const kse = k.keyStateErrors[ai];
+    const pre = `{"type":"answer","key":${kArn},"action":${JSON.stringify(a.name)},"principal":`;
+    bodies.clear();
+    k.principals.forEach((p, pi) => {
+      const e = k.access[pi]![ai];
+      if (e === null || e === undefined) return;
+      let body = bodies.get(e);
+      if (body === undefined) {
+        const o: JsonObject = { access: e.access, verdict: p.kind === 'public' ? null : finalVerdict(e, kse), decidedBy: e.decidedBy, reasons: e.reasons, adminLevel: isAdminLevel(a.name, e) };
+        if (kse !== undefined) o.keyStateError = kse;
+        if (e.conditions !== undefined) o.conditions = e.conditions;
+        if (e.witness !== undefined) o.witness = e.witness;
+        if (e.unreadable !== undefined) o.unreadable = e.unreadable;
+        body = `,${JSON.stringify(o).slice(1)}\n`;
+        bodies.set(e, body);
+      }
+      buf += pre + JSON.stringify(p.arn) + body;
+      if (buf.length > 65536) {
+        out(buf);
+        buf = '';
+      }
+    });
+  });
+  if (buf !== '') out(buf);
+}
+
+// ─── The writer: one key at a time ─────────────────────────────────────────────────────────────
+
+export type WhoCanFormat = 'table' | 'text' | 'json' | 'jsonl' | 'markdown';
+
+/**
+ * Writes a who-can report one key at a time, so that a caller can compute a key, write it and
+ * drop it: nothing here holds more than one key, and no piece passed to `out` is longer than a
+ * key's report (JSON and JSON lines: 64 KiB). Totals for the summary are kept as keys go by.
+ */
+export class WhoCanWriter {
+  readonly totals = new WhoCanTotals();
+  private keysWritten = 0;
+  private mdUsed = 0;
+  private mdLeftOut = 0;
+  private chalk: import('chalk').ChalkInstance | undefined;
+  private readonly json = new KeyJsonWriter();
+
+  constructor(
+    readonly format: WhoCanFormat,
+    readonly opts: WhoCanViewOptions,
+  ) {}
+
+  /** Loads what the table needs (chalk); call once before writing a table. */
+  async ready(): Promise<void> {
+    if (this.format === 'table' && this.chalk === undefined) {
+      const { Chalk } = await import('chalk');
+      this.chalk = new Chalk({ level: this.opts.color ? 1 : 0 });
     }
   }
-  return out.join('\n');
+
+  head(capturedAt: string | undefined, out: (s: string) => void): void {
+    if (this.format === 'json') out(`{"kmsWhyWhoCan":${WHO_CAN_REPORT_VERSION},"capturedAt":${JSON.stringify(capturedAt ?? null)},\n"keys":[`);
+    else if (this.format === 'markdown') {
+      const h = `## Who can use these KMS keys\n\n> ${CAVEAT}\n\n`;
+      this.mdUsed += h.length;
+      out(h);
+    }
+  }
+
+  key(k: KeyWhoCan, out: (s: string) => void): void {
+    this.totals.add(k);
+    switch (this.format) {
+      case 'json':
+        if (this.keysWritten > 0) out(',\n');
+        this.json.write(k, out);
+        break;
+      case 'jsonl':
+        jsonlKey(k, out);
+        break;
+      case 'text':
+        out(textKey(k, this.opts));
+        break;
+      case 'table':
+        if (this.chalk === undefined) throw new Error('WhoCanWriter.ready() was not awaited before a table');
+        out(tableKeySync(k, this.opts, this.chalk));
+        break;
+      case 'markdown': {
+        // The footer (summary line, what was left out) needs about 600 characters.
+        const { text } = markdownKey(k, this.opts, MARKDOWN_BUDGET - 600 - this.mdUsed);
+        if (text === '') this.mdLeftOut++;
+        else {
+          this.mdUsed += text.length;
+          out(text);
+        }
+        break;
+      }
+    }
+    this.keysWritten++;
+  }
+
+  tail(out: (s: string) => void): void {
+    switch (this.format) {
+      case 'json':
+        out(`${this.keysWritten > 0 ? '\n' : ''}],\n"summary":${JSON.stringify(this.totals.json())}}\n`);
+        return;
+      case 'jsonl':
+        out(`${JSON.stringify({ type: 'summary', ...this.totals.json() })}\n`);
+        return;
+      case 'text':
+        out(`${this.totals.line()}\n${CAVEAT}\n`);
+        return;
+      case 'table':
+        out(`${this.totals.line()}\n${this.chalk ? this.chalk.dim(CAVEAT) : CAVEAT}\n`);
+        return;
+      case 'markdown':
+        out(`${this.mdLeftOut > 0 ? `> ${plural(this.mdLeftOut, 'more key')} left out to keep this under GitHub's comment limit: run with --output json, or --key for fewer keys.\n\n` : ''}${this.totals.line()}\n`);
+        return;
+    }
+  }
 }
 
 // ─── Reading a report back ─────────────────────────────────────────────────────────────────────

@@ -55,6 +55,7 @@ const TOP_FIELDS = [
   'Functions',
   'AccountAuthorizationDetails',
   'Organization',
+  'Unreadable',
 ] as const;
 const KEY_FIELDS = ['KeyMetadata', 'Aliases', 'Tags', 'Policy', 'Grants'] as const;
 const PRINCIPAL_FIELDS = ['Arn', 'UniqueId', 'IdentityPolicies', 'PermissionsBoundary', 'SessionPolicies', 'Tags'] as const;
@@ -93,6 +94,16 @@ export function parseSnapshotParts(raw: unknown, file: string): { snapshot: Snap
   if (capturedAt !== undefined) snapshot.capturedAt = checkTimestamp(capturedAt, member(root, 'capturedAt'));
   const region = optionalString(obj, 'region', root);
   if (region !== undefined) snapshot.region = region;
+  // Account-level reads that failed when the snapshot was taken (snapshot --account).
+  if (obj.Unreadable !== undefined) {
+    const at = member(root, 'Unreadable');
+    expectArray(obj.Unreadable, at).forEach((u, i) => {
+      const uat = index(at, i);
+      const o = expectObject(u, uat, 'an unreadable read');
+      rejectUnknownFields(o, ['what', 'reason'], uat, 'an unreadable read');
+      inputs.push({ what: requiredString(o, 'what', uat), from: file, status: 'unreadable', detail: requiredString(o, 'reason', uat) });
+    });
+  }
   return { snapshot, derived };
 }
 

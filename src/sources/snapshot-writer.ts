@@ -14,7 +14,7 @@ import type { PrincipalPolicies } from '../model/principal.js';
 import type { Organization, OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
 import { isUnknown } from '../model/unknown.js';
 import type { Unknowable, UnknownInput } from '../model/unknown.js';
-import { NOT_IN_SNAPSHOT, UNREADABLE_MARKER } from './unreadable.js';
+import { NOT_IN_SNAPSHOT, UNREADABLE_MARKER, ACCOUNT_LEVEL_WHAT } from './unreadable.js';
 
 type Json = Record<string, unknown>;
 
@@ -37,6 +37,9 @@ export function snapshotToJson(s: Snapshot): unknown {
   out.principals = principalsToJson(s.principals);
   if (s.functions !== undefined && s.functions.length > 0) out.Functions = s.functions;
   if (s.organization !== undefined) out.Organization = organizationToJson(s.organization);
+  // Account-level reads that failed (snapshot --account): nothing else in the file says so.
+  const failed = (s.inputs ?? []).filter((i) => i.status === 'unreadable' && ACCOUNT_LEVEL_WHAT.test(i.what));
+  if (failed.length > 0) out.Unreadable = failed.map((i) => ({ what: i.what, reason: i.detail ?? 'could not be read' }));
   return out;
 }
 

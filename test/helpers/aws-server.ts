@@ -424,6 +424,34 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
         return listed('AttachedPolicies', group().ListAttachedGroupPolicies?.AttachedPolicies ?? []);
       case 'GetPolicy':
         return policy().GetPolicy;
+      case 'GetAccountAuthorizationDetails': {
+        // Built from the same recorded entities as GetRole & co., paged over all of them in order.
+        const docs = (m: Record<string, Json> | undefined): Json[] => Object.values(m ?? {}).map((d) => ({ PolicyName: d.PolicyName, PolicyDocument: d.PolicyDocument }));
+        const entries: Array<[string, Json]> = [];
+        for (const u of data.Users ?? []) {
+          entries.push(['UserDetailList', { ...u.GetUser.User, UserPolicyList: docs(u.GetUserPolicy), GroupList: (u.ListGroupsForUser?.Groups ?? []).map((g) => g.GroupName), AttachedManagedPolicies: u.ListAttachedUserPolicies?.AttachedPolicies ?? [] }]);
+        }
+        for (const g of data.Groups ?? []) {
+          entries.push(['GroupDetailList', { GroupName: g.GroupName, Path: '/', GroupId: `AGPA${g.GroupName.toUpperCase().padEnd(17, '0').slice(0, 17)}`, Arn: `arn:aws:iam::${acct.Account}:group/${g.GroupName}`, CreateDate: '2024-01-01T00:00:00Z', GroupPolicyList: docs(g.GetGroupPolicy), AttachedManagedPolicies: g.ListAttachedGroupPolicies?.AttachedPolicies ?? [] }]);
+        }
+        for (const r of data.Roles ?? []) {
+          const { MaxSessionDuration: _m, ...role } = r.GetRole.Role;
+          entries.push(['RoleDetailList', { ...role, RolePolicyList: docs(r.GetRolePolicy), AttachedManagedPolicies: r.ListAttachedRolePolicies?.AttachedPolicies ?? [] }]);
+        }
+        // Customer managed policies of this account and every AWS managed policy recorded.
+        const policies = [...accounts.values()].flatMap((a) => (a.Iam?.Policies ?? []).filter((x) => a === acct || String(x.GetPolicy.Policy.Arn).startsWith('arn:aws:iam::aws:')));
+        const seenPolicies = new Set<string>();
+        for (const x of policies) {
+          const arn = String(x.GetPolicy.Policy.Arn);
+          if (seenPolicies.has(arn)) continue;
+          seenPolicies.add(arn);
+          entries.push(['Policies', { ...x.GetPolicy.Policy, PolicyVersionList: Object.values(x.GetPolicyVersion).map((v) => v.PolicyVersion) }]);
+        }
+        const { page, next } = pageOf(op, entries, p.Marker, p.MaxItems, 100);
+        const out: Json = { UserDetailList: [], GroupDetailList: [], RoleDetailList: [], Policies: [] };
+        for (const [list, item] of page) (out[list] as Json[]).push(item);
+        return next === undefined ? { ...out, IsTruncated: false } : { ...out, IsTruncated: true, Marker: next };
+      }
       case 'GetPolicyVersion':
         return policy().GetPolicyVersion[String(p.VersionId)] ?? noSuch(`Policy ${String(p.PolicyArn)} version ${String(p.VersionId)} does not exist.`);
       default:
@@ -501,6 +529,7 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
     const url = new URL(req.url ?? '/', 'http://localhost');
     const target = req.headers['x-amz-target'];
     const lambdaPath = /^\/2015-03-31\/functions\/([^/]+)\/configuration$/.exec(url.pathname);
+    const lambdaList = /^\/2015-03-31\/functions\/?$/.test(url.pathname);
     let service: Service;
     let op: string;
     let params: Json;
@@ -508,7 +537,7 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
     try {
       signed = verifySignature(req, body, secrets());
     } catch (e) {
-      const svc: Service = typeof target === 'string' ? 'kms' : lambdaPath !== null ? 'lambda' : 'sts';
+      const svc: Service = typeof target === 'string' ? 'kms' : lambdaPath !== null || lambdaList ? 'lambda' : 'sts';
       sendError(res, svc, e as ApiError);
       return;
     }
@@ -520,6 +549,10 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
       service = 'lambda';
       op = 'GetFunctionConfiguration';
       params = { FunctionName: decodeURIComponent(lambdaPath[1]!), ...Object.fromEntries(url.searchParams.entries()) };
+    } else if (lambdaList) {
+      service = 'lambda';
+      op = 'ListFunctions';
+      params = Object.fromEntries(url.searchParams.entries());
     } else {
       const form = new URLSearchParams(body.toString('utf8'));
       params = Object.fromEntries(form.entries());
@@ -572,7 +605,11 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
       if (service === 'kms') {
         respond(res, 200, { 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify(reply ?? kms(op, params, caller)));
       } else if (service === 'lambda') {
-        respond(res, 200, { 'content-type': 'application/json' }, JSON.stringify(reply ?? lambda(String(params.FunctionName), params, caller)));
+        const listFunctions = (): Json => {
+          const { page, next } = pageOf(op, accounts.get(caller.GetCallerIdentity.Account)?.Lambda?.Functions ?? [], params.Marker, params.MaxItems, 50);
+          return next === undefined ? { Functions: page } : { Functions: page, NextMarker: next };
+        };
+        respond(res, 200, { 'content-type': 'application/json' }, JSON.stringify(reply ?? (op === 'ListFunctions' ? listFunctions() : lambda(String(params.FunctionName), params, caller))));
       } else {
         const stsResult = (): Json => {
           if (op !== 'GetCallerIdentity') throw new ApiError(400, 'InvalidAction', `Could not find operation ${op}`);

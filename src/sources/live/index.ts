@@ -17,11 +17,11 @@ import type { PrincipalPolicies, PrincipalRef } from '../../model/principal.js';
 import type { InputRecord, Snapshot } from '../../model/snapshot.js';
 import { unknownInput } from '../../model/unknown.js';
 import type { Unknowable, UnknownInput } from '../../model/unknown.js';
-import { boundaryWhat, identityPoliciesWhat, principalRecord, principalTagsWhat, principalWhat, sessionPoliciesWhat } from '../unreadable.js';
+import { accountAliasesWhat, functionsWhat, iamDetailsWhat, boundaryWhat, identityPoliciesWhat, principalRecord, principalTagsWhat, principalWhat, sessionPoliciesWhat } from '../unreadable.js';
 import { AwsSession, CallContext, checkRegion, defaultRegion, describeFailure } from './aws.js';
 import type { CredentialSource, Failure, Outcome, StaticCredentials } from './aws.js';
 import { liveRecord, plain, unknownFrom } from './failures.js';
-import { accountAliases, aliasesOf, readKey } from './key.js';
+import { accountAliases, aliasesOf, aliasesWhat, readKey } from './key.js';
 import type { KeyMetadata } from '../../model/key.js';
 import type { Accounts, GrantsMode } from './key.js';
 import { readOrganizationFiles } from './organization.js';
@@ -478,5 +478,173 @@ export async function readKeys(keys: string[], opts: LiveOptions & { allCustomer
   } finally {
     main.destroy();
     principalSession?.destroy();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A whole account (`kms-why snapshot --account`, who-can without --from)
+
+export interface AccountResult {
+  snapshot: Snapshot;
+  calls: number;
+}
+
+
+/**
+ * Everything who-can, grants --all-keys and lambda need for one account and region, read in
+ * parallel under the one limiter: GetAccountAuthorizationDetails (every page: every role, user,
+ * group and managed policy, so no per-role IAM call), ListKeys (every page; or the keys named),
+ * per key DescribeKey, GetKeyPolicy, every page of ListGrants and ListResourceTags, ListAliases
+ * once for the account, and with `lambdaFunctions` every function's configuration (ListFunctions).
+ * A read that fails is recorded as unreadable, with the permission it needed; what depends on it
+ * is then unknown, never assumed.
+ */
+export async function readAccount(opts: LiveOptions & { keys?: string[] | undefined; lambdaFunctions?: boolean } = {}): Promise<AccountResult> {
+  const named = (opts.keys ?? []).map((k) => {
+    const ident = parseKeyIdentifier(k);
+    if (ident === null) throw new InputError(`invalid key "${k}"`, { hint: 'Give a key id, key ARN, alias name or alias ARN.' });
+    return ident;
+  });
+  const hint = named.find((i) => i.arn !== undefined && i.arn.region !== '')?.arn?.region;
+  const { ctx, main, region } = await setup(opts, hint);
+  const { GetAccountAuthorizationDetailsCommand } = await import('@aws-sdk/client-iam');
+  const { ListAliasesCommand } = await import('@aws-sdk/client-kms');
+  const { ListFunctionsCommand } = await import('@aws-sdk/client-lambda');
+  let done = 0;
+  let total = 0;
+  const tell = (): void => ctx.say(`reading the account: ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} reads, ${ctx.calls.toLocaleString('en-US')} calls…`);
+  try {
+    const identity = await callerIdentity(main);
+    if (ctx.fatal !== undefined) throw ctx.fatal;
+    if (!identity.ok || identity.value.Account === undefined) {
+      throw new AwsError(`cannot tell which account the credentials are for: ${identity.ok ? 'GetCallerIdentity returned no Account' : describeFailure(identity.failure, 'sts:GetCallerIdentity', ctx.settings)}`, { operation: 'GetCallerIdentity' });
+    }
+    const account = identity.value.Account;
+    const accounts: Promise<Accounts> = Promise.resolve({ main: account });
+    const records: InputRecord[] = [];
+
+    // IAM: every page of GetAccountAuthorizationDetails, merged into one document.
+    const iamP = (async (): Promise<{ value?: Record<string, unknown[]>; record: InputRecord }> => {
+      const lists: Record<string, unknown[]> = { UserDetailList: [], GroupDetailList: [], RoleDetailList: [], Policies: [] };
+      let marker: string | undefined;
+      for (let page = 0; page < 10_000; page++) {
+        const r = await main.call('iam:GetAccountAuthorizationDetails', () => main.iam().send(new GetAccountAuthorizationDetailsCommand(marker === undefined ? { MaxItems: 1000 } : { MaxItems: 1000, Marker: marker })), 4);
+        if (!r.ok) {
+          const u = unknownFrom(iamDetailsWhat(account), [{ op: 'iam:GetAccountAuthorizationDetails', resource: `account ${account}`, failure: r.failure }], ctx.settings);
+          return { record: liveRecord(iamDetailsWhat(account), 'AWS iam:GetAccountAuthorizationDetails', { ...u, neededPermission: u.neededPermission ?? 'iam:GetAccountAuthorizationDetails' }) };
+        }
+        const v = plain(r.value) as Record<string, unknown>;
+        for (const f of Object.keys(lists)) if (Array.isArray(v[f])) lists[f]!.push(...(v[f] as unknown[]));
+        ctx.say(`reading IAM: ${lists.RoleDetailList!.length.toLocaleString('en-US')} roles, ${lists.UserDetailList!.length.toLocaleString('en-US')} users…`);
+        if (r.value.IsTruncated !== true) return { value: lists, record: { what: iamDetailsWhat(account), from: 'AWS iam:GetAccountAuthorizationDetails', status: 'read' } };
+        if (r.value.Marker === undefined || r.value.Marker === '' || r.value.Marker === marker) break;
+        marker = r.value.Marker;
+      }
+      return { record: { what: iamDetailsWhat(account), from: 'AWS iam:GetAccountAuthorizationDetails', status: 'unreadable', detail: 'malformed response: the list is truncated but has no new Marker' } };
+    })();
+
+    // Aliases: once for the region.
+    const aliasesP = (async (): Promise<{ list?: Array<{ AliasName?: string; TargetKeyId?: string; AliasArn?: string }>; record: InputRecord }> => {
+      const all: Array<{ AliasName?: string; TargetKeyId?: string; AliasArn?: string }> = [];
+      let marker: string | undefined;
+      for (let page = 0; page < 10_000; page++) {
+        const r = await main.call('kms:ListAliases', () => main.kms(region).send(new ListAliasesCommand(marker === undefined ? { Limit: 100 } : { Limit: 100, Marker: marker })), 3);
+        if (!r.ok) {
+          const u = unknownFrom(accountAliasesWhat(region), [{ op: 'kms:ListAliases', resource: `region ${region}`, failure: r.failure }], ctx.settings);
+          return { record: liveRecord(accountAliasesWhat(region), 'AWS kms:ListAliases', u) };
+        }
+        for (const a of r.value.Aliases ?? []) all.push({ ...(a.AliasName ? { AliasName: a.AliasName } : {}), ...(a.TargetKeyId ? { TargetKeyId: a.TargetKeyId } : {}), ...(a.AliasArn ? { AliasArn: a.AliasArn } : {}) });
+        if (r.value.Truncated !== true) return { list: all, record: { what: accountAliasesWhat(region), from: 'AWS kms:ListAliases', status: 'read' } };
+        if (r.value.NextMarker === undefined || r.value.NextMarker === '' || r.value.NextMarker === marker) break;
+        marker = r.value.NextMarker;
+      }
+      return { record: { what: accountAliasesWhat(region), from: 'AWS kms:ListAliases', status: 'unreadable', detail: 'malformed response: the list is truncated but has no new NextMarker' } };
+    })();
+
+    // Lambda functions: every page of ListFunctions (their configurations, as GetFunctionConfiguration gives them).
+    const functionsP = (async (): Promise<{ list: unknown[]; record?: InputRecord }> => {
+      if (opts.lambdaFunctions !== true) return { list: [] };
+      const all: unknown[] = [];
+      let marker: string | undefined;
+      for (let page = 0; page < 10_000; page++) {
+        const r = await main.call('lambda:ListFunctions', () => main.lambda(region).send(new ListFunctionsCommand(marker === undefined ? { MaxItems: 50 } : { MaxItems: 50, Marker: marker })), 1);
+        if (!r.ok) {
+          const u = unknownFrom(functionsWhat(region), [{ op: 'lambda:ListFunctions', resource: `region ${region}`, failure: r.failure }], ctx.settings);
+          return { list: [], record: liveRecord(functionsWhat(region), 'AWS lambda:ListFunctions', u) };
+        }
+        for (const f of r.value.Functions ?? []) all.push(plain(f));
+        if (r.value.NextMarker === undefined || r.value.NextMarker === '') return { list: all, record: { what: functionsWhat(region), from: 'AWS lambda:ListFunctions', status: 'read' } };
+        if (r.value.NextMarker === marker) break;
+        marker = r.value.NextMarker;
+      }
+      return { list: all, record: { what: functionsWhat(region), from: 'AWS lambda:ListFunctions', status: 'unreadable', detail: 'malformed response: a repeated NextMarker' } };
+    })();
+
+    // Keys: those named, or every key of the region (ListKeys, every page).
+    const idents = [...named];
+    if (named.length === 0) {
+      let marker: string | undefined;
+      let pages = 0;
+      do {
+        const page = await main.call('kms:ListKeys', () => main.kms(region).send(new ListKeysCommand(marker === undefined ? { Limit: 1000 } : { Limit: 1000, Marker: marker })), 9);
+        if (!page.ok) {
+          if (ctx.fatal !== undefined) throw ctx.fatal;
+          throw new AwsError(`cannot list the keys of region ${region}: ${describeFailure(page.failure, 'kms:ListKeys', ctx.settings)}`, { operation: 'ListKeys', hint: 'kms-why needs kms:ListKeys to read the account; or name the keys with --key.' });
+        }
+        for (const k of page.value.Keys ?? []) {
+          const ident = k.KeyArn !== undefined ? parseKeyIdentifier(k.KeyArn) : null;
+          if (ident !== null && !idents.some((i) => i.text === ident.text)) idents.push(ident);
+        }
+        marker = page.value.Truncated === true ? page.value.NextMarker : undefined;
+      } while (marker !== undefined && ++pages < 10_000);
+    }
+    total = idents.length + 1;
+    const keysP = Promise.all(
+      idents.map(async (ident) => {
+        const r = await readKey({ ctx, ident, region: ident.arn?.region || region, main, principalSession: undefined, accounts, grants: 'all', granteeForms: () => Promise.resolve(undefined), grantId: undefined, aliasesReadOnce: true });
+        done++;
+        tell();
+        return r;
+      }),
+    );
+    const [iam, aliases, functions, keyReads] = await Promise.all([iamP.then((x) => (done++, tell(), x)), aliasesP, functionsP, keysP]);
+    if (ctx.fatal !== undefined) throw ctx.fatal;
+
+    // Every customer managed key, and the keys named (a key whose metadata could not be read stays, as unknown).
+    const kept = keyReads.filter((r) => named.length > 0 || r.key.metadataUnknown !== undefined || r.key.metadata.keyManager === 'CUSTOMER');
+    const snapshot: Snapshot = { capturedAt: new Date().toISOString(), region, keys: kept.map((r) => r.key), principals: {}, inputs: records };
+    for (const r of kept) records.push(...r.records);
+    records.push(iam.record, aliases.record);
+    if (functions.record !== undefined) records.push(functions.record);
+    if (aliases.list !== undefined) {
+      for (const a of aliases.list) {
+        if (a.AliasName === undefined || a.TargetKeyId === undefined) continue;
+        const key = snapshot.keys.find((k) => k.metadata.keyId === a.TargetKeyId || k.metadata.arn === a.TargetKeyId);
+        if (key !== undefined && !key.aliases.includes(a.AliasName)) key.aliases.push(a.AliasName);
+      }
+    } else {
+      for (const k of snapshot.keys) records.push({ what: aliasesWhat(k.metadata.arn), from: 'AWS kms:ListAliases', status: 'unreadable', detail: aliases.record.detail ?? 'ListAliases failed' });
+    }
+    if (iam.value !== undefined) {
+      const { principalsFromAuthorizationDetails, addDerivedPrincipals } = await import('../iam-details.js');
+      try {
+        const derived = principalsFromAuthorizationDetails(iam.value, { file: 'AWS iam:GetAccountAuthorizationDetails', path: '' });
+        addDerivedPrincipals(snapshot.principals, derived, records);
+      } catch (e) {
+        if (!(e instanceof KmsWhyError)) throw e;
+        // An answer whose shape we did not check is not an answer.
+        iam.record.status = 'unreadable';
+        iam.record.detail = `malformed response to iam:GetAccountAuthorizationDetails: ${e.message}`;
+      }
+    }
+    if (functions.list.length > 0) snapshot.functions = functions.list;
+    const org = await readOrganizationFiles(opts.scpFiles ?? [], opts.rcpFiles ?? [], { principal: account, key: account });
+    if (org.organization !== undefined) {
+      snapshot.organization = org.organization;
+      records.push(...org.records);
+    }
+    return { snapshot, calls: ctx.calls };
+  } finally {
+    main.destroy();
   }
 }

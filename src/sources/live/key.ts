@@ -76,6 +76,8 @@ export interface KeyReadEnv {
    * every key of the account and region) instead of one call per key.
    */
   grantsAudit?: { aliases: (s: AwsSession, meta: KeyMetadata) => Promise<Unknowable<string[]>> };
+  /** The account's aliases were read once (ListAliases without KeyId): no per-key ListAliases. */
+  aliasesReadOnce?: boolean;
 }
 
 export interface KeyRead {
@@ -155,7 +157,7 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
   const [policy, tags, aliases, grants] = await Promise.all([
     audit !== undefined ? Promise.resolve(notRead(keyPolicyWhat(arn))) : keySession === undefined ? Promise.resolve(crossAccount('kms:GetKeyPolicy', keyPolicyWhat(arn))) : readPolicy(keySession, meta),
     audit !== undefined ? Promise.resolve(notRead(keyTagsWhat(arn))) : keySession === undefined ? Promise.resolve(crossAccount('kms:ListResourceTags', keyTagsWhat(arn))) : readTags(keySession, meta),
-    keySession === undefined ? Promise.resolve(crossAccount('kms:ListAliases', aliasesWhat(arn))) : audit !== undefined ? audit.aliases(keySession, meta) : readAliases(keySession, meta),
+    env.aliasesReadOnce === true ? Promise.resolve([] as string[]) : keySession === undefined ? Promise.resolve(crossAccount('kms:ListAliases', aliasesWhat(arn))) : audit !== undefined ? audit.aliases(keySession, meta) : readAliases(keySession, meta),
     readGrants(env, grantsSession, meta),
   ]);
 
@@ -174,7 +176,7 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
   if (audit === undefined) records.push(liveRecord(keyPolicyWhat(arn), 'AWS kms:GetKeyPolicy', policy));
   records.push({ ...liveRecord(grantsWhat(arn), 'AWS kms:ListGrants', grants.value), ...(grants.detail !== undefined && !isUnknown(grants.value) ? { detail: grants.detail } : {}) });
   if (audit === undefined) records.push(liveRecord(keyTagsWhat(arn), 'AWS kms:ListResourceTags', tags));
-  records.push(liveRecord(aliasesWhat(arn), 'AWS kms:ListAliases', aliases));
+  if (env.aliasesReadOnce !== true) records.push(liveRecord(aliasesWhat(arn), 'AWS kms:ListAliases', aliases));
   return { key, keyArn: arn, records };
 }
 

@@ -1,0 +1,103 @@
+// `node bench/who-can-cli.mjs` (after `npm run build`): who-can through the whole CLI, as a user
+// runs it: `kms-why who-can --from account.json --all-keys --output F`, in a process of its own,
+// stdout read through a pipe. Reports wall time (load + evaluate + render + write), bytes written
+// and peak RSS (GNU time's maximum resident set size) per output format. Not a test: nothing here
+// asserts.
+//
+// The account (bench/who-can.mjs's realistic mix): N roles with 1–10 identity policies, 20 keys
+// with 20-statement key policies and 500 grants each; a quarter of the key policies also carry an
+// unconditional `Principal: "*"` Allow of the use actions, so that most principals are allowed
+// (the worst case for output).
+//   node bench/who-can-cli.mjs                 5,000 roles, every format, then jsonl at 20,000 roles
+//   node bench/who-can-cli.mjs --roles 2000    another size
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { snapshotToJson } from '../dist/sources/snapshot-writer.js';
+import { parsePolicyDocument } from '../dist/sources/policy-document.js';
+import { buildAccount } from './who-can.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(root, 'bin', 'kms-why.js');
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+const USE = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'];
+
+function writeAccount(roles, keys, file) {
+  const s = buildAccount({ roles, keys, mix: 'realistic' });
+  s.keys.forEach((k, i) => {
+    if (i % 4 !== 0) return;
+    const doc = { Version: '2012-10-17', Statement: [...k.policy.statements.map((st) => st.raw), { Sid: 'PublicUse', Effect: 'Allow', Principal: '*', Action: USE, Resource: '*' }] };
+    k.policy = parsePolicyDocument(doc, { source: 'key-policy', name: 'key policy', path: 'bench' });
+  });
+  writeFileSync(file, JSON.stringify(snapshotToJson({ ...s, capturedAt: '2026-01-01T00:00:00Z' })));
+  return statSync(file).size;
+}
+
+/** Runs the CLI; counts stdout bytes; GNU time -f %M gives the peak RSS in KiB. */
+function runCli(args) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn('/usr/bin/time', ['-f', '%M', process.execPath, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let bytes = 0;
+    let lines = 0;
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      bytes += d.length;
+      for (let i = 0; i < d.length; i++) if (d[i] === 10) lines++;
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      const rssKb = Number(stderr.trim().split('\n').pop());
+      resolve({ code, ms, bytes, lines, rssMb: rssKb / 1024, stderr });
+    });
+  });
+}
+
+const args = process.argv.slice(2);
+const rolesArg = args.indexOf('--roles');
+const roles = rolesArg >= 0 ? Number(args[rolesArg + 1]) : 5000;
+const dir = mkdtempSync(join(tmpdir(), 'kms-why-bench-'));
+try {
+  const file = join(dir, `account-${roles}.json`);
+  const size = writeAccount(roles, 20, file);
+  console.log(`\n== who-can through the CLI: ${fmt(roles)} roles × 20 keys × 500 grants (a quarter of the key policies with Principal "*"); snapshot ${fmt(size / 1048576)} MB`);
+  console.log('   kms-why who-can --from account.json --all-keys --output F   (every key action; stdout through a pipe)');
+  let decisions;
+  for (const format of ['text', 'table', 'markdown', 'jsonl', 'json']) {
+    const r = await runCli(['who-can', '--from', file, '--all-keys', '--output', format, '--no-color']);
+    if (r.code !== 0 && r.code !== 3) throw new Error(`${format}: exit ${r.code}: ${r.stderr}`);
+    if (format === 'jsonl') {
+      // The summary line says how many decisions were made.
+      decisions = undefined;
+    }
+    console.log(`  ${format.padEnd(8)} ${fmt(r.ms).padStart(7)} ms  ${fmt(r.bytes).padStart(13)} bytes  peak RSS ${fmt(r.rssMb).padStart(5)} MB`);
+  }
+  // Decisions per second, end to end (load + evaluate + serialize + write): from the JSON summary.
+  const j = await new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, 'who-can', '--from', file, '--all-keys', '--output', 'jsonl'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let last = '';
+    child.stdout.on('data', (d) => {
+      last = (last + d.toString()).split('\n').slice(-2).join('\n');
+    });
+    child.on('close', () => resolve(JSON.parse(last.trim().split('\n').pop())));
+  });
+  decisions = j.decisions;
+  console.log(`  ${fmt(decisions)} decisions (${fmt(j.allowed)} allowed, ${fmt(j.conditional)} conditional, ${fmt(j.unknown)} unknown)`);
+  const again = await runCli(['who-can', '--from', file, '--all-keys', '--output', 'jsonl']);
+  console.log(`  jsonl end to end: ${fmt((decisions / again.ms) * 1000)} decisions/s (${fmt(again.ms)} ms; goal ≥ 250,000)`);
+  const five = await runCli(['who-can', '--from', file, '--all-keys', '--output', 'jsonl', '--action', 'kms:Decrypt,kms:Encrypt,kms:GenerateDataKey,kms:PutKeyPolicy,kms:CreateGrant']);
+  console.log(`  jsonl, 5 actions: ${fmt(((decisions / 40) * 5 * 1000) / five.ms)} decisions/s approx. (${fmt(five.ms)} ms, ${fmt(five.bytes)} bytes, peak RSS ${fmt(five.rssMb)} MB)`);
+  rmSync(file);
+  if (rolesArg < 0) {
+    const big = join(dir, 'account-20000.json');
+    const bigSize = writeAccount(20000, 20, big);
+    const r = await runCli(['who-can', '--from', big, '--all-keys', '--output', 'jsonl']);
+    console.log(`  20,000 roles × 20 keys, every action, jsonl: ${fmt(r.ms)} ms, ${fmt(r.bytes)} bytes, peak RSS ${fmt(r.rssMb)} MB (snapshot ${fmt(bigSize / 1048576)} MB; goal < 1 GB)`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,120 @@
+// `kms-why snapshot --account` and who-can without --from: the built CLI against the local AWS
+// stand-in over real HTTP, with paging on every list and injected failures.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAwsServer, type AwsServer } from '../helpers/aws-server.js';
+import { BIN, ROOT, type RunResult } from './helpers.js';
+
+let server: AwsServer;
+beforeAll(async () => {
+  server = await startAwsServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+function run(args: string[]): Promise<RunResult> {
+  const creds = server.credentials('111122223333');
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: mkdtempSync(join(tmpdir(), 'kms-why-home-')), AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_REGION: 'us-east-1' };
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args, '--endpoint-url', server.url], { cwd: ROOT, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+const recorded = (): { roles: number; users: number; keys: number; grants: number; functions: number } => {
+  const a = server.accounts.get('111122223333')!;
+  return {
+    roles: a.Iam?.Roles?.length ?? 0,
+    users: a.Iam?.Users?.length ?? 0,
+    keys: a.Kms?.Keys?.length ?? 0,
+    grants: (a.Kms?.Keys ?? []).reduce((n, k) => n + (k.ListGrants?.Grants.length ?? 0), 0),
+    functions: a.Lambda?.Functions?.length ?? 0,
+  };
+};
+
+describe('kms-why snapshot --account', () => {
+  it('reads every page of IAM, keys, grants, aliases and functions, with no per-role IAM call', async () => {
+    server.reset();
+    // One item a page: every list is paged.
+    server.pageSize = { GetAccountAuthorizationDetails: 1, ListKeys: 1, ListGrants: 1, ListAliases: 1, ListFunctions: 1, ListResourceTags: 1 };
+    const dir = mkdtempSync(join(tmpdir(), 'kms-why-account-'));
+    const file = join(dir, 'account.json');
+    const r = await run(['snapshot', '--account', '--lambda-functions', '--output-file', file]);
+    expect(r.code, r.stderr).toBe(0);
+    const counts = server.counts();
+    const n = recorded();
+    const snap = JSON.parse(readFileSync(file, 'utf8'));
+    expect(snap.kmsWhySnapshot).toBe(1);
+    // Every role and user, from GetAccountAuthorizationDetails alone.
+    expect(counts.GetAccountAuthorizationDetails).toBeGreaterThanOrEqual(n.roles + n.users);
+    expect(counts.GetRole ?? 0).toBe(0);
+    expect(counts.GetRolePolicy ?? 0).toBe(0);
+    expect(counts.GetPolicyVersion ?? 0).toBe(0);
+    // ListAliases once for the account (one call a page), never per key.
+    const aliases = server.calls.filter((c) => c.op === 'ListAliases');
+    expect(aliases.every((c) => c.params.KeyId === undefined)).toBe(true);
+    expect(counts.ListKeys).toBe(n.keys + (n.keys > 0 ? 0 : 1));
+    expect(counts.ListGrants).toBeGreaterThanOrEqual(n.grants);
+    const text = JSON.stringify(snap);
+    expect(text).toContain('arn:aws:iam::111122223333:role/service/app');
+    expect(text).toContain('alias/');
+    if (n.functions > 0) expect(counts.ListFunctions).toBe(n.functions);
+    // who-can replays it.
+    const w = await run(['who-can', '--from', file, '--all-keys', '--output', 'json']);
+    expect([0, 3]).toContain(w.code);
+    const report = JSON.parse(w.stdout);
+    expect(report.keys.length).toBeGreaterThan(0);
+    expect(report.keys[0].principals.map((p: { principal: string }) => p.principal)).toContain('arn:aws:iam::111122223333:root');
+    server.reset();
+  }, 60_000);
+
+  it('a failed read is recorded as unreadable with the permission it needed; who-can then says unknown (exit 3)', async () => {
+    server.reset();
+    server.script('ListGrants', 'deny');
+    const dir = mkdtempSync(join(tmpdir(), 'kms-why-account-'));
+    const file = join(dir, 'account.json');
+    const r = await run(['snapshot', '--account', '--output-file', file]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/recorded as unreadable/);
+    const snap = JSON.parse(readFileSync(file, 'utf8'));
+    expect(JSON.stringify(snap)).toMatch(/kms:ListGrants on arn:aws:kms:/);
+    const w = await run(['who-can', '--from', file, '--all-keys', '--action', 'kms:Decrypt']);
+    expect(w.code).toBe(3);
+    server.reset();
+  }, 60_000);
+
+  it('GetAccountAuthorizationDetails denied: recorded, with iam:GetAccountAuthorizationDetails as the permission', async () => {
+    server.reset();
+    server.script('GetAccountAuthorizationDetails', 'deny');
+    const dir = mkdtempSync(join(tmpdir(), 'kms-why-account-'));
+    const file = join(dir, 'account.json');
+    const r = await run(['snapshot', '--account', '--output-file', file]);
+    expect(r.code, r.stderr).toBe(0);
+    const snap = JSON.parse(readFileSync(file, 'utf8'));
+    expect(JSON.stringify(snap.inputs ?? snap)).toContain('iam:GetAccountAuthorizationDetails');
+    server.reset();
+  }, 60_000);
+
+  it('who-can without --from reads the account through the same reader, and says what --from would', async () => {
+    server.reset();
+    const dir = mkdtempSync(join(tmpdir(), 'kms-why-account-'));
+    const file = join(dir, 'account.json');
+    expect((await run(['snapshot', '--account', '--output-file', file])).code).toBe(0);
+    const offline = await run(['who-can', '--from', file, '--all-keys', '--output', 'jsonl']);
+    const live = await run(['who-can', '--all-keys', '--output', 'jsonl']);
+    expect(live.stderr).toBe('');
+    expect(live.code).toBe(offline.code);
+    const answers = (s: string) => s.split('\n').filter((l) => l.includes('"type":"answer"')).sort();
+    expect(answers(live.stdout)).toEqual(answers(offline.stdout));
+    expect(answers(live.stdout).length).toBeGreaterThan(0);
+    server.reset();
+  }, 60_000);
+});
