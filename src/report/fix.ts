@@ -158,7 +158,7 @@ function changeView(c: FixChange): Record<string, unknown> {
   return o;
 }
 
-function fixView(f: FixResult): Record<string, unknown> {
+export function fixView(f: FixResult): Record<string, unknown> {
   return {
     needed: f.needed,
     warnings: f.warnings,
@@ -252,7 +252,7 @@ function textToday(e: Explanation): string[] {
   return out;
 }
 
-function textFix(f: FixResult): string[] {
+export function textFix(f: FixResult): string[] {
   const out: string[] = [];
   const w = MAX_WIDTH;
   if (!f.needed) {
@@ -376,7 +376,7 @@ function mdToday(e: Explanation, h: string): string[] {
   return out;
 }
 
-function mdFix(f: FixResult, h: string): string[] {
+export function mdFix(f: FixResult, h: string): string[] {
   const out: string[] = [`${h} Fix`, ''];
   if (!f.needed) {
     out.push('None needed.', '');
@@ -429,5 +429,43 @@ export async function explainMarkdown(doc: ExplainDocument, render: ReportRender
     out.push('');
   }
   if (doc.explanations.length === 0 && doc.skipped.length === 0) out.push('No KMS AccessDenied event to explain.', '');
+  return out.join('\n').replace(/\n{3,}/g, '\n\n').replace(/\n+$/, '') + '\n';
+}
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────
+// --fix on the evaluating commands (decrypt, check …): the proposals for each action not allowed,
+// after the usual report.
+
+export interface ActionFix {
+  action: string;
+  fix: FixResult;
+}
+
+/** The `fixes` field the JSON report gains with --fix: one entry per action that was not allowed. */
+export function fixesJson(fixes: readonly ActionFix[]): unknown[] {
+  return fixes.map((f) => ({ action: f.action, ...fixView(f.fix) }));
+}
+
+export function fixesText(fixes: readonly ActionFix[]): string {
+  if (fixes.length === 0) return '\nFix: none needed: every action is allowed.\n';
+  const out: string[] = [];
+  for (const f of fixes) {
+    out.push('', `=== Fix for ${f.action} ===`, ...textFix(f.fix));
+  }
+  return out.map((l) => l.trimEnd()).join('\n') + '\n';
+}
+
+/**
+ * Markdown: each proposal as a ready-to-paste JSON block and the AWS CLI commands that apply it
+ * (a command reading file://NAME.json reads the JSON block above it, saved under that name).
+ */
+export function fixesMarkdown(fixes: readonly ActionFix[]): string {
+  const out: string[] = ['', '## Fix', ''];
+  if (fixes.length === 0) out.push('None needed: every action is allowed.', '');
+  for (const f of fixes) {
+    const body = mdFix(f.fix, '###');
+    body[0] = `### Fix for ${code(f.action)}`;
+    out.push(...body);
+  }
   return out.join('\n').replace(/\n{3,}/g, '\n\n').replace(/\n+$/, '') + '\n';
 }
