@@ -299,7 +299,7 @@ function lambdaEnrichment(d: Draft, parsed: ParsedErrorMessage, snapshot: Snapsh
   const has = Object.keys(d.context).some((k) => k.toLowerCase() === 'aws:lambda:functionarn');
   if (fnArn !== undefined && !has) {
     d.context['aws:lambda:FunctionArn'] = { value: fnArn, from: fnFrom };
-    d.notes.push("Lambda's runtime-init Decrypt: the execution role session calls KMS itself with encryption context aws:lambda:FunctionArn and no kms:ViaService (spec §8.1b). Override with --context or --via-service if the request differed.");
+    d.notes.push("Lambda's runtime-init Decrypt: the execution role session calls KMS itself with encryption context aws:lambda:FunctionArn and no kms:ViaService. Override with --context or --via-service if the request differed.");
   } else if (fnArn === undefined && !has) {
     d.notes.push('Lambda decrypts with encryption context aws:lambda:FunctionArn=FUNCTION_ARN: give it with --context (the key\'s region was not known to build it).');
   }
@@ -374,9 +374,14 @@ policy allows …"), "The ciphertext refers to a customer master key that does n
 unable to decrypt the environment variables …", inside AWS CLI, boto3, SDK (JavaScript v3, Java, Go) or JSON output.
 What the message does not say (often the key and the encryption context) is asked for as flags; flags also
 override what the message says.
+
+Without --from, kms-why reads the key and the principal's policies from AWS (the key, account and Region from the
+message). Lambda's environment-variable error also reads the function's configuration and runs the analysis of
+kms-why lambda FUNCTION (the function is the role session's name).
 ${EXIT_HELP}
 
 Examples:
+  kms-why explain-error "Lambda was unable to decrypt the environment variables because KMS access was denied. … KMS Message: User: arn:aws:sts::111122223333:assumed-role/app/my-function is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab …"
   kms-why explain-error "An error occurred (AccessDeniedException) when calling the Decrypt operation: User: arn:aws:sts::111122223333:assumed-role/app/s1 is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab because no resource-based policy allows the kms:Decrypt action" --from snapshot.json --fix
   kms-why explain-error --message-file ticket.txt --from snapshot.json --key alias/app --context Department=IT --output markdown`,
     )

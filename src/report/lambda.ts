@@ -1,6 +1,7 @@
 // The Lambda analysis (`kms-why lambda FUNCTION`, and `kms-why explain-error` on Lambda's
 // environment-variable error) in words: the function, the runtime Decrypt, traps and fixes.
 import type { LambdaAnalysis } from '../evaluate/lambda.js';
+import { MAX_WIDTH, wrapHanging } from './explain.js';
 
 export function lambdaJson(a: LambdaAnalysis): Record<string, unknown> {
   return {
@@ -23,20 +24,20 @@ export function lambdaText(a: LambdaAnalysis): string {
   }
   if (a.traps.length > 0) {
     out.push('', 'Traps:');
-    for (const t of a.traps) out.push(`  - ${t.message}`);
+    for (const t of a.traps) out.push(...wrapHanging(t.message, MAX_WIDTH, '  - '));
   }
   if (a.fixes.length > 0) {
     out.push('', 'Fix:');
     a.fixes.forEach((f, i) => {
-      out.push(`  ${i + 1}. ${f.title}${f.verified ? ' [verified: kms-why re-evaluated Decrypt with this change: allow]' : ' [NOT verified: re-evaluation did not allow]'}`);
+      out.push(...wrapHanging(`${f.title}${f.verified ? ' [verified: kms-why re-evaluated Decrypt with this change: allow]' : ' [NOT verified: re-evaluation did not allow]'}`, MAX_WIDTH, `  ${i + 1}. `));
       for (const c of f.commands ?? []) out.push(`       ${c}`);
       if (f.json !== undefined && f.kind !== 'recreate-grant') for (const l of JSON.stringify(f.json, null, 2).split('\n')) out.push(`       ${l}`);
-      if (f.alsoAllows) out.push(`     It also allows: ${f.alsoAllows}.`);
+      if (f.alsoAllows) out.push(...wrapHanging(`It also allows: ${f.alsoAllows}.`, MAX_WIDTH, '     '));
     });
   }
   out.push('', 'Notes:');
-  for (const n of a.notes) out.push(`  - ${n}`);
-  return out.join('\n') + '\n';
+  for (const n of a.notes) out.push(...wrapHanging(n, MAX_WIDTH, '  - '));
+  return out.map((l) => l.trimEnd()).join('\n') + '\n';
 }
 
 export function lambdaMarkdown(a: LambdaAnalysis): string {
