@@ -270,6 +270,16 @@ describe('explain-event --lookup: recent KMS AccessDenied events from CloudTrail
     expect(JSON.parse(narrow.stdout).explanations.map((e: { group: { action: string } }) => e.group.action)).toEqual(['kms:ScheduleKeyDeletion']);
   });
 
+  it('--fix and Markdown: one section per group, each with its verdict today and the fix', async () => {
+    recordEvents();
+    grantRetired();
+    const r = await run(['explain-event', '--lookup', '--since', '2d', '--key', KEY, '--fix', '--output', 'markdown']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^## 1\. arn:aws:sts::111122223333:assumed-role\/dev\/alice — kms:ScheduleKeyDeletion/m);
+    expect(r.stdout).toMatch(/^## 2\. arn:aws:sts::111122223333:assumed-role\/app\/s1 — kms:Decrypt/m);
+    expect(r.stdout).toContain('### Fix');
+  });
+
   it('a time window without AccessDenied explains nothing (exit 0); --since must be a duration or a time', async () => {
     const r = await run(['explain-event', '--lookup', '--since', '1h']);
     expect(r.code).toBe(0);
