@@ -1,7 +1,9 @@
 // `kms-why explain-error "MESSAGE"` and `kms-why explain-event EVENT.json`: start from what a
-// support ticket carries, extract the request, evaluate it against today's inputs (--from), say
-// whether it is still denied and whether that agrees with the error's own clue, and with --fix
-// propose the smallest verified change that would allow it.
+// support ticket carries, extract the request, evaluate it against today's inputs (AWS, or --from
+// files), say whether it is still denied and whether that agrees with the error's own clue, and
+// with --fix propose the smallest verified change that would allow it. Lambda's environment-variable
+// error also runs the analysis of `kms-why lambda FUNCTION`; `explain-event --lookup` reads the
+// events themselves from CloudTrail.
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { findAction } from '../model/actions.js';
@@ -11,6 +13,8 @@ import { InputError } from '../model/errors.js';
 import type { Request } from '../model/request.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { Evaluator } from '../evaluate/evaluator.js';
+import { analyzeLambda, findFunction, parseFunction } from '../evaluate/lambda.js';
+import { isUnknown, type UnknownInput } from '../model/unknown.js';
 import { checkClue, proposeFixes } from '../evaluate/fix.js';
 import { buildReport, exitCodeFor } from '../report/build.js';
 import { explainJson, explainMarkdown, explainText, type EventSummary, type ExplainDocument, type ExplainFormat, type Explanation, type ExtractedField } from '../report/fix.js';
@@ -23,11 +27,13 @@ import { EXIT } from './errors.js';
 import type { CliIo } from './io.js';
 import { renderReport, resolveColor } from './output.js';
 import { collect, addRequestOptions, requestFromFlags, suggestAction, type RequestFlags } from './request-flags.js';
+import { addLiveOptions, liveRequested, loadSnapshot as loadSnapshotFrom, lookupEventsLive, tryReadFunctionLive, type LiveFlags, type LiveTargetSpec } from './live.js';
 
-interface ExplainFlags extends RequestFlags {
+interface ExplainFlags extends RequestFlags, LiveFlags {
   action?: string;
   messageFile?: string;
-  from?: string[];
+  lookup?: boolean;
+  since?: string;
   output?: ExplainFormat;
   fix?: boolean;
   redact?: boolean;
@@ -45,11 +51,9 @@ Exit codes:
   2  usage error or invalid input (a message or event kms-why cannot read, a bad flag or file)
   3  the verdict is unknown: an input was unreadable, or (--all) an event could not be explained`;
 
-const FROM_HINT = 'Give a snapshot (kms-why snapshot writes one) or AWS CLI outputs: --from snapshot.json. Reading live AWS for these commands is not available yet.';
-
 function addCommonOptions(cmd: Command): Command {
-  return addRequestOptions(cmd.option('--action <action>', 'the KMS action, when the message or event does not say it (e.g. kms:Decrypt)'))
-    .option('--from <file>', 'snapshot file, or AWS CLI output (describe-key, get-key-policy, list-grants …); - reads stdin (repeatable, merged); needed for now', collect)
+  return addLiveOptions(addRequestOptions(cmd.option('--action <action>', 'the KMS action, when the message or event does not say it (e.g. kms:Decrypt)'))
+    .option('--from <file>', 'snapshot file, or AWS CLI output (describe-key, get-key-policy, list-grants …); - reads stdin (repeatable, merged); without it, kms-why reads AWS for the key and principal the message or event names', collect))
     .option('--fix', 'propose the smallest changes that would allow the request, each verified by evaluating it again')
     .addOption(new Option('--output <format>', 'output format (default: table on a terminal, text otherwise)').choices(['table', 'text', 'json', 'markdown']))
     .option('--redact', 'replace account ids, resource names and grant ids with stable placeholders')
@@ -205,11 +209,38 @@ function checkStdin(flags: ExplainFlags, stdinTaken: boolean): void {
   }
 }
 
-async function loadSnapshot(flags: ExplainFlags): Promise<Snapshot> {
-  if (!flags.from || flags.from.length === 0) {
-    throw new InputError('--from is needed for now: kms-why evaluates the request against a snapshot', { hint: FROM_HINT });
+/** The (key, principal) pairs to read from AWS; their Region from the event when the key is not an ARN. */
+async function loadSnapshot(flags: ExplainFlags, targets: LiveTargetSpec[], io: CliIo): Promise<Snapshot> {
+  if (!liveRequested(flags)) return loadFrom(flags.from!);
+  const seen = new Set<string>();
+  const unique = targets.filter((t) => {
+    const k = `${t.key}|${t.principal}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  if (unique.length === 0) throw new InputError('nothing to read from AWS: no request names both a principal and a key', { hint: 'Give --principal and --key, or --from snapshot.json.' });
+  return (await loadSnapshotFrom(flags, unique, io)).snapshot;
+}
+
+/** Lambda's function: named by --context aws:lambda:FunctionArn, or by the session name (Lambda names the session after it). */
+function lambdaFunctionRef(d: Draft, parsed: ParsedErrorMessage): { name: string; arn?: string } | undefined {
+  if (!parsed.lambda) return undefined;
+  const ctxKey = Object.keys(d.context).find((k) => k.toLowerCase() === 'aws:lambda:functionarn');
+  if (ctxKey !== undefined) {
+    const v = d.context[ctxKey]!.value;
+    const m = /^arn:[^:]+:lambda:[^:]+:\d{12}:function:([^:]+)/.exec(v);
+    if (m) return { name: m[1]!, arn: v };
   }
-  return loadFrom(flags.from);
+  const p = d.principal !== undefined ? parsePrincipal(d.principal.value) : null;
+  if (p === null || p.kind !== 'assumed-role' || p.sessionName === undefined) return undefined;
+  const keyArn = parseArn(d.keyArn ?? d.key?.value ?? '');
+  const region = keyArn?.service === 'kms' && keyArn.region !== '' ? keyArn.region : undefined;
+  return region !== undefined ? { name: p.sessionName, arn: `arn:${p.partition}:lambda:${region}:${p.account}:function:${p.sessionName}` } : { name: p.sessionName };
+}
+
+function functionName(raw: unknown): string | undefined {
+  return typeof raw === 'object' && raw !== null && typeof (raw as Record<string, unknown>).FunctionName === 'string' ? ((raw as Record<string, unknown>).FunctionName as string) : undefined;
 }
 
 async function readStdinText(): Promise<string> {
@@ -268,7 +299,7 @@ function lambdaEnrichment(d: Draft, parsed: ParsedErrorMessage, snapshot: Snapsh
   const has = Object.keys(d.context).some((k) => k.toLowerCase() === 'aws:lambda:functionarn');
   if (fnArn !== undefined && !has) {
     d.context['aws:lambda:FunctionArn'] = { value: fnArn, from: fnFrom };
-    d.notes.push("Lambda's runtime-init Decrypt: the execution role session calls KMS itself with encryption context aws:lambda:FunctionArn and no kms:ViaService (spec §8.1b). Override with --context or --via-service if the request differed.");
+    d.notes.push("Lambda's runtime-init Decrypt: the execution role session calls KMS itself with encryption context aws:lambda:FunctionArn and no kms:ViaService. Override with --context or --via-service if the request differed.");
   } else if (fnArn === undefined && !has) {
     d.notes.push('Lambda decrypts with encryption context aws:lambda:FunctionArn=FUNCTION_ARN: give it with --context (the key\'s region was not known to build it).');
   }
@@ -343,9 +374,14 @@ policy allows …"), "The ciphertext refers to a customer master key that does n
 unable to decrypt the environment variables …", inside AWS CLI, boto3, SDK (JavaScript v3, Java, Go) or JSON output.
 What the message does not say (often the key and the encryption context) is asked for as flags; flags also
 override what the message says.
+
+Without --from, kms-why reads the key and the principal's policies from AWS (the key, account and Region from the
+message). Lambda's environment-variable error also reads the function's configuration and runs the analysis of
+kms-why lambda FUNCTION (the function is the role session's name).
 ${EXIT_HELP}
 
 Examples:
+  kms-why explain-error "Lambda was unable to decrypt the environment variables because KMS access was denied. … KMS Message: User: arn:aws:sts::111122223333:assumed-role/app/my-function is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab …"
   kms-why explain-error "An error occurred (AccessDeniedException) when calling the Decrypt operation: User: arn:aws:sts::111122223333:assumed-role/app/s1 is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab because no resource-based policy allows the kms:Decrypt action" --from snapshot.json --fix
   kms-why explain-error --message-file ticket.txt --from snapshot.json --key alias/app --context Department=IT --output markdown`,
     )
@@ -355,8 +391,6 @@ Examples:
       checkStdin(flags, fromStdin);
       const text = await readMessage(args, flags);
       const parsed = parseErrorMessage(text);
-      const snapshot = await loadSnapshot(flags);
-      const evaluator = new Evaluator(snapshot);
       const d: Draft = { context: {}, notes: [...parsed.notes] };
       if (parsed.principal !== undefined) d.principal = { value: parsed.principal, from: 'the message' };
       if (parsed.action !== undefined) {
@@ -367,6 +401,36 @@ Examples:
       }
       if (parsed.keyArn !== undefined) d.key = { value: parsed.keyArn, from: 'the message' };
       applyFlags(d, flags, 'message');
+      const fnRef = lambdaFunctionRef(d, parsed);
+      let fnUnreadable: UnknownInput | undefined;
+      let snapshot: Snapshot;
+      if (liveRequested(flags)) {
+        // Lambda's error: the function's configuration first; it names the key when the message does not.
+        let fnRaw: Record<string, unknown> | undefined;
+        if (fnRef !== undefined) {
+          const r = await tryReadFunctionLive(flags, fnRef.arn ?? fnRef.name, io);
+          if (isUnknown(r)) fnUnreadable = r;
+          else fnRaw = r;
+          if (fnRaw !== undefined && d.key === undefined && d.keyArn === undefined) {
+            const k = typeof fnRaw.KMSKeyArn === 'string' && fnRaw.KMSKeyArn !== '' ? fnRaw.KMSKeyArn : 'alias/aws/lambda';
+            d.key = { value: k, from: `AWS (${k === 'alias/aws/lambda' ? 'function ' + fnRef.name + ' has no KMSKeyArn: the AWS managed key' : 'KMSKeyArn of function ' + fnRef.name})` };
+          }
+        }
+        // What the message lacks is asked for by flag name before anything is read.
+        requestOf(d, flags, stillMissing(parsed.missing, d), 'message');
+        const targets: LiveTargetSpec[] = [{ key: d.keyArn ?? d.key!.value, principal: d.principal!.value }];
+        let fnRegion: string | undefined;
+        if (fnRaw !== undefined) {
+          const f = parseFunction(fnRaw);
+          fnRegion = f.region;
+          // The function today may use another key or role than the failed request: read those too.
+          targets.push({ key: f.kmsKeyArn ?? 'alias/aws/lambda', principal: `arn:${f.partition}:sts::${f.account}:assumed-role/${f.roleName}/${f.name}`, region: f.region });
+        }
+        if (fnRegion !== undefined) targets[0]!.region = fnRegion;
+        snapshot = await loadSnapshot(flags, targets, io);
+        if (fnRaw !== undefined) snapshot.functions = [fnRaw];
+      } else snapshot = await loadSnapshot(flags, [], io);
+      const evaluator = new Evaluator(snapshot);
       lambdaEnrichment(d, parsed, snapshot, evaluator);
       const missing = stillMissing(parsed.missing, d);
       const req = requestOf(d, flags, missing, 'message');
@@ -377,22 +441,48 @@ Examples:
         { title: `${req.principal} — ${requestLabel(req)}`, extracted: extractedOf(d, flags), missing: missing.filter((m) => !m.required), notes: d.notes, clue: parsed.clue, what: 'error' },
         flags.fix === true,
       );
+      // Lambda's error: the analysis of `kms-why lambda FUNCTION`, when the function's configuration is at hand.
+      const lambdaDecisions: Decision[] = [];
+      if (fnRef !== undefined) {
+        const inSnapshot = (snapshot.functions ?? []).some((f) => functionName(f) === fnRef.name);
+        if (inSnapshot) {
+          try {
+            const a = analyzeLambda(snapshot, findFunction(snapshot, fnRef.name));
+            explanation.lambda = a;
+            lambdaDecisions.push(a.runtime);
+            const msgRole = parsePrincipal(req.principal);
+            if (msgRole?.kind === 'assumed-role' && msgRole.roleName !== a.fn.roleName) {
+              explanation.notes.push(`The message names role ${msgRole.roleName}, but function ${a.fn.name} runs as ${a.fn.roleArn} today: the Lambda analysis below is for its role today.`);
+            }
+          } catch (e) {
+            if (!(e instanceof InputError)) throw e;
+            explanation.notes.push(`The analysis of kms-why lambda ${fnRef.name} could not run: ${e.message}.`);
+          }
+        } else if (fnUnreadable !== undefined) {
+          explanation.lambdaUnreadable = { function: fnRef.name, reason: fnUnreadable.reason, ...(fnUnreadable.neededPermission !== undefined ? { neededPermission: fnUnreadable.neededPermission } : {}) };
+        } else {
+          explanation.notes.push(`For the whole picture of function ${fnRef.name} (its key and role today, the traps, the fix), run kms-why lambda ${fnRef.name} without --from (it reads AWS), or add its configuration (aws lambda get-function-configuration) to the snapshot as "Functions".`);
+        }
+      }
       const input: ExplainDocument['input'] = { kind: 'error-message', client: parsed.client, message: parsed.kmsMessage };
       if (parsed.errorCode !== undefined) input.errorCode = parsed.errorCode;
       if (parsed.kmsErrorCode !== undefined) input.kmsErrorCode = parsed.kmsErrorCode;
       if (parsed.operation !== undefined) input.operation = parsed.operation;
       const doc: ExplainDocument = { command: 'explain-error', input, explanations: [explanation], skipped: [] };
       io.stdout(await render(doc, flags));
-      setExit(exitCodeFor([decision]));
+      // A function whose configuration could not be read: whether it can decrypt today is unknown.
+      setExit(explanation.lambdaUnreadable !== undefined ? EXIT.unknown : exitCodeFor([decision, ...lambdaDecisions]));
     });
 
   addCommonOptions(
     program
       .command('explain-event')
       .description("Explain a CloudTrail event of a KMS call: the request it shows, whether today's policies still deny it, and (--fix) the smallest change that would allow it")
-      .argument('<file>', 'one CloudTrail record, a trail file ({"Records": […]}) or aws cloudtrail lookup-events output; - reads stdin')
+      .argument('[file]', 'one CloudTrail record, a trail file ({"Records": […]}) or aws cloudtrail lookup-events output; - reads stdin')
       .option('--all', 'explain every KMS AccessDenied event in the file, grouped by (principal, key, action)')
-      .option('--event-id <id>', 'the event to explain when the file holds several'),
+      .option('--event-id <id>', 'the event to explain when the file holds several')
+      .option('--lookup', "instead of a file, read the KMS AccessDenied events of CloudTrail's event history (LookupEvents, in --region) and explain each (principal, key, action) group, newest first; --principal and --key then filter the events")
+      .option('--since <when>', 'with --lookup: how far back, as 30m, 1h, 2d, or an ISO 8601 time (default 1h)'),
   )
     .addHelpText(
       'after',
@@ -401,18 +491,46 @@ The principal comes from userIdentity (arn; invokedBy for AWS services), the act
 ReEncryptFrom/ReEncryptTo), the key from resources or requestParameters.keyId, the encryption context from
 requestParameters, and kms:ViaService from userIdentity.invokedBy (a service calling on the principal's behalf).
 Flags fill or override each of them.
+
+Without --from, kms-why reads the key policy, grants and the principal's IAM policies from AWS for each request
+(the key's Region from its ARN, or the event's awsRegion).
 ${EXIT_HELP}
 
 Examples:
-  kms-why explain-event event.json --from snapshot.json --fix
+  kms-why explain-event event.json --fix
+  kms-why explain-event --lookup --since 2d --principal arn:aws:iam::111122223333:role/app --fix
   aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventSource,AttributeValue=kms.amazonaws.com > events.json
   kms-why explain-event events.json --all --from snapshot.json --output markdown`,
     )
-    .action(async (file: string, flags: ExplainFlags) => {
+    .action(async (file: string | undefined, flags: ExplainFlags) => {
       setDebug(flags.debug === true);
-      const name = displayName(file);
-      checkStdin(flags, file === '-');
-      const ct = parseCloudTrail(await readJsonText(file), name);
+      const lookup = flags.lookup === true;
+      let name: string;
+      let ct: ReturnType<typeof parseCloudTrail>;
+      let lookupNote: string | undefined;
+      if (lookup) {
+        if (file !== undefined) throw new InputError('give either an event file or --lookup, not both');
+        if (flags.eventId !== undefined) throw new InputError('--event-id picks an event of a file; with --lookup every AccessDenied is explained', { hint: 'Narrow --lookup with --since, --principal and --key.' });
+        const since = parseSince(flags.since ?? '1h', new Date());
+        const got = await lookupEventsLive(flags, { since }, io);
+        name = `CloudTrail event history (${got.region}, since ${since.toISOString()})`;
+        ct = parseCloudTrail(got.output, name);
+        lookupNote = `Read ${got.output.Events.length} KMS event${got.output.Events.length === 1 ? '' : 's'} in ${got.pages} page${got.pages === 1 ? '' : 's'} of LookupEvents${got.truncated ? ' (stopped at the limit: narrow --since)' : ''}.`;
+        flags = { ...flags, all: true };
+      } else {
+        if (flags.since !== undefined) throw new InputError('--since goes with --lookup');
+        if (file === undefined) throw new InputError('give the event file, or --lookup to read CloudTrail', { hint: 'kms-why explain-event event.json, or kms-why explain-event --lookup --since 1h.' });
+        name = displayName(file);
+        checkStdin(flags, file === '-');
+        ct = parseCloudTrail(await readJsonText(file), name);
+      }
+      // With --lookup, --principal and --key choose the events; they do not override them.
+      const filter = lookup ? { principal: flags.principal, key: flags.key } : undefined;
+      const draftFlags: ExplainFlags = { ...flags };
+      if (lookup) {
+        delete draftFlags.principal;
+        delete draftFlags.key;
+      }
       const denied = ct.events.filter((e) => e.accessDenied);
       let chosen: CloudTrailKmsEvent[];
       const preNotes: string[] = [];
@@ -439,9 +557,6 @@ Examples:
           hint: `Give --all to explain every AccessDenied, or --event-id ID: ${ct.events.slice(0, 10).map(eventLabel).join('; ')}${ct.events.length > 10 ? '; …' : ''}.`,
         });
       }
-      const snapshot = await loadSnapshot(flags);
-      const evaluator = new Evaluator(snapshot);
-
       // One unit per request; with --all, units with the same (principal, key, action) are grouped.
       interface Unit {
         ev: CloudTrailKmsEvent;
@@ -453,10 +568,25 @@ Examples:
         for (const r of ev.requests) {
           const d = draftFromEvent(ev, r);
           d.notes.unshift(...preNotes);
-          applyFlags(d, flags, 'event');
+          applyFlags(d, draftFlags, 'event');
+          if (filter !== undefined && !matchesFilter(d, filter)) continue;
           units.push({ ev, d, missing: eventMissing(d, ev) });
         }
       }
+      // The snapshot: files, or AWS for each (key, principal) the events name.
+      const targets: LiveTargetSpec[] = [];
+      if (liveRequested(flags)) {
+        for (const u of units) {
+          if (u.d.principal === undefined || (u.d.key === undefined && u.d.keyArn === undefined)) {
+            // Without --all this throws naming the flags; with --all the unit is reported as skipped.
+            if (flags.all !== true) requestOf(u.d, draftFlags, u.missing, 'event');
+            continue;
+          }
+          targets.push({ key: u.d.keyArn ?? u.d.key!.value, principal: u.d.principal.value, ...(u.ev.awsRegion !== undefined ? { region: u.ev.awsRegion } : {}) });
+        }
+      }
+      const snapshot = units.length === 0 && liveRequested(flags) ? emptySnapshot() : await loadSnapshot(flags, targets, io);
+      const evaluator = new Evaluator(snapshot);
       const groups = new Map<string, Unit[]>();
       const skipped: ExplainDocument['skipped'] = [];
       for (const u of units) {
@@ -487,7 +617,7 @@ Examples:
         const keyLabel = u.d.keyArn ?? u.d.key?.value ?? '';
         const times = events.map((e) => e.eventTime).filter((t): t is string => t !== undefined).sort();
         try {
-          req = requestOf(u.d, flags, u.missing, 'event');
+          req = requestOf(u.d, draftFlags, u.missing, 'event');
           const title = `${req.principal} — ${req.action} on ${keyLabel}${events.length > 1 ? ` (${events.length} events)` : ''}`;
           const base = {
             title,
@@ -514,11 +644,18 @@ Examples:
         explanations.push(explanation);
         decisions.push(decision);
       }
-      // Keep the groups of one (principal, key, action) together.
-      const order = explanations.map((e, i) => ({ e, i, k: e.group ? `${e.group.principal}|${e.group.key}|${e.group.action}` : String(i) }));
+      // Keep the groups of one (principal, key, action) together; with --lookup, newest first.
+      const newest = (e: Explanation): string => (e.events ?? []).map((x) => x.eventTime ?? '').sort().pop() ?? '';
+      const order = explanations.map((e, i) => ({ e, i, k: e.group ? `${e.group.principal}|${e.group.key}|${e.group.action}` : String(i), t: newest(e) }));
       const firstIndex = new Map<string, number>();
-      for (const o of order) if (!firstIndex.has(o.k)) firstIndex.set(o.k, o.i);
-      order.sort((a, b) => firstIndex.get(a.k)! - firstIndex.get(b.k)! || a.i - b.i);
+      const groupNewest = new Map<string, string>();
+      for (const o of order) {
+        if (!firstIndex.has(o.k)) firstIndex.set(o.k, o.i);
+        if ((groupNewest.get(o.k) ?? '') < o.t) groupNewest.set(o.k, o.t);
+      }
+      if (lookup) order.sort((a, b) => compareDesc(groupNewest.get(a.k)!, groupNewest.get(b.k)!) || firstIndex.get(a.k)! - firstIndex.get(b.k)! || compareDesc(a.t, b.t) || a.i - b.i);
+      else order.sort((a, b) => firstIndex.get(a.k)! - firstIndex.get(b.k)! || a.i - b.i);
+      if (lookupNote !== undefined && order.length > 0) order[0]!.e.notes.unshift(lookupNote);
       const doc: ExplainDocument = {
         command: 'explain-event',
         input: { kind: 'cloudtrail', file: name, format: ct.format, records: ct.recordCount, kmsEvents: ct.events.length, accessDenied: denied.length, otherSources: ct.otherSources },
@@ -534,4 +671,58 @@ Examples:
 
 function requestLabel(req: Request): string {
   return `${req.action} on ${req.keyArn ?? req.keyIdentifier ?? '(no key)'}`;
+}
+
+function compareDesc(a: string, b: string): number {
+  return a < b ? 1 : a > b ? -1 : 0;
+}
+
+function emptySnapshot(): Snapshot {
+  return { keys: [], principals: {}, inputs: [] };
+}
+
+/**
+ * `--since`: 30m, 1h, 2d (before now) or an ISO 8601 time. CloudTrail's event history holds 90
+ * days.
+ */
+export function parseSince(text: string, now: Date): Date {
+  const m = /^(\d+)\s*([mhd])$/i.exec(text.trim());
+  let t: Date;
+  if (m) {
+    const n = Number(m[1]);
+    const unit = m[2]!.toLowerCase() === 'm' ? 60_000 : m[2]!.toLowerCase() === 'h' ? 3_600_000 : 86_400_000;
+    t = new Date(now.getTime() - n * unit);
+  } else if (/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text.trim())) {
+    t = new Date(text.trim());
+  } else {
+    throw new InputError(`--since "${text}" is not a duration or a time`, { hint: 'Give 30m, 1h, 2d, or an ISO 8601 time such as 2026-11-20T10:00:00Z.' });
+  }
+  if (Number.isNaN(t.getTime())) throw new InputError(`--since "${text}" is not a valid time`);
+  if (t.getTime() > now.getTime()) throw new InputError(`--since ${text} is in the future`);
+  if (now.getTime() - t.getTime() > 90 * 86_400_000) throw new InputError(`--since ${text} is more than 90 days ago: CloudTrail's event history holds 90 days`, { hint: 'Query a trail in S3 or CloudTrail Lake for older events, and give them as a file.' });
+  return t;
+}
+
+/** --lookup's --principal and --key: which events to explain. A role matches its sessions; an account id, its principals. */
+function matchesFilter(d: Draft, f: { principal?: string | undefined; key?: string | undefined }): boolean {
+  if (f.principal !== undefined) {
+    const got = d.principal?.value;
+    if (got === undefined) return false;
+    if (got !== f.principal) {
+      const want = parsePrincipal(f.principal);
+      const p = parsePrincipal(got);
+      if (want === null || p === null) return false;
+      const ok =
+        (want.kind === 'role' && p.kind === 'assumed-role' && p.account === want.account && p.roleName === want.name) ||
+        ((want.kind === 'root' || /^\d{12}$/.test(f.principal)) && p.account === want.account);
+      if (!ok) return false;
+    }
+  }
+  if (f.key !== undefined) {
+    const want = f.key;
+    const vals = [d.keyArn, d.key?.value].filter((x): x is string => x !== undefined);
+    const ok = vals.some((v) => v === want || v.endsWith(`:key/${want}`) || v.endsWith(`:${want}`) || (want.includes(':key/') && v === want.slice(want.indexOf(':key/') + 5)));
+    if (!ok) return false;
+  }
+  return true;
 }

@@ -1,9 +1,9 @@
 // `kms-why lambda FUNCTION`: the seed story as a command (issue #6).
 import { Command, Option } from 'commander';
-import { analyzeLambda, findFunction, parseFunction, type LambdaAnalysis } from '../evaluate/lambda.js';
+import { analyzeLambda, findFunction, parseFunction } from '../evaluate/lambda.js';
+import { lambdaJson, lambdaMarkdown, lambdaText } from '../report/lambda.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { buildReport, exitCodeFor } from '../report/build.js';
-import { prose } from '../report/markdown.js';
 import type { CliIo } from './io.js';
 import { collect } from './request-flags.js';
 import { addLiveOptions, liveRequested, loadSnapshot, readFunctionLive, type LiveFlags, type LiveTargetSpec } from './live.js';
@@ -18,49 +18,6 @@ interface LambdaFlags extends LiveFlags {
   debug?: boolean;
 }
 
-
-function lambdaText(a: LambdaAnalysis): string {
-  const out: string[] = ['', `Lambda function ${a.fn.name}`, `  execution role: ${a.fn.roleArn}`, `  key:            ${a.keyIdentifier}${a.fn.kmsKeyArn ? '' : ' (AWS managed key: the function has no KMSKeyArn)'}`];
-  out.push(`  runtime Decrypt at init: ${a.runtime.decision.toUpperCase()} (${a.runtime.decidedBy})`);
-  if (a.controlPlane.length > 0) {
-    out.push(`  configuring through Lambda as ${a.controlPlane[0]!.principal}:`);
-    for (const d of a.controlPlane) out.push(`    ${d.action}: ${d.decision.toUpperCase()} (${d.decidedBy})`);
-  }
-  if (a.traps.length > 0) {
-    out.push('', 'Traps:');
-    for (const t of a.traps) out.push(`  - ${t.message}`);
-  }
-  if (a.fixes.length > 0) {
-    out.push('', 'Fix:');
-    a.fixes.forEach((f, i) => {
-      out.push(`  ${i + 1}. ${f.title}${f.verified ? ' [verified: kms-why re-evaluated Decrypt with this change: allow]' : ' [NOT verified: re-evaluation did not allow]'}`);
-      for (const c of f.commands ?? []) out.push(`       ${c}`);
-      if (f.json !== undefined && f.kind !== 'recreate-grant') for (const l of JSON.stringify(f.json, null, 2).split('\n')) out.push(`       ${l}`);
-      if (f.alsoAllows) out.push(`     It also allows: ${f.alsoAllows}.`);
-    });
-  }
-  out.push('', 'Notes:');
-  for (const n of a.notes) out.push(`  - ${n}`);
-  return out.join('\n') + '\n';
-}
-
-function lambdaMarkdown(a: LambdaAnalysis): string {
-  const out: string[] = ['', '## Lambda function', '', `- Function: \`${a.fn.arn}\``, `- Execution role: \`${a.fn.roleArn}\``, `- Key: \`${a.keyIdentifier}\``, `- Runtime Decrypt at init: **${a.runtime.decision.toUpperCase()}** (${a.runtime.decidedBy})`];
-  for (const d of a.controlPlane) out.push(`- Through Lambda as \`${d.principal}\`: \`${d.action}\` **${d.decision.toUpperCase()}** (${d.decidedBy})`);
-  // Trap and note texts quote input (grant names, function names): Markdown specials escaped.
-  if (a.traps.length > 0) out.push('', '### Traps', '', ...a.traps.map((t) => `- ${prose(t.message)}`));
-  if (a.fixes.length > 0) {
-    out.push('', '### Fix', '');
-    a.fixes.forEach((f, i) => {
-      out.push(`${i + 1}. ${f.title} ${f.verified ? '_(verified by re-evaluation)_' : '_(not verified)_'}`);
-      if (f.commands) out.push('', '   ```sh', ...f.commands.map((c) => `   ${c}`), '   ```');
-      if (f.json !== undefined && f.kind !== 'recreate-grant') out.push('', '   ```json', ...JSON.stringify(f.json, null, 2).split('\n').map((l) => `   ${l}`), '   ```');
-      if (f.alsoAllows) out.push('', `   It also allows: ${f.alsoAllows}.`);
-    });
-  }
-  out.push('', '### Notes', '', ...a.notes.map((n) => `- ${n}`));
-  return out.join('\n') + '\n';
-}
 
 export function addLambdaCommand(program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void): void {
   addLiveOptions(program
@@ -105,15 +62,7 @@ Examples:
       let text: string;
       if (output === 'json') {
         const json = JSON.parse(await renderReport(report, 'json', { color: false, redact: false })) as Record<string, unknown>;
-        json.lambda = {
-          function: a.fn,
-          key: a.keyIdentifier,
-          runtime: { decision: a.runtime.decision, decidedBy: a.runtime.decidedBy },
-          controlPlane: a.controlPlane.map((d) => ({ action: d.action, decision: d.decision, decidedBy: d.decidedBy })),
-          traps: a.traps,
-          fixes: a.fixes,
-          notes: a.notes,
-        };
+        json.lambda = lambdaJson(a);
         text = JSON.stringify(json, null, 2) + '\n';
       } else {
         text = (await renderReport(report, output, { color, redact: false })) + (output === 'markdown' ? lambdaMarkdown(a) : lambdaText(a));

@@ -43,6 +43,8 @@ export interface LiveTargetSpec {
   functions?: Array<{ name: string; qualifier?: string }>;
   /** `kms-why snapshot` needs every grant. */
   allGrants?: boolean;
+  /** The Region to use when --region is not given and the key is not an ARN (a CloudTrail event's awsRegion). */
+  region?: string;
 }
 
 export function liveRequested(flags: LiveFlags): boolean {
@@ -145,7 +147,7 @@ export async function loadSnapshot(flags: LiveFlags, targets: LiveTargetSpec[], 
     for (const t of targets) {
       const target: import('../sources/live/index.js').LiveTarget = { key: t.key, principal: t.principal };
       if (t.grantId !== undefined) target.grantId = t.grantId;
-      const res = await live.readLive(target, { ...opts, ...(t.functions ? { functions: t.functions } : {}), ...(t.allGrants ? { grants: 'all' as const } : {}) });
+      const res = await live.readLive(target, { ...opts, ...(t.region !== undefined && opts.region === undefined ? { region: t.region } : {}), ...(t.functions ? { functions: t.functions } : {}), ...(t.allGrants ? { grants: 'all' as const } : {}) });
       principal ??= res.principal;
       if (merged === undefined) merged = res.snapshot;
       else {
@@ -201,6 +203,26 @@ export async function readAccountLive(flags: LiveFlags, what: { keys: string[] |
   const live = await import('../sources/live/index.js');
   try {
     return (await live.readAccount({ ...liveOptions(flags, io), keys: what.keys, lambdaFunctions: what.lambdaFunctions })).snapshot;
+  } finally {
+    endProgress(io);
+  }
+}
+
+/** A function's configuration from AWS, or why it could not be read (explain-error on Lambda's error). */
+export async function tryReadFunctionLive(flags: LiveFlags, name: string, io: CliIo): Promise<import('../model/unknown.js').Unknowable<Record<string, unknown>>> {
+  const live = await import('../sources/live/index.js');
+  try {
+    return await live.readFunction(name, undefined, liveOptions(flags, io));
+  } finally {
+    endProgress(io);
+  }
+}
+
+/** Recent KMS events from CloudTrail's event history (explain-event --lookup). */
+export async function lookupEventsLive(flags: LiveFlags, lookup: import('../sources/live/cloudtrail.js').LookupOptions, io: CliIo): Promise<import('../sources/live/cloudtrail.js').LookupResult> {
+  const ct = await import('../sources/live/cloudtrail.js');
+  try {
+    return await ct.lookupKmsEvents(lookup, liveOptions(flags, io));
   } finally {
     endProgress(io);
   }

@@ -3,7 +3,7 @@ import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 
 import { ACTIONS, findAction, KEY_ACTIONS, type ActionInfo } from '../model/actions.js';
 import type { Decision } from '../model/decision.js';
 import { InputError } from '../model/errors.js';
-import type { Report } from '../model/report.js';
+import type { NotEvaluated, Report } from '../model/report.js';
 import type { Request } from '../model/request.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { Evaluator } from '../evaluate/evaluator.js';
@@ -13,7 +13,7 @@ import { escapeControls } from '../report/escape.js';
 import { EXIT, formatError } from './errors.js';
 import { processIo, type CliIo } from './io.js';
 import { renderReport, resolveColor, type OutputFormat } from './output.js';
-import { collect, addRequestOptions, parseActions, requestFromFlags, type RequestFlags } from './request-flags.js';
+import { collect, addRequestOptions, missingDetails, namedActions, parseActions, requestFromFlags, type RequestFlags } from './request-flags.js';
 import { addLiveOptions, liveRequested, loadSnapshot, type LiveFlags, type LiveTargetSpec } from './live.js';
 import { VERSION } from './version.js';
 import { completionScript, SHELLS, type Shell } from './completion.js';
@@ -24,6 +24,7 @@ interface CommonFlags extends RequestFlags, LiveFlags {
   redact?: boolean;
   color?: boolean;
   debug?: boolean;
+  fix?: boolean;
 }
 
 interface CheckFlags extends CommonFlags {
@@ -51,6 +52,7 @@ function addOutputOptions(cmd: Command): Command {
   return addLiveOptions(cmd.option('--from <file>', 'snapshot file, or AWS CLI output (describe-key, get-key-policy, list-grants …); - reads stdin (repeatable, merged); without it, kms-why reads AWS', collect))
     .addOption(new Option('--output <format>', 'output format (default: table on a terminal, text otherwise)').choices(['table', 'text', 'json', 'markdown']))
     .addOption(new Option('--expect <verdict>', 'exit 0 when every verdict is this one, 1 otherwise').choices(['allow', 'deny']))
+    .option('--fix', 'for each action not allowed, propose the smallest changes that would allow it, each verified by evaluating it again, with what else it allows')
     .option('--redact', 'replace account ids, resource names and grant ids with stable placeholders')
     .option('--no-color', 'no colour (also NO_COLOR=1)')
     .option('--debug', 'show stack traces for errors');
@@ -150,7 +152,7 @@ Examples:
   /** Loads the inputs, evaluates, renders, and sets the exit code. */
   const evaluateAndPrint = async (
     flags: CommonFlags,
-    pickActions: (s: Snapshot, ev: Evaluator) => ActionInfo[],
+    pickActions: (s: Snapshot, ev: Evaluator) => ActionInfo[] | { actions: ActionInfo[]; notEvaluated: NotEvaluated[] },
     requests?: (base: Request) => Request[],
     extraKeys?: (flags: CommonFlags) => string[],
   ): Promise<void> => {
@@ -164,13 +166,19 @@ Examples:
     const { snapshot, principal } = await loadSnapshot(flags, targets, io);
     if (isMe && principal !== undefined) base.principal = principal;
     const evaluator = new Evaluator(snapshot);
-    const actions = pickActions(snapshot, evaluator);
+    const picked = pickActions(snapshot, evaluator);
+    const actions = Array.isArray(picked) ? picked : picked.actions;
+    const notEvaluated = Array.isArray(picked) ? undefined : picked.notEvaluated;
     const reqs = requests ? requests(base) : actions.map((a) => ({ ...base, action: a.name }));
     const decisions: Decision[] = reqs.map((r) => evaluator.evaluate(r));
-    const report = buildReport(base, decisions, { ...(snapshot.inputs ? { inputs: snapshot.inputs } : {}), commandLine });
+    const report = buildReport(base, decisions, { ...(snapshot.inputs ? { inputs: snapshot.inputs } : {}), commandLine, ...(notEvaluated ? { notEvaluated } : {}) });
     const color = resolveColor(flags.color, io);
     const output: OutputFormat = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
-    const text = await renderReport(report, output, { color, redact: flags.redact === true });
+    let text: string;
+    if (flags.fix === true) {
+      const f = await import('./fix-output.js');
+      text = await f.renderWithFixes(report, f.fixesFor(snapshot, reqs, decisions), output, { color, redact: flags.redact === true });
+    } else text = await renderReport(report, output, { color, redact: flags.redact === true });
     // Render fully before writing, so that an error never leaves half a report on stdout.
     io.stdout(text);
     exitCode = exitCodeFor(decisions, flags.expect);
@@ -189,7 +197,20 @@ Examples:
 Example:
   kms-why check --action kms:Decrypt,kms:Encrypt --from snapshot.json --key alias/app --principal ${EXAMPLE_PRINCIPAL} --output json`)
     .action(async (flags: CheckFlags) => {
-      await evaluateAndPrint(flags, (_snapshot, ev) => parseActions(flags.action ?? [], actionsForKey(flags.key, ev)));
+      await evaluateAndPrint(flags, (_snapshot, ev) => {
+        // `all` leaves out what cannot be evaluated without a detail the user did not give; an
+        // action named on its own is evaluated (and is unknown without it).
+        const named = namedActions(flags.action ?? []);
+        const all = parseActions(flags.action ?? [], actionsForKey(flags.key, ev));
+        const notEvaluated: NotEvaluated[] = [];
+        const actions = all.filter((a) => {
+          const needs = named.has(a.name) ? [] : missingDetails(a, flags);
+          if (needs.length > 0) notEvaluated.push({ action: a.name, needs });
+          return needs.length === 0;
+        });
+        if (actions.length === 0) throw new InputError('no action left to evaluate', { hint: `Give ${[...new Set(notEvaluated.flatMap((n) => n.needs))].join(', ')}.` });
+        return { actions, notEvaluated };
+      });
     });
 
   // One command per KMS API operation, named as the AWS CLI names it (aws kms decrypt …).

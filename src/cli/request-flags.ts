@@ -96,6 +96,29 @@ export function parseActions(values: string[], all: readonly ActionInfo[]): Acti
   return out;
 }
 
+/**
+ * The request flags an action cannot be evaluated without, that these flags lack: RetireGrant
+ * and RevokeGrant name a grant, CreateGrant describes the grant to create, and the alias actions
+ * name an alias. `check --action all` lists these actions as not evaluated instead of answering
+ * `unknown` for them.
+ */
+export function missingDetails(action: ActionInfo, flags: RequestFlags): string[] {
+  if ((action.short === 'RetireGrant' || action.short === 'RevokeGrant') && flags.grantId === undefined) return ['--grant-id'];
+  if (action.short === 'CreateGrant' && flags.grantee === undefined) return ['--grantee'];
+  if (action.cls === 'alias' && flags.alias === undefined) return ['--alias'];
+  return [];
+}
+
+/** Whether `--action` asked for `all` (as opposed to naming each action). */
+export function namedActions(values: string[]): Set<string> {
+  const out = new Set<string>();
+  for (const v of values.flatMap((x) => x.split(','))) {
+    const a = v.trim().toLowerCase() === 'all' ? undefined : findAction(v.trim());
+    if (a !== undefined) out.add(a.name);
+  }
+  return out;
+}
+
 export function suggestAction(name: string): string {
   const bare = name.replace(/^kms:/i, '').toLowerCase().replace(/-/g, '');
   let best: ActionInfo | undefined;

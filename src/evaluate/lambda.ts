@@ -29,7 +29,7 @@ export interface LambdaFunction {
   hasEnvironment: boolean;
 }
 
-export type TrapId = 'session-name-mismatch' | 'function-arn-mismatch' | 'key-not-usable' | 'orphaned-grantee' | 'no-environment' | 'managed-key-via-service';
+export type TrapId = 'grant-missing' | 'session-name-mismatch' | 'function-arn-mismatch' | 'key-not-usable' | 'orphaned-grantee' | 'no-environment' | 'managed-key-via-service';
 
 export interface Trap {
   id: TrapId;
@@ -146,7 +146,7 @@ function findTraps(fn: LambdaFunction, key: Key): Trap[] {
       traps.push({
         id: 'orphaned-grantee',
         grantId: g.grantId,
-        message: `grant ${g.grantId} names ${g.granteePrincipal}, the unique id of a deleted role: the execution role was deleted and recreated, and the new role (same name, new id) does not match it (spec §8.3).`,
+        message: `grant ${g.grantId} names ${g.granteePrincipal}, the unique id of a deleted role: the execution role was deleted and recreated, and the new role (same name, new id) does not match it.`,
       });
       continue;
     }
@@ -183,8 +183,8 @@ export function analyzeLambda(snapshot: Snapshot, fn: LambdaFunction, as?: strin
   };
   const runtime = ev.evaluate(runtimeRequest);
   const notes = [
-    'The runtime decrypts at init as the execution-role session named after the function, with encryption context aws:lambda:FunctionArn and no kms:ViaService (spec §8.1).',
-    "AWS does not document the grant Lambda creates; kms-why expects grantee = that session, operations Decrypt and RetireGrant, EncryptionContextEquals on aws:lambda:FunctionArn, retiring principal lambda.<region>.amazonaws.com or the session (spec §8.2).",
+    'The runtime decrypts at init as the execution-role session named after the function, with encryption context aws:lambda:FunctionArn and no kms:ViaService.',
+    "AWS does not document the grant Lambda creates; kms-why expects grantee = that session, operations Decrypt and RetireGrant, EncryptionContextEquals on aws:lambda:FunctionArn, retiring principal lambda.<region>.amazonaws.com or the session.",
   ];
   if (fn.qualifiedArn !== fn.arn) notes.push(`Evaluated with the unqualified function ARN ${fn.arn} in the encryption context (the qualifier does not appear in it).`);
 
@@ -207,7 +207,15 @@ export function analyzeLambda(snapshot: Snapshot, fn: LambdaFunction, as?: strin
 
   const traps = findTraps(fn, key);
   if (fn.kmsKeyArn === undefined && runtime.decision !== 'allow') {
-    traps.push({ id: 'managed-key-via-service', message: "alias/aws/lambda's key policy allows use only through Lambda (kms:ViaService); the runtime's own Decrypt does not come through Lambda, so only the grant can allow it (spec §8.1)." });
+    traps.push({ id: 'managed-key-via-service', message: "alias/aws/lambda's key policy allows use only through Lambda (kms:ViaService); the runtime's own Decrypt does not come through Lambda, so only the grant can allow it." });
+  }
+  // Nothing else explains the denial: the grant Lambda made for the function is gone. ListGrants
+  // does not return retired or revoked grants, so its absence is what there is to see.
+  if (runtime.decision === 'deny' && runtime.decidedBy === 'implicit-deny' && fn.hasEnvironment && !isUnknown(key.grants) && !traps.some((t) => t.grantId !== undefined)) {
+    traps.push({
+      id: 'grant-missing',
+      message: `no grant on the key is for ${session} with encryption context aws:lambda:FunctionArn=${fn.arn}: the grant Lambda created for ${fn.name} has been retired or revoked (or was never created), and neither the key policy nor IAM allows the runtime's Decrypt. That is why the function cannot decrypt its environment variables.`,
+    });
   }
   const fixes = runtime.decision === 'deny' && runtime.decidedBy !== 'key-state' && runtime.decidedBy !== 'explicit-deny' ? proposeFixes(snapshot, fn, key, runtimeRequest) : [];
   return { fn, keyIdentifier, runtime, runtimeRequest, controlPlane, traps, fixes, notes };

@@ -25,4 +25,15 @@ export interface Report {
   inputs?: InputRecord[];
   /** The command line that produced the report (for tickets). */
   commandLine?: string;
+  /**
+   * Actions of `--action all` that were not evaluated because the request lacks a detail they
+   * need (RetireGrant without --grant-id …). They do not count towards the exit code.
+   */
+  notEvaluated?: NotEvaluated[];
+}
+
+export interface NotEvaluated {
+  action: string;
+  /** The flags that would let kms-why evaluate it, e.g. ["--grant-id"]. */
+  needs: string[];
 }

@@ -1,10 +1,10 @@
 // Assembles the report from decisions (pure).
 import type { Decision } from '../model/decision.js';
-import type { Report } from '../model/report.js';
+import type { NotEvaluated, Report } from '../model/report.js';
 import type { Request } from '../model/request.js';
 import type { InputRecord } from '../model/snapshot.js';
 
-export function buildReport(request: Request, decisions: Decision[], meta: { inputs?: InputRecord[]; commandLine?: string } = {}): Report {
+export function buildReport(request: Request, decisions: Decision[], meta: { inputs?: InputRecord[]; commandLine?: string; notEvaluated?: NotEvaluated[] } = {}): Report {
   const report: Report = {
     kmsWhyReport: 1,
     key: decisions.find((d) => d.keyArn !== undefined)?.keyArn ?? request.keyArn ?? null,
@@ -22,6 +22,7 @@ export function buildReport(request: Request, decisions: Decision[], meta: { inp
   if (request.absent !== undefined && request.absent.length > 0) report.request.absent = request.absent;
   if (meta.inputs !== undefined) report.inputs = meta.inputs;
   if (meta.commandLine !== undefined) report.commandLine = meta.commandLine;
+  if (meta.notEvaluated !== undefined) report.notEvaluated = meta.notEvaluated;
   return report;
 }
 

@@ -19,6 +19,9 @@
 //       "clue": { "kind": "no-allow"|"explicit-deny"|"not-authorized"|"key-inaccessible", "layer"?, "policyArn"?, "text", "meaning" } | null,
 //       "report": { the kms-why report, version 1 (kmsWhyReport: 1), as `kms-why check --output json` prints it },
 //       "today": { "status": "allowed-now"|"still-denied"|"unknown", "agrees": true|false|null, "implied": {kind, layers}|null, "text", "missingInputs": [] },
+//       "lambda"?: { the analysis of `kms-why lambda FUNCTION`: function, key, runtime, controlPlane,
+//                    traps, fixes, notes }                                   (explain-error on Lambda's error)
+//       "lambdaUnreadable"?: { "function", "reason", "neededPermission"? } (its configuration could not be read)
 //       "fix"?: {                                                            (with --fix)
 //         "needed": bool, "warnings": ["…"],
 //         "proposals": [{ "rank", "id", "title",
@@ -38,7 +41,9 @@ import type { ClueCheck, FixChange, FixResult } from '../evaluate/fix.js';
 import { changeJson, changeTitle } from '../evaluate/fix.js';
 import type { ErrorClient, ErrorClue, MissingPart, RequestField } from '../sources/error-message.js';
 import { CLIENT_LABEL, FIELD_FLAG, clueMeaning } from '../sources/error-message.js';
+import type { LambdaAnalysis } from '../evaluate/lambda.js';
 import { MAX_WIDTH, wrap, wrapHanging } from './explain.js';
+import { lambdaJson, lambdaMarkdown, lambdaText } from './lambda.js';
 import { code, escapeMd, fenced } from './markdown.js';
 
 export const EXPLAIN_REPORT_VERSION = 1;
@@ -74,6 +79,10 @@ export interface Explanation {
   action: string;
   report: Report;
   today: ClueCheck;
+  /** Lambda's environment-variable error: the analysis of `kms-why lambda FUNCTION`. */
+  lambda?: LambdaAnalysis;
+  /** …or why it could not run: the function's configuration could not be read. */
+  lambdaUnreadable?: { function: string; reason: string; neededPermission?: string };
   fix?: FixResult;
 }
 
@@ -158,7 +167,7 @@ function changeView(c: FixChange): Record<string, unknown> {
   return o;
 }
 
-function fixView(f: FixResult): Record<string, unknown> {
+export function fixView(f: FixResult): Record<string, unknown> {
   return {
     needed: f.needed,
     warnings: f.warnings,
@@ -192,12 +201,21 @@ export function explainJson(doc: ExplainDocument, reportJson: (r: Report) => unk
       x.clue = e.clue === null ? null : { ...e.clue, meaning: clueMeaning(e.clue, e.action) };
       x.report = reportJson(e.report);
       x.today = e.today;
+      if (e.lambda) x.lambda = lambdaJson(e.lambda);
+      if (e.lambdaUnreadable) x.lambdaUnreadable = e.lambdaUnreadable;
       if (e.fix) x.fix = fixView(e.fix);
       return x;
     }),
     skipped: doc.skipped,
   };
   return JSON.stringify(o, null, 2) + '\n';
+}
+
+function lambdaUnreadableLines(u: NonNullable<Explanation['lambdaUnreadable']>): string[] {
+  return [
+    `Lambda function ${u.function}: its configuration could not be read (${u.reason})${u.neededPermission ? `; kms-why needs ${u.neededPermission}` : ''}.`,
+    "Whether the function can decrypt its environment variables today is unknown: its key and execution role may differ from the message's.",
+  ];
 }
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -252,7 +270,7 @@ function textToday(e: Explanation): string[] {
   return out;
 }
 
-function textFix(f: FixResult): string[] {
+export function textFix(f: FixResult): string[] {
   const out: string[] = [];
   const w = MAX_WIDTH;
   if (!f.needed) {
@@ -303,6 +321,8 @@ export async function explainText(doc: ExplainDocument, format: 'text' | 'table'
     out.push((await render(e.report, format)).replace(/\n+$/, ''));
     out.push('');
     out.push(...textToday(e));
+    if (e.lambda) out.push(...lambdaText(e.lambda).replace(/\n+$/, '').split('\n'));
+    if (e.lambdaUnreadable) out.push('', ...lambdaUnreadableLines(e.lambdaUnreadable).flatMap((l) => wrapHanging(l, MAX_WIDTH, '')));
     if (e.fix) {
       out.push('');
       out.push(...textFix(e.fix));
@@ -376,7 +396,7 @@ function mdToday(e: Explanation, h: string): string[] {
   return out;
 }
 
-function mdFix(f: FixResult, h: string): string[] {
+export function mdFix(f: FixResult, h: string): string[] {
   const out: string[] = [`${h} Fix`, ''];
   if (!f.needed) {
     out.push('None needed.', '');
@@ -421,6 +441,8 @@ export async function explainMarkdown(doc: ExplainDocument, render: ReportRender
     out.push(...mdExtraction(e, what, h));
     out.push(demoteHeadings((await render(e.report, 'markdown')).replace(/\n+$/, ''), many ? 2 : 1), '');
     out.push(...mdToday(e, h));
+    if (e.lambda) out.push(demoteHeadings(lambdaMarkdown(e.lambda).replace(/^\n+|\n+$/g, ''), many ? 1 : 0), '');
+    if (e.lambdaUnreadable) out.push(`${h} Lambda function`, '', ...lambdaUnreadableLines(e.lambdaUnreadable).map((l) => escapeMd(l)), '');
     if (e.fix) out.push(...mdFix(e.fix, h));
   }
   if (doc.skipped.length > 0) {
@@ -429,5 +451,43 @@ export async function explainMarkdown(doc: ExplainDocument, render: ReportRender
     out.push('');
   }
   if (doc.explanations.length === 0 && doc.skipped.length === 0) out.push('No KMS AccessDenied event to explain.', '');
+  return out.join('\n').replace(/\n{3,}/g, '\n\n').replace(/\n+$/, '') + '\n';
+}
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────
+// --fix on the evaluating commands (decrypt, check …): the proposals for each action not allowed,
+// after the usual report.
+
+export interface ActionFix {
+  action: string;
+  fix: FixResult;
+}
+
+/** The `fixes` field the JSON report gains with --fix: one entry per action that was not allowed. */
+export function fixesJson(fixes: readonly ActionFix[]): unknown[] {
+  return fixes.map((f) => ({ action: f.action, ...fixView(f.fix) }));
+}
+
+export function fixesText(fixes: readonly ActionFix[]): string {
+  if (fixes.length === 0) return '\nFix: none needed: every action is allowed.\n';
+  const out: string[] = [];
+  for (const f of fixes) {
+    out.push('', `=== Fix for ${f.action} ===`, ...textFix(f.fix));
+  }
+  return out.map((l) => l.trimEnd()).join('\n') + '\n';
+}
+
+/**
+ * Markdown: each proposal as a ready-to-paste JSON block and the AWS CLI commands that apply it
+ * (a command reading file://NAME.json reads the JSON block above it, saved under that name).
+ */
+export function fixesMarkdown(fixes: readonly ActionFix[]): string {
+  const out: string[] = ['', '## Fix', ''];
+  if (fixes.length === 0) out.push('None needed: every action is allowed.', '');
+  for (const f of fixes) {
+    const body = mdFix(f.fix, '###');
+    body[0] = `### Fix for ${code(f.action)}`;
+    out.push(...body);
+  }
   return out.join('\n').replace(/\n{3,}/g, '\n\n').replace(/\n+$/, '') + '\n';
 }

@@ -27,6 +27,7 @@ import {
   verdictWord,
 } from './explain.js';
 import type { RenderOptions } from './json.js';
+import { notEvaluatedCount, notEvaluatedLines } from './sections.js';
 
 // ---------------------------------------------------------------------------------------------
 // Markdown text
@@ -247,7 +248,7 @@ function headlineOf(report: Report): string[] {
     ];
   }
   const worst = rs.some((d) => d.decision === 'unknown') ? 'unknown' : rs.some((d) => d.decision === 'deny') ? 'deny' : 'allow';
-  return [`# kms-why: ${escapeMd(summaryCounts(rs))}`, '', `${verdictBadge(worst)} overall (the least favourable verdict of all actions).`];
+  return [`# kms-why: ${escapeMd(summaryCounts(rs) + notEvaluatedCount(report))}`, '', `${verdictBadge(worst)} overall (the least favourable verdict of all actions).`];
 }
 
 function capitalize(s: string): string {
@@ -287,6 +288,11 @@ export function renderMarkdown(report: Report, _options: RenderOptions = {}): st
       }),
     ),
   );
+
+  section('Not evaluated', [
+    ...(report.notEvaluated !== undefined && report.notEvaluated.length > 0 ? ['The request lacks a detail these actions need; they do not affect the exit code.', ''] : []),
+    ...bulletList(notEvaluatedLines(report).map((t) => ({ text: prose(t) }))),
+  ]);
 
   if (rs.length === 1) {
     const d = rs[0]!;

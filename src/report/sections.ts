@@ -54,7 +54,18 @@ export function headline(report: Report): string {
     const d = rs[0]!;
     return `${d.action}: ${verdictWord(d)} (decided by ${decidedByLabel(d.decidedBy)})`;
   }
-  return summaryCounts(rs);
+  return summaryCounts(rs) + notEvaluatedCount(report);
+}
+
+/** ", 3 not evaluated" after the counts (check --action all without --grant-id …). */
+export function notEvaluatedCount(report: Report): string {
+  const n = report.notEvaluated?.length ?? 0;
+  return n > 0 ? `; ${n} not evaluated` : '';
+}
+
+/** "kms:RetireGrant: not evaluated: needs --grant-id". */
+export function notEvaluatedLines(report: Report): string[] {
+  return (report.notEvaluated ?? []).map((x) => `${x.action}: not evaluated: needs ${x.needs.join(' and ')}`);
 }
 
 export function walkOf(d: Decision): { action: string; lines: WalkLine[]; outcome: string } {
@@ -93,6 +104,8 @@ export function reportView(report: Report): ReportView {
     ...requestLines(report),
   ];
   const sections: Section[] = [];
+  const notEvaluated = notEvaluatedLines(report);
+  if (notEvaluated.length > 0) sections.push({ title: 'Not evaluated (the request lacks a detail these actions need; they do not affect the exit code)', items: notEvaluated.map((t) => item(t)) });
   if (rs.length === 1) {
     const d = rs[0]!;
     if (d.reasons.length > 0) {

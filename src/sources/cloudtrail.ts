@@ -213,7 +213,7 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
     ev.viaServiceNote = 'none: the record shows no service calling on the principal\'s behalf (no invokedBy)';
   }
   if (ev.viaService === undefined && runtimeInit) {
-    notes.push('A Decrypt by the function\'s own execution role session with aws:lambda:FunctionArn and no invokedBy is Lambda\'s runtime-init flow: the session calls KMS itself, so there is no kms:ViaService (spec §8.1b).');
+    notes.push('A Decrypt by the function\'s own execution role session with aws:lambda:FunctionArn and no invokedBy is Lambda\'s runtime-init flow: the session calls KMS itself, so there is no kms:ViaService.');
   }
 
   // ── error message ──

@@ -111,11 +111,12 @@ describe('kms-why explain-error', () => {
     expect(doc.explanations[0].notes).toContain(`--principal arn:aws:sts::111122223333:assumed-role/app/s2 overrides the message's ${S}.`);
   });
 
-  it('--from is needed for now', async () => {
-    const r = await run(['explain-error', message('aws-cli-no-resource-policy.txt')]);
+  it('without --from it reads AWS, and asks by flag name for what the message lacks before reading anything', async () => {
+    const r = await run(['explain-error', message('aws-cli-ciphertext.txt')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--from is needed for now/);
-    expect(r.stderr).toMatch(/hint: /);
+    expect(r.stderr).toMatch(/error: the message does not say the principal or which key/);
+    expect(r.stderr).toMatch(/hint: .*Add --principal and --key\./);
+    expect(r.stderr).not.toMatch(/credentials/);
   });
 
   it('stdin is read once: the message and --from cannot both be -', async () => {

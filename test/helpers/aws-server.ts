@@ -4,7 +4,10 @@
 //   - IAM and STS: the Query protocol (form-encoded Action=…&Version=…), XML answers in their
 //     namespaces with ResponseMetadata, errors as <ErrorResponse>; told apart by the service in
 //     the request's credential scope;
-//   - Lambda: REST JSON, GET /2015-03-31/functions/{name}/configuration.
+//   - Lambda: REST JSON, GET /2015-03-31/functions/{name}/configuration;
+//   - CloudTrail: AWS JSON 1.1 (X-Amz-Target: CloudTrail_20131101.LookupEvents), the account's
+//     event history filtered by the lookup attribute, the time window and the Region signed for,
+//     newest first, paged with MaxResults/NextToken.
 // Answers come from recorded responses (fixtures/recorded/*.json, one file per account, keyed by
 // operation); requests are signed with fake access keys that those files list, and the signature is
 // checked. Per test: latency on every call, a log of calls, scripted errors (throttling, access
@@ -19,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 export const RECORDED_DIR = fileURLToPath(new URL('../../fixtures/recorded/', import.meta.url));
 
 type Json = Record<string, unknown>;
-export type Service = 'kms' | 'iam' | 'sts' | 'lambda';
+export type Service = 'kms' | 'iam' | 'sts' | 'lambda' | 'cloudtrail';
 
 export interface ServerCall {
   service: Service;
@@ -74,6 +77,8 @@ export interface RecordedAccount {
     Policies?: Array<{ GetPolicy: { Policy: Json }; GetPolicyVersion: Record<string, { PolicyVersion: Json }> }>;
   };
   Lambda?: { Functions?: Json[] };
+  /** LookupEvents entries (EventId, EventName, EventTime as epoch seconds, CloudTrailEvent …), any order. */
+  CloudTrail?: { Events?: Json[] };
 }
 
 export interface RecordedKey {
@@ -473,6 +478,51 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
   };
 
   // -------------------------------------------------------------------------------------------
+  // CloudTrail
+
+  const cloudtrail = (op: string, p: Json, caller: Credential, region: string): Json => {
+    if (op !== 'LookupEvents') throw new ApiError(400, 'UnknownOperationException', `Unknown operation ${op}`);
+    const attrs = (p.LookupAttributes ?? []) as Array<{ AttributeKey?: string; AttributeValue?: string }>;
+    if (attrs.length > 1) throw new ApiError(400, 'InvalidLookupAttributesException', 'You cannot specify more than one lookup attribute.');
+    const max = p.MaxResults === undefined ? 50 : Number(p.MaxResults);
+    if (!Number.isInteger(max) || max < 1 || max > 50) throw new ApiError(400, 'InvalidMaxResultsException', 'MaxResults must be between 1 and 50.');
+    const start = p.StartTime === undefined ? -Infinity : Number(p.StartTime);
+    const end = p.EndTime === undefined ? Infinity : Number(p.EndTime);
+    const record = (e: Json): Json => {
+      try {
+        return JSON.parse(String(e.CloudTrailEvent ?? '{}')) as Json;
+      } catch {
+        return {};
+      }
+    };
+    const all = (accounts.get(caller.GetCallerIdentity.Account)?.CloudTrail?.Events ?? []).filter((e) => {
+      const t = Number(e.EventTime);
+      if (!(t >= start && t <= end)) return false;
+      const r = record(e);
+      if (r.awsRegion !== undefined && r.awsRegion !== region) return false;
+      const a = attrs[0];
+      if (a === undefined) return true;
+      switch (a.AttributeKey) {
+        case 'EventSource':
+          return e.EventSource === a.AttributeValue;
+        case 'EventName':
+          return e.EventName === a.AttributeValue;
+        case 'Username':
+          return e.Username === a.AttributeValue;
+        case 'ResourceName':
+          return ((e.Resources ?? []) as Json[]).some((x) => x.ResourceName === a.AttributeValue);
+        default:
+          throw new ApiError(400, 'InvalidLookupAttributesException', `Unsupported attribute ${String(a.AttributeKey)}`);
+      }
+    });
+    all.sort((a, b) => Number(b.EventTime) - Number(a.EventTime));
+    const token = p.NextToken === undefined ? undefined : String(p.NextToken).replace(/^token-/, 'page-');
+    if (token !== undefined && !/^page-\d+$/.test(token)) throw new ApiError(400, 'InvalidNextTokenException', 'Invalid NextToken');
+    const { page, next } = pageOf(op, all, token, max, 50);
+    return next === undefined ? { Events: page } : { Events: page, NextToken: next.replace(/^page-/, 'token-') };
+  };
+
+  // -------------------------------------------------------------------------------------------
   // Protocols
 
   const respond = (res: ServerResponse, status: number, headers: Record<string, string>, body: string): void => {
@@ -481,7 +531,7 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
   };
 
   const sendError = (res: ServerResponse, service: Service, e: ApiError): void => {
-    if (service === 'kms') {
+    if (service === 'kms' || service === 'cloudtrail') {
       respond(res, e.status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': e.code }, JSON.stringify({ __type: e.code, message: e.message }));
     } else if (service === 'lambda') {
       respond(res, e.status, { 'content-type': 'application/json', 'x-amzn-errortype': e.code }, JSON.stringify({ Type: 'User', Message: e.message }));
@@ -504,12 +554,12 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
       case 'html':
         return step;
       case 'throttle':
-        if (service === 'kms') return new ApiError(400, 'ThrottlingException', 'Rate exceeded');
+        if (service === 'kms' || service === 'cloudtrail') return new ApiError(400, 'ThrottlingException', 'Rate exceeded');
         if (service === 'lambda') return new ApiError(429, 'TooManyRequestsException', 'Rate exceeded');
         return new ApiError(400, 'Throttling', 'Rate exceeded');
       case 'deny': {
         const msg = `User: ${caller.GetCallerIdentity.Arn} is not authorized to perform: ${service}:${op} on resource: ${resource} because no identity-based policy allows the ${service}:${op} action`;
-        if (service === 'kms') return new ApiError(400, 'AccessDeniedException', msg);
+        if (service === 'kms' || service === 'cloudtrail') return new ApiError(400, 'AccessDeniedException', msg);
         if (service === 'lambda') return new ApiError(403, 'AccessDeniedException', msg);
         return new ApiError(403, 'AccessDenied', msg);
       }
@@ -537,13 +587,17 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
     try {
       signed = verifySignature(req, body, secrets());
     } catch (e) {
-      const svc: Service = typeof target === 'string' ? 'kms' : lambdaPath !== null || lambdaList ? 'lambda' : 'sts';
+      const svc: Service = typeof target === 'string' ? (target.startsWith('CloudTrail_') ? 'cloudtrail' : 'kms') : lambdaPath !== null || lambdaList ? 'lambda' : 'sts';
       sendError(res, svc, e as ApiError);
       return;
     }
     if (typeof target === 'string' && target.startsWith('TrentService.')) {
       service = 'kms';
       op = target.slice('TrentService.'.length);
+      params = body.length === 0 ? {} : (JSON.parse(body.toString('utf8')) as Json);
+    } else if (typeof target === 'string' && target.startsWith('CloudTrail_20131101.')) {
+      service = 'cloudtrail';
+      op = target.slice('CloudTrail_20131101.'.length);
       params = body.length === 0 ? {} : (JSON.parse(body.toString('utf8')) as Json);
     } else if (lambdaPath !== null) {
       service = 'lambda';
@@ -595,7 +649,7 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
       return;
     }
     if (step === 'malformed') {
-      if (service === 'kms' || service === 'lambda') respond(res, 200, { 'content-type': 'application/json' }, '{"KeyMetadata": {"Arn": "arn:aws:kms:us-east-1:1111');
+      if (service === 'kms' || service === 'lambda' || service === 'cloudtrail') respond(res, 200, { 'content-type': 'application/json' }, '{"KeyMetadata": {"Arn": "arn:aws:kms:us-east-1:1111');
       else respond(res, 200, { 'content-type': 'text/xml' }, `<${op}Response xmlns="${service === 'iam' ? IAM_NS : STS_NS}"><${op}Result><Ro`);
       return;
     }
@@ -604,6 +658,8 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
       const reply = step?.reply;
       if (service === 'kms') {
         respond(res, 200, { 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify(reply ?? kms(op, params, caller)));
+      } else if (service === 'cloudtrail') {
+        respond(res, 200, { 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify(reply ?? cloudtrail(op, params, caller, signed.region)));
       } else if (service === 'lambda') {
         const listFunctions = (): Json => {
           const { page, next } = pageOf(op, accounts.get(caller.GetCallerIdentity.Account)?.Lambda?.Functions ?? [], params.Marker, params.MaxItems, 50);

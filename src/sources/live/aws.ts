@@ -189,7 +189,8 @@ export class AwsSession {
     readonly region: string,
   ) {}
 
-  private config(region: string): Record<string, unknown> {
+  /** The configuration every client of this session gets (also for clients made elsewhere, e.g. CloudTrail's). */
+  config(region: string): Record<string, unknown> {
     const s = this.ctx.settings;
     const c: Record<string, unknown> = {
       region,

@@ -133,6 +133,16 @@ async function setup(opts: LiveOptions, regionHint: string | undefined): Promise
   return { ctx, main, principalSession, region };
 }
 
+/**
+ * The main session alone, for readers that live in modules of their own (CloudTrail, loaded only
+ * for `explain-event --lookup`). The caller destroys it.
+ */
+export async function openSession(opts: LiveOptions, regionHint?: string): Promise<{ ctx: CallContext; main: AwsSession; region: string }> {
+  const { ctx, main, principalSession, region } = await setup(opts, regionHint);
+  principalSession?.destroy();
+  return { ctx, main, region };
+}
+
 function callerIdentity(s: AwsSession): Promise<Outcome<{ Arn?: string | undefined; Account?: string | undefined }>> {
   return s.call('sts:GetCallerIdentity', () => s.sts().send(new GetCallerIdentityCommand({})), 9);
 }

@@ -1,0 +1,60 @@
+// The Lambda analysis (`kms-why lambda FUNCTION`, and `kms-why explain-error` on Lambda's
+// environment-variable error) in words: the function, the runtime Decrypt, traps and fixes.
+import type { LambdaAnalysis } from '../evaluate/lambda.js';
+import { MAX_WIDTH, wrapHanging } from './explain.js';
+import { prose } from './markdown.js';
+
+export function lambdaJson(a: LambdaAnalysis): Record<string, unknown> {
+  return {
+    function: a.fn,
+    key: a.keyIdentifier,
+    runtime: { decision: a.runtime.decision, decidedBy: a.runtime.decidedBy },
+    controlPlane: a.controlPlane.map((d) => ({ action: d.action, decision: d.decision, decidedBy: d.decidedBy })),
+    traps: a.traps,
+    fixes: a.fixes,
+    notes: a.notes,
+  };
+}
+
+export function lambdaText(a: LambdaAnalysis): string {
+  const out: string[] = ['', `Lambda function ${a.fn.name}`, `  execution role: ${a.fn.roleArn}`, `  key:            ${a.keyIdentifier}${a.fn.kmsKeyArn ? '' : ' (AWS managed key: the function has no KMSKeyArn)'}`];
+  out.push(`  runtime Decrypt at init: ${a.runtime.decision.toUpperCase()} (${a.runtime.decidedBy})`);
+  if (a.controlPlane.length > 0) {
+    out.push(`  configuring through Lambda as ${a.controlPlane[0]!.principal}:`);
+    for (const d of a.controlPlane) out.push(`    ${d.action}: ${d.decision.toUpperCase()} (${d.decidedBy})`);
+  }
+  if (a.traps.length > 0) {
+    out.push('', 'Traps:');
+    for (const t of a.traps) out.push(...wrapHanging(t.message, MAX_WIDTH, '  - '));
+  }
+  if (a.fixes.length > 0) {
+    out.push('', 'Fix:');
+    a.fixes.forEach((f, i) => {
+      out.push(...wrapHanging(`${f.title}${f.verified ? ' [verified: kms-why re-evaluated Decrypt with this change: allow]' : ' [NOT verified: re-evaluation did not allow]'}`, MAX_WIDTH, `  ${i + 1}. `));
+      for (const c of f.commands ?? []) out.push(`       ${c}`);
+      if (f.json !== undefined && f.kind !== 'recreate-grant') for (const l of JSON.stringify(f.json, null, 2).split('\n')) out.push(`       ${l}`);
+      if (f.alsoAllows) out.push(...wrapHanging(`It also allows: ${f.alsoAllows}.`, MAX_WIDTH, '     '));
+    });
+  }
+  out.push('', 'Notes:');
+  for (const n of a.notes) out.push(...wrapHanging(n, MAX_WIDTH, '  - '));
+  return out.map((l) => l.trimEnd()).join('\n') + '\n';
+}
+
+export function lambdaMarkdown(a: LambdaAnalysis): string {
+  const out: string[] = ['', '## Lambda function', '', `- Function: \`${a.fn.arn}\``, `- Execution role: \`${a.fn.roleArn}\``, `- Key: \`${a.keyIdentifier}\``, `- Runtime Decrypt at init: **${a.runtime.decision.toUpperCase()}** (${a.runtime.decidedBy})`];
+  for (const d of a.controlPlane) out.push(`- Through Lambda as \`${d.principal}\`: \`${d.action}\` **${d.decision.toUpperCase()}** (${d.decidedBy})`);
+  if (a.traps.length > 0) out.push('', '### Traps', '', ...a.traps.map((t) => `- ${prose(t.message)}`));
+  if (a.fixes.length > 0) {
+    out.push('', '### Fix', '');
+    a.fixes.forEach((f, i) => {
+      out.push(`${i + 1}. ${f.title} ${f.verified ? '_(verified by re-evaluation)_' : '_(not verified)_'}`);
+      if (f.commands) out.push('', '   ```sh', ...f.commands.map((c) => `   ${c}`), '   ```');
+      if (f.json !== undefined && f.kind !== 'recreate-grant') out.push('', '   ```json', ...JSON.stringify(f.json, null, 2).split('\n').map((l) => `   ${l}`), '   ```');
+      if (f.alsoAllows) out.push('', `   It also allows: ${f.alsoAllows}.`);
+    });
+  }
+  out.push('', '### Notes', '', ...a.notes.map((n) => `- ${n}`));
+  return out.join('\n') + '\n';
+}
+
