@@ -205,11 +205,15 @@ function checkStdin(flags: ExplainFlags, stdinTaken: boolean): void {
   }
 }
 
-async function loadSnapshot(flags: ExplainFlags): Promise<Snapshot> {
+async function loadSnapshot(flags: ExplainFlags, io: CliIo): Promise<Snapshot> {
   if (!flags.from || flags.from.length === 0) {
     throw new InputError('--from is needed for now: kms-why evaluates the request against a snapshot', { hint: FROM_HINT });
   }
-  return loadFrom(flags.from);
+  if (io.redactor === undefined) return loadFrom(flags.from);
+  const red = await import('./redact.js');
+  const s = await red.loadInputs(flags.from, io);
+  red.redactFlags(flags, io.redactor);
+  return s;
 }
 
 async function readStdinText(): Promise<string> {
@@ -323,7 +327,7 @@ export function addExplainCommands(program: Command, io: CliIo, setExit: (code: 
         text = await explainText(doc, format, renderOne);
         break;
     }
-    if (flags.redact === true) text = (await import('../report/redact.js')).redact(text);
+    // --redact: the inputs, flags and message were redacted, and io redacts the output.
     return text;
   };
 
@@ -354,8 +358,10 @@ Examples:
       const fromStdin = flags.messageFile === '-' || (args.length === 1 && args[0] === '-');
       checkStdin(flags, fromStdin);
       const text = await readMessage(args, flags);
-      const parsed = parseErrorMessage(text);
-      const snapshot = await loadSnapshot(flags);
+      let parsed = parseErrorMessage(text);
+      const snapshot = await loadSnapshot(flags, io);
+      // --redact: the message read again with the snapshot's placeholders.
+      if (io.redactor !== undefined) parsed = parseErrorMessage(io.redactor.text(text));
       const evaluator = new Evaluator(snapshot);
       const d: Draft = { context: {}, notes: [...parsed.notes] };
       if (parsed.principal !== undefined) d.principal = { value: parsed.principal, from: 'the message' };
@@ -412,7 +418,8 @@ Examples:
       setDebug(flags.debug === true);
       const name = displayName(file);
       checkStdin(flags, file === '-');
-      const ct = parseCloudTrail(await readJsonText(file), name);
+      const eventDoc = await readJsonText(file);
+      let ct = parseCloudTrail(eventDoc, name);
       const denied = ct.events.filter((e) => e.accessDenied);
       let chosen: CloudTrailKmsEvent[];
       const preNotes: string[] = [];
@@ -439,7 +446,13 @@ Examples:
           hint: `Give --all to explain every AccessDenied, or --event-id ID: ${ct.events.slice(0, 10).map(eventLabel).join('; ')}${ct.events.length > 10 ? '; …' : ''}.`,
         });
       }
-      const snapshot = await loadSnapshot(flags);
+      const snapshot = await loadSnapshot(flags, io);
+      if (io.redactor !== undefined) {
+        // --redact: the events read again with the snapshot's placeholders (the same choice of events).
+        const ids = new Set(chosen.map((e) => ct.events.indexOf(e)));
+        ct = parseCloudTrail(io.redactor.json(eventDoc), io.redactor.file(name));
+        chosen = ct.events.filter((_e, i) => ids.has(i));
+      }
       const evaluator = new Evaluator(snapshot);
 
       // One unit per request; with --all, units with the same (principal, key, action) are grouped.

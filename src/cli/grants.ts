@@ -71,8 +71,14 @@ Examples:
       }
       if ((flags.key ?? []).length === 0 && flags.allKeys !== true) throw new InputError('give --key (repeatable) or --all-keys');
       // Read the expectations first: a bad file is a usage error, before any AWS call.
-      const expectations = flags.expect !== undefined ? parseExpectations(await readJsonText(flags.expect), flags.expect) : undefined;
-      const snapshot = liveRequested(flags) ? await readKeysLive(flags, flags.key ?? [], flags.allKeys === true, io) : await loadFrom(flags.from!);
+      const expectDoc = flags.expect !== undefined ? await readJsonText(flags.expect) : undefined;
+      const expectations = flags.expect !== undefined ? parseExpectations(io.redactor !== undefined ? io.redactor.json(expectDoc) : expectDoc, io.redactor?.file(flags.expect) ?? flags.expect) : undefined;
+      const snapshot = liveRequested(flags)
+        ? await readKeysLive(flags, flags.key ?? [], flags.allKeys === true, io)
+        : io.redactor !== undefined
+          ? await (await import('./redact.js')).loadInputs(flags.from!, io)
+          : await loadFrom(flags.from!);
+      if (io.redactor !== undefined) flags.key = (flags.key ?? []).map((k) => io.redactor!.value(k));
       const ev = new Evaluator(snapshot);
       const keys: Key[] = [];
       if (flags.allKeys === true) for (const k of snapshot.keys) if (k.metadata.keyManager === 'CUSTOMER' && !keys.includes(k)) keys.push(k);
@@ -86,7 +92,8 @@ Examples:
 
       if (flags.writeExpect !== undefined) {
         const list = expectationsFrom(audit, now);
-        await writeAtomically(flags.writeExpect, JSON.stringify(list, null, 2) + '\n');
+        const written = JSON.stringify(list, null, 2) + '\n';
+        await writeAtomically(flags.writeExpect, io.redactor !== undefined ? io.redactor.text(written) : written);
         io.stderr(`kms-why: wrote ${list.length} expected grant${list.length === 1 ? '' : 's'} to ${flags.writeExpect}\n`);
       }
 
@@ -110,7 +117,6 @@ Examples:
           text = renderGrantsGithub(audit, { ...opts, failing });
           break;
       }
-      if (flags.redact === true) text = (await import('../report/redact.js')).redact(text);
       io.stdout(text);
 
       const failed = audit.unexpected.length > 0 || audit.findings.some(failing);

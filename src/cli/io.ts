@@ -6,6 +6,8 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
+  /** With --redact: the one Redactor every output and input of the run goes through (src/cli/redact.ts). */
+  redactor?: import('../report/redact.js').Redactor;
 }
 
 export function processIo(): CliIo {

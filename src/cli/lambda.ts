@@ -92,8 +92,12 @@ Examples:
         const targets: LiveTargetSpec[] = [{ key: f.kmsKeyArn ?? 'alias/aws/lambda', principal: session }];
         if (flags.as !== undefined) targets.push({ key: f.kmsKeyArn ?? 'alias/aws/lambda', principal: flags.as });
         snapshot = (await loadSnapshot({ ...flags, region: flags.region ?? f.region }, targets, io)).snapshot;
-        snapshot.functions = [raw];
+        snapshot.functions = [io.redactor !== undefined ? io.redactor.json(raw) : raw];
       } else snapshot = (await loadSnapshot(flags, [], io)).snapshot;
+      if (io.redactor !== undefined) {
+        (await import('./redact.js')).redactFlags(flags, io.redactor);
+        name = io.redactor.value(name);
+      }
       const fn = findFunction(snapshot, name);
       const a = analyzeLambda(snapshot, fn, flags.as);
       const decisions = [a.runtime, ...a.controlPlane];
@@ -116,7 +120,6 @@ Examples:
       } else {
         text = (await renderReport(report, output, { color, redact: false })) + (output === 'markdown' ? lambdaMarkdown(a) : lambdaText(a));
       }
-      if (flags.redact === true) text = (await import('../report/redact.js')).redact(text);
       io.stdout(text);
       setExit(exitCodeFor(decisions));
     });

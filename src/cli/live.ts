@@ -68,7 +68,10 @@ function endProgress(io: CliIo): void {
 
 /** Reads from files, or from AWS when no --from is given. Returns the principal as resolved (`me`). */
 export async function loadSnapshot(flags: LiveFlags, targets: LiveTargetSpec[], io: CliIo): Promise<{ snapshot: Snapshot; principal: string | undefined }> {
-  if (!liveRequested(flags)) return { snapshot: await loadFrom(flags.from!), principal: undefined };
+  if (!liveRequested(flags)) {
+    if (io.redactor !== undefined) return { snapshot: await (await import('./redact.js')).loadInputs(flags.from!, io), principal: undefined };
+    return { snapshot: await loadFrom(flags.from!), principal: undefined };
+  }
   const live = await import('../sources/live/index.js');
   const opts = liveOptions(flags, io);
   let merged: Snapshot | undefined;
@@ -90,6 +93,7 @@ export async function loadSnapshot(flags: LiveFlags, targets: LiveTargetSpec[], 
     endProgress(io);
   }
   if (merged === undefined) throw new InputError('nothing to read');
+  if (io.redactor !== undefined) merged = (await import('./redact.js')).redactSnapshot(merged, io.redactor);
   return { snapshot: merged, principal };
 }
 
@@ -98,6 +102,7 @@ export async function readFunctionLive(flags: LiveFlags, name: string, qualifier
   const live = await import('../sources/live/index.js');
   const fn = await live.readFunction(name, qualifier, liveOptions(flags, io));
   endProgress(io);
+  if (!isUnknown(fn) && io.redactor !== undefined) io.redactor.learn(fn);
   if (isUnknown(fn)) {
     throw new InputError(`could not read function ${name}: ${fn.reason}`, { hint: fn.neededPermission ? `kms-why needs ${fn.neededPermission}.` : 'Check the function name, --region and --profile.' });
   }
@@ -108,7 +113,8 @@ export async function readFunctionLive(flags: LiveFlags, name: string, qualifier
 export async function readKeysLive(flags: LiveFlags, keys: string[], all: boolean, io: CliIo): Promise<Snapshot> {
   const live = await import('../sources/live/index.js');
   try {
-    return (await live.readKeys(keys, { ...liveOptions(flags, io), allCustomerManaged: all })).snapshot;
+    const s = (await live.readKeys(keys, { ...liveOptions(flags, io), allCustomerManaged: all })).snapshot;
+    return io.redactor !== undefined ? (await import('./redact.js')).redactSnapshot(s, io.redactor) : s;
   } finally {
     endProgress(io);
   }

@@ -82,6 +82,8 @@ function isCoreCommand(name: string | undefined): boolean {
 }
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  // --redact: one Redactor for every input and output of the run.
+  if (argv.includes('--redact')) io = (await import('./redact.js')).redactingIo(io, argv);
   let exitCode: number = EXIT.allow;
   let debug = argv.includes('--debug');
   const commandLine = ['kms-why', ...argv].map(shellQuote).join(' ');
@@ -113,7 +115,12 @@ Examples:
     const targets: LiveTargetSpec[] = [{ key: flags.key ?? '', principal: flags.principal ?? '', ...(flags.grantId ? { grantId: flags.grantId } : {}) }];
     if (extraKeys) for (const k of extraKeys(flags)) targets.push({ key: k, principal: flags.principal ?? '' });
     const { snapshot, principal } = await loadSnapshot(flags, targets, io);
-    if (isMe && principal !== undefined) base.principal = principal;
+    if (io.redactor !== undefined) {
+      // The request names the snapshot's placeholders (flags redacted in place, for the closures below too).
+      (await import('./redact.js')).redactFlags(flags, io.redactor);
+      Object.assign(base, requestFromFlags(isMe ? { ...flags, principal: 'arn:aws:iam::000000000000:root' } : flags, 'kms:DescribeKey'));
+      if (isMe && principal !== undefined) base.principal = io.redactor.value(principal);
+    } else if (isMe && principal !== undefined) base.principal = principal;
     const evaluator = new Evaluator(snapshot);
     const actions = pickActions(snapshot, evaluator);
     const reqs = requests ? requests(base) : actions.map((a) => ({ ...base, action: a.name }));

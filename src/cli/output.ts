@@ -39,6 +39,6 @@ export async function renderReport(report: Report, format: OutputFormat, opts: O
       text = (await import('../report/markdown.js')).renderMarkdown(report, { color: false });
       break;
   }
-  if (opts.redact) text = (await import('../report/redact.js')).redact(text);
+  // --redact: the run's Redactor has redacted the inputs and redacts every output (src/cli/redact.ts).
   return text;
 }

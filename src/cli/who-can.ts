@@ -127,7 +127,8 @@ export function addWhoCanCommand(program: Command, io: CliIo, setExit: (code: nu
       if (!flags.from || flags.from.length === 0) throw new InputError('--from is required', { hint: 'Give a snapshot (kms-why snapshot writes one) or AWS CLI outputs: --from snapshot.json.' });
       if ((flags.key ?? []).length === 0 && flags.allKeys !== true) throw new InputError('give --key (repeatable) or --all-keys');
       const actions = whoCanActions(flags.action);
-      const snapshot = await loadFrom(flags.from);
+      const snapshot = io.redactor !== undefined ? await (await import('./redact.js')).loadInputs(flags.from, io) : await loadFrom(flags.from);
+      (await import('./redact.js')).redactFlags(flags, io.redactor);
       const keys = selectKeys(snapshot, new Evaluator(snapshot), flags.key ?? [], flags.allKeys === true);
       if (keys.length === 0) throw new InputError('the snapshot has no customer managed key', { hint: 'Give --key for an AWS managed key.' });
       const bar = progressBar(io, flags.allKeys === true || keys.length > 1);
@@ -138,16 +139,21 @@ export function addWhoCanCommand(program: Command, io: CliIo, setExit: (code: nu
         bar.done();
       }
       const format: Format = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
-      const redactor = flags.redact === true ? new (await import('../report/redact.js')).Redactor() : undefined;
-      for await (const chunk of render(result, format, resolveColor(flags.color, io))) io.stdout(redactor ? redactor.redact(chunk) : chunk);
+      // --redact: the inputs were redacted, and io redacts every chunk (src/cli/redact.ts).
+      for await (const chunk of render(result, format, resolveColor(flags.color, io))) io.stdout(chunk);
       setExit(hasUnknown(result) ? EXIT.unknown : EXIT.allow);
     });
 }
 
 /** One side of a diff: a who-can JSON report, or a snapshot (any --from input) to evaluate. */
-async function readSide(file: string, keyIdents: string[], actions: ActionInfo[] | undefined): Promise<{ result: WhoCanResult; snapshot?: Snapshot; missingKeys: string[] }> {
-  const value = await readJsonText(file);
-  const name = displayName(file);
+async function readSide(file: string, keyIdents: string[], actions: ActionInfo[] | undefined, io: CliIo): Promise<{ result: WhoCanResult; snapshot?: Snapshot; missingKeys: string[] }> {
+  let value = await readJsonText(file);
+  let name = displayName(file);
+  if (io.redactor !== undefined) {
+    io.redactor.learn(value);
+    value = io.redactor.json(value);
+    name = io.redactor.file(name);
+  }
   if (isWhoCanJson(value)) {
     const result = parseWhoCanJson(value, name);
     if (keyIdents.length === 0) return { result, missingKeys: [] };
@@ -208,9 +214,9 @@ export function addDiffCommand(program: Command, io: CliIo, setExit: (code: numb
       setDebug(flags.debug === true);
       if (oldFile === '-' && newFile === '-') throw new InputError('only one of OLD and NEW can be stdin (-)');
       const actions = whoCanActions(flags.action);
-      const idents = flags.key ?? [];
-      const before = await readSide(oldFile, idents, actions);
-      const after = await readSide(newFile, idents, actions);
+      const idents = (flags.key ?? []).map((k) => io.redactor?.value(k) ?? k);
+      const before = await readSide(oldFile, idents, actions, io);
+      const after = await readSide(newFile, idents, actions, io);
       const nowhere = idents.filter((i) => before.missingKeys.includes(i) && after.missingKeys.includes(i));
       if (nowhere.length > 0) throw new InputError(`key "${nowhere[0]}" is in neither ${displayName(oldFile)} nor ${displayName(newFile)}`);
       const restrict = (r: WhoCanResult): WhoCanResult => {
@@ -245,7 +251,6 @@ export function addDiffCommand(program: Command, io: CliIo, setExit: (code: numb
           text = renderDiffMarkdown(d, opts);
           break;
       }
-      if (flags.redact === true) text = (await import('../report/redact.js')).redact(text);
       io.stdout(text);
       setExit(flags.failOnGain === true && hasGain(d) ? EXIT.deny : EXIT.allow);
     });

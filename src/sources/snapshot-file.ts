@@ -48,6 +48,7 @@ export const SNAPSHOT_MARKER = 'kmsWhySnapshot';
 const TOP_FIELDS = [
   SNAPSHOT_MARKER,
   'capturedAt',
+  'redacted',
   'region',
   'keys',
   'principals',
@@ -90,6 +91,7 @@ export function parseSnapshotParts(raw: unknown, file: string): { snapshot: Snap
   if (obj.Functions !== undefined) snapshot.functions = parseFunctions(obj.Functions, member(root, 'Functions'));
   const capturedAt = optionalString(obj, 'capturedAt', root);
   if (capturedAt !== undefined) snapshot.capturedAt = checkTimestamp(capturedAt, member(root, 'capturedAt'));
+  if (obj.redacted === true) snapshot.redacted = true;
   const region = optionalString(obj, 'region', root);
   if (region !== undefined) snapshot.region = region;
   return { snapshot, derived };
