@@ -76,6 +76,14 @@ const EMAIL_RE = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z
 const IPV4_RE = /(?<![0-9.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/\d{1,2})?(?![0-9.])/g;
 const ACCOUNT_RE = /(?<![0-9A-Za-z])\d{12}(?![0-9A-Za-z])/g;
 
+/** Where grant ids appear in kms-why's outputs, by context. */
+const GRANT_ID_CONTEXTS: RegExp[] = [
+  /"grantId"\s*:\s*"([^"\\]+)"/gi,
+  /"source"\s*:\s*"grant"\s*,\s*"id"\s*:\s*"([^"\\]+)"/g,
+  /--grant-id(?:=|\s+)'?([^\s']+)'?/g,
+  /\bgrants?\s+`?([A-Za-z0-9][A-Za-z0-9_.-]*[A-Za-z0-9])`?/gi,
+];
+
 /** Placeholder shapes, by kind: a value of that shape is taken as already redacted. */
 const SHAPES: Partial<Record<PlaceholderKind, RegExp>> = {
   account: /^0{6}\d{6}$/,
@@ -269,6 +277,7 @@ export class Redactor {
     t = plain(t, (x) => x.replace(MRK_RE, (m) => this.mark(this.keyId(m))));
     t = plain(t, (x) => x.replace(IPV4_RE, (m) => this.mark(this.ip(m))));
     t = plain(t, (x) => x.replace(ACCOUNT_RE, (m) => this.mark(this.account(m))));
+    this.learnGrantIds(t);
     t = this.replaceLearned(t);
     t = t.replace(new RegExp(`[${OPEN}${CLOSE}]`, 'g'), '');
     return t.replace(new RegExp(`${STASH_OPEN}(\\d+)${STASH_CLOSE}`, 'g'), (_m, i: string) => stash[Number(i)]!);
@@ -385,6 +394,8 @@ export class Redactor {
   /** A name (role, function, Sid, tag value …): one placeholder per distinct value, whatever its kind. */
   private name(kind: PlaceholderKind, v: string): string {
     if (isWildcardOrVariable(v)) return v;
+    // The report's own vocabulary (a Sid "Root", a tag value "true") reveals nothing and stays.
+    if (STOP_WORDS.has(v.toLowerCase())) return v;
     if (hasPattern(v)) return this.pattern(v);
     if (this.issued.has(v) || NAME_SHAPE.test(v) || SHAPES[kind]?.test(v)) {
       this.issued.add(v);
@@ -594,13 +605,27 @@ export class Redactor {
     return t.replace(new RegExp(names.map(escapeRe).join('|'), 'g'), (m) => this.mark(this.files.get(m)!));
   }
 
+  /** Grant ids that are not 64 hex digits (in a rendered output with no input learned), known by their context. */
+  private learnGrantIds(t: string): void {
+    for (const re of GRANT_ID_CONTEXTS) {
+      for (const m of t.matchAll(re)) {
+        const v = m[1]!;
+        if (v.includes(OPEN) || v.startsWith('(') || this.issued.has(v) || this.learned.has(v) || STOP_WORDS.has(v.toLowerCase())) continue;
+        if (re === GRANT_ID_CONTEXTS[3] && !/[0-9-]/.test(v)) continue;
+        this.learned.set(v, 'grant');
+        this.literalRe = undefined;
+      }
+    }
+  }
+
   private replaceLearned(t: string): string {
     const names = [...this.learned.keys()].filter((n) => this.eligible(n));
     if (names.length === 0) return t;
     if (this.literalRe === undefined) {
       names.sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
-      // A name ends where an IAM name cannot go on; "name:value" is a condition key, not a name.
-      this.literalRe = new RegExp(`(?<![A-Za-z0-9_+=,.@:$/-])(?:${names.map(escapeRe).join('|')})(?![A-Za-z0-9_+=@-])(?![,.][A-Za-z0-9_+=@-])(?!:[A-Za-z0-9*])`, 'g');
+      // A name ends where an IAM name cannot go on (it may end a generated name: AllowLambdaEnvDecrypt-NAME);
+      // "name:value" is a condition key, not a name.
+      this.literalRe = new RegExp(`(?<![A-Za-z0-9+=,.@:$/])(?:${names.map(escapeRe).join('|')})(?![A-Za-z0-9_+=@-])(?![,.][A-Za-z0-9_+=@-])(?!:[A-Za-z0-9*])`, 'g');
     }
     return plain(t, (x) => x.replace(this.literalRe!, (m) => this.mark(this.name(this.learned.get(m)!, m))));
   }
