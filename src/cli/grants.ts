@@ -12,7 +12,7 @@ import { EXIT } from './errors.js';
 import { writeAtomically, type CliIo } from './io.js';
 import { collect } from './request-flags.js';
 import { addLiveOptions, liveRequested, readKeysLive, type LiveFlags } from './live.js';
-import { resolveColor } from './output.js';
+import { outputWidth, resolveColor } from './output.js';
 
 interface GrantsFlags extends LiveFlags {
   key?: string[];
@@ -97,7 +97,7 @@ Examples:
         io.stderr(`kms-why: wrote ${list.length} expected grant${list.length === 1 ? '' : 's'} to ${flags.writeExpect}\n`);
       }
 
-      const opts = { now, color: resolveColor(flags.color, io), ...(flags.failOn ? { failOn: flags.failOn } : {}) };
+      const opts = { now, color: resolveColor(flags.color, io), width: outputWidth(io), ...(flags.failOn ? { failOn: flags.failOn } : {}) };
       const output = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
       let text: string;
       switch (output) {

@@ -6,7 +6,7 @@ import { buildReport, exitCodeFor } from '../report/build.js';
 import type { CliIo } from './io.js';
 import { collect } from './request-flags.js';
 import { addLiveOptions, liveRequested, loadSnapshot, readFunctionLive, type LiveFlags, type LiveTargetSpec } from './live.js';
-import { renderReport, resolveColor, type OutputFormat } from './output.js';
+import { outputWidth, renderReport, resolveColor, type OutputFormat } from './output.js';
 
 interface LambdaFlags extends LiveFlags {
   qualifier?: string;
@@ -118,7 +118,20 @@ Examples:
         };
         text = JSON.stringify(json, null, 2) + '\n';
       } else {
-        text = (await renderReport(report, output, { color, redact: false })) + (output === 'markdown' ? lambdaMarkdown(a) : lambdaText(a));
+        let tail = output === 'markdown' ? lambdaMarkdown(a) : lambdaText(a);
+        if (output === 'table') {
+          // Fitted to the terminal like the table above it: each line wrapped under its own indent.
+          const { wrap } = await import('../report/explain.js');
+          const width = outputWidth(io);
+          tail = tail
+            .split('\n')
+            .flatMap((l) => {
+              const indent = /^ */.exec(l)![0];
+              return l.length <= width ? [l] : wrap(l.slice(indent.length), width - indent.length - 2).map((x, i) => (i === 0 ? indent : `${indent}  `) + x);
+            })
+            .join('\n');
+        }
+        text = (await renderReport(report, output, { color, redact: false, width: outputWidth(io) })) + tail;
       }
       io.stdout(text);
       setExit(exitCodeFor(decisions));

@@ -8,6 +8,13 @@ export type OutputFormat = 'table' | 'text' | 'json' | 'markdown';
 export interface OutputOptions {
   color: boolean;
   redact: boolean;
+  /** Table width (default: the terminal's, see terminalWidth). */
+  width?: number;
+}
+
+/** The width `--output table` lays out to: process.stdout.columns on a terminal, 80 otherwise. */
+export function outputWidth(io: CliIo): number {
+  return io.stdoutIsTTY && typeof process.stdout.columns === 'number' && process.stdout.columns >= 20 ? process.stdout.columns : 80;
 }
 
 /**
@@ -33,7 +40,7 @@ export async function renderReport(report: Report, format: OutputFormat, opts: O
       text = (await import('../report/text.js')).renderText(report, { color: false });
       break;
     case 'table':
-      text = (await import('../report/table.js')).renderTable(report, { color: opts.color });
+      text = (await import('../report/table.js')).renderTable(report, { color: opts.color, width: opts.width ?? outputWidth({ stdoutIsTTY: process.stdout.isTTY === true } as CliIo) });
       break;
     case 'markdown':
       text = (await import('../report/markdown.js')).renderMarkdown(report, { color: false });

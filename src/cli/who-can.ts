@@ -13,7 +13,7 @@ import { displayName, readJsonText } from '../sources/json-file.js';
 import { loadFrom, snapshotFromDocuments } from '../sources/load.js';
 import { EXIT } from './errors.js';
 import type { CliIo } from './io.js';
-import { resolveColor } from './output.js';
+import { outputWidth, resolveColor } from './output.js';
 import { parseActions } from './request-flags.js';
 
 type Format = 'table' | 'text' | 'json' | 'markdown';
@@ -72,7 +72,7 @@ function progressBar(io: CliIo, enabled: boolean): { update: (done: number, tota
  * The report in pieces: JSON and text one key at a time (a whole account's report can be longer
  * than the longest string JavaScript holds), table and Markdown (for people) whole.
  */
-async function* render(r: WhoCanResult, format: Format, color: boolean): AsyncGenerator<string> {
+async function* render(r: WhoCanResult, format: Format, color: boolean, width: number): AsyncGenerator<string> {
   switch (format) {
     case 'json':
       yield* whoCanJsonChunks(r);
@@ -81,7 +81,7 @@ async function* render(r: WhoCanResult, format: Format, color: boolean): AsyncGe
       yield* whoCanTextChunks(r);
       return;
     case 'table':
-      yield await renderWhoCanTable(r, { color });
+      yield await renderWhoCanTable(r, { color, width });
       return;
     case 'markdown':
       yield renderWhoCanMarkdown(r);
@@ -140,7 +140,7 @@ export function addWhoCanCommand(program: Command, io: CliIo, setExit: (code: nu
       }
       const format: Format = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
       // --redact: the inputs were redacted, and io redacts every chunk (src/cli/redact.ts).
-      for await (const chunk of render(result, format, resolveColor(flags.color, io))) io.stdout(chunk);
+      for await (const chunk of render(result, format, resolveColor(flags.color, io), outputWidth(io))) io.stdout(chunk);
       setExit(hasUnknown(result) ? EXIT.unknown : EXIT.allow);
     });
 }
@@ -234,7 +234,7 @@ export function addDiffCommand(program: Command, io: CliIo, setExit: (code: numb
         ...(before.snapshot ? { oldSnapshot: before.snapshot } : {}),
         ...(after.snapshot ? { newSnapshot: after.snapshot } : {}),
       });
-      const opts = { color: resolveColor(flags.color, io), oldName: displayName(oldFile), newName: displayName(newFile) };
+      const opts = { color: resolveColor(flags.color, io), oldName: displayName(oldFile), newName: displayName(newFile), width: outputWidth(io) };
       const format: Format = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
       let text: string;
       switch (format) {

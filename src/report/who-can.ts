@@ -47,12 +47,15 @@ import { findAction, type ActionInfo } from '../model/actions.js';
 import type { DecidedBy, ReasonSource } from '../model/decision.js';
 import type { AccessEntry, GuardCondition, KeyWhoCan, PublicStatement, ReasonRef, WhoCanPrincipal, WhoCanResult, Witness } from '../evaluate/who-can.js';
 import { ADMIN_LEVEL_ACTIONS, isAdminLevel } from '../evaluate/who-can.js';
+import type { Row } from './layout.js';
 import { expectArray, expectObject, expectString, fail, index, isObject, member, type JsonObject, type Where } from '../sources/json-path.js';
 
 export const WHO_CAN_REPORT_VERSION = 1;
 
 export interface WhoCanRenderOptions {
   color?: boolean;
+  /** The width tables are laid out to. */
+  width?: number;
 }
 
 const GROUPS: Array<{ id: ActionInfo['group']; title: string }> = [
@@ -361,50 +364,47 @@ export function renderWhoCanText(r: WhoCanResult, _opts: WhoCanRenderOptions = {
   return [...whoCanTextChunks(r)].join('');
 }
 
-// ─── Table ─────────────────────────────────────────────────────────────────────────────────────
+// ─── Table (src/report/layout.ts) ─────────────────────────────────────────────────────────────────────────────────────
 
 export async function renderWhoCanTable(r: WhoCanResult, opts: WhoCanRenderOptions = {}): Promise<string> {
-  const [{ Chalk }, { default: Table }] = await Promise.all([import('chalk'), import('cli-table3')]);
+  const [{ Chalk }, { layoutTable }, { wrap }] = await Promise.all([import('chalk'), import('./layout.js'), import('./explain.js')]);
   const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const width = opts.width ?? 80;
+  // Lines outside the table: wrapped to the width first, coloured after.
+  const para = (text: string, style: (s: string) => string = (s) => s): string[] => wrap(text, width).map((l) => style(l));
   const colour = (e: AccessEntry): ((s: string) => string) => (e.access === 'allow' ? c.green : e.access === 'conditional' ? c.yellow : c.magenta);
   const out: string[] = [];
   for (const k of r.keys) {
-    out.push(c.bold(`Key ${keyTitle(k)}`));
-    const t = new Table({
-      head: ['Action', 'Access', 'Principal', 'Through'],
-      style: { head: opts.color ? ['cyan'] : [], border: opts.color ? ['grey'] : [] },
-      colWidths: [26, 13, 44, 52],
-      wordWrap: true,
-      wrapOnWordBoundary: false,
-    });
+    out.push(...para(`Key ${keyTitle(k)}`, c.bold));
+    const body: Row[] = [];
     for (const g of GROUPS) {
       const rows = actionRows(k, g.id);
       if (rows.length === 0) continue;
-      t.push([{ colSpan: 4, content: c.bold(g.title) }]);
+      body.push({ title: { text: g.title, style: c.bold } });
       for (const row of rows) {
-        const actionCell = row.actions.map((a) => a.name).join('\n') + (row.keyStateError ? `\n${c.dim('(fails: key state)')}` : '');
+        const actionCell = row.actions.map((a) => a.name).join('\n') + (row.keyStateError ? '\n(fails: key state)' : '');
         if (row.entries.length === 0) {
-          t.push([actionCell, c.red('nobody'), '', '']);
+          body.push([actionCell, { text: 'nobody', style: c.red }, '', '']);
           continue;
         }
         row.entries.forEach(({ principal, entry }, i) => {
           const admin = row.actions.some((a) => isAdminLevel(a.name, entry));
           const label = principalLabel(principal);
-          t.push([i === 0 ? actionCell : '', colour(entry)(entry.access), admin ? c.red.bold(`${label}\nADMIN-LEVEL`) : principal.external ? c.yellow(label) : label, entryWhy(entry)]);
+          body.push([i === 0 ? actionCell : '', { text: entry.access, style: colour(entry) }, admin ? { text: `${label}\nADMIN-LEVEL`, style: c.red.bold } : principal.external ? { text: label, style: c.yellow } : label, entryWhy(entry)]);
         });
       }
     }
-    out.push(t.toString());
+    out.push(layoutTable(['Action', 'Access', 'Principal', 'Through'], body, width, { head: c.cyan, border: c.grey, soft: [16, 11, 24, 24], hard: [10, 8, 12, 12], separators: 'always' }));
     const admins = adminLevelPrincipals(k);
-    if (admins.length > 0) out.push(c.red.bold('Admin-level powers: ') + admins.map((x) => `${principalLabel(x.principal)} (${x.actions.join(', ')})`).join('; '));
+    if (admins.length > 0) out.push(...para(`Admin-level powers: ${admins.map((x) => `${principalLabel(x.principal)} (${x.actions.join(', ')})`).join('; ')}`, c.red));
     const ext = externalAccounts(k);
-    if (ext.length > 0) out.push(c.yellow.bold('External accounts: ') + ext.map((x) => `${x.account} (${x.actions.join(', ')})`).join('; '));
-    for (const s of k.publicStatements) out.push(c.yellow(`Public statement "${s.id}": ${s.actions.join(', ')} ${s.conditions.length > 0 ? conditionsText(s.conditions) : c.red.bold('to ANYONE, with no condition')}`));
-    for (const n of k.notes) out.push(c.dim(n));
-    for (const s of k.skipped) out.push(c.dim(`not evaluated: ${s.principal} (${s.why})`));
+    if (ext.length > 0) out.push(...para(`External accounts: ${ext.map((x) => `${x.account} (${x.actions.join(', ')})`).join('; ')}`, c.yellow));
+    for (const s of k.publicStatements) out.push(...para(`Public statement "${s.id}": ${s.actions.join(', ')} ${s.conditions.length > 0 ? conditionsText(s.conditions) : 'to ANYONE, with no condition'}`, c.yellow));
+    for (const n of k.notes) out.push(...para(n, c.dim));
+    for (const s of k.skipped) out.push(...para(`not evaluated: ${s.principal} (${s.why})`, c.dim));
     out.push('');
   }
-  out.push(summaryLine(r), c.dim(CAVEAT));
+  out.push(...para(summaryLine(r)), ...para(CAVEAT, c.dim));
   return out.join('\n') + '\n';
 }
 
