@@ -1,4 +1,4 @@
-// Choosing and running a renderer. Table and Markdown renderers (chalk, cli-table3) are loaded
+// Choosing and running a renderer. Table and Markdown renderers (chalk, the layout module) are loaded
 // only when asked for, to keep the start of a JSON or text run short.
 import type { Report } from '../model/report.js';
 import type { CliIo } from './io.js';
