@@ -122,7 +122,7 @@ export async function renderGrantsTable(audit: GrantsAudit, opts: GrantsRenderOp
       continue;
     }
     const rows = k.entries.map((e) => [
-        `${e.grant.grantId.slice(0, 12)}…${e.grant.name ? `\n${e.grant.name}` : ''}`,
+        `${e.grant.grantId.length > 12 ? `${e.grant.grantId.slice(0, 12)}…` : e.grant.grantId}${e.grant.name ? `\n${e.grant.name}` : ''}`,
         `${e.grant.granteePrincipal}\n(${e.grantee.kind}, ${e.grantee.scope})`,
         e.grant.operations.join(', '),
         e.constraintsText,
