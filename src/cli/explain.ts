@@ -220,7 +220,19 @@ async function loadSnapshot(flags: ExplainFlags, targets: LiveTargetSpec[], io: 
     return true;
   });
   if (unique.length === 0) throw new InputError('nothing to read from AWS: no request names both a principal and a key', { hint: 'Give --principal and --key, or --from snapshot.json.' });
-  return (await loadSnapshotFrom(flags, unique, io)).snapshot;
+  if (io.redactor === undefined) return (await loadSnapshotFrom(flags, unique, io)).snapshot;
+  // --redact: read as is (the request names the real principal and key) and learned by the
+  // Redactor, so that everything written is redacted.
+  const { redactor, ...plain } = io;
+  const s = (await loadSnapshotFrom(flags, unique, plain)).snapshot;
+  (await import('./redact.js')).learnSnapshot(s, redactor);
+  return s;
+}
+
+/** --redact with --from: the snapshot learned and redacted before the message or event is read. */
+async function preload(flags: ExplainFlags, io: CliIo): Promise<{ snapshot: Snapshot; r: import('../report/redact.js').Redactor } | undefined> {
+  if (io.redactor === undefined || liveRequested(flags)) return undefined;
+  return (await import('./redact.js')).preloadRedacted(flags.from!, flags, io);
 }
 
 /** Lambda's function: named by --context aws:lambda:FunctionArn, or by the session name (Lambda names the session after it). */
@@ -354,7 +366,7 @@ export function addExplainCommands(program: Command, io: CliIo, setExit: (code: 
         text = await explainText(doc, format, renderOne);
         break;
     }
-    if (flags.redact === true) text = (await import('../report/redact.js')).redact(text);
+    // --redact: the inputs, flags and message were redacted, and io redacts the output.
     return text;
   };
 
@@ -390,7 +402,9 @@ Examples:
       const fromStdin = flags.messageFile === '-' || (args.length === 1 && args[0] === '-');
       checkStdin(flags, fromStdin);
       const text = await readMessage(args, flags);
-      const parsed = parseErrorMessage(text);
+      const pre = await preload(flags, io);
+      // --redact: the message read with the snapshot's placeholders.
+      const parsed = parseErrorMessage(pre !== undefined ? pre.r.text(text) : text);
       const d: Draft = { context: {}, notes: [...parsed.notes] };
       if (parsed.principal !== undefined) d.principal = { value: parsed.principal, from: 'the message' };
       if (parsed.action !== undefined) {
@@ -427,9 +441,9 @@ Examples:
           targets.push({ key: f.kmsKeyArn ?? 'alias/aws/lambda', principal: `arn:${f.partition}:sts::${f.account}:assumed-role/${f.roleName}/${f.name}`, region: f.region });
         }
         if (fnRegion !== undefined) targets[0]!.region = fnRegion;
-        snapshot = await loadSnapshot(flags, targets, io);
+        snapshot = pre?.snapshot ?? (await loadSnapshot(flags, targets, io));
         if (fnRaw !== undefined) snapshot.functions = [fnRaw];
-      } else snapshot = await loadSnapshot(flags, [], io);
+      } else snapshot = pre?.snapshot ?? (await loadSnapshot(flags, [], io));
       const evaluator = new Evaluator(snapshot);
       lambdaEnrichment(d, parsed, snapshot, evaluator);
       const missing = stillMissing(parsed.missing, d);
@@ -505,6 +519,7 @@ Examples:
     .action(async (file: string | undefined, flags: ExplainFlags) => {
       setDebug(flags.debug === true);
       const lookup = flags.lookup === true;
+      const pre = lookup ? undefined : await preload(flags, io);
       let name: string;
       let ct: ReturnType<typeof parseCloudTrail>;
       let lookupNote: string | undefined;
@@ -522,7 +537,9 @@ Examples:
         if (file === undefined) throw new InputError('give the event file, or --lookup to read CloudTrail', { hint: 'kms-why explain-event event.json, or kms-why explain-event --lookup --since 1h.' });
         name = displayName(file);
         checkStdin(flags, file === '-');
-        ct = parseCloudTrail(await readJsonText(file), name);
+        const doc = await readJsonText(file);
+        // --redact: the events read with the snapshot's placeholders.
+        ct = pre !== undefined ? parseCloudTrail(pre.r.json(doc), pre.r.file(name)) : parseCloudTrail(doc, name);
       }
       // With --lookup, --principal and --key choose the events; they do not override them.
       const filter = lookup ? { principal: flags.principal, key: flags.key } : undefined;
@@ -585,7 +602,7 @@ Examples:
           targets.push({ key: u.d.keyArn ?? u.d.key!.value, principal: u.d.principal.value, ...(u.ev.awsRegion !== undefined ? { region: u.ev.awsRegion } : {}) });
         }
       }
-      const snapshot = units.length === 0 && liveRequested(flags) ? emptySnapshot() : await loadSnapshot(flags, targets, io);
+      const snapshot = pre?.snapshot ?? (units.length === 0 && liveRequested(flags) ? emptySnapshot() : await loadSnapshot(flags, targets, io));
       const evaluator = new Evaluator(snapshot);
       const groups = new Map<string, Unit[]>();
       const skipped: ExplainDocument['skipped'] = [];

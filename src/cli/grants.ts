@@ -13,7 +13,7 @@ import { EXIT } from './errors.js';
 import { writeAtomically, type CliIo } from './io.js';
 import { collect } from './request-flags.js';
 import { addLiveOptions, liveRequested, readKeysLive, timeoutMs, type LiveFlags } from './live.js';
-import { resolveColor } from './output.js';
+import { outputWidth, resolveColor } from './output.js';
 
 interface GrantsFlags extends LiveFlags {
   key?: string[];
@@ -82,8 +82,14 @@ Examples:
       }
       if ((flags.key ?? []).length === 0 && flags.allKeys !== true) throw new InputError('give --key (repeatable) or --all-keys');
       // Read the expectations first: a bad file is a usage error, before any AWS call.
-      const expectations = flags.expect !== undefined ? parseExpectations(await readJsonText(flags.expect), flags.expect) : undefined;
-      const snapshot = liveRequested(flags) ? await readKeysLive(flags, flags.key ?? [], flags.allKeys === true, io) : await loadFrom(flags.from!);
+      const expectDoc = flags.expect !== undefined ? await readJsonText(flags.expect) : undefined;
+      const expectations = flags.expect !== undefined ? parseExpectations(io.redactor !== undefined ? io.redactor.json(expectDoc) : expectDoc, io.redactor?.file(flags.expect) ?? flags.expect) : undefined;
+      const snapshot = liveRequested(flags)
+        ? await readKeysLive(flags, flags.key ?? [], flags.allKeys === true, io)
+        : io.redactor !== undefined
+          ? await (await import('./redact.js')).loadInputs(flags.from!, io)
+          : await loadFrom(flags.from!);
+      if (io.redactor !== undefined) flags.key = (flags.key ?? []).map((k) => io.redactor!.value(k));
       const ev = new Evaluator(snapshot);
       const keys: Key[] = [];
       if (flags.allKeys === true) for (const k of snapshot.keys) if (k.metadata.keyManager === 'CUSTOMER' && !keys.includes(k)) keys.push(k);
@@ -97,14 +103,15 @@ Examples:
 
       if (flags.writeExpect !== undefined) {
         const list = expectationsFrom(audit, now);
-        await writeAtomically(flags.writeExpect, JSON.stringify(list, null, 2) + '\n', { force: flags.force === true });
+        const written = JSON.stringify(list, null, 2) + '\n';
+        await writeAtomically(flags.writeExpect, io.redactor !== undefined ? io.redactor.text(written) : written, { force: flags.force === true });
         io.stderr(`kms-why: wrote ${list.length} matcher${list.length === 1 ? '' : 's'} (one per grant shape) to ${flags.writeExpect}\n`);
         // Only the file: the report would be noise where the expectation file is the point.
         setExit(EXIT.allow);
         return;
       }
 
-      const opts = { now, color: resolveColor(flags.color, io), ...(flags.failOn ? { failOn: flags.failOn } : {}), ...(flags.inventory === true ? { inventory: true } : {}) };
+      const opts = { now, color: resolveColor(flags.color, io), width: outputWidth(io), ...(flags.failOn ? { failOn: flags.failOn } : {}), ...(flags.inventory === true ? { inventory: true } : {}) };
       const output = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
       let text: string;
       switch (output) {
@@ -124,13 +131,12 @@ Examples:
           text = renderGrantsGithub(audit, { ...opts, failing });
           break;
       }
-      if (flags.redact === true) text = (await import('../report/redact.js')).redact(text);
       io.stdout(text);
       // In GitHub Actions, the Markdown report as the job summary.
       const summaryFile = io.env.GITHUB_STEP_SUMMARY;
       if (summaryFile !== undefined && summaryFile !== '') {
         let md = renderGrantsMarkdown(audit, opts);
-        if (flags.redact === true) md = (await import('../report/redact.js')).redact(md);
+        if (io.redactor !== undefined) md = io.redactor.text(md);
         await appendFile(summaryFile, `${md}\n`, 'utf8');
       }
 

@@ -12,6 +12,8 @@ export interface CliIo {
   stderrIsTTY: boolean;
   /** Resolves when stdout has taken what was written (backpressure for long streamed reports). */
   drain?: () => Promise<void>;
+  /** With --redact: the one Redactor every output and input of the run goes through (src/cli/redact.ts). */
+  redactor?: import('../report/redact.js').Redactor;
 }
 
 export function processIo(): CliIo {

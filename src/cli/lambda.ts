@@ -7,7 +7,7 @@ import { buildReport, exitCodeFor } from '../report/build.js';
 import type { CliIo } from './io.js';
 import { collect } from './request-flags.js';
 import { addLiveOptions, liveRequested, loadSnapshot, readFunctionLive, type LiveFlags, type LiveTargetSpec } from './live.js';
-import { renderReport, resolveColor, type OutputFormat } from './output.js';
+import { outputWidth, renderReport, resolveColor, type OutputFormat } from './output.js';
 
 interface LambdaFlags extends LiveFlags {
   qualifier?: string;
@@ -51,8 +51,12 @@ Examples:
         const targets: LiveTargetSpec[] = [{ key: f.kmsKeyArn ?? 'alias/aws/lambda', principal: session }];
         if (flags.as !== undefined) targets.push({ key: f.kmsKeyArn ?? 'alias/aws/lambda', principal: flags.as });
         snapshot = (await loadSnapshot({ ...flags, region: flags.region ?? f.region }, targets, io)).snapshot;
-        snapshot.functions = [raw];
+        snapshot.functions = [io.redactor !== undefined ? io.redactor.json(raw) : raw];
       } else snapshot = (await loadSnapshot(flags, [], io)).snapshot;
+      if (io.redactor !== undefined) {
+        (await import('./redact.js')).redactFlags(flags, io.redactor);
+        name = io.redactor.value(name);
+      }
       const fn = findFunction(snapshot, name);
       const a = analyzeLambda(snapshot, fn, flags.as);
       const decisions = [a.runtime, ...a.controlPlane];
@@ -65,9 +69,21 @@ Examples:
         json.lambda = lambdaJson(a);
         text = JSON.stringify(json, null, 2) + '\n';
       } else {
-        text = (await renderReport(report, output, { color, redact: false })) + (output === 'markdown' ? lambdaMarkdown(a) : lambdaText(a));
+        let tail = output === 'markdown' ? lambdaMarkdown(a) : lambdaText(a);
+        if (output === 'table') {
+          // Fitted to the terminal like the table above it: each line wrapped under its own indent.
+          const { wrap } = await import('../report/explain.js');
+          const width = outputWidth(io);
+          tail = tail
+            .split('\n')
+            .flatMap((l) => {
+              const indent = /^ */.exec(l)![0];
+              return l.length <= width ? [l] : wrap(l.slice(indent.length), width - indent.length - 2).map((x, i) => (i === 0 ? indent : `${indent}  `) + x);
+            })
+            .join('\n');
+        }
+        text = (await renderReport(report, output, { color, redact: false, width: outputWidth(io) })) + tail;
       }
-      if (flags.redact === true) text = (await import('../report/redact.js')).redact(text);
       io.stdout(text);
       setExit(exitCodeFor(decisions));
     });

@@ -133,8 +133,12 @@ function endProgress(io: CliIo): void {
 export async function loadSnapshot(flags: LiveFlags, targets: LiveTargetSpec[], io: CliIo): Promise<{ snapshot: Snapshot; principal: string | undefined }> {
   timeoutMs(flags);
   if (!liveRequested(flags)) {
+    const orgFiles = (flags.scpFile?.length ?? 0) + (flags.rcpFile?.length ?? 0) > 0;
+    if (io.redactor !== undefined && !orgFiles) return { snapshot: await (await import('./redact.js')).loadInputs(flags.from!, io), principal: undefined };
     const snapshot = await loadFrom(flags.from!);
     await applyOrganizationFiles(snapshot, flags, targets);
+    // SCPs/RCPs are matched to the accounts as written, so they are applied before redaction.
+    if (io.redactor !== undefined) return { snapshot: (await import('./redact.js')).redactSnapshot(snapshot, io.redactor), principal: undefined };
     return { snapshot, principal: undefined };
   }
   // A missing or malformed --scp-file/--rcp-file is the user's to fix before any AWS call.
@@ -160,6 +164,7 @@ export async function loadSnapshot(flags: LiveFlags, targets: LiveTargetSpec[], 
     endProgress(io);
   }
   if (merged === undefined) throw new InputError('nothing to read');
+  if (io.redactor !== undefined) merged = (await import('./redact.js')).redactSnapshot(merged, io.redactor);
   return { snapshot: merged, principal };
 }
 
@@ -174,6 +179,7 @@ export async function readFunctionLive(flags: LiveFlags, name: string, qualifier
   const live = await import('../sources/live/index.js');
   const fn = await live.readFunction(name, qualifier, liveOptions(flags, io));
   endProgress(io);
+  if (!isUnknown(fn) && io.redactor !== undefined) io.redactor.learn(fn);
   if (isUnknown(fn)) {
     // Not the user's input: AWS did not answer (denied, throttled, malformed …). Every verdict of
     // the analysis depends on it, so the answer is unknown (exit 3), with the call that failed.
@@ -189,7 +195,8 @@ export async function readFunctionLive(flags: LiveFlags, name: string, qualifier
 export async function readKeysLive(flags: LiveFlags, keys: string[], all: boolean, io: CliIo): Promise<Snapshot> {
   const live = await import('../sources/live/index.js');
   try {
-    return (await live.readKeys(keys, { ...liveOptions(flags, io), allCustomerManaged: all, grantsAudit: true })).snapshot;
+    const s = (await live.readKeys(keys, { ...liveOptions(flags, io), allCustomerManaged: all, grantsAudit: true })).snapshot;
+    return io.redactor !== undefined ? (await import('./redact.js')).redactSnapshot(s, io.redactor) : s;
   } finally {
     endProgress(io);
   }
@@ -202,7 +209,8 @@ export async function readKeysLive(flags: LiveFlags, keys: string[], all: boolea
 export async function readAccountLive(flags: LiveFlags, what: { keys: string[] | undefined; lambdaFunctions: boolean }, io: CliIo): Promise<Snapshot> {
   const live = await import('../sources/live/index.js');
   try {
-    return (await live.readAccount({ ...liveOptions(flags, io), keys: what.keys, lambdaFunctions: what.lambdaFunctions })).snapshot;
+    const s = (await live.readAccount({ ...liveOptions(flags, io), keys: what.keys, lambdaFunctions: what.lambdaFunctions })).snapshot;
+    return io.redactor !== undefined ? (await import('./redact.js')).redactSnapshot(s, io.redactor) : s;
   } finally {
     endProgress(io);
   }

@@ -123,6 +123,8 @@ function groupCommands(program: Command): void {
 }
 
 export async function main(argv: string[], rawIo: CliIo = processIo()): Promise<number> {
+  // --redact: one Redactor for every input and output of the run.
+  if (argv.includes('--redact')) rawIo = (await import('./redact.js')).redactingIo(rawIo, argv);
   // The last line of defence for every command and renderer: no control character from the input
   // reaches stdout, except the layout and the colours kms-why itself draws (report/escape.ts).
   const keepColor = resolveColor(undefined, rawIo);
@@ -164,7 +166,12 @@ Examples:
     const targets: LiveTargetSpec[] = [{ key: flags.key ?? '', principal: flags.principal ?? '', ...(flags.grantId ? { grantId: flags.grantId } : {}) }];
     if (extraKeys) for (const k of extraKeys(flags)) targets.push({ key: k, principal: flags.principal ?? '' });
     const { snapshot, principal } = await loadSnapshot(flags, targets, io);
-    if (isMe && principal !== undefined) base.principal = principal;
+    if (io.redactor !== undefined) {
+      // The request names the snapshot's placeholders (flags redacted in place, for the closures below too).
+      (await import('./redact.js')).redactFlags(flags, io.redactor);
+      Object.assign(base, requestFromFlags(isMe ? { ...flags, principal: 'arn:aws:iam::000000000000:root' } : flags, 'kms:DescribeKey'));
+      if (isMe && principal !== undefined) base.principal = io.redactor.value(principal);
+    } else if (isMe && principal !== undefined) base.principal = principal;
     const evaluator = new Evaluator(snapshot);
     const picked = pickActions(snapshot, evaluator);
     const actions = Array.isArray(picked) ? picked : picked.actions;

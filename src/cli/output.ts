@@ -1,4 +1,4 @@
-// Choosing and running a renderer. Table and Markdown renderers (chalk, cli-table3) are loaded
+// Choosing and running a renderer. Table and Markdown renderers (chalk, the layout module) are loaded
 // only when asked for, to keep the start of a JSON or text run short.
 import type { Report } from '../model/report.js';
 import { escapeDeep } from '../report/escape.js';
@@ -9,6 +9,13 @@ export type OutputFormat = 'table' | 'text' | 'json' | 'markdown';
 export interface OutputOptions {
   color: boolean;
   redact: boolean;
+  /** Table width (default: the terminal's, see terminalWidth). */
+  width?: number;
+}
+
+/** The width `--output table` lays out to: process.stdout.columns on a terminal, 80 otherwise. */
+export function outputWidth(io: CliIo): number {
+  return io.stdoutIsTTY && typeof process.stdout.columns === 'number' && process.stdout.columns >= 20 ? process.stdout.columns : 80;
 }
 
 /**
@@ -36,12 +43,12 @@ export async function renderReport(report: Report, format: OutputFormat, opts: O
       text = (await import('../report/text.js')).renderText(report, { color: false });
       break;
     case 'table':
-      text = (await import('../report/table.js')).renderTable(report, { color: opts.color });
+      text = (await import('../report/table.js')).renderTable(report, { color: opts.color, width: opts.width ?? outputWidth({ stdoutIsTTY: process.stdout.isTTY === true } as CliIo) });
       break;
     case 'markdown':
       text = (await import('../report/markdown.js')).renderMarkdown(report, { color: false });
       break;
   }
-  if (opts.redact) text = (await import('../report/redact.js')).redact(text);
+  // --redact: the run's Redactor has redacted the inputs and redacts every output (src/cli/redact.ts).
   return text;
 }

@@ -63,8 +63,10 @@ Examples:
         ({ snapshot } = await loadSnapshot({ ...flags, from: [] }, [{ key: flags.key[0]!, principal: flags.principal, allGrants: true, ...(flags.grantId ? { grantId: flags.grantId } : {}), ...(flags.lambda ? { functions: flags.lambda.map((name) => ({ name })) } : {}) }], io));
       }
       snapshot.capturedAt ??= new Date().toISOString();
+      // --redact: loadSnapshot has redacted what was read (src/cli/redact.ts); say so in the file.
+      if (io.redactor !== undefined) snapshot.redacted = true;
       let text = JSON.stringify(snapshotToJson(snapshot), null, 2) + '\n';
-      if (flags.redact === true) text = (await import('../report/redact.js')).redact(text);
+      if (io.redactor !== undefined) text = io.redactor.text(text);
       if (flags.outputFile !== undefined) {
         await writeAtomically(flags.outputFile, text, { force: flags.force === true });
         io.stderr(`kms-why: wrote ${flags.outputFile}\n`);

@@ -14,7 +14,7 @@ import { IAM_DETAILS_WHAT } from '../sources/unreadable.js';
 import { loadFrom, snapshotFromDocuments } from '../sources/load.js';
 import { EXIT } from './errors.js';
 import type { CliIo } from './io.js';
-import { resolveColor } from './output.js';
+import { outputWidth, resolveColor } from './output.js';
 import { addLiveOptions, type LiveFlags } from './live.js';
 import { parseActions } from './request-flags.js';
 
@@ -153,14 +153,15 @@ export function addWhoCanCommand(program: Command, io: CliIo, setExit: (code: nu
       if ((flags.key ?? []).length === 0 && flags.allKeys !== true) throw new InputError('give --key (repeatable) or --all-keys');
       const actions = whoCanActions(flags.action);
       const snapshot = await loadWhoCanSnapshot(flags, io);
+      (await import('./redact.js')).redactFlags(flags, io.redactor);
       const keys = selectKeys(snapshot, new Evaluator(snapshot), flags.key ?? [], flags.allKeys === true);
       if (keys.length === 0) throw new InputError('the snapshot has no customer managed key', { hint: 'Give --key for an AWS managed key.' });
       const format: WhoCanFormat = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
-      const redactor = flags.redact === true ? new (await import('../report/redact.js')).Redactor() : undefined;
-      const writer = new WhoCanWriter(format, { color: resolveColor(flags.color, io), principals: flags.principals === true });
+      const writer = new WhoCanWriter(format, { color: resolveColor(flags.color, io), width: outputWidth(io), principals: flags.principals === true });
       await writer.ready();
       const keep = principalFilter(flags.principal ?? []);
-      const out = new ChunkedOut(io, redactor ? (t) => redactor.redact(t) : undefined);
+      // --redact: the inputs were redacted, and io redacts every chunk (src/cli/redact.ts).
+      const out = new ChunkedOut(io);
       // One key at a time: compute, render, write, drop (memory is one key's answers).
       const engine = new WhoCanEngine(snapshot);
       const bar = progressBar(io, keys.length > 1);
@@ -192,15 +193,20 @@ export function addWhoCanCommand(program: Command, io: CliIo, setExit: (code: nu
 
 /** --from files, or (without --from) the whole account read from AWS (as `kms-why snapshot --account`). */
 async function loadWhoCanSnapshot(flags: WhoCanFlags, io: CliIo): Promise<Snapshot> {
-  if (flags.from !== undefined && flags.from.length > 0) return loadFrom(flags.from);
+  if (flags.from !== undefined && flags.from.length > 0) return io.redactor !== undefined ? (await import('./redact.js')).loadInputs(flags.from, io) : loadFrom(flags.from);
   const { readAccountLive } = await import('./live.js');
   return readAccountLive(flags, { keys: flags.allKeys === true ? undefined : flags.key ?? [], lambdaFunctions: false }, io);
 }
 
 /** One side of a diff: a who-can JSON report, or a snapshot (any --from input) to evaluate. */
-async function readSide(file: string, keyIdents: string[], actions: ActionInfo[] | undefined): Promise<{ result: WhoCanResult; snapshot?: Snapshot; missingKeys: string[] }> {
-  const value = await readJsonText(file);
-  const name = displayName(file);
+async function readSide(file: string, keyIdents: string[], actions: ActionInfo[] | undefined, io: CliIo): Promise<{ result: WhoCanResult; snapshot?: Snapshot; missingKeys: string[] }> {
+  let value = await readJsonText(file);
+  let name = displayName(file);
+  if (io.redactor !== undefined) {
+    io.redactor.learn(value);
+    value = io.redactor.json(value);
+    name = io.redactor.file(name);
+  }
   if (isWhoCanJson(value)) {
     const result = parseWhoCanJson(value, name);
     if (keyIdents.length === 0) return { result, missingKeys: [] };
@@ -261,9 +267,9 @@ export function addDiffCommand(program: Command, io: CliIo, setExit: (code: numb
       setDebug(flags.debug === true);
       if (oldFile === '-' && newFile === '-') throw new InputError('only one of OLD and NEW can be stdin (-)');
       const actions = whoCanActions(flags.action);
-      const idents = flags.key ?? [];
-      const before = await readSide(oldFile, idents, actions);
-      const after = await readSide(newFile, idents, actions);
+      const idents = (flags.key ?? []).map((k) => io.redactor?.value(k) ?? k);
+      const before = await readSide(oldFile, idents, actions, io);
+      const after = await readSide(newFile, idents, actions, io);
       const nowhere = idents.filter((i) => before.missingKeys.includes(i) && after.missingKeys.includes(i));
       if (nowhere.length > 0) throw new InputError(`key "${nowhere[0]}" is in neither ${displayName(oldFile)} nor ${displayName(newFile)}`);
       const restrict = (r: WhoCanResult): WhoCanResult => {
@@ -281,7 +287,7 @@ export function addDiffCommand(program: Command, io: CliIo, setExit: (code: numb
         ...(before.snapshot ? { oldSnapshot: before.snapshot } : {}),
         ...(after.snapshot ? { newSnapshot: after.snapshot } : {}),
       });
-      const opts = { color: resolveColor(flags.color, io), oldName: displayName(oldFile), newName: displayName(newFile) };
+      const opts = { color: resolveColor(flags.color, io), oldName: displayName(oldFile), newName: displayName(newFile), width: outputWidth(io) };
       const format: Format = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
       let text: string;
       switch (format) {
@@ -298,7 +304,6 @@ export function addDiffCommand(program: Command, io: CliIo, setExit: (code: numb
           text = renderDiffMarkdown(d, opts);
           break;
       }
-      if (flags.redact === true) text = (await import('../report/redact.js')).redact(text);
       io.stdout(text);
       setExit(flags.failOnGain === true && hasGain(d) ? EXIT.deny : EXIT.allow);
     });

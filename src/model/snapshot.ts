@@ -24,6 +24,8 @@ export interface Organization {
 /** Everything the evaluator may read, however it was gathered (live AWS or a snapshot file). */
 export interface Snapshot {
   capturedAt?: string;
+  /** Written by `kms-why snapshot --redact`: every identifier is a placeholder. */
+  redacted?: boolean;
   region?: string;
   keys: Key[];
   /** By principal ARN (role, user, session; as written in the snapshot). */

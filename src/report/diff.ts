@@ -28,6 +28,8 @@ export interface DiffRenderOptions {
   color?: boolean;
   oldName: string;
   newName: string;
+  /** The width tables are laid out to. */
+  width?: number;
 }
 
 function reasonText(r: ReasonRef): string {
@@ -104,32 +106,25 @@ export function renderDiffText(d: AccessDiff, opts: DiffRenderOptions): string {
 }
 
 export async function renderDiffTable(d: AccessDiff, opts: DiffRenderOptions): Promise<string> {
-  const [{ Chalk }, { default: Table }] = await Promise.all([import('chalk'), import('cli-table3')]);
+  const [{ Chalk }, { layoutTable }, { wrap }] = await Promise.all([import('chalk'), import('./layout.js'), import('./explain.js')]);
   const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const width = opts.width ?? 80;
+  const para = (text: string, style: (s: string) => string = (s) => s): string[] => wrap(text, width).map((l) => style(l));
   const colour = (k: AccessChange['change']): ((s: string) => string) => (k === 'gained' ? c.red.bold : k === 'lost' ? c.green : k === 'unknown' ? c.magenta : c.yellow);
-  const out: string[] = [c.dim(`Comparing ${opts.oldName} (old) with ${opts.newName} (new)`)];
+  const out: string[] = para(`Comparing ${opts.oldName} (old) with ${opts.newName} (new)`, c.dim);
   for (const [, list] of byKey(d)) {
-    out.push(c.bold(`Key ${keyTitle(list[0]!, d)}`));
-    const t = new Table({
-      head: ['Change', 'Principal', 'Actions', 'Before → after', 'Why'],
-      style: { head: opts.color ? ['cyan'] : [], border: opts.color ? ['grey'] : [] },
-      colWidths: [10, 40, 26, 40, 40],
-      wordWrap: true,
-      wrapOnWordBoundary: false,
-    });
-    for (const x of list) {
-      t.push([
-        colour(x.change)(x.change),
-        `${x.principal}${x.external ? c.yellow('\n(external)') : ''}${x.adminLevel ? c.red.bold('\nADMIN-LEVEL') : ''}`,
-        x.actions.join('\n'),
-        `${sideText(x.old)}\n→ ${sideText(x.new)}`,
-        x.why.join('\n'),
-      ]);
-    }
-    out.push(t.toString());
+    out.push(...para(`Key ${keyTitle(list[0]!, d)}`, c.bold));
+    const rows = list.map((x) => [
+      { text: x.change, style: colour(x.change) },
+      { text: `${x.principal}${x.external ? '\n(external)' : ''}${x.adminLevel ? '\nADMIN-LEVEL' : ''}`, ...(x.adminLevel ? { style: c.red.bold } : x.external ? { style: c.yellow } : {}) },
+      x.actions.join('\n'),
+      `${sideText(x.old)}\n→ ${sideText(x.new)}`,
+      x.why.join('\n'),
+    ]);
+    out.push(layoutTable(['Change', 'Principal', 'Actions', 'Before → after', 'Why'], rows, width, { head: c.cyan, border: c.grey, soft: [8, 24, 14, 20, 20], hard: [7, 12, 8, 10, 10], separators: 'always' }));
   }
-  for (const n of d.notes) out.push(c.dim(`Note: ${n}`));
-  out.push(summaryLine(d));
+  for (const n of d.notes) out.push(...para(`Note: ${n}`, c.dim));
+  out.push(...para(summaryLine(d)));
   return out.join('\n') + '\n';
 }
 

@@ -10,6 +10,8 @@ export interface GrantsRenderOptions {
   failOn?: string;
   /** Every grant, however many (default: only when there are at most SHORT_INVENTORY). */
   inventory?: boolean;
+  /** The width tables are laid out to. */
+  width?: number;
 }
 
 /** Up to this many grants in all, the inventory is shown without --inventory. */
@@ -122,39 +124,32 @@ function summaryLine(audit: GrantsAudit, opts: GrantsRenderOptions): string {
 }
 
 export async function renderGrantsTable(audit: GrantsAudit, opts: GrantsRenderOptions): Promise<string> {
-  const [{ Chalk }, { default: Table }] = await Promise.all([import('chalk'), import('cli-table3')]);
+  const [{ Chalk }, { layoutTable }, { wrap }] = await Promise.all([import('chalk'), import('./layout.js'), import('./explain.js')]);
   const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const width = opts.width ?? 80;
   const out: string[] = [];
   for (const k of audit.keys) {
-    out.push(c.bold(`Key ${keyTitle(k)}`));
+    out.push(...wrap(`Key ${keyTitle(k)}`, width).map((l) => c.bold(l)));
     if (k.unreadable) {
-      out.push(c.yellow(`  grants could not be read completely: ${k.unreadable.reason}`));
+      out.push(...wrap(`  grants could not be read completely: ${k.unreadable.reason}`, width).map((l) => c.yellow(l)));
       continue;
     }
-    const t = new Table({
-      head: ['Grant', 'Grantee', 'Operations', 'Constraints', 'Created by', 'Age', ...(audit.expectationsGiven ? ['Expected'] : [])],
-      style: { head: opts.color ? ['cyan'] : [], border: opts.color ? ['grey'] : [] },
-      colWidths: [16, 34, 26, 24, 16, 6, ...(audit.expectationsGiven ? [10] : [])],
-      wordWrap: true,
-      wrapOnWordBoundary: false,
-    });
-    for (const e of k.entries) {
-      t.push([
-        `${e.grant.grantId.slice(0, 12)}…${e.grant.name ? `\n${e.grant.name}` : ''}`,
+    const rows = k.entries.map((e) => [
+        `${e.grant.grantId.length > 12 ? `${e.grant.grantId.slice(0, 12)}…` : e.grant.grantId}${e.grant.name ? `\n${e.grant.name}` : ''}`,
         `${e.grant.granteePrincipal}\n(${e.grantee.kind}, ${e.grantee.scope})`,
         e.grant.operations.join(', '),
         e.constraintsText,
         e.serviceCreated ? (e.service ?? 'AWS service') : '-',
         e.ageDays !== undefined ? `${e.ageDays}d` : '-',
-        ...(audit.expectationsGiven ? [e.expected ? c.green('yes') : c.red('NO')] : []),
+        ...(audit.expectationsGiven ? [e.expected ? { text: 'yes', style: c.green } : { text: 'NO', style: c.red }] : []),
       ]);
-    }
-    out.push(t.toString());
+    const head = ['Grant', 'Grantee', 'Operations', 'Constraints', 'Created by', 'Age', ...(audit.expectationsGiven ? ['Expected'] : [])];
+    out.push(layoutTable(head, rows, width, { head: c.cyan, border: c.grey, soft: [14, 30, 12, 12, 10, 4, 8], hard: [8, 12, 8, 8, 6, 4, 4], separators: 'always' }));
   }
-  out.push(summaryLine(audit, opts));
+  out.push(...wrap(summaryLine(audit, opts), width));
   for (const f of audit.findings) {
     const color = f.severity === 'high' || f.severity === 'critical' ? c.red : f.severity === 'medium' ? c.yellow : c.dim;
-    out.push(color(findingLine(f)));
+    out.push(...wrap(findingLine(f), width).map((l) => color(l)));
   }
   if (audit.expectationsGiven && audit.unexpected.length > 0) out.push(c.red(`${audit.unexpected.length} unexpected grant(s).`));
   return out.join('\n') + '\n';

@@ -6,6 +6,8 @@ import type { Report } from '../model/report.js';
 export interface RenderOptions {
   /** ANSI colour; only the table renderer draws in colour, and only when this is true. */
   color?: boolean;
+  /** The width tables are laid out to (the terminal's; 80 when not a terminal). */
+  width?: number;
 }
 
 function reasonJson(r: Reason): Record<string, unknown> {

@@ -1,11 +1,24 @@
-// `--redact`: replaces account ids, resource names in ARNs (roles, users, sessions, keys, aliases,
-// functions …), grant ids and IAM unique ids with stable placeholders (<account-1>, <role-1> …).
-// It works on the final rendered string of any output format: the same value gets the same
-// placeholder everywhere, JSON stays valid JSON (placeholders need no escaping), and AWS-owned
-// names stay readable: service principals, AWS managed policies (arn:aws:iam::aws:policy/…),
-// alias/aws/… aliases, service-linked roles, regions, action and condition key names.
+// `--redact`: one Redactor per run sees every string that leaves the process. It works on the data
+// first — the input documents (snapshots, AWS CLI outputs, CloudTrail events), the request flags and
+// the error message — so that everything kms-why derives from them (verdicts, generated statement
+// ids, AWS CLI commands, table cells) is built from placeholders before any layout; then, as a safety
+// net, on every text written to stdout, stderr or a file.
 //
-// The mapping lives in a Redactor, so one mapping can span several outputs; it is never printed.
+// Placeholders are shaped like the values they replace, so that a redacted snapshot is still a valid
+// snapshot and evaluates as the original did: accounts 000000000001, key ids
+// 00000000-0000-0000-0000-000000000001, unique ids AROA00000000000000001, names role-1, function-1,
+// grant ids grant-1, Sids Sid1. The same value always gets the same placeholder (a session named
+// after its function is the function's placeholder in both places). A placeholder maps to itself,
+// so redacting twice changes nothing, and a document that says "redacted": true is left as it is.
+//
+// Names that a policy matches with a wildcard (role/app-*) carry a marker for each such pattern
+// (role-1-x1x) and the pattern becomes *-x1x*, so that the pattern still matches exactly the names
+// it matched. AWS-owned names stay readable: service principals, AWS managed policies, alias/aws/…,
+// service-linked roles, regions, actions and condition key names.
+//
+// The mapping lives only in memory; it is never printed.
+import { createHmac, randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { ACTIONS } from '../model/actions.js';
 
 export type PlaceholderKind =
@@ -19,194 +32,453 @@ export type PlaceholderKind =
   | 'alias'
   | 'function'
   | 'grant'
+  | 'grant-name'
   | 'token'
   | 'id'
-  | 'resource';
+  | 'resource'
+  | 'path'
+  | 'sid'
+  | 'policy-id'
+  | 'value'
+  | 'file'
+  | 'email'
+  | 'vpce'
+  | 'vpc'
+  | 'org'
+  | 'ou'
+  | 'name';
 
 export interface RedactOptions {
-  /**
-   * How placeholders are written. `markdown` keeps them visible once rendered: `\<role-1\>` in
-   * prose, `<role-1>` in code, `#lt;role-1#gt;` in Mermaid blocks. `auto` (the default) treats
-   * text that starts with a Markdown heading as Markdown.
-   */
+  /** Kept for callers of the old API; placeholders need no escaping in any format now. */
   format?: 'auto' | 'plain' | 'markdown';
 }
 
-// Private-use characters mark replaced values while the passes run, so that no later pass can
-// match inside a placeholder. OPEN index CLOSE is a placeholder; STASH_OPEN index STASH_CLOSE is an
-// ANSI escape sequence put aside (so that colour codes do not glue onto the values next to them).
+// Private-use characters mark placeholders while the passes over a text run, so that no later pass
+// can match inside one; ANSI colour codes are put aside the same way.
 const OPEN = '\uE000';
 const CLOSE = '\uE001';
 const STASH_OPEN = '\uE002';
 const STASH_CLOSE = '\uE003';
 const PRIVATE = '\\uE000-\\uE003';
 
-/** Characters that end an ARN (besides whitespace). */
 const ARN_STOP = `\\s"'\`\\\\<>|,;()\\[\\]{}${PRIVATE}`;
-const ARN_RE = new RegExp(
-  `arn:(aws(?:-[a-z]+)*):([a-z0-9-]*|\\*):([a-z0-9-]*|\\*):([^:${ARN_STOP}]*):((?:\\$\\{[^}${ARN_STOP}]*\\}|[^${ARN_STOP}])+)`,
-  'g',
-);
+const ARN_RE = new RegExp(`arn:(aws(?:-[a-z]+)*):([a-z0-9-]*|\\*):([a-z0-9-]*|\\*|\\$\\{[^}\\s]*\\}):([^:${ARN_STOP}]*):((?:\\$\\{[^}${ARN_STOP}]*\\}|[^${ARN_STOP}])+)`, 'g');
 // eslint-disable-next-line no-control-regex
-const ANSI_RE = /\u001b\[[0-9;]*m/g;
+const ANSI_RE = /\u001b\[[0-9;?]*[A-Za-z]/g;
 const UNIQUE_ID_RE = /(?<![A-Za-z0-9])(AROA|AIDA|AGPA|ANPA|ANVA|AIPA|APKA|ASCA|ACCA|AKIA|ASIA|ABIA|ACRA)[A-Z0-9]{12,}(?![A-Za-z0-9])(?::([A-Za-z0-9_+=,.@-]+))?/g;
 const HEX64_RE = /(?<![0-9A-Za-z])[0-9a-fA-F]{64}(?![0-9A-Za-z])/g;
-const HEX_FRAGMENT_RE = /(?<![0-9A-Za-z])[0-9a-fA-F]{8,63}(?![0-9A-Za-z])/g;
 const UUID_RE = /(?<![0-9A-Za-z-])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![0-9A-Za-z-])/g;
 const MRK_RE = /(?<![0-9A-Za-z-])mrk-[0-9a-fA-F]{32}(?![0-9A-Za-z])/g;
-const BARE_ALIAS_RE = new RegExp(`(?<![A-Za-z0-9:/_-])alias/([A-Za-z0-9/_-]+)`, 'g');
-const BARE_KEY_RE = /(?<![A-Za-z0-9:/_-])key\/((?:mrk-)?[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})(?![0-9A-Za-z-])/g;
-/** AWS Organizations ids: organization (o-…) and organizational unit (ou-…-…). */
-const ORG_ID_RE = /(?<![A-Za-z0-9-])(?:o-[a-z0-9]{10,32}|ou-[a-z0-9]{4,32}-[a-z0-9]{8,32})(?![A-Za-z0-9-])/g;
-const PLACEHOLDER_RE = /^<[a-z]+-\d+>$/;
+const BARE_ALIAS_RE = /(?<![A-Za-z0-9:/_-])alias\/((?:\$\{[^}\s]*\}|[A-Za-z0-9/_*?-])+)/g;
+const ORG_ID_RE = /(?<![A-Za-z0-9-])(o-[a-z0-9]{10,32}|ou-[a-z0-9]{4,32}-[a-z0-9]{8,32})(?![A-Za-z0-9-])/g;
+const VPC_RE = /(?<![A-Za-z0-9-])(vpce|vpc)-[0-9a-f]{8,17}(?![A-Za-z0-9-])/g;
+const EMAIL_RE = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?![A-Za-z0-9.-])/g;
+const IPV4_RE = /(?<![0-9.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/\d{1,2})?(?![0-9.])/g;
 const ACCOUNT_RE = /(?<![0-9A-Za-z])\d{12}(?![0-9A-Za-z])/g;
 
-/** Where grant ids and grant tokens appear in kms-why's outputs, by context. */
+/** Where grant ids appear in kms-why's outputs, by context. */
 const GRANT_ID_CONTEXTS: RegExp[] = [
   /"grantId"\s*:\s*"([^"\\]+)"/gi,
   /"source"\s*:\s*"grant"\s*,\s*"id"\s*:\s*"([^"\\]+)"/g,
   /--grant-id(?:=|\s+)'?([^\s']+)'?/g,
   /\bgrants?\s+`?([A-Za-z0-9][A-Za-z0-9_.-]*[A-Za-z0-9])`?/gi,
 ];
-const TOKEN_CONTEXTS: RegExp[] = [/"grantToken"\s*:\s*"([^"\\]+)"/gi, /--grant-token(?:=|\s+)'?([^\s']+)'?/g];
 
-/** Words that are never taken as a bare name to replace (they are the report's own vocabulary). */
+/** Placeholder shapes, by kind: a value of that shape is taken as already redacted. */
+const SHAPES: Partial<Record<PlaceholderKind, RegExp>> = {
+  account: /^0{6}\d{6}$/,
+  key: /^(?:00000000-0000-0000-0000-\d{12}|mrk-0{16}\d{16})$/,
+  id: /^[A-Z]{4}0{5,}\d+$/,
+  grant: /^grant-\d+$/,
+  token: /^token-\d+$/,
+  sid: /^Sid\d+$/,
+  file: /^file-\d+(\.[A-Za-z0-9]+)?$/,
+  email: /^email-\d+@example\.com$/,
+  vpce: /^vpce-0{9}\d{8}$/,
+  vpc: /^vpc-0{9}\d{8}$/,
+  org: /^o-0{4}\d{6}$/,
+  ou: /^ou-0000-0{2}\d{6}$/,
+};
+const NAME_SHAPE = /^(?:role|user|session|group|policy|alias|function|grant-name|resource|path|policy-id|value|name)-\d+(?:-x\d+x)*$/;
+
+/** Words never taken as a name to replace: the report's own vocabulary. */
 const STOP_WORDS = new Set(
   [
     'aws', 'kms', 'iam', 'sts', 'root', 'key', 'keys', 'alias', 'aliases', 'role', 'roles', 'user', 'users', 'group',
     'grant', 'grants', 'grantee', 'policy', 'policies', 'session', 'sessions', 'function', 'functions', 'lambda',
     'service', 'service-role', 'account', 'accounts', 'allow', 'deny', 'unknown', 'yes', 'no', 'none', 'all', 'any',
-    'true', 'false', 'default', 'the', 'and', 'for', 'not', 'action', 'actions', 'principal', 'principals',
+    'true', 'false', 'null', 'default', 'the', 'and', 'for', 'not', 'action', 'actions', 'principal', 'principals',
     'resource', 'resources', 'condition', 'conditions', 'statement', 'statements', 'request', 'key-policy',
     'identity-policy', 'permissions-boundary', 'session-policy', 'scp', 'rcp', 'implicit', 'explicit', 'state',
     'active', 'retired', 'enabled', 'disabled', 'read', 'absent', 'unreadable', 'hint', 'hints', 'name', 'names',
     'operation', 'operations', 'context', 'decrypt', 'encrypt', 'with', 'from', 'this', 'that', 'its', 'has', 'must',
+    'customer', 'version', 'effect', 'error', 'file', 'json', 'text', 'table', 'markdown', 'output', 'table', 'value',
   ].concat(ACTIONS.map((a) => a.short.toLowerCase())),
 );
 const REGION_RE = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/;
+
+/** JSON members whose string values are vocabulary, never identifiers. */
+const VOCABULARY_FIELDS = new Set([
+  'Version', 'Effect', 'Action', 'NotAction', 'KeyState', 'KeyManager', 'KeyUsage', 'KeySpec', 'CustomerMasterKeySpec', 'Origin',
+  'Operations', 'State', 'MultiRegionKeyType', 'EncryptionAlgorithms', 'SigningAlgorithms', 'MacAlgorithms', 'KeyAgreementAlgorithms',
+  'Runtime', 'PackageType', 'LastUpdateStatus', 'Architectures', 'action', 'operations', 'keyState', 'keyManager', 'keyUsage',
+  'keySpec', 'origin', 'state', 'effect', 'decision', 'decidedBy', 'access', 'kind', 'eventSource', 'eventName', 'eventType',
+  'errorCode', 'awsRegion', 'region', 'Region', 'capturedAt', 'CreationDate', 'creationDate', 'eventTime', 'LastModified',
+  'DeletionDate', 'ValidTo', 'PendingDeletionWindowInDays', 'ExpirationModel', 'neededPermission', 'userAgent', 'type', 'Type',
+  'eventVersion', 'readOnly', 'managementEvent', 'eventCategory', 'recipientAccountId_', 'confidence', 'reasonIds_',
+]);
+
+/** JSON members whose string value is a name of this kind. */
+const NAME_FIELDS: Record<string, PlaceholderKind> = {
+  RoleName: 'role',
+  UserName: 'user',
+  GroupName: 'group',
+  FunctionName: 'function',
+  PolicyName: 'policy',
+  InstanceProfileName: 'resource',
+  Name: 'grant-name',
+  name: 'grant-name',
+  Sid: 'sid',
+  Id: 'policy-id',
+  GrantId: 'grant',
+  grantId: 'grant',
+  GrantToken: 'token',
+  grantToken: 'token',
+  sessionName: 'session',
+  roleName: 'role',
+  userName: 'user',
+};
+
+/** The order a value seen as several kinds takes its label from (a session named after its function is function-1). */
+const KIND_PRIORITY: PlaceholderKind[] = ['function', 'role', 'user', 'group', 'alias', 'session', 'policy', 'grant-name', 'resource', 'value', 'sid', 'policy-id', 'path', 'grant', 'token', 'name'];
+
+/** Applies `fn` to the parts of `t` outside placeholders already put in. */
+function plain(t: string, fn: (s: string) => string): string {
+  if (!t.includes(OPEN)) return fn(t);
+  return t
+    .split(new RegExp(`(${OPEN}[^${CLOSE}]*${CLOSE})`))
+    .map((seg) => (seg.startsWith(OPEN) ? seg : fn(seg)))
+    .join('');
+}
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function isWildcardOrVariable(s: string): boolean {
-  return s === '' || /^[*?]+$/.test(s) || /^\$\{[^}]*\}$/.test(s);
+  return s === '' || /^(?:[*?]|\$\{[^}]*\})+$/.test(s);
 }
 
-type Context = 'plain' | 'prose' | 'mermaid';
+function hasPattern(s: string): boolean {
+  return /[*?]|\$\{/.test(s);
+}
+
+/** The literal letters and digits of a pattern: patterns without any reveal nothing and stay. */
+function patternLiteral(s: string): string {
+  return s.replace(/\$\{[^}]*\}/g, '').replace(/[^A-Za-z0-9]/g, '');
+}
+
+function patternRegExp(p: string): RegExp {
+  let re = '';
+  const parts = p.split(/(\$\{[^}]*\}|\*|\?)/);
+  for (const part of parts) {
+    if (part === '*' || part.startsWith('${')) re += '.*';
+    else if (part === '?') re += '.';
+    else re += escapeRe(part);
+  }
+  return new RegExp(`^${re}$`, 's');
+}
+
+/** Splits an ARN resource at `/` outside of ${…} policy variables. */
+function splitSlash(s: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let depth = 0;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i]!;
+    if (ch === '$' && s[i + 1] === '{') depth++;
+    if (ch === '}' && depth > 0) depth--;
+    if (ch === '/' && depth === 0) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 export class Redactor {
-  /** kind + NUL + value → placeholder index. */
-  private readonly index = new Map<string, number>();
-  private readonly labels: string[] = [];
-  private readonly counters = new Map<PlaceholderKind, number>();
-  /** Bare names (from ARNs) → placeholder index: replaced wherever they stand as a word. */
-  private readonly bareNames = new Map<string, number>();
-  /** Grant ids and tokens recognised from their context → placeholder index. */
-  private readonly literals = new Map<string, number>();
-  /** 64-hex grant ids, for fragments of them (shortened ids, ids broken across lines). */
-  private readonly hexGrants = new Map<string, number>();
+  private readonly values = new Map<string, string>();
+  private readonly issued = new Set<string>();
+  private readonly counters = new Map<string, number>();
+  /** Names learned from the inputs' fields and ARNs → their kind; replaced wherever they stand as a word. */
+  private readonly learned = new Map<string, PlaceholderKind>();
+  /** Patterns with literal parts (role/app-*), in the order learned. */
+  private readonly patterns: Array<{ text: string; re: RegExp }> = [];
+  private readonly patternIndex = new Map<string, number>();
+  private readonly files = new Map<string, string>();
+  private readonly salt = randomBytes(16);
+  private learning = false;
+  private literalRe: RegExp | undefined;
 
-  /** Replaces every recognised identifier in `text` (a whole rendered output) with placeholders. */
-  redact(text: string, options: RedactOptions = {}): string {
+  // ── Public API ──────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Learns the identifiers of input documents (their names, grant ids, tag values and the patterns
+   * their policies match names with) before any of them is replaced: call it with every input first.
+   */
+  learn(...docs: unknown[]): void {
+    this.learning = true;
+    try {
+      for (const d of docs) {
+        if (isRedactedDocument(d)) this.reserveAll(d);
+        else this.walk(d, undefined);
+      }
+    } finally {
+      this.learning = false;
+      this.literalRe = undefined;
+    }
+  }
+
+  /** A copy of a JSON document with every identifier replaced (a redacted document stays as it is). */
+  json<T>(doc: T): T {
+    if (isRedactedDocument(doc)) return doc;
+    return this.walk(doc, undefined) as T;
+  }
+
+  /** A value that stands for data (a flag value, an encryption-context value): replaced as a whole where it is a known name. */
+  value(s: string): string {
+    return this.structured(s, undefined);
+  }
+
+  /** Free text (an error message, a description, a rendered report): every identifier in it replaced. */
+  text(s: string): string {
     const stash: string[] = [];
-    let s = text.replace(ANSI_RE, (m) => {
+    let t = s.replace(ANSI_RE, (m) => {
       stash.push(m);
       return `${STASH_OPEN}${stash.length - 1}${STASH_CLOSE}`;
     });
-    s = this.replaceArns(s);
-    s = s.replace(BARE_ALIAS_RE, (m, name: string) => (name.startsWith('aws/') ? m : `alias/${this.token('alias', name, true)}`));
-    s = s.replace(UNIQUE_ID_RE, (m, _p: string, session: string | undefined) => {
-      const id = session === undefined ? m : m.slice(0, m.length - session.length - 1);
-      return this.token('id', id) + (session === undefined ? '' : `:${this.token('session', session, true)}`);
-    });
-    s = s.replace(ORG_ID_RE, (m) => this.token('id', m));
-    s = s.replace(HEX64_RE, (m) => {
-      const t = this.token('grant', m.toLowerCase());
-      this.hexGrants.set(m.toLowerCase(), this.index.get(`grant\0${m.toLowerCase()}`)!);
-      return t;
-    });
-    s = s.replace(BARE_KEY_RE, (_m, id: string) => `key/${this.token('key', id.toLowerCase())}`);
-    s = s.replace(UUID_RE, (m) => (this.index.has(`key\0${m.toLowerCase()}`) ? this.token('key', m.toLowerCase()) : this.token('id', m.toLowerCase())));
-    s = s.replace(MRK_RE, (m) => this.token('key', m.toLowerCase()));
-    s = s.replace(HEX_FRAGMENT_RE, (m) => {
-      const lower = m.toLowerCase();
-      for (const [id, i] of this.hexGrants) if (id.includes(lower)) return this.mark(i);
-      return m;
-    });
-    s = this.replaceContextual(s, GRANT_ID_CONTEXTS, 'grant');
-    s = this.replaceContextual(s, TOKEN_CONTEXTS, 'token');
-    s = this.replaceLiterals(s);
-    s = s.replace(ACCOUNT_RE, (m) => this.token('account', m));
-    s = this.replaceBareNames(s);
-    const format = options.format ?? 'auto';
-    const markdown = format === 'markdown' || (format === 'auto' && /^#{1,6} /.test(text));
-    s = markdown ? this.expandMarkdown(s) : realignBoxTables(this.expand(s, 'plain'));
-    return s.replace(new RegExp(`${STASH_OPEN}(\\d+)${STASH_CLOSE}`, 'g'), (_m, i: string) => stash[Number(i)]!);
+    t = this.replaceFiles(t);
+    t = plain(t, (x) => x.replace(ARN_RE, (m) => this.mark(this.arnInText(m))));
+    t = plain(t, (x) => x.replace(BARE_ALIAS_RE, (m, name: string) => (name.startsWith('aws/') ? m : this.mark(`alias/${this.nameSegments('alias', name)}`))));
+    t = plain(t, (x) =>
+      x.replace(UNIQUE_ID_RE, (m, _p: string, session: string | undefined) => {
+        const id = session === undefined ? m : m.slice(0, m.length - session.length - 1);
+        return this.mark(this.uniqueId(id) + (session === undefined ? '' : `:${this.name('session', session)}`));
+      }),
+    );
+    t = plain(t, (x) => x.replace(ORG_ID_RE, (m) => this.mark(this.org(m))));
+    t = plain(t, (x) => x.replace(VPC_RE, (m, kind: string) => this.mark(this.vpc(kind as 'vpc' | 'vpce', m))));
+    t = plain(t, (x) => x.replace(EMAIL_RE, (m) => this.mark(this.placeholder('email', m, (n) => `email-${n}@example.com`))));
+    t = plain(t, (x) => x.replace(HEX64_RE, (m) => this.mark(this.grantId(m))));
+    t = plain(t, (x) => x.replace(UUID_RE, (m) => this.mark(this.keyId(m))));
+    t = plain(t, (x) => x.replace(MRK_RE, (m) => this.mark(this.keyId(m))));
+    t = plain(t, (x) => x.replace(IPV4_RE, (m) => this.mark(this.ip(m))));
+    t = plain(t, (x) => x.replace(ACCOUNT_RE, (m) => this.mark(this.account(m))));
+    this.learnGrantIds(t);
+    t = this.replaceLearned(t);
+    t = t.replace(new RegExp(`[${OPEN}${CLOSE}]`, 'g'), '');
+    return t.replace(new RegExp(`${STASH_OPEN}(\\d+)${STASH_CLOSE}`, 'g'), (_m, i: string) => stash[Number(i)]!);
   }
 
-  // -------------------------------------------------------------------------------------------
-
-  private mark(i: number): string {
-    return `${OPEN}${i}${CLOSE}`;
-  }
-
-  private placeholder(kind: PlaceholderKind, value: string): number {
-    const k = `${kind}\0${value}`;
-    let i = this.index.get(k);
-    if (i === undefined) {
-      const n = (this.counters.get(kind) ?? 0) + 1;
-      this.counters.set(kind, n);
-      i = this.labels.length;
-      this.labels.push(`${kind}-${n}`);
-      this.index.set(k, i);
+  /** The placeholder for a file name given on the command line (its extension kept). */
+  file(path: string): string {
+    if (path === '-' || path === '' || this.issued.has(path)) return path;
+    let p = this.files.get(path);
+    if (p === undefined) {
+      const ext = /\.[A-Za-z0-9]{1,8}$/.exec(path)?.[0] ?? '';
+      p = `file-${this.next('file')}${ext}`;
+      this.files.set(path, p);
+      this.issued.add(p);
     }
-    return i;
+    return p;
   }
 
-  /** The marked placeholder for a value; `bare` also replaces the value where it stands alone. */
-  private token(kind: PlaceholderKind, value: string, bare = false): string {
-    const i = this.placeholder(kind, value);
-    if (bare && this.bareEligible(value) && !this.bareNames.has(value)) this.bareNames.set(value, i);
-    return this.mark(i);
+  /** Kept for the old API: a rendered output with every identifier replaced. */
+  redact(text: string, _options: RedactOptions = {}): string {
+    return this.text(text);
   }
 
-  private bareEligible(v: string): boolean {
-    return v.length >= 3 && !/^\d+$/.test(v) && !STOP_WORDS.has(v.toLowerCase()) && !REGION_RE.test(v) && !isWildcardOrVariable(v) && !/[*?]/.test(v);
+  // ── Placeholders ────────────────────────────────────────────────────────────────────────────
+
+  private mark(s: string): string {
+    return `${OPEN}${s}${CLOSE}`;
   }
 
-  private name(kind: PlaceholderKind, value: string): string {
-    return isWildcardOrVariable(value) ? value : this.token(kind, value, true);
+  private next(counter: string, format: (n: number) => string = String): number {
+    let n = this.counters.get(counter) ?? 0;
+    do n++;
+    while (this.issued.has(format(n)));
+    this.counters.set(counter, n);
+    return n;
   }
 
-  private replaceArns(s: string): string {
-    return s.replace(ARN_RE, (m, partition: string, service: string, region: string, account: string, resource: string) => {
-      // Trailing sentence punctuation is not part of the ARN.
-      const trail = /[.:?!]+$/.exec(resource)?.[0] ?? '';
-      const res = trail === '' ? resource : resource.slice(0, -trail.length);
-      if (res === '') return m;
-      if (account === 'aws') return m; // AWS managed policies and other AWS-owned resources
-      const acct = /^\d{12}$/.test(account) ? this.token('account', account) : account;
-      // "…:function:" broken across lines: the resource type alone, its name on the next line.
-      const typeOnly = /^[A-Za-z-]+$/.test(res) && trail.startsWith(':');
-      return `arn:${partition}:${service}:${region}:${acct}:${typeOnly ? res : this.resource(service, res)}${trail}`;
-    });
+  /** The placeholder for an opaque value of one kind (accounts, key ids, grant ids …). */
+  private placeholder(kind: PlaceholderKind, value: string, format?: (n: number) => string): string {
+    if (this.issued.has(value)) return value;
+    const shape = SHAPES[kind];
+    if (shape?.test(value)) {
+      this.issued.add(value);
+      return value;
+    }
+    const k = `${kind}\0${value}`;
+    let p = this.values.get(k);
+    if (p === undefined) {
+      const fmt = format ?? ((n: number): string => `${kind}-${n}`);
+      const n = this.next(kind, fmt);
+      p = fmt(n);
+      this.values.set(k, p);
+      this.issued.add(p);
+    }
+    return p;
+  }
+
+  private account(v: string): string {
+    return this.placeholder('account', v, (n) => String(n).padStart(12, '0'));
+  }
+
+  private keyId(v: string): string {
+    const lower = v.toLowerCase();
+    if (lower.startsWith('mrk-')) return this.placeholder('key', lower, (n) => `mrk-${String(n).padStart(32, '0')}`);
+    return this.placeholder('key', lower, (n) => `00000000-0000-0000-0000-${String(n).padStart(12, '0')}`);
+  }
+
+  private grantId(v: string): string {
+    return this.name('grant', v);
+  }
+
+  private uniqueId(v: string): string {
+    const prefix = v.slice(0, 4);
+    return this.placeholder('id', v, (n) => `${prefix}${String(n).padStart(17, '0')}`);
+  }
+
+  private org(v: string): string {
+    if (v.startsWith('ou-')) return this.placeholder('ou', v, (n) => `ou-0000-${String(n).padStart(8, '0')}`);
+    return this.placeholder('org', v, (n) => `o-${String(n).padStart(10, '0')}`);
+  }
+
+  private vpc(kind: 'vpc' | 'vpce', v: string): string {
+    return this.placeholder(kind, v, (n) => `${kind}-${String(n).padStart(17, '0')}`);
+  }
+
+  /**
+   * IPv4 addresses keep their prefixes (a bit-wise keyed mapping), so that a CIDR block still holds
+   * exactly the addresses it held: aws:SourceIp conditions evaluate as before.
+   */
+  private ip(m: string): string {
+    const [addr, cidr] = m.split('/') as [string, string | undefined];
+    if (isIP(addr) !== 4 || this.issued.has(m)) return m;
+    const k = `ip\0${m}`;
+    const known = this.values.get(k);
+    if (known !== undefined) return known;
+    const octets = addr.split('.').map(Number);
+    let bits = '';
+    for (const o of octets) bits += o.toString(2).padStart(8, '0');
+    let out = '';
+    for (let i = 0; i < 32; i++) {
+      const flip = createHmac('sha256', this.salt).update(bits.slice(0, i)).digest()[0]! & 1;
+      out += String(Number(bits[i]) ^ flip);
+    }
+    const mapped = [0, 8, 16, 24].map((i) => parseInt(out.slice(i, i + 8), 2)).join('.') + (cidr === undefined ? '' : `/${cidr}`);
+    this.values.set(k, mapped);
+    this.issued.add(mapped);
+    return mapped;
+  }
+
+  private eligible(v: string): boolean {
+    return v.length >= 2 && !/^\d+$/.test(v) && !STOP_WORDS.has(v.toLowerCase()) && !REGION_RE.test(v) && !hasPattern(v) && !NAME_SHAPE.test(v) && !this.issued.has(v);
+  }
+
+  /** A name (role, function, Sid, tag value …): one placeholder per distinct value, whatever its kind. */
+  private name(kind: PlaceholderKind, v: string): string {
+    if (isWildcardOrVariable(v)) return v;
+    // The report's own vocabulary (a Sid "Root", a tag value "true") reveals nothing and stays.
+    if (STOP_WORDS.has(v.toLowerCase())) return v;
+    if (hasPattern(v)) return this.pattern(v);
+    if (this.issued.has(v) || NAME_SHAPE.test(v) || SHAPES[kind]?.test(v)) {
+      this.issued.add(v);
+      return v;
+    }
+    if (this.learning) {
+      const prev = this.learned.get(v);
+      if (prev === undefined || KIND_PRIORITY.indexOf(kind) < KIND_PRIORITY.indexOf(prev)) this.learned.set(v, kind);
+      return v;
+    }
+    const k = `name\0${v}`;
+    let p = this.values.get(k);
+    if (p === undefined) {
+      const label = this.learned.get(v) ?? kind;
+      const markers = this.patterns.flatMap((pat, i) => (pat.re.test(v) ? [`-x${i + 1}x`] : [])).join('');
+      const fmt = label === 'sid' ? (n: number): string => `Sid${n}` : label === 'grant' ? (n: number): string => `grant-${n}` : label === 'token' ? (n: number): string => `token-${n}` : (n: number): string => `${label}-${n}${markers}`;
+      p = fmt(this.next(label, fmt));
+      this.values.set(k, p);
+      this.issued.add(p);
+    }
+    return p;
+  }
+
+  /** A pattern with literal parts: learned, then replaced by one that matches the markers of the names it matched. */
+  private pattern(v: string): string {
+    if (patternLiteral(v) === '') return v;
+    if (this.learning) {
+      if (!this.patternIndex.has(v)) {
+        this.patternIndex.set(v, this.patterns.length);
+        this.patterns.push({ text: v, re: patternRegExp(v) });
+      }
+      return v;
+    }
+    const i = this.patternIndex.get(v);
+    // A pattern first seen after the inputs were learned (a flag): it can match no placeholder.
+    if (i === undefined) return this.placeholder('name', v, (n) => `pattern-${n}`);
+    return `*-x${i + 1}x*`;
+  }
+
+  /** Path-like names (role paths, alias names with slashes): each segment on its own. */
+  private nameSegments(kind: PlaceholderKind, v: string): string {
+    const segs = splitSlash(v);
+    return segs.map((s, i) => (s === '' ? s : this.name(i === segs.length - 1 ? kind : 'path', s))).join('/');
+  }
+
+  private path(v: string): string {
+    if (!v.startsWith('/') || v === '/' || v.startsWith('/aws-service-role/') || v === '/service-role/') return v;
+    return splitSlash(v).map((s) => (s === '' ? s : this.name('path', s))).join('/');
+  }
+
+  // ── ARNs ────────────────────────────────────────────────────────────────────────────────────
+
+  private arnInText(m: string): string {
+    // Trailing sentence punctuation is not part of the ARN.
+    const trail = /[.:?!]+$/.exec(m)?.[0] ?? '';
+    const core = trail === '' ? m : m.slice(0, -trail.length);
+    return this.arn(core) + trail;
+  }
+
+  private arn(a: string): string {
+    const parts = a.split(':');
+    if (parts.length < 6) return a;
+    const [, partition, service, region, account] = parts as [string, string, string, string, string];
+    const resource = parts.slice(5).join(':');
+    if (account === 'aws' || resource === '') return a;
+    const acct = /^\d{12}$/.test(account) ? this.account(account) : account;
+    return `arn:${partition}:${service}:${region}:${acct}:${this.resource(service, resource)}`;
   }
 
   private resource(service: string, r: string): string {
-    // A resource type alone (an ARN broken across lines after "role/" or "function:").
-    if (/^[A-Za-z-]+[/:]?$/.test(r) && (/[/:]$/.test(r) || r === 'root')) return r;
+    if (r === 'root' || isWildcardOrVariable(r)) return r;
+    // A resource type alone (an ARN broken off after "role/" or "function:").
+    if (/^[A-Za-z-]+[/:]$/.test(r)) return r;
     if (service === 'iam') {
-      if (r === 'root') return r;
       const m = /^(role|user|group|policy|instance-profile|server-certificate|saml-provider|oidc-provider|mfa|sms-mfa)\/(.*)$/.exec(r);
       if (m) {
         const type = m[1]!;
-        // Service-linked roles have AWS-owned names.
         if (type === 'role' && m[2]!.startsWith('aws-service-role/')) return r;
-        const segs = m[2]!.split('/');
+        const segs = splitSlash(m[2]!);
         const last = segs.pop()!;
         const kind: PlaceholderKind = type === 'role' || type === 'user' || type === 'group' || type === 'policy' ? type : 'resource';
-        return `${type}/${segs.map((p) => `${p}/`).join('')}${this.name(kind, last)}`;
+        const path = segs.map((p) => (p === '' || p === 'service-role' ? p : this.name('path', p)));
+        return `${type}/${path.map((p) => `${p}/`).join('')}${this.name(kind, last)}`;
       }
     }
     if (service === 'sts') {
@@ -217,181 +489,156 @@ export class Redactor {
     }
     if (service === 'kms') {
       const k = /^key\/(.+)$/.exec(r);
-      if (k) return `key/${isWildcardOrVariable(k[1]!) ? k[1]! : this.token('key', k[1]!.toLowerCase())}`;
-      const a = /^alias\/(.+)$/.exec(r);
-      if (a) return a[1]!.startsWith('aws/') || isWildcardOrVariable(a[1]!) ? r : `alias/${this.name('alias', a[1]!)}`;
+      if (k) return `key/${isWildcardOrVariable(k[1]!) ? k[1]! : hasPattern(k[1]!) ? this.pattern(k[1]!) : this.keyId(k[1]!)}`;
+      const al = /^alias\/(.+)$/.exec(r);
+      if (al) return al[1]!.startsWith('aws/') ? r : `alias/${this.nameSegments('alias', al[1]!)}`;
     }
     if (service === 'lambda') {
       const f = /^function:([^:]+)(:.*)?$/.exec(r);
       if (f) return `function:${this.name('function', f[1]!)}${f[2] ?? ''}`;
     }
     if (service === 's3') {
-      const b = /^([^/]+)(?:\/(.*))?$/.exec(r)!;
-      return this.name('resource', b[1]!) + (b[2] === undefined ? '' : `/${this.name('resource', b[2])}`);
+      const segs = splitSlash(r);
+      return segs.map((s) => (s === '' ? s : this.name('resource', s))).join('/');
     }
     const g = /^([A-Za-z][A-Za-z0-9-]*)([/:])(.+)$/.exec(r);
-    if (g) return `${g[1]}${g[2]}${this.name('resource', g[3]!)}`;
+    if (g) return `${g[1]}${g[2]}${splitSlash(g[3]!).map((s) => (s === '' ? s : this.name('resource', s))).join('/')}`;
     return this.name('resource', r);
   }
 
-  private replaceContextual(s: string, contexts: RegExp[], kind: PlaceholderKind): string {
-    for (const re of contexts) {
-      for (const m of s.matchAll(re)) {
-        const v = m[1]!;
-        // Skip placeholders (redacting twice changes nothing) and "(unreadable grants)".
-        if (v.includes(OPEN) || v.startsWith('(') || PLACEHOLDER_RE.test(v)) continue;
-        // In prose ("grant X …") only words that look like ids: a digit or a dash in them.
-        if (re === GRANT_ID_CONTEXTS[3] && (!/[0-9-]/.test(v) || STOP_WORDS.has(v.toLowerCase()))) continue;
-        if (!this.literals.has(v)) this.literals.set(v, this.placeholder(kind, v));
-      }
+  // ── Structured values and JSON ─────────────────────────────────────────────────────────────
+
+  /** A whole string value of a document or a flag. */
+  private structured(s: string, field: string | undefined): string {
+    if (s === '' || s === '*') return s;
+    if (field !== undefined) {
+      const kind = NAME_FIELDS[field];
+      if (kind !== undefined && !s.startsWith('arn:')) return this.name(kind, s);
+      if (field === 'AliasName' || field === 'aliasName') return s.startsWith('alias/') && !s.startsWith('alias/aws/') ? `alias/${this.nameSegments('alias', s.slice(6))}` : s;
+      if (field === 'Path' || field === 'path') return this.path(s);
     }
-    return s;
-  }
-
-  private replaceLiterals(s: string): string {
-    if (this.literals.size === 0) return s;
-    const values = [...this.literals.keys()].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
-    const re = new RegExp(`(?<![A-Za-z0-9_-])(?:${values.map(escapeRe).join('|')})(?![A-Za-z0-9_-])`, 'g');
-    return s.replace(re, (m) => this.mark(this.literals.get(m)!));
-  }
-
-  private replaceBareNames(s: string): string {
-    if (this.bareNames.size === 0) return s;
-    const values = [...this.bareNames.keys()].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
-    // A name ends where an IAM name cannot go on; a comma or a full stop followed by a space ends
-    // a sentence's word, and "name:value" is a condition key, not a name.
-    const re = new RegExp(
-      `(?<![A-Za-z0-9_+=,.@:$-])(?:${values.map(escapeRe).join('|')})(?![A-Za-z0-9_+=@-])(?![,.][A-Za-z0-9_+=@-])(?!:[A-Za-z0-9*])`,
-      'g',
-    );
-    return s.replace(re, (m) => this.mark(this.bareNames.get(m)!));
-  }
-
-  private render(i: number, ctx: Context): string {
-    const label = this.labels[i]!;
-    switch (ctx) {
-      case 'plain':
-        return `<${label}>`;
-      case 'prose':
-        return `\\<${label}\\>`;
-      case 'mermaid':
-        return `#lt;${label}#gt;`;
+    if (/^arn:[^:\s]*:[^:\s]*:[^:\s]*:[^:\s]*:/.test(s) && !/\s/.test(s)) return this.arn(s);
+    if (this.learning) {
+      // Learning only looks into ARNs inside longer texts.
+      for (const m of s.matchAll(ARN_RE)) this.arnInText(m[0]);
+      for (const m of s.matchAll(BARE_ALIAS_RE)) if (!m[1]!.startsWith('aws/')) this.nameSegments('alias', m[1]!);
+      if (hasPattern(s) && !/\s/.test(s)) this.pattern(s);
+      return s;
     }
+    if ((this.learned.has(s) || this.values.has(`name\0${s}`)) && this.eligible(s)) return this.name(this.learned.get(s) ?? 'name', s);
+    if (hasPattern(s) && !/\s/.test(s) && this.patternIndex.has(s)) return this.pattern(s);
+    return this.text(s);
   }
 
-  private expand(s: string, ctx: Context): string {
-    return s.replace(new RegExp(`${OPEN}(\\d+)${CLOSE}`, 'g'), (_m, i: string) => this.render(Number(i), ctx));
-  }
-
-  /** Markdown: fenced blocks and code spans are code, Mermaid blocks take entity codes, the rest is prose. */
-  private expandMarkdown(s: string): string {
-    const out: string[] = [];
-    let fence: { marker: string; mermaid: boolean } | undefined;
-    for (const line of s.split('\n')) {
-      if (fence) {
-        const close = new RegExp(`^\\s*${fence.marker}\`*\\s*$`).test(line);
-        out.push(this.expand(line, fence.mermaid ? 'mermaid' : 'plain'));
-        if (close) fence = undefined;
-        continue;
-      }
-      const open = /^\s*(`{3,})\s*([A-Za-z0-9_-]*)/.exec(line);
-      if (open) {
-        fence = { marker: open[1]!, mermaid: open[2] === 'mermaid' };
-        out.push(this.expand(line, 'plain'));
-        continue;
-      }
-      out.push(this.expandInline(line));
+  private walk(v: unknown, field: string | undefined): unknown {
+    if (typeof v === 'string') {
+      if (field !== undefined && VOCABULARY_FIELDS.has(field)) return v;
+      return this.structured(v, field);
     }
-    return out.join('\n');
-  }
-
-  /** One line of Markdown prose: code spans keep plain placeholders. */
-  private expandInline(line: string): string {
-    let out = '';
-    let i = 0;
-    while (i < line.length) {
-      let tick = line.indexOf('`', i);
-      // An escaped backtick (\`) in prose opens no code span.
-      while (tick > 0 && line[tick - 1] === '\\') tick = line.indexOf('`', tick + 1);
-      if (tick === -1) {
-        out += this.expand(line.slice(i), 'prose');
-        break;
-      }
-      out += this.expand(line.slice(i, tick), 'prose');
-      let n = 0;
-      while (line[tick + n] === '`') n++;
-      const run = '`'.repeat(n);
-      // The span closes at the next run of exactly n backticks.
-      let close = -1;
-      let j = tick + n;
-      while (j < line.length) {
-        const k = line.indexOf(run, j);
-        if (k === -1) break;
-        let m = 0;
-        while (line[k + m] === '`') m++;
-        if (m === n) {
-          close = k;
-          break;
-        }
-        j = k + m;
-      }
-      if (close === -1) {
-        out += run;
-        i = tick + n;
-        continue;
-      }
-      out += run + this.expand(line.slice(tick + n, close), 'plain') + run;
-      i = close + n;
+    if (Array.isArray(v)) return v.map((x) => this.walk(x, field));
+    if (v === null || typeof v !== 'object') return v;
+    const o = v as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    // Tags: [{Key, Value}] and [{TagKey, TagValue}] (the values are names), {"k": "v"} maps.
+    const tagValue = typeof o.Value === 'string' && ('Key' in o || 'TagKey' in o) ? 'Value' : typeof o.TagValue === 'string' ? 'TagValue' : undefined;
+    const managed = typeof o.PolicyArn === 'string' && /^arn:aws[a-z-]*:iam::aws:/.test(o.PolicyArn);
+    for (const [k, x] of Object.entries(o)) {
+      const key = this.objectKey(k);
+      if (k === tagValue && typeof x === 'string') out[key] = this.name('value', x);
+      else if (k === 'PolicyName' && managed) out[key] = x;
+      else if (k === 'Condition' && x !== null && typeof x === 'object' && !Array.isArray(x)) out[key] = this.condition(x as Record<string, unknown>);
+      else if ((/^(Tags|tags|PrincipalTags|principalTags|Variables|ResourceTags)$/.test(k)) && x !== null && typeof x === 'object' && !Array.isArray(x)) {
+        const m: Record<string, unknown> = {};
+        for (const [tk, tv] of Object.entries(x as Record<string, unknown>)) m[this.objectKey(tk)] = typeof tv === 'string' ? this.name('value', tv) : this.walk(tv, tk);
+        out[key] = m;
+      } else if (k === 'Principal' || k === 'NotPrincipal') out[key] = this.walk(x, 'Principal');
+      else out[key] = this.walk(x, k);
     }
     return out;
   }
-}
 
-/** Visible width of a line whose ANSI codes are stashed. */
-function visibleLength(s: string): number {
-  return [...s.replace(new RegExp(`${STASH_OPEN}\\d+${STASH_CLOSE}`, 'g'), '')].length;
-}
-
-/**
- * Placeholders are not as long as the values they replace, which would shift the right-hand
- * borders of a box-drawn table (--output table). Each cell is padded or trimmed back to the width
- * of its column, as the table's top border gives it (trimming only the cell's trailing spaces).
- */
-function realignBoxTables(s: string): string {
-  const lines = s.split('\n');
-  let widths: number[] | undefined;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.startsWith('┌') && line.endsWith('┐')) {
-      widths = line.slice(1, -1).split('┬').map((seg) => [...seg].length);
-      continue;
-    }
-    if (widths === undefined) continue;
-    if (line.startsWith('└')) {
-      widths = undefined;
-      continue;
-    }
-    if (!line.startsWith('│')) continue;
-    const cells = line.split('│');
-    // ['', cell 1, …, cell n, trailing text (empty)]
-    if (cells.length !== widths.length + 2) continue;
-    for (let c = 0; c < widths.length; c++) {
-      let cell = cells[c + 1]!;
-      const w = widths[c]!;
-      let len = visibleLength(cell);
-      while (len > w && cell.endsWith(' ')) {
-        cell = cell.slice(0, -1);
-        len--;
-      }
-      if (len < w) cell += ' '.repeat(w - len);
-      cells[c + 1] = cell;
-    }
-    lines[i] = cells.join('│');
+  /** Object keys that are data: account ids and ARNs (maps by account or principal). */
+  private objectKey(k: string): string {
+    if (/^\d{12}$/.test(k)) return this.learning ? k : this.account(k);
+    if (k.startsWith('arn:')) return this.learning ? (this.arn(k), k) : this.arn(k);
+    return k;
   }
-  return lines.join('\n');
+
+  /** Condition values: tag values and user names are names; the rest as any value. */
+  private condition(c: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [op, block] of Object.entries(c)) {
+      if (block === null || typeof block !== 'object' || Array.isArray(block)) {
+        out[op] = block;
+        continue;
+      }
+      const b: Record<string, unknown> = {};
+      for (const [ck, cv] of Object.entries(block as Record<string, unknown>)) {
+        const kind: PlaceholderKind | undefined = /tag\//i.test(ck) ? 'value' : /^aws:username$/i.test(ck) ? 'user' : undefined;
+        const one = (x: unknown): unknown => (typeof x !== 'string' ? x : kind !== undefined && !x.startsWith('arn:') ? this.name(kind, x) : this.structured(x, undefined));
+        b[ck] = Array.isArray(cv) ? cv.map(one) : one(cv);
+      }
+      out[op] = b;
+    }
+    return out;
+  }
+
+  /** Everything of an already redacted document maps to itself. */
+  private reserveAll(v: unknown): void {
+    if (typeof v === 'string') {
+      for (const m of v.matchAll(/[A-Za-z0-9][A-Za-z0-9._@+=,-]*/g)) if (NAME_SHAPE.test(m[0]) || Object.values(SHAPES).some((re) => re.test(m[0]))) this.issued.add(m[0]);
+      if (isIP(v.split('/')[0]!) === 4) this.issued.add(v);
+      return;
+    }
+    if (Array.isArray(v)) for (const x of v) this.reserveAll(x);
+    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) {
+      this.reserveAll(k);
+      this.reserveAll(x);
+    }
+  }
+
+  // ── Free text ───────────────────────────────────────────────────────────────────────────────
+
+  private replaceFiles(t: string): string {
+    if (this.files.size === 0) return t;
+    const names = [...this.files.keys()].sort((a, b) => b.length - a.length);
+    return t.replace(new RegExp(names.map(escapeRe).join('|'), 'g'), (m) => this.mark(this.files.get(m)!));
+  }
+
+  /** Grant ids that are not 64 hex digits (in a rendered output with no input learned), known by their context. */
+  private learnGrantIds(t: string): void {
+    for (const re of GRANT_ID_CONTEXTS) {
+      for (const m of t.matchAll(re)) {
+        const v = m[1]!;
+        if (v.includes(OPEN) || v.startsWith('(') || this.issued.has(v) || this.learned.has(v) || STOP_WORDS.has(v.toLowerCase())) continue;
+        if (re === GRANT_ID_CONTEXTS[3] && !/[0-9-]/.test(v)) continue;
+        this.learned.set(v, 'grant');
+        this.literalRe = undefined;
+      }
+    }
+  }
+
+  private replaceLearned(t: string): string {
+    const names = [...this.learned.keys()].filter((n) => this.eligible(n));
+    if (names.length === 0) return t;
+    if (this.literalRe === undefined) {
+      names.sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+      // A name ends where an IAM name cannot go on (it may end a generated name: AllowLambdaEnvDecrypt-NAME);
+      // "name:value" is a condition key, not a name.
+      this.literalRe = new RegExp(`(?<![A-Za-z0-9+=,.@:$/])(?:${names.map(escapeRe).join('|')})(?![A-Za-z0-9_+=@-])(?![,.][A-Za-z0-9_+=@-])(?!:[A-Za-z0-9*])`, 'g');
+    }
+    return plain(t, (x) => x.replace(this.literalRe!, (m) => this.mark(this.name(this.learned.get(m)!, m))));
+  }
+}
+
+/** A document that declares itself redacted ("redacted": true in a kms-why snapshot). */
+export function isRedactedDocument(d: unknown): boolean {
+  return d !== null && typeof d === 'object' && !Array.isArray(d) && (d as Record<string, unknown>).redacted === true;
 }
 
 /** Redacts one output with a mapping of its own. */
-export function redact(text: string, options: RedactOptions = {}): string {
-  return new Redactor().redact(text, options);
+export function redact(text: string, _options: RedactOptions = {}): string {
+  return new Redactor().text(text);
 }
+
+export type { Json };

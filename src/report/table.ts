@@ -1,11 +1,11 @@
-// `--output table` (the default on a terminal): a cli-table3 table with one row per action, then
+// `--output table` (the default on a terminal): a table (src/report/layout.ts) with one row per action, then
 // for a single action the flowchart walk as a tree, then near misses, hints and assumptions.
 // Colour comes only from options.color (a chalk instance of its own, never chalk's global level),
-// and cli-table3's own colouring is switched off so that nothing depends on the environment.
+// so that nothing depends on the environment. Everything is laid out to options.width (the terminal's).
 import { Chalk, type ChalkInstance } from 'chalk';
-import Table from 'cli-table3';
 import type { Report } from '../model/report.js';
-import { answerWord, MAX_WIDTH, ROW_HEADERS, rowCells, rowWidths, wrap, wrapHanging, wrapWithMarker, type ActionRow } from './explain.js';
+import { answerWord, MAX_WIDTH, ROW_HEADERS, rowCells, wrap, wrapHanging, wrapWithMarker, type ActionRow } from './explain.js';
+import { layoutTable, type Cell, type Row } from './layout.js';
 import type { RenderOptions } from './json.js';
 import { reportView, type ReportView, type Section, type WalkLine } from './sections.js';
 
@@ -32,23 +32,13 @@ function colourVerdictWords(c: ChalkInstance, s: string): string {
 }
 
 function rowsTable(c: ChalkInstance, rows: readonly ActionRow[], width: number): string {
-  const cols = ROW_HEADERS.length;
-  // Borders: cols + 1 vertical bars; padding: one space either side of every cell.
-  const widths = rowWidths(rows, width - (cols + 1) - 2 * cols);
-  const wrapped = rows.map((r) => rowCells(r).map((cell, i) => wrap(cell, widths[i]!).join('\n')));
-  // Lines between rows only when some row takes several lines.
-  const tall = wrapped.some((cells) => cells.some((x) => x.includes('\n')));
-  const table = new Table({
-    head: ROW_HEADERS.map((h) => c.bold(h)),
-    colWidths: widths.map((w) => w + 2),
-    wordWrap: false,
-    style: { head: [], border: [], 'padding-left': 1, 'padding-right': 1, compact: !tall },
+  const body: Row[] = rows.map((r) => {
+    const cells: Array<string | Cell> = rowCells(r);
+    const verdict = cells[1] as string;
+    cells[1] = { text: verdict, style: (s) => c.bold(verdictColour(c, verdict)(s)) };
+    return cells;
   });
-  for (const cells of wrapped) {
-    cells[1] = c.bold(verdictColour(c, cells[1]!)(cells[1]!));
-    table.push(cells);
-  }
-  return table.toString();
+  return layoutTable(ROW_HEADERS, body, width, { head: (s) => c.bold(s), soft: [42, 7, 24, 30], hard: [12, 7, 12, 16] });
 }
 
 function treeWalk(c: ChalkInstance, walk: NonNullable<ReportView['walk']>, width: number): string[] {
@@ -85,7 +75,7 @@ function section(c: ChalkInstance, s: Section, width: number): string[] {
 
 export function renderTable(report: Report, options: RenderOptions = {}): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
-  const width = MAX_WIDTH;
+  const width = Math.min(options.width ?? MAX_WIDTH, MAX_WIDTH);
   const v = reportView(report);
   const out: string[] = [];
   out.push(...wrap(v.headline, width).map((l) => c.bold(colourVerdictWords(c, l))));

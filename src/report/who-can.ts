@@ -47,13 +47,17 @@ import { findAction, type ActionInfo } from '../model/actions.js';
 import type { DecidedBy, ReasonSource } from '../model/decision.js';
 import type { AccessEntry, GuardCondition, KeyWhoCan, PublicStatement, ReasonRef, WhoCanPrincipal, WhoCanResult, Witness } from '../evaluate/who-can.js';
 import { ADMIN_LEVEL_ACTIONS, finalVerdict, isAdminLevel } from '../evaluate/who-can.js';
-import { FixedTable, wrapFixed } from './fixed-table.js';
+import { wrapFixed } from './fixed-table.js';
+import { layoutTable, type Row } from './layout.js';
+import { wrap } from './explain.js';
 import { expectArray, expectObject, expectString, fail, index, isObject, member, type JsonObject, type Where } from '../sources/json-path.js';
 
 export const WHO_CAN_REPORT_VERSION = 1;
 
 export interface WhoCanRenderOptions {
   color?: boolean;
+  /** The width tables are laid out to. */
+  width?: number;
 }
 
 const GROUPS: Array<{ id: ActionInfo['group']; title: string }> = [
@@ -596,6 +600,8 @@ export const SHORT_LIST = 25;
 
 export interface WhoCanViewOptions {
   color?: boolean;
+  /** The width tables are laid out to (80 when not a terminal). */
+  width?: number;
   /** The full list of principals per action, however long. */
   principals?: boolean;
 }
@@ -688,67 +694,56 @@ function* chunksOf(format: WhoCanFormat, r: WhoCanResult, opts: WhoCanViewOption
   yield* parts.splice(0);
 }
 
-// ─── Table ─────────────────────────────────────────────────────────────────────────────────────
-
-/** Fits 80 columns: 4 columns, their padding and borders. */
-const TABLE_COLUMNS = [
-  { title: 'Principals', width: 11 },
-  { title: 'Through', width: 44 },
-  { title: 'Actions', width: 15 },
-];
-const LIST_COLUMNS = [
-  { title: 'Action', width: 18 },
-  { title: 'Access', width: 11 },
-  { title: 'Principal / through', width: 38 },
-];
+// ─── Table (src/report/layout.ts) ─────────────────────────────────────────────────────────────────────────────────────
 
 function tableKeySync(k: KeyWhoCan, opts: WhoCanViewOptions, c: import('chalk').ChalkInstance): string {
   const s = summarizeKey(k);
+  const width = opts.width ?? 80;
+  // Lines outside the tables: wrapped to the width first, coloured after (src/report/layout.ts).
+  const para = (text: string, style: (x: string) => string = (x) => x): string => wrap(text, width).map((l) => style(l)).join('\n') + '\n';
   const colour = (a: AccessEntry['access']): ((x: string) => string) => (a === 'allow' ? c.green : a === 'conditional' ? c.yellow : c.magenta);
-  let out = `${c.bold(`Key ${keyTitle(k)}`)}\n${plural(s.considered, 'principal')} considered, ${plural(k.actions.length, 'action')}; ${fmt(s.withAccess)} with some access.\n`;
-  const t = new FixedTable(TABLE_COLUMNS, opts.color ? { border: c.grey, head: c.cyan } : {});
-  out += t.top();
-  s.groups.forEach((g, gi) => {
-    if (gi > 0) out += t.separator();
-    out += t.span(`${g.title}: ${fmt(g.allowed)} allowed, ${fmt(g.conditional)} conditional, ${fmt(g.unknown)} unknown`, c.bold);
+  let out = para(`Key ${keyTitle(k)}`, c.bold) + para(`${plural(s.considered, 'principal')} considered, ${plural(k.actions.length, 'action')}; ${fmt(s.withAccess)} with some access.`);
+  const body: Row[] = [];
+  for (const g of s.groups) {
+    body.push({ title: { text: `${g.title}: ${fmt(g.allowed)} allowed, ${fmt(g.conditional)} conditional, ${fmt(g.unknown)} unknown`, style: c.bold } });
     for (const p of g.paths) {
-      out += t.row([
+      body.push([
         { text: `${fmt(p.principals)} ${p.access}${p.external > 0 ? `\n${fmt(p.external)} external` : ''}`, style: colour(p.access) },
         { text: `${p.text}${p.adminLevel ? '\nADMIN-LEVEL' : ''}${p.principals <= SAMPLE ? `\n${p.sample.map((x) => x.arn).join('\n')}` : ''}`, ...(p.adminLevel ? { style: c.red } : {}) },
         actionNames(k, p.actions, g.actions.length),
       ]);
     }
-    if (g.morePaths > 0) out += t.span(moreText(g), c.dim);
-    for (const f of g.failing) out += t.row([{ text: 'fails now', style: c.red }, `${f.error}${f.authorized > 0 ? ` (${fmt(f.authorized)} authorized)` : ''}`, f.action.short]);
-  });
-  out += t.bottom();
-  if (s.adminLevel > 0) out += `${c.red.bold('Admin-level powers: ')}${plural(s.adminLevel, 'principal')}${s.adminSample.length > 0 ? ` — ${s.adminSample.slice(0, 5).map((x) => `${principalLabel(x.principal)} (${x.actions.join(', ')})`).join('; ')}${s.adminLevel > 5 ? '; …' : ''}` : ''}\n`;
-  if (s.external.length > 0) out += `${c.yellow.bold('External accounts: ')}${s.external.map((x) => `${x.account} (${x.actions.join(', ')})`).join('; ')}\n`;
-  for (const st of k.publicStatements) out += `${c.yellow(`Public statement "${st.id}": ${st.actions.join(', ')} ${st.conditions.length > 0 ? conditionsText(st.conditions) : c.red.bold('to ANYONE, with no condition')}`)}\n`;
+    if (g.morePaths > 0) body.push({ title: { text: moreText(g), style: c.dim } });
+    for (const f of g.failing) body.push([{ text: 'fails now', style: c.red }, `${f.error}${f.authorized > 0 ? ` (${fmt(f.authorized)} authorized)` : ''}`, f.action.short]);
+  }
+  out += layoutTable(['Principals', 'Through', 'Actions'], body, width, { head: c.cyan, border: c.grey, soft: [11, 30, 15], hard: [8, 12, 8], separators: 'always' }) + '\n';
+  if (s.adminLevel > 0) out += para(`Admin-level powers: ${plural(s.adminLevel, 'principal')}${s.adminSample.length > 0 ? ` — ${s.adminSample.slice(0, 5).map((x) => `${principalLabel(x.principal)} (${x.actions.join(', ')})`).join('; ')}${s.adminLevel > 5 ? '; …' : ''}` : ''}`, c.red);
+  if (s.external.length > 0) out += para(`External accounts: ${s.external.map((x) => `${x.account} (${x.actions.join(', ')})`).join('; ')}`, c.yellow);
+  for (const st of k.publicStatements) out += para(`Public statement "${st.id}": ${st.actions.join(', ')} ${st.conditions.length > 0 ? conditionsText(st.conditions) : 'to ANYONE, with no condition'}`, c.yellow);
   if (opts.principals === true || shortEnough(s)) {
-    const lt = new FixedTable(LIST_COLUMNS, opts.color ? { border: c.grey, head: c.cyan } : {});
-    out += lt.top();
-    let firstGroup = true;
+    const list: Row[] = [];
     for (const g of GROUPS) {
       const rows = actionRows(k, g.id);
       if (rows.length === 0) continue;
-      if (!firstGroup) out += lt.separator();
-      firstGroup = false;
-      out += lt.span(g.title, c.bold);
+      list.push({ title: { text: g.title, style: c.bold } });
       for (const row of rows) {
         const actionCell = row.actions.map((a) => a.name).join('\n') + (row.keyStateError ? '\n(fails: key state)' : '');
-        if (row.entries.length === 0) out += lt.row([actionCell, { text: 'nobody', style: c.red }, '']);
+        if (row.entries.length === 0) {
+          list.push([actionCell, { text: 'nobody', style: c.red }, '', '']);
+          continue;
+        }
         row.entries.forEach(({ principal, entry }, i) => {
           const admin = row.actions.some((a) => isAdminLevel(a.name, entry));
-          out += lt.row([i === 0 ? actionCell : '', { text: entry.access, style: colour(entry.access) }, { text: `${principalLabel(principal)}${admin ? ' ADMIN-LEVEL' : ''}\n${entryWhy(entry)}`, ...(admin ? { style: c.red } : {}) }]);
+          const label = principalLabel(principal);
+          list.push([i === 0 ? actionCell : '', { text: entry.access, style: colour(entry.access) }, admin ? { text: `${label}\nADMIN-LEVEL`, style: c.red.bold } : principal.external ? { text: label, style: c.yellow } : label, entryWhy(entry)]);
         });
       }
     }
-    out += lt.bottom();
-  } else out += c.dim(`${fmt(s.withAccess)} principals with access: --principals lists them, --principal PATTERN filters.\n`);
-  for (const n of k.notes) out += `${c.dim(n)}\n`;
-  for (const x of k.skipped.slice(0, 10)) out += `${c.dim(`not evaluated: ${x.principal} (${x.why})`)}\n`;
-  if (k.skipped.length > 10) out += `${c.dim(`… and ${fmt(k.skipped.length - 10)} more principal values not evaluated`)}\n`;
+    out += layoutTable(['Action', 'Access', 'Principal', 'Through'], list, width, { head: c.cyan, border: c.grey, soft: [16, 11, 24, 24], hard: [10, 8, 12, 12], separators: 'always' }) + '\n';
+  } else out += para(`${fmt(s.withAccess)} principals with access: --principals lists them, --principal PATTERN filters.`, c.dim);
+  for (const n of k.notes) out += para(n, c.dim);
+  for (const x of k.skipped.slice(0, 10)) out += para(`not evaluated: ${x.principal} (${x.why})`, c.dim);
+  if (k.skipped.length > 10) out += para(`… and ${fmt(k.skipped.length - 10)} more principal values not evaluated`, c.dim);
   return `${out}\n`;
 }
 

@@ -49,6 +49,7 @@ export const SNAPSHOT_MARKER = 'kmsWhySnapshot';
 const TOP_FIELDS = [
   SNAPSHOT_MARKER,
   'capturedAt',
+  'redacted',
   'region',
   'keys',
   'principals',
@@ -92,6 +93,7 @@ export function parseSnapshotParts(raw: unknown, file: string): { snapshot: Snap
   if (obj.Functions !== undefined) snapshot.functions = parseFunctions(obj.Functions, member(root, 'Functions'));
   const capturedAt = optionalString(obj, 'capturedAt', root);
   if (capturedAt !== undefined) snapshot.capturedAt = checkTimestamp(capturedAt, member(root, 'capturedAt'));
+  if (obj.redacted === true) snapshot.redacted = true;
   const region = optionalString(obj, 'region', root);
   if (region !== undefined) snapshot.region = region;
   // Account-level reads that failed when the snapshot was taken (snapshot --account).

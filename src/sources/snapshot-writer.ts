@@ -25,13 +25,14 @@ type Json = Record<string, unknown>;
  */
 export const PARTIAL_GRANTS = 'partial';
 
-export function snapshotToJson(s: Snapshot): unknown {
+export function snapshotToJson(s: Snapshot, opts: { allowPartial?: boolean } = {}): unknown {
   const partial = (s.inputs ?? []).find((i) => i.status === 'read' && i.detail?.startsWith(`${PARTIAL_GRANTS}:`) === true);
-  if (partial !== undefined) {
+  if (partial !== undefined && opts.allowPartial !== true) {
     throw new InternalError(`${partial.what} were read only for one principal (${partial.detail}); a snapshot to write needs every grant (read it with grants: 'all')`);
   }
   const out: Json = { kmsWhySnapshot: 1 };
   if (s.capturedAt !== undefined) out.capturedAt = s.capturedAt;
+  if (s.redacted === true) out.redacted = true;
   if (s.region !== undefined) out.region = s.region;
   out.keys = s.keys.map(keyToJson);
   out.principals = principalsToJson(s.principals);

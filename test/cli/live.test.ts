@@ -53,6 +53,30 @@ describe('kms-why without --from reads AWS', () => {
     expect(strip(offline.stdout)).toEqual(strip(liveAll.stdout));
   });
 
+  it('snapshot --redact: a valid, redacted snapshot that replays as the live read and the live --redact report do', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kms-why-live-redact-'));
+    const file = join(dir, 'snap-redacted.json');
+    const snap = await run(['snapshot', '--key', KEY, '--principal', APP, '--output-file', file, '--redact']);
+    expect(snap.code).toBe(0);
+    expect(snap.stderr).not.toContain(file);
+    const text = readFileSync(file, 'utf8');
+    expect(text).not.toMatch(/111122223333|1234abcd|role\/app\b/);
+    const doc = JSON.parse(text);
+    expect(doc.redacted).toBe(true);
+    const key = doc.keys[0].KeyMetadata.Arn as string;
+    const principal = (doc.principals as Array<{ Arn: string }>).map((p) => p.Arn).find((a) => a.includes(':role/'))!;
+    expect(key).toMatch(/^arn:aws:kms:us-east-1:000000000001:key\/00000000-0000-0000-0000-\d{12}$/);
+    const offline = await run(['check', '--action', 'all', '--key', key, '--principal', principal, '--from', file, '--output', 'json']);
+    expect(offline.stderr).toBe('');
+    const liveRed = await run(['check', '--action', 'all', '--key', KEY, '--principal', APP, '--output', 'json', '--redact']);
+    expect(liveRed.stdout).not.toMatch(/111122223333|1234abcd/);
+    const strip = (s: string) => JSON.parse(s).results.map((r: { action: string; decision: string; decidedBy: string; reasons: unknown[] }) => [r.action, r.decision, r.decidedBy, r.reasons]);
+    expect(strip(offline.stdout)).toEqual(strip(liveRed.stdout));
+    // Redacting the redacted snapshot again changes nothing.
+    const again = await run(['check', '--action', 'all', '--key', key, '--principal', principal, '--from', file, '--output', 'json', '--redact']);
+    expect(strip(again.stdout)).toEqual(strip(offline.stdout));
+  });
+
   it('an unreadable key policy gives exit 3 and names the permission kms-why lacked', async () => {
     server.script('GetKeyPolicy', 'deny');
     const r = await run(['decrypt', '--key', KEY, '--principal', 'arn:aws:iam::111122223333:role/dev', '--output', 'json']);

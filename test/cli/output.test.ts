@@ -37,7 +37,8 @@ describe('--redact', () => {
   it.each(['table', 'text', 'json', 'markdown'])('%s: no account id, grant id, role or function name is left', (output) => {
     const r = kmsWhy(['decrypt', ...LAMBDA_ARGS, '--output', output, '--redact']);
     expect(r.code).toBe(0);
-    expect(r.stdout).not.toMatch(/\d{12}/);
+    expect(r.stdout).not.toContain('111122223333');
+    expect(r.stdout).toContain('000000000001');
     expect(r.stdout).not.toContain(LAMBDA_GRANT_ID);
     expect(r.stdout).not.toContain('app-exec-role');
     expect(r.stdout).not.toContain('my-function');

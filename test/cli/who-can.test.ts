@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { formatError } from '../../src/cli/errors.js';
+import { redactingIo } from '../../src/cli/redact.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { addDiffCommand, addWhoCanCommand } from '../../src/cli/who-can.js';
 import { parseWhoCanJson } from '../../src/report/who-can.js';
@@ -24,7 +25,7 @@ interface Run {
 async function kmsWhy(args: string[], opts: { stdoutIsTTY?: boolean; stderrIsTTY?: boolean; env?: Record<string, string> } = {}): Promise<Run> {
   let stdout = '';
   let stderr = '';
-  const io: CliIo = {
+  let io: CliIo = {
     stdout: (t) => {
       stdout += t;
     },
@@ -35,6 +36,7 @@ async function kmsWhy(args: string[], opts: { stdoutIsTTY?: boolean; stderrIsTTY
     stdoutIsTTY: opts.stdoutIsTTY ?? false,
     stderrIsTTY: opts.stderrIsTTY ?? false,
   };
+  if (args.includes('--redact')) io = redactingIo(io, args); // as main() does
   let code = 0;
   let debug = false;
   const program = new Command('kms-why').exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

@@ -181,7 +181,8 @@ describe('who-can on hand-checked accounts (fixtures/who-can)', () => {
 
 describe('who-can agrees with Evaluator.evaluate on every answer', () => {
   const files = [
-    ...readdirSync(`${ROOT}fixtures/examples`).map((f) => `${ROOT}fixtures/examples/${f}`),
+    // The example snapshots (fixtures/examples also holds a CloudTrail trail for the README).
+    ...readdirSync(`${ROOT}fixtures/examples`).map((f) => `${ROOT}fixtures/examples/${f}`).filter((f) => readFileSync(f, 'utf8').includes('"kmsWhySnapshot"')),
     `${ROOT}fixtures/snapshots/full.json`,
     ...readdirSync(WHO).filter((f) => !f.endsWith('.expected.json')).map((f) => WHO + f),
   ];

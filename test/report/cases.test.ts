@@ -39,7 +39,8 @@ describe('renderers on every scenario case', () => {
         for (const m of blocks(outs.markdown, 'mermaid')) checkMermaid(m);
         for (const [fmt, out] of Object.entries(outs)) {
           const red = stripAnsi(redact(out));
-          expect(red, `${c.id} ${fmt}`).not.toMatch(/(?<![0-9A-Za-z])\d{12}(?![0-9A-Za-z])/);
+          // Account ids become placeholders (000000000001 …), shaped like account ids.
+          for (const m of red.matchAll(/(?<![0-9A-Za-z])\d{12}(?![0-9A-Za-z])/g)) expect(m[0], `${c.id} ${fmt}`).toMatch(/^0{6}\d{6}$/);
           for (const r of d.reasons.filter((x) => x.source === 'grant')) {
             expect(out, `${c.id} ${fmt}`).toContain(r.id);
             expect(red, `${c.id} ${fmt}`).not.toMatch(new RegExp(`(?<![A-Za-z0-9_-])${escapeRe(r.id)}(?![A-Za-z0-9_-])`));

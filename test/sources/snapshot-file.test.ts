@@ -77,7 +77,7 @@ const BAD: BadCase[] = [
   { name: 'kmsWhySnapshot missing', change: (s) => void delete s.kmsWhySnapshot, message: /not a kms-why snapshot: kmsWhySnapshot is missing/ },
   { name: 'unsupported version', change: (s) => void (s.kmsWhySnapshot = 2), path: 'kmsWhySnapshot', message: /snapshot version 2 is not supported; this kms-why reads version 1/, hint: /newer kms-why/ },
   { name: 'version as a string', change: (s) => void (s.kmsWhySnapshot = '1'), path: 'kmsWhySnapshot', message: /expected a version number, got string/ },
-  { name: 'unknown top-level field', change: (s) => void (s.key = []), path: 'key', message: /unknown field "key" in a kms-why snapshot/, hint: /Did you mean "keys"\?.*Known fields: kmsWhySnapshot, capturedAt, region, keys, principals, Functions, AccountAuthorizationDetails, Organization/ },
+  { name: 'unknown top-level field', change: (s) => void (s.key = []), path: 'key', message: /unknown field "key" in a kms-why snapshot/, hint: /Did you mean "keys"\?.*Known fields: kmsWhySnapshot, capturedAt, redacted, region, keys, principals, Functions, AccountAuthorizationDetails, Organization/ },
   { name: 'keys not an array', change: (s) => void (s.keys = {}), path: 'keys', message: /expected a list of keys, got object/ },
   { name: 'key entry not an object', change: (s) => void (s.keys = ['arn:aws:kms:…']), path: 'keys[0]', message: /expected a key entry .* got string/ },
   { name: 'unknown key entry field', change: (s) => void (key0(s).Grant = []), path: 'keys[0].Grant', message: /unknown field "Grant" in a key entry/, hint: /Did you mean "Grants"/ },

@@ -78,7 +78,7 @@ function expectSameVerdicts(a: Snapshot, b: Snapshot, extra: Partial<Request> = 
 
 describe('example snapshots', () => {
   const files = [
-    ...readdirSync(`${ROOT}fixtures/examples`).filter((f) => f.endsWith('.json')).map((f) => `${ROOT}fixtures/examples/${f}`),
+    ...readdirSync(`${ROOT}fixtures/examples`).filter((f) => f.endsWith('.json')).map((f) => `${ROOT}fixtures/examples/${f}`).filter((f) => readFileSync(f, 'utf8').includes('"kmsWhySnapshot"')),
     `${ROOT}fixtures/snapshots/full.json`,
   ];
   for (const file of files) {
