@@ -14,10 +14,6 @@ import type { KmsWhyError } from '../../model/errors.js';
 import { Limiter } from './limiter.js';
 import { BurstAdaptiveRetryStrategy } from './retry.js';
 
-// kms-why supports Node 20 (package.json engines); the SDK's notice that its future versions will
-// not is for kms-why's maintainers, not its users' stderr.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 export interface StaticCredentials {
   accessKeyId: string;
   secretAccessKey: string;
