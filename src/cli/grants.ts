@@ -1,18 +1,24 @@
 // `kms-why grants`: the grants inventory and audit for people and CI.
 import { Command, Option } from 'commander';
-import { auditGrants, expectationsFrom, severityAtLeast, SEVERITIES, type Finding, type Severity } from '../evaluate/grants-audit.js';
+import { auditGrants, expectationsFrom, findingFails, SEVERITIES, type Finding, type Severity } from '../evaluate/grants-audit.js';
 import { Evaluator } from '../evaluate/evaluator.js';
 import { InputError } from '../model/errors.js';
 import type { Key } from '../model/key.js';
 import { renderGrantsGithub, renderGrantsJson, renderGrantsMarkdown, renderGrantsTable, renderGrantsText } from '../report/grants.js';
-import { parseExpectations } from '../sources/expect-file.js';
-import { readJsonText } from '../sources/json-file.js';
+import { parseExpectationFile, type ExpectationFile } from '../sources/expect-file.js';
+import { readJsonWithText } from '../sources/json-file.js';
+import { jsonPositions } from '../sources/json-lines.js';
 import { loadFrom } from '../sources/load.js';
 import { EXIT } from './errors.js';
 import { writeAtomically, type CliIo } from './io.js';
 import { collect } from './request-flags.js';
 import { addLiveOptions, liveRequested, readKeysLive, type LiveFlags } from './live.js';
 import { resolveColor } from './output.js';
+import { artifactUri, parseReportFlags, writeReports } from './reports.js';
+import { VERSION } from './version.js';
+
+const FORMATS = ['table', 'text', 'json', 'markdown', 'github', 'sarif'] as const;
+type GrantsFormat = (typeof FORMATS)[number];
 
 interface GrantsFlags extends LiveFlags {
   key?: string[];
@@ -21,7 +27,8 @@ interface GrantsFlags extends LiveFlags {
   writeExpect?: string;
   maxAge?: string;
   failOn?: Severity;
-  output?: 'table' | 'text' | 'json' | 'markdown' | 'github';
+  output?: GrantsFormat;
+  report?: string[];
   redact?: boolean;
   color?: boolean;
   now?: string;
@@ -37,11 +44,12 @@ export function addGrantsCommand(program: Command, io: CliIo, setExit: (code: nu
     .option('--key <key>', 'key id, key ARN, alias name or alias ARN (repeatable)', collect)
     .option('--all-keys', 'every customer managed key of the region (or of the snapshot)')
     .option('--from <file>', 'snapshot file, or AWS CLI output (describe-key, list-grants …); - reads stdin (repeatable, merged); without it, kms-why reads AWS', collect)
-    .option('--expect <file>', 'JSON array of expected grants; any other grant is unexpected (exit 1)')
+    .option('--expect <file>', 'expected grants and accepted findings (docs/expect-file.md); any other grant is unexpected (exit 1)')
     .option('--write-expect <file>', "write today's grants as a starting expectation file")
     .option('--max-age <days>', 'report grants older than this many days')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe').choices([...SEVERITIES]))
-    .addOption(new Option('--output <format>', 'output format (default: table on a terminal, text otherwise)').choices(['table', 'text', 'json', 'markdown', 'github']))
+    .addOption(new Option('--output <format>', 'output format (default: table on a terminal, text otherwise)').choices([...FORMATS]))
+    .option('--report <format=file>', 'also write this format to this file (repeatable), e.g. --report sarif=kms-grants.sarif', collect)
     .option('--redact', 'replace account ids, resource names and grant ids with stable placeholders')
     .option('--no-color', 'no colour (also NO_COLOR=1)')
     .addOption(new Option('--now <time>', 'the time the audit is made (ISO 8601), for reproducible ages').hideHelp())
@@ -58,7 +66,8 @@ Exit codes:
 Examples:
   kms-why grants --from snapshot.json --key alias/app
   kms-why grants --from snapshot.json --key alias/app --expect kms-grants.json --fail-on high --output github
-  kms-why grants --from snapshot.json --all-keys --write-expect kms-grants.json`,
+  kms-why grants --from snapshot.json --all-keys --write-expect kms-grants.json
+  kms-why grants --key alias/app --expect kms-grants.json --fail-on high --output github --report sarif=kms-grants.sarif --report markdown=kms-grants.md`,
     )
     .action(async (flags: GrantsFlags) => {
       setDebug(flags.debug === true);
@@ -70,8 +79,14 @@ Examples:
         if (!Number.isInteger(maxAgeDays) || maxAgeDays < 0) throw new InputError(`--max-age "${flags.maxAge}" is not a whole number of days`);
       }
       if ((flags.key ?? []).length === 0 && flags.allKeys !== true) throw new InputError('give --key (repeatable) or --all-keys');
+      const reports = parseReportFlags(flags.report, FORMATS);
       // Read the expectations first: a bad file is a usage error, before any AWS call.
-      const expectations = flags.expect !== undefined ? parseExpectations(await readJsonText(flags.expect), flags.expect) : undefined;
+      let expectFile: (ExpectationFile & { text: string }) | undefined;
+      if (flags.expect !== undefined) {
+        const { value, text } = await readJsonWithText(flags.expect);
+        expectFile = { ...parseExpectationFile(value, flags.expect), text };
+      }
+      const expectations = expectFile?.grants;
       const snapshot = liveRequested(flags) ? await readKeysLive(flags, flags.key ?? [], flags.allKeys === true, io) : await loadFrom(flags.from!);
       const ev = new Evaluator(snapshot);
       const keys: Key[] = [];
@@ -81,8 +96,9 @@ Examples:
         if (k === undefined) throw new InputError(`key "${ident}" is not in the snapshot`, { hint: `The snapshot has: ${snapshot.keys.map((x) => [x.metadata.arn, ...x.aliases].join(' / ')).join('; ') || 'no keys'}.` });
         if (!keys.includes(k)) keys.push(k);
       }
-      const audit = auditGrants(keys, { now, ...(maxAgeDays !== undefined ? { maxAgeDays } : {}), ...(expectations ? { expectations } : {}) });
-      const failing = (f: Finding): boolean => flags.failOn !== undefined && severityAtLeast(f.severity, flags.failOn);
+      const audit = auditGrants(keys, { now, ...(maxAgeDays !== undefined ? { maxAgeDays } : {}), ...(expectations ? { expectations } : {}), ...(expectFile && expectFile.accept.length > 0 ? { accept: expectFile.accept } : {}) });
+      // An accepted finding does not fail the run until its acceptance expires.
+      const failing = (f: Finding): boolean => findingFails(f, flags.failOn);
 
       if (flags.writeExpect !== undefined) {
         const list = expectationsFrom(audit, now);
@@ -90,28 +106,44 @@ Examples:
         io.stderr(`kms-why: wrote ${list.length} expected grant${list.length === 1 ? '' : 's'} to ${flags.writeExpect}\n`);
       }
 
-      const opts = { now, color: resolveColor(flags.color, io), ...(flags.failOn ? { failOn: flags.failOn } : {}) };
-      const output = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
-      let text: string;
-      switch (output) {
-        case 'json':
-          text = renderGrantsJson(audit, opts);
-          break;
-        case 'text':
-          text = renderGrantsText(audit, opts);
-          break;
-        case 'table':
-          text = await renderGrantsTable(audit, opts);
-          break;
-        case 'markdown':
-          text = renderGrantsMarkdown(audit, opts);
-          break;
-        case 'github':
-          text = renderGrantsGithub(audit, { ...opts, failing });
-          break;
-      }
-      if (flags.redact === true) text = (await import('../report/redact.js')).redact(text);
-      io.stdout(text);
+      const color = resolveColor(flags.color, io);
+      const render = async (format: string, toFile: boolean): Promise<string> => {
+        // Files get no colour: they are read by other programs.
+        const opts = { now, color: color && !toFile, ...(flags.failOn ? { failOn: flags.failOn } : {}) };
+        let text: string;
+        switch (format as GrantsFormat) {
+          case 'json':
+            text = renderGrantsJson(audit, opts);
+            break;
+          case 'text':
+            text = renderGrantsText(audit, opts);
+            break;
+          case 'table':
+            text = await renderGrantsTable(audit, opts);
+            break;
+          case 'markdown':
+            text = renderGrantsMarkdown(audit, opts);
+            break;
+          case 'github':
+            text = renderGrantsGithub(audit, { ...opts, failing });
+            break;
+          case 'sarif': {
+            const { renderGrantsSarif } = await import('../report/sarif.js');
+            const from = flags.from?.length === 1 && flags.from[0] !== '-' ? flags.from[0] : undefined;
+            text = renderGrantsSarif(audit, now, {
+              version: VERSION,
+              failing,
+              ...(expectFile && flags.expect !== '-' ? { expectFile: { uri: artifactUri(flags.expect!), positions: jsonPositions(expectFile.text), grantsPath: expectFile.grantsPath } } : {}),
+              ...(from !== undefined ? { fallback: { uri: artifactUri(from) } } : {}),
+            });
+            break;
+          }
+        }
+        if (flags.redact === true) text = (await import('../report/redact.js')).redact(text);
+        return text;
+      };
+      io.stdout(await render(flags.output ?? (io.stdoutIsTTY ? 'table' : 'text'), false));
+      await writeReports(reports, (f) => render(f, true), io.stderr);
 
       const failed = audit.unexpected.length > 0 || audit.findings.some(failing);
       const incomplete = audit.keys.some((k) => k.unreadable !== undefined);
