@@ -1,6 +1,6 @@
 // Runs the built CLI as a subprocess, as a user or a CI job would.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,7 +38,7 @@ export function checkContracts(args: readonly string[], stdout: string): void {
     else if (flag === '--report') file = args[i + 1]!.slice(args[i + 1]!.indexOf('=') + 1);
     if (file === undefined) continue;
     const path = resolve(ROOT, file);
-    if (!existsSync(path)) continue; // the run failed before writing it: the test says whether that was right
+    if (!existsSync(path) || !statSync(path).isFile()) continue; // the run failed before writing it: the test says whether that was right
     const text = readFileSync(path, 'utf8');
     assertContract(text, `${file} written by kms-why ${args.join(' ')}`);
     // An expectation file (array form) has no version marker; check it by its flag.
