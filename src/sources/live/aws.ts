@@ -32,6 +32,8 @@ export interface ClientSettings {
   endpointUrl?: string;
   timeoutMs: number;
   maxAttempts: number;
+  /** Set when HTTPS_PROXY/HTTP_PROXY is (proxy.ts): every client's requests go through them. */
+  agents?: { httpAgent: unknown; httpsAgent: unknown };
 }
 
 export type FailureKind = 'access-denied' | 'not-found' | 'throttled' | 'timeout' | 'malformed' | 'network' | 'other';
@@ -193,7 +195,7 @@ export class AwsSession {
       maxAttempts: s.maxAttempts,
       // The SDK's adaptive mode, with a rate limiter fit for a burst (see retry.ts).
       retryStrategy: new BurstAdaptiveRetryStrategy(s.maxAttempts, Math.max(4, this.ctx.limiter.size)),
-      requestHandler: { requestTimeout: s.timeoutMs, connectionTimeout: s.timeoutMs, throwOnRequestTimeout: true },
+      requestHandler: { requestTimeout: s.timeoutMs, connectionTimeout: s.timeoutMs, throwOnRequestTimeout: true, ...(s.agents ?? {}) },
     };
     if (this.creds.credentials !== undefined) c.credentials = this.creds.credentials;
     else if (this.creds.profile !== undefined) c.profile = this.creds.profile;
