@@ -52,7 +52,7 @@ export function addGrantsCommand(program: Command, io: CliIo, setExit: (code: nu
     .option('--report <format=file>', 'also write this format to this file (repeatable), e.g. --report sarif=kms-grants.sarif', collect)
     .option('--redact', 'replace account ids, resource names and grant ids with stable placeholders')
     .option('--no-color', 'no colour (also NO_COLOR=1)')
-    .addOption(new Option('--now <time>', 'the time the audit is made (ISO 8601), for reproducible ages').hideHelp())
+    .option('--now <time>', 'the time of the audit (ISO 8601; default: now), for reproducible ages and acceptance expiries')
     .option('--debug', 'show stack traces for errors')
     .addHelpText(
       'after',
