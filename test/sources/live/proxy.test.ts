@@ -114,3 +114,12 @@ describe('live mode through a local CONNECT proxy', () => {
     expect(r.stderr).toMatch(/the proxy "proxy\.example\.com:3128" is not an http:\/\/ or https:\/\/ URL/);
   });
 });
+
+describe('the AWS SDK on the live path', () => {
+  it('is not silenced: loading it sets no environment variable that child processes would inherit', async () => {
+    const before = { ...process.env };
+    await import('../../../src/sources/live/aws.js');
+    expect(process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED).toBe(before.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED);
+    expect(Object.keys(process.env).filter((k) => !(k in before))).toEqual([]);
+  });
+});
