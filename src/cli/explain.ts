@@ -279,7 +279,7 @@ async function readMessage(args: string[], flags: ExplainFlags): Promise<string>
   return args.join(' ');
 }
 
-/** The Lambda runtime-init Decrypt (spec §8.1b): the function's session, its FunctionArn as encryption context. */
+/** The Lambda runtime-init Decrypt (docs/semantics.md#lambda-environment-variables): the function's session, its FunctionArn as encryption context. */
 function lambdaEnrichment(d: Draft, parsed: ParsedErrorMessage, snapshot: Snapshot, evaluator: Evaluator): void {
   if (!parsed.lambda || d.principal === undefined) return;
   const p = parsePrincipal(d.principal.value);
@@ -311,7 +311,7 @@ function lambdaEnrichment(d: Draft, parsed: ParsedErrorMessage, snapshot: Snapsh
   const has = Object.keys(d.context).some((k) => k.toLowerCase() === 'aws:lambda:functionarn');
   if (fnArn !== undefined && !has) {
     d.context['aws:lambda:FunctionArn'] = { value: fnArn, from: fnFrom };
-    d.notes.push("Lambda's runtime-init Decrypt: the execution role session calls KMS itself with encryption context aws:lambda:FunctionArn and no kms:ViaService. Override with --context or --via-service if the request differed.");
+    d.notes.push("Lambda's runtime-init Decrypt: the execution role session calls KMS itself with encryption context aws:lambda:FunctionArn and no kms:ViaService (docs/semantics.md#lambda-environment-variables). Override with --context or --via-service if the request differed.");
   } else if (fnArn === undefined && !has) {
     d.notes.push('Lambda decrypts with encryption context aws:lambda:FunctionArn=FUNCTION_ARN: give it with --context (the key\'s region was not known to build it).');
   }

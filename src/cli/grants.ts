@@ -1,19 +1,25 @@
-import { appendFile } from 'node:fs/promises';
 // `kms-why grants`: the grants inventory and audit for people and CI.
+import { appendFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { auditGrants, expectationsFrom, severityAtLeast, SEVERITIES, type Finding, type Severity } from '../evaluate/grants-audit.js';
+import { auditGrants, expectationsFrom, findingFails, SEVERITIES, type Finding, type Severity } from '../evaluate/grants-audit.js';
 import { Evaluator } from '../evaluate/evaluator.js';
 import { InputError } from '../model/errors.js';
 import type { Key } from '../model/key.js';
 import { renderGrantsGithub, renderGrantsJson, renderGrantsMarkdown, renderGrantsTable, renderGrantsText } from '../report/grants.js';
-import { parseExpectations } from '../sources/expect-file.js';
-import { readJsonText } from '../sources/json-file.js';
+import { parseExpectationFile, type ExpectationFile } from '../sources/expect-file.js';
+import { readJsonWithText } from '../sources/json-file.js';
+import { jsonPositions } from '../sources/json-lines.js';
 import { loadFrom } from '../sources/load.js';
 import { EXIT } from './errors.js';
 import { writeAtomically, type CliIo } from './io.js';
 import { collect } from './request-flags.js';
 import { addLiveOptions, liveRequested, readKeysLive, timeoutMs, type LiveFlags } from './live.js';
 import { outputWidth, resolveColor } from './output.js';
+import { artifactUri, parseReportFlags, writeReports } from './reports.js';
+import { VERSION } from './version.js';
+
+const FORMATS = ['table', 'text', 'json', 'markdown', 'github', 'sarif'] as const;
+type GrantsFormat = (typeof FORMATS)[number];
 
 interface GrantsFlags extends LiveFlags {
   key?: string[];
@@ -24,7 +30,8 @@ interface GrantsFlags extends LiveFlags {
   inventory?: boolean;
   maxAge?: string;
   failOn?: Severity;
-  output?: 'table' | 'text' | 'json' | 'markdown' | 'github';
+  output?: GrantsFormat;
+  report?: string[];
   redact?: boolean;
   color?: boolean;
   now?: string;
@@ -41,16 +48,17 @@ export function addGrantsCommand(program: Command, io: CliIo, setExit: (code: nu
     .option('--all-keys', 'every customer managed key of the region (or of the snapshot)')
     .option('--concurrency <n>', 'AWS calls in flight at once when reading AWS (default 16)')
     .option('--from <file>', 'snapshot file, or AWS CLI output (describe-key, list-grants …); - reads stdin (repeatable, merged); without it, kms-why reads AWS', collect)
-    .option('--expect <file>', 'JSON array of expected grants; any other grant is unexpected (exit 1)')
+    .option('--expect <file>', 'expected grants and accepted findings (docs/expect-file.md); any other grant is unexpected (exit 1)')
     .option('--inventory', 'list every grant (default: findings and unexpected grants first; the inventory only when short)')
     .option('--write-expect <file>', "write today's grants as a starting expectation file")
     .option('--force', 'with --write-expect: also replace a file reached through a symbolic link')
     .option('--max-age <days>', 'report grants older than this many days')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe').choices([...SEVERITIES]))
-    .addOption(new Option('--output <format>', 'output format (default: table on a terminal, text otherwise)').choices(['table', 'text', 'json', 'markdown', 'github']))
+    .addOption(new Option('--output <format>', 'output format (default: table on a terminal, text otherwise)').choices([...FORMATS]))
+    .option('--report <format=file>', 'also write this format to this file (repeatable), e.g. --report sarif=kms-grants.sarif', collect)
     .option('--redact', 'replace account ids, resource names and grant ids with stable placeholders')
     .option('--no-color', 'no colour (also NO_COLOR=1)')
-    .addOption(new Option('--now <time>', 'the time the audit is made (ISO 8601), for reproducible ages').hideHelp())
+    .option('--now <time>', 'the time of the audit (ISO 8601; default: now), for reproducible ages and acceptance expiries')
     .option('--debug', 'show stack traces for errors')
     .addHelpText(
       'after',
@@ -64,7 +72,8 @@ Exit codes:
 Examples:
   kms-why grants --from snapshot.json --key alias/app
   kms-why grants --from snapshot.json --key alias/app --expect kms-grants.json --fail-on high --output github
-  kms-why grants --from snapshot.json --all-keys --write-expect kms-grants.json`,
+  kms-why grants --from snapshot.json --all-keys --write-expect kms-grants.json
+  kms-why grants --key alias/app --expect kms-grants.json --fail-on high --output github --report sarif=kms-grants.sarif --report markdown=kms-grants.md`,
     )
     .action(async (flags: GrantsFlags) => {
       setDebug(flags.debug === true);
@@ -81,9 +90,15 @@ Examples:
         if (!Number.isInteger(maxAgeDays) || maxAgeDays < 0) throw new InputError(`--max-age "${flags.maxAge}" is not a whole number of days`);
       }
       if ((flags.key ?? []).length === 0 && flags.allKeys !== true) throw new InputError('give --key (repeatable) or --all-keys');
+      const reports = parseReportFlags(flags.report, FORMATS);
       // Read the expectations first: a bad file is a usage error, before any AWS call.
-      const expectDoc = flags.expect !== undefined ? await readJsonText(flags.expect) : undefined;
-      const expectations = flags.expect !== undefined ? parseExpectations(io.redactor !== undefined ? io.redactor.json(expectDoc) : expectDoc, io.redactor?.file(flags.expect) ?? flags.expect) : undefined;
+      let expectFile: (ExpectationFile & { text: string }) | undefined;
+      if (flags.expect !== undefined) {
+        const { value, text } = await readJsonWithText(flags.expect);
+        // --redact: the expectations name the snapshot's placeholders.
+        expectFile = { ...parseExpectationFile(io.redactor !== undefined ? io.redactor.json(value) : value, io.redactor?.file(flags.expect) ?? flags.expect), text };
+      }
+      const expectations = expectFile?.grants;
       const snapshot = liveRequested(flags)
         ? await readKeysLive(flags, flags.key ?? [], flags.allKeys === true, io)
         : io.redactor !== undefined
@@ -98,8 +113,9 @@ Examples:
         if (k === undefined) throw new InputError(`key "${ident}" is not in the snapshot`, { hint: `The snapshot has: ${snapshot.keys.map((x) => [x.metadata.arn, ...x.aliases].join(' / ')).join('; ') || 'no keys'}.` });
         if (!keys.includes(k)) keys.push(k);
       }
-      const audit = auditGrants(keys, { now, ...(maxAgeDays !== undefined ? { maxAgeDays } : {}), ...(expectations ? { expectations } : {}) });
-      const failing = (f: Finding): boolean => flags.failOn !== undefined && severityAtLeast(f.severity, flags.failOn);
+      const audit = auditGrants(keys, { now, ...(maxAgeDays !== undefined ? { maxAgeDays } : {}), ...(expectations ? { expectations } : {}), ...(expectFile && expectFile.accept.length > 0 ? { accept: expectFile.accept } : {}) });
+      // An accepted finding does not fail the run until its acceptance expires.
+      const failing = (f: Finding): boolean => findingFails(f, flags.failOn);
 
       if (flags.writeExpect !== undefined) {
         const list = expectationsFrom(audit, now);
@@ -111,32 +127,49 @@ Examples:
         return;
       }
 
-      const opts = { now, color: resolveColor(flags.color, io), width: outputWidth(io), ...(flags.failOn ? { failOn: flags.failOn } : {}), ...(flags.inventory === true ? { inventory: true } : {}) };
-      const output = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
-      let text: string;
-      switch (output) {
-        case 'json':
-          text = renderGrantsJson(audit, opts);
-          break;
-        case 'text':
-          text = renderGrantsText(audit, opts);
-          break;
-        case 'table':
-          text = await renderGrantsTable(audit, opts);
-          break;
-        case 'markdown':
-          text = renderGrantsMarkdown(audit, opts);
-          break;
-        case 'github':
-          text = renderGrantsGithub(audit, { ...opts, failing });
-          break;
-      }
-      io.stdout(text);
+      const color = resolveColor(flags.color, io);
+      const render = async (format: string, toFile: boolean): Promise<string> => {
+        // Files get no colour: they are read by other programs.
+        const opts = { now, color: color && !toFile, width: outputWidth(io), ...(flags.failOn ? { failOn: flags.failOn } : {}), ...(flags.inventory === true ? { inventory: true } : {}) };
+        let text: string;
+        switch (format as GrantsFormat) {
+          case 'json':
+            text = renderGrantsJson(audit, opts);
+            break;
+          case 'text':
+            text = renderGrantsText(audit, opts);
+            break;
+          case 'table':
+            text = await renderGrantsTable(audit, opts);
+            break;
+          case 'markdown':
+            text = renderGrantsMarkdown(audit, opts);
+            break;
+          case 'github':
+            text = renderGrantsGithub(audit, { ...opts, failing });
+            break;
+          case 'sarif': {
+            const { renderGrantsSarif } = await import('../report/sarif.js');
+            const from = flags.from?.length === 1 && flags.from[0] !== '-' ? flags.from[0] : undefined;
+            text = renderGrantsSarif(audit, now, {
+              version: VERSION,
+              failing,
+              ...(expectFile && flags.expect !== '-' ? { expectFile: { uri: artifactUri(flags.expect!), positions: jsonPositions(expectFile.text), grantsPath: expectFile.grantsPath } } : {}),
+              ...(from !== undefined ? { fallback: { uri: artifactUri(from) } } : {}),
+            });
+            break;
+          }
+        }
+        // stdout is redacted as it is written (src/cli/redact.ts); report files here.
+        if (toFile && io.redactor !== undefined) text = io.redactor.text(text);
+        return text;
+      };
+      io.stdout(await render(flags.output ?? (io.stdoutIsTTY ? 'table' : 'text'), false));
+      await writeReports(reports, (f) => render(f, true), io.stderr);
       // In GitHub Actions, the Markdown report as the job summary.
       const summaryFile = io.env.GITHUB_STEP_SUMMARY;
       if (summaryFile !== undefined && summaryFile !== '') {
-        let md = renderGrantsMarkdown(audit, opts);
-        if (io.redactor !== undefined) md = io.redactor.text(md);
+        const md = await render('markdown', true);
         await appendFile(summaryFile, `${md}\n`, 'utf8');
       }
 

@@ -238,7 +238,7 @@ Example:
   }
 
   // ReEncrypt is one API but two permissions: ReEncryptFrom on the source key and ReEncryptTo on
-  // the destination key (spec §4 notes).
+  // the destination key (docs/semantics.md#action-classes notes).
   if (wantCore('re-encrypt')) addOutputOptions(
     addRequestOptions(
       program

@@ -17,8 +17,12 @@ import type { CliIo } from './io.js';
 import { outputWidth, resolveColor } from './output.js';
 import { addLiveOptions, type LiveFlags } from './live.js';
 import { parseActions } from './request-flags.js';
+import { artifactUri, parseReportFlags, writeReports } from './reports.js';
+import { VERSION } from './version.js';
 
 type Format = 'table' | 'text' | 'json' | 'markdown';
+const DIFF_FORMATS = ['table', 'text', 'json', 'markdown', 'sarif'] as const;
+type DiffFormat = (typeof DIFF_FORMATS)[number];
 
 interface WhoCanFlags extends LiveFlags {
   key?: string[];
@@ -37,7 +41,8 @@ interface DiffFlags {
   key?: string[];
   action?: string[];
   failOnGain?: boolean;
-  output?: Format;
+  output?: DiffFormat;
+  report?: string[];
   redact?: boolean;
   color?: boolean;
   debug?: boolean;
@@ -258,7 +263,8 @@ export function addDiffCommand(program: Command, io: CliIo, setExit: (code: numb
     .option('--key <key>', 'compare only this key (repeatable; default: every customer managed key)', collect)
     .option('--action <actions>', 'compare only these actions (comma-separated, repeatable)', collect)
     .option('--fail-on-gain', 'exit 1 when some principal gained access (for change-control pipelines)')
-    .addOption(new Option('--output <format>', 'output format (default: table on a terminal, text otherwise)').choices(['table', 'text', 'json', 'markdown']))
+    .addOption(new Option('--output <format>', 'output format (default: table on a terminal, text otherwise)').choices([...DIFF_FORMATS]))
+    .option('--report <format=file>', 'also write this format to this file (repeatable), e.g. --report sarif=kms-access.sarif', collect)
     .option('--redact', 'replace account ids, resource names and grant ids with stable placeholders')
     .option('--no-color', 'no colour (also NO_COLOR=1)')
     .option('--debug', 'show stack traces for errors')
@@ -266,6 +272,7 @@ export function addDiffCommand(program: Command, io: CliIo, setExit: (code: numb
     .action(async (oldFile: string, newFile: string, flags: DiffFlags) => {
       setDebug(flags.debug === true);
       if (oldFile === '-' && newFile === '-') throw new InputError('only one of OLD and NEW can be stdin (-)');
+      const reports = parseReportFlags(flags.report, DIFF_FORMATS);
       const actions = whoCanActions(flags.action);
       const idents = (flags.key ?? []).map((k) => io.redactor?.value(k) ?? k);
       const before = await readSide(oldFile, idents, actions, io);
@@ -287,24 +294,33 @@ export function addDiffCommand(program: Command, io: CliIo, setExit: (code: numb
         ...(before.snapshot ? { oldSnapshot: before.snapshot } : {}),
         ...(after.snapshot ? { newSnapshot: after.snapshot } : {}),
       });
-      const opts = { color: resolveColor(flags.color, io), oldName: displayName(oldFile), newName: displayName(newFile), width: outputWidth(io) };
-      const format: Format = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
-      let text: string;
-      switch (format) {
-        case 'json':
-          text = renderDiffJson(d, opts);
-          break;
-        case 'text':
-          text = renderDiffText(d, opts);
-          break;
-        case 'table':
-          text = await renderDiffTable(d, opts);
-          break;
-        case 'markdown':
-          text = renderDiffMarkdown(d, opts);
-          break;
-      }
-      io.stdout(text);
+      const color = resolveColor(flags.color, io);
+      const render = async (format: string, toFile: boolean): Promise<string> => {
+        const opts = { color: color && !toFile, oldName: displayName(oldFile), newName: displayName(newFile), width: outputWidth(io) };
+        let text: string;
+        switch (format as DiffFormat) {
+          case 'json':
+            text = renderDiffJson(d, opts);
+            break;
+          case 'text':
+            text = renderDiffText(d, opts);
+            break;
+          case 'table':
+            text = await renderDiffTable(d, opts);
+            break;
+          case 'markdown':
+            text = renderDiffMarkdown(d, opts);
+            break;
+          case 'sarif':
+            text = (await import('../report/sarif.js')).renderDiffSarif(d, { ...opts, version: VERSION, ...(newFile !== '-' ? { artifact: { uri: artifactUri(newFile) } } : {}) });
+            break;
+        }
+        // stdout is redacted as it is written (src/cli/redact.ts); report files here.
+        if (toFile && io.redactor !== undefined) text = io.redactor.text(text);
+        return text;
+      };
+      io.stdout(await render(flags.output ?? (io.stdoutIsTTY ? 'table' : 'text'), false));
+      await writeReports(reports, (f) => render(f, true), io.stderr);
       setExit(flags.failOnGain === true && hasGain(d) ? EXIT.deny : EXIT.allow);
     });
 }

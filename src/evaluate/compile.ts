@@ -17,7 +17,7 @@ export interface CompiledStatement {
   notResourcePatterns: ResourcePattern[] | undefined;
   principal: CompiledPrincipalElement | undefined;
   notPrincipal: CompiledPrincipalElement | undefined;
-  /** Why the statement can never apply, when it cannot (spec §1.5, §8.7). */
+  /** Why the statement can never apply, when it cannot (docs/semantics.md#statement-matching). */
   ineffective?: string;
 }
 

@@ -1,4 +1,4 @@
-// Condition operators (spec §3.1, [IAM-OPS], [IAM-MULTI]) and policy variables.
+// Condition operators (docs/semantics.md#conditions, [IAM-OPS], [IAM-MULTI]) and policy variables.
 import { parseOperator, type ParsedOperator } from '../model/condition-operators.js';
 import type { ConditionMatch } from '../model/decision.js';
 import type { ConditionClause, Effect } from '../model/policy.js';

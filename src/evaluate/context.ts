@@ -1,4 +1,4 @@
-// The request context (spec §1.2 step 1, §3.2, §3.3): which condition keys a KMS request carries
+// The request context (docs/semantics.md#request-context): which condition keys a KMS request carries
 // and their values. Keys are stored lower-cased because condition key names are case-insensitive
 // [IAM-COND]; for kms:EncryptionContext:<k> that includes the context key part [KMS-COND].
 import type { ActionInfo } from '../model/actions.js';
@@ -202,7 +202,7 @@ export function buildBaseContext(input: Omit<ContextInput, 'action' | 'targetGra
   const { request, caller, key } = input;
   const ctx: RequestContext = { values: new Map(), multiValued: new Set(MULTI), unknownPrefixes: [], underivable: [] };
   const isService = caller.kind === 'service';
-  // Global keys [IAM-GLOBAL]. A service principal has no account or principal ARN of its own (§8.11).
+  // Global keys [IAM-GLOBAL]. A service principal has no account or principal ARN of its own (docs/semantics.md#service-principal-account).
   if (isService) {
     set(ctx, 'aws:principalisawsservice', 'true');
     set(ctx, 'aws:principalservicename', caller.name);
@@ -293,8 +293,8 @@ export function buildContext(input: ContextInput, base?: RequestContext): Reques
   }
   if (action.takesEncryptionContext) setEncryptionContext(ctx, request.encryptionContext);
   if (action.encryptionAlgorithm) {
-    // A defaulted request parameter still sets its key (spec §1.2 step 1). Asymmetric keys have
-    // no default: the request must name the algorithm, so an unnamed one is unknown.
+    // A defaulted request parameter still sets its key (docs/semantics.md#request-context).
+    // Asymmetric keys have no default: the request must name the algorithm, so an unnamed one is unknown.
     const alg = request.encryptionAlgorithm ?? (key === undefined || key.metadata.keySpec === 'SYMMETRIC_DEFAULT' ? 'SYMMETRIC_DEFAULT' : undefined);
     if (alg !== undefined) set(ctx, 'kms:encryptionalgorithm', alg);
     else if (key?.metadataUnknown === undefined) more.push(underivable('kms:EncryptionAlgorithm', 'RSAES_OAEP_SHA_256', '--encryption-algorithm'));
@@ -329,7 +329,7 @@ export function buildContext(input: ContextInput, base?: RequestContext): Reques
     set(ctx, 'kms:grantconstrainttype', constraintType(g.constraints));
     set(ctx, 'kms:grantconstraintsourcearn', g.constraints?.sourceArn);
     // UNDOCUMENTED how kms:EncryptionContext:* maps on CreateGrant; the natural reading is the
-    // grant's constraint (spec §2.5).
+    // grant's constraint (docs/semantics.md#creategrant).
     setEncryptionContext(ctx, constraintContext(g.constraints));
   }
   if (action.short === 'RetireGrant' && input.targetGrant) {
@@ -343,7 +343,7 @@ export function buildContext(input: ContextInput, base?: RequestContext): Reques
   }
   if (action.short === 'CreateGrant' || action.short === 'ListGrants' || action.short === 'RevokeGrant') {
     // True only when an integrated service sends the request on the principal's behalf; modeled
-    // as "the request came via a service" (spec §2.5, §8.4).
+    // as "the request came via a service" (docs/semantics.md#creategrant).
     const v = request.grantIsForAwsResource ?? request.viaService !== undefined;
     set(ctx, 'kms:grantisforawsresource', v ? 'true' : 'false');
   }

@@ -581,7 +581,7 @@ export class Evaluator {
     const org = this.snapshot.organization;
     if (org === undefined) return { scps: [], rcps: [] };
     let scps: OrgPolicyLevel[] = [];
-    // SCPs restrict neither the management account, service principals nor service-linked roles (§1.2 step 4, §8.5).
+    // SCPs restrict neither the management account, service principals nor service-linked roles (docs/semantics.md#organization-policies).
     const serviceLinked = (caller.kind === 'assumed-role' || caller.kind === 'role') && /^AWSServiceRoleFor/.test(caller.roleName ?? caller.name);
     if (callerAccount !== undefined && caller.kind !== 'service' && !serviceLinked && callerAccount !== org.managementAccountId) {
       scps = org.serviceControlPolicies[callerAccount] ?? [];

@@ -1,4 +1,4 @@
-// The KMS authorization flowchart (spec §1.2, §1.3): the only module that combines effects.
+// The KMS authorization flowchart (docs/semantics.md#evaluation-order): the only module that combines effects.
 // Input is one "world": every source known (an unreadable one has been replaced by its most
 // permissive or most restrictive stand-in by evaluator.ts).
 import type { ActionInfo } from '../model/actions.js';
@@ -330,7 +330,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   // ── Step 4: organization guardrails: every level must allow ───────────────────────────────
   if (w.rcps.length > 0 && keyArn !== undefined) {
     // RCPFullAWSAccess is attached to every root, OU and account and cannot be detached, so an RCP
-    // level always allows; only RCP Deny statements (above) bite (spec §1.2 step 4, [ORG-RCP]).
+    // level always allows; only RCP Deny statements (above) bite (docs/semantics.md#organization-policies, [ORG-RCP]).
     ex.assume('rcpFullAccess');
     if (explain) ex.step('rcp', `Do the RCPs of account ${r.key!.metadata.account} allow ${a}?`, 'yes', 'no RCP denies it, and RCPFullAWSAccess, which cannot be detached, allows everything else');
   }
@@ -377,7 +377,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     callerSideCache.set(resource, res);
     return res;
   };
-  /** Limits on a key-policy allow that names the role ARN (generic IAM rule, spec §1.2 5a). */
+  /** Limits on a key-policy allow that names the role ARN (generic IAM rule, docs/semantics.md#boundaries-and-session-policies). */
   const roleLimits = (): 'permissions-boundary' | 'session-policy' | undefined => {
     if (keyArn === undefined) return undefined;
     if (w.boundary && scan([w.boundary], 'Allow', keyArn).matched.length === 0) return 'permissions-boundary';
@@ -408,7 +408,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     return denyResult();
   }
 
-  // ── Cross-account scope (spec §1.3) ───────────────────────────────────────────────────────
+  // ── Cross-account scope (docs/semantics.md#cross-account) ───────────────────────────────────────────────────────
   if (!sameAccount && r.key) {
     if (!action.crossAccount) {
       if (explain) ex.step('cross-account', `Can ${a} be used from another account?`, 'no', `${a} works only for principals of the key's account (${r.key.metadata.account}); permissions for other accounts have no effect`);
@@ -420,7 +420,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
       : `the key's account (key policy) and the caller's account (${caller.account}, IAM policies) must both allow it`);
   }
 
-  // ── RetireGrant: the grant decides (spec §2.6) ────────────────────────────────────────────
+  // ── RetireGrant: the grant decides (docs/semantics.md#retiregrant) ────────────────────────────────────────────
   if (action.cls === 'retire-grant') return retireGrant();
 
   const keyPolicyAllows = keyArn !== undefined ? scan(keyPolicies, 'Allow', keyArn) : { matched: [], records: [] };

@@ -31,6 +31,33 @@ export interface Finding {
   keyArn: string;
   grantId: string;
   message: string;
+  /** Set when an entry of the expectation file's `accept` list matches the finding. */
+  acceptance?: FindingAcceptance;
+}
+
+/** An accepted finding (`accept` in the expectation file): it is shown, but does not fail the run until it expires. */
+export interface AcceptedFinding {
+  /** The finding code, e.g. KMSWHY-G004. */
+  code: string;
+  /** The grant id it is about (exact), or … */
+  grant?: string;
+  /** … a grantee pattern (`*` wildcards), for every grant to that grantee. */
+  grantee?: string;
+  /** Optionally only on this key: key ARN, key id or alias name, `*` wildcards allowed. */
+  key?: string;
+  /** Why it is accepted; shown with the finding. */
+  reason: string;
+  /** The day (YYYY-MM-DD, from 00:00 UTC) or ISO time from which it no longer counts. */
+  expires?: string;
+}
+
+export interface FindingAcceptance {
+  /** `expired`: the acceptance ran out; the finding counts again. */
+  status: 'accepted' | 'expired';
+  /** Index in the `accept` list. */
+  index: number;
+  reason: string;
+  expires?: string;
 }
 
 const FINDING_META: Record<FindingId, { code: string; severity: Severity }> = {
@@ -43,6 +70,14 @@ const FINDING_META: Record<FindingId, { code: string; severity: Severity }> = {
   'old-grant': { code: 'KMSWHY-G007', severity: 'low' },
   'key-not-usable': { code: 'KMSWHY-G008', severity: 'info' },
 };
+
+/** Every finding code, in order. */
+export const FINDING_CODES: readonly string[] = Object.values(FINDING_META).map((m) => m.code);
+
+/** The finding id (kebab-case name) and severity of a code. */
+export function findingMeta(): ReadonlyArray<{ id: FindingId; code: string; severity: Severity }> {
+  return (Object.keys(FINDING_META) as FindingId[]).map((id) => ({ id, ...FINDING_META[id] }));
+}
 
 export interface GranteeInfo {
   principal: string;
@@ -83,6 +118,8 @@ export interface GrantsAudit {
   /** Expectation matchers that matched no grant (stale entries). */
   unusedExpectations: number[];
   expectationsGiven: boolean;
+  /** Entries of the `accept` list that matched no finding (stale). */
+  unusedAcceptances: number[];
 }
 
 export interface ExpectedGrant {
@@ -99,6 +136,8 @@ export interface AuditOptions {
   now: string;
   maxAgeDays?: number;
   expectations?: ExpectedGrant[];
+  /** Accepted findings (`accept` in the expectation file), judged against `now`. */
+  accept?: AcceptedFinding[];
 }
 
 const OPERATION_WORDS: Record<string, string> = {
@@ -221,6 +260,7 @@ export function matchesExpectation(e: GrantEntry, m: ExpectedGrant): boolean {
 export function auditGrants(keys: Key[], opts: AuditOptions): GrantsAudit {
   const audits: KeyAudit[] = [];
   const findings: Finding[] = [];
+  const usedAcceptances = new Set<number>();
   for (const key of keys) {
     const m = key.metadata;
     const audit: KeyAudit = { keyArn: m.arn, aliases: key.aliases, keyState: m.keyState, entries: [] };
@@ -248,7 +288,15 @@ export function auditGrants(keys: Key[], opts: AuditOptions): GrantsAudit {
       audit.entries.push(entry);
 
       const add = (id: FindingId, message: string): void => {
-        findings.push(finding(id, m.arn, g.grantId, message));
+        const f = finding(id, m.arn, g.grantId, message);
+        if (opts.accept !== undefined) {
+          const acceptance = acceptanceFor(f, g, key, opts.accept, opts.now);
+          if (acceptance !== undefined) {
+            f.acceptance = acceptance;
+            usedAcceptances.add(acceptance.index);
+          }
+        }
+        findings.push(f);
       };
       if (grantee.scope === 'external-account') add('external-account', `grant ${g.grantId} gives account ${grantee.account} (${g.granteePrincipal}) ${operationsInWords(g.operations).slice(4)}`);
       if (grantee.kind === 'unknown-principal-id') add('orphaned-grantee', `grant ${g.grantId}'s grantee ${g.granteePrincipal} is the unique id of a deleted principal: it matches nobody now; retire or revoke it`);
@@ -288,7 +336,46 @@ export function auditGrants(keys: Key[], opts: AuditOptions): GrantsAudit {
     unexpected,
     unusedExpectations: exp === undefined ? [] : exp.map((_, i) => i).filter((i) => !used.has(i)),
     expectationsGiven: exp !== undefined,
+    unusedAcceptances: (opts.accept ?? []).map((_, i) => i).filter((i) => !usedAcceptances.has(i)),
   };
+}
+
+/** The time an acceptance stops counting: a bare date means 00:00 UTC of that day. NaN when unreadable. */
+export function acceptanceExpiry(expires: string): number {
+  return Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(expires) ? `${expires}T00:00:00Z` : expires);
+}
+
+function acceptanceMatches(a: AcceptedFinding, f: Finding, g: Grant, key: Key): boolean {
+  if (a.code !== f.code) return false;
+  if (a.grant !== undefined && a.grant !== g.grantId) return false;
+  if (a.grantee !== undefined && !globMatch(a.grantee, g.granteePrincipal)) return false;
+  if (a.key !== undefined) {
+    const m = key.metadata;
+    if (![m.arn, m.keyId, ...key.aliases].some((k) => globMatch(a.key!, k))) return false;
+  }
+  return true;
+}
+
+/** The acceptance of a finding: the first entry in force that matches, else the first expired one. */
+function acceptanceFor(f: Finding, g: Grant, key: Key, accept: AcceptedFinding[], now: string): FindingAcceptance | undefined {
+  const at = Date.parse(now);
+  let expired: FindingAcceptance | undefined;
+  for (let i = 0; i < accept.length; i++) {
+    const a = accept[i]!;
+    if (!acceptanceMatches(a, f, g, key)) continue;
+    const out: FindingAcceptance = { status: 'accepted', index: i, reason: a.reason, ...(a.expires !== undefined ? { expires: a.expires } : {}) };
+    if (a.expires === undefined) return out;
+    // An unreadable expiry never keeps a finding accepted (the parser rejects one; this is the backstop).
+    const until = acceptanceExpiry(a.expires);
+    if (!Number.isNaN(until) && !Number.isNaN(at) && at < until) return out;
+    expired ??= { ...out, status: 'expired' };
+  }
+  return expired;
+}
+
+/** Does the finding fail the run at this --fail-on? An accepted finding does not, until its acceptance expires. */
+export function findingFails(f: Finding, failOn: Severity | undefined): boolean {
+  return failOn !== undefined && severityAtLeast(f.severity, failOn) && f.acceptance?.status !== 'accepted';
 }
 
 /**

@@ -1,4 +1,4 @@
-// Grant matching (spec §2): grantee, operation, state, constraints. Grants only allow.
+// Grant matching (docs/semantics.md#grants): grantee, operation, state, constraints. Grants only allow.
 import type { ActionInfo } from '../model/actions.js';
 import type { GrantMatch, MismatchReason } from '../model/decision.js';
 import type { Grant, GrantConstraints } from '../model/grant.js';
@@ -8,7 +8,7 @@ import type { GrantRequest, Request } from '../model/request.js';
 import { accountOf, matchGrantPrincipal, type PrincipalMatch } from './principals.js';
 
 export interface GrantOptions {
-  /** AMBIGUOUS (spec §2.4, case C09): the API Reference says keys are case-insensitive. */
+  /** AMBIGUOUS (docs/semantics.md#grant-constraints, case C09): the API Reference says keys are case-insensitive. */
   grantConstraintKeyCaseInsensitive: boolean;
 }
 
@@ -20,13 +20,13 @@ export interface GrantCheck {
   failed?: MismatchReason;
   detail: string;
   neededContext?: Record<string, string>;
-  /** The grantee is an account: its IAM principals need an IAM allow (spec §2.2, AMBIGUOUS). */
+  /** The grantee is an account: its IAM principals need an IAM allow (docs/semantics.md#grant-session-match, AMBIGUOUS). */
   needsIamDelegation?: boolean;
   /** The check depends on request details that were not given (the grant a CreateGrant would create). */
   needsRequestDetails?: boolean;
 }
 
-/** An empty constraint map counts as not specified (Access Analyzer's KmsGrantConstraints; spec §2.4). */
+/** An empty constraint map counts as not specified (Access Analyzer's KmsGrantConstraints; docs/semantics.md#grant-constraints). */
 function nonEmpty(m: Record<string, string> | undefined): Record<string, string> | undefined {
   return m !== undefined && Object.keys(m).length > 0 ? m : undefined;
 }
@@ -125,7 +125,7 @@ export function checkGrant(g: Grant, action: ActionInfo, caller: PrincipalRef, r
   if (!stateUsable(g, req)) return { ...base, matched: false, failed: 'grant-state', detail: stateDetail(g) };
   const ecConstraint = hasEcConstraint(g.constraints);
   if (ecConstraint && key.metadata.keySpec !== 'SYMMETRIC_DEFAULT') {
-    // EC constraints cannot be created for asymmetric or HMAC keys; such a grant is invalid (§8.9).
+    // EC constraints cannot be created for asymmetric or HMAC keys; such a grant is invalid (docs/semantics.md#invalid-grant).
     return { ...base, matched: false, failed: 'grant-invalid', detail: `the grant has an encryption-context constraint, which KMS does not allow on a ${key.metadata.keySpec} key; the grant is invalid` };
   }
   if (ecConstraint && action.takesEncryptionContext && !constraintSatisfied(g.constraints, req.encryptionContext, opts.grantConstraintKeyCaseInsensitive)) {

@@ -1,4 +1,4 @@
-// Key state (spec §5.1, [KMS-STATE]) and key type/usage (§5.2, [KMS-KEYTYPES]): errors that an
+// Key state (docs/semantics.md#key-state-and-usage, [KMS-STATE]) and key type/usage (docs/semantics.md#key-state-and-usage, [KMS-KEYTYPES]): errors that an
 // authorized request still gets.
 import type { ActionInfo } from '../model/actions.js';
 import type { KeyMetadata, KeyState } from '../model/key.js';
@@ -44,7 +44,7 @@ for (const [names, rule] of rows) for (const n of names) STATE_RULES.set(n, rule
 
 const ASYMMETRIC_SPEC = /^(RSA_|ECC_|SM2|ML_DSA_)/;
 
-/** The key usage / key spec error for an operation the key type cannot do, if any (§5.2). */
+/** The key usage / key spec error for an operation the key type cannot do, if any (docs/semantics.md#key-state-and-usage). */
 export function keyUsageError(action: ActionInfo, m: KeyMetadata): string | undefined {
   const sym = m.keySpec === 'SYMMETRIC_DEFAULT';
   const usage = (need: string): string =>
@@ -101,7 +101,7 @@ export function keyStateError(action: ActionInfo, m: KeyMetadata): string | unde
   return keyUsageError(action, m);
 }
 
-/** Operations that succeed in every key state and on every key type (§5.1 "OK" row, §5.2 management ops). */
+/** Operations that succeed in every key state and on every key type (docs/semantics.md#key-state-and-usage: the operations every state and key type allows). */
 const ALWAYS_OK = new Set(['DeleteAlias', 'DescribeKey', 'GetKeyPolicy', 'ListGrants', 'ListKeyPolicies', 'ListResourceTags', 'PutKeyPolicy', 'RetireGrant', 'RevokeGrant', 'GetKeyLastUsage', 'ListKeyRotations']);
 
 /** Whether some key state or key type makes the operation fail (used when the state is unknown). */

@@ -1,5 +1,5 @@
 // `kms-why lambda FUNCTION`: why can (or can't) a function decrypt its environment variables?
-// Models the two Decrypt flows of spec §8.1: the runtime's own Decrypt at init (execution-role
+// Models the two Decrypt flows of docs/semantics.md#lambda-environment-variables: the runtime's own Decrypt at init (execution-role
 // session named after the function, context aws:lambda:FunctionArn, no kms:ViaService) and the
 // control-plane flow of a person configuring the function through Lambda (kms:ViaService set).
 import { parseArn } from '../model/arn.js';
@@ -56,7 +56,7 @@ export interface LambdaAnalysis {
   controlPlane: Decision[];
   traps: Trap[];
   fixes: Fix[];
-  /** Notes on what was assumed about Lambda (spec §7 ambiguous 2, §8.1–8.2). */
+  /** Notes on what was assumed about Lambda (docs/semantics.md#lambda-environment-variables). */
   notes: string[];
 }
 
@@ -114,7 +114,7 @@ function grantsOf(key: Key): Grant[] {
   return isUnknown(key.grants) ? [] : key.grants;
 }
 
-/** The grant Lambda creates for a function (spec §8.2), as kms-why models it. */
+/** The grant Lambda creates for a function (docs/semantics.md#lambda-environment-variables), as kms-why models it. */
 export function lambdaGrantFor(fn: LambdaFunction, keyArn: string): Grant {
   return {
     grantId: '(re-created by Lambda)',
@@ -146,7 +146,7 @@ function findTraps(fn: LambdaFunction, key: Key): Trap[] {
       traps.push({
         id: 'orphaned-grantee',
         grantId: g.grantId,
-        message: `grant ${g.grantId} names ${g.granteePrincipal}, the unique id of a deleted role: the execution role was deleted and recreated, and the new role (same name, new id) does not match it.`,
+        message: `grant ${g.grantId} names ${g.granteePrincipal}, the unique id of a deleted role: the execution role was deleted and recreated, and the new role (same name, new id) does not match it (docs/semantics.md#grant-session-match).`,
       });
       continue;
     }
@@ -174,7 +174,7 @@ export function analyzeLambda(snapshot: Snapshot, fn: LambdaFunction, as?: strin
     });
   }
   const session = `arn:${fn.partition}:sts::${fn.account}:assumed-role/${fn.roleName}/${fn.name}`;
-  // Runtime init: the execution-role session calls KMS itself, without kms:ViaService (§8.1b).
+  // Runtime init: the execution-role session calls KMS itself, without kms:ViaService (docs/semantics.md#lambda-environment-variables).
   const runtimeRequest: Request = {
     action: 'kms:Decrypt',
     principal: session,
@@ -183,8 +183,8 @@ export function analyzeLambda(snapshot: Snapshot, fn: LambdaFunction, as?: strin
   };
   const runtime = ev.evaluate(runtimeRequest);
   const notes = [
-    'The runtime decrypts at init as the execution-role session named after the function, with encryption context aws:lambda:FunctionArn and no kms:ViaService.',
-    "AWS does not document the grant Lambda creates; kms-why expects grantee = that session, operations Decrypt and RetireGrant, EncryptionContextEquals on aws:lambda:FunctionArn, retiring principal lambda.<region>.amazonaws.com or the session.",
+    'The runtime decrypts at init as the execution-role session named after the function, with encryption context aws:lambda:FunctionArn and no kms:ViaService (docs/semantics.md#lambda-environment-variables).',
+    "AWS does not document the grant Lambda creates; kms-why expects grantee = that session, operations Decrypt and RetireGrant, EncryptionContextEquals on aws:lambda:FunctionArn, retiring principal lambda.<region>.amazonaws.com or the session (docs/semantics.md#lambda-environment-variables).",
   ];
   if (fn.qualifiedArn !== fn.arn) notes.push(`Evaluated with the unqualified function ARN ${fn.arn} in the encryption context (the qualifier does not appear in it).`);
 
@@ -207,7 +207,7 @@ export function analyzeLambda(snapshot: Snapshot, fn: LambdaFunction, as?: strin
 
   const traps = findTraps(fn, key);
   if (fn.kmsKeyArn === undefined && runtime.decision !== 'allow') {
-    traps.push({ id: 'managed-key-via-service', message: "alias/aws/lambda's key policy allows use only through Lambda (kms:ViaService); the runtime's own Decrypt does not come through Lambda, so only the grant can allow it." });
+    traps.push({ id: 'managed-key-via-service', message: "alias/aws/lambda's key policy allows use only through Lambda (kms:ViaService); the runtime's own Decrypt does not come through Lambda, so only the grant can allow it (docs/semantics.md#lambda-environment-variables)." });
   }
   // Nothing else explains the denial: the grant Lambda made for the function is gone. ListGrants
   // does not return retired or revoked grants, so its absence is what there is to see.

@@ -1,13 +1,13 @@
-// Where AWS leaves a point AMBIGUOUS, kms-why implements the spec's recommended default (§7, §8)
+// Where AWS leaves a point AMBIGUOUS, kms-why implements the default documented in docs/semantics.md#assumptions
 // and keeps the alternative behind a flag.
 export interface EvaluatorOptions {
-  /** Whether a permissions boundary / session policy implicit deny limits grant-based access (§2.9, G10). */
+  /** Whether a permissions boundary / session policy implicit deny limits grant-based access (docs/semantics.md#grants-not-limited-by-boundary). */
   grantsLimitedByBoundary: boolean;
-  /** Grant-constraint keys compare case-insensitively (API Reference) rather than exactly (Developer Guide) (§2.4, C09). */
+  /** Grant-constraint keys compare case-insensitively (API Reference) rather than exactly (Developer Guide) (docs/semantics.md#grant-constraint-key-case). */
   grantConstraintKeyCaseInsensitive: boolean;
-  /** A grant to an account root ARN needs an IAM allow for the account's IAM principals (§2.2, C32). */
+  /** A grant to an account root ARN needs an IAM allow for the account's IAM principals (docs/semantics.md#account-grantee). */
   accountGranteeRequiresIamDelegation: boolean;
-  /** Authorization is reported before key-state errors (§1.2 step 6). */
+  /** Authorization is reported before key-state errors (docs/semantics.md#key-state-order). */
   authorizeBeforeKeyState: boolean;
 }
 

@@ -1,5 +1,5 @@
 // Principal matching for key-policy Principal/NotPrincipal elements and grant principals
-// (spec §1.4, §2.2, §8.3). Values are parsed once into patterns; matching is then cheap.
+// (docs/semantics.md#principal-matching). Values are parsed once into patterns; matching is then cheap.
 import { isAccountId, isPartition, isServicePrincipal, isUniqueId, parsePrincipal } from '../model/arn.js';
 import type { PrincipalMatchVia } from '../model/decision.js';
 import type { PrincipalElement } from '../model/policy.js';
@@ -70,11 +70,11 @@ function compileValue(value: string): PrincipalPattern {
 
 /**
  * Does one principal pattern cover the caller?
- * - account id / root ARN: every principal of that account ("account" — delegation, §1.4)
+ * - account id / root ARN: every principal of that account ("account" — delegation, docs/semantics.md#principal-matching)
  * - role ARN: every session of that role (role path ignored: session ARNs carry none)
  * - session ARN: that exact session only ("you cannot use a wildcard to mean all sessions")
  * - user ARN: that user (name case-sensitive)
- * - unique id (AROA…): a deleted principal's id; matches nobody (§8.3)
+ * - unique id (AROA…): a deleted principal's id; matches nobody (docs/semantics.md#grant-session-match)
  */
 export function matchPattern(p: PrincipalPattern, caller: PrincipalRef): PrincipalMatch {
   switch (p.kind) {

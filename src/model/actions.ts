@@ -1,11 +1,11 @@
-// Every KMS action with how it is authorized (spec §4, from the KMS API model and the Service
-// Authorization Reference), its grant operation, and what key state and key usage it needs (§5).
+// Every KMS action with how it is authorized (docs/semantics.md#action-classes, from the KMS API model and the Service
+// Authorization Reference), its grant operation, and what key state and key usage it needs (docs/semantics.md#key-state-and-usage).
 
 /**
  * - `key`: a KMS-key resource operation, authorized by the key policy (IAM when it delegates).
  * - `iam-only`: authorized only by IAM policies; key policies and grants play no part.
  * - `alias`: needs the permission on the alias (IAM) and on the key (key policy or delegated IAM).
- * - `retire-grant`: authorized by the grant itself (spec §2.6).
+ * - `retire-grant`: authorized by the grant itself (docs/semantics.md#retiregrant).
  * - `internal`: not callable by customers (kms:SynchronizeMultiRegionKey).
  */
 export type ActionClass = 'key' | 'iam-only' | 'alias' | 'retire-grant' | 'internal';
@@ -21,7 +21,7 @@ export interface ActionInfo {
   crossAccount: boolean;
   /** The grant operation that authorizes it, if any. */
   grantOperation?: string;
-  /** Takes an EncryptionContext (so grant EC constraints apply; spec §2.4). */
+  /** Takes an EncryptionContext (so grant EC constraints apply; docs/semantics.md#grant-constraints). */
   takesEncryptionContext: boolean;
   /** Accepts kms:RequestAlias (cryptographic ops, DescribeKey, GetPublicKey). */
   requestAlias: boolean;
@@ -44,7 +44,7 @@ interface Row {
   group: ActionInfo['group'];
 }
 
-// Rows follow the table of spec §4.
+// Rows follow the table of docs/semantics.md#action-classes
 const ROWS: Row[] = [
   { short: 'CancelKeyDeletion', cls: 'key', group: 'administer' },
   { short: 'ConnectCustomKeyStore', cls: 'iam-only', group: 'account' },
@@ -136,7 +136,7 @@ export function findAction(name: string): ActionInfo | undefined {
   return BY_LOWER.get(name.trim().toLowerCase());
 }
 
-/** The valid grant operations (API GrantOperation enum, spec §2.3). */
+/** The valid grant operations (API GrantOperation enum, docs/semantics.md#grants). */
 export const GRANT_OPERATIONS: readonly string[] = ACTIONS.filter((a) => a.grantOperation).map(
   (a) => a.grantOperation as string,
 );

@@ -1,4 +1,4 @@
-// ARN and principal parsing (pure). Principal forms: spec §1.4 and IAM-PRINCIPAL.
+// ARN and principal parsing (pure). Principal forms: docs/semantics.md#principal-matching and IAM-PRINCIPAL.
 import { InputError } from './errors.js';
 import type { PrincipalRef } from './principal.js';
 
@@ -32,7 +32,7 @@ export function isPartition(text: string): boolean {
 
 const ACCOUNT_RE = /^\d{12}$/;
 const SERVICE_PRINCIPAL_RE = /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$/;
-/** Unique ids that IAM stores instead of names (AROA… roles, AIDA… users), spec §8.3. */
+/** Unique ids that IAM stores instead of names (AROA… roles, AIDA… users), docs/semantics.md#grant-session-match */
 const UNIQUE_ID_RE = /^(AROA|AIDA|AGPA|ANPA|ANVA|ASIA|AKIA|AIPA)[A-Z0-9]{12,}(:.*)?$/;
 
 export function isAccountId(text: string): boolean {

@@ -1,4 +1,4 @@
-// The condition operators IAM accepts (spec §3.1). Qualifiers ForAnyValue:/ForAllValues: and the
+// The condition operators IAM accepts (docs/semantics.md#conditions). Qualifiers ForAnyValue:/ForAllValues: and the
 // IfExists suffix are handled separately.
 export const BASE_OPERATORS = [
   'StringEquals',

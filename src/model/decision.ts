@@ -1,4 +1,4 @@
-// The decision as data: the JSON report contract (shared/spec/snapshot-and-output.md) plus the
+// The decision as data: the JSON report contract (docs/snapshot.md and docs/report.md) plus the
 // structured trace that makes a near miss explainable.
 import type { Effect, PolicySource } from './policy.js';
 import type { UnknownInput } from './unknown.js';
@@ -143,7 +143,7 @@ export interface Decision {
   principal: string;
   decision: Verdict;
   decidedBy: DecidedBy;
-  /** The verdict of authorization alone, before key state and key usage (spec §1.2 step 6). */
+  /** The verdict of authorization alone, before key state and key usage (docs/semantics.md#key-state-and-usage). */
   authorization: Verdict;
   reasons: Reason[];
   trace: TraceStep[];

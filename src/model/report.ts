@@ -1,4 +1,4 @@
-// The JSON report contract (shared/spec/snapshot-and-output.md), version 1.
+// The JSON report contract (docs/snapshot.md and docs/report.md), version 1.
 import type { Decision } from './decision.js';
 import type { ContextValue } from './request.js';
 import type { InputRecord } from './snapshot.js';

@@ -30,7 +30,7 @@ export interface Request {
   encryptionContext?: Record<string, string>;
   /** The integrated service calling on the principal's behalf (`service.REGION.amazonaws.com`). */
   viaService?: string;
-  /** kms:GrantIsForAWSResource; defaults to "true when viaService is given" (spec §8.4). */
+  /** kms:GrantIsForAWSResource; defaults to "true when viaService is given" (docs/semantics.md#via-service). */
   grantIsForAwsResource?: boolean;
   encryptionAlgorithm?: string;
   grantRequest?: GrantRequest;

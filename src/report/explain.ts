@@ -18,7 +18,7 @@ import type { Report } from '../model/report.js';
 /** The widest line text and table output aim for. */
 export const MAX_WIDTH = 120;
 
-/** The order of the KMS authorization flowchart (spec §1.2), used to lay out diagrams. */
+/** The order of the KMS authorization flowchart (docs/semantics.md#evaluation-order), used to lay out diagrams. */
 export const STEP_ORDER: readonly StepId[] = [
   'action',
   'explicit-deny',

@@ -60,7 +60,7 @@ export function renderGrantsJson(audit: GrantsAudit, opts: GrantsRenderOptions):
       grants: k.entries.map(entryJson),
     })),
     findings: audit.findings,
-    expectations: audit.expectationsGiven ? { unexpected: audit.unexpected.map((e) => ({ key: e.keyArn, grantId: e.grant.grantId })), unusedMatchers: audit.unusedExpectations } : null,
+    expectations: audit.expectationsGiven ? { unexpected: audit.unexpected.map((e) => ({ key: e.keyArn, grantId: e.grant.grantId })), unusedMatchers: audit.unusedExpectations, unusedAcceptances: audit.unusedAcceptances } : null,
   };
   return JSON.stringify(o, null, 2) + '\n';
 }
@@ -84,7 +84,15 @@ function entryLines(e: GrantEntry): string[] {
 }
 
 function findingLine(f: Finding): string {
-  return `${f.severity.toUpperCase().padEnd(8)} ${f.code} ${f.id}: ${f.message}`;
+  return `${f.severity.toUpperCase().padEnd(8)} ${f.code} ${f.id}: ${f.message}${acceptanceText(f)}`;
+}
+
+/** " [accepted until …: reason]" or " [acceptance EXPIRED …]": an accepted finding shows why it does not fail. */
+export function acceptanceText(f: Finding): string {
+  const a = f.acceptance;
+  if (a === undefined) return '';
+  if (a.status === 'expired') return ` [acceptance #${a.index} EXPIRED on ${a.expires}: ${a.reason}]`;
+  return ` [accepted${a.expires !== undefined ? ` until ${a.expires}` : ''}: ${a.reason}]`;
 }
 
 export function renderGrantsText(audit: GrantsAudit, opts: GrantsRenderOptions): string {
@@ -101,6 +109,7 @@ export function renderGrantsText(audit: GrantsAudit, opts: GrantsRenderOptions):
     out.push('', audit.unexpected.length === 0 ? 'Every grant matches an expectation.' : `Unexpected grants (${audit.unexpected.length}):`);
     for (const e of audit.unexpected) out.push(`  ${e.grant.grantId} on ${e.keyArn}: ${e.grant.granteePrincipal} ${e.operationsText}`);
     if (audit.unusedExpectations.length > 0) out.push(`Expectations that matched no grant: ${audit.unusedExpectations.map((i) => `#${i}`).join(', ')}`);
+    if (audit.unusedAcceptances.length > 0) out.push(`Accepted findings that matched no finding: ${audit.unusedAcceptances.map((i) => `#${i}`).join(', ')}`);
   }
   out.push('');
   if (!showInventory(audit, opts)) {
@@ -120,7 +129,14 @@ export function renderGrantsText(audit: GrantsAudit, opts: GrantsRenderOptions):
 function summaryLine(audit: GrantsAudit, opts: GrantsRenderOptions): string {
   const grants = audit.keys.reduce((n, k) => n + k.entries.length, 0);
   const incomplete = audit.keys.filter((k) => k.unreadable).length;
-  return `${grants} grant${grants === 1 ? '' : 's'} on ${audit.keys.length} key${audit.keys.length === 1 ? '' : 's'}${incomplete > 0 ? ` (${incomplete} key${incomplete === 1 ? '' : 's'} could not be read completely)` : ''}, ${audit.findings.length} finding${audit.findings.length === 1 ? '' : 's'}${audit.expectationsGiven ? `, ${audit.unexpected.length} unexpected` : ''}; audited ${opts.now}.`;
+  return `${grants} grant${grants === 1 ? '' : 's'} on ${audit.keys.length} key${audit.keys.length === 1 ? '' : 's'}${incomplete > 0 ? ` (${incomplete} key${incomplete === 1 ? '' : 's'} could not be read completely)` : ''}, ${audit.findings.length} finding${audit.findings.length === 1 ? '' : 's'}${acceptedCount(audit)}${audit.expectationsGiven ? `, ${audit.unexpected.length} unexpected` : ''}; audited ${opts.now}.`;
+}
+
+function acceptedCount(audit: GrantsAudit): string {
+  const accepted = audit.findings.filter((f) => f.acceptance?.status === 'accepted').length;
+  const expired = audit.findings.filter((f) => f.acceptance?.status === 'expired').length;
+  const parts = [accepted > 0 ? `${accepted} accepted` : '', expired > 0 ? `${expired} with an expired acceptance` : ''].filter((p) => p !== '');
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
 }
 
 export async function renderGrantsTable(audit: GrantsAudit, opts: GrantsRenderOptions): Promise<string> {
@@ -176,7 +192,7 @@ export function renderGrantsMarkdown(audit: GrantsAudit, opts: GrantsRenderOptio
     push('');
     push('| Severity | Id | Finding |');
     push('|---|---|---|');
-    for (const f of bySeverity(audit.findings)) push(`| ${f.severity} | ${f.code} ${f.id} | ${esc(f.message)} |`);
+    for (const f of bySeverity(audit.findings)) push(`| ${f.severity} | ${f.code} ${f.id} | ${esc(f.message + acceptanceText(f))} |`);
   }
   if (audit.expectationsGiven && audit.unexpected.length > 0) {
     push('');
@@ -233,8 +249,8 @@ export function renderGrantsGithub(audit: GrantsAudit, opts: GrantsRenderOptions
   }
   for (const f of bySeverity(audit.findings)) {
     if (!take(f.code)) continue;
-    const level = opts.failing(f) ? 'error' : f.severity === 'info' ? 'notice' : 'warning';
-    out.push(`::${level} title=${escProp(`${f.code} ${f.id} (${f.severity})`)}::${escData(f.message)}`);
+    const level = opts.failing(f) ? 'error' : f.severity === 'info' || f.acceptance?.status === 'accepted' ? 'notice' : 'warning';
+    out.push(`::${level} title=${escProp(`${f.code} ${f.id} (${f.severity}${f.acceptance?.status === 'accepted' ? ', accepted' : ''})`)}::${escData(f.message + acceptanceText(f))}`);
   }
   if (left.size > 0) out.push(`::notice title=${escProp('kms-why: more findings')}::${escData(`not annotated (at most ${ANNOTATIONS_PER_CODE} per code): ${[...left].map(([c, n]) => `${n} more ${c}`).join(', ')}; the job summary or --output json has them all`)}`);
   out.push(summaryLine(audit, opts));

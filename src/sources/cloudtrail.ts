@@ -14,7 +14,7 @@
 //   kms:ViaService   userIdentity.invokedBy (or a service host as sourceIPAddress and userAgent)
 //                    when the principal is not itself the service: a service called KMS on the
 //                    principal's behalf. A Lambda runtime-init Decrypt (the execution role
-//                    session calls KMS itself, spec §8.1b) has no invokedBy and gets none.
+//                    session calls KMS itself, docs/semantics.md#lambda-environment-variables) has no invokedBy and gets none.
 import { findAction } from '../model/actions.js';
 import { parseArn, parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
 import { InputError } from '../model/errors.js';
@@ -147,7 +147,7 @@ export function parseCloudTrail(value: unknown, file: string): CloudTrailFile {
 
 const SERVICE_HOST = /^([a-z0-9-]+)\.amazonaws\.com$/;
 
-/** kms:ViaService names that are not the service's own (spec §8.4). */
+/** kms:ViaService names that are not the service's own (docs/semantics.md#via-service). */
 const VIA_SERVICE_NAME: Record<string, string> = { ebs: 'ec2' };
 
 function readKmsRecord(r: Obj, index: number, file: string, path: string): CloudTrailKmsEvent {
@@ -196,7 +196,7 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
 
   // ── kms:ViaService ──
   // A Lambda runtime-init Decrypt (the function's own session, its FunctionArn as context) is the
-  // session calling KMS itself: only an explicit invokedBy counts there (spec §8.1b).
+  // session calling KMS itself: only an explicit invokedBy counts there (docs/semantics.md#lambda-environment-variables).
   const runtimeInit = isLambdaRuntimeInit(arn, requestParams(r));
   const hostCall = ev.sourceIPAddress !== undefined && ev.sourceIPAddress === ev.userAgent && SERVICE_HOST.test(ev.sourceIPAddress) ? ev.sourceIPAddress : undefined;
   const calledBy = ev.invokedBy ?? (runtimeInit ? undefined : hostCall);
@@ -213,7 +213,7 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
     ev.viaServiceNote = 'none: the record shows no service calling on the principal\'s behalf (no invokedBy)';
   }
   if (ev.viaService === undefined && runtimeInit) {
-    notes.push('A Decrypt by the function\'s own execution role session with aws:lambda:FunctionArn and no invokedBy is Lambda\'s runtime-init flow: the session calls KMS itself, so there is no kms:ViaService.');
+    notes.push('A Decrypt by the function\'s own execution role session with aws:lambda:FunctionArn and no invokedBy is Lambda\'s runtime-init flow: the session calls KMS itself, so there is no kms:ViaService (docs/semantics.md#lambda-environment-variables).');
   }
 
   // ── error message ──

@@ -28,6 +28,14 @@ export async function readJsonText(file: string, opts: ReadJsonOptions = {}): Pr
   return parseJsonText(decodeUtf8(bytes, name), name);
 }
 
+/** Like readJsonText, and the text itself too (to find where values sit in it). */
+export async function readJsonWithText(file: string, opts: ReadJsonOptions = {}): Promise<{ value: unknown; text: string }> {
+  const name = displayName(file);
+  const bytes = file === '-' ? await readLimited(opts.stdin ?? process.stdin, name) : await readFileBytes(file, name);
+  const text = decodeUtf8(bytes, name);
+  return { value: parseJsonText(text, name), text };
+}
+
 /** Parses JSON text already in memory, with the same checks and messages as readJsonText. */
 export function parseJsonText(text: string, name: string): unknown {
   if (text.trim() === '') {

@@ -1,4 +1,4 @@
-// Scenario cases (the schema of shared/cases-public.json, spec §6) turned into a Snapshot and a
+// Scenario cases (the format of fixtures/public/cases-public.json) turned into a Snapshot and a
 // Request, so the same evaluator path serves the public cases, our fixtures and the CLI.
 import { parseArn, parsePrincipal } from '../model/arn.js';
 import { InputError } from '../model/errors.js';

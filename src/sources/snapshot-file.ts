@@ -1,4 +1,4 @@
-// The snapshot file (`--from FILE`): the public contract of shared/spec/snapshot-and-output.md.
+// The snapshot file (`--from FILE`): the public contract of docs/snapshot.md and docs/report.md.
 // Missing inputs stay unknown (a key without `Policy` has an unknown policy, not an empty one) so
 // that the evaluator never turns "not captured" into "deny".
 import { isAccountId, parsePrincipal } from '../model/arn.js';

@@ -1,4 +1,4 @@
-// A Snapshot written back as the snapshot contract (shared/spec/snapshot-and-output.md), for
+// A Snapshot written back as the snapshot contract (docs/snapshot.md and docs/report.md), for
 // `kms-why snapshot`: PascalCase AWS shapes, unreadable inputs as {"kmsWhyUnreadable": …} markers,
 // Functions kept as they are. parseSnapshot(snapshotToJson(s)) evaluates as `s` does.
 //

@@ -1,6 +1,10 @@
 // Runs the built CLI as a subprocess, as a user or a CI job would.
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { assertContract, assertExpectFile } from '../helpers/schemas.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = `${ROOT}bin/kms-why.js`;
@@ -17,7 +21,29 @@ export function kmsWhy(args: string[], opts: { input?: string; env?: Record<stri
   delete env.FORCE_COLOR;
   if (opts.env?.FORCE_COLOR !== undefined) env.FORCE_COLOR = opts.env.FORCE_COLOR;
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, input: opts.input ?? '', env, encoding: 'utf8', timeout: 30000 });
+  checkContracts(args, r.stdout);
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Every contract document a CLI run produces must conform to its published schema (schema/, and
+ * SARIF 2.1.0): what it printed, and the files it wrote (--output-file, --write-expect, --report).
+ */
+export function checkContracts(args: readonly string[], stdout: string): void {
+  assertContract(stdout, `stdout of kms-why ${args.join(' ')}`);
+  for (let i = 0; i < args.length - 1; i++) {
+    const flag = args[i]!;
+    let file: string | undefined;
+    if (flag === '--output-file' || flag === '--write-expect') file = args[i + 1];
+    else if (flag === '--report') file = args[i + 1]!.slice(args[i + 1]!.indexOf('=') + 1);
+    if (file === undefined) continue;
+    const path = resolve(ROOT, file);
+    if (!existsSync(path) || !statSync(path).isFile()) continue; // the run failed before writing it: the test says whether that was right
+    const text = readFileSync(path, 'utf8');
+    assertContract(text, `${file} written by kms-why ${args.join(' ')}`);
+    // An expectation file (array form) has no version marker; check it by its flag.
+    if (flag === '--write-expect') assertExpectFile(text, file);
+  }
 }
 
 export const LAMBDA_ARGS = [

@@ -11,6 +11,7 @@ import { redact } from '../../src/report/redact.js';
 import { renderTable } from '../../src/report/table.js';
 import { renderText } from '../../src/report/text.js';
 import { scenarioToInput, type ScenarioCase } from '../../src/sources/scenario.js';
+import { assertContract } from '../helpers/schemas.js';
 import { blocks, checkMermaid, stripAnsi } from './helpers.js';
 
 const dir = fileURLToPath(new URL('../../fixtures/cases/', import.meta.url));
@@ -47,6 +48,9 @@ describe('renderers on every scenario case', () => {
           }
         }
         expect(() => JSON.parse(redact(outs.json)), c.id).not.toThrow();
+        // The report contract (schema/check-report-1.schema.json), before and after redaction.
+        assertContract(outs.json, `${c.id} json`);
+        assertContract(redact(outs.json), `${c.id} json --redact`);
       }
     });
   }

@@ -43,7 +43,7 @@ describe('CloudTrail records and the requests they show', () => {
     expect(ev.requests[0]).toMatchObject({ action: 'kms:Decrypt', keyArn: K, encryptionContext: { 'aws:lambda:FunctionArn': 'arn:aws:lambda:us-east-1:111122223333:function:my-function' } });
   });
 
-  it('a Lambda runtime-init Decrypt (spec §8.1b): the function session, its FunctionArn as context, and no ViaService', () => {
+  it('a Lambda runtime-init Decrypt (docs/semantics.md#lambda-environment-variables): the function session, its FunctionArn as context, and no ViaService', () => {
     const ev = one('lambda-runtime-init-denied.json');
     expect(ev.principal).toBe('arn:aws:sts::111122223333:assumed-role/app-exec-role/my-function');
     expect(ev.viaService).toBeUndefined();
@@ -152,7 +152,7 @@ describe('kms:ViaService and the principal from other record shapes', () => {
     expect(ev.viaService).toBeUndefined();
   });
 
-  it('EBS calls are kms:ViaService ec2.<region>.amazonaws.com (spec §8.4)', () => {
+  it('EBS calls are kms:ViaService ec2.<region>.amazonaws.com (docs/semantics.md#via-service)', () => {
     const ev = variant({ userIdentity: { ...(base.userIdentity as object), invokedBy: 'ebs.amazonaws.com' } });
     expect(ev.viaService).toBe('ec2.us-east-1.amazonaws.com');
   });

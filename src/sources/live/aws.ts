@@ -14,10 +14,6 @@ import type { KmsWhyError } from '../../model/errors.js';
 import { Limiter } from './limiter.js';
 import { BurstAdaptiveRetryStrategy } from './retry.js';
 
-// kms-why supports Node 20 (package.json engines); the SDK's notice that its future versions will
-// not is for kms-why's maintainers, not its users' stderr.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 export interface StaticCredentials {
   accessKeyId: string;
   secretAccessKey: string;
@@ -36,6 +32,8 @@ export interface ClientSettings {
   endpointUrl?: string;
   timeoutMs: number;
   maxAttempts: number;
+  /** Set when HTTPS_PROXY/HTTP_PROXY is (proxy.ts): every client's requests go through them. */
+  agents?: { httpAgent: unknown; httpsAgent: unknown };
 }
 
 export type FailureKind = 'access-denied' | 'not-found' | 'throttled' | 'timeout' | 'malformed' | 'network' | 'other';
@@ -198,7 +196,7 @@ export class AwsSession {
       maxAttempts: s.maxAttempts,
       // The SDK's adaptive mode, with a rate limiter fit for a burst (see retry.ts).
       retryStrategy: new BurstAdaptiveRetryStrategy(s.maxAttempts, Math.max(4, this.ctx.limiter.size)),
-      requestHandler: { requestTimeout: s.timeoutMs, connectionTimeout: s.timeoutMs, throwOnRequestTimeout: true },
+      requestHandler: { requestTimeout: s.timeoutMs, connectionTimeout: s.timeoutMs, throwOnRequestTimeout: true, ...(s.agents ?? {}) },
     };
     if (this.creds.credentials !== undefined) c.credentials = this.creds.credentials;
     else if (this.creds.profile !== undefined) c.profile = this.creds.profile;

@@ -19,7 +19,7 @@ import { unknownInput } from '../../model/unknown.js';
 import type { Unknowable, UnknownInput } from '../../model/unknown.js';
 import { accountAliasesWhat, functionsWhat, iamDetailsWhat, boundaryWhat, identityPoliciesWhat, principalRecord, principalTagsWhat, principalWhat, sessionPoliciesWhat } from '../unreadable.js';
 import { AwsSession, CallContext, checkRegion, defaultRegion, describeFailure } from './aws.js';
-import type { CredentialSource, Failure, Outcome, StaticCredentials } from './aws.js';
+import type { ClientSettings, CredentialSource, Failure, Outcome, StaticCredentials } from './aws.js';
 import { liveRecord, plain, unknownFrom } from './failures.js';
 import { accountAliases, aliasesOf, aliasesWhat, readKey } from './key.js';
 import type { KeyMetadata } from '../../model/key.js';
@@ -124,7 +124,10 @@ async function setup(opts: LiveOptions, regionHint: string | undefined): Promise
     }
     region = checkRegion(r, 'from the environment or profile');
   }
-  const settings = opts.endpointUrl === undefined ? { timeoutMs, maxAttempts } : { timeoutMs, maxAttempts, endpointUrl: opts.endpointUrl };
+  const settings: ClientSettings = opts.endpointUrl === undefined ? { timeoutMs, maxAttempts } : { timeoutMs, maxAttempts, endpointUrl: opts.endpointUrl };
+  // HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as the AWS CLI honours them; nothing is loaded without them.
+  const agents = await (await import('./proxy.js')).proxyAgents(process.env);
+  if (agents !== undefined) settings.agents = agents;
   const ctx = new CallContext(concurrency, settings, opts.progress);
   const main = new AwsSession(ctx, mainCreds, region);
   let principalSession: AwsSession | undefined;
