@@ -65,7 +65,7 @@ function treeWalk(c: ChalkInstance, walk: NonNullable<ReportView['walk']>, width
 }
 
 function section(c: ChalkInstance, s: Section, width: number): string[] {
-  const out: string[] = [c.bold(s.title)];
+  const out: string[] = wrap(s.title, width).map((l) => c.bold(l));
   for (const it of s.items) {
     out.push(...wrapHanging(it.text, width, '  • '));
     for (const sub of it.sub) out.push(...wrapHanging(sub, width, '      ').map((l) => c.dim(l)));

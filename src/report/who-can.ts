@@ -956,7 +956,8 @@ export class WhoCanWriter {
         out(`${this.totals.line()}\n${CAVEAT}\n`);
         return;
       case 'table':
-        out(`${this.totals.line()}\n${this.chalk ? this.chalk.dim(CAVEAT) : CAVEAT}\n`);
+        // Wrapped to the table's width, coloured after (src/report/layout.ts).
+        out(`${wrap(`${this.totals.line()}`, this.opts.width ?? 80).join('\n')}\n${wrap(CAVEAT, this.opts.width ?? 80).map((l) => (this.chalk ? this.chalk.dim(l) : l)).join('\n')}\n`);
         return;
       case 'markdown':
         out(`${this.mdLeftOut > 0 ? `> ${plural(this.mdLeftOut, 'more key')} left out to keep this under GitHub's comment limit: run with --output json, or --key for fewer keys.\n\n` : ''}${this.totals.line()}\n`);

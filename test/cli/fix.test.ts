@@ -67,7 +67,8 @@ const SCENARIOS: Array<[string, string, string[]]> = [
   ['a key policy that does not delegate to IAM', `${EXAMPLES}pattern-2-iam-only-no-delegation.json`, ['--key', 'alias/app', '--principal', 'arn:aws:iam::111122223333:role/app']],
   ['delegation without an IAM allow', `${EXAMPLES}pattern-4-delegation-without-iam.json`, ['--key', 'alias/app', '--principal', 'arn:aws:iam::111122223333:role/app']],
   ["the Lambda seed story (the function's grant retired)", `${EXAMPLES}lambda-env-grant-retired.json`, RETIRED_ARGS.filter((_, i, a) => a[i] !== '--from' && a[i - 1] !== '--from')],
-  ['an explicit Deny in an identity policy', `${ROOT}fixtures/errors/snapshot-identity-deny.json`, ['--key', KEY, '--principal', 'arn:aws:sts::111122223333:assumed-role/app/s1']],
+  // The Deny turns on aws:SourceVpce, which kms-why cannot derive: the request says it has none.
+  ['an explicit Deny in an identity policy', `${ROOT}fixtures/errors/snapshot-identity-deny.json`, ['--key', KEY, '--principal', 'arn:aws:sts::111122223333:assumed-role/app/s1', '--absent', 'aws:SourceVpce']],
 ];
 
 describe('decrypt --fix: every proposal, applied, turns the verdict into allow', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kmsWhy, ROOT } from './helpers.js';
 
-const SNAP = `${ROOT}fixtures/grants/audit-snapshot.json`;
+const SNAP = `${ROOT}fixtures/examples/grants-audit-snapshot.json`;
 const base = ['grants', '--from', SNAP, '--key', 'alias/shared', '--now', '2026-11-25T00:00:00Z'];
 
 describe('kms-why grants', () => {
@@ -45,7 +45,7 @@ describe('kms-why grants', () => {
     const file = join(dir, 'kms-grants.json');
     const w = kmsWhy([...base, '--write-expect', file, '--output', 'json']);
     expect(w.code).toBe(0);
-    expect(w.stderr).toMatch(/wrote 8 expected grants/);
+    expect(w.stderr).toMatch(/wrote 8 matchers \(one per grant shape\)/);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toHaveLength(8);
     expect(kmsWhy([...base, '--expect', file, '--output', 'json']).code).toBe(0);
   });
@@ -67,7 +67,7 @@ describe('kms-why grants', () => {
   });
 
   it('accepted findings do not fail the run, and fail again once their acceptance expires', () => {
-    const accepted = `${ROOT}fixtures/grants/expect-accept.json`;
+    const accepted = `${ROOT}fixtures/examples/grants-expect-accept.json`;
     const before = kmsWhy([...base, '--expect', accepted, '--fail-on', 'high', '--output', 'text']);
     expect(before.code, before.stderr).toBe(0);
     expect(before.stdout).toContain('[accepted until 2027-03-01: partner ingest, contract PRJ-1234]');
@@ -84,7 +84,7 @@ describe('kms-why grants', () => {
   });
 
   it('--output sarif: one rule per code, stable fingerprints, results located in the expectation file', () => {
-    const accepted = 'fixtures/grants/expect-accept.json';
+    const accepted = 'fixtures/examples/grants-expect-accept.json';
     const run = (now: string) => kmsWhy(['grants', '--from', SNAP, '--key', 'alias/shared', '--now', now, '--expect', accepted, '--fail-on', 'high', '--output', 'sarif']);
     const r = run('2027-01-20T00:00:00Z');
     expect(r.code).toBe(1); // the SARIF file is written whatever the verdict; the exit code still says it
@@ -124,13 +124,13 @@ describe('kms-why grants', () => {
     const results = JSON.parse(r.stdout).runs[0].results as Array<{ ruleId: string; level: string }>;
     expect(results.filter((x) => x.ruleId === 'KMSWHY-E001')).toHaveLength(3);
     expect(results.filter((x) => x.ruleId === 'KMSWHY-E001').every((x) => x.level === 'error')).toBe(true);
-    const plain = JSON.parse(kmsWhy(['grants', '--from', 'fixtures/grants/audit-snapshot.json', '--key', 'alias/shared', '--output', 'sarif']).stdout);
-    expect(plain.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri).toBe('fixtures/grants/audit-snapshot.json');
+    const plain = JSON.parse(kmsWhy(['grants', '--from', 'fixtures/examples/grants-audit-snapshot.json', '--key', 'alias/shared', '--output', 'sarif']).stdout);
+    expect(plain.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri).toBe('fixtures/examples/grants-audit-snapshot.json');
   });
 
   it('--report FORMAT=FILE writes several outputs from one run; stdout keeps --output', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kms-why-report-'));
-    const r = kmsWhy([...base, '--expect', `${ROOT}fixtures/grants/expect-accept.json`, '--fail-on', 'high', '--output', 'github', '--report', `sarif=${dir}/kms.sarif`, '--report', `markdown=${dir}/kms.md`, '--report', `json=${dir}/kms.json`]);
+    const r = kmsWhy([...base, '--expect', `${ROOT}fixtures/examples/grants-expect-accept.json`, '--fail-on', 'high', '--output', 'github', '--report', `sarif=${dir}/kms.sarif`, '--report', `markdown=${dir}/kms.md`, '--report', `json=${dir}/kms.json`]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^::(notice|warning) /m);
     expect(JSON.parse(readFileSync(`${dir}/kms.sarif`, 'utf8')).version).toBe('2.1.0');

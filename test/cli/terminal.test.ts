@@ -12,7 +12,7 @@ const COMMANDS: Record<string, string[]> = {
   'check --action all': ['check', '--action', 'all', '--from', `${ROOT}fixtures/snapshots/full.json`, '--key', 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', '--principal', 'arn:aws:iam::111122223333:role/AppRole'],
   lambda: ['lambda', 'my-function', '--from', `${EXAMPLES}lambda-env-grant-retired.json`],
   'who-can': ['who-can', '--from', `${ROOT}fixtures/who-can/basic.json`, '--key', 'alias/app'],
-  grants: ['grants', '--from', `${ROOT}fixtures/grants/audit-snapshot.json`, '--all-keys', '--now', '2026-12-01T00:00:00Z'],
+  grants: ['grants', '--from', `${ROOT}fixtures/examples/grants-audit-snapshot.json`, '--all-keys', '--now', '2026-12-01T00:00:00Z'],
   diff: ['diff', `${EXAMPLES}account-snapshot.json`, `${EXAMPLES}account-snapshot-after.json`],
 };
 
@@ -22,7 +22,10 @@ const SGR = /\u001b\[[0-9;]*m/g;
 
 function inTerminal(cols: number, args: string[]): string {
   const cmd = `stty cols ${cols} rows 60; ${quote(process.execPath)} ${quote(BIN)} ${args.map(quote).join(' ')}`;
-  const r = spawnSync('script', ['-q', '-e', '-c', cmd, '/dev/null'], { cwd: ROOT, encoding: 'utf8', timeout: 60000, env: { ...process.env, FORCE_COLOR: '1', NO_COLOR: '', TERM: 'xterm' } });
+  // NO_COLOR is removed, not emptied: Node 22 warns on stderr when it is set beside FORCE_COLOR.
+  const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '1', TERM: 'xterm' };
+  delete env.NO_COLOR;
+  const r = spawnSync('script', ['-q', '-e', '-c', cmd, '/dev/null'], { cwd: ROOT, encoding: 'utf8', timeout: 60000, env });
   return r.stdout.replace(/\r/g, '');
 }
 

@@ -5,7 +5,7 @@ import { auditGrants, findingFails, type AcceptedFinding } from '../../src/evalu
 import { loadFrom } from '../../src/sources/load.js';
 import { ROOT } from '../cli/helpers.js';
 
-const snapshot = await loadFrom([`${ROOT}fixtures/grants/audit-snapshot.json`]);
+const snapshot = await loadFrom([`${ROOT}fixtures/examples/grants-audit-snapshot.json`]);
 const id = (n: number): string => n.toString(16).padStart(64, '0');
 const RDS = { code: 'KMSWHY-G004', grantee: 'rds.*.amazonaws.com', reason: 'RDS replicas', expires: '2027-03-01' };
 

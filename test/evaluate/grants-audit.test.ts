@@ -4,7 +4,7 @@ import { loadFrom } from '../../src/sources/load.js';
 import { ROOT } from '../cli/helpers.js';
 
 const NOW = '2026-11-25T00:00:00Z';
-const snapshot = await loadFrom([`${ROOT}fixtures/grants/audit-snapshot.json`]);
+const snapshot = await loadFrom([`${ROOT}fixtures/examples/grants-audit-snapshot.json`]);
 const id = (n: number): string => n.toString(16).padStart(64, '0');
 
 describe('grants inventory', () => {

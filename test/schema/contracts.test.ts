@@ -63,8 +63,8 @@ describe('every fixture that is a contract document conforms to its schema', () 
     });
   }
   it('the expectation files (array and object form); the invalid one is rejected', () => {
-    for (const f of ['expect-pass.json', 'expect-fail.json', 'expect-accept.json']) {
-      expect(schemaErrors('expect-1.schema.json', parsed(`${ROOT}fixtures/grants/${f}`)), f).toEqual([]);
+    for (const f of ['grants/expect-pass.json', 'grants/expect-fail.json', 'examples/grants-expect-accept.json']) {
+      expect(schemaErrors('expect-1.schema.json', parsed(`${ROOT}fixtures/${f}`)), f).toEqual([]);
     }
     expect(schemaErrors('expect-1.schema.json', parsed(`${ROOT}fixtures/grants/expect-invalid.json`))).not.toEqual([]);
   });

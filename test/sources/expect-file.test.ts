@@ -59,7 +59,7 @@ describe('jsonPositions', () => {
 
   it('agrees with JSON.parse on the structure of a real file', async () => {
     const { readFileSync } = await import('node:fs');
-    const text = readFileSync(new URL('../../fixtures/grants/expect-accept.json', import.meta.url), 'utf8');
+    const text = readFileSync(new URL('../../fixtures/examples/grants-expect-accept.json', import.meta.url), 'utf8');
     const doc = JSON.parse(text) as { grants: unknown[]; accept: unknown[] };
     const pos = jsonPositions(text);
     const lines = text.split('\n');
