@@ -331,9 +331,14 @@ export class Evaluator {
   evaluate(request: Request, opts: EvaluateOptions = {}): Decision {
     const main = this.evaluateOne(request, opts);
     const action = findAction(request.action)!;
-    if (main.decision === 'deny' || (action.short !== 'UpdateAlias' && action.short !== 'ReplicateKey' && action.short !== 'UpdatePrimaryRegion')) return this.verified(request, main);
+    if (action.short !== 'UpdateAlias' && action.short !== 'ReplicateKey' && action.short !== 'UpdatePrimaryRegion') return this.verified(request, main);
+    // A request the key state fails still reports its authorization, which is the one it would get
+    // on a key in a working state: the further permissions are part of it. Only a denied
+    // authorization needs nothing more.
+    const keyStateOnly = main.decidedBy === 'key-state' && main.authorization !== 'deny';
+    if (main.decision === 'deny' && !keyStateOnly) return this.verified(request, main);
     const parts = this.companions(request, action, opts);
-    return parts.length === 0 ? main : combineParts(main, parts, opts.explain !== false);
+    return parts.length === 0 ? main : combineParts(main, parts, opts.explain !== false, this.options.authorizeBeforeKeyState);
   }
 
   /**

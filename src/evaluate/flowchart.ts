@@ -76,8 +76,11 @@ export type Part =
 /**
  * A request that needs several permissions is allowed only if each is: the first denial decides,
  * otherwise any unknown makes it unknown [IAM-DENYALLOW: every required permission must be allowed].
+ * When the key state fails the main request, the final verdict stays that deny whatever the
+ * further permissions say; they still decide its authorization, as on a key in a working state,
+ * and a denied one is reported before the key state when `authorizeBeforeKeyState` (as decide does).
  */
-export function combineParts(main: Decision, parts: Part[], explain: boolean): Decision {
+export function combineParts(main: Decision, parts: Part[], explain: boolean, authorizeBeforeKeyState = true): Decision {
   const verdictOf = (p: Part): Verdict => ('missing' in p ? 'unknown' : p.authorizationOnly ? p.decision.authorization : p.decision.decision);
   const out: Decision = { ...main, reasons: [...main.reasons], trace: [...main.trace], hints: [...main.hints], missingContext: [...main.missingContext], assumptions: [...main.assumptions], unreadable: [...main.unreadable] };
   if (explain && !out.assumptions.includes(ASSUMPTION.companionPermissions)) out.assumptions.push(ASSUMPTION.companionPermissions);
@@ -101,12 +104,22 @@ export function combineParts(main: Decision, parts: Part[], explain: boolean): D
     }
     for (const u of d.unreadable) if (!out.unreadable.some((x) => x.what === u.what)) out.unreadable.push(u);
   }
+  const keyStateFails = main.decision === 'deny' && main.decidedBy === 'key-state';
+  if (keyStateFails && main.keyStateError !== undefined && parts.some((p) => verdictOf(p) !== 'allow')) {
+    // Not (known to be) authorized after all: say so as decide does for a request it does not authorize.
+    const i = out.hints.indexOf(`The request is authorized but fails with ${main.keyStateError}`);
+    if (i >= 0) out.hints[i] = `Even if it were authorized, the request would fail: ${main.keyStateError}`;
+  }
   const denied = parts.find((p) => verdictOf(p) === 'deny');
   if (denied !== undefined && !('missing' in denied)) {
     const d = denied.decision;
-    return { ...out, decision: 'deny', authorization: 'deny', decidedBy: d.decidedBy === 'key-state' && denied.authorizationOnly ? 'implicit-deny' : d.decidedBy, reasons: d.reasons };
+    if (keyStateFails && !authorizeBeforeKeyState) return { ...out, decision: 'deny', authorization: 'deny', decidedBy: 'key-state', reasons: d.reasons };
+    const r: Decision = { ...out, decision: 'deny', authorization: 'deny', decidedBy: d.decidedBy === 'key-state' && denied.authorizationOnly ? 'implicit-deny' : d.decidedBy, reasons: d.reasons };
+    if (r.decidedBy !== 'key-state') delete r.keyStateError;
+    return r;
   }
-  if (main.decision === 'unknown' || parts.some((p) => verdictOf(p) === 'unknown')) {
+  if (main.authorization === 'unknown' || main.decision === 'unknown' || parts.some((p) => verdictOf(p) === 'unknown')) {
+    if (keyStateFails) return { ...out, authorization: 'unknown', reasons: [] };
     const r: Decision = { ...out, decision: 'unknown', authorization: 'unknown', decidedBy: 'unknown', reasons: [] };
     delete r.keyStateError;
     return r;
