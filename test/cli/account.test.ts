@@ -1,12 +1,12 @@
 // `kms-why snapshot --account` and who-can without --from: the built CLI against the local AWS
 // stand-in over real HTTP, with paging on every list and injected failures.
-import { spawn } from 'node:child_process';
+
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAwsServer, type AwsServer } from '../helpers/aws-server.js';
-import { BIN, ROOT, type RunResult } from './helpers.js';
+import { kmsWhyLive, type RunResult } from './helpers.js';
 
 let server: AwsServer;
 beforeAll(async () => {
@@ -17,16 +17,7 @@ afterAll(async () => {
 });
 
 function run(args: string[]): Promise<RunResult> {
-  const creds = server.credentials('111122223333');
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: mkdtempSync(join(tmpdir(), 'kms-why-home-')), AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_REGION: 'us-east-1' };
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--endpoint-url', server.url], { cwd: ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return kmsWhyLive(server, args);
 }
 
 const recorded = (): { roles: number; users: number; keys: number; grants: number; functions: number } => {

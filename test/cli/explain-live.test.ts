@@ -1,12 +1,12 @@
 // explain-error and explain-event without --from: the built CLI as a subprocess, reading the local
 // AWS stand-in (KMS, IAM, STS, Lambda, CloudTrail) over real HTTP, as a user with credentials would.
-import { spawn } from 'node:child_process';
+
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAwsServer, type AwsServer } from '../helpers/aws-server.js';
-import { BIN, ROOT, type RunResult } from './helpers.js';
+import { kmsWhyLive, ROOT, type RunResult } from './helpers.js';
 
 let server: AwsServer;
 beforeAll(async () => {
@@ -28,16 +28,7 @@ const ROLE = 'arn:aws:iam::111122223333:role/service/app';
 const CONSOLE_TEXT = readFileSync(`${ROOT}fixtures/errors/lambda-console-recorded.txt`, 'utf8');
 
 function run(args: string[], opts: { endpoint?: boolean } = {}): Promise<RunResult> {
-  const creds = server.credentials(ACCOUNT);
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: mkdtempSync(join(tmpdir(), 'kms-why-home-')), AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_REGION: 'us-east-1' };
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args, ...(opts.endpoint === false ? [] : ['--endpoint-url', server.url])], { cwd: ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return kmsWhyLive(server, args, { account: ACCOUNT, ...opts });
 }
 
 const SEED_GRANT = {

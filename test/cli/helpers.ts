@@ -1,9 +1,11 @@
 // Runs the built CLI as a subprocess, as a user or a CI job would.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import type { AwsServer } from '../helpers/aws-server.js';
 import { assertContract, assertExpectFile } from '../helpers/schemas.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -23,6 +25,23 @@ export function kmsWhy(args: string[], opts: { input?: string; env?: Record<stri
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, input: opts.input ?? '', env, encoding: 'utf8', timeout: 30000 });
   checkContracts(args, r.stdout);
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * The built CLI against the local AWS stand-in, with credentials in the environment as a user has
+ * them and an empty HOME. Asynchronous: spawnSync would block the event loop that serves the stand-in.
+ */
+export function kmsWhyLive(server: AwsServer, args: string[], opts: { account?: string; env?: Record<string, string>; endpoint?: boolean } = {}): Promise<RunResult> {
+  const creds = server.credentials(opts.account ?? '111122223333');
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: mkdtempSync(join(tmpdir(), 'kms-why-home-')), AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_REGION: 'us-east-1', ...opts.env };
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [BIN, ...args, ...(opts.endpoint === false ? [] : ['--endpoint-url', server.url])], { cwd: ROOT, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
+  });
 }
 
 /**

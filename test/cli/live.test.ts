@@ -1,12 +1,12 @@
 // The CLI's live path end to end: the built CLI as a subprocess, reading a local AWS stand-in
 // over real HTTP, with credentials from the environment as a user would have them.
-import { spawn } from 'node:child_process';
+
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAwsServer, type AwsServer } from '../helpers/aws-server.js';
-import { BIN, ROOT, type RunResult } from './helpers.js';
+import { kmsWhyLive, type RunResult } from './helpers.js';
 
 let server: AwsServer;
 beforeAll(async () => {
@@ -18,16 +18,7 @@ afterAll(async () => {
 
 // spawnSync would block the event loop that serves the stand-in: run the CLI asynchronously.
 function run(args: string[]): Promise<RunResult> {
-  const creds = server.credentials('111122223333');
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: mkdtempSync(join(tmpdir(), 'kms-why-home-')), AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_REGION: 'us-east-1' };
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--endpoint-url', server.url], { cwd: ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return kmsWhyLive(server, args);
 }
 
 const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';

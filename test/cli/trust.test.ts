@@ -1,6 +1,6 @@
 // Issue 17: input grammar, single-value flags, --scp-file/--rcp-file with --from, safe file
 // writes, and the live answers that are not answers (exit 3 naming the operation).
-import { spawn } from 'node:child_process';
+
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { parseJsonText } from '../../src/sources/json-file.js';
 import { findDuplicateKey } from '../../src/sources/json-scan.js';
 import { parsePolicyDocument } from '../../src/sources/policy-document.js';
 import { startAwsServer, type AwsServer } from '../helpers/aws-server.js';
-import { BIN, EXAMPLES, LAMBDA_ARGS as ARGS, ROOT, type RunResult } from './helpers.js';
+import { EXAMPLES, kmsWhyLive, LAMBDA_ARGS as ARGS, type RunResult } from './helpers.js';
 
 const LAMBDA_ARGS = ['decrypt', ...ARGS];
 
@@ -139,16 +139,7 @@ describe('answers that are not answers, through the CLI', () => {
     await server.close();
   });
   function live(args: string[]): Promise<RunResult> {
-    const creds = server.credentials('111122223333');
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: mkdtempSync(join(tmpdir(), 'kms-why-home-')), AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_REGION: 'us-east-1', NO_COLOR: '1' };
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [BIN, ...args, '--endpoint-url', server.url, '--timeout', '1'], { cwd: ROOT, env });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
+    return kmsWhyLive(server, [...args, '--timeout', '1'], { env: { NO_COLOR: '1' } });
   }
   const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
