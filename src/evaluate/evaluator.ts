@@ -7,7 +7,7 @@ import { parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
 import type { Decision } from '../model/decision.js';
 import { InputError } from '../model/errors.js';
 import type { Grant } from '../model/grant.js';
-import type { Key } from '../model/key.js';
+import type { Key, PartialGrants } from '../model/key.js';
 import type { Policy, PolicySource } from '../model/policy.js';
 import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
 import type { ContextValue, Request } from '../model/request.js';
@@ -100,11 +100,38 @@ export class Evaluator {
   private lastKey: [string, Key | undefined] | undefined;
   private readonly keysByIdentifier = new Map<string, Key | undefined>();
 
+  /**
+   * With `wholeGrantLists` (who-can), a grant list read in part is unknown for every caller: who
+   * can use a key depends on all of its grants.
+   */
   constructor(
     readonly snapshot: Snapshot,
     options: Partial<EvaluatorOptions> = {},
+    private readonly use: { wholeGrantLists?: boolean } = {},
   ) {
     this.options = { ...DEFAULT_OPTIONS, ...options };
+  }
+
+  /**
+   * The grants to evaluate `caller` with. A list read in part (Key.grantsPartial) holds every grant
+   * to the grantee values it was read for and the grants it was read by id: it is the whole truth
+   * for a caller all of whose grantee forms are among them (the index keys under which the
+   * evaluator looks grants up for the caller, see callerKeys) and, for RetireGrant, whose grant is
+   * among them; for anyone else the grants are unknown, never "none".
+   */
+  private grantsOf(key: Key, caller: PrincipalRef, grantId: string | undefined): Unknowable<Grant[]> {
+    const p = key.grantsPartial;
+    if (p === undefined || isUnknown(key.grants)) return key.grants;
+    if (this.use.wholeGrantLists === true) return p.whole;
+    const covered = new Set<string>();
+    for (const v of p.granteePrincipals) {
+      const k = patternKey(compilePrincipalValue(v));
+      if (k !== undefined) covered.add(k);
+    }
+    const keys = callerKeys(caller);
+    if (keys.length === 0 || !keys.every((k) => covered.has(k))) return p.whole;
+    if (grantId !== undefined && !p.grantIds.includes(grantId) && !key.grants.some((g) => g.grantId === grantId)) return p.whole;
+    return key.grants;
   }
 
   compile(p: Policy): CompiledPolicy {
@@ -290,7 +317,7 @@ export class Evaluator {
       cs = { identity: u, boundary: u, session: u, tags: u, principalArn: undefined };
     }
     const keyPolicy: Unknowable<Policy> | null = key === undefined ? null : key.policy;
-    const grants: Unknowable<Grant[]> = key === undefined ? [] : key.grants;
+    const grants: Unknowable<Grant[]> = key === undefined ? [] : this.grantsOf(key, caller, request.grantId);
     const principalArn = cs.principalArn ?? defaultPrincipalArn(caller);
     const baseCtx = buildBaseContext({ request, caller, callerAccount, principalArn, principalTags: isUnknown(cs.tags) ? 'unknown' : cs.tags, key, principalId: cs.uniqueId, orgIdOf: (a) => this.orgIdOf(a) }, keyOp);
     const res: Resolution = {
@@ -492,11 +519,12 @@ export class Evaluator {
         // Only a stand-in for unreadable grants names the caller; otherwise a world depends on the
         // caller's sources, account and (for SCPs) role name, all shared by the role's sessions.
         const callerPart = mode === 'permissive' && isUnknown(grants) ? `${caller.arn}|${request.grantId ?? ''}` : caller.kind === 'assumed-role' ? (caller.roleName ?? '') : caller.arn;
-        const shared = `${this.sourceId(cs)}|${key?.metadata.arn ?? ''}|${wk}|${callerAccount ?? ''}|${callerPart}`;
+        // A grant list read in part is known for some callers and unknown for others (grantsOf).
+        const shared = `${this.sourceId(cs)}|${key?.metadata.arn ?? ''}|${wk}|${callerAccount ?? ''}|${callerPart}${key?.grantsPartial !== undefined && isUnknown(grants) ? '|grants?' : ''}`;
         w = this.worldCache.get(shared);
         if (w === undefined) {
           const org = this.orgLevels(action, caller, callerAccount, key);
-          w = this.world(mode, { keyPolicy, grants, cs, org, caller, request });
+          w = this.world(mode, { keyPolicy, grants, cs, org, caller, request, partial: isUnknown(grants) ? undefined : key?.grantsPartial });
           if (this.worldCache.size >= 20000) this.worldCache.clear();
           this.worldCache.set(shared, w);
         }
@@ -608,6 +636,8 @@ export class Evaluator {
       org: { scps: OrgPolicyLevel[]; rcps: OrgPolicyLevel[] };
       caller: PrincipalRef;
       request: Request;
+      /** The grants are a list read in part (that covers the caller). */
+      partial: PartialGrants | undefined;
     },
   ): World {
     const permissive = mode === 'permissive';
@@ -647,6 +677,7 @@ export class Evaluator {
       rcps: s.org.rcps.map((l) => l.policies.map((p) => this.compile(p))),
       env: { ctx: { values: new Map(), multiValued: new Set(), unknownPrefixes: [], underivable: [] }, bias },
       unreadPolicies: (s.keyPolicy !== null && isUnknown(s.keyPolicy)) || isUnknown(s.cs.identity) || isUnknown(s.cs.boundary) || isUnknown(s.cs.session),
+      ...(s.partial !== undefined ? { grantsFirstPage: s.partial.firstPage } : {}),
     };
   }
 }

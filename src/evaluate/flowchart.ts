@@ -44,6 +44,11 @@ export interface World {
   env: ConditionEnv;
   /** Some policy (key policy, identity policies, boundary, session policies) could not be read. */
   unreadPolicies?: boolean;
+  /**
+   * Set when `grants` is a list read in part (Key.grantsPartial) that holds every grant for this
+   * caller: how many grants the first, unfiltered page held.
+   */
+  grantsFirstPage?: number;
 }
 
 export interface Resolved {
@@ -574,7 +579,10 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     }
     const relevant = checks;
     const others = w.grants.length - relevant.length;
-    const detailTail = others > 0 ? ` (${others} other grant${others === 1 ? '' : 's'} ${others === 1 ? 'is' : 'are'} for other principals)` : '';
+    // Of a list read in part, only what was read is counted: the live report and its snapshot's replay say the same.
+    const partialTail = w.grantsFirstPage !== undefined ? `beyond the first ${w.grantsFirstPage} grants, only those that can apply to this principal were read` : '';
+    const othersText = others > 0 ? `${others} other grant${others === 1 ? '' : 's'}${partialTail !== '' ? ' read' : ''} ${others === 1 ? 'is' : 'are'} for other principals` : '';
+    const detailTail = othersText !== '' || partialTail !== '' ? ` (${[othersText, partialTail].filter((t) => t !== '').join('; ')})` : '';
     if (usable.length > 0) {
       const first = usable[0]!;
       noteGrantAssumptions(first);

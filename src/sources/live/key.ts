@@ -12,8 +12,11 @@
 // whole list when that is not enough: when the principal's IAM path is not known (GetRole/GetUser
 // unreadable, so a grant to the role's ARN with its path could be missed), when the principal is a
 // service principal, when any filtered query fails, and always when `grants: 'all'` is asked
-// (`kms-why snapshot`, whose file must hold every grant). The InputRecord of a filtered read says
-// that the list holds only those grantees' grants.
+// (the grants audit, who-can, `kms-why snapshot --all-grants`). A filtered read is recorded on the key
+// (Key.grantsPartial: which grantees and grant ids were read) and in its InputRecord, and
+// `kms-why snapshot` writes it so (GrantsPartial): the snapshot holds exactly what the live check
+// was based on, and replaying it gives the same report. Who-can and the grants audit, which need
+// every grant, take such a list as unknown.
 import {
   DescribeKeyCommand,
   GetKeyPolicyCommand,
@@ -25,14 +28,13 @@ import type { GrantListEntry, ListGrantsCommandInput, ListGrantsCommandOutput } 
 import type { KeyIdentifier } from '../../model/arn.js';
 import { AwsError, InputError, KmsWhyError } from '../../model/errors.js';
 import type { Grant } from '../../model/grant.js';
-import type { Key, KeyMetadata } from '../../model/key.js';
+import type { Key, KeyMetadata, PartialGrants } from '../../model/key.js';
 import type { Policy } from '../../model/policy.js';
 import type { InputRecord } from '../../model/snapshot.js';
 import { isUnknown, unknownInput } from '../../model/unknown.js';
 import type { Unknowable, UnknownInput } from '../../model/unknown.js';
 import { parseGrant, parseKeyMetadata, parseKeyPolicy, parseTags } from '../aws-kms.js';
-import { PARTIAL_GRANTS } from '../snapshot-writer.js';
-import { grantsWhat, keyPolicyWhat, keyTagsWhat } from '../unreadable.js';
+import { grantsRecord, grantsWhat, keyPolicyWhat, keyTagsWhat, partialGrants } from '../unreadable.js';
 import { describeFailure } from './aws.js';
 import type { AwsSession, CallContext, Failure, Outcome } from './aws.js';
 import { liveRecord, plain, unknownFrom } from './failures.js';
@@ -162,6 +164,7 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
   ]);
 
   const key: Key = { metadata: meta, aliases: [], tags: {}, policy, grants: grants.value };
+  if (grants.partial !== undefined && !isUnknown(grants.value)) key.grantsPartial = grants.partial;
   if (failure !== undefined) {
     const f = failure;
     key.metadataUnknown = unknownInput(keyWhat(arn), describeFailure(f, 'kms:DescribeKey', settings), f.kind === 'access-denied' ? `kms:DescribeKey on ${arn}` : undefined);
@@ -174,7 +177,7 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
   if (ident.aliasName !== undefined && !key.aliases.includes(ident.aliasName)) key.aliases.push(ident.aliasName);
 
   if (audit === undefined) records.push(liveRecord(keyPolicyWhat(arn), 'AWS kms:GetKeyPolicy', policy));
-  records.push({ ...liveRecord(grantsWhat(arn), 'AWS kms:ListGrants', grants.value), ...(grants.detail !== undefined && !isUnknown(grants.value) ? { detail: grants.detail } : {}) });
+  records.push(grantsRecord(liveRecord(grantsWhat(arn), 'AWS kms:ListGrants', grants.value), key.grantsPartial));
   if (audit === undefined) records.push(liveRecord(keyTagsWhat(arn), 'AWS kms:ListResourceTags', tags));
   if (env.aliasesReadOnce !== true) records.push(liveRecord(aliasesWhat(arn), 'AWS kms:ListAliases', aliases));
   return { key, keyArn: arn, records };
@@ -331,8 +334,8 @@ export function aliasesOf(all: Awaited<ReturnType<typeof accountAliases>>, meta:
 
 interface GrantsRead {
   value: Unknowable<Grant[]>;
-  /** For the input record: how the list was read when it is not simply all of it. */
-  detail?: string;
+  /** Set when the list is not all of the key's grants: what it holds. */
+  partial?: PartialGrants;
 }
 
 async function readGrants(env: KeyReadEnv, s: AwsSession, meta: KeyMetadata): Promise<GrantsRead> {
@@ -344,7 +347,7 @@ async function readGrants(env: KeyReadEnv, s: AwsSession, meta: KeyMetadata): Pr
     if (more) s.ctx.say(`reading grants: ${fmt(count)}…`);
   };
   const fail = (f: Failure): GrantsRead => ({ value: unknownFrom(grantsWhat(arn), [{ op: 'kms:ListGrants', resource: arn, failure: f }], settings) });
-  const finish = (entries: GrantListEntry[], detail?: string): GrantsRead => {
+  const finish = (entries: GrantListEntry[], partial?: PartialGrants): GrantsRead => {
     try {
       const grants: Grant[] = [];
       const seen = new Set<string>();
@@ -355,7 +358,7 @@ async function readGrants(env: KeyReadEnv, s: AwsSession, meta: KeyMetadata): Pr
         seen.add(grant.grantId);
         grants.push(grant);
       });
-      return detail === undefined ? { value: grants } : { value: grants, detail };
+      return partial === undefined ? { value: grants } : { value: grants, partial };
     } catch (e) {
       if (!(e instanceof KmsWhyError)) throw e;
       return fail({ kind: 'malformed', code: 'Grants', message: e.message });
@@ -380,9 +383,9 @@ async function readGrants(env: KeyReadEnv, s: AwsSession, meta: KeyMetadata): Pr
 
   const forms = await env.granteeForms();
   if (forms === undefined || forms.length === 0) return pageAll({ items: firstItems, marker });
-  const queries: Array<{ label: string; input: Omit<ListGrantsCommandInput, 'KeyId'> }> = forms.map((f) => ({ label: f, input: { GranteePrincipal: f } }));
-  if (env.grantId !== undefined) queries.push({ label: `grant ${env.grantId}`, input: { GrantId: env.grantId } });
-  const answers = await Promise.all(queries.map((q) => listKms(s, 'kms:ListGrants', (Marker) => send({ ...q.input, Marker }), (o) => o.Grants, 5)));
+  const queries: Array<Omit<ListGrantsCommandInput, 'KeyId'>> = forms.map((f) => ({ GranteePrincipal: f }));
+  if (env.grantId !== undefined) queries.push({ GrantId: env.grantId });
+  const answers = await Promise.all(queries.map((q) => listKms(s, 'kms:ListGrants', (Marker) => send({ ...q, Marker }), (o) => o.Grants, 5)));
   if (answers.some((a) => !a.ok)) {
     // A filter that fails says nothing about the grants it would have found: read them all instead.
     s.ctx.say('reading all grants…');
@@ -390,8 +393,5 @@ async function readGrants(env: KeyReadEnv, s: AwsSession, meta: KeyMetadata): Pr
   }
   const entries = [...firstItems];
   for (const a of answers) if (a.ok) entries.push(...a.items);
-  return finish(
-    entries,
-    `${PARTIAL_GRANTS}: the key has more than ${GRANTS_PAGE} grants; read the first ${fmt(firstItems.length)} and every grant to ${queries.map((q) => q.label).join(', ')} (ListGrants filtered), which are all the grants that can apply to the principal`,
-  );
+  return finish(entries, partialGrants(arn, { firstPage: firstItems.length, granteePrincipals: forms, grantIds: env.grantId !== undefined ? [env.grantId] : [] }));
 }

@@ -10,6 +10,7 @@ import type { Policy } from '../../../src/model/policy.js';
 import { isUnknown } from '../../../src/model/unknown.js';
 import type { UnknownInput } from '../../../src/model/unknown.js';
 import { readFunction } from '../../../src/sources/live/index.js';
+import { parseSnapshot } from '../../../src/sources/snapshot-file.js';
 import { snapshotToJson } from '../../../src/sources/snapshot-writer.js';
 import {
   A,
@@ -202,8 +203,25 @@ describe('ListGrants for one principal on a key with many grants', () => {
     const filters = s.calls.filter((c) => c.op === 'ListGrants').map((c) => c.params.GranteePrincipal ?? (c.params.GrantId !== undefined ? `grant ${String(c.params.GrantId)}` : '(all)'));
     expect(filters).toEqual(['(all)', SESSION, APP_ROLE_WITH_PATH, APP_ROLE, `arn:aws:iam::${A}:root`, A, 'grant g-retire']);
     expect(r.snapshot.inputs!.find((i) => i.what === `grants of ${KEY_ARN}`)).toMatchObject({ status: 'read', detail: expect.stringMatching(/^partial: the key has more than 100 grants/) });
-    // Such a list answers for this principal only: it cannot be written as a snapshot.
-    expect(() => snapshotToJson(r.snapshot)).toThrow(/read only for one principal/);
+    expect(r.snapshot.keys[0]!.grantsPartial).toMatchObject({ firstPage: 100, granteePrincipals: [SESSION, APP_ROLE_WITH_PATH, APP_ROLE, `arn:aws:iam::${A}:root`, A], grantIds: ['g-retire'] });
+
+    // Written as a snapshot, it says what it holds (GrantsPartial) and reads back as the same
+    // partial list, with the same input record.
+    const json = snapshotToJson(r.snapshot) as { keys: Array<Record<string, unknown>> };
+    expect(json.keys[0]!.GrantsPartial).toEqual({ FirstPage: 100, GranteePrincipals: [SESSION, APP_ROLE_WITH_PATH, APP_ROLE, `arn:aws:iam::${A}:root`, A], GrantIds: ['g-retire'] });
+    const back = parseSnapshot(JSON.parse(JSON.stringify(json)), 'snap.json');
+    expect((back.keys[0]!.grants as Grant[]).map((g) => g.grantId)).toEqual(grants.map((g) => g.grantId));
+    expect(back.keys[0]!.grantsPartial).toEqual(r.snapshot.keys[0]!.grantsPartial);
+    const detail = (inputs: typeof r.snapshot.inputs) => inputs!.find((i) => i.what === `grants of ${KEY_ARN}`)!.detail;
+    expect(detail(back.inputs)).toBe(detail(r.snapshot.inputs));
+    expect(verdicts(back, SESSION, KEY_ARN, { grantId: 'g-retire' })).toEqual(verdicts(r.snapshot, SESSION, KEY_ARN, { grantId: 'g-retire' }));
+
+    // It answers for the grant ids it was read for, and for no other (evaluate/partial-grants.test.ts
+    // has the principals): retiring another grant is unknown, never "no such grant".
+    expect(verdict(back, 'kms:RetireGrant', SESSION, KEY_ARN, { grantId: 'g-other-session' })).toBe('unknown');
+    const every = await read(s, { key: KEY_ARN, principal: SESSION }, { grants: 'all' });
+    expect(every.snapshot.keys[0]!.grantsPartial).toBeUndefined();
+    expect(verdict(every.snapshot, 'kms:RetireGrant', SESSION, KEY_ARN, { grantId: 'g-other-session' })).not.toBe('unknown');
 
     // The same verdicts as with every grant read.
     const all = await read(s, { key: KEY_ARN, principal: SESSION }, { grants: 'all' });
