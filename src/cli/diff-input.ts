@@ -5,6 +5,7 @@
 // whatever the size of the reports. Smaller reports, stdin, --redact (which must see a whole input
 // before it names anything) and snapshots are read whole.
 import { stat } from 'node:fs/promises';
+import { DiffAccumulator, type AccessChange, type AccessDiff } from '../evaluate/diff.js';
 import { Evaluator } from '../evaluate/evaluator.js';
 import { WhoCanEngine, type KeyWhoCan } from '../evaluate/who-can.js';
 import type { ActionInfo } from '../model/actions.js';
@@ -165,5 +166,28 @@ async function openLarge(file: string, name: string, keyIdents: string[], action
       if (!isObject(value)) expectObject(value, index(keysAt, k.index), 'a key');
       return restrict(parseWhoCanKey(value, index(keysAt, k.index)), actions);
     },
+  };
+}
+
+/** The comparison a key at a time: read (or evaluate) it on both sides, compare, keep only the changes. */
+export async function diffSides(before: DiffSide, after: DiffSide): Promise<AccessDiff> {
+  const acc = new DiffAccumulator({
+    ...(before.snapshot ? { oldSnapshot: before.snapshot } : {}),
+    ...(after.snapshot ? { newSnapshot: after.snapshot } : {}),
+  });
+  const oldArns = new Set(before.keys.map((k) => k.arn));
+  const newArns = new Set(after.keys.map((k) => k.arn));
+  const changes: AccessChange[] = [];
+  for (const arn of [...newArns, ...[...oldArns].filter((a) => !newArns.has(a))]) {
+    const ok = oldArns.has(arn) ? await before.load(arn) : undefined;
+    const nk = newArns.has(arn) ? await after.load(arn) : undefined;
+    for (const c of acc.key(ok, nk)) changes.push(c);
+  }
+  return {
+    changes,
+    keysAdded: [...newArns].filter((a) => !oldArns.has(a)),
+    keysRemoved: [...oldArns].filter((a) => !newArns.has(a)),
+    summary: acc.summary,
+    notes: acc.notes,
   };
 }

@@ -1,6 +1,6 @@
 // `kms-why who-can` and `kms-why diff`: who can do what on a key, and how that changed.
 import { Command, Option } from 'commander';
-import { DiffAccumulator, hasGain, type AccessChange, type AccessDiff } from '../evaluate/diff.js';
+import { hasGain } from '../evaluate/diff.js';
 import { Evaluator } from '../evaluate/evaluator.js';
 import { checkWhoCanAction, keyHasUnknown, selectKeys, whoCan, WhoCanEngine, type KeyWhoCan, type WhoCanPrincipal, type WhoCanResult } from '../evaluate/who-can.js';
 import { KEY_ACTIONS, type ActionInfo } from '../model/actions.js';
@@ -10,7 +10,7 @@ import type { Snapshot } from '../model/snapshot.js';
 import { diffJsonChunks, diffMarkdownChunks, diffTableChunks, diffTextChunks } from '../report/diff.js';
 import { isWhoCanJson, parseWhoCanJson, WhoCanWriter, type WhoCanFormat } from '../report/who-can.js';
 import { displayName } from '../sources/json-file.js';
-import { openDiffSide } from './diff-input.js';
+import { diffSides, openDiffSide } from './diff-input.js';
 import { IAM_DETAILS_WHAT } from '../sources/unreadable.js';
 import { loadFrom, snapshotFromDocuments } from '../sources/load.js';
 import { EXIT } from './errors.js';
@@ -243,26 +243,7 @@ export function addDiffCommand(program: Command, io: CliIo, setExit: (code: numb
       const after = await openDiffSide(newFile, idents, actions, io);
       const nowhere = idents.filter((i) => before.missingKeys.includes(i) && after.missingKeys.includes(i));
       if (nowhere.length > 0) throw new InputError(`key "${nowhere[0]}" is in neither ${displayName(oldFile)} nor ${displayName(newFile)}`);
-      // A key at a time: read (or evaluate) it on both sides, compare, keep only the changes.
-      const acc = new DiffAccumulator({
-        ...(before.snapshot ? { oldSnapshot: before.snapshot } : {}),
-        ...(after.snapshot ? { newSnapshot: after.snapshot } : {}),
-      });
-      const oldArns = new Set(before.keys.map((k) => k.arn));
-      const newArns = new Set(after.keys.map((k) => k.arn));
-      const changes: AccessChange[] = [];
-      for (const arn of [...newArns, ...[...oldArns].filter((a) => !newArns.has(a))]) {
-        const ok = oldArns.has(arn) ? await before.load(arn) : undefined;
-        const nk = newArns.has(arn) ? await after.load(arn) : undefined;
-        for (const c of acc.key(ok, nk)) changes.push(c);
-      }
-      const d: AccessDiff = {
-        changes,
-        keysAdded: [...newArns].filter((a) => !oldArns.has(a)),
-        keysRemoved: [...oldArns].filter((a) => !newArns.has(a)),
-        summary: acc.summary,
-        notes: acc.notes,
-      };
+      const d = await diffSides(before, after);
       const color = resolveColor(flags.color, io);
       const render = async (format: string, toFile: boolean): Promise<Iterable<string>> => {
         const opts = { color: color && !toFile, oldName: displayName(oldFile), newName: displayName(newFile), width: outputWidth(io) };
