@@ -22,7 +22,7 @@ import { AwsSession, CallContext, checkRegion, defaultRegion, describeFailure } 
 import type { ClientSettings, CredentialSource, Failure, Outcome, StaticCredentials } from './aws.js';
 import { liveRecord, plain, unknownFrom } from './failures.js';
 import { accountAliases, aliasesOf, aliasesWhat, readKey } from './key.js';
-import type { KeyMetadata } from '../../model/key.js';
+import type { Key, KeyMetadata } from '../../model/key.js';
 import type { Accounts, GrantsMode } from './key.js';
 import { readOrganizationFiles } from './organization.js';
 import { ManagedPolicies, readRole, readUser } from './principal.js';
@@ -66,6 +66,11 @@ export interface LiveTarget {
   principal: string;
   /** For RetireGrant: the grant in question. */
   grantId?: string;
+  /**
+   * For UpdateAlias: the alias whose current target key is read too (UpdateAlias needs permission
+   * on the key the alias points to now, besides the new one).
+   */
+  aliasTarget?: string;
 }
 
 export interface LiveResult {
@@ -218,16 +223,30 @@ export async function readLive(target: LiveTarget, opts: LiveOptions = {}): Prom
       grantId: target.grantId,
     }));
     const functionsP = guard(readFunctions(main, opts.functions ?? [], region));
-    const settled = await Promise.allSettled([keyP, principalP, functionsP]);
+    // UpdateAlias: the key the alias points to now, which DescribeKey on the alias names (read
+    // alongside the new target key, as a key of its own: its key policy decides).
+    const aliasIdent = target.aliasTarget !== undefined ? parseKeyIdentifier(target.aliasTarget) : null;
+    const currentP: Promise<AliasTargetRead | undefined> =
+      aliasIdent === null || aliasIdent.aliasName === undefined
+        ? Promise.resolve(undefined)
+        : readAliasTarget({ ctx, ident: aliasIdent, region: aliasIdent.arn?.region || kmsRegion, main, principalSession, accounts, grants: 'auto', granteeForms: () => forms, grantId: undefined });
+    const settled = await Promise.allSettled([keyP, principalP, functionsP, currentP]);
     for (const s of settled) if (s.status === 'rejected') fail(s.reason);
     if (ctx.fatal !== undefined) throw ctx.fatal;
-    const [key, principal, functions] = settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as [Awaited<typeof keyP>, Awaited<typeof principalP>, Awaited<typeof functionsP>];
+    const [key, principal, functions, current] = settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as [Awaited<typeof keyP>, Awaited<typeof principalP>, Awaited<typeof functionsP>, Awaited<typeof currentP>];
 
     const inputs: InputRecord[] = [...key.records, ...principal.records, ...functions.records];
+    const keys = [key.key];
+    if (current !== undefined) {
+      if (current.key !== undefined && current.key.metadata.arn !== key.key.metadata.arn) {
+        keys.push(current.key);
+        inputs.push(...current.records);
+      } else inputs.push(current.records[0]!);
+    }
     const snapshot: Snapshot = {
       capturedAt: new Date().toISOString(),
       region: kmsRegion,
-      keys: [key.key],
+      keys,
       principals: principal.entry === undefined ? {} : { [principal.entry.arn]: principal.entry.policies },
       inputs,
     };
@@ -244,6 +263,33 @@ export async function readLive(target: LiveTarget, opts: LiveOptions = {}): Prom
   } finally {
     main.destroy();
     principalSession?.destroy();
+  }
+}
+
+interface AliasTargetRead {
+  /** The key the alias points to now (its Aliases list the alias); undefined when that could not be read. */
+  key?: Key;
+  /** First: which key the alias points to (or why that is not known); then the key's own reads. */
+  records: InputRecord[];
+}
+
+/**
+ * The key an alias points to now: DescribeKey on the alias resolves it ("the key the alias is
+ * associated with", Controlling access to aliases), then the key is read as any other. An alias
+ * that does not exist or cannot be resolved is recorded, not fatal: the UpdateAlias verdict that
+ * depends on it is then `unknown` (and says how to supply the key).
+ */
+async function readAliasTarget(env: Parameters<typeof readKey>[0]): Promise<AliasTargetRead> {
+  const alias = env.ident.text;
+  const what = `the key ${alias} points to now`;
+  try {
+    const r = await readKey(env);
+    // The alias the key was resolved by is one of its aliases (readKey adds it): the snapshot
+    // records the alias's current target as the key whose Aliases list it.
+    return { key: r.key, records: [{ what, from: 'AWS kms:DescribeKey', status: 'read', detail: r.keyArn }, ...r.records] };
+  } catch (e) {
+    if (!(e instanceof KmsWhyError) || env.ctx.fatal !== undefined) throw e;
+    return { records: [{ what, from: 'AWS kms:DescribeKey', status: e instanceof InputError ? 'absent' : 'unreadable', detail: e.message }] };
   }
 }
 
