@@ -15,7 +15,7 @@ import { parseArn, parseKeyIdentifier, requirePrincipal } from '../../model/arn.
 import { AwsError, InputError, KmsWhyError } from '../../model/errors.js';
 import type { PrincipalPolicies, PrincipalRef } from '../../model/principal.js';
 import type { InputRecord, Snapshot } from '../../model/snapshot.js';
-import { unknownInput } from '../../model/unknown.js';
+import { isUnknown, unknownInput } from '../../model/unknown.js';
 import type { Unknowable, UnknownInput } from '../../model/unknown.js';
 import { accountAliasesWhat, functionsWhat, iamDetailsWhat, boundaryWhat, identityPoliciesWhat, principalRecord, principalTagsWhat, principalWhat, sessionPoliciesWhat } from '../unreadable.js';
 import { AwsSession, CallContext, checkRegion, defaultRegion, describeFailure } from './aws.js';
@@ -25,6 +25,8 @@ import { accountAliases, aliasesOf, aliasesWhat, readKey } from './key.js';
 import type { Key, KeyMetadata } from '../../model/key.js';
 import type { Accounts, GrantsMode } from './key.js';
 import { readOrganizationFiles } from './organization.js';
+import { mentionsOrgId, readOrganizationId } from './org-id.js';
+import type { Policy } from '../../model/policy.js';
 import { ManagedPolicies, readRole, readUser } from './principal.js';
 import type { IamRead } from './principal.js';
 
@@ -259,10 +261,47 @@ export async function readLive(target: LiveTarget, opts: LiveOptions = {}): Prom
       snapshot.organization = org.organization;
       inputs.push(...org.records);
     }
+    await addOrganizationId(snapshot, { main, principalSession, accounts: await accounts });
     return { snapshot, principal: principal.ref.arn, keyArn: key.keyArn, calls: ctx.calls };
   } finally {
     main.destroy();
     principalSession?.destroy();
+  }
+}
+
+/**
+ * When a policy that was read has a condition on aws:PrincipalOrgID or aws:ResourceOrgID: the
+ * organization id of the credentials' account(s), from DescribeOrganization (src/sources/live/org-id.ts),
+ * recorded as the snapshot's Organization Id with that account as a member. Other accounts stay
+ * unknown. Organization files (--scp-file) name their own accounts: the id is added to them only
+ * when the account DescribeOrganization answered for is one of those.
+ */
+async function addOrganizationId(snapshot: Snapshot, env: { main: AwsSession; principalSession: AwsSession | undefined; accounts: Accounts }): Promise<void> {
+  const policies: Policy[] = [];
+  for (const k of snapshot.keys) if (!isUnknown(k.policy)) policies.push(k.policy);
+  for (const pp of Object.values(snapshot.principals)) {
+    if (!isUnknown(pp.identityPolicies)) policies.push(...pp.identityPolicies);
+    if (pp.permissionsBoundary !== null && !isUnknown(pp.permissionsBoundary)) policies.push(pp.permissionsBoundary);
+    if (!isUnknown(pp.sessionPolicies)) policies.push(...pp.sessionPolicies);
+  }
+  const org = snapshot.organization;
+  if (org !== undefined) for (const m of [org.serviceControlPolicies, org.resourceControlPolicies]) for (const levels of Object.values(m)) for (const l of levels) policies.push(...l.policies);
+  if (!mentionsOrgId(policies)) return;
+  const sessions: Array<[AwsSession, string]> = [];
+  if (env.accounts.main !== undefined) sessions.push([env.main, env.accounts.main]);
+  if (env.principalSession !== undefined && env.accounts.principal !== undefined && env.accounts.principal !== env.accounts.main) sessions.push([env.principalSession, env.accounts.principal]);
+  const reads = await Promise.all(sessions.map(([s, account]) => readOrganizationId(s, account)));
+  for (const r of reads) {
+    (snapshot.inputs ??= []).push(r.record);
+    if (r.id === undefined) continue;
+    const o = snapshot.organization;
+    if (o === undefined) {
+      snapshot.organization = { serviceControlPolicies: {}, resourceControlPolicies: {}, id: r.id, accounts: [r.account] };
+      continue;
+    }
+    const known = o.managementAccountId === r.account || r.account in o.serviceControlPolicies || r.account in o.resourceControlPolicies || (o.accounts ?? []).includes(r.account);
+    if (o.id === undefined && known) o.id = r.id;
+    if (o.id === r.id && !(o.accounts ?? []).includes(r.account)) o.accounts = [...(o.accounts ?? []), r.account];
   }
 }
 
