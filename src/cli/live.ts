@@ -47,6 +47,8 @@ export interface LiveTargetSpec {
   allGrants?: boolean;
   /** The Region to use when --region is not given and the key is not an ARN (a CloudTrail event's awsRegion). */
   region?: string;
+  /** For UpdateAlias: also read the key this alias points to now. */
+  aliasTarget?: string;
 }
 
 export function liveRequested(flags: LiveFlags): boolean {
@@ -153,6 +155,7 @@ export async function loadSnapshot(flags: LiveFlags, targets: LiveTargetSpec[], 
     for (const t of targets) {
       const target: import('../sources/live/index.js').LiveTarget = { key: t.key, principal: t.principal };
       if (t.grantId !== undefined) target.grantId = t.grantId;
+      if (t.aliasTarget !== undefined) target.aliasTarget = t.aliasTarget;
       const res = await live.readLive(target, { ...opts, ...(t.region !== undefined && opts.region === undefined ? { region: t.region } : {}), ...(t.functions ? { functions: t.functions } : {}), ...(t.allGrants ? { grants: 'all' as const } : {}) });
       principal ??= res.principal;
       if (merged === undefined) merged = res.snapshot;
