@@ -2,10 +2,14 @@
 // and of `kms-why snapshot`. Load it with a dynamic import: it is the only part of kms-why that
 // needs the AWS SDK.
 //
-// The reads run in parallel (at most `concurrency` at once). Their dependencies make the critical
-// path: GetCallerIdentity / DescribeKey / GetRole, ListRolePolicies, ListAttachedRolePolicies first;
-// then GetKeyPolicy, ListGrants, GetRolePolicy, GetPolicy; then GetPolicyVersion and, for keys with
-// more than 100 grants, the filtered ListGrants (see key.ts). IAM is read with the main credentials
+// The reads run in parallel (at most `concurrency` at once to each service: see CallContext). Their
+// dependencies make the critical path, three round trips deep: GetCallerIdentity / DescribeKey /
+// GetRole, ListRolePolicies, ListAttachedRolePolicies first; then GetKeyPolicy, ListResourceTags,
+// ListAliases, ListGrants, GetRolePolicy, GetPolicy; then GetPolicyVersion and, for keys with more
+// than 100 grants, the filtered ListGrants (see key.ts). A managed policy needs its two calls
+// after the list that names it: GetPolicy says which version is the default, and only
+// GetPolicyVersion returns a document (ListPolicyVersions does not; GetAccountAuthorizationDetails
+// would, but needs a far wider permission and reads the whole account). IAM is read with the main credentials
 // at once, before GetCallerIdentity has said which account they are for; the answers are used only
 // when GetCallerIdentity and the ARN IAM reports agree that the principal is in that account.
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
@@ -43,7 +47,7 @@ export interface LiveOptions {
   timeoutMs?: number;
   /** Attempts per request, with adaptive retries (default 3). */
   maxAttempts?: number;
-  /** Requests in flight at once (default 8). */
+  /** Requests in flight at once to each AWS service (default 16). */
   concurrency?: number;
   /** Progress messages (for stderr). Nothing is reported without it. */
   progress?: (message: string) => void;
@@ -86,8 +90,8 @@ export interface LiveResult {
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 export const DEFAULT_MAX_ATTEMPTS = 3;
-// 16 keeps the critical path of a check at 4 round trips (bench/live.mjs) while staying well
-// under the per-account request quotas of KMS and IAM.
+// 16 per service keeps a check at its three round trips for a role with 15 policies
+// (bench/live.mjs) while staying well under the per-account request quotas of KMS and IAM.
 export const DEFAULT_CONCURRENCY = 16;
 
 interface Setup {
@@ -590,7 +594,7 @@ export interface AccountResult {
 
 /**
  * Everything who-can, grants --all-keys and lambda need for one account and region, read in
- * parallel under the one limiter: GetAccountAuthorizationDetails (every page: every role, user,
+ * parallel under the per-service pools: GetAccountAuthorizationDetails (every page: every role, user,
  * group and managed policy, so no per-role IAM call), ListKeys (every page; or the keys named),
  * per key DescribeKey, GetKeyPolicy, every page of ListGrants and ListResourceTags, ListAliases
  * once for the account, and with `lambdaFunctions` every function's configuration (ListFunctions).

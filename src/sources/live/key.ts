@@ -17,6 +17,11 @@
 // `kms-why snapshot` writes it so (GrantsPartial): the snapshot holds exactly what the live check
 // was based on, and replaying it gives the same report. Who-can and the grants audit, which need
 // every grant, take such a list as unknown.
+//
+// The filtered queries wait for the first page rather than going beside it: most keys have fewer
+// than 100 grants, and those would pay one call per grantee form on every check for nothing. They
+// still fit the check's three round trips (DescribeKey; the first page; the filtered queries, beside
+// IAM's GetPolicyVersion), or two when the key is given by its ARN.
 import {
   DescribeKeyCommand,
   GetKeyPolicyCommand,
@@ -42,8 +47,10 @@ import { liveRecord, plain, unknownFrom } from './failures.js';
 /** ListGrants' largest page. */
 const GRANTS_PAGE = 100;
 /**
- * The key's reads go ahead of the principal's IAM reads in the pool (which top out at 4): a check
- * needs both, the key's side is shorter, and starting it first keeps it off the critical path.
+ * Priorities in KMS's pool (see CallContext: IAM has a pool of its own, so the key's reads never
+ * wait behind a role's many policies). DescribeKey first: every other read of a key waits for it;
+ * then the key's own reads and the first page of grants, ahead of further pages (5), so that with
+ * many keys each key is finished before the next one starts.
  */
 const KEY_FIRST = 7;
 const MAX_PAGES = 10_000;
@@ -97,6 +104,11 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
   const { ctx, ident, main } = env;
   const settings = ctx.settings;
   const records: InputRecord[] = [];
+  // Given the key's ARN, the first page of grants needs nothing else: it goes beside DescribeKey
+  // (with the main credentials, the only ones ListGrants would use when no principal profile is given).
+  const earlyGrants = env.grants === 'auto' && ident.kind === 'key-arn' && env.principalSession === undefined && env.grantsAudit === undefined
+    ? main.call('kms:ListGrants', () => main.kms(env.region).send(new ListGrantsCommand({ KeyId: ident.text, Limit: GRANTS_PAGE })), KEY_FIRST)
+    : undefined;
   const described = await main.call('kms:DescribeKey', () => main.kms(env.region).send(new DescribeKeyCommand({ KeyId: ident.text })), KEY_FIRST + 1);
   let meta: KeyMetadata | undefined;
   let failure: Failure | undefined;
@@ -160,7 +172,7 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
     audit !== undefined ? Promise.resolve(notRead(keyPolicyWhat(arn))) : keySession === undefined ? Promise.resolve(crossAccount('kms:GetKeyPolicy', keyPolicyWhat(arn))) : readPolicy(keySession, meta),
     audit !== undefined ? Promise.resolve(notRead(keyTagsWhat(arn))) : keySession === undefined ? Promise.resolve(crossAccount('kms:ListResourceTags', keyTagsWhat(arn))) : readTags(keySession, meta),
     env.aliasesReadOnce === true ? Promise.resolve([] as string[]) : keySession === undefined ? Promise.resolve(crossAccount('kms:ListAliases', aliasesWhat(arn))) : audit !== undefined ? audit.aliases(keySession, meta) : readAliases(keySession, meta),
-    readGrants(env, grantsSession, meta),
+    readGrants(env, grantsSession, meta, earlyGrants),
   ]);
 
   const key: Key = { metadata: meta, aliases: [], tags: {}, policy, grants: grants.value };
@@ -338,7 +350,7 @@ interface GrantsRead {
   partial?: PartialGrants;
 }
 
-async function readGrants(env: KeyReadEnv, s: AwsSession, meta: KeyMetadata): Promise<GrantsRead> {
+async function readGrants(env: KeyReadEnv, s: AwsSession, meta: KeyMetadata, early?: Promise<Outcome<ListGrantsCommandOutput>>): Promise<GrantsRead> {
   const arn = meta.arn;
   const kms = s.kms(meta.region);
   const settings = s.ctx.settings;
@@ -371,7 +383,10 @@ async function readGrants(env: KeyReadEnv, s: AwsSession, meta: KeyMetadata): Pr
 
   if (env.grants === 'all') return pageAll();
 
-  const first = await s.call('kms:ListGrants', () => send({}), KEY_FIRST);
+  // The page read beside DescribeKey, when it was for this very key (DescribeKey names it by the
+  // same ARN); otherwise it is waited for (nothing is left running) and the page read again.
+  const fromEarly = early !== undefined && s === env.main && meta.arn === env.ident.text ? early : (await early, undefined);
+  const first = await (fromEarly ?? s.call('kms:ListGrants', () => send({}), KEY_FIRST));
   if (!first.ok) return fail(first.failure);
   const firstProblem = kmsPageProblem(first.value, 'Grants', first.value.Grants);
   if (firstProblem !== undefined) return fail(firstProblem);
