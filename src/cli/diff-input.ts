@@ -5,9 +5,9 @@
 // whatever the size of the reports. Smaller reports, stdin, --redact (which must see a whole input
 // before it names anything) and snapshots are read whole.
 import { stat } from 'node:fs/promises';
-import { DiffAccumulator, type AccessChange, type AccessDiff } from '../evaluate/diff.js';
+import { DiffAccumulator, type AccessChange, type AccessDiff } from '../analyses/diff.js';
 import { Evaluator } from '../evaluate/evaluator.js';
-import { WhoCanEngine, type KeyWhoCan } from '../evaluate/who-can.js';
+import { WhoCanEngine, type KeyWhoCan } from '../analyses/who-can.js';
 import type { ActionInfo } from '../model/actions.js';
 import type { Key } from '../model/key.js';
 import type { Snapshot } from '../model/snapshot.js';

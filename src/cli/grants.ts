@@ -1,7 +1,7 @@
 // `kms-why grants`: the grants inventory and audit for people and CI.
 import { appendFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { auditGrants, expectationsFrom, findingFails, SEVERITIES, type Finding, type Severity } from '../evaluate/grants-audit.js';
+import { auditGrants, expectationsFrom, findingFails, SEVERITIES, type Finding, type Severity } from '../analyses/grants-audit.js';
 import { Evaluator } from '../evaluate/evaluator.js';
 import { InputError } from '../model/errors.js';
 import type { Key } from '../model/key.js';

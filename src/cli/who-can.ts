@@ -1,8 +1,8 @@
 // `kms-why who-can` and `kms-why diff`: who can do what on a key, and how that changed.
 import { Command, Option } from 'commander';
-import { hasGain } from '../evaluate/diff.js';
+import { hasGain } from '../analyses/diff.js';
 import { Evaluator } from '../evaluate/evaluator.js';
-import { checkWhoCanAction, keyHasUnknown, selectKeys, whoCan, WhoCanEngine, type KeyWhoCan, type WhoCanPrincipal, type WhoCanResult } from '../evaluate/who-can.js';
+import { checkWhoCanAction, keyHasUnknown, selectKeys, whoCan, WhoCanEngine, type KeyWhoCan, type WhoCanPrincipal, type WhoCanResult } from '../analyses/who-can.js';
 import { KEY_ACTIONS, type ActionInfo } from '../model/actions.js';
 import { InputError } from '../model/errors.js';
 import type { Key } from '../model/key.js';

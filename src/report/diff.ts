@@ -18,8 +18,8 @@
 //     }],
 //     "notes": []
 //   }
-import type { AccessChange, AccessDiff, AccessSide } from '../evaluate/diff.js';
-import type { ReasonRef } from '../evaluate/who-can.js';
+import type { AccessChange, AccessDiff, AccessSide } from '../analyses/diff.js';
+import type { ReasonRef } from '../analyses/who-can.js';
 import { conditionsText } from './who-can.js';
 
 export const DIFF_REPORT_VERSION = 1;

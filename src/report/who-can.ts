@@ -45,8 +45,8 @@
 // with the shown context (the witness) is allowed.
 import { findAction, type ActionInfo } from '../model/actions.js';
 import type { DecidedBy, ReasonSource } from '../model/decision.js';
-import type { AccessEntry, GuardCondition, KeyWhoCan, PublicStatement, ReasonRef, WhoCanPrincipal, WhoCanResult, Witness } from '../evaluate/who-can.js';
-import { ADMIN_LEVEL_ACTIONS, finalVerdict, isAdminLevel } from '../evaluate/who-can.js';
+import type { AccessEntry, GuardCondition, KeyWhoCan, PublicStatement, ReasonRef, WhoCanPrincipal, WhoCanResult, Witness } from '../analyses/who-can.js';
+import { ADMIN_LEVEL_ACTIONS, finalVerdict, isAdminLevel } from '../analyses/who-can.js';
 import { wrapFixed } from './fixed-table.js';
 import { layoutTable, type Row } from './layout.js';
 import { wrap } from './explain.js';

@@ -3,8 +3,8 @@
 // the grants audit, which need every grant, take it as unknown.
 import { describe, expect, it } from 'vitest';
 import { Evaluator } from '../../src/evaluate/evaluator.js';
-import { auditGrants } from '../../src/evaluate/grants-audit.js';
-import { hasUnknown, whoCan } from '../../src/evaluate/who-can.js';
+import { auditGrants } from '../../src/analyses/grants-audit.js';
+import { hasUnknown, whoCan } from '../../src/analyses/who-can.js';
 import { parseSnapshot } from '../../src/sources/snapshot-file.js';
 import { snapshotToJson } from '../../src/sources/snapshot-writer.js';
 import type { Request } from '../../src/model/request.js';

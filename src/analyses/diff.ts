@@ -10,8 +10,8 @@ import type { Policy, Statement } from '../model/policy.js';
 import type { PrincipalPolicies } from '../model/principal.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { isUnknown } from '../model/unknown.js';
-import { statementId } from './compile.js';
-import { Evaluator } from './evaluator.js';
+import { statementId } from '../evaluate/compile.js';
+import { Evaluator } from '../evaluate/evaluator.js';
 import { ADMIN_LEVEL_ACTIONS, authorizedBy, whoCanRequest, type Access, type AccessEntry, type GuardCondition, type KeyWhoCan, type ReasonRef, type WhoCanPrincipal, type WhoCanResult } from './who-can.js';
 
 export type ChangeKind = 'gained' | 'lost' | 'changed' | 'unknown';

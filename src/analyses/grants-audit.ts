@@ -4,9 +4,9 @@ import { isUniqueId, parsePrincipal } from '../model/arn.js';
 import type { Grant, GrantConstraints } from '../model/grant.js';
 import { everyGrant, type Key } from '../model/key.js';
 import { isUnknown, type UnknownInput } from '../model/unknown.js';
-import { ecText, hasEcConstraint } from './grants.js';
-import { accountOf } from './principals.js';
-import { wildcard } from './wildcard.js';
+import { ecText, hasEcConstraint } from '../evaluate/grants.js';
+import { accountOf } from '../evaluate/principals.js';
+import { wildcard } from '../evaluate/wildcard.js';
 
 export type GranteeKind = 'role' | 'role-session' | 'user' | 'account-root' | 'service' | 'federated-user' | 'unknown-principal-id' | 'aws-internal' | 'unrecognised';
 export type GranteeScope = 'same-account' | 'external-account' | 'aws-service' | 'unknown';

@@ -17,7 +17,7 @@
 //   provided nothing involved reads a principal-specific key (aws:PrincipalArn,
 //   aws:PrincipalTag/…, aws:username, policy variables …). All the roles without any KMS
 //   statement are the common case (shareKey).
-// The consistency tests (test/evaluate/who-can.test.ts) compare every answer with the evaluator's,
+// The consistency tests (test/analyses/who-can.test.ts) compare every answer with the evaluator's,
 // pruned and unpruned, on fixtures and on random accounts.
 //
 // "Conditional" access: denied without request context, allowed with some. Candidates are the
@@ -38,12 +38,12 @@ import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
 import type { Request } from '../model/request.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { isUnknown } from '../model/unknown.js';
-import { principalVia, statementsFor, type CompiledPolicy, type CompiledStatement } from './compile.js';
-import { Evaluator } from './evaluator.js';
-import { hasEcConstraint } from './grants.js';
-import { dependsOnKeyState, keyStateError, keyUsageError } from './key-state.js';
-import type { EvaluatorOptions } from './options.js';
-import { callerKeys, compilePrincipalValue, patternKey } from './principals.js';
+import { principalVia, statementsFor, type CompiledPolicy, type CompiledStatement } from '../evaluate/compile.js';
+import { Evaluator } from '../evaluate/evaluator.js';
+import { hasEcConstraint } from '../evaluate/grants.js';
+import { dependsOnKeyState, keyStateError, keyUsageError } from '../evaluate/key-state.js';
+import type { EvaluatorOptions } from '../evaluate/options.js';
+import { callerKeys, compilePrincipalValue, patternKey } from '../evaluate/principals.js';
 
 // ─── The result, as plain data ─────────────────────────────────────────────────────────────────
 
