@@ -12,12 +12,12 @@ import type { DecidedBy, Decision, Reason, Verdict } from '../model/decision.js'
 import type { Grant } from '../model/grant.js';
 import type { Key } from '../model/key.js';
 import type { Policy, PolicySource, Statement } from '../model/policy.js';
+import { policyFromJson } from '../model/policy-document.js';
 import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
 import type { Request } from '../model/request.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { isUnknown } from '../model/unknown.js';
-import { article, type ErrorClue, type PolicyLayer } from '../sources/error-message.js';
-import { parsePolicyDocument } from '../sources/policy-document.js';
+import { article, type ErrorClue, type PolicyLayer } from '../model/error-clue.js';
 import { Evaluator } from '../evaluate/evaluator.js';
 import { keyStateError, keyUsageError } from '../evaluate/key-state.js';
 
@@ -394,7 +394,7 @@ export function applyChanges(s: Snapshot, changes: readonly FixChange[]): Snapsh
 }
 
 function statementFrom(raw: JsonObject, source: PolicySource, index: number): Statement {
-  const p = parsePolicyDocument({ Version: '2012-10-17', Statement: [raw] }, { source, name: 'kms-why fix', path: 'fix' });
+  const p = policyFromJson({ Version: '2012-10-17', Statement: [raw] }, { source, name: 'kms-why fix', path: 'fix' });
   const st = p.statements[0]!;
   st.index = index;
   st.raw = raw;
@@ -414,7 +414,7 @@ function applyOne(s: Snapshot, ch: FixChange): void {
       return;
     }
     case 'add-identity-policy': {
-      const p = parsePolicyDocument(ch.document, { source: 'identity-policy', name: ch.policyName, path: 'fix' });
+      const p = policyFromJson(ch.document, { source: 'identity-policy', name: ch.policyName, path: 'fix' });
       const targets = identityTargets(s, ch.principalArn);
       for (const pp of targets) {
         if (isUnknown(pp.identityPolicies)) throw new Error(`identity policies of ${ch.principalArn} are unreadable`);

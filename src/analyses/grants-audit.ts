@@ -4,25 +4,25 @@ import { isUniqueId, parsePrincipal } from '../model/arn.js';
 import type { Grant, GrantConstraints } from '../model/grant.js';
 import { everyGrant, type Key } from '../model/key.js';
 import { isUnknown, type UnknownInput } from '../model/unknown.js';
+import {
+  acceptanceExpiry,
+  findingMeta,
+  FINDING_CODES,
+  FINDING_META,
+  SEVERITIES,
+  type AcceptedFinding,
+  type ExpectedGrant,
+  type FindingId,
+  type Severity,
+} from '../model/grant-findings.js';
 import { ecText, hasEcConstraint } from '../evaluate/grants.js';
 import { accountOf } from '../evaluate/principals.js';
 import { wildcard } from '../evaluate/wildcard.js';
 
+export { acceptanceExpiry, findingMeta, FINDING_CODES, SEVERITIES, type AcceptedFinding, type ExpectedGrant, type FindingId, type Severity };
+
 export type GranteeKind = 'role' | 'role-session' | 'user' | 'account-root' | 'service' | 'federated-user' | 'unknown-principal-id' | 'aws-internal' | 'unrecognised';
 export type GranteeScope = 'same-account' | 'external-account' | 'aws-service' | 'unknown';
-export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
-export const SEVERITIES: readonly Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
-
-export type FindingId =
-  | 'external-account'
-  | 'orphaned-grantee'
-  | 'no-encryption-context-constraint'
-  | 're-delegation'
-  | 'account-root-grantee'
-  | 'duplicate-grant'
-  | 'old-grant'
-  | 'key-not-usable';
-
 export interface Finding {
   /** Stable id, e.g. KMSWHY-G001 (never reused for another meaning). */
   code: string;
@@ -35,22 +35,6 @@ export interface Finding {
   acceptance?: FindingAcceptance;
 }
 
-/** An accepted finding (`accept` in the expectation file): it is shown, but does not fail the run until it expires. */
-export interface AcceptedFinding {
-  /** The finding code, e.g. KMSWHY-G004. */
-  code: string;
-  /** The grant id it is about (exact), or … */
-  grant?: string;
-  /** … a grantee pattern (`*` wildcards), for every grant to that grantee. */
-  grantee?: string;
-  /** Optionally only on this key: key ARN, key id or alias name, `*` wildcards allowed. */
-  key?: string;
-  /** Why it is accepted; shown with the finding. */
-  reason: string;
-  /** The day (YYYY-MM-DD, from 00:00 UTC) or ISO time from which it no longer counts. */
-  expires?: string;
-}
-
 export interface FindingAcceptance {
   /** `expired`: the acceptance ran out; the finding counts again. */
   status: 'accepted' | 'expired';
@@ -58,25 +42,6 @@ export interface FindingAcceptance {
   index: number;
   reason: string;
   expires?: string;
-}
-
-const FINDING_META: Record<FindingId, { code: string; severity: Severity }> = {
-  'external-account': { code: 'KMSWHY-G001', severity: 'high' },
-  'orphaned-grantee': { code: 'KMSWHY-G002', severity: 'medium' },
-  'no-encryption-context-constraint': { code: 'KMSWHY-G003', severity: 'low' },
-  're-delegation': { code: 'KMSWHY-G004', severity: 'high' },
-  'account-root-grantee': { code: 'KMSWHY-G005', severity: 'medium' },
-  'duplicate-grant': { code: 'KMSWHY-G006', severity: 'low' },
-  'old-grant': { code: 'KMSWHY-G007', severity: 'low' },
-  'key-not-usable': { code: 'KMSWHY-G008', severity: 'info' },
-};
-
-/** Every finding code, in order. */
-export const FINDING_CODES: readonly string[] = Object.values(FINDING_META).map((m) => m.code);
-
-/** The finding id (kebab-case name) and severity of a code. */
-export function findingMeta(): ReadonlyArray<{ id: FindingId; code: string; severity: Severity }> {
-  return (Object.keys(FINDING_META) as FindingId[]).map((id) => ({ id, ...FINDING_META[id] }));
 }
 
 export interface GranteeInfo {
@@ -120,15 +85,6 @@ export interface GrantsAudit {
   expectationsGiven: boolean;
   /** Entries of the `accept` list that matched no finding (stale). */
   unusedAcceptances: number[];
-}
-
-export interface ExpectedGrant {
-  grantee: string;
-  operations: string[];
-  constraints?: 'required' | { EncryptionContextEquals?: Record<string, string>; EncryptionContextSubset?: Record<string, string> };
-  retiringPrincipal?: string;
-  serviceCreated?: boolean;
-  note?: string;
 }
 
 export interface AuditOptions {
@@ -340,11 +296,6 @@ export function auditGrants(keys: Key[], opts: AuditOptions): GrantsAudit {
     expectationsGiven: exp !== undefined,
     unusedAcceptances: (opts.accept ?? []).map((_, i) => i).filter((i) => !usedAcceptances.has(i)),
   };
-}
-
-/** The time an acceptance stops counting: a bare date means 00:00 UTC of that day. NaN when unreadable. */
-export function acceptanceExpiry(expires: string): number {
-  return Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(expires) ? `${expires}T00:00:00Z` : expires);
 }
 
 function acceptanceMatches(a: AcceptedFinding, f: Finding, g: Grant, key: Key): boolean {

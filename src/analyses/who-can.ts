@@ -29,11 +29,11 @@
 import { ACTIONS, KEY_ACTIONS, type ActionInfo } from '../model/actions.js';
 import { parsePrincipal } from '../model/arn.js';
 import { parseOperator } from '../model/condition-operators.js';
-import type { DecidedBy, Decision, Reason, ReasonSource } from '../model/decision.js';
+import type { DecidedBy, Decision, Reason } from '../model/decision.js';
 import { InputError } from '../model/errors.js';
 import type { Grant } from '../model/grant.js';
 import { everyGrant, type Key } from '../model/key.js';
-import type { ConditionClause, Effect, Policy } from '../model/policy.js';
+import type { ConditionClause, Policy } from '../model/policy.js';
 import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
 import type { Request } from '../model/request.js';
 import type { Snapshot } from '../model/snapshot.js';
@@ -45,115 +45,10 @@ import { dependsOnKeyState, keyStateError, keyUsageError } from '../evaluate/key
 import type { EvaluatorOptions } from '../evaluate/options.js';
 import { callerKeys, compilePrincipalValue, patternKey } from '../evaluate/principals.js';
 
-// ─── The result, as plain data ─────────────────────────────────────────────────────────────────
+// ─── The result, as plain data (model/who-can.ts) ─────────────────────────────────────────────
 
-/** `deny` is represented by the absence of an entry (null). */
-export type Access = 'allow' | 'conditional' | 'unknown';
-
-export interface ReasonRef {
-  source: ReasonSource;
-  /** Sid, PolicyName#index, or GrantId. */
-  id: string;
-  effect: Effect;
-  policyName?: string;
-}
-
-/**
- * A condition that guards conditional access. Conditions of one statement or grant (same source
- * and id) must all hold; different statements or grants are alternatives. `effect: "Deny"` marks
- * the condition of an explicit Deny that the request must avoid.
- */
-export interface GuardCondition {
-  source: ReasonSource;
-  id: string;
-  effect: Effect;
-  /** A condition operator, or for grants `EncryptionContextEquals`, `EncryptionContextSubset`, `SourceArn`. */
-  operator: string;
-  key: string;
-  values: string[];
-}
-
-/** A request context with which the evaluator allows the request (a concrete example). */
-export interface Witness {
-  encryptionContext?: Record<string, string>;
-  viaService?: string;
-  /** The KeyId sent (an alias, for kms:RequestAlias conditions). */
-  keyIdentifier?: string;
-  encryptionAlgorithm?: string;
-  grantIsForAwsResource?: boolean;
-  context?: Record<string, string>;
-}
-
-export interface AccessEntry {
-  access: Access;
-  /** What decided: for conditional access, what decided under the witness request. */
-  decidedBy: DecidedBy;
-  reasons: ReasonRef[];
-  conditions?: GuardCondition[];
-  witness?: Witness;
-  /** For unknown access: the inputs that could not be read ("what: reason"). */
-  unreadable?: string[];
-}
-
-export type PrincipalOrigin = 'iam' | 'account-root' | 'key-policy' | 'grantee' | 'public';
-export type WhoCanPrincipalKind = 'role' | 'user' | 'role-session' | 'federated-user' | 'account-root' | 'service' | 'public';
-
-export interface WhoCanPrincipal {
-  /** The ARN evaluated (a role ARN is evaluated as one of its sessions); `*` for public access. */
-  arn: string;
-  kind: WhoCanPrincipalKind;
-  account?: string;
-  /** In another account than the key. */
-  external: boolean;
-  /** Why it was considered. */
-  origins: PrincipalOrigin[];
-  /** The ARN with its IAM path, when it has one. */
-  arnWithPath?: string;
-}
-
-export interface PublicStatement {
-  id: string;
-  notPrincipal: boolean;
-  actions: string[];
-  conditions: GuardCondition[];
-}
-
-export interface KeyWhoCan {
-  keyArn: string;
-  aliases: string[];
-  account: string;
-  keyState: string;
-  keyManager: string;
-  /** The actions evaluated, in order. */
-  actions: ActionInfo[];
-  /** Per action (same order): the error an authorized request still gets (key state or usage). */
-  keyStateErrors: Array<string | undefined>;
-  /** The alias that CreateAlias/UpdateAlias/DeleteAlias were evaluated on. */
-  aliasForAliasActions?: string;
-  principals: WhoCanPrincipal[];
-  /** access[principal][action]: the entry, or null for deny. Rows and entries may be shared. */
-  access: Array<Array<AccessEntry | null>>;
-  publicStatements: PublicStatement[];
-  notes: string[];
-  /** Principal values that were not evaluated, and why. */
-  skipped: Array<{ principal: string; why: string }>;
-}
-
-export interface WhoCanStats {
-  keys: number;
-  /** (principal, key, action) triples answered, public `*` excluded. */
-  decisions: number;
-  /** Evaluator calls made, including the witness requests of conditional access. */
-  evaluations: number;
-  /** (principal, key) pairs answered from another ordinary principal's answers. */
-  sharedPairs: number;
-}
-
-export interface WhoCanResult {
-  capturedAt?: string;
-  keys: KeyWhoCan[];
-  stats: WhoCanStats;
-}
+import type { Access, ReasonRef, GuardCondition, Witness, AccessEntry, PrincipalOrigin, WhoCanPrincipalKind, WhoCanPrincipal, PublicStatement, KeyWhoCan, WhoCanStats, WhoCanResult } from '../model/who-can.js';
+export type { Access, ReasonRef, GuardCondition, Witness, AccessEntry, PrincipalOrigin, WhoCanPrincipalKind, WhoCanPrincipal, PublicStatement, KeyWhoCan, WhoCanStats, WhoCanResult } from '../model/who-can.js';
 
 export interface WhoCanOptions {
   /** Actions to evaluate on every key; default: defaultActions(key). */

@@ -11,7 +11,7 @@ import { WhoCanEngine, type KeyWhoCan } from '../analyses/who-can.js';
 import type { ActionInfo } from '../model/actions.js';
 import type { Key } from '../model/key.js';
 import type { Snapshot } from '../model/snapshot.js';
-import { isWhoCanJson, parseWhoCanJson, parseWhoCanKey } from '../report/who-can.js';
+import { isWhoCanJson, parseWhoCanJson, parseWhoCanKey } from '../sources/who-can-report.js';
 import { displayName, fileChunks, readJsonText, STREAM_ABOVE_BYTES } from '../sources/json-file.js';
 import { expectArray, expectObject, expectString, index, isObject, member, type Where } from '../sources/json-path.js';
 import { parseJsonStream, type ByteRange } from '../sources/json-stream.js';

@@ -39,8 +39,8 @@
 import type { Report } from '../model/report.js';
 import type { ClueCheck, FixChange, FixResult } from '../analyses/fix.js';
 import { changeJson, changeTitle } from '../analyses/fix.js';
-import type { ErrorClient, ErrorClue, MissingPart, RequestField } from '../sources/error-message.js';
-import { CLIENT_LABEL, FIELD_FLAG, clueMeaning } from '../sources/error-message.js';
+import { FIELD_FLAG, type ErrorClient, type ErrorClue, type MissingPart, type RequestField } from '../model/error-clue.js';
+import { CLIENT_LABEL, clueMeaning } from './error-clue.js';
 import type { LambdaAnalysis } from '../analyses/lambda.js';
 import { MAX_WIDTH, wrap, wrapHanging } from './explain.js';
 import { lambdaJson, lambdaMarkdown, lambdaText } from './lambda.js';

@@ -15,70 +15,11 @@
 //   KMS Exception: AccessDeniedException KMS Message: <one of the above>
 import { findAction } from '../model/actions.js';
 import { parseArn, parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
+import { POLICY_LAYERS, type ErrorClient, type ErrorClue, type MissingPart, type PolicyLayer, type RequestField } from '../model/error-clue.js';
 import { InputError } from '../model/errors.js';
 
-/** The policy layers AWS names in "because no … allows" and "with an explicit deny in …". */
-export type PolicyLayer =
-  | 'identity-based policy'
-  | 'resource-based policy'
-  | 'permissions boundary'
-  | 'session policy'
-  | 'service control policy'
-  | 'resource control policy'
-  | 'VPC endpoint policy';
-
-export const POLICY_LAYERS: readonly PolicyLayer[] = [
-  'identity-based policy',
-  'resource-based policy',
-  'permissions boundary',
-  'session policy',
-  'service control policy',
-  'resource control policy',
-  'VPC endpoint policy',
-];
-
-/** What the message itself says about why the request was denied. */
-export type ErrorClue =
-  /** "because no LAYER allows the ACTION action": an implicit deny at that layer. */
-  | { kind: 'no-allow'; layer: PolicyLayer; text: string }
-  /** "with an explicit deny in LAYER": a Deny statement of that layer. */
-  | { kind: 'explicit-deny'; layer: PolicyLayer | null; policyArn?: string; text: string }
-  /** The older form without a reason: "User: … is not authorized to perform: … on resource: …". */
-  | { kind: 'not-authorized'; text: string }
-  /** "The ciphertext refers to a customer master key that does not exist, … or you are not allowed to access." */
-  | { kind: 'key-inaccessible'; text: string };
-
-export type ErrorClient = 'aws-cli' | 'boto3' | 'sdk-js-v3' | 'sdk-java' | 'sdk-go-v2' | 'json' | 'lambda' | 'plain';
-
-export const CLIENT_LABEL: Record<ErrorClient, string> = {
-  'aws-cli': 'AWS CLI',
-  boto3: 'boto3 / botocore',
-  'sdk-js-v3': 'AWS SDK for JavaScript v3',
-  'sdk-java': 'AWS SDK for Java',
-  'sdk-go-v2': 'AWS SDK for Go v2',
-  json: 'JSON error body',
-  lambda: 'Lambda (environment variables)',
-  plain: 'bare message',
-};
-
-/** The request fields an explanation needs, and the flag that gives each. */
-export type RequestField = 'principal' | 'action' | 'key' | 'encryptionContext' | 'viaService';
-
-export const FIELD_FLAG: Record<RequestField, string> = {
-  principal: '--principal',
-  action: '--action',
-  key: '--key',
-  encryptionContext: '--context',
-  viaService: '--via-service',
-};
-
-export interface MissingPart {
-  field: RequestField;
-  /** Why the message does not give it, and what to pass. */
-  why: string;
-  /** Required to evaluate at all (principal, action, key), or only possibly relevant. */
-  required: boolean;
-}
+// The clue types live in model/ (the analyses and the report read them too).
+export { FIELD_FLAG, POLICY_LAYERS, type ErrorClient, type ErrorClue, type MissingPart, type PolicyLayer, type RequestField } from '../model/error-clue.js';
 
 export interface ParsedErrorMessage {
   /** The wrapper recognised around the KMS message. */
@@ -369,44 +310,6 @@ export function parseErrorMessage(input: string): ParsedErrorMessage {
   if (actionFrom !== undefined) out.actionFrom = actionFrom;
   if (keyArn !== undefined) out.keyArn = keyArn;
   return out;
-}
-
-/** What the clue means, in one sentence for people. */
-export function clueMeaning(clue: ErrorClue, action?: string): string {
-  const a = action ?? 'the action';
-  switch (clue.kind) {
-    case 'no-allow':
-      switch (clue.layer) {
-        case 'resource-based policy':
-          return `No resource-based policy allows ${a}: neither the key policy (naming the caller, or delegating to its account) nor a grant allowed the request.`;
-        case 'identity-based policy':
-          return `No identity-based policy allows ${a}: the key policy lets IAM decide (or, cross-account, allows the caller's account), but no IAM policy of the caller allows it.`;
-        case 'permissions boundary':
-          return `No permissions boundary allows ${a}: the caller's permissions boundary does not include it.`;
-        case 'session policy':
-          return `No session policy allows ${a}: the policy passed when the session was created does not include it.`;
-        case 'service control policy':
-          return `No service control policy allows ${a}: a level of the caller's SCP hierarchy does not allow it.`;
-        case 'resource control policy':
-          return `No resource control policy allows ${a}: a level of the key account's RCP hierarchy does not allow it.`;
-        case 'VPC endpoint policy':
-          return `No VPC endpoint policy allows ${a}: the request went through a VPC endpoint whose policy does not allow it.`;
-      }
-      break;
-    case 'explicit-deny':
-      return clue.layer === null
-        ? `An explicit Deny blocked ${a} (the message does not say in which policy).`
-        : `An explicit Deny in ${article(clue.layer)} ${clue.layer}${clue.policyArn ? ` (${clue.policyArn})` : ''} blocked ${a}.`;
-    case 'not-authorized':
-      return `The request was not authorized (the message does not say which policy layer denied it).`;
-    case 'key-inaccessible':
-      return 'KMS could not use the key of the ciphertext: it does not exist, is in another region, or the caller is not allowed to use it (KMS does not say which).';
-  }
-  return '';
-}
-
-export function article(layer: string): string {
-  return /^[aeiou]/i.test(layer) ? 'an' : 'a';
 }
 
 /** The region and account in a key ARN, when the message names one. */

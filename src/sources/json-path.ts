@@ -3,6 +3,7 @@
 import { editDistance } from '../model/condition-operators.js';
 import { dict } from '../model/dict.js';
 import { InputError } from '../model/errors.js';
+import { typeName } from '../model/policy-document.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -36,11 +37,7 @@ export function describeWhere(where: Where): string {
   return where.path === '' ? where.file : `${where.file}: ${where.path}`;
 }
 
-export function typeName(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  return typeof v;
-}
+export { typeName };
 
 export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

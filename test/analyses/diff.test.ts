@@ -5,7 +5,8 @@ import { diffWhoCan, hasGain, type AccessChange, type AccessDiff } from '../../s
 import { whoCan } from '../../src/analyses/who-can.js';
 import { findAction } from '../../src/model/actions.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
-import { parseWhoCanJson, renderWhoCanJson } from '../../src/report/who-can.js';
+import { renderWhoCanJson } from '../../src/report/who-can.js';
+import { parseWhoCanJson } from '../../src/sources/who-can-report.js';
 import { snapshotFromDocuments } from '../../src/sources/load.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;

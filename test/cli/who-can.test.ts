@@ -9,7 +9,7 @@ import { formatError } from '../../src/cli/errors.js';
 import { redactingIo } from '../../src/cli/redact.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { addDiffCommand, addWhoCanCommand } from '../../src/cli/who-can.js';
-import { parseWhoCanJson } from '../../src/report/who-can.js';
+import { parseWhoCanJson } from '../../src/sources/who-can-report.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const BASIC = `${ROOT}fixtures/who-can/basic.json`;

@@ -4,7 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/model/errors.js';
-import { clueMeaning, parseErrorMessage, type ParsedErrorMessage } from '../../src/sources/error-message.js';
+import { clueMeaning } from '../../src/report/error-clue.js';
+import { parseErrorMessage, type ParsedErrorMessage } from '../../src/sources/error-message.js';
 
 const DIR = fileURLToPath(new URL('../../fixtures/errors/', import.meta.url));
 

@@ -1,0 +1,116 @@
+// The result of `kms-why who-can`, as plain data: built by analyses/who-can.ts, rendered by
+// report/who-can.ts, read back from a JSON report by sources/who-can-report.ts.
+import type { ActionInfo } from './actions.js';
+import type { DecidedBy, ReasonSource } from './decision.js';
+import type { Effect } from './policy.js';
+
+/** The version of the who-can JSON report (`kmsWhyWhoCan`). */
+export const WHO_CAN_REPORT_VERSION = 1;
+
+/** `deny` is represented by the absence of an entry (null). */
+export type Access = 'allow' | 'conditional' | 'unknown';
+
+export interface ReasonRef {
+  source: ReasonSource;
+  /** Sid, PolicyName#index, or GrantId. */
+  id: string;
+  effect: Effect;
+  policyName?: string;
+}
+
+/**
+ * A condition that guards conditional access. Conditions of one statement or grant (same source
+ * and id) must all hold; different statements or grants are alternatives. `effect: "Deny"` marks
+ * the condition of an explicit Deny that the request must avoid.
+ */
+export interface GuardCondition {
+  source: ReasonSource;
+  id: string;
+  effect: Effect;
+  /** A condition operator, or for grants `EncryptionContextEquals`, `EncryptionContextSubset`, `SourceArn`. */
+  operator: string;
+  key: string;
+  values: string[];
+}
+
+/** A request context with which the evaluator allows the request (a concrete example). */
+export interface Witness {
+  encryptionContext?: Record<string, string>;
+  viaService?: string;
+  /** The KeyId sent (an alias, for kms:RequestAlias conditions). */
+  keyIdentifier?: string;
+  encryptionAlgorithm?: string;
+  grantIsForAwsResource?: boolean;
+  context?: Record<string, string>;
+}
+
+export interface AccessEntry {
+  access: Access;
+  /** What decided: for conditional access, what decided under the witness request. */
+  decidedBy: DecidedBy;
+  reasons: ReasonRef[];
+  conditions?: GuardCondition[];
+  witness?: Witness;
+  /** For unknown access: the inputs that could not be read ("what: reason"). */
+  unreadable?: string[];
+}
+
+export type PrincipalOrigin = 'iam' | 'account-root' | 'key-policy' | 'grantee' | 'public';
+export type WhoCanPrincipalKind = 'role' | 'user' | 'role-session' | 'federated-user' | 'account-root' | 'service' | 'public';
+
+export interface WhoCanPrincipal {
+  /** The ARN evaluated (a role ARN is evaluated as one of its sessions); `*` for public access. */
+  arn: string;
+  kind: WhoCanPrincipalKind;
+  account?: string;
+  /** In another account than the key. */
+  external: boolean;
+  /** Why it was considered. */
+  origins: PrincipalOrigin[];
+  /** The ARN with its IAM path, when it has one. */
+  arnWithPath?: string;
+}
+
+export interface PublicStatement {
+  id: string;
+  notPrincipal: boolean;
+  actions: string[];
+  conditions: GuardCondition[];
+}
+
+export interface KeyWhoCan {
+  keyArn: string;
+  aliases: string[];
+  account: string;
+  keyState: string;
+  keyManager: string;
+  /** The actions evaluated, in order. */
+  actions: ActionInfo[];
+  /** Per action (same order): the error an authorized request still gets (key state or usage). */
+  keyStateErrors: Array<string | undefined>;
+  /** The alias that CreateAlias/UpdateAlias/DeleteAlias were evaluated on. */
+  aliasForAliasActions?: string;
+  principals: WhoCanPrincipal[];
+  /** access[principal][action]: the entry, or null for deny. Rows and entries may be shared. */
+  access: Array<Array<AccessEntry | null>>;
+  publicStatements: PublicStatement[];
+  notes: string[];
+  /** Principal values that were not evaluated, and why. */
+  skipped: Array<{ principal: string; why: string }>;
+}
+
+export interface WhoCanStats {
+  keys: number;
+  /** (principal, key, action) triples answered, public `*` excluded. */
+  decisions: number;
+  /** Evaluator calls made, including the witness requests of conditional access. */
+  evaluations: number;
+  /** (principal, key) pairs answered from another ordinary principal's answers. */
+  sharedPairs: number;
+}
+
+export interface WhoCanResult {
+  capturedAt?: string;
+  keys: KeyWhoCan[];
+  stats: WhoCanStats;
+}
