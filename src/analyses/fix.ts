@@ -7,7 +7,7 @@
 // the request's encryption context or kms:ViaService, and the snapshot's other principals, are
 // evaluated before and after.
 import { findAction, KEY_ACTIONS, type ActionInfo } from '../model/actions.js';
-import { parseArn, parsePrincipal } from '../model/arn.js';
+import { parseArn, parsePrincipal, roleArnOf } from '../model/arn.js';
 import type { DecidedBy, Decision, Reason, Verdict } from '../model/decision.js';
 import type { Grant } from '../model/grant.js';
 import type { Key } from '../model/key.js';
@@ -249,7 +249,7 @@ export function policyPrincipalArn(s: Snapshot, caller: PrincipalRef): string {
   if (caller.kind === 'assumed-role' || caller.kind === 'role' || caller.kind === 'user') {
     const e = principalEntry(s, caller);
     if (e !== undefined) return e.pp.resolvedArn ?? e.arn;
-    if (caller.kind === 'assumed-role') return `arn:${caller.partition}:iam::${caller.account}:role/${caller.roleName}`;
+    if (caller.kind === 'assumed-role') return roleArnOf(caller);
   }
   return caller.arn;
 }
@@ -516,7 +516,7 @@ function requestConditions(req: Request, action: ActionInfo): JsonObject | undef
 function keyPolicyStatement(s: Snapshot, key: Key, caller: PrincipalRef, req: Request, action: ActionInfo): JsonObject {
   const taken = new Set(isUnknown(key.policy) ? [] : key.policy.statements.map((x) => x.sid).filter((x): x is string => x !== undefined));
   const who = caller.kind === 'service' ? caller.name : policyPrincipalArn(s, caller);
-  const name = caller.kind === 'assumed-role' ? caller.roleName! : caller.kind === 'root' ? `Account${caller.account}` : caller.name;
+  const name = caller.kind === 'assumed-role' ? caller.roleName : caller.kind === 'root' ? `Account${caller.account}` : caller.name;
   const st: JsonObject = {
     Sid: uniqueSid(`Allow${action.short}For${pascal(name)}`, taken),
     Effect: 'Allow',
@@ -984,7 +984,7 @@ function policyCommands(source: PolicySource, policyName: string, policyArn: str
       }
       const owner = parsePrincipal(where.replace(/^.* of /, ''));
       const kind = owner?.kind === 'user' ? 'user' : 'role';
-      const name = owner?.kind === 'assumed-role' ? owner.roleName! : (owner?.name ?? 'NAME');
+      const name = owner?.kind === 'assumed-role' ? owner.roleName : (owner?.name ?? 'NAME');
       return [
         `aws iam get-${kind}-policy --${kind}-name ${shq(name)} --policy-name ${shq(policyName)} --query PolicyDocument > policy.json`,
         `# ${what} in policy.json, then:`,
@@ -1009,7 +1009,7 @@ function commandsFor(c: FixChange, key: Key): string[] {
       return policyCommands('key-policy', 'default', undefined, '', key, `add the statement "${String(c.statement.Sid)}" to "Statement"`);
     case 'add-identity-policy': {
       const p = parsePrincipal(c.principalArn);
-      const name = p?.kind === 'assumed-role' ? p.roleName! : (p?.name ?? 'NAME');
+      const name = p?.kind === 'assumed-role' ? p.roleName : (p?.name ?? 'NAME');
       return [`aws iam put-${c.principalKind}-policy --${c.principalKind}-name ${shq(name)} --policy-name ${shq(c.policyName)} --policy-document file://${c.policyName}.json`];
     }
     case 'add-boundary-statement':

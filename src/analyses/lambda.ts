@@ -2,7 +2,7 @@
 // Models the two Decrypt flows of docs/semantics.md#lambda-environment-variables: the runtime's own Decrypt at init (execution-role
 // session named after the function, context aws:lambda:FunctionArn, no kms:ViaService) and the
 // control-plane flow of a person configuring the function through Lambda (kms:ViaService set).
-import { parseArn } from '../model/arn.js';
+import { parseArn, roleArn } from '../model/arn.js';
 import type { Decision } from '../model/decision.js';
 import { InputError } from '../model/errors.js';
 import type { Grant } from '../model/grant.js';
@@ -266,7 +266,7 @@ function proposeFixes(snapshot: Snapshot, fn: LambdaFunction, key: Key, req: Req
     const stmt = {
       Sid: `AllowLambdaEnvDecrypt-${fn.name}`,
       Effect: 'Allow',
-      Principal: { AWS: /^arn:[^:]+:iam::\d{12}:role\//.test(fn.roleArn) ? fn.roleArn : `arn:${fn.partition}:iam::${fn.account}:role/${fn.roleName}` },
+      Principal: { AWS: /^arn:[^:]+:iam::\d{12}:role\//.test(fn.roleArn) ? fn.roleArn : roleArn(fn.partition, fn.account, fn.roleName) },
       Action: 'kms:Decrypt',
       Resource: '*',
       Condition: { StringEquals: { 'kms:EncryptionContext:aws:lambda:FunctionArn': fn.arn } },

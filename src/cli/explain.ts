@@ -284,7 +284,7 @@ function lambdaEnrichment(d: Draft, parsed: ParsedErrorMessage, snapshot: Snapsh
   if (!parsed.lambda || d.principal === undefined) return;
   const p = parsePrincipal(d.principal.value);
   if (p === null || p.kind !== 'assumed-role') return;
-  const fnName = p.sessionName!;
+  const fnName = p.sessionName;
   let fnArn: string | undefined;
   let fnFrom = '';
   for (const f of snapshot.functions ?? []) {

@@ -3,7 +3,7 @@
 // into a deny and adding a Deny never turns a deny into an allow, a verdict that both worlds
 // share holds whatever the input says; otherwise the verdict is `unknown`.
 import { findAction, type ActionInfo } from '../model/actions.js';
-import { parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
+import { parseKeyIdentifier, parsePrincipal, roleArnOf } from '../model/arn.js';
 import type { Decision } from '../model/decision.js';
 import { InputError } from '../model/errors.js';
 import type { Grant } from '../model/grant.js';
@@ -248,7 +248,7 @@ export class Evaluator {
         boundary: own !== undefined && role !== undefined && own.permissionsBoundary === null ? role.permissionsBoundary : base.permissionsBoundary,
         session: own?.sessionPolicies ?? [],
         tags: own !== undefined && !isUnknown(own.tags) && Object.keys(own.tags).length > 0 ? own.tags : (role?.tags ?? base.tags),
-        principalArn: caller.kind === 'assumed-role' ? (roleArn ?? `arn:${caller.partition}:iam::${caller.account}:role/${caller.roleName}`) : (base.resolvedArn ?? roleArn ?? caller.arn),
+        principalArn: caller.kind === 'assumed-role' ? (roleArn ?? roleArnOf(caller)) : (base.resolvedArn ?? roleArn ?? caller.arn),
         uniqueId: caller.kind === 'assumed-role' ? (role?.uniqueId ?? own?.uniqueId) : base.uniqueId,
       };
     }
@@ -753,7 +753,7 @@ function isUnknownOrEmptyList(v: Unknowable<Policy[]>): boolean {
 }
 
 function defaultPrincipalArn(caller: PrincipalRef): string {
-  if (caller.kind === 'assumed-role') return `arn:${caller.partition}:iam::${caller.account}:role/${caller.roleName}`;
+  if (caller.kind === 'assumed-role') return roleArnOf(caller);
   return caller.arn;
 }
 

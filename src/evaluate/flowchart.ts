@@ -1,6 +1,7 @@
 // The KMS authorization flowchart (docs/semantics.md#evaluation-order): the only module that combines effects.
 // Input is one "world": every source known (an unreadable one has been replaced by its most
 // permissive or most restrictive stand-in by evaluator.ts).
+import { roleArnOf } from '../model/arn.js';
 import type { ActionInfo } from '../model/actions.js';
 import type {
   ConditionMatch,
@@ -819,7 +820,7 @@ function dedupeReasons(reasons: Reason[]): Reason[] {
 }
 
 function principalForHint(caller: PrincipalRef): string {
-  if (caller.kind === 'assumed-role') return `the role arn:${caller.partition}:iam::${caller.account}:role/${caller.roleName}`;
+  if (caller.kind === 'assumed-role') return `the role ${roleArnOf(caller)}`;
   return caller.arn;
 }
 

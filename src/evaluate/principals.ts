@@ -58,7 +58,7 @@ function compileValue(value: string): PrincipalPattern {
     case 'role':
       return { kind: 'role', value, account: p.account, name: p.name };
     case 'assumed-role':
-      return { kind: 'session', value, account: p.account, role: p.roleName!, session: p.sessionName! };
+      return { kind: 'session', value, account: p.account, role: p.roleName, session: p.sessionName };
     case 'user':
       return { kind: 'user', value, account: p.account, name: p.name };
     case 'federated-user':

@@ -1,6 +1,6 @@
 // ARN and principal parsing (pure). Principal forms: docs/semantics.md#principal-matching and IAM-PRINCIPAL.
 import { InputError } from './errors.js';
-import type { PrincipalRef } from './principal.js';
+import type { PrincipalRef, RolePrincipal, SessionPrincipal } from './principal.js';
 
 export interface Arn {
   partition: string;
@@ -72,8 +72,8 @@ export function parsePrincipal(text: string): PrincipalRef | null {
         kind: m[1] === 'user' ? 'user' : 'role',
         partition: arn.partition,
         account: arn.account,
-        name: m[3]!,
-        path: m[2]!,
+        name: m[3] ?? '',
+        path: m[2] ?? '/',
       };
     }
     return null;
@@ -109,9 +109,16 @@ export function requirePrincipal(text: string, what = 'principal'): PrincipalRef
   return p;
 }
 
-/** The role ARN of a session (without path: session ARNs do not carry it). */
+/** A role's ARN without its path (as a session ARN names the role). */
+export function roleArn(partition: string, account: string, roleName: string): string {
+  return `arn:${partition}:iam::${account}:role/${roleName}`;
+}
+
+/** The role ARN of a session (without path: session ARNs do not carry it), or of a role (as given). */
+export function roleArnOf(p: SessionPrincipal | RolePrincipal): string;
+export function roleArnOf(p: PrincipalRef): string | undefined;
 export function roleArnOf(p: PrincipalRef): string | undefined {
-  if (p.kind === 'assumed-role') return `arn:${p.partition}:iam::${p.account}:role/${p.roleName}`;
+  if (p.kind === 'assumed-role') return roleArn(p.partition, p.account, p.roleName);
   if (p.kind === 'role') return p.arn;
   return undefined;
 }

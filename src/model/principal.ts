@@ -1,31 +1,65 @@
 import type { Policy } from './policy.js';
 import type { Unknowable } from './unknown.js';
 
-export type PrincipalKind =
-  | 'user'
-  | 'role'
-  | 'assumed-role'
-  | 'federated-user'
-  | 'root'
-  | 'service'
-  | 'unique-id';
-
-/** A principal ARN taken apart. */
-export interface PrincipalRef {
+interface PrincipalBase {
   /** As given. */
   arn: string;
-  kind: PrincipalKind;
   partition: string;
-  /** Empty for service principals. */
+  /** Empty for service principals and unique ids. */
   account: string;
-  /** User, role or federated-user name; the service name for service principals. */
+  /** User, role or federated-user name; the role name for sessions; the service name for service principals. */
   name: string;
-  /** IAM path for users and roles (`/` when none); sessions have none. */
-  path?: string;
-  /** For assumed-role sessions: the role name and the session name. */
-  roleName?: string;
-  sessionName?: string;
+  // Absent on every kind but the one that has it (so `p.roleName` reads as undefined on the others).
+  path?: undefined;
+  roleName?: undefined;
+  sessionName?: undefined;
 }
+
+/** An IAM role or user: `arn:aws:iam::111122223333:role/path/name`. */
+export interface IamPrincipal extends Omit<PrincipalBase, 'path'> {
+  kind: 'role' | 'user';
+  /** IAM path (`/` when none). */
+  path: string;
+}
+
+export interface RolePrincipal extends IamPrincipal {
+  kind: 'role';
+}
+
+export interface UserPrincipal extends IamPrincipal {
+  kind: 'user';
+}
+
+/** A role session: `arn:aws:sts::111122223333:assumed-role/role/session` (no path: session ARNs do not carry it). */
+export interface SessionPrincipal extends Omit<PrincipalBase, 'roleName' | 'sessionName'> {
+  kind: 'assumed-role';
+  roleName: string;
+  sessionName: string;
+}
+
+export interface FederatedUserPrincipal extends PrincipalBase {
+  kind: 'federated-user';
+}
+
+/** An account: `arn:aws:iam::111122223333:root` or the bare account id. */
+export interface RootPrincipal extends PrincipalBase {
+  kind: 'root';
+}
+
+/** A service principal, e.g. `lambda.amazonaws.com`. */
+export interface ServicePrincipal extends PrincipalBase {
+  kind: 'service';
+}
+
+/** An IAM unique id (AROA…, AIDA…) as a grant or policy may hold it. */
+export interface UniqueIdPrincipal extends PrincipalBase {
+  kind: 'unique-id';
+}
+
+/** A principal ARN taken apart, by kind. */
+export type PrincipalRef = RolePrincipal | UserPrincipal | SessionPrincipal | FederatedUserPrincipal | RootPrincipal | ServicePrincipal | UniqueIdPrincipal;
+
+export type PrincipalKind = PrincipalRef['kind'];
 
 /** The caller's side: its identity policies and the policies that bound them. */
 export interface PrincipalPolicies {

@@ -175,6 +175,7 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
   // ── principal ──
   const type = ev.userIdentityType;
   const arn = str(ui, 'arn');
+  const parsedArn = arn !== undefined ? parsePrincipal(arn) : null;
   if (type === 'AWSService') {
     const svc = ev.invokedBy;
     if (svc !== undefined && parsePrincipal(svc)?.kind === 'service') {
@@ -184,9 +185,9 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
   } else if (type === 'AWSAccount') {
     const pid = str(ui, 'principalId');
     ev.principalNote = `the record names only account ${ev.callerAccount ?? '(unknown)'}${pid ? ` and principal id ${pid}` : ''} (the key owner's copy of a cross-account call): give --principal, the ARN the caller's own trail shows`;
-  } else if (arn !== undefined && parsePrincipal(arn) !== null && parsePrincipal(arn)!.kind !== 'unique-id') {
+  } else if (arn !== undefined && parsedArn !== null && parsedArn.kind !== 'unique-id') {
     ev.principal = arn;
-    ev.principalNote = type === 'AssumedRole' ? `userIdentity.arn (a session of role ${str(isObj(ui?.sessionContext) && isObj(ui.sessionContext.sessionIssuer) ? ui.sessionContext.sessionIssuer : undefined, 'arn') ?? parsePrincipal(arn)!.roleName})` : 'userIdentity.arn';
+    ev.principalNote = type === 'AssumedRole' ? `userIdentity.arn (a session of role ${str(isObj(ui?.sessionContext) && isObj(ui.sessionContext.sessionIssuer) ? ui.sessionContext.sessionIssuer : undefined, 'arn') ?? parsedArn.roleName})` : 'userIdentity.arn';
   } else if (type === 'Root' && ev.callerAccount !== undefined) {
     ev.principal = `arn:aws:iam::${ev.callerAccount}:root`;
     ev.principalNote = 'the account root user';

@@ -376,7 +376,7 @@ async function readPrincipal(ref: PrincipalRef, env: PrincipalEnv): Promise<Prin
       break;
   }
   const isUser = ref.kind === 'user';
-  const name = ref.kind === 'assumed-role' ? ref.roleName! : ref.name;
+  const name = ref.kind === 'assumed-role' ? ref.roleName : ref.name;
   const pathless = `arn:${ref.partition}:iam::${ref.account}:${isUser ? 'user' : 'role'}/${name}`;
   const session = env.principalSession ?? env.main;
   const managed = new ManagedPolicies(session);
