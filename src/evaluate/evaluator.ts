@@ -585,11 +585,10 @@ export class Evaluator {
         aliasArn,
         options: this.options,
         notes,
-        ctx,
         targetGrant,
       };
       if (iamOnlyResource !== undefined) r.iamResource = iamOnlyResource;
-      return decide(r, w, { ctx, bias: w.env.bias, touched, assumed: new Set() }, withExplain);
+      return decide(r, w, { ctx, bias: w.bias, touched, assumed: new Set() }, withExplain);
     };
 
     // Keys the request does not carry and kms-why cannot derive (aws:SourceIp, …) matter only when
@@ -716,7 +715,7 @@ export class Evaluator {
       session,
       scps: s.org.scps.map((l) => l.policies.map((p) => this.compile(p))),
       rcps: s.org.rcps.map((l) => l.policies.map((p) => this.compile(p))),
-      env: { ctx: { values: new Map(), multiValued: new Set(), unknownPrefixes: [], underivable: [] }, bias },
+      bias,
       unreadPolicies: (s.keyPolicy !== null && isUnknown(s.keyPolicy)) || isUnknown(s.cs.identity) || isUnknown(s.cs.boundary) || isUnknown(s.cs.session),
       ...(s.partial !== undefined ? { grantsFirstPage: s.partial.firstPage } : {}),
     };

@@ -21,10 +21,9 @@ import type { PrincipalRef } from '../model/principal.js';
 import type { Request } from '../model/request.js';
 import { ASSUMPTION, type AssumptionId } from './assumptions.js';
 import { matchStatement, newStatementMatch, principalVia, statementsFor, type CompiledPolicy, type CompiledStatement } from './compile.js';
-import { biased, type ConditionEnv } from './conditions.js';
+import { biased, type ConditionEnv, type UnknownBias } from './conditions.js';
 import { parseOperator } from '../model/condition-operators.js';
 import { parseDate } from '../model/condition-values.js';
-import type { RequestContext } from './context.js';
 import { checkGrant, checkParentGrant, grantMatchRecord, grantStateDetail, grantStateUsable, hasEcConstraint, type GrantCheck } from './grants.js';
 import { dependsOnKeyState, keyStateError } from './key-state.js';
 import type { EvaluatorOptions } from './options.js';
@@ -44,7 +43,8 @@ export interface World {
   scps: CompiledPolicy[][];
   /** RCP hierarchy levels that apply to the key (empty when none apply). */
   rcps: CompiledPolicy[][];
-  env: ConditionEnv;
+  /** How a condition that cannot be evaluated counts (null: as unknown). */
+  bias: UnknownBias;
   /** Some policy (key policy, identity policies, boundary, session policies) could not be read. */
   unreadPolicies?: boolean;
   /**
@@ -62,7 +62,6 @@ export interface Resolved {
   key: Key | undefined;
   keyArn: string | undefined;
   aliasArn: string | undefined;
-  ctx: RequestContext;
   /** For RetireGrant. */
   targetGrant: Grant | undefined;
   options: EvaluatorOptions;
@@ -236,7 +235,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
 
   // ── The changes hints propose (each applied and evaluated again before it is printed) ────
   /** aws:PrincipalArn: what a policy names for this caller (a session's role ARN, with its path). */
-  const policyPrincipal = (): string => r.ctx.values.get('aws:principalarn')?.[0] ?? r.ctx.base?.get('aws:principalarn')?.[0] ?? caller.arn;
+  const policyPrincipal = (): string => env.ctx.values.get('aws:principalarn')?.[0] ?? env.ctx.base?.get('aws:principalarn')?.[0] ?? caller.arn;
   /** A key-policy statement allowing `actionName` to the caller (or to `aws`, e.g. its account). */
   const keyPolicyAllow = (sid: string, aws?: string[]): HintEdit[] => {
     if (w.keyPolicy === null) return [];
