@@ -56,7 +56,7 @@ export interface DiffSources {
   newSnapshot?: Snapshot;
 }
 
-const RANK: Record<string, number> = { deny: 0, conditional: 1, allow: 2 };
+const RANK: Record<Exclude<AccessSide['access'], 'unknown'>, number> = { deny: 0, conditional: 1, allow: 2 };
 
 function sideOf(e: AccessEntry | null): AccessSide {
   if (e === null) return { access: 'deny', reasons: [] };
@@ -78,7 +78,7 @@ function kindOf(o: AccessSide, n: AccessSide): ChangeKind | undefined {
     return sideSig(o) === sideSig(n) ? undefined : 'changed';
   }
   if (o.access === 'unknown' || n.access === 'unknown') return 'unknown';
-  return RANK[n.access]! > RANK[o.access]! ? 'gained' : 'lost';
+  return RANK[n.access] > RANK[o.access] ? 'gained' : 'lost';
 }
 
 // ─── What changed in the sources ────────────────────────────────────────────────────────────────
