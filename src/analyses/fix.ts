@@ -548,7 +548,8 @@ function narrowedDeny(raw: unknown, principalArn: string): JsonObject | undefine
   // A "not any of" operator on aws:PrincipalArn already there takes one more value.
   for (const op of Object.keys(cond)) {
     if (!/^(StringNotEquals|StringNotLike|ArnNotEquals|ArnNotLike)(IfExists)?$/i.test(op)) continue;
-    const block = cond[op]!;
+    const block = cond[op];
+    if (block === undefined) continue;
     const k = Object.keys(block).find((x) => x.toLowerCase() === 'aws:principalarn');
     if (k === undefined) continue;
     const cur = block[k];
@@ -577,9 +578,8 @@ interface Candidate {
 function lambdaCase(req: Request, caller: PrincipalRef, action: ActionInfo): { functionName: string; functionArn: string; region: string } | undefined {
   if (action.short !== 'Decrypt' || caller.kind !== 'assumed-role') return undefined;
   const ec = req.encryptionContext ?? {};
-  const k = Object.keys(ec).find((x) => x.toLowerCase() === 'aws:lambda:functionarn');
-  if (k === undefined) return undefined;
-  const fnArn = ec[k]!;
+  const fnArn = Object.entries(ec).find(([x]) => x.toLowerCase() === 'aws:lambda:functionarn')?.[1];
+  if (fnArn === undefined) return undefined;
   const m = /^arn:[^:]+:lambda:([^:]+):(\d{12}):function:([^:]+)(?::.*)?$/.exec(fnArn);
   if (!m || m[3] !== caller.sessionName) return undefined;
   return { functionName: m[3]!, functionArn: fnArn, region: m[1]! };

@@ -2,7 +2,7 @@
 // Models the two Decrypt flows of docs/semantics.md#lambda-environment-variables: the runtime's own Decrypt at init (execution-role
 // session named after the function, context aws:lambda:FunctionArn, no kms:ViaService) and the
 // control-plane flow of a person configuring the function through Lambda (kms:ViaService set).
-import { parseArn, roleArn } from '../model/arn.js';
+import { iamRoleArn, parseArn } from '../model/arn.js';
 import type { Decision } from '../model/decision.js';
 import { InputError } from '../model/errors.js';
 import type { Grant } from '../model/grant.js';
@@ -266,7 +266,7 @@ function proposeFixes(snapshot: Snapshot, fn: LambdaFunction, key: Key, req: Req
     const stmt = {
       Sid: `AllowLambdaEnvDecrypt-${fn.name}`,
       Effect: 'Allow',
-      Principal: { AWS: /^arn:[^:]+:iam::\d{12}:role\//.test(fn.roleArn) ? fn.roleArn : roleArn(fn.partition, fn.account, fn.roleName) },
+      Principal: { AWS: /^arn:[^:]+:iam::\d{12}:role\//.test(fn.roleArn) ? fn.roleArn : iamRoleArn(fn.partition, fn.account, fn.roleName) },
       Action: 'kms:Decrypt',
       Resource: '*',
       Condition: { StringEquals: { 'kms:EncryptionContext:aws:lambda:FunctionArn': fn.arn } },
@@ -291,12 +291,10 @@ function proposeFixes(snapshot: Snapshot, fn: LambdaFunction, key: Key, req: Req
   });
   if (roleEntry !== undefined && !isUnknown(roleEntry[1].identityPolicies)) {
     const [roleArn, pp] = roleEntry;
-    const doc = {
-      Version: '2012-10-17',
-      Statement: [{ Sid: `DecryptEnvironment${fn.name.replace(/[^A-Za-z0-9]/g, '')}`, Effect: 'Allow', Action: 'kms:Decrypt', Resource: key.metadata.arn, Condition: { StringEquals: { 'kms:EncryptionContext:aws:lambda:FunctionArn': fn.arn } } }],
-    };
+    const statement = { Sid: `DecryptEnvironment${fn.name.replace(/[^A-Za-z0-9]/g, '')}`, Effect: 'Allow', Action: 'kms:Decrypt', Resource: key.metadata.arn, Condition: { StringEquals: { 'kms:EncryptionContext:aws:lambda:FunctionArn': fn.arn } } };
+    const doc = { Version: '2012-10-17', Statement: [statement] };
     const identityPolicies = pp.identityPolicies as Policy[];
-    const added: Policy = { source: 'identity-policy', name: 'kms-why-proposed', statements: [allowStatement(0, doc.Statement[0]!, undefined)] };
+    const added: Policy = { source: 'identity-policy', name: 'kms-why-proposed', statements: [allowStatement(0, statement, undefined)] };
     const withIam: Snapshot = { ...snapshot, principals: { ...snapshot.principals, [roleArn]: { ...pp, identityPolicies: [...identityPolicies, added] } } };
     if (verify(withIam)) {
       fixes.push({

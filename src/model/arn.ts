@@ -110,7 +110,7 @@ export function requirePrincipal(text: string, what = 'principal'): PrincipalRef
 }
 
 /** A role's ARN without its path (as a session ARN names the role). */
-export function roleArn(partition: string, account: string, roleName: string): string {
+export function iamRoleArn(partition: string, account: string, roleName: string): string {
   return `arn:${partition}:iam::${account}:role/${roleName}`;
 }
 
@@ -118,7 +118,7 @@ export function roleArn(partition: string, account: string, roleName: string): s
 export function roleArnOf(p: SessionPrincipal | RolePrincipal): string;
 export function roleArnOf(p: PrincipalRef): string | undefined;
 export function roleArnOf(p: PrincipalRef): string | undefined {
-  if (p.kind === 'assumed-role') return roleArn(p.partition, p.account, p.roleName);
+  if (p.kind === 'assumed-role') return iamRoleArn(p.partition, p.account, p.roleName);
   if (p.kind === 'role') return p.arn;
   return undefined;
 }

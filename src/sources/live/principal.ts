@@ -2,7 +2,7 @@
 // groups' too), its permissions boundary and its tags. Documents arrive URL-encoded and are parsed
 // by parsePolicyDocument. Any read that fails makes the part it belongs to unknown as a whole: a
 // list of policies with one missing could hide the Deny that decides.
-import { roleArn } from '../../model/arn.js';
+import { iamRoleArn } from '../../model/arn.js';
 import {
   GetGroupPolicyCommand,
   GetPolicyCommand,
@@ -279,7 +279,7 @@ export type OnEntity = (observedArn: string | undefined) => void;
 
 export async function readRole(s: AwsSession, managed: ManagedPolicies, partition: string, account: string, roleName: string, onEntity?: OnEntity): Promise<IamRead> {
   const iam = s.iam();
-  const arn = roleArn(partition, account, roleName);
+  const arn = iamRoleArn(partition, account, roleName);
   const RoleName = roleName;
   const getRole = s.call('iam:GetRole', async () => (await iam.send(new GetRoleCommand({ RoleName }))).Role, 4);
   void getRole.then((r) => onEntity?.(r.ok ? r.value?.Arn : undefined));
