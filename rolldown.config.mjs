@@ -9,8 +9,10 @@
 // only by the live path's dynamic imports, as before (`import()` of an external stays dynamic).
 // Reached only through `import('../sources/live/index.js')` or `…/cloudtrail.js`, and the only
 // modules that import the AWS SDK statically. proxy.js stays a chunk of its own: its agents are
-// loaded only when a proxy is set.
-const AWS = /[\\/]sources[\\/]live[\\/](index|key|principal|aws|cloudtrail|retry|limiter|failures|proxy)\.js$/;
+// loaded only when a proxy is set. A module of sources/live/ left off this list lands in the core
+// chunk and takes aws.js, hence the whole SDK, along (org-id.js once did: +300 ms on every offline
+// run); the `noAwsSdkInCore` check below makes that a build error.
+const AWS = /[\\/]sources[\\/]live[\\/](index|key|principal|aws|org-id|cloudtrail|retry|limiter|failures|proxy)\.js$/;
 
 /**
  * Built-in modules that cost a cold start more than they are worth (node:crypto ≈ 5–15 ms and
@@ -44,8 +46,26 @@ const lazyBuiltins = {
   },
 };
 
+/**
+ * The build fails if a chunk that every run loads imports a package of the AWS SDK (or the aws
+ * chunk) statically: offline runs must never pay for loading it.
+ */
+/** @type {import('rolldown').Plugin} */
+const noAwsSdkInCore = {
+  name: 'kms-why-no-aws-sdk-in-core',
+  generateBundle(_options, bundle) {
+    const chunks = Object.values(bundle).filter((c) => c.type === 'chunk');
+    const aws = new Set(chunks.filter((c) => c.name === 'aws').map((c) => c.fileName));
+    for (const c of chunks) {
+      if (c.name === 'aws' || !(c.isEntry || c.name === 'kms-why-core')) continue;
+      const bad = c.imports.filter((i) => /^@aws-sdk\/|^@smithy\//.test(i) || aws.has(i));
+      if (bad.length > 0) this.error(`${c.fileName} imports ${bad.join(', ')} statically: a module of sources/live/ is missing from AWS in rolldown.config.mjs`);
+    }
+  },
+};
+
 export default {
-  plugins: [lazyBuiltins],
+  plugins: [lazyBuiltins, noAwsSdkInCore],
   input: { 'kms-why': 'dist/cli/main.js' },
   platform: 'node',
   // Our own dynamic imports of modules that the core also imports statically: expected, as above.
