@@ -24,6 +24,7 @@ import { FIELD_FLAG, parseErrorMessage, type ErrorClue, type MissingPart, type P
 import { displayName, readJsonText } from '../sources/json-file.js';
 import { loadFrom } from '../sources/load.js';
 import { EXIT } from './errors.js';
+import type { Run } from './command.js';
 import type { CliIo } from './io.js';
 import { renderReport, resolveColor } from './output.js';
 import { collect, addRequestOptions, requestFromFlags, suggestAction, type RequestFlags } from './request-flags.js';
@@ -348,7 +349,15 @@ function eventMissing(d: Draft, ev: CloudTrailKmsEvent): MissingPart[] {
   return out;
 }
 
-export function addExplainCommands(program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void): void {
+/**
+ * The callback shape (test/cli/explain.test.ts registers the commands on a program of its own):
+ * the exit code handed to `setExit`. main.ts uses explainCommands.
+ */
+export function addExplainCommands(program: Command, io: CliIo, setExit: (code: number) => void, _setDebug?: (d: boolean) => void): void {
+  explainCommands(program, io, (action) => async (...args) => setExit(await action(...args)));
+}
+
+export function explainCommands(program: Command, io: CliIo, run: Run): void {
   const render = async (doc: ExplainDocument, flags: ExplainFlags): Promise<string> => {
     const format: ExplainFormat = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
     const color = resolveColor(flags.color, io);
@@ -397,8 +406,7 @@ Examples:
   kms-why explain-error "An error occurred (AccessDeniedException) when calling the Decrypt operation: User: arn:aws:sts::111122223333:assumed-role/app/s1 is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab because no resource-based policy allows the kms:Decrypt action" --from snapshot.json --fix
   kms-why explain-error --message-file ticket.txt --from snapshot.json --key alias/app --context Department=IT --output markdown`,
     )
-    .action(async (args: string[], flags: ExplainFlags) => {
-      setDebug(flags.debug === true);
+    .action(run(async (args: string[], flags: ExplainFlags): Promise<number> => {
       const fromStdin = flags.messageFile === '-' || (args.length === 1 && args[0] === '-');
       checkStdin(flags, fromStdin);
       const text = await readMessage(args, flags);
@@ -485,8 +493,8 @@ Examples:
       const doc: ExplainDocument = { command: 'explain-error', input, explanations: [explanation], skipped: [] };
       io.stdout(await render(doc, flags));
       // A function whose configuration could not be read: whether it can decrypt today is unknown.
-      setExit(explanation.lambdaUnreadable !== undefined ? EXIT.unknown : exitCodeFor([decision, ...lambdaDecisions]));
-    });
+      return explanation.lambdaUnreadable !== undefined ? EXIT.unknown : exitCodeFor([decision, ...lambdaDecisions]);
+    }));
 
   addCommonOptions(
     program
@@ -516,8 +524,7 @@ Examples:
   aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventSource,AttributeValue=kms.amazonaws.com > events.json
   kms-why explain-event events.json --all --from snapshot.json --output markdown`,
     )
-    .action(async (file: string | undefined, flags: ExplainFlags) => {
-      setDebug(flags.debug === true);
+    .action(run(async (file: string | undefined, flags: ExplainFlags): Promise<number> => {
       const lookup = flags.lookup === true;
       const pre = lookup ? undefined : await preload(flags, io);
       let name: string;
@@ -682,8 +689,8 @@ Examples:
       io.stdout(await render(doc, flags));
       let code = decisions.length > 0 ? exitCodeFor(decisions) : EXIT.allow;
       if (skipped.length > 0) code = EXIT.unknown;
-      setExit(code);
-    });
+      return code;
+    }));
 }
 
 function requestLabel(req: Request): string {

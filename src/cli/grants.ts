@@ -11,6 +11,7 @@ import { readJsonWithText } from '../sources/json-file.js';
 import { jsonPositions } from '../sources/json-lines.js';
 import { loadFrom } from '../sources/load.js';
 import { EXIT } from './errors.js';
+import type { Run } from './command.js';
 import { writeAtomically, type CliIo } from './io.js';
 import { collect } from './request-flags.js';
 import { addLiveOptions, liveRequested, readKeysLive, timeoutMs, type LiveFlags } from './live.js';
@@ -40,7 +41,7 @@ interface GrantsFlags extends LiveFlags {
 
 
 
-export function addGrantsCommand(program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void): void {
+export function addGrantsCommand(program: Command, io: CliIo, run: Run): void {
   addLiveOptions(program
     .command('grants'))
     .description('List every grant on the keys, with findings; fail CI on a grant nobody expected')
@@ -75,8 +76,7 @@ Examples:
   kms-why grants --from snapshot.json --all-keys --write-expect kms-grants.json
   kms-why grants --key alias/app --expect kms-grants.json --fail-on high --output github --report sarif=kms-grants.sarif --report markdown=kms-grants.md`,
     )
-    .action(async (flags: GrantsFlags) => {
-      setDebug(flags.debug === true);
+    .action(run(async (flags: GrantsFlags): Promise<number> => {
       // SCPs and RCPs never change which grants a key has: refused rather than silently ignored.
       if ((flags.scpFile ?? []).length > 0 || (flags.rcpFile ?? []).length > 0) {
         throw new InputError('--scp-file and --rcp-file do not apply to kms-why grants', { hint: 'The grants audit lists grants; check what SCPs and RCPs allow with kms-why check or decrypt.' });
@@ -123,8 +123,7 @@ Examples:
         await writeAtomically(flags.writeExpect, io.redactor !== undefined ? io.redactor.text(written) : written, { force: flags.force === true });
         io.stderr(`kms-why: wrote ${list.length} matcher${list.length === 1 ? '' : 's'} (one per grant shape) to ${flags.writeExpect}\n`);
         // Only the file: the report would be noise where the expectation file is the point.
-        setExit(EXIT.allow);
-        return;
+        return EXIT.allow;
       }
 
       const color = resolveColor(flags.color, io);
@@ -175,6 +174,6 @@ Examples:
 
       const failed = audit.unexpected.length > 0 || audit.findings.some(failing);
       const incomplete = audit.keys.some((k) => k.unreadable !== undefined);
-      setExit(failed ? EXIT.deny : incomplete ? EXIT.unknown : EXIT.allow);
-    });
+      return failed ? EXIT.deny : incomplete ? EXIT.unknown : EXIT.allow;
+    }));
 }

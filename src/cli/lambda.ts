@@ -4,6 +4,7 @@ import { analyzeLambda, findFunction, parseFunction } from '../analyses/lambda.j
 import { lambdaJson, lambdaMarkdown, lambdaText } from '../report/lambda.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { buildReport, exitCodeFor } from '../report/build.js';
+import type { Run } from './command.js';
 import type { CliIo } from './io.js';
 import { collect } from './request-flags.js';
 import { addLiveOptions, liveRequested, loadSnapshot, readFunctionLive, type LiveFlags, type LiveTargetSpec } from './live.js';
@@ -19,7 +20,7 @@ interface LambdaFlags extends LiveFlags {
 }
 
 
-export function addLambdaCommand(program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void): void {
+export function addLambdaCommand(program: Command, io: CliIo, run: Run): void {
   addLiveOptions(program
     .command('lambda'))
     .description("Why can (or can't) a Lambda function decrypt its environment variables?")
@@ -40,8 +41,7 @@ Examples:
   kms-why lambda my-function --from fixtures/examples/lambda-env-grant.json
   kms-why lambda my-function --from snapshot.json --as arn:aws:iam::111122223333:role/deployer --output markdown`,
     )
-    .action(async (name: string, flags: LambdaFlags) => {
-      setDebug(flags.debug === true);
+    .action(run(async (name: string, flags: LambdaFlags): Promise<number> => {
       let snapshot: Snapshot;
       if (liveRequested(flags)) {
         // Read the function first: it names the role and the key that the rest depends on.
@@ -85,6 +85,6 @@ Examples:
         text = (await renderReport(report, output, { color, redact: false, width: outputWidth(io) })) + tail;
       }
       io.stdout(text);
-      setExit(exitCodeFor(decisions));
-    });
+      return exitCodeFor(decisions);
+    }));
 }

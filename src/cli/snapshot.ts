@@ -3,6 +3,8 @@
 import type { Command } from 'commander';
 import { InputError } from '../model/errors.js';
 import { snapshotToJson } from '../sources/snapshot-writer.js';
+import type { Run } from './command.js';
+import { EXIT } from './errors.js';
 import { writeAtomically, type CliIo } from './io.js';
 import { collect } from './request-flags.js';
 import { addLiveOptions, loadSnapshot, readAccountLive, type LiveFlags } from './live.js';
@@ -24,7 +26,7 @@ interface SnapshotFlags extends LiveFlags {
 }
 
 
-export function addSnapshotCommand(program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void): void {
+export function addSnapshotCommand(program: Command, io: CliIo, run: Run): void {
   addLiveOptions(
     program
       .command('snapshot')
@@ -53,8 +55,7 @@ Examples:
   kms-why who-can --from account.json --all-keys
   kms-why decrypt --from app.json --key alias/app --principal arn:aws:iam::111122223333:role/app`,
     )
-    .action(async (flags: SnapshotFlags) => {
-      setDebug(flags.debug === true);
+    .action(run(async (flags: SnapshotFlags): Promise<number> => {
       let snapshot: Snapshot;
       if (flags.account === true) {
         if (flags.principal !== undefined) throw new InputError('--principal does not go with --account', { hint: '--account reads every role and user of the account.' });
@@ -79,6 +80,6 @@ Examples:
         await writeAtomically(flags.outputFile, text, { force: flags.force === true });
         io.stderr(`kms-why: wrote ${flags.outputFile}\n`);
       } else io.stdout(text);
-      setExit(0);
-    });
+      return EXIT.allow;
+    }));
 }
