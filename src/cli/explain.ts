@@ -26,7 +26,8 @@ import { loadFrom } from '../sources/load.js';
 import { EXIT } from './errors.js';
 import type { Run } from './command.js';
 import type { CliIo } from './io.js';
-import { renderReport, resolveColor } from './output.js';
+import { renderReport } from './output.js';
+import { renderAndWrite } from './write-output.js';
 import { collect, addRequestOptions, requestFromFlags, suggestAction, type RequestFlags } from './request-flags.js';
 import { addLiveOptions, liveRequested, loadSnapshot as loadSnapshotFrom, lookupEventsLive, tryReadFunctionLive, type LiveFlags, type LiveTargetSpec } from './live.js';
 
@@ -349,6 +350,21 @@ function eventMissing(d: Draft, ev: CloudTrailKmsEvent): MissingPart[] {
   return out;
 }
 
+/** An explanation document in one format (table and text share a layout; tables in colour when asked). */
+async function renderExplain(doc: ExplainDocument, format: ExplainFormat, color: boolean): Promise<string> {
+  const renderOne = (r: Parameters<typeof renderReport>[0], f: ExplainFormat): Promise<string> => renderReport(r, f, { color: f === 'table' && color, redact: false });
+  // --redact: the inputs, flags and message were redacted, and io redacts the output.
+  switch (format) {
+    case 'json':
+      return explainJson(doc, (r) => JSON.parse(renderJson(r)) as unknown);
+    case 'markdown':
+      return explainMarkdown(doc, renderOne);
+    case 'text':
+    case 'table':
+      return explainText(doc, format, renderOne);
+  }
+}
+
 /**
  * The callback shape (test/cli/explain.test.ts registers the commands on a program of its own):
  * the exit code handed to `setExit`. main.ts uses explainCommands.
@@ -358,26 +374,8 @@ export function addExplainCommands(program: Command, io: CliIo, setExit: (code: 
 }
 
 export function explainCommands(program: Command, io: CliIo, run: Run): void {
-  const render = async (doc: ExplainDocument, flags: ExplainFlags): Promise<string> => {
-    const format: ExplainFormat = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
-    const color = resolveColor(flags.color, io);
-    const renderOne = (r: Parameters<typeof renderReport>[0], f: ExplainFormat): Promise<string> => renderReport(r, f, { color: f === 'table' && color, redact: false });
-    let text: string;
-    switch (format) {
-      case 'json':
-        text = explainJson(doc, (r) => JSON.parse(renderJson(r)) as unknown);
-        break;
-      case 'markdown':
-        text = await explainMarkdown(doc, renderOne);
-        break;
-      case 'text':
-      case 'table':
-        text = await explainText(doc, format, renderOne);
-        break;
-    }
-    // --redact: the inputs, flags and message were redacted, and io redacts the output.
-    return text;
-  };
+  /** Renders the document in --output's format and writes it (write-output.ts). */
+  const write = (doc: ExplainDocument, flags: ExplainFlags): Promise<void> => renderAndWrite(io, flags, (format: ExplainFormat, { color }) => renderExplain(doc, format, color));
 
   addCommonOptions(
     program
@@ -491,7 +489,7 @@ Examples:
       if (parsed.kmsErrorCode !== undefined) input.kmsErrorCode = parsed.kmsErrorCode;
       if (parsed.operation !== undefined) input.operation = parsed.operation;
       const doc: ExplainDocument = { command: 'explain-error', input, explanations: [explanation], skipped: [] };
-      io.stdout(await render(doc, flags));
+      await write(doc, flags);
       // A function whose configuration could not be read: whether it can decrypt today is unknown.
       return explanation.lambdaUnreadable !== undefined ? EXIT.unknown : exitCodeFor([decision, ...lambdaDecisions]);
     }));
@@ -686,7 +684,7 @@ Examples:
         explanations: order.map((o) => o.e),
         skipped,
       };
-      io.stdout(await render(doc, flags));
+      await write(doc, flags);
       let code = decisions.length > 0 ? exitCodeFor(decisions) : EXIT.allow;
       if (skipped.length > 0) code = EXIT.unknown;
       return code;

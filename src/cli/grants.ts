@@ -1,5 +1,4 @@
 // `kms-why grants`: the grants inventory and audit for people and CI.
-import { appendFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { auditGrants, expectationsFrom, findingFails, SEVERITIES, type Finding, type Severity } from '../analyses/grants-audit.js';
 import { Evaluator } from '../evaluate/evaluator.js';
@@ -15,8 +14,9 @@ import type { Run } from './command.js';
 import { writeAtomically, type CliIo } from './io.js';
 import { collect } from './request-flags.js';
 import { addLiveOptions, liveRequested, readKeysLive, timeoutMs, type LiveFlags } from './live.js';
-import { outputWidth, resolveColor } from './output.js';
-import { artifactUri, parseReportFlags, writeReports } from './reports.js';
+import { outputWidth } from './output.js';
+import { artifactUri, parseReportFlags } from './reports.js';
+import { renderAndWrite } from './write-output.js';
 import { VERSION } from './version.js';
 
 const FORMATS = ['table', 'text', 'json', 'markdown', 'github', 'sarif'] as const;
@@ -126,12 +126,10 @@ Examples:
         return EXIT.allow;
       }
 
-      const color = resolveColor(flags.color, io);
-      const render = async (format: string, toFile: boolean): Promise<string> => {
-        // Files get no colour: they are read by other programs.
-        const opts = { now, color: color && !toFile, width: outputWidth(io), ...(flags.failOn ? { failOn: flags.failOn } : {}), ...(flags.inventory === true ? { inventory: true } : {}) };
+      const render = async (format: GrantsFormat, { color }: { color: boolean }): Promise<string> => {
+        const opts = { now, color, width: outputWidth(io), ...(flags.failOn ? { failOn: flags.failOn } : {}), ...(flags.inventory === true ? { inventory: true } : {}) };
         let text: string;
-        switch (format as GrantsFormat) {
+        switch (format) {
           case 'json':
             text = renderGrantsJson(audit, opts);
             break;
@@ -159,18 +157,10 @@ Examples:
             break;
           }
         }
-        // stdout is redacted as it is written (src/cli/redact.ts); report files here.
-        if (toFile && io.redactor !== undefined) text = io.redactor.text(text);
         return text;
       };
-      io.stdout(await render(flags.output ?? (io.stdoutIsTTY ? 'table' : 'text'), false));
-      await writeReports(reports, (f) => render(f, true), io.stderr);
-      // In GitHub Actions, the Markdown report as the job summary.
-      const summaryFile = io.env.GITHUB_STEP_SUMMARY;
-      if (summaryFile !== undefined && summaryFile !== '') {
-        const md = await render('markdown', true);
-        await appendFile(summaryFile, `${md}\n`, 'utf8');
-      }
+      // In GitHub Actions, the Markdown report as the job summary too.
+      await renderAndWrite(io, flags, render, { reports, jobSummary: 'markdown' });
 
       const failed = audit.unexpected.length > 0 || audit.findings.some(failing);
       const incomplete = audit.keys.some((k) => k.unreadable !== undefined);

@@ -8,7 +8,8 @@ import type { Run } from './command.js';
 import type { CliIo } from './io.js';
 import { collect } from './request-flags.js';
 import { addLiveOptions, liveRequested, loadSnapshot, readFunctionLive, type LiveFlags, type LiveTargetSpec } from './live.js';
-import { outputWidth, renderReport, resolveColor, type OutputFormat } from './output.js';
+import { outputWidth, renderReport, type OutputFormat } from './output.js';
+import { renderAndWrite } from './write-output.js';
 
 interface LambdaFlags extends LiveFlags {
   qualifier?: string;
@@ -61,14 +62,12 @@ Examples:
       const a = analyzeLambda(snapshot, fn, flags.as);
       const decisions = [a.runtime, ...a.controlPlane];
       const report = buildReport(a.runtimeRequest, decisions, { ...(snapshot.inputs ? { inputs: snapshot.inputs } : {}), commandLine: ['kms-why', 'lambda', name, ...(flags.as ? ['--as', flags.as] : [])].join(' ') });
-      const output: OutputFormat = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
-      const color = resolveColor(flags.color, io);
-      let text: string;
-      if (output === 'json') {
-        const json = JSON.parse(await renderReport(report, 'json', { color: false, redact: false })) as Record<string, unknown>;
-        json.lambda = lambdaJson(a);
-        text = JSON.stringify(json, null, 2) + '\n';
-      } else {
+      await renderAndWrite(io, flags, async (output: OutputFormat, { color }) => {
+        if (output === 'json') {
+          const json = JSON.parse(await renderReport(report, 'json', { color: false, redact: false })) as Record<string, unknown>;
+          json.lambda = lambdaJson(a);
+          return JSON.stringify(json, null, 2) + '\n';
+        }
         let tail = output === 'markdown' ? lambdaMarkdown(a) : lambdaText(a);
         if (output === 'table') {
           // Fitted to the terminal like the table above it: each line wrapped under its own indent.
@@ -82,9 +81,8 @@ Examples:
             })
             .join('\n');
         }
-        text = (await renderReport(report, output, { color, redact: false, width: outputWidth(io) })) + tail;
-      }
-      io.stdout(text);
+        return (await renderReport(report, output, { color, redact: false, width: outputWidth(io) })) + tail;
+      });
       return exitCodeFor(decisions);
     }));
 }

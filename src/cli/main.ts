@@ -13,6 +13,7 @@ import { escapeControls } from '../report/escape.js';
 import { EXIT, formatError } from './errors.js';
 import { processIo, type CliIo } from './io.js';
 import { renderReport, resolveColor, type OutputFormat } from './output.js';
+import { renderAndWrite } from './write-output.js';
 import { collect, addRequestOptions, missingDetails, namedActions, parseActions, requestFromFlags, type RequestFlags } from './request-flags.js';
 import { addLiveOptions, liveRequested, loadSnapshot, type LiveFlags, type LiveTargetSpec } from './live.js';
 import { VERSION } from './version.js';
@@ -203,15 +204,11 @@ Examples:
     const reqs = requests ? requests(base) : actions.map((a) => ({ ...base, action: a.name }));
     const decisions: Decision[] = reqs.map((r) => evaluator.evaluate(r));
     const report = buildReport(base, decisions, { ...(snapshot.inputs ? { inputs: snapshot.inputs } : {}), commandLine, ...(notEvaluated ? { notEvaluated } : {}) });
-    const color = resolveColor(flags.color, io);
-    const output: OutputFormat = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
-    let text: string;
-    if (flags.fix === true) {
+    await renderAndWrite(io, flags, async (output: OutputFormat, { color }) => {
+      if (flags.fix !== true) return renderReport(report, output, { color, redact: flags.redact === true });
       const f = await import('./fix-output.js');
-      text = await f.renderWithFixes(report, f.fixesFor(snapshot, reqs, decisions), output, { color, redact: flags.redact === true });
-    } else text = await renderReport(report, output, { color, redact: flags.redact === true });
-    // Render fully before writing, so that an error never leaves half a report on stdout.
-    io.stdout(text);
+      return f.renderWithFixes(report, f.fixesFor(snapshot, reqs, decisions), output, { color, redact: flags.redact === true });
+    });
     return exitCodeFor(decisions, flags.expect);
   };
 

@@ -5,7 +5,8 @@ import { InputError } from '../model/errors.js';
 import { snapshotToJson } from '../sources/snapshot-writer.js';
 import type { Run } from './command.js';
 import { EXIT } from './errors.js';
-import { writeAtomically, type CliIo } from './io.js';
+import type { CliIo } from './io.js';
+import { renderAndWrite } from './write-output.js';
 import { collect } from './request-flags.js';
 import { addLiveOptions, loadSnapshot, readAccountLive, type LiveFlags } from './live.js';
 import type { Snapshot } from '../model/snapshot.js';
@@ -74,12 +75,8 @@ Examples:
       snapshot.capturedAt ??= new Date().toISOString();
       // --redact: loadSnapshot has redacted what was read (src/cli/redact.ts); say so in the file.
       if (io.redactor !== undefined) snapshot.redacted = true;
-      let text = JSON.stringify(snapshotToJson(snapshot), null, 2) + '\n';
-      if (io.redactor !== undefined) text = io.redactor.text(text);
-      if (flags.outputFile !== undefined) {
-        await writeAtomically(flags.outputFile, text, { force: flags.force === true });
-        io.stderr(`kms-why: wrote ${flags.outputFile}\n`);
-      } else io.stdout(text);
+      const text = JSON.stringify(snapshotToJson(snapshot), null, 2) + '\n';
+      await renderAndWrite(io, { output: 'json' }, () => text, { outputFile: flags.outputFile !== undefined ? { file: flags.outputFile, force: flags.force === true } : undefined });
       return EXIT.allow;
     }));
 }
