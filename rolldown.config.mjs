@@ -1,16 +1,24 @@
 // `npm run build` (after tsc): the command line bundled for bin/kms-why.js. A cold start then
-// resolves and reads two modules of ours instead of some 45 (ESM resolution was a fifth of it), and
-// the compile cache holds two entries. Commander and chalk, which every run needs, are bundled; other
-// packages stay external. dist/index.js (the library API) and tsc's per-module files are unchanged.
+// resolves and reads a few modules of ours instead of some 45 (ESM resolution was a fifth of it), and
+// the compile cache holds a few entries. Commander and chalk are bundled; other packages stay
+// external. dist/index.js (the library API) and tsc's per-module files are unchanged.
 //
-// Two chunks that matter: dist/bundle/kms-why-core-*.js, with everything an offline run can need (dynamic imports
-// of our own modules land there too: V8 parses a function only when it first runs, and the compile
-// cache keeps the rest), and dist/bundle/aws-*.js, the readers that import the AWS SDK statically, loaded
-// only by the live path's dynamic imports, as before (`import()` of an external stays dynamic).
+// The chunks:
+// - dist/bundle/kms-why-core-*.js: what main.js imports statically, i.e. what every run loads
+//   (the evaluator, the report builder, the snapshot readers, commander).
+// - dist/bundle/aws-*.js: the readers that import the AWS SDK statically, loaded only by the live
+//   path's dynamic imports, as before (`import()` of an external stays dynamic).
+// - one small chunk per dynamic import of ours (the other commands, --fix, each renderer, chalk,
+//   --redact …) and the chunks they share, loaded when a run needs them. Reading, decoding and
+//   compiling a file costs time in proportion to its size, even from the compile cache, so a check
+//   with --output json does not pay for who-can's 120 kB, and one more small file costs less than
+//   that.
 // Reached only through `import('../sources/live/index.js')` or `…/cloudtrail.js`, and the only
 // modules that import the AWS SDK statically. proxy.js stays a chunk of its own: its agents are
-// loaded only when a proxy is set.
-const AWS = /[\\/]sources[\\/]live[\\/](index|key|principal|aws|cloudtrail|retry|limiter|failures|proxy)\.js$/;
+// loaded only when a proxy is set. A module of sources/live/ left off this list lands in the core
+// chunk and takes aws.js, hence the whole SDK, along (org-id.js once did: +300 ms on every offline
+// run); the `noAwsSdkInCore` check below makes that a build error.
+const AWS = /[\\/]sources[\\/]live[\\/](index|key|principal|aws|org-id|cloudtrail|retry|limiter|failures|proxy)\.js$/;
 
 /**
  * Built-in modules that cost a cold start more than they are worth (node:crypto ≈ 5–15 ms and
@@ -44,8 +52,44 @@ const lazyBuiltins = {
   },
 };
 
+/**
+ * The build fails if a chunk that offline runs load imports a package of the AWS SDK (or the aws
+ * chunk) statically: they must never pay for loading it.
+ */
+/** @type {import('rolldown').Plugin} */
+const noAwsSdkInCore = {
+  name: 'kms-why-no-aws-sdk-in-core',
+  generateBundle(_options, bundle) {
+    const chunks = Object.values(bundle).filter((c) => c.type === 'chunk');
+    const aws = new Set(chunks.filter((c) => c.name === 'aws').map((c) => c.fileName));
+    for (const c of chunks) {
+      if (c.name === 'aws') continue;
+      const bad = c.imports.filter((i) => /^@aws-sdk\/|^@smithy\//.test(i) || aws.has(i));
+      if (bad.length > 0) this.error(`${c.fileName} imports ${bad.join(', ')} statically: a module of sources/live/ is missing from AWS in rolldown.config.mjs`);
+    }
+  },
+};
+
+/** The modules main.js imports statically, directly or not (filled at the end of the build phase). */
+const STATIC = new Set();
+
+/** @type {import('rolldown').Plugin} */
+const staticGraph = {
+  name: 'kms-why-static-graph',
+  buildEnd() {
+    STATIC.clear();
+    const todo = [...this.getModuleIds()].filter((id) => this.getModuleInfo(id)?.isEntry);
+    while (todo.length > 0) {
+      const id = todo.pop();
+      if (STATIC.has(id)) continue;
+      STATIC.add(id);
+      for (const dep of this.getModuleInfo(id)?.importedIds ?? []) todo.push(dep);
+    }
+  },
+};
+
 export default {
-  plugins: [lazyBuiltins],
+  plugins: [lazyBuiltins, staticGraph, noAwsSdkInCore],
   input: { 'kms-why': 'dist/cli/main.js' },
   platform: 'node',
   // Our own dynamic imports of modules that the core also imports statically: expected, as above.
@@ -63,8 +107,8 @@ export default {
     chunkFileNames: '[name]-[hash].js',
     codeSplitting: {
       groups: [
-        // Everything but the AWS readers, first (a group takes its modules' dependencies along).
-        { name: 'kms-why-core', test: (id) => !AWS.test(id), priority: 2 },
+        // Highest priority first; a group takes its modules' static dependencies along.
+        { name: 'kms-why-core', test: (id) => STATIC.has(id) && !AWS.test(id), priority: 3 },
         { name: 'aws', test: AWS, priority: 1 },
       ],
     },

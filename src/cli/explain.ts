@@ -24,8 +24,10 @@ import { FIELD_FLAG, parseErrorMessage, type ErrorClue, type MissingPart, type P
 import { displayName, readJsonText } from '../sources/json-file.js';
 import { loadFrom } from '../sources/load.js';
 import { EXIT } from './errors.js';
+import type { Run } from './command.js';
 import type { CliIo } from './io.js';
-import { renderReport, resolveColor } from './output.js';
+import { renderReport } from './output.js';
+import { renderAndWrite } from './write-output.js';
 import { collect, addRequestOptions, requestFromFlags, suggestAction, type RequestFlags } from './request-flags.js';
 import { addLiveOptions, liveRequested, loadSnapshot as loadSnapshotFrom, lookupEventsLive, tryReadFunctionLive, type LiveFlags, type LiveTargetSpec } from './live.js';
 
@@ -348,27 +350,35 @@ function eventMissing(d: Draft, ev: CloudTrailKmsEvent): MissingPart[] {
   return out;
 }
 
-export function addExplainCommands(program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void): void {
-  const render = async (doc: ExplainDocument, flags: ExplainFlags): Promise<string> => {
-    const format: ExplainFormat = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
-    const color = resolveColor(flags.color, io);
-    const renderOne = (r: Parameters<typeof renderReport>[0], f: ExplainFormat): Promise<string> => renderReport(r, f, { color: f === 'table' && color, redact: false });
-    let text: string;
-    switch (format) {
-      case 'json':
-        text = explainJson(doc, (r) => JSON.parse(renderJson(r)) as unknown);
-        break;
-      case 'markdown':
-        text = await explainMarkdown(doc, renderOne);
-        break;
-      case 'text':
-      case 'table':
-        text = await explainText(doc, format, renderOne);
-        break;
-    }
-    // --redact: the inputs, flags and message were redacted, and io redacts the output.
-    return text;
-  };
+/** Renders the document in --output's format and writes it (write-output.ts). */
+function writeExplanation(doc: ExplainDocument, flags: ExplainFlags, io: CliIo): Promise<void> {
+  return renderAndWrite(io, flags, (format: ExplainFormat, { color }) => renderExplain(doc, format, color));
+}
+
+/** An explanation document in one format (table and text share a layout; tables in colour when asked). */
+async function renderExplain(doc: ExplainDocument, format: ExplainFormat, color: boolean): Promise<string> {
+  const renderOne = (r: Parameters<typeof renderReport>[0], f: ExplainFormat): Promise<string> => renderReport(r, f, { color: f === 'table' && color, redact: false });
+  // --redact: the inputs, flags and message were redacted, and io redacts the output.
+  switch (format) {
+    case 'json':
+      return explainJson(doc, (r) => JSON.parse(renderJson(r)) as unknown);
+    case 'markdown':
+      return explainMarkdown(doc, renderOne);
+    case 'text':
+    case 'table':
+      return explainText(doc, format, renderOne);
+  }
+}
+
+/**
+ * The callback shape (test/cli/explain.test.ts registers the commands on a program of its own):
+ * the exit code handed to `setExit`. main.ts uses explainCommands.
+ */
+export function addExplainCommands(program: Command, io: CliIo, setExit: (code: number) => void, _setDebug?: (d: boolean) => void): void {
+  explainCommands(program, io, (action) => async (...args) => setExit(await action(...args)));
+}
+
+export function explainCommands(program: Command, io: CliIo, run: Run): void {
 
   addCommonOptions(
     program
@@ -397,96 +407,7 @@ Examples:
   kms-why explain-error "An error occurred (AccessDeniedException) when calling the Decrypt operation: User: arn:aws:sts::111122223333:assumed-role/app/s1 is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab because no resource-based policy allows the kms:Decrypt action" --from snapshot.json --fix
   kms-why explain-error --message-file ticket.txt --from snapshot.json --key alias/app --context Department=IT --output markdown`,
     )
-    .action(async (args: string[], flags: ExplainFlags) => {
-      setDebug(flags.debug === true);
-      const fromStdin = flags.messageFile === '-' || (args.length === 1 && args[0] === '-');
-      checkStdin(flags, fromStdin);
-      const text = await readMessage(args, flags);
-      const pre = await preload(flags, io);
-      // --redact: the message read with the snapshot's placeholders.
-      const parsed = parseErrorMessage(pre !== undefined ? pre.r.text(text) : text);
-      const d: Draft = { context: {}, notes: [...parsed.notes] };
-      if (parsed.principal !== undefined) d.principal = { value: parsed.principal, from: 'the message' };
-      if (parsed.action !== undefined) {
-        d.action = {
-          value: parsed.action,
-          from: parsed.actionFrom === 'message' ? 'the message' : parsed.actionFrom === 'operation' ? `the ${parsed.operation} operation the client called` : parsed.lambda ? "Lambda's environment-variable decryption" : 'assumed: KMS returns this message for Decrypt',
-        };
-      }
-      if (parsed.keyArn !== undefined) d.key = { value: parsed.keyArn, from: 'the message' };
-      applyFlags(d, flags, 'message');
-      const fnRef = lambdaFunctionRef(d, parsed);
-      let fnUnreadable: UnknownInput | undefined;
-      let snapshot: Snapshot;
-      if (liveRequested(flags)) {
-        // Lambda's error: the function's configuration first; it names the key when the message does not.
-        let fnRaw: Record<string, unknown> | undefined;
-        if (fnRef !== undefined) {
-          const r = await tryReadFunctionLive(flags, fnRef.arn ?? fnRef.name, io);
-          if (isUnknown(r)) fnUnreadable = r;
-          else fnRaw = r;
-          if (fnRaw !== undefined && d.key === undefined && d.keyArn === undefined) {
-            const k = typeof fnRaw.KMSKeyArn === 'string' && fnRaw.KMSKeyArn !== '' ? fnRaw.KMSKeyArn : 'alias/aws/lambda';
-            d.key = { value: k, from: `AWS (${k === 'alias/aws/lambda' ? 'function ' + fnRef.name + ' has no KMSKeyArn: the AWS managed key' : 'KMSKeyArn of function ' + fnRef.name})` };
-          }
-        }
-        // What the message lacks is asked for by flag name before anything is read.
-        requestOf(d, flags, stillMissing(parsed.missing, d), 'message');
-        const targets: LiveTargetSpec[] = [{ key: d.keyArn ?? d.key!.value, principal: d.principal!.value }];
-        let fnRegion: string | undefined;
-        if (fnRaw !== undefined) {
-          const f = parseFunction(fnRaw);
-          fnRegion = f.region;
-          // The function today may use another key or role than the failed request: read those too.
-          targets.push({ key: f.kmsKeyArn ?? 'alias/aws/lambda', principal: `arn:${f.partition}:sts::${f.account}:assumed-role/${f.roleName}/${f.name}`, region: f.region });
-        }
-        if (fnRegion !== undefined) targets[0]!.region = fnRegion;
-        snapshot = pre?.snapshot ?? (await loadSnapshot(flags, targets, io));
-        if (fnRaw !== undefined) snapshot.functions = [fnRaw];
-      } else snapshot = pre?.snapshot ?? (await loadSnapshot(flags, [], io));
-      const evaluator = new Evaluator(snapshot);
-      lambdaEnrichment(d, parsed, snapshot, evaluator);
-      const missing = stillMissing(parsed.missing, d);
-      const req = requestOf(d, flags, missing, 'message');
-      const { explanation, decision } = explainOne(
-        snapshot,
-        evaluator,
-        req,
-        { title: `${req.principal} — ${requestLabel(req)}`, extracted: extractedOf(d, flags), missing: missing.filter((m) => !m.required), notes: d.notes, clue: parsed.clue, what: 'error' },
-        flags.fix === true,
-      );
-      // Lambda's error: the analysis of `kms-why lambda FUNCTION`, when the function's configuration is at hand.
-      const lambdaDecisions: Decision[] = [];
-      if (fnRef !== undefined) {
-        const inSnapshot = (snapshot.functions ?? []).some((f) => functionName(f) === fnRef.name);
-        if (inSnapshot) {
-          try {
-            const a = analyzeLambda(snapshot, findFunction(snapshot, fnRef.name));
-            explanation.lambda = a;
-            lambdaDecisions.push(a.runtime);
-            const msgRole = parsePrincipal(req.principal);
-            if (msgRole?.kind === 'assumed-role' && msgRole.roleName !== a.fn.roleName) {
-              explanation.notes.push(`The message names role ${msgRole.roleName}, but function ${a.fn.name} runs as ${a.fn.roleArn} today: the Lambda analysis below is for its role today.`);
-            }
-          } catch (e) {
-            if (!(e instanceof InputError)) throw e;
-            explanation.notes.push(`The analysis of kms-why lambda ${fnRef.name} could not run: ${e.message}.`);
-          }
-        } else if (fnUnreadable !== undefined) {
-          explanation.lambdaUnreadable = { function: fnRef.name, reason: fnUnreadable.reason, ...(fnUnreadable.neededPermission !== undefined ? { neededPermission: fnUnreadable.neededPermission } : {}) };
-        } else {
-          explanation.notes.push(`For the whole picture of function ${fnRef.name} (its key and role today, the traps, the fix), run kms-why lambda ${fnRef.name} without --from (it reads AWS), or add its configuration (aws lambda get-function-configuration) to the snapshot as "Functions".`);
-        }
-      }
-      const input: ExplainDocument['input'] = { kind: 'error-message', client: parsed.client, message: parsed.kmsMessage };
-      if (parsed.errorCode !== undefined) input.errorCode = parsed.errorCode;
-      if (parsed.kmsErrorCode !== undefined) input.kmsErrorCode = parsed.kmsErrorCode;
-      if (parsed.operation !== undefined) input.operation = parsed.operation;
-      const doc: ExplainDocument = { command: 'explain-error', input, explanations: [explanation], skipped: [] };
-      io.stdout(await render(doc, flags));
-      // A function whose configuration could not be read: whether it can decrypt today is unknown.
-      setExit(explanation.lambdaUnreadable !== undefined ? EXIT.unknown : exitCodeFor([decision, ...lambdaDecisions]));
-    });
+    .action(run((args: string[], flags: ExplainFlags) => explainError(args, flags, io)));
 
   addCommonOptions(
     program
@@ -516,174 +437,291 @@ Examples:
   aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventSource,AttributeValue=kms.amazonaws.com > events.json
   kms-why explain-event events.json --all --from snapshot.json --output markdown`,
     )
-    .action(async (file: string | undefined, flags: ExplainFlags) => {
-      setDebug(flags.debug === true);
-      const lookup = flags.lookup === true;
-      const pre = lookup ? undefined : await preload(flags, io);
-      let name: string;
-      let ct: ReturnType<typeof parseCloudTrail>;
-      let lookupNote: string | undefined;
-      if (lookup) {
-        if (file !== undefined) throw new InputError('give either an event file or --lookup, not both');
-        if (flags.eventId !== undefined) throw new InputError('--event-id picks an event of a file; with --lookup every AccessDenied is explained', { hint: 'Narrow --lookup with --since, --principal and --key.' });
-        const since = parseSince(flags.since ?? '1h', new Date());
-        const got = await lookupEventsLive(flags, { since }, io);
-        name = `CloudTrail event history (${got.region}, since ${since.toISOString()})`;
-        ct = parseCloudTrail(got.output, name);
-        lookupNote = `Read ${got.output.Events.length} KMS event${got.output.Events.length === 1 ? '' : 's'} in ${got.pages} page${got.pages === 1 ? '' : 's'} of LookupEvents${got.truncated ? ' (stopped at the limit: narrow --since)' : ''}.`;
-        flags = { ...flags, all: true };
-      } else {
-        if (flags.since !== undefined) throw new InputError('--since goes with --lookup');
-        if (file === undefined) throw new InputError('give the event file, or --lookup to read CloudTrail', { hint: 'kms-why explain-event event.json, or kms-why explain-event --lookup --since 1h.' });
-        name = displayName(file);
-        checkStdin(flags, file === '-');
-        const doc = await readJsonText(file);
-        // --redact: the events read with the snapshot's placeholders.
-        ct = pre !== undefined ? parseCloudTrail(pre.r.json(doc), pre.r.file(name)) : parseCloudTrail(doc, name);
+    .action(run((file: string | undefined, flags: ExplainFlags) => explainEvent(file, flags, io)));
+}
+
+/** explain-error: reads the message, builds the request it describes, evaluates it today; returns the exit code. */
+async function explainError(args: string[], flags: ExplainFlags, io: CliIo): Promise<number> {
+  const fromStdin = flags.messageFile === '-' || (args.length === 1 && args[0] === '-');
+  checkStdin(flags, fromStdin);
+  const text = await readMessage(args, flags);
+  const pre = await preload(flags, io);
+  // --redact: the message read with the snapshot's placeholders.
+  const parsed = parseErrorMessage(pre !== undefined ? pre.r.text(text) : text);
+  const d: Draft = { context: {}, notes: [...parsed.notes] };
+  if (parsed.principal !== undefined) d.principal = { value: parsed.principal, from: 'the message' };
+  if (parsed.action !== undefined) {
+    d.action = {
+      value: parsed.action,
+      from: parsed.actionFrom === 'message' ? 'the message' : parsed.actionFrom === 'operation' ? `the ${parsed.operation} operation the client called` : parsed.lambda ? "Lambda's environment-variable decryption" : 'assumed: KMS returns this message for Decrypt',
+    };
+  }
+  if (parsed.keyArn !== undefined) d.key = { value: parsed.keyArn, from: 'the message' };
+  applyFlags(d, flags, 'message');
+  const fnRef = lambdaFunctionRef(d, parsed);
+  let fnUnreadable: UnknownInput | undefined;
+  let snapshot: Snapshot;
+  if (liveRequested(flags)) {
+    // Lambda's error: the function's configuration first; it names the key when the message does not.
+    let fnRaw: Record<string, unknown> | undefined;
+    if (fnRef !== undefined) {
+      const r = await tryReadFunctionLive(flags, fnRef.arn ?? fnRef.name, io);
+      if (isUnknown(r)) fnUnreadable = r;
+      else fnRaw = r;
+      if (fnRaw !== undefined && d.key === undefined && d.keyArn === undefined) {
+        const k = typeof fnRaw.KMSKeyArn === 'string' && fnRaw.KMSKeyArn !== '' ? fnRaw.KMSKeyArn : 'alias/aws/lambda';
+        d.key = { value: k, from: `AWS (${k === 'alias/aws/lambda' ? 'function ' + fnRef.name + ' has no KMSKeyArn: the AWS managed key' : 'KMSKeyArn of function ' + fnRef.name})` };
       }
-      // With --lookup, --principal and --key choose the events; they do not override them.
-      const filter = lookup ? { principal: flags.principal, key: flags.key } : undefined;
-      const draftFlags: ExplainFlags = { ...flags };
-      if (lookup) {
-        delete draftFlags.principal;
-        delete draftFlags.key;
-      }
-      const denied = ct.events.filter((e) => e.accessDenied);
-      let chosen: CloudTrailKmsEvent[];
-      const preNotes: string[] = [];
-      if (flags.all === true) {
-        if (flags.eventId !== undefined) throw new InputError('give either --all or --event-id, not both');
-        chosen = denied;
-      } else if (flags.eventId !== undefined) {
-        const ev = ct.events.find((e) => e.eventId === flags.eventId);
-        if (ev === undefined) {
-          throw new InputError(`no KMS event with id ${flags.eventId}`, { file: name, hint: ct.events.length > 0 ? `KMS events in the file: ${ct.events.slice(0, 10).map(eventLabel).join('; ')}${ct.events.length > 10 ? '; …' : ''}.` : 'The file holds no KMS events.' });
+    }
+    // What the message lacks is asked for by flag name before anything is read.
+    requestOf(d, flags, stillMissing(parsed.missing, d), 'message');
+    const targets: LiveTargetSpec[] = [{ key: d.keyArn ?? d.key!.value, principal: d.principal!.value }];
+    let fnRegion: string | undefined;
+    if (fnRaw !== undefined) {
+      const f = parseFunction(fnRaw);
+      fnRegion = f.region;
+      // The function today may use another key or role than the failed request: read those too.
+      targets.push({ key: f.kmsKeyArn ?? 'alias/aws/lambda', principal: `arn:${f.partition}:sts::${f.account}:assumed-role/${f.roleName}/${f.name}`, region: f.region });
+    }
+    if (fnRegion !== undefined) targets[0]!.region = fnRegion;
+    snapshot = pre?.snapshot ?? (await loadSnapshot(flags, targets, io));
+    if (fnRaw !== undefined) snapshot.functions = [fnRaw];
+  } else snapshot = pre?.snapshot ?? (await loadSnapshot(flags, [], io));
+  const evaluator = new Evaluator(snapshot);
+  lambdaEnrichment(d, parsed, snapshot, evaluator);
+  const missing = stillMissing(parsed.missing, d);
+  const req = requestOf(d, flags, missing, 'message');
+  const { explanation, decision } = explainOne(
+    snapshot,
+    evaluator,
+    req,
+    { title: `${req.principal} — ${requestLabel(req)}`, extracted: extractedOf(d, flags), missing: missing.filter((m) => !m.required), notes: d.notes, clue: parsed.clue, what: 'error' },
+    flags.fix === true,
+  );
+  // Lambda's error: the analysis of `kms-why lambda FUNCTION`, when the function's configuration is at hand.
+  const lambdaDecisions: Decision[] = [];
+  if (fnRef !== undefined) {
+    const inSnapshot = (snapshot.functions ?? []).some((f) => functionName(f) === fnRef.name);
+    if (inSnapshot) {
+      try {
+        const a = analyzeLambda(snapshot, findFunction(snapshot, fnRef.name));
+        explanation.lambda = a;
+        lambdaDecisions.push(a.runtime);
+        const msgRole = parsePrincipal(req.principal);
+        if (msgRole?.kind === 'assumed-role' && msgRole.roleName !== a.fn.roleName) {
+          explanation.notes.push(`The message names role ${msgRole.roleName}, but function ${a.fn.name} runs as ${a.fn.roleArn} today: the Lambda analysis below is for its role today.`);
         }
-        chosen = [ev];
-      } else if (ct.events.length === 1) {
-        chosen = ct.events;
-      } else if (denied.length === 1) {
-        chosen = denied;
-        preNotes.push(`The file holds ${ct.events.length} KMS events; the one AccessDenied among them is explained.`);
-      } else if (ct.events.length === 0) {
-        const other = Object.entries(ct.otherSources).map(([k, v]) => `${v} from ${k}`).join(', ');
-        throw new InputError(`no KMS event in the file${other ? ` (${other})` : ''}`, { file: name, hint: 'explain-event reads KMS events (eventSource kms.amazonaws.com).' });
-      } else {
-        throw new InputError(`the file holds ${ct.events.length} KMS events (${denied.length} AccessDenied): say which to explain`, {
-          file: name,
-          hint: `Give --all to explain every AccessDenied, or --event-id ID: ${ct.events.slice(0, 10).map(eventLabel).join('; ')}${ct.events.length > 10 ? '; …' : ''}.`,
-        });
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        explanation.notes.push(`The analysis of kms-why lambda ${fnRef.name} could not run: ${e.message}.`);
       }
-      // One unit per request; with --all, units with the same (principal, key, action) are grouped.
-      interface Unit {
-        ev: CloudTrailKmsEvent;
-        d: Draft;
-        missing: MissingPart[];
-      }
-      const units: Unit[] = [];
-      for (const ev of chosen) {
-        for (const r of ev.requests) {
-          const d = draftFromEvent(ev, r);
-          d.notes.unshift(...preNotes);
-          applyFlags(d, draftFlags, 'event');
-          if (filter !== undefined && !matchesFilter(d, filter)) continue;
-          units.push({ ev, d, missing: eventMissing(d, ev) });
-        }
-      }
-      // The snapshot: files, or AWS for each (key, principal) the events name.
-      const targets: LiveTargetSpec[] = [];
-      if (liveRequested(flags)) {
-        for (const u of units) {
-          if (u.d.principal === undefined || (u.d.key === undefined && u.d.keyArn === undefined)) {
-            // Without --all this throws naming the flags; with --all the unit is reported as skipped.
-            if (flags.all !== true) requestOf(u.d, draftFlags, u.missing, 'event');
-            continue;
-          }
-          targets.push({ key: u.d.keyArn ?? u.d.key!.value, principal: u.d.principal.value, ...(u.ev.awsRegion !== undefined ? { region: u.ev.awsRegion } : {}) });
-        }
-      }
-      const snapshot = pre?.snapshot ?? (units.length === 0 && liveRequested(flags) ? emptySnapshot() : await loadSnapshot(flags, targets, io));
-      const evaluator = new Evaluator(snapshot);
-      const groups = new Map<string, Unit[]>();
-      const skipped: ExplainDocument['skipped'] = [];
-      for (const u of units) {
-        if (flags.all === true && u.missing.some((m) => m.required)) {
-          skipped.push({ title: eventLabel(u.ev), why: `${u.missing.map((m) => m.why).join('; ')} (explain it with --event-id ${u.ev.eventId ?? 'ID'} and the flags)` });
-          continue;
-        }
-        const gk = flags.all === true
-          ? `${u.d.principal?.value}|${u.d.keyArn ?? u.d.key?.value}|${u.d.action?.value}|${JSON.stringify(Object.entries(u.d.context).map(([k, s]) => [k, s.value]).sort())}|${u.d.viaService?.value ?? ''}`
-          : `${units.indexOf(u)}`;
-        const list = groups.get(gk);
-        if (list) list.push(u);
-        else groups.set(gk, [u]);
-      }
-      const groupCount = new Map<string, number>();
-      for (const list of groups.values()) {
-        const u = list[0]!;
-        const k = `${u.d.principal?.value}|${u.d.keyArn ?? u.d.key?.value}|${u.d.action?.value}`;
-        groupCount.set(k, (groupCount.get(k) ?? 0) + list.length);
-      }
-      const explanations: Explanation[] = [];
-      const decisions: Decision[] = [];
-      for (const list of groups.values()) {
-        const u = list[list.length - 1]!;
-        const events = list.map((x) => x.ev);
-        let req: Request;
-        let evaluated: Evaluated;
-        const keyLabel = u.d.keyArn ?? u.d.key?.value ?? '';
-        const times = events.map((e) => e.eventTime).filter((t): t is string => t !== undefined).sort();
-        try {
-          req = requestOf(u.d, draftFlags, u.missing, 'event');
-          const title = `${req.principal} — ${req.action} on ${keyLabel}${events.length > 1 ? ` (${events.length} events)` : ''}`;
-          const base = {
-            title,
-            extracted: extractedOf(u.d, flags),
-            missing: [] as MissingPart[],
-            notes: u.d.notes,
-            clue: u.ev.clue ?? null,
-            what: 'event' as const,
-            ...(times.length > 0 ? { eventTime: times[times.length - 1]! } : {}),
-          };
-          evaluated = explainOne(snapshot, evaluator, req, base, flags.fix === true);
-        } catch (e) {
-          // With --all, one event that cannot be evaluated (a key not in the snapshot …) does not stop the others.
-          if (flags.all !== true || !(e instanceof InputError)) throw e;
-          skipped.push({ title: `${events.map(eventLabel).join(', ')}`, why: `${e.message}${e.hint ? ` (${e.hint})` : ''}` });
-          continue;
-        }
-        const { explanation, decision } = evaluated;
-        explanation.events = events.map(summaryOf);
-        if (flags.all === true) {
-          const k = `${u.d.principal?.value}|${keyLabel}|${u.d.action?.value}`;
-          explanation.group = { principal: req.principal, key: keyLabel, action: req.action, events: groupCount.get(k) ?? events.length };
-        }
-        explanations.push(explanation);
-        decisions.push(decision);
-      }
-      // Keep the groups of one (principal, key, action) together; with --lookup, newest first.
-      const newest = (e: Explanation): string => (e.events ?? []).map((x) => x.eventTime ?? '').sort().pop() ?? '';
-      const order = explanations.map((e, i) => ({ e, i, k: e.group ? `${e.group.principal}|${e.group.key}|${e.group.action}` : String(i), t: newest(e) }));
-      const firstIndex = new Map<string, number>();
-      const groupNewest = new Map<string, string>();
-      for (const o of order) {
-        if (!firstIndex.has(o.k)) firstIndex.set(o.k, o.i);
-        if ((groupNewest.get(o.k) ?? '') < o.t) groupNewest.set(o.k, o.t);
-      }
-      if (lookup) order.sort((a, b) => compareDesc(groupNewest.get(a.k)!, groupNewest.get(b.k)!) || firstIndex.get(a.k)! - firstIndex.get(b.k)! || compareDesc(a.t, b.t) || a.i - b.i);
-      else order.sort((a, b) => firstIndex.get(a.k)! - firstIndex.get(b.k)! || a.i - b.i);
-      if (lookupNote !== undefined && order.length > 0) order[0]!.e.notes.unshift(lookupNote);
-      const doc: ExplainDocument = {
-        command: 'explain-event',
-        input: { kind: 'cloudtrail', file: name, format: ct.format, records: ct.recordCount, kmsEvents: ct.events.length, accessDenied: denied.length, otherSources: ct.otherSources },
-        explanations: order.map((o) => o.e),
-        skipped,
-      };
-      io.stdout(await render(doc, flags));
-      let code = decisions.length > 0 ? exitCodeFor(decisions) : EXIT.allow;
-      if (skipped.length > 0) code = EXIT.unknown;
-      setExit(code);
+    } else if (fnUnreadable !== undefined) {
+      explanation.lambdaUnreadable = { function: fnRef.name, reason: fnUnreadable.reason, ...(fnUnreadable.neededPermission !== undefined ? { neededPermission: fnUnreadable.neededPermission } : {}) };
+    } else {
+      explanation.notes.push(`For the whole picture of function ${fnRef.name} (its key and role today, the traps, the fix), run kms-why lambda ${fnRef.name} without --from (it reads AWS), or add its configuration (aws lambda get-function-configuration) to the snapshot as "Functions".`);
+    }
+  }
+  const input: ExplainDocument['input'] = { kind: 'error-message', client: parsed.client, message: parsed.kmsMessage };
+  if (parsed.errorCode !== undefined) input.errorCode = parsed.errorCode;
+  if (parsed.kmsErrorCode !== undefined) input.kmsErrorCode = parsed.kmsErrorCode;
+  if (parsed.operation !== undefined) input.operation = parsed.operation;
+  const doc: ExplainDocument = { command: 'explain-error', input, explanations: [explanation], skipped: [] };
+  await writeExplanation(doc, flags, io);
+  // A function whose configuration could not be read: whether it can decrypt today is unknown.
+  return explanation.lambdaUnreadable !== undefined ? EXIT.unknown : exitCodeFor([decision, ...lambdaDecisions]);
+}
+
+/** explain-event's input: the events of a file, or of CloudTrail's event history with --lookup (then --all is implied). */
+async function readEvents(
+  file: string | undefined,
+  flags: ExplainFlags,
+  io: CliIo,
+  pre: { r: import('../report/redact.js').Redactor } | undefined,
+): Promise<{ name: string; ct: ReturnType<typeof parseCloudTrail>; lookupNote: string | undefined; flags: ExplainFlags }> {
+  const lookup = flags.lookup === true;
+  let name: string;
+  let ct: ReturnType<typeof parseCloudTrail>;
+  let lookupNote: string | undefined;
+  if (lookup) {
+    if (file !== undefined) throw new InputError('give either an event file or --lookup, not both');
+    if (flags.eventId !== undefined) throw new InputError('--event-id picks an event of a file; with --lookup every AccessDenied is explained', { hint: 'Narrow --lookup with --since, --principal and --key.' });
+    const since = parseSince(flags.since ?? '1h', new Date());
+    const got = await lookupEventsLive(flags, { since }, io);
+    name = `CloudTrail event history (${got.region}, since ${since.toISOString()})`;
+    ct = parseCloudTrail(got.output, name);
+    lookupNote = `Read ${got.output.Events.length} KMS event${got.output.Events.length === 1 ? '' : 's'} in ${got.pages} page${got.pages === 1 ? '' : 's'} of LookupEvents${got.truncated ? ' (stopped at the limit: narrow --since)' : ''}.`;
+    flags = { ...flags, all: true };
+  } else {
+    if (flags.since !== undefined) throw new InputError('--since goes with --lookup');
+    if (file === undefined) throw new InputError('give the event file, or --lookup to read CloudTrail', { hint: 'kms-why explain-event event.json, or kms-why explain-event --lookup --since 1h.' });
+    name = displayName(file);
+    checkStdin(flags, file === '-');
+    const doc = await readJsonText(file);
+    // --redact: the events read with the snapshot's placeholders.
+    ct = pre !== undefined ? parseCloudTrail(pre.r.json(doc), pre.r.file(name)) : parseCloudTrail(doc, name);
+  }
+  return { name, ct, lookupNote, flags };
+}
+
+/** Which events of the input to explain (--all, --event-id, or the only one / the only AccessDenied), with a note to put first. */
+function chooseEvents(ct: ReturnType<typeof parseCloudTrail>, denied: CloudTrailKmsEvent[], flags: ExplainFlags, name: string): { chosen: CloudTrailKmsEvent[]; preNotes: string[] } {
+  let chosen: CloudTrailKmsEvent[];
+  const preNotes: string[] = [];
+  if (flags.all === true) {
+    if (flags.eventId !== undefined) throw new InputError('give either --all or --event-id, not both');
+    chosen = denied;
+  } else if (flags.eventId !== undefined) {
+    const ev = ct.events.find((e) => e.eventId === flags.eventId);
+    if (ev === undefined) {
+      throw new InputError(`no KMS event with id ${flags.eventId}`, { file: name, hint: ct.events.length > 0 ? `KMS events in the file: ${ct.events.slice(0, 10).map(eventLabel).join('; ')}${ct.events.length > 10 ? '; …' : ''}.` : 'The file holds no KMS events.' });
+    }
+    chosen = [ev];
+  } else if (ct.events.length === 1) {
+    chosen = ct.events;
+  } else if (denied.length === 1) {
+    chosen = denied;
+    preNotes.push(`The file holds ${ct.events.length} KMS events; the one AccessDenied among them is explained.`);
+  } else if (ct.events.length === 0) {
+    const other = Object.entries(ct.otherSources).map(([k, v]) => `${v} from ${k}`).join(', ');
+    throw new InputError(`no KMS event in the file${other ? ` (${other})` : ''}`, { file: name, hint: 'explain-event reads KMS events (eventSource kms.amazonaws.com).' });
+  } else {
+    throw new InputError(`the file holds ${ct.events.length} KMS events (${denied.length} AccessDenied): say which to explain`, {
+      file: name,
+      hint: `Give --all to explain every AccessDenied, or --event-id ID: ${ct.events.slice(0, 10).map(eventLabel).join('; ')}${ct.events.length > 10 ? '; …' : ''}.`,
     });
+  }
+  return { chosen, preNotes };
+}
+
+/** Keeps the groups of one (principal, key, action) together; with --lookup, newest first. */
+function orderExplanations(explanations: Explanation[], lookup: boolean): Explanation[] {
+  const newest = (e: Explanation): string => (e.events ?? []).map((x) => x.eventTime ?? '').sort().pop() ?? '';
+  const order = explanations.map((e, i) => ({ e, i, k: e.group ? `${e.group.principal}|${e.group.key}|${e.group.action}` : String(i), t: newest(e) }));
+  const firstIndex = new Map<string, number>();
+  const groupNewest = new Map<string, string>();
+  for (const o of order) {
+    if (!firstIndex.has(o.k)) firstIndex.set(o.k, o.i);
+    if ((groupNewest.get(o.k) ?? '') < o.t) groupNewest.set(o.k, o.t);
+  }
+  if (lookup) order.sort((a, b) => compareDesc(groupNewest.get(a.k)!, groupNewest.get(b.k)!) || firstIndex.get(a.k)! - firstIndex.get(b.k)! || compareDesc(a.t, b.t) || a.i - b.i);
+  else order.sort((a, b) => firstIndex.get(a.k)! - firstIndex.get(b.k)! || a.i - b.i);
+  return order.map((o) => o.e);
+}
+
+/** explain-event: reads CloudTrail events (a file or --lookup), groups them, evaluates each group today; returns the exit code. */
+async function explainEvent(file: string | undefined, flags: ExplainFlags, io: CliIo): Promise<number> {
+  const lookup = flags.lookup === true;
+  const pre = lookup ? undefined : await preload(flags, io);
+  const { name, ct, lookupNote, flags: readFlags } = await readEvents(file, flags, io, pre);
+  flags = readFlags;
+  // With --lookup, --principal and --key choose the events; they do not override them.
+  const filter = lookup ? { principal: flags.principal, key: flags.key } : undefined;
+  const draftFlags: ExplainFlags = { ...flags };
+  if (lookup) {
+    delete draftFlags.principal;
+    delete draftFlags.key;
+  }
+  const denied = ct.events.filter((e) => e.accessDenied);
+  const { chosen, preNotes } = chooseEvents(ct, denied, flags, name);
+  // One unit per request; with --all, units with the same (principal, key, action) are grouped.
+  interface Unit {
+    ev: CloudTrailKmsEvent;
+    d: Draft;
+    missing: MissingPart[];
+  }
+  const units: Unit[] = [];
+  for (const ev of chosen) {
+    for (const r of ev.requests) {
+      const d = draftFromEvent(ev, r);
+      d.notes.unshift(...preNotes);
+      applyFlags(d, draftFlags, 'event');
+      if (filter !== undefined && !matchesFilter(d, filter)) continue;
+      units.push({ ev, d, missing: eventMissing(d, ev) });
+    }
+  }
+  // The snapshot: files, or AWS for each (key, principal) the events name.
+  const targets: LiveTargetSpec[] = [];
+  if (liveRequested(flags)) {
+    for (const u of units) {
+      if (u.d.principal === undefined || (u.d.key === undefined && u.d.keyArn === undefined)) {
+        // Without --all this throws naming the flags; with --all the unit is reported as skipped.
+        if (flags.all !== true) requestOf(u.d, draftFlags, u.missing, 'event');
+        continue;
+      }
+      targets.push({ key: u.d.keyArn ?? u.d.key!.value, principal: u.d.principal.value, ...(u.ev.awsRegion !== undefined ? { region: u.ev.awsRegion } : {}) });
+    }
+  }
+  const snapshot = pre?.snapshot ?? (units.length === 0 && liveRequested(flags) ? emptySnapshot() : await loadSnapshot(flags, targets, io));
+  const evaluator = new Evaluator(snapshot);
+  const groups = new Map<string, Unit[]>();
+  const skipped: ExplainDocument['skipped'] = [];
+  for (const u of units) {
+    if (flags.all === true && u.missing.some((m) => m.required)) {
+      skipped.push({ title: eventLabel(u.ev), why: `${u.missing.map((m) => m.why).join('; ')} (explain it with --event-id ${u.ev.eventId ?? 'ID'} and the flags)` });
+      continue;
+    }
+    const gk = flags.all === true
+      ? `${u.d.principal?.value}|${u.d.keyArn ?? u.d.key?.value}|${u.d.action?.value}|${JSON.stringify(Object.entries(u.d.context).map(([k, s]) => [k, s.value]).sort())}|${u.d.viaService?.value ?? ''}`
+      : `${units.indexOf(u)}`;
+    const list = groups.get(gk);
+    if (list) list.push(u);
+    else groups.set(gk, [u]);
+  }
+  const groupCount = new Map<string, number>();
+  for (const list of groups.values()) {
+    const u = list[0]!;
+    const k = `${u.d.principal?.value}|${u.d.keyArn ?? u.d.key?.value}|${u.d.action?.value}`;
+    groupCount.set(k, (groupCount.get(k) ?? 0) + list.length);
+  }
+  const explanations: Explanation[] = [];
+  const decisions: Decision[] = [];
+  for (const list of groups.values()) {
+    const u = list[list.length - 1]!;
+    const events = list.map((x) => x.ev);
+    let req: Request;
+    let evaluated: Evaluated;
+    const keyLabel = u.d.keyArn ?? u.d.key?.value ?? '';
+    const times = events.map((e) => e.eventTime).filter((t): t is string => t !== undefined).sort();
+    try {
+      req = requestOf(u.d, draftFlags, u.missing, 'event');
+      const title = `${req.principal} — ${req.action} on ${keyLabel}${events.length > 1 ? ` (${events.length} events)` : ''}`;
+      const base = {
+        title,
+        extracted: extractedOf(u.d, flags),
+        missing: [] as MissingPart[],
+        notes: u.d.notes,
+        clue: u.ev.clue ?? null,
+        what: 'event' as const,
+        ...(times.length > 0 ? { eventTime: times[times.length - 1]! } : {}),
+      };
+      evaluated = explainOne(snapshot, evaluator, req, base, flags.fix === true);
+    } catch (e) {
+      // With --all, one event that cannot be evaluated (a key not in the snapshot …) does not stop the others.
+      if (flags.all !== true || !(e instanceof InputError)) throw e;
+      skipped.push({ title: `${events.map(eventLabel).join(', ')}`, why: `${e.message}${e.hint ? ` (${e.hint})` : ''}` });
+      continue;
+    }
+    const { explanation, decision } = evaluated;
+    explanation.events = events.map(summaryOf);
+    if (flags.all === true) {
+      const k = `${u.d.principal?.value}|${keyLabel}|${u.d.action?.value}`;
+      explanation.group = { principal: req.principal, key: keyLabel, action: req.action, events: groupCount.get(k) ?? events.length };
+    }
+    explanations.push(explanation);
+    decisions.push(decision);
+  }
+  const ordered = orderExplanations(explanations, lookup);
+  if (lookupNote !== undefined && ordered.length > 0) ordered[0]!.notes.unshift(lookupNote);
+  const doc: ExplainDocument = {
+    command: 'explain-event',
+    input: { kind: 'cloudtrail', file: name, format: ct.format, records: ct.recordCount, kmsEvents: ct.events.length, accessDenied: denied.length, otherSources: ct.otherSources },
+    explanations: ordered,
+    skipped,
+  };
+  await writeExplanation(doc, flags, io);
+  let code = decisions.length > 0 ? exitCodeFor(decisions) : EXIT.allow;
+  if (skipped.length > 0) code = EXIT.unknown;
+  return code;
 }
 
 function requestLabel(req: Request): string {

@@ -1,5 +1,4 @@
 // `kms-why grants`: the grants inventory and audit for people and CI.
-import { appendFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { auditGrants, expectationsFrom, findingFails, SEVERITIES, type Finding, type Severity } from '../analyses/grants-audit.js';
 import { Evaluator } from '../evaluate/evaluator.js';
@@ -11,11 +10,13 @@ import { readJsonWithText } from '../sources/json-file.js';
 import { jsonPositions } from '../sources/json-lines.js';
 import { loadFrom } from '../sources/load.js';
 import { EXIT } from './errors.js';
+import type { Run } from './command.js';
 import { writeAtomically, type CliIo } from './io.js';
 import { collect } from './request-flags.js';
 import { addLiveOptions, liveRequested, readKeysLive, timeoutMs, type LiveFlags } from './live.js';
-import { outputWidth, resolveColor } from './output.js';
-import { artifactUri, parseReportFlags, writeReports } from './reports.js';
+import { outputWidth } from './output.js';
+import { artifactUri, parseReportFlags } from './reports.js';
+import { renderAndWrite } from './write-output.js';
 import { VERSION } from './version.js';
 
 const FORMATS = ['table', 'text', 'json', 'markdown', 'github', 'sarif'] as const;
@@ -40,7 +41,7 @@ interface GrantsFlags extends LiveFlags {
 
 
 
-export function addGrantsCommand(program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void): void {
+export function addGrantsCommand(program: Command, io: CliIo, run: Run): void {
   addLiveOptions(program
     .command('grants'))
     .description('List every grant on the keys, with findings; fail CI on a grant nobody expected')
@@ -75,8 +76,7 @@ Examples:
   kms-why grants --from snapshot.json --all-keys --write-expect kms-grants.json
   kms-why grants --key alias/app --expect kms-grants.json --fail-on high --output github --report sarif=kms-grants.sarif --report markdown=kms-grants.md`,
     )
-    .action(async (flags: GrantsFlags) => {
-      setDebug(flags.debug === true);
+    .action(run(async (flags: GrantsFlags): Promise<number> => {
       // SCPs and RCPs never change which grants a key has: refused rather than silently ignored.
       if ((flags.scpFile ?? []).length > 0 || (flags.rcpFile ?? []).length > 0) {
         throw new InputError('--scp-file and --rcp-file do not apply to kms-why grants', { hint: 'The grants audit lists grants; check what SCPs and RCPs allow with kms-why check or decrypt.' });
@@ -123,16 +123,13 @@ Examples:
         await writeAtomically(flags.writeExpect, io.redactor !== undefined ? io.redactor.text(written) : written, { force: flags.force === true });
         io.stderr(`kms-why: wrote ${list.length} matcher${list.length === 1 ? '' : 's'} (one per grant shape) to ${flags.writeExpect}\n`);
         // Only the file: the report would be noise where the expectation file is the point.
-        setExit(EXIT.allow);
-        return;
+        return EXIT.allow;
       }
 
-      const color = resolveColor(flags.color, io);
-      const render = async (format: string, toFile: boolean): Promise<string> => {
-        // Files get no colour: they are read by other programs.
-        const opts = { now, color: color && !toFile, width: outputWidth(io), ...(flags.failOn ? { failOn: flags.failOn } : {}), ...(flags.inventory === true ? { inventory: true } : {}) };
+      const render = async (format: GrantsFormat, { color }: { color: boolean }): Promise<string> => {
+        const opts = { now, color, width: outputWidth(io), ...(flags.failOn ? { failOn: flags.failOn } : {}), ...(flags.inventory === true ? { inventory: true } : {}) };
         let text: string;
-        switch (format as GrantsFormat) {
+        switch (format) {
           case 'json':
             text = renderGrantsJson(audit, opts);
             break;
@@ -160,21 +157,13 @@ Examples:
             break;
           }
         }
-        // stdout is redacted as it is written (src/cli/redact.ts); report files here.
-        if (toFile && io.redactor !== undefined) text = io.redactor.text(text);
         return text;
       };
-      io.stdout(await render(flags.output ?? (io.stdoutIsTTY ? 'table' : 'text'), false));
-      await writeReports(reports, (f) => render(f, true), io.stderr);
-      // In GitHub Actions, the Markdown report as the job summary.
-      const summaryFile = io.env.GITHUB_STEP_SUMMARY;
-      if (summaryFile !== undefined && summaryFile !== '') {
-        const md = await render('markdown', true);
-        await appendFile(summaryFile, `${md}\n`, 'utf8');
-      }
+      // In GitHub Actions, the Markdown report as the job summary too.
+      await renderAndWrite(io, flags, render, { reports, jobSummary: 'markdown' });
 
       const failed = audit.unexpected.length > 0 || audit.findings.some(failing);
       const incomplete = audit.keys.some((k) => k.unreadable !== undefined);
-      setExit(failed ? EXIT.deny : incomplete ? EXIT.unknown : EXIT.allow);
-    });
+      return failed ? EXIT.deny : incomplete ? EXIT.unknown : EXIT.allow;
+    }));
 }

@@ -4,10 +4,12 @@ import { analyzeLambda, findFunction, parseFunction } from '../analyses/lambda.j
 import { lambdaJson, lambdaMarkdown, lambdaText } from '../report/lambda.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { buildReport, exitCodeFor } from '../report/build.js';
+import type { Run } from './command.js';
 import type { CliIo } from './io.js';
 import { collect } from './request-flags.js';
 import { addLiveOptions, liveRequested, loadSnapshot, readFunctionLive, type LiveFlags, type LiveTargetSpec } from './live.js';
-import { outputWidth, renderReport, resolveColor, type OutputFormat } from './output.js';
+import { outputWidth, renderReport, type OutputFormat } from './output.js';
+import { renderAndWrite } from './write-output.js';
 
 interface LambdaFlags extends LiveFlags {
   qualifier?: string;
@@ -19,7 +21,7 @@ interface LambdaFlags extends LiveFlags {
 }
 
 
-export function addLambdaCommand(program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void): void {
+export function addLambdaCommand(program: Command, io: CliIo, run: Run): void {
   addLiveOptions(program
     .command('lambda'))
     .description("Why can (or can't) a Lambda function decrypt its environment variables?")
@@ -40,8 +42,7 @@ Examples:
   kms-why lambda my-function --from fixtures/examples/lambda-env-grant.json
   kms-why lambda my-function --from snapshot.json --as arn:aws:iam::111122223333:role/deployer --output markdown`,
     )
-    .action(async (name: string, flags: LambdaFlags) => {
-      setDebug(flags.debug === true);
+    .action(run(async (name: string, flags: LambdaFlags): Promise<number> => {
       let snapshot: Snapshot;
       if (liveRequested(flags)) {
         // Read the function first: it names the role and the key that the rest depends on.
@@ -61,14 +62,12 @@ Examples:
       const a = analyzeLambda(snapshot, fn, flags.as);
       const decisions = [a.runtime, ...a.controlPlane];
       const report = buildReport(a.runtimeRequest, decisions, { ...(snapshot.inputs ? { inputs: snapshot.inputs } : {}), commandLine: ['kms-why', 'lambda', name, ...(flags.as ? ['--as', flags.as] : [])].join(' ') });
-      const output: OutputFormat = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
-      const color = resolveColor(flags.color, io);
-      let text: string;
-      if (output === 'json') {
-        const json = JSON.parse(await renderReport(report, 'json', { color: false, redact: false })) as Record<string, unknown>;
-        json.lambda = lambdaJson(a);
-        text = JSON.stringify(json, null, 2) + '\n';
-      } else {
+      await renderAndWrite(io, flags, async (output: OutputFormat, { color }) => {
+        if (output === 'json') {
+          const json = JSON.parse(await renderReport(report, 'json', { color: false, redact: false })) as Record<string, unknown>;
+          json.lambda = lambdaJson(a);
+          return JSON.stringify(json, null, 2) + '\n';
+        }
         let tail = output === 'markdown' ? lambdaMarkdown(a) : lambdaText(a);
         if (output === 'table') {
           // Fitted to the terminal like the table above it: each line wrapped under its own indent.
@@ -82,9 +81,8 @@ Examples:
             })
             .join('\n');
         }
-        text = (await renderReport(report, output, { color, redact: false, width: outputWidth(io) })) + tail;
-      }
-      io.stdout(text);
-      setExit(exitCodeFor(decisions));
-    });
+        return (await renderReport(report, output, { color, redact: false, width: outputWidth(io) })) + tail;
+      });
+      return exitCodeFor(decisions);
+    }));
 }

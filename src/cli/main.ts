@@ -13,10 +13,12 @@ import { escapeControls } from '../report/escape.js';
 import { EXIT, formatError } from './errors.js';
 import { processIo, type CliIo } from './io.js';
 import { renderReport, resolveColor, type OutputFormat } from './output.js';
+import { renderAndWrite } from './write-output.js';
 import { collect, addRequestOptions, missingDetails, namedActions, parseActions, requestFromFlags, type RequestFlags } from './request-flags.js';
 import { addLiveOptions, liveRequested, loadSnapshot, type LiveFlags, type LiveTargetSpec } from './live.js';
 import { VERSION } from './version.js';
 import { completionScript, SHELLS, type Shell } from './completion.js';
+import type { AddCommand, Run } from './command.js';
 
 interface CommonFlags extends RequestFlags, LiveFlags {
   output?: OutputFormat;
@@ -92,16 +94,21 @@ function forbidRepeats(cmd: Command): void {
   for (const sub of cmd.commands) forbidRepeats(sub);
 }
 
-type AddCommand = (program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void) => void;
+/**
+ * who-can.ts and diff still report their exit code through a callback (the older shape); main()
+ * adapts them until they return it like the others (command.ts).
+ */
+type ReportingAdd = (program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void) => void;
+type Loaded = { add: AddCommand } | { reporting: ReportingAdd };
 
-const EXTRA_COMMANDS: Record<string, () => Promise<AddCommand>> = {
-  grants: async () => (await import('./grants.js')).addGrantsCommand,
-  lambda: async () => (await import('./lambda.js')).addLambdaCommand,
-  snapshot: async () => (await import('./snapshot.js')).addSnapshotCommand,
-  'explain-error': async () => (await import('./explain.js')).addExplainCommands,
-  'explain-event': async () => (await import('./explain.js')).addExplainCommands,
-  'who-can': async () => (await import('./who-can.js')).addWhoCanCommand,
-  diff: async () => (await import('./who-can.js')).addDiffCommand,
+const EXTRA_COMMANDS: Record<string, () => Promise<Loaded>> = {
+  grants: async () => ({ add: (await import('./grants.js')).addGrantsCommand }),
+  lambda: async () => ({ add: (await import('./lambda.js')).addLambdaCommand }),
+  snapshot: async () => ({ add: (await import('./snapshot.js')).addSnapshotCommand }),
+  'explain-error': async () => ({ add: (await import('./explain.js')).explainCommands }),
+  'explain-event': async () => ({ add: (await import('./explain.js')).explainCommands }),
+  'who-can': async () => ({ reporting: (await import('./who-can.js')).addWhoCanCommand }),
+  diff: async () => ({ reporting: (await import('./who-can.js')).addDiffCommand }),
 };
 
 /** `check`, `re-encrypt` and the per-action commands, which main.ts defines itself. */
@@ -156,15 +163,25 @@ Examples:
   kms-why decrypt --from snapshot.json --key alias/app --principal ${EXAMPLE_PRINCIPAL}
   kms-why check --action all --from snapshot.json --key alias/app --principal arn:aws:iam::111122223333:role/app --output markdown`);
 
-  /** Loads the inputs, evaluates, renders, and sets the exit code. */
+  // Each action returns its exit code; main() returns the last one kept here.
+  const run: Run =
+    (action) =>
+    async (...args) => {
+      exitCode = await action(...args);
+    };
+  // --debug (stack traces) as the command being run parsed it.
+  program.hook('preAction', (_program, command) => {
+    if (command.options.some((o) => o.long === '--debug')) debug = command.opts().debug === true;
+  });
+
+  /** Loads the inputs, evaluates, renders, and returns the exit code. */
   const evaluateAndPrint = async (
     flags: CommonFlags,
     pickActions: (s: Snapshot, ev: Evaluator) => ActionInfo[] | { actions: ActionInfo[]; notEvaluated: NotEvaluated[] },
     requests?: (base: Request) => Request[],
     extraKeys?: (flags: CommonFlags) => string[],
     updatesAlias = false,
-  ): Promise<void> => {
-    debug = flags.debug === true;
+  ): Promise<number> => {
     const live = liveRequested(flags);
     if (live && flags.key === undefined) throw new InputError('--key is required to read AWS', { hint: 'Give --key alias/app (or a key ARN), or --from snapshot.json to work offline.' });
     const isMe = live && flags.principal === 'me';
@@ -187,16 +204,12 @@ Examples:
     const reqs = requests ? requests(base) : actions.map((a) => ({ ...base, action: a.name }));
     const decisions: Decision[] = reqs.map((r) => evaluator.evaluate(r));
     const report = buildReport(base, decisions, { ...(snapshot.inputs ? { inputs: snapshot.inputs } : {}), commandLine, ...(notEvaluated ? { notEvaluated } : {}) });
-    const color = resolveColor(flags.color, io);
-    const output: OutputFormat = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
-    let text: string;
-    if (flags.fix === true) {
+    await renderAndWrite(io, flags, async (output: OutputFormat, { color }) => {
+      if (flags.fix !== true) return renderReport(report, output, { color, redact: flags.redact === true });
       const f = await import('./fix-output.js');
-      text = await f.renderWithFixes(report, f.fixesFor(snapshot, reqs, decisions), output, { color, redact: flags.redact === true });
-    } else text = await renderReport(report, output, { color, redact: flags.redact === true });
-    // Render fully before writing, so that an error never leaves half a report on stdout.
-    io.stdout(text);
-    exitCode = exitCodeFor(decisions, flags.expect);
+      return f.renderWithFixes(report, f.fixesFor(snapshot, reqs, decisions), output, { color, redact: flags.redact === true });
+    });
+    return exitCodeFor(decisions, flags.expect);
   };
 
   if (wantCore('check')) addOutputOptions(
@@ -211,8 +224,8 @@ Examples:
 
 Example:
   kms-why check --action kms:Decrypt,kms:Encrypt --from snapshot.json --key alias/app --principal ${EXAMPLE_PRINCIPAL} --output json`)
-    .action(async (flags: CheckFlags) => {
-      await evaluateAndPrint(flags, (_snapshot, ev) => {
+    .action(run(async (flags: CheckFlags) => {
+      return evaluateAndPrint(flags, (_snapshot, ev) => {
         // `all` leaves out what cannot be evaluated without a detail the user did not give; an
         // action named on its own is evaluated (and is unknown without it).
         const named = namedActions(flags.action ?? []);
@@ -226,7 +239,7 @@ Example:
         if (actions.length === 0) throw new InputError('no action left to evaluate', { hint: `Give ${[...new Set(notEvaluated.flatMap((n) => n.needs))].join(', ')}.` });
         return { actions, notEvaluated };
       });
-    });
+    }));
 
   // One command per KMS API operation, named as the AWS CLI names it (aws kms decrypt …).
   for (const action of ACTIONS) {
@@ -240,9 +253,7 @@ Example:
 
 Example:
   kms-why ${action.cliName} --from snapshot.json${action.cls === 'iam-only' ? '' : ' --key alias/app'}${extra} --principal ${EXAMPLE_PRINCIPAL}`)
-      .action(async (flags: CommonFlags) => {
-        await evaluateAndPrint(flags, () => [action], undefined, undefined, action.short === 'UpdateAlias');
-      });
+      .action(run(async (flags: CommonFlags) => evaluateAndPrint(flags, () => [action], undefined, undefined, action.short === 'UpdateAlias')));
   }
 
   // ReEncrypt is one API but two permissions: ReEncryptFrom on the source key and ReEncryptTo on
@@ -260,10 +271,10 @@ Example:
 
 Example:
   kms-why re-encrypt --from snapshot.json --key alias/old --destination-key alias/new --principal ${EXAMPLE_PRINCIPAL}`)
-    .action(async (flags: ReEncryptFlags) => {
+    .action(run(async (flags: ReEncryptFlags) => {
       const from = findAction('kms:ReEncryptFrom')!;
       const to = findAction('kms:ReEncryptTo')!;
-      await evaluateAndPrint(
+      return evaluateAndPrint(
         flags,
         () => [from, to],
         (base) => {
@@ -277,23 +288,28 @@ Example:
         },
         () => (flags.destinationKey !== undefined && flags.destinationKey !== flags.key ? [flags.destinationKey] : []),
       );
-    });
+    }));
 
-  const setExit = (code: number): void => {
-    exitCode = code;
-  };
-  const setDebug = (d: boolean): void => {
-    debug = d;
-  };
   // The other commands live in modules of their own, loaded only when they can be needed, so
   // that a plain check starts fast (README "Speed").
   const wanted = only === undefined ? Object.keys(EXTRA_COMMANDS) : only in EXTRA_COMMANDS ? [only] : [];
-  const seen = new Set<AddCommand>();
+  const seen = new Set<AddCommand | ReportingAdd>();
   for (const name of wanted) {
-    const add = await EXTRA_COMMANDS[name]!();
+    const loaded = await EXTRA_COMMANDS[name]!();
+    const add = 'add' in loaded ? loaded.add : loaded.reporting;
     if (seen.has(add)) continue;
     seen.add(add);
-    add(program, io, setExit, setDebug);
+    if ('add' in loaded) loaded.add(program, io, run);
+    else {
+      loaded.reporting(
+        program,
+        io,
+        (code) => {
+          exitCode = code;
+        },
+        () => {}, // --debug: the preAction hook above
+      );
+    }
   }
 
   forbidRepeats(program);
@@ -308,9 +324,10 @@ Examples:
   kms-why completion bash > ~/.local/share/bash-completion/completions/kms-why
   kms-why completion zsh > "\${fpath[1]}/_kms-why"
   kms-why completion fish > ~/.config/fish/completions/kms-why.fish`)
-      .action((shell: Shell) => {
+      .action(run(async (shell: Shell) => {
         io.stdout(completionScript(program, shell));
-      });
+        return EXIT.allow;
+      }));
     groupCommands(program);
   }
 

@@ -3,7 +3,10 @@
 import type { Command } from 'commander';
 import { InputError } from '../model/errors.js';
 import { snapshotToJson } from '../sources/snapshot-writer.js';
-import { writeAtomically, type CliIo } from './io.js';
+import type { Run } from './command.js';
+import { EXIT } from './errors.js';
+import type { CliIo } from './io.js';
+import { renderAndWrite } from './write-output.js';
 import { collect } from './request-flags.js';
 import { addLiveOptions, loadSnapshot, readAccountLive, type LiveFlags } from './live.js';
 import type { Snapshot } from '../model/snapshot.js';
@@ -24,7 +27,7 @@ interface SnapshotFlags extends LiveFlags {
 }
 
 
-export function addSnapshotCommand(program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void): void {
+export function addSnapshotCommand(program: Command, io: CliIo, run: Run): void {
   addLiveOptions(
     program
       .command('snapshot')
@@ -53,8 +56,7 @@ Examples:
   kms-why who-can --from account.json --all-keys
   kms-why decrypt --from app.json --key alias/app --principal arn:aws:iam::111122223333:role/app`,
     )
-    .action(async (flags: SnapshotFlags) => {
-      setDebug(flags.debug === true);
+    .action(run(async (flags: SnapshotFlags): Promise<number> => {
       let snapshot: Snapshot;
       if (flags.account === true) {
         if (flags.principal !== undefined) throw new InputError('--principal does not go with --account', { hint: '--account reads every role and user of the account.' });
@@ -73,12 +75,8 @@ Examples:
       snapshot.capturedAt ??= new Date().toISOString();
       // --redact: loadSnapshot has redacted what was read (src/cli/redact.ts); say so in the file.
       if (io.redactor !== undefined) snapshot.redacted = true;
-      let text = JSON.stringify(snapshotToJson(snapshot), null, 2) + '\n';
-      if (io.redactor !== undefined) text = io.redactor.text(text);
-      if (flags.outputFile !== undefined) {
-        await writeAtomically(flags.outputFile, text, { force: flags.force === true });
-        io.stderr(`kms-why: wrote ${flags.outputFile}\n`);
-      } else io.stdout(text);
-      setExit(0);
-    });
+      const text = JSON.stringify(snapshotToJson(snapshot), null, 2) + '\n';
+      await renderAndWrite(io, { output: 'json' }, () => text, { outputFile: flags.outputFile !== undefined ? { file: flags.outputFile, force: flags.force === true } : undefined });
+      return EXIT.allow;
+    }));
 }
