@@ -99,6 +99,8 @@ export class Evaluator {
   private lastResolution: Resolution | undefined;
   private lastCaller: [string, PrincipalRef] | undefined;
   private lastKey: [string, Key | undefined] | undefined;
+  /** Verified proposals by request and proposals (see verified). */
+  private readonly verifiedMemo = new Map<string, HintProposal[]>();
 
   /**
    * With `wholeGrantLists` (who-can), a grant list read in part is unknown for every caller: who
@@ -335,9 +337,26 @@ export class Evaluator {
    */
   private verified(request: Request, d: Decision, depth: number): Decision {
     const proposals = HINT_PROPOSALS.get(d);
+    if (proposals === undefined || d.decision === 'allow') {
+      VERIFIED_HINTS.set(d, []);
+      return d;
+    }
+    // The same request on the same inputs makes the same proposals with the same outcome: a
+    // request asked again (a warm pass, a report over many actions) verifies nothing twice.
+    const memoKey = `${depth}|${JSON.stringify(request)}|${proposals.map((p) => `${p.text}\u0001${editSignature(p)}`).join('\u0000')}`;
+    let kept = this.verifiedMemo.get(memoKey);
+    if (kept === undefined) {
+      kept = this.verify(request, proposals, depth);
+      if (this.verifiedMemo.size >= 4096) this.verifiedMemo.clear();
+      this.verifiedMemo.set(memoKey, kept);
+    }
+    VERIFIED_HINTS.set(d, [...kept]);
+    for (const p of kept) if (!d.hints.includes(p.text)) d.hints.push(p.text);
+    return d;
+  }
+
+  private verify(request: Request, proposals: HintProposal[], depth: number): HintProposal[] {
     const kept: HintProposal[] = [];
-    VERIFIED_HINTS.set(d, kept);
-    if (proposals === undefined || d.decision === 'allow') return d;
     const seen = new Set<string>();
     // Bounded: a policy with hundreds of near misses must not cost hundreds of evaluations.
     let completions = depth === 0 ? 4 : 0;
@@ -366,8 +385,7 @@ export class Evaluator {
       seen.add(sig2);
       kept.push(both);
     }
-    for (const p of kept) if (!d.hints.includes(p.text)) d.hints.push(p.text);
-    return d;
+    return kept;
   }
 
   /** The verdict with the proposal applied; undefined when it cannot be applied to these inputs. */
