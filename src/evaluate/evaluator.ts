@@ -3,7 +3,7 @@
 // into a deny and adding a Deny never turns a deny into an allow, a verdict that both worlds
 // share holds whatever the input says; otherwise the verdict is `unknown`.
 import { findAction, type ActionInfo } from '../model/actions.js';
-import { parseKeyIdentifier, parsePrincipal, roleArnOf } from '../model/arn.js';
+import { parsePrincipal, roleArnOf } from '../model/arn.js';
 import type { Decision } from '../model/decision.js';
 import { InputError } from '../model/errors.js';
 import type { Grant } from '../model/grant.js';
@@ -20,6 +20,7 @@ import { combineParts, decide, HINT_PROPOSALS, type Part, type Resolved, type Wo
 import { DEFAULT_OPTIONS, type EvaluatorOptions } from './options.js';
 import { applyProposal, editSignature, VERIFIED_HINTS, type HintProposal } from './hint-edits.js';
 import { callerKeys, compilePrincipalValue, patternKey } from './principals.js';
+import { isServiceLinked, SnapshotIndex, type PrincipalEntry } from './snapshot-index.js';
 
 export interface EvaluateOptions {
   /** Build the trace, hints and assumptions (default true). The verdict is the same either way. */
@@ -85,21 +86,21 @@ function stand(source: PolicySource, name: string, effect: 'Allow' | 'Deny', wit
 export class Evaluator {
   readonly options: EvaluatorOptions;
   private compiled = new WeakMap<Policy, CompiledPolicy>();
-  private readonly byArn = new Map<string, CompiledPolicy[]>();
+  private byArn = new Map<string, CompiledPolicy[]>();
   /** Worlds by caller sources, key and mode: every session of a role shares its role's. */
   private readonly worldCache = new Map<string, World>();
   private readonly sourceIds = new WeakMap<CallerSources, number>();
   private nextSourceId = 0;
-  private readonly standIns = new Map<string, CompiledPolicy>();
+  private standIns = new Map<string, CompiledPolicy>();
   private readonly callerCache = new Map<string, CallerSources | null>();
-  private readonly grantIndexes = new WeakMap<Grant[], Map<string, Grant[]>>();
-  private principalIndexCache: Map<string, [string, PrincipalPolicies]> | undefined;
-  private readonly callerRefs = new Map<string, PrincipalRef>();
+  private readonly index: SnapshotIndex;
+  private callerRefs = new Map<string, PrincipalRef>();
   private readonly resolutions = new Map<string, Resolution>();
   private lastResolution: Resolution | undefined;
   private lastCaller: [string, PrincipalRef] | undefined;
   private lastKey: [string, Key | undefined] | undefined;
-  private readonly keysByIdentifier = new Map<string, Key | undefined>();
+  /** Verified proposals by request and proposals (see verified). */
+  private readonly verifiedMemo = new Map<string, HintProposal[]>();
 
   /**
    * With `wholeGrantLists` (who-can), a grant list read in part is unknown for every caller: who
@@ -111,6 +112,7 @@ export class Evaluator {
     private readonly use: { wholeGrantLists?: boolean } = {},
   ) {
     this.options = { ...DEFAULT_OPTIONS, ...options };
+    this.index = SnapshotIndex.of(snapshot);
   }
 
   /**
@@ -172,72 +174,36 @@ export class Evaluator {
     return c;
   }
 
-  /** Grants filed by grantee, so that a request looks only at grants that can concern its caller. */
-  private grantIndex(grants: Grant[]): Map<string, Grant[]> {
-    let idx = this.grantIndexes.get(grants);
-    if (idx === undefined) {
-      idx = new Map();
-      for (const g of grants) {
-        const k = patternKey(compilePrincipalValue(g.granteePrincipal));
-        if (k === undefined) continue;
-        const list = idx.get(k);
-        if (list) list.push(g);
-        else idx.set(k, [g]);
-      }
-      this.grantIndexes.set(grants, idx);
-    }
-    return idx;
-  }
-
   /** Finds a key by key id, key ARN, alias name or alias ARN. */
   findKey(identifier: string): Key | undefined {
     if (this.lastKey !== undefined && this.lastKey[0] === identifier) return this.lastKey[1];
-    let k: Key | undefined;
-    if (this.keysByIdentifier.has(identifier)) k = this.keysByIdentifier.get(identifier);
-    else {
-      k = this.lookupKey(identifier);
-      this.keysByIdentifier.set(identifier, k);
-    }
+    const k = this.index.key(identifier);
     this.lastKey = [identifier, k];
     return k;
-  }
-
-  private lookupKey(identifier: string): Key | undefined {
-    const id = parseKeyIdentifier(identifier);
-    for (const k of this.snapshot.keys) {
-      const m = k.metadata;
-      if (identifier === m.arn || identifier === m.keyId) return k;
-      if (id?.aliasName !== undefined && k.aliases.includes(id.aliasName)) {
-        if (id.kind === 'alias-name' || id.arn?.account === m.account) return k;
-      }
-    }
-    return undefined;
   }
 
   /** The caller's policies from the snapshot; a session takes its role's entry (contract). */
   private callerSources(caller: PrincipalRef): CallerSources | null {
     if (caller.kind === 'root' || caller.kind === 'service') return KNOWN_NONE;
-    const entries = this.snapshot.principals;
-    let own: PrincipalPolicies | undefined = Object.prototype.hasOwnProperty.call(entries, caller.arn) ? entries[caller.arn] : undefined;
+    let own: PrincipalPolicies | undefined = this.index.own(caller.arn);
     // A session without an entry of its own has exactly its role's sources: one object for all.
     const cacheKey = own === undefined && caller.kind === 'assumed-role' ? `role:${caller.account}:${caller.roleName}` : caller.arn;
     const hit = this.callerCache.get(cacheKey);
     if (hit !== undefined) return hit;
     let role: PrincipalPolicies | undefined;
     let roleArn: string | undefined;
-    const index = this.principalIndex();
     if (own === undefined && (caller.kind === 'user' || caller.kind === 'role')) {
-      const hit = index.get(`${caller.kind}:${caller.account}:${caller.name}`);
+      const hit = this.index.first(caller.kind, caller.account, caller.name);
       if (hit) {
-        own = hit[1];
-        roleArn = hit[1].resolvedArn ?? hit[0];
+        own = hit.pp;
+        roleArn = hit.pp.resolvedArn ?? hit.arn;
       }
     }
     if (caller.kind === 'assumed-role') {
-      const hit = index.get(`role:${caller.account}:${caller.roleName}`);
+      const hit = this.index.first('role', caller.account, caller.roleName ?? '');
       if (hit) {
-        role = hit[1];
-        roleArn = hit[1].resolvedArn ?? hit[0];
+        role = hit.pp;
+        roleArn = hit.pp.resolvedArn ?? hit.arn;
       }
     }
     let result: CallerSources | null = null;
@@ -254,22 +220,6 @@ export class Evaluator {
     }
     this.callerCache.set(cacheKey, result);
     return result;
-  }
-
-  /** Role and user entries by account and name (their ARNs may carry a path that session ARNs lack). */
-  private principalIndex(): Map<string, [string, PrincipalPolicies]> {
-    if (this.principalIndexCache === undefined) {
-      const idx = new Map<string, [string, PrincipalPolicies]>();
-      for (const [arn, pp] of Object.entries(this.snapshot.principals)) {
-        const p = parsePrincipal(arn);
-        if (p && (p.kind === 'role' || p.kind === 'user')) {
-          const k = `${p.kind}:${p.account}:${p.name}`;
-          if (!idx.has(k)) idx.set(k, [arn, pp]);
-        }
-      }
-      this.principalIndexCache = idx;
-    }
-    return this.principalIndexCache;
   }
 
   private parseCaller(text: string): PrincipalRef {
@@ -387,9 +337,26 @@ export class Evaluator {
    */
   private verified(request: Request, d: Decision, depth: number): Decision {
     const proposals = HINT_PROPOSALS.get(d);
+    if (proposals === undefined || d.decision === 'allow') {
+      VERIFIED_HINTS.set(d, []);
+      return d;
+    }
+    // The same request on the same inputs makes the same proposals with the same outcome: a
+    // request asked again (a warm pass, a report over many actions) verifies nothing twice.
+    const memoKey = `${depth}|${JSON.stringify(request)}|${proposals.map((p) => `${p.text}\u0001${editSignature(p)}`).join('\u0000')}`;
+    let kept = this.verifiedMemo.get(memoKey);
+    if (kept === undefined) {
+      kept = this.verify(request, proposals, depth);
+      if (this.verifiedMemo.size >= 4096) this.verifiedMemo.clear();
+      this.verifiedMemo.set(memoKey, kept);
+    }
+    VERIFIED_HINTS.set(d, [...kept]);
+    for (const p of kept) if (!d.hints.includes(p.text)) d.hints.push(p.text);
+    return d;
+  }
+
+  private verify(request: Request, proposals: HintProposal[], depth: number): HintProposal[] {
     const kept: HintProposal[] = [];
-    VERIFIED_HINTS.set(d, kept);
-    if (proposals === undefined || d.decision === 'allow') return d;
     const seen = new Set<string>();
     // Bounded: a policy with hundreds of near misses must not cost hundreds of evaluations.
     let completions = depth === 0 ? 4 : 0;
@@ -418,14 +385,14 @@ export class Evaluator {
       seen.add(sig2);
       kept.push(both);
     }
-    for (const p of kept) if (!d.hints.includes(p.text)) d.hints.push(p.text);
-    return d;
+    return kept;
   }
 
   /** The verdict with the proposal applied; undefined when it cannot be applied to these inputs. */
   private tryProposal(request: Request, p: HintProposal): { verdict: Decision['decision']; ev: Evaluator; request: Request } | undefined {
     try {
-      const changed = applyProposal(this.snapshot, request, p);
+      const base = hasEdits(p) ? this.narrowed(request, p) : this.snapshot;
+      const changed = applyProposal(base, request, p);
       const ev = changed.snapshot === this.snapshot ? this : this.child(changed.snapshot);
       return { verdict: ev.evaluate(changed.request, { explain: false }).decision, ev, request: changed.request };
     } catch {
@@ -439,7 +406,34 @@ export class Evaluator {
   private child(snapshot: Snapshot): Evaluator {
     const ev = new Evaluator(snapshot, this.options);
     ev.compiled = this.compiled;
+    ev.byArn = this.byArn;
+    ev.standIns = this.standIns;
+    ev.callerRefs = this.callerRefs;
     return ev;
+  }
+
+  /**
+   * The snapshot as the evaluation of `request` with the proposal's changes reads it: every key and
+   * the organization, but of the principal entries only those the caller (and a principal the
+   * proposal attaches a policy to) can read, in their order. Changing a copy of 5,000 roles to
+   * verify one hint of one caller costs what 5,000 roles cost; this costs what the caller costs.
+   * A managed policy is changed in each copy the evaluation reads, as it would be in all of them.
+   */
+  private narrowed(request: Request, p: HintProposal): Snapshot {
+    const wanted = new Map<string, PrincipalEntry>();
+    const add = (principal: string): void => {
+      for (const e of this.index.entriesOf(principal)) wanted.set(e.arn, e);
+    };
+    add(request.principal);
+    for (let q: HintProposal | undefined = p; q !== undefined; q = q.then) {
+      for (const e of q.edits ?? []) if (e.kind === 'attach-identity-policy') add(e.principal);
+    }
+    const principals: Record<string, PrincipalPolicies> = {};
+    // entriesOf gives each principal's entries in snapshot order; merged, they must keep it.
+    const order = [...wanted.values()];
+    if (order.length > 1) order.sort((a, b) => a.order - b.order);
+    for (const e of order) principals[e.arn] = e.pp;
+    return { ...this.snapshot, principals };
   }
 
   /**
@@ -655,7 +649,7 @@ export class Evaluator {
     if (org === undefined) return { scps: [], rcps: [] };
     let scps: OrgPolicyLevel[] = [];
     // SCPs restrict neither the management account, service principals nor service-linked roles (docs/semantics.md#organization-policies).
-    const serviceLinked = (caller.kind === 'assumed-role' || caller.kind === 'role') && /^AWSServiceRoleFor/.test(caller.roleName ?? caller.name);
+    const serviceLinked = isServiceLinked(caller);
     if (callerAccount !== undefined && caller.kind !== 'service' && !serviceLinked && callerAccount !== org.managementAccountId) {
       scps = org.serviceControlPolicies[callerAccount] ?? [];
     }
@@ -700,7 +694,7 @@ export class Evaluator {
           }]
         : [];
     } else grants = s.grants;
-    const index = this.grantIndex(grants);
+    const index = SnapshotIndex.grantsByGrantee(grants);
     return {
       keyPolicy,
       grants,
@@ -720,6 +714,11 @@ export class Evaluator {
       ...(s.partial !== undefined ? { grantsFirstPage: s.partial.firstPage } : {}),
     };
   }
+}
+
+function hasEdits(p: HintProposal): boolean {
+  for (let q: HintProposal | undefined = p; q !== undefined; q = q.then) if ((q.edits?.length ?? 0) > 0) return true;
+  return false;
 }
 
 /** Same statements as written (the raw JSON of each), so that one compiled form serves both. */

@@ -1,0 +1,146 @@
+// One index of a snapshot, built once and shared by every evaluator (and analysis) over it:
+// principal entries by account and name, a caller's own and role entries (a session reads its
+// role's), grants filed by grantee, keys by identifier, and whether a caller is a service-linked
+// role. The snapshot is immutable data, so the index is keyed by the snapshot object itself.
+import { parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
+import type { Grant } from '../model/grant.js';
+import type { Key } from '../model/key.js';
+import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { compilePrincipalValue, patternKey } from './principals.js';
+
+/** A role or user entry of the snapshot, with its place in the snapshot's order. */
+export interface PrincipalEntry {
+  arn: string;
+  pp: PrincipalPolicies;
+  order: number;
+}
+
+const NONE: readonly PrincipalEntry[] = [];
+
+const INDEXES = new WeakMap<Snapshot, SnapshotIndex>();
+const GRANT_INDEXES = new WeakMap<readonly Grant[], Map<string, Grant[]>>();
+
+export class SnapshotIndex {
+  private byName: Map<string, PrincipalEntry[]> | undefined;
+  private readonly keys = new Map<string, Key | undefined>();
+
+  private constructor(readonly snapshot: Snapshot) {}
+
+  /** The index of a snapshot (one per snapshot object). */
+  static of(snapshot: Snapshot): SnapshotIndex {
+    let idx = INDEXES.get(snapshot);
+    if (idx === undefined) {
+      idx = new SnapshotIndex(snapshot);
+      INDEXES.set(snapshot, idx);
+    }
+    return idx;
+  }
+
+  /**
+   * Every role or user entry whose ARN names `kind` `name` in `account` (their ARNs may carry a
+   * path that session ARNs lack), in snapshot order.
+   */
+  entries(kind: 'role' | 'user', account: string, name: string): readonly PrincipalEntry[] {
+    return this.names().get(`${kind}:${account}:${name}`) ?? NONE;
+  }
+
+  /** The first such entry: the one a caller of that name reads. */
+  first(kind: 'role' | 'user', account: string, name: string): PrincipalEntry | undefined {
+    return this.names().get(`${kind}:${account}:${name}`)?.[0];
+  }
+
+  /** The entry under exactly this ARN. */
+  own(arn: string): PrincipalPolicies | undefined {
+    const entries = this.snapshot.principals;
+    return Object.prototype.hasOwnProperty.call(entries, arn) ? entries[arn] : undefined;
+  }
+
+  /**
+   * Every entry a request by `principal` (an ARN) can read: its own, and every entry of its role
+   * (a session) or of its name (a role or user), in snapshot order.
+   */
+  entriesOf(principal: string): PrincipalEntry[] {
+    const out: PrincipalEntry[] = [];
+    const ref = parsePrincipal(principal);
+    if (ref !== null) {
+      const kind = ref.kind === 'assumed-role' ? 'role' : ref.kind;
+      const name = ref.kind === 'assumed-role' ? ref.roleName : ref.name;
+      if ((kind === 'role' || kind === 'user') && name !== undefined) out.push(...this.entries(kind, ref.account, name));
+    }
+    const own = this.own(principal);
+    if (own !== undefined && !out.some((e) => e.arn === principal)) out.push({ arn: principal, pp: own, order: this.orderOf(principal) });
+    return out.sort((a, b) => a.order - b.order);
+  }
+
+  private orderOf(arn: string): number {
+    let i = 0;
+    for (const k in this.snapshot.principals) {
+      if (k === arn) return i;
+      i++;
+    }
+    return i;
+  }
+
+  private names(): Map<string, PrincipalEntry[]> {
+    if (this.byName === undefined) {
+      const idx = new Map<string, PrincipalEntry[]>();
+      let order = 0;
+      for (const [arn, pp] of Object.entries(this.snapshot.principals)) {
+        const p = parsePrincipal(arn);
+        if (p && (p.kind === 'role' || p.kind === 'user')) {
+          const k = `${p.kind}:${p.account}:${p.name}`;
+          const list = idx.get(k);
+          const e = { arn, pp, order };
+          if (list === undefined) idx.set(k, [e]);
+          else list.push(e);
+        }
+        order++;
+      }
+      this.byName = idx;
+    }
+    return this.byName;
+  }
+
+  /** A key by key id, key ARN, alias name or alias ARN. */
+  key(identifier: string): Key | undefined {
+    if (this.keys.has(identifier)) return this.keys.get(identifier);
+    const k = lookupKey(this.snapshot.keys, identifier);
+    this.keys.set(identifier, k);
+    return k;
+  }
+
+  /** Grants filed by grantee (patternKey of the grantee), so that a request looks only at grants that can concern its caller. */
+  static grantsByGrantee(grants: readonly Grant[]): Map<string, Grant[]> {
+    let idx = GRANT_INDEXES.get(grants);
+    if (idx === undefined) {
+      idx = new Map();
+      for (const g of grants) {
+        const k = patternKey(compilePrincipalValue(g.granteePrincipal));
+        if (k === undefined) continue;
+        const list = idx.get(k);
+        if (list) list.push(g);
+        else idx.set(k, [g]);
+      }
+      GRANT_INDEXES.set(grants, idx);
+    }
+    return idx;
+  }
+}
+
+/** A service-linked role or one of its sessions (SCPs do not restrict them). */
+export function isServiceLinked(caller: PrincipalRef): boolean {
+  return (caller.kind === 'assumed-role' || caller.kind === 'role') && (caller.roleName ?? caller.name).startsWith('AWSServiceRoleFor');
+}
+
+function lookupKey(keys: readonly Key[], identifier: string): Key | undefined {
+  const id = parseKeyIdentifier(identifier);
+  for (const k of keys) {
+    const m = k.metadata;
+    if (identifier === m.arn || identifier === m.keyId) return k;
+    if (id?.aliasName !== undefined && k.aliases.includes(id.aliasName)) {
+      if (id.kind === 'alias-name' || id.arn?.account === m.account) return k;
+    }
+  }
+  return undefined;
+}
