@@ -39,6 +39,8 @@ import type { Request } from '../model/request.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { isUnknown } from '../model/unknown.js';
 import { principalVia, statementsFor, type CompiledPolicy, type CompiledStatement } from './compile.js';
+import { evaluateConditions, type CompiledCondition, type UnknownBias } from './conditions.js';
+import { contextGet, unknownKeyInfo, type RequestContext } from './context.js';
 import { Evaluator } from './evaluator.js';
 import { hasEcConstraint } from './grants.js';
 import { dependsOnKeyState, keyStateError, keyUsageError } from './key-state.js';
@@ -300,15 +302,79 @@ function principalValues(el: { aws: string[]; service: string[]; federated: stri
 // ─── Statement analysis helpers ────────────────────────────────────────────────────────────────
 
 const N = ACTIONS.length;
-const PRINCIPAL_SPECIFIC = /^(aws:principalarn|aws:principaltag\/|aws:username|aws:userid|aws:principalservicename|aws:sourceidentity)/;
 /** Keys whose value is a property of the principal or the key, never of the request. */
 const FIXED = /^(aws:principalarn|aws:principalaccount|aws:principaltype|aws:principaltag\/|aws:principalisawsservice|aws:principalservicename|aws:username|aws:userid|aws:resourceaccount|aws:resourcetag\/|aws:requestedregion|aws:securetransport|kms:calleraccount|kms:keyspec|kms:keyusage|kms:keyorigin|kms:customermasterkeyspec|kms:customermasterkeyusage|kms:multiregion|kms:resourcealiases)/;
 
-function readsPrincipalSpecific(cs: CompiledStatement): boolean {
-  for (const c of cs.conditions) if (c.hasVariables || PRINCIPAL_SPECIFIC.test(c.key)) return true;
+/**
+ * Context keys whose value differs between two callers of the same kind, account and
+ * service-linkedness (everything else a request without context carries is the same for both:
+ * the key's properties, the caller's account and type, the underivable keys of its kind).
+ */
+const PRINCIPAL_DEPENDENT = /^(aws:principalarn|aws:principaltag\/|aws:username|aws:userid|aws:rolesessionname|aws:principalservicename)/;
+const VAR_RE = /\$\{([^}]*)\}/g;
+
+/** The lower-case keys that `${…}` policy variables in the values read (as conditions.ts resolves them). */
+function variableKeys(values: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const v of values) {
+    if (!v.includes('${')) continue;
+    for (const m of v.matchAll(VAR_RE)) {
+      const body = m[1]!.trim();
+      if (body === '*' || body === '?' || body === '$') continue;
+      const d = /^([^,]+?)\s*,\s*'([^']*)'$/.exec(body);
+      out.push((d ? d[1]! : body).trim().toLowerCase());
+    }
+  }
+  return out;
+}
+
+const principalDependentCache = new WeakMap<CompiledCondition, boolean>();
+/** Does the clause read a principal-dependent key, as its key or through a policy variable? */
+function principalDependent(c: CompiledCondition): boolean {
+  let r = principalDependentCache.get(c);
+  if (r === undefined) {
+    r = PRINCIPAL_DEPENDENT.test(c.key) || (c.hasVariables && variableKeys(c.values).some((k) => PRINCIPAL_DEPENDENT.test(k)));
+    principalDependentCache.set(c, r);
+  }
+  return r;
+}
+
+/** A Resource or NotResource with a policy variable: which keys it covers depends on the caller. */
+function resourceHasVariables(cs: CompiledStatement): boolean {
   for (const r of cs.st.resource ?? []) if (r.includes('${')) return true;
   for (const r of cs.st.notResource ?? []) if (r.includes('${')) return true;
   return false;
+}
+
+/** A principal-dependent value as a token: its values, "U" when unknown (unreadable or underivable), "A" when absent. */
+function valueToken(ctx: RequestContext, key: string): string {
+  const v = contextGet(ctx, key);
+  if (v !== undefined) return JSON.stringify(v);
+  return unknownKeyInfo(ctx, key) !== undefined ? 'U' : 'A';
+}
+
+const BIASES: UnknownBias[] = [null, 'allow', 'deny'];
+
+/**
+ * What a principal-dependent clause comes to for one caller: two callers with the same token get
+ * the same result from the clause in every request who-can sends. A clause on a key that no
+ * request can set (aws:PrincipalArn, aws:PrincipalTag/…, aws:username, aws:userid), without
+ * policy variables, is decided by the caller alone: its token is its result (in each world of an
+ * unknown value). Otherwise the token holds the caller's values of the principal-dependent keys it
+ * reads (the tag values actually read, not "reads a tag").
+ */
+function clauseToken(ctx: RequestContext, c: CompiledCondition, effect: Effect): string {
+  let t = '';
+  if (c.hasVariables) for (const k of variableKeys(c.values)) if (PRINCIPAL_DEPENDENT.test(k)) t += `${k}=${valueToken(ctx, k)};`;
+  if (PRINCIPAL_DEPENDENT.test(c.key)) {
+    if (!c.hasVariables && FIXED.test(c.key)) {
+      const touched = new Map();
+      const r = evaluateConditions([c], { ctx, bias: null, touched }, effect);
+      if (touched.size === 0) t += r ? 'T' : 'F';
+      else for (const bias of BIASES) t += evaluateConditions([c], { ctx, bias }, effect) ? 't' : 'f';
+    } else t += `${c.key}=${valueToken(ctx, c.key)};`;
+  }
+  return t;
 }
 
 let nextObjectId = 1;
@@ -338,13 +404,16 @@ function coverageOfStatement(cs: CompiledStatement): Uint8Array {
   return coverageCache.get(cs)!;
 }
 
+const CREATE_KEY = ACTIONS.find((a) => a.short === 'CreateKey')!.index;
 const kmsStatementCache = new WeakMap<CompiledPolicy, CompiledStatement[]>();
-/** The statements that cover at least one key action. */
+/** The statements that cover at least one key action (or kms:CreateKey). */
 function kmsStatements(cp: CompiledPolicy): CompiledStatement[] {
   let s = kmsStatementCache.get(cp);
   if (s === undefined) {
     const set = new Set<CompiledStatement>();
     for (const a of KEY_ACTIONS) for (const cs of cp.byAction[a.index] ?? []) set.add(cs);
+    // ReplicateKey also needs kms:CreateKey (an IAM-only action) in the replica Region.
+    for (const cs of cp.byAction[CREATE_KEY] ?? []) set.add(cs);
     s = cp.statements.filter((cs) => set.has(cs));
     kmsStatementCache.set(cp, s);
     if (cp.statements.length > 0) coverage(cp, cp.statements[0]!);
@@ -615,10 +684,26 @@ interface Profile {
   policies: CompiledPolicy[];
   /** Their statements that cover a key action. */
   stmts: CompiledStatement[];
-  /** Class key of ordinary principals; null when this principal must be evaluated on its own. */
-  footprint: string | null;
   /** Some of its inputs are unreadable or missing. */
   hasUnknown: boolean;
+  /** What every caller it may share answers with has in common (kind, account, service-linked); null: evaluated on its own. */
+  shareBase: string | null;
+  /** Its identity, boundary and session policies as the evaluator reads them, in canonical compiled form (see shareSig). */
+  sigIdentity: CompiledPolicy[];
+  sigBoundary: CompiledPolicy | null;
+  sigSession: CompiledPolicy[];
+  scps: CompiledPolicy[];
+  /** Its request context (principal-dependent keys), and the token of each principal-dependent clause (clauseToken). */
+  ctx: RequestContext | undefined;
+  tokens: Map<CompiledCondition, string> | undefined;
+}
+
+/** What a policy brings to a signature on one key (see WhoCanEngine.policyInfo). */
+interface PolicyInfo {
+  /** The statements that can apply (canonical policy and statement indices); empty when none can. */
+  tok: string;
+  /** The principal-dependent condition clauses of those statements. */
+  clauses: Array<[CompiledCondition, Effect]>;
 }
 
 interface KeyProfile {
@@ -649,7 +734,22 @@ interface KeyProfile {
   namedKeys: Set<string>;
   /** Ordinary principals may share answers on this key. */
   shareable: boolean;
-  shared: Map<string, Array<AccessEntry | null>>;
+  /** Answers by signature (shareSig): per action, undefined until some principal with the signature needed it. */
+  shared: Map<string, SharedRow>;
+  /** 1 for the action indices evaluated on this key. */
+  mask: Uint8Array;
+  /** Positions (in actions) never shared: their further permissions are checked on another key (companions). */
+  privatePositions: Uint8Array | null;
+  policyInfo: Map<CompiledPolicy, PolicyInfo | null>;
+  /** Principal-dependent clauses of the key-policy statements that may concern a caller of this account, and of the RCPs. */
+  kpClauses: Map<string, Array<[CompiledCondition, Effect]>>;
+  rcpClauses: Array<[CompiledCondition, Effect]>;
+}
+
+interface SharedRow {
+  row: Array<AccessEntry | null | undefined>;
+  /** The row once every action is answered (interned), for callers that need nothing of their own. */
+  complete: Array<AccessEntry | null> | undefined;
 }
 
 const reasonRefs = new Map<string, ReasonRef>();
@@ -718,6 +818,8 @@ export class WhoCanEngine {
    * share answers only when their policies are the same objects (footprint).
    */
   private canon(p: Policy): Policy {
+    // Managed policies: the evaluator already compiles the copies of one ARN as one (sharedManaged).
+    if (p.arn !== undefined) return p;
     let c = this.canonicalOf.get(p);
     if (c === undefined) {
       const key = `${p.source}|${p.arn ?? ''}|${p.name}|${p.version ?? ''}|${JSON.stringify(p.statements.map((st) => st.raw))}`;
@@ -743,55 +845,44 @@ export class WhoCanEngine {
     if (cached !== undefined) return cached;
     const all = callerKeys(ref);
     const ownKeys = all.filter((k) => !k.startsWith('account:'));
+    // What the evaluator reads for this caller (a session without an entry of its own: its role's).
+    const src = this.evaluator.sourcesOf(ref.arn);
     const policies: CompiledPolicy[] = [];
-    let own: PrincipalPolicies | undefined;
-    let role: PrincipalPolicies | undefined;
-    if (ref.kind !== 'root' && ref.kind !== 'service') {
-      own = this.snapshot.principals[ref.arn];
-      if (own === undefined && (ref.kind === 'user' || ref.kind === 'role')) own = this.nameIndex.get(`${ref.kind}:${ref.account}:${ref.name}`);
-      if (ref.kind === 'assumed-role') role = this.nameIndex.get(`role:${ref.account}:${ref.roleName}`);
-    }
-    for (const pp of [own, role]) {
-      if (pp === undefined) continue;
-      if (!isUnknown(pp.identityPolicies)) for (const p of pp.identityPolicies) policies.push(this.compile(p));
-      if (!isUnknown(pp.permissionsBoundary) && pp.permissionsBoundary !== null) policies.push(this.compile(pp.permissionsBoundary));
-      if (!isUnknown(pp.sessionPolicies)) for (const p of pp.sessionPolicies) policies.push(this.compile(p));
+    const sigIdentity: CompiledPolicy[] = [];
+    let sigBoundary: CompiledPolicy | null = null;
+    const sigSession: CompiledPolicy[] = [];
+    let hasUnknown = false;
+    if (src === null) hasUnknown = true;
+    else {
+      if (isUnknown(src.identity) || isUnknown(src.boundary) || isUnknown(src.session) || isUnknown(src.tags)) hasUnknown = true;
+      if (!isUnknown(src.identity)) {
+        for (const p of src.identity) {
+          policies.push(this.compile(p));
+          sigIdentity.push(this.compile(this.canon(p)));
+        }
+      }
+      if (!isUnknown(src.boundary) && src.boundary !== null) {
+        policies.push(this.compile(src.boundary));
+        sigBoundary = this.compile(this.canon(src.boundary));
+      }
+      if (!isUnknown(src.session)) {
+        for (const p of src.session) {
+          policies.push(this.compile(p));
+          sigSession.push(this.compile(this.canon(p)));
+        }
+      }
     }
     const scps = ref.kind === 'service' ? [] : this.orgPolicies('scp', ref.account);
     policies.push(...scps);
     const stmts = [...new Set(policies.flatMap(kmsStatements))];
-
-    let footprint: string | null = null;
-    if (this.prune && (ref.kind === 'role' || ref.kind === 'user') && own !== undefined) {
-      const known = !isUnknown(own.identityPolicies) && !isUnknown(own.permissionsBoundary) && !isUnknown(own.sessionPolicies) && !isUnknown(own.tags);
-      if (known) {
-        const identity = (own.identityPolicies as Policy[]).map((p) => this.compile(this.canon(p)));
-        const boundaryOwn = own.permissionsBoundary as Policy | null;
-        const boundary = boundaryOwn === null ? null : this.canon(boundaryOwn);
-        const session = (own.sessionPolicies as Policy[]).map((p) => this.compile(this.canon(p)));
-        const relevant = [...identity.flatMap(kmsStatements), ...(boundary ? kmsStatements(this.compile(boundary)) : []), ...session.flatMap(kmsStatements), ...scps.flatMap(kmsStatements)];
-        if (!relevant.some(readsPrincipalSpecific)) {
-          const ids = (cps: CompiledPolicy[]): string => cps.map((cp) => kmsStatements(cp).map(objectId).join(',')).join(';');
-          const serviceLinked = ref.kind === 'role' && /^AWSServiceRoleFor/.test(ref.name);
-          footprint = [
-            ref.kind,
-            ref.account,
-            serviceLinked ? 'slr' : '',
-            `I:${ids(identity)}`,
-            `B:${boundary === null ? '-' : ids([this.compile(boundary)])}`,
-            `S:${session.length === 0 ? '-' : ids(session)}`,
-          ].join('|');
-        }
-      }
+    // Roles, users and sessions whose inputs are all known may share answers (shareSig).
+    let shareBase: string | null = null;
+    if (this.prune && !hasUnknown && (ref.kind === 'role' || ref.kind === 'user' || ref.kind === 'assumed-role')) {
+      // SCPs do not restrict service-linked roles (docs/semantics.md#organization-policies).
+      const serviceLinked = ref.kind !== 'user' && /^AWSServiceRoleFor/.test(ref.kind === 'assumed-role' ? (ref.roleName ?? '') : ref.name);
+      shareBase = `${ref.kind}|${ref.account}|${serviceLinked ? 'slr' : ''}`;
     }
-    let hasUnknown = false;
-    if (ref.kind !== 'root' && ref.kind !== 'service') {
-      if (own === undefined && role === undefined) hasUnknown = true;
-      for (const pp of [own, role]) {
-        if (pp !== undefined && (isUnknown(pp.identityPolicies) || isUnknown(pp.permissionsBoundary) || isUnknown(pp.sessionPolicies) || isUnknown(pp.tags))) hasUnknown = true;
-      }
-    }
-    const prof: Profile = { ref, arn: ref.arn, ownKeys, allKeys: all, policies, stmts, footprint, hasUnknown };
+    const prof: Profile = { ref, arn: ref.arn, ownKeys, allKeys: all, policies, stmts, hasUnknown, shareBase, sigIdentity, sigBoundary, sigSession, scps, ctx: undefined, tokens: undefined };
     this.profiles.set(ref.arn, prof);
     return prof;
   }
@@ -836,7 +927,7 @@ export class WhoCanEngine {
 
     const namedKeys = new Set<string>();
     let hasNotPrincipal = false;
-    let principalSpecific = false;
+    let resourceVariables = false;
     if (kp) {
       for (const cs of kp.statements) {
         if (cs.notPrincipal) hasNotPrincipal = true;
@@ -845,12 +936,32 @@ export class WhoCanEngine {
           const k = patternKey(p);
           if (k !== undefined) namedKeys.add(k);
         }
-        if (readsPrincipalSpecific(cs)) principalSpecific = true;
+        if (resourceHasVariables(cs)) resourceVariables = true;
       }
     }
-    for (const cp of rcps) if (cp.statements.some(readsPrincipalSpecific)) principalSpecific = true;
-    const shareable = this.prune && kp !== null && grantIndex !== null && key.tagsUnknown === undefined && key.metadataUnknown === undefined && !hasNotPrincipal && !principalSpecific;
+    for (const cp of rcps) if (cp.statements.some(resourceHasVariables)) resourceVariables = true;
+    const shareable = this.prune && kp !== null && grantIndex !== null && key.tagsUnknown === undefined && key.metadataUnknown === undefined && !hasNotPrincipal && !resourceVariables;
     const alias = actions.some((a) => a.cls === 'alias') ? key.aliases[0] : undefined;
+    const mask = new Uint8Array(N);
+    for (const a of actions) mask[a.index] = 1;
+    const rcpClauses: Array<[CompiledCondition, Effect]> = [];
+    for (const cp of rcps) {
+      for (const cs of cp.statements) {
+        const cov = coverage(cp, cs);
+        if (cs.ineffective !== undefined || !actions.some((a) => cov[a.index] === 1)) continue;
+        for (const c of cs.conditions) if (principalDependent(c)) rcpClauses.push([c, cs.st.effect]);
+      }
+    }
+    // Actions whose further permissions are checked on another key, whose policy may name callers:
+    // UpdateAlias on the key the alias points to now (when the snapshot says it is another one),
+    // UpdatePrimaryRegion on the replica (see Evaluator.companions).
+    let privatePositions: Uint8Array | null = null;
+    actions.forEach((a, i) => {
+      let other = false;
+      if (a.short === 'UpdateAlias' && alias !== undefined) other = this.snapshot.keys.some((x) => x !== key && x.aliases.includes(alias) && x.metadata.account === m.account && x.metadata.region === m.region);
+      if (a.short === 'UpdatePrimaryRegion') other = this.snapshot.keys.some((x) => x !== key && x.metadata.keyId === m.keyId && x.metadata.account === m.account);
+      if (other) (privatePositions ??= new Uint8Array(actions.length))[i] = 1;
+    });
     return {
       key,
       arn: m.arn,
@@ -873,7 +984,137 @@ export class WhoCanEngine {
       namedKeys,
       shareable,
       shared: new Map(),
+      mask,
+      privatePositions,
+      policyInfo: new Map(),
+      kpClauses: new Map(),
+      rcpClauses,
     };
+  }
+
+  /**
+   * What an identity-side policy brings to a signature on this key: the statements that can apply
+   * to a request on it (Action covers one of the actions asked, or kms:CreateKey for ReplicateKey;
+   * Resource may match the key or its alias), and their principal-dependent clauses. null: one of
+   * them has a policy variable in its Resource, so the caller must be evaluated on its own.
+   */
+  private policyInfo(cp: CompiledPolicy, k: KeyProfile): PolicyInfo | null {
+    let info = k.policyInfo.get(cp);
+    if (info === undefined) {
+      info = { tok: '', clauses: [] };
+      const replicate = k.actions.some((a) => a.short === 'ReplicateKey');
+      const idx: number[] = [];
+      for (const cs of kmsStatements(cp)) {
+        if (cs.ineffective !== undefined) continue;
+        const cov = coverageOfStatement(cs);
+        let applies = false;
+        for (const a of k.actions) if (cov[a.index] === 1) applies = true;
+        applies = (applies && this.relevantFor(cs, k)) || (replicate && cov[CREATE_KEY] === 1);
+        if (!applies) continue;
+        if (resourceHasVariables(cs)) {
+          info = null;
+          break;
+        }
+        idx.push(cs.st.index);
+        for (const c of cs.conditions) if (principalDependent(c)) info.clauses.push([c, cs.st.effect]);
+      }
+      if (info !== null && idx.length > 0) info.tok = `${objectId(cp)}:${idx.join(',')}`;
+      k.policyInfo.set(cp, info);
+    }
+    return info;
+  }
+
+  /** Principal-dependent clauses of the key-policy statements that may concern a caller of this account (not naming it). */
+  private kpClausesFor(k: KeyProfile, account: string): Array<[CompiledCondition, Effect]> {
+    let list = k.kpClauses.get(account);
+    if (list === undefined) {
+      list = [];
+      const idx = [...k.general, ...(k.byAccount.get(account) ?? [])];
+      for (const i of idx) {
+        const cs = k.kpStmts[i]!;
+        const cov = coverage(k.kp!, cs);
+        let applies = false;
+        for (const a of k.actions) if (cov[a.index] === 1) applies = true;
+        if (!applies) continue;
+        for (const c of cs.conditions) if (principalDependent(c)) list.push([c, cs.st.effect]);
+      }
+      k.kpClauses.set(account, list);
+    }
+    return list;
+  }
+
+  /**
+   * The signature of a caller on a key: two callers with the same signature get the same answers
+   * (own grants aside, see key()). It holds what can differ between callers of the same kind,
+   * account and service-linkedness: the identity, boundary and session statements that can apply
+   * to a request on this key (not every statement about KMS, nor whole policies), and the token of
+   * every principal-dependent clause that could concern it (clauseToken) — in those statements, in
+   * the SCPs, in key-policy statements for its account or everyone, in RCPs. null: evaluated on
+   * its own (an input unreadable, named by the key policy, or a Resource with a policy variable).
+   */
+  shareSig(p: Profile, k: KeyProfile): string | null {
+    if (!k.shareable || p.shareBase === null) return null;
+    for (const key of p.ownKeys) if (k.namedKeys.has(key)) return null;
+    let sig = p.shareBase;
+    let toks = '';
+    const tokens = (clauses: Array<[CompiledCondition, Effect]>): void => {
+      for (const [c, effect] of clauses) {
+        p.tokens ??= new Map();
+        let t = p.tokens.get(c);
+        if (t === undefined) {
+          // The principal-dependent keys do not depend on the key: one context per caller.
+          p.ctx ??= this.evaluator.callerContext(p.arn, k.key);
+          t = clauseToken(p.ctx, c, effect);
+          p.tokens.set(c, t);
+        }
+        toks += `${t},`;
+      }
+    };
+    for (const cp of p.sigIdentity) {
+      const info = this.policyInfo(cp, k);
+      if (info === null) return null;
+      if (info.tok !== '') sig += `|I${info.tok}`;
+      if (info.clauses.length > 0) tokens(info.clauses);
+    }
+    if (p.sigBoundary === null) sig += '|B-';
+    else {
+      const info = this.policyInfo(p.sigBoundary, k);
+      if (info === null) return null;
+      sig += `|B${info.tok}`;
+      if (info.clauses.length > 0) tokens(info.clauses);
+    }
+    for (const cp of p.sigSession) {
+      const info = this.policyInfo(cp, k);
+      if (info === null) return null;
+      sig += `|S${info.tok}`;
+      if (info.clauses.length > 0) tokens(info.clauses);
+    }
+    for (const cp of p.scps) {
+      const info = this.policyInfo(cp, k);
+      if (info === null) return null;
+      if (info.clauses.length > 0) tokens(info.clauses);
+    }
+    const kpc = this.kpClausesFor(k, p.ref.account);
+    if (kpc.length > 0) tokens(kpc);
+    if (k.rcpClauses.length > 0) tokens(k.rcpClauses);
+    return toks === '' ? sig : `${sig}|T${toks}`;
+  }
+
+  /** Positions (in k.actions) covered by grants to this caller itself (not to its account), or null. */
+  private ownGrantPositions(p: Profile, k: KeyProfile): Uint8Array | null {
+    if (k.grantIndex === null) return null;
+    let out: Uint8Array | null = null;
+    for (const key of p.ownKeys) {
+      const gs = k.grantIndex.get(key);
+      if (gs === undefined) continue;
+      for (const g of gs) {
+        const cov = grantCoverage(g);
+        k.actions.forEach((a, i) => {
+          if (cov[a.index] === 1) (out ??= new Uint8Array(k.actions.length))[i] = 1;
+        });
+      }
+    }
+    return out;
   }
 
   private grantsOf(p: Profile, k: KeyProfile): Grant[] {
@@ -1026,8 +1267,8 @@ export class WhoCanEngine {
     return { coarse, fine, mayAllow };
   }
 
-  /** Answers every action of the key for one principal. */
-  row(p: Profile, k: KeyProfile): Array<AccessEntry | null> {
+  /** Answers every action of the key (or those `need` marks) for one principal. */
+  row(p: Profile, k: KeyProfile, need?: Uint8Array): Array<AccessEntry | null> {
     const grants = this.grantsOf(p, k);
     const { coarse, fine, mayAllow } = this.partitionsFor(p, k, grants);
     // The partitions are scratch buffers: read them before deciding.
@@ -1046,6 +1287,7 @@ export class WhoCanEngine {
     const row = new Array<AccessEntry | null>(n);
     // Actions the key state fails come last, so that a class is decided by one it does not fail.
     for (const i of k.order) {
+      if (need !== undefined && need[i] === 0) continue;
       const a = k.actions[i]!;
       const c = coarseOf[i]!;
       let e = byCoarse[c];
@@ -1082,16 +1324,6 @@ export class WhoCanEngine {
       row[i] = e;
     }
     return row;
-  }
-
-  /** Can this (ordinary) principal share another's answers on this key? Returns the class key. */
-  shareKey(p: Profile, k: KeyProfile): string | null {
-    if (!k.shareable || p.footprint === null) return null;
-    for (const key of p.ownKeys) {
-      if (k.namedKeys.has(key)) return null;
-      if (k.grantIndex!.has(key)) return null;
-    }
-    return p.footprint;
   }
 
   private evaluate(req: Request): Decision {
@@ -1335,17 +1567,52 @@ export class WhoCanEngine {
 
     const principals: WhoCanPrincipal[] = [];
     const access: Array<Array<AccessEntry | null>> = [];
+    const n = actions.length;
     for (const c of cands) {
       const prof = this.profile(c.ref);
-      const share = this.shareKey(prof, kprof);
-      let row: Array<AccessEntry | null> | undefined;
-      if (share !== null) {
-        row = kprof.shared.get(share);
-        if (row !== undefined) this.sharedPairs++;
-      }
-      if (row === undefined) {
-        row = this.internRow(this.row(prof, kprof));
-        if (share !== null) kprof.shared.set(share, row);
+      const sig = this.shareSig(prof, kprof);
+      let row: Array<AccessEntry | null>;
+      if (sig === null) row = this.internRow(this.row(prof, kprof));
+      else {
+        let slot = kprof.shared.get(sig);
+        if (slot === undefined) {
+          slot = { row: new Array<AccessEntry | null | undefined>(n).fill(undefined), complete: undefined };
+          kprof.shared.set(sig, slot);
+        }
+        // Actions covered by the caller's own grants, and those checked on another key, are its
+        // own; every other answer is the signature's, computed by whichever caller needs it first.
+        let own = this.ownGrantPositions(prof, kprof);
+        const priv = kprof.privatePositions;
+        if (priv !== null) {
+          own ??= new Uint8Array(n);
+          for (let i = 0; i < n; i++) own[i] = own[i]! | priv[i]!;
+        }
+        if (own === null && slot.complete !== undefined) {
+          row = slot.complete;
+          this.sharedPairs++;
+        } else {
+          const need = new Uint8Array(n);
+          let needed = 0;
+          for (let i = 0; i < n; i++) {
+            if ((own !== null && own[i] === 1) || slot.row[i] === undefined) {
+              need[i] = 1;
+              needed++;
+            }
+          }
+          if (needed < n) this.sharedPairs++;
+          const mine = needed > 0 ? this.row(prof, kprof, need) : undefined;
+          const out = new Array<AccessEntry | null>(n);
+          let complete = true;
+          for (let i = 0; i < n; i++) {
+            if (need[i] === 1) {
+              out[i] = mine![i]!;
+              if (own === null || own[i] === 0) slot.row[i] = mine![i]!;
+            } else out[i] = slot.row[i]!;
+            if (slot.row[i] === undefined) complete = false;
+          }
+          if (complete && slot.complete === undefined) slot.complete = this.internRow(slot.row as Array<AccessEntry | null>);
+          row = own === null && slot.complete !== undefined ? slot.complete : this.internRow(out);
+        }
       }
       principals.push(c.info);
       access.push(row);
@@ -1357,6 +1624,8 @@ export class WhoCanEngine {
     kprof.shared.clear();
     kprof.kpPartitions.clear();
     kprof.relevant.clear();
+    kprof.policyInfo.clear();
+    kprof.kpClauses.clear();
 
     const out: KeyWhoCan = {
       keyArn: m.arn,
