@@ -101,7 +101,7 @@ if (!only || only === 'grants') {
   writeFileSync(file, JSON.stringify(snap));
   const expect = `${dir}/grants-10k-expect.json`;
   writeFileSync(expect, JSON.stringify([{ grantee: `arn:aws:sts::${ACCOUNT}:assumed-role/*`, operations: ['Decrypt', 'RetireGrant'], constraints: 'required' }]));
-  const { auditGrants } = await import('../dist/evaluate/grants-audit.js');
+  const { auditGrants } = await import('../dist/analyses/grants-audit.js');
   const { loadFrom } = await import('../dist/sources/load.js');
   const t0 = process.hrtime.bigint();
   const loaded = await loadFrom([file]);

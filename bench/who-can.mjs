@@ -90,7 +90,7 @@ export function buildAccount({ roles, keys, mix, seed = 11 }) {
 // ─── One measurement (child process) ───────────────────────────────────────────────────────────
 
 async function measure({ roles, keys, mix }) {
-  const { whoCan } = await import('../dist/evaluate/who-can.js');
+  const { whoCan } = await import('../dist/analyses/who-can.js');
   const snapshot = buildAccount({ roles, keys, mix });
   globalThis.gc?.();
   const base = process.memoryUsage().rss;

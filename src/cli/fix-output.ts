@@ -1,11 +1,11 @@
 // `--fix` on the evaluating commands (decrypt, encrypt, every per-action command, re-encrypt,
 // check): for each action that is not allowed, the verified, ranked proposals of
-// evaluate/fix.ts, rendered after the report in the same format. Loaded only with --fix.
+// analyses/fix.ts, rendered after the report in the same format. Loaded only with --fix.
 import type { Decision } from '../model/decision.js';
 import type { Report } from '../model/report.js';
 import type { Request } from '../model/request.js';
 import type { Snapshot } from '../model/snapshot.js';
-import { proposeFixes } from '../evaluate/fix.js';
+import { proposeFixes } from '../analyses/fix.js';
 import { fixesJson, fixesMarkdown, fixesText, type ActionFix } from '../report/fix.js';
 import { renderReport, type OutputFormat } from './output.js';
 

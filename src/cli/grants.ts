@@ -1,7 +1,7 @@
 // `kms-why grants`: the grants inventory and audit for people and CI.
 import { appendFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { auditGrants, expectationsFrom, findingFails, SEVERITIES, type Finding, type Severity } from '../evaluate/grants-audit.js';
+import { auditGrants, expectationsFrom, findingFails, SEVERITIES, type Finding, type Severity } from '../analyses/grants-audit.js';
 import { Evaluator } from '../evaluate/evaluator.js';
 import { InputError } from '../model/errors.js';
 import type { Key } from '../model/key.js';
@@ -46,7 +46,7 @@ export function addGrantsCommand(program: Command, io: CliIo, setExit: (code: nu
     .description('List every grant on the keys, with findings; fail CI on a grant nobody expected')
     .option('--key <key>', 'key id, key ARN, alias name or alias ARN (repeatable)', collect)
     .option('--all-keys', 'every customer managed key of the region (or of the snapshot)')
-    .option('--concurrency <n>', 'AWS calls in flight at once when reading AWS (default 16)')
+    .option('--concurrency <n>', 'AWS calls in flight at once to each service when reading AWS (default 16)')
     .option('--from <file>', 'snapshot file, or AWS CLI output (describe-key, list-grants …); - reads stdin (repeatable, merged); without it, kms-why reads AWS', collect)
     .option('--expect <file>', 'expected grants and accepted findings (docs/expect-file.md); any other grant is unexpected (exit 1)')
     .option('--inventory', 'list every grant (default: findings and unexpected grants first; the inventory only when short)')

@@ -43,7 +43,8 @@ export function processIo(): CliIo {
  * symbolic link (which could point anywhere). Every failure is the user's to fix (exit 2), naming
  * the path and the reason; the temporary file never stays behind.
  */
-export async function writeAtomically(file: string, text: string, opts: { force?: boolean } = {}): Promise<void> {
+/** `text` may come in pieces (a long report is never one string). */
+export async function writeAtomically(file: string, text: string | Iterable<string>, opts: { force?: boolean } = {}): Promise<void> {
   let mode = 0o600;
   let target = file;
   const existing = await lstat(file).catch((e: NodeJS.ErrnoException) => {
@@ -71,7 +72,8 @@ export async function writeAtomically(file: string, text: string, opts: { force?
     const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), mode);
     created = true;
     try {
-      await fh.writeFile(text, 'utf8');
+      if (typeof text === 'string') await fh.writeFile(text, 'utf8');
+      else for (const piece of text) await fh.write(piece, null, 'utf8');
       await fh.chmod(mode);
       await fh.sync();
     } finally {

@@ -1,6 +1,6 @@
 // `kms-why lambda FUNCTION`: the seed story as a command (issue #6).
 import { Command, Option } from 'commander';
-import { analyzeLambda, findFunction, parseFunction } from '../evaluate/lambda.js';
+import { analyzeLambda, findFunction, parseFunction } from '../analyses/lambda.js';
 import { lambdaJson, lambdaMarkdown, lambdaText } from '../report/lambda.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { buildReport, exitCodeFor } from '../report/build.js';

@@ -5,10 +5,12 @@ import { Evaluator } from '../evaluate/evaluator.js';
 import { parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
 import { dict } from '../model/dict.js';
 import { AwsError, InputError } from '../model/errors.js';
+import type { Key } from '../model/key.js';
 import type { Organization, Snapshot } from '../model/snapshot.js';
 import { isUnknown } from '../model/unknown.js';
 import { loadFrom } from '../sources/load.js';
 import { readOrganizationFiles } from '../sources/live/organization.js';
+import { partialGrants } from '../sources/unreadable.js';
 import type { CliIo } from './io.js';
 import { collect } from './request-flags.js';
 
@@ -41,10 +43,12 @@ export interface LiveTargetSpec {
   principal: string;
   grantId?: string;
   functions?: Array<{ name: string; qualifier?: string }>;
-  /** `kms-why snapshot` needs every grant. */
+  /** Read every grant of the key (`kms-why snapshot --all-grants`), not only those that can apply to the principal. */
   allGrants?: boolean;
   /** The Region to use when --region is not given and the key is not an ARN (a CloudTrail event's awsRegion). */
   region?: string;
+  /** For UpdateAlias: also read the key this alias points to now. */
+  aliasTarget?: string;
 }
 
 export function liveRequested(flags: LiveFlags): boolean {
@@ -151,11 +155,16 @@ export async function loadSnapshot(flags: LiveFlags, targets: LiveTargetSpec[], 
     for (const t of targets) {
       const target: import('../sources/live/index.js').LiveTarget = { key: t.key, principal: t.principal };
       if (t.grantId !== undefined) target.grantId = t.grantId;
+      if (t.aliasTarget !== undefined) target.aliasTarget = t.aliasTarget;
       const res = await live.readLive(target, { ...opts, ...(t.region !== undefined && opts.region === undefined ? { region: t.region } : {}), ...(t.functions ? { functions: t.functions } : {}), ...(t.allGrants ? { grants: 'all' as const } : {}) });
       principal ??= res.principal;
       if (merged === undefined) merged = res.snapshot;
       else {
-        for (const k of res.snapshot.keys) if (!merged.keys.some((m) => m.metadata.arn === k.metadata.arn)) merged.keys.push(k);
+        for (const k of res.snapshot.keys) {
+          const i = merged.keys.findIndex((m) => m.metadata.arn === k.metadata.arn);
+          if (i < 0) merged.keys.push(k);
+          else merged.keys[i] = mergeGrantReads(merged.keys[i]!, k);
+        }
         merged.principals = { ...res.snapshot.principals, ...merged.principals };
         merged.inputs = [...(merged.inputs ?? []), ...(res.snapshot.inputs ?? [])];
       }
@@ -166,6 +175,29 @@ export async function loadSnapshot(flags: LiveFlags, targets: LiveTargetSpec[], 
   if (merged === undefined) throw new InputError('nothing to read');
   if (io.redactor !== undefined) merged = (await import('./redact.js')).redactSnapshot(merged, io.redactor);
   return { snapshot: merged, principal };
+}
+
+/**
+ * One key read twice (for two principals): grant lists read in part for each are merged, so that
+ * the key answers for both principals (never only for the first one read).
+ */
+function mergeGrantReads(a: Key, b: Key): Key {
+  if (isUnknown(a.grants) || a.grantsPartial === undefined) return a;
+  if (isUnknown(b.grants)) return a;
+  if (b.grantsPartial === undefined) {
+    const { grantsPartial: _, ...whole } = a;
+    return { ...whole, grants: b.grants };
+  }
+  const ids = new Set(a.grants.map((g) => g.grantId));
+  const grants = [...a.grants, ...b.grants.filter((g) => !ids.has(g.grantId))];
+  const pa = a.grantsPartial;
+  const pb = b.grantsPartial;
+  const partial = partialGrants(a.metadata.arn, {
+    firstPage: Math.max(pa.firstPage, pb.firstPage),
+    granteePrincipals: [...new Set([...pa.granteePrincipals, ...pb.granteePrincipals])],
+    grantIds: [...new Set([...pa.grantIds, ...pb.grantIds])],
+  });
+  return { ...a, grants, grantsPartial: partial };
 }
 
 /** Reads the SCP and RCP files once for their syntax and shape (the accounts are placeholders). */

@@ -58,6 +58,11 @@ function addOutputOptions(cmd: Command): Command {
     .option('--debug', 'show stack traces for errors');
 }
 
+/** Whether `--action` values (comma-separated, repeatable) name kms:UpdateAlias or `all`. */
+function namesUpdateAlias(values: string[] | undefined): boolean {
+  return (values ?? []).some((v) => v.split(',').some((x) => /^(kms:)?updatealias$|^all$/i.test(x.trim())));
+}
+
 function shellQuote(arg: string): string {
   return /^[A-Za-z0-9_\-.,:/=@%+]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
@@ -157,13 +162,16 @@ Examples:
     pickActions: (s: Snapshot, ev: Evaluator) => ActionInfo[] | { actions: ActionInfo[]; notEvaluated: NotEvaluated[] },
     requests?: (base: Request) => Request[],
     extraKeys?: (flags: CommonFlags) => string[],
+    updatesAlias = false,
   ): Promise<void> => {
     debug = flags.debug === true;
     const live = liveRequested(flags);
     if (live && flags.key === undefined) throw new InputError('--key is required to read AWS', { hint: 'Give --key alias/app (or a key ARN), or --from snapshot.json to work offline.' });
     const isMe = live && flags.principal === 'me';
     const base = requestFromFlags(isMe ? { ...flags, principal: 'arn:aws:iam::000000000000:root' } : flags, 'kms:DescribeKey');
-    const targets: LiveTargetSpec[] = [{ key: flags.key ?? '', principal: flags.principal ?? '', ...(flags.grantId ? { grantId: flags.grantId } : {}) }];
+    // UpdateAlias also needs the key the alias points to now: the live read resolves and reads it.
+    const aliasTarget = flags.alias !== undefined && (updatesAlias || namesUpdateAlias((flags as { action?: string[] }).action)) ? { aliasTarget: flags.alias } : {};
+    const targets: LiveTargetSpec[] = [{ key: flags.key ?? '', principal: flags.principal ?? '', ...(flags.grantId ? { grantId: flags.grantId } : {}), ...aliasTarget }];
     if (extraKeys) for (const k of extraKeys(flags)) targets.push({ key: k, principal: flags.principal ?? '' });
     const { snapshot, principal } = await loadSnapshot(flags, targets, io);
     if (io.redactor !== undefined) {
@@ -233,7 +241,7 @@ Example:
 Example:
   kms-why ${action.cliName} --from snapshot.json${action.cls === 'iam-only' ? '' : ' --key alias/app'}${extra} --principal ${EXAMPLE_PRINCIPAL}`)
       .action(async (flags: CommonFlags) => {
-        await evaluateAndPrint(flags, () => [action]);
+        await evaluateAndPrint(flags, () => [action], undefined, undefined, action.short === 'UpdateAlias');
       });
   }
 

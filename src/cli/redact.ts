@@ -47,7 +47,7 @@ export async function loadInputs(files: string[], io: CliIo): Promise<Snapshot> 
 
 /** A snapshot read from AWS, redacted through the snapshot contract (what it was read from kept, redacted). */
 export function redactSnapshot(s: Snapshot, r: Redactor): Snapshot {
-  const json = snapshotToJson(s, { allowPartial: true });
+  const json = snapshotToJson(s);
   r.learn(json);
   const out = parseSnapshot(r.json(json), 'AWS');
   out.inputs = (s.inputs ?? []).map((i) => {
@@ -85,7 +85,7 @@ export function redactFlags<T extends object>(flags: T, r: Redactor | undefined)
  * redacted as it is written.
  */
 export function learnSnapshot(s: Snapshot, r: Redactor): void {
-  r.learn(snapshotToJson(s, { allowPartial: true }));
+  r.learn(snapshotToJson(s));
 }
 
 /** --redact with --from: the inputs learned and redacted first, so that the message or event can be read with the same placeholders. */

@@ -27,7 +27,7 @@ export function parseReportFlags(values: readonly string[] | undefined, formats:
 }
 
 /** Renders and writes every report; each file is written whole or not at all. */
-export async function writeReports(targets: readonly ReportTarget[], render: (format: string) => Promise<string>, stderr: (t: string) => void): Promise<void> {
+export async function writeReports(targets: readonly ReportTarget[], render: (format: string) => Promise<string | Iterable<string>>, stderr: (t: string) => void): Promise<void> {
   for (const t of targets) {
     await writeAtomically(t.file, await render(t.format));
     stderr(`kms-why: wrote the ${t.format} report to ${t.file}\n`);

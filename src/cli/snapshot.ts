@@ -15,6 +15,8 @@ interface SnapshotFlags extends LiveFlags {
   principal?: string;
   lambda?: string[];
   grantId?: string;
+  allGrants?: boolean;
+  alias?: string;
   outputFile?: string;
   force?: boolean;
   redact?: boolean;
@@ -33,6 +35,8 @@ export function addSnapshotCommand(program: Command, io: CliIo, setExit: (code: 
       .option('--principal <arn>', "the principal whose policies to read (ARN, or 'me')")
       .option('--lambda <function>', 'also store this function\'s configuration, for kms-why lambda (repeatable)', collect)
       .option('--grant-id <id>', 'make sure this grant is read (RetireGrant)')
+      .option('--all-grants', 'read every grant of the key, not only those that can apply to --principal (for who-can and grants on the file)')
+      .option('--alias <alias>', 'also read the key this alias points to now (UpdateAlias needs permission on it)')
       .option('--output-file <file>', 'write here (atomically) instead of stdout')
       .option('--force', 'with --output-file: also replace a file reached through a symbolic link')
       .option('--redact', 'replace account ids, resource names and grant ids with stable placeholders')
@@ -54,13 +58,17 @@ Examples:
       let snapshot: Snapshot;
       if (flags.account === true) {
         if (flags.principal !== undefined) throw new InputError('--principal does not go with --account', { hint: '--account reads every role and user of the account.' });
+        if (flags.alias !== undefined) throw new InputError('--alias does not go with --account', { hint: '--account reads every key and every alias of the account and region.' });
         snapshot = await readAccountLive({ ...flags, from: [] }, { keys: flags.key, lambdaFunctions: flags.lambdaFunctions === true }, io);
         const unreadable = (snapshot.inputs ?? []).filter((r) => r.status === 'unreadable');
         if (unreadable.length > 0) io.stderr(`kms-why: ${unreadable.length} read${unreadable.length === 1 ? '' : 's'} failed and ${unreadable.length === 1 ? 'is' : 'are'} recorded as unreadable, e.g. ${unreadable[0]!.what}: ${unreadable[0]!.detail ?? ''}\n`);
       } else {
         if (flags.lambdaFunctions === true) throw new InputError('--lambda-functions goes with --account', { hint: 'Use --lambda NAME for one function.' });
         if (flags.key === undefined || flags.key.length !== 1 || flags.principal === undefined) throw new InputError('--key (once) and --principal are required, or --account');
-        ({ snapshot } = await loadSnapshot({ ...flags, from: [] }, [{ key: flags.key[0]!, principal: flags.principal, allGrants: true, ...(flags.grantId ? { grantId: flags.grantId } : {}), ...(flags.lambda ? { functions: flags.lambda.map((name) => ({ name })) } : {}) }], io));
+        // The same reads as the check with the same flags (on a key with many grants: the first page
+        // and the principal's grants, recorded as such), so that replaying the file gives the same
+        // report; --all-grants reads every grant.
+        ({ snapshot } = await loadSnapshot({ ...flags, from: [] }, [{ key: flags.key[0]!, principal: flags.principal, ...(flags.allGrants === true ? { allGrants: true } : {}), ...(flags.grantId ? { grantId: flags.grantId } : {}), ...(flags.alias ? { aliasTarget: flags.alias } : {}), ...(flags.lambda ? { functions: flags.lambda.map((name) => ({ name })) } : {}) }], io));
       }
       snapshot.capturedAt ??= new Date().toISOString();
       // --redact: loadSnapshot has redacted what was read (src/cli/redact.ts); say so in the file.

@@ -1,15 +1,16 @@
 // `kms-why who-can` and `kms-why diff`: who can do what on a key, and how that changed.
 import { Command, Option } from 'commander';
-import { diffWhoCan, hasGain } from '../evaluate/diff.js';
+import { hasGain } from '../analyses/diff.js';
 import { Evaluator } from '../evaluate/evaluator.js';
-import { checkWhoCanAction, keyHasUnknown, selectKeys, whoCan, WhoCanEngine, type KeyWhoCan, type WhoCanPrincipal, type WhoCanResult } from '../evaluate/who-can.js';
+import { checkWhoCanAction, keyHasUnknown, selectKeys, whoCan, WhoCanEngine, type KeyWhoCan, type WhoCanPrincipal, type WhoCanResult } from '../analyses/who-can.js';
 import { KEY_ACTIONS, type ActionInfo } from '../model/actions.js';
 import { InputError } from '../model/errors.js';
 import type { Key } from '../model/key.js';
 import type { Snapshot } from '../model/snapshot.js';
-import { renderDiffJson, renderDiffMarkdown, renderDiffTable, renderDiffText } from '../report/diff.js';
+import { diffJsonChunks, diffMarkdownChunks, diffTableChunks, diffTextChunks } from '../report/diff.js';
 import { isWhoCanJson, parseWhoCanJson, WhoCanWriter, type WhoCanFormat } from '../report/who-can.js';
-import { displayName, readJsonText } from '../sources/json-file.js';
+import { displayName } from '../sources/json-file.js';
+import { diffSides, openDiffSide } from './diff-input.js';
 import { IAM_DETAILS_WHAT } from '../sources/unreadable.js';
 import { loadFrom, snapshotFromDocuments } from '../sources/load.js';
 import { EXIT } from './errors.js';
@@ -203,43 +204,6 @@ async function loadWhoCanSnapshot(flags: WhoCanFlags, io: CliIo): Promise<Snapsh
   return readAccountLive(flags, { keys: flags.allKeys === true ? undefined : flags.key ?? [], lambdaFunctions: false }, io);
 }
 
-/** One side of a diff: a who-can JSON report, or a snapshot (any --from input) to evaluate. */
-async function readSide(file: string, keyIdents: string[], actions: ActionInfo[] | undefined, io: CliIo): Promise<{ result: WhoCanResult; snapshot?: Snapshot; missingKeys: string[] }> {
-  let value = await readJsonText(file);
-  let name = displayName(file);
-  if (io.redactor !== undefined) {
-    io.redactor.learn(value);
-    value = io.redactor.json(value);
-    name = io.redactor.file(name);
-  }
-  if (isWhoCanJson(value)) {
-    const result = parseWhoCanJson(value, name);
-    if (keyIdents.length === 0) return { result, missingKeys: [] };
-    const missing: string[] = [];
-    const keep = new Set<string>();
-    for (const ident of keyIdents) {
-      const k = result.keys.find((x) => x.keyArn === ident || x.keyArn.endsWith(`:key/${ident}`) || x.aliases.includes(ident) || x.aliases.some((a) => ident.endsWith(`:${a}`)));
-      if (k === undefined) missing.push(ident);
-      else keep.add(k.keyArn);
-    }
-    return { result: { ...result, keys: result.keys.filter((k) => keep.has(k.keyArn)) }, missingKeys: missing };
-  }
-  const snapshot = snapshotFromDocuments([{ file: name, value }]);
-  const ev = new Evaluator(snapshot);
-  let keys: Key[];
-  const missing: string[] = [];
-  if (keyIdents.length === 0) keys = snapshot.keys.filter((k) => k.metadata.keyManager === 'CUSTOMER');
-  else {
-    keys = [];
-    for (const ident of keyIdents) {
-      const k = ev.findKey(ident);
-      if (k === undefined) missing.push(ident);
-      else if (!keys.includes(k)) keys.push(k);
-    }
-  }
-  return { result: whoCan(snapshot, keys, actions ? { actions } : {}), snapshot, missingKeys: missing };
-}
-
 const DIFF_HELP = `
 OLD and NEW are snapshots (or any input --from accepts, one file each) or who-can JSON reports
 (kms-why who-can --output json). Prints who gained or lost which action on which key, and what
@@ -275,51 +239,46 @@ export function addDiffCommand(program: Command, io: CliIo, setExit: (code: numb
       const reports = parseReportFlags(flags.report, DIFF_FORMATS);
       const actions = whoCanActions(flags.action);
       const idents = (flags.key ?? []).map((k) => io.redactor?.value(k) ?? k);
-      const before = await readSide(oldFile, idents, actions, io);
-      const after = await readSide(newFile, idents, actions, io);
+      const before = await openDiffSide(oldFile, idents, actions, io);
+      const after = await openDiffSide(newFile, idents, actions, io);
       const nowhere = idents.filter((i) => before.missingKeys.includes(i) && after.missingKeys.includes(i));
       if (nowhere.length > 0) throw new InputError(`key "${nowhere[0]}" is in neither ${displayName(oldFile)} nor ${displayName(newFile)}`);
-      const restrict = (r: WhoCanResult): WhoCanResult => {
-        if (actions === undefined) return r;
-        const names = new Set(actions.map((a) => a.name));
-        return {
-          ...r,
-          keys: r.keys.map((k) => {
-            const keep = k.actions.map((a, i) => [a, i] as const).filter(([a]) => names.has(a.name));
-            return { ...k, actions: keep.map(([a]) => a), keyStateErrors: keep.map(([, i]) => k.keyStateErrors[i]), access: k.access.map((row) => keep.map(([, i]) => row[i]!)) };
-          }),
-        };
-      };
-      const d = diffWhoCan(restrict(before.result), restrict(after.result), {
-        ...(before.snapshot ? { oldSnapshot: before.snapshot } : {}),
-        ...(after.snapshot ? { newSnapshot: after.snapshot } : {}),
-      });
+      const d = await diffSides(before, after);
       const color = resolveColor(flags.color, io);
-      const render = async (format: string, toFile: boolean): Promise<string> => {
+      const render = async (format: string, toFile: boolean): Promise<Iterable<string>> => {
         const opts = { color: color && !toFile, oldName: displayName(oldFile), newName: displayName(newFile), width: outputWidth(io) };
-        let text: string;
+        let chunks: Iterable<string>;
         switch (format as DiffFormat) {
           case 'json':
-            text = renderDiffJson(d, opts);
+            chunks = diffJsonChunks(d, opts);
             break;
           case 'text':
-            text = renderDiffText(d, opts);
+            chunks = diffTextChunks(d, opts);
             break;
           case 'table':
-            text = await renderDiffTable(d, opts);
+            chunks = await diffTableChunks(d, opts);
             break;
           case 'markdown':
-            text = renderDiffMarkdown(d, opts);
+            chunks = diffMarkdownChunks(d, opts);
             break;
           case 'sarif':
-            text = (await import('../report/sarif.js')).renderDiffSarif(d, { ...opts, version: VERSION, ...(newFile !== '-' ? { artifact: { uri: artifactUri(newFile) } } : {}) });
+            chunks = [(await import('../report/sarif.js')).renderDiffSarif(d, { ...opts, version: VERSION, ...(newFile !== '-' ? { artifact: { uri: artifactUri(newFile) } } : {}) })];
             break;
         }
         // stdout is redacted as it is written (src/cli/redact.ts); report files here.
-        if (toFile && io.redactor !== undefined) text = io.redactor.text(text);
-        return text;
+        const redactor = io.redactor;
+        if (toFile && redactor !== undefined) return (function* redacted(): Generator<string> {
+          for (const c of chunks) yield redactor.text(c);
+        })();
+        return chunks;
       };
-      io.stdout(await render(flags.output ?? (io.stdoutIsTTY ? 'table' : 'text'), false));
+      // Written a key at a time (in pieces of about 64 KiB), waiting for stdout to take them.
+      const out = new ChunkedOut(io);
+      for (const chunk of await render(flags.output ?? (io.stdoutIsTTY ? 'table' : 'text'), false)) {
+        out.put(chunk);
+        await out.flush();
+      }
+      await out.flush(true);
       await writeReports(reports, (f) => render(f, true), io.stderr);
       setExit(flags.failOnGain === true && hasGain(d) ? EXIT.deny : EXIT.allow);
     });

@@ -7,10 +7,10 @@ import { parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
 import type { Decision } from '../model/decision.js';
 import { InputError } from '../model/errors.js';
 import type { Grant } from '../model/grant.js';
-import type { Key } from '../model/key.js';
+import type { Key, PartialGrants } from '../model/key.js';
 import type { Policy, PolicySource } from '../model/policy.js';
 import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
-import type { ContextValue, Request } from '../model/request.js';
+import type { Request } from '../model/request.js';
 import type { OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
 import { isUnknown, unknownInput, type UnknownInput, type Unknowable } from '../model/unknown.js';
 import { compilePolicy, type CompiledPolicy } from './compile.js';
@@ -18,6 +18,7 @@ import type { UnknownBias } from './conditions.js';
 import { buildBaseContext, buildContext, isKeyOp, type ContextInput, type RequestContext, type UnknownKeyInfo } from './context.js';
 import { combineParts, decide, HINT_PROPOSALS, type Part, type Resolved, type World } from './flowchart.js';
 import { DEFAULT_OPTIONS, type EvaluatorOptions } from './options.js';
+import { applyProposal, editSignature, VERIFIED_HINTS, type HintProposal } from './hint-edits.js';
 import { callerKeys, compilePrincipalValue, patternKey } from './principals.js';
 
 export interface EvaluateOptions {
@@ -83,7 +84,7 @@ function stand(source: PolicySource, name: string, effect: 'Allow' | 'Deny', wit
 
 export class Evaluator {
   readonly options: EvaluatorOptions;
-  private readonly compiled = new WeakMap<Policy, CompiledPolicy>();
+  private compiled = new WeakMap<Policy, CompiledPolicy>();
   private readonly byArn = new Map<string, CompiledPolicy[]>();
   /** Worlds by caller sources, key and mode: every session of a role shares its role's. */
   private readonly worldCache = new Map<string, World>();
@@ -100,11 +101,38 @@ export class Evaluator {
   private lastKey: [string, Key | undefined] | undefined;
   private readonly keysByIdentifier = new Map<string, Key | undefined>();
 
+  /**
+   * With `wholeGrantLists` (who-can), a grant list read in part is unknown for every caller: who
+   * can use a key depends on all of its grants.
+   */
   constructor(
     readonly snapshot: Snapshot,
     options: Partial<EvaluatorOptions> = {},
+    private readonly use: { wholeGrantLists?: boolean } = {},
   ) {
     this.options = { ...DEFAULT_OPTIONS, ...options };
+  }
+
+  /**
+   * The grants to evaluate `caller` with. A list read in part (Key.grantsPartial) holds every grant
+   * to the grantee values it was read for and the grants it was read by id: it is the whole truth
+   * for a caller all of whose grantee forms are among them (the index keys under which the
+   * evaluator looks grants up for the caller, see callerKeys) and, for RetireGrant, whose grant is
+   * among them; for anyone else the grants are unknown, never "none".
+   */
+  private grantsOf(key: Key, caller: PrincipalRef, grantId: string | undefined): Unknowable<Grant[]> {
+    const p = key.grantsPartial;
+    if (p === undefined || isUnknown(key.grants)) return key.grants;
+    if (this.use.wholeGrantLists === true) return p.whole;
+    const covered = new Set<string>();
+    for (const v of p.granteePrincipals) {
+      const k = patternKey(compilePrincipalValue(v));
+      if (k !== undefined) covered.add(k);
+    }
+    const keys = callerKeys(caller);
+    if (keys.length === 0 || !keys.every((k) => covered.has(k))) return p.whole;
+    if (grantId !== undefined && !p.grantIds.includes(grantId) && !key.grants.some((g) => g.grantId === grantId)) return p.whole;
+    return key.grants;
   }
 
   compile(p: Policy): CompiledPolicy {
@@ -304,7 +332,7 @@ export class Evaluator {
       cs = { identity: u, boundary: u, session: u, tags: u, principalArn: undefined };
     }
     const keyPolicy: Unknowable<Policy> | null = key === undefined ? null : key.policy;
-    const grants: Unknowable<Grant[]> = key === undefined ? [] : key.grants;
+    const grants: Unknowable<Grant[]> = key === undefined ? [] : this.grantsOf(key, caller, request.grantId);
     const principalArn = cs.principalArn ?? defaultPrincipalArn(caller);
     const baseCtx = buildBaseContext({ request, caller, callerAccount, principalArn, principalTags: isUnknown(cs.tags) ? 'unknown' : cs.tags, key, principalId: cs.uniqueId, orgIdOf: (a) => this.orgIdOf(a) }, keyOp);
     const res: Resolution = {
@@ -343,49 +371,89 @@ export class Evaluator {
   }
 
   evaluate(request: Request, opts: EvaluateOptions = {}): Decision {
+    // Without the explanation there are no hints, so nothing to verify: the fast path stays fast.
+    if (opts.explain === false) return this.evaluateAll(request, opts);
+    return this.explained(request, 0);
+  }
+
+  private explained(request: Request, depth: number): Decision {
+    return this.verified(request, this.evaluateAll(request, {}), depth);
+  }
+
+  private evaluateAll(request: Request, opts: EvaluateOptions): Decision {
     const main = this.evaluateOne(request, opts);
     const action = findAction(request.action)!;
-    if (action.short !== 'UpdateAlias' && action.short !== 'ReplicateKey' && action.short !== 'UpdatePrimaryRegion') return this.verified(request, main);
+    if (action.short !== 'UpdateAlias' && action.short !== 'ReplicateKey' && action.short !== 'UpdatePrimaryRegion') return main;
     // A request the key state fails still reports its authorization, which is the one it would get
     // on a key in a working state: the further permissions are part of it. Only a denied
     // authorization needs nothing more.
     const keyStateOnly = main.decidedBy === 'key-state' && main.authorization !== 'deny';
-    if (main.decision === 'deny' && !keyStateOnly) return this.verified(request, main);
+    if (main.decision === 'deny' && !keyStateOnly) return main;
     const parts = this.companions(request, action, opts);
     return parts.length === 0 ? main : combineParts(main, parts, opts.explain !== false, this.options.authorizeBeforeKeyState);
   }
 
   /**
-   * Hints that propose a change to the request are applied to a copy of it and evaluated again;
-   * only those that turn the verdict into an allow are printed (as `--fix` does for policies).
+   * Every hint that proposes a change (to the request, the policies or the grants) is applied to a
+   * copy of the inputs and the request evaluated again; only those that turn the verdict into an
+   * allow are printed. A change that is not enough alone is printed together with the verified
+   * change that completes it (one level deep), so that no printed hint leaves the request denied.
    */
-  private verified(request: Request, d: Decision): Decision {
+  private verified(request: Request, d: Decision, depth: number): Decision {
     const proposals = HINT_PROPOSALS.get(d);
-    if (proposals === undefined || d.decision !== 'deny') return d;
+    const kept: HintProposal[] = [];
+    VERIFIED_HINTS.set(d, kept);
+    if (proposals === undefined || d.decision === 'allow') return d;
+    const seen = new Set<string>();
     // Bounded: a policy with hundreds of near misses must not cost hundreds of evaluations.
+    let completions = depth === 0 ? 4 : 0;
     for (const p of proposals.slice(0, 8)) {
-      const changed: Request = { ...request };
-      if (p.encryptionContext !== undefined) changed.encryptionContext = p.encryptionContext;
-      const context: Record<string, ContextValue> = { ...(request.context ?? {}) };
-      for (const [key, values] of p.set) {
-        const lower = key.toLowerCase();
-        if (lower.startsWith('kms:encryptioncontext:')) changed.encryptionContext = { ...(changed.encryptionContext ?? {}), [key.slice('kms:encryptioncontext:'.length)]: values[0]! };
-        else if (lower === 'kms:viaservice') changed.viaService = values[0]!;
-        else if (lower === 'aws:currenttime') changed.at = values[0]!;
-        else if (lower === 'kms:encryptionalgorithm') changed.encryptionAlgorithm = values[0]!;
-        else context[key] = values.length === 1 ? values[0]! : values;
+      const sig = editSignature(p);
+      if (seen.has(sig)) continue;
+      const r = this.tryProposal(request, p);
+      if (r === undefined) continue;
+      if (r.verdict === 'allow') {
+        seen.add(sig);
+        kept.push(p);
+        continue;
       }
-      if (Object.keys(context).length > 0) changed.context = context;
-      if (changed.absent !== undefined) changed.absent = changed.absent.filter((k) => !p.set.some(([key]) => key.toLowerCase() === k.toLowerCase()));
-      let verdict: string;
+      if (completions === 0 || r.verdict !== 'deny') continue;
+      completions--;
+      let next: HintProposal | undefined;
       try {
-        verdict = this.evaluate(changed, { explain: false }).decision;
+        next = VERIFIED_HINTS.get(r.ev.explained(r.request, depth + 1))?.[0];
       } catch {
-        verdict = 'error';
+        next = undefined;
       }
-      if (verdict === 'allow' && !d.hints.includes(p.text)) d.hints.push(p.text);
+      if (next === undefined) continue;
+      const both: HintProposal = { ...p, text: `${p.text} That alone is not enough; also: ${next.text}`, then: next };
+      const sig2 = editSignature(both);
+      if (seen.has(sig2)) continue;
+      seen.add(sig2);
+      kept.push(both);
     }
+    for (const p of kept) if (!d.hints.includes(p.text)) d.hints.push(p.text);
     return d;
+  }
+
+  /** The verdict with the proposal applied; undefined when it cannot be applied to these inputs. */
+  private tryProposal(request: Request, p: HintProposal): { verdict: Decision['decision']; ev: Evaluator; request: Request } | undefined {
+    try {
+      const changed = applyProposal(this.snapshot, request, p);
+      const ev = changed.snapshot === this.snapshot ? this : this.child(changed.snapshot);
+      return { verdict: ev.evaluate(changed.request, { explain: false }).decision, ev, request: changed.request };
+    } catch {
+      // A change that cannot be applied (the policy is not in the snapshot, the input is
+      // unreadable) or a request it makes invalid is not a hint kms-why can vouch for.
+      return undefined;
+    }
+  }
+
+  /** An evaluator of changed inputs that shares the compiled forms of the policies left unchanged. */
+  private child(snapshot: Snapshot): Evaluator {
+    const ev = new Evaluator(snapshot, this.options);
+    ev.compiled = this.compiled;
+    return ev;
   }
 
   /**
@@ -506,11 +574,12 @@ export class Evaluator {
         // Only a stand-in for unreadable grants names the caller; otherwise a world depends on the
         // caller's sources, account and (for SCPs) role name, all shared by the role's sessions.
         const callerPart = mode === 'permissive' && isUnknown(grants) ? `${caller.arn}|${request.grantId ?? ''}` : caller.kind === 'assumed-role' ? (caller.roleName ?? '') : caller.arn;
-        const shared = `${this.sourceId(cs)}|${key?.metadata.arn ?? ''}|${wk}|${callerAccount ?? ''}|${callerPart}`;
+        // A grant list read in part is known for some callers and unknown for others (grantsOf).
+        const shared = `${this.sourceId(cs)}|${key?.metadata.arn ?? ''}|${wk}|${callerAccount ?? ''}|${callerPart}${key?.grantsPartial !== undefined && isUnknown(grants) ? '|grants?' : ''}`;
         w = this.worldCache.get(shared);
         if (w === undefined) {
           const org = this.orgLevels(action, caller, callerAccount, key);
-          w = this.world(mode, { keyPolicy, grants, cs, org, caller, request });
+          w = this.world(mode, { keyPolicy, grants, cs, org, caller, request, partial: isUnknown(grants) ? undefined : key?.grantsPartial });
           if (this.worldCache.size >= 20000) this.worldCache.clear();
           this.worldCache.set(shared, w);
         }
@@ -579,7 +648,7 @@ export class Evaluator {
         ? [
             ...unknowns.map((u) => `${cap(u.what)} could not be read (${u.reason})${u.neededPermission ? `; kms-why needs ${u.neededPermission}` : ''}. The verdict depends on ${u.what.startsWith('grants') ? 'them' : 'it'}.`),
             ...supplied.map((u) => `The verdict depends on ${u.name}, which kms-why cannot derive from its inputs: give it with ${u.supply}.`),
-            ...d.hints.filter((h) => !h.startsWith('Remove or narrow the Deny')),
+            ...d.hints,
           ]
         : [],
     };
@@ -622,6 +691,8 @@ export class Evaluator {
       org: { scps: OrgPolicyLevel[]; rcps: OrgPolicyLevel[] };
       caller: PrincipalRef;
       request: Request;
+      /** The grants are a list read in part (that covers the caller). */
+      partial: PartialGrants | undefined;
     },
   ): World {
     const permissive = mode === 'permissive';
@@ -661,6 +732,7 @@ export class Evaluator {
       rcps: s.org.rcps.map((l) => l.policies.map((p) => this.compile(p))),
       env: { ctx: { values: new Map(), multiValued: new Set(), unknownPrefixes: [], underivable: [] }, bias },
       unreadPolicies: (s.keyPolicy !== null && isUnknown(s.keyPolicy)) || isUnknown(s.cs.identity) || isUnknown(s.cs.boundary) || isUnknown(s.cs.session),
+      ...(s.partial !== undefined ? { grantsFirstPage: s.partial.firstPage } : {}),
     };
   }
 }

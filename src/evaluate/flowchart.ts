@@ -28,6 +28,8 @@ import { checkGrant, checkParentGrant, grantMatchRecord, grantStateDetail, grant
 import { dependsOnKeyState, keyStateError } from './key-state.js';
 import type { EvaluatorOptions } from './options.js';
 import { accountOf, matchGrantPrincipal } from './principals.js';
+import { statement, withCondition, withNotPrincipal, withResource, type HintEdit, type HintProposal } from './hint-edits.js';
+import type { Policy } from '../model/policy.js';
 
 export interface World {
   keyPolicy: CompiledPolicy | null;
@@ -44,6 +46,11 @@ export interface World {
   env: ConditionEnv;
   /** Some policy (key policy, identity policies, boundary, session policies) could not be read. */
   unreadPolicies?: boolean;
+  /**
+   * Set when `grants` is a list read in part (Key.grantsPartial) that holds every grant for this
+   * caller: how many grants the first, unfiltered page held.
+   */
+  grantsFirstPage?: number;
 }
 
 export interface Resolved {
@@ -81,6 +88,17 @@ export type Part =
  * and a denied one is reported before the key state when `authorizeBeforeKeyState` (as decide does).
  */
 export function combineParts(main: Decision, parts: Part[], explain: boolean, authorizeBeforeKeyState = true): Decision {
+  const out = combine(main, parts, explain, authorizeBeforeKeyState);
+  if (explain) {
+    // The proposals of each part, named by the part, are verified on the whole request (evaluator.ts).
+    const proposals = [...(HINT_PROPOSALS.get(main) ?? [])];
+    for (const p of parts) if (!('missing' in p)) for (const q of HINT_PROPOSALS.get(p.decision) ?? []) proposals.push({ ...q, text: `[${p.what}] ${q.text}` });
+    if (proposals.length > 0) HINT_PROPOSALS.set(out, proposals);
+  }
+  return out;
+}
+
+function combine(main: Decision, parts: Part[], explain: boolean, authorizeBeforeKeyState: boolean): Decision {
   const verdictOf = (p: Part): Verdict => ('missing' in p ? 'unknown' : p.authorizationOnly ? p.decision.authorization : p.decision.decision);
   const out: Decision = { ...main, reasons: [...main.reasons], trace: [...main.trace], hints: [...main.hints], missingContext: [...main.missingContext], assumptions: [...main.assumptions], unreadable: [...main.unreadable] };
   if (explain && !out.assumptions.includes(ASSUMPTION.companionPermissions)) out.assumptions.push(ASSUMPTION.companionPermissions);
@@ -139,7 +157,7 @@ class Explainer {
   readonly hints: string[] = [];
   readonly assumptions = new Set<AssumptionId>();
   readonly missing = new Set<string>();
-  /** Hints that propose a change to the request: printed only once re-evaluation confirms them. */
+  /** Hints that propose a change (to the request or the inputs): printed only once re-evaluation confirms them. */
   readonly proposals: HintProposal[] = [];
   constructor(readonly on: boolean) {}
   step(step: StepId, question: string, answer: StepAnswer, detail: string, extra?: { statements?: StatementMatch[]; grants?: GrantMatch[] }): void {
@@ -149,8 +167,13 @@ class Explainer {
     if (extra?.grants && extra.grants.length > 0) t.grants = extra.grants;
     this.trace.push(t);
   }
+  /** A fact: why the verdict is what it is, when no change kms-why can write would turn it. */
   hint(text: string): void {
     if (this.on && !this.hints.includes(text)) this.hints.push(text);
+  }
+  /** A change to the inputs: printed only if the request, evaluated again with it, is allowed. */
+  propose(text: string, edits: HintEdit[]): void {
+    if (this.on && !this.proposals.some((p) => p.text === text)) this.proposals.push({ text, set: [], edits });
   }
   assume(id: AssumptionId): void {
     if (this.on) this.assumptions.add(id);
@@ -172,19 +195,9 @@ function describeStatement(cs: CompiledStatement): string {
   return `statement "${cs.id}" of ${where}`;
 }
 
-/**
- * A hint that proposes a change to the request (condition values, encryption context). The
- * evaluator applies it to a copy of the request and prints it only if the verdict turns.
- */
-export interface HintProposal {
-  text: string;
-  /** Condition keys (as written) and the values that would satisfy them. */
-  set: Array<[string, string[]]>;
-  /** The encryption context to send instead (a grant constraint). */
-  encryptionContext?: Record<string, string>;
-}
+export type { HintProposal } from './hint-edits.js';
 
-/** The proposals of each explained decision (kept beside it, not in the JSON contract). */
+/** The proposals of each explained decision (kept beside it, not in the JSON contract): printed once verified. */
 export const HINT_PROPOSALS = new WeakMap<Decision, HintProposal[]>();
 
 /** Evaluates one request in one world. Pure; `explain` only adds the explanation. */
@@ -219,6 +232,28 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   const keyPolicies: CompiledPolicy[] = action.cls !== 'iam-only' && w.keyPolicy ? [w.keyPolicy] : [];
   const sessionPolicies = isSession ? w.session : [];
   const boundaryPolicies = w.boundary ? [w.boundary] : [];
+
+  // ── The changes hints propose (each applied and evaluated again before it is printed) ────
+  /** aws:PrincipalArn: what a policy names for this caller (a session's role ARN, with its path). */
+  const policyPrincipal = (): string => r.ctx.values.get('aws:principalarn')?.[0] ?? r.ctx.base?.get('aws:principalarn')?.[0] ?? caller.arn;
+  /** A key-policy statement allowing `actionName` to the caller (or to `aws`, e.g. its account). */
+  const keyPolicyAllow = (sid: string, aws?: string[]): HintEdit[] => {
+    if (w.keyPolicy === null) return [];
+    const who = aws !== undefined ? { principal: aws } : caller.kind === 'service' ? { service: [caller.name] } : { principal: [policyPrincipal()] };
+    return [{ kind: 'add-statement', policy: w.keyPolicy.policy, statement: statement({ sid, ...who, action: [a], resource: ['*'] }) }];
+  };
+  /** An inline identity policy on the caller allowing `actionName` on `resource`. */
+  const iamAllow = (sid: string, resource: string, actionName: string = a): HintEdit[] =>
+    caller.kind === 'service' || caller.kind === 'root' ? [] : [{ kind: 'attach-identity-policy', principal: caller.arn, statement: statement({ sid, action: [actionName], resource: [resource] }) }];
+  /** A new grant like `g` with `change` (grants cannot be changed: a new one is created). */
+  const newGrant = (g: Grant, change: Partial<Grant>): HintEdit[] => {
+    if (keyArn === undefined) return [];
+    const grant: Grant = { ...g, ...change, grantId: `${g.grantId}-new`, state: 'active' };
+    delete grant.grantToken;
+    return [{ kind: 'add-grant', keyArn, grant }];
+  };
+  const addTo = (policy: Policy | undefined, sid: string, resource: string): HintEdit[] =>
+    policy === undefined ? [] : [{ kind: 'add-statement', policy, statement: statement({ sid, action: [a], resource: [resource] }) }];
 
   const finish = (
     decision: Verdict,
@@ -325,12 +360,21 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   if (w.keyPolicy && keyPolicies.length > 0 && usesNotPrincipal(w.keyPolicy, action)) ex.assume('notPrincipal');
   if (uniqueDenies.length > 0) {
     if (explain) ex.step('explicit-deny', `Does any policy explicitly deny ${a}?`, 'yes', uniqueDenies.map(describeStatement).join('; '), { statements: denyRecords.filter((s) => s.matched) });
+    // Every Deny that applies must go: one hint names them all (each alone would leave the request denied).
+    const texts: string[] = [];
+    const edits: HintEdit[] = [];
     for (const cs of uniqueDenies) {
       if (explain && cs.st.notPrincipal !== undefined) {
-        ex.hint(`Add ${caller.kind === 'assumed-role' ? `${principalForHint(caller).replace(/^the role /, '')}, its session ARN ${caller.arn} and account ${caller.account}` : caller.arn} to the NotPrincipal of the Deny ${describeStatement(cs)}: a NotPrincipal Deny applies to everyone it does not list${caller.kind === 'assumed-role' ? ' (a session is exempt only when the account, the role and the session are all listed)' : ''}.`);
-      } else if (explain) ex.hint(`Remove or narrow the Deny ${describeStatement(cs)}: an explicit Deny beats every allow, including grants.`);
+        const exempt = caller.kind === 'assumed-role' ? [policyPrincipal(), caller.arn, `arn:${caller.partition}:iam::${caller.account}:root`] : [caller.arn];
+        texts.push(`Add ${caller.kind === 'assumed-role' ? `${policyPrincipal()}, its session ARN ${caller.arn} and account ${caller.account}` : caller.arn} to the NotPrincipal of the Deny ${describeStatement(cs)}: a NotPrincipal Deny applies to everyone it does not list${caller.kind === 'assumed-role' ? ' (a session is exempt only when the account, the role and the session are all listed)' : ''}.`);
+        edits.push({ kind: 'replace-statement', policy: cs.policy, index: cs.st.index, statement: withNotPrincipal(cs.st, exempt) });
+      } else if (explain) {
+        texts.push(`Remove or narrow the Deny ${describeStatement(cs)}: an explicit Deny beats every allow, including grants.`);
+        edits.push({ kind: 'replace-statement', policy: cs.policy, index: cs.st.index, statement: null });
+      }
       if (conditionMentions(cs, 'aws:principalisawsservice')) ex.assume('principalIsAwsService');
     }
+    if (explain) ex.propose(texts.join(' And: '), edits);
     return finish('deny', 'explicit-deny', uniqueDenies.map(reasonOf));
   }
   // With a policy unread, "no Deny applies" would claim what kms-why
@@ -353,7 +397,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
       if (gap >= 0) {
         const names = w.scps[gap]!.map((p) => p.policy.name).join(', ');
         if (explain) ex.step('scp', `Do the SCPs of account ${r.callerAccount} allow ${a}?`, 'no', `no statement of level ${gap + 1} (${names || 'no policies'}) allows it on ${res}: an SCP gap is an implicit deny that no other policy can override`);
-        if (explain) ex.hint(`The service control policies at level ${gap + 1} (${names || 'none'}) do not allow ${a}; every level of the hierarchy must allow it.`);
+        if (explain) ex.propose(`The service control policies at level ${gap + 1} (${names || 'none'}) do not allow ${a}; every level of the hierarchy must allow it: allow it in ${w.scps[gap]![0]?.policy.name ?? 'a policy of that level'}.`, addTo(w.scps[gap]![0]?.policy, `Allow${action.short}`, res));
         return finish('deny', 'scp', []);
       }
     }
@@ -399,11 +443,12 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   };
 
   let blockedBy: 'permissions-boundary' | 'session-policy' | undefined;
-  const noteBlocked = (b: 'permissions-boundary' | 'session-policy' | undefined, what: string): void => {
+  const noteBlocked = (b: 'permissions-boundary' | 'session-policy' | undefined, what: string, resource: string = keyArn ?? r.iamResource ?? '*'): void => {
     if (b === undefined) return;
     blockedBy ??= b;
     const name = b === 'permissions-boundary' ? `the permissions boundary${w.boundary ? ` ${w.boundary.policy.name}` : ''}` : 'the session policy';
-    if (explain) ex.hint(`${what} is limited by ${name}, which does not allow ${a}; allow it there too.`);
+    const target = b === 'permissions-boundary' ? w.boundary?.policy : sessionPolicies[0]?.policy;
+    if (explain) ex.propose(`${what} is limited by ${name}, which does not allow ${a}; allow it there too${b === 'session-policy' ? ' (a session policy is fixed when the session is created: create the session with one that allows it)' : ''}.`, addTo(target, `Allow${action.short}`, resource));
   };
   const denyResult = (): Decision => {
     if (blockedBy !== undefined) return finish('deny', blockedBy, []);
@@ -416,7 +461,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     if (explain) ex.step('identity-policy', `Does an identity policy allow ${a} (Resource "${r.iamResource ?? '*'}")?`, cs.root ? 'yes' : cs.iam.length > 0 ? 'yes' : 'no', cs.root ? 'the account root user has full IAM access' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: cs.records.filter(nearMissOrMatch) });
     if (cs.ok) return finish('allow', 'iam-policy', cs.root ? [ROOT_REASON] : cs.iam.map(reasonOf));
     if (cs.blockedBy) noteBlocked(cs.blockedBy, `The identity-policy allow of ${a}`);
-    else if (explain) ex.hint(`Add an identity policy that allows ${a} with "Resource": "${r.iamResource ?? '*'}" to ${caller.arn}; ${r.iamResource === undefined ? `key policies and grants cannot allow ${a}` : 'the key does not exist yet, so only identity policies count'}.`);
+    else if (explain) ex.propose(`Add an identity policy that allows ${a} with "Resource": "${r.iamResource ?? '*'}" to ${caller.arn}; ${r.iamResource === undefined ? `key policies and grants cannot allow ${a}` : 'the key does not exist yet, so only identity policies count'}.`, iamAllow(`Allow${action.short}`, r.iamResource ?? '*'));
     collectMissing(ex, cs.records);
     return denyResult();
   }
@@ -456,15 +501,23 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     const keySide = keyPolicyAllows.matched;
     if (explain) ex.step('key-policy', `Does the key policy allow ${caller.arn} or its account ${caller.account}?`, keySide.length > 0 ? 'yes' : 'no', keySide.length > 0 ? keySide.map(describeStatement).join('; ') : 'no key-policy statement allows the caller or its account', { statements: keyPolicyAllows.records.filter(nearMissOrMatch) });
     const cs = callerSide(keyArn!);
-    if (explain) ex.step('identity-policy', `Does an identity policy in account ${caller.account} allow ${a} on ${keyArn}?`, cs.ok ? 'yes' : 'no', cs.root ? 'the account root user has full IAM access in its own account' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : `no identity-policy statement allows it${aliasResourceNote(ex, cs.records, a)}`, { statements: cs.records.filter(nearMissOrMatch) });
+    if (explain) ex.step('identity-policy', `Does an identity policy in account ${caller.account} allow ${a} on ${keyArn}?`, cs.ok ? 'yes' : 'no', cs.root ? 'the account root user has full IAM access in its own account' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : `no identity-policy statement allows it${aliasResourceNote(ex, cs.records, a, w.identity)}`, { statements: cs.records.filter(nearMissOrMatch) });
     if (keySide.length > 0 && cs.ok) {
       return finish('allow', 'key-policy-and-iam', [...keySide.map(reasonOf), ...cs.iam.map(reasonOf)]);
     }
     if (keySide.length > 0 && cs.blockedBy) noteBlocked(cs.blockedBy, `The identity-policy allow of ${a}`);
     const g = grantPath();
     if (g) return g;
-    if (keySide.length === 0) if (explain) ex.hint(`The key policy must allow ${caller.arn} or its account ${caller.account} to use ${a}.`);
-    if (!cs.ok && !cs.blockedBy) if (explain) ex.hint(`Account ${caller.account} must also allow it: attach an identity policy allowing ${a} on ${keyArn} to ${caller.arn} (a key policy alone never lets another account's principals in).`);
+    // Both sides must allow: when neither does, one hint names both changes.
+    const keyText = `The key policy must allow ${caller.arn} or its account ${caller.account} to use ${a}: add a key-policy statement allowing it to arn:${caller.partition}:iam::${caller.account}:root.`;
+    const keyEdit = keyPolicyAllow(`Allow${action.short}ForAccount${caller.account}`, [`arn:${caller.partition}:iam::${caller.account}:root`]);
+    const iamText = `Account ${caller.account} must also allow it: attach an identity policy allowing ${a} on ${keyArn} to ${caller.arn} (a key policy alone never lets another account's principals in).`;
+    const iamEdit = iamAllow(`Allow${action.short}OnKey`, keyArn!);
+    if (explain) {
+      if (keySide.length === 0 && !cs.ok && !cs.blockedBy) ex.propose(`${keyText} ${iamText}`, [...keyEdit, ...iamEdit]);
+      else if (keySide.length === 0) ex.propose(keyText, keyEdit);
+      else if (!cs.ok && !cs.blockedBy) ex.propose(iamText, iamEdit);
+    }
     collectMissing(ex, keyPolicyAllows.records);
     return denyResult();
   }
@@ -503,7 +556,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     'identity-policy',
     `Does an identity policy allow ${caller.arn} to ${action.short} on ${keyArn}?`,
     cs.root || cs.iam.length > 0 ? 'yes' : 'no',
-    cs.root ? 'the account root user has full IAM access' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : `no identity-policy statement allows it${aliasResourceNote(ex, cs.records, a)}`,
+    cs.root ? 'the account root user has full IAM access' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : `no identity-policy statement allows it${aliasResourceNote(ex, cs.records, a, w.identity)}`,
     { statements: cs.records.filter(nearMissOrMatch) },
   );
   if (accountStmts.length > 0 && cs.ok) {
@@ -514,10 +567,10 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     noteBlocked(cs.blockedBy, `The identity-policy allow of ${a}`);
   }
   if (accountStmts.length === 0 && cs.iam.length > 0) {
-    if (explain) ex.hint(`The IAM allow in ${cs.iam.map(describeStatement).join('; ')} has no effect because the key policy does not delegate ${a} to account ${caller.account}: add ${a} to a key-policy statement for the account principal, or name ${principalForHint(caller)} in the key policy.`);
+    if (explain) ex.propose(`The IAM allow in ${cs.iam.map(describeStatement).join('; ')} has no effect because the key policy does not delegate ${a} to account ${caller.account}: add ${a} to a key-policy statement for the account principal (arn:${caller.partition}:iam::${caller.account}:root), or name ${principalForHint(caller)} in the key policy.`, keyPolicyAllow(`Allow${action.short}ForAccount${caller.account}`, [`arn:${caller.partition}:iam::${caller.account}:root`]));
   }
   if (accountStmts.length > 0 && !cs.ok && !cs.blockedBy) {
-    if (explain) ex.hint(`The key policy lets account ${caller.account} use IAM policies for ${a}, but no identity policy of ${caller.arn} allows ${a} on ${keyArn}.`);
+    if (explain) ex.propose(`The key policy lets account ${caller.account} use IAM policies for ${a}, but no identity policy of ${caller.arn} allows ${a} on ${keyArn}: attach one that does.`, iamAllow(`Allow${action.short}OnKey`, keyArn!));
   }
 
   // ── 5c: grants ────────────────────────────────────────────────────────────────────────────
@@ -525,7 +578,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   if (g) return g;
   collectMissing(ex, keyPolicyAllows.records);
   if (named.length === 0 && accountStmts.length === 0 && cs.iam.length === 0 && blockedBy === undefined) {
-    if (explain) ex.hint(`No key-policy statement, no IAM delegation and no grant allows ${caller.arn} to ${action.short} this key.`);
+    if (explain) ex.propose(`No key-policy statement, no IAM delegation and no grant allows ${caller.arn} to ${action.short} this key: add a key-policy statement allowing ${a} to ${caller.kind === 'service' ? caller.name : policyPrincipal()}.`, keyPolicyAllow(`Allow${action.short}`));
   }
   return denyResult();
 
@@ -557,7 +610,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
           c.matched = false;
           c.failed = 'grantee';
           c.detail += side.blockedBy ? ` (the ${side.blockedBy} blocks it)` : ', and no identity policy allows it';
-          if (explain) if (explain) ex.hint(`Grant ${c.grant.grantId} is for account ${caller.account}: attach an identity policy allowing ${a} on ${keyArn} to ${caller.arn} to use it.`);
+          if (explain) ex.propose(`Grant ${c.grant.grantId} is for account ${caller.account}: attach an identity policy allowing ${a} on ${keyArn} to ${caller.arn} to use it.`, iamAllow(`Allow${action.short}OnKey`, keyArn!));
           continue;
         }
       }
@@ -574,7 +627,10 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     }
     const relevant = checks;
     const others = w.grants.length - relevant.length;
-    const detailTail = others > 0 ? ` (${others} other grant${others === 1 ? '' : 's'} ${others === 1 ? 'is' : 'are'} for other principals)` : '';
+    // Of a list read in part, only what was read is counted: the live report and its snapshot's replay say the same.
+    const partialTail = w.grantsFirstPage !== undefined ? `beyond the first ${w.grantsFirstPage} grants, only those that can apply to this principal were read` : '';
+    const othersText = others > 0 ? `${others} other grant${others === 1 ? '' : 's'}${partialTail !== '' ? ' read' : ''} ${others === 1 ? 'is' : 'are'} for other principals` : '';
+    const detailTail = othersText !== '' || partialTail !== '' ? ` (${[othersText, partialTail].filter((t) => t !== '').join('; ')})` : '';
     if (usable.length > 0) {
       const first = usable[0]!;
       noteGrantAssumptions(first);
@@ -595,11 +651,12 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
         }
         if (explain) for (const k of Object.keys(c.neededContext)) if (!r.request.encryptionContext || !hasKeyCi(r.request.encryptionContext, k)) ex.missing.add(`kms:EncryptionContext:${k}`);
       } else if (c.failed === 'orphaned-grantee') {
-        if (explain) ex.hint(`Grant ${c.grant.grantId} was made for a principal that no longer exists (${c.grant.granteePrincipal}); a recreated role with the same name does not match it. Create a new grant${/:/.test(c.grant.granteePrincipal) ? ' (for Lambda: update the function configuration to another role and back)' : ''}.`);
+        if (explain) ex.propose(`Grant ${c.grant.grantId} was made for a principal that no longer exists (${c.grant.granteePrincipal}); a recreated role with the same name does not match it. Create a new grant for ${caller.arn}${/:/.test(c.grant.granteePrincipal) ? ' (for Lambda: update the function configuration to another role and back)' : ''}.`, newGrant(c.grant, { granteePrincipal: caller.arn }));
       } else if (c.failed === 'operation' && c.principal.matched) {
-        if (explain) ex.hint(`Grant ${c.grant.grantId} is for this principal but does not include ${action.grantOperation}; each grant operation allows exactly the API of the same name.`);
+        if (explain) ex.propose(`Grant ${c.grant.grantId} is for this principal but does not include ${action.grantOperation}; each grant operation allows exactly the API of the same name: create a grant that includes it (a grant's operations cannot be changed).`, newGrant(c.grant, { operations: [...c.grant.operations, action.grantOperation!] }));
       } else if (c.failed === 'grant-state' && c.principal.matched) {
-        if (explain) ex.hint(`Grant ${c.grant.grantId}: ${c.detail}.`);
+        if (explain && c.grant.state === 'pending-consistency' && c.grant.grantToken !== undefined) ex.proposals.push({ text: `Grant ${c.grant.grantId}: ${c.detail}; pass its grant token (--grant-tokens), or retry in a few minutes.`, set: [], grantTokens: [...(r.request.grantTokens ?? []), c.grant.grantToken] });
+        else if (explain) ex.propose(`Grant ${c.grant.grantId}: ${c.detail}; a new grant with the same operations and constraints would allow it.`, newGrant(c.grant, {}));
       } else if (c.failed === 'grant-invalid') {
         ex.assume('invalidGrant');
       }
@@ -639,13 +696,18 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     else if (accountStmts.length > 0 && keySide.ok) keyReasons = [...accountStmts.map(reasonOf), ...keySide.iam.map(reasonOf)];
     if (explain) ex.step('key-policy', `Is ${caller.arn} allowed ${a} on the key ${keyArn}?`, keyReasons ? 'yes' : 'no', keyReasons ? keyReasons.map((x) => `${x.source} "${x.id}"`).join('; ') : 'neither the key policy nor delegated IAM allows it on the key', { statements: keyPolicyAllows.records.filter(nearMissOrMatch) });
     if (aliasSide.ok && keyReasons) return finish('allow', 'key-policy-and-iam', dedupeReasons([...keyReasons, ...aliasSide.iam.map(reasonOf)]));
-    if (!aliasSide.ok) {
-      if (aliasSide.blockedBy) noteBlocked(aliasSide.blockedBy, `The identity-policy allow of ${a} on the alias`);
-      else if (explain) ex.hint(`Attach an identity policy allowing ${a} on ${r.aliasArn} to ${caller.arn}: alias permissions come only from IAM.`);
-    }
-    if (!keyReasons) {
-      if (keySide.blockedBy && accountStmts.length > 0) noteBlocked(keySide.blockedBy, `The identity-policy allow of ${a} on the key`);
-      else if (explain) ex.hint(`${a} also needs permission on the key ${keyArn}: name the principal in the key policy, or delegate ${a} to account ${caller.account} and allow it in IAM.`);
+    const aliasText = `Attach an identity policy allowing ${a} on ${r.aliasArn} to ${caller.arn}: alias permissions come only from IAM.`;
+    const aliasEdit = iamAllow(`Allow${action.short}OnAlias`, r.aliasArn);
+    const keyText = `${a} also needs permission on the key ${keyArn}: add a key-policy statement allowing it to ${policyPrincipal()} (or delegate ${a} to account ${caller.account} and allow it in IAM).`;
+    const keyEdit = keyPolicyAllow(`Allow${action.short}`);
+    const aliasMissing = !aliasSide.ok && !aliasSide.blockedBy;
+    const keyMissing = !keyReasons && !(keySide.blockedBy && accountStmts.length > 0);
+    if (!aliasSide.ok && aliasSide.blockedBy) noteBlocked(aliasSide.blockedBy, `The identity-policy allow of ${a} on the alias`, r.aliasArn);
+    if (!keyReasons && keySide.blockedBy && accountStmts.length > 0) noteBlocked(keySide.blockedBy, `The identity-policy allow of ${a} on the key`);
+    if (explain) {
+      if (aliasMissing && keyMissing) ex.propose(`${aliasText} ${keyText}`, [...aliasEdit, ...keyEdit]);
+      else if (aliasMissing) ex.propose(aliasText, aliasEdit);
+      else if (keyMissing) ex.propose(keyText, keyEdit);
     }
     return denyResult();
   }
@@ -687,7 +749,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
       if (!r.options.accountGranteeRequiresIamDelegation) return yes(`a principal of account ${caller.account}, which is the grant's ${role}`, 'grant', [grantReason(target)]);
       const side = callerSide(keyArn!);
       if (side.ok) return yes(`a principal of account ${caller.account}, which is the grant's ${role}, and ${side.iam.map(describeStatement).join('; ')} allows kms:RetireGrant`, 'grant', [grantReason(target), ...side.iam.map(reasonOf)]);
-      if (explain) ex.hint(`Grant ${target.grantId} names account ${caller.account} as its ${role}: attach an identity policy allowing kms:RetireGrant on ${keyArn} to ${caller.arn} to retire it.`);
+      if (explain) ex.propose(`Grant ${target.grantId} names account ${caller.account} as its ${role}: attach an identity policy allowing kms:RetireGrant on ${keyArn} to ${caller.arn} to retire it.`, iamAllow('AllowRetireGrant', keyArn!));
       return undefined;
     };
     if (target.retiringPrincipal !== undefined) {
@@ -723,7 +785,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
       if (explain) ex.step('identity-policy', `Does an identity policy in account ${caller.account}, which created the grant, allow kms:RetireGrant?`, side.ok ? 'yes' : 'no', side.iam.length > 0 ? side.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: side.records.filter(nearMissOrMatch) });
       if (side.ok) return finish('allow', 'iam-policy', side.iam.map(reasonOf));
       if (side.blockedBy) noteBlocked(side.blockedBy, 'The identity-policy allow of kms:RetireGrant');
-      else if (explain) ex.hint(`Account ${caller.account} created grant ${target.grantId}; attach an identity policy allowing kms:RetireGrant on ${keyArn} to ${caller.arn} to retire it.`);
+      else if (explain) ex.propose(`Account ${caller.account} created grant ${target.grantId}; attach an identity policy allowing kms:RetireGrant on ${keyArn} to ${caller.arn} to retire it.`, iamAllow('AllowRetireGrant', keyArn!));
       return denyResult();
     }
     const why = grantee.matched && !target.operations.includes('RetireGrant')
@@ -840,13 +902,18 @@ function satisfyingValues(c: ConditionMatch): string[] | undefined {
  * An identity-policy statement whose Resource names an alias ARN never matches a key operation
  * (the resource is the key) [Controlling access to aliases]: point it out, with the form that works.
  */
-function aliasResourceNote(ex: Explainer, records: StatementMatch[], action: string): string {
+function aliasResourceNote(ex: Explainer, records: StatementMatch[], action: string, identity: readonly CompiledPolicy[]): string {
   if (!ex.on) return '';
   const hits = records.filter((s) => s.effect === 'Allow' && s.failed === 'resource' && (s.resource?.written ?? []).some((w) => /:alias\//.test(w)));
   if (hits.length === 0) return '';
   for (const h of hits) {
     const alias = h.resource!.written.find((w) => /:alias\//.test(w))!;
-    ex.hint(`Statement "${h.id}" of ${h.policyName} names the alias ${alias} in Resource; ${action} is authorized on the key, so it never matches. To allow by alias, use Resource "*" (or the key ARN) with a condition on kms:RequestAlias (the alias used in the request) or kms:ResourceAliases (any alias of the key), e.g. "ForAnyValue:StringEquals": {"kms:ResourceAliases": "${alias.slice(alias.indexOf('alias/'))}"}.`);
+    const name = alias.slice(alias.indexOf('alias/'));
+    // The change verified: the statement with Resource "*" and the kms:ResourceAliases condition.
+    const policy = identity.find((p) => p.policy.name === h.policyName)?.policy;
+    const st = policy?.statements.find((x) => x.index === h.statementIndex);
+    const edits: HintEdit[] = policy !== undefined && st !== undefined ? [{ kind: 'replace-statement', policy, index: st.index, statement: withCondition(withResource(st, ['*']), { operator: 'ForAnyValue:StringEquals', key: 'kms:ResourceAliases', values: [name] }) }] : [];
+    ex.propose(`Statement "${h.id}" of ${h.policyName} names the alias ${alias} in Resource; ${action} is authorized on the key, so it never matches. To allow by alias, use Resource "*" (or the key ARN) with a condition on kms:RequestAlias (the alias used in the request) or kms:ResourceAliases (any alias of the key), e.g. "ForAnyValue:StringEquals": {"kms:ResourceAliases": "${name}"}.`, edits);
   }
   return ` (${hits.map((h) => `"${h.id}"`).join(', ')} names an alias ARN in Resource, which never matches a key operation: use kms:RequestAlias or kms:ResourceAliases)`;
 }

@@ -53,4 +53,34 @@ export interface Key {
    */
   metadataUnknown?: UnknownInput;
   grants: Unknowable<Grant[]>;
+  /**
+   * Set when `grants` is only part of the key's grants: the live check of one principal on a key
+   * with more than one ListGrants page reads the first page and then only the grants to that
+   * principal's grantee forms (and the grant named by --grant-id). Such a list answers for the
+   * principals it covers and for no one else.
+   */
+  grantsPartial?: PartialGrants;
+}
+
+/** What a grant list read in part holds (`Key.grantsPartial`). */
+export interface PartialGrants {
+  /** How many grants the first, unfiltered ListGrants page held (the key has more). */
+  firstPage: number;
+  /** GranteePrincipal values whose every grant is in the list (ListGrants filtered by GranteePrincipal). */
+  granteePrincipals: string[];
+  /** Grant ids whose grant is in the list when it exists (ListGrants filtered by GrantId). */
+  grantIds: string[];
+  /**
+   * The key's whole grant list, as an unknown input: what everything that needs every grant
+   * (who-can, the grants audit, a principal the list does not cover) must take the grants to be.
+   */
+  whole: UnknownInput;
+}
+
+/**
+ * The key's whole list of grants, or why it is not known. A list read in part is not the whole
+ * list: who-can and the grants audit, which need every grant, take it as unknown.
+ */
+export function everyGrant(key: Key): Unknowable<Grant[]> {
+  return key.grantsPartial !== undefined ? key.grantsPartial.whole : key.grants;
 }

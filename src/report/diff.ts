@@ -18,8 +18,8 @@
 //     }],
 //     "notes": []
 //   }
-import type { AccessChange, AccessDiff, AccessSide } from '../evaluate/diff.js';
-import type { ReasonRef } from '../evaluate/who-can.js';
+import type { AccessChange, AccessDiff, AccessSide } from '../analyses/diff.js';
+import type { ReasonRef } from '../analyses/who-can.js';
 import { conditionsText } from './who-can.js';
 
 export const DIFF_REPORT_VERSION = 1;
@@ -67,30 +67,47 @@ function keyTitle(c: AccessChange, d: AccessDiff): string {
   return `${c.key}${c.aliases.length > 0 ? ` (${c.aliases.join(', ')})` : ''}${tag}`;
 }
 
-export function renderDiffJson(d: AccessDiff, opts: DiffRenderOptions): string {
+// Every renderer yields its text a key at a time (a diff of two large reports can be longer than
+// one string may be); renderDiff* join the pieces for callers that want one string.
+
+export function* diffJsonChunks(d: AccessDiff, opts: DiffRenderOptions): Generator<string> {
   const side = (s: AccessSide): Record<string, unknown> => {
     const o: Record<string, unknown> = { access: s.access, decidedBy: s.decidedBy ?? null, reasons: s.reasons };
     if (s.conditions !== undefined) o.conditions = s.conditions;
     if (s.absent !== undefined) o.absent = s.absent;
     return o;
   };
-  const o = {
-    kmsWhyDiff: DIFF_REPORT_VERSION,
-    old: opts.oldName,
-    new: opts.newName,
-    summary: d.summary,
-    keysAdded: d.keysAdded,
-    keysRemoved: d.keysRemoved,
-    changes: d.changes.map((c) => ({ ...c, old: side(c.old), new: side(c.new) })),
-    notes: d.notes,
-  };
-  return JSON.stringify(o, null, 2) + '\n';
+  // The same text as JSON.stringify(report, null, 2), written a key's changes at a time.
+  const member = (name: string, v: unknown): string => `  ${JSON.stringify(name)}: ${JSON.stringify(v, null, 2).replace(/\n/g, '\n  ')}`;
+  const head = [member('kmsWhyDiff', DIFF_REPORT_VERSION), member('old', opts.oldName), member('new', opts.newName), member('summary', d.summary), member('keysAdded', d.keysAdded), member('keysRemoved', d.keysRemoved)];
+  if (d.changes.length === 0) {
+    yield `{\n${[...head, member('changes', []), member('notes', d.notes)].join(',\n')}\n}\n`;
+    return;
+  }
+  yield `{\n${head.join(',\n')},\n  "changes": [\n`;
+  let i = 0;
+  for (const [, list] of byKey(d)) {
+    let buf = '';
+    for (const c of list) {
+      buf += `${i++ > 0 ? ',\n' : ''}    ${JSON.stringify({ ...c, old: side(c.old), new: side(c.new) }, null, 2).replace(/\n/g, '\n    ')}`;
+      if (buf.length > 65536) {
+        yield buf;
+        buf = '';
+      }
+    }
+    yield buf;
+  }
+  yield `\n  ],\n${member('notes', d.notes)}\n}\n`;
 }
 
-export function renderDiffText(d: AccessDiff, opts: DiffRenderOptions): string {
-  const out: string[] = [`Comparing ${opts.oldName} (old) with ${opts.newName} (new)`, ''];
+export function renderDiffJson(d: AccessDiff, opts: DiffRenderOptions): string {
+  return [...diffJsonChunks(d, opts)].join('');
+}
+
+export function* diffTextChunks(d: AccessDiff, opts: DiffRenderOptions): Generator<string> {
+  yield `Comparing ${opts.oldName} (old) with ${opts.newName} (new)\n\n`;
   for (const [, list] of byKey(d)) {
-    out.push(`Key ${keyTitle(list[0]!, d)}`);
+    const out: string[] = [`Key ${keyTitle(list[0]!, d)}`];
     for (const c of list) {
       const tags = [c.external ? 'external' : '', c.adminLevel ? 'ADMIN-LEVEL' : ''].filter(Boolean);
       out.push(`  ${c.change.toUpperCase().padEnd(8)} ${c.principal}${tags.length > 0 ? ` [${tags.join(', ')}]` : ''}: ${c.actions.join(', ')}`);
@@ -98,48 +115,61 @@ export function renderDiffText(d: AccessDiff, opts: DiffRenderOptions): string {
       out.push(`           after:  ${sideText(c.new)}`);
       for (const w of c.why) out.push(`           why:    ${w}`);
     }
-    out.push('');
+    yield `${out.join('\n')}\n\n`;
   }
-  for (const n of d.notes) out.push(`Note: ${n}`);
-  out.push(summaryLine(d));
-  return out.join('\n') + '\n';
+  yield [...d.notes.map((n) => `Note: ${n}`), summaryLine(d)].join('\n') + '\n';
 }
 
-export async function renderDiffTable(d: AccessDiff, opts: DiffRenderOptions): Promise<string> {
+export function renderDiffText(d: AccessDiff, opts: DiffRenderOptions): string {
+  return [...diffTextChunks(d, opts)].join('');
+}
+
+export async function diffTableChunks(d: AccessDiff, opts: DiffRenderOptions): Promise<Generator<string>> {
   const [{ Chalk }, { layoutTable }, { wrap }] = await Promise.all([import('chalk'), import('./layout.js'), import('./explain.js')]);
   const c = new Chalk({ level: opts.color ? 1 : 0 });
   const width = opts.width ?? 80;
   const para = (text: string, style: (s: string) => string = (s) => s): string[] => wrap(text, width).map((l) => style(l));
   const colour = (k: AccessChange['change']): ((s: string) => string) => (k === 'gained' ? c.red.bold : k === 'lost' ? c.green : k === 'unknown' ? c.magenta : c.yellow);
-  const out: string[] = para(`Comparing ${opts.oldName} (old) with ${opts.newName} (new)`, c.dim);
-  for (const [, list] of byKey(d)) {
-    out.push(...para(`Key ${keyTitle(list[0]!, d)}`, c.bold));
-    const rows = list.map((x) => [
-      { text: x.change, style: colour(x.change) },
-      { text: `${x.principal}${x.external ? '\n(external)' : ''}${x.adminLevel ? '\nADMIN-LEVEL' : ''}`, ...(x.adminLevel ? { style: c.red.bold } : x.external ? { style: c.yellow } : {}) },
-      x.actions.join('\n'),
-      `${sideText(x.old)}\n→ ${sideText(x.new)}`,
-      x.why.join('\n'),
-    ]);
-    out.push(layoutTable(['Change', 'Principal', 'Actions', 'Before → after', 'Why'], rows, width, { head: c.cyan, border: c.grey, soft: [8, 24, 14, 20, 20], hard: [7, 12, 8, 10, 10], separators: 'always' }));
-  }
-  for (const n of d.notes) out.push(...para(`Note: ${n}`, c.dim));
-  out.push(...para(summaryLine(d)));
-  return out.join('\n') + '\n';
+  return (function* chunks(): Generator<string> {
+    yield `${para(`Comparing ${opts.oldName} (old) with ${opts.newName} (new)`, c.dim).join('\n')}\n`;
+    for (const [, list] of byKey(d)) {
+      const out = para(`Key ${keyTitle(list[0]!, d)}`, c.bold);
+      const rows = list.map((x) => [
+        { text: x.change, style: colour(x.change) },
+        { text: `${x.principal}${x.external ? '\n(external)' : ''}${x.adminLevel ? '\nADMIN-LEVEL' : ''}`, ...(x.adminLevel ? { style: c.red.bold } : x.external ? { style: c.yellow } : {}) },
+        x.actions.join('\n'),
+        `${sideText(x.old)}\n→ ${sideText(x.new)}`,
+        x.why.join('\n'),
+      ]);
+      out.push(layoutTable(['Change', 'Principal', 'Actions', 'Before → after', 'Why'], rows, width, { head: c.cyan, border: c.grey, soft: [8, 24, 14, 20, 20], hard: [7, 12, 8, 10, 10], separators: 'always' }));
+      yield `${out.join('\n')}\n`;
+    }
+    const tail: string[] = [];
+    for (const n of d.notes) tail.push(...para(`Note: ${n}`, c.dim));
+    tail.push(...para(summaryLine(d)));
+    yield `${tail.join('\n')}\n`;
+  })();
 }
 
-export function renderDiffMarkdown(d: AccessDiff, opts: DiffRenderOptions): string {
+export async function renderDiffTable(d: AccessDiff, opts: DiffRenderOptions): Promise<string> {
+  return [...(await diffTableChunks(d, opts))].join('');
+}
+
+export function* diffMarkdownChunks(d: AccessDiff, opts: DiffRenderOptions): Generator<string> {
   const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  const out: string[] = ['## KMS access changes', '', `Old: \`${esc(opts.oldName)}\` — new: \`${esc(opts.newName)}\``, '', summaryLine(d), ''];
+  yield ['## KMS access changes', '', `Old: \`${esc(opts.oldName)}\` — new: \`${esc(opts.newName)}\``, '', summaryLine(d), ''].join('\n') + '\n';
   for (const [, list] of byKey(d)) {
-    out.push(`### ${esc(keyTitle(list[0]!, d))}`, '', '| Change | Principal | Actions | Before | After | Why |', '|---|---|---|---|---|---|');
+    const out = [`### ${esc(keyTitle(list[0]!, d))}`, '', '| Change | Principal | Actions | Before | After | Why |', '|---|---|---|---|---|---|'];
     for (const x of list) {
       out.push(
         `| ${x.change === 'gained' ? '**gained**' : x.change} | \`${esc(x.principal)}\`${x.external ? ' (external)' : ''}${x.adminLevel ? ' **admin-level**' : ''} | ${x.actions.map((a) => `\`${a}\``).join(', ')} | ${esc(sideText(x.old))} | ${esc(sideText(x.new))} | ${esc(x.why.join('; '))} |`,
       );
     }
-    out.push('');
+    yield `${out.join('\n')}\n\n`;
   }
-  for (const n of d.notes) out.push(`> ${esc(n)}`);
-  return out.join('\n') + '\n';
+  yield d.notes.map((n) => `> ${esc(n)}\n`).join('') + '';
+}
+
+export function renderDiffMarkdown(d: AccessDiff, opts: DiffRenderOptions): string {
+  return [...diffMarkdownChunks(d, opts)].join('');
 }

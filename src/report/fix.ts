@@ -37,11 +37,11 @@
 //     "skipped": [{ "title", "why" }]                                        (explain-event --all)
 //   }
 import type { Report } from '../model/report.js';
-import type { ClueCheck, FixChange, FixResult } from '../evaluate/fix.js';
-import { changeJson, changeTitle } from '../evaluate/fix.js';
+import type { ClueCheck, FixChange, FixResult } from '../analyses/fix.js';
+import { changeJson, changeTitle } from '../analyses/fix.js';
 import type { ErrorClient, ErrorClue, MissingPart, RequestField } from '../sources/error-message.js';
 import { CLIENT_LABEL, FIELD_FLAG, clueMeaning } from '../sources/error-message.js';
-import type { LambdaAnalysis } from '../evaluate/lambda.js';
+import type { LambdaAnalysis } from '../analyses/lambda.js';
 import { MAX_WIDTH, wrap, wrapHanging } from './explain.js';
 import { lambdaJson, lambdaMarkdown, lambdaText } from './lambda.js';
 import { code, escapeMd, fenced } from './markdown.js';

@@ -1,5 +1,5 @@
 // Renderers for the grants audit (`kms-why grants`): text, table, json, markdown, github.
-import type { Finding, GrantEntry, GrantsAudit, KeyAudit } from '../evaluate/grants-audit.js';
+import type { Finding, GrantEntry, GrantsAudit, KeyAudit } from '../analyses/grants-audit.js';
 import { escapeMd } from './markdown.js';
 
 export interface GrantsRenderOptions {

@@ -1,6 +1,6 @@
 // The Lambda analysis (`kms-why lambda FUNCTION`, and `kms-why explain-error` on Lambda's
 // environment-variable error) in words: the function, the runtime Decrypt, traps and fixes.
-import type { LambdaAnalysis } from '../evaluate/lambda.js';
+import type { LambdaAnalysis } from '../analyses/lambda.js';
 import { MAX_WIDTH, wrapHanging } from './explain.js';
 import { prose } from './markdown.js';
 

@@ -4,8 +4,8 @@
 // a location in the expectation file when there is one. docs/report.md describes the codes.
 // SARIF: https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html
 import { createHash } from 'node:crypto';
-import type { AccessChange, AccessDiff } from '../evaluate/diff.js';
-import { findingMeta, type Finding, type GrantEntry, type GrantsAudit, type Severity } from '../evaluate/grants-audit.js';
+import type { AccessChange, AccessDiff } from '../analyses/diff.js';
+import { findingMeta, type Finding, type GrantEntry, type GrantsAudit, type Severity } from '../analyses/grants-audit.js';
 
 /** A step of a JSON path, and a place in a text (as src/sources/json-lines.ts finds them). */
 type JsonPathPart = string | number;

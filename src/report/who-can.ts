@@ -45,8 +45,8 @@
 // with the shown context (the witness) is allowed.
 import { findAction, type ActionInfo } from '../model/actions.js';
 import type { DecidedBy, ReasonSource } from '../model/decision.js';
-import type { AccessEntry, GuardCondition, KeyWhoCan, PublicStatement, ReasonRef, WhoCanPrincipal, WhoCanResult, Witness } from '../evaluate/who-can.js';
-import { ADMIN_LEVEL_ACTIONS, finalVerdict, isAdminLevel } from '../evaluate/who-can.js';
+import type { AccessEntry, GuardCondition, KeyWhoCan, PublicStatement, ReasonRef, WhoCanPrincipal, WhoCanResult, Witness } from '../analyses/who-can.js';
+import { ADMIN_LEVEL_ACTIONS, finalVerdict, isAdminLevel } from '../analyses/who-can.js';
 import { wrapFixed } from './fixed-table.js';
 import { layoutTable, type Row } from './layout.js';
 import { wrap } from './explain.js';
@@ -990,6 +990,83 @@ function conditionOf(v: unknown, at: Where): GuardCondition {
   return { source: str(o, 'source', at) as ReasonSource, id: str(o, 'id', at), effect: o.effect === 'Deny' ? 'Deny' : 'Allow', operator: str(o, 'operator', at), key: str(o, 'key', at), values: strings(o.values, member(at, 'values')) };
 }
 
+/** One key of a who-can report (`keys[i]`, at `at`); `kms-why diff` reads large reports a key at a time. */
+export function parseWhoCanKey(kv: unknown, at: Where): KeyWhoCan {
+  const k = expectObject(kv, at, 'a key');
+  const pAt = member(at, 'principals');
+  const principals: WhoCanPrincipal[] = expectArray(k.principals, pAt).map((pv, pi) => {
+    const pat = index(pAt, pi);
+    const p = expectObject(pv, pat, 'a principal');
+    const w: WhoCanPrincipal = { arn: str(p, 'principal', pat), kind: str(p, 'kind', pat) as WhoCanPrincipal['kind'], external: p.external === true, origins: Array.isArray(p.origins) ? strings(p.origins, member(pat, 'origins')) as WhoCanPrincipal['origins'] : [] };
+    if (typeof p.account === 'string') w.account = p.account;
+    if (typeof p.arnWithPath === 'string') w.arnWithPath = p.arnWithPath;
+    return w;
+  });
+  const byArn = new Map(principals.map((p, i) => [p.arn, i]));
+  const aAt = member(at, 'actions');
+  const actionList = expectArray(k.actions, aAt);
+  const actions: ActionInfo[] = [];
+  const keyStateErrors: Array<string | undefined> = [];
+  const access: Array<Array<AccessEntry | null>> = principals.map(() => []);
+  actionList.forEach((av, ai) => {
+    const aat = index(aAt, ai);
+    const a = expectObject(av, aat, 'an action');
+    const name = str(a, 'action', aat);
+    const info = findAction(name);
+    if (info === undefined) fail(member(aat, 'action'), `unknown KMS action "${name}"`);
+    actions.push(info);
+    keyStateErrors.push(typeof a.keyStateError === 'string' ? a.keyStateError : undefined);
+    for (const row of access) row.push(null);
+    const epAt = member(aat, 'principals');
+    expectArray(a.principals, epAt).forEach((ev, ei) => {
+      const eat = index(epAt, ei);
+      const e = expectObject(ev, eat, 'an answer');
+      const arn = str(e, 'principal', eat);
+      let pi = byArn.get(arn);
+      if (pi === undefined) {
+        pi = principals.length;
+        principals.push({ arn, kind: arn === '*' ? 'public' : 'role', external: false, origins: [] });
+        byArn.set(arn, pi);
+        access.push(actions.map(() => null));
+      }
+      const acc = str(e, 'access', eat);
+      if (!(ACCESS as readonly string[]).includes(acc)) fail(member(eat, 'access'), `access must be one of ${ACCESS.join(', ')}, got "${acc}"`);
+      const entry: AccessEntry = {
+        access: acc as AccessEntry['access'],
+        decidedBy: str(e, 'decidedBy', eat) as DecidedBy,
+        reasons: expectArray(e.reasons ?? [], member(eat, 'reasons')).map((r, i) => reasonOf(r, index(member(eat, 'reasons'), i))),
+      };
+      if (e.conditions !== undefined) entry.conditions = expectArray(e.conditions, member(eat, 'conditions')).map((c, i) => conditionOf(c, index(member(eat, 'conditions'), i)));
+      if (isObject(e.witness)) entry.witness = e.witness as Witness;
+      if (e.unreadable !== undefined) entry.unreadable = strings(e.unreadable, member(eat, 'unreadable'));
+      access[pi]![ai] = entry;
+    });
+  });
+  const publicStatements: PublicStatement[] = Array.isArray(k.public)
+    ? k.public.map((sv, si) => {
+        const sat = index(member(at, 'public'), si);
+        const s = expectObject(sv, sat, 'a public statement');
+        return { id: str(s, 'statement', sat), notPrincipal: s.notPrincipal === true, actions: strings(s.actions, member(sat, 'actions')), conditions: expectArray(s.conditions ?? [], member(sat, 'conditions')).map((c, i) => conditionOf(c, index(member(sat, 'conditions'), i))) };
+      })
+    : [];
+  const out: KeyWhoCan = {
+    keyArn: str(k, 'key', at),
+    aliases: Array.isArray(k.aliases) ? strings(k.aliases, member(at, 'aliases')) : [],
+    account: typeof k.account === 'string' ? k.account : '',
+    keyState: typeof k.keyState === 'string' ? k.keyState : 'Enabled',
+    keyManager: typeof k.keyManager === 'string' ? k.keyManager : 'CUSTOMER',
+    actions,
+    keyStateErrors,
+    principals,
+    access,
+    publicStatements,
+    notes: Array.isArray(k.notes) ? strings(k.notes, member(at, 'notes')) : [],
+    skipped: [],
+  };
+  if (typeof k.aliasForAliasActions === 'string') out.aliasForAliasActions = k.aliasForAliasActions;
+  return out;
+}
+
 /** Reads a who-can JSON report (version 1) back into the result it describes. */
 export function parseWhoCanJson(value: unknown, file: string): WhoCanResult {
   const root: Where = { file, path: '' };
@@ -998,82 +1075,7 @@ export function parseWhoCanJson(value: unknown, file: string): WhoCanResult {
     fail(member(root, 'kmsWhyWhoCan'), `unsupported who-can report version ${JSON.stringify(o.kmsWhyWhoCan)}`, `kms-why reads version ${WHO_CAN_REPORT_VERSION}.`);
   }
   const keysAt = member(root, 'keys');
-  const keys = expectArray(o.keys, keysAt).map((kv, ki): KeyWhoCan => {
-    const at = index(keysAt, ki);
-    const k = expectObject(kv, at, 'a key');
-    const pAt = member(at, 'principals');
-    const principals: WhoCanPrincipal[] = expectArray(k.principals, pAt).map((pv, pi) => {
-      const pat = index(pAt, pi);
-      const p = expectObject(pv, pat, 'a principal');
-      const w: WhoCanPrincipal = { arn: str(p, 'principal', pat), kind: str(p, 'kind', pat) as WhoCanPrincipal['kind'], external: p.external === true, origins: Array.isArray(p.origins) ? strings(p.origins, member(pat, 'origins')) as WhoCanPrincipal['origins'] : [] };
-      if (typeof p.account === 'string') w.account = p.account;
-      if (typeof p.arnWithPath === 'string') w.arnWithPath = p.arnWithPath;
-      return w;
-    });
-    const byArn = new Map(principals.map((p, i) => [p.arn, i]));
-    const aAt = member(at, 'actions');
-    const actionList = expectArray(k.actions, aAt);
-    const actions: ActionInfo[] = [];
-    const keyStateErrors: Array<string | undefined> = [];
-    const access: Array<Array<AccessEntry | null>> = principals.map(() => []);
-    actionList.forEach((av, ai) => {
-      const aat = index(aAt, ai);
-      const a = expectObject(av, aat, 'an action');
-      const name = str(a, 'action', aat);
-      const info = findAction(name);
-      if (info === undefined) fail(member(aat, 'action'), `unknown KMS action "${name}"`);
-      actions.push(info);
-      keyStateErrors.push(typeof a.keyStateError === 'string' ? a.keyStateError : undefined);
-      for (const row of access) row.push(null);
-      const epAt = member(aat, 'principals');
-      expectArray(a.principals, epAt).forEach((ev, ei) => {
-        const eat = index(epAt, ei);
-        const e = expectObject(ev, eat, 'an answer');
-        const arn = str(e, 'principal', eat);
-        let pi = byArn.get(arn);
-        if (pi === undefined) {
-          pi = principals.length;
-          principals.push({ arn, kind: arn === '*' ? 'public' : 'role', external: false, origins: [] });
-          byArn.set(arn, pi);
-          access.push(actions.map(() => null));
-        }
-        const acc = str(e, 'access', eat);
-        if (!(ACCESS as readonly string[]).includes(acc)) fail(member(eat, 'access'), `access must be one of ${ACCESS.join(', ')}, got "${acc}"`);
-        const entry: AccessEntry = {
-          access: acc as AccessEntry['access'],
-          decidedBy: str(e, 'decidedBy', eat) as DecidedBy,
-          reasons: expectArray(e.reasons ?? [], member(eat, 'reasons')).map((r, i) => reasonOf(r, index(member(eat, 'reasons'), i))),
-        };
-        if (e.conditions !== undefined) entry.conditions = expectArray(e.conditions, member(eat, 'conditions')).map((c, i) => conditionOf(c, index(member(eat, 'conditions'), i)));
-        if (isObject(e.witness)) entry.witness = e.witness as Witness;
-        if (e.unreadable !== undefined) entry.unreadable = strings(e.unreadable, member(eat, 'unreadable'));
-        access[pi]![ai] = entry;
-      });
-    });
-    const publicStatements: PublicStatement[] = Array.isArray(k.public)
-      ? k.public.map((sv, si) => {
-          const sat = index(member(at, 'public'), si);
-          const s = expectObject(sv, sat, 'a public statement');
-          return { id: str(s, 'statement', sat), notPrincipal: s.notPrincipal === true, actions: strings(s.actions, member(sat, 'actions')), conditions: expectArray(s.conditions ?? [], member(sat, 'conditions')).map((c, i) => conditionOf(c, index(member(sat, 'conditions'), i))) };
-        })
-      : [];
-    const out: KeyWhoCan = {
-      keyArn: str(k, 'key', at),
-      aliases: Array.isArray(k.aliases) ? strings(k.aliases, member(at, 'aliases')) : [],
-      account: typeof k.account === 'string' ? k.account : '',
-      keyState: typeof k.keyState === 'string' ? k.keyState : 'Enabled',
-      keyManager: typeof k.keyManager === 'string' ? k.keyManager : 'CUSTOMER',
-      actions,
-      keyStateErrors,
-      principals,
-      access,
-      publicStatements,
-      notes: Array.isArray(k.notes) ? strings(k.notes, member(at, 'notes')) : [],
-      skipped: [],
-    };
-    if (typeof k.aliasForAliasActions === 'string') out.aliasForAliasActions = k.aliasForAliasActions;
-    return out;
-  });
+  const keys = expectArray(o.keys, keysAt).map((kv, ki) => parseWhoCanKey(kv, index(keysAt, ki)));
   const decisions = keys.reduce((n, k) => n + k.principals.filter((p) => p.kind !== 'public').length * k.actions.length, 0);
   const result: WhoCanResult = { keys, stats: { keys: keys.length, decisions, evaluations: 0, sharedPairs: 0 } };
   if (typeof o.capturedAt === 'string') result.capturedAt = o.capturedAt;

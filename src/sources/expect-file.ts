@@ -2,7 +2,7 @@
 // of matchers, each naming a grant that is expected on the key, or an object
 // `{"kmsWhyExpect": 1, "grants": [matchers], "accept": [accepted findings]}`.
 import { GRANT_OPERATIONS } from '../model/actions.js';
-import { acceptanceExpiry, FINDING_CODES, type AcceptedFinding, type ExpectedGrant } from '../evaluate/grants-audit.js';
+import { acceptanceExpiry, FINDING_CODES, type AcceptedFinding, type ExpectedGrant } from '../analyses/grants-audit.js';
 import { expectArray, expectObject, fail, index, isObject, member, nearest, rejectUnknownFields, stringMap, type Where } from './json-path.js';
 
 /** Version of the object form of the expectation file. */

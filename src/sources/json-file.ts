@@ -5,16 +5,25 @@ import { readFile, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { InputError } from '../model/errors.js';
 import { findDuplicateKey } from './json-scan.js';
+import { parseJsonStream } from './json-stream.js';
 import type { DuplicateKey } from './json-scan.js';
 
-/** Larger inputs are refused: a whole account's get-account-authorization-details is a few MiB. */
-export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+/**
+ * Inputs up to this size are read whole and parsed by JSON.parse (the fast path); larger ones
+ * (a 50,000-role account snapshot is ≈ 140 MB, a who-can report of a large account several hundred)
+ * are parsed as they stream in (json-stream.ts): V8 cannot hold a string of more than about 512 MB.
+ */
+export const STREAM_ABOVE_BYTES = 64 * 1024 * 1024;
+/** What must be read as one text (an expectation file, whose lines SARIF points to) stays under this. */
+export const MAX_TEXT_BYTES = STREAM_ABOVE_BYTES;
 /** AWS documents nest a dozen levels at most; deeper input is garbage that would overflow recursive readers later. */
 export const MAX_JSON_DEPTH = 512;
 
 export interface ReadJsonOptions {
   /** The stream read for `-` (default: process.stdin). */
   stdin?: NodeJS.ReadableStream;
+  /** Parse inputs larger than this as they stream in (default STREAM_ABOVE_BYTES; tests lower it). */
+  streamAbove?: number;
 }
 
 /** The name messages use for a file argument. */
@@ -24,14 +33,27 @@ export function displayName(file: string): string {
 
 export async function readJsonText(file: string, opts: ReadJsonOptions = {}): Promise<unknown> {
   const name = displayName(file);
-  const bytes = file === '-' ? await readLimited(opts.stdin ?? process.stdin, name) : await readFileBytes(file, name);
-  return parseJsonText(decodeUtf8(bytes, name), name);
+  const limit = opts.streamAbove ?? STREAM_ABOVE_BYTES;
+  const read = file === '-' ? await readLimited(opts.stdin ?? process.stdin, name, limit) : await readFileBytes(file, name, limit);
+  if (read instanceof Uint8Array) return parseJsonText(decodeUtf8(read, name), name);
+  try {
+    return await parseJsonStream(read, { name });
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw fsError(e, name);
+  }
+}
+
+/** The chunks of a large file, read in pieces of 1 MiB (json-stream.ts holds about one piece beyond its window). */
+export function fileChunks(file: string, range?: { start: number; end: number }): AsyncIterable<Uint8Array> {
+  return createReadStream(file, { highWaterMark: 1024 * 1024, ...(range !== undefined ? { start: range.start, end: range.end - 1 } : {}) });
 }
 
 /** Like readJsonText, and the text itself too (to find where values sit in it). */
 export async function readJsonWithText(file: string, opts: ReadJsonOptions = {}): Promise<{ value: unknown; text: string }> {
   const name = displayName(file);
-  const bytes = file === '-' ? await readLimited(opts.stdin ?? process.stdin, name) : await readFileBytes(file, name);
+  const bytes = file === '-' ? await readLimited(opts.stdin ?? process.stdin, name, MAX_TEXT_BYTES) : await readFileBytes(file, name, MAX_TEXT_BYTES);
+  if (!(bytes instanceof Uint8Array)) throw tooLarge(name);
   const text = decodeUtf8(bytes, name);
   return { value: parseJsonText(text, name), text };
 }
@@ -69,13 +91,14 @@ export function duplicateKeyError(text: string, dup: DuplicateKey, file: string 
 
 const EMPTY_HINT = 'Did the command that wrote it fail? Check its error output, or run it again.';
 
-async function readFileBytes(file: string, name: string): Promise<Uint8Array> {
+/** The whole file, or (larger than `limit`) its chunks to parse as they come. */
+async function readFileBytes(file: string, name: string, limit: number): Promise<Uint8Array | AsyncIterable<Uint8Array>> {
   const info = await statOrFail(file, name);
   if (info.isDirectory()) {
     throw new InputError('is a directory, not a file', { file: name, hint: 'Give the path of a JSON file.' });
   }
-  if (!info.isFile()) return readLimited(createReadStream(file), name); // a FIFO or /dev/stdin: size unknown
-  if (info.size > MAX_INPUT_BYTES) throw tooLarge(name, info.size);
+  if (!info.isFile()) return readLimited(createReadStream(file), name, limit); // a FIFO or /dev/stdin: size unknown
+  if (info.size > limit) return fileChunks(file);
   if (info.size === 0) throw emptyFile(name);
   try {
     return await readFile(file);
@@ -92,16 +115,29 @@ async function statOrFail(file: string, name: string): Promise<Stats> {
   }
 }
 
-/** Reads a stream of unknown length, giving up as soon as it passes the size limit. */
-async function readLimited(stream: NodeJS.ReadableStream, name: string): Promise<Uint8Array> {
+/** Reads a stream of unknown length: whole, or (once it passes `limit`) the chunks read so far and the rest, to parse as they come. */
+async function readLimited(stream: NodeJS.ReadableStream, name: string, limit: number): Promise<Uint8Array | AsyncIterable<Uint8Array>> {
   const chunks: Buffer[] = [];
   let total = 0;
+  const it = (stream as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
   try {
-    for await (const chunk of stream) {
+    for (;;) {
+      const next = await it.next();
+      if (next.done === true) break;
+      const chunk = next.value;
       const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk);
       total += buf.length;
-      if (total > MAX_INPUT_BYTES) throw tooLarge(name, total, true);
       chunks.push(buf);
+      if (total > limit) {
+        return (async function* rest(): AsyncGenerator<Uint8Array> {
+          yield* chunks.splice(0);
+          for (;;) {
+            const n = await it.next();
+            if (n.done === true) return;
+            yield typeof n.value === 'string' ? Buffer.from(n.value, 'utf8') : n.value;
+          }
+        })();
+      }
     }
   } catch (e) {
     if (e instanceof InputError) throw e;
@@ -128,14 +164,10 @@ function fsError(e: unknown, name: string): InputError {
   }
 }
 
-function tooLarge(name: string, size: number, streamed = false): InputError {
-  const limit = `${MAX_INPUT_BYTES / (1024 * 1024)} MiB`;
-  const problem = streamed
-    ? `the input is larger than ${limit}, the most kms-why reads`
-    : `the file is ${(size / (1024 * 1024)).toFixed(1)} MiB; kms-why reads at most ${limit}`;
-  return new InputError(problem, {
+function tooLarge(name: string): InputError {
+  return new InputError(`the file is larger than ${MAX_TEXT_BYTES / (1024 * 1024)} MiB, the most kms-why reads of this kind of file`, {
     file: name,
-    hint: 'Split it: give the key (describe-key, get-key-policy, list-grants) and the IAM details as separate files, or filter get-account-authorization-details with --filter.',
+    hint: 'An expectation file names grant shapes, not grants: a few kilobytes. Write it again with --write-expect.',
   });
 }
 
@@ -229,7 +261,7 @@ function syntaxError(text: string, parserMessage: string, name: string): InputEr
 }
 
 /** The parser's own position when its message gives one (wording differs between Node versions), else our own scan. */
-function errorOffset(text: string, message: string): number {
+export function errorOffset(text: string, message: string): number {
   const pos = /at position (\d+)/.exec(message);
   if (pos) return Math.min(Number(pos[1]), text.length);
   const lc = /\(line (\d+) column (\d+)\)/.exec(message);
@@ -239,7 +271,7 @@ function errorOffset(text: string, message: string): number {
   return found >= 0 ? found : text.length;
 }
 
-function cleanParserMessage(message: string): string {
+export function cleanParserMessage(message: string): string {
   return message
     .replace(/, .*is not valid JSON$/s, '')
     .replace(/ in JSON at position \d+.*$/s, '')

@@ -2,7 +2,7 @@
 // Missing inputs stay unknown (a key without `Policy` has an unknown policy, not an empty one) so
 // that the evaluator never turns "not captured" into "deny".
 import { isAccountId, parsePrincipal } from '../model/arn.js';
-import type { Key } from '../model/key.js';
+import type { Key, PartialGrants } from '../model/key.js';
 import type { Policy, PolicySource } from '../model/policy.js';
 import type { PrincipalPolicies } from '../model/principal.js';
 import type { InputRecord, Organization, OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
@@ -29,12 +29,14 @@ import { parsePolicyDocument } from './policy-document.js';
 import {
   absent,
   boundaryWhat,
+  grantsRecord,
   grantsWhat,
   identityPoliciesWhat,
   inputRecord,
   keyPolicyWhat,
   keyTagsWhat,
   aliasesWhat,
+  partialGrants,
   principalRecord,
   principalTagsWhat,
   readUnknowable,
@@ -58,7 +60,8 @@ const TOP_FIELDS = [
   'Organization',
   'Unreadable',
 ] as const;
-const KEY_FIELDS = ['KeyMetadata', 'Aliases', 'Tags', 'Policy', 'Grants'] as const;
+const KEY_FIELDS = ['KeyMetadata', 'Aliases', 'Tags', 'Policy', 'Grants', 'GrantsPartial'] as const;
+const GRANTS_PARTIAL_FIELDS = ['FirstPage', 'GranteePrincipals', 'GrantIds'] as const;
 const PRINCIPAL_FIELDS = ['Arn', 'UniqueId', 'IdentityPolicies', 'PermissionsBoundary', 'SessionPolicies', 'Tags'] as const;
 const IDENTITY_POLICY_FIELDS = ['PolicyName', 'PolicyArn', 'Document'] as const;
 const BOUNDARY_FIELDS = ['PolicyArn', 'Document'] as const;
@@ -170,6 +173,7 @@ export function parseKeyEntry(value: unknown, at: Where, inputs: InputRecord[]):
     grants: readUnknowable(e.Grants, grantsAt, grantsWhat(arn), () => absent(grantsWhat(arn)), (v, w) => parseGrantsValue(v, w, metadata)),
   };
   if (metadataUnknown !== undefined) key.metadataUnknown = metadataUnknown;
+  if (e.GrantsPartial !== undefined) key.grantsPartial = parseGrantsPartial(e.GrantsPartial, member(at, 'GrantsPartial'), key);
   // Aliases feed kms:ResourceAliases: an entry without them (or with an unreadable marker) leaves
   // them unknown, not "none" — only `"Aliases": []` says the key has none.
   const aliasesAt = member(at, 'Aliases');
@@ -177,7 +181,7 @@ export function parseKeyEntry(value: unknown, at: Where, inputs: InputRecord[]):
   if (isUnknown(aliases)) key.aliasesUnknown = aliases;
   else key.aliases = aliases;
   inputs.push(inputRecord(aliasesWhat(arn), aliasesAt, aliases));
-  inputs.push(inputRecord(keyPolicyWhat(arn), policyAt, key.policy), inputRecord(grantsWhat(arn), grantsAt, key.grants));
+  inputs.push(inputRecord(keyPolicyWhat(arn), policyAt, key.policy), grantsRecord(inputRecord(grantsWhat(arn), grantsAt, key.grants), key.grantsPartial));
   if (e.Tags !== undefined) {
     // Tags are optional in the contract (absent = none); only an unreadable marker makes them unknown.
     const tagsAt = member(at, 'Tags');
@@ -187,6 +191,29 @@ export function parseKeyEntry(value: unknown, at: Where, inputs: InputRecord[]):
     inputs.push(inputRecord(keyTagsWhat(arn), tagsAt, tags));
   }
   return key;
+}
+
+/**
+ * GrantsPartial: the key's Grants are only part of its grants (a live check of one principal on a
+ * key with many grants reads the first page and the grants to that principal). The list then
+ * answers only for the principals it covers.
+ */
+function parseGrantsPartial(value: unknown, at: Where, key: Key): PartialGrants {
+  const o = expectObject(value, at, 'what a grant list read in part holds {"FirstPage": …, "GranteePrincipals": […]}');
+  rejectUnknownFields(o, GRANTS_PARTIAL_FIELDS, at, 'GrantsPartial');
+  if (isUnknown(key.grants)) fail(at, 'GrantsPartial describes a Grants list read in part, but this key has no Grants list', 'Give the grants that were read as Grants, or remove GrantsPartial.');
+  const firstAt = member(at, 'FirstPage');
+  const first = o.FirstPage;
+  if (typeof first !== 'number' || !Number.isInteger(first) || first < 0) fail(firstAt, `expected the number of grants on the first ListGrants page, got ${JSON.stringify(first) ?? 'nothing'}`);
+  const strings = (v: unknown, w: Where, what: string): string[] =>
+    v === undefined ? [] : expectArray(v, w, what).map((x, i) => expectString(x, index(w, i), { nonEmpty: true }));
+  const granteesAt = member(at, 'GranteePrincipals');
+  if (o.GranteePrincipals === undefined) fail(granteesAt, 'GranteePrincipals is missing', 'List the GranteePrincipal values whose grants were all read.');
+  return partialGrants(key.metadata.arn, {
+    firstPage: first,
+    granteePrincipals: strings(o.GranteePrincipals, granteesAt, 'a list of grantee principals'),
+    grantIds: strings(o.GrantIds, member(at, 'GrantIds'), 'a list of grant ids'),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,12 +1,12 @@
 // A Snapshot written back as the snapshot contract (docs/snapshot.md and docs/report.md), for
 // `kms-why snapshot`: PascalCase AWS shapes, unreadable inputs as {"kmsWhyUnreadable": …} markers,
-// Functions kept as they are. parseSnapshot(snapshotToJson(s)) evaluates as `s` does.
+// Functions kept as they are, a grant list read in part with its GrantsPartial. parseSnapshot(snapshotToJson(s))
+// evaluates as `s` does.
 //
 // What the contract cannot say is left out: the input records (a parsed snapshot has its own), and
 // the AccountAuthorizationDetails a principal may have been derived from (its principals are written
 // as explicit entries instead).
 import { parsePrincipal } from '../model/arn.js';
-import { InternalError } from '../model/errors.js';
 import type { Grant } from '../model/grant.js';
 import type { Key, KeyMetadata } from '../model/key.js';
 import type { Policy } from '../model/policy.js';
@@ -18,18 +18,7 @@ import { NOT_IN_SNAPSHOT, UNREADABLE_MARKER, ACCOUNT_LEVEL_WHAT } from './unread
 
 type Json = Record<string, unknown>;
 
-/**
- * How the input record of a grant list read only in part begins (the live path's single-principal
- * reading of a key with many grants). Such a list holds every grant that can apply to that one
- * principal, but a snapshot file says nothing of whom it was read for: it must hold them all.
- */
-export const PARTIAL_GRANTS = 'partial';
-
-export function snapshotToJson(s: Snapshot, opts: { allowPartial?: boolean } = {}): unknown {
-  const partial = (s.inputs ?? []).find((i) => i.status === 'read' && i.detail?.startsWith(`${PARTIAL_GRANTS}:`) === true);
-  if (partial !== undefined && opts.allowPartial !== true) {
-    throw new InternalError(`${partial.what} were read only for one principal (${partial.detail}); a snapshot to write needs every grant (read it with grants: 'all')`);
-  }
+export function snapshotToJson(s: Snapshot): unknown {
   const out: Json = { kmsWhySnapshot: 1 };
   if (s.capturedAt !== undefined) out.capturedAt = s.capturedAt;
   if (s.redacted === true) out.redacted = true;
@@ -77,7 +66,15 @@ function keyToJson(k: Key): Json {
   } else e.Policy = policyDocument(k.policy);
   if (isUnknown(k.grants)) {
     if (!isAbsent(k.grants)) e.Grants = unreadableMarker(k.grants);
-  } else e.Grants = k.grants.map(grantToJson);
+  } else {
+    e.Grants = k.grants.map(grantToJson);
+    // A list read in part says so, or a replay would take it for all of the key's grants.
+    if (k.grantsPartial !== undefined) {
+      const p: Json = { FirstPage: k.grantsPartial.firstPage, GranteePrincipals: [...k.grantsPartial.granteePrincipals] };
+      if (k.grantsPartial.grantIds.length > 0) p.GrantIds = [...k.grantsPartial.grantIds];
+      e.GrantsPartial = p;
+    }
+  }
   return e;
 }
 

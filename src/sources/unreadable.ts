@@ -9,6 +9,7 @@
 // PermissionsBoundary, SessionPolicies and Tags of a principal. It becomes an UnknownInput, so that
 // the evaluator answers `unknown` wherever the missing input could change the verdict, instead of
 // reading "could not be read" as "there is none".
+import type { PartialGrants } from '../model/key.js';
 import type { PrincipalPolicies } from '../model/principal.js';
 import type { InputRecord } from '../model/snapshot.js';
 import { isUnknown, unknownInput } from '../model/unknown.js';
@@ -48,6 +49,33 @@ export function inputRecord(what: string, where: Where, value: Unknowable<unknow
   if (!isUnknown(value)) return { what, from, status: 'read' };
   const detail = value.neededPermission !== undefined ? `${value.reason} (needs ${value.neededPermission})` : value.reason;
   return { what, from, status: value.reason === NOT_IN_SNAPSHOT ? 'absent' : 'unreadable', detail };
+}
+
+/**
+ * A grant list read in part (the live check of one principal on a key with many grants), for the
+ * live path and for a snapshot file alike: the live report and the report replayed from its
+ * snapshot say the same.
+ */
+export function partialGrants(keyArn: string, read: { firstPage: number; granteePrincipals: string[]; grantIds: string[] }): PartialGrants {
+  const ids = read.grantIds.length === 0 ? '' : ` and grant${read.grantIds.length === 1 ? '' : 's'} ${read.grantIds.join(', ')}`;
+  const what = `the first ${read.firstPage} and every grant to ${read.granteePrincipals.join(', ') || 'no grantee'}${ids}`;
+  return {
+    firstPage: read.firstPage,
+    granteePrincipals: [...read.granteePrincipals],
+    grantIds: [...read.grantIds],
+    whole: unknownInput(grantsWhat(keyArn), `only part of the key's grants were read (${what}; the key has more): enough for a check of the principal they were read for, not the whole list (kms-why snapshot --all-grants reads every grant)`),
+  };
+}
+
+/** The detail of the input record of a grant list read in part. */
+export function partialGrantsDetail(p: PartialGrants): string {
+  const ids = p.grantIds.length === 0 ? '' : ` and grant${p.grantIds.length === 1 ? '' : 's'} ${p.grantIds.join(', ')}`;
+  return `partial: the key has more than ${p.firstPage} grants; read the first ${p.firstPage} and every grant to ${p.granteePrincipals.join(', ') || 'no grantee'}${ids} (ListGrants filtered), which are all the grants that can apply to the principal`;
+}
+
+/** The InputRecord of a key's grants (`rec`), saying when they were read only in part. */
+export function grantsRecord(rec: InputRecord, partial: PartialGrants | undefined): InputRecord {
+  return partial !== undefined && rec.status === 'read' ? { ...rec, detail: partialGrantsDetail(partial) } : rec;
 }
 
 export const keyPolicyWhat = (keyArn: string): string => `key policy of ${keyArn}`;

@@ -11,7 +11,7 @@ import { addExplainCommands } from '../../src/cli/explain.js';
 import { redactingIo } from '../../src/cli/redact.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { Evaluator } from '../../src/evaluate/evaluator.js';
-import { applyChanges, type FixChange } from '../../src/evaluate/fix.js';
+import { applyChanges, type FixChange } from '../../src/analyses/fix.js';
 import { loadFrom } from '../../src/sources/load.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -238,7 +238,7 @@ describe('kms-why explain-event', () => {
     const e = doc.explanations[0];
     expect(e.fix.proposals.length).toBeGreaterThanOrEqual(2);
     // Re-run proposeFixes' own changes: the JSON shows what to paste; the evaluator check needs the typed changes.
-    const { proposeFixes } = await import('../../src/evaluate/fix.js');
+    const { proposeFixes } = await import('../../src/analyses/fix.js');
     const s = await loadFrom([`${EX}lambda-env-grant-retired.json`]);
     const req = { action: 'kms:Decrypt', principal: FN_SESSION, keyIdentifier: K, keyArn: K, encryptionContext: { 'aws:lambda:FunctionArn': FN_ARN } };
     const f = proposeFixes(s, req);

@@ -130,7 +130,7 @@ describe('explanations', () => {
     expect(fixed.decision).toBe('allow');
   });
 
-  it('a hint whose change would still be denied (a Deny on the same value) is not printed', () => {
+  it('a hint whose change would still be denied (a Deny on the same value) is not printed alone', () => {
     const d = decide({
       keyPolicy: {
         Statement: [
@@ -141,7 +141,9 @@ describe('explanations', () => {
       request: { action: 'kms:Decrypt', principal: APP },
     });
     expect(d.decision).toBe('deny');
-    expect(d.hints.join('\n')).not.toContain('"Reports" would allow this');
+    // Alone it leaves the request denied: printed only with the change that completes it.
+    const reports = d.hints.filter((h) => h.includes('"Reports" would allow this'));
+    for (const h of reports) expect(h).toMatch(/That alone is not enough; also: Remove or narrow the Deny statement "NoReports"/);
     expect(d.missingContext).toContain('kms:EncryptionContext:app');
   });
 

@@ -4,8 +4,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Evaluator } from '../../src/evaluate/evaluator.js';
-import { auditGrants } from '../../src/evaluate/grants-audit.js';
-import { whoCan } from '../../src/evaluate/who-can.js';
+import { auditGrants } from '../../src/analyses/grants-audit.js';
+import { whoCan } from '../../src/analyses/who-can.js';
 import { Wildcard, wildcard, wildcardSteps } from '../../src/evaluate/wildcard.js';
 import { scenarioToInput, type ScenarioCase } from '../../src/sources/scenario.js';
 

@@ -7,7 +7,9 @@
 //   - Lambda: REST JSON, GET /2015-03-31/functions/{name}/configuration;
 //   - CloudTrail: AWS JSON 1.1 (X-Amz-Target: CloudTrail_20131101.LookupEvents), the account's
 //     event history filtered by the lookup attribute, the time window and the Region signed for,
-//     newest first, paged with MaxResults/NextToken.
+//     newest first, paged with MaxResults/NextToken;
+//   - Organizations: AWS JSON 1.1 (X-Amz-Target: AWSOrganizationsV20161128.DescribeOrganization),
+//     the account's recorded DescribeOrganization, AWSOrganizationsNotInUseException without one.
 // Answers come from recorded responses (fixtures/recorded/*.json, one file per account, keyed by
 // operation); requests are signed with fake access keys that those files list, and the signature is
 // checked. Per test: latency on every call, a log of calls, scripted errors (throttling, access
@@ -22,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 export const RECORDED_DIR = fileURLToPath(new URL('../../fixtures/recorded/', import.meta.url));
 
 type Json = Record<string, unknown>;
-export type Service = 'kms' | 'iam' | 'sts' | 'lambda' | 'cloudtrail';
+export type Service = 'kms' | 'iam' | 'sts' | 'lambda' | 'cloudtrail' | 'organizations';
 
 export interface ServerCall {
   service: Service;
@@ -84,6 +86,8 @@ export interface RecordedAccount {
   Lambda?: { Functions?: Json[] };
   /** LookupEvents entries (EventId, EventName, EventTime as epoch seconds, CloudTrailEvent …), any order. */
   CloudTrail?: { Events?: Json[] };
+  /** The answer to DescribeOrganization (none: the account is not in an organization). */
+  Organizations?: { DescribeOrganization?: { Organization: Json } };
 }
 
 export interface RecordedKey {
@@ -538,7 +542,7 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
   };
 
   const sendError = (res: ServerResponse, service: Service, e: ApiError): void => {
-    if (service === 'kms' || service === 'cloudtrail') {
+    if (service === 'kms' || service === 'cloudtrail' || service === 'organizations') {
       respond(res, e.status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': e.code }, JSON.stringify({ __type: e.code, message: e.message }));
     } else if (service === 'lambda') {
       respond(res, e.status, { 'content-type': 'application/json', 'x-amzn-errortype': e.code }, JSON.stringify({ Type: 'User', Message: e.message }));
@@ -562,11 +566,12 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
         return step;
       case 'throttle':
         if (service === 'kms' || service === 'cloudtrail') return new ApiError(400, 'ThrottlingException', 'Rate exceeded');
+        if (service === 'organizations') return new ApiError(400, 'TooManyRequestsException', 'Rate exceeded');
         if (service === 'lambda') return new ApiError(429, 'TooManyRequestsException', 'Rate exceeded');
         return new ApiError(400, 'Throttling', 'Rate exceeded');
       case 'deny': {
         const msg = `User: ${caller.GetCallerIdentity.Arn} is not authorized to perform: ${service}:${op} on resource: ${resource} because no identity-based policy allows the ${service}:${op} action`;
-        if (service === 'kms' || service === 'cloudtrail') return new ApiError(400, 'AccessDeniedException', msg);
+        if (service === 'kms' || service === 'cloudtrail' || service === 'organizations') return new ApiError(400, 'AccessDeniedException', msg);
         if (service === 'lambda') return new ApiError(403, 'AccessDeniedException', msg);
         return new ApiError(403, 'AccessDenied', msg);
       }
@@ -601,6 +606,10 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
     if (typeof target === 'string' && target.startsWith('TrentService.')) {
       service = 'kms';
       op = target.slice('TrentService.'.length);
+      params = body.length === 0 ? {} : (JSON.parse(body.toString('utf8')) as Json);
+    } else if (typeof target === 'string' && target.startsWith('AWSOrganizationsV20161128.')) {
+      service = 'organizations';
+      op = target.slice('AWSOrganizationsV20161128.'.length);
       params = body.length === 0 ? {} : (JSON.parse(body.toString('utf8')) as Json);
     } else if (typeof target === 'string' && target.startsWith('CloudTrail_20131101.')) {
       service = 'cloudtrail';
@@ -670,6 +679,14 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
         respond(res, 200, { 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify(reply ?? kms(op, params, caller)));
       } else if (service === 'cloudtrail') {
         respond(res, 200, { 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify(reply ?? cloudtrail(op, params, caller, signed.region)));
+      } else if (service === 'organizations') {
+        const organizations = (): Json => {
+          if (op !== 'DescribeOrganization') throw new ApiError(400, 'UnknownOperationException', `Unknown operation ${op}`);
+          const d = accounts.get(caller.GetCallerIdentity.Account)?.Organizations?.DescribeOrganization;
+          if (d === undefined) throw new ApiError(400, 'AWSOrganizationsNotInUseException', 'Your account is not a member of an organization.');
+          return d;
+        };
+        respond(res, 200, { 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify(reply ?? organizations()));
       } else if (service === 'lambda') {
         const listFunctions = (): Json => {
           const { page, next } = pageOf(op, accounts.get(caller.GetCallerIdentity.Account)?.Lambda?.Functions ?? [], params.Marker, params.MaxItems, 50);

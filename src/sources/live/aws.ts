@@ -152,17 +152,38 @@ function firstLine(text: string | undefined): string {
   return (text ?? 'unknown error').split('\n')[0]!.slice(0, 300);
 }
 
-/** Shared by every session: the call count, the pool, progress, and the first fatal error. */
+/**
+ * Shared by every session: the call count, the pools, progress, and the first fatal error.
+ *
+ * One pool per AWS service, each of `concurrency` calls: request quotas are per service (KMS's per
+ * operation, IAM's and STS's their own), so a burst of IAM reads has no reason to wait for KMS
+ * calls, nor the other way round. For a check this is what keeps the critical path at its
+ * dependency depth of three round trips (IAM: GetRole and the policy lists; GetRolePolicy and
+ * GetPolicy; GetPolicyVersion. KMS: DescribeKey; the key's reads and the first page of grants; the
+ * filtered grants) with the 15 policies of a busy role: IAM's second round alone is up to 16 calls.
+ */
 export class CallContext {
   calls = 0;
   fatal: KmsWhyError | undefined;
-  readonly limiter: Limiter;
+  private readonly pools = new Map<string, Limiter>();
   constructor(
-    concurrency: number,
+    /** Calls in flight at once, per service. */
+    readonly concurrency: number,
     readonly settings: ClientSettings,
     readonly progress: ((message: string) => void) | undefined,
   ) {
-    this.limiter = new Limiter(concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+  }
+
+  /** The pool of the service an operation (`kms:ListGrants`) belongs to. */
+  limiter(op: string): Limiter {
+    const service = op.slice(0, op.indexOf(':'));
+    let l = this.pools.get(service);
+    if (l === undefined) {
+      l = new Limiter(this.concurrency);
+      this.pools.set(service, l);
+    }
+    return l;
   }
 
   say(message: string): void {
@@ -195,7 +216,7 @@ export class AwsSession {
       retryMode: 'adaptive',
       maxAttempts: s.maxAttempts,
       // The SDK's adaptive mode, with a rate limiter fit for a burst (see retry.ts).
-      retryStrategy: new BurstAdaptiveRetryStrategy(s.maxAttempts, Math.max(4, this.ctx.limiter.size)),
+      retryStrategy: new BurstAdaptiveRetryStrategy(s.maxAttempts, Math.max(4, this.ctx.concurrency)),
       requestHandler: { requestTimeout: s.timeoutMs, connectionTimeout: s.timeoutMs, throwOnRequestTimeout: true, ...(s.agents ?? {}) },
     };
     if (this.creds.credentials !== undefined) c.credentials = this.creds.credentials;
@@ -247,7 +268,7 @@ export class AwsSession {
   async call<T>(op: string, send: () => Promise<T>, priority = 0): Promise<Outcome<T>> {
     const ctx = this.ctx;
     if (ctx.fatal !== undefined) return { ok: false, failure: { kind: 'other', code: 'Aborted', message: 'not attempted after an earlier error' } };
-    return ctx.limiter.run(async (): Promise<Outcome<T>> => {
+    return ctx.limiter(op).run(async (): Promise<Outcome<T>> => {
       if (ctx.fatal !== undefined) return { ok: false, failure: { kind: 'other', code: 'Aborted', message: 'not attempted after an earlier error' } };
       ctx.calls++;
       try {

@@ -2,10 +2,14 @@
 // and of `kms-why snapshot`. Load it with a dynamic import: it is the only part of kms-why that
 // needs the AWS SDK.
 //
-// The reads run in parallel (at most `concurrency` at once). Their dependencies make the critical
-// path: GetCallerIdentity / DescribeKey / GetRole, ListRolePolicies, ListAttachedRolePolicies first;
-// then GetKeyPolicy, ListGrants, GetRolePolicy, GetPolicy; then GetPolicyVersion and, for keys with
-// more than 100 grants, the filtered ListGrants (see key.ts). IAM is read with the main credentials
+// The reads run in parallel (at most `concurrency` at once to each service: see CallContext). Their
+// dependencies make the critical path, three round trips deep: GetCallerIdentity / DescribeKey /
+// GetRole, ListRolePolicies, ListAttachedRolePolicies first; then GetKeyPolicy, ListResourceTags,
+// ListAliases, ListGrants, GetRolePolicy, GetPolicy; then GetPolicyVersion and, for keys with more
+// than 100 grants, the filtered ListGrants (see key.ts). A managed policy needs its two calls
+// after the list that names it: GetPolicy says which version is the default, and only
+// GetPolicyVersion returns a document (ListPolicyVersions does not; GetAccountAuthorizationDetails
+// would, but needs a far wider permission and reads the whole account). IAM is read with the main credentials
 // at once, before GetCallerIdentity has said which account they are for; the answers are used only
 // when GetCallerIdentity and the ARN IAM reports agree that the principal is in that account.
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
@@ -15,16 +19,18 @@ import { parseArn, parseKeyIdentifier, requirePrincipal } from '../../model/arn.
 import { AwsError, InputError, KmsWhyError } from '../../model/errors.js';
 import type { PrincipalPolicies, PrincipalRef } from '../../model/principal.js';
 import type { InputRecord, Snapshot } from '../../model/snapshot.js';
-import { unknownInput } from '../../model/unknown.js';
+import { isUnknown, unknownInput } from '../../model/unknown.js';
 import type { Unknowable, UnknownInput } from '../../model/unknown.js';
 import { accountAliasesWhat, functionsWhat, iamDetailsWhat, boundaryWhat, identityPoliciesWhat, principalRecord, principalTagsWhat, principalWhat, sessionPoliciesWhat } from '../unreadable.js';
 import { AwsSession, CallContext, checkRegion, defaultRegion, describeFailure } from './aws.js';
 import type { ClientSettings, CredentialSource, Failure, Outcome, StaticCredentials } from './aws.js';
 import { liveRecord, plain, unknownFrom } from './failures.js';
 import { accountAliases, aliasesOf, aliasesWhat, readKey } from './key.js';
-import type { KeyMetadata } from '../../model/key.js';
+import type { Key, KeyMetadata } from '../../model/key.js';
 import type { Accounts, GrantsMode } from './key.js';
 import { readOrganizationFiles } from './organization.js';
+import { mentionsOrgId, readOrganizationId } from './org-id.js';
+import type { Policy } from '../../model/policy.js';
 import { ManagedPolicies, readRole, readUser } from './principal.js';
 import type { IamRead } from './principal.js';
 
@@ -41,7 +47,7 @@ export interface LiveOptions {
   timeoutMs?: number;
   /** Attempts per request, with adaptive retries (default 3). */
   maxAttempts?: number;
-  /** Requests in flight at once (default 8). */
+  /** Requests in flight at once to each AWS service (default 16). */
   concurrency?: number;
   /** Progress messages (for stderr). Nothing is reported without it. */
   progress?: (message: string) => void;
@@ -66,6 +72,11 @@ export interface LiveTarget {
   principal: string;
   /** For RetireGrant: the grant in question. */
   grantId?: string;
+  /**
+   * For UpdateAlias: the alias whose current target key is read too (UpdateAlias needs permission
+   * on the key the alias points to now, besides the new one).
+   */
+  aliasTarget?: string;
 }
 
 export interface LiveResult {
@@ -79,8 +90,8 @@ export interface LiveResult {
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 export const DEFAULT_MAX_ATTEMPTS = 3;
-// 16 keeps the critical path of a check at 4 round trips (bench/live.mjs) while staying well
-// under the per-account request quotas of KMS and IAM.
+// 16 per service keeps a check at its three round trips for a role with 15 policies
+// (bench/live.mjs) while staying well under the per-account request quotas of KMS and IAM.
 export const DEFAULT_CONCURRENCY = 16;
 
 interface Setup {
@@ -218,16 +229,30 @@ export async function readLive(target: LiveTarget, opts: LiveOptions = {}): Prom
       grantId: target.grantId,
     }));
     const functionsP = guard(readFunctions(main, opts.functions ?? [], region));
-    const settled = await Promise.allSettled([keyP, principalP, functionsP]);
+    // UpdateAlias: the key the alias points to now, which DescribeKey on the alias names (read
+    // alongside the new target key, as a key of its own: its key policy decides).
+    const aliasIdent = target.aliasTarget !== undefined ? parseKeyIdentifier(target.aliasTarget) : null;
+    const currentP: Promise<AliasTargetRead | undefined> =
+      aliasIdent === null || aliasIdent.aliasName === undefined
+        ? Promise.resolve(undefined)
+        : readAliasTarget({ ctx, ident: aliasIdent, region: aliasIdent.arn?.region || kmsRegion, main, principalSession, accounts, grants: 'auto', granteeForms: () => forms, grantId: undefined });
+    const settled = await Promise.allSettled([keyP, principalP, functionsP, currentP]);
     for (const s of settled) if (s.status === 'rejected') fail(s.reason);
     if (ctx.fatal !== undefined) throw ctx.fatal;
-    const [key, principal, functions] = settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as [Awaited<typeof keyP>, Awaited<typeof principalP>, Awaited<typeof functionsP>];
+    const [key, principal, functions, current] = settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as [Awaited<typeof keyP>, Awaited<typeof principalP>, Awaited<typeof functionsP>, Awaited<typeof currentP>];
 
     const inputs: InputRecord[] = [...key.records, ...principal.records, ...functions.records];
+    const keys = [key.key];
+    if (current !== undefined) {
+      if (current.key !== undefined && current.key.metadata.arn !== key.key.metadata.arn) {
+        keys.push(current.key);
+        inputs.push(...current.records);
+      } else inputs.push(current.records[0]!);
+    }
     const snapshot: Snapshot = {
       capturedAt: new Date().toISOString(),
       region: kmsRegion,
-      keys: [key.key],
+      keys,
       principals: principal.entry === undefined ? {} : { [principal.entry.arn]: principal.entry.policies },
       inputs,
     };
@@ -240,10 +265,74 @@ export async function readLive(target: LiveTarget, opts: LiveOptions = {}): Prom
       snapshot.organization = org.organization;
       inputs.push(...org.records);
     }
+    await addOrganizationId(snapshot, { main, principalSession, accounts: await accounts });
     return { snapshot, principal: principal.ref.arn, keyArn: key.keyArn, calls: ctx.calls };
   } finally {
     main.destroy();
     principalSession?.destroy();
+  }
+}
+
+/**
+ * When a policy that was read has a condition on aws:PrincipalOrgID or aws:ResourceOrgID: the
+ * organization id of the credentials' account(s), from DescribeOrganization (src/sources/live/org-id.ts),
+ * recorded as the snapshot's Organization Id with that account as a member. Other accounts stay
+ * unknown. Organization files (--scp-file) name their own accounts: the id is added to them only
+ * when the account DescribeOrganization answered for is one of those.
+ */
+async function addOrganizationId(snapshot: Snapshot, env: { main: AwsSession; principalSession: AwsSession | undefined; accounts: Accounts }): Promise<void> {
+  const policies: Policy[] = [];
+  for (const k of snapshot.keys) if (!isUnknown(k.policy)) policies.push(k.policy);
+  for (const pp of Object.values(snapshot.principals)) {
+    if (!isUnknown(pp.identityPolicies)) policies.push(...pp.identityPolicies);
+    if (pp.permissionsBoundary !== null && !isUnknown(pp.permissionsBoundary)) policies.push(pp.permissionsBoundary);
+    if (!isUnknown(pp.sessionPolicies)) policies.push(...pp.sessionPolicies);
+  }
+  const org = snapshot.organization;
+  if (org !== undefined) for (const m of [org.serviceControlPolicies, org.resourceControlPolicies]) for (const levels of Object.values(m)) for (const l of levels) policies.push(...l.policies);
+  if (!mentionsOrgId(policies)) return;
+  const sessions: Array<[AwsSession, string]> = [];
+  if (env.accounts.main !== undefined) sessions.push([env.main, env.accounts.main]);
+  if (env.principalSession !== undefined && env.accounts.principal !== undefined && env.accounts.principal !== env.accounts.main) sessions.push([env.principalSession, env.accounts.principal]);
+  const reads = await Promise.all(sessions.map(([s, account]) => readOrganizationId(s, account)));
+  for (const r of reads) {
+    (snapshot.inputs ??= []).push(r.record);
+    if (r.id === undefined) continue;
+    const o = snapshot.organization;
+    if (o === undefined) {
+      snapshot.organization = { serviceControlPolicies: {}, resourceControlPolicies: {}, id: r.id, accounts: [r.account] };
+      continue;
+    }
+    const known = o.managementAccountId === r.account || r.account in o.serviceControlPolicies || r.account in o.resourceControlPolicies || (o.accounts ?? []).includes(r.account);
+    if (o.id === undefined && known) o.id = r.id;
+    if (o.id === r.id && !(o.accounts ?? []).includes(r.account)) o.accounts = [...(o.accounts ?? []), r.account];
+  }
+}
+
+interface AliasTargetRead {
+  /** The key the alias points to now (its Aliases list the alias); undefined when that could not be read. */
+  key?: Key;
+  /** First: which key the alias points to (or why that is not known); then the key's own reads. */
+  records: InputRecord[];
+}
+
+/**
+ * The key an alias points to now: DescribeKey on the alias resolves it ("the key the alias is
+ * associated with", Controlling access to aliases), then the key is read as any other. An alias
+ * that does not exist or cannot be resolved is recorded, not fatal: the UpdateAlias verdict that
+ * depends on it is then `unknown` (and says how to supply the key).
+ */
+async function readAliasTarget(env: Parameters<typeof readKey>[0]): Promise<AliasTargetRead> {
+  const alias = env.ident.text;
+  const what = `the key ${alias} points to now`;
+  try {
+    const r = await readKey(env);
+    // The alias the key was resolved by is one of its aliases (readKey adds it): the snapshot
+    // records the alias's current target as the key whose Aliases list it.
+    return { key: r.key, records: [{ what, from: 'AWS kms:DescribeKey', status: 'read', detail: r.keyArn }, ...r.records] };
+  } catch (e) {
+    if (!(e instanceof KmsWhyError) || env.ctx.fatal !== undefined) throw e;
+    return { records: [{ what, from: 'AWS kms:DescribeKey', status: e instanceof InputError ? 'absent' : 'unreadable', detail: e.message }] };
   }
 }
 
@@ -505,7 +594,7 @@ export interface AccountResult {
 
 /**
  * Everything who-can, grants --all-keys and lambda need for one account and region, read in
- * parallel under the one limiter: GetAccountAuthorizationDetails (every page: every role, user,
+ * parallel under the per-service pools: GetAccountAuthorizationDetails (every page: every role, user,
  * group and managed policy, so no per-role IAM call), ListKeys (every page; or the keys named),
  * per key DescribeKey, GetKeyPolicy, every page of ListGrants and ListResourceTags, ListAliases
  * once for the account, and with `lambdaFunctions` every function's configuration (ListFunctions).

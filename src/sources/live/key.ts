@@ -12,8 +12,16 @@
 // whole list when that is not enough: when the principal's IAM path is not known (GetRole/GetUser
 // unreadable, so a grant to the role's ARN with its path could be missed), when the principal is a
 // service principal, when any filtered query fails, and always when `grants: 'all'` is asked
-// (`kms-why snapshot`, whose file must hold every grant). The InputRecord of a filtered read says
-// that the list holds only those grantees' grants.
+// (the grants audit, who-can, `kms-why snapshot --all-grants`). A filtered read is recorded on the key
+// (Key.grantsPartial: which grantees and grant ids were read) and in its InputRecord, and
+// `kms-why snapshot` writes it so (GrantsPartial): the snapshot holds exactly what the live check
+// was based on, and replaying it gives the same report. Who-can and the grants audit, which need
+// every grant, take such a list as unknown.
+//
+// The filtered queries wait for the first page rather than going beside it: most keys have fewer
+// than 100 grants, and those would pay one call per grantee form on every check for nothing. They
+// still fit the check's three round trips (DescribeKey; the first page; the filtered queries, beside
+// IAM's GetPolicyVersion), or two when the key is given by its ARN.
 import {
   DescribeKeyCommand,
   GetKeyPolicyCommand,
@@ -25,14 +33,13 @@ import type { GrantListEntry, ListGrantsCommandInput, ListGrantsCommandOutput } 
 import type { KeyIdentifier } from '../../model/arn.js';
 import { AwsError, InputError, KmsWhyError } from '../../model/errors.js';
 import type { Grant } from '../../model/grant.js';
-import type { Key, KeyMetadata } from '../../model/key.js';
+import type { Key, KeyMetadata, PartialGrants } from '../../model/key.js';
 import type { Policy } from '../../model/policy.js';
 import type { InputRecord } from '../../model/snapshot.js';
 import { isUnknown, unknownInput } from '../../model/unknown.js';
 import type { Unknowable, UnknownInput } from '../../model/unknown.js';
 import { parseGrant, parseKeyMetadata, parseKeyPolicy, parseTags } from '../aws-kms.js';
-import { PARTIAL_GRANTS } from '../snapshot-writer.js';
-import { grantsWhat, keyPolicyWhat, keyTagsWhat } from '../unreadable.js';
+import { grantsRecord, grantsWhat, keyPolicyWhat, keyTagsWhat, partialGrants } from '../unreadable.js';
 import { describeFailure } from './aws.js';
 import type { AwsSession, CallContext, Failure, Outcome } from './aws.js';
 import { liveRecord, plain, unknownFrom } from './failures.js';
@@ -40,8 +47,10 @@ import { liveRecord, plain, unknownFrom } from './failures.js';
 /** ListGrants' largest page. */
 const GRANTS_PAGE = 100;
 /**
- * The key's reads go ahead of the principal's IAM reads in the pool (which top out at 4): a check
- * needs both, the key's side is shorter, and starting it first keeps it off the critical path.
+ * Priorities in KMS's pool (see CallContext: IAM has a pool of its own, so the key's reads never
+ * wait behind a role's many policies). DescribeKey first: every other read of a key waits for it;
+ * then the key's own reads and the first page of grants, ahead of further pages (5), so that with
+ * many keys each key is finished before the next one starts.
  */
 const KEY_FIRST = 7;
 const MAX_PAGES = 10_000;
@@ -95,6 +104,11 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
   const { ctx, ident, main } = env;
   const settings = ctx.settings;
   const records: InputRecord[] = [];
+  // Given the key's ARN, the first page of grants needs nothing else: it goes beside DescribeKey
+  // (with the main credentials, the only ones ListGrants would use when no principal profile is given).
+  const earlyGrants = env.grants === 'auto' && ident.kind === 'key-arn' && env.principalSession === undefined && env.grantsAudit === undefined
+    ? main.call('kms:ListGrants', () => main.kms(env.region).send(new ListGrantsCommand({ KeyId: ident.text, Limit: GRANTS_PAGE })), KEY_FIRST)
+    : undefined;
   const described = await main.call('kms:DescribeKey', () => main.kms(env.region).send(new DescribeKeyCommand({ KeyId: ident.text })), KEY_FIRST + 1);
   let meta: KeyMetadata | undefined;
   let failure: Failure | undefined;
@@ -158,10 +172,11 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
     audit !== undefined ? Promise.resolve(notRead(keyPolicyWhat(arn))) : keySession === undefined ? Promise.resolve(crossAccount('kms:GetKeyPolicy', keyPolicyWhat(arn))) : readPolicy(keySession, meta),
     audit !== undefined ? Promise.resolve(notRead(keyTagsWhat(arn))) : keySession === undefined ? Promise.resolve(crossAccount('kms:ListResourceTags', keyTagsWhat(arn))) : readTags(keySession, meta),
     env.aliasesReadOnce === true ? Promise.resolve([] as string[]) : keySession === undefined ? Promise.resolve(crossAccount('kms:ListAliases', aliasesWhat(arn))) : audit !== undefined ? audit.aliases(keySession, meta) : readAliases(keySession, meta),
-    readGrants(env, grantsSession, meta),
+    readGrants(env, grantsSession, meta, earlyGrants),
   ]);
 
   const key: Key = { metadata: meta, aliases: [], tags: {}, policy, grants: grants.value };
+  if (grants.partial !== undefined && !isUnknown(grants.value)) key.grantsPartial = grants.partial;
   if (failure !== undefined) {
     const f = failure;
     key.metadataUnknown = unknownInput(keyWhat(arn), describeFailure(f, 'kms:DescribeKey', settings), f.kind === 'access-denied' ? `kms:DescribeKey on ${arn}` : undefined);
@@ -174,7 +189,7 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
   if (ident.aliasName !== undefined && !key.aliases.includes(ident.aliasName)) key.aliases.push(ident.aliasName);
 
   if (audit === undefined) records.push(liveRecord(keyPolicyWhat(arn), 'AWS kms:GetKeyPolicy', policy));
-  records.push({ ...liveRecord(grantsWhat(arn), 'AWS kms:ListGrants', grants.value), ...(grants.detail !== undefined && !isUnknown(grants.value) ? { detail: grants.detail } : {}) });
+  records.push(grantsRecord(liveRecord(grantsWhat(arn), 'AWS kms:ListGrants', grants.value), key.grantsPartial));
   if (audit === undefined) records.push(liveRecord(keyTagsWhat(arn), 'AWS kms:ListResourceTags', tags));
   if (env.aliasesReadOnce !== true) records.push(liveRecord(aliasesWhat(arn), 'AWS kms:ListAliases', aliases));
   return { key, keyArn: arn, records };
@@ -331,11 +346,11 @@ export function aliasesOf(all: Awaited<ReturnType<typeof accountAliases>>, meta:
 
 interface GrantsRead {
   value: Unknowable<Grant[]>;
-  /** For the input record: how the list was read when it is not simply all of it. */
-  detail?: string;
+  /** Set when the list is not all of the key's grants: what it holds. */
+  partial?: PartialGrants;
 }
 
-async function readGrants(env: KeyReadEnv, s: AwsSession, meta: KeyMetadata): Promise<GrantsRead> {
+async function readGrants(env: KeyReadEnv, s: AwsSession, meta: KeyMetadata, early?: Promise<Outcome<ListGrantsCommandOutput>>): Promise<GrantsRead> {
   const arn = meta.arn;
   const kms = s.kms(meta.region);
   const settings = s.ctx.settings;
@@ -344,7 +359,7 @@ async function readGrants(env: KeyReadEnv, s: AwsSession, meta: KeyMetadata): Pr
     if (more) s.ctx.say(`reading grants: ${fmt(count)}…`);
   };
   const fail = (f: Failure): GrantsRead => ({ value: unknownFrom(grantsWhat(arn), [{ op: 'kms:ListGrants', resource: arn, failure: f }], settings) });
-  const finish = (entries: GrantListEntry[], detail?: string): GrantsRead => {
+  const finish = (entries: GrantListEntry[], partial?: PartialGrants): GrantsRead => {
     try {
       const grants: Grant[] = [];
       const seen = new Set<string>();
@@ -355,7 +370,7 @@ async function readGrants(env: KeyReadEnv, s: AwsSession, meta: KeyMetadata): Pr
         seen.add(grant.grantId);
         grants.push(grant);
       });
-      return detail === undefined ? { value: grants } : { value: grants, detail };
+      return partial === undefined ? { value: grants } : { value: grants, partial };
     } catch (e) {
       if (!(e instanceof KmsWhyError)) throw e;
       return fail({ kind: 'malformed', code: 'Grants', message: e.message });
@@ -368,7 +383,10 @@ async function readGrants(env: KeyReadEnv, s: AwsSession, meta: KeyMetadata): Pr
 
   if (env.grants === 'all') return pageAll();
 
-  const first = await s.call('kms:ListGrants', () => send({}), KEY_FIRST);
+  // The page read beside DescribeKey, when it was for this very key (DescribeKey names it by the
+  // same ARN); otherwise it is waited for (nothing is left running) and the page read again.
+  const fromEarly = early !== undefined && s === env.main && meta.arn === env.ident.text ? early : (await early, undefined);
+  const first = await (fromEarly ?? s.call('kms:ListGrants', () => send({}), KEY_FIRST));
   if (!first.ok) return fail(first.failure);
   const firstProblem = kmsPageProblem(first.value, 'Grants', first.value.Grants);
   if (firstProblem !== undefined) return fail(firstProblem);
@@ -380,9 +398,9 @@ async function readGrants(env: KeyReadEnv, s: AwsSession, meta: KeyMetadata): Pr
 
   const forms = await env.granteeForms();
   if (forms === undefined || forms.length === 0) return pageAll({ items: firstItems, marker });
-  const queries: Array<{ label: string; input: Omit<ListGrantsCommandInput, 'KeyId'> }> = forms.map((f) => ({ label: f, input: { GranteePrincipal: f } }));
-  if (env.grantId !== undefined) queries.push({ label: `grant ${env.grantId}`, input: { GrantId: env.grantId } });
-  const answers = await Promise.all(queries.map((q) => listKms(s, 'kms:ListGrants', (Marker) => send({ ...q.input, Marker }), (o) => o.Grants, 5)));
+  const queries: Array<Omit<ListGrantsCommandInput, 'KeyId'>> = forms.map((f) => ({ GranteePrincipal: f }));
+  if (env.grantId !== undefined) queries.push({ GrantId: env.grantId });
+  const answers = await Promise.all(queries.map((q) => listKms(s, 'kms:ListGrants', (Marker) => send({ ...q, Marker }), (o) => o.Grants, 5)));
   if (answers.some((a) => !a.ok)) {
     // A filter that fails says nothing about the grants it would have found: read them all instead.
     s.ctx.say('reading all grants…');
@@ -390,8 +408,5 @@ async function readGrants(env: KeyReadEnv, s: AwsSession, meta: KeyMetadata): Pr
   }
   const entries = [...firstItems];
   for (const a of answers) if (a.ok) entries.push(...a.items);
-  return finish(
-    entries,
-    `${PARTIAL_GRANTS}: the key has more than ${GRANTS_PAGE} grants; read the first ${fmt(firstItems.length)} and every grant to ${queries.map((q) => q.label).join(', ')} (ListGrants filtered), which are all the grants that can apply to the principal`,
-  );
+  return finish(entries, partialGrants(arn, { firstPage: firstItems.length, granteePrincipals: forms, grantIds: env.grantId !== undefined ? [env.grantId] : [] }));
 }

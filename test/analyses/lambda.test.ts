@@ -1,7 +1,7 @@
 // The seed story: a Lambda function's environment variables (issue #6), offline.
 import { describe, expect, it } from 'vitest';
 import { Evaluator } from '../../src/evaluate/evaluator.js';
-import { analyzeLambda, findFunction } from '../../src/evaluate/lambda.js';
+import { analyzeLambda, findFunction } from '../../src/analyses/lambda.js';
 import { loadFrom } from '../../src/sources/load.js';
 import { ROOT } from '../cli/helpers.js';
 

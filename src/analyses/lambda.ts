@@ -11,8 +11,8 @@ import type { Request } from '../model/request.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { Policy, Statement } from '../model/policy.js';
 import { isUnknown } from '../model/unknown.js';
-import { Evaluator } from './evaluator.js';
-import { compilePrincipalValue } from './principals.js';
+import { Evaluator } from '../evaluate/evaluator.js';
+import { compilePrincipalValue } from '../evaluate/principals.js';
 
 export interface LambdaFunction {
   name: string;

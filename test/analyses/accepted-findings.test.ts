@@ -1,7 +1,7 @@
 // Accepted findings (`accept` in the expectation file): matched by code and grant id or grantee
 // pattern (optionally key), in force until the expiry given against the audit's own `now`.
 import { describe, expect, it } from 'vitest';
-import { auditGrants, findingFails, type AcceptedFinding } from '../../src/evaluate/grants-audit.js';
+import { auditGrants, findingFails, type AcceptedFinding } from '../../src/analyses/grants-audit.js';
 import { loadFrom } from '../../src/sources/load.js';
 import { ROOT } from '../cli/helpers.js';
 

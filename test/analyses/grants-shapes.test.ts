@@ -1,7 +1,7 @@
 // issue 12 item 7: --write-expect writes one matcher per grant shape; GitHub annotations are
 // capped per finding code, most severe first, with one line for the rest.
 import { describe, expect, it } from 'vitest';
-import { auditGrants, expectationsFrom, matchesExpectation } from '../../src/evaluate/grants-audit.js';
+import { auditGrants, expectationsFrom, matchesExpectation } from '../../src/analyses/grants-audit.js';
 import type { Grant } from '../../src/model/grant.js';
 import { ANNOTATIONS_PER_CODE, bySeverity, renderGrantsGithub } from '../../src/report/grants.js';
 import { loadFrom } from '../../src/sources/load.js';

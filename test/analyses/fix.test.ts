@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Evaluator } from '../../src/evaluate/evaluator.js';
-import { applyChanges, checkClue, impliedDenial, proposeFixes, type FixResult } from '../../src/evaluate/fix.js';
+import { applyChanges, checkClue, impliedDenial, proposeFixes, type FixResult } from '../../src/analyses/fix.js';
 import type { Request } from '../../src/model/request.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
 import { snapshotFromDocuments } from '../../src/sources/load.js';

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Evaluator } from '../../src/evaluate/evaluator.js';
-import { authorizationUnsettled, authorizedBy, defaultActions, finalVerdict, isAdminLevel, whoCan, whoCanRequest, withWitness, type AccessEntry, type KeyWhoCan, type WhoCanResult } from '../../src/evaluate/who-can.js';
+import { authorizationUnsettled, authorizedBy, defaultActions, finalVerdict, isAdminLevel, whoCan, whoCanRequest, withWitness, type AccessEntry, type KeyWhoCan, type WhoCanResult } from '../../src/analyses/who-can.js';
 import { findAction, type ActionInfo } from '../../src/model/actions.js';
 import { keyStateError } from '../../src/evaluate/key-state.js';
 import type { Grant } from '../../src/model/grant.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auditGrants, classifyGrantee, expectationsFrom, matchesExpectation, operationsInWords, serviceOf } from '../../src/evaluate/grants-audit.js';
+import { auditGrants, classifyGrantee, expectationsFrom, matchesExpectation, operationsInWords, serviceOf } from '../../src/analyses/grants-audit.js';
 import { loadFrom } from '../../src/sources/load.js';
 import { ROOT } from '../cli/helpers.js';
 

@@ -10,8 +10,8 @@ import type { Policy, Statement } from '../model/policy.js';
 import type { PrincipalPolicies } from '../model/principal.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { isUnknown } from '../model/unknown.js';
-import { statementId } from './compile.js';
-import { Evaluator } from './evaluator.js';
+import { statementId } from '../evaluate/compile.js';
+import { Evaluator } from '../evaluate/evaluator.js';
 import { ADMIN_LEVEL_ACTIONS, authorizedBy, whoCanRequest, type Access, type AccessEntry, type GuardCondition, type KeyWhoCan, type ReasonRef, type WhoCanPrincipal, type WhoCanResult } from './who-can.js';
 
 export type ChangeKind = 'gained' | 'lost' | 'changed' | 'unknown';
@@ -211,21 +211,42 @@ function explainDeny(side: AccessSide, ev: Evaluator | undefined, snap: Snapshot
 }
 
 export function diffWhoCan(oldR: WhoCanResult, newR: WhoCanResult, src: DiffSources = {}): AccessDiff {
-  const summary: Record<ChangeKind, number> = { gained: 0, lost: 0, changed: 0, unknown: 0 };
-  const changes: AccessChange[] = [];
-  const notes: string[] = [];
   const oldKeys = new Map(oldR.keys.map((k) => [k.keyArn, k]));
   const newKeys = new Map(newR.keys.map((k) => [k.keyArn, k]));
-  const oldEv = src.oldSnapshot ? new Evaluator(src.oldSnapshot) : undefined;
-  const newEv = src.newSnapshot ? new Evaluator(src.newSnapshot) : undefined;
   const arns = [...newKeys.keys(), ...[...oldKeys.keys()].filter((a) => !newKeys.has(a))];
-  const keysAdded = [...newKeys.keys()].filter((a) => !oldKeys.has(a));
-  const keysRemoved = [...oldKeys.keys()].filter((a) => !newKeys.has(a));
+  const acc = new DiffAccumulator(src);
+  for (const arn of arns) acc.changes.push(...acc.key(oldKeys.get(arn), newKeys.get(arn)));
+  return {
+    changes: acc.changes,
+    keysAdded: [...newKeys.keys()].filter((a) => !oldKeys.has(a)),
+    keysRemoved: [...oldKeys.keys()].filter((a) => !newKeys.has(a)),
+    summary: acc.summary,
+    notes: acc.notes,
+  };
+}
 
-  for (const arn of arns) {
-    const ok = oldKeys.get(arn);
-    const nk = newKeys.get(arn);
+/**
+ * The comparison one key at a time (`kms-why diff` reads large who-can reports a key at a time):
+ * `key` returns that key's changes, in the order of the report, and adds to the summary and notes.
+ */
+export class DiffAccumulator {
+  readonly summary: Record<ChangeKind, number> = { gained: 0, lost: 0, changed: 0, unknown: 0 };
+  readonly notes: string[] = [];
+  /** For the caller's use (diffWhoCan collects every change here). */
+  readonly changes: AccessChange[] = [];
+  private readonly oldEv: Evaluator | undefined;
+  private readonly newEv: Evaluator | undefined;
+
+  constructor(private readonly src: DiffSources = {}) {
+    this.oldEv = src.oldSnapshot ? new Evaluator(src.oldSnapshot) : undefined;
+    this.newEv = src.newSnapshot ? new Evaluator(src.newSnapshot) : undefined;
+  }
+
+  key(ok: KeyWhoCan | undefined, nk: KeyWhoCan | undefined): AccessChange[] {
+    const { summary, notes, src, oldEv, newEv } = this;
+    const changes: AccessChange[] = [];
     const ref = (nk ?? ok)!;
+    const arn = ref.keyArn;
     // Actions compared: those both sides evaluated (or the one side's, for a key on one side only).
     let actionNames = (nk ?? ok)!.actions.map((a) => a.name);
     if (ok && nk) {
@@ -282,11 +303,10 @@ export function diffWhoCan(oldR: WhoCanResult, newR: WhoCanResult, src: DiffSour
         changes.push(c);
       }
     }
+    const order: Record<ChangeKind, number> = { gained: 0, unknown: 1, lost: 2, changed: 3 };
+    changes.sort((x, y) => order[x.change] - order[y.change] || (x.principal < y.principal ? -1 : x.principal > y.principal ? 1 : 0));
+    return changes;
   }
-  const order: Record<ChangeKind, number> = { gained: 0, unknown: 1, lost: 2, changed: 3 };
-  const keyOrder = new Map(arns.map((a, i) => [a, i]));
-  changes.sort((x, y) => keyOrder.get(x.key)! - keyOrder.get(y.key)! || order[x.change] - order[y.change] || (x.principal < y.principal ? -1 : x.principal > y.principal ? 1 : 0));
-  return { changes, keysAdded, keysRemoved, summary, notes };
 }
 
 /** For --fail-on-gain: access was gained, or became unknown (which may hide a gain). */

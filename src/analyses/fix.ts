@@ -18,8 +18,8 @@ import type { Snapshot } from '../model/snapshot.js';
 import { isUnknown } from '../model/unknown.js';
 import { article, type ErrorClue, type PolicyLayer } from '../sources/error-message.js';
 import { parsePolicyDocument } from '../sources/policy-document.js';
-import { Evaluator } from './evaluator.js';
-import { keyStateError, keyUsageError } from './key-state.js';
+import { Evaluator } from '../evaluate/evaluator.js';
+import { keyStateError, keyUsageError } from '../evaluate/key-state.js';
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────
 // The error's clue against the verdict

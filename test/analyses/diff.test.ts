@@ -1,8 +1,8 @@
 // `kms-why diff`: who gained or lost which action on which key, and what changed in the sources.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { diffWhoCan, hasGain, type AccessChange, type AccessDiff } from '../../src/evaluate/diff.js';
-import { whoCan } from '../../src/evaluate/who-can.js';
+import { diffWhoCan, hasGain, type AccessChange, type AccessDiff } from '../../src/analyses/diff.js';
+import { whoCan } from '../../src/analyses/who-can.js';
 import { findAction } from '../../src/model/actions.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
 import { parseWhoCanJson, renderWhoCanJson } from '../../src/report/who-can.js';

@@ -2,11 +2,11 @@
 // comparison with an expectation file. Pure: the current time is an input.
 import { isUniqueId, parsePrincipal } from '../model/arn.js';
 import type { Grant, GrantConstraints } from '../model/grant.js';
-import type { Key } from '../model/key.js';
+import { everyGrant, type Key } from '../model/key.js';
 import { isUnknown, type UnknownInput } from '../model/unknown.js';
-import { ecText, hasEcConstraint } from './grants.js';
-import { accountOf } from './principals.js';
-import { wildcard } from './wildcard.js';
+import { ecText, hasEcConstraint } from '../evaluate/grants.js';
+import { accountOf } from '../evaluate/principals.js';
+import { wildcard } from '../evaluate/wildcard.js';
 
 export type GranteeKind = 'role' | 'role-session' | 'user' | 'account-root' | 'service' | 'federated-user' | 'unknown-principal-id' | 'aws-internal' | 'unrecognised';
 export type GranteeScope = 'same-account' | 'external-account' | 'aws-service' | 'unknown';
@@ -265,12 +265,14 @@ export function auditGrants(keys: Key[], opts: AuditOptions): GrantsAudit {
     const m = key.metadata;
     const audit: KeyAudit = { keyArn: m.arn, aliases: key.aliases, keyState: m.keyState, entries: [] };
     audits.push(audit);
-    if (isUnknown(key.grants)) {
-      audit.unreadable = key.grants;
+    // The audit is of every grant: a list read in part (one principal's check) is not that.
+    const grants = everyGrant(key);
+    if (isUnknown(grants)) {
+      audit.unreadable = grants;
       continue;
     }
     const seen = new Map<string, string>();
-    for (const g of key.grants) {
+    for (const g of grants) {
       if (g.state === 'retired') continue;
       const grantee = classifyGrantee(g.granteePrincipal, m.account);
       const service = serviceOf(g);

@@ -17,7 +17,7 @@
 //   provided nothing involved reads a principal-specific key (aws:PrincipalArn,
 //   aws:PrincipalTag/…, aws:username, policy variables …). All the roles without any KMS
 //   statement are the common case (shareKey).
-// The consistency tests (test/evaluate/who-can.test.ts) compare every answer with the evaluator's,
+// The consistency tests (test/analyses/who-can.test.ts) compare every answer with the evaluator's,
 // pruned and unpruned, on fixtures and on random accounts.
 //
 // "Conditional" access: denied without request context, allowed with some. Candidates are the
@@ -32,20 +32,20 @@ import { parseOperator } from '../model/condition-operators.js';
 import type { DecidedBy, Decision, Reason, ReasonSource } from '../model/decision.js';
 import { InputError } from '../model/errors.js';
 import type { Grant } from '../model/grant.js';
-import type { Key } from '../model/key.js';
+import { everyGrant, type Key } from '../model/key.js';
 import type { ConditionClause, Effect, Policy } from '../model/policy.js';
 import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
 import type { Request } from '../model/request.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { isUnknown } from '../model/unknown.js';
-import { principalVia, statementsFor, type CompiledPolicy, type CompiledStatement } from './compile.js';
-import { evaluateConditions, type CompiledCondition, type UnknownBias } from './conditions.js';
-import { contextGet, unknownKeyInfo, type RequestContext } from './context.js';
-import { Evaluator } from './evaluator.js';
-import { hasEcConstraint } from './grants.js';
-import { dependsOnKeyState, keyStateError, keyUsageError } from './key-state.js';
-import type { EvaluatorOptions } from './options.js';
-import { callerKeys, compilePrincipalValue, patternKey } from './principals.js';
+import { principalVia, statementsFor, type CompiledPolicy, type CompiledStatement } from '../evaluate/compile.js';
+import { evaluateConditions, type CompiledCondition, type UnknownBias } from '../evaluate/conditions.js';
+import { contextGet, unknownKeyInfo, type RequestContext } from '../evaluate/context.js';
+import { Evaluator } from '../evaluate/evaluator.js';
+import { hasEcConstraint } from '../evaluate/grants.js';
+import { dependsOnKeyState, keyStateError, keyUsageError } from '../evaluate/key-state.js';
+import type { EvaluatorOptions } from '../evaluate/options.js';
+import { callerKeys, compilePrincipalValue, patternKey } from '../evaluate/principals.js';
 
 // ─── The result, as plain data ─────────────────────────────────────────────────────────────────
 
@@ -794,7 +794,8 @@ export class WhoCanEngine {
     readonly snapshot: Snapshot,
     opts: { prune?: boolean; evaluatorOptions?: Partial<EvaluatorOptions> } = {},
   ) {
-    this.evaluator = new Evaluator(snapshot, opts.evaluatorOptions ?? {});
+    // Who can use a key depends on every grant: a list read in part is unknown for everyone.
+    this.evaluator = new Evaluator(snapshot, opts.evaluatorOptions ?? {}, { wholeGrantLists: true });
     this.prune = opts.prune !== false;
     // As the evaluator looks callers up: by exact ARN, else users and roles by account and name.
     for (const [arn, pp] of Object.entries(snapshot.principals)) {
@@ -892,9 +893,10 @@ export class WhoCanEngine {
     const kp = isUnknown(key.policy) ? null : this.compile(key.policy);
     const rcps = this.orgPolicies('rcp', m.account);
     let grantIndex: Map<string, Grant[]> | null = null;
-    if (!isUnknown(key.grants)) {
+    const grants = everyGrant(key);
+    if (!isUnknown(grants)) {
       grantIndex = new Map();
-      for (const g of key.grants) {
+      for (const g of grants) {
         const k = patternKey(compilePrincipalValue(g.granteePrincipal));
         if (k === undefined) continue;
         const list = grantIndex.get(k);
@@ -1512,7 +1514,9 @@ export class WhoCanEngine {
     }
     if (actions.some((a) => a.cls === 'alias')) notes.push(`Alias actions were evaluated on ${key.aliases[0]}.`);
     if (isUnknown(key.policy)) notes.push(`The key policy could not be read (${key.policy.reason}); verdicts that depend on it are unknown.`);
-    if (isUnknown(key.grants)) notes.push(`The grants could not be read (${key.grants.reason}); verdicts that depend on them are unknown.`);
+    const grants = everyGrant(key);
+    if (key.grantsPartial !== undefined) notes.push(`The snapshot holds only part of the grants (${key.grantsPartial.whole.reason}); verdicts that depend on them are unknown.`);
+    else if (isUnknown(grants)) notes.push(`The grants could not be read (${grants.reason}); verdicts that depend on them are unknown.`);
     const kprof = this.keyProfile(key, actions);
 
     // The principals to consider.
@@ -1553,8 +1557,8 @@ export class WhoCanEngine {
         for (const v of other) skipped.push({ principal: v, why: `named in key-policy statement "${cs.id}": federated and canonical-user principals never call KMS directly` });
       }
     }
-    if (!isUnknown(key.grants)) {
-      for (const g of key.grants) {
+    if (!isUnknown(grants)) {
+      for (const g of grants) {
         if (g.state === 'retired') continue;
         const ref = parsePrincipal(g.granteePrincipal);
         if (ref === null) skipped.push({ principal: g.granteePrincipal, why: `grantee of grant ${g.grantId}: not a principal form kms-why knows` });

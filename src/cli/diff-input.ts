@@ -1,0 +1,193 @@
+// The two sides of `kms-why diff`, read a key at a time. A who-can report larger than the
+// streaming size is read in two steps: one pass over the file that keeps, for each key, only its
+// ARN, its aliases and where its bytes are; then each key's bytes are parsed when the comparison
+// reaches it, and dropped after. So the memory is one key of each side (plus the changes found),
+// whatever the size of the reports. Smaller reports, stdin, --redact (which must see a whole input
+// before it names anything) and snapshots are read whole.
+import { stat } from 'node:fs/promises';
+import { DiffAccumulator, type AccessChange, type AccessDiff } from '../analyses/diff.js';
+import { Evaluator } from '../evaluate/evaluator.js';
+import { WhoCanEngine, type KeyWhoCan } from '../analyses/who-can.js';
+import type { ActionInfo } from '../model/actions.js';
+import type { Key } from '../model/key.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { isWhoCanJson, parseWhoCanJson, parseWhoCanKey } from '../report/who-can.js';
+import { displayName, fileChunks, readJsonText, STREAM_ABOVE_BYTES } from '../sources/json-file.js';
+import { expectArray, expectObject, expectString, index, isObject, member, type Where } from '../sources/json-path.js';
+import { parseJsonStream, type ByteRange } from '../sources/json-stream.js';
+import type { JsonPathPart } from '../sources/json-lines.js';
+import { snapshotFromDocuments } from '../sources/load.js';
+import type { CliIo } from './io.js';
+
+export interface DiffKeyRef {
+  arn: string;
+  aliases: string[];
+}
+
+export interface DiffSide {
+  /** The keys compared, in the input's order. */
+  keys: DiffKeyRef[];
+  /** --key values this side has no key for. */
+  missingKeys: string[];
+  /** One key's answers (read or evaluated now). */
+  load(arn: string): Promise<KeyWhoCan>;
+  /** A snapshot side's snapshot (the diff then says what changed in the sources). */
+  snapshot?: Snapshot;
+}
+
+export interface DiffInputOptions {
+  /** Reports larger than this are read a key at a time (default STREAM_ABOVE_BYTES; tests lower it). */
+  streamAbove?: number;
+}
+
+/** Opens one side: a who-can JSON report, or a snapshot (any --from input) to evaluate. */
+export async function openDiffSide(file: string, keyIdents: string[], actions: ActionInfo[] | undefined, io: CliIo, opts: DiffInputOptions = {}): Promise<DiffSide> {
+  const limit = opts.streamAbove ?? STREAM_ABOVE_BYTES;
+  const name = displayName(file);
+  if (file !== '-' && io.redactor === undefined) {
+    const info = await stat(file).catch(() => undefined);
+    if (info !== undefined && info.isFile() && info.size > limit) return openLarge(file, name, keyIdents, actions);
+  }
+  let value = await readJsonText(file, opts.streamAbove !== undefined ? { streamAbove: opts.streamAbove } : {});
+  let shown = name;
+  if (io.redactor !== undefined) {
+    io.redactor.learn(value);
+    value = io.redactor.json(value);
+    shown = io.redactor.file(name);
+  }
+  return fromValue(value, shown, keyIdents, actions);
+}
+
+function fromValue(value: unknown, name: string, keyIdents: string[], actions: ActionInfo[] | undefined): DiffSide {
+  if (isWhoCanJson(value)) {
+    const result = parseWhoCanJson(value, name);
+    const byArn = new Map(result.keys.map((k) => [k.keyArn, k]));
+    const { keys, missing } = pick(result.keys.map((k) => ({ arn: k.keyArn, aliases: k.aliases })), keyIdents);
+    return { keys, missingKeys: missing, load: async (arn) => restrict(byArn.get(arn)!, actions) };
+  }
+  const snapshot = snapshotFromDocuments([{ file: name, value }]);
+  return snapshotSide(snapshot, keyIdents, actions);
+}
+
+function snapshotSide(snapshot: Snapshot, keyIdents: string[], actions: ActionInfo[] | undefined): DiffSide {
+  const ev = new Evaluator(snapshot);
+  let keys: Key[];
+  const missing: string[] = [];
+  if (keyIdents.length === 0) keys = snapshot.keys.filter((k) => k.metadata.keyManager === 'CUSTOMER');
+  else {
+    keys = [];
+    for (const ident of keyIdents) {
+      const k = ev.findKey(ident);
+      if (k === undefined) missing.push(ident);
+      else if (!keys.includes(k)) keys.push(k);
+    }
+  }
+  const engine = new WhoCanEngine(snapshot);
+  const byArn = new Map(keys.map((k) => [k.metadata.arn, k]));
+  return {
+    keys: keys.map((k) => ({ arn: k.metadata.arn, aliases: [...k.aliases] })),
+    missingKeys: missing,
+    load: async (arn) => engine.key(byArn.get(arn)!, actions),
+    snapshot,
+  };
+}
+
+/** The keys --key names (by ARN, id, alias or alias ARN), in the report's order; every key without --key. */
+function pick(all: DiffKeyRef[], keyIdents: string[]): { keys: DiffKeyRef[]; missing: string[] } {
+  if (keyIdents.length === 0) return { keys: all, missing: [] };
+  const missing: string[] = [];
+  const keep = new Set<string>();
+  for (const ident of keyIdents) {
+    const k = all.find((x) => x.arn === ident || x.arn.endsWith(`:key/${ident}`) || x.aliases.includes(ident) || x.aliases.some((a) => ident.endsWith(`:${a}`)));
+    if (k === undefined) missing.push(ident);
+    else keep.add(k.arn);
+  }
+  return { keys: all.filter((k) => keep.has(k.arn)), missing };
+}
+
+/** --action: only those actions of a key read from a report (a snapshot side evaluates only them). */
+function restrict(k: KeyWhoCan, actions: ActionInfo[] | undefined): KeyWhoCan {
+  if (actions === undefined) return k;
+  const names = new Set(actions.map((a) => a.name));
+  const keep = k.actions.map((a, i) => [a, i] as const).filter(([a]) => names.has(a.name));
+  return { ...k, actions: keep.map(([a]) => a), keyStateErrors: keep.map(([, i]) => k.keyStateErrors[i]), access: k.access.map((row) => keep.map(([, i]) => row[i]!)) };
+}
+
+interface IndexedKey extends DiffKeyRef {
+  index: number;
+  range: ByteRange;
+}
+
+/** A large input: a who-can report is indexed (and read a key at a time later); anything else is read whole. */
+async function openLarge(file: string, name: string, keyIdents: string[], actions: ActionInfo[] | undefined): Promise<DiffSide> {
+  // A report written by who-can names its version first: only then are its keys read sparsely
+  // (a snapshot's `keys`, or a report edited into another order, is read whole).
+  let isReport = false;
+  const entries: Array<{ index: number; value: unknown; range: ByteRange }> = [];
+  const select = (path: readonly JsonPathPart[]): 'keep' | 'build' | 'sparse' | 'skip' => {
+    if (path.length === 0) return 'build';
+    if (path.length === 1) {
+      if (path[0] === 'kmsWhyWhoCan') isReport = true;
+      return path[0] === 'keys' && isReport ? 'build' : 'keep';
+    }
+    if (path.length === 2) return 'sparse';
+    return path[2] === 'key' || path[2] === 'aliases' ? 'keep' : 'skip';
+  };
+  const root = await parseJsonStream(fileChunks(file), {
+    name,
+    select,
+    onValue: (path, value, range) => entries.push({ index: path[1] as number, value, range }),
+  });
+  if (!isReport || !isWhoCanJson(root)) {
+    return fromValue(root, name, keyIdents, actions);
+  }
+  // The report's head (version, capture time) is checked as a report without keys.
+  parseWhoCanJson({ ...(root as Record<string, unknown>), keys: [] }, name);
+  const keysAt: Where = member({ file: name, path: '' }, 'keys');
+  expectArray((root as Record<string, unknown>).keys, keysAt);
+  const indexed: IndexedKey[] = entries.map((e) => {
+    const at = index(keysAt, e.index);
+    const o = expectObject(e.value, at, 'a key');
+    const arn = expectString(o.key, member(at, 'key'));
+    const aliases = Array.isArray(o.aliases) ? o.aliases.map((a, i) => expectString(a, index(member(at, 'aliases'), i))) : [];
+    return { arn, aliases, index: e.index, range: e.range };
+  });
+  const byArn = new Map(indexed.map((k) => [k.arn, k]));
+  const { keys, missing } = pick(indexed, keyIdents);
+  return {
+    keys: keys.map((k) => ({ arn: k.arn, aliases: k.aliases })),
+    missingKeys: missing,
+    load: async (arn) => {
+      const k = byArn.get(arn)!;
+      const value = await parseJsonStream(fileChunks(file, k.range), {
+        name,
+        base: { offset: k.range.start, line: k.range.line, column: k.range.column, path: ['keys', k.index] },
+      });
+      if (!isObject(value)) expectObject(value, index(keysAt, k.index), 'a key');
+      return restrict(parseWhoCanKey(value, index(keysAt, k.index)), actions);
+    },
+  };
+}
+
+/** The comparison a key at a time: read (or evaluate) it on both sides, compare, keep only the changes. */
+export async function diffSides(before: DiffSide, after: DiffSide): Promise<AccessDiff> {
+  const acc = new DiffAccumulator({
+    ...(before.snapshot ? { oldSnapshot: before.snapshot } : {}),
+    ...(after.snapshot ? { newSnapshot: after.snapshot } : {}),
+  });
+  const oldArns = new Set(before.keys.map((k) => k.arn));
+  const newArns = new Set(after.keys.map((k) => k.arn));
+  const changes: AccessChange[] = [];
+  for (const arn of [...newArns, ...[...oldArns].filter((a) => !newArns.has(a))]) {
+    const ok = oldArns.has(arn) ? await before.load(arn) : undefined;
+    const nk = newArns.has(arn) ? await after.load(arn) : undefined;
+    for (const c of acc.key(ok, nk)) changes.push(c);
+  }
+  return {
+    changes,
+    keysAdded: [...newArns].filter((a) => !oldArns.has(a)),
+    keysRemoved: [...oldArns].filter((a) => !newArns.has(a)),
+    summary: acc.summary,
+    notes: acc.notes,
+  };
+}
