@@ -700,10 +700,8 @@ interface Profile {
 
 /** What a policy brings to a signature on one key (see WhoCanEngine.policyInfo). */
 interface PolicyInfo {
-  /** The statements that can apply (canonical policy and statement indices); empty when none can. */
-  tok: string;
-  /** The principal-dependent condition clauses of those statements. */
-  clauses: Array<[CompiledCondition, Effect]>;
+  /** The statements that can apply to a request on the key (Action covers an action asked, Resource may match). */
+  stmts: CompiledStatement[];
 }
 
 interface KeyProfile {
@@ -734,8 +732,10 @@ interface KeyProfile {
   namedKeys: Set<string>;
   /** Ordinary principals may share answers on this key. */
   shareable: boolean;
-  /** Answers by signature (shareSig): per action, undefined until some principal with the signature needed it. */
-  shared: Map<string, SharedRow>;
+  /** Answers by signature (shareSigs), per position in actions. */
+  shared: Array<Map<string, AccessEntry | null>>;
+  /** Per position: an unconditional `Principal: "*"` Allow of the key policy covers the action (see shareSigs). */
+  publicAllow: Uint8Array;
   /** 1 for the action indices evaluated on this key. */
   mask: Uint8Array;
   /** Positions (in actions) never shared: their further permissions are checked on another key (companions). */
@@ -744,12 +744,6 @@ interface KeyProfile {
   /** Principal-dependent clauses of the key-policy statements that may concern a caller of this account, and of the RCPs. */
   kpClauses: Map<string, Array<[CompiledCondition, Effect]>>;
   rcpClauses: Array<[CompiledCondition, Effect]>;
-}
-
-interface SharedRow {
-  row: Array<AccessEntry | null | undefined>;
-  /** The row once every action is answered (interned), for callers that need nothing of their own. */
-  complete: Array<AccessEntry | null> | undefined;
 }
 
 const reasonRefs = new Map<string, ReasonRef>();
@@ -964,6 +958,18 @@ export class WhoCanEngine {
       if (a.short === 'UpdatePrimaryRegion') other = this.snapshot.keys.some((x) => x !== key && x.metadata.keyId === m.keyId && x.metadata.account === m.account);
       if (other) (privatePositions ??= new Uint8Array(actions.length))[i] = 1;
     });
+    // Per position: an unconditional public Allow (every resource, no condition) covers the action.
+    // Actions with further permissions (alias, replica, primary Region) are left out.
+    const publicAllow = new Uint8Array(actions.length);
+    actions.forEach((a, i) => {
+      if (a.cls === 'alias' || a.short === 'ReplicateKey' || a.short === 'UpdatePrimaryRegion' || kp === null) return;
+      for (const cs of statementsFor(kp, a)) {
+        const st = cs.st;
+        if (cs.ineffective !== undefined || st.effect !== 'Allow' || cs.principal?.wildcard !== true || cs.notPrincipal !== undefined) continue;
+        if (st.condition.length > 0 || st.notResource !== undefined || st.resource === undefined || st.resource.length !== 1 || st.resource[0] !== '*') continue;
+        publicAllow[i] = 1;
+      }
+    });
     return {
       key,
       arn: m.arn,
@@ -985,7 +991,8 @@ export class WhoCanEngine {
       relevant: new Map(),
       namedKeys,
       shareable,
-      shared: new Map(),
+      shared: actions.map(() => new Map()),
+      publicAllow,
       mask,
       privatePositions,
       policyInfo: new Map(),
@@ -1003,9 +1010,8 @@ export class WhoCanEngine {
   private policyInfo(cp: CompiledPolicy, k: KeyProfile): PolicyInfo | null {
     let info = k.policyInfo.get(cp);
     if (info === undefined) {
-      info = { tok: '', clauses: [] };
+      info = { stmts: [] };
       const replicate = k.actions.some((a) => a.short === 'ReplicateKey');
-      const idx: number[] = [];
       for (const cs of kmsStatements(cp)) {
         if (cs.ineffective !== undefined) continue;
         const cov = coverageOfStatement(cs);
@@ -1017,10 +1023,8 @@ export class WhoCanEngine {
           info = null;
           break;
         }
-        idx.push(cs.st.index);
-        for (const c of cs.conditions) if (principalDependent(c)) info.clauses.push([c, cs.st.effect]);
+        info.stmts.push(cs);
       }
-      if (info !== null && idx.length > 0) info.tok = `${objectId(cp)}:${idx.join(',')}`;
       k.policyInfo.set(cp, info);
     }
     return info;
@@ -1045,61 +1049,92 @@ export class WhoCanEngine {
     return list;
   }
 
+  /** The token of a principal-dependent clause for this caller (clauseToken), computed once per caller. */
+  private token(p: Profile, k: KeyProfile, c: CompiledCondition, effect: Effect): string {
+    p.tokens ??= new Map();
+    let t = p.tokens.get(c);
+    if (t === undefined) {
+      // The principal-dependent keys do not depend on the key: one context per caller.
+      p.ctx ??= this.evaluator.callerContext(p.arn, k.key);
+      t = clauseToken(p.ctx, c, effect);
+      p.tokens.set(c, t);
+    }
+    return t;
+  }
+
   /**
-   * The signature of a caller on a key: two callers with the same signature get the same answers
-   * (own grants aside, see key()). It holds what can differ between callers of the same kind,
-   * account and service-linkedness: the identity, boundary and session statements that can apply
-   * to a request on this key (not every statement about KMS, nor whole policies), and the token of
-   * every principal-dependent clause that could concern it (clauseToken) — in those statements, in
-   * the SCPs, in key-policy statements for its account or everyone, in RCPs. null: evaluated on
-   * its own (an input unreadable, named by the key policy, or a Resource with a policy variable).
+   * The signatures of a caller on a key, one per action asked: two callers with the same
+   * signature for an action get the same answer to it (own grants aside, see key()). A signature
+   * holds what can differ between callers of the same kind, partition, account and
+   * service-linkedness for that action: the identity, boundary and session statements whose
+   * Action covers it and whose Resource may match the key (not every statement about KMS, nor
+   * whole policies; a boundary or session policy that covers nothing still counts, as it then
+   * blocks), and the token of every principal-dependent clause that could concern the caller
+   * (clauseToken: the values it reads, not "reads a tag") — in those statements, in the SCPs, in
+   * key-policy statements for its account or everyone, in RCPs. Where an unconditional
+   * `Principal: "*"` Allow of the key policy covers the action, a caller of the key's account with
+   * no Deny statement for it is allowed by that statement whatever its own Allow statements say
+   * (the flowchart decides at step 5a, before IAM): the signature is then the same for all of
+   * them. null: evaluated on its own (an input unreadable, named by the key policy, or a Resource
+   * with a policy variable).
    */
-  shareSig(p: Profile, k: KeyProfile): string | null {
+  shareSigs(p: Profile, k: KeyProfile): string[] | null {
     if (!k.shareable || p.shareBase === null) return null;
     for (const key of p.ownKeys) if (k.namedKeys.has(key)) return null;
-    let sig = p.shareBase;
-    let toks = '';
-    const tokens = (clauses: Array<[CompiledCondition, Effect]>): void => {
-      for (const [c, effect] of clauses) {
-        p.tokens ??= new Map();
-        let t = p.tokens.get(c);
-        if (t === undefined) {
-          // The principal-dependent keys do not depend on the key: one context per caller.
-          p.ctx ??= this.evaluator.callerContext(p.arn, k.key);
-          t = clauseToken(p.ctx, c, effect);
-          p.tokens.set(c, t);
-        }
-        toks += `${t},`;
-      }
-    };
+    // The caller's applicable statements, by group (I: identity, B: boundary, S: session).
+    const groups: Array<[string, CompiledStatement[]]> = [];
     for (const cp of p.sigIdentity) {
       const info = this.policyInfo(cp, k);
       if (info === null) return null;
-      if (info.tok !== '') sig += `|I${info.tok}`;
-      if (info.clauses.length > 0) tokens(info.clauses);
+      if (info.stmts.length > 0) groups.push(['I', info.stmts]);
     }
-    if (p.sigBoundary === null) sig += '|B-';
-    else {
+    if (p.sigBoundary !== null) {
       const info = this.policyInfo(p.sigBoundary, k);
       if (info === null) return null;
-      sig += `|B${info.tok}`;
-      if (info.clauses.length > 0) tokens(info.clauses);
+      groups.push(['B', info.stmts]);
     }
     for (const cp of p.sigSession) {
       const info = this.policyInfo(cp, k);
       if (info === null) return null;
-      sig += `|S${info.tok}`;
-      if (info.clauses.length > 0) tokens(info.clauses);
+      groups.push(['S', info.stmts]);
     }
+    // What every action shares: the clauses of the SCPs, key-policy statements and RCPs.
+    let base = p.shareBase;
+    let toks = '';
     for (const cp of p.scps) {
       const info = this.policyInfo(cp, k);
       if (info === null) return null;
-      if (info.clauses.length > 0) tokens(info.clauses);
+      for (const cs of info.stmts) for (const c of cs.conditions) if (principalDependent(c)) toks += `${this.token(p, k, c, cs.st.effect)},`;
     }
-    const kpc = this.kpClausesFor(k, p.ref.account);
-    if (kpc.length > 0) tokens(kpc);
-    if (k.rcpClauses.length > 0) tokens(k.rcpClauses);
-    return toks === '' ? sig : `${sig}|T${toks}`;
+    for (const [c, effect] of this.kpClausesFor(k, p.ref.account)) toks += `${this.token(p, k, c, effect)},`;
+    for (const [c, effect] of k.rcpClauses) toks += `${this.token(p, k, c, effect)},`;
+    if (toks !== '') base += `|T${toks}`;
+    const n = k.actions.length;
+    const out = new Array<string>(n);
+    const sameAccount = p.ref.kind !== 'service' && p.ref.account === k.account && p.ref.partition === k.key.metadata.partition;
+    if (groups.length === 0) {
+      for (let i = 0; i < n; i++) out[i] = sameAccount && k.publicAllow[i] === 1 ? `${base}|P` : base;
+      return out;
+    }
+    for (let i = 0; i < n; i++) {
+      const a = k.actions[i]!;
+      const ix = a.index;
+      const replicate = a.short === 'ReplicateKey';
+      let sig = base;
+      let deny = false;
+      for (const [g, stmts] of groups) {
+        sig += `|${g}`;
+        for (const cs of stmts) {
+          const cov = coverageOfStatement(cs);
+          if (cov[ix] !== 1 && !(replicate && cov[CREATE_KEY] === 1)) continue;
+          if (cs.st.effect === 'Deny') deny = true;
+          sig += `${objectId(cs)},`;
+          for (const c of cs.conditions) if (principalDependent(c)) sig += `${this.token(p, k, c, cs.st.effect)};`;
+        }
+      }
+      out[i] = sameAccount && !deny && k.publicAllow[i] === 1 ? `${base}|P` : sig;
+    }
+    return out;
   }
 
   /** Positions (in k.actions) covered by grants to this caller itself (not to its account), or null. */
@@ -1574,49 +1609,38 @@ export class WhoCanEngine {
     const n = actions.length;
     for (const c of cands) {
       const prof = this.profile(c.ref);
-      const sig = this.shareSig(prof, kprof);
+      const sigs = this.shareSigs(prof, kprof);
       let row: Array<AccessEntry | null>;
-      if (sig === null) row = this.internRow(this.row(prof, kprof));
+      if (sigs === null) row = this.internRow(this.row(prof, kprof));
       else {
-        let slot = kprof.shared.get(sig);
-        if (slot === undefined) {
-          slot = { row: new Array<AccessEntry | null | undefined>(n).fill(undefined), complete: undefined };
-          kprof.shared.set(sig, slot);
-        }
         // Actions covered by the caller's own grants, and those checked on another key, are its
         // own; every other answer is the signature's, computed by whichever caller needs it first.
-        let own = this.ownGrantPositions(prof, kprof);
+        const own = this.ownGrantPositions(prof, kprof);
         const priv = kprof.privatePositions;
-        if (priv !== null) {
-          own ??= new Uint8Array(n);
-          for (let i = 0; i < n; i++) own[i] = own[i]! | priv[i]!;
+        let need: Uint8Array | undefined;
+        const out = new Array<AccessEntry | null>(n);
+        for (let i = 0; i < n; i++) {
+          // Where the public statement allows (see shareSigs), the flowchart never reaches the grants.
+          if (own !== null && own[i] === 1 && kprof.publicAllow[i] === 1 && sigs[i]!.endsWith('|P')) own[i] = 0;
+          const hit = own !== null && own[i] === 1 ? undefined : priv !== null && priv[i] === 1 ? undefined : kprof.shared[i]!.get(sigs[i]!);
+          if (hit === undefined) (need ??= new Uint8Array(n))[i] = 1;
+          else out[i] = hit;
         }
-        if (own === null && slot.complete !== undefined) {
-          row = slot.complete;
-          this.sharedPairs++;
-        } else {
-          const need = new Uint8Array(n);
-          let needed = 0;
+        if (need === undefined) this.sharedPairs++;
+        else {
+          const mine = this.row(prof, kprof, need);
+          let any = false;
           for (let i = 0; i < n; i++) {
-            if ((own !== null && own[i] === 1) || slot.row[i] === undefined) {
-              need[i] = 1;
-              needed++;
+            if (need[i] !== 1) {
+              any = true;
+              continue;
             }
+            out[i] = mine[i]!;
+            if ((own === null || own[i] === 0) && (priv === null || priv[i] === 0)) kprof.shared[i]!.set(sigs[i]!, mine[i]!);
           }
-          if (needed < n) this.sharedPairs++;
-          const mine = needed > 0 ? this.row(prof, kprof, need) : undefined;
-          const out = new Array<AccessEntry | null>(n);
-          let complete = true;
-          for (let i = 0; i < n; i++) {
-            if (need[i] === 1) {
-              out[i] = mine![i]!;
-              if (own === null || own[i] === 0) slot.row[i] = mine![i]!;
-            } else out[i] = slot.row[i]!;
-            if (slot.row[i] === undefined) complete = false;
-          }
-          if (complete && slot.complete === undefined) slot.complete = this.internRow(slot.row as Array<AccessEntry | null>);
-          row = own === null && slot.complete !== undefined ? slot.complete : this.internRow(out);
+          if (any) this.sharedPairs++;
         }
+        row = this.internRow(out);
       }
       principals.push(c.info);
       access.push(row);
@@ -1625,7 +1649,9 @@ export class WhoCanEngine {
       principals.push({ arn: '*', kind: 'public', external: true, origins: ['public'] });
       access.push(actions.map((a) => publicEntry(a, publicStatements)));
     }
-    kprof.shared.clear();
+    kprof.shared.length = 0;
+    // Rows are shared within a key only: what stays between keys is bounded by the principals.
+    this.rows.clear();
     kprof.kpPartitions.clear();
     kprof.relevant.clear();
     kprof.policyInfo.clear();
