@@ -33,12 +33,14 @@ import type { DecidedBy, Decision, Reason } from '../model/decision.js';
 import { InputError } from '../model/errors.js';
 import type { Grant } from '../model/grant.js';
 import { everyGrant, type Key } from '../model/key.js';
-import type { ConditionClause, Policy } from '../model/policy.js';
+import type { ConditionClause, Effect, Policy } from '../model/policy.js';
 import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
 import type { Request } from '../model/request.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { isUnknown } from '../model/unknown.js';
 import { principalVia, statementsFor, type CompiledPolicy, type CompiledStatement } from '../evaluate/compile.js';
+import { evaluateConditions, type CompiledCondition, type UnknownBias } from '../evaluate/conditions.js';
+import { contextGet, unknownKeyInfo, type RequestContext } from '../evaluate/context.js';
 import { Evaluator } from '../evaluate/evaluator.js';
 import { hasEcConstraint } from '../evaluate/grants.js';
 import { dependsOnKeyState, keyStateError, keyUsageError } from '../evaluate/key-state.js';
@@ -195,15 +197,79 @@ function principalValues(el: { aws: string[]; service: string[]; federated: stri
 // ─── Statement analysis helpers ────────────────────────────────────────────────────────────────
 
 const N = ACTIONS.length;
-const PRINCIPAL_SPECIFIC = /^(aws:principalarn|aws:principaltag\/|aws:username|aws:userid|aws:principalservicename|aws:sourceidentity)/;
 /** Keys whose value is a property of the principal or the key, never of the request. */
 const FIXED = /^(aws:principalarn|aws:principalaccount|aws:principaltype|aws:principaltag\/|aws:principalisawsservice|aws:principalservicename|aws:username|aws:userid|aws:resourceaccount|aws:resourcetag\/|aws:requestedregion|aws:securetransport|kms:calleraccount|kms:keyspec|kms:keyusage|kms:keyorigin|kms:customermasterkeyspec|kms:customermasterkeyusage|kms:multiregion|kms:resourcealiases)/;
 
-function readsPrincipalSpecific(cs: CompiledStatement): boolean {
-  for (const c of cs.conditions) if (c.hasVariables || PRINCIPAL_SPECIFIC.test(c.key)) return true;
+/**
+ * Context keys whose value differs between two callers of the same kind, account and
+ * service-linkedness (everything else a request without context carries is the same for both:
+ * the key's properties, the caller's account and type, the underivable keys of its kind).
+ */
+const PRINCIPAL_DEPENDENT = /^(aws:principalarn|aws:principaltag\/|aws:username|aws:userid|aws:rolesessionname|aws:principalservicename)/;
+const VAR_RE = /\$\{([^}]*)\}/g;
+
+/** The lower-case keys that `${…}` policy variables in the values read (as conditions.ts resolves them). */
+function variableKeys(values: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const v of values) {
+    if (!v.includes('${')) continue;
+    for (const m of v.matchAll(VAR_RE)) {
+      const body = m[1]!.trim();
+      if (body === '*' || body === '?' || body === '$') continue;
+      const d = /^([^,]+?)\s*,\s*'([^']*)'$/.exec(body);
+      out.push((d ? d[1]! : body).trim().toLowerCase());
+    }
+  }
+  return out;
+}
+
+const principalDependentCache = new WeakMap<CompiledCondition, boolean>();
+/** Does the clause read a principal-dependent key, as its key or through a policy variable? */
+function principalDependent(c: CompiledCondition): boolean {
+  let r = principalDependentCache.get(c);
+  if (r === undefined) {
+    r = PRINCIPAL_DEPENDENT.test(c.key) || (c.hasVariables && variableKeys(c.values).some((k) => PRINCIPAL_DEPENDENT.test(k)));
+    principalDependentCache.set(c, r);
+  }
+  return r;
+}
+
+/** A Resource or NotResource with a policy variable: which keys it covers depends on the caller. */
+function resourceHasVariables(cs: CompiledStatement): boolean {
   for (const r of cs.st.resource ?? []) if (r.includes('${')) return true;
   for (const r of cs.st.notResource ?? []) if (r.includes('${')) return true;
   return false;
+}
+
+/** A principal-dependent value as a token: its values, "U" when unknown (unreadable or underivable), "A" when absent. */
+function valueToken(ctx: RequestContext, key: string): string {
+  const v = contextGet(ctx, key);
+  if (v !== undefined) return JSON.stringify(v);
+  return unknownKeyInfo(ctx, key) !== undefined ? 'U' : 'A';
+}
+
+const BIASES: UnknownBias[] = [null, 'allow', 'deny'];
+
+/**
+ * What a principal-dependent clause comes to for one caller: two callers with the same token get
+ * the same result from the clause in every request who-can sends. A clause on a key that no
+ * request can set (aws:PrincipalArn, aws:PrincipalTag/…, aws:username, aws:userid), without
+ * policy variables, is decided by the caller alone: its token is its result (in each world of an
+ * unknown value). Otherwise the token holds the caller's values of the principal-dependent keys it
+ * reads (the tag values actually read, not "reads a tag").
+ */
+function clauseToken(ctx: RequestContext, c: CompiledCondition, effect: Effect): string {
+  let t = '';
+  if (c.hasVariables) for (const k of variableKeys(c.values)) if (PRINCIPAL_DEPENDENT.test(k)) t += `${k}=${valueToken(ctx, k)};`;
+  if (PRINCIPAL_DEPENDENT.test(c.key)) {
+    if (!c.hasVariables && FIXED.test(c.key)) {
+      const touched = new Map();
+      const r = evaluateConditions([c], { ctx, bias: null, touched }, effect);
+      if (touched.size === 0) t += r ? 'T' : 'F';
+      else for (const bias of BIASES) t += evaluateConditions([c], { ctx, bias }, effect) ? 't' : 'f';
+    } else t += `${c.key}=${valueToken(ctx, c.key)};`;
+  }
+  return t;
 }
 
 let nextObjectId = 1;
@@ -233,13 +299,16 @@ function coverageOfStatement(cs: CompiledStatement): Uint8Array {
   return coverageCache.get(cs)!;
 }
 
+const CREATE_KEY = ACTIONS.find((a) => a.short === 'CreateKey')!.index;
 const kmsStatementCache = new WeakMap<CompiledPolicy, CompiledStatement[]>();
-/** The statements that cover at least one key action. */
+/** The statements that cover at least one key action (or kms:CreateKey). */
 function kmsStatements(cp: CompiledPolicy): CompiledStatement[] {
   let s = kmsStatementCache.get(cp);
   if (s === undefined) {
     const set = new Set<CompiledStatement>();
     for (const a of KEY_ACTIONS) for (const cs of cp.byAction[a.index] ?? []) set.add(cs);
+    // ReplicateKey also needs kms:CreateKey (an IAM-only action) in the replica Region.
+    for (const cs of cp.byAction[CREATE_KEY] ?? []) set.add(cs);
     s = cp.statements.filter((cs) => set.has(cs));
     kmsStatementCache.set(cp, s);
     if (cp.statements.length > 0) coverage(cp, cp.statements[0]!);
@@ -510,10 +579,24 @@ interface Profile {
   policies: CompiledPolicy[];
   /** Their statements that cover a key action. */
   stmts: CompiledStatement[];
-  /** Class key of ordinary principals; null when this principal must be evaluated on its own. */
-  footprint: string | null;
   /** Some of its inputs are unreadable or missing. */
   hasUnknown: boolean;
+  /** What every caller it may share answers with has in common (kind, account, service-linked); null: evaluated on its own. */
+  shareBase: string | null;
+  /** Its identity, boundary and session policies as the evaluator reads them, in canonical compiled form (see shareSig). */
+  sigIdentity: CompiledPolicy[];
+  sigBoundary: CompiledPolicy | null;
+  sigSession: CompiledPolicy[];
+  scps: CompiledPolicy[];
+  /** Its request context (principal-dependent keys), and the token of each principal-dependent clause (clauseToken). */
+  ctx: RequestContext | undefined;
+  tokens: Map<CompiledCondition, string> | undefined;
+}
+
+/** What a policy brings to a signature on one key (see WhoCanEngine.policyInfo). */
+interface PolicyInfo {
+  /** The statements that can apply to a request on the key (Action covers an action asked, Resource may match). */
+  stmts: CompiledStatement[];
 }
 
 interface KeyProfile {
@@ -544,7 +627,18 @@ interface KeyProfile {
   namedKeys: Set<string>;
   /** Ordinary principals may share answers on this key. */
   shareable: boolean;
-  shared: Map<string, Array<AccessEntry | null>>;
+  /** Answers by signature (shareSigs), per position in actions. */
+  shared: Array<Map<string, AccessEntry | null>>;
+  /** Per position: an unconditional `Principal: "*"` Allow of the key policy covers the action (see shareSigs). */
+  publicAllow: Uint8Array;
+  /** 1 for the action indices evaluated on this key. */
+  mask: Uint8Array;
+  /** Positions (in actions) never shared: their further permissions are checked on another key (companions). */
+  privatePositions: Uint8Array | null;
+  policyInfo: Map<CompiledPolicy, PolicyInfo | null>;
+  /** Principal-dependent clauses of the key-policy statements that may concern a caller of this account, and of the RCPs. */
+  kpClauses: Map<string, Array<[CompiledCondition, Effect]>>;
+  rcpClauses: Array<[CompiledCondition, Effect]>;
 }
 
 const reasonRefs = new Map<string, ReasonRef>();
@@ -614,6 +708,8 @@ export class WhoCanEngine {
    * share answers only when their policies are the same objects (footprint).
    */
   private canon(p: Policy): Policy {
+    // Managed policies: the evaluator already compiles the copies of one ARN as one (sharedManaged).
+    if (p.arn !== undefined) return p;
     let c = this.canonicalOf.get(p);
     if (c === undefined) {
       const key = `${p.source}|${p.arn ?? ''}|${p.name}|${p.version ?? ''}|${JSON.stringify(p.statements.map((st) => st.raw))}`;
@@ -639,55 +735,44 @@ export class WhoCanEngine {
     if (cached !== undefined) return cached;
     const all = callerKeys(ref);
     const ownKeys = all.filter((k) => !k.startsWith('account:'));
+    // What the evaluator reads for this caller (a session without an entry of its own: its role's).
+    const src = this.evaluator.sourcesOf(ref.arn);
     const policies: CompiledPolicy[] = [];
-    let own: PrincipalPolicies | undefined;
-    let role: PrincipalPolicies | undefined;
-    if (ref.kind !== 'root' && ref.kind !== 'service') {
-      own = this.snapshot.principals[ref.arn];
-      if (own === undefined && (ref.kind === 'user' || ref.kind === 'role')) own = this.nameIndex.get(`${ref.kind}:${ref.account}:${ref.name}`);
-      if (ref.kind === 'assumed-role') role = this.nameIndex.get(`role:${ref.account}:${ref.roleName}`);
-    }
-    for (const pp of [own, role]) {
-      if (pp === undefined) continue;
-      if (!isUnknown(pp.identityPolicies)) for (const p of pp.identityPolicies) policies.push(this.compile(p));
-      if (!isUnknown(pp.permissionsBoundary) && pp.permissionsBoundary !== null) policies.push(this.compile(pp.permissionsBoundary));
-      if (!isUnknown(pp.sessionPolicies)) for (const p of pp.sessionPolicies) policies.push(this.compile(p));
+    const sigIdentity: CompiledPolicy[] = [];
+    let sigBoundary: CompiledPolicy | null = null;
+    const sigSession: CompiledPolicy[] = [];
+    let hasUnknown = false;
+    if (src === null) hasUnknown = true;
+    else {
+      if (isUnknown(src.identity) || isUnknown(src.boundary) || isUnknown(src.session) || isUnknown(src.tags)) hasUnknown = true;
+      if (!isUnknown(src.identity)) {
+        for (const p of src.identity) {
+          policies.push(this.compile(p));
+          sigIdentity.push(this.compile(this.canon(p)));
+        }
+      }
+      if (!isUnknown(src.boundary) && src.boundary !== null) {
+        policies.push(this.compile(src.boundary));
+        sigBoundary = this.compile(this.canon(src.boundary));
+      }
+      if (!isUnknown(src.session)) {
+        for (const p of src.session) {
+          policies.push(this.compile(p));
+          sigSession.push(this.compile(this.canon(p)));
+        }
+      }
     }
     const scps = ref.kind === 'service' ? [] : this.orgPolicies('scp', ref.account);
     policies.push(...scps);
     const stmts = [...new Set(policies.flatMap(kmsStatements))];
-
-    let footprint: string | null = null;
-    if (this.prune && (ref.kind === 'role' || ref.kind === 'user') && own !== undefined) {
-      const known = !isUnknown(own.identityPolicies) && !isUnknown(own.permissionsBoundary) && !isUnknown(own.sessionPolicies) && !isUnknown(own.tags);
-      if (known) {
-        const identity = (own.identityPolicies as Policy[]).map((p) => this.compile(this.canon(p)));
-        const boundaryOwn = own.permissionsBoundary as Policy | null;
-        const boundary = boundaryOwn === null ? null : this.canon(boundaryOwn);
-        const session = (own.sessionPolicies as Policy[]).map((p) => this.compile(this.canon(p)));
-        const relevant = [...identity.flatMap(kmsStatements), ...(boundary ? kmsStatements(this.compile(boundary)) : []), ...session.flatMap(kmsStatements), ...scps.flatMap(kmsStatements)];
-        if (!relevant.some(readsPrincipalSpecific)) {
-          const ids = (cps: CompiledPolicy[]): string => cps.map((cp) => kmsStatements(cp).map(objectId).join(',')).join(';');
-          const serviceLinked = ref.kind === 'role' && /^AWSServiceRoleFor/.test(ref.name);
-          footprint = [
-            ref.kind,
-            ref.account,
-            serviceLinked ? 'slr' : '',
-            `I:${ids(identity)}`,
-            `B:${boundary === null ? '-' : ids([this.compile(boundary)])}`,
-            `S:${session.length === 0 ? '-' : ids(session)}`,
-          ].join('|');
-        }
-      }
+    // Roles, users and sessions whose inputs are all known may share answers (shareSig).
+    let shareBase: string | null = null;
+    if (this.prune && !hasUnknown && (ref.kind === 'role' || ref.kind === 'user' || ref.kind === 'assumed-role')) {
+      // SCPs do not restrict service-linked roles (docs/semantics.md#organization-policies).
+      const serviceLinked = ref.kind !== 'user' && /^AWSServiceRoleFor/.test(ref.kind === 'assumed-role' ? (ref.roleName ?? '') : ref.name);
+      shareBase = `${ref.kind}|${ref.account}|${serviceLinked ? 'slr' : ''}`;
     }
-    let hasUnknown = false;
-    if (ref.kind !== 'root' && ref.kind !== 'service') {
-      if (own === undefined && role === undefined) hasUnknown = true;
-      for (const pp of [own, role]) {
-        if (pp !== undefined && (isUnknown(pp.identityPolicies) || isUnknown(pp.permissionsBoundary) || isUnknown(pp.sessionPolicies) || isUnknown(pp.tags))) hasUnknown = true;
-      }
-    }
-    const prof: Profile = { ref, arn: ref.arn, ownKeys, allKeys: all, policies, stmts, footprint, hasUnknown };
+    const prof: Profile = { ref, arn: ref.arn, ownKeys, allKeys: all, policies, stmts, hasUnknown, shareBase, sigIdentity, sigBoundary, sigSession, scps, ctx: undefined, tokens: undefined };
     this.profiles.set(ref.arn, prof);
     return prof;
   }
@@ -733,7 +818,7 @@ export class WhoCanEngine {
 
     const namedKeys = new Set<string>();
     let hasNotPrincipal = false;
-    let principalSpecific = false;
+    let resourceVariables = false;
     if (kp) {
       for (const cs of kp.statements) {
         if (cs.notPrincipal) hasNotPrincipal = true;
@@ -742,12 +827,44 @@ export class WhoCanEngine {
           const k = patternKey(p);
           if (k !== undefined) namedKeys.add(k);
         }
-        if (readsPrincipalSpecific(cs)) principalSpecific = true;
+        if (resourceHasVariables(cs)) resourceVariables = true;
       }
     }
-    for (const cp of rcps) if (cp.statements.some(readsPrincipalSpecific)) principalSpecific = true;
-    const shareable = this.prune && kp !== null && grantIndex !== null && key.tagsUnknown === undefined && key.metadataUnknown === undefined && !hasNotPrincipal && !principalSpecific;
+    for (const cp of rcps) if (cp.statements.some(resourceHasVariables)) resourceVariables = true;
+    const shareable = this.prune && kp !== null && grantIndex !== null && key.tagsUnknown === undefined && key.metadataUnknown === undefined && !hasNotPrincipal && !resourceVariables;
     const alias = actions.some((a) => a.cls === 'alias') ? key.aliases[0] : undefined;
+    const mask = new Uint8Array(N);
+    for (const a of actions) mask[a.index] = 1;
+    const rcpClauses: Array<[CompiledCondition, Effect]> = [];
+    for (const cp of rcps) {
+      for (const cs of cp.statements) {
+        const cov = coverage(cp, cs);
+        if (cs.ineffective !== undefined || !actions.some((a) => cov[a.index] === 1)) continue;
+        for (const c of cs.conditions) if (principalDependent(c)) rcpClauses.push([c, cs.st.effect]);
+      }
+    }
+    // Actions whose further permissions are checked on another key, whose policy may name callers:
+    // UpdateAlias on the key the alias points to now (when the snapshot says it is another one),
+    // UpdatePrimaryRegion on the replica (see Evaluator.companions).
+    let privatePositions: Uint8Array | null = null;
+    actions.forEach((a, i) => {
+      let other = false;
+      if (a.short === 'UpdateAlias' && alias !== undefined) other = this.snapshot.keys.some((x) => x !== key && x.aliases.includes(alias) && x.metadata.account === m.account && x.metadata.region === m.region);
+      if (a.short === 'UpdatePrimaryRegion') other = this.snapshot.keys.some((x) => x !== key && x.metadata.keyId === m.keyId && x.metadata.account === m.account);
+      if (other) (privatePositions ??= new Uint8Array(actions.length))[i] = 1;
+    });
+    // Per position: an unconditional public Allow (every resource, no condition) covers the action.
+    // Actions with further permissions (alias, replica, primary Region) are left out.
+    const publicAllow = new Uint8Array(actions.length);
+    actions.forEach((a, i) => {
+      if (a.cls === 'alias' || a.short === 'ReplicateKey' || a.short === 'UpdatePrimaryRegion' || kp === null) return;
+      for (const cs of statementsFor(kp, a)) {
+        const st = cs.st;
+        if (cs.ineffective !== undefined || st.effect !== 'Allow' || cs.principal?.wildcard !== true || cs.notPrincipal !== undefined) continue;
+        if (st.condition.length > 0 || st.notResource !== undefined || st.resource === undefined || st.resource.length !== 1 || st.resource[0] !== '*') continue;
+        publicAllow[i] = 1;
+      }
+    });
     return {
       key,
       arn: m.arn,
@@ -769,8 +886,167 @@ export class WhoCanEngine {
       relevant: new Map(),
       namedKeys,
       shareable,
-      shared: new Map(),
+      shared: actions.map(() => new Map()),
+      publicAllow,
+      mask,
+      privatePositions,
+      policyInfo: new Map(),
+      kpClauses: new Map(),
+      rcpClauses,
     };
+  }
+
+  /**
+   * What an identity-side policy brings to a signature on this key: the statements that can apply
+   * to a request on it (Action covers one of the actions asked, or kms:CreateKey for ReplicateKey;
+   * Resource may match the key or its alias), and their principal-dependent clauses. null: one of
+   * them has a policy variable in its Resource, so the caller must be evaluated on its own.
+   */
+  private policyInfo(cp: CompiledPolicy, k: KeyProfile): PolicyInfo | null {
+    let info = k.policyInfo.get(cp);
+    if (info === undefined) {
+      info = { stmts: [] };
+      const replicate = k.actions.some((a) => a.short === 'ReplicateKey');
+      for (const cs of kmsStatements(cp)) {
+        if (cs.ineffective !== undefined) continue;
+        const cov = coverageOfStatement(cs);
+        let applies = false;
+        for (const a of k.actions) if (cov[a.index] === 1) applies = true;
+        applies = (applies && this.relevantFor(cs, k)) || (replicate && cov[CREATE_KEY] === 1);
+        if (!applies) continue;
+        if (resourceHasVariables(cs)) {
+          info = null;
+          break;
+        }
+        info.stmts.push(cs);
+      }
+      k.policyInfo.set(cp, info);
+    }
+    return info;
+  }
+
+  /** Principal-dependent clauses of the key-policy statements that may concern a caller of this account (not naming it). */
+  private kpClausesFor(k: KeyProfile, account: string): Array<[CompiledCondition, Effect]> {
+    let list = k.kpClauses.get(account);
+    if (list === undefined) {
+      list = [];
+      const idx = [...k.general, ...(k.byAccount.get(account) ?? [])];
+      for (const i of idx) {
+        const cs = k.kpStmts[i]!;
+        const cov = coverage(k.kp!, cs);
+        let applies = false;
+        for (const a of k.actions) if (cov[a.index] === 1) applies = true;
+        if (!applies) continue;
+        for (const c of cs.conditions) if (principalDependent(c)) list.push([c, cs.st.effect]);
+      }
+      k.kpClauses.set(account, list);
+    }
+    return list;
+  }
+
+  /** The token of a principal-dependent clause for this caller (clauseToken), computed once per caller. */
+  private token(p: Profile, k: KeyProfile, c: CompiledCondition, effect: Effect): string {
+    p.tokens ??= new Map();
+    let t = p.tokens.get(c);
+    if (t === undefined) {
+      // The principal-dependent keys do not depend on the key: one context per caller.
+      p.ctx ??= this.evaluator.callerContext(p.arn, k.key);
+      t = clauseToken(p.ctx, c, effect);
+      p.tokens.set(c, t);
+    }
+    return t;
+  }
+
+  /**
+   * The signatures of a caller on a key, one per action asked: two callers with the same
+   * signature for an action get the same answer to it (own grants aside, see key()). A signature
+   * holds what can differ between callers of the same kind, partition, account and
+   * service-linkedness for that action: the identity, boundary and session statements whose
+   * Action covers it and whose Resource may match the key (not every statement about KMS, nor
+   * whole policies; a boundary or session policy that covers nothing still counts, as it then
+   * blocks), and the token of every principal-dependent clause that could concern the caller
+   * (clauseToken: the values it reads, not "reads a tag") — in those statements, in the SCPs, in
+   * key-policy statements for its account or everyone, in RCPs. Where an unconditional
+   * `Principal: "*"` Allow of the key policy covers the action, a caller of the key's account with
+   * no Deny statement for it is allowed by that statement whatever its own Allow statements say
+   * (the flowchart decides at step 5a, before IAM): the signature is then the same for all of
+   * them. null: evaluated on its own (an input unreadable, named by the key policy, or a Resource
+   * with a policy variable).
+   */
+  shareSigs(p: Profile, k: KeyProfile): string[] | null {
+    if (!k.shareable || p.shareBase === null) return null;
+    for (const key of p.ownKeys) if (k.namedKeys.has(key)) return null;
+    // The caller's applicable statements, by group (I: identity, B: boundary, S: session).
+    const groups: Array<[string, CompiledStatement[]]> = [];
+    for (const cp of p.sigIdentity) {
+      const info = this.policyInfo(cp, k);
+      if (info === null) return null;
+      if (info.stmts.length > 0) groups.push(['I', info.stmts]);
+    }
+    if (p.sigBoundary !== null) {
+      const info = this.policyInfo(p.sigBoundary, k);
+      if (info === null) return null;
+      groups.push(['B', info.stmts]);
+    }
+    for (const cp of p.sigSession) {
+      const info = this.policyInfo(cp, k);
+      if (info === null) return null;
+      groups.push(['S', info.stmts]);
+    }
+    // What every action shares: the clauses of the SCPs, key-policy statements and RCPs.
+    let base = p.shareBase;
+    let toks = '';
+    for (const cp of p.scps) {
+      const info = this.policyInfo(cp, k);
+      if (info === null) return null;
+      for (const cs of info.stmts) for (const c of cs.conditions) if (principalDependent(c)) toks += `${this.token(p, k, c, cs.st.effect)},`;
+    }
+    for (const [c, effect] of this.kpClausesFor(k, p.ref.account)) toks += `${this.token(p, k, c, effect)},`;
+    for (const [c, effect] of k.rcpClauses) toks += `${this.token(p, k, c, effect)},`;
+    if (toks !== '') base += `|T${toks}`;
+    const n = k.actions.length;
+    const out = new Array<string>(n);
+    const sameAccount = p.ref.kind !== 'service' && p.ref.account === k.account && p.ref.partition === k.key.metadata.partition;
+    if (groups.length === 0) {
+      for (let i = 0; i < n; i++) out[i] = sameAccount && k.publicAllow[i] === 1 ? `${base}|P` : base;
+      return out;
+    }
+    for (let i = 0; i < n; i++) {
+      const a = k.actions[i]!;
+      const ix = a.index;
+      const replicate = a.short === 'ReplicateKey';
+      let sig = base;
+      let deny = false;
+      for (const [g, stmts] of groups) {
+        sig += `|${g}`;
+        for (const cs of stmts) {
+          const cov = coverageOfStatement(cs);
+          if (cov[ix] !== 1 && !(replicate && cov[CREATE_KEY] === 1)) continue;
+          if (cs.st.effect === 'Deny') deny = true;
+          sig += `${objectId(cs)},`;
+          for (const c of cs.conditions) if (principalDependent(c)) sig += `${this.token(p, k, c, cs.st.effect)};`;
+        }
+      }
+      out[i] = sameAccount && !deny && k.publicAllow[i] === 1 ? `${base}|P` : sig;
+    }
+    return out;
+  }
+
+  /** Positions (in k.actions) covered by grants to this caller itself (not to its account), or null. */
+  private ownGrantPositions(p: Profile, k: KeyProfile): Uint8Array | null {
+    if (k.grantIndex === null) return null;
+    let out: Uint8Array | null = null;
+    for (const key of p.ownKeys) {
+      const gs = k.grantIndex.get(key);
+      if (gs === undefined) continue;
+      for (const g of gs) {
+        const cov = grantCoverage(g);
+        k.actions.forEach((a, i) => {
+          if (cov[a.index] === 1) (out ??= new Uint8Array(k.actions.length))[i] = 1;
+        });
+      }
+    }
+    return out;
   }
 
   private grantsOf(p: Profile, k: KeyProfile): Grant[] {
@@ -923,8 +1199,8 @@ export class WhoCanEngine {
     return { coarse, fine, mayAllow };
   }
 
-  /** Answers every action of the key for one principal. */
-  row(p: Profile, k: KeyProfile): Array<AccessEntry | null> {
+  /** Answers every action of the key (or those `need` marks) for one principal. */
+  row(p: Profile, k: KeyProfile, need?: Uint8Array): Array<AccessEntry | null> {
     const grants = this.grantsOf(p, k);
     const { coarse, fine, mayAllow } = this.partitionsFor(p, k, grants);
     // The partitions are scratch buffers: read them before deciding.
@@ -943,6 +1219,7 @@ export class WhoCanEngine {
     const row = new Array<AccessEntry | null>(n);
     // Actions the key state fails come last, so that a class is decided by one it does not fail.
     for (const i of k.order) {
+      if (need !== undefined && need[i] === 0) continue;
       const a = k.actions[i]!;
       const c = coarseOf[i]!;
       let e = byCoarse[c];
@@ -979,16 +1256,6 @@ export class WhoCanEngine {
       row[i] = e;
     }
     return row;
-  }
-
-  /** Can this (ordinary) principal share another's answers on this key? Returns the class key. */
-  shareKey(p: Profile, k: KeyProfile): string | null {
-    if (!k.shareable || p.footprint === null) return null;
-    for (const key of p.ownKeys) {
-      if (k.namedKeys.has(key)) return null;
-      if (k.grantIndex!.has(key)) return null;
-    }
-    return p.footprint;
   }
 
   private evaluate(req: Request): Decision {
@@ -1234,17 +1501,41 @@ export class WhoCanEngine {
 
     const principals: WhoCanPrincipal[] = [];
     const access: Array<Array<AccessEntry | null>> = [];
+    const n = actions.length;
     for (const c of cands) {
       const prof = this.profile(c.ref);
-      const share = this.shareKey(prof, kprof);
-      let row: Array<AccessEntry | null> | undefined;
-      if (share !== null) {
-        row = kprof.shared.get(share);
-        if (row !== undefined) this.sharedPairs++;
-      }
-      if (row === undefined) {
-        row = this.internRow(this.row(prof, kprof));
-        if (share !== null) kprof.shared.set(share, row);
+      const sigs = this.shareSigs(prof, kprof);
+      let row: Array<AccessEntry | null>;
+      if (sigs === null) row = this.internRow(this.row(prof, kprof));
+      else {
+        // Actions covered by the caller's own grants, and those checked on another key, are its
+        // own; every other answer is the signature's, computed by whichever caller needs it first.
+        const own = this.ownGrantPositions(prof, kprof);
+        const priv = kprof.privatePositions;
+        let need: Uint8Array | undefined;
+        const out = new Array<AccessEntry | null>(n);
+        for (let i = 0; i < n; i++) {
+          // Where the public statement allows (see shareSigs), the flowchart never reaches the grants.
+          if (own !== null && own[i] === 1 && kprof.publicAllow[i] === 1 && sigs[i]!.endsWith('|P')) own[i] = 0;
+          const hit = own !== null && own[i] === 1 ? undefined : priv !== null && priv[i] === 1 ? undefined : kprof.shared[i]!.get(sigs[i]!);
+          if (hit === undefined) (need ??= new Uint8Array(n))[i] = 1;
+          else out[i] = hit;
+        }
+        if (need === undefined) this.sharedPairs++;
+        else {
+          const mine = this.row(prof, kprof, need);
+          let any = false;
+          for (let i = 0; i < n; i++) {
+            if (need[i] !== 1) {
+              any = true;
+              continue;
+            }
+            out[i] = mine[i]!;
+            if ((own === null || own[i] === 0) && (priv === null || priv[i] === 0)) kprof.shared[i]!.set(sigs[i]!, mine[i]!);
+          }
+          if (any) this.sharedPairs++;
+        }
+        row = this.internRow(out);
       }
       principals.push(c.info);
       access.push(row);
@@ -1253,9 +1544,13 @@ export class WhoCanEngine {
       principals.push({ arn: '*', kind: 'public', external: true, origins: ['public'] });
       access.push(actions.map((a) => publicEntry(a, publicStatements)));
     }
-    kprof.shared.clear();
+    kprof.shared.length = 0;
+    // Rows are shared within a key only: what stays between keys is bounded by the principals.
+    this.rows.clear();
     kprof.kpPartitions.clear();
     kprof.relevant.clear();
+    kprof.policyInfo.clear();
+    kprof.kpClauses.clear();
 
     const out: KeyWhoCan = {
       keyArn: m.arn,

@@ -29,7 +29,7 @@ export interface EvaluateOptions {
 
 type Mode = 'actual' | 'permissive' | 'restrictive';
 
-interface CallerSources {
+export interface CallerSources {
   identity: Unknowable<Policy[]>;
   boundary: Unknowable<Policy | null>;
   session: Unknowable<Policy[]>;
@@ -220,6 +220,20 @@ export class Evaluator {
     }
     this.callerCache.set(cacheKey, result);
     return result;
+  }
+
+  /**
+   * The identity, boundary and session policies and the tags the evaluator reads for this caller
+   * (null: the caller is not in the snapshot). who-can compares callers by what they read.
+   */
+  sourcesOf(principal: string): Readonly<CallerSources> | null {
+    return this.callerSources(this.parseCaller(principal));
+  }
+
+  /** The context keys of a request on this key that depend only on its caller and the key (who-can compares callers by them). */
+  callerContext(principal: string, key: Key): RequestContext {
+    const caller = this.parseCaller(principal);
+    return this.resolution({ action: 'kms:DescribeKey', principal, keyArn: key.metadata.arn }, caller, key, true).baseCtx;
   }
 
   private parseCaller(text: string): PrincipalRef {

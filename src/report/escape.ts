@@ -8,6 +8,8 @@
 // C0 controls, DEL, C1 controls (U+009B is a one-byte CSI on some terminals), the line and
 // paragraph separators, and the bidirectional marks, embeddings, overrides and isolates.
 const UNSAFE = /(\u001b\[[0-9;]*m)|[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+/** UNSAFE without `\n` and `\t`: a whole rendered output has newlines on every line, which keepLayout keeps: a quick test first that most outputs pass. */
+const UNSAFE_IN_LAYOUT = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 export interface EscapeOptions {
   /** Keep `\n` and `\t`: for whole rendered outputs, whose lines kms-why itself laid out. */
@@ -21,6 +23,9 @@ function hex4(c: string): string {
 }
 
 export function escapeControls(text: string, opts: EscapeOptions = {}): string {
+  if (opts.keepLayout === true) {
+    if (!UNSAFE_IN_LAYOUT.test(text)) return text;
+  }
   UNSAFE.lastIndex = 0;
   if (!UNSAFE.test(text)) return text;
   return text.replace(UNSAFE, (m: string, sgr: string | undefined) => {

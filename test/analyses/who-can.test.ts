@@ -437,3 +437,57 @@ describe('who-can basics', () => {
     expect(authorizedBy({ decidedBy: 'key-policy', authorization: 'allow', reasons: [] } as never)).toBe('key-policy');
   });
 });
+
+describe('who-can shares answers only between callers that nothing tells apart', () => {
+  const pol = (source: PolicySource, name: string, statements: unknown[]): Policy => parsePolicyDocument({ Version: '2012-10-17', Statement: statements }, { source, name, path: name });
+  const arn = keyArn(0);
+  const key: Key = {
+    metadata: { keyId: arn.split('/')[1]!, arn, account: A, region: 'us-east-1', partition: 'aws', keyState: 'Enabled', keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT', origin: 'AWS_KMS', keyManager: 'CUSTOMER', multiRegion: false },
+    aliases: [],
+    tags: { team: 'red' },
+    policy: pol('key-policy', 'key policy', [
+      { Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' },
+      // Unconditional public use: every caller of the account without a Deny is allowed by it.
+      { Sid: 'Public', Effect: 'Allow', Principal: '*', Action: ['kms:Decrypt', 'kms:DescribeKey'], Resource: '*' },
+      // Only the tag value tells these callers apart.
+      { Sid: 'RedTeam', Effect: 'Allow', Principal: '*', Action: 'kms:Encrypt', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalTag/team': 'red' } } },
+    ]),
+    grants: [{ grantId: 'g-own', granteePrincipal: `arn:aws:iam::${A}:role/granted`, operations: ['Decrypt', 'Encrypt', 'GenerateDataKey'], state: 'active', issuingAccount: `arn:aws:iam::${A}:root` }],
+  };
+  const abac = pol('identity-policy', 'Abac', [{ Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/team': '${aws:PrincipalTag/team}' } } }]);
+  const denyDecrypt = pol('identity-policy', 'NoDecrypt', [{ Effect: 'Deny', Action: 'kms:Decrypt', Resource: '*' }]);
+  const role = (tags: Record<string, string>, identityPolicies: Policy[]): PrincipalPolicies => ({ identityPolicies, permissionsBoundary: null, sessionPolicies: [], tags });
+  const snapshot: Snapshot = {
+    keys: [key],
+    principals: {
+      [`arn:aws:iam::${A}:role/red-1`]: role({ team: 'red' }, [abac]),
+      [`arn:aws:iam::${A}:role/blue-1`]: role({ team: 'blue' }, [abac]),
+      [`arn:aws:iam::${A}:role/red-2`]: role({ team: 'red' }, [abac]),
+      [`arn:aws:iam::${A}:role/untagged`]: role({}, [abac]),
+      [`arn:aws:iam::${A}:role/denied`]: role({ team: 'red' }, [abac, denyDecrypt]),
+      [`arn:aws:iam::${A}:role/granted`]: role({ team: 'blue' }, [abac]),
+    },
+  };
+  const actions = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'].map((n) => findAction(n)!);
+
+  it('agrees with the evaluator, pruned and unpruned, and tells apart the tag values read', () => {
+    const r = whoCan(snapshot, snapshot.keys, { actions });
+    expectConsistent(snapshot, r);
+    expectSameAsUnpruned(snapshot, r, actions);
+    const k = r.keys[0]!;
+    const at = (who: string, action: string): AccessEntry | null => k.access[k.principals.findIndex((p) => p.arn === `arn:aws:iam::${A}:role/${who}`)]![k.actions.findIndex((a) => a.name === action)]!;
+    // Same policies, different tag values: the key policy's RedTeam and the ABAC statement read them.
+    expect(at('red-1', 'kms:Encrypt')?.access).toBe('allow');
+    expect(at('blue-1', 'kms:Encrypt')).toBeNull();
+    expect(at('untagged', 'kms:Encrypt')).toBeNull();
+    expect(at('red-1', 'kms:GenerateDataKey')?.access).toBe('allow');
+    expect(at('blue-1', 'kms:GenerateDataKey')).toBeNull();
+    // The public statement allows everyone without a Deny, the grantee too (through it, not its grant).
+    expect(at('granted', 'kms:Decrypt')?.reasons.map((x) => x.id)).toEqual(['Public']);
+    expect(at('denied', 'kms:Decrypt')).toBeNull();
+    // Encrypt: the grant decides for its grantee (a blue caller).
+    expect(at('granted', 'kms:Encrypt')?.decidedBy).toBe('grant');
+    // Callers that nothing tells apart (red-1 and red-2) share their answers.
+    expect(r.stats.sharedPairs).toBeGreaterThan(0);
+  });
+});
