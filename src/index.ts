@@ -18,5 +18,6 @@ export { parseSnapshot } from './sources/snapshot-file.js';
 export { loadFrom, snapshotFromDocuments } from './sources/load.js';
 export { scenarioToInput, type ScenarioCase } from './sources/scenario.js';
 export { buildReport, exitCodeFor } from './report/build.js';
+export { phraseDecision, assumptionText } from './report/phrases.js';
 export { renderJson } from './report/json.js';
 export { renderText } from './report/text.js';

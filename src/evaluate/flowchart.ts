@@ -3,6 +3,7 @@
 // permissive or most restrictive stand-in by evaluator.ts).
 import { roleArnOf } from '../model/arn.js';
 import type { ActionInfo } from '../model/actions.js';
+import { ASSUMPTION_IDS, type AssumptionId } from '../model/decision.js';
 import type {
   ConditionMatch,
   DecidedBy,
@@ -19,7 +20,6 @@ import type { Grant } from '../model/grant.js';
 import type { Key } from '../model/key.js';
 import type { PrincipalRef } from '../model/principal.js';
 import type { Request } from '../model/request.js';
-import { ASSUMPTION, type AssumptionId } from './assumptions.js';
 import { matchStatement, newStatementMatch, principalVia, statementsFor, type CompiledPolicy, type CompiledStatement } from './compile.js';
 import { biased, type ConditionEnv, type UnknownBias } from './conditions.js';
 import { parseOperator } from '../model/condition-operators.js';
@@ -101,7 +101,7 @@ export function combineParts(main: Decision, parts: Part[], explain: boolean, au
 function combine(main: Decision, parts: Part[], explain: boolean, authorizeBeforeKeyState: boolean): Decision {
   const verdictOf = (p: Part): Verdict => ('missing' in p ? 'unknown' : p.authorizationOnly ? p.decision.authorization : p.decision.decision);
   const out: Decision = { ...main, reasons: [...main.reasons], trace: [...main.trace], hints: [...main.hints], missingContext: [...main.missingContext], assumptions: [...main.assumptions], unreadable: [...main.unreadable] };
-  if (explain && !out.assumptions.includes(ASSUMPTION.companionPermissions)) out.assumptions.push(ASSUMPTION.companionPermissions);
+  if (explain && !out.assumptions.includes('companionPermissions')) out.assumptions.push('companionPermissions');
   const add = <T>(list: T[], items: T[]): void => {
     for (const i of items) if (!list.includes(i)) list.push(i);
   };
@@ -301,7 +301,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
       trace: explain ? ex.trace : [],
       missingContext: explain ? [...ex.missing] : [],
       hints: explain ? ex.hints : [],
-      assumptions: explain ? [...ex.assumptions, ...[...(env.assumed ?? [])].filter((id): id is AssumptionId => id in ASSUMPTION)].filter((id, i, all) => all.indexOf(id) === i).map((id) => ASSUMPTION[id]) : [],
+      assumptions: explain ? [...ex.assumptions, ...[...(env.assumed ?? [])].filter(isAssumptionId)].filter((id, i, all) => all.indexOf(id) === i) : [],
       unreadable: [],
     };
     if (keyArn !== undefined) d.keyArn = keyArn;
@@ -924,6 +924,13 @@ function usesNotPrincipal(p: CompiledPolicy, action: ActionInfo): boolean {
 
 function hasNonStarResource(p: CompiledPolicy, action: ActionInfo): boolean {
   return statementsFor(p, action).some((cs) => (cs.st.resource && cs.st.resource.some((x) => x !== '*')) || cs.st.notResource !== undefined);
+}
+
+const ASSUMPTION_SET: ReadonlySet<string> = new Set(ASSUMPTION_IDS);
+
+/** An id the condition evaluator recorded (conditions.ts) that names an assumption. */
+function isAssumptionId(id: string): id is AssumptionId {
+  return ASSUMPTION_SET.has(id);
 }
 
 function conditionMentions(cs: CompiledStatement, lowerKey: string): boolean {

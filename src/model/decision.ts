@@ -137,7 +137,43 @@ export interface TraceStep {
   grants?: GrantMatch[];
 }
 
-export interface Decision {
+/**
+ * The points where AWS documentation is silent or contradictory, each with the default kms-why
+ * assumes. A decision lists the ids of the ones it relied on; src/report/phrases.ts has their
+ * words, and docs/semantics.md#assumptions an entry for each, whose heading is the id in kebab case.
+ */
+export const ASSUMPTION_IDS = [
+  'roleGranteeSessions',
+  'sessionGranteeExact',
+  'accountGrantee',
+  'grantsNotLimitedByBoundary',
+  'grantConstraintKeyCase',
+  'emptyConstraint',
+  'grantIsForAwsResource',
+  'createGrantEncryptionContext',
+  'reEncryptContext',
+  'keyStateOrder',
+  'notPrincipal',
+  'keyPolicyResource',
+  'wildcardPrincipalBoundary',
+  'roleArnBoundary',
+  'crossAccountGrant',
+  'retireByIssuingAccount',
+  'servicePrincipalAccount',
+  'principalIsAwsService',
+  'rcpFullAccess',
+  'rotationStatusApi',
+  'retireGrantEncryptionContext',
+  'dateWithoutOffset',
+  'unknownContextKeys',
+  'companionPermissions',
+  'invalidGrant',
+] as const;
+
+export type AssumptionId = (typeof ASSUMPTION_IDS)[number];
+
+/** Fields shared by the evaluator's decision (facts) and the report's result (sentences). */
+export interface DecisionBase {
   action: string;
   keyArn?: string;
   principal: string;
@@ -149,9 +185,19 @@ export interface Decision {
   trace: TraceStep[];
   missingContext: string[];
   hints: string[];
-  assumptions: string[];
   /** Inputs that could not be read and that this verdict depends on (or was checked against). */
   unreadable: UnknownInput[];
   /** The error KMS would return for the key state or key usage, when that decided. */
   keyStateError?: string;
+}
+
+/** The evaluator's decision: the verdict and, when explained, what lies behind it. */
+export interface Decision extends DecisionBase {
+  /** The assumptions it relied on, by id (in the order first relied on). */
+  assumptions: AssumptionId[];
+}
+
+/** One result of the JSON report contract (docs/report.md): a decision phrased by src/report/phrases.ts. */
+export interface CheckResult extends DecisionBase {
+  assumptions: string[];
 }

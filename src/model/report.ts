@@ -1,5 +1,5 @@
 // The JSON report contract (docs/snapshot.md and docs/report.md), version 1.
-import type { Decision } from './decision.js';
+import type { CheckResult } from './decision.js';
 import type { ContextValue } from './request.js';
 import type { InputRecord } from './snapshot.js';
 
@@ -20,7 +20,7 @@ export interface Report {
   key: string | null;
   principal: string;
   request: ReportRequest;
-  results: Decision[];
+  results: CheckResult[];
   /** What was read, and from where. */
   inputs?: InputRecord[];
   /** The command line that produced the report (for tickets). */

@@ -3,6 +3,7 @@ import type { Decision } from '../model/decision.js';
 import type { NotEvaluated, Report } from '../model/report.js';
 import type { Request } from '../model/request.js';
 import type { InputRecord } from '../model/snapshot.js';
+import { phraseDecision } from './phrases.js';
 
 export function buildReport(request: Request, decisions: Decision[], meta: { inputs?: InputRecord[]; commandLine?: string; notEvaluated?: NotEvaluated[] } = {}): Report {
   const report: Report = {
@@ -14,7 +15,7 @@ export function buildReport(request: Request, decisions: Decision[], meta: { inp
       viaService: request.viaService ?? null,
       conditions: request.context ?? {},
     },
-    results: decisions,
+    results: decisions.map(phraseDecision),
   };
   if (request.keyIdentifier !== undefined) report.request.keyIdentifier = request.keyIdentifier;
   if (request.grantId !== undefined) report.request.grantId = request.grantId;
@@ -27,7 +28,7 @@ export function buildReport(request: Request, decisions: Decision[], meta: { inp
 }
 
 /** Exit code for a set of verdicts (README "Exit codes"): 3 unknown > 1 deny > 0 allow. */
-export function exitCodeFor(decisions: Decision[], expect?: 'allow' | 'deny'): number {
+export function exitCodeFor(decisions: readonly Pick<Decision, 'decision'>[], expect?: 'allow' | 'deny'): number {
   if (decisions.some((d) => d.decision === 'unknown')) return 3;
   if (expect !== undefined) return decisions.every((d) => d.decision === expect) ? 0 : 1;
   return decisions.every((d) => d.decision === 'allow') ? 0 : 1;

@@ -1,5 +1,5 @@
 // `--output json`: the report contract, stable field order.
-import type { Decision, Reason } from '../model/decision.js';
+import type { CheckResult, Reason } from '../model/decision.js';
 import type { Report } from '../model/report.js';
 
 /** Options every renderer takes: `(report, options) => string`. */
@@ -17,7 +17,7 @@ function reasonJson(r: Reason): Record<string, unknown> {
   return o;
 }
 
-function resultJson(d: Decision): Record<string, unknown> {
+function resultJson(d: CheckResult): Record<string, unknown> {
   const o: Record<string, unknown> = {
     action: d.action,
     decision: d.decision,

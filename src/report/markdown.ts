@@ -5,7 +5,7 @@
 //
 // Identifiers (ARNs, ids, condition keys, actions) are put in code spans, so that they render as
 // written and so that `--redact` placeholders such as <role-1> are not taken for HTML.
-import type { Decision, Reason } from '../model/decision.js';
+import type { CheckResult, Reason } from '../model/decision.js';
 import type { Report } from '../model/report.js';
 import {
   actionRow,
@@ -98,7 +98,7 @@ function table(headers: string[], rows: string[][]): string[] {
   return [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)];
 }
 
-function verdictBadge(v: Decision['decision']): string {
+function verdictBadge(v: CheckResult['decision']): string {
   return v === 'allow' ? '✅ **ALLOW**' : v === 'deny' ? '⛔ **DENY**' : '❓ **UNKNOWN**';
 }
 
@@ -133,7 +133,7 @@ export function mermaidText(s: string): string {
     });
 }
 
-function answerLabel(a: Decision['trace'][number]['answer']): string {
+function answerLabel(a: CheckResult['trace'][number]['answer']): string {
   return answerWord(a);
 }
 
@@ -147,7 +147,7 @@ export function mermaidNodeId(i: number): string {
  * annotated with its answer, ending in the verdict. Visited boxes, the deciding box and the
  * verdict are styled with classDef/class.
  */
-export function mermaidFlowchart(d: Decision): string {
+export function mermaidFlowchart(d: CheckResult): string {
   const rank = (s: string): number => {
     const i = STEP_ORDER.indexOf(s as (typeof STEP_ORDER)[number]);
     return i === -1 ? STEP_ORDER.length : i;
@@ -190,7 +190,7 @@ export function mermaidFlowchart(d: Decision): string {
 // ---------------------------------------------------------------------------------------------
 // Sections
 
-function walkList(d: Decision): string[] {
+function walkList(d: CheckResult): string[] {
   const di = decidingIndex(d);
   const out = d.trace.map((t, i) => {
     const mark = t.step === 'action' ? '' : ` — **${answerWord(t.answer)}**`;
@@ -224,15 +224,15 @@ function bulletList(lines: Array<{ text: string; sub?: string[] }>): string[] {
   return out;
 }
 
-function nearMissLines(results: readonly Decision[]): Array<{ text: string; sub: string[] }> {
-  const lines = (d: Decision): string[] => nearMisses(d).map((n) => [`${n.what} ${n.why}`, ...n.details].join('\n'));
+function nearMissLines(results: readonly CheckResult[]): Array<{ text: string; sub: string[] }> {
+  const lines = (d: CheckResult): string[] => nearMisses(d).map((n) => [`${n.what} ${n.why}`, ...n.details].join('\n'));
   return groupByAction(results, lines).map((g) => {
     const [text, ...sub] = g.text.split('\n');
     return { text: prose(text!), sub: [...sub.map(prose), ...(g.actions.length > 0 ? [`for ${g.actions.map(code).join(', ')}`] : [])] };
   });
 }
 
-function groupedLines(results: readonly Decision[], pick: (d: Decision) => readonly string[]): Array<{ text: string; sub: string[] }> {
+function groupedLines(results: readonly CheckResult[], pick: (d: CheckResult) => readonly string[]): Array<{ text: string; sub: string[] }> {
   return groupByAction(results, pick).map((g) => ({ text: prose(g.text), sub: g.actions.length > 0 ? [`for ${g.actions.map(code).join(', ')}`] : [] }));
 }
 

@@ -1,6 +1,6 @@
 // The content of the text and table outputs, independent of how it is drawn: the header, one row
 // per action, the flowchart walk (single action) and titled sections of bullet items.
-import type { Decision, StepAnswer, StepId } from '../model/decision.js';
+import type { CheckResult, StepAnswer, StepId } from '../model/decision.js';
 import type { Report } from '../model/report.js';
 import {
   actionRow,
@@ -68,7 +68,7 @@ export function notEvaluatedLines(report: Report): string[] {
   return (report.notEvaluated ?? []).map((x) => `${x.action}: not evaluated: needs ${x.needs.join(' and ')}`);
 }
 
-export function walkOf(d: Decision): { action: string; lines: WalkLine[]; outcome: string } {
+export function walkOf(d: CheckResult): { action: string; lines: WalkLine[]; outcome: string } {
   const di = decidingIndex(d);
   const lines = d.trace.map((t, i) => ({ step: t.step, answer: t.answer, question: t.question, detail: t.detail, deciding: i === di }));
   const outcome =
@@ -78,8 +78,8 @@ export function walkOf(d: Decision): { action: string; lines: WalkLine[]; outcom
   return { action: d.action, lines, outcome };
 }
 
-function nearMissSection(results: readonly Decision[]): Section {
-  const lines = (d: Decision): string[] => nearMisses(d).map((n) => [`${n.what} ${n.why}`, ...n.details].join('\n'));
+function nearMissSection(results: readonly CheckResult[]): Section {
+  const lines = (d: CheckResult): string[] => nearMisses(d).map((n) => [`${n.what} ${n.why}`, ...n.details].join('\n'));
   return {
     title: 'Near misses',
     items: groupByAction(results, lines).map((g) => {
@@ -89,7 +89,7 @@ function nearMissSection(results: readonly Decision[]): Section {
   };
 }
 
-function listSection(title: string, results: readonly Decision[], pick: (d: Decision) => readonly string[]): Section {
+function listSection(title: string, results: readonly CheckResult[], pick: (d: CheckResult) => readonly string[]): Section {
   return {
     title,
     items: groupByAction(results, pick).map((g) => item(g.text, g.actions.length > 0 ? [`for ${g.actions.join(', ')}`] : [])),

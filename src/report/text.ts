@@ -1,6 +1,6 @@
 // `--output text`: the table output's content as plain lines: no colour, no box characters, at most
 // MAX_WIDTH columns (only an unbreakable token could exceed it, and wrap() breaks those too).
-import type { Decision } from '../model/decision.js';
+import type { CheckResult } from '../model/decision.js';
 import type { Report } from '../model/report.js';
 import { answerWord, MAX_WIDTH, ROW_HEADERS, rowCells, rowWidths, wrap, wrapHanging, wrapWithMarker } from './explain.js';
 import type { RenderOptions } from './json.js';
@@ -9,7 +9,7 @@ import { reportView, type Section, type WalkLine } from './sections.js';
 export { verdictWord } from './explain.js';
 
 /** A sentence naming what decided the verdict (kept for callers of the first text renderer). */
-export function decidedByText(d: Decision): string {
+export function decidedByText(d: CheckResult): string {
   const ids = d.reasons.map((r) => (r.source === 'grant' ? `grant ${r.id}` : `${r.source === 'key-policy' ? 'key policy' : r.policyName ?? r.source} "${r.id}"`));
   switch (d.decidedBy) {
     case 'explicit-deny':

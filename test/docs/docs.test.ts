@@ -3,7 +3,7 @@
 // the repository.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ASSUMPTION } from '../../src/evaluate/assumptions.js';
+import { ASSUMPTION_TEXT as ASSUMPTION } from '../../src/report/phrases.js';
 import { ROOT } from '../cli/helpers.js';
 
 function files(dir: string, ext: RegExp): string[] {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Evaluator } from '../../src/evaluate/evaluator.js';
 import { scenarioToInput, type ScenarioCase } from '../../src/sources/scenario.js';
+import { phraseDecision } from '../../src/report/phrases.js';
 
 const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const APP = 'arn:aws:sts::111122223333:assumed-role/AppRole/app-session';
@@ -76,7 +77,8 @@ describe('explanations', () => {
       request: { action: 'kms:Decrypt', principal: APP },
     });
     expect(d.decidedBy).toBe('grant');
-    expect(d.assumptions.join('\n')).toMatch(/grant to a role ARN covers the role's sessions/);
+    expect(d.assumptions).toContain('roleGranteeSessions');
+    expect(phraseDecision(d).assumptions.join('\n')).toMatch(/grant to a role ARN covers the role's sessions/);
   });
 
   it('an unknown verdict names the unreadable input and what would settle it', () => {

@@ -1,6 +1,6 @@
 // `--output markdown`: the ticket report.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Decision } from '../../src/model/decision.js';
+import type { CheckResult } from '../../src/model/decision.js';
 import type { Report } from '../../src/model/report.js';
 import { code, mermaidFlowchart, mermaidText, prose, renderMarkdown } from '../../src/report/markdown.js';
 import { allExampleReports, blocks, checkMermaid, FUNCTION_ARN, LAMBDA_GRANT_ID, lambdaCase, MANY_ACTIONS, patternCase, reportFor } from './helpers.js';
@@ -104,7 +104,7 @@ describe('markdown report', () => {
     expect(esc).toContain('#lt;b#gt;');
     // Every # starts an entity code.
     expect(esc.replace(/#(?:[a-z]+|\d+);/g, '')).not.toContain('#');
-    const d: Decision = { ...allow.results[0]!, action: 'kms:"Decrypt"[]{}' };
+    const d: CheckResult = { ...allow.results[0]!, action: 'kms:"Decrypt"[]{}' };
     checkMermaid(mermaidFlowchart(d));
   });
 

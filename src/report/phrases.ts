@@ -1,7 +1,12 @@
-// The points where AWS documentation is silent or contradictory, each with the default kms-why
-// assumes. A decision lists the ones it relied on; each message links to its entry in
-// docs/semantics.md#assumptions, whose heading is the id (the key below, in kebab case).
-export const ASSUMPTION = {
+// The one place that turns the evaluator's facts into sentences: here, the assumptions a decision
+// relied on (ids, model/decision.ts) become the words the JSON contract carries.
+import type { AssumptionId, CheckResult, Decision } from '../model/decision.js';
+
+/**
+ * What kms-why assumes where AWS documentation is silent or contradictory; each links to its entry
+ * in docs/semantics.md#assumptions, whose heading is the id in kebab case.
+ */
+export const ASSUMPTION_TEXT: Record<AssumptionId, string> = {
   roleGranteeSessions:
     'AWS does not state that a grant to a role ARN covers the role\'s sessions; assumed it does, as AWS examples show (docs/semantics.md#role-grantee-sessions).',
   sessionGranteeExact:
@@ -52,6 +57,14 @@ export const ASSUMPTION = {
     'UpdateAlias needs permission on the alias, the new key and the key the alias points to now; ReplicateKey also kms:CreateKey (and kms:TagResource with tags) from identity policies; UpdatePrimaryRegion permission on the primary and the replica. kms-why checks each as a request of its own (docs/semantics.md#companion-permissions).',
   invalidGrant:
     'KMS rejects encryption-context constraints on asymmetric and HMAC keys; a snapshot grant that has one is reported invalid and allows nothing (docs/semantics.md#invalid-grant).',
-} as const;
+};
 
-export type AssumptionId = keyof typeof ASSUMPTION;
+/** The sentence of one assumption. */
+export function assumptionText(id: AssumptionId): string {
+  return ASSUMPTION_TEXT[id];
+}
+
+/** A decision as the report contract carries it: its facts in words. */
+export function phraseDecision(d: Decision): CheckResult {
+  return { ...d, assumptions: d.assumptions.map(assumptionText) };
+}
