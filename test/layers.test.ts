@@ -28,7 +28,7 @@ const RULES: Record<Layer, { may: readonly Layer[]; typesOnly?: readonly Layer[]
   index: { may: ['model', 'evaluate', 'analyses', 'sources', 'report'] },
 };
 
-export interface ImportRef {
+interface ImportRef {
   specifier: string;
   line: number;
   /** `import type`, `export type`, every named binding `type`, or an `import('…')` type query. */
@@ -36,7 +36,7 @@ export interface ImportRef {
 }
 
 /** Every module specifier a source text names. */
-export function importsOf(fileName: string, text: string): ImportRef[] {
+function importsOf(fileName: string, text: string): ImportRef[] {
   const sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   const out: ImportRef[] = [];
   const add = (lit: ts.Node, typeOnly: boolean): void => {
@@ -67,14 +67,14 @@ export function importsOf(fileName: string, text: string): ImportRef[] {
 }
 
 /** The layer of a file under src/ (path relative to src/, with `/`), or undefined for an unknown place. */
-export function layerOf(rel: string): Layer | undefined {
+function layerOf(rel: string): Layer | undefined {
   if (rel === 'index.ts') return 'index';
   const top = rel.split('/')[0]!;
   return top in RULES && top !== 'index' && rel.includes('/') ? (top as Layer) : undefined;
 }
 
 /** The violations in one file: `from → to` with the line, or an import that names no file. */
-export function violations(rel: string, text: string): string[] {
+function violations(rel: string, text: string): string[] {
   const from = layerOf(rel);
   if (from === undefined) return [`${rel}: not in a known layer (give src/${rel.split('/')[0]} a rule in test/layers.test.ts)`];
   const rule = RULES[from];

@@ -274,19 +274,23 @@ function allPolicies(s: Snapshot): SlotPolicy[] {
     if (!isUnknown(k.policy)) out.push({ slot: { type: 'key', keyIndex }, policy: k.policy, where: `the key policy of ${k.metadata.arn}` });
   });
   for (const [arn, pp] of Object.entries(s.principals)) {
-    if (!isUnknown(pp.identityPolicies)) pp.identityPolicies.forEach((p, index) => out.push({ slot: { type: 'identity', principal: arn, index }, policy: p, where: `identity policy ${p.name} of ${arn}` }));
+    if (!isUnknown(pp.identityPolicies)) pp.identityPolicies.forEach((p, index) => {
+      out.push({ slot: { type: 'identity', principal: arn, index }, policy: p, where: `identity policy ${p.name} of ${arn}` });
+    });
     if (!isUnknown(pp.permissionsBoundary) && pp.permissionsBoundary !== null) out.push({ slot: { type: 'boundary', principal: arn }, policy: pp.permissionsBoundary, where: `the permissions boundary ${pp.permissionsBoundary.name} of ${arn}` });
-    if (!isUnknown(pp.sessionPolicies)) pp.sessionPolicies.forEach((p, index) => out.push({ slot: { type: 'session', principal: arn, index }, policy: p, where: `session policy ${p.name} of ${arn}` }));
+    if (!isUnknown(pp.sessionPolicies)) pp.sessionPolicies.forEach((p, index) => {
+      out.push({ slot: { type: 'session', principal: arn, index }, policy: p, where: `session policy ${p.name} of ${arn}` });
+    });
   }
   const org = s.organization;
   if (org !== undefined) {
     for (const which of ['serviceControlPolicies', 'resourceControlPolicies'] as const) {
       for (const [account, levels] of Object.entries(org[which])) {
-        levels.forEach((lvl, level) =>
-          lvl.policies.forEach((p, index) =>
-            out.push({ slot: { type: 'org', which, account, level, index }, policy: p, where: `${which === 'serviceControlPolicies' ? 'SCP' : 'RCP'} ${p.name} at ${lvl.target} (account ${account})` }),
-          ),
-        );
+        levels.forEach((lvl, level) => {
+          lvl.policies.forEach((p, index) => {
+            out.push({ slot: { type: 'org', which, account, level, index }, policy: p, where: `${which === 'serviceControlPolicies' ? 'SCP' : 'RCP'} ${p.name} at ${lvl.target} (account ${account})` });
+          });
+        });
       }
     }
   }

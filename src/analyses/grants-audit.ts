@@ -195,7 +195,7 @@ function globMatch(pattern: string, value: string): boolean {
 function sameMap(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
   const ea = Object.entries(a ?? {});
   if (ea.length !== Object.keys(b ?? {}).length) return false;
-  return ea.every(([k, v]) => (b ?? {})[k] === v);
+  return ea.every(([k, v]) => b?.[k] === v);
 }
 
 /** Does the grant fit the matcher? Operations: the grant must not exceed them. */

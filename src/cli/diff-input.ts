@@ -46,7 +46,7 @@ export async function openDiffSide(file: string, keyIdents: string[], actions: A
   const name = displayName(file);
   if (file !== '-' && io.redactor === undefined) {
     const info = await stat(file).catch(() => undefined);
-    if (info !== undefined && info.isFile() && info.size > limit) return openLarge(file, name, keyIdents, actions);
+    if (info?.isFile() && info.size > limit) return openLarge(file, name, keyIdents, actions);
   }
   let value = await readJsonText(file, opts.streamAbove !== undefined ? { streamAbove: opts.streamAbove } : {});
   let shown = name;

@@ -17,5 +17,5 @@ export function dictFrom<T>(entries: Iterable<readonly [string, T]>): Record<str
 
 /** Whether `key` is an own member of `obj` (never an inherited one such as `constructor`). */
 export function hasOwn(obj: object, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(obj, key);
+  return Object.hasOwn(obj, key);
 }

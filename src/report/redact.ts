@@ -560,7 +560,11 @@ export class Redactor {
   /** Object keys that are data: account ids and ARNs (maps by account or principal). */
   private objectKey(k: string): string {
     if (/^\d{12}$/.test(k)) return this.learning ? k : this.account(k);
-    if (k.startsWith('arn:')) return this.learning ? (this.arn(k), k) : this.arn(k);
+    if (k.startsWith('arn:')) {
+      // While learning, the ARN is only recorded; the key is returned as it was.
+      const redacted = this.arn(k);
+      return this.learning ? k : redacted;
+    }
     return k;
   }
 

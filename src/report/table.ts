@@ -60,7 +60,9 @@ function treeWalk(c: ChalkInstance, walk: NonNullable<ReportView['walk']>, width
     for (const l of det) out.push('│  ' + ' '.repeat(markWidth) + c.dim(l));
   }
   const outcome = wrap(walk.outcome, width - 3);
-  outcome.forEach((l, i) => out.push((i === 0 ? '└─ ' : '   ') + colourVerdictWords(c, l)));
+  outcome.forEach((l, i) => {
+    out.push((i === 0 ? '└─ ' : '   ') + colourVerdictWords(c, l));
+  });
   return out;
 }
 

@@ -236,7 +236,7 @@ export function parseTags(value: unknown, where: Where): Record<string, string> 
     const v = tag[vName];
     // KMS allows an empty tag value; the CLI prints it as "".
     const val = v === undefined || v === null ? '' : expectString(v, member(at, vName));
-    if (Object.prototype.hasOwnProperty.call(tags, key)) fail(member(at, kName), `tag "${key}" is given twice`);
+    if (Object.hasOwn(tags, key)) fail(member(at, kName), `tag "${key}" is given twice`);
     tags[key] = val;
   });
   return tags;
@@ -405,7 +405,7 @@ function parseOperations(value: unknown, where: Where): string[] {
     if (GRANT_OPERATIONS.includes(op)) return op;
     const near = suggestOperations(op);
     const didYouMean = near.length === 0 ? '' : `Did you mean ${near.map((o) => `"${o}"`).join(' or ')}? `;
-    fail(at, `"${op}" is not a grant operation`, `${didYouMean}Grant operations are case-sensitive, have no kms: prefix and no wildcards: ${GRANT_OPERATIONS.join(', ')}.`);
+    return fail(at, `"${op}" is not a grant operation`, `${didYouMean}Grant operations are case-sensitive, have no kms: prefix and no wildcards: ${GRANT_OPERATIONS.join(', ')}.`);
   });
 }
 

@@ -15,7 +15,7 @@
 //   KMS Exception: AccessDeniedException KMS Message: <one of the above>
 import { findAction } from '../model/actions.js';
 import { parseArn, parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
-import { POLICY_LAYERS, type ErrorClient, type ErrorClue, type MissingPart, type PolicyLayer, type RequestField } from '../model/error-clue.js';
+import { POLICY_LAYERS, type ErrorClient, type ErrorClue, type MissingPart, type PolicyLayer, } from '../model/error-clue.js';
 import { InputError } from '../model/errors.js';
 
 // The clue types live in model/ (the analyses and the report read them too).

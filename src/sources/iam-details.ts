@@ -51,7 +51,9 @@ class ManagedPolicies {
 
   constructor(value: unknown, where: Where) {
     if (value === undefined || value === null) return;
-    expectArray(value, where, 'a list of managed policies').forEach((item, i) => this.add(item, index(where, i)));
+    expectArray(value, where, 'a list of managed policies').forEach((item, i) => {
+      this.add(item, index(where, i));
+    });
   }
 
   private add(item: unknown, at: Where): void {

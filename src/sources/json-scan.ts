@@ -60,7 +60,7 @@ export function findDuplicateKey(text: string): DuplicateKey | undefined {
     if (c === 0x22) {
       const end = stringEnd(text, i);
       const top = stack[stack.length - 1];
-      if (expectKey && top !== undefined && top.object) {
+      if (expectKey && top?.object) {
         const raw = text.slice(i + 1, end - 1);
         const key = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
         if (top.first === undefined && top.keys === undefined) top.first = key;

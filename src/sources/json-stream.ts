@@ -435,7 +435,7 @@ export class JsonStreamParser {
   private attach(f: Frame, key: string, keyStart: number, value: unknown): void {
     if (f.obj) {
       const o = f.value as Record<string, unknown>;
-      if (Object.prototype.hasOwnProperty.call(o, key)) {
+      if (Object.hasOwn(o, key)) {
         throw new InputError(`duplicate key ${JSON.stringify(key)} (at ${this.where(keyStart)})`, {
           file: this.name,
           ...this.pathOpt([...this.basePath, ...this.pathOf(this.stack.indexOf(f) + 1).slice(0, -1)]),

@@ -150,7 +150,9 @@ function addKey(out: Snapshot, key: Key, where: Where, keyOrigin: Map<string, st
 }
 
 function mergeSnapshot(out: Snapshot, s: Snapshot, where: Where, keyOrigin: Map<string, string>): void {
-  s.keys.forEach((k, i) => addKey(out, k, { file: where.file, path: `keys[${i}]` }, keyOrigin, false));
+  s.keys.forEach((k, i) => {
+    addKey(out, k, { file: where.file, path: `keys[${i}]` }, keyOrigin, false);
+  });
   for (const [arn, p] of Object.entries(s.principals)) {
     if (out.principals[arn] !== undefined) fail(where, `principal ${arn} is given in more than one file`, 'Give each principal once.');
     out.principals[arn] = p;

@@ -291,7 +291,7 @@ describe('redacted scenario cases evaluate as the originals', () => {
     const differ: string[] = [];
     let compared = 0;
     for (const c of all) {
-      let d1;
+      let d1: ReturnType<Evaluator['evaluate']>;
       try {
         const { snapshot, request } = scenarioToInput(c, 'case');
         d1 = new Evaluator(snapshot).evaluate(request);

@@ -106,6 +106,10 @@ export const scenario: fc.Arbitrary<ScenarioCase> = fc
     if (r.scps) c.scps = r.scps;
     // Grants must have distinct ids.
     const seen = new Set<string>();
-    c.grants = (c.grants ?? []).filter((g) => (seen.has(String(g.grantId)) ? false : (seen.add(String(g.grantId)), true)));
+    c.grants = (c.grants ?? []).filter((g) => {
+      if (seen.has(String(g.grantId))) return false;
+      seen.add(String(g.grantId));
+      return true;
+    });
     return c;
   });

@@ -126,8 +126,8 @@ export function checkMermaid(src: string): { nodes: Map<string, string>; classes
     else if ((m = new RegExp(`^  ([a-z][a-z0-9]*) (-->|==>)\\|${label}\\| ([a-z][a-z0-9]*)$`).exec(line))) {
       expect(nodes.has(m[1]!), line).toBe(true);
       expect(nodes.has(m[4]!), line).toBe(true);
-    } else if (/^  classDef [a-z]+ [a-z-]+:[#a-z0-9]+(,[a-z-]+:[#a-z0-9]+)*;$/.test(line)) continue;
-    else if ((m = /^  class ([a-z0-9,]+) ([a-z]+);$/.exec(line))) {
+    } else if (/^ {2}classDef [a-z]+ [a-z-]+:[#a-z0-9]+(,[a-z-]+:[#a-z0-9]+)*;$/.test(line)) continue;
+    else if ((m = /^ {2}class ([a-z0-9,]+) ([a-z]+);$/.exec(line))) {
       for (const id of m[1]!.split(',')) {
         expect(nodes.has(id), line).toBe(true);
         classes.set(id, [...(classes.get(id) ?? []), m[2]!]);

@@ -63,7 +63,11 @@ describe('jsonPositions', () => {
     const doc = JSON.parse(text) as { grants: unknown[]; accept: unknown[] };
     const pos = jsonPositions(text);
     const lines = text.split('\n');
-    doc.accept.forEach((_, i) => expect(lines[lineOf(pos, ['accept', i])! - 1]!.trim()).toBe('{'));
-    doc.grants.forEach((_, i) => expect(lineOf(pos, ['grants', i])).toBeGreaterThan(lineOf(pos, ['grants'])!));
+    doc.accept.forEach((_, i) => {
+      expect(lines[lineOf(pos, ['accept', i])! - 1]!.trim()).toBe('{');
+    });
+    doc.grants.forEach((_, i) => {
+      expect(lineOf(pos, ['grants', i])).toBeGreaterThan(lineOf(pos, ['grants'])!);
+    });
   });
 });

@@ -709,7 +709,11 @@ export async function readAccount(opts: LiveOptions & { keys?: string[] | undefi
         return r;
       }),
     );
-    const [iam, aliases, functions, keyReads] = await Promise.all([iamP.then((x) => (done++, tell(), x)), aliasesP, functionsP, keysP]);
+    const [iam, aliases, functions, keyReads] = await Promise.all([iamP.then((x) => {
+      done++;
+      tell();
+      return x;
+    }), aliasesP, functionsP, keysP]);
     if (ctx.fatal !== undefined) throw ctx.fatal;
 
     // Every customer managed key, and the keys named (a key whose metadata could not be read stays, as unknown).

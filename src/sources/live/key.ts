@@ -385,7 +385,11 @@ async function readGrants(env: KeyReadEnv, s: AwsSession, meta: KeyMetadata, ear
 
   // The page read beside DescribeKey, when it was for this very key (DescribeKey names it by the
   // same ARN); otherwise it is waited for (nothing is left running) and the page read again.
-  const fromEarly = early !== undefined && s === env.main && meta.arn === env.ident.text ? early : (await early, undefined);
+  let fromEarly = early;
+  if (early !== undefined && !(s === env.main && meta.arn === env.ident.text)) {
+    await early;
+    fromEarly = undefined;
+  }
   const first = await (fromEarly ?? s.call('kms:ListGrants', () => send({}), KEY_FIRST));
   if (!first.ok) return fail(first.failure);
   const firstProblem = kmsPageProblem(first.value, 'Grants', first.value.Grants);

@@ -41,7 +41,9 @@ describe('grants --all-keys over AWS', () => {
     // Aliases still reach each key, from the one listing.
     const byArn = new Map(r.snapshot.keys.map((k) => [k.metadata.arn, k]));
     expect(byArn.get(KEY_ARN)!.aliases.sort()).toEqual(['alias/app', 'alias/payments']);
-    extra.forEach((arn, i) => expect(byArn.get(arn)!.aliases).toEqual([`alias/extra-${i}`]));
+    extra.forEach((arn, i) => {
+      expect(byArn.get(arn)!.aliases).toEqual([`alias/extra-${i}`]);
+    });
     // What was not read is not passed off as empty.
     expect(byArn.get(KEY_ARN)!.policy).toMatchObject({ unknown: true });
     expect(r.snapshot.inputs!.some((i) => i.from.includes('GetKeyPolicy') || i.from.includes('ListResourceTags'))).toBe(false);
