@@ -29,7 +29,7 @@ const mod = (p) => import(pathToFileURL(join(out, p)).href);
 const { startAwsServer } = await mod('test/helpers/aws-server.js');
 const { Evaluator } = await mod('src/evaluate/evaluator.js');
 const t0 = performance.now();
-const { readLive, readKeys } = await mod('src/sources/live/index.js');
+const { readLive, readKeys, readAccount } = await mod('src/sources/live/index.js');
 const importMs = performance.now() - t0;
 
 const A = '111122223333';
@@ -69,13 +69,13 @@ function shape(server, grantCount) {
  * that had answered when it started. With a bounded pool this counts waiting for a free slot too;
  * with an unbounded one (concurrency 64) it is the dependency depth of the critical path.
  */
-function depth(calls) {
+function depth(calls, latency = LATENCY) {
   const done = [];
   let max = 0;
   for (const c of [...calls].sort((a, b) => a.at - b.at)) {
     const parent = done.filter((d) => d.end <= c.at + 2).reduce((m, d) => Math.max(m, d.depth), 0);
     const d = parent + 1;
-    done.push({ end: c.at + LATENCY, depth: d });
+    done.push({ end: c.at + latency, depth: d });
     max = Math.max(max, d);
   }
   return max;
@@ -127,19 +127,64 @@ async function grantsAllKeys(server, n) {
   console.log(`  calls: ${r.calls} (${(r.calls / r.snapshot.keys.length).toFixed(2)} per key; ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}); rounds of ${LATENCY} ms on the critical path: ${depth(server.calls)}; ${fmt(ms)}`);
 }
 
+/**
+ * `kms-why snapshot --account` on an account of `roles` roles (each with an inline policy and two
+ * managed ones, as the recorded role) and `keys` customer managed keys (30 grants each), with
+ * ACCOUNT_LATENCY_MS (default 50) added to every call.
+ */
+async function accountRead(server, roles, keyCount) {
+  server.reload();
+  const acct = server.accounts.get(A);
+  const template = acct.Iam.Roles[0];
+  for (let i = acct.Iam.Roles.length; i < roles; i++) {
+    const r = structuredClone(template);
+    const name = `role-${i}`;
+    Object.assign(r.GetRole.Role, { Path: '/', RoleName: name, RoleId: `AROA${String(i).padStart(17, '0')}`, Arn: `arn:aws:iam::${A}:role/${name}` });
+    for (const doc of Object.values(r.GetRolePolicy)) doc.RoleName = name;
+    acct.Iam.Roles.push(r);
+  }
+  const keys = acct.Kms.Keys;
+  const keyTemplate = JSON.stringify(keys[0]);
+  const id0 = keys[0].DescribeKey.KeyMetadata.KeyId;
+  for (let i = keys.length; i < keyCount; i++) {
+    const id = `${String(i).padStart(8, '0')}-aaaa-bbbb-cccc-000000000000`;
+    const k = JSON.parse(keyTemplate.split(id0).join(id));
+    k.ListAliases = { Aliases: [{ AliasName: `alias/extra-${i}`, TargetKeyId: id }] };
+    keys.push(k);
+  }
+  for (const k of keys) {
+    const arn = k.DescribeKey.KeyMetadata.Arn;
+    k.ListGrants.Grants = grants(30).map((g) => ({ ...g, KeyId: arn }));
+  }
+  server.reset();
+  const latency = Number(process.env.ACCOUNT_LATENCY_MS ?? 50);
+  server.latencyMs = latency;
+  const start = performance.now();
+  const r = await readAccount({ region: 'us-east-1', endpointUrl: server.url, credentials: server.credentials(A) });
+  const ms = performance.now() - start;
+  const counts = server.counts();
+  const unread = (r.snapshot.inputs ?? []).filter((i) => i.status !== 'read').length;
+  console.log(`\n== snapshot --account: ${roles.toLocaleString('en-US')} roles, ${r.snapshot.keys.length} keys x 30 grants, ${latency} ms added to every call (target <= 30 s)`);
+  console.log(`  ${fmt(ms)}; calls: ${r.calls} (${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}); rounds of ${latency} ms: ${depth(server.calls, latency)}; inputs not read: ${unread}`);
+}
+
 const server = await startAwsServer({ dir: join(root, 'fixtures', 'recorded') + '/' });
 try {
   console.log(`latency added to every call: ${LATENCY} ms; loading the live module (AWS SDK clients): ${fmt(importMs)}`);
-  const target = { key: 'alias/app', principal: ROLE };
-  await scenario(server, 'role with 10 managed + 5 inline policies, key with 300 grants, default options (concurrency 16 per service, grants auto)', target, {}, 300);
-  await scenario(server, 'same, every grant paged (grants: all, as kms-why snapshot does)', target, { grants: 'all' }, 300);
-  await scenario(server, 'same, concurrency 8', target, { concurrency: 8 }, 300);
-  await scenario(server, 'same, concurrency 64: the dependency depth alone', target, { concurrency: 64 }, 300);
-  await scenario(server, 'same, key given as its ARN', { key: KEY_ARN, principal: ROLE }, {}, 300);
-  await scenario(server, 'key with 2,400 grants, grants auto', target, {}, 2400);
-  await scenario(server, 'key with 2,400 grants, grants all', target, { grants: 'all' }, 2400, 2);
-  await scenario(server, 'key with 40 grants (one page), grants auto', target, {}, 40);
-  await grantsAllKeys(server, 100);
+  // ONLY=account runs the account read alone.
+  if (process.env.ONLY !== 'account') {
+    const target = { key: 'alias/app', principal: ROLE };
+    await scenario(server, 'role with 10 managed + 5 inline policies, key with 300 grants, default options (concurrency 16 per service, grants auto)', target, {}, 300);
+    await scenario(server, 'same, every grant paged (grants: all, as kms-why snapshot does)', target, { grants: 'all' }, 300);
+    await scenario(server, 'same, concurrency 8', target, { concurrency: 8 }, 300);
+    await scenario(server, 'same, concurrency 64: the dependency depth alone', target, { concurrency: 64 }, 300);
+    await scenario(server, 'same, key given as its ARN', { key: KEY_ARN, principal: ROLE }, {}, 300);
+    await scenario(server, 'key with 2,400 grants, grants auto', target, {}, 2400);
+    await scenario(server, 'key with 2,400 grants, grants all', target, { grants: 'all' }, 2400, 2);
+    await scenario(server, 'key with 40 grants (one page), grants auto', target, {}, 40);
+    await grantsAllKeys(server, 100);
+  }
+  await accountRead(server, Number(process.env.ACCOUNT_ROLES ?? 2000), Number(process.env.ACCOUNT_KEYS ?? 50));
 } finally {
   await server.close();
 }
