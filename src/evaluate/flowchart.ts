@@ -3,7 +3,7 @@
 // permissive or most restrictive stand-in by evaluator.ts).
 import { roleArnOf } from '../model/arn.js';
 import type { ActionInfo } from '../model/actions.js';
-import { ASSUMPTION_IDS, type AssumptionId } from '../model/decision.js';
+import { ASSUMPTION_IDS, type AssumptionId, type HintNote, type Limit, type LimitedAllow, type StatementRef } from '../model/decision.js';
 import type {
   ConditionMatch,
   DecidedBy,
@@ -66,7 +66,7 @@ export interface Resolved {
   targetGrant: Grant | undefined;
   options: EvaluatorOptions;
   /** Notes on how the caller was read (e.g. a role ARN given as the caller). */
-  notes: string[];
+  notes: HintNote[];
   /** Authorize an action by identity policies alone, on this resource (a companion permission, e.g. TagResource on a replica). */
   iamResource?: string;
 }
@@ -92,7 +92,7 @@ export function combineParts(main: Decision, parts: Part[], explain: boolean, au
   if (explain) {
     // The proposals of each part, named by the part, are verified on the whole request (evaluator.ts).
     const proposals = [...(HINT_PROPOSALS.get(main) ?? [])];
-    for (const p of parts) if (!('missing' in p)) for (const q of HINT_PROPOSALS.get(p.decision) ?? []) proposals.push({ ...q, text: `[${p.what}] ${q.text}` });
+    for (const p of parts) if (!('missing' in p)) for (const q of HINT_PROPOSALS.get(p.decision) ?? []) proposals.push({ ...q, note: { kind: 'part', what: p.what, note: q.note } });
     if (proposals.length > 0) HINT_PROPOSALS.set(out, proposals);
   }
   return out;
@@ -105,18 +105,21 @@ function combine(main: Decision, parts: Part[], explain: boolean, authorizeBefor
   const add = <T>(list: T[], items: T[]): void => {
     for (const i of items) if (!list.includes(i)) list.push(i);
   };
+  const addNotes = (list: HintNote[], items: HintNote[]): void => {
+    for (const i of items) if (!list.some((x) => sameNote(x, i))) list.push(i);
+  };
   for (const p of parts) {
     if ('missing' in p) {
       if (explain) {
         out.trace.push({ step: 'identity-policy', question: `Is ${main.principal} also allowed ${main.action} on ${p.what}?`, answer: 'unknown', detail: p.missing });
-        add(out.hints, [`${main.action} also needs permission on ${p.what}, but ${p.missing}: ${p.supply}.`]);
+        addNotes(out.hints, [{ kind: 'companion-unknown', action: main.action, what: p.what, missing: p.missing, supply: p.supply }]);
       }
       continue;
     }
     const d = p.decision;
     if (explain) {
       for (const t of d.trace) if (t.step !== 'action') out.trace.push({ ...t, question: `[${p.what}] ${t.question}` });
-      add(out.hints, d.hints.map((h) => `[${p.what}] ${h}`));
+      addNotes(out.hints, d.hints.map((h): HintNote => ({ kind: 'part', what: p.what, note: h })));
       add(out.missingContext, d.missingContext);
       add(out.assumptions, d.assumptions);
     }
@@ -125,8 +128,8 @@ function combine(main: Decision, parts: Part[], explain: boolean, authorizeBefor
   const keyStateFails = main.decision === 'deny' && main.decidedBy === 'key-state';
   if (keyStateFails && main.keyStateError !== undefined && parts.some((p) => verdictOf(p) !== 'allow')) {
     // Not (known to be) authorized after all: say so as decide does for a request it does not authorize.
-    const i = out.hints.indexOf(`The request is authorized but fails with ${main.keyStateError}`);
-    if (i >= 0) out.hints[i] = `Even if it were authorized, the request would fail: ${main.keyStateError}`;
+    const i = out.hints.findIndex((h) => h.kind === 'key-state' && h.authorized && h.error === main.keyStateError);
+    if (i >= 0) out.hints[i] = { kind: 'key-state', error: main.keyStateError, authorized: false };
   }
   const denied = parts.find((p) => verdictOf(p) === 'deny');
   if (denied !== undefined && !('missing' in denied)) {
@@ -140,6 +143,8 @@ function combine(main: Decision, parts: Part[], explain: boolean, authorizeBefor
     if (keyStateFails) return { ...out, authorization: 'unknown', reasons: [] };
     const r: Decision = { ...out, decision: 'unknown', authorization: 'unknown', decidedBy: 'unknown', reasons: [] };
     delete r.keyStateError;
+    const because = out.hints[out.hints.length - 1];
+    if (because !== undefined) r.unknownBecause = because;
     return r;
   }
   for (const p of parts) if (!('missing' in p)) for (const reason of p.decision.reasons) if (!out.reasons.some((x) => x.source === reason.source && x.id === reason.id && x.policyName === reason.policyName)) out.reasons.push(reason);
@@ -154,7 +159,7 @@ interface Scan {
 /** Collects the explanation; every method is a no-op when not explaining. */
 class Explainer {
   readonly trace: TraceStep[] = [];
-  readonly hints: string[] = [];
+  readonly hints: HintNote[] = [];
   readonly assumptions = new Set<AssumptionId>();
   readonly missing = new Set<string>();
   /** Hints that propose a change (to the request or the inputs): printed only once re-evaluation confirms them. */
@@ -168,12 +173,12 @@ class Explainer {
     this.trace.push(t);
   }
   /** A fact: why the verdict is what it is, when no change kms-why can write would turn it. */
-  hint(text: string): void {
-    if (this.on && !this.hints.includes(text)) this.hints.push(text);
+  hint(note: HintNote): void {
+    if (this.on && !this.hints.some((h) => sameNote(h, note))) this.hints.push(note);
   }
   /** A change to the inputs: printed only if the request, evaluated again with it, is allowed. */
-  propose(text: string, edits: HintEdit[]): void {
-    if (this.on && !this.proposals.some((p) => p.text === text)) this.proposals.push({ text, set: [], edits });
+  propose(note: HintNote, edits: HintEdit[]): void {
+    if (this.on && !this.proposals.some((p) => sameNote(p.note, note))) this.proposals.push({ note, set: [], edits });
   }
   assume(id: AssumptionId): void {
     if (this.on) this.assumptions.add(id);
@@ -188,6 +193,15 @@ function reasonOf(cs: CompiledStatement): Reason {
 
 function grantReason(g: Grant): Reason {
   return { source: 'grant', id: g.grantId, effect: 'Allow', excerpt: g };
+}
+
+/** Two notes that say the same (a hint is listed once). */
+export function sameNote(a: HintNote, b: HintNote): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+function refOf(cs: CompiledStatement): StatementRef {
+  return { source: cs.policy.source, policyName: cs.policy.name, id: cs.id };
 }
 
 function describeStatement(cs: CompiledStatement): string {
@@ -282,10 +296,10 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
           final = 'deny';
           by = 'key-state';
           if (explain) ex.step('key-state', `Can the key (${r.key.metadata.keyState}, ${r.key.metadata.keySpec}, ${r.key.metadata.keyUsage}) do ${action.short}?`, 'no', keyStateErr);
-          if (explain) ex.hint(`The request is authorized but fails with ${keyStateErr}`);
+          if (explain) ex.hint({ kind: 'key-state', error: keyStateErr, authorized: true });
         } else {
           if (explain) ex.step('key-state', `Can the key (${r.key.metadata.keyState}, ${r.key.metadata.keySpec}, ${r.key.metadata.keyUsage}) do ${action.short}?`, 'no', keyStateErr);
-          if (explain) ex.hint(`Even if it were authorized, the request would fail: ${keyStateErr}`);
+          if (explain) ex.hint({ kind: 'key-state', error: keyStateErr, authorized: false });
         }
       } else {
         if (explain) ex.step('key-state', `Can the key (${r.key.metadata.keyState}, ${r.key.metadata.keySpec}, ${r.key.metadata.keyUsage}) do ${action.short}?`, 'yes', 'the key state and key usage allow this operation');
@@ -328,7 +342,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   if (caller.kind === 'service') ex.assume('servicePrincipalAccount');
 
   if (action.cls === 'internal') {
-    if (explain) ex.hint(`${a} is internal to KMS; no policy lets a customer call it.`);
+    if (explain) ex.hint({ kind: 'internal-action', action: a });
     return finish('deny', 'implicit-deny', []);
   }
 
@@ -361,20 +375,20 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   if (uniqueDenies.length > 0) {
     if (explain) ex.step('explicit-deny', `Does any policy explicitly deny ${a}?`, 'yes', uniqueDenies.map(describeStatement).join('; '), { statements: denyRecords.filter((s) => s.matched) });
     // Every Deny that applies must go: one hint names them all (each alone would leave the request denied).
-    const texts: string[] = [];
+    const notes: HintNote[] = [];
     const edits: HintEdit[] = [];
     for (const cs of uniqueDenies) {
       if (explain && cs.st.notPrincipal !== undefined) {
         const exempt = caller.kind === 'assumed-role' ? [policyPrincipal(), caller.arn, `arn:${caller.partition}:iam::${caller.account}:root`] : [caller.arn];
-        texts.push(`Add ${caller.kind === 'assumed-role' ? `${policyPrincipal()}, its session ARN ${caller.arn} and account ${caller.account}` : caller.arn} to the NotPrincipal of the Deny ${describeStatement(cs)}: a NotPrincipal Deny applies to everyone it does not list${caller.kind === 'assumed-role' ? ' (a session is exempt only when the account, the role and the session are all listed)' : ''}.`);
+        notes.push({ kind: 'exempt-from-deny', statement: refOf(cs), principal: caller.arn, ...(caller.kind === 'assumed-role' ? { session: { roleArn: policyPrincipal(), account: caller.account } } : {}) });
         edits.push({ kind: 'replace-statement', policy: cs.policy, index: cs.st.index, statement: withNotPrincipal(cs.st, exempt) });
       } else if (explain) {
-        texts.push(`Remove or narrow the Deny ${describeStatement(cs)}: an explicit Deny beats every allow, including grants.`);
+        notes.push({ kind: 'narrow-deny', statement: refOf(cs) });
         edits.push({ kind: 'replace-statement', policy: cs.policy, index: cs.st.index, statement: null });
       }
       if (conditionMentions(cs, 'aws:principalisawsservice')) ex.assume('principalIsAwsService');
     }
-    if (explain) ex.propose(texts.join(' And: '), edits);
+    if (explain) ex.propose(notes.length === 1 ? notes[0]! : { kind: 'each', notes }, edits);
     return finish('deny', 'explicit-deny', uniqueDenies.map(reasonOf));
   }
   // With a policy unread, "no Deny applies" would claim what kms-why
@@ -397,7 +411,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
       if (gap >= 0) {
         const names = w.scps[gap]!.map((p) => p.policy.name).join(', ');
         if (explain) ex.step('scp', `Do the SCPs of account ${r.callerAccount} allow ${a}?`, 'no', `no statement of level ${gap + 1} (${names || 'no policies'}) allows it on ${res}: an SCP gap is an implicit deny that no other policy can override`);
-        if (explain) ex.propose(`The service control policies at level ${gap + 1} (${names || 'none'}) do not allow ${a}; every level of the hierarchy must allow it: allow it in ${w.scps[gap]![0]?.policy.name ?? 'a policy of that level'}.`, addTo(w.scps[gap]![0]?.policy, `Allow${action.short}`, res));
+        if (explain) ex.propose({ kind: 'scp-gap', action: a, level: gap + 1, policies: w.scps[gap]!.map((p) => p.policy.name) }, addTo(w.scps[gap]![0]?.policy, `Allow${action.short}`, res));
         return finish('deny', 'scp', []);
       }
     }
@@ -443,12 +457,13 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   };
 
   let blockedBy: 'permissions-boundary' | 'session-policy' | undefined;
-  const noteBlocked = (b: 'permissions-boundary' | 'session-policy' | undefined, what: string, resource: string = keyArn ?? r.iamResource ?? '*'): void => {
+  const noteBlocked = (b: Limit | undefined, allow: LimitedAllow, resource: string = keyArn ?? r.iamResource ?? '*'): void => {
     if (b === undefined) return;
     blockedBy ??= b;
-    const name = b === 'permissions-boundary' ? `the permissions boundary${w.boundary ? ` ${w.boundary.policy.name}` : ''}` : 'the session policy';
     const target = b === 'permissions-boundary' ? w.boundary?.policy : sessionPolicies[0]?.policy;
-    if (explain) ex.propose(`${what} is limited by ${name}, which does not allow ${a}; allow it there too${b === 'session-policy' ? ' (a session policy is fixed when the session is created: create the session with one that allows it)' : ''}.`, addTo(target, `Allow${action.short}`, resource));
+    const note: HintNote = { kind: 'limited', allow, limit: b, action: a };
+    if (b === 'permissions-boundary' && w.boundary) note.boundary = w.boundary.policy.name;
+    if (explain) ex.propose(note, addTo(target, `Allow${action.short}`, resource));
   };
   const denyResult = (): Decision => {
     if (blockedBy !== undefined) return finish('deny', blockedBy, []);
@@ -460,8 +475,8 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     const cs = callerSide(r.iamResource ?? '*');
     if (explain) ex.step('identity-policy', `Does an identity policy allow ${a} (Resource "${r.iamResource ?? '*'}")?`, cs.root ? 'yes' : cs.iam.length > 0 ? 'yes' : 'no', cs.root ? 'the account root user has full IAM access' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: cs.records.filter(nearMissOrMatch) });
     if (cs.ok) return finish('allow', 'iam-policy', cs.root ? [ROOT_REASON] : cs.iam.map(reasonOf));
-    if (cs.blockedBy) noteBlocked(cs.blockedBy, `The identity-policy allow of ${a}`);
-    else if (explain) ex.propose(`Add an identity policy that allows ${a} with "Resource": "${r.iamResource ?? '*'}" to ${caller.arn}; ${r.iamResource === undefined ? `key policies and grants cannot allow ${a}` : 'the key does not exist yet, so only identity policies count'}.`, iamAllow(`Allow${action.short}`, r.iamResource ?? '*'));
+    if (cs.blockedBy) noteBlocked(cs.blockedBy, { kind: 'identity-policy', action: a });
+    else if (explain) ex.propose({ kind: 'attach-iam-only', action: a, principal: caller.arn, ...(r.iamResource !== undefined ? { resource: r.iamResource } : {}) }, iamAllow(`Allow${action.short}`, r.iamResource ?? '*'));
     collectMissing(ex, cs.records);
     return denyResult();
   }
@@ -470,7 +485,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   if (!sameAccount && r.key) {
     if (!action.crossAccount) {
       if (explain) ex.step('cross-account', `Can ${a} be used from another account?`, 'no', `${a} works only for principals of the key's account (${r.key.metadata.account}); permissions for other accounts have no effect`);
-      if (explain) ex.hint(`${a} cannot be called across accounts: only principals of account ${r.key.metadata.account} can call it on this key.`);
+      if (explain) ex.hint({ kind: 'not-cross-account', action: a, keyAccount: r.key.metadata.account });
       return denyResult();
     }
     if (explain) ex.step('cross-account', `Can ${a} be used from another account?`, 'yes', action.cls === 'retire-grant'
@@ -505,16 +520,16 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     if (keySide.length > 0 && cs.ok) {
       return finish('allow', 'key-policy-and-iam', [...keySide.map(reasonOf), ...cs.iam.map(reasonOf)]);
     }
-    if (keySide.length > 0 && cs.blockedBy) noteBlocked(cs.blockedBy, `The identity-policy allow of ${a}`);
+    if (keySide.length > 0 && cs.blockedBy) noteBlocked(cs.blockedBy, { kind: 'identity-policy', action: a });
     const g = grantPath();
     if (g) return g;
     // Both sides must allow: when neither does, one hint names both changes.
-    const keyText = `The key policy must allow ${caller.arn} or its account ${caller.account} to use ${a}: add a key-policy statement allowing it to arn:${caller.partition}:iam::${caller.account}:root.`;
+    const keyText: HintNote = { kind: 'cross-account-key-policy', action: a, principal: caller.arn, account: caller.account, partition: caller.partition };
     const keyEdit = keyPolicyAllow(`Allow${action.short}ForAccount${caller.account}`, [`arn:${caller.partition}:iam::${caller.account}:root`]);
-    const iamText = `Account ${caller.account} must also allow it: attach an identity policy allowing ${a} on ${keyArn} to ${caller.arn} (a key policy alone never lets another account's principals in).`;
+    const iamText: HintNote = { kind: 'cross-account-iam', action: a, principal: caller.arn, account: caller.account, keyArn: keyArn! };
     const iamEdit = iamAllow(`Allow${action.short}OnKey`, keyArn!);
     if (explain) {
-      if (keySide.length === 0 && !cs.ok && !cs.blockedBy) ex.propose(`${keyText} ${iamText}`, [...keyEdit, ...iamEdit]);
+      if (keySide.length === 0 && !cs.ok && !cs.blockedBy) ex.propose({ kind: 'both', notes: [keyText, iamText] }, [...keyEdit, ...iamEdit]);
       else if (keySide.length === 0) ex.propose(keyText, keyEdit);
       else if (!cs.ok && !cs.blockedBy) ex.propose(iamText, iamEdit);
     }
@@ -538,7 +553,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     }
     if (explain) ex.step('key-policy', `Does the key policy allow ${caller.arn} to ${action.short}?`, 'yes', `${named.map(describeStatement).join('; ')} names the role, but the role's ${limit === 'permissions-boundary' ? 'permissions boundary' : 'session policy'} does not allow ${a}`, { statements: keyPolicyAllows.records.filter((s) => s.matched) });
     if (explain) ex.step(limit, `Does the ${limit === 'permissions-boundary' ? 'permissions boundary' : 'session policy'} allow ${a}?`, 'no', 'an allow that a key policy gives to a role ARN is limited by the session\'s permissions boundary and session policy');
-    noteBlocked(limit, `The key-policy allow of ${a} to the role`);
+    noteBlocked(limit, { kind: 'key-policy-role', action: a });
   } else {
     if (explain) ex.step('key-policy', `Does the key policy allow ${caller.arn} to ${action.short}?`, 'no', 'no key-policy statement names this principal for this action', { statements: keyPolicyAllows.records.filter((s) => s.principal?.via !== 'account' && nearMiss(s)) });
   }
@@ -564,13 +579,13 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   }
   if (accountStmts.length > 0 && cs.blockedBy) {
     if (explain) ex.step(cs.blockedBy, `Does the ${cs.blockedBy === 'permissions-boundary' ? 'permissions boundary' : 'session policy'} allow ${a}?`, 'no', 'identity-policy permissions are the intersection with the boundary and the session policy');
-    noteBlocked(cs.blockedBy, `The identity-policy allow of ${a}`);
+    noteBlocked(cs.blockedBy, { kind: 'identity-policy', action: a });
   }
   if (accountStmts.length === 0 && cs.iam.length > 0) {
-    if (explain) ex.propose(`The IAM allow in ${cs.iam.map(describeStatement).join('; ')} has no effect because the key policy does not delegate ${a} to account ${caller.account}: add ${a} to a key-policy statement for the account principal (arn:${caller.partition}:iam::${caller.account}:root), or name ${principalForHint(caller)} in the key policy.`, keyPolicyAllow(`Allow${action.short}ForAccount${caller.account}`, [`arn:${caller.partition}:iam::${caller.account}:root`]));
+    if (explain) ex.propose({ kind: 'not-delegated', statements: cs.iam.map(refOf), action: a, account: caller.account, partition: caller.partition, principal: caller.arn, ...(caller.kind === 'assumed-role' ? { role: roleArnOf(caller) } : {}) }, keyPolicyAllow(`Allow${action.short}ForAccount${caller.account}`, [`arn:${caller.partition}:iam::${caller.account}:root`]));
   }
   if (accountStmts.length > 0 && !cs.ok && !cs.blockedBy) {
-    if (explain) ex.propose(`The key policy lets account ${caller.account} use IAM policies for ${a}, but no identity policy of ${caller.arn} allows ${a} on ${keyArn}: attach one that does.`, iamAllow(`Allow${action.short}OnKey`, keyArn!));
+    if (explain) ex.propose({ kind: 'delegated-no-iam', action: a, principal: caller.arn, account: caller.account, keyArn: keyArn! }, iamAllow(`Allow${action.short}OnKey`, keyArn!));
   }
 
   // ── 5c: grants ────────────────────────────────────────────────────────────────────────────
@@ -578,7 +593,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   if (g) return g;
   collectMissing(ex, keyPolicyAllows.records);
   if (named.length === 0 && accountStmts.length === 0 && cs.iam.length === 0 && blockedBy === undefined) {
-    if (explain) ex.propose(`No key-policy statement, no IAM delegation and no grant allows ${caller.arn} to ${action.short} this key: add a key-policy statement allowing ${a} to ${caller.kind === 'service' ? caller.name : policyPrincipal()}.`, keyPolicyAllow(`Allow${action.short}`));
+    if (explain) ex.propose({ kind: 'nothing-allows', action: a, principal: caller.arn, to: caller.kind === 'service' ? caller.name : policyPrincipal() }, keyPolicyAllow(`Allow${action.short}`));
   }
   return denyResult();
 
@@ -610,7 +625,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
           c.matched = false;
           c.failed = 'grantee';
           c.detail += side.blockedBy ? ` (the ${side.blockedBy} blocks it)` : ', and no identity policy allows it';
-          if (explain) ex.propose(`Grant ${c.grant.grantId} is for account ${caller.account}: attach an identity policy allowing ${a} on ${keyArn} to ${caller.arn} to use it.`, iamAllow(`Allow${action.short}OnKey`, keyArn!));
+          if (explain) ex.propose({ kind: 'account-grant-needs-iam', grantId: c.grant.grantId, action: a, principal: caller.arn, account: caller.account, keyArn: keyArn! }, iamAllow(`Allow${action.short}OnKey`, keyArn!));
           continue;
         }
       }
@@ -619,7 +634,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
         if (limit) {
           c.matched = false;
           c.detail += ` (limited by the ${limit})`;
-          noteBlocked(limit, `Grant ${c.grant.grantId}`);
+          noteBlocked(limit, { kind: 'grant', grantId: c.grant.grantId });
           continue;
         }
       }
@@ -635,7 +650,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
       const first = usable[0]!;
       noteGrantAssumptions(first);
       if (explain) ex.step('grant', `Does a grant allow ${caller.arn} to ${action.short}?`, 'yes', usable.map((u) => u.detail).join('; '), { grants: relevant.map(grantMatchRecord) });
-      if (action.short === 'CreateGrant') if (explain) ex.hint(`A child grant is created from parent grant ${first.grant.grantId}.`);
+      if (action.short === 'CreateGrant') if (explain) ex.hint({ kind: 'child-grant', parentGrantId: first.grant.grantId });
       return finish('allow', 'grant', usable.map((u) => grantReason(u.grant)));
     }
     if (explain) ex.step('grant', `Does a grant allow ${caller.arn} to ${action.short}?`, 'no', (relevant.length > 0 ? relevant.map((c) => `${c.grant.grantId}: ${c.detail}`).join('; ') : `no grant on the key is for this principal`) + detailTail, { grants: relevant.map(grantMatchRecord) });
@@ -644,19 +659,19 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
         if (explain) {
           const exact = c.grant.constraints?.encryptionContextEquals !== undefined && Object.keys(c.grant.constraints.encryptionContextEquals).length > 0;
           ex.proposals.push({
-            text: `Grant ${c.grant.grantId} would allow this with encryption context ${JSON.stringify(c.neededContext)}${exact ? ' (exactly)' : ''}.`,
+            note: { kind: 'grant-context', grantId: c.grant.grantId, context: c.neededContext, exact },
             set: [],
             encryptionContext: exact ? { ...c.neededContext } : { ...(r.request.encryptionContext ?? {}), ...c.neededContext },
           });
         }
         if (explain) for (const k of Object.keys(c.neededContext)) if (!r.request.encryptionContext || !hasKeyCi(r.request.encryptionContext, k)) ex.missing.add(`kms:EncryptionContext:${k}`);
       } else if (c.failed === 'orphaned-grantee') {
-        if (explain) ex.propose(`Grant ${c.grant.grantId} was made for a principal that no longer exists (${c.grant.granteePrincipal}); a recreated role with the same name does not match it. Create a new grant for ${caller.arn}${/:/.test(c.grant.granteePrincipal) ? ' (for Lambda: update the function configuration to another role and back)' : ''}.`, newGrant(c.grant, { granteePrincipal: caller.arn }));
+        if (explain) ex.propose({ kind: 'orphaned-grant', grantId: c.grant.grantId, grantee: c.grant.granteePrincipal, principal: caller.arn }, newGrant(c.grant, { granteePrincipal: caller.arn }));
       } else if (c.failed === 'operation' && c.principal.matched) {
-        if (explain) ex.propose(`Grant ${c.grant.grantId} is for this principal but does not include ${action.grantOperation}; each grant operation allows exactly the API of the same name: create a grant that includes it (a grant's operations cannot be changed).`, newGrant(c.grant, { operations: [...c.grant.operations, action.grantOperation!] }));
+        if (explain) ex.propose({ kind: 'grant-operation', grantId: c.grant.grantId, operation: action.grantOperation! }, newGrant(c.grant, { operations: [...c.grant.operations, action.grantOperation!] }));
       } else if (c.failed === 'grant-state' && c.principal.matched) {
-        if (explain && c.grant.state === 'pending-consistency' && c.grant.grantToken !== undefined) ex.proposals.push({ text: `Grant ${c.grant.grantId}: ${c.detail}; pass its grant token (--grant-tokens), or retry in a few minutes.`, set: [], grantTokens: [...(r.request.grantTokens ?? []), c.grant.grantToken] });
-        else if (explain) ex.propose(`Grant ${c.grant.grantId}: ${c.detail}; a new grant with the same operations and constraints would allow it.`, newGrant(c.grant, {}));
+        if (explain && c.grant.state === 'pending-consistency' && c.grant.grantToken !== undefined) ex.proposals.push({ note: { kind: 'grant-state', grantId: c.grant.grantId, detail: c.detail, token: true }, set: [], grantTokens: [...(r.request.grantTokens ?? []), c.grant.grantToken] });
+        else if (explain) ex.propose({ kind: 'grant-state', grantId: c.grant.grantId, detail: c.detail, token: false }, newGrant(c.grant, {}));
       } else if (c.failed === 'grant-invalid') {
         ex.assume('invalidGrant');
       }
@@ -680,7 +695,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   function aliasAction(): Decision {
     if (r.aliasArn === undefined) {
       if (explain) ex.step('alias', `Does an identity policy allow ${a} on the alias?`, 'unknown', 'the request does not name the alias (give --alias)');
-      if (explain) ex.hint(`${a} needs the alias: give --alias alias/NAME.`);
+      if (explain) ex.hint({ kind: 'give-alias', action: a });
       return finish('unknown', 'unknown', []);
     }
     if (!sameAccount) {
@@ -696,16 +711,16 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     else if (accountStmts.length > 0 && keySide.ok) keyReasons = [...accountStmts.map(reasonOf), ...keySide.iam.map(reasonOf)];
     if (explain) ex.step('key-policy', `Is ${caller.arn} allowed ${a} on the key ${keyArn}?`, keyReasons ? 'yes' : 'no', keyReasons ? keyReasons.map((x) => `${x.source} "${x.id}"`).join('; ') : 'neither the key policy nor delegated IAM allows it on the key', { statements: keyPolicyAllows.records.filter(nearMissOrMatch) });
     if (aliasSide.ok && keyReasons) return finish('allow', 'key-policy-and-iam', dedupeReasons([...keyReasons, ...aliasSide.iam.map(reasonOf)]));
-    const aliasText = `Attach an identity policy allowing ${a} on ${r.aliasArn} to ${caller.arn}: alias permissions come only from IAM.`;
+    const aliasText: HintNote = { kind: 'alias-iam', action: a, alias: r.aliasArn, principal: caller.arn };
     const aliasEdit = iamAllow(`Allow${action.short}OnAlias`, r.aliasArn);
-    const keyText = `${a} also needs permission on the key ${keyArn}: add a key-policy statement allowing it to ${policyPrincipal()} (or delegate ${a} to account ${caller.account} and allow it in IAM).`;
+    const keyText: HintNote = { kind: 'alias-key', action: a, keyArn: keyArn!, to: policyPrincipal(), account: caller.account };
     const keyEdit = keyPolicyAllow(`Allow${action.short}`);
     const aliasMissing = !aliasSide.ok && !aliasSide.blockedBy;
     const keyMissing = !keyReasons && !(keySide.blockedBy && accountStmts.length > 0);
-    if (!aliasSide.ok && aliasSide.blockedBy) noteBlocked(aliasSide.blockedBy, `The identity-policy allow of ${a} on the alias`, r.aliasArn);
-    if (!keyReasons && keySide.blockedBy && accountStmts.length > 0) noteBlocked(keySide.blockedBy, `The identity-policy allow of ${a} on the key`);
+    if (!aliasSide.ok && aliasSide.blockedBy) noteBlocked(aliasSide.blockedBy, { kind: 'identity-policy', action: a, on: 'alias' }, r.aliasArn);
+    if (!keyReasons && keySide.blockedBy && accountStmts.length > 0) noteBlocked(keySide.blockedBy, { kind: 'identity-policy', action: a, on: 'key' });
     if (explain) {
-      if (aliasMissing && keyMissing) ex.propose(`${aliasText} ${keyText}`, [...aliasEdit, ...keyEdit]);
+      if (aliasMissing && keyMissing) ex.propose({ kind: 'both', notes: [aliasText, keyText] }, [...aliasEdit, ...keyEdit]);
       else if (aliasMissing) ex.propose(aliasText, aliasEdit);
       else if (keyMissing) ex.propose(keyText, keyEdit);
     }
@@ -717,13 +732,13 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     const target = r.targetGrant;
     if (grantId === undefined && target === undefined) {
       if (explain) ex.step('retire-grant', 'Which grant is to be retired?', 'unknown', 'the request does not name a grant (give --grant-id)');
-      if (explain) ex.hint('RetireGrant is authorized by the grant being retired: give --grant-id.');
+      if (explain) ex.hint({ kind: 'give-grant-id' });
       return finish('unknown', 'unknown', []);
     }
     // kms:RetireGrant in a key policy "is not effective" [KMS-GRANTDEL].
     if (keyArn !== undefined) {
       const kp = scan(keyPolicies, 'Allow', keyArn);
-      if (kp.matched.length > 0) if (explain) ex.hint(`The key policy's ${kp.matched.map(describeStatement).join('; ')} allows kms:RetireGrant, but kms:RetireGrant is not effective in a key policy.`);
+      if (kp.matched.length > 0) if (explain) ex.hint({ kind: 'retire-grant-in-key-policy', statements: kp.matched.map(refOf) });
     }
     if (target === undefined) {
       if (explain) ex.step('retire-grant', `Is there a grant ${grantId} on the key?`, 'no', 'no such grant: it was retired or revoked already, or the id is wrong');
@@ -749,7 +764,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
       if (!r.options.accountGranteeRequiresIamDelegation) return yes(`a principal of account ${caller.account}, which is the grant's ${role}`, 'grant', [grantReason(target)]);
       const side = callerSide(keyArn!);
       if (side.ok) return yes(`a principal of account ${caller.account}, which is the grant's ${role}, and ${side.iam.map(describeStatement).join('; ')} allows kms:RetireGrant`, 'grant', [grantReason(target), ...side.iam.map(reasonOf)]);
-      if (explain) ex.propose(`Grant ${target.grantId} names account ${caller.account} as its ${role}: attach an identity policy allowing kms:RetireGrant on ${keyArn} to ${caller.arn} to retire it.`, iamAllow('AllowRetireGrant', keyArn!));
+      if (explain) ex.propose({ kind: 'retire-as-account', grantId: target.grantId, as: role === 'retiring principal' ? 'retiring-principal' : 'grantee', principal: caller.arn, account: caller.account, keyArn: keyArn! }, iamAllow('AllowRetireGrant', keyArn!));
       return undefined;
     };
     if (target.retiringPrincipal !== undefined) {
@@ -784,15 +799,15 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
       const side = callerSide(keyArn!);
       if (explain) ex.step('identity-policy', `Does an identity policy in account ${caller.account}, which created the grant, allow kms:RetireGrant?`, side.ok ? 'yes' : 'no', side.iam.length > 0 ? side.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: side.records.filter(nearMissOrMatch) });
       if (side.ok) return finish('allow', 'iam-policy', side.iam.map(reasonOf));
-      if (side.blockedBy) noteBlocked(side.blockedBy, 'The identity-policy allow of kms:RetireGrant');
-      else if (explain) ex.propose(`Account ${caller.account} created grant ${target.grantId}; attach an identity policy allowing kms:RetireGrant on ${keyArn} to ${caller.arn} to retire it.`, iamAllow('AllowRetireGrant', keyArn!));
+      if (side.blockedBy) noteBlocked(side.blockedBy, { kind: 'identity-policy', action: 'kms:RetireGrant' });
+      else if (explain) ex.propose({ kind: 'retire-as-issuer', grantId: target.grantId, principal: caller.arn, account: caller.account, keyArn: keyArn! }, iamAllow('AllowRetireGrant', keyArn!));
       return denyResult();
     }
     const why = grantee.matched && !target.operations.includes('RetireGrant')
       ? 'it is the grantee, but the grant does not include the RetireGrant operation and it is not the retiring principal'
       : `it is neither the retiring principal${target.retiringPrincipal ? ` (${target.retiringPrincipal})` : ''}, nor a grantee with RetireGrant, nor in the account that created the grant`;
     if (explain) ex.step('retire-grant', `May ${caller.arn} retire grant ${target.grantId}?`, 'no', why, { grants: [{ ...record, detail: why }] });
-    if (explain) ex.hint(`Only the grant's retiring principal, its grantee (when the grant includes RetireGrant) or the account that created it can retire grant ${target.grantId}; others can use RevokeGrant if the key policy allows it.`);
+    if (explain) ex.hint({ kind: 'retire-not-allowed', grantId: target.grantId });
     return denyResult();
   }
 }
@@ -816,11 +831,6 @@ function dedupeReasons(reasons: Reason[]): Reason[] {
     seen.add(k);
     return true;
   });
-}
-
-function principalForHint(caller: PrincipalRef): string {
-  if (caller.kind === 'assumed-role') return `the role ${roleArnOf(caller)}`;
-  return caller.arn;
 }
 
 function hasKeyCi(ec: Record<string, string>, k: string): boolean {
@@ -853,8 +863,8 @@ function collectMissing(ex: Explainer, records: StatementMatch[]): void {
       set.push([c.key, v]);
     }
     if (set.length === 0) continue;
-    const what = failing.map((c) => `${c.key} ${c.operator} ${JSON.stringify(c.expected.length === 1 ? c.expected[0] : c.expected)} (the request has ${c.actual === null ? 'no value' : JSON.stringify(c.actual.length === 1 ? c.actual[0] : c.actual)})`).join(' and ');
-    ex.proposals.push({ text: `${s.source === 'key-policy' ? 'Key-policy' : s.source} statement "${s.id}" would allow this if ${what}.`, set });
+    const conditions = failing.map((c) => ({ key: c.key, operator: c.operator, expected: c.expected, actual: c.actual }));
+    ex.proposals.push({ note: { kind: 'satisfy-conditions', statement: { source: s.source, policyName: s.policyName, id: s.id }, conditions }, set });
   }
 }
 
@@ -909,11 +919,12 @@ function aliasResourceNote(ex: Explainer, records: StatementMatch[], action: str
   for (const h of hits) {
     const alias = h.resource!.written.find((w) => /:alias\//.test(w))!;
     const name = alias.slice(alias.indexOf('alias/'));
+    const statementRef: StatementRef = { source: h.source, policyName: h.policyName, id: h.id };
     // The change verified: the statement with Resource "*" and the kms:ResourceAliases condition.
     const policy = identity.find((p) => p.policy.name === h.policyName)?.policy;
     const st = policy?.statements.find((x) => x.index === h.statementIndex);
     const edits: HintEdit[] = policy !== undefined && st !== undefined ? [{ kind: 'replace-statement', policy, index: st.index, statement: withCondition(withResource(st, ['*']), { operator: 'ForAnyValue:StringEquals', key: 'kms:ResourceAliases', values: [name] }) }] : [];
-    ex.propose(`Statement "${h.id}" of ${h.policyName} names the alias ${alias} in Resource; ${action} is authorized on the key, so it never matches. To allow by alias, use Resource "*" (or the key ARN) with a condition on kms:RequestAlias (the alias used in the request) or kms:ResourceAliases (any alias of the key), e.g. "ForAnyValue:StringEquals": {"kms:ResourceAliases": "${name}"}.`, edits);
+    ex.propose({ kind: 'alias-in-resource', statement: statementRef, alias, action }, edits);
   }
   return ` (${hits.map((h) => `"${h.id}"`).join(', ')} names an alias ARN in Resource, which never matches a key operation: use kms:RequestAlias or kms:ResourceAliases)`;
 }

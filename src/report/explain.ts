@@ -3,6 +3,7 @@
 import type {
   ConditionMatch,
   DecidedBy,
+  CheckResult,
   DecisionBase,
   GrantMatch,
   MismatchReason,
@@ -210,7 +211,7 @@ function ctxText(ctx: Record<string, string>): string {
 }
 
 /** A one-line reason for the verdict (it may still be long: renderers wrap it). */
-export function reasonLine(d: DecisionBase): string {
+export function reasonLine(d: CheckResult): string {
   switch (d.decidedBy) {
     case 'key-policy': {
       const kp = step(d, 'key-policy');
@@ -246,7 +247,7 @@ export function reasonLine(d: DecisionBase): string {
       if (whats.length > 0) return `depends on unreadable input: ${whats.join('; ')}`;
       const open = d.trace.find((t) => t.answer === 'unknown');
       if (open) return open.detail;
-      return d.hints[d.hints.length - 1] ?? 'depends on missing request details';
+      return d.unknownBecause ?? 'depends on missing request details';
     }
     case 'implicit-deny':
       return implicitDenyParts(d).join('; ');
@@ -632,7 +633,7 @@ export interface ActionRow {
   reason: string;
 }
 
-export function actionRow(d: DecisionBase): ActionRow {
+export function actionRow(d: CheckResult): ActionRow {
   const refs = reasonRefsShort(d);
   return {
     action: d.action,

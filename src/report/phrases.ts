@@ -1,6 +1,6 @@
 // The one place that turns the evaluator's facts into sentences: here, the assumptions a decision
-// relied on (ids, model/decision.ts) become the words the JSON contract carries.
-import type { AssumptionId, CheckResult, Decision } from '../model/decision.js';
+// relied on (ids, model/decision.ts) and its hints (typed notes) become the words the JSON contract carries.
+import type { AssumptionId, CheckResult, Decision, HintNote, LimitedAllow, StatementRef } from '../model/decision.js';
 
 /**
  * What kms-why assumes where AWS documentation is silent or contradictory; each links to its entry
@@ -64,7 +64,139 @@ export function assumptionText(id: AssumptionId): string {
   return ASSUMPTION_TEXT[id];
 }
 
+/** A statement as hints and the trace name it. */
+export function statementText(s: StatementRef): string {
+  const where = s.source === 'key-policy' ? 'the key policy' : `${s.source} ${s.policyName}`;
+  return `statement "${s.id}" of ${where}`;
+}
+
+function statementsText(ss: readonly StatementRef[]): string {
+  return ss.map(statementText).join('; ');
+}
+
+function cap(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function namesText(names: readonly string[]): string {
+  return names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+function oneOrAll(v: readonly string[]): string {
+  return JSON.stringify(v.length === 1 ? v[0] : v);
+}
+
+function limitedAllowText(a: LimitedAllow): string {
+  switch (a.kind) {
+    case 'identity-policy':
+      return `The identity-policy allow of ${a.action}${a.on === undefined ? '' : ` on the ${a.on}`}`;
+    case 'key-policy-role':
+      return `The key-policy allow of ${a.action} to the role`;
+    case 'grant':
+      return `Grant ${a.grantId}`;
+  }
+}
+
+/** The sentence of one hint. */
+export function hintText(n: HintNote): string {
+  switch (n.kind) {
+    case 'role-as-caller':
+      return `${n.role} is a role; evaluated as one of its sessions (a statement naming one specific session would not match).`;
+    case 'internal-action':
+      return `${n.action} is internal to KMS; no policy lets a customer call it.`;
+    case 'not-cross-account':
+      return `${n.action} cannot be called across accounts: only principals of account ${n.keyAccount} can call it on this key.`;
+    case 'give-alias':
+      return `${n.action} needs the alias: give --alias alias/NAME.`;
+    case 'give-grant-id':
+      return 'RetireGrant is authorized by the grant being retired: give --grant-id.';
+    case 'retire-grant-in-key-policy':
+      return `The key policy's ${statementsText(n.statements)} allows kms:RetireGrant, but kms:RetireGrant is not effective in a key policy.`;
+    case 'retire-not-allowed':
+      return `Only the grant's retiring principal, its grantee (when the grant includes RetireGrant) or the account that created it can retire grant ${n.grantId}; others can use RevokeGrant if the key policy allows it.`;
+    case 'child-grant':
+      return `A child grant is created from parent grant ${n.parentGrantId}.`;
+    case 'key-state':
+      return n.authorized ? `The request is authorized but fails with ${n.error}` : `Even if it were authorized, the request would fail: ${n.error}`;
+    case 'unreadable': {
+      const them = n.what.startsWith('grants');
+      if (!n.decides) return `${cap(n.what)} could not be read (${n.reason}); the verdict holds whatever ${them ? 'they say' : 'it says'}.`;
+      return `${cap(n.what)} could not be read (${n.reason})${n.neededPermission ? `; kms-why needs ${n.neededPermission}` : ''}. The verdict depends on ${them ? 'them' : 'it'}.`;
+    }
+    case 'underivable-holds':
+      return `The verdict holds whatever the value of ${namesText(n.names)}, which kms-why cannot derive.`;
+    case 'underivable-decides':
+      return `The verdict depends on ${n.name}, which kms-why cannot derive from its inputs: give it with ${n.supply}.`;
+    case 'companion-unknown':
+      return `${n.action} also needs permission on ${n.what}, but ${n.missing}: ${n.supply}.`;
+    case 'part':
+      return `[${n.what}] ${hintText(n.note)}`;
+    case 'satisfy-conditions': {
+      const what = n.conditions.map((c) => `${c.key} ${c.operator} ${oneOrAll(c.expected)} (the request has ${c.actual === null ? 'no value' : oneOrAll(c.actual)})`).join(' and ');
+      return `${n.statement.source === 'key-policy' ? 'Key-policy' : n.statement.source} statement "${n.statement.id}" would allow this if ${what}.`;
+    }
+    case 'narrow-deny':
+      return `Remove or narrow the Deny ${statementText(n.statement)}: an explicit Deny beats every allow, including grants.`;
+    case 'exempt-from-deny': {
+      const who = n.session !== undefined ? `${n.session.roleArn}, its session ARN ${n.principal} and account ${n.session.account}` : n.principal;
+      return `Add ${who} to the NotPrincipal of the Deny ${statementText(n.statement)}: a NotPrincipal Deny applies to everyone it does not list${n.session !== undefined ? ' (a session is exempt only when the account, the role and the session are all listed)' : ''}.`;
+    }
+    case 'each':
+      return n.notes.map(hintText).join(' And: ');
+    case 'both':
+      return `${hintText(n.notes[0])} ${hintText(n.notes[1])}`;
+    case 'also':
+      return `${hintText(n.first)} That alone is not enough; also: ${hintText(n.then)}`;
+    case 'scp-gap':
+      return `The service control policies at level ${n.level} (${n.policies.join(', ') || 'none'}) do not allow ${n.action}; every level of the hierarchy must allow it: allow it in ${n.policies[0] ?? 'a policy of that level'}.`;
+    case 'limited': {
+      const name = n.limit === 'permissions-boundary' ? `the permissions boundary${n.boundary !== undefined ? ` ${n.boundary}` : ''}` : 'the session policy';
+      const session = n.limit === 'session-policy' ? ' (a session policy is fixed when the session is created: create the session with one that allows it)' : '';
+      return `${limitedAllowText(n.allow)} is limited by ${name}, which does not allow ${n.action}; allow it there too${session}.`;
+    }
+    case 'attach-iam-only':
+      return `Add an identity policy that allows ${n.action} with "Resource": "${n.resource ?? '*'}" to ${n.principal}; ${n.resource === undefined ? `key policies and grants cannot allow ${n.action}` : 'the key does not exist yet, so only identity policies count'}.`;
+    case 'cross-account-key-policy':
+      return `The key policy must allow ${n.principal} or its account ${n.account} to use ${n.action}: add a key-policy statement allowing it to arn:${n.partition}:iam::${n.account}:root.`;
+    case 'cross-account-iam':
+      return `Account ${n.account} must also allow it: attach an identity policy allowing ${n.action} on ${n.keyArn} to ${n.principal} (a key policy alone never lets another account's principals in).`;
+    case 'not-delegated':
+      return `The IAM allow in ${statementsText(n.statements)} has no effect because the key policy does not delegate ${n.action} to account ${n.account}: add ${n.action} to a key-policy statement for the account principal (arn:${n.partition}:iam::${n.account}:root), or name ${n.role !== undefined ? `the role ${n.role}` : n.principal} in the key policy.`;
+    case 'delegated-no-iam':
+      return `The key policy lets account ${n.account} use IAM policies for ${n.action}, but no identity policy of ${n.principal} allows ${n.action} on ${n.keyArn}: attach one that does.`;
+    case 'nothing-allows':
+      return `No key-policy statement, no IAM delegation and no grant allows ${n.principal} to ${n.action.replace(/^kms:/, '')} this key: add a key-policy statement allowing ${n.action} to ${n.to}.`;
+    case 'account-grant-needs-iam':
+      return `Grant ${n.grantId} is for account ${n.account}: attach an identity policy allowing ${n.action} on ${n.keyArn} to ${n.principal} to use it.`;
+    case 'grant-context':
+      return `Grant ${n.grantId} would allow this with encryption context ${JSON.stringify(n.context)}${n.exact ? ' (exactly)' : ''}.`;
+    case 'orphaned-grant':
+      return `Grant ${n.grantId} was made for a principal that no longer exists (${n.grantee}); a recreated role with the same name does not match it. Create a new grant for ${n.principal}${/:/.test(n.grantee) ? ' (for Lambda: update the function configuration to another role and back)' : ''}.`;
+    case 'grant-operation':
+      return `Grant ${n.grantId} is for this principal but does not include ${n.operation}; each grant operation allows exactly the API of the same name: create a grant that includes it (a grant's operations cannot be changed).`;
+    case 'grant-state':
+      return n.token
+        ? `Grant ${n.grantId}: ${n.detail}; pass its grant token (--grant-tokens), or retry in a few minutes.`
+        : `Grant ${n.grantId}: ${n.detail}; a new grant with the same operations and constraints would allow it.`;
+    case 'alias-iam':
+      return `Attach an identity policy allowing ${n.action} on ${n.alias} to ${n.principal}: alias permissions come only from IAM.`;
+    case 'alias-key':
+      return `${n.action} also needs permission on the key ${n.keyArn}: add a key-policy statement allowing it to ${n.to} (or delegate ${n.action} to account ${n.account} and allow it in IAM).`;
+    case 'alias-in-resource': {
+      const name = n.alias.slice(n.alias.indexOf('alias/'));
+      return `Statement "${n.statement.id}" of ${n.statement.policyName} names the alias ${n.alias} in Resource; ${n.action} is authorized on the key, so it never matches. To allow by alias, use Resource "*" (or the key ARN) with a condition on kms:RequestAlias (the alias used in the request) or kms:ResourceAliases (any alias of the key), e.g. "ForAnyValue:StringEquals": {"kms:ResourceAliases": "${name}"}.`;
+    }
+    case 'retire-as-account':
+      return `Grant ${n.grantId} names account ${n.account} as its ${n.as === 'grantee' ? 'grantee (and the grant includes RetireGrant)' : 'retiring principal'}: attach an identity policy allowing kms:RetireGrant on ${n.keyArn} to ${n.principal} to retire it.`;
+    case 'retire-as-issuer':
+      return `Account ${n.account} created grant ${n.grantId}; attach an identity policy allowing kms:RetireGrant on ${n.keyArn} to ${n.principal} to retire it.`;
+  }
+}
+
 /** A decision as the report contract carries it: its facts in words. */
 export function phraseDecision(d: Decision): CheckResult {
-  return { ...d, assumptions: d.assumptions.map(assumptionText) };
+  const { unknownBecause, ...rest } = d;
+  const out: CheckResult = { ...rest, hints: d.hints.map(hintText), assumptions: d.assumptions.map(assumptionText) };
+  if (unknownBecause !== undefined) out.unknownBecause = hintText(unknownBecause);
+  return out;
 }
