@@ -3,7 +3,7 @@
 // permissive or most restrictive stand-in by evaluator.ts).
 import { roleArnOf } from '../model/arn.js';
 import type { ActionInfo } from '../model/actions.js';
-import { ASSUMPTION_IDS, type AssumptionId, type HintNote, type Limit, type LimitedAllow, type StatementRef } from '../model/decision.js';
+import { ASSUMPTION_IDS, type AssumptionId, type HintNote, type Limit, type LimitedAllow, type RetireRole, type StatementRef } from '../model/decision.js';
 import type {
   ConditionMatch,
   DecidedBy,
@@ -13,7 +13,9 @@ import type {
   StatementMatch,
   StepAnswer,
   StepId,
-  TraceStep,
+  TraceFact,
+  TraceFinding,
+  TraceQuestion,
   Verdict,
 } from '../model/decision.js';
 import type { Grant } from '../model/grant.js';
@@ -111,14 +113,14 @@ function combine(main: Decision, parts: Part[], explain: boolean, authorizeBefor
   for (const p of parts) {
     if ('missing' in p) {
       if (explain) {
-        out.trace.push({ step: 'identity-policy', question: `Is ${main.principal} also allowed ${main.action} on ${p.what}?`, answer: 'unknown', detail: p.missing });
+        out.trace.push({ step: 'identity-policy', ask: { kind: 'companion', principal: main.principal, action: main.action, what: p.what }, answer: 'unknown', why: { kind: 'companion-unknown', missing: p.missing } });
         addNotes(out.hints, [{ kind: 'companion-unknown', action: main.action, what: p.what, missing: p.missing, supply: p.supply }]);
       }
       continue;
     }
     const d = p.decision;
     if (explain) {
-      for (const t of d.trace) if (t.step !== 'action') out.trace.push({ ...t, question: `[${p.what}] ${t.question}` });
+      for (const t of d.trace) if (t.step !== 'action') out.trace.push({ ...t, within: [p.what, ...(t.within ?? [])] });
       addNotes(out.hints, d.hints.map((h): HintNote => ({ kind: 'part', what: p.what, note: h })));
       add(out.missingContext, d.missingContext);
       add(out.assumptions, d.assumptions);
@@ -158,16 +160,16 @@ interface Scan {
 
 /** Collects the explanation; every method is a no-op when not explaining. */
 class Explainer {
-  readonly trace: TraceStep[] = [];
+  readonly trace: TraceFact[] = [];
   readonly hints: HintNote[] = [];
   readonly assumptions = new Set<AssumptionId>();
   readonly missing = new Set<string>();
   /** Hints that propose a change (to the request or the inputs): printed only once re-evaluation confirms them. */
   readonly proposals: HintProposal[] = [];
   constructor(readonly on: boolean) {}
-  step(step: StepId, question: string, answer: StepAnswer, detail: string, extra?: { statements?: StatementMatch[]; grants?: GrantMatch[] }): void {
+  step(step: StepId, ask: TraceQuestion, answer: StepAnswer, why: TraceFinding, extra?: { statements?: StatementMatch[]; grants?: GrantMatch[] }): void {
     if (!this.on) return;
-    const t: TraceStep = { step, question, answer, detail };
+    const t: TraceFact = { step, ask, answer, why };
     if (extra?.statements && extra.statements.length > 0) t.statements = extra.statements;
     if (extra?.grants && extra.grants.length > 0) t.grants = extra.grants;
     this.trace.push(t);
@@ -202,11 +204,6 @@ export function sameNote(a: HintNote, b: HintNote): boolean {
 
 function refOf(cs: CompiledStatement): StatementRef {
   return { source: cs.policy.source, policyName: cs.policy.name, id: cs.id };
-}
-
-function describeStatement(cs: CompiledStatement): string {
-  const where = cs.policy.source === 'key-policy' ? 'the key policy' : `${cs.policy.source} ${cs.policy.name}`;
-  return `statement "${cs.id}" of ${where}`;
 }
 
 export type { HintProposal } from './hint-edits.js';
@@ -295,14 +292,14 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
         if (decision !== 'deny' || !r.options.authorizeBeforeKeyState) {
           final = 'deny';
           by = 'key-state';
-          if (explain) ex.step('key-state', `Can the key (${r.key.metadata.keyState}, ${r.key.metadata.keySpec}, ${r.key.metadata.keyUsage}) do ${action.short}?`, 'no', keyStateErr);
+          if (explain) ex.step('key-state', { kind: 'key-state', keyState: r.key.metadata.keyState, keySpec: r.key.metadata.keySpec, keyUsage: r.key.metadata.keyUsage, action: a }, 'no', { kind: 'key-state-error', error: keyStateErr });
           if (explain) ex.hint({ kind: 'key-state', error: keyStateErr, authorized: true });
         } else {
-          if (explain) ex.step('key-state', `Can the key (${r.key.metadata.keyState}, ${r.key.metadata.keySpec}, ${r.key.metadata.keyUsage}) do ${action.short}?`, 'no', keyStateErr);
+          if (explain) ex.step('key-state', { kind: 'key-state', keyState: r.key.metadata.keyState, keySpec: r.key.metadata.keySpec, keyUsage: r.key.metadata.keyUsage, action: a }, 'no', { kind: 'key-state-error', error: keyStateErr });
           if (explain) ex.hint({ kind: 'key-state', error: keyStateErr, authorized: false });
         }
       } else {
-        if (explain) ex.step('key-state', `Can the key (${r.key.metadata.keyState}, ${r.key.metadata.keySpec}, ${r.key.metadata.keyUsage}) do ${action.short}?`, 'yes', 'the key state and key usage allow this operation');
+        if (explain) ex.step('key-state', { kind: 'key-state', keyState: r.key.metadata.keyState, keySpec: r.key.metadata.keySpec, keyUsage: r.key.metadata.keyUsage, action: a }, 'yes', { kind: 'key-state-ok' });
       }
     }
     const d: Decision = {
@@ -324,20 +321,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     return d;
   };
 
-  if (explain) ex.step(
-    'action',
-    `What kind of action is ${a}?`,
-    'yes',
-    action.cls === 'iam-only'
-      ? 'an IAM-only action: only identity policies can allow it; key policies and grants play no part'
-      : action.cls === 'alias'
-        ? 'an alias action: it needs the permission on the alias (IAM policy) and on the key (key policy, or IAM when the key policy delegates)'
-        : action.cls === 'retire-grant'
-          ? 'RetireGrant: the grant itself says who may retire it; kms:RetireGrant in a key policy has no effect'
-          : action.cls === 'internal'
-            ? 'an internal KMS action that customers cannot call'
-            : `a KMS key operation, authorized by the key policy (and IAM policies when the key policy delegates)${action.grantOperation ? ' or a grant' : ''}`,
-  );
+  if (explain) ex.step('action', { kind: 'action-class', action: a }, 'yes', { kind: 'action-class', cls: action.cls, grantable: action.grantOperation !== undefined });
   for (const n of r.notes) if (explain) ex.hint(n);
   if (caller.kind === 'service') ex.assume('servicePrincipalAccount');
 
@@ -349,7 +333,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   // Partitions are separate: no principal of one can use a key of another, whatever a policy says
   // ("Principal": "*" included).
   if (r.key !== undefined && caller.kind !== 'service' && caller.partition !== r.key.metadata.partition) {
-    if (explain) ex.step('action', `Are ${caller.arn} and the key in the same partition?`, 'no', `the caller is in partition ${caller.partition}, the key in ${r.key.metadata.partition}; no policy or grant reaches across partitions`);
+    if (explain) ex.step('action', { kind: 'same-partition', principal: caller.arn }, 'no', { kind: 'partitions', caller: caller.partition, key: r.key.metadata.partition });
     return finish('deny', 'implicit-deny', []);
   }
 
@@ -373,7 +357,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   if (explain) for (const rec of denyRecords) if (rec.matched) for (const c of rec.conditions) if (c.missing && c.matched) ex.missing.add(c.key);
   if (w.keyPolicy && keyPolicies.length > 0 && usesNotPrincipal(w.keyPolicy, action)) ex.assume('notPrincipal');
   if (uniqueDenies.length > 0) {
-    if (explain) ex.step('explicit-deny', `Does any policy explicitly deny ${a}?`, 'yes', uniqueDenies.map(describeStatement).join('; '), { statements: denyRecords.filter((s) => s.matched) });
+    if (explain) ex.step('explicit-deny', { kind: 'explicit-deny', action: a }, 'yes', { kind: 'statements', statements: uniqueDenies.map(refOf) }, { statements: denyRecords.filter((s) => s.matched) });
     // Every Deny that applies must go: one hint names them all (each alone would leave the request denied).
     const notes: HintNote[] = [];
     const edits: HintEdit[] = [];
@@ -394,8 +378,8 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   // With a policy unread, "no Deny applies" would claim what kms-why
   // could not see: the unread policy may hold the Deny.
   if (explain) {
-    if (w.unreadPolicies === true && env.bias !== null && env.bias !== undefined) ex.step('explicit-deny', `Does any policy explicitly deny ${a}?`, 'unknown', 'no Deny statement applies among the policies that could be read; a policy that could not be read may hold one', { statements: denyRecords.filter(nearMiss) });
-    else ex.step('explicit-deny', `Does any policy explicitly deny ${a}?`, 'no', 'no Deny statement applies', { statements: denyRecords.filter(nearMiss) });
+    if (w.unreadPolicies === true && env.bias !== null && env.bias !== undefined) ex.step('explicit-deny', { kind: 'explicit-deny', action: a }, 'unknown', { kind: 'no-deny', unread: true }, { statements: denyRecords.filter(nearMiss) });
+    else ex.step('explicit-deny', { kind: 'explicit-deny', action: a }, 'no', { kind: 'no-deny', unread: false }, { statements: denyRecords.filter(nearMiss) });
   }
 
   // ── Step 4: organization guardrails: every level must allow ───────────────────────────────
@@ -403,19 +387,22 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     // RCPFullAWSAccess is attached to every root, OU and account and cannot be detached, so an RCP
     // level always allows; only RCP Deny statements (above) bite (docs/semantics.md#organization-policies, [ORG-RCP]).
     ex.assume('rcpFullAccess');
-    if (explain) ex.step('rcp', `Do the RCPs of account ${r.key!.metadata.account} allow ${a}?`, 'yes', 'no RCP denies it, and RCPFullAWSAccess, which cannot be detached, allows everything else');
+    if (explain) ex.step('rcp', { kind: 'rcp', account: r.key!.metadata.account, action: a }, 'yes', { kind: 'rcp-full-access' });
   }
   if (w.scps.length > 0) {
+    // SCP levels are looked up only for a known caller account (evaluator.ts orgLevels), so the
+    // account the question names is always the one whose SCPs these are.
+    const scpAccount = r.callerAccount ?? caller.account;
     for (const res of identityResources) {
       const gap = w.scps.findIndex((level) => scan(level, 'Allow', res).matched.length === 0);
       if (gap >= 0) {
-        const names = w.scps[gap]!.map((p) => p.policy.name).join(', ');
-        if (explain) ex.step('scp', `Do the SCPs of account ${r.callerAccount} allow ${a}?`, 'no', `no statement of level ${gap + 1} (${names || 'no policies'}) allows it on ${res}: an SCP gap is an implicit deny that no other policy can override`);
-        if (explain) ex.propose({ kind: 'scp-gap', action: a, level: gap + 1, policies: w.scps[gap]!.map((p) => p.policy.name) }, addTo(w.scps[gap]![0]?.policy, `Allow${action.short}`, res));
+        const policies = w.scps[gap]!.map((p) => p.policy.name);
+        if (explain) ex.step('scp', { kind: 'scp', account: scpAccount, action: a }, 'no', { kind: 'scp-gap', level: gap + 1, policies, resource: res });
+        if (explain) ex.propose({ kind: 'scp-gap', action: a, level: gap + 1, policies }, addTo(w.scps[gap]![0]?.policy, `Allow${action.short}`, res));
         return finish('deny', 'scp', []);
       }
     }
-    if (explain) ex.step('scp', `Do the SCPs of account ${r.callerAccount} allow ${a}?`, 'yes', 'every level of the SCP hierarchy allows it');
+    if (explain) ex.step('scp', { kind: 'scp', account: scpAccount, action: a }, 'yes', { kind: 'scp-allows' });
   }
 
   // ── The caller's side: identity policies, limited by boundary and session policy ──────────
@@ -473,7 +460,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   // ── IAM-only actions ──────────────────────────────────────────────────────────────────────
   if (action.cls === 'iam-only') {
     const cs = callerSide(r.iamResource ?? '*');
-    if (explain) ex.step('identity-policy', `Does an identity policy allow ${a} (Resource "${r.iamResource ?? '*'}")?`, cs.root ? 'yes' : cs.iam.length > 0 ? 'yes' : 'no', cs.root ? 'the account root user has full IAM access' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: cs.records.filter(nearMissOrMatch) });
+    if (explain) ex.step('identity-policy', { kind: 'iam-only', action: a, resource: r.iamResource ?? '*' }, cs.root ? 'yes' : cs.iam.length > 0 ? 'yes' : 'no', cs.root ? { kind: 'root', ownAccount: false } : cs.iam.length > 0 ? { kind: 'statements', statements: cs.iam.map(refOf) } : { kind: 'no-iam-allow' }, { statements: cs.records.filter(nearMissOrMatch) });
     if (cs.ok) return finish('allow', 'iam-policy', cs.root ? [ROOT_REASON] : cs.iam.map(reasonOf));
     if (cs.blockedBy) noteBlocked(cs.blockedBy, { kind: 'identity-policy', action: a });
     else if (explain) ex.propose({ kind: 'attach-iam-only', action: a, principal: caller.arn, ...(r.iamResource !== undefined ? { resource: r.iamResource } : {}) }, iamAllow(`Allow${action.short}`, r.iamResource ?? '*'));
@@ -484,13 +471,11 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   // ── Cross-account scope (docs/semantics.md#cross-account) ───────────────────────────────────────────────────────
   if (!sameAccount && r.key) {
     if (!action.crossAccount) {
-      if (explain) ex.step('cross-account', `Can ${a} be used from another account?`, 'no', `${a} works only for principals of the key's account (${r.key.metadata.account}); permissions for other accounts have no effect`);
+      if (explain) ex.step('cross-account', { kind: 'cross-account', action: a }, 'no', { kind: 'not-cross-account', action: a, keyAccount: r.key.metadata.account });
       if (explain) ex.hint({ kind: 'not-cross-account', action: a, keyAccount: r.key.metadata.account });
       return denyResult();
     }
-    if (explain) ex.step('cross-account', `Can ${a} be used from another account?`, 'yes', action.cls === 'retire-grant'
-      ? 'yes: the grant itself says who may retire it (its retiring principal, its grantee, or the account that created it); the key policy plays no part'
-      : `the key's account (key policy) and the caller's account (${caller.account}, IAM policies) must both allow it`);
+    if (explain) ex.step('cross-account', { kind: 'cross-account', action: a }, 'yes', { kind: 'cross-account', retire: action.cls === 'retire-grant', account: caller.account });
   }
 
   // ── RetireGrant: the grant decides (docs/semantics.md#retiregrant) ────────────────────────────────────────────
@@ -514,9 +499,9 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   // ── Cross-account: both sides must allow (or a grant) ─────────────────────────────────────
   if (!sameAccount) {
     const keySide = keyPolicyAllows.matched;
-    if (explain) ex.step('key-policy', `Does the key policy allow ${caller.arn} or its account ${caller.account}?`, keySide.length > 0 ? 'yes' : 'no', keySide.length > 0 ? keySide.map(describeStatement).join('; ') : 'no key-policy statement allows the caller or its account', { statements: keyPolicyAllows.records.filter(nearMissOrMatch) });
+    if (explain) ex.step('key-policy', { kind: 'key-policy-or-account', principal: caller.arn, account: caller.account }, keySide.length > 0 ? 'yes' : 'no', keySide.length > 0 ? { kind: 'statements', statements: keySide.map(refOf) } : { kind: 'no-key-policy-or-account' }, { statements: keyPolicyAllows.records.filter(nearMissOrMatch) });
     const cs = callerSide(keyArn!);
-    if (explain) ex.step('identity-policy', `Does an identity policy in account ${caller.account} allow ${a} on ${keyArn}?`, cs.ok ? 'yes' : 'no', cs.root ? 'the account root user has full IAM access in its own account' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : `no identity-policy statement allows it${aliasResourceNote(ex, cs.records, a, w.identity)}`, { statements: cs.records.filter(nearMissOrMatch) });
+    if (explain) ex.step('identity-policy', { kind: 'iam-in-account', account: caller.account, action: a, keyArn: keyArn! }, cs.ok ? 'yes' : 'no', cs.root ? { kind: 'root', ownAccount: true } : cs.iam.length > 0 ? { kind: 'statements', statements: cs.iam.map(refOf) } : noIamAllow(aliasResourceNote(ex, cs.records, a, w.identity)), { statements: cs.records.filter(nearMissOrMatch) });
     if (keySide.length > 0 && cs.ok) {
       return finish('allow', 'key-policy-and-iam', [...keySide.map(reasonOf), ...cs.iam.map(reasonOf)]);
     }
@@ -541,44 +526,44 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   if (named.length > 0) {
     const unlimited = named.filter((cs) => principalVia(cs, caller).via !== 'role');
     if (unlimited.length > 0) {
-      if (explain) ex.step('key-policy', `Does the key policy allow ${caller.arn} to ${action.short}?`, 'yes', unlimited.map(describeStatement).join('; '), { statements: keyPolicyAllows.records.filter((s) => s.matched) });
+      if (explain) ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'yes', { kind: 'statements', statements: unlimited.map(refOf) }, { statements: keyPolicyAllows.records.filter((s) => s.matched) });
       return finish('allow', 'key-policy', unlimited.map(reasonOf));
     }
     // Only role-ARN statements: limited by the session's boundary and session policy.
     if (w.boundary || sessionPolicies.length > 0) ex.assume('roleArnBoundary');
     const limit = roleLimits();
     if (limit === undefined) {
-      if (explain) ex.step('key-policy', `Does the key policy allow ${caller.arn} to ${action.short}?`, 'yes', named.map(describeStatement).join('; '), { statements: keyPolicyAllows.records.filter((s) => s.matched) });
+      if (explain) ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'yes', { kind: 'statements', statements: named.map(refOf) }, { statements: keyPolicyAllows.records.filter((s) => s.matched) });
       return finish('allow', 'key-policy', named.map(reasonOf));
     }
-    if (explain) ex.step('key-policy', `Does the key policy allow ${caller.arn} to ${action.short}?`, 'yes', `${named.map(describeStatement).join('; ')} names the role, but the role's ${limit === 'permissions-boundary' ? 'permissions boundary' : 'session policy'} does not allow ${a}`, { statements: keyPolicyAllows.records.filter((s) => s.matched) });
-    if (explain) ex.step(limit, `Does the ${limit === 'permissions-boundary' ? 'permissions boundary' : 'session policy'} allow ${a}?`, 'no', 'an allow that a key policy gives to a role ARN is limited by the session\'s permissions boundary and session policy');
+    if (explain) ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'yes', { kind: 'role-limited', statements: named.map(refOf), limit, action: a }, { statements: keyPolicyAllows.records.filter((s) => s.matched) });
+    if (explain) ex.step(limit, { kind: 'limit', limit, action: a }, 'no', { kind: 'role-allow-limited' });
     noteBlocked(limit, { kind: 'key-policy-role', action: a });
   } else {
-    if (explain) ex.step('key-policy', `Does the key policy allow ${caller.arn} to ${action.short}?`, 'no', 'no key-policy statement names this principal for this action', { statements: keyPolicyAllows.records.filter((s) => s.principal?.via !== 'account' && nearMiss(s)) });
+    if (explain) ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'no', { kind: 'no-key-policy-names' }, { statements: keyPolicyAllows.records.filter((s) => s.principal?.via !== 'account' && nearMiss(s)) });
   }
 
   // ── 5b: the key policy delegates to the account, and IAM allows ───────────────────────────
   const cs = callerSide(keyArn!);
   if (explain) ex.step(
     'account-delegation',
-    `Does the key policy allow account ${caller.account} to use IAM policies for ${a}?`,
+    { kind: 'account-delegation', account: caller.account, action: a },
     accountStmts.length > 0 ? 'yes' : 'no',
-    accountStmts.length > 0 ? accountStmts.map(describeStatement).join('; ') : `no key-policy statement with the account principal covers ${a}`,
+    accountStmts.length > 0 ? { kind: 'statements', statements: accountStmts.map(refOf) } : { kind: 'no-account-statement', action: a },
     { statements: keyPolicyAllows.records.filter((s) => s.principal?.via === 'account') },
   );
   if (explain) ex.step(
     'identity-policy',
-    `Does an identity policy allow ${caller.arn} to ${action.short} on ${keyArn}?`,
+    { kind: 'iam-on-key', principal: caller.arn, action: a, keyArn: keyArn! },
     cs.root || cs.iam.length > 0 ? 'yes' : 'no',
-    cs.root ? 'the account root user has full IAM access' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : `no identity-policy statement allows it${aliasResourceNote(ex, cs.records, a, w.identity)}`,
+    cs.root ? { kind: 'root', ownAccount: false } : cs.iam.length > 0 ? { kind: 'statements', statements: cs.iam.map(refOf) } : noIamAllow(aliasResourceNote(ex, cs.records, a, w.identity)),
     { statements: cs.records.filter(nearMissOrMatch) },
   );
   if (accountStmts.length > 0 && cs.ok) {
     return finish('allow', 'key-policy-and-iam', [...accountStmts.map(reasonOf), ...cs.iam.map(reasonOf)]);
   }
   if (accountStmts.length > 0 && cs.blockedBy) {
-    if (explain) ex.step(cs.blockedBy, `Does the ${cs.blockedBy === 'permissions-boundary' ? 'permissions boundary' : 'session policy'} allow ${a}?`, 'no', 'identity-policy permissions are the intersection with the boundary and the session policy');
+    if (explain) ex.step(cs.blockedBy, { kind: 'limit', limit: cs.blockedBy, action: a }, 'no', { kind: 'iam-intersection' });
     noteBlocked(cs.blockedBy, { kind: 'identity-policy', action: a });
   }
   if (accountStmts.length === 0 && cs.iam.length > 0) {
@@ -600,7 +585,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   // ── helpers that need the closure ─────────────────────────────────────────────────────────
   function grantPath(): Decision | undefined {
     if (action.grantOperation === undefined || r.key === undefined) {
-      if (action.cls === 'key') if (explain) ex.step('grant', `Does a grant allow ${a}?`, 'not-applicable', `no grant can allow ${a}`);
+      if (action.cls === 'key') if (explain) ex.step('grant', { kind: 'any-grant', action: a }, 'not-applicable', { kind: 'not-grantable', action: a });
       return undefined;
     }
     const checks: GrantCheck[] = [];
@@ -641,19 +626,14 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
       usable.push(c);
     }
     const relevant = checks;
-    const others = w.grants.length - relevant.length;
-    // Of a list read in part, only what was read is counted: the live report and its snapshot's replay say the same.
-    const partialTail = w.grantsFirstPage !== undefined ? `beyond the first ${w.grantsFirstPage} grants, only those that can apply to this principal were read` : '';
-    const othersText = others > 0 ? `${others} other grant${others === 1 ? '' : 's'}${partialTail !== '' ? ' read' : ''} ${others === 1 ? 'is' : 'are'} for other principals` : '';
-    const detailTail = othersText !== '' || partialTail !== '' ? ` (${[othersText, partialTail].filter((t) => t !== '').join('; ')})` : '';
     if (usable.length > 0) {
       const first = usable[0]!;
       noteGrantAssumptions(first);
-      if (explain) ex.step('grant', `Does a grant allow ${caller.arn} to ${action.short}?`, 'yes', usable.map((u) => u.detail).join('; '), { grants: relevant.map(grantMatchRecord) });
+      if (explain) ex.step('grant', { kind: 'grant', principal: caller.arn, action: a }, 'yes', { kind: 'grants-allow', details: usable.map((u) => u.detail) }, { grants: relevant.map(grantMatchRecord) });
       if (action.short === 'CreateGrant') if (explain) ex.hint({ kind: 'child-grant', parentGrantId: first.grant.grantId });
       return finish('allow', 'grant', usable.map((u) => grantReason(u.grant)));
     }
-    if (explain) ex.step('grant', `Does a grant allow ${caller.arn} to ${action.short}?`, 'no', (relevant.length > 0 ? relevant.map((c) => `${c.grant.grantId}: ${c.detail}`).join('; ') : `no grant on the key is for this principal`) + detailTail, { grants: relevant.map(grantMatchRecord) });
+    if (explain) ex.step('grant', { kind: 'grant', principal: caller.arn, action: a }, 'no', grantsDeny(relevant, w), { grants: relevant.map(grantMatchRecord) });
     for (const c of relevant) {
       if (c.failed === 'encryption-context' && c.neededContext) {
         if (explain) {
@@ -694,22 +674,22 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
 
   function aliasAction(): Decision {
     if (r.aliasArn === undefined) {
-      if (explain) ex.step('alias', `Does an identity policy allow ${a} on the alias?`, 'unknown', 'the request does not name the alias (give --alias)');
+      if (explain) ex.step('alias', { kind: 'alias', action: a }, 'unknown', { kind: 'alias-not-named' });
       if (explain) ex.hint({ kind: 'give-alias', action: a });
       return finish('unknown', 'unknown', []);
     }
     if (!sameAccount) {
-      if (explain) ex.step('cross-account', `Can ${a} be used from another account?`, 'no', 'alias operations work only in the key\'s account');
+      if (explain) ex.step('cross-account', { kind: 'cross-account', action: a }, 'no', { kind: 'alias-not-cross-account' });
       return denyResult();
     }
     const aliasSide = callerSide(r.aliasArn);
-    if (explain) ex.step('alias', `Does an identity policy allow ${a} on ${r.aliasArn}?`, aliasSide.ok ? 'yes' : 'no', aliasSide.root ? 'the account root user has full IAM access' : aliasSide.iam.length > 0 ? aliasSide.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it on the alias', { statements: aliasSide.records.filter(nearMissOrMatch) });
+    if (explain) ex.step('alias', { kind: 'alias', action: a, alias: r.aliasArn }, aliasSide.ok ? 'yes' : 'no', aliasSide.root ? { kind: 'root', ownAccount: false } : aliasSide.iam.length > 0 ? { kind: 'statements', statements: aliasSide.iam.map(refOf) } : { kind: 'no-iam-allow', on: 'alias' }, { statements: aliasSide.records.filter(nearMissOrMatch) });
     const keySide = callerSide(keyArn!);
     let keyReasons: Reason[] | undefined;
     const namedOk = named.filter((cs) => principalVia(cs, caller).via !== 'role' || roleLimits() === undefined);
     if (namedOk.length > 0) keyReasons = namedOk.map(reasonOf);
     else if (accountStmts.length > 0 && keySide.ok) keyReasons = [...accountStmts.map(reasonOf), ...keySide.iam.map(reasonOf)];
-    if (explain) ex.step('key-policy', `Is ${caller.arn} allowed ${a} on the key ${keyArn}?`, keyReasons ? 'yes' : 'no', keyReasons ? keyReasons.map((x) => `${x.source} "${x.id}"`).join('; ') : 'neither the key policy nor delegated IAM allows it on the key', { statements: keyPolicyAllows.records.filter(nearMissOrMatch) });
+    if (explain) ex.step('key-policy', { kind: 'alias-key', principal: caller.arn, action: a, keyArn: keyArn! }, keyReasons ? 'yes' : 'no', keyReasons ? { kind: 'reasons', reasons: keyReasons.map((x) => ({ source: x.source, id: x.id })) } : { kind: 'not-on-key' }, { statements: keyPolicyAllows.records.filter(nearMissOrMatch) });
     if (aliasSide.ok && keyReasons) return finish('allow', 'key-policy-and-iam', dedupeReasons([...keyReasons, ...aliasSide.iam.map(reasonOf)]));
     const aliasText: HintNote = { kind: 'alias-iam', action: a, alias: r.aliasArn, principal: caller.arn };
     const aliasEdit = iamAllow(`Allow${action.short}OnAlias`, r.aliasArn);
@@ -731,7 +711,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     const grantId = r.request.grantId;
     const target = r.targetGrant;
     if (grantId === undefined && target === undefined) {
-      if (explain) ex.step('retire-grant', 'Which grant is to be retired?', 'unknown', 'the request does not name a grant (give --grant-id)');
+      if (explain) ex.step('retire-grant', { kind: 'which-grant' }, 'unknown', { kind: 'no-grant-id' });
       if (explain) ex.hint({ kind: 'give-grant-id' });
       return finish('unknown', 'unknown', []);
     }
@@ -741,16 +721,16 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
       if (kp.matched.length > 0) if (explain) ex.hint({ kind: 'retire-grant-in-key-policy', statements: kp.matched.map(refOf) });
     }
     if (target === undefined) {
-      if (explain) ex.step('retire-grant', `Is there a grant ${grantId} on the key?`, 'no', 'no such grant: it was retired or revoked already, or the id is wrong');
+      if (explain) ex.step('retire-grant', { kind: 'grant-exists', grantId: grantId! }, 'no', { kind: 'no-such-grant' });
       return denyResult();
     }
     if (!grantStateUsable(target, r.request)) {
-      if (explain) ex.step('retire-grant', `Is grant ${target.grantId} current?`, 'no', grantStateDetail(target));
+      if (explain) ex.step('retire-grant', { kind: 'grant-current', grantId: target.grantId }, 'no', { kind: 'grant-state', detail: grantStateDetail(target) });
       return denyResult();
     }
     const record: GrantMatch = grantMatchRecord({ grant: target, principal: { matched: false }, matched: false, detail: '' });
-    const yes = (detail: string, by: DecidedBy, reasons: Reason[]): Decision => {
-      if (explain) ex.step('retire-grant', `May ${caller.arn} retire grant ${target.grantId}?`, 'yes', detail, { grants: [{ ...record, matched: true, detail }] });
+    const yes = (why: TraceFinding, by: DecidedBy, reasons: Reason[]): Decision => {
+      if (explain) ex.step('retire-grant', { kind: 'may-retire', principal: caller.arn, grantId: target.grantId }, 'yes', why, { grants: [{ ...record, matched: true }] });
       return finish('allow', by, reasons);
     };
     /**
@@ -758,35 +738,35 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
      * it, its IAM principals with an identity-policy allow — one rule for use and retirement
      * (assumption accountGrantee).
      */
-    const viaAccount = (role: string): Decision | undefined => {
+    const viaAccount = (as: RetireRole): Decision | undefined => {
       ex.assume('accountGrantee');
-      if (caller.kind === 'root') return yes(`the root user of account ${caller.account}, which is the grant's ${role}`, 'grant', [grantReason(target)]);
-      if (!r.options.accountGranteeRequiresIamDelegation) return yes(`a principal of account ${caller.account}, which is the grant's ${role}`, 'grant', [grantReason(target)]);
+      if (caller.kind === 'root') return yes({ kind: 'account-may-retire', as, account: caller.account, root: true }, 'grant', [grantReason(target)]);
+      if (!r.options.accountGranteeRequiresIamDelegation) return yes({ kind: 'account-may-retire', as, account: caller.account, root: false }, 'grant', [grantReason(target)]);
       const side = callerSide(keyArn!);
-      if (side.ok) return yes(`a principal of account ${caller.account}, which is the grant's ${role}, and ${side.iam.map(describeStatement).join('; ')} allows kms:RetireGrant`, 'grant', [grantReason(target), ...side.iam.map(reasonOf)]);
-      if (explain) ex.propose({ kind: 'retire-as-account', grantId: target.grantId, as: role === 'retiring principal' ? 'retiring-principal' : 'grantee', principal: caller.arn, account: caller.account, keyArn: keyArn! }, iamAllow('AllowRetireGrant', keyArn!));
+      if (side.ok) return yes({ kind: 'account-may-retire', as, account: caller.account, root: false, statements: side.iam.map(refOf) }, 'grant', [grantReason(target), ...side.iam.map(reasonOf)]);
+      if (explain) ex.propose({ kind: 'retire-as-account', grantId: target.grantId, as: as === 'retiring-principal' ? 'retiring-principal' : 'grantee', principal: caller.arn, account: caller.account, keyArn: keyArn! }, iamAllow('AllowRetireGrant', keyArn!));
       return undefined;
     };
     if (target.retiringPrincipal !== undefined) {
       const m = matchGrantPrincipal(target.retiringPrincipal, caller);
       if (m.matched && m.via !== 'account') {
         if (m.via === 'role') ex.assume('roleGranteeSessions');
-        return yes(`it is the grant's retiring principal (${target.retiringPrincipal})`, 'grant', [grantReason(target)]);
+        return yes({ kind: 'retiring-principal', retiringPrincipal: target.retiringPrincipal }, 'grant', [grantReason(target)]);
       }
     }
     const grantee = matchGrantPrincipal(target.granteePrincipal, caller);
     const retireOp = target.operations.includes('RetireGrant');
     if (grantee.matched && grantee.via !== 'account' && retireOp) {
       if (grantee.via === 'role') ex.assume('roleGranteeSessions');
-      return yes('it is the grantee and the grant includes the RetireGrant operation', 'grant', [grantReason(target)]);
+      return yes({ kind: 'grantee-with-retire' }, 'grant', [grantReason(target)]);
     }
     if (grantee.matched && grantee.via === 'account' && retireOp) {
-      const d = viaAccount('grantee (and the grant includes RetireGrant)');
+      const d = viaAccount('grantee-with-retire');
       if (d !== undefined) return d;
     }
     const retiringAcct = target.retiringPrincipal !== undefined ? accountOf(target.retiringPrincipal) : undefined;
     if (retiringAcct !== undefined && caller.kind !== 'service' && caller.account === retiringAcct) {
-      const d = viaAccount('retiring principal');
+      const d = viaAccount('retiring-principal');
       if (d !== undefined) return d;
     }
     // The account that created the grant (API: IssuingAccount) may retire it by IAM alone: its
@@ -795,18 +775,18 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     const issuing = target.issuingAccount !== undefined ? accountOf(target.issuingAccount) : undefined;
     if (issuing) ex.assume('retireByIssuingAccount');
     if (issuing !== undefined && caller.kind !== 'service' && caller.account === issuing) {
-      if (caller.kind === 'root') return yes(`the root user of account ${caller.account}, which created the grant: the account root user has full IAM access`, 'iam-policy', [ROOT_REASON]);
+      if (caller.kind === 'root') return yes({ kind: 'issuer-root', account: caller.account }, 'iam-policy', [ROOT_REASON]);
       const side = callerSide(keyArn!);
-      if (explain) ex.step('identity-policy', `Does an identity policy in account ${caller.account}, which created the grant, allow kms:RetireGrant?`, side.ok ? 'yes' : 'no', side.iam.length > 0 ? side.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: side.records.filter(nearMissOrMatch) });
+      if (explain) ex.step('identity-policy', { kind: 'issuer-iam', account: caller.account }, side.ok ? 'yes' : 'no', side.iam.length > 0 ? { kind: 'statements', statements: side.iam.map(refOf) } : { kind: 'no-iam-allow' }, { statements: side.records.filter(nearMissOrMatch) });
       if (side.ok) return finish('allow', 'iam-policy', side.iam.map(reasonOf));
       if (side.blockedBy) noteBlocked(side.blockedBy, { kind: 'identity-policy', action: 'kms:RetireGrant' });
       else if (explain) ex.propose({ kind: 'retire-as-issuer', grantId: target.grantId, principal: caller.arn, account: caller.account, keyArn: keyArn! }, iamAllow('AllowRetireGrant', keyArn!));
       return denyResult();
     }
-    const why = grantee.matched && !target.operations.includes('RetireGrant')
-      ? 'it is the grantee, but the grant does not include the RetireGrant operation and it is not the retiring principal'
-      : `it is neither the retiring principal${target.retiringPrincipal ? ` (${target.retiringPrincipal})` : ''}, nor a grantee with RetireGrant, nor in the account that created the grant`;
-    if (explain) ex.step('retire-grant', `May ${caller.arn} retire grant ${target.grantId}?`, 'no', why, { grants: [{ ...record, detail: why }] });
+    const why: TraceFinding = grantee.matched && !target.operations.includes('RetireGrant')
+      ? { kind: 'grantee-without-retire' }
+      : { kind: 'may-not-retire', ...(target.retiringPrincipal ? { retiringPrincipal: target.retiringPrincipal } : {}) };
+    if (explain) ex.step('retire-grant', { kind: 'may-retire', principal: caller.arn, grantId: target.grantId }, 'no', why, { grants: [record] });
     if (explain) ex.hint({ kind: 'retire-not-allowed', grantId: target.grantId });
     return denyResult();
   }
@@ -912,10 +892,10 @@ function satisfyingValues(c: ConditionMatch): string[] | undefined {
  * An identity-policy statement whose Resource names an alias ARN never matches a key operation
  * (the resource is the key) [Controlling access to aliases]: point it out, with the form that works.
  */
-function aliasResourceNote(ex: Explainer, records: StatementMatch[], action: string, identity: readonly CompiledPolicy[]): string {
-  if (!ex.on) return '';
+function aliasResourceNote(ex: Explainer, records: StatementMatch[], action: string, identity: readonly CompiledPolicy[]): string[] {
+  if (!ex.on) return [];
   const hits = records.filter((s) => s.effect === 'Allow' && s.failed === 'resource' && (s.resource?.written ?? []).some((w) => /:alias\//.test(w)));
-  if (hits.length === 0) return '';
+  if (hits.length === 0) return [];
   for (const h of hits) {
     const alias = h.resource!.written.find((w) => /:alias\//.test(w))!;
     const name = alias.slice(alias.indexOf('alias/'));
@@ -926,7 +906,19 @@ function aliasResourceNote(ex: Explainer, records: StatementMatch[], action: str
     const edits: HintEdit[] = policy !== undefined && st !== undefined ? [{ kind: 'replace-statement', policy, index: st.index, statement: withCondition(withResource(st, ['*']), { operator: 'ForAnyValue:StringEquals', key: 'kms:ResourceAliases', values: [name] }) }] : [];
     ex.propose({ kind: 'alias-in-resource', statement: statementRef, alias, action }, edits);
   }
-  return ` (${hits.map((h) => `"${h.id}"`).join(', ')} names an alias ARN in Resource, which never matches a key operation: use kms:RequestAlias or kms:ResourceAliases)`;
+  return hits.map((h) => h.id);
+}
+
+/** No identity-policy statement allows it; naming those that name an alias ARN in Resource. */
+function noIamAllow(aliasResource: string[]): TraceFinding {
+  return aliasResource.length > 0 ? { kind: 'no-iam-allow', aliasResource } : { kind: 'no-iam-allow' };
+}
+
+/** No grant allows: each grant for the caller with why not, and how many are for others. */
+function grantsDeny(relevant: readonly GrantCheck[], w: World): TraceFinding {
+  const f: TraceFinding = { kind: 'grants-deny', grants: relevant.map((c) => ({ grantId: c.grant.grantId, detail: c.detail })), others: w.grants.length - relevant.length };
+  if (w.grantsFirstPage !== undefined) f.firstPage = w.grantsFirstPage;
+  return f;
 }
 
 function usesNotPrincipal(p: CompiledPolicy, action: ActionInfo): boolean {

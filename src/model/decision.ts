@@ -1,5 +1,6 @@
 // The decision as data: the JSON report contract (docs/snapshot.md and docs/report.md) plus the
 // structured trace that makes a near miss explainable.
+import type { ActionClass } from './actions.js';
 import type { Effect, PolicySource } from './policy.js';
 import type { UnknownInput } from './unknown.js';
 
@@ -128,6 +129,7 @@ export type StepId =
 
 export type StepAnswer = 'yes' | 'no' | 'unknown' | 'not-applicable';
 
+/** A trace step as the report contract carries it: its question and finding in words (src/report/phrases.ts). */
 export interface TraceStep {
   step: StepId;
   question: string;
@@ -135,6 +137,100 @@ export interface TraceStep {
   detail: string;
   statements?: StatementMatch[];
   grants?: GrantMatch[];
+}
+
+/** What a trace step asks (src/report/phrases.ts has the words). */
+export type TraceQuestion =
+  | { kind: 'action-class'; action: string }
+  | { kind: 'same-partition'; principal: string }
+  | { kind: 'key-state'; keyState: string; keySpec: string; keyUsage: string; action: string }
+  | { kind: 'explicit-deny'; action: string }
+  | { kind: 'rcp'; account: string; action: string }
+  | { kind: 'scp'; account: string; action: string }
+  /** An IAM-only action (or one on a key that does not exist yet): identity policies on `resource`. */
+  | { kind: 'iam-only'; action: string; resource: string }
+  | { kind: 'cross-account'; action: string }
+  | { kind: 'key-policy-or-account'; principal: string; account: string }
+  | { kind: 'iam-in-account'; account: string; action: string; keyArn: string }
+  | { kind: 'key-policy'; principal: string; action: string }
+  | { kind: 'limit'; limit: Limit; action: string }
+  | { kind: 'account-delegation'; account: string; action: string }
+  | { kind: 'iam-on-key'; principal: string; action: string; keyArn: string }
+  | { kind: 'any-grant'; action: string }
+  | { kind: 'grant'; principal: string; action: string }
+  | { kind: 'alias'; action: string; alias?: string }
+  | { kind: 'alias-key'; principal: string; action: string; keyArn: string }
+  | { kind: 'which-grant' }
+  | { kind: 'grant-exists'; grantId: string }
+  | { kind: 'grant-current'; grantId: string }
+  | { kind: 'may-retire'; principal: string; grantId: string }
+  | { kind: 'issuer-iam'; account: string }
+  /** A further permission whose resource the inputs cannot name. */
+  | { kind: 'companion'; principal: string; action: string; what: string };
+
+/** The grant's role that lets an account retire it. */
+export type RetireRole = 'grantee-with-retire' | 'retiring-principal';
+
+/** What a trace step found, and why (src/report/phrases.ts has the words). */
+export type TraceFinding =
+  | { kind: 'action-class'; cls: ActionClass; grantable: boolean }
+  | { kind: 'partitions'; caller: string; key: string }
+  | { kind: 'key-state-error'; error: string }
+  | { kind: 'key-state-ok' }
+  /** The statements that allow (or deny). */
+  | { kind: 'statements'; statements: StatementRef[] }
+  /** The statements and grants that allowed, by source and id. */
+  | { kind: 'reasons'; reasons: Array<{ source: ReasonSource; id: string }> }
+  | { kind: 'no-deny'; unread: boolean }
+  | { kind: 'rcp-full-access' }
+  | { kind: 'scp-allows' }
+  | { kind: 'scp-gap'; level: number; policies: string[]; resource: string }
+  | { kind: 'root'; ownAccount: boolean }
+  /** No identity-policy statement allows it; `aliasResource`: the ids of statements naming an alias ARN in Resource. */
+  | { kind: 'no-iam-allow'; on?: 'alias'; aliasResource?: string[] }
+  | { kind: 'not-cross-account'; action: string; keyAccount: string }
+  | { kind: 'cross-account'; retire: boolean; account: string }
+  | { kind: 'alias-not-cross-account' }
+  | { kind: 'no-key-policy-or-account' }
+  | { kind: 'role-limited'; statements: StatementRef[]; limit: Limit; action: string }
+  | { kind: 'role-allow-limited' }
+  | { kind: 'iam-intersection' }
+  | { kind: 'no-key-policy-names' }
+  | { kind: 'no-account-statement'; action: string }
+  | { kind: 'not-grantable'; action: string }
+  /** The grants that allow, each with what it matched on. */
+  | { kind: 'grants-allow'; details: string[] }
+  /**
+   * No grant allows: each grant for the caller with why not; `others` grants are for other
+   * principals; `firstPage`: of a list read in part, the grants of its first page.
+   */
+  | { kind: 'grants-deny'; grants: Array<{ grantId: string; detail: string }>; others: number; firstPage?: number }
+  | { kind: 'alias-not-named' }
+  | { kind: 'not-on-key' }
+  | { kind: 'no-grant-id' }
+  | { kind: 'no-such-grant' }
+  /** The grant's state, as grants.ts says it. */
+  | { kind: 'grant-state'; detail: string }
+  | { kind: 'retiring-principal'; retiringPrincipal: string }
+  | { kind: 'grantee-with-retire' }
+  /** A principal (or the root user) of an account the grant names; `statements`: the identity-policy allow it needed. */
+  | { kind: 'account-may-retire'; as: RetireRole; account: string; root: boolean; statements?: StatementRef[] }
+  | { kind: 'issuer-root'; account: string }
+  | { kind: 'grantee-without-retire' }
+  | { kind: 'may-not-retire'; retiringPrincipal?: string }
+  /** A further permission the inputs cannot name: what is missing, as the evaluator says it. */
+  | { kind: 'companion-unknown'; missing: string };
+
+/** One step of the flowchart walk, as facts. */
+export interface TraceFact {
+  step: StepId;
+  ask: TraceQuestion;
+  answer: StepAnswer;
+  why: TraceFinding;
+  statements?: StatementMatch[];
+  grants?: GrantMatch[];
+  /** The further permissions (outermost first) this step belongs to, e.g. "the key alias/app points to now". */
+  within?: string[];
 }
 
 /**
@@ -272,7 +368,6 @@ export interface DecisionBase {
   /** The verdict of authorization alone, before key state and key usage (docs/semantics.md#key-state-and-usage). */
   authorization: Verdict;
   reasons: Reason[];
-  trace: TraceStep[];
   missingContext: string[];
   /** Inputs that could not be read and that this verdict depends on (or was checked against). */
   unreadable: UnknownInput[];
@@ -282,6 +377,7 @@ export interface DecisionBase {
 
 /** The evaluator's decision: the verdict and, when explained, what lies behind it. */
 export interface Decision extends DecisionBase {
+  trace: TraceFact[];
   hints: HintNote[];
   /** The assumptions it relied on, by id (in the order first relied on). */
   assumptions: AssumptionId[];
@@ -291,6 +387,7 @@ export interface Decision extends DecisionBase {
 
 /** One result of the JSON report contract (docs/report.md): a decision phrased by src/report/phrases.ts. */
 export interface CheckResult extends DecisionBase {
+  trace: TraceStep[];
   hints: string[];
   assumptions: string[];
   unknownBecause?: string;

@@ -4,7 +4,6 @@ import type {
   ConditionMatch,
   DecidedBy,
   CheckResult,
-  DecisionBase,
   GrantMatch,
   MismatchReason,
   Reason,
@@ -55,7 +54,7 @@ export const STEP_TITLE: Record<StepId, string> = {
   'key-state': 'Key state and usage allow?',
 };
 
-export function verdictWord(d: DecisionBase): string {
+export function verdictWord(d: CheckResult): string {
   switch (d.decision) {
     case 'allow':
       return 'ALLOW';
@@ -151,12 +150,12 @@ export function shortGrantId(id: string, max = 12): string {
 }
 
 /** The reasons as short references, for table cells (long grant ids shortened). */
-export function reasonRefsShort(d: DecisionBase): string[] {
+export function reasonRefsShort(d: CheckResult): string[] {
   return d.reasons.map((r) => (r.source === 'grant' ? `grant ${shortGrantId(r.id)}` : reasonRef(r)));
 }
 
 /** The flowchart step that settled the verdict, when one did (implicit deny has none). */
-export function decidingStep(d: DecisionBase): StepId | undefined {
+export function decidingStep(d: CheckResult): StepId | undefined {
   const has = (s: StepId): boolean => d.trace.some((t) => t.step === s);
   const pick = (...ids: StepId[]): StepId | undefined => ids.find(has);
   switch (d.decidedBy) {
@@ -193,14 +192,14 @@ export function decidingStep(d: DecisionBase): StepId | undefined {
 }
 
 /** The index (in d.trace) of the deciding step: the last trace entry with that id. */
-export function decidingIndex(d: DecisionBase): number {
+export function decidingIndex(d: CheckResult): number {
   const s = decidingStep(d);
   if (s === undefined) return -1;
   for (let i = d.trace.length - 1; i >= 0; i--) if (d.trace[i]!.step === s) return i;
   return -1;
 }
 
-function step(d: DecisionBase, id: StepId): TraceStep | undefined {
+function step(d: CheckResult, id: StepId): TraceStep | undefined {
   for (let i = d.trace.length - 1; i >= 0; i--) if (d.trace[i]!.step === id) return d.trace[i];
   return undefined;
 }
@@ -267,7 +266,7 @@ function viaText(via: string): string {
   }
 }
 
-function implicitDenyParts(d: DecisionBase): string[] {
+function implicitDenyParts(d: CheckResult): string[] {
   const out: string[] = [];
   const delegated = step(d, 'account-delegation')?.answer;
   for (const t of d.trace) {
@@ -384,7 +383,7 @@ function conditionText(c: ConditionMatch): string {
  * Statements that failed only on a condition, and grants for this principal that did not apply
  * (operations, state, encryption context …): what would have to change for them to apply.
  */
-export function nearMisses(d: DecisionBase): NearMiss[] {
+export function nearMisses(d: CheckResult): NearMiss[] {
   const out: NearMiss[] = [];
   const seen = new Set<string>();
   for (const t of d.trace) {
@@ -456,7 +455,7 @@ export interface GroupedLine {
  * Lines of several results, said once each: a line that differs between actions only by the
  * action's name is printed once with "the action" and the list of actions it applies to.
  */
-export function groupByAction<D extends DecisionBase>(results: readonly D[], pick: (d: D) => readonly string[]): GroupedLine[] {
+export function groupByAction<D extends CheckResult>(results: readonly D[], pick: (d: D) => readonly string[]): GroupedLine[] {
   if (results.length === 1) return unique(pick(results[0]!)).map((text) => ({ text, actions: [] }));
   const groups: Array<{ key: string; first: string; actions: string[] }> = [];
   for (const d of results) {
@@ -477,7 +476,7 @@ export function groupByAction<D extends DecisionBase>(results: readonly D[], pic
 }
 
 /** Unique deciding reasons across results, with the actions each one decided. */
-export function decidingReasons(results: readonly DecisionBase[]): Array<{ reason: Reason; actions: string[] }> {
+export function decidingReasons(results: readonly CheckResult[]): Array<{ reason: Reason; actions: string[] }> {
   const out: Array<{ reason: Reason; actions: string[] }> = [];
   for (const d of results) {
     for (const r of d.reasons) {
@@ -529,7 +528,7 @@ export function requestLines(report: Report): Array<[string, string]> {
   return out;
 }
 
-export function summaryCounts(results: readonly DecisionBase[]): string {
+export function summaryCounts(results: readonly CheckResult[]): string {
   const n = (v: string): number => results.filter((d) => d.decision === v).length;
   const parts = [`${n('allow')} allowed`, `${n('deny')} denied`];
   if (n('unknown') > 0) parts.push(`${n('unknown')} unknown`);

@@ -1,6 +1,7 @@
 // The one place that turns the evaluator's facts into sentences: here, the assumptions a decision
-// relied on (ids, model/decision.ts) and its hints (typed notes) become the words the JSON contract carries.
-import type { AssumptionId, CheckResult, Decision, HintNote, LimitedAllow, StatementRef } from '../model/decision.js';
+// relied on (ids, model/decision.ts), its hints (typed notes) and its trace (typed steps) become the words the
+// JSON contract carries.
+import type { AssumptionId, CheckResult, Decision, HintNote, LimitedAllow, StatementRef, TraceFact, TraceFinding, TraceQuestion, TraceStep } from '../model/decision.js';
 
 /**
  * What kms-why assumes where AWS documentation is silent or contradictory; each links to its entry
@@ -193,10 +194,184 @@ export function hintText(n: HintNote): string {
   }
 }
 
+const short = (action: string): string => action.replace(/^kms:/, '');
+const limitName = (l: 'permissions-boundary' | 'session-policy'): string => (l === 'permissions-boundary' ? 'permissions boundary' : 'session policy');
+
+/** The question of a trace step. */
+export function questionText(q: TraceQuestion): string {
+  switch (q.kind) {
+    case 'action-class':
+      return `What kind of action is ${q.action}?`;
+    case 'same-partition':
+      return `Are ${q.principal} and the key in the same partition?`;
+    case 'key-state':
+      return `Can the key (${q.keyState}, ${q.keySpec}, ${q.keyUsage}) do ${short(q.action)}?`;
+    case 'explicit-deny':
+      return `Does any policy explicitly deny ${q.action}?`;
+    case 'rcp':
+      return `Do the RCPs of account ${q.account} allow ${q.action}?`;
+    case 'scp':
+      return `Do the SCPs of account ${q.account} allow ${q.action}?`;
+    case 'iam-only':
+      return `Does an identity policy allow ${q.action} (Resource "${q.resource}")?`;
+    case 'cross-account':
+      return `Can ${q.action} be used from another account?`;
+    case 'key-policy-or-account':
+      return `Does the key policy allow ${q.principal} or its account ${q.account}?`;
+    case 'iam-in-account':
+      return `Does an identity policy in account ${q.account} allow ${q.action} on ${q.keyArn}?`;
+    case 'key-policy':
+      return `Does the key policy allow ${q.principal} to ${short(q.action)}?`;
+    case 'limit':
+      return `Does the ${limitName(q.limit)} allow ${q.action}?`;
+    case 'account-delegation':
+      return `Does the key policy allow account ${q.account} to use IAM policies for ${q.action}?`;
+    case 'iam-on-key':
+      return `Does an identity policy allow ${q.principal} to ${short(q.action)} on ${q.keyArn}?`;
+    case 'any-grant':
+      return `Does a grant allow ${q.action}?`;
+    case 'grant':
+      return `Does a grant allow ${q.principal} to ${short(q.action)}?`;
+    case 'alias':
+      return `Does an identity policy allow ${q.action} on ${q.alias ?? 'the alias'}?`;
+    case 'alias-key':
+      return `Is ${q.principal} allowed ${q.action} on the key ${q.keyArn}?`;
+    case 'which-grant':
+      return 'Which grant is to be retired?';
+    case 'grant-exists':
+      return `Is there a grant ${q.grantId} on the key?`;
+    case 'grant-current':
+      return `Is grant ${q.grantId} current?`;
+    case 'may-retire':
+      return `May ${q.principal} retire grant ${q.grantId}?`;
+    case 'issuer-iam':
+      return `Does an identity policy in account ${q.account}, which created the grant, allow kms:RetireGrant?`;
+    case 'companion':
+      return `Is ${q.principal} also allowed ${q.action} on ${q.what}?`;
+  }
+}
+
+const RETIRE_ROLE = { 'grantee-with-retire': 'grantee (and the grant includes RetireGrant)', 'retiring-principal': 'retiring principal' } as const;
+
+/** What a trace step found. */
+export function findingText(f: TraceFinding): string {
+  switch (f.kind) {
+    case 'action-class':
+      switch (f.cls) {
+        case 'iam-only':
+          return 'an IAM-only action: only identity policies can allow it; key policies and grants play no part';
+        case 'alias':
+          return 'an alias action: it needs the permission on the alias (IAM policy) and on the key (key policy, or IAM when the key policy delegates)';
+        case 'retire-grant':
+          return 'RetireGrant: the grant itself says who may retire it; kms:RetireGrant in a key policy has no effect';
+        case 'internal':
+          return 'an internal KMS action that customers cannot call';
+        case 'key':
+          return `a KMS key operation, authorized by the key policy (and IAM policies when the key policy delegates)${f.grantable ? ' or a grant' : ''}`;
+      }
+      break;
+    case 'partitions':
+      return `the caller is in partition ${f.caller}, the key in ${f.key}; no policy or grant reaches across partitions`;
+    case 'key-state-error':
+      return f.error;
+    case 'key-state-ok':
+      return 'the key state and key usage allow this operation';
+    case 'statements':
+      return statementsText(f.statements);
+    case 'reasons':
+      return f.reasons.map((x) => `${x.source} "${x.id}"`).join('; ');
+    case 'no-deny':
+      return f.unread ? 'no Deny statement applies among the policies that could be read; a policy that could not be read may hold one' : 'no Deny statement applies';
+    case 'rcp-full-access':
+      return 'no RCP denies it, and RCPFullAWSAccess, which cannot be detached, allows everything else';
+    case 'scp-allows':
+      return 'every level of the SCP hierarchy allows it';
+    case 'scp-gap':
+      return `no statement of level ${f.level} (${f.policies.join(', ') || 'no policies'}) allows it on ${f.resource}: an SCP gap is an implicit deny that no other policy can override`;
+    case 'root':
+      return f.ownAccount ? 'the account root user has full IAM access in its own account' : 'the account root user has full IAM access';
+    case 'no-iam-allow': {
+      if (f.on === 'alias') return 'no identity-policy statement allows it on the alias';
+      const ids = f.aliasResource ?? [];
+      const note = ids.length > 0 ? ` (${ids.map((id) => `"${id}"`).join(', ')} names an alias ARN in Resource, which never matches a key operation: use kms:RequestAlias or kms:ResourceAliases)` : '';
+      return `no identity-policy statement allows it${note}`;
+    }
+    case 'not-cross-account':
+      return `${f.action} works only for principals of the key's account (${f.keyAccount}); permissions for other accounts have no effect`;
+    case 'cross-account':
+      return f.retire
+        ? 'yes: the grant itself says who may retire it (its retiring principal, its grantee, or the account that created it); the key policy plays no part'
+        : `the key's account (key policy) and the caller's account (${f.account}, IAM policies) must both allow it`;
+    case 'alias-not-cross-account':
+      return 'alias operations work only in the key\'s account';
+    case 'no-key-policy-or-account':
+      return 'no key-policy statement allows the caller or its account';
+    case 'role-limited':
+      return `${statementsText(f.statements)} names the role, but the role's ${limitName(f.limit)} does not allow ${f.action}`;
+    case 'role-allow-limited':
+      return 'an allow that a key policy gives to a role ARN is limited by the session\'s permissions boundary and session policy';
+    case 'iam-intersection':
+      return 'identity-policy permissions are the intersection with the boundary and the session policy';
+    case 'no-key-policy-names':
+      return 'no key-policy statement names this principal for this action';
+    case 'no-account-statement':
+      return `no key-policy statement with the account principal covers ${f.action}`;
+    case 'not-grantable':
+      return `no grant can allow ${f.action}`;
+    case 'grants-allow':
+      return f.details.join('; ');
+    case 'grants-deny': {
+      // Of a list read in part, only what was read is counted: the live report and its snapshot's replay say the same.
+      const partial = f.firstPage !== undefined ? `beyond the first ${f.firstPage} grants, only those that can apply to this principal were read` : '';
+      const others = f.others > 0 ? `${f.others} other grant${f.others === 1 ? '' : 's'}${partial !== '' ? ' read' : ''} ${f.others === 1 ? 'is' : 'are'} for other principals` : '';
+      const tail = others !== '' || partial !== '' ? ` (${[others, partial].filter((t) => t !== '').join('; ')})` : '';
+      return (f.grants.length > 0 ? f.grants.map((g) => `${g.grantId}: ${g.detail}`).join('; ') : 'no grant on the key is for this principal') + tail;
+    }
+    case 'alias-not-named':
+      return 'the request does not name the alias (give --alias)';
+    case 'not-on-key':
+      return 'neither the key policy nor delegated IAM allows it on the key';
+    case 'no-grant-id':
+      return 'the request does not name a grant (give --grant-id)';
+    case 'no-such-grant':
+      return 'no such grant: it was retired or revoked already, or the id is wrong';
+    case 'grant-state':
+      return f.detail;
+    case 'retiring-principal':
+      return `it is the grant's retiring principal (${f.retiringPrincipal})`;
+    case 'grantee-with-retire':
+      return 'it is the grantee and the grant includes the RetireGrant operation';
+    case 'account-may-retire': {
+      const role = RETIRE_ROLE[f.as];
+      if (f.root) return `the root user of account ${f.account}, which is the grant's ${role}`;
+      if (f.statements === undefined) return `a principal of account ${f.account}, which is the grant's ${role}`;
+      return `a principal of account ${f.account}, which is the grant's ${role}, and ${statementsText(f.statements)} allows kms:RetireGrant`;
+    }
+    case 'issuer-root':
+      return `the root user of account ${f.account}, which created the grant: the account root user has full IAM access`;
+    case 'grantee-without-retire':
+      return 'it is the grantee, but the grant does not include the RetireGrant operation and it is not the retiring principal';
+    case 'may-not-retire':
+      return `it is neither the retiring principal${f.retiringPrincipal ? ` (${f.retiringPrincipal})` : ''}, nor a grantee with RetireGrant, nor in the account that created the grant`;
+    case 'companion-unknown':
+      return f.missing;
+  }
+}
+
+/** A trace step in words; the grant a RetireGrant step is about carries the step's finding. */
+export function phraseStep(t: TraceFact): TraceStep {
+  const detail = findingText(t.why);
+  const question = questionText(t.ask);
+  const out: TraceStep = { step: t.step, question: t.within === undefined ? question : `${t.within.map((w) => `[${w}] `).join('')}${question}`, answer: t.answer, detail };
+  if (t.statements !== undefined) out.statements = t.statements;
+  if (t.grants !== undefined) out.grants = t.ask.kind === 'may-retire' ? t.grants.map((g) => ({ ...g, detail })) : t.grants;
+  return out;
+}
+
 /** A decision as the report contract carries it: its facts in words. */
 export function phraseDecision(d: Decision): CheckResult {
   const { unknownBecause, ...rest } = d;
-  const out: CheckResult = { ...rest, hints: d.hints.map(hintText), assumptions: d.assumptions.map(assumptionText) };
+  const out: CheckResult = { ...rest, trace: d.trace.map(phraseStep), hints: d.hints.map(hintText), assumptions: d.assumptions.map(assumptionText) };
   if (unknownBecause !== undefined) out.unknownBecause = hintText(unknownBecause);
   return out;
 }
