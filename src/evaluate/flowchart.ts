@@ -158,8 +158,13 @@ interface Scan {
   records: StatementMatch[];
 }
 
-/** Collects the explanation; every method is a no-op when not explaining. */
-class Explainer {
+/**
+ * Records the explanation: the trace, hints, proposals, assumptions and missing keys. Every method
+ * does nothing when explanation is off (SILENT), so the walk calls it bare: the fast path pays a
+ * call, never a sentence. What a call costs to build is built only when recording (the edits a
+ * proposal makes are built by builders that return nothing when off).
+ */
+class Recorder {
   readonly trace: TraceFact[] = [];
   readonly hints: HintNote[] = [];
   readonly assumptions = new Set<AssumptionId>();
@@ -167,9 +172,11 @@ class Explainer {
   /** Hints that propose a change (to the request or the inputs): printed only once re-evaluation confirms them. */
   readonly proposals: HintProposal[] = [];
   constructor(readonly on: boolean) {}
-  step(step: StepId, ask: TraceQuestion, answer: StepAnswer, why: TraceFinding, extra?: { statements?: StatementMatch[]; grants?: GrantMatch[] }): void {
+  /** A step of the walk; the statements and grants it involved are gathered only when recording. */
+  step(step: StepId, ask: TraceQuestion, answer: StepAnswer, why: TraceFinding, involved?: () => { statements?: StatementMatch[]; grants?: GrantMatch[] }): void {
     if (!this.on) return;
     const t: TraceFact = { step, ask, answer, why };
+    const extra = involved?.();
     if (extra?.statements && extra.statements.length > 0) t.statements = extra.statements;
     if (extra?.grants && extra.grants.length > 0) t.grants = extra.grants;
     this.trace.push(t);
@@ -182,8 +189,37 @@ class Explainer {
   propose(note: HintNote, edits: HintEdit[]): void {
     if (this.on && !this.proposals.some((p) => sameNote(p.note, note))) this.proposals.push({ note, set: [], edits });
   }
+  /** A proposal whose request change is built only when recording (it is not checked for duplicates). */
+  offer(make: () => HintProposal): void {
+    if (this.on) this.proposals.push(make());
+  }
   assume(id: AssumptionId): void {
     if (this.on) this.assumptions.add(id);
+  }
+  /** A condition key whose absence (or value) decided: the request should say. */
+  miss(key: string): void {
+    if (this.on) this.missing.add(key);
+  }
+  /** The assumptions behind the unknown keys a condition consulted. */
+  assumeTouched(touched: ConditionEnv['touched'], retireGrant: boolean): void {
+    if (!this.on || touched === undefined) return;
+    for (const [k, u] of touched) {
+      if (u.supply !== undefined) this.assume('unknownContextKeys');
+      if (retireGrant && k.startsWith('kms:encryptioncontext')) this.assume('retireGrantEncryptionContext');
+    }
+  }
+  /** The explanation part of a decision (empty when not recording), and its proposals beside it. */
+  explanation(env: ConditionEnv): Pick<Decision, 'trace' | 'missingContext' | 'hints' | 'assumptions'> {
+    if (!this.on) return { trace: [], missingContext: [], hints: [], assumptions: [] };
+    return {
+      trace: this.trace,
+      missingContext: [...this.missing],
+      hints: this.hints,
+      assumptions: [...this.assumptions, ...[...(env.assumed ?? [])].filter(isAssumptionId)].filter((id, i, all) => all.indexOf(id) === i),
+    };
+  }
+  keep(d: Decision): void {
+    if (this.on && this.proposals.length > 0) HINT_PROPOSALS.set(d, this.proposals);
   }
 }
 
@@ -213,7 +249,7 @@ export const HINT_PROPOSALS = new WeakMap<Decision, HintProposal[]>();
 
 /** Evaluates one request in one world. Pure; `explain` only adds the explanation. */
 export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolean): Decision {
-  const ex = explain ? new Explainer(true) : SILENT;
+  const ex = explain ? new Recorder(true) : SILENT;
   const { action, caller } = r;
   const a = action.name;
   const keyArn = r.keyArn;
@@ -223,11 +259,11 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   const sameAccount = r.key === undefined || caller.kind === 'service' || caller.account === r.key.metadata.account;
 
   const scan = (policies: readonly CompiledPolicy[], effect: 'Allow' | 'Deny', resource: string): Scan => {
-    const out: Scan = { matched: [], records: explain ? [] : NO_RECORDS };
+    const out: Scan = { matched: [], records: ex.on ? [] : NO_RECORDS };
     for (const p of policies) {
       for (const cs of statementsFor(p, action)) {
         if (cs.st.effect !== effect) continue;
-        if (explain) {
+        if (ex.on) {
           const rec = newStatementMatch(cs, a);
           if (matchStatement(cs, { caller, resource, env }, rec)) out.matched.push(cs);
           out.records.push(rec);
@@ -249,22 +285,22 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   const policyPrincipal = (): string => env.ctx.values.get('aws:principalarn')?.[0] ?? env.ctx.base?.get('aws:principalarn')?.[0] ?? caller.arn;
   /** A key-policy statement allowing `actionName` to the caller (or to `aws`, e.g. its account). */
   const keyPolicyAllow = (sid: string, aws?: string[]): HintEdit[] => {
-    if (w.keyPolicy === null) return [];
+    if (!ex.on || w.keyPolicy === null) return NO_EDITS;
     const who = aws !== undefined ? { principal: aws } : caller.kind === 'service' ? { service: [caller.name] } : { principal: [policyPrincipal()] };
     return [{ kind: 'add-statement', policy: w.keyPolicy.policy, statement: statement({ sid, ...who, action: [a], resource: ['*'] }) }];
   };
   /** An inline identity policy on the caller allowing `actionName` on `resource`. */
   const iamAllow = (sid: string, resource: string, actionName: string = a): HintEdit[] =>
-    caller.kind === 'service' || caller.kind === 'root' ? [] : [{ kind: 'attach-identity-policy', principal: caller.arn, statement: statement({ sid, action: [actionName], resource: [resource] }) }];
+    !ex.on || caller.kind === 'service' || caller.kind === 'root' ? NO_EDITS : [{ kind: 'attach-identity-policy', principal: caller.arn, statement: statement({ sid, action: [actionName], resource: [resource] }) }];
   /** A new grant like `g` with `change` (grants cannot be changed: a new one is created). */
   const newGrant = (g: Grant, change: Partial<Grant>): HintEdit[] => {
-    if (keyArn === undefined) return [];
+    if (!ex.on || keyArn === undefined) return NO_EDITS;
     const grant: Grant = { ...g, ...change, grantId: `${g.grantId}-new`, state: 'active' };
     delete grant.grantToken;
     return [{ kind: 'add-grant', keyArn, grant }];
   };
   const addTo = (policy: Policy | undefined, sid: string, resource: string): HintEdit[] =>
-    policy === undefined ? [] : [{ kind: 'add-statement', policy, statement: statement({ sid, action: [a], resource: [resource] }) }];
+    !ex.on || policy === undefined ? NO_EDITS : [{ kind: 'add-statement', policy, statement: statement({ sid, action: [a], resource: [resource] }) }];
 
   const finish = (
     decision: Verdict,
@@ -274,12 +310,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     let final: Verdict = decision;
     let by: DecidedBy = decidedBy;
     let keyStateErr: string | undefined;
-    if (explain && env.touched !== undefined) {
-      for (const [k, u] of env.touched) {
-        if (u.supply !== undefined) ex.assume('unknownContextKeys');
-        if (action.short === 'RetireGrant' && k.startsWith('kms:encryptioncontext')) ex.assume('retireGrantEncryptionContext');
-      }
-    }
+    ex.assumeTouched(env.touched, action.short === 'RetireGrant');
     if (action.short === 'GetKeyRotationStatus' && r.key !== undefined && (r.key.metadata.keySpec !== 'SYMMETRIC_DEFAULT' || r.key.metadata.origin !== 'AWS_KMS')) ex.assume('rotationStatusApi');
     if (r.key !== undefined && action.cls !== 'iam-only') {
       // An unreadable key state fails the request in the restrictive world only (evaluator.ts).
@@ -292,14 +323,14 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
         if (decision !== 'deny' || !r.options.authorizeBeforeKeyState) {
           final = 'deny';
           by = 'key-state';
-          if (explain) ex.step('key-state', { kind: 'key-state', keyState: r.key.metadata.keyState, keySpec: r.key.metadata.keySpec, keyUsage: r.key.metadata.keyUsage, action: a }, 'no', { kind: 'key-state-error', error: keyStateErr });
-          if (explain) ex.hint({ kind: 'key-state', error: keyStateErr, authorized: true });
+          ex.step('key-state', { kind: 'key-state', keyState: r.key.metadata.keyState, keySpec: r.key.metadata.keySpec, keyUsage: r.key.metadata.keyUsage, action: a }, 'no', { kind: 'key-state-error', error: keyStateErr });
+          ex.hint({ kind: 'key-state', error: keyStateErr, authorized: true });
         } else {
-          if (explain) ex.step('key-state', { kind: 'key-state', keyState: r.key.metadata.keyState, keySpec: r.key.metadata.keySpec, keyUsage: r.key.metadata.keyUsage, action: a }, 'no', { kind: 'key-state-error', error: keyStateErr });
-          if (explain) ex.hint({ kind: 'key-state', error: keyStateErr, authorized: false });
+          ex.step('key-state', { kind: 'key-state', keyState: r.key.metadata.keyState, keySpec: r.key.metadata.keySpec, keyUsage: r.key.metadata.keyUsage, action: a }, 'no', { kind: 'key-state-error', error: keyStateErr });
+          ex.hint({ kind: 'key-state', error: keyStateErr, authorized: false });
         }
       } else {
-        if (explain) ex.step('key-state', { kind: 'key-state', keyState: r.key.metadata.keyState, keySpec: r.key.metadata.keySpec, keyUsage: r.key.metadata.keyUsage, action: a }, 'yes', { kind: 'key-state-ok' });
+        ex.step('key-state', { kind: 'key-state', keyState: r.key.metadata.keyState, keySpec: r.key.metadata.keySpec, keyUsage: r.key.metadata.keyUsage, action: a }, 'yes', { kind: 'key-state-ok' });
       }
     }
     const d: Decision = {
@@ -309,31 +340,28 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
       decidedBy: by,
       authorization: decision,
       reasons,
-      trace: explain ? ex.trace : [],
-      missingContext: explain ? [...ex.missing] : [],
-      hints: explain ? ex.hints : [],
-      assumptions: explain ? [...ex.assumptions, ...[...(env.assumed ?? [])].filter(isAssumptionId)].filter((id, i, all) => all.indexOf(id) === i) : [],
+      ...ex.explanation(env),
       unreadable: [],
     };
     if (keyArn !== undefined) d.keyArn = keyArn;
     if (by === 'key-state' && keyStateErr !== undefined) d.keyStateError = keyStateErr;
-    if (explain && ex.proposals.length > 0) HINT_PROPOSALS.set(d, ex.proposals);
+    ex.keep(d);
     return d;
   };
 
-  if (explain) ex.step('action', { kind: 'action-class', action: a }, 'yes', { kind: 'action-class', cls: action.cls, grantable: action.grantOperation !== undefined });
-  for (const n of r.notes) if (explain) ex.hint(n);
+  ex.step('action', { kind: 'action-class', action: a }, 'yes', { kind: 'action-class', cls: action.cls, grantable: action.grantOperation !== undefined });
+  for (const n of r.notes) ex.hint(n);
   if (caller.kind === 'service') ex.assume('servicePrincipalAccount');
 
   if (action.cls === 'internal') {
-    if (explain) ex.hint({ kind: 'internal-action', action: a });
+    ex.hint({ kind: 'internal-action', action: a });
     return finish('deny', 'implicit-deny', []);
   }
 
   // Partitions are separate: no principal of one can use a key of another, whatever a policy says
   // ("Principal": "*" included).
   if (r.key !== undefined && caller.kind !== 'service' && caller.partition !== r.key.metadata.partition) {
-    if (explain) ex.step('action', { kind: 'same-partition', principal: caller.arn }, 'no', { kind: 'partitions', caller: caller.partition, key: r.key.metadata.partition });
+    ex.step('action', { kind: 'same-partition', principal: caller.arn }, 'no', { kind: 'partitions', caller: caller.partition, key: r.key.metadata.partition });
     return finish('deny', 'implicit-deny', []);
   }
 
@@ -354,40 +382,26 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   if (keyArn !== undefined) for (const level of w.rcps) addDeny(scan(level, 'Deny', keyArn));
   const uniqueDenies = [...new Set(denyMatches)];
   // A Deny that matched because a key was absent (a negated operator, …IfExists): the absence decided.
-  if (explain) for (const rec of denyRecords) if (rec.matched) for (const c of rec.conditions) if (c.missing && c.matched) ex.missing.add(c.key);
+  for (const rec of denyRecords) if (rec.matched) for (const c of rec.conditions) if (c.missing && c.matched) ex.miss(c.key);
   if (w.keyPolicy && keyPolicies.length > 0 && usesNotPrincipal(w.keyPolicy, action)) ex.assume('notPrincipal');
   if (uniqueDenies.length > 0) {
-    if (explain) ex.step('explicit-deny', { kind: 'explicit-deny', action: a }, 'yes', { kind: 'statements', statements: uniqueDenies.map(refOf) }, { statements: denyRecords.filter((s) => s.matched) });
+    ex.step('explicit-deny', { kind: 'explicit-deny', action: a }, 'yes', { kind: 'statements', statements: uniqueDenies.map(refOf) }, () => ({ statements: denyRecords.filter((s) => s.matched) }));
     // Every Deny that applies must go: one hint names them all (each alone would leave the request denied).
-    const notes: HintNote[] = [];
-    const edits: HintEdit[] = [];
-    for (const cs of uniqueDenies) {
-      if (explain && cs.st.notPrincipal !== undefined) {
-        const exempt = caller.kind === 'assumed-role' ? [policyPrincipal(), caller.arn, `arn:${caller.partition}:iam::${caller.account}:root`] : [caller.arn];
-        notes.push({ kind: 'exempt-from-deny', statement: refOf(cs), principal: caller.arn, ...(caller.kind === 'assumed-role' ? { session: { roleArn: policyPrincipal(), account: caller.account } } : {}) });
-        edits.push({ kind: 'replace-statement', policy: cs.policy, index: cs.st.index, statement: withNotPrincipal(cs.st, exempt) });
-      } else if (explain) {
-        notes.push({ kind: 'narrow-deny', statement: refOf(cs) });
-        edits.push({ kind: 'replace-statement', policy: cs.policy, index: cs.st.index, statement: null });
-      }
-      if (conditionMentions(cs, 'aws:principalisawsservice')) ex.assume('principalIsAwsService');
-    }
-    if (explain) ex.propose(notes.length === 1 ? notes[0]! : { kind: 'each', notes }, edits);
+    for (const cs of uniqueDenies) if (conditionMentions(cs, 'aws:principalisawsservice')) ex.assume('principalIsAwsService');
+    ex.offer(() => liftDenies(uniqueDenies, caller, policyPrincipal()));
     return finish('deny', 'explicit-deny', uniqueDenies.map(reasonOf));
   }
   // With a policy unread, "no Deny applies" would claim what kms-why
   // could not see: the unread policy may hold the Deny.
-  if (explain) {
-    if (w.unreadPolicies === true && env.bias !== null && env.bias !== undefined) ex.step('explicit-deny', { kind: 'explicit-deny', action: a }, 'unknown', { kind: 'no-deny', unread: true }, { statements: denyRecords.filter(nearMiss) });
-    else ex.step('explicit-deny', { kind: 'explicit-deny', action: a }, 'no', { kind: 'no-deny', unread: false }, { statements: denyRecords.filter(nearMiss) });
-  }
+  const unread = w.unreadPolicies === true && env.bias !== null && env.bias !== undefined;
+  ex.step('explicit-deny', { kind: 'explicit-deny', action: a }, unread ? 'unknown' : 'no', { kind: 'no-deny', unread }, () => ({ statements: denyRecords.filter(nearMiss) }));
 
   // ── Step 4: organization guardrails: every level must allow ───────────────────────────────
   if (w.rcps.length > 0 && keyArn !== undefined) {
     // RCPFullAWSAccess is attached to every root, OU and account and cannot be detached, so an RCP
     // level always allows; only RCP Deny statements (above) bite (docs/semantics.md#organization-policies, [ORG-RCP]).
     ex.assume('rcpFullAccess');
-    if (explain) ex.step('rcp', { kind: 'rcp', account: r.key!.metadata.account, action: a }, 'yes', { kind: 'rcp-full-access' });
+    ex.step('rcp', { kind: 'rcp', account: r.key!.metadata.account, action: a }, 'yes', { kind: 'rcp-full-access' });
   }
   if (w.scps.length > 0) {
     // SCP levels are looked up only for a known caller account (evaluator.ts orgLevels), so the
@@ -397,12 +411,12 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
       const gap = w.scps.findIndex((level) => scan(level, 'Allow', res).matched.length === 0);
       if (gap >= 0) {
         const policies = w.scps[gap]!.map((p) => p.policy.name);
-        if (explain) ex.step('scp', { kind: 'scp', account: scpAccount, action: a }, 'no', { kind: 'scp-gap', level: gap + 1, policies, resource: res });
-        if (explain) ex.propose({ kind: 'scp-gap', action: a, level: gap + 1, policies }, addTo(w.scps[gap]![0]?.policy, `Allow${action.short}`, res));
+        ex.step('scp', { kind: 'scp', account: scpAccount, action: a }, 'no', { kind: 'scp-gap', level: gap + 1, policies, resource: res });
+        ex.propose({ kind: 'scp-gap', action: a, level: gap + 1, policies }, addTo(w.scps[gap]![0]?.policy, `Allow${action.short}`, res));
         return finish('deny', 'scp', []);
       }
     }
-    if (explain) ex.step('scp', { kind: 'scp', account: scpAccount, action: a }, 'yes', { kind: 'scp-allows' });
+    ex.step('scp', { kind: 'scp', account: scpAccount, action: a }, 'yes', { kind: 'scp-allows' });
   }
 
   // ── The caller's side: identity policies, limited by boundary and session policy ──────────
@@ -450,7 +464,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     const target = b === 'permissions-boundary' ? w.boundary?.policy : sessionPolicies[0]?.policy;
     const note: HintNote = { kind: 'limited', allow, limit: b, action: a };
     if (b === 'permissions-boundary' && w.boundary) note.boundary = w.boundary.policy.name;
-    if (explain) ex.propose(note, addTo(target, `Allow${action.short}`, resource));
+    ex.propose(note, addTo(target, `Allow${action.short}`, resource));
   };
   const denyResult = (): Decision => {
     if (blockedBy !== undefined) return finish('deny', blockedBy, []);
@@ -460,10 +474,10 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   // ── IAM-only actions ──────────────────────────────────────────────────────────────────────
   if (action.cls === 'iam-only') {
     const cs = callerSide(r.iamResource ?? '*');
-    if (explain) ex.step('identity-policy', { kind: 'iam-only', action: a, resource: r.iamResource ?? '*' }, cs.root ? 'yes' : cs.iam.length > 0 ? 'yes' : 'no', cs.root ? { kind: 'root', ownAccount: false } : cs.iam.length > 0 ? { kind: 'statements', statements: cs.iam.map(refOf) } : { kind: 'no-iam-allow' }, { statements: cs.records.filter(nearMissOrMatch) });
+    ex.step('identity-policy', { kind: 'iam-only', action: a, resource: r.iamResource ?? '*' }, cs.root ? 'yes' : cs.iam.length > 0 ? 'yes' : 'no', cs.root ? { kind: 'root', ownAccount: false } : cs.iam.length > 0 ? { kind: 'statements', statements: cs.iam.map(refOf) } : { kind: 'no-iam-allow' }, () => ({ statements: cs.records.filter(nearMissOrMatch) }));
     if (cs.ok) return finish('allow', 'iam-policy', cs.root ? [ROOT_REASON] : cs.iam.map(reasonOf));
     if (cs.blockedBy) noteBlocked(cs.blockedBy, { kind: 'identity-policy', action: a });
-    else if (explain) ex.propose({ kind: 'attach-iam-only', action: a, principal: caller.arn, ...(r.iamResource !== undefined ? { resource: r.iamResource } : {}) }, iamAllow(`Allow${action.short}`, r.iamResource ?? '*'));
+    else ex.propose({ kind: 'attach-iam-only', action: a, principal: caller.arn, ...(r.iamResource !== undefined ? { resource: r.iamResource } : {}) }, iamAllow(`Allow${action.short}`, r.iamResource ?? '*'));
     collectMissing(ex, cs.records);
     return denyResult();
   }
@@ -471,11 +485,11 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   // ── Cross-account scope (docs/semantics.md#cross-account) ───────────────────────────────────────────────────────
   if (!sameAccount && r.key) {
     if (!action.crossAccount) {
-      if (explain) ex.step('cross-account', { kind: 'cross-account', action: a }, 'no', { kind: 'not-cross-account', action: a, keyAccount: r.key.metadata.account });
-      if (explain) ex.hint({ kind: 'not-cross-account', action: a, keyAccount: r.key.metadata.account });
+      ex.step('cross-account', { kind: 'cross-account', action: a }, 'no', { kind: 'not-cross-account', action: a, keyAccount: r.key.metadata.account });
+      ex.hint({ kind: 'not-cross-account', action: a, keyAccount: r.key.metadata.account });
       return denyResult();
     }
-    if (explain) ex.step('cross-account', { kind: 'cross-account', action: a }, 'yes', { kind: 'cross-account', retire: action.cls === 'retire-grant', account: caller.account });
+    ex.step('cross-account', { kind: 'cross-account', action: a }, 'yes', { kind: 'cross-account', retire: action.cls === 'retire-grant', account: caller.account });
   }
 
   // ── RetireGrant: the grant decides (docs/semantics.md#retiregrant) ────────────────────────────────────────────
@@ -499,9 +513,9 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   // ── Cross-account: both sides must allow (or a grant) ─────────────────────────────────────
   if (!sameAccount) {
     const keySide = keyPolicyAllows.matched;
-    if (explain) ex.step('key-policy', { kind: 'key-policy-or-account', principal: caller.arn, account: caller.account }, keySide.length > 0 ? 'yes' : 'no', keySide.length > 0 ? { kind: 'statements', statements: keySide.map(refOf) } : { kind: 'no-key-policy-or-account' }, { statements: keyPolicyAllows.records.filter(nearMissOrMatch) });
+    ex.step('key-policy', { kind: 'key-policy-or-account', principal: caller.arn, account: caller.account }, keySide.length > 0 ? 'yes' : 'no', keySide.length > 0 ? { kind: 'statements', statements: keySide.map(refOf) } : { kind: 'no-key-policy-or-account' }, () => ({ statements: keyPolicyAllows.records.filter(nearMissOrMatch) }));
     const cs = callerSide(keyArn!);
-    if (explain) ex.step('identity-policy', { kind: 'iam-in-account', account: caller.account, action: a, keyArn: keyArn! }, cs.ok ? 'yes' : 'no', cs.root ? { kind: 'root', ownAccount: true } : cs.iam.length > 0 ? { kind: 'statements', statements: cs.iam.map(refOf) } : noIamAllow(aliasResourceNote(ex, cs.records, a, w.identity)), { statements: cs.records.filter(nearMissOrMatch) });
+    ex.step('identity-policy', { kind: 'iam-in-account', account: caller.account, action: a, keyArn: keyArn! }, cs.ok ? 'yes' : 'no', cs.root ? { kind: 'root', ownAccount: true } : cs.iam.length > 0 ? { kind: 'statements', statements: cs.iam.map(refOf) } : noIamAllow(aliasResourceNote(ex, cs.records, a, w.identity)), () => ({ statements: cs.records.filter(nearMissOrMatch) }));
     if (keySide.length > 0 && cs.ok) {
       return finish('allow', 'key-policy-and-iam', [...keySide.map(reasonOf), ...cs.iam.map(reasonOf)]);
     }
@@ -513,11 +527,9 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     const keyEdit = keyPolicyAllow(`Allow${action.short}ForAccount${caller.account}`, [`arn:${caller.partition}:iam::${caller.account}:root`]);
     const iamText: HintNote = { kind: 'cross-account-iam', action: a, principal: caller.arn, account: caller.account, keyArn: keyArn! };
     const iamEdit = iamAllow(`Allow${action.short}OnKey`, keyArn!);
-    if (explain) {
-      if (keySide.length === 0 && !cs.ok && !cs.blockedBy) ex.propose({ kind: 'both', notes: [keyText, iamText] }, [...keyEdit, ...iamEdit]);
-      else if (keySide.length === 0) ex.propose(keyText, keyEdit);
-      else if (!cs.ok && !cs.blockedBy) ex.propose(iamText, iamEdit);
-    }
+    if (keySide.length === 0 && !cs.ok && !cs.blockedBy) ex.propose({ kind: 'both', notes: [keyText, iamText] }, [...keyEdit, ...iamEdit]);
+    else if (keySide.length === 0) ex.propose(keyText, keyEdit);
+    else if (!cs.ok && !cs.blockedBy) ex.propose(iamText, iamEdit);
     collectMissing(ex, keyPolicyAllows.records);
     return denyResult();
   }
@@ -526,51 +538,49 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   if (named.length > 0) {
     const unlimited = named.filter((cs) => principalVia(cs, caller).via !== 'role');
     if (unlimited.length > 0) {
-      if (explain) ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'yes', { kind: 'statements', statements: unlimited.map(refOf) }, { statements: keyPolicyAllows.records.filter((s) => s.matched) });
+      ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'yes', { kind: 'statements', statements: unlimited.map(refOf) }, () => ({ statements: keyPolicyAllows.records.filter((s) => s.matched) }));
       return finish('allow', 'key-policy', unlimited.map(reasonOf));
     }
     // Only role-ARN statements: limited by the session's boundary and session policy.
     if (w.boundary || sessionPolicies.length > 0) ex.assume('roleArnBoundary');
     const limit = roleLimits();
     if (limit === undefined) {
-      if (explain) ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'yes', { kind: 'statements', statements: named.map(refOf) }, { statements: keyPolicyAllows.records.filter((s) => s.matched) });
+      ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'yes', { kind: 'statements', statements: named.map(refOf) }, () => ({ statements: keyPolicyAllows.records.filter((s) => s.matched) }));
       return finish('allow', 'key-policy', named.map(reasonOf));
     }
-    if (explain) ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'yes', { kind: 'role-limited', statements: named.map(refOf), limit, action: a }, { statements: keyPolicyAllows.records.filter((s) => s.matched) });
-    if (explain) ex.step(limit, { kind: 'limit', limit, action: a }, 'no', { kind: 'role-allow-limited' });
+    ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'yes', { kind: 'role-limited', statements: named.map(refOf), limit, action: a }, () => ({ statements: keyPolicyAllows.records.filter((s) => s.matched) }));
+    ex.step(limit, { kind: 'limit', limit, action: a }, 'no', { kind: 'role-allow-limited' });
     noteBlocked(limit, { kind: 'key-policy-role', action: a });
   } else {
-    if (explain) ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'no', { kind: 'no-key-policy-names' }, { statements: keyPolicyAllows.records.filter((s) => s.principal?.via !== 'account' && nearMiss(s)) });
+    ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'no', { kind: 'no-key-policy-names' }, () => ({ statements: keyPolicyAllows.records.filter((s) => s.principal?.via !== 'account' && nearMiss(s)) }));
   }
 
   // ── 5b: the key policy delegates to the account, and IAM allows ───────────────────────────
   const cs = callerSide(keyArn!);
-  if (explain) ex.step(
+  ex.step(
     'account-delegation',
     { kind: 'account-delegation', account: caller.account, action: a },
     accountStmts.length > 0 ? 'yes' : 'no',
     accountStmts.length > 0 ? { kind: 'statements', statements: accountStmts.map(refOf) } : { kind: 'no-account-statement', action: a },
-    { statements: keyPolicyAllows.records.filter((s) => s.principal?.via === 'account') },
-  );
-  if (explain) ex.step(
+    () => ({ statements: keyPolicyAllows.records.filter((s) => s.principal?.via === 'account') }));
+  ex.step(
     'identity-policy',
     { kind: 'iam-on-key', principal: caller.arn, action: a, keyArn: keyArn! },
     cs.root || cs.iam.length > 0 ? 'yes' : 'no',
     cs.root ? { kind: 'root', ownAccount: false } : cs.iam.length > 0 ? { kind: 'statements', statements: cs.iam.map(refOf) } : noIamAllow(aliasResourceNote(ex, cs.records, a, w.identity)),
-    { statements: cs.records.filter(nearMissOrMatch) },
-  );
+    () => ({ statements: cs.records.filter(nearMissOrMatch) }));
   if (accountStmts.length > 0 && cs.ok) {
     return finish('allow', 'key-policy-and-iam', [...accountStmts.map(reasonOf), ...cs.iam.map(reasonOf)]);
   }
   if (accountStmts.length > 0 && cs.blockedBy) {
-    if (explain) ex.step(cs.blockedBy, { kind: 'limit', limit: cs.blockedBy, action: a }, 'no', { kind: 'iam-intersection' });
+    ex.step(cs.blockedBy, { kind: 'limit', limit: cs.blockedBy, action: a }, 'no', { kind: 'iam-intersection' });
     noteBlocked(cs.blockedBy, { kind: 'identity-policy', action: a });
   }
   if (accountStmts.length === 0 && cs.iam.length > 0) {
-    if (explain) ex.propose({ kind: 'not-delegated', statements: cs.iam.map(refOf), action: a, account: caller.account, partition: caller.partition, principal: caller.arn, ...(caller.kind === 'assumed-role' ? { role: roleArnOf(caller) } : {}) }, keyPolicyAllow(`Allow${action.short}ForAccount${caller.account}`, [`arn:${caller.partition}:iam::${caller.account}:root`]));
+    ex.propose({ kind: 'not-delegated', statements: cs.iam.map(refOf), action: a, account: caller.account, partition: caller.partition, principal: caller.arn, ...(caller.kind === 'assumed-role' ? { role: roleArnOf(caller) } : {}) }, keyPolicyAllow(`Allow${action.short}ForAccount${caller.account}`, [`arn:${caller.partition}:iam::${caller.account}:root`]));
   }
   if (accountStmts.length > 0 && !cs.ok && !cs.blockedBy) {
-    if (explain) ex.propose({ kind: 'delegated-no-iam', action: a, principal: caller.arn, account: caller.account, keyArn: keyArn! }, iamAllow(`Allow${action.short}OnKey`, keyArn!));
+    ex.propose({ kind: 'delegated-no-iam', action: a, principal: caller.arn, account: caller.account, keyArn: keyArn! }, iamAllow(`Allow${action.short}OnKey`, keyArn!));
   }
 
   // ── 5c: grants ────────────────────────────────────────────────────────────────────────────
@@ -578,18 +588,18 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
   if (g) return g;
   collectMissing(ex, keyPolicyAllows.records);
   if (named.length === 0 && accountStmts.length === 0 && cs.iam.length === 0 && blockedBy === undefined) {
-    if (explain) ex.propose({ kind: 'nothing-allows', action: a, principal: caller.arn, to: caller.kind === 'service' ? caller.name : policyPrincipal() }, keyPolicyAllow(`Allow${action.short}`));
+    ex.propose({ kind: 'nothing-allows', action: a, principal: caller.arn, to: caller.kind === 'service' ? caller.name : policyPrincipal() }, keyPolicyAllow(`Allow${action.short}`));
   }
   return denyResult();
 
   // ── helpers that need the closure ─────────────────────────────────────────────────────────
   function grantPath(): Decision | undefined {
     if (action.grantOperation === undefined || r.key === undefined) {
-      if (action.cls === 'key') if (explain) ex.step('grant', { kind: 'any-grant', action: a }, 'not-applicable', { kind: 'not-grantable', action: a });
+      if (action.cls === 'key') ex.step('grant', { kind: 'any-grant', action: a }, 'not-applicable', { kind: 'not-grantable', action: a });
       return undefined;
     }
     const checks: GrantCheck[] = [];
-    const candidates = w.grantsFor(caller, explain);
+    const candidates = w.grantsFor(caller, ex.on);
     for (const gr of candidates) {
       const c = action.short === 'CreateGrant' ? checkParentGrant(gr, action, caller, r.request, r.key, grantOpts()) : checkGrant(gr, action, caller, r.request, r.key, grantOpts());
       checks.push(c);
@@ -610,7 +620,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
           c.matched = false;
           c.failed = 'grantee';
           c.detail += side.blockedBy ? ` (the ${side.blockedBy} blocks it)` : ', and no identity policy allows it';
-          if (explain) ex.propose({ kind: 'account-grant-needs-iam', grantId: c.grant.grantId, action: a, principal: caller.arn, account: caller.account, keyArn: keyArn! }, iamAllow(`Allow${action.short}OnKey`, keyArn!));
+          ex.propose({ kind: 'account-grant-needs-iam', grantId: c.grant.grantId, action: a, principal: caller.arn, account: caller.account, keyArn: keyArn! }, iamAllow(`Allow${action.short}OnKey`, keyArn!));
           continue;
         }
       }
@@ -629,29 +639,31 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     if (usable.length > 0) {
       const first = usable[0]!;
       noteGrantAssumptions(first);
-      if (explain) ex.step('grant', { kind: 'grant', principal: caller.arn, action: a }, 'yes', { kind: 'grants-allow', details: usable.map((u) => u.detail) }, { grants: relevant.map(grantMatchRecord) });
-      if (action.short === 'CreateGrant') if (explain) ex.hint({ kind: 'child-grant', parentGrantId: first.grant.grantId });
+      ex.step('grant', { kind: 'grant', principal: caller.arn, action: a }, 'yes', { kind: 'grants-allow', details: usable.map((u) => u.detail) }, () => ({ grants: relevant.map(grantMatchRecord) }));
+      if (action.short === 'CreateGrant') ex.hint({ kind: 'child-grant', parentGrantId: first.grant.grantId });
       return finish('allow', 'grant', usable.map((u) => grantReason(u.grant)));
     }
-    if (explain) ex.step('grant', { kind: 'grant', principal: caller.arn, action: a }, 'no', grantsDeny(relevant, w), { grants: relevant.map(grantMatchRecord) });
+    ex.step('grant', { kind: 'grant', principal: caller.arn, action: a }, 'no', grantsDeny(relevant, w), () => ({ grants: relevant.map(grantMatchRecord) }));
     for (const c of relevant) {
       if (c.failed === 'encryption-context' && c.neededContext) {
-        if (explain) {
+        const needed = c.neededContext;
+        ex.offer(() => {
           const exact = c.grant.constraints?.encryptionContextEquals !== undefined && Object.keys(c.grant.constraints.encryptionContextEquals).length > 0;
-          ex.proposals.push({
-            note: { kind: 'grant-context', grantId: c.grant.grantId, context: c.neededContext, exact },
+          return {
+            note: { kind: 'grant-context', grantId: c.grant.grantId, context: needed, exact },
             set: [],
-            encryptionContext: exact ? { ...c.neededContext } : { ...(r.request.encryptionContext ?? {}), ...c.neededContext },
-          });
-        }
-        if (explain) for (const k of Object.keys(c.neededContext)) if (!r.request.encryptionContext || !hasKeyCi(r.request.encryptionContext, k)) ex.missing.add(`kms:EncryptionContext:${k}`);
+            encryptionContext: exact ? { ...needed } : { ...(r.request.encryptionContext ?? {}), ...needed },
+          };
+        });
+        for (const k of Object.keys(needed)) if (!r.request.encryptionContext || !hasKeyCi(r.request.encryptionContext, k)) ex.miss(`kms:EncryptionContext:${k}`);
       } else if (c.failed === 'orphaned-grantee') {
-        if (explain) ex.propose({ kind: 'orphaned-grant', grantId: c.grant.grantId, grantee: c.grant.granteePrincipal, principal: caller.arn }, newGrant(c.grant, { granteePrincipal: caller.arn }));
+        ex.propose({ kind: 'orphaned-grant', grantId: c.grant.grantId, grantee: c.grant.granteePrincipal, principal: caller.arn }, newGrant(c.grant, { granteePrincipal: caller.arn }));
       } else if (c.failed === 'operation' && c.principal.matched) {
-        if (explain) ex.propose({ kind: 'grant-operation', grantId: c.grant.grantId, operation: action.grantOperation! }, newGrant(c.grant, { operations: [...c.grant.operations, action.grantOperation!] }));
+        ex.propose({ kind: 'grant-operation', grantId: c.grant.grantId, operation: action.grantOperation! }, newGrant(c.grant, { operations: [...c.grant.operations, action.grantOperation!] }));
       } else if (c.failed === 'grant-state' && c.principal.matched) {
-        if (explain && c.grant.state === 'pending-consistency' && c.grant.grantToken !== undefined) ex.proposals.push({ note: { kind: 'grant-state', grantId: c.grant.grantId, detail: c.detail, token: true }, set: [], grantTokens: [...(r.request.grantTokens ?? []), c.grant.grantToken] });
-        else if (explain) ex.propose({ kind: 'grant-state', grantId: c.grant.grantId, detail: c.detail, token: false }, newGrant(c.grant, {}));
+        const token = c.grant.state === 'pending-consistency' ? c.grant.grantToken : undefined;
+        if (token !== undefined) ex.offer(() => ({ note: { kind: 'grant-state', grantId: c.grant.grantId, detail: c.detail, token: true }, set: [], grantTokens: [...(r.request.grantTokens ?? []), token] }));
+        else ex.propose({ kind: 'grant-state', grantId: c.grant.grantId, detail: c.detail, token: false }, newGrant(c.grant, {}));
       } else if (c.failed === 'grant-invalid') {
         ex.assume('invalidGrant');
       }
@@ -674,22 +686,22 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
 
   function aliasAction(): Decision {
     if (r.aliasArn === undefined) {
-      if (explain) ex.step('alias', { kind: 'alias', action: a }, 'unknown', { kind: 'alias-not-named' });
-      if (explain) ex.hint({ kind: 'give-alias', action: a });
+      ex.step('alias', { kind: 'alias', action: a }, 'unknown', { kind: 'alias-not-named' });
+      ex.hint({ kind: 'give-alias', action: a });
       return finish('unknown', 'unknown', []);
     }
     if (!sameAccount) {
-      if (explain) ex.step('cross-account', { kind: 'cross-account', action: a }, 'no', { kind: 'alias-not-cross-account' });
+      ex.step('cross-account', { kind: 'cross-account', action: a }, 'no', { kind: 'alias-not-cross-account' });
       return denyResult();
     }
     const aliasSide = callerSide(r.aliasArn);
-    if (explain) ex.step('alias', { kind: 'alias', action: a, alias: r.aliasArn }, aliasSide.ok ? 'yes' : 'no', aliasSide.root ? { kind: 'root', ownAccount: false } : aliasSide.iam.length > 0 ? { kind: 'statements', statements: aliasSide.iam.map(refOf) } : { kind: 'no-iam-allow', on: 'alias' }, { statements: aliasSide.records.filter(nearMissOrMatch) });
+    ex.step('alias', { kind: 'alias', action: a, alias: r.aliasArn }, aliasSide.ok ? 'yes' : 'no', aliasSide.root ? { kind: 'root', ownAccount: false } : aliasSide.iam.length > 0 ? { kind: 'statements', statements: aliasSide.iam.map(refOf) } : { kind: 'no-iam-allow', on: 'alias' }, () => ({ statements: aliasSide.records.filter(nearMissOrMatch) }));
     const keySide = callerSide(keyArn!);
     let keyReasons: Reason[] | undefined;
     const namedOk = named.filter((cs) => principalVia(cs, caller).via !== 'role' || roleLimits() === undefined);
     if (namedOk.length > 0) keyReasons = namedOk.map(reasonOf);
     else if (accountStmts.length > 0 && keySide.ok) keyReasons = [...accountStmts.map(reasonOf), ...keySide.iam.map(reasonOf)];
-    if (explain) ex.step('key-policy', { kind: 'alias-key', principal: caller.arn, action: a, keyArn: keyArn! }, keyReasons ? 'yes' : 'no', keyReasons ? { kind: 'reasons', reasons: keyReasons.map((x) => ({ source: x.source, id: x.id })) } : { kind: 'not-on-key' }, { statements: keyPolicyAllows.records.filter(nearMissOrMatch) });
+    ex.step('key-policy', { kind: 'alias-key', principal: caller.arn, action: a, keyArn: keyArn! }, keyReasons ? 'yes' : 'no', keyReasons ? { kind: 'reasons', reasons: keyReasons.map((x) => ({ source: x.source, id: x.id })) } : { kind: 'not-on-key' }, () => ({ statements: keyPolicyAllows.records.filter(nearMissOrMatch) }));
     if (aliasSide.ok && keyReasons) return finish('allow', 'key-policy-and-iam', dedupeReasons([...keyReasons, ...aliasSide.iam.map(reasonOf)]));
     const aliasText: HintNote = { kind: 'alias-iam', action: a, alias: r.aliasArn, principal: caller.arn };
     const aliasEdit = iamAllow(`Allow${action.short}OnAlias`, r.aliasArn);
@@ -699,11 +711,9 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     const keyMissing = !keyReasons && !(keySide.blockedBy && accountStmts.length > 0);
     if (!aliasSide.ok && aliasSide.blockedBy) noteBlocked(aliasSide.blockedBy, { kind: 'identity-policy', action: a, on: 'alias' }, r.aliasArn);
     if (!keyReasons && keySide.blockedBy && accountStmts.length > 0) noteBlocked(keySide.blockedBy, { kind: 'identity-policy', action: a, on: 'key' });
-    if (explain) {
-      if (aliasMissing && keyMissing) ex.propose({ kind: 'both', notes: [aliasText, keyText] }, [...aliasEdit, ...keyEdit]);
-      else if (aliasMissing) ex.propose(aliasText, aliasEdit);
-      else if (keyMissing) ex.propose(keyText, keyEdit);
-    }
+    if (aliasMissing && keyMissing) ex.propose({ kind: 'both', notes: [aliasText, keyText] }, [...aliasEdit, ...keyEdit]);
+    else if (aliasMissing) ex.propose(aliasText, aliasEdit);
+    else if (keyMissing) ex.propose(keyText, keyEdit);
     return denyResult();
   }
 
@@ -711,26 +721,26 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     const grantId = r.request.grantId;
     const target = r.targetGrant;
     if (grantId === undefined && target === undefined) {
-      if (explain) ex.step('retire-grant', { kind: 'which-grant' }, 'unknown', { kind: 'no-grant-id' });
-      if (explain) ex.hint({ kind: 'give-grant-id' });
+      ex.step('retire-grant', { kind: 'which-grant' }, 'unknown', { kind: 'no-grant-id' });
+      ex.hint({ kind: 'give-grant-id' });
       return finish('unknown', 'unknown', []);
     }
     // kms:RetireGrant in a key policy "is not effective" [KMS-GRANTDEL].
     if (keyArn !== undefined) {
       const kp = scan(keyPolicies, 'Allow', keyArn);
-      if (kp.matched.length > 0) if (explain) ex.hint({ kind: 'retire-grant-in-key-policy', statements: kp.matched.map(refOf) });
+      if (kp.matched.length > 0) ex.hint({ kind: 'retire-grant-in-key-policy', statements: kp.matched.map(refOf) });
     }
     if (target === undefined) {
-      if (explain) ex.step('retire-grant', { kind: 'grant-exists', grantId: grantId! }, 'no', { kind: 'no-such-grant' });
+      ex.step('retire-grant', { kind: 'grant-exists', grantId: grantId! }, 'no', { kind: 'no-such-grant' });
       return denyResult();
     }
     if (!grantStateUsable(target, r.request)) {
-      if (explain) ex.step('retire-grant', { kind: 'grant-current', grantId: target.grantId }, 'no', { kind: 'grant-state', detail: grantStateDetail(target) });
+      ex.step('retire-grant', { kind: 'grant-current', grantId: target.grantId }, 'no', { kind: 'grant-state', detail: grantStateDetail(target) });
       return denyResult();
     }
     const record: GrantMatch = grantMatchRecord({ grant: target, principal: { matched: false }, matched: false, detail: '' });
     const yes = (why: TraceFinding, by: DecidedBy, reasons: Reason[]): Decision => {
-      if (explain) ex.step('retire-grant', { kind: 'may-retire', principal: caller.arn, grantId: target.grantId }, 'yes', why, { grants: [{ ...record, matched: true }] });
+      ex.step('retire-grant', { kind: 'may-retire', principal: caller.arn, grantId: target.grantId }, 'yes', why, () => ({ grants: [{ ...record, matched: true }] }));
       return finish('allow', by, reasons);
     };
     /**
@@ -744,7 +754,7 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
       if (!r.options.accountGranteeRequiresIamDelegation) return yes({ kind: 'account-may-retire', as, account: caller.account, root: false }, 'grant', [grantReason(target)]);
       const side = callerSide(keyArn!);
       if (side.ok) return yes({ kind: 'account-may-retire', as, account: caller.account, root: false, statements: side.iam.map(refOf) }, 'grant', [grantReason(target), ...side.iam.map(reasonOf)]);
-      if (explain) ex.propose({ kind: 'retire-as-account', grantId: target.grantId, as: as === 'retiring-principal' ? 'retiring-principal' : 'grantee', principal: caller.arn, account: caller.account, keyArn: keyArn! }, iamAllow('AllowRetireGrant', keyArn!));
+      ex.propose({ kind: 'retire-as-account', grantId: target.grantId, as: as === 'retiring-principal' ? 'retiring-principal' : 'grantee', principal: caller.arn, account: caller.account, keyArn: keyArn! }, iamAllow('AllowRetireGrant', keyArn!));
       return undefined;
     };
     if (target.retiringPrincipal !== undefined) {
@@ -777,23 +787,47 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     if (issuing !== undefined && caller.kind !== 'service' && caller.account === issuing) {
       if (caller.kind === 'root') return yes({ kind: 'issuer-root', account: caller.account }, 'iam-policy', [ROOT_REASON]);
       const side = callerSide(keyArn!);
-      if (explain) ex.step('identity-policy', { kind: 'issuer-iam', account: caller.account }, side.ok ? 'yes' : 'no', side.iam.length > 0 ? { kind: 'statements', statements: side.iam.map(refOf) } : { kind: 'no-iam-allow' }, { statements: side.records.filter(nearMissOrMatch) });
+      ex.step('identity-policy', { kind: 'issuer-iam', account: caller.account }, side.ok ? 'yes' : 'no', side.iam.length > 0 ? { kind: 'statements', statements: side.iam.map(refOf) } : { kind: 'no-iam-allow' }, () => ({ statements: side.records.filter(nearMissOrMatch) }));
       if (side.ok) return finish('allow', 'iam-policy', side.iam.map(reasonOf));
       if (side.blockedBy) noteBlocked(side.blockedBy, { kind: 'identity-policy', action: 'kms:RetireGrant' });
-      else if (explain) ex.propose({ kind: 'retire-as-issuer', grantId: target.grantId, principal: caller.arn, account: caller.account, keyArn: keyArn! }, iamAllow('AllowRetireGrant', keyArn!));
+      else ex.propose({ kind: 'retire-as-issuer', grantId: target.grantId, principal: caller.arn, account: caller.account, keyArn: keyArn! }, iamAllow('AllowRetireGrant', keyArn!));
       return denyResult();
     }
     const why: TraceFinding = grantee.matched && !target.operations.includes('RetireGrant')
       ? { kind: 'grantee-without-retire' }
       : { kind: 'may-not-retire', ...(target.retiringPrincipal ? { retiringPrincipal: target.retiringPrincipal } : {}) };
-    if (explain) ex.step('retire-grant', { kind: 'may-retire', principal: caller.arn, grantId: target.grantId }, 'no', why, { grants: [record] });
-    if (explain) ex.hint({ kind: 'retire-not-allowed', grantId: target.grantId });
+    ex.step('retire-grant', { kind: 'may-retire', principal: caller.arn, grantId: target.grantId }, 'no', why, () => ({ grants: [record] }));
+    ex.hint({ kind: 'retire-not-allowed', grantId: target.grantId });
     return denyResult();
   }
 }
 
 /** The explainer of every decision made without explanation: it records nothing. */
-const SILENT = new Explainer(false);
+const SILENT = new Recorder(false);
+
+/** The edits of a proposal made while not recording: none (never written to). */
+const NO_EDITS: HintEdit[] = [];
+
+/**
+ * Every Deny that applies must go: one hint names them all (each alone would leave the request
+ * denied). A NotPrincipal Deny is lifted by listing the caller (a session: its role, session ARN
+ * and account, the IAM rule for NotPrincipal); any other is removed or narrowed.
+ */
+function liftDenies(denies: readonly CompiledStatement[], caller: PrincipalRef, roleArn: string): HintProposal {
+  const notes: HintNote[] = [];
+  const edits: HintEdit[] = [];
+  for (const cs of denies) {
+    if (cs.st.notPrincipal !== undefined) {
+      const exempt = caller.kind === 'assumed-role' ? [roleArn, caller.arn, `arn:${caller.partition}:iam::${caller.account}:root`] : [caller.arn];
+      notes.push({ kind: 'exempt-from-deny', statement: refOf(cs), principal: caller.arn, ...(caller.kind === 'assumed-role' ? { session: { roleArn, account: caller.account } } : {}) });
+      edits.push({ kind: 'replace-statement', policy: cs.policy, index: cs.st.index, statement: withNotPrincipal(cs.st, exempt) });
+    } else {
+      notes.push({ kind: 'narrow-deny', statement: refOf(cs) });
+      edits.push({ kind: 'replace-statement', policy: cs.policy, index: cs.st.index, statement: null });
+    }
+  }
+  return { note: notes.length === 1 ? notes[0]! : { kind: 'each', notes }, set: [], edits };
+}
 
 /** Shared by every scan that does not explain: never written to. */
 const NO_RECORDS: StatementMatch[] = [];
@@ -826,7 +860,7 @@ function nearMissOrMatch(s: StatementMatch): boolean {
   return s.matched || s.failed === 'condition';
 }
 
-function collectMissing(ex: Explainer, records: StatementMatch[]): void {
+function collectMissing(ex: Recorder, records: StatementMatch[]): void {
   if (!ex.on) return;
   for (const s of records) {
     if (s.matched || s.failed !== 'condition' || s.effect !== 'Allow') continue;
@@ -892,7 +926,7 @@ function satisfyingValues(c: ConditionMatch): string[] | undefined {
  * An identity-policy statement whose Resource names an alias ARN never matches a key operation
  * (the resource is the key) [Controlling access to aliases]: point it out, with the form that works.
  */
-function aliasResourceNote(ex: Explainer, records: StatementMatch[], action: string, identity: readonly CompiledPolicy[]): string[] {
+function aliasResourceNote(ex: Recorder, records: StatementMatch[], action: string, identity: readonly CompiledPolicy[]): string[] {
   if (!ex.on) return [];
   const hits = records.filter((s) => s.effect === 'Allow' && s.failed === 'resource' && (s.resource?.written ?? []).some((w) => /:alias\//.test(w)));
   if (hits.length === 0) return [];
