@@ -1,6 +1,6 @@
 // Alias actions (CreateAlias, UpdateAlias, DeleteAlias): the alias is authorized by identity
 // policies only, and the key by the key policy (or IAM the key policy delegates to); both must
-// allow, in the key's account only [KMS "Controlling access to aliases"; docs/semantics.md#aliases].
+// allow, in the key's account only [KMS "Controlling access to aliases"; docs/semantics.md#action-classes].
 import type { Decision, HintNote, Limit, Reason } from '../model/decision.js';
 import { principalVia } from './compile.js';
 import type { KeyPolicyScan } from './key-operation.js';

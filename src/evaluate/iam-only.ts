@@ -1,6 +1,6 @@
 // IAM-only actions (CreateKey, ListKeys, the custom key store operations…): identity policies alone
 // authorize them; key policies and grants play no part, because the request names no key
-// [KMS permissions reference: "IAM policy" resource type; docs/semantics.md#iam-only-actions].
+// [KMS permissions reference: "IAM policy" resource type; docs/semantics.md#action-classes].
 import type { Decision, Limit } from '../model/decision.js';
 import { collectMissing, nearMissOrMatch, reasonOf, refOf, ROOT_REASON, type Walk } from './walk.js';
 
