@@ -4,7 +4,7 @@
 // shares (the action's class, the partition, explicit denies, organization guardrails), then the
 // steps of its action class, each in a file of its own: iam-only.ts, alias.ts, retire-grant.ts and
 // key-operation.ts (key operations and CreateGrant). Each step is recorded as a fact (recorder.ts).
-import type { Decision, HintNote, Verdict } from '../model/decision.js';
+import type { Decision, HintNote, TraceFinding, Verdict } from '../model/decision.js';
 import { aliasAction } from './alias.js';
 import type { ConditionEnv } from './conditions.js';
 import { iamOnly } from './iam-only.js';
@@ -144,7 +144,7 @@ function commonSteps(k: Walk): Decision | undefined {
   for (const rec of denyRecords) if (rec.matched) for (const c of rec.conditions) if (c.missing && c.matched) ex.miss(c.key);
   if (w.keyPolicy && k.keyPolicies.length > 0 && usesNotPrincipal(w.keyPolicy, action)) ex.assume('notPrincipal');
   if (uniqueDenies.length > 0) {
-    ex.step('explicit-deny', { kind: 'explicit-deny', action: a }, 'yes', { kind: 'statements', statements: uniqueDenies.map(refOf) }, () => ({ statements: denyRecords.filter((s) => s.matched) }));
+    ex.step('explicit-deny', { kind: 'explicit-deny', action: a }, 'yes', (): TraceFinding => ({ kind: 'statements', statements: uniqueDenies.map(refOf) }), () => ({ statements: denyRecords.filter((s) => s.matched) }));
     // Every Deny that applies must go: one hint names them all (each alone would leave the request denied).
     for (const cs of uniqueDenies) if (conditionMentions(cs, 'aws:principalisawsservice')) ex.assume('principalIsAwsService');
     ex.offer(() => liftDenies(uniqueDenies, caller, k.policyPrincipal()));

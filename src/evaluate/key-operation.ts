@@ -4,7 +4,7 @@
 // [KMS "Determining access to a KMS key"; docs/semantics.md#evaluation-order steps 5a-5c].
 // Another account's caller needs both sides: the key policy and its own IAM [KMS cross-account access].
 import { roleArnOf } from '../model/arn.js';
-import type { Decision, HintNote, Limit } from '../model/decision.js';
+import type { Decision, HintNote, Limit, TraceFinding } from '../model/decision.js';
 import type { Grant } from '../model/grant.js';
 import type { Key } from '../model/key.js';
 import { principalVia, type CompiledStatement } from './compile.js';
@@ -72,17 +72,17 @@ export function keyOperation(k: Walk, kp: KeyPolicyScan, rule: GrantRule = USE_G
   if (named.length > 0) {
     const unlimited = named.filter((cs) => principalVia(cs, caller).via !== 'role');
     if (unlimited.length > 0) {
-      ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'yes', { kind: 'statements', statements: unlimited.map(refOf) }, () => ({ statements: keyPolicyAllows.records.filter((s) => s.matched) }));
+      ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'yes', (): TraceFinding => ({ kind: 'statements', statements: unlimited.map(refOf) }), () => ({ statements: keyPolicyAllows.records.filter((s) => s.matched) }));
       return k.finish('allow', 'key-policy', unlimited.map(reasonOf));
     }
     // Only role-ARN statements: limited by the session's boundary and session policy.
     if (w.boundary || k.sessionPolicies.length > 0) ex.assume('roleArnBoundary');
     const limit = k.roleLimits();
     if (limit === undefined) {
-      ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'yes', { kind: 'statements', statements: named.map(refOf) }, () => ({ statements: keyPolicyAllows.records.filter((s) => s.matched) }));
+      ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'yes', (): TraceFinding => ({ kind: 'statements', statements: named.map(refOf) }), () => ({ statements: keyPolicyAllows.records.filter((s) => s.matched) }));
       return k.finish('allow', 'key-policy', named.map(reasonOf));
     }
-    ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'yes', { kind: 'role-limited', statements: named.map(refOf), limit, action: a }, () => ({ statements: keyPolicyAllows.records.filter((s) => s.matched) }));
+    ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'yes', (): TraceFinding => ({ kind: 'role-limited', statements: named.map(refOf), limit, action: a }), () => ({ statements: keyPolicyAllows.records.filter((s) => s.matched) }));
     ex.step(limit, { kind: 'limit', limit, action: a }, 'no', { kind: 'role-allow-limited' });
     blocked ??= k.limited(limit, { kind: 'key-policy-role', action: a });
   } else {
@@ -95,13 +95,13 @@ export function keyOperation(k: Walk, kp: KeyPolicyScan, rule: GrantRule = USE_G
     'account-delegation',
     { kind: 'account-delegation', account: caller.account, action: a },
     accountStmts.length > 0 ? 'yes' : 'no',
-    accountStmts.length > 0 ? { kind: 'statements', statements: accountStmts.map(refOf) } : { kind: 'no-account-statement', action: a },
+    (): TraceFinding => (accountStmts.length > 0 ? { kind: 'statements', statements: accountStmts.map(refOf) } : { kind: 'no-account-statement', action: a }),
     () => ({ statements: keyPolicyAllows.records.filter((s) => s.principal?.via === 'account') }));
   ex.step(
     'identity-policy',
     { kind: 'iam-on-key', principal: caller.arn, action: a, keyArn: keyArn! },
     cs.root || cs.iam.length > 0 ? 'yes' : 'no',
-    cs.root ? { kind: 'root', ownAccount: false } : cs.iam.length > 0 ? { kind: 'statements', statements: cs.iam.map(refOf) } : noIamAllow(aliasResourceNote(ex, cs.records, a, w.identity)),
+    (): TraceFinding => (cs.root ? { kind: 'root', ownAccount: false } : cs.iam.length > 0 ? { kind: 'statements', statements: cs.iam.map(refOf) } : noIamAllow(aliasResourceNote(ex, cs.records, a, w.identity))),
     () => ({ statements: cs.records.filter(nearMissOrMatch) }));
   if (accountStmts.length > 0 && cs.ok) {
     return k.finish('allow', 'key-policy-and-iam', [...accountStmts.map(reasonOf), ...cs.iam.map(reasonOf)]);
@@ -134,9 +134,9 @@ function crossAccount(k: Walk, kp: KeyPolicyScan, rule: GrantRule): Decision {
   const { allows: keyPolicyAllows } = kp;
   let blocked: Limit | undefined;
   const keySide = keyPolicyAllows.matched;
-  ex.step('key-policy', { kind: 'key-policy-or-account', principal: caller.arn, account: caller.account }, keySide.length > 0 ? 'yes' : 'no', keySide.length > 0 ? { kind: 'statements', statements: keySide.map(refOf) } : { kind: 'no-key-policy-or-account' }, () => ({ statements: keyPolicyAllows.records.filter(nearMissOrMatch) }));
+  ex.step('key-policy', { kind: 'key-policy-or-account', principal: caller.arn, account: caller.account }, keySide.length > 0 ? 'yes' : 'no', (): TraceFinding => (keySide.length > 0 ? { kind: 'statements', statements: keySide.map(refOf) } : { kind: 'no-key-policy-or-account' }), () => ({ statements: keyPolicyAllows.records.filter(nearMissOrMatch) }));
   const cs = k.callerSide(keyArn!);
-  ex.step('identity-policy', { kind: 'iam-in-account', account: caller.account, action: a, keyArn: keyArn! }, cs.ok ? 'yes' : 'no', cs.root ? { kind: 'root', ownAccount: true } : cs.iam.length > 0 ? { kind: 'statements', statements: cs.iam.map(refOf) } : noIamAllow(aliasResourceNote(ex, cs.records, a, w.identity)), () => ({ statements: cs.records.filter(nearMissOrMatch) }));
+  ex.step('identity-policy', { kind: 'iam-in-account', account: caller.account, action: a, keyArn: keyArn! }, cs.ok ? 'yes' : 'no', (): TraceFinding => (cs.root ? { kind: 'root', ownAccount: true } : cs.iam.length > 0 ? { kind: 'statements', statements: cs.iam.map(refOf) } : noIamAllow(aliasResourceNote(ex, cs.records, a, w.identity))), () => ({ statements: cs.records.filter(nearMissOrMatch) }));
   if (keySide.length > 0 && cs.ok) {
     return k.finish('allow', 'key-policy-and-iam', [...keySide.map(reasonOf), ...cs.iam.map(reasonOf)]);
   }
@@ -205,11 +205,11 @@ function grantPath(k: Walk, rule: GrantRule): { decision?: Decision; blocked?: L
   if (usable.length > 0) {
     const first = usable[0]!;
     noteGrantAssumptions(k, first);
-    ex.step('grant', { kind: 'grant', principal: caller.arn, action: a }, 'yes', { kind: 'grants-allow', details: usable.map((u) => u.detail) }, () => ({ grants: relevant.map(grantMatchRecord) }));
+    ex.step('grant', { kind: 'grant', principal: caller.arn, action: a }, 'yes', (): TraceFinding => ({ kind: 'grants-allow', details: usable.map((u) => u.detail) }), () => ({ grants: relevant.map(grantMatchRecord) }));
     rule.allowed?.(k, first);
     return { decision: k.finish('allow', 'grant', usable.map((u) => grantReason(u.grant))) };
   }
-  ex.step('grant', { kind: 'grant', principal: caller.arn, action: a }, 'no', grantsDeny(relevant, w), () => ({ grants: relevant.map(grantMatchRecord) }));
+  ex.step('grant', { kind: 'grant', principal: caller.arn, action: a }, 'no', (): TraceFinding => (grantsDeny(relevant, w)), () => ({ grants: relevant.map(grantMatchRecord) }));
   for (const c of relevant) {
     if (c.failed === 'encryption-context' && c.neededContext) {
       const needed = c.neededContext;

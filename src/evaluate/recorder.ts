@@ -27,10 +27,10 @@ export class Recorder {
   /** Hints that propose a change (to the request or the inputs): printed only once re-evaluation confirms them. */
   readonly proposals: HintProposal[] = [];
   constructor(readonly on: boolean) {}
-  /** A step of the walk; the statements and grants it involved are gathered only when recording. */
-  step(step: StepId, ask: TraceQuestion, answer: StepAnswer, why: TraceFinding, involved?: () => { statements?: StatementMatch[]; grants?: GrantMatch[] }): void {
+  /** A step of the walk; what it found (when it takes work to say) and the statements and grants it involved are gathered only when recording. */
+  step(step: StepId, ask: TraceQuestion, answer: StepAnswer, why: TraceFinding | (() => TraceFinding), involved?: () => { statements?: StatementMatch[]; grants?: GrantMatch[] }): void {
     if (!this.on) return;
-    const t: TraceFact = { step, ask, answer, why };
+    const t: TraceFact = { step, ask, answer, why: typeof why === 'function' ? why() : why };
     const extra = involved?.();
     if (extra?.statements && extra.statements.length > 0) t.statements = extra.statements;
     if (extra?.grants && extra.grants.length > 0) t.grants = extra.grants;

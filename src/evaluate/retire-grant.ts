@@ -79,7 +79,7 @@ export function retireGrant(k: Walk): Decision {
   if (issuing !== undefined && caller.kind !== 'service' && caller.account === issuing) {
     if (caller.kind === 'root') return yes({ kind: 'issuer-root', account: caller.account }, 'iam-policy', [ROOT_REASON]);
     const side = k.callerSide(keyArn!);
-    ex.step('identity-policy', { kind: 'issuer-iam', account: caller.account }, side.ok ? 'yes' : 'no', side.iam.length > 0 ? { kind: 'statements', statements: side.iam.map(refOf) } : { kind: 'no-iam-allow' }, () => ({ statements: side.records.filter(nearMissOrMatch) }));
+    ex.step('identity-policy', { kind: 'issuer-iam', account: caller.account }, side.ok ? 'yes' : 'no', (): TraceFinding => (side.iam.length > 0 ? { kind: 'statements', statements: side.iam.map(refOf) } : { kind: 'no-iam-allow' }), () => ({ statements: side.records.filter(nearMissOrMatch) }));
     if (side.ok) return k.finish('allow', 'iam-policy', side.iam.map(reasonOf));
     if (side.blockedBy) blocked ??= k.limited(side.blockedBy, { kind: 'identity-policy', action: 'kms:RetireGrant' });
     else ex.propose({ kind: 'retire-as-issuer', grantId: target.grantId, principal: caller.arn, account: caller.account, keyArn: keyArn! }, k.iamAllow('AllowRetireGrant', keyArn!));

@@ -90,7 +90,7 @@ export class Walk {
   readonly sessionPolicies: CompiledPolicy[];
   readonly boundaryPolicies: CompiledPolicy[];
   /** The caller's side per resource: read by several steps, scanned once (a cache, not state). */
-  private readonly sides = new Map<string, CallerSide>();
+  private sides: Map<string, CallerSide> | undefined;
 
   constructor(
     readonly r: Resolved,
@@ -130,6 +130,7 @@ export class Walk {
 
   /** Whether the caller's identity policies allow on `resource`, within its boundary and session policies. */
   callerSide(resource: string): CallerSide {
+    this.sides ??= new Map();
     const hit = this.sides.get(resource);
     if (hit) return hit;
     const { w, sessionPolicies } = this;
