@@ -4,7 +4,7 @@
 // share holds whatever the input says; otherwise the verdict is `unknown`.
 import { findAction, type ActionInfo } from '../model/actions.js';
 import { parsePrincipal, roleArnOf } from '../model/arn.js';
-import type { Decision } from '../model/decision.js';
+import type { Decision, HintNote } from '../model/decision.js';
 import { InputError } from '../model/errors.js';
 import type { Grant } from '../model/grant.js';
 import type { Key, PartialGrants } from '../model/key.js';
@@ -16,7 +16,7 @@ import { isUnknown, unknownInput, type UnknownInput, type Unknowable } from '../
 import { compilePolicy, type CompiledPolicy } from './compile.js';
 import type { UnknownBias } from './conditions.js';
 import { buildBaseContext, buildContext, isKeyOp, type ContextInput, type RequestContext, type UnknownKeyInfo } from './context.js';
-import { combineParts, decide, HINT_PROPOSALS, type Part, type Resolved, type World } from './flowchart.js';
+import { combineParts, decide, HINT_PROPOSALS, sameNote, type Part, type Resolved, type World } from './flowchart.js';
 import { DEFAULT_OPTIONS, type EvaluatorOptions } from './options.js';
 import { applyProposal, editSignature, VERIFIED_HINTS, type HintProposal } from './hint-edits.js';
 import { callerKeys, compilePrincipalValue, patternKey } from './principals.js';
@@ -58,7 +58,7 @@ interface Resolution {
   worlds: Map<string, World>;
 }
 
-const NO_NOTES: string[] = [];
+const NO_NOTES: HintNote[] = [];
 
 const KNOWN_NONE: CallerSources = { identity: [], boundary: null, session: [], tags: {}, principalArn: undefined };
 
@@ -357,7 +357,7 @@ export class Evaluator {
     }
     // The same request on the same inputs makes the same proposals with the same outcome: a
     // request asked again (a warm pass, a report over many actions) verifies nothing twice.
-    const memoKey = `${depth}|${JSON.stringify(request)}|${proposals.map((p) => `${p.text}\u0001${editSignature(p)}`).join('\u0000')}`;
+    const memoKey = `${depth}|${JSON.stringify(request)}|${proposals.map((p) => `${JSON.stringify(p.note)}\u0001${editSignature(p)}`).join('\u0000')}`;
     let kept = this.verifiedMemo.get(memoKey);
     if (kept === undefined) {
       kept = this.verify(request, proposals, depth);
@@ -365,7 +365,7 @@ export class Evaluator {
       this.verifiedMemo.set(memoKey, kept);
     }
     VERIFIED_HINTS.set(d, [...kept]);
-    for (const p of kept) if (!d.hints.includes(p.text)) d.hints.push(p.text);
+    for (const p of kept) if (!d.hints.some((h) => sameNote(h, p.note))) d.hints.push(p.note);
     return d;
   }
 
@@ -393,7 +393,7 @@ export class Evaluator {
         next = undefined;
       }
       if (next === undefined) continue;
-      const both: HintProposal = { ...p, text: `${p.text} That alone is not enough; also: ${next.text}`, then: next };
+      const both: HintProposal = { ...p, note: { kind: 'also', first: p.note, then: next.note }, then: next };
       const sig2 = editSignature(both);
       if (seen.has(sig2)) continue;
       seen.add(sig2);
@@ -534,7 +534,7 @@ export class Evaluator {
     }
     const res = this.resolution(request, caller, key, isKeyOp(action));
     const { cs, keyPolicy, grants, callerAccount } = res;
-    const notes: string[] = caller.kind === 'role' ? [`${caller.arn} is a role; evaluated as one of its sessions (a statement naming one specific session would not match).`] : NO_NOTES;
+    const notes: HintNote[] = caller.kind === 'role' ? [{ kind: 'role-as-caller', role: caller.arn }] : NO_NOTES;
 
     // The inputs this action depends on that could not be read (none, usually: skip the work).
     const unknowns: UnknownInput[] = [];
@@ -623,8 +623,8 @@ export class Evaluator {
       }
       d.unreadable = unknowns;
       if (explain) {
-        for (const u of unknowns) d.hints.push(`${cap(u.what)} could not be read (${u.reason}); the verdict holds whatever ${u.what.startsWith('grants') ? 'they say' : 'it says'}.`);
-        if (supplied.length > 0) d.hints.push(`The verdict holds whatever the value of ${listNames(supplied)}, which kms-why cannot derive.`);
+        for (const u of unknowns) d.hints.push({ kind: 'unreadable', what: u.what, reason: u.reason, decides: false });
+        if (supplied.length > 0) d.hints.push({ kind: 'underivable-holds', names: [...new Set(supplied.map((u) => u.name))] });
       }
       return d;
     }
@@ -639,13 +639,16 @@ export class Evaluator {
       missingContext: explain ? [...new Set([...supplied.filter((u) => u.name.includes(':')).map((u) => u.name), ...d.missingContext])] : [],
       hints: explain
         ? [
-            ...unknowns.map((u) => `${cap(u.what)} could not be read (${u.reason})${u.neededPermission ? `; kms-why needs ${u.neededPermission}` : ''}. The verdict depends on ${u.what.startsWith('grants') ? 'them' : 'it'}.`),
-            ...supplied.map((u) => `The verdict depends on ${u.name}, which kms-why cannot derive from its inputs: give it with ${u.supply}.`),
+            ...unknowns.map((u): HintNote => ({ kind: 'unreadable', what: u.what, reason: u.reason, decides: true, ...(u.neededPermission ? { neededPermission: u.neededPermission } : {}) })),
+            ...supplied.map((u): HintNote => ({ kind: 'underivable-decides', name: u.name, supply: u.supply! })),
             ...d.hints,
           ]
         : [],
     };
     delete result.keyStateError;
+    // The reason a report gives for an unknown verdict no unreadable input or open step explains.
+    const because = result.hints[result.hints.length - 1];
+    if (because !== undefined) result.unknownBecause = because;
     return result;
   }
 
@@ -779,15 +782,6 @@ function findGrant(grants: Grant[], req: Request): Grant | undefined {
   if (req.grantId !== undefined) return grants.find((g) => g.grantId === req.grantId);
   const tokens = req.grantTokens ?? [];
   return grants.find((g) => g.grantToken !== undefined && tokens.includes(g.grantToken));
-}
-
-function listNames(us: UnknownKeyInfo[]): string {
-  const names = [...new Set(us.map((u) => u.name))];
-  return names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
-}
-
-function cap(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 /** One-shot convenience: evaluate a request against a snapshot. */

@@ -1,75 +1,23 @@
 // The KMS authorization flowchart (docs/semantics.md#evaluation-order): the only module that combines effects.
 // Input is one "world": every source known (an unreadable one has been replaced by its most
-// permissive or most restrictive stand-in by evaluator.ts).
-import { roleArnOf } from '../model/arn.js';
-import type { ActionInfo } from '../model/actions.js';
-import { ASSUMPTION_IDS, type AssumptionId } from '../model/decision.js';
-import type {
-  ConditionMatch,
-  DecidedBy,
-  Decision,
-  GrantMatch,
-  Reason,
-  StatementMatch,
-  StepAnswer,
-  StepId,
-  TraceStep,
-  Verdict,
-} from '../model/decision.js';
-import type { Grant } from '../model/grant.js';
-import type { Key } from '../model/key.js';
-import type { PrincipalRef } from '../model/principal.js';
-import type { Request } from '../model/request.js';
-import { matchStatement, newStatementMatch, principalVia, statementsFor, type CompiledPolicy, type CompiledStatement } from './compile.js';
-import { biased, type ConditionEnv, type UnknownBias } from './conditions.js';
-import { parseOperator } from '../model/condition-operators.js';
-import { parseDate } from '../model/condition-values.js';
-import { checkGrant, checkParentGrant, grantMatchRecord, grantStateDetail, grantStateUsable, hasEcConstraint, type GrantCheck } from './grants.js';
-import { dependsOnKeyState, keyStateError } from './key-state.js';
-import type { EvaluatorOptions } from './options.js';
-import { accountOf, matchGrantPrincipal } from './principals.js';
-import { statement, withCondition, withNotPrincipal, withResource, type HintEdit, type HintProposal } from './hint-edits.js';
-import type { Policy } from '../model/policy.js';
+// permissive or most restrictive stand-in by evaluator.ts). decide() walks the steps every request
+// shares (the action's class, the partition, explicit denies, organization guardrails), then the
+// steps of its action class, each in a file of its own: iam-only.ts, alias.ts, retire-grant.ts and
+// key-operation.ts (key operations and CreateGrant). Each step is recorded as a fact (recorder.ts).
+import type { Decision, HintNote, TraceFinding, Verdict } from '../model/decision.js';
+import { aliasAction } from './alias.js';
+import type { ConditionEnv } from './conditions.js';
+import { iamOnly } from './iam-only.js';
+import { createGrant, keyOperation, keyPolicyScan } from './key-operation.js';
+import { HINT_PROPOSALS, Recorder, sameNote, SILENT } from './recorder.js';
+import { retireGrant } from './retire-grant.js';
+import { conditionMentions, liftDenies, nearMiss, reasonOf, refOf, usesNotPrincipal, Walk, type Resolved, type Scan, type World } from './walk.js';
+import type { CompiledStatement } from './compile.js';
+import type { StatementMatch } from '../model/decision.js';
 
-export interface World {
-  keyPolicy: CompiledPolicy | null;
-  grants: Grant[];
-  /** The grants that may concern the caller (indexed by grantee); with `explain`, also orphaned grants for its session name. */
-  grantsFor: (caller: PrincipalRef, explain: boolean) => Grant[];
-  identity: CompiledPolicy[];
-  boundary: CompiledPolicy | null;
-  session: CompiledPolicy[];
-  /** SCP hierarchy levels that apply to the caller (empty when none apply). */
-  scps: CompiledPolicy[][];
-  /** RCP hierarchy levels that apply to the key (empty when none apply). */
-  rcps: CompiledPolicy[][];
-  /** How a condition that cannot be evaluated counts (null: as unknown). */
-  bias: UnknownBias;
-  /** Some policy (key policy, identity policies, boundary, session policies) could not be read. */
-  unreadPolicies?: boolean;
-  /**
-   * Set when `grants` is a list read in part (Key.grantsPartial) that holds every grant for this
-   * caller: how many grants the first, unfiltered page held.
-   */
-  grantsFirstPage?: number;
-}
-
-export interface Resolved {
-  request: Request;
-  action: ActionInfo;
-  caller: PrincipalRef;
-  callerAccount: string | undefined;
-  key: Key | undefined;
-  keyArn: string | undefined;
-  aliasArn: string | undefined;
-  /** For RetireGrant. */
-  targetGrant: Grant | undefined;
-  options: EvaluatorOptions;
-  /** Notes on how the caller was read (e.g. a role ARN given as the caller). */
-  notes: string[];
-  /** Authorize an action by identity policies alone, on this resource (a companion permission, e.g. TagResource on a replica). */
-  iamResource?: string;
-}
+export type { Resolved, World } from './walk.js';
+export type { HintProposal } from './hint-edits.js';
+export { HINT_PROPOSALS, sameNote } from './recorder.js';
 
 /**
  * A further permission a request needs (UpdateAlias on the alias's current key, ReplicateKey's
@@ -92,7 +40,7 @@ export function combineParts(main: Decision, parts: Part[], explain: boolean, au
   if (explain) {
     // The proposals of each part, named by the part, are verified on the whole request (evaluator.ts).
     const proposals = [...(HINT_PROPOSALS.get(main) ?? [])];
-    for (const p of parts) if (!('missing' in p)) for (const q of HINT_PROPOSALS.get(p.decision) ?? []) proposals.push({ ...q, text: `[${p.what}] ${q.text}` });
+    for (const p of parts) if (!('missing' in p)) for (const q of HINT_PROPOSALS.get(p.decision) ?? []) proposals.push({ ...q, note: { kind: 'part', what: p.what, note: q.note } });
     if (proposals.length > 0) HINT_PROPOSALS.set(out, proposals);
   }
   return out;
@@ -105,18 +53,21 @@ function combine(main: Decision, parts: Part[], explain: boolean, authorizeBefor
   const add = <T>(list: T[], items: T[]): void => {
     for (const i of items) if (!list.includes(i)) list.push(i);
   };
+  const addNotes = (list: HintNote[], items: HintNote[]): void => {
+    for (const i of items) if (!list.some((x) => sameNote(x, i))) list.push(i);
+  };
   for (const p of parts) {
     if ('missing' in p) {
       if (explain) {
-        out.trace.push({ step: 'identity-policy', question: `Is ${main.principal} also allowed ${main.action} on ${p.what}?`, answer: 'unknown', detail: p.missing });
-        add(out.hints, [`${main.action} also needs permission on ${p.what}, but ${p.missing}: ${p.supply}.`]);
+        out.trace.push({ step: 'identity-policy', ask: { kind: 'companion', principal: main.principal, action: main.action, what: p.what }, answer: 'unknown', why: { kind: 'companion-unknown', missing: p.missing } });
+        addNotes(out.hints, [{ kind: 'companion-unknown', action: main.action, what: p.what, missing: p.missing, supply: p.supply }]);
       }
       continue;
     }
     const d = p.decision;
     if (explain) {
-      for (const t of d.trace) if (t.step !== 'action') out.trace.push({ ...t, question: `[${p.what}] ${t.question}` });
-      add(out.hints, d.hints.map((h) => `[${p.what}] ${h}`));
+      for (const t of d.trace) if (t.step !== 'action') out.trace.push({ ...t, within: [p.what, ...(t.within ?? [])] });
+      addNotes(out.hints, d.hints.map((h): HintNote => ({ kind: 'part', what: p.what, note: h })));
       add(out.missingContext, d.missingContext);
       add(out.assumptions, d.assumptions);
     }
@@ -125,8 +76,8 @@ function combine(main: Decision, parts: Part[], explain: boolean, authorizeBefor
   const keyStateFails = main.decision === 'deny' && main.decidedBy === 'key-state';
   if (keyStateFails && main.keyStateError !== undefined && parts.some((p) => verdictOf(p) !== 'allow')) {
     // Not (known to be) authorized after all: say so as decide does for a request it does not authorize.
-    const i = out.hints.indexOf(`The request is authorized but fails with ${main.keyStateError}`);
-    if (i >= 0) out.hints[i] = `Even if it were authorized, the request would fail: ${main.keyStateError}`;
+    const i = out.hints.findIndex((h) => h.kind === 'key-state' && h.authorized && h.error === main.keyStateError);
+    if (i >= 0) out.hints[i] = { kind: 'key-state', error: main.keyStateError, authorized: false };
   }
   const denied = parts.find((p) => verdictOf(p) === 'deny');
   if (denied !== undefined && !('missing' in denied)) {
@@ -140,203 +91,37 @@ function combine(main: Decision, parts: Part[], explain: boolean, authorizeBefor
     if (keyStateFails) return { ...out, authorization: 'unknown', reasons: [] };
     const r: Decision = { ...out, decision: 'unknown', authorization: 'unknown', decidedBy: 'unknown', reasons: [] };
     delete r.keyStateError;
+    const because = out.hints[out.hints.length - 1];
+    if (because !== undefined) r.unknownBecause = because;
     return r;
   }
   for (const p of parts) if (!('missing' in p)) for (const reason of p.decision.reasons) if (!out.reasons.some((x) => x.source === reason.source && x.id === reason.id && x.policyName === reason.policyName)) out.reasons.push(reason);
   return out;
 }
 
-interface Scan {
-  matched: CompiledStatement[];
-  records: StatementMatch[];
-}
-
-/** Collects the explanation; every method is a no-op when not explaining. */
-class Explainer {
-  readonly trace: TraceStep[] = [];
-  readonly hints: string[] = [];
-  readonly assumptions = new Set<AssumptionId>();
-  readonly missing = new Set<string>();
-  /** Hints that propose a change (to the request or the inputs): printed only once re-evaluation confirms them. */
-  readonly proposals: HintProposal[] = [];
-  constructor(readonly on: boolean) {}
-  step(step: StepId, question: string, answer: StepAnswer, detail: string, extra?: { statements?: StatementMatch[]; grants?: GrantMatch[] }): void {
-    if (!this.on) return;
-    const t: TraceStep = { step, question, answer, detail };
-    if (extra?.statements && extra.statements.length > 0) t.statements = extra.statements;
-    if (extra?.grants && extra.grants.length > 0) t.grants = extra.grants;
-    this.trace.push(t);
-  }
-  /** A fact: why the verdict is what it is, when no change kms-why can write would turn it. */
-  hint(text: string): void {
-    if (this.on && !this.hints.includes(text)) this.hints.push(text);
-  }
-  /** A change to the inputs: printed only if the request, evaluated again with it, is allowed. */
-  propose(text: string, edits: HintEdit[]): void {
-    if (this.on && !this.proposals.some((p) => p.text === text)) this.proposals.push({ text, set: [], edits });
-  }
-  assume(id: AssumptionId): void {
-    if (this.on) this.assumptions.add(id);
-  }
-}
-
-function reasonOf(cs: CompiledStatement): Reason {
-  const r: Reason = { source: cs.policy.source, id: cs.id, effect: cs.st.effect, policyName: cs.policy.name, statementIndex: cs.st.index };
-  r.excerpt = cs.st.raw;
-  return r;
-}
-
-function grantReason(g: Grant): Reason {
-  return { source: 'grant', id: g.grantId, effect: 'Allow', excerpt: g };
-}
-
-function describeStatement(cs: CompiledStatement): string {
-  const where = cs.policy.source === 'key-policy' ? 'the key policy' : `${cs.policy.source} ${cs.policy.name}`;
-  return `statement "${cs.id}" of ${where}`;
-}
-
-export type { HintProposal } from './hint-edits.js';
-
-/** The proposals of each explained decision (kept beside it, not in the JSON contract): printed once verified. */
-export const HINT_PROPOSALS = new WeakMap<Decision, HintProposal[]>();
-
 /** Evaluates one request in one world. Pure; `explain` only adds the explanation. */
 export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolean): Decision {
-  const ex = explain ? new Explainer(true) : SILENT;
-  const { action, caller } = r;
-  const a = action.name;
-  const keyArn = r.keyArn;
-  const isSession = caller.kind === 'assumed-role' || caller.kind === 'federated-user' || caller.kind === 'role';
-  // A service principal has no account and no identity policies: the key policy (or a grant)
-  // alone decides, as for a same-account caller.
-  const sameAccount = r.key === undefined || caller.kind === 'service' || caller.account === r.key.metadata.account;
+  const k = new Walk(r, w, env, explain ? new Recorder(true) : SILENT);
+  return commonSteps(k) ?? byClass(k);
+}
 
-  const scan = (policies: readonly CompiledPolicy[], effect: 'Allow' | 'Deny', resource: string): Scan => {
-    const out: Scan = { matched: [], records: explain ? [] : NO_RECORDS };
-    for (const p of policies) {
-      for (const cs of statementsFor(p, action)) {
-        if (cs.st.effect !== effect) continue;
-        if (explain) {
-          const rec = newStatementMatch(cs, a);
-          if (matchStatement(cs, { caller, resource, env }, rec)) out.matched.push(cs);
-          out.records.push(rec);
-        } else if (matchStatement(cs, { caller, resource, env })) out.matched.push(cs);
-      }
-    }
-    return out;
-  };
-
-  // The resources this request is authorized against, per policy kind.
-  const identityResources: string[] =
-    action.cls === 'iam-only' ? [r.iamResource ?? '*'] : action.cls === 'alias' ? [r.aliasArn ?? '', keyArn ?? ''] : [keyArn ?? ''];
-  const keyPolicies: CompiledPolicy[] = action.cls !== 'iam-only' && w.keyPolicy ? [w.keyPolicy] : [];
-  const sessionPolicies = isSession ? w.session : [];
-  const boundaryPolicies = w.boundary ? [w.boundary] : [];
-
-  // ── The changes hints propose (each applied and evaluated again before it is printed) ────
-  /** aws:PrincipalArn: what a policy names for this caller (a session's role ARN, with its path). */
-  const policyPrincipal = (): string => env.ctx.values.get('aws:principalarn')?.[0] ?? env.ctx.base?.get('aws:principalarn')?.[0] ?? caller.arn;
-  /** A key-policy statement allowing `actionName` to the caller (or to `aws`, e.g. its account). */
-  const keyPolicyAllow = (sid: string, aws?: string[]): HintEdit[] => {
-    if (w.keyPolicy === null) return [];
-    const who = aws !== undefined ? { principal: aws } : caller.kind === 'service' ? { service: [caller.name] } : { principal: [policyPrincipal()] };
-    return [{ kind: 'add-statement', policy: w.keyPolicy.policy, statement: statement({ sid, ...who, action: [a], resource: ['*'] }) }];
-  };
-  /** An inline identity policy on the caller allowing `actionName` on `resource`. */
-  const iamAllow = (sid: string, resource: string, actionName: string = a): HintEdit[] =>
-    caller.kind === 'service' || caller.kind === 'root' ? [] : [{ kind: 'attach-identity-policy', principal: caller.arn, statement: statement({ sid, action: [actionName], resource: [resource] }) }];
-  /** A new grant like `g` with `change` (grants cannot be changed: a new one is created). */
-  const newGrant = (g: Grant, change: Partial<Grant>): HintEdit[] => {
-    if (keyArn === undefined) return [];
-    const grant: Grant = { ...g, ...change, grantId: `${g.grantId}-new`, state: 'active' };
-    delete grant.grantToken;
-    return [{ kind: 'add-grant', keyArn, grant }];
-  };
-  const addTo = (policy: Policy | undefined, sid: string, resource: string): HintEdit[] =>
-    policy === undefined ? [] : [{ kind: 'add-statement', policy, statement: statement({ sid, action: [a], resource: [resource] }) }];
-
-  const finish = (
-    decision: Verdict,
-    decidedBy: DecidedBy,
-    reasons: Reason[],
-  ): Decision => {
-    let final: Verdict = decision;
-    let by: DecidedBy = decidedBy;
-    let keyStateErr: string | undefined;
-    if (explain && env.touched !== undefined) {
-      for (const [k, u] of env.touched) {
-        if (u.supply !== undefined) ex.assume('unknownContextKeys');
-        if (action.short === 'RetireGrant' && k.startsWith('kms:encryptioncontext')) ex.assume('retireGrantEncryptionContext');
-      }
-    }
-    if (action.short === 'GetKeyRotationStatus' && r.key !== undefined && (r.key.metadata.keySpec !== 'SYMMETRIC_DEFAULT' || r.key.metadata.origin !== 'AWS_KMS')) ex.assume('rotationStatusApi');
-    if (r.key !== undefined && action.cls !== 'iam-only') {
-      // An unreadable key state fails the request in the restrictive world only (evaluator.ts).
-      keyStateErr = r.key.metadataUnknown !== undefined
-        ? env.bias === 'deny' && dependsOnKeyState(action) ? `the key's state and type could not be read (${r.key.metadataUnknown.reason})` : undefined
-        : keyStateError(action, r.key.metadata);
-      if (keyStateErr !== undefined) {
-        ex.assume('keyStateOrder');
-        // An unknown authorization still fails on the key state, whatever the unreadable input says.
-        if (decision !== 'deny' || !r.options.authorizeBeforeKeyState) {
-          final = 'deny';
-          by = 'key-state';
-          if (explain) ex.step('key-state', `Can the key (${r.key.metadata.keyState}, ${r.key.metadata.keySpec}, ${r.key.metadata.keyUsage}) do ${action.short}?`, 'no', keyStateErr);
-          if (explain) ex.hint(`The request is authorized but fails with ${keyStateErr}`);
-        } else {
-          if (explain) ex.step('key-state', `Can the key (${r.key.metadata.keyState}, ${r.key.metadata.keySpec}, ${r.key.metadata.keyUsage}) do ${action.short}?`, 'no', keyStateErr);
-          if (explain) ex.hint(`Even if it were authorized, the request would fail: ${keyStateErr}`);
-        }
-      } else {
-        if (explain) ex.step('key-state', `Can the key (${r.key.metadata.keyState}, ${r.key.metadata.keySpec}, ${r.key.metadata.keyUsage}) do ${action.short}?`, 'yes', 'the key state and key usage allow this operation');
-      }
-    }
-    const d: Decision = {
-      action: a,
-      principal: caller.arn,
-      decision: final,
-      decidedBy: by,
-      authorization: decision,
-      reasons,
-      trace: explain ? ex.trace : [],
-      missingContext: explain ? [...ex.missing] : [],
-      hints: explain ? ex.hints : [],
-      assumptions: explain ? [...ex.assumptions, ...[...(env.assumed ?? [])].filter(isAssumptionId)].filter((id, i, all) => all.indexOf(id) === i) : [],
-      unreadable: [],
-    };
-    if (keyArn !== undefined) d.keyArn = keyArn;
-    if (by === 'key-state' && keyStateErr !== undefined) d.keyStateError = keyStateErr;
-    if (explain && ex.proposals.length > 0) HINT_PROPOSALS.set(d, ex.proposals);
-    return d;
-  };
-
-  if (explain) ex.step(
-    'action',
-    `What kind of action is ${a}?`,
-    'yes',
-    action.cls === 'iam-only'
-      ? 'an IAM-only action: only identity policies can allow it; key policies and grants play no part'
-      : action.cls === 'alias'
-        ? 'an alias action: it needs the permission on the alias (IAM policy) and on the key (key policy, or IAM when the key policy delegates)'
-        : action.cls === 'retire-grant'
-          ? 'RetireGrant: the grant itself says who may retire it; kms:RetireGrant in a key policy has no effect'
-          : action.cls === 'internal'
-            ? 'an internal KMS action that customers cannot call'
-            : `a KMS key operation, authorized by the key policy (and IAM policies when the key policy delegates)${action.grantOperation ? ' or a grant' : ''}`,
-  );
-  for (const n of r.notes) if (explain) ex.hint(n);
+/** The steps every request takes; a decision when one of them settles it. */
+function commonSteps(k: Walk): Decision | undefined {
+  const { r, w, env, ex, action, caller, a, keyArn } = k;
+  ex.step('action', { kind: 'action-class', action: a }, 'yes', { kind: 'action-class', cls: action.cls, grantable: action.grantOperation !== undefined });
+  for (const n of r.notes) ex.hint(n);
   if (caller.kind === 'service') ex.assume('servicePrincipalAccount');
 
   if (action.cls === 'internal') {
-    if (explain) ex.hint(`${a} is internal to KMS; no policy lets a customer call it.`);
-    return finish('deny', 'implicit-deny', []);
+    ex.hint({ kind: 'internal-action', action: a });
+    return k.finish('deny', 'implicit-deny', []);
   }
 
   // Partitions are separate: no principal of one can use a key of another, whatever a policy says
   // ("Principal": "*" included).
   if (r.key !== undefined && caller.kind !== 'service' && caller.partition !== r.key.metadata.partition) {
-    if (explain) ex.step('action', `Are ${caller.arn} and the key in the same partition?`, 'no', `the caller is in partition ${caller.partition}, the key in ${r.key.metadata.partition}; no policy or grant reaches across partitions`);
-    return finish('deny', 'implicit-deny', []);
+    ex.step('action', { kind: 'same-partition', principal: caller.arn }, 'no', { kind: 'partitions', caller: caller.partition, key: r.key.metadata.partition });
+    return k.finish('deny', 'implicit-deny', []);
   }
 
   // ── Step 3: explicit deny in any policy ───────────────────────────────────────────────────
@@ -346,593 +131,71 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
     denyMatches.push(...s.matched);
     denyRecords.push(...s.records);
   };
-  if (keyArn !== undefined) addDeny(scan(keyPolicies, 'Deny', keyArn));
-  for (const res of identityResources) {
-    addDeny(scan(w.identity, 'Deny', res));
-    addDeny(scan(boundaryPolicies, 'Deny', res));
-    addDeny(scan(sessionPolicies, 'Deny', res));
-    for (const level of w.scps) addDeny(scan(level, 'Deny', res));
+  if (keyArn !== undefined) addDeny(k.scan(k.keyPolicies, 'Deny', keyArn));
+  for (const res of k.identityResources) {
+    addDeny(k.scan(w.identity, 'Deny', res));
+    addDeny(k.scan(k.boundaryPolicies, 'Deny', res));
+    addDeny(k.scan(k.sessionPolicies, 'Deny', res));
+    for (const level of w.scps) addDeny(k.scan(level, 'Deny', res));
   }
-  if (keyArn !== undefined) for (const level of w.rcps) addDeny(scan(level, 'Deny', keyArn));
+  if (keyArn !== undefined) for (const level of w.rcps) addDeny(k.scan(level, 'Deny', keyArn));
   const uniqueDenies = [...new Set(denyMatches)];
   // A Deny that matched because a key was absent (a negated operator, …IfExists): the absence decided.
-  if (explain) for (const rec of denyRecords) if (rec.matched) for (const c of rec.conditions) if (c.missing && c.matched) ex.missing.add(c.key);
-  if (w.keyPolicy && keyPolicies.length > 0 && usesNotPrincipal(w.keyPolicy, action)) ex.assume('notPrincipal');
+  for (const rec of denyRecords) if (rec.matched) for (const c of rec.conditions) if (c.missing && c.matched) ex.miss(c.key);
+  if (w.keyPolicy && k.keyPolicies.length > 0 && usesNotPrincipal(w.keyPolicy, action)) ex.assume('notPrincipal');
   if (uniqueDenies.length > 0) {
-    if (explain) ex.step('explicit-deny', `Does any policy explicitly deny ${a}?`, 'yes', uniqueDenies.map(describeStatement).join('; '), { statements: denyRecords.filter((s) => s.matched) });
+    ex.step('explicit-deny', { kind: 'explicit-deny', action: a }, 'yes', (): TraceFinding => ({ kind: 'statements', statements: uniqueDenies.map(refOf) }), () => ({ statements: denyRecords.filter((s) => s.matched) }));
     // Every Deny that applies must go: one hint names them all (each alone would leave the request denied).
-    const texts: string[] = [];
-    const edits: HintEdit[] = [];
-    for (const cs of uniqueDenies) {
-      if (explain && cs.st.notPrincipal !== undefined) {
-        const exempt = caller.kind === 'assumed-role' ? [policyPrincipal(), caller.arn, `arn:${caller.partition}:iam::${caller.account}:root`] : [caller.arn];
-        texts.push(`Add ${caller.kind === 'assumed-role' ? `${policyPrincipal()}, its session ARN ${caller.arn} and account ${caller.account}` : caller.arn} to the NotPrincipal of the Deny ${describeStatement(cs)}: a NotPrincipal Deny applies to everyone it does not list${caller.kind === 'assumed-role' ? ' (a session is exempt only when the account, the role and the session are all listed)' : ''}.`);
-        edits.push({ kind: 'replace-statement', policy: cs.policy, index: cs.st.index, statement: withNotPrincipal(cs.st, exempt) });
-      } else if (explain) {
-        texts.push(`Remove or narrow the Deny ${describeStatement(cs)}: an explicit Deny beats every allow, including grants.`);
-        edits.push({ kind: 'replace-statement', policy: cs.policy, index: cs.st.index, statement: null });
-      }
-      if (conditionMentions(cs, 'aws:principalisawsservice')) ex.assume('principalIsAwsService');
-    }
-    if (explain) ex.propose(texts.join(' And: '), edits);
-    return finish('deny', 'explicit-deny', uniqueDenies.map(reasonOf));
+    for (const cs of uniqueDenies) if (conditionMentions(cs, 'aws:principalisawsservice')) ex.assume('principalIsAwsService');
+    ex.offer(() => liftDenies(uniqueDenies, caller, k.policyPrincipal()));
+    return k.finish('deny', 'explicit-deny', uniqueDenies.map(reasonOf));
   }
   // With a policy unread, "no Deny applies" would claim what kms-why
   // could not see: the unread policy may hold the Deny.
-  if (explain) {
-    if (w.unreadPolicies === true && env.bias !== null && env.bias !== undefined) ex.step('explicit-deny', `Does any policy explicitly deny ${a}?`, 'unknown', 'no Deny statement applies among the policies that could be read; a policy that could not be read may hold one', { statements: denyRecords.filter(nearMiss) });
-    else ex.step('explicit-deny', `Does any policy explicitly deny ${a}?`, 'no', 'no Deny statement applies', { statements: denyRecords.filter(nearMiss) });
-  }
+  const unread = w.unreadPolicies === true && env.bias !== null && env.bias !== undefined;
+  ex.step('explicit-deny', { kind: 'explicit-deny', action: a }, unread ? 'unknown' : 'no', { kind: 'no-deny', unread }, () => ({ statements: denyRecords.filter(nearMiss) }));
 
   // ── Step 4: organization guardrails: every level must allow ───────────────────────────────
   if (w.rcps.length > 0 && keyArn !== undefined) {
     // RCPFullAWSAccess is attached to every root, OU and account and cannot be detached, so an RCP
     // level always allows; only RCP Deny statements (above) bite (docs/semantics.md#organization-policies, [ORG-RCP]).
     ex.assume('rcpFullAccess');
-    if (explain) ex.step('rcp', `Do the RCPs of account ${r.key!.metadata.account} allow ${a}?`, 'yes', 'no RCP denies it, and RCPFullAWSAccess, which cannot be detached, allows everything else');
+    ex.step('rcp', { kind: 'rcp', account: r.key!.metadata.account, action: a }, 'yes', { kind: 'rcp-full-access' });
   }
   if (w.scps.length > 0) {
-    for (const res of identityResources) {
-      const gap = w.scps.findIndex((level) => scan(level, 'Allow', res).matched.length === 0);
+    // SCP levels are looked up only for a known caller account (evaluator.ts orgLevels), so the
+    // account the question names is always the one whose SCPs these are.
+    const scpAccount = r.callerAccount ?? caller.account;
+    for (const res of k.identityResources) {
+      const gap = w.scps.findIndex((level) => k.scan(level, 'Allow', res).matched.length === 0);
       if (gap >= 0) {
-        const names = w.scps[gap]!.map((p) => p.policy.name).join(', ');
-        if (explain) ex.step('scp', `Do the SCPs of account ${r.callerAccount} allow ${a}?`, 'no', `no statement of level ${gap + 1} (${names || 'no policies'}) allows it on ${res}: an SCP gap is an implicit deny that no other policy can override`);
-        if (explain) ex.propose(`The service control policies at level ${gap + 1} (${names || 'none'}) do not allow ${a}; every level of the hierarchy must allow it: allow it in ${w.scps[gap]![0]?.policy.name ?? 'a policy of that level'}.`, addTo(w.scps[gap]![0]?.policy, `Allow${action.short}`, res));
-        return finish('deny', 'scp', []);
+        const policies = w.scps[gap]!.map((p) => p.policy.name);
+        ex.step('scp', { kind: 'scp', account: scpAccount, action: a }, 'no', { kind: 'scp-gap', level: gap + 1, policies, resource: res });
+        ex.propose({ kind: 'scp-gap', action: a, level: gap + 1, policies }, k.addTo(w.scps[gap]![0]?.policy, `Allow${action.short}`, res));
+        return k.finish('deny', 'scp', []);
       }
     }
-    if (explain) ex.step('scp', `Do the SCPs of account ${r.callerAccount} allow ${a}?`, 'yes', 'every level of the SCP hierarchy allows it');
+    ex.step('scp', { kind: 'scp', account: scpAccount, action: a }, 'yes', { kind: 'scp-allows' });
   }
+  return undefined;
+}
 
-  // ── The caller's side: identity policies, limited by boundary and session policy ──────────
-  interface CallerSide {
-    ok: boolean;
-    iam: CompiledStatement[];
-    root: boolean;
-    blockedBy?: 'permissions-boundary' | 'session-policy';
-    records: StatementMatch[];
-  }
-  let callerSideCache: Map<string, CallerSide> | undefined;
-  const callerSide = (resource: string): CallerSide => {
-    callerSideCache ??= new Map();
-    const hit = callerSideCache.get(resource);
-    if (hit) return hit;
-    const root = caller.kind === 'root';
-    const iamScan = root ? { matched: [], records: [] } : scan(w.identity, 'Allow', resource);
-    const res: CallerSide = { ok: false, iam: iamScan.matched, root, records: iamScan.records };
-    // The account root user has full access within IAM; only the key policy can limit it [IAM-DENYALLOW].
-    if (root || iamScan.matched.length > 0) {
-      res.ok = true;
-      if (!root && w.boundary && scan([w.boundary], 'Allow', resource).matched.length === 0) {
-        res.ok = false;
-        res.blockedBy = 'permissions-boundary';
-      } else if (!root && sessionPolicies.length > 0 && scan(sessionPolicies, 'Allow', resource).matched.length === 0) {
-        res.ok = false;
-        res.blockedBy = 'session-policy';
-      }
-    }
-    callerSideCache.set(resource, res);
-    return res;
-  };
-  /** Limits on a key-policy allow that names the role ARN (generic IAM rule, docs/semantics.md#boundaries-and-session-policies). */
-  const roleLimits = (): 'permissions-boundary' | 'session-policy' | undefined => {
-    if (keyArn === undefined) return undefined;
-    if (w.boundary && scan([w.boundary], 'Allow', keyArn).matched.length === 0) return 'permissions-boundary';
-    if (sessionPolicies.length > 0 && scan(sessionPolicies, 'Allow', keyArn).matched.length === 0) return 'session-policy';
-    return undefined;
-  };
-
-  let blockedBy: 'permissions-boundary' | 'session-policy' | undefined;
-  const noteBlocked = (b: 'permissions-boundary' | 'session-policy' | undefined, what: string, resource: string = keyArn ?? r.iamResource ?? '*'): void => {
-    if (b === undefined) return;
-    blockedBy ??= b;
-    const name = b === 'permissions-boundary' ? `the permissions boundary${w.boundary ? ` ${w.boundary.policy.name}` : ''}` : 'the session policy';
-    const target = b === 'permissions-boundary' ? w.boundary?.policy : sessionPolicies[0]?.policy;
-    if (explain) ex.propose(`${what} is limited by ${name}, which does not allow ${a}; allow it there too${b === 'session-policy' ? ' (a session policy is fixed when the session is created: create the session with one that allows it)' : ''}.`, addTo(target, `Allow${action.short}`, resource));
-  };
-  const denyResult = (): Decision => {
-    if (blockedBy !== undefined) return finish('deny', blockedBy, []);
-    return finish('deny', 'implicit-deny', []);
-  };
-
-  // ── IAM-only actions ──────────────────────────────────────────────────────────────────────
-  if (action.cls === 'iam-only') {
-    const cs = callerSide(r.iamResource ?? '*');
-    if (explain) ex.step('identity-policy', `Does an identity policy allow ${a} (Resource "${r.iamResource ?? '*'}")?`, cs.root ? 'yes' : cs.iam.length > 0 ? 'yes' : 'no', cs.root ? 'the account root user has full IAM access' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: cs.records.filter(nearMissOrMatch) });
-    if (cs.ok) return finish('allow', 'iam-policy', cs.root ? [ROOT_REASON] : cs.iam.map(reasonOf));
-    if (cs.blockedBy) noteBlocked(cs.blockedBy, `The identity-policy allow of ${a}`);
-    else if (explain) ex.propose(`Add an identity policy that allows ${a} with "Resource": "${r.iamResource ?? '*'}" to ${caller.arn}; ${r.iamResource === undefined ? `key policies and grants cannot allow ${a}` : 'the key does not exist yet, so only identity policies count'}.`, iamAllow(`Allow${action.short}`, r.iamResource ?? '*'));
-    collectMissing(ex, cs.records);
-    return denyResult();
-  }
-
-  // ── Cross-account scope (docs/semantics.md#cross-account) ───────────────────────────────────────────────────────
-  if (!sameAccount && r.key) {
+/** The steps of the request's action class. */
+function byClass(k: Walk): Decision {
+  const { r, ex, action, caller, a } = k;
+  if (action.cls === 'iam-only') return iamOnly(k);
+  // ── Cross-account scope (docs/semantics.md#cross-account) ──
+  if (!k.sameAccount && r.key) {
     if (!action.crossAccount) {
-      if (explain) ex.step('cross-account', `Can ${a} be used from another account?`, 'no', `${a} works only for principals of the key's account (${r.key.metadata.account}); permissions for other accounts have no effect`);
-      if (explain) ex.hint(`${a} cannot be called across accounts: only principals of account ${r.key.metadata.account} can call it on this key.`);
-      return denyResult();
+      ex.step('cross-account', { kind: 'cross-account', action: a }, 'no', { kind: 'not-cross-account', action: a, keyAccount: r.key.metadata.account });
+      ex.hint({ kind: 'not-cross-account', action: a, keyAccount: r.key.metadata.account });
+      return k.deny(undefined);
     }
-    if (explain) ex.step('cross-account', `Can ${a} be used from another account?`, 'yes', action.cls === 'retire-grant'
-      ? 'yes: the grant itself says who may retire it (its retiring principal, its grantee, or the account that created it); the key policy plays no part'
-      : `the key's account (key policy) and the caller's account (${caller.account}, IAM policies) must both allow it`);
+    ex.step('cross-account', { kind: 'cross-account', action: a }, 'yes', { kind: 'cross-account', retire: action.cls === 'retire-grant', account: caller.account });
   }
-
-  // ── RetireGrant: the grant decides (docs/semantics.md#retiregrant) ────────────────────────────────────────────
-  if (action.cls === 'retire-grant') return retireGrant();
-
-  const keyPolicyAllows = keyArn !== undefined ? scan(keyPolicies, 'Allow', keyArn) : { matched: [], records: [] };
-  const named: CompiledStatement[] = [];
-  const accountStmts: CompiledStatement[] = [];
-  for (const cs of keyPolicyAllows.matched) {
-    const via = principalVia(cs, caller).via;
-    if (via === 'account') accountStmts.push(cs);
-    else named.push(cs);
-    if (via === 'wildcard') ex.assume('wildcardPrincipalBoundary');
-    if (via === 'not-principal') ex.assume('notPrincipal');
-  }
-  if (w.keyPolicy && hasNonStarResource(w.keyPolicy, action)) ex.assume('keyPolicyResource');
-
-  // ── Alias actions: IAM on the alias and authorization on the key ──────────────────────────
-  if (action.cls === 'alias') return aliasAction();
-
-  // ── Cross-account: both sides must allow (or a grant) ─────────────────────────────────────
-  if (!sameAccount) {
-    const keySide = keyPolicyAllows.matched;
-    if (explain) ex.step('key-policy', `Does the key policy allow ${caller.arn} or its account ${caller.account}?`, keySide.length > 0 ? 'yes' : 'no', keySide.length > 0 ? keySide.map(describeStatement).join('; ') : 'no key-policy statement allows the caller or its account', { statements: keyPolicyAllows.records.filter(nearMissOrMatch) });
-    const cs = callerSide(keyArn!);
-    if (explain) ex.step('identity-policy', `Does an identity policy in account ${caller.account} allow ${a} on ${keyArn}?`, cs.ok ? 'yes' : 'no', cs.root ? 'the account root user has full IAM access in its own account' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : `no identity-policy statement allows it${aliasResourceNote(ex, cs.records, a, w.identity)}`, { statements: cs.records.filter(nearMissOrMatch) });
-    if (keySide.length > 0 && cs.ok) {
-      return finish('allow', 'key-policy-and-iam', [...keySide.map(reasonOf), ...cs.iam.map(reasonOf)]);
-    }
-    if (keySide.length > 0 && cs.blockedBy) noteBlocked(cs.blockedBy, `The identity-policy allow of ${a}`);
-    const g = grantPath();
-    if (g) return g;
-    // Both sides must allow: when neither does, one hint names both changes.
-    const keyText = `The key policy must allow ${caller.arn} or its account ${caller.account} to use ${a}: add a key-policy statement allowing it to arn:${caller.partition}:iam::${caller.account}:root.`;
-    const keyEdit = keyPolicyAllow(`Allow${action.short}ForAccount${caller.account}`, [`arn:${caller.partition}:iam::${caller.account}:root`]);
-    const iamText = `Account ${caller.account} must also allow it: attach an identity policy allowing ${a} on ${keyArn} to ${caller.arn} (a key policy alone never lets another account's principals in).`;
-    const iamEdit = iamAllow(`Allow${action.short}OnKey`, keyArn!);
-    if (explain) {
-      if (keySide.length === 0 && !cs.ok && !cs.blockedBy) ex.propose(`${keyText} ${iamText}`, [...keyEdit, ...iamEdit]);
-      else if (keySide.length === 0) ex.propose(keyText, keyEdit);
-      else if (!cs.ok && !cs.blockedBy) ex.propose(iamText, iamEdit);
-    }
-    collectMissing(ex, keyPolicyAllows.records);
-    return denyResult();
-  }
-
-  // ── 5a: the key policy names the caller ───────────────────────────────────────────────────
-  if (named.length > 0) {
-    const unlimited = named.filter((cs) => principalVia(cs, caller).via !== 'role');
-    if (unlimited.length > 0) {
-      if (explain) ex.step('key-policy', `Does the key policy allow ${caller.arn} to ${action.short}?`, 'yes', unlimited.map(describeStatement).join('; '), { statements: keyPolicyAllows.records.filter((s) => s.matched) });
-      return finish('allow', 'key-policy', unlimited.map(reasonOf));
-    }
-    // Only role-ARN statements: limited by the session's boundary and session policy.
-    if (w.boundary || sessionPolicies.length > 0) ex.assume('roleArnBoundary');
-    const limit = roleLimits();
-    if (limit === undefined) {
-      if (explain) ex.step('key-policy', `Does the key policy allow ${caller.arn} to ${action.short}?`, 'yes', named.map(describeStatement).join('; '), { statements: keyPolicyAllows.records.filter((s) => s.matched) });
-      return finish('allow', 'key-policy', named.map(reasonOf));
-    }
-    if (explain) ex.step('key-policy', `Does the key policy allow ${caller.arn} to ${action.short}?`, 'yes', `${named.map(describeStatement).join('; ')} names the role, but the role's ${limit === 'permissions-boundary' ? 'permissions boundary' : 'session policy'} does not allow ${a}`, { statements: keyPolicyAllows.records.filter((s) => s.matched) });
-    if (explain) ex.step(limit, `Does the ${limit === 'permissions-boundary' ? 'permissions boundary' : 'session policy'} allow ${a}?`, 'no', 'an allow that a key policy gives to a role ARN is limited by the session\'s permissions boundary and session policy');
-    noteBlocked(limit, `The key-policy allow of ${a} to the role`);
-  } else {
-    if (explain) ex.step('key-policy', `Does the key policy allow ${caller.arn} to ${action.short}?`, 'no', 'no key-policy statement names this principal for this action', { statements: keyPolicyAllows.records.filter((s) => s.principal?.via !== 'account' && nearMiss(s)) });
-  }
-
-  // ── 5b: the key policy delegates to the account, and IAM allows ───────────────────────────
-  const cs = callerSide(keyArn!);
-  if (explain) ex.step(
-    'account-delegation',
-    `Does the key policy allow account ${caller.account} to use IAM policies for ${a}?`,
-    accountStmts.length > 0 ? 'yes' : 'no',
-    accountStmts.length > 0 ? accountStmts.map(describeStatement).join('; ') : `no key-policy statement with the account principal covers ${a}`,
-    { statements: keyPolicyAllows.records.filter((s) => s.principal?.via === 'account') },
-  );
-  if (explain) ex.step(
-    'identity-policy',
-    `Does an identity policy allow ${caller.arn} to ${action.short} on ${keyArn}?`,
-    cs.root || cs.iam.length > 0 ? 'yes' : 'no',
-    cs.root ? 'the account root user has full IAM access' : cs.iam.length > 0 ? cs.iam.map(describeStatement).join('; ') : `no identity-policy statement allows it${aliasResourceNote(ex, cs.records, a, w.identity)}`,
-    { statements: cs.records.filter(nearMissOrMatch) },
-  );
-  if (accountStmts.length > 0 && cs.ok) {
-    return finish('allow', 'key-policy-and-iam', [...accountStmts.map(reasonOf), ...cs.iam.map(reasonOf)]);
-  }
-  if (accountStmts.length > 0 && cs.blockedBy) {
-    if (explain) ex.step(cs.blockedBy, `Does the ${cs.blockedBy === 'permissions-boundary' ? 'permissions boundary' : 'session policy'} allow ${a}?`, 'no', 'identity-policy permissions are the intersection with the boundary and the session policy');
-    noteBlocked(cs.blockedBy, `The identity-policy allow of ${a}`);
-  }
-  if (accountStmts.length === 0 && cs.iam.length > 0) {
-    if (explain) ex.propose(`The IAM allow in ${cs.iam.map(describeStatement).join('; ')} has no effect because the key policy does not delegate ${a} to account ${caller.account}: add ${a} to a key-policy statement for the account principal (arn:${caller.partition}:iam::${caller.account}:root), or name ${principalForHint(caller)} in the key policy.`, keyPolicyAllow(`Allow${action.short}ForAccount${caller.account}`, [`arn:${caller.partition}:iam::${caller.account}:root`]));
-  }
-  if (accountStmts.length > 0 && !cs.ok && !cs.blockedBy) {
-    if (explain) ex.propose(`The key policy lets account ${caller.account} use IAM policies for ${a}, but no identity policy of ${caller.arn} allows ${a} on ${keyArn}: attach one that does.`, iamAllow(`Allow${action.short}OnKey`, keyArn!));
-  }
-
-  // ── 5c: grants ────────────────────────────────────────────────────────────────────────────
-  const g = grantPath();
-  if (g) return g;
-  collectMissing(ex, keyPolicyAllows.records);
-  if (named.length === 0 && accountStmts.length === 0 && cs.iam.length === 0 && blockedBy === undefined) {
-    if (explain) ex.propose(`No key-policy statement, no IAM delegation and no grant allows ${caller.arn} to ${action.short} this key: add a key-policy statement allowing ${a} to ${caller.kind === 'service' ? caller.name : policyPrincipal()}.`, keyPolicyAllow(`Allow${action.short}`));
-  }
-  return denyResult();
-
-  // ── helpers that need the closure ─────────────────────────────────────────────────────────
-  function grantPath(): Decision | undefined {
-    if (action.grantOperation === undefined || r.key === undefined) {
-      if (action.cls === 'key') if (explain) ex.step('grant', `Does a grant allow ${a}?`, 'not-applicable', `no grant can allow ${a}`);
-      return undefined;
-    }
-    const checks: GrantCheck[] = [];
-    const candidates = w.grantsFor(caller, explain);
-    for (const gr of candidates) {
-      const c = action.short === 'CreateGrant' ? checkParentGrant(gr, action, caller, r.request, r.key, grantOpts()) : checkGrant(gr, action, caller, r.request, r.key, grantOpts());
-      checks.push(c);
-    }
-    const usable: GrantCheck[] = [];
-    for (const c of checks) {
-      if (c.needsRequestDetails) {
-        // CreateGrant from a parent grant without saying which grant: the parent may or may not
-        // allow it, so the verdict it can change is unknown (never a confident deny).
-        c.matched = biased(env, 'Allow', { name: 'the grant to create', supply: '--grantee ARN --grant-operations OPS' }, '(grant request)');
-        if (!c.matched) continue;
-      }
-      if (!c.matched) continue;
-      if (c.needsIamDelegation && r.options.accountGranteeRequiresIamDelegation) {
-        ex.assume('accountGrantee');
-        const side = callerSide(keyArn!);
-        if (!side.ok) {
-          c.matched = false;
-          c.failed = 'grantee';
-          c.detail += side.blockedBy ? ` (the ${side.blockedBy} blocks it)` : ', and no identity policy allows it';
-          if (explain) ex.propose(`Grant ${c.grant.grantId} is for account ${caller.account}: attach an identity policy allowing ${a} on ${keyArn} to ${caller.arn} to use it.`, iamAllow(`Allow${action.short}OnKey`, keyArn!));
-          continue;
-        }
-      }
-      if (r.options.grantsLimitedByBoundary && (w.boundary || sessionPolicies.length > 0)) {
-        const limit = roleLimits();
-        if (limit) {
-          c.matched = false;
-          c.detail += ` (limited by the ${limit})`;
-          noteBlocked(limit, `Grant ${c.grant.grantId}`);
-          continue;
-        }
-      }
-      usable.push(c);
-    }
-    const relevant = checks;
-    const others = w.grants.length - relevant.length;
-    // Of a list read in part, only what was read is counted: the live report and its snapshot's replay say the same.
-    const partialTail = w.grantsFirstPage !== undefined ? `beyond the first ${w.grantsFirstPage} grants, only those that can apply to this principal were read` : '';
-    const othersText = others > 0 ? `${others} other grant${others === 1 ? '' : 's'}${partialTail !== '' ? ' read' : ''} ${others === 1 ? 'is' : 'are'} for other principals` : '';
-    const detailTail = othersText !== '' || partialTail !== '' ? ` (${[othersText, partialTail].filter((t) => t !== '').join('; ')})` : '';
-    if (usable.length > 0) {
-      const first = usable[0]!;
-      noteGrantAssumptions(first);
-      if (explain) ex.step('grant', `Does a grant allow ${caller.arn} to ${action.short}?`, 'yes', usable.map((u) => u.detail).join('; '), { grants: relevant.map(grantMatchRecord) });
-      if (action.short === 'CreateGrant') if (explain) ex.hint(`A child grant is created from parent grant ${first.grant.grantId}.`);
-      return finish('allow', 'grant', usable.map((u) => grantReason(u.grant)));
-    }
-    if (explain) ex.step('grant', `Does a grant allow ${caller.arn} to ${action.short}?`, 'no', (relevant.length > 0 ? relevant.map((c) => `${c.grant.grantId}: ${c.detail}`).join('; ') : `no grant on the key is for this principal`) + detailTail, { grants: relevant.map(grantMatchRecord) });
-    for (const c of relevant) {
-      if (c.failed === 'encryption-context' && c.neededContext) {
-        if (explain) {
-          const exact = c.grant.constraints?.encryptionContextEquals !== undefined && Object.keys(c.grant.constraints.encryptionContextEquals).length > 0;
-          ex.proposals.push({
-            text: `Grant ${c.grant.grantId} would allow this with encryption context ${JSON.stringify(c.neededContext)}${exact ? ' (exactly)' : ''}.`,
-            set: [],
-            encryptionContext: exact ? { ...c.neededContext } : { ...(r.request.encryptionContext ?? {}), ...c.neededContext },
-          });
-        }
-        if (explain) for (const k of Object.keys(c.neededContext)) if (!r.request.encryptionContext || !hasKeyCi(r.request.encryptionContext, k)) ex.missing.add(`kms:EncryptionContext:${k}`);
-      } else if (c.failed === 'orphaned-grantee') {
-        if (explain) ex.propose(`Grant ${c.grant.grantId} was made for a principal that no longer exists (${c.grant.granteePrincipal}); a recreated role with the same name does not match it. Create a new grant for ${caller.arn}${/:/.test(c.grant.granteePrincipal) ? ' (for Lambda: update the function configuration to another role and back)' : ''}.`, newGrant(c.grant, { granteePrincipal: caller.arn }));
-      } else if (c.failed === 'operation' && c.principal.matched) {
-        if (explain) ex.propose(`Grant ${c.grant.grantId} is for this principal but does not include ${action.grantOperation}; each grant operation allows exactly the API of the same name: create a grant that includes it (a grant's operations cannot be changed).`, newGrant(c.grant, { operations: [...c.grant.operations, action.grantOperation!] }));
-      } else if (c.failed === 'grant-state' && c.principal.matched) {
-        if (explain && c.grant.state === 'pending-consistency' && c.grant.grantToken !== undefined) ex.proposals.push({ text: `Grant ${c.grant.grantId}: ${c.detail}; pass its grant token (--grant-tokens), or retry in a few minutes.`, set: [], grantTokens: [...(r.request.grantTokens ?? []), c.grant.grantToken] });
-        else if (explain) ex.propose(`Grant ${c.grant.grantId}: ${c.detail}; a new grant with the same operations and constraints would allow it.`, newGrant(c.grant, {}));
-      } else if (c.failed === 'grant-invalid') {
-        ex.assume('invalidGrant');
-      }
-    }
-    return undefined;
-  }
-
-  function grantOpts(): { grantConstraintKeyCaseInsensitive: boolean } {
-    return { grantConstraintKeyCaseInsensitive: r.options.grantConstraintKeyCaseInsensitive };
-  }
-
-  function noteGrantAssumptions(c: GrantCheck): void {
-    if (c.principal.via === 'role') ex.assume('roleGranteeSessions');
-    if (c.principal.via === 'session') ex.assume('sessionGranteeExact');
-    if (hasEcConstraint(c.grant.constraints) && action.takesEncryptionContext) ex.assume('grantConstraintKeyCase');
-    if (c.grant.constraints && !hasEcConstraint(c.grant.constraints) && (c.grant.constraints.encryptionContextEquals || c.grant.constraints.encryptionContextSubset)) ex.assume('emptyConstraint');
-    if (!sameAccount) ex.assume('crossAccountGrant');
-    if (w.boundary || sessionPolicies.length > 0) ex.assume('grantsNotLimitedByBoundary');
-  }
-
-  function aliasAction(): Decision {
-    if (r.aliasArn === undefined) {
-      if (explain) ex.step('alias', `Does an identity policy allow ${a} on the alias?`, 'unknown', 'the request does not name the alias (give --alias)');
-      if (explain) ex.hint(`${a} needs the alias: give --alias alias/NAME.`);
-      return finish('unknown', 'unknown', []);
-    }
-    if (!sameAccount) {
-      if (explain) ex.step('cross-account', `Can ${a} be used from another account?`, 'no', 'alias operations work only in the key\'s account');
-      return denyResult();
-    }
-    const aliasSide = callerSide(r.aliasArn);
-    if (explain) ex.step('alias', `Does an identity policy allow ${a} on ${r.aliasArn}?`, aliasSide.ok ? 'yes' : 'no', aliasSide.root ? 'the account root user has full IAM access' : aliasSide.iam.length > 0 ? aliasSide.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it on the alias', { statements: aliasSide.records.filter(nearMissOrMatch) });
-    const keySide = callerSide(keyArn!);
-    let keyReasons: Reason[] | undefined;
-    const namedOk = named.filter((cs) => principalVia(cs, caller).via !== 'role' || roleLimits() === undefined);
-    if (namedOk.length > 0) keyReasons = namedOk.map(reasonOf);
-    else if (accountStmts.length > 0 && keySide.ok) keyReasons = [...accountStmts.map(reasonOf), ...keySide.iam.map(reasonOf)];
-    if (explain) ex.step('key-policy', `Is ${caller.arn} allowed ${a} on the key ${keyArn}?`, keyReasons ? 'yes' : 'no', keyReasons ? keyReasons.map((x) => `${x.source} "${x.id}"`).join('; ') : 'neither the key policy nor delegated IAM allows it on the key', { statements: keyPolicyAllows.records.filter(nearMissOrMatch) });
-    if (aliasSide.ok && keyReasons) return finish('allow', 'key-policy-and-iam', dedupeReasons([...keyReasons, ...aliasSide.iam.map(reasonOf)]));
-    const aliasText = `Attach an identity policy allowing ${a} on ${r.aliasArn} to ${caller.arn}: alias permissions come only from IAM.`;
-    const aliasEdit = iamAllow(`Allow${action.short}OnAlias`, r.aliasArn);
-    const keyText = `${a} also needs permission on the key ${keyArn}: add a key-policy statement allowing it to ${policyPrincipal()} (or delegate ${a} to account ${caller.account} and allow it in IAM).`;
-    const keyEdit = keyPolicyAllow(`Allow${action.short}`);
-    const aliasMissing = !aliasSide.ok && !aliasSide.blockedBy;
-    const keyMissing = !keyReasons && !(keySide.blockedBy && accountStmts.length > 0);
-    if (!aliasSide.ok && aliasSide.blockedBy) noteBlocked(aliasSide.blockedBy, `The identity-policy allow of ${a} on the alias`, r.aliasArn);
-    if (!keyReasons && keySide.blockedBy && accountStmts.length > 0) noteBlocked(keySide.blockedBy, `The identity-policy allow of ${a} on the key`);
-    if (explain) {
-      if (aliasMissing && keyMissing) ex.propose(`${aliasText} ${keyText}`, [...aliasEdit, ...keyEdit]);
-      else if (aliasMissing) ex.propose(aliasText, aliasEdit);
-      else if (keyMissing) ex.propose(keyText, keyEdit);
-    }
-    return denyResult();
-  }
-
-  function retireGrant(): Decision {
-    const grantId = r.request.grantId;
-    const target = r.targetGrant;
-    if (grantId === undefined && target === undefined) {
-      if (explain) ex.step('retire-grant', 'Which grant is to be retired?', 'unknown', 'the request does not name a grant (give --grant-id)');
-      if (explain) ex.hint('RetireGrant is authorized by the grant being retired: give --grant-id.');
-      return finish('unknown', 'unknown', []);
-    }
-    // kms:RetireGrant in a key policy "is not effective" [KMS-GRANTDEL].
-    if (keyArn !== undefined) {
-      const kp = scan(keyPolicies, 'Allow', keyArn);
-      if (kp.matched.length > 0) if (explain) ex.hint(`The key policy's ${kp.matched.map(describeStatement).join('; ')} allows kms:RetireGrant, but kms:RetireGrant is not effective in a key policy.`);
-    }
-    if (target === undefined) {
-      if (explain) ex.step('retire-grant', `Is there a grant ${grantId} on the key?`, 'no', 'no such grant: it was retired or revoked already, or the id is wrong');
-      return denyResult();
-    }
-    if (!grantStateUsable(target, r.request)) {
-      if (explain) ex.step('retire-grant', `Is grant ${target.grantId} current?`, 'no', grantStateDetail(target));
-      return denyResult();
-    }
-    const record: GrantMatch = grantMatchRecord({ grant: target, principal: { matched: false }, matched: false, detail: '' });
-    const yes = (detail: string, by: DecidedBy, reasons: Reason[]): Decision => {
-      if (explain) ex.step('retire-grant', `May ${caller.arn} retire grant ${target.grantId}?`, 'yes', detail, { grants: [{ ...record, matched: true, detail }] });
-      return finish('allow', by, reasons);
-    };
-    /**
-     * An account named by the grant (as grantee or retiring principal): its root user may act on
-     * it, its IAM principals with an identity-policy allow — one rule for use and retirement
-     * (assumption accountGrantee).
-     */
-    const viaAccount = (role: string): Decision | undefined => {
-      ex.assume('accountGrantee');
-      if (caller.kind === 'root') return yes(`the root user of account ${caller.account}, which is the grant's ${role}`, 'grant', [grantReason(target)]);
-      if (!r.options.accountGranteeRequiresIamDelegation) return yes(`a principal of account ${caller.account}, which is the grant's ${role}`, 'grant', [grantReason(target)]);
-      const side = callerSide(keyArn!);
-      if (side.ok) return yes(`a principal of account ${caller.account}, which is the grant's ${role}, and ${side.iam.map(describeStatement).join('; ')} allows kms:RetireGrant`, 'grant', [grantReason(target), ...side.iam.map(reasonOf)]);
-      if (explain) ex.propose(`Grant ${target.grantId} names account ${caller.account} as its ${role}: attach an identity policy allowing kms:RetireGrant on ${keyArn} to ${caller.arn} to retire it.`, iamAllow('AllowRetireGrant', keyArn!));
-      return undefined;
-    };
-    if (target.retiringPrincipal !== undefined) {
-      const m = matchGrantPrincipal(target.retiringPrincipal, caller);
-      if (m.matched && m.via !== 'account') {
-        if (m.via === 'role') ex.assume('roleGranteeSessions');
-        return yes(`it is the grant's retiring principal (${target.retiringPrincipal})`, 'grant', [grantReason(target)]);
-      }
-    }
-    const grantee = matchGrantPrincipal(target.granteePrincipal, caller);
-    const retireOp = target.operations.includes('RetireGrant');
-    if (grantee.matched && grantee.via !== 'account' && retireOp) {
-      if (grantee.via === 'role') ex.assume('roleGranteeSessions');
-      return yes('it is the grantee and the grant includes the RetireGrant operation', 'grant', [grantReason(target)]);
-    }
-    if (grantee.matched && grantee.via === 'account' && retireOp) {
-      const d = viaAccount('grantee (and the grant includes RetireGrant)');
-      if (d !== undefined) return d;
-    }
-    const retiringAcct = target.retiringPrincipal !== undefined ? accountOf(target.retiringPrincipal) : undefined;
-    if (retiringAcct !== undefined && caller.kind !== 'service' && caller.account === retiringAcct) {
-      const d = viaAccount('retiring principal');
-      if (d !== undefined) return d;
-    }
-    // The account that created the grant (API: IssuingAccount) may retire it by IAM alone: its
-    // root user, and its IAM principals with kms:RetireGrant in an identity policy; the key
-    // policy plays no part [API RetireGrant; KMS grant-delete].
-    const issuing = target.issuingAccount !== undefined ? accountOf(target.issuingAccount) : undefined;
-    if (issuing) ex.assume('retireByIssuingAccount');
-    if (issuing !== undefined && caller.kind !== 'service' && caller.account === issuing) {
-      if (caller.kind === 'root') return yes(`the root user of account ${caller.account}, which created the grant: the account root user has full IAM access`, 'iam-policy', [ROOT_REASON]);
-      const side = callerSide(keyArn!);
-      if (explain) ex.step('identity-policy', `Does an identity policy in account ${caller.account}, which created the grant, allow kms:RetireGrant?`, side.ok ? 'yes' : 'no', side.iam.length > 0 ? side.iam.map(describeStatement).join('; ') : 'no identity-policy statement allows it', { statements: side.records.filter(nearMissOrMatch) });
-      if (side.ok) return finish('allow', 'iam-policy', side.iam.map(reasonOf));
-      if (side.blockedBy) noteBlocked(side.blockedBy, 'The identity-policy allow of kms:RetireGrant');
-      else if (explain) ex.propose(`Account ${caller.account} created grant ${target.grantId}; attach an identity policy allowing kms:RetireGrant on ${keyArn} to ${caller.arn} to retire it.`, iamAllow('AllowRetireGrant', keyArn!));
-      return denyResult();
-    }
-    const why = grantee.matched && !target.operations.includes('RetireGrant')
-      ? 'it is the grantee, but the grant does not include the RetireGrant operation and it is not the retiring principal'
-      : `it is neither the retiring principal${target.retiringPrincipal ? ` (${target.retiringPrincipal})` : ''}, nor a grantee with RetireGrant, nor in the account that created the grant`;
-    if (explain) ex.step('retire-grant', `May ${caller.arn} retire grant ${target.grantId}?`, 'no', why, { grants: [{ ...record, detail: why }] });
-    if (explain) ex.hint(`Only the grant's retiring principal, its grantee (when the grant includes RetireGrant) or the account that created it can retire grant ${target.grantId}; others can use RevokeGrant if the key policy allows it.`);
-    return denyResult();
-  }
-}
-
-/** The explainer of every decision made without explanation: it records nothing. */
-const SILENT = new Explainer(false);
-
-/** Shared by every scan that does not explain: never written to. */
-const NO_RECORDS: StatementMatch[] = [];
-
-/** The account root user's implicit IAM permission: no statement, but it is what allowed. */
-const ROOT_REASON: Reason = { source: 'identity-policy', id: 'account-root-user', effect: 'Allow', policyName: '(the account root user has full IAM access)' };
-
-/** A statement that allowed on two resources (an alias and its key) is one reason. */
-function dedupeReasons(reasons: Reason[]): Reason[] {
-  if (reasons.length < 2) return reasons;
-  const seen = new Set<string>();
-  return reasons.filter((r) => {
-    const k = `${r.source}|${r.policyName ?? ''}|${r.id}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}
-
-function principalForHint(caller: PrincipalRef): string {
-  if (caller.kind === 'assumed-role') return `the role ${roleArnOf(caller)}`;
-  return caller.arn;
-}
-
-function hasKeyCi(ec: Record<string, string>, k: string): boolean {
-  const lk = k.toLowerCase();
-  return Object.keys(ec).some((x) => x.toLowerCase() === lk);
-}
-
-/** A statement that failed only on its conditions (or matched): worth showing. */
-function nearMiss(s: StatementMatch): boolean {
-  return !s.matched && s.failed === 'condition';
-}
-function nearMissOrMatch(s: StatementMatch): boolean {
-  return s.matched || s.failed === 'condition';
-}
-
-function collectMissing(ex: Explainer, records: StatementMatch[]): void {
-  if (!ex.on) return;
-  for (const s of records) {
-    if (s.matched || s.failed !== 'condition' || s.effect !== 'Allow') continue;
-    const failing = s.conditions.filter((c) => !c.matched);
-    for (const c of failing) if (c.missing) ex.missing.add(c.key);
-    // One hint per statement, naming every condition it failed on: each alone would not be enough.
-    const set: Array<[string, string[]]> = [];
-    for (const c of failing) {
-      const v = satisfyingValues(c);
-      if (v === undefined) {
-        set.length = 0;
-        break;
-      }
-      set.push([c.key, v]);
-    }
-    if (set.length === 0) continue;
-    const what = failing.map((c) => `${c.key} ${c.operator} ${JSON.stringify(c.expected.length === 1 ? c.expected[0] : c.expected)} (the request has ${c.actual === null ? 'no value' : JSON.stringify(c.actual.length === 1 ? c.actual[0] : c.actual)})`).join(' and ');
-    ex.proposals.push({ text: `${s.source === 'key-policy' ? 'Key-policy' : s.source} statement "${s.id}" would allow this if ${what}.`, set });
-  }
-}
-
-/** Keys a request cannot choose: properties of the caller, the key or the transport. */
-const FIXED_KEYS = /^(aws:principal|aws:username|aws:userid|aws:rolesessionname|aws:resource|aws:securetransport|aws:viaawsservice|aws:requestedregion|kms:calleraccount|kms:keyspec|kms:keyusage|kms:keyorigin|kms:multiregion|kms:customermasterkey|kms:resourcealiases|kms:grantisforawsresource|kms:encryptioncontextkeys)/i;
-
-/** A value that satisfies a failed positive condition, when one can be written down; else undefined. */
-function satisfyingValues(c: ConditionMatch): string[] | undefined {
-  if (FIXED_KEYS.test(c.key) || c.unknown === true || c.expected.length === 0) return undefined;
-  const op = parseOperator(c.operator);
-  if (op === null || op.negated || op.base === 'Null') return undefined;
-  const first = c.expected[0]!;
-  switch (op.base) {
-    case 'StringLike':
-    case 'ArnLike':
-      return [first.replace(/[*?]/g, 'x')];
-    case 'IpAddress': {
-      const slash = first.indexOf('/');
-      return [slash < 0 ? first : first.slice(0, slash)];
-    }
-    case 'NumericLessThan':
-    case 'NumericGreaterThan': {
-      const n = Number(first);
-      if (!Number.isFinite(n)) return undefined;
-      return [String(op.base === 'NumericLessThan' ? n - 1 : n + 1)];
-    }
-    case 'DateLessThan':
-    case 'DateGreaterThan': {
-      const t = parseDate(first);
-      if (t === null) return undefined;
-      return [new Date(op.base === 'DateLessThan' ? t - 86_400_000 : t + 86_400_000).toISOString()];
-    }
-    case 'DateEquals':
-    case 'DateLessThanEquals':
-    case 'DateGreaterThanEquals': {
-      const t = parseDate(first);
-      return t === null ? undefined : [new Date(t).toISOString()];
-    }
-    default:
-      return [first];
-  }
-}
-
-/**
- * An identity-policy statement whose Resource names an alias ARN never matches a key operation
- * (the resource is the key) [Controlling access to aliases]: point it out, with the form that works.
- */
-function aliasResourceNote(ex: Explainer, records: StatementMatch[], action: string, identity: readonly CompiledPolicy[]): string {
-  if (!ex.on) return '';
-  const hits = records.filter((s) => s.effect === 'Allow' && s.failed === 'resource' && (s.resource?.written ?? []).some((w) => /:alias\//.test(w)));
-  if (hits.length === 0) return '';
-  for (const h of hits) {
-    const alias = h.resource!.written.find((w) => /:alias\//.test(w))!;
-    const name = alias.slice(alias.indexOf('alias/'));
-    // The change verified: the statement with Resource "*" and the kms:ResourceAliases condition.
-    const policy = identity.find((p) => p.policy.name === h.policyName)?.policy;
-    const st = policy?.statements.find((x) => x.index === h.statementIndex);
-    const edits: HintEdit[] = policy !== undefined && st !== undefined ? [{ kind: 'replace-statement', policy, index: st.index, statement: withCondition(withResource(st, ['*']), { operator: 'ForAnyValue:StringEquals', key: 'kms:ResourceAliases', values: [name] }) }] : [];
-    ex.propose(`Statement "${h.id}" of ${h.policyName} names the alias ${alias} in Resource; ${action} is authorized on the key, so it never matches. To allow by alias, use Resource "*" (or the key ARN) with a condition on kms:RequestAlias (the alias used in the request) or kms:ResourceAliases (any alias of the key), e.g. "ForAnyValue:StringEquals": {"kms:ResourceAliases": "${name}"}.`, edits);
-  }
-  return ` (${hits.map((h) => `"${h.id}"`).join(', ')} names an alias ARN in Resource, which never matches a key operation: use kms:RequestAlias or kms:ResourceAliases)`;
-}
-
-function usesNotPrincipal(p: CompiledPolicy, action: ActionInfo): boolean {
-  return statementsFor(p, action).some((cs) => cs.st.notPrincipal !== undefined);
-}
-
-function hasNonStarResource(p: CompiledPolicy, action: ActionInfo): boolean {
-  return statementsFor(p, action).some((cs) => (cs.st.resource && cs.st.resource.some((x) => x !== '*')) || cs.st.notResource !== undefined);
-}
-
-const ASSUMPTION_SET: ReadonlySet<string> = new Set(ASSUMPTION_IDS);
-
-/** An id the condition evaluator recorded (conditions.ts) that names an assumption. */
-function isAssumptionId(id: string): id is AssumptionId {
-  return ASSUMPTION_SET.has(id);
-}
-
-function conditionMentions(cs: CompiledStatement, lowerKey: string): boolean {
-  return cs.conditions.some((c) => c.key === lowerKey);
+  // RetireGrant: the grant decides (docs/semantics.md#retiregrant).
+  if (action.cls === 'retire-grant') return retireGrant(k);
+  const kp = keyPolicyScan(k);
+  if (action.cls === 'alias') return aliasAction(k, kp);
+  return action.short === 'CreateGrant' ? createGrant(k, kp) : keyOperation(k, kp);
 }

@@ -3,7 +3,7 @@
 // every change a hint names is one that kms-why has checked. Pure: the snapshot and request in,
 // changed copies out; the originals are never touched (copy on write: unchanged policies are the
 // same objects, so their compiled forms are shared with the evaluation they came from).
-import type { Decision } from '../model/decision.js';
+import type { Decision, HintNote } from '../model/decision.js';
 import type { Grant } from '../model/grant.js';
 import type { ConditionClause, Policy, PrincipalElement, Statement } from '../model/policy.js';
 import type { PrincipalPolicies } from '../model/principal.js';
@@ -25,7 +25,8 @@ export type HintEdit =
 
 /** A hint that proposes a change: to the request (condition values, encryption context), the inputs, or both. */
 export interface HintProposal {
-  text: string;
+  /** What the hint says (src/report/phrases.ts has the words). */
+  note: HintNote;
   /** Condition keys (as written) and the values that would satisfy them. */
   set: Array<[string, string[]]>;
   /** The encryption context to send instead (a grant constraint). */

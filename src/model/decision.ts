@@ -1,5 +1,6 @@
 // The decision as data: the JSON report contract (docs/snapshot.md and docs/report.md) plus the
 // structured trace that makes a near miss explainable.
+import type { ActionClass } from './actions.js';
 import type { Effect, PolicySource } from './policy.js';
 import type { UnknownInput } from './unknown.js';
 
@@ -128,6 +129,7 @@ export type StepId =
 
 export type StepAnswer = 'yes' | 'no' | 'unknown' | 'not-applicable';
 
+/** A trace step as the report contract carries it: its question and finding in words (src/report/phrases.ts). */
 export interface TraceStep {
   step: StepId;
   question: string;
@@ -135,6 +137,100 @@ export interface TraceStep {
   detail: string;
   statements?: StatementMatch[];
   grants?: GrantMatch[];
+}
+
+/** What a trace step asks (src/report/phrases.ts has the words). */
+export type TraceQuestion =
+  | { kind: 'action-class'; action: string }
+  | { kind: 'same-partition'; principal: string }
+  | { kind: 'key-state'; keyState: string; keySpec: string; keyUsage: string; action: string }
+  | { kind: 'explicit-deny'; action: string }
+  | { kind: 'rcp'; account: string; action: string }
+  | { kind: 'scp'; account: string; action: string }
+  /** An IAM-only action (or one on a key that does not exist yet): identity policies on `resource`. */
+  | { kind: 'iam-only'; action: string; resource: string }
+  | { kind: 'cross-account'; action: string }
+  | { kind: 'key-policy-or-account'; principal: string; account: string }
+  | { kind: 'iam-in-account'; account: string; action: string; keyArn: string }
+  | { kind: 'key-policy'; principal: string; action: string }
+  | { kind: 'limit'; limit: Limit; action: string }
+  | { kind: 'account-delegation'; account: string; action: string }
+  | { kind: 'iam-on-key'; principal: string; action: string; keyArn: string }
+  | { kind: 'any-grant'; action: string }
+  | { kind: 'grant'; principal: string; action: string }
+  | { kind: 'alias'; action: string; alias?: string }
+  | { kind: 'alias-key'; principal: string; action: string; keyArn: string }
+  | { kind: 'which-grant' }
+  | { kind: 'grant-exists'; grantId: string }
+  | { kind: 'grant-current'; grantId: string }
+  | { kind: 'may-retire'; principal: string; grantId: string }
+  | { kind: 'issuer-iam'; account: string }
+  /** A further permission whose resource the inputs cannot name. */
+  | { kind: 'companion'; principal: string; action: string; what: string };
+
+/** The grant's role that lets an account retire it. */
+export type RetireRole = 'grantee-with-retire' | 'retiring-principal';
+
+/** What a trace step found, and why (src/report/phrases.ts has the words). */
+export type TraceFinding =
+  | { kind: 'action-class'; cls: ActionClass; grantable: boolean }
+  | { kind: 'partitions'; caller: string; key: string }
+  | { kind: 'key-state-error'; error: string }
+  | { kind: 'key-state-ok' }
+  /** The statements that allow (or deny). */
+  | { kind: 'statements'; statements: StatementRef[] }
+  /** The statements and grants that allowed, by source and id. */
+  | { kind: 'reasons'; reasons: Array<{ source: ReasonSource; id: string }> }
+  | { kind: 'no-deny'; unread: boolean }
+  | { kind: 'rcp-full-access' }
+  | { kind: 'scp-allows' }
+  | { kind: 'scp-gap'; level: number; policies: string[]; resource: string }
+  | { kind: 'root'; ownAccount: boolean }
+  /** No identity-policy statement allows it; `aliasResource`: the ids of statements naming an alias ARN in Resource. */
+  | { kind: 'no-iam-allow'; on?: 'alias'; aliasResource?: string[] }
+  | { kind: 'not-cross-account'; action: string; keyAccount: string }
+  | { kind: 'cross-account'; retire: boolean; account: string }
+  | { kind: 'alias-not-cross-account' }
+  | { kind: 'no-key-policy-or-account' }
+  | { kind: 'role-limited'; statements: StatementRef[]; limit: Limit; action: string }
+  | { kind: 'role-allow-limited' }
+  | { kind: 'iam-intersection' }
+  | { kind: 'no-key-policy-names' }
+  | { kind: 'no-account-statement'; action: string }
+  | { kind: 'not-grantable'; action: string }
+  /** The grants that allow, each with what it matched on. */
+  | { kind: 'grants-allow'; details: string[] }
+  /**
+   * No grant allows: each grant for the caller with why not; `others` grants are for other
+   * principals; `firstPage`: of a list read in part, the grants of its first page.
+   */
+  | { kind: 'grants-deny'; grants: Array<{ grantId: string; detail: string }>; others: number; firstPage?: number }
+  | { kind: 'alias-not-named' }
+  | { kind: 'not-on-key' }
+  | { kind: 'no-grant-id' }
+  | { kind: 'no-such-grant' }
+  /** The grant's state, as grants.ts says it. */
+  | { kind: 'grant-state'; detail: string }
+  | { kind: 'retiring-principal'; retiringPrincipal: string }
+  | { kind: 'grantee-with-retire' }
+  /** A principal (or the root user) of an account the grant names; `statements`: the identity-policy allow it needed. */
+  | { kind: 'account-may-retire'; as: RetireRole; account: string; root: boolean; statements?: StatementRef[] }
+  | { kind: 'issuer-root'; account: string }
+  | { kind: 'grantee-without-retire' }
+  | { kind: 'may-not-retire'; retiringPrincipal?: string }
+  /** A further permission the inputs cannot name: what is missing, as the evaluator says it. */
+  | { kind: 'companion-unknown'; missing: string };
+
+/** One step of the flowchart walk, as facts. */
+export interface TraceFact {
+  step: StepId;
+  ask: TraceQuestion;
+  answer: StepAnswer;
+  why: TraceFinding;
+  statements?: StatementMatch[];
+  grants?: GrantMatch[];
+  /** The further permissions (outermost first) this step belongs to, e.g. "the key alias/app points to now". */
+  within?: string[];
 }
 
 /**
@@ -172,6 +268,96 @@ export const ASSUMPTION_IDS = [
 
 export type AssumptionId = (typeof ASSUMPTION_IDS)[number];
 
+/** A statement a note names: its policy and its Sid (or PolicyName#index). */
+export interface StatementRef {
+  source: PolicySource;
+  policyName: string;
+  id: string;
+}
+
+/** What limits an allow, when a permissions boundary or session policy does not allow the action. */
+export type Limit = 'permissions-boundary' | 'session-policy';
+
+/** The allow a permissions boundary or session policy limits. */
+export type LimitedAllow =
+  /** An identity-policy allow (of the action on the request's resource, the alias or the key). */
+  | { kind: 'identity-policy'; action: string; on?: 'alias' | 'key' }
+  /** A key-policy allow naming the role of a session. */
+  | { kind: 'key-policy-role'; action: string }
+  | { kind: 'grant'; grantId: string };
+
+/** A condition a statement failed on, with the value the request had (null: none). */
+export interface FailedCondition {
+  key: string;
+  operator: string;
+  expected: string[];
+  actual: string[] | null;
+}
+
+/**
+ * A hint, as data: why the verdict is what it is, or a change that would turn it (a proposal, printed
+ * only once the request evaluated again with it is allowed). src/report/phrases.ts has the words.
+ */
+export type HintNote =
+  // ── Facts ──
+  /** A role ARN was given as the caller: it is evaluated as one of its sessions. */
+  | { kind: 'role-as-caller'; role: string }
+  | { kind: 'internal-action'; action: string }
+  | { kind: 'not-cross-account'; action: string; keyAccount: string }
+  | { kind: 'give-alias'; action: string }
+  | { kind: 'give-grant-id' }
+  /** kms:RetireGrant in a key policy has no effect [KMS-GRANTDEL]. */
+  | { kind: 'retire-grant-in-key-policy'; statements: StatementRef[] }
+  | { kind: 'retire-not-allowed'; grantId: string }
+  | { kind: 'child-grant'; parentGrantId: string }
+  /** The key state or usage fails the request: `authorized` says whether authorization allowed it. */
+  | { kind: 'key-state'; error: string; authorized: boolean }
+  /** An unreadable input the verdict holds whatever it says (`decides` false) or depends on. */
+  | { kind: 'unreadable'; what: string; reason: string; decides: false }
+  | { kind: 'unreadable'; what: string; reason: string; decides: true; neededPermission?: string }
+  /** Keys kms-why cannot derive: the verdict holds whatever their value. */
+  | { kind: 'underivable-holds'; names: string[] }
+  | { kind: 'underivable-decides'; name: string; supply: string }
+  /** A further permission of the request whose resource the inputs cannot name. */
+  | { kind: 'companion-unknown'; action: string; what: string; missing: string; supply: string }
+  /** A note of a further permission the request needs (UpdateAlias on the alias's current key…). */
+  | { kind: 'part'; what: string; note: HintNote }
+  // ── Proposals ──
+  /** Values of the request that would satisfy an Allow statement's conditions. */
+  | { kind: 'satisfy-conditions'; statement: StatementRef; conditions: FailedCondition[] }
+  | { kind: 'narrow-deny'; statement: StatementRef }
+  /** List the caller (a session: its role, session ARN and account) in a NotPrincipal Deny. */
+  | { kind: 'exempt-from-deny'; statement: StatementRef; principal: string; session?: { roleArn: string; account: string } }
+  /** Every one of these changes is needed (each named Deny must go). */
+  | { kind: 'each'; notes: HintNote[] }
+  /** Both changes are needed, said in two sentences. */
+  | { kind: 'both'; notes: [HintNote, HintNote] }
+  /** A change that is not enough alone, and the verified change that completes it. */
+  | { kind: 'also'; first: HintNote; then: HintNote }
+  /** An SCP level (1-based) with no statement allowing the action. */
+  | { kind: 'scp-gap'; action: string; level: number; policies: string[] }
+  | { kind: 'limited'; allow: LimitedAllow; limit: Limit; boundary?: string; action: string }
+  /** An IAM-only action (or one on a key that does not exist yet: `resource`) needs an identity policy. */
+  | { kind: 'attach-iam-only'; action: string; principal: string; resource?: string }
+  | { kind: 'cross-account-key-policy'; action: string; principal: string; account: string; partition: string }
+  | { kind: 'cross-account-iam'; action: string; principal: string; account: string; keyArn: string }
+  /** An identity-policy allow with no effect: the key policy does not delegate to the account. */
+  | { kind: 'not-delegated'; statements: StatementRef[]; action: string; account: string; partition: string; principal: string; role?: string }
+  | { kind: 'delegated-no-iam'; action: string; principal: string; account: string; keyArn: string }
+  | { kind: 'nothing-allows'; action: string; principal: string; to: string }
+  | { kind: 'account-grant-needs-iam'; grantId: string; action: string; principal: string; account: string; keyArn: string }
+  | { kind: 'grant-context'; grantId: string; context: Record<string, string>; exact: boolean }
+  | { kind: 'orphaned-grant'; grantId: string; grantee: string; principal: string }
+  | { kind: 'grant-operation'; grantId: string; operation: string }
+  /** A grant not usable yet or any more (`detail`: its state); `token`: pass its grant token. */
+  | { kind: 'grant-state'; grantId: string; detail: string; token: boolean }
+  | { kind: 'alias-iam'; action: string; alias: string; principal: string }
+  | { kind: 'alias-key'; action: string; keyArn: string; to: string; account: string }
+  /** An identity-policy statement whose Resource names an alias ARN (never matches a key operation). */
+  | { kind: 'alias-in-resource'; statement: StatementRef; alias: string; action: string }
+  | { kind: 'retire-as-account'; grantId: string; as: 'grantee' | 'retiring-principal'; principal: string; account: string; keyArn: string }
+  | { kind: 'retire-as-issuer'; grantId: string; principal: string; account: string; keyArn: string };
+
 /** Fields shared by the evaluator's decision (facts) and the report's result (sentences). */
 export interface DecisionBase {
   action: string;
@@ -182,9 +368,7 @@ export interface DecisionBase {
   /** The verdict of authorization alone, before key state and key usage (docs/semantics.md#key-state-and-usage). */
   authorization: Verdict;
   reasons: Reason[];
-  trace: TraceStep[];
   missingContext: string[];
-  hints: string[];
   /** Inputs that could not be read and that this verdict depends on (or was checked against). */
   unreadable: UnknownInput[];
   /** The error KMS would return for the key state or key usage, when that decided. */
@@ -193,11 +377,18 @@ export interface DecisionBase {
 
 /** The evaluator's decision: the verdict and, when explained, what lies behind it. */
 export interface Decision extends DecisionBase {
+  trace: TraceFact[];
+  hints: HintNote[];
   /** The assumptions it relied on, by id (in the order first relied on). */
   assumptions: AssumptionId[];
+  /** For an unknown verdict no trace step left open: the note that says what it depends on. */
+  unknownBecause?: HintNote;
 }
 
 /** One result of the JSON report contract (docs/report.md): a decision phrased by src/report/phrases.ts. */
 export interface CheckResult extends DecisionBase {
+  trace: TraceStep[];
+  hints: string[];
   assumptions: string[];
+  unknownBecause?: string;
 }

@@ -3,7 +3,7 @@
 import type {
   ConditionMatch,
   DecidedBy,
-  DecisionBase,
+  CheckResult,
   GrantMatch,
   MismatchReason,
   Reason,
@@ -54,7 +54,7 @@ export const STEP_TITLE: Record<StepId, string> = {
   'key-state': 'Key state and usage allow?',
 };
 
-export function verdictWord(d: DecisionBase): string {
+export function verdictWord(d: CheckResult): string {
   switch (d.decision) {
     case 'allow':
       return 'ALLOW';
@@ -150,12 +150,12 @@ export function shortGrantId(id: string, max = 12): string {
 }
 
 /** The reasons as short references, for table cells (long grant ids shortened). */
-export function reasonRefsShort(d: DecisionBase): string[] {
+export function reasonRefsShort(d: CheckResult): string[] {
   return d.reasons.map((r) => (r.source === 'grant' ? `grant ${shortGrantId(r.id)}` : reasonRef(r)));
 }
 
 /** The flowchart step that settled the verdict, when one did (implicit deny has none). */
-export function decidingStep(d: DecisionBase): StepId | undefined {
+export function decidingStep(d: CheckResult): StepId | undefined {
   const has = (s: StepId): boolean => d.trace.some((t) => t.step === s);
   const pick = (...ids: StepId[]): StepId | undefined => ids.find(has);
   switch (d.decidedBy) {
@@ -192,14 +192,14 @@ export function decidingStep(d: DecisionBase): StepId | undefined {
 }
 
 /** The index (in d.trace) of the deciding step: the last trace entry with that id. */
-export function decidingIndex(d: DecisionBase): number {
+export function decidingIndex(d: CheckResult): number {
   const s = decidingStep(d);
   if (s === undefined) return -1;
   for (let i = d.trace.length - 1; i >= 0; i--) if (d.trace[i]!.step === s) return i;
   return -1;
 }
 
-function step(d: DecisionBase, id: StepId): TraceStep | undefined {
+function step(d: CheckResult, id: StepId): TraceStep | undefined {
   for (let i = d.trace.length - 1; i >= 0; i--) if (d.trace[i]!.step === id) return d.trace[i];
   return undefined;
 }
@@ -210,7 +210,7 @@ function ctxText(ctx: Record<string, string>): string {
 }
 
 /** A one-line reason for the verdict (it may still be long: renderers wrap it). */
-export function reasonLine(d: DecisionBase): string {
+export function reasonLine(d: CheckResult): string {
   switch (d.decidedBy) {
     case 'key-policy': {
       const kp = step(d, 'key-policy');
@@ -246,7 +246,7 @@ export function reasonLine(d: DecisionBase): string {
       if (whats.length > 0) return `depends on unreadable input: ${whats.join('; ')}`;
       const open = d.trace.find((t) => t.answer === 'unknown');
       if (open) return open.detail;
-      return d.hints[d.hints.length - 1] ?? 'depends on missing request details';
+      return d.unknownBecause ?? 'depends on missing request details';
     }
     case 'implicit-deny':
       return implicitDenyParts(d).join('; ');
@@ -266,7 +266,7 @@ function viaText(via: string): string {
   }
 }
 
-function implicitDenyParts(d: DecisionBase): string[] {
+function implicitDenyParts(d: CheckResult): string[] {
   const out: string[] = [];
   const delegated = step(d, 'account-delegation')?.answer;
   for (const t of d.trace) {
@@ -383,7 +383,7 @@ function conditionText(c: ConditionMatch): string {
  * Statements that failed only on a condition, and grants for this principal that did not apply
  * (operations, state, encryption context …): what would have to change for them to apply.
  */
-export function nearMisses(d: DecisionBase): NearMiss[] {
+export function nearMisses(d: CheckResult): NearMiss[] {
   const out: NearMiss[] = [];
   const seen = new Set<string>();
   for (const t of d.trace) {
@@ -455,7 +455,7 @@ export interface GroupedLine {
  * Lines of several results, said once each: a line that differs between actions only by the
  * action's name is printed once with "the action" and the list of actions it applies to.
  */
-export function groupByAction<D extends DecisionBase>(results: readonly D[], pick: (d: D) => readonly string[]): GroupedLine[] {
+export function groupByAction<D extends CheckResult>(results: readonly D[], pick: (d: D) => readonly string[]): GroupedLine[] {
   if (results.length === 1) return unique(pick(results[0]!)).map((text) => ({ text, actions: [] }));
   const groups: Array<{ key: string; first: string; actions: string[] }> = [];
   for (const d of results) {
@@ -476,7 +476,7 @@ export function groupByAction<D extends DecisionBase>(results: readonly D[], pic
 }
 
 /** Unique deciding reasons across results, with the actions each one decided. */
-export function decidingReasons(results: readonly DecisionBase[]): Array<{ reason: Reason; actions: string[] }> {
+export function decidingReasons(results: readonly CheckResult[]): Array<{ reason: Reason; actions: string[] }> {
   const out: Array<{ reason: Reason; actions: string[] }> = [];
   for (const d of results) {
     for (const r of d.reasons) {
@@ -528,7 +528,7 @@ export function requestLines(report: Report): Array<[string, string]> {
   return out;
 }
 
-export function summaryCounts(results: readonly DecisionBase[]): string {
+export function summaryCounts(results: readonly CheckResult[]): string {
   const n = (v: string): number => results.filter((d) => d.decision === v).length;
   const parts = [`${n('allow')} allowed`, `${n('deny')} denied`];
   if (n('unknown') > 0) parts.push(`${n('unknown')} unknown`);
@@ -632,7 +632,7 @@ export interface ActionRow {
   reason: string;
 }
 
-export function actionRow(d: DecisionBase): ActionRow {
+export function actionRow(d: CheckResult): ActionRow {
   const refs = reasonRefsShort(d);
   return {
     action: d.action,

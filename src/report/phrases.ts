@@ -1,6 +1,7 @@
 // The one place that turns the evaluator's facts into sentences: here, the assumptions a decision
-// relied on (ids, model/decision.ts) become the words the JSON contract carries.
-import type { AssumptionId, CheckResult, Decision } from '../model/decision.js';
+// relied on (ids, model/decision.ts), its hints (typed notes) and its trace (typed steps) become the words the
+// JSON contract carries.
+import type { AssumptionId, CheckResult, Decision, HintNote, LimitedAllow, StatementRef, TraceFact, TraceFinding, TraceQuestion, TraceStep } from '../model/decision.js';
 
 /**
  * What kms-why assumes where AWS documentation is silent or contradictory; each links to its entry
@@ -64,7 +65,313 @@ export function assumptionText(id: AssumptionId): string {
   return ASSUMPTION_TEXT[id];
 }
 
+/** A statement as hints and the trace name it. */
+export function statementText(s: StatementRef): string {
+  const where = s.source === 'key-policy' ? 'the key policy' : `${s.source} ${s.policyName}`;
+  return `statement "${s.id}" of ${where}`;
+}
+
+function statementsText(ss: readonly StatementRef[]): string {
+  return ss.map(statementText).join('; ');
+}
+
+function cap(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function namesText(names: readonly string[]): string {
+  return names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+function oneOrAll(v: readonly string[]): string {
+  return JSON.stringify(v.length === 1 ? v[0] : v);
+}
+
+function limitedAllowText(a: LimitedAllow): string {
+  switch (a.kind) {
+    case 'identity-policy':
+      return `The identity-policy allow of ${a.action}${a.on === undefined ? '' : ` on the ${a.on}`}`;
+    case 'key-policy-role':
+      return `The key-policy allow of ${a.action} to the role`;
+    case 'grant':
+      return `Grant ${a.grantId}`;
+  }
+}
+
+/** The sentence of one hint. */
+export function hintText(n: HintNote): string {
+  switch (n.kind) {
+    case 'role-as-caller':
+      return `${n.role} is a role; evaluated as one of its sessions (a statement naming one specific session would not match).`;
+    case 'internal-action':
+      return `${n.action} is internal to KMS; no policy lets a customer call it.`;
+    case 'not-cross-account':
+      return `${n.action} cannot be called across accounts: only principals of account ${n.keyAccount} can call it on this key.`;
+    case 'give-alias':
+      return `${n.action} needs the alias: give --alias alias/NAME.`;
+    case 'give-grant-id':
+      return 'RetireGrant is authorized by the grant being retired: give --grant-id.';
+    case 'retire-grant-in-key-policy':
+      return `The key policy's ${statementsText(n.statements)} allows kms:RetireGrant, but kms:RetireGrant is not effective in a key policy.`;
+    case 'retire-not-allowed':
+      return `Only the grant's retiring principal, its grantee (when the grant includes RetireGrant) or the account that created it can retire grant ${n.grantId}; others can use RevokeGrant if the key policy allows it.`;
+    case 'child-grant':
+      return `A child grant is created from parent grant ${n.parentGrantId}.`;
+    case 'key-state':
+      return n.authorized ? `The request is authorized but fails with ${n.error}` : `Even if it were authorized, the request would fail: ${n.error}`;
+    case 'unreadable': {
+      const them = n.what.startsWith('grants');
+      if (!n.decides) return `${cap(n.what)} could not be read (${n.reason}); the verdict holds whatever ${them ? 'they say' : 'it says'}.`;
+      return `${cap(n.what)} could not be read (${n.reason})${n.neededPermission ? `; kms-why needs ${n.neededPermission}` : ''}. The verdict depends on ${them ? 'them' : 'it'}.`;
+    }
+    case 'underivable-holds':
+      return `The verdict holds whatever the value of ${namesText(n.names)}, which kms-why cannot derive.`;
+    case 'underivable-decides':
+      return `The verdict depends on ${n.name}, which kms-why cannot derive from its inputs: give it with ${n.supply}.`;
+    case 'companion-unknown':
+      return `${n.action} also needs permission on ${n.what}, but ${n.missing}: ${n.supply}.`;
+    case 'part':
+      return `[${n.what}] ${hintText(n.note)}`;
+    case 'satisfy-conditions': {
+      const what = n.conditions.map((c) => `${c.key} ${c.operator} ${oneOrAll(c.expected)} (the request has ${c.actual === null ? 'no value' : oneOrAll(c.actual)})`).join(' and ');
+      return `${n.statement.source === 'key-policy' ? 'Key-policy' : n.statement.source} statement "${n.statement.id}" would allow this if ${what}.`;
+    }
+    case 'narrow-deny':
+      return `Remove or narrow the Deny ${statementText(n.statement)}: an explicit Deny beats every allow, including grants.`;
+    case 'exempt-from-deny': {
+      const who = n.session !== undefined ? `${n.session.roleArn}, its session ARN ${n.principal} and account ${n.session.account}` : n.principal;
+      return `Add ${who} to the NotPrincipal of the Deny ${statementText(n.statement)}: a NotPrincipal Deny applies to everyone it does not list${n.session !== undefined ? ' (a session is exempt only when the account, the role and the session are all listed)' : ''}.`;
+    }
+    case 'each':
+      return n.notes.map(hintText).join(' And: ');
+    case 'both':
+      return `${hintText(n.notes[0])} ${hintText(n.notes[1])}`;
+    case 'also':
+      return `${hintText(n.first)} That alone is not enough; also: ${hintText(n.then)}`;
+    case 'scp-gap':
+      return `The service control policies at level ${n.level} (${n.policies.join(', ') || 'none'}) do not allow ${n.action}; every level of the hierarchy must allow it: allow it in ${n.policies[0] ?? 'a policy of that level'}.`;
+    case 'limited': {
+      const name = n.limit === 'permissions-boundary' ? `the permissions boundary${n.boundary !== undefined ? ` ${n.boundary}` : ''}` : 'the session policy';
+      const session = n.limit === 'session-policy' ? ' (a session policy is fixed when the session is created: create the session with one that allows it)' : '';
+      return `${limitedAllowText(n.allow)} is limited by ${name}, which does not allow ${n.action}; allow it there too${session}.`;
+    }
+    case 'attach-iam-only':
+      return `Add an identity policy that allows ${n.action} with "Resource": "${n.resource ?? '*'}" to ${n.principal}; ${n.resource === undefined ? `key policies and grants cannot allow ${n.action}` : 'the key does not exist yet, so only identity policies count'}.`;
+    case 'cross-account-key-policy':
+      return `The key policy must allow ${n.principal} or its account ${n.account} to use ${n.action}: add a key-policy statement allowing it to arn:${n.partition}:iam::${n.account}:root.`;
+    case 'cross-account-iam':
+      return `Account ${n.account} must also allow it: attach an identity policy allowing ${n.action} on ${n.keyArn} to ${n.principal} (a key policy alone never lets another account's principals in).`;
+    case 'not-delegated':
+      return `The IAM allow in ${statementsText(n.statements)} has no effect because the key policy does not delegate ${n.action} to account ${n.account}: add ${n.action} to a key-policy statement for the account principal (arn:${n.partition}:iam::${n.account}:root), or name ${n.role !== undefined ? `the role ${n.role}` : n.principal} in the key policy.`;
+    case 'delegated-no-iam':
+      return `The key policy lets account ${n.account} use IAM policies for ${n.action}, but no identity policy of ${n.principal} allows ${n.action} on ${n.keyArn}: attach one that does.`;
+    case 'nothing-allows':
+      return `No key-policy statement, no IAM delegation and no grant allows ${n.principal} to ${n.action.replace(/^kms:/, '')} this key: add a key-policy statement allowing ${n.action} to ${n.to}.`;
+    case 'account-grant-needs-iam':
+      return `Grant ${n.grantId} is for account ${n.account}: attach an identity policy allowing ${n.action} on ${n.keyArn} to ${n.principal} to use it.`;
+    case 'grant-context':
+      return `Grant ${n.grantId} would allow this with encryption context ${JSON.stringify(n.context)}${n.exact ? ' (exactly)' : ''}.`;
+    case 'orphaned-grant':
+      return `Grant ${n.grantId} was made for a principal that no longer exists (${n.grantee}); a recreated role with the same name does not match it. Create a new grant for ${n.principal}${/:/.test(n.grantee) ? ' (for Lambda: update the function configuration to another role and back)' : ''}.`;
+    case 'grant-operation':
+      return `Grant ${n.grantId} is for this principal but does not include ${n.operation}; each grant operation allows exactly the API of the same name: create a grant that includes it (a grant's operations cannot be changed).`;
+    case 'grant-state':
+      return n.token
+        ? `Grant ${n.grantId}: ${n.detail}; pass its grant token (--grant-tokens), or retry in a few minutes.`
+        : `Grant ${n.grantId}: ${n.detail}; a new grant with the same operations and constraints would allow it.`;
+    case 'alias-iam':
+      return `Attach an identity policy allowing ${n.action} on ${n.alias} to ${n.principal}: alias permissions come only from IAM.`;
+    case 'alias-key':
+      return `${n.action} also needs permission on the key ${n.keyArn}: add a key-policy statement allowing it to ${n.to} (or delegate ${n.action} to account ${n.account} and allow it in IAM).`;
+    case 'alias-in-resource': {
+      const name = n.alias.slice(n.alias.indexOf('alias/'));
+      return `Statement "${n.statement.id}" of ${n.statement.policyName} names the alias ${n.alias} in Resource; ${n.action} is authorized on the key, so it never matches. To allow by alias, use Resource "*" (or the key ARN) with a condition on kms:RequestAlias (the alias used in the request) or kms:ResourceAliases (any alias of the key), e.g. "ForAnyValue:StringEquals": {"kms:ResourceAliases": "${name}"}.`;
+    }
+    case 'retire-as-account':
+      return `Grant ${n.grantId} names account ${n.account} as its ${n.as === 'grantee' ? 'grantee (and the grant includes RetireGrant)' : 'retiring principal'}: attach an identity policy allowing kms:RetireGrant on ${n.keyArn} to ${n.principal} to retire it.`;
+    case 'retire-as-issuer':
+      return `Account ${n.account} created grant ${n.grantId}; attach an identity policy allowing kms:RetireGrant on ${n.keyArn} to ${n.principal} to retire it.`;
+  }
+}
+
+const short = (action: string): string => action.replace(/^kms:/, '');
+const limitName = (l: 'permissions-boundary' | 'session-policy'): string => (l === 'permissions-boundary' ? 'permissions boundary' : 'session policy');
+
+/** The question of a trace step. */
+export function questionText(q: TraceQuestion): string {
+  switch (q.kind) {
+    case 'action-class':
+      return `What kind of action is ${q.action}?`;
+    case 'same-partition':
+      return `Are ${q.principal} and the key in the same partition?`;
+    case 'key-state':
+      return `Can the key (${q.keyState}, ${q.keySpec}, ${q.keyUsage}) do ${short(q.action)}?`;
+    case 'explicit-deny':
+      return `Does any policy explicitly deny ${q.action}?`;
+    case 'rcp':
+      return `Do the RCPs of account ${q.account} allow ${q.action}?`;
+    case 'scp':
+      return `Do the SCPs of account ${q.account} allow ${q.action}?`;
+    case 'iam-only':
+      return `Does an identity policy allow ${q.action} (Resource "${q.resource}")?`;
+    case 'cross-account':
+      return `Can ${q.action} be used from another account?`;
+    case 'key-policy-or-account':
+      return `Does the key policy allow ${q.principal} or its account ${q.account}?`;
+    case 'iam-in-account':
+      return `Does an identity policy in account ${q.account} allow ${q.action} on ${q.keyArn}?`;
+    case 'key-policy':
+      return `Does the key policy allow ${q.principal} to ${short(q.action)}?`;
+    case 'limit':
+      return `Does the ${limitName(q.limit)} allow ${q.action}?`;
+    case 'account-delegation':
+      return `Does the key policy allow account ${q.account} to use IAM policies for ${q.action}?`;
+    case 'iam-on-key':
+      return `Does an identity policy allow ${q.principal} to ${short(q.action)} on ${q.keyArn}?`;
+    case 'any-grant':
+      return `Does a grant allow ${q.action}?`;
+    case 'grant':
+      return `Does a grant allow ${q.principal} to ${short(q.action)}?`;
+    case 'alias':
+      return `Does an identity policy allow ${q.action} on ${q.alias ?? 'the alias'}?`;
+    case 'alias-key':
+      return `Is ${q.principal} allowed ${q.action} on the key ${q.keyArn}?`;
+    case 'which-grant':
+      return 'Which grant is to be retired?';
+    case 'grant-exists':
+      return `Is there a grant ${q.grantId} on the key?`;
+    case 'grant-current':
+      return `Is grant ${q.grantId} current?`;
+    case 'may-retire':
+      return `May ${q.principal} retire grant ${q.grantId}?`;
+    case 'issuer-iam':
+      return `Does an identity policy in account ${q.account}, which created the grant, allow kms:RetireGrant?`;
+    case 'companion':
+      return `Is ${q.principal} also allowed ${q.action} on ${q.what}?`;
+  }
+}
+
+const RETIRE_ROLE = { 'grantee-with-retire': 'grantee (and the grant includes RetireGrant)', 'retiring-principal': 'retiring principal' } as const;
+
+/** What a trace step found. */
+export function findingText(f: TraceFinding): string {
+  switch (f.kind) {
+    case 'action-class':
+      switch (f.cls) {
+        case 'iam-only':
+          return 'an IAM-only action: only identity policies can allow it; key policies and grants play no part';
+        case 'alias':
+          return 'an alias action: it needs the permission on the alias (IAM policy) and on the key (key policy, or IAM when the key policy delegates)';
+        case 'retire-grant':
+          return 'RetireGrant: the grant itself says who may retire it; kms:RetireGrant in a key policy has no effect';
+        case 'internal':
+          return 'an internal KMS action that customers cannot call';
+        case 'key':
+          return `a KMS key operation, authorized by the key policy (and IAM policies when the key policy delegates)${f.grantable ? ' or a grant' : ''}`;
+      }
+      break;
+    case 'partitions':
+      return `the caller is in partition ${f.caller}, the key in ${f.key}; no policy or grant reaches across partitions`;
+    case 'key-state-error':
+      return f.error;
+    case 'key-state-ok':
+      return 'the key state and key usage allow this operation';
+    case 'statements':
+      return statementsText(f.statements);
+    case 'reasons':
+      return f.reasons.map((x) => `${x.source} "${x.id}"`).join('; ');
+    case 'no-deny':
+      return f.unread ? 'no Deny statement applies among the policies that could be read; a policy that could not be read may hold one' : 'no Deny statement applies';
+    case 'rcp-full-access':
+      return 'no RCP denies it, and RCPFullAWSAccess, which cannot be detached, allows everything else';
+    case 'scp-allows':
+      return 'every level of the SCP hierarchy allows it';
+    case 'scp-gap':
+      return `no statement of level ${f.level} (${f.policies.join(', ') || 'no policies'}) allows it on ${f.resource}: an SCP gap is an implicit deny that no other policy can override`;
+    case 'root':
+      return f.ownAccount ? 'the account root user has full IAM access in its own account' : 'the account root user has full IAM access';
+    case 'no-iam-allow': {
+      if (f.on === 'alias') return 'no identity-policy statement allows it on the alias';
+      const ids = f.aliasResource ?? [];
+      const note = ids.length > 0 ? ` (${ids.map((id) => `"${id}"`).join(', ')} names an alias ARN in Resource, which never matches a key operation: use kms:RequestAlias or kms:ResourceAliases)` : '';
+      return `no identity-policy statement allows it${note}`;
+    }
+    case 'not-cross-account':
+      return `${f.action} works only for principals of the key's account (${f.keyAccount}); permissions for other accounts have no effect`;
+    case 'cross-account':
+      return f.retire
+        ? 'yes: the grant itself says who may retire it (its retiring principal, its grantee, or the account that created it); the key policy plays no part'
+        : `the key's account (key policy) and the caller's account (${f.account}, IAM policies) must both allow it`;
+    case 'alias-not-cross-account':
+      return 'alias operations work only in the key\'s account';
+    case 'no-key-policy-or-account':
+      return 'no key-policy statement allows the caller or its account';
+    case 'role-limited':
+      return `${statementsText(f.statements)} names the role, but the role's ${limitName(f.limit)} does not allow ${f.action}`;
+    case 'role-allow-limited':
+      return 'an allow that a key policy gives to a role ARN is limited by the session\'s permissions boundary and session policy';
+    case 'iam-intersection':
+      return 'identity-policy permissions are the intersection with the boundary and the session policy';
+    case 'no-key-policy-names':
+      return 'no key-policy statement names this principal for this action';
+    case 'no-account-statement':
+      return `no key-policy statement with the account principal covers ${f.action}`;
+    case 'not-grantable':
+      return `no grant can allow ${f.action}`;
+    case 'grants-allow':
+      return f.details.join('; ');
+    case 'grants-deny': {
+      // Of a list read in part, only what was read is counted: the live report and its snapshot's replay say the same.
+      const partial = f.firstPage !== undefined ? `beyond the first ${f.firstPage} grants, only those that can apply to this principal were read` : '';
+      const others = f.others > 0 ? `${f.others} other grant${f.others === 1 ? '' : 's'}${partial !== '' ? ' read' : ''} ${f.others === 1 ? 'is' : 'are'} for other principals` : '';
+      const tail = others !== '' || partial !== '' ? ` (${[others, partial].filter((t) => t !== '').join('; ')})` : '';
+      return (f.grants.length > 0 ? f.grants.map((g) => `${g.grantId}: ${g.detail}`).join('; ') : 'no grant on the key is for this principal') + tail;
+    }
+    case 'alias-not-named':
+      return 'the request does not name the alias (give --alias)';
+    case 'not-on-key':
+      return 'neither the key policy nor delegated IAM allows it on the key';
+    case 'no-grant-id':
+      return 'the request does not name a grant (give --grant-id)';
+    case 'no-such-grant':
+      return 'no such grant: it was retired or revoked already, or the id is wrong';
+    case 'grant-state':
+      return f.detail;
+    case 'retiring-principal':
+      return `it is the grant's retiring principal (${f.retiringPrincipal})`;
+    case 'grantee-with-retire':
+      return 'it is the grantee and the grant includes the RetireGrant operation';
+    case 'account-may-retire': {
+      const role = RETIRE_ROLE[f.as];
+      if (f.root) return `the root user of account ${f.account}, which is the grant's ${role}`;
+      if (f.statements === undefined) return `a principal of account ${f.account}, which is the grant's ${role}`;
+      return `a principal of account ${f.account}, which is the grant's ${role}, and ${statementsText(f.statements)} allows kms:RetireGrant`;
+    }
+    case 'issuer-root':
+      return `the root user of account ${f.account}, which created the grant: the account root user has full IAM access`;
+    case 'grantee-without-retire':
+      return 'it is the grantee, but the grant does not include the RetireGrant operation and it is not the retiring principal';
+    case 'may-not-retire':
+      return `it is neither the retiring principal${f.retiringPrincipal ? ` (${f.retiringPrincipal})` : ''}, nor a grantee with RetireGrant, nor in the account that created the grant`;
+    case 'companion-unknown':
+      return f.missing;
+  }
+}
+
+/** A trace step in words; the grant a RetireGrant step is about carries the step's finding. */
+export function phraseStep(t: TraceFact): TraceStep {
+  const detail = findingText(t.why);
+  const question = questionText(t.ask);
+  const out: TraceStep = { step: t.step, question: t.within === undefined ? question : `${t.within.map((w) => `[${w}] `).join('')}${question}`, answer: t.answer, detail };
+  if (t.statements !== undefined) out.statements = t.statements;
+  if (t.grants !== undefined) out.grants = t.ask.kind === 'may-retire' ? t.grants.map((g) => ({ ...g, detail })) : t.grants;
+  return out;
+}
+
 /** A decision as the report contract carries it: its facts in words. */
 export function phraseDecision(d: Decision): CheckResult {
-  return { ...d, assumptions: d.assumptions.map(assumptionText) };
+  const { unknownBecause, ...rest } = d;
+  const out: CheckResult = { ...rest, trace: d.trace.map(phraseStep), hints: d.hints.map(hintText), assumptions: d.assumptions.map(assumptionText) };
+  if (unknownBecause !== undefined) out.unknownBecause = hintText(unknownBecause);
+  return out;
 }

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Evaluator } from '../../src/evaluate/evaluator.js';
+import { phraseDecision } from '../../src/report/phrases.js';
 import { scenarioToInput, type ScenarioCase } from '../../src/sources/scenario.js';
 
 const dir = fileURLToPath(new URL('../../fixtures/cases/', import.meta.url));
@@ -32,7 +33,7 @@ describe('fixture scenario cases', () => {
         decidedBy: c.expected.decidedBy,
       });
       if (c.expected.missingContext !== undefined) expect(d.missingContext).toEqual(expect.arrayContaining(c.expected.missingContext));
-      if (c.expected.hint !== undefined) expect(d.hints.join('\n')).toContain(c.expected.hint);
+      if (c.expected.hint !== undefined) expect(phraseDecision(d).hints.join('\n')).toContain(c.expected.hint);
       if (c.expected.reasonIds !== undefined) {
         expect(d.reasons.map((r) => r.id).sort()).toEqual([...c.expected.reasonIds].sort());
       }

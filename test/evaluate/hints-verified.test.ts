@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Decision } from '../../src/model/decision.js';
+import { hintText } from '../../src/report/phrases.js';
 import type { Policy } from '../../src/model/policy.js';
 import type { Request } from '../../src/model/request.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
@@ -61,17 +62,17 @@ function checkDecision(snapshot: Snapshot, request: Request, d: Decision, t: Tal
   if (d.decision === 'allow') return;
   if (d.decision === 'deny') t.denied++;
   const verified: HintProposal[] = VERIFIED_HINTS.get(d) ?? [];
-  const texts = new Set(verified.map((p) => p.text));
-  for (const h of d.hints) {
+  const texts = new Set(verified.map((p) => hintText(p.note)));
+  for (const h of d.hints.map(hintText)) {
     if (texts.has(h)) continue;
     // Not a proposal: it must not propose a change.
     expect(h, `${where}: a hint proposing a change that was not verified`).not.toMatch(CHANGE);
   }
   for (const p of verified) {
-    expect(d.hints, where).toContain(p.text);
+    expect(d.hints, where).toContainEqual(p.note);
     const changed = applyProposal(snapshot, request, p);
     const again = new Evaluator(rereadAll(changed.snapshot)).evaluate(changed.request, { explain: false });
-    expect(again.decision, `${where}: "${p.text}" applied`).toBe('allow');
+    expect(again.decision, `${where}: "${hintText(p.note)}" applied`).toBe('allow');
     t.proposals++;
     for (let q: HintProposal | undefined = p; q !== undefined; q = q.then) {
       for (const e of q.edits ?? []) {

@@ -3,6 +3,7 @@
 // the grants audit, which need every grant, take it as unknown.
 import { describe, expect, it } from 'vitest';
 import { Evaluator } from '../../src/evaluate/evaluator.js';
+import { phraseDecision } from '../../src/report/phrases.js';
 import { auditGrants } from '../../src/analyses/grants-audit.js';
 import { hasUnknown, whoCan } from '../../src/analyses/who-can.js';
 import { parseSnapshot } from '../../src/sources/snapshot-file.js';
@@ -64,12 +65,12 @@ describe('a grant list read in part', () => {
   });
 
   it('says in the grant step that only part of the grants was read', () => {
-    const d = ev.evaluate({ action: 'kms:Encrypt', principal: APP, keyIdentifier: KEY });
+    const d = phraseDecision(ev.evaluate({ action: 'kms:Encrypt', principal: APP, keyIdentifier: KEY }));
     const step = d.trace.find((s) => s.step === 'grant')!;
     expect(step.detail).toContain('(3 other grants read are for other principals; beyond the first 2 grants, only those that can apply to this principal were read)');
     // With every grant read, the count is of every grant.
     const whole = new Evaluator(parseSnapshot(doc(null), 'whole.json'));
-    expect(whole.evaluate({ action: 'kms:Encrypt', principal: APP, keyIdentifier: KEY }).trace.find((s) => s.step === 'grant')!.detail).toContain('(3 other grants are for other principals)');
+    expect(phraseDecision(whole.evaluate({ action: 'kms:Encrypt', principal: APP, keyIdentifier: KEY })).trace.find((s) => s.step === 'grant')!.detail).toContain('(3 other grants are for other principals)');
   });
 
   it('is unknown for anyone it does not cover, never "no grant"', () => {

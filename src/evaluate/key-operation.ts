@@ -1,0 +1,247 @@
+// Key operations (Decrypt, Encrypt, GenerateDataKey, DescribeKey, ScheduleKeyDeletion…, and
+// CreateGrant): the key policy decides, directly (it names the caller), through IAM (it delegates
+// to the caller's account and an identity policy allows), or a grant allows
+// [KMS "Determining access to a KMS key"; docs/semantics.md#evaluation-order steps 5a-5c].
+// Another account's caller needs both sides: the key policy and its own IAM [KMS cross-account access].
+import { roleArnOf } from '../model/arn.js';
+import type { Decision, HintNote, Limit, TraceFinding } from '../model/decision.js';
+import type { Grant } from '../model/grant.js';
+import type { Key } from '../model/key.js';
+import { principalVia, type CompiledStatement } from './compile.js';
+import { biased } from './conditions.js';
+import { checkGrant, checkParentGrant, grantMatchRecord, hasEcConstraint, type GrantCheck } from './grants.js';
+import { aliasResourceNote, collectMissing, grantReason, grantsDeny, hasKeyCi, hasNonStarResource, nearMiss, nearMissOrMatch, noIamAllow, reasonOf, refOf, type Scan, type Walk } from './walk.js';
+
+/** The key-policy statements that allow the request on the key: naming the caller, or its account. */
+export interface KeyPolicyScan {
+  allows: Scan;
+  /** Statements whose principal names the caller (its ARN, its role, "*", a NotPrincipal that leaves it out). */
+  named: CompiledStatement[];
+  /** Statements that name the caller's account: they delegate to its IAM policies. */
+  account: CompiledStatement[];
+}
+
+export function keyPolicyScan(k: Walk): KeyPolicyScan {
+  const { ex, caller, w, action, keyArn } = k;
+  const allows = keyArn !== undefined ? k.scan(k.keyPolicies, 'Allow', keyArn) : { matched: [], records: [] };
+  const named: CompiledStatement[] = [];
+  const account: CompiledStatement[] = [];
+  for (const cs of allows.matched) {
+    const via = principalVia(cs, caller).via;
+    if (via === 'account') account.push(cs);
+    else named.push(cs);
+    if (via === 'wildcard') ex.assume('wildcardPrincipalBoundary');
+    if (via === 'not-principal') ex.assume('notPrincipal');
+  }
+  if (w.keyPolicy && hasNonStarResource(w.keyPolicy, action)) ex.assume('keyPolicyResource');
+  return { allows, named, account };
+}
+
+/** How a grant allows the request: used as it is, or (CreateGrant) as the parent of the grant to create. */
+interface GrantRule {
+  check(k: Walk, g: Grant, key: Key): GrantCheck;
+  /** Said when a grant allowed. */
+  allowed?(k: Walk, c: GrantCheck): void;
+}
+
+const USE_GRANT: GrantRule = {
+  check: (k, g, key) => checkGrant(g, k.action, k.caller, k.r.request, key, k.grantOpts()),
+};
+
+/**
+ * A grant whose operations include CreateGrant lets its grantee create a child grant with no more
+ * operations and constraints at least as strict [KMS grant concepts, "Granting CreateGrant permission"].
+ */
+const PARENT_GRANT: GrantRule = {
+  check: (k, g, key) => checkParentGrant(g, k.action, k.caller, k.r.request, key, k.grantOpts()),
+  allowed: (k, c) => k.ex.hint({ kind: 'child-grant', parentGrantId: c.grant.grantId }),
+};
+
+/** CreateGrant: a key operation whose grant path is a parent grant's. */
+export function createGrant(k: Walk, kp: KeyPolicyScan): Decision {
+  return keyOperation(k, kp, PARENT_GRANT);
+}
+
+export function keyOperation(k: Walk, kp: KeyPolicyScan, rule: GrantRule = USE_GRANT): Decision {
+  if (!k.sameAccount) return crossAccount(k, kp, rule);
+  const { w, ex, action, caller, a, keyArn } = k;
+  const { allows: keyPolicyAllows, named, account: accountStmts } = kp;
+  let blocked: Limit | undefined;
+
+  // ── 5a: the key policy names the caller ───────────────────────────────────────────────────
+  if (named.length > 0) {
+    const unlimited = named.filter((cs) => principalVia(cs, caller).via !== 'role');
+    if (unlimited.length > 0) {
+      ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'yes', (): TraceFinding => ({ kind: 'statements', statements: unlimited.map(refOf) }), () => ({ statements: keyPolicyAllows.records.filter((s) => s.matched) }));
+      return k.finish('allow', 'key-policy', unlimited.map(reasonOf));
+    }
+    // Only role-ARN statements: limited by the session's boundary and session policy.
+    if (w.boundary || k.sessionPolicies.length > 0) ex.assume('roleArnBoundary');
+    const limit = k.roleLimits();
+    if (limit === undefined) {
+      ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'yes', (): TraceFinding => ({ kind: 'statements', statements: named.map(refOf) }), () => ({ statements: keyPolicyAllows.records.filter((s) => s.matched) }));
+      return k.finish('allow', 'key-policy', named.map(reasonOf));
+    }
+    ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'yes', (): TraceFinding => ({ kind: 'role-limited', statements: named.map(refOf), limit, action: a }), () => ({ statements: keyPolicyAllows.records.filter((s) => s.matched) }));
+    ex.step(limit, { kind: 'limit', limit, action: a }, 'no', { kind: 'role-allow-limited' });
+    blocked ??= k.limited(limit, { kind: 'key-policy-role', action: a });
+  } else {
+    ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'no', { kind: 'no-key-policy-names' }, () => ({ statements: keyPolicyAllows.records.filter((s) => s.principal?.via !== 'account' && nearMiss(s)) }));
+  }
+
+  // ── 5b: the key policy delegates to the account, and IAM allows ───────────────────────────
+  const cs = k.callerSide(keyArn!);
+  ex.step(
+    'account-delegation',
+    { kind: 'account-delegation', account: caller.account, action: a },
+    accountStmts.length > 0 ? 'yes' : 'no',
+    (): TraceFinding => (accountStmts.length > 0 ? { kind: 'statements', statements: accountStmts.map(refOf) } : { kind: 'no-account-statement', action: a }),
+    () => ({ statements: keyPolicyAllows.records.filter((s) => s.principal?.via === 'account') }));
+  ex.step(
+    'identity-policy',
+    { kind: 'iam-on-key', principal: caller.arn, action: a, keyArn: keyArn! },
+    cs.root || cs.iam.length > 0 ? 'yes' : 'no',
+    (): TraceFinding => (cs.root ? { kind: 'root', ownAccount: false } : cs.iam.length > 0 ? { kind: 'statements', statements: cs.iam.map(refOf) } : noIamAllow(aliasResourceNote(ex, cs.records, a, w.identity))),
+    () => ({ statements: cs.records.filter(nearMissOrMatch) }));
+  if (accountStmts.length > 0 && cs.ok) {
+    return k.finish('allow', 'key-policy-and-iam', [...accountStmts.map(reasonOf), ...cs.iam.map(reasonOf)]);
+  }
+  if (accountStmts.length > 0 && cs.blockedBy) {
+    ex.step(cs.blockedBy, { kind: 'limit', limit: cs.blockedBy, action: a }, 'no', { kind: 'iam-intersection' });
+    blocked ??= k.limited(cs.blockedBy, { kind: 'identity-policy', action: a });
+  }
+  if (accountStmts.length === 0 && cs.iam.length > 0) {
+    ex.propose({ kind: 'not-delegated', statements: cs.iam.map(refOf), action: a, account: caller.account, partition: caller.partition, principal: caller.arn, ...(caller.kind === 'assumed-role' ? { role: roleArnOf(caller) } : {}) }, k.keyPolicyAllow(`Allow${action.short}ForAccount${caller.account}`, [`arn:${caller.partition}:iam::${caller.account}:root`]));
+  }
+  if (accountStmts.length > 0 && !cs.ok && !cs.blockedBy) {
+    ex.propose({ kind: 'delegated-no-iam', action: a, principal: caller.arn, account: caller.account, keyArn: keyArn! }, k.iamAllow(`Allow${action.short}OnKey`, keyArn!));
+  }
+
+  // ── 5c: grants ────────────────────────────────────────────────────────────────────────────
+  const g = grantPath(k, rule);
+  blocked ??= g.blocked;
+  if (g.decision) return g.decision;
+  collectMissing(ex, keyPolicyAllows.records);
+  if (named.length === 0 && accountStmts.length === 0 && cs.iam.length === 0 && blocked === undefined) {
+    ex.propose({ kind: 'nothing-allows', action: a, principal: caller.arn, to: caller.kind === 'service' ? caller.name : k.policyPrincipal() }, k.keyPolicyAllow(`Allow${action.short}`));
+  }
+  return k.deny(blocked);
+}
+
+// ── Cross-account: both sides must allow (or a grant) ─────────────────────────────────────
+function crossAccount(k: Walk, kp: KeyPolicyScan, rule: GrantRule): Decision {
+  const { w, ex, action, caller, a, keyArn } = k;
+  const { allows: keyPolicyAllows } = kp;
+  let blocked: Limit | undefined;
+  const keySide = keyPolicyAllows.matched;
+  ex.step('key-policy', { kind: 'key-policy-or-account', principal: caller.arn, account: caller.account }, keySide.length > 0 ? 'yes' : 'no', (): TraceFinding => (keySide.length > 0 ? { kind: 'statements', statements: keySide.map(refOf) } : { kind: 'no-key-policy-or-account' }), () => ({ statements: keyPolicyAllows.records.filter(nearMissOrMatch) }));
+  const cs = k.callerSide(keyArn!);
+  ex.step('identity-policy', { kind: 'iam-in-account', account: caller.account, action: a, keyArn: keyArn! }, cs.ok ? 'yes' : 'no', (): TraceFinding => (cs.root ? { kind: 'root', ownAccount: true } : cs.iam.length > 0 ? { kind: 'statements', statements: cs.iam.map(refOf) } : noIamAllow(aliasResourceNote(ex, cs.records, a, w.identity))), () => ({ statements: cs.records.filter(nearMissOrMatch) }));
+  if (keySide.length > 0 && cs.ok) {
+    return k.finish('allow', 'key-policy-and-iam', [...keySide.map(reasonOf), ...cs.iam.map(reasonOf)]);
+  }
+  if (keySide.length > 0 && cs.blockedBy) blocked ??= k.limited(cs.blockedBy, { kind: 'identity-policy', action: a });
+  const g = grantPath(k, rule);
+  blocked ??= g.blocked;
+  if (g.decision) return g.decision;
+  // Both sides must allow: when neither does, one hint names both changes.
+  const keyText: HintNote = { kind: 'cross-account-key-policy', action: a, principal: caller.arn, account: caller.account, partition: caller.partition };
+  const keyEdit = k.keyPolicyAllow(`Allow${action.short}ForAccount${caller.account}`, [`arn:${caller.partition}:iam::${caller.account}:root`]);
+  const iamText: HintNote = { kind: 'cross-account-iam', action: a, principal: caller.arn, account: caller.account, keyArn: keyArn! };
+  const iamEdit = k.iamAllow(`Allow${action.short}OnKey`, keyArn!);
+  if (keySide.length === 0 && !cs.ok && !cs.blockedBy) ex.propose({ kind: 'both', notes: [keyText, iamText] }, [...keyEdit, ...iamEdit]);
+  else if (keySide.length === 0) ex.propose(keyText, keyEdit);
+  else if (!cs.ok && !cs.blockedBy) ex.propose(iamText, iamEdit);
+  collectMissing(ex, keyPolicyAllows.records);
+  return k.deny(blocked);
+}
+
+/** 5c: does a grant allow it? (`blocked`: a boundary or session policy took a grant's allow away.) */
+function grantPath(k: Walk, rule: GrantRule): { decision?: Decision; blocked?: Limit } {
+  const { r, w, env, ex, action, caller, a, keyArn } = k;
+  if (action.grantOperation === undefined || r.key === undefined) {
+    if (action.cls === 'key') ex.step('grant', { kind: 'any-grant', action: a }, 'not-applicable', { kind: 'not-grantable', action: a });
+    return {};
+  }
+  const key = r.key;
+  let blocked: Limit | undefined;
+  const checks: GrantCheck[] = [];
+  const candidates = w.grantsFor(caller, ex.on);
+  for (const gr of candidates) {
+    checks.push(rule.check(k, gr, key));
+  }
+  const usable: GrantCheck[] = [];
+  for (const c of checks) {
+    if (c.needsRequestDetails) {
+      // CreateGrant from a parent grant without saying which grant: the parent may or may not
+      // allow it, so the verdict it can change is unknown (never a confident deny).
+      c.matched = biased(env, 'Allow', { name: 'the grant to create', supply: '--grantee ARN --grant-operations OPS' }, '(grant request)');
+      if (!c.matched) continue;
+    }
+    if (!c.matched) continue;
+    if (c.needsIamDelegation && r.options.accountGranteeRequiresIamDelegation) {
+      ex.assume('accountGrantee');
+      const side = k.callerSide(keyArn!);
+      if (!side.ok) {
+        c.matched = false;
+        c.failed = 'grantee';
+        c.detail += side.blockedBy ? ` (the ${side.blockedBy} blocks it)` : ', and no identity policy allows it';
+        ex.propose({ kind: 'account-grant-needs-iam', grantId: c.grant.grantId, action: a, principal: caller.arn, account: caller.account, keyArn: keyArn! }, k.iamAllow(`Allow${action.short}OnKey`, keyArn!));
+        continue;
+      }
+    }
+    if (r.options.grantsLimitedByBoundary && (w.boundary || k.sessionPolicies.length > 0)) {
+      const limit = k.roleLimits();
+      if (limit) {
+        c.matched = false;
+        c.detail += ` (limited by the ${limit})`;
+        blocked ??= k.limited(limit, { kind: 'grant', grantId: c.grant.grantId });
+        continue;
+      }
+    }
+    usable.push(c);
+  }
+  const relevant = checks;
+  if (usable.length > 0) {
+    const first = usable[0]!;
+    noteGrantAssumptions(k, first);
+    ex.step('grant', { kind: 'grant', principal: caller.arn, action: a }, 'yes', (): TraceFinding => ({ kind: 'grants-allow', details: usable.map((u) => u.detail) }), () => ({ grants: relevant.map(grantMatchRecord) }));
+    rule.allowed?.(k, first);
+    return { decision: k.finish('allow', 'grant', usable.map((u) => grantReason(u.grant))) };
+  }
+  ex.step('grant', { kind: 'grant', principal: caller.arn, action: a }, 'no', (): TraceFinding => (grantsDeny(relevant, w)), () => ({ grants: relevant.map(grantMatchRecord) }));
+  for (const c of relevant) {
+    if (c.failed === 'encryption-context' && c.neededContext) {
+      const needed = c.neededContext;
+      ex.offer(() => {
+        const exact = c.grant.constraints?.encryptionContextEquals !== undefined && Object.keys(c.grant.constraints.encryptionContextEquals).length > 0;
+        return {
+          note: { kind: 'grant-context', grantId: c.grant.grantId, context: needed, exact },
+          set: [],
+          encryptionContext: exact ? { ...needed } : { ...(r.request.encryptionContext ?? {}), ...needed },
+        };
+      });
+      for (const k of Object.keys(needed)) if (!r.request.encryptionContext || !hasKeyCi(r.request.encryptionContext, k)) ex.miss(`kms:EncryptionContext:${k}`);
+    } else if (c.failed === 'orphaned-grantee') {
+      ex.propose({ kind: 'orphaned-grant', grantId: c.grant.grantId, grantee: c.grant.granteePrincipal, principal: caller.arn }, k.newGrant(c.grant, { granteePrincipal: caller.arn }));
+    } else if (c.failed === 'operation' && c.principal.matched) {
+      ex.propose({ kind: 'grant-operation', grantId: c.grant.grantId, operation: action.grantOperation! }, k.newGrant(c.grant, { operations: [...c.grant.operations, action.grantOperation!] }));
+    } else if (c.failed === 'grant-state' && c.principal.matched) {
+      const token = c.grant.state === 'pending-consistency' ? c.grant.grantToken : undefined;
+      if (token !== undefined) ex.offer(() => ({ note: { kind: 'grant-state', grantId: c.grant.grantId, detail: c.detail, token: true }, set: [], grantTokens: [...(r.request.grantTokens ?? []), token] }));
+      else ex.propose({ kind: 'grant-state', grantId: c.grant.grantId, detail: c.detail, token: false }, k.newGrant(c.grant, {}));
+    } else if (c.failed === 'grant-invalid') {
+      ex.assume('invalidGrant');
+    }
+  }
+  return { blocked };
+}
+
+function noteGrantAssumptions(k: Walk, c: GrantCheck): void {
+  if (c.principal.via === 'role') k.ex.assume('roleGranteeSessions');
+  if (c.principal.via === 'session') k.ex.assume('sessionGranteeExact');
+  if (hasEcConstraint(c.grant.constraints) && k.action.takesEncryptionContext) k.ex.assume('grantConstraintKeyCase');
+  if (c.grant.constraints && !hasEcConstraint(c.grant.constraints) && (c.grant.constraints.encryptionContextEquals || c.grant.constraints.encryptionContextSubset)) k.ex.assume('emptyConstraint');
+  if (!k.sameAccount) k.ex.assume('crossAccountGrant');
+  if (k.w.boundary || k.sessionPolicies.length > 0) k.ex.assume('grantsNotLimitedByBoundary');
+}

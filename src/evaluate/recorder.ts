@@ -1,0 +1,89 @@
+// The recorder of a walk through the flowchart: the trace, hints, proposals, assumptions and
+// missing keys, as facts (src/report/phrases.ts has their words). A call site never asks whether
+// it is explaining: the recorder does nothing when it is not.
+import { ASSUMPTION_IDS, type AssumptionId, type Decision, type GrantMatch, type HintNote, type StatementMatch, type StepAnswer, type StepId, type TraceFact, type TraceFinding, type TraceQuestion } from '../model/decision.js';
+import type { ConditionEnv } from './conditions.js';
+import type { HintEdit, HintProposal } from './hint-edits.js';
+
+/** The proposals of each explained decision (kept beside it, not in the JSON contract): printed once verified. */
+export const HINT_PROPOSALS = new WeakMap<Decision, HintProposal[]>();
+
+/** Two notes that say the same (a hint is listed once). */
+export function sameNote(a: HintNote, b: HintNote): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Records the explanation: the trace, hints, proposals, assumptions and missing keys. Every method
+ * does nothing when explanation is off (SILENT), so the walk calls it bare: the fast path pays a
+ * call, never a sentence. What a call costs to build is built only when recording (the edits a
+ * proposal makes are built by builders that return nothing when off).
+ */
+export class Recorder {
+  readonly trace: TraceFact[] = [];
+  readonly hints: HintNote[] = [];
+  readonly assumptions = new Set<AssumptionId>();
+  readonly missing = new Set<string>();
+  /** Hints that propose a change (to the request or the inputs): printed only once re-evaluation confirms them. */
+  readonly proposals: HintProposal[] = [];
+  constructor(readonly on: boolean) {}
+  /** A step of the walk; what it found (when it takes work to say) and the statements and grants it involved are gathered only when recording. */
+  step(step: StepId, ask: TraceQuestion, answer: StepAnswer, why: TraceFinding | (() => TraceFinding), involved?: () => { statements?: StatementMatch[]; grants?: GrantMatch[] }): void {
+    if (!this.on) return;
+    const t: TraceFact = { step, ask, answer, why: typeof why === 'function' ? why() : why };
+    const extra = involved?.();
+    if (extra?.statements && extra.statements.length > 0) t.statements = extra.statements;
+    if (extra?.grants && extra.grants.length > 0) t.grants = extra.grants;
+    this.trace.push(t);
+  }
+  /** A fact: why the verdict is what it is, when no change kms-why can write would turn it. */
+  hint(note: HintNote): void {
+    if (this.on && !this.hints.some((h) => sameNote(h, note))) this.hints.push(note);
+  }
+  /** A change to the inputs: printed only if the request, evaluated again with it, is allowed. */
+  propose(note: HintNote, edits: HintEdit[]): void {
+    if (this.on && !this.proposals.some((p) => sameNote(p.note, note))) this.proposals.push({ note, set: [], edits });
+  }
+  /** A proposal whose request change is built only when recording (it is not checked for duplicates). */
+  offer(make: () => HintProposal): void {
+    if (this.on) this.proposals.push(make());
+  }
+  assume(id: AssumptionId): void {
+    if (this.on) this.assumptions.add(id);
+  }
+  /** A condition key whose absence (or value) decided: the request should say. */
+  miss(key: string): void {
+    if (this.on) this.missing.add(key);
+  }
+  /** The assumptions behind the unknown keys a condition consulted. */
+  assumeTouched(touched: ConditionEnv['touched'], retireGrant: boolean): void {
+    if (!this.on || touched === undefined) return;
+    for (const [k, u] of touched) {
+      if (u.supply !== undefined) this.assume('unknownContextKeys');
+      if (retireGrant && k.startsWith('kms:encryptioncontext')) this.assume('retireGrantEncryptionContext');
+    }
+  }
+  /** The explanation part of a decision (empty when not recording), and its proposals beside it. */
+  explanation(env: ConditionEnv): Pick<Decision, 'trace' | 'missingContext' | 'hints' | 'assumptions'> {
+    if (!this.on) return { trace: [], missingContext: [], hints: [], assumptions: [] };
+    return {
+      trace: this.trace,
+      missingContext: [...this.missing],
+      hints: this.hints,
+      assumptions: [...this.assumptions, ...[...(env.assumed ?? [])].filter(isAssumptionId)].filter((id, i, all) => all.indexOf(id) === i),
+    };
+  }
+  keep(d: Decision): void {
+    if (this.on && this.proposals.length > 0) HINT_PROPOSALS.set(d, this.proposals);
+  }
+}
+
+/** The recorder of every decision made without explanation: it records nothing (never written to). */
+export const SILENT = new Recorder(false);
+
+const ASSUMPTION_SET: ReadonlySet<string> = new Set(ASSUMPTION_IDS);
+
+/** An id the condition evaluator recorded (conditions.ts) that names an assumption. */
+function isAssumptionId(id: string): id is AssumptionId {
+  return ASSUMPTION_SET.has(id);
+}

@@ -1,0 +1,94 @@
+// RetireGrant: the grant being retired says who may retire it (its retiring principal, its
+// grantee when it includes the RetireGrant operation, or the account that created it); a key
+// policy's kms:RetireGrant "is not effective" [KMS "Retiring and revoking grants"; API RetireGrant;
+// docs/semantics.md#retiregrant].
+import type { DecidedBy, Decision, GrantMatch, Limit, Reason, RetireRole, TraceFinding } from '../model/decision.js';
+import { grantMatchRecord, grantStateDetail, grantStateUsable } from './grants.js';
+import { accountOf, matchGrantPrincipal } from './principals.js';
+import { grantReason, nearMissOrMatch, reasonOf, refOf, ROOT_REASON, type Walk } from './walk.js';
+
+export function retireGrant(k: Walk): Decision {
+  const { r, ex, caller, keyArn } = k;
+  let blocked: Limit | undefined;
+  const grantId = r.request.grantId;
+  const target = r.targetGrant;
+  if (grantId === undefined && target === undefined) {
+    ex.step('retire-grant', { kind: 'which-grant' }, 'unknown', { kind: 'no-grant-id' });
+    ex.hint({ kind: 'give-grant-id' });
+    return k.finish('unknown', 'unknown', []);
+  }
+  // kms:RetireGrant in a key policy "is not effective" [KMS-GRANTDEL].
+  if (keyArn !== undefined) {
+    const kp = k.scan(k.keyPolicies, 'Allow', keyArn);
+    if (kp.matched.length > 0) ex.hint({ kind: 'retire-grant-in-key-policy', statements: kp.matched.map(refOf) });
+  }
+  if (target === undefined) {
+    ex.step('retire-grant', { kind: 'grant-exists', grantId: grantId! }, 'no', { kind: 'no-such-grant' });
+    return k.deny(blocked);
+  }
+  if (!grantStateUsable(target, r.request)) {
+    ex.step('retire-grant', { kind: 'grant-current', grantId: target.grantId }, 'no', { kind: 'grant-state', detail: grantStateDetail(target) });
+    return k.deny(blocked);
+  }
+  const record: GrantMatch = grantMatchRecord({ grant: target, principal: { matched: false }, matched: false, detail: '' });
+  const yes = (why: TraceFinding, by: DecidedBy, reasons: Reason[]): Decision => {
+    ex.step('retire-grant', { kind: 'may-retire', principal: caller.arn, grantId: target.grantId }, 'yes', why, () => ({ grants: [{ ...record, matched: true }] }));
+    return k.finish('allow', by, reasons);
+  };
+  /**
+   * An account named by the grant (as grantee or retiring principal): its root user may act on
+   * it, its IAM principals with an identity-policy allow — one rule for use and retirement
+   * (assumption accountGrantee).
+   */
+  const viaAccount = (as: RetireRole): Decision | undefined => {
+    ex.assume('accountGrantee');
+    if (caller.kind === 'root') return yes({ kind: 'account-may-retire', as, account: caller.account, root: true }, 'grant', [grantReason(target)]);
+    if (!r.options.accountGranteeRequiresIamDelegation) return yes({ kind: 'account-may-retire', as, account: caller.account, root: false }, 'grant', [grantReason(target)]);
+    const side = k.callerSide(keyArn!);
+    if (side.ok) return yes({ kind: 'account-may-retire', as, account: caller.account, root: false, statements: side.iam.map(refOf) }, 'grant', [grantReason(target), ...side.iam.map(reasonOf)]);
+    ex.propose({ kind: 'retire-as-account', grantId: target.grantId, as: as === 'retiring-principal' ? 'retiring-principal' : 'grantee', principal: caller.arn, account: caller.account, keyArn: keyArn! }, k.iamAllow('AllowRetireGrant', keyArn!));
+    return undefined;
+  };
+  if (target.retiringPrincipal !== undefined) {
+    const m = matchGrantPrincipal(target.retiringPrincipal, caller);
+    if (m.matched && m.via !== 'account') {
+      if (m.via === 'role') ex.assume('roleGranteeSessions');
+      return yes({ kind: 'retiring-principal', retiringPrincipal: target.retiringPrincipal }, 'grant', [grantReason(target)]);
+    }
+  }
+  const grantee = matchGrantPrincipal(target.granteePrincipal, caller);
+  const retireOp = target.operations.includes('RetireGrant');
+  if (grantee.matched && grantee.via !== 'account' && retireOp) {
+    if (grantee.via === 'role') ex.assume('roleGranteeSessions');
+    return yes({ kind: 'grantee-with-retire' }, 'grant', [grantReason(target)]);
+  }
+  if (grantee.matched && grantee.via === 'account' && retireOp) {
+    const d = viaAccount('grantee-with-retire');
+    if (d !== undefined) return d;
+  }
+  const retiringAcct = target.retiringPrincipal !== undefined ? accountOf(target.retiringPrincipal) : undefined;
+  if (retiringAcct !== undefined && caller.kind !== 'service' && caller.account === retiringAcct) {
+    const d = viaAccount('retiring-principal');
+    if (d !== undefined) return d;
+  }
+  // The account that created the grant (API: IssuingAccount) may retire it by IAM alone: its
+  // root user, and its IAM principals with kms:RetireGrant in an identity policy; the key
+  // policy plays no part [API RetireGrant; KMS grant-delete].
+  const issuing = target.issuingAccount !== undefined ? accountOf(target.issuingAccount) : undefined;
+  if (issuing) ex.assume('retireByIssuingAccount');
+  if (issuing !== undefined && caller.kind !== 'service' && caller.account === issuing) {
+    if (caller.kind === 'root') return yes({ kind: 'issuer-root', account: caller.account }, 'iam-policy', [ROOT_REASON]);
+    const side = k.callerSide(keyArn!);
+    ex.step('identity-policy', { kind: 'issuer-iam', account: caller.account }, side.ok ? 'yes' : 'no', (): TraceFinding => (side.iam.length > 0 ? { kind: 'statements', statements: side.iam.map(refOf) } : { kind: 'no-iam-allow' }), () => ({ statements: side.records.filter(nearMissOrMatch) }));
+    if (side.ok) return k.finish('allow', 'iam-policy', side.iam.map(reasonOf));
+    if (side.blockedBy) blocked ??= k.limited(side.blockedBy, { kind: 'identity-policy', action: 'kms:RetireGrant' });
+    else ex.propose({ kind: 'retire-as-issuer', grantId: target.grantId, principal: caller.arn, account: caller.account, keyArn: keyArn! }, k.iamAllow('AllowRetireGrant', keyArn!));
+    return k.deny(blocked);
+  }
+  const why: TraceFinding = grantee.matched && !target.operations.includes('RetireGrant')
+    ? { kind: 'grantee-without-retire' }
+    : { kind: 'may-not-retire', ...(target.retiringPrincipal ? { retiringPrincipal: target.retiringPrincipal } : {}) };
+  ex.step('retire-grant', { kind: 'may-retire', principal: caller.arn, grantId: target.grantId }, 'no', why, () => ({ grants: [record] }));
+  ex.hint({ kind: 'retire-not-allowed', grantId: target.grantId });
+  return k.deny(blocked);
+}
