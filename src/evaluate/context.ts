@@ -123,6 +123,33 @@ function underivable(name: string, example: string, flag = '--condition'): Under
   return { key: lower, prefix, name, supply: flag === '--condition' ? `--condition ${name}=${example}` : `${flag} ${example}` };
 }
 
+// The underivable keys every context of a kind lists, built once: a context is built for every
+// caller and key, and these never change (nothing writes to an UnderivableKey).
+const U_ALWAYS: readonly UnderivableKey[] = ALWAYS_UNDERIVABLE.map(([n, ex]) => underivable(n, ex));
+const U_SESSION: readonly UnderivableKey[] = SESSION_UNDERIVABLE.map(([n, ex]) => underivable(n, ex));
+const U_VIA_SERVICE: readonly UnderivableKey[] = VIA_SERVICE_UNDERIVABLE.map(([n, ex]) => underivable(n, ex));
+const U_USERID_USER = underivable('aws:userid', 'AIDA…');
+const U_USERID_ROLE = underivable('aws:userid', 'AROA…:SESSION');
+const U_PRINCIPAL_ORG_ID = underivable('aws:PrincipalOrgID', 'o-…');
+const U_TIME: readonly UnderivableKey[] = [underivable('aws:CurrentTime', '2026-01-01T00:00:00Z', '--at'), underivable('aws:EpochTime', '2026-01-01T00:00:00Z', '--at')];
+const U_RESOURCE_ORG_ID = underivable('aws:ResourceOrgID', 'o-…');
+const U_RESOURCE_ORG_PATHS = underivable('aws:ResourceOrgPaths', 'o-…/r-…/ou-…/');
+const U_REQUESTED_REGION = underivable('aws:RequestedRegion', 'us-east-1');
+const U_ENCRYPTION_ALGORITHM = underivable('kms:EncryptionAlgorithm', 'RSAES_OAEP_SHA_256', '--encryption-algorithm');
+const U_REQUIRED: Record<string, readonly UnderivableKey[]> = Object.fromEntries(Object.entries(REQUIRED_PARAMETER_KEYS).map(([a, keys]) => [a, keys.map(([n, ex]) => underivable(n, ex))]));
+const U_CREATE_GRANT_ANY: readonly UnderivableKey[] = [
+  underivable('kms:GrantOperations', 'Decrypt', '--grant-operations'),
+  underivable('kms:GranteePrincipal', 'arn:aws:iam::111122223333:role/worker', '--grantee'),
+  underivable('kms:RetiringPrincipal', 'arn:aws:iam::111122223333:role/admin', '--retiring-principal'),
+  underivable('kms:GrantConstraintType', 'k=v', '--grant-constraint-equals'),
+  underivable('kms:EncryptionContext:', 'k=v', '--grant-constraint-equals'),
+  underivable('kms:EncryptionContextKeys', 'k=v', '--grant-constraint-equals'),
+];
+const U_GRANT_OPERATIONS = U_CREATE_GRANT_ANY[0]!;
+const U_GRANTEE = U_CREATE_GRANT_ANY[1]!;
+const U_RETIRE_EC: readonly UnderivableKey[] = [underivable('kms:EncryptionContext:', 'VALUE'), underivable('kms:EncryptionContextKeys', 'KEY')];
+const NO_REQUIRED: readonly UnderivableKey[] = [];
+
 /** Strict ISO 8601 for --at and snapshot times: the epoch milliseconds, or null. */
 export function requestTime(at: string | undefined): number | null {
   if (at === undefined) return null;
@@ -131,6 +158,8 @@ export function requestTime(at: string | undefined): number | null {
 }
 
 const MULTI = ['kms:encryptioncontextkeys', 'kms:resourcealiases', 'kms:grantoperations', 'aws:calledvia', 'aws:tagkeys'];
+/** Shared by every context; buildContext copies it before adding to it. */
+const MULTI_SET: Set<string> = new Set(MULTI);
 
 function setKeyProperties(ctx: RequestContext, key: Key): void {
   const m = key.metadata;
@@ -197,10 +226,14 @@ export function principalType(p: PrincipalRef): string | undefined {
   }
 }
 
-/** The part of the context that depends only on the caller and the key (cacheable across actions). */
-export function buildBaseContext(input: Omit<ContextInput, 'action' | 'targetGrant'>, keyOp: boolean): RequestContext {
+/**
+ * The part of the context that depends only on the caller and the key (cacheable across actions).
+ * Without `withSession`, the keys that name a role session (sessionKeys) are left out, so that the
+ * context serves every session of the role; they are then given to buildContext.
+ */
+export function buildBaseContext(input: Omit<ContextInput, 'action' | 'targetGrant'>, keyOp: boolean, withSession = true): RequestContext {
   const { request, caller, key } = input;
-  const ctx: RequestContext = { values: new Map(), multiValued: new Set(MULTI), unknownPrefixes: [], underivable: [] };
+  const ctx: RequestContext = { values: new Map(), multiValued: MULTI_SET, unknownPrefixes: [], underivable: [] };
   const isService = caller.kind === 'service';
   // Global keys [IAM-GLOBAL]. A service principal has no account or principal ARN of its own (docs/semantics.md#service-principal-account).
   if (isService) {
@@ -212,30 +245,31 @@ export function buildBaseContext(input: Omit<ContextInput, 'action' | 'targetGra
     set(ctx, 'aws:principalaccount', input.callerAccount);
     set(ctx, 'aws:principaltype', principalType(caller));
     if (caller.kind === 'user') set(ctx, 'aws:username', caller.name);
-    if (caller.kind === 'assumed-role') set(ctx, 'aws:rolesessionname', caller.sessionName);
+    if (withSession) for (const [k, v] of sessionKeys(input)) ctx.values.set(k, v);
     // aws:userid: AROA…:session for a role session, AIDA… for a user, the account id for the
     // root user, account:name for a federated user [IAM-GLOBAL, policy variables table].
     const userid = caller.kind === 'root' ? caller.account
       : caller.kind === 'federated-user' ? `${caller.account}:${caller.name}`
       : input.principalId === undefined ? undefined
-      : caller.kind === 'assumed-role' ? `${input.principalId}:${caller.sessionName}`
+      : caller.kind === 'assumed-role' ? '' // a session key (sessionKeys)
       : caller.kind === 'user' ? input.principalId
       : undefined;
-    if (userid !== undefined) set(ctx, 'aws:userid', userid);
-    else ctx.underivable.push(underivable('aws:userid', caller.kind === 'user' ? 'AIDA…' : 'AROA…:SESSION'));
+    if (userid !== undefined) {
+      if (userid !== '') set(ctx, 'aws:userid', userid);
+    } else ctx.underivable.push(caller.kind === 'user' ? U_USERID_USER : U_USERID_ROLE);
     const org = input.callerAccount !== undefined ? input.orgIdOf?.(input.callerAccount) : undefined;
     if (org !== undefined) set(ctx, 'aws:principalorgid', org);
-    else ctx.underivable.push(underivable('aws:PrincipalOrgID', 'o-…'));
-    for (const [n, ex] of ALWAYS_UNDERIVABLE) ctx.underivable.push(underivable(n, ex));
-    if (caller.kind === 'assumed-role' || caller.kind === 'role') for (const [n, ex] of SESSION_UNDERIVABLE) ctx.underivable.push(underivable(n, ex));
+    else ctx.underivable.push(U_PRINCIPAL_ORG_ID);
+    for (const u of U_ALWAYS) ctx.underivable.push(u);
+    if (caller.kind === 'assumed-role' || caller.kind === 'role') for (const u of U_SESSION) ctx.underivable.push(u);
   }
-  if (isService || request.viaService !== undefined) for (const [n, ex] of VIA_SERVICE_UNDERIVABLE) ctx.underivable.push(underivable(n, ex));
+  if (isService || request.viaService !== undefined) for (const u of U_VIA_SERVICE) ctx.underivable.push(u);
   const at = requestTime(request.at);
   if (at !== null) {
     set(ctx, 'aws:currenttime', new Date(at).toISOString());
     set(ctx, 'aws:epochtime', String(Math.floor(at / 1000)));
   } else {
-    ctx.underivable.push(underivable('aws:CurrentTime', '2026-01-01T00:00:00Z', '--at'), underivable('aws:EpochTime', '2026-01-01T00:00:00Z', '--at'));
+    ctx.underivable.push(U_TIME[0]!, U_TIME[1]!);
   }
   set(ctx, 'aws:viaawsservice', request.viaService ? 'true' : 'false');
   // KMS accepts requests over TLS only, so every request is secure transport.
@@ -251,8 +285,8 @@ export function buildBaseContext(input: Omit<ContextInput, 'action' | 'targetGra
     set(ctx, 'aws:requestedregion', m.region);
     const resourceOrg = input.orgIdOf?.(m.account);
     if (resourceOrg !== undefined) set(ctx, 'aws:resourceorgid', resourceOrg);
-    else ctx.underivable.push(underivable('aws:ResourceOrgID', 'o-…'));
-    ctx.underivable.push(underivable('aws:ResourceOrgPaths', 'o-…/r-…/ou-…/'));
+    else ctx.underivable.push(U_RESOURCE_ORG_ID);
+    ctx.underivable.push(U_RESOURCE_ORG_PATHS);
     if (!isService && input.callerAccount) set(ctx, 'kms:calleraccount', input.callerAccount);
     // Key-resource keys exist only for KMS-key resource operations [KMS-COND, SAR].
     if (key.metadataUnknown !== undefined) {
@@ -271,22 +305,41 @@ export function buildBaseContext(input: Omit<ContextInput, 'action' | 'targetGra
     if (request.viaService) set(ctx, 'kms:viaservice', request.viaService);
   } else if (!keyOp) {
     // IAM-only actions name no key, so the Region is the one the request is sent to.
-    ctx.underivable.push(underivable('aws:RequestedRegion', 'us-east-1'));
+    ctx.underivable.push(U_REQUESTED_REGION);
   }
   return ctx;
+}
+
+/**
+ * The keys that name one session of a role (aws:RoleSessionName, and aws:userid when the role's
+ * unique id is known): what a context built without them (buildBaseContext) lacks for a session.
+ */
+export function sessionKeys(input: Pick<ContextInput, 'caller' | 'principalId'>): Array<[string, string[]]> {
+  const { caller } = input;
+  if (caller.kind !== 'assumed-role') return [];
+  const out: Array<[string, string[]]> = [['aws:rolesessionname', [caller.sessionName]]];
+  if (input.principalId !== undefined) out.push(['aws:userid', [`${input.principalId}:${caller.sessionName}`]]);
+  return out;
 }
 
 export function isKeyOp(action: ActionInfo): boolean {
   return action.cls === 'key' || action.cls === 'alias' || action.cls === 'retire-grant';
 }
 
-/** The full context: a copy of the base plus what the action and its parameters add. */
-export function buildContext(input: ContextInput, base?: RequestContext): RequestContext {
+/**
+ * The full context: a copy of the base plus what the action and its parameters add. `session`:
+ * the session keys a base built without them lacks (buildBaseContext, sessionKeys).
+ */
+export function buildContext(input: ContextInput, base?: RequestContext, session?: ReadonlyArray<[string, string[]]>): RequestContext {
   const { action, request, caller, key } = input;
   const b = base ?? buildBaseContext(input, isKeyOp(action));
   const ctx: RequestContext = { values: new Map(), base: b.values, multiValued: b.multiValued, unknownPrefixes: b.unknownPrefixes, underivable: b.underivable };
   if (b.prefixInputs !== undefined) ctx.prefixInputs = b.prefixInputs;
-  const more: UnderivableKey[] = [];
+  if (session !== undefined) for (const [k, v] of session) ctx.values.set(k, v);
+  let more: UnderivableKey[] | undefined;
+  const add = (u: UnderivableKey): void => {
+    (more ??= []).push(u);
+  };
   const isService = caller.kind === 'service';
   if (action.cls === 'iam-only' && /CustomKeyStore/.test(action.short) && !isService && input.callerAccount) {
     set(ctx, 'kms:calleraccount', input.callerAccount);
@@ -297,9 +350,9 @@ export function buildContext(input: ContextInput, base?: RequestContext): Reques
     // Asymmetric keys have no default: the request must name the algorithm, so an unnamed one is unknown.
     const alg = request.encryptionAlgorithm ?? (key === undefined || key.metadata.keySpec === 'SYMMETRIC_DEFAULT' ? 'SYMMETRIC_DEFAULT' : undefined);
     if (alg !== undefined) set(ctx, 'kms:encryptionalgorithm', alg);
-    else if (key?.metadataUnknown === undefined) more.push(underivable('kms:EncryptionAlgorithm', 'RSAES_OAEP_SHA_256', '--encryption-algorithm'));
+    else if (key?.metadataUnknown === undefined) add(U_ENCRYPTION_ALGORITHM);
   }
-  for (const [n, ex] of REQUIRED_PARAMETER_KEYS[action.short] ?? []) more.push(underivable(n, ex));
+  for (const u of U_REQUIRED[action.short] ?? NO_REQUIRED) add(u);
   if (action.requestAlias && request.keyIdentifier) {
     const id = request.keyIdentifier;
     const alias = id.startsWith('alias/') ? id : /^arn:[^:]+:kms:[^:]*:\d{12}:alias\//.test(id) ? id.slice(id.indexOf(':alias/') + 1) : undefined;
@@ -308,20 +361,13 @@ export function buildContext(input: ContextInput, base?: RequestContext): Reques
   if (action.short === 'CreateGrant' && !request.grantRequest) {
     // CreateGrant always names a grantee and operations; a request that does not say which leaves
     // the grant keys unknown (issue: requests lacking details are unknown, never confident).
-    more.push(
-      underivable('kms:GrantOperations', 'Decrypt', '--grant-operations'),
-      underivable('kms:GranteePrincipal', 'arn:aws:iam::111122223333:role/worker', '--grantee'),
-      underivable('kms:RetiringPrincipal', 'arn:aws:iam::111122223333:role/admin', '--retiring-principal'),
-      underivable('kms:GrantConstraintType', 'k=v', '--grant-constraint-equals'),
-      underivable('kms:EncryptionContext:', 'k=v', '--grant-constraint-equals'),
-      underivable('kms:EncryptionContextKeys', 'k=v', '--grant-constraint-equals'),
-    );
+    for (const u of U_CREATE_GRANT_ANY) add(u);
   }
   if (action.short === 'CreateGrant' && request.grantRequest) {
     const g = request.grantRequest;
     if (g.operations.length > 0) set(ctx, 'kms:grantoperations', g.operations);
-    else more.push(underivable('kms:GrantOperations', 'Decrypt', '--grant-operations'));
-    if (g.granteePrincipal === undefined && g.granteeServicePrincipal === undefined) more.push(underivable('kms:GranteePrincipal', 'arn:aws:iam::111122223333:role/worker', '--grantee'));
+    else add(U_GRANT_OPERATIONS);
+    if (g.granteePrincipal === undefined && g.granteeServicePrincipal === undefined) add(U_GRANTEE);
     set(ctx, 'kms:granteeprincipal', g.granteePrincipal);
     set(ctx, 'kms:granteeserviceprincipal', g.granteeServicePrincipal);
     set(ctx, 'kms:retiringprincipal', g.retiringPrincipal);
@@ -339,7 +385,7 @@ export function buildContext(input: ContextInput, base?: RequestContext): Reques
     // No AWS page says what kms:EncryptionContext:* holds on RetireGrant; rather than guess (the
     // grant's constraint? nothing?), a condition on them can go either way (assumption
     // retireGrantEncryptionContext).
-    more.push(underivable('kms:EncryptionContext:', 'VALUE'), underivable('kms:EncryptionContextKeys', 'KEY'));
+    for (const u of U_RETIRE_EC) add(u);
   }
   if (action.short === 'CreateGrant' || action.short === 'ListGrants' || action.short === 'RevokeGrant') {
     // True only when an integrated service sends the request on the principal's behalf; modeled
@@ -347,7 +393,7 @@ export function buildContext(input: ContextInput, base?: RequestContext): Reques
     const v = request.grantIsForAwsResource ?? request.viaService !== undefined;
     set(ctx, 'kms:grantisforawsresource', v ? 'true' : 'false');
   }
-  if (more.length > 0) ctx.underivable = [...b.underivable, ...more];
+  if (more !== undefined) ctx.underivable = [...b.underivable, ...more];
   if (request.absent !== undefined && request.absent.length > 0) ctx.absent = new Set(request.absent.map((k) => k.toLowerCase()));
   // Whatever the user supplies wins: it is the most specific knowledge of the request.
   if (request.context) {

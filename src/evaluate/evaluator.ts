@@ -15,7 +15,7 @@ import type { OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
 import { isUnknown, unknownInput, type UnknownInput, type Unknowable } from '../model/unknown.js';
 import { compilePolicy, type CompiledPolicy } from './compile.js';
 import type { UnknownBias } from './conditions.js';
-import { buildBaseContext, buildContext, isKeyOp, type ContextInput, type RequestContext, type UnknownKeyInfo } from './context.js';
+import { buildBaseContext, buildContext, isKeyOp, sessionKeys, type ContextInput, type RequestContext, type UnknownKeyInfo } from './context.js';
 import { combineParts, decide, HINT_PROPOSALS, type Part, type Resolved, type World } from './flowchart.js';
 import { DEFAULT_OPTIONS, type EvaluatorOptions } from './options.js';
 import { applyProposal, editSignature, VERIFIED_HINTS, type HintProposal } from './hint-edits.js';
@@ -54,6 +54,20 @@ interface Resolution {
   keyPolicy: Unknowable<Policy> | null;
   grants: Unknowable<Grant[]>;
   principalArn: string;
+  /** For a role session whose role's part is shared (RoleShare): without the session's keys. */
+  baseCtx: RequestContext;
+  /** The keys of this session that baseCtx lacks (sessionKeys), when it is a shared one. */
+  sessionKeys: Array<[string, string[]]> | undefined;
+  worlds: Map<string, World>;
+}
+
+/**
+ * What every session of a role shares for one key and the same request parameters: the context
+ * without the session's own keys, and the worlds. A session asks for its role's sources, its
+ * role's grants (unless they were read in part or not at all, see grantsOf) and its role's
+ * worlds; only aws:RoleSessionName and aws:userid name the session.
+ */
+interface RoleShare {
   baseCtx: RequestContext;
   worlds: Map<string, World>;
 }
@@ -96,6 +110,7 @@ export class Evaluator {
   private readonly index: SnapshotIndex;
   private callerRefs = new Map<string, PrincipalRef>();
   private readonly resolutions = new Map<string, Resolution>();
+  private readonly roleShares = new Map<string, RoleShare>();
   private lastResolution: Resolution | undefined;
   private lastCaller: [string, PrincipalRef] | undefined;
   private lastKey: [string, Key | undefined] | undefined;
@@ -233,7 +248,11 @@ export class Evaluator {
   /** The context keys of a request on this key that depend only on its caller and the key (who-can compares callers by them). */
   callerContext(principal: string, key: Key): RequestContext {
     const caller = this.parseCaller(principal);
-    return this.resolution({ action: 'kms:DescribeKey', principal, keyArn: key.metadata.arn }, caller, key, true).baseCtx;
+    const res = this.resolution({ action: 'kms:DescribeKey', principal, keyArn: key.metadata.arn }, caller, key, true);
+    if (res.sessionKeys === undefined || res.sessionKeys.length === 0) return res.baseCtx;
+    const values = new Map(res.baseCtx.values);
+    for (const [k, v] of res.sessionKeys) values.set(k, v);
+    return { ...res.baseCtx, values };
   }
 
   private parseCaller(text: string): PrincipalRef {
@@ -284,7 +303,26 @@ export class Evaluator {
     const keyPolicy: Unknowable<Policy> | null = key === undefined ? null : key.policy;
     const grants: Unknowable<Grant[]> = key === undefined ? [] : this.grantsOf(key, caller, request.grantId);
     const principalArn = cs.principalArn ?? defaultPrincipalArn(caller);
-    const baseCtx = buildBaseContext({ request, caller, callerAccount, principalArn, principalTags: isUnknown(cs.tags) ? 'unknown' : cs.tags, key, principalId: cs.uniqueId, orgIdOf: (a) => this.orgIdOf(a) }, keyOp);
+    const ctxInput = { request, caller, callerAccount, principalArn, principalTags: isUnknown(cs.tags) ? ('unknown' as const) : cs.tags, key, principalId: cs.uniqueId, orgIdOf: (a: string) => this.orgIdOf(a) };
+    let baseCtx: RequestContext;
+    let worlds: Map<string, World>;
+    let sessionCtx: Array<[string, string[]]> | undefined;
+    // Grants read in part or not at all may differ between sessions (grantsOf, the permissive stand-in).
+    if (caller.kind === 'assumed-role' && key?.grantsPartial === undefined && !isUnknown(grants)) {
+      const shareKey = `${this.sourceId(cs)}|${caller.partition}|${caller.account}|${caller.roleName}|${key?.metadata.arn ?? ''}|${request.callerAccount ?? ''}|${request.grantId ?? ''}|${request.viaService ?? ''}|${request.at ?? ''}|${keyOp}`;
+      let share = this.roleShares.get(shareKey);
+      if (share === undefined) {
+        share = { baseCtx: buildBaseContext(ctxInput, keyOp, false), worlds: new Map() };
+        if (this.roleShares.size >= 4096) this.roleShares.clear();
+        this.roleShares.set(shareKey, share);
+      }
+      baseCtx = share.baseCtx;
+      worlds = share.worlds;
+      sessionCtx = sessionKeys(ctxInput);
+    } else {
+      baseCtx = buildBaseContext(ctxInput, keyOp);
+      worlds = new Map();
+    }
     const res: Resolution = {
       caller,
       key,
@@ -304,7 +342,8 @@ export class Evaluator {
         key?.tagsUnknown !== undefined ||
         key?.metadataUnknown !== undefined,
       baseCtx,
-      worlds: new Map(),
+      sessionKeys: sessionCtx,
+      worlds,
     };
     this.lastResolution = res;
     if (this.resolutions.size >= 8) this.resolutions.delete(this.resolutions.keys().next().value as string);
@@ -582,7 +621,7 @@ export class Evaluator {
       const targetGrant = action.cls === 'retire-grant' ? findGrant(w.grants, request) : undefined;
       const input: ContextInput = { action, request, caller, callerAccount, principalArn: res.principalArn, principalTags: res.tags, key };
       if (targetGrant !== undefined) input.targetGrant = targetGrant;
-      const ctx = buildContext(input, res.baseCtx);
+      const ctx = buildContext(input, res.baseCtx, res.sessionKeys);
       const r: Resolved = {
         request,
         action,
