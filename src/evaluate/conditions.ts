@@ -17,6 +17,8 @@ export interface CompiledCondition {
   patterns?: Wildcard[];
   /** ARN operators without variables: each value taken apart into its six parts once. */
   arnPatterns?: ArnPattern[];
+  /** A Date operator (its values may lack an offset: an assumption to record). */
+  isDate: boolean;
 }
 
 /**
@@ -44,7 +46,7 @@ export function compileCondition(clause: ConditionClause): CompiledCondition {
   const op = parseOperator(clause.operator);
   if (op === null) throw new Error(`unknown operator ${clause.operator}`); // validated by the parser
   const hasVariables = clause.values.some((v) => v.includes('${'));
-  const c: CompiledCondition = { clause, op, key: clause.key.toLowerCase(), values: clause.values, hasVariables };
+  const c: CompiledCondition = { clause, op, key: clause.key.toLowerCase(), values: clause.values, hasVariables, isDate: op.base.startsWith('Date') };
   if (!hasVariables && (op.base === 'StringLike' || op.base === 'StringNotLike')) {
     c.patterns = clause.values.map((v) => wildcard(v));
   }
@@ -267,7 +269,7 @@ export function evaluateCondition(c: CompiledCondition, env: ConditionEnv, effec
     return result;
   }
 
-  if (env.assumed !== undefined && c.op.base.startsWith('Date') && (policyValues.some(dateLacksOffset) || (actual ?? []).some(dateLacksOffset))) env.assumed.add('dateWithoutOffset');
+  if (env.assumed !== undefined && c.isDate && (policyValues.some(dateLacksOffset) || (actual ?? []).some(dateLacksOffset))) env.assumed.add('dateWithoutOffset');
   let matched: boolean;
   let note: string | undefined;
   if (c.op.base === 'Null') {

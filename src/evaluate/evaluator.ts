@@ -114,6 +114,7 @@ export class Evaluator {
   private lastResolution: Resolution | undefined;
   private lastCaller: [string, PrincipalRef] | undefined;
   private lastKey: [string, Key | undefined] | undefined;
+  private readonly orgIdOfFn = (account: string): string | undefined => this.orgIdOf(account);
   /** Verified proposals by request and proposals (see verified). */
   private readonly verifiedMemo = new Map<string, HintProposal[]>();
 
@@ -303,7 +304,7 @@ export class Evaluator {
     const keyPolicy: Unknowable<Policy> | null = key === undefined ? null : key.policy;
     const grants: Unknowable<Grant[]> = key === undefined ? [] : this.grantsOf(key, caller, request.grantId);
     const principalArn = cs.principalArn ?? defaultPrincipalArn(caller);
-    const ctxInput = { request, caller, callerAccount, principalArn, principalTags: isUnknown(cs.tags) ? ('unknown' as const) : cs.tags, key, principalId: cs.uniqueId, orgIdOf: (a: string) => this.orgIdOf(a) };
+    const ctxInput = { request, caller, callerAccount, principalArn, principalTags: isUnknown(cs.tags) ? ('unknown' as const) : cs.tags, key, principalId: cs.uniqueId, orgIdOf: this.orgIdOfFn };
     let baseCtx: RequestContext;
     let worlds: Map<string, World>;
     let sessionCtx: Array<[string, string[]]> | undefined;
@@ -338,7 +339,12 @@ export class Evaluator {
       principalArn,
       tags: isUnknown(cs.tags) ? 'unknown' : cs.tags,
       anyUnknown:
-        [keyPolicy, grants, cs.identity, cs.boundary, cs.session, cs.tags].some((x) => x !== null && isUnknown(x)) ||
+        (keyPolicy !== null && isUnknown(keyPolicy)) ||
+        isUnknown(grants) ||
+        isUnknown(cs.identity) ||
+        isUnknown(cs.boundary) ||
+        isUnknown(cs.session) ||
+        isUnknown(cs.tags) ||
         key?.tagsUnknown !== undefined ||
         key?.metadataUnknown !== undefined,
       baseCtx,
@@ -635,7 +641,7 @@ export class Evaluator {
         targetGrant,
       };
       if (iamOnlyResource !== undefined) r.iamResource = iamOnlyResource;
-      return decide(r, w, { ctx, bias: w.bias, touched, assumed: new Set() }, withExplain);
+      return decide(r, w, withExplain ? { ctx, bias: w.bias, touched, assumed: new Set() } : { ctx, bias: w.bias, touched }, withExplain);
     };
 
     // Keys the request does not carry and kms-why cannot derive (aws:SourceIp, …) matter only when
