@@ -606,6 +606,7 @@ export class Evaluator {
         : ((request.keyIdentifier && /:alias\//.test(request.keyIdentifier) ? request.keyIdentifier : undefined) ?? aliasArnFor(request.keyIdentifier, key));
     const orgVariant = action.cls === 'iam-only' || action.cls === 'retire-grant' ? 'no-rcp' : 'rcp';
 
+    let built: { targetGrant: Grant | undefined; ctx: RequestContext; r: Resolved } | undefined;
     const run = (mode: Mode, withExplain: boolean): Decision => {
       const wk = mode === 'actual' ? orgVariant : `${mode}|${orgVariant}`;
       let w = res.worlds.get(wk);
@@ -625,22 +626,27 @@ export class Evaluator {
         res.worlds.set(wk, w);
       }
       const targetGrant = action.cls === 'retire-grant' ? findGrant(w.grants, request) : undefined;
-      const input: ContextInput = { action, request, caller, callerAccount, principalArn: res.principalArn, principalTags: res.tags, key };
-      if (targetGrant !== undefined) input.targetGrant = targetGrant;
-      const ctx = buildContext(input, res.baseCtx, res.sessionKeys);
-      const r: Resolved = {
-        request,
-        action,
-        caller,
-        callerAccount,
-        key,
-        keyArn: key?.metadata.arn,
-        aliasArn,
-        options: this.options,
-        notes,
-        targetGrant,
-      };
-      if (iamOnlyResource !== undefined) r.iamResource = iamOnlyResource;
+      // The context and the resolved request are the same in every world (but for the grant a
+      // RetireGrant names, which the world's grants hold): built once for this request.
+      if (built === undefined || built.targetGrant !== targetGrant) {
+        const input: ContextInput = { action, request, caller, callerAccount, principalArn: res.principalArn, principalTags: res.tags, key };
+        if (targetGrant !== undefined) input.targetGrant = targetGrant;
+        const r: Resolved = {
+          request,
+          action,
+          caller,
+          callerAccount,
+          key,
+          keyArn: key?.metadata.arn,
+          aliasArn,
+          options: this.options,
+          notes,
+          targetGrant,
+        };
+        if (iamOnlyResource !== undefined) r.iamResource = iamOnlyResource;
+        built = { targetGrant, ctx: buildContext(input, res.baseCtx, res.sessionKeys), r };
+      }
+      const { ctx, r } = built;
       return decide(r, w, withExplain ? { ctx, bias: w.bias, touched, assumed: new Set() } : { ctx, bias: w.bias, touched }, withExplain);
     };
 
