@@ -13,6 +13,8 @@ export interface RequestContext {
   values: Map<string, string[]>;
   /** Keys shared by every action of the same caller and key (see buildBaseContext). */
   base?: Map<string, string[]>;
+  /** Keys shared by every caller of the same kind and account on the same key (see buildBaseContext); looked up last. */
+  shared?: Map<string, string[]>;
   /** Keys whose values are lists (set operators apply to them naturally). */
   multiValued: Set<string>;
   /** Lower-cased key prefixes whose values could not be read (e.g. `aws:principaltag/`). */
@@ -161,7 +163,7 @@ const MULTI = ['kms:encryptioncontextkeys', 'kms:resourcealiases', 'kms:grantope
 /** Shared by every context; buildContext copies it before adding to it. */
 const MULTI_SET: Set<string> = new Set(MULTI);
 
-function setKeyProperties(ctx: RequestContext, key: Key): void {
+function setKeyProperties(ctx: { values: Map<string, string[]> }, key: Key): void {
   const m = key.metadata;
   set(ctx, 'kms:keyspec', m.keySpec);
   set(ctx, 'kms:customermasterkeyspec', m.keySpec);
@@ -173,7 +175,7 @@ function setKeyProperties(ctx: RequestContext, key: Key): void {
 }
 
 /** `key` is already lower-case. */
-function set(ctx: RequestContext, key: string, value: string | string[] | undefined): void {
+function set(ctx: { values: Map<string, string[]> }, key: string, value: string | string[] | undefined): void {
   if (value === undefined) return;
   ctx.values.set(key, Array.isArray(value) ? value : [value]);
 }
@@ -185,7 +187,7 @@ function setEncryptionContext(ctx: RequestContext, ec: Record<string, string> | 
   if (keys.length === 0) return;
   for (const k of keys) {
     const lk = `kms:encryptioncontext:${k.toLowerCase()}`;
-    const prev = ctx.values.get(lk) ?? ctx.base?.get(lk);
+    const prev = ctx.values.get(lk) ?? ctx.base?.get(lk) ?? ctx.shared?.get(lk);
     ctx.values.set(lk, prev ? [...prev, ec[k]!] : [ec[k]!]);
   }
   ctx.values.set('kms:encryptioncontextkeys', keys);
@@ -226,37 +228,81 @@ export function principalType(p: PrincipalRef): string | undefined {
   }
 }
 
+/** The part of a base context shared by every caller of one kind and account on one key (buildBaseContext). */
+export interface SharedContext {
+  key: Key | undefined;
+  values: Map<string, string[]>;
+  unknownPrefixes: string[];
+  underivable: UnderivableKey[];
+  prefixInputs?: Map<string, UnknownInput>;
+}
+
 /**
  * The part of the context that depends only on the caller and the key (cacheable across actions).
  * Without `withSession`, the keys that name a role session (sessionKeys) are left out, so that the
  * context serves every session of the role; they are then given to buildContext.
+ *
+ * The caller's own keys (its ARN, name, id and tags) are the context's `values`; every other key
+ * depends only on the caller's kind and account, the key and the request's service and time, and is
+ * kept in `shared`, one map for all the callers that have them in common when `cache` is given.
  */
-export function buildBaseContext(input: Omit<ContextInput, 'action' | 'targetGrant'>, keyOp: boolean, withSession = true): RequestContext {
+export function buildBaseContext(input: Omit<ContextInput, 'action' | 'targetGrant'>, keyOp: boolean, withSession = true, cache?: Map<string, SharedContext>): RequestContext {
   const { request, caller, key } = input;
-  const ctx: RequestContext = { values: new Map(), multiValued: MULTI_SET, unknownPrefixes: [], underivable: [] };
+  let shared: SharedContext | undefined;
+  if (cache !== undefined) {
+    const k = `${caller.kind}|${input.callerAccount ?? ''}|${input.principalId !== undefined}|${input.principalTags === 'unknown'}|${key?.metadata.arn ?? ''}|${request.viaService ?? ''}|${request.at ?? ''}|${keyOp}`;
+    shared = cache.get(k);
+    if (shared === undefined || shared.key !== key) {
+      shared = sharedContext(input, keyOp);
+      if (cache.size >= 4096) cache.clear();
+      cache.set(k, shared);
+    }
+  } else shared = sharedContext(input, keyOp);
+  const ctx: RequestContext = { values: new Map(), shared: shared.values, multiValued: MULTI_SET, unknownPrefixes: shared.unknownPrefixes, underivable: shared.underivable };
+  if (shared.prefixInputs !== undefined) ctx.prefixInputs = shared.prefixInputs;
+  if (caller.kind === 'service') {
+    set(ctx, 'aws:principalservicename', caller.name);
+  } else {
+    set(ctx, 'aws:principalarn', input.principalArn);
+    if (caller.kind === 'user') set(ctx, 'aws:username', caller.name);
+    if (withSession) for (const [k, v] of sessionKeys(input)) ctx.values.set(k, v);
+    const userid = userIdOf(input);
+    if (userid !== undefined && userid !== '') set(ctx, 'aws:userid', userid);
+  }
+  if (input.principalTags !== 'unknown') {
+    for (const [k, v] of Object.entries(input.principalTags)) set(ctx, `aws:principaltag/${k.toLowerCase()}`, v);
+  }
+  return ctx;
+}
+
+/**
+ * aws:userid: AROA…:session for a role session, AIDA… for a user, the account id for the root
+ * user, account:name for a federated user [IAM-GLOBAL, policy variables table]; '' for a role
+ * session whose role id is known (a session key, sessionKeys); undefined when not derivable.
+ */
+function userIdOf(input: Pick<ContextInput, 'caller' | 'principalId'>): string | undefined {
+  const { caller } = input;
+  return caller.kind === 'root' ? caller.account
+    : caller.kind === 'federated-user' ? `${caller.account}:${caller.name}`
+    : input.principalId === undefined ? undefined
+    : caller.kind === 'assumed-role' ? ''
+    : caller.kind === 'user' ? input.principalId
+    : undefined;
+}
+
+/** The keys of a base context that are not the caller's own (buildBaseContext). */
+function sharedContext(input: Omit<ContextInput, 'action' | 'targetGrant'>, keyOp: boolean): SharedContext {
+  const { request, caller, key } = input;
+  const ctx: SharedContext & { multiValued: Set<string> } = { key, values: new Map(), multiValued: MULTI_SET, unknownPrefixes: [], underivable: [] };
   const isService = caller.kind === 'service';
   // Global keys [IAM-GLOBAL]. A service principal has no account or principal ARN of its own (docs/semantics.md#service-principal-account).
   if (isService) {
     set(ctx, 'aws:principalisawsservice', 'true');
-    set(ctx, 'aws:principalservicename', caller.name);
   } else {
     set(ctx, 'aws:principalisawsservice', 'false');
-    set(ctx, 'aws:principalarn', input.principalArn);
     set(ctx, 'aws:principalaccount', input.callerAccount);
     set(ctx, 'aws:principaltype', principalType(caller));
-    if (caller.kind === 'user') set(ctx, 'aws:username', caller.name);
-    if (withSession) for (const [k, v] of sessionKeys(input)) ctx.values.set(k, v);
-    // aws:userid: AROA…:session for a role session, AIDA… for a user, the account id for the
-    // root user, account:name for a federated user [IAM-GLOBAL, policy variables table].
-    const userid = caller.kind === 'root' ? caller.account
-      : caller.kind === 'federated-user' ? `${caller.account}:${caller.name}`
-      : input.principalId === undefined ? undefined
-      : caller.kind === 'assumed-role' ? '' // a session key (sessionKeys)
-      : caller.kind === 'user' ? input.principalId
-      : undefined;
-    if (userid !== undefined) {
-      if (userid !== '') set(ctx, 'aws:userid', userid);
-    } else ctx.underivable.push(caller.kind === 'user' ? U_USERID_USER : U_USERID_ROLE);
+    if (userIdOf(input) === undefined) ctx.underivable.push(caller.kind === 'user' ? U_USERID_USER : U_USERID_ROLE);
     const org = input.callerAccount !== undefined ? input.orgIdOf?.(input.callerAccount) : undefined;
     if (org !== undefined) set(ctx, 'aws:principalorgid', org);
     else ctx.underivable.push(U_PRINCIPAL_ORG_ID);
@@ -274,11 +320,7 @@ export function buildBaseContext(input: Omit<ContextInput, 'action' | 'targetGra
   set(ctx, 'aws:viaawsservice', request.viaService ? 'true' : 'false');
   // KMS accepts requests over TLS only, so every request is secure transport.
   set(ctx, 'aws:securetransport', 'true');
-  if (input.principalTags === 'unknown') {
-    ctx.unknownPrefixes.push('aws:principaltag/');
-  } else {
-    for (const [k, v] of Object.entries(input.principalTags)) set(ctx, `aws:principaltag/${k.toLowerCase()}`, v);
-  }
+  if (input.principalTags === 'unknown') ctx.unknownPrefixes.push('aws:principaltag/');
   if (key !== undefined && keyOp) {
     const m = key.metadata;
     set(ctx, 'aws:resourceaccount', m.account);
@@ -307,6 +349,7 @@ export function buildBaseContext(input: Omit<ContextInput, 'action' | 'targetGra
     // IAM-only actions name no key, so the Region is the one the request is sent to.
     ctx.underivable.push(U_REQUESTED_REGION);
   }
+
   return ctx;
 }
 
@@ -334,6 +377,7 @@ export function buildContext(input: ContextInput, base?: RequestContext, session
   const { action, request, caller, key } = input;
   const b = base ?? buildBaseContext(input, isKeyOp(action));
   const ctx: RequestContext = { values: new Map(), base: b.values, multiValued: b.multiValued, unknownPrefixes: b.unknownPrefixes, underivable: b.underivable };
+  if (b.shared !== undefined) ctx.shared = b.shared;
   if (b.prefixInputs !== undefined) ctx.prefixInputs = b.prefixInputs;
   if (session !== undefined) for (const [k, v] of session) ctx.values.set(k, v);
   let more: UnderivableKey[] | undefined;
@@ -436,5 +480,5 @@ export function unknownKeyInfo(ctx: RequestContext, lowerKey: string): UnknownKe
 /** The values of a (lower-case) key, or undefined when the request does not carry it. */
 export function contextGet(ctx: RequestContext, lowerKey: string): string[] | undefined {
   if (ctx.absent !== undefined && ctx.absent.has(lowerKey)) return undefined;
-  return ctx.values.get(lowerKey) ?? ctx.base?.get(lowerKey);
+  return ctx.values.get(lowerKey) ?? ctx.base?.get(lowerKey) ?? ctx.shared?.get(lowerKey);
 }

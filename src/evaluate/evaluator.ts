@@ -15,7 +15,7 @@ import type { OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
 import { isUnknown, unknownInput, type UnknownInput, type Unknowable } from '../model/unknown.js';
 import { compilePolicy, type CompiledPolicy } from './compile.js';
 import type { UnknownBias } from './conditions.js';
-import { buildBaseContext, buildContext, isKeyOp, sessionKeys, type ContextInput, type RequestContext, type UnknownKeyInfo } from './context.js';
+import { buildBaseContext, buildContext, isKeyOp, sessionKeys, type SharedContext, type ContextInput, type RequestContext, type UnknownKeyInfo } from './context.js';
 import { combineParts, decide, HINT_PROPOSALS, type Part, type Resolved, type World } from './flowchart.js';
 import { DEFAULT_OPTIONS, type EvaluatorOptions } from './options.js';
 import { applyProposal, editSignature, VERIFIED_HINTS, type HintProposal } from './hint-edits.js';
@@ -111,6 +111,8 @@ export class Evaluator {
   private callerRefs = new Map<string, PrincipalRef>();
   private readonly resolutions = new Map<string, Resolution>();
   private readonly roleShares = new Map<string, RoleShare>();
+  /** The part of base contexts shared by callers of one kind and account on one key (buildBaseContext). */
+  private readonly sharedContexts = new Map<string, SharedContext>();
   private lastResolution: Resolution | undefined;
   private lastCaller: [string, PrincipalRef] | undefined;
   private lastKey: [string, Key | undefined] | undefined;
@@ -313,7 +315,7 @@ export class Evaluator {
       const shareKey = `${this.sourceId(cs)}|${caller.partition}|${caller.account}|${caller.roleName}|${key?.metadata.arn ?? ''}|${request.callerAccount ?? ''}|${request.grantId ?? ''}|${request.viaService ?? ''}|${request.at ?? ''}|${keyOp}`;
       let share = this.roleShares.get(shareKey);
       if (share === undefined) {
-        share = { baseCtx: buildBaseContext(ctxInput, keyOp, false), worlds: new Map() };
+        share = { baseCtx: buildBaseContext(ctxInput, keyOp, false, this.sharedContexts), worlds: new Map() };
         if (this.roleShares.size >= 4096) this.roleShares.clear();
         this.roleShares.set(shareKey, share);
       }
@@ -321,7 +323,7 @@ export class Evaluator {
       worlds = share.worlds;
       sessionCtx = sessionKeys(ctxInput);
     } else {
-      baseCtx = buildBaseContext(ctxInput, keyOp);
+      baseCtx = buildBaseContext(ctxInput, keyOp, true, this.sharedContexts);
       worlds = new Map();
     }
     const res: Resolution = {
