@@ -74,6 +74,13 @@ interface RoleShare {
 
 const NO_NOTES: string[] = [];
 
+/** A request's worlds by mode and organization-policy variant (constant strings: no key is built per request). */
+const WORLD_KEYS = {
+  actual: { rcp: 'rcp', 'no-rcp': 'no-rcp' },
+  permissive: { rcp: 'permissive|rcp', 'no-rcp': 'permissive|no-rcp' },
+  restrictive: { rcp: 'restrictive|rcp', 'no-rcp': 'restrictive|no-rcp' },
+} as const;
+
 const KNOWN_NONE: CallerSources = { identity: [], boundary: null, session: [], tags: {}, principalArn: undefined };
 
 function stand(source: PolicySource, name: string, effect: 'Allow' | 'Deny', withPrincipal: boolean): Policy {
@@ -403,8 +410,10 @@ export class Evaluator {
       return d;
     }
     // The same request on the same inputs makes the same proposals with the same outcome: a
-    // request asked again (a warm pass, a report over many actions) verifies nothing twice.
-    const memoKey = `${depth}|${JSON.stringify(request)}|${proposals.map((p) => `${p.text}\u0001${editSignature(p)}`).join('\u0000')}`;
+    // request asked again (a warm pass, a report over many actions) verifies nothing twice. An
+    // evaluator's snapshot and options never change and deciding is pure, so the request alone
+    // says which proposals it makes (writing them into the key cost more than the lookup saves).
+    const memoKey = `${depth}|${JSON.stringify(request)}`;
     let kept = this.verifiedMemo.get(memoKey);
     if (kept === undefined) {
       kept = this.verify(request, proposals, depth);
@@ -610,7 +619,7 @@ export class Evaluator {
 
     let built: { targetGrant: Grant | undefined; ctx: RequestContext; r: Resolved } | undefined;
     const run = (mode: Mode, withExplain: boolean): Decision => {
-      const wk = mode === 'actual' ? orgVariant : `${mode}|${orgVariant}`;
+      const wk = WORLD_KEYS[mode][orgVariant];
       let w = res.worlds.get(wk);
       if (w === undefined) {
         // Only a stand-in for unreadable grants names the caller; otherwise a world depends on the
