@@ -17,6 +17,10 @@ export interface CompiledStatement {
   notResourcePatterns: ResourcePattern[] | undefined;
   principal: CompiledPrincipalElement | undefined;
   notPrincipal: CompiledPrincipalElement | undefined;
+  /** The policy is resource-based (a key policy or an RCP): its Principal element counts. */
+  resourceBased: boolean;
+  /** Principal (or NotPrincipal) as written, for the explanation: built once, shared by every record. */
+  principalWritten: string[];
   /** Why the statement can never apply, when it cannot (docs/semantics.md#statement-matching). */
   ineffective?: string;
 }
@@ -102,6 +106,7 @@ export class CompiledPolicy {
 }
 
 const EMPTY: CompiledStatement[] = [];
+const STAR: string[] = ['*'];
 
 /** Action/NotAction applies to the action (names and prefixes are case-insensitive [IAM-ACTION]). */
 export function statementCoversAction(st: Statement, action: string): boolean {
@@ -130,6 +135,8 @@ function compileStatement(policy: Policy, st: Statement): CompiledStatement {
     notResourcePatterns: compileResource(st.notResource),
     principal: st.principal ? compilePrincipalElement(st.principal) : undefined,
     notPrincipal: st.notPrincipal ? compilePrincipalElement(st.notPrincipal) : undefined,
+    resourceBased: RESOURCE_POLICY.has(policy.source),
+    principalWritten: st.principal ? principalStrings(st.principal) : st.notPrincipal ? principalStrings(st.notPrincipal) : STAR,
   };
   if (st.action === undefined && st.notAction === undefined) cs.ineffective = 'the statement has no Action, so it has no effect';
   else if (st.resource === undefined && st.notResource === undefined && policy.source !== 'scp') {
@@ -192,7 +199,7 @@ export function matchStatement(cs: CompiledStatement, args: MatchArgs, out?: Sta
   }
   // Principal: only resource-based policies have one.
   let pm: PrincipalMatch | undefined;
-  if (RESOURCE_POLICY.has(policy.source)) {
+  if (cs.resourceBased) {
     if (cs.principal) pm = matchPrincipalElement(cs.principal, args.caller);
     else if (cs.notPrincipal) {
       const exempt = notPrincipalExempts(cs.notPrincipal, args.caller);
@@ -217,8 +224,7 @@ export function matchStatement(cs: CompiledStatement, args: MatchArgs, out?: Sta
   if (!condOk) failed ??= 'condition';
   if (out) {
     if (pm) {
-      const written = st.principal ? principalStrings(st.principal) : st.notPrincipal ? principalStrings(st.notPrincipal) : ['*'];
-      const e: ElementMatch = { written, against: args.caller.arn, matched: pm.matched };
+      const e: ElementMatch = { written: cs.principalWritten, against: args.caller.arn, matched: pm.matched };
       if (pm.via !== undefined) e.via = pm.via;
       out.principal = e;
     }

@@ -17,6 +17,8 @@ export interface CompiledCondition {
   patterns?: Wildcard[];
   /** ARN operators without variables: each value taken apart into its six parts once. */
   arnPatterns?: ArnPattern[];
+  /** A Date operator (its values may lack an offset: an assumption to record). */
+  isDate: boolean;
 }
 
 /**
@@ -44,7 +46,7 @@ export function compileCondition(clause: ConditionClause): CompiledCondition {
   const op = parseOperator(clause.operator);
   if (op === null) throw new Error(`unknown operator ${clause.operator}`); // validated by the parser
   const hasVariables = clause.values.some((v) => v.includes('${'));
-  const c: CompiledCondition = { clause, op, key: clause.key.toLowerCase(), values: clause.values, hasVariables };
+  const c: CompiledCondition = { clause, op, key: clause.key.toLowerCase(), values: clause.values, hasVariables, isDate: op.base.startsWith('Date') };
   if (!hasVariables && (op.base === 'StringLike' || op.base === 'StringNotLike')) {
     c.patterns = clause.values.map((v) => wildcard(v));
   }
@@ -67,21 +69,51 @@ export function resolveVariables(text: string, ctx: RequestContext): Resolution 
   if (!text.includes('${')) return { text };
   let noValue = false;
   let unknown: UnknownKeyInfo | undefined;
-  const out = text.replace(VAR_RE, (_m, inner: string) => {
-    const body = inner.trim();
-    if (body === '*' || body === '?' || body === '$') return body;
-    const m = /^([^,]+?)\s*,\s*'([^']*)'$/.exec(body);
-    const name = (m ? m[1]! : body).trim().toLowerCase();
-    const vals = contextGet(ctx, name);
-    if (vals !== undefined && vals.length === 1) return vals[0]!;
-    const u = vals === undefined ? unknownKeyInfo(ctx, name) : undefined;
+  let out = '';
+  for (const seg of templateOf(text)) {
+    if (typeof seg === 'string') {
+      out += seg;
+      continue;
+    }
+    const vals = contextGet(ctx, seg.name);
+    if (vals !== undefined && vals.length === 1) {
+      out += vals[0]!;
+      continue;
+    }
+    const u = vals === undefined ? unknownKeyInfo(ctx, seg.name) : undefined;
     if (u !== undefined) unknown ??= u;
-    else if (m) return m[2]!;
+    else if (seg.fallback !== undefined) out += seg.fallback;
     else noValue = true;
-    return '';
-  });
+  }
   if (unknown !== undefined) return { unknown };
   return noValue ? { noValue: true } : { text: out };
+}
+
+/** A text with policy variables taken apart once: literal runs, and variables (lower-case key, default). */
+type TemplateSegment = string | { name: string; fallback: string | undefined };
+
+const templates = new Map<string, TemplateSegment[]>();
+
+function templateOf(text: string): TemplateSegment[] {
+  let t = templates.get(text);
+  if (t !== undefined) return t;
+  t = [];
+  let last = 0;
+  for (const m of text.matchAll(VAR_RE)) {
+    if (m.index > last) t.push(text.slice(last, m.index));
+    last = m.index + m[0].length;
+    const body = m[1]!.trim();
+    if (body === '*' || body === '?' || body === '$') {
+      t.push(body);
+      continue;
+    }
+    const d = /^([^,]+?)\s*,\s*'([^']*)'$/.exec(body);
+    t.push({ name: (d ? d[1]! : body).trim().toLowerCase(), fallback: d ? d[2]! : undefined });
+  }
+  if (last < text.length) t.push(text.slice(last));
+  if (templates.size >= 10_000) templates.clear();
+  templates.set(text, t);
+  return t;
 }
 
 /** The substituted text, or null when a variable has no value or an unknown one. */
@@ -267,7 +299,7 @@ export function evaluateCondition(c: CompiledCondition, env: ConditionEnv, effec
     return result;
   }
 
-  if (env.assumed !== undefined && c.op.base.startsWith('Date') && (policyValues.some(dateLacksOffset) || (actual ?? []).some(dateLacksOffset))) env.assumed.add('dateWithoutOffset');
+  if (env.assumed !== undefined && c.isDate && (policyValues.some(dateLacksOffset) || (actual ?? []).some(dateLacksOffset))) env.assumed.add('dateWithoutOffset');
   let matched: boolean;
   let note: string | undefined;
   if (c.op.base === 'Null') {

@@ -13,6 +13,8 @@ export interface RequestContext {
   values: Map<string, string[]>;
   /** Keys shared by every action of the same caller and key (see buildBaseContext). */
   base?: Map<string, string[]>;
+  /** Keys shared by every caller of the same kind and account on the same key (see buildBaseContext); looked up last. */
+  shared?: Map<string, string[]>;
   /** Keys whose values are lists (set operators apply to them naturally). */
   multiValued: Set<string>;
   /** Lower-cased key prefixes whose values could not be read (e.g. `aws:principaltag/`). */
@@ -123,6 +125,33 @@ function underivable(name: string, example: string, flag = '--condition'): Under
   return { key: lower, prefix, name, supply: flag === '--condition' ? `--condition ${name}=${example}` : `${flag} ${example}` };
 }
 
+// The underivable keys every context of a kind lists, built once: a context is built for every
+// caller and key, and these never change (nothing writes to an UnderivableKey).
+const U_ALWAYS: readonly UnderivableKey[] = ALWAYS_UNDERIVABLE.map(([n, ex]) => underivable(n, ex));
+const U_SESSION: readonly UnderivableKey[] = SESSION_UNDERIVABLE.map(([n, ex]) => underivable(n, ex));
+const U_VIA_SERVICE: readonly UnderivableKey[] = VIA_SERVICE_UNDERIVABLE.map(([n, ex]) => underivable(n, ex));
+const U_USERID_USER = underivable('aws:userid', 'AIDA…');
+const U_USERID_ROLE = underivable('aws:userid', 'AROA…:SESSION');
+const U_PRINCIPAL_ORG_ID = underivable('aws:PrincipalOrgID', 'o-…');
+const U_TIME: readonly UnderivableKey[] = [underivable('aws:CurrentTime', '2026-01-01T00:00:00Z', '--at'), underivable('aws:EpochTime', '2026-01-01T00:00:00Z', '--at')];
+const U_RESOURCE_ORG_ID = underivable('aws:ResourceOrgID', 'o-…');
+const U_RESOURCE_ORG_PATHS = underivable('aws:ResourceOrgPaths', 'o-…/r-…/ou-…/');
+const U_REQUESTED_REGION = underivable('aws:RequestedRegion', 'us-east-1');
+const U_ENCRYPTION_ALGORITHM = underivable('kms:EncryptionAlgorithm', 'RSAES_OAEP_SHA_256', '--encryption-algorithm');
+const U_REQUIRED: Record<string, readonly UnderivableKey[]> = Object.fromEntries(Object.entries(REQUIRED_PARAMETER_KEYS).map(([a, keys]) => [a, keys.map(([n, ex]) => underivable(n, ex))]));
+const U_CREATE_GRANT_ANY: readonly UnderivableKey[] = [
+  underivable('kms:GrantOperations', 'Decrypt', '--grant-operations'),
+  underivable('kms:GranteePrincipal', 'arn:aws:iam::111122223333:role/worker', '--grantee'),
+  underivable('kms:RetiringPrincipal', 'arn:aws:iam::111122223333:role/admin', '--retiring-principal'),
+  underivable('kms:GrantConstraintType', 'k=v', '--grant-constraint-equals'),
+  underivable('kms:EncryptionContext:', 'k=v', '--grant-constraint-equals'),
+  underivable('kms:EncryptionContextKeys', 'k=v', '--grant-constraint-equals'),
+];
+const U_GRANT_OPERATIONS = U_CREATE_GRANT_ANY[0]!;
+const U_GRANTEE = U_CREATE_GRANT_ANY[1]!;
+const U_RETIRE_EC: readonly UnderivableKey[] = [underivable('kms:EncryptionContext:', 'VALUE'), underivable('kms:EncryptionContextKeys', 'KEY')];
+const NO_REQUIRED: readonly UnderivableKey[] = [];
+
 /** Strict ISO 8601 for --at and snapshot times: the epoch milliseconds, or null. */
 export function requestTime(at: string | undefined): number | null {
   if (at === undefined) return null;
@@ -131,8 +160,10 @@ export function requestTime(at: string | undefined): number | null {
 }
 
 const MULTI = ['kms:encryptioncontextkeys', 'kms:resourcealiases', 'kms:grantoperations', 'aws:calledvia', 'aws:tagkeys'];
+/** Shared by every context; buildContext copies it before adding to it. */
+const MULTI_SET: Set<string> = new Set(MULTI);
 
-function setKeyProperties(ctx: RequestContext, key: Key): void {
+function setKeyProperties(ctx: { values: Map<string, string[]> }, key: Key): void {
   const m = key.metadata;
   set(ctx, 'kms:keyspec', m.keySpec);
   set(ctx, 'kms:customermasterkeyspec', m.keySpec);
@@ -144,7 +175,7 @@ function setKeyProperties(ctx: RequestContext, key: Key): void {
 }
 
 /** `key` is already lower-case. */
-function set(ctx: RequestContext, key: string, value: string | string[] | undefined): void {
+function set(ctx: { values: Map<string, string[]> }, key: string, value: string | string[] | undefined): void {
   if (value === undefined) return;
   ctx.values.set(key, Array.isArray(value) ? value : [value]);
 }
@@ -156,7 +187,7 @@ function setEncryptionContext(ctx: RequestContext, ec: Record<string, string> | 
   if (keys.length === 0) return;
   for (const k of keys) {
     const lk = `kms:encryptioncontext:${k.toLowerCase()}`;
-    const prev = ctx.values.get(lk) ?? ctx.base?.get(lk);
+    const prev = ctx.values.get(lk) ?? ctx.base?.get(lk) ?? ctx.shared?.get(lk);
     ctx.values.set(lk, prev ? [...prev, ec[k]!] : [ec[k]!]);
   }
   ctx.values.set('kms:encryptioncontextkeys', keys);
@@ -197,62 +228,107 @@ export function principalType(p: PrincipalRef): string | undefined {
   }
 }
 
-/** The part of the context that depends only on the caller and the key (cacheable across actions). */
-export function buildBaseContext(input: Omit<ContextInput, 'action' | 'targetGrant'>, keyOp: boolean): RequestContext {
+/** The part of a base context shared by every caller of one kind and account on one key (buildBaseContext). */
+export interface SharedContext {
+  key: Key | undefined;
+  values: Map<string, string[]>;
+  unknownPrefixes: string[];
+  underivable: UnderivableKey[];
+  prefixInputs?: Map<string, UnknownInput>;
+}
+
+/**
+ * The part of the context that depends only on the caller and the key (cacheable across actions).
+ * Without `withSession`, the keys that name a role session (sessionKeys) are left out, so that the
+ * context serves every session of the role; they are then given to buildContext.
+ *
+ * The caller's own keys (its ARN, name, id and tags) are the context's `values`; every other key
+ * depends only on the caller's kind and account, the key and the request's service and time, and is
+ * kept in `shared`, one map for all the callers that have them in common when `cache` is given.
+ */
+export function buildBaseContext(input: Omit<ContextInput, 'action' | 'targetGrant'>, keyOp: boolean, withSession = true, cache?: Map<string, SharedContext>): RequestContext {
   const { request, caller, key } = input;
-  const ctx: RequestContext = { values: new Map(), multiValued: new Set(MULTI), unknownPrefixes: [], underivable: [] };
+  let shared: SharedContext | undefined;
+  if (cache !== undefined) {
+    const k = `${caller.kind}|${input.callerAccount ?? ''}|${input.principalId !== undefined}|${input.principalTags === 'unknown'}|${key?.metadata.arn ?? ''}|${request.viaService ?? ''}|${request.at ?? ''}|${keyOp}`;
+    shared = cache.get(k);
+    if (shared === undefined || shared.key !== key) {
+      shared = sharedContext(input, keyOp);
+      if (cache.size >= 4096) cache.clear();
+      cache.set(k, shared);
+    }
+  } else shared = sharedContext(input, keyOp);
+  const ctx: RequestContext = { values: new Map(), shared: shared.values, multiValued: MULTI_SET, unknownPrefixes: shared.unknownPrefixes, underivable: shared.underivable };
+  if (shared.prefixInputs !== undefined) ctx.prefixInputs = shared.prefixInputs;
+  if (caller.kind === 'service') {
+    set(ctx, 'aws:principalservicename', caller.name);
+  } else {
+    set(ctx, 'aws:principalarn', input.principalArn);
+    if (caller.kind === 'user') set(ctx, 'aws:username', caller.name);
+    if (withSession) for (const [k, v] of sessionKeys(input)) ctx.values.set(k, v);
+    const userid = userIdOf(input);
+    if (userid !== undefined && userid !== '') set(ctx, 'aws:userid', userid);
+  }
+  if (input.principalTags !== 'unknown') {
+    for (const [k, v] of Object.entries(input.principalTags)) set(ctx, `aws:principaltag/${k.toLowerCase()}`, v);
+  }
+  return ctx;
+}
+
+/**
+ * aws:userid: AROA…:session for a role session, AIDA… for a user, the account id for the root
+ * user, account:name for a federated user [IAM-GLOBAL, policy variables table]; '' for a role
+ * session whose role id is known (a session key, sessionKeys); undefined when not derivable.
+ */
+function userIdOf(input: Pick<ContextInput, 'caller' | 'principalId'>): string | undefined {
+  const { caller } = input;
+  return caller.kind === 'root' ? caller.account
+    : caller.kind === 'federated-user' ? `${caller.account}:${caller.name}`
+    : input.principalId === undefined ? undefined
+    : caller.kind === 'assumed-role' ? ''
+    : caller.kind === 'user' ? input.principalId
+    : undefined;
+}
+
+/** The keys of a base context that are not the caller's own (buildBaseContext). */
+function sharedContext(input: Omit<ContextInput, 'action' | 'targetGrant'>, keyOp: boolean): SharedContext {
+  const { request, caller, key } = input;
+  const ctx: SharedContext & { multiValued: Set<string> } = { key, values: new Map(), multiValued: MULTI_SET, unknownPrefixes: [], underivable: [] };
   const isService = caller.kind === 'service';
   // Global keys [IAM-GLOBAL]. A service principal has no account or principal ARN of its own (docs/semantics.md#service-principal-account).
   if (isService) {
     set(ctx, 'aws:principalisawsservice', 'true');
-    set(ctx, 'aws:principalservicename', caller.name);
   } else {
     set(ctx, 'aws:principalisawsservice', 'false');
-    set(ctx, 'aws:principalarn', input.principalArn);
     set(ctx, 'aws:principalaccount', input.callerAccount);
     set(ctx, 'aws:principaltype', principalType(caller));
-    if (caller.kind === 'user') set(ctx, 'aws:username', caller.name);
-    if (caller.kind === 'assumed-role') set(ctx, 'aws:rolesessionname', caller.sessionName);
-    // aws:userid: AROA…:session for a role session, AIDA… for a user, the account id for the
-    // root user, account:name for a federated user [IAM-GLOBAL, policy variables table].
-    const userid = caller.kind === 'root' ? caller.account
-      : caller.kind === 'federated-user' ? `${caller.account}:${caller.name}`
-      : input.principalId === undefined ? undefined
-      : caller.kind === 'assumed-role' ? `${input.principalId}:${caller.sessionName}`
-      : caller.kind === 'user' ? input.principalId
-      : undefined;
-    if (userid !== undefined) set(ctx, 'aws:userid', userid);
-    else ctx.underivable.push(underivable('aws:userid', caller.kind === 'user' ? 'AIDA…' : 'AROA…:SESSION'));
+    if (userIdOf(input) === undefined) ctx.underivable.push(caller.kind === 'user' ? U_USERID_USER : U_USERID_ROLE);
     const org = input.callerAccount !== undefined ? input.orgIdOf?.(input.callerAccount) : undefined;
     if (org !== undefined) set(ctx, 'aws:principalorgid', org);
-    else ctx.underivable.push(underivable('aws:PrincipalOrgID', 'o-…'));
-    for (const [n, ex] of ALWAYS_UNDERIVABLE) ctx.underivable.push(underivable(n, ex));
-    if (caller.kind === 'assumed-role' || caller.kind === 'role') for (const [n, ex] of SESSION_UNDERIVABLE) ctx.underivable.push(underivable(n, ex));
+    else ctx.underivable.push(U_PRINCIPAL_ORG_ID);
+    for (const u of U_ALWAYS) ctx.underivable.push(u);
+    if (caller.kind === 'assumed-role' || caller.kind === 'role') for (const u of U_SESSION) ctx.underivable.push(u);
   }
-  if (isService || request.viaService !== undefined) for (const [n, ex] of VIA_SERVICE_UNDERIVABLE) ctx.underivable.push(underivable(n, ex));
+  if (isService || request.viaService !== undefined) for (const u of U_VIA_SERVICE) ctx.underivable.push(u);
   const at = requestTime(request.at);
   if (at !== null) {
     set(ctx, 'aws:currenttime', new Date(at).toISOString());
     set(ctx, 'aws:epochtime', String(Math.floor(at / 1000)));
   } else {
-    ctx.underivable.push(underivable('aws:CurrentTime', '2026-01-01T00:00:00Z', '--at'), underivable('aws:EpochTime', '2026-01-01T00:00:00Z', '--at'));
+    ctx.underivable.push(U_TIME[0]!, U_TIME[1]!);
   }
   set(ctx, 'aws:viaawsservice', request.viaService ? 'true' : 'false');
   // KMS accepts requests over TLS only, so every request is secure transport.
   set(ctx, 'aws:securetransport', 'true');
-  if (input.principalTags === 'unknown') {
-    ctx.unknownPrefixes.push('aws:principaltag/');
-  } else {
-    for (const [k, v] of Object.entries(input.principalTags)) set(ctx, `aws:principaltag/${k.toLowerCase()}`, v);
-  }
+  if (input.principalTags === 'unknown') ctx.unknownPrefixes.push('aws:principaltag/');
   if (key !== undefined && keyOp) {
     const m = key.metadata;
     set(ctx, 'aws:resourceaccount', m.account);
     set(ctx, 'aws:requestedregion', m.region);
     const resourceOrg = input.orgIdOf?.(m.account);
     if (resourceOrg !== undefined) set(ctx, 'aws:resourceorgid', resourceOrg);
-    else ctx.underivable.push(underivable('aws:ResourceOrgID', 'o-…'));
-    ctx.underivable.push(underivable('aws:ResourceOrgPaths', 'o-…/r-…/ou-…/'));
+    else ctx.underivable.push(U_RESOURCE_ORG_ID);
+    ctx.underivable.push(U_RESOURCE_ORG_PATHS);
     if (!isService && input.callerAccount) set(ctx, 'kms:calleraccount', input.callerAccount);
     // Key-resource keys exist only for KMS-key resource operations [KMS-COND, SAR].
     if (key.metadataUnknown !== undefined) {
@@ -271,22 +347,43 @@ export function buildBaseContext(input: Omit<ContextInput, 'action' | 'targetGra
     if (request.viaService) set(ctx, 'kms:viaservice', request.viaService);
   } else if (!keyOp) {
     // IAM-only actions name no key, so the Region is the one the request is sent to.
-    ctx.underivable.push(underivable('aws:RequestedRegion', 'us-east-1'));
+    ctx.underivable.push(U_REQUESTED_REGION);
   }
+
   return ctx;
+}
+
+/**
+ * The keys that name one session of a role (aws:RoleSessionName, and aws:userid when the role's
+ * unique id is known): what a context built without them (buildBaseContext) lacks for a session.
+ */
+export function sessionKeys(input: Pick<ContextInput, 'caller' | 'principalId'>): Array<[string, string[]]> {
+  const { caller } = input;
+  if (caller.kind !== 'assumed-role') return [];
+  const out: Array<[string, string[]]> = [['aws:rolesessionname', [caller.sessionName]]];
+  if (input.principalId !== undefined) out.push(['aws:userid', [`${input.principalId}:${caller.sessionName}`]]);
+  return out;
 }
 
 export function isKeyOp(action: ActionInfo): boolean {
   return action.cls === 'key' || action.cls === 'alias' || action.cls === 'retire-grant';
 }
 
-/** The full context: a copy of the base plus what the action and its parameters add. */
-export function buildContext(input: ContextInput, base?: RequestContext): RequestContext {
+/**
+ * The full context: a copy of the base plus what the action and its parameters add. `session`:
+ * the session keys a base built without them lacks (buildBaseContext, sessionKeys).
+ */
+export function buildContext(input: ContextInput, base?: RequestContext, session?: ReadonlyArray<[string, string[]]>): RequestContext {
   const { action, request, caller, key } = input;
   const b = base ?? buildBaseContext(input, isKeyOp(action));
   const ctx: RequestContext = { values: new Map(), base: b.values, multiValued: b.multiValued, unknownPrefixes: b.unknownPrefixes, underivable: b.underivable };
+  if (b.shared !== undefined) ctx.shared = b.shared;
   if (b.prefixInputs !== undefined) ctx.prefixInputs = b.prefixInputs;
-  const more: UnderivableKey[] = [];
+  if (session !== undefined) for (const [k, v] of session) ctx.values.set(k, v);
+  let more: UnderivableKey[] | undefined;
+  const add = (u: UnderivableKey): void => {
+    (more ??= []).push(u);
+  };
   const isService = caller.kind === 'service';
   if (action.cls === 'iam-only' && /CustomKeyStore/.test(action.short) && !isService && input.callerAccount) {
     set(ctx, 'kms:calleraccount', input.callerAccount);
@@ -297,9 +394,9 @@ export function buildContext(input: ContextInput, base?: RequestContext): Reques
     // Asymmetric keys have no default: the request must name the algorithm, so an unnamed one is unknown.
     const alg = request.encryptionAlgorithm ?? (key === undefined || key.metadata.keySpec === 'SYMMETRIC_DEFAULT' ? 'SYMMETRIC_DEFAULT' : undefined);
     if (alg !== undefined) set(ctx, 'kms:encryptionalgorithm', alg);
-    else if (key?.metadataUnknown === undefined) more.push(underivable('kms:EncryptionAlgorithm', 'RSAES_OAEP_SHA_256', '--encryption-algorithm'));
+    else if (key?.metadataUnknown === undefined) add(U_ENCRYPTION_ALGORITHM);
   }
-  for (const [n, ex] of REQUIRED_PARAMETER_KEYS[action.short] ?? []) more.push(underivable(n, ex));
+  for (const u of U_REQUIRED[action.short] ?? NO_REQUIRED) add(u);
   if (action.requestAlias && request.keyIdentifier) {
     const id = request.keyIdentifier;
     const alias = id.startsWith('alias/') ? id : /^arn:[^:]+:kms:[^:]*:\d{12}:alias\//.test(id) ? id.slice(id.indexOf(':alias/') + 1) : undefined;
@@ -308,20 +405,13 @@ export function buildContext(input: ContextInput, base?: RequestContext): Reques
   if (action.short === 'CreateGrant' && !request.grantRequest) {
     // CreateGrant always names a grantee and operations; a request that does not say which leaves
     // the grant keys unknown (issue: requests lacking details are unknown, never confident).
-    more.push(
-      underivable('kms:GrantOperations', 'Decrypt', '--grant-operations'),
-      underivable('kms:GranteePrincipal', 'arn:aws:iam::111122223333:role/worker', '--grantee'),
-      underivable('kms:RetiringPrincipal', 'arn:aws:iam::111122223333:role/admin', '--retiring-principal'),
-      underivable('kms:GrantConstraintType', 'k=v', '--grant-constraint-equals'),
-      underivable('kms:EncryptionContext:', 'k=v', '--grant-constraint-equals'),
-      underivable('kms:EncryptionContextKeys', 'k=v', '--grant-constraint-equals'),
-    );
+    for (const u of U_CREATE_GRANT_ANY) add(u);
   }
   if (action.short === 'CreateGrant' && request.grantRequest) {
     const g = request.grantRequest;
     if (g.operations.length > 0) set(ctx, 'kms:grantoperations', g.operations);
-    else more.push(underivable('kms:GrantOperations', 'Decrypt', '--grant-operations'));
-    if (g.granteePrincipal === undefined && g.granteeServicePrincipal === undefined) more.push(underivable('kms:GranteePrincipal', 'arn:aws:iam::111122223333:role/worker', '--grantee'));
+    else add(U_GRANT_OPERATIONS);
+    if (g.granteePrincipal === undefined && g.granteeServicePrincipal === undefined) add(U_GRANTEE);
     set(ctx, 'kms:granteeprincipal', g.granteePrincipal);
     set(ctx, 'kms:granteeserviceprincipal', g.granteeServicePrincipal);
     set(ctx, 'kms:retiringprincipal', g.retiringPrincipal);
@@ -339,7 +429,7 @@ export function buildContext(input: ContextInput, base?: RequestContext): Reques
     // No AWS page says what kms:EncryptionContext:* holds on RetireGrant; rather than guess (the
     // grant's constraint? nothing?), a condition on them can go either way (assumption
     // retireGrantEncryptionContext).
-    more.push(underivable('kms:EncryptionContext:', 'VALUE'), underivable('kms:EncryptionContextKeys', 'KEY'));
+    for (const u of U_RETIRE_EC) add(u);
   }
   if (action.short === 'CreateGrant' || action.short === 'ListGrants' || action.short === 'RevokeGrant') {
     // True only when an integrated service sends the request on the principal's behalf; modeled
@@ -347,7 +437,7 @@ export function buildContext(input: ContextInput, base?: RequestContext): Reques
     const v = request.grantIsForAwsResource ?? request.viaService !== undefined;
     set(ctx, 'kms:grantisforawsresource', v ? 'true' : 'false');
   }
-  if (more.length > 0) ctx.underivable = [...b.underivable, ...more];
+  if (more !== undefined) ctx.underivable = [...b.underivable, ...more];
   if (request.absent !== undefined && request.absent.length > 0) ctx.absent = new Set(request.absent.map((k) => k.toLowerCase()));
   // Whatever the user supplies wins: it is the most specific knowledge of the request.
   if (request.context) {
@@ -390,5 +480,5 @@ export function unknownKeyInfo(ctx: RequestContext, lowerKey: string): UnknownKe
 /** The values of a (lower-case) key, or undefined when the request does not carry it. */
 export function contextGet(ctx: RequestContext, lowerKey: string): string[] | undefined {
   if (ctx.absent !== undefined && ctx.absent.has(lowerKey)) return undefined;
-  return ctx.values.get(lowerKey) ?? ctx.base?.get(lowerKey);
+  return ctx.values.get(lowerKey) ?? ctx.base?.get(lowerKey) ?? ctx.shared?.get(lowerKey);
 }

@@ -15,7 +15,7 @@ import type { OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
 import { isUnknown, unknownInput, type UnknownInput, type Unknowable } from '../model/unknown.js';
 import { compilePolicy, type CompiledPolicy } from './compile.js';
 import type { UnknownBias } from './conditions.js';
-import { buildBaseContext, buildContext, isKeyOp, type ContextInput, type RequestContext, type UnknownKeyInfo } from './context.js';
+import { buildBaseContext, buildContext, isKeyOp, sessionKeys, type SharedContext, type ContextInput, type RequestContext, type UnknownKeyInfo } from './context.js';
 import { combineParts, decide, HINT_PROPOSALS, sameNote, type Part, type Resolved, type World } from './flowchart.js';
 import { DEFAULT_OPTIONS, type EvaluatorOptions } from './options.js';
 import { applyProposal, editSignature, VERIFIED_HINTS, type HintProposal } from './hint-edits.js';
@@ -54,11 +54,32 @@ interface Resolution {
   keyPolicy: Unknowable<Policy> | null;
   grants: Unknowable<Grant[]>;
   principalArn: string;
+  /** For a role session whose role's part is shared (RoleShare): without the session's keys. */
+  baseCtx: RequestContext;
+  /** The keys of this session that baseCtx lacks (sessionKeys), when it is a shared one. */
+  sessionKeys: Array<[string, string[]]> | undefined;
+  worlds: Map<string, World>;
+}
+
+/**
+ * What every session of a role shares for one key and the same request parameters: the context
+ * without the session's own keys, and the worlds. A session asks for its role's sources, its
+ * role's grants (unless they were read in part or not at all, see grantsOf) and its role's
+ * worlds; only aws:RoleSessionName and aws:userid name the session.
+ */
+interface RoleShare {
   baseCtx: RequestContext;
   worlds: Map<string, World>;
 }
 
 const NO_NOTES: HintNote[] = [];
+
+/** A request's worlds by mode and organization-policy variant (constant strings: no key is built per request). */
+const WORLD_KEYS = {
+  actual: { rcp: 'rcp', 'no-rcp': 'no-rcp' },
+  permissive: { rcp: 'permissive|rcp', 'no-rcp': 'permissive|no-rcp' },
+  restrictive: { rcp: 'restrictive|rcp', 'no-rcp': 'restrictive|no-rcp' },
+} as const;
 
 const KNOWN_NONE: CallerSources = { identity: [], boundary: null, session: [], tags: {}, principalArn: undefined };
 
@@ -96,9 +117,13 @@ export class Evaluator {
   private readonly index: SnapshotIndex;
   private callerRefs = new Map<string, PrincipalRef>();
   private readonly resolutions = new Map<string, Resolution>();
+  private readonly roleShares = new Map<string, RoleShare>();
+  /** The part of base contexts shared by callers of one kind and account on one key (buildBaseContext). */
+  private readonly sharedContexts = new Map<string, SharedContext>();
   private lastResolution: Resolution | undefined;
   private lastCaller: [string, PrincipalRef] | undefined;
   private lastKey: [string, Key | undefined] | undefined;
+  private readonly orgIdOfFn = (account: string): string | undefined => this.orgIdOf(account);
   /** Verified proposals by request and proposals (see verified). */
   private readonly verifiedMemo = new Map<string, HintProposal[]>();
 
@@ -233,7 +258,11 @@ export class Evaluator {
   /** The context keys of a request on this key that depend only on its caller and the key (who-can compares callers by them). */
   callerContext(principal: string, key: Key): RequestContext {
     const caller = this.parseCaller(principal);
-    return this.resolution({ action: 'kms:DescribeKey', principal, keyArn: key.metadata.arn }, caller, key, true).baseCtx;
+    const res = this.resolution({ action: 'kms:DescribeKey', principal, keyArn: key.metadata.arn }, caller, key, true);
+    if (res.sessionKeys === undefined || res.sessionKeys.length === 0) return res.baseCtx;
+    const values = new Map(res.baseCtx.values);
+    for (const [k, v] of res.sessionKeys) values.set(k, v);
+    return { ...res.baseCtx, values };
   }
 
   private parseCaller(text: string): PrincipalRef {
@@ -284,7 +313,26 @@ export class Evaluator {
     const keyPolicy: Unknowable<Policy> | null = key === undefined ? null : key.policy;
     const grants: Unknowable<Grant[]> = key === undefined ? [] : this.grantsOf(key, caller, request.grantId);
     const principalArn = cs.principalArn ?? defaultPrincipalArn(caller);
-    const baseCtx = buildBaseContext({ request, caller, callerAccount, principalArn, principalTags: isUnknown(cs.tags) ? 'unknown' : cs.tags, key, principalId: cs.uniqueId, orgIdOf: (a) => this.orgIdOf(a) }, keyOp);
+    const ctxInput = { request, caller, callerAccount, principalArn, principalTags: isUnknown(cs.tags) ? ('unknown' as const) : cs.tags, key, principalId: cs.uniqueId, orgIdOf: this.orgIdOfFn };
+    let baseCtx: RequestContext;
+    let worlds: Map<string, World>;
+    let sessionCtx: Array<[string, string[]]> | undefined;
+    // Grants read in part or not at all may differ between sessions (grantsOf, the permissive stand-in).
+    if (caller.kind === 'assumed-role' && key?.grantsPartial === undefined && !isUnknown(grants)) {
+      const shareKey = `${this.sourceId(cs)}|${caller.partition}|${caller.account}|${caller.roleName}|${key?.metadata.arn ?? ''}|${request.callerAccount ?? ''}|${request.grantId ?? ''}|${request.viaService ?? ''}|${request.at ?? ''}|${keyOp}`;
+      let share = this.roleShares.get(shareKey);
+      if (share === undefined) {
+        share = { baseCtx: buildBaseContext(ctxInput, keyOp, false, this.sharedContexts), worlds: new Map() };
+        if (this.roleShares.size >= 4096) this.roleShares.clear();
+        this.roleShares.set(shareKey, share);
+      }
+      baseCtx = share.baseCtx;
+      worlds = share.worlds;
+      sessionCtx = sessionKeys(ctxInput);
+    } else {
+      baseCtx = buildBaseContext(ctxInput, keyOp, true, this.sharedContexts);
+      worlds = new Map();
+    }
     const res: Resolution = {
       caller,
       key,
@@ -300,11 +348,17 @@ export class Evaluator {
       principalArn,
       tags: isUnknown(cs.tags) ? 'unknown' : cs.tags,
       anyUnknown:
-        [keyPolicy, grants, cs.identity, cs.boundary, cs.session, cs.tags].some((x) => x !== null && isUnknown(x)) ||
+        (keyPolicy !== null && isUnknown(keyPolicy)) ||
+        isUnknown(grants) ||
+        isUnknown(cs.identity) ||
+        isUnknown(cs.boundary) ||
+        isUnknown(cs.session) ||
+        isUnknown(cs.tags) ||
         key?.tagsUnknown !== undefined ||
         key?.metadataUnknown !== undefined,
       baseCtx,
-      worlds: new Map(),
+      sessionKeys: sessionCtx,
+      worlds,
     };
     this.lastResolution = res;
     if (this.resolutions.size >= 8) this.resolutions.delete(this.resolutions.keys().next().value as string);
@@ -356,8 +410,10 @@ export class Evaluator {
       return d;
     }
     // The same request on the same inputs makes the same proposals with the same outcome: a
-    // request asked again (a warm pass, a report over many actions) verifies nothing twice.
-    const memoKey = `${depth}|${JSON.stringify(request)}|${proposals.map((p) => `${JSON.stringify(p.note)}\u0001${editSignature(p)}`).join('\u0000')}`;
+    // request asked again (a warm pass, a report over many actions) verifies nothing twice. An
+    // evaluator's snapshot and options never change and deciding is pure, so the request alone
+    // says which proposals it makes (writing them into the key cost more than the lookup saves).
+    const memoKey = `${depth}|${JSON.stringify(request)}`;
     let kept = this.verifiedMemo.get(memoKey);
     if (kept === undefined) {
       kept = this.verify(request, proposals, depth);
@@ -561,8 +617,9 @@ export class Evaluator {
         : ((request.keyIdentifier && /:alias\//.test(request.keyIdentifier) ? request.keyIdentifier : undefined) ?? aliasArnFor(request.keyIdentifier, key));
     const orgVariant = action.cls === 'iam-only' || action.cls === 'retire-grant' ? 'no-rcp' : 'rcp';
 
+    let built: { targetGrant: Grant | undefined; ctx: RequestContext; r: Resolved } | undefined;
     const run = (mode: Mode, withExplain: boolean): Decision => {
-      const wk = mode === 'actual' ? orgVariant : `${mode}|${orgVariant}`;
+      const wk = WORLD_KEYS[mode][orgVariant];
       let w = res.worlds.get(wk);
       if (w === undefined) {
         // Only a stand-in for unreadable grants names the caller; otherwise a world depends on the
@@ -580,23 +637,28 @@ export class Evaluator {
         res.worlds.set(wk, w);
       }
       const targetGrant = action.cls === 'retire-grant' ? findGrant(w.grants, request) : undefined;
-      const input: ContextInput = { action, request, caller, callerAccount, principalArn: res.principalArn, principalTags: res.tags, key };
-      if (targetGrant !== undefined) input.targetGrant = targetGrant;
-      const ctx = buildContext(input, res.baseCtx);
-      const r: Resolved = {
-        request,
-        action,
-        caller,
-        callerAccount,
-        key,
-        keyArn: key?.metadata.arn,
-        aliasArn,
-        options: this.options,
-        notes,
-        targetGrant,
-      };
-      if (iamOnlyResource !== undefined) r.iamResource = iamOnlyResource;
-      return decide(r, w, { ctx, bias: w.bias, touched, assumed: new Set() }, withExplain);
+      // The context and the resolved request are the same in every world (but for the grant a
+      // RetireGrant names, which the world's grants hold): built once for this request.
+      if (built === undefined || built.targetGrant !== targetGrant) {
+        const input: ContextInput = { action, request, caller, callerAccount, principalArn: res.principalArn, principalTags: res.tags, key };
+        if (targetGrant !== undefined) input.targetGrant = targetGrant;
+        const r: Resolved = {
+          request,
+          action,
+          caller,
+          callerAccount,
+          key,
+          keyArn: key?.metadata.arn,
+          aliasArn,
+          options: this.options,
+          notes,
+          targetGrant,
+        };
+        if (iamOnlyResource !== undefined) r.iamResource = iamOnlyResource;
+        built = { targetGrant, ctx: buildContext(input, res.baseCtx, res.sessionKeys), r };
+      }
+      const { ctx, r } = built;
+      return decide(r, w, withExplain ? { ctx, bias: w.bias, touched, assumed: new Set() } : { ctx, bias: w.bias, touched }, withExplain);
     };
 
     // Keys the request does not carry and kms-why cannot derive (aws:SourceIp, …) matter only when
