@@ -13,6 +13,8 @@
 //   compiling a file costs time in proportion to its size, even from the compile cache, so a check
 //   with --output json does not pay for who-can's 120 kB, and one more small file costs less than
 //   that.
+import { isBuiltin } from 'node:module';
+
 // Reached only through `import('../sources/live/index.js')` or `…/cloudtrail.js`, and the only
 // modules that import the AWS SDK statically. proxy.js stays a chunk of its own: its agents are
 // loaded only when a proxy is set. A module of sources/live/ left off this list lands in the core
@@ -21,34 +23,70 @@
 const AWS = /[\\/]sources[\\/]live[\\/](index|key|principal|aws|org-id|cloudtrail|retry|limiter|failures|proxy)\.js$/;
 
 /**
- * Built-in modules that cost a cold start more than they are worth (node:crypto ≈ 5–15 ms and
- * node:child_process ≈ 8–20 ms on a busy machine; `node -e 0` takes ≈ 70 ms), yet every run would
- * load them, because a bundle hoists every static import to its top: commander imports
- * child_process for external subcommands (which kms-why has none of), and crypto serves only
- * --redact, SARIF fingerprints and the names of temporary files. Each name listed is replaced by
- * a function that loads the module on its first call (process.getBuiltinModule, Node 22.3+); a name
- * not listed is a build error ("missing export"), never a silent gap.
+ * Every built-in module our bundled code (and commander's, chalk's) imports is read through
+ * process.getBuiltinModule (Node 22.3+), never through `import … from 'node:…'`: an ESM import of a
+ * built-in builds its ESM facade, which reads every export, getters included, and so loads what the
+ * module itself loads lazily. `node:fs` then loads the whole streams stack (its ReadStream getter),
+ * `node:process` creates stdin, stdout and stderr, `node:fs/promises` its own module; together
+ * ≈ 10–25 ms of a cold start that `node -e 0` takes ≈ 70 ms for, before kms-why does anything.
+ *
+ * - EAGER: the modules Node has already loaded before any user code (`process.moduleLoadList` of
+ *   `node -e 0`): read at once; their named exports are the module's own data properties (an
+ *   accessor, such as fs.promises or fs.ReadStream, is not one: importing it is a build error,
+ *   "missing export", never a silent gap).
+ * - Any other built-in (node:crypto ≈ 5–15 ms, node:child_process ≈ 8–20 ms on a busy machine,
+ *   node:net, node:fs/promises, node:os, node:tty …) is loaded on first use: each named export is a
+ *   function that loads the module on its first call (constructible when the export is a class),
+ *   and the default export a proxy that loads it on its first property read. A bundle hoists every
+ *   static import to its top, so without this every run would load them: commander imports
+ *   child_process for external subcommands (which kms-why has none of), crypto serves only --redact,
+ *   SARIF fingerprints and the names of temporary files, net only IpAddress conditions.
  */
-const LAZY_BUILTINS = {
-  'node:crypto': { named: ['createHash', 'createHmac', 'randomBytes'] },
-  'node:child_process': { named: [], default: ['spawn'] },
-};
+const EAGER_BUILTINS = new Set(['node:buffer', 'node:events', 'node:fs', 'node:path', 'node:process', 'node:timers', 'node:url', 'node:util']);
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+const RESERVED = new Set(['default', 'arguments', 'eval', 'await', 'yield', 'let', 'static', 'enum', 'implements', 'interface', 'package', 'private', 'protected', 'public']);
+
+/**
+ * Own properties of a built-in as the Node running the build has them, as [name, value]: data
+ * properties only, or (`withAccessors`) getters too, read here (which may load more of Node in the
+ * build, never in a run).
+ */
+function properties(name, withAccessors) {
+  const mod = process.getBuiltinModule(name);
+  return Object.entries(Object.getOwnPropertyDescriptors(mod))
+    .filter(([k, d]) => (withAccessors || 'value' in d) && IDENTIFIER.test(k) && !RESERVED.has(k))
+    .map(([k]) => [k, mod[k]]);
+}
 
 /** @type {import('rolldown').Plugin} */
-const lazyBuiltins = {
-  name: 'kms-why-lazy-builtins',
-  resolveId(id) {
+const builtins = {
+  name: 'kms-why-builtins',
+  resolveId(id, _importer, { kind }) {
+    if (!isBuiltin(id)) return null;
     const name = id.startsWith('node:') ? id : `node:${id}`;
-    return Object.hasOwn(LAZY_BUILTINS, name) && /^(node:)?(crypto|child_process)$/.test(id) ? `\0lazy:${name}` : null;
+    // `await import('node:…')` stays an import of the module itself (loaded when reached, so its
+    // facade costs only that run; a namespace of wrappers could not stand in for it everywhere).
+    return kind === 'dynamic-import' ? { id: name, external: true } : `\0builtin:${name}`;
   },
   load(id) {
-    if (!id.startsWith('\0lazy:')) return null;
-    const name = id.slice('\0lazy:'.length);
-    const spec = LAZY_BUILTINS[name];
-    const lines = [`const load = () => process.getBuiltinModule(${JSON.stringify(name)});`];
-    for (const n of spec.named) lines.push(`export function ${n}(...args) { return load().${n}(...args); }`);
-    if (spec.default !== undefined) lines.push(`export default { ${spec.default.map((n) => `${n}: (...args) => load().${n}(...args)`).join(', ')} };`);
-    return lines.join('\n');
+    if (!id.startsWith('\0builtin:')) return null;
+    const name = id.slice('\0builtin:'.length);
+    // Every export is a declaration or a call marked pure, so the bundle keeps only those imported.
+    const lines = [];
+    if (EAGER_BUILTINS.has(name)) {
+      lines.push(`const m = process.getBuiltinModule(${JSON.stringify(name)});`, 'const pick = (k) => m[k];', 'export default m;');
+      for (const [k] of properties(name, false)) lines.push(`export const ${k} = /* @__PURE__ */ pick(${JSON.stringify(k)});`);
+    } else {
+      lines.push(`let m; const load = () => (m ??= process.getBuiltinModule(${JSON.stringify(name)}));`);
+      lines.push('const lazy = () => new Proxy({}, { get: (_, k) => load()[k], has: (_, k) => k in load() });');
+      lines.push('export default /* @__PURE__ */ lazy();');
+      for (const [k, v] of properties(name, true)) {
+        if (typeof v !== 'function') continue;
+        lines.push(`export function ${k}(...args) { const f = load().${k}; return new.target === undefined ? f.apply(m, args) : Reflect.construct(f, args); }`);
+      }
+    }
+    // Nothing runs on import but the read of the module: unused exports are left out.
+    return { code: lines.join('\n'), moduleSideEffects: false };
   },
 };
 
@@ -89,13 +127,13 @@ const staticGraph = {
 };
 
 export default {
-  plugins: [lazyBuiltins, staticGraph, noAwsSdkInCore],
+  plugins: [builtins, staticGraph, noAwsSdkInCore],
   input: { 'kms-why': 'dist/cli/main.js' },
   platform: 'node',
   // Our own dynamic imports of modules that the core also imports statically: expected, as above.
   checks: { ineffectiveDynamicImport: false },
   // (`#…` are a package's own imports, chalk's among them: resolved inside it, bundled with it.)
-  external: (id) => !/^[.#/\0]/.test(id) && !/^(commander|chalk)(\/|$)/.test(id) && !/^(node:)?(crypto|child_process)$/.test(id),
+  external: (id) => !/^[.#/\0]/.test(id) && !/^(commander|chalk)(\/|$)/.test(id) && !isBuiltin(id),
   output: {
     dir: 'dist/bundle',
     cleanDir: true,

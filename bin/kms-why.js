@@ -2,9 +2,15 @@
 // A shim: all behaviour, including the process exit code, lives in src/cli.
 import module from 'node:module';
 
-// Node 22.1+ can keep the compiled code of our modules on disk between runs (in the OS temp
-// folder), so later runs skip parsing them; older versions simply skip this.
-module.enableCompileCache?.();
+// Node 22.1+ keeps the compiled code of our modules on disk between runs, so later runs skip
+// parsing them. The cache lives in the user's own cache folder ($XDG_CACHE_HOME or ~/.cache,
+// %LOCALAPPDATA% on Windows), not in the shared temp folder Node uses by default, where another
+// user of the machine could have put code of theirs first. It is optional: without a home folder
+// there is no cache; NODE_DISABLE_COMPILE_CACHE=1 turns it off, NODE_COMPILE_CACHE=DIR (which
+// Node reads itself) puts it elsewhere; a folder that cannot be written only costs the speed-up.
+const env = process.env;
+const cacheHome = env.XDG_CACHE_HOME || (process.platform === 'win32' ? env.LOCALAPPDATA : env.HOME ? `${env.HOME}/.cache` : undefined);
+if (cacheHome && env.NODE_COMPILE_CACHE === undefined) module.enableCompileCache?.(`${cacheHome}/kms-why/compile-cache`);
 // dist/bundle/kms-why.js is the command line bundled into one file (rolldown.config.mjs): one module to
 // resolve and read instead of some 45, which is most of what a cold start spends on loading.
 const { main } = await import('../dist/bundle/kms-why.js');

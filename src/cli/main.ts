@@ -95,8 +95,8 @@ function forbidRepeats(cmd: Command): void {
 }
 
 /**
- * who-can.ts and diff still report their exit code through a callback (the older shape); main()
- * adapts them until they return it like the others (command.ts).
+ * who-can.ts still reports its exit code through a callback (the older shape); main() adapts it
+ * until it returns it like the others (command.ts).
  */
 type ReportingAdd = (program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void) => void;
 type Loaded = { add: AddCommand } | { reporting: ReportingAdd };
@@ -108,7 +108,7 @@ const EXTRA_COMMANDS: Record<string, () => Promise<Loaded>> = {
   'explain-error': async () => ({ add: (await import('./explain.js')).explainCommands }),
   'explain-event': async () => ({ add: (await import('./explain.js')).explainCommands }),
   'who-can': async () => ({ reporting: (await import('./who-can.js')).addWhoCanCommand }),
-  diff: async () => ({ reporting: (await import('./who-can.js')).addDiffCommand }),
+  diff: async () => ({ add: (await import('./diff.js')).addDiffCommand }),
 };
 
 /** `check`, `re-encrypt` and the per-action commands, which main.ts defines itself. */

@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { diffSides, openDiffSide } from '../../src/cli/diff-input.js';
 import { formatError } from '../../src/cli/errors.js';
 import type { CliIo } from '../../src/cli/io.js';
-import { addDiffCommand, addWhoCanCommand } from '../../src/cli/who-can.js';
+import { addDiffCommand } from '../../src/cli/diff.js';
+import { addWhoCanCommand } from '../../src/cli/who-can.js';
 import { STREAM_ABOVE_BYTES } from '../../src/sources/json-file.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -39,7 +40,14 @@ async function kmsWhy(args: string[]): Promise<{ code: number; stdout: string; s
   let code = 0;
   const program = new Command('kms-why').exitOverride().configureOutput({ writeOut: f.io.stdout, writeErr: f.io.stderr });
   addWhoCanCommand(program, f.io, (c) => (code = c), () => undefined);
-  addDiffCommand(program, f.io, (c) => (code = c), () => undefined);
+  addDiffCommand(
+    program,
+    f.io,
+    (action) =>
+      async (...args) => {
+        code = await action(...args);
+      },
+  );
   try {
     await program.parseAsync(args, { from: 'user' });
   } catch (e) {

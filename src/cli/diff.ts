@@ -1,0 +1,142 @@
+// `kms-why diff`: who gained or lost which action on which key between two snapshots (or who-can
+// reports), and what decided in each. The action returns its exit code (command.ts).
+import { Option, type Command } from 'commander';
+import { hasGain } from '../analyses/diff.js';
+import { checkWhoCanAction } from '../analyses/who-can.js';
+import { KEY_ACTIONS, type ActionInfo } from '../model/actions.js';
+import { InputError } from '../model/errors.js';
+import { diffJsonChunks, diffMarkdownChunks, diffTableChunks, diffTextChunks } from '../report/diff.js';
+import { displayName } from '../sources/json-file.js';
+import type { Run } from './command.js';
+import { diffSides, openDiffSide } from './diff-input.js';
+import { EXIT } from './errors.js';
+import type { CliIo } from './io.js';
+import { outputWidth, resolveColor } from './output.js';
+import { artifactUri, parseReportFlags, writeReports } from './reports.js';
+import { collect, parseActions } from './request-flags.js';
+import { VERSION } from './version.js';
+
+const DIFF_FORMATS = ['table', 'text', 'json', 'markdown', 'sarif'] as const;
+type DiffFormat = (typeof DIFF_FORMATS)[number];
+
+interface DiffFlags {
+  key?: string[];
+  action?: string[];
+  failOnGain?: boolean;
+  output?: DiffFormat;
+  report?: string[];
+  redact?: boolean;
+  color?: boolean;
+  debug?: boolean;
+}
+
+const DIFF_HELP = `
+OLD and NEW are snapshots (or any input --from accepts, one file each) or who-can JSON reports
+(kms-why who-can --output json). Prints who gained or lost which action on which key, and what
+decided in the old and the new state (a new statement, a new grant, a changed IAM policy).
+
+Exit codes:
+  0  done (with --fail-on-gain: no access was gained)
+  1  with --fail-on-gain: some access was gained, or became unknown (which may hide a gain)
+  2  usage error or invalid input
+
+Examples:
+  kms-why diff before.json after.json
+  kms-why diff before.json after.json --fail-on-gain --output markdown`;
+
+/** --action values as who-can reads them: undefined for the default (every action the key can do). */
+export function keyActionsFlag(values: string[] | undefined): ActionInfo[] | undefined {
+  if (values === undefined || values.length === 0) return undefined;
+  const names = values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+  if (names.length > 0 && names.every((n) => n.toLowerCase() === 'all')) return undefined;
+  const list = parseActions(names.filter((n) => n.toLowerCase() !== 'all'), KEY_ACTIONS);
+  for (const a of list) checkWhoCanAction(a);
+  return list;
+}
+
+/** Writes in pieces of about 64 KiB, waiting for stdout to take them (bounded memory on a slow pipe). */
+export class ChunkedOut {
+  private buf = '';
+  constructor(private readonly io: CliIo) {}
+
+  put(s: string): void {
+    this.buf += s;
+  }
+
+  async flush(force = false): Promise<void> {
+    if (this.buf.length === 0 || (!force && this.buf.length < 65536)) return;
+    const text = this.buf;
+    this.buf = '';
+    this.io.stdout(text);
+    if (this.io.drain) await this.io.drain();
+  }
+}
+
+export function addDiffCommand(program: Command, io: CliIo, run: Run): void {
+  program
+    .command('diff')
+    .description('Compare two snapshots (or who-can reports): who gained or lost which action on which key, and why')
+    .argument('<old>', 'the snapshot or who-can JSON report before the change')
+    .argument('<new>', 'the snapshot or who-can JSON report after the change')
+    .option('--key <key>', 'compare only this key (repeatable; default: every customer managed key)', collect)
+    .option('--action <actions>', 'compare only these actions (comma-separated, repeatable)', collect)
+    .option('--fail-on-gain', 'exit 1 when some principal gained access (for change-control pipelines)')
+    .addOption(new Option('--output <format>', 'output format (default: table on a terminal, text otherwise)').choices([...DIFF_FORMATS]))
+    .option('--report <format=file>', 'also write this format to this file (repeatable), e.g. --report sarif=kms-access.sarif', collect)
+    .option('--redact', 'replace account ids, resource names and grant ids with stable placeholders')
+    .option('--no-color', 'no colour (also NO_COLOR=1)')
+    .option('--debug', 'show stack traces for errors')
+    .addHelpText('after', DIFF_HELP)
+    .action(run((oldFile: string, newFile: string, flags: DiffFlags) => diff(oldFile, newFile, flags, io)));
+}
+
+/** Compares OLD and NEW, writes the result (stdout and --report files), and returns the exit code. */
+export async function diff(oldFile: string, newFile: string, flags: DiffFlags, io: CliIo): Promise<number> {
+  if (oldFile === '-' && newFile === '-') throw new InputError('only one of OLD and NEW can be stdin (-)');
+  const reports = parseReportFlags(flags.report, DIFF_FORMATS);
+  const actions = keyActionsFlag(flags.action);
+  const idents = (flags.key ?? []).map((k) => io.redactor?.value(k) ?? k);
+  const before = await openDiffSide(oldFile, idents, actions, io);
+  const after = await openDiffSide(newFile, idents, actions, io);
+  const nowhere = idents.filter((i) => before.missingKeys.includes(i) && after.missingKeys.includes(i));
+  if (nowhere.length > 0) throw new InputError(`key "${nowhere[0]}" is in neither ${displayName(oldFile)} nor ${displayName(newFile)}`);
+  const d = await diffSides(before, after);
+  const color = resolveColor(flags.color, io);
+  const render = async (format: string, toFile: boolean): Promise<Iterable<string>> => {
+    const opts = { color: color && !toFile, oldName: displayName(oldFile), newName: displayName(newFile), width: outputWidth(io) };
+    let chunks: Iterable<string>;
+    switch (format as DiffFormat) {
+      case 'json':
+        chunks = diffJsonChunks(d, opts);
+        break;
+      case 'text':
+        chunks = diffTextChunks(d, opts);
+        break;
+      case 'table':
+        chunks = await diffTableChunks(d, opts);
+        break;
+      case 'markdown':
+        chunks = diffMarkdownChunks(d, opts);
+        break;
+      case 'sarif':
+        chunks = [(await import('../report/sarif.js')).renderDiffSarif(d, { ...opts, version: VERSION, ...(newFile !== '-' ? { artifact: { uri: artifactUri(newFile) } } : {}) })];
+        break;
+    }
+    // stdout is redacted as it is written (src/cli/redact.ts); report files here.
+    const redactor = io.redactor;
+    if (toFile && redactor !== undefined)
+      return (function* redacted(): Generator<string> {
+        for (const c of chunks) yield redactor.text(c);
+      })();
+    return chunks;
+  };
+  // Written a key at a time (in pieces of about 64 KiB), waiting for stdout to take them.
+  const out = new ChunkedOut(io);
+  for (const chunk of await render(flags.output ?? (io.stdoutIsTTY ? 'table' : 'text'), false)) {
+    out.put(chunk);
+    await out.flush();
+  }
+  await out.flush(true);
+  await writeReports(reports, (f) => render(f, true), io.stderr);
+  return flags.failOnGain === true && hasGain(d) ? EXIT.deny : EXIT.allow;
+}
