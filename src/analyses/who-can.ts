@@ -37,7 +37,7 @@ import type { ConditionClause, Effect, Policy } from '../model/policy.js';
 import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
 import type { Request } from '../model/request.js';
 import type { Snapshot } from '../model/snapshot.js';
-import { isUnknown } from '../model/unknown.js';
+import { isUnknown, type Unknowable } from '../model/unknown.js';
 import { principalVia, statementsFor, type CompiledPolicy, type CompiledStatement } from '../evaluate/compile.js';
 import { evaluateConditions, type CompiledCondition, type UnknownBias } from '../evaluate/conditions.js';
 import { contextGet, unknownKeyInfo, type RequestContext } from '../evaluate/context.js';
@@ -284,34 +284,47 @@ function objectId(o: object): number {
 }
 
 const coverageCache = new WeakMap<CompiledStatement, Uint8Array>();
-/** Per action index: 1 when the statement's Action/NotAction covers the action. */
+const NO_COVERAGE = new Uint8Array(N);
+/**
+ * Per action index: 1 when the statement's Action/NotAction covers the action. Only key actions
+ * and kms:CreateKey are recorded (no other action is ever asked, and partitions are read only at
+ * the actions asked).
+ */
 function coverage(cp: CompiledPolicy, cs: CompiledStatement): Uint8Array {
-  let c = coverageCache.get(cs);
-  if (c === undefined) {
-    for (const s of cp.statements) coverageCache.set(s, new Uint8Array(N));
-    for (let a = 0; a < N; a++) for (const s of cp.byAction[a] ?? []) coverageCache.get(s)![a] = 1;
-    c = coverageCache.get(cs)!;
-  }
-  return c;
+  kmsStatements(cp);
+  return coverageCache.get(cs) ?? NO_COVERAGE;
 }
 /** The coverage of a statement already seen through kmsStatements (which fills the cache). */
 function coverageOfStatement(cs: CompiledStatement): Uint8Array {
-  return coverageCache.get(cs)!;
+  return coverageCache.get(cs) ?? NO_COVERAGE;
 }
 
 const CREATE_KEY = ACTIONS.find((a) => a.short === 'CreateKey')!.index;
+/** The actions whose coverage who-can reads: ReplicateKey also needs kms:CreateKey (an IAM-only action) in the replica Region. */
+const COVERED_ACTIONS: readonly ActionInfo[] = [...KEY_ACTIONS, ACTIONS[CREATE_KEY]!];
 const kmsStatementCache = new WeakMap<CompiledPolicy, CompiledStatement[]>();
-/** The statements that cover at least one key action (or kms:CreateKey). */
+/**
+ * The statements that cover at least one key action (or kms:CreateKey), in policy order. Asked
+ * action by action (CompiledPolicy.covering), so that a policy about other services compiles
+ * nothing and keeps no per-action lists (thousands of roles' policies stay small).
+ */
 function kmsStatements(cp: CompiledPolicy): CompiledStatement[] {
   let s = kmsStatementCache.get(cp);
   if (s === undefined) {
-    const set = new Set<CompiledStatement>();
-    for (const a of KEY_ACTIONS) for (const cs of cp.byAction[a.index] ?? []) set.add(cs);
-    // ReplicateKey also needs kms:CreateKey (an IAM-only action) in the replica Region.
-    for (const cs of cp.byAction[CREATE_KEY] ?? []) set.add(cs);
-    s = cp.statements.filter((cs) => set.has(cs));
+    s = [];
+    for (const a of COVERED_ACTIONS) {
+      for (const cs of statementsFor(cp, a)) {
+        let c = coverageCache.get(cs);
+        if (c === undefined) {
+          c = new Uint8Array(N);
+          coverageCache.set(cs, c);
+          s.push(cs);
+        }
+        c[a.index] = 1;
+      }
+    }
+    s.sort((x, y) => x.st.index - y.st.index);
     kmsStatementCache.set(cp, s);
-    if (cp.statements.length > 0) coverage(cp, cp.statements[0]!);
   }
   return s;
 }
@@ -683,9 +696,9 @@ export class WhoCanEngine {
     readonly snapshot: Snapshot,
     opts: { prune?: boolean; evaluatorOptions?: Partial<EvaluatorOptions> } = {},
   ) {
-    // Who can use a key depends on every grant: a list read in part is unknown for everyone.
-    this.evaluator = new Evaluator(snapshot, opts.evaluatorOptions ?? {}, { wholeGrantLists: true });
     this.prune = opts.prune !== false;
+    // Who can use a key depends on every grant: a list read in part is unknown for everyone.
+    this.evaluator = new Evaluator(this.prune ? this.canonicalSnapshot(snapshot) : snapshot, opts.evaluatorOptions ?? {}, { wholeGrantLists: true });
     // As the evaluator looks callers up: by exact ARN, else users and roles by account and name.
     for (const [arn, pp] of Object.entries(snapshot.principals)) {
       const p = parsePrincipal(arn);
@@ -700,27 +713,47 @@ export class WhoCanEngine {
     return this.evaluator.compile(p);
   }
 
-  private readonly canonical = new Map<string, Policy>();
-  private readonly canonicalOf = new WeakMap<Policy, Policy>();
   /**
-   * One Policy object per distinct policy (same kind, name or ARN, and statements as written): a
-   * snapshot file repeats a managed policy under every role it is attached to, and principals
-   * share answers only when their policies are the same objects (footprint).
+   * The snapshot the evaluator reads: the same, but with one Policy object per distinct identity,
+   * boundary or session policy (same kind, name, version, Id and statements as written; where it
+   * was read from aside, which no answer shows). A snapshot file repeats a policy under every role
+   * it is attached to, each copy parsed on its own: compiled once per copy, thousands of copies
+   * would hold thousands of compiled policies; and principals share answers only when their
+   * statements are the same objects (shareSigs). Managed policies with an ARN are already compiled
+   * once by the evaluator (sharedManaged).
    */
-  private canon(p: Policy): Policy {
-    // Managed policies: the evaluator already compiles the copies of one ARN as one (sharedManaged).
-    if (p.arn !== undefined) return p;
-    let c = this.canonicalOf.get(p);
-    if (c === undefined) {
-      const key = `${p.source}|${p.arn ?? ''}|${p.name}|${p.version ?? ''}|${JSON.stringify(p.statements.map((st) => st.raw))}`;
-      c = this.canonical.get(key);
+  private canonicalSnapshot(s: Snapshot): Snapshot {
+    const canonical = new Map<string, Policy>();
+    const canon = (p: Policy): Policy => {
+      if (p.arn !== undefined) return p;
+      const key = `${p.source}|${p.name}|${p.version ?? ''}|${p.id ?? ''}|${JSON.stringify(p.statements.map((st) => st.raw))}`;
+      const c = canonical.get(key);
+      if (c !== undefined) return c;
+      canonical.set(key, p);
+      return p;
+    };
+    const list = (v: Unknowable<Policy[]>): Unknowable<Policy[]> => {
+      if (isUnknown(v)) return v;
+      const out = v.map(canon);
+      return out.every((p, i) => p === v[i]) ? v : out;
+    };
+    const done = new Map<PrincipalPolicies, PrincipalPolicies>();
+    const principals: Record<string, PrincipalPolicies> = {};
+    let changed = false;
+    for (const [arn, pp] of Object.entries(s.principals)) {
+      let c = done.get(pp);
       if (c === undefined) {
-        c = p;
-        this.canonical.set(key, p);
+        const identityPolicies = list(pp.identityPolicies);
+        const sessionPolicies = list(pp.sessionPolicies);
+        const b = pp.permissionsBoundary;
+        const permissionsBoundary = isUnknown(b) || b === null ? b : canon(b);
+        c = identityPolicies === pp.identityPolicies && sessionPolicies === pp.sessionPolicies && permissionsBoundary === b ? pp : { ...pp, identityPolicies, sessionPolicies, permissionsBoundary };
+        if (c !== pp) changed = true;
+        done.set(pp, c);
       }
-      this.canonicalOf.set(p, c);
+      principals[arn] = c;
     }
-    return c;
+    return changed ? { ...s, principals } : s;
   }
 
   private orgPolicies(kind: 'scp' | 'rcp', account: string): CompiledPolicy[] {
@@ -745,20 +778,23 @@ export class WhoCanEngine {
     if (src === null) hasUnknown = true;
     else {
       if (isUnknown(src.identity) || isUnknown(src.boundary) || isUnknown(src.session) || isUnknown(src.tags)) hasUnknown = true;
+      // The evaluator reads canonical policies (canonicalSnapshot): the same objects for the same policy.
       if (!isUnknown(src.identity)) {
         for (const p of src.identity) {
-          policies.push(this.compile(p));
-          sigIdentity.push(this.compile(this.canon(p)));
+          const cp = this.compile(p);
+          policies.push(cp);
+          sigIdentity.push(cp);
         }
       }
       if (!isUnknown(src.boundary) && src.boundary !== null) {
-        policies.push(this.compile(src.boundary));
-        sigBoundary = this.compile(this.canon(src.boundary));
+        sigBoundary = this.compile(src.boundary);
+        policies.push(sigBoundary);
       }
       if (!isUnknown(src.session)) {
         for (const p of src.session) {
-          policies.push(this.compile(p));
-          sigSession.push(this.compile(this.canon(p)));
+          const cp = this.compile(p);
+          policies.push(cp);
+          sigSession.push(cp);
         }
       }
     }
