@@ -608,8 +608,22 @@ interface Profile {
 
 /** What a policy brings to a signature on one key (see WhoCanEngine.policyInfo). */
 interface PolicyInfo {
+  /** Distinct per (policy, key): names the statement list in a class key. */
+  id: number;
   /** The statements that can apply to a request on the key (Action covers an action asked, Resource may match). */
   stmts: CompiledStatement[];
+  /** Their principal-dependent clauses, with the effect of their statement. */
+  clauses: Array<[CompiledCondition, Effect]>;
+}
+
+/** Callers that get the same answers on one key (see WhoCanEngine.shareClass). */
+interface SigClass {
+  /** Per position in the key's actions: the signature, which answers are shared by across classes. */
+  sigs: string[];
+  /** Per position: the answer, once known. */
+  answers: Array<AccessEntry | null | undefined>;
+  /** The row of answers, once every position is known (for a caller with no own grants or private positions). */
+  row: Array<AccessEntry | null> | undefined;
 }
 
 interface KeyProfile {
@@ -640,9 +654,11 @@ interface KeyProfile {
   namedKeys: Set<string>;
   /** Ordinary principals may share answers on this key. */
   shareable: boolean;
-  /** Answers by signature (shareSigs), per position in actions. */
+  /** Answers by signature (shareClass), per position in actions. */
   shared: Array<Map<string, AccessEntry | null>>;
-  /** Per position: an unconditional `Principal: "*"` Allow of the key policy covers the action (see shareSigs). */
+  /** Callers' classes by class key (shareClass). */
+  classes: Map<string, SigClass>;
+  /** Per position: an unconditional `Principal: "*"` Allow of the key policy covers the action (see shareClass). */
   publicAllow: Uint8Array;
   /** 1 for the action indices evaluated on this key. */
   mask: Uint8Array;
@@ -661,7 +677,7 @@ function reasonRef(r: Reason): ReasonRef {
   const ex = typeof r.excerpt === 'object' && r.excerpt !== null ? r.excerpt : undefined;
   if (ex !== undefined) {
     const hit = reasonRefsByExcerpt.get(ex);
-    if (hit !== undefined && hit.id === r.id && hit.source === r.source) return hit;
+    if (hit !== undefined && hit.id === r.id && hit.source === r.source && hit.effect === r.effect && hit.policyName === (r.source === 'grant' ? undefined : r.policyName)) return hit;
   }
   const k = `${r.source}|${r.policyName ?? ''}|${r.id}|${r.effect}`;
   let ref = reasonRefs.get(k);
@@ -679,6 +695,7 @@ interface Success {
   witness: Witness;
 }
 
+let nextInfoId = 1;
 const UNIQUE = Int32Array.from({ length: N }, (_, i) => i);
 
 export class WhoCanEngine {
@@ -719,7 +736,7 @@ export class WhoCanEngine {
    * was read from aside, which no answer shows). A snapshot file repeats a policy under every role
    * it is attached to, each copy parsed on its own: compiled once per copy, thousands of copies
    * would hold thousands of compiled policies; and principals share answers only when their
-   * statements are the same objects (shareSigs). Managed policies with an ARN are already compiled
+   * statements are the same objects (shareClass). Managed policies with an ARN are already compiled
    * once by the evaluator (sharedManaged).
    */
   private canonicalSnapshot(s: Snapshot): Snapshot {
@@ -923,6 +940,7 @@ export class WhoCanEngine {
       namedKeys,
       shareable,
       shared: actions.map(() => new Map()),
+      classes: new Map(),
       publicAllow,
       mask,
       privatePositions,
@@ -941,7 +959,7 @@ export class WhoCanEngine {
   private policyInfo(cp: CompiledPolicy, k: KeyProfile): PolicyInfo | null {
     let info = k.policyInfo.get(cp);
     if (info === undefined) {
-      info = { stmts: [] };
+      info = { id: nextInfoId++, stmts: [], clauses: [] };
       const replicate = k.actions.some((a) => a.short === 'ReplicateKey');
       for (const cs of kmsStatements(cp)) {
         if (cs.ineffective !== undefined) continue;
@@ -955,6 +973,7 @@ export class WhoCanEngine {
           break;
         }
         info.stmts.push(cs);
+        for (const c of cs.conditions) if (principalDependent(c)) info.clauses.push([c, cs.st.effect]);
       }
       k.policyInfo.set(cp, info);
     }
@@ -980,92 +999,125 @@ export class WhoCanEngine {
     return list;
   }
 
-  /** The token of a principal-dependent clause for this caller (clauseToken), computed once per caller. */
+  /** The caller's principal-dependent context keys (they do not depend on the key: one context per caller). */
+  private contextOf(p: Profile, k: KeyProfile): RequestContext {
+    p.ctx ??= this.evaluator.callerContext(p.arn, k.key);
+    return p.ctx;
+  }
+
+  /**
+   * The token of a principal-dependent clause of an identity-side policy or SCP for this caller
+   * (clauseToken), computed once per caller: the same clauses come back on every key. Key-policy
+   * and RCP clauses are read once per key (shareClass) and not kept.
+   */
   private token(p: Profile, k: KeyProfile, c: CompiledCondition, effect: Effect): string {
     p.tokens ??= new Map();
     let t = p.tokens.get(c);
     if (t === undefined) {
-      // The principal-dependent keys do not depend on the key: one context per caller.
-      p.ctx ??= this.evaluator.callerContext(p.arn, k.key);
-      t = clauseToken(p.ctx, c, effect);
+      t = clauseToken(this.contextOf(p, k), c, effect);
       p.tokens.set(c, t);
     }
     return t;
   }
 
   /**
-   * The signatures of a caller on a key, one per action asked: two callers with the same
-   * signature for an action get the same answer to it (own grants aside, see key()). A signature
-   * holds what can differ between callers of the same kind, partition, account and
-   * service-linkedness for that action: the identity, boundary and session statements whose
-   * Action covers it and whose Resource may match the key (not every statement about KMS, nor
-   * whole policies; a boundary or session policy that covers nothing still counts, as it then
-   * blocks), and the token of every principal-dependent clause that could concern the caller
-   * (clauseToken: the values it reads, not "reads a tag") — in those statements, in the SCPs, in
-   * key-policy statements for its account or everyone, in RCPs. Where an unconditional
-   * `Principal: "*"` Allow of the key policy covers the action, a caller of the key's account with
-   * no Deny statement for it is allowed by that statement whatever its own Allow statements say
-   * (the flowchart decides at step 5a, before IAM): the signature is then the same for all of
-   * them. null: evaluated on its own (an input unreadable, named by the key policy, or a Resource
-   * with a policy variable).
+   * The class of a caller on a key: callers of one class get the same answer to every action asked
+   * (own grants and actions checked on another key aside, see key()). Each action's answer is
+   * decided by its signature (class.sigs), which holds what can differ between callers of the same
+   * kind, partition, account and service-linkedness for that action: the identity, boundary and
+   * session statements whose Action covers it and whose Resource may match the key (not every
+   * statement about KMS, nor whole policies; a boundary or session policy that covers nothing
+   * still counts, as it then blocks), and the token of every principal-dependent clause that could
+   * concern the caller (clauseToken: the values it reads, not "reads a tag") — in those statements,
+   * in the SCPs, in key-policy statements for its account or everyone, in RCPs. Where an
+   * unconditional `Principal: "*"` Allow of the key policy covers the action, a caller of the key's
+   * account with no Deny statement for it is allowed by that statement whatever its own Allow
+   * statements say (the flowchart decides at step 5a, before IAM): the signature is then the same
+   * for all of them. Signatures are shared across classes (two classes may differ only in
+   * statements about other actions).
+   *
+   * The class key holds everything the signatures are made of, for all actions at once: the base
+   * (kind, account, service-linkedness, the caller's account being the key's, and the tokens of
+   * the SCP, key-policy and RCP clauses), and per policy the statements that can apply to the key
+   * (PolicyInfo, by identity) with the tokens of their principal-dependent clauses. Callers with the
+   * same key therefore have the same signatures; the signatures are built once per class.
+   * null: evaluated on its own (an input unreadable, named by the key policy, or a Resource with a
+   * policy variable).
    */
-  shareSigs(p: Profile, k: KeyProfile): string[] | null {
+  shareClass(p: Profile, k: KeyProfile): SigClass | null {
     if (!k.shareable || p.shareBase === null) return null;
     for (const key of p.ownKeys) if (k.namedKeys.has(key)) return null;
-    // The caller's applicable statements, by group (I: identity, B: boundary, S: session).
-    const groups: Array<[string, CompiledStatement[]]> = [];
-    for (const cp of p.sigIdentity) {
-      const info = this.policyInfo(cp, k);
-      if (info === null) return null;
-      if (info.stmts.length > 0) groups.push(['I', info.stmts]);
-    }
-    if (p.sigBoundary !== null) {
-      const info = this.policyInfo(p.sigBoundary, k);
-      if (info === null) return null;
-      groups.push(['B', info.stmts]);
-    }
-    for (const cp of p.sigSession) {
-      const info = this.policyInfo(cp, k);
-      if (info === null) return null;
-      groups.push(['S', info.stmts]);
-    }
+    const sameAccount = p.ref.kind !== 'service' && p.ref.account === k.account && p.ref.partition === k.key.metadata.partition;
+    let base = `${p.shareBase}|${sameAccount ? 'S' : 'X'}`;
     // What every action shares: the clauses of the SCPs, key-policy statements and RCPs.
-    let base = p.shareBase;
     let toks = '';
     for (const cp of p.scps) {
       const info = this.policyInfo(cp, k);
       if (info === null) return null;
-      for (const cs of info.stmts) for (const c of cs.conditions) if (principalDependent(c)) toks += `${this.token(p, k, c, cs.st.effect)},`;
+      for (const [c, effect] of info.clauses) toks += `${this.token(p, k, c, effect)},`;
     }
-    for (const [c, effect] of this.kpClausesFor(k, p.ref.account)) toks += `${this.token(p, k, c, effect)},`;
-    for (const [c, effect] of k.rcpClauses) toks += `${this.token(p, k, c, effect)},`;
+    const kpClauses = this.kpClausesFor(k, p.ref.account);
+    if (kpClauses.length > 0 || k.rcpClauses.length > 0) {
+      const ctx = this.contextOf(p, k);
+      for (const [c, effect] of kpClauses) toks += `${clauseToken(ctx, c, effect)},`;
+      for (const [c, effect] of k.rcpClauses) toks += `${clauseToken(ctx, c, effect)},`;
+    }
     if (toks !== '') base += `|T${toks}`;
+    // The caller's applicable statements, by group (I: identity, B: boundary, S: session).
+    let ck = base;
+    const infos: PolicyInfo[] = [];
+    const groupOf: string[] = [];
+    const add = (g: string, info: PolicyInfo): void => {
+      infos.push(info);
+      groupOf.push(g);
+      ck += `|${g}${info.id}`;
+      for (const [c, effect] of info.clauses) ck += `,${this.token(p, k, c, effect)}`;
+    };
+    for (const cp of p.sigIdentity) {
+      const info = this.policyInfo(cp, k);
+      if (info === null) return null;
+      if (info.stmts.length > 0) add('I', info);
+    }
+    if (p.sigBoundary !== null) {
+      const info = this.policyInfo(p.sigBoundary, k);
+      if (info === null) return null;
+      add('B', info);
+    }
+    for (const cp of p.sigSession) {
+      const info = this.policyInfo(cp, k);
+      if (info === null) return null;
+      add('S', info);
+    }
+    let cls = k.classes.get(ck);
+    if (cls !== undefined) return cls;
+
     const n = k.actions.length;
-    const out = new Array<string>(n);
-    const sameAccount = p.ref.kind !== 'service' && p.ref.account === k.account && p.ref.partition === k.key.metadata.partition;
-    if (groups.length === 0) {
-      for (let i = 0; i < n; i++) out[i] = sameAccount && k.publicAllow[i] === 1 ? `${base}|P` : base;
-      return out;
-    }
-    for (let i = 0; i < n; i++) {
-      const a = k.actions[i]!;
-      const ix = a.index;
-      const replicate = a.short === 'ReplicateKey';
-      let sig = base;
-      let deny = false;
-      for (const [g, stmts] of groups) {
-        sig += `|${g}`;
-        for (const cs of stmts) {
-          const cov = coverageOfStatement(cs);
-          if (cov[ix] !== 1 && !(replicate && cov[CREATE_KEY] === 1)) continue;
-          if (cs.st.effect === 'Deny') deny = true;
-          sig += `${objectId(cs)},`;
-          for (const c of cs.conditions) if (principalDependent(c)) sig += `${this.token(p, k, c, cs.st.effect)};`;
-        }
+    const sigs = new Array<string>(n);
+    if (infos.length === 0) {
+      for (let i = 0; i < n; i++) sigs[i] = sameAccount && k.publicAllow[i] === 1 ? `${base}|P` : base;
+    } else {
+      for (let i = 0; i < n; i++) {
+        const a = k.actions[i]!;
+        const ix = a.index;
+        const replicate = a.short === 'ReplicateKey';
+        let sig = base;
+        let deny = false;
+        infos.forEach((info, gi) => {
+          sig += `|${groupOf[gi]}`;
+          for (const cs of info.stmts) {
+            const cov = coverageOfStatement(cs);
+            if (cov[ix] !== 1 && !(replicate && cov[CREATE_KEY] === 1)) continue;
+            if (cs.st.effect === 'Deny') deny = true;
+            sig += `${objectId(cs)},`;
+            for (const c of cs.conditions) if (principalDependent(c)) sig += `${this.token(p, k, c, cs.st.effect)};`;
+          }
+        });
+        sigs[i] = sameAccount && !deny && k.publicAllow[i] === 1 ? `${base}|P` : sig;
       }
-      out[i] = sameAccount && !deny && k.publicAllow[i] === 1 ? `${base}|P` : sig;
     }
-    return out;
+    cls = { sigs, answers: new Array<AccessEntry | null | undefined>(n), row: undefined };
+    k.classes.set(ck, cls);
+    return cls;
   }
 
   /** Positions (in k.actions) covered by grants to this caller itself (not to its account), or null. */
@@ -1540,38 +1592,56 @@ export class WhoCanEngine {
     const n = actions.length;
     for (const c of cands) {
       const prof = this.profile(c.ref);
-      const sigs = this.shareSigs(prof, kprof);
+      const cls = this.shareClass(prof, kprof);
       let row: Array<AccessEntry | null>;
-      if (sigs === null) row = this.internRow(this.row(prof, kprof));
+      if (cls === null) row = this.internRow(this.row(prof, kprof));
       else {
         // Actions covered by the caller's own grants, and those checked on another key, are its
-        // own; every other answer is the signature's, computed by whichever caller needs it first.
+        // own; every other answer is the class's (or the signature's, from another class),
+        // computed by whichever caller needs it first.
         const own = this.ownGrantPositions(prof, kprof);
         const priv = kprof.privatePositions;
-        let need: Uint8Array | undefined;
-        const out = new Array<AccessEntry | null>(n);
-        for (let i = 0; i < n; i++) {
-          // Where the public statement allows (see shareSigs), the flowchart never reaches the grants.
-          if (own !== null && own[i] === 1 && kprof.publicAllow[i] === 1 && sigs[i]!.endsWith('|P')) own[i] = 0;
-          const hit = own !== null && own[i] === 1 ? undefined : priv !== null && priv[i] === 1 ? undefined : kprof.shared[i]!.get(sigs[i]!);
-          if (hit === undefined) (need ??= new Uint8Array(n))[i] = 1;
-          else out[i] = hit;
-        }
-        if (need === undefined) this.sharedPairs++;
-        else {
-          const mine = this.row(prof, kprof, need);
-          let any = false;
+        if (own === null && priv === null && cls.row !== undefined) {
+          row = cls.row;
+          this.sharedPairs++;
+        } else {
+          let need: Uint8Array | undefined;
+          const out = new Array<AccessEntry | null>(n);
           for (let i = 0; i < n; i++) {
-            if (need[i] !== 1) {
-              any = true;
-              continue;
+            // Where the public statement allows (see shareClass), the flowchart never reaches the grants.
+            if (own !== null && own[i] === 1 && kprof.publicAllow[i] === 1 && cls.sigs[i]!.endsWith('|P')) own[i] = 0;
+            let hit: AccessEntry | null | undefined;
+            if ((own === null || own[i] === 0) && (priv === null || priv[i] === 0)) {
+              hit = cls.answers[i];
+              if (hit === undefined) {
+                hit = kprof.shared[i]!.get(cls.sigs[i]!);
+                if (hit !== undefined) cls.answers[i] = hit;
+              }
             }
-            out[i] = mine[i]!;
-            if ((own === null || own[i] === 0) && (priv === null || priv[i] === 0)) kprof.shared[i]!.set(sigs[i]!, mine[i]!);
+            if (hit === undefined) (need ??= new Uint8Array(n))[i] = 1;
+            else out[i] = hit;
           }
-          if (any) this.sharedPairs++;
+          if (need === undefined) this.sharedPairs++;
+          else {
+            const mine = this.row(prof, kprof, need);
+            let any = false;
+            for (let i = 0; i < n; i++) {
+              if (need[i] !== 1) {
+                any = true;
+                continue;
+              }
+              out[i] = mine[i]!;
+              if ((own === null || own[i] === 0) && (priv === null || priv[i] === 0)) {
+                kprof.shared[i]!.set(cls.sigs[i]!, mine[i]!);
+                cls.answers[i] = mine[i]!;
+              }
+            }
+            if (any) this.sharedPairs++;
+          }
+          row = this.internRow(out);
+          // Every position is the class's: later callers of the class take the row as it is.
+          if (own === null && priv === null) cls.row = row;
         }
-        row = this.internRow(out);
       }
       principals.push(c.info);
       access.push(row);
@@ -1581,6 +1651,7 @@ export class WhoCanEngine {
       access.push(actions.map((a) => publicEntry(a, publicStatements)));
     }
     kprof.shared.length = 0;
+    kprof.classes.clear();
     // Rows are shared within a key only: what stays between keys is bounded by the principals.
     this.rows.clear();
     kprof.kpPartitions.clear();
