@@ -614,6 +614,14 @@ interface PolicyInfo {
   stmts: CompiledStatement[];
   /** Their principal-dependent clauses, with the effect of their statement. */
   clauses: Array<[CompiledCondition, Effect]>;
+  /** By action position (see WhoCanEngine.cover). */
+  cover?: InfoCover;
+}
+
+interface InfoCover {
+  ids: string[];
+  deny: Uint8Array;
+  clauses: Array<Array<[CompiledCondition, Effect]> | undefined> | undefined;
 }
 
 /** Callers that get the same answers on one key (see WhoCanEngine.shareClass). */
@@ -656,8 +664,9 @@ interface KeyProfile {
   shareable: boolean;
   /** Answers by signature (shareClass), per position in actions. */
   shared: Array<Map<string, AccessEntry | null>>;
-  /** Callers' classes by class key (shareClass). */
+  /** Callers' classes by class key, and the ids of their bases (shareClass). */
   classes: Map<string, SigClass>;
+  bases: Map<string, number>;
   /** Per position: an unconditional `Principal: "*"` Allow of the key policy covers the action (see shareClass). */
   publicAllow: Uint8Array;
   /** 1 for the action indices evaluated on this key. */
@@ -941,6 +950,7 @@ export class WhoCanEngine {
       shareable,
       shared: actions.map(() => new Map()),
       classes: new Map(),
+      bases: new Map(),
       publicAllow,
       mask,
       privatePositions,
@@ -1021,6 +1031,40 @@ export class WhoCanEngine {
   }
 
   /**
+   * Per position in the key's actions: the statements of a policy's PolicyInfo that cover the
+   * action (their ids, in order), whether one of them is a Deny, and their principal-dependent
+   * clauses; computed once per policy and key, read by every class (shareClass).
+   */
+  private cover(info: PolicyInfo, k: KeyProfile): InfoCover {
+    if (info.cover === undefined) {
+      const n = k.actions.length;
+      const ids = new Array<string>(n);
+      const deny = new Uint8Array(n);
+      let clauses: Array<Array<[CompiledCondition, Effect]> | undefined> | undefined;
+      for (let i = 0; i < n; i++) {
+        const a = k.actions[i]!;
+        const ix = a.index;
+        const replicate = a.short === 'ReplicateKey';
+        let id = '';
+        for (const cs of info.stmts) {
+          const cov = coverageOfStatement(cs);
+          if (cov[ix] !== 1 && !(replicate && cov[CREATE_KEY] === 1)) continue;
+          if (cs.st.effect === 'Deny') deny[i] = 1;
+          id += `${objectId(cs)},`;
+          for (const c of cs.conditions) {
+            if (!principalDependent(c)) continue;
+            clauses ??= new Array<Array<[CompiledCondition, Effect]> | undefined>(n);
+            (clauses[i] ??= []).push([c, cs.st.effect]);
+          }
+        }
+        ids[i] = id;
+      }
+      info.cover = { ids, deny, clauses };
+    }
+    return info.cover;
+  }
+
+  /**
    * The class of a caller on a key: callers of one class get the same answer to every action asked
    * (own grants and actions checked on another key aside, see key()). Each action's answer is
    * decided by its signature (class.sigs), which holds what can differ between callers of the same
@@ -1063,8 +1107,15 @@ export class WhoCanEngine {
       for (const [c, effect] of k.rcpClauses) toks += `${clauseToken(ctx, c, effect)},`;
     }
     if (toks !== '') base += `|T${toks}`;
+    // The base as a short tag (signatures are map keys: the shorter, the cheaper to hash).
+    let baseId = k.bases.get(base);
+    if (baseId === undefined) {
+      baseId = k.bases.size;
+      k.bases.set(base, baseId);
+    }
+    const baseTag = `${baseId}`;
     // The caller's applicable statements, by group (I: identity, B: boundary, S: session).
-    let ck = base;
+    let ck = baseTag;
     const infos: PolicyInfo[] = [];
     const groupOf: string[] = [];
     const add = (g: string, info: PolicyInfo): void => {
@@ -1094,25 +1145,20 @@ export class WhoCanEngine {
     const n = k.actions.length;
     const sigs = new Array<string>(n);
     if (infos.length === 0) {
-      for (let i = 0; i < n; i++) sigs[i] = sameAccount && k.publicAllow[i] === 1 ? `${base}|P` : base;
+      for (let i = 0; i < n; i++) sigs[i] = sameAccount && k.publicAllow[i] === 1 ? `${baseTag}|P` : baseTag;
     } else {
+      const covers = infos.map((info) => this.cover(info, k));
       for (let i = 0; i < n; i++) {
-        const a = k.actions[i]!;
-        const ix = a.index;
-        const replicate = a.short === 'ReplicateKey';
-        let sig = base;
+        let sig = baseTag;
         let deny = false;
-        infos.forEach((info, gi) => {
-          sig += `|${groupOf[gi]}`;
-          for (const cs of info.stmts) {
-            const cov = coverageOfStatement(cs);
-            if (cov[ix] !== 1 && !(replicate && cov[CREATE_KEY] === 1)) continue;
-            if (cs.st.effect === 'Deny') deny = true;
-            sig += `${objectId(cs)},`;
-            for (const c of cs.conditions) if (principalDependent(c)) sig += `${this.token(p, k, c, cs.st.effect)};`;
-          }
-        });
-        sigs[i] = sameAccount && !deny && k.publicAllow[i] === 1 ? `${base}|P` : sig;
+        for (let gi = 0; gi < covers.length; gi++) {
+          const cv = covers[gi]!;
+          sig += `|${groupOf[gi]}${cv.ids[i]}`;
+          if (cv.deny[i] === 1) deny = true;
+          const cl = cv.clauses?.[i];
+          if (cl !== undefined) for (const [c, effect] of cl) sig += `${this.token(p, k, c, effect)};`;
+        }
+        sigs[i] = sameAccount && !deny && k.publicAllow[i] === 1 ? `${baseTag}|P` : sig;
       }
     }
     cls = { sigs, answers: new Array<AccessEntry | null | undefined>(n), row: undefined };
@@ -1652,6 +1698,7 @@ export class WhoCanEngine {
     }
     kprof.shared.length = 0;
     kprof.classes.clear();
+    kprof.bases.clear();
     // Rows are shared within a key only: what stays between keys is bounded by the principals.
     this.rows.clear();
     kprof.kpPartitions.clear();
