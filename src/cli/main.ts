@@ -107,8 +107,8 @@ const EXTRA_COMMANDS: Record<string, () => Promise<Loaded>> = {
   snapshot: async () => ({ add: (await import('./snapshot.js')).addSnapshotCommand }),
   'explain-error': async () => ({ add: (await import('./explain.js')).explainCommands }),
   'explain-event': async () => ({ add: (await import('./explain.js')).explainCommands }),
-  'who-can': async () => ({ reporting: (await import('./who-can.js')).addWhoCanCommand }),
-  diff: async () => ({ reporting: (await import('./who-can.js')).addDiffCommand }),
+  'who-can': async () => ({ add: (await import('./who-can.js')).addWhoCanCommand }),
+  diff: async () => ({ add: (await import('./who-can.js')).addDiffCommand }),
 };
 
 /** `check`, `re-encrypt` and the per-action commands, which main.ts defines itself. */

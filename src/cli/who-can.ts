@@ -15,6 +15,7 @@ import { diffSides, openDiffSide } from './diff-input.js';
 import { IAM_DETAILS_WHAT } from '../sources/unreadable.js';
 import { loadFrom, snapshotFromDocuments } from '../sources/load.js';
 import { EXIT } from './errors.js';
+import type { Run } from './command.js';
 import type { CliIo } from './io.js';
 import { outputWidth, resolveColor } from './output.js';
 import { addLiveOptions, type LiveFlags } from './live.js';
@@ -141,7 +142,7 @@ Examples:
   kms-why who-can --from snapshot.json --key alias/app
   kms-why who-can --from snapshot.json --all-keys --action kms:Decrypt,kms:PutKeyPolicy --output json > who-can.json`;
 
-export function addWhoCanCommand(program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void): void {
+export function addWhoCanCommand(program: Command, io: CliIo, run: Run): void {
   addLiveOptions(program.command('who-can'))
     .description('List every principal that can use, grant or administer a key, and through which statement or grant')
     .option('--key <key>', 'key id, key ARN, alias name or alias ARN (repeatable)', collect)
@@ -155,8 +156,7 @@ export function addWhoCanCommand(program: Command, io: CliIo, setExit: (code: nu
     .option('--no-color', 'no colour (also NO_COLOR=1)')
     .option('--debug', 'show stack traces for errors')
     .addHelpText('after', WHO_CAN_HELP)
-    .action(async (flags: WhoCanFlags) => {
-      setDebug(flags.debug === true);
+    .action(run(async (flags: WhoCanFlags): Promise<number> => {
       if ((flags.key ?? []).length === 0 && flags.allKeys !== true) throw new InputError('give --key (repeatable) or --all-keys');
       const actions = whoCanActions(flags.action);
       const snapshot = await loadWhoCanSnapshot(flags, io);
@@ -194,8 +194,8 @@ export function addWhoCanCommand(program: Command, io: CliIo, setExit: (code: nu
         bar.done();
       }
       await out.flush(true);
-      setExit(unknown ? EXIT.unknown : EXIT.allow);
-    });
+      return unknown ? EXIT.unknown : EXIT.allow;
+    }));
 }
 
 /** --from files, or (without --from) the whole account read from AWS (as `kms-why snapshot --account`). */
@@ -219,7 +219,7 @@ Examples:
   kms-why diff before.json after.json
   kms-why diff before.json after.json --fail-on-gain --output markdown`;
 
-export function addDiffCommand(program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void): void {
+export function addDiffCommand(program: Command, io: CliIo, run: Run): void {
   program
     .command('diff')
     .description('Compare two snapshots (or who-can reports): who gained or lost which action on which key, and why')
@@ -234,8 +234,7 @@ export function addDiffCommand(program: Command, io: CliIo, setExit: (code: numb
     .option('--no-color', 'no colour (also NO_COLOR=1)')
     .option('--debug', 'show stack traces for errors')
     .addHelpText('after', DIFF_HELP)
-    .action(async (oldFile: string, newFile: string, flags: DiffFlags) => {
-      setDebug(flags.debug === true);
+    .action(run(async (oldFile: string, newFile: string, flags: DiffFlags): Promise<number> => {
       if (oldFile === '-' && newFile === '-') throw new InputError('only one of OLD and NEW can be stdin (-)');
       const reports = parseReportFlags(flags.report, DIFF_FORMATS);
       const actions = whoCanActions(flags.action);
@@ -281,6 +280,6 @@ export function addDiffCommand(program: Command, io: CliIo, setExit: (code: numb
       }
       await out.flush(true);
       await writeReports(reports, (f) => render(f, true), io.stderr);
-      setExit(flags.failOnGain === true && hasGain(d) ? EXIT.deny : EXIT.allow);
-    });
+      return flags.failOnGain === true && hasGain(d) ? EXIT.deny : EXIT.allow;
+    }));
 }

@@ -3,6 +3,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Run as RunAction } from '../../src/cli/command.js';
 import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { formatError } from '../../src/cli/errors.js';
@@ -40,14 +41,15 @@ async function kmsWhy(args: string[], opts: { stdoutIsTTY?: boolean; stderrIsTTY
   let code = 0;
   let debug = false;
   const program = new Command('kms-why').exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  const setExit = (c: number): void => {
-    code = c;
+  // As main() does: each action returns its exit code, and --debug is read before it runs.
+  const run: RunAction = (action) => async (...args) => {
+    code = await action(...args);
   };
-  const setDebug = (d: boolean): void => {
-    debug = d;
-  };
-  addWhoCanCommand(program, io, setExit, setDebug);
-  addDiffCommand(program, io, setExit, setDebug);
+  program.hook('preAction', (_program, command) => {
+    if (command.options.some((o) => o.long === '--debug')) debug = command.opts().debug === true;
+  });
+  addWhoCanCommand(program, io, run);
+  addDiffCommand(program, io, run);
   try {
     await program.parseAsync(args, { from: 'user' });
   } catch (e) {
