@@ -601,8 +601,7 @@ interface Profile {
   sigBoundary: CompiledPolicy | null;
   sigSession: CompiledPolicy[];
   scps: CompiledPolicy[];
-  /** Its request context (principal-dependent keys), and the token of each principal-dependent clause (clauseToken). */
-  ctx: RequestContext | undefined;
+  /** The token of each principal-dependent clause of its identity-side policies and SCPs (clauseToken). */
   tokens: Map<CompiledCondition, string> | undefined;
 }
 
@@ -712,7 +711,7 @@ export class WhoCanEngine {
   private readonly profiles = new Map<string, Profile>();
   private readonly nameIndex = new Map<string, PrincipalPolicies>();
   private readonly prune: boolean;
-  /** Distinct answers and rows of answers, shared by every key. */
+  /** Distinct answers and rows of answers of the key being answered. */
   private readonly entries = new Map<string, AccessEntry>();
   private readonly rows = new Map<number, Array<Array<AccessEntry | null>>>();
   evaluations = 0;
@@ -834,7 +833,7 @@ export class WhoCanEngine {
       const serviceLinked = ref.kind !== 'user' && /^AWSServiceRoleFor/.test(ref.kind === 'assumed-role' ? (ref.roleName ?? '') : ref.name);
       shareBase = `${ref.kind}|${ref.account}|${serviceLinked ? 'slr' : ''}`;
     }
-    const prof: Profile = { ref, arn: ref.arn, ownKeys, allKeys: all, policies, stmts, hasUnknown, shareBase, sigIdentity, sigBoundary, sigSession, scps, ctx: undefined, tokens: undefined };
+    const prof: Profile = { ref, arn: ref.arn, ownKeys, allKeys: all, policies, stmts, hasUnknown, shareBase, sigIdentity, sigBoundary, sigSession, scps, tokens: undefined };
     this.profiles.set(ref.arn, prof);
     return prof;
   }
@@ -1011,9 +1010,12 @@ export class WhoCanEngine {
 
   /** The caller's principal-dependent context keys (they do not depend on the key: one context per caller). */
   private contextOf(p: Profile, k: KeyProfile): RequestContext {
-    p.ctx ??= this.evaluator.callerContext(p.arn, k.key);
-    return p.ctx;
+    // Kept for the last caller only (its tokens are read in a row): thousands of callers' contexts
+    // kept for the whole run would be memory for nothing.
+    if (this.lastContext?.[0] !== p) this.lastContext = [p, this.evaluator.callerContext(p.arn, k.key)];
+    return this.lastContext[1];
   }
+  private lastContext: [Profile, RequestContext] | undefined;
 
   /**
    * The token of a principal-dependent clause of an identity-side policy or SCP for this caller
@@ -1699,8 +1701,10 @@ export class WhoCanEngine {
     kprof.shared.length = 0;
     kprof.classes.clear();
     kprof.bases.clear();
-    // Rows are shared within a key only: what stays between keys is bounded by the principals.
+    // Answers and rows are shared within a key only: what stays between keys is bounded by the principals.
     this.rows.clear();
+    this.entries.clear();
+    this.lastContext = undefined;
     kprof.kpPartitions.clear();
     kprof.relevant.clear();
     kprof.policyInfo.clear();
