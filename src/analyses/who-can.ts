@@ -37,7 +37,7 @@ import type { ConditionClause, Effect, Policy } from '../model/policy.js';
 import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
 import type { Request } from '../model/request.js';
 import type { Snapshot } from '../model/snapshot.js';
-import { isUnknown } from '../model/unknown.js';
+import { isUnknown, type Unknowable } from '../model/unknown.js';
 import { principalVia, statementsFor, type CompiledPolicy, type CompiledStatement } from '../evaluate/compile.js';
 import { evaluateConditions, type CompiledCondition, type UnknownBias } from '../evaluate/conditions.js';
 import { contextGet, unknownKeyInfo, type RequestContext } from '../evaluate/context.js';
@@ -284,34 +284,47 @@ function objectId(o: object): number {
 }
 
 const coverageCache = new WeakMap<CompiledStatement, Uint8Array>();
-/** Per action index: 1 when the statement's Action/NotAction covers the action. */
+const NO_COVERAGE = new Uint8Array(N);
+/**
+ * Per action index: 1 when the statement's Action/NotAction covers the action. Only key actions
+ * and kms:CreateKey are recorded (no other action is ever asked, and partitions are read only at
+ * the actions asked).
+ */
 function coverage(cp: CompiledPolicy, cs: CompiledStatement): Uint8Array {
-  let c = coverageCache.get(cs);
-  if (c === undefined) {
-    for (const s of cp.statements) coverageCache.set(s, new Uint8Array(N));
-    for (let a = 0; a < N; a++) for (const s of cp.byAction[a] ?? []) coverageCache.get(s)![a] = 1;
-    c = coverageCache.get(cs)!;
-  }
-  return c;
+  kmsStatements(cp);
+  return coverageCache.get(cs) ?? NO_COVERAGE;
 }
 /** The coverage of a statement already seen through kmsStatements (which fills the cache). */
 function coverageOfStatement(cs: CompiledStatement): Uint8Array {
-  return coverageCache.get(cs)!;
+  return coverageCache.get(cs) ?? NO_COVERAGE;
 }
 
 const CREATE_KEY = ACTIONS.find((a) => a.short === 'CreateKey')!.index;
+/** The actions whose coverage who-can reads: ReplicateKey also needs kms:CreateKey (an IAM-only action) in the replica Region. */
+const COVERED_ACTIONS: readonly ActionInfo[] = [...KEY_ACTIONS, ACTIONS[CREATE_KEY]!];
 const kmsStatementCache = new WeakMap<CompiledPolicy, CompiledStatement[]>();
-/** The statements that cover at least one key action (or kms:CreateKey). */
+/**
+ * The statements that cover at least one key action (or kms:CreateKey), in policy order. Asked
+ * action by action (CompiledPolicy.covering), so that a policy about other services compiles
+ * nothing and keeps no per-action lists (thousands of roles' policies stay small).
+ */
 function kmsStatements(cp: CompiledPolicy): CompiledStatement[] {
   let s = kmsStatementCache.get(cp);
   if (s === undefined) {
-    const set = new Set<CompiledStatement>();
-    for (const a of KEY_ACTIONS) for (const cs of cp.byAction[a.index] ?? []) set.add(cs);
-    // ReplicateKey also needs kms:CreateKey (an IAM-only action) in the replica Region.
-    for (const cs of cp.byAction[CREATE_KEY] ?? []) set.add(cs);
-    s = cp.statements.filter((cs) => set.has(cs));
+    s = [];
+    for (const a of COVERED_ACTIONS) {
+      for (const cs of statementsFor(cp, a)) {
+        let c = coverageCache.get(cs);
+        if (c === undefined) {
+          c = new Uint8Array(N);
+          coverageCache.set(cs, c);
+          s.push(cs);
+        }
+        c[a.index] = 1;
+      }
+    }
+    s.sort((x, y) => x.st.index - y.st.index);
     kmsStatementCache.set(cp, s);
-    if (cp.statements.length > 0) coverage(cp, cp.statements[0]!);
   }
   return s;
 }
@@ -588,15 +601,36 @@ interface Profile {
   sigBoundary: CompiledPolicy | null;
   sigSession: CompiledPolicy[];
   scps: CompiledPolicy[];
-  /** Its request context (principal-dependent keys), and the token of each principal-dependent clause (clauseToken). */
-  ctx: RequestContext | undefined;
+  /** The token of each principal-dependent clause of its identity-side policies and SCPs (clauseToken). */
   tokens: Map<CompiledCondition, string> | undefined;
 }
 
 /** What a policy brings to a signature on one key (see WhoCanEngine.policyInfo). */
 interface PolicyInfo {
+  /** Distinct per (policy, key): names the statement list in a class key. */
+  id: number;
   /** The statements that can apply to a request on the key (Action covers an action asked, Resource may match). */
   stmts: CompiledStatement[];
+  /** Their principal-dependent clauses, with the effect of their statement. */
+  clauses: Array<[CompiledCondition, Effect]>;
+  /** By action position (see WhoCanEngine.cover). */
+  cover?: InfoCover;
+}
+
+interface InfoCover {
+  ids: string[];
+  deny: Uint8Array;
+  clauses: Array<Array<[CompiledCondition, Effect]> | undefined> | undefined;
+}
+
+/** Callers that get the same answers on one key (see WhoCanEngine.shareClass). */
+interface SigClass {
+  /** Per position in the key's actions: the signature, which answers are shared by across classes. */
+  sigs: string[];
+  /** Per position: the answer, once known. */
+  answers: Array<AccessEntry | null | undefined>;
+  /** The row of answers, once every position is known (for a caller with no own grants or private positions). */
+  row: Array<AccessEntry | null> | undefined;
 }
 
 interface KeyProfile {
@@ -627,9 +661,12 @@ interface KeyProfile {
   namedKeys: Set<string>;
   /** Ordinary principals may share answers on this key. */
   shareable: boolean;
-  /** Answers by signature (shareSigs), per position in actions. */
+  /** Answers by signature (shareClass), per position in actions. */
   shared: Array<Map<string, AccessEntry | null>>;
-  /** Per position: an unconditional `Principal: "*"` Allow of the key policy covers the action (see shareSigs). */
+  /** Callers' classes by class key, and the ids of their bases (shareClass). */
+  classes: Map<string, SigClass>;
+  bases: Map<string, number>;
+  /** Per position: an unconditional `Principal: "*"` Allow of the key policy covers the action (see shareClass). */
   publicAllow: Uint8Array;
   /** 1 for the action indices evaluated on this key. */
   mask: Uint8Array;
@@ -648,7 +685,7 @@ function reasonRef(r: Reason): ReasonRef {
   const ex = typeof r.excerpt === 'object' && r.excerpt !== null ? r.excerpt : undefined;
   if (ex !== undefined) {
     const hit = reasonRefsByExcerpt.get(ex);
-    if (hit !== undefined && hit.id === r.id && hit.source === r.source) return hit;
+    if (hit !== undefined && hit.id === r.id && hit.source === r.source && hit.effect === r.effect && hit.policyName === (r.source === 'grant' ? undefined : r.policyName)) return hit;
   }
   const k = `${r.source}|${r.policyName ?? ''}|${r.id}|${r.effect}`;
   let ref = reasonRefs.get(k);
@@ -666,6 +703,7 @@ interface Success {
   witness: Witness;
 }
 
+let nextInfoId = 1;
 const UNIQUE = Int32Array.from({ length: N }, (_, i) => i);
 
 export class WhoCanEngine {
@@ -673,7 +711,7 @@ export class WhoCanEngine {
   private readonly profiles = new Map<string, Profile>();
   private readonly nameIndex = new Map<string, PrincipalPolicies>();
   private readonly prune: boolean;
-  /** Distinct answers and rows of answers, shared by every key. */
+  /** Distinct answers and rows of answers of the key being answered. */
   private readonly entries = new Map<string, AccessEntry>();
   private readonly rows = new Map<number, Array<Array<AccessEntry | null>>>();
   evaluations = 0;
@@ -683,9 +721,9 @@ export class WhoCanEngine {
     readonly snapshot: Snapshot,
     opts: { prune?: boolean; evaluatorOptions?: Partial<EvaluatorOptions> } = {},
   ) {
-    // Who can use a key depends on every grant: a list read in part is unknown for everyone.
-    this.evaluator = new Evaluator(snapshot, opts.evaluatorOptions ?? {}, { wholeGrantLists: true });
     this.prune = opts.prune !== false;
+    // Who can use a key depends on every grant: a list read in part is unknown for everyone.
+    this.evaluator = new Evaluator(this.prune ? this.canonicalSnapshot(snapshot) : snapshot, opts.evaluatorOptions ?? {}, { wholeGrantLists: true });
     // As the evaluator looks callers up: by exact ARN, else users and roles by account and name.
     for (const [arn, pp] of Object.entries(snapshot.principals)) {
       const p = parsePrincipal(arn);
@@ -700,27 +738,47 @@ export class WhoCanEngine {
     return this.evaluator.compile(p);
   }
 
-  private readonly canonical = new Map<string, Policy>();
-  private readonly canonicalOf = new WeakMap<Policy, Policy>();
   /**
-   * One Policy object per distinct policy (same kind, name or ARN, and statements as written): a
-   * snapshot file repeats a managed policy under every role it is attached to, and principals
-   * share answers only when their policies are the same objects (footprint).
+   * The snapshot the evaluator reads: the same, but with one Policy object per distinct identity,
+   * boundary or session policy (same kind, name, version, Id and statements as written; where it
+   * was read from aside, which no answer shows). A snapshot file repeats a policy under every role
+   * it is attached to, each copy parsed on its own: compiled once per copy, thousands of copies
+   * would hold thousands of compiled policies; and principals share answers only when their
+   * statements are the same objects (shareClass). Managed policies with an ARN are already compiled
+   * once by the evaluator (sharedManaged).
    */
-  private canon(p: Policy): Policy {
-    // Managed policies: the evaluator already compiles the copies of one ARN as one (sharedManaged).
-    if (p.arn !== undefined) return p;
-    let c = this.canonicalOf.get(p);
-    if (c === undefined) {
-      const key = `${p.source}|${p.arn ?? ''}|${p.name}|${p.version ?? ''}|${JSON.stringify(p.statements.map((st) => st.raw))}`;
-      c = this.canonical.get(key);
+  private canonicalSnapshot(s: Snapshot): Snapshot {
+    const canonical = new Map<string, Policy>();
+    const canon = (p: Policy): Policy => {
+      if (p.arn !== undefined) return p;
+      const key = `${p.source}|${p.name}|${p.version ?? ''}|${p.id ?? ''}|${JSON.stringify(p.statements.map((st) => st.raw))}`;
+      const c = canonical.get(key);
+      if (c !== undefined) return c;
+      canonical.set(key, p);
+      return p;
+    };
+    const list = (v: Unknowable<Policy[]>): Unknowable<Policy[]> => {
+      if (isUnknown(v)) return v;
+      const out = v.map(canon);
+      return out.every((p, i) => p === v[i]) ? v : out;
+    };
+    const done = new Map<PrincipalPolicies, PrincipalPolicies>();
+    const principals: Record<string, PrincipalPolicies> = {};
+    let changed = false;
+    for (const [arn, pp] of Object.entries(s.principals)) {
+      let c = done.get(pp);
       if (c === undefined) {
-        c = p;
-        this.canonical.set(key, p);
+        const identityPolicies = list(pp.identityPolicies);
+        const sessionPolicies = list(pp.sessionPolicies);
+        const b = pp.permissionsBoundary;
+        const permissionsBoundary = isUnknown(b) || b === null ? b : canon(b);
+        c = identityPolicies === pp.identityPolicies && sessionPolicies === pp.sessionPolicies && permissionsBoundary === b ? pp : { ...pp, identityPolicies, sessionPolicies, permissionsBoundary };
+        if (c !== pp) changed = true;
+        done.set(pp, c);
       }
-      this.canonicalOf.set(p, c);
+      principals[arn] = c;
     }
-    return c;
+    return changed ? { ...s, principals } : s;
   }
 
   private orgPolicies(kind: 'scp' | 'rcp', account: string): CompiledPolicy[] {
@@ -745,20 +803,23 @@ export class WhoCanEngine {
     if (src === null) hasUnknown = true;
     else {
       if (isUnknown(src.identity) || isUnknown(src.boundary) || isUnknown(src.session) || isUnknown(src.tags)) hasUnknown = true;
+      // The evaluator reads canonical policies (canonicalSnapshot): the same objects for the same policy.
       if (!isUnknown(src.identity)) {
         for (const p of src.identity) {
-          policies.push(this.compile(p));
-          sigIdentity.push(this.compile(this.canon(p)));
+          const cp = this.compile(p);
+          policies.push(cp);
+          sigIdentity.push(cp);
         }
       }
       if (!isUnknown(src.boundary) && src.boundary !== null) {
-        policies.push(this.compile(src.boundary));
-        sigBoundary = this.compile(this.canon(src.boundary));
+        sigBoundary = this.compile(src.boundary);
+        policies.push(sigBoundary);
       }
       if (!isUnknown(src.session)) {
         for (const p of src.session) {
-          policies.push(this.compile(p));
-          sigSession.push(this.compile(this.canon(p)));
+          const cp = this.compile(p);
+          policies.push(cp);
+          sigSession.push(cp);
         }
       }
     }
@@ -772,7 +833,7 @@ export class WhoCanEngine {
       const serviceLinked = ref.kind !== 'user' && /^AWSServiceRoleFor/.test(ref.kind === 'assumed-role' ? (ref.roleName ?? '') : ref.name);
       shareBase = `${ref.kind}|${ref.account}|${serviceLinked ? 'slr' : ''}`;
     }
-    const prof: Profile = { ref, arn: ref.arn, ownKeys, allKeys: all, policies, stmts, hasUnknown, shareBase, sigIdentity, sigBoundary, sigSession, scps, ctx: undefined, tokens: undefined };
+    const prof: Profile = { ref, arn: ref.arn, ownKeys, allKeys: all, policies, stmts, hasUnknown, shareBase, sigIdentity, sigBoundary, sigSession, scps, tokens: undefined };
     this.profiles.set(ref.arn, prof);
     return prof;
   }
@@ -887,6 +948,8 @@ export class WhoCanEngine {
       namedKeys,
       shareable,
       shared: actions.map(() => new Map()),
+      classes: new Map(),
+      bases: new Map(),
       publicAllow,
       mask,
       privatePositions,
@@ -905,7 +968,7 @@ export class WhoCanEngine {
   private policyInfo(cp: CompiledPolicy, k: KeyProfile): PolicyInfo | null {
     let info = k.policyInfo.get(cp);
     if (info === undefined) {
-      info = { stmts: [] };
+      info = { id: nextInfoId++, stmts: [], clauses: [] };
       const replicate = k.actions.some((a) => a.short === 'ReplicateKey');
       for (const cs of kmsStatements(cp)) {
         if (cs.ineffective !== undefined) continue;
@@ -919,6 +982,7 @@ export class WhoCanEngine {
           break;
         }
         info.stmts.push(cs);
+        for (const c of cs.conditions) if (principalDependent(c)) info.clauses.push([c, cs.st.effect]);
       }
       k.policyInfo.set(cp, info);
     }
@@ -944,92 +1008,164 @@ export class WhoCanEngine {
     return list;
   }
 
-  /** The token of a principal-dependent clause for this caller (clauseToken), computed once per caller. */
+  /** The caller's principal-dependent context keys (they do not depend on the key: one context per caller). */
+  private contextOf(p: Profile, k: KeyProfile): RequestContext {
+    // Kept for the last caller only (its tokens are read in a row): thousands of callers' contexts
+    // kept for the whole run would be memory for nothing.
+    if (this.lastContext?.[0] !== p) this.lastContext = [p, this.evaluator.callerContext(p.arn, k.key)];
+    return this.lastContext[1];
+  }
+  private lastContext: [Profile, RequestContext] | undefined;
+
+  /**
+   * The token of a principal-dependent clause of an identity-side policy or SCP for this caller
+   * (clauseToken), computed once per caller: the same clauses come back on every key. Key-policy
+   * and RCP clauses are read once per key (shareClass) and not kept.
+   */
   private token(p: Profile, k: KeyProfile, c: CompiledCondition, effect: Effect): string {
     p.tokens ??= new Map();
     let t = p.tokens.get(c);
     if (t === undefined) {
-      // The principal-dependent keys do not depend on the key: one context per caller.
-      p.ctx ??= this.evaluator.callerContext(p.arn, k.key);
-      t = clauseToken(p.ctx, c, effect);
+      t = clauseToken(this.contextOf(p, k), c, effect);
       p.tokens.set(c, t);
     }
     return t;
   }
 
   /**
-   * The signatures of a caller on a key, one per action asked: two callers with the same
-   * signature for an action get the same answer to it (own grants aside, see key()). A signature
-   * holds what can differ between callers of the same kind, partition, account and
-   * service-linkedness for that action: the identity, boundary and session statements whose
-   * Action covers it and whose Resource may match the key (not every statement about KMS, nor
-   * whole policies; a boundary or session policy that covers nothing still counts, as it then
-   * blocks), and the token of every principal-dependent clause that could concern the caller
-   * (clauseToken: the values it reads, not "reads a tag") — in those statements, in the SCPs, in
-   * key-policy statements for its account or everyone, in RCPs. Where an unconditional
-   * `Principal: "*"` Allow of the key policy covers the action, a caller of the key's account with
-   * no Deny statement for it is allowed by that statement whatever its own Allow statements say
-   * (the flowchart decides at step 5a, before IAM): the signature is then the same for all of
-   * them. null: evaluated on its own (an input unreadable, named by the key policy, or a Resource
-   * with a policy variable).
+   * Per position in the key's actions: the statements of a policy's PolicyInfo that cover the
+   * action (their ids, in order), whether one of them is a Deny, and their principal-dependent
+   * clauses; computed once per policy and key, read by every class (shareClass).
    */
-  shareSigs(p: Profile, k: KeyProfile): string[] | null {
+  private cover(info: PolicyInfo, k: KeyProfile): InfoCover {
+    if (info.cover === undefined) {
+      const n = k.actions.length;
+      const ids = new Array<string>(n);
+      const deny = new Uint8Array(n);
+      let clauses: Array<Array<[CompiledCondition, Effect]> | undefined> | undefined;
+      for (let i = 0; i < n; i++) {
+        const a = k.actions[i]!;
+        const ix = a.index;
+        const replicate = a.short === 'ReplicateKey';
+        let id = '';
+        for (const cs of info.stmts) {
+          const cov = coverageOfStatement(cs);
+          if (cov[ix] !== 1 && !(replicate && cov[CREATE_KEY] === 1)) continue;
+          if (cs.st.effect === 'Deny') deny[i] = 1;
+          id += `${objectId(cs)},`;
+          for (const c of cs.conditions) {
+            if (!principalDependent(c)) continue;
+            clauses ??= new Array<Array<[CompiledCondition, Effect]> | undefined>(n);
+            (clauses[i] ??= []).push([c, cs.st.effect]);
+          }
+        }
+        ids[i] = id;
+      }
+      info.cover = { ids, deny, clauses };
+    }
+    return info.cover;
+  }
+
+  /**
+   * The class of a caller on a key: callers of one class get the same answer to every action asked
+   * (own grants and actions checked on another key aside, see key()). Each action's answer is
+   * decided by its signature (class.sigs), which holds what can differ between callers of the same
+   * kind, partition, account and service-linkedness for that action: the identity, boundary and
+   * session statements whose Action covers it and whose Resource may match the key (not every
+   * statement about KMS, nor whole policies; a boundary or session policy that covers nothing
+   * still counts, as it then blocks), and the token of every principal-dependent clause that could
+   * concern the caller (clauseToken: the values it reads, not "reads a tag") — in those statements,
+   * in the SCPs, in key-policy statements for its account or everyone, in RCPs. Where an
+   * unconditional `Principal: "*"` Allow of the key policy covers the action, a caller of the key's
+   * account with no Deny statement for it is allowed by that statement whatever its own Allow
+   * statements say (the flowchart decides at step 5a, before IAM): the signature is then the same
+   * for all of them. Signatures are shared across classes (two classes may differ only in
+   * statements about other actions).
+   *
+   * The class key holds everything the signatures are made of, for all actions at once: the base
+   * (kind, account, service-linkedness, the caller's account being the key's, and the tokens of
+   * the SCP, key-policy and RCP clauses), and per policy the statements that can apply to the key
+   * (PolicyInfo, by identity) with the tokens of their principal-dependent clauses. Callers with the
+   * same key therefore have the same signatures; the signatures are built once per class.
+   * null: evaluated on its own (an input unreadable, named by the key policy, or a Resource with a
+   * policy variable).
+   */
+  shareClass(p: Profile, k: KeyProfile): SigClass | null {
     if (!k.shareable || p.shareBase === null) return null;
     for (const key of p.ownKeys) if (k.namedKeys.has(key)) return null;
-    // The caller's applicable statements, by group (I: identity, B: boundary, S: session).
-    const groups: Array<[string, CompiledStatement[]]> = [];
-    for (const cp of p.sigIdentity) {
-      const info = this.policyInfo(cp, k);
-      if (info === null) return null;
-      if (info.stmts.length > 0) groups.push(['I', info.stmts]);
-    }
-    if (p.sigBoundary !== null) {
-      const info = this.policyInfo(p.sigBoundary, k);
-      if (info === null) return null;
-      groups.push(['B', info.stmts]);
-    }
-    for (const cp of p.sigSession) {
-      const info = this.policyInfo(cp, k);
-      if (info === null) return null;
-      groups.push(['S', info.stmts]);
-    }
+    const sameAccount = p.ref.kind !== 'service' && p.ref.account === k.account && p.ref.partition === k.key.metadata.partition;
+    let base = `${p.shareBase}|${sameAccount ? 'S' : 'X'}`;
     // What every action shares: the clauses of the SCPs, key-policy statements and RCPs.
-    let base = p.shareBase;
     let toks = '';
     for (const cp of p.scps) {
       const info = this.policyInfo(cp, k);
       if (info === null) return null;
-      for (const cs of info.stmts) for (const c of cs.conditions) if (principalDependent(c)) toks += `${this.token(p, k, c, cs.st.effect)},`;
+      for (const [c, effect] of info.clauses) toks += `${this.token(p, k, c, effect)},`;
     }
-    for (const [c, effect] of this.kpClausesFor(k, p.ref.account)) toks += `${this.token(p, k, c, effect)},`;
-    for (const [c, effect] of k.rcpClauses) toks += `${this.token(p, k, c, effect)},`;
+    const kpClauses = this.kpClausesFor(k, p.ref.account);
+    if (kpClauses.length > 0 || k.rcpClauses.length > 0) {
+      const ctx = this.contextOf(p, k);
+      for (const [c, effect] of kpClauses) toks += `${clauseToken(ctx, c, effect)},`;
+      for (const [c, effect] of k.rcpClauses) toks += `${clauseToken(ctx, c, effect)},`;
+    }
     if (toks !== '') base += `|T${toks}`;
+    // The base as a short tag (signatures are map keys: the shorter, the cheaper to hash).
+    let baseId = k.bases.get(base);
+    if (baseId === undefined) {
+      baseId = k.bases.size;
+      k.bases.set(base, baseId);
+    }
+    const baseTag = `${baseId}`;
+    // The caller's applicable statements, by group (I: identity, B: boundary, S: session).
+    let ck = baseTag;
+    const infos: PolicyInfo[] = [];
+    const groupOf: string[] = [];
+    const add = (g: string, info: PolicyInfo): void => {
+      infos.push(info);
+      groupOf.push(g);
+      ck += `|${g}${info.id}`;
+      for (const [c, effect] of info.clauses) ck += `,${this.token(p, k, c, effect)}`;
+    };
+    for (const cp of p.sigIdentity) {
+      const info = this.policyInfo(cp, k);
+      if (info === null) return null;
+      if (info.stmts.length > 0) add('I', info);
+    }
+    if (p.sigBoundary !== null) {
+      const info = this.policyInfo(p.sigBoundary, k);
+      if (info === null) return null;
+      add('B', info);
+    }
+    for (const cp of p.sigSession) {
+      const info = this.policyInfo(cp, k);
+      if (info === null) return null;
+      add('S', info);
+    }
+    let cls = k.classes.get(ck);
+    if (cls !== undefined) return cls;
+
     const n = k.actions.length;
-    const out = new Array<string>(n);
-    const sameAccount = p.ref.kind !== 'service' && p.ref.account === k.account && p.ref.partition === k.key.metadata.partition;
-    if (groups.length === 0) {
-      for (let i = 0; i < n; i++) out[i] = sameAccount && k.publicAllow[i] === 1 ? `${base}|P` : base;
-      return out;
-    }
-    for (let i = 0; i < n; i++) {
-      const a = k.actions[i]!;
-      const ix = a.index;
-      const replicate = a.short === 'ReplicateKey';
-      let sig = base;
-      let deny = false;
-      for (const [g, stmts] of groups) {
-        sig += `|${g}`;
-        for (const cs of stmts) {
-          const cov = coverageOfStatement(cs);
-          if (cov[ix] !== 1 && !(replicate && cov[CREATE_KEY] === 1)) continue;
-          if (cs.st.effect === 'Deny') deny = true;
-          sig += `${objectId(cs)},`;
-          for (const c of cs.conditions) if (principalDependent(c)) sig += `${this.token(p, k, c, cs.st.effect)};`;
+    const sigs = new Array<string>(n);
+    if (infos.length === 0) {
+      for (let i = 0; i < n; i++) sigs[i] = sameAccount && k.publicAllow[i] === 1 ? `${baseTag}|P` : baseTag;
+    } else {
+      const covers = infos.map((info) => this.cover(info, k));
+      for (let i = 0; i < n; i++) {
+        let sig = baseTag;
+        let deny = false;
+        for (let gi = 0; gi < covers.length; gi++) {
+          const cv = covers[gi]!;
+          sig += `|${groupOf[gi]}${cv.ids[i]}`;
+          if (cv.deny[i] === 1) deny = true;
+          const cl = cv.clauses?.[i];
+          if (cl !== undefined) for (const [c, effect] of cl) sig += `${this.token(p, k, c, effect)};`;
         }
+        sigs[i] = sameAccount && !deny && k.publicAllow[i] === 1 ? `${baseTag}|P` : sig;
       }
-      out[i] = sameAccount && !deny && k.publicAllow[i] === 1 ? `${base}|P` : sig;
     }
-    return out;
+    cls = { sigs, answers: new Array<AccessEntry | null | undefined>(n), row: undefined };
+    k.classes.set(ck, cls);
+    return cls;
   }
 
   /** Positions (in k.actions) covered by grants to this caller itself (not to its account), or null. */
@@ -1504,38 +1640,56 @@ export class WhoCanEngine {
     const n = actions.length;
     for (const c of cands) {
       const prof = this.profile(c.ref);
-      const sigs = this.shareSigs(prof, kprof);
+      const cls = this.shareClass(prof, kprof);
       let row: Array<AccessEntry | null>;
-      if (sigs === null) row = this.internRow(this.row(prof, kprof));
+      if (cls === null) row = this.internRow(this.row(prof, kprof));
       else {
         // Actions covered by the caller's own grants, and those checked on another key, are its
-        // own; every other answer is the signature's, computed by whichever caller needs it first.
+        // own; every other answer is the class's (or the signature's, from another class),
+        // computed by whichever caller needs it first.
         const own = this.ownGrantPositions(prof, kprof);
         const priv = kprof.privatePositions;
-        let need: Uint8Array | undefined;
-        const out = new Array<AccessEntry | null>(n);
-        for (let i = 0; i < n; i++) {
-          // Where the public statement allows (see shareSigs), the flowchart never reaches the grants.
-          if (own !== null && own[i] === 1 && kprof.publicAllow[i] === 1 && sigs[i]!.endsWith('|P')) own[i] = 0;
-          const hit = own !== null && own[i] === 1 ? undefined : priv !== null && priv[i] === 1 ? undefined : kprof.shared[i]!.get(sigs[i]!);
-          if (hit === undefined) (need ??= new Uint8Array(n))[i] = 1;
-          else out[i] = hit;
-        }
-        if (need === undefined) this.sharedPairs++;
-        else {
-          const mine = this.row(prof, kprof, need);
-          let any = false;
+        if (own === null && priv === null && cls.row !== undefined) {
+          row = cls.row;
+          this.sharedPairs++;
+        } else {
+          let need: Uint8Array | undefined;
+          const out = new Array<AccessEntry | null>(n);
           for (let i = 0; i < n; i++) {
-            if (need[i] !== 1) {
-              any = true;
-              continue;
+            // Where the public statement allows (see shareClass), the flowchart never reaches the grants.
+            if (own !== null && own[i] === 1 && kprof.publicAllow[i] === 1 && cls.sigs[i]!.endsWith('|P')) own[i] = 0;
+            let hit: AccessEntry | null | undefined;
+            if ((own === null || own[i] === 0) && (priv === null || priv[i] === 0)) {
+              hit = cls.answers[i];
+              if (hit === undefined) {
+                hit = kprof.shared[i]!.get(cls.sigs[i]!);
+                if (hit !== undefined) cls.answers[i] = hit;
+              }
             }
-            out[i] = mine[i]!;
-            if ((own === null || own[i] === 0) && (priv === null || priv[i] === 0)) kprof.shared[i]!.set(sigs[i]!, mine[i]!);
+            if (hit === undefined) (need ??= new Uint8Array(n))[i] = 1;
+            else out[i] = hit;
           }
-          if (any) this.sharedPairs++;
+          if (need === undefined) this.sharedPairs++;
+          else {
+            const mine = this.row(prof, kprof, need);
+            let any = false;
+            for (let i = 0; i < n; i++) {
+              if (need[i] !== 1) {
+                any = true;
+                continue;
+              }
+              out[i] = mine[i]!;
+              if ((own === null || own[i] === 0) && (priv === null || priv[i] === 0)) {
+                kprof.shared[i]!.set(cls.sigs[i]!, mine[i]!);
+                cls.answers[i] = mine[i]!;
+              }
+            }
+            if (any) this.sharedPairs++;
+          }
+          row = this.internRow(out);
+          // Every position is the class's: later callers of the class take the row as it is.
+          if (own === null && priv === null) cls.row = row;
         }
-        row = this.internRow(out);
       }
       principals.push(c.info);
       access.push(row);
@@ -1545,8 +1699,12 @@ export class WhoCanEngine {
       access.push(actions.map((a) => publicEntry(a, publicStatements)));
     }
     kprof.shared.length = 0;
-    // Rows are shared within a key only: what stays between keys is bounded by the principals.
+    kprof.classes.clear();
+    kprof.bases.clear();
+    // Answers and rows are shared within a key only: what stays between keys is bounded by the principals.
     this.rows.clear();
+    this.entries.clear();
+    this.lastContext = undefined;
     kprof.kpPartitions.clear();
     kprof.relevant.clear();
     kprof.policyInfo.clear();

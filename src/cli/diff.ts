@@ -57,17 +57,20 @@ export function keyActionsFlag(values: string[] | undefined): ActionInfo[] | und
 /** Writes in pieces of about 64 KiB, waiting for stdout to take them (bounded memory on a slow pipe). */
 export class ChunkedOut {
   private buf = '';
-  constructor(private readonly io: CliIo) {}
+  constructor(
+    private readonly io: CliIo,
+    private readonly transform: (s: string) => string = (s) => s,
+  ) {}
 
-  put(s: string): void {
+  readonly put = (s: string): void => {
     this.buf += s;
-  }
+  };
 
   async flush(force = false): Promise<void> {
     if (this.buf.length === 0 || (!force && this.buf.length < 65536)) return;
     const text = this.buf;
     this.buf = '';
-    this.io.stdout(text);
+    this.io.stdout(this.transform(text));
     if (this.io.drain) await this.io.drain();
   }
 }

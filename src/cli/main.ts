@@ -94,12 +94,7 @@ function forbidRepeats(cmd: Command): void {
   for (const sub of cmd.commands) forbidRepeats(sub);
 }
 
-/**
- * who-can.ts still reports its exit code through a callback (the older shape); main() adapts it
- * until it returns it like the others (command.ts).
- */
-type ReportingAdd = (program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void) => void;
-type Loaded = { add: AddCommand } | { reporting: ReportingAdd };
+type Loaded = { add: AddCommand };
 
 const EXTRA_COMMANDS: Record<string, () => Promise<Loaded>> = {
   grants: async () => ({ add: (await import('./grants.js')).addGrantsCommand }),
@@ -107,7 +102,7 @@ const EXTRA_COMMANDS: Record<string, () => Promise<Loaded>> = {
   snapshot: async () => ({ add: (await import('./snapshot.js')).addSnapshotCommand }),
   'explain-error': async () => ({ add: (await import('./explain.js')).explainCommands }),
   'explain-event': async () => ({ add: (await import('./explain.js')).explainCommands }),
-  'who-can': async () => ({ reporting: (await import('./who-can.js')).addWhoCanCommand }),
+  'who-can': async () => ({ add: (await import('./who-can.js')).addWhoCanCommand }),
   diff: async () => ({ add: (await import('./diff.js')).addDiffCommand }),
 };
 
@@ -293,23 +288,12 @@ Example:
   // The other commands live in modules of their own, loaded only when they can be needed, so
   // that a plain check starts fast (README "Speed").
   const wanted = only === undefined ? Object.keys(EXTRA_COMMANDS) : only in EXTRA_COMMANDS ? [only] : [];
-  const seen = new Set<AddCommand | ReportingAdd>();
+  const seen = new Set<AddCommand>();
   for (const name of wanted) {
-    const loaded = await EXTRA_COMMANDS[name]!();
-    const add = 'add' in loaded ? loaded.add : loaded.reporting;
+    const { add } = await EXTRA_COMMANDS[name]!();
     if (seen.has(add)) continue;
     seen.add(add);
-    if ('add' in loaded) loaded.add(program, io, run);
-    else {
-      loaded.reporting(
-        program,
-        io,
-        (code) => {
-          exitCode = code;
-        },
-        () => {}, // --debug: the preAction hook above
-      );
-    }
+    add(program, io, run);
   }
 
   forbidRepeats(program);

@@ -1,4 +1,4 @@
-// `kms-why who-can` and `kms-why diff`: who can do what on a key, and how that changed.
+// `kms-why who-can`: who can do what on a key, and through which statement or grant.
 import { Command, Option } from 'commander';
 import { hasGain } from '../analyses/diff.js';
 import { Evaluator } from '../evaluate/evaluator.js';
@@ -15,6 +15,8 @@ import { diffSides, openDiffSide } from './diff-input.js';
 import { IAM_DETAILS_WHAT } from '../sources/unreadable.js';
 import { loadFrom, snapshotFromDocuments } from '../sources/load.js';
 import { EXIT } from './errors.js';
+import type { Run } from './command.js';
+import { ChunkedOut, keyActionsFlag } from './diff.js';
 import type { CliIo } from './io.js';
 import { outputWidth, resolveColor } from './output.js';
 import { addLiveOptions, type LiveFlags } from './live.js';
@@ -23,8 +25,6 @@ import { artifactUri, parseReportFlags, writeReports } from './reports.js';
 import { VERSION } from './version.js';
 
 type Format = 'table' | 'text' | 'json' | 'markdown';
-const DIFF_FORMATS = ['table', 'text', 'json', 'markdown', 'sarif'] as const;
-type DiffFormat = (typeof DIFF_FORMATS)[number];
 
 interface WhoCanFlags extends LiveFlags {
   key?: string[];
@@ -39,28 +39,7 @@ interface WhoCanFlags extends LiveFlags {
   debug?: boolean;
 }
 
-interface DiffFlags {
-  key?: string[];
-  action?: string[];
-  failOnGain?: boolean;
-  output?: DiffFormat;
-  report?: string[];
-  redact?: boolean;
-  color?: boolean;
-  debug?: boolean;
-}
-
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
-
-/** --action values: undefined for the default (every action the key can do). */
-function whoCanActions(values: string[] | undefined): ActionInfo[] | undefined {
-  if (values === undefined || values.length === 0) return undefined;
-  const names = values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
-  if (names.length > 0 && names.every((n) => n.toLowerCase() === 'all')) return undefined;
-  const list = parseActions(names.filter((n) => n.toLowerCase() !== 'all'), KEY_ACTIONS);
-  for (const a of list) checkWhoCanAction(a);
-  return list;
-}
 
 /** A progress bar on stderr, only when stderr is a terminal. */
 function progressBar(io: CliIo, enabled: boolean): { update: (done: number, total: number) => void; done: () => void } {
@@ -77,27 +56,6 @@ function progressBar(io: CliIo, enabled: boolean): { update: (done: number, tota
       if (shown) io.stderr('\r\x1b[2K');
     },
   };
-}
-
-/** Writes in pieces of about 64 KiB, waiting for stdout to take them (bounded memory on a slow pipe). */
-class ChunkedOut {
-  private buf = '';
-  constructor(
-    private readonly io: CliIo,
-    private readonly transform: (s: string) => string = (s) => s,
-  ) {}
-
-  readonly put = (s: string): void => {
-    this.buf += s;
-  };
-
-  async flush(force = false): Promise<void> {
-    if (this.buf.length === 0 || (!force && this.buf.length < 65536)) return;
-    const text = this.buf;
-    this.buf = '';
-    this.io.stdout(this.transform(text));
-    if (this.io.drain) await this.io.drain();
-  }
 }
 
 /** --principal PATTERN: an ARN pattern with * and ?; without a wildcard, ARNs that contain it. */
@@ -141,7 +99,7 @@ Examples:
   kms-why who-can --from snapshot.json --key alias/app
   kms-why who-can --from snapshot.json --all-keys --action kms:Decrypt,kms:PutKeyPolicy --output json > who-can.json`;
 
-export function addWhoCanCommand(program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void): void {
+export function addWhoCanCommand(program: Command, io: CliIo, run: Run): void {
   addLiveOptions(program.command('who-can'))
     .description('List every principal that can use, grant or administer a key, and through which statement or grant')
     .option('--key <key>', 'key id, key ARN, alias name or alias ARN (repeatable)', collect)
@@ -155,10 +113,9 @@ export function addWhoCanCommand(program: Command, io: CliIo, setExit: (code: nu
     .option('--no-color', 'no colour (also NO_COLOR=1)')
     .option('--debug', 'show stack traces for errors')
     .addHelpText('after', WHO_CAN_HELP)
-    .action(async (flags: WhoCanFlags) => {
-      setDebug(flags.debug === true);
+    .action(run(async (flags: WhoCanFlags): Promise<number> => {
       if ((flags.key ?? []).length === 0 && flags.allKeys !== true) throw new InputError('give --key (repeatable) or --all-keys');
-      const actions = whoCanActions(flags.action);
+      const actions = keyActionsFlag(flags.action);
       const snapshot = await loadWhoCanSnapshot(flags, io);
       (await import('./redact.js')).redactFlags(flags, io.redactor);
       const keys = selectKeys(snapshot, new Evaluator(snapshot), flags.key ?? [], flags.allKeys === true);
@@ -194,8 +151,8 @@ export function addWhoCanCommand(program: Command, io: CliIo, setExit: (code: nu
         bar.done();
       }
       await out.flush(true);
-      setExit(unknown ? EXIT.unknown : EXIT.allow);
-    });
+      return unknown ? EXIT.unknown : EXIT.allow;
+    }));
 }
 
 /** --from files, or (without --from) the whole account read from AWS (as `kms-why snapshot --account`). */
@@ -203,84 +160,4 @@ async function loadWhoCanSnapshot(flags: WhoCanFlags, io: CliIo): Promise<Snapsh
   if (flags.from !== undefined && flags.from.length > 0) return io.redactor !== undefined ? (await import('./redact.js')).loadInputs(flags.from, io) : loadFrom(flags.from);
   const { readAccountLive } = await import('./live.js');
   return readAccountLive(flags, { keys: flags.allKeys === true ? undefined : flags.key ?? [], lambdaFunctions: false }, io);
-}
-
-const DIFF_HELP = `
-OLD and NEW are snapshots (or any input --from accepts, one file each) or who-can JSON reports
-(kms-why who-can --output json). Prints who gained or lost which action on which key, and what
-decided in the old and the new state (a new statement, a new grant, a changed IAM policy).
-
-Exit codes:
-  0  done (with --fail-on-gain: no access was gained)
-  1  with --fail-on-gain: some access was gained, or became unknown (which may hide a gain)
-  2  usage error or invalid input
-
-Examples:
-  kms-why diff before.json after.json
-  kms-why diff before.json after.json --fail-on-gain --output markdown`;
-
-export function addDiffCommand(program: Command, io: CliIo, setExit: (code: number) => void, setDebug: (d: boolean) => void): void {
-  program
-    .command('diff')
-    .description('Compare two snapshots (or who-can reports): who gained or lost which action on which key, and why')
-    .argument('<old>', 'the snapshot or who-can JSON report before the change')
-    .argument('<new>', 'the snapshot or who-can JSON report after the change')
-    .option('--key <key>', 'compare only this key (repeatable; default: every customer managed key)', collect)
-    .option('--action <actions>', 'compare only these actions (comma-separated, repeatable)', collect)
-    .option('--fail-on-gain', 'exit 1 when some principal gained access (for change-control pipelines)')
-    .addOption(new Option('--output <format>', 'output format (default: table on a terminal, text otherwise)').choices([...DIFF_FORMATS]))
-    .option('--report <format=file>', 'also write this format to this file (repeatable), e.g. --report sarif=kms-access.sarif', collect)
-    .option('--redact', 'replace account ids, resource names and grant ids with stable placeholders')
-    .option('--no-color', 'no colour (also NO_COLOR=1)')
-    .option('--debug', 'show stack traces for errors')
-    .addHelpText('after', DIFF_HELP)
-    .action(async (oldFile: string, newFile: string, flags: DiffFlags) => {
-      setDebug(flags.debug === true);
-      if (oldFile === '-' && newFile === '-') throw new InputError('only one of OLD and NEW can be stdin (-)');
-      const reports = parseReportFlags(flags.report, DIFF_FORMATS);
-      const actions = whoCanActions(flags.action);
-      const idents = (flags.key ?? []).map((k) => io.redactor?.value(k) ?? k);
-      const before = await openDiffSide(oldFile, idents, actions, io);
-      const after = await openDiffSide(newFile, idents, actions, io);
-      const nowhere = idents.filter((i) => before.missingKeys.includes(i) && after.missingKeys.includes(i));
-      if (nowhere.length > 0) throw new InputError(`key "${nowhere[0]}" is in neither ${displayName(oldFile)} nor ${displayName(newFile)}`);
-      const d = await diffSides(before, after);
-      const color = resolveColor(flags.color, io);
-      const render = async (format: string, toFile: boolean): Promise<Iterable<string>> => {
-        const opts = { color: color && !toFile, oldName: displayName(oldFile), newName: displayName(newFile), width: outputWidth(io) };
-        let chunks: Iterable<string>;
-        switch (format as DiffFormat) {
-          case 'json':
-            chunks = diffJsonChunks(d, opts);
-            break;
-          case 'text':
-            chunks = diffTextChunks(d, opts);
-            break;
-          case 'table':
-            chunks = await diffTableChunks(d, opts);
-            break;
-          case 'markdown':
-            chunks = diffMarkdownChunks(d, opts);
-            break;
-          case 'sarif':
-            chunks = [(await import('../report/sarif.js')).renderDiffSarif(d, { ...opts, version: VERSION, ...(newFile !== '-' ? { artifact: { uri: artifactUri(newFile) } } : {}) })];
-            break;
-        }
-        // stdout is redacted as it is written (src/cli/redact.ts); report files here.
-        const redactor = io.redactor;
-        if (toFile && redactor !== undefined) return (function* redacted(): Generator<string> {
-          for (const c of chunks) yield redactor.text(c);
-        })();
-        return chunks;
-      };
-      // Written a key at a time (in pieces of about 64 KiB), waiting for stdout to take them.
-      const out = new ChunkedOut(io);
-      for (const chunk of await render(flags.output ?? (io.stdoutIsTTY ? 'table' : 'text'), false)) {
-        out.put(chunk);
-        await out.flush();
-      }
-      await out.flush(true);
-      await writeReports(reports, (f) => render(f, true), io.stderr);
-      setExit(flags.failOnGain === true && hasGain(d) ? EXIT.deny : EXIT.allow);
-    });
 }

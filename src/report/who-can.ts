@@ -846,27 +846,40 @@ export function renderWhoCanMarkdown(r: WhoCanResult, opts: WhoCanViewOptions = 
 function jsonlKey(k: KeyWhoCan, out: (s: string) => void): void {
   const kArn = JSON.stringify(k.keyArn);
   out(`${JSON.stringify({ type: 'key', ...keyHeadJson(k), principals: k.principals.filter((p) => p.kind !== 'public').length, actions: k.actions.map((a) => a.name), ...keyTailJson(k) })}\n`);
+  // Each principal's ARN is encoded once per key, each answer's body once per kind of action
+  // (admin-level or not, its key-state error): most answers share a few bodies.
+  const arns = k.principals.map((p) => JSON.stringify(p.arn));
   const bodies = new Map<AccessEntry, string>();
+  const byVariant = new Map<AccessEntry, Map<string, string>>();
   let buf = '';
   k.actions.forEach((a, ai) => {
     const admin = ADMIN_LEVEL_ACTIONS.has(a.name);
     const kse = k.keyStateErrors[ai];
+    const variant = `${admin ? 'a' : '-'}${kse ?? ''}`;
     const pre = `{"type":"answer","key":${kArn},"action":${JSON.stringify(a.name)},"principal":`;
     bodies.clear();
     k.principals.forEach((p, pi) => {
       const e = k.access[pi]![ai];
       if (e === null || e === undefined) return;
-      let body = bodies.get(e);
+      let body = p.kind === 'public' ? undefined : bodies.get(e);
       if (body === undefined) {
-        const o: JsonObject = { access: e.access, verdict: p.kind === 'public' ? null : finalVerdict(e, kse), decidedBy: e.decidedBy, reasons: e.reasons, adminLevel: isAdminLevel(a.name, e) };
-        if (kse !== undefined) o.keyStateError = kse;
-        if (e.conditions !== undefined) o.conditions = e.conditions;
-        if (e.witness !== undefined) o.witness = e.witness;
-        if (e.unreadable !== undefined) o.unreadable = e.unreadable;
-        body = `,${JSON.stringify(o).slice(1)}\n`;
-        bodies.set(e, body);
+        const shared = p.kind === 'public' ? undefined : byVariant.get(e);
+        body = shared?.get(variant);
+        if (body === undefined) {
+          const o: JsonObject = { access: e.access, verdict: p.kind === 'public' ? null : finalVerdict(e, kse), decidedBy: e.decidedBy, reasons: e.reasons, adminLevel: isAdminLevel(a.name, e) };
+          if (kse !== undefined) o.keyStateError = kse;
+          if (e.conditions !== undefined) o.conditions = e.conditions;
+          if (e.witness !== undefined) o.witness = e.witness;
+          if (e.unreadable !== undefined) o.unreadable = e.unreadable;
+          body = `,${JSON.stringify(o).slice(1)}\n`;
+          if (p.kind !== 'public') {
+            if (shared === undefined) byVariant.set(e, new Map([[variant, body]]));
+            else shared.set(variant, body);
+          }
+        }
+        if (p.kind !== 'public') bodies.set(e, body);
       }
-      buf += pre + JSON.stringify(p.arn) + body;
+      buf += pre + arns[pi]! + body;
       if (buf.length > 65536) {
         out(buf);
         buf = '';

@@ -491,3 +491,65 @@ describe('who-can shares answers only between callers that nothing tells apart',
     expect(r.stats.sharedPairs).toBeGreaterThan(0);
   });
 });
+
+describe('who-can reads copies of one policy as one, and keeps apart what tells callers apart', () => {
+  const pol = (source: PolicySource, name: string, statements: unknown[]): Policy => parsePolicyDocument({ Version: '2012-10-17', Statement: statements }, { source, name, path: name });
+  const arn = keyArn(0);
+  const key: Key = {
+    metadata: { keyId: arn.split('/')[1]!, arn, account: A, region: 'us-east-1', partition: 'aws', keyState: 'Enabled', keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT', origin: 'AWS_KMS', keyManager: 'CUSTOMER', multiRegion: false },
+    aliases: [],
+    tags: {},
+    policy: pol('key-policy', 'key policy', [{ Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' }]),
+    grants: [],
+  };
+  const use = [{ Sid: 'Use', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:Encrypt'], Resource: '*' }];
+  // Each role's copy is parsed on its own, as a snapshot file repeats a policy under every role.
+  const shared = (): Policy => pol('identity-policy', 'Shared', use);
+  // The same statements under another name: its answers name it, so they are not the copies'.
+  const other = pol('identity-policy', 'Other', use);
+  // A boundary that reads a tag: callers that differ only in its value are kept apart.
+  const boundary = (): Policy =>
+    pol('permissions-boundary', 'Boundary', [
+      { Effect: 'Allow', Action: 'kms:*', Resource: '*' },
+      { Effect: 'Deny', Action: 'kms:Encrypt', Resource: '*', Condition: { StringNotEquals: { 'aws:PrincipalTag/team': 'red' } } },
+    ]);
+  const role = (tags: Record<string, string>, identityPolicies: Policy[], permissionsBoundary: Policy | null = null): PrincipalPolicies => ({ identityPolicies, permissionsBoundary, sessionPolicies: [], tags });
+  const snapshot: Snapshot = {
+    keys: [key],
+    principals: {
+      [`arn:aws:iam::${A}:role/copy-1`]: role({}, [shared()]),
+      [`arn:aws:iam::${A}:role/copy-2`]: role({}, [shared()]),
+      [`arn:aws:iam::${A}:role/renamed`]: role({}, [other]),
+      [`arn:aws:iam::${A}:role/red`]: role({ team: 'red' }, [shared()], boundary()),
+      [`arn:aws:iam::${A}:role/blue`]: role({ team: 'blue' }, [shared()], boundary()),
+      [`arn:aws:iam::${A}:role/red-too`]: role({ team: 'red' }, [shared()], boundary()),
+    },
+  };
+  const actions = ['kms:Decrypt', 'kms:Encrypt'].map((n) => findAction(n)!);
+
+  it('agrees with the evaluator on every answer and every policy name, pruned and unpruned', () => {
+    const r = whoCan(snapshot, snapshot.keys, { actions });
+    expectConsistent(snapshot, r);
+    expectSameAsUnpruned(snapshot, r, actions);
+    const k = r.keys[0]!;
+    const ev = new Evaluator(snapshot);
+    const at = (who: string, action: string): AccessEntry | null => k.access[k.principals.findIndex((p) => p.arn === `arn:aws:iam::${A}:role/${who}`)]![k.actions.findIndex((a) => a.name === action)]!;
+    for (const who of ['copy-1', 'copy-2', 'renamed', 'red', 'blue', 'red-too']) {
+      for (const a of actions) {
+        const d = ev.evaluate(whoCanRequest(key, a, `arn:aws:iam::${A}:role/${who}`), { explain: false });
+        const e = at(who, a.name);
+        expect(e?.reasons.map((x) => `${x.source}:${x.policyName}:${x.id}`) ?? [], `${who} ${a.name}`).toEqual(d.authorization === 'allow' ? d.reasons.map((x) => `${x.source}:${x.policyName}:${x.id}`) : []);
+      }
+    }
+    expect(at('copy-1', 'kms:Decrypt')?.reasons.find((x) => x.source === 'identity-policy')?.policyName).toBe('Shared');
+    expect(at('renamed', 'kms:Decrypt')?.reasons.find((x) => x.source === 'identity-policy')?.policyName).toBe('Other');
+    expect(at('renamed', 'kms:Decrypt')).not.toBe(at('copy-1', 'kms:Decrypt'));
+    // Only the tag value the boundary reads tells red and blue apart.
+    expect(at('red', 'kms:Encrypt')?.access).toBe('allow');
+    expect(at('blue', 'kms:Encrypt')).toBeNull();
+    expect(at('blue', 'kms:Decrypt')?.access).toBe('allow');
+    // The copies are one policy: copy-2 takes copy-1's answers, red-too red's.
+    expect(at('copy-2', 'kms:Decrypt')).toBe(at('copy-1', 'kms:Decrypt'));
+    expect(r.stats.sharedPairs).toBeGreaterThanOrEqual(2);
+  });
+});

@@ -4,6 +4,7 @@
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Run } from '../../src/cli/command.js';
 import { Command, CommanderError } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { diffSides, openDiffSide } from '../../src/cli/diff-input.js';
@@ -39,15 +40,12 @@ async function kmsWhy(args: string[]): Promise<{ code: number; stdout: string; s
   const f = fakeIo();
   let code = 0;
   const program = new Command('kms-why').exitOverride().configureOutput({ writeOut: f.io.stdout, writeErr: f.io.stderr });
-  addWhoCanCommand(program, f.io, (c) => (code = c), () => undefined);
-  addDiffCommand(
-    program,
-    f.io,
-    (action) =>
-      async (...args) => {
-        code = await action(...args);
-      },
-  );
+  // As main() does: each action returns its exit code.
+  const run: Run = (action) => async (...args) => {
+    code = await action(...args);
+  };
+  addWhoCanCommand(program, f.io, run);
+  addDiffCommand(program, f.io, run);
   try {
     await program.parseAsync(args, { from: 'user' });
   } catch (e) {

@@ -3,12 +3,14 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Run as RunAction } from '../../src/cli/command.js';
 import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { formatError } from '../../src/cli/errors.js';
 import { redactingIo } from '../../src/cli/redact.js';
 import type { CliIo } from '../../src/cli/io.js';
-import { addDiffCommand, addWhoCanCommand } from '../../src/cli/who-can.js';
+import { addDiffCommand } from '../../src/cli/diff.js';
+import { addWhoCanCommand } from '../../src/cli/who-can.js';
 import { parseWhoCanJson } from '../../src/sources/who-can-report.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -40,14 +42,15 @@ async function kmsWhy(args: string[], opts: { stdoutIsTTY?: boolean; stderrIsTTY
   let code = 0;
   let debug = false;
   const program = new Command('kms-why').exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  const setExit = (c: number): void => {
-    code = c;
+  // As main() does: each action returns its exit code, and --debug is read before it runs.
+  const run: RunAction = (action) => async (...args) => {
+    code = await action(...args);
   };
-  const setDebug = (d: boolean): void => {
-    debug = d;
-  };
-  addWhoCanCommand(program, io, setExit, setDebug);
-  addDiffCommand(program, io, setExit, setDebug);
+  program.hook('preAction', (_program, command) => {
+    if (command.options.some((o) => o.long === '--debug')) debug = command.opts().debug === true;
+  });
+  addWhoCanCommand(program, io, run);
+  addDiffCommand(program, io, run);
   try {
     await program.parseAsync(args, { from: 'user' });
   } catch (e) {
