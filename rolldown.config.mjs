@@ -44,7 +44,22 @@ const AWS = /[\\/]sources[\\/]live[\\/](index|key|principal|aws|org-id|cloudtrai
  */
 const EAGER_BUILTINS = new Set(['node:buffer', 'node:events', 'node:fs', 'node:path', 'node:process', 'node:timers', 'node:url', 'node:util']);
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-const RESERVED = new Set(['default', 'arguments', 'eval', 'await', 'yield', 'let', 'static', 'enum', 'implements', 'interface', 'package', 'private', 'protected', 'public']);
+const RESERVED = new Set([
+  'default',
+  'arguments',
+  'eval',
+  'await',
+  'yield',
+  'let',
+  'static',
+  'enum',
+  'implements',
+  'interface',
+  'package',
+  'private',
+  'protected',
+  'public',
+]);
 
 /**
  * Own properties of a built-in as the Node running the build has them, as [name, value]: data
@@ -103,7 +118,8 @@ const noAwsSdkInCore = {
     for (const c of chunks) {
       if (c.name === 'aws') continue;
       const bad = c.imports.filter((i) => /^@aws-sdk\/|^@smithy\//.test(i) || aws.has(i));
-      if (bad.length > 0) this.error(`${c.fileName} imports ${bad.join(', ')} statically: a module of sources/live/ is missing from AWS in rolldown.config.mjs`);
+      if (bad.length > 0)
+        this.error(`${c.fileName} imports ${bad.join(', ')} statically: a module of sources/live/ is missing from AWS in rolldown.config.mjs`);
     }
   },
 };

@@ -23,7 +23,10 @@ const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const USE = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'];
 
 function withPublic(k) {
-  const doc = { Version: '2012-10-17', Statement: [...k.policy.statements.map((st) => st.raw), { Sid: 'PublicUse', Effect: 'Allow', Principal: '*', Action: USE, Resource: '*' }] };
+  const doc = {
+    Version: '2012-10-17',
+    Statement: [...k.policy.statements.map((st) => st.raw), { Sid: 'PublicUse', Effect: 'Allow', Principal: '*', Action: USE, Resource: '*' }],
+  };
   k.policy = parsePolicyDocument(doc, { source: 'key-policy', name: 'key policy', path: 'bench' });
 }
 
@@ -82,13 +85,17 @@ try {
     reports.push(report);
   }
   const sizes = reports.map((f) => statSync(f).size);
-  console.log(`\n== diff of two who-can JSON reports: ${fmt(roles)} roles × 20 keys, every key action; reports ${sizes.map((b) => `${fmt(b / 1048576)} MB`).join(' and ')}`);
+  console.log(
+    `\n== diff of two who-can JSON reports: ${fmt(roles)} roles × 20 keys, every key action; reports ${sizes.map((b) => `${fmt(b / 1048576)} MB`).join(' and ')}`,
+  );
   const read = await run([process.execPath, '-e', READ, ...reports]);
   if (read.code !== 0) throw new Error(`read: exit ${read.code}: ${read.stderr}`);
   const diff = await run([process.execPath, BIN, 'diff', ...reports, '--output', 'json']);
   if (diff.code !== 0 && diff.code !== 1 && diff.code !== 3) throw new Error(`diff: exit ${diff.code}: ${diff.stderr}`);
   console.log(`  reading both (node, JSON.parse): ${fmt(read.ms)} ms wall, ${fmt(read.cpuMs)} ms CPU, peak RSS ${fmt(read.rssMb)} MB`);
-  console.log(`  kms-why diff --output json:      ${fmt(diff.ms)} ms wall, ${fmt(diff.cpuMs)} ms CPU, peak RSS ${fmt(diff.rssMb)} MB, ${fmt(diff.bytes)} bytes, exit ${diff.code}`);
+  console.log(
+    `  kms-why diff --output json:      ${fmt(diff.ms)} ms wall, ${fmt(diff.cpuMs)} ms CPU, peak RSS ${fmt(diff.rssMb)} MB, ${fmt(diff.bytes)} bytes, exit ${diff.code}`,
+  );
   console.log(`  ratio: ${(diff.cpuMs / read.cpuMs).toFixed(2)}× reading them (CPU time; goal ≤ 2×)`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

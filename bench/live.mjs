@@ -21,8 +21,29 @@ const RUNS = Number(process.env.RUNS ?? 5);
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 execFileSync(
   process.execPath,
-  [tsc, '--outDir', out, '--rootDir', root, '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--strict', '--skipLibCheck', '--types', 'node', '--resolveJsonModule', '--declaration', 'false',
-    'src/sources/live/index.ts', 'src/evaluate/evaluator.ts', 'test/helpers/aws-server.ts'],
+  [
+    tsc,
+    '--outDir',
+    out,
+    '--rootDir',
+    root,
+    '--module',
+    'nodenext',
+    '--moduleResolution',
+    'nodenext',
+    '--target',
+    'es2022',
+    '--strict',
+    '--skipLibCheck',
+    '--types',
+    'node',
+    '--resolveJsonModule',
+    '--declaration',
+    'false',
+    'src/sources/live/index.ts',
+    'src/evaluate/evaluator.ts',
+    'test/helpers/aws-server.ts',
+  ],
   { cwd: root, stdio: 'inherit' },
 );
 const mod = (p) => import(pathToFileURL(join(out, p)).href);
@@ -39,8 +60,13 @@ const enc = (doc) => encodeURIComponent(JSON.stringify(doc));
 
 function grants(n, from = 0) {
   return Array.from({ length: n }, (_, i) => ({
-    KeyId: KEY_ARN, GrantId: `f${String(from + i).padStart(63, '0')}`, Name: `g-${from + i}`, CreationDate: 1735689600,
-    GranteePrincipal: `arn:aws:iam::${A}:role/worker-${from + i}`, IssuingAccount: `arn:aws:iam::${A}:root`, Operations: ['Decrypt'],
+    KeyId: KEY_ARN,
+    GrantId: `f${String(from + i).padStart(63, '0')}`,
+    Name: `g-${from + i}`,
+    CreationDate: 1735689600,
+    GranteePrincipal: `arn:aws:iam::${A}:role/worker-${from + i}`,
+    IssuingAccount: `arn:aws:iam::${A}:root`,
+    Operations: ['Decrypt'],
   }));
 }
 
@@ -52,14 +78,26 @@ function shape(server, grantCount) {
   const app = acct.Iam.Roles[0];
   for (let i = app.ListRolePolicies.PolicyNames.length; i < 5; i++) {
     app.ListRolePolicies.PolicyNames.push(`inline-${i}`);
-    app.GetRolePolicy[`inline-${i}`] = { RoleName: 'app', PolicyName: `inline-${i}`, PolicyDocument: enc({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Describe*', Resource: '*' }] }) };
+    app.GetRolePolicy[`inline-${i}`] = {
+      RoleName: 'app',
+      PolicyName: `inline-${i}`,
+      PolicyDocument: enc({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Describe*', Resource: '*' }] }),
+    };
   }
   for (let i = app.ListAttachedRolePolicies.AttachedPolicies.length; i < 10; i++) {
     const arn = `arn:aws:iam::${A}:policy/managed-${i}`;
     app.ListAttachedRolePolicies.AttachedPolicies.push({ PolicyName: `managed-${i}`, PolicyArn: arn });
     acct.Iam.Policies.push({
       GetPolicy: { Policy: { PolicyName: `managed-${i}`, Arn: arn, DefaultVersionId: 'v1', Path: '/' } },
-      GetPolicyVersion: { v1: { PolicyVersion: { VersionId: 'v1', IsDefaultVersion: true, Document: enc({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:List*', Resource: '*' }] }) } } },
+      GetPolicyVersion: {
+        v1: {
+          PolicyVersion: {
+            VersionId: 'v1',
+            IsDefaultVersion: true,
+            Document: enc({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:List*', Resource: '*' }] }),
+          },
+        },
+      },
     });
   }
 }
@@ -100,9 +138,15 @@ async function scenario(server, title, target, opts, grantCount, runs = RUNS) {
   }
   const g = last.r.snapshot.keys[0].grants;
   console.log(`\n== ${title}`);
-  console.log(`  check (read + evaluate): median ${fmt(median(times))}, first ${fmt(times[0])}, min ${fmt(Math.min(...times))}, max ${fmt(Math.max(...times))} over ${runs} runs`);
-  console.log(`  calls: ${last.r.calls} (${last.requests} HTTP requests); rounds of ${LATENCY} ms on the critical path: ${last.depth} by the clock, ${last.rounds} by the order of events${(opts.concurrency ?? 16) < 64 ? ' (counting waits for one of the pools\' slots)' : ' (dependencies only)'}`);
-  console.log(`  ListGrants calls: ${last.counts.ListGrants ?? 0}; grants in the snapshot: ${Array.isArray(g) ? g.length : 'unknown'}; kms:Decrypt → ${last.d.decision} (${last.d.decidedBy})`);
+  console.log(
+    `  check (read + evaluate): median ${fmt(median(times))}, first ${fmt(times[0])}, min ${fmt(Math.min(...times))}, max ${fmt(Math.max(...times))} over ${runs} runs`,
+  );
+  console.log(
+    `  calls: ${last.r.calls} (${last.requests} HTTP requests); rounds of ${LATENCY} ms on the critical path: ${last.depth} by the clock, ${last.rounds} by the order of events${(opts.concurrency ?? 16) < 64 ? " (counting waits for one of the pools' slots)" : ' (dependencies only)'}`,
+  );
+  console.log(
+    `  ListGrants calls: ${last.counts.ListGrants ?? 0}; grants in the snapshot: ${Array.isArray(g) ? g.length : 'unknown'}; kms:Decrypt → ${last.d.decision} (${last.d.decidedBy})`,
+  );
 }
 
 /** `kms-why grants --all-keys` on an account of `n` customer managed keys (30 grants each). */
@@ -120,11 +164,21 @@ async function grantsAllKeys(server, n) {
   server.reset();
   server.latencyMs = LATENCY;
   const start = performance.now();
-  const r = await readKeys([], { region: 'us-east-1', endpointUrl: server.url, credentials: server.credentials(A), allCustomerManaged: true, grantsAudit: true });
+  const r = await readKeys([], {
+    region: 'us-east-1',
+    endpointUrl: server.url,
+    credentials: server.credentials(A),
+    allCustomerManaged: true,
+    grantsAudit: true,
+  });
   const ms = performance.now() - start;
   const counts = server.counts();
   console.log(`\n== grants --all-keys over ${r.snapshot.keys.length} customer managed keys (live read, default concurrency 16 per service)`);
-  console.log(`  calls: ${r.calls} (${(r.calls / r.snapshot.keys.length).toFixed(2)} per key; ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}); rounds of ${LATENCY} ms on the critical path: ${depth(server.calls)}; ${fmt(ms)}`);
+  console.log(
+    `  calls: ${r.calls} (${(r.calls / r.snapshot.keys.length).toFixed(2)} per key; ${Object.entries(counts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}); rounds of ${LATENCY} ms on the critical path: ${depth(server.calls)}; ${fmt(ms)}`,
+  );
 }
 
 /**
@@ -164,8 +218,14 @@ async function accountRead(server, roles, keyCount) {
   const ms = performance.now() - start;
   const counts = server.counts();
   const unread = (r.snapshot.inputs ?? []).filter((i) => i.status !== 'read').length;
-  console.log(`\n== snapshot --account: ${roles.toLocaleString('en-US')} roles, ${r.snapshot.keys.length} keys x 30 grants, ${latency} ms added to every call (target <= 30 s)`);
-  console.log(`  ${fmt(ms)}; calls: ${r.calls} (${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}); rounds of ${latency} ms: ${depth(server.calls, latency)}; inputs not read: ${unread}`);
+  console.log(
+    `\n== snapshot --account: ${roles.toLocaleString('en-US')} roles, ${r.snapshot.keys.length} keys x 30 grants, ${latency} ms added to every call (target <= 30 s)`,
+  );
+  console.log(
+    `  ${fmt(ms)}; calls: ${r.calls} (${Object.entries(counts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}); rounds of ${latency} ms: ${depth(server.calls, latency)}; inputs not read: ${unread}`,
+  );
 }
 
 const server = await startAwsServer({ dir: join(root, 'fixtures', 'recorded') + '/' });
@@ -174,7 +234,13 @@ try {
   // ONLY=account runs the account read alone.
   if (process.env.ONLY !== 'account') {
     const target = { key: 'alias/app', principal: ROLE };
-    await scenario(server, 'role with 10 managed + 5 inline policies, key with 300 grants, default options (concurrency 16 per service, grants auto)', target, {}, 300);
+    await scenario(
+      server,
+      'role with 10 managed + 5 inline policies, key with 300 grants, default options (concurrency 16 per service, grants auto)',
+      target,
+      {},
+      300,
+    );
     await scenario(server, 'same, every grant paged (grants: all, as kms-why snapshot does)', target, { grants: 'all' }, 300);
     await scenario(server, 'same, concurrency 8', target, { concurrency: 8 }, 300);
     await scenario(server, 'same, concurrency 64: the dependency depth alone', target, { concurrency: 64 }, 300);

@@ -55,7 +55,9 @@ if (!only || only === 'evaluate') {
       for (const row of grid) for (const r of row) ev.evaluate(r, { explain });
       return principals.length * twenty.length;
     }, 3000);
-    console.log(`  ${explain ? 'with explanation' : 'verdict only    '}: ${fmt(rate)} decisions/s (${fmt(principals.length * twenty.length)} decisions a round)`);
+    console.log(
+      `  ${explain ? 'with explanation' : 'verdict only    '}: ${fmt(rate)} decisions/s (${fmt(principals.length * twenty.length)} decisions a round)`,
+    );
   }
 }
 
@@ -66,7 +68,22 @@ if (!only || only === 'cli') {
   const rounds = Number(process.env.KMS_WHY_COLD_RUNS ?? 41);
   section(`CLI cold start: kms-why check on a fixture vs a bare \`node -e 0\` (${rounds} interleaved rounds, medians)`);
   const fixture = `${root}fixtures/examples/lambda-env-grant.json`;
-  const args = [`${root}bin/kms-why.js`, 'check', '--action', 'kms:Decrypt', '--from', fixture, '--key', 'alias/app-env', '--principal', `arn:aws:sts::111122223333:assumed-role/app-exec-role/my-function`, '--context', `aws:lambda:FunctionArn=arn:aws:lambda:us-east-1:111122223333:function:my-function`, '--output', 'json'];
+  const args = [
+    `${root}bin/kms-why.js`,
+    'check',
+    '--action',
+    'kms:Decrypt',
+    '--from',
+    fixture,
+    '--key',
+    'alias/app-env',
+    '--principal',
+    `arn:aws:sts::111122223333:assumed-role/app-exec-role/my-function`,
+    '--context',
+    `aws:lambda:FunctionArn=arn:aws:lambda:us-east-1:111122223333:function:my-function`,
+    '--output',
+    'json',
+  ];
   // One run first, to check the fixture runs and to fill the compile cache (a user's second run).
   const first = spawnSync(process.execPath, args, { stdio: 'ignore' });
   if (first.status !== 0 && first.status !== 1) console.log('  (the fixture run failed; figures below are not meaningful)');
@@ -84,7 +101,9 @@ if (!only || only === 'cli') {
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const ratios = cli.map((c, i) => c / bare[i]).sort((a, b) => a - b);
   const q = (p) => ratios[Math.floor((ratios.length - 1) * p)];
-  console.log(`  node -e 0: ${median(bare).toFixed(1)} ms   kms-why check: ${median(cli).toFixed(1)} ms   ratio of medians: ${(median(cli) / median(bare)).toFixed(2)}×`);
+  console.log(
+    `  node -e 0: ${median(bare).toFixed(1)} ms   kms-why check: ${median(cli).toFixed(1)} ms   ratio of medians: ${(median(cli) / median(bare)).toFixed(2)}×`,
+  );
   console.log(`  per-round ratio: median ${median(ratios).toFixed(2)}×, middle half ${q(0.25).toFixed(2)}×–${q(0.75).toFixed(2)}×`);
 }
 
@@ -95,27 +114,58 @@ if (!only || only === 'grants') {
   const keyArn = KEY_ARN(0);
   const grants = [];
   for (let i = 0; i < 10000; i++) {
-    const g = { KeyId: keyArn, GrantId: i.toString(16).padStart(64, '0'), Name: `fn-${i}/uuid`, CreationDate: '2025-01-01T00:00:00Z', GranteePrincipal: i % 10 === 0 ? `arn:aws:iam::444455556666:role/ext-${i}` : `arn:aws:sts::${ACCOUNT}:assumed-role/role-${i % 500}/fn-${i}`, RetiringPrincipal: 'lambda.us-east-1.amazonaws.com', IssuingAccount: `arn:aws:iam::${ACCOUNT}:root`, Operations: i % 7 === 0 ? ['Decrypt', 'CreateGrant'] : ['Decrypt', 'RetireGrant'] };
+    const g = {
+      KeyId: keyArn,
+      GrantId: i.toString(16).padStart(64, '0'),
+      Name: `fn-${i}/uuid`,
+      CreationDate: '2025-01-01T00:00:00Z',
+      GranteePrincipal: i % 10 === 0 ? `arn:aws:iam::444455556666:role/ext-${i}` : `arn:aws:sts::${ACCOUNT}:assumed-role/role-${i % 500}/fn-${i}`,
+      RetiringPrincipal: 'lambda.us-east-1.amazonaws.com',
+      IssuingAccount: `arn:aws:iam::${ACCOUNT}:root`,
+      Operations: i % 7 === 0 ? ['Decrypt', 'CreateGrant'] : ['Decrypt', 'RetireGrant'],
+    };
     if (i % 3 !== 0) g.Constraints = { EncryptionContextEquals: { 'aws:lambda:FunctionArn': `arn:aws:lambda:us-east-1:${ACCOUNT}:function:fn-${i}` } };
     grants.push(g);
   }
-  const snap = { kmsWhySnapshot: 1, keys: [{ KeyMetadata: { KeyId: keyArn.split('/')[1], Arn: keyArn, AWSAccountId: ACCOUNT }, Aliases: ['alias/big'], Policy: { Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] }, Grants: grants }], principals: [] };
+  const snap = {
+    kmsWhySnapshot: 1,
+    keys: [
+      {
+        KeyMetadata: { KeyId: keyArn.split('/')[1], Arn: keyArn, AWSAccountId: ACCOUNT },
+        Aliases: ['alias/big'],
+        Policy: { Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] },
+        Grants: grants,
+      },
+    ],
+    principals: [],
+  };
   const file = `${dir}/grants-10k.json`;
   writeFileSync(file, JSON.stringify(snap));
   const expect = `${dir}/grants-10k-expect.json`;
-  writeFileSync(expect, JSON.stringify([{ grantee: `arn:aws:sts::${ACCOUNT}:assumed-role/*`, operations: ['Decrypt', 'RetireGrant'], constraints: 'required' }]));
+  writeFileSync(
+    expect,
+    JSON.stringify([{ grantee: `arn:aws:sts::${ACCOUNT}:assumed-role/*`, operations: ['Decrypt', 'RetireGrant'], constraints: 'required' }]),
+  );
   const { auditGrants } = await import('../dist/analyses/grants-audit.js');
   const { loadFrom } = await import('../dist/sources/load.js');
   const t0 = process.hrtime.bigint();
   const loaded = await loadFrom([file]);
   const t1 = process.hrtime.bigint();
-  const audit = auditGrants(loaded.keys, { now: '2026-11-25T00:00:00Z', maxAgeDays: 365, expectations: JSON.parse((await import('node:fs')).readFileSync(expect, 'utf8')) });
+  const audit = auditGrants(loaded.keys, {
+    now: '2026-11-25T00:00:00Z',
+    maxAgeDays: 365,
+    expectations: JSON.parse((await import('node:fs')).readFileSync(expect, 'utf8')),
+  });
   const t2 = process.hrtime.bigint();
-  console.log(`  load + parse: ${(Number(t1 - t0) / 1e6).toFixed(0)} ms   audit (findings + expectations): ${(Number(t2 - t1) / 1e6).toFixed(0)} ms   (${audit.findings.length} findings, ${audit.unexpected.length} unexpected)`);
+  console.log(
+    `  load + parse: ${(Number(t1 - t0) / 1e6).toFixed(0)} ms   audit (findings + expectations): ${(Number(t2 - t1) / 1e6).toFixed(0)} ms   (${audit.findings.length} findings, ${audit.unexpected.length} unexpected)`,
+  );
   const times = [];
   for (let i = 0; i < 5; i++) {
     const t = process.hrtime.bigint();
-    spawnSync(process.execPath, [`${root}bin/kms-why.js`, 'grants', '--from', file, '--all-keys', '--expect', expect, '--max-age', '365', '--output', 'json'], { stdio: 'ignore' });
+    spawnSync(process.execPath, [`${root}bin/kms-why.js`, 'grants', '--from', file, '--all-keys', '--expect', expect, '--max-age', '365', '--output', 'json'], {
+      stdio: 'ignore',
+    });
     times.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
   times.sort((a, b) => a - b);

@@ -60,7 +60,9 @@ mkdirSync(dir, { recursive: true });
 const file = join(dir, `realistic-${roles}.json`);
 writeFileSync(file, JSON.stringify(account.snapshot));
 
-console.log(`\n== single requests through the library: ${fmt(roles)} roles (1–10 policies each, from 200 managed), 20 keys (20-statement policies, 500 grants each), 2,000 requests, full explanation`);
+console.log(
+  `\n== single requests through the library: ${fmt(roles)} roles (1–10 policies each, from 200 managed), 20 keys (20-statement policies, 500 grants each), 2,000 requests, full explanation`,
+);
 let t = performance.now();
 const snapshot = await loadFrom([file]);
 const loadMs = performance.now() - t;
@@ -76,11 +78,20 @@ const ev = new Evaluator(snapshot);
 const verdicts = reqs.map((q) => ev.evaluate(q).decision);
 const coldMs = performance.now() - t;
 const ours = { cold: (reqs.length / coldMs) * 1000 };
-ours.warm = await rate(() => {
-  for (const q of reqs) ev.evaluate(q);
-}, reqs.length, 2000);
-const counts = verdicts.reduce((m, v) => ((m[v] = (m[v] ?? 0) + 1), m), {});
-console.log(`  load (loadFrom, ${(JSON.stringify(account.snapshot).length / 1e6).toFixed(0)} MB): ${fmt(loadMs)} ms; verdicts: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+ours.warm = await rate(
+  () => {
+    for (const q of reqs) ev.evaluate(q);
+  },
+  reqs.length,
+  2000,
+);
+const counts = {};
+for (const v of verdicts) counts[v] = (counts[v] ?? 0) + 1;
+console.log(
+  `  load (loadFrom, ${(JSON.stringify(account.snapshot).length / 1e6).toFixed(0)} MB): ${fmt(loadMs)} ms; verdicts: ${Object.entries(counts)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}`,
+);
 console.log(`  kms-why  cold pass: ${fmt(ours.cold)} requests/s (${fmt(coldMs)} ms for 2,000)   warm: ${fmt(ours.warm)} requests/s`);
 
 const peer = await loadPeer();
@@ -111,6 +122,8 @@ if (peer.runSimulation === undefined) {
   const p = { cold: (sims.length / peerColdMs) * 1000 };
   p.warm = await rate(peerPass, sims.length, 4000);
   const errors = results.filter((x) => x.resultType === 'error').length;
-  console.log(`  ${PEER} ${peer.version}  cold pass: ${fmt(p.cold)} requests/s (${fmt(peerColdMs)} ms)   warm: ${fmt(p.warm)} requests/s${errors ? ` (${errors} requests it rejected)` : ''}`);
+  console.log(
+    `  ${PEER} ${peer.version}  cold pass: ${fmt(p.cold)} requests/s (${fmt(peerColdMs)} ms)   warm: ${fmt(p.warm)} requests/s${errors ? ` (${errors} requests it rejected)` : ''}`,
+  );
   console.log(`  ratio kms-why / peer: cold ${(ours.cold / p.cold).toFixed(1)}×, warm ${(ours.warm / p.warm).toFixed(1)}× (targets: ≥ 20× cold, ≥ 100× warm)`);
 }

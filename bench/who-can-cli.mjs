@@ -28,7 +28,10 @@ function writeAccount(roles, keys, file) {
   const s = buildAccount({ roles, keys, mix: 'realistic' });
   s.keys.forEach((k, i) => {
     if (i % 4 !== 0) return;
-    const doc = { Version: '2012-10-17', Statement: [...k.policy.statements.map((st) => st.raw), { Sid: 'PublicUse', Effect: 'Allow', Principal: '*', Action: USE, Resource: '*' }] };
+    const doc = {
+      Version: '2012-10-17',
+      Statement: [...k.policy.statements.map((st) => st.raw), { Sid: 'PublicUse', Effect: 'Allow', Principal: '*', Action: USE, Resource: '*' }],
+    };
     k.policy = parsePolicyDocument(doc, { source: 'key-policy', name: 'key policy', path: 'bench' });
   });
   writeFileSync(file, JSON.stringify(snapshotToJson({ ...s, capturedAt: '2026-01-01T00:00:00Z' })));
@@ -86,7 +89,9 @@ const dir = mkdtempSync(join(tmpdir(), 'kms-why-bench-'));
 try {
   const file = join(dir, `account-${roles}.json`);
   const size = writeAccount(roles, 20, file);
-  console.log(`\n== who-can through the CLI: ${fmt(roles)} roles × 20 keys × 500 grants (a quarter of the key policies with Principal "*"); snapshot ${fmt(size / 1048576)} MB`);
+  console.log(
+    `\n== who-can through the CLI: ${fmt(roles)} roles × 20 keys × 500 grants (a quarter of the key policies with Principal "*"); snapshot ${fmt(size / 1048576)} MB`,
+  );
   console.log('   kms-why who-can --from account.json --all-keys --output F   (every key action; stdout through a pipe)');
   for (const format of ['text', 'table', 'markdown', 'jsonl', 'json']) {
     const r = await runCli(['who-can', '--from', file, '--all-keys', '--output', format, '--no-color']);

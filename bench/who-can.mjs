@@ -43,15 +43,36 @@ function doc(statements) {
 function realisticPolicy(r, name, keyArns) {
   const k = r();
   let st;
-  if (k < 0.5) st = [{ Effect: 'Allow', Action: pick(r, SERVICES), Resource: '*' }, ...(r() < 0.5 ? [{ Effect: 'Allow', Action: pick(r, SERVICES), Resource: 'arn:aws:s3:::bucket/*' }] : [])];
+  if (k < 0.5)
+    st = [
+      { Effect: 'Allow', Action: pick(r, SERVICES), Resource: '*' },
+      ...(r() < 0.5 ? [{ Effect: 'Allow', Action: pick(r, SERVICES), Resource: 'arn:aws:s3:::bucket/*' }] : []),
+    ];
   else if (k < 0.62) {
     // Use of one to three specific keys, sometimes only through a service.
     const keys = [pick(r, keyArns), ...(r() < 0.5 ? [pick(r, keyArns)] : []), ...(r() < 0.2 ? [pick(r, keyArns)] : [])];
     const s = { Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey*'], Resource: keys };
-    if (r() < 0.4) s.Condition = { StringEquals: { 'kms:ViaService': pick(r, ['s3.us-east-1.amazonaws.com', 'secretsmanager.us-east-1.amazonaws.com', 'dynamodb.us-east-1.amazonaws.com']) } };
+    if (r() < 0.4)
+      s.Condition = {
+        StringEquals: {
+          'kms:ViaService': pick(r, ['s3.us-east-1.amazonaws.com', 'secretsmanager.us-east-1.amazonaws.com', 'dynamodb.us-east-1.amazonaws.com']),
+        },
+      };
     st = [s, { Effect: 'Allow', Action: pick(r, SERVICES), Resource: '*' }];
-  } else if (k < 0.71) st = [{ Effect: 'Allow', Action: ['kms:Describe*', 'kms:List*', 'kms:Get*'], Resource: '*' }, { Effect: 'Allow', Action: ['ec2:Describe*', 's3:List*'], Resource: '*' }];
-  else if (k < 0.78) st = [{ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: `arn:aws:kms:us-east-1:${ACCOUNT}:key/*`, Condition: { StringLike: { 'kms:RequestAlias': 'alias/app-*' } } }];
+  } else if (k < 0.71)
+    st = [
+      { Effect: 'Allow', Action: ['kms:Describe*', 'kms:List*', 'kms:Get*'], Resource: '*' },
+      { Effect: 'Allow', Action: ['ec2:Describe*', 's3:List*'], Resource: '*' },
+    ];
+  else if (k < 0.78)
+    st = [
+      {
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: `arn:aws:kms:us-east-1:${ACCOUNT}:key/*`,
+        Condition: { StringLike: { 'kms:RequestAlias': 'alias/app-*' } },
+      },
+    ];
   else if (k < 0.82) st = [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }];
   else if (k < 0.84) st = [{ Effect: 'Allow', Action: '*', Resource: '*' }];
   else if (k < 0.87) st = [{ Effect: 'Allow', NotAction: ['iam:*', 'organizations:*', 'account:*'], Resource: '*' }];
@@ -59,7 +80,15 @@ function realisticPolicy(r, name, keyArns) {
     const deny = { Effect: 'Deny', Action: ['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:PutKeyPolicy'], Resource: '*' };
     if (r() < 0.2) deny.Condition = { StringNotEquals: { 'aws:PrincipalTag/team': 'security' } };
     st = [deny];
-  } else st = [{ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:Encrypt'], Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/team': '${aws:PrincipalTag/team}' } } }];
+  } else
+    st = [
+      {
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:Encrypt'],
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:ResourceTag/team': '${aws:PrincipalTag/team}' } },
+      },
+    ];
   return parsePolicyDocument(doc(st), { source: 'identity-policy', name, path: 'bench' });
 }
 
@@ -82,7 +111,12 @@ export function buildAccount({ roles, keys, mix, seed = 11 }) {
       else if (x < 0.93) ps.push(realisticPolicy(r, `inline-${i}-${j}`, keyArns));
       else ps.push(kmsHeavyPolicy(r, `inline-kms-${i}-${j}`, keyArns));
     }
-    principals[`arn:aws:iam::${ACCOUNT}:role/role-${i}`] = { identityPolicies: ps, permissionsBoundary: null, sessionPolicies: [], tags: { team: `t${i % 7}` } };
+    principals[`arn:aws:iam::${ACCOUNT}:role/role-${i}`] = {
+      identityPolicies: ps,
+      permissionsBoundary: null,
+      sessionPolicies: [],
+      tags: { team: `t${i % 7}` },
+    };
   }
   return { keys: keyList, principals };
 }
@@ -116,7 +150,8 @@ async function measure({ roles, keys, mix }) {
   const heap = process.memoryUsage().heapUsed;
   let allowed = 0;
   let conditional = 0;
-  for (const k of result.keys) for (const row of k.access) for (const e of row) if (e !== null) e.access === 'allow' ? allowed++ : e.access === 'conditional' ? conditional++ : 0;
+  for (const k of result.keys)
+    for (const row of k.access) for (const e of row) if (e !== null) e.access === 'allow' ? allowed++ : e.access === 'conditional' ? conditional++ : 0;
   return {
     roles,
     keys,
@@ -157,13 +192,21 @@ if (!isMain) {
   const mixes = args.includes('--worst') ? ['realistic', 'kms-heavy'] : ['realistic'];
   for (const mix of mixes) {
     const big = quick ? { roles: 2500, keys: 25, mix } : { roles: 5000, keys: 50, mix };
-    console.log(`\n== who-can over all keys × all key actions, ${mix} identity policies (${big.roles} roles with 1–10 policies, ${big.keys} keys with 20-statement policies and 500 grants)`);
+    console.log(
+      `\n== who-can over all keys × all key actions, ${mix} identity policies (${big.roles} roles with 1–10 policies, ${big.keys} keys with 20-statement policies and 500 grants)`,
+    );
     const m = runChild(big);
-    console.log(`  ${fmt(m.decisions)} decisions ((principal, key, action) triples; ${fmt(m.principals)} principals per key: roles, root, named principals, grantee sessions)`);
+    console.log(
+      `  ${fmt(m.decisions)} decisions ((principal, key, action) triples; ${fmt(m.principals)} principals per key: roles, root, named principals, grantee sessions)`,
+    );
     console.log(`  time: ${fmt(m.ms)} ms wall, ${fmt(m.cpuMs)} ms CPU (GC threads included)`);
     console.log(`  speed: ${fmt((m.decisions / m.ms) * 1000)} decisions/s (goal: ≥ 250,000 on one core)`);
-    console.log(`  memory: peak RSS ${fmt(m.peakRssMb)} MB (goal: < 1 GB); live heap ${fmt(m.snapshotHeapMb)} MB with the snapshot, ${fmt(m.heapMb)} MB with the result`);
-    console.log(`  work: ${fmt(m.evaluations)} evaluator calls (${(m.decisions / m.evaluations).toFixed(1)} decisions each), ${fmt(m.sharedPairs)} (principal, key) pairs answered from another ordinary principal's answers`);
+    console.log(
+      `  memory: peak RSS ${fmt(m.peakRssMb)} MB (goal: < 1 GB); live heap ${fmt(m.snapshotHeapMb)} MB with the snapshot, ${fmt(m.heapMb)} MB with the result`,
+    );
+    console.log(
+      `  work: ${fmt(m.evaluations)} evaluator calls (${(m.decisions / m.evaluations).toFixed(1)} decisions each), ${fmt(m.sharedPairs)} (principal, key) pairs answered from another ordinary principal's answers`,
+    );
     console.log(`  answers: ${fmt(m.allowed)} allowed, ${fmt(m.conditional)} conditional`);
 
     console.log(`\n== how time grows with principals × keys (${mix})`);

@@ -12,7 +12,18 @@ import type { Snapshot } from '../model/snapshot.js';
 import { isUnknown } from '../model/unknown.js';
 import { statementId } from '../evaluate/compile.js';
 import { Evaluator } from '../evaluate/evaluator.js';
-import { ADMIN_LEVEL_ACTIONS, authorizedBy, whoCanRequest, type Access, type AccessEntry, type GuardCondition, type KeyWhoCan, type ReasonRef, type WhoCanPrincipal, type WhoCanResult } from './who-can.js';
+import {
+  ADMIN_LEVEL_ACTIONS,
+  authorizedBy,
+  whoCanRequest,
+  type Access,
+  type AccessEntry,
+  type GuardCondition,
+  type KeyWhoCan,
+  type ReasonRef,
+  type WhoCanPrincipal,
+  type WhoCanResult,
+} from './who-can.js';
 
 export type ChangeKind = 'gained' | 'lost' | 'changed' | 'unknown';
 
@@ -68,7 +79,10 @@ function sideOf(e: AccessEntry | null): AccessSide {
 const reasonKey = (r: ReasonRef): string => `${r.source}|${r.policyName ?? ''}|${r.id}|${r.effect}`;
 
 function sideSig(s: AccessSide): string {
-  return `${s.access}|${s.decidedBy ?? ''}|${s.absent ?? ''}|${s.reasons.map(reasonKey).sort().join(',')}|${(s.conditions ?? []).map((c) => `${c.source}:${c.id}:${c.effect}:${c.operator}:${c.key}:${c.values.join(',')}`).sort().join(',')}`;
+  return `${s.access}|${s.decidedBy ?? ''}|${s.absent ?? ''}|${s.reasons.map(reasonKey).sort().join(',')}|${(s.conditions ?? [])
+    .map((c) => `${c.source}:${c.id}:${c.effect}:${c.operator}:${c.key}:${c.values.join(',')}`)
+    .sort()
+    .join(',')}`;
 }
 
 function kindOf(o: AccessSide, n: AccessSide): ChangeKind | undefined {
@@ -107,7 +121,9 @@ function policiesOf(s: Snapshot, principal: string, key: Key | undefined): Polic
     if (!isUnknown(pp.sessionPolicies)) out.push(...pp.sessionPolicies);
   }
   const org = s.organization;
-  if (org !== undefined) for (const levels of [...Object.values(org.serviceControlPolicies), ...Object.values(org.resourceControlPolicies)]) for (const l of levels) out.push(...l.policies);
+  if (org !== undefined)
+    for (const levels of [...Object.values(org.serviceControlPolicies), ...Object.values(org.resourceControlPolicies)])
+      for (const l of levels) out.push(...l.policies);
   return out;
 }
 
@@ -136,13 +152,22 @@ function describeReason(r: ReasonRef): string {
  * where it decides, `there` the other one's; `appears`: it decides on the new side (else on the
  * old one); `verb`: what it does now ("now allows", "no longer decides" …).
  */
-function sourceChange(r: ReasonRef, appears: boolean, verb: string, keyArn: string, principal: string, here: Snapshot | undefined, there: Snapshot | undefined): string {
+function sourceChange(
+  r: ReasonRef,
+  appears: boolean,
+  verb: string,
+  keyArn: string,
+  principal: string,
+  here: Snapshot | undefined,
+  there: Snapshot | undefined,
+): string {
   const what = describeReason(r);
   if (here === undefined || there === undefined) return `${what} ${verb}`;
   const thereKey = keyIn(there, keyArn);
   const hereKey = keyIn(here, keyArn);
   if (r.source === 'grant') {
-    const find = (k: Key | undefined): unknown => (k === undefined || isUnknown(k.grants) ? undefined : k.grants.find((g) => g.grantId === r.id && g.state !== 'retired'));
+    const find = (k: Key | undefined): unknown =>
+      k === undefined || isUnknown(k.grants) ? undefined : k.grants.find((g) => g.grantId === r.id && g.state !== 'retired');
     const a = find(hereKey);
     const b = find(thereKey);
     if (b === undefined) return `${what} ${appears ? 'is new' : 'was retired or revoked'}`;
@@ -187,15 +212,25 @@ function whyOf(change: ChangeKind, o: AccessSide, n: AccessSide, keyArn: string,
     }
   }
   if (change === 'changed' && out.length === 0) out.push('the conditions changed');
-  if (out.length === 0 && o.decidedBy !== n.decidedBy && n.decidedBy !== undefined) out.push(`now decided by ${n.decidedBy}${o.decidedBy ? ` (was ${o.decidedBy})` : ''}`);
-  if (out.length === 0 && (n.access === 'unknown' || o.access === 'unknown')) out.push(n.access === 'unknown' ? 'an input it depends on could not be read' : 'the inputs it depends on can be read now');
+  if (out.length === 0 && o.decidedBy !== n.decidedBy && n.decidedBy !== undefined)
+    out.push(`now decided by ${n.decidedBy}${o.decidedBy ? ` (was ${o.decidedBy})` : ''}`);
+  if (out.length === 0 && (n.access === 'unknown' || o.access === 'unknown'))
+    out.push(n.access === 'unknown' ? 'an input it depends on could not be read' : 'the inputs it depends on can be read now');
   return out;
 }
 
 // ─── The comparison ─────────────────────────────────────────────────────────────────────────────
 
 /** A side's deny, with what decided it when its snapshot is at hand. */
-function explainDeny(side: AccessSide, ev: Evaluator | undefined, snap: Snapshot | undefined, keyArn: string, principal: string, actionIndex: number, k: KeyWhoCan): AccessSide {
+function explainDeny(
+  side: AccessSide,
+  ev: Evaluator | undefined,
+  snap: Snapshot | undefined,
+  keyArn: string,
+  principal: string,
+  actionIndex: number,
+  k: KeyWhoCan,
+): AccessSide {
   // A principal this side did not consider (e.g. an account no longer named in the key policy) is
   // still asked about: its deny, if it is one, is what changed.
   if (side.access !== 'deny' || side.absent === 'key' || ev === undefined || snap === undefined || principal === '*') return side;
@@ -204,7 +239,16 @@ function explainDeny(side: AccessSide, ev: Evaluator | undefined, snap: Snapshot
   try {
     const d = ev.evaluate(whoCanRequest(key, k.actions[actionIndex]!, principal), { explain: false });
     if (d.authorization !== 'deny') return side;
-    return { access: 'deny', decidedBy: authorizedBy(d), reasons: d.reasons.map((r) => ({ source: r.source, id: r.id, effect: r.effect, ...(r.policyName !== undefined && r.source !== 'grant' ? { policyName: r.policyName } : {}) })) };
+    return {
+      access: 'deny',
+      decidedBy: authorizedBy(d),
+      reasons: d.reasons.map((r) => ({
+        source: r.source,
+        id: r.id,
+        effect: r.effect,
+        ...(r.policyName !== undefined && r.source !== 'grant' ? { policyName: r.policyName } : {}),
+      })),
+    };
   } catch {
     return side;
   }
@@ -298,7 +342,19 @@ export class DiffAccumulator {
           hit.adminLevel ||= adminHere;
           continue;
         }
-        const c: AccessChange = { key: arn, aliases: ref.aliases, principal: p.arn, principalKind: p.kind, external: p.external, actions: [name], change, adminLevel: adminHere, old: o, new: n, why };
+        const c: AccessChange = {
+          key: arn,
+          aliases: ref.aliases,
+          principal: p.arn,
+          principalKind: p.kind,
+          external: p.external,
+          actions: [name],
+          change,
+          adminLevel: adminHere,
+          old: o,
+          new: n,
+          why,
+        };
         groups.set(g, c);
         changes.push(c);
       }

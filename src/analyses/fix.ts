@@ -114,7 +114,8 @@ export function checkClue(clue: ErrorClue | undefined, d: Decision, ctx: ClueCon
       `the request as it was made: its encryption context (--context), kms:ViaService (--via-service) and caller (--principal) decide conditions and grants`,
     ];
     if (clue?.kind === 'explicit-deny' && clue.layer !== null) missing.unshift(...layerInputs(clue.layer, d, ctx));
-    if (clue?.kind === 'no-allow' && clue.layer === 'VPC endpoint policy') missing.unshift('the VPC endpoint policy (kms-why does not read VPC endpoint policies)');
+    if (clue?.kind === 'no-allow' && clue.layer === 'VPC endpoint policy')
+      missing.unshift('the VPC endpoint policy (kms-why does not read VPC endpoint policies)');
     const tail =
       clue?.kind === 'key-inaccessible'
         ? ' This message is also what KMS returns when the ciphertext was encrypted under another key than the one evaluated, or the key is in another region: check which key the ciphertext names (CloudTrail shows it).'
@@ -129,7 +130,13 @@ export function checkClue(clue: ErrorClue | undefined, d: Decision, ctx: ClueCon
   }
   // Denied today.
   if (clue === undefined) {
-    return { status: 'still-denied', agrees: null, implied, text: `Today's policies still deny the request (${implied ? describeImplied(implied) : 'denied'}).`, missingInputs: [] };
+    return {
+      status: 'still-denied',
+      agrees: null,
+      implied,
+      text: `Today's policies still deny the request (${implied ? describeImplied(implied) : 'denied'}).`,
+      missingInputs: [],
+    };
   }
   if (implied?.kind === 'key-state') {
     return {
@@ -143,10 +150,22 @@ export function checkClue(clue: ErrorClue | undefined, d: Decision, ctx: ClueCon
   switch (clue.kind) {
     case 'not-authorized':
     case 'key-inaccessible':
-      return { status: 'still-denied', agrees: true, implied, text: `Today's policies still deny the request (${implied ? describeImplied(implied) : 'denied'}), as the ${what} says.`, missingInputs: [] };
+      return {
+        status: 'still-denied',
+        agrees: true,
+        implied,
+        text: `Today's policies still deny the request (${implied ? describeImplied(implied) : 'denied'}), as the ${what} says.`,
+        missingInputs: [],
+      };
     case 'no-allow': {
       if (implied?.kind === 'no-allow' && implied.layers.includes(clue.layer)) {
-        return { status: 'still-denied', agrees: true, implied, text: `Today's policies still deny the request, and for the reason the ${what} gives: ${describeImplied(implied)}.`, missingInputs: [] };
+        return {
+          status: 'still-denied',
+          agrees: true,
+          implied,
+          text: `Today's policies still deny the request, and for the reason the ${what} gives: ${describeImplied(implied)}.`,
+          missingInputs: [],
+        };
       }
       return {
         status: 'still-denied',
@@ -159,7 +178,13 @@ export function checkClue(clue: ErrorClue | undefined, d: Decision, ctx: ClueCon
     case 'explicit-deny': {
       if (implied?.kind === 'explicit-deny' && (clue.layer === null || implied.layers.includes(clue.layer))) {
         const named = d.reasons.map((r) => `"${r.id}"${r.policyName ? ` of ${r.policyName}` : ''}`).join(', ');
-        return { status: 'still-denied', agrees: true, implied, text: `Today's policies still deny the request with an explicit Deny, as the ${what} says: ${named}.`, missingInputs: [] };
+        return {
+          status: 'still-denied',
+          agrees: true,
+          implied,
+          text: `Today's policies still deny the request with an explicit Deny, as the ${what} says: ${named}.`,
+          missingInputs: [],
+        };
       }
       return {
         status: 'still-denied',
@@ -178,20 +203,31 @@ function sinceText(ctx: ClueContext, what: string): string {
     const e = Date.parse(ctx.eventTime);
     const c = Date.parse(cap);
     if (!Number.isNaN(e) && !Number.isNaN(c)) {
-      return c >= e ? ` the ${what} (${ctx.eventTime}; the snapshot is from ${cap})` : ` — but the snapshot (${cap}) is older than the ${what} (${ctx.eventTime}): take a new snapshot`;
+      return c >= e
+        ? ` the ${what} (${ctx.eventTime}; the snapshot is from ${cap})`
+        : ` — but the snapshot (${cap}) is older than the ${what} (${ctx.eventTime}): take a new snapshot`;
     }
   }
   if (ctx.eventTime !== undefined) return ` the ${what} (${ctx.eventTime})`;
   return '';
 }
 
-function disagreementInputs(clue: Extract<ErrorClue, { kind: 'no-allow' | 'explicit-deny' }>, implied: ImpliedDenial | null, d: Decision, ctx: ClueContext): string[] {
+function disagreementInputs(
+  clue: Extract<ErrorClue, { kind: 'no-allow' | 'explicit-deny' }>,
+  implied: ImpliedDenial | null,
+  d: Decision,
+  ctx: ClueContext,
+): string[] {
   const out: string[] = [];
   if (clue.layer !== null) out.push(...layerInputs(clue.layer, d, ctx));
   if (implied?.kind === 'explicit-deny' && clue.kind === 'no-allow') {
-    out.push(`the Deny kms-why finds (${d.reasons.map((r) => `"${r.id}"`).join(', ')}) would have been reported as an explicit deny: it was added after the error, or its conditions did not match the request as it was made`);
+    out.push(
+      `the Deny kms-why finds (${d.reasons.map((r) => `"${r.id}"`).join(', ')}) would have been reported as an explicit deny: it was added after the error, or its conditions did not match the request as it was made`,
+    );
   }
-  out.push('the request as it was made: encryption context (--context), kms:ViaService (--via-service), the exact caller (--principal) and other condition keys (--condition)');
+  out.push(
+    'the request as it was made: encryption context (--context), kms:ViaService (--via-service), the exact caller (--principal) and other condition keys (--condition)',
+  );
   return out;
 }
 
@@ -216,11 +252,21 @@ function layerInputs(layer: PolicyLayer, d: Decision, ctx: ClueContext): string[
           : `the resource control policies of account ${keyAccount} (the snapshot's may be out of date)`,
       ];
     case 'permissions boundary':
-      return [entry?.pp.permissionsBoundary === null || entry === undefined ? `the permissions boundary of ${entry?.arn ?? ctx.request.principal}: the snapshot records none` : `the permissions boundary of ${entry.arn} (the snapshot's may be out of date)`];
+      return [
+        entry?.pp.permissionsBoundary === null || entry === undefined
+          ? `the permissions boundary of ${entry?.arn ?? ctx.request.principal}: the snapshot records none`
+          : `the permissions boundary of ${entry.arn} (the snapshot's may be out of date)`,
+      ];
     case 'session policy':
-      return [`the session policies passed when ${ctx.request.principal} was created (AssumeRole --policy/--policy-arns): add them as SessionPolicies of the session's entry`];
+      return [
+        `the session policies passed when ${ctx.request.principal} was created (AssumeRole --policy/--policy-arns): add them as SessionPolicies of the session's entry`,
+      ];
     case 'identity-based policy':
-      return [entry === undefined ? `the identity policies of ${ctx.request.principal}: the snapshot has no entry for it` : `the identity policies of ${entry.arn} (including group and managed policies; the snapshot's may be out of date)`];
+      return [
+        entry === undefined
+          ? `the identity policies of ${ctx.request.principal}: the snapshot has no entry for it`
+          : `the identity policies of ${entry.arn} (including group and managed policies; the snapshot's may be out of date)`,
+      ];
     case 'resource-based policy':
       return [`the key policy and grants of ${d.keyArn ?? 'the key'} (the snapshot's may be out of date)`];
     case 'VPC endpoint policy':
@@ -274,13 +320,20 @@ function allPolicies(s: Snapshot): SlotPolicy[] {
     if (!isUnknown(k.policy)) out.push({ slot: { type: 'key', keyIndex }, policy: k.policy, where: `the key policy of ${k.metadata.arn}` });
   });
   for (const [arn, pp] of Object.entries(s.principals)) {
-    if (!isUnknown(pp.identityPolicies)) pp.identityPolicies.forEach((p, index) => {
-      out.push({ slot: { type: 'identity', principal: arn, index }, policy: p, where: `identity policy ${p.name} of ${arn}` });
-    });
-    if (!isUnknown(pp.permissionsBoundary) && pp.permissionsBoundary !== null) out.push({ slot: { type: 'boundary', principal: arn }, policy: pp.permissionsBoundary, where: `the permissions boundary ${pp.permissionsBoundary.name} of ${arn}` });
-    if (!isUnknown(pp.sessionPolicies)) pp.sessionPolicies.forEach((p, index) => {
-      out.push({ slot: { type: 'session', principal: arn, index }, policy: p, where: `session policy ${p.name} of ${arn}` });
-    });
+    if (!isUnknown(pp.identityPolicies))
+      pp.identityPolicies.forEach((p, index) => {
+        out.push({ slot: { type: 'identity', principal: arn, index }, policy: p, where: `identity policy ${p.name} of ${arn}` });
+      });
+    if (!isUnknown(pp.permissionsBoundary) && pp.permissionsBoundary !== null)
+      out.push({
+        slot: { type: 'boundary', principal: arn },
+        policy: pp.permissionsBoundary,
+        where: `the permissions boundary ${pp.permissionsBoundary.name} of ${arn}`,
+      });
+    if (!isUnknown(pp.sessionPolicies))
+      pp.sessionPolicies.forEach((p, index) => {
+        out.push({ slot: { type: 'session', principal: arn, index }, policy: p, where: `session policy ${p.name} of ${arn}` });
+      });
   }
   const org = s.organization;
   if (org !== undefined) {
@@ -288,7 +341,11 @@ function allPolicies(s: Snapshot): SlotPolicy[] {
       for (const [account, levels] of Object.entries(org[which])) {
         levels.forEach((lvl, level) => {
           lvl.policies.forEach((p, index) => {
-            out.push({ slot: { type: 'org', which, account, level, index }, policy: p, where: `${which === 'serviceControlPolicies' ? 'SCP' : 'RCP'} ${p.name} at ${lvl.target} (account ${account})` });
+            out.push({
+              slot: { type: 'org', which, account, level, index },
+              policy: p,
+              where: `${which === 'serviceControlPolicies' ? 'SCP' : 'RCP'} ${p.name} at ${lvl.target} (account ${account})`,
+            });
           });
         });
       }
@@ -345,8 +402,29 @@ export type FixChange =
   | { kind: 'add-key-policy-statement'; keyArn: string; statement: JsonObject }
   | { kind: 'add-identity-policy'; principalArn: string; principalKind: 'role' | 'user'; policyName: string; document: JsonObject }
   | { kind: 'add-boundary-statement'; principalArn: string; policyName: string; policyArn?: string; statement: JsonObject }
-  | { kind: 'remove-statement'; source: PolicySource; policyName: string; policyArn?: string; where: string; statementId: string; statement: unknown; slot: Slot; statementIndex: number }
-  | { kind: 'replace-statement'; source: PolicySource; policyName: string; policyArn?: string; where: string; statementId: string; before: unknown; after: JsonObject; slot: Slot; statementIndex: number }
+  | {
+      kind: 'remove-statement';
+      source: PolicySource;
+      policyName: string;
+      policyArn?: string;
+      where: string;
+      statementId: string;
+      statement: unknown;
+      slot: Slot;
+      statementIndex: number;
+    }
+  | {
+      kind: 'replace-statement';
+      source: PolicySource;
+      policyName: string;
+      policyArn?: string;
+      where: string;
+      statementId: string;
+      before: unknown;
+      after: JsonObject;
+      slot: Slot;
+      statementIndex: number;
+    }
   | { kind: 'recreate-lambda-grant'; keyArn: string; functionName: string; functionArn: string; roleArn: string; grant: Grant }
   | { kind: 'enable-key'; keyArn: string; keyState: string };
 
@@ -486,7 +564,14 @@ function identityTargets(s: Snapshot, principalArn: string): PrincipalPolicies[]
   if (ref?.kind === 'role') {
     for (const [arn, pp] of Object.entries(s.principals)) {
       const p = parsePrincipal(arn);
-      if (p?.kind === 'assumed-role' && p.account === ref.account && p.roleName === ref.name && !isUnknown(pp.identityPolicies) && pp.identityPolicies.length > 0) out.push(pp);
+      if (
+        p?.kind === 'assumed-role' &&
+        p.account === ref.account &&
+        p.roleName === ref.name &&
+        !isUnknown(pp.identityPolicies) &&
+        pp.identityPolicies.length > 0
+      )
+        out.push(pp);
     }
   }
   return out;
@@ -548,7 +633,10 @@ function iamPolicyName(key: Key, action: ActionInfo): string {
 function narrowedDeny(raw: unknown, principalArn: string): JsonObject | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
   const st = structuredClone(raw) as JsonObject;
-  const cond = (typeof st.Condition === 'object' && st.Condition !== null && !Array.isArray(st.Condition) ? st.Condition : {}) as Record<string, Record<string, unknown>>;
+  const cond = (typeof st.Condition === 'object' && st.Condition !== null && !Array.isArray(st.Condition) ? st.Condition : {}) as Record<
+    string,
+    Record<string, unknown>
+  >;
   // A "not any of" operator on aws:PrincipalArn already there takes one more value.
   for (const op of Object.keys(cond)) {
     if (!/^(StringNotEquals|StringNotLike|ArnNotEquals|ArnNotLike)(IfExists)?$/i.test(op)) continue;
@@ -594,7 +682,8 @@ function functionKey(s: Snapshot, fnName: string, fnArn: string): { keyArn: stri
   for (const f of s.functions ?? []) {
     if (typeof f !== 'object' || f === null) continue;
     const o = f as Record<string, unknown>;
-    if (o.FunctionName === fnName || o.FunctionArn === fnArn) return { keyArn: typeof o.KMSKeyArn === 'string' && o.KMSKeyArn !== '' ? o.KMSKeyArn : undefined };
+    if (o.FunctionName === fnName || o.FunctionArn === fnArn)
+      return { keyArn: typeof o.KMSKeyArn === 'string' && o.KMSKeyArn !== '' ? o.KMSKeyArn : undefined };
   }
   return undefined;
 }
@@ -633,10 +722,14 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
   if (action === undefined || caller === null) return { needed: true, warnings: [], proposals: [], rejected, notes: ['The request cannot be evaluated.'] };
   const key = action.cls === 'iam-only' ? undefined : ev.findKey(request.keyArn ?? request.keyIdentifier ?? '');
   if (before.decision === 'unknown') {
-    notes.push(`The verdict depends on unreadable inputs (${before.unreadable.map((u) => u.what).join(', ')}); only a change that allows whatever they say can be verified.`);
+    notes.push(
+      `The verdict depends on unreadable inputs (${before.unreadable.map((u) => u.what).join(', ')}); only a change that allows whatever they say can be verified.`,
+    );
   }
   if (action.cls !== 'key' || key === undefined) {
-    notes.push(`kms-why proposes fixes for KMS key operations; ${action.name} is ${action.cls === 'iam-only' ? 'authorized by IAM policies alone: attach an identity policy allowing it with "Resource": "*"' : action.cls === 'alias' ? 'an alias operation: it needs IAM on the alias and permission on the key' : 'authorized by the grant itself'}.`);
+    notes.push(
+      `kms-why proposes fixes for KMS key operations; ${action.name} is ${action.cls === 'iam-only' ? 'authorized by IAM policies alone: attach an identity policy allowing it with "Resource": "*"' : action.cls === 'alias' ? 'an alias operation: it needs IAM on the alias and permission on the key' : 'authorized by the grant itself'}.`,
+    );
     return { needed: true, warnings: [], proposals: [], rejected, notes };
   }
   if (keyUsageError(action, key.metadata) !== undefined) {
@@ -650,7 +743,15 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
   const stateErr = keyStateError(action, key.metadata);
   if (stateErr !== undefined) {
     if (key.metadata.keyState === 'Disabled' || key.metadata.keyState === 'PendingDeletion') {
-      stateFixes[0] = [{ id: 'enable-key', title: `Enable the key (it is ${key.metadata.keyState})`, changes: [{ kind: 'enable-key', keyArn: key.metadata.arn, keyState: key.metadata.keyState }], notes: [], order: 0 }];
+      stateFixes[0] = [
+        {
+          id: 'enable-key',
+          title: `Enable the key (it is ${key.metadata.keyState})`,
+          changes: [{ kind: 'enable-key', keyArn: key.metadata.arn, keyState: key.metadata.keyState }],
+          notes: [],
+          order: 0,
+        },
+      ];
     } else {
       notes.push(`${stateErr}: the key state refuses ${action.short} whatever the policies say; kms-why cannot propose a change for it.`);
       return { needed: true, warnings: [], proposals: [], rejected, notes };
@@ -663,19 +764,44 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
     const located = before.reasons.filter((r) => r.effect === 'Deny').map((r) => ({ r, at: locateReason(snapshot, r) }));
     if (located.length > 0) {
       if (located.some((x) => x.at === undefined)) {
-        notes.push(`The Deny statement ${located.filter((x) => x.at === undefined).map((x) => `"${x.r.id}"`).join(', ')} could not be found in the snapshot to change it.`);
+        notes.push(
+          `The Deny statement ${located
+            .filter((x) => x.at === undefined)
+            .map((x) => `"${x.r.id}"`)
+            .join(', ')} could not be found in the snapshot to change it.`,
+        );
       } else {
         const pArn = policyPrincipalArn(snapshot, caller);
         const narrow: Candidate[] = [];
         const remove: Candidate[] = [];
         for (const { r, at } of located) {
           const { sp, statement } = at!;
-          const base = { source: sp.policy.source, policyName: sp.policy.name, where: sp.where, statementId: r.id, slot: sp.slot, statementIndex: statement.index, ...(sp.policy.arn ? { policyArn: sp.policy.arn } : {}) };
+          const base = {
+            source: sp.policy.source,
+            policyName: sp.policy.name,
+            where: sp.where,
+            statementId: r.id,
+            slot: sp.slot,
+            statementIndex: statement.index,
+            ...(sp.policy.arn ? { policyArn: sp.policy.arn } : {}),
+          };
           const after = caller.kind === 'service' ? undefined : narrowedDeny(statement.raw, pArn);
           if (after !== undefined) {
-            narrow.push({ id: 'narrow-deny', title: `Exempt ${pArn} from the Deny "${r.id}" in ${sp.where}`, changes: [{ kind: 'replace-statement', ...base, before: statement.raw, after }], notes: [`The Deny still applies to everyone else; it no longer applies to ${pArn} for any action it covers.`], order: 1 });
+            narrow.push({
+              id: 'narrow-deny',
+              title: `Exempt ${pArn} from the Deny "${r.id}" in ${sp.where}`,
+              changes: [{ kind: 'replace-statement', ...base, before: statement.raw, after }],
+              notes: [`The Deny still applies to everyone else; it no longer applies to ${pArn} for any action it covers.`],
+              order: 1,
+            });
           }
-          remove.push({ id: 'remove-deny', title: `Remove the Deny "${r.id}" from ${sp.where}`, changes: [{ kind: 'remove-statement', ...base, statement: statement.raw }], notes: sp.policy.statements.length === 1 ? ['It is the policy\'s only statement: detach or delete the policy instead.'] : [], order: 6 });
+          remove.push({
+            id: 'remove-deny',
+            title: `Remove the Deny "${r.id}" from ${sp.where}`,
+            changes: [{ kind: 'remove-statement', ...base, statement: statement.raw }],
+            notes: sp.policy.statements.length === 1 ? ["It is the policy's only statement: detach or delete the policy instead."] : [],
+            order: 6,
+          });
         }
         denyFixes.length = 0;
         if (narrow.length === located.length) denyFixes.push(narrow);
@@ -689,9 +815,13 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
   const lc = lambdaCase(request, caller, action);
   const fnKey = lc !== undefined ? functionKey(snapshot, lc.functionName, lc.functionArn) : undefined;
   if (lc !== undefined) {
-    if (isUnknown(key.grants)) rejected.push({ title: 'Re-create the Lambda grant', why: 'the key\'s grants could not be read, so the re-created grant cannot be checked against them' });
+    if (isUnknown(key.grants))
+      rejected.push({ title: 'Re-create the Lambda grant', why: "the key's grants could not be read, so the re-created grant cannot be checked against them" });
     else if (fnKey !== undefined && fnKey.keyArn !== key.metadata.arn) {
-      rejected.push({ title: 'Re-create the Lambda grant', why: `function ${lc.functionName} is configured with ${fnKey.keyArn ?? 'the AWS managed key aws/lambda'}, not this key: Lambda would create its grant there` });
+      rejected.push({
+        title: 'Re-create the Lambda grant',
+        why: `function ${lc.functionName} is configured with ${fnKey.keyArn ?? 'the AWS managed key aws/lambda'}, not this key: Lambda would create its grant there`,
+      });
     } else {
       const roleArn = functionRole(snapshot, lc.functionName, lc.functionArn) ?? policyPrincipalArn(snapshot, caller);
       const grant: Grant = {
@@ -711,7 +841,7 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
           title: `Re-create the grant Lambda uses to decrypt ${lc.functionName}'s environment variables`,
           changes: [{ kind: 'recreate-lambda-grant', keyArn: key.metadata.arn, functionName: lc.functionName, functionArn: lc.functionArn, roleArn, grant }],
           notes: [
-            'Lambda creates the grant (grantee: the execution role session, operations Decrypt and RetireGrant, EncryptionContextEquals aws:lambda:FunctionArn) when the function\'s role or key changes; switching to another role and back makes it create a new one (AWS Knowledge Center).',
+            "Lambda creates the grant (grantee: the execution role session, operations Decrypt and RetireGrant, EncryptionContextEquals aws:lambda:FunctionArn) when the function's role or key changes; switching to another role and back makes it create a new one (AWS Knowledge Center).",
             'TEMP_ROLE is any other role Lambda can assume; the identity running the commands needs kms:CreateGrant, kms:Encrypt and kms:Decrypt on the key.',
           ],
           order: 2,
@@ -732,7 +862,15 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
     return {
       id: 'iam-statement',
       title: `Add an IAM policy allowing ${action.name} on the key to ${kind} ${target}`,
-      changes: [{ kind: 'add-identity-policy', principalArn: entry?.arn ?? target, principalKind: kind, policyName: iamPolicyName(key, action), document: { Version: '2012-10-17', Statement: [iamStatement(key, request, action)] } }],
+      changes: [
+        {
+          kind: 'add-identity-policy',
+          principalArn: entry?.arn ?? target,
+          principalKind: kind,
+          policyName: iamPolicyName(key, action),
+          document: { Version: '2012-10-17', Statement: [iamStatement(key, request, action)] },
+        },
+      ],
       notes: [],
       order: 3,
     };
@@ -745,14 +883,28 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
     if (key.metadata.keyManager === 'AWS') return undefined;
     const st = keyPolicyStatement(snapshot, key, caller, request, action);
     const who = caller.kind === 'service' ? caller.name : policyPrincipalArn(snapshot, caller);
-    return { id: 'key-policy-statement', title: `Add a key policy statement naming ${who}`, changes: [{ kind: 'add-key-policy-statement', keyArn: key.metadata.arn, statement: st }], notes: [], order: 4 };
+    return {
+      id: 'key-policy-statement',
+      title: `Add a key policy statement naming ${who}`,
+      changes: [{ kind: 'add-key-policy-statement', keyArn: key.metadata.arn, statement: st }],
+      notes: [],
+      order: 4,
+    };
   };
   const iam = iamCandidate();
   const kp = keyPolicyCandidate();
   if (iam) allowFixes.push([iam]);
   if (kp) allowFixes.push([kp]);
   if (iam && kp) {
-    allowFixes.push([{ id: 'key-policy-and-iam', title: `${sameAccount ? 'Name the caller in the key policy and allow it in IAM' : 'Allow the caller on both sides: the key policy (key account) and IAM (caller account)'}`, changes: [...kp.changes, ...iam.changes], notes: [], order: 5 }]);
+    allowFixes.push([
+      {
+        id: 'key-policy-and-iam',
+        title: `${sameAccount ? 'Name the caller in the key policy and allow it in IAM' : 'Allow the caller on both sides: the key policy (key account) and IAM (caller account)'}`,
+        changes: [...kp.changes, ...iam.changes],
+        notes: [],
+        order: 5,
+      },
+    ]);
   }
 
   // ── Try the combinations, smallest first ──
@@ -786,14 +938,29 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
           rejected.push({ title: cand.title, why: r.error });
           continue;
         }
-        let found: { cand: Candidate; after: Decision; snap: Snapshot } | undefined = r.after.decision === 'allow' ? { cand, after: r.after, snap: r.snap } : undefined;
+        let found: { cand: Candidate; after: Decision; snap: Snapshot } | undefined =
+          r.after.decision === 'allow' ? { cand, after: r.after, snap: r.snap } : undefined;
         // A role-ARN or IAM allow is limited by the permissions boundary: allow it there too.
-        if (found === undefined && r.after.decidedBy === 'permissions-boundary' && entry !== undefined && !isUnknown(entry.pp.permissionsBoundary) && entry.pp.permissionsBoundary !== null) {
+        if (
+          found === undefined &&
+          r.after.decidedBy === 'permissions-boundary' &&
+          entry !== undefined &&
+          !isUnknown(entry.pp.permissionsBoundary) &&
+          entry.pp.permissionsBoundary !== null
+        ) {
           const b = entry.pp.permissionsBoundary;
           const extra: Candidate = {
             id: 'boundary-statement',
             title: `allow ${action.name} in the permissions boundary ${b.name}`,
-            changes: [{ kind: 'add-boundary-statement', principalArn: entry.arn, policyName: b.name, ...(b.arn ? { policyArn: b.arn } : {}), statement: { Sid: `Allow${action.short}OnKey`, Effect: 'Allow', Action: action.name, Resource: key.metadata.arn } }],
+            changes: [
+              {
+                kind: 'add-boundary-statement',
+                principalArn: entry.arn,
+                policyName: b.name,
+                ...(b.arn ? { policyArn: b.arn } : {}),
+                statement: { Sid: `Allow${action.short}OnKey`, Effect: 'Allow', Action: action.name, Resource: key.metadata.arn },
+              },
+            ],
             notes: ['A permissions boundary limits what identity policies (and a key policy naming the role) can allow.'],
             order: cand.order,
           };
@@ -842,8 +1009,14 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
     delete (p as Partial<FixProposal & { _order: number; _gained: number }>)._gained;
   });
   if (proposals.length === 0) {
-    if (before.decidedBy === 'scp' || before.decidedBy === 'rcp') notes.push(`An ${before.decidedBy.toUpperCase()} level does not allow ${action.name}; kms-why does not propose organization-wide changes: allow it at that level of the hierarchy.`);
-    if (before.decidedBy === 'session-policy') notes.push('The session policy does not allow it: session policies are passed when the session is created; create the session with a policy that allows it.');
+    if (before.decidedBy === 'scp' || before.decidedBy === 'rcp')
+      notes.push(
+        `An ${before.decidedBy.toUpperCase()} level does not allow ${action.name}; kms-why does not propose organization-wide changes: allow it at that level of the hierarchy.`,
+      );
+    if (before.decidedBy === 'session-policy')
+      notes.push(
+        'The session policy does not allow it: session policies are passed when the session is created; create the session with a policy that allows it.',
+      );
     notes.push('No change kms-why can write was verified to allow the request.');
   }
   return { needed: true, warnings: [], proposals, rejected, notes };
@@ -853,9 +1026,11 @@ function stillDeniedWhy(d: Decision, caller: PrincipalRef, action: ActionInfo): 
   const verdict = `the request would still be ${d.decision === 'unknown' ? 'unknown' : 'denied'} (${decidedByWords(d)})`;
   if (d.decidedBy !== 'implicit-deny') return verdict;
   const step = (id: string): string | undefined => d.trace.find((t) => t.step === id)?.answer;
-  if (step('cross-account') === 'yes' && step('key-policy') === 'no') return `${verdict}: the key policy must also allow ${caller.arn} or its account ${caller.account}`;
+  if (step('cross-account') === 'yes' && step('key-policy') === 'no')
+    return `${verdict}: the key policy must also allow ${caller.arn} or its account ${caller.account}`;
   if (step('cross-account') === 'yes' && step('identity-policy') === 'no') return `${verdict}: account ${caller.account} must also allow it in IAM`;
-  if (step('account-delegation') === 'no' && step('identity-policy') === 'yes') return `${verdict}: the key policy does not let IAM policies decide ${action.name} for account ${caller.account}, so an IAM allow has no effect`;
+  if (step('account-delegation') === 'no' && step('identity-policy') === 'yes')
+    return `${verdict}: the key policy does not let IAM policies decide ${action.name} for account ${caller.account}, so an IAM allow has no effect`;
   return verdict;
 }
 
@@ -894,7 +1069,8 @@ function probeRequests(s: Snapshot, req: Request, caller: PrincipalRef, key: Key
   };
   const out: Probe[] = [];
   const principals: Array<{ arn: string; who: SideEffect['who'] }> = [{ arn: req.principal, who: 'same-principal' }];
-  if (caller.kind === 'assumed-role') principals.push({ arn: `arn:${caller.partition}:sts::${caller.account}:assumed-role/${caller.roleName}/${OTHER_SESSION}`, who: 'other-session' });
+  if (caller.kind === 'assumed-role')
+    principals.push({ arn: `arn:${caller.partition}:sts::${caller.account}:assumed-role/${caller.roleName}/${OTHER_SESSION}`, who: 'other-session' });
   const max = opts.maxOtherPrincipals ?? 25;
   let n = 0;
   for (const arn of Object.keys(s.principals)) {
@@ -903,7 +1079,13 @@ function probeRequests(s: Snapshot, req: Request, caller: PrincipalRef, key: Key
     if (p === null || p.kind === 'unique-id') continue;
     if (p.kind === 'role' && caller.kind === 'assumed-role' && p.account === caller.account && p.name === caller.roleName) continue;
     if (arn === req.principal) continue;
-    if (p.kind === 'assumed-role' && caller.kind === 'assumed-role' && p.account === caller.account && p.roleName === caller.roleName && p.sessionName !== caller.sessionName) {
+    if (
+      p.kind === 'assumed-role' &&
+      caller.kind === 'assumed-role' &&
+      p.account === caller.account &&
+      p.roleName === caller.roleName &&
+      p.sessionName !== caller.sessionName
+    ) {
       continue;
     }
     principals.push({ arn, who: 'other-principal' });
@@ -918,7 +1100,8 @@ function probeRequests(s: Snapshot, req: Request, caller: PrincipalRef, key: Key
   }
   // The request's own action without its encryption context and kms:ViaService.
   const a = findAction(req.action)!;
-  const hasCtx = (req.encryptionContext !== undefined && Object.keys(req.encryptionContext).length > 0 && a.takesEncryptionContext) || req.viaService !== undefined;
+  const hasCtx =
+    (req.encryptionContext !== undefined && Object.keys(req.encryptionContext).length > 0 && a.takesEncryptionContext) || req.viaService !== undefined;
   if (hasCtx) {
     for (const p of principals.slice(0, caller.kind === 'assumed-role' ? 2 : 1)) {
       const r: Request = { ...keyRef, action: a.name, principal: p.arn };
@@ -1014,10 +1197,19 @@ function commandsFor(c: FixChange, key: Key): string[] {
     case 'add-identity-policy': {
       const p = parsePrincipal(c.principalArn);
       const name = p?.kind === 'assumed-role' ? p.roleName : (p?.name ?? 'NAME');
-      return [`aws iam put-${c.principalKind}-policy --${c.principalKind}-name ${shq(name)} --policy-name ${shq(c.policyName)} --policy-document file://${c.policyName}.json`];
+      return [
+        `aws iam put-${c.principalKind}-policy --${c.principalKind}-name ${shq(name)} --policy-name ${shq(c.policyName)} --policy-document file://${c.policyName}.json`,
+      ];
     }
     case 'add-boundary-statement':
-      return policyCommands('permissions-boundary', c.policyName, c.policyArn, `x of ${c.principalArn}`, key, `add the statement "${String(c.statement.Sid)}" to "Statement"`);
+      return policyCommands(
+        'permissions-boundary',
+        c.policyName,
+        c.policyArn,
+        `x of ${c.principalArn}`,
+        key,
+        `add the statement "${String(c.statement.Sid)}" to "Statement"`,
+      );
     case 'remove-statement':
       return policyCommands(c.source, c.policyName, c.policyArn, c.where, key, `remove the statement "${c.statementId}"`);
     case 'replace-statement':
@@ -1030,7 +1222,9 @@ function commandsFor(c: FixChange, key: Key): string[] {
         `aws lambda wait function-updated --function-name ${shq(c.functionName)}`,
       ];
     case 'enable-key':
-      return c.keyState === 'PendingDeletion' ? [`aws kms cancel-key-deletion --key-id ${c.keyArn}`, `aws kms enable-key --key-id ${c.keyArn}`] : [`aws kms enable-key --key-id ${c.keyArn}`];
+      return c.keyState === 'PendingDeletion'
+        ? [`aws kms cancel-key-deletion --key-id ${c.keyArn}`, `aws kms enable-key --key-id ${c.keyArn}`]
+        : [`aws kms enable-key --key-id ${c.keyArn}`];
   }
 }
 
@@ -1049,7 +1243,12 @@ export function changeJson(c: FixChange): unknown {
       return c.after;
     case 'recreate-lambda-grant': {
       const g = c.grant;
-      return { GranteePrincipal: g.granteePrincipal, RetiringPrincipal: g.retiringPrincipal, Operations: g.operations, Constraints: { EncryptionContextEquals: g.constraints?.encryptionContextEquals } };
+      return {
+        GranteePrincipal: g.granteePrincipal,
+        RetiringPrincipal: g.retiringPrincipal,
+        Operations: g.operations,
+        Constraints: { EncryptionContextEquals: g.constraints?.encryptionContextEquals },
+      };
     }
     case 'enable-key':
       return undefined;

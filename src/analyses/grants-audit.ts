@@ -21,7 +21,16 @@ import { wildcard } from '../evaluate/wildcard.js';
 
 export { acceptanceExpiry, findingMeta, FINDING_CODES, SEVERITIES, type AcceptedFinding, type ExpectedGrant, type FindingId, type Severity };
 
-export type GranteeKind = 'role' | 'role-session' | 'user' | 'account-root' | 'service' | 'federated-user' | 'unknown-principal-id' | 'aws-internal' | 'unrecognised';
+export type GranteeKind =
+  | 'role'
+  | 'role-session'
+  | 'user'
+  | 'account-root'
+  | 'service'
+  | 'federated-user'
+  | 'unknown-principal-id'
+  | 'aws-internal'
+  | 'unrecognised';
 export type GranteeScope = 'same-account' | 'external-account' | 'aws-service' | 'unknown';
 export interface Finding {
   /** Stable id, e.g. KMSWHY-G001 (never reused for another meaning). */
@@ -122,8 +131,10 @@ export function operationsInWords(ops: string[]): string {
 
 export function constraintsInWords(c: GrantConstraints | undefined): string {
   const parts: string[] = [];
-  if (c?.encryptionContextEquals && Object.keys(c.encryptionContextEquals).length > 0) parts.push(`encryption context exactly {${ecText(c.encryptionContextEquals)}}`);
-  if (c?.encryptionContextSubset && Object.keys(c.encryptionContextSubset).length > 0) parts.push(`encryption context includes {${ecText(c.encryptionContextSubset)}}`);
+  if (c?.encryptionContextEquals && Object.keys(c.encryptionContextEquals).length > 0)
+    parts.push(`encryption context exactly {${ecText(c.encryptionContextEquals)}}`);
+  if (c?.encryptionContextSubset && Object.keys(c.encryptionContextSubset).length > 0)
+    parts.push(`encryption context includes {${ecText(c.encryptionContextSubset)}}`);
   if (c?.sourceArn) parts.push(`only on behalf of ${c.sourceArn}`);
   return parts.length > 0 ? parts.join('; ') : 'none';
 }
@@ -137,11 +148,23 @@ export function classifyGrantee(principal: string, keyAccount: string): GranteeI
     return { principal, kind: 'aws-internal', scope: 'aws-service', ...(acct ? { account: acct } : {}) };
   }
   const acctRoot = accountOf(principal);
-  if (acctRoot !== undefined) return { principal, kind: 'account-root', scope: acctRoot === keyAccount ? 'same-account' : 'external-account', account: acctRoot };
+  if (acctRoot !== undefined)
+    return { principal, kind: 'account-root', scope: acctRoot === keyAccount ? 'same-account' : 'external-account', account: acctRoot };
   const p = parsePrincipal(principal);
   if (p === null) return { principal, kind: 'unrecognised', scope: 'unknown' };
   const scope: GranteeScope = p.account === keyAccount ? 'same-account' : 'external-account';
-  const kind: GranteeKind = p.kind === 'assumed-role' ? 'role-session' : p.kind === 'role' ? 'role' : p.kind === 'user' ? 'user' : p.kind === 'federated-user' ? 'federated-user' : p.kind === 'root' ? 'account-root' : 'unrecognised';
+  const kind: GranteeKind =
+    p.kind === 'assumed-role'
+      ? 'role-session'
+      : p.kind === 'role'
+        ? 'role'
+        : p.kind === 'user'
+          ? 'user'
+          : p.kind === 'federated-user'
+            ? 'federated-user'
+            : p.kind === 'root'
+              ? 'account-root'
+              : 'unrecognised';
   return { principal, kind, scope, account: p.account };
 }
 
@@ -169,7 +192,17 @@ export function serviceOf(g: Grant): string | undefined {
 }
 
 function serviceName(s: string): string {
-  const names: Record<string, string> = { lambda: 'Lambda', ec2: 'EC2/EBS', rds: 'RDS', secretsmanager: 'Secrets Manager', dynamodb: 'DynamoDB', autoscaling: 'Auto Scaling', s3: 's3', redshift: 'Redshift', elasticfilesystem: 'EFS' };
+  const names: Record<string, string> = {
+    lambda: 'Lambda',
+    ec2: 'EC2/EBS',
+    rds: 'RDS',
+    secretsmanager: 'Secrets Manager',
+    dynamodb: 'DynamoDB',
+    autoscaling: 'Auto Scaling',
+    s3: 's3',
+    redshift: 'Redshift',
+    elasticfilesystem: 'EFS',
+  };
   return names[s] ?? s;
 }
 
@@ -205,8 +238,10 @@ export function matchesExpectation(e: GrantEntry, m: ExpectedGrant): boolean {
   if (!g.operations.every((o) => m.operations.includes(o))) return false;
   if (m.constraints === 'required' && !hasEcConstraint(g.constraints)) return false;
   if (m.constraints !== undefined && m.constraints !== 'required') {
-    if (m.constraints.EncryptionContextEquals !== undefined && !sameMap(m.constraints.EncryptionContextEquals, g.constraints?.encryptionContextEquals)) return false;
-    if (m.constraints.EncryptionContextSubset !== undefined && !sameMap(m.constraints.EncryptionContextSubset, g.constraints?.encryptionContextSubset)) return false;
+    if (m.constraints.EncryptionContextEquals !== undefined && !sameMap(m.constraints.EncryptionContextEquals, g.constraints?.encryptionContextEquals))
+      return false;
+    if (m.constraints.EncryptionContextSubset !== undefined && !sameMap(m.constraints.EncryptionContextSubset, g.constraints?.encryptionContextSubset))
+      return false;
   }
   if (m.retiringPrincipal !== undefined && !globMatch(m.retiringPrincipal, g.retiringPrincipal ?? '')) return false;
   if (m.serviceCreated === true && !e.serviceCreated) return false;
@@ -256,18 +291,37 @@ export function auditGrants(keys: Key[], opts: AuditOptions): GrantsAudit {
         }
         findings.push(f);
       };
-      if (grantee.scope === 'external-account') add('external-account', `grant ${g.grantId} gives account ${grantee.account} (${g.granteePrincipal}) ${operationsInWords(g.operations).slice(4)}`);
-      if (grantee.kind === 'unknown-principal-id') add('orphaned-grantee', `grant ${g.grantId}'s grantee ${g.granteePrincipal} is the unique id of a deleted principal: it matches nobody now; retire or revoke it`);
-      if (!hasEcConstraint(g.constraints) && m.keySpec === 'SYMMETRIC_DEFAULT' && g.operations.some((o) => o !== 'DescribeKey' && o !== 'RetireGrant' && o !== 'CreateGrant')) {
-        add('no-encryption-context-constraint', `grant ${g.grantId} has no encryption-context constraint: it allows its operations on any data encrypted under this key`);
+      if (grantee.scope === 'external-account')
+        add('external-account', `grant ${g.grantId} gives account ${grantee.account} (${g.granteePrincipal}) ${operationsInWords(g.operations).slice(4)}`);
+      if (grantee.kind === 'unknown-principal-id')
+        add(
+          'orphaned-grantee',
+          `grant ${g.grantId}'s grantee ${g.granteePrincipal} is the unique id of a deleted principal: it matches nobody now; retire or revoke it`,
+        );
+      if (
+        !hasEcConstraint(g.constraints) &&
+        m.keySpec === 'SYMMETRIC_DEFAULT' &&
+        g.operations.some((o) => o !== 'DescribeKey' && o !== 'RetireGrant' && o !== 'CreateGrant')
+      ) {
+        add(
+          'no-encryption-context-constraint',
+          `grant ${g.grantId} has no encryption-context constraint: it allows its operations on any data encrypted under this key`,
+        );
       }
-      if (g.operations.includes('CreateGrant')) add('re-delegation', `grant ${g.grantId} includes CreateGrant: ${g.granteePrincipal} can hand this access on to others`);
-      if (grantee.kind === 'account-root') add('account-root-grantee', `grant ${g.grantId} is to the account root ${g.granteePrincipal}: every principal of that account with an IAM allow may use it`);
+      if (g.operations.includes('CreateGrant'))
+        add('re-delegation', `grant ${g.grantId} includes CreateGrant: ${g.granteePrincipal} can hand this access on to others`);
+      if (grantee.kind === 'account-root')
+        add(
+          'account-root-grantee',
+          `grant ${g.grantId} is to the account root ${g.granteePrincipal}: every principal of that account with an IAM allow may use it`,
+        );
       const sig = JSON.stringify([g.granteePrincipal, [...g.operations].sort(), g.constraints ?? {}, g.retiringPrincipal ?? '']);
       const dup = seen.get(sig);
-      if (dup !== undefined) add('duplicate-grant', `grant ${g.grantId} duplicates grant ${dup} (same grantee, operations, constraints and retiring principal)`);
+      if (dup !== undefined)
+        add('duplicate-grant', `grant ${g.grantId} duplicates grant ${dup} (same grantee, operations, constraints and retiring principal)`);
       else seen.set(sig, g.grantId);
-      if (opts.maxAgeDays !== undefined && age !== undefined && age > opts.maxAgeDays) add('old-grant', `grant ${g.grantId} is ${age} days old (more than ${opts.maxAgeDays})`);
+      if (opts.maxAgeDays !== undefined && age !== undefined && age > opts.maxAgeDays)
+        add('old-grant', `grant ${g.grantId} is ${age} days old (more than ${opts.maxAgeDays})`);
       if (m.keyState === 'Disabled' || m.keyState === 'PendingDeletion' || m.keyState === 'PendingReplicaDeletion') {
         add('key-not-usable', `grant ${g.grantId} is on a key that is ${m.keyState === 'Disabled' ? 'disabled' : 'pending deletion'}`);
       }
@@ -358,10 +412,17 @@ export function expectationsFrom(audit: GrantsAudit, capturedAt: string): Expect
         hit.count++;
         continue;
       }
-      shapes.set(sig, { m, count: 1, first: `grant ${g.grantId}${g.name ? ` (${g.name})` : ''} on ${k.keyArn}${e.service ? `; created by ${e.service}` : ''}${ecKeys.length > 0 ? `; encryption context keys ${ecKeys.join(', ')}` : ''}` });
+      shapes.set(sig, {
+        m,
+        count: 1,
+        first: `grant ${g.grantId}${g.name ? ` (${g.name})` : ''} on ${k.keyArn}${e.service ? `; created by ${e.service}` : ''}${ecKeys.length > 0 ? `; encryption context keys ${ecKeys.join(', ')}` : ''}`,
+      });
     }
   }
-  return [...shapes.values()].map(({ m, count, first }) => ({ ...m, note: `captured ${capturedAt}: ${count} grant${count === 1 ? '' : 's'} of this shape, e.g. ${first}` }));
+  return [...shapes.values()].map(({ m, count, first }) => ({
+    ...m,
+    note: `captured ${capturedAt}: ${count} grant${count === 1 ? '' : 's'} of this shape, e.g. ${first}`,
+  }));
 }
 
 export function severityAtLeast(s: Severity, min: Severity): boolean {

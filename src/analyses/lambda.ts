@@ -29,7 +29,14 @@ export interface LambdaFunction {
   hasEnvironment: boolean;
 }
 
-export type TrapId = 'grant-missing' | 'session-name-mismatch' | 'function-arn-mismatch' | 'key-not-usable' | 'orphaned-grantee' | 'no-environment' | 'managed-key-via-service';
+export type TrapId =
+  | 'grant-missing'
+  | 'session-name-mismatch'
+  | 'function-arn-mismatch'
+  | 'key-not-usable'
+  | 'orphaned-grantee'
+  | 'no-environment'
+  | 'managed-key-via-service';
 
 export interface Trap {
   id: TrapId;
@@ -104,7 +111,10 @@ export function findFunction(snapshot: Snapshot, nameOrArn: string): LambdaFunct
   const hit = fns.find((f) => f.name === nameOrArn || f.arn === nameOrArn || f.qualifiedArn === nameOrArn);
   if (hit === undefined) {
     throw new InputError(`function "${nameOrArn}" is not in the snapshot`, {
-      hint: fns.length > 0 ? `The snapshot has: ${fns.map((f) => f.name).join(', ')}.` : 'Add "Functions": [<aws lambda get-function-configuration output>] to the snapshot, or write one with kms-why snapshot --lambda NAME.',
+      hint:
+        fns.length > 0
+          ? `The snapshot has: ${fns.map((f) => f.name).join(', ')}.`
+          : 'Add "Functions": [<aws lambda get-function-configuration output>] to the snapshot, or write one with kms-why snapshot --lambda NAME.',
     });
   }
   return hit;
@@ -134,7 +144,10 @@ function findTraps(fn: LambdaFunction, key: Key): Trap[] {
   if (!fn.hasEnvironment) traps.push({ id: 'no-environment', message: `${fn.name} has no environment variables: the runtime does not call Decrypt at init.` });
   const st = key.metadata.keyState;
   if (st === 'Disabled' || st === 'PendingDeletion' || st === 'PendingReplicaDeletion') {
-    traps.push({ id: 'key-not-usable', message: `the key ${key.metadata.arn} is ${st === 'Disabled' ? 'disabled' : 'pending deletion'}: Decrypt fails whatever the grants say.` });
+    traps.push({
+      id: 'key-not-usable',
+      message: `the key ${key.metadata.arn} is ${st === 'Disabled' ? 'disabled' : 'pending deletion'}: Decrypt fails whatever the grants say.`,
+    });
   }
   for (const g of grantsOf(key)) {
     if (g.state === 'retired') continue;
@@ -151,10 +164,18 @@ function findTraps(fn: LambdaFunction, key: Key): Trap[] {
       continue;
     }
     if (p.kind === 'session' && p.account === fn.account && p.role === fn.roleName && p.session !== fn.name && (forThisFunction || fnArnKey === undefined)) {
-      traps.push({ id: 'session-name-mismatch', grantId: g.grantId, message: `grant ${g.grantId} is for session "${p.session}" of ${fn.roleName}, but the runtime decrypts as session "${fn.name}".` });
+      traps.push({
+        id: 'session-name-mismatch',
+        grantId: g.grantId,
+        message: `grant ${g.grantId} is for session "${p.session}" of ${fn.roleName}, but the runtime decrypts as session "${fn.name}".`,
+      });
     }
     if (fnArnKey !== undefined && !forThisFunction && p.kind === 'session' && p.role === fn.roleName && p.session === fn.name) {
-      traps.push({ id: 'function-arn-mismatch', grantId: g.grantId, message: `grant ${g.grantId} is for function ARN ${ec[fnArnKey]}, not ${fn.arn}: the function was renamed or recreated.` });
+      traps.push({
+        id: 'function-arn-mismatch',
+        grantId: g.grantId,
+        message: `grant ${g.grantId} is for function ARN ${ec[fnArnKey]}, not ${fn.arn}: the function was renamed or recreated.`,
+      });
     }
   }
   return traps;
@@ -170,7 +191,10 @@ export function analyzeLambda(snapshot: Snapshot, fn: LambdaFunction, as?: strin
   const key = ev.findKey(keyIdentifier);
   if (key === undefined) {
     throw new InputError(`the function's key ${keyIdentifier} is not in the snapshot`, {
-      hint: fn.kmsKeyArn === undefined ? 'The function uses the AWS managed key alias/aws/lambda: add that key (describe-key, get-key-policy, list-grants) to the snapshot.' : 'Add the key to the snapshot (kms-why snapshot writes it).',
+      hint:
+        fn.kmsKeyArn === undefined
+          ? 'The function uses the AWS managed key alias/aws/lambda: add that key (describe-key, get-key-policy, list-grants) to the snapshot.'
+          : 'Add the key to the snapshot (kms-why snapshot writes it).',
     });
   }
   const session = `arn:${fn.partition}:sts::${fn.account}:assumed-role/${fn.roleName}/${fn.name}`;
@@ -184,14 +208,20 @@ export function analyzeLambda(snapshot: Snapshot, fn: LambdaFunction, as?: strin
   const runtime = ev.evaluate(runtimeRequest);
   const notes = [
     'The runtime decrypts at init as the execution-role session named after the function, with encryption context aws:lambda:FunctionArn and no kms:ViaService (docs/semantics.md#lambda-environment-variables).',
-    "AWS does not document the grant Lambda creates; kms-why expects grantee = that session, operations Decrypt and RetireGrant, EncryptionContextEquals on aws:lambda:FunctionArn, retiring principal lambda.<region>.amazonaws.com or the session (docs/semantics.md#lambda-environment-variables).",
+    'AWS does not document the grant Lambda creates; kms-why expects grantee = that session, operations Decrypt and RetireGrant, EncryptionContextEquals on aws:lambda:FunctionArn, retiring principal lambda.<region>.amazonaws.com or the session (docs/semantics.md#lambda-environment-variables).',
   ];
-  if (fn.qualifiedArn !== fn.arn) notes.push(`Evaluated with the unqualified function ARN ${fn.arn} in the encryption context (the qualifier does not appear in it).`);
+  if (fn.qualifiedArn !== fn.arn)
+    notes.push(`Evaluated with the unqualified function ARN ${fn.arn} in the encryption context (the qualifier does not appear in it).`);
 
   const controlPlane: Decision[] = [];
   if (as !== undefined) {
     const via = `lambda.${fn.region}.amazonaws.com`;
-    const base: Omit<Request, 'action'> = { principal: as, keyIdentifier: key.metadata.arn, viaService: via, encryptionContext: { 'aws:lambda:FunctionArn': fn.arn } };
+    const base: Omit<Request, 'action'> = {
+      principal: as,
+      keyIdentifier: key.metadata.arn,
+      viaService: via,
+      encryptionContext: { 'aws:lambda:FunctionArn': fn.arn },
+    };
     const grant = lambdaGrantFor(fn, key.metadata.arn);
     controlPlane.push(ev.evaluate({ ...base, action: 'kms:Encrypt' }));
     controlPlane.push(
@@ -199,7 +229,12 @@ export function analyzeLambda(snapshot: Snapshot, fn: LambdaFunction, as?: strin
         ...base,
         action: 'kms:CreateGrant',
         grantIsForAwsResource: true,
-        grantRequest: { granteePrincipal: grant.granteePrincipal, operations: grant.operations, constraints: grant.constraints!, retiringPrincipal: grant.retiringPrincipal! },
+        grantRequest: {
+          granteePrincipal: grant.granteePrincipal,
+          operations: grant.operations,
+          constraints: grant.constraints!,
+          retiringPrincipal: grant.retiringPrincipal!,
+        },
       }),
     );
     controlPlane.push(ev.evaluate({ ...base, action: 'kms:Decrypt' }));
@@ -207,22 +242,39 @@ export function analyzeLambda(snapshot: Snapshot, fn: LambdaFunction, as?: strin
 
   const traps = findTraps(fn, key);
   if (fn.kmsKeyArn === undefined && runtime.decision !== 'allow') {
-    traps.push({ id: 'managed-key-via-service', message: "alias/aws/lambda's key policy allows use only through Lambda (kms:ViaService); the runtime's own Decrypt does not come through Lambda, so only the grant can allow it (docs/semantics.md#lambda-environment-variables)." });
+    traps.push({
+      id: 'managed-key-via-service',
+      message:
+        "alias/aws/lambda's key policy allows use only through Lambda (kms:ViaService); the runtime's own Decrypt does not come through Lambda, so only the grant can allow it (docs/semantics.md#lambda-environment-variables).",
+    });
   }
   // Nothing else explains the denial: the grant Lambda made for the function is gone. ListGrants
   // does not return retired or revoked grants, so its absence is what there is to see.
-  if (runtime.decision === 'deny' && runtime.decidedBy === 'implicit-deny' && fn.hasEnvironment && !isUnknown(key.grants) && !traps.some((t) => t.grantId !== undefined)) {
+  if (
+    runtime.decision === 'deny' &&
+    runtime.decidedBy === 'implicit-deny' &&
+    fn.hasEnvironment &&
+    !isUnknown(key.grants) &&
+    !traps.some((t) => t.grantId !== undefined)
+  ) {
     traps.push({
       id: 'grant-missing',
       message: `no grant on the key is for ${session} with encryption context aws:lambda:FunctionArn=${fn.arn}: the grant Lambda created for ${fn.name} has been retired or revoked (or was never created), and neither the key policy nor IAM allows the runtime's Decrypt. That is why the function cannot decrypt its environment variables.`,
     });
   }
-  const fixes = runtime.decision === 'deny' && runtime.decidedBy !== 'key-state' && runtime.decidedBy !== 'explicit-deny' ? proposeFixes(snapshot, fn, key, runtimeRequest) : [];
+  const fixes =
+    runtime.decision === 'deny' && runtime.decidedBy !== 'key-state' && runtime.decidedBy !== 'explicit-deny'
+      ? proposeFixes(snapshot, fn, key, runtimeRequest)
+      : [];
   return { fn, keyIdentifier, runtime, runtimeRequest, controlPlane, traps, fixes, notes };
 }
 
 /** The model of the Allow statements proposed here (one action, one resource, StringEquals conditions). */
-function allowStatement(index: number, raw: { Sid: string; Action: string; Resource: string; Condition: { StringEquals: Record<string, string> } }, principalArn: string | undefined): Statement {
+function allowStatement(
+  index: number,
+  raw: { Sid: string; Action: string; Resource: string; Condition: { StringEquals: Record<string, string> } },
+  principalArn: string | undefined,
+): Statement {
   const st: Statement = {
     index,
     sid: raw.Sid,
@@ -249,13 +301,19 @@ function proposeFixes(snapshot: Snapshot, fn: LambdaFunction, key: Key, req: Req
   const withGrant = withKey(snapshot, key, (k) => ({ ...k, grants: [...grantsOf(k), grant] }));
   fixes.push({
     kind: 'recreate-grant',
-    title: 'Let Lambda create the grant again: switch the function to another role and back (AWS Knowledge Center). The identity running these needs kms:CreateGrant and kms:Encrypt on the key.',
+    title:
+      'Let Lambda create the grant again: switch the function to another role and back (AWS Knowledge Center). The identity running these needs kms:CreateGrant and kms:Encrypt on the key.',
     commands: [
       `aws lambda update-function-configuration --function-name ${fn.name} --role arn:${fn.partition}:iam::${fn.account}:role/TEMPORARY_ROLE`,
       `aws lambda wait function-updated --function-name ${fn.name}`,
       `aws lambda update-function-configuration --function-name ${fn.name} --role ${fn.roleArn}`,
     ],
-    json: { GranteePrincipal: grant.granteePrincipal, Operations: grant.operations, Constraints: { EncryptionContextEquals: grant.constraints!.encryptionContextEquals }, RetiringPrincipal: grant.retiringPrincipal },
+    json: {
+      GranteePrincipal: grant.granteePrincipal,
+      Operations: grant.operations,
+      Constraints: { EncryptionContextEquals: grant.constraints!.encryptionContextEquals },
+      RetiringPrincipal: grant.retiringPrincipal,
+    },
     verified: verify(withGrant),
     alsoAllows: "nothing else — the grant covers only this function's Decrypt with its own encryption context",
   });
@@ -291,7 +349,13 @@ function proposeFixes(snapshot: Snapshot, fn: LambdaFunction, key: Key, req: Req
   });
   if (roleEntry !== undefined && !isUnknown(roleEntry[1].identityPolicies)) {
     const [roleArn, pp] = roleEntry;
-    const statement = { Sid: `DecryptEnvironment${fn.name.replace(/[^A-Za-z0-9]/g, '')}`, Effect: 'Allow', Action: 'kms:Decrypt', Resource: key.metadata.arn, Condition: { StringEquals: { 'kms:EncryptionContext:aws:lambda:FunctionArn': fn.arn } } };
+    const statement = {
+      Sid: `DecryptEnvironment${fn.name.replace(/[^A-Za-z0-9]/g, '')}`,
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: key.metadata.arn,
+      Condition: { StringEquals: { 'kms:EncryptionContext:aws:lambda:FunctionArn': fn.arn } },
+    };
     const doc = { Version: '2012-10-17', Statement: [statement] };
     const identityPolicies = pp.identityPolicies as Policy[];
     const added: Policy = { source: 'identity-policy', name: 'kms-why-proposed', statements: [allowStatement(0, statement, undefined)] };

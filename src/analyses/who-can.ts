@@ -49,8 +49,32 @@ import { callerKeys, compilePrincipalValue, patternKey } from '../evaluate/princ
 
 // ─── The result, as plain data (model/who-can.ts) ─────────────────────────────────────────────
 
-import type { Access, ReasonRef, GuardCondition, Witness, AccessEntry, PrincipalOrigin, WhoCanPrincipalKind, WhoCanPrincipal, PublicStatement, KeyWhoCan, WhoCanStats, WhoCanResult } from '../model/who-can.js';
-export type { Access, ReasonRef, GuardCondition, Witness, AccessEntry, PrincipalOrigin, WhoCanPrincipalKind, WhoCanPrincipal, PublicStatement, KeyWhoCan, WhoCanStats, WhoCanResult } from '../model/who-can.js';
+import type {
+  ReasonRef,
+  GuardCondition,
+  Witness,
+  AccessEntry,
+  PrincipalOrigin,
+  WhoCanPrincipalKind,
+  WhoCanPrincipal,
+  PublicStatement,
+  KeyWhoCan,
+  WhoCanResult,
+} from '../model/who-can.js';
+export type {
+  Access,
+  ReasonRef,
+  GuardCondition,
+  Witness,
+  AccessEntry,
+  PrincipalOrigin,
+  WhoCanPrincipalKind,
+  WhoCanPrincipal,
+  PublicStatement,
+  KeyWhoCan,
+  WhoCanStats,
+  WhoCanResult,
+} from '../model/who-can.js';
 
 export interface WhoCanOptions {
   /** Actions to evaluate on every key; default: defaultActions(key). */
@@ -78,10 +102,14 @@ export function defaultActions(key: Key): ActionInfo[] {
 /** Checks that an action can be asked of who-can. */
 export function checkWhoCanAction(a: ActionInfo): void {
   if (a.cls === 'iam-only' || a.cls === 'internal') {
-    throw new InputError(`${a.name} is not an action on a key`, { hint: 'who-can answers key actions; IAM-only actions such as kms:ListKeys are decided by IAM policies alone (use kms-why check).' });
+    throw new InputError(`${a.name} is not an action on a key`, {
+      hint: 'who-can answers key actions; IAM-only actions such as kms:ListKeys are decided by IAM policies alone (use kms-why check).',
+    });
   }
   if (a.cls === 'retire-grant') {
-    throw new InputError('kms:RetireGrant is authorized by each grant, not by the key', { hint: 'Use kms-why retire-grant --grant-id ID for one grant, or kms-why grants for every grant and its retiring principal.' });
+    throw new InputError('kms:RetireGrant is authorized by each grant, not by the key', {
+      hint: 'Use kms-why retire-grant --grant-id ID for one grant, or kms-why grants for every grant and its retiring principal.',
+    });
   }
 }
 
@@ -163,7 +191,13 @@ interface Candidate {
 function candidateOf(ref: PrincipalRef, keyAccount: string, origin: PrincipalOrigin, arnWithPath?: string): Candidate {
   const info: WhoCanPrincipal = { arn: ref.arn, kind: kindOf(ref), external: ref.kind !== 'service' && ref.account !== keyAccount, origins: [origin] };
   if (ref.kind !== 'service') info.account = ref.account;
-  if (arnWithPath !== undefined && arnWithPath !== ref.arn && (ref.kind === 'role' || ref.kind === 'user') && (parsePrincipal(arnWithPath)?.path ?? '/') !== '/') info.arnWithPath = arnWithPath;
+  if (
+    arnWithPath !== undefined &&
+    arnWithPath !== ref.arn &&
+    (ref.kind === 'role' || ref.kind === 'user') &&
+    (parsePrincipal(arnWithPath)?.path ?? '/') !== '/'
+  )
+    info.arnWithPath = arnWithPath;
   return { info, ref, idKey: identityKey(ref) };
 }
 
@@ -174,7 +208,7 @@ function snapshotPrincipals(snapshot: Snapshot): Array<{ ref: PrincipalRef; poli
   for (const [arn, pp] of Object.entries(snapshot.principals)) {
     if (seen.has(pp)) continue;
     seen.add(pp);
-    let ref = parsePrincipal(arn);
+    const ref = parsePrincipal(arn);
     if (ref === null || ref.kind === 'unique-id') continue;
     // One name per principal, whichever ARN the snapshot filed it under: the ARN without its IAM
     // path (as session ARNs and most policies name it); the path stays in arnWithPath.
@@ -198,7 +232,8 @@ function principalValues(el: { aws: string[]; service: string[]; federated: stri
 
 const N = ACTIONS.length;
 /** Keys whose value is a property of the principal or the key, never of the request. */
-const FIXED = /^(aws:principalarn|aws:principalaccount|aws:principaltype|aws:principaltag\/|aws:principalisawsservice|aws:principalservicename|aws:username|aws:userid|aws:resourceaccount|aws:resourcetag\/|aws:requestedregion|aws:securetransport|kms:calleraccount|kms:keyspec|kms:keyusage|kms:keyorigin|kms:customermasterkeyspec|kms:customermasterkeyusage|kms:multiregion|kms:resourcealiases)/;
+const FIXED =
+  /^(aws:principalarn|aws:principalaccount|aws:principaltype|aws:principaltag\/|aws:principalisawsservice|aws:principalservicename|aws:username|aws:userid|aws:resourceaccount|aws:resourcetag\/|aws:requestedregion|aws:securetransport|kms:calleraccount|kms:keyspec|kms:keyusage|kms:keyorigin|kms:customermasterkeyspec|kms:customermasterkeyusage|kms:multiregion|kms:resourcealiases)/;
 
 /**
  * Context keys whose value differs between two callers of the same kind, account and
@@ -420,14 +455,31 @@ function traitKey(a: ActionInfo, key: Key, f: number, grantsUnknown: boolean): s
   ].join('|');
 }
 
-const OWN_CLASS = new Set(['UpdateAlias', 'ReplicateKey', 'UpdatePrimaryRegion', 'CreateGrant', 'RetireGrant', 'Sign', 'Verify', 'GenerateMac', 'VerifyMac', 'DeriveSharedSecret', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', 'GetParametersForImport']);
+const OWN_CLASS = new Set([
+  'UpdateAlias',
+  'ReplicateKey',
+  'UpdatePrimaryRegion',
+  'CreateGrant',
+  'RetireGrant',
+  'Sign',
+  'Verify',
+  'GenerateMac',
+  'VerifyMac',
+  'DeriveSharedSecret',
+  'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext',
+  'ReEncryptFrom',
+  'ReEncryptTo',
+  'GetParametersForImport',
+]);
 
 const SCRATCH_COARSE = new Int32Array(N);
 const SCRATCH_FINE = new Int32Array(N);
 const SCRATCH_MAY_ALLOW = new Uint8Array(N);
 
 /** Keys that a request without context may carry (every other key is absent from it). */
-const MAYBE_PRESENT = /^(aws:principal|aws:username|aws:userid|aws:rolesessionname|aws:source|aws:vpcsourceip|aws:useragent|aws:referer|aws:multifactorauth|aws:tokenissuetime|aws:currenttime|aws:epochtime|aws:federatedprovider|aws:ec2instancesource|aws:calledvia|aws:viaawsservice|aws:securetransport|aws:resource|aws:requestedregion|kms:calleraccount|kms:keyspec|kms:customermasterkey|kms:keyusage|kms:keyorigin|kms:multiregion|kms:resourcealiases|kms:encryptionalgorithm|kms:grantisforawsresource)/;
+const MAYBE_PRESENT =
+  /^(aws:principal|aws:username|aws:userid|aws:rolesessionname|aws:source|aws:vpcsourceip|aws:useragent|aws:referer|aws:multifactorauth|aws:tokenissuetime|aws:currenttime|aws:epochtime|aws:federatedprovider|aws:ec2instancesource|aws:calledvia|aws:viaawsservice|aws:securetransport|aws:resource|aws:requestedregion|kms:calleraccount|kms:keyspec|kms:customermasterkey|kms:keyusage|kms:keyorigin|kms:multiregion|kms:resourcealiases|kms:encryptionalgorithm|kms:grantisforawsresource)/;
 
 const settableCache = new WeakMap<CompiledStatement, boolean>();
 /** Has a condition on a key that a request can set (not a property of the principal or the key). */
@@ -685,7 +737,14 @@ function reasonRef(r: Reason): ReasonRef {
   const ex = typeof r.excerpt === 'object' && r.excerpt !== null ? r.excerpt : undefined;
   if (ex !== undefined) {
     const hit = reasonRefsByExcerpt.get(ex);
-    if (hit !== undefined && hit.id === r.id && hit.source === r.source && hit.effect === r.effect && hit.policyName === (r.source === 'grant' ? undefined : r.policyName)) return hit;
+    if (
+      hit !== undefined &&
+      hit.id === r.id &&
+      hit.source === r.source &&
+      hit.effect === r.effect &&
+      hit.policyName === (r.source === 'grant' ? undefined : r.policyName)
+    )
+      return hit;
   }
   const k = `${r.source}|${r.policyName ?? ''}|${r.id}|${r.effect}`;
   let ref = reasonRefs.get(k);
@@ -772,7 +831,10 @@ export class WhoCanEngine {
         const sessionPolicies = list(pp.sessionPolicies);
         const b = pp.permissionsBoundary;
         const permissionsBoundary = isUnknown(b) || b === null ? b : canon(b);
-        c = identityPolicies === pp.identityPolicies && sessionPolicies === pp.sessionPolicies && permissionsBoundary === b ? pp : { ...pp, identityPolicies, sessionPolicies, permissionsBoundary };
+        c =
+          identityPolicies === pp.identityPolicies && sessionPolicies === pp.sessionPolicies && permissionsBoundary === b
+            ? pp
+            : { ...pp, identityPolicies, sessionPolicies, permissionsBoundary };
         if (c !== pp) changed = true;
         done.set(pp, c);
       }
@@ -833,7 +895,21 @@ export class WhoCanEngine {
       const serviceLinked = ref.kind !== 'user' && /^AWSServiceRoleFor/.test(ref.kind === 'assumed-role' ? (ref.roleName ?? '') : ref.name);
       shareBase = `${ref.kind}|${ref.account}|${serviceLinked ? 'slr' : ''}`;
     }
-    const prof: Profile = { ref, arn: ref.arn, ownKeys, allKeys: all, policies, stmts, hasUnknown, shareBase, sigIdentity, sigBoundary, sigSession, scps, tokens: undefined };
+    const prof: Profile = {
+      ref,
+      arn: ref.arn,
+      ownKeys,
+      allKeys: all,
+      policies,
+      stmts,
+      hasUnknown,
+      shareBase,
+      sigIdentity,
+      sigBoundary,
+      sigSession,
+      scps,
+      tokens: undefined,
+    };
     this.profiles.set(ref.arn, prof);
     return prof;
   }
@@ -892,7 +968,14 @@ export class WhoCanEngine {
       }
     }
     for (const cp of rcps) if (cp.statements.some(resourceHasVariables)) resourceVariables = true;
-    const shareable = this.prune && kp !== null && grantIndex !== null && key.tagsUnknown === undefined && key.metadataUnknown === undefined && !hasNotPrincipal && !resourceVariables;
+    const shareable =
+      this.prune &&
+      kp !== null &&
+      grantIndex !== null &&
+      key.tagsUnknown === undefined &&
+      key.metadataUnknown === undefined &&
+      !hasNotPrincipal &&
+      !resourceVariables;
     const alias = actions.some((a) => a.cls === 'alias') ? key.aliases[0] : undefined;
     const mask = new Uint8Array(N);
     for (const a of actions) mask[a.index] = 1;
@@ -910,8 +993,10 @@ export class WhoCanEngine {
     let privatePositions: Uint8Array | null = null;
     actions.forEach((a, i) => {
       let other = false;
-      if (a.short === 'UpdateAlias' && alias !== undefined) other = this.snapshot.keys.some((x) => x !== key && x.aliases.includes(alias) && x.metadata.account === m.account && x.metadata.region === m.region);
-      if (a.short === 'UpdatePrimaryRegion') other = this.snapshot.keys.some((x) => x !== key && x.metadata.keyId === m.keyId && x.metadata.account === m.account);
+      if (a.short === 'UpdateAlias' && alias !== undefined)
+        other = this.snapshot.keys.some((x) => x !== key && x.aliases.includes(alias) && x.metadata.account === m.account && x.metadata.region === m.region);
+      if (a.short === 'UpdatePrimaryRegion')
+        other = this.snapshot.keys.some((x) => x !== key && x.metadata.keyId === m.keyId && x.metadata.account === m.account);
       if (other) (privatePositions ??= new Uint8Array(actions.length))[i] = 1;
     });
     // Per position: an unconditional public Allow (every resource, no condition) covers the action.
@@ -922,7 +1007,8 @@ export class WhoCanEngine {
       for (const cs of statementsFor(kp, a)) {
         const st = cs.st;
         if (cs.ineffective !== undefined || st.effect !== 'Allow' || cs.principal?.wildcard !== true || cs.notPrincipal !== undefined) continue;
-        if (st.condition.length > 0 || st.notResource !== undefined || st.resource === undefined || st.resource.length !== 1 || st.resource[0] !== '*') continue;
+        if (st.condition.length > 0 || st.notResource !== undefined || st.resource === undefined || st.resource.length !== 1 || st.resource[0] !== '*')
+          continue;
         publicAllow[i] = 1;
       }
     });
@@ -932,7 +1018,10 @@ export class WhoCanEngine {
       account: m.account,
       aliasArn: alias === undefined ? undefined : `arn:${m.partition}:kms:${m.region}:${m.account}:${alias}`,
       actions,
-      order: actions.map((a, i) => [keyStateError(a, m) === undefined ? 0 : 1, i] as const).sort((x, y) => x[0] - y[0] || x[1] - y[1]).map(([, i]) => i),
+      order: actions
+        .map((a, i) => [keyStateError(a, m) === undefined ? 0 : 1, i] as const)
+        .sort((x, y) => x[0] - y[0] || x[1] - y[1])
+        .map(([, i]) => i),
       hasUnknown: kp === null || grantIndex === null || key.tagsUnknown !== undefined || key.metadataUnknown !== undefined,
       kp,
       rcps,
@@ -1363,7 +1452,8 @@ export class WhoCanEngine {
         if (skip[i]) e = null;
         else {
           const d = this.evaluate(whoCanRequest(k.key, a, p.arn));
-          if (authorizationUnsettled(d) || d.authorization === 'unknown') e = this.intern({ access: 'unknown', decidedBy: 'unknown', reasons: [], unreadable: d.unreadable.map((u) => `${u.what}: ${u.reason}`) });
+          if (authorizationUnsettled(d) || d.authorization === 'unknown')
+            e = this.intern({ access: 'unknown', decidedBy: 'unknown', reasons: [], unreadable: d.unreadable.map((u) => `${u.what}: ${u.reason}`) });
           else if (d.authorization === 'allow') e = this.allowEntry(d);
           else {
             e = null;
@@ -1581,7 +1671,8 @@ export class WhoCanEngine {
     if (actions.some((a) => a.cls === 'alias')) notes.push(`Alias actions were evaluated on ${key.aliases[0]}.`);
     if (isUnknown(key.policy)) notes.push(`The key policy could not be read (${key.policy.reason}); verdicts that depend on it are unknown.`);
     const grants = everyGrant(key);
-    if (key.grantsPartial !== undefined) notes.push(`The snapshot holds only part of the grants (${key.grantsPartial.whole.reason}); verdicts that depend on them are unknown.`);
+    if (key.grantsPartial !== undefined)
+      notes.push(`The snapshot holds only part of the grants (${key.grantsPartial.whole.reason}); verdicts that depend on them are unknown.`);
     else if (isUnknown(grants)) notes.push(`The grants could not be read (${grants.reason}); verdicts that depend on them are unknown.`);
     const kprof = this.keyProfile(key, actions);
 
@@ -1609,7 +1700,14 @@ export class WhoCanEngine {
               id: cs.id,
               notPrincipal: cs.notPrincipal !== undefined,
               actions: covered,
-              conditions: cs.st.condition.map((c) => ({ source: 'key-policy', id: cs.id, effect: 'Allow', operator: c.operator, key: c.key, values: c.values })),
+              conditions: cs.st.condition.map((c) => ({
+                source: 'key-policy',
+                id: cs.id,
+                effect: 'Allow',
+                operator: c.operator,
+                key: c.key,
+                values: c.values,
+              })),
             });
           }
         }
@@ -1617,10 +1715,12 @@ export class WhoCanEngine {
         for (const v of values) {
           const ref = parsePrincipal(v);
           if (ref === null) skipped.push({ principal: v, why: 'not a principal form kms-why knows' });
-          else if (ref.kind === 'unique-id') skipped.push({ principal: v, why: `named in key-policy statement "${cs.id}": the unique id of a deleted principal, which matches nobody` });
+          else if (ref.kind === 'unique-id')
+            skipped.push({ principal: v, why: `named in key-policy statement "${cs.id}": the unique id of a deleted principal, which matches nobody` });
           else add(candidateOf(ref, m.account, 'key-policy', v));
         }
-        for (const v of other) skipped.push({ principal: v, why: `named in key-policy statement "${cs.id}": federated and canonical-user principals never call KMS directly` });
+        for (const v of other)
+          skipped.push({ principal: v, why: `named in key-policy statement "${cs.id}": federated and canonical-user principals never call KMS directly` });
       }
     }
     if (!isUnknown(grants)) {
@@ -1628,7 +1728,8 @@ export class WhoCanEngine {
         if (g.state === 'retired') continue;
         const ref = parsePrincipal(g.granteePrincipal);
         if (ref === null) skipped.push({ principal: g.granteePrincipal, why: `grantee of grant ${g.grantId}: not a principal form kms-why knows` });
-        else if (ref.kind === 'unique-id') skipped.push({ principal: g.granteePrincipal, why: `grantee of grant ${g.grantId}: the unique id of a deleted principal, which matches nobody` });
+        else if (ref.kind === 'unique-id')
+          skipped.push({ principal: g.granteePrincipal, why: `grantee of grant ${g.grantId}: the unique id of a deleted principal, which matches nobody` });
         else add(candidateOf(ref, m.account, 'grantee', g.granteePrincipal));
       }
     }
@@ -1747,9 +1848,12 @@ function grantConditions(g: Grant | undefined): GuardCondition[] {
   if (g === undefined) return [];
   const out: GuardCondition[] = [];
   const c = g.constraints;
-  for (const [k, v] of Object.entries(c?.encryptionContextEquals ?? {})) out.push({ source: 'grant', id: g.grantId, effect: 'Allow', operator: 'EncryptionContextEquals', key: k, values: [v] });
-  for (const [k, v] of Object.entries(c?.encryptionContextSubset ?? {})) out.push({ source: 'grant', id: g.grantId, effect: 'Allow', operator: 'EncryptionContextSubset', key: k, values: [v] });
-  if (c?.sourceArn !== undefined) out.push({ source: 'grant', id: g.grantId, effect: 'Allow', operator: 'SourceArn', key: 'aws:SourceArn', values: [c.sourceArn] });
+  for (const [k, v] of Object.entries(c?.encryptionContextEquals ?? {}))
+    out.push({ source: 'grant', id: g.grantId, effect: 'Allow', operator: 'EncryptionContextEquals', key: k, values: [v] });
+  for (const [k, v] of Object.entries(c?.encryptionContextSubset ?? {}))
+    out.push({ source: 'grant', id: g.grantId, effect: 'Allow', operator: 'EncryptionContextSubset', key: k, values: [v] });
+  if (c?.sourceArn !== undefined)
+    out.push({ source: 'grant', id: g.grantId, effect: 'Allow', operator: 'SourceArn', key: 'aws:SourceArn', values: [c.sourceArn] });
   return out;
 }
 
@@ -1770,7 +1874,9 @@ export function selectKeys(snapshot: Snapshot, evaluator: Evaluator, idents: rea
   for (const ident of idents) {
     const k = evaluator.findKey(ident);
     if (k === undefined) {
-      throw new InputError(`key "${ident}" is not in the snapshot`, { hint: `The snapshot has: ${snapshot.keys.map((x) => [x.metadata.arn, ...x.aliases].join(' / ')).join('; ') || 'no keys'}.` });
+      throw new InputError(`key "${ident}" is not in the snapshot`, {
+        hint: `The snapshot has: ${snapshot.keys.map((x) => [x.metadata.arn, ...x.aliases].join(' / ')).join('; ') || 'no keys'}.`,
+      });
     }
     if (!keys.includes(k)) keys.push(k);
   }
@@ -1779,7 +1885,10 @@ export function selectKeys(snapshot: Snapshot, evaluator: Evaluator, idents: rea
 
 /** Who can do what on each key. */
 export function whoCan(snapshot: Snapshot, keys: readonly Key[], opts: WhoCanOptions = {}): WhoCanResult {
-  const engine = new WhoCanEngine(snapshot, { ...(opts.prune !== undefined ? { prune: opts.prune } : {}), ...(opts.evaluatorOptions ? { evaluatorOptions: opts.evaluatorOptions } : {}) });
+  const engine = new WhoCanEngine(snapshot, {
+    ...(opts.prune !== undefined ? { prune: opts.prune } : {}),
+    ...(opts.evaluatorOptions ? { evaluatorOptions: opts.evaluatorOptions } : {}),
+  });
   return whoCanWith(engine, keys, opts);
 }
 
@@ -1811,7 +1920,9 @@ export function hasUnknown(r: WhoCanResult): boolean {
 
 /** Does some final verdict on this key depend on an unreadable input? (An action the key state fails is denied whatever the inputs say.) */
 export function keyHasUnknown(k: KeyWhoCan): boolean {
-  return k.access.some((row, i) => k.principals[i]!.kind !== 'public' && row.some((e, ai) => e !== null && e.access === 'unknown' && k.keyStateErrors[ai] === undefined));
+  return k.access.some(
+    (row, i) => k.principals[i]!.kind !== 'public' && row.some((e, ai) => e !== null && e.access === 'unknown' && k.keyStateErrors[ai] === undefined),
+  );
 }
 
 /**

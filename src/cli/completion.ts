@@ -23,7 +23,12 @@ interface Cmd {
 
 function flagOf(o: Option): Flag | undefined {
   if (o.long === undefined || o.hidden) return undefined;
-  const f: Flag = { long: o.long, description: o.description.replace(/\s+/g, ' '), takesValue: o.required || o.optional, file: /<file>|<dir>|<path>/.test(o.flags) };
+  const f: Flag = {
+    long: o.long,
+    description: o.description.replace(/\s+/g, ' '),
+    takesValue: o.required || o.optional,
+    file: /<file>|<dir>|<path>/.test(o.flags),
+  };
   if (o.short !== undefined) f.short = o.short;
   if (o.argChoices !== undefined) f.choices = o.argChoices;
   return f;
@@ -35,7 +40,10 @@ function tree(program: Command): Cmd[] {
     .map((c) => ({
       name: c.name(),
       description: c.description().split('\n')[0] ?? '',
-      flags: [...c.options.map(flagOf).filter((f): f is Flag => f !== undefined), { long: '--help', short: '-h', description: 'display help for command', takesValue: false, file: false }],
+      flags: [
+        ...c.options.map(flagOf).filter((f): f is Flag => f !== undefined),
+        { long: '--help', short: '-h', description: 'display help for command', takesValue: false, file: false },
+      ],
       // Positional choices (e.g. this command's shell name).
       args: c.registeredArguments.flatMap((a) => a.argChoices ?? []),
     }));

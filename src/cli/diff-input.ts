@@ -41,7 +41,13 @@ export interface DiffInputOptions {
 }
 
 /** Opens one side: a who-can JSON report, or a snapshot (any --from input) to evaluate. */
-export async function openDiffSide(file: string, keyIdents: string[], actions: ActionInfo[] | undefined, io: CliIo, opts: DiffInputOptions = {}): Promise<DiffSide> {
+export async function openDiffSide(
+  file: string,
+  keyIdents: string[],
+  actions: ActionInfo[] | undefined,
+  io: CliIo,
+  opts: DiffInputOptions = {},
+): Promise<DiffSide> {
   const limit = opts.streamAbove ?? STREAM_ABOVE_BYTES;
   const name = displayName(file);
   if (file !== '-' && io.redactor === undefined) {
@@ -62,7 +68,10 @@ function fromValue(value: unknown, name: string, keyIdents: string[], actions: A
   if (isWhoCanJson(value)) {
     const result = parseWhoCanJson(value, name);
     const byArn = new Map(result.keys.map((k) => [k.keyArn, k]));
-    const { keys, missing } = pick(result.keys.map((k) => ({ arn: k.keyArn, aliases: k.aliases })), keyIdents);
+    const { keys, missing } = pick(
+      result.keys.map((k) => ({ arn: k.keyArn, aliases: k.aliases })),
+      keyIdents,
+    );
     return { keys, missingKeys: missing, load: async (arn) => restrict(byArn.get(arn)!, actions) };
   }
   const snapshot = snapshotFromDocuments([{ file: name, value }]);
@@ -98,7 +107,9 @@ function pick(all: DiffKeyRef[], keyIdents: string[]): { keys: DiffKeyRef[]; mis
   const missing: string[] = [];
   const keep = new Set<string>();
   for (const ident of keyIdents) {
-    const k = all.find((x) => x.arn === ident || x.arn.endsWith(`:key/${ident}`) || x.aliases.includes(ident) || x.aliases.some((a) => ident.endsWith(`:${a}`)));
+    const k = all.find(
+      (x) => x.arn === ident || x.arn.endsWith(`:key/${ident}`) || x.aliases.includes(ident) || x.aliases.some((a) => ident.endsWith(`:${a}`)),
+    );
     if (k === undefined) missing.push(ident);
     else keep.add(k.arn);
   }
@@ -110,7 +121,12 @@ function restrict(k: KeyWhoCan, actions: ActionInfo[] | undefined): KeyWhoCan {
   if (actions === undefined) return k;
   const names = new Set(actions.map((a) => a.name));
   const keep = k.actions.map((a, i) => [a, i] as const).filter(([a]) => names.has(a.name));
-  return { ...k, actions: keep.map(([a]) => a), keyStateErrors: keep.map(([, i]) => k.keyStateErrors[i]), access: k.access.map((row) => keep.map(([, i]) => row[i]!)) };
+  return {
+    ...k,
+    actions: keep.map(([a]) => a),
+    keyStateErrors: keep.map(([, i]) => k.keyStateErrors[i]),
+    access: k.access.map((row) => keep.map(([, i]) => row[i]!)),
+  };
 }
 
 interface IndexedKey extends DiffKeyRef {

@@ -47,9 +47,15 @@ Examples:
 /** --action values as who-can reads them: undefined for the default (every action the key can do). */
 export function keyActionsFlag(values: string[] | undefined): ActionInfo[] | undefined {
   if (values === undefined || values.length === 0) return undefined;
-  const names = values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+  const names = values
+    .flatMap((v) => v.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (names.length > 0 && names.every((n) => n.toLowerCase() === 'all')) return undefined;
-  const list = parseActions(names.filter((n) => n.toLowerCase() !== 'all'), KEY_ACTIONS);
+  const list = parseActions(
+    names.filter((n) => n.toLowerCase() !== 'all'),
+    KEY_ACTIONS,
+  );
   for (const a of list) checkWhoCanAction(a);
   return list;
 }
@@ -122,7 +128,13 @@ export async function diff(oldFile: string, newFile: string, flags: DiffFlags, i
         chunks = diffMarkdownChunks(d, opts);
         break;
       case 'sarif':
-        chunks = [(await import('../report/sarif.js')).renderDiffSarif(d, { ...opts, version: VERSION, ...(newFile !== '-' ? { artifact: { uri: artifactUri(newFile) } } : {}) })];
+        chunks = [
+          (await import('../report/sarif.js')).renderDiffSarif(d, {
+            ...opts,
+            version: VERSION,
+            ...(newFile !== '-' ? { artifact: { uri: artifactUri(newFile) } } : {}),
+          }),
+        ];
         break;
     }
     // stdout is redacted as it is written (src/cli/redact.ts); report files here.

@@ -14,7 +14,10 @@ export function formatError(e: unknown, debug: boolean): { text: string; code: n
     return { text: lines.join('\n') + '\n', code };
   }
   const err = e instanceof Error ? e : new Error(String(e));
-  const lines = [`kms-why: internal error: ${escapeControls(err.message)}`, 'hint: This is a bug in kms-why; please report it with the command line (run again with --debug for details).'];
+  const lines = [
+    `kms-why: internal error: ${escapeControls(err.message)}`,
+    'hint: This is a bug in kms-why; please report it with the command line (run again with --debug for details).',
+  ];
   if (debug && err.stack) lines.push(err.stack);
   return { text: lines.join('\n') + '\n', code: EXIT.internal };
 }

@@ -5,7 +5,7 @@
 // error also runs the analysis of `kms-why lambda FUNCTION`; `explain-event --lookup` reads the
 // events themselves from CloudTrail.
 import { readFile } from 'node:fs/promises';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { findAction } from '../model/actions.js';
 import { parseArn, parsePrincipal } from '../model/arn.js';
 import type { Decision } from '../model/decision.js';
@@ -17,7 +17,16 @@ import { analyzeLambda, findFunction, parseFunction } from '../analyses/lambda.j
 import { isUnknown, type UnknownInput } from '../model/unknown.js';
 import { checkClue, proposeFixes } from '../analyses/fix.js';
 import { buildReport, exitCodeFor } from '../report/build.js';
-import { explainJson, explainMarkdown, explainText, type EventSummary, type ExplainDocument, type ExplainFormat, type Explanation, type ExtractedField } from '../report/fix.js';
+import {
+  explainJson,
+  explainMarkdown,
+  explainText,
+  type EventSummary,
+  type ExplainDocument,
+  type ExplainFormat,
+  type Explanation,
+  type ExtractedField,
+} from '../report/fix.js';
 import { renderJson } from '../report/json.js';
 import { eventLabel, parseCloudTrail, type CloudTrailKmsEvent, type CloudTrailRequest } from '../sources/cloudtrail.js';
 import { FIELD_FLAG, parseErrorMessage, type ErrorClue, type MissingPart, type ParsedErrorMessage, type RequestField } from '../sources/error-message.js';
@@ -29,7 +38,15 @@ import type { CliIo } from './io.js';
 import { renderReport } from './output.js';
 import { renderAndWrite } from './write-output.js';
 import { collect, addRequestOptions, requestFromFlags, suggestAction, type RequestFlags } from './request-flags.js';
-import { addLiveOptions, liveRequested, loadSnapshot as loadSnapshotFrom, lookupEventsLive, tryReadFunctionLive, type LiveFlags, type LiveTargetSpec } from './live.js';
+import {
+  addLiveOptions,
+  liveRequested,
+  loadSnapshot as loadSnapshotFrom,
+  lookupEventsLive,
+  tryReadFunctionLive,
+  type LiveFlags,
+  type LiveTargetSpec,
+} from './live.js';
 
 interface ExplainFlags extends RequestFlags, LiveFlags {
   action?: string;
@@ -45,7 +62,6 @@ interface ExplainFlags extends RequestFlags, LiveFlags {
   eventId?: string;
 }
 
-
 const EXIT_HELP = `
 Exit codes:
   0  today's policies allow the request (with --all: every request)
@@ -54,8 +70,13 @@ Exit codes:
   3  the verdict is unknown: an input was unreadable, or (--all) an event could not be explained`;
 
 function addCommonOptions(cmd: Command): Command {
-  return addLiveOptions(addRequestOptions(cmd.option('--action <action>', 'the KMS action, when the message or event does not say it (e.g. kms:Decrypt)'))
-    .option('--from <file>', 'snapshot file, or AWS CLI output (describe-key, get-key-policy, list-grants …); - reads stdin (repeatable, merged); without it, kms-why reads AWS for the key and principal the message or event names', collect))
+  return addLiveOptions(
+    addRequestOptions(cmd.option('--action <action>', 'the KMS action, when the message or event does not say it (e.g. kms:Decrypt)')).option(
+      '--from <file>',
+      'snapshot file, or AWS CLI output (describe-key, get-key-policy, list-grants …); - reads stdin (repeatable, merged); without it, kms-why reads AWS for the key and principal the message or event names',
+      collect,
+    ),
+  )
     .option('--fix', 'propose the smallest changes that would allow the request, each verified by evaluating it again')
     .addOption(new Option('--output <format>', 'output format (default: table on a terminal, text otherwise)').choices(['table', 'text', 'json', 'markdown']))
     .option('--redact', 'replace account ids, resource names and grant ids with stable placeholders')
@@ -135,7 +156,9 @@ function requestOf(d: Draft, flags: ExplainFlags, missing: MissingPart[], what: 
   const lacking = required.filter(([, ok]) => !ok).map(([f]) => f);
   if (lacking.length > 0) {
     const why = lacking.map((f) => missing.find((m) => m.field === f)?.why ?? `give ${FIELD_FLAG[f]}`);
-    const read = [d.principal && `principal ${d.principal.value}`, d.action && `action ${d.action.value}`, d.key && `key ${d.key.value}`].filter(Boolean).join(', ');
+    const read = [d.principal && `principal ${d.principal.value}`, d.action && `action ${d.action.value}`, d.key && `key ${d.key.value}`]
+      .filter(Boolean)
+      .join(', ');
     throw new InputError(`the ${what} does not say ${lacking.map((f) => (f === 'key' ? 'which key' : `the ${f}`)).join(' or ')}: ${why.join('; ')}`, {
       hint: `${read ? `Read from the ${what}: ${read}. ` : ''}Add ${lacking.map((f) => FIELD_FLAG[f]).join(' and ')}.`,
     });
@@ -164,6 +187,11 @@ function stillMissing(parsed: MissingPart[], d: Draft): MissingPart[] {
         return Object.keys(d.context).length === 0;
       case 'viaService':
         return d.viaService === undefined;
+      default: {
+        // Every field is handled above; a new one fails to compile here.
+        const unhandled: never = m.field;
+        return unhandled;
+      }
     }
   });
 }
@@ -177,12 +205,25 @@ function explainOne(
   snapshot: Snapshot,
   evaluator: Evaluator,
   req: Request,
-  base: { title: string; extracted: ExtractedField[]; missing: MissingPart[]; notes: string[]; clue: ErrorClue | null; what: 'error' | 'event'; eventTime?: string },
+  base: {
+    title: string;
+    extracted: ExtractedField[];
+    missing: MissingPart[];
+    notes: string[];
+    clue: ErrorClue | null;
+    what: 'error' | 'event';
+    eventTime?: string;
+  },
   fix: boolean,
 ): Evaluated {
   const decision = evaluator.evaluate(req);
   const report = buildReport(req, [decision], snapshot.inputs ? { inputs: snapshot.inputs } : {});
-  const today = checkClue(base.clue ?? undefined, decision, { snapshot, request: req, what: base.what, ...(base.eventTime !== undefined ? { eventTime: base.eventTime } : {}) });
+  const today = checkClue(base.clue ?? undefined, decision, {
+    snapshot,
+    request: req,
+    what: base.what,
+    ...(base.eventTime !== undefined ? { eventTime: base.eventTime } : {}),
+  });
   const explanation: Explanation = {
     title: base.title,
     extracted: base.extracted,
@@ -221,7 +262,10 @@ async function loadSnapshot(flags: ExplainFlags, targets: LiveTargetSpec[], io: 
     seen.add(k);
     return true;
   });
-  if (unique.length === 0) throw new InputError('nothing to read from AWS: no request names both a principal and a key', { hint: 'Give --principal and --key, or --from snapshot.json.' });
+  if (unique.length === 0)
+    throw new InputError('nothing to read from AWS: no request names both a principal and a key', {
+      hint: 'Give --principal and --key, or --from snapshot.json.',
+    });
   if (io.redactor === undefined) return (await loadSnapshotFrom(flags, unique, io)).snapshot;
   // --redact: read as is (the request names the real principal and key) and learned by the
   // Redactor, so that everything written is redacted.
@@ -250,11 +294,15 @@ function lambdaFunctionRef(d: Draft, parsed: ParsedErrorMessage): { name: string
   if (p === null || p.kind !== 'assumed-role' || p.sessionName === undefined) return undefined;
   const keyArn = parseArn(d.keyArn ?? d.key?.value ?? '');
   const region = keyArn?.service === 'kms' && keyArn.region !== '' ? keyArn.region : undefined;
-  return region !== undefined ? { name: p.sessionName, arn: `arn:${p.partition}:lambda:${region}:${p.account}:function:${p.sessionName}` } : { name: p.sessionName };
+  return region !== undefined
+    ? { name: p.sessionName, arn: `arn:${p.partition}:lambda:${region}:${p.account}:function:${p.sessionName}` }
+    : { name: p.sessionName };
 }
 
 function functionName(raw: unknown): string | undefined {
-  return typeof raw === 'object' && raw !== null && typeof (raw as Record<string, unknown>).FunctionName === 'string' ? ((raw as Record<string, unknown>).FunctionName as string) : undefined;
+  return typeof raw === 'object' && raw !== null && typeof (raw as Record<string, unknown>).FunctionName === 'string'
+    ? ((raw as Record<string, unknown>).FunctionName as string)
+    : undefined;
 }
 
 async function readStdinText(): Promise<string> {
@@ -271,12 +319,16 @@ async function readMessage(args: string[], flags: ExplainFlags): Promise<string>
       return await readFile(flags.messageFile, 'utf8');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw new InputError(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${(e as Error).message})`, { file: flags.messageFile });
+      throw new InputError(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${(e as Error).message})`, {
+        file: flags.messageFile,
+      });
     }
   }
   if (args.length === 1 && args[0] === '-') return readStdinText();
   if (args.length === 0) {
-    throw new InputError('give the error message', { hint: 'Quote it as one argument: kms-why explain-error "User: arn:… is not authorized to perform: kms:Decrypt on resource: arn:… because …" --from snapshot.json; or use --message-file FILE (- for stdin).' });
+    throw new InputError('give the error message', {
+      hint: 'Quote it as one argument: kms-why explain-error "User: arn:… is not authorized to perform: kms:Decrypt on resource: arn:… because …" --from snapshot.json; or use --message-file FILE (- for stdin).',
+    });
   }
   return args.join(' ');
 }
@@ -304,7 +356,10 @@ function lambdaEnrichment(d: Draft, parsed: ParsedErrorMessage, snapshot: Snapsh
   }
   if (fnArn === undefined) {
     const keyIdent = d.keyArn ?? d.key?.value;
-    const region = (keyIdent !== undefined ? parseArn(keyIdent)?.region : undefined) || (keyIdent !== undefined ? evaluator.findKey(keyIdent)?.metadata.region : undefined) || snapshot.region;
+    const region =
+      (keyIdent !== undefined ? parseArn(keyIdent)?.region : undefined) ||
+      (keyIdent !== undefined ? evaluator.findKey(keyIdent)?.metadata.region : undefined) ||
+      snapshot.region;
     if (region) {
       fnArn = `arn:${p.partition}:lambda:${region}:${p.account}:function:${fnName}`;
       fnFrom = `inferred: Lambda names the session after the function (${fnName}); region ${region} of the key`;
@@ -313,9 +368,13 @@ function lambdaEnrichment(d: Draft, parsed: ParsedErrorMessage, snapshot: Snapsh
   const has = Object.keys(d.context).some((k) => k.toLowerCase() === 'aws:lambda:functionarn');
   if (fnArn !== undefined && !has) {
     d.context['aws:lambda:FunctionArn'] = { value: fnArn, from: fnFrom };
-    d.notes.push("Lambda's runtime-init Decrypt: the execution role session calls KMS itself with encryption context aws:lambda:FunctionArn and no kms:ViaService (docs/semantics.md#lambda-environment-variables). Override with --context or --via-service if the request differed.");
+    d.notes.push(
+      "Lambda's runtime-init Decrypt: the execution role session calls KMS itself with encryption context aws:lambda:FunctionArn and no kms:ViaService (docs/semantics.md#lambda-environment-variables). Override with --context or --via-service if the request differed.",
+    );
   } else if (fnArn === undefined && !has) {
-    d.notes.push('Lambda decrypts with encryption context aws:lambda:FunctionArn=FUNCTION_ARN: give it with --context (the key\'s region was not known to build it).');
+    d.notes.push(
+      "Lambda decrypts with encryption context aws:lambda:FunctionArn=FUNCTION_ARN: give it with --context (the key's region was not known to build it).",
+    );
   }
 }
 
@@ -333,8 +392,18 @@ function draftFromEvent(ev: CloudTrailKmsEvent, r: CloudTrailRequest): Draft {
   const d: Draft = { context: {}, notes: [...ev.notes] };
   if (ev.principal !== undefined) d.principal = { value: ev.principal, from: `the event: ${ev.principalNote ?? 'userIdentity'}` };
   else if (ev.principalNote) d.notes.push(`Principal: ${ev.principalNote}.`);
-  d.action = { value: r.action, from: r.action.endsWith(ev.eventName) ? `the event: eventSource kms.amazonaws.com, eventName ${ev.eventName}` : `the event's error message (${ev.eventName})` };
-  const keyFrom = r.keyFrom === 'requestParameters' ? 'the event (requestParameters, the KeyId as sent)' : r.keyFrom === 'resources' ? 'the event (resources)' : "the event's error message";
+  d.action = {
+    value: r.action,
+    from: r.action.endsWith(ev.eventName)
+      ? `the event: eventSource kms.amazonaws.com, eventName ${ev.eventName}`
+      : `the event's error message (${ev.eventName})`,
+  };
+  const keyFrom =
+    r.keyFrom === 'requestParameters'
+      ? 'the event (requestParameters, the KeyId as sent)'
+      : r.keyFrom === 'resources'
+        ? 'the event (resources)'
+        : "the event's error message";
   if (r.keyIdentifier !== undefined) d.key = { value: r.keyIdentifier, from: keyFrom };
   if (r.keyArn !== undefined) d.keyArn = r.keyArn;
   for (const [k, v] of Object.entries(r.encryptionContext ?? {})) d.context[k] = { value: v, from: 'the event (requestParameters)' };
@@ -346,7 +415,12 @@ function draftFromEvent(ev: CloudTrailKmsEvent, r: CloudTrailRequest): Draft {
 function eventMissing(d: Draft, ev: CloudTrailKmsEvent): MissingPart[] {
   const out: MissingPart[] = [];
   if (d.principal === undefined) out.push({ field: 'principal', required: true, why: ev.principalNote ?? 'give --principal ARN' });
-  if (d.key === undefined && d.keyArn === undefined) out.push({ field: 'key', required: true, why: 'the record names no key (no resources, no requestParameters.keyId, no key ARN in errorMessage): give --key' });
+  if (d.key === undefined && d.keyArn === undefined)
+    out.push({
+      field: 'key',
+      required: true,
+      why: 'the record names no key (no resources, no requestParameters.keyId, no key ARN in errorMessage): give --key',
+    });
   return out;
 }
 
@@ -357,7 +431,8 @@ function writeExplanation(doc: ExplainDocument, flags: ExplainFlags, io: CliIo):
 
 /** An explanation document in one format (table and text share a layout; tables in colour when asked). */
 async function renderExplain(doc: ExplainDocument, format: ExplainFormat, color: boolean): Promise<string> {
-  const renderOne = (r: Parameters<typeof renderReport>[0], f: ExplainFormat): Promise<string> => renderReport(r, f, { color: f === 'table' && color, redact: false });
+  const renderOne = (r: Parameters<typeof renderReport>[0], f: ExplainFormat): Promise<string> =>
+    renderReport(r, f, { color: f === 'table' && color, redact: false });
   // --redact: the inputs, flags and message were redacted, and io redacts the output.
   switch (format) {
     case 'json':
@@ -375,15 +450,22 @@ async function renderExplain(doc: ExplainDocument, format: ExplainFormat, color:
  * the exit code handed to `setExit`. main.ts uses explainCommands.
  */
 export function addExplainCommands(program: Command, io: CliIo, setExit: (code: number) => void, _setDebug?: (d: boolean) => void): void {
-  explainCommands(program, io, (action) => async (...args) => setExit(await action(...args)));
+  explainCommands(
+    program,
+    io,
+    (action) =>
+      async (...args) =>
+        setExit(await action(...args)),
+  );
 }
 
 export function explainCommands(program: Command, io: CliIo, run: Run): void {
-
   addCommonOptions(
     program
       .command('explain-error')
-      .description("Explain an AWS KMS error message: the request it describes, whether today's policies still deny it, and (--fix) the smallest change that would allow it")
+      .description(
+        "Explain an AWS KMS error message: the request it describes, whether today's policies still deny it, and (--fix) the smallest change that would allow it",
+      )
       .argument('[message...]', 'the error message as the client printed it (quote it; - reads stdin)')
       .option('--message-file <file>', 'read the error message from a file (- for stdin)'),
   )
@@ -412,11 +494,16 @@ Examples:
   addCommonOptions(
     program
       .command('explain-event')
-      .description("Explain a CloudTrail event of a KMS call: the request it shows, whether today's policies still deny it, and (--fix) the smallest change that would allow it")
+      .description(
+        "Explain a CloudTrail event of a KMS call: the request it shows, whether today's policies still deny it, and (--fix) the smallest change that would allow it",
+      )
       .argument('[file]', 'one CloudTrail record, a trail file ({"Records": […]}) or aws cloudtrail lookup-events output; - reads stdin')
       .option('--all', 'explain every KMS AccessDenied event in the file, grouped by (principal, key, action)')
       .option('--event-id <id>', 'the event to explain when the file holds several')
-      .option('--lookup', "instead of a file, read the KMS AccessDenied events of CloudTrail's event history (LookupEvents, in --region) and explain each (principal, key, action) group, newest first; --principal and --key then filter the events")
+      .option(
+        '--lookup',
+        "instead of a file, read the KMS AccessDenied events of CloudTrail's event history (LookupEvents, in --region) and explain each (principal, key, action) group, newest first; --principal and --key then filter the events",
+      )
       .option('--since <when>', 'with --lookup: how far back, as 30m, 1h, 2d, or an ISO 8601 time (default 1h)'),
   )
     .addHelpText(
@@ -453,7 +540,14 @@ async function explainError(args: string[], flags: ExplainFlags, io: CliIo): Pro
   if (parsed.action !== undefined) {
     d.action = {
       value: parsed.action,
-      from: parsed.actionFrom === 'message' ? 'the message' : parsed.actionFrom === 'operation' ? `the ${parsed.operation} operation the client called` : parsed.lambda ? "Lambda's environment-variable decryption" : 'assumed: KMS returns this message for Decrypt',
+      from:
+        parsed.actionFrom === 'message'
+          ? 'the message'
+          : parsed.actionFrom === 'operation'
+            ? `the ${parsed.operation} operation the client called`
+            : parsed.lambda
+              ? "Lambda's environment-variable decryption"
+              : 'assumed: KMS returns this message for Decrypt',
     };
   }
   if (parsed.keyArn !== undefined) d.key = { value: parsed.keyArn, from: 'the message' };
@@ -470,7 +564,10 @@ async function explainError(args: string[], flags: ExplainFlags, io: CliIo): Pro
       else fnRaw = r;
       if (fnRaw !== undefined && d.key === undefined && d.keyArn === undefined) {
         const k = typeof fnRaw.KMSKeyArn === 'string' && fnRaw.KMSKeyArn !== '' ? fnRaw.KMSKeyArn : 'alias/aws/lambda';
-        d.key = { value: k, from: `AWS (${k === 'alias/aws/lambda' ? 'function ' + fnRef.name + ' has no KMSKeyArn: the AWS managed key' : 'KMSKeyArn of function ' + fnRef.name})` };
+        d.key = {
+          value: k,
+          from: `AWS (${k === 'alias/aws/lambda' ? 'function ' + fnRef.name + ' has no KMSKeyArn: the AWS managed key' : 'KMSKeyArn of function ' + fnRef.name})`,
+        };
       }
     }
     // What the message lacks is asked for by flag name before anything is read.
@@ -481,7 +578,11 @@ async function explainError(args: string[], flags: ExplainFlags, io: CliIo): Pro
       const f = parseFunction(fnRaw);
       fnRegion = f.region;
       // The function today may use another key or role than the failed request: read those too.
-      targets.push({ key: f.kmsKeyArn ?? 'alias/aws/lambda', principal: `arn:${f.partition}:sts::${f.account}:assumed-role/${f.roleName}/${f.name}`, region: f.region });
+      targets.push({
+        key: f.kmsKeyArn ?? 'alias/aws/lambda',
+        principal: `arn:${f.partition}:sts::${f.account}:assumed-role/${f.roleName}/${f.name}`,
+        region: f.region,
+      });
     }
     if (fnRegion !== undefined) targets[0]!.region = fnRegion;
     snapshot = pre?.snapshot ?? (await loadSnapshot(flags, targets, io));
@@ -495,7 +596,14 @@ async function explainError(args: string[], flags: ExplainFlags, io: CliIo): Pro
     snapshot,
     evaluator,
     req,
-    { title: `${req.principal} — ${requestLabel(req)}`, extracted: extractedOf(d, flags), missing: missing.filter((m) => !m.required), notes: d.notes, clue: parsed.clue, what: 'error' },
+    {
+      title: `${req.principal} — ${requestLabel(req)}`,
+      extracted: extractedOf(d, flags),
+      missing: missing.filter((m) => !m.required),
+      notes: d.notes,
+      clue: parsed.clue,
+      what: 'error',
+    },
     flags.fix === true,
   );
   // Lambda's error: the analysis of `kms-why lambda FUNCTION`, when the function's configuration is at hand.
@@ -509,16 +617,24 @@ async function explainError(args: string[], flags: ExplainFlags, io: CliIo): Pro
         lambdaDecisions.push(a.runtime);
         const msgRole = parsePrincipal(req.principal);
         if (msgRole?.kind === 'assumed-role' && msgRole.roleName !== a.fn.roleName) {
-          explanation.notes.push(`The message names role ${msgRole.roleName}, but function ${a.fn.name} runs as ${a.fn.roleArn} today: the Lambda analysis below is for its role today.`);
+          explanation.notes.push(
+            `The message names role ${msgRole.roleName}, but function ${a.fn.name} runs as ${a.fn.roleArn} today: the Lambda analysis below is for its role today.`,
+          );
         }
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
         explanation.notes.push(`The analysis of kms-why lambda ${fnRef.name} could not run: ${e.message}.`);
       }
     } else if (fnUnreadable !== undefined) {
-      explanation.lambdaUnreadable = { function: fnRef.name, reason: fnUnreadable.reason, ...(fnUnreadable.neededPermission !== undefined ? { neededPermission: fnUnreadable.neededPermission } : {}) };
+      explanation.lambdaUnreadable = {
+        function: fnRef.name,
+        reason: fnUnreadable.reason,
+        ...(fnUnreadable.neededPermission !== undefined ? { neededPermission: fnUnreadable.neededPermission } : {}),
+      };
     } else {
-      explanation.notes.push(`For the whole picture of function ${fnRef.name} (its key and role today, the traps, the fix), run kms-why lambda ${fnRef.name} without --from (it reads AWS), or add its configuration (aws lambda get-function-configuration) to the snapshot as "Functions".`);
+      explanation.notes.push(
+        `For the whole picture of function ${fnRef.name} (its key and role today, the traps, the fix), run kms-why lambda ${fnRef.name} without --from (it reads AWS), or add its configuration (aws lambda get-function-configuration) to the snapshot as "Functions".`,
+      );
     }
   }
   const input: ExplainDocument['input'] = { kind: 'error-message', client: parsed.client, message: parsed.kmsMessage };
@@ -544,7 +660,10 @@ async function readEvents(
   let lookupNote: string | undefined;
   if (lookup) {
     if (file !== undefined) throw new InputError('give either an event file or --lookup, not both');
-    if (flags.eventId !== undefined) throw new InputError('--event-id picks an event of a file; with --lookup every AccessDenied is explained', { hint: 'Narrow --lookup with --since, --principal and --key.' });
+    if (flags.eventId !== undefined)
+      throw new InputError('--event-id picks an event of a file; with --lookup every AccessDenied is explained', {
+        hint: 'Narrow --lookup with --since, --principal and --key.',
+      });
     const since = parseSince(flags.since ?? '1h', new Date());
     const got = await lookupEventsLive(flags, { since }, io);
     name = `CloudTrail event history (${got.region}, since ${since.toISOString()})`;
@@ -553,7 +672,10 @@ async function readEvents(
     flags = { ...flags, all: true };
   } else {
     if (flags.since !== undefined) throw new InputError('--since goes with --lookup');
-    if (file === undefined) throw new InputError('give the event file, or --lookup to read CloudTrail', { hint: 'kms-why explain-event event.json, or kms-why explain-event --lookup --since 1h.' });
+    if (file === undefined)
+      throw new InputError('give the event file, or --lookup to read CloudTrail', {
+        hint: 'kms-why explain-event event.json, or kms-why explain-event --lookup --since 1h.',
+      });
     name = displayName(file);
     checkStdin(flags, file === '-');
     const doc = await readJsonText(file);
@@ -564,7 +686,12 @@ async function readEvents(
 }
 
 /** Which events of the input to explain (--all, --event-id, or the only one / the only AccessDenied), with a note to put first. */
-function chooseEvents(ct: ReturnType<typeof parseCloudTrail>, denied: CloudTrailKmsEvent[], flags: ExplainFlags, name: string): { chosen: CloudTrailKmsEvent[]; preNotes: string[] } {
+function chooseEvents(
+  ct: ReturnType<typeof parseCloudTrail>,
+  denied: CloudTrailKmsEvent[],
+  flags: ExplainFlags,
+  name: string,
+): { chosen: CloudTrailKmsEvent[]; preNotes: string[] } {
   let chosen: CloudTrailKmsEvent[];
   const preNotes: string[] = [];
   if (flags.all === true) {
@@ -573,7 +700,13 @@ function chooseEvents(ct: ReturnType<typeof parseCloudTrail>, denied: CloudTrail
   } else if (flags.eventId !== undefined) {
     const ev = ct.events.find((e) => e.eventId === flags.eventId);
     if (ev === undefined) {
-      throw new InputError(`no KMS event with id ${flags.eventId}`, { file: name, hint: ct.events.length > 0 ? `KMS events in the file: ${ct.events.slice(0, 10).map(eventLabel).join('; ')}${ct.events.length > 10 ? '; …' : ''}.` : 'The file holds no KMS events.' });
+      throw new InputError(`no KMS event with id ${flags.eventId}`, {
+        file: name,
+        hint:
+          ct.events.length > 0
+            ? `KMS events in the file: ${ct.events.slice(0, 10).map(eventLabel).join('; ')}${ct.events.length > 10 ? '; …' : ''}.`
+            : 'The file holds no KMS events.',
+      });
     }
     chosen = [ev];
   } else if (ct.events.length === 1) {
@@ -582,8 +715,13 @@ function chooseEvents(ct: ReturnType<typeof parseCloudTrail>, denied: CloudTrail
     chosen = denied;
     preNotes.push(`The file holds ${ct.events.length} KMS events; the one AccessDenied among them is explained.`);
   } else if (ct.events.length === 0) {
-    const other = Object.entries(ct.otherSources).map(([k, v]) => `${v} from ${k}`).join(', ');
-    throw new InputError(`no KMS event in the file${other ? ` (${other})` : ''}`, { file: name, hint: 'explain-event reads KMS events (eventSource kms.amazonaws.com).' });
+    const other = Object.entries(ct.otherSources)
+      .map(([k, v]) => `${v} from ${k}`)
+      .join(', ');
+    throw new InputError(`no KMS event in the file${other ? ` (${other})` : ''}`, {
+      file: name,
+      hint: 'explain-event reads KMS events (eventSource kms.amazonaws.com).',
+    });
   } else {
     throw new InputError(`the file holds ${ct.events.length} KMS events (${denied.length} AccessDenied): say which to explain`, {
       file: name,
@@ -595,7 +733,11 @@ function chooseEvents(ct: ReturnType<typeof parseCloudTrail>, denied: CloudTrail
 
 /** Keeps the groups of one (principal, key, action) together; with --lookup, newest first. */
 function orderExplanations(explanations: Explanation[], lookup: boolean): Explanation[] {
-  const newest = (e: Explanation): string => (e.events ?? []).map((x) => x.eventTime ?? '').sort().pop() ?? '';
+  const newest = (e: Explanation): string =>
+    (e.events ?? [])
+      .map((x) => x.eventTime ?? '')
+      .sort()
+      .pop() ?? '';
   const order = explanations.map((e, i) => ({ e, i, k: e.group ? `${e.group.principal}|${e.group.key}|${e.group.action}` : String(i), t: newest(e) }));
   const firstIndex = new Map<string, number>();
   const groupNewest = new Map<string, string>();
@@ -603,7 +745,10 @@ function orderExplanations(explanations: Explanation[], lookup: boolean): Explan
     if (!firstIndex.has(o.k)) firstIndex.set(o.k, o.i);
     if ((groupNewest.get(o.k) ?? '') < o.t) groupNewest.set(o.k, o.t);
   }
-  if (lookup) order.sort((a, b) => compareDesc(groupNewest.get(a.k)!, groupNewest.get(b.k)!) || firstIndex.get(a.k)! - firstIndex.get(b.k)! || compareDesc(a.t, b.t) || a.i - b.i);
+  if (lookup)
+    order.sort(
+      (a, b) => compareDesc(groupNewest.get(a.k)!, groupNewest.get(b.k)!) || firstIndex.get(a.k)! - firstIndex.get(b.k)! || compareDesc(a.t, b.t) || a.i - b.i,
+    );
   else order.sort((a, b) => firstIndex.get(a.k)! - firstIndex.get(b.k)! || a.i - b.i);
   return order.map((o) => o.e);
 }
@@ -657,12 +802,20 @@ async function explainEvent(file: string | undefined, flags: ExplainFlags, io: C
   const skipped: ExplainDocument['skipped'] = [];
   for (const u of units) {
     if (flags.all === true && u.missing.some((m) => m.required)) {
-      skipped.push({ title: eventLabel(u.ev), why: `${u.missing.map((m) => m.why).join('; ')} (explain it with --event-id ${u.ev.eventId ?? 'ID'} and the flags)` });
+      skipped.push({
+        title: eventLabel(u.ev),
+        why: `${u.missing.map((m) => m.why).join('; ')} (explain it with --event-id ${u.ev.eventId ?? 'ID'} and the flags)`,
+      });
       continue;
     }
-    const gk = flags.all === true
-      ? `${u.d.principal?.value}|${u.d.keyArn ?? u.d.key?.value}|${u.d.action?.value}|${JSON.stringify(Object.entries(u.d.context).map(([k, s]) => [k, s.value]).sort())}|${u.d.viaService?.value ?? ''}`
-      : `${units.indexOf(u)}`;
+    const gk =
+      flags.all === true
+        ? `${u.d.principal?.value}|${u.d.keyArn ?? u.d.key?.value}|${u.d.action?.value}|${JSON.stringify(
+            Object.entries(u.d.context)
+              .map(([k, s]) => [k, s.value])
+              .sort(),
+          )}|${u.d.viaService?.value ?? ''}`
+        : `${units.indexOf(u)}`;
     const list = groups.get(gk);
     if (list) list.push(u);
     else groups.set(gk, [u]);
@@ -681,7 +834,10 @@ async function explainEvent(file: string | undefined, flags: ExplainFlags, io: C
     let req: Request;
     let evaluated: Evaluated;
     const keyLabel = u.d.keyArn ?? u.d.key?.value ?? '';
-    const times = events.map((e) => e.eventTime).filter((t): t is string => t !== undefined).sort();
+    const times = events
+      .map((e) => e.eventTime)
+      .filter((t): t is string => t !== undefined)
+      .sort();
     try {
       req = requestOf(u.d, draftFlags, u.missing, 'event');
       const title = `${req.principal} — ${req.action} on ${keyLabel}${events.length > 1 ? ` (${events.length} events)` : ''}`;
@@ -714,7 +870,15 @@ async function explainEvent(file: string | undefined, flags: ExplainFlags, io: C
   if (lookupNote !== undefined && ordered.length > 0) ordered[0]!.notes.unshift(lookupNote);
   const doc: ExplainDocument = {
     command: 'explain-event',
-    input: { kind: 'cloudtrail', file: name, format: ct.format, records: ct.recordCount, kmsEvents: ct.events.length, accessDenied: denied.length, otherSources: ct.otherSources },
+    input: {
+      kind: 'cloudtrail',
+      file: name,
+      format: ct.format,
+      records: ct.recordCount,
+      kmsEvents: ct.events.length,
+      accessDenied: denied.length,
+      otherSources: ct.otherSources,
+    },
     explanations: ordered,
     skipped,
   };
@@ -754,7 +918,10 @@ export function parseSince(text: string, now: Date): Date {
   }
   if (Number.isNaN(t.getTime())) throw new InputError(`--since "${text}" is not a valid time`);
   if (t.getTime() > now.getTime()) throw new InputError(`--since ${text} is in the future`);
-  if (now.getTime() - t.getTime() > 90 * 86_400_000) throw new InputError(`--since ${text} is more than 90 days ago: CloudTrail's event history holds 90 days`, { hint: 'Query a trail in S3 or CloudTrail Lake for older events, and give them as a file.' });
+  if (now.getTime() - t.getTime() > 90 * 86_400_000)
+    throw new InputError(`--since ${text} is more than 90 days ago: CloudTrail's event history holds 90 days`, {
+      hint: 'Query a trail in S3 or CloudTrail Lake for older events, and give them as a file.',
+    });
   return t;
 }
 
@@ -776,7 +943,9 @@ function matchesFilter(d: Draft, f: { principal?: string | undefined; key?: stri
   if (f.key !== undefined) {
     const want = f.key;
     const vals = [d.keyArn, d.key?.value].filter((x): x is string => x !== undefined);
-    const ok = vals.some((v) => v === want || v.endsWith(`:key/${want}`) || v.endsWith(`:${want}`) || (want.includes(':key/') && v === want.slice(want.indexOf(':key/') + 5)));
+    const ok = vals.some(
+      (v) => v === want || v.endsWith(`:key/${want}`) || v.endsWith(`:${want}`) || (want.includes(':key/') && v === want.slice(want.indexOf(':key/') + 5)),
+    );
     if (!ok) return false;
   }
   return true;

@@ -20,7 +20,12 @@ export function fixesFor(snapshot: Snapshot, requests: readonly Request[], decis
 }
 
 /** The report and its fixes, in one format (JSON: the report with a `fixes` field). */
-export async function renderWithFixes(report: Report, fixes: readonly ActionFix[], format: OutputFormat, opts: { color: boolean; redact: boolean }): Promise<string> {
+export async function renderWithFixes(
+  report: Report,
+  fixes: readonly ActionFix[],
+  format: OutputFormat,
+  opts: { color: boolean; redact: boolean },
+): Promise<string> {
   let text: string;
   if (format === 'json') {
     const json = JSON.parse(await renderReport(report, 'json', { color: false, redact: false })) as Record<string, unknown>;

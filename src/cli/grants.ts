@@ -1,5 +1,5 @@
 // `kms-why grants`: the grants inventory and audit for people and CI.
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { auditGrants, expectationsFrom, findingFails, SEVERITIES, type Finding, type Severity } from '../analyses/grants-audit.js';
 import { Evaluator } from '../evaluate/evaluator.js';
 import { InputError } from '../model/errors.js';
@@ -39,16 +39,17 @@ interface GrantsFlags extends LiveFlags {
   debug?: boolean;
 }
 
-
-
 export function addGrantsCommand(program: Command, io: CliIo, run: Run): void {
-  addLiveOptions(program
-    .command('grants'))
+  addLiveOptions(program.command('grants'))
     .description('List every grant on the keys, with findings; fail CI on a grant nobody expected')
     .option('--key <key>', 'key id, key ARN, alias name or alias ARN (repeatable)', collect)
     .option('--all-keys', 'every customer managed key of the region (or of the snapshot)')
     .option('--concurrency <n>', 'AWS calls in flight at once to each service when reading AWS (default 16)')
-    .option('--from <file>', 'snapshot file, or AWS CLI output (describe-key, list-grants …); - reads stdin (repeatable, merged); without it, kms-why reads AWS', collect)
+    .option(
+      '--from <file>',
+      'snapshot file, or AWS CLI output (describe-key, list-grants …); - reads stdin (repeatable, merged); without it, kms-why reads AWS',
+      collect,
+    )
     .option('--expect <file>', 'expected grants and accepted findings (docs/expect-file.md); any other grant is unexpected (exit 1)')
     .option('--inventory', 'list every grant (default: findings and unexpected grants first; the inventory only when short)')
     .option('--write-expect <file>', "write today's grants as a starting expectation file")
@@ -76,94 +77,117 @@ Examples:
   kms-why grants --from snapshot.json --all-keys --write-expect kms-grants.json
   kms-why grants --key alias/app --expect kms-grants.json --fail-on high --output github --report sarif=kms-grants.sarif --report markdown=kms-grants.md`,
     )
-    .action(run(async (flags: GrantsFlags): Promise<number> => {
-      // SCPs and RCPs never change which grants a key has: refused rather than silently ignored.
-      if ((flags.scpFile ?? []).length > 0 || (flags.rcpFile ?? []).length > 0) {
-        throw new InputError('--scp-file and --rcp-file do not apply to kms-why grants', { hint: 'The grants audit lists grants; check what SCPs and RCPs allow with kms-why check or decrypt.' });
-      }
-      timeoutMs(flags);
-      const now = flags.now ?? new Date().toISOString();
-      if (Number.isNaN(Date.parse(now))) throw new InputError(`--now "${flags.now}" is not an ISO 8601 time`);
-      let maxAgeDays: number | undefined;
-      if (flags.maxAge !== undefined) {
-        maxAgeDays = Number(flags.maxAge);
-        if (!Number.isInteger(maxAgeDays) || maxAgeDays < 0) throw new InputError(`--max-age "${flags.maxAge}" is not a whole number of days`);
-      }
-      if ((flags.key ?? []).length === 0 && flags.allKeys !== true) throw new InputError('give --key (repeatable) or --all-keys');
-      const reports = parseReportFlags(flags.report, FORMATS);
-      // Read the expectations first: a bad file is a usage error, before any AWS call.
-      let expectFile: (ExpectationFile & { text: string }) | undefined;
-      if (flags.expect !== undefined) {
-        const { value, text } = await readJsonWithText(flags.expect);
-        // --redact: the expectations name the snapshot's placeholders.
-        expectFile = { ...parseExpectationFile(io.redactor !== undefined ? io.redactor.json(value) : value, io.redactor?.file(flags.expect) ?? flags.expect), text };
-      }
-      const expectations = expectFile?.grants;
-      const snapshot = liveRequested(flags)
-        ? await readKeysLive(flags, flags.key ?? [], flags.allKeys === true, io)
-        : io.redactor !== undefined
-          ? await (await import('./redact.js')).loadInputs(flags.from!, io)
-          : await loadFrom(flags.from!);
-      if (io.redactor !== undefined) flags.key = (flags.key ?? []).map((k) => io.redactor!.value(k));
-      const ev = new Evaluator(snapshot);
-      const keys: Key[] = [];
-      if (flags.allKeys === true) for (const k of snapshot.keys) if (k.metadata.keyManager === 'CUSTOMER' && !keys.includes(k)) keys.push(k);
-      for (const ident of flags.key ?? []) {
-        const k = ev.findKey(ident);
-        if (k === undefined) throw new InputError(`key "${ident}" is not in the snapshot`, { hint: `The snapshot has: ${snapshot.keys.map((x) => [x.metadata.arn, ...x.aliases].join(' / ')).join('; ') || 'no keys'}.` });
-        if (!keys.includes(k)) keys.push(k);
-      }
-      const audit = auditGrants(keys, { now, ...(maxAgeDays !== undefined ? { maxAgeDays } : {}), ...(expectations ? { expectations } : {}), ...(expectFile && expectFile.accept.length > 0 ? { accept: expectFile.accept } : {}) });
-      // An accepted finding does not fail the run until its acceptance expires.
-      const failing = (f: Finding): boolean => findingFails(f, flags.failOn);
-
-      if (flags.writeExpect !== undefined) {
-        const list = expectationsFrom(audit, now);
-        const written = JSON.stringify(list, null, 2) + '\n';
-        await writeAtomically(flags.writeExpect, io.redactor !== undefined ? io.redactor.text(written) : written, { force: flags.force === true });
-        io.stderr(`kms-why: wrote ${list.length} matcher${list.length === 1 ? '' : 's'} (one per grant shape) to ${flags.writeExpect}\n`);
-        // Only the file: the report would be noise where the expectation file is the point.
-        return EXIT.allow;
-      }
-
-      const render = async (format: GrantsFormat, { color }: { color: boolean }): Promise<string> => {
-        const opts = { now, color, width: outputWidth(io), ...(flags.failOn ? { failOn: flags.failOn } : {}), ...(flags.inventory === true ? { inventory: true } : {}) };
-        let text: string;
-        switch (format) {
-          case 'json':
-            text = renderGrantsJson(audit, opts);
-            break;
-          case 'text':
-            text = renderGrantsText(audit, opts);
-            break;
-          case 'table':
-            text = await renderGrantsTable(audit, opts);
-            break;
-          case 'markdown':
-            text = renderGrantsMarkdown(audit, opts);
-            break;
-          case 'github':
-            text = renderGrantsGithub(audit, { ...opts, failing });
-            break;
-          case 'sarif': {
-            const { renderGrantsSarif } = await import('../report/sarif.js');
-            const from = flags.from?.length === 1 && flags.from[0] !== '-' ? flags.from[0] : undefined;
-            text = renderGrantsSarif(audit, now, {
-              version: VERSION,
-              failing,
-              ...(expectFile && flags.expect !== '-' ? { expectFile: { uri: artifactUri(flags.expect!), positions: jsonPositions(expectFile.text), grantsPath: expectFile.grantsPath } } : {}),
-              ...(from !== undefined ? { fallback: { uri: artifactUri(from) } } : {}),
-            });
-            break;
-          }
+    .action(
+      run(async (flags: GrantsFlags): Promise<number> => {
+        // SCPs and RCPs never change which grants a key has: refused rather than silently ignored.
+        if ((flags.scpFile ?? []).length > 0 || (flags.rcpFile ?? []).length > 0) {
+          throw new InputError('--scp-file and --rcp-file do not apply to kms-why grants', {
+            hint: 'The grants audit lists grants; check what SCPs and RCPs allow with kms-why check or decrypt.',
+          });
         }
-        return text;
-      };
-      // In GitHub Actions, the Markdown report as the job summary too.
-      await renderAndWrite(io, flags, render, { reports, jobSummary: 'markdown' });
+        timeoutMs(flags);
+        const now = flags.now ?? new Date().toISOString();
+        if (Number.isNaN(Date.parse(now))) throw new InputError(`--now "${flags.now}" is not an ISO 8601 time`);
+        let maxAgeDays: number | undefined;
+        if (flags.maxAge !== undefined) {
+          maxAgeDays = Number(flags.maxAge);
+          if (!Number.isInteger(maxAgeDays) || maxAgeDays < 0) throw new InputError(`--max-age "${flags.maxAge}" is not a whole number of days`);
+        }
+        if ((flags.key ?? []).length === 0 && flags.allKeys !== true) throw new InputError('give --key (repeatable) or --all-keys');
+        const reports = parseReportFlags(flags.report, FORMATS);
+        // Read the expectations first: a bad file is a usage error, before any AWS call.
+        let expectFile: (ExpectationFile & { text: string }) | undefined;
+        if (flags.expect !== undefined) {
+          const { value, text } = await readJsonWithText(flags.expect);
+          // --redact: the expectations name the snapshot's placeholders.
+          expectFile = {
+            ...parseExpectationFile(io.redactor !== undefined ? io.redactor.json(value) : value, io.redactor?.file(flags.expect) ?? flags.expect),
+            text,
+          };
+        }
+        const expectations = expectFile?.grants;
+        const snapshot = liveRequested(flags)
+          ? await readKeysLive(flags, flags.key ?? [], flags.allKeys === true, io)
+          : io.redactor !== undefined
+            ? await (await import('./redact.js')).loadInputs(flags.from!, io)
+            : await loadFrom(flags.from!);
+        if (io.redactor !== undefined) flags.key = (flags.key ?? []).map((k) => io.redactor!.value(k));
+        const ev = new Evaluator(snapshot);
+        const keys: Key[] = [];
+        if (flags.allKeys === true) for (const k of snapshot.keys) if (k.metadata.keyManager === 'CUSTOMER' && !keys.includes(k)) keys.push(k);
+        for (const ident of flags.key ?? []) {
+          const k = ev.findKey(ident);
+          if (k === undefined)
+            throw new InputError(`key "${ident}" is not in the snapshot`, {
+              hint: `The snapshot has: ${snapshot.keys.map((x) => [x.metadata.arn, ...x.aliases].join(' / ')).join('; ') || 'no keys'}.`,
+            });
+          if (!keys.includes(k)) keys.push(k);
+        }
+        const audit = auditGrants(keys, {
+          now,
+          ...(maxAgeDays !== undefined ? { maxAgeDays } : {}),
+          ...(expectations ? { expectations } : {}),
+          ...(expectFile && expectFile.accept.length > 0 ? { accept: expectFile.accept } : {}),
+        });
+        // An accepted finding does not fail the run until its acceptance expires.
+        const failing = (f: Finding): boolean => findingFails(f, flags.failOn);
 
-      const failed = audit.unexpected.length > 0 || audit.findings.some(failing);
-      const incomplete = audit.keys.some((k) => k.unreadable !== undefined);
-      return failed ? EXIT.deny : incomplete ? EXIT.unknown : EXIT.allow;
-    }));
+        if (flags.writeExpect !== undefined) {
+          const list = expectationsFrom(audit, now);
+          const written = JSON.stringify(list, null, 2) + '\n';
+          await writeAtomically(flags.writeExpect, io.redactor !== undefined ? io.redactor.text(written) : written, { force: flags.force === true });
+          io.stderr(`kms-why: wrote ${list.length} matcher${list.length === 1 ? '' : 's'} (one per grant shape) to ${flags.writeExpect}\n`);
+          // Only the file: the report would be noise where the expectation file is the point.
+          return EXIT.allow;
+        }
+
+        const render = async (format: GrantsFormat, { color }: { color: boolean }): Promise<string> => {
+          const opts = {
+            now,
+            color,
+            width: outputWidth(io),
+            ...(flags.failOn ? { failOn: flags.failOn } : {}),
+            ...(flags.inventory === true ? { inventory: true } : {}),
+          };
+          let text: string;
+          switch (format) {
+            case 'json':
+              text = renderGrantsJson(audit, opts);
+              break;
+            case 'text':
+              text = renderGrantsText(audit, opts);
+              break;
+            case 'table':
+              text = await renderGrantsTable(audit, opts);
+              break;
+            case 'markdown':
+              text = renderGrantsMarkdown(audit, opts);
+              break;
+            case 'github':
+              text = renderGrantsGithub(audit, { ...opts, failing });
+              break;
+            case 'sarif': {
+              const { renderGrantsSarif } = await import('../report/sarif.js');
+              const from = flags.from?.length === 1 && flags.from[0] !== '-' ? flags.from[0] : undefined;
+              text = renderGrantsSarif(audit, now, {
+                version: VERSION,
+                failing,
+                ...(expectFile && flags.expect !== '-'
+                  ? { expectFile: { uri: artifactUri(flags.expect!), positions: jsonPositions(expectFile.text), grantsPath: expectFile.grantsPath } }
+                  : {}),
+                ...(from !== undefined ? { fallback: { uri: artifactUri(from) } } : {}),
+              });
+              break;
+            }
+          }
+          return text;
+        };
+        // In GitHub Actions, the Markdown report as the job summary too.
+        await renderAndWrite(io, flags, render, { reports, jobSummary: 'markdown' });
+
+        const failed = audit.unexpected.length > 0 || audit.findings.some(failing);
+        const incomplete = audit.keys.some((k) => k.unreadable !== undefined);
+        return failed ? EXIT.deny : incomplete ? EXIT.unknown : EXIT.allow;
+      }),
+    );
 }

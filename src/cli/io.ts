@@ -53,7 +53,10 @@ export async function writeAtomically(file: string, text: string | Iterable<stri
   });
   if (existing !== undefined) {
     if (existing.isSymbolicLink()) {
-      if (opts.force !== true) throw new InputError(`${file} is a symbolic link; kms-why does not write through links`, { hint: 'Give the real path, or add --force to replace the file the link points to.' });
+      if (opts.force !== true)
+        throw new InputError(`${file} is a symbolic link; kms-why does not write through links`, {
+          hint: 'Give the real path, or add --force to replace the file the link points to.',
+        });
       const real = await stat(file).catch((e: NodeJS.ErrnoException) => {
         if (e.code === 'ENOENT') return undefined;
         throw writeError(file, e);
@@ -87,9 +90,22 @@ export async function writeAtomically(file: string, text: string | Iterable<stri
   }
 }
 
-function notAFile(file: string, st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): InputError {
-  const what = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'not a regular file';
-  return new InputError(`cannot write ${file}: it is ${what}; kms-why replaces only regular files`, { hint: 'Give the path of a file (new or existing) to write.' });
+function notAFile(
+  file: string,
+  st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean },
+): InputError {
+  const what = st.isDirectory()
+    ? 'a directory'
+    : st.isFIFO()
+      ? 'a FIFO'
+      : st.isCharacterDevice() || st.isBlockDevice()
+        ? 'a device'
+        : st.isSocket()
+          ? 'a socket'
+          : 'not a regular file';
+  return new InputError(`cannot write ${file}: it is ${what}; kms-why replaces only regular files`, {
+    hint: 'Give the path of a file (new or existing) to write.',
+  });
 }
 
 function writeError(file: string, e: unknown): InputError {
@@ -108,6 +124,8 @@ function writeError(file: string, e: unknown): InputError {
     ENAMETOOLONG: 'the name is too long',
     EIO: 'an input/output error',
   };
-  const why = (err.code !== undefined ? reason[err.code] : undefined) ?? (err.code ?? err.message ?? 'unknown error');
-  return new InputError(`cannot write ${file}: ${why}${err.code !== undefined && reason[err.code] !== undefined ? ` (${err.code})` : ''}`, { hint: 'Nothing was written; the file, if any, is as it was.' });
+  const why = (err.code !== undefined ? reason[err.code] : undefined) ?? err.code ?? err.message ?? 'unknown error';
+  return new InputError(`cannot write ${file}: ${why}${err.code !== undefined && reason[err.code] !== undefined ? ` (${err.code})` : ''}`, {
+    hint: 'Nothing was written; the file, if any, is as it was.',
+  });
 }

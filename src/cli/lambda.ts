@@ -1,5 +1,5 @@
 // `kms-why lambda FUNCTION`: the seed story as a command (issue #6).
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { analyzeLambda, findFunction, parseFunction } from '../analyses/lambda.js';
 import { lambdaJson, lambdaMarkdown, lambdaText } from '../report/lambda.js';
 import type { Snapshot } from '../model/snapshot.js';
@@ -20,10 +20,8 @@ interface LambdaFlags extends LiveFlags {
   debug?: boolean;
 }
 
-
 export function addLambdaCommand(program: Command, io: CliIo, run: Run): void {
-  addLiveOptions(program
-    .command('lambda'))
+  addLiveOptions(program.command('lambda'))
     .description("Why can (or can't) a Lambda function decrypt its environment variables?")
     .argument('<function>', 'function name or ARN')
     .option('--qualifier <q>', 'version or alias')
@@ -42,47 +40,52 @@ Examples:
   kms-why lambda my-function --from fixtures/examples/lambda-env-grant.json
   kms-why lambda my-function --from snapshot.json --as arn:aws:iam::111122223333:role/deployer --output markdown`,
     )
-    .action(run(async (name: string, flags: LambdaFlags): Promise<number> => {
-      let snapshot: Snapshot;
-      if (liveRequested(flags)) {
-        // Read the function first: it names the role and the key that the rest depends on.
-        const raw = await readFunctionLive(flags, name, flags.qualifier, io);
-        const f = parseFunction(raw);
-        const session = `arn:${f.partition}:sts::${f.account}:assumed-role/${f.roleName}/${f.name}`;
-        const targets: LiveTargetSpec[] = [{ key: f.kmsKeyArn ?? 'alias/aws/lambda', principal: session }];
-        if (flags.as !== undefined) targets.push({ key: f.kmsKeyArn ?? 'alias/aws/lambda', principal: flags.as });
-        snapshot = (await loadSnapshot({ ...flags, region: flags.region ?? f.region }, targets, io)).snapshot;
-        snapshot.functions = [io.redactor !== undefined ? io.redactor.json(raw) : raw];
-      } else snapshot = (await loadSnapshot(flags, [], io)).snapshot;
-      if (io.redactor !== undefined) {
-        (await import('./redact.js')).redactFlags(flags, io.redactor);
-        name = io.redactor.value(name);
-      }
-      const fn = findFunction(snapshot, name);
-      const a = analyzeLambda(snapshot, fn, flags.as);
-      const decisions = [a.runtime, ...a.controlPlane];
-      const report = buildReport(a.runtimeRequest, decisions, { ...(snapshot.inputs ? { inputs: snapshot.inputs } : {}), commandLine: ['kms-why', 'lambda', name, ...(flags.as ? ['--as', flags.as] : [])].join(' ') });
-      await renderAndWrite(io, flags, async (output: OutputFormat, { color }) => {
-        if (output === 'json') {
-          const json = JSON.parse(await renderReport(report, 'json', { color: false, redact: false })) as Record<string, unknown>;
-          json.lambda = lambdaJson(a);
-          return JSON.stringify(json, null, 2) + '\n';
+    .action(
+      run(async (name: string, flags: LambdaFlags): Promise<number> => {
+        let snapshot: Snapshot;
+        if (liveRequested(flags)) {
+          // Read the function first: it names the role and the key that the rest depends on.
+          const raw = await readFunctionLive(flags, name, flags.qualifier, io);
+          const f = parseFunction(raw);
+          const session = `arn:${f.partition}:sts::${f.account}:assumed-role/${f.roleName}/${f.name}`;
+          const targets: LiveTargetSpec[] = [{ key: f.kmsKeyArn ?? 'alias/aws/lambda', principal: session }];
+          if (flags.as !== undefined) targets.push({ key: f.kmsKeyArn ?? 'alias/aws/lambda', principal: flags.as });
+          snapshot = (await loadSnapshot({ ...flags, region: flags.region ?? f.region }, targets, io)).snapshot;
+          snapshot.functions = [io.redactor !== undefined ? io.redactor.json(raw) : raw];
+        } else snapshot = (await loadSnapshot(flags, [], io)).snapshot;
+        if (io.redactor !== undefined) {
+          (await import('./redact.js')).redactFlags(flags, io.redactor);
+          name = io.redactor.value(name);
         }
-        let tail = output === 'markdown' ? lambdaMarkdown(a) : lambdaText(a);
-        if (output === 'table') {
-          // Fitted to the terminal like the table above it: each line wrapped under its own indent.
-          const { wrap } = await import('../report/explain.js');
-          const width = outputWidth(io);
-          tail = tail
-            .split('\n')
-            .flatMap((l) => {
-              const indent = /^ */.exec(l)![0];
-              return l.length <= width ? [l] : wrap(l.slice(indent.length), width - indent.length - 2).map((x, i) => (i === 0 ? indent : `${indent}  `) + x);
-            })
-            .join('\n');
-        }
-        return (await renderReport(report, output, { color, redact: false, width: outputWidth(io) })) + tail;
-      });
-      return exitCodeFor(decisions);
-    }));
+        const fn = findFunction(snapshot, name);
+        const a = analyzeLambda(snapshot, fn, flags.as);
+        const decisions = [a.runtime, ...a.controlPlane];
+        const report = buildReport(a.runtimeRequest, decisions, {
+          ...(snapshot.inputs ? { inputs: snapshot.inputs } : {}),
+          commandLine: ['kms-why', 'lambda', name, ...(flags.as ? ['--as', flags.as] : [])].join(' '),
+        });
+        await renderAndWrite(io, flags, async (output: OutputFormat, { color }) => {
+          if (output === 'json') {
+            const json = JSON.parse(await renderReport(report, 'json', { color: false, redact: false })) as Record<string, unknown>;
+            json.lambda = lambdaJson(a);
+            return JSON.stringify(json, null, 2) + '\n';
+          }
+          let tail = output === 'markdown' ? lambdaMarkdown(a) : lambdaText(a);
+          if (output === 'table') {
+            // Fitted to the terminal like the table above it: each line wrapped under its own indent.
+            const { wrap } = await import('../report/explain.js');
+            const width = outputWidth(io);
+            tail = tail
+              .split('\n')
+              .flatMap((l) => {
+                const indent = /^ */.exec(l)![0];
+                return l.length <= width ? [l] : wrap(l.slice(indent.length), width - indent.length - 2).map((x, i) => (i === 0 ? indent : `${indent}  `) + x);
+              })
+              .join('\n');
+          }
+          return (await renderReport(report, output, { color, redact: false, width: outputWidth(io) })) + tail;
+        });
+        return exitCodeFor(decisions);
+      }),
+    );
 }

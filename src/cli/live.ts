@@ -26,15 +26,14 @@ export interface LiveFlags {
   concurrency?: string;
 }
 
-
 export function addLiveOptions(cmd: Command): Command {
   return cmd
     .option('--region <region>', 'AWS Region (default: from the key ARN, AWS_REGION or the profile)')
-    .option('--profile <name>', 'AWS profile for the key\'s account (default: the standard credential chain)')
+    .option('--profile <name>', "AWS profile for the key's account (default: the standard credential chain)")
     .option('--endpoint-url <url>', 'override the AWS endpoint (also AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_KMS …)')
     .option('--principal-profile <name>', "AWS profile for the principal's account, to read its IAM policies when it is in another account")
-    .option('--scp-file <file>', 'SCPs that apply to the caller\'s account, as a JSON file (repeatable)', collect)
-    .option('--rcp-file <file>', 'RCPs that apply to the key\'s account, as a JSON file (repeatable)', collect)
+    .option('--scp-file <file>', "SCPs that apply to the caller's account, as a JSON file (repeatable)", collect)
+    .option('--rcp-file <file>', "RCPs that apply to the key's account, as a JSON file (repeatable)", collect)
     .option('--timeout <seconds>', 'per-request timeout for AWS calls (default 5)');
 }
 
@@ -61,7 +60,9 @@ export function timeoutMs(flags: LiveFlags): number | undefined {
   const text = flags.timeout.trim();
   const s = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
   if (!Number.isFinite(s) || s <= 0 || s > 3600) {
-    throw new InputError(`--timeout "${flags.timeout}" is not a number of seconds between 0 and 3600`, { hint: 'Give the per-request timeout in seconds, e.g. --timeout 10 or --timeout 0.5.' });
+    throw new InputError(`--timeout "${flags.timeout}" is not a number of seconds between 0 and 3600`, {
+      hint: 'Give the per-request timeout in seconds, e.g. --timeout 10 or --timeout 0.5.',
+    });
   }
   return Math.max(1, Math.round(s * 1000));
 }
@@ -95,11 +96,14 @@ export async function applyOrganizationFiles(snapshot: Snapshot, flags: LiveFlag
   });
   if (organization === undefined) return;
   const into: Organization = snapshot.organization ?? { serviceControlPolicies: dict(), resourceControlPolicies: dict() };
-  for (const [field, flag] of [['serviceControlPolicies', '--scp-file'], ['resourceControlPolicies', '--rcp-file']] as const) {
+  for (const [field, flag] of [
+    ['serviceControlPolicies', '--scp-file'],
+    ['resourceControlPolicies', '--rcp-file'],
+  ] as const) {
     for (const [account, levels] of Object.entries(organization[field])) {
       if (into[field][account] !== undefined) {
         throw new InputError(`account ${account} has an ${flag === '--scp-file' ? 'SCP' : 'RCP'} hierarchy both in the --from snapshot and in ${flag}`, {
-          hint: 'Give each account\'s hierarchy once: drop it from the snapshot or leave out the file.',
+          hint: "Give each account's hierarchy once: drop it from the snapshot or leave out the file.",
         });
       }
       into[field][account] = levels;
@@ -156,7 +160,12 @@ export async function loadSnapshot(flags: LiveFlags, targets: LiveTargetSpec[], 
       const target: import('../sources/live/index.js').LiveTarget = { key: t.key, principal: t.principal };
       if (t.grantId !== undefined) target.grantId = t.grantId;
       if (t.aliasTarget !== undefined) target.aliasTarget = t.aliasTarget;
-      const res = await live.readLive(target, { ...opts, ...(t.region !== undefined && opts.region === undefined ? { region: t.region } : {}), ...(t.functions ? { functions: t.functions } : {}), ...(t.allGrants ? { grants: 'all' as const } : {}) });
+      const res = await live.readLive(target, {
+        ...opts,
+        ...(t.region !== undefined && opts.region === undefined ? { region: t.region } : {}),
+        ...(t.functions ? { functions: t.functions } : {}),
+        ...(t.allGrants ? { grants: 'all' as const } : {}),
+      });
       principal ??= res.principal;
       if (merged === undefined) merged = res.snapshot;
       else {
@@ -217,7 +226,10 @@ export async function readFunctionLive(flags: LiveFlags, name: string, qualifier
     // the analysis depends on it, so the answer is unknown (exit 3), with the call that failed.
     throw new AwsError(`cannot analyse function ${name}: lambda:GetFunctionConfiguration could not be read: ${fn.reason}`, {
       operation: 'GetFunctionConfiguration',
-      hint: fn.neededPermission !== undefined ? `kms-why needs ${fn.neededPermission}.` : 'Try again; kms-why needs lambda:GetFunctionConfiguration on the function.',
+      hint:
+        fn.neededPermission !== undefined
+          ? `kms-why needs ${fn.neededPermission}.`
+          : 'Try again; kms-why needs lambda:GetFunctionConfiguration on the function.',
     });
   }
   return fn;
@@ -249,7 +261,11 @@ export async function readAccountLive(flags: LiveFlags, what: { keys: string[] |
 }
 
 /** A function's configuration from AWS, or why it could not be read (explain-error on Lambda's error). */
-export async function tryReadFunctionLive(flags: LiveFlags, name: string, io: CliIo): Promise<import('../model/unknown.js').Unknowable<Record<string, unknown>>> {
+export async function tryReadFunctionLive(
+  flags: LiveFlags,
+  name: string,
+  io: CliIo,
+): Promise<import('../model/unknown.js').Unknowable<Record<string, unknown>>> {
   const live = await import('../sources/live/index.js');
   try {
     return await live.readFunction(name, undefined, liveOptions(flags, io));
@@ -259,7 +275,11 @@ export async function tryReadFunctionLive(flags: LiveFlags, name: string, io: Cl
 }
 
 /** Recent KMS events from CloudTrail's event history (explain-event --lookup). */
-export async function lookupEventsLive(flags: LiveFlags, lookup: import('../sources/live/cloudtrail.js').LookupOptions, io: CliIo): Promise<import('../sources/live/cloudtrail.js').LookupResult> {
+export async function lookupEventsLive(
+  flags: LiveFlags,
+  lookup: import('../sources/live/cloudtrail.js').LookupOptions,
+  io: CliIo,
+): Promise<import('../sources/live/cloudtrail.js').LookupResult> {
   const ct = await import('../sources/live/cloudtrail.js');
   try {
     return await ct.lookupKmsEvents(lookup, liveOptions(flags, io));

@@ -3,7 +3,7 @@ import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 
 import { ACTIONS, findAction, KEY_ACTIONS, type ActionInfo } from '../model/actions.js';
 import type { Decision } from '../model/decision.js';
 import { InputError } from '../model/errors.js';
-import type { NotEvaluated, Report } from '../model/report.js';
+import type { NotEvaluated } from '../model/report.js';
 import type { Request } from '../model/request.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { Evaluator } from '../evaluate/evaluator.js';
@@ -38,7 +38,6 @@ interface ReEncryptFlags extends CommonFlags {
   destinationContext?: string[];
 }
 
-
 const EXIT_HELP = `
 Exit codes:
   0  every evaluated action is allowed (with --expect: every verdict matches it)
@@ -51,10 +50,19 @@ const EXAMPLE_PRINCIPAL = 'arn:aws:sts::111122223333:assumed-role/app-exec-role/
 
 /** Options every evaluating command shares (after the request flags). */
 function addOutputOptions(cmd: Command): Command {
-  return addLiveOptions(cmd.option('--from <file>', 'snapshot file, or AWS CLI output (describe-key, get-key-policy, list-grants …); - reads stdin (repeatable, merged); without it, kms-why reads AWS', collect))
+  return addLiveOptions(
+    cmd.option(
+      '--from <file>',
+      'snapshot file, or AWS CLI output (describe-key, get-key-policy, list-grants …); - reads stdin (repeatable, merged); without it, kms-why reads AWS',
+      collect,
+    ),
+  )
     .addOption(new Option('--output <format>', 'output format (default: table on a terminal, text otherwise)').choices(['table', 'text', 'json', 'markdown']))
     .addOption(new Option('--expect <verdict>', 'exit 0 when every verdict is this one, 1 otherwise').choices(['allow', 'deny']))
-    .option('--fix', 'for each action not allowed, propose the smallest changes that would allow it, each verified by evaluating it again, with what else it allows')
+    .option(
+      '--fix',
+      'for each action not allowed, propose the smallest changes that would allow it, each verified by evaluating it again, with what else it allows',
+    )
     .option('--redact', 'replace account ids, resource names and grant ids with stable placeholders')
     .option('--no-color', 'no colour (also NO_COLOR=1)')
     .option('--debug', 'show stack traces for errors');
@@ -147,16 +155,21 @@ export async function main(argv: string[], rawIo: CliIo = processIo()): Promise<
   const commandLine = ['kms-why', ...argv].map(shellQuote).join(' ');
 
   const program = new Command('kms-why')
-    .description("Why can (or can't) this principal use this AWS KMS key? Reads the key policy, the principal's IAM policies, the key's grants and organization policies, and prints each verdict with the statement or grant that decided it.")
+    .description(
+      "Why can (or can't) this principal use this AWS KMS key? Reads the key policy, the principal's IAM policies, the key's grants and organization policies, and prints each verdict with the statement or grant that decided it.",
+    )
     .version(VERSION, '-V, --version')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showSuggestionAfterError(true)
-    .addHelpText('after', `${EXIT_HELP}
+    .addHelpText(
+      'after',
+      `${EXIT_HELP}
 
 Examples:
   kms-why decrypt --from snapshot.json --key alias/app --principal ${EXAMPLE_PRINCIPAL}
-  kms-why check --action all --from snapshot.json --key alias/app --principal arn:aws:iam::111122223333:role/app --output markdown`);
+  kms-why check --action all --from snapshot.json --key alias/app --principal arn:aws:iam::111122223333:role/app --output markdown`,
+    );
 
   // Each action returns its exit code; main() returns the last one kept here.
   const run: Run =
@@ -178,12 +191,16 @@ Examples:
     updatesAlias = false,
   ): Promise<number> => {
     const live = liveRequested(flags);
-    if (live && flags.key === undefined) throw new InputError('--key is required to read AWS', { hint: 'Give --key alias/app (or a key ARN), or --from snapshot.json to work offline.' });
+    if (live && flags.key === undefined)
+      throw new InputError('--key is required to read AWS', { hint: 'Give --key alias/app (or a key ARN), or --from snapshot.json to work offline.' });
     const isMe = live && flags.principal === 'me';
     const base = requestFromFlags(isMe ? { ...flags, principal: 'arn:aws:iam::000000000000:root' } : flags, 'kms:DescribeKey');
     // UpdateAlias also needs the key the alias points to now: the live read resolves and reads it.
-    const aliasTarget = flags.alias !== undefined && (updatesAlias || namesUpdateAlias((flags as { action?: string[] }).action)) ? { aliasTarget: flags.alias } : {};
-    const targets: LiveTargetSpec[] = [{ key: flags.key ?? '', principal: flags.principal ?? '', ...(flags.grantId ? { grantId: flags.grantId } : {}), ...aliasTarget }];
+    const aliasTarget =
+      flags.alias !== undefined && (updatesAlias || namesUpdateAlias((flags as { action?: string[] }).action)) ? { aliasTarget: flags.alias } : {};
+    const targets: LiveTargetSpec[] = [
+      { key: flags.key ?? '', principal: flags.principal ?? '', ...(flags.grantId ? { grantId: flags.grantId } : {}), ...aliasTarget },
+    ];
     if (extraKeys) for (const k of extraKeys(flags)) targets.push({ key: k, principal: flags.principal ?? '' });
     const { snapshot, principal } = await loadSnapshot(flags, targets, io);
     if (io.redactor !== undefined) {
@@ -198,7 +215,11 @@ Examples:
     const notEvaluated = Array.isArray(picked) ? undefined : picked.notEvaluated;
     const reqs = requests ? requests(base) : actions.map((a) => ({ ...base, action: a.name }));
     const decisions: Decision[] = reqs.map((r) => evaluator.evaluate(r));
-    const report = buildReport(base, decisions, { ...(snapshot.inputs ? { inputs: snapshot.inputs } : {}), commandLine, ...(notEvaluated ? { notEvaluated } : {}) });
+    const report = buildReport(base, decisions, {
+      ...(snapshot.inputs ? { inputs: snapshot.inputs } : {}),
+      commandLine,
+      ...(notEvaluated ? { notEvaluated } : {}),
+    });
     await renderAndWrite(io, flags, async (output: OutputFormat, { color }) => {
       if (flags.fix !== true) return renderReport(report, output, { color, redact: flags.redact === true });
       const f = await import('./fix-output.js');
@@ -207,83 +228,106 @@ Examples:
     return exitCodeFor(decisions, flags.expect);
   };
 
-  if (wantCore('check')) addOutputOptions(
-    addRequestOptions(
-      program
-        .command('check')
-        .description('Evaluate one or more KMS actions for a principal on a key (for scripts)')
-        .option('--action <actions>', 'kms:Decrypt, several comma-separated, or all: every action the key can do (repeatable)', collect),
-    ),
-  )
-    .addHelpText('after', `${EXIT_HELP}
+  if (wantCore('check'))
+    addOutputOptions(
+      addRequestOptions(
+        program
+          .command('check')
+          .description('Evaluate one or more KMS actions for a principal on a key (for scripts)')
+          .option('--action <actions>', 'kms:Decrypt, several comma-separated, or all: every action the key can do (repeatable)', collect),
+      ),
+    )
+      .addHelpText(
+        'after',
+        `${EXIT_HELP}
 
 Example:
-  kms-why check --action kms:Decrypt,kms:Encrypt --from snapshot.json --key alias/app --principal ${EXAMPLE_PRINCIPAL} --output json`)
-    .action(run(async (flags: CheckFlags) => {
-      return evaluateAndPrint(flags, (_snapshot, ev) => {
-        // `all` leaves out what cannot be evaluated without a detail the user did not give; an
-        // action named on its own is evaluated (and is unknown without it).
-        const named = namedActions(flags.action ?? []);
-        const all = parseActions(flags.action ?? [], actionsForKey(flags.key, ev));
-        const notEvaluated: NotEvaluated[] = [];
-        const actions = all.filter((a) => {
-          const needs = named.has(a.name) ? [] : missingDetails(a, flags);
-          if (needs.length > 0) notEvaluated.push({ action: a.name, needs });
-          return needs.length === 0;
-        });
-        if (actions.length === 0) throw new InputError('no action left to evaluate', { hint: `Give ${[...new Set(notEvaluated.flatMap((n) => n.needs))].join(', ')}.` });
-        return { actions, notEvaluated };
-      });
-    }));
+  kms-why check --action kms:Decrypt,kms:Encrypt --from snapshot.json --key alias/app --principal ${EXAMPLE_PRINCIPAL} --output json`,
+      )
+      .action(
+        run(async (flags: CheckFlags) => {
+          return evaluateAndPrint(flags, (_snapshot, ev) => {
+            // `all` leaves out what cannot be evaluated without a detail the user did not give; an
+            // action named on its own is evaluated (and is unknown without it).
+            const named = namedActions(flags.action ?? []);
+            const all = parseActions(flags.action ?? [], actionsForKey(flags.key, ev));
+            const notEvaluated: NotEvaluated[] = [];
+            const actions = all.filter((a) => {
+              const needs = named.has(a.name) ? [] : missingDetails(a, flags);
+              if (needs.length > 0) notEvaluated.push({ action: a.name, needs });
+              return needs.length === 0;
+            });
+            if (actions.length === 0)
+              throw new InputError('no action left to evaluate', { hint: `Give ${[...new Set(notEvaluated.flatMap((n) => n.needs))].join(', ')}.` });
+            return { actions, notEvaluated };
+          });
+        }),
+      );
 
   // One command per KMS API operation, named as the AWS CLI names it (aws kms decrypt …).
   for (const action of ACTIONS) {
     if (action.cls === 'internal' || action.short === 'ReEncryptFrom' || action.short === 'ReEncryptTo' || !wantCore(action.cliName)) continue;
-    const extra = action.cls === 'alias' ? ' --alias alias/app' : action.short === 'RetireGrant' ? ' --grant-id GRANT_ID' : action.short === 'CreateGrant' ? ' --grantee arn:aws:iam::111122223333:role/worker --grant-operations Decrypt' : '';
+    const extra =
+      action.cls === 'alias'
+        ? ' --alias alias/app'
+        : action.short === 'RetireGrant'
+          ? ' --grant-id GRANT_ID'
+          : action.short === 'CreateGrant'
+            ? ' --grantee arn:aws:iam::111122223333:role/worker --grant-operations Decrypt'
+            : '';
     const cmd = addOutputOptions(
       addRequestOptions(program.command(action.cliName).description(`Can the principal call ${action.short}? (evaluates ${action.name})`)),
     );
     cmd
-      .addHelpText('after', `${EXIT_HELP}
+      .addHelpText(
+        'after',
+        `${EXIT_HELP}
 
 Example:
-  kms-why ${action.cliName} --from snapshot.json${action.cls === 'iam-only' ? '' : ' --key alias/app'}${extra} --principal ${EXAMPLE_PRINCIPAL}`)
+  kms-why ${action.cliName} --from snapshot.json${action.cls === 'iam-only' ? '' : ' --key alias/app'}${extra} --principal ${EXAMPLE_PRINCIPAL}`,
+      )
       .action(run(async (flags: CommonFlags) => evaluateAndPrint(flags, () => [action], undefined, undefined, action.short === 'UpdateAlias')));
   }
 
   // ReEncrypt is one API but two permissions: ReEncryptFrom on the source key and ReEncryptTo on
   // the destination key (docs/semantics.md#action-classes notes).
-  if (wantCore('re-encrypt')) addOutputOptions(
-    addRequestOptions(
-      program
-        .command('re-encrypt')
-        .description('Can the principal re-encrypt? Checks kms:ReEncryptFrom on --key and kms:ReEncryptTo on --destination-key')
-        .option('--destination-key <key>', 'the destination key (default: --key)')
-        .option('--destination-context <key=value>', 'encryption context for the destination (repeatable; default: --context)', collect),
-    ),
-  )
-    .addHelpText('after', `${EXIT_HELP}
+  if (wantCore('re-encrypt'))
+    addOutputOptions(
+      addRequestOptions(
+        program
+          .command('re-encrypt')
+          .description('Can the principal re-encrypt? Checks kms:ReEncryptFrom on --key and kms:ReEncryptTo on --destination-key')
+          .option('--destination-key <key>', 'the destination key (default: --key)')
+          .option('--destination-context <key=value>', 'encryption context for the destination (repeatable; default: --context)', collect),
+      ),
+    )
+      .addHelpText(
+        'after',
+        `${EXIT_HELP}
 
 Example:
-  kms-why re-encrypt --from snapshot.json --key alias/old --destination-key alias/new --principal ${EXAMPLE_PRINCIPAL}`)
-    .action(run(async (flags: ReEncryptFlags) => {
-      const from = findAction('kms:ReEncryptFrom')!;
-      const to = findAction('kms:ReEncryptTo')!;
-      return evaluateAndPrint(
-        flags,
-        () => [from, to],
-        (base) => {
-          const dest: Request = { ...base, action: to.name };
-          if (flags.destinationKey !== undefined) dest.keyIdentifier = flags.destinationKey;
-          if (flags.destinationContext !== undefined) {
-            const d = requestFromFlags({ ...flags, context: flags.destinationContext }, to.name);
-            if (d.encryptionContext !== undefined) dest.encryptionContext = d.encryptionContext;
-          }
-          return [{ ...base, action: from.name }, dest];
-        },
-        () => (flags.destinationKey !== undefined && flags.destinationKey !== flags.key ? [flags.destinationKey] : []),
+  kms-why re-encrypt --from snapshot.json --key alias/old --destination-key alias/new --principal ${EXAMPLE_PRINCIPAL}`,
+      )
+      .action(
+        run(async (flags: ReEncryptFlags) => {
+          const from = findAction('kms:ReEncryptFrom')!;
+          const to = findAction('kms:ReEncryptTo')!;
+          return evaluateAndPrint(
+            flags,
+            () => [from, to],
+            (base) => {
+              const dest: Request = { ...base, action: to.name };
+              if (flags.destinationKey !== undefined) dest.keyIdentifier = flags.destinationKey;
+              if (flags.destinationContext !== undefined) {
+                const d = requestFromFlags({ ...flags, context: flags.destinationContext }, to.name);
+                if (d.encryptionContext !== undefined) dest.encryptionContext = d.encryptionContext;
+              }
+              return [{ ...base, action: from.name }, dest];
+            },
+            () => (flags.destinationKey !== undefined && flags.destinationKey !== flags.key ? [flags.destinationKey] : []),
+          );
+        }),
       );
-    }));
 
   // The other commands live in modules of their own, loaded only when they can be needed, so
   // that a plain check starts fast (README "Speed").
@@ -303,15 +347,20 @@ Example:
       .command('completion')
       .description('Print a shell completion script (bash, zsh or fish), generated from the commands and flags')
       .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
-      .addHelpText('after', `
+      .addHelpText(
+        'after',
+        `
 Examples:
   kms-why completion bash > ~/.local/share/bash-completion/completions/kms-why
   kms-why completion zsh > "\${fpath[1]}/_kms-why"
-  kms-why completion fish > ~/.config/fish/completions/kms-why.fish`)
-      .action(run(async (shell: Shell) => {
-        io.stdout(completionScript(program, shell));
-        return EXIT.allow;
-      }));
+  kms-why completion fish > ~/.config/fish/completions/kms-why.fish`,
+      )
+      .action(
+        run(async (shell: Shell) => {
+          io.stdout(completionScript(program, shell));
+          return EXIT.allow;
+        }),
+      );
     groupCommands(program);
   }
 

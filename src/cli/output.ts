@@ -43,7 +43,10 @@ export async function renderReport(report: Report, format: OutputFormat, opts: O
       text = (await import('../report/text.js')).renderText(report, { color: false });
       break;
     case 'table':
-      text = (await import('../report/table.js')).renderTable(report, { color: opts.color, width: opts.width ?? outputWidth({ stdoutIsTTY: process.stdout.isTTY === true } as CliIo) });
+      text = (await import('../report/table.js')).renderTable(report, {
+        color: opts.color,
+        width: opts.width ?? outputWidth({ stdoutIsTTY: process.stdout.isTTY === true } as CliIo),
+      });
       break;
     case 'markdown':
       text = (await import('../report/markdown.js')).renderMarkdown(report, { color: false });

@@ -12,11 +12,47 @@ import type { CliIo } from './io.js';
 
 /** Flags whose values are file names or settings (never redacted as data). */
 const SETTING_FLAGS = new Set([
-  'from', 'messageFile', 'outputFile', 'expect', 'writeExpect', 'scpFile', 'rcpFile', 'report', 'endpointUrl', 'profile',
-  'principalProfile', 'region', 'output', 'timeout', 'now', 'maxAge', 'failOn', 'qualifier', 'concurrency', 'action', 'grantOperations',
-  'color', 'redact', 'debug', 'expectVerdict', 'sarif', 'accepted', 'format',
+  'from',
+  'messageFile',
+  'outputFile',
+  'expect',
+  'writeExpect',
+  'scpFile',
+  'rcpFile',
+  'report',
+  'endpointUrl',
+  'profile',
+  'principalProfile',
+  'region',
+  'output',
+  'timeout',
+  'now',
+  'maxAge',
+  'failOn',
+  'qualifier',
+  'concurrency',
+  'action',
+  'grantOperations',
+  'color',
+  'redact',
+  'debug',
+  'expectVerdict',
+  'sarif',
+  'accepted',
+  'format',
 ]);
-const FILE_FLAGS = new Set(['--from', '--message-file', '--output-file', '--expect', '--write-expect', '--scp-file', '--rcp-file', '--report', '--sarif', '--accepted']);
+const FILE_FLAGS = new Set([
+  '--from',
+  '--message-file',
+  '--output-file',
+  '--expect',
+  '--write-expect',
+  '--scp-file',
+  '--rcp-file',
+  '--report',
+  '--sarif',
+  '--accepted',
+]);
 
 /** An io whose every output is redacted, carrying the Redactor for the inputs. File names of argv get placeholders. */
 export function redactingIo(io: CliIo, argv: readonly string[]): CliIo {

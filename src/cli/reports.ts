@@ -16,7 +16,9 @@ export function parseReportFlags(values: readonly string[] | undefined, formats:
     const format = eq > 0 ? v.slice(0, eq) : '';
     const file = eq > 0 ? v.slice(eq + 1) : '';
     if (!formats.includes(format) || file === '') {
-      throw new InputError(`--report "${v}" is not FORMAT=FILE`, { hint: `FORMAT is one of ${formats.join(', ')}; for example --report sarif=kms-grants.sarif.` });
+      throw new InputError(`--report "${v}" is not FORMAT=FILE`, {
+        hint: `FORMAT is one of ${formats.join(', ')}; for example --report sarif=kms-grants.sarif.`,
+      });
     }
     if (file === '-') throw new InputError(`--report ${format}=- : stdout carries the --output format; name a file`);
     const same = out.find((r) => resolve(r.file) === resolve(file));
@@ -27,7 +29,11 @@ export function parseReportFlags(values: readonly string[] | undefined, formats:
 }
 
 /** Renders and writes every report; each file is written whole or not at all. */
-export async function writeReports(targets: readonly ReportTarget[], render: (format: string) => Promise<string | Iterable<string>>, stderr: (t: string) => void): Promise<void> {
+export async function writeReports(
+  targets: readonly ReportTarget[],
+  render: (format: string) => Promise<string | Iterable<string>>,
+  stderr: (t: string) => void,
+): Promise<void> {
   for (const t of targets) {
     await writeAtomically(t.file, await render(t.format));
     stderr(`kms-why: wrote the ${t.format} report to ${t.file}\n`);

@@ -6,7 +6,7 @@ import { editDistance } from '../model/condition-operators.js';
 import { dict, dictFrom, hasOwn } from '../model/dict.js';
 import { InputError } from '../model/errors.js';
 import { dateLacksOffset, parseCidr, parseDate } from '../model/condition-values.js';
-import type { GrantConstraints, } from '../model/grant.js';
+import type { GrantConstraints } from '../model/grant.js';
 import type { ContextValue, GrantRequest, Request } from '../model/request.js';
 
 export interface RequestFlags {
@@ -38,7 +38,7 @@ export function addRequestOptions(cmd: Command): Command {
     .option('--key <key>', 'key id, key ARN, alias name (alias/app) or alias ARN; an alias sets kms:RequestAlias')
     .option('--alias <alias>', 'for CreateAlias, UpdateAlias, DeleteAlias: the alias (name or ARN); --key is its target key')
     .option('--principal <arn>', 'the caller: user, role, role-session, root ARN, account id, or service principal')
-    .option('--caller-account <id>', 'kms:CallerAccount (default: the principal\'s account)')
+    .option('--caller-account <id>', "kms:CallerAccount (default: the principal's account)")
     .option('--context <key=value>', 'encryption context pair (repeatable)', collect)
     .option('--via-service <service>', 'kms:ViaService, e.g. lambda.us-east-1.amazonaws.com (the request comes through that service)')
     .option('--condition <key=value>', 'any other condition key, e.g. aws:SourceIp=203.0.113.7 (repeatable; repeat a key for several values)', collect)
@@ -138,7 +138,8 @@ function parseContextValue(values: string[]): ContextValue {
 }
 
 export function requestFromFlags(flags: RequestFlags, action: string): Request {
-  if (flags.principal === undefined) throw new InputError('--principal is required', { hint: 'Give the caller, e.g. --principal arn:aws:iam::111122223333:role/app.' });
+  if (flags.principal === undefined)
+    throw new InputError('--principal is required', { hint: 'Give the caller, e.g. --principal arn:aws:iam::111122223333:role/app.' });
   const p = parsePrincipal(flags.principal);
   if (p === null || p.kind === 'unique-id') {
     throw new InputError(`invalid --principal "${flags.principal}"`, {
@@ -146,7 +147,9 @@ export function requestFromFlags(flags: RequestFlags, action: string): Request {
     });
   }
   if (!isPartition(p.partition)) {
-    throw new InputError(`invalid --principal "${flags.principal}": "${p.partition}" is not an AWS partition`, { hint: `Partitions: ${PARTITIONS.join(', ')}.` });
+    throw new InputError(`invalid --principal "${flags.principal}": "${p.partition}" is not an AWS partition`, {
+      hint: `Partitions: ${PARTITIONS.join(', ')}.`,
+    });
   }
   const req: Request = { action, principal: p.kind === 'root' ? p.arn : flags.principal };
   if (flags.key !== undefined) {
@@ -187,7 +190,8 @@ export function requestFromFlags(flags: RequestFlags, action: string): Request {
   req.at = flags.at !== undefined ? checkTimestamp(flags.at, '--at') : new Date().toISOString();
   if (flags.absent !== undefined && flags.absent.length > 0) {
     for (const k of flags.absent) {
-      if (!/^[a-z0-9-]+:[^\s=]+$/i.test(k)) throw new InputError(`--absent "${k}" is not a condition key`, { hint: 'Give the key alone, e.g. --absent aws:SourceIp.' });
+      if (!/^[a-z0-9-]+:[^\s=]+$/i.test(k))
+        throw new InputError(`--absent "${k}" is not a condition key`, { hint: 'Give the key alone, e.g. --absent aws:SourceIp.' });
       if (conds.some(([c]) => c.toLowerCase() === k.toLowerCase())) throw new InputError(`${k} is given both with --condition and --absent`);
     }
     req.absent = flags.absent;
@@ -196,11 +200,16 @@ export function requestFromFlags(flags: RequestFlags, action: string): Request {
   if (flags.grantId !== undefined) req.grantId = flags.grantId;
   if (flags.grantToken !== undefined) req.grantTokens = flags.grantToken;
   if (flags.grantee !== undefined || flags.grantOperations !== undefined) {
-    const ops = (flags.grantOperations ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const ops = (flags.grantOperations ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     for (const op of ops) {
       if (!GRANT_OPERATIONS.includes(op)) {
         const near = GRANT_OPERATIONS.find((g) => g.toLowerCase() === op.toLowerCase());
-        throw new InputError(`unknown grant operation "${op}"`, { hint: near ? `Did you mean ${near}? Grant operations are case-sensitive.` : `Grant operations: ${GRANT_OPERATIONS.join(', ')}.` });
+        throw new InputError(`unknown grant operation "${op}"`, {
+          hint: near ? `Did you mean ${near}? Grant operations are case-sensitive.` : `Grant operations: ${GRANT_OPERATIONS.join(', ')}.`,
+        });
       }
     }
     const gr: GrantRequest = { operations: ops };
@@ -231,7 +240,9 @@ function checkConditionValue(key: string, value: string): void {
   if (IP_KEYS.has(k)) {
     const ip = parseCidr(value);
     if (ip === null || ip.prefix !== (ip.type === 'ipv4' ? 32 : 128)) {
-      throw new InputError(`--condition ${key}=${value}: "${value}" is not an IPv4 or IPv6 address`, { hint: `Write it as --condition ${key}=203.0.113.7 (or an IPv6 address such as 2001:db8::7).` });
+      throw new InputError(`--condition ${key}=${value}: "${value}" is not an IPv4 or IPv6 address`, {
+        hint: `Write it as --condition ${key}=203.0.113.7 (or an IPv6 address such as 2001:db8::7).`,
+      });
     }
   }
   if (DATE_KEYS.has(k)) checkTimestamp(value, `--condition ${key}`);
@@ -242,7 +253,9 @@ function checkConditionValue(key: string, value: string): void {
 export function checkTimestamp(text: string, flag: string): string {
   const t = /^\d+$/.test(text.trim()) ? null : parseDate(text);
   if (t === null) {
-    throw new InputError(`${flag} "${text}" is not an ISO 8601 date and time`, { hint: `Write it as ${flag} 2026-01-31T09:30:00Z (an offset such as +02:00 is allowed; none means UTC).` });
+    throw new InputError(`${flag} "${text}" is not an ISO 8601 date and time`, {
+      hint: `Write it as ${flag} 2026-01-31T09:30:00Z (an offset such as +02:00 is allowed; none means UTC).`,
+    });
   }
   return dateLacksOffset(text) || /^\d{4}-\d{2}-\d{2}$/.test(text.trim()) ? new Date(t).toISOString() : text.trim();
 }

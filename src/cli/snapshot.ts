@@ -26,17 +26,19 @@ interface SnapshotFlags extends LiveFlags {
   debug?: boolean;
 }
 
-
 export function addSnapshotCommand(program: Command, io: CliIo, run: Run): void {
   addLiveOptions(
     program
       .command('snapshot')
-      .description('Read the key, its grants and the principal\'s policies from AWS and write them as a snapshot file')
-      .option('--account', 'the whole account and region: IAM (GetAccountAuthorizationDetails), every key with its grants, aliases and tags (for who-can, grants --all-keys, lambda)')
-      .option('--lambda-functions', 'with --account: also every Lambda function\'s configuration')
+      .description("Read the key, its grants and the principal's policies from AWS and write them as a snapshot file")
+      .option(
+        '--account',
+        'the whole account and region: IAM (GetAccountAuthorizationDetails), every key with its grants, aliases and tags (for who-can, grants --all-keys, lambda)',
+      )
+      .option('--lambda-functions', "with --account: also every Lambda function's configuration")
       .option('--key <key>', 'key id, key ARN, alias name or alias ARN (with --account: only these keys; repeatable)', collect)
       .option('--principal <arn>', "the principal whose policies to read (ARN, or 'me')")
-      .option('--lambda <function>', 'also store this function\'s configuration, for kms-why lambda (repeatable)', collect)
+      .option('--lambda <function>', "also store this function's configuration, for kms-why lambda (repeatable)", collect)
       .option('--grant-id <id>', 'make sure this grant is read (RetireGrant)')
       .option('--all-grants', 'read every grant of the key, not only those that can apply to --principal (for who-can and grants on the file)')
       .option('--alias <alias>', 'also read the key this alias points to now (UpdateAlias needs permission on it)')
@@ -56,27 +58,50 @@ Examples:
   kms-why who-can --from account.json --all-keys
   kms-why decrypt --from app.json --key alias/app --principal arn:aws:iam::111122223333:role/app`,
     )
-    .action(run(async (flags: SnapshotFlags): Promise<number> => {
-      let snapshot: Snapshot;
-      if (flags.account === true) {
-        if (flags.principal !== undefined) throw new InputError('--principal does not go with --account', { hint: '--account reads every role and user of the account.' });
-        if (flags.alias !== undefined) throw new InputError('--alias does not go with --account', { hint: '--account reads every key and every alias of the account and region.' });
-        snapshot = await readAccountLive({ ...flags, from: [] }, { keys: flags.key, lambdaFunctions: flags.lambdaFunctions === true }, io);
-        const unreadable = (snapshot.inputs ?? []).filter((r) => r.status === 'unreadable');
-        if (unreadable.length > 0) io.stderr(`kms-why: ${unreadable.length} read${unreadable.length === 1 ? '' : 's'} failed and ${unreadable.length === 1 ? 'is' : 'are'} recorded as unreadable, e.g. ${unreadable[0]!.what}: ${unreadable[0]!.detail ?? ''}\n`);
-      } else {
-        if (flags.lambdaFunctions === true) throw new InputError('--lambda-functions goes with --account', { hint: 'Use --lambda NAME for one function.' });
-        if (flags.key === undefined || flags.key.length !== 1 || flags.principal === undefined) throw new InputError('--key (once) and --principal are required, or --account');
-        // The same reads as the check with the same flags (on a key with many grants: the first page
-        // and the principal's grants, recorded as such), so that replaying the file gives the same
-        // report; --all-grants reads every grant.
-        ({ snapshot } = await loadSnapshot({ ...flags, from: [] }, [{ key: flags.key[0]!, principal: flags.principal, ...(flags.allGrants === true ? { allGrants: true } : {}), ...(flags.grantId ? { grantId: flags.grantId } : {}), ...(flags.alias ? { aliasTarget: flags.alias } : {}), ...(flags.lambda ? { functions: flags.lambda.map((name) => ({ name })) } : {}) }], io));
-      }
-      snapshot.capturedAt ??= new Date().toISOString();
-      // --redact: loadSnapshot has redacted what was read (src/cli/redact.ts); say so in the file.
-      if (io.redactor !== undefined) snapshot.redacted = true;
-      const text = JSON.stringify(snapshotToJson(snapshot), null, 2) + '\n';
-      await renderAndWrite(io, { output: 'json' }, () => text, { outputFile: flags.outputFile !== undefined ? { file: flags.outputFile, force: flags.force === true } : undefined });
-      return EXIT.allow;
-    }));
+    .action(
+      run(async (flags: SnapshotFlags): Promise<number> => {
+        let snapshot: Snapshot;
+        if (flags.account === true) {
+          if (flags.principal !== undefined)
+            throw new InputError('--principal does not go with --account', { hint: '--account reads every role and user of the account.' });
+          if (flags.alias !== undefined)
+            throw new InputError('--alias does not go with --account', { hint: '--account reads every key and every alias of the account and region.' });
+          snapshot = await readAccountLive({ ...flags, from: [] }, { keys: flags.key, lambdaFunctions: flags.lambdaFunctions === true }, io);
+          const unreadable = (snapshot.inputs ?? []).filter((r) => r.status === 'unreadable');
+          if (unreadable.length > 0)
+            io.stderr(
+              `kms-why: ${unreadable.length} read${unreadable.length === 1 ? '' : 's'} failed and ${unreadable.length === 1 ? 'is' : 'are'} recorded as unreadable, e.g. ${unreadable[0]!.what}: ${unreadable[0]!.detail ?? ''}\n`,
+            );
+        } else {
+          if (flags.lambdaFunctions === true) throw new InputError('--lambda-functions goes with --account', { hint: 'Use --lambda NAME for one function.' });
+          if (flags.key === undefined || flags.key.length !== 1 || flags.principal === undefined)
+            throw new InputError('--key (once) and --principal are required, or --account');
+          // The same reads as the check with the same flags (on a key with many grants: the first page
+          // and the principal's grants, recorded as such), so that replaying the file gives the same
+          // report; --all-grants reads every grant.
+          ({ snapshot } = await loadSnapshot(
+            { ...flags, from: [] },
+            [
+              {
+                key: flags.key[0]!,
+                principal: flags.principal,
+                ...(flags.allGrants === true ? { allGrants: true } : {}),
+                ...(flags.grantId ? { grantId: flags.grantId } : {}),
+                ...(flags.alias ? { aliasTarget: flags.alias } : {}),
+                ...(flags.lambda ? { functions: flags.lambda.map((name) => ({ name })) } : {}),
+              },
+            ],
+            io,
+          ));
+        }
+        snapshot.capturedAt ??= new Date().toISOString();
+        // --redact: loadSnapshot has redacted what was read (src/cli/redact.ts); say so in the file.
+        if (io.redactor !== undefined) snapshot.redacted = true;
+        const text = JSON.stringify(snapshotToJson(snapshot), null, 2) + '\n';
+        await renderAndWrite(io, { output: 'json' }, () => text, {
+          outputFile: flags.outputFile !== undefined ? { file: flags.outputFile, force: flags.force === true } : undefined,
+        });
+        return EXIT.allow;
+      }),
+    );
 }

@@ -1,30 +1,18 @@
 // `kms-why who-can`: who can do what on a key, and through which statement or grant.
-import { Command, Option } from 'commander';
-import { hasGain } from '../analyses/diff.js';
+import { type Command, Option } from 'commander';
 import { Evaluator } from '../evaluate/evaluator.js';
-import { checkWhoCanAction, keyHasUnknown, selectKeys, whoCan, WhoCanEngine, type KeyWhoCan, type WhoCanPrincipal, type WhoCanResult } from '../analyses/who-can.js';
-import { KEY_ACTIONS, type ActionInfo } from '../model/actions.js';
+import { keyHasUnknown, selectKeys, WhoCanEngine, type KeyWhoCan, type WhoCanPrincipal } from '../analyses/who-can.js';
 import { InputError } from '../model/errors.js';
-import type { Key } from '../model/key.js';
 import type { Snapshot } from '../model/snapshot.js';
-import { diffJsonChunks, diffMarkdownChunks, diffTableChunks, diffTextChunks } from '../report/diff.js';
 import { WhoCanWriter, type WhoCanFormat } from '../report/who-can.js';
-import { isWhoCanJson, parseWhoCanJson } from '../sources/who-can-report.js';
-import { displayName } from '../sources/json-file.js';
-import { diffSides, openDiffSide } from './diff-input.js';
 import { IAM_DETAILS_WHAT } from '../sources/unreadable.js';
-import { loadFrom, snapshotFromDocuments } from '../sources/load.js';
+import { loadFrom } from '../sources/load.js';
 import { EXIT } from './errors.js';
 import type { Run } from './command.js';
 import { ChunkedOut, keyActionsFlag } from './diff.js';
 import type { CliIo } from './io.js';
 import { outputWidth, resolveColor } from './output.js';
 import { addLiveOptions, type LiveFlags } from './live.js';
-import { parseActions } from './request-flags.js';
-import { artifactUri, parseReportFlags, writeReports } from './reports.js';
-import { VERSION } from './version.js';
-
-type Format = 'table' | 'text' | 'json' | 'markdown';
 
 interface WhoCanFlags extends LiveFlags {
   key?: string[];
@@ -62,7 +50,10 @@ function progressBar(io: CliIo, enabled: boolean): { update: (done: number, tota
 export function principalFilter(patterns: string[]): ((p: WhoCanPrincipal) => boolean) | undefined {
   if (patterns.length === 0) return undefined;
   const res = patterns.map((pat) => {
-    const body = pat.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    const body = pat
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.');
     return /[*?]/.test(pat) ? new RegExp(`^${body}$`) : new RegExp(body);
   });
   return (p) => p.kind === 'public' || res.some((re) => re.test(p.arn) || (p.arnWithPath !== undefined && re.test(p.arnWithPath)));
@@ -105,59 +96,76 @@ export function addWhoCanCommand(program: Command, io: CliIo, run: Run): void {
     .option('--key <key>', 'key id, key ARN, alias name or alias ARN (repeatable)', collect)
     .option('--all-keys', 'every customer managed key in the snapshot')
     .option('--action <actions>', 'kms:Decrypt, several comma-separated (repeatable); default: every action the key can do', collect)
-    .option('--from <file>', 'snapshot file, or AWS CLI output (describe-key, get-key-policy, list-grants, get-account-authorization-details …); - reads stdin (repeatable, merged); without it, kms-why reads the account from AWS', collect)
+    .option(
+      '--from <file>',
+      'snapshot file, or AWS CLI output (describe-key, get-key-policy, list-grants, get-account-authorization-details …); - reads stdin (repeatable, merged); without it, kms-why reads the account from AWS',
+      collect,
+    )
     .option('--principals', 'list every principal with access under each action (default: a summary by access path; short lists are shown anyway)')
     .option('--principal <pattern>', 'only principals whose ARN matches (* and ? wildcards; without one, ARNs containing it; repeatable)', collect)
-    .addOption(new Option('--output <format>', 'output format (default: table on a terminal, text otherwise); jsonl: one line per answer, streamed').choices(['table', 'text', 'json', 'jsonl', 'markdown']))
+    .addOption(
+      new Option('--output <format>', 'output format (default: table on a terminal, text otherwise); jsonl: one line per answer, streamed').choices([
+        'table',
+        'text',
+        'json',
+        'jsonl',
+        'markdown',
+      ]),
+    )
     .option('--redact', 'replace account ids, resource names and grant ids with stable placeholders')
     .option('--no-color', 'no colour (also NO_COLOR=1)')
     .option('--debug', 'show stack traces for errors')
     .addHelpText('after', WHO_CAN_HELP)
-    .action(run(async (flags: WhoCanFlags): Promise<number> => {
-      if ((flags.key ?? []).length === 0 && flags.allKeys !== true) throw new InputError('give --key (repeatable) or --all-keys');
-      const actions = keyActionsFlag(flags.action);
-      const snapshot = await loadWhoCanSnapshot(flags, io);
-      (await import('./redact.js')).redactFlags(flags, io.redactor);
-      const keys = selectKeys(snapshot, new Evaluator(snapshot), flags.key ?? [], flags.allKeys === true);
-      if (keys.length === 0) throw new InputError('the snapshot has no customer managed key', { hint: 'Give --key for an AWS managed key.' });
-      const format: WhoCanFormat = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
-      const writer = new WhoCanWriter(format, { color: resolveColor(flags.color, io), width: outputWidth(io), principals: flags.principals === true });
-      await writer.ready();
-      const keep = principalFilter(flags.principal ?? []);
-      // --redact: the inputs were redacted, and io redacts every chunk (src/cli/redact.ts).
-      const out = new ChunkedOut(io);
-      // One key at a time: compute, render, write, drop (memory is one key's answers).
-      const engine = new WhoCanEngine(snapshot);
-      const bar = progressBar(io, keys.length > 1);
-      let unknown = false;
-      // Without the account's IAM (GetAccountAuthorizationDetails failed), roles and users that no statement or grant names are missing from every answer.
-      for (const r of snapshot.inputs ?? []) {
-        if (r.status !== 'unreadable' || !IAM_DETAILS_WHAT.test(r.what)) continue;
-        unknown = true;
-        io.stderr(`kms-why: ${r.what} could not be read (${r.detail ?? 'unreadable'}): principals that no key policy or grant names are missing from this report.\n`);
-      }
-      try {
-        writer.head(snapshot.capturedAt, out.put);
-        for (let i = 0; i < keys.length; i++) {
-          let k = engine.key(keys[i]!, actions);
-          if (keep) k = filterKey(k, keep);
-          if (keyHasUnknown(k)) unknown = true;
-          writer.key(k, out.put);
-          bar.update(i + 1, keys.length);
-          await out.flush();
+    .action(
+      run(async (flags: WhoCanFlags): Promise<number> => {
+        if ((flags.key ?? []).length === 0 && flags.allKeys !== true) throw new InputError('give --key (repeatable) or --all-keys');
+        const actions = keyActionsFlag(flags.action);
+        const snapshot = await loadWhoCanSnapshot(flags, io);
+        (await import('./redact.js')).redactFlags(flags, io.redactor);
+        const keys = selectKeys(snapshot, new Evaluator(snapshot), flags.key ?? [], flags.allKeys === true);
+        if (keys.length === 0) throw new InputError('the snapshot has no customer managed key', { hint: 'Give --key for an AWS managed key.' });
+        const format: WhoCanFormat = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
+        const writer = new WhoCanWriter(format, { color: resolveColor(flags.color, io), width: outputWidth(io), principals: flags.principals === true });
+        await writer.ready();
+        const keep = principalFilter(flags.principal ?? []);
+        // --redact: the inputs were redacted, and io redacts every chunk (src/cli/redact.ts).
+        const out = new ChunkedOut(io);
+        // One key at a time: compute, render, write, drop (memory is one key's answers).
+        const engine = new WhoCanEngine(snapshot);
+        const bar = progressBar(io, keys.length > 1);
+        let unknown = false;
+        // Without the account's IAM (GetAccountAuthorizationDetails failed), roles and users that no statement or grant names are missing from every answer.
+        for (const r of snapshot.inputs ?? []) {
+          if (r.status !== 'unreadable' || !IAM_DETAILS_WHAT.test(r.what)) continue;
+          unknown = true;
+          io.stderr(
+            `kms-why: ${r.what} could not be read (${r.detail ?? 'unreadable'}): principals that no key policy or grant names are missing from this report.\n`,
+          );
         }
-        writer.tail(out.put);
-      } finally {
-        bar.done();
-      }
-      await out.flush(true);
-      return unknown ? EXIT.unknown : EXIT.allow;
-    }));
+        try {
+          writer.head(snapshot.capturedAt, out.put);
+          for (let i = 0; i < keys.length; i++) {
+            let k = engine.key(keys[i]!, actions);
+            if (keep) k = filterKey(k, keep);
+            if (keyHasUnknown(k)) unknown = true;
+            writer.key(k, out.put);
+            bar.update(i + 1, keys.length);
+            await out.flush();
+          }
+          writer.tail(out.put);
+        } finally {
+          bar.done();
+        }
+        await out.flush(true);
+        return unknown ? EXIT.unknown : EXIT.allow;
+      }),
+    );
 }
 
 /** --from files, or (without --from) the whole account read from AWS (as `kms-why snapshot --account`). */
 async function loadWhoCanSnapshot(flags: WhoCanFlags, io: CliIo): Promise<Snapshot> {
-  if (flags.from !== undefined && flags.from.length > 0) return io.redactor !== undefined ? (await import('./redact.js')).loadInputs(flags.from, io) : loadFrom(flags.from);
+  if (flags.from !== undefined && flags.from.length > 0)
+    return io.redactor !== undefined ? (await import('./redact.js')).loadInputs(flags.from, io) : loadFrom(flags.from);
   const { readAccountLive } = await import('./live.js');
-  return readAccountLive(flags, { keys: flags.allKeys === true ? undefined : flags.key ?? [], lambdaFunctions: false }, io);
+  return readAccountLive(flags, { keys: flags.allKeys === true ? undefined : (flags.key ?? []), lambdaFunctions: false }, io);
 }

@@ -4,7 +4,7 @@ import type { ConditionMatch } from '../model/decision.js';
 import type { ConditionClause, Effect } from '../model/policy.js';
 import { BlockList } from 'node:net';
 import { dateLacksOffset, parseCidr, parseDate } from '../model/condition-values.js';
-import { contextGet, isUnknownKey, unknownKeyInfo, type RequestContext, type UnknownKeyInfo } from './context.js';
+import { contextGet, unknownKeyInfo, type RequestContext, type UnknownKeyInfo } from './context.js';
 import { wildcard, type Wildcard } from './wildcard.js';
 
 export interface CompiledCondition {
@@ -133,7 +133,6 @@ function parseNumber(s: string): number | null {
   const n = Number(s);
   return Number.isFinite(n) ? n : null;
 }
-
 
 const blockLists = new Map<string, BlockList | null>();
 
@@ -285,21 +284,34 @@ export function evaluateCondition(c: CompiledCondition, env: ConditionEnv, effec
 
   const found = actual === undefined ? unknownKeyInfo(ctx, c.key) : undefined;
   // Named as the policy writes it (a prefix match reports the key it matched).
-  const unknownKey = found !== undefined && found.name === c.key ? { ...found, name: c.clause.key, ...(found.supply !== undefined ? { supply: found.supply.replace(c.key, c.clause.key) } : {}) } : found;
+  const unknownKey =
+    found !== undefined && found.name === c.key
+      ? { ...found, name: c.clause.key, ...(found.supply !== undefined ? { supply: found.supply.replace(c.key, c.clause.key) } : {}) }
+      : found;
   const unknown = unknownKey ?? unknownVar;
   if (unknown !== undefined) {
     const result = biased(env, effect, unknown, unknown === unknownKey ? c.key : unknown.name.toLowerCase());
     if (out) {
-      const rec: ConditionMatch = { operator: c.clause.operator, key: c.clause.key, expected: policyValues, actual: actual ?? null, matched: result, missing: false, unknown: true };
-      rec.note = unknown.supply === undefined
-        ? `the value of ${unknown === unknownKey ? 'this key' : unknown.name} could not be read`
-        : `kms-why cannot derive ${unknown === unknownKey ? 'this key' : unknown.name}; give it with ${unknown.supply}`;
+      const rec: ConditionMatch = {
+        operator: c.clause.operator,
+        key: c.clause.key,
+        expected: policyValues,
+        actual: actual ?? null,
+        matched: result,
+        missing: false,
+        unknown: true,
+      };
+      rec.note =
+        unknown.supply === undefined
+          ? `the value of ${unknown === unknownKey ? 'this key' : unknown.name} could not be read`
+          : `kms-why cannot derive ${unknown === unknownKey ? 'this key' : unknown.name}; give it with ${unknown.supply}`;
       out.push(rec);
     }
     return result;
   }
 
-  if (env.assumed !== undefined && c.isDate && (policyValues.some(dateLacksOffset) || (actual ?? []).some(dateLacksOffset))) env.assumed.add('dateWithoutOffset');
+  if (env.assumed !== undefined && c.isDate && (policyValues.some(dateLacksOffset) || (actual ?? []).some(dateLacksOffset)))
+    env.assumed.add('dateWithoutOffset');
   let matched: boolean;
   let note: string | undefined;
   if (c.op.base === 'Null') {

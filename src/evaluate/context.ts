@@ -105,8 +105,14 @@ const VIA_SERVICE_UNDERIVABLE: Array<[string, string]> = [
  * that does not give them leaves the keys unknown rather than absent [API Reference].
  */
 const REQUIRED_PARAMETER_KEYS: Record<string, Array<[string, string]>> = {
-  Sign: [['kms:SigningAlgorithm', 'ECDSA_SHA_256'], ['kms:MessageType', 'RAW']],
-  Verify: [['kms:SigningAlgorithm', 'ECDSA_SHA_256'], ['kms:MessageType', 'RAW']],
+  Sign: [
+    ['kms:SigningAlgorithm', 'ECDSA_SHA_256'],
+    ['kms:MessageType', 'RAW'],
+  ],
+  Verify: [
+    ['kms:SigningAlgorithm', 'ECDSA_SHA_256'],
+    ['kms:MessageType', 'RAW'],
+  ],
   GenerateMac: [['kms:MacAlgorithm', 'HMAC_SHA_256']],
   VerifyMac: [['kms:MacAlgorithm', 'HMAC_SHA_256']],
   DeriveSharedSecret: [['kms:KeyAgreementAlgorithm', 'ECDH']],
@@ -114,7 +120,10 @@ const REQUIRED_PARAMETER_KEYS: Record<string, Array<[string, string]>> = {
   GenerateDataKeyPairWithoutPlaintext: [['kms:DataKeyPairSpec', 'RSA_2048']],
   ReEncryptFrom: [['kms:ReEncryptOnSameKey', 'false']],
   ReEncryptTo: [['kms:ReEncryptOnSameKey', 'false']],
-  GetParametersForImport: [['kms:WrappingAlgorithm', 'RSAES_OAEP_SHA_256'], ['kms:WrappingKeySpec', 'RSA_4096']],
+  GetParametersForImport: [
+    ['kms:WrappingAlgorithm', 'RSAES_OAEP_SHA_256'],
+    ['kms:WrappingKeySpec', 'RSA_4096'],
+  ],
   ReplicateKey: [['kms:ReplicaRegion', 'us-west-2']],
   UpdatePrimaryRegion: [['kms:PrimaryRegion', 'us-west-2']],
 };
@@ -133,12 +142,17 @@ const U_VIA_SERVICE: readonly UnderivableKey[] = VIA_SERVICE_UNDERIVABLE.map(([n
 const U_USERID_USER = underivable('aws:userid', 'AIDA…');
 const U_USERID_ROLE = underivable('aws:userid', 'AROA…:SESSION');
 const U_PRINCIPAL_ORG_ID = underivable('aws:PrincipalOrgID', 'o-…');
-const U_TIME: readonly UnderivableKey[] = [underivable('aws:CurrentTime', '2026-01-01T00:00:00Z', '--at'), underivable('aws:EpochTime', '2026-01-01T00:00:00Z', '--at')];
+const U_TIME: readonly UnderivableKey[] = [
+  underivable('aws:CurrentTime', '2026-01-01T00:00:00Z', '--at'),
+  underivable('aws:EpochTime', '2026-01-01T00:00:00Z', '--at'),
+];
 const U_RESOURCE_ORG_ID = underivable('aws:ResourceOrgID', 'o-…');
 const U_RESOURCE_ORG_PATHS = underivable('aws:ResourceOrgPaths', 'o-…/r-…/ou-…/');
 const U_REQUESTED_REGION = underivable('aws:RequestedRegion', 'us-east-1');
 const U_ENCRYPTION_ALGORITHM = underivable('kms:EncryptionAlgorithm', 'RSAES_OAEP_SHA_256', '--encryption-algorithm');
-const U_REQUIRED: Record<string, readonly UnderivableKey[]> = Object.fromEntries(Object.entries(REQUIRED_PARAMETER_KEYS).map(([a, keys]) => [a, keys.map(([n, ex]) => underivable(n, ex))]));
+const U_REQUIRED: Record<string, readonly UnderivableKey[]> = Object.fromEntries(
+  Object.entries(REQUIRED_PARAMETER_KEYS).map(([a, keys]) => [a, keys.map(([n, ex]) => underivable(n, ex))]),
+);
 const U_CREATE_GRANT_ANY: readonly UnderivableKey[] = [
   underivable('kms:GrantOperations', 'Decrypt', '--grant-operations'),
   underivable('kms:GranteePrincipal', 'arn:aws:iam::111122223333:role/worker', '--grantee'),
@@ -246,7 +260,12 @@ export interface SharedContext {
  * depends only on the caller's kind and account, the key and the request's service and time, and is
  * kept in `shared`, one map for all the callers that have them in common when `cache` is given.
  */
-export function buildBaseContext(input: Omit<ContextInput, 'action' | 'targetGrant'>, keyOp: boolean, withSession = true, cache?: Map<string, SharedContext>): RequestContext {
+export function buildBaseContext(
+  input: Omit<ContextInput, 'action' | 'targetGrant'>,
+  keyOp: boolean,
+  withSession = true,
+  cache?: Map<string, SharedContext>,
+): RequestContext {
   const { request, caller, key } = input;
   let shared: SharedContext | undefined;
   if (cache !== undefined) {
@@ -258,7 +277,13 @@ export function buildBaseContext(input: Omit<ContextInput, 'action' | 'targetGra
       cache.set(k, shared);
     }
   } else shared = sharedContext(input, keyOp);
-  const ctx: RequestContext = { values: new Map(), shared: shared.values, multiValued: MULTI_SET, unknownPrefixes: shared.unknownPrefixes, underivable: shared.underivable };
+  const ctx: RequestContext = {
+    values: new Map(),
+    shared: shared.values,
+    multiValued: MULTI_SET,
+    unknownPrefixes: shared.unknownPrefixes,
+    underivable: shared.underivable,
+  };
   if (shared.prefixInputs !== undefined) ctx.prefixInputs = shared.prefixInputs;
   if (caller.kind === 'service') {
     set(ctx, 'aws:principalservicename', caller.name);
@@ -282,12 +307,17 @@ export function buildBaseContext(input: Omit<ContextInput, 'action' | 'targetGra
  */
 function userIdOf(input: Pick<ContextInput, 'caller' | 'principalId'>): string | undefined {
   const { caller } = input;
-  return caller.kind === 'root' ? caller.account
-    : caller.kind === 'federated-user' ? `${caller.account}:${caller.name}`
-    : input.principalId === undefined ? undefined
-    : caller.kind === 'assumed-role' ? ''
-    : caller.kind === 'user' ? input.principalId
-    : undefined;
+  return caller.kind === 'root'
+    ? caller.account
+    : caller.kind === 'federated-user'
+      ? `${caller.account}:${caller.name}`
+      : input.principalId === undefined
+        ? undefined
+        : caller.kind === 'assumed-role'
+          ? ''
+          : caller.kind === 'user'
+            ? input.principalId
+            : undefined;
 }
 
 /** The keys of a base context that are not the caller's own (buildBaseContext). */
@@ -339,8 +369,7 @@ function sharedContext(input: Omit<ContextInput, 'action' | 'targetGrant'>, keyO
     if (key.aliasesUnknown !== undefined) {
       ctx.unknownPrefixes.push('kms:resourcealiases');
       (ctx.prefixInputs ??= new Map()).set('kms:resourcealiases', key.aliasesUnknown);
-    }
-    else if (key.aliases.length > 0) set(ctx, 'kms:resourcealiases', key.aliases);
+    } else if (key.aliases.length > 0) set(ctx, 'kms:resourcealiases', key.aliases);
 
     if (key.tagsUnknown !== undefined) ctx.unknownPrefixes.push('aws:resourcetag/');
     for (const [k, v] of Object.entries(key.tags)) set(ctx, `aws:resourcetag/${k.toLowerCase()}`, v);
@@ -479,6 +508,6 @@ export function unknownKeyInfo(ctx: RequestContext, lowerKey: string): UnknownKe
 
 /** The values of a (lower-case) key, or undefined when the request does not carry it. */
 export function contextGet(ctx: RequestContext, lowerKey: string): string[] | undefined {
-  if (ctx.absent !== undefined && ctx.absent.has(lowerKey)) return undefined;
+  if (ctx.absent?.has(lowerKey)) return undefined;
   return ctx.values.get(lowerKey) ?? ctx.base?.get(lowerKey) ?? ctx.shared?.get(lowerKey);
 }

@@ -15,7 +15,16 @@ import type { OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
 import { isUnknown, unknownInput, type UnknownInput, type Unknowable } from '../model/unknown.js';
 import { compilePolicy, type CompiledPolicy } from './compile.js';
 import type { UnknownBias } from './conditions.js';
-import { buildBaseContext, buildContext, isKeyOp, sessionKeys, type SharedContext, type ContextInput, type RequestContext, type UnknownKeyInfo } from './context.js';
+import {
+  buildBaseContext,
+  buildContext,
+  isKeyOp,
+  sessionKeys,
+  type SharedContext,
+  type ContextInput,
+  type RequestContext,
+  type UnknownKeyInfo,
+} from './context.js';
 import { combineParts, decide, HINT_PROPOSALS, sameNote, type Part, type Resolved, type World } from './flowchart.js';
 import { DEFAULT_OPTIONS, type EvaluatorOptions } from './options.js';
 import { applyProposal, editSignature, VERIFIED_HINTS, type HintProposal } from './hint-edits.js';
@@ -313,7 +322,16 @@ export class Evaluator {
     const keyPolicy: Unknowable<Policy> | null = key === undefined ? null : key.policy;
     const grants: Unknowable<Grant[]> = key === undefined ? [] : this.grantsOf(key, caller, request.grantId);
     const principalArn = cs.principalArn ?? defaultPrincipalArn(caller);
-    const ctxInput = { request, caller, callerAccount, principalArn, principalTags: isUnknown(cs.tags) ? ('unknown' as const) : cs.tags, key, principalId: cs.uniqueId, orgIdOf: this.orgIdOfFn };
+    const ctxInput = {
+      request,
+      caller,
+      callerAccount,
+      principalArn,
+      principalTags: isUnknown(cs.tags) ? ('unknown' as const) : cs.tags,
+      key,
+      principalId: cs.uniqueId,
+      orgIdOf: this.orgIdOfFn,
+    };
     let baseCtx: RequestContext;
     let worlds: Map<string, World>;
     let sessionCtx: Array<[string, string[]]> | undefined;
@@ -370,7 +388,11 @@ export class Evaluator {
   orgIdOf(account: string): string | undefined {
     const org = this.snapshot.organization;
     if (org?.id === undefined) return undefined;
-    const member = account === org.managementAccountId || account in org.serviceControlPolicies || account in org.resourceControlPolicies || (org.accounts ?? []).includes(account);
+    const member =
+      account === org.managementAccountId ||
+      account in org.serviceControlPolicies ||
+      account in org.resourceControlPolicies ||
+      (org.accounts ?? []).includes(account);
     return member ? org.id : undefined;
   }
 
@@ -449,7 +471,7 @@ export class Evaluator {
         next = undefined;
       }
       if (next === undefined) continue;
-      const both: HintProposal = { ...p, note: { kind: 'also', first: p.note, then: next.note }, then: next };
+      const both: HintProposal = { ...p, note: { kind: 'also', first: p.note, second: next.note }, next };
       const sig2 = editSignature(both);
       if (seen.has(sig2)) continue;
       seen.add(sig2);
@@ -495,7 +517,7 @@ export class Evaluator {
       for (const e of this.index.entriesOf(principal)) wanted.set(e.arn, e);
     };
     add(request.principal);
-    for (let q: HintProposal | undefined = p; q !== undefined; q = q.then) {
+    for (let q: HintProposal | undefined = p; q !== undefined; q = q.next) {
       for (const e of q.edits ?? []) if (e.kind === 'attach-identity-policy') add(e.principal);
     }
     const principals: Record<string, PrincipalPolicies> = {};
@@ -537,8 +559,14 @@ export class Evaluator {
       const current = this.snapshot.keys.find((k) => k.aliases.includes(name) && k.metadata.account === acct && k.metadata.region === m.region);
       if (current === key) return parts;
       const what = `the key ${name} points to now`;
-      if (current !== undefined) parts.push({ what: `${what} (${current.metadata.arn})`, decision: this.evaluateOne(onKey(current), opts), authorizationOnly: true });
-      else parts.push({ what, missing: `the snapshot does not say which key ${name} points to now (no key in it lists that alias)`, supply: `add that key to the snapshot (kms-why snapshot --key ${name}), or check it with --key <its current key>` });
+      if (current !== undefined)
+        parts.push({ what: `${what} (${current.metadata.arn})`, decision: this.evaluateOne(onKey(current), opts), authorizationOnly: true });
+      else
+        parts.push({
+          what,
+          missing: `the snapshot does not say which key ${name} points to now (no key in it lists that alias)`,
+          supply: `add that key to the snapshot (kms-why snapshot --key ${name}), or check it with --key <its current key>`,
+        });
       return parts;
     }
     if (action.short === 'ReplicateKey') {
@@ -551,10 +579,18 @@ export class Evaluator {
       parts.push({ what: `kms:CreateKey in the replica Region${region !== undefined ? ` (${region})` : ''}`, decision: this.evaluateOne(sub, opts) });
       const tagged = Object.keys(ctx).some((k) => k.toLowerCase() === 'aws:tagkeys' || k.toLowerCase().startsWith('aws:requesttag/'));
       if (tagged) {
-        if (region === undefined) parts.push({ what: 'kms:TagResource on the replica', missing: 'the request tags the replica but does not say its Region', supply: '--condition kms:ReplicaRegion=REGION' });
+        if (region === undefined)
+          parts.push({
+            what: 'kms:TagResource on the replica',
+            missing: 'the request tags the replica but does not say its Region',
+            supply: '--condition kms:ReplicaRegion=REGION',
+          });
         else {
           const replicaArn = `arn:${m.partition}:kms:${region}:${m.account}:key/${m.keyId}`;
-          parts.push({ what: `kms:TagResource on the replica ${replicaArn}`, decision: this.evaluateOne({ ...sub, action: 'kms:TagResource' }, opts, replicaArn) });
+          parts.push({
+            what: `kms:TagResource on the replica ${replicaArn}`,
+            decision: this.evaluateOne({ ...sub, action: 'kms:TagResource' }, opts, replicaArn),
+          });
         }
       }
       return parts;
@@ -562,10 +598,18 @@ export class Evaluator {
     // UpdatePrimaryRegion: "permission on both the primary key and the replica key" [KMS
     // multi-Region keys: controlling access]; the replica is the key of the same id in kms:PrimaryRegion.
     const region = given('kms:PrimaryRegion');
-    const replicas = this.snapshot.keys.filter((k) => k !== key && k.metadata.keyId === m.keyId && k.metadata.account === m.account && (region === undefined || k.metadata.region === region));
+    const replicas = this.snapshot.keys.filter(
+      (k) => k !== key && k.metadata.keyId === m.keyId && k.metadata.account === m.account && (region === undefined || k.metadata.region === region),
+    );
     if (replicas.length === 1) parts.push({ what: `the replica key ${replicas[0]!.metadata.arn}`, decision: this.evaluateOne(onKey(replicas[0]!), opts) });
-    else if (region === undefined) parts.push({ what: 'the replica key', missing: 'the request does not say which Region becomes primary', supply: '--condition kms:PrimaryRegion=REGION' });
-    else parts.push({ what: `the replica key in ${region}`, missing: `the snapshot has no key ${m.keyId} in ${region}`, supply: `add the replica to the snapshot (kms-why snapshot --key arn:${m.partition}:kms:${region}:${m.account}:key/${m.keyId})` });
+    else if (region === undefined)
+      parts.push({ what: 'the replica key', missing: 'the request does not say which Region becomes primary', supply: '--condition kms:PrimaryRegion=REGION' });
+    else
+      parts.push({
+        what: `the replica key in ${region}`,
+        missing: `the snapshot has no key ${m.keyId} in ${region}`,
+        supply: `add the replica to the snapshot (kms-why snapshot --key arn:${m.partition}:kms:${region}:${m.account}:key/${m.keyId})`,
+      });
     return parts;
   }
 
@@ -612,9 +656,12 @@ export class Evaluator {
       }
     }
 
-    const aliasArn = action.cls !== 'alias' ? undefined : request.aliasArn !== undefined
-        ? (aliasArnFor(request.aliasArn, key) ?? request.aliasArn)
-        : ((request.keyIdentifier && /:alias\//.test(request.keyIdentifier) ? request.keyIdentifier : undefined) ?? aliasArnFor(request.keyIdentifier, key));
+    const aliasArn =
+      action.cls !== 'alias'
+        ? undefined
+        : request.aliasArn !== undefined
+          ? (aliasArnFor(request.aliasArn, key) ?? request.aliasArn)
+          : ((request.keyIdentifier && /:alias\//.test(request.keyIdentifier) ? request.keyIdentifier : undefined) ?? aliasArnFor(request.keyIdentifier, key));
     const orgVariant = action.cls === 'iam-only' || action.cls === 'retire-grant' ? 'no-rcp' : 'rcp';
 
     let built: { targetGrant: Grant | undefined; ctx: RequestContext; r: Resolved } | undefined;
@@ -624,7 +671,12 @@ export class Evaluator {
       if (w === undefined) {
         // Only a stand-in for unreadable grants names the caller; otherwise a world depends on the
         // caller's sources, account and (for SCPs) role name, all shared by the role's sessions.
-        const callerPart = mode === 'permissive' && isUnknown(grants) ? `${caller.arn}|${request.grantId ?? ''}` : caller.kind === 'assumed-role' ? (caller.roleName ?? '') : caller.arn;
+        const callerPart =
+          mode === 'permissive' && isUnknown(grants)
+            ? `${caller.arn}|${request.grantId ?? ''}`
+            : caller.kind === 'assumed-role'
+              ? (caller.roleName ?? '')
+              : caller.arn;
         // A grant list read in part is known for some callers and unknown for others (grantsOf).
         const shared = `${this.sourceId(cs)}|${key?.metadata.arn ?? ''}|${wk}|${callerAccount ?? ''}|${callerPart}${key?.grantsPartial !== undefined && isUnknown(grants) ? '|grants?' : ''}`;
         w = this.worldCache.get(shared);
@@ -701,7 +753,15 @@ export class Evaluator {
       missingContext: explain ? [...new Set([...supplied.filter((u) => u.name.includes(':')).map((u) => u.name), ...d.missingContext])] : [],
       hints: explain
         ? [
-            ...unknowns.map((u): HintNote => ({ kind: 'unreadable', what: u.what, reason: u.reason, decides: true, ...(u.neededPermission ? { neededPermission: u.neededPermission } : {}) })),
+            ...unknowns.map(
+              (u): HintNote => ({
+                kind: 'unreadable',
+                what: u.what,
+                reason: u.reason,
+                decides: true,
+                ...(u.neededPermission ? { neededPermission: u.neededPermission } : {}),
+              }),
+            ),
             ...supplied.map((u): HintNote => ({ kind: 'underivable-decides', name: u.name, supply: u.supply! })),
             ...d.hints,
           ]
@@ -723,7 +783,12 @@ export class Evaluator {
     return id;
   }
 
-  private orgLevels(action: ActionInfo, caller: PrincipalRef, callerAccount: string | undefined, key: Key | undefined): { scps: OrgPolicyLevel[]; rcps: OrgPolicyLevel[] } {
+  private orgLevels(
+    action: ActionInfo,
+    caller: PrincipalRef,
+    callerAccount: string | undefined,
+    key: Key | undefined,
+  ): { scps: OrgPolicyLevel[]; rcps: OrgPolicyLevel[] } {
     const org = this.snapshot.organization;
     if (org === undefined) return { scps: [], rcps: [] };
     let scps: OrgPolicyLevel[] = [];
@@ -734,7 +799,13 @@ export class Evaluator {
     }
     let rcps: OrgPolicyLevel[] = [];
     // RCPs apply to customer managed keys of member accounts, never to kms:RetireGrant [KMS-RCP].
-    if (key !== undefined && action.cls !== 'iam-only' && action.cls !== 'retire-grant' && key.metadata.keyManager === 'CUSTOMER' && key.metadata.account !== org.managementAccountId) {
+    if (
+      key !== undefined &&
+      action.cls !== 'iam-only' &&
+      action.cls !== 'retire-grant' &&
+      key.metadata.keyManager === 'CUSTOMER' &&
+      key.metadata.account !== org.managementAccountId
+    ) {
       rcps = org.resourceControlPolicies[key.metadata.account] ?? [];
     }
     return { scps, rcps };
@@ -758,19 +829,51 @@ export class Evaluator {
     const one = (v: Unknowable<Policy>, source: PolicySource, what: string): CompiledPolicy =>
       isUnknown(v) ? this.standIn(source, what, permissive ? 'Allow' : 'Deny') : this.compile(v);
     const keyPolicy = s.keyPolicy === null ? null : one(s.keyPolicy, 'key-policy', 'key policy');
-    const identity = isUnknown(s.cs.identity) ? [this.standIn('identity-policy', 'identity policies', permissive ? 'Allow' : 'Deny')] : s.cs.identity.map((p) => this.compile(p));
-    const boundary = isUnknown(s.cs.boundary) ? (permissive ? null : this.standIn('permissions-boundary', 'permissions boundary', 'Deny')) : s.cs.boundary === null ? null : this.compile(s.cs.boundary);
-    const session = isUnknown(s.cs.session) ? (permissive ? [] : [this.standIn('session-policy', 'session policies', 'Deny')]) : s.cs.session.map((p) => this.compile(p));
+    const identity = isUnknown(s.cs.identity)
+      ? [this.standIn('identity-policy', 'identity policies', permissive ? 'Allow' : 'Deny')]
+      : s.cs.identity.map((p) => this.compile(p));
+    const boundary = isUnknown(s.cs.boundary)
+      ? permissive
+        ? null
+        : this.standIn('permissions-boundary', 'permissions boundary', 'Deny')
+      : s.cs.boundary === null
+        ? null
+        : this.compile(s.cs.boundary);
+    const session = isUnknown(s.cs.session)
+      ? permissive
+        ? []
+        : [this.standIn('session-policy', 'session policies', 'Deny')]
+      : s.cs.session.map((p) => this.compile(p));
     let grants: Grant[];
     if (isUnknown(s.grants)) {
       grants = permissive
-        ? [{
-            grantId: s.request.grantId ?? '(unreadable grants)',
-            granteePrincipal: s.caller.arn,
-            retiringPrincipal: s.caller.arn,
-            operations: ['Decrypt', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', 'Sign', 'Verify', 'GenerateMac', 'VerifyMac', 'DeriveSharedSecret', 'GetPublicKey', 'DescribeKey', 'CreateGrant', 'RetireGrant'],
-            state: 'active',
-          }]
+        ? [
+            {
+              grantId: s.request.grantId ?? '(unreadable grants)',
+              granteePrincipal: s.caller.arn,
+              retiringPrincipal: s.caller.arn,
+              operations: [
+                'Decrypt',
+                'Encrypt',
+                'GenerateDataKey',
+                'GenerateDataKeyPair',
+                'GenerateDataKeyPairWithoutPlaintext',
+                'GenerateDataKeyWithoutPlaintext',
+                'ReEncryptFrom',
+                'ReEncryptTo',
+                'Sign',
+                'Verify',
+                'GenerateMac',
+                'VerifyMac',
+                'DeriveSharedSecret',
+                'GetPublicKey',
+                'DescribeKey',
+                'CreateGrant',
+                'RetireGrant',
+              ],
+              state: 'active',
+            },
+          ]
         : [];
     } else grants = s.grants;
     const index = SnapshotIndex.grantsByGrantee(grants);
@@ -796,7 +899,7 @@ export class Evaluator {
 }
 
 function hasEdits(p: HintProposal): boolean {
-  for (let q: HintProposal | undefined = p; q !== undefined; q = q.then) if ((q.edits?.length ?? 0) > 0) return true;
+  for (let q: HintProposal | undefined = p; q !== undefined; q = q.next) if ((q.edits?.length ?? 0) > 0) return true;
   return false;
 }
 
@@ -819,7 +922,7 @@ function sameJson(a: unknown, b: unknown): boolean {
   const ka = Object.keys(a);
   if (ka.length !== Object.keys(b).length) return false;
   for (const k of ka) {
-    if (!Object.prototype.hasOwnProperty.call(b, k)) return false;
+    if (!Object.hasOwn(b, k)) return false;
     if (!sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
   }
   return true;

@@ -24,9 +24,7 @@ export { HINT_PROPOSALS, sameNote } from './recorder.js';
  * kms:CreateKey…), decided as a request of its own; or, when the inputs cannot say what it is,
  * what is missing and how to supply it.
  */
-export type Part =
-  | { what: string; decision: Decision; authorizationOnly?: boolean }
-  | { what: string; missing: string; supply: string };
+export type Part = { what: string; decision: Decision; authorizationOnly?: boolean } | { what: string; missing: string; supply: string };
 
 /**
  * A request that needs several permissions is allowed only if each is: the first denial decides,
@@ -40,7 +38,8 @@ export function combineParts(main: Decision, parts: Part[], explain: boolean, au
   if (explain) {
     // The proposals of each part, named by the part, are verified on the whole request (evaluator.ts).
     const proposals = [...(HINT_PROPOSALS.get(main) ?? [])];
-    for (const p of parts) if (!('missing' in p)) for (const q of HINT_PROPOSALS.get(p.decision) ?? []) proposals.push({ ...q, note: { kind: 'part', what: p.what, note: q.note } });
+    for (const p of parts)
+      if (!('missing' in p)) for (const q of HINT_PROPOSALS.get(p.decision) ?? []) proposals.push({ ...q, note: { kind: 'part', what: p.what, note: q.note } });
     if (proposals.length > 0) HINT_PROPOSALS.set(out, proposals);
   }
   return out;
@@ -48,7 +47,15 @@ export function combineParts(main: Decision, parts: Part[], explain: boolean, au
 
 function combine(main: Decision, parts: Part[], explain: boolean, authorizeBeforeKeyState: boolean): Decision {
   const verdictOf = (p: Part): Verdict => ('missing' in p ? 'unknown' : p.authorizationOnly ? p.decision.authorization : p.decision.decision);
-  const out: Decision = { ...main, reasons: [...main.reasons], trace: [...main.trace], hints: [...main.hints], missingContext: [...main.missingContext], assumptions: [...main.assumptions], unreadable: [...main.unreadable] };
+  const out: Decision = {
+    ...main,
+    reasons: [...main.reasons],
+    trace: [...main.trace],
+    hints: [...main.hints],
+    missingContext: [...main.missingContext],
+    assumptions: [...main.assumptions],
+    unreadable: [...main.unreadable],
+  };
   if (explain && !out.assumptions.includes('companionPermissions')) out.assumptions.push('companionPermissions');
   const add = <T>(list: T[], items: T[]): void => {
     for (const i of items) if (!list.includes(i)) list.push(i);
@@ -59,7 +66,12 @@ function combine(main: Decision, parts: Part[], explain: boolean, authorizeBefor
   for (const p of parts) {
     if ('missing' in p) {
       if (explain) {
-        out.trace.push({ step: 'identity-policy', ask: { kind: 'companion', principal: main.principal, action: main.action, what: p.what }, answer: 'unknown', why: { kind: 'companion-unknown', missing: p.missing } });
+        out.trace.push({
+          step: 'identity-policy',
+          ask: { kind: 'companion', principal: main.principal, action: main.action, what: p.what },
+          answer: 'unknown',
+          why: { kind: 'companion-unknown', missing: p.missing },
+        });
         addNotes(out.hints, [{ kind: 'companion-unknown', action: main.action, what: p.what, missing: p.missing, supply: p.supply }]);
       }
       continue;
@@ -67,7 +79,10 @@ function combine(main: Decision, parts: Part[], explain: boolean, authorizeBefor
     const d = p.decision;
     if (explain) {
       for (const t of d.trace) if (t.step !== 'action') out.trace.push({ ...t, within: [p.what, ...(t.within ?? [])] });
-      addNotes(out.hints, d.hints.map((h): HintNote => ({ kind: 'part', what: p.what, note: h })));
+      addNotes(
+        out.hints,
+        d.hints.map((h): HintNote => ({ kind: 'part', what: p.what, note: h })),
+      );
       add(out.missingContext, d.missingContext);
       add(out.assumptions, d.assumptions);
     }
@@ -83,7 +98,13 @@ function combine(main: Decision, parts: Part[], explain: boolean, authorizeBefor
   if (denied !== undefined && !('missing' in denied)) {
     const d = denied.decision;
     if (keyStateFails && !authorizeBeforeKeyState) return { ...out, decision: 'deny', authorization: 'deny', decidedBy: 'key-state', reasons: d.reasons };
-    const r: Decision = { ...out, decision: 'deny', authorization: 'deny', decidedBy: d.decidedBy === 'key-state' && denied.authorizationOnly ? 'implicit-deny' : d.decidedBy, reasons: d.reasons };
+    const r: Decision = {
+      ...out,
+      decision: 'deny',
+      authorization: 'deny',
+      decidedBy: d.decidedBy === 'key-state' && denied.authorizationOnly ? 'implicit-deny' : d.decidedBy,
+      reasons: d.reasons,
+    };
     if (r.decidedBy !== 'key-state') delete r.keyStateError;
     return r;
   }
@@ -95,7 +116,10 @@ function combine(main: Decision, parts: Part[], explain: boolean, authorizeBefor
     if (because !== undefined) r.unknownBecause = because;
     return r;
   }
-  for (const p of parts) if (!('missing' in p)) for (const reason of p.decision.reasons) if (!out.reasons.some((x) => x.source === reason.source && x.id === reason.id && x.policyName === reason.policyName)) out.reasons.push(reason);
+  for (const p of parts)
+    if (!('missing' in p))
+      for (const reason of p.decision.reasons)
+        if (!out.reasons.some((x) => x.source === reason.source && x.id === reason.id && x.policyName === reason.policyName)) out.reasons.push(reason);
   return out;
 }
 
@@ -144,7 +168,13 @@ function commonSteps(k: Walk): Decision | undefined {
   for (const rec of denyRecords) if (rec.matched) for (const c of rec.conditions) if (c.missing && c.matched) ex.miss(c.key);
   if (w.keyPolicy && k.keyPolicies.length > 0 && usesNotPrincipal(w.keyPolicy, action)) ex.assume('notPrincipal');
   if (uniqueDenies.length > 0) {
-    ex.step('explicit-deny', { kind: 'explicit-deny', action: a }, 'yes', (): TraceFinding => ({ kind: 'statements', statements: uniqueDenies.map(refOf) }), () => ({ statements: denyRecords.filter((s) => s.matched) }));
+    ex.step(
+      'explicit-deny',
+      { kind: 'explicit-deny', action: a },
+      'yes',
+      (): TraceFinding => ({ kind: 'statements', statements: uniqueDenies.map(refOf) }),
+      () => ({ statements: denyRecords.filter((s) => s.matched) }),
+    );
     // Every Deny that applies must go: one hint names them all (each alone would leave the request denied).
     for (const cs of uniqueDenies) if (conditionMentions(cs, 'aws:principalisawsservice')) ex.assume('principalIsAwsService');
     ex.offer(() => liftDenies(uniqueDenies, caller, k.policyPrincipal()));
@@ -153,7 +183,9 @@ function commonSteps(k: Walk): Decision | undefined {
   // With a policy unread, "no Deny applies" would claim what kms-why
   // could not see: the unread policy may hold the Deny.
   const unread = w.unreadPolicies === true && env.bias !== null && env.bias !== undefined;
-  ex.step('explicit-deny', { kind: 'explicit-deny', action: a }, unread ? 'unknown' : 'no', { kind: 'no-deny', unread }, () => ({ statements: denyRecords.filter(nearMiss) }));
+  ex.step('explicit-deny', { kind: 'explicit-deny', action: a }, unread ? 'unknown' : 'no', { kind: 'no-deny', unread }, () => ({
+    statements: denyRecords.filter(nearMiss),
+  }));
 
   // ── Step 4: organization guardrails: every level must allow ───────────────────────────────
   if (w.rcps.length > 0 && keyArn !== undefined) {
@@ -191,7 +223,11 @@ function byClass(k: Walk): Decision {
       ex.hint({ kind: 'not-cross-account', action: a, keyAccount: r.key.metadata.account });
       return k.deny(undefined);
     }
-    ex.step('cross-account', { kind: 'cross-account', action: a }, 'yes', { kind: 'cross-account', retire: action.cls === 'retire-grant', account: caller.account });
+    ex.step('cross-account', { kind: 'cross-account', action: a }, 'yes', {
+      kind: 'cross-account',
+      retire: action.cls === 'retire-grant',
+      account: caller.account,
+    });
   }
   // RetireGrant: the grant decides (docs/semantics.md#retiregrant).
   if (action.cls === 'retire-grant') return retireGrant(k);

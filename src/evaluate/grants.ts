@@ -114,19 +114,34 @@ export function checkGrant(g: Grant, action: ActionInfo, caller: PrincipalRef, r
   const base = { grant: g, principal };
   if (!principal.matched) {
     if (principal.orphaned) {
-      return { ...base, matched: false, failed: 'orphaned-grantee', detail: `grantee ${g.granteePrincipal} is the unique id of a deleted principal; it matches no current principal (a role deleted and recreated gets a new id)` };
+      return {
+        ...base,
+        matched: false,
+        failed: 'orphaned-grantee',
+        detail: `grantee ${g.granteePrincipal} is the unique id of a deleted principal; it matches no current principal (a role deleted and recreated gets a new id)`,
+      };
     }
     return { ...base, matched: false, failed: 'grantee', detail: `grantee ${g.granteePrincipal} is not ${caller.arn}` };
   }
   const op = action.grantOperation;
   if (op === undefined || !g.operations.includes(op)) {
-    return { ...base, matched: false, failed: 'operation', detail: `the grant's operations (${g.operations.join(', ')}) do not include ${op ?? action.short}${op === undefined ? ', which no grant can allow' : ''}` };
+    return {
+      ...base,
+      matched: false,
+      failed: 'operation',
+      detail: `the grant's operations (${g.operations.join(', ')}) do not include ${op ?? action.short}${op === undefined ? ', which no grant can allow' : ''}`,
+    };
   }
   if (!stateUsable(g, req)) return { ...base, matched: false, failed: 'grant-state', detail: stateDetail(g) };
   const ecConstraint = hasEcConstraint(g.constraints);
   if (ecConstraint && key.metadata.keySpec !== 'SYMMETRIC_DEFAULT') {
     // EC constraints cannot be created for asymmetric or HMAC keys; such a grant is invalid (docs/semantics.md#invalid-grant).
-    return { ...base, matched: false, failed: 'grant-invalid', detail: `the grant has an encryption-context constraint, which KMS does not allow on a ${key.metadata.keySpec} key; the grant is invalid` };
+    return {
+      ...base,
+      matched: false,
+      failed: 'grant-invalid',
+      detail: `the grant has an encryption-context constraint, which KMS does not allow on a ${key.metadata.keySpec} key; the grant is invalid`,
+    };
   }
   if (ecConstraint && action.takesEncryptionContext && !constraintSatisfied(g.constraints, req.encryptionContext, opts.grantConstraintKeyCaseInsensitive)) {
     const c = g.constraints!;
@@ -162,14 +177,30 @@ export function checkParentGrant(g: Grant, action: ActionInfo, caller: Principal
   if (!c.matched) return c;
   const child: GrantRequest | undefined = req.grantRequest;
   if (child === undefined) {
-    return { ...c, matched: false, failed: 'child-grant', needsRequestDetails: true, detail: 'the request does not say which grant would be created (give --grantee and --grant-operations), so the parent grant cannot be checked' };
+    return {
+      ...c,
+      matched: false,
+      failed: 'child-grant',
+      needsRequestDetails: true,
+      detail: 'the request does not say which grant would be created (give --grantee and --grant-operations), so the parent grant cannot be checked',
+    };
   }
   const extra = child.operations.filter((o) => !g.operations.includes(o));
   if (extra.length > 0) {
-    return { ...c, matched: false, failed: 'child-grant', detail: `a child grant may contain only operations of its parent grant ${g.grantId}; ${extra.join(', ')} ${extra.length === 1 ? 'is' : 'are'} not among them` };
+    return {
+      ...c,
+      matched: false,
+      failed: 'child-grant',
+      detail: `a child grant may contain only operations of its parent grant ${g.grantId}; ${extra.join(', ')} ${extra.length === 1 ? 'is' : 'are'} not among them`,
+    };
   }
   if (!childConstraintsAtLeastAsStrict(g.constraints, child.constraints, opts.grantConstraintKeyCaseInsensitive)) {
-    return { ...c, matched: false, failed: 'child-grant', detail: `the child grant's constraints must be at least as strict as those of parent grant ${g.grantId}: it needs ${neededChildConstraint(g.constraints)}` };
+    return {
+      ...c,
+      matched: false,
+      failed: 'child-grant',
+      detail: `the child grant's constraints must be at least as strict as those of parent grant ${g.grantId}: it needs ${neededChildConstraint(g.constraints)}`,
+    };
   }
   return c;
 }

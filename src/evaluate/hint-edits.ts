@@ -36,14 +36,14 @@ export interface HintProposal {
   /** Changes to the policies and grants. */
   edits?: HintEdit[];
   /** A further change, made on the inputs this one produced (a hint that needs two changes). */
-  then?: HintProposal;
+  next?: HintProposal;
 }
 
 /** The snapshot and request with the proposal (and the changes it chains) applied. */
 export function applyProposal(s: Snapshot, request: Request, p: HintProposal): { snapshot: Snapshot; request: Request } {
   let snapshot = applyEdits(s, p.edits ?? []);
   let req = applyToRequest(request, p);
-  if (p.then !== undefined) ({ snapshot, request: req } = applyProposal(snapshot, req, p.then));
+  if (p.next !== undefined) ({ snapshot, request: req } = applyProposal(snapshot, req, p.next));
   return { snapshot, request: req };
 }
 
@@ -62,7 +62,8 @@ export function applyToRequest(request: Request, p: HintProposal): Request {
   const context: Record<string, ContextValue> = { ...(request.context ?? {}) };
   for (const [key, values] of p.set) {
     const lower = key.toLowerCase();
-    if (lower.startsWith('kms:encryptioncontext:')) changed.encryptionContext = { ...(changed.encryptionContext ?? {}), [key.slice('kms:encryptioncontext:'.length)]: values[0]! };
+    if (lower.startsWith('kms:encryptioncontext:'))
+      changed.encryptionContext = { ...(changed.encryptionContext ?? {}), [key.slice('kms:encryptioncontext:'.length)]: values[0]! };
     else if (lower === 'kms:viaservice') changed.viaService = values[0]!;
     else if (lower === 'aws:currenttime') changed.at = values[0]!;
     else if (lower === 'kms:encryptionalgorithm') changed.encryptionAlgorithm = values[0]!;
@@ -112,10 +113,11 @@ export function applyEdits(s: Snapshot, edits: readonly HintEdit[]): Snapshot {
   };
   const levels = (m: Record<string, OrgPolicyLevel[]>): Record<string, OrgPolicyLevel[]> => {
     const out: Record<string, OrgPolicyLevel[]> = {};
-    for (const [acct, ls] of Object.entries(m)) out[acct] = ls.map((l) => {
-      const ps = list(l.policies);
-      return ps === l.policies ? l : { ...l, policies: ps };
-    });
+    for (const [acct, ls] of Object.entries(m))
+      out[acct] = ls.map((l) => {
+        const ps = list(l.policies);
+        return ps === l.policies ? l : { ...l, policies: ps };
+      });
     return out;
   };
 
@@ -166,7 +168,11 @@ export function applyEdits(s: Snapshot, edits: readonly HintEdit[]): Snapshot {
 
   const out: Snapshot = { ...s, keys, principals };
   if (s.organization !== undefined) {
-    out.organization = { ...s.organization, serviceControlPolicies: levels(s.organization.serviceControlPolicies), resourceControlPolicies: levels(s.organization.resourceControlPolicies) };
+    out.organization = {
+      ...s.organization,
+      serviceControlPolicies: levels(s.organization.serviceControlPolicies),
+      resourceControlPolicies: levels(s.organization.resourceControlPolicies),
+    };
   }
   for (const e of edits) if (!found.has(e)) throw new EditNotApplicable('the input to change is not in the snapshot');
   return out;
@@ -178,7 +184,7 @@ export function applyEdits(s: Snapshot, edits: readonly HintEdit[]): Snapshot {
  */
 function identityEntries(principals: Record<string, PrincipalPolicies>, principal: string): string[] {
   const out: string[] = [];
-  if (Object.prototype.hasOwnProperty.call(principals, principal)) out.push(principal);
+  if (Object.hasOwn(principals, principal)) out.push(principal);
   const ref = parsePrincipal(principal);
   if (ref === null) return out;
   const kind = ref.kind === 'assumed-role' ? 'role' : ref.kind;
@@ -284,6 +290,6 @@ export function editSignature(p: HintProposal): string {
           : `${e.kind} ${e.policy.source}|${e.policy.arn ?? e.policy.name} ${e.kind === 'replace-statement' ? e.index : ''} ${JSON.stringify(e.statement?.raw ?? null)}`,
     ),
   ];
-  if (p.then !== undefined) parts.push(editSignature(p.then));
+  if (p.next !== undefined) parts.push(editSignature(p.next));
   return parts.sort().join('\n');
 }

@@ -10,7 +10,21 @@ import type { Key } from '../model/key.js';
 import { principalVia, type CompiledStatement } from './compile.js';
 import { biased } from './conditions.js';
 import { checkGrant, checkParentGrant, grantMatchRecord, hasEcConstraint, type GrantCheck } from './grants.js';
-import { aliasResourceNote, collectMissing, grantReason, grantsDeny, hasKeyCi, hasNonStarResource, nearMiss, nearMissOrMatch, noIamAllow, reasonOf, refOf, type Scan, type Walk } from './walk.js';
+import {
+  aliasResourceNote,
+  collectMissing,
+  grantReason,
+  grantsDeny,
+  hasKeyCi,
+  hasNonStarResource,
+  nearMiss,
+  nearMissOrMatch,
+  noIamAllow,
+  reasonOf,
+  refOf,
+  type Scan,
+  type Walk,
+} from './walk.js';
 
 /** The key-policy statements that allow the request on the key: naming the caller, or its account. */
 export interface KeyPolicyScan {
@@ -72,21 +86,41 @@ export function keyOperation(k: Walk, kp: KeyPolicyScan, rule: GrantRule = USE_G
   if (named.length > 0) {
     const unlimited = named.filter((cs) => principalVia(cs, caller).via !== 'role');
     if (unlimited.length > 0) {
-      ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'yes', (): TraceFinding => ({ kind: 'statements', statements: unlimited.map(refOf) }), () => ({ statements: keyPolicyAllows.records.filter((s) => s.matched) }));
+      ex.step(
+        'key-policy',
+        { kind: 'key-policy', principal: caller.arn, action: a },
+        'yes',
+        (): TraceFinding => ({ kind: 'statements', statements: unlimited.map(refOf) }),
+        () => ({ statements: keyPolicyAllows.records.filter((s) => s.matched) }),
+      );
       return k.finish('allow', 'key-policy', unlimited.map(reasonOf));
     }
     // Only role-ARN statements: limited by the session's boundary and session policy.
     if (w.boundary || k.sessionPolicies.length > 0) ex.assume('roleArnBoundary');
     const limit = k.roleLimits();
     if (limit === undefined) {
-      ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'yes', (): TraceFinding => ({ kind: 'statements', statements: named.map(refOf) }), () => ({ statements: keyPolicyAllows.records.filter((s) => s.matched) }));
+      ex.step(
+        'key-policy',
+        { kind: 'key-policy', principal: caller.arn, action: a },
+        'yes',
+        (): TraceFinding => ({ kind: 'statements', statements: named.map(refOf) }),
+        () => ({ statements: keyPolicyAllows.records.filter((s) => s.matched) }),
+      );
       return k.finish('allow', 'key-policy', named.map(reasonOf));
     }
-    ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'yes', (): TraceFinding => ({ kind: 'role-limited', statements: named.map(refOf), limit, action: a }), () => ({ statements: keyPolicyAllows.records.filter((s) => s.matched) }));
+    ex.step(
+      'key-policy',
+      { kind: 'key-policy', principal: caller.arn, action: a },
+      'yes',
+      (): TraceFinding => ({ kind: 'role-limited', statements: named.map(refOf), limit, action: a }),
+      () => ({ statements: keyPolicyAllows.records.filter((s) => s.matched) }),
+    );
     ex.step(limit, { kind: 'limit', limit, action: a }, 'no', { kind: 'role-allow-limited' });
     blocked ??= k.limited(limit, { kind: 'key-policy-role', action: a });
   } else {
-    ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'no', { kind: 'no-key-policy-names' }, () => ({ statements: keyPolicyAllows.records.filter((s) => s.principal?.via !== 'account' && nearMiss(s)) }));
+    ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'no', { kind: 'no-key-policy-names' }, () => ({
+      statements: keyPolicyAllows.records.filter((s) => s.principal?.via !== 'account' && nearMiss(s)),
+    }));
   }
 
   // ── 5b: the key policy delegates to the account, and IAM allows ───────────────────────────
@@ -96,13 +130,20 @@ export function keyOperation(k: Walk, kp: KeyPolicyScan, rule: GrantRule = USE_G
     { kind: 'account-delegation', account: caller.account, action: a },
     accountStmts.length > 0 ? 'yes' : 'no',
     (): TraceFinding => (accountStmts.length > 0 ? { kind: 'statements', statements: accountStmts.map(refOf) } : { kind: 'no-account-statement', action: a }),
-    () => ({ statements: keyPolicyAllows.records.filter((s) => s.principal?.via === 'account') }));
+    () => ({ statements: keyPolicyAllows.records.filter((s) => s.principal?.via === 'account') }),
+  );
   ex.step(
     'identity-policy',
     { kind: 'iam-on-key', principal: caller.arn, action: a, keyArn: keyArn! },
     cs.root || cs.iam.length > 0 ? 'yes' : 'no',
-    (): TraceFinding => (cs.root ? { kind: 'root', ownAccount: false } : cs.iam.length > 0 ? { kind: 'statements', statements: cs.iam.map(refOf) } : noIamAllow(aliasResourceNote(ex, cs.records, a, w.identity))),
-    () => ({ statements: cs.records.filter(nearMissOrMatch) }));
+    (): TraceFinding =>
+      cs.root
+        ? { kind: 'root', ownAccount: false }
+        : cs.iam.length > 0
+          ? { kind: 'statements', statements: cs.iam.map(refOf) }
+          : noIamAllow(aliasResourceNote(ex, cs.records, a, w.identity)),
+    () => ({ statements: cs.records.filter(nearMissOrMatch) }),
+  );
   if (accountStmts.length > 0 && cs.ok) {
     return k.finish('allow', 'key-policy-and-iam', [...accountStmts.map(reasonOf), ...cs.iam.map(reasonOf)]);
   }
@@ -111,10 +152,24 @@ export function keyOperation(k: Walk, kp: KeyPolicyScan, rule: GrantRule = USE_G
     blocked ??= k.limited(cs.blockedBy, { kind: 'identity-policy', action: a });
   }
   if (accountStmts.length === 0 && cs.iam.length > 0) {
-    ex.propose({ kind: 'not-delegated', statements: cs.iam.map(refOf), action: a, account: caller.account, partition: caller.partition, principal: caller.arn, ...(caller.kind === 'assumed-role' ? { role: roleArnOf(caller) } : {}) }, k.keyPolicyAllow(`Allow${action.short}ForAccount${caller.account}`, [`arn:${caller.partition}:iam::${caller.account}:root`]));
+    ex.propose(
+      {
+        kind: 'not-delegated',
+        statements: cs.iam.map(refOf),
+        action: a,
+        account: caller.account,
+        partition: caller.partition,
+        principal: caller.arn,
+        ...(caller.kind === 'assumed-role' ? { role: roleArnOf(caller) } : {}),
+      },
+      k.keyPolicyAllow(`Allow${action.short}ForAccount${caller.account}`, [`arn:${caller.partition}:iam::${caller.account}:root`]),
+    );
   }
   if (accountStmts.length > 0 && !cs.ok && !cs.blockedBy) {
-    ex.propose({ kind: 'delegated-no-iam', action: a, principal: caller.arn, account: caller.account, keyArn: keyArn! }, k.iamAllow(`Allow${action.short}OnKey`, keyArn!));
+    ex.propose(
+      { kind: 'delegated-no-iam', action: a, principal: caller.arn, account: caller.account, keyArn: keyArn! },
+      k.iamAllow(`Allow${action.short}OnKey`, keyArn!),
+    );
   }
 
   // ── 5c: grants ────────────────────────────────────────────────────────────────────────────
@@ -123,7 +178,10 @@ export function keyOperation(k: Walk, kp: KeyPolicyScan, rule: GrantRule = USE_G
   if (g.decision) return g.decision;
   collectMissing(ex, keyPolicyAllows.records);
   if (named.length === 0 && accountStmts.length === 0 && cs.iam.length === 0 && blocked === undefined) {
-    ex.propose({ kind: 'nothing-allows', action: a, principal: caller.arn, to: caller.kind === 'service' ? caller.name : k.policyPrincipal() }, k.keyPolicyAllow(`Allow${action.short}`));
+    ex.propose(
+      { kind: 'nothing-allows', action: a, principal: caller.arn, to: caller.kind === 'service' ? caller.name : k.policyPrincipal() },
+      k.keyPolicyAllow(`Allow${action.short}`),
+    );
   }
   return k.deny(blocked);
 }
@@ -134,9 +192,26 @@ function crossAccount(k: Walk, kp: KeyPolicyScan, rule: GrantRule): Decision {
   const { allows: keyPolicyAllows } = kp;
   let blocked: Limit | undefined;
   const keySide = keyPolicyAllows.matched;
-  ex.step('key-policy', { kind: 'key-policy-or-account', principal: caller.arn, account: caller.account }, keySide.length > 0 ? 'yes' : 'no', (): TraceFinding => (keySide.length > 0 ? { kind: 'statements', statements: keySide.map(refOf) } : { kind: 'no-key-policy-or-account' }), () => ({ statements: keyPolicyAllows.records.filter(nearMissOrMatch) }));
+  ex.step(
+    'key-policy',
+    { kind: 'key-policy-or-account', principal: caller.arn, account: caller.account },
+    keySide.length > 0 ? 'yes' : 'no',
+    (): TraceFinding => (keySide.length > 0 ? { kind: 'statements', statements: keySide.map(refOf) } : { kind: 'no-key-policy-or-account' }),
+    () => ({ statements: keyPolicyAllows.records.filter(nearMissOrMatch) }),
+  );
   const cs = k.callerSide(keyArn!);
-  ex.step('identity-policy', { kind: 'iam-in-account', account: caller.account, action: a, keyArn: keyArn! }, cs.ok ? 'yes' : 'no', (): TraceFinding => (cs.root ? { kind: 'root', ownAccount: true } : cs.iam.length > 0 ? { kind: 'statements', statements: cs.iam.map(refOf) } : noIamAllow(aliasResourceNote(ex, cs.records, a, w.identity))), () => ({ statements: cs.records.filter(nearMissOrMatch) }));
+  ex.step(
+    'identity-policy',
+    { kind: 'iam-in-account', account: caller.account, action: a, keyArn: keyArn! },
+    cs.ok ? 'yes' : 'no',
+    (): TraceFinding =>
+      cs.root
+        ? { kind: 'root', ownAccount: true }
+        : cs.iam.length > 0
+          ? { kind: 'statements', statements: cs.iam.map(refOf) }
+          : noIamAllow(aliasResourceNote(ex, cs.records, a, w.identity)),
+    () => ({ statements: cs.records.filter(nearMissOrMatch) }),
+  );
   if (keySide.length > 0 && cs.ok) {
     return k.finish('allow', 'key-policy-and-iam', [...keySide.map(reasonOf), ...cs.iam.map(reasonOf)]);
   }
@@ -186,7 +261,10 @@ function grantPath(k: Walk, rule: GrantRule): { decision?: Decision; blocked?: L
         c.matched = false;
         c.failed = 'grantee';
         c.detail += side.blockedBy ? ` (the ${side.blockedBy} blocks it)` : ', and no identity policy allows it';
-        ex.propose({ kind: 'account-grant-needs-iam', grantId: c.grant.grantId, action: a, principal: caller.arn, account: caller.account, keyArn: keyArn! }, k.iamAllow(`Allow${action.short}OnKey`, keyArn!));
+        ex.propose(
+          { kind: 'account-grant-needs-iam', grantId: c.grant.grantId, action: a, principal: caller.arn, account: caller.account, keyArn: keyArn! },
+          k.iamAllow(`Allow${action.short}OnKey`, keyArn!),
+        );
         continue;
       }
     }
@@ -205,11 +283,29 @@ function grantPath(k: Walk, rule: GrantRule): { decision?: Decision; blocked?: L
   if (usable.length > 0) {
     const first = usable[0]!;
     noteGrantAssumptions(k, first);
-    ex.step('grant', { kind: 'grant', principal: caller.arn, action: a }, 'yes', (): TraceFinding => ({ kind: 'grants-allow', details: usable.map((u) => u.detail) }), () => ({ grants: relevant.map(grantMatchRecord) }));
+    ex.step(
+      'grant',
+      { kind: 'grant', principal: caller.arn, action: a },
+      'yes',
+      (): TraceFinding => ({ kind: 'grants-allow', details: usable.map((u) => u.detail) }),
+      () => ({ grants: relevant.map(grantMatchRecord) }),
+    );
     rule.allowed?.(k, first);
-    return { decision: k.finish('allow', 'grant', usable.map((u) => grantReason(u.grant))) };
+    return {
+      decision: k.finish(
+        'allow',
+        'grant',
+        usable.map((u) => grantReason(u.grant)),
+      ),
+    };
   }
-  ex.step('grant', { kind: 'grant', principal: caller.arn, action: a }, 'no', (): TraceFinding => (grantsDeny(relevant, w)), () => ({ grants: relevant.map(grantMatchRecord) }));
+  ex.step(
+    'grant',
+    { kind: 'grant', principal: caller.arn, action: a },
+    'no',
+    (): TraceFinding => grantsDeny(relevant, w),
+    () => ({ grants: relevant.map(grantMatchRecord) }),
+  );
   for (const c of relevant) {
     if (c.failed === 'encryption-context' && c.neededContext) {
       const needed = c.neededContext;
@@ -223,12 +319,23 @@ function grantPath(k: Walk, rule: GrantRule): { decision?: Decision; blocked?: L
       });
       for (const k of Object.keys(needed)) if (!r.request.encryptionContext || !hasKeyCi(r.request.encryptionContext, k)) ex.miss(`kms:EncryptionContext:${k}`);
     } else if (c.failed === 'orphaned-grantee') {
-      ex.propose({ kind: 'orphaned-grant', grantId: c.grant.grantId, grantee: c.grant.granteePrincipal, principal: caller.arn }, k.newGrant(c.grant, { granteePrincipal: caller.arn }));
+      ex.propose(
+        { kind: 'orphaned-grant', grantId: c.grant.grantId, grantee: c.grant.granteePrincipal, principal: caller.arn },
+        k.newGrant(c.grant, { granteePrincipal: caller.arn }),
+      );
     } else if (c.failed === 'operation' && c.principal.matched) {
-      ex.propose({ kind: 'grant-operation', grantId: c.grant.grantId, operation: action.grantOperation! }, k.newGrant(c.grant, { operations: [...c.grant.operations, action.grantOperation!] }));
+      ex.propose(
+        { kind: 'grant-operation', grantId: c.grant.grantId, operation: action.grantOperation! },
+        k.newGrant(c.grant, { operations: [...c.grant.operations, action.grantOperation!] }),
+      );
     } else if (c.failed === 'grant-state' && c.principal.matched) {
       const token = c.grant.state === 'pending-consistency' ? c.grant.grantToken : undefined;
-      if (token !== undefined) ex.offer(() => ({ note: { kind: 'grant-state', grantId: c.grant.grantId, detail: c.detail, token: true }, set: [], grantTokens: [...(r.request.grantTokens ?? []), token] }));
+      if (token !== undefined)
+        ex.offer(() => ({
+          note: { kind: 'grant-state', grantId: c.grant.grantId, detail: c.detail, token: true },
+          set: [],
+          grantTokens: [...(r.request.grantTokens ?? []), token],
+        }));
       else ex.propose({ kind: 'grant-state', grantId: c.grant.grantId, detail: c.detail, token: false }, k.newGrant(c.grant, {}));
     } else if (c.failed === 'grant-invalid') {
       ex.assume('invalidGrant');
@@ -241,7 +348,12 @@ function noteGrantAssumptions(k: Walk, c: GrantCheck): void {
   if (c.principal.via === 'role') k.ex.assume('roleGranteeSessions');
   if (c.principal.via === 'session') k.ex.assume('sessionGranteeExact');
   if (hasEcConstraint(c.grant.constraints) && k.action.takesEncryptionContext) k.ex.assume('grantConstraintKeyCase');
-  if (c.grant.constraints && !hasEcConstraint(c.grant.constraints) && (c.grant.constraints.encryptionContextEquals || c.grant.constraints.encryptionContextSubset)) k.ex.assume('emptyConstraint');
+  if (
+    c.grant.constraints &&
+    !hasEcConstraint(c.grant.constraints) &&
+    (c.grant.constraints.encryptionContextEquals || c.grant.constraints.encryptionContextSubset)
+  )
+    k.ex.assume('emptyConstraint');
   if (!k.sameAccount) k.ex.assume('crossAccountGrant');
   if (k.w.boundary || k.sessionPolicies.length > 0) k.ex.assume('grantsNotLimitedByBoundary');
 }

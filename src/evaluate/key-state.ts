@@ -3,8 +3,6 @@
 import type { ActionInfo } from '../model/actions.js';
 import type { KeyMetadata, KeyState } from '../model/key.js';
 
-type StateRule = Partial<Record<KeyState, string>>;
-
 const DISABLED = (arn: string): string => `DisabledException: ${arn} is disabled.`;
 const PENDING_DEL = (arn: string): string => `KMSInvalidStateException: ${arn} is pending deletion.`;
 const PENDING_IMPORT = (arn: string): string => `KMSInvalidStateException: ${arn} is pending import.`;
@@ -15,28 +13,90 @@ const NOT_PENDING = (arn: string): string => `KMSInvalidStateException: ${arn} i
 
 type Maker = (arn: string) => string;
 const rows: Array<[string[], Partial<Record<KeyState, Maker>>]> = [
-  [['CancelKeyDeletion'], { Enabled: NOT_PENDING, Disabled: NOT_PENDING, PendingImport: NOT_PENDING, Unavailable: NOT_PENDING, Creating: NOT_PENDING, Updating: NOT_PENDING }],
-  [['CreateAlias'], { PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL }],
-  [['CreateGrant'], { Disabled: DISABLED, PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, PendingImport: PENDING_IMPORT, Creating: CREATING }],
   [
-    ['Decrypt', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', 'DeriveSharedSecret'],
-    { Disabled: DISABLED, PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, PendingImport: PENDING_IMPORT, Unavailable: UNAVAILABLE, Creating: CREATING },
+    ['CancelKeyDeletion'],
+    { Enabled: NOT_PENDING, Disabled: NOT_PENDING, PendingImport: NOT_PENDING, Unavailable: NOT_PENDING, Creating: NOT_PENDING, Updating: NOT_PENDING },
   ],
-  [['GenerateMac', 'VerifyMac', 'Sign', 'Verify', 'GetPublicKey'], { Disabled: DISABLED, PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, PendingImport: PENDING_IMPORT, Unavailable: UNAVAILABLE, Creating: CREATING }],
+  [['CreateAlias'], { PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL }],
+  [
+    ['CreateGrant'],
+    { Disabled: DISABLED, PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, PendingImport: PENDING_IMPORT, Creating: CREATING },
+  ],
+  [
+    [
+      'Decrypt',
+      'Encrypt',
+      'GenerateDataKey',
+      'GenerateDataKeyPair',
+      'GenerateDataKeyPairWithoutPlaintext',
+      'GenerateDataKeyWithoutPlaintext',
+      'ReEncryptFrom',
+      'ReEncryptTo',
+      'DeriveSharedSecret',
+    ],
+    {
+      Disabled: DISABLED,
+      PendingDeletion: PENDING_DEL,
+      PendingReplicaDeletion: PENDING_DEL,
+      PendingImport: PENDING_IMPORT,
+      Unavailable: UNAVAILABLE,
+      Creating: CREATING,
+    },
+  ],
+  [
+    ['GenerateMac', 'VerifyMac', 'Sign', 'Verify', 'GetPublicKey'],
+    {
+      Disabled: DISABLED,
+      PendingDeletion: PENDING_DEL,
+      PendingReplicaDeletion: PENDING_DEL,
+      PendingImport: PENDING_IMPORT,
+      Unavailable: UNAVAILABLE,
+      Creating: CREATING,
+    },
+  ],
   [['DeleteImportedKeyMaterial'], { Creating: CREATING, Updating: UPDATING }],
-  [['DisableKey', 'EnableKey'], { PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, PendingImport: PENDING_IMPORT, Creating: CREATING, Updating: UPDATING }],
-  [['EnableKeyRotation', 'DisableKeyRotation', 'RotateKeyOnDemand'], { Disabled: DISABLED, PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, PendingImport: PENDING_IMPORT, Unavailable: UNAVAILABLE, Creating: CREATING }],
+  [
+    ['DisableKey', 'EnableKey'],
+    { PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, PendingImport: PENDING_IMPORT, Creating: CREATING, Updating: UPDATING },
+  ],
+  [
+    ['EnableKeyRotation', 'DisableKeyRotation', 'RotateKeyOnDemand'],
+    {
+      Disabled: DISABLED,
+      PendingDeletion: PENDING_DEL,
+      PendingReplicaDeletion: PENDING_DEL,
+      PendingImport: PENDING_IMPORT,
+      Unavailable: UNAVAILABLE,
+      Creating: CREATING,
+    },
+  ],
   // The key-state table fails GetKeyRotationStatus on keys with imported key material (PendingImport);
   // the API Reference says such keys answer false. Followed: the API (assumption rotationStatusApi).
   [['GetKeyRotationStatus'], { Unavailable: UNAVAILABLE }],
-  [['GetParametersForImport'], { PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, Unavailable: UNAVAILABLE, Creating: CREATING, Updating: UPDATING }],
+  [
+    ['GetParametersForImport'],
+    { PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, Unavailable: UNAVAILABLE, Creating: CREATING, Updating: UPDATING },
+  ],
   [['ImportKeyMaterial'], { PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, Unavailable: UNAVAILABLE, Creating: CREATING }],
-  [['ReplicateKey'], { Disabled: DISABLED, PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, PendingImport: PENDING_IMPORT, Creating: CREATING, Updating: UPDATING }],
+  [
+    ['ReplicateKey'],
+    {
+      Disabled: DISABLED,
+      PendingDeletion: PENDING_DEL,
+      PendingReplicaDeletion: PENDING_DEL,
+      PendingImport: PENDING_IMPORT,
+      Creating: CREATING,
+      Updating: UPDATING,
+    },
+  ],
   [['ScheduleKeyDeletion'], { PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, Updating: UPDATING }],
   [['TagResource', 'UntagResource', 'UpdateKeyDescription'], { PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL }],
   // UpdateAlias fails when the destination key (the key checked here) is pending deletion [10].
   [['UpdateAlias'], { PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL }],
-  [['UpdatePrimaryRegion'], { Disabled: DISABLED, PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, PendingImport: PENDING_IMPORT, Creating: CREATING }],
+  [
+    ['UpdatePrimaryRegion'],
+    { Disabled: DISABLED, PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, PendingImport: PENDING_IMPORT, Creating: CREATING },
+  ],
 ];
 
 const STATE_RULES = new Map<string, Partial<Record<KeyState, Maker>>>();
@@ -83,11 +143,15 @@ export function keyUsageError(action: ActionInfo, m: KeyMetadata): string | unde
     case 'DisableKeyRotation':
     case 'RotateKeyOnDemand':
       if (!sym) return `UnsupportedOperationException: automatic rotation is supported only for symmetric encryption keys; ${m.arn} is ${m.keySpec}.`;
-      return m.origin === 'AWS_KMS' ? undefined : `UnsupportedOperationException: ${m.arn} has key material of origin ${m.origin}; rotation needs AWS_KMS key material.`;
+      return m.origin === 'AWS_KMS'
+        ? undefined
+        : `UnsupportedOperationException: ${m.arn} has key material of origin ${m.origin}; rotation needs AWS_KMS key material.`;
     case 'GetParametersForImport':
     case 'ImportKeyMaterial':
     case 'DeleteImportedKeyMaterial':
-      return m.origin === 'EXTERNAL' ? undefined : `UnsupportedOperationException: ${m.arn} has origin ${m.origin}; imported key material needs origin EXTERNAL.`;
+      return m.origin === 'EXTERNAL'
+        ? undefined
+        : `UnsupportedOperationException: ${m.arn} has origin ${m.origin}; imported key material needs origin EXTERNAL.`;
     default:
       return undefined;
   }
@@ -102,7 +166,19 @@ export function keyStateError(action: ActionInfo, m: KeyMetadata): string | unde
 }
 
 /** Operations that succeed in every key state and on every key type (docs/semantics.md#key-state-and-usage: the operations every state and key type allows). */
-const ALWAYS_OK = new Set(['DeleteAlias', 'DescribeKey', 'GetKeyPolicy', 'ListGrants', 'ListKeyPolicies', 'ListResourceTags', 'PutKeyPolicy', 'RetireGrant', 'RevokeGrant', 'GetKeyLastUsage', 'ListKeyRotations']);
+const ALWAYS_OK = new Set([
+  'DeleteAlias',
+  'DescribeKey',
+  'GetKeyPolicy',
+  'ListGrants',
+  'ListKeyPolicies',
+  'ListResourceTags',
+  'PutKeyPolicy',
+  'RetireGrant',
+  'RevokeGrant',
+  'GetKeyLastUsage',
+  'ListKeyRotations',
+]);
 
 /** Whether some key state or key type makes the operation fail (used when the state is unknown). */
 export function dependsOnKeyState(action: ActionInfo): boolean {

@@ -97,7 +97,9 @@ export function matchPattern(p: PrincipalPattern, caller: PrincipalRef): Princip
         ? { matched: true, via: 'role', value: p.value }
         : NO;
     case 'session':
-      return caller.kind === 'assumed-role' && caller.roleName === p.role && caller.sessionName === p.session ? { matched: true, via: 'session', value: p.value } : NO;
+      return caller.kind === 'assumed-role' && caller.roleName === p.role && caller.sessionName === p.session
+        ? { matched: true, via: 'session', value: p.value }
+        : NO;
     case 'user':
       return caller.kind === 'user' && caller.name === p.name ? { matched: true, via: 'user', value: p.value } : NO;
     case 'federated':
@@ -143,10 +145,11 @@ export function matchPrincipalElement(el: CompiledPrincipalElement, caller: Prin
  */
 export function notPrincipalExempts(el: CompiledPrincipalElement, caller: PrincipalRef): boolean {
   if (el.wildcard) return true;
-  const listed = (via: PrincipalMatchVia): boolean => el.patterns.some((p) => {
-    const m = matchPattern(p, caller);
-    return m.matched && m.via === via;
-  });
+  const listed = (via: PrincipalMatchVia): boolean =>
+    el.patterns.some((p) => {
+      const m = matchPattern(p, caller);
+      return m.matched && m.via === via;
+    });
   switch (caller.kind) {
     case 'service':
       return listed('service');

@@ -1,7 +1,19 @@
 // The recorder of a walk through the flowchart: the trace, hints, proposals, assumptions and
 // missing keys, as facts (src/report/phrases.ts has their words). A call site never asks whether
 // it is explaining: the recorder does nothing when it is not.
-import { ASSUMPTION_IDS, type AssumptionId, type Decision, type GrantMatch, type HintNote, type StatementMatch, type StepAnswer, type StepId, type TraceFact, type TraceFinding, type TraceQuestion } from '../model/decision.js';
+import {
+  ASSUMPTION_IDS,
+  type AssumptionId,
+  type Decision,
+  type GrantMatch,
+  type HintNote,
+  type StatementMatch,
+  type StepAnswer,
+  type StepId,
+  type TraceFact,
+  type TraceFinding,
+  type TraceQuestion,
+} from '../model/decision.js';
 import type { ConditionEnv } from './conditions.js';
 import type { HintEdit, HintProposal } from './hint-edits.js';
 
@@ -28,7 +40,13 @@ export class Recorder {
   readonly proposals: HintProposal[] = [];
   constructor(readonly on: boolean) {}
   /** A step of the walk; what it found (when it takes work to say) and the statements and grants it involved are gathered only when recording. */
-  step(step: StepId, ask: TraceQuestion, answer: StepAnswer, why: TraceFinding | (() => TraceFinding), involved?: () => { statements?: StatementMatch[]; grants?: GrantMatch[] }): void {
+  step(
+    step: StepId,
+    ask: TraceQuestion,
+    answer: StepAnswer,
+    why: TraceFinding | (() => TraceFinding),
+    involved?: () => { statements?: StatementMatch[]; grants?: GrantMatch[] },
+  ): void {
     if (!this.on) return;
     const t: TraceFact = { step, ask, answer, why: typeof why === 'function' ? why() : why };
     const extra = involved?.();

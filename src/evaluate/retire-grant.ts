@@ -32,7 +32,9 @@ export function retireGrant(k: Walk): Decision {
   }
   const record: GrantMatch = grantMatchRecord({ grant: target, principal: { matched: false }, matched: false, detail: '' });
   const yes = (why: TraceFinding, by: DecidedBy, reasons: Reason[]): Decision => {
-    ex.step('retire-grant', { kind: 'may-retire', principal: caller.arn, grantId: target.grantId }, 'yes', why, () => ({ grants: [{ ...record, matched: true }] }));
+    ex.step('retire-grant', { kind: 'may-retire', principal: caller.arn, grantId: target.grantId }, 'yes', why, () => ({
+      grants: [{ ...record, matched: true }],
+    }));
     return k.finish('allow', by, reasons);
   };
   /**
@@ -43,10 +45,25 @@ export function retireGrant(k: Walk): Decision {
   const viaAccount = (as: RetireRole): Decision | undefined => {
     ex.assume('accountGrantee');
     if (caller.kind === 'root') return yes({ kind: 'account-may-retire', as, account: caller.account, root: true }, 'grant', [grantReason(target)]);
-    if (!r.options.accountGranteeRequiresIamDelegation) return yes({ kind: 'account-may-retire', as, account: caller.account, root: false }, 'grant', [grantReason(target)]);
+    if (!r.options.accountGranteeRequiresIamDelegation)
+      return yes({ kind: 'account-may-retire', as, account: caller.account, root: false }, 'grant', [grantReason(target)]);
     const side = k.callerSide(keyArn!);
-    if (side.ok) return yes({ kind: 'account-may-retire', as, account: caller.account, root: false, statements: side.iam.map(refOf) }, 'grant', [grantReason(target), ...side.iam.map(reasonOf)]);
-    ex.propose({ kind: 'retire-as-account', grantId: target.grantId, as: as === 'retiring-principal' ? 'retiring-principal' : 'grantee', principal: caller.arn, account: caller.account, keyArn: keyArn! }, k.iamAllow('AllowRetireGrant', keyArn!));
+    if (side.ok)
+      return yes({ kind: 'account-may-retire', as, account: caller.account, root: false, statements: side.iam.map(refOf) }, 'grant', [
+        grantReason(target),
+        ...side.iam.map(reasonOf),
+      ]);
+    ex.propose(
+      {
+        kind: 'retire-as-account',
+        grantId: target.grantId,
+        as: as === 'retiring-principal' ? 'retiring-principal' : 'grantee',
+        principal: caller.arn,
+        account: caller.account,
+        keyArn: keyArn!,
+      },
+      k.iamAllow('AllowRetireGrant', keyArn!),
+    );
     return undefined;
   };
   if (target.retiringPrincipal !== undefined) {
@@ -79,15 +96,26 @@ export function retireGrant(k: Walk): Decision {
   if (issuing !== undefined && caller.kind !== 'service' && caller.account === issuing) {
     if (caller.kind === 'root') return yes({ kind: 'issuer-root', account: caller.account }, 'iam-policy', [ROOT_REASON]);
     const side = k.callerSide(keyArn!);
-    ex.step('identity-policy', { kind: 'issuer-iam', account: caller.account }, side.ok ? 'yes' : 'no', (): TraceFinding => (side.iam.length > 0 ? { kind: 'statements', statements: side.iam.map(refOf) } : { kind: 'no-iam-allow' }), () => ({ statements: side.records.filter(nearMissOrMatch) }));
+    ex.step(
+      'identity-policy',
+      { kind: 'issuer-iam', account: caller.account },
+      side.ok ? 'yes' : 'no',
+      (): TraceFinding => (side.iam.length > 0 ? { kind: 'statements', statements: side.iam.map(refOf) } : { kind: 'no-iam-allow' }),
+      () => ({ statements: side.records.filter(nearMissOrMatch) }),
+    );
     if (side.ok) return k.finish('allow', 'iam-policy', side.iam.map(reasonOf));
     if (side.blockedBy) blocked ??= k.limited(side.blockedBy, { kind: 'identity-policy', action: 'kms:RetireGrant' });
-    else ex.propose({ kind: 'retire-as-issuer', grantId: target.grantId, principal: caller.arn, account: caller.account, keyArn: keyArn! }, k.iamAllow('AllowRetireGrant', keyArn!));
+    else
+      ex.propose(
+        { kind: 'retire-as-issuer', grantId: target.grantId, principal: caller.arn, account: caller.account, keyArn: keyArn! },
+        k.iamAllow('AllowRetireGrant', keyArn!),
+      );
     return k.deny(blocked);
   }
-  const why: TraceFinding = grantee.matched && !target.operations.includes('RetireGrant')
-    ? { kind: 'grantee-without-retire' }
-    : { kind: 'may-not-retire', ...(target.retiringPrincipal ? { retiringPrincipal: target.retiringPrincipal } : {}) };
+  const why: TraceFinding =
+    grantee.matched && !target.operations.includes('RetireGrant')
+      ? { kind: 'grantee-without-retire' }
+      : { kind: 'may-not-retire', ...(target.retiringPrincipal ? { retiringPrincipal: target.retiringPrincipal } : {}) };
   ex.step('retire-grant', { kind: 'may-retire', principal: caller.arn, grantId: target.grantId }, 'no', why, () => ({ grants: [record] }));
   ex.hint({ kind: 'retire-not-allowed', grantId: target.grantId });
   return k.deny(blocked);

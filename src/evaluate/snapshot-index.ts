@@ -53,7 +53,7 @@ export class SnapshotIndex {
   /** The entry under exactly this ARN. */
   own(arn: string): PrincipalPolicies | undefined {
     const entries = this.snapshot.principals;
-    return Object.prototype.hasOwnProperty.call(entries, arn) ? entries[arn] : undefined;
+    return Object.hasOwn(entries, arn) ? entries[arn] : undefined;
   }
 
   /**

@@ -2,7 +2,19 @@
 // the recorder, and what every step reads (the policies that apply, scans, the caller's side). Each
 // action class (flowchart.ts and the files it dispatches to) is a short sequence of steps over it.
 import type { ActionInfo } from '../model/actions.js';
-import type { ConditionMatch, DecidedBy, Decision, HintNote, Limit, LimitedAllow, Reason, StatementMatch, StatementRef, TraceFinding, Verdict } from '../model/decision.js';
+import type {
+  ConditionMatch,
+  DecidedBy,
+  Decision,
+  HintNote,
+  Limit,
+  LimitedAllow,
+  Reason,
+  StatementMatch,
+  StatementRef,
+  TraceFinding,
+  Verdict,
+} from '../model/decision.js';
 import type { Grant } from '../model/grant.js';
 import type { Key } from '../model/key.js';
 import type { Policy } from '../model/policy.js';
@@ -104,7 +116,8 @@ export class Walk {
     this.a = action.name;
     this.keyArn = r.keyArn;
     this.sameAccount = r.key === undefined || caller.kind === 'service' || caller.account === r.key.metadata.account;
-    this.identityResources = action.cls === 'iam-only' ? [r.iamResource ?? '*'] : action.cls === 'alias' ? [r.aliasArn ?? '', r.keyArn ?? ''] : [r.keyArn ?? ''];
+    this.identityResources =
+      action.cls === 'iam-only' ? [r.iamResource ?? '*'] : action.cls === 'alias' ? [r.aliasArn ?? '', r.keyArn ?? ''] : [r.keyArn ?? ''];
     this.keyPolicies = action.cls !== 'iam-only' && w.keyPolicy ? [w.keyPolicy] : [];
     const isSession = caller.kind === 'assumed-role' || caller.kind === 'federated-user' || caller.kind === 'role';
     this.sessionPolicies = isSession ? w.session : [];
@@ -183,26 +196,49 @@ export class Walk {
     let by: DecidedBy = decidedBy;
     let keyStateErr: string | undefined;
     ex.assumeTouched(env.touched, action.short === 'RetireGrant');
-    if (action.short === 'GetKeyRotationStatus' && r.key !== undefined && (r.key.metadata.keySpec !== 'SYMMETRIC_DEFAULT' || r.key.metadata.origin !== 'AWS_KMS')) ex.assume('rotationStatusApi');
+    if (
+      action.short === 'GetKeyRotationStatus' &&
+      r.key !== undefined &&
+      (r.key.metadata.keySpec !== 'SYMMETRIC_DEFAULT' || r.key.metadata.origin !== 'AWS_KMS')
+    )
+      ex.assume('rotationStatusApi');
     if (r.key !== undefined && action.cls !== 'iam-only') {
       // An unreadable key state fails the request in the restrictive world only (evaluator.ts).
-      keyStateErr = r.key.metadataUnknown !== undefined
-        ? env.bias === 'deny' && dependsOnKeyState(action) ? `the key's state and type could not be read (${r.key.metadataUnknown.reason})` : undefined
-        : keyStateError(action, r.key.metadata);
+      keyStateErr =
+        r.key.metadataUnknown !== undefined
+          ? env.bias === 'deny' && dependsOnKeyState(action)
+            ? `the key's state and type could not be read (${r.key.metadataUnknown.reason})`
+            : undefined
+          : keyStateError(action, r.key.metadata);
       if (keyStateErr !== undefined) {
         ex.assume('keyStateOrder');
         // An unknown authorization still fails on the key state, whatever the unreadable input says.
         if (decision !== 'deny' || !r.options.authorizeBeforeKeyState) {
           final = 'deny';
           by = 'key-state';
-          ex.step('key-state', { kind: 'key-state', keyState: r.key.metadata.keyState, keySpec: r.key.metadata.keySpec, keyUsage: r.key.metadata.keyUsage, action: a }, 'no', { kind: 'key-state-error', error: keyStateErr });
+          ex.step(
+            'key-state',
+            { kind: 'key-state', keyState: r.key.metadata.keyState, keySpec: r.key.metadata.keySpec, keyUsage: r.key.metadata.keyUsage, action: a },
+            'no',
+            { kind: 'key-state-error', error: keyStateErr },
+          );
           ex.hint({ kind: 'key-state', error: keyStateErr, authorized: true });
         } else {
-          ex.step('key-state', { kind: 'key-state', keyState: r.key.metadata.keyState, keySpec: r.key.metadata.keySpec, keyUsage: r.key.metadata.keyUsage, action: a }, 'no', { kind: 'key-state-error', error: keyStateErr });
+          ex.step(
+            'key-state',
+            { kind: 'key-state', keyState: r.key.metadata.keyState, keySpec: r.key.metadata.keySpec, keyUsage: r.key.metadata.keyUsage, action: a },
+            'no',
+            { kind: 'key-state-error', error: keyStateErr },
+          );
           ex.hint({ kind: 'key-state', error: keyStateErr, authorized: false });
         }
       } else {
-        ex.step('key-state', { kind: 'key-state', keyState: r.key.metadata.keyState, keySpec: r.key.metadata.keySpec, keyUsage: r.key.metadata.keyUsage, action: a }, 'yes', { kind: 'key-state-ok' });
+        ex.step(
+          'key-state',
+          { kind: 'key-state', keyState: r.key.metadata.keyState, keySpec: r.key.metadata.keySpec, keyUsage: r.key.metadata.keyUsage, action: a },
+          'yes',
+          { kind: 'key-state-ok' },
+        );
       }
     }
     const d: Decision = {
@@ -286,7 +322,12 @@ export function liftDenies(denies: readonly CompiledStatement[], caller: Princip
   for (const cs of denies) {
     if (cs.st.notPrincipal !== undefined) {
       const exempt = caller.kind === 'assumed-role' ? [roleArn, caller.arn, `arn:${caller.partition}:iam::${caller.account}:root`] : [caller.arn];
-      notes.push({ kind: 'exempt-from-deny', statement: refOf(cs), principal: caller.arn, ...(caller.kind === 'assumed-role' ? { session: { roleArn, account: caller.account } } : {}) });
+      notes.push({
+        kind: 'exempt-from-deny',
+        statement: refOf(cs),
+        principal: caller.arn,
+        ...(caller.kind === 'assumed-role' ? { session: { roleArn, account: caller.account } } : {}),
+      });
       edits.push({ kind: 'replace-statement', policy: cs.policy, index: cs.st.index, statement: withNotPrincipal(cs.st, exempt) });
     } else {
       notes.push({ kind: 'narrow-deny', statement: refOf(cs) });
@@ -300,7 +341,12 @@ export function liftDenies(denies: readonly CompiledStatement[], caller: Princip
 const NO_RECORDS: StatementMatch[] = [];
 
 /** The account root user's implicit IAM permission: no statement, but it is what allowed. */
-export const ROOT_REASON: Reason = { source: 'identity-policy', id: 'account-root-user', effect: 'Allow', policyName: '(the account root user has full IAM access)' };
+export const ROOT_REASON: Reason = {
+  source: 'identity-policy',
+  id: 'account-root-user',
+  effect: 'Allow',
+  policyName: '(the account root user has full IAM access)',
+};
 
 /** A statement that allowed on two resources (an alias and its key) is one reason. */
 export function dedupeReasons(reasons: Reason[]): Reason[] {
@@ -350,7 +396,8 @@ export function collectMissing(ex: Recorder, records: StatementMatch[]): void {
 }
 
 /** Keys a request cannot choose: properties of the caller, the key or the transport. */
-const FIXED_KEYS = /^(aws:principal|aws:username|aws:userid|aws:rolesessionname|aws:resource|aws:securetransport|aws:viaawsservice|aws:requestedregion|kms:calleraccount|kms:keyspec|kms:keyusage|kms:keyorigin|kms:multiregion|kms:customermasterkey|kms:resourcealiases|kms:grantisforawsresource|kms:encryptioncontextkeys)/i;
+const FIXED_KEYS =
+  /^(aws:principal|aws:username|aws:userid|aws:rolesessionname|aws:resource|aws:securetransport|aws:viaawsservice|aws:requestedregion|kms:calleraccount|kms:keyspec|kms:keyusage|kms:keyorigin|kms:multiregion|kms:customermasterkey|kms:resourcealiases|kms:grantisforawsresource|kms:encryptioncontextkeys)/i;
 
 /** A value that satisfies a failed positive condition, when one can be written down; else undefined. */
 function satisfyingValues(c: ConditionMatch): string[] | undefined {
@@ -404,7 +451,17 @@ export function aliasResourceNote(ex: Recorder, records: StatementMatch[], actio
     // The change verified: the statement with Resource "*" and the kms:ResourceAliases condition.
     const policy = identity.find((p) => p.policy.name === h.policyName)?.policy;
     const st = policy?.statements.find((x) => x.index === h.statementIndex);
-    const edits: HintEdit[] = policy !== undefined && st !== undefined ? [{ kind: 'replace-statement', policy, index: st.index, statement: withCondition(withResource(st, ['*']), { operator: 'ForAnyValue:StringEquals', key: 'kms:ResourceAliases', values: [name] }) }] : [];
+    const edits: HintEdit[] =
+      policy !== undefined && st !== undefined
+        ? [
+            {
+              kind: 'replace-statement',
+              policy,
+              index: st.index,
+              statement: withCondition(withResource(st, ['*']), { operator: 'ForAnyValue:StringEquals', key: 'kms:ResourceAliases', values: [name] }),
+            },
+          ]
+        : [];
     ex.propose({ kind: 'alias-in-resource', statement: statementRef, alias, action }, edits);
   }
   return hits.map((h) => h.id);
@@ -417,7 +474,11 @@ export function noIamAllow(aliasResource: string[]): TraceFinding {
 
 /** No grant allows: each grant for the caller with why not, and how many are for others. */
 export function grantsDeny(relevant: readonly GrantCheck[], w: World): TraceFinding {
-  const f: TraceFinding = { kind: 'grants-deny', grants: relevant.map((c) => ({ grantId: c.grant.grantId, detail: c.detail })), others: w.grants.length - relevant.length };
+  const f: TraceFinding = {
+    kind: 'grants-deny',
+    grants: relevant.map((c) => ({ grantId: c.grant.grantId, detail: c.detail })),
+    others: w.grants.length - relevant.length,
+  };
   if (w.grantsFirstPage !== undefined) f.firstPage = w.grantsFirstPage;
   return f;
 }
@@ -427,10 +488,9 @@ export function usesNotPrincipal(p: CompiledPolicy, action: ActionInfo): boolean
 }
 
 export function hasNonStarResource(p: CompiledPolicy, action: ActionInfo): boolean {
-  return statementsFor(p, action).some((cs) => (cs.st.resource && cs.st.resource.some((x) => x !== '*')) || cs.st.notResource !== undefined);
+  return statementsFor(p, action).some((cs) => cs.st.resource?.some((x) => x !== '*') || cs.st.notResource !== undefined);
 }
 
 export function conditionMentions(cs: CompiledStatement, lowerKey: string): boolean {
   return cs.conditions.some((c) => c.key === lowerKey);
 }
-

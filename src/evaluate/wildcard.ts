@@ -99,7 +99,7 @@ function segAt(v: string, at: number, seg: string, any: boolean): boolean {
   const n = seg.length;
   for (let j = 0; j < n; j++) {
     const c = seg.charCodeAt(j);
-    if (c !== v.charCodeAt(at + j) && !(any && c === 63 /* ? */)) {
+    if (c !== v.charCodeAt(at + j) && !((any && c === 63) /* ? */)) {
       // Counted once per call, not per character: this loop runs on every resource and action test.
       steps += j + 1;
       return false;

@@ -137,9 +137,7 @@ export function findAction(name: string): ActionInfo | undefined {
 }
 
 /** The valid grant operations (API GrantOperation enum, docs/semantics.md#grants). */
-export const GRANT_OPERATIONS: readonly string[] = ACTIONS.filter((a) => a.grantOperation).map(
-  (a) => a.grantOperation as string,
-);
+export const GRANT_OPERATIONS: readonly string[] = ACTIONS.filter((a) => a.grantOperation).map((a) => a.grantOperation as string);
 
 /** Actions that apply to a KMS key (everything except IAM-only and internal ones). */
 export const KEY_ACTIONS: readonly ActionInfo[] = ACTIONS.filter((a) => a.cls !== 'iam-only' && a.cls !== 'internal');

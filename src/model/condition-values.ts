@@ -20,7 +20,6 @@ export function parseCidr(text: string): { address: string; prefix: number; type
   return { address, prefix, type: v === 4 ? 'ipv4' : 'ipv6' };
 }
 
-
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /**
@@ -34,7 +33,12 @@ export function parseDate(s: string): number | null {
   const m = ISO_DATE.exec(t);
   if (m === null) return null;
   const [, y, mo, d, h, mi, sec, frac, off] = m;
-  const year = Number(y), month = Number(mo), day = Number(d), hour = Number(h ?? 0), minute = Number(mi ?? 0), second = Number(sec ?? 0);
+  const year = Number(y),
+    month = Number(mo),
+    day = Number(d),
+    hour = Number(h ?? 0),
+    minute = Number(mi ?? 0),
+    second = Number(sec ?? 0);
   if (month < 1 || month > 12 || day < 1 || hour > 24 || minute > 59 || second > 60) return null;
   const ms = frac !== undefined ? Number(`0.${frac}`) * 1000 : 0;
   let utc = Date.UTC(year, month - 1, day, hour, minute, second) + ms;
@@ -43,7 +47,8 @@ export function parseDate(s: string): number | null {
   if (off !== undefined && off.toUpperCase() !== 'Z') {
     const sign = off.startsWith('-') ? -1 : 1;
     const digits = off.slice(1).replace(':', '');
-    const oh = Number(digits.slice(0, 2)), om = Number(digits.slice(2, 4));
+    const oh = Number(digits.slice(0, 2)),
+      om = Number(digits.slice(2, 4));
     if (oh > 23 || om > 59) return null;
     utc -= sign * (oh * 60 + om) * 60_000;
   }

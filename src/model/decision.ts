@@ -333,7 +333,7 @@ export type HintNote =
   /** Both changes are needed, said in two sentences. */
   | { kind: 'both'; notes: [HintNote, HintNote] }
   /** A change that is not enough alone, and the verified change that completes it. */
-  | { kind: 'also'; first: HintNote; then: HintNote }
+  | { kind: 'also'; first: HintNote; second: HintNote }
   /** An SCP level (1-based) with no statement allowing the action. */
   | { kind: 'scp-gap'; action: string; level: number; policies: string[] }
   | { kind: 'limited'; allow: LimitedAllow; limit: Limit; boundary?: string; action: string }

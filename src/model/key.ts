@@ -2,15 +2,7 @@ import type { Grant } from './grant.js';
 import type { Policy } from './policy.js';
 import type { Unknowable, UnknownInput } from './unknown.js';
 
-export type KeyState =
-  | 'Enabled'
-  | 'Disabled'
-  | 'PendingDeletion'
-  | 'PendingReplicaDeletion'
-  | 'PendingImport'
-  | 'Unavailable'
-  | 'Creating'
-  | 'Updating';
+export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion' | 'PendingReplicaDeletion' | 'PendingImport' | 'Unavailable' | 'Creating' | 'Updating';
 
 export type KeyUsage = 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY' | 'GENERATE_VERIFY_MAC' | 'KEY_AGREEMENT';
 

@@ -16,17 +16,7 @@ export interface PolicyParseOptions {
   path: string;
 }
 
-const STATEMENT_FIELDS = new Set([
-  'Sid',
-  'Effect',
-  'Principal',
-  'NotPrincipal',
-  'Action',
-  'NotAction',
-  'Resource',
-  'NotResource',
-  'Condition',
-]);
+const STATEMENT_FIELDS = new Set(['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition']);
 const DOCUMENT_FIELDS = new Set(['Version', 'Id', 'Statement']);
 /** https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html */
 const POLICY_VERSIONS = ['2012-10-17', '2008-10-17'];
@@ -47,7 +37,10 @@ export function policyFromJson(value: unknown, opts: PolicyParseOptions): Policy
   const obj = value as Record<string, unknown>;
   for (const k of Object.keys(obj)) {
     if (!DOCUMENT_FIELDS.has(k)) {
-      throw new InputError(`unknown policy element "${k}"`, errOptsLoose({ ...where, path: `${opts.path}.${k}` }, 'A policy document has Version, Id and Statement.'));
+      throw new InputError(
+        `unknown policy element "${k}"`,
+        errOptsLoose({ ...where, path: `${opts.path}.${k}` }, 'A policy document has Version, Id and Statement.'),
+      );
     }
   }
   if (obj.Version !== undefined && typeof obj.Version !== 'string') {
@@ -93,7 +86,10 @@ function parseStatement(raw: unknown, index: number, where: { file?: string | un
       const near = [...STATEMENT_FIELDS].find((f) => f.toLowerCase() === k.toLowerCase());
       throw new InputError(
         `unknown statement element "${k}"`,
-        errOptsLoose({ ...where, path: `${where.path}.${k}` }, near ? `Did you mean "${near}"? Element names are case-sensitive.` : `A statement has ${[...STATEMENT_FIELDS].join(', ')}.`),
+        errOptsLoose(
+          { ...where, path: `${where.path}.${k}` },
+          near ? `Did you mean "${near}"? Element names are case-sensitive.` : `A statement has ${[...STATEMENT_FIELDS].join(', ')}.`,
+        ),
       );
     }
   }
@@ -171,7 +167,10 @@ function parsePrincipal(v: unknown, where: { file?: string | undefined; path: st
         p.canonicalUser.push(...list);
         break;
       default:
-        throw new InputError(`unknown principal type "${k}"`, errOptsLoose({ ...where, path: `${where.path}.${k}` }, 'Principal types are AWS, Service, Federated and CanonicalUser.'));
+        throw new InputError(
+          `unknown principal type "${k}"`,
+          errOptsLoose({ ...where, path: `${where.path}.${k}` }, 'Principal types are AWS, Service, Federated and CanonicalUser.'),
+        );
     }
   }
   return p;
@@ -188,12 +187,18 @@ function parseCondition(v: unknown, where: { file?: string | undefined; path: st
       throw new InputError(`unknown operator "${op}"`, errOptsLoose(where, near ? `Did you mean "${near}"?` : undefined));
     }
     if (typeof block !== 'object' || block === null || Array.isArray(block)) {
-      throw new InputError(`the value of ${op} must be an object of condition keys, got ${typeName(block)}`, errOptsLoose({ ...where, path: `${where.path}.${op}` }));
+      throw new InputError(
+        `the value of ${op} must be an object of condition keys, got ${typeName(block)}`,
+        errOptsLoose({ ...where, path: `${where.path}.${op}` }),
+      );
     }
     const entries = Object.entries(block as Record<string, unknown>);
     // `{"StringEquals": {}}` tests nothing; AWS refuses it rather than read it as "no condition".
     if (entries.length === 0) {
-      throw new InputError(`the ${op} block names no condition key`, errOptsLoose({ ...where, path: `${where.path}.${op}` }, 'Give at least one condition key, or remove the operator.'));
+      throw new InputError(
+        `the ${op} block names no condition key`,
+        errOptsLoose({ ...where, path: `${where.path}.${op}` }, 'Give at least one condition key, or remove the operator.'),
+      );
     }
     for (const [key, raw] of entries) {
       const items = Array.isArray(raw) ? raw : [raw];
@@ -225,10 +230,16 @@ function checkValues(op: string, key: string, values: string[], array: boolean, 
     if (v.includes('${')) return;
     const path = `${where.path}.${op}.${key}${array ? `[${i}]` : ''}`;
     if (ip && parseCidr(v) === null) {
-      throw new InputError(`"${v}" is not an IPv4 or IPv6 address or CIDR block`, errOptsLoose({ ...where, path }, 'Write an address (203.0.113.7, 2001:db8::7) or a block (203.0.113.0/24, 2001:db8::/32).'));
+      throw new InputError(
+        `"${v}" is not an IPv4 or IPv6 address or CIDR block`,
+        errOptsLoose({ ...where, path }, 'Write an address (203.0.113.7, 2001:db8::7) or a block (203.0.113.0/24, 2001:db8::/32).'),
+      );
     }
     if (date && parseDate(v) === null) {
-      throw new InputError(`"${v}" is not an ISO 8601 date or epoch seconds`, errOptsLoose({ ...where, path }, 'Write a date such as 2026-01-31, 2026-01-31T09:30:00Z (no offset means UTC) or epoch seconds.'));
+      throw new InputError(
+        `"${v}" is not an ISO 8601 date or epoch seconds`,
+        errOptsLoose({ ...where, path }, 'Write a date such as 2026-01-31, 2026-01-31T09:30:00Z (no offset means UTC) or epoch seconds.'),
+      );
     }
   });
 }

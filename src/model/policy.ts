@@ -3,13 +3,7 @@
 export type Effect = 'Allow' | 'Deny';
 
 /** Where a policy came from. Closed, so that renderers can switch over every source. */
-export type PolicySource =
-  | 'key-policy'
-  | 'identity-policy'
-  | 'permissions-boundary'
-  | 'session-policy'
-  | 'scp'
-  | 'rcp';
+export type PolicySource = 'key-policy' | 'identity-policy' | 'permissions-boundary' | 'session-policy' | 'scp' | 'rcp';
 
 /** The Principal or NotPrincipal element, with every form AWS accepts spread out by kind. */
 export interface PrincipalElement {

@@ -19,7 +19,5 @@ export function isUnknown<T>(value: Unknowable<T>): value is UnknownInput {
 }
 
 export function unknownInput(what: string, reason: string, neededPermission?: string): UnknownInput {
-  return neededPermission === undefined
-    ? { unknown: true, what, reason }
-    : { unknown: true, what, reason, neededPermission };
+  return neededPermission === undefined ? { unknown: true, what, reason } : { unknown: true, what, reason, neededPermission };
 }

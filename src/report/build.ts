@@ -5,7 +5,11 @@ import type { Request } from '../model/request.js';
 import type { InputRecord } from '../model/snapshot.js';
 import { phraseDecision } from './phrases.js';
 
-export function buildReport(request: Request, decisions: Decision[], meta: { inputs?: InputRecord[]; commandLine?: string; notEvaluated?: NotEvaluated[] } = {}): Report {
+export function buildReport(
+  request: Request,
+  decisions: Decision[],
+  meta: { inputs?: InputRecord[]; commandLine?: string; notEvaluated?: NotEvaluated[] } = {},
+): Report {
   const report: Report = {
     kmsWhyReport: 1,
     key: decisions.find((d) => d.keyArn !== undefined)?.keyArn ?? request.keyArn ?? null,

@@ -79,7 +79,14 @@ export function* diffJsonChunks(d: AccessDiff, opts: DiffRenderOptions): Generat
   };
   // The same text as JSON.stringify(report, null, 2), written a key's changes at a time.
   const member = (name: string, v: unknown): string => `  ${JSON.stringify(name)}: ${JSON.stringify(v, null, 2).replace(/\n/g, '\n  ')}`;
-  const head = [member('kmsWhyDiff', DIFF_REPORT_VERSION), member('old', opts.oldName), member('new', opts.newName), member('summary', d.summary), member('keysAdded', d.keysAdded), member('keysRemoved', d.keysRemoved)];
+  const head = [
+    member('kmsWhyDiff', DIFF_REPORT_VERSION),
+    member('old', opts.oldName),
+    member('new', opts.newName),
+    member('summary', d.summary),
+    member('keysAdded', d.keysAdded),
+    member('keysRemoved', d.keysRemoved),
+  ];
   if (d.changes.length === 0) {
     yield `{\n${[...head, member('changes', []), member('notes', d.notes)].join(',\n')}\n}\n`;
     return;
@@ -129,19 +136,31 @@ export async function diffTableChunks(d: AccessDiff, opts: DiffRenderOptions): P
   const c = new Chalk({ level: opts.color ? 1 : 0 });
   const width = opts.width ?? 80;
   const para = (text: string, style: (s: string) => string = (s) => s): string[] => wrap(text, width).map((l) => style(l));
-  const colour = (k: AccessChange['change']): ((s: string) => string) => (k === 'gained' ? c.red.bold : k === 'lost' ? c.green : k === 'unknown' ? c.magenta : c.yellow);
+  const colour = (k: AccessChange['change']): ((s: string) => string) =>
+    k === 'gained' ? c.red.bold : k === 'lost' ? c.green : k === 'unknown' ? c.magenta : c.yellow;
   return (function* chunks(): Generator<string> {
     yield `${para(`Comparing ${opts.oldName} (old) with ${opts.newName} (new)`, c.dim).join('\n')}\n`;
     for (const [, list] of byKey(d)) {
       const out = para(`Key ${keyTitle(list[0]!, d)}`, c.bold);
       const rows = list.map((x) => [
         { text: x.change, style: colour(x.change) },
-        { text: `${x.principal}${x.external ? '\n(external)' : ''}${x.adminLevel ? '\nADMIN-LEVEL' : ''}`, ...(x.adminLevel ? { style: c.red.bold } : x.external ? { style: c.yellow } : {}) },
+        {
+          text: `${x.principal}${x.external ? '\n(external)' : ''}${x.adminLevel ? '\nADMIN-LEVEL' : ''}`,
+          ...(x.adminLevel ? { style: c.red.bold } : x.external ? { style: c.yellow } : {}),
+        },
         x.actions.join('\n'),
         `${sideText(x.old)}\n→ ${sideText(x.new)}`,
         x.why.join('\n'),
       ]);
-      out.push(layoutTable(['Change', 'Principal', 'Actions', 'Before → after', 'Why'], rows, width, { head: c.cyan, border: c.grey, soft: [8, 24, 14, 20, 20], hard: [7, 12, 8, 10, 10], separators: 'always' }));
+      out.push(
+        layoutTable(['Change', 'Principal', 'Actions', 'Before → after', 'Why'], rows, width, {
+          head: c.cyan,
+          border: c.grey,
+          soft: [8, 24, 14, 20, 20],
+          hard: [7, 12, 8, 10, 10],
+          separators: 'always',
+        }),
+      );
       yield `${out.join('\n')}\n`;
     }
     const tail: string[] = [];

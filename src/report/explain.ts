@@ -440,9 +440,7 @@ function escapeRe(s: string): string {
 /** The text with the action's own name replaced by a marker, so that per-action lines can be grouped. */
 function normalizeForAction(line: string, action: string): string {
   const short = action.replace(/^kms:/i, '');
-  return line
-    .replace(new RegExp(escapeRe(action), 'g'), '\u0000')
-    .replace(new RegExp(`(?<![A-Za-z0-9:])${escapeRe(short)}(?![A-Za-z0-9])`, 'g'), '\u0000');
+  return line.replace(new RegExp(escapeRe(action), 'g'), '\u0000').replace(new RegExp(`(?<![A-Za-z0-9:])${escapeRe(short)}(?![A-Za-z0-9])`, 'g'), '\u0000');
 }
 
 export interface GroupedLine {
@@ -517,7 +515,13 @@ export function unreadableInputs(report: Report): UnreadableLine[] {
 export function requestLines(report: Report): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   const ec = report.request.encryptionContext;
-  if (Object.keys(ec).length > 0) out.push(['encryption context', Object.keys(ec).map((k) => `${k}=${ec[k]}`).join(', ')]);
+  if (Object.keys(ec).length > 0)
+    out.push([
+      'encryption context',
+      Object.keys(ec)
+        .map((k) => `${k}=${ec[k]}`)
+        .join(', '),
+    ]);
   if (report.request.viaService !== null) out.push(['via service', report.request.viaService]);
   const cond = report.request.conditions;
   const ck = Object.keys(cond);
@@ -654,7 +658,16 @@ export function rowCells(r: ActionRow): string[] {
 
 /** Widths for the row columns, within `budget` characters of cell content. */
 export function rowWidths(rows: readonly ActionRow[], budget: number): number[] {
-  const natural = ROW_HEADERS.map((h, i) => Math.max(h.length, ...rows.flatMap((r) => rowCells(r)[i]!.split('\n').map((l) => l.length))));
+  const natural = ROW_HEADERS.map((h, i) =>
+    Math.max(
+      h.length,
+      ...rows.flatMap((r) =>
+        rowCells(r)
+          [i]!.split('\n')
+          .map((l) => l.length),
+      ),
+    ),
+  );
   return fitColumns(natural, [42, 7, 24, 30], budget, [12, 7, 12, 16]);
 }
 

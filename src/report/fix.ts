@@ -152,7 +152,13 @@ function changeView(c: FixChange): Record<string, unknown> {
       break;
     case 'remove-statement':
     case 'replace-statement':
-      Object.assign(o, { source: c.source, policyName: c.policyName, ...(c.policyArn ? { policyArn: c.policyArn } : {}), where: c.where, statementId: c.statementId });
+      Object.assign(o, {
+        source: c.source,
+        policyName: c.policyName,
+        ...(c.policyArn ? { policyArn: c.policyArn } : {}),
+        where: c.where,
+        statementId: c.statementId,
+      });
       if (c.kind === 'replace-statement') o.before = c.before;
       break;
     case 'recreate-lambda-grant':
@@ -237,7 +243,10 @@ function textExtraction(e: Explanation, what: 'message' | 'event'): string[] {
       ...wrap(
         e.events.length === 1
           ? `Event: ${[first.eventName, first.eventTime, first.eventId, first.errorCode].filter(Boolean).join('  ')}`
-          : `Events: ${e.events.length} (${first.eventTime ?? '?'} … ${last.eventTime ?? '?'}): ${e.events.map((x) => x.eventId ?? '?').slice(0, 5).join(', ')}${e.events.length > 5 ? ', …' : ''}`,
+          : `Events: ${e.events.length} (${first.eventTime ?? '?'} … ${last.eventTime ?? '?'}): ${e.events
+              .map((x) => x.eventId ?? '?')
+              .slice(0, 5)
+              .join(', ')}${e.events.length > 5 ? ', …' : ''}`,
         w,
       ),
     );
@@ -284,7 +293,13 @@ export function textFix(f: FixResult): string[] {
     out.push('');
     out.push(...wrapHanging(p.title, w, `  ${p.rank}. `));
     const ind = '     ';
-    out.push(...wrapHanging(`verified: the request would be ALLOWED, decided by ${p.verified.decidedBy.replace(/-/g, ' ')}${p.verified.reasons.length > 0 ? ` (${p.verified.reasons.map((r) => (r.source === 'grant' ? `grant ${r.id}` : `"${r.id}"`)).join(', ')})` : ''}`, w, ind));
+    out.push(
+      ...wrapHanging(
+        `verified: the request would be ALLOWED, decided by ${p.verified.decidedBy.replace(/-/g, ' ')}${p.verified.reasons.length > 0 ? ` (${p.verified.reasons.map((r) => (r.source === 'grant' ? `grant ${r.id}` : `"${r.id}"`)).join(', ')})` : ''}`,
+        w,
+        ind,
+      ),
+    );
     for (const c of p.changes) {
       out.push(...wrapHanging(changeTitle(c), w, ind));
       const j = changeJson(c);
@@ -294,7 +309,8 @@ export function textFix(f: FixResult): string[] {
       out.push(`${ind}Commands:`);
       for (const cmd of p.commands) out.push(`${ind}  ${cmd.startsWith('#') ? cmd : `$ ${cmd}`}`);
     }
-    if (p.alsoAllows.length === 0) out.push(`${ind}It allows nothing else kms-why checked (other actions, other sessions, other principals, the request without its context).`);
+    if (p.alsoAllows.length === 0)
+      out.push(`${ind}It allows nothing else kms-why checked (other actions, other sessions, other principals, the request without its context).`);
     for (const s of p.alsoAllows) out.push(...wrapHanging(s.text, w, ind));
     for (const n of p.notes) out.push(...wrapHanging(n, w, `${ind}note: `, `${ind}      `));
   }
@@ -311,7 +327,8 @@ export async function explainText(doc: ExplainDocument, format: 'text' | 'table'
   const what = doc.command === 'explain-error' ? 'message' : 'event';
   const out: string[] = [];
   out.push(...wrap(inputHeading(doc), MAX_WIDTH));
-  if (doc.input.kind === 'error-message') out.push(...wrapHanging(doc.input.message, MAX_WIDTH, '  "', '   ').map((l, i, a) => (i === a.length - 1 ? `${l}"` : l)));
+  if (doc.input.kind === 'error-message')
+    out.push(...wrapHanging(doc.input.message, MAX_WIDTH, '  "', '   ').map((l, i, a) => (i === a.length - 1 ? `${l}"` : l)));
   const many = doc.explanations.length > 1;
   for (const [i, e] of doc.explanations.entries()) {
     out.push('');
@@ -365,7 +382,8 @@ function mdExtraction(e: Explanation, what: 'message' | 'event', h: string): str
   out.push(`${h} What the ${what} says`, '');
   if (e.events && e.events.length > 0) {
     out.push(`| Event | Time | Id | Error |`, '| --- | --- | --- | --- |');
-    for (const x of e.events.slice(0, 20)) out.push(`| ${escapeMd(x.eventName)} | ${x.eventTime ?? ''} | ${x.eventId ? code(x.eventId) : ''} | ${x.errorCode ?? ''} |`);
+    for (const x of e.events.slice(0, 20))
+      out.push(`| ${escapeMd(x.eventName)} | ${x.eventTime ?? ''} | ${x.eventId ? code(x.eventId) : ''} | ${x.errorCode ?? ''} |`);
     if (e.events.length > 20) out.push(`| … ${e.events.length - 20} more | | | |`);
     out.push('');
   }
@@ -451,7 +469,12 @@ export async function explainMarkdown(doc: ExplainDocument, render: ReportRender
     out.push('');
   }
   if (doc.explanations.length === 0 && doc.skipped.length === 0) out.push('No KMS AccessDenied event to explain.', '');
-  return out.join('\n').replace(/\n{3,}/g, '\n\n').replace(/\n+$/, '') + '\n';
+  return (
+    out
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .replace(/\n+$/, '') + '\n'
+  );
 }
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -489,5 +512,10 @@ export function fixesMarkdown(fixes: readonly ActionFix[]): string {
     body[0] = `### Fix for ${code(f.action)}`;
     out.push(...body);
   }
-  return out.join('\n').replace(/\n{3,}/g, '\n\n').replace(/\n+$/, '') + '\n';
+  return (
+    out
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .replace(/\n+$/, '') + '\n'
+  );
 }

@@ -16,7 +16,8 @@ export interface GrantsRenderOptions {
 
 /** Up to this many grants in all, the inventory is shown without --inventory. */
 export const SHORT_INVENTORY = 20;
-const showInventory = (audit: GrantsAudit, opts: GrantsRenderOptions): boolean => opts.inventory === true || audit.keys.reduce((n, k) => n + k.entries.length, 0) <= SHORT_INVENTORY;
+const showInventory = (audit: GrantsAudit, opts: GrantsRenderOptions): boolean =>
+  opts.inventory === true || audit.keys.reduce((n, k) => n + k.entries.length, 0) <= SHORT_INVENTORY;
 /** GitHub refuses comments over 65,536 characters. */
 export const GRANTS_MARKDOWN_BUDGET = 60_000;
 
@@ -56,11 +57,25 @@ export function renderGrantsJson(audit: GrantsAudit, opts: GrantsRenderOptions):
       aliases: k.aliases,
       keyState: k.keyState,
       complete: k.unreadable === undefined,
-      ...(k.unreadable ? { unreadable: { what: k.unreadable.what, reason: k.unreadable.reason, ...(k.unreadable.neededPermission ? { neededPermission: k.unreadable.neededPermission } : {}) } } : {}),
+      ...(k.unreadable
+        ? {
+            unreadable: {
+              what: k.unreadable.what,
+              reason: k.unreadable.reason,
+              ...(k.unreadable.neededPermission ? { neededPermission: k.unreadable.neededPermission } : {}),
+            },
+          }
+        : {}),
       grants: k.entries.map(entryJson),
     })),
     findings: audit.findings,
-    expectations: audit.expectationsGiven ? { unexpected: audit.unexpected.map((e) => ({ key: e.keyArn, grantId: e.grant.grantId })), unusedMatchers: audit.unusedExpectations, unusedAcceptances: audit.unusedAcceptances } : null,
+    expectations: audit.expectationsGiven
+      ? {
+          unexpected: audit.unexpected.map((e) => ({ key: e.keyArn, grantId: e.grant.grantId })),
+          unusedMatchers: audit.unusedExpectations,
+          unusedAcceptances: audit.unusedAcceptances,
+        }
+      : null,
   };
   return JSON.stringify(o, null, 2) + '\n';
 }
@@ -79,7 +94,9 @@ function entryLines(e: GrantEntry): string[] {
   if (g.retiringPrincipal) lines.push(`  retiring:    ${g.retiringPrincipal}`);
   if (g.issuingAccount) lines.push(`  issued by:   ${g.issuingAccount}`);
   if (g.creationDate) lines.push(`  created:     ${g.creationDate}${e.ageDays !== undefined ? ` (${e.ageDays} days ago)` : ''}`);
-  lines.push(`  created by:  ${e.serviceCreated ? `an AWS service${e.service ? ` (${e.service})` : ''}` : 'a person or an application (not recognised as service-created)'}`);
+  lines.push(
+    `  created by:  ${e.serviceCreated ? `an AWS service${e.service ? ` (${e.service})` : ''}` : 'a person or an application (not recognised as service-created)'}`,
+  );
   return lines;
 }
 
@@ -99,7 +116,10 @@ export function renderGrantsText(audit: GrantsAudit, opts: GrantsRenderOptions):
   // For people: what needs attention first (findings by severity, unexpected grants), then the inventory.
   const out: string[] = [summaryLine(audit, opts)];
   for (const k of audit.keys) {
-    if (k.unreadable) out.push(`  ${k.keyArn}: grants could not be read completely: ${k.unreadable.reason}${k.unreadable.neededPermission ? ` (needs ${k.unreadable.neededPermission})` : ''}`);
+    if (k.unreadable)
+      out.push(
+        `  ${k.keyArn}: grants could not be read completely: ${k.unreadable.reason}${k.unreadable.neededPermission ? ` (needs ${k.unreadable.neededPermission})` : ''}`,
+      );
   }
   if (audit.findings.length > 0) {
     out.push('', 'Findings (most severe first):');
@@ -151,16 +171,18 @@ export async function renderGrantsTable(audit: GrantsAudit, opts: GrantsRenderOp
       continue;
     }
     const rows = k.entries.map((e) => [
-        `${e.grant.grantId.length > 12 ? `${e.grant.grantId.slice(0, 12)}…` : e.grant.grantId}${e.grant.name ? `\n${e.grant.name}` : ''}`,
-        `${e.grant.granteePrincipal}\n(${e.grantee.kind}, ${e.grantee.scope})`,
-        e.grant.operations.join(', '),
-        e.constraintsText,
-        e.serviceCreated ? (e.service ?? 'AWS service') : '-',
-        e.ageDays !== undefined ? `${e.ageDays}d` : '-',
-        ...(audit.expectationsGiven ? [e.expected ? { text: 'yes', style: c.green } : { text: 'NO', style: c.red }] : []),
-      ]);
+      `${e.grant.grantId.length > 12 ? `${e.grant.grantId.slice(0, 12)}…` : e.grant.grantId}${e.grant.name ? `\n${e.grant.name}` : ''}`,
+      `${e.grant.granteePrincipal}\n(${e.grantee.kind}, ${e.grantee.scope})`,
+      e.grant.operations.join(', '),
+      e.constraintsText,
+      e.serviceCreated ? (e.service ?? 'AWS service') : '-',
+      e.ageDays !== undefined ? `${e.ageDays}d` : '-',
+      ...(audit.expectationsGiven ? [e.expected ? { text: 'yes', style: c.green } : { text: 'NO', style: c.red }] : []),
+    ]);
     const head = ['Grant', 'Grantee', 'Operations', 'Constraints', 'Created by', 'Age', ...(audit.expectationsGiven ? ['Expected'] : [])];
-    out.push(layoutTable(head, rows, width, { head: c.cyan, border: c.grey, soft: [14, 30, 12, 12, 10, 4, 8], hard: [8, 12, 8, 8, 6, 4, 4], separators: 'always' }));
+    out.push(
+      layoutTable(head, rows, width, { head: c.cyan, border: c.grey, soft: [14, 30, 12, 12, 10, 4, 8], hard: [8, 12, 8, 8, 6, 4, 4], separators: 'always' }),
+    );
   }
   out.push(...wrap(summaryLine(audit, opts), width));
   for (const f of audit.findings) {
@@ -211,7 +233,9 @@ export function renderGrantsMarkdown(audit: GrantsAudit, opts: GrantsRenderOptio
       push(`| Grant | Grantee | Operations | Constraints | Created by | Age |${audit.expectationsGiven ? ' Expected |' : ''}`);
       push(`|---|---|---|---|---|---|${audit.expectationsGiven ? '---|' : ''}`);
       for (const e of k.entries) {
-        push(`| \`${e.grant.grantId}\`${e.grant.name ? `<br>${escapeMd(e.grant.name)}` : ''} | \`${esc(e.grant.granteePrincipal)}\` (${e.grantee.kind}, ${e.grantee.scope}) | ${esc(e.operationsText)} | ${esc(e.constraintsText)} | ${e.serviceCreated ? esc(e.service ?? 'AWS service') : '—'} | ${e.ageDays ?? '—'} |${audit.expectationsGiven ? ` ${e.expected ? 'yes' : '**no**'} |` : ''}`);
+        push(
+          `| \`${e.grant.grantId}\`${e.grant.name ? `<br>${escapeMd(e.grant.name)}` : ''} | \`${esc(e.grant.granteePrincipal)}\` (${e.grantee.kind}, ${e.grantee.scope}) | ${esc(e.operationsText)} | ${esc(e.constraintsText)} | ${e.serviceCreated ? esc(e.service ?? 'AWS service') : '—'} | ${e.ageDays ?? '—'} |${audit.expectationsGiven ? ` ${e.expected ? 'yes' : '**no**'} |` : ''}`,
+        );
       }
       push('');
     }
@@ -245,14 +269,21 @@ export function renderGrantsGithub(audit: GrantsAudit, opts: GrantsRenderOptions
   };
   for (const e of audit.unexpected) {
     if (!take('unexpected grant')) continue;
-    out.push(`::error title=${escProp(`Unexpected KMS grant ${e.grant.grantId}`)}::${escData(`${e.grant.granteePrincipal} ${e.operationsText} on ${e.keyArn} (constraints: ${e.constraintsText})`)}`);
+    out.push(
+      `::error title=${escProp(`Unexpected KMS grant ${e.grant.grantId}`)}::${escData(`${e.grant.granteePrincipal} ${e.operationsText} on ${e.keyArn} (constraints: ${e.constraintsText})`)}`,
+    );
   }
   for (const f of bySeverity(audit.findings)) {
     if (!take(f.code)) continue;
     const level = opts.failing(f) ? 'error' : f.severity === 'info' || f.acceptance?.status === 'accepted' ? 'notice' : 'warning';
-    out.push(`::${level} title=${escProp(`${f.code} ${f.id} (${f.severity}${f.acceptance?.status === 'accepted' ? ', accepted' : ''})`)}::${escData(f.message + acceptanceText(f))}`);
+    out.push(
+      `::${level} title=${escProp(`${f.code} ${f.id} (${f.severity}${f.acceptance?.status === 'accepted' ? ', accepted' : ''})`)}::${escData(f.message + acceptanceText(f))}`,
+    );
   }
-  if (left.size > 0) out.push(`::notice title=${escProp('kms-why: more findings')}::${escData(`not annotated (at most ${ANNOTATIONS_PER_CODE} per code): ${[...left].map(([c, n]) => `${n} more ${c}`).join(', ')}; the job summary or --output json has them all`)}`);
+  if (left.size > 0)
+    out.push(
+      `::notice title=${escProp('kms-why: more findings')}::${escData(`not annotated (at most ${ANNOTATIONS_PER_CODE} per code): ${[...left].map(([c, n]) => `${n} more ${c}`).join(', ')}; the job summary or --output json has them all`)}`,
+    );
   out.push(summaryLine(audit, opts));
   return out.join('\n') + '\n';
 }
@@ -263,5 +294,8 @@ export const ANNOTATIONS_PER_CODE = 10;
 /** Findings, most severe first (stable within a severity). */
 export function bySeverity(findings: readonly Finding[]): Finding[] {
   const rank = (f: Finding): number => ['critical', 'high', 'medium', 'low', 'info'].indexOf(f.severity);
-  return findings.map((f, i) => [f, i] as const).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map(([f]) => f);
+  return findings
+    .map((f, i) => [f, i] as const)
+    .sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1])
+    .map(([f]) => f);
 }

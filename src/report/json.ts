@@ -30,7 +30,8 @@ function resultJson(d: CheckResult): Record<string, unknown> {
     assumptions: d.assumptions,
   };
   if (d.keyStateError !== undefined) o.keyStateError = d.keyStateError;
-  if (d.unreadable.length > 0) o.unreadable = d.unreadable.map((u) => ({ what: u.what, reason: u.reason, ...(u.neededPermission ? { neededPermission: u.neededPermission } : {}) }));
+  if (d.unreadable.length > 0)
+    o.unreadable = d.unreadable.map((u) => ({ what: u.what, reason: u.reason, ...(u.neededPermission ? { neededPermission: u.neededPermission } : {}) }));
   if (d.keyArn !== undefined && d.keyArn !== undefined) o.key = d.keyArn;
   return o;
 }

@@ -17,7 +17,12 @@ export function lambdaJson(a: LambdaAnalysis): Record<string, unknown> {
 }
 
 export function lambdaText(a: LambdaAnalysis): string {
-  const out: string[] = ['', `Lambda function ${a.fn.name}`, `  execution role: ${a.fn.roleArn}`, `  key:            ${a.keyIdentifier}${a.fn.kmsKeyArn ? '' : ' (AWS managed key: the function has no KMSKeyArn)'}`];
+  const out: string[] = [
+    '',
+    `Lambda function ${a.fn.name}`,
+    `  execution role: ${a.fn.roleArn}`,
+    `  key:            ${a.keyIdentifier}${a.fn.kmsKeyArn ? '' : ' (AWS managed key: the function has no KMSKeyArn)'}`,
+  ];
   out.push(`  runtime Decrypt at init: ${a.runtime.decision.toUpperCase()} (${a.runtime.decidedBy})`);
   if (a.controlPlane.length > 0) {
     out.push(`  configuring through Lambda as ${a.controlPlane[0]!.principal}:`);
@@ -30,7 +35,13 @@ export function lambdaText(a: LambdaAnalysis): string {
   if (a.fixes.length > 0) {
     out.push('', 'Fix:');
     a.fixes.forEach((f, i) => {
-      out.push(...wrapHanging(`${f.title}${f.verified ? ' [verified: kms-why re-evaluated Decrypt with this change: allow]' : ' [NOT verified: re-evaluation did not allow]'}`, MAX_WIDTH, `  ${i + 1}. `));
+      out.push(
+        ...wrapHanging(
+          `${f.title}${f.verified ? ' [verified: kms-why re-evaluated Decrypt with this change: allow]' : ' [NOT verified: re-evaluation did not allow]'}`,
+          MAX_WIDTH,
+          `  ${i + 1}. `,
+        ),
+      );
       for (const c of f.commands ?? []) out.push(`       ${c}`);
       if (f.json !== undefined && f.kind !== 'recreate-grant') for (const l of JSON.stringify(f.json, null, 2).split('\n')) out.push(`       ${l}`);
       if (f.alsoAllows) out.push(...wrapHanging(`It also allows: ${f.alsoAllows}.`, MAX_WIDTH, '     '));
@@ -42,7 +53,15 @@ export function lambdaText(a: LambdaAnalysis): string {
 }
 
 export function lambdaMarkdown(a: LambdaAnalysis): string {
-  const out: string[] = ['', '## Lambda function', '', `- Function: \`${a.fn.arn}\``, `- Execution role: \`${a.fn.roleArn}\``, `- Key: \`${a.keyIdentifier}\``, `- Runtime Decrypt at init: **${a.runtime.decision.toUpperCase()}** (${a.runtime.decidedBy})`];
+  const out: string[] = [
+    '',
+    '## Lambda function',
+    '',
+    `- Function: \`${a.fn.arn}\``,
+    `- Execution role: \`${a.fn.roleArn}\``,
+    `- Key: \`${a.keyIdentifier}\``,
+    `- Runtime Decrypt at init: **${a.runtime.decision.toUpperCase()}** (${a.runtime.decidedBy})`,
+  ];
   for (const d of a.controlPlane) out.push(`- Through Lambda as \`${d.principal}\`: \`${d.action}\` **${d.decision.toUpperCase()}** (${d.decidedBy})`);
   if (a.traps.length > 0) out.push('', '### Traps', '', ...a.traps.map((t) => `- ${prose(t.message)}`));
   if (a.fixes.length > 0) {
@@ -50,11 +69,18 @@ export function lambdaMarkdown(a: LambdaAnalysis): string {
     a.fixes.forEach((f, i) => {
       out.push(`${i + 1}. ${f.title} ${f.verified ? '_(verified by re-evaluation)_' : '_(not verified)_'}`);
       if (f.commands) out.push('', '   ```sh', ...f.commands.map((c) => `   ${c}`), '   ```');
-      if (f.json !== undefined && f.kind !== 'recreate-grant') out.push('', '   ```json', ...JSON.stringify(f.json, null, 2).split('\n').map((l) => `   ${l}`), '   ```');
+      if (f.json !== undefined && f.kind !== 'recreate-grant')
+        out.push(
+          '',
+          '   ```json',
+          ...JSON.stringify(f.json, null, 2)
+            .split('\n')
+            .map((l) => `   ${l}`),
+          '   ```',
+        );
       if (f.alsoAllows) out.push('', `   It also allows: ${f.alsoAllows}.`);
     });
   }
   out.push('', '### Notes', '', ...a.notes.map((n) => `- ${n}`));
   return out.join('\n') + '\n';
 }
-

@@ -82,13 +82,22 @@ export function layoutTable(headers: readonly string[], rows: readonly Row[], wi
     return renderRow(cells, widths, false);
   });
   const tall = style.separators === 'always' || (style.separators !== 'never' && body.some((b) => b.length > 1));
-  const out: string[] = [line('┌', '┬', '┐'), ...renderRow(headers.map((h) => ({ text: h })), widths, true)];
+  const out: string[] = [
+    line('┌', '┬', '┐'),
+    ...renderRow(
+      headers.map((h) => ({ text: h })),
+      widths,
+      true,
+    ),
+  ];
   body.forEach((b, i) => {
     const prevTitle = i > 0 && !Array.isArray(rows[i - 1]);
     const isTitle = !Array.isArray(rows[i]);
     if (i === 0 || tall || isTitle || prevTitle) {
       // A title row spans every column: the line above or below it has no column joints on its side.
-      out.push(isTitle && prevTitle ? border(`├${'─'.repeat(total + 2)}┤`) : isTitle ? line('├', '┴', '┤') : prevTitle ? line('├', '┬', '┤') : line('├', '┼', '┤'));
+      out.push(
+        isTitle && prevTitle ? border(`├${'─'.repeat(total + 2)}┤`) : isTitle ? line('├', '┴', '┤') : prevTitle ? line('├', '┬', '┤') : line('├', '┼', '┤'),
+      );
     }
     out.push(...b);
   });

@@ -115,22 +115,20 @@ function refMd(r: Reason): string {
  * as syntax becomes an entity code (#quot; #35; …), so the diagram always parses.
  */
 export function mermaidText(s: string): string {
-  return s
-    .replace(/\s+/g, ' ')
-    .replace(/[#"&<>[\]{}()|`;:\\]/g, (c) => {
-      switch (c) {
-        case '"':
-          return '#quot;';
-        case '&':
-          return '#amp;';
-        case '<':
-          return '#lt;';
-        case '>':
-          return '#gt;';
-        default:
-          return `#${c.charCodeAt(0)};`;
-      }
-    });
+  return s.replace(/\s+/g, ' ').replace(/[#"&<>[\]{}()|`;:\\]/g, (c) => {
+    switch (c) {
+      case '"':
+        return '#quot;';
+      case '&':
+        return '#amp;';
+      case '<':
+        return '#lt;';
+      case '>':
+        return '#gt;';
+      default:
+        return `#${c.charCodeAt(0)};`;
+    }
+  });
 }
 
 function answerLabel(a: CheckResult['trace'][number]['answer']): string {
@@ -161,10 +159,7 @@ export function mermaidFlowchart(d: CheckResult): string {
     if (i === di) parts.push(mermaidText('decided here'));
     lines.push(`  ${mermaidNodeId(i)}["${parts.join('<br/>')}"]`);
   }
-  const verdictLabel =
-    d.decidedBy === 'implicit-deny'
-      ? [verdictWord(d), 'nothing allowed it']
-      : [verdictWord(d), `decided by ${decidedByLabel(d.decidedBy)}`];
+  const verdictLabel = d.decidedBy === 'implicit-deny' ? [verdictWord(d), 'nothing allowed it'] : [verdictWord(d), `decided by ${decidedByLabel(d.decidedBy)}`];
   lines.push(`  verdict(["${verdictLabel.map(mermaidText).join('<br/>')}"])`);
   for (let k = 0; k < order.length; k++) {
     const from = order[k]!;
@@ -209,7 +204,11 @@ function excerptBlock(r: Reason, actions?: string[]): string[] {
   out.push(`- ${title}${actions ? ` — for ${actions.map(code).join(', ')}` : ''}`);
   if (r.excerpt !== undefined) {
     out.push('');
-    out.push(...fenced('json', JSON.stringify(r.excerpt, null, 2)).split('\n').map((l) => `  ${l}`));
+    out.push(
+      ...fenced('json', JSON.stringify(r.excerpt, null, 2))
+        .split('\n')
+        .map((l) => `  ${l}`),
+    );
     out.push('');
   }
   return out;
@@ -248,7 +247,11 @@ function headlineOf(report: Report): string[] {
     ];
   }
   const worst = rs.some((d) => d.decision === 'unknown') ? 'unknown' : rs.some((d) => d.decision === 'deny') ? 'deny' : 'allow';
-  return [`# kms-why: ${escapeMd(summaryCounts(rs) + notEvaluatedCount(report))}`, '', `${verdictBadge(worst)} overall (the least favourable verdict of all actions).`];
+  return [
+    `# kms-why: ${escapeMd(summaryCounts(rs) + notEvaluatedCount(report))}`,
+    '',
+    `${verdictBadge(worst)} overall (the least favourable verdict of all actions).`,
+  ];
 }
 
 function capitalize(s: string): string {
@@ -284,24 +287,38 @@ export function renderMarkdown(report: Report, _options: RenderOptions = {}): st
       ['Action', 'Verdict', 'Decided by', 'Statement / grant', 'Reason'],
       rs.map((d) => {
         const row = actionRow(d);
-        return [code(row.action), verdictBadge(d.decision), escapeMd(row.decidedBy), d.reasons.length > 0 ? d.reasons.map(refMd).join('<br>') : '—', prose(row.reason)];
+        return [
+          code(row.action),
+          verdictBadge(d.decision),
+          escapeMd(row.decidedBy),
+          d.reasons.length > 0 ? d.reasons.map(refMd).join('<br>') : '—',
+          prose(row.reason),
+        ];
       }),
     ),
   );
 
   section('Not evaluated', [
-    ...(report.notEvaluated !== undefined && report.notEvaluated.length > 0 ? ['The request lacks a detail these actions need; they do not affect the exit code.', ''] : []),
+    ...(report.notEvaluated !== undefined && report.notEvaluated.length > 0
+      ? ['The request lacks a detail these actions need; they do not affect the exit code.', '']
+      : []),
     ...bulletList(notEvaluatedLines(report).map((t) => ({ text: prose(t) }))),
   ]);
 
   if (rs.length === 1) {
     const d = rs[0]!;
     const title = d.reasons.length === 1 ? `Deciding ${d.reasons[0]!.source === 'grant' ? 'grant' : 'statement'}` : 'Deciding statements and grants';
-    section(title, d.reasons.flatMap((r) => excerptBlock(r)));
+    section(
+      title,
+      d.reasons.flatMap((r) => excerptBlock(r)),
+    );
     section('Flowchart', [fenced('mermaid', mermaidFlowchart(d))]);
     section('Walk', walkList(d));
   } else {
-    section('Deciding statements and grants', decidingReasons(rs).flatMap((x) => excerptBlock(x.reason, x.actions)));
+    section(
+      'Deciding statements and grants',
+      decidingReasons(rs).flatMap((x) => excerptBlock(x.reason, x.actions)),
+    );
     const per: string[] = [];
     for (const d of rs) {
       per.push(`<details><summary>${escapeMd(d.action)}: ${verdictWord(d)} (${escapeMd(decidedByLabel(d.decidedBy))})</summary>`, '');

@@ -1,7 +1,18 @@
 // The one place that turns the evaluator's facts into sentences: here, the assumptions a decision
 // relied on (ids, model/decision.ts), its hints (typed notes) and its trace (typed steps) become the words the
 // JSON contract carries.
-import type { AssumptionId, CheckResult, Decision, HintNote, LimitedAllow, StatementRef, TraceFact, TraceFinding, TraceQuestion, TraceStep } from '../model/decision.js';
+import type {
+  AssumptionId,
+  CheckResult,
+  Decision,
+  HintNote,
+  LimitedAllow,
+  StatementRef,
+  TraceFact,
+  TraceFinding,
+  TraceQuestion,
+  TraceStep,
+} from '../model/decision.js';
 
 /**
  * What kms-why assumes where AWS documentation is silent or contradictory; each links to its entry
@@ -9,11 +20,11 @@ import type { AssumptionId, CheckResult, Decision, HintNote, LimitedAllow, State
  */
 export const ASSUMPTION_TEXT: Record<AssumptionId, string> = {
   roleGranteeSessions:
-    'AWS does not state that a grant to a role ARN covers the role\'s sessions; assumed it does, as AWS examples show (docs/semantics.md#role-grantee-sessions).',
+    "AWS does not state that a grant to a role ARN covers the role's sessions; assumed it does, as AWS examples show (docs/semantics.md#role-grantee-sessions).",
   sessionGranteeExact:
     'AWS does not state how a grant to a role-session ARN matches; assumed it covers that exact session only (docs/semantics.md#session-grantee-exact).',
   accountGrantee:
-    'AWS does not document grants whose grantee or retiring principal is an account (arn:aws:iam::ACCOUNT:root); assumed one rule for using and retiring them: the account\'s root user may, its IAM principals need an identity-policy allow, like key-policy account delegation (docs/semantics.md#account-grantee).',
+    "AWS does not document grants whose grantee or retiring principal is an account (arn:aws:iam::ACCOUNT:root); assumed one rule for using and retiring them: the account's root user may, its IAM principals need an identity-policy allow, like key-policy account delegation (docs/semantics.md#account-grantee).",
   grantsNotLimitedByBoundary:
     'AWS does not document whether a permissions boundary or session policy limits grant-based access; assumed it does not (docs/semantics.md#grants-not-limited-by-boundary).',
   grantConstraintKeyCase:
@@ -21,13 +32,12 @@ export const ASSUMPTION_TEXT: Record<AssumptionId, string> = {
   emptyConstraint:
     'AWS does not document an empty encryption-context constraint; assumed it counts as no constraint, as IAM Access Analyzer does (docs/semantics.md#empty-constraint).',
   grantIsForAwsResource:
-    'AWS does not say which request attribute sets kms:GrantIsForAWSResource; assumed true exactly when an integrated service calls on the principal\'s behalf (--via-service) (docs/semantics.md#grant-is-for-aws-resource).',
+    "AWS does not say which request attribute sets kms:GrantIsForAWSResource; assumed true exactly when an integrated service calls on the principal's behalf (--via-service) (docs/semantics.md#grant-is-for-aws-resource).",
   createGrantEncryptionContext:
-    'AWS does not document how kms:EncryptionContext:* maps on CreateGrant; assumed it is the encryption context in the grant\'s constraint (docs/semantics.md#create-grant-encryption-context).',
+    "AWS does not document how kms:EncryptionContext:* maps on CreateGrant; assumed it is the encryption context in the grant's constraint (docs/semantics.md#create-grant-encryption-context).",
   reEncryptContext:
     'AWS does not document which encryption context feeds kms:EncryptionContext:* on ReEncrypt; assumed the source context for ReEncryptFrom and the destination context for ReEncryptTo (docs/semantics.md#re-encrypt-context).',
-  keyStateOrder:
-    'AWS does not document whether authorization or key state is checked first; assumed authorization first (docs/semantics.md#key-state-order).',
+  keyStateOrder: 'AWS does not document whether authorization or key state is checked first; assumed authorization first (docs/semantics.md#key-state-order).',
   notPrincipal:
     'The KMS guide does not mention NotPrincipal; assumed IAM semantics: a session is exempt only if its account, role and session are all listed (docs/semantics.md#not-principal).',
   keyPolicyResource:
@@ -37,9 +47,9 @@ export const ASSUMPTION_TEXT: Record<AssumptionId, string> = {
   roleArnBoundary:
     'KMS does not restate how permissions boundaries and session policies limit a key policy that names a role ARN; assumed the generic IAM rule: they limit it (docs/semantics.md#role-arn-boundary).',
   crossAccountGrant:
-    'AWS does not state whether a cross-account grant needs an IAM allow in the caller\'s account; assumed it does not (docs/semantics.md#cross-account-grant).',
+    "AWS does not state whether a cross-account grant needs an IAM allow in the caller's account; assumed it does not (docs/semantics.md#cross-account-grant).",
   retireByIssuingAccount:
-    'The KMS API says the account in which a grant was created may retire it, the guide says the key\'s account; assumed the API (IssuingAccount) (docs/semantics.md#retire-by-issuing-account).',
+    "The KMS API says the account in which a grant was created may retire it, the guide says the key's account; assumed the API (IssuingAccount) (docs/semantics.md#retire-by-issuing-account).",
   servicePrincipalAccount:
     'AWS does not document kms:CallerAccount or aws:PrincipalAccount for a service principal; assumed both absent (docs/semantics.md#service-principal-account).',
   principalIsAwsService:
@@ -53,7 +63,7 @@ export const ASSUMPTION_TEXT: Record<AssumptionId, string> = {
   dateWithoutOffset:
     'A date without a time zone offset in a Date condition (or --at) is read as UTC, never in the local time zone of the machine running kms-why (docs/semantics.md#date-without-offset).',
   unknownContextKeys:
-    'Keys every real request carries but kms-why cannot derive (aws:SourceIp, aws:SourceVpce, aws:CurrentTime without --at, aws:userid without the role\'s unique id, aws:PrincipalOrgID without the organization id…) are unknown, not absent: a statement that turns on one makes the verdict unknown. --condition gives a value, --absent says the request lacks the key (docs/semantics.md#unknown-context-keys).',
+    "Keys every real request carries but kms-why cannot derive (aws:SourceIp, aws:SourceVpce, aws:CurrentTime without --at, aws:userid without the role's unique id, aws:PrincipalOrgID without the organization id…) are unknown, not absent: a statement that turns on one makes the verdict unknown. --condition gives a value, --absent says the request lacks the key (docs/semantics.md#unknown-context-keys).",
   companionPermissions:
     'UpdateAlias needs permission on the alias, the new key and the key the alias points to now; ReplicateKey also kms:CreateKey (and kms:TagResource with tags) from identity policies; UpdatePrimaryRegion permission on the primary and the replica. kms-why checks each as a request of its own (docs/semantics.md#companion-permissions).',
   invalidGrant:
@@ -133,7 +143,9 @@ export function hintText(n: HintNote): string {
     case 'part':
       return `[${n.what}] ${hintText(n.note)}`;
     case 'satisfy-conditions': {
-      const what = n.conditions.map((c) => `${c.key} ${c.operator} ${oneOrAll(c.expected)} (the request has ${c.actual === null ? 'no value' : oneOrAll(c.actual)})`).join(' and ');
+      const what = n.conditions
+        .map((c) => `${c.key} ${c.operator} ${oneOrAll(c.expected)} (the request has ${c.actual === null ? 'no value' : oneOrAll(c.actual)})`)
+        .join(' and ');
       return `${n.statement.source === 'key-policy' ? 'Key-policy' : n.statement.source} statement "${n.statement.id}" would allow this if ${what}.`;
     }
     case 'narrow-deny':
@@ -147,12 +159,13 @@ export function hintText(n: HintNote): string {
     case 'both':
       return `${hintText(n.notes[0])} ${hintText(n.notes[1])}`;
     case 'also':
-      return `${hintText(n.first)} That alone is not enough; also: ${hintText(n.then)}`;
+      return `${hintText(n.first)} That alone is not enough; also: ${hintText(n.second)}`;
     case 'scp-gap':
       return `The service control policies at level ${n.level} (${n.policies.join(', ') || 'none'}) do not allow ${n.action}; every level of the hierarchy must allow it: allow it in ${n.policies[0] ?? 'a policy of that level'}.`;
     case 'limited': {
       const name = n.limit === 'permissions-boundary' ? `the permissions boundary${n.boundary !== undefined ? ` ${n.boundary}` : ''}` : 'the session policy';
-      const session = n.limit === 'session-policy' ? ' (a session policy is fixed when the session is created: create the session with one that allows it)' : '';
+      const session =
+        n.limit === 'session-policy' ? ' (a session policy is fixed when the session is created: create the session with one that allows it)' : '';
       return `${limitedAllowText(n.allow)} is limited by ${name}, which does not allow ${n.action}; allow it there too${session}.`;
     }
     case 'attach-iam-only':
@@ -281,7 +294,9 @@ export function findingText(f: TraceFinding): string {
     case 'reasons':
       return f.reasons.map((x) => `${x.source} "${x.id}"`).join('; ');
     case 'no-deny':
-      return f.unread ? 'no Deny statement applies among the policies that could be read; a policy that could not be read may hold one' : 'no Deny statement applies';
+      return f.unread
+        ? 'no Deny statement applies among the policies that could be read; a policy that could not be read may hold one'
+        : 'no Deny statement applies';
     case 'rcp-full-access':
       return 'no RCP denies it, and RCPFullAWSAccess, which cannot be detached, allows everything else';
     case 'scp-allows':
@@ -293,7 +308,10 @@ export function findingText(f: TraceFinding): string {
     case 'no-iam-allow': {
       if (f.on === 'alias') return 'no identity-policy statement allows it on the alias';
       const ids = f.aliasResource ?? [];
-      const note = ids.length > 0 ? ` (${ids.map((id) => `"${id}"`).join(', ')} names an alias ARN in Resource, which never matches a key operation: use kms:RequestAlias or kms:ResourceAliases)` : '';
+      const note =
+        ids.length > 0
+          ? ` (${ids.map((id) => `"${id}"`).join(', ')} names an alias ARN in Resource, which never matches a key operation: use kms:RequestAlias or kms:ResourceAliases)`
+          : '';
       return `no identity-policy statement allows it${note}`;
     }
     case 'not-cross-account':
@@ -303,13 +321,13 @@ export function findingText(f: TraceFinding): string {
         ? 'yes: the grant itself says who may retire it (its retiring principal, its grantee, or the account that created it); the key policy plays no part'
         : `the key's account (key policy) and the caller's account (${f.account}, IAM policies) must both allow it`;
     case 'alias-not-cross-account':
-      return 'alias operations work only in the key\'s account';
+      return "alias operations work only in the key's account";
     case 'no-key-policy-or-account':
       return 'no key-policy statement allows the caller or its account';
     case 'role-limited':
       return `${statementsText(f.statements)} names the role, but the role's ${limitName(f.limit)} does not allow ${f.action}`;
     case 'role-allow-limited':
-      return 'an allow that a key policy gives to a role ARN is limited by the session\'s permissions boundary and session policy';
+      return "an allow that a key policy gives to a role ARN is limited by the session's permissions boundary and session policy";
     case 'iam-intersection':
       return 'identity-policy permissions are the intersection with the boundary and the session policy';
     case 'no-key-policy-names':
@@ -323,7 +341,10 @@ export function findingText(f: TraceFinding): string {
     case 'grants-deny': {
       // Of a list read in part, only what was read is counted: the live report and its snapshot's replay say the same.
       const partial = f.firstPage !== undefined ? `beyond the first ${f.firstPage} grants, only those that can apply to this principal were read` : '';
-      const others = f.others > 0 ? `${f.others} other grant${f.others === 1 ? '' : 's'}${partial !== '' ? ' read' : ''} ${f.others === 1 ? 'is' : 'are'} for other principals` : '';
+      const others =
+        f.others > 0
+          ? `${f.others} other grant${f.others === 1 ? '' : 's'}${partial !== '' ? ' read' : ''} ${f.others === 1 ? 'is' : 'are'} for other principals`
+          : '';
       const tail = others !== '' || partial !== '' ? ` (${[others, partial].filter((t) => t !== '').join('; ')})` : '';
       return (f.grants.length > 0 ? f.grants.map((g) => `${g.grantId}: ${g.detail}`).join('; ') : 'no grant on the key is for this principal') + tail;
     }
@@ -362,7 +383,12 @@ export function findingText(f: TraceFinding): string {
 export function phraseStep(t: TraceFact): TraceStep {
   const detail = findingText(t.why);
   const question = questionText(t.ask);
-  const out: TraceStep = { step: t.step, question: t.within === undefined ? question : `${t.within.map((w) => `[${w}] `).join('')}${question}`, answer: t.answer, detail };
+  const out: TraceStep = {
+    step: t.step,
+    question: t.within === undefined ? question : `${t.within.map((w) => `[${w}] `).join('')}${question}`,
+    answer: t.answer,
+    detail,
+  };
   if (t.statements !== undefined) out.statements = t.statements;
   if (t.grants !== undefined) out.grants = t.ask.kind === 'may-retire' ? t.grants.map((g) => ({ ...g, detail })) : t.grants;
   return out;

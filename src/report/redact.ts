@@ -62,10 +62,14 @@ const STASH_CLOSE = '\uE003';
 const PRIVATE = '\\uE000-\\uE003';
 
 const ARN_STOP = `\\s"'\`\\\\<>|,;()\\[\\]{}${PRIVATE}`;
-const ARN_RE = new RegExp(`arn:(aws(?:-[a-z]+)*):([a-z0-9-]*|\\*):([a-z0-9-]*|\\*|\\$\\{[^}\\s]*\\}):([^:${ARN_STOP}]*):((?:\\$\\{[^}${ARN_STOP}]*\\}|[^${ARN_STOP}])+)`, 'g');
+const ARN_RE = new RegExp(
+  `arn:(aws(?:-[a-z]+)*):([a-z0-9-]*|\\*):([a-z0-9-]*|\\*|\\$\\{[^}\\s]*\\}):([^:${ARN_STOP}]*):((?:\\$\\{[^}${ARN_STOP}]*\\}|[^${ARN_STOP}])+)`,
+  'g',
+);
 // eslint-disable-next-line no-control-regex
 const ANSI_RE = /\u001b\[[0-9;?]*[A-Za-z]/g;
-const UNIQUE_ID_RE = /(?<![A-Za-z0-9])(AROA|AIDA|AGPA|ANPA|ANVA|AIPA|APKA|ASCA|ACCA|AKIA|ASIA|ABIA|ACRA)[A-Z0-9]{12,}(?![A-Za-z0-9])(?::([A-Za-z0-9_+=,.@-]+))?/g;
+const UNIQUE_ID_RE =
+  /(?<![A-Za-z0-9])(AROA|AIDA|AGPA|ANPA|ANVA|AIPA|APKA|ASCA|ACCA|AKIA|ASIA|ABIA|ACRA)[A-Z0-9]{12,}(?![A-Za-z0-9])(?::([A-Za-z0-9_+=,.@-]+))?/g;
 const HEX64_RE = /(?<![0-9A-Za-z])[0-9a-fA-F]{64}(?![0-9A-Za-z])/g;
 const UUID_RE = /(?<![0-9A-Za-z-])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![0-9A-Za-z-])/g;
 const MRK_RE = /(?<![0-9A-Za-z-])mrk-[0-9a-fA-F]{32}(?![0-9A-Za-z])/g;
@@ -104,28 +108,172 @@ const NAME_SHAPE = /^(?:role|user|session|group|policy|alias|function|grant-name
 /** Words never taken as a name to replace: the report's own vocabulary. */
 const STOP_WORDS = new Set(
   [
-    'aws', 'kms', 'iam', 'sts', 'root', 'key', 'keys', 'alias', 'aliases', 'role', 'roles', 'user', 'users', 'group',
-    'grant', 'grants', 'grantee', 'policy', 'policies', 'session', 'sessions', 'function', 'functions', 'lambda',
-    'service', 'service-role', 'account', 'accounts', 'allow', 'deny', 'unknown', 'yes', 'no', 'none', 'all', 'any',
-    'true', 'false', 'null', 'default', 'the', 'and', 'for', 'not', 'action', 'actions', 'principal', 'principals',
-    'resource', 'resources', 'condition', 'conditions', 'statement', 'statements', 'request', 'key-policy',
-    'identity-policy', 'permissions-boundary', 'session-policy', 'scp', 'rcp', 'implicit', 'explicit', 'state',
-    'active', 'retired', 'enabled', 'disabled', 'read', 'absent', 'unreadable', 'hint', 'hints', 'name', 'names',
-    'operation', 'operations', 'context', 'decrypt', 'encrypt', 'with', 'from', 'this', 'that', 'its', 'has', 'must',
-    'customer', 'version', 'effect', 'error', 'file', 'json', 'text', 'table', 'markdown', 'output', 'table', 'value',
+    'aws',
+    'kms',
+    'iam',
+    'sts',
+    'root',
+    'key',
+    'keys',
+    'alias',
+    'aliases',
+    'role',
+    'roles',
+    'user',
+    'users',
+    'group',
+    'grant',
+    'grants',
+    'grantee',
+    'policy',
+    'policies',
+    'session',
+    'sessions',
+    'function',
+    'functions',
+    'lambda',
+    'service',
+    'service-role',
+    'account',
+    'accounts',
+    'allow',
+    'deny',
+    'unknown',
+    'yes',
+    'no',
+    'none',
+    'all',
+    'any',
+    'true',
+    'false',
+    'null',
+    'default',
+    'the',
+    'and',
+    'for',
+    'not',
+    'action',
+    'actions',
+    'principal',
+    'principals',
+    'resource',
+    'resources',
+    'condition',
+    'conditions',
+    'statement',
+    'statements',
+    'request',
+    'key-policy',
+    'identity-policy',
+    'permissions-boundary',
+    'session-policy',
+    'scp',
+    'rcp',
+    'implicit',
+    'explicit',
+    'state',
+    'active',
+    'retired',
+    'enabled',
+    'disabled',
+    'read',
+    'absent',
+    'unreadable',
+    'hint',
+    'hints',
+    'name',
+    'names',
+    'operation',
+    'operations',
+    'context',
+    'decrypt',
+    'encrypt',
+    'with',
+    'from',
+    'this',
+    'that',
+    'its',
+    'has',
+    'must',
+    'customer',
+    'version',
+    'effect',
+    'error',
+    'file',
+    'json',
+    'text',
+    'table',
+    'markdown',
+    'output',
+    'table',
+    'value',
   ].concat(ACTIONS.map((a) => a.short.toLowerCase())),
 );
 const REGION_RE = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/;
 
 /** JSON members whose string values are vocabulary, never identifiers. */
 const VOCABULARY_FIELDS = new Set([
-  'Version', 'Effect', 'Action', 'NotAction', 'KeyState', 'KeyManager', 'KeyUsage', 'KeySpec', 'CustomerMasterKeySpec', 'Origin',
-  'Operations', 'State', 'MultiRegionKeyType', 'EncryptionAlgorithms', 'SigningAlgorithms', 'MacAlgorithms', 'KeyAgreementAlgorithms',
-  'Runtime', 'PackageType', 'LastUpdateStatus', 'Architectures', 'action', 'operations', 'keyState', 'keyManager', 'keyUsage',
-  'keySpec', 'origin', 'state', 'effect', 'decision', 'decidedBy', 'access', 'kind', 'eventSource', 'eventName', 'eventType',
-  'errorCode', 'awsRegion', 'region', 'Region', 'capturedAt', 'CreationDate', 'creationDate', 'eventTime', 'LastModified',
-  'DeletionDate', 'ValidTo', 'PendingDeletionWindowInDays', 'ExpirationModel', 'neededPermission', 'userAgent', 'type', 'Type',
-  'eventVersion', 'readOnly', 'managementEvent', 'eventCategory', 'recipientAccountId_', 'confidence', 'reasonIds_',
+  'Version',
+  'Effect',
+  'Action',
+  'NotAction',
+  'KeyState',
+  'KeyManager',
+  'KeyUsage',
+  'KeySpec',
+  'CustomerMasterKeySpec',
+  'Origin',
+  'Operations',
+  'State',
+  'MultiRegionKeyType',
+  'EncryptionAlgorithms',
+  'SigningAlgorithms',
+  'MacAlgorithms',
+  'KeyAgreementAlgorithms',
+  'Runtime',
+  'PackageType',
+  'LastUpdateStatus',
+  'Architectures',
+  'action',
+  'operations',
+  'keyState',
+  'keyManager',
+  'keyUsage',
+  'keySpec',
+  'origin',
+  'state',
+  'effect',
+  'decision',
+  'decidedBy',
+  'access',
+  'kind',
+  'eventSource',
+  'eventName',
+  'eventType',
+  'errorCode',
+  'awsRegion',
+  'region',
+  'Region',
+  'capturedAt',
+  'CreationDate',
+  'creationDate',
+  'eventTime',
+  'LastModified',
+  'DeletionDate',
+  'ValidTo',
+  'PendingDeletionWindowInDays',
+  'ExpirationModel',
+  'neededPermission',
+  'userAgent',
+  'type',
+  'Type',
+  'eventVersion',
+  'readOnly',
+  'managementEvent',
+  'eventCategory',
+  'recipientAccountId_',
+  'confidence',
+  'reasonIds_',
 ]);
 
 /** JSON members whose string value is a name of this kind. */
@@ -150,7 +298,24 @@ const NAME_FIELDS: Record<string, PlaceholderKind> = {
 };
 
 /** The order a value seen as several kinds takes its label from (a session named after its function is function-1). */
-const KIND_PRIORITY: PlaceholderKind[] = ['function', 'role', 'user', 'group', 'alias', 'session', 'policy', 'grant-name', 'resource', 'value', 'sid', 'policy-id', 'path', 'grant', 'token', 'name'];
+const KIND_PRIORITY: PlaceholderKind[] = [
+  'function',
+  'role',
+  'user',
+  'group',
+  'alias',
+  'session',
+  'policy',
+  'grant-name',
+  'resource',
+  'value',
+  'sid',
+  'policy-id',
+  'path',
+  'grant',
+  'token',
+  'name',
+];
 
 /** Applies `fn` to the parts of `t` outside placeholders already put in. */
 function plain(t: string, fn: (s: string) => string): string {
@@ -388,7 +553,15 @@ export class Redactor {
   }
 
   private eligible(v: string): boolean {
-    return v.length >= 2 && !/^\d+$/.test(v) && !STOP_WORDS.has(v.toLowerCase()) && !REGION_RE.test(v) && !hasPattern(v) && !NAME_SHAPE.test(v) && !this.issued.has(v);
+    return (
+      v.length >= 2 &&
+      !/^\d+$/.test(v) &&
+      !STOP_WORDS.has(v.toLowerCase()) &&
+      !REGION_RE.test(v) &&
+      !hasPattern(v) &&
+      !NAME_SHAPE.test(v) &&
+      !this.issued.has(v)
+    );
   }
 
   /** A name (role, function, Sid, tag value …): one placeholder per distinct value, whatever its kind. */
@@ -411,7 +584,14 @@ export class Redactor {
     if (p === undefined) {
       const label = this.learned.get(v) ?? kind;
       const markers = this.patterns.flatMap((pat, i) => (pat.re.test(v) ? [`-x${i + 1}x`] : [])).join('');
-      const fmt = label === 'sid' ? (n: number): string => `Sid${n}` : label === 'grant' ? (n: number): string => `grant-${n}` : label === 'token' ? (n: number): string => `token-${n}` : (n: number): string => `${label}-${n}${markers}`;
+      const fmt =
+        label === 'sid'
+          ? (n: number): string => `Sid${n}`
+          : label === 'grant'
+            ? (n: number): string => `grant-${n}`
+            : label === 'token'
+              ? (n: number): string => `token-${n}`
+              : (n: number): string => `${label}-${n}${markers}`;
       p = fmt(this.next(label, fmt));
       this.values.set(k, p);
       this.issued.add(p);
@@ -443,7 +623,9 @@ export class Redactor {
 
   private path(v: string): string {
     if (!v.startsWith('/') || v === '/' || v.startsWith('/aws-service-role/') || v === '/service-role/') return v;
-    return splitSlash(v).map((s) => (s === '' ? s : this.name('path', s))).join('/');
+    return splitSlash(v)
+      .map((s) => (s === '' ? s : this.name('path', s)))
+      .join('/');
   }
 
   // ── ARNs ────────────────────────────────────────────────────────────────────────────────────
@@ -502,7 +684,10 @@ export class Redactor {
       return segs.map((s) => (s === '' ? s : this.name('resource', s))).join('/');
     }
     const g = /^([A-Za-z][A-Za-z0-9-]*)([/:])(.+)$/.exec(r);
-    if (g) return `${g[1]}${g[2]}${splitSlash(g[3]!).map((s) => (s === '' ? s : this.name('resource', s))).join('/')}`;
+    if (g)
+      return `${g[1]}${g[2]}${splitSlash(g[3]!)
+        .map((s) => (s === '' ? s : this.name('resource', s)))
+        .join('/')}`;
     return this.name('resource', r);
   }
 
@@ -514,7 +699,8 @@ export class Redactor {
     if (field !== undefined) {
       const kind = NAME_FIELDS[field];
       if (kind !== undefined && !s.startsWith('arn:')) return this.name(kind, s);
-      if (field === 'AliasName' || field === 'aliasName') return s.startsWith('alias/') && !s.startsWith('alias/aws/') ? `alias/${this.nameSegments('alias', s.slice(6))}` : s;
+      if (field === 'AliasName' || field === 'aliasName')
+        return s.startsWith('alias/') && !s.startsWith('alias/aws/') ? `alias/${this.nameSegments('alias', s.slice(6))}` : s;
       if (field === 'Path' || field === 'path') return this.path(s);
     }
     if (/^arn:[^:\s]*:[^:\s]*:[^:\s]*:[^:\s]*:/.test(s) && !/\s/.test(s)) return this.arn(s);
@@ -547,9 +733,10 @@ export class Redactor {
       if (k === tagValue && typeof x === 'string') out[key] = this.name('value', x);
       else if (k === 'PolicyName' && managed) out[key] = x;
       else if (k === 'Condition' && x !== null && typeof x === 'object' && !Array.isArray(x)) out[key] = this.condition(x as Record<string, unknown>);
-      else if ((/^(Tags|tags|PrincipalTags|principalTags|Variables|ResourceTags)$/.test(k)) && x !== null && typeof x === 'object' && !Array.isArray(x)) {
+      else if (/^(Tags|tags|PrincipalTags|principalTags|Variables|ResourceTags)$/.test(k) && x !== null && typeof x === 'object' && !Array.isArray(x)) {
         const m: Record<string, unknown> = {};
-        for (const [tk, tv] of Object.entries(x as Record<string, unknown>)) m[this.objectKey(tk)] = typeof tv === 'string' ? this.name('value', tv) : this.walk(tv, tk);
+        for (const [tk, tv] of Object.entries(x as Record<string, unknown>))
+          m[this.objectKey(tk)] = typeof tv === 'string' ? this.name('value', tv) : this.walk(tv, tk);
         out[key] = m;
       } else if (k === 'Principal' || k === 'NotPrincipal') out[key] = this.walk(x, 'Principal');
       else out[key] = this.walk(x, k);
@@ -579,7 +766,8 @@ export class Redactor {
       const b: Record<string, unknown> = {};
       for (const [ck, cv] of Object.entries(block as Record<string, unknown>)) {
         const kind: PlaceholderKind | undefined = /tag\//i.test(ck) ? 'value' : /^aws:username$/i.test(ck) ? 'user' : undefined;
-        const one = (x: unknown): unknown => (typeof x !== 'string' ? x : kind !== undefined && !x.startsWith('arn:') ? this.name(kind, x) : this.structured(x, undefined));
+        const one = (x: unknown): unknown =>
+          typeof x !== 'string' ? x : kind !== undefined && !x.startsWith('arn:') ? this.name(kind, x) : this.structured(x, undefined);
         b[ck] = Array.isArray(cv) ? cv.map(one) : one(cv);
       }
       out[op] = b;
@@ -590,15 +778,17 @@ export class Redactor {
   /** Everything of an already redacted document maps to itself. */
   private reserveAll(v: unknown): void {
     if (typeof v === 'string') {
-      for (const m of v.matchAll(/[A-Za-z0-9][A-Za-z0-9._@+=,-]*/g)) if (NAME_SHAPE.test(m[0]) || Object.values(SHAPES).some((re) => re.test(m[0]))) this.issued.add(m[0]);
+      for (const m of v.matchAll(/[A-Za-z0-9][A-Za-z0-9._@+=,-]*/g))
+        if (NAME_SHAPE.test(m[0]) || Object.values(SHAPES).some((re) => re.test(m[0]))) this.issued.add(m[0]);
       if (isIP(v.split('/')[0]!) === 4) this.issued.add(v);
       return;
     }
     if (Array.isArray(v)) for (const x of v) this.reserveAll(x);
-    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) {
-      this.reserveAll(k);
-      this.reserveAll(x);
-    }
+    else if (v !== null && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) {
+        this.reserveAll(k);
+        this.reserveAll(x);
+      }
   }
 
   // ── Free text ───────────────────────────────────────────────────────────────────────────────
@@ -629,7 +819,10 @@ export class Redactor {
       names.sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
       // A name ends where an IAM name cannot go on (it may end a generated name: AllowLambdaEnvDecrypt-NAME);
       // "name:value" is a condition key, not a name.
-      this.literalRe = new RegExp(`(?<![A-Za-z0-9+=,.@:$/])(?:${names.map(escapeRe).join('|')})(?![A-Za-z0-9_+=@-])(?![,.][A-Za-z0-9_+=@-])(?!:[A-Za-z0-9*])`, 'g');
+      this.literalRe = new RegExp(
+        `(?<![A-Za-z0-9+=,.@:$/])(?:${names.map(escapeRe).join('|')})(?![A-Za-z0-9_+=@-])(?![,.][A-Za-z0-9_+=@-])(?!:[A-Za-z0-9*])`,
+        'g',
+      );
     }
     return plain(t, (x) => x.replace(this.literalRe!, (m) => this.mark(this.name(this.learned.get(m)!, m))));
   }

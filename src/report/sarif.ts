@@ -34,7 +34,7 @@ export const RULE_TEXT: Record<string, RuleText> = {
   'KMSWHY-G001': {
     name: 'ExternalAccountGrant',
     short: 'Grant to an external account',
-    full: 'The grantee belongs to another AWS account than the key, so principals of that account can use the key for the grant\'s operations without any change to the key policy.',
+    full: "The grantee belongs to another AWS account than the key, so principals of that account can use the key for the grant's operations without any change to the key policy.",
     help: 'If the access is intended, list the grant in the expectation file and accept the finding with a reason and an expiry (accept: [{"code": "KMSWHY-G001", "grantee": "arn:aws:iam::ACCOUNT:*", "reason": "…", "expires": "YYYY-MM-DD"}]). Otherwise revoke it: aws kms revoke-grant --key-id KEY --grant-id GRANT.',
     severity: 'high',
   },
@@ -42,7 +42,7 @@ export const RULE_TEXT: Record<string, RuleText> = {
     name: 'OrphanedGrantee',
     short: 'Grant to an unknown or deleted principal',
     full: 'The grantee is an IAM unique id (AROA…, AIDA…): the role or user it named was deleted. A principal created again with the same name gets a new id and does not match the grant.',
-    help: 'Revoke the grant. If the principal was recreated, have the service that made the grant create it again (for Lambda: change the function\'s execution role and back).',
+    help: "Revoke the grant. If the principal was recreated, have the service that made the grant create it again (for Lambda: change the function's execution role and back).",
     severity: 'medium',
   },
   'KMSWHY-G003': {
@@ -111,7 +111,7 @@ export const RULE_TEXT: Record<string, RuleText> = {
   'KMSWHY-E004': {
     name: 'UnusedAcceptance',
     short: 'Accepted finding not found',
-    full: 'An entry of the expectation file\'s accept list matched no finding.',
+    full: "An entry of the expectation file's accept list matched no finding.",
     help: 'Remove the entry, or correct its code, grant or grantee.',
     severity: 'info',
   },
@@ -225,7 +225,9 @@ export function renderGrantsSarif(audit: GrantsAudit, now: string, opts: GrantsS
     results.push({
       ruleId: 'KMSWHY-E002',
       level: 'error',
-      message: { text: `The grants of ${k.keyArn} could not be read completely: ${k.unreadable.reason}${k.unreadable.neededPermission ? ` (needs ${k.unreadable.neededPermission})` : ''}.` },
+      message: {
+        text: `The grants of ${k.keyArn} could not be read completely: ${k.unreadable.reason}${k.unreadable.neededPermission ? ` (needs ${k.unreadable.neededPermission})` : ''}.`,
+      },
       locations: [location(file, grantsPath, [{ name: k.keyArn, fullyQualifiedName: k.keyArn, kind: 'resource' }])],
       partialFingerprints: { 'kmsWhy/v1': fingerprint(k.keyArn, '', 'KMSWHY-E002') },
     });
@@ -233,8 +235,18 @@ export function renderGrantsSarif(audit: GrantsAudit, now: string, opts: GrantsS
   for (const f of audit.findings) {
     const a = f.acceptance;
     // An accepted finding points at its acceptance; any other at the matcher of its grant.
-    const path = a !== undefined && opts.expectFile !== undefined ? ['accept', a.index] : grantsPath !== undefined && matchedBy.has(`${f.keyArn}\n${f.grantId}`) ? [...grantsPath, matchedBy.get(`${f.keyArn}\n${f.grantId}`)!] : grantsPath;
-    const suffix = a === undefined ? '' : a.status === 'accepted' ? ` Accepted: ${a.reason}${a.expires ? ` (until ${a.expires})` : ''}.` : ` Its acceptance expired on ${a.expires}: ${a.reason}.`;
+    const path =
+      a !== undefined && opts.expectFile !== undefined
+        ? ['accept', a.index]
+        : grantsPath !== undefined && matchedBy.has(`${f.keyArn}\n${f.grantId}`)
+          ? [...grantsPath, matchedBy.get(`${f.keyArn}\n${f.grantId}`)!]
+          : grantsPath;
+    const suffix =
+      a === undefined
+        ? ''
+        : a.status === 'accepted'
+          ? ` Accepted: ${a.reason}${a.expires ? ` (until ${a.expires})` : ''}.`
+          : ` Its acceptance expired on ${a.expires}: ${a.reason}.`;
     const r: Record<string, unknown> = {
       ruleId: f.code,
       level: opts.failing(f) ? 'error' : f.severity === 'info' ? 'note' : 'warning',
@@ -243,7 +255,8 @@ export function renderGrantsSarif(audit: GrantsAudit, now: string, opts: GrantsS
       partialFingerprints: { 'kmsWhy/v1': fingerprint(f.keyArn, f.grantId, f.code) },
       properties: { severity: f.severity, finding: f.id, keyArn: f.keyArn, grantId: f.grantId, ...(a ? { acceptance: a } : {}) },
     };
-    if (a?.status === 'accepted') r.suppressions = [{ kind: 'external', status: 'accepted', justification: `${a.reason}${a.expires ? ` (until ${a.expires})` : ''}` }];
+    if (a?.status === 'accepted')
+      r.suppressions = [{ kind: 'external', status: 'accepted', justification: `${a.reason}${a.expires ? ` (until ${a.expires})` : ''}` }];
     results.push(r);
   }
   for (const e of audit.unexpected) results.push(unexpectedResult(e, file, grantsPath));

@@ -98,14 +98,14 @@ function listSection(title: string, results: readonly CheckResult[], pick: (d: C
 
 export function reportView(report: Report): ReportView {
   const rs = report.results;
-  const header: Array<[string, string]> = [
-    ['key', report.key ?? '(none)'],
-    ['principal', report.principal],
-    ...requestLines(report),
-  ];
+  const header: Array<[string, string]> = [['key', report.key ?? '(none)'], ['principal', report.principal], ...requestLines(report)];
   const sections: Section[] = [];
   const notEvaluated = notEvaluatedLines(report);
-  if (notEvaluated.length > 0) sections.push({ title: 'Not evaluated (the request lacks a detail these actions need; they do not affect the exit code)', items: notEvaluated.map((t) => item(t)) });
+  if (notEvaluated.length > 0)
+    sections.push({
+      title: 'Not evaluated (the request lacks a detail these actions need; they do not affect the exit code)',
+      items: notEvaluated.map((t) => item(t)),
+    });
   if (rs.length === 1) {
     const d = rs[0]!;
     if (d.reasons.length > 0) {
@@ -119,7 +119,9 @@ export function reportView(report: Report): ReportView {
     if (dr.length > 0) {
       sections.push({
         title: 'Deciding statements and grants',
-        items: dr.map((x) => item(x.reason.source === 'grant' ? describeGrantReason(x.reason) : `${x.reason.effect} ${reasonRef(x.reason)}`, [`for ${x.actions.join(', ')}`])),
+        items: dr.map((x) =>
+          item(x.reason.source === 'grant' ? describeGrantReason(x.reason) : `${x.reason.effect} ${reasonRef(x.reason)}`, [`for ${x.actions.join(', ')}`]),
+        ),
       });
     }
   }
@@ -127,7 +129,8 @@ export function reportView(report: Report): ReportView {
   const missing = unique(rs.flatMap((d) => d.missingContext));
   if (missing.length > 0) sections.push({ title: 'Missing from the request', items: missing.map((m) => item(m)) });
   const keyErrors = rs.filter((d) => d.keyStateError !== undefined && d.decidedBy !== 'key-state');
-  if (keyErrors.length > 0) sections.push({ title: 'Key state', items: keyErrors.map((d) => item(rs.length > 1 ? `${d.action}: ${d.keyStateError}` : d.keyStateError!)) });
+  if (keyErrors.length > 0)
+    sections.push({ title: 'Key state', items: keyErrors.map((d) => item(rs.length > 1 ? `${d.action}: ${d.keyStateError}` : d.keyStateError!)) });
   sections.push(listSection('Hints', rs, (d) => d.hints));
   sections.push({ title: 'Assumptions', items: unique(rs.flatMap((d) => d.assumptions)).map((a) => item(a)) });
   sections.push({ title: 'Unreadable inputs', items: unreadableInputs(report).map((u) => item(`${u.what}: ${u.why}`)) });

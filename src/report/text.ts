@@ -10,7 +10,9 @@ export { verdictWord } from './explain.js';
 
 /** A sentence naming what decided the verdict (kept for callers of the first text renderer). */
 export function decidedByText(d: CheckResult): string {
-  const ids = d.reasons.map((r) => (r.source === 'grant' ? `grant ${r.id}` : `${r.source === 'key-policy' ? 'key policy' : r.policyName ?? r.source} "${r.id}"`));
+  const ids = d.reasons.map((r) =>
+    r.source === 'grant' ? `grant ${r.id}` : `${r.source === 'key-policy' ? 'key policy' : (r.policyName ?? r.source)} "${r.id}"`,
+  );
   switch (d.decidedBy) {
     case 'explicit-deny':
       return `explicit Deny: ${ids.join(', ')}`;

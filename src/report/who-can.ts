@@ -44,7 +44,7 @@
 // encryption context, no kms:ViaService …); "conditional" means such a request is denied but one
 // with the shown context (the witness) is allowed.
 import type { ActionInfo } from '../model/actions.js';
-import type { AccessEntry, GuardCondition, KeyWhoCan, PublicStatement, ReasonRef, WhoCanPrincipal, WhoCanResult, Witness } from '../analyses/who-can.js';
+import type { AccessEntry, GuardCondition, KeyWhoCan, ReasonRef, WhoCanPrincipal, WhoCanResult, Witness } from '../analyses/who-can.js';
 import { ADMIN_LEVEL_ACTIONS, finalVerdict, isAdminLevel } from '../analyses/who-can.js';
 import { wrapFixed } from './fixed-table.js';
 import { layoutTable, type Row } from './layout.js';
@@ -136,7 +136,11 @@ export function conditionsText(conds: GuardCondition[]): string {
   for (const g of groups.values()) {
     const first = g[0]!;
     const where = first.source === 'grant' ? `grant ${first.id}` : `${first.source} "${first.id}"`;
-    const parts = g.map((c) => (first.source === 'grant' ? `${c.operator === 'SourceArn' ? 'aws:SourceArn' : `encryption context ${c.key}`} ${c.operator === 'EncryptionContextSubset' ? 'includes' : '='} ${valuesText(c.values)}` : `${c.key} ${c.operator} ${valuesText(c.values)}`));
+    const parts = g.map((c) =>
+      first.source === 'grant'
+        ? `${c.operator === 'SourceArn' ? 'aws:SourceArn' : `encryption context ${c.key}`} ${c.operator === 'EncryptionContextSubset' ? 'includes' : '='} ${valuesText(c.values)}`
+        : `${c.key} ${c.operator} ${valuesText(c.values)}`,
+    );
     if (first.effect === 'Deny') deny.push(`unless ${parts.join(' and ')} (Deny ${where})`);
     else allow.push(`${parts.join(' and ')} (${where})`);
   }
@@ -221,8 +225,8 @@ function principalLabel(p: WhoCanPrincipal): string {
   return `${p.arn}${tags.length > 0 ? ` [${tags.join(', ')}]` : ''}`;
 }
 
-
-const CAVEAT = 'Verdicts are for requests without context; roles are evaluated as one of their sessions. "conditional": allowed only with the request context shown.';
+const CAVEAT =
+  'Verdicts are for requests without context; roles are evaluated as one of their sessions. "conditional": allowed only with the request context shown.';
 
 // ─── JSON ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -241,7 +245,14 @@ function principalJson(p: WhoCanPrincipal): JsonObject {
 }
 
 function keyHeadJson(k: KeyWhoCan): JsonObject {
-  return { key: k.keyArn, aliases: k.aliases, account: k.account, keyState: k.keyState, keyManager: k.keyManager, aliasForAliasActions: k.aliasForAliasActions ?? null };
+  return {
+    key: k.keyArn,
+    aliases: k.aliases,
+    account: k.account,
+    keyState: k.keyState,
+    keyManager: k.keyManager,
+    aliasForAliasActions: k.aliasForAliasActions ?? null,
+  };
 }
 
 function keyTailJson(k: KeyWhoCan): JsonObject {
@@ -593,7 +604,8 @@ function pathLines(k: KeyWhoCan, g: GroupSummary, p: AccessPath, indent: string)
 /** Wraps to 80 columns, the first line after `first`, the others after `rest`. */
 function hanging(text: string, first: string, rest: string): string[] {
   const lines = wrapFixed(text, 80 - rest.length);
-  if (lines.length > 1 && first.length + lines[0]!.length > 80) return [first + text.slice(0, 80 - first.length), ...wrapFixed(text.slice(80 - first.length), 80 - rest.length).map((l) => rest + l)];
+  if (lines.length > 1 && first.length + lines[0]!.length > 80)
+    return [first + text.slice(0, 80 - first.length), ...wrapFixed(text.slice(80 - first.length), 80 - rest.length).map((l) => rest + l)];
   return lines.map((l, i) => (i === 0 ? first : rest) + l);
 }
 
@@ -621,10 +633,24 @@ function textKey(k: KeyWhoCan, opts: WhoCanViewOptions): string {
   out.push(`Key ${keyTitle(k)}`);
   out.push(`  ${plural(s.considered, 'principal')} considered, ${plural(k.actions.length, 'action')}; ${fmt(s.withAccess)} with some access.`);
   for (const g of s.groups) {
-    out.push('', ...hanging(`${g.title}: ${fmt(g.allowed)} allowed, ${fmt(g.conditional)} conditional, ${fmt(g.unknown)} unknown (${actionNames(k, g.actions, g.actions.length) || 'no action the key state allows'})`, '  ', '    '));
+    out.push(
+      '',
+      ...hanging(
+        `${g.title}: ${fmt(g.allowed)} allowed, ${fmt(g.conditional)} conditional, ${fmt(g.unknown)} unknown (${actionNames(k, g.actions, g.actions.length) || 'no action the key state allows'})`,
+        '  ',
+        '    ',
+      ),
+    );
     for (const p of g.paths) out.push(...pathLines(k, g, p, '    '));
     if (g.morePaths > 0) out.push(...hanging(moreText(g), '    ', '      '));
-    for (const f of g.failing) out.push(...hanging(`${f.action.name} fails for everyone now: ${f.error}${f.authorized > 0 ? ` (${plural(f.authorized, 'principal')} authorized)` : ''}`, '    ', '      '));
+    for (const f of g.failing)
+      out.push(
+        ...hanging(
+          `${f.action.name} fails for everyone now: ${f.error}${f.authorized > 0 ? ` (${plural(f.authorized, 'principal')} authorized)` : ''}`,
+          '    ',
+          '      ',
+        ),
+      );
   }
   if (s.adminLevel > 0) {
     out.push('', `  Admin-level powers (allowed without conditions): ${plural(s.adminLevel, 'principal')}`);
@@ -633,11 +659,15 @@ function textKey(k: KeyWhoCan, opts: WhoCanViewOptions): string {
   }
   if (s.external.length > 0) {
     out.push('', '  External accounts:');
-    for (const x of s.external) out.push(`    ${x.account}: ${x.principals.length <= SAMPLE ? x.principals.join(', ') : plural(x.principals.length, 'principal')} — ${x.actions.join(', ')}`);
+    for (const x of s.external)
+      out.push(
+        `    ${x.account}: ${x.principals.length <= SAMPLE ? x.principals.join(', ') : plural(x.principals.length, 'principal')} — ${x.actions.join(', ')}`,
+      );
   }
   if (k.publicStatements.length > 0) {
     out.push('', '  Public statements (Principal "*" or NotPrincipal):');
-    for (const st of k.publicStatements) out.push(`    "${st.id}" allows ${st.actions.join(', ')} ${st.conditions.length > 0 ? conditionsText(st.conditions) : 'to ANYONE, with no condition'}`);
+    for (const st of k.publicStatements)
+      out.push(`    "${st.id}" allows ${st.actions.join(', ')} ${st.conditions.length > 0 ? conditionsText(st.conditions) : 'to ANYONE, with no condition'}`);
   }
   if (opts.principals === true || shortEnough(s)) {
     out.push('', '  Principals by action:');
@@ -702,26 +732,57 @@ function tableKeySync(k: KeyWhoCan, opts: WhoCanViewOptions, c: import('chalk').
   const s = summarizeKey(k);
   const width = opts.width ?? 80;
   // Lines outside the tables: wrapped to the width first, coloured after (src/report/layout.ts).
-  const para = (text: string, style: (x: string) => string = (x) => x): string => wrap(text, width).map((l) => style(l)).join('\n') + '\n';
+  const para = (text: string, style: (x: string) => string = (x) => x): string =>
+    wrap(text, width)
+      .map((l) => style(l))
+      .join('\n') + '\n';
   const colour = (a: AccessEntry['access']): ((x: string) => string) => (a === 'allow' ? c.green : a === 'conditional' ? c.yellow : c.magenta);
-  let out = para(`Key ${keyTitle(k)}`, c.bold) + para(`${plural(s.considered, 'principal')} considered, ${plural(k.actions.length, 'action')}; ${fmt(s.withAccess)} with some access.`);
+  let out =
+    para(`Key ${keyTitle(k)}`, c.bold) +
+    para(`${plural(s.considered, 'principal')} considered, ${plural(k.actions.length, 'action')}; ${fmt(s.withAccess)} with some access.`);
   const body: Row[] = [];
   for (const g of s.groups) {
     body.push({ title: { text: `${g.title}: ${fmt(g.allowed)} allowed, ${fmt(g.conditional)} conditional, ${fmt(g.unknown)} unknown`, style: c.bold } });
     for (const p of g.paths) {
       body.push([
         { text: `${fmt(p.principals)} ${p.access}${p.external > 0 ? `\n${fmt(p.external)} external` : ''}`, style: colour(p.access) },
-        { text: `${p.text}${p.adminLevel ? '\nADMIN-LEVEL' : ''}${p.principals <= SAMPLE ? `\n${p.sample.map((x) => x.arn).join('\n')}` : ''}`, ...(p.adminLevel ? { style: c.red } : {}) },
+        {
+          text: `${p.text}${p.adminLevel ? '\nADMIN-LEVEL' : ''}${p.principals <= SAMPLE ? `\n${p.sample.map((x) => x.arn).join('\n')}` : ''}`,
+          ...(p.adminLevel ? { style: c.red } : {}),
+        },
         actionNames(k, p.actions, g.actions.length),
       ]);
     }
     if (g.morePaths > 0) body.push({ title: { text: moreText(g), style: c.dim } });
-    for (const f of g.failing) body.push([{ text: 'fails now', style: c.red }, `${f.error}${f.authorized > 0 ? ` (${fmt(f.authorized)} authorized)` : ''}`, f.action.short]);
+    for (const f of g.failing)
+      body.push([{ text: 'fails now', style: c.red }, `${f.error}${f.authorized > 0 ? ` (${fmt(f.authorized)} authorized)` : ''}`, f.action.short]);
   }
-  out += layoutTable(['Principals', 'Through', 'Actions'], body, width, { head: c.cyan, border: c.grey, soft: [11, 30, 15], hard: [8, 12, 8], separators: 'always' }) + '\n';
-  if (s.adminLevel > 0) out += para(`Admin-level powers: ${plural(s.adminLevel, 'principal')}${s.adminSample.length > 0 ? ` — ${s.adminSample.slice(0, 5).map((x) => `${principalLabel(x.principal)} (${x.actions.join(', ')})`).join('; ')}${s.adminLevel > 5 ? '; …' : ''}` : ''}`, c.red);
+  out +=
+    layoutTable(['Principals', 'Through', 'Actions'], body, width, {
+      head: c.cyan,
+      border: c.grey,
+      soft: [11, 30, 15],
+      hard: [8, 12, 8],
+      separators: 'always',
+    }) + '\n';
+  if (s.adminLevel > 0)
+    out += para(
+      `Admin-level powers: ${plural(s.adminLevel, 'principal')}${
+        s.adminSample.length > 0
+          ? ` — ${s.adminSample
+              .slice(0, 5)
+              .map((x) => `${principalLabel(x.principal)} (${x.actions.join(', ')})`)
+              .join('; ')}${s.adminLevel > 5 ? '; …' : ''}`
+          : ''
+      }`,
+      c.red,
+    );
   if (s.external.length > 0) out += para(`External accounts: ${s.external.map((x) => `${x.account} (${x.actions.join(', ')})`).join('; ')}`, c.yellow);
-  for (const st of k.publicStatements) out += para(`Public statement "${st.id}": ${st.actions.join(', ')} ${st.conditions.length > 0 ? conditionsText(st.conditions) : 'to ANYONE, with no condition'}`, c.yellow);
+  for (const st of k.publicStatements)
+    out += para(
+      `Public statement "${st.id}": ${st.actions.join(', ')} ${st.conditions.length > 0 ? conditionsText(st.conditions) : 'to ANYONE, with no condition'}`,
+      c.yellow,
+    );
   if (opts.principals === true || shortEnough(s)) {
     const list: Row[] = [];
     for (const g of GROUPS) {
@@ -737,11 +798,23 @@ function tableKeySync(k: KeyWhoCan, opts: WhoCanViewOptions, c: import('chalk').
         row.entries.forEach(({ principal, entry }, i) => {
           const admin = row.actions.some((a) => isAdminLevel(a.name, entry));
           const label = principalLabel(principal);
-          list.push([i === 0 ? actionCell : '', { text: entry.access, style: colour(entry.access) }, admin ? { text: `${label}\nADMIN-LEVEL`, style: c.red.bold } : principal.external ? { text: label, style: c.yellow } : label, entryWhy(entry)]);
+          list.push([
+            i === 0 ? actionCell : '',
+            { text: entry.access, style: colour(entry.access) },
+            admin ? { text: `${label}\nADMIN-LEVEL`, style: c.red.bold } : principal.external ? { text: label, style: c.yellow } : label,
+            entryWhy(entry),
+          ]);
         });
       }
     }
-    out += layoutTable(['Action', 'Access', 'Principal', 'Through'], list, width, { head: c.cyan, border: c.grey, soft: [16, 11, 24, 24], hard: [10, 8, 12, 12], separators: 'always' }) + '\n';
+    out +=
+      layoutTable(['Action', 'Access', 'Principal', 'Through'], list, width, {
+        head: c.cyan,
+        border: c.grey,
+        soft: [16, 11, 24, 24],
+        hard: [10, 8, 12, 12],
+        separators: 'always',
+      }) + '\n';
   } else out += para(`${fmt(s.withAccess)} principals with access: --principals lists them, --principal PATTERN filters.`, c.dim);
   for (const n of k.notes) out += para(n, c.dim);
   for (const x of k.skipped.slice(0, 10)) out += para(`not evaluated: ${x.principal} (${x.why})`, c.dim);
@@ -770,7 +843,12 @@ const mdEsc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
 
 function markdownKey(k: KeyWhoCan, opts: WhoCanViewOptions, budget: number): { text: string; full: boolean } {
   const s = summarizeKey(k);
-  const out: string[] = [`### ${mdEsc(keyTitle(k))}`, '', `${plural(s.considered, 'principal')} considered, ${plural(k.actions.length, 'action')}; ${fmt(s.withAccess)} with some access.`, ''];
+  const out: string[] = [
+    `### ${mdEsc(keyTitle(k))}`,
+    '',
+    `${plural(s.considered, 'principal')} considered, ${plural(k.actions.length, 'action')}; ${fmt(s.withAccess)} with some access.`,
+    '',
+  ];
   out.push('| Group | Principals | Through | Actions |', '|---|---|---|---|');
   for (const g of s.groups) {
     out.push(`| **${g.title}** | ${fmt(g.allowed)} allowed, ${fmt(g.conditional)} conditional, ${fmt(g.unknown)} unknown | | |`);
@@ -780,7 +858,8 @@ function markdownKey(k: KeyWhoCan, opts: WhoCanViewOptions, budget: number): { t
       out.push(`| | ${who} | ${mdEsc(p.text)}${p.adminLevel ? ' **admin-level**' : ''}${sample} | ${mdEsc(actionNames(k, p.actions, g.actions.length))} |`);
     }
     if (g.morePaths > 0) out.push(`| | | ${mdEsc(moreText(g))} | |`);
-    for (const f of g.failing) out.push(`| | fails now | ${mdEsc(f.error)}${f.authorized > 0 ? ` (${fmt(f.authorized)} authorized)` : ''} | ${f.action.short} |`);
+    for (const f of g.failing)
+      out.push(`| | fails now | ${mdEsc(f.error)}${f.authorized > 0 ? ` (${fmt(f.authorized)} authorized)` : ''} | ${f.action.short} |`);
   }
   out.push('');
   if (s.adminLevel > 0) {
@@ -791,12 +870,18 @@ function markdownKey(k: KeyWhoCan, opts: WhoCanViewOptions, budget: number): { t
   }
   if (s.external.length > 0) {
     out.push('**External accounts:**', '');
-    for (const x of s.external) out.push(`- ${x.account}: ${x.principals.length <= SAMPLE ? x.principals.map((p) => `\`${mdEsc(p)}\``).join(', ') : plural(x.principals.length, 'principal')} — ${x.actions.join(', ')}`);
+    for (const x of s.external)
+      out.push(
+        `- ${x.account}: ${x.principals.length <= SAMPLE ? x.principals.map((p) => `\`${mdEsc(p)}\``).join(', ') : plural(x.principals.length, 'principal')} — ${x.actions.join(', ')}`,
+      );
     out.push('');
   }
   if (k.publicStatements.length > 0) {
     out.push('**Public statements:**', '');
-    for (const st of k.publicStatements) out.push(`- \`${mdEsc(st.id)}\`: ${st.actions.join(', ')} ${st.conditions.length > 0 ? mdEsc(conditionsText(st.conditions)) : '**to anyone, with no condition**'}`);
+    for (const st of k.publicStatements)
+      out.push(
+        `- \`${mdEsc(st.id)}\`: ${st.actions.join(', ')} ${st.conditions.length > 0 ? mdEsc(conditionsText(st.conditions)) : '**to anyone, with no condition**'}`,
+      );
     out.push('');
   }
   for (const n of k.notes) out.push(`> ${mdEsc(n)}`);
@@ -812,7 +897,13 @@ function markdownKey(k: KeyWhoCan, opts: WhoCanViewOptions, budget: number): { t
     for (const g of GROUPS) {
       for (const row of actionRows(k, g.id)) {
         const acts = row.actions.map((a) => `\`${a.name}\``).join(', ') + (row.keyStateError ? ` (fails: ${mdEsc(row.keyStateError)})` : '');
-        const lines = row.entries.length === 0 ? [`| ${acts} | nobody | | |`] : row.entries.map(({ principal, entry }, i) => `| ${i === 0 ? acts : ''} | ${entry.access === 'allow' ? '**allow**' : entry.access} | \`${mdEsc(principal.arn)}\`${principal.external ? ' (external)' : ''}${row.actions.some((a) => isAdminLevel(a.name, entry)) ? ' **admin-level**' : ''} | ${mdEsc(entryWhy(entry))} |`);
+        const lines =
+          row.entries.length === 0
+            ? [`| ${acts} | nobody | | |`]
+            : row.entries.map(
+                ({ principal, entry }, i) =>
+                  `| ${i === 0 ? acts : ''} | ${entry.access === 'allow' ? '**allow**' : entry.access} | \`${mdEsc(principal.arn)}\`${principal.external ? ' (external)' : ''}${row.actions.some((a) => isAdminLevel(a.name, entry)) ? ' **admin-level**' : ''} | ${mdEsc(entryWhy(entry))} |`,
+              );
         for (const l of lines) {
           if (text.length + size + l.length + 1 > budget) {
             cut++;
@@ -845,7 +936,9 @@ export function renderWhoCanMarkdown(r: WhoCanResult, opts: WhoCanViewOptions = 
 
 function jsonlKey(k: KeyWhoCan, out: (s: string) => void): void {
   const kArn = JSON.stringify(k.keyArn);
-  out(`${JSON.stringify({ type: 'key', ...keyHeadJson(k), principals: k.principals.filter((p) => p.kind !== 'public').length, actions: k.actions.map((a) => a.name), ...keyTailJson(k) })}\n`);
+  out(
+    `${JSON.stringify({ type: 'key', ...keyHeadJson(k), principals: k.principals.filter((p) => p.kind !== 'public').length, actions: k.actions.map((a) => a.name), ...keyTailJson(k) })}\n`,
+  );
   // Each principal's ARN is encoded once per key, each answer's body once per kind of action
   // (admin-level or not, its key-state error): most answers share a few bodies.
   const arns = k.principals.map((p) => JSON.stringify(p.arn));
@@ -866,7 +959,13 @@ function jsonlKey(k: KeyWhoCan, out: (s: string) => void): void {
         const shared = p.kind === 'public' ? undefined : byVariant.get(e);
         body = shared?.get(variant);
         if (body === undefined) {
-          const o: JsonObject = { access: e.access, verdict: p.kind === 'public' ? null : finalVerdict(e, kse), decidedBy: e.decidedBy, reasons: e.reasons, adminLevel: isAdminLevel(a.name, e) };
+          const o: JsonObject = {
+            access: e.access,
+            verdict: p.kind === 'public' ? null : finalVerdict(e, kse),
+            decidedBy: e.decidedBy,
+            reasons: e.reasons,
+            adminLevel: isAdminLevel(a.name, e),
+          };
           if (kse !== undefined) o.keyStateError = kse;
           if (e.conditions !== undefined) o.conditions = e.conditions;
           if (e.witness !== undefined) o.witness = e.witness;
@@ -972,10 +1071,16 @@ export class WhoCanWriter {
         return;
       case 'table':
         // Wrapped to the table's width, coloured after (src/report/layout.ts).
-        out(`${wrap(`${this.totals.line()}`, this.opts.width ?? 80).join('\n')}\n${wrap(CAVEAT, this.opts.width ?? 80).map((l) => (this.chalk ? this.chalk.dim(l) : l)).join('\n')}\n`);
+        out(
+          `${wrap(`${this.totals.line()}`, this.opts.width ?? 80).join('\n')}\n${wrap(CAVEAT, this.opts.width ?? 80)
+            .map((l) => (this.chalk ? this.chalk.dim(l) : l))
+            .join('\n')}\n`,
+        );
         return;
       case 'markdown':
-        out(`${this.mdLeftOut > 0 ? `> ${plural(this.mdLeftOut, 'more key')} left out to keep this under GitHub's comment limit: run with --output json, or --key for fewer keys.\n\n` : ''}${this.totals.line()}\n`);
+        out(
+          `${this.mdLeftOut > 0 ? `> ${plural(this.mdLeftOut, 'more key')} left out to keep this under GitHub's comment limit: run with --output json, or --key for fewer keys.\n\n` : ''}${this.totals.line()}\n`,
+        );
         return;
     }
   }

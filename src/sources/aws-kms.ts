@@ -172,7 +172,11 @@ function keySpecOf(m: JsonObject, where: Where): string {
     // one kms-why does not know is refused rather than guessed.
     if (!KEY_SPECS.includes(v)) {
       const near = nearest(v, KEY_SPECS);
-      fail(member(where, field), `unknown key spec ${JSON.stringify(v)}`, `${near !== undefined ? `Did you mean "${near}"? ` : ''}Key specs: ${KEY_SPECS.join(', ')}.`);
+      fail(
+        member(where, field),
+        `unknown key spec ${JSON.stringify(v)}`,
+        `${near !== undefined ? `Did you mean "${near}"? ` : ''}Key specs: ${KEY_SPECS.join(', ')}.`,
+      );
     }
     return v;
   }
@@ -405,7 +409,11 @@ function parseOperations(value: unknown, where: Where): string[] {
     if (GRANT_OPERATIONS.includes(op)) return op;
     const near = suggestOperations(op);
     const didYouMean = near.length === 0 ? '' : `Did you mean ${near.map((o) => `"${o}"`).join(' or ')}? `;
-    return fail(at, `"${op}" is not a grant operation`, `${didYouMean}Grant operations are case-sensitive, have no kms: prefix and no wildcards: ${GRANT_OPERATIONS.join(', ')}.`);
+    return fail(
+      at,
+      `"${op}" is not a grant operation`,
+      `${didYouMean}Grant operations are case-sensitive, have no kms: prefix and no wildcards: ${GRANT_OPERATIONS.join(', ')}.`,
+    );
   });
 }
 

@@ -123,7 +123,11 @@ export function parseCloudTrail(value: unknown, file: string): CloudTrailFile {
         }
       }
       if (isObj(ct)) return { record: ct, path: `${path}.CloudTrailEvent` };
-      throw new InputError('the entry has no CloudTrailEvent', { file, path, hint: 'aws cloudtrail lookup-events gives each event\'s record as the CloudTrailEvent string.' });
+      throw new InputError('the entry has no CloudTrailEvent', {
+        file,
+        path,
+        hint: "aws cloudtrail lookup-events gives each event's record as the CloudTrailEvent string.",
+      });
     });
   } else if (isObj(value) && (value.eventSource !== undefined || value.eventName !== undefined)) {
     format = 'record';
@@ -187,7 +191,10 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
     ev.principalNote = `the record names only account ${ev.callerAccount ?? '(unknown)'}${pid ? ` and principal id ${pid}` : ''} (the key owner's copy of a cross-account call): give --principal, the ARN the caller's own trail shows`;
   } else if (arn !== undefined && parsedArn !== null && parsedArn.kind !== 'unique-id') {
     ev.principal = arn;
-    ev.principalNote = type === 'AssumedRole' ? `userIdentity.arn (a session of role ${str(isObj(ui?.sessionContext) && isObj(ui.sessionContext.sessionIssuer) ? ui.sessionContext.sessionIssuer : undefined, 'arn') ?? parsedArn.roleName})` : 'userIdentity.arn';
+    ev.principalNote =
+      type === 'AssumedRole'
+        ? `userIdentity.arn (a session of role ${str(isObj(ui?.sessionContext) && isObj(ui.sessionContext.sessionIssuer) ? ui.sessionContext.sessionIssuer : undefined, 'arn') ?? parsedArn.roleName})`
+        : 'userIdentity.arn';
   } else if (type === 'Root' && ev.callerAccount !== undefined) {
     ev.principal = `arn:aws:iam::${ev.callerAccount}:root`;
     ev.principalNote = 'the account root user';
@@ -199,11 +206,12 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
   // A Lambda runtime-init Decrypt (the function's own session, its FunctionArn as context) is the
   // session calling KMS itself: only an explicit invokedBy counts there (docs/semantics.md#lambda-environment-variables).
   const runtimeInit = isLambdaRuntimeInit(arn, requestParams(r));
-  const hostCall = ev.sourceIPAddress !== undefined && ev.sourceIPAddress === ev.userAgent && SERVICE_HOST.test(ev.sourceIPAddress) ? ev.sourceIPAddress : undefined;
+  const hostCall =
+    ev.sourceIPAddress !== undefined && ev.sourceIPAddress === ev.userAgent && SERVICE_HOST.test(ev.sourceIPAddress) ? ev.sourceIPAddress : undefined;
   const calledBy = ev.invokedBy ?? (runtimeInit ? undefined : hostCall);
   const host = calledBy !== undefined ? SERVICE_HOST.exec(calledBy) : null;
   if (type === 'AWSService') {
-    ev.viaServiceNote = 'none: the service is the caller, not acting with a principal\'s credentials';
+    ev.viaServiceNote = "none: the service is the caller, not acting with a principal's credentials";
   } else if (host && ev.awsRegion !== undefined) {
     const name = VIA_SERVICE_NAME[host[1]!] ?? host[1]!;
     ev.viaService = `${name}.${ev.awsRegion}.amazonaws.com`;
@@ -211,10 +219,12 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
   } else if (calledBy !== undefined) {
     ev.viaServiceNote = `${calledBy} called on the principal's behalf, but the record has ${ev.awsRegion === undefined ? 'no awsRegion' : 'no service host name'}: give --via-service`;
   } else {
-    ev.viaServiceNote = 'none: the record shows no service calling on the principal\'s behalf (no invokedBy)';
+    ev.viaServiceNote = "none: the record shows no service calling on the principal's behalf (no invokedBy)";
   }
   if (ev.viaService === undefined && runtimeInit) {
-    notes.push('A Decrypt by the function\'s own execution role session with aws:lambda:FunctionArn and no invokedBy is Lambda\'s runtime-init flow: the session calls KMS itself, so there is no kms:ViaService (docs/semantics.md#lambda-environment-variables).');
+    notes.push(
+      "A Decrypt by the function's own execution role session with aws:lambda:FunctionArn and no invokedBy is Lambda's runtime-init flow: the session calls KMS itself, so there is no kms:ViaService (docs/semantics.md#lambda-environment-variables).",
+    );
   }
 
   // ── error message ──
@@ -231,7 +241,7 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
       }
       if (ev.principal === undefined && pm.principal !== undefined) {
         ev.principal = pm.principal;
-        ev.principalNote = 'the error message (the record\'s userIdentity has no ARN)';
+        ev.principalNote = "the error message (the record's userIdentity has no ARN)";
       }
     } catch {
       // A message kms-why cannot read is kept as it is; the record's fields still say enough.
@@ -262,7 +272,12 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
     const dstArn = keyArns.find((a) => dstId !== undefined && (a === dstId || a.endsWith(`/${dstId}`)));
     const srcArn = keyArns.find((a) => a !== dstArn) ?? (keyArns.length === 1 && dstId === undefined ? keyArns[0] : undefined);
     const from = req('kms:ReEncryptFrom', srcId ?? srcArn, srcArn, stringMap(rp?.sourceEncryptionContext));
-    const to = req('kms:ReEncryptTo', dstId ?? dstArn, dstArn ?? (keyArns.length === 1 && srcArn === undefined ? keyArns[0] : undefined), stringMap(rp?.destinationEncryptionContext));
+    const to = req(
+      'kms:ReEncryptTo',
+      dstId ?? dstArn,
+      dstArn ?? (keyArns.length === 1 && srcArn === undefined ? keyArns[0] : undefined),
+      stringMap(rp?.destinationEncryptionContext),
+    );
     from.keyFrom = srcId !== undefined ? 'requestParameters' : 'resources';
     to.keyFrom = dstId !== undefined ? 'requestParameters' : 'resources';
     if (errAction === 'kms:ReEncryptFrom' || errAction === 'kms:ReEncryptTo') {
@@ -279,7 +294,11 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
   } else {
     const info = findAction(eventName);
     if (info === undefined) {
-      throw new InputError(`unknown KMS event "${eventName}"`, { file, path: `${path ? `${path}.` : ''}eventName`, hint: 'kms-why explains KMS API calls (Decrypt, Encrypt, GenerateDataKey, ReEncrypt …).' });
+      throw new InputError(`unknown KMS event "${eventName}"`, {
+        file,
+        path: `${path ? `${path}.` : ''}eventName`,
+        hint: 'kms-why explains KMS API calls (Decrypt, Encrypt, GenerateDataKey, ReEncrypt …).',
+      });
     }
     let action = info.name;
     if (errAction !== undefined && errAction !== action) {

@@ -15,7 +15,7 @@
 //   KMS Exception: AccessDeniedException KMS Message: <one of the above>
 import { findAction } from '../model/actions.js';
 import { parseArn, parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
-import { POLICY_LAYERS, type ErrorClient, type ErrorClue, type MissingPart, type PolicyLayer, } from '../model/error-clue.js';
+import { POLICY_LAYERS, type ErrorClient, type ErrorClue, type MissingPart, type PolicyLayer } from '../model/error-clue.js';
 import { InputError } from '../model/errors.js';
 
 // The clue types live in model/ (the analyses and the report read them too).
@@ -58,12 +58,14 @@ const NOT_AUTHORIZED = new RegExp(
 const LAYER_RE = String.raw`(identity-based\s+policy|resource-based\s+policy|permissions\s+boundary|session\s+policy|service\s+control\s+policy|resource\s+control\s+policy|VPC\s+endpoint\s+policy)`;
 const BECAUSE_NO = new RegExp(String.raw`^\s*because\s+no\s+${LAYER_RE}\s+allows\s+the\s+(\S+?)\s+action`, 'i');
 const EXPLICIT_DENY = new RegExp(String.raw`^\s*with\s+an\s+explicit\s+deny(?:\s+in\s+(?:an?\s+)?${LAYER_RE}(?::?\s+(arn:\S+))?)?`, 'i');
-const CIPHERTEXT = /The\s+ciphertext\s+refers\s+to\s+a\s+(?:customer\s+master\s+key|KMS\s+key|CMK)\s+that\s+does\s+not\s+exist,\s+does\s+not\s+exist\s+in\s+this\s+region,\s+or\s+you\s+are\s+not\s+allowed\s+to\s+access\.?/i;
+const CIPHERTEXT =
+  /The\s+ciphertext\s+refers\s+to\s+a\s+(?:customer\s+master\s+key|KMS\s+key|CMK)\s+that\s+does\s+not\s+exist,\s+does\s+not\s+exist\s+in\s+this\s+region,\s+or\s+you\s+are\s+not\s+allowed\s+to\s+access\.?/i;
 const LAMBDA = /Lambda\s+was\s+unable\s+to\s+decrypt\s+the\s+environment\s+variables\s+because\s+KMS\s+access\s+was\s+denied/i;
 const LAMBDA_INNER = /KMS\s+Exception:\s*([A-Za-z]+?)\s*KMS\s+Message:\s*([\s\S]*)$/i;
 const CLI = /An\s+error\s+occurred\s+\(([A-Za-z0-9.]+)\)\s+when\s+calling\s+the\s+([A-Za-z0-9]+)\s+operation(?:\s+\(reached\s+max\s+retries:\s*\d+\))?:\s*/i;
 const JAVA = /\(Service:\s*([A-Za-z0-9 ]+)[;,]\s*Status\s+Code:\s*\d+[;,]\s*(?:Error\s+Code:\s*([A-Za-z0-9]+)[;,]\s*)?Request\s+ID:/i;
-const GO = /operation\s+error\s+([A-Za-z0-9 ]+):\s*([A-Za-z0-9]+),\s*https\s+response\s+error\s+StatusCode:\s*\d+,\s*RequestID:\s*[^,]*,\s*(?:api\s+error\s+)?([A-Za-z0-9]+):/i;
+const GO =
+  /operation\s+error\s+([A-Za-z0-9 ]+):\s*([A-Za-z0-9]+),\s*https\s+response\s+error\s+StatusCode:\s*\d+,\s*RequestID:\s*[^,]*,\s*(?:api\s+error\s+)?([A-Za-z0-9]+):/i;
 const JS_V3 = /\$metadata|\$fault|__type:\s*'|\bat\s+(?:de_|throwDefaultError|async\s)|\[\w*Exception\]/;
 const EXCEPTION_PREFIX = /(?:^|\s|\.)([A-Z][A-Za-z0-9]*(?:Exception|Error|AccessDenied))(?:\s*\[[^\]]*\])?:\s/;
 
@@ -77,12 +79,20 @@ function layerOf(text: string): PolicyLayer {
 
 /** ARNs in prose end at whitespace; quotes, brackets and a sentence's full stop are not part of them. */
 function cleanToken(t: string): string {
-  return t.replace(/^["'(<[]+/, '').replace(/(?:\\n|\\")+$/, '').replace(/[.,;:"'\])>}]+$/, '');
+  return t
+    .replace(/^["'(<[]+/, '')
+    .replace(/(?:\\n|\\")+$/, '')
+    .replace(/[.,;:"'\])>}]+$/, '');
 }
 
 /** Messages pasted from JSON or a log may carry escaped quotes and newlines; tickets wrap lines. */
 function normalize(text: string): string {
-  return text.replace(/\r\n?/g, '\n').replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\u0027/gi, "'").replace(/[ \t\f\v\u00a0]+/g, ' ');
+  return text
+    .replace(/\r\n?/g, '\n')
+    .replace(/\\n/g, '\n')
+    .replace(/\\"/g, '"')
+    .replace(/\\u0027/gi, "'")
+    .replace(/[ \t\f\v\u00a0]+/g, ' ');
 }
 
 /** When the text is a JSON document (an error body, Lambda's console output), its message and type. */
@@ -216,9 +226,10 @@ export function parseErrorMessage(input: string): ParsedErrorMessage {
     if (because) {
       clue = { kind: 'no-allow', layer: layerOf(because[1]!), text: because[0].trim() };
     } else if (deny) {
-      clue = deny[1] !== undefined
-        ? { kind: 'explicit-deny', layer: layerOf(deny[1]), text: deny[0].trim() }
-        : { kind: 'explicit-deny', layer: null, text: deny[0].trim() };
+      clue =
+        deny[1] !== undefined
+          ? { kind: 'explicit-deny', layer: layerOf(deny[1]), text: deny[0].trim() }
+          : { kind: 'explicit-deny', layer: null, text: deny[0].trim() };
       if (deny[2] !== undefined) clue.policyArn = cleanToken(deny[2]);
     } else {
       clue = { kind: 'not-authorized', text: 'is not authorized to perform' };
@@ -277,7 +288,7 @@ export function parseErrorMessage(input: string): ParsedErrorMessage {
       field: 'key',
       required: true,
       why: ct
-        ? 'this message never names the key (the ciphertext does): give --key with the key ARN, id or alias (CloudTrail\'s Decrypt event shows it)'
+        ? "this message never names the key (the ciphertext does): give --key with the key ARN, id or alias (CloudTrail's Decrypt event shows it)"
         : 'the message does not name the key: give --key KEY_ARN (or key id, alias)',
     });
   }

@@ -21,7 +21,11 @@ export function parseExpectationFile(raw: unknown, file: string): ExpectationFil
   const root: Where = { file, path: '' };
   rejectUnknownFields(raw, ['kmsWhyExpect', 'grants', 'accept'], root, 'an expectation file');
   if (raw.kmsWhyExpect !== undefined && raw.kmsWhyExpect !== EXPECT_FILE_VERSION) {
-    fail(member(root, 'kmsWhyExpect'), `unsupported expectation file version ${JSON.stringify(raw.kmsWhyExpect)}`, `This kms-why reads version ${EXPECT_FILE_VERSION}.`);
+    fail(
+      member(root, 'kmsWhyExpect'),
+      `unsupported expectation file version ${JSON.stringify(raw.kmsWhyExpect)}`,
+      `This kms-why reads version ${EXPECT_FILE_VERSION}.`,
+    );
   }
   const grants = raw.grants === undefined ? [] : parseExpectationList(raw.grants, member(root, 'grants'));
   const accept = raw.accept === undefined ? [] : parseAcceptList(raw.accept, member(root, 'accept'));
@@ -37,7 +41,11 @@ function parseAcceptList(raw: unknown, where: Where): AcceptedFinding[] {
     rejectUnknownFields(o, ACCEPT_FIELDS, at, 'an accepted finding');
     if (typeof o.code !== 'string' || !FINDING_CODES.includes(o.code)) {
       const near = typeof o.code === 'string' ? nearest(o.code, FINDING_CODES) : undefined;
-      fail(member(at, 'code'), o.code === undefined ? 'code is required: the finding code to accept' : `unknown finding code ${JSON.stringify(o.code)}`, near ? `Did you mean "${near}"?` : `Finding codes: ${FINDING_CODES.join(', ')}.`);
+      fail(
+        member(at, 'code'),
+        o.code === undefined ? 'code is required: the finding code to accept' : `unknown finding code ${JSON.stringify(o.code)}`,
+        near ? `Did you mean "${near}"?` : `Finding codes: ${FINDING_CODES.join(', ')}.`,
+      );
     }
     if ((o.grant === undefined) === (o.grantee === undefined)) fail(at, 'give exactly one of grant (a grant id) or grantee (a principal pattern)');
     for (const f of ['grant', 'grantee', 'key'] as const) {
@@ -50,7 +58,11 @@ function parseAcceptList(raw: unknown, where: Where): AcceptedFinding[] {
     if (o.key !== undefined) a.key = o.key as string;
     if (o.expires !== undefined) {
       if (typeof o.expires !== 'string' || Number.isNaN(acceptanceExpiry(o.expires)) || !/^\d{4}-\d{2}-\d{2}/.test(o.expires)) {
-        fail(member(at, 'expires'), `expires ${JSON.stringify(o.expires)} is not a date`, 'Write the day as YYYY-MM-DD (the acceptance ends at 00:00 UTC that day), or an ISO 8601 time.');
+        fail(
+          member(at, 'expires'),
+          `expires ${JSON.stringify(o.expires)} is not a date`,
+          'Write the day as YYYY-MM-DD (the acceptance ends at 00:00 UTC that day), or an ISO 8601 time.',
+        );
       }
       a.expires = o.expires;
     }
@@ -65,7 +77,11 @@ export function parseExpectations(raw: unknown, file: string): ExpectedGrant[] {
 }
 
 function parseExpectationList(raw: unknown, root: Where): ExpectedGrant[] {
-  const list = expectArray(raw, root, root.path === '' ? 'a JSON array of expected grants, or an object with "grants" and "accept"' : 'an array of expected grants');
+  const list = expectArray(
+    raw,
+    root,
+    root.path === '' ? 'a JSON array of expected grants, or an object with "grants" and "accept"' : 'an array of expected grants',
+  );
   return list.map((item, i) => {
     const at = index(root, i);
     const o = expectObject(item, at, 'an expected grant object');
@@ -75,7 +91,11 @@ function parseExpectationList(raw: unknown, root: Where): ExpectedGrant[] {
     const ops = expectArray(o.operations, opsAt, 'an array of grant operations').map((op, j) => {
       if (typeof op !== 'string' || !GRANT_OPERATIONS.includes(op)) {
         const near = typeof op === 'string' ? nearest(op, GRANT_OPERATIONS) : undefined;
-        fail(index(opsAt, j), `unknown grant operation ${JSON.stringify(op)}`, near ? `Did you mean "${near}"?` : `Grant operations: ${GRANT_OPERATIONS.join(', ')}.`);
+        fail(
+          index(opsAt, j),
+          `unknown grant operation ${JSON.stringify(op)}`,
+          near ? `Did you mean "${near}"?` : `Grant operations: ${GRANT_OPERATIONS.join(', ')}.`,
+        );
       }
       return op;
     });
@@ -89,7 +109,8 @@ function parseExpectationList(raw: unknown, root: Where): ExpectedGrant[] {
         const out: { EncryptionContextEquals?: Record<string, string>; EncryptionContextSubset?: Record<string, string> } = {};
         if (c.EncryptionContextEquals !== undefined) out.EncryptionContextEquals = stringMap(c.EncryptionContextEquals, member(cAt, 'EncryptionContextEquals'));
         if (c.EncryptionContextSubset !== undefined) out.EncryptionContextSubset = stringMap(c.EncryptionContextSubset, member(cAt, 'EncryptionContextSubset'));
-        if (out.EncryptionContextEquals === undefined && out.EncryptionContextSubset === undefined) fail(cAt, 'constraints needs EncryptionContextEquals or EncryptionContextSubset (or the string "required")');
+        if (out.EncryptionContextEquals === undefined && out.EncryptionContextSubset === undefined)
+          fail(cAt, 'constraints needs EncryptionContextEquals or EncryptionContextSubset (or the string "required")');
         m.constraints = out;
       }
     }

@@ -8,17 +8,7 @@ import type { InputRecord } from '../model/snapshot.js';
 import { unknownInput } from '../model/unknown.js';
 import type { Unknowable } from '../model/unknown.js';
 import { parseTags } from './aws-kms.js';
-import {
-  expectArray,
-  expectObject,
-  expectString,
-  fail,
-  index,
-  member,
-  optionalString,
-  rejectNearMisses,
-  requiredString,
-} from './json-path.js';
+import { expectArray, expectObject, expectString, fail, index, member, optionalString, rejectNearMisses, requiredString } from './json-path.js';
 import type { JsonObject, Where } from './json-path.js';
 import { parsePolicyDocument } from './policy-document.js';
 import { boundaryWhat, identityPoliciesWhat, principalRecord } from './unreadable.js';
@@ -30,8 +20,32 @@ export const AUTHORIZATION_DETAILS_LISTS = ['UserDetailList', 'GroupDetailList',
  * A truncated output needs no special case: a principal or managed policy that is not in it stays unknown.
  */
 const AUTHORIZATION_DETAILS_FIELDS = [...AUTHORIZATION_DETAILS_LISTS, 'IsTruncated', 'Marker', 'NextToken'] as const;
-const ROLE_FIELDS = ['Path', 'RoleName', 'RoleId', 'Arn', 'CreateDate', 'AssumeRolePolicyDocument', 'InstanceProfileList', 'RolePolicyList', 'AttachedManagedPolicies', 'PermissionsBoundary', 'Tags', 'RoleLastUsed'];
-const USER_FIELDS = ['Path', 'UserName', 'UserId', 'Arn', 'CreateDate', 'UserPolicyList', 'GroupList', 'AttachedManagedPolicies', 'PermissionsBoundary', 'Tags'];
+const ROLE_FIELDS = [
+  'Path',
+  'RoleName',
+  'RoleId',
+  'Arn',
+  'CreateDate',
+  'AssumeRolePolicyDocument',
+  'InstanceProfileList',
+  'RolePolicyList',
+  'AttachedManagedPolicies',
+  'PermissionsBoundary',
+  'Tags',
+  'RoleLastUsed',
+];
+const USER_FIELDS = [
+  'Path',
+  'UserName',
+  'UserId',
+  'Arn',
+  'CreateDate',
+  'UserPolicyList',
+  'GroupList',
+  'AttachedManagedPolicies',
+  'PermissionsBoundary',
+  'Tags',
+];
 const GROUP_FIELDS = ['Path', 'GroupName', 'GroupId', 'Arn', 'CreateDate', 'GroupPolicyList', 'AttachedManagedPolicies'];
 
 /** A principal derived from the details, filed under its ARN without and with its IAM path. */
@@ -58,7 +72,26 @@ class ManagedPolicies {
 
   private add(item: unknown, at: Where): void {
     const p = expectObject(item, at, 'a managed policy');
-    rejectNearMisses(p, ['PolicyName', 'PolicyId', 'Arn', 'Path', 'DefaultVersionId', 'AttachmentCount', 'PermissionsBoundaryUsageCount', 'IsAttachable', 'Description', 'CreateDate', 'UpdateDate', 'PolicyVersionList'], ['PolicyName', 'Arn', 'DefaultVersionId', 'PolicyVersionList'], at, 'a managed policy');
+    rejectNearMisses(
+      p,
+      [
+        'PolicyName',
+        'PolicyId',
+        'Arn',
+        'Path',
+        'DefaultVersionId',
+        'AttachmentCount',
+        'PermissionsBoundaryUsageCount',
+        'IsAttachable',
+        'Description',
+        'CreateDate',
+        'UpdateDate',
+        'PolicyVersionList',
+      ],
+      ['PolicyName', 'Arn', 'DefaultVersionId', 'PolicyVersionList'],
+      at,
+      'a managed policy',
+    );
     const arn = requiredString(p, 'Arn', at);
     const name = requiredString(p, 'PolicyName', at);
     const defaultId = optionalString(p, 'DefaultVersionId', at);
@@ -82,7 +115,8 @@ class ManagedPolicies {
   /** The policy, or why it is not known. */
   get(arn: string, source: ManagedSource): Policy | string {
     const entry = this.entries.get(arn);
-    if (entry === undefined) return `managed policy ${arn} is attached but not in the Policies list (run get-account-authorization-details without --filter, or add LocalManagedPolicy AWSManagedPolicy)`;
+    if (entry === undefined)
+      return `managed policy ${arn} is attached but not in the Policies list (run get-account-authorization-details without --filter, or add LocalManagedPolicy AWSManagedPolicy)`;
     if (entry.problem !== undefined) return entry.problem;
     const cacheKey = `${source} ${arn}`;
     let policy = this.parsed.get(cacheKey);
@@ -108,7 +142,10 @@ interface Context {
 export function principalsFromAuthorizationDetails(value: unknown, where: Where): DerivedPrincipal[] {
   const d = expectObject(value, where, 'get-account-authorization-details output');
   rejectNearMisses(d, AUTHORIZATION_DETAILS_FIELDS, AUTHORIZATION_DETAILS_FIELDS, where, 'AccountAuthorizationDetails');
-  const ctx: Context = { managed: new ManagedPolicies(d.Policies, member(where, 'Policies')), groups: indexGroups(d.GroupDetailList, member(where, 'GroupDetailList')) };
+  const ctx: Context = {
+    managed: new ManagedPolicies(d.Policies, member(where, 'Policies')),
+    groups: indexGroups(d.GroupDetailList, member(where, 'GroupDetailList')),
+  };
   const roles = listOf(d.RoleDetailList, member(where, 'RoleDetailList')).map(([r, at]) => derive(r, at, 'role', ctx));
   const users = listOf(d.UserDetailList, member(where, 'UserDetailList')).map(([u, at]) => derive(u, at, 'user', ctx));
   return [...roles, ...users];
@@ -168,7 +205,12 @@ function gatherOwn(entity: JsonObject, at: Where, inlineField: string, ctx: Cont
   for (const [p, pAt] of listOf(entity[inlineField], member(at, inlineField))) {
     const name = requiredString(p, 'PolicyName', pAt);
     out.policies.push(
-      parsePolicyDocument(p.PolicyDocument, { source: 'identity-policy', name: `${namePrefix}${name}`, file: pAt.file, path: member(pAt, 'PolicyDocument').path }),
+      parsePolicyDocument(p.PolicyDocument, {
+        source: 'identity-policy',
+        name: `${namePrefix}${name}`,
+        file: pAt.file,
+        path: member(pAt, 'PolicyDocument').path,
+      }),
     );
   }
   for (const [m, mAt] of listOf(entity.AttachedManagedPolicies, member(at, 'AttachedManagedPolicies'))) {

@@ -112,11 +112,7 @@ export function rejectUnknownFields(obj: JsonObject, known: readonly string[], w
   for (const k of Object.keys(obj)) {
     if (known.includes(k)) continue;
     const near = nearest(k, known);
-    fail(
-      member(where, k),
-      `unknown field "${k}" in ${what}`,
-      `${near !== undefined ? `Did you mean "${near}"? ` : ''}Known fields: ${known.join(', ')}.`,
-    );
+    fail(member(where, k), `unknown field "${k}" in ${what}`, `${near !== undefined ? `Did you mean "${near}"? ` : ''}Known fields: ${known.join(', ')}.`);
   }
 }
 

@@ -210,13 +210,17 @@ export class JsonStreamParser {
       this.head = undefined;
       this.scanChunk(head);
     }
-    if (this.total === 0) throw new InputError('the file is empty', { file: this.name, hint: 'Did the command that wrote it fail? Check its error output, or run it again.' });
+    if (this.total === 0)
+      throw new InputError('the file is empty', { file: this.name, hint: 'Did the command that wrote it fail? Check its error output, or run it again.' });
     if (this.state === SCALAR) {
       this.endScalar(this.bufStart + this.buf.length);
     }
     if (this.state !== DONE) {
       if (this.state === VALUE && this.stack.length === 0) {
-        throw new InputError('the file contains only whitespace, no JSON', { file: this.name, hint: 'Did the command that wrote it fail? Check its error output, or run it again.' });
+        throw new InputError('the file contains only whitespace, no JSON', {
+          file: this.name,
+          hint: 'Did the command that wrote it fail? Check its error output, or run it again.',
+        });
       }
       this.syntax(this.bufStart + this.buf.length, 'the JSON ends too early', true);
     }
@@ -573,7 +577,11 @@ export class JsonStreamParser {
     const from = Math.max(this.bufStart, this.lineStart, at - 30);
     const to = Math.min(this.bufStart + this.buf.length, at + 30);
     if (to > from) {
-      const piece = this.buf.toString('utf8', from - this.bufStart, to - this.bufStart).split('\n')[0]!.replace(/\s+/g, ' ').trim();
+      const piece = this.buf
+        .toString('utf8', from - this.bufStart, to - this.bufStart)
+        .split('\n')[0]!
+        .replace(/\s+/g, ' ')
+        .trim();
       if (piece !== '') near = ` (near ${JSON.stringify(`${from > this.lineStart ? '…' : ''}${piece}`)})`;
     }
     throw new InputError(`invalid JSON at ${this.where(at)}: ${problem}${near}`, {

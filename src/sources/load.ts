@@ -227,7 +227,7 @@ function onlyKey(out: Snapshot, where: Where, what: string): Key {
   fail(
     where,
     `${out.keys.length} keys are loaded (${out.keys.map((k) => k.metadata.arn).join(', ')}); kms-why cannot tell which one this ${what} belongs to`,
-    'Load one key per run, or put the key policy, grants and tags into that key\'s entry of a snapshot file.',
+    "Load one key per run, or put the key policy, grants and tags into that key's entry of a snapshot file.",
   );
 }
 
@@ -240,7 +240,8 @@ function keyForGrants(out: Snapshot, grants: Grant[], where: Where): Key {
   }
   const key = onlyKey(out, where, 'grants list');
   const other = ids.find((id) => !refersToKey(id, key.metadata));
-  if (other !== undefined) fail(where, `the grants list is for key ${other}, not ${key.metadata.arn}`, 'Give the list-grants output of the key that is described.');
+  if (other !== undefined)
+    fail(where, `the grants list is for key ${other}, not ${key.metadata.arn}`, 'Give the list-grants output of the key that is described.');
   return key;
 }
 

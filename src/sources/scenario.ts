@@ -69,7 +69,7 @@ function grantOf(g: Record<string, unknown>): Grant {
     grantId: String(g.grantId),
     granteePrincipal: String(g.granteePrincipal),
     operations: (g.operations as string[]) ?? [],
-    state: ((g.state as GrantState | undefined) ?? 'active'),
+    state: (g.state as GrantState | undefined) ?? 'active',
   };
   if (typeof g.retiringPrincipal === 'string') grant.retiringPrincipal = g.retiringPrincipal;
   if (typeof g.issuingAccount === 'string') grant.issuingAccount = g.issuingAccount;
@@ -166,7 +166,8 @@ export function scenarioToInput(c: ScenarioCase, file = 'scenario'): { snapshot:
       : c.permissionsBoundary !== undefined && c.permissionsBoundary !== null
         ? pol(c.permissionsBoundary, 'permissions-boundary', 'permissions-boundary', 'permissionsBoundary')
         : null,
-    sessionPolicies: c.sessionPolicy !== undefined && c.sessionPolicy !== null ? [pol(c.sessionPolicy, 'session-policy', 'session-policy', 'sessionPolicy')] : [],
+    sessionPolicies:
+      c.sessionPolicy !== undefined && c.sessionPolicy !== null ? [pol(c.sessionPolicy, 'session-policy', 'session-policy', 'sessionPolicy')] : [],
     tags: unknown.has('principalTags') ? unknownInput(`tags of ${principal}`, 'marked unreadable by the case') : (c.principalTags ?? {}),
   };
   if (c.principalId !== undefined) pp.uniqueId = c.principalId;
@@ -174,7 +175,10 @@ export function scenarioToInput(c: ScenarioCase, file = 'scenario'): { snapshot:
   const levels = (list: ScenarioCase['scps'], source: 'scp' | 'rcp'): Record<string, OrgPolicyLevel[]> => {
     const out: Record<string, OrgPolicyLevel[]> = {};
     (list ?? []).forEach((entry, i) => {
-      const lvl: OrgPolicyLevel = { target: `${source}-level-${i + 1}`, policies: [pol(entry.policy, source, `${source}-${i + 1}`, `${source}s[${i}].policy`)] };
+      const lvl: OrgPolicyLevel = {
+        target: `${source}-level-${i + 1}`,
+        policies: [pol(entry.policy, source, `${source}-${i + 1}`, `${source}s[${i}].policy`)],
+      };
       (out[entry.appliesToAccount] ??= []).push(lvl);
     });
     return out;

@@ -120,7 +120,11 @@ function checkVersion(obj: JsonObject, root: Where): void {
   if (typeof v !== 'number') fail(at, `expected a version number, got ${typeName(v)}`, `Supported versions: ${supported}.`);
   if (!SUPPORTED_SNAPSHOT_VERSIONS.includes(v)) {
     const newer = v > Math.max(...SUPPORTED_SNAPSHOT_VERSIONS);
-    fail(at, `snapshot version ${v} is not supported; this kms-why reads version ${supported}`, newer ? 'The snapshot was written by a newer kms-why: upgrade kms-why.' : undefined);
+    fail(
+      at,
+      `snapshot version ${v} is not supported; this kms-why reads version ${supported}`,
+      newer ? 'The snapshot was written by a newer kms-why: upgrade kms-why.' : undefined,
+    );
   }
 }
 
@@ -170,14 +174,26 @@ export function parseKeyEntry(value: unknown, at: Where, inputs: InputRecord[]):
     aliases: [],
     tags: {},
     policy: readUnknowable(e.Policy, policyAt, keyPolicyWhat(arn), () => absent(keyPolicyWhat(arn)), parseKeyPolicy),
-    grants: readUnknowable(e.Grants, grantsAt, grantsWhat(arn), () => absent(grantsWhat(arn)), (v, w) => parseGrantsValue(v, w, metadata)),
+    grants: readUnknowable(
+      e.Grants,
+      grantsAt,
+      grantsWhat(arn),
+      () => absent(grantsWhat(arn)),
+      (v, w) => parseGrantsValue(v, w, metadata),
+    ),
   };
   if (metadataUnknown !== undefined) key.metadataUnknown = metadataUnknown;
   if (e.GrantsPartial !== undefined) key.grantsPartial = parseGrantsPartial(e.GrantsPartial, member(at, 'GrantsPartial'), key);
   // Aliases feed kms:ResourceAliases: an entry without them (or with an unreadable marker) leaves
   // them unknown, not "none" — only `"Aliases": []` says the key has none.
   const aliasesAt = member(at, 'Aliases');
-  const aliases = readUnknowable(e.Aliases === null ? undefined : e.Aliases, aliasesAt, aliasesWhat(arn), () => absent(aliasesWhat(arn)), (v, w) => parseKeyAliases(v, w, metadata));
+  const aliases = readUnknowable(
+    e.Aliases === null ? undefined : e.Aliases,
+    aliasesAt,
+    aliasesWhat(arn),
+    () => absent(aliasesWhat(arn)),
+    (v, w) => parseKeyAliases(v, w, metadata),
+  );
   if (isUnknown(aliases)) key.aliasesUnknown = aliases;
   else key.aliases = aliases;
   inputs.push(inputRecord(aliasesWhat(arn), aliasesAt, aliases));
@@ -201,10 +217,16 @@ export function parseKeyEntry(value: unknown, at: Where, inputs: InputRecord[]):
 function parseGrantsPartial(value: unknown, at: Where, key: Key): PartialGrants {
   const o = expectObject(value, at, 'what a grant list read in part holds {"FirstPage": …, "GranteePrincipals": […]}');
   rejectUnknownFields(o, GRANTS_PARTIAL_FIELDS, at, 'GrantsPartial');
-  if (isUnknown(key.grants)) fail(at, 'GrantsPartial describes a Grants list read in part, but this key has no Grants list', 'Give the grants that were read as Grants, or remove GrantsPartial.');
+  if (isUnknown(key.grants))
+    fail(
+      at,
+      'GrantsPartial describes a Grants list read in part, but this key has no Grants list',
+      'Give the grants that were read as Grants, or remove GrantsPartial.',
+    );
   const firstAt = member(at, 'FirstPage');
   const first = o.FirstPage;
-  if (typeof first !== 'number' || !Number.isInteger(first) || first < 0) fail(firstAt, `expected the number of grants on the first ListGrants page, got ${JSON.stringify(first) ?? 'nothing'}`);
+  if (typeof first !== 'number' || !Number.isInteger(first) || first < 0)
+    fail(firstAt, `expected the number of grants on the first ListGrants page, got ${JSON.stringify(first) ?? 'nothing'}`);
   const strings = (v: unknown, w: Where, what: string): string[] =>
     v === undefined ? [] : expectArray(v, w, what).map((x, i) => expectString(x, index(w, i), { nonEmpty: true }));
   const granteesAt = member(at, 'GranteePrincipals');
@@ -245,11 +267,21 @@ export function parsePrincipalEntry(value: unknown, at: Where): { arn: string; p
   const arn = requiredString(e, 'Arn', at);
   const ref = parsePrincipal(arn);
   if (ref === null) {
-    fail(member(at, 'Arn'), `invalid principal ARN "${arn}"`, 'Give an ARN such as arn:aws:iam::111122223333:role/app, arn:aws:iam::111122223333:user/alice or arn:aws:sts::111122223333:assumed-role/app/session.');
+    fail(
+      member(at, 'Arn'),
+      `invalid principal ARN "${arn}"`,
+      'Give an ARN such as arn:aws:iam::111122223333:role/app, arn:aws:iam::111122223333:user/alice or arn:aws:sts::111122223333:assumed-role/app/session.',
+    );
   }
   const policies: PrincipalPolicies = {
     identityPolicies: readUnknowable(e.IdentityPolicies, member(at, 'IdentityPolicies'), identityPoliciesWhat(arn), () => [], parseIdentityPolicies),
-    permissionsBoundary: readUnknowable(e.PermissionsBoundary, member(at, 'PermissionsBoundary'), boundaryWhat(arn), () => null, (v, w) => parseBoundary(v, w, arn)),
+    permissionsBoundary: readUnknowable(
+      e.PermissionsBoundary,
+      member(at, 'PermissionsBoundary'),
+      boundaryWhat(arn),
+      () => null,
+      (v, w) => parseBoundary(v, w, arn),
+    ),
     sessionPolicies: readUnknowable(e.SessionPolicies, member(at, 'SessionPolicies'), sessionPoliciesWhat(arn), () => [], parseSessionPolicies),
     tags: readUnknowable(e.Tags, member(at, 'Tags'), principalTagsWhat(arn), () => ({}), parseTags),
   };
@@ -259,7 +291,11 @@ export function parsePrincipalEntry(value: unknown, at: Where): { arn: string; p
   if (uniqueId !== undefined) {
     const want = ref.kind === 'user' ? /^AIDA[A-Z0-9]{4,}$/ : /^AROA[A-Z0-9]{4,}$/;
     if ((ref.kind !== 'user' && ref.kind !== 'role' && ref.kind !== 'assumed-role') || !want.test(uniqueId)) {
-      fail(member(at, 'UniqueId'), `"${uniqueId}" is not the unique id of ${arn}`, 'UniqueId is the RoleId (AROA…) of a role or the UserId (AIDA…) of a user, as get-role / get-user return it.');
+      fail(
+        member(at, 'UniqueId'),
+        `"${uniqueId}" is not the unique id of ${arn}`,
+        'UniqueId is the RoleId (AROA…) of a role or the UserId (AIDA…) of a user, as get-role / get-user return it.',
+      );
     }
     policies.uniqueId = uniqueId;
   }
@@ -275,11 +311,27 @@ export function parsePrincipalEntry(value: unknown, at: Where): { arn: string; p
 function rejectInapplicable(e: JsonObject, kind: string, at: Where, arn: string): void {
   const given = (v: unknown): boolean => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0) && !(isObject(v) && UNREADABLE_MARKER in v);
   if (kind === 'root') {
-    if (given(e.IdentityPolicies)) fail(member(at, 'IdentityPolicies'), `${arn} is an account root user, which cannot have identity policies`, 'Remove them; the root user has full access within IAM, limited only by SCPs and by key policies.');
-    if (given(e.PermissionsBoundary)) fail(member(at, 'PermissionsBoundary'), `${arn} is an account root user, which cannot have a permissions boundary`, 'Remove it: permissions boundaries apply to IAM users and roles only.');
+    if (given(e.IdentityPolicies))
+      fail(
+        member(at, 'IdentityPolicies'),
+        `${arn} is an account root user, which cannot have identity policies`,
+        'Remove them; the root user has full access within IAM, limited only by SCPs and by key policies.',
+      );
+    if (given(e.PermissionsBoundary))
+      fail(
+        member(at, 'PermissionsBoundary'),
+        `${arn} is an account root user, which cannot have a permissions boundary`,
+        'Remove it: permissions boundaries apply to IAM users and roles only.',
+      );
   }
   if ((kind === 'root' || kind === 'role' || kind === 'user') && given(e.SessionPolicies)) {
-    fail(member(at, 'SessionPolicies'), `session policies apply to a session, not to ${kind === 'root' ? 'the root user' : `the ${kind}`} ${arn}`, kind === 'role' ? 'Put them on an entry for the session, e.g. arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION.' : 'Put them on the federated-user session entry, or remove them.');
+    fail(
+      member(at, 'SessionPolicies'),
+      `session policies apply to a session, not to ${kind === 'root' ? 'the root user' : `the ${kind}`} ${arn}`,
+      kind === 'role'
+        ? 'Put them on an entry for the session, e.g. arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION.'
+        : 'Put them on the federated-user session entry, or remove them.',
+    );
   }
 }
 
@@ -354,8 +406,11 @@ function parseOrgPolicies(value: unknown, where: Where, source: 'scp' | 'rcp'): 
   const byAccount = expectObject(value, where, 'an object of hierarchies by account id');
   for (const [account, levels] of Object.entries(byAccount)) {
     const at = member(where, account);
-    if (!isAccountId(account)) fail(at, `"${account}" is not a 12-digit account id`, 'Hierarchies are given per account: {"111122223333": [{"Target": "r-abcd", "Policies": […]}, …]}.');
-    out[account] = expectArray(levels, at, 'a list of levels [{"Target": …, "Policies": […]}], root first').map((l, i) => parseOrgLevel(l, index(at, i), source));
+    if (!isAccountId(account))
+      fail(at, `"${account}" is not a 12-digit account id`, 'Hierarchies are given per account: {"111122223333": [{"Target": "r-abcd", "Policies": […]}, …]}.');
+    out[account] = expectArray(levels, at, 'a list of levels [{"Target": …, "Policies": […]}], root first').map((l, i) =>
+      parseOrgLevel(l, index(at, i), source),
+    );
   }
   return out;
 }
@@ -366,10 +421,17 @@ function parseOrgLevel(value: unknown, at: Where, source: 'scp' | 'rcp'): OrgPol
   const target = requiredString(l, 'Target', at);
   const policiesAt = member(at, 'Policies');
   if (l.Policies === undefined) fail(policiesAt, 'Policies is missing');
-  const policies = expectArray(l.Policies, policiesAt).map((p, j) => parseOrgPolicy(p, index(policiesAt, j), source, `${source.toUpperCase()} ${j + 1} on ${target}`));
+  const policies = expectArray(l.Policies, policiesAt).map((p, j) =>
+    parseOrgPolicy(p, index(policiesAt, j), source, `${source.toUpperCase()} ${j + 1} on ${target}`),
+  );
   // Organizations never leaves a root, OU or account without a policy of each enabled type
   // (FullAWSAccess / RCPFullAWSAccess); an empty level would deny everything and is surely a mistake.
-  if (policies.length === 0) fail(policiesAt, `level ${target} has no policies`, `AWS Organizations requires at least one ${source.toUpperCase()} at every level; the default is ${source === 'scp' ? 'FullAWSAccess' : 'RCPFullAWSAccess'}.`);
+  if (policies.length === 0)
+    fail(
+      policiesAt,
+      `level ${target} has no policies`,
+      `AWS Organizations requires at least one ${source.toUpperCase()} at every level; the default is ${source === 'scp' ? 'FullAWSAccess' : 'RCPFullAWSAccess'}.`,
+    );
   return { target, policies };
 }
 
@@ -383,7 +445,8 @@ function parseOrgPolicy(value: unknown, at: Where, source: 'scp' | 'rcp', fallba
   const arn = optionalString(value, 'Arn', at);
   const docKey = value.Content !== undefined ? 'Content' : 'Document';
   if (value.Content !== undefined && value.Document !== undefined) fail(at, 'give either Content or Document, not both');
-  if (value[docKey] === undefined) fail(member(at, 'Content'), 'Content is missing', 'Give the policy document as Content (the JSON string describe-policy returns) or Document.');
+  if (value[docKey] === undefined)
+    fail(member(at, 'Content'), 'Content is missing', 'Give the policy document as Content (the JSON string describe-policy returns) or Document.');
   const docAt = member(at, docKey);
   const opts = { source, name, file: docAt.file, path: docAt.path };
   return parsePolicyDocument(value[docKey], arn === undefined ? opts : { ...opts, arn });

@@ -55,7 +55,12 @@ export function policyDocument(p: Policy): Json {
 }
 
 function keyToJson(k: Key): Json {
-  const e: Json = { KeyMetadata: k.metadataUnknown !== undefined ? { KeyId: k.metadata.keyId, Arn: k.metadata.arn, AWSAccountId: k.metadata.account, ...unreadableMarker(k.metadataUnknown) } : metadataToJson(k.metadata) };
+  const e: Json = {
+    KeyMetadata:
+      k.metadataUnknown !== undefined
+        ? { KeyId: k.metadata.keyId, Arn: k.metadata.arn, AWSAccountId: k.metadata.account, ...unreadableMarker(k.metadataUnknown) }
+        : metadataToJson(k.metadata),
+  };
   if (k.aliasesUnknown !== undefined) {
     if (!isAbsent(k.aliasesUnknown)) e.Aliases = unreadableMarker(k.aliasesUnknown);
   } else e.Aliases = [...k.aliases];

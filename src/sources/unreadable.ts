@@ -63,7 +63,10 @@ export function partialGrants(keyArn: string, read: { firstPage: number; grantee
     firstPage: read.firstPage,
     granteePrincipals: [...read.granteePrincipals],
     grantIds: [...read.grantIds],
-    whole: unknownInput(grantsWhat(keyArn), `only part of the key's grants were read (${what}; the key has more): enough for a check of the principal they were read for, not the whole list (kms-why snapshot --all-grants reads every grant)`),
+    whole: unknownInput(
+      grantsWhat(keyArn),
+      `only part of the key's grants were read (${what}; the key has more): enough for a check of the principal they were read for, not the whole list (kms-why snapshot --all-grants reads every grant)`,
+    ),
   };
 }
 
@@ -93,8 +96,8 @@ export const principalTagsWhat = (arn: string): string => `tags of ${arn}`;
  * every part that is not.
  */
 export function principalRecord(arn: string, where: Where, parts: PrincipalPolicies): InputRecord {
-  const unknown = [parts.identityPolicies, parts.permissionsBoundary, parts.sessionPolicies, parts.tags].filter(
-    (p): p is UnknownInput => isUnknown<unknown>(p),
+  const unknown = [parts.identityPolicies, parts.permissionsBoundary, parts.sessionPolicies, parts.tags].filter((p): p is UnknownInput =>
+    isUnknown<unknown>(p),
   );
   const from = describeWhere(where);
   if (unknown.length === 0) return { what: principalWhat(arn), from, status: 'read' };

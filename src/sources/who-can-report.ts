@@ -3,7 +3,17 @@
 // given a report instead of a snapshot.
 import { findAction, type ActionInfo } from '../model/actions.js';
 import type { DecidedBy, ReasonSource } from '../model/decision.js';
-import { WHO_CAN_REPORT_VERSION, type AccessEntry, type GuardCondition, type KeyWhoCan, type PublicStatement, type ReasonRef, type WhoCanPrincipal, type WhoCanResult, type Witness } from '../model/who-can.js';
+import {
+  WHO_CAN_REPORT_VERSION,
+  type AccessEntry,
+  type GuardCondition,
+  type KeyWhoCan,
+  type PublicStatement,
+  type ReasonRef,
+  type WhoCanPrincipal,
+  type WhoCanResult,
+  type Witness,
+} from '../model/who-can.js';
 import { expectArray, expectObject, expectString, fail, index, isObject, member, type JsonObject, type Where } from './json-path.js';
 
 const ACCESS = ['allow', 'conditional', 'unknown'] as const;
@@ -25,7 +35,14 @@ function reasonOf(v: unknown, at: Where): ReasonRef {
 
 function conditionOf(v: unknown, at: Where): GuardCondition {
   const o = expectObject(v, at, 'a condition');
-  return { source: str(o, 'source', at) as ReasonSource, id: str(o, 'id', at), effect: o.effect === 'Deny' ? 'Deny' : 'Allow', operator: str(o, 'operator', at), key: str(o, 'key', at), values: strings(o.values, member(at, 'values')) };
+  return {
+    source: str(o, 'source', at) as ReasonSource,
+    id: str(o, 'id', at),
+    effect: o.effect === 'Deny' ? 'Deny' : 'Allow',
+    operator: str(o, 'operator', at),
+    key: str(o, 'key', at),
+    values: strings(o.values, member(at, 'values')),
+  };
 }
 
 /** One key of a who-can report (`keys[i]`, at `at`); `kms-why diff` reads large reports a key at a time. */
@@ -35,7 +52,12 @@ export function parseWhoCanKey(kv: unknown, at: Where): KeyWhoCan {
   const principals: WhoCanPrincipal[] = expectArray(k.principals, pAt).map((pv, pi) => {
     const pat = index(pAt, pi);
     const p = expectObject(pv, pat, 'a principal');
-    const w: WhoCanPrincipal = { arn: str(p, 'principal', pat), kind: str(p, 'kind', pat) as WhoCanPrincipal['kind'], external: p.external === true, origins: Array.isArray(p.origins) ? strings(p.origins, member(pat, 'origins')) as WhoCanPrincipal['origins'] : [] };
+    const w: WhoCanPrincipal = {
+      arn: str(p, 'principal', pat),
+      kind: str(p, 'kind', pat) as WhoCanPrincipal['kind'],
+      external: p.external === true,
+      origins: Array.isArray(p.origins) ? (strings(p.origins, member(pat, 'origins')) as WhoCanPrincipal['origins']) : [],
+    };
     if (typeof p.account === 'string') w.account = p.account;
     if (typeof p.arnWithPath === 'string') w.arnWithPath = p.arnWithPath;
     return w;
@@ -74,7 +96,8 @@ export function parseWhoCanKey(kv: unknown, at: Where): KeyWhoCan {
         decidedBy: str(e, 'decidedBy', eat) as DecidedBy,
         reasons: expectArray(e.reasons ?? [], member(eat, 'reasons')).map((r, i) => reasonOf(r, index(member(eat, 'reasons'), i))),
       };
-      if (e.conditions !== undefined) entry.conditions = expectArray(e.conditions, member(eat, 'conditions')).map((c, i) => conditionOf(c, index(member(eat, 'conditions'), i)));
+      if (e.conditions !== undefined)
+        entry.conditions = expectArray(e.conditions, member(eat, 'conditions')).map((c, i) => conditionOf(c, index(member(eat, 'conditions'), i)));
       if (isObject(e.witness)) entry.witness = e.witness as Witness;
       if (e.unreadable !== undefined) entry.unreadable = strings(e.unreadable, member(eat, 'unreadable'));
       access[pi]![ai] = entry;
@@ -84,7 +107,12 @@ export function parseWhoCanKey(kv: unknown, at: Where): KeyWhoCan {
     ? k.public.map((sv, si) => {
         const sat = index(member(at, 'public'), si);
         const s = expectObject(sv, sat, 'a public statement');
-        return { id: str(s, 'statement', sat), notPrincipal: s.notPrincipal === true, actions: strings(s.actions, member(sat, 'actions')), conditions: expectArray(s.conditions ?? [], member(sat, 'conditions')).map((c, i) => conditionOf(c, index(member(sat, 'conditions'), i))) };
+        return {
+          id: str(s, 'statement', sat),
+          notPrincipal: s.notPrincipal === true,
+          actions: strings(s.actions, member(sat, 'actions')),
+          conditions: expectArray(s.conditions ?? [], member(sat, 'conditions')).map((c, i) => conditionOf(c, index(member(sat, 'conditions'), i))),
+        };
       })
     : [];
   const out: KeyWhoCan = {
@@ -110,7 +138,11 @@ export function parseWhoCanJson(value: unknown, file: string): WhoCanResult {
   const root: Where = { file, path: '' };
   const o = expectObject(value, root, 'a who-can report');
   if (o.kmsWhyWhoCan !== WHO_CAN_REPORT_VERSION) {
-    fail(member(root, 'kmsWhyWhoCan'), `unsupported who-can report version ${JSON.stringify(o.kmsWhyWhoCan)}`, `kms-why reads version ${WHO_CAN_REPORT_VERSION}.`);
+    fail(
+      member(root, 'kmsWhyWhoCan'),
+      `unsupported who-can report version ${JSON.stringify(o.kmsWhyWhoCan)}`,
+      `kms-why reads version ${WHO_CAN_REPORT_VERSION}.`,
+    );
   }
   const keysAt = member(root, 'keys');
   const keys = expectArray(o.keys, keysAt).map((kv, ki) => parseWhoCanKey(kv, index(keysAt, ki)));
@@ -124,4 +156,3 @@ export function parseWhoCanJson(value: unknown, file: string): WhoCanResult {
 export function isWhoCanJson(value: unknown): boolean {
   return isObject(value) && 'kmsWhyWhoCan' in value;
 }
-

@@ -55,7 +55,10 @@ describe('accepted findings', () => {
   });
 
   it('an entry in force wins over an expired one that also matches', () => {
-    const a = audit([{ ...RDS, expires: '2026-01-01' }, { ...RDS, reason: 'renewed', expires: '2027-06-01' }]);
+    const a = audit([
+      { ...RDS, expires: '2026-01-01' },
+      { ...RDS, reason: 'renewed', expires: '2027-06-01' },
+    ]);
     expect(findingOf(a, 'KMSWHY-G004', 3).acceptance).toMatchObject({ status: 'accepted', index: 1, reason: 'renewed' });
     expect(a.unusedAcceptances).toEqual([0]);
   });

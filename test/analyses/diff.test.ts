@@ -11,7 +11,16 @@ import { snapshotFromDocuments } from '../../src/sources/load.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const BASIC = JSON.parse(readFileSync(`${ROOT}fixtures/who-can/basic.json`, 'utf8')) as Record<string, any>;
-const ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey', 'kms:CreateGrant', 'kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion', 'kms:DisableKey'].map((a) => findAction(a)!);
+const ACTIONS = [
+  'kms:Decrypt',
+  'kms:Encrypt',
+  'kms:GenerateDataKey',
+  'kms:DescribeKey',
+  'kms:CreateGrant',
+  'kms:PutKeyPolicy',
+  'kms:ScheduleKeyDeletion',
+  'kms:DisableKey',
+].map((a) => findAction(a)!);
 const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const ROLE = (n: string): string => `arn:aws:iam::111122223333:role/${n}`;
 
@@ -43,7 +52,9 @@ describe('diff of two snapshots', () => {
   });
 
   it('a new key-policy statement: gained, admin-level called out, the statement named as new', () => {
-    const after = snapshot((s) => statements(s).push({ Sid: 'WebAdmin', Effect: 'Allow', Principal: { AWS: ROLE('web') }, Action: ['kms:PutKeyPolicy', 'kms:DescribeKey'], Resource: '*' }));
+    const after = snapshot((s) =>
+      statements(s).push({ Sid: 'WebAdmin', Effect: 'Allow', Principal: { AWS: ROLE('web') }, Action: ['kms:PutKeyPolicy', 'kms:DescribeKey'], Resource: '*' }),
+    );
     const d = diff(snapshot(), after);
     const g = find(d, ROLE('web'), 'gained');
     // Actions with the same change and the same why are one change; it holds an admin-level power.
@@ -56,14 +67,20 @@ describe('diff of two snapshots', () => {
   });
 
   it('a new explicit Deny: lost, with the Deny that decides now', () => {
-    const after = snapshot((s) => statements(s).push({ Sid: 'NoOpsAdmin', Effect: 'Deny', Principal: { AWS: ROLE('ops') }, Action: ['kms:PutKeyPolicy', 'kms:DisableKey'], Resource: '*' }));
+    const after = snapshot((s) =>
+      statements(s).push({ Sid: 'NoOpsAdmin', Effect: 'Deny', Principal: { AWS: ROLE('ops') }, Action: ['kms:PutKeyPolicy', 'kms:DisableKey'], Resource: '*' }),
+    );
     const d = diff(snapshot(), after);
     const l = find(d, ROLE('ops'), 'lost');
     expect(l).toHaveLength(1);
     expect(l[0]!.actions).toEqual(['kms:PutKeyPolicy', 'kms:DisableKey']);
     expect(l[0]!.adminLevel).toBe(true);
     expect(l[0]!.new).toMatchObject({ access: 'deny', decidedBy: 'explicit-deny', reasons: [{ source: 'key-policy', id: 'NoOpsAdmin', effect: 'Deny' }] });
-    expect(l[0]!.why).toEqual(['key-policy statement "NoOpsAdmin" is new', 'key-policy statement "EnableIAM" (unchanged) no longer allows', 'statement "OpsAll" of identity-policy "ops" (unchanged) no longer allows']);
+    expect(l[0]!.why).toEqual([
+      'key-policy statement "NoOpsAdmin" is new',
+      'key-policy statement "EnableIAM" (unchanged) no longer allows',
+      'statement "OpsAll" of identity-policy "ops" (unchanged) no longer allows',
+    ]);
     expect(hasGain(d)).toBe(false);
   });
 
@@ -78,7 +95,10 @@ describe('diff of two snapshots', () => {
 
   it('a changed IAM policy: the same access through another source is "changed"; a new policy is named', () => {
     const after = snapshot((s) => {
-      principal(s, ROLE('ops')).IdentityPolicies.push({ PolicyName: 'ops-extra', Document: { Version: '2012-10-17', Statement: [{ Sid: 'Extra', Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' }] } });
+      principal(s, ROLE('ops')).IdentityPolicies.push({
+        PolicyName: 'ops-extra',
+        Document: { Version: '2012-10-17', Statement: [{ Sid: 'Extra', Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' }] },
+      });
       principal(s, 'arn:aws:iam::111122223333:user/alice').IdentityPolicies = [];
     });
     const d = diff(snapshot(), after);
@@ -89,13 +109,22 @@ describe('diff of two snapshots', () => {
     const lost = find(d, 'arn:aws:iam::111122223333:user/alice', 'lost');
     // Alice's Decrypt is now only conditional (through Lambda): lost.
     expect(lost[0]!.new.access).toBe('conditional');
-    expect(lost[0]!.why).toEqual(['key-policy statement "ViaLambda" (unchanged) now decides', 'key-policy statement "EnableIAM" (unchanged) no longer decides', 'identity-policy "alice" was detached from arn:aws:iam::111122223333:user/alice']);
+    expect(lost[0]!.why).toEqual([
+      'key-policy statement "ViaLambda" (unchanged) now decides',
+      'key-policy statement "EnableIAM" (unchanged) no longer decides',
+      'identity-policy "alice" was detached from arn:aws:iam::111122223333:user/alice',
+    ]);
   });
 
   it('a new grant and a retired one', () => {
     const after = snapshot((s) => {
       s.keys[0].Grants = s.keys[0].Grants.filter((g: { GrantId: string }) => g.GrantId !== 'g-ci');
-      s.keys[0].Grants.push({ GrantId: 'g-alice', GranteePrincipal: 'arn:aws:iam::111122223333:user/alice', IssuingAccount: 'arn:aws:iam::111122223333:root', Operations: ['Encrypt'] });
+      s.keys[0].Grants.push({
+        GrantId: 'g-alice',
+        GranteePrincipal: 'arn:aws:iam::111122223333:user/alice',
+        IssuingAccount: 'arn:aws:iam::111122223333:root',
+        Operations: ['Encrypt'],
+      });
     });
     const d = diff(snapshot(), after);
     expect(find(d, 'arn:aws:iam::111122223333:user/alice', 'gained')[0]).toMatchObject({ actions: ['kms:Encrypt'], why: ['grant g-alice is new'] });
@@ -104,7 +133,12 @@ describe('diff of two snapshots', () => {
 
   it('a new principal, and a key that appears', () => {
     const after = snapshot((s) => {
-      s.principals.push({ Arn: ROLE('newcomer'), IdentityPolicies: [{ PolicyName: 'all', Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Describe*', Resource: '*' }] } }] });
+      s.principals.push({
+        Arn: ROLE('newcomer'),
+        IdentityPolicies: [
+          { PolicyName: 'all', Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Describe*', Resource: '*' }] } },
+        ],
+      });
       const k2 = structuredClone(s.keys[0]);
       k2.KeyMetadata.KeyId = '5555abcd-12ab-34cd-56ef-1234567890ab';
       k2.KeyMetadata.Arn = 'arn:aws:kms:us-east-1:111122223333:key/5555abcd-12ab-34cd-56ef-1234567890ab';
@@ -148,17 +182,30 @@ describe('diff of who-can reports', () => {
 
   it('without snapshots, the deciding sources are still named', () => {
     const before = snapshot();
-    const after = snapshot((s) => statements(s).splice(statements(s).findIndex((x) => x.Sid === 'Partner'), 1));
+    const after = snapshot((s) =>
+      statements(s).splice(
+        statements(s).findIndex((x) => x.Sid === 'Partner'),
+        1,
+      ),
+    );
     const o = parseWhoCanJson(JSON.parse(renderWhoCanJson(whoCan(before, before.keys, { actions: ACTIONS }))), 'a.json');
     const n = parseWhoCanJson(JSON.parse(renderWhoCanJson(whoCan(after, after.keys, { actions: ACTIONS }))), 'b.json');
     const d = diffWhoCan(o, n);
     expect(d.changes).toHaveLength(1);
-    expect(d.changes[0]).toMatchObject({ principal: 'arn:aws:iam::444455556666:root', change: 'lost', external: true, actions: ['kms:Decrypt', 'kms:DescribeKey'], new: { access: 'deny', absent: 'principal' } });
+    expect(d.changes[0]).toMatchObject({
+      principal: 'arn:aws:iam::444455556666:root',
+      change: 'lost',
+      external: true,
+      actions: ['kms:Decrypt', 'kms:DescribeKey'],
+      new: { access: 'deny', absent: 'principal' },
+    });
     expect(d.changes[0]!.why).toEqual(['the principal is no longer in the snapshot', 'key-policy statement "Partner" no longer allows']);
   });
 
   it('rejects a report of another version', () => {
     expect(() => parseWhoCanJson({ kmsWhyWhoCan: 2, keys: [] }, 'x.json')).toThrow(/unsupported who-can report version 2/);
-    expect(() => parseWhoCanJson({ kmsWhyWhoCan: 1, keys: [{ key: 'k', principals: [], actions: [{ action: 'kms:Nope', principals: [] }] }] }, 'x.json')).toThrow(/unknown KMS action "kms:Nope"/);
+    expect(() =>
+      parseWhoCanJson({ kmsWhyWhoCan: 1, keys: [{ key: 'k', principals: [], actions: [{ action: 'kms:Nope', principals: [] }] }] }, 'x.json'),
+    ).toThrow(/unknown KMS action "kms:Nope"/);
   });
 });

@@ -22,7 +22,12 @@ const FN_ARN = 'arn:aws:lambda:us-east-1:111122223333:function:my-function';
 const LAMBDA_SESSION = 'arn:aws:sts::111122223333:assumed-role/app-exec-role/my-function';
 const S = 'arn:aws:sts::111122223333:assumed-role/app/s1';
 
-const lambdaReq: Request = { action: 'kms:Decrypt', principal: LAMBDA_SESSION, keyIdentifier: 'alias/app-env', encryptionContext: { 'aws:lambda:FunctionArn': FN_ARN } };
+const lambdaReq: Request = {
+  action: 'kms:Decrypt',
+  principal: LAMBDA_SESSION,
+  keyIdentifier: 'alias/app-env',
+  encryptionContext: { 'aws:lambda:FunctionArn': FN_ARN },
+};
 
 /** The test the issue asks for: apply each proposal to the snapshot and evaluate the request. */
 function expectEveryProposalAllows(s: Snapshot, req: Request, f: FixResult): void {
@@ -58,7 +63,12 @@ describe('proposeFixes', () => {
     const change = first.changes[0]!;
     expect(change.kind).toBe('recreate-lambda-grant');
     if (change.kind === 'recreate-lambda-grant') {
-      expect(change.grant).toMatchObject({ granteePrincipal: LAMBDA_SESSION, operations: ['Decrypt', 'RetireGrant'], constraints: { encryptionContextEquals: { 'aws:lambda:FunctionArn': FN_ARN } }, retiringPrincipal: 'lambda.us-east-1.amazonaws.com' });
+      expect(change.grant).toMatchObject({
+        granteePrincipal: LAMBDA_SESSION,
+        operations: ['Decrypt', 'RetireGrant'],
+        constraints: { encryptionContextEquals: { 'aws:lambda:FunctionArn': FN_ARN } },
+        retiringPrincipal: 'lambda.us-east-1.amazonaws.com',
+      });
     }
     expect(first.alsoAllows).toEqual([]);
     // The key-policy alternative names the role (with its path) and keeps the encryption context.
@@ -72,7 +82,9 @@ describe('proposeFixes', () => {
       Resource: '*',
       Condition: { StringEquals: { 'kms:EncryptionContext:aws:lambda:FunctionArn': FN_ARN } },
     });
-    expect(kp.alsoAllows.map((x) => x.text)).toEqual(['This also lets every session of the role arn:aws:iam::111122223333:role/service-role/app-exec-role Decrypt (with the same encryption context).']);
+    expect(kp.alsoAllows.map((x) => x.text)).toEqual([
+      'This also lets every session of the role arn:aws:iam::111122223333:role/service-role/app-exec-role Decrypt (with the same encryption context).',
+    ]);
     // IAM alone cannot work: the key policy does not delegate.
     expect(f.rejected.find((r) => r.title.startsWith('Add an IAM policy'))?.why).toMatch(/does not let IAM policies decide kms:Decrypt/);
   });
@@ -97,7 +109,13 @@ describe('proposeFixes', () => {
 
   it('pattern 4 (delegation without IAM), through S3 with an encryption context: the IAM statement first, conditioned on both', () => {
     const s = snap('fixtures/examples/pattern-4-delegation-without-iam.json');
-    const req: Request = { action: 'kms:GenerateDataKey', principal: S, keyIdentifier: K, viaService: 's3.us-east-1.amazonaws.com', encryptionContext: { 'aws:s3:arn': 'arn:aws:s3:::reports-bucket/report.csv' } };
+    const req: Request = {
+      action: 'kms:GenerateDataKey',
+      principal: S,
+      keyIdentifier: K,
+      viaService: 's3.us-east-1.amazonaws.com',
+      encryptionContext: { 'aws:s3:arn': 'arn:aws:s3:::reports-bucket/report.csv' },
+    };
     const f = proposeFixes(s, req);
     expectEveryProposalAllows(s, req, f);
     expect(f.proposals.map((p) => p.id)).toEqual(['iam-statement', 'key-policy-statement']);
@@ -110,11 +128,15 @@ describe('proposeFixes', () => {
           Effect: 'Allow',
           Action: 'kms:GenerateDataKey',
           Resource: K,
-          Condition: { StringEquals: { 'kms:EncryptionContext:aws:s3:arn': 'arn:aws:s3:::reports-bucket/report.csv', 'kms:ViaService': 's3.us-east-1.amazonaws.com' } },
+          Condition: {
+            StringEquals: { 'kms:EncryptionContext:aws:s3:arn': 'arn:aws:s3:::reports-bucket/report.csv', 'kms:ViaService': 's3.us-east-1.amazonaws.com' },
+          },
         },
       ],
     });
-    expect(f.proposals[0]!.commands).toEqual(['aws iam put-role-policy --role-name app --policy-name kms-generatedatakey-1234abcd --policy-document file://kms-generatedatakey-1234abcd.json']);
+    expect(f.proposals[0]!.commands).toEqual([
+      'aws iam put-role-policy --role-name app --policy-name kms-generatedatakey-1234abcd --policy-document file://kms-generatedatakey-1234abcd.json',
+    ]);
     // Bound to the context: the same call without it stays denied, so it is not listed.
     for (const p of f.proposals) expect(p.alsoAllows.some((x) => x.variant === 'without-context')).toBe(false);
     const changed = applyChanges(s, f.proposals[0]!.changes);
@@ -138,7 +160,10 @@ describe('proposeFixes', () => {
         Effect: 'Deny',
         Action: 'kms:Decrypt',
         Resource: '*',
-        Condition: { StringNotEquals: { 'aws:SourceVpce': 'vpce-0a1b2c3d4e5f60718' }, ArnNotEquals: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/app' } },
+        Condition: {
+          StringNotEquals: { 'aws:SourceVpce': 'vpce-0a1b2c3d4e5f60718' },
+          ArnNotEquals: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/app' },
+        },
       });
     }
     expect(f.proposals[0]!.alsoAllows.map((x) => x.principal)).not.toContain('arn:aws:iam::111122223333:role/batch');
@@ -155,12 +180,15 @@ describe('proposeFixes', () => {
     const f = proposeFixes(s, req);
     const c = f.proposals[0]!.changes[0]!;
     expect(c.kind === 'replace-statement' && c.after.Condition).toEqual({
-      StringNotEquals: { 'aws:SourceVpce': 'vpce-0a1b2c3d4e5f60718', 'aws:PrincipalArn': ['arn:aws:iam::111122223333:role/admin', 'arn:aws:iam::111122223333:role/app'] },
+      StringNotEquals: {
+        'aws:SourceVpce': 'vpce-0a1b2c3d4e5f60718',
+        'aws:PrincipalArn': ['arn:aws:iam::111122223333:role/admin', 'arn:aws:iam::111122223333:role/app'],
+      },
     });
     expectEveryProposalAllows(s, req, f);
   });
 
-  it('cross-account: both the key policy and the caller account\'s IAM, as one proposal', () => {
+  it("cross-account: both the key policy and the caller account's IAM, as one proposal", () => {
     const s = snap('fixtures/cloudtrail/snapshot-cross-account.json');
     const req: Request = { action: 'kms:Decrypt', principal: 'arn:aws:sts::444455556666:assumed-role/ext-app/job-42', keyIdentifier: K };
     const f = proposeFixes(s, req);
@@ -229,7 +257,13 @@ describe('proposeFixes', () => {
       'fixtures/errors/snapshot-identity-deny.json',
       'fixtures/cloudtrail/snapshot-cross-account.json',
     ];
-    const principals = [S, LAMBDA_SESSION, 'arn:aws:iam::111122223333:role/batch', 'arn:aws:sts::444455556666:assumed-role/ext-app/job-42', 'arn:aws:iam::111122223333:user/alice'];
+    const principals = [
+      S,
+      LAMBDA_SESSION,
+      'arn:aws:iam::111122223333:role/batch',
+      'arn:aws:sts::444455556666:assumed-role/ext-app/job-42',
+      'arn:aws:iam::111122223333:user/alice',
+    ];
     let checked = 0;
     for (const file of files) {
       const s = snap(file);
@@ -260,9 +294,14 @@ describe('checkClue', () => {
     const s4 = snap('fixtures/examples/pattern-4-delegation-without-iam.json');
     expect(impliedDenial(new Evaluator(s4).evaluate(req))).toEqual({ kind: 'no-allow', layers: ['identity-based policy'] });
     const sd = snap('fixtures/errors/snapshot-identity-deny.json');
-    expect(impliedDenial(new Evaluator(sd).evaluate({ ...req, absent: ['aws:SourceVpce'] }))).toEqual({ kind: 'explicit-deny', layers: ['identity-based policy'] });
+    expect(impliedDenial(new Evaluator(sd).evaluate({ ...req, absent: ['aws:SourceVpce'] }))).toEqual({
+      kind: 'explicit-deny',
+      layers: ['identity-based policy'],
+    });
     const sx = snap('fixtures/cloudtrail/snapshot-cross-account.json');
-    expect(impliedDenial(new Evaluator(sx).evaluate({ ...req, principal: 'arn:aws:sts::444455556666:assumed-role/ext-app/job-42', keyIdentifier: K }))).toEqual({ kind: 'no-allow', layers: ['resource-based policy'] });
+    expect(impliedDenial(new Evaluator(sx).evaluate({ ...req, principal: 'arn:aws:sts::444455556666:assumed-role/ext-app/job-42', keyIdentifier: K }))).toEqual(
+      { kind: 'no-allow', layers: ['resource-based policy'] },
+    );
   });
 
   it('agrees when the layer matches', () => {
@@ -281,7 +320,12 @@ describe('checkClue', () => {
   it('allowed now: something changed since the event (or the request differed)', () => {
     const sl = snap('fixtures/examples/lambda-env-grant.json');
     const dl = new Evaluator(sl).evaluate(lambdaReq);
-    const c = checkClue({ kind: 'no-allow', layer: 'resource-based policy', text: '' }, dl, { snapshot: sl, request: lambdaReq, eventTime: '2026-01-01T00:00:00Z', what: 'event' });
+    const c = checkClue({ kind: 'no-allow', layer: 'resource-based policy', text: '' }, dl, {
+      snapshot: sl,
+      request: lambdaReq,
+      eventTime: '2026-01-01T00:00:00Z',
+      what: 'event',
+    });
     expect(c).toMatchObject({ status: 'allowed-now', agrees: false });
     expect(c.text).toMatch(/something has changed since the event \(2026-01-01T00:00:00Z; the snapshot is from/);
   });

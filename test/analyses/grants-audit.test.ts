@@ -38,7 +38,11 @@ describe('grants inventory', () => {
   });
 
   it('reports each finding once, with stable codes', () => {
-    const byGrant = (n: number) => audit.findings.filter((f) => f.grantId === id(n)).map((f) => f.code).sort();
+    const byGrant = (n: number) =>
+      audit.findings
+        .filter((f) => f.grantId === id(n))
+        .map((f) => f.code)
+        .sort();
     expect(byGrant(6)).toEqual(['KMSWHY-G001']); // external account (constrained, recent)
     expect(byGrant(7)).toEqual(['KMSWHY-G002', 'KMSWHY-G007']); // orphaned, old
     expect(byGrant(5)).toEqual(['KMSWHY-G003', 'KMSWHY-G007']); // no EC constraint, old
@@ -69,11 +73,15 @@ describe('expectations', () => {
     expect(matchesExpectation(e, { grantee: 'arn:aws:iam::111122223333:role/batch-job', operations: ['Decrypt', 'GenerateDataKey', 'Encrypt'] })).toBe(true);
     expect(matchesExpectation(e, { grantee: 'arn:aws:iam::111122223333:role/batch-job', operations: ['Decrypt'] })).toBe(false);
     expect(matchesExpectation(e, { grantee: 'arn:aws:iam::111122223333:role/*', operations: ['Decrypt', 'GenerateDataKey'] })).toBe(true);
-    expect(matchesExpectation(e, { grantee: 'arn:aws:iam::111122223333:role/*', operations: ['Decrypt', 'GenerateDataKey'], constraints: 'required' })).toBe(false);
-    expect(matchesExpectation(e, { grantee: 'arn:aws:iam::111122223333:role/*', operations: ['Decrypt', 'GenerateDataKey'], serviceCreated: true })).toBe(false);
+    expect(matchesExpectation(e, { grantee: 'arn:aws:iam::111122223333:role/*', operations: ['Decrypt', 'GenerateDataKey'], constraints: 'required' })).toBe(
+      false,
+    );
+    expect(matchesExpectation(e, { grantee: 'arn:aws:iam::111122223333:role/*', operations: ['Decrypt', 'GenerateDataKey'], serviceCreated: true })).toBe(
+      false,
+    );
   });
 
-  it('captured expectations make today\'s grants all expected', () => {
+  it("captured expectations make today's grants all expected", () => {
     const first = auditGrants(snapshot.keys, { now: NOW });
     const written = expectationsFrom(first, NOW);
     expect(written.length).toBe(8); // the duplicate grant needs no matcher of its own

@@ -16,10 +16,26 @@ const A = base.metadata.account;
 function manyGrants(): typeof base {
   const grants: Grant[] = [];
   for (let i = 0; i < 120; i++) {
-    grants.push({ grantId: `l${i}`.padStart(64, '0'), granteePrincipal: `arn:aws:sts::${A}:assumed-role/fn-role-${i % 7}/fn-${i}`, retiringPrincipal: 'lambda.us-east-1.amazonaws.com', operations: ['Decrypt', 'RetireGrant'], state: 'active', issuingAccount: `arn:aws:iam::${A}:root`, constraints: { encryptionContextEquals: { 'aws:lambda:FunctionArn': `arn:aws:lambda:us-east-1:${A}:function:fn-${i}` } }, creationDate: '2020-01-01T00:00:00Z' });
+    grants.push({
+      grantId: `l${i}`.padStart(64, '0'),
+      granteePrincipal: `arn:aws:sts::${A}:assumed-role/fn-role-${i % 7}/fn-${i}`,
+      retiringPrincipal: 'lambda.us-east-1.amazonaws.com',
+      operations: ['Decrypt', 'RetireGrant'],
+      state: 'active',
+      issuingAccount: `arn:aws:iam::${A}:root`,
+      constraints: { encryptionContextEquals: { 'aws:lambda:FunctionArn': `arn:aws:lambda:us-east-1:${A}:function:fn-${i}` } },
+      creationDate: '2020-01-01T00:00:00Z',
+    });
   }
   for (let i = 0; i < 30; i++) {
-    grants.push({ grantId: `r${i}`.padStart(64, '0'), granteePrincipal: `arn:aws:sts::${A}:assumed-role/batch/job-${i}`, operations: ['Encrypt', 'Decrypt'], state: 'active', issuingAccount: `arn:aws:iam::${A}:root`, creationDate: '2020-01-01T00:00:00Z' });
+    grants.push({
+      grantId: `r${i}`.padStart(64, '0'),
+      granteePrincipal: `arn:aws:sts::${A}:assumed-role/batch/job-${i}`,
+      operations: ['Encrypt', 'Decrypt'],
+      state: 'active',
+      issuingAccount: `arn:aws:iam::${A}:root`,
+      creationDate: '2020-01-01T00:00:00Z',
+    });
   }
   return { ...base, grants };
 }
@@ -31,7 +47,11 @@ describe('grants for CI', () => {
     const list = expectationsFrom(audit, NOW);
     expect(list.length).toBeLessThanOrEqual(3);
     expect(list.map((m) => m.grantee)).toContain(`arn:aws:sts::${A}:assumed-role/batch/*`);
-    for (const e of audit.keys[0]!.entries) expect(list.some((m) => matchesExpectation(e, m)), e.grant.grantId).toBe(true);
+    for (const e of audit.keys[0]!.entries)
+      expect(
+        list.some((m) => matchesExpectation(e, m)),
+        e.grant.grantId,
+      ).toBe(true);
     // With these matchers, nothing is unexpected.
     expect(auditGrants([k], { now: NOW, expectations: list }).unexpected).toEqual([]);
   });

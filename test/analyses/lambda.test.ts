@@ -16,7 +16,10 @@ describe('kms-why lambda', () => {
     const { a } = await analyze('examples/lambda-env-grant.json');
     expect(a.runtime).toMatchObject({ decision: 'allow', decidedBy: 'grant' });
     expect(a.runtime.reasons[0]!.id).toBe('0c237476b39f8bc44e45212e08498fbe3151305030726c0590dd8d3e9f3d6a60');
-    expect(a.runtimeRequest).toMatchObject({ principal: 'arn:aws:sts::111122223333:assumed-role/app-exec-role/my-function', encryptionContext: { 'aws:lambda:FunctionArn': 'arn:aws:lambda:us-east-1:111122223333:function:my-function' } });
+    expect(a.runtimeRequest).toMatchObject({
+      principal: 'arn:aws:sts::111122223333:assumed-role/app-exec-role/my-function',
+      encryptionContext: { 'aws:lambda:FunctionArn': 'arn:aws:lambda:us-east-1:111122223333:function:my-function' },
+    });
     expect(a.runtimeRequest.viaService).toBeUndefined();
     expect(a.traps).toEqual([]);
     expect(a.fixes).toEqual([]);
@@ -27,16 +30,26 @@ describe('kms-why lambda', () => {
     expect(a.runtime).toMatchObject({ decision: 'deny', decidedBy: 'implicit-deny' });
     const recreate = a.fixes.find((f) => f.kind === 'recreate-grant')!;
     expect(recreate.verified).toBe(true);
-    expect(recreate.commands![0]).toBe('aws lambda update-function-configuration --function-name my-function --role arn:aws:iam::111122223333:role/TEMPORARY_ROLE');
-    expect(recreate.commands![2]).toBe('aws lambda update-function-configuration --function-name my-function --role arn:aws:iam::111122223333:role/service-role/app-exec-role');
+    expect(recreate.commands![0]).toBe(
+      'aws lambda update-function-configuration --function-name my-function --role arn:aws:iam::111122223333:role/TEMPORARY_ROLE',
+    );
+    expect(recreate.commands![2]).toBe(
+      'aws lambda update-function-configuration --function-name my-function --role arn:aws:iam::111122223333:role/service-role/app-exec-role',
+    );
     // Apply the key-policy fix by hand and check that Decrypt is allowed.
     const kp = a.fixes.find((f) => f.kind === 'key-policy-statement')!;
     expect(kp.verified).toBe(true);
     const doc = JSON.parse(JSON.stringify(snapshot.keys[0]!.policy)) as { statements: unknown[] };
     expect(doc.statements.length).toBe(1);
     const { parsePolicyDocument } = await import('../../src/sources/policy-document.js');
-    const raw = { Version: '2012-10-17', Statement: [...(snapshot.keys[0]!.policy as { statements: Array<{ raw: unknown }> }).statements.map((s) => s.raw), kp.json] };
-    const fixed = { ...snapshot, keys: [{ ...snapshot.keys[0]!, policy: parsePolicyDocument(raw, { source: 'key-policy', name: 'key policy', path: 'fixed' }) }] };
+    const raw = {
+      Version: '2012-10-17',
+      Statement: [...(snapshot.keys[0]!.policy as { statements: Array<{ raw: unknown }> }).statements.map((s) => s.raw), kp.json],
+    };
+    const fixed = {
+      ...snapshot,
+      keys: [{ ...snapshot.keys[0]!, policy: parsePolicyDocument(raw, { source: 'key-policy', name: 'key policy', path: 'fixed' }) }],
+    };
     expect(new Evaluator(fixed).evaluate(a.runtimeRequest).decision).toBe('allow');
   });
 

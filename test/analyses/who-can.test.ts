@@ -6,7 +6,19 @@ import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Evaluator } from '../../src/evaluate/evaluator.js';
-import { authorizationUnsettled, authorizedBy, defaultActions, finalVerdict, isAdminLevel, whoCan, whoCanRequest, withWitness, type AccessEntry, type KeyWhoCan, type WhoCanResult } from '../../src/analyses/who-can.js';
+import {
+  authorizationUnsettled,
+  authorizedBy,
+  defaultActions,
+  finalVerdict,
+  isAdminLevel,
+  whoCan,
+  whoCanRequest,
+  withWitness,
+  type AccessEntry,
+  type KeyWhoCan,
+  type WhoCanResult,
+} from '../../src/analyses/who-can.js';
 import { findAction, type ActionInfo } from '../../src/model/actions.js';
 import { keyStateError } from '../../src/evaluate/key-state.js';
 import type { Grant } from '../../src/model/grant.js';
@@ -25,7 +37,10 @@ const WHO = `${ROOT}fixtures/who-can/`;
 /** `withDecidedBy` false: where the key state fails the action, the evaluator does not say which step authorized it. */
 function sig(e: AccessEntry | null, withDecidedBy = true): string {
   if (e === null) return 'deny';
-  const reasons = e.reasons.map((r) => r.id).sort().join('+');
+  const reasons = e.reasons
+    .map((r) => r.id)
+    .sort()
+    .join('+');
   return `${e.access}:${withDecidedBy ? e.decidedBy : '-'}:${reasons}`;
 }
 
@@ -40,7 +55,8 @@ function expectConsistent(snapshot: Snapshot, result: WhoCanResult): number {
     const listed = new Set(k.principals.flatMap((p) => [p.arn, p.arnWithPath ?? p.arn]));
     const expected = [`arn:aws:iam::${key.metadata.account}:root`];
     for (const [arn, pp] of Object.entries(snapshot.principals)) if (/:(role|user)\//.test(arn)) expected.push(pp.resolvedArn ?? arn);
-    if (Array.isArray(key.grants)) for (const g of key.grants) if (g.state !== 'retired' && g.granteePrincipal.startsWith('arn:')) expected.push(g.granteePrincipal);
+    if (Array.isArray(key.grants))
+      for (const g of key.grants) if (g.state !== 'retired' && g.granteePrincipal.startsWith('arn:')) expected.push(g.granteePrincipal);
     for (const arn of expected) {
       const pathless = arn.replace(/^(arn:aws:iam::\d+:(?:role|user))\/.*\/([^/]+)$/, '$1/$2');
       expect(listed.has(arn) || listed.has(pathless), `${arn} is listed for ${k.keyArn}`).toBe(true);
@@ -93,7 +109,11 @@ function expectConsistent(snapshot: Snapshot, result: WhoCanResult): number {
 
 /** Pruned and unpruned runs give the same answers (the unpruned run asks every triple). */
 function expectSameAsUnpruned(snapshot: Snapshot, pruned: WhoCanResult, actions?: readonly ActionInfo[]): void {
-  const full = whoCan(snapshot, snapshot.keys.filter((k) => pruned.keys.some((x) => x.keyArn === k.metadata.arn)), { prune: false, ...(actions ? { actions } : {}) });
+  const full = whoCan(
+    snapshot,
+    snapshot.keys.filter((k) => pruned.keys.some((x) => x.keyArn === k.metadata.arn)),
+    { prune: false, ...(actions ? { actions } : {}) },
+  );
   expect(full.keys.length).toBe(pruned.keys.length);
   full.keys.forEach((fk, i) => {
     const pk = pruned.keys[i]!;
@@ -112,7 +132,10 @@ function expectSameAsUnpruned(snapshot: Snapshot, pruned: WhoCanResult, actions?
 }
 
 function condSig(e: AccessEntry | null): string {
-  return (e?.conditions ?? []).map((c) => `${c.source}:${c.id}:${c.effect}:${c.key}`).sort().join(',');
+  return (e?.conditions ?? [])
+    .map((c) => `${c.source}:${c.id}:${c.effect}:${c.key}`)
+    .sort()
+    .join(',');
 }
 
 /** The hand-written table of a fixture: every (principal, action) not listed is deny. */
@@ -132,8 +155,20 @@ function tableOf(k: KeyWhoCan): Map<string, string> {
     k.actions.forEach((a, ai) => {
       const e = k.access[pi]![ai]!;
       if (e === null) return;
-      const conds = e.access === 'conditional' ? ` {${(e.conditions ?? []).map((c) => `${c.id}:${c.key}=${c.values.join('|')}`).sort().join('; ')}}` : '';
-      out.set(`${p.arn} ${a.name}`, `${e.access} ${e.decidedBy} [${e.reasons.map((r) => r.id).sort().join(', ')}]${conds}`);
+      const conds =
+        e.access === 'conditional'
+          ? ` {${(e.conditions ?? [])
+              .map((c) => `${c.id}:${c.key}=${c.values.join('|')}`)
+              .sort()
+              .join('; ')}}`
+          : '';
+      out.set(
+        `${p.arn} ${a.name}`,
+        `${e.access} ${e.decidedBy} [${e.reasons
+          .map((r) => r.id)
+          .sort()
+          .join(', ')}]${conds}`,
+      );
     });
   });
   return out;
@@ -172,7 +207,13 @@ describe('who-can on hand-checked accounts (fixtures/who-can)', () => {
         });
         expect(admin).toEqual(exp.adminLevel);
       }
-      if (exp.external) expect(k.principals.filter((p) => p.external && p.kind !== 'public').map((p) => p.arn).sort()).toEqual([...exp.external].sort());
+      if (exp.external)
+        expect(
+          k.principals
+            .filter((p) => p.external && p.kind !== 'public')
+            .map((p) => p.arn)
+            .sort(),
+        ).toEqual([...exp.external].sort());
       expectConsistent(snapshot, r);
       expectSameAsUnpruned(snapshot, r, actions);
     });
@@ -182,9 +223,13 @@ describe('who-can on hand-checked accounts (fixtures/who-can)', () => {
 describe('who-can agrees with Evaluator.evaluate on every answer', () => {
   const files = [
     // The example snapshots (fixtures/examples also holds a CloudTrail trail for the README).
-    ...readdirSync(`${ROOT}fixtures/examples`).map((f) => `${ROOT}fixtures/examples/${f}`).filter((f) => readFileSync(f, 'utf8').includes('"kmsWhySnapshot"')),
+    ...readdirSync(`${ROOT}fixtures/examples`)
+      .map((f) => `${ROOT}fixtures/examples/${f}`)
+      .filter((f) => readFileSync(f, 'utf8').includes('"kmsWhySnapshot"')),
     `${ROOT}fixtures/snapshots/full.json`,
-    ...readdirSync(WHO).filter((f) => !f.endsWith('.expected.json')).map((f) => WHO + f),
+    ...readdirSync(WHO)
+      .filter((f) => !f.endsWith('.expected.json'))
+      .map((f) => WHO + f),
   ];
   for (const file of files) {
     it(file.slice(ROOT.length), async () => {
@@ -219,7 +264,20 @@ const actionSets: unknown[] = [
   'kms:*',
   '*',
   ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
-  ['kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*', 'kms:Disable*', 'kms:Get*', 'kms:Delete*', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion'],
+  [
+    'kms:Create*',
+    'kms:Describe*',
+    'kms:Enable*',
+    'kms:List*',
+    'kms:Put*',
+    'kms:Update*',
+    'kms:Revoke*',
+    'kms:Disable*',
+    'kms:Get*',
+    'kms:Delete*',
+    'kms:ScheduleKeyDeletion',
+    'kms:CancelKeyDeletion',
+  ],
   ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'],
   'kms:Decrypt',
   ['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion'],
@@ -266,11 +324,25 @@ const stmt = (withPrincipal: boolean): fc.Arbitrary<Record<string, unknown>> =>
     });
 
 const doc = (withPrincipal: boolean, max: number): fc.Arbitrary<unknown> =>
-  fc.array(stmt(withPrincipal), { minLength: 1, maxLength: max }).map((Statement) => ({ Version: '2012-10-17', Statement: Statement.map((s, i) => ({ Sid: `S${i}`, ...s })) }));
+  fc
+    .array(stmt(withPrincipal), { minLength: 1, maxLength: max })
+    .map((Statement) => ({ Version: '2012-10-17', Statement: Statement.map((s, i) => ({ Sid: `S${i}`, ...s })) }));
 
 const grantArb = fc.record({
-  grantee: fc.constantFrom(`arn:aws:sts::${A}:assumed-role/lambda-only/fn`, `arn:aws:iam::${A}:role/app`, `arn:aws:iam::${A}:role/web`, `arn:aws:sts::${A}:assumed-role/batch/job-1`, `arn:aws:iam::${A}:root`, `arn:aws:iam::${B}:role/ext`, 'AROAEXAMPLEEXAMPLE123:s', `arn:aws:iam::${A}:user/alice`),
-  operations: fc.uniqueArray(fc.constantFrom('Decrypt', 'Encrypt', 'GenerateDataKey', 'DescribeKey', 'CreateGrant', 'RetireGrant'), { minLength: 1, maxLength: 4 }),
+  grantee: fc.constantFrom(
+    `arn:aws:sts::${A}:assumed-role/lambda-only/fn`,
+    `arn:aws:iam::${A}:role/app`,
+    `arn:aws:iam::${A}:role/web`,
+    `arn:aws:sts::${A}:assumed-role/batch/job-1`,
+    `arn:aws:iam::${A}:root`,
+    `arn:aws:iam::${B}:role/ext`,
+    'AROAEXAMPLEEXAMPLE123:s',
+    `arn:aws:iam::${A}:user/alice`,
+  ),
+  operations: fc.uniqueArray(fc.constantFrom('Decrypt', 'Encrypt', 'GenerateDataKey', 'DescribeKey', 'CreateGrant', 'RetireGrant'), {
+    minLength: 1,
+    maxLength: 4,
+  }),
   constraints: fc.constantFrom(undefined, undefined, { encryptionContextEquals: { app: 'web' } }, { encryptionContextSubset: { team: 'red' } }),
   state: fc.constantFrom('active', 'active', 'active', 'retired'),
 });
@@ -313,7 +385,19 @@ function buildAccount(a: Account): Snapshot {
   const keys: Key[] = a.keys.map((k, i) => {
     const arn = keyArn(i);
     const key: Key = {
-      metadata: { keyId: arn.split('/')[1]!, arn, account: A, region: 'us-east-1', partition: 'aws', keyState: k.state, keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT', origin: 'AWS_KMS', keyManager: 'CUSTOMER', multiRegion: false },
+      metadata: {
+        keyId: arn.split('/')[1]!,
+        arn,
+        account: A,
+        region: 'us-east-1',
+        partition: 'aws',
+        keyState: k.state,
+        keySpec: 'SYMMETRIC_DEFAULT',
+        keyUsage: 'ENCRYPT_DECRYPT',
+        origin: 'AWS_KMS',
+        keyManager: 'CUSTOMER',
+        multiRegion: false,
+      },
       aliases: k.alias ? [`alias/app-${i}`] : [],
       tags: { team: 'red' },
       ...(k.unreadable === 'metadata' ? { metadataUnknown: unknownInput(`key ${arn}`, 'AccessDeniedException on kms:DescribeKey') } : {}),
@@ -322,7 +406,13 @@ function buildAccount(a: Account): Snapshot {
         k.unreadable === 'grants'
           ? unknownInput(`grants of ${arn}`, 'AccessDenied')
           : k.grants.map((g, j): Grant => {
-              const grant: Grant = { grantId: `g${i}-${j}`, granteePrincipal: g.grantee, operations: g.operations, state: g.state as Grant['state'], issuingAccount: `arn:aws:iam::${A}:root` };
+              const grant: Grant = {
+                grantId: `g${i}-${j}`,
+                granteePrincipal: g.grantee,
+                operations: g.operations,
+                state: g.state as Grant['state'],
+                issuingAccount: `arn:aws:iam::${A}:root`,
+              };
               if (g.constraints) grant.constraints = g.constraints;
               return grant;
             }),
@@ -336,7 +426,9 @@ function buildAccount(a: Account): Snapshot {
     const pathless = `arn:aws:iam::${A}:${p.kind}/${p.name}`;
     if (principals[pathless] !== undefined || principals[arn] !== undefined) return;
     const pp: PrincipalPolicies = {
-      identityPolicies: p.unreadable ? unknownInput(`identity policies of ${pathless}`, 'AccessDenied') : [...p.shared.map((n) => shared[n % shared.length]!), ...p.own.map((d, j) => pol(d, 'identity-policy', `inline-${i}-${j}`))],
+      identityPolicies: p.unreadable
+        ? unknownInput(`identity policies of ${pathless}`, 'AccessDenied')
+        : [...p.shared.map((n) => shared[n % shared.length]!), ...p.own.map((d, j) => pol(d, 'identity-policy', `inline-${i}-${j}`))],
       permissionsBoundary: p.boundary === undefined ? null : pol(p.boundary, 'permissions-boundary', `boundary-${i}`),
       sessionPolicies: [],
       tags: p.tags,
@@ -347,10 +439,16 @@ function buildAccount(a: Account): Snapshot {
     if (arn !== pathless) principals[arn] = pp;
   });
   for (let i = 0; i < a.crowd; i++) {
-    principals[`arn:aws:iam::${A}:role/crowd-${i}`] = { identityPolicies: a.crowdPolicy < 0 ? [] : [shared[a.crowdPolicy % shared.length]!], permissionsBoundary: null, sessionPolicies: [], tags: {} };
+    principals[`arn:aws:iam::${A}:role/crowd-${i}`] = {
+      identityPolicies: a.crowdPolicy < 0 ? [] : [shared[a.crowdPolicy % shared.length]!],
+      permissionsBoundary: null,
+      sessionPolicies: [],
+      tags: {},
+    };
   }
   const snapshot: Snapshot = { keys, principals };
-  if (a.scp !== undefined) snapshot.organization = { serviceControlPolicies: { [A]: [{ target: 'root', policies: [pol(a.scp, 'scp', 'scp-1')] }] }, resourceControlPolicies: {} };
+  if (a.scp !== undefined)
+    snapshot.organization = { serviceControlPolicies: { [A]: [{ target: 'root', policies: [pol(a.scp, 'scp', 'scp-1')] }] }, resourceControlPolicies: {} };
   return snapshot;
 }
 
@@ -439,10 +537,23 @@ describe('who-can basics', () => {
 });
 
 describe('who-can shares answers only between callers that nothing tells apart', () => {
-  const pol = (source: PolicySource, name: string, statements: unknown[]): Policy => parsePolicyDocument({ Version: '2012-10-17', Statement: statements }, { source, name, path: name });
+  const pol = (source: PolicySource, name: string, statements: unknown[]): Policy =>
+    parsePolicyDocument({ Version: '2012-10-17', Statement: statements }, { source, name, path: name });
   const arn = keyArn(0);
   const key: Key = {
-    metadata: { keyId: arn.split('/')[1]!, arn, account: A, region: 'us-east-1', partition: 'aws', keyState: 'Enabled', keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT', origin: 'AWS_KMS', keyManager: 'CUSTOMER', multiRegion: false },
+    metadata: {
+      keyId: arn.split('/')[1]!,
+      arn,
+      account: A,
+      region: 'us-east-1',
+      partition: 'aws',
+      keyState: 'Enabled',
+      keySpec: 'SYMMETRIC_DEFAULT',
+      keyUsage: 'ENCRYPT_DECRYPT',
+      origin: 'AWS_KMS',
+      keyManager: 'CUSTOMER',
+      multiRegion: false,
+    },
     aliases: [],
     tags: { team: 'red' },
     policy: pol('key-policy', 'key policy', [
@@ -450,13 +561,35 @@ describe('who-can shares answers only between callers that nothing tells apart',
       // Unconditional public use: every caller of the account without a Deny is allowed by it.
       { Sid: 'Public', Effect: 'Allow', Principal: '*', Action: ['kms:Decrypt', 'kms:DescribeKey'], Resource: '*' },
       // Only the tag value tells these callers apart.
-      { Sid: 'RedTeam', Effect: 'Allow', Principal: '*', Action: 'kms:Encrypt', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalTag/team': 'red' } } },
+      {
+        Sid: 'RedTeam',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 'kms:Encrypt',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:PrincipalTag/team': 'red' } },
+      },
     ]),
-    grants: [{ grantId: 'g-own', granteePrincipal: `arn:aws:iam::${A}:role/granted`, operations: ['Decrypt', 'Encrypt', 'GenerateDataKey'], state: 'active', issuingAccount: `arn:aws:iam::${A}:root` }],
+    grants: [
+      {
+        grantId: 'g-own',
+        granteePrincipal: `arn:aws:iam::${A}:role/granted`,
+        operations: ['Decrypt', 'Encrypt', 'GenerateDataKey'],
+        state: 'active',
+        issuingAccount: `arn:aws:iam::${A}:root`,
+      },
+    ],
   };
-  const abac = pol('identity-policy', 'Abac', [{ Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/team': '${aws:PrincipalTag/team}' } } }]);
+  const abac = pol('identity-policy', 'Abac', [
+    { Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/team': '${aws:PrincipalTag/team}' } } },
+  ]);
   const denyDecrypt = pol('identity-policy', 'NoDecrypt', [{ Effect: 'Deny', Action: 'kms:Decrypt', Resource: '*' }]);
-  const role = (tags: Record<string, string>, identityPolicies: Policy[]): PrincipalPolicies => ({ identityPolicies, permissionsBoundary: null, sessionPolicies: [], tags });
+  const role = (tags: Record<string, string>, identityPolicies: Policy[]): PrincipalPolicies => ({
+    identityPolicies,
+    permissionsBoundary: null,
+    sessionPolicies: [],
+    tags,
+  });
   const snapshot: Snapshot = {
     keys: [key],
     principals: {
@@ -475,7 +608,8 @@ describe('who-can shares answers only between callers that nothing tells apart',
     expectConsistent(snapshot, r);
     expectSameAsUnpruned(snapshot, r, actions);
     const k = r.keys[0]!;
-    const at = (who: string, action: string): AccessEntry | null => k.access[k.principals.findIndex((p) => p.arn === `arn:aws:iam::${A}:role/${who}`)]![k.actions.findIndex((a) => a.name === action)]!;
+    const at = (who: string, action: string): AccessEntry | null =>
+      k.access[k.principals.findIndex((p) => p.arn === `arn:aws:iam::${A}:role/${who}`)]![k.actions.findIndex((a) => a.name === action)]!;
     // Same policies, different tag values: the key policy's RedTeam and the ABAC statement read them.
     expect(at('red-1', 'kms:Encrypt')?.access).toBe('allow');
     expect(at('blue-1', 'kms:Encrypt')).toBeNull();
@@ -493,10 +627,23 @@ describe('who-can shares answers only between callers that nothing tells apart',
 });
 
 describe('who-can reads copies of one policy as one, and keeps apart what tells callers apart', () => {
-  const pol = (source: PolicySource, name: string, statements: unknown[]): Policy => parsePolicyDocument({ Version: '2012-10-17', Statement: statements }, { source, name, path: name });
+  const pol = (source: PolicySource, name: string, statements: unknown[]): Policy =>
+    parsePolicyDocument({ Version: '2012-10-17', Statement: statements }, { source, name, path: name });
   const arn = keyArn(0);
   const key: Key = {
-    metadata: { keyId: arn.split('/')[1]!, arn, account: A, region: 'us-east-1', partition: 'aws', keyState: 'Enabled', keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT', origin: 'AWS_KMS', keyManager: 'CUSTOMER', multiRegion: false },
+    metadata: {
+      keyId: arn.split('/')[1]!,
+      arn,
+      account: A,
+      region: 'us-east-1',
+      partition: 'aws',
+      keyState: 'Enabled',
+      keySpec: 'SYMMETRIC_DEFAULT',
+      keyUsage: 'ENCRYPT_DECRYPT',
+      origin: 'AWS_KMS',
+      keyManager: 'CUSTOMER',
+      multiRegion: false,
+    },
     aliases: [],
     tags: {},
     policy: pol('key-policy', 'key policy', [{ Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' }]),
@@ -513,7 +660,12 @@ describe('who-can reads copies of one policy as one, and keeps apart what tells 
       { Effect: 'Allow', Action: 'kms:*', Resource: '*' },
       { Effect: 'Deny', Action: 'kms:Encrypt', Resource: '*', Condition: { StringNotEquals: { 'aws:PrincipalTag/team': 'red' } } },
     ]);
-  const role = (tags: Record<string, string>, identityPolicies: Policy[], permissionsBoundary: Policy | null = null): PrincipalPolicies => ({ identityPolicies, permissionsBoundary, sessionPolicies: [], tags });
+  const role = (tags: Record<string, string>, identityPolicies: Policy[], permissionsBoundary: Policy | null = null): PrincipalPolicies => ({
+    identityPolicies,
+    permissionsBoundary,
+    sessionPolicies: [],
+    tags,
+  });
   const snapshot: Snapshot = {
     keys: [key],
     principals: {
@@ -533,12 +685,15 @@ describe('who-can reads copies of one policy as one, and keeps apart what tells 
     expectSameAsUnpruned(snapshot, r, actions);
     const k = r.keys[0]!;
     const ev = new Evaluator(snapshot);
-    const at = (who: string, action: string): AccessEntry | null => k.access[k.principals.findIndex((p) => p.arn === `arn:aws:iam::${A}:role/${who}`)]![k.actions.findIndex((a) => a.name === action)]!;
+    const at = (who: string, action: string): AccessEntry | null =>
+      k.access[k.principals.findIndex((p) => p.arn === `arn:aws:iam::${A}:role/${who}`)]![k.actions.findIndex((a) => a.name === action)]!;
     for (const who of ['copy-1', 'copy-2', 'renamed', 'red', 'blue', 'red-too']) {
       for (const a of actions) {
         const d = ev.evaluate(whoCanRequest(key, a, `arn:aws:iam::${A}:role/${who}`), { explain: false });
         const e = at(who, a.name);
-        expect(e?.reasons.map((x) => `${x.source}:${x.policyName}:${x.id}`) ?? [], `${who} ${a.name}`).toEqual(d.authorization === 'allow' ? d.reasons.map((x) => `${x.source}:${x.policyName}:${x.id}`) : []);
+        expect(e?.reasons.map((x) => `${x.source}:${x.policyName}:${x.id}`) ?? [], `${who} ${a.name}`).toEqual(
+          d.authorization === 'allow' ? d.reasons.map((x) => `${x.source}:${x.policyName}:${x.id}`) : [],
+        );
       }
     }
     expect(at('copy-1', 'kms:Decrypt')?.reasons.find((x) => x.source === 'identity-policy')?.policyName).toBe('Shared');

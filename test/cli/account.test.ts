@@ -103,7 +103,11 @@ describe('kms-why snapshot --account', () => {
     const live = await run(['who-can', '--all-keys', '--output', 'jsonl']);
     expect(live.stderr).toBe('');
     expect(live.code).toBe(offline.code);
-    const answers = (s: string) => s.split('\n').filter((l) => l.includes('"type":"answer"')).sort();
+    const answers = (s: string) =>
+      s
+        .split('\n')
+        .filter((l) => l.includes('"type":"answer"'))
+        .sort();
     expect(answers(live.stdout)).toEqual(answers(offline.stdout));
     expect(answers(live.stdout).length).toBeGreaterThan(0);
     server.reset();

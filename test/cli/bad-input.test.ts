@@ -37,7 +37,13 @@ const POLICY = (cond: Record<string, unknown>): unknown => ({
     {
       KeyMetadata: { Arn: KEY_ARN, KeyState: 'Enabled', KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT' },
       Aliases: [],
-      Policy: { Version: '2012-10-17', Statement: [{ Sid: 'All', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/app' }, Action: 'kms:*', Resource: '*' }, { Sid: 'Deny', Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*', Condition: cond }] },
+      Policy: {
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'All', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/app' }, Action: 'kms:*', Resource: '*' },
+          { Sid: 'Deny', Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*', Condition: cond },
+        ],
+      },
       Grants: [],
     },
   ],
@@ -46,15 +52,24 @@ const POLICY = (cond: Record<string, unknown>): unknown => ({
 const ARGS = ['decrypt', '--key', KEY_ARN, '--principal', 'arn:aws:sts::111122223333:assumed-role/app/s', '--output', 'json'];
 
 describe('IP addresses (node:net)', () => {
-  it.each(['1:2:3:4:5:6:7:8::9', '10.0.0.256/8', '203.0.113.0/33', '2001:db8::/129', 'not-an-ip', '203.0.113.0/'])('a malformed address or block %s in a policy is invalid input with its JSON path (exit 2)', async (bad) => {
-    const r = await run([...ARGS, '--from', snapshotFile(POLICY({ NotIpAddress: { 'aws:SourceIp': ['203.0.113.0/24', bad] } }))]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('keys[0].Policy.Statement[1].Condition.NotIpAddress.aws:SourceIp[1]');
-    expect(r.stderr).not.toMatch(/\n\s+at /);
-  });
+  it.each(['1:2:3:4:5:6:7:8::9', '10.0.0.256/8', '203.0.113.0/33', '2001:db8::/129', 'not-an-ip', '203.0.113.0/'])(
+    'a malformed address or block %s in a policy is invalid input with its JSON path (exit 2)',
+    async (bad) => {
+      const r = await run([...ARGS, '--from', snapshotFile(POLICY({ NotIpAddress: { 'aws:SourceIp': ['203.0.113.0/24', bad] } }))]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('keys[0].Policy.Statement[1].Condition.NotIpAddress.aws:SourceIp[1]');
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    },
+  );
 
   it('a malformed --condition aws:SourceIp is a usage error', async () => {
-    const r = await run([...ARGS, '--from', snapshotFile(POLICY({ NotIpAddress: { 'aws:SourceIp': '203.0.113.0/24' } })), '--condition', 'aws:SourceIp=1:2:3:4:5:6:7:8::9']);
+    const r = await run([
+      ...ARGS,
+      '--from',
+      snapshotFile(POLICY({ NotIpAddress: { 'aws:SourceIp': '203.0.113.0/24' } })),
+      '--condition',
+      'aws:SourceIp=1:2:3:4:5:6:7:8::9',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/not an IPv4 or IPv6 address/);
   });
@@ -83,12 +98,20 @@ describe('dates never depend on the time zone', () => {
   // A child process per time zone: process.env.TZ is read when the process starts.
   for (const tz of ['America/Los_Angeles', 'Asia/Kolkata', 'UTC']) {
     it(`TZ=${tz}: a policy date without an offset is UTC (exit 1, the Deny applies)`, () => {
-      const r = spawnSync(process.execPath, [`${ROOT}bin/kms-why.js`, ...ARGS, '--from', file, '--at', at], { env: { ...process.env, TZ: tz, NO_COLOR: '1' }, encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync(process.execPath, [`${ROOT}bin/kms-why.js`, ...ARGS, '--from', file, '--at', at], {
+        env: { ...process.env, TZ: tz, NO_COLOR: '1' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       expect(r.status, r.stderr).toBe(1);
       expect(JSON.parse(r.stdout).request.at).toBe(at);
     });
     it(`TZ=${tz}: --at without an offset is UTC too, and shown with it`, () => {
-      const r = spawnSync(process.execPath, [`${ROOT}bin/kms-why.js`, ...ARGS, '--from', file, '--at', '2025-12-31T23:30:00'], { env: { ...process.env, TZ: tz, NO_COLOR: '1' }, encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync(process.execPath, [`${ROOT}bin/kms-why.js`, ...ARGS, '--from', file, '--at', '2025-12-31T23:30:00'], {
+        env: { ...process.env, TZ: tz, NO_COLOR: '1' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       expect(r.status, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout).request.at).toBe('2025-12-31T23:30:00.000Z');
     });
@@ -154,7 +177,14 @@ describe('random snapshots and requests through the CLI entry point', () => {
         fc.constantFrom(...actions),
         fc.boolean(),
         async (c, hostile, flags, action, dropAliases) => {
-          if (hostile !== undefined) (c.keyPolicy as { Statement: Array<Record<string, unknown>> }).Statement.push({ Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*', Condition: hostile });
+          if (hostile !== undefined)
+            (c.keyPolicy as { Statement: Array<Record<string, unknown>> }).Statement.push({
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 'kms:*',
+              Resource: '*',
+              Condition: hostile,
+            });
           let doc: unknown;
           try {
             doc = snapshotToJson(scenarioToInput(c).snapshot);
@@ -163,7 +193,20 @@ describe('random snapshots and requests through the CLI entry point', () => {
             doc = { kmsWhySnapshot: 1, keys: [{ KeyMetadata: { Arn: KEY_ARN }, Aliases: [], Policy: c.keyPolicy, Grants: [] }] };
           }
           if (dropAliases) for (const k of (doc as { keys: Array<Record<string, unknown>> }).keys) delete k.Aliases;
-          const args = ['check', '--action', action, '--from', snapshotFile(doc), '--key', KEY_ARN, '--principal', String(c.request.principal), '--output', 'json', ...flags];
+          const args = [
+            'check',
+            '--action',
+            action,
+            '--from',
+            snapshotFile(doc),
+            '--key',
+            KEY_ARN,
+            '--principal',
+            String(c.request.principal),
+            '--output',
+            'json',
+            ...flags,
+          ];
           const r = await run(args);
           runs++;
           expect([0, 1, 2, 3], `${args.join(' ')}\n${r.stderr}`).toContain(r.code);

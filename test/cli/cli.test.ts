@@ -89,23 +89,56 @@ describe('commands, help and version', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(pkg.version);
   });
-  it.each(['check', 'decrypt', 'encrypt', 'generate-data-key', 're-encrypt', 'create-grant', 'retire-grant', 'describe-key', 'put-key-policy', 'list-keys', 'create-alias'])(
-    '%s --help shows an example and the exit codes',
-    (cmd) => {
-      const r = kmsWhy([cmd, '--help']);
-      expect(r.code).toBe(0);
-      expect(r.stdout).toContain('Example');
-      expect(r.stdout).toContain(`kms-why ${cmd}`);
-      expect(r.stdout).toMatch(/Exit codes:[\s\S]*3 +at least one verdict is unknown/);
-    },
-  );
+  it.each([
+    'check',
+    'decrypt',
+    'encrypt',
+    'generate-data-key',
+    're-encrypt',
+    'create-grant',
+    'retire-grant',
+    'describe-key',
+    'put-key-policy',
+    'list-keys',
+    'create-alias',
+  ])('%s --help shows an example and the exit codes', (cmd) => {
+    const r = kmsWhy([cmd, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Example');
+    expect(r.stdout).toContain(`kms-why ${cmd}`);
+    expect(r.stdout).toMatch(/Exit codes:[\s\S]*3 +at least one verdict is unknown/);
+  });
   it('re-encrypt checks ReEncryptFrom on the source and ReEncryptTo on the destination', () => {
-    const r = kmsWhy(['re-encrypt', '--from', `${EXAMPLES}pattern-1-key-policy-names-role.json`, '--key', 'alias/app', '--destination-key', 'alias/app', '--principal', 'arn:aws:sts::111122223333:assumed-role/app/s', '--output', 'json']);
+    const r = kmsWhy([
+      're-encrypt',
+      '--from',
+      `${EXAMPLES}pattern-1-key-policy-names-role.json`,
+      '--key',
+      'alias/app',
+      '--destination-key',
+      'alias/app',
+      '--principal',
+      'arn:aws:sts::111122223333:assumed-role/app/s',
+      '--output',
+      'json',
+    ]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).results.map((x: { action: string }) => x.action)).toEqual(['kms:ReEncryptFrom', 'kms:ReEncryptTo']);
   });
   it('check --action all covers every action the key can do, and no others', () => {
-    const r = kmsWhy(['check', '--action', 'all', '--from', `${EXAMPLES}pattern-1-key-policy-names-role.json`, '--key', 'alias/app', '--principal', 'arn:aws:iam::111122223333:role/KeyAdminRole', '--output', 'json']);
+    const r = kmsWhy([
+      'check',
+      '--action',
+      'all',
+      '--from',
+      `${EXAMPLES}pattern-1-key-policy-names-role.json`,
+      '--key',
+      'alias/app',
+      '--principal',
+      'arn:aws:iam::111122223333:role/KeyAdminRole',
+      '--output',
+      'json',
+    ]);
     const actions: string[] = JSON.parse(r.stdout).results.map((x: { action: string }) => x.action);
     expect(actions).toContain('kms:Decrypt');
     expect(actions).toContain('kms:PutKeyPolicy');
@@ -115,12 +148,18 @@ describe('commands, help and version', () => {
   it('merges several AWS CLI outputs given as --from files', () => {
     const r = kmsWhy([
       'describe-key',
-      '--from', `${ROOT}fixtures/aws-cli/describe-key.json`,
-      '--from', `${ROOT}fixtures/aws-cli/get-key-policy.json`,
-      '--from', `${ROOT}fixtures/aws-cli/list-grants.json`,
-      '--key', JSON.parse(readFileSync(`${ROOT}fixtures/aws-cli/describe-key.json`, 'utf8')).KeyMetadata.Arn,
-      '--principal', 'arn:aws:iam::111122223333:root',
-      '--output', 'json',
+      '--from',
+      `${ROOT}fixtures/aws-cli/describe-key.json`,
+      '--from',
+      `${ROOT}fixtures/aws-cli/get-key-policy.json`,
+      '--from',
+      `${ROOT}fixtures/aws-cli/list-grants.json`,
+      '--key',
+      JSON.parse(readFileSync(`${ROOT}fixtures/aws-cli/describe-key.json`, 'utf8')).KeyMetadata.Arn,
+      '--principal',
+      'arn:aws:iam::111122223333:root',
+      '--output',
+      'json',
     ]);
     expect([0, 1, 3]).toContain(r.code);
     expect(r.stderr).toBe('');
@@ -130,7 +169,17 @@ describe('commands, help and version', () => {
 
 describe('unknown inputs give exit 3, never a guess', () => {
   it('a principal missing from the snapshot makes a key-policy allow unknown', () => {
-    const r = kmsWhy(['decrypt', '--from', `${EXAMPLES}pattern-1-key-policy-names-role.json`, '--key', 'alias/app', '--principal', 'arn:aws:sts::111122223333:assumed-role/app/s', '--output', 'json']);
+    const r = kmsWhy([
+      'decrypt',
+      '--from',
+      `${EXAMPLES}pattern-1-key-policy-names-role.json`,
+      '--key',
+      'alias/app',
+      '--principal',
+      'arn:aws:sts::111122223333:assumed-role/app/s',
+      '--output',
+      'json',
+    ]);
     expect(r.code).toBe(0); // role entry present: known
     const snap = JSON.parse(readFileSync(`${EXAMPLES}pattern-1-key-policy-names-role.json`, 'utf8'));
     snap.principals = [];
@@ -156,19 +205,59 @@ describe('bad input: one clear message, exit 2, nothing on stdout', () => {
   const cases: Array<[string, string[], RegExp]> = [
     ['unknown option', ['decrypt', '--frm', good], /unknown option/],
     ['unknown command', ['decrypts', '--from', good], /unknown command/],
-    ['unknown action with suggestion', ['check', '--action', 'kms:Decrpyt', '--from', good, '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root'], /Did you mean kms:Decrypt/],
+    [
+      'unknown action with suggestion',
+      ['check', '--action', 'kms:Decrpyt', '--from', good, '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root'],
+      /Did you mean kms:Decrypt/,
+    ],
     ['neither --from nor --key', ['decrypt', '--principal', 'arn:aws:iam::111122223333:root'], /--key is required to read AWS/],
     ['missing --principal', ['decrypt', '--from', good, '--key', 'alias/app-env'], /--principal is required/],
     ['invalid principal ARN', ['decrypt', '--from', good, '--key', 'alias/app-env', '--principal', 'arn:aws:iam::12:role/x'], /invalid --principal/],
     ['invalid key', ['decrypt', '--from', good, '--key', 'not a key', '--principal', 'arn:aws:iam::111122223333:root'], /invalid --key/],
     ['key not in snapshot', ['decrypt', '--from', good, '--key', 'alias/nope', '--principal', 'arn:aws:iam::111122223333:root'], /not in the snapshot/],
-    ['--context without =', ['decrypt', '--from', good, '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root', '--context', 'Department'], /--context "Department" is not KEY=VALUE/],
-    ['--context with empty key', ['decrypt', '--from', good, '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root', '--context', '=x'], /not KEY=VALUE/],
-    ['duplicate --context key', ['decrypt', '--from', good, '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root', '--context', 'a=1', '--context', 'a=2'], /gives "a" twice/],
-    ['bad --via-service', ['decrypt', '--from', good, '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root', '--via-service', 'lambda'], /invalid --via-service/],
+    [
+      '--context without =',
+      ['decrypt', '--from', good, '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root', '--context', 'Department'],
+      /--context "Department" is not KEY=VALUE/,
+    ],
+    [
+      '--context with empty key',
+      ['decrypt', '--from', good, '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root', '--context', '=x'],
+      /not KEY=VALUE/,
+    ],
+    [
+      'duplicate --context key',
+      ['decrypt', '--from', good, '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root', '--context', 'a=1', '--context', 'a=2'],
+      /gives "a" twice/,
+    ],
+    [
+      'bad --via-service',
+      ['decrypt', '--from', good, '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root', '--via-service', 'lambda'],
+      /invalid --via-service/,
+    ],
     ['bad --output', ['decrypt', '--from', good, '--output', 'yaml'], /Allowed choices/],
-    ['bad grant operation', ['create-grant', '--from', good, '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root', '--grantee', 'arn:aws:iam::111122223333:root', '--grant-operations', 'decrypt'], /Did you mean Decrypt/],
-    ['bad --caller-account', ['decrypt', '--from', good, '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root', '--caller-account', '123'], /12 digits/],
+    [
+      'bad grant operation',
+      [
+        'create-grant',
+        '--from',
+        good,
+        '--key',
+        'alias/app-env',
+        '--principal',
+        'arn:aws:iam::111122223333:root',
+        '--grantee',
+        'arn:aws:iam::111122223333:root',
+        '--grant-operations',
+        'decrypt',
+      ],
+      /Did you mean Decrypt/,
+    ],
+    [
+      'bad --caller-account',
+      ['decrypt', '--from', good, '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root', '--caller-account', '123'],
+      /12 digits/,
+    ],
     ['missing file', ['decrypt', '--from', '/nonexistent/x.json', '--key', 'alias/app-env', '--principal', 'arn:aws:iam::111122223333:root'], /x\.json/],
   ];
   it.each(cases)('%s', (_name, args, message) => {
@@ -183,7 +272,22 @@ describe('bad input: one clear message, exit 2, nothing on stdout', () => {
     ['empty file', '', /empty/i],
     ['truncated JSON', '{"kmsWhySnapshot": 1, "keys": [', /line 1/],
     ['non-UTF-8 bytes', Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), /UTF-8/],
-    ['unknown operator', JSON.stringify({ kmsWhySnapshot: 1, keys: [{ KeyMetadata: { KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab', Arn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' }, Policy: { Statement: [{ Effect: 'Allow', Principal: '*', Action: 'kms:*', Resource: '*', Condition: { StringEqulas: { 'kms:ViaService': 'x' } } }] }, Grants: [] }] }), /keys\[0\]\.Policy\.Statement\[0\]\.Condition: unknown operator "StringEqulas"/],
+    [
+      'unknown operator',
+      JSON.stringify({
+        kmsWhySnapshot: 1,
+        keys: [
+          {
+            KeyMetadata: { KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab', Arn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
+            Policy: {
+              Statement: [{ Effect: 'Allow', Principal: '*', Action: 'kms:*', Resource: '*', Condition: { StringEqulas: { 'kms:ViaService': 'x' } } }],
+            },
+            Grants: [],
+          },
+        ],
+      }),
+      /keys\[0\]\.Policy\.Statement\[0\]\.Condition: unknown operator "StringEqulas"/,
+    ],
     ['wrong type', JSON.stringify({ kmsWhySnapshot: 1, keys: {} }), /keys/],
     ['unknown snapshot version', JSON.stringify({ kmsWhySnapshot: 9, keys: [] }), /kmsWhySnapshot/],
   ];

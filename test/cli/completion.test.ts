@@ -33,7 +33,7 @@ describe('top-level help', () => {
   it('still suggests a command for a typo (every command is registered when the name is unknown)', () => {
     const r = kmsWhy(['decryp', '--from', 'x.json']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("Did you mean decrypt?");
+    expect(r.stderr).toContain('Did you mean decrypt?');
   });
 });
 
@@ -44,7 +44,7 @@ describe('kms-why completion', () => {
     return r.stdout;
   };
 
-  it('bash: valid syntax, completes every command, each command\'s flags and the choices of a flag', () => {
+  it("bash: valid syntax, completes every command, each command's flags and the choices of a flag", () => {
     const s = script('bash');
     expect(spawnSync('bash', ['-n'], { input: s }).status).toBe(0);
     // Run the completion function as bash would for a few command lines.

@@ -41,9 +41,11 @@ async function kmsWhy(args: string[]): Promise<{ code: number; stdout: string; s
   let code = 0;
   const program = new Command('kms-why').exitOverride().configureOutput({ writeOut: f.io.stdout, writeErr: f.io.stderr });
   // As main() does: each action returns its exit code.
-  const run: Run = (action) => async (...args) => {
-    code = await action(...args);
-  };
+  const run: Run =
+    (action) =>
+    async (...args) => {
+      code = await action(...args);
+    };
   addWhoCanCommand(program, f.io, run);
   addDiffCommand(program, f.io, run);
   try {
@@ -62,7 +64,13 @@ async function kmsWhy(args: string[]): Promise<{ code: number; stdout: string; s
 /** basic.json with role/web named for Decrypt, and who-can reports of both (all keys, all actions). */
 async function smallReports(): Promise<{ a: string; b: string }> {
   const s = JSON.parse(readFileSync(BASIC, 'utf8'));
-  s.keys[0].Policy.Statement.push({ Sid: 'WebUse', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/web' }, Action: ['kms:Decrypt', 'kms:PutKeyPolicy'], Resource: '*' });
+  s.keys[0].Policy.Statement.push({
+    Sid: 'WebUse',
+    Effect: 'Allow',
+    Principal: { AWS: 'arn:aws:iam::111122223333:role/web' },
+    Action: ['kms:Decrypt', 'kms:PutKeyPolicy'],
+    Resource: '*',
+  });
   const after = join(tmp, 'after-snapshot.json');
   writeFileSync(after, JSON.stringify(s));
   const a = join(tmp, 'small-a.json');
@@ -96,7 +104,11 @@ describe('diff: reports read a key at a time', () => {
     writeFileSync(broken, lines.join('\n'));
     const { io } = fakeIo();
     const side = await openDiffSide(broken, [], undefined, io, { streamAbove: 1 });
-    await expect(side.load(side.keys[0]!.arn)).rejects.toThrow(new RegExp(`^${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: keys\\[0\\]\\.actions\\[0\\]\\.principals\\[0\\]: duplicate key "access" \\(at line ${at + 1}, column \\d+\\)$`));
+    await expect(side.load(side.keys[0]!.arn)).rejects.toThrow(
+      new RegExp(
+        `^${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: keys\\[0\\]\\.actions\\[0\\]\\.principals\\[0\\]: duplicate key "access" \\(at line ${at + 1}, column \\d+\\)$`,
+      ),
+    );
   });
 });
 
@@ -120,8 +132,12 @@ const roleArn = (r: number): string => `arn:aws:iam::111122223333:role/team-${St
  */
 function writeReport(file: string, plant: boolean): number {
   const fd = openSync(file, 'w');
-  const body = (admin: boolean): string => `"access":"allow","decidedBy":"key-policy-and-iam","reasons":[{"source":"key-policy","id":"EnableIam","effect":"Allow"},{"source":"identity-policy","id":"UseKeys","effect":"Allow","policyName":"kms-use"}],"adminLevel":${admin}}`;
-  writeSync(fd, `{"kmsWhyWhoCan":1,"capturedAt":"2026-01-01T00:00:00Z","summary":{"keys":${KEYS},"decisions":${KEYS * ROLES * ACTIONS.length},"allowed":0,"conditional":0,"unknown":0,"externalAccounts":[],"publicKeys":[]},"keys":[`);
+  const body = (admin: boolean): string =>
+    `"access":"allow","decidedBy":"key-policy-and-iam","reasons":[{"source":"key-policy","id":"EnableIam","effect":"Allow"},{"source":"identity-policy","id":"UseKeys","effect":"Allow","policyName":"kms-use"}],"adminLevel":${admin}}`;
+  writeSync(
+    fd,
+    `{"kmsWhyWhoCan":1,"capturedAt":"2026-01-01T00:00:00Z","summary":{"keys":${KEYS},"decisions":${KEYS * ROLES * ACTIONS.length},"allowed":0,"conditional":0,"unknown":0,"externalAccounts":[],"publicKeys":[]},"keys":[`,
+  );
   const order = [...Array(KEYS).keys()];
   if (plant) order.reverse();
   order.forEach((k, ki) => {
@@ -173,7 +189,15 @@ describe('diff: reports larger than 64 MiB', () => {
     expect(j.summary).toEqual({ gained: 1, lost: 1, changed: 0, unknown: 0 });
     expect(j.keysAdded).toEqual([]);
     expect(j.keysRemoved).toEqual([]);
-    expect(j.changes.map((c: { key: string; principal: string; change: string; actions: string[]; adminLevel: boolean }) => [c.key, c.principal, c.change, c.actions, c.adminLevel])).toEqual([
+    expect(
+      j.changes.map((c: { key: string; principal: string; change: string; actions: string[]; adminLevel: boolean }) => [
+        c.key,
+        c.principal,
+        c.change,
+        c.actions,
+        c.adminLevel,
+      ]),
+    ).toEqual([
       [keyArn(2), roleArn(42), 'gained', ['kms:PutKeyPolicy'], true],
       [keyArn(2), roleArn(7777), 'lost', ['kms:Decrypt'], false],
     ]);

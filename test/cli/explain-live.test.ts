@@ -67,7 +67,10 @@ describe('explain-error without --from reads AWS', () => {
   });
 
   it('what the message lacks is asked for by flag name, before any AWS call', async () => {
-    const r = await run(['explain-error', 'An error occurred (AccessDeniedException) when calling the Decrypt operation: The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.']);
+    const r = await run([
+      'explain-error',
+      'An error occurred (AccessDeniedException) when calling the Decrypt operation: The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Add --principal and --key/);
     expect(server.count()).toBe(0);
@@ -121,7 +124,10 @@ describe('the seed story, live: the Lambda console error leads to the kms-why la
     // What the round trip makes Lambda do: create the grant shown. Put it in the snapshot as ListGrants would list it.
     const grant = proposal.changes[0].json;
     const snap = JSON.parse(readFileSync(file, 'utf8'));
-    snap.keys[0].Grants = [...(snap.keys[0].Grants ?? []), { KeyId: KEY, GrantId: 'new-grant-from-lambda', Name: 'my-function', IssuingAccount: `arn:aws:iam::${ACCOUNT}:root`, ...grant }];
+    snap.keys[0].Grants = [
+      ...(snap.keys[0].Grants ?? []),
+      { KeyId: KEY, GrantId: 'new-grant-from-lambda', Name: 'my-function', IssuingAccount: `arn:aws:iam::${ACCOUNT}:root`, ...grant },
+    ];
     writeFileSync(file, JSON.stringify(snap, null, 2));
     const after = await run(['explain-error', CONSOLE_TEXT, '--from', file, '--output', 'json'], { endpoint: false });
     expect(after.code).toBe(0);
@@ -174,12 +180,27 @@ describe('AccessDenied on each read: unknown (exit 3), naming the permission', (
 // ---------------------------------------------------------------------------------------------
 // CloudTrail
 
-function lookupEntry(o: { id: string; minutesAgo: number; principal: string; eventName: string; key?: string; region?: string; context?: Record<string, string>; denied?: boolean }): Record<string, unknown> {
+function lookupEntry(o: {
+  id: string;
+  minutesAgo: number;
+  principal: string;
+  eventName: string;
+  key?: string;
+  region?: string;
+  context?: Record<string, string>;
+  denied?: boolean;
+}): Record<string, unknown> {
   const time = new Date(Date.now() - o.minutesAgo * 60_000);
   const p = /^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/.exec(o.principal)!;
   const record = {
     eventVersion: '1.08',
-    userIdentity: { type: 'AssumedRole', principalId: `AROAEXAMPLE:${p[3]}`, arn: o.principal, accountId: p[1], sessionContext: { sessionIssuer: { type: 'Role', arn: `arn:aws:iam::${p[1]}:role/${p[2]}`, accountId: p[1], userName: p[2] } } },
+    userIdentity: {
+      type: 'AssumedRole',
+      principalId: `AROAEXAMPLE:${p[3]}`,
+      arn: o.principal,
+      accountId: p[1],
+      sessionContext: { sessionIssuer: { type: 'Role', arn: `arn:aws:iam::${p[1]}:role/${p[2]}`, accountId: p[1], userName: p[2] } },
+    },
     eventTime: time.toISOString().replace(/\.\d+Z$/, 'Z'),
     eventSource: 'kms.amazonaws.com',
     eventName: o.eventName,
@@ -188,7 +209,10 @@ function lookupEntry(o: { id: string; minutesAgo: number; principal: string; eve
     userAgent: 'aws-cli/2.15.0',
     ...(o.denied === false
       ? {}
-      : { errorCode: 'AccessDenied', errorMessage: `User: ${o.principal} is not authorized to perform: kms:${o.eventName} on resource: ${o.key ?? KEY} because no identity-based policy allows the kms:${o.eventName} action` }),
+      : {
+          errorCode: 'AccessDenied',
+          errorMessage: `User: ${o.principal} is not authorized to perform: kms:${o.eventName} on resource: ${o.key ?? KEY} because no identity-based policy allows the kms:${o.eventName} action`,
+        }),
     requestParameters: { keyId: o.key ?? KEY, ...(o.context ? { encryptionContext: o.context } : {}) },
     responseElements: null,
     eventID: o.id,
@@ -222,7 +246,14 @@ function recordEvents(): void {
       lookupEntry({ id: 'e4', minutesAgo: 80, principal: S1, eventName: 'Decrypt', context: { Department: 'IT' } }),
       lookupEntry({ id: 'e5', minutesAgo: 70, principal: S1, eventName: 'Encrypt', denied: false }),
       lookupEntry({ id: 'e6', minutesAgo: 60, principal: S1, eventName: 'Decrypt', context: { Department: 'IT' } }),
-      lookupEntry({ id: 'e7', minutesAgo: 50, principal: ALICE, eventName: 'Decrypt', region: 'eu-west-1', key: 'arn:aws:kms:eu-west-1:111122223333:key/0000abcd-12ab-34cd-56ef-1234567890ab' }),
+      lookupEntry({
+        id: 'e7',
+        minutesAgo: 50,
+        principal: ALICE,
+        eventName: 'Decrypt',
+        region: 'eu-west-1',
+        key: 'arn:aws:kms:eu-west-1:111122223333:key/0000abcd-12ab-34cd-56ef-1234567890ab',
+      }),
       lookupEntry({ id: 'old', minutesAgo: 4 * 24 * 60, principal: S1, eventName: 'Decrypt' }),
     ],
   };
@@ -243,7 +274,9 @@ describe('explain-event --lookup: recent KMS AccessDenied events from CloudTrail
     expect(calls[0]!.params.LookupAttributes).toEqual([{ AttributeKey: 'EventSource', AttributeValue: 'kms.amazonaws.com' }]);
     expect(doc.input.kmsEvents).toBe(6);
     expect(doc.input.accessDenied).toBe(5);
-    expect(doc.explanations.map((e: { group: { principal: string; action: string; events: number } }) => [e.group.principal, e.group.action, e.group.events])).toEqual([
+    expect(
+      doc.explanations.map((e: { group: { principal: string; action: string; events: number } }) => [e.group.principal, e.group.action, e.group.events]),
+    ).toEqual([
       [ALICE, 'kms:ScheduleKeyDeletion', 1],
       [S1, 'kms:Decrypt', 4],
     ]);

@@ -46,7 +46,12 @@ async function run(args: string[], env: Record<string, string> = {}): Promise<Ru
   let io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env, stdoutIsTTY: false, stderrIsTTY: false };
   if (args.includes('--redact')) io = redactingIo(io, args); // as main() does
   const program = new Command('kms-why').exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  addExplainCommands(program, io, (c) => void (code = c), () => undefined);
+  addExplainCommands(
+    program,
+    io,
+    (c) => void (code = c),
+    () => undefined,
+  );
   try {
     await program.parseAsync(args, { from: 'user' });
   } catch (e) {
@@ -79,9 +84,20 @@ describe('kms-why explain-error', () => {
   });
 
   it('JSON: a versioned document with the extraction, the kms-why report, the verdict today and (--fix) verified proposals', async () => {
-    const { code, doc } = await runJson(['explain-error', message('boto3-no-resource-policy.txt'), '--from', `${EX}pattern-2-iam-only-no-delegation.json`, '--fix']);
+    const { code, doc } = await runJson([
+      'explain-error',
+      message('boto3-no-resource-policy.txt'),
+      '--from',
+      `${EX}pattern-2-iam-only-no-delegation.json`,
+      '--fix',
+    ]);
     expect(code).toBe(1);
-    expect(doc).toMatchObject({ kmsWhyExplain: 1, command: 'explain-error', input: { kind: 'error-message', client: 'boto3', errorCode: 'AccessDeniedException', operation: 'Decrypt' }, skipped: [] });
+    expect(doc).toMatchObject({
+      kmsWhyExplain: 1,
+      command: 'explain-error',
+      input: { kind: 'error-message', client: 'boto3', errorCode: 'AccessDeniedException', operation: 'Decrypt' },
+      skipped: [],
+    });
     const e = doc.explanations[0];
     expect(e.extracted.map((x: any) => [x.field, x.value, x.from])).toEqual([
       ['principal', S, 'the message'],
@@ -90,10 +106,19 @@ describe('kms-why explain-error', () => {
     ]);
     expect(e.missing).toEqual([expect.objectContaining({ field: 'encryptionContext', flag: '--context', required: false })]);
     expect(e.clue).toMatchObject({ kind: 'no-allow', layer: 'resource-based policy', meaning: expect.stringContaining('nor a grant') });
-    expect(e.report).toMatchObject({ kmsWhyReport: 1, key: K, principal: S, results: [{ action: 'kms:Decrypt', decision: 'deny', decidedBy: 'implicit-deny' }] });
+    expect(e.report).toMatchObject({
+      kmsWhyReport: 1,
+      key: K,
+      principal: S,
+      results: [{ action: 'kms:Decrypt', decision: 'deny', decidedBy: 'implicit-deny' }],
+    });
     expect(e.today).toMatchObject({ status: 'still-denied', agrees: true });
     expect(e.fix.proposals[0]).toMatchObject({ rank: 1, id: 'key-policy-statement', verified: { decision: 'allow', decidedBy: 'key-policy' } });
-    expect(e.fix.proposals[0].changes[0].json).toMatchObject({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/app' }, Action: 'kms:Decrypt' });
+    expect(e.fix.proposals[0].changes[0].json).toMatchObject({
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::111122223333:role/app' },
+      Action: 'kms:Decrypt',
+    });
   });
 
   it('flags fill what the message lacks: the ciphertext message needs --principal and --key (exit 2 without them)', async () => {
@@ -101,7 +126,18 @@ describe('kms-why explain-error', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/error: the message does not say the principal or which key/);
     expect(bad.stderr).toMatch(/hint: .*Add --principal and --key\./);
-    const ok = await run(['explain-error', message('aws-cli-ciphertext.txt'), '--from', `${EX}pattern-2-iam-only-no-delegation.json`, '--principal', S, '--key', 'alias/app', '--context', 'Department=IT']);
+    const ok = await run([
+      'explain-error',
+      message('aws-cli-ciphertext.txt'),
+      '--from',
+      `${EX}pattern-2-iam-only-no-delegation.json`,
+      '--principal',
+      S,
+      '--key',
+      'alias/app',
+      '--context',
+      'Department=IT',
+    ]);
     expect(ok.code).toBe(1);
     expect(ok.stdout).toMatch(/key +alias\/app — --key/);
     expect(ok.stdout).toMatch(/encryption context +Department=IT — --context/);
@@ -109,7 +145,14 @@ describe('kms-why explain-error', () => {
   });
 
   it('flags override what the message says, and say so', async () => {
-    const { doc } = await runJson(['explain-error', message('aws-cli-no-resource-policy.txt'), '--from', `${EX}pattern-1-key-policy-names-role.json`, '--principal', 'arn:aws:sts::111122223333:assumed-role/app/s2']);
+    const { doc } = await runJson([
+      'explain-error',
+      message('aws-cli-no-resource-policy.txt'),
+      '--from',
+      `${EX}pattern-1-key-policy-names-role.json`,
+      '--principal',
+      'arn:aws:sts::111122223333:assumed-role/app/s2',
+    ]);
     expect(doc.explanations[0].notes).toContain(`--principal arn:aws:sts::111122223333:assumed-role/app/s2 overrides the message's ${S}.`);
   });
 
@@ -138,20 +181,40 @@ describe('kms-why explain-error', () => {
   });
 
   it("Lambda's console error on the retired grant: the function context is filled in, and --fix re-creates the grant", async () => {
-    const { code, doc } = await runJson(['explain-error', '--message-file', `${ERR}lambda-console.txt`, '--from', `${EX}lambda-env-grant-retired.json`, '--fix']);
+    const { code, doc } = await runJson([
+      'explain-error',
+      '--message-file',
+      `${ERR}lambda-console.txt`,
+      '--from',
+      `${EX}lambda-env-grant-retired.json`,
+      '--fix',
+    ]);
     expect(code).toBe(1);
     const e = doc.explanations[0];
     expect(doc.input).toMatchObject({ client: 'lambda', kmsErrorCode: 'AccessDeniedException' });
-    expect(e.extracted).toContainEqual({ field: 'encryptionContext', value: `aws:lambda:FunctionArn=${FN_ARN}`, from: 'the snapshot (configuration of function my-function)' });
+    expect(e.extracted).toContainEqual({
+      field: 'encryptionContext',
+      value: `aws:lambda:FunctionArn=${FN_ARN}`,
+      from: 'the snapshot (configuration of function my-function)',
+    });
     expect(e.extracted.some((x: any) => x.field === 'viaService')).toBe(false);
     expect(e.report.request.viaService).toBeNull();
     expect(e.today).toMatchObject({ status: 'still-denied', agrees: true });
     expect(e.fix.proposals[0].id).toBe('recreate-lambda-grant');
-    expect(e.fix.proposals[0].commands[0]).toBe('aws lambda update-function-configuration --function-name my-function --role arn:aws:iam::111122223333:role/TEMP_ROLE');
+    expect(e.fix.proposals[0].commands[0]).toBe(
+      'aws lambda update-function-configuration --function-name my-function --role arn:aws:iam::111122223333:role/TEMP_ROLE',
+    );
   });
 
   it('…and when the key lacks in the message, the function configuration in the snapshot gives it', async () => {
-    const { doc } = await runJson(['explain-error', message('lambda-console-ciphertext.txt'), '--principal', FN_SESSION, '--from', `${EX}lambda-env-grant-retired.json`]);
+    const { doc } = await runJson([
+      'explain-error',
+      message('lambda-console-ciphertext.txt'),
+      '--principal',
+      FN_SESSION,
+      '--from',
+      `${EX}lambda-env-grant-retired.json`,
+    ]);
     expect(doc.explanations[0].extracted).toContainEqual({ field: 'key', value: K, from: 'the snapshot (KMSKeyArn of function my-function)' });
   });
 
@@ -170,7 +233,15 @@ describe('kms-why explain-error', () => {
 
   it('an explicit deny in an identity-based policy agrees; --fix names the Deny and proposes exempting the caller first', async () => {
     // The request did not come through a VPC endpoint: without --absent, aws:SourceVpce is unknown.
-    const r = await run(['explain-error', message('aws-cli-explicit-deny-identity.txt'), '--from', `${ERR}snapshot-identity-deny.json`, '--fix', '--absent', 'aws:SourceVpce']);
+    const r = await run([
+      'explain-error',
+      message('aws-cli-explicit-deny-identity.txt'),
+      '--from',
+      `${ERR}snapshot-identity-deny.json`,
+      '--fix',
+      '--absent',
+      'aws:SourceVpce',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('Today: STILL DENIED (agrees with the error)');
     expect(flat(r.stdout)).toContain('as the error says: "DenyDecryptOutsideVpce" of DenyKmsOutsideVpce');
@@ -180,7 +251,13 @@ describe('kms-why explain-error', () => {
   });
 
   it('says plainly when its verdict disagrees with the message: an input is missing (here the SCPs)', async () => {
-    const { code, doc } = await runJson(['explain-error', message('boto3-explicit-deny-scp.txt'), '--from', `${EX}pattern-2-iam-only-no-delegation.json`, '--fix']);
+    const { code, doc } = await runJson([
+      'explain-error',
+      message('boto3-explicit-deny-scp.txt'),
+      '--from',
+      `${EX}pattern-2-iam-only-no-delegation.json`,
+      '--fix',
+    ]);
     expect(code).toBe(1);
     const e = doc.explanations[0];
     expect(e.today.agrees).toBe(false);
@@ -190,15 +267,37 @@ describe('kms-why explain-error', () => {
   });
 
   it('markdown and table outputs, and --redact', async () => {
-    const md = await run(['explain-error', message('aws-cli-no-resource-policy.txt'), '--from', `${EX}pattern-2-iam-only-no-delegation.json`, '--fix', '--output', 'markdown']);
+    const md = await run([
+      'explain-error',
+      message('aws-cli-no-resource-policy.txt'),
+      '--from',
+      `${EX}pattern-2-iam-only-no-delegation.json`,
+      '--fix',
+      '--output',
+      'markdown',
+    ]);
     expect(md.stdout.startsWith('# kms-why explain-error\n')).toBe(true);
     expect(md.stdout).toContain('## What the message says');
     expect(md.stdout).toContain('## kms:Decrypt: DENY');
     expect(md.stdout).toContain('## Today: STILL DENIED');
     expect(md.stdout).toContain('```json');
-    const table = await run(['explain-error', message('aws-cli-no-resource-policy.txt'), '--from', `${EX}pattern-2-iam-only-no-delegation.json`, '--output', 'table']);
+    const table = await run([
+      'explain-error',
+      message('aws-cli-no-resource-policy.txt'),
+      '--from',
+      `${EX}pattern-2-iam-only-no-delegation.json`,
+      '--output',
+      'table',
+    ]);
     expect(table.stdout).toContain('┌');
-    const red = await run(['explain-error', message('aws-cli-no-resource-policy.txt'), '--from', `${EX}pattern-2-iam-only-no-delegation.json`, '--fix', '--redact']);
+    const red = await run([
+      'explain-error',
+      message('aws-cli-no-resource-policy.txt'),
+      '--from',
+      `${EX}pattern-2-iam-only-no-delegation.json`,
+      '--fix',
+      '--redact',
+    ]);
     expect(red.stdout).not.toContain('111122223333');
     expect(red.stdout).toContain('000000000001');
   });
@@ -223,17 +322,26 @@ describe('kms-why explain-event', () => {
   });
 
   it('via S3 on a key that delegates to IAM: ViaService from invokedBy, and the IAM statement conditioned on it', async () => {
-    const { code, doc } = await runJson(['explain-event', `${CT}via-s3-generate-data-key-denied.json`, '--from', `${EX}pattern-4-delegation-without-iam.json`, '--fix']);
+    const { code, doc } = await runJson([
+      'explain-event',
+      `${CT}via-s3-generate-data-key-denied.json`,
+      '--from',
+      `${EX}pattern-4-delegation-without-iam.json`,
+      '--fix',
+    ]);
     expect(code).toBe(1);
     const e = doc.explanations[0];
-    expect(e.report.request).toMatchObject({ viaService: 's3.us-east-1.amazonaws.com', encryptionContext: { 'aws:s3:arn': 'arn:aws:s3:::reports-bucket/report.csv' } });
+    expect(e.report.request).toMatchObject({
+      viaService: 's3.us-east-1.amazonaws.com',
+      encryptionContext: { 'aws:s3:arn': 'arn:aws:s3:::reports-bucket/report.csv' },
+    });
     expect(e.today).toMatchObject({ status: 'still-denied', agrees: true });
     const p = e.fix.proposals[0];
     expect(p.id).toBe('iam-statement');
     expect(p.changes[0].json.Statement[0].Condition.StringEquals['kms:ViaService']).toBe('s3.us-east-1.amazonaws.com');
   });
 
-  it('applying the proposals it prints to the snapshot turns the event\'s request into allow', async () => {
+  it("applying the proposals it prints to the snapshot turns the event's request into allow", async () => {
     const { doc } = await runJson(['explain-event', `${CT}lambda-runtime-init-denied.json`, '--from', `${EX}lambda-env-grant-retired.json`, '--fix']);
     const e = doc.explanations[0];
     expect(e.fix.proposals.length).toBeGreaterThanOrEqual(2);
@@ -260,7 +368,14 @@ describe('kms-why explain-event', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/the file holds 6 KMS events \(5 AccessDenied\): say which to explain/);
     expect(r.stderr).toMatch(/hint: Give --all .*b7e2c0a4-6d1f-4c3e-8a9b-0f1e2d3c4b5a/);
-    const one = await runJson(['explain-event', `${CT}trail-mixed.json`, '--event-id', '2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d', '--from', `${EX}pattern-4-delegation-without-iam.json`]);
+    const one = await runJson([
+      'explain-event',
+      `${CT}trail-mixed.json`,
+      '--event-id',
+      '2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d',
+      '--from',
+      `${EX}pattern-4-delegation-without-iam.json`,
+    ]);
     expect(one.doc.explanations).toHaveLength(1);
     expect(one.doc.explanations[0].report.results[0].action).toBe('kms:GenerateDataKey');
   });
@@ -268,7 +383,14 @@ describe('kms-why explain-event', () => {
   it('--all explains every KMS AccessDenied, grouped by (principal, key, action)', async () => {
     const { code, doc } = await runJson(['explain-event', `${CT}trail-mixed.json`, '--all', '--from', `${EX}pattern-2-iam-only-no-delegation.json`]);
     expect(code).toBe(1);
-    expect(doc.input).toMatchObject({ kind: 'cloudtrail', format: 'records', records: 7, kmsEvents: 6, accessDenied: 5, otherSources: { 's3.amazonaws.com': 1 } });
+    expect(doc.input).toMatchObject({
+      kind: 'cloudtrail',
+      format: 'records',
+      records: 7,
+      kmsEvents: 6,
+      accessDenied: 5,
+      otherSources: { 's3.amazonaws.com': 1 },
+    });
     expect(doc.explanations.map((e: any) => [e.group.principal, e.group.action, e.group.events])).toEqual([
       [S, 'kms:Decrypt', 3],
       [S, 'kms:GenerateDataKey', 1],
@@ -288,19 +410,45 @@ describe('kms-why explain-event', () => {
     expect(doc.explanations).toHaveLength(1);
     expect(doc.skipped[0].why).toMatch(/names only account 444455556666.*--principal.*--event-id 0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d/);
     // Without --all, the same event needs --principal.
-    const single = await run(['explain-event', f, '--event-id', '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', '--from', `${EX}pattern-2-iam-only-no-delegation.json`]);
+    const single = await run([
+      'explain-event',
+      f,
+      '--event-id',
+      '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+      '--from',
+      `${EX}pattern-2-iam-only-no-delegation.json`,
+    ]);
     expect(single.code).toBe(2);
     expect(single.stderr).toMatch(/the event does not say the principal/);
-    const given = await run(['explain-event', f, '--event-id', '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', '--principal', 'arn:aws:sts::444455556666:assumed-role/ext-app/job-42', '--from', `${CT}snapshot-cross-account.json`]);
+    const given = await run([
+      'explain-event',
+      f,
+      '--event-id',
+      '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+      '--principal',
+      'arn:aws:sts::444455556666:assumed-role/ext-app/job-42',
+      '--from',
+      `${CT}snapshot-cross-account.json`,
+    ]);
     expect(given.code).toBe(1);
   });
 
   it('--all goes on past an event whose key is not in the snapshot, and reports it (exit 3)', async () => {
-    const f = write('with-reencrypt.json', JSON.stringify({ Records: [JSON.parse(readFileSync(`${CT}direct-decrypt-denied.json`, 'utf8')), JSON.parse(readFileSync(`${CT}reencrypt-denied.json`, 'utf8'))] }));
+    const f = write(
+      'with-reencrypt.json',
+      JSON.stringify({
+        Records: [JSON.parse(readFileSync(`${CT}direct-decrypt-denied.json`, 'utf8')), JSON.parse(readFileSync(`${CT}reencrypt-denied.json`, 'utf8'))],
+      }),
+    );
     const { code, doc } = await runJson(['explain-event', f, '--all', '--from', `${EX}pattern-2-iam-only-no-delegation.json`]);
     expect(code).toBe(3);
     expect(doc.explanations).toHaveLength(1);
-    expect(doc.skipped).toEqual([{ title: expect.stringContaining('ReEncrypt'), why: expect.stringMatching(/key "arn:aws:kms:us-east-1:111122223333:key\/0987dcba-09fe-87dc-65ba-ab0987654321" is not in the snapshot/) }]);
+    expect(doc.skipped).toEqual([
+      {
+        title: expect.stringContaining('ReEncrypt'),
+        why: expect.stringMatching(/key "arn:aws:kms:us-east-1:111122223333:key\/0987dcba-09fe-87dc-65ba-ab0987654321" is not in the snapshot/),
+      },
+    ]);
   });
 
   it('lookup-events output: the one AccessDenied among its events is explained', async () => {

@@ -34,7 +34,9 @@ function apply(snap: Json, c: Json): void {
       return;
     }
     case 'recreate-lambda-grant':
-      snap.keys.find((k: Json) => k.KeyMetadata.Arn === c.keyArn).Grants.push({ KeyId: c.keyArn, GrantId: 'new-grant', Name: c.functionName, IssuingAccount: 'arn:aws:iam::111122223333:root', ...c.json });
+      snap.keys
+        .find((k: Json) => k.KeyMetadata.Arn === c.keyArn)
+        .Grants.push({ KeyId: c.keyArn, GrantId: 'new-grant', Name: c.functionName, IssuingAccount: 'arn:aws:iam::111122223333:root', ...c.json });
       return;
     case 'replace-statement':
     case 'remove-statement': {
@@ -64,11 +66,27 @@ function apply(snap: Json, c: Json): void {
 }
 
 const SCENARIOS: Array<[string, string, string[]]> = [
-  ['a key policy that does not delegate to IAM', `${EXAMPLES}pattern-2-iam-only-no-delegation.json`, ['--key', 'alias/app', '--principal', 'arn:aws:iam::111122223333:role/app']],
-  ['delegation without an IAM allow', `${EXAMPLES}pattern-4-delegation-without-iam.json`, ['--key', 'alias/app', '--principal', 'arn:aws:iam::111122223333:role/app']],
-  ["the Lambda seed story (the function's grant retired)", `${EXAMPLES}lambda-env-grant-retired.json`, RETIRED_ARGS.filter((_, i, a) => a[i] !== '--from' && a[i - 1] !== '--from')],
+  [
+    'a key policy that does not delegate to IAM',
+    `${EXAMPLES}pattern-2-iam-only-no-delegation.json`,
+    ['--key', 'alias/app', '--principal', 'arn:aws:iam::111122223333:role/app'],
+  ],
+  [
+    'delegation without an IAM allow',
+    `${EXAMPLES}pattern-4-delegation-without-iam.json`,
+    ['--key', 'alias/app', '--principal', 'arn:aws:iam::111122223333:role/app'],
+  ],
+  [
+    "the Lambda seed story (the function's grant retired)",
+    `${EXAMPLES}lambda-env-grant-retired.json`,
+    RETIRED_ARGS.filter((_, i, a) => a[i] !== '--from' && a[i - 1] !== '--from'),
+  ],
   // The Deny turns on aws:SourceVpce, which kms-why cannot derive: the request says it has none.
-  ['an explicit Deny in an identity policy', `${ROOT}fixtures/errors/snapshot-identity-deny.json`, ['--key', KEY, '--principal', 'arn:aws:sts::111122223333:assumed-role/app/s1', '--absent', 'aws:SourceVpce']],
+  [
+    'an explicit Deny in an identity policy',
+    `${ROOT}fixtures/errors/snapshot-identity-deny.json`,
+    ['--key', KEY, '--principal', 'arn:aws:sts::111122223333:assumed-role/app/s1', '--absent', 'aws:SourceVpce'],
+  ],
 ];
 
 describe('decrypt --fix: every proposal, applied, turns the verdict into allow', () => {
@@ -99,7 +117,16 @@ describe('decrypt --fix: every proposal, applied, turns the verdict into allow',
 });
 
 describe('--fix in every output format', () => {
-  const args = ['decrypt', '--from', `${EXAMPLES}pattern-2-iam-only-no-delegation.json`, '--key', 'alias/app', '--principal', 'arn:aws:iam::111122223333:role/app', '--fix'];
+  const args = [
+    'decrypt',
+    '--from',
+    `${EXAMPLES}pattern-2-iam-only-no-delegation.json`,
+    '--key',
+    'alias/app',
+    '--principal',
+    'arn:aws:iam::111122223333:role/app',
+    '--fix',
+  ];
 
   it('markdown: each proposal as a ready-to-paste JSON block and the AWS CLI commands that apply it', () => {
     const r = kmsWhy([...args, '--output', 'markdown']);
@@ -126,11 +153,46 @@ describe('--fix in every output format', () => {
     const ok = kmsWhy(['decrypt', ...LAMBDA_ARGS, '--fix', '--output', 'json']);
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout).fixes).toEqual([]);
-    const enc = kmsWhy(['encrypt', '--from', `${EXAMPLES}pattern-2-iam-only-no-delegation.json`, '--key', 'alias/app', '--principal', 'arn:aws:iam::111122223333:role/app', '--fix', '--output', 'json']);
+    const enc = kmsWhy([
+      'encrypt',
+      '--from',
+      `${EXAMPLES}pattern-2-iam-only-no-delegation.json`,
+      '--key',
+      'alias/app',
+      '--principal',
+      'arn:aws:iam::111122223333:role/app',
+      '--fix',
+      '--output',
+      'json',
+    ]);
     expect(JSON.parse(enc.stdout).fixes[0].action).toBe('kms:Encrypt');
-    const gdk = kmsWhy(['generate-data-key', '--from', `${EXAMPLES}pattern-2-iam-only-no-delegation.json`, '--key', 'alias/app', '--principal', 'arn:aws:iam::111122223333:role/app', '--fix', '--output', 'json']);
+    const gdk = kmsWhy([
+      'generate-data-key',
+      '--from',
+      `${EXAMPLES}pattern-2-iam-only-no-delegation.json`,
+      '--key',
+      'alias/app',
+      '--principal',
+      'arn:aws:iam::111122223333:role/app',
+      '--fix',
+      '--output',
+      'json',
+    ]);
     expect(JSON.parse(gdk.stdout).fixes[0].proposals[0].verified.decision).toBe('allow');
-    const check = kmsWhy(['check', '--action', 'kms:Decrypt,kms:Encrypt', '--from', `${EXAMPLES}pattern-2-iam-only-no-delegation.json`, '--key', 'alias/app', '--principal', 'arn:aws:iam::111122223333:role/app', '--fix', '--output', 'json']);
+    const check = kmsWhy([
+      'check',
+      '--action',
+      'kms:Decrypt,kms:Encrypt',
+      '--from',
+      `${EXAMPLES}pattern-2-iam-only-no-delegation.json`,
+      '--key',
+      'alias/app',
+      '--principal',
+      'arn:aws:iam::111122223333:role/app',
+      '--fix',
+      '--output',
+      'json',
+    ]);
     expect(JSON.parse(check.stdout).fixes.map((f: Json) => f.action)).toEqual(['kms:Decrypt', 'kms:Encrypt']);
   });
 });
@@ -180,7 +242,16 @@ describe('check --action all is scriptable', () => {
     delete snap.keys[0].Policy;
     const f = join(tmp, 'unreadable-policy.json');
     writeFileSync(f, JSON.stringify(snap));
-    const r = kmsWhy(['check', '--action', 'all', ...RETIRED_ARGS.map((a) => (a.endsWith('lambda-env-grant-retired.json') ? f : a)), '--expect', 'deny', '--output', 'json']);
+    const r = kmsWhy([
+      'check',
+      '--action',
+      'all',
+      ...RETIRED_ARGS.map((a) => (a.endsWith('lambda-env-grant-retired.json') ? f : a)),
+      '--expect',
+      'deny',
+      '--output',
+      'json',
+    ]);
     expect(r.code).toBe(3);
   });
 });

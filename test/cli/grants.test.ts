@@ -35,7 +35,16 @@ describe('kms-why grants', () => {
   });
 
   it('exit 3 when the grants could not be read completely', () => {
-    const r = kmsWhy(['grants', '--from', `${ROOT}fixtures/aws-cli/describe-key.json`, '--from', `${ROOT}fixtures/aws-cli/list-grants-truncated.json`, '--all-keys', '--output', 'json']);
+    const r = kmsWhy([
+      'grants',
+      '--from',
+      `${ROOT}fixtures/aws-cli/describe-key.json`,
+      '--from',
+      `${ROOT}fixtures/aws-cli/list-grants-truncated.json`,
+      '--all-keys',
+      '--output',
+      'json',
+    ]);
     expect(r.code).toBe(3);
     expect(JSON.parse(r.stdout).keys[0].complete).toBe(false);
   });
@@ -73,19 +82,36 @@ describe('kms-why grants', () => {
     expect(before.stdout).toContain('[accepted until 2027-03-01: partner ingest, contract PRJ-1234]');
     expect(before.stdout).toMatch(/8 findings \(3 accepted\), 0 unexpected/);
     // The same run after the delegator grant's acceptance (2027-01-15) ran out.
-    const after = kmsWhy(['grants', '--from', SNAP, '--key', 'alias/shared', '--now', '2027-01-20T00:00:00Z', '--expect', accepted, '--fail-on', 'high', '--output', 'github']);
+    const after = kmsWhy([
+      'grants',
+      '--from',
+      SNAP,
+      '--key',
+      'alias/shared',
+      '--now',
+      '2027-01-20T00:00:00Z',
+      '--expect',
+      accepted,
+      '--fail-on',
+      'high',
+      '--output',
+      'github',
+    ]);
     expect(after.code).toBe(1);
     const errors = after.stdout.split('\n').filter((l) => l.startsWith('::error '));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain('acceptance #2 EXPIRED on 2027-01-15: delegator grant, being replaced (TICKET-42)');
     expect(after.stdout).toMatch(/::notice title=KMSWHY-G001 external-account \(high%2C accepted\)::/);
-    const json = JSON.parse(kmsWhy(['grants', '--from', SNAP, '--key', 'alias/shared', '--now', '2027-01-20T00:00:00Z', '--expect', accepted, '--output', 'json']).stdout);
+    const json = JSON.parse(
+      kmsWhy(['grants', '--from', SNAP, '--key', 'alias/shared', '--now', '2027-01-20T00:00:00Z', '--expect', accepted, '--output', 'json']).stdout,
+    );
     expect(json.findings.filter((f: { acceptance?: { status: string } }) => f.acceptance?.status === 'expired')).toHaveLength(1);
   });
 
   it('--output sarif: one rule per code, stable fingerprints, results located in the expectation file', () => {
     const accepted = 'fixtures/examples/grants-expect-accept.json';
-    const run = (now: string) => kmsWhy(['grants', '--from', SNAP, '--key', 'alias/shared', '--now', now, '--expect', accepted, '--fail-on', 'high', '--output', 'sarif']);
+    const run = (now: string) =>
+      kmsWhy(['grants', '--from', SNAP, '--key', 'alias/shared', '--now', now, '--expect', accepted, '--fail-on', 'high', '--output', 'sarif']);
     const r = run('2027-01-20T00:00:00Z');
     expect(r.code).toBe(1); // the SARIF file is written whatever the verdict; the exit code still says it
     const log = JSON.parse(r.stdout);
@@ -97,7 +123,15 @@ describe('kms-why grants', () => {
       expect(rule.help.text.length, rule.id).toBeGreaterThan(40);
       expect(rule.helpUri).toMatch(/^https:\/\/github\.com\/kms-why\/kms-why\/blob\/v\d+\.\d+\.\d+\/docs\/report\.md#kmswhy-[gde]\d{3}$/);
     }
-    const results = run0.results as Array<{ ruleId: string; ruleIndex: number; level: string; suppressions?: unknown[]; locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }>; partialFingerprints: Record<string, string>; properties: { grantId: string } }>;
+    const results = run0.results as Array<{
+      ruleId: string;
+      ruleIndex: number;
+      level: string;
+      suppressions?: unknown[];
+      locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }>;
+      partialFingerprints: Record<string, string>;
+      properties: { grantId: string };
+    }>;
     expect(results).toHaveLength(8);
     for (const x of results) {
       expect(ruleIds[x.ruleIndex]).toBe(x.ruleId);
@@ -130,7 +164,21 @@ describe('kms-why grants', () => {
 
   it('--report FORMAT=FILE writes several outputs from one run; stdout keeps --output', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kms-why-report-'));
-    const r = kmsWhy([...base, '--expect', `${ROOT}fixtures/examples/grants-expect-accept.json`, '--fail-on', 'high', '--output', 'github', '--report', `sarif=${dir}/kms.sarif`, '--report', `markdown=${dir}/kms.md`, '--report', `json=${dir}/kms.json`]);
+    const r = kmsWhy([
+      ...base,
+      '--expect',
+      `${ROOT}fixtures/examples/grants-expect-accept.json`,
+      '--fail-on',
+      'high',
+      '--output',
+      'github',
+      '--report',
+      `sarif=${dir}/kms.sarif`,
+      '--report',
+      `markdown=${dir}/kms.md`,
+      '--report',
+      `json=${dir}/kms.json`,
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^::(notice|warning) /m);
     expect(JSON.parse(readFileSync(`${dir}/kms.sarif`, 'utf8')).version).toBe('2.1.0');
@@ -151,12 +199,23 @@ describe('kms-why diff --output sarif', () => {
     // The new snapshot lets role/web change the key policy.
     const snap = JSON.parse(readFileSync(`${ROOT}${basic}`, 'utf8'));
     const policy = typeof snap.keys[0].Policy === 'string' ? JSON.parse(snap.keys[0].Policy) : snap.keys[0].Policy;
-    policy.Statement.push({ Sid: 'NewWeb', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/web' }, Action: 'kms:PutKeyPolicy', Resource: '*' });
+    policy.Statement.push({
+      Sid: 'NewWeb',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::111122223333:role/web' },
+      Action: 'kms:PutKeyPolicy',
+      Resource: '*',
+    });
     snap.keys[0].Policy = policy;
     writeFileSync(`${dir}/new.json`, JSON.stringify(snap));
     const r = kmsWhy(['diff', basic, `${dir}/new.json`, '--fail-on-gain', '--output', 'sarif', '--report', `json=${dir}/diff.json`]);
     expect(r.code).toBe(1);
-    const results = JSON.parse(r.stdout).runs[0].results as Array<{ ruleId: string; level: string; message: { text: string }; partialFingerprints: Record<string, string> }>;
+    const results = JSON.parse(r.stdout).runs[0].results as Array<{
+      ruleId: string;
+      level: string;
+      message: { text: string };
+      partialFingerprints: Record<string, string>;
+    }>;
     expect(results.length).toBeGreaterThan(0);
     const admin = results.find((x) => x.ruleId === 'KMSWHY-D002')!;
     expect(admin.level).toBe('error');

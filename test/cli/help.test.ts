@@ -28,7 +28,8 @@ describe('help: the same text whether one command or all were registered', () =>
   it('lists the commands under their headings, and a bare kms-why prints the same help on stderr', async () => {
     const help = await run(['--help']);
     expect(help.code).toBe(0);
-    for (const heading of ['Diagnose a failure:', 'Audit keys and accounts:', 'Evaluate one action:', 'Capture inputs:', 'Other:']) expect(help.stdout).toContain(`\n${heading}\n`);
+    for (const heading of ['Diagnose a failure:', 'Audit keys and accounts:', 'Evaluate one action:', 'Capture inputs:', 'Other:'])
+      expect(help.stdout).toContain(`\n${heading}\n`);
     const bare = await run([]);
     expect(bare.code).toBe(2);
     expect(bare.stdout).toBe('');
@@ -37,7 +38,21 @@ describe('help: the same text whether one command or all were registered', () =>
 
   it('X --help equals help X for every listed command', async () => {
     const names = [...(await run(['--help'])).stdout.matchAll(/^ {2}([a-z][a-z-]+)\b/gm)].map((m) => m[1]!).filter((n) => n !== 'help' && n !== 'kms-why');
-    expect(names).toEqual(expect.arrayContaining(['check', 'decrypt', 're-encrypt', 'who-can', 'diff', 'grants', 'lambda', 'snapshot', 'explain-error', 'explain-event', 'completion']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'check',
+        'decrypt',
+        're-encrypt',
+        'who-can',
+        'diff',
+        'grants',
+        'lambda',
+        'snapshot',
+        'explain-error',
+        'explain-event',
+        'completion',
+      ]),
+    );
     for (const name of names) {
       const own = await run([name, '--help']);
       const all = await run(['help', name]);

@@ -31,9 +31,20 @@ export function kmsWhy(args: string[], opts: { input?: string; env?: Record<stri
  * The built CLI against the local AWS stand-in, with credentials in the environment as a user has
  * them and an empty HOME. Asynchronous: spawnSync would block the event loop that serves the stand-in.
  */
-export function kmsWhyLive(server: AwsServer, args: string[], opts: { account?: string; env?: Record<string, string>; endpoint?: boolean } = {}): Promise<RunResult> {
+export function kmsWhyLive(
+  server: AwsServer,
+  args: string[],
+  opts: { account?: string; env?: Record<string, string>; endpoint?: boolean } = {},
+): Promise<RunResult> {
   const creds = server.credentials(opts.account ?? '111122223333');
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: mkdtempSync(join(tmpdir(), 'kms-why-home-')), AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_REGION: 'us-east-1', ...opts.env };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: mkdtempSync(join(tmpdir(), 'kms-why-home-')),
+    AWS_ACCESS_KEY_ID: creds.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    ...opts.env,
+  };
   return new Promise((done) => {
     const child = spawn(process.execPath, [BIN, ...args, ...(opts.endpoint === false ? [] : ['--endpoint-url', server.url])], { cwd: ROOT, env });
     let stdout = '';

@@ -27,8 +27,22 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u200e\u200
 
 const hostile = fc.oneof(
   fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'prototype'),
-  fc.constantFrom('\u001b[2J\u001b[H', '\u001b]0;pwned\u0007', '\u001b]8;;http://evil/\u001b\\link', '\u009b31m', 'x\u202eevil', 'line\nkms:Decrypt: ALLOW', 'back\rspace', '\u0000nul', '|pipe|`tick`*star*'),
-  fc.string({ unit: fc.constantFrom('a', 'Z', ':', '/', '\u001b', '\u0007', '\n', '\r', '\t', '\u0085', '\u009b', '\u202e', '|', '`', '*', '_', '<', '&'), minLength: 1, maxLength: 12 }),
+  fc.constantFrom(
+    '\u001b[2J\u001b[H',
+    '\u001b]0;pwned\u0007',
+    '\u001b]8;;http://evil/\u001b\\link',
+    '\u009b31m',
+    'x\u202eevil',
+    'line\nkms:Decrypt: ALLOW',
+    'back\rspace',
+    '\u0000nul',
+    '|pipe|`tick`*star*',
+  ),
+  fc.string({
+    unit: fc.constantFrom('a', 'Z', ':', '/', '\u001b', '\u0007', '\n', '\r', '\t', '\u0085', '\u009b', '\u202e', '|', '`', '*', '_', '<', '&'),
+    minLength: 1,
+    maxLength: 12,
+  }),
 );
 const partition = fc.constantFrom('aws', 'aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f', 'aws-eusc');
 
@@ -94,50 +108,46 @@ let n = 0;
 const seen = { runs: 0, byExit: new Map<number, number>() };
 
 describe('hostile keys and strings', () => {
-  test(
-    'exit 0–3 and no control character in any output',
-    async () => {
-      await fc.assert(
-        fc.asyncProperty(cases, async (c) => {
-          const file = join(dir, `s${n++}.json`);
-          writeFileSync(file, JSON.stringify(snapshotFor(c)));
-          const principal = SESSION.replace('arn:aws:', `arn:${c.callerPartition}:`);
-          const args =
-            c.command === 'grants'
-              ? ['grants', '--from', file, '--all-keys', '--output', c.output === 'json' ? 'json' : c.output]
-              : [
-                  c.command,
-                  ...(c.command === 'check' ? ['--action', 'all'] : []),
-                  '--from',
-                  file,
-                  '--key',
-                  'alias/app-env',
-                  '--principal',
-                  principal,
-                  '--context',
-                  `${c.contextKey}=${c.tagValue}`,
-                  '--context',
-                  'aws:lambda:FunctionArn=arn:aws:lambda:us-east-1:111122223333:function:my-function',
-                  '--output',
-                  c.output,
-                ];
-          const r = await run(args);
-          seen.runs++;
-          seen.byExit.set(r.code, (seen.byExit.get(r.code) ?? 0) + 1);
-          if (r.code === 2 && process.env.DEBUG_FUZZ) console.log(r.err.split("\n")[0]);
-          expect([0, 1, 2, 3], `exit ${r.code}: ${r.err}`).toContain(r.code);
-          expect(CONTROL.test(r.out), r.out).toBe(false);
-          expect(CONTROL.test(r.err), r.err).toBe(false);
-          if (c.output === 'json' && r.code !== 2) expect(() => JSON.parse(r.out) as unknown).not.toThrow();
-          // A caller of another partition never gets in on this aws-partition key.
-          if (c.command === 'decrypt' && c.callerPartition !== 'aws' && r.code !== 2) expect(r.code).toBe(1);
-        }),
-        { numRuns: 120, seed: 17 },
-      );
-      console.log(`hostile input: ${seen.runs} runs, exits ${JSON.stringify(Object.fromEntries([...seen.byExit].sort()))}`);
-    },
-    300_000,
-  );
+  test('exit 0–3 and no control character in any output', async () => {
+    await fc.assert(
+      fc.asyncProperty(cases, async (c) => {
+        const file = join(dir, `s${n++}.json`);
+        writeFileSync(file, JSON.stringify(snapshotFor(c)));
+        const principal = SESSION.replace('arn:aws:', `arn:${c.callerPartition}:`);
+        const args =
+          c.command === 'grants'
+            ? ['grants', '--from', file, '--all-keys', '--output', c.output === 'json' ? 'json' : c.output]
+            : [
+                c.command,
+                ...(c.command === 'check' ? ['--action', 'all'] : []),
+                '--from',
+                file,
+                '--key',
+                'alias/app-env',
+                '--principal',
+                principal,
+                '--context',
+                `${c.contextKey}=${c.tagValue}`,
+                '--context',
+                'aws:lambda:FunctionArn=arn:aws:lambda:us-east-1:111122223333:function:my-function',
+                '--output',
+                c.output,
+              ];
+        const r = await run(args);
+        seen.runs++;
+        seen.byExit.set(r.code, (seen.byExit.get(r.code) ?? 0) + 1);
+        if (r.code === 2 && process.env.DEBUG_FUZZ) console.log(r.err.split('\n')[0]);
+        expect([0, 1, 2, 3], `exit ${r.code}: ${r.err}`).toContain(r.code);
+        expect(CONTROL.test(r.out), r.out).toBe(false);
+        expect(CONTROL.test(r.err), r.err).toBe(false);
+        if (c.output === 'json' && r.code !== 2) expect(() => JSON.parse(r.out) as unknown).not.toThrow();
+        // A caller of another partition never gets in on this aws-partition key.
+        if (c.command === 'decrypt' && c.callerPartition !== 'aws' && r.code !== 2) expect(r.code).toBe(1);
+      }),
+      { numRuns: 120, seed: 17 },
+    );
+    console.log(`hostile input: ${seen.runs} runs, exits ${JSON.stringify(Object.fromEntries([...seen.byExit].sort()))}`);
+  }, 300_000);
 
   test('a grant constrained on {"__proto__": …} stays constrained', async () => {
     const snap = JSON.parse(JSON.stringify(BASE)) as typeof BASE;

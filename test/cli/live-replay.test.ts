@@ -23,9 +23,26 @@ beforeAll(async () => {
   // 300 grants for other roles around two that concern role/app: one to it (past the first page),
   // one it may retire (found by its id).
   grants.push(...fillerGrants(KEY, 150));
-  grants.push({ KeyId: KEY, GrantId: 'd'.repeat(64), Name: 'app-sign', CreationDate: 1735689600, GranteePrincipal: `arn:aws:iam::${A}:role/service/app`, IssuingAccount: `arn:aws:iam::${A}:root`, Operations: ['ReEncryptFrom'], Constraints: { EncryptionContextEquals: { purpose: 'x' } } });
+  grants.push({
+    KeyId: KEY,
+    GrantId: 'd'.repeat(64),
+    Name: 'app-sign',
+    CreationDate: 1735689600,
+    GranteePrincipal: `arn:aws:iam::${A}:role/service/app`,
+    IssuingAccount: `arn:aws:iam::${A}:root`,
+    Operations: ['ReEncryptFrom'],
+    Constraints: { EncryptionContextEquals: { purpose: 'x' } },
+  });
   grants.push(...fillerGrants(KEY, 150, 150));
-  grants.push({ KeyId: KEY, GrantId: RETIRE, CreationDate: 1735689600, GranteePrincipal: `arn:aws:iam::${A}:role/worker-x`, RetiringPrincipal: APP, IssuingAccount: `arn:aws:iam::${A}:root`, Operations: ['Decrypt'] });
+  grants.push({
+    KeyId: KEY,
+    GrantId: RETIRE,
+    CreationDate: 1735689600,
+    GranteePrincipal: `arn:aws:iam::${A}:role/worker-x`,
+    RetiringPrincipal: APP,
+    IssuingAccount: `arn:aws:iam::${A}:root`,
+    Operations: ['Decrypt'],
+  });
 });
 afterAll(async () => {
   await server.close();
@@ -44,7 +61,11 @@ const textWithoutTimes = (s: string): string => s.replace(/^at: .*$/gm, 'at: <ti
  * its status and its detail stay. The live run also records DescribeKey as an input of its own.
  */
 function jsonWithoutTimes(s: string): unknown {
-  const j = JSON.parse(s) as { request: { at?: string }; commandLine?: string; inputs?: Array<{ what: string; from?: string; status: string; detail?: string }> };
+  const j = JSON.parse(s) as {
+    request: { at?: string };
+    commandLine?: string;
+    inputs?: Array<{ what: string; from?: string; status: string; detail?: string }>;
+  };
   delete j.request.at;
   delete j.commandLine;
   j.inputs = (j.inputs ?? [])
@@ -68,7 +89,11 @@ describe('live equals replay on a key with many grants', () => {
     expect(written.code, written.stderr).toBe(0);
     const doc = JSON.parse(readFileSync(snap, 'utf8'));
     const key = doc.keys[0];
-    expect(key.GrantsPartial).toEqual({ FirstPage: 100, GranteePrincipals: [`arn:aws:iam::${A}:role/service/app`, APP, `arn:aws:iam::${A}:root`, A], GrantIds: [RETIRE] });
+    expect(key.GrantsPartial).toEqual({
+      FirstPage: 100,
+      GranteePrincipals: [`arn:aws:iam::${A}:role/service/app`, APP, `arn:aws:iam::${A}:root`, A],
+      GrantIds: [RETIRE],
+    });
     // The first page and the two grants that concern role/app, not all 300.
     expect(key.Grants.length).toBeLessThan(110);
     expect(key.Grants.map((g: { GrantId: string }) => g.GrantId)).toEqual(expect.arrayContaining(['d'.repeat(64), RETIRE]));
@@ -88,7 +113,9 @@ describe('live equals replay on a key with many grants', () => {
         if ((command.includes('all') && output === 'json') || command === reEncrypt) {
           // The grant step counts the grants that were read, and says how they were read.
           // 100 of the first page and the grant read by its id; the report wraps lines.
-          expect(live.stdout.replace(/\s+/g, ' ')).toMatch(/\(101 other grants read are for other principals; beyond the first 100 grants, only those that can apply to this principal were read\)/);
+          expect(live.stdout.replace(/\s+/g, ' ')).toMatch(
+            /\(101 other grants read are for other principals; beyond the first 100 grants, only those that can apply to this principal were read\)/,
+          );
           expect(live.stdout).not.toMatch(/30\d other grants/);
         }
         if (command.includes('purpose=x')) expect(live.code).toBe(0); // the grant past the first page allows it
@@ -133,9 +160,24 @@ describe('live equals replay on a key with many grants', () => {
     const principal = (doc.principals as Array<{ Arn: string }>).map((p) => p.Arn).find((a) => a.includes(':role/'))!;
     expect(partial.GranteePrincipals).toContain(principal.replace(/role\/.*\//, 'role/'));
     const key = doc.keys[0].KeyMetadata.Arn as string;
-    const replay = await run(['check', '--action', 'all', '--key', key, '--principal', principal, '--grant-id', partial.GrantIds[0], '--from', red, '--output', 'json']);
+    const replay = await run([
+      'check',
+      '--action',
+      'all',
+      '--key',
+      key,
+      '--principal',
+      principal,
+      '--grant-id',
+      partial.GrantIds[0],
+      '--from',
+      red,
+      '--output',
+      'json',
+    ]);
     const live = await run(['check', '--action', 'all', ...flags, '--output', 'json']);
-    const verdicts = (s: string) => JSON.parse(s).results.map((x: { action: string; decision: string; decidedBy: string }) => [x.action, x.decision, x.decidedBy]);
+    const verdicts = (s: string) =>
+      JSON.parse(s).results.map((x: { action: string; decision: string; decidedBy: string }) => [x.action, x.decision, x.decidedBy]);
     expect(verdicts(replay.stdout)).toEqual(verdicts(live.stdout));
   });
 });

@@ -40,7 +40,13 @@ describe('kms-why without --from reads AWS', () => {
     expect(JSON.parse(readFileSync(file, 'utf8')).kmsWhySnapshot).toBe(1);
     const offline = await run(['check', '--action', 'all', '--key', KEY, '--principal', APP, '--from', file, '--output', 'json']);
     const liveAll = await run(['check', '--action', 'all', '--key', KEY, '--principal', APP, '--output', 'json']);
-    const strip = (s: string) => JSON.parse(s).results.map((r: { action: string; decision: string; decidedBy: string; reasons: unknown[] }) => [r.action, r.decision, r.decidedBy, r.reasons]);
+    const strip = (s: string) =>
+      JSON.parse(s).results.map((r: { action: string; decision: string; decidedBy: string; reasons: unknown[] }) => [
+        r.action,
+        r.decision,
+        r.decidedBy,
+        r.reasons,
+      ]);
     expect(strip(offline.stdout)).toEqual(strip(liveAll.stdout));
   });
 
@@ -61,7 +67,13 @@ describe('kms-why without --from reads AWS', () => {
     expect(offline.stderr).toBe('');
     const liveRed = await run(['check', '--action', 'all', '--key', KEY, '--principal', APP, '--output', 'json', '--redact']);
     expect(liveRed.stdout).not.toMatch(/111122223333|1234abcd/);
-    const strip = (s: string) => JSON.parse(s).results.map((r: { action: string; decision: string; decidedBy: string; reasons: unknown[] }) => [r.action, r.decision, r.decidedBy, r.reasons]);
+    const strip = (s: string) =>
+      JSON.parse(s).results.map((r: { action: string; decision: string; decidedBy: string; reasons: unknown[] }) => [
+        r.action,
+        r.decision,
+        r.decidedBy,
+        r.reasons,
+      ]);
     expect(strip(offline.stdout)).toEqual(strip(liveRed.stdout));
     // Redacting the redacted snapshot again changes nothing.
     const again = await run(['check', '--action', 'all', '--key', key, '--principal', principal, '--from', file, '--output', 'json', '--redact']);

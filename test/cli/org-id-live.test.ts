@@ -29,12 +29,23 @@ const ORG = 'o-a1b2c3d4e5';
 function denyOutsideOrg(): void {
   const key = server.accounts.get(ACCOUNT)!.Kms!.Keys![0]!;
   const policy = JSON.parse(key.GetKeyPolicy!.Policy) as { Statement: unknown[] };
-  policy.Statement.push({ Sid: 'OnlyOurOrg', Effect: 'Deny', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*', Condition: { StringNotEquals: { 'aws:PrincipalOrgID': ORG } } });
+  policy.Statement.push({
+    Sid: 'OnlyOurOrg',
+    Effect: 'Deny',
+    Principal: { AWS: '*' },
+    Action: 'kms:Decrypt',
+    Resource: '*',
+    Condition: { StringNotEquals: { 'aws:PrincipalOrgID': ORG } },
+  });
   key.GetKeyPolicy!.Policy = JSON.stringify(policy);
 }
 
 function inOrganization(id: string): void {
-  server.accounts.get(ACCOUNT)!.Organizations = { DescribeOrganization: { Organization: { Id: id, Arn: `arn:aws:organizations::${ACCOUNT}:organization/${id}`, MasterAccountId: ACCOUNT, FeatureSet: 'ALL' } } };
+  server.accounts.get(ACCOUNT)!.Organizations = {
+    DescribeOrganization: {
+      Organization: { Id: id, Arn: `arn:aws:organizations::${ACCOUNT}:organization/${id}`, MasterAccountId: ACCOUNT, FeatureSet: 'ALL' },
+    },
+  };
 }
 
 const decrypt = ['decrypt', '--key', KEY, '--principal', ROOT, '--output', 'json'];

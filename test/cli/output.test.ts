@@ -29,7 +29,8 @@ describe('colour', () => {
     expect(kmsWhy(['decrypt', ...LAMBDA_ARGS, '--output', 'table', '--no-color'], { env: { FORCE_COLOR: '1' } }).stdout).not.toContain(ESC);
   });
   it('text and JSON never carry colour codes', () => {
-    for (const output of ['text', 'json']) expect(kmsWhy(['decrypt', ...LAMBDA_ARGS, '--output', output], { env: { FORCE_COLOR: '1' } }).stdout).not.toContain(ESC);
+    for (const output of ['text', 'json'])
+      expect(kmsWhy(['decrypt', ...LAMBDA_ARGS, '--output', output], { env: { FORCE_COLOR: '1' } }).stdout).not.toContain(ESC);
   });
 });
 

@@ -29,10 +29,11 @@ const commands = runnable.flatMap(commandsOf);
 describe('README examples', () => {
   it('has sh examples, every one of them with npx kms-why (no bare kms-why)', () => {
     expect(commands.length).toBeGreaterThan(3);
-    for (const c of commands) for (const part of c.split(/&&|;|\|/)) {
-      const cmd = part.trim();
-      if (cmd.startsWith('kms-why')) throw new Error(`bare kms-why (not on the PATH after the quick start): ${c}`);
-    }
+    for (const c of commands)
+      for (const part of c.split(/&&|;|\|/)) {
+        const cmd = part.trim();
+        if (cmd.startsWith('kms-why')) throw new Error(`bare kms-why (not on the PATH after the quick start): ${c}`);
+      }
   });
 
   it('names only files that exist in fixtures/examples/', () => {

@@ -102,11 +102,22 @@ function commands(file: string, doc: Doc): string[][] {
   const principals = (doc.principals ?? []).map((p) => p.Arn).slice(0, 3);
   if (principals.length === 0) principals.push(key.replace(/:kms:[^:]*:(\d{12}):.*/, ':iam::$1:root').replace('arn:aws:iam', 'arn:aws:iam'));
   for (const output of ['text', 'json', 'markdown', 'table']) {
-    for (const p of principals) out.push(['check', '--action', 'kms:Decrypt,kms:CreateGrant', '--from', file, '--key', alias ?? key, '--principal', p, '--output', output, '--redact']);
+    for (const p of principals)
+      out.push(['check', '--action', 'kms:Decrypt,kms:CreateGrant', '--from', file, '--key', alias ?? key, '--principal', p, '--output', output, '--redact']);
     out.push(['who-can', '--from', file, '--all-keys', '--output', output, '--redact']);
     out.push(['grants', '--from', file, '--all-keys', '--output', output, '--redact', '--now', '2026-12-01T00:00:00Z']);
     for (const f of doc.Functions ?? []) out.push(['lambda', f.FunctionName, '--from', file, '--output', output, '--redact']);
-    if (principals[0] !== undefined) out.push(['explain-error', `User: ${principals[0]} is not authorized to perform: kms:Decrypt on resource: ${key} because no resource-based policy allows the kms:Decrypt action`, '--from', file, '--fix', '--output', output, '--redact']);
+    if (principals[0] !== undefined)
+      out.push([
+        'explain-error',
+        `User: ${principals[0]} is not authorized to perform: kms:Decrypt on resource: ${key} because no resource-based policy allows the kms:Decrypt action`,
+        '--from',
+        file,
+        '--fix',
+        '--output',
+        output,
+        '--redact',
+      ]);
   }
   // Errors and hints on stderr: a key that is not in the snapshot, named like the inputs.
   out.push(['decrypt', '--from', file, '--key', key.replace(/key\/.*/, 'key/00000000-1111-2222-3333-444444444444'), '--principal', principals[0]!, '--redact']);
@@ -132,14 +143,10 @@ async function expectNoLeak(file: string, doc: unknown, extraIds: string[] = [])
 
 describe('--redact leaves no identifier of the inputs in any output', () => {
   for (const f of SNAPSHOTS) {
-    it(
-      f,
-      async () => {
-        const file = `${FIX}${f}`;
-        await expectNoLeak(file, JSON.parse(readFileSync(file, 'utf8')));
-      },
-      120_000,
-    );
+    it(f, async () => {
+      const file = `${FIX}${f}`;
+      await expectNoLeak(file, JSON.parse(readFileSync(file, 'utf8')));
+    }, 120_000);
   }
 
   it('files written with --write-expect', async () => {
@@ -175,14 +182,31 @@ describe('--redact leaves no identifier of the inputs in any output', () => {
         kmsWhySnapshot: 1,
         keys: [
           {
-            KeyMetadata: { KeyId: g.keyId, Arn: keyArn, AWSAccountId: g.account, KeyState: 'Enabled', KeyManager: 'CUSTOMER', KeyUsage: 'ENCRYPT_DECRYPT', KeySpec: 'SYMMETRIC_DEFAULT', MultiRegion: false, Origin: 'AWS_KMS' },
+            KeyMetadata: {
+              KeyId: g.keyId,
+              Arn: keyArn,
+              AWSAccountId: g.account,
+              KeyState: 'Enabled',
+              KeyManager: 'CUSTOMER',
+              KeyUsage: 'ENCRYPT_DECRYPT',
+              KeySpec: 'SYMMETRIC_DEFAULT',
+              MultiRegion: false,
+              Origin: 'AWS_KMS',
+            },
             Aliases: [`alias/${g.alias}`],
             Tags: [{ Key: 'team', Value: g.tag }],
             Policy: {
               Version: '2012-10-17',
               Statement: [
                 { Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${g.account}:root` }, Action: 'kms:*', Resource: '*' },
-                { Sid: 'Partner', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${g.other}:root` }, Action: 'kms:Decrypt', Resource: '*', Condition: { IpAddress: { 'aws:SourceIp': `${g.ip.join('.')}.0/24` } } },
+                {
+                  Sid: 'Partner',
+                  Effect: 'Allow',
+                  Principal: { AWS: `arn:aws:iam::${g.other}:root` },
+                  Action: 'kms:Decrypt',
+                  Resource: '*',
+                  Condition: { IpAddress: { 'aws:SourceIp': `${g.ip.join('.')}.0/24` } },
+                },
               ],
             },
             Grants: [
@@ -199,9 +223,21 @@ describe('--redact leaves no identifier of the inputs in any output', () => {
         ],
         principals: [
           { Arn: `arn:aws:iam::${g.account}:role/${g.role}`, IdentityPolicies: [], Tags: [{ Key: 'team', Value: g.tag }] },
-          { Arn: `arn:aws:iam::${g.account}:user/${g.user}`, IdentityPolicies: [{ PolicyName: `${g.user}-kms`, Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: keyArn }] } }] },
+          {
+            Arn: `arn:aws:iam::${g.account}:user/${g.user}`,
+            IdentityPolicies: [
+              { PolicyName: `${g.user}-kms`, Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: keyArn }] } },
+            ],
+          },
         ],
-        Functions: [{ FunctionName: g.fn, FunctionArn: `arn:aws:lambda:us-east-1:${g.account}:function:${g.fn}`, Role: `arn:aws:iam::${g.account}:role/${g.role}`, KMSKeyArn: keyArn }],
+        Functions: [
+          {
+            FunctionName: g.fn,
+            FunctionArn: `arn:aws:lambda:us-east-1:${g.account}:function:${g.fn}`,
+            Role: `arn:aws:iam::${g.account}:role/${g.role}`,
+            KMSKeyArn: keyArn,
+          },
+        ],
       };
       const file = join(tmp, `${g.account}-${g.role}-${i}.json`);
       writeFileSync(file, JSON.stringify(doc));
@@ -219,7 +255,14 @@ function verdicts(doc: unknown, name: string, principals: string[], mapPrincipal
   for (const k of s.keys) {
     for (const p of principals) {
       for (const a of KEY_ACTIONS) {
-        const d = ev.evaluate({ action: a.name, principal: mapPrincipal(p), keyIdentifier: k.metadata.arn, encryptionContext: {}, conditions: {}, viaService: null } as never);
+        const d = ev.evaluate({
+          action: a.name,
+          principal: mapPrincipal(p),
+          keyIdentifier: k.metadata.arn,
+          encryptionContext: {},
+          conditions: {},
+          viaService: null,
+        } as never);
         out.push([a.name, d.decision, d.decidedBy, ...d.reasons.map((r) => `${r.source}:${r.id}`)].join('\t'));
       }
     }
@@ -240,7 +283,11 @@ describe('a redacted snapshot replays', () => {
       const before = verdicts(doc, f, principals, (p) => p).map((l) => {
         // The reasons of the original, as the redactor names them.
         const [action, dec, by, ...reasons] = l.split('\t');
-        const name = (id: string): string => id.split('#').map((p, i) => (i === 0 ? r.value(p) : p)).join('#');
+        const name = (id: string): string =>
+          id
+            .split('#')
+            .map((p, i) => (i === 0 ? r.value(p) : p))
+            .join('#');
         return [action, dec, by, ...reasons.map((x) => `${x.slice(0, x.indexOf(':'))}:${name(x.slice(x.indexOf(':') + 1))}`)].join('\t');
       });
       const after = verdicts(red, 'redacted', principals, (p) => r.value(p));
@@ -265,7 +312,9 @@ describe('a redacted snapshot replays', () => {
     expect(red.code).toBe(orig.code);
     const o = JSON.parse(orig.stdout);
     const x = JSON.parse(red.stdout);
-    expect(x.results.map((d: { decision: string; decidedBy: string }) => [d.decision, d.decidedBy])).toEqual(o.results.map((d: { decision: string; decidedBy: string }) => [d.decision, d.decidedBy]));
+    expect(x.results.map((d: { decision: string; decidedBy: string }) => [d.decision, d.decidedBy])).toEqual(
+      o.results.map((d: { decision: string; decidedBy: string }) => [d.decision, d.decidedBy]),
+    );
     expect(x.lambda.fixes.map((f: { kind: string }) => f.kind)).toEqual(o.lambda.fixes.map((f: { kind: string }) => f.kind));
     expect(red.stdout).not.toContain('my-function');
   });

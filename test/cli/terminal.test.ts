@@ -9,7 +9,17 @@ const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).statu
 
 const COMMANDS: Record<string, string[]> = {
   decrypt: ['decrypt', ...LAMBDA_ARGS],
-  'check --action all': ['check', '--action', 'all', '--from', `${ROOT}fixtures/snapshots/full.json`, '--key', 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', '--principal', 'arn:aws:iam::111122223333:role/AppRole'],
+  'check --action all': [
+    'check',
+    '--action',
+    'all',
+    '--from',
+    `${ROOT}fixtures/snapshots/full.json`,
+    '--key',
+    'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    '--principal',
+    'arn:aws:iam::111122223333:role/AppRole',
+  ],
   lambda: ['lambda', 'my-function', '--from', `${EXAMPLES}lambda-env-grant-retired.json`],
   'who-can': ['who-can', '--from', `${ROOT}fixtures/who-can/basic.json`, '--key', 'alias/app'],
   grants: ['grants', '--from', `${ROOT}fixtures/examples/grants-audit-snapshot.json`, '--all-keys', '--now', '2026-12-01T00:00:00Z'],

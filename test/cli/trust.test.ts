@@ -31,8 +31,12 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
 describe('policy grammar', () => {
   const parse = (doc: string): unknown => parsePolicyDocument(doc, { source: 'key-policy', name: 'key policy', file: 'f.json', path: 'Policy' });
   test('duplicate keys are refused, with the JSON path', () => {
-    expect(() => parse('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*"}]}')).toThrow(/Policy\.Statement\[0\]: duplicate key "Effect"/);
-    expect(() => parseJsonText('{"a":{"b":1,"c":[{"x":1},{"x":2,"\\u0078":3}]}}', 'f.json')).toThrow(/f\.json: a\.c\[1\]: duplicate key "x" \(at line 1, column 33\)/);
+    expect(() => parse('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*"}]}')).toThrow(
+      /Policy\.Statement\[0\]: duplicate key "Effect"/,
+    );
+    expect(() => parseJsonText('{"a":{"b":1,"c":[{"x":1},{"x":2,"\\u0078":3}]}}', 'f.json')).toThrow(
+      /f\.json: a\.c\[1\]: duplicate key "x" \(at line 1, column 33\)/,
+    );
     expect(findDuplicateKey('{"a":"\\"b\\"","b":{"a":1},"c":[1,{"a":1,"b":2}]}')).toBeUndefined();
     expect(findDuplicateKey('{"k":1,"k2":{"s":"}{,\\\\"},"k":2}')).toMatchObject({ key: 'k', path: '' });
   });
@@ -41,13 +45,21 @@ describe('policy grammar', () => {
     expect(() => parse('{"Version":"2008-10-17","Statement":[]}')).not.toThrow();
   });
   test('an empty condition operator block is not "no condition"', () => {
-    expect(() => parse('{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"StringEquals":{}}}]}')).toThrow(/Condition\.StringEquals: the StringEquals block names no condition key/);
+    expect(() =>
+      parse('{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"StringEquals":{}}}]}'),
+    ).toThrow(/Condition\.StringEquals: the StringEquals block names no condition key/);
   });
 });
 
 describe('flags', () => {
   test('a single-value flag given twice is a usage error', async () => {
-    for (const flag of [['--principal', 'arn:aws:iam::111122223333:role/x'], ['--key', 'alias/x'], ['--expect', 'allow'], ['--output', 'json'], ['--timeout', '3']]) {
+    for (const flag of [
+      ['--principal', 'arn:aws:iam::111122223333:role/x'],
+      ['--key', 'alias/x'],
+      ['--expect', 'allow'],
+      ['--output', 'json'],
+      ['--timeout', '3'],
+    ]) {
       const r = await run([...LAMBDA_ARGS, '--expect', 'deny', '--output', 'text', '--timeout', '2', ...flag]);
       expect(r.code, flag.join(' ')).toBe(2);
       expect(r.err).toMatch(new RegExp(`${flag[0]} is given more than once`));

@@ -65,7 +65,7 @@ describe('UpdateAlias live: the key the alias points to now', () => {
     expect(server.calls.some((c) => c.op === 'GetKeyPolicy' && String(c.params.KeyId) === CURRENT)).toBe(true);
   });
 
-  it('a Deny in the current key\'s policy denies (check --action names UpdateAlias too)', async () => {
+  it("a Deny in the current key's policy denies (check --action names UpdateAlias too)", async () => {
     addNewTarget();
     denyUpdateAliasOnCurrent();
     const r = await kmsWhyLive(server, ['check', '--action', 'kms:UpdateAlias', '--key', NEW, '--alias', 'alias/app', '--principal', ROOT, '--output', 'json']);
@@ -88,7 +88,8 @@ describe('UpdateAlias live: the key the alias points to now', () => {
     const current = doc.keys.find((k) => k.KeyMetadata.Arn === CURRENT);
     expect(current?.Aliases).toContain('alias/app');
     const offline = kmsWhy(['update-alias', '--from', file, '--key', NEW, '--alias', 'alias/app', '--principal', ROOT, '--output', 'json']);
-    const pick = (s: string) => JSON.parse(s).results.map((x: { decision: string; decidedBy: string; reasons: unknown[] }) => [x.decision, x.decidedBy, x.reasons]);
+    const pick = (s: string) =>
+      JSON.parse(s).results.map((x: { decision: string; decidedBy: string; reasons: unknown[] }) => [x.decision, x.decidedBy, x.reasons]);
     expect(pick(offline.stdout)).toEqual(pick(live.stdout));
   });
 

@@ -43,9 +43,11 @@ async function kmsWhy(args: string[], opts: { stdoutIsTTY?: boolean; stderrIsTTY
   let debug = false;
   const program = new Command('kms-why').exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   // As main() does: each action returns its exit code, and --debug is read before it runs.
-  const run: RunAction = (action) => async (...args) => {
-    code = await action(...args);
-  };
+  const run: RunAction =
+    (action) =>
+    async (...args) => {
+      code = await action(...args);
+    };
   program.hook('preAction', (_program, command) => {
     if (command.options.some((o) => o.long === '--debug')) debug = command.opts().debug === true;
   });
@@ -74,11 +76,15 @@ describe('kms-why who-can', () => {
     expect(r.stdout).toContain('Key arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab (alias/app)');
     expect(r.stdout).toMatch(/Use the key\n\s+kms:Decrypt\n/);
     expect(r.stdout).toMatch(/allow\s+arn:aws:iam::111122223333:role\/ops\n\s+key-policy-and-iam: key-policy "EnableIAM" \+ identity-policy "OpsAll" \(ops\)/);
-    expect(r.stdout).toMatch(/conditional\s+arn:aws:iam::111122223333:role\/app\n\s+if kms:EncryptionContext:app StringEquals billing \(key-policy "AppUse"\) or kms:ViaService StringEquals lambda\.us-east-1\.amazonaws\.com \(key-policy "ViaLambda"\)/);
+    expect(r.stdout).toMatch(
+      /conditional\s+arn:aws:iam::111122223333:role\/app\n\s+if kms:EncryptionContext:app StringEquals billing \(key-policy "AppUse"\) or kms:ViaService StringEquals lambda\.us-east-1\.amazonaws\.com \(key-policy "ViaLambda"\)/,
+    );
     expect(r.stdout).toContain('arn:aws:iam::111122223333:role/admin [ADMIN-LEVEL]');
     expect(r.stdout).toContain('Admin-level powers (allowed without conditions):');
     expect(r.stdout).toContain('    444455556666: arn:aws:iam::444455556666:root — kms:Decrypt, kms:DescribeKey');
-    expect(r.stdout).toContain('"ViaLambda" allows kms:Decrypt if kms:CallerAccount StringEquals 111122223333 and kms:ViaService StringEquals lambda.us-east-1.amazonaws.com');
+    expect(r.stdout).toContain(
+      '"ViaLambda" allows kms:Decrypt if kms:CallerAccount StringEquals 111122223333 and kms:ViaService StringEquals lambda.us-east-1.amazonaws.com',
+    );
     // Actions with the same answers for everyone share a row.
     expect(r.stdout).toContain('    kms:PutKeyPolicy, kms:DisableKey\n');
     expect(r.stdout).toContain('64 decisions on 1 key: 23 allowed, 6 conditional, 0 unknown, 35 denied.');
@@ -90,21 +96,53 @@ describe('kms-why who-can', () => {
     const j = JSON.parse(r.stdout);
     expect(j.kmsWhyWhoCan).toBe(1);
     expect(j.capturedAt).toBe('2025-06-01T12:00:00Z');
-    expect(j.summary).toEqual({ keys: 1, decisions: 64, allowed: 23, conditional: 6, unknown: 0, externalAccounts: ['444455556666'], publicKeys: ['arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'] });
+    expect(j.summary).toEqual({
+      keys: 1,
+      decisions: 64,
+      allowed: 23,
+      conditional: 6,
+      unknown: 0,
+      externalAccounts: ['444455556666'],
+      publicKeys: ['arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
+    });
     const k = j.keys[0];
-    expect(k).toMatchObject({ key: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', aliases: ['alias/app'], account: '111122223333', keyState: 'Enabled', aliasForAliasActions: null });
-    expect(k.principals.find((p: { principal: string }) => p.principal === 'arn:aws:iam::444455556666:root')).toEqual({ principal: 'arn:aws:iam::444455556666:root', kind: 'account-root', account: '444455556666', external: true, origins: ['key-policy'] });
+    expect(k).toMatchObject({
+      key: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      aliases: ['alias/app'],
+      account: '111122223333',
+      keyState: 'Enabled',
+      aliasForAliasActions: null,
+    });
+    expect(k.principals.find((p: { principal: string }) => p.principal === 'arn:aws:iam::444455556666:root')).toEqual({
+      principal: 'arn:aws:iam::444455556666:root',
+      kind: 'account-root',
+      account: '444455556666',
+      external: true,
+      origins: ['key-policy'],
+    });
     const put = k.actions.find((a: { action: string }) => a.action === 'kms:PutKeyPolicy');
     expect(put).toMatchObject({ group: 'administer', adminLevel: true, keyStateError: null });
-    expect(put.principals.map((p: { principal: string }) => p.principal)).toEqual(['arn:aws:iam::111122223333:role/admin', 'arn:aws:iam::111122223333:role/ops', 'arn:aws:iam::111122223333:root']);
-    expect(put.principals[0]).toEqual({ principal: 'arn:aws:iam::111122223333:role/admin', access: 'allow', decidedBy: 'key-policy', reasons: [{ source: 'key-policy', id: 'Admins', effect: 'Allow', policyName: 'key policy' }], adminLevel: true });
+    expect(put.principals.map((p: { principal: string }) => p.principal)).toEqual([
+      'arn:aws:iam::111122223333:role/admin',
+      'arn:aws:iam::111122223333:role/ops',
+      'arn:aws:iam::111122223333:root',
+    ]);
+    expect(put.principals[0]).toEqual({
+      principal: 'arn:aws:iam::111122223333:role/admin',
+      access: 'allow',
+      decidedBy: 'key-policy',
+      reasons: [{ source: 'key-policy', id: 'Admins', effect: 'Allow', policyName: 'key policy' }],
+      adminLevel: true,
+    });
     const decrypt = k.actions.find((a: { action: string }) => a.action === 'kms:Decrypt');
     const web = decrypt.principals.find((p: { principal: string }) => p.principal === 'arn:aws:iam::111122223333:role/web');
     expect(web.access).toBe('conditional');
     expect(web.witness).toEqual({ viaService: 'lambda.us-east-1.amazonaws.com' });
     expect(web.conditions).toContainEqual({ source: 'grant', id: 'g-web', effect: 'Allow', operator: 'EncryptionContextEquals', key: 'app', values: ['web'] });
     expect(k.public).toEqual([{ statement: 'ViaLambda', notPrincipal: false, actions: ['kms:Decrypt'], conditions: expect.any(Array) }]);
-    expect(k.externalAccounts).toEqual([{ account: '444455556666', principals: ['arn:aws:iam::444455556666:root'], actions: ['kms:Decrypt', 'kms:DescribeKey'] }]);
+    expect(k.externalAccounts).toEqual([
+      { account: '444455556666', principals: ['arn:aws:iam::444455556666:root'], actions: ['kms:Decrypt', 'kms:DescribeKey'] },
+    ]);
     // The report reads back into the same answers.
     const back = parseWhoCanJson(j, 'report.json');
     expect(back.keys[0]!.actions.map((a) => a.name)).toEqual(ACTIONS.split(','));
@@ -140,9 +178,13 @@ describe('kms-why who-can', () => {
   it('exit 3 when a verdict is unknown (an external role whose IAM policies are not in the snapshot)', async () => {
     const r = await kmsWhy(['who-can', '--from', DETAILS, '--key', 'alias/payments']);
     expect(r.code).toBe(3);
-    expect(r.stdout).toMatch(/unknown\s+arn:aws:iam::444455556666:role\/consumer \[external\]\n\s+depends on what could not be read: identity policies of arn:aws:iam::444455556666:role\/consumer/);
+    expect(r.stdout).toMatch(
+      /unknown\s+arn:aws:iam::444455556666:role\/consumer \[external\]\n\s+depends on what could not be read: identity policies of arn:aws:iam::444455556666:role\/consumer/,
+    );
     // The deny to avoid, with the request that avoids it.
-    expect(r.stdout).toContain('if the request avoids the Deny: unless kms:ViaService StringNotEquals s3.us-east-1.amazonaws.com (Deny key-policy "DenyOutsideS3"); e.g. --via-service s3.us-east-1.amazonaws.com');
+    expect(r.stdout).toContain(
+      'if the request avoids the Deny: unless kms:ViaService StringNotEquals s3.us-east-1.amazonaws.com (Deny key-policy "DenyOutsideS3"); e.g. --via-service s3.us-east-1.amazonaws.com',
+    );
   });
 
   it('exit 2 on bad input, with a message', async () => {
@@ -168,7 +210,9 @@ describe('kms-why who-can', () => {
   });
 
   it('--all-keys: a progress bar on stderr only when stderr is a terminal', async () => {
-    const tty = await kmsWhy(['who-can', '--from', `${ROOT}fixtures/snapshots/full.json`, '--all-keys', '--action', 'kms:Decrypt', '--output', 'json'], { stderrIsTTY: true });
+    const tty = await kmsWhy(['who-can', '--from', `${ROOT}fixtures/snapshots/full.json`, '--all-keys', '--action', 'kms:Decrypt', '--output', 'json'], {
+      stderrIsTTY: true,
+    });
     expect(tty.stderr).toMatch(/\rkms-why who-can \[#+\.*\] 1\/\d+ keys/);
     expect(JSON.parse(tty.stdout).kmsWhyWhoCan).toBe(1);
     const pipe = await kmsWhy(['who-can', '--from', `${ROOT}fixtures/snapshots/full.json`, '--all-keys', '--action', 'kms:Decrypt', '--output', 'json']);
@@ -190,8 +234,19 @@ function changedSnapshot(): string {
   const s = JSON.parse(readFileSync(BASIC, 'utf8'));
   const key = s.keys[0];
   key.Policy.Statement = key.Policy.Statement.filter((st: { Sid: string }) => st.Sid !== 'Partner');
-  key.Policy.Statement.push({ Sid: 'WebUse', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/web' }, Action: ['kms:Decrypt', 'kms:PutKeyPolicy'], Resource: '*' });
-  key.Grants.push({ GrantId: 'g-alice', GranteePrincipal: 'arn:aws:iam::111122223333:user/alice', IssuingAccount: 'arn:aws:iam::111122223333:root', Operations: ['Encrypt'] });
+  key.Policy.Statement.push({
+    Sid: 'WebUse',
+    Effect: 'Allow',
+    Principal: { AWS: 'arn:aws:iam::111122223333:role/web' },
+    Action: ['kms:Decrypt', 'kms:PutKeyPolicy'],
+    Resource: '*',
+  });
+  key.Grants.push({
+    GrantId: 'g-alice',
+    GranteePrincipal: 'arn:aws:iam::111122223333:user/alice',
+    IssuingAccount: 'arn:aws:iam::111122223333:root',
+    Operations: ['Encrypt'],
+  });
   const file = join(tmp, 'after.json');
   writeFileSync(file, JSON.stringify(s, null, 2));
   return file;
@@ -250,7 +305,11 @@ describe('kms-why diff', () => {
     const web = j.changes.find((c: { principal: string; change: string }) => c.principal === 'arn:aws:iam::111122223333:role/web' && c.change === 'gained');
     expect(web).toMatchObject({ actions: ['kms:Decrypt'], old: { access: 'conditional' }, new: { access: 'allow', decidedBy: 'key-policy' } });
     // Without the snapshots, the sources cannot be compared; the deciding statement is still named.
-    expect(web.why).toEqual(['key-policy statement "WebUse" now decides', 'key-policy statement "ViaLambda" no longer decides', 'grant g-web no longer decides']);
+    expect(web.why).toEqual([
+      'key-policy statement "WebUse" now decides',
+      'key-policy statement "ViaLambda" no longer decides',
+      'grant g-web no longer decides',
+    ]);
     // Mixed: a report on one side, a snapshot on the other.
     const mixed = await kmsWhy(['diff', join(tmp, 'a.json'), after, '--output', 'json']);
     expect(JSON.parse(mixed.stdout).summary).toEqual(j.summary);

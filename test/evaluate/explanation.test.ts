@@ -6,10 +6,22 @@ import { phraseDecision } from '../../src/report/phrases.js';
 
 const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const APP = 'arn:aws:sts::111122223333:assumed-role/AppRole/app-session';
-const KP_DEFAULT = { Version: '2012-10-17', Statement: [{ Sid: 'Enable IAM policies', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }] };
+const KP_DEFAULT = {
+  Version: '2012-10-17',
+  Statement: [{ Sid: 'Enable IAM policies', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }],
+};
 
 function decide(partial: Partial<ScenarioCase> & { request: Record<string, unknown> }) {
-  const c: ScenarioCase = { id: 't', title: 't', keyPolicy: KP_DEFAULT, identityPolicies: [], grants: [], expected: { decision: 'Allow', decidedBy: 'x' }, ...partial, request: { keyArn: KEY, ...partial.request } };
+  const c: ScenarioCase = {
+    id: 't',
+    title: 't',
+    keyPolicy: KP_DEFAULT,
+    identityPolicies: [],
+    grants: [],
+    expected: { decision: 'Allow', decidedBy: 'x' },
+    ...partial,
+    request: { keyArn: KEY, ...partial.request },
+  };
   const { snapshot, request } = scenarioToInput(c);
   // The decision as the report carries it: its hints and assumptions in words (src/report/phrases.ts).
   return phraseDecision(new Evaluator(snapshot).evaluate(request));
@@ -18,7 +30,15 @@ function decide(partial: Partial<ScenarioCase> & { request: Record<string, unkno
 describe('explanations', () => {
   it('a grant that failed only on its encryption context says which context it needs', () => {
     const d = decide({
-      grants: [{ grantId: 'g1', granteePrincipal: 'arn:aws:iam::111122223333:role/AppRole', operations: ['Decrypt'], state: 'active', constraints: { encryptionContextEquals: { Department: 'IT' } } }],
+      grants: [
+        {
+          grantId: 'g1',
+          granteePrincipal: 'arn:aws:iam::111122223333:role/AppRole',
+          operations: ['Decrypt'],
+          state: 'active',
+          constraints: { encryptionContextEquals: { Department: 'IT' } },
+        },
+      ],
       request: { action: 'kms:Decrypt', principal: APP, encryptionContext: { Department: 'HR' } },
     });
     expect(d.decision).toBe('deny');
@@ -30,12 +50,25 @@ describe('explanations', () => {
 
   it('a key-policy statement that failed only on a missing condition key names the key as missing context', () => {
     const d = decide({
-      keyPolicy: { Statement: [{ Sid: 'ViaLambda', Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:ViaService': 'lambda.us-east-1.amazonaws.com' } } }] },
+      keyPolicy: {
+        Statement: [
+          {
+            Sid: 'ViaLambda',
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 'kms:Decrypt',
+            Resource: '*',
+            Condition: { StringEquals: { 'kms:ViaService': 'lambda.us-east-1.amazonaws.com' } },
+          },
+        ],
+      },
       request: { action: 'kms:Decrypt', principal: APP },
     });
     expect(d.decision).toBe('deny');
     expect(d.missingContext).toEqual(['kms:ViaService']);
-    expect(d.hints.join('\n')).toMatch(/"ViaLambda" would allow this if kms:ViaService StringEquals "lambda.us-east-1.amazonaws.com" \(the request has no value\)/);
+    expect(d.hints.join('\n')).toMatch(
+      /"ViaLambda" would allow this if kms:ViaService StringEquals "lambda.us-east-1.amazonaws.com" \(the request has no value\)/,
+    );
     const kp = d.trace.find((t) => t.step === 'key-policy')!;
     expect(kp.statements![0]!.conditions[0]).toMatchObject({ key: 'kms:ViaService', matched: false, missing: true, actual: null });
   });
@@ -52,7 +85,14 @@ describe('explanations', () => {
 
   it('an allow lists exactly the statements that decided it', () => {
     const d = decide({
-      identityPolicies: [{ Statement: [{ Sid: 'UseKey', Effect: 'Allow', Action: 'kms:Decrypt', Resource: KEY }, { Sid: 'S3', Effect: 'Allow', Action: 's3:*', Resource: '*' }] }],
+      identityPolicies: [
+        {
+          Statement: [
+            { Sid: 'UseKey', Effect: 'Allow', Action: 'kms:Decrypt', Resource: KEY },
+            { Sid: 'S3', Effect: 'Allow', Action: 's3:*', Resource: '*' },
+          ],
+        },
+      ],
       request: { action: 'kms:Decrypt', principal: APP },
     });
     expect(d.decidedBy).toBe('key-policy-and-iam');
@@ -64,7 +104,14 @@ describe('explanations', () => {
 
   it('an explicit deny names the denying statement and nothing else', () => {
     const d = decide({
-      identityPolicies: [{ Statement: [{ Sid: 'UseKey', Effect: 'Allow', Action: 'kms:*', Resource: '*' }, { Sid: 'NoDecrypt', Effect: 'Deny', Action: 'kms:Decrypt', Resource: '*' }] }],
+      identityPolicies: [
+        {
+          Statement: [
+            { Sid: 'UseKey', Effect: 'Allow', Action: 'kms:*', Resource: '*' },
+            { Sid: 'NoDecrypt', Effect: 'Deny', Action: 'kms:Decrypt', Resource: '*' },
+          ],
+        },
+      ],
       request: { action: 'kms:Decrypt', principal: APP },
     });
     expect(d.decidedBy).toBe('explicit-deny');
@@ -83,7 +130,9 @@ describe('explanations', () => {
 
   it('an unknown verdict names the unreadable input and what would settle it', () => {
     const d = decide({
-      keyPolicy: { Statement: [{ Sid: 'App', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/AppRole' }, Action: 'kms:Decrypt', Resource: '*' }] },
+      keyPolicy: {
+        Statement: [{ Sid: 'App', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/AppRole' }, Action: 'kms:Decrypt', Resource: '*' }],
+      },
       unknownInputs: ['identityPolicies'],
       request: { action: 'kms:Decrypt', principal: APP },
     });
@@ -116,7 +165,18 @@ describe('explanations', () => {
 
   it('a statement that fails on two conditions gets one hint naming both, verified by evaluating again', () => {
     const d = decide({
-      keyPolicy: { Statement: [{ Sid: 'Both', Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com', 'kms:EncryptionContext:app': 'reports' } } }] },
+      keyPolicy: {
+        Statement: [
+          {
+            Sid: 'Both',
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 'kms:Decrypt',
+            Resource: '*',
+            Condition: { StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com', 'kms:EncryptionContext:app': 'reports' } },
+          },
+        ],
+      },
       request: { action: 'kms:Decrypt', principal: APP },
     });
     expect(d.decision).toBe('deny');
@@ -126,7 +186,18 @@ describe('explanations', () => {
     expect(hints[0]).toContain('kms:EncryptionContext:app StringEquals "reports"');
     // The proposed change really allows: applied to a copy of the request.
     const fixed = decide({
-      keyPolicy: { Statement: [{ Sid: 'Both', Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com', 'kms:EncryptionContext:app': 'reports' } } }] },
+      keyPolicy: {
+        Statement: [
+          {
+            Sid: 'Both',
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 'kms:Decrypt',
+            Resource: '*',
+            Condition: { StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com', 'kms:EncryptionContext:app': 'reports' } },
+          },
+        ],
+      },
       request: { action: 'kms:Decrypt', principal: APP, viaService: 's3.us-east-1.amazonaws.com', encryptionContext: { app: 'reports' } },
     });
     expect(fixed.decision).toBe('allow');
@@ -136,8 +207,22 @@ describe('explanations', () => {
     const d = decide({
       keyPolicy: {
         Statement: [
-          { Sid: 'Reports', Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:EncryptionContext:app': 'reports' } } },
-          { Sid: 'NoReports', Effect: 'Deny', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:EncryptionContext:app': 'reports' } } },
+          {
+            Sid: 'Reports',
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 'kms:Decrypt',
+            Resource: '*',
+            Condition: { StringEquals: { 'kms:EncryptionContext:app': 'reports' } },
+          },
+          {
+            Sid: 'NoReports',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'kms:Decrypt',
+            Resource: '*',
+            Condition: { StringEquals: { 'kms:EncryptionContext:app': 'reports' } },
+          },
         ],
       },
       request: { action: 'kms:Decrypt', principal: APP },
@@ -151,7 +236,18 @@ describe('explanations', () => {
 
   it('no hint proposes a value the request cannot choose (a property of the caller)', () => {
     const d = decide({
-      keyPolicy: { Statement: [{ Sid: 'OnlyOps', Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/Ops' } } }] },
+      keyPolicy: {
+        Statement: [
+          {
+            Sid: 'OnlyOps',
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 'kms:Decrypt',
+            Resource: '*',
+            Condition: { StringEquals: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/Ops' } },
+          },
+        ],
+      },
       request: { action: 'kms:Decrypt', principal: APP },
     });
     expect(d.hints.join('\n')).not.toContain('would allow this if aws:PrincipalArn');
@@ -159,7 +255,19 @@ describe('explanations', () => {
 
   it('missingContext names a key whose absence made a Deny match (negated operator)', () => {
     const d = decide({
-      keyPolicy: { Statement: [...KP_DEFAULT.Statement, { Sid: 'NeedApp', Effect: 'Deny', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringNotEquals: { 'kms:EncryptionContext:app': 'x' } } }] },
+      keyPolicy: {
+        Statement: [
+          ...KP_DEFAULT.Statement,
+          {
+            Sid: 'NeedApp',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'kms:Decrypt',
+            Resource: '*',
+            Condition: { StringNotEquals: { 'kms:EncryptionContext:app': 'x' } },
+          },
+        ],
+      },
       identityPolicies: [{ Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' }] }],
       request: { action: 'kms:Decrypt', principal: APP },
     });
@@ -169,19 +277,34 @@ describe('explanations', () => {
 
   it('a NotPrincipal Deny says to add the principal (and its session) to NotPrincipal', () => {
     const d = decide({
-      keyPolicy: { Statement: [...KP_DEFAULT.Statement, { Sid: 'OnlyAdmins', Effect: 'Deny', NotPrincipal: { AWS: 'arn:aws:iam::111122223333:role/Admin' }, Action: 'kms:*', Resource: '*' }] },
+      keyPolicy: {
+        Statement: [
+          ...KP_DEFAULT.Statement,
+          { Sid: 'OnlyAdmins', Effect: 'Deny', NotPrincipal: { AWS: 'arn:aws:iam::111122223333:role/Admin' }, Action: 'kms:*', Resource: '*' },
+        ],
+      },
       identityPolicies: [{ Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' }] }],
       request: { action: 'kms:Decrypt', principal: APP },
     });
     expect(d.decidedBy).toBe('explicit-deny');
-    expect(d.hints.join('\n')).toMatch(/Add arn:aws:iam::111122223333:role\/AppRole, its session ARN .* to the NotPrincipal of the Deny statement "OnlyAdmins"/);
+    expect(d.hints.join('\n')).toMatch(
+      /Add arn:aws:iam::111122223333:role\/AppRole, its session ARN .* to the NotPrincipal of the Deny statement "OnlyAdmins"/,
+    );
     expect(d.hints.join('\n')).not.toContain('Remove or narrow the Deny');
   });
 
   it('a cross-account RetireGrant trace says the grant decides, not the key policy', () => {
     const d = decide({
       keyPolicy: { Statement: [] },
-      grants: [{ grantId: 'gx', granteePrincipal: 'arn:aws:iam::111122223333:role/W', retiringPrincipal: 'arn:aws:iam::444455556666:role/Ext', operations: ['Decrypt'], state: 'active' }],
+      grants: [
+        {
+          grantId: 'gx',
+          granteePrincipal: 'arn:aws:iam::111122223333:role/W',
+          retiringPrincipal: 'arn:aws:iam::444455556666:role/Ext',
+          operations: ['Decrypt'],
+          state: 'active',
+        },
+      ],
       request: { action: 'kms:RetireGrant', principal: 'arn:aws:sts::444455556666:assumed-role/Ext/s', grantId: 'gx' },
     });
     expect(d.decision).toBe('allow');
@@ -193,7 +316,15 @@ describe('explanations', () => {
   it('a child grant weaker than its parent says which constraint it needs', () => {
     const d = decide({
       keyPolicy: { Statement: [] },
-      grants: [{ grantId: 'gp', granteePrincipal: 'arn:aws:iam::111122223333:role/AppRole', operations: ['Decrypt', 'CreateGrant'], state: 'active', constraints: { encryptionContextSubset: { dept: 'it' } } }],
+      grants: [
+        {
+          grantId: 'gp',
+          granteePrincipal: 'arn:aws:iam::111122223333:role/AppRole',
+          operations: ['Decrypt', 'CreateGrant'],
+          state: 'active',
+          constraints: { encryptionContextSubset: { dept: 'it' } },
+        },
+      ],
       request: { action: 'kms:CreateGrant', principal: APP, grantRequest: { granteePrincipal: 'arn:aws:iam::111122223333:role/W', operations: ['Decrypt'] } },
     });
     expect(d.decision).toBe('deny');

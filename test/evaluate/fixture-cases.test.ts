@@ -8,7 +8,9 @@ import { phraseDecision } from '../../src/report/phrases.js';
 import { scenarioToInput, type ScenarioCase } from '../../src/sources/scenario.js';
 
 const dir = fileURLToPath(new URL('../../fixtures/cases/', import.meta.url));
-const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const all: Array<{ file: string; c: ScenarioCase }> = files.flatMap((file) =>
   (JSON.parse(readFileSync(dir + file, 'utf8')) as ScenarioCase[]).map((c) => ({ file, c })),
 );

@@ -41,14 +41,20 @@ function rereadAll(s: Snapshot): Snapshot {
   }
   const out: Snapshot = { ...s, keys: s.keys.map((k) => ({ ...k, policy: isUnknown(k.policy) ? k.policy : reread(k.policy) })), principals };
   if (s.organization) {
-    const levels = (m: Record<string, Array<{ target: string; policies: Policy[] }>>) => Object.fromEntries(Object.entries(m).map(([a, ls]) => [a, ls.map((l) => ({ ...l, policies: list(l.policies) }))]));
-    out.organization = { ...s.organization, serviceControlPolicies: levels(s.organization.serviceControlPolicies), resourceControlPolicies: levels(s.organization.resourceControlPolicies) };
+    const levels = (m: Record<string, Array<{ target: string; policies: Policy[] }>>) =>
+      Object.fromEntries(Object.entries(m).map(([a, ls]) => [a, ls.map((l) => ({ ...l, policies: list(l.policies) }))]));
+    out.organization = {
+      ...s.organization,
+      serviceControlPolicies: levels(s.organization.serviceControlPolicies),
+      resourceControlPolicies: levels(s.organization.resourceControlPolicies),
+    };
   }
   return out;
 }
 
 /** Words that propose a change: a hint with them must be a verified proposal. */
-const CHANGE = /attach an identity policy|add a key-policy statement|remove or narrow|to the NotPrincipal|would allow this|allow it there too|allow it in |create a (new )?grant|a new grant|pass its grant token|use Resource "\*"/i;
+const CHANGE =
+  /attach an identity policy|add a key-policy statement|remove or narrow|to the NotPrincipal|would allow this|allow it there too|allow it in |create a (new )?grant|a new grant|pass its grant token|use Resource "\*"/i;
 
 interface Tally {
   denied: number;
@@ -74,25 +80,38 @@ function checkDecision(snapshot: Snapshot, request: Request, d: Decision, t: Tal
     const again = new Evaluator(rereadAll(changed.snapshot)).evaluate(changed.request, { explain: false });
     expect(again.decision, `${where}: "${hintText(p.note)}" applied`).toBe('allow');
     t.proposals++;
-    for (let q: HintProposal | undefined = p; q !== undefined; q = q.then) {
+    for (let q: HintProposal | undefined = p; q !== undefined; q = q.next) {
       for (const e of q.edits ?? []) {
         t.policyEdits++;
         t.kinds.add(e.kind);
       }
       if (q.set.length > 0 || q.encryptionContext !== undefined || q.grantTokens !== undefined) t.kinds.add('request');
     }
-    if (p.then !== undefined) t.chained++;
+    if (p.next !== undefined) t.chained++;
   }
 }
 
-const ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey', 'kms:CreateGrant', 'kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion', 'kms:CreateKey'];
+const ACTIONS = [
+  'kms:Decrypt',
+  'kms:Encrypt',
+  'kms:GenerateDataKey',
+  'kms:DescribeKey',
+  'kms:CreateGrant',
+  'kms:PutKeyPolicy',
+  'kms:ScheduleKeyDeletion',
+  'kms:CreateKey',
+];
 
 describe('every hint is verified', () => {
   const t: Tally = { denied: 0, proposals: 0, policyEdits: 0, kinds: new Set(), chained: 0 };
 
   it('fixtures/cases and the public cases: every proposal, applied, allows the request', () => {
-    const files = readdirSync(casesDir).filter((f) => f.endsWith('.json')).sort();
-    const cases: Array<[string, ScenarioCase]> = files.flatMap((f) => (JSON.parse(readFileSync(casesDir + f, 'utf8')) as ScenarioCase[]).map((c) => [f, c] as [string, ScenarioCase]));
+    const files = readdirSync(casesDir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
+    const cases: Array<[string, ScenarioCase]> = files.flatMap((f) =>
+      (JSON.parse(readFileSync(casesDir + f, 'utf8')) as ScenarioCase[]).map((c) => [f, c] as [string, ScenarioCase]),
+    );
     for (const c of JSON.parse(readFileSync(publicFile, 'utf8')) as ScenarioCase[]) cases.push(['cases-public.json', c]);
     for (const [file, c] of cases) {
       if (c.expected.error !== undefined) continue;

@@ -29,9 +29,22 @@ const PARTIAL = { FirstPage: 2, GranteePrincipals: [APP, `arn:aws:iam::${A}:root
 /** The snapshot document; `partial` null: every grant read (the same four grants, and no others). */
 function doc(partial: unknown = PARTIAL): Record<string, unknown> {
   const key: Record<string, unknown> = {
-    KeyMetadata: { Arn: KEY, KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab', AWSAccountId: A, KeyState: 'Enabled', KeyManager: 'CUSTOMER', KeyUsage: 'ENCRYPT_DECRYPT', KeySpec: 'SYMMETRIC_DEFAULT', MultiRegion: false, Origin: 'AWS_KMS' },
+    KeyMetadata: {
+      Arn: KEY,
+      KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
+      AWSAccountId: A,
+      KeyState: 'Enabled',
+      KeyManager: 'CUSTOMER',
+      KeyUsage: 'ENCRYPT_DECRYPT',
+      KeySpec: 'SYMMETRIC_DEFAULT',
+      MultiRegion: false,
+      Origin: 'AWS_KMS',
+    },
     Aliases: ['alias/app'],
-    Policy: { Version: '2012-10-17', Statement: [{ Sid: 'Describe', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:DescribeKey', Resource: '*' }] },
+    Policy: {
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'Describe', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:DescribeKey', Resource: '*' }],
+    },
     Grants: [
       grant(1, `arn:aws:iam::${A}:role/worker-1`, ['Decrypt']),
       grant(2, `arn:aws:iam::${A}:role/worker-2`, ['Decrypt']),
@@ -41,7 +54,15 @@ function doc(partial: unknown = PARTIAL): Record<string, unknown> {
   };
   if (partial !== null) key.GrantsPartial = partial;
   const none = { IdentityPolicies: [] };
-  return { kmsWhySnapshot: 1, keys: [key], principals: [{ Arn: APP, ...none }, { Arn: OTHER, ...none }, { Arn: `arn:aws:iam::${A}:role/worker-1`, ...none }] };
+  return {
+    kmsWhySnapshot: 1,
+    keys: [key],
+    principals: [
+      { Arn: APP, ...none },
+      { Arn: OTHER, ...none },
+      { Arn: `arn:aws:iam::${A}:role/worker-1`, ...none },
+    ],
+  };
 }
 
 const verdict = (ev: Evaluator, action: string, principal: string, extra: Partial<Request> = {}): string =>
@@ -53,7 +74,10 @@ describe('a grant list read in part', () => {
 
   it('is read back as what it is, and written again the same', () => {
     expect(snap.keys[0]!.grantsPartial).toMatchObject({ firstPage: 2, granteePrincipals: [APP, `arn:aws:iam::${A}:root`, A], grantIds: [id(9)] });
-    expect(snap.inputs!.find((i) => i.what === `grants of ${KEY}`)).toMatchObject({ status: 'read', detail: expect.stringMatching(/^partial: the key has more than 2 grants; read the first 2 and every grant to arn:aws:iam::111122223333:role\/app, /) });
+    expect(snap.inputs!.find((i) => i.what === `grants of ${KEY}`)).toMatchObject({
+      status: 'read',
+      detail: expect.stringMatching(/^partial: the key has more than 2 grants; read the first 2 and every grant to arn:aws:iam::111122223333:role\/app, /),
+    });
     expect((snapshotToJson(snap) as { keys: Array<Record<string, unknown>> }).keys[0]!.GrantsPartial).toEqual(PARTIAL);
   });
 
@@ -67,10 +91,14 @@ describe('a grant list read in part', () => {
   it('says in the grant step that only part of the grants was read', () => {
     const d = phraseDecision(ev.evaluate({ action: 'kms:Encrypt', principal: APP, keyIdentifier: KEY }));
     const step = d.trace.find((s) => s.step === 'grant')!;
-    expect(step.detail).toContain('(3 other grants read are for other principals; beyond the first 2 grants, only those that can apply to this principal were read)');
+    expect(step.detail).toContain(
+      '(3 other grants read are for other principals; beyond the first 2 grants, only those that can apply to this principal were read)',
+    );
     // With every grant read, the count is of every grant.
     const whole = new Evaluator(parseSnapshot(doc(null), 'whole.json'));
-    expect(phraseDecision(whole.evaluate({ action: 'kms:Encrypt', principal: APP, keyIdentifier: KEY })).trace.find((s) => s.step === 'grant')!.detail).toContain('(3 other grants are for other principals)');
+    expect(
+      phraseDecision(whole.evaluate({ action: 'kms:Encrypt', principal: APP, keyIdentifier: KEY })).trace.find((s) => s.step === 'grant')!.detail,
+    ).toContain('(3 other grants are for other principals)');
   });
 
   it('is unknown for anyone it does not cover, never "no grant"', () => {
@@ -83,7 +111,7 @@ describe('a grant list read in part', () => {
     // Retiring a grant that was not read by id (and is not in the list): unknown, not "no such grant".
     expect(verdict(ev, 'kms:RetireGrant', APP, { grantId: id(77) })).toBe('unknown');
     const d = ev.evaluate({ action: 'kms:Decrypt', principal: OTHER, keyIdentifier: KEY });
-    expect(JSON.stringify(d)).toContain('only part of the key\'s grants were read');
+    expect(JSON.stringify(d)).toContain("only part of the key's grants were read");
     // With every grant read, role/other simply has none.
     expect(verdict(new Evaluator(parseSnapshot(doc(null), 'whole.json')), 'kms:Decrypt', OTHER)).toBe('deny');
   });
@@ -112,7 +140,7 @@ describe('a grant list read in part', () => {
     expect(() => parseSnapshot(doc({ FirstPage: -1, GranteePrincipals: [] }), 'p.json')).toThrow(/FirstPage/);
     expect(() => parseSnapshot(doc({ FirstPage: 2, GranteePrincipals: [APP], Grantees: [] }), 'p.json')).toThrow(/Grantees/);
     const noList = doc();
-    delete ((noList.keys as Array<Record<string, unknown>>)[0]!).Grants;
+    delete (noList.keys as Array<Record<string, unknown>>)[0]!.Grants;
     expect(() => parseSnapshot(noList, 'p.json')).toThrow(/keys\[0\]\.GrantsPartial.*no Grants list/);
   });
 });

@@ -53,7 +53,8 @@ describe('verdict properties', () => {
         const allows = doc.Statement.map((s, i) => [s, i] as const).filter(([s]) => s.Effect === 'Allow');
         if (allows.length === 0) return;
         // Keep at least one statement so the document stays valid.
-        if (doc.Statement.length === 1) doc.Statement[0] = { Effect: 'Deny', Action: 'none:None', Resource: '*', ...(doc === after.keyPolicy ? { Principal: '*' } : {}) };
+        if (doc.Statement.length === 1)
+          doc.Statement[0] = { Effect: 'Deny', Action: 'none:None', Resource: '*', ...(doc === after.keyPolicy ? { Principal: '*' } : {}) };
         else doc.Statement.splice(allows[idx % allows.length]![1], 1);
         const d = run(after, false);
         if (before.decision === 'deny') expect(d.decision).toBe('deny');

@@ -19,10 +19,28 @@ const MANAGED = {
   Document: {
     Version: '2012-10-17',
     Statement: [
-      { Sid: 'ByTeam', Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/team': '${aws:PrincipalTag/team}' } } },
+      {
+        Sid: 'ByTeam',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:ResourceTag/team': '${aws:PrincipalTag/team}' } },
+      },
       { Sid: 'BySession', Effect: 'Allow', Action: 'kms:Encrypt', Resource: '*', Condition: { StringLike: { 'aws:RoleSessionName': 'ci-*' } } },
-      { Sid: 'ByUserId', Effect: 'Allow', Action: 'kms:DescribeKey', Resource: '*', Condition: { StringEquals: { 'aws:userid': `AROAEXAMPLEID000001:\${aws:PrincipalTag/owner}` } } },
-      { Sid: 'ByContext', Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: '*', Condition: { StringEquals: { 'kms:EncryptionContext:team': '${aws:PrincipalTag/team}' } } },
+      {
+        Sid: 'ByUserId',
+        Effect: 'Allow',
+        Action: 'kms:DescribeKey',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:userid': `AROAEXAMPLEID000001:\${aws:PrincipalTag/owner}` } },
+      },
+      {
+        Sid: 'ByContext',
+        Effect: 'Allow',
+        Action: 'kms:GenerateDataKey',
+        Resource: '*',
+        Condition: { StringEquals: { 'kms:EncryptionContext:team': '${aws:PrincipalTag/team}' } },
+      },
       { Sid: 'NoNight', Effect: 'Deny', Action: 'kms:GenerateDataKey', Resource: '*', Condition: { StringEquals: { 'kms:EncryptionContext:stage': 'prod' } } },
     ],
   },
@@ -41,14 +59,31 @@ function snapshot(): ReturnType<typeof parseSnapshot> {
       kmsWhySnapshot: 1,
       keys: [
         {
-          KeyMetadata: { Arn: KEY, KeyId: KEY_ID, AWSAccountId: A, KeyState: 'Enabled', KeyManager: 'CUSTOMER', KeyUsage: 'ENCRYPT_DECRYPT', KeySpec: 'SYMMETRIC_DEFAULT', MultiRegion: false, Origin: 'AWS_KMS' },
+          KeyMetadata: {
+            Arn: KEY,
+            KeyId: KEY_ID,
+            AWSAccountId: A,
+            KeyState: 'Enabled',
+            KeyManager: 'CUSTOMER',
+            KeyUsage: 'ENCRYPT_DECRYPT',
+            KeySpec: 'SYMMETRIC_DEFAULT',
+            MultiRegion: false,
+            Origin: 'AWS_KMS',
+          },
           Aliases: [],
           Tags: [{ TagKey: 'team', TagValue: 'red' }],
-          Policy: { Version: '2012-10-17', Statement: [{ Sid: 'Delegate', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' }] },
+          Policy: {
+            Version: '2012-10-17',
+            Statement: [{ Sid: 'Delegate', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' }],
+          },
           Grants: [],
         },
       ],
-      principals: [role('red', { team: 'red', owner: 'alice' }, 'AROAEXAMPLEID000001'), role('blue', { team: 'blue', owner: 'bob' }, 'AROAEXAMPLEID000001'), role('untagged', {})],
+      principals: [
+        role('red', { team: 'red', owner: 'alice' }, 'AROAEXAMPLEID000001'),
+        role('blue', { team: 'blue', owner: 'bob' }, 'AROAEXAMPLEID000001'),
+        role('untagged', {}),
+      ],
     },
     'shared.json',
   );
@@ -107,7 +142,9 @@ describe('work shared between requests never changes an answer', () => {
   it('one evaluator asked everything, twice, gives each request the answer it gets alone', () => {
     const ev = new Evaluator(snap);
     for (let pass = 0; pass < 2; pass++) {
-      reqs.forEach((q, i) => expect(ev.evaluate(q), `${pass} ${q.action} ${q.principal} ${JSON.stringify(q.encryptionContext)}`).toEqual(alone[i]));
+      reqs.forEach((q, i) => {
+        expect(ev.evaluate(q), `${pass} ${q.action} ${q.principal} ${JSON.stringify(q.encryptionContext)}`).toEqual(alone[i]);
+      });
     }
   });
 
@@ -123,10 +160,8 @@ describe('work shared between requests never changes an answer', () => {
     // Same ARN and name, but blue's copy allows Decrypt outright (an older version, say).
     const copy = structuredClone(MANAGED);
     copy.Document.Statement[0] = { Sid: 'ByTeam', Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' } as (typeof copy.Document.Statement)[0];
-    const changed = parseSnapshot(
-      { kmsWhySnapshot: 1, keys: [], principals: [{ Arn: `arn:aws:iam::${A}:role/blue`, IdentityPolicies: [copy] }] },
-      'copy.json',
-    ).principals[`arn:aws:iam::${A}:role/blue`]!;
+    const changed = parseSnapshot({ kmsWhySnapshot: 1, keys: [], principals: [{ Arn: `arn:aws:iam::${A}:role/blue`, IdentityPolicies: [copy] }] }, 'copy.json')
+      .principals[`arn:aws:iam::${A}:role/blue`]!;
     s.principals[`arn:aws:iam::${A}:role/blue`] = { ...blue, identityPolicies: changed.identityPolicies };
     const ev = new Evaluator(s);
     expect(ev.evaluate({ action: 'kms:Decrypt', principal: session('red', 'x'), keyArn: KEY }).decision).toBe('allow');

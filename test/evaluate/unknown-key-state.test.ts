@@ -7,7 +7,18 @@ import { snapshotToJson } from '../../src/sources/snapshot-writer.js';
 const ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const raw = (policy: unknown) => ({
   kmsWhySnapshot: 1,
-  keys: [{ KeyMetadata: { KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab', Arn: ARN, AWSAccountId: '111122223333', kmsWhyUnreadable: { reason: 'AccessDeniedException', neededPermission: `kms:DescribeKey on ${ARN}` } }, Policy: policy, Grants: [] }],
+  keys: [
+    {
+      KeyMetadata: {
+        KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
+        Arn: ARN,
+        AWSAccountId: '111122223333',
+        kmsWhyUnreadable: { reason: 'AccessDeniedException', neededPermission: `kms:DescribeKey on ${ARN}` },
+      },
+      Policy: policy,
+      Grants: [],
+    },
+  ],
   principals: [{ Arn: 'arn:aws:iam::111122223333:role/app', IdentityPolicies: [] }],
 });
 const names = { Statement: [{ Sid: 'App', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/app' }, Action: 'kms:*', Resource: '*' }] };

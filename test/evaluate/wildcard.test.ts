@@ -35,11 +35,16 @@ describe('the wildcard matcher', () => {
   it('agrees with a regular expression on small patterns and values', () => {
     const alphabet = fc.constantFrom('a', 'b', '*', '?', ':', '.', 'A');
     fc.assert(
-      fc.property(fc.array(alphabet, { maxLength: 8 }), fc.array(fc.constantFrom('a', 'b', ':', '.', 'A', '*', '?'), { maxLength: 10 }), fc.boolean(), (p, v, ic) => {
-        const pattern = p.join('');
-        const value = v.join('');
-        expect(new Wildcard(pattern, ic).test(value)).toBe(reference(pattern, value, ic));
-      }),
+      fc.property(
+        fc.array(alphabet, { maxLength: 8 }),
+        fc.array(fc.constantFrom('a', 'b', ':', '.', 'A', '*', '?'), { maxLength: 10 }),
+        fc.boolean(),
+        (p, v, ic) => {
+          const pattern = p.join('');
+          const value = v.join('');
+          expect(new Wildcard(pattern, ic).test(value)).toBe(reference(pattern, value, ic));
+        },
+      ),
       { numRuns: 3000 },
     );
   });
@@ -57,7 +62,12 @@ describe('the wildcard matcher', () => {
   });
 
   it('compares at most (value length + 1) × (pattern length + 1) characters', () => {
-    for (const [p, v] of [[HOSTILE_ACTION, 'kms:' + 'a'.repeat(20000)], [HOSTILE, LONG], ['*a*a*a*a*a*a*a*b', 'a'.repeat(10000)], ['?'.repeat(30) + '*y', 'x'.repeat(20000)]] as const) {
+    for (const [p, v] of [
+      [HOSTILE_ACTION, 'kms:' + 'a'.repeat(20000)],
+      [HOSTILE, LONG],
+      ['*a*a*a*a*a*a*a*b', 'a'.repeat(10000)],
+      ['?'.repeat(30) + '*y', 'x'.repeat(20000)],
+    ] as const) {
       const n = stepsOf(() => expect(wildcard(p).test(v)).toBe(false));
       expect(n).toBeLessThanOrEqual((v.length + 1) * (p.length + 1));
     }
@@ -67,14 +77,28 @@ describe('the wildcard matcher', () => {
 describe('hostile wildcards in policies cannot hang an evaluation', () => {
   const limit = 4_000_000;
   const decide = (partial: Partial<ScenarioCase> & { request: Record<string, unknown> }) => {
-    const c: ScenarioCase = { id: 't', title: 't', keyPolicy: { Statement: [] }, identityPolicies: [], grants: [], expected: { decision: 'Allow', decidedBy: 'x' }, ...partial, request: { keyArn: KEY, ...partial.request } };
+    const c: ScenarioCase = {
+      id: 't',
+      title: 't',
+      keyPolicy: { Statement: [] },
+      identityPolicies: [],
+      grants: [],
+      expected: { decision: 'Allow', decidedBy: 'x' },
+      ...partial,
+      request: { keyArn: KEY, ...partial.request },
+    };
     const { snapshot, request } = scenarioToInput(c);
     return { snapshot, decide: () => new Evaluator(snapshot).evaluate(request) };
   };
 
   it('an Action of kms: and fifty stars then Z (decrypt, check)', () => {
     const { decide: run } = decide({
-      keyPolicy: { Statement: [{ Sid: 'Hostile', Effect: 'Allow', Principal: '*', Action: HOSTILE_ACTION, Resource: '*' }, { Sid: 'Root', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }] },
+      keyPolicy: {
+        Statement: [
+          { Sid: 'Hostile', Effect: 'Allow', Principal: '*', Action: HOSTILE_ACTION, Resource: '*' },
+          { Sid: 'Root', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' },
+        ],
+      },
       request: { action: 'kms:GenerateDataKeyPairWithoutPlaintext', principal: APP },
     });
     let verdict = '';
@@ -99,11 +123,30 @@ describe('hostile wildcards in policies cannot hang an evaluation', () => {
       keyPolicy: {
         Statement: [
           { Sid: 'Root', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' },
-          { Sid: 'Like', Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringLike: { 'kms:EncryptionContext:app': HOSTILE } } },
-          { Sid: 'Arn', Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { ArnLike: { 'aws:SourceArn': `arn:aws:${HOSTILE}:*:*:${HOSTILE}` } } },
+          {
+            Sid: 'Like',
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 'kms:Decrypt',
+            Resource: '*',
+            Condition: { StringLike: { 'kms:EncryptionContext:app': HOSTILE } },
+          },
+          {
+            Sid: 'Arn',
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 'kms:Decrypt',
+            Resource: '*',
+            Condition: { ArnLike: { 'aws:SourceArn': `arn:aws:${HOSTILE}:*:*:${HOSTILE}` } },
+          },
         ],
       },
-      request: { action: 'kms:Decrypt', principal: APP, encryptionContext: { app: LONG + ')z' }, context: { 'aws:SourceArn': `arn:aws:${LONG})z:us-east-1:1:${LONG})z` } },
+      request: {
+        action: 'kms:Decrypt',
+        principal: APP,
+        encryptionContext: { app: LONG + ')z' },
+        context: { 'aws:SourceArn': `arn:aws:${LONG})z:us-east-1:1:${LONG})z` },
+      },
     });
     let verdict = '';
     const n = stepsOf(() => (verdict = run().decision));
@@ -116,12 +159,19 @@ describe('hostile wildcards in policies cannot hang an evaluation', () => {
 
   it('a grants expectation with many stars against long grantees', () => {
     const { snapshot } = decide({
-      grants: Array.from({ length: 20 }, (_, i) => ({ grantId: `g${i}`, granteePrincipal: `arn:aws:iam::111122223333:role/${'('.repeat(2000)}${i}`, operations: ['Decrypt'], state: 'active' })),
+      grants: Array.from({ length: 20 }, (_, i) => ({
+        grantId: `g${i}`,
+        granteePrincipal: `arn:aws:iam::111122223333:role/${'('.repeat(2000)}${i}`,
+        operations: ['Decrypt'],
+        state: 'active',
+      })),
       request: { action: 'kms:Decrypt', principal: APP },
     });
     const grantee = 'arn:' + '*('.repeat(30) + 'z';
     let unexpected = -1;
-    const n = stepsOf(() => (unexpected = auditGrants(snapshot.keys, { now: '2026-01-01T00:00:00Z', expectations: [{ grantee, operations: ['Decrypt'] }] }).unexpected.length));
+    const n = stepsOf(
+      () => (unexpected = auditGrants(snapshot.keys, { now: '2026-01-01T00:00:00Z', expectations: [{ grantee, operations: ['Decrypt'] }] }).unexpected.length),
+    );
     expect(n).toBeLessThan(limit);
     expect(unexpected).toBe(20);
   });

@@ -25,8 +25,30 @@ const policyPrincipals: unknown[] = [
   { AWS: 'arn:aws:iam::444455556666:role/ExtRole' },
   { Service: 'lambda.us-east-1.amazonaws.com' },
 ];
-export const actions = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey', 'kms:CreateGrant', 'kms:PutKeyPolicy', 'kms:ListKeys', 'kms:RetireGrant', 'kms:Sign'];
-const actionPatterns = ['kms:*', '*', 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:Describe*', 'KMS:DECRYPT', 'kms:CreateGrant', 'kms:PutKeyPolicy', 'kms:List*', 'kms:RetireGrant'];
+export const actions = [
+  'kms:Decrypt',
+  'kms:Encrypt',
+  'kms:GenerateDataKey',
+  'kms:DescribeKey',
+  'kms:CreateGrant',
+  'kms:PutKeyPolicy',
+  'kms:ListKeys',
+  'kms:RetireGrant',
+  'kms:Sign',
+];
+const actionPatterns = [
+  'kms:*',
+  '*',
+  'kms:Decrypt',
+  'kms:Encrypt',
+  'kms:GenerateDataKey*',
+  'kms:Describe*',
+  'KMS:DECRYPT',
+  'kms:CreateGrant',
+  'kms:PutKeyPolicy',
+  'kms:List*',
+  'kms:RetireGrant',
+];
 const conditions: Array<Record<string, unknown> | undefined> = [
   undefined,
   undefined,
@@ -42,40 +64,50 @@ const conditions: Array<Record<string, unknown> | undefined> = [
 ];
 
 const statement = (withPrincipal: boolean) =>
-  fc.record({
-    Effect: fc.constantFrom('Allow', 'Allow', 'Deny'),
-    Principal: withPrincipal ? fc.constantFrom(...policyPrincipals) : fc.constant(undefined),
-    Action: fc.oneof(fc.constantFrom(...actionPatterns), fc.uniqueArray(fc.constantFrom(...actionPatterns), { minLength: 1, maxLength: 3 })),
-    Resource: fc.constantFrom('*', KEY_ARN, OTHER_KEY, 'arn:aws:kms:us-east-1:111122223333:key/*'),
-    Condition: fc.constantFrom(...conditions),
-  }).map((s) => Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)));
+  fc
+    .record({
+      Effect: fc.constantFrom('Allow', 'Allow', 'Deny'),
+      Principal: withPrincipal ? fc.constantFrom(...policyPrincipals) : fc.constant(undefined),
+      Action: fc.oneof(fc.constantFrom(...actionPatterns), fc.uniqueArray(fc.constantFrom(...actionPatterns), { minLength: 1, maxLength: 3 })),
+      Resource: fc.constantFrom('*', KEY_ARN, OTHER_KEY, 'arn:aws:kms:us-east-1:111122223333:key/*'),
+      Condition: fc.constantFrom(...conditions),
+    })
+    .map((s) => Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)));
 
 const policy = (withPrincipal: boolean, max: number) =>
   fc.array(statement(withPrincipal), { minLength: 1, maxLength: max }).map((Statement) => ({ Version: '2012-10-17', Statement }));
 
-const grant = fc.record({
-  grantId: fc.constantFrom('g1', 'g2', 'g3'),
-  granteePrincipal: fc.constantFrom(
-    'arn:aws:iam::111122223333:role/AppRole',
-    'arn:aws:sts::111122223333:assumed-role/AppRole/app-session',
-    'arn:aws:iam::111122223333:user/Alice',
-    'arn:aws:iam::444455556666:role/ExtRole',
-    'arn:aws:iam::111122223333:root',
-    'AROAEXAMPLEEXAMPLE123:app-session',
-  ),
-  operations: fc.uniqueArray(fc.constantFrom('Decrypt', 'Encrypt', 'GenerateDataKey', 'DescribeKey', 'CreateGrant', 'RetireGrant', 'Sign'), { minLength: 1, maxLength: 4 }),
-  issuingAccount: fc.constant('arn:aws:iam::111122223333:root'),
-  state: fc.constantFrom('active', 'active', 'retired'),
-  retiringPrincipal: fc.constantFrom(undefined, 'lambda.us-east-1.amazonaws.com', 'arn:aws:iam::111122223333:user/Alice'),
-  constraints: fc.constantFrom(undefined, { encryptionContextEquals: { Dept: 'IT' } }, { encryptionContextSubset: { Dept: 'IT' } }),
-}).map((g) => Object.fromEntries(Object.entries(g).filter(([, v]) => v !== undefined)));
+const grant = fc
+  .record({
+    grantId: fc.constantFrom('g1', 'g2', 'g3'),
+    granteePrincipal: fc.constantFrom(
+      'arn:aws:iam::111122223333:role/AppRole',
+      'arn:aws:sts::111122223333:assumed-role/AppRole/app-session',
+      'arn:aws:iam::111122223333:user/Alice',
+      'arn:aws:iam::444455556666:role/ExtRole',
+      'arn:aws:iam::111122223333:root',
+      'AROAEXAMPLEEXAMPLE123:app-session',
+    ),
+    operations: fc.uniqueArray(fc.constantFrom('Decrypt', 'Encrypt', 'GenerateDataKey', 'DescribeKey', 'CreateGrant', 'RetireGrant', 'Sign'), {
+      minLength: 1,
+      maxLength: 4,
+    }),
+    issuingAccount: fc.constant('arn:aws:iam::111122223333:root'),
+    state: fc.constantFrom('active', 'active', 'retired'),
+    retiringPrincipal: fc.constantFrom(undefined, 'lambda.us-east-1.amazonaws.com', 'arn:aws:iam::111122223333:user/Alice'),
+    constraints: fc.constantFrom(undefined, { encryptionContextEquals: { Dept: 'IT' } }, { encryptionContextSubset: { Dept: 'IT' } }),
+  })
+  .map((g) => Object.fromEntries(Object.entries(g).filter(([, v]) => v !== undefined)));
 
 export const scenario: fc.Arbitrary<ScenarioCase> = fc
   .record({
     keyPolicy: policy(true, 5),
     identityPolicies: fc.array(policy(false, 3), { maxLength: 2 }),
     permissionsBoundary: fc.option(policy(false, 2), { nil: undefined }),
-    scps: fc.option(fc.array(fc.record({ appliesToAccount: fc.constantFrom('111122223333', '444455556666'), policy: policy(false, 2) }), { minLength: 1, maxLength: 2 }), { nil: undefined }),
+    scps: fc.option(
+      fc.array(fc.record({ appliesToAccount: fc.constantFrom('111122223333', '444455556666'), policy: policy(false, 2) }), { minLength: 1, maxLength: 2 }),
+      { nil: undefined },
+    ),
     grants: fc.array(grant, { maxLength: 3 }),
     keyState: fc.constantFrom('Enabled', 'Enabled', 'Enabled', 'Disabled'),
     principal: fc.constantFrom(...callers),

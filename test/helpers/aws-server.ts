@@ -55,7 +55,18 @@ export interface ServerCall {
  *   {status, code, message}  any error
  *   {reply}    status 200 with this output instead of the recorded one
  */
-export type Step = 'ok' | 'throttle' | 'deny' | 'not-found' | 'hang' | 'malformed' | 'reset' | 'empty' | 'html' | { status: number; code: string; message?: string } | { reply: Json };
+export type Step =
+  | 'ok'
+  | 'throttle'
+  | 'deny'
+  | 'not-found'
+  | 'hang'
+  | 'malformed'
+  | 'reset'
+  | 'empty'
+  | 'html'
+  | { status: number; code: string; message?: string }
+  | { reply: Json };
 
 interface Script {
   op: string;
@@ -78,9 +89,25 @@ export interface RecordedAccount {
   Credentials?: Credential[];
   Kms?: { Keys?: RecordedKey[] };
   Iam?: {
-    Roles?: Array<{ GetRole: { Role: Json }; ListRolePolicies?: { PolicyNames: string[] }; GetRolePolicy?: Record<string, Json>; ListAttachedRolePolicies?: { AttachedPolicies: Json[] } }>;
-    Users?: Array<{ GetUser: { User: Json }; ListUserPolicies?: { PolicyNames: string[] }; GetUserPolicy?: Record<string, Json>; ListAttachedUserPolicies?: { AttachedPolicies: Json[] }; ListGroupsForUser?: { Groups: Json[] } }>;
-    Groups?: Array<{ GroupName: string; ListGroupPolicies?: { PolicyNames: string[] }; GetGroupPolicy?: Record<string, Json>; ListAttachedGroupPolicies?: { AttachedPolicies: Json[] } }>;
+    Roles?: Array<{
+      GetRole: { Role: Json };
+      ListRolePolicies?: { PolicyNames: string[] };
+      GetRolePolicy?: Record<string, Json>;
+      ListAttachedRolePolicies?: { AttachedPolicies: Json[] };
+    }>;
+    Users?: Array<{
+      GetUser: { User: Json };
+      ListUserPolicies?: { PolicyNames: string[] };
+      GetUserPolicy?: Record<string, Json>;
+      ListAttachedUserPolicies?: { AttachedPolicies: Json[] };
+      ListGroupsForUser?: { Groups: Json[] };
+    }>;
+    Groups?: Array<{
+      GroupName: string;
+      ListGroupPolicies?: { PolicyNames: string[] };
+      GetGroupPolicy?: Record<string, Json>;
+      ListAttachedGroupPolicies?: { AttachedPolicies: Json[] };
+    }>;
     Policies?: Array<{ GetPolicy: { Policy: Json }; GetPolicyVersion: Record<string, { PolicyVersion: Json }> }>;
   };
   Lambda?: { Functions?: Json[] };
@@ -131,7 +158,9 @@ const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
 export function loadRecorded(dir = RECORDED_DIR): Map<string, RecordedAccount> {
   const out = new Map<string, RecordedAccount>();
-  for (const f of readdirSync(dir).filter((n) => /^account-.*\.json$/.test(n)).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((n) => /^account-.*\.json$/.test(n))
+    .sort()) {
     const acct = JSON.parse(readFileSync(`${dir}${f}`, 'utf8')) as RecordedAccount;
     out.set(acct.Account, acct);
   }
@@ -170,7 +199,8 @@ interface Signed {
 /** Checks a SigV4 Authorization header; returns who signed, or throws the error AWS would. */
 function verifySignature(req: IncomingMessage, body: Buffer, secrets: Map<string, string>): Signed {
   const auth = req.headers.authorization;
-  if (typeof auth !== 'string' || !auth.startsWith('AWS4-HMAC-SHA256 ')) throw new ApiError(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
+  if (typeof auth !== 'string' || !auth.startsWith('AWS4-HMAC-SHA256 '))
+    throw new ApiError(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
   const parts = Object.fromEntries(
     auth
       .slice('AWS4-HMAC-SHA256 '.length)
@@ -185,7 +215,11 @@ function verifySignature(req: IncomingMessage, body: Buffer, secrets: Map<string
   if (secret === undefined) throw new ApiError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
   const signedHeaders = (parts.SignedHeaders ?? '').split(';');
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const path = url.pathname.split('/').map((seg) => uriEncode(decodeURIComponent(seg))).map(uriEncode).join('/');
+  const path = url.pathname
+    .split('/')
+    .map((seg) => uriEncode(decodeURIComponent(seg)))
+    .map(uriEncode)
+    .join('/');
   const query = [...url.searchParams.entries()]
     .map(([k, v]) => [uriEncode(k), uriEncode(v)] as const)
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : 1))
@@ -305,7 +339,12 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
 
   const pageOf = <T>(op: string, items: T[], marker: unknown, asked: unknown, dflt: number): { page: T[]; next: string | undefined } => {
     const start = marker === undefined || marker === '' ? 0 : Number(String(marker).replace(/^page-/, ''));
-    if (!Number.isInteger(start) || start < 0 || start > items.length) throw new ApiError(400, op.startsWith('List') && !op.includes('Policies') && !op.includes('Groups') ? 'InvalidMarkerException' : 'InvalidInput', `Invalid marker ${String(marker)}`);
+    if (!Number.isInteger(start) || start < 0 || start > items.length)
+      throw new ApiError(
+        400,
+        op.startsWith('List') && !op.includes('Policies') && !op.includes('Groups') ? 'InvalidMarkerException' : 'InvalidInput',
+        `Invalid marker ${String(marker)}`,
+      );
     const size = Math.min(asked === undefined ? dflt : Number(asked), api.pageSize[op] ?? Infinity);
     const page = items.slice(start, start + size);
     return { page, next: start + size < items.length ? `page-${start + size}` : undefined };
@@ -441,20 +480,45 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
         return policy().GetPolicy;
       case 'GetAccountAuthorizationDetails': {
         // Built from the same recorded entities as GetRole & co., paged over all of them in order.
-        const docs = (m: Record<string, Json> | undefined): Json[] => Object.values(m ?? {}).map((d) => ({ PolicyName: d.PolicyName, PolicyDocument: d.PolicyDocument }));
+        const docs = (m: Record<string, Json> | undefined): Json[] =>
+          Object.values(m ?? {}).map((d) => ({ PolicyName: d.PolicyName, PolicyDocument: d.PolicyDocument }));
         const entries: Array<[string, Json]> = [];
         for (const u of data.Users ?? []) {
-          entries.push(['UserDetailList', { ...u.GetUser.User, UserPolicyList: docs(u.GetUserPolicy), GroupList: (u.ListGroupsForUser?.Groups ?? []).map((g) => g.GroupName), AttachedManagedPolicies: u.ListAttachedUserPolicies?.AttachedPolicies ?? [] }]);
+          entries.push([
+            'UserDetailList',
+            {
+              ...u.GetUser.User,
+              UserPolicyList: docs(u.GetUserPolicy),
+              GroupList: (u.ListGroupsForUser?.Groups ?? []).map((g) => g.GroupName),
+              AttachedManagedPolicies: u.ListAttachedUserPolicies?.AttachedPolicies ?? [],
+            },
+          ]);
         }
         for (const g of data.Groups ?? []) {
-          entries.push(['GroupDetailList', { GroupName: g.GroupName, Path: '/', GroupId: `AGPA${g.GroupName.toUpperCase().padEnd(17, '0').slice(0, 17)}`, Arn: `arn:aws:iam::${acct.Account}:group/${g.GroupName}`, CreateDate: '2024-01-01T00:00:00Z', GroupPolicyList: docs(g.GetGroupPolicy), AttachedManagedPolicies: g.ListAttachedGroupPolicies?.AttachedPolicies ?? [] }]);
+          entries.push([
+            'GroupDetailList',
+            {
+              GroupName: g.GroupName,
+              Path: '/',
+              GroupId: `AGPA${g.GroupName.toUpperCase().padEnd(17, '0').slice(0, 17)}`,
+              Arn: `arn:aws:iam::${acct.Account}:group/${g.GroupName}`,
+              CreateDate: '2024-01-01T00:00:00Z',
+              GroupPolicyList: docs(g.GetGroupPolicy),
+              AttachedManagedPolicies: g.ListAttachedGroupPolicies?.AttachedPolicies ?? [],
+            },
+          ]);
         }
         for (const r of data.Roles ?? []) {
           const { MaxSessionDuration: _m, ...role } = r.GetRole.Role;
-          entries.push(['RoleDetailList', { ...role, RolePolicyList: docs(r.GetRolePolicy), AttachedManagedPolicies: r.ListAttachedRolePolicies?.AttachedPolicies ?? [] }]);
+          entries.push([
+            'RoleDetailList',
+            { ...role, RolePolicyList: docs(r.GetRolePolicy), AttachedManagedPolicies: r.ListAttachedRolePolicies?.AttachedPolicies ?? [] },
+          ]);
         }
         // Customer managed policies of this account and every AWS managed policy recorded.
-        const policies = [...accounts.values()].flatMap((a) => (a.Iam?.Policies ?? []).filter((x) => a === acct || String(x.GetPolicy.Policy.Arn).startsWith('arn:aws:iam::aws:')));
+        const policies = [...accounts.values()].flatMap((a) =>
+          (a.Iam?.Policies ?? []).filter((x) => a === acct || String(x.GetPolicy.Policy.Arn).startsWith('arn:aws:iam::aws:')),
+        );
         const seenPolicies = new Set<string>();
         for (const x of policies) {
           const arn = String(x.GetPolicy.Policy.Arn);
@@ -482,7 +546,9 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
     const account = arn?.[1] ?? caller.GetCallerIdentity.Account;
     const fname = arn?.[2] ?? name;
     const acct = accounts.get(account);
-    const fn = (acct?.Lambda?.Functions ?? []).find((f) => f.FunctionName === fname && (p.Qualifier === undefined || f.Version === p.Qualifier || p.Qualifier === '$LATEST'));
+    const fn = (acct?.Lambda?.Functions ?? []).find(
+      (f) => f.FunctionName === fname && (p.Qualifier === undefined || f.Version === p.Qualifier || p.Qualifier === '$LATEST'),
+    );
     if (fn === undefined) throw new ApiError(404, 'ResourceNotFoundException', `Function not found: ${name}`);
     return fn;
   };
@@ -543,7 +609,12 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
 
   const sendError = (res: ServerResponse, service: Service, e: ApiError): void => {
     if (service === 'kms' || service === 'cloudtrail' || service === 'organizations') {
-      respond(res, e.status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': e.code }, JSON.stringify({ __type: e.code, message: e.message }));
+      respond(
+        res,
+        e.status,
+        { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': e.code },
+        JSON.stringify({ __type: e.code, message: e.message }),
+      );
     } else if (service === 'lambda') {
       respond(res, e.status, { 'content-type': 'application/json', 'x-amzn-errortype': e.code }, JSON.stringify({ Type: 'User', Message: e.message }));
     } else {
@@ -553,7 +624,13 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
     }
   };
 
-  const scripted = (service: Service, op: string, step: Step, caller: Credential, params: Json): ApiError | 'hang' | 'malformed' | 'reset' | 'empty' | 'html' | { reply: Json } | undefined => {
+  const scripted = (
+    service: Service,
+    op: string,
+    step: Step,
+    caller: Credential,
+    params: Json,
+  ): ApiError | 'hang' | 'malformed' | 'reset' | 'empty' | 'html' | { reply: Json } | undefined => {
     const resource = String(params.KeyId ?? params.PolicyArn ?? params.RoleName ?? params.UserName ?? params.GroupName ?? params.FunctionName ?? '*');
     switch (step) {
       case 'ok':
@@ -599,7 +676,8 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
     try {
       signed = verifySignature(req, body, secrets());
     } catch (e) {
-      const svc: Service = typeof target === 'string' ? (target.startsWith('CloudTrail_') ? 'cloudtrail' : 'kms') : lambdaPath !== null || lambdaList ? 'lambda' : 'sts';
+      const svc: Service =
+        typeof target === 'string' ? (target.startsWith('CloudTrail_') ? 'cloudtrail' : 'kms') : lambdaPath !== null || lambdaList ? 'lambda' : 'sts';
       sendError(res, svc, e as ApiError);
       return;
     }
@@ -643,7 +721,15 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
       sendError(res, service, e as ApiError);
       return;
     }
-    const call: ServerCall = { service, op, params, accessKeyId: signed.accessKeyId, account: caller.GetCallerIdentity.Account, at: Date.now() - started, round: answeredRound + 1 };
+    const call: ServerCall = {
+      service,
+      op,
+      params,
+      accessKeyId: signed.accessKeyId,
+      account: caller.GetCallerIdentity.Account,
+      at: Date.now() - started,
+      round: answeredRound + 1,
+    };
     calls.push(call);
     res.on('finish', () => {
       answeredRound = Math.max(answeredRound, call.round);
@@ -664,11 +750,17 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
       return;
     }
     if (step === 'html') {
-      respond(res, 200, { 'content-type': 'text/html' }, '<!DOCTYPE html><html><head><title>Sign in</title></head><body><p>Please sign in to the network.</p></body></html>');
+      respond(
+        res,
+        200,
+        { 'content-type': 'text/html' },
+        '<!DOCTYPE html><html><head><title>Sign in</title></head><body><p>Please sign in to the network.</p></body></html>',
+      );
       return;
     }
     if (step === 'malformed') {
-      if (service === 'kms' || service === 'lambda' || service === 'cloudtrail') respond(res, 200, { 'content-type': 'application/json' }, '{"KeyMetadata": {"Arn": "arn:aws:kms:us-east-1:1111');
+      if (service === 'kms' || service === 'lambda' || service === 'cloudtrail')
+        respond(res, 200, { 'content-type': 'application/json' }, '{"KeyMetadata": {"Arn": "arn:aws:kms:us-east-1:1111');
       else respond(res, 200, { 'content-type': 'text/xml' }, `<${op}Response xmlns="${service === 'iam' ? IAM_NS : STS_NS}"><${op}Result><Ro`);
       return;
     }
@@ -692,7 +784,12 @@ export async function startAwsServer(opts: { dir?: string } = {}): Promise<AwsSe
           const { page, next } = pageOf(op, accounts.get(caller.GetCallerIdentity.Account)?.Lambda?.Functions ?? [], params.Marker, params.MaxItems, 50);
           return next === undefined ? { Functions: page } : { Functions: page, NextMarker: next };
         };
-        respond(res, 200, { 'content-type': 'application/json' }, JSON.stringify(reply ?? (op === 'ListFunctions' ? listFunctions() : lambda(String(params.FunctionName), params, caller))));
+        respond(
+          res,
+          200,
+          { 'content-type': 'application/json' },
+          JSON.stringify(reply ?? (op === 'ListFunctions' ? listFunctions() : lambda(String(params.FunctionName), params, caller))),
+        );
       } else {
         const stsResult = (): Json => {
           if (op !== 'GetCallerIdentity') throw new ApiError(400, 'InvalidAction', `Could not find operation ${op}`);

@@ -27,7 +27,9 @@ export const MARKERS: Record<string, string> = {
 let compiled: Map<string, ValidateFunction> | undefined;
 
 export function schemaFiles(): string[] {
-  return readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.schema.json')).sort();
+  return readdirSync(SCHEMA_DIR)
+    .filter((f) => f.endsWith('.schema.json'))
+    .sort();
 }
 
 function validators(): Map<string, ValidateFunction> {
@@ -77,7 +79,9 @@ export function assertExpectFile(text: string, what: string): void {
 }
 
 function isSarif(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && (value as { version?: unknown }).version === '2.1.0' && Array.isArray((value as { runs?: unknown }).runs);
+  return (
+    typeof value === 'object' && value !== null && (value as { version?: unknown }).version === '2.1.0' && Array.isArray((value as { runs?: unknown }).runs)
+  );
 }
 
 let sarifValidator: ValidateFunction | undefined;

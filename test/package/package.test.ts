@@ -34,25 +34,49 @@ describe('the npm package', () => {
 
   it('ships bin, dist, docs, schema and the examples, and nothing of src/ or test/', () => {
     const files = packList();
-    for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/kms-why.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'docs/semantics.md', 'docs/report.md', 'docs/snapshot.md', 'docs/expect-file.md', 'schema/snapshot-1.schema.json', 'fixtures/examples/lambda-env-grant.json']) {
+    for (const f of [
+      'LICENSE',
+      'README.md',
+      'package.json',
+      'bin/kms-why.js',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/cli/main.js',
+      'docs/semantics.md',
+      'docs/report.md',
+      'docs/snapshot.md',
+      'docs/expect-file.md',
+      'schema/snapshot-1.schema.json',
+      'fixtures/examples/lambda-env-grant.json',
+    ]) {
       expect(files, f).toContain(f);
     }
-    expect(files.filter((f) => /^(src|test|bench|\.ci|\.github)\//.test(f) || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    expect(files.filter((f) => /^(src|test|bench|\.ci|\.github)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([]);
     // Every shipped source map carries its sources: it must not need src/, which is not shipped.
     const maps = files.filter((f) => f.endsWith('.js.map'));
     expect(maps.length).toBeGreaterThan(10);
     for (const m of maps) {
       const map = JSON.parse(readFileSync(`${ROOT}${m}`, 'utf8')) as { sources: string[]; sourcesContent?: Array<string | null> };
       expect(map.sourcesContent?.length, m).toBe(map.sources.length);
-      expect(map.sourcesContent!.every((s) => typeof s === 'string' && s.length > 0), m).toBe(true);
+      expect(
+        map.sourcesContent!.every((s) => typeof s === 'string' && s.length > 0),
+        m,
+      ).toBe(true);
     }
   });
 
   it('the packed tarball installs globally and runs kms-why --version', { timeout: 300_000 }, () => {
-    const tgz = execFileSync(npm, ['pack', '--ignore-scripts', '--silent', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop()!;
+    const tgz = execFileSync(npm, ['pack', '--ignore-scripts', '--silent', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop()!;
     const prefix = join(work, 'prefix');
     // Dependencies come from the npm cache that `npm ci` filled (the registry when missing).
-    const install = spawnSync(npm, ['install', '--global', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', join(work, tgz)], { encoding: 'utf8', timeout: 280_000 });
+    const install = spawnSync(
+      npm,
+      ['install', '--global', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', join(work, tgz)],
+      { encoding: 'utf8', timeout: 280_000 },
+    );
     expect(install.status, install.stderr).toBe(0);
     const r = spawnSync(join(prefix, 'bin', 'kms-why'), ['--version'], { encoding: 'utf8', cwd: work });
     expect(r.stderr).toBe('');
@@ -60,7 +84,23 @@ describe('the npm package', () => {
     expect(r.status).toBe(0);
     // The installed command works offline on the shipped example.
     const lib = join(prefix, 'lib', 'node_modules', 'kms-why');
-    const check = spawnSync(join(prefix, 'bin', 'kms-why'), ['decrypt', '--from', join(lib, 'fixtures/examples/lambda-env-grant.json'), '--key', 'alias/app-env', '--principal', 'arn:aws:sts::111122223333:assumed-role/app-exec-role/my-function', '--context', 'aws:lambda:FunctionArn=arn:aws:lambda:us-east-1:111122223333:function:my-function', '--output', 'json'], { encoding: 'utf8', cwd: work });
+    const check = spawnSync(
+      join(prefix, 'bin', 'kms-why'),
+      [
+        'decrypt',
+        '--from',
+        join(lib, 'fixtures/examples/lambda-env-grant.json'),
+        '--key',
+        'alias/app-env',
+        '--principal',
+        'arn:aws:sts::111122223333:assumed-role/app-exec-role/my-function',
+        '--context',
+        'aws:lambda:FunctionArn=arn:aws:lambda:us-east-1:111122223333:function:my-function',
+        '--output',
+        'json',
+      ],
+      { encoding: 'utf8', cwd: work },
+    );
     expect(check.status, check.stderr).toBe(0);
     expect(JSON.parse(check.stdout).results[0].decidedBy).toBe('grant');
   });

@@ -15,7 +15,9 @@ import { assertContract } from '../helpers/schemas.js';
 import { blocks, checkMermaid, stripAnsi } from './helpers.js';
 
 const dir = fileURLToPath(new URL('../../fixtures/cases/', import.meta.url));
-const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -51,7 +51,19 @@ export function lambdaCase(opts: { file?: string; functionArn?: string } = {}): 
     files: [file],
     actions: ['kms:Decrypt'],
     request: { principal: LAMBDA_SESSION, keyIdentifier: 'alias/app-env', encryptionContext: { 'aws:lambda:FunctionArn': fn } },
-    argv: ['check', '--action', 'kms:Decrypt', '--from', file, '--key', 'alias/app-env', '--principal', LAMBDA_SESSION, '--context', `aws:lambda:FunctionArn=${fn}`],
+    argv: [
+      'check',
+      '--action',
+      'kms:Decrypt',
+      '--from',
+      file,
+      '--key',
+      'alias/app-env',
+      '--principal',
+      LAMBDA_SESSION,
+      '--context',
+      `aws:lambda:FunctionArn=${fn}`,
+    ],
   };
 }
 
@@ -71,7 +83,15 @@ export const PATTERNS = [
   'pattern-4-delegation-without-iam.json',
 ];
 
-export const MANY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKeyPairWithoutPlaintext', 'kms:DescribeKey', 'kms:ScheduleKeyDeletion', 'kms:CreateGrant', 'kms:RetireGrant'];
+export const MANY_ACTIONS = [
+  'kms:Decrypt',
+  'kms:Encrypt',
+  'kms:GenerateDataKeyPairWithoutPlaintext',
+  'kms:DescribeKey',
+  'kms:ScheduleKeyDeletion',
+  'kms:CreateGrant',
+  'kms:RetireGrant',
+];
 
 // eslint-disable-next-line no-control-regex
 export const ANSI = /\u001b\[[0-9;]*m/;
@@ -105,7 +125,13 @@ export async function allExampleReports(): Promise<Array<{ name: string; report:
 export function blocks(md: string, lang: string): string[] {
   const out: string[] = [];
   const re = new RegExp(`^( *)(\`{3,})${lang}\\n([\\s\\S]*?)\\n\\1\\2$`, 'gm');
-  for (const m of md.matchAll(re)) out.push(m[3]!.split('\n').map((l) => l.slice(m[1]!.length)).join('\n'));
+  for (const m of md.matchAll(re))
+    out.push(
+      m[3]!
+        .split('\n')
+        .map((l) => l.slice(m[1]!.length))
+        .join('\n'),
+    );
   return out;
 }
 

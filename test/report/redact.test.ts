@@ -7,7 +7,9 @@ import { Redactor } from '../../src/report/redact.js';
 describe('Redactor', () => {
   it('shapes placeholders so that ARNs still parse', () => {
     const r = new Redactor();
-    const out = r.text('arn:aws:sts::111122223333:assumed-role/app-exec-role/my-function on arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+    const out = r.text(
+      'arn:aws:sts::111122223333:assumed-role/app-exec-role/my-function on arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    );
     expect(out).toBe('arn:aws:sts::000000000001:assumed-role/role-1/session-1 on arn:aws:kms:us-east-1:000000000001:key/00000000-0000-0000-0000-000000000001');
     const p = parsePrincipal(out.split(' ')[0]!);
     expect(p?.kind).toBe('assumed-role');
@@ -25,7 +27,15 @@ describe('Redactor', () => {
   it('keeps what a wildcard pattern matched', () => {
     const r = new Redactor();
     const doc = {
-      Statement: [{ Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*', Condition: { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/Blocked*' } } }],
+      Statement: [
+        {
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'kms:*',
+          Resource: '*',
+          Condition: { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/Blocked*' } },
+        },
+      ],
       principals: ['arn:aws:iam::111122223333:role/BlockedRole', 'arn:aws:iam::111122223333:role/Other'],
     };
     r.learn(doc);
@@ -50,7 +60,9 @@ describe('Redactor', () => {
   it('replaces emails, VPC endpoints, organization ids, unique ids, grant ids and tag values', () => {
     const r = new Redactor();
     r.learn({ Tags: [{ Key: 'team', Value: 'payments' }] });
-    const out = r.text('ops@example.org vpce-0a1b2c3d4e5f67890 o-abcdefghij AROAEXAMPLEID1234567:sess 0c237476b39f8bc44e45212e08498fbe3151305030726c0590dd8d3e9f3d6a60 payments');
+    const out = r.text(
+      'ops@example.org vpce-0a1b2c3d4e5f67890 o-abcdefghij AROAEXAMPLEID1234567:sess 0c237476b39f8bc44e45212e08498fbe3151305030726c0590dd8d3e9f3d6a60 payments',
+    );
     expect(out).toBe('email-1@example.com vpce-00000000000000001 o-0000000001 AROA00000000000000001:session-1 grant-1 value-1');
   });
 
@@ -61,7 +73,10 @@ describe('Redactor', () => {
   });
 
   it('changes nothing the second time, and leaves a document marked redacted alone', () => {
-    const doc = { kmsWhySnapshot: 1, keys: [{ KeyMetadata: { Arn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' }, Aliases: ['alias/app-env'] }] };
+    const doc = {
+      kmsWhySnapshot: 1,
+      keys: [{ KeyMetadata: { Arn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' }, Aliases: ['alias/app-env'] }],
+    };
     const r = new Redactor();
     r.learn(doc);
     const once = r.json(doc);

@@ -6,17 +6,7 @@ import { renderJson } from '../../src/report/json.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderTable } from '../../src/report/table.js';
 import { renderText } from '../../src/report/text.js';
-import {
-  allExampleReports,
-  ANSI,
-  FUNCTION_ARN,
-  LAMBDA_GRANT_ID,
-  lambdaCase,
-  MANY_ACTIONS,
-  patternCase,
-  reportFor,
-  stripAnsi,
-} from './helpers.js';
+import { allExampleReports, ANSI, FUNCTION_ARN, LAMBDA_GRANT_ID, lambdaCase, MANY_ACTIONS, patternCase, reportFor, stripAnsi } from './helpers.js';
 
 const BOX = /[\u2500-\u257f]/;
 

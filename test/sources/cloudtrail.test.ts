@@ -35,12 +35,16 @@ describe('CloudTrail records and the requests they show', () => {
     expect(ev.requests).toEqual([{ action: 'kms:Decrypt', keyIdentifier: K, keyArn: K, encryptionContext: { Department: 'IT' }, keyFrom: 'errorMessage' }]);
   });
 
-  it("via Lambda (control plane): invokedBy lambda.amazonaws.com gives kms:ViaService lambda.<region>.amazonaws.com", () => {
+  it('via Lambda (control plane): invokedBy lambda.amazonaws.com gives kms:ViaService lambda.<region>.amazonaws.com', () => {
     const ev = one('via-lambda-control-plane.json');
     expect(ev.principal).toBe('arn:aws:iam::111122223333:user/dev');
     expect(ev.invokedBy).toBe('lambda.amazonaws.com');
     expect(ev.viaService).toBe('lambda.us-east-1.amazonaws.com');
-    expect(ev.requests[0]).toMatchObject({ action: 'kms:Decrypt', keyArn: K, encryptionContext: { 'aws:lambda:FunctionArn': 'arn:aws:lambda:us-east-1:111122223333:function:my-function' } });
+    expect(ev.requests[0]).toMatchObject({
+      action: 'kms:Decrypt',
+      keyArn: K,
+      encryptionContext: { 'aws:lambda:FunctionArn': 'arn:aws:lambda:us-east-1:111122223333:function:my-function' },
+    });
   });
 
   it('a Lambda runtime-init Decrypt (docs/semantics.md#lambda-environment-variables): the function session, its FunctionArn as context, and no ViaService', () => {
@@ -49,7 +53,11 @@ describe('CloudTrail records and the requests they show', () => {
     expect(ev.viaService).toBeUndefined();
     expect(ev.viaServiceNote).toMatch(/no invokedBy/);
     expect(ev.notes.join(' ')).toMatch(/runtime-init/);
-    expect(ev.requests[0]).toMatchObject({ action: 'kms:Decrypt', keyArn: K, encryptionContext: { 'aws:lambda:FunctionArn': 'arn:aws:lambda:us-east-1:111122223333:function:my-function' } });
+    expect(ev.requests[0]).toMatchObject({
+      action: 'kms:Decrypt',
+      keyArn: K,
+      encryptionContext: { 'aws:lambda:FunctionArn': 'arn:aws:lambda:us-east-1:111122223333:function:my-function' },
+    });
   });
 
   it('via S3: GenerateDataKey with invokedBy s3.amazonaws.com, the key as sent and from resources, the S3 context', () => {
@@ -58,7 +66,13 @@ describe('CloudTrail records and the requests they show', () => {
     expect(ev.viaService).toBe('s3.us-east-1.amazonaws.com');
     expect(ev.clue).toMatchObject({ kind: 'no-allow', layer: 'identity-based policy' });
     expect(ev.requests).toEqual([
-      { action: 'kms:GenerateDataKey', keyIdentifier: K, keyArn: K, encryptionContext: { 'aws:s3:arn': 'arn:aws:s3:::reports-bucket/report.csv' }, keyFrom: 'requestParameters' },
+      {
+        action: 'kms:GenerateDataKey',
+        keyIdentifier: K,
+        keyArn: K,
+        encryptionContext: { 'aws:s3:arn': 'arn:aws:s3:::reports-bucket/report.csv' },
+        keyFrom: 'requestParameters',
+      },
     ]);
   });
 
@@ -77,7 +91,7 @@ describe('CloudTrail records and the requests they show', () => {
     expect(ev.principalNote).toMatch(/error message/);
   });
 
-  it('without the error message, the key owner\'s copy gives no principal and says to pass --principal', () => {
+  it("without the error message, the key owner's copy gives no principal and says to pass --principal", () => {
     const rec = load('cross-account-key-owner-copy.json') as Record<string, unknown>;
     delete rec.errorMessage;
     const ev = parseCloudTrail(rec, 'x.json').events[0]!;
@@ -87,7 +101,9 @@ describe('CloudTrail records and the requests they show', () => {
 
   it('ReEncrypt: the error names ReEncryptTo, so only the destination key is evaluated, with the destination context', () => {
     const ev = one('reencrypt-denied.json');
-    expect(ev.requests).toEqual([{ action: 'kms:ReEncryptTo', keyIdentifier: K2, keyArn: K2, encryptionContext: { Department: 'IT' }, keyFrom: 'requestParameters' }]);
+    expect(ev.requests).toEqual([
+      { action: 'kms:ReEncryptTo', keyIdentifier: K2, keyArn: K2, encryptionContext: { Department: 'IT' }, keyFrom: 'requestParameters' },
+    ]);
   });
 
   it('ReEncrypt without an error: both permissions, each on its key', () => {
@@ -137,7 +153,7 @@ describe('kms:ViaService and the principal from other record shapes', () => {
   const base = load('direct-decrypt-denied.json') as Record<string, unknown>;
   const variant = (patch: Record<string, unknown>): CloudTrailKmsEvent => parseCloudTrail({ ...structuredClone(base), ...patch }, 'v.json').events[0]!;
 
-  it('a service host as both sourceIPAddress and userAgent counts as a service calling on the principal\'s behalf', () => {
+  it("a service host as both sourceIPAddress and userAgent counts as a service calling on the principal's behalf", () => {
     const ev = variant({ sourceIPAddress: 'secretsmanager.amazonaws.com', userAgent: 'secretsmanager.amazonaws.com' });
     expect(ev.viaService).toBe('secretsmanager.us-east-1.amazonaws.com');
   });
@@ -164,8 +180,12 @@ describe('kms:ViaService and the principal from other record shapes', () => {
   });
 
   it('the root user and IAM users', () => {
-    expect(variant({ userIdentity: { type: 'Root', principalId: '111122223333', arn: 'arn:aws:iam::111122223333:root', accountId: '111122223333' } }).principal).toBe('arn:aws:iam::111122223333:root');
-    expect(variant({ userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/alice', accountId: '111122223333' } }).principal).toBe('arn:aws:iam::111122223333:user/alice');
+    expect(
+      variant({ userIdentity: { type: 'Root', principalId: '111122223333', arn: 'arn:aws:iam::111122223333:root', accountId: '111122223333' } }).principal,
+    ).toBe('arn:aws:iam::111122223333:root');
+    expect(variant({ userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/alice', accountId: '111122223333' } }).principal).toBe(
+      'arn:aws:iam::111122223333:user/alice',
+    );
   });
 
   it('an alias sent as KeyId is kept as the identifier (it sets kms:RequestAlias)', () => {
@@ -189,7 +209,8 @@ describe('input errors', () => {
 
   it('not a CloudTrail document', () => expectInputError({ hello: 1 }, /not a CloudTrail event/));
   it('a record that is not an object', () => expectInputError({ Records: [1] }, /Records\[0\]: a CloudTrail record must be an object/));
-  it('a lookup-events entry whose CloudTrailEvent is not JSON', () => expectInputError({ Events: [{ CloudTrailEvent: '{nope' }] }, /Events\[0\]\.CloudTrailEvent: CloudTrailEvent is not valid JSON/));
+  it('a lookup-events entry whose CloudTrailEvent is not JSON', () =>
+    expectInputError({ Events: [{ CloudTrailEvent: '{nope' }] }, /Events\[0\]\.CloudTrailEvent: CloudTrailEvent is not valid JSON/));
   it('a lookup-events entry without CloudTrailEvent', () => expectInputError({ Events: [{ EventName: 'Decrypt' }] }, /has no CloudTrailEvent/));
   it('an unknown KMS event name', () => expectInputError({ eventSource: 'kms.amazonaws.com', eventName: 'Frobnicate' }, /unknown KMS event "Frobnicate"/));
 });

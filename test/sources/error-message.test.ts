@@ -37,7 +37,8 @@ describe('the error-message corpus', () => {
     const clients = new Set(Object.values(corpus.messages).map((e) => e.client));
     for (const c of ['aws-cli', 'boto3', 'sdk-js-v3', 'lambda']) expect(clients).toContain(c);
     const clues = Object.values(corpus.messages).map((e) => `${e.clue?.kind}/${e.clue?.layer ?? ''}`);
-    for (const c of ['no-allow/resource-based policy', 'no-allow/identity-based policy', 'explicit-deny/identity-based policy', 'key-inaccessible/']) expect(clues).toContain(c);
+    for (const c of ['no-allow/resource-based policy', 'no-allow/identity-based policy', 'explicit-deny/identity-based policy', 'key-inaccessible/'])
+      expect(clues).toContain(c);
   });
 
   for (const [file, exp] of Object.entries(corpus.messages)) {
@@ -85,7 +86,15 @@ describe('parseErrorMessage', () => {
   });
 
   it('reads every layer of "because no … allows" and "with an explicit deny in …"', () => {
-    const layers = ['identity-based policy', 'resource-based policy', 'permissions boundary', 'session policy', 'service control policy', 'resource control policy', 'VPC endpoint policy'];
+    const layers = [
+      'identity-based policy',
+      'resource-based policy',
+      'permissions boundary',
+      'session policy',
+      'service control policy',
+      'resource control policy',
+      'VPC endpoint policy',
+    ];
     for (const l of layers) {
       expect(parseErrorMessage(`${base} because no ${l} allows the kms:Decrypt action`).clue).toMatchObject({ kind: 'no-allow', layer: l });
       const article = /^[aeiou]/i.test(l) ? 'an' : 'a';
@@ -106,7 +115,9 @@ describe('parseErrorMessage', () => {
   });
 
   it('takes the action from the operation when the message does not name it, and asks for the principal and key', () => {
-    const p = parseErrorMessage('An error occurred (AccessDeniedException) when calling the GenerateDataKey operation: The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.');
+    const p = parseErrorMessage(
+      'An error occurred (AccessDeniedException) when calling the GenerateDataKey operation: The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.',
+    );
     expect(p.action).toBe('kms:GenerateDataKey');
     expect(p.actionFrom).toBe('operation');
     expect(p.missing.filter((m) => m.required).map((m) => m.field)).toEqual(['principal', 'key']);
@@ -120,13 +131,17 @@ describe('parseErrorMessage', () => {
   });
 
   it('ReEncrypt without the action in the message means ReEncryptFrom, and says so', () => {
-    const p = parseErrorMessage('An error occurred (AccessDeniedException) when calling the ReEncrypt operation: The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.');
+    const p = parseErrorMessage(
+      'An error occurred (AccessDeniedException) when calling the ReEncrypt operation: The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.',
+    );
     expect(p.action).toBe('kms:ReEncryptFrom');
     expect(p.notes.join(' ')).toMatch(/ReEncryptTo/);
   });
 
   it('a Lambda error without the KMS message still names Decrypt and asks for the rest', () => {
-    const p = parseErrorMessage("Lambda was unable to decrypt the environment variables because KMS access was denied. Please check the function's KMS key settings.");
+    const p = parseErrorMessage(
+      "Lambda was unable to decrypt the environment variables because KMS access was denied. Please check the function's KMS key settings.",
+    );
     expect(p).toMatchObject({ lambda: true, action: 'kms:Decrypt', clue: { kind: 'not-authorized' } });
     expect(p.missing.map((m) => m.field)).toEqual(['principal', 'key']);
     expect(p.missing[0]!.why).toContain('assumed-role/EXECUTION_ROLE/FUNCTION_NAME');
@@ -160,6 +175,8 @@ describe('parseErrorMessage', () => {
   it('explains each clue in a sentence', () => {
     const p: ParsedErrorMessage = parseErrorMessage(`${base} because no resource-based policy allows the kms:Decrypt action`);
     expect(clueMeaning(p.clue, 'kms:Decrypt')).toMatch(/key policy .* nor a grant/);
-    expect(clueMeaning({ kind: 'explicit-deny', layer: 'service control policy', text: '' }, 'kms:Decrypt')).toBe('An explicit Deny in a service control policy blocked kms:Decrypt.');
+    expect(clueMeaning({ kind: 'explicit-deny', layer: 'service control policy', text: '' }, 'kms:Decrypt')).toBe(
+      'An explicit Deny in a service control policy blocked kms:Decrypt.',
+    );
   });
 });

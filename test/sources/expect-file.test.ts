@@ -24,7 +24,10 @@ describe('parseExpectationFile', () => {
   });
 
   it('reads the object form with grants and accept', () => {
-    const f = parseExpectationFile({ kmsWhyExpect: 1, grants: [grant], accept: [accept, { code: 'KMSWHY-G001', grantee: 'arn:aws:iam::444455556666:*', reason: 'partner' }] }, 'f.json');
+    const f = parseExpectationFile(
+      { kmsWhyExpect: 1, grants: [grant], accept: [accept, { code: 'KMSWHY-G001', grantee: 'arn:aws:iam::444455556666:*', reason: 'partner' }] },
+      'f.json',
+    );
     expect(f.grants).toEqual([grant]);
     expect(f.accept).toEqual([accept, { code: 'KMSWHY-G001', grantee: 'arn:aws:iam::444455556666:*', reason: 'partner' }]);
     expect(f.grantsPath).toEqual(['grants']);

@@ -100,7 +100,10 @@ describe('readJsonText: bad input', () => {
 
   it('stdin past the streaming size is parsed as it streams in, with the same checks', async () => {
     const chunks = ['{"a": [1, 2, 3], ', '"b": {"c": "d"}, ', '"b": 1}'].map((s) => Buffer.from(s));
-    await expectInputErrorAsync(readJsonText('-', { stdin: Readable.from(chunks), streamAbove: 8 }), { file: 'stdin', message: /duplicate key "b" \(at line 1, column 35\)/ });
+    await expectInputErrorAsync(readJsonText('-', { stdin: Readable.from(chunks), streamAbove: 8 }), {
+      file: 'stdin',
+      message: /duplicate key "b" \(at line 1, column 35\)/,
+    });
     const ok = ['{"a": [1, 2, 3], ', '"b": {"c": "d"}}'].map((s) => Buffer.from(s));
     expect(await readJsonText('-', { stdin: Readable.from(ok), streamAbove: 8 })).toEqual({ a: [1, 2, 3], b: { c: 'd' } });
   });

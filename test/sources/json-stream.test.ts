@@ -104,7 +104,9 @@ describe('JsonStreamParser: refusals', () => {
     expect(error('').message).toMatch(/the file is empty/);
     expect(error(' \n\t ').message).toMatch(/only whitespace/);
     expect(() => parse(Buffer.from([0xff, 0xfe, 0x7b, 0x00]))).toThrow(/UTF-16/);
-    expect(() => parse(Buffer.concat([Buffer.from('["a'), Buffer.from([0xc3, 0x28]), Buffer.from('"]')]))).toThrow(/not UTF-8 text \(invalid byte 0xc3 at byte offset 3\)/);
+    expect(() => parse(Buffer.concat([Buffer.from('["a'), Buffer.from([0xc3, 0x28]), Buffer.from('"]')]))).toThrow(
+      /not UTF-8 text \(invalid byte 0xc3 at byte offset 3\)/,
+    );
   });
 
   it('nesting deeper than 512 levels', () => {

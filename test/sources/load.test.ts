@@ -152,11 +152,19 @@ describe('loadFrom: snapshots', () => {
       kmsWhySnapshot: 1,
       keys: [otherKey],
       principals: [{ Arn: `arn:aws:iam::${ACCT}:user/bob` }],
-      Organization: { ServiceControlPolicies: { '444455556666': [{ Target: 'r-abcd', Policies: [{ Version: '2012-10-17', Statement: { Effect: 'Allow', Action: '*', Resource: '*' } }] }] } },
+      Organization: {
+        ServiceControlPolicies: {
+          '444455556666': [{ Target: 'r-abcd', Policies: [{ Version: '2012-10-17', Statement: { Effect: 'Allow', Action: '*', Resource: '*' } }] }],
+        },
+      },
       AccountAuthorizationDetails: fixture('get-account-authorization-details.json'),
     });
     const snap = await loadFrom([full, second]);
-    expect(snap.keys.map((k) => k.metadata.arn)).toEqual([KEY_ARN, 'arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab', OTHER_KEY_ARN]);
+    expect(snap.keys.map((k) => k.metadata.arn)).toEqual([
+      KEY_ARN,
+      'arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab',
+      OTHER_KEY_ARN,
+    ]);
     // AppRole is explicit in full.json: the derived one from second.json does not replace it.
     const app = snap.principals[`arn:aws:iam::${ACCT}:role/AppRole`]!;
     expect(known(app.identityPolicies).map((p) => p.name)).toEqual(['AppKms', 'AppKmsManaged']);
@@ -169,7 +177,11 @@ describe('loadFrom: snapshots', () => {
 
   it('loads a 50 MB snapshot', async () => {
     const fn = { FunctionName: 'f', Environment: { Variables: { PAD: 'x'.repeat(1000) } } };
-    const big = JSON.stringify({ kmsWhySnapshot: 1, keys: [{ KeyMetadata: { Arn: KEY_ARN }, Grants: [] }], Functions: Array.from({ length: 50_000 }, () => fn) });
+    const big = JSON.stringify({
+      kmsWhySnapshot: 1,
+      keys: [{ KeyMetadata: { Arn: KEY_ARN }, Grants: [] }],
+      Functions: Array.from({ length: 50_000 }, () => fn),
+    });
     expect(big.length).toBeGreaterThan(50_000_000);
     const snap = await loadFrom([write('big-snapshot.json', big)]);
     expect(snap.functions).toHaveLength(50_000);
@@ -195,13 +207,22 @@ describe('loadFrom: bad input', () => {
   });
 
   it('a key policy with no key to attach to', async () => {
-    await expectInputErrorAsync(loadFrom([cli('get-key-policy.json')]), { file: cli('get-key-policy.json'), path: 'Policy', message: /needs a key, but no file describes one/, hint: /describe-key/ });
+    await expectInputErrorAsync(loadFrom([cli('get-key-policy.json')]), {
+      file: cli('get-key-policy.json'),
+      path: 'Policy',
+      message: /needs a key, but no file describes one/,
+      hint: /describe-key/,
+    });
   });
 
   it('a grants list with several keys and no KeyId to choose by', async () => {
     const two = write('two-keys.json', { kmsWhySnapshot: 1, keys: [{ KeyMetadata: { Arn: KEY_ARN } }, otherKey] });
     const grants = write('grants-no-keyid.json', { Grants: [{ GrantId: 'g', GranteePrincipal: `arn:aws:iam::${ACCT}:user/bob`, Operations: ['Decrypt'] }] });
-    await expectInputErrorAsync(loadFrom([two, grants]), { file: grants, message: /2 keys are loaded .*cannot tell which one this grants list belongs to/, hint: /one key per run/ });
+    await expectInputErrorAsync(loadFrom([two, grants]), {
+      file: grants,
+      message: /2 keys are loaded .*cannot tell which one this grants list belongs to/,
+      hint: /one key per run/,
+    });
   });
 
   it('with several keys, list-grants entries find their key by KeyId', async () => {
@@ -213,17 +234,28 @@ describe('loadFrom: bad input', () => {
 
   it('grants of another key', async () => {
     const other = write('other-key.json', otherKey);
-    await expectInputErrorAsync(loadFrom([other, cli('list-grants.json')]), { file: cli('list-grants.json'), message: /the grants list is for key .*1234abcd.*, not .*0987dcba/ });
+    await expectInputErrorAsync(loadFrom([other, cli('list-grants.json')]), {
+      file: cli('list-grants.json'),
+      message: /the grants list is for key .*1234abcd.*, not .*0987dcba/,
+    });
   });
 
   it('a key policy given twice', async () => {
     const snapFile = write('snap-with-policy.json', { kmsWhySnapshot: 1, keys: [{ KeyMetadata: { Arn: KEY_ARN }, Policy: { Statement: [] } }] });
-    await expectInputErrorAsync(loadFrom([snapFile, cli('get-key-policy.json')]), { file: cli('get-key-policy.json'), path: 'Policy', message: /already has a key policy \(from .*snap-with-policy.json: keys\[0\].Policy\)/ });
+    await expectInputErrorAsync(loadFrom([snapFile, cli('get-key-policy.json')]), {
+      file: cli('get-key-policy.json'),
+      path: 'Policy',
+      message: /already has a key policy \(from .*snap-with-policy.json: keys\[0\].Policy\)/,
+    });
   });
 
   it('a file that is neither a snapshot nor a known AWS CLI output', async () => {
     const p = write('unknown-shape.json', { KeyId: KEY_ID, Enabled: true });
-    await expectInputErrorAsync(loadFrom([p]), { file: p, message: /not a kms-why snapshot nor an AWS CLI output that kms-why reads \(it has fields KeyId, Enabled\)/, hint: /describe-key, get-key-policy, list-grants/ });
+    await expectInputErrorAsync(loadFrom([p]), {
+      file: p,
+      message: /not a kms-why snapshot nor an AWS CLI output that kms-why reads \(it has fields KeyId, Enabled\)/,
+      hint: /describe-key, get-key-policy, list-grants/,
+    });
   });
 
   it('a JSON array', async () => {
@@ -238,11 +270,21 @@ describe('loadFrom: bad input', () => {
 
   it('a get-key-policy output with an extra field', async () => {
     const p = write('policy-extra.json', { Policy: '{}', PolicyNames: ['default'] });
-    await expectInputErrorAsync(loadFrom([p]), { file: p, path: 'PolicyNames', message: /unknown field "PolicyNames" in a get-key-policy output/, hint: /PolicyName/ });
+    await expectInputErrorAsync(loadFrom([p]), {
+      file: p,
+      path: 'PolicyNames',
+      message: /unknown field "PolicyNames" in a get-key-policy output/,
+      hint: /PolicyName/,
+    });
   });
 
   it('a get-key-policy Policy string with a bad statement', async () => {
-    const bad = { Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:*', NotAction: 'kms:Decrypt', Resource: '*' }] }) };
+    const bad = {
+      Policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:*', NotAction: 'kms:Decrypt', Resource: '*' }],
+      }),
+    };
     const p = write('policy-bad.json', bad);
     await expectInputErrorAsync(loadFrom([cli('describe-key.json'), p]), { file: p, path: 'Policy.Statement[0]', message: /both Action and NotAction/ });
   });
@@ -254,7 +296,12 @@ describe('loadFrom: bad input', () => {
 
   it('a list-grants entry with a bad operation', async () => {
     const p = write('grants-bad-op.json', { Grants: [{ GrantId: 'g', GranteePrincipal: `arn:aws:iam::${ACCT}:user/bob`, Operations: ['ReEncrypt'] }] });
-    await expectInputErrorAsync(loadFrom([cli('describe-key.json'), p]), { file: p, path: 'Grants[0].Operations[0]', message: /"ReEncrypt" is not a grant operation/, hint: /Did you mean "ReEncryptFrom" or "ReEncryptTo"\?/ });
+    await expectInputErrorAsync(loadFrom([cli('describe-key.json'), p]), {
+      file: p,
+      path: 'Grants[0].Operations[0]',
+      message: /"ReEncrypt" is not a grant operation/,
+      hint: /Did you mean "ReEncryptFrom" or "ReEncryptTo"\?/,
+    });
   });
 
   it('a list-aliases entry with a bad TargetKeyId type', async () => {
@@ -268,7 +315,9 @@ describe('loadFrom: bad input', () => {
   });
 
   it('get-account-authorization-details with a URL-encoded document that is not JSON', async () => {
-    const p = write('aad-bad-doc.json', { RoleDetailList: [{ RoleName: 'r', Arn: `arn:aws:iam::${ACCT}:role/r`, RolePolicyList: [{ PolicyName: 'x', PolicyDocument: '%7B%22Version%22%3A' }] }] });
+    const p = write('aad-bad-doc.json', {
+      RoleDetailList: [{ RoleName: 'r', Arn: `arn:aws:iam::${ACCT}:role/r`, RolePolicyList: [{ PolicyName: 'x', PolicyDocument: '%7B%22Version%22%3A' }] }],
+    });
     await expectInputErrorAsync(loadFrom([p]), { file: p, path: 'RoleDetailList[0].RolePolicyList[0].PolicyDocument', message: /not valid JSON/ });
   });
 
@@ -279,10 +328,18 @@ describe('loadFrom: bad input', () => {
 
   it('a principal-like file is not mistaken for list-resource-tags output', async () => {
     const p = write('principal-like.json', { Arn: `arn:aws:iam::${ACCT}:role/r`, Tags: [] });
-    await expectInputErrorAsync(loadFrom([cli('describe-key.json'), p]), { file: p, path: 'Arn', message: /unknown field "Arn" in a list-resource-tags output/ });
+    await expectInputErrorAsync(loadFrom([cli('describe-key.json'), p]), {
+      file: p,
+      path: 'Arn',
+      message: /unknown field "Arn" in a list-resource-tags output/,
+    });
   });
 
   it('snapshotFromDocuments reports the same errors without files', () => {
-    expectInputError(() => snapshotFromDocuments([{ file: 'inline', value: { Aliases: 'alias/x' } }]), { file: 'inline', path: 'Aliases', message: /expected a list of aliases, got string/ });
+    expectInputError(() => snapshotFromDocuments([{ file: 'inline', value: { Aliases: 'alias/x' } }]), {
+      file: 'inline',
+      path: 'Aliases',
+      message: /expected a list of aliases, got string/,
+    });
   });
 });

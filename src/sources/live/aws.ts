@@ -112,11 +112,7 @@ export function classify(e: unknown): Failure {
   if (status === 403) return base('access-denied', name);
   if (status === 429) return base('throttled', name);
   // The SDK could not read the answer: invalid JSON or XML, or a shape it does not expect.
-  if (
-    err.$response !== undefined ||
-    name === 'SyntaxError' ||
-    /deserializ|unexpected token|not valid json|xml|parse|malformed|unterminated/i.test(message)
-  ) {
+  if (err.$response !== undefined || name === 'SyntaxError' || /deserializ|unexpected token|not valid json|xml|parse|malformed|unterminated/i.test(message)) {
     if (err.$fault === undefined || (status !== undefined && status < 300)) return base('malformed', name);
   }
   return base('other', name);
@@ -125,11 +121,15 @@ export function classify(e: unknown): Failure {
 /** The fatal error a failure stands for, when it is the user's to fix (and the same for every call). */
 function fatalFor(e: unknown, f: Failure, creds: CredentialSource, settings: ClientSettings, region: string, service: string): KmsWhyError | undefined {
   const err = (typeof e === 'object' && e !== null ? e : {}) as SdkErrorLike;
-  if (err.name === 'CredentialsProviderError' || /could not load credentials|credential.*(missing|not found|could not)|Could not resolve credentials/i.test(err.message ?? '')) {
+  if (
+    err.name === 'CredentialsProviderError' ||
+    /could not load credentials|credential.*(missing|not found|could not)|Could not resolve credentials/i.test(err.message ?? '')
+  ) {
     return new InputError(`no usable AWS credentials (${creds.label}): ${firstLine(err.message)}`, {
-      hint: creds.profile !== undefined
-        ? `Check that profile "${creds.profile}" exists in ~/.aws/config or ~/.aws/credentials, and log in if it uses SSO (aws sso login --profile ${creds.profile}).`
-        : 'Configure credentials as for the AWS CLI: --profile NAME, AWS_PROFILE, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, aws sso login, or an instance role.',
+      hint:
+        creds.profile !== undefined
+          ? `Check that profile "${creds.profile}" exists in ~/.aws/config or ~/.aws/credentials, and log in if it uses SSO (aws sso login --profile ${creds.profile}).`
+          : 'Configure credentials as for the AWS CLI: --profile NAME, AWS_PROFILE, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, aws sso login, or an instance role.',
     });
   }
   if (REJECTED_CREDENTIALS.has(f.code)) {
@@ -140,9 +140,10 @@ function fatalFor(e: unknown, f: Failure, creds: CredentialSource, settings: Cli
   if (f.kind === 'network' && UNREACHABLE.has(f.code)) {
     const where = settings.endpointUrl ?? process.env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`] ?? process.env.AWS_ENDPOINT_URL;
     return new InputError(`cannot reach the AWS ${service.toUpperCase()} endpoint${where !== undefined ? ` ${where}` : ` for region ${region}`} (${f.code})`, {
-      hint: where !== undefined
-        ? 'Check --endpoint-url and the AWS_ENDPOINT_URL* variables: nothing answers there.'
-        : `Is "${region}" an AWS region the credentials can use? Give it with --region or AWS_REGION; check the network or proxy settings.`,
+      hint:
+        where !== undefined
+          ? 'Check --endpoint-url and the AWS_ENDPOINT_URL* variables: nothing answers there.'
+          : `Is "${region}" an AWS region the credentials can use? Give it with --region or AWS_REGION; check the network or proxy settings.`,
     });
   }
   return undefined;

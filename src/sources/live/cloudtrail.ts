@@ -63,9 +63,10 @@ export async function lookupKmsEvents(lookup: LookupOptions, opts: LiveOptions =
       if (!r.ok) {
         throw new AwsError(`cannot read CloudTrail event history in ${region}: ${describeFailure(r.failure, 'cloudtrail:LookupEvents', ctx.settings)}`, {
           operation: 'LookupEvents',
-          hint: r.failure.kind === 'access-denied'
-            ? 'kms-why needs cloudtrail:LookupEvents (in the Region of the events: --region). Or give the events as a file: aws cloudtrail lookup-events … > events.json; kms-why explain-event events.json --all.'
-            : 'Try again, or give the events as a file (aws cloudtrail lookup-events … > events.json).',
+          hint:
+            r.failure.kind === 'access-denied'
+              ? 'kms-why needs cloudtrail:LookupEvents (in the Region of the events: --region). Or give the events as a file: aws cloudtrail lookup-events … > events.json; kms-why explain-event events.json --all.'
+              : 'Try again, or give the events as a file (aws cloudtrail lookup-events … > events.json).',
         });
       }
       const page = r.value;

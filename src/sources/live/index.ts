@@ -21,7 +21,17 @@ import type { PrincipalPolicies, PrincipalRef } from '../../model/principal.js';
 import type { InputRecord, Snapshot } from '../../model/snapshot.js';
 import { isUnknown, unknownInput } from '../../model/unknown.js';
 import type { Unknowable, UnknownInput } from '../../model/unknown.js';
-import { accountAliasesWhat, functionsWhat, iamDetailsWhat, boundaryWhat, identityPoliciesWhat, principalRecord, principalTagsWhat, principalWhat, sessionPoliciesWhat } from '../unreadable.js';
+import {
+  accountAliasesWhat,
+  functionsWhat,
+  iamDetailsWhat,
+  boundaryWhat,
+  identityPoliciesWhat,
+  principalRecord,
+  principalTagsWhat,
+  principalWhat,
+  sessionPoliciesWhat,
+} from '../unreadable.js';
 import { AwsSession, CallContext, checkRegion, defaultRegion, describeFailure } from './aws.js';
 import type { ClientSettings, CredentialSource, Failure, Outcome, StaticCredentials } from './aws.js';
 import { liveRecord, plain, unknownFrom } from './failures.js';
@@ -111,16 +121,19 @@ async function setup(opts: LiveOptions, regionHint: string | undefined): Promise
   const timeoutMs = positiveInt(opts.timeoutMs, DEFAULT_TIMEOUT_MS, 'the timeout (ms)');
   const maxAttempts = positiveInt(opts.maxAttempts, DEFAULT_MAX_ATTEMPTS, 'the number of attempts');
   const concurrency = positiveInt(opts.concurrency, DEFAULT_CONCURRENCY, 'the concurrency');
-  const mainCreds: CredentialSource = opts.credentials !== undefined
-    ? { credentials: opts.credentials, label: 'the given credentials' }
-    : opts.profile !== undefined
-      ? { profile: opts.profile, label: `profile ${opts.profile}` }
-      : { label: process.env.AWS_PROFILE !== undefined ? `profile ${process.env.AWS_PROFILE}` : 'the default credential chain' };
+  const mainCreds: CredentialSource =
+    opts.credentials !== undefined
+      ? { credentials: opts.credentials, label: 'the given credentials' }
+      : opts.profile !== undefined
+        ? { profile: opts.profile, label: `profile ${opts.profile}` }
+        : { label: process.env.AWS_PROFILE !== undefined ? `profile ${process.env.AWS_PROFILE}` : 'the default credential chain' };
   if (opts.endpointUrl !== undefined) {
     try {
       new URL(opts.endpointUrl);
     } catch {
-      throw new InputError(`"${opts.endpointUrl}" is not a URL`, { hint: 'Give the endpoint as a URL, e.g. https://kms.us-east-1.amazonaws.com or http://127.0.0.1:4566.' });
+      throw new InputError(`"${opts.endpointUrl}" is not a URL`, {
+        hint: 'Give the endpoint as a URL, e.g. https://kms.us-east-1.amazonaws.com or http://127.0.0.1:4566.',
+      });
     }
   }
   let region: string;
@@ -142,8 +155,10 @@ async function setup(opts: LiveOptions, regionHint: string | undefined): Promise
   const ctx = new CallContext(concurrency, settings, opts.progress);
   const main = new AwsSession(ctx, mainCreds, region);
   let principalSession: AwsSession | undefined;
-  if (opts.principalCredentials !== undefined) principalSession = new AwsSession(ctx, { credentials: opts.principalCredentials, label: "the principal's credentials" }, region);
-  else if (opts.principalProfile !== undefined) principalSession = new AwsSession(ctx, { profile: opts.principalProfile, label: `profile ${opts.principalProfile}` }, region);
+  if (opts.principalCredentials !== undefined)
+    principalSession = new AwsSession(ctx, { credentials: opts.principalCredentials, label: "the principal's credentials" }, region);
+  else if (opts.principalProfile !== undefined)
+    principalSession = new AwsSession(ctx, { profile: opts.principalProfile, label: `profile ${opts.principalProfile}` }, region);
   return { ctx, main, principalSession, region };
 }
 
@@ -202,10 +217,13 @@ export async function readLive(target: LiveTarget, opts: LiveOptions = {}): Prom
       ? mainIdentity.then((r) => {
           if (ctx.fatal !== undefined) throw ctx.fatal;
           if (!r.ok || r.value.Arn === undefined) {
-            throw new AwsError(`cannot tell who "me" is: ${r.ok ? 'GetCallerIdentity returned no Arn' : describeFailure(r.failure, 'sts:GetCallerIdentity', ctx.settings)}`, {
-              operation: 'GetCallerIdentity',
-              hint: 'Give the principal ARN with --principal instead.',
-            });
+            throw new AwsError(
+              `cannot tell who "me" is: ${r.ok ? 'GetCallerIdentity returned no Arn' : describeFailure(r.failure, 'sts:GetCallerIdentity', ctx.settings)}`,
+              {
+                operation: 'GetCallerIdentity',
+                hint: 'Give the principal ARN with --principal instead.',
+              },
+            );
           }
           return requirePrincipal(r.value.Arn, 'caller ARN from GetCallerIdentity');
         })
@@ -216,18 +234,23 @@ export async function readLive(target: LiveTarget, opts: LiveOptions = {}): Prom
       formsKnown = resolve;
     });
     const principalP = guard(ref.then((p) => readPrincipal(p, { main, principalSession, accounts, ctx, formsKnown })));
-    principalP.then((p) => formsKnown(p.granteeForms), () => formsKnown(undefined));
-    const keyP = guard(readKey({
-      ctx,
-      ident,
-      region: kmsRegion,
-      main,
-      principalSession,
-      accounts,
-      grants: opts.grants ?? 'auto',
-      granteeForms: () => forms,
-      grantId: target.grantId,
-    }));
+    principalP.then(
+      (p) => formsKnown(p.granteeForms),
+      () => formsKnown(undefined),
+    );
+    const keyP = guard(
+      readKey({
+        ctx,
+        ident,
+        region: kmsRegion,
+        main,
+        principalSession,
+        accounts,
+        grants: opts.grants ?? 'auto',
+        granteeForms: () => forms,
+        grantId: target.grantId,
+      }),
+    );
     const functionsP = guard(readFunctions(main, opts.functions ?? [], region));
     // UpdateAlias: the key the alias points to now, which DescribeKey on the alias names (read
     // alongside the new target key, as a key of its own: its key policy decides).
@@ -235,11 +258,26 @@ export async function readLive(target: LiveTarget, opts: LiveOptions = {}): Prom
     const currentP: Promise<AliasTargetRead | undefined> =
       aliasIdent === null || aliasIdent.aliasName === undefined
         ? Promise.resolve(undefined)
-        : readAliasTarget({ ctx, ident: aliasIdent, region: aliasIdent.arn?.region || kmsRegion, main, principalSession, accounts, grants: 'auto', granteeForms: () => forms, grantId: undefined });
+        : readAliasTarget({
+            ctx,
+            ident: aliasIdent,
+            region: aliasIdent.arn?.region || kmsRegion,
+            main,
+            principalSession,
+            accounts,
+            grants: 'auto',
+            granteeForms: () => forms,
+            grantId: undefined,
+          });
     const settled = await Promise.allSettled([keyP, principalP, functionsP, currentP]);
     for (const s of settled) if (s.status === 'rejected') fail(s.reason);
     if (ctx.fatal !== undefined) throw ctx.fatal;
-    const [key, principal, functions, current] = settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as [Awaited<typeof keyP>, Awaited<typeof principalP>, Awaited<typeof functionsP>, Awaited<typeof currentP>];
+    const [key, principal, functions, current] = settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as [
+      Awaited<typeof keyP>,
+      Awaited<typeof principalP>,
+      Awaited<typeof functionsP>,
+      Awaited<typeof currentP>,
+    ];
 
     const inputs: InputRecord[] = [...key.records, ...principal.records, ...functions.records];
     const keys = [key.key];
@@ -289,11 +327,14 @@ async function addOrganizationId(snapshot: Snapshot, env: { main: AwsSession; pr
     if (!isUnknown(pp.sessionPolicies)) policies.push(...pp.sessionPolicies);
   }
   const org = snapshot.organization;
-  if (org !== undefined) for (const m of [org.serviceControlPolicies, org.resourceControlPolicies]) for (const levels of Object.values(m)) for (const l of levels) policies.push(...l.policies);
+  if (org !== undefined)
+    for (const m of [org.serviceControlPolicies, org.resourceControlPolicies])
+      for (const levels of Object.values(m)) for (const l of levels) policies.push(...l.policies);
   if (!mentionsOrgId(policies)) return;
   const sessions: Array<[AwsSession, string]> = [];
   if (env.accounts.main !== undefined) sessions.push([env.main, env.accounts.main]);
-  if (env.principalSession !== undefined && env.accounts.principal !== undefined && env.accounts.principal !== env.accounts.main) sessions.push([env.principalSession, env.accounts.principal]);
+  if (env.principalSession !== undefined && env.accounts.principal !== undefined && env.accounts.principal !== env.accounts.main)
+    sessions.push([env.principalSession, env.accounts.principal]);
   const reads = await Promise.all(sessions.map(([s, account]) => readOrganizationId(s, account)));
   for (const r of reads) {
     (snapshot.inputs ??= []).push(r.record);
@@ -303,7 +344,11 @@ async function addOrganizationId(snapshot: Snapshot, env: { main: AwsSession; pr
       snapshot.organization = { serviceControlPolicies: {}, resourceControlPolicies: {}, id: r.id, accounts: [r.account] };
       continue;
     }
-    const known = o.managementAccountId === r.account || r.account in o.serviceControlPolicies || r.account in o.resourceControlPolicies || (o.accounts ?? []).includes(r.account);
+    const known =
+      o.managementAccountId === r.account ||
+      r.account in o.serviceControlPolicies ||
+      r.account in o.resourceControlPolicies ||
+      (o.accounts ?? []).includes(r.account);
     if (o.id === undefined && known) o.id = r.id;
     if (o.id === r.id && !(o.accounts ?? []).includes(r.account)) o.accounts = [...(o.accounts ?? []), r.account];
   }
@@ -368,7 +413,12 @@ async function readPrincipal(ref: PrincipalRef, env: PrincipalEnv): Promise<Prin
         'a federated user has the permissions of the IAM user that called GetFederationToken, limited by its session policy; neither can be read from AWS',
       );
       const policies: PrincipalPolicies = { identityPolicies: u, permissionsBoundary: u, sessionPolicies: u, tags: u };
-      return { ref, entry: { arn: ref.arn, policies }, records: [principalRecord(ref.arn, { file: 'AWS', path: '' }, policies)], granteeForms: [ref.arn, ...accountForms] };
+      return {
+        ref,
+        entry: { arn: ref.arn, policies },
+        records: [principalRecord(ref.arn, { file: 'AWS', path: '' }, policies)],
+        granteeForms: [ref.arn, ...accountForms],
+      };
     }
     case 'unique-id':
       throw new InputError(`"${ref.arn}" is a unique id, not a principal ARN`);
@@ -388,7 +438,9 @@ async function readPrincipal(ref: PrincipalRef, env: PrincipalEnv): Promise<Prin
     return observed !== null && observed.account !== ref.account ? observed.account : undefined;
   };
   const onEntity = (observedArn: string | undefined): void => {
-    void env.accounts.then((accounts) => env.formsKnown(granteeForms(ref, pathless, elsewhere(accounts, observedArn) === undefined ? observedArn : undefined, accountForms)));
+    void env.accounts.then((accounts) =>
+      env.formsKnown(granteeForms(ref, pathless, elsewhere(accounts, observedArn) === undefined ? observedArn : undefined, accountForms)),
+    );
   };
   const read: IamRead = isUser
     ? await readUser(session, managed, ref.partition, ref.account, name, onEntity)
@@ -396,7 +448,7 @@ async function readPrincipal(ref: PrincipalRef, env: PrincipalEnv): Promise<Prin
   const accounts = await env.accounts;
   if (env.principalSession !== undefined && accounts.principal !== undefined && accounts.principal !== ref.account) {
     throw new InputError(`the principal's credentials are for account ${accounts.principal}, but ${ref.arn} is in account ${ref.account}`, {
-      hint: 'Give --principal-profile a profile of the principal\'s account, or leave it out when the main credentials are of that account.',
+      hint: "Give --principal-profile a profile of the principal's account, or leave it out when the main credentials are of that account.",
     });
   }
   const otherAccount = elsewhere(accounts, read.observedArn);
@@ -438,13 +490,19 @@ function granteeForms(ref: PrincipalRef, pathless: string, observedArn: string |
   const givenHasPath = ref.path !== undefined && ref.path !== '/';
   const entityArn = observedArn ?? (givenHasPath ? ref.arn : undefined);
   if (entityArn === undefined) return undefined;
-  return [...new Set([...(ref.kind === 'assumed-role' ? [ref.arn] : []), entityArn, ...(ref.kind !== 'assumed-role' ? [ref.arn] : []), pathless, ...accountForms])];
+  return [
+    ...new Set([...(ref.kind === 'assumed-role' ? [ref.arn] : []), entityArn, ...(ref.kind !== 'assumed-role' ? [ref.arn] : []), pathless, ...accountForms]),
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------
 // Lambda
 
-async function readFunctions(s: AwsSession, list: Array<{ name: string; qualifier?: string }>, region: string): Promise<{ list: unknown[]; records: InputRecord[] }> {
+async function readFunctions(
+  s: AwsSession,
+  list: Array<{ name: string; qualifier?: string }>,
+  region: string,
+): Promise<{ list: unknown[]; records: InputRecord[] }> {
   const got = await Promise.all(list.map((f) => fetchFunction(s, f.name, f.qualifier, region)));
   const out: unknown[] = [];
   const records: InputRecord[] = [];
@@ -461,10 +519,23 @@ function isUnknownValue(v: unknown): v is UnknownInput {
   return typeof v === 'object' && v !== null && (v as UnknownInput).unknown === true;
 }
 
-async function fetchFunction(s: AwsSession, name: string, qualifier: string | undefined, region: string, onFailure?: (f: Failure) => void): Promise<Unknowable<Record<string, unknown>>> {
+async function fetchFunction(
+  s: AwsSession,
+  name: string,
+  qualifier: string | undefined,
+  region: string,
+  onFailure?: (f: Failure) => void,
+): Promise<Unknowable<Record<string, unknown>>> {
   const arn = parseArn(name);
   const fnRegion = arn !== null && arn.service === 'lambda' && arn.region !== '' ? arn.region : region;
-  const r = await s.call('lambda:GetFunctionConfiguration', () => s.lambda(fnRegion).send(new GetFunctionConfigurationCommand(qualifier === undefined ? { FunctionName: name } : { FunctionName: name, Qualifier: qualifier })), 1);
+  const r = await s.call(
+    'lambda:GetFunctionConfiguration',
+    () =>
+      s
+        .lambda(fnRegion)
+        .send(new GetFunctionConfigurationCommand(qualifier === undefined ? { FunctionName: name } : { FunctionName: name, Qualifier: qualifier })),
+    1,
+  );
   const what = `function ${name}${qualifier !== undefined ? `:${qualifier}` : ''}`;
   const failure = r.ok ? functionShapeProblem(r.value) : r.failure;
   if (failure !== undefined || !r.ok) {
@@ -537,9 +608,16 @@ export async function readKeys(keys: string[], opts: LiveOptions & { allCustomer
       let marker: string | undefined;
       let pages = 0;
       do {
-        const page = await main.call('kms:ListKeys', () => main.kms(region).send(new ListKeysCommand(marker === undefined ? { Limit: 1000 } : { Limit: 1000, Marker: marker })), 9);
+        const page = await main.call(
+          'kms:ListKeys',
+          () => main.kms(region).send(new ListKeysCommand(marker === undefined ? { Limit: 1000 } : { Limit: 1000, Marker: marker })),
+          9,
+        );
         if (!page.ok) {
-          throw new AwsError(`cannot list the keys of region ${region}: ${describeFailure(page.failure, 'kms:ListKeys', ctx.settings)}`, { operation: 'ListKeys', hint: 'kms-why needs kms:ListKeys for --all-keys; or name the keys with --key.' });
+          throw new AwsError(`cannot list the keys of region ${region}: ${describeFailure(page.failure, 'kms:ListKeys', ctx.settings)}`, {
+            operation: 'ListKeys',
+            hint: 'kms-why needs kms:ListKeys for --all-keys; or name the keys with --key.',
+          });
         }
         for (const k of page.value.Keys ?? []) {
           const ident = k.KeyArn !== undefined ? parseKeyIdentifier(k.KeyArn) : null;
@@ -565,7 +643,18 @@ export async function readKeys(keys: string[], opts: LiveOptions & { allCustomer
     };
     const reads = await Promise.all(
       idents.map(async (ident) => {
-        const r = await readKey({ ctx, ident, region: ident.arn?.region || region, main, principalSession, accounts, grants: 'all', granteeForms: () => Promise.resolve(undefined), grantId: undefined, ...(opts.grantsAudit === true ? { grantsAudit } : {}) });
+        const r = await readKey({
+          ctx,
+          ident,
+          region: ident.arn?.region || region,
+          main,
+          principalSession,
+          accounts,
+          grants: 'all',
+          granteeForms: () => Promise.resolve(undefined),
+          grantId: undefined,
+          ...(opts.grantsAudit === true ? { grantsAudit } : {}),
+        });
         done++;
         ctx.say(`reading keys and grants: ${done.toLocaleString('en-US')} of ${idents.length.toLocaleString('en-US')}…`);
         return r;
@@ -574,8 +663,16 @@ export async function readKeys(keys: string[], opts: LiveOptions & { allCustomer
     if (ctx.fatal !== undefined) throw ctx.fatal;
     // --all-keys: customer managed keys only; a key whose metadata could not be read stays, so
     // that the audit says it could not be read rather than dropping it.
-    const kept = reads.filter((r) => opts.allCustomerManaged !== true || r.key.metadataUnknown !== undefined || r.key.metadata.keyManager === 'CUSTOMER' || keys.includes(r.keyArn));
-    const snapshot: Snapshot = { capturedAt: new Date().toISOString(), region, keys: kept.map((r) => r.key), principals: {}, inputs: kept.flatMap((r) => r.records) };
+    const kept = reads.filter(
+      (r) => opts.allCustomerManaged !== true || r.key.metadataUnknown !== undefined || r.key.metadata.keyManager === 'CUSTOMER' || keys.includes(r.keyArn),
+    );
+    const snapshot: Snapshot = {
+      capturedAt: new Date().toISOString(),
+      region,
+      keys: kept.map((r) => r.key),
+      principals: {},
+      inputs: kept.flatMap((r) => r.records),
+    };
     return { snapshot, calls: ctx.calls };
   } finally {
     main.destroy();
@@ -590,7 +687,6 @@ export interface AccountResult {
   snapshot: Snapshot;
   calls: number;
 }
-
 
 /**
  * Everything who-can, grants --all-keys and lambda need for one account and region, read in
@@ -614,12 +710,16 @@ export async function readAccount(opts: LiveOptions & { keys?: string[] | undefi
   const { ListFunctionsCommand } = await import('@aws-sdk/client-lambda');
   let done = 0;
   let total = 0;
-  const tell = (): void => ctx.say(`reading the account: ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} reads, ${ctx.calls.toLocaleString('en-US')} calls…`);
+  const tell = (): void =>
+    ctx.say(`reading the account: ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} reads, ${ctx.calls.toLocaleString('en-US')} calls…`);
   try {
     const identity = await callerIdentity(main);
     if (ctx.fatal !== undefined) throw ctx.fatal;
     if (!identity.ok || identity.value.Account === undefined) {
-      throw new AwsError(`cannot tell which account the credentials are for: ${identity.ok ? 'GetCallerIdentity returned no Account' : describeFailure(identity.failure, 'sts:GetCallerIdentity', ctx.settings)}`, { operation: 'GetCallerIdentity' });
+      throw new AwsError(
+        `cannot tell which account the credentials are for: ${identity.ok ? 'GetCallerIdentity returned no Account' : describeFailure(identity.failure, 'sts:GetCallerIdentity', ctx.settings)}`,
+        { operation: 'GetCallerIdentity' },
+      );
     }
     const account = identity.value.Account;
     const accounts: Promise<Accounts> = Promise.resolve({ main: account });
@@ -630,19 +730,40 @@ export async function readAccount(opts: LiveOptions & { keys?: string[] | undefi
       const lists: Record<string, unknown[]> = { UserDetailList: [], GroupDetailList: [], RoleDetailList: [], Policies: [] };
       let marker: string | undefined;
       for (let page = 0; page < 10_000; page++) {
-        const r = await main.call('iam:GetAccountAuthorizationDetails', () => main.iam().send(new GetAccountAuthorizationDetailsCommand(marker === undefined ? { MaxItems: 1000 } : { MaxItems: 1000, Marker: marker })), 4);
+        const r = await main.call(
+          'iam:GetAccountAuthorizationDetails',
+          () => main.iam().send(new GetAccountAuthorizationDetailsCommand(marker === undefined ? { MaxItems: 1000 } : { MaxItems: 1000, Marker: marker })),
+          4,
+        );
         if (!r.ok) {
-          const u = unknownFrom(iamDetailsWhat(account), [{ op: 'iam:GetAccountAuthorizationDetails', resource: `account ${account}`, failure: r.failure }], ctx.settings);
-          return { record: liveRecord(iamDetailsWhat(account), 'AWS iam:GetAccountAuthorizationDetails', { ...u, neededPermission: u.neededPermission ?? 'iam:GetAccountAuthorizationDetails' }) };
+          const u = unknownFrom(
+            iamDetailsWhat(account),
+            [{ op: 'iam:GetAccountAuthorizationDetails', resource: `account ${account}`, failure: r.failure }],
+            ctx.settings,
+          );
+          return {
+            record: liveRecord(iamDetailsWhat(account), 'AWS iam:GetAccountAuthorizationDetails', {
+              ...u,
+              neededPermission: u.neededPermission ?? 'iam:GetAccountAuthorizationDetails',
+            }),
+          };
         }
         const v = plain(r.value) as Record<string, unknown>;
         for (const f of Object.keys(lists)) if (Array.isArray(v[f])) lists[f]!.push(...(v[f] as unknown[]));
         ctx.say(`reading IAM: ${lists.RoleDetailList!.length.toLocaleString('en-US')} roles, ${lists.UserDetailList!.length.toLocaleString('en-US')} users…`);
-        if (r.value.IsTruncated !== true) return { value: lists, record: { what: iamDetailsWhat(account), from: 'AWS iam:GetAccountAuthorizationDetails', status: 'read' } };
+        if (r.value.IsTruncated !== true)
+          return { value: lists, record: { what: iamDetailsWhat(account), from: 'AWS iam:GetAccountAuthorizationDetails', status: 'read' } };
         if (r.value.Marker === undefined || r.value.Marker === '' || r.value.Marker === marker) break;
         marker = r.value.Marker;
       }
-      return { record: { what: iamDetailsWhat(account), from: 'AWS iam:GetAccountAuthorizationDetails', status: 'unreadable', detail: 'malformed response: the list is truncated but has no new Marker' } };
+      return {
+        record: {
+          what: iamDetailsWhat(account),
+          from: 'AWS iam:GetAccountAuthorizationDetails',
+          status: 'unreadable',
+          detail: 'malformed response: the list is truncated but has no new Marker',
+        },
+      };
     })();
 
     // Aliases: once for the region.
@@ -650,17 +771,33 @@ export async function readAccount(opts: LiveOptions & { keys?: string[] | undefi
       const all: Array<{ AliasName?: string; TargetKeyId?: string; AliasArn?: string }> = [];
       let marker: string | undefined;
       for (let page = 0; page < 10_000; page++) {
-        const r = await main.call('kms:ListAliases', () => main.kms(region).send(new ListAliasesCommand(marker === undefined ? { Limit: 100 } : { Limit: 100, Marker: marker })), 3);
+        const r = await main.call(
+          'kms:ListAliases',
+          () => main.kms(region).send(new ListAliasesCommand(marker === undefined ? { Limit: 100 } : { Limit: 100, Marker: marker })),
+          3,
+        );
         if (!r.ok) {
           const u = unknownFrom(accountAliasesWhat(region), [{ op: 'kms:ListAliases', resource: `region ${region}`, failure: r.failure }], ctx.settings);
           return { record: liveRecord(accountAliasesWhat(region), 'AWS kms:ListAliases', u) };
         }
-        for (const a of r.value.Aliases ?? []) all.push({ ...(a.AliasName ? { AliasName: a.AliasName } : {}), ...(a.TargetKeyId ? { TargetKeyId: a.TargetKeyId } : {}), ...(a.AliasArn ? { AliasArn: a.AliasArn } : {}) });
+        for (const a of r.value.Aliases ?? [])
+          all.push({
+            ...(a.AliasName ? { AliasName: a.AliasName } : {}),
+            ...(a.TargetKeyId ? { TargetKeyId: a.TargetKeyId } : {}),
+            ...(a.AliasArn ? { AliasArn: a.AliasArn } : {}),
+          });
         if (r.value.Truncated !== true) return { list: all, record: { what: accountAliasesWhat(region), from: 'AWS kms:ListAliases', status: 'read' } };
         if (r.value.NextMarker === undefined || r.value.NextMarker === '' || r.value.NextMarker === marker) break;
         marker = r.value.NextMarker;
       }
-      return { record: { what: accountAliasesWhat(region), from: 'AWS kms:ListAliases', status: 'unreadable', detail: 'malformed response: the list is truncated but has no new NextMarker' } };
+      return {
+        record: {
+          what: accountAliasesWhat(region),
+          from: 'AWS kms:ListAliases',
+          status: 'unreadable',
+          detail: 'malformed response: the list is truncated but has no new NextMarker',
+        },
+      };
     })();
 
     // Lambda functions: every page of ListFunctions (their configurations, as GetFunctionConfiguration gives them).
@@ -669,17 +806,25 @@ export async function readAccount(opts: LiveOptions & { keys?: string[] | undefi
       const all: unknown[] = [];
       let marker: string | undefined;
       for (let page = 0; page < 10_000; page++) {
-        const r = await main.call('lambda:ListFunctions', () => main.lambda(region).send(new ListFunctionsCommand(marker === undefined ? { MaxItems: 50 } : { MaxItems: 50, Marker: marker })), 1);
+        const r = await main.call(
+          'lambda:ListFunctions',
+          () => main.lambda(region).send(new ListFunctionsCommand(marker === undefined ? { MaxItems: 50 } : { MaxItems: 50, Marker: marker })),
+          1,
+        );
         if (!r.ok) {
           const u = unknownFrom(functionsWhat(region), [{ op: 'lambda:ListFunctions', resource: `region ${region}`, failure: r.failure }], ctx.settings);
           return { list: [], record: liveRecord(functionsWhat(region), 'AWS lambda:ListFunctions', u) };
         }
         for (const f of r.value.Functions ?? []) all.push(plain(f));
-        if (r.value.NextMarker === undefined || r.value.NextMarker === '') return { list: all, record: { what: functionsWhat(region), from: 'AWS lambda:ListFunctions', status: 'read' } };
+        if (r.value.NextMarker === undefined || r.value.NextMarker === '')
+          return { list: all, record: { what: functionsWhat(region), from: 'AWS lambda:ListFunctions', status: 'read' } };
         if (r.value.NextMarker === marker) break;
         marker = r.value.NextMarker;
       }
-      return { list: all, record: { what: functionsWhat(region), from: 'AWS lambda:ListFunctions', status: 'unreadable', detail: 'malformed response: a repeated NextMarker' } };
+      return {
+        list: all,
+        record: { what: functionsWhat(region), from: 'AWS lambda:ListFunctions', status: 'unreadable', detail: 'malformed response: a repeated NextMarker' },
+      };
     })();
 
     // Keys: those named, or every key of the region (ListKeys, every page).
@@ -688,10 +833,17 @@ export async function readAccount(opts: LiveOptions & { keys?: string[] | undefi
       let marker: string | undefined;
       let pages = 0;
       do {
-        const page = await main.call('kms:ListKeys', () => main.kms(region).send(new ListKeysCommand(marker === undefined ? { Limit: 1000 } : { Limit: 1000, Marker: marker })), 9);
+        const page = await main.call(
+          'kms:ListKeys',
+          () => main.kms(region).send(new ListKeysCommand(marker === undefined ? { Limit: 1000 } : { Limit: 1000, Marker: marker })),
+          9,
+        );
         if (!page.ok) {
           if (ctx.fatal !== undefined) throw ctx.fatal;
-          throw new AwsError(`cannot list the keys of region ${region}: ${describeFailure(page.failure, 'kms:ListKeys', ctx.settings)}`, { operation: 'ListKeys', hint: 'kms-why needs kms:ListKeys to read the account; or name the keys with --key.' });
+          throw new AwsError(`cannot list the keys of region ${region}: ${describeFailure(page.failure, 'kms:ListKeys', ctx.settings)}`, {
+            operation: 'ListKeys',
+            hint: 'kms-why needs kms:ListKeys to read the account; or name the keys with --key.',
+          });
         }
         for (const k of page.value.Keys ?? []) {
           const ident = k.KeyArn !== undefined ? parseKeyIdentifier(k.KeyArn) : null;
@@ -703,17 +855,33 @@ export async function readAccount(opts: LiveOptions & { keys?: string[] | undefi
     total = idents.length + 1;
     const keysP = Promise.all(
       idents.map(async (ident) => {
-        const r = await readKey({ ctx, ident, region: ident.arn?.region || region, main, principalSession: undefined, accounts, grants: 'all', granteeForms: () => Promise.resolve(undefined), grantId: undefined, aliasesReadOnce: true });
+        const r = await readKey({
+          ctx,
+          ident,
+          region: ident.arn?.region || region,
+          main,
+          principalSession: undefined,
+          accounts,
+          grants: 'all',
+          granteeForms: () => Promise.resolve(undefined),
+          grantId: undefined,
+          aliasesReadOnce: true,
+        });
         done++;
         tell();
         return r;
       }),
     );
-    const [iam, aliases, functions, keyReads] = await Promise.all([iamP.then((x) => {
-      done++;
-      tell();
-      return x;
-    }), aliasesP, functionsP, keysP]);
+    const [iam, aliases, functions, keyReads] = await Promise.all([
+      iamP.then((x) => {
+        done++;
+        tell();
+        return x;
+      }),
+      aliasesP,
+      functionsP,
+      keysP,
+    ]);
     if (ctx.fatal !== undefined) throw ctx.fatal;
 
     // Every customer managed key, and the keys named (a key whose metadata could not be read stays, as unknown).
@@ -729,7 +897,13 @@ export async function readAccount(opts: LiveOptions & { keys?: string[] | undefi
         if (key !== undefined && !key.aliases.includes(a.AliasName)) key.aliases.push(a.AliasName);
       }
     } else {
-      for (const k of snapshot.keys) records.push({ what: aliasesWhat(k.metadata.arn), from: 'AWS kms:ListAliases', status: 'unreadable', detail: aliases.record.detail ?? 'ListAliases failed' });
+      for (const k of snapshot.keys)
+        records.push({
+          what: aliasesWhat(k.metadata.arn),
+          from: 'AWS kms:ListAliases',
+          status: 'unreadable',
+          detail: aliases.record.detail ?? 'ListAliases failed',
+        });
     }
     if (iam.value !== undefined) {
       const { principalsFromAuthorizationDetails, addDerivedPrincipals } = await import('../iam-details.js');

@@ -22,13 +22,7 @@
 // than 100 grants, and those would pay one call per grantee form on every check for nothing. They
 // still fit the check's three round trips (DescribeKey; the first page; the filtered queries, beside
 // IAM's GetPolicyVersion), or two when the key is given by its ARN.
-import {
-  DescribeKeyCommand,
-  GetKeyPolicyCommand,
-  ListAliasesCommand,
-  ListGrantsCommand,
-  ListResourceTagsCommand,
-} from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, GetKeyPolicyCommand, ListAliasesCommand, ListGrantsCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import type { GrantListEntry, ListGrantsCommandInput, ListGrantsCommandOutput } from '@aws-sdk/client-kms';
 import type { KeyIdentifier } from '../../model/arn.js';
 import { AwsError, InputError, KmsWhyError } from '../../model/errors.js';
@@ -106,9 +100,10 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
   const records: InputRecord[] = [];
   // Given the key's ARN, the first page of grants needs nothing else: it goes beside DescribeKey
   // (with the main credentials, the only ones ListGrants would use when no principal profile is given).
-  const earlyGrants = env.grants === 'auto' && ident.kind === 'key-arn' && env.principalSession === undefined && env.grantsAudit === undefined
-    ? main.call('kms:ListGrants', () => main.kms(env.region).send(new ListGrantsCommand({ KeyId: ident.text, Limit: GRANTS_PAGE })), KEY_FIRST)
-    : undefined;
+  const earlyGrants =
+    env.grants === 'auto' && ident.kind === 'key-arn' && env.principalSession === undefined && env.grantsAudit === undefined
+      ? main.call('kms:ListGrants', () => main.kms(env.region).send(new ListGrantsCommand({ KeyId: ident.text, Limit: GRANTS_PAGE })), KEY_FIRST)
+      : undefined;
   const described = await main.call('kms:DescribeKey', () => main.kms(env.region).send(new DescribeKeyCommand({ KeyId: ident.text })), KEY_FIRST + 1);
   let meta: KeyMetadata | undefined;
   let failure: Failure | undefined;
@@ -169,9 +164,23 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
   // Not read for the grants audit: marked unknown, so that nothing could take them as empty.
   const notRead = (what: string): UnknownInput => unknownInput(what, 'not read: the grants audit does not use it');
   const [policy, tags, aliases, grants] = await Promise.all([
-    audit !== undefined ? Promise.resolve(notRead(keyPolicyWhat(arn))) : keySession === undefined ? Promise.resolve(crossAccount('kms:GetKeyPolicy', keyPolicyWhat(arn))) : readPolicy(keySession, meta),
-    audit !== undefined ? Promise.resolve(notRead(keyTagsWhat(arn))) : keySession === undefined ? Promise.resolve(crossAccount('kms:ListResourceTags', keyTagsWhat(arn))) : readTags(keySession, meta),
-    env.aliasesReadOnce === true ? Promise.resolve([] as string[]) : keySession === undefined ? Promise.resolve(crossAccount('kms:ListAliases', aliasesWhat(arn))) : audit !== undefined ? audit.aliases(keySession, meta) : readAliases(keySession, meta),
+    audit !== undefined
+      ? Promise.resolve(notRead(keyPolicyWhat(arn)))
+      : keySession === undefined
+        ? Promise.resolve(crossAccount('kms:GetKeyPolicy', keyPolicyWhat(arn)))
+        : readPolicy(keySession, meta),
+    audit !== undefined
+      ? Promise.resolve(notRead(keyTagsWhat(arn)))
+      : keySession === undefined
+        ? Promise.resolve(crossAccount('kms:ListResourceTags', keyTagsWhat(arn)))
+        : readTags(keySession, meta),
+    env.aliasesReadOnce === true
+      ? Promise.resolve([] as string[])
+      : keySession === undefined
+        ? Promise.resolve(crossAccount('kms:ListAliases', aliasesWhat(arn)))
+        : audit !== undefined
+          ? audit.aliases(keySession, meta)
+          : readAliases(keySession, meta),
     readGrants(env, grantsSession, meta, earlyGrants),
   ]);
 
@@ -179,7 +188,11 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
   if (grants.partial !== undefined && !isUnknown(grants.value)) key.grantsPartial = grants.partial;
   if (failure !== undefined) {
     const f = failure;
-    key.metadataUnknown = unknownInput(keyWhat(arn), describeFailure(f, 'kms:DescribeKey', settings), f.kind === 'access-denied' ? `kms:DescribeKey on ${arn}` : undefined);
+    key.metadataUnknown = unknownInput(
+      keyWhat(arn),
+      describeFailure(f, 'kms:DescribeKey', settings),
+      f.kind === 'access-denied' ? `kms:DescribeKey on ${arn}` : undefined,
+    );
   }
   if (isUnknown(tags)) key.tagsUnknown = tags;
   else key.tags = tags;
@@ -200,9 +213,10 @@ function unresolvable(ident: KeyIdentifier, f: Failure, reason: string, region: 
   const where = `${accounts.main !== undefined ? `account ${accounts.main}, ` : ''}region ${region}`;
   if (f.kind === 'not-found') {
     return new InputError(`${ident.text} does not exist (${where}): ${reason}`, {
-      hint: ident.kind === 'alias-name' || ident.kind === 'key-id'
-        ? 'Aliases and key ids belong to one account and region: check --region and --profile, or give the key ARN.'
-        : 'Check the ARN, or give the key ARN.',
+      hint:
+        ident.kind === 'alias-name' || ident.kind === 'key-id'
+          ? 'Aliases and key ids belong to one account and region: check --region and --profile, or give the key ARN.'
+          : 'Check the ARN, or give the key ARN.',
     });
   }
   return new AwsError(`cannot resolve ${ident.text} to a key (${where}): ${reason}`, {
@@ -242,7 +256,11 @@ async function readPolicy(s: AwsSession, meta: KeyMetadata): Promise<Unknowable<
     return parseKeyPolicy(r.value.Policy, { file: `kms:GetKeyPolicy ${arn}`, path: 'Policy' });
   } catch (e) {
     if (!(e instanceof KmsWhyError)) throw e;
-    return unknownFrom(keyPolicyWhat(arn), [{ op: 'kms:GetKeyPolicy', resource: arn, failure: { kind: 'malformed', code: 'Policy', message: e.message } }], s.ctx.settings);
+    return unknownFrom(
+      keyPolicyWhat(arn),
+      [{ op: 'kms:GetKeyPolicy', resource: arn, failure: { kind: 'malformed', code: 'Policy', message: e.message } }],
+      s.ctx.settings,
+    );
   }
 }
 
@@ -295,24 +313,47 @@ async function listKms<O extends KmsPage, T>(
 
 async function readTags(s: AwsSession, meta: KeyMetadata): Promise<Unknowable<Record<string, string>>> {
   const arn = meta.arn;
-  const r = await listKms(s, 'kms:ListResourceTags', (Marker) => s.kms(meta.region).send(new ListResourceTagsCommand({ KeyId: arn, Marker, Limit: 50 })), (o) => o.Tags, KEY_FIRST, undefined, undefined, 'Tags');
+  const r = await listKms(
+    s,
+    'kms:ListResourceTags',
+    (Marker) => s.kms(meta.region).send(new ListResourceTagsCommand({ KeyId: arn, Marker, Limit: 50 })),
+    (o) => o.Tags,
+    KEY_FIRST,
+    undefined,
+    undefined,
+    'Tags',
+  );
   if (!r.ok) return unknownFrom(keyTagsWhat(arn), [{ op: 'kms:ListResourceTags', resource: arn, failure: r.failure }], s.ctx.settings);
   try {
     return parseTags(plain(r.items), { file: `kms:ListResourceTags ${arn}`, path: 'Tags' });
   } catch (e) {
     if (!(e instanceof KmsWhyError)) throw e;
-    return unknownFrom(keyTagsWhat(arn), [{ op: 'kms:ListResourceTags', resource: arn, failure: { kind: 'malformed', code: 'Tags', message: e.message } }], s.ctx.settings);
+    return unknownFrom(
+      keyTagsWhat(arn),
+      [{ op: 'kms:ListResourceTags', resource: arn, failure: { kind: 'malformed', code: 'Tags', message: e.message } }],
+      s.ctx.settings,
+    );
   }
 }
 
 async function readAliases(s: AwsSession, meta: KeyMetadata): Promise<Unknowable<string[]>> {
   const arn = meta.arn;
-  const r = await listKms(s, 'kms:ListAliases', (Marker) => s.kms(meta.region).send(new ListAliasesCommand({ KeyId: arn, Marker, Limit: 100 })), (o) => o.Aliases, KEY_FIRST);
+  const r = await listKms(
+    s,
+    'kms:ListAliases',
+    (Marker) => s.kms(meta.region).send(new ListAliasesCommand({ KeyId: arn, Marker, Limit: 100 })),
+    (o) => o.Aliases,
+    KEY_FIRST,
+  );
   if (!r.ok) return unknownFrom(aliasesWhat(arn), [{ op: 'kms:ListAliases', resource: arn, failure: r.failure }], s.ctx.settings);
   const names: string[] = [];
   for (const a of r.items) {
     if (typeof a !== 'object' || a === null || typeof a.AliasName !== 'string' || !a.AliasName.startsWith('alias/')) {
-      return unknownFrom(aliasesWhat(arn), [{ op: 'kms:ListAliases', resource: arn, failure: { kind: 'malformed', code: 'AliasName', message: 'an alias has no AliasName' } }], s.ctx.settings);
+      return unknownFrom(
+        aliasesWhat(arn),
+        [{ op: 'kms:ListAliases', resource: arn, failure: { kind: 'malformed', code: 'AliasName', message: 'an alias has no AliasName' } }],
+        s.ctx.settings,
+      );
     }
     // ListAliases with KeyId lists only that key's aliases; check anyway.
     if (a.TargetKeyId !== undefined && a.TargetKeyId !== meta.keyId && a.TargetKeyId !== arn) continue;
@@ -326,7 +367,13 @@ async function readAliases(s: AwsSession, meta: KeyMetadata): Promise<Unknowable
  * without KeyId). Aliases of AWS managed keys come along; callers look up only their keys.
  */
 export async function accountAliases(s: AwsSession, region: string): Promise<{ ok: true; byKeyId: Map<string, string[]> } | { ok: false; failure: Failure }> {
-  const r = await listKms(s, 'kms:ListAliases', (Marker) => s.kms(region).send(new ListAliasesCommand({ Marker, Limit: 100 })), (o) => o.Aliases, 0);
+  const r = await listKms(
+    s,
+    'kms:ListAliases',
+    (Marker) => s.kms(region).send(new ListAliasesCommand({ Marker, Limit: 100 })),
+    (o) => o.Aliases,
+    0,
+  );
   if (!r.ok) return r;
   const byKeyId = new Map<string, string[]>();
   for (const a of r.items) {
@@ -354,7 +401,8 @@ async function readGrants(env: KeyReadEnv, s: AwsSession, meta: KeyMetadata, ear
   const arn = meta.arn;
   const kms = s.kms(meta.region);
   const settings = s.ctx.settings;
-  const send = (input: Omit<ListGrantsCommandInput, 'KeyId'>): Promise<ListGrantsCommandOutput> => kms.send(new ListGrantsCommand({ KeyId: arn, Limit: GRANTS_PAGE, ...input }));
+  const send = (input: Omit<ListGrantsCommandInput, 'KeyId'>): Promise<ListGrantsCommandOutput> =>
+    kms.send(new ListGrantsCommand({ KeyId: arn, Limit: GRANTS_PAGE, ...input }));
   const progress = (count: number, more: boolean): void => {
     if (more) s.ctx.say(`reading grants: ${fmt(count)}…`);
   };
@@ -377,7 +425,15 @@ async function readGrants(env: KeyReadEnv, s: AwsSession, meta: KeyMetadata, ear
     }
   };
   const pageAll = async (start?: { items: GrantListEntry[]; marker: string }): Promise<GrantsRead> => {
-    const r = await listKms(s, 'kms:ListGrants', (Marker) => send({ Marker }), (o) => o.Grants, 5, start, progress);
+    const r = await listKms(
+      s,
+      'kms:ListGrants',
+      (Marker) => send({ Marker }),
+      (o) => o.Grants,
+      5,
+      start,
+      progress,
+    );
     return r.ok ? finish(r.items) : fail(r.failure);
   };
 
@@ -404,7 +460,17 @@ async function readGrants(env: KeyReadEnv, s: AwsSession, meta: KeyMetadata, ear
   if (forms === undefined || forms.length === 0) return pageAll({ items: firstItems, marker });
   const queries: Array<Omit<ListGrantsCommandInput, 'KeyId'>> = forms.map((f) => ({ GranteePrincipal: f }));
   if (env.grantId !== undefined) queries.push({ GrantId: env.grantId });
-  const answers = await Promise.all(queries.map((q) => listKms(s, 'kms:ListGrants', (Marker) => send({ ...q, Marker }), (o) => o.Grants, 5)));
+  const answers = await Promise.all(
+    queries.map((q) =>
+      listKms(
+        s,
+        'kms:ListGrants',
+        (Marker) => send({ ...q, Marker }),
+        (o) => o.Grants,
+        5,
+      ),
+    ),
+  );
   if (answers.some((a) => !a.ok)) {
     // A filter that fails says nothing about the grants it would have found: read them all instead.
     s.ctx.say('reading all grants…');
@@ -412,5 +478,8 @@ async function readGrants(env: KeyReadEnv, s: AwsSession, meta: KeyMetadata, ear
   }
   const entries = [...firstItems];
   for (const a of answers) if (a.ok) entries.push(...a.items);
-  return finish(entries, partialGrants(arn, { firstPage: firstItems.length, granteePrincipals: forms, grantIds: env.grantId !== undefined ? [env.grantId] : [] }));
+  return finish(
+    entries,
+    partialGrants(arn, { firstPage: firstItems.length, granteePrincipals: forms, grantIds: env.grantId !== undefined ? [env.grantId] : [] }),
+  );
 }

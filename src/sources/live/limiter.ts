@@ -16,10 +16,12 @@ export class Limiter {
     return new Promise<T>((resolve, reject) => {
       const start = (): void => {
         this.active++;
-        task().then(resolve, reject).finally(() => {
-          this.active--;
-          this.next();
-        });
+        task()
+          .then(resolve, reject)
+          .finally(() => {
+            this.active--;
+            this.next();
+          });
       };
       if (this.active < this.size) start();
       else {

@@ -45,12 +45,22 @@ export async function readOrganizationId(s: AwsSession, account: string): Promis
   try {
     const r = await s.call('organizations:DescribeOrganization', () => client.send(new DescribeOrganizationCommand({})), 1);
     if (!r.ok) {
-      if (r.failure.code === 'AWSOrganizationsNotInUseException') return { account, record: { what, from, status: 'absent', detail: 'the account is not a member of an organization' } };
-      return { account, record: { what, from, status: 'unreadable', detail: `${describeFailure(r.failure, 'organizations:DescribeOrganization', s.ctx.settings)}; aws:PrincipalOrgID and aws:ResourceOrgID stay unknown (give --condition aws:PrincipalOrgID=o-…)` } };
+      if (r.failure.code === 'AWSOrganizationsNotInUseException')
+        return { account, record: { what, from, status: 'absent', detail: 'the account is not a member of an organization' } };
+      return {
+        account,
+        record: {
+          what,
+          from,
+          status: 'unreadable',
+          detail: `${describeFailure(r.failure, 'organizations:DescribeOrganization', s.ctx.settings)}; aws:PrincipalOrgID and aws:ResourceOrgID stay unknown (give --condition aws:PrincipalOrgID=o-…)`,
+        },
+      };
     }
     // An answer is read only after its shape is checked: an id that is not one is no id.
     const id = (r.value as { Organization?: { Id?: unknown } }).Organization?.Id;
-    if (typeof id !== 'string' || !ORG_ID.test(id)) return { account, record: { what, from, status: 'unreadable', detail: 'malformed response: no valid Organization.Id' } };
+    if (typeof id !== 'string' || !ORG_ID.test(id))
+      return { account, record: { what, from, status: 'unreadable', detail: 'malformed response: no valid Organization.Id' } };
     return { account, id, record: { what, from, status: 'read', detail: id } };
   } finally {
     client.destroy();

@@ -27,7 +27,10 @@ export async function readOrganizationFiles(
   if (scpFiles.length === 0 && rcpFiles.length === 0) return { organization: undefined, records: [] };
   const org: Organization = { serviceControlPolicies: {}, resourceControlPolicies: {} };
   const records: InputRecord[] = [];
-  for (const [kind, files] of [['scp', scpFiles], ['rcp', rcpFiles]] as const) {
+  for (const [kind, files] of [
+    ['scp', scpFiles],
+    ['rcp', rcpFiles],
+  ] as const) {
     const target = kind === 'scp' ? org.serviceControlPolicies : org.resourceControlPolicies;
     const fromMaps = new Map<string, string>();
     for (const file of files) {

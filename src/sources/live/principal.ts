@@ -124,13 +124,19 @@ export class ManagedPolicies {
     const versionId = meta.value.Policy?.DefaultVersionId;
     const name = meta.value.Policy?.PolicyName ?? arn.slice(arn.lastIndexOf('/') + 1);
     if (versionId === undefined) {
-      return { ok: false, call: { op: 'iam:GetPolicy', resource: arn, failure: { kind: 'malformed', code: 'DefaultVersionId', message: 'the policy has no DefaultVersionId' } } };
+      return {
+        ok: false,
+        call: { op: 'iam:GetPolicy', resource: arn, failure: { kind: 'malformed', code: 'DefaultVersionId', message: 'the policy has no DefaultVersionId' } },
+      };
     }
     const ver = await this.s.call('iam:GetPolicyVersion', () => iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: versionId })), 2);
     if (!ver.ok) return { ok: false, call: { op: 'iam:GetPolicyVersion', resource: arn, failure: ver.failure } };
     const doc = ver.value.PolicyVersion?.Document;
     if (doc === undefined) {
-      return { ok: false, call: { op: 'iam:GetPolicyVersion', resource: arn, failure: { kind: 'malformed', code: 'MissingDocument', message: 'the response has no Document' } } };
+      return {
+        ok: false,
+        call: { op: 'iam:GetPolicyVersion', resource: arn, failure: { kind: 'malformed', code: 'MissingDocument', message: 'the response has no Document' } },
+      };
     }
     return { ok: true, name, doc, versionId };
   }
@@ -194,7 +200,11 @@ function inline(s: AwsSession, c: IdentityCollector, spec: InlineSpec): void {
             c.problems.add(spec.getOp, spec.resource, r.failure);
             return undefined;
           }
-          const p = parseDoc(r.value.PolicyDocument, { source: 'identity-policy', name: `${spec.prefix}${name}`, from: `${spec.getOp} ${spec.resource} ${name}` });
+          const p = parseDoc(r.value.PolicyDocument, {
+            source: 'identity-policy',
+            name: `${spec.prefix}${name}`,
+            from: `${spec.getOp} ${spec.resource} ${name}`,
+          });
           if (isFailure(p)) {
             c.problems.add(spec.getOp, spec.resource, p);
             return undefined;
@@ -210,7 +220,9 @@ function inline(s: AwsSession, c: IdentityCollector, spec: InlineSpec): void {
 interface AttachedSpec {
   listOp: string;
   resource: string;
-  list: (marker: string | undefined) => Promise<{ AttachedPolicies?: Array<{ PolicyArn?: string | undefined }> | undefined; IsTruncated?: boolean | undefined; Marker?: string | undefined }>;
+  list: (
+    marker: string | undefined,
+  ) => Promise<{ AttachedPolicies?: Array<{ PolicyArn?: string | undefined }> | undefined; IsTruncated?: boolean | undefined; Marker?: string | undefined }>;
 }
 
 /** Attached managed policies: list their ARNs, then read each default version. */
@@ -224,7 +236,12 @@ function attached(s: AwsSession, c: IdentityCollector, managed: ManagedPolicies,
       }
       const got = await Promise.all(
         list.items.map((a) => {
-          if (typeof a !== 'object' || a === null || typeof a.PolicyArn !== 'string' || !a.PolicyArn.startsWith('arn:')) return Promise.resolve<FailedCall>({ op: spec.listOp, resource: spec.resource, failure: { kind: 'malformed', code: 'PolicyArn', message: 'an attached policy has no PolicyArn' } });
+          if (typeof a !== 'object' || a === null || typeof a.PolicyArn !== 'string' || !a.PolicyArn.startsWith('arn:'))
+            return Promise.resolve<FailedCall>({
+              op: spec.listOp,
+              resource: spec.resource,
+              failure: { kind: 'malformed', code: 'PolicyArn', message: 'an attached policy has no PolicyArn' },
+            });
           return managed.get(a.PolicyArn, 'identity-policy');
         }),
       );
@@ -242,14 +259,33 @@ function attached(s: AwsSession, c: IdentityCollector, managed: ManagedPolicies,
 async function boundaryAndTags(
   s: AwsSession,
   managed: ManagedPolicies,
-  entity: Promise<Outcome<{ PermissionsBoundary?: { PermissionsBoundaryArn?: string | undefined } | undefined; Tags?: Tag[] | undefined; Arn?: string | undefined; RoleId?: string | undefined; UserId?: string | undefined } | undefined>>,
+  entity: Promise<
+    Outcome<
+      | {
+          PermissionsBoundary?: { PermissionsBoundaryArn?: string | undefined } | undefined;
+          Tags?: Tag[] | undefined;
+          Arn?: string | undefined;
+          RoleId?: string | undefined;
+          UserId?: string | undefined;
+        }
+      | undefined
+    >
+  >,
   getOp: string,
   arn: string,
 ): Promise<{ boundary: Unknowable<Policy | null>; tags: Unknowable<Record<string, string>>; observedArn?: string; uniqueId?: string }> {
   const r = await entity;
   const settings = s.ctx.settings;
-  if (!r.ok || typeof r.value !== 'object' || r.value === null || typeof r.value.Arn !== 'string' || (r.value.Tags !== undefined && !Array.isArray(r.value.Tags))) {
-    const failure: Failure = r.ok ? { kind: 'malformed', code: 'MissingEntity', message: `the ${getOp} response has no ${getOp === 'iam:GetRole' ? 'Role' : 'User'} with an Arn` } : r.failure;
+  if (
+    !r.ok ||
+    typeof r.value !== 'object' ||
+    r.value === null ||
+    typeof r.value.Arn !== 'string' ||
+    (r.value.Tags !== undefined && !Array.isArray(r.value.Tags))
+  ) {
+    const failure: Failure = r.ok
+      ? { kind: 'malformed', code: 'MissingEntity', message: `the ${getOp} response has no ${getOp === 'iam:GetRole' ? 'Role' : 'User'} with an Arn` }
+      : r.failure;
     const calls: FailedCall[] = [{ op: getOp, resource: arn, failure }];
     return { boundary: unknownFrom(boundaryWhat(arn), calls, settings), tags: unknownFrom(principalTagsWhat(arn), calls, settings) };
   }
@@ -277,7 +313,14 @@ async function boundaryAndTags(
 /** Called as soon as GetRole/GetUser has answered, with the ARN IAM reports (undefined when it did not answer). */
 export type OnEntity = (observedArn: string | undefined) => void;
 
-export async function readRole(s: AwsSession, managed: ManagedPolicies, partition: string, account: string, roleName: string, onEntity?: OnEntity): Promise<IamRead> {
+export async function readRole(
+  s: AwsSession,
+  managed: ManagedPolicies,
+  partition: string,
+  account: string,
+  roleName: string,
+  onEntity?: OnEntity,
+): Promise<IamRead> {
   const iam = s.iam();
   const arn = iamRoleArn(partition, account, roleName);
   const RoleName = roleName;
@@ -309,7 +352,14 @@ export async function readRole(s: AwsSession, managed: ManagedPolicies, partitio
   return out;
 }
 
-export async function readUser(s: AwsSession, managed: ManagedPolicies, partition: string, account: string, userName: string, onEntity?: OnEntity): Promise<IamRead> {
+export async function readUser(
+  s: AwsSession,
+  managed: ManagedPolicies,
+  partition: string,
+  account: string,
+  userName: string,
+  onEntity?: OnEntity,
+): Promise<IamRead> {
   const iam = s.iam();
   const arn = `arn:${partition}:iam::${account}:user/${userName}`;
   const UserName = userName;
@@ -332,7 +382,14 @@ export async function readUser(s: AwsSession, managed: ManagedPolicies, partitio
   // The groups' policies are the user's identity policies too.
   c.add(
     (async (): Promise<Policy[]> => {
-      const groups = await listIam(s, 'iam:ListGroupsForUser', (Marker) => iam.send(new ListGroupsForUserCommand({ UserName, Marker, MaxItems: IAM_PAGE })), (o) => o.Groups, 4, 'Groups');
+      const groups = await listIam(
+        s,
+        'iam:ListGroupsForUser',
+        (Marker) => iam.send(new ListGroupsForUserCommand({ UserName, Marker, MaxItems: IAM_PAGE })),
+        (o) => o.Groups,
+        4,
+        'Groups',
+      );
       if (!groups.ok) {
         c.problems.add('iam:ListGroupsForUser', arn, groups.failure);
         return [];

@@ -40,7 +40,10 @@ export function proxySettings(env: Record<string, string | undefined>): ProxySet
  * `host:port` only on that port. (CIDR ranges are not supported.)
  */
 export function bypassesProxy(host: string, port: number, noProxy: readonly string[]): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  const h = host
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
   for (const raw of noProxy) {
     if (raw === '*') return true;
     let entry = raw;
@@ -73,10 +76,17 @@ export async function proxyAgents(env: Record<string, string | undefined>): Prom
   for (const url of [settings.https, settings.http]) {
     if (url !== undefined && !/^https?:\/\/[^/]/i.test(url)) {
       const { InputError } = await import('../../model/errors.js');
-      throw new InputError(`the proxy "${url.replace(/\/\/[^@/]*@/, '//…@')}" is not an http:// or https:// URL`, { hint: 'Set HTTPS_PROXY (and HTTP_PROXY) to a URL such as http://proxy.example.com:3128.' });
+      throw new InputError(`the proxy "${url.replace(/\/\/[^@/]*@/, '//…@')}" is not an http:// or https:// URL`, {
+        hint: 'Set HTTPS_PROXY (and HTTP_PROXY) to a URL such as http://proxy.example.com:3128.',
+      });
     }
   }
-  const [{ Agent }, { HttpsProxyAgent }, http, https] = await Promise.all([import('agent-base'), import('https-proxy-agent'), import('node:http'), import('node:https')]);
+  const [{ Agent }, { HttpsProxyAgent }, http, https] = await Promise.all([
+    import('agent-base'),
+    import('https-proxy-agent'),
+    import('node:http'),
+    import('node:https'),
+  ]);
   const direct = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
   const tunnels = new Map<string, HttpAgent>();
   class EnvProxyAgent extends Agent {

@@ -16,7 +16,8 @@ function addKeys(n: number): string[] {
     const k = JSON.parse(template.split(KEY_ID).join(id));
     k.ListAliases = { Aliases: [{ AliasName: `alias/extra-${i}`, AliasArn: `arn:aws:kms:us-east-1:${A}:alias/extra-${i}`, TargetKeyId: id }] };
     k.ListGrants.Grants = k.ListGrants.Grants.slice(0, 1);
-    for (let g = 1; g < 30; g++) k.ListGrants.Grants.push({ ...k.ListGrants.Grants[0], GrantId: `${i}`.padStart(32, '0') + `${g}`.padStart(32, '0'), Name: `g-${g}` });
+    for (let g = 1; g < 30; g++)
+      k.ListGrants.Grants.push({ ...k.ListGrants.Grants[0], GrantId: `${i}`.padStart(32, '0') + `${g}`.padStart(32, '0'), Name: `g-${g}` });
     keys.push(k);
     arns.push(k.DescribeKey.KeyMetadata.Arn);
   }
@@ -24,7 +25,7 @@ function addKeys(n: number): string[] {
 }
 
 describe('grants --all-keys over AWS', () => {
-  test('reads each key\'s metadata and grants, and the aliases once: at most 5 calls per key', async () => {
+  test("reads each key's metadata and grants, and the aliases once: at most 5 calls per key", async () => {
     const s = server();
     const extra = addKeys(100);
     const r = await readKeys([], { ...liveOptions(s), allCustomerManaged: true, grantsAudit: true });
@@ -59,4 +60,3 @@ describe('grants --all-keys over AWS', () => {
     expect(Array.isArray(k.grants)).toBe(true);
   });
 });
-

@@ -32,7 +32,11 @@ describe('throttling', () => {
     const s = server();
     s.script('ListGrants', 'throttle');
     const r = await read(s, { key: KEY_ARN, principal: BOB }, { maxAttempts: 2 });
-    expect(r.snapshot.keys[0]!.grants).toMatchObject({ unknown: true, what: `grants of ${KEY_ARN}`, reason: expect.stringMatching(/kms:ListGrants was throttled \(ThrottlingException\) on all 2 attempts/) });
+    expect(r.snapshot.keys[0]!.grants).toMatchObject({
+      unknown: true,
+      what: `grants of ${KEY_ARN}`,
+      reason: expect.stringMatching(/kms:ListGrants was throttled \(ThrottlingException\) on all 2 attempts/),
+    });
     expect(s.count('ListGrants')).toBe(2);
     expect(r.snapshot.inputs!.find((i) => i.what === `grants of ${KEY_ARN}`)).toMatchObject({ status: 'unreadable', from: 'AWS kms:ListGrants' });
   });
@@ -43,7 +47,12 @@ describe('access denied', () => {
     const s = server();
     s.script('GetKeyPolicy', 'deny');
     const r = await read(s, { key: 'alias/app', principal: APP_ROLE });
-    expect(r.snapshot.keys[0]!.policy).toMatchObject({ unknown: true, what: `key policy of ${KEY_ARN}`, reason: 'AccessDeniedException on kms:GetKeyPolicy', neededPermission: `kms:GetKeyPolicy on ${KEY_ARN}` });
+    expect(r.snapshot.keys[0]!.policy).toMatchObject({
+      unknown: true,
+      what: `key policy of ${KEY_ARN}`,
+      reason: 'AccessDeniedException on kms:GetKeyPolicy',
+      neededPermission: `kms:GetKeyPolicy on ${KEY_ARN}`,
+    });
     const v = (a: string): string => verdict(r.snapshot, a, APP_ROLE, 'alias/app');
     expect(v('kms:Decrypt')).toBe('unknown');
     expect(v('kms:Encrypt')).toBe('unknown');
@@ -52,7 +61,10 @@ describe('access denied', () => {
     expect(v('kms:ScheduleKeyDeletion')).toBe('deny');
     expect(verdict(r.snapshot, 'kms:CreateKey', APP_ROLE, undefined)).toBe('allow');
     expect(verdict(r.snapshot, 'kms:ListKeys', APP_ROLE, undefined)).toBe('allow');
-    expect(r.snapshot.inputs!.find((i) => i.what === `key policy of ${KEY_ARN}`)).toMatchObject({ status: 'unreadable', detail: `AccessDeniedException on kms:GetKeyPolicy (needs kms:GetKeyPolicy on ${KEY_ARN})` });
+    expect(r.snapshot.inputs!.find((i) => i.what === `key policy of ${KEY_ARN}`)).toMatchObject({
+      status: 'unreadable',
+      detail: `AccessDeniedException on kms:GetKeyPolicy (needs kms:GetKeyPolicy on ${KEY_ARN})`,
+    });
   });
 
   test('on ListGrants: a deny that a grant could have turned into an allow becomes unknown', async () => {
@@ -73,7 +85,7 @@ describe('access denied', () => {
     expect(verdict(bob.snapshot, 'kms:Decrypt', BOB, 'alias/app')).toBe('unknown');
   });
 
-  test('on the principal\'s policies: its identity policies are unknown; what does not need them stays decided', async () => {
+  test("on the principal's policies: its identity policies are unknown; what does not need them stays decided", async () => {
     const s = server();
     s.script('ListAttachedRolePolicies', 'deny');
     const r = await read(s, { key: 'alias/app', principal: APP_ROLE });
@@ -89,14 +101,20 @@ describe('access denied', () => {
     expect(p.tags).toEqual({ team: 'payments' });
     expect(verdict(r.snapshot, 'kms:Decrypt', APP_ROLE, 'alias/app')).toBe('unknown');
     expect(verdict(r.snapshot, 'kms:ScheduleKeyDeletion', APP_ROLE, 'alias/app')).toBe('deny');
-    expect(r.snapshot.inputs!.find((i) => i.what === `principal ${APP_ROLE_WITH_PATH}`)).toMatchObject({ status: 'unreadable', detail: expect.stringMatching(/needs iam:ListAttachedRolePolicies/) });
+    expect(r.snapshot.inputs!.find((i) => i.what === `principal ${APP_ROLE_WITH_PATH}`)).toMatchObject({
+      status: 'unreadable',
+      detail: expect.stringMatching(/needs iam:ListAttachedRolePolicies/),
+    });
   });
 
-  test('on one managed policy\'s version: the list is unknown as a whole', async () => {
+  test("on one managed policy's version: the list is unknown as a whole", async () => {
     const s = server();
     s.script('GetPolicyVersion', 'deny', (p) => p.PolicyArn === `arn:aws:iam::${A}:policy/AppKms`);
     const r = await read(s, { key: 'alias/app', principal: APP_ROLE });
-    expect(r.snapshot.principals[APP_ROLE_WITH_PATH]!.identityPolicies).toMatchObject({ unknown: true, neededPermission: `iam:GetPolicyVersion on arn:aws:iam::${A}:policy/AppKms` });
+    expect(r.snapshot.principals[APP_ROLE_WITH_PATH]!.identityPolicies).toMatchObject({
+      unknown: true,
+      neededPermission: `iam:GetPolicyVersion on arn:aws:iam::${A}:policy/AppKms`,
+    });
   });
 
   test('on GetRole: boundary and tags unknown, the entry filed under the ARN as given', async () => {
@@ -126,7 +144,10 @@ describe('no answer, or an answer that cannot be read', () => {
     const r = await read(s, { key: KEY_ARN, principal: APP_ROLE }, { timeoutMs: 150, maxAttempts: 2 });
     // Given up after the two attempts (counted, not timed).
     expect(s.count('GetKeyPolicy')).toBe(2);
-    expect(r.snapshot.keys[0]!.policy).toMatchObject({ unknown: true, reason: expect.stringMatching(/kms:GetKeyPolicy timed out \(no answer within 150 ms, 2 attempts\)/) });
+    expect(r.snapshot.keys[0]!.policy).toMatchObject({
+      unknown: true,
+      reason: expect.stringMatching(/kms:GetKeyPolicy timed out \(no answer within 150 ms, 2 attempts\)/),
+    });
     expect((r.snapshot.keys[0]!.policy as { neededPermission?: string }).neededPermission).toBeUndefined();
     expect(s.count('GetKeyPolicy')).toBe(2);
     expect(verdict(r.snapshot, 'kms:Decrypt', APP_ROLE, KEY_ARN)).toBe('unknown');
@@ -138,7 +159,10 @@ describe('no answer, or an answer that cannot be read', () => {
     s.script('GetRolePolicy', 'malformed');
     const r = await read(s, { key: KEY_ARN, principal: APP_ROLE });
     expect(r.snapshot.keys[0]!.grants).toMatchObject({ unknown: true, reason: expect.stringMatching(/^malformed response to kms:ListGrants/) });
-    expect(r.snapshot.principals[APP_ROLE_WITH_PATH]!.identityPolicies).toMatchObject({ unknown: true, reason: expect.stringMatching(/^malformed response to iam:GetRolePolicy/) });
+    expect(r.snapshot.principals[APP_ROLE_WITH_PATH]!.identityPolicies).toMatchObject({
+      unknown: true,
+      reason: expect.stringMatching(/^malformed response to iam:GetRolePolicy/),
+    });
   });
 
   test('a response of the wrong shape: a key policy that is no policy', async () => {
@@ -149,10 +173,12 @@ describe('no answer, or an answer that cannot be read', () => {
   });
 });
 
-describe('the user\'s mistakes', () => {
+describe("the user's mistakes", () => {
   test('credentials AWS does not know', async () => {
     const s = server();
-    await expect(read(s, { key: 'alias/app', principal: APP_ROLE }, { credentials: { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: 'x' } })).rejects.toMatchObject({
+    await expect(
+      read(s, { key: 'alias/app', principal: APP_ROLE }, { credentials: { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: 'x' } }),
+    ).rejects.toMatchObject({
       name: 'InputError',
       message: expect.stringMatching(/AWS rejected the credentials .*InvalidClientTokenId/),
     });
@@ -161,13 +187,29 @@ describe('the user\'s mistakes', () => {
   test('a wrong secret', async () => {
     const s = server();
     const c = s.credentials(A);
-    await expect(read(s, { key: KEY_ARN, principal: APP_ROLE }, { credentials: { ...c, secretAccessKey: 'wrong' } })).rejects.toMatchObject({ name: 'InputError', message: expect.stringMatching(/SignatureDoesNotMatch/) });
+    await expect(read(s, { key: KEY_ARN, principal: APP_ROLE }, { credentials: { ...c, secretAccessKey: 'wrong' } })).rejects.toMatchObject({
+      name: 'InputError',
+      message: expect.stringMatching(/SignatureDoesNotMatch/),
+    });
   });
 
   test('no credentials at all, no region, a bad region, an endpoint where nothing listens', async () => {
     const s = server();
     const dir = mkdtempSync(join(tmpdir(), 'kms-why-nocreds-'));
-    const keys = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE', 'AWS_EC2_METADATA_DISABLED', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_WEB_IDENTITY_TOKEN_FILE'] as const;
+    const keys = [
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_SESSION_TOKEN',
+      'AWS_PROFILE',
+      'AWS_REGION',
+      'AWS_DEFAULT_REGION',
+      'AWS_SHARED_CREDENTIALS_FILE',
+      'AWS_CONFIG_FILE',
+      'AWS_EC2_METADATA_DISABLED',
+      'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+      'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+      'AWS_WEB_IDENTITY_TOKEN_FILE',
+    ] as const;
     const saved = Object.fromEntries(keys.map((k) => [k, process.env[k]]));
     try {
       for (const k of keys) delete process.env[k];
@@ -176,15 +218,23 @@ describe('the user\'s mistakes', () => {
       process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, 'credentials');
       process.env.AWS_CONFIG_FILE = join(dir, 'config');
       process.env.AWS_EC2_METADATA_DISABLED = 'true';
-      const e = await readLive({ key: 'alias/app', principal: APP_ROLE }, { region: 'us-east-1', endpointUrl: s.url, timeoutMs: 500, maxAttempts: 1 }).catch((x: unknown) => x);
+      const e = await readLive({ key: 'alias/app', principal: APP_ROLE }, { region: 'us-east-1', endpointUrl: s.url, timeoutMs: 500, maxAttempts: 1 }).catch(
+        (x: unknown) => x,
+      );
       expect(e).toBeInstanceOf(InputError);
       expect((e as InputError).message).toMatch(/no usable AWS credentials/);
       expect((e as InputError).hint).toMatch(/--profile/);
 
-      const missingProfile = await readLive({ key: 'alias/app', principal: APP_ROLE }, { region: 'us-east-1', profile: 'nope', endpointUrl: s.url, maxAttempts: 1 }).catch((x: unknown) => x);
+      const missingProfile = await readLive(
+        { key: 'alias/app', principal: APP_ROLE },
+        { region: 'us-east-1', profile: 'nope', endpointUrl: s.url, maxAttempts: 1 },
+      ).catch((x: unknown) => x);
       expect(missingProfile).toMatchObject({ name: 'InputError', hint: expect.stringMatching(/profile "nope"/) });
 
-      await expect(readLive({ key: 'alias/app', principal: APP_ROLE }, { endpointUrl: s.url, credentials: s.credentials(A) })).rejects.toMatchObject({ name: 'InputError', message: 'no AWS region is configured' });
+      await expect(readLive({ key: 'alias/app', principal: APP_ROLE }, { endpointUrl: s.url, credentials: s.credentials(A) })).rejects.toMatchObject({
+        name: 'InputError',
+        message: 'no AWS region is configured',
+      });
     } finally {
       for (const k of keys) {
         if (saved[k] === undefined) delete process.env[k];
@@ -192,8 +242,14 @@ describe('the user\'s mistakes', () => {
       }
       rmSync(dir, { recursive: true, force: true });
     }
-    await expect(read(s, { key: 'alias/app', principal: APP_ROLE }, { region: 'us-east-1x' })).rejects.toMatchObject({ name: 'InputError', message: expect.stringMatching(/not an AWS region/) });
-    await expect(read(s, { key: 'alias/app', principal: APP_ROLE }, { endpointUrl: 'http://127.0.0.1:1', maxAttempts: 1 })).rejects.toMatchObject({ name: 'InputError', message: expect.stringMatching(/cannot reach .*ECONNREFUSED/) });
+    await expect(read(s, { key: 'alias/app', principal: APP_ROLE }, { region: 'us-east-1x' })).rejects.toMatchObject({
+      name: 'InputError',
+      message: expect.stringMatching(/not an AWS region/),
+    });
+    await expect(read(s, { key: 'alias/app', principal: APP_ROLE }, { endpointUrl: 'http://127.0.0.1:1', maxAttempts: 1 })).rejects.toMatchObject({
+      name: 'InputError',
+      message: expect.stringMatching(/cannot reach .*ECONNREFUSED/),
+    });
     await expect(read(s, { key: 'not-a-key', principal: APP_ROLE })).rejects.toMatchObject({ name: 'InputError' });
     await expect(read(s, { key: 'alias/app', principal: 'arn:aws:s3:::bucket' })).rejects.toMatchObject({ name: 'InputError' });
   });

@@ -43,25 +43,78 @@ interface OpSpec {
 const OPS: OpSpec[] = [
   { op: 'DescribeKey', permission: 'kms:DescribeKey', principal: BOB, service: 'kms', dependent: { action: 'kms:Decrypt' }, stays: 'kms:CreateKey' },
   { op: 'GetKeyPolicy', permission: 'kms:GetKeyPolicy', principal: BOB, service: 'kms', dependent: { action: 'kms:Decrypt' }, stays: 'kms:CreateKey' },
-  { op: 'ListGrants', permission: 'kms:ListGrants', principal: BOB, list: 'Grants', service: 'kms', dependent: { action: 'kms:Decrypt' }, stays: 'kms:CreateKey' },
-  { op: 'ListResourceTags', permission: 'kms:ListResourceTags', principal: BOB, list: 'Tags', service: 'kms', dependent: { action: 'kms:Decrypt' }, stays: 'kms:CreateKey' },
+  {
+    op: 'ListGrants',
+    permission: 'kms:ListGrants',
+    principal: BOB,
+    list: 'Grants',
+    service: 'kms',
+    dependent: { action: 'kms:Decrypt' },
+    stays: 'kms:CreateKey',
+  },
+  {
+    op: 'ListResourceTags',
+    permission: 'kms:ListResourceTags',
+    principal: BOB,
+    list: 'Tags',
+    service: 'kms',
+    dependent: { action: 'kms:Decrypt' },
+    stays: 'kms:CreateKey',
+  },
   // Aliases feed kms:ResourceAliases; which verdicts that changes is the evaluator's business: here
   // only the record and "never confidently wrong".
   { op: 'ListAliases', permission: 'kms:ListAliases', principal: BOB, list: 'Aliases', service: 'kms', stays: 'kms:CreateKey' },
   { op: 'GetRole', permission: 'iam:GetRole', principal: APP_ROLE, service: 'iam', dependent: { action: 'kms:Decrypt' } },
-  { op: 'ListRolePolicies', permission: 'iam:ListRolePolicies', principal: APP_ROLE, list: 'PolicyNames', service: 'iam', dependent: { action: 'kms:Decrypt' }, stays: 'kms:ScheduleKeyDeletion' },
-  { op: 'GetRolePolicy', permission: 'iam:GetRolePolicy', principal: APP_ROLE, service: 'iam', dependent: { action: 'kms:Decrypt' }, stays: 'kms:ScheduleKeyDeletion' },
-  { op: 'ListAttachedRolePolicies', permission: 'iam:ListAttachedRolePolicies', principal: APP_ROLE, list: 'AttachedPolicies', service: 'iam', dependent: { action: 'kms:Decrypt' }, stays: 'kms:ScheduleKeyDeletion' },
+  {
+    op: 'ListRolePolicies',
+    permission: 'iam:ListRolePolicies',
+    principal: APP_ROLE,
+    list: 'PolicyNames',
+    service: 'iam',
+    dependent: { action: 'kms:Decrypt' },
+    stays: 'kms:ScheduleKeyDeletion',
+  },
+  {
+    op: 'GetRolePolicy',
+    permission: 'iam:GetRolePolicy',
+    principal: APP_ROLE,
+    service: 'iam',
+    dependent: { action: 'kms:Decrypt' },
+    stays: 'kms:ScheduleKeyDeletion',
+  },
+  {
+    op: 'ListAttachedRolePolicies',
+    permission: 'iam:ListAttachedRolePolicies',
+    principal: APP_ROLE,
+    list: 'AttachedPolicies',
+    service: 'iam',
+    dependent: { action: 'kms:Decrypt' },
+    stays: 'kms:ScheduleKeyDeletion',
+  },
   { op: 'GetPolicy', permission: 'iam:GetPolicy', principal: APP_ROLE, service: 'iam', dependent: { action: 'kms:Decrypt' } },
   { op: 'GetPolicyVersion', permission: 'iam:GetPolicyVersion', principal: APP_ROLE, service: 'iam', dependent: { action: 'kms:Decrypt' } },
   { op: 'GetUser', permission: 'iam:GetUser', principal: ALICE, service: 'iam', dependent: { action: 'kms:Decrypt' } },
   { op: 'ListUserPolicies', permission: 'iam:ListUserPolicies', principal: ALICE, list: 'PolicyNames', service: 'iam', dependent: { action: 'kms:Decrypt' } },
   { op: 'GetUserPolicy', permission: 'iam:GetUserPolicy', principal: ALICE, service: 'iam', dependent: { action: 'kms:Decrypt' } },
-  { op: 'ListAttachedUserPolicies', permission: 'iam:ListAttachedUserPolicies', principal: ALICE, list: 'AttachedPolicies', service: 'iam', dependent: { action: 'kms:Decrypt' } },
+  {
+    op: 'ListAttachedUserPolicies',
+    permission: 'iam:ListAttachedUserPolicies',
+    principal: ALICE,
+    list: 'AttachedPolicies',
+    service: 'iam',
+    dependent: { action: 'kms:Decrypt' },
+  },
   { op: 'ListGroupsForUser', permission: 'iam:ListGroupsForUser', principal: ALICE, list: 'Groups', service: 'iam', dependent: { action: 'kms:Decrypt' } },
   { op: 'ListGroupPolicies', permission: 'iam:ListGroupPolicies', principal: ALICE, list: 'PolicyNames', service: 'iam', dependent: { action: 'kms:Decrypt' } },
   { op: 'GetGroupPolicy', permission: 'iam:GetGroupPolicy', principal: ALICE, service: 'iam', dependent: { action: 'kms:Decrypt' } },
-  { op: 'ListAttachedGroupPolicies', permission: 'iam:ListAttachedGroupPolicies', principal: ALICE, list: 'AttachedPolicies', service: 'iam', dependent: { action: 'kms:Decrypt' } },
+  {
+    op: 'ListAttachedGroupPolicies',
+    permission: 'iam:ListAttachedGroupPolicies',
+    principal: ALICE,
+    list: 'AttachedPolicies',
+    service: 'iam',
+    dependent: { action: 'kms:Decrypt' },
+  },
 ];
 
 const ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:DescribeKey', 'kms:ReEncryptFrom', 'kms:ScheduleKeyDeletion', 'kms:CreateKey'];
@@ -170,10 +223,13 @@ describe('sts:GetCallerIdentity', () => {
     for (const a of ACTIONS) expect([before[a], 'unknown'], `${a}: ${after[a]} (clean read: ${before[a]})`).toContain(after[a]);
   });
 
-  test.each(FAULTS.filter((f) => f !== 'truncated'))("%s with --principal me: an AWS error naming GetCallerIdentity", async (fault) => {
+  test.each(FAULTS.filter((f) => f !== 'truncated'))('%s with --principal me: an AWS error naming GetCallerIdentity', async (fault) => {
     const s = server();
     s.script('GetCallerIdentity', stepFor(fault, { op: 'GetCallerIdentity', permission: 'sts:GetCallerIdentity', principal: APP_ROLE, service: 'iam' })!);
-    const e = await read(s, { key: KEY_ARN, principal: 'me' }, FAST).then(() => undefined, (x: unknown) => x);
+    const e = await read(s, { key: KEY_ARN, principal: 'me' }, FAST).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     tally.runs++;
     expect(e).toMatchObject({ name: 'AwsError', message: expect.stringMatching(/GetCallerIdentity/) });
   });
@@ -182,7 +238,10 @@ describe('sts:GetCallerIdentity', () => {
 describe('lambda:GetFunctionConfiguration', () => {
   test.each(FAULTS.filter((f) => f !== 'truncated'))('%s: unknown, naming the operation', async (fault) => {
     const s = server();
-    s.script('GetFunctionConfiguration', stepFor(fault, { op: 'GetFunctionConfiguration', permission: 'lambda:GetFunctionConfiguration', principal: APP_ROLE, service: 'kms' })!);
+    s.script(
+      'GetFunctionConfiguration',
+      stepFor(fault, { op: 'GetFunctionConfiguration', permission: 'lambda:GetFunctionConfiguration', principal: APP_ROLE, service: 'kms' })!,
+    );
     const fn = await readFunction('my-function', undefined, liveOptions(s, FAST));
     tally.runs++;
     expect(isUnknown(fn)).toBe(true);

@@ -15,8 +15,15 @@ describe('proxy settings', () => {
   it('reads the variables as the AWS CLI does (upper case first)', () => {
     expect(proxySettings({})).toBeUndefined();
     expect(proxySettings({ NO_PROXY: 'x' })).toBeUndefined();
-    expect(proxySettings({ https_proxy: 'http://p:3128', NO_PROXY: 'a.com, .b.com  c:8443' })).toEqual({ https: 'http://p:3128', noProxy: ['a.com', '.b.com', 'c:8443'] });
-    expect(proxySettings({ HTTPS_PROXY: 'http://P:1', https_proxy: 'http://p:2', HTTP_PROXY: 'http://h:3' })).toEqual({ https: 'http://P:1', http: 'http://h:3', noProxy: [] });
+    expect(proxySettings({ https_proxy: 'http://p:3128', NO_PROXY: 'a.com, .b.com  c:8443' })).toEqual({
+      https: 'http://p:3128',
+      noProxy: ['a.com', '.b.com', 'c:8443'],
+    });
+    expect(proxySettings({ HTTPS_PROXY: 'http://P:1', https_proxy: 'http://p:2', HTTP_PROXY: 'http://h:3' })).toEqual({
+      https: 'http://P:1',
+      http: 'http://h:3',
+      noProxy: [],
+    });
   });
 
   it('NO_PROXY: domains and subdomains, IPs, ports, *', () => {
@@ -74,8 +81,25 @@ describe('live mode through a local CONNECT proxy', () => {
 
   function run(extraEnv: Record<string, string>): Promise<RunResult> {
     const creds = aws.credentials('111122223333');
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: mkdtempSync(join(tmpdir(), 'kms-why-home-')), AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_REGION: 'us-east-1', ...extraEnv };
-    const args = ['decrypt', '--key', 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', '--principal', 'arn:aws:iam::111122223333:role/app', '--output', 'json', '--endpoint-url', aws.url];
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: mkdtempSync(join(tmpdir(), 'kms-why-home-')),
+      AWS_ACCESS_KEY_ID: creds.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+      ...extraEnv,
+    };
+    const args = [
+      'decrypt',
+      '--key',
+      'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      '--principal',
+      'arn:aws:iam::111122223333:role/app',
+      '--output',
+      'json',
+      '--endpoint-url',
+      aws.url,
+    ];
     return new Promise((resolve) => {
       const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env });
       let stdout = '';

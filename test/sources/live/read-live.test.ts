@@ -60,7 +60,9 @@ describe('a role, its key named by an alias', () => {
     const appKms = (p.identityPolicies as Policy[])[1]!;
     expect(appKms.arn).toBe(`arn:aws:iam::${A}:policy/AppKms`);
     expect(appKms.statements[0]!.sid).toBe('UseAppKey');
-    expect(isUnknown(p.permissionsBoundary) || p.permissionsBoundary === null ? undefined : p.permissionsBoundary.arn).toBe(`arn:aws:iam::${A}:policy/boundaries/AppBoundary`);
+    expect(isUnknown(p.permissionsBoundary) || p.permissionsBoundary === null ? undefined : p.permissionsBoundary.arn).toBe(
+      `arn:aws:iam::${A}:policy/boundaries/AppBoundary`,
+    );
     expect(p.tags).toEqual({ team: 'payments' });
     expect(p.sessionPolicies).toEqual([]);
 
@@ -107,8 +109,11 @@ describe('a role, its key named by an alias', () => {
     expect(r2.snapshot.keys[0]!.aliases).toContain('alias/app');
   });
 
-  test('an alias that does not exist is the user\'s error', async () => {
-    await expect(read(server(), { key: 'alias/nope', principal: APP_ROLE })).rejects.toMatchObject({ name: 'InputError', message: expect.stringMatching(/alias\/nope does not exist .*region us-east-1/) });
+  test("an alias that does not exist is the user's error", async () => {
+    await expect(read(server(), { key: 'alias/nope', principal: APP_ROLE })).rejects.toMatchObject({
+      name: 'InputError',
+      message: expect.stringMatching(/alias\/nope does not exist .*region us-east-1/),
+    });
   });
 
   test('an alias that cannot be resolved (DescribeKey denied) says how to go on', async () => {
@@ -126,7 +131,10 @@ describe('a role, its key named by an alias', () => {
     const key = r.snapshot.keys[0]!;
     expect(key.metadata).toMatchObject({ arn: KEY_ARN, keyId: KEY_ID, account: A, region: 'us-east-1' });
     expect(isUnknown(key.policy)).toBe(false);
-    expect(r.snapshot.inputs!.find((i) => i.what === `key ${KEY_ARN}`)).toMatchObject({ status: 'unreadable', detail: expect.stringMatching(/needs kms:DescribeKey on arn:aws:kms/) });
+    expect(r.snapshot.inputs!.find((i) => i.what === `key ${KEY_ARN}`)).toMatchObject({
+      status: 'unreadable',
+      detail: expect.stringMatching(/needs kms:DescribeKey on arn:aws:kms/),
+    });
   });
 
   test('a key given by ARN that does not exist: policy and grants unknown', async () => {
@@ -158,7 +166,11 @@ describe('paging', () => {
     const s = server();
     s.pageSize = { ListAttachedRolePolicies: 1, ListRolePolicies: 1, ListGroupsForUser: 1, ListAttachedUserPolicies: 1 };
     const r = await read(s, { key: KEY_ARN, principal: APP_ROLE });
-    expect(names(r.snapshot.principals[APP_ROLE_WITH_PATH]!.identityPolicies as Policy[])).toEqual(['app-decrypt', 'AppKms', 'AWSKeyManagementServicePowerUser']);
+    expect(names(r.snapshot.principals[APP_ROLE_WITH_PATH]!.identityPolicies as Policy[])).toEqual([
+      'app-decrypt',
+      'AppKms',
+      'AWSKeyManagementServicePowerUser',
+    ]);
     expect(s.count('ListAttachedRolePolicies')).toBe(2);
     expect(s.calls.filter((c) => c.op === 'ListAttachedRolePolicies').map((c) => c.params.Marker)).toEqual([undefined, 'page-1']);
     const u = await read(s, { key: KEY_ARN, principal: `arn:aws:iam::${A}:user/alice` });
@@ -172,7 +184,10 @@ describe('paging', () => {
     s.script('ListAttachedRolePolicies', { reply: { AttachedPolicies: [], IsTruncated: true } });
     const r = await read(s, { key: KEY_ARN, principal: APP_ROLE });
     expect(r.snapshot.keys[0]!.grants).toMatchObject({ unknown: true, reason: expect.stringMatching(/malformed response to kms:ListGrants .*no NextMarker/) });
-    expect(r.snapshot.principals[APP_ROLE_WITH_PATH]!.identityPolicies).toMatchObject({ unknown: true, reason: expect.stringMatching(/malformed response to iam:ListAttachedRolePolicies .*no new Marker/) });
+    expect(r.snapshot.principals[APP_ROLE_WITH_PATH]!.identityPolicies).toMatchObject({
+      unknown: true,
+      reason: expect.stringMatching(/malformed response to iam:ListAttachedRolePolicies .*no new Marker/),
+    });
     expect(s.count('ListGrants')).toBe(1);
     expect(s.count('ListAttachedRolePolicies')).toBe(1);
   });
@@ -183,12 +198,47 @@ describe('ListGrants for one principal on a key with many grants', () => {
   function manyGrants(): void {
     const grants = account(server(), A).Kms!.Keys![0]!.ListGrants!.Grants;
     grants.push(...fillerGrants(KEY_ARN, 150));
-    grants.push({ KeyId: KEY_ARN, GrantId: 'g-role', CreationDate: 1735689600, GranteePrincipal: APP_ROLE_WITH_PATH, IssuingAccount: `arn:aws:iam::${A}:root`, Operations: ['ReEncryptFrom', 'ReEncryptTo'] });
+    grants.push({
+      KeyId: KEY_ARN,
+      GrantId: 'g-role',
+      CreationDate: 1735689600,
+      GranteePrincipal: APP_ROLE_WITH_PATH,
+      IssuingAccount: `arn:aws:iam::${A}:root`,
+      Operations: ['ReEncryptFrom', 'ReEncryptTo'],
+    });
     grants.push(...fillerGrants(KEY_ARN, 100, 150));
-    grants.push({ KeyId: KEY_ARN, GrantId: 'g-session', CreationDate: 1735689600, GranteePrincipal: SESSION, IssuingAccount: `arn:aws:iam::${A}:root`, Operations: ['Sign'] });
-    grants.push({ KeyId: KEY_ARN, GrantId: 'g-other-session', CreationDate: 1735689600, GranteePrincipal: `arn:aws:sts::${A}:assumed-role/app/other`, IssuingAccount: `arn:aws:iam::${A}:root`, Operations: ['GenerateMac'] });
-    grants.push({ KeyId: KEY_ARN, GrantId: 'g-account', CreationDate: 1735689600, GranteePrincipal: `arn:aws:iam::${A}:root`, Operations: ['GenerateDataKeyWithoutPlaintext'] });
-    grants.push({ KeyId: KEY_ARN, GrantId: 'g-retire', CreationDate: 1735689600, GranteePrincipal: `arn:aws:iam::${A}:role/someone-else`, RetiringPrincipal: SESSION, IssuingAccount: `arn:aws:iam::${A}:root`, Operations: ['Decrypt'] });
+    grants.push({
+      KeyId: KEY_ARN,
+      GrantId: 'g-session',
+      CreationDate: 1735689600,
+      GranteePrincipal: SESSION,
+      IssuingAccount: `arn:aws:iam::${A}:root`,
+      Operations: ['Sign'],
+    });
+    grants.push({
+      KeyId: KEY_ARN,
+      GrantId: 'g-other-session',
+      CreationDate: 1735689600,
+      GranteePrincipal: `arn:aws:sts::${A}:assumed-role/app/other`,
+      IssuingAccount: `arn:aws:iam::${A}:root`,
+      Operations: ['GenerateMac'],
+    });
+    grants.push({
+      KeyId: KEY_ARN,
+      GrantId: 'g-account',
+      CreationDate: 1735689600,
+      GranteePrincipal: `arn:aws:iam::${A}:root`,
+      Operations: ['GenerateDataKeyWithoutPlaintext'],
+    });
+    grants.push({
+      KeyId: KEY_ARN,
+      GrantId: 'g-retire',
+      CreationDate: 1735689600,
+      GranteePrincipal: `arn:aws:iam::${A}:role/someone-else`,
+      RetiringPrincipal: SESSION,
+      IssuingAccount: `arn:aws:iam::${A}:root`,
+      Operations: ['Decrypt'],
+    });
     grants.push(...fillerGrants(KEY_ARN, 60, 250));
   }
 
@@ -200,15 +250,28 @@ describe('ListGrants for one principal on a key with many grants', () => {
     const ids = new Set(grants.map((g) => g.grantId));
     for (const id of ['g-role', 'g-session', 'g-account', 'g-retire']) expect(ids.has(id), id).toBe(true);
     expect(ids.has('g-other-session')).toBe(false);
-    const filters = s.calls.filter((c) => c.op === 'ListGrants').map((c) => c.params.GranteePrincipal ?? (c.params.GrantId !== undefined ? `grant ${String(c.params.GrantId)}` : '(all)'));
+    const filters = s.calls
+      .filter((c) => c.op === 'ListGrants')
+      .map((c) => c.params.GranteePrincipal ?? (c.params.GrantId !== undefined ? `grant ${String(c.params.GrantId)}` : '(all)'));
     expect(filters).toEqual(['(all)', SESSION, APP_ROLE_WITH_PATH, APP_ROLE, `arn:aws:iam::${A}:root`, A, 'grant g-retire']);
-    expect(r.snapshot.inputs!.find((i) => i.what === `grants of ${KEY_ARN}`)).toMatchObject({ status: 'read', detail: expect.stringMatching(/^partial: the key has more than 100 grants/) });
-    expect(r.snapshot.keys[0]!.grantsPartial).toMatchObject({ firstPage: 100, granteePrincipals: [SESSION, APP_ROLE_WITH_PATH, APP_ROLE, `arn:aws:iam::${A}:root`, A], grantIds: ['g-retire'] });
+    expect(r.snapshot.inputs!.find((i) => i.what === `grants of ${KEY_ARN}`)).toMatchObject({
+      status: 'read',
+      detail: expect.stringMatching(/^partial: the key has more than 100 grants/),
+    });
+    expect(r.snapshot.keys[0]!.grantsPartial).toMatchObject({
+      firstPage: 100,
+      granteePrincipals: [SESSION, APP_ROLE_WITH_PATH, APP_ROLE, `arn:aws:iam::${A}:root`, A],
+      grantIds: ['g-retire'],
+    });
 
     // Written as a snapshot, it says what it holds (GrantsPartial) and reads back as the same
     // partial list, with the same input record.
     const json = snapshotToJson(r.snapshot) as { keys: Array<Record<string, unknown>> };
-    expect(json.keys[0]!.GrantsPartial).toEqual({ FirstPage: 100, GranteePrincipals: [SESSION, APP_ROLE_WITH_PATH, APP_ROLE, `arn:aws:iam::${A}:root`, A], GrantIds: ['g-retire'] });
+    expect(json.keys[0]!.GrantsPartial).toEqual({
+      FirstPage: 100,
+      GranteePrincipals: [SESSION, APP_ROLE_WITH_PATH, APP_ROLE, `arn:aws:iam::${A}:root`, A],
+      GrantIds: ['g-retire'],
+    });
     const back = parseSnapshot(JSON.parse(JSON.stringify(json)), 'snap.json');
     expect((back.keys[0]!.grants as Grant[]).map((g) => g.grantId)).toEqual(grants.map((g) => g.grantId));
     expect(back.keys[0]!.grantsPartial).toEqual(r.snapshot.keys[0]!.grantsPartial);
@@ -232,7 +295,7 @@ describe('ListGrants for one principal on a key with many grants', () => {
     expect(verdict(r.snapshot, 'kms:RetireGrant', SESSION, KEY_ARN, { grantId: 'g-retire' })).toBe('allow');
   });
 
-  test('pages everything when the role\'s path cannot be known', async () => {
+  test("pages everything when the role's path cannot be known", async () => {
     const s = server();
     manyGrants();
     s.script('GetRole', 'deny');
@@ -257,14 +320,26 @@ describe('ListGrants for one principal on a key with many grants', () => {
     const app = acct.Iam!.Roles![0]!;
     for (let i = 0; i < 4; i++) {
       app.ListRolePolicies!.PolicyNames.push(`extra-${i}`);
-      app.GetRolePolicy![`extra-${i}`] = { RoleName: 'app', PolicyName: `extra-${i}`, PolicyDocument: encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Describe*', Resource: '*' }] })) };
+      app.GetRolePolicy![`extra-${i}`] = {
+        RoleName: 'app',
+        PolicyName: `extra-${i}`,
+        PolicyDocument: encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Describe*', Resource: '*' }] })),
+      };
     }
     for (let i = 0; i < 8; i++) {
       const arn = `arn:aws:iam::${A}:policy/extra-${i}`;
       app.ListAttachedRolePolicies!.AttachedPolicies.push({ PolicyName: `extra-${i}`, PolicyArn: arn });
       acct.Iam!.Policies!.push({
         GetPolicy: { Policy: { PolicyName: `extra-${i}`, Arn: arn, DefaultVersionId: 'v1', Path: '/' } },
-        GetPolicyVersion: { v1: { PolicyVersion: { VersionId: 'v1', IsDefaultVersion: true, Document: encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:List*', Resource: '*' }] })) } } },
+        GetPolicyVersion: {
+          v1: {
+            PolicyVersion: {
+              VersionId: 'v1',
+              IsDefaultVersion: true,
+              Document: encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:List*', Resource: '*' }] })),
+            },
+          },
+        },
       });
     }
   }
@@ -309,7 +384,7 @@ describe('principals', () => {
     expect(s.count('GetCallerIdentity')).toBe(1);
   });
 
-  test('a user with groups: inline, managed (once), the groups\' inline and managed policies, tags', async () => {
+  test("a user with groups: inline, managed (once), the groups' inline and managed policies, tags", async () => {
     const alice = `arn:aws:iam::${A}:user/alice`;
     const r = await read(server(), { key: 'alias/app', principal: alice });
     const p = r.snapshot.principals[alice]!;
@@ -332,7 +407,11 @@ describe('principals', () => {
   test('a principal in another account without its credentials: only verdicts that need its IAM become unknown', async () => {
     const r = await read(server(), { key: 'alias/app', principal: PARTNER_ROLE });
     const p = r.snapshot.principals[PARTNER_ROLE]!;
-    expect(p.identityPolicies).toMatchObject({ unknown: true, reason: expect.stringMatching(/in account 444455556666; kms-why's credentials are for account 111122223333/), neededPermission: expect.stringMatching(/iam:GetRole.* in account 444455556666/) });
+    expect(p.identityPolicies).toMatchObject({
+      unknown: true,
+      reason: expect.stringMatching(/in account 444455556666; kms-why's credentials are for account 111122223333/),
+      neededPermission: expect.stringMatching(/iam:GetRole.* in account 444455556666/),
+    });
     expect(verdict(r.snapshot, 'kms:Decrypt', PARTNER_ROLE, 'alias/app')).toBe('unknown');
     // The key policy gives the partner no ScheduleKeyDeletion, and across accounts IAM cannot add it.
     expect(verdict(r.snapshot, 'kms:ScheduleKeyDeletion', PARTNER_ROLE, 'alias/app')).toBe('deny');
@@ -368,9 +447,12 @@ describe('principals', () => {
     }
   });
 
-  test('principal credentials of the wrong account are the user\'s error', async () => {
+  test("principal credentials of the wrong account are the user's error", async () => {
     const s = server();
-    await expect(read(s, { key: 'alias/app', principal: PARTNER_ROLE }, { principalCredentials: s.credentials(A) })).rejects.toMatchObject({ name: 'InputError', message: expect.stringMatching(/credentials are for account 111122223333/) });
+    await expect(read(s, { key: 'alias/app', principal: PARTNER_ROLE }, { principalCredentials: s.credentials(A) })).rejects.toMatchObject({
+      name: 'InputError',
+      message: expect.stringMatching(/credentials are for account 111122223333/),
+    });
   });
 
   test('a role that does not exist: its policies are unknown, not empty', async () => {
@@ -387,7 +469,11 @@ describe('a key in another account', () => {
     const key = r.snapshot.keys[0]!;
     expect(key.metadata.account).toBe(B);
     expect((key.grants as Grant[]).map((g) => g.grantId)).toHaveLength(1);
-    expect(key.policy).toMatchObject({ unknown: true, reason: expect.stringMatching(/only with credentials of the key's account 444455556666/), neededPermission: `kms:GetKeyPolicy on ${KEY_B_ARN} with credentials of account 444455556666` });
+    expect(key.policy).toMatchObject({
+      unknown: true,
+      reason: expect.stringMatching(/only with credentials of the key's account 444455556666/),
+      neededPermission: `kms:GetKeyPolicy on ${KEY_B_ARN} with credentials of account 444455556666`,
+    });
     expect(key.tagsUnknown).toBeDefined();
     expect(s.count('GetKeyPolicy') + s.count('ListResourceTags') + s.count('ListAliases')).toBe(0);
     // The role's IAM allows kms:Describe* anywhere; whether the key policy lets account A in is unknown.
@@ -396,7 +482,7 @@ describe('a key in another account', () => {
     expect(verdict(r.snapshot, 'kms:Decrypt', APP_ROLE, KEY_B_ARN)).toBe('deny');
   });
 
-  test('read with the credentials of its account when the principal\'s are those', async () => {
+  test("read with the credentials of its account when the principal's are those", async () => {
     const s = server();
     const r = await read(s, { key: KEY_B_ARN, principal: PARTNER_ROLE }, { principalCredentials: s.credentials(B) });
     const key = r.snapshot.keys[0]!;
@@ -407,13 +493,34 @@ describe('a key in another account', () => {
 });
 
 describe('organization policies from files', () => {
-  test('one SCP document applies to the principal\'s account; a map of RCPs as the contract has it', async () => {
+  test("one SCP document applies to the principal's account; a map of RCPs as the contract has it", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kms-why-org-'));
     try {
       const scp = join(dir, 'deny-decrypt.json');
-      writeFileSync(scp, JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }, { Effect: 'Deny', Action: 'kms:Decrypt', Resource: '*' }] }));
+      writeFileSync(
+        scp,
+        JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Action: '*', Resource: '*' },
+            { Effect: 'Deny', Action: 'kms:Decrypt', Resource: '*' },
+          ],
+        }),
+      );
       const rcp = join(dir, 'rcps.json');
-      writeFileSync(rcp, JSON.stringify({ [A]: [{ Target: 'r-root', Policies: [{ Name: 'RCPFullAWSAccess', Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }] } }] }] }));
+      writeFileSync(
+        rcp,
+        JSON.stringify({
+          [A]: [
+            {
+              Target: 'r-root',
+              Policies: [
+                { Name: 'RCPFullAWSAccess', Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }] } },
+              ],
+            },
+          ],
+        }),
+      );
       const r = await read(server(), { key: 'alias/app', principal: APP_ROLE }, { scpFiles: [scp], rcpFiles: [rcp] });
       expect(r.snapshot.organization!.serviceControlPolicies[A]).toHaveLength(1);
       expect(r.snapshot.organization!.resourceControlPolicies[A]![0]!.target).toBe('r-root');
@@ -421,7 +528,11 @@ describe('organization policies from files', () => {
       expect(verdict(r.snapshot, 'kms:Encrypt', APP_ROLE, 'alias/app')).toBe('allow');
       const bad = join(dir, 'bad.json');
       writeFileSync(bad, JSON.stringify({ [A]: [{ Target: 'r-root', Policies: [] }] }));
-      await expect(read(server(), { key: 'alias/app', principal: APP_ROLE }, { scpFiles: [bad] })).rejects.toMatchObject({ name: 'InputError', file: bad, path: `${A}[0].Policies` });
+      await expect(read(server(), { key: 'alias/app', principal: APP_ROLE }, { scpFiles: [bad] })).rejects.toMatchObject({
+        name: 'InputError',
+        file: bad,
+        path: `${A}[0].Policies`,
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -78,7 +78,10 @@ function expectSameVerdicts(a: Snapshot, b: Snapshot, extra: Partial<Request> = 
 
 describe('example snapshots', () => {
   const files = [
-    ...readdirSync(`${ROOT}fixtures/examples`).filter((f) => f.endsWith('.json')).map((f) => `${ROOT}fixtures/examples/${f}`).filter((f) => readFileSync(f, 'utf8').includes('"kmsWhySnapshot"')),
+    ...readdirSync(`${ROOT}fixtures/examples`)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => `${ROOT}fixtures/examples/${f}`)
+      .filter((f) => readFileSync(f, 'utf8').includes('"kmsWhySnapshot"')),
     `${ROOT}fixtures/snapshots/full.json`,
   ];
   for (const file of files) {
@@ -119,7 +122,9 @@ describe('live-read snapshots', () => {
     const r = await read(s, { key: 'alias/app', principal: APP_ROLE });
     const { json, back } = roundTrip(r.snapshot);
     const key = (json as { keys: Array<Record<string, unknown>> }).keys[0]!;
-    expect(key.Policy).toEqual({ kmsWhyUnreadable: { reason: 'AccessDeniedException on kms:GetKeyPolicy', neededPermission: `kms:GetKeyPolicy on ${KEY_ARN}` } });
+    expect(key.Policy).toEqual({
+      kmsWhyUnreadable: { reason: 'AccessDeniedException on kms:GetKeyPolicy', neededPermission: `kms:GetKeyPolicy on ${KEY_ARN}` },
+    });
     expect(key.Tags).toMatchObject({ kmsWhyUnreadable: { neededPermission: `kms:ListResourceTags on ${KEY_ARN}` } });
     expect(key.Aliases).toEqual(['alias/app', 'alias/payments']);
     expect(expectSameVerdicts(r.snapshot, back)).toBeGreaterThan(0);
@@ -130,7 +135,9 @@ describe('live-read snapshots', () => {
     const s = server();
     const partner = await read(s, { key: 'alias/app', principal: PARTNER_ROLE });
     const p = roundTrip(partner.snapshot);
-    expect((p.json as { principals: Array<Record<string, unknown>> }).principals[0]!.IdentityPolicies).toMatchObject({ kmsWhyUnreadable: { reason: expect.stringMatching(/account 444455556666/) } });
+    expect((p.json as { principals: Array<Record<string, unknown>> }).principals[0]!.IdentityPolicies).toMatchObject({
+      kmsWhyUnreadable: { reason: expect.stringMatching(/account 444455556666/) },
+    });
     expectSameVerdicts(partner.snapshot, p.back);
 
     s.script('ListGrants', 'deny');
