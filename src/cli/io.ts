@@ -6,6 +6,12 @@ import { InputError } from '../model/errors.js';
 // What the CLI touches of the process, injectable so tests can run main() in-process too.
 export interface CliIo {
   stdout: (text: string) => void;
+  /**
+   * Writes text that is already free of control characters by construction (JSON built from
+   * escaped pieces, see report/who-can.ts), skipping stdout's last pass over the whole text.
+   * main() sets it; without it, callers use stdout.
+   */
+  stdoutEscaped?: (text: string) => void;
   stderr: (text: string) => void;
   env: Record<string, string | undefined>;
   stdoutIsTTY: boolean;

@@ -9,7 +9,7 @@ import { IAM_DETAILS_WHAT } from '../sources/unreadable.js';
 import { loadFrom } from '../sources/load.js';
 import { EXIT } from './errors.js';
 import type { Run } from './command.js';
-import { ChunkedOut, keyActionsFlag } from './diff.js';
+import { keyActionsFlag } from './diff.js';
 import type { CliIo } from './io.js';
 import { outputWidth, resolveColor } from './output.js';
 import { addLiveOptions, type LiveFlags } from './live.js';
@@ -44,6 +44,43 @@ function progressBar(io: CliIo, enabled: boolean): { update: (done: number, tota
       if (shown) io.stderr('\r\x1b[2K');
     },
   };
+}
+
+/**
+ * The report's pieces, written in batches of at least 64 KiB as they come, so that a key's JSON
+ * (tens of megabytes on a large account) is never held whole, in memory or in stdout's queue; a
+ * piece is never split. flush() writes the rest and waits until stdout has taken it.
+ */
+class StreamOut {
+  private buf = '';
+  constructor(
+    private readonly write: (s: string) => void,
+    private readonly drain: (() => Promise<void>) | undefined,
+  ) {}
+
+  /** Adds a piece; true when a batch was written (then settle() before making much more). */
+  readonly put = (s: string): boolean => {
+    this.buf += s;
+    if (this.buf.length < 65536) return false;
+    const text = this.buf;
+    this.buf = '';
+    this.write(text);
+    return true;
+  };
+
+  /** Resolves when stdout has taken what was written. */
+  async settle(): Promise<void> {
+    if (this.drain) await this.drain();
+  }
+
+  async flush(): Promise<void> {
+    if (this.buf.length > 0) {
+      const text = this.buf;
+      this.buf = '';
+      this.write(text);
+    }
+    await this.settle();
+  }
 }
 
 /** --principal PATTERN: an ARN pattern with * and ?; without a wildcard, ARNs that contain it. */
@@ -129,7 +166,7 @@ export function addWhoCanCommand(program: Command, io: CliIo, run: Run): void {
         await writer.ready();
         const keep = principalFilter(flags.principal ?? []);
         // --redact: the inputs were redacted, and io redacts every chunk (src/cli/redact.ts).
-        const out = new ChunkedOut(io);
+        const out = new StreamOut(writer.escaped && io.stdoutEscaped !== undefined ? io.stdoutEscaped : io.stdout, io.drain);
         // One key at a time: compute, render, write, drop (memory is one key's answers).
         const engine = new WhoCanEngine(snapshot);
         const bar = progressBar(io, keys.length > 1);
@@ -148,7 +185,9 @@ export function addWhoCanCommand(program: Command, io: CliIo, run: Run): void {
             let k = engine.key(keys[i]!, actions);
             if (keep) k = filterKey(k, keep);
             if (keyHasUnknown(k)) unknown = true;
-            writer.key(k, out.put);
+            // Written as it is made, waiting whenever stdout has a piece queued: a slow reader
+            // (a pipe) never makes the process hold more than a piece or two.
+            for (const piece of writer.pieces(k)) if (out.put(piece)) await out.settle();
             bar.update(i + 1, keys.length);
             await out.flush();
           }
@@ -156,7 +195,7 @@ export function addWhoCanCommand(program: Command, io: CliIo, run: Run): void {
         } finally {
           bar.done();
         }
-        await out.flush(true);
+        await out.flush();
         return unknown ? EXIT.unknown : EXIT.allow;
       }),
     );

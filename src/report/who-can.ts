@@ -51,6 +51,18 @@ import { layoutTable, type Row } from './layout.js';
 import { wrap } from './explain.js';
 
 import { WHO_CAN_REPORT_VERSION } from '../model/who-can.js';
+import { escapeControls } from './escape.js';
+
+/**
+ * JSON text with no control character left raw. JSON.stringify escapes U+0000–U+001F itself, but
+ * not DEL, the C1 controls, the line separators or the bidirectional marks, which the terminal
+ * must not see either: they become `\uXXXX` here, as the CLI's last pass over stdout would make
+ * them (report/escape.ts). JSON and JSON lines are built only from such pieces (each escaped once,
+ * where it is encoded once), so the CLI writes them without a second pass over the whole text.
+ */
+function json(value: unknown): string {
+  return escapeControls(JSON.stringify(value));
+}
 
 export { WHO_CAN_REPORT_VERSION };
 
@@ -337,28 +349,29 @@ class KeyJsonWriter {
       if (e.conditions !== undefined) o.conditions = e.conditions;
       if (e.witness !== undefined) o.witness = e.witness;
       if (e.unreadable !== undefined) o.unreadable = e.unreadable;
-      s = JSON.stringify(o).slice(1);
+      s = json(o).slice(1);
       pair[i] = s;
     }
     return s;
   }
 
-  /** The key's JSON, in pieces of bounded size, passed to `out`. */
-  write(k: KeyWhoCan, out: (s: string) => void): void {
-    const head = JSON.stringify(keyHeadJson(k));
+  /** The key's JSON, in pieces of bounded size. */
+  *write(k: KeyWhoCan): Generator<string> {
+    const head = json(keyHeadJson(k));
     let buf = `${head.slice(0, -1)},\n "principals":[`;
-    const arns = k.principals.map((p) => JSON.stringify(p.arn));
-    k.principals.forEach((p, i) => {
-      buf += `${i > 0 ? ',' : ''}\n  ${JSON.stringify(principalJson(p))}`;
+    const arns = k.principals.map((p) => json(p.arn));
+    for (let i = 0; i < k.principals.length; i++) {
+      buf += `${i > 0 ? ',' : ''}\n  ${json(principalJson(k.principals[i]!))}`;
       if (buf.length > 65536) {
-        out(buf);
+        yield buf;
         buf = '';
       }
-    });
+    }
     buf += '],\n "actions":[';
-    k.actions.forEach((a, ai) => {
+    for (let ai = 0; ai < k.actions.length; ai++) {
+      const a = k.actions[ai]!;
       const admin = ADMIN_LEVEL_ACTIONS.has(a.name);
-      buf += `${ai > 0 ? ',' : ''}\n  {"action":${JSON.stringify(a.name)},"group":${JSON.stringify(a.group)},"adminLevel":${admin},"keyStateError":${JSON.stringify(k.keyStateErrors[ai] ?? null)},"principals":[`;
+      buf += `${ai > 0 ? ',' : ''}\n  {"action":${json(a.name)},"group":${json(a.group)},"adminLevel":${admin},"keyStateError":${json(k.keyStateErrors[ai] ?? null)},"principals":[`;
       let first = true;
       for (let pi = 0; pi < k.principals.length; pi++) {
         const e = k.access[pi]![ai];
@@ -366,14 +379,14 @@ class KeyJsonWriter {
         buf += `${first ? '' : ','}\n   {"principal":${arns[pi]},${this.body(e, admin)}`;
         first = false;
         if (buf.length > 65536) {
-          out(buf);
+          yield buf;
           buf = '';
         }
       }
       buf += ']}';
-    });
-    const tail = JSON.stringify(keyTailJson(k));
-    out(`${buf}],\n ${tail.slice(1)}`);
+    }
+    const tail = json(keyTailJson(k));
+    yield `${buf}],\n ${tail.slice(1)}`;
     this.bodies.clear();
   }
 }
@@ -934,26 +947,26 @@ export function renderWhoCanMarkdown(r: WhoCanResult, opts: WhoCanViewOptions = 
 // answer is deny. "verdict" is what `check` prints for the request without context (an action the
 // key state fails is denied).
 
-function jsonlKey(k: KeyWhoCan, out: (s: string) => void): void {
-  const kArn = JSON.stringify(k.keyArn);
-  out(
-    `${JSON.stringify({ type: 'key', ...keyHeadJson(k), principals: k.principals.filter((p) => p.kind !== 'public').length, actions: k.actions.map((a) => a.name), ...keyTailJson(k) })}\n`,
-  );
+function* jsonlKey(k: KeyWhoCan): Generator<string> {
+  const kArn = json(k.keyArn);
+  yield `${json({ type: 'key', ...keyHeadJson(k), principals: k.principals.filter((p) => p.kind !== 'public').length, actions: k.actions.map((a) => a.name), ...keyTailJson(k) })}\n`;
   // Each principal's ARN is encoded once per key, each answer's body once per kind of action
   // (admin-level or not, its key-state error): most answers share a few bodies.
-  const arns = k.principals.map((p) => JSON.stringify(p.arn));
+  const arns = k.principals.map((p) => json(p.arn));
   const bodies = new Map<AccessEntry, string>();
   const byVariant = new Map<AccessEntry, Map<string, string>>();
   let buf = '';
-  k.actions.forEach((a, ai) => {
+  for (let ai = 0; ai < k.actions.length; ai++) {
+    const a = k.actions[ai]!;
     const admin = ADMIN_LEVEL_ACTIONS.has(a.name);
     const kse = k.keyStateErrors[ai];
     const variant = `${admin ? 'a' : '-'}${kse ?? ''}`;
-    const pre = `{"type":"answer","key":${kArn},"action":${JSON.stringify(a.name)},"principal":`;
+    const pre = `{"type":"answer","key":${kArn},"action":${json(a.name)},"principal":`;
     bodies.clear();
-    k.principals.forEach((p, pi) => {
+    for (let pi = 0; pi < k.principals.length; pi++) {
+      const p = k.principals[pi]!;
       const e = k.access[pi]![ai];
-      if (e === null || e === undefined) return;
+      if (e === null || e === undefined) continue;
       let body = p.kind === 'public' ? undefined : bodies.get(e);
       if (body === undefined) {
         const shared = p.kind === 'public' ? undefined : byVariant.get(e);
@@ -970,7 +983,7 @@ function jsonlKey(k: KeyWhoCan, out: (s: string) => void): void {
           if (e.conditions !== undefined) o.conditions = e.conditions;
           if (e.witness !== undefined) o.witness = e.witness;
           if (e.unreadable !== undefined) o.unreadable = e.unreadable;
-          body = `,${JSON.stringify(o).slice(1)}\n`;
+          body = `,${json(o).slice(1)}\n`;
           if (p.kind !== 'public') {
             if (shared === undefined) byVariant.set(e, new Map([[variant, body]]));
             else shared.set(variant, body);
@@ -980,12 +993,12 @@ function jsonlKey(k: KeyWhoCan, out: (s: string) => void): void {
       }
       buf += pre + arns[pi]! + body;
       if (buf.length > 65536) {
-        out(buf);
+        yield buf;
         buf = '';
       }
-    });
-  });
-  if (buf !== '') out(buf);
+    }
+  }
+  if (buf !== '') yield buf;
 }
 
 // ─── The writer: one key at a time ─────────────────────────────────────────────────────────────
@@ -1005,10 +1018,18 @@ export class WhoCanWriter {
   private chalk: import('chalk').ChalkInstance | undefined;
   private readonly json = new KeyJsonWriter();
 
+  /**
+   * JSON and JSON lines come out already free of control characters (every piece is escaped where
+   * it is encoded, see json()): the CLI may write them without a pass over the whole text.
+   */
+  readonly escaped: boolean;
+
   constructor(
     readonly format: WhoCanFormat,
     readonly opts: WhoCanViewOptions,
-  ) {}
+  ) {
+    this.escaped = format === 'json' || format === 'jsonl';
+  }
 
   /** Loads what the table needs (chalk); call once before writing a table. */
   async ready(): Promise<void> {
@@ -1019,7 +1040,7 @@ export class WhoCanWriter {
   }
 
   head(capturedAt: string | undefined, out: (s: string) => void): void {
-    if (this.format === 'json') out(`{"kmsWhyWhoCan":${WHO_CAN_REPORT_VERSION},"capturedAt":${JSON.stringify(capturedAt ?? null)},\n"keys":[`);
+    if (this.format === 'json') out(`{"kmsWhyWhoCan":${WHO_CAN_REPORT_VERSION},"capturedAt":${json(capturedAt ?? null)},\n"keys":[`);
     else if (this.format === 'markdown') {
       const h = `## Who can use these KMS keys\n\n> ${CAVEAT}\n\n`;
       this.mdUsed += h.length;
@@ -1028,21 +1049,26 @@ export class WhoCanWriter {
   }
 
   key(k: KeyWhoCan, out: (s: string) => void): void {
+    for (const piece of this.pieces(k)) out(piece);
+  }
+
+  /** A key's report in pieces (JSON and JSON lines: about 64 KiB each), made as they are asked for. */
+  *pieces(k: KeyWhoCan): Generator<string> {
     this.totals.add(k);
     switch (this.format) {
       case 'json':
-        if (this.keysWritten > 0) out(',\n');
-        this.json.write(k, out);
+        if (this.keysWritten > 0) yield ',\n';
+        yield* this.json.write(k);
         break;
       case 'jsonl':
-        jsonlKey(k, out);
+        yield* jsonlKey(k);
         break;
       case 'text':
-        out(textKey(k, this.opts));
+        yield textKey(k, this.opts);
         break;
       case 'table':
         if (this.chalk === undefined) throw new Error('WhoCanWriter.ready() was not awaited before a table');
-        out(tableKeySync(k, this.opts, this.chalk));
+        yield tableKeySync(k, this.opts, this.chalk);
         break;
       case 'markdown': {
         // The footer (summary line, what was left out) needs about 600 characters.
@@ -1050,7 +1076,7 @@ export class WhoCanWriter {
         if (text === '') this.mdLeftOut++;
         else {
           this.mdUsed += text.length;
-          out(text);
+          yield text;
         }
         break;
       }
@@ -1061,10 +1087,10 @@ export class WhoCanWriter {
   tail(out: (s: string) => void): void {
     switch (this.format) {
       case 'json':
-        out(`${this.keysWritten > 0 ? '\n' : ''}],\n"summary":${JSON.stringify(this.totals.json())}}\n`);
+        out(`${this.keysWritten > 0 ? '\n' : ''}],\n"summary":${json(this.totals.json())}}\n`);
         return;
       case 'jsonl':
-        out(`${JSON.stringify({ type: 'summary', ...this.totals.json() })}\n`);
+        out(`${json({ type: 'summary', ...this.totals.json() })}\n`);
         return;
       case 'text':
         out(`${this.totals.line()}\n${CAVEAT}\n`);
