@@ -14,7 +14,7 @@ import type { Request } from '../model/request.js';
 import type { OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
 import { isUnknown, unknownInput, type UnknownInput, type Unknowable } from '../model/unknown.js';
 import { compilePolicy, type CompiledPolicy } from './compile.js';
-import type { UnknownBias } from './conditions.js';
+import type { ConditionEnv, UnknownBias } from './conditions.js';
 import {
   buildBaseContext,
   buildContext,
@@ -710,18 +710,34 @@ export class Evaluator {
         built = { targetGrant, ctx: buildContext(input, res.baseCtx, res.sessionKeys), r };
       }
       const { ctx, r } = built;
-      return decide(r, w, withExplain ? { ctx, bias: w.bias, touched, assumed: new Set() } : { ctx, bias: w.bias, touched }, withExplain);
+      const env: ConditionEnv = withExplain
+        ? { ctx, bias: w.bias, touched, assumed: new Set(), biasedSides: 0 }
+        : { ctx, bias: w.bias, touched, biasedSides: 0 };
+      lastEnv = env;
+      return decide(r, w, env, withExplain);
     };
+    let lastEnv: ConditionEnv | undefined;
 
     // Keys the request does not carry and kms-why cannot derive (aws:SourceIp, …) matter only when
     // a condition consults them: decide once, and in both worlds only if one did.
     const touched = new Map<string, UnknownKeyInfo>();
+    let actual: { d: Decision; sides: number; touched: number } | undefined;
     if (unknowns.length === 0) {
       const d = run('actual', explain);
       if (touched.size === 0) return d;
+      // With every input read, the three worlds differ in their bias alone (world()): the actual
+      // walk is the walk of a biased world whose bias it never contradicted (env.biasedSides).
+      if (explain && !res.anyUnknown) actual = { d, sides: lastEnv!.biasedSides ?? 3, touched: touched.size };
     }
     const permissive = run('permissive', false);
     const restrictive = run('restrictive', false);
+    // The explained walk in a biased world, or the actual one's when it is the same walk: the same
+    // biased answers, and no key touched in the other worlds that the explanation would count
+    // (Recorder.assumeTouched reads every key touched so far).
+    const explained = (mode: 'permissive' | 'restrictive'): Decision => {
+      if (actual !== undefined && touched.size === actual.touched && (actual.sides & (mode === 'restrictive' ? 2 : 1)) === 0) return actual.d;
+      return run(mode, true);
+    };
     const supplied = [...touched.values()].filter((u) => u.supply !== undefined);
     // Inputs consulted only through a condition key (aliases): they count once a condition read them.
     for (const u of touched.values()) if (u.input !== undefined && !unknowns.includes(u.input)) unknowns.push(u.input);
@@ -730,7 +746,7 @@ export class Evaluator {
       // restrictive one for an allow, the permissive one for a deny.
       const authAgrees = permissive.authorization === restrictive.authorization;
       const pick = (authAgrees ? permissive.authorization : permissive.decision) === 'allow' ? 'restrictive' : 'permissive';
-      const d = explain ? run(pick, true) : pick === 'restrictive' ? restrictive : permissive;
+      const d = explain ? explained(pick) : pick === 'restrictive' ? restrictive : permissive;
       if (!authAgrees) {
         d.authorization = 'unknown';
         d.reasons = [];
@@ -742,7 +758,7 @@ export class Evaluator {
       }
       return d;
     }
-    const d = explain ? run('permissive', true) : permissive;
+    const d = explain ? explained('permissive') : permissive;
     const result: Decision = {
       ...d,
       decision: 'unknown',
