@@ -125,7 +125,8 @@ export class Evaluator {
   private readonly callerCache = new Map<string, CallerSources | null>();
   private readonly index: SnapshotIndex;
   private callerRefs = new Map<string, PrincipalRef>();
-  private readonly resolutions = new Map<string, Resolution>();
+  /** Resolutions by principal (as written), each list compared field by field (sameResolution). */
+  private readonly resolutions = new Map<string, Resolution[]>();
   private readonly roleShares = new Map<string, RoleShare>();
   /** The part of base contexts shared by callers of one kind and account on one key (buildBaseContext). */
   private readonly sharedContexts = new Map<string, SharedContext>();
@@ -295,23 +296,17 @@ export class Evaluator {
    */
   private resolution(request: Request, caller: PrincipalRef, key: Key | undefined, keyOp: boolean): Resolution {
     const last = this.lastResolution;
-    if (
-      last !== undefined &&
-      last.caller === caller &&
-      last.key === key &&
-      last.keyOp === keyOp &&
-      last.callerAccountGiven === request.callerAccount &&
-      last.grantId === request.grantId &&
-      last.viaService === request.viaService &&
-      last.at === request.at
-    ) {
-      return last;
-    }
-    const cacheKey = `${request.principal}|${key?.metadata.arn ?? ''}|${request.callerAccount ?? ''}|${request.grantId ?? ''}|${request.viaService ?? ''}|${request.at ?? ''}|${keyOp}`;
-    const hit = this.resolutions.get(cacheKey);
-    if (hit !== undefined) {
-      this.lastResolution = hit;
-      return hit;
+    if (last !== undefined && sameResolution(last, request, caller, key, keyOp)) return last;
+    // A caller asked again (a report over many keys, a service answering the same callers) finds
+    // its resolution by its principal text without building a key of every field.
+    const list = this.resolutions.get(request.principal);
+    if (list !== undefined) {
+      for (const hit of list) {
+        if (sameResolution(hit, request, caller, key, keyOp)) {
+          this.lastResolution = hit;
+          return hit;
+        }
+      }
     }
     const callerAccount = caller.kind === 'service' ? undefined : (request.callerAccount ?? caller.account);
     let cs = this.callerSources(caller);
@@ -379,8 +374,11 @@ export class Evaluator {
       worlds,
     };
     this.lastResolution = res;
-    if (this.resolutions.size >= 8) this.resolutions.delete(this.resolutions.keys().next().value as string);
-    this.resolutions.set(cacheKey, res);
+    if (list === undefined) {
+      if (this.resolutions.size >= 4096) this.resolutions.clear();
+      this.resolutions.set(request.principal, [res]);
+    } else if (list.length < 64) list.push(res);
+    else list[list.length - 1] = res;
     return res;
   }
 
@@ -912,6 +910,19 @@ export class Evaluator {
       ...(s.partial !== undefined ? { grantsFirstPage: s.partial.firstPage } : {}),
     };
   }
+}
+
+/** A resolution made for the same caller, key and request fields (the caller is one object per principal text, parseCaller). */
+function sameResolution(r: Resolution, request: Request, caller: PrincipalRef, key: Key | undefined, keyOp: boolean): boolean {
+  return (
+    r.caller === caller &&
+    r.key === key &&
+    r.keyOp === keyOp &&
+    r.callerAccountGiven === request.callerAccount &&
+    r.grantId === request.grantId &&
+    r.viaService === request.viaService &&
+    r.at === request.at
+  );
 }
 
 function hasEdits(p: HintProposal): boolean {
