@@ -425,10 +425,8 @@ export class Evaluator {
    */
   private verified(request: Request, d: Decision, depth: number): Decision {
     const proposals = HINT_PROPOSALS.get(d);
-    if (proposals === undefined || d.decision === 'allow') {
-      VERIFIED_HINTS.set(d, []);
-      return d;
-    }
+    // No entry in VERIFIED_HINTS reads as none: an allow (most decisions) adds no weak-map entry.
+    if (proposals === undefined || d.decision === 'allow') return d;
     // The same request on the same inputs makes the same proposals with the same outcome: a
     // request asked again (a warm pass, a report over many actions) verifies nothing twice. An
     // evaluator's snapshot and options never change and deciding is pure, so the request alone
@@ -440,7 +438,7 @@ export class Evaluator {
       if (this.verifiedMemo.size >= 4096) this.verifiedMemo.clear();
       this.verifiedMemo.set(memoKey, kept);
     }
-    VERIFIED_HINTS.set(d, [...kept]);
+    if (kept.length > 0) VERIFIED_HINTS.set(d, [...kept]);
     for (const p of kept) if (!d.hints.some((h) => sameNote(h, p.note))) d.hints.push(p.note);
     return d;
   }
