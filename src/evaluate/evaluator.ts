@@ -127,6 +127,7 @@ export class Evaluator {
   private callerRefs = new Map<string, PrincipalRef>();
   /** Resolutions by principal (as written), each list compared field by field (sameResolution). */
   private readonly resolutions = new Map<string, Resolution[]>();
+  private resolutionCount = 0;
   private readonly roleShares = new Map<string, RoleShare>();
   /** The part of base contexts shared by callers of one kind and account on one key (buildBaseContext). */
   private readonly sharedContexts = new Map<string, SharedContext>();
@@ -374,11 +375,15 @@ export class Evaluator {
       worlds,
     };
     this.lastResolution = res;
-    if (list === undefined) {
-      if (this.resolutions.size >= 4096) this.resolutions.clear();
-      this.resolutions.set(request.principal, [res]);
-    } else if (list.length < 64) list.push(res);
-    else list[list.length - 1] = res;
+    // Bounded by resolutions, not callers (who-can asks each caller about every key).
+    if (this.resolutionCount >= 4096) {
+      this.resolutions.clear();
+      this.resolutionCount = 0;
+    }
+    const kept = this.resolutions.get(request.principal);
+    if (kept === undefined) this.resolutions.set(request.principal, [res]);
+    else kept.push(res);
+    this.resolutionCount++;
     return res;
   }
 
