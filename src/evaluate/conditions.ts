@@ -38,6 +38,13 @@ export interface ConditionEnv {
   touched?: Map<string, UnknownKeyInfo>;
   /** Filled with the ids of assumptions a condition relied on (e.g. a date read as UTC). */
   assumed?: Set<string>;
+  /**
+   * The effects of the statements an unknown key was consulted for (1: an Allow, 2: a Deny). A
+   * walk in the actual world that consulted unknowns for Allow statements only took every branch
+   * the restrictive world takes (both count such a condition as not holding), and one for Deny
+   * statements only every branch the permissive world takes (evaluator.ts reuses it).
+   */
+  biasedSides?: number;
 }
 
 const VAR_RE = /\$\{([^}]*)\}/g;
@@ -125,6 +132,7 @@ export function substituteVariables(text: string, ctx: RequestContext): string |
 /** The result an unknown condition or element takes in a biased world (false in the actual one). */
 export function biased(env: ConditionEnv, effect: Effect, info: UnknownKeyInfo, lowerKey: string): boolean {
   env.touched?.set(lowerKey, info);
+  env.biasedSides = (env.biasedSides ?? 0) | (effect === 'Allow' ? 1 : 2);
   return env.bias === null ? false : (effect === 'Allow') === (env.bias === 'allow');
 }
 

@@ -14,7 +14,7 @@ import type { Request } from '../model/request.js';
 import type { OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
 import { isUnknown, unknownInput, type UnknownInput, type Unknowable } from '../model/unknown.js';
 import { compilePolicy, type CompiledPolicy } from './compile.js';
-import type { UnknownBias } from './conditions.js';
+import type { ConditionEnv, UnknownBias } from './conditions.js';
 import {
   buildBaseContext,
   buildContext,
@@ -125,7 +125,9 @@ export class Evaluator {
   private readonly callerCache = new Map<string, CallerSources | null>();
   private readonly index: SnapshotIndex;
   private callerRefs = new Map<string, PrincipalRef>();
-  private readonly resolutions = new Map<string, Resolution>();
+  /** Resolutions by principal (as written), each list compared field by field (sameResolution). */
+  private readonly resolutions = new Map<string, Resolution[]>();
+  private resolutionCount = 0;
   private readonly roleShares = new Map<string, RoleShare>();
   /** The part of base contexts shared by callers of one kind and account on one key (buildBaseContext). */
   private readonly sharedContexts = new Map<string, SharedContext>();
@@ -295,23 +297,17 @@ export class Evaluator {
    */
   private resolution(request: Request, caller: PrincipalRef, key: Key | undefined, keyOp: boolean): Resolution {
     const last = this.lastResolution;
-    if (
-      last !== undefined &&
-      last.caller === caller &&
-      last.key === key &&
-      last.keyOp === keyOp &&
-      last.callerAccountGiven === request.callerAccount &&
-      last.grantId === request.grantId &&
-      last.viaService === request.viaService &&
-      last.at === request.at
-    ) {
-      return last;
-    }
-    const cacheKey = `${request.principal}|${key?.metadata.arn ?? ''}|${request.callerAccount ?? ''}|${request.grantId ?? ''}|${request.viaService ?? ''}|${request.at ?? ''}|${keyOp}`;
-    const hit = this.resolutions.get(cacheKey);
-    if (hit !== undefined) {
-      this.lastResolution = hit;
-      return hit;
+    if (last !== undefined && sameResolution(last, request, caller, key, keyOp)) return last;
+    // A caller asked again (a report over many keys, a service answering the same callers) finds
+    // its resolution by its principal text without building a key of every field.
+    const list = this.resolutions.get(request.principal);
+    if (list !== undefined) {
+      for (const hit of list) {
+        if (sameResolution(hit, request, caller, key, keyOp)) {
+          this.lastResolution = hit;
+          return hit;
+        }
+      }
     }
     const callerAccount = caller.kind === 'service' ? undefined : (request.callerAccount ?? caller.account);
     let cs = this.callerSources(caller);
@@ -379,8 +375,15 @@ export class Evaluator {
       worlds,
     };
     this.lastResolution = res;
-    if (this.resolutions.size >= 8) this.resolutions.delete(this.resolutions.keys().next().value as string);
-    this.resolutions.set(cacheKey, res);
+    // Bounded by resolutions, not callers (who-can asks each caller about every key).
+    if (this.resolutionCount >= 4096) {
+      this.resolutions.clear();
+      this.resolutionCount = 0;
+    }
+    const kept = this.resolutions.get(request.principal);
+    if (kept === undefined) this.resolutions.set(request.principal, [res]);
+    else kept.push(res);
+    this.resolutionCount++;
     return res;
   }
 
@@ -427,10 +430,8 @@ export class Evaluator {
    */
   private verified(request: Request, d: Decision, depth: number): Decision {
     const proposals = HINT_PROPOSALS.get(d);
-    if (proposals === undefined || d.decision === 'allow') {
-      VERIFIED_HINTS.set(d, []);
-      return d;
-    }
+    // No entry in VERIFIED_HINTS reads as none: an allow (most decisions) adds no weak-map entry.
+    if (proposals === undefined || d.decision === 'allow') return d;
     // The same request on the same inputs makes the same proposals with the same outcome: a
     // request asked again (a warm pass, a report over many actions) verifies nothing twice. An
     // evaluator's snapshot and options never change and deciding is pure, so the request alone
@@ -442,7 +443,7 @@ export class Evaluator {
       if (this.verifiedMemo.size >= 4096) this.verifiedMemo.clear();
       this.verifiedMemo.set(memoKey, kept);
     }
-    VERIFIED_HINTS.set(d, [...kept]);
+    if (kept.length > 0) VERIFIED_HINTS.set(d, [...kept]);
     for (const p of kept) if (!d.hints.some((h) => sameNote(h, p.note))) d.hints.push(p.note);
     return d;
   }
@@ -710,18 +711,34 @@ export class Evaluator {
         built = { targetGrant, ctx: buildContext(input, res.baseCtx, res.sessionKeys), r };
       }
       const { ctx, r } = built;
-      return decide(r, w, withExplain ? { ctx, bias: w.bias, touched, assumed: new Set() } : { ctx, bias: w.bias, touched }, withExplain);
+      const env: ConditionEnv = withExplain
+        ? { ctx, bias: w.bias, touched, assumed: new Set(), biasedSides: 0 }
+        : { ctx, bias: w.bias, touched, biasedSides: 0 };
+      lastEnv = env;
+      return decide(r, w, env, withExplain);
     };
+    let lastEnv: ConditionEnv | undefined;
 
     // Keys the request does not carry and kms-why cannot derive (aws:SourceIp, …) matter only when
     // a condition consults them: decide once, and in both worlds only if one did.
     const touched = new Map<string, UnknownKeyInfo>();
+    let actual: { d: Decision; sides: number; touched: number } | undefined;
     if (unknowns.length === 0) {
       const d = run('actual', explain);
       if (touched.size === 0) return d;
+      // With every input read, the three worlds differ in their bias alone (world()): the actual
+      // walk is the walk of a biased world whose bias it never contradicted (env.biasedSides).
+      if (explain && !res.anyUnknown) actual = { d, sides: lastEnv!.biasedSides ?? 3, touched: touched.size };
     }
     const permissive = run('permissive', false);
     const restrictive = run('restrictive', false);
+    // The explained walk in a biased world, or the actual one's when it is the same walk: the same
+    // biased answers, and no key touched in the other worlds that the explanation would count
+    // (Recorder.assumeTouched reads every key touched so far).
+    const explained = (mode: 'permissive' | 'restrictive'): Decision => {
+      if (actual !== undefined && touched.size === actual.touched && (actual.sides & (mode === 'restrictive' ? 2 : 1)) === 0) return actual.d;
+      return run(mode, true);
+    };
     const supplied = [...touched.values()].filter((u) => u.supply !== undefined);
     // Inputs consulted only through a condition key (aliases): they count once a condition read them.
     for (const u of touched.values()) if (u.input !== undefined && !unknowns.includes(u.input)) unknowns.push(u.input);
@@ -730,7 +747,7 @@ export class Evaluator {
       // restrictive one for an allow, the permissive one for a deny.
       const authAgrees = permissive.authorization === restrictive.authorization;
       const pick = (authAgrees ? permissive.authorization : permissive.decision) === 'allow' ? 'restrictive' : 'permissive';
-      const d = explain ? run(pick, true) : pick === 'restrictive' ? restrictive : permissive;
+      const d = explain ? explained(pick) : pick === 'restrictive' ? restrictive : permissive;
       if (!authAgrees) {
         d.authorization = 'unknown';
         d.reasons = [];
@@ -742,7 +759,7 @@ export class Evaluator {
       }
       return d;
     }
-    const d = explain ? run('permissive', true) : permissive;
+    const d = explain ? explained('permissive') : permissive;
     const result: Decision = {
       ...d,
       decision: 'unknown',
@@ -896,6 +913,19 @@ export class Evaluator {
       ...(s.partial !== undefined ? { grantsFirstPage: s.partial.firstPage } : {}),
     };
   }
+}
+
+/** A resolution made for the same caller, key and request fields (the caller is one object per principal text, parseCaller). */
+function sameResolution(r: Resolution, request: Request, caller: PrincipalRef, key: Key | undefined, keyOp: boolean): boolean {
+  return (
+    r.caller === caller &&
+    r.key === key &&
+    r.keyOp === keyOp &&
+    r.callerAccountGiven === request.callerAccount &&
+    r.grantId === request.grantId &&
+    r.viaService === request.viaService &&
+    r.at === request.at
+  );
 }
 
 function hasEdits(p: HintProposal): boolean {

@@ -47,7 +47,7 @@ export function applyProposal(s: Snapshot, request: Request, p: HintProposal): {
   return { snapshot, request: req };
 }
 
-/** The proposals printed as hints of each explained decision, verified (kept beside it, not in the JSON contract). */
+/** The proposals printed as hints of each explained decision, verified (kept beside it, not in the JSON contract; none when it has no entry). */
 export const VERIFIED_HINTS = new WeakMap<Decision, HintProposal[]>();
 
 /** Why a change could not be applied to these inputs (the hint is then not printed). */

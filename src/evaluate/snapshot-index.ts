@@ -20,6 +20,24 @@ const NONE: readonly PrincipalEntry[] = [];
 
 const INDEXES = new WeakMap<Snapshot, SnapshotIndex>();
 const GRANT_INDEXES = new WeakMap<readonly Grant[], Map<string, Grant[]>>();
+/** Each grant's grantee key (null: none), so that a list with one grant added (a hint's change) files only that one anew. */
+const GRANTEE_KEYS = new WeakMap<Grant, string | null>();
+
+function granteeKey(g: Grant): string | null {
+  let k = GRANTEE_KEYS.get(g);
+  if (k === undefined) {
+    k = patternKey(compilePrincipalValue(g.granteePrincipal)) ?? null;
+    GRANTEE_KEYS.set(g, k);
+  }
+  return k;
+}
+
+/**
+ * Role and user ARNs without a Region (what IAM writes), taken apart as parsePrincipal takes them
+ * (its `(user|role)(/.*\/|/)([^/]+)` on the resource after the fifth colon) without splitting
+ * the whole ARN (text parsePrincipal would trim goes its way): the index of 5,000 roles is built on a caller's first request.
+ */
+const IAM_NAME_RE = /^arn:[^:]+:iam::(\d{12}):(user|role)(?:\/.*\/|\/)([^/]+)$/;
 
 export class SnapshotIndex {
   private byName: Map<string, PrincipalEntry[]> | undefined;
@@ -87,9 +105,14 @@ export class SnapshotIndex {
       const idx = new Map<string, PrincipalEntry[]>();
       let order = 0;
       for (const [arn, pp] of Object.entries(this.snapshot.principals)) {
-        const p = parsePrincipal(arn);
-        if (p && (p.kind === 'role' || p.kind === 'user')) {
-          const k = `${p.kind}:${p.account}:${p.name}`;
+        let k: string | undefined;
+        const m = IAM_NAME_RE.exec(arn);
+        if (m !== null && arn.trimEnd() === arn) k = `${m[2]}:${m[1]}:${m[3]}`;
+        else {
+          const p = parsePrincipal(arn);
+          if (p && (p.kind === 'role' || p.kind === 'user')) k = `${p.kind}:${p.account}:${p.name}`;
+        }
+        if (k !== undefined) {
           const list = idx.get(k);
           const e = { arn, pp, order };
           if (list === undefined) idx.set(k, [e]);
@@ -116,8 +139,8 @@ export class SnapshotIndex {
     if (idx === undefined) {
       idx = new Map();
       for (const g of grants) {
-        const k = patternKey(compilePrincipalValue(g.granteePrincipal));
-        if (k === undefined) continue;
+        const k = granteeKey(g);
+        if (k === null) continue;
         const list = idx.get(k);
         if (list) list.push(g);
         else idx.set(k, [g]);

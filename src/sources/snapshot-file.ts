@@ -245,9 +245,10 @@ function parsePrincipals(value: unknown, where: Where, inputs: InputRecord[]): R
   const principals: Record<string, PrincipalPolicies> = {};
   if (value === undefined) return principals;
   const firstAt = new Map<string, string>();
+  const managed: ManagedCopies = new Map();
   expectArray(value, where, 'a list of principals').forEach((item, i) => {
     const at = index(where, i);
-    const { arn, policies } = parsePrincipalEntry(item, at);
+    const { arn, policies } = parsePrincipalEntry(item, at, managed);
     const earlier = firstAt.get(arn);
     if (earlier !== undefined) fail(member(at, 'Arn'), `principal ${arn} is already given at ${earlier}`);
     firstAt.set(arn, at.path);
@@ -261,7 +262,7 @@ function parsePrincipals(value: unknown, where: Where, inputs: InputRecord[]): R
  * One entry of `principals`. A missing IdentityPolicies means "none": the entry itself is what
  * says the principal is known (a principal without an entry has unknown policies).
  */
-export function parsePrincipalEntry(value: unknown, at: Where): { arn: string; policies: PrincipalPolicies } {
+export function parsePrincipalEntry(value: unknown, at: Where, managed?: ManagedCopies): { arn: string; policies: PrincipalPolicies } {
   const e = expectObject(value, at, 'a principal entry {"Arn": …, "IdentityPolicies": […]}');
   rejectUnknownFields(e, PRINCIPAL_FIELDS, at, 'a principal entry');
   const arn = requiredString(e, 'Arn', at);
@@ -274,7 +275,13 @@ export function parsePrincipalEntry(value: unknown, at: Where): { arn: string; p
     );
   }
   const policies: PrincipalPolicies = {
-    identityPolicies: readUnknowable(e.IdentityPolicies, member(at, 'IdentityPolicies'), identityPoliciesWhat(arn), () => [], parseIdentityPolicies),
+    identityPolicies: readUnknowable(
+      e.IdentityPolicies,
+      member(at, 'IdentityPolicies'),
+      identityPoliciesWhat(arn),
+      () => [],
+      (v, w) => parseIdentityPolicies(v, w, managed),
+    ),
     permissionsBoundary: readUnknowable(
       e.PermissionsBoundary,
       member(at, 'PermissionsBoundary'),
@@ -335,14 +342,50 @@ function rejectInapplicable(e: JsonObject, kind: string, at: Where, arn: string)
   }
 }
 
-function parseIdentityPolicies(value: unknown, where: Where): Policy[] {
+/**
+ * The managed policies read so far, by ARN and name: a snapshot repeats a managed policy under
+ * every role that attaches it, and a copy written exactly as an earlier one (same members in the
+ * same order) is that policy: read once, one object for every role (so it is compiled once).
+ * Only identity policies are shared; where a copy was read from (Policy.origin) is the first's.
+ */
+type ManagedCopies = Map<string, Array<{ document: unknown; policy: Policy }>>;
+
+function parseIdentityPolicies(value: unknown, where: Where, managed?: ManagedCopies): Policy[] {
   return expectArray(value, where, 'a list of policies [{"PolicyName": …, "Document": …}]').map((item, i) => {
     const at = index(where, i);
     const p = expectObject(item, at, 'a policy {"PolicyName": …, "Document": …}');
     rejectUnknownFields(p, IDENTITY_POLICY_FIELDS, at, 'an identity policy');
     const name = requiredString(p, 'PolicyName', at);
-    return documentOf(p, at, { source: 'identity-policy', name, arn: optionalString(p, 'PolicyArn', at) });
+    const arn = optionalString(p, 'PolicyArn', at);
+    if (arn === undefined || managed === undefined || p.Document === undefined) return documentOf(p, at, { source: 'identity-policy', name, arn });
+    const k = `${arn}\u0000${name}`;
+    const copies = managed.get(k);
+    if (copies !== undefined) for (const c of copies) if (sameAsWritten(c.document, p.Document)) return c.policy;
+    const policy = documentOf(p, at, { source: 'identity-policy', name, arn });
+    if (copies === undefined) managed.set(k, [{ document: p.Document, policy }]);
+    else if (copies.length < 8) copies.push({ document: p.Document, policy });
+    return policy;
   });
+}
+
+/** The same JSON as written: equal values, and object members in the same order. */
+function sameAsWritten(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameAsWritten(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i]!;
+    if (k !== kb[i] || !sameAsWritten((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
 }
 
 /** A boundary named without its document is known to exist but not what it allows: unknown, not "none". */

@@ -1,0 +1,82 @@
+// The snapshot index files principal entries by what parsePrincipal reads from their ARNs (a fast
+// path reads plain role and user ARNs) and grants by grantee (each grant's key remembered, so a
+// list with a grant added is filed again cheaply). Whatever path it takes, it files as parsePrincipal.
+import { describe, expect, it } from 'vitest';
+import { SnapshotIndex } from '../../src/evaluate/snapshot-index.js';
+import { compilePrincipalValue, patternKey } from '../../src/evaluate/principals.js';
+import { parsePrincipal } from '../../src/model/arn.js';
+import type { Grant } from '../../src/model/grant.js';
+import type { PrincipalPolicies } from '../../src/model/principal.js';
+import type { Snapshot } from '../../src/model/snapshot.js';
+
+const ARNS = [
+  'arn:aws:iam::111122223333:role/app',
+  'arn:aws:iam::111122223333:role/team/a/app',
+  'arn:aws:iam::111122223333:role/service-role/app',
+  'arn:aws:iam::111122223333:user/alice',
+  'arn:aws:iam::111122223333:user/dev/alice',
+  'arn:aws-cn:iam::111122223333:role/app',
+  'arn:weird:iam::111122223333:role/app',
+  'arn:aws:iam::111122223333:role/odd:name',
+  'arn:aws:iam::111122223333:role/a:b/c',
+  'arn:aws:iam::111122223333:role/app ',
+  ' arn:aws:iam::111122223333:role/app',
+  'arn:aws:iam:us-east-1:111122223333:role/app',
+  'arn:aws:iam::11112222333:role/app',
+  'arn:aws:iam::111122223333:role/',
+  'arn:aws:iam::111122223333:role//x',
+  'arn:aws:iam::111122223333:group/app',
+  'arn:aws:iam::111122223333:root',
+  'arn:aws:sts::111122223333:assumed-role/app/s',
+  '111122223333',
+];
+
+const PP: PrincipalPolicies = { identityPolicies: [], permissionsBoundary: null, sessionPolicies: [], tags: {} };
+
+describe('the snapshot index', () => {
+  it('files every entry under the role or user name parsePrincipal reads, in snapshot order', () => {
+    const principals: Record<string, PrincipalPolicies> = {};
+    for (const a of ARNS) principals[a] = { ...PP };
+    const index = SnapshotIndex.of({ keys: [], principals } as unknown as Snapshot);
+    const expected = new Map<string, string[]>();
+    for (const a of ARNS) {
+      const p = parsePrincipal(a);
+      if (p === null || (p.kind !== 'role' && p.kind !== 'user')) continue;
+      const k = `${p.kind}|${p.account}|${p.name}`;
+      expected.set(k, [...(expected.get(k) ?? []), a]);
+    }
+    // The list holds entries the index must find and some it must not (the test can fail).
+    expect(expected.get('role|111122223333|app')?.length).toBeGreaterThan(3);
+    for (const [k, arns] of expected) {
+      const [kind, account, name] = k.split('|') as ['role' | 'user', string, string];
+      expect(index.entries(kind, account, name).map((e) => e.arn)).toEqual(arns);
+      expect(index.first(kind, account, name)?.arn).toBe(arns[0]);
+    }
+    expect(index.entries('role', '111122223333', 'group/app')).toEqual([]);
+  });
+
+  it('files a grant list with a grant added like a list read fresh', () => {
+    const grant = (id: string, grantee: string): Grant => ({ grantId: id, granteePrincipal: grantee, operations: ['Decrypt'], state: 'active' }) as Grant;
+    const base = [
+      grant('g1', 'arn:aws:iam::111122223333:role/app'),
+      grant('g2', 'arn:aws:sts::111122223333:assumed-role/app/s1'),
+      grant('g3', 'lambda.amazonaws.com'),
+      grant('g4', 'not a principal'),
+    ];
+    const before = SnapshotIndex.grantsByGrantee(base);
+    const added = [...base, grant('g5', 'arn:aws:iam::111122223333:role/app')];
+    const after = SnapshotIndex.grantsByGrantee(added);
+    const fresh = (gs: Grant[]): Record<string, string[]> => {
+      const out: Record<string, string[]> = {};
+      for (const g of gs) {
+        const k = patternKey(compilePrincipalValue(g.granteePrincipal));
+        if (k !== undefined) (out[k] ??= []).push(g.grantId);
+      }
+      return out;
+    };
+    const ids = (m: Map<string, Grant[]>): Record<string, string[]> => Object.fromEntries([...m].map(([k, gs]) => [k, gs.map((g) => g.grantId)]));
+    expect(ids(before)).toEqual(fresh(base));
+    expect(ids(after)).toEqual(fresh(added));
+    expect(after.get('role:111122223333:app')?.map((g) => g.grantId)).toEqual(['g1', 'g5']);
+  });
+});
