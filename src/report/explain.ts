@@ -1,13 +1,13 @@
 // What every human-readable renderer says about a decision, as plain strings: labels, the one-line
 // reason, the near misses, and the layout helpers (wrapping, column widths). Pure and deterministic.
 import type {
-  ConditionMatch,
+  ConditionMatchText as ConditionMatch,
   DecidedBy,
   CheckResult,
-  GrantMatch,
+  GrantMatchText as GrantMatch,
   MismatchReason,
   Reason,
-  StatementMatch,
+  StatementMatchText as StatementMatch,
   StepAnswer,
   StepId,
   TraceStep,
