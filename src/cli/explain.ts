@@ -445,20 +445,7 @@ async function renderExplain(doc: ExplainDocument, format: ExplainFormat, color:
   }
 }
 
-/**
- * The callback shape (test/cli/explain.test.ts registers the commands on a program of its own):
- * the exit code handed to `setExit`. main.ts uses explainCommands.
- */
-export function addExplainCommands(program: Command, io: CliIo, setExit: (code: number) => void, _setDebug?: (d: boolean) => void): void {
-  explainCommands(
-    program,
-    io,
-    (action) =>
-      async (...args) =>
-        setExit(await action(...args)),
-  );
-}
-
+/** Registers explain-error and explain-event; `run` turns each action's returned exit code into the command's (command.ts). */
 export function explainCommands(program: Command, io: CliIo, run: Run): void {
   addCommonOptions(
     program
