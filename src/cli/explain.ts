@@ -154,7 +154,9 @@ function requestOf(d: Draft, flags: ExplainFlags, missing: MissingPart[], what: 
     ['key', d.key !== undefined || d.keyArn !== undefined || (d.action !== undefined && findAction(d.action.value)?.cls === 'iam-only')],
   ];
   const lacking = required.filter(([, ok]) => !ok).map(([f]) => f);
-  if (lacking.length > 0) {
+  const { principal, action } = d;
+  // Lacking the principal or the action puts it in `lacking`: the checks narrow their types.
+  if (lacking.length > 0 || principal === undefined || action === undefined) {
     const why = lacking.map((f) => missing.find((m) => m.field === f)?.why ?? `give ${FIELD_FLAG[f]}`);
     const read = [d.principal && `principal ${d.principal.value}`, d.action && `action ${d.action.value}`, d.key && `key ${d.key.value}`]
       .filter(Boolean)
@@ -164,12 +166,12 @@ function requestOf(d: Draft, flags: ExplainFlags, missing: MissingPart[], what: 
     });
   }
   const merged: RequestFlags = { ...flags };
-  merged.principal = d.principal!.value;
+  merged.principal = principal.value;
   if (d.key !== undefined) merged.key = d.key.value;
   else delete merged.key;
   merged.context = Object.entries(d.context).map(([k, s]) => `${k}=${s.value}`);
   if (d.viaService !== undefined) merged.viaService = d.viaService.value;
-  const req = requestFromFlags(merged, d.action!.value);
+  const req = requestFromFlags(merged, action.value);
   if (d.keyArn !== undefined) req.keyArn = d.keyArn;
   return req;
 }
@@ -254,7 +256,8 @@ function checkStdin(flags: ExplainFlags, stdinTaken: boolean): void {
 
 /** The (key, principal) pairs to read from AWS; their Region from the event when the key is not an ARN. */
 async function loadSnapshot(flags: ExplainFlags, targets: LiveTargetSpec[], io: CliIo): Promise<Snapshot> {
-  if (!liveRequested(flags)) return loadFrom(flags.from!);
+  // With --from, the snapshot is read from it (liveRequested: --from absent or empty).
+  if (flags.from !== undefined && !liveRequested(flags)) return loadFrom(flags.from);
   const seen = new Set<string>();
   const unique = targets.filter((t) => {
     const k = `${t.key}|${t.principal}`;
@@ -277,16 +280,16 @@ async function loadSnapshot(flags: ExplainFlags, targets: LiveTargetSpec[], io: 
 
 /** --redact with --from: the snapshot learned and redacted before the message or event is read. */
 async function preload(flags: ExplainFlags, io: CliIo): Promise<{ snapshot: Snapshot; r: import('../report/redact.js').Redactor } | undefined> {
-  if (io.redactor === undefined || liveRequested(flags)) return undefined;
-  return (await import('./redact.js')).preloadRedacted(flags.from!, flags, io);
+  if (io.redactor === undefined || flags.from === undefined || liveRequested(flags)) return undefined;
+  return (await import('./redact.js')).preloadRedacted(flags.from, flags, io);
 }
 
 /** Lambda's function: named by --context aws:lambda:FunctionArn, or by the session name (Lambda names the session after it). */
 function lambdaFunctionRef(d: Draft, parsed: ParsedErrorMessage): { name: string; arn?: string } | undefined {
   if (!parsed.lambda) return undefined;
-  const ctxKey = Object.keys(d.context).find((k) => k.toLowerCase() === 'aws:lambda:functionarn');
-  if (ctxKey !== undefined) {
-    const v = d.context[ctxKey]!.value;
+  const given = Object.entries(d.context).find(([k]) => k.toLowerCase() === 'aws:lambda:functionarn');
+  if (given !== undefined) {
+    const v = given[1].value;
     const m = /^arn:[^:]+:lambda:[^:]+:\d{12}:function:([^:]+)/.exec(v);
     if (m) return { name: m[1]!, arn: v };
   }
@@ -445,20 +448,7 @@ async function renderExplain(doc: ExplainDocument, format: ExplainFormat, color:
   }
 }
 
-/**
- * The callback shape (test/cli/explain.test.ts registers the commands on a program of its own):
- * the exit code handed to `setExit`. main.ts uses explainCommands.
- */
-export function addExplainCommands(program: Command, io: CliIo, setExit: (code: number) => void, _setDebug?: (d: boolean) => void): void {
-  explainCommands(
-    program,
-    io,
-    (action) =>
-      async (...args) =>
-        setExit(await action(...args)),
-  );
-}
-
+/** Registers explain-error and explain-event; `run` turns each action's returned exit code into the command's (command.ts). */
 export function explainCommands(program: Command, io: CliIo, run: Run): void {
   addCommonOptions(
     program
@@ -745,12 +735,13 @@ function orderExplanations(explanations: Explanation[], lookup: boolean): Explan
     if (!firstIndex.has(o.k)) firstIndex.set(o.k, o.i);
     if ((groupNewest.get(o.k) ?? '') < o.t) groupNewest.set(o.k, o.t);
   }
-  if (lookup)
-    order.sort(
-      (a, b) => compareDesc(groupNewest.get(a.k)!, groupNewest.get(b.k)!) || firstIndex.get(a.k)! - firstIndex.get(b.k)! || compareDesc(a.t, b.t) || a.i - b.i,
-    );
-  else order.sort((a, b) => firstIndex.get(a.k)! - firstIndex.get(b.k)! || a.i - b.i);
-  return order.map((o) => o.e);
+  // Each explanation with its group's first position (set for every key above) and newest time
+  // (none for a group without times: it ties with every other group, as it always has).
+  const ranked = order.map((o) => ({ ...o, first: firstIndex.get(o.k) ?? o.i, groupT: groupNewest.get(o.k) }));
+  const newer = (x: string | undefined, y: string | undefined): number => (x === undefined || y === undefined ? 0 : compareDesc(x, y));
+  if (lookup) ranked.sort((a, b) => newer(a.groupT, b.groupT) || a.first - b.first || compareDesc(a.t, b.t) || a.i - b.i);
+  else ranked.sort((a, b) => a.first - b.first || a.i - b.i);
+  return ranked.map((o) => o.e);
 }
 
 /** explain-event: reads CloudTrail events (a file or --lookup), groups them, evaluates each group today; returns the exit code. */

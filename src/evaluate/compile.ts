@@ -1,7 +1,7 @@
 // Policies compiled once for many requests: actions indexed, patterns pre-built. Matching a
 // statement ("does it apply?") lives here; combining effects lives in flowchart.ts only.
 import { ACTIONS, type ActionInfo } from '../model/actions.js';
-import type { ConditionMatch, ElementMatch, MismatchReason, StatementMatch } from '../model/decision.js';
+import type { ConditionMatch, ElementMatch, IneffectiveReason, MismatchReason, StatementMatch } from '../model/decision.js';
 import type { Effect, Policy, PolicySource, Statement } from '../model/policy.js';
 import type { PrincipalRef } from '../model/principal.js';
 import { biased, compileCondition, evaluateConditions, resolveVariables, type CompiledCondition, type ConditionEnv } from './conditions.js';
@@ -22,7 +22,7 @@ export interface CompiledStatement {
   /** Principal (or NotPrincipal) as written, for the explanation: built once, shared by every record. */
   principalWritten: string[];
   /** Why the statement can never apply, when it cannot (docs/semantics.md#statement-matching). */
-  ineffective?: string;
+  ineffective?: IneffectiveReason;
 }
 
 /** `'*'`, a compiled wildcard, or the text of a pattern with policy variables (compiled per request). */
@@ -138,12 +138,12 @@ function compileStatement(policy: Policy, st: Statement): CompiledStatement {
     resourceBased: RESOURCE_POLICY.has(policy.source),
     principalWritten: st.principal ? principalStrings(st.principal) : st.notPrincipal ? principalStrings(st.notPrincipal) : STAR,
   };
-  if (st.action === undefined && st.notAction === undefined) cs.ineffective = 'the statement has no Action, so it has no effect';
+  if (st.action === undefined && st.notAction === undefined) cs.ineffective = 'no-action';
   else if (st.resource === undefined && st.notResource === undefined && policy.source !== 'scp') {
     // SCPs may omit Resource; key policies and identity policies may not [KMS-OVERVIEW].
-    cs.ineffective = 'the statement has no Resource, so it has no effect';
+    cs.ineffective = 'no-resource';
   } else if (policy.source === 'key-policy' && st.principal === undefined && st.notPrincipal === undefined) {
-    cs.ineffective = 'the statement has no Principal, so it applies to nobody';
+    cs.ineffective = 'no-principal';
   }
   return cs;
 }

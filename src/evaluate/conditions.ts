@@ -1,6 +1,6 @@
 // Condition operators (docs/semantics.md#conditions, [IAM-OPS], [IAM-MULTI]) and policy variables.
 import { parseOperator, type ParsedOperator } from '../model/condition-operators.js';
-import type { ConditionMatch } from '../model/decision.js';
+import type { ConditionMatch, ConditionNote } from '../model/decision.js';
 import type { ConditionClause, Effect } from '../model/policy.js';
 import { BlockList } from 'node:net';
 import { dateLacksOffset, parseCidr, parseDate } from '../model/condition-values.js';
@@ -268,6 +268,8 @@ function numericCompare(base: string, a: number, b: number): boolean {
   }
 }
 
+const NO_VALUE: ConditionNote = { kind: 'variable-no-value' };
+
 /**
  * Evaluates one condition clause. With `out`, records what was compared. Returns whether the
  * clause holds; a clause on a key that could not be read resolves by `env.bias` and the
@@ -309,10 +311,15 @@ export function evaluateCondition(c: CompiledCondition, env: ConditionEnv, effec
         missing: false,
         unknown: true,
       };
+      const name = unknown === unknownKey ? undefined : unknown.name;
       rec.note =
         unknown.supply === undefined
-          ? `the value of ${unknown === unknownKey ? 'this key' : unknown.name} could not be read`
-          : `kms-why cannot derive ${unknown === unknownKey ? 'this key' : unknown.name}; give it with ${unknown.supply}`;
+          ? name === undefined
+            ? { kind: 'unreadable' }
+            : { kind: 'unreadable', name }
+          : name === undefined
+            ? { kind: 'underivable', supply: unknown.supply }
+            : { kind: 'underivable', name, supply: unknown.supply };
       out.push(rec);
     }
     return result;
@@ -321,14 +328,14 @@ export function evaluateCondition(c: CompiledCondition, env: ConditionEnv, effec
   if (env.assumed !== undefined && c.isDate && (policyValues.some(dateLacksOffset) || (actual ?? []).some(dateLacksOffset)))
     env.assumed.add('dateWithoutOffset');
   let matched: boolean;
-  let note: string | undefined;
+  let note: ConditionNote | undefined;
   if (c.op.base === 'Null') {
     // Null: "true" means the key must be absent; "false" that it is present [IAM-OPS].
     const absent = actual === undefined || actual.length === 0;
     matched = policyValues.some((p) => (p.toLowerCase() === 'true' ? absent : !absent));
   } else {
     matched = evaluatePresentOrAbsent(c, actual, policyValues);
-    if (noValue) note = 'a policy variable in this condition has no value in the request, so that value matches nothing';
+    if (noValue) note = NO_VALUE;
   }
   if (out) {
     const rec: ConditionMatch = {

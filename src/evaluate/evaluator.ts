@@ -12,7 +12,7 @@ import type { Policy, PolicySource } from '../model/policy.js';
 import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
 import type { Request } from '../model/request.js';
 import type { OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
-import { isUnknown, unknownInput, type UnknownInput, type Unknowable } from '../model/unknown.js';
+import { isUnknown, principalNotInSnapshot, type UnknownInput, type Unknowable } from '../model/unknown.js';
 import { compilePolicy, type CompiledPolicy } from './compile.js';
 import type { ConditionEnv, UnknownBias } from './conditions.js';
 import {
@@ -312,7 +312,7 @@ export class Evaluator {
     const callerAccount = caller.kind === 'service' ? undefined : (request.callerAccount ?? caller.account);
     let cs = this.callerSources(caller);
     if (cs === null) {
-      const u = unknownInput(`identity policies of ${caller.arn}`, 'the principal is not in the snapshot');
+      const u = principalNotInSnapshot(caller.arn);
       cs = { identity: u, boundary: u, session: u, tags: u, principalArn: undefined };
     }
     const keyPolicy: Unknowable<Policy> | null = key === undefined ? null : key.policy;
@@ -559,15 +559,13 @@ export class Evaluator {
       const acct = /^arn:[^:]+:kms:[^:]*:(\d{12}):/.exec(aliasArn!)?.[1] ?? m.account;
       const current = this.snapshot.keys.find((k) => k.aliases.includes(name) && k.metadata.account === acct && k.metadata.region === m.region);
       if (current === key) return parts;
-      const what = `the key ${name} points to now`;
       if (current !== undefined)
-        parts.push({ what: `${what} (${current.metadata.arn})`, decision: this.evaluateOne(onKey(current), opts), authorizationOnly: true });
-      else
         parts.push({
-          what,
-          missing: `the snapshot does not say which key ${name} points to now (no key in it lists that alias)`,
-          supply: `add that key to the snapshot (kms-why snapshot --key ${name}), or check it with --key <its current key>`,
+          what: { kind: 'alias-current-key', alias: name, keyArn: current.metadata.arn },
+          decision: this.evaluateOne(onKey(current), opts),
+          authorizationOnly: true,
         });
+      else parts.push({ what: { kind: 'alias-current-key', alias: name }, missing: { kind: 'alias-target-unknown', alias: name } });
       return parts;
     }
     if (action.short === 'ReplicateKey') {
@@ -577,19 +575,17 @@ export class Evaluator {
       const sub: Request = { action: 'kms:CreateKey', principal: request.principal };
       for (const k of ['callerAccount', 'viaService', 'at'] as const) if (request[k] !== undefined) (sub as unknown as Record<string, unknown>)[k] = request[k];
       sub.context = { ...ctx, ...(region !== undefined ? { 'aws:RequestedRegion': region } : {}) };
-      parts.push({ what: `kms:CreateKey in the replica Region${region !== undefined ? ` (${region})` : ''}`, decision: this.evaluateOne(sub, opts) });
+      parts.push({
+        what: region !== undefined ? { kind: 'replica-create-key', region } : { kind: 'replica-create-key' },
+        decision: this.evaluateOne(sub, opts),
+      });
       const tagged = Object.keys(ctx).some((k) => k.toLowerCase() === 'aws:tagkeys' || k.toLowerCase().startsWith('aws:requesttag/'));
       if (tagged) {
-        if (region === undefined)
-          parts.push({
-            what: 'kms:TagResource on the replica',
-            missing: 'the request tags the replica but does not say its Region',
-            supply: '--condition kms:ReplicaRegion=REGION',
-          });
+        if (region === undefined) parts.push({ what: { kind: 'replica-tag' }, missing: { kind: 'replica-region-unknown' } });
         else {
           const replicaArn = `arn:${m.partition}:kms:${region}:${m.account}:key/${m.keyId}`;
           parts.push({
-            what: `kms:TagResource on the replica ${replicaArn}`,
+            what: { kind: 'replica-tag', replicaArn },
             decision: this.evaluateOne({ ...sub, action: 'kms:TagResource' }, opts, replicaArn),
           });
         }
@@ -602,14 +598,13 @@ export class Evaluator {
     const replicas = this.snapshot.keys.filter(
       (k) => k !== key && k.metadata.keyId === m.keyId && k.metadata.account === m.account && (region === undefined || k.metadata.region === region),
     );
-    if (replicas.length === 1) parts.push({ what: `the replica key ${replicas[0]!.metadata.arn}`, decision: this.evaluateOne(onKey(replicas[0]!), opts) });
-    else if (region === undefined)
-      parts.push({ what: 'the replica key', missing: 'the request does not say which Region becomes primary', supply: '--condition kms:PrimaryRegion=REGION' });
+    if (replicas.length === 1)
+      parts.push({ what: { kind: 'replica-key', keyArn: replicas[0]!.metadata.arn }, decision: this.evaluateOne(onKey(replicas[0]!), opts) });
+    else if (region === undefined) parts.push({ what: { kind: 'replica-key' }, missing: { kind: 'primary-region-unknown' } });
     else
       parts.push({
-        what: `the replica key in ${region}`,
-        missing: `the snapshot has no key ${m.keyId} in ${region}`,
-        supply: `add the replica to the snapshot (kms-why snapshot --key arn:${m.partition}:kms:${region}:${m.account}:key/${m.keyId})`,
+        what: { kind: 'replica-key', region },
+        missing: { kind: 'replica-not-in-snapshot', keyId: m.keyId, region, partition: m.partition, account: m.account },
       });
     return parts;
   }

@@ -4,7 +4,7 @@
 // shares (the action's class, the partition, explicit denies, organization guardrails), then the
 // steps of its action class, each in a file of its own: iam-only.ts, alias.ts, retire-grant.ts and
 // key-operation.ts (key operations and CreateGrant). Each step is recorded as a fact (recorder.ts).
-import type { Decision, HintNote, TraceFinding, Verdict } from '../model/decision.js';
+import type { Decision, HintNote, PartGap, PartWhat, TraceFinding, Verdict } from '../model/decision.js';
 import { aliasAction } from './alias.js';
 import type { ConditionEnv } from './conditions.js';
 import { iamOnly } from './iam-only.js';
@@ -24,7 +24,7 @@ export { HINT_PROPOSALS, sameNote } from './recorder.js';
  * kms:CreateKey…), decided as a request of its own; or, when the inputs cannot say what it is,
  * what is missing and how to supply it.
  */
-export type Part = { what: string; decision: Decision; authorizationOnly?: boolean } | { what: string; missing: string; supply: string };
+export type Part = { what: PartWhat; decision: Decision; authorizationOnly?: boolean } | { what: PartWhat; missing: PartGap };
 
 /**
  * A request that needs several permissions is allowed only if each is: the first denial decides,
@@ -72,7 +72,7 @@ function combine(main: Decision, parts: Part[], explain: boolean, authorizeBefor
           answer: 'unknown',
           why: { kind: 'companion-unknown', missing: p.missing },
         });
-        addNotes(out.hints, [{ kind: 'companion-unknown', action: main.action, what: p.what, missing: p.missing, supply: p.supply }]);
+        addNotes(out.hints, [{ kind: 'companion-unknown', action: main.action, what: p.what, missing: p.missing }]);
       }
       continue;
     }

@@ -1,6 +1,6 @@
 // Grant matching (docs/semantics.md#grants): grantee, operation, state, constraints. Grants only allow.
 import type { ActionInfo } from '../model/actions.js';
-import type { GrantMatch, MismatchReason } from '../model/decision.js';
+import type { ChildConstraint, GrantDetail, GrantMatch, MismatchReason } from '../model/decision.js';
 import type { Grant, GrantConstraints } from '../model/grant.js';
 import type { Key } from '../model/key.js';
 import type { PrincipalRef } from '../model/principal.js';
@@ -18,7 +18,7 @@ export interface GrantCheck {
   principal: PrincipalMatch;
   matched: boolean;
   failed?: MismatchReason;
-  detail: string;
+  detail: GrantDetail;
   neededContext?: Record<string, string>;
   /** The grantee is an account: its IAM principals need an IAM allow (docs/semantics.md#grant-session-match, AMBIGUOUS). */
   needsIamDelegation?: boolean;
@@ -80,8 +80,9 @@ export function childConstraintsAtLeastAsStrict(parent: GrantConstraints | undef
     for (const [k, v] of a) if (b.get(k) !== v) return false;
     return true;
   }
+  if (pSub === undefined) return true;
   // Parent is Subset S: the child must require every pair of S.
-  const s = toMap(pSub!, ci);
+  const s = toMap(pSub, ci);
   const childPairs = cEq !== undefined ? toMap(cEq, ci) : cSub !== undefined ? toMap(cSub, ci) : undefined;
   if (childPairs === undefined) return false;
   for (const [k, v] of s) if (childPairs.get(k) !== v) return false;
@@ -95,17 +96,12 @@ function stateUsable(g: Grant, req: Request): boolean {
   return false;
 }
 
-function stateDetail(g: Grant): string {
-  return g.state === 'retired'
-    ? 'the grant is retired or revoked'
-    : 'the grant is not yet consistent (usually under five minutes) and the request does not present its grant token';
-}
+const RETIRED: GrantDetail = { kind: 'retired' };
+const PENDING: GrantDetail = { kind: 'pending' };
 
-/** `k=v, k2=v2`: an encryption context in a sentence. */
-export function ecText(ec: Record<string, string>): string {
-  return Object.entries(ec)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(', ');
+/** Why a grant that is not usable is not (its state). */
+function stateDetail(g: Grant): GrantDetail {
+  return g.state === 'retired' ? RETIRED : PENDING;
 }
 
 /** Checks one grant for a grant-authorizable action other than RetireGrant. */
@@ -118,10 +114,10 @@ export function checkGrant(g: Grant, action: ActionInfo, caller: PrincipalRef, r
         ...base,
         matched: false,
         failed: 'orphaned-grantee',
-        detail: `grantee ${g.granteePrincipal} is the unique id of a deleted principal; it matches no current principal (a role deleted and recreated gets a new id)`,
+        detail: { kind: 'orphaned-grantee', grantee: g.granteePrincipal },
       };
     }
-    return { ...base, matched: false, failed: 'grantee', detail: `grantee ${g.granteePrincipal} is not ${caller.arn}` };
+    return { ...base, matched: false, failed: 'grantee', detail: { kind: 'other-grantee', grantee: g.granteePrincipal, principal: caller.arn } };
   }
   const op = action.grantOperation;
   if (op === undefined || !g.operations.includes(op)) {
@@ -129,7 +125,7 @@ export function checkGrant(g: Grant, action: ActionInfo, caller: PrincipalRef, r
       ...base,
       matched: false,
       failed: 'operation',
-      detail: `the grant's operations (${g.operations.join(', ')}) do not include ${op ?? action.short}${op === undefined ? ', which no grant can allow' : ''}`,
+      detail: { kind: 'operation', operations: g.operations, operation: op ?? action.short, grantable: op !== undefined },
     };
   }
   if (!stateUsable(g, req)) return { ...base, matched: false, failed: 'grant-state', detail: stateDetail(g) };
@@ -140,35 +136,37 @@ export function checkGrant(g: Grant, action: ActionInfo, caller: PrincipalRef, r
       ...base,
       matched: false,
       failed: 'grant-invalid',
-      detail: `the grant has an encryption-context constraint, which KMS does not allow on a ${key.metadata.keySpec} key; the grant is invalid`,
+      detail: { kind: 'constraint-on-asymmetric', keySpec: key.metadata.keySpec },
     };
   }
   if (ecConstraint && action.takesEncryptionContext && !constraintSatisfied(g.constraints, req.encryptionContext, opts.grantConstraintKeyCaseInsensitive)) {
-    const c = g.constraints!;
-    const eq = nonEmpty(c.encryptionContextEquals);
-    const needed = eq ?? nonEmpty(c.encryptionContextSubset)!;
+    const eq = nonEmpty(g.constraints?.encryptionContextEquals);
+    // hasEcConstraint: one of the two is non-empty.
+    const needed = eq ?? nonEmpty(g.constraints?.encryptionContextSubset) ?? {};
+    const given = req.encryptionContext ?? {};
     return {
       ...base,
       matched: false,
       failed: 'encryption-context',
-      detail: eq
-        ? `the grant needs the encryption context to be exactly {${ecText(eq)}}; the request has {${ecText(req.encryptionContext ?? {})}}`
-        : `the grant needs the encryption context to include {${ecText(needed)}}; the request has {${ecText(req.encryptionContext ?? {})}}`,
+      detail: eq ? { kind: 'context-exactly', needed: eq, given } : { kind: 'context-include', needed, given },
       neededContext: needed,
     };
   }
   if (g.constraints?.sourceArn !== undefined && action.short !== 'RetireGrant') {
     const src = req.context?.['aws:SourceArn'] ?? req.context?.['aws:sourcearn'];
     if (src !== g.constraints.sourceArn) {
-      return { ...base, matched: false, failed: 'source-arn', detail: `the grant applies only to requests on behalf of ${g.constraints.sourceArn}` };
+      return { ...base, matched: false, failed: 'source-arn', detail: { kind: 'source-arn', sourceArn: g.constraints.sourceArn } };
     }
   }
-  const result: GrantCheck = { ...base, matched: true, detail: `grant ${g.grantId} gives ${caller.arn} ${op}` };
   if (principal.via === 'account' && caller.kind !== 'root') {
-    result.needsIamDelegation = true;
-    result.detail = `grant ${g.grantId} gives account ${accountOf(g.granteePrincipal)} ${op}; its IAM principals need an IAM allow`;
+    return {
+      ...base,
+      matched: true,
+      detail: { kind: 'gives-account', grantId: g.grantId, account: accountOf(g.granteePrincipal) ?? g.granteePrincipal, operation: op },
+      needsIamDelegation: true,
+    };
   }
-  return result;
+  return { ...base, matched: true, detail: { kind: 'gives', grantId: g.grantId, principal: caller.arn, operation: op } };
 }
 
 /** CreateGrant through a parent grant: child operations ⊆ parent's, constraints at least as strict. */
@@ -182,7 +180,7 @@ export function checkParentGrant(g: Grant, action: ActionInfo, caller: Principal
       matched: false,
       failed: 'child-grant',
       needsRequestDetails: true,
-      detail: 'the request does not say which grant would be created (give --grantee and --grant-operations), so the parent grant cannot be checked',
+      detail: { kind: 'child-unknown' },
     };
   }
   const extra = child.operations.filter((o) => !g.operations.includes(o));
@@ -191,7 +189,7 @@ export function checkParentGrant(g: Grant, action: ActionInfo, caller: Principal
       ...c,
       matched: false,
       failed: 'child-grant',
-      detail: `a child grant may contain only operations of its parent grant ${g.grantId}; ${extra.join(', ')} ${extra.length === 1 ? 'is' : 'are'} not among them`,
+      detail: { kind: 'child-operations', parentGrantId: g.grantId, extra },
     };
   }
   if (!childConstraintsAtLeastAsStrict(g.constraints, child.constraints, opts.grantConstraintKeyCaseInsensitive)) {
@@ -199,7 +197,7 @@ export function checkParentGrant(g: Grant, action: ActionInfo, caller: Principal
       ...c,
       matched: false,
       failed: 'child-grant',
-      detail: `the child grant's constraints must be at least as strict as those of parent grant ${g.grantId}: it needs ${neededChildConstraint(g.constraints)}`,
+      detail: { kind: 'child-constraints', parentGrantId: g.grantId, needs: neededChildConstraint(g.constraints) },
     };
   }
   return c;
@@ -220,12 +218,14 @@ export function grantMatchRecord(c: GrantCheck): GrantMatch {
 }
 
 export { stateUsable as grantStateUsable, stateDetail as grantStateDetail };
+/** Re-exported for the grants audit, which quotes constraints (model/grant.ts has it). */
+export { ecText } from '../model/grant.js';
 
-/** The constraint a child grant needs to be at least as strict as its parent's, in words. */
-export function neededChildConstraint(parent: GrantConstraints | undefined): string {
+/** The constraint a child grant needs to be at least as strict as its parent's. */
+export function neededChildConstraint(parent: GrantConstraints | undefined): ChildConstraint {
   const eq = nonEmpty(parent?.encryptionContextEquals);
-  if (eq !== undefined) return `EncryptionContextEquals {${ecText(eq)}} (--grant-constraint-equals), exactly as the parent`;
+  if (eq !== undefined) return { kind: 'equals', context: eq };
   const sub = nonEmpty(parent?.encryptionContextSubset);
-  if (sub !== undefined) return `EncryptionContextSubset (--grant-constraint-subset) or EncryptionContextEquals with at least {${ecText(sub)}}`;
-  return 'no constraint';
+  if (sub !== undefined) return { kind: 'subset', context: sub };
+  return { kind: 'none' };
 }

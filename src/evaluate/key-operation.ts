@@ -260,7 +260,7 @@ function grantPath(k: Walk, rule: GrantRule): { decision?: Decision; blocked?: L
       if (!side.ok) {
         c.matched = false;
         c.failed = 'grantee';
-        c.detail += side.blockedBy ? ` (the ${side.blockedBy} blocks it)` : ', and no identity policy allows it';
+        c.detail = side.blockedBy ? { kind: 'no-iam-side', of: c.detail, blockedBy: side.blockedBy } : { kind: 'no-iam-side', of: c.detail };
         ex.propose(
           { kind: 'account-grant-needs-iam', grantId: c.grant.grantId, action: a, principal: caller.arn, account: caller.account, keyArn: keyArn! },
           k.iamAllow(`Allow${action.short}OnKey`, keyArn!),
@@ -272,7 +272,7 @@ function grantPath(k: Walk, rule: GrantRule): { decision?: Decision; blocked?: L
       const limit = k.roleLimits();
       if (limit) {
         c.matched = false;
-        c.detail += ` (limited by the ${limit})`;
+        c.detail = { kind: 'limited', of: c.detail, limit };
         blocked ??= k.limited(limit, { kind: 'grant', grantId: c.grant.grantId });
         continue;
       }

@@ -30,7 +30,7 @@ export function retireGrant(k: Walk): Decision {
     ex.step('retire-grant', { kind: 'grant-current', grantId: target.grantId }, 'no', { kind: 'grant-state', detail: grantStateDetail(target) });
     return k.deny(blocked);
   }
-  const record: GrantMatch = grantMatchRecord({ grant: target, principal: { matched: false }, matched: false, detail: '' });
+  const record: GrantMatch = grantMatchRecord({ grant: target, principal: { matched: false }, matched: false, detail: { kind: 'none' } });
   const yes = (why: TraceFinding, by: DecidedBy, reasons: Reason[]): Decision => {
     ex.step('retire-grant', { kind: 'may-retire', principal: caller.arn, grantId: target.grantId }, 'yes', why, () => ({
       grants: [{ ...record, matched: true }],

@@ -79,8 +79,21 @@ export interface ConditionMatch {
   missing: boolean;
   /** The key's value could not be read (e.g. principal tags were unreadable). */
   unknown?: boolean;
-  note?: string;
+  note?: ConditionNote;
 }
+
+/**
+ * Why a condition's value is not plain (src/report/phrases.ts has the words). `name`: the policy
+ * variable concerned; absent, the condition's own key.
+ */
+export type ConditionNote =
+  | { kind: 'unreadable'; name?: string }
+  | { kind: 'underivable'; name?: string; supply: string }
+  /** A policy variable in the condition has no value in the request. */
+  | { kind: 'variable-no-value' };
+
+/** Why a statement has no effect whatever the request: the element it lacks. */
+export type IneffectiveReason = 'no-action' | 'no-resource' | 'no-principal';
 
 export interface StatementMatch {
   source: PolicySource;
@@ -96,7 +109,7 @@ export interface StatementMatch {
   action?: ElementMatch;
   resource?: ElementMatch;
   conditions: ConditionMatch[];
-  note?: string;
+  note?: IneffectiveReason;
 }
 
 export interface GrantMatch {
@@ -106,10 +119,58 @@ export interface GrantMatch {
   operations: string[];
   matched: boolean;
   failed?: MismatchReason;
-  detail: string;
+  detail: GrantDetail;
   /** For an encryption-context near miss: the context that would satisfy the constraint. */
   neededContext?: Record<string, string>;
 }
+
+/** The constraint a child grant needs to be at least as strict as its parent's. */
+export type ChildConstraint = { kind: 'equals'; context: Record<string, string> } | { kind: 'subset'; context: Record<string, string> } | { kind: 'none' };
+
+/** What a grant check found: why the grant applies, or why not (src/report/phrases.ts has the words). */
+export type GrantDetail =
+  /** The record of a grant a step is about, before anything is found (RetireGrant's target). */
+  | { kind: 'none' }
+  | { kind: 'gives'; grantId: string; principal: string; operation: string }
+  /** The grantee is an account: its IAM principals need an IAM allow. */
+  | { kind: 'gives-account'; grantId: string; account: string; operation: string }
+  /** An account grant whose IAM side does not allow it: `blockedBy` limits the allow, else none exists. */
+  | { kind: 'no-iam-side'; of: GrantDetail; blockedBy?: Limit }
+  /** A usable grant a permissions boundary or session policy limits. */
+  | { kind: 'limited'; of: GrantDetail; limit: Limit }
+  | { kind: 'orphaned-grantee'; grantee: string }
+  | { kind: 'other-grantee'; grantee: string; principal: string }
+  /** `operation`: the grant operation wanted, or (none: `grantable` false) the action's short name. */
+  | { kind: 'operation'; operations: string[]; operation: string; grantable: boolean }
+  | { kind: 'retired' }
+  /** Not yet consistent, and the request does not present its grant token. */
+  | { kind: 'pending' }
+  | { kind: 'constraint-on-asymmetric'; keySpec: string }
+  | { kind: 'context-exactly'; needed: Record<string, string>; given: Record<string, string> }
+  | { kind: 'context-include'; needed: Record<string, string>; given: Record<string, string> }
+  | { kind: 'source-arn'; sourceArn: string }
+  /** CreateGrant through a parent grant, without the grant to create. */
+  | { kind: 'child-unknown' }
+  | { kind: 'child-operations'; parentGrantId: string; extra: string[] }
+  | { kind: 'child-constraints'; parentGrantId: string; needs: ChildConstraint };
+
+/**
+ * A further permission a request needs, by what it is on (src/report/phrases.ts has the words):
+ * UpdateAlias's key the alias points to now, ReplicateKey's kms:CreateKey and kms:TagResource,
+ * UpdatePrimaryRegion's replica.
+ */
+export type PartWhat =
+  | { kind: 'alias-current-key'; alias: string; keyArn?: string }
+  | { kind: 'replica-create-key'; region?: string }
+  | { kind: 'replica-tag'; replicaArn?: string }
+  | { kind: 'replica-key'; keyArn?: string; region?: string };
+
+/** What the inputs do not say about a further permission, and so how to supply it. */
+export type PartGap =
+  | { kind: 'alias-target-unknown'; alias: string }
+  | { kind: 'replica-region-unknown' }
+  | { kind: 'primary-region-unknown' }
+  | { kind: 'replica-not-in-snapshot'; keyId: string; region: string; partition: string; account: string };
 
 export type StepId =
   | 'action'
@@ -129,14 +190,30 @@ export type StepId =
 
 export type StepAnswer = 'yes' | 'no' | 'unknown' | 'not-applicable';
 
+/** A condition match as the report contract carries it: its note in words. */
+export interface ConditionMatchText extends Omit<ConditionMatch, 'note'> {
+  note?: string;
+}
+
+/** A statement match as the report contract carries it: its note and its conditions' notes in words. */
+export interface StatementMatchText extends Omit<StatementMatch, 'note' | 'conditions'> {
+  conditions: ConditionMatchText[];
+  note?: string;
+}
+
+/** A grant match as the report contract carries it: its detail in words. */
+export interface GrantMatchText extends Omit<GrantMatch, 'detail'> {
+  detail: string;
+}
+
 /** A trace step as the report contract carries it: its question and finding in words (src/report/phrases.ts). */
 export interface TraceStep {
   step: StepId;
   question: string;
   answer: StepAnswer;
   detail: string;
-  statements?: StatementMatch[];
-  grants?: GrantMatch[];
+  statements?: StatementMatchText[];
+  grants?: GrantMatchText[];
 }
 
 /** What a trace step asks (src/report/phrases.ts has the words). */
@@ -166,7 +243,7 @@ export type TraceQuestion =
   | { kind: 'may-retire'; principal: string; grantId: string }
   | { kind: 'issuer-iam'; account: string }
   /** A further permission whose resource the inputs cannot name. */
-  | { kind: 'companion'; principal: string; action: string; what: string };
+  | { kind: 'companion'; principal: string; action: string; what: PartWhat };
 
 /** The grant's role that lets an account retire it. */
 export type RetireRole = 'grantee-with-retire' | 'retiring-principal';
@@ -199,18 +276,18 @@ export type TraceFinding =
   | { kind: 'no-account-statement'; action: string }
   | { kind: 'not-grantable'; action: string }
   /** The grants that allow, each with what it matched on. */
-  | { kind: 'grants-allow'; details: string[] }
+  | { kind: 'grants-allow'; details: GrantDetail[] }
   /**
    * No grant allows: each grant for the caller with why not; `others` grants are for other
    * principals; `firstPage`: of a list read in part, the grants of its first page.
    */
-  | { kind: 'grants-deny'; grants: Array<{ grantId: string; detail: string }>; others: number; firstPage?: number }
+  | { kind: 'grants-deny'; grants: Array<{ grantId: string; detail: GrantDetail }>; others: number; firstPage?: number }
   | { kind: 'alias-not-named' }
   | { kind: 'not-on-key' }
   | { kind: 'no-grant-id' }
   | { kind: 'no-such-grant' }
-  /** The grant's state, as grants.ts says it. */
-  | { kind: 'grant-state'; detail: string }
+  /** The grant's state, as grants.ts finds it. */
+  | { kind: 'grant-state'; detail: GrantDetail }
   | { kind: 'retiring-principal'; retiringPrincipal: string }
   | { kind: 'grantee-with-retire' }
   /** A principal (or the root user) of an account the grant names; `statements`: the identity-policy allow it needed. */
@@ -218,8 +295,8 @@ export type TraceFinding =
   | { kind: 'issuer-root'; account: string }
   | { kind: 'grantee-without-retire' }
   | { kind: 'may-not-retire'; retiringPrincipal?: string }
-  /** A further permission the inputs cannot name: what is missing, as the evaluator says it. */
-  | { kind: 'companion-unknown'; missing: string };
+  /** A further permission the inputs cannot name: what they do not say. */
+  | { kind: 'companion-unknown'; missing: PartGap };
 
 /** One step of the flowchart walk, as facts. */
 export interface TraceFact {
@@ -229,8 +306,8 @@ export interface TraceFact {
   why: TraceFinding;
   statements?: StatementMatch[];
   grants?: GrantMatch[];
-  /** The further permissions (outermost first) this step belongs to, e.g. "the key alias/app points to now". */
-  within?: string[];
+  /** The further permissions (outermost first) this step belongs to, e.g. the key alias/app points to now. */
+  within?: PartWhat[];
 }
 
 /**
@@ -319,9 +396,9 @@ export type HintNote =
   | { kind: 'underivable-holds'; names: string[] }
   | { kind: 'underivable-decides'; name: string; supply: string }
   /** A further permission of the request whose resource the inputs cannot name. */
-  | { kind: 'companion-unknown'; action: string; what: string; missing: string; supply: string }
+  | { kind: 'companion-unknown'; action: string; what: PartWhat; missing: PartGap }
   /** A note of a further permission the request needs (UpdateAlias on the alias's current key…). */
-  | { kind: 'part'; what: string; note: HintNote }
+  | { kind: 'part'; what: PartWhat; note: HintNote }
   // ── Proposals ──
   /** Values of the request that would satisfy an Allow statement's conditions. */
   | { kind: 'satisfy-conditions'; statement: StatementRef; conditions: FailedCondition[] }
@@ -350,7 +427,7 @@ export type HintNote =
   | { kind: 'orphaned-grant'; grantId: string; grantee: string; principal: string }
   | { kind: 'grant-operation'; grantId: string; operation: string }
   /** A grant not usable yet or any more (`detail`: its state); `token`: pass its grant token. */
-  | { kind: 'grant-state'; grantId: string; detail: string; token: boolean }
+  | { kind: 'grant-state'; grantId: string; detail: GrantDetail; token: boolean }
   | { kind: 'alias-iam'; action: string; alias: string; principal: string }
   | { kind: 'alias-key'; action: string; keyArn: string; to: string; account: string }
   /** An identity-policy statement whose Resource names an alias ARN (never matches a key operation). */

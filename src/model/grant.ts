@@ -23,3 +23,10 @@ export interface Grant {
   grantToken?: string;
   creationDate?: string;
 }
+
+/** `k=v, k2=v2`: an encryption context written out (grant details and findings quote it in braces). */
+export function ecText(ec: Record<string, string>): string {
+  return Object.entries(ec)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+}

@@ -222,7 +222,9 @@ function parseCondition(v: unknown, where: { file?: string | undefined; path: st
  * date is refused with its JSON path rather than never matching (which would silently skip a Deny).
  */
 function checkValues(op: string, key: string, values: string[], array: boolean, where: { file?: string | undefined; path: string }): void {
-  const base = parseOperator(op)!.base;
+  // The operator was checked before its values (an unknown one is refused there).
+  const base = parseOperator(op)?.base;
+  if (base === undefined) return;
   const ip = base === 'IpAddress' || base === 'NotIpAddress';
   const date = base.startsWith('Date');
   if (!ip && !date) return;

@@ -21,3 +21,17 @@ export function isUnknown<T>(value: Unknowable<T>): value is UnknownInput {
 export function unknownInput(what: string, reason: string, neededPermission?: string): UnknownInput {
   return neededPermission === undefined ? { unknown: true, what, reason } : { unknown: true, what, reason, neededPermission };
 }
+
+/**
+ * The input that is a principal's identity policies, by name: the sources name it so when they read
+ * it, and the evaluator when the snapshot has no entry for the caller (an input record's words, like
+ * every `what`, are part of the snapshot and report contracts).
+ */
+export function identityPoliciesWhat(arn: string): string {
+  return `identity policies of ${arn}`;
+}
+
+/** The identity policies of a caller the snapshot has no entry for. */
+export function principalNotInSnapshot(arn: string): UnknownInput {
+  return unknownInput(identityPoliciesWhat(arn), 'the principal is not in the snapshot');
+}

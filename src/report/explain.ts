@@ -1,13 +1,13 @@
 // What every human-readable renderer says about a decision, as plain strings: labels, the one-line
 // reason, the near misses, and the layout helpers (wrapping, column widths). Pure and deterministic.
 import type {
-  ConditionMatch,
+  ConditionMatchText as ConditionMatch,
   DecidedBy,
   CheckResult,
-  GrantMatch,
+  GrantMatchText as GrantMatch,
   MismatchReason,
   Reason,
-  StatementMatch,
+  StatementMatchText as StatementMatch,
   StepAnswer,
   StepId,
   TraceStep,
@@ -195,13 +195,11 @@ export function decidingStep(d: CheckResult): StepId | undefined {
 export function decidingIndex(d: CheckResult): number {
   const s = decidingStep(d);
   if (s === undefined) return -1;
-  for (let i = d.trace.length - 1; i >= 0; i--) if (d.trace[i]!.step === s) return i;
-  return -1;
+  return d.trace.findLastIndex((t) => t.step === s);
 }
 
 function step(d: CheckResult, id: StepId): TraceStep | undefined {
-  for (let i = d.trace.length - 1; i >= 0; i--) if (d.trace[i]!.step === id) return d.trace[i];
-  return undefined;
+  return d.trace.findLast((t) => t.step === id);
 }
 
 function ctxText(ctx: Record<string, string>): string {
@@ -419,7 +417,7 @@ export function nearMisses(d: CheckResult): NearMiss[] {
       if (g.detail) nm.details.push(g.detail);
       if (g.neededContext) {
         nm.neededContext = g.neededContext;
-        const flags = Object.keys(g.neededContext).map((k) => `--context ${k}=${g.neededContext![k]}`);
+        const flags = Object.entries(g.neededContext).map(([k, v]) => `--context ${k}=${v}`);
         if (!g.detail) nm.details.push(`it needs the encryption context ${ctxText(g.neededContext)}`);
         nm.details.push(`to use it, send ${flags.join(' ')}`);
       }

@@ -68,7 +68,8 @@ export function layoutTable(headers: readonly string[], rows: readonly Row[], wi
       let s = bar;
       wrapped.forEach((w, i) => {
         const text = w[k] ?? '';
-        const styled = text === '' ? '' : headStyle ? head(text) : cells[i]!.style ? cells[i]!.style!(text) : text;
+        const style = cells[i]?.style;
+        const styled = text === '' ? '' : headStyle ? head(text) : style ? style(text) : text;
         s += ` ${styled}${' '.repeat(ws[i]! - len(text))} ${bar}`;
       });
       out.push(s);

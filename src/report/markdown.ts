@@ -226,8 +226,8 @@ function bulletList(lines: Array<{ text: string; sub?: string[] }>): string[] {
 function nearMissLines(results: readonly CheckResult[]): Array<{ text: string; sub: string[] }> {
   const lines = (d: CheckResult): string[] => nearMisses(d).map((n) => [`${n.what} ${n.why}`, ...n.details].join('\n'));
   return groupByAction(results, lines).map((g) => {
-    const [text, ...sub] = g.text.split('\n');
-    return { text: prose(text!), sub: [...sub.map(prose), ...(g.actions.length > 0 ? [`for ${g.actions.map(code).join(', ')}`] : [])] };
+    const [text = '', ...sub] = g.text.split('\n');
+    return { text: prose(text), sub: [...sub.map(prose), ...(g.actions.length > 0 ? [`for ${g.actions.map(code).join(', ')}`] : [])] };
   });
 }
 

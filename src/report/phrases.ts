@@ -4,15 +4,28 @@
 import type {
   AssumptionId,
   CheckResult,
+  ChildConstraint,
+  ConditionMatch,
+  ConditionMatchText,
+  ConditionNote,
   Decision,
+  GrantDetail,
+  GrantMatch,
+  GrantMatchText,
   HintNote,
+  IneffectiveReason,
   LimitedAllow,
+  PartGap,
+  PartWhat,
+  StatementMatch,
+  StatementMatchText,
   StatementRef,
   TraceFact,
   TraceFinding,
   TraceQuestion,
   TraceStep,
 } from '../model/decision.js';
+import { ecText } from '../model/grant.js';
 
 /**
  * What kms-why assumes where AWS documentation is silent or contradictory; each links to its entry
@@ -139,9 +152,9 @@ export function hintText(n: HintNote): string {
     case 'underivable-decides':
       return `The verdict depends on ${n.name}, which kms-why cannot derive from its inputs: give it with ${n.supply}.`;
     case 'companion-unknown':
-      return `${n.action} also needs permission on ${n.what}, but ${n.missing}: ${n.supply}.`;
+      return `${n.action} also needs permission on ${partWhatText(n.what)}, but ${partGapText(n.missing)}: ${partSupplyText(n.missing)}.`;
     case 'part':
-      return `[${n.what}] ${hintText(n.note)}`;
+      return `[${partWhatText(n.what)}] ${hintText(n.note)}`;
     case 'satisfy-conditions': {
       const what = n.conditions
         .map((c) => `${c.key} ${c.operator} ${oneOrAll(c.expected)} (the request has ${c.actual === null ? 'no value' : oneOrAll(c.actual)})`)
@@ -190,8 +203,8 @@ export function hintText(n: HintNote): string {
       return `Grant ${n.grantId} is for this principal but does not include ${n.operation}; each grant operation allows exactly the API of the same name: create a grant that includes it (a grant's operations cannot be changed).`;
     case 'grant-state':
       return n.token
-        ? `Grant ${n.grantId}: ${n.detail}; pass its grant token (--grant-tokens), or retry in a few minutes.`
-        : `Grant ${n.grantId}: ${n.detail}; a new grant with the same operations and constraints would allow it.`;
+        ? `Grant ${n.grantId}: ${grantDetailText(n.detail)}; pass its grant token (--grant-tokens), or retry in a few minutes.`
+        : `Grant ${n.grantId}: ${grantDetailText(n.detail)}; a new grant with the same operations and constraints would allow it.`;
     case 'alias-iam':
       return `Attach an identity policy allowing ${n.action} on ${n.alias} to ${n.principal}: alias permissions come only from IAM.`;
     case 'alias-key':
@@ -260,7 +273,7 @@ export function questionText(q: TraceQuestion): string {
     case 'issuer-iam':
       return `Does an identity policy in account ${q.account}, which created the grant, allow kms:RetireGrant?`;
     case 'companion':
-      return `Is ${q.principal} also allowed ${q.action} on ${q.what}?`;
+      return `Is ${q.principal} also allowed ${q.action} on ${partWhatText(q.what)}?`;
   }
 }
 
@@ -337,7 +350,7 @@ export function findingText(f: TraceFinding): string {
     case 'not-grantable':
       return `no grant can allow ${f.action}`;
     case 'grants-allow':
-      return f.details.join('; ');
+      return f.details.map(grantDetailText).join('; ');
     case 'grants-deny': {
       // Of a list read in part, only what was read is counted: the live report and its snapshot's replay say the same.
       const partial = f.firstPage !== undefined ? `beyond the first ${f.firstPage} grants, only those that can apply to this principal were read` : '';
@@ -346,7 +359,10 @@ export function findingText(f: TraceFinding): string {
           ? `${f.others} other grant${f.others === 1 ? '' : 's'}${partial !== '' ? ' read' : ''} ${f.others === 1 ? 'is' : 'are'} for other principals`
           : '';
       const tail = others !== '' || partial !== '' ? ` (${[others, partial].filter((t) => t !== '').join('; ')})` : '';
-      return (f.grants.length > 0 ? f.grants.map((g) => `${g.grantId}: ${g.detail}`).join('; ') : 'no grant on the key is for this principal') + tail;
+      return (
+        (f.grants.length > 0 ? f.grants.map((g) => `${g.grantId}: ${grantDetailText(g.detail)}`).join('; ') : 'no grant on the key is for this principal') +
+        tail
+      );
     }
     case 'alias-not-named':
       return 'the request does not name the alias (give --alias)';
@@ -357,7 +373,7 @@ export function findingText(f: TraceFinding): string {
     case 'no-such-grant':
       return 'no such grant: it was retired or revoked already, or the id is wrong';
     case 'grant-state':
-      return f.detail;
+      return grantDetailText(f.detail);
     case 'retiring-principal':
       return `it is the grant's retiring principal (${f.retiringPrincipal})`;
     case 'grantee-with-retire':
@@ -375,8 +391,146 @@ export function findingText(f: TraceFinding): string {
     case 'may-not-retire':
       return `it is neither the retiring principal${f.retiringPrincipal ? ` (${f.retiringPrincipal})` : ''}, nor a grantee with RetireGrant, nor in the account that created the grant`;
     case 'companion-unknown':
-      return f.missing;
+      return partGapText(f.missing);
   }
+}
+
+/** What a grant check found, as a grant's `detail` says it. */
+export function grantDetailText(d: GrantDetail): string {
+  switch (d.kind) {
+    case 'none':
+      return '';
+    case 'gives':
+      return `grant ${d.grantId} gives ${d.principal} ${d.operation}`;
+    case 'gives-account':
+      return `grant ${d.grantId} gives account ${d.account} ${d.operation}; its IAM principals need an IAM allow`;
+    case 'no-iam-side':
+      return `${grantDetailText(d.of)}${d.blockedBy !== undefined ? ` (the ${d.blockedBy} blocks it)` : ', and no identity policy allows it'}`;
+    case 'limited':
+      return `${grantDetailText(d.of)} (limited by the ${d.limit})`;
+    case 'orphaned-grantee':
+      return `grantee ${d.grantee} is the unique id of a deleted principal; it matches no current principal (a role deleted and recreated gets a new id)`;
+    case 'other-grantee':
+      return `grantee ${d.grantee} is not ${d.principal}`;
+    case 'operation':
+      return `the grant's operations (${d.operations.join(', ')}) do not include ${d.operation}${d.grantable ? '' : ', which no grant can allow'}`;
+    case 'retired':
+      return 'the grant is retired or revoked';
+    case 'pending':
+      return 'the grant is not yet consistent (usually under five minutes) and the request does not present its grant token';
+    case 'constraint-on-asymmetric':
+      return `the grant has an encryption-context constraint, which KMS does not allow on a ${d.keySpec} key; the grant is invalid`;
+    case 'context-exactly':
+      return `the grant needs the encryption context to be exactly {${ecText(d.needed)}}; the request has {${ecText(d.given)}}`;
+    case 'context-include':
+      return `the grant needs the encryption context to include {${ecText(d.needed)}}; the request has {${ecText(d.given)}}`;
+    case 'source-arn':
+      return `the grant applies only to requests on behalf of ${d.sourceArn}`;
+    case 'child-unknown':
+      return 'the request does not say which grant would be created (give --grantee and --grant-operations), so the parent grant cannot be checked';
+    case 'child-operations':
+      return `a child grant may contain only operations of its parent grant ${d.parentGrantId}; ${d.extra.join(', ')} ${d.extra.length === 1 ? 'is' : 'are'} not among them`;
+    case 'child-constraints':
+      return `the child grant's constraints must be at least as strict as those of parent grant ${d.parentGrantId}: it needs ${childConstraintText(d.needs)}`;
+  }
+}
+
+/** The constraint a child grant needs, with the flag that gives it. */
+export function childConstraintText(c: ChildConstraint): string {
+  switch (c.kind) {
+    case 'equals':
+      return `EncryptionContextEquals {${ecText(c.context)}} (--grant-constraint-equals), exactly as the parent`;
+    case 'subset':
+      return `EncryptionContextSubset (--grant-constraint-subset) or EncryptionContextEquals with at least {${ecText(c.context)}}`;
+    case 'none':
+      return 'no constraint';
+  }
+}
+
+/** Why a condition's value is not plain, as a condition's `note` says it. */
+export function conditionNoteText(n: ConditionNote): string {
+  switch (n.kind) {
+    case 'unreadable':
+      return `the value of ${n.name ?? 'this key'} could not be read`;
+    case 'underivable':
+      return `kms-why cannot derive ${n.name ?? 'this key'}; give it with ${n.supply}`;
+    case 'variable-no-value':
+      return 'a policy variable in this condition has no value in the request, so that value matches nothing';
+  }
+}
+
+/** Why a statement has no effect, as a statement's `note` says it. */
+export function ineffectiveText(r: IneffectiveReason): string {
+  switch (r) {
+    case 'no-action':
+      return 'the statement has no Action, so it has no effect';
+    case 'no-resource':
+      return 'the statement has no Resource, so it has no effect';
+    case 'no-principal':
+      return 'the statement has no Principal, so it applies to nobody';
+  }
+}
+
+/** A further permission, by what it is on (a hint's and a trace question's "[…]" prefix). */
+export function partWhatText(w: PartWhat): string {
+  switch (w.kind) {
+    case 'alias-current-key':
+      return `the key ${w.alias} points to now${w.keyArn !== undefined ? ` (${w.keyArn})` : ''}`;
+    case 'replica-create-key':
+      return `kms:CreateKey in the replica Region${w.region !== undefined ? ` (${w.region})` : ''}`;
+    case 'replica-tag':
+      return w.replicaArn !== undefined ? `kms:TagResource on the replica ${w.replicaArn}` : 'kms:TagResource on the replica';
+    case 'replica-key':
+      return w.keyArn !== undefined ? `the replica key ${w.keyArn}` : w.region !== undefined ? `the replica key in ${w.region}` : 'the replica key';
+  }
+}
+
+/** What the inputs do not say about a further permission. */
+export function partGapText(g: PartGap): string {
+  switch (g.kind) {
+    case 'alias-target-unknown':
+      return `the snapshot does not say which key ${g.alias} points to now (no key in it lists that alias)`;
+    case 'replica-region-unknown':
+      return 'the request tags the replica but does not say its Region';
+    case 'primary-region-unknown':
+      return 'the request does not say which Region becomes primary';
+    case 'replica-not-in-snapshot':
+      return `the snapshot has no key ${g.keyId} in ${g.region}`;
+  }
+}
+
+/** How to supply what the inputs do not say about a further permission. */
+export function partSupplyText(g: PartGap): string {
+  switch (g.kind) {
+    case 'alias-target-unknown':
+      return `add that key to the snapshot (kms-why snapshot --key ${g.alias}), or check it with --key <its current key>`;
+    case 'replica-region-unknown':
+      return '--condition kms:ReplicaRegion=REGION';
+    case 'primary-region-unknown':
+      return '--condition kms:PrimaryRegion=REGION';
+    case 'replica-not-in-snapshot':
+      return `add the replica to the snapshot (kms-why snapshot --key arn:${g.partition}:kms:${g.region}:${g.account}:key/${g.keyId})`;
+  }
+}
+
+/** A condition match in words (its note phrased; every other field as found). */
+export function phraseCondition(c: ConditionMatch): ConditionMatchText {
+  const { note, ...rest } = c;
+  return note === undefined ? rest : { ...rest, note: conditionNoteText(note) };
+}
+
+/** A statement match in words: its note and its conditions' notes phrased, each key where it was. */
+export function phraseStatement(s: StatementMatch): StatementMatchText {
+  // Spread, then overwrite: a key keeps its place, so the JSON report's key order is unchanged.
+  const out: StatementMatchText = { ...s, note: undefined, conditions: s.conditions.map(phraseCondition) };
+  if (s.note === undefined) delete out.note;
+  else out.note = ineffectiveText(s.note);
+  return out;
+}
+
+/** A grant match in words. */
+export function phraseGrant(g: GrantMatch, detail: string = grantDetailText(g.detail)): GrantMatchText {
+  return { ...g, detail };
 }
 
 /** A trace step in words; the grant a RetireGrant step is about carries the step's finding. */
@@ -385,12 +539,12 @@ export function phraseStep(t: TraceFact): TraceStep {
   const question = questionText(t.ask);
   const out: TraceStep = {
     step: t.step,
-    question: t.within === undefined ? question : `${t.within.map((w) => `[${w}] `).join('')}${question}`,
+    question: t.within === undefined ? question : `${t.within.map((w) => `[${partWhatText(w)}] `).join('')}${question}`,
     answer: t.answer,
     detail,
   };
-  if (t.statements !== undefined) out.statements = t.statements;
-  if (t.grants !== undefined) out.grants = t.ask.kind === 'may-retire' ? t.grants.map((g) => ({ ...g, detail })) : t.grants;
+  if (t.statements !== undefined) out.statements = t.statements.map(phraseStatement);
+  if (t.grants !== undefined) out.grants = t.ask.kind === 'may-retire' ? t.grants.map((g) => phraseGrant(g, detail)) : t.grants.map((g) => phraseGrant(g));
   return out;
 }
 

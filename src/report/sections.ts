@@ -83,8 +83,8 @@ function nearMissSection(results: readonly CheckResult[]): Section {
   return {
     title: 'Near misses',
     items: groupByAction(results, lines).map((g) => {
-      const [text, ...sub] = g.text.split('\n');
-      return item(text!, g.actions.length > 0 ? [...sub, `for ${g.actions.join(', ')}`] : sub);
+      const [text = '', ...sub] = g.text.split('\n');
+      return item(text, g.actions.length > 0 ? [...sub, `for ${g.actions.join(', ')}`] : sub);
     }),
   };
 }
@@ -128,9 +128,8 @@ export function reportView(report: Report): ReportView {
   sections.push(nearMissSection(rs));
   const missing = unique(rs.flatMap((d) => d.missingContext));
   if (missing.length > 0) sections.push({ title: 'Missing from the request', items: missing.map((m) => item(m)) });
-  const keyErrors = rs.filter((d) => d.keyStateError !== undefined && d.decidedBy !== 'key-state');
-  if (keyErrors.length > 0)
-    sections.push({ title: 'Key state', items: keyErrors.map((d) => item(rs.length > 1 ? `${d.action}: ${d.keyStateError}` : d.keyStateError!)) });
+  const keyErrors = rs.flatMap((d) => (d.keyStateError !== undefined && d.decidedBy !== 'key-state' ? [{ action: d.action, error: d.keyStateError }] : []));
+  if (keyErrors.length > 0) sections.push({ title: 'Key state', items: keyErrors.map((d) => item(rs.length > 1 ? `${d.action}: ${d.error}` : d.error)) });
   sections.push(listSection('Hints', rs, (d) => d.hints));
   sections.push({ title: 'Assumptions', items: unique(rs.flatMap((d) => d.assumptions)).map((a) => item(a)) });
   sections.push({ title: 'Unreadable inputs', items: unreadableInputs(report).map((u) => item(`${u.what}: ${u.why}`)) });

@@ -211,7 +211,8 @@ export function parseErrorMessage(input: string): ParsedErrorMessage {
     }
     action = info.name;
     actionFrom = 'message';
-    if (parsePrincipal(who) !== null && parsePrincipal(who)!.kind !== 'unique-id') principal = who;
+    const parsed = parsePrincipal(who);
+    if (parsed !== null && parsed.kind !== 'unique-id') principal = who;
     else notes.push(`The message names the caller as "${who}", which is no principal ARN kms-why can evaluate.`);
     if (res !== undefined && res !== '*') {
       const id = parseKeyIdentifier(res);
@@ -249,8 +250,9 @@ export function parseErrorMessage(input: string): ParsedErrorMessage {
 
   // The operation the client called: a KMS API operation gives the action when the message does not.
   let operationIsKms: boolean | undefined;
+  let op: ReturnType<typeof findAction>;
   if (operation !== undefined) {
-    const op = findAction(operation);
+    op = findAction(operation);
     operationIsKms = op !== undefined && op.cls !== 'internal';
     if (operation === 'ReEncrypt') operationIsKms = true;
     if (lambda && /^Invoke/i.test(operation)) operationIsKms = false;
@@ -260,7 +262,7 @@ export function parseErrorMessage(input: string): ParsedErrorMessage {
       if (operation === 'ReEncrypt') {
         action = 'kms:ReEncryptFrom';
         notes.push('ReEncrypt needs kms:ReEncryptFrom on the source key (the key of the ciphertext); give --action kms:ReEncryptTo for the destination key.');
-      } else action = findAction(operation)!.name;
+      } else if (op !== undefined) action = op.name; // a KMS operation other than ReEncrypt is an action
       actionFrom = 'operation';
     } else if (ct || lambda) {
       action = 'kms:Decrypt';

@@ -86,7 +86,7 @@ export const grantsWhat = (keyArn: string): string => `grants of ${keyArn}`;
 export const keyTagsWhat = (keyArn: string): string => `tags of ${keyArn}`;
 export const aliasesWhat = (keyArn: string): string => `aliases of ${keyArn}`;
 export const principalWhat = (arn: string): string => `principal ${arn}`;
-export const identityPoliciesWhat = (arn: string): string => `identity policies of ${arn}`;
+export { identityPoliciesWhat } from '../model/unknown.js';
 export const boundaryWhat = (arn: string): string => `permissions boundary of ${arn}`;
 export const sessionPoliciesWhat = (arn: string): string => `session policies of ${arn}`;
 export const principalTagsWhat = (arn: string): string => `tags of ${arn}`;

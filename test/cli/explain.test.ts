@@ -1,4 +1,4 @@
-// `kms-why explain-error` and `kms-why explain-event`, run in-process through addExplainCommands
+// `kms-why explain-error` and `kms-why explain-event`, run in-process through explainCommands
 // with a fresh commander program and a fake io.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { formatError } from '../../src/cli/errors.js';
-import { addExplainCommands } from '../../src/cli/explain.js';
+import { explainCommands } from '../../src/cli/explain.js';
 import { redactingIo } from '../../src/cli/redact.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { Evaluator } from '../../src/evaluate/evaluator.js';
@@ -46,12 +46,10 @@ async function run(args: string[], env: Record<string, string> = {}): Promise<Ru
   let io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env, stdoutIsTTY: false, stderrIsTTY: false };
   if (args.includes('--redact')) io = redactingIo(io, args); // as main() does
   const program = new Command('kms-why').exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  addExplainCommands(
-    program,
-    io,
-    (c) => void (code = c),
-    () => undefined,
-  );
+  // Each action returns its exit code (as main's runner keeps it).
+  explainCommands(program, io, (action) => async (...a) => {
+    code = await action(...a);
+  });
   try {
     await program.parseAsync(args, { from: 'user' });
   } catch (e) {
