@@ -4,8 +4,8 @@
 // share holds whatever the input says; otherwise the verdict is `unknown`.
 import { findAction, type ActionInfo } from '../model/actions.js';
 import { parsePrincipal, roleArnOf } from '../model/arn.js';
-import type { Decision, HintNote } from '../model/decision.js';
-import { InputError } from '../model/errors.js';
+import { type Decision, type HintNote, STAND_IN_SID, standInPolicyName } from '../model/decision.js';
+import { RequestError } from '../model/errors.js';
 import type { Grant } from '../model/grant.js';
 import type { Key, PartialGrants } from '../model/key.js';
 import type { Policy, PolicySource } from '../model/policy.js';
@@ -101,7 +101,7 @@ function stand(source: PolicySource, name: string, effect: 'Allow' | 'Deny', wit
     statements: [
       {
         index: 0,
-        sid: effect === 'Allow' ? '(if it allowed everything)' : '(if it denied everything)',
+        sid: STAND_IN_SID[effect],
         effect,
         ...(withPrincipal ? { principal: { wildcard: true, aws: [], service: [], federated: [], canonicalUser: [] } } : {}),
         action: ['*'],
@@ -204,7 +204,7 @@ export class Evaluator {
     const k = `${source}|${what}|${effect}`;
     let c = this.standIns.get(k);
     if (c === undefined) {
-      c = compilePolicy(stand(source, `(unreadable) ${what}`, effect, source === 'key-policy'));
+      c = compilePolicy(stand(source, standInPolicyName(what), effect, source === 'key-policy'));
       this.standIns.set(k, c);
     }
     return c;
@@ -281,8 +281,8 @@ export class Evaluator {
     let p = this.callerRefs.get(text);
     if (p === undefined) {
       const parsed = parsePrincipal(text);
-      if (parsed === null) throw new InputError(`invalid principal "${text}"`);
-      if (parsed.kind === 'unique-id') throw new InputError(`"${text}" is a unique id, not a principal ARN`);
+      if (parsed === null) throw new RequestError({ kind: 'invalid-principal', principal: text });
+      if (parsed.kind === 'unique-id') throw new RequestError({ kind: 'unique-id', principal: text });
       p = parsed;
       this.callerRefs.set(text, p);
     }
@@ -613,19 +613,17 @@ export class Evaluator {
   private evaluateOne(request: Request, opts: EvaluateOptions = {}, iamOnlyResource?: string): Decision {
     const explain = opts.explain !== false;
     const found = findAction(request.action);
-    if (found === undefined) throw new InputError(`unknown KMS action "${request.action}"`);
+    if (found === undefined) throw new RequestError({ kind: 'unknown-action', action: request.action });
     const action: ActionInfo = iamOnlyResource === undefined ? found : { ...found, cls: 'iam-only' };
     const caller = this.parseCaller(request.principal);
 
     let key: Key | undefined;
     if (action.cls !== 'iam-only') {
       const ident = request.keyArn ?? request.keyIdentifier;
-      if (ident === undefined) throw new InputError(`${action.name} needs a key (--key)`);
+      if (ident === undefined) throw new RequestError({ kind: 'no-key', action: action.name });
       key = this.findKey(ident);
       if (key === undefined) {
-        throw new InputError(`key "${ident}" is not in the snapshot`, {
-          hint: `The snapshot has: ${this.snapshot.keys.map((k) => [k.metadata.arn, ...k.aliases].join(' / ')).join('; ') || 'no keys'}.`,
-        });
+        throw new RequestError({ kind: 'key-not-in-snapshot', key: ident, snapshotKeys: this.snapshot.keys.map((k) => [k.metadata.arn, ...k.aliases]) });
       }
     }
     const res = this.resolution(request, caller, key, isKeyOp(action));

@@ -50,8 +50,33 @@ export function applyProposal(s: Snapshot, request: Request, p: HintProposal): {
 /** The proposals printed as hints of each explained decision, verified (kept beside it, not in the JSON contract; none when it has no entry). */
 export const VERIFIED_HINTS = new WeakMap<Decision, HintProposal[]>();
 
-/** Why a change could not be applied to these inputs (the hint is then not printed). */
-export class EditNotApplicable extends Error {}
+/** Why a change cannot be applied to these inputs. */
+export type NotApplicableReason =
+  /** A statement to replace or remove is not in its policy. */
+  | 'statement-missing'
+  /** The key's grants, to add one to, could not be read (`arn`: the key). */
+  | 'grants-unreadable'
+  /** The principal to attach a policy to is not in the snapshot (`arn`: the principal). */
+  | 'principal-missing'
+  /** The identity policies, to add one to, could not be read (`arn`: the principal). */
+  | 'identity-policies-unreadable'
+  /** A policy or key the change names is not in the snapshot. */
+  | 'input-missing';
+
+/**
+ * A change that could not be applied to these inputs: the hint is then not printed (the evaluator
+ * drops it without reading why; `reason` and `arn` say it, for a test or a debugger).
+ */
+export class EditNotApplicable extends Error {
+  readonly reason: NotApplicableReason;
+  readonly arn: string | undefined;
+  constructor(reason: NotApplicableReason, arn?: string) {
+    super(arn === undefined ? reason : `${reason}: ${arn}`);
+    this.name = 'EditNotApplicable';
+    this.reason = reason;
+    this.arn = arn;
+  }
+}
 
 /** The request with a proposal's values set (the proposal's condition keys no longer `--absent`). */
 export function applyToRequest(request: Request, p: HintProposal): Request {
@@ -97,7 +122,7 @@ export function applyEdits(s: Snapshot, edits: readonly HintEdit[]): Snapshot {
         out = { ...out, statements: [...out.statements, { ...e.statement, index }] };
       } else {
         const i = out.statements.findIndex((x) => x.index === e.index);
-        if (i < 0) throw new EditNotApplicable('the statement to change is not in the policy');
+        if (i < 0) throw new EditNotApplicable('statement-missing');
         const next = [...out.statements];
         if (e.statement === null) next.splice(i, 1);
         else next[i] = { ...e.statement, index: e.index };
@@ -129,7 +154,7 @@ export function applyEdits(s: Snapshot, edits: readonly HintEdit[]): Snapshot {
     }
     for (const e of edits) {
       if (e.kind !== 'add-grant' || e.keyArn !== k.metadata.arn) continue;
-      if (isUnknown(out.grants)) throw new EditNotApplicable(`the grants of ${k.metadata.arn} could not be read`);
+      if (isUnknown(out.grants)) throw new EditNotApplicable('grants-unreadable', k.metadata.arn);
       found.add(e);
       out = { ...out, grants: [...out.grants, e.grant] };
     }
@@ -156,11 +181,11 @@ export function applyEdits(s: Snapshot, edits: readonly HintEdit[]): Snapshot {
   for (const e of edits) {
     if (e.kind !== 'attach-identity-policy') continue;
     const targets = identityEntries(principals, e.principal);
-    if (targets.length === 0) throw new EditNotApplicable(`${e.principal} is not in the snapshot`);
+    if (targets.length === 0) throw new EditNotApplicable('principal-missing', e.principal);
     const policy: Policy = { source: 'identity-policy', name: 'kms-why-hint', statements: [{ ...e.statement, index: 0 }] };
     for (const arn of targets) {
       const pp = principals[arn]!;
-      if (isUnknown(pp.identityPolicies)) throw new EditNotApplicable(`the identity policies of ${arn} could not be read`);
+      if (isUnknown(pp.identityPolicies)) throw new EditNotApplicable('identity-policies-unreadable', arn);
       principals[arn] = { ...pp, identityPolicies: [...pp.identityPolicies, policy] };
     }
     found.add(e);
@@ -174,7 +199,7 @@ export function applyEdits(s: Snapshot, edits: readonly HintEdit[]): Snapshot {
       resourceControlPolicies: levels(s.organization.resourceControlPolicies),
     };
   }
-  for (const e of edits) if (!found.has(e)) throw new EditNotApplicable('the input to change is not in the snapshot');
+  for (const e of edits) if (!found.has(e)) throw new EditNotApplicable('input-missing');
   return out;
 }
 

@@ -4,7 +4,7 @@
 // [KMS "Determining access to a KMS key"; docs/semantics.md#evaluation-order steps 5a-5c].
 // Another account's caller needs both sides: the key policy and its own IAM [KMS cross-account access].
 import { roleArnOf } from '../model/arn.js';
-import type { Decision, HintNote, Limit, TraceFinding } from '../model/decision.js';
+import { type Decision, GRANT_TO_CREATE, type HintNote, type Limit, type TraceFinding } from '../model/decision.js';
 import type { Grant } from '../model/grant.js';
 import type { Key } from '../model/key.js';
 import { principalVia, type CompiledStatement } from './compile.js';
@@ -250,7 +250,7 @@ function grantPath(k: Walk, rule: GrantRule): { decision?: Decision; blocked?: L
     if (c.needsRequestDetails) {
       // CreateGrant from a parent grant without saying which grant: the parent may or may not
       // allow it, so the verdict it can change is unknown (never a confident deny).
-      c.matched = biased(env, 'Allow', { name: 'the grant to create', supply: '--grantee ARN --grant-operations OPS' }, '(grant request)');
+      c.matched = biased(env, 'Allow', { name: GRANT_TO_CREATE, supply: '--grantee ARN --grant-operations OPS' }, GRANT_TO_CREATE);
       if (!c.matched) continue;
     }
     if (!c.matched) continue;

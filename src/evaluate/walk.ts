@@ -22,11 +22,12 @@ import type { PrincipalRef } from '../model/principal.js';
 import type { Request } from '../model/request.js';
 import { parseOperator } from '../model/condition-operators.js';
 import { parseDate } from '../model/condition-values.js';
+import { ROOT_USER_POLICY_NAME } from '../model/decision.js';
+import { dependsOnKeyState, keyStateError, unreadableKeyStateError } from '../model/key-state.js';
 import { matchStatement, newStatementMatch, statementsFor, type CompiledPolicy, type CompiledStatement } from './compile.js';
 import type { ConditionEnv, UnknownBias } from './conditions.js';
 import type { GrantCheck } from './grants.js';
 import { statement, withCondition, withNotPrincipal, withResource, type HintEdit, type HintProposal } from './hint-edits.js';
-import { dependsOnKeyState, keyStateError } from './key-state.js';
 import type { EvaluatorOptions } from './options.js';
 import type { Recorder } from './recorder.js';
 
@@ -207,7 +208,7 @@ export class Walk {
       keyStateErr =
         r.key.metadataUnknown !== undefined
           ? env.bias === 'deny' && dependsOnKeyState(action)
-            ? `the key's state and type could not be read (${r.key.metadataUnknown.reason})`
+            ? unreadableKeyStateError(r.key.metadataUnknown.reason)
             : undefined
           : keyStateError(action, r.key.metadata);
       if (keyStateErr !== undefined) {
@@ -345,7 +346,7 @@ export const ROOT_REASON: Reason = {
   source: 'identity-policy',
   id: 'account-root-user',
   effect: 'Allow',
-  policyName: '(the account root user has full IAM access)',
+  policyName: ROOT_USER_POLICY_NAME,
 };
 
 /** A statement that allowed on two resources (an alias and its key) is one reason. */
