@@ -27,6 +27,7 @@ import {
 } from './context.js';
 import { combineParts, decide, HINT_PROPOSALS, sameNote, type Part, type Resolved, type World } from './flowchart.js';
 import { DEFAULT_OPTIONS, type EvaluatorOptions } from './options.js';
+import { Recorder, SILENT } from './recorder.js';
 import { applyProposal, editSignature, VERIFIED_HINTS, type HintProposal } from './hint-edits.js';
 import { callerKeys, compilePrincipalValue, patternKey } from './principals.js';
 import { isServiceLinked, SnapshotIndex, type PrincipalEntry } from './snapshot-index.js';
@@ -419,7 +420,7 @@ export class Evaluator {
     const keyStateOnly = main.decidedBy === 'key-state' && main.authorization !== 'deny';
     if (main.decision === 'deny' && !keyStateOnly) return main;
     const parts = this.companions(request, action, opts);
-    return parts.length === 0 ? main : combineParts(main, parts, opts.explain !== false, this.options.authorizeBeforeKeyState);
+    return parts.length === 0 ? main : combineParts(main, parts, opts.explain !== false ? new Recorder(true) : SILENT, this.options.authorizeBeforeKeyState);
   }
 
   /**

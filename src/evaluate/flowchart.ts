@@ -4,12 +4,12 @@
 // shares (the action's class, the partition, explicit denies, organization guardrails), then the
 // steps of its action class, each in a file of its own: iam-only.ts, alias.ts, retire-grant.ts and
 // key-operation.ts (key operations and CreateGrant). Each step is recorded as a fact (recorder.ts).
-import type { Decision, HintNote, PartGap, PartWhat, TraceFinding, Verdict } from '../model/decision.js';
+import type { Decision, PartGap, PartWhat, TraceFinding, Verdict } from '../model/decision.js';
 import { aliasAction } from './alias.js';
 import type { ConditionEnv } from './conditions.js';
 import { iamOnly } from './iam-only.js';
 import { createGrant, keyOperation, keyPolicyScan } from './key-operation.js';
-import { HINT_PROPOSALS, Recorder, sameNote, SILENT } from './recorder.js';
+import { Recorder, SILENT } from './recorder.js';
 import { retireGrant } from './retire-grant.js';
 import { conditionMentions, liftDenies, nearMiss, reasonOf, refOf, usesNotPrincipal, Walk, type Resolved, type Scan, type World } from './walk.js';
 import type { CompiledStatement } from './compile.js';
@@ -33,19 +33,14 @@ export type Part = { what: PartWhat; decision: Decision; authorizationOnly?: boo
  * further permissions say; they still decide its authorization, as on a key in a working state,
  * and a denied one is reported before the key state when `authorizeBeforeKeyState` (as decide does).
  */
-export function combineParts(main: Decision, parts: Part[], explain: boolean, authorizeBeforeKeyState = true): Decision {
-  const out = combine(main, parts, explain, authorizeBeforeKeyState);
-  if (explain) {
-    // The proposals of each part, named by the part, are verified on the whole request (evaluator.ts).
-    const proposals = [...(HINT_PROPOSALS.get(main) ?? [])];
-    for (const p of parts)
-      if (!('missing' in p)) for (const q of HINT_PROPOSALS.get(p.decision) ?? []) proposals.push({ ...q, note: { kind: 'part', what: p.what, note: q.note } });
-    if (proposals.length > 0) HINT_PROPOSALS.set(out, proposals);
-  }
+export function combineParts(main: Decision, parts: Part[], ex: Recorder, authorizeBeforeKeyState = true): Decision {
+  const out = combine(main, parts, ex, authorizeBeforeKeyState);
+  // The proposals of each part, named by the part, are verified on the whole request (evaluator.ts).
+  ex.keep(out);
   return out;
 }
 
-function combine(main: Decision, parts: Part[], explain: boolean, authorizeBeforeKeyState: boolean): Decision {
+function combine(main: Decision, parts: Part[], ex: Recorder, authorizeBeforeKeyState: boolean): Decision {
   const verdictOf = (p: Part): Verdict => ('missing' in p ? 'unknown' : p.authorizationOnly ? p.decision.authorization : p.decision.decision);
   const out: Decision = {
     ...main,
@@ -56,38 +51,17 @@ function combine(main: Decision, parts: Part[], explain: boolean, authorizeBefor
     assumptions: [...main.assumptions],
     unreadable: [...main.unreadable],
   };
-  if (explain && !out.assumptions.includes('companionPermissions')) out.assumptions.push('companionPermissions');
-  const add = <T>(list: T[], items: T[]): void => {
-    for (const i of items) if (!list.includes(i)) list.push(i);
-  };
-  const addNotes = (list: HintNote[], items: HintNote[]): void => {
-    for (const i of items) if (!list.some((x) => sameNote(x, i))) list.push(i);
-  };
+  ex.adopt(main);
+  ex.assume('companionPermissions');
   for (const p of parts) {
     if ('missing' in p) {
-      if (explain) {
-        out.trace.push({
-          step: 'identity-policy',
-          ask: { kind: 'companion', principal: main.principal, action: main.action, what: p.what },
-          answer: 'unknown',
-          why: { kind: 'companion-unknown', missing: p.missing },
-        });
-        addNotes(out.hints, [{ kind: 'companion-unknown', action: main.action, what: p.what, missing: p.missing }]);
-      }
+      ex.companionUnknown(main, p.what, p.missing);
       continue;
     }
-    const d = p.decision;
-    if (explain) {
-      for (const t of d.trace) if (t.step !== 'action') out.trace.push({ ...t, within: [p.what, ...(t.within ?? [])] });
-      addNotes(
-        out.hints,
-        d.hints.map((h): HintNote => ({ kind: 'part', what: p.what, note: h })),
-      );
-      add(out.missingContext, d.missingContext);
-      add(out.assumptions, d.assumptions);
-    }
-    for (const u of d.unreadable) if (!out.unreadable.some((x) => x.what === u.what)) out.unreadable.push(u);
+    ex.part(p.what, p.decision);
+    for (const u of p.decision.unreadable) if (!out.unreadable.some((x) => x.what === u.what)) out.unreadable.push(u);
   }
+  ex.writeInto(out);
   const keyStateFails = main.decision === 'deny' && main.decidedBy === 'key-state';
   if (keyStateFails && main.keyStateError !== undefined && parts.some((p) => verdictOf(p) !== 'allow')) {
     // Not (known to be) authorized after all: say so as decide does for a request it does not authorize.
