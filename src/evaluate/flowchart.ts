@@ -5,6 +5,7 @@
 // steps of its action class, each in a file of its own: iam-only.ts, alias.ts, retire-grant.ts and
 // key-operation.ts (key operations and CreateGrant). Each step is recorded as a fact (recorder.ts).
 import type { Decision, PartGap, PartWhat, TraceFinding, Verdict } from '../model/decision.js';
+import { InternalError } from '../model/errors.js';
 import { aliasAction } from './alias.js';
 import type { ConditionEnv } from './conditions.js';
 import { iamOnly } from './iam-only.js';
@@ -162,11 +163,11 @@ function commonSteps(k: Walk): Decision | undefined {
   }));
 
   // ── Step 4: organization guardrails: every level must allow ───────────────────────────────
-  if (w.rcps.length > 0 && keyArn !== undefined) {
+  if (w.rcps.length > 0 && r.key !== undefined) {
     // RCPFullAWSAccess is attached to every root, OU and account and cannot be detached, so an RCP
     // level always allows; only RCP Deny statements (above) bite (docs/semantics.md#organization-policies, [ORG-RCP]).
     ex.assume('rcpFullAccess');
-    ex.step('rcp', { kind: 'rcp', account: r.key!.metadata.account, action: a }, 'yes', { kind: 'rcp-full-access' });
+    ex.step('rcp', { kind: 'rcp', account: r.key.metadata.account, action: a }, 'yes', { kind: 'rcp-full-access' });
   }
   if (w.scps.length > 0) {
     // SCP levels are looked up only for a known caller account (evaluator.ts orgLevels), so the
@@ -190,11 +191,15 @@ function commonSteps(k: Walk): Decision | undefined {
 function byClass(k: Walk): Decision {
   const { r, ex, action, caller, a } = k;
   if (action.cls === 'iam-only') return iamOnly(k);
+  // Every other class is asked on a key: evaluator.ts refuses a request without one, or on a key
+  // the snapshot does not have, before any walk.
+  const key = r.key;
+  if (key === undefined) throw new InternalError(`${a}: no key`);
   // ── Cross-account scope (docs/semantics.md#cross-account) ──
-  if (!k.sameAccount && r.key) {
+  if (!k.sameAccount) {
     if (!action.crossAccount) {
-      ex.step('cross-account', { kind: 'cross-account', action: a }, 'no', { kind: 'not-cross-account', action: a, keyAccount: r.key.metadata.account });
-      ex.hint({ kind: 'not-cross-account', action: a, keyAccount: r.key.metadata.account });
+      ex.step('cross-account', { kind: 'cross-account', action: a }, 'no', { kind: 'not-cross-account', action: a, keyAccount: key.metadata.account });
+      ex.hint({ kind: 'not-cross-account', action: a, keyAccount: key.metadata.account });
       return k.deny(undefined);
     }
     ex.step('cross-account', { kind: 'cross-account', action: a }, 'yes', {
@@ -207,5 +212,5 @@ function byClass(k: Walk): Decision {
   if (action.cls === 'retire-grant') return retireGrant(k);
   const kp = keyPolicyScan(k);
   if (action.cls === 'alias') return aliasAction(k, kp);
-  return action.short === 'CreateGrant' ? createGrant(k, kp) : keyOperation(k, kp);
+  return action.short === 'CreateGrant' ? createGrant(k, kp, key) : keyOperation(k, kp, key);
 }

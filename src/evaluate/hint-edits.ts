@@ -183,8 +183,7 @@ export function applyEdits(s: Snapshot, edits: readonly HintEdit[]): Snapshot {
     const targets = identityEntries(principals, e.principal);
     if (targets.length === 0) throw new EditNotApplicable('principal-missing', e.principal);
     const policy: Policy = { source: 'identity-policy', name: 'kms-why-hint', statements: [{ ...e.statement, index: 0 }] };
-    for (const arn of targets) {
-      const pp = principals[arn]!;
+    for (const [arn, pp] of targets) {
       if (isUnknown(pp.identityPolicies)) throw new EditNotApplicable('identity-policies-unreadable', arn);
       principals[arn] = { ...pp, identityPolicies: [...pp.identityPolicies, policy] };
     }
@@ -207,19 +206,20 @@ export function applyEdits(s: Snapshot, edits: readonly HintEdit[]): Snapshot {
  * The entries whose identity policies the caller's evaluation reads: its own entry and, for a
  * session or a role given by name, the role's (a session reads its role's policies).
  */
-function identityEntries(principals: Record<string, PrincipalPolicies>, principal: string): string[] {
-  const out: string[] = [];
-  if (Object.hasOwn(principals, principal)) out.push(principal);
+function identityEntries(principals: Record<string, PrincipalPolicies>, principal: string): Array<[string, PrincipalPolicies]> {
+  const out: Array<[string, PrincipalPolicies]> = [];
+  const own = Object.hasOwn(principals, principal) ? principals[principal] : undefined;
+  if (own !== undefined) out.push([principal, own]);
   const ref = parsePrincipal(principal);
   if (ref === null) return out;
   const kind = ref.kind === 'assumed-role' ? 'role' : ref.kind;
   const name = ref.kind === 'assumed-role' ? ref.roleName : ref.name;
   if (kind !== 'role' && kind !== 'user') return out;
-  for (const arn of Object.keys(principals)) {
-    if (out.includes(arn)) continue;
+  for (const [arn, pp] of Object.entries(principals)) {
+    if (arn === principal) continue;
     const p = parsePrincipal(arn);
     if (p !== null && p.kind === kind && p.account === ref.account && p.name === name) {
-      out.push(arn);
+      out.push([arn, pp]);
       break;
     }
   }

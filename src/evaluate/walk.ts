@@ -443,10 +443,12 @@ function satisfyingValues(c: ConditionMatch): string[] | undefined {
  */
 export function aliasResourceNote(ex: Recorder, records: StatementMatch[], action: string, identity: readonly CompiledPolicy[]): string[] {
   if (!ex.on) return [];
-  const hits = records.filter((s) => s.effect === 'Allow' && s.failed === 'resource' && (s.resource?.written ?? []).some((w) => /:alias\//.test(w)));
+  const hits = records.flatMap((h) => {
+    const alias = h.effect === 'Allow' && h.failed === 'resource' ? h.resource?.written.find((w) => /:alias\//.test(w)) : undefined;
+    return alias === undefined ? [] : [{ h, alias }];
+  });
   if (hits.length === 0) return [];
-  for (const h of hits) {
-    const alias = h.resource!.written.find((w) => /:alias\//.test(w))!;
+  for (const { h, alias } of hits) {
     const name = alias.slice(alias.indexOf('alias/'));
     const statementRef: StatementRef = { source: h.source, policyName: h.policyName, id: h.id };
     // The change verified: the statement with Resource "*" and the kms:ResourceAliases condition.
@@ -465,7 +467,7 @@ export function aliasResourceNote(ex: Recorder, records: StatementMatch[], actio
         : [];
     ex.propose({ kind: 'alias-in-resource', statement: statementRef, alias, action }, edits);
   }
-  return hits.map((h) => h.id);
+  return hits.map(({ h }) => h.id);
 }
 
 /** No identity-policy statement allows it; naming those that name an alias ARN in Resource. */
