@@ -175,10 +175,11 @@ function commonSteps(k: Walk): Decision | undefined {
     const scpAccount = r.callerAccount ?? caller.account;
     for (const res of k.identityResources) {
       const gap = w.scps.findIndex((level) => k.scan(level, 'Allow', res).matched.length === 0);
-      if (gap >= 0) {
-        const policies = w.scps[gap]!.map((p) => p.policy.name);
+      const level = w.scps[gap];
+      if (level !== undefined) {
+        const policies = level.map((p) => p.policy.name);
         ex.step('scp', { kind: 'scp', account: scpAccount, action: a }, 'no', { kind: 'scp-gap', level: gap + 1, policies, resource: res });
-        ex.propose({ kind: 'scp-gap', action: a, level: gap + 1, policies }, k.addTo(w.scps[gap]![0]?.policy, `Allow${action.short}`, res));
+        ex.propose({ kind: 'scp-gap', action: a, level: gap + 1, policies }, k.addTo(level[0]?.policy, `Allow${action.short}`, res));
         return k.finish('deny', 'scp', []);
       }
     }
