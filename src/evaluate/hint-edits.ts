@@ -27,8 +27,8 @@ export type HintEdit =
 export interface HintProposal {
   /** What the hint says (src/report/phrases.ts has the words). */
   note: HintNote;
-  /** Condition keys (as written) and the values that would satisfy them. */
-  set: Array<[string, string[]]>;
+  /** Condition keys (as written) and the values that would satisfy them (at least one each). */
+  set: Array<[string, [string, ...string[]]]>;
   /** The encryption context to send instead (a grant constraint). */
   encryptionContext?: Record<string, string>;
   /** The grant tokens to present. */
@@ -88,11 +88,11 @@ export function applyToRequest(request: Request, p: HintProposal): Request {
   for (const [key, values] of p.set) {
     const lower = key.toLowerCase();
     if (lower.startsWith('kms:encryptioncontext:'))
-      changed.encryptionContext = { ...(changed.encryptionContext ?? {}), [key.slice('kms:encryptioncontext:'.length)]: values[0]! };
-    else if (lower === 'kms:viaservice') changed.viaService = values[0]!;
-    else if (lower === 'aws:currenttime') changed.at = values[0]!;
-    else if (lower === 'kms:encryptionalgorithm') changed.encryptionAlgorithm = values[0]!;
-    else context[key] = values.length === 1 ? values[0]! : values;
+      changed.encryptionContext = { ...(changed.encryptionContext ?? {}), [key.slice('kms:encryptioncontext:'.length)]: values[0] };
+    else if (lower === 'kms:viaservice') changed.viaService = values[0];
+    else if (lower === 'aws:currenttime') changed.at = values[0];
+    else if (lower === 'kms:encryptionalgorithm') changed.encryptionAlgorithm = values[0];
+    else context[key] = values.length === 1 ? values[0] : values;
   }
   if (Object.keys(context).length > 0) changed.context = context;
   if (changed.absent !== undefined) changed.absent = changed.absent.filter((k) => !p.set.some(([key]) => key.toLowerCase() === k.toLowerCase()));

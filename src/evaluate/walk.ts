@@ -381,7 +381,7 @@ export function collectMissing(ex: Recorder, records: StatementMatch[]): void {
     const failing = s.conditions.filter((c) => !c.matched);
     for (const c of failing) if (c.missing) ex.missing.add(c.key);
     // One hint per statement, naming every condition it failed on: each alone would not be enough.
-    const set: Array<[string, string[]]> = [];
+    const set: HintProposal['set'] = [];
     for (const c of failing) {
       const v = satisfyingValues(c);
       if (v === undefined) {
@@ -401,11 +401,11 @@ const FIXED_KEYS =
   /^(aws:principal|aws:username|aws:userid|aws:rolesessionname|aws:resource|aws:securetransport|aws:viaawsservice|aws:requestedregion|kms:calleraccount|kms:keyspec|kms:keyusage|kms:keyorigin|kms:multiregion|kms:customermasterkey|kms:resourcealiases|kms:grantisforawsresource|kms:encryptioncontextkeys)/i;
 
 /** A value that satisfies a failed positive condition, when one can be written down; else undefined. */
-function satisfyingValues(c: ConditionMatch): string[] | undefined {
-  if (FIXED_KEYS.test(c.key) || c.unknown === true || c.expected.length === 0) return undefined;
+function satisfyingValues(c: ConditionMatch): [string] | undefined {
+  const first = c.expected[0];
+  if (FIXED_KEYS.test(c.key) || c.unknown === true || first === undefined) return undefined;
   const op = parseOperator(c.operator);
   if (op === null || op.negated || op.base === 'Null') return undefined;
-  const first = c.expected[0]!;
   switch (op.base) {
     case 'StringLike':
     case 'ArnLike':
