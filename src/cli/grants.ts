@@ -2,7 +2,7 @@
 import { type Command, Option } from 'commander';
 import { auditGrants, expectationsFrom, findingFails, SEVERITIES, type Finding, type Severity } from '../analyses/grants-audit.js';
 import { Evaluator } from '../evaluate/evaluator.js';
-import { InputError } from '../model/errors.js';
+import { InputError, RequestError } from '../model/errors.js';
 import type { Key } from '../model/key.js';
 import { renderGrantsGithub, renderGrantsJson, renderGrantsMarkdown, renderGrantsTable, renderGrantsText } from '../report/grants.js';
 import { parseExpectationFile, type ExpectationFile } from '../sources/expect-file.js';
@@ -118,9 +118,7 @@ Examples:
         for (const ident of flags.key ?? []) {
           const k = ev.findKey(ident);
           if (k === undefined)
-            throw new InputError(`key "${ident}" is not in the snapshot`, {
-              hint: `The snapshot has: ${snapshot.keys.map((x) => [x.metadata.arn, ...x.aliases].join(' / ')).join('; ') || 'no keys'}.`,
-            });
+            throw new RequestError({ kind: 'key-not-in-snapshot', key: ident, snapshotKeys: snapshot.keys.map((x) => [x.metadata.arn, ...x.aliases]) });
           if (!keys.includes(k)) keys.push(k);
         }
         const audit = auditGrants(keys, {

@@ -4,8 +4,8 @@
 // share holds whatever the input says; otherwise the verdict is `unknown`.
 import { findAction, type ActionInfo } from '../model/actions.js';
 import { parsePrincipal, roleArnOf } from '../model/arn.js';
-import type { Decision, HintNote } from '../model/decision.js';
-import { InputError } from '../model/errors.js';
+import { type Decision, type HintNote, STAND_IN_SID, standInPolicyName } from '../model/decision.js';
+import { RequestError } from '../model/errors.js';
 import type { Grant } from '../model/grant.js';
 import type { Key, PartialGrants } from '../model/key.js';
 import type { Policy, PolicySource } from '../model/policy.js';
@@ -27,6 +27,7 @@ import {
 } from './context.js';
 import { combineParts, decide, HINT_PROPOSALS, sameNote, type Part, type Resolved, type World } from './flowchart.js';
 import { DEFAULT_OPTIONS, type EvaluatorOptions } from './options.js';
+import { Recorder, SILENT } from './recorder.js';
 import { applyProposal, editSignature, VERIFIED_HINTS, type HintProposal } from './hint-edits.js';
 import { callerKeys, compilePrincipalValue, patternKey } from './principals.js';
 import { isServiceLinked, SnapshotIndex, type PrincipalEntry } from './snapshot-index.js';
@@ -101,7 +102,7 @@ function stand(source: PolicySource, name: string, effect: 'Allow' | 'Deny', wit
     statements: [
       {
         index: 0,
-        sid: effect === 'Allow' ? '(if it allowed everything)' : '(if it denied everything)',
+        sid: STAND_IN_SID[effect],
         effect,
         ...(withPrincipal ? { principal: { wildcard: true, aws: [], service: [], federated: [], canonicalUser: [] } } : {}),
         action: ['*'],
@@ -204,7 +205,7 @@ export class Evaluator {
     const k = `${source}|${what}|${effect}`;
     let c = this.standIns.get(k);
     if (c === undefined) {
-      c = compilePolicy(stand(source, `(unreadable) ${what}`, effect, source === 'key-policy'));
+      c = compilePolicy(stand(source, standInPolicyName(what), effect, source === 'key-policy'));
       this.standIns.set(k, c);
     }
     return c;
@@ -281,8 +282,8 @@ export class Evaluator {
     let p = this.callerRefs.get(text);
     if (p === undefined) {
       const parsed = parsePrincipal(text);
-      if (parsed === null) throw new InputError(`invalid principal "${text}"`);
-      if (parsed.kind === 'unique-id') throw new InputError(`"${text}" is a unique id, not a principal ARN`);
+      if (parsed === null) throw new RequestError({ kind: 'invalid-principal', principal: text });
+      if (parsed.kind === 'unique-id') throw new RequestError({ kind: 'unique-id', principal: text });
       p = parsed;
       this.callerRefs.set(text, p);
     }
@@ -411,15 +412,18 @@ export class Evaluator {
 
   private evaluateAll(request: Request, opts: EvaluateOptions): Decision {
     const main = this.evaluateOne(request, opts);
-    const action = findAction(request.action)!;
-    if (action.short !== 'UpdateAlias' && action.short !== 'ReplicateKey' && action.short !== 'UpdatePrimaryRegion') return main;
+    // evaluateOne has refused an unknown action, and a key action on a key the snapshot does not have.
+    const action = findAction(request.action);
+    if (action === undefined || (action.short !== 'UpdateAlias' && action.short !== 'ReplicateKey' && action.short !== 'UpdatePrimaryRegion')) return main;
+    const key = this.findKey(request.keyArn ?? request.keyIdentifier ?? '');
+    if (key === undefined) return main;
     // A request the key state fails still reports its authorization, which is the one it would get
     // on a key in a working state: the further permissions are part of it. Only a denied
     // authorization needs nothing more.
     const keyStateOnly = main.decidedBy === 'key-state' && main.authorization !== 'deny';
     if (main.decision === 'deny' && !keyStateOnly) return main;
-    const parts = this.companions(request, action, opts);
-    return parts.length === 0 ? main : combineParts(main, parts, opts.explain !== false, this.options.authorizeBeforeKeyState);
+    const parts = this.companions(request, action, key, opts);
+    return parts.length === 0 ? main : combineParts(main, parts, opts.explain !== false ? new Recorder(true) : SILENT, this.options.authorizeBeforeKeyState);
   }
 
   /**
@@ -534,8 +538,7 @@ export class Evaluator {
    * request of its own): UpdateAlias on the key the alias points to now; ReplicateKey kms:CreateKey
    * (and kms:TagResource with tags) in an identity policy; UpdatePrimaryRegion on the replica too.
    */
-  private companions(request: Request, action: ActionInfo, opts: EvaluateOptions): Part[] {
-    const key = this.findKey(request.keyArn ?? request.keyIdentifier ?? '')!;
+  private companions(request: Request, action: ActionInfo, key: Key, opts: EvaluateOptions): Part[] {
     const m = key.metadata;
     const ctx = request.context ?? {};
     const given = (name: string): string | undefined => {
@@ -554,9 +557,10 @@ export class Evaluator {
       // "kms:UpdateAlias on the alias, on the key it is associated with now, and on the new
       // target key" [KMS-ALIASAUTH, API UpdateAlias].
       const aliasArn = request.aliasArn ?? request.keyIdentifier;
-      const name = aliasArn === undefined ? undefined : aliasArn.slice(aliasArn.indexOf('alias/'));
-      if (name === undefined || !name.startsWith('alias/')) return parts;
-      const acct = /^arn:[^:]+:kms:[^:]*:(\d{12}):/.exec(aliasArn!)?.[1] ?? m.account;
+      if (aliasArn === undefined) return parts;
+      const name = aliasArn.slice(aliasArn.indexOf('alias/'));
+      if (!name.startsWith('alias/')) return parts;
+      const acct = /^arn:[^:]+:kms:[^:]*:(\d{12}):/.exec(aliasArn)?.[1] ?? m.account;
       const current = this.snapshot.keys.find((k) => k.aliases.includes(name) && k.metadata.account === acct && k.metadata.region === m.region);
       if (current === key) return parts;
       if (current !== undefined)
@@ -613,19 +617,17 @@ export class Evaluator {
   private evaluateOne(request: Request, opts: EvaluateOptions = {}, iamOnlyResource?: string): Decision {
     const explain = opts.explain !== false;
     const found = findAction(request.action);
-    if (found === undefined) throw new InputError(`unknown KMS action "${request.action}"`);
+    if (found === undefined) throw new RequestError({ kind: 'unknown-action', action: request.action });
     const action: ActionInfo = iamOnlyResource === undefined ? found : { ...found, cls: 'iam-only' };
     const caller = this.parseCaller(request.principal);
 
     let key: Key | undefined;
     if (action.cls !== 'iam-only') {
       const ident = request.keyArn ?? request.keyIdentifier;
-      if (ident === undefined) throw new InputError(`${action.name} needs a key (--key)`);
+      if (ident === undefined) throw new RequestError({ kind: 'no-key', action: action.name });
       key = this.findKey(ident);
       if (key === undefined) {
-        throw new InputError(`key "${ident}" is not in the snapshot`, {
-          hint: `The snapshot has: ${this.snapshot.keys.map((k) => [k.metadata.arn, ...k.aliases].join(' / ')).join('; ') || 'no keys'}.`,
-        });
+        throw new RequestError({ kind: 'key-not-in-snapshot', key: ident, snapshotKeys: this.snapshot.keys.map((k) => [k.metadata.arn, ...k.aliases]) });
       }
     }
     const res = this.resolution(request, caller, key, isKeyOp(action));
@@ -709,10 +711,12 @@ export class Evaluator {
       const env: ConditionEnv = withExplain
         ? { ctx, bias: w.bias, touched, assumed: new Set(), biasedSides: 0 }
         : { ctx, bias: w.bias, touched, biasedSides: 0 };
-      lastEnv = env;
-      return decide(r, w, env, withExplain);
+      const d = decide(r, w, env, withExplain);
+      lastSides = env.biasedSides ?? 3;
+      return d;
     };
-    let lastEnv: ConditionEnv | undefined;
+    /** The biased answers the last walk gave (1: Allow side, 2: Deny side). */
+    let lastSides = 3;
 
     // Keys the request does not carry and kms-why cannot derive (aws:SourceIp, …) matter only when
     // a condition consults them: decide once, and in both worlds only if one did.
@@ -723,7 +727,7 @@ export class Evaluator {
       if (touched.size === 0) return d;
       // With every input read, the three worlds differ in their bias alone (world()): the actual
       // walk is the walk of a biased world whose bias it never contradicted (env.biasedSides).
-      if (explain && !res.anyUnknown) actual = { d, sides: lastEnv!.biasedSides ?? 3, touched: touched.size };
+      if (explain && !res.anyUnknown) actual = { d, sides: lastSides, touched: touched.size };
     }
     const permissive = run('permissive', false);
     const restrictive = run('restrictive', false);
@@ -734,7 +738,7 @@ export class Evaluator {
       if (actual !== undefined && touched.size === actual.touched && (actual.sides & (mode === 'restrictive' ? 2 : 1)) === 0) return actual.d;
       return run(mode, true);
     };
-    const supplied = [...touched.values()].filter((u) => u.supply !== undefined);
+    const supplied = [...touched.values()].filter((u): u is UnknownKeyInfo & { supply: string } => u.supply !== undefined);
     // Inputs consulted only through a condition key (aliases): they count once a condition read them.
     for (const u of touched.values()) if (u.input !== undefined && !unknowns.includes(u.input)) unknowns.push(u.input);
     if (permissive.decision === restrictive.decision) {
@@ -774,7 +778,7 @@ export class Evaluator {
                 ...(u.neededPermission ? { neededPermission: u.neededPermission } : {}),
               }),
             ),
-            ...supplied.map((u): HintNote => ({ kind: 'underivable-decides', name: u.name, supply: u.supply! })),
+            ...supplied.map((u): HintNote => ({ kind: 'underivable-decides', name: u.name, supply: u.supply })),
             ...d.hints,
           ]
         : [],

@@ -4,12 +4,13 @@
 // shares (the action's class, the partition, explicit denies, organization guardrails), then the
 // steps of its action class, each in a file of its own: iam-only.ts, alias.ts, retire-grant.ts and
 // key-operation.ts (key operations and CreateGrant). Each step is recorded as a fact (recorder.ts).
-import type { Decision, HintNote, PartGap, PartWhat, TraceFinding, Verdict } from '../model/decision.js';
+import type { Decision, PartGap, PartWhat, TraceFinding, Verdict } from '../model/decision.js';
+import { InternalError } from '../model/errors.js';
 import { aliasAction } from './alias.js';
 import type { ConditionEnv } from './conditions.js';
 import { iamOnly } from './iam-only.js';
 import { createGrant, keyOperation, keyPolicyScan } from './key-operation.js';
-import { HINT_PROPOSALS, Recorder, sameNote, SILENT } from './recorder.js';
+import { Recorder, SILENT } from './recorder.js';
 import { retireGrant } from './retire-grant.js';
 import { conditionMentions, liftDenies, nearMiss, reasonOf, refOf, usesNotPrincipal, Walk, type Resolved, type Scan, type World } from './walk.js';
 import type { CompiledStatement } from './compile.js';
@@ -33,19 +34,14 @@ export type Part = { what: PartWhat; decision: Decision; authorizationOnly?: boo
  * further permissions say; they still decide its authorization, as on a key in a working state,
  * and a denied one is reported before the key state when `authorizeBeforeKeyState` (as decide does).
  */
-export function combineParts(main: Decision, parts: Part[], explain: boolean, authorizeBeforeKeyState = true): Decision {
-  const out = combine(main, parts, explain, authorizeBeforeKeyState);
-  if (explain) {
-    // The proposals of each part, named by the part, are verified on the whole request (evaluator.ts).
-    const proposals = [...(HINT_PROPOSALS.get(main) ?? [])];
-    for (const p of parts)
-      if (!('missing' in p)) for (const q of HINT_PROPOSALS.get(p.decision) ?? []) proposals.push({ ...q, note: { kind: 'part', what: p.what, note: q.note } });
-    if (proposals.length > 0) HINT_PROPOSALS.set(out, proposals);
-  }
+export function combineParts(main: Decision, parts: Part[], ex: Recorder, authorizeBeforeKeyState = true): Decision {
+  const out = combine(main, parts, ex, authorizeBeforeKeyState);
+  // The proposals of each part, named by the part, are verified on the whole request (evaluator.ts).
+  ex.keep(out);
   return out;
 }
 
-function combine(main: Decision, parts: Part[], explain: boolean, authorizeBeforeKeyState: boolean): Decision {
+function combine(main: Decision, parts: Part[], ex: Recorder, authorizeBeforeKeyState: boolean): Decision {
   const verdictOf = (p: Part): Verdict => ('missing' in p ? 'unknown' : p.authorizationOnly ? p.decision.authorization : p.decision.decision);
   const out: Decision = {
     ...main,
@@ -56,38 +52,17 @@ function combine(main: Decision, parts: Part[], explain: boolean, authorizeBefor
     assumptions: [...main.assumptions],
     unreadable: [...main.unreadable],
   };
-  if (explain && !out.assumptions.includes('companionPermissions')) out.assumptions.push('companionPermissions');
-  const add = <T>(list: T[], items: T[]): void => {
-    for (const i of items) if (!list.includes(i)) list.push(i);
-  };
-  const addNotes = (list: HintNote[], items: HintNote[]): void => {
-    for (const i of items) if (!list.some((x) => sameNote(x, i))) list.push(i);
-  };
+  ex.adopt(main);
+  ex.assume('companionPermissions');
   for (const p of parts) {
     if ('missing' in p) {
-      if (explain) {
-        out.trace.push({
-          step: 'identity-policy',
-          ask: { kind: 'companion', principal: main.principal, action: main.action, what: p.what },
-          answer: 'unknown',
-          why: { kind: 'companion-unknown', missing: p.missing },
-        });
-        addNotes(out.hints, [{ kind: 'companion-unknown', action: main.action, what: p.what, missing: p.missing }]);
-      }
+      ex.companionUnknown(main, p.what, p.missing);
       continue;
     }
-    const d = p.decision;
-    if (explain) {
-      for (const t of d.trace) if (t.step !== 'action') out.trace.push({ ...t, within: [p.what, ...(t.within ?? [])] });
-      addNotes(
-        out.hints,
-        d.hints.map((h): HintNote => ({ kind: 'part', what: p.what, note: h })),
-      );
-      add(out.missingContext, d.missingContext);
-      add(out.assumptions, d.assumptions);
-    }
-    for (const u of d.unreadable) if (!out.unreadable.some((x) => x.what === u.what)) out.unreadable.push(u);
+    ex.part(p.what, p.decision);
+    for (const u of p.decision.unreadable) if (!out.unreadable.some((x) => x.what === u.what)) out.unreadable.push(u);
   }
+  ex.writeInto(out);
   const keyStateFails = main.decision === 'deny' && main.decidedBy === 'key-state';
   if (keyStateFails && main.keyStateError !== undefined && parts.some((p) => verdictOf(p) !== 'allow')) {
     // Not (known to be) authorized after all: say so as decide does for a request it does not authorize.
@@ -188,11 +163,11 @@ function commonSteps(k: Walk): Decision | undefined {
   }));
 
   // ── Step 4: organization guardrails: every level must allow ───────────────────────────────
-  if (w.rcps.length > 0 && keyArn !== undefined) {
+  if (w.rcps.length > 0 && r.key !== undefined) {
     // RCPFullAWSAccess is attached to every root, OU and account and cannot be detached, so an RCP
     // level always allows; only RCP Deny statements (above) bite (docs/semantics.md#organization-policies, [ORG-RCP]).
     ex.assume('rcpFullAccess');
-    ex.step('rcp', { kind: 'rcp', account: r.key!.metadata.account, action: a }, 'yes', { kind: 'rcp-full-access' });
+    ex.step('rcp', { kind: 'rcp', account: r.key.metadata.account, action: a }, 'yes', { kind: 'rcp-full-access' });
   }
   if (w.scps.length > 0) {
     // SCP levels are looked up only for a known caller account (evaluator.ts orgLevels), so the
@@ -200,10 +175,11 @@ function commonSteps(k: Walk): Decision | undefined {
     const scpAccount = r.callerAccount ?? caller.account;
     for (const res of k.identityResources) {
       const gap = w.scps.findIndex((level) => k.scan(level, 'Allow', res).matched.length === 0);
-      if (gap >= 0) {
-        const policies = w.scps[gap]!.map((p) => p.policy.name);
+      const level = w.scps[gap];
+      if (level !== undefined) {
+        const policies = level.map((p) => p.policy.name);
         ex.step('scp', { kind: 'scp', account: scpAccount, action: a }, 'no', { kind: 'scp-gap', level: gap + 1, policies, resource: res });
-        ex.propose({ kind: 'scp-gap', action: a, level: gap + 1, policies }, k.addTo(w.scps[gap]![0]?.policy, `Allow${action.short}`, res));
+        ex.propose({ kind: 'scp-gap', action: a, level: gap + 1, policies }, k.addTo(level[0]?.policy, `Allow${action.short}`, res));
         return k.finish('deny', 'scp', []);
       }
     }
@@ -216,11 +192,15 @@ function commonSteps(k: Walk): Decision | undefined {
 function byClass(k: Walk): Decision {
   const { r, ex, action, caller, a } = k;
   if (action.cls === 'iam-only') return iamOnly(k);
+  // Every other class is asked on a key: evaluator.ts refuses a request without one, or on a key
+  // the snapshot does not have, before any walk.
+  const key = r.key;
+  if (key === undefined) throw new InternalError(`${a}: no key`);
   // ── Cross-account scope (docs/semantics.md#cross-account) ──
-  if (!k.sameAccount && r.key) {
+  if (!k.sameAccount) {
     if (!action.crossAccount) {
-      ex.step('cross-account', { kind: 'cross-account', action: a }, 'no', { kind: 'not-cross-account', action: a, keyAccount: r.key.metadata.account });
-      ex.hint({ kind: 'not-cross-account', action: a, keyAccount: r.key.metadata.account });
+      ex.step('cross-account', { kind: 'cross-account', action: a }, 'no', { kind: 'not-cross-account', action: a, keyAccount: key.metadata.account });
+      ex.hint({ kind: 'not-cross-account', action: a, keyAccount: key.metadata.account });
       return k.deny(undefined);
     }
     ex.step('cross-account', { kind: 'cross-account', action: a }, 'yes', {
@@ -233,5 +213,5 @@ function byClass(k: Walk): Decision {
   if (action.cls === 'retire-grant') return retireGrant(k);
   const kp = keyPolicyScan(k);
   if (action.cls === 'alias') return aliasAction(k, kp);
-  return action.short === 'CreateGrant' ? createGrant(k, kp) : keyOperation(k, kp);
+  return action.short === 'CreateGrant' ? createGrant(k, kp, key) : keyOperation(k, kp, key);
 }

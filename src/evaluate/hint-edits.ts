@@ -27,8 +27,8 @@ export type HintEdit =
 export interface HintProposal {
   /** What the hint says (src/report/phrases.ts has the words). */
   note: HintNote;
-  /** Condition keys (as written) and the values that would satisfy them. */
-  set: Array<[string, string[]]>;
+  /** Condition keys (as written) and the values that would satisfy them (at least one each). */
+  set: Array<[string, [string, ...string[]]]>;
   /** The encryption context to send instead (a grant constraint). */
   encryptionContext?: Record<string, string>;
   /** The grant tokens to present. */
@@ -50,8 +50,33 @@ export function applyProposal(s: Snapshot, request: Request, p: HintProposal): {
 /** The proposals printed as hints of each explained decision, verified (kept beside it, not in the JSON contract; none when it has no entry). */
 export const VERIFIED_HINTS = new WeakMap<Decision, HintProposal[]>();
 
-/** Why a change could not be applied to these inputs (the hint is then not printed). */
-export class EditNotApplicable extends Error {}
+/** Why a change cannot be applied to these inputs. */
+export type NotApplicableReason =
+  /** A statement to replace or remove is not in its policy. */
+  | 'statement-missing'
+  /** The key's grants, to add one to, could not be read (`arn`: the key). */
+  | 'grants-unreadable'
+  /** The principal to attach a policy to is not in the snapshot (`arn`: the principal). */
+  | 'principal-missing'
+  /** The identity policies, to add one to, could not be read (`arn`: the principal). */
+  | 'identity-policies-unreadable'
+  /** A policy or key the change names is not in the snapshot. */
+  | 'input-missing';
+
+/**
+ * A change that could not be applied to these inputs: the hint is then not printed (the evaluator
+ * drops it without reading why; `reason` and `arn` say it, for a test or a debugger).
+ */
+export class EditNotApplicable extends Error {
+  readonly reason: NotApplicableReason;
+  readonly arn: string | undefined;
+  constructor(reason: NotApplicableReason, arn?: string) {
+    super(arn === undefined ? reason : `${reason}: ${arn}`);
+    this.name = 'EditNotApplicable';
+    this.reason = reason;
+    this.arn = arn;
+  }
+}
 
 /** The request with a proposal's values set (the proposal's condition keys no longer `--absent`). */
 export function applyToRequest(request: Request, p: HintProposal): Request {
@@ -63,11 +88,11 @@ export function applyToRequest(request: Request, p: HintProposal): Request {
   for (const [key, values] of p.set) {
     const lower = key.toLowerCase();
     if (lower.startsWith('kms:encryptioncontext:'))
-      changed.encryptionContext = { ...(changed.encryptionContext ?? {}), [key.slice('kms:encryptioncontext:'.length)]: values[0]! };
-    else if (lower === 'kms:viaservice') changed.viaService = values[0]!;
-    else if (lower === 'aws:currenttime') changed.at = values[0]!;
-    else if (lower === 'kms:encryptionalgorithm') changed.encryptionAlgorithm = values[0]!;
-    else context[key] = values.length === 1 ? values[0]! : values;
+      changed.encryptionContext = { ...(changed.encryptionContext ?? {}), [key.slice('kms:encryptioncontext:'.length)]: values[0] };
+    else if (lower === 'kms:viaservice') changed.viaService = values[0];
+    else if (lower === 'aws:currenttime') changed.at = values[0];
+    else if (lower === 'kms:encryptionalgorithm') changed.encryptionAlgorithm = values[0];
+    else context[key] = values.length === 1 ? values[0] : values;
   }
   if (Object.keys(context).length > 0) changed.context = context;
   if (changed.absent !== undefined) changed.absent = changed.absent.filter((k) => !p.set.some(([key]) => key.toLowerCase() === k.toLowerCase()));
@@ -97,7 +122,7 @@ export function applyEdits(s: Snapshot, edits: readonly HintEdit[]): Snapshot {
         out = { ...out, statements: [...out.statements, { ...e.statement, index }] };
       } else {
         const i = out.statements.findIndex((x) => x.index === e.index);
-        if (i < 0) throw new EditNotApplicable('the statement to change is not in the policy');
+        if (i < 0) throw new EditNotApplicable('statement-missing');
         const next = [...out.statements];
         if (e.statement === null) next.splice(i, 1);
         else next[i] = { ...e.statement, index: e.index };
@@ -129,7 +154,7 @@ export function applyEdits(s: Snapshot, edits: readonly HintEdit[]): Snapshot {
     }
     for (const e of edits) {
       if (e.kind !== 'add-grant' || e.keyArn !== k.metadata.arn) continue;
-      if (isUnknown(out.grants)) throw new EditNotApplicable(`the grants of ${k.metadata.arn} could not be read`);
+      if (isUnknown(out.grants)) throw new EditNotApplicable('grants-unreadable', k.metadata.arn);
       found.add(e);
       out = { ...out, grants: [...out.grants, e.grant] };
     }
@@ -156,11 +181,10 @@ export function applyEdits(s: Snapshot, edits: readonly HintEdit[]): Snapshot {
   for (const e of edits) {
     if (e.kind !== 'attach-identity-policy') continue;
     const targets = identityEntries(principals, e.principal);
-    if (targets.length === 0) throw new EditNotApplicable(`${e.principal} is not in the snapshot`);
+    if (targets.length === 0) throw new EditNotApplicable('principal-missing', e.principal);
     const policy: Policy = { source: 'identity-policy', name: 'kms-why-hint', statements: [{ ...e.statement, index: 0 }] };
-    for (const arn of targets) {
-      const pp = principals[arn]!;
-      if (isUnknown(pp.identityPolicies)) throw new EditNotApplicable(`the identity policies of ${arn} could not be read`);
+    for (const [arn, pp] of targets) {
+      if (isUnknown(pp.identityPolicies)) throw new EditNotApplicable('identity-policies-unreadable', arn);
       principals[arn] = { ...pp, identityPolicies: [...pp.identityPolicies, policy] };
     }
     found.add(e);
@@ -174,7 +198,7 @@ export function applyEdits(s: Snapshot, edits: readonly HintEdit[]): Snapshot {
       resourceControlPolicies: levels(s.organization.resourceControlPolicies),
     };
   }
-  for (const e of edits) if (!found.has(e)) throw new EditNotApplicable('the input to change is not in the snapshot');
+  for (const e of edits) if (!found.has(e)) throw new EditNotApplicable('input-missing');
   return out;
 }
 
@@ -182,19 +206,20 @@ export function applyEdits(s: Snapshot, edits: readonly HintEdit[]): Snapshot {
  * The entries whose identity policies the caller's evaluation reads: its own entry and, for a
  * session or a role given by name, the role's (a session reads its role's policies).
  */
-function identityEntries(principals: Record<string, PrincipalPolicies>, principal: string): string[] {
-  const out: string[] = [];
-  if (Object.hasOwn(principals, principal)) out.push(principal);
+function identityEntries(principals: Record<string, PrincipalPolicies>, principal: string): Array<[string, PrincipalPolicies]> {
+  const out: Array<[string, PrincipalPolicies]> = [];
+  const own = Object.hasOwn(principals, principal) ? principals[principal] : undefined;
+  if (own !== undefined) out.push([principal, own]);
   const ref = parsePrincipal(principal);
   if (ref === null) return out;
   const kind = ref.kind === 'assumed-role' ? 'role' : ref.kind;
   const name = ref.kind === 'assumed-role' ? ref.roleName : ref.name;
   if (kind !== 'role' && kind !== 'user') return out;
-  for (const arn of Object.keys(principals)) {
-    if (out.includes(arn)) continue;
+  for (const [arn, pp] of Object.entries(principals)) {
+    if (arn === principal) continue;
     const p = parsePrincipal(arn);
     if (p !== null && p.kind === kind && p.account === ref.account && p.name === name) {
-      out.push(arn);
+      out.push([arn, pp]);
       break;
     }
   }

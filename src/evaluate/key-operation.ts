@@ -4,7 +4,7 @@
 // [KMS "Determining access to a KMS key"; docs/semantics.md#evaluation-order steps 5a-5c].
 // Another account's caller needs both sides: the key policy and its own IAM [KMS cross-account access].
 import { roleArnOf } from '../model/arn.js';
-import type { Decision, HintNote, Limit, TraceFinding } from '../model/decision.js';
+import { type Decision, GRANT_TO_CREATE, type HintNote, type Limit, type TraceFinding } from '../model/decision.js';
 import type { Grant } from '../model/grant.js';
 import type { Key } from '../model/key.js';
 import { principalVia, type CompiledStatement } from './compile.js';
@@ -72,13 +72,14 @@ const PARENT_GRANT: GrantRule = {
 };
 
 /** CreateGrant: a key operation whose grant path is a parent grant's. */
-export function createGrant(k: Walk, kp: KeyPolicyScan): Decision {
-  return keyOperation(k, kp, PARENT_GRANT);
+export function createGrant(k: Walk, kp: KeyPolicyScan, key: Key): Decision {
+  return keyOperation(k, kp, key, PARENT_GRANT);
 }
 
-export function keyOperation(k: Walk, kp: KeyPolicyScan, rule: GrantRule = USE_GRANT): Decision {
-  if (!k.sameAccount) return crossAccount(k, kp, rule);
-  const { w, ex, action, caller, a, keyArn } = k;
+export function keyOperation(k: Walk, kp: KeyPolicyScan, key: Key, rule: GrantRule = USE_GRANT): Decision {
+  if (!k.sameAccount) return crossAccount(k, kp, key, rule);
+  const { w, ex, action, caller, a } = k;
+  const keyArn = key.metadata.arn;
   const { allows: keyPolicyAllows, named, account: accountStmts } = kp;
   let blocked: Limit | undefined;
 
@@ -124,7 +125,7 @@ export function keyOperation(k: Walk, kp: KeyPolicyScan, rule: GrantRule = USE_G
   }
 
   // ── 5b: the key policy delegates to the account, and IAM allows ───────────────────────────
-  const cs = k.callerSide(keyArn!);
+  const cs = k.callerSide(keyArn);
   ex.step(
     'account-delegation',
     { kind: 'account-delegation', account: caller.account, action: a },
@@ -134,7 +135,7 @@ export function keyOperation(k: Walk, kp: KeyPolicyScan, rule: GrantRule = USE_G
   );
   ex.step(
     'identity-policy',
-    { kind: 'iam-on-key', principal: caller.arn, action: a, keyArn: keyArn! },
+    { kind: 'iam-on-key', principal: caller.arn, action: a, keyArn: keyArn },
     cs.root || cs.iam.length > 0 ? 'yes' : 'no',
     (): TraceFinding =>
       cs.root
@@ -167,13 +168,13 @@ export function keyOperation(k: Walk, kp: KeyPolicyScan, rule: GrantRule = USE_G
   }
   if (accountStmts.length > 0 && !cs.ok && !cs.blockedBy) {
     ex.propose(
-      { kind: 'delegated-no-iam', action: a, principal: caller.arn, account: caller.account, keyArn: keyArn! },
-      k.iamAllow(`Allow${action.short}OnKey`, keyArn!),
+      { kind: 'delegated-no-iam', action: a, principal: caller.arn, account: caller.account, keyArn: keyArn },
+      k.iamAllow(`Allow${action.short}OnKey`, keyArn),
     );
   }
 
   // ── 5c: grants ────────────────────────────────────────────────────────────────────────────
-  const g = grantPath(k, rule);
+  const g = grantPath(k, rule, key);
   blocked ??= g.blocked;
   if (g.decision) return g.decision;
   collectMissing(ex, keyPolicyAllows.records);
@@ -187,8 +188,9 @@ export function keyOperation(k: Walk, kp: KeyPolicyScan, rule: GrantRule = USE_G
 }
 
 // ── Cross-account: both sides must allow (or a grant) ─────────────────────────────────────
-function crossAccount(k: Walk, kp: KeyPolicyScan, rule: GrantRule): Decision {
-  const { w, ex, action, caller, a, keyArn } = k;
+function crossAccount(k: Walk, kp: KeyPolicyScan, key: Key, rule: GrantRule): Decision {
+  const { w, ex, action, caller, a } = k;
+  const keyArn = key.metadata.arn;
   const { allows: keyPolicyAllows } = kp;
   let blocked: Limit | undefined;
   const keySide = keyPolicyAllows.matched;
@@ -199,10 +201,10 @@ function crossAccount(k: Walk, kp: KeyPolicyScan, rule: GrantRule): Decision {
     (): TraceFinding => (keySide.length > 0 ? { kind: 'statements', statements: keySide.map(refOf) } : { kind: 'no-key-policy-or-account' }),
     () => ({ statements: keyPolicyAllows.records.filter(nearMissOrMatch) }),
   );
-  const cs = k.callerSide(keyArn!);
+  const cs = k.callerSide(keyArn);
   ex.step(
     'identity-policy',
-    { kind: 'iam-in-account', account: caller.account, action: a, keyArn: keyArn! },
+    { kind: 'iam-in-account', account: caller.account, action: a, keyArn: keyArn },
     cs.ok ? 'yes' : 'no',
     (): TraceFinding =>
       cs.root
@@ -216,14 +218,14 @@ function crossAccount(k: Walk, kp: KeyPolicyScan, rule: GrantRule): Decision {
     return k.finish('allow', 'key-policy-and-iam', [...keySide.map(reasonOf), ...cs.iam.map(reasonOf)]);
   }
   if (keySide.length > 0 && cs.blockedBy) blocked ??= k.limited(cs.blockedBy, { kind: 'identity-policy', action: a });
-  const g = grantPath(k, rule);
+  const g = grantPath(k, rule, key);
   blocked ??= g.blocked;
   if (g.decision) return g.decision;
   // Both sides must allow: when neither does, one hint names both changes.
   const keyText: HintNote = { kind: 'cross-account-key-policy', action: a, principal: caller.arn, account: caller.account, partition: caller.partition };
   const keyEdit = k.keyPolicyAllow(`Allow${action.short}ForAccount${caller.account}`, [`arn:${caller.partition}:iam::${caller.account}:root`]);
-  const iamText: HintNote = { kind: 'cross-account-iam', action: a, principal: caller.arn, account: caller.account, keyArn: keyArn! };
-  const iamEdit = k.iamAllow(`Allow${action.short}OnKey`, keyArn!);
+  const iamText: HintNote = { kind: 'cross-account-iam', action: a, principal: caller.arn, account: caller.account, keyArn: keyArn };
+  const iamEdit = k.iamAllow(`Allow${action.short}OnKey`, keyArn);
   if (keySide.length === 0 && !cs.ok && !cs.blockedBy) ex.propose({ kind: 'both', notes: [keyText, iamText] }, [...keyEdit, ...iamEdit]);
   else if (keySide.length === 0) ex.propose(keyText, keyEdit);
   else if (!cs.ok && !cs.blockedBy) ex.propose(iamText, iamEdit);
@@ -232,13 +234,14 @@ function crossAccount(k: Walk, kp: KeyPolicyScan, rule: GrantRule): Decision {
 }
 
 /** 5c: does a grant allow it? (`blocked`: a boundary or session policy took a grant's allow away.) */
-function grantPath(k: Walk, rule: GrantRule): { decision?: Decision; blocked?: Limit } {
-  const { r, w, env, ex, action, caller, a, keyArn } = k;
-  if (action.grantOperation === undefined || r.key === undefined) {
+function grantPath(k: Walk, rule: GrantRule, key: Key): { decision?: Decision; blocked?: Limit } {
+  const { r, w, env, ex, action, caller, a } = k;
+  const keyArn = key.metadata.arn;
+  const operation = action.grantOperation;
+  if (operation === undefined) {
     if (action.cls === 'key') ex.step('grant', { kind: 'any-grant', action: a }, 'not-applicable', { kind: 'not-grantable', action: a });
     return {};
   }
-  const key = r.key;
   let blocked: Limit | undefined;
   const checks: GrantCheck[] = [];
   const candidates = w.grantsFor(caller, ex.on);
@@ -250,20 +253,20 @@ function grantPath(k: Walk, rule: GrantRule): { decision?: Decision; blocked?: L
     if (c.needsRequestDetails) {
       // CreateGrant from a parent grant without saying which grant: the parent may or may not
       // allow it, so the verdict it can change is unknown (never a confident deny).
-      c.matched = biased(env, 'Allow', { name: 'the grant to create', supply: '--grantee ARN --grant-operations OPS' }, '(grant request)');
+      c.matched = biased(env, 'Allow', { name: GRANT_TO_CREATE, supply: '--grantee ARN --grant-operations OPS' }, GRANT_TO_CREATE);
       if (!c.matched) continue;
     }
     if (!c.matched) continue;
     if (c.needsIamDelegation && r.options.accountGranteeRequiresIamDelegation) {
       ex.assume('accountGrantee');
-      const side = k.callerSide(keyArn!);
+      const side = k.callerSide(keyArn);
       if (!side.ok) {
         c.matched = false;
         c.failed = 'grantee';
         c.detail = side.blockedBy ? { kind: 'no-iam-side', of: c.detail, blockedBy: side.blockedBy } : { kind: 'no-iam-side', of: c.detail };
         ex.propose(
-          { kind: 'account-grant-needs-iam', grantId: c.grant.grantId, action: a, principal: caller.arn, account: caller.account, keyArn: keyArn! },
-          k.iamAllow(`Allow${action.short}OnKey`, keyArn!),
+          { kind: 'account-grant-needs-iam', grantId: c.grant.grantId, action: a, principal: caller.arn, account: caller.account, keyArn: keyArn },
+          k.iamAllow(`Allow${action.short}OnKey`, keyArn),
         );
         continue;
       }
@@ -324,10 +327,7 @@ function grantPath(k: Walk, rule: GrantRule): { decision?: Decision; blocked?: L
         k.newGrant(c.grant, { granteePrincipal: caller.arn }),
       );
     } else if (c.failed === 'operation' && c.principal.matched) {
-      ex.propose(
-        { kind: 'grant-operation', grantId: c.grant.grantId, operation: action.grantOperation! },
-        k.newGrant(c.grant, { operations: [...c.grant.operations, action.grantOperation!] }),
-      );
+      ex.propose({ kind: 'grant-operation', grantId: c.grant.grantId, operation }, k.newGrant(c.grant, { operations: [...c.grant.operations, operation] }));
     } else if (c.failed === 'grant-state' && c.principal.matched) {
       const token = c.grant.state === 'pending-consistency' ? c.grant.grantToken : undefined;
       if (token !== undefined)

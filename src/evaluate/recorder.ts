@@ -7,6 +7,8 @@ import {
   type Decision,
   type GrantMatch,
   type HintNote,
+  type PartGap,
+  type PartWhat,
   type StatementMatch,
   type StepAnswer,
   type StepId,
@@ -93,6 +95,48 @@ export class Recorder {
   }
   keep(d: Decision): void {
     if (this.on && this.proposals.length > 0) HINT_PROPOSALS.set(d, this.proposals);
+  }
+
+  // A request that needs further permissions (combineParts, flowchart.ts): its explanation is its
+  // own, then each further permission's, named by it. The recorder does nothing when off here too.
+
+  /** Starts from the explanation (and proposals) of the request's own decision. */
+  adopt(main: Decision): void {
+    if (!this.on) return;
+    this.trace.push(...main.trace);
+    this.hints.push(...main.hints);
+    for (const k of main.missingContext) this.missing.add(k);
+    for (const id of main.assumptions) this.assumptions.add(id);
+    const own = HINT_PROPOSALS.get(main);
+    if (own !== undefined) this.proposals.push(...own);
+  }
+  /** A further permission whose resource the inputs cannot name: an open step, and what to supply. */
+  companionUnknown(main: Decision, what: PartWhat, missing: PartGap): void {
+    if (!this.on) return;
+    this.trace.push({
+      step: 'identity-policy',
+      ask: { kind: 'companion', principal: main.principal, action: main.action, what },
+      answer: 'unknown',
+      why: { kind: 'companion-unknown', missing },
+    });
+    this.hint({ kind: 'companion-unknown', action: main.action, what, missing });
+  }
+  /** The explanation of a further permission's decision, each step, hint and proposal named by it. */
+  part(what: PartWhat, d: Decision): void {
+    if (!this.on) return;
+    for (const t of d.trace) if (t.step !== 'action') this.trace.push({ ...t, within: [what, ...(t.within ?? [])] });
+    for (const h of d.hints) this.hint({ kind: 'part', what, note: h });
+    for (const k of d.missingContext) this.missing.add(k);
+    for (const id of d.assumptions) this.assumptions.add(id);
+    for (const q of HINT_PROPOSALS.get(d) ?? []) this.proposals.push({ ...q, note: { kind: 'part', what, note: q.note } });
+  }
+  /** Writes the explanation gathered into a decision made of others (left as it is when off). */
+  writeInto(d: Decision): void {
+    if (!this.on) return;
+    d.trace = this.trace;
+    d.hints = this.hints;
+    d.missingContext = [...this.missing];
+    d.assumptions = [...this.assumptions];
   }
 }
 

@@ -22,11 +22,12 @@ import type { PrincipalRef } from '../model/principal.js';
 import type { Request } from '../model/request.js';
 import { parseOperator } from '../model/condition-operators.js';
 import { parseDate } from '../model/condition-values.js';
+import { ROOT_USER_POLICY_NAME } from '../model/decision.js';
+import { dependsOnKeyState, keyStateError, unreadableKeyStateError } from '../model/key-state.js';
 import { matchStatement, newStatementMatch, statementsFor, type CompiledPolicy, type CompiledStatement } from './compile.js';
 import type { ConditionEnv, UnknownBias } from './conditions.js';
 import type { GrantCheck } from './grants.js';
 import { statement, withCondition, withNotPrincipal, withResource, type HintEdit, type HintProposal } from './hint-edits.js';
-import { dependsOnKeyState, keyStateError } from './key-state.js';
 import type { EvaluatorOptions } from './options.js';
 import type { Recorder } from './recorder.js';
 
@@ -207,7 +208,7 @@ export class Walk {
       keyStateErr =
         r.key.metadataUnknown !== undefined
           ? env.bias === 'deny' && dependsOnKeyState(action)
-            ? `the key's state and type could not be read (${r.key.metadataUnknown.reason})`
+            ? unreadableKeyStateError(r.key.metadataUnknown.reason)
             : undefined
           : keyStateError(action, r.key.metadata);
       if (keyStateErr !== undefined) {
@@ -345,7 +346,7 @@ export const ROOT_REASON: Reason = {
   source: 'identity-policy',
   id: 'account-root-user',
   effect: 'Allow',
-  policyName: '(the account root user has full IAM access)',
+  policyName: ROOT_USER_POLICY_NAME,
 };
 
 /** A statement that allowed on two resources (an alias and its key) is one reason. */
@@ -380,7 +381,7 @@ export function collectMissing(ex: Recorder, records: StatementMatch[]): void {
     const failing = s.conditions.filter((c) => !c.matched);
     for (const c of failing) if (c.missing) ex.missing.add(c.key);
     // One hint per statement, naming every condition it failed on: each alone would not be enough.
-    const set: Array<[string, string[]]> = [];
+    const set: HintProposal['set'] = [];
     for (const c of failing) {
       const v = satisfyingValues(c);
       if (v === undefined) {
@@ -400,11 +401,11 @@ const FIXED_KEYS =
   /^(aws:principal|aws:username|aws:userid|aws:rolesessionname|aws:resource|aws:securetransport|aws:viaawsservice|aws:requestedregion|kms:calleraccount|kms:keyspec|kms:keyusage|kms:keyorigin|kms:multiregion|kms:customermasterkey|kms:resourcealiases|kms:grantisforawsresource|kms:encryptioncontextkeys)/i;
 
 /** A value that satisfies a failed positive condition, when one can be written down; else undefined. */
-function satisfyingValues(c: ConditionMatch): string[] | undefined {
-  if (FIXED_KEYS.test(c.key) || c.unknown === true || c.expected.length === 0) return undefined;
+function satisfyingValues(c: ConditionMatch): [string] | undefined {
+  const first = c.expected[0];
+  if (FIXED_KEYS.test(c.key) || c.unknown === true || first === undefined) return undefined;
   const op = parseOperator(c.operator);
   if (op === null || op.negated || op.base === 'Null') return undefined;
-  const first = c.expected[0]!;
   switch (op.base) {
     case 'StringLike':
     case 'ArnLike':
@@ -442,10 +443,12 @@ function satisfyingValues(c: ConditionMatch): string[] | undefined {
  */
 export function aliasResourceNote(ex: Recorder, records: StatementMatch[], action: string, identity: readonly CompiledPolicy[]): string[] {
   if (!ex.on) return [];
-  const hits = records.filter((s) => s.effect === 'Allow' && s.failed === 'resource' && (s.resource?.written ?? []).some((w) => /:alias\//.test(w)));
+  const hits = records.flatMap((h) => {
+    const alias = h.effect === 'Allow' && h.failed === 'resource' ? h.resource?.written.find((w) => /:alias\//.test(w)) : undefined;
+    return alias === undefined ? [] : [{ h, alias }];
+  });
   if (hits.length === 0) return [];
-  for (const h of hits) {
-    const alias = h.resource!.written.find((w) => /:alias\//.test(w))!;
+  for (const { h, alias } of hits) {
     const name = alias.slice(alias.indexOf('alias/'));
     const statementRef: StatementRef = { source: h.source, policyName: h.policyName, id: h.id };
     // The change verified: the statement with Resource "*" and the kms:ResourceAliases condition.
@@ -464,7 +467,7 @@ export function aliasResourceNote(ex: Recorder, records: StatementMatch[], actio
         : [];
     ex.propose({ kind: 'alias-in-resource', statement: statementRef, alias, action }, edits);
   }
-  return hits.map((h) => h.id);
+  return hits.map(({ h }) => h.id);
 }
 
 /** No identity-policy statement allows it; naming those that name an alias ARN in Resource. */

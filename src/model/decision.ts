@@ -35,6 +35,27 @@ export interface Reason {
   excerpt?: unknown;
 }
 
+// What stands in for a statement no input holds: these names reach the JSON report's reasons as
+// written (its contract), so they are data here, not words the evaluator makes up.
+
+/** The policy name of the account root user's implicit IAM permission (a reason with no statement). */
+export const ROOT_USER_POLICY_NAME = '(the account root user has full IAM access)';
+
+/** The Sid of the one statement that stands in for an unreadable policy, by the effect it is given. */
+export const STAND_IN_SID: Readonly<Record<Effect, string>> = { Allow: '(if it allowed everything)', Deny: '(if it denied everything)' };
+
+/** The name of the policy that stands in for an unreadable one (`what`: the input, as model/unknown.ts names it). */
+export function standInPolicyName(what: string): string {
+  return `(unreadable) ${what}`;
+}
+
+/**
+ * The name of an underivable value that is not a condition key: the grant CreateGrant would create,
+ * when the request does not describe it. No colon, so it is never listed as a missing context key;
+ * src/report/phrases.ts names it.
+ */
+export const GRANT_TO_CREATE = '(grant to create)';
+
 /** Why a statement or grant did not apply. Closed, so that renderers can explain each one. */
 export type MismatchReason =
   | 'principal'

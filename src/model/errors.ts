@@ -27,6 +27,49 @@ export class InputError extends KmsWhyError {
   }
 }
 
+/** What is wrong with a request the evaluator was given, as data. */
+export type RequestProblem =
+  | { kind: 'invalid-principal'; principal: string }
+  | { kind: 'unique-id'; principal: string }
+  | { kind: 'unknown-action'; action: string }
+  | { kind: 'no-key'; action: string }
+  /** `snapshotKeys`: every key the snapshot has (its ARN, then its aliases), for the hint. */
+  | { kind: 'key-not-in-snapshot'; key: string; snapshotKeys: ReadonlyArray<readonly string[]> };
+
+/**
+ * A request the evaluator cannot take: the problem as data (`problem`), phrased here, where every
+ * error's words are, so that the evaluator throws facts and every reader of `message` (the command
+ * line, the library's callers) gets the same words.
+ */
+export class RequestError extends InputError {
+  readonly problem: RequestProblem;
+  constructor(problem: RequestProblem) {
+    const hint = problem.kind === 'key-not-in-snapshot' ? snapshotKeysHint(problem.snapshotKeys) : undefined;
+    super(requestProblemText(problem), hint === undefined ? {} : { hint });
+    this.problem = problem;
+  }
+}
+
+function requestProblemText(p: RequestProblem): string {
+  switch (p.kind) {
+    case 'invalid-principal':
+      return `invalid principal "${p.principal}"`;
+    case 'unique-id':
+      return `"${p.principal}" is a unique id, not a principal ARN`;
+    case 'unknown-action':
+      return `unknown KMS action "${p.action}"`;
+    case 'no-key':
+      return `${p.action} needs a key (--key)`;
+    case 'key-not-in-snapshot':
+      return `key "${p.key}" is not in the snapshot`;
+  }
+}
+
+/** The keys a snapshot has, each as its ARN and aliases: what to give instead of a key it does not have. */
+export function snapshotKeysHint(keys: ReadonlyArray<readonly string[]>): string {
+  return `The snapshot has: ${keys.map((names) => names.join(' / ')).join('; ') || 'no keys'}.`;
+}
+
 /** AWS answered something kms-why cannot use. */
 export class AwsError extends KmsWhyError {
   readonly operation: string | undefined;

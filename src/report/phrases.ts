@@ -25,6 +25,7 @@ import type {
   TraceQuestion,
   TraceStep,
 } from '../model/decision.js';
+import { GRANT_TO_CREATE } from '../model/decision.js';
 import { ecText } from '../model/grant.js';
 
 /**
@@ -103,7 +104,13 @@ function cap(s: string): string {
 }
 
 function namesText(names: readonly string[]): string {
-  return names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  const ns = names.map(underivableName);
+  return ns.length === 1 ? ns[0]! : `${ns.slice(0, -1).join(', ')} and ${ns[ns.length - 1]}`;
+}
+
+/** An underivable value as a sentence names it: a condition key as written, the grant to create in words. */
+function underivableName(name: string): string {
+  return name === GRANT_TO_CREATE ? 'the grant to create' : name;
 }
 
 function oneOrAll(v: readonly string[]): string {
@@ -150,7 +157,7 @@ export function hintText(n: HintNote): string {
     case 'underivable-holds':
       return `The verdict holds whatever the value of ${namesText(n.names)}, which kms-why cannot derive.`;
     case 'underivable-decides':
-      return `The verdict depends on ${n.name}, which kms-why cannot derive from its inputs: give it with ${n.supply}.`;
+      return `The verdict depends on ${underivableName(n.name)}, which kms-why cannot derive from its inputs: give it with ${n.supply}.`;
     case 'companion-unknown':
       return `${n.action} also needs permission on ${partWhatText(n.what)}, but ${partGapText(n.missing)}: ${partSupplyText(n.missing)}.`;
     case 'part':

@@ -1,0 +1,196 @@
+// Key state (docs/semantics.md#key-state-and-usage, [KMS-STATE]) and key type/usage (docs/semantics.md#key-state-and-usage, [KMS-KEYTYPES]): errors that an
+// authorized request still gets. A table of data, not the evaluator's prose: each error is the
+// text the JSON report's `keyStateError` carries (the AWS exception and its message), so it lives
+// here, beside the key it describes, and the evaluator only looks it up.
+import type { ActionInfo } from './actions.js';
+import type { KeyMetadata, KeyState } from './key.js';
+
+const DISABLED = (arn: string): string => `DisabledException: ${arn} is disabled.`;
+const PENDING_DEL = (arn: string): string => `KMSInvalidStateException: ${arn} is pending deletion.`;
+const PENDING_IMPORT = (arn: string): string => `KMSInvalidStateException: ${arn} is pending import.`;
+const UNAVAILABLE = (arn: string): string => `KMSInvalidStateException: ${arn} is unavailable.`;
+const CREATING = (arn: string): string => `KMSInvalidStateException: ${arn} is creating.`;
+const UPDATING = (arn: string): string => `KMSInvalidStateException: ${arn} is updating.`;
+const NOT_PENDING = (arn: string): string => `KMSInvalidStateException: ${arn} is not pending deletion.`;
+
+type Maker = (arn: string) => string;
+const rows: Array<[string[], Partial<Record<KeyState, Maker>>]> = [
+  [
+    ['CancelKeyDeletion'],
+    { Enabled: NOT_PENDING, Disabled: NOT_PENDING, PendingImport: NOT_PENDING, Unavailable: NOT_PENDING, Creating: NOT_PENDING, Updating: NOT_PENDING },
+  ],
+  [['CreateAlias'], { PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL }],
+  [
+    ['CreateGrant'],
+    { Disabled: DISABLED, PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, PendingImport: PENDING_IMPORT, Creating: CREATING },
+  ],
+  [
+    [
+      'Decrypt',
+      'Encrypt',
+      'GenerateDataKey',
+      'GenerateDataKeyPair',
+      'GenerateDataKeyPairWithoutPlaintext',
+      'GenerateDataKeyWithoutPlaintext',
+      'ReEncryptFrom',
+      'ReEncryptTo',
+      'DeriveSharedSecret',
+    ],
+    {
+      Disabled: DISABLED,
+      PendingDeletion: PENDING_DEL,
+      PendingReplicaDeletion: PENDING_DEL,
+      PendingImport: PENDING_IMPORT,
+      Unavailable: UNAVAILABLE,
+      Creating: CREATING,
+    },
+  ],
+  [
+    ['GenerateMac', 'VerifyMac', 'Sign', 'Verify', 'GetPublicKey'],
+    {
+      Disabled: DISABLED,
+      PendingDeletion: PENDING_DEL,
+      PendingReplicaDeletion: PENDING_DEL,
+      PendingImport: PENDING_IMPORT,
+      Unavailable: UNAVAILABLE,
+      Creating: CREATING,
+    },
+  ],
+  [['DeleteImportedKeyMaterial'], { Creating: CREATING, Updating: UPDATING }],
+  [
+    ['DisableKey', 'EnableKey'],
+    { PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, PendingImport: PENDING_IMPORT, Creating: CREATING, Updating: UPDATING },
+  ],
+  [
+    ['EnableKeyRotation', 'DisableKeyRotation', 'RotateKeyOnDemand'],
+    {
+      Disabled: DISABLED,
+      PendingDeletion: PENDING_DEL,
+      PendingReplicaDeletion: PENDING_DEL,
+      PendingImport: PENDING_IMPORT,
+      Unavailable: UNAVAILABLE,
+      Creating: CREATING,
+    },
+  ],
+  // The key-state table fails GetKeyRotationStatus on keys with imported key material (PendingImport);
+  // the API Reference says such keys answer false. Followed: the API (assumption rotationStatusApi).
+  [['GetKeyRotationStatus'], { Unavailable: UNAVAILABLE }],
+  [
+    ['GetParametersForImport'],
+    { PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, Unavailable: UNAVAILABLE, Creating: CREATING, Updating: UPDATING },
+  ],
+  [['ImportKeyMaterial'], { PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, Unavailable: UNAVAILABLE, Creating: CREATING }],
+  [
+    ['ReplicateKey'],
+    {
+      Disabled: DISABLED,
+      PendingDeletion: PENDING_DEL,
+      PendingReplicaDeletion: PENDING_DEL,
+      PendingImport: PENDING_IMPORT,
+      Creating: CREATING,
+      Updating: UPDATING,
+    },
+  ],
+  [['ScheduleKeyDeletion'], { PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, Updating: UPDATING }],
+  [['TagResource', 'UntagResource', 'UpdateKeyDescription'], { PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL }],
+  // UpdateAlias fails when the destination key (the key checked here) is pending deletion [10].
+  [['UpdateAlias'], { PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL }],
+  [
+    ['UpdatePrimaryRegion'],
+    { Disabled: DISABLED, PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, PendingImport: PENDING_IMPORT, Creating: CREATING },
+  ],
+];
+
+const STATE_RULES = new Map<string, Partial<Record<KeyState, Maker>>>();
+for (const [names, rule] of rows) for (const n of names) STATE_RULES.set(n, rule);
+
+const ASYMMETRIC_SPEC = /^(RSA_|ECC_|SM2|ML_DSA_)/;
+
+/** The key usage / key spec error for an operation the key type cannot do, if any (docs/semantics.md#key-state-and-usage). */
+export function keyUsageError(action: ActionInfo, m: KeyMetadata): string | undefined {
+  const sym = m.keySpec === 'SYMMETRIC_DEFAULT';
+  const usage = (need: string): string =>
+    `InvalidKeyUsageException: ${action.short} needs a key with KeyUsage ${need}; ${m.arn} is ${m.keySpec} / ${m.keyUsage}.`;
+  switch (action.short) {
+    case 'Encrypt':
+    case 'Decrypt':
+    case 'ReEncryptFrom':
+    case 'ReEncryptTo':
+      return m.keyUsage === 'ENCRYPT_DECRYPT' ? undefined : usage('ENCRYPT_DECRYPT');
+    case 'GenerateDataKey':
+    case 'GenerateDataKeyWithoutPlaintext':
+      return sym && m.keyUsage === 'ENCRYPT_DECRYPT' ? undefined : usage('ENCRYPT_DECRYPT on a symmetric key (SYMMETRIC_DEFAULT)');
+    case 'GenerateDataKeyPair':
+    case 'GenerateDataKeyPairWithoutPlaintext':
+      if (!(sym && m.keyUsage === 'ENCRYPT_DECRYPT')) return usage('ENCRYPT_DECRYPT on a symmetric key (SYMMETRIC_DEFAULT)');
+      // Data key pairs are not supported for keys in custom key stores [KMS-KEYTYPES].
+      return m.origin === 'AWS_CLOUDHSM' || m.origin === 'EXTERNAL_KEY_STORE'
+        ? `UnsupportedOperationException: ${action.short} is not supported for keys in a custom key store (${m.arn} has origin ${m.origin}).`
+        : undefined;
+    case 'GenerateMac':
+    case 'VerifyMac':
+      return m.keyUsage === 'GENERATE_VERIFY_MAC' ? undefined : usage('GENERATE_VERIFY_MAC');
+    case 'Sign':
+    case 'Verify':
+      return m.keyUsage === 'SIGN_VERIFY' ? undefined : usage('SIGN_VERIFY');
+    case 'DeriveSharedSecret':
+      return m.keyUsage === 'KEY_AGREEMENT' ? undefined : usage('KEY_AGREEMENT');
+    case 'GetPublicKey':
+      return ASYMMETRIC_SPEC.test(m.keySpec) ? undefined : `UnsupportedOperationException: ${m.arn} is not an asymmetric key; it has no public key.`;
+    case 'GetKeyRotationStatus':
+      // "GetKeyRotationStatus … asymmetric KMS keys, HMAC KMS keys, KMS keys with imported key
+      // material … the key rotation status is always false": it succeeds [API GetKeyRotationStatus].
+      return undefined;
+    case 'EnableKeyRotation':
+    case 'DisableKeyRotation':
+    case 'RotateKeyOnDemand':
+      if (!sym) return `UnsupportedOperationException: automatic rotation is supported only for symmetric encryption keys; ${m.arn} is ${m.keySpec}.`;
+      return m.origin === 'AWS_KMS'
+        ? undefined
+        : `UnsupportedOperationException: ${m.arn} has key material of origin ${m.origin}; rotation needs AWS_KMS key material.`;
+    case 'GetParametersForImport':
+    case 'ImportKeyMaterial':
+    case 'DeleteImportedKeyMaterial':
+      return m.origin === 'EXTERNAL'
+        ? undefined
+        : `UnsupportedOperationException: ${m.arn} has origin ${m.origin}; imported key material needs origin EXTERNAL.`;
+    default:
+      return undefined;
+  }
+}
+
+/** The error an authorized request gets for the key state or key usage, or undefined when none. */
+export function keyStateError(action: ActionInfo, m: KeyMetadata): string | undefined {
+  const rule = STATE_RULES.get(action.short);
+  const make = rule?.[m.keyState];
+  if (make !== undefined) return make(m.arn);
+  return keyUsageError(action, m);
+}
+
+/**
+ * The error the restrictive world gives a request on a key whose state and type could not be read
+ * (an unreadable input may hide a state that fails it): the `keyStateError` such a walk reports.
+ */
+export function unreadableKeyStateError(reason: string): string {
+  return `the key's state and type could not be read (${reason})`;
+}
+
+/** Operations that succeed in every key state and on every key type (docs/semantics.md#key-state-and-usage: the operations every state and key type allows). */
+const ALWAYS_OK = new Set([
+  'DeleteAlias',
+  'DescribeKey',
+  'GetKeyPolicy',
+  'ListGrants',
+  'ListKeyPolicies',
+  'ListResourceTags',
+  'PutKeyPolicy',
+  'RetireGrant',
+  'RevokeGrant',
+  'GetKeyLastUsage',
+  'ListKeyRotations',
+]);
+
+/** Whether some key state or key type makes the operation fail (used when the state is unknown). */
+export function dependsOnKeyState(action: ActionInfo): boolean {
+  return !ALWAYS_OK.has(action.short);
+}
