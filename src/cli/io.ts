@@ -36,7 +36,8 @@ export function processIo(): CliIo {
     stderr: (t) => process.stderr.write(t),
     env: process.env,
     stdoutIsTTY: process.stdout.isTTY === true,
-    stderrIsTTY: process.stderr.isTTY === true,
+    // Under bin/heap.js's relaunch, stderr is a pipe to the parent, which says whether a terminal is behind it.
+    stderrIsTTY: process.stderr.isTTY === true || process.env.KMS_WHY_STDERR_TTY === '1',
     drain: () => (process.stdout.writableNeedDrain ? new Promise<void>((resolve) => process.stdout.once('drain', () => resolve())) : Promise.resolve()),
   };
 }
@@ -75,7 +76,8 @@ export async function writeAtomically(file: string, text: string | Iterable<stri
       throw notAFile(file, existing);
     } else mode = existing.mode & 0o777;
   }
-  const tmp = join(dirname(target), `.${basename(target)}.kms-why-${randomBytes(12).toString('hex')}.tmp`);
+  // The process id in the name lets bin/heap.js remove what a child it relaunched left when it was killed.
+  const tmp = join(dirname(target), `.${basename(target)}.kms-why-${process.pid}-${randomBytes(12).toString('hex')}.tmp`);
   let created = false;
   try {
     const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), mode);
