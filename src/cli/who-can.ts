@@ -1,6 +1,7 @@
 // `kms-why who-can`: who can do what on a key, and through which statement or grant.
 import { type Command, Option } from 'commander';
 import { Evaluator } from '../evaluate/evaluator.js';
+import { hasWildcard, Wildcard } from '../evaluate/wildcard.js';
 import { keyHasUnknown, selectKeys, WhoCanEngine, type KeyWhoCan, type WhoCanPrincipal } from '../analyses/who-can.js';
 import { InputError } from '../model/errors.js';
 import type { Snapshot } from '../model/snapshot.js';
@@ -83,17 +84,19 @@ class StreamOut {
   }
 }
 
-/** --principal PATTERN: an ARN pattern with * and ?; without a wildcard, ARNs that contain it. */
+/**
+ * --principal PATTERN: an ARN pattern with * and ?; without a wildcard, ARNs that contain it. Matched
+ * with the evaluator's wildcard matcher, which never backtracks: a pattern such as `*a*a*a*a*b` costs
+ * at most (ARN length) × (pattern length) comparisons, where a regular expression could take forever.
+ */
 export function principalFilter(patterns: string[]): ((p: WhoCanPrincipal) => boolean) | undefined {
   if (patterns.length === 0) return undefined;
-  const res = patterns.map((pat) => {
-    const body = pat
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.');
-    return /[*?]/.test(pat) ? new RegExp(`^${body}$`) : new RegExp(body);
+  const tests = patterns.map((pat): ((arn: string) => boolean) => {
+    if (!hasWildcard(pat)) return (arn) => arn.includes(pat);
+    const w = new Wildcard(pat);
+    return (arn) => w.test(arn);
   });
-  return (p) => p.kind === 'public' || res.some((re) => re.test(p.arn) || (p.arnWithPath !== undefined && re.test(p.arnWithPath)));
+  return (p) => p.kind === 'public' || tests.some((test) => test(p.arn) || (p.arnWithPath !== undefined && test(p.arnWithPath)));
 }
 
 function filterKey(k: KeyWhoCan, keep: (p: WhoCanPrincipal) => boolean): KeyWhoCan {
