@@ -64,17 +64,20 @@ describe('the heap limit chosen for who-can and diff', () => {
   it('grows with the snapshots, weighs who-can reports lightly, and leaves small or unknown inputs alone', () => {
     const env = {};
     const small = sized('small.json', 2);
-    const mid = sized('mid.json', 12);
+    const mid = sized('mid.json', 17);
     const big = sized('big.json', 80);
-    const report = sized('report.json', 300, '{"kmsWhyWhoCan":1,');
+    const report = sized('report.json', 250, '{"kmsWhyWhoCan":1,');
+    const smallReport = sized('small-report.json', 150, '{"kmsWhyWhoCan":1,');
     expect(heapLimitMb('who-can', ['who-can', '--from', small], env, [])).toBeUndefined();
     expect(2 * MB_PER_SNAPSHOT_MB).toBeLessThan(RELAUNCH_FROM_MB);
+    expect(heapLimitMb('who-can', ['who-can', '--from', small, '--from', small], env, [])).toBeUndefined();
     expect(heapLimitMb('who-can', ['who-can', '--from', mid], env, [])).toBe(FLOOR_MB);
     expect(heapLimitMb('who-can', ['who-can', '--from', big], env, [])).toBe(80 * MB_PER_SNAPSHOT_MB);
-    expect(heapLimitMb('who-can', ['who-can', '--from', big, '--from', mid], env, [])).toBe(92 * MB_PER_SNAPSHOT_MB);
-    // A 300 MB report is read a key at a time: the floor, not 24 × 300 MB.
+    expect(heapLimitMb('who-can', ['who-can', '--from', big, '--from', mid], env, [])).toBe(97 * MB_PER_SNAPSHOT_MB);
+    // A who-can report is read a key at a time: 2 × 150 MB of reports stay in this process, 2 × 250 MB get the floor, not 24 × 500 MB.
+    expect(heapLimitMb('diff', ['diff', smallReport, smallReport], env, [])).toBeUndefined();
     expect(heapLimitMb('diff', ['diff', report, report], env, [])).toBe(FLOOR_MB);
-    expect(heapLimitMb('diff', ['diff', big, report], env, [])).toBe(80 * MB_PER_SNAPSHOT_MB + 300);
+    expect(heapLimitMb('diff', ['diff', big, report], env, [])).toBe(80 * MB_PER_SNAPSHOT_MB + 250);
     // stdin, a missing file, no --from (the account is read from AWS): V8's own default, in this process.
     expect(heapLimitMb('who-can', ['who-can', '--from', big, '--from', '-'], env, [])).toBeUndefined();
     expect(heapLimitMb('who-can', ['who-can', '--from', join(tmp, 'missing.json')], env, [])).toBeUndefined();
