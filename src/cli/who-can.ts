@@ -11,7 +11,7 @@ import { loadFrom } from '../sources/load.js';
 import { EXIT } from './errors.js';
 import type { Run } from './command.js';
 import { keyActionsFlag } from './diff.js';
-import type { CliIo } from './io.js';
+import { StreamOut, type CliIo } from './io.js';
 import { outputWidth, resolveColor } from './output.js';
 import { addLiveOptions, type LiveFlags } from './live.js';
 
@@ -45,43 +45,6 @@ function progressBar(io: CliIo, enabled: boolean): { update: (done: number, tota
       if (shown) io.stderr('\r\x1b[2K');
     },
   };
-}
-
-/**
- * The report's pieces, written in batches of at least 64 KiB as they come, so that a key's JSON
- * (tens of megabytes on a large account) is never held whole, in memory or in stdout's queue; a
- * piece is never split. flush() writes the rest and waits until stdout has taken it.
- */
-class StreamOut {
-  private buf = '';
-  constructor(
-    private readonly write: (s: string) => void,
-    private readonly drain: (() => Promise<void>) | undefined,
-  ) {}
-
-  /** Adds a piece; true when a batch was written (then settle() before making much more). */
-  readonly put = (s: string): boolean => {
-    this.buf += s;
-    if (this.buf.length < 65536) return false;
-    const text = this.buf;
-    this.buf = '';
-    this.write(text);
-    return true;
-  };
-
-  /** Resolves when stdout has taken what was written. */
-  async settle(): Promise<void> {
-    if (this.drain) await this.drain();
-  }
-
-  async flush(): Promise<void> {
-    if (this.buf.length > 0) {
-      const text = this.buf;
-      this.buf = '';
-      this.write(text);
-    }
-    await this.settle();
-  }
 }
 
 /**
