@@ -29,7 +29,8 @@
 // limit, which also spares them a second start of node.
 //
 // KMS_WHY_HEAP_MB=N sets the limit instead (and relaunches whatever the inputs); a heap size the
-// user gave node (--max-old-space-size in NODE_OPTIONS or on node's command line) wins over both.
+// user gave node (--max-old-space-size or --max-heap-size, in NODE_OPTIONS or on node's command
+// line) wins over both.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { constants } from 'node:os';
@@ -41,7 +42,7 @@ export const MB_PER_REPORT_MB = 1;
 /** Below this weighted size (MB), no limit and no relaunch. */
 export const RELAUNCH_FROM_MB = 400;
 
-const HEAP_FLAG = /--max[-_]old[-_]space[-_]size/;
+const HEAP_FLAG = /--max[-_](old[-_]space|heap)[-_]size/;
 /** diff's options that take a value (the rest are flags): what is left are OLD and NEW. */
 const DIFF_VALUE_OPTIONS = new Set(['--key', '--action', '--output', '--report']);
 
@@ -194,11 +195,15 @@ export function relaunch(script, args, limitMb, command) {
     if (text.length > 0) process.stderr.write(text);
   });
 
+  let failed = false;
   child.on('error', (e) => {
+    failed = true;
+    for (const s of signals) process.off(s, forward);
     process.stderr.write(`kms-why: internal error: cannot start node again with a heap limit: ${e.message}\n`);
     process.exitCode = 4;
   });
   child.on('close', (code, signal) => {
+    if (failed) return;
     for (const s of signals) process.off(s, forward);
     if (held.length > 0) process.stderr.write(held);
     const outOfMemory = fatal !== undefined && /out of memory/i.test(fatal);

@@ -39,6 +39,8 @@ Exit codes:
   0  done (with --fail-on-gain: no access was gained)
   1  with --fail-on-gain: some access was gained, or became unknown (which may hide a gain)
   2  usage error or invalid input
+  4  internal error, or out of memory (the hint says how to give node more:
+     NODE_OPTIONS=--max-old-space-size=MB)
 
 Examples:
   kms-why diff before.json after.json

@@ -88,6 +88,8 @@ Exit codes:
   0  done
   2  usage error or invalid input
   3  some verdict is unknown because an input was missing or unreadable
+  4  internal error, or out of memory (the hint says how to give node more:
+     NODE_OPTIONS=--max-old-space-size=MB)
 
 Examples:
   kms-why who-can --from snapshot.json --key alias/app

@@ -85,6 +85,8 @@ describe('the heap limit chosen for who-can and diff', () => {
     // The user's choice wins; KMS_WHY_HEAP_MB sets it otherwise.
     expect(userSetHeap({ NODE_OPTIONS: '--trace-gc --max-old-space-size=300' }, [])).toBe(true);
     expect(userSetHeap({}, ['--max_old_space_size=300'])).toBe(true);
+    expect(userSetHeap({ NODE_OPTIONS: '--max-heap-size=300' }, [])).toBe(true);
+    expect(userSetHeap({ NODE_OPTIONS: '--max-semi-space-size=64' }, [])).toBe(false);
     expect(heapLimitMb('who-can', ['who-can', '--from', big], { NODE_OPTIONS: '--max-old-space-size=300' }, [])).toBeUndefined();
     expect(heapLimitMb('who-can', ['who-can', '--from', small], { KMS_WHY_HEAP_MB: '100' }, [])).toBe(100);
     expect(heapLimitMb('who-can', ['who-can', '--from', small], { KMS_WHY_HEAP_MB: '100', NODE_OPTIONS: '--max-old-space-size=300' }, [])).toBeUndefined();
