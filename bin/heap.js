@@ -160,13 +160,16 @@ export function relaunch(script, args, limitMb, command) {
   // The child's stderr is a pipe to this process: it learns from here whether a terminal is behind it.
   if (process.stderr.isTTY) env.KMS_WHY_STDERR_TTY = '1';
   else delete env.KMS_WHY_STDERR_TTY;
-  const child = spawn(process.execPath, [...process.execArgv, `--max-old-space-size=${limitMb}`, script, ...args], {
+  // Listening before the child exists: a signal that comes while it starts is passed on, never
+  // left to end this process alone (the child would run on, orphaned).
+  let child;
+  const forward = (signal) => child?.kill(signal);
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, forward);
+  child = spawn(process.execPath, [...process.execArgv, `--max-old-space-size=${limitMb}`, script, ...args], {
     stdio: ['inherit', 'inherit', 'pipe'],
     env,
   });
-  const forward = (signal) => child.kill(signal);
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  for (const s of signals) process.on(s, forward);
 
   let held = '';
   let fatal;
