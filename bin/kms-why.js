@@ -11,8 +11,23 @@ import module from 'node:module';
 const env = process.env;
 const cacheHome = env.XDG_CACHE_HOME || (process.platform === 'win32' ? env.LOCALAPPDATA : env.HOME ? `${env.HOME}/.cache` : undefined);
 if (cacheHome && env.NODE_COMPILE_CACHE === undefined) module.enableCompileCache?.(`${cacheHome}/kms-why/compile-cache`);
-// dist/bundle/kms-why.js is the command line bundled into one file (rolldown.config.mjs): one module to
-// resolve and read instead of some 45, which is most of what a cold start spends on loading.
-const { main } = await import('../dist/bundle/kms-why.js');
-
-process.exitCode = await main(process.argv.slice(2));
+const args = process.argv.slice(2);
+// who-can and diff walk whole accounts and reports: on a large input they run in a child node with
+// a heap limit sized from the input (bin/heap.js says why and how much). The command is found as
+// main() finds it; every other command loads nothing more.
+const command = args.find((a) => !a.startsWith('-'));
+let relaunched = false;
+if (command === 'who-can' || command === 'diff') {
+  const heap = await import('./heap.js');
+  const limit = heap.heapLimitMb(command, args, env, process.execArgv);
+  if (limit !== undefined) {
+    heap.relaunch(process.argv[1], args, limit, command);
+    relaunched = true;
+  }
+}
+if (!relaunched) {
+  // dist/bundle/kms-why.js is the command line bundled into one file (rolldown.config.mjs): one module to
+  // resolve and read instead of some 45, which is most of what a cold start spends on loading.
+  const { main } = await import('../dist/bundle/kms-why.js');
+  process.exitCode = await main(args);
+}

@@ -10,7 +10,7 @@ import { displayName } from '../sources/json-file.js';
 import type { Run } from './command.js';
 import { diffSides, openDiffSide } from './diff-input.js';
 import { EXIT } from './errors.js';
-import type { CliIo } from './io.js';
+import { StreamOut, type CliIo } from './io.js';
 import { outputWidth, resolveColor } from './output.js';
 import { artifactUri, parseReportFlags, writeReports } from './reports.js';
 import { collect, parseActions } from './request-flags.js';
@@ -39,6 +39,8 @@ Exit codes:
   0  done (with --fail-on-gain: no access was gained)
   1  with --fail-on-gain: some access was gained, or became unknown (which may hide a gain)
   2  usage error or invalid input
+  4  internal error, or out of memory (the hint says how to give node more:
+     NODE_OPTIONS=--max-old-space-size=MB)
 
 Examples:
   kms-why diff before.json after.json
@@ -58,27 +60,6 @@ export function keyActionsFlag(values: string[] | undefined): ActionInfo[] | und
   );
   for (const a of list) checkWhoCanAction(a);
   return list;
-}
-
-/** Writes in pieces of about 64 KiB, waiting for stdout to take them (bounded memory on a slow pipe). */
-export class ChunkedOut {
-  private buf = '';
-  constructor(
-    private readonly io: CliIo,
-    private readonly transform: (s: string) => string = (s) => s,
-  ) {}
-
-  readonly put = (s: string): void => {
-    this.buf += s;
-  };
-
-  async flush(force = false): Promise<void> {
-    if (this.buf.length === 0 || (!force && this.buf.length < 65536)) return;
-    const text = this.buf;
-    this.buf = '';
-    this.io.stdout(this.transform(text));
-    if (this.io.drain) await this.io.drain();
-  }
 }
 
 export function addDiffCommand(program: Command, io: CliIo, run: Run): void {
@@ -145,13 +126,10 @@ export async function diff(oldFile: string, newFile: string, flags: DiffFlags, i
       })();
     return chunks;
   };
-  // Written a key at a time (in pieces of about 64 KiB), waiting for stdout to take them.
-  const out = new ChunkedOut(io);
-  for (const chunk of await render(flags.output ?? (io.stdoutIsTTY ? 'table' : 'text'), false)) {
-    out.put(chunk);
-    await out.flush();
-  }
-  await out.flush(true);
+  // Written as it is rendered, in batches of at least 64 KiB, waiting for stdout to take each (as who-can).
+  const out = new StreamOut(io.stdout, io.drain);
+  for (const chunk of await render(flags.output ?? (io.stdoutIsTTY ? 'table' : 'text'), false)) if (out.put(chunk)) await out.settle();
+  await out.flush();
   await writeReports(reports, (f) => render(f, true), io.stderr);
   return flags.failOnGain === true && hasGain(d) ? EXIT.deny : EXIT.allow;
 }

@@ -36,7 +36,8 @@ export function processIo(): CliIo {
     stderr: (t) => process.stderr.write(t),
     env: process.env,
     stdoutIsTTY: process.stdout.isTTY === true,
-    stderrIsTTY: process.stderr.isTTY === true,
+    // Under bin/heap.js's relaunch, stderr is a pipe to the parent, which says whether a terminal is behind it.
+    stderrIsTTY: process.stderr.isTTY === true || process.env.KMS_WHY_STDERR_TTY === '1',
     drain: () => (process.stdout.writableNeedDrain ? new Promise<void>((resolve) => process.stdout.once('drain', () => resolve())) : Promise.resolve()),
   };
 }
@@ -75,7 +76,8 @@ export async function writeAtomically(file: string, text: string | Iterable<stri
       throw notAFile(file, existing);
     } else mode = existing.mode & 0o777;
   }
-  const tmp = join(dirname(target), `.${basename(target)}.kms-why-${randomBytes(12).toString('hex')}.tmp`);
+  // The process id in the name lets bin/heap.js remove what a child it relaunched left when it was killed.
+  const tmp = join(dirname(target), `.${basename(target)}.kms-why-${process.pid}-${randomBytes(12).toString('hex')}.tmp`);
   let created = false;
   try {
     const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), mode);
@@ -134,4 +136,41 @@ function writeError(file: string, e: unknown): InputError {
   return new InputError(`cannot write ${file}: ${why}${err.code !== undefined && reason[err.code] !== undefined ? ` (${err.code})` : ''}`, {
     hint: 'Nothing was written; the file, if any, is as it was.',
   });
+}
+
+/**
+ * A long output's pieces (who-can's and diff's reports), written in batches of at least 64 KiB as
+ * they come, so that a key's JSON (tens of megabytes on a large account) is never held whole, in
+ * memory or in stdout's queue; a piece is never split. flush() writes the rest and waits until stdout has taken it.
+ */
+export class StreamOut {
+  private buf = '';
+  constructor(
+    private readonly write: (s: string) => void,
+    private readonly drain: (() => Promise<void>) | undefined,
+  ) {}
+
+  /** Adds a piece; true when a batch was written (then settle() before making much more). */
+  readonly put = (s: string): boolean => {
+    this.buf += s;
+    if (this.buf.length < 65536) return false;
+    const text = this.buf;
+    this.buf = '';
+    this.write(text);
+    return true;
+  };
+
+  /** Resolves when stdout has taken what was written. */
+  async settle(): Promise<void> {
+    if (this.drain) await this.drain();
+  }
+
+  async flush(): Promise<void> {
+    if (this.buf.length > 0) {
+      const text = this.buf;
+      this.buf = '';
+      this.write(text);
+    }
+    await this.settle();
+  }
 }

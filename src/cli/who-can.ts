@@ -1,6 +1,7 @@
 // `kms-why who-can`: who can do what on a key, and through which statement or grant.
 import { type Command, Option } from 'commander';
 import { Evaluator } from '../evaluate/evaluator.js';
+import { hasWildcard, Wildcard } from '../evaluate/wildcard.js';
 import { keyHasUnknown, selectKeys, WhoCanEngine, type KeyWhoCan, type WhoCanPrincipal } from '../analyses/who-can.js';
 import { InputError } from '../model/errors.js';
 import type { Snapshot } from '../model/snapshot.js';
@@ -10,7 +11,7 @@ import { loadFrom } from '../sources/load.js';
 import { EXIT } from './errors.js';
 import type { Run } from './command.js';
 import { keyActionsFlag } from './diff.js';
-import type { CliIo } from './io.js';
+import { StreamOut, type CliIo } from './io.js';
 import { outputWidth, resolveColor } from './output.js';
 import { addLiveOptions, type LiveFlags } from './live.js';
 
@@ -47,53 +48,18 @@ function progressBar(io: CliIo, enabled: boolean): { update: (done: number, tota
 }
 
 /**
- * The report's pieces, written in batches of at least 64 KiB as they come, so that a key's JSON
- * (tens of megabytes on a large account) is never held whole, in memory or in stdout's queue; a
- * piece is never split. flush() writes the rest and waits until stdout has taken it.
+ * --principal PATTERN: an ARN pattern with * and ?; without a wildcard, ARNs that contain it. Matched
+ * with the evaluator's wildcard matcher, which never backtracks: a pattern such as `*a*a*a*a*b` costs
+ * at most (ARN length) × (pattern length) comparisons, where a regular expression could take forever.
  */
-class StreamOut {
-  private buf = '';
-  constructor(
-    private readonly write: (s: string) => void,
-    private readonly drain: (() => Promise<void>) | undefined,
-  ) {}
-
-  /** Adds a piece; true when a batch was written (then settle() before making much more). */
-  readonly put = (s: string): boolean => {
-    this.buf += s;
-    if (this.buf.length < 65536) return false;
-    const text = this.buf;
-    this.buf = '';
-    this.write(text);
-    return true;
-  };
-
-  /** Resolves when stdout has taken what was written. */
-  async settle(): Promise<void> {
-    if (this.drain) await this.drain();
-  }
-
-  async flush(): Promise<void> {
-    if (this.buf.length > 0) {
-      const text = this.buf;
-      this.buf = '';
-      this.write(text);
-    }
-    await this.settle();
-  }
-}
-
-/** --principal PATTERN: an ARN pattern with * and ?; without a wildcard, ARNs that contain it. */
 export function principalFilter(patterns: string[]): ((p: WhoCanPrincipal) => boolean) | undefined {
   if (patterns.length === 0) return undefined;
-  const res = patterns.map((pat) => {
-    const body = pat
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.');
-    return /[*?]/.test(pat) ? new RegExp(`^${body}$`) : new RegExp(body);
+  const tests = patterns.map((pat): ((arn: string) => boolean) => {
+    if (!hasWildcard(pat)) return (arn) => arn.includes(pat);
+    const w = new Wildcard(pat);
+    return (arn) => w.test(arn);
   });
-  return (p) => p.kind === 'public' || res.some((re) => re.test(p.arn) || (p.arnWithPath !== undefined && re.test(p.arnWithPath)));
+  return (p) => p.kind === 'public' || tests.some((test) => test(p.arn) || (p.arnWithPath !== undefined && test(p.arnWithPath)));
 }
 
 function filterKey(k: KeyWhoCan, keep: (p: WhoCanPrincipal) => boolean): KeyWhoCan {
@@ -122,6 +88,8 @@ Exit codes:
   0  done
   2  usage error or invalid input
   3  some verdict is unknown because an input was missing or unreadable
+  4  internal error, or out of memory (the hint says how to give node more:
+     NODE_OPTIONS=--max-old-space-size=MB)
 
 Examples:
   kms-why who-can --from snapshot.json --key alias/app

@@ -1,0 +1,14 @@
+// Types for bin/heap.js (plain JavaScript, run before anything is built or loaded).
+export const FLOOR_MB: number;
+export const MB_PER_SNAPSHOT_MB: number;
+export const MB_PER_REPORT_MB: number;
+export const RELAUNCH_FROM_MB: number;
+export function userSetHeap(env: Record<string, string | undefined>, execArgv: readonly string[]): boolean;
+export function inputFiles(command: 'who-can' | 'diff', args: readonly string[]): string[];
+export function heapLimitMb(
+  command: 'who-can' | 'diff',
+  args: readonly string[],
+  env: Record<string, string | undefined>,
+  execArgv: readonly string[],
+): number | undefined;
+export function relaunch(script: string, args: readonly string[], limitMb: number, command: string): void;
