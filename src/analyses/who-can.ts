@@ -670,15 +670,18 @@ interface PolicyInfo {
 }
 
 interface InfoCover {
-  ids: string[];
+  /** Per position: the statements that cover the action, as a number (coverNum; 0: none). */
+  ids: Int32Array;
   deny: Uint8Array;
   clauses: Array<Array<[CompiledCondition, Effect]> | undefined> | undefined;
 }
 
 /** Callers that get the same answers on one key (see WhoCanEngine.shareClass). */
 interface SigClass {
-  /** Per position in the key's actions: the signature, which answers are shared by across classes. */
-  sigs: string[];
+  /** Per position in the key's actions: the signature (a node of the key's trie), which answers are shared by across classes. */
+  sigs: Int32Array;
+  /** The signature of the positions an unconditional public Allow decides (see shareClass). */
+  publicSig: number;
   /** Per position: the answer, once known. */
   answers: Array<AccessEntry | null | undefined>;
   /** The row of answers, once every position is known (for a caller with no own grants or private positions). */
@@ -714,10 +717,18 @@ interface KeyProfile {
   /** Ordinary principals may share answers on this key. */
   shareable: boolean;
   /** Answers by signature (shareClass), per position in actions. */
-  shared: Array<Map<string, AccessEntry | null>>;
-  /** Callers' classes by class key, and the ids of their bases (shareClass). */
-  classes: Map<string, SigClass>;
+  shared: Array<Map<number, AccessEntry | null>>;
+  /** Callers' classes by class key (a node of the trie), and the ids of their bases (shareClass). */
+  classes: Map<number, SigClass>;
   bases: Map<string, number>;
+  /**
+   * Class keys and signatures as nodes of a trie of numbers (node 0 the root): the child of a node
+   * for a label, each label a number with its kind in the low four bits (see shareClass). Equal
+   * sequences of labels are one node, so comparing keys costs no string building or hashing.
+   */
+  trie: Array<Map<number, number> | undefined>;
+  /** The statement lists of InfoCover.ids, numbered (the empty list is 0). */
+  coverNums: Map<string, number>;
   /** Per position: an unconditional `Principal: "*"` Allow of the key policy covers the action (see shareClass). */
   publicAllow: Uint8Array;
   /** 1 for the action indices evaluated on this key. */
@@ -757,12 +768,43 @@ function reasonRef(r: Reason): ReasonRef {
   return ref;
 }
 
+interface AllowNode {
+  next: Map<ReasonRef, AllowNode> | undefined;
+  entry: AccessEntry | undefined;
+}
+
 interface Success {
   d: Decision;
   witness: Witness;
 }
 
 let nextInfoId = 1;
+
+/** Kinds of trie labels (the low four bits; see KeyProfile.trie). */
+const L_BASE = 0;
+const L_IDENTITY = 1;
+const L_BOUNDARY = 2;
+const L_SESSION = 3;
+const L_TOKEN = 4;
+/** Added to a group's kind: a policy's statements covering one action (InfoCover.ids) rather than the policy. */
+const L_COVER = 4;
+const L_PUBLIC = 9;
+
+/** The child of a node of the key's trie for a label, made on first use. */
+function step(k: KeyProfile, node: number, label: number): number {
+  let children = k.trie[node];
+  if (children === undefined) {
+    children = new Map();
+    k.trie[node] = children;
+  }
+  let child = children.get(label);
+  if (child === undefined) {
+    child = k.trie.length;
+    k.trie.push(undefined);
+    children.set(label, child);
+  }
+  return child;
+}
 const UNIQUE = Int32Array.from({ length: N }, (_, i) => i);
 
 export class WhoCanEngine {
@@ -772,6 +814,7 @@ export class WhoCanEngine {
   private readonly prune: boolean;
   /** Distinct answers and rows of answers of the key being answered. */
   private readonly entries = new Map<string, AccessEntry>();
+  private readonly allowed = new Map<DecidedBy, AllowNode>();
   private readonly rows = new Map<number, Array<Array<AccessEntry | null>>>();
   evaluations = 0;
   sharedPairs = 0;
@@ -1039,6 +1082,8 @@ export class WhoCanEngine {
       shared: actions.map(() => new Map()),
       classes: new Map(),
       bases: new Map(),
+      trie: [undefined],
+      coverNums: new Map([['', 0]]),
       publicAllow,
       mask,
       privatePositions,
@@ -1129,7 +1174,7 @@ export class WhoCanEngine {
   private cover(info: PolicyInfo, k: KeyProfile): InfoCover {
     if (info.cover === undefined) {
       const n = k.actions.length;
-      const ids = new Array<string>(n);
+      const ids = new Int32Array(n);
       const deny = new Uint8Array(n);
       let clauses: Array<Array<[CompiledCondition, Effect]> | undefined> | undefined;
       for (let i = 0; i < n; i++) {
@@ -1148,7 +1193,12 @@ export class WhoCanEngine {
             (clauses[i] ??= []).push([c, cs.st.effect]);
           }
         }
-        ids[i] = id;
+        let num = k.coverNums.get(id);
+        if (num === undefined) {
+          num = k.coverNums.size;
+          k.coverNums.set(id, num);
+        }
+        ids[i] = num;
       }
       info.cover = { ids, deny, clauses };
     }
@@ -1198,64 +1248,80 @@ export class WhoCanEngine {
       for (const [c, effect] of k.rcpClauses) toks += `${clauseToken(ctx, c, effect)},`;
     }
     if (toks !== '') base += `|T${toks}`;
-    // The base as a short tag (signatures are map keys: the shorter, the cheaper to hash).
     let baseId = k.bases.get(base);
     if (baseId === undefined) {
       baseId = k.bases.size;
       k.bases.set(base, baseId);
     }
-    const baseTag = `${baseId}`;
-    // The caller's applicable statements, by group (I: identity, B: boundary, S: session).
-    let ck = baseTag;
+    const baseNode = step(k, 0, baseId * 16 + L_BASE);
+    // The class key: the caller's applicable statements by group (identity, boundary, session),
+    // each policy with the tokens of its principal-dependent clauses.
+    let ck = baseNode;
     const infos: PolicyInfo[] = [];
-    const groupOf: string[] = [];
-    const add = (g: string, info: PolicyInfo): void => {
+    const groupOf: number[] = [];
+    const add = (g: number, info: PolicyInfo): void => {
       infos.push(info);
       groupOf.push(g);
-      ck += `|${g}${info.id}`;
-      for (const [c, effect] of info.clauses) ck += `,${this.token(p, k, c, effect)}`;
+      ck = step(k, ck, info.id * 16 + g);
+      for (const [c, effect] of info.clauses) ck = step(k, ck, this.tokenNum(this.token(p, k, c, effect)));
     };
     for (const cp of p.sigIdentity) {
       const info = this.policyInfo(cp, k);
       if (info === null) return null;
-      if (info.stmts.length > 0) add('I', info);
+      if (info.stmts.length > 0) add(L_IDENTITY, info);
     }
     if (p.sigBoundary !== null) {
       const info = this.policyInfo(p.sigBoundary, k);
       if (info === null) return null;
-      add('B', info);
+      add(L_BOUNDARY, info);
     }
     for (const cp of p.sigSession) {
       const info = this.policyInfo(cp, k);
       if (info === null) return null;
-      add('S', info);
+      add(L_SESSION, info);
     }
     let cls = k.classes.get(ck);
     if (cls !== undefined) return cls;
 
     const n = k.actions.length;
-    const sigs = new Array<string>(n);
+    const sigs = new Int32Array(n);
+    const publicSig = sameAccount ? step(k, baseNode, L_PUBLIC) : -1;
     if (infos.length === 0) {
-      for (let i = 0; i < n; i++) sigs[i] = sameAccount && k.publicAllow[i] === 1 ? `${baseTag}|P` : baseTag;
+      for (let i = 0; i < n; i++) sigs[i] = sameAccount && k.publicAllow[i] === 1 ? publicSig : baseNode;
     } else {
       const covers = infos.map((info) => this.cover(info, k));
       for (let i = 0; i < n; i++) {
-        let sig = baseTag;
+        let sig = baseNode;
         let deny = false;
         for (let gi = 0; gi < covers.length; gi++) {
           const cv = covers[gi]!;
-          sig += `|${groupOf[gi]}${cv.ids[i]}`;
+          const num = cv.ids[i]!;
+          // An identity policy none of whose statements covers the action is not read for it (a
+          // boundary or session policy that covers nothing still counts: it blocks).
+          if (num === 0 && groupOf[gi] === L_IDENTITY) continue;
+          sig = step(k, sig, num * 16 + groupOf[gi]! + L_COVER);
           if (cv.deny[i] === 1) deny = true;
           const cl = cv.clauses?.[i];
-          if (cl !== undefined) for (const [c, effect] of cl) sig += `${this.token(p, k, c, effect)};`;
+          if (cl !== undefined) for (const [c, effect] of cl) sig = step(k, sig, this.tokenNum(this.token(p, k, c, effect)));
         }
-        sigs[i] = sameAccount && !deny && k.publicAllow[i] === 1 ? `${baseTag}|P` : sig;
+        sigs[i] = sameAccount && !deny && k.publicAllow[i] === 1 ? publicSig : sig;
       }
     }
-    cls = { sigs, answers: new Array<AccessEntry | null | undefined>(n), row: undefined };
+    cls = { sigs, publicSig, answers: new Array<AccessEntry | null | undefined>(n), row: undefined };
     k.classes.set(ck, cls);
     return cls;
   }
+
+  /** A clause token as a trie label (numbered once per engine: tokens are few). */
+  private tokenNum(t: string): number {
+    let num = this.tokenNums.get(t);
+    if (num === undefined) {
+      num = this.tokenNums.size;
+      this.tokenNums.set(t, num);
+    }
+    return num * 16 + L_TOKEN;
+  }
+  private readonly tokenNums = new Map<string, number>();
 
   /** Positions (in k.actions) covered by grants to this caller itself (not to its account), or null. */
   private ownGrantPositions(p: Profile, k: KeyProfile): Uint8Array | null {
@@ -1512,17 +1578,26 @@ export class WhoCanEngine {
     return row;
   }
 
+  /** One object per distinct allowed answer: found by its deciding step, then reason by reason (ReasonRefs are one object each). */
   private allowEntry(d: Decision): AccessEntry {
     const by = authorizedBy(d);
-    const reasons = d.reasons.map(reasonRef);
-    let sig: string = by;
-    for (const r of reasons) sig += `|${objectId(r)}`;
-    let e = this.entries.get(sig);
-    if (e === undefined) {
-      e = { access: 'allow', decidedBy: by, reasons };
-      this.entries.set(sig, e);
+    let node = this.allowed.get(by);
+    if (node === undefined) {
+      node = { next: undefined, entry: undefined };
+      this.allowed.set(by, node);
     }
-    return e;
+    for (const r of d.reasons) {
+      const ref = reasonRef(r);
+      node.next ??= new Map();
+      let child = node.next.get(ref);
+      if (child === undefined) {
+        child = { next: undefined, entry: undefined };
+        node.next.set(ref, child);
+      }
+      node = child;
+    }
+    node.entry ??= { access: 'allow', decidedBy: by, reasons: d.reasons.map(reasonRef) };
+    return node.entry;
   }
 
   /** The compiled statement a reason names. */
@@ -1758,7 +1833,7 @@ export class WhoCanEngine {
           const out = new Array<AccessEntry | null>(n);
           for (let i = 0; i < n; i++) {
             // Where the public statement allows (see shareClass), the flowchart never reaches the grants.
-            if (own !== null && own[i] === 1 && kprof.publicAllow[i] === 1 && cls.sigs[i]!.endsWith('|P')) own[i] = 0;
+            if (own !== null && own[i] === 1 && kprof.publicAllow[i] === 1 && cls.sigs[i] === cls.publicSig) own[i] = 0;
             let hit: AccessEntry | null | undefined;
             if ((own === null || own[i] === 0) && (priv === null || priv[i] === 0)) {
               hit = cls.answers[i];
@@ -1802,9 +1877,12 @@ export class WhoCanEngine {
     kprof.shared.length = 0;
     kprof.classes.clear();
     kprof.bases.clear();
+    kprof.trie.length = 1;
+    kprof.trie[0] = undefined;
     // Answers and rows are shared within a key only: what stays between keys is bounded by the principals.
     this.rows.clear();
     this.entries.clear();
+    this.allowed.clear();
     this.lastContext = undefined;
     kprof.kpPartitions.clear();
     kprof.relevant.clear();
