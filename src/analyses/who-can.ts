@@ -716,8 +716,8 @@ interface KeyProfile {
   namedKeys: Set<string>;
   /** Ordinary principals may share answers on this key. */
   shareable: boolean;
-  /** Answers by signature (shareClass), per position in actions. */
-  shared: Array<Map<number, AccessEntry | null>>;
+  /** Answers by signature (a node of the trie, see shareClass), then by position in actions. */
+  shared: Array<Array<AccessEntry | null | undefined> | undefined>;
   /** Callers' classes by class key (a node of the trie), and the ids of their bases (shareClass). */
   classes: Map<number, SigClass>;
   bases: Map<string, number>;
@@ -801,6 +801,7 @@ function step(k: KeyProfile, node: number, label: number): number {
   if (child === undefined) {
     child = k.trie.length;
     k.trie.push(undefined);
+    k.shared.push(undefined);
     children.set(label, child);
   }
   return child;
@@ -1079,7 +1080,7 @@ export class WhoCanEngine {
       relevant: new Map(),
       namedKeys,
       shareable,
-      shared: actions.map(() => new Map()),
+      shared: [undefined],
       classes: new Map(),
       bases: new Map(),
       trie: [undefined],
@@ -1838,7 +1839,7 @@ export class WhoCanEngine {
             if ((own === null || own[i] === 0) && (priv === null || priv[i] === 0)) {
               hit = cls.answers[i];
               if (hit === undefined) {
-                hit = kprof.shared[i]!.get(cls.sigs[i]!);
+                hit = kprof.shared[cls.sigs[i]!]?.[i];
                 if (hit !== undefined) cls.answers[i] = hit;
               }
             }
@@ -1856,7 +1857,7 @@ export class WhoCanEngine {
               }
               out[i] = mine[i]!;
               if ((own === null || own[i] === 0) && (priv === null || priv[i] === 0)) {
-                kprof.shared[i]!.set(cls.sigs[i]!, mine[i]!);
+                (kprof.shared[cls.sigs[i]!] ??= new Array<AccessEntry | null | undefined>(n))[i] = mine[i]!;
                 cls.answers[i] = mine[i]!;
               }
             }
