@@ -40,7 +40,7 @@ import type { Snapshot } from '../model/snapshot.js';
 import { isUnknown, type Unknowable } from '../model/unknown.js';
 import { principalVia, statementsFor, type CompiledPolicy, type CompiledStatement } from '../evaluate/compile.js';
 import { evaluateConditions, type CompiledCondition, type UnknownBias } from '../evaluate/conditions.js';
-import { contextGet, unknownKeyInfo, type RequestContext } from '../evaluate/context.js';
+import { contextGet, requiredParameterKeys, unknownKeyInfo, type RequestContext } from '../evaluate/context.js';
 import { Evaluator } from '../evaluate/evaluator.js';
 import { hasEcConstraint } from '../evaluate/grants.js';
 import { dependsOnKeyState, keyStateError, keyUsageError } from '../evaluate/key-state.js';
@@ -450,11 +450,18 @@ function traitKey(a: ActionInfo, key: Key, f: number, grantsUnknown: boolean): s
     // With unreadable grants, the stand-in grant's operations decide: keep grant actions apart.
     grantsUnknown && a.grantOperation !== undefined ? a.short : '',
     // Actions that need a further permission (UpdateAlias, ReplicateKey, UpdatePrimaryRegion) or
-    // carry required request parameters of their own are decided alone.
-    OWN_CLASS.has(a.short) ? a.short : '',
+    // take the grant path of their own (CreateGrant) are decided alone; those that carry required
+    // request parameters (whose keys a request without them leaves unknown) only with actions
+    // that carry the same ones (GenerateDataKeyPair and …WithoutPlaintext, ReEncryptFrom and
+    // ReEncryptTo, Sign and Verify, GenerateMac and VerifyMac).
+    ALONE.has(a.short) ? a.short : (REQUIRED_KEYS.get(a.short) ?? ''),
   ].join('|');
 }
 
+const ALONE = new Set(['UpdateAlias', 'ReplicateKey', 'UpdatePrimaryRegion', 'CreateGrant', 'RetireGrant']);
+const REQUIRED_KEYS = new Map(ACTIONS.map((a) => [a.short, requiredParameterKeys(a.short).join(',')] as const).filter(([, keys]) => keys !== ''));
+
+/** Actions always asked (never skipped as "nothing can allow"): decided alone, or with required request parameters, whose keys are unknown rather than absent. */
 const OWN_CLASS = new Set([
   'UpdateAlias',
   'ReplicateKey',

@@ -798,3 +798,94 @@ describe('who-can signs each action with the policies that cover it, and nothing
     expect(both.stats.sharedPairs).toBe(alone.stats.sharedPairs + 1);
   });
 });
+
+describe('who-can asks actions with required request parameters together only when they carry the same ones', () => {
+  const pol = (source: PolicySource, name: string, statements: unknown[]): Policy =>
+    parsePolicyDocument({ Version: '2012-10-17', Statement: statements }, { source, name, path: name });
+  const arn = keyArn(0);
+  const key = (grants: Grant[]): Key => ({
+    metadata: {
+      keyId: arn.split('/')[1]!,
+      arn,
+      account: A,
+      region: 'us-east-1',
+      partition: 'aws',
+      keyState: 'Enabled',
+      keySpec: 'SYMMETRIC_DEFAULT',
+      keyUsage: 'ENCRYPT_DECRYPT',
+      origin: 'AWS_KMS',
+      keyManager: 'CUSTOMER',
+      multiRegion: false,
+    },
+    aliases: [],
+    tags: {},
+    policy: pol('key-policy', 'key policy', [{ Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' }]),
+    grants,
+  });
+  const role = (identityPolicies: Policy[]): PrincipalPolicies => ({ identityPolicies, permissionsBoundary: null, sessionPolicies: [], tags: {} });
+  const names = [
+    'kms:GenerateDataKey',
+    'kms:GenerateDataKeyWithoutPlaintext',
+    'kms:GenerateDataKeyPair',
+    'kms:GenerateDataKeyPairWithoutPlaintext',
+    'kms:ReEncryptFrom',
+    'kms:ReEncryptTo',
+    'kms:Decrypt',
+  ];
+  const actions = names.map((n) => findAction(n)!);
+  const grant: Grant = {
+    grantId: 'g-pair',
+    granteePrincipal: `arn:aws:iam::${A}:role/granted`,
+    operations: ['GenerateDataKeyPair'],
+    state: 'active',
+    issuingAccount: `arn:aws:iam::${A}:root`,
+  };
+  const snapshot: Snapshot = {
+    keys: [key([grant])],
+    principals: {
+      // kms:DataKeyPairSpec: unknown for the key-pair actions (a required parameter), absent for GenerateDataKey.
+      [`arn:aws:iam::${A}:role/a-pair-spec`]: role([
+        pol('identity-policy', 'PairSpec', [
+          { Effect: 'Allow', Action: 'kms:GenerateDataKey*', Resource: '*', Condition: { StringEquals: { 'kms:DataKeyPairSpec': 'RSA_2048' } } },
+        ]),
+      ]),
+      [`arn:aws:iam::${A}:role/b-all`]: role([pol('identity-policy', 'All', [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }])]),
+      [`arn:aws:iam::${A}:role/c-reencrypt-from`]: role([pol('identity-policy', 'From', [{ Effect: 'Allow', Action: 'kms:ReEncryptFrom', Resource: '*' }])]),
+      [`arn:aws:iam::${A}:role/d-same-key`]: role([
+        pol('identity-policy', 'SameKey', [
+          { Effect: 'Allow', Action: 'kms:ReEncrypt*', Resource: '*', Condition: { Bool: { 'kms:ReEncryptOnSameKey': 'true' } } },
+          { Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' },
+        ]),
+      ]),
+      [`arn:aws:iam::${A}:role/granted`]: role([]),
+    },
+  };
+
+  it('agrees with the evaluator; a grant or statement for one of a pair, or a required key, keeps them apart', () => {
+    const r = whoCan(snapshot, snapshot.keys, { actions });
+    expectConsistent(snapshot, r);
+    expectSameAsUnpruned(snapshot, r, actions);
+    const k = r.keys[0]!;
+    const at = (who: string, action: string): AccessEntry | null =>
+      k.access[k.principals.findIndex((p) => p.arn === `arn:aws:iam::${A}:role/${who}`)]![k.actions.findIndex((a) => a.name === action)]!;
+    expect(at('a-pair-spec', 'kms:GenerateDataKeyPair')?.access).toBe('unknown');
+    expect(at('a-pair-spec', 'kms:GenerateDataKeyPairWithoutPlaintext')?.access).toBe('unknown');
+    // GenerateDataKey carries no kms:DataKeyPairSpec: denied without it, allowed with it.
+    expect(at('a-pair-spec', 'kms:GenerateDataKey')?.access).toBe('conditional');
+    expect(at('c-reencrypt-from', 'kms:ReEncryptFrom')?.access).toBe('allow');
+    expect(at('c-reencrypt-from', 'kms:ReEncryptTo')).toBeNull();
+    expect(at('d-same-key', 'kms:ReEncryptTo')?.access).toBe('unknown');
+    expect(at('d-same-key', 'kms:Decrypt')?.access).toBe('allow');
+    expect(at('granted', 'kms:GenerateDataKeyPair')?.decidedBy).toBe('grant');
+    expect(at('granted', 'kms:GenerateDataKeyPairWithoutPlaintext')).toBeNull();
+  });
+
+  it('asks a pair with the same required parameters once when the same statements cover both', () => {
+    const one = { keys: [key([])], principals: { [`arn:aws:iam::${A}:role/b-all`]: snapshot.principals[`arn:aws:iam::${A}:role/b-all`]! } };
+    const ask = (list: string[]): number => whoCan(one, one.keys, { actions: list.map((n) => findAction(n)!) }).stats.evaluations;
+    expect(ask(['kms:GenerateDataKeyPair', 'kms:GenerateDataKeyPairWithoutPlaintext'])).toBe(ask(['kms:GenerateDataKeyPair']));
+    expect(ask(['kms:ReEncryptFrom', 'kms:ReEncryptTo'])).toBe(ask(['kms:ReEncryptFrom']));
+    // Not with an action without them (GenerateDataKey), though the same statement covers both.
+    expect(ask(['kms:GenerateDataKeyPair', 'kms:GenerateDataKey'])).toBeGreaterThan(ask(['kms:GenerateDataKeyPair']));
+  });
+});
