@@ -695,6 +695,15 @@ interface SigClass {
   row: Array<AccessEntry | null> | undefined;
 }
 
+interface KpSide {
+  coarse: Int32Array;
+  fine: Int32Array;
+  fCoarse: number;
+  fFine: number;
+  allowNamed: Uint8Array;
+  allowAccount: Uint8Array;
+}
+
 interface KeyProfile {
   key: Key;
   arn: string;
@@ -718,7 +727,9 @@ interface KeyProfile {
   general: number[];
   byAccount: Map<string, number[]>;
   byName: Map<string, number[]>;
-  kpPartitions: Map<string, { coarse: Int32Array; fine: Int32Array; fCoarse: number; fFine: number; allowNamed: Uint8Array; allowAccount: Uint8Array }>;
+  kpPartitions: Map<string, KpSide>;
+  /** The key-policy side of callers that no statement names, by account ('' for services). */
+  kpGeneral: Map<string, KpSide>;
   relevant: Map<CompiledStatement, boolean>;
   namedKeys: Set<string>;
   /** Ordinary principals may share answers on this key. */
@@ -1084,6 +1095,7 @@ export class WhoCanEngine {
       byAccount,
       byName,
       kpPartitions: new Map(),
+      kpGeneral: new Map(),
       relevant: new Map(),
       namedKeys,
       shareable,
@@ -1413,9 +1425,7 @@ export class WhoCanEngine {
       const l = k.byName.get(key);
       if (l !== undefined) named = [...named, ...l];
     }
-    const byAcct = p.ref.kind === 'service' ? [] : (k.byAccount.get(p.ref.account) ?? []);
-    if (named !== k.general) named = [...new Set(named)].sort((x, y) => x - y);
-    const idx = byAcct.length === 0 ? named : [...new Set([...named, ...byAcct])].sort((x, y) => x - y);
+    const acct = p.ref.kind === 'service' ? '' : p.ref.account;
     // Features: which action-dependent parts of the request context the statements and grants read.
     let fCoarse = k.rcpFeatures | (cross ? F_CROSS : 0) | (p.hasUnknown || k.hasUnknown || !this.evaluator.options.authorizeBeforeKeyState ? F_KEYSTATE : 0);
     let fDead = 0;
@@ -1435,27 +1445,9 @@ export class WhoCanEngine {
       fCoarse |= F_GRANTS;
       for (const g of grants) if (hasEcConstraint(g.constraints)) fCoarse |= F_GRANT_EC;
     }
-    const sig = `${named.join(',')}|${byAcct.join(',')}`;
-    let kpSide = k.kpPartitions.get(sig);
-    if (kpSide === undefined) {
-      kpSide = { coarse: new Int32Array(N), fine: new Int32Array(N), fCoarse: 0, fFine: 0, allowNamed: new Uint8Array(N), allowAccount: new Uint8Array(N) };
-      const namedSet = new Set(named);
-      for (const i of idx) {
-        const cs = k.kpStmts[i]!;
-        const cov = coverage(k.kp!, cs);
-        refine(kpSide.fine, cov);
-        kpSide.fFine |= featuresOf(cs);
-        if (!deadWithoutContext(cs)) {
-          refine(kpSide.coarse, cov);
-          kpSide.fCoarse |= featuresOf(cs);
-          if (cs.st.effect === 'Allow') {
-            const into = namedSet.has(i) ? kpSide.allowNamed : kpSide.allowAccount;
-            for (let a = 0; a < N; a++) into[a] = into[a]! | cov[a]!;
-          }
-        }
-      }
-      k.kpPartitions.set(sig, kpSide);
-    }
+    // Most callers are named by no statement: their key-policy side is their account's.
+    let kpSide = named === k.general ? k.kpGeneral.get(acct) : undefined;
+    if (kpSide === undefined) kpSide = this.kpSide(k, named, acct);
     fCoarse |= kpSide.fCoarse;
     const fFine = fCoarse | fDead | kpSide.fFine;
     const coarse = SCRATCH_COARSE;
@@ -1481,13 +1473,13 @@ export class WhoCanEngine {
     if (!p.hasUnknown && !k.hasUnknown) {
       mayAllow = SCRATCH_MAY_ALLOW;
       mayAllow.set(kpSide.allowNamed);
-      const acct = kpSide.allowAccount;
-      if (p.ref.kind === 'root') for (let a = 0; a < N; a++) mayAllow[a] = mayAllow[a]! | acct[a]!;
+      const viaAccount = kpSide.allowAccount;
+      if (p.ref.kind === 'root') for (let a = 0; a < N; a++) mayAllow[a] = mayAllow[a]! | viaAccount[a]!;
       else {
         for (const cs of live) {
           if (cs.st.effect !== 'Allow' || cs.policy.source !== 'identity-policy') continue;
           const cov = coverageOfStatement(cs);
-          for (let a = 0; a < N; a++) mayAllow[a] = mayAllow[a]! | (acct[a]! & cov[a]!);
+          for (let a = 0; a < N; a++) mayAllow[a] = mayAllow[a]! | (viaAccount[a]! & cov[a]!);
         }
       }
       for (const g of grants) {
@@ -1496,6 +1488,37 @@ export class WhoCanEngine {
       }
     }
     return { coarse, fine, mayAllow };
+  }
+
+  /** The key-policy side of the partitions for a caller that these statements may concern (by index: `*` and NotPrincipal ones, those naming it) and of this account. */
+  private kpSide(k: KeyProfile, namedGiven: number[], acct: string): KpSide {
+    const general = namedGiven === k.general;
+    const named = general ? namedGiven : [...new Set(namedGiven)].sort((x, y) => x - y);
+    const byAcct = acct === '' ? [] : (k.byAccount.get(acct) ?? []);
+    const idx = byAcct.length === 0 ? named : [...new Set([...named, ...byAcct])].sort((x, y) => x - y);
+    const sig = `${named.join(',')}|${byAcct.join(',')}`;
+    let kpSide = k.kpPartitions.get(sig);
+    if (kpSide === undefined) {
+      kpSide = { coarse: new Int32Array(N), fine: new Int32Array(N), fCoarse: 0, fFine: 0, allowNamed: new Uint8Array(N), allowAccount: new Uint8Array(N) };
+      const namedSet = new Set(named);
+      for (const i of idx) {
+        const cs = k.kpStmts[i]!;
+        const cov = coverage(k.kp!, cs);
+        refine(kpSide.fine, cov);
+        kpSide.fFine |= featuresOf(cs);
+        if (!deadWithoutContext(cs)) {
+          refine(kpSide.coarse, cov);
+          kpSide.fCoarse |= featuresOf(cs);
+          if (cs.st.effect === 'Allow') {
+            const into = namedSet.has(i) ? kpSide.allowNamed : kpSide.allowAccount;
+            for (let a = 0; a < N; a++) into[a] = into[a]! | cov[a]!;
+          }
+        }
+      }
+      k.kpPartitions.set(sig, kpSide);
+    }
+    if (general) k.kpGeneral.set(acct, kpSide);
+    return kpSide;
   }
 
   /** Answers every action of the key (or those `need` marks) for one principal. */
@@ -1893,6 +1916,7 @@ export class WhoCanEngine {
     this.allowed.clear();
     this.lastContext = undefined;
     kprof.kpPartitions.clear();
+    kprof.kpGeneral.clear();
     kprof.relevant.clear();
     kprof.policyInfo.clear();
     kprof.kpClauses.clear();
