@@ -40,7 +40,7 @@ import type { Snapshot } from '../model/snapshot.js';
 import { isUnknown, type Unknowable } from '../model/unknown.js';
 import { principalVia, statementsFor, type CompiledPolicy, type CompiledStatement } from '../evaluate/compile.js';
 import { evaluateConditions, type CompiledCondition, type UnknownBias } from '../evaluate/conditions.js';
-import { contextGet, unknownKeyInfo, type RequestContext } from '../evaluate/context.js';
+import { contextGet, requiredParameterKeys, unknownKeyInfo, type RequestContext } from '../evaluate/context.js';
 import { Evaluator } from '../evaluate/evaluator.js';
 import { hasEcConstraint } from '../evaluate/grants.js';
 import { dependsOnKeyState, keyStateError, keyUsageError } from '../evaluate/key-state.js';
@@ -450,11 +450,18 @@ function traitKey(a: ActionInfo, key: Key, f: number, grantsUnknown: boolean): s
     // With unreadable grants, the stand-in grant's operations decide: keep grant actions apart.
     grantsUnknown && a.grantOperation !== undefined ? a.short : '',
     // Actions that need a further permission (UpdateAlias, ReplicateKey, UpdatePrimaryRegion) or
-    // carry required request parameters of their own are decided alone.
-    OWN_CLASS.has(a.short) ? a.short : '',
+    // take the grant path of their own (CreateGrant) are decided alone; those that carry required
+    // request parameters (whose keys a request without them leaves unknown) only with actions
+    // that carry the same ones (GenerateDataKeyPair and …WithoutPlaintext, ReEncryptFrom and
+    // ReEncryptTo, Sign and Verify, GenerateMac and VerifyMac).
+    ALONE.has(a.short) ? a.short : (REQUIRED_KEYS.get(a.short) ?? ''),
   ].join('|');
 }
 
+const ALONE = new Set(['UpdateAlias', 'ReplicateKey', 'UpdatePrimaryRegion', 'CreateGrant', 'RetireGrant']);
+const REQUIRED_KEYS = new Map(ACTIONS.map((a) => [a.short, requiredParameterKeys(a.short).join(',')] as const).filter(([, keys]) => keys !== ''));
+
+/** Actions always asked (never skipped as "nothing can allow"): decided alone, or with required request parameters, whose keys are unknown rather than absent. */
 const OWN_CLASS = new Set([
   'UpdateAlias',
   'ReplicateKey',
@@ -670,19 +677,31 @@ interface PolicyInfo {
 }
 
 interface InfoCover {
-  ids: string[];
+  /** Per position: the statements that cover the action, as a number (coverNum; 0: none). */
+  ids: Int32Array;
   deny: Uint8Array;
   clauses: Array<Array<[CompiledCondition, Effect]> | undefined> | undefined;
 }
 
 /** Callers that get the same answers on one key (see WhoCanEngine.shareClass). */
 interface SigClass {
-  /** Per position in the key's actions: the signature, which answers are shared by across classes. */
-  sigs: string[];
+  /** Per position in the key's actions: the signature (a node of the key's trie), which answers are shared by across classes. */
+  sigs: Int32Array;
+  /** The signature of the positions an unconditional public Allow decides (see shareClass). */
+  publicSig: number;
   /** Per position: the answer, once known. */
   answers: Array<AccessEntry | null | undefined>;
   /** The row of answers, once every position is known (for a caller with no own grants or private positions). */
   row: Array<AccessEntry | null> | undefined;
+}
+
+interface KpSide {
+  coarse: Int32Array;
+  fine: Int32Array;
+  fCoarse: number;
+  fFine: number;
+  allowNamed: Uint8Array;
+  allowAccount: Uint8Array;
 }
 
 interface KeyProfile {
@@ -708,16 +727,26 @@ interface KeyProfile {
   general: number[];
   byAccount: Map<string, number[]>;
   byName: Map<string, number[]>;
-  kpPartitions: Map<string, { coarse: Int32Array; fine: Int32Array; fCoarse: number; fFine: number; allowNamed: Uint8Array; allowAccount: Uint8Array }>;
+  kpPartitions: Map<string, KpSide>;
+  /** The key-policy side of callers that no statement names, by account ('' for services). */
+  kpGeneral: Map<string, KpSide>;
   relevant: Map<CompiledStatement, boolean>;
   namedKeys: Set<string>;
   /** Ordinary principals may share answers on this key. */
   shareable: boolean;
-  /** Answers by signature (shareClass), per position in actions. */
-  shared: Array<Map<string, AccessEntry | null>>;
-  /** Callers' classes by class key, and the ids of their bases (shareClass). */
-  classes: Map<string, SigClass>;
+  /** Answers by signature (a node of the trie, see shareClass), then by position in actions. */
+  shared: Array<Array<AccessEntry | null | undefined> | undefined>;
+  /** Callers' classes by class key (a node of the trie), and the ids of their bases (shareClass). */
+  classes: Map<number, SigClass>;
   bases: Map<string, number>;
+  /**
+   * Class keys and signatures as nodes of a trie of numbers (node 0 the root): the child of a node
+   * for a label, each label a number with its kind in the low four bits (see shareClass). Equal
+   * sequences of labels are one node, so comparing keys costs no string building or hashing.
+   */
+  trie: Array<Map<number, number> | undefined>;
+  /** The statement lists of InfoCover.ids, numbered (the empty list is 0). */
+  coverNums: Map<string, number>;
   /** Per position: an unconditional `Principal: "*"` Allow of the key policy covers the action (see shareClass). */
   publicAllow: Uint8Array;
   /** 1 for the action indices evaluated on this key. */
@@ -757,12 +786,44 @@ function reasonRef(r: Reason): ReasonRef {
   return ref;
 }
 
+interface AllowNode {
+  next: Map<ReasonRef, AllowNode> | undefined;
+  entry: AccessEntry | undefined;
+}
+
 interface Success {
   d: Decision;
   witness: Witness;
 }
 
 let nextInfoId = 1;
+
+/** Kinds of trie labels (the low four bits; see KeyProfile.trie). */
+const L_BASE = 0;
+const L_IDENTITY = 1;
+const L_BOUNDARY = 2;
+const L_SESSION = 3;
+const L_TOKEN = 4;
+/** Added to a group's kind: a policy's statements covering one action (InfoCover.ids) rather than the policy. */
+const L_COVER = 4;
+const L_PUBLIC = 9;
+
+/** The child of a node of the key's trie for a label, made on first use. */
+function step(k: KeyProfile, node: number, label: number): number {
+  let children = k.trie[node];
+  if (children === undefined) {
+    children = new Map();
+    k.trie[node] = children;
+  }
+  let child = children.get(label);
+  if (child === undefined) {
+    child = k.trie.length;
+    k.trie.push(undefined);
+    k.shared.push(undefined);
+    children.set(label, child);
+  }
+  return child;
+}
 const UNIQUE = Int32Array.from({ length: N }, (_, i) => i);
 
 export class WhoCanEngine {
@@ -772,6 +833,7 @@ export class WhoCanEngine {
   private readonly prune: boolean;
   /** Distinct answers and rows of answers of the key being answered. */
   private readonly entries = new Map<string, AccessEntry>();
+  private readonly allowed = new Map<DecidedBy, AllowNode>();
   private readonly rows = new Map<number, Array<Array<AccessEntry | null>>>();
   evaluations = 0;
   sharedPairs = 0;
@@ -1033,12 +1095,15 @@ export class WhoCanEngine {
       byAccount,
       byName,
       kpPartitions: new Map(),
+      kpGeneral: new Map(),
       relevant: new Map(),
       namedKeys,
       shareable,
-      shared: actions.map(() => new Map()),
+      shared: [undefined],
       classes: new Map(),
       bases: new Map(),
+      trie: [undefined],
+      coverNums: new Map([['', 0]]),
       publicAllow,
       mask,
       privatePositions,
@@ -1129,7 +1194,7 @@ export class WhoCanEngine {
   private cover(info: PolicyInfo, k: KeyProfile): InfoCover {
     if (info.cover === undefined) {
       const n = k.actions.length;
-      const ids = new Array<string>(n);
+      const ids = new Int32Array(n);
       const deny = new Uint8Array(n);
       let clauses: Array<Array<[CompiledCondition, Effect]> | undefined> | undefined;
       for (let i = 0; i < n; i++) {
@@ -1148,7 +1213,12 @@ export class WhoCanEngine {
             (clauses[i] ??= []).push([c, cs.st.effect]);
           }
         }
-        ids[i] = id;
+        let num = k.coverNums.get(id);
+        if (num === undefined) {
+          num = k.coverNums.size;
+          k.coverNums.set(id, num);
+        }
+        ids[i] = num;
       }
       info.cover = { ids, deny, clauses };
     }
@@ -1198,64 +1268,80 @@ export class WhoCanEngine {
       for (const [c, effect] of k.rcpClauses) toks += `${clauseToken(ctx, c, effect)},`;
     }
     if (toks !== '') base += `|T${toks}`;
-    // The base as a short tag (signatures are map keys: the shorter, the cheaper to hash).
     let baseId = k.bases.get(base);
     if (baseId === undefined) {
       baseId = k.bases.size;
       k.bases.set(base, baseId);
     }
-    const baseTag = `${baseId}`;
-    // The caller's applicable statements, by group (I: identity, B: boundary, S: session).
-    let ck = baseTag;
+    const baseNode = step(k, 0, baseId * 16 + L_BASE);
+    // The class key: the caller's applicable statements by group (identity, boundary, session),
+    // each policy with the tokens of its principal-dependent clauses.
+    let ck = baseNode;
     const infos: PolicyInfo[] = [];
-    const groupOf: string[] = [];
-    const add = (g: string, info: PolicyInfo): void => {
+    const groupOf: number[] = [];
+    const add = (g: number, info: PolicyInfo): void => {
       infos.push(info);
       groupOf.push(g);
-      ck += `|${g}${info.id}`;
-      for (const [c, effect] of info.clauses) ck += `,${this.token(p, k, c, effect)}`;
+      ck = step(k, ck, info.id * 16 + g);
+      for (const [c, effect] of info.clauses) ck = step(k, ck, this.tokenNum(this.token(p, k, c, effect)));
     };
     for (const cp of p.sigIdentity) {
       const info = this.policyInfo(cp, k);
       if (info === null) return null;
-      if (info.stmts.length > 0) add('I', info);
+      if (info.stmts.length > 0) add(L_IDENTITY, info);
     }
     if (p.sigBoundary !== null) {
       const info = this.policyInfo(p.sigBoundary, k);
       if (info === null) return null;
-      add('B', info);
+      add(L_BOUNDARY, info);
     }
     for (const cp of p.sigSession) {
       const info = this.policyInfo(cp, k);
       if (info === null) return null;
-      add('S', info);
+      add(L_SESSION, info);
     }
     let cls = k.classes.get(ck);
     if (cls !== undefined) return cls;
 
     const n = k.actions.length;
-    const sigs = new Array<string>(n);
+    const sigs = new Int32Array(n);
+    const publicSig = sameAccount ? step(k, baseNode, L_PUBLIC) : -1;
     if (infos.length === 0) {
-      for (let i = 0; i < n; i++) sigs[i] = sameAccount && k.publicAllow[i] === 1 ? `${baseTag}|P` : baseTag;
+      for (let i = 0; i < n; i++) sigs[i] = sameAccount && k.publicAllow[i] === 1 ? publicSig : baseNode;
     } else {
       const covers = infos.map((info) => this.cover(info, k));
       for (let i = 0; i < n; i++) {
-        let sig = baseTag;
+        let sig = baseNode;
         let deny = false;
         for (let gi = 0; gi < covers.length; gi++) {
           const cv = covers[gi]!;
-          sig += `|${groupOf[gi]}${cv.ids[i]}`;
+          const num = cv.ids[i]!;
+          // An identity policy none of whose statements covers the action is not read for it (a
+          // boundary or session policy that covers nothing still counts: it blocks).
+          if (num === 0 && groupOf[gi] === L_IDENTITY) continue;
+          sig = step(k, sig, num * 16 + groupOf[gi]! + L_COVER);
           if (cv.deny[i] === 1) deny = true;
           const cl = cv.clauses?.[i];
-          if (cl !== undefined) for (const [c, effect] of cl) sig += `${this.token(p, k, c, effect)};`;
+          if (cl !== undefined) for (const [c, effect] of cl) sig = step(k, sig, this.tokenNum(this.token(p, k, c, effect)));
         }
-        sigs[i] = sameAccount && !deny && k.publicAllow[i] === 1 ? `${baseTag}|P` : sig;
+        sigs[i] = sameAccount && !deny && k.publicAllow[i] === 1 ? publicSig : sig;
       }
     }
-    cls = { sigs, answers: new Array<AccessEntry | null | undefined>(n), row: undefined };
+    cls = { sigs, publicSig, answers: new Array<AccessEntry | null | undefined>(n), row: undefined };
     k.classes.set(ck, cls);
     return cls;
   }
+
+  /** A clause token as a trie label (numbered once per engine: tokens are few). */
+  private tokenNum(t: string): number {
+    let num = this.tokenNums.get(t);
+    if (num === undefined) {
+      num = this.tokenNums.size;
+      this.tokenNums.set(t, num);
+    }
+    return num * 16 + L_TOKEN;
+  }
+  private readonly tokenNums = new Map<string, number>();
 
   /** Positions (in k.actions) covered by grants to this caller itself (not to its account), or null. */
   private ownGrantPositions(p: Profile, k: KeyProfile): Uint8Array | null {
@@ -1339,9 +1425,7 @@ export class WhoCanEngine {
       const l = k.byName.get(key);
       if (l !== undefined) named = [...named, ...l];
     }
-    const byAcct = p.ref.kind === 'service' ? [] : (k.byAccount.get(p.ref.account) ?? []);
-    if (named !== k.general) named = [...new Set(named)].sort((x, y) => x - y);
-    const idx = byAcct.length === 0 ? named : [...new Set([...named, ...byAcct])].sort((x, y) => x - y);
+    const acct = p.ref.kind === 'service' ? '' : p.ref.account;
     // Features: which action-dependent parts of the request context the statements and grants read.
     let fCoarse = k.rcpFeatures | (cross ? F_CROSS : 0) | (p.hasUnknown || k.hasUnknown || !this.evaluator.options.authorizeBeforeKeyState ? F_KEYSTATE : 0);
     let fDead = 0;
@@ -1361,27 +1445,9 @@ export class WhoCanEngine {
       fCoarse |= F_GRANTS;
       for (const g of grants) if (hasEcConstraint(g.constraints)) fCoarse |= F_GRANT_EC;
     }
-    const sig = `${named.join(',')}|${byAcct.join(',')}`;
-    let kpSide = k.kpPartitions.get(sig);
-    if (kpSide === undefined) {
-      kpSide = { coarse: new Int32Array(N), fine: new Int32Array(N), fCoarse: 0, fFine: 0, allowNamed: new Uint8Array(N), allowAccount: new Uint8Array(N) };
-      const namedSet = new Set(named);
-      for (const i of idx) {
-        const cs = k.kpStmts[i]!;
-        const cov = coverage(k.kp!, cs);
-        refine(kpSide.fine, cov);
-        kpSide.fFine |= featuresOf(cs);
-        if (!deadWithoutContext(cs)) {
-          refine(kpSide.coarse, cov);
-          kpSide.fCoarse |= featuresOf(cs);
-          if (cs.st.effect === 'Allow') {
-            const into = namedSet.has(i) ? kpSide.allowNamed : kpSide.allowAccount;
-            for (let a = 0; a < N; a++) into[a] = into[a]! | cov[a]!;
-          }
-        }
-      }
-      k.kpPartitions.set(sig, kpSide);
-    }
+    // Most callers are named by no statement: their key-policy side is their account's.
+    let kpSide = named === k.general ? k.kpGeneral.get(acct) : undefined;
+    if (kpSide === undefined) kpSide = this.kpSide(k, named, acct);
     fCoarse |= kpSide.fCoarse;
     const fFine = fCoarse | fDead | kpSide.fFine;
     const coarse = SCRATCH_COARSE;
@@ -1407,13 +1473,13 @@ export class WhoCanEngine {
     if (!p.hasUnknown && !k.hasUnknown) {
       mayAllow = SCRATCH_MAY_ALLOW;
       mayAllow.set(kpSide.allowNamed);
-      const acct = kpSide.allowAccount;
-      if (p.ref.kind === 'root') for (let a = 0; a < N; a++) mayAllow[a] = mayAllow[a]! | acct[a]!;
+      const viaAccount = kpSide.allowAccount;
+      if (p.ref.kind === 'root') for (let a = 0; a < N; a++) mayAllow[a] = mayAllow[a]! | viaAccount[a]!;
       else {
         for (const cs of live) {
           if (cs.st.effect !== 'Allow' || cs.policy.source !== 'identity-policy') continue;
           const cov = coverageOfStatement(cs);
-          for (let a = 0; a < N; a++) mayAllow[a] = mayAllow[a]! | (acct[a]! & cov[a]!);
+          for (let a = 0; a < N; a++) mayAllow[a] = mayAllow[a]! | (viaAccount[a]! & cov[a]!);
         }
       }
       for (const g of grants) {
@@ -1422,6 +1488,37 @@ export class WhoCanEngine {
       }
     }
     return { coarse, fine, mayAllow };
+  }
+
+  /** The key-policy side of the partitions for a caller that these statements may concern (by index: `*` and NotPrincipal ones, those naming it) and of this account. */
+  private kpSide(k: KeyProfile, namedGiven: number[], acct: string): KpSide {
+    const general = namedGiven === k.general;
+    const named = general ? namedGiven : [...new Set(namedGiven)].sort((x, y) => x - y);
+    const byAcct = acct === '' ? [] : (k.byAccount.get(acct) ?? []);
+    const idx = byAcct.length === 0 ? named : [...new Set([...named, ...byAcct])].sort((x, y) => x - y);
+    const sig = `${named.join(',')}|${byAcct.join(',')}`;
+    let kpSide = k.kpPartitions.get(sig);
+    if (kpSide === undefined) {
+      kpSide = { coarse: new Int32Array(N), fine: new Int32Array(N), fCoarse: 0, fFine: 0, allowNamed: new Uint8Array(N), allowAccount: new Uint8Array(N) };
+      const namedSet = new Set(named);
+      for (const i of idx) {
+        const cs = k.kpStmts[i]!;
+        const cov = coverage(k.kp!, cs);
+        refine(kpSide.fine, cov);
+        kpSide.fFine |= featuresOf(cs);
+        if (!deadWithoutContext(cs)) {
+          refine(kpSide.coarse, cov);
+          kpSide.fCoarse |= featuresOf(cs);
+          if (cs.st.effect === 'Allow') {
+            const into = namedSet.has(i) ? kpSide.allowNamed : kpSide.allowAccount;
+            for (let a = 0; a < N; a++) into[a] = into[a]! | cov[a]!;
+          }
+        }
+      }
+      k.kpPartitions.set(sig, kpSide);
+    }
+    if (general) k.kpGeneral.set(acct, kpSide);
+    return kpSide;
   }
 
   /** Answers every action of the key (or those `need` marks) for one principal. */
@@ -1512,17 +1609,26 @@ export class WhoCanEngine {
     return row;
   }
 
+  /** One object per distinct allowed answer: found by its deciding step, then reason by reason (ReasonRefs are one object each). */
   private allowEntry(d: Decision): AccessEntry {
     const by = authorizedBy(d);
-    const reasons = d.reasons.map(reasonRef);
-    let sig: string = by;
-    for (const r of reasons) sig += `|${objectId(r)}`;
-    let e = this.entries.get(sig);
-    if (e === undefined) {
-      e = { access: 'allow', decidedBy: by, reasons };
-      this.entries.set(sig, e);
+    let node = this.allowed.get(by);
+    if (node === undefined) {
+      node = { next: undefined, entry: undefined };
+      this.allowed.set(by, node);
     }
-    return e;
+    for (const r of d.reasons) {
+      const ref = reasonRef(r);
+      node.next ??= new Map();
+      let child = node.next.get(ref);
+      if (child === undefined) {
+        child = { next: undefined, entry: undefined };
+        node.next.set(ref, child);
+      }
+      node = child;
+    }
+    node.entry ??= { access: 'allow', decidedBy: by, reasons: d.reasons.map(reasonRef) };
+    return node.entry;
   }
 
   /** The compiled statement a reason names. */
@@ -1758,12 +1864,12 @@ export class WhoCanEngine {
           const out = new Array<AccessEntry | null>(n);
           for (let i = 0; i < n; i++) {
             // Where the public statement allows (see shareClass), the flowchart never reaches the grants.
-            if (own !== null && own[i] === 1 && kprof.publicAllow[i] === 1 && cls.sigs[i]!.endsWith('|P')) own[i] = 0;
+            if (own !== null && own[i] === 1 && kprof.publicAllow[i] === 1 && cls.sigs[i] === cls.publicSig) own[i] = 0;
             let hit: AccessEntry | null | undefined;
             if ((own === null || own[i] === 0) && (priv === null || priv[i] === 0)) {
               hit = cls.answers[i];
               if (hit === undefined) {
-                hit = kprof.shared[i]!.get(cls.sigs[i]!);
+                hit = kprof.shared[cls.sigs[i]!]?.[i];
                 if (hit !== undefined) cls.answers[i] = hit;
               }
             }
@@ -1781,7 +1887,7 @@ export class WhoCanEngine {
               }
               out[i] = mine[i]!;
               if ((own === null || own[i] === 0) && (priv === null || priv[i] === 0)) {
-                kprof.shared[i]!.set(cls.sigs[i]!, mine[i]!);
+                (kprof.shared[cls.sigs[i]!] ??= new Array<AccessEntry | null | undefined>(n))[i] = mine[i]!;
                 cls.answers[i] = mine[i]!;
               }
             }
@@ -1802,11 +1908,15 @@ export class WhoCanEngine {
     kprof.shared.length = 0;
     kprof.classes.clear();
     kprof.bases.clear();
+    kprof.trie.length = 1;
+    kprof.trie[0] = undefined;
     // Answers and rows are shared within a key only: what stays between keys is bounded by the principals.
     this.rows.clear();
     this.entries.clear();
+    this.allowed.clear();
     this.lastContext = undefined;
     kprof.kpPartitions.clear();
+    kprof.kpGeneral.clear();
     kprof.relevant.clear();
     kprof.policyInfo.clear();
     kprof.kpClauses.clear();

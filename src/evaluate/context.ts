@@ -128,6 +128,11 @@ const REQUIRED_PARAMETER_KEYS: Record<string, Array<[string, string]>> = {
   UpdatePrimaryRegion: [['kms:PrimaryRegion', 'us-west-2']],
 };
 
+/** The condition keys of the request parameters an action always carries (none: empty), lower case. */
+export function requiredParameterKeys(short: string): readonly string[] {
+  return (U_REQUIRED[short] ?? NO_REQUIRED).map((u) => u.key);
+}
+
 function underivable(name: string, example: string, flag = '--condition'): UnderivableKey {
   const lower = name.toLowerCase();
   const prefix = lower.endsWith('/') || lower.endsWith(':');

@@ -684,7 +684,8 @@ function textKey(k: KeyWhoCan, opts: WhoCanViewOptions): string {
   }
   if (opts.principals === true || shortEnough(s)) {
     out.push('', '  Principals by action:');
-    out.push(...textList(k));
+    // One line at a time: a spread of a list this long (a line or two per principal and action) overflows the call stack.
+    for (const line of textList(k)) out.push(line);
   } else out.push('', `  (${fmt(s.withAccess)} principals with access: --principals lists them, --principal PATTERN filters)`);
   if (k.notes.length > 0 || k.skipped.length > 0) {
     out.push('', '  Notes:');

@@ -708,3 +708,184 @@ describe('who-can reads copies of one policy as one, and keeps apart what tells 
     expect(r.stats.sharedPairs).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('who-can signs each action with the policies that cover it, and nothing else', () => {
+  const pol = (source: PolicySource, name: string, statements: unknown[]): Policy =>
+    parsePolicyDocument({ Version: '2012-10-17', Statement: statements }, { source, name, path: name });
+  const arn = keyArn(0);
+  const key: Key = {
+    metadata: {
+      keyId: arn.split('/')[1]!,
+      arn,
+      account: A,
+      region: 'us-east-1',
+      partition: 'aws',
+      keyState: 'Enabled',
+      keySpec: 'SYMMETRIC_DEFAULT',
+      keyUsage: 'ENCRYPT_DECRYPT',
+      origin: 'AWS_KMS',
+      keyManager: 'CUSTOMER',
+      multiRegion: false,
+    },
+    aliases: [],
+    tags: {},
+    policy: pol('key-policy', 'key policy', [{ Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' }]),
+    grants: [],
+  };
+  const enc = pol('identity-policy', 'Enc', [{ Sid: 'Enc', Effect: 'Allow', Action: 'kms:Encrypt', Resource: '*' }]);
+  const dec = pol('identity-policy', 'Dec', [{ Sid: 'Dec', Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' }]);
+  const admin = pol('identity-policy', 'Admin', [{ Sid: 'Admin', Effect: 'Allow', Action: 'kms:*', Resource: '*' }]);
+  const noDec = pol('identity-policy', 'NoDec', [
+    { Sid: 'NoDec', Effect: 'Deny', Action: 'kms:Decrypt', Resource: '*', Condition: { StringNotEquals: { 'aws:PrincipalTag/team': 'red' } } },
+  ]);
+  // A boundary that covers Encrypt only: it blocks Decrypt, though it has no statement about it.
+  const encOnly = pol('permissions-boundary', 'EncOnly', [{ Sid: 'EncOnly', Effect: 'Allow', Action: 'kms:Encrypt', Resource: '*' }]);
+  const role = (identityPolicies: Policy[], tags: Record<string, string> = {}, permissionsBoundary: Policy | null = null): PrincipalPolicies => ({
+    identityPolicies,
+    permissionsBoundary,
+    sessionPolicies: [],
+    tags,
+  });
+  // Answered in ARN order: each caller whose answer a too coarse signature would take from an
+  // earlier one comes after it.
+  const snapshot: Snapshot = {
+    keys: [key],
+    principals: {
+      [`arn:aws:iam::${A}:role/a-bounded`]: role([dec, enc], {}, encOnly),
+      [`arn:aws:iam::${A}:role/b-dec-enc`]: role([dec, enc]),
+      [`arn:aws:iam::${A}:role/c-enc-dec`]: role([enc, dec]),
+      [`arn:aws:iam::${A}:role/d-blue-denied`]: role([noDec, dec, enc], { team: 'blue' }),
+      [`arn:aws:iam::${A}:role/e-red-not-denied`]: role([noDec, dec], { team: 'red' }),
+      [`arn:aws:iam::${A}:role/f-admin-dec`]: role([admin, dec]),
+      [`arn:aws:iam::${A}:role/g-dec-admin`]: role([dec, admin]),
+    },
+  };
+  const actions = ['kms:Decrypt', 'kms:Encrypt', 'kms:DescribeKey'].map((n) => findAction(n)!);
+
+  it('shares an answer between callers whose other policies do not cover the action; keeps boundaries, Denies, tag values and order apart', () => {
+    const r = whoCan(snapshot, snapshot.keys, { actions });
+    expectConsistent(snapshot, r);
+    expectSameAsUnpruned(snapshot, r, actions);
+    const k = r.keys[0]!;
+    const ev = new Evaluator(snapshot);
+    const at = (who: string, action: string): AccessEntry | null =>
+      k.access[k.principals.findIndex((p) => p.arn === `arn:aws:iam::${A}:role/${who}`)]![k.actions.findIndex((a) => a.name === action)]!;
+    const whos = ['a-bounded', 'b-dec-enc', 'c-enc-dec', 'd-blue-denied', 'e-red-not-denied', 'f-admin-dec', 'g-dec-admin'];
+    for (const who of whos) {
+      for (const a of actions) {
+        const d = ev.evaluate(whoCanRequest(key, a, `arn:aws:iam::${A}:role/${who}`), { explain: false });
+        // The reasons in the evaluator's order, with their policies.
+        expect(at(who, a.name)?.reasons.map((x) => `${x.source}:${x.policyName}:${x.id}`) ?? [], `${who} ${a.name}`).toEqual(
+          d.authorization === 'allow' ? d.reasons.map((x) => `${x.source}:${x.policyName}:${x.id}`) : [],
+        );
+      }
+    }
+    expect(at('a-bounded', 'kms:Decrypt')).toBeNull();
+    expect(at('b-dec-enc', 'kms:Decrypt')?.access).toBe('allow');
+    expect(at('d-blue-denied', 'kms:Decrypt')).toBeNull();
+    expect(at('e-red-not-denied', 'kms:Decrypt')?.access).toBe('allow');
+    expect(at('f-admin-dec', 'kms:Decrypt')?.reasons.map((x) => x.policyName)).toEqual(['key policy', 'Admin', 'Dec']);
+    expect(at('g-dec-admin', 'kms:Decrypt')?.reasons.map((x) => x.policyName)).toEqual(['key policy', 'Dec', 'Admin']);
+    // c-enc-dec's policies are b-dec-enc's in another order, each covering one action: it takes
+    // every answer from b-dec-enc and costs no evaluation of its own.
+    const only = (...whos: string[]): Snapshot => ({
+      keys: [key],
+      principals: Object.fromEntries(whos.map((w) => [`arn:aws:iam::${A}:role/${w}`, snapshot.principals[`arn:aws:iam::${A}:role/${w}`]!])),
+    });
+    const alone = whoCan(only('b-dec-enc'), [key], { actions });
+    const both = whoCan(only('b-dec-enc', 'c-enc-dec'), [key], { actions });
+    expect(both.stats.evaluations).toBe(alone.stats.evaluations);
+    expect(both.stats.sharedPairs).toBe(alone.stats.sharedPairs + 1);
+  });
+});
+
+describe('who-can asks actions with required request parameters together only when they carry the same ones', () => {
+  const pol = (source: PolicySource, name: string, statements: unknown[]): Policy =>
+    parsePolicyDocument({ Version: '2012-10-17', Statement: statements }, { source, name, path: name });
+  const arn = keyArn(0);
+  const key = (grants: Grant[]): Key => ({
+    metadata: {
+      keyId: arn.split('/')[1]!,
+      arn,
+      account: A,
+      region: 'us-east-1',
+      partition: 'aws',
+      keyState: 'Enabled',
+      keySpec: 'SYMMETRIC_DEFAULT',
+      keyUsage: 'ENCRYPT_DECRYPT',
+      origin: 'AWS_KMS',
+      keyManager: 'CUSTOMER',
+      multiRegion: false,
+    },
+    aliases: [],
+    tags: {},
+    policy: pol('key-policy', 'key policy', [{ Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' }]),
+    grants,
+  });
+  const role = (identityPolicies: Policy[]): PrincipalPolicies => ({ identityPolicies, permissionsBoundary: null, sessionPolicies: [], tags: {} });
+  const names = [
+    'kms:GenerateDataKey',
+    'kms:GenerateDataKeyWithoutPlaintext',
+    'kms:GenerateDataKeyPair',
+    'kms:GenerateDataKeyPairWithoutPlaintext',
+    'kms:ReEncryptFrom',
+    'kms:ReEncryptTo',
+    'kms:Decrypt',
+  ];
+  const actions = names.map((n) => findAction(n)!);
+  const grant: Grant = {
+    grantId: 'g-pair',
+    granteePrincipal: `arn:aws:iam::${A}:role/granted`,
+    operations: ['GenerateDataKeyPair'],
+    state: 'active',
+    issuingAccount: `arn:aws:iam::${A}:root`,
+  };
+  const snapshot: Snapshot = {
+    keys: [key([grant])],
+    principals: {
+      // kms:DataKeyPairSpec: unknown for the key-pair actions (a required parameter), absent for GenerateDataKey.
+      [`arn:aws:iam::${A}:role/a-pair-spec`]: role([
+        pol('identity-policy', 'PairSpec', [
+          { Effect: 'Allow', Action: 'kms:GenerateDataKey*', Resource: '*', Condition: { StringEquals: { 'kms:DataKeyPairSpec': 'RSA_2048' } } },
+        ]),
+      ]),
+      [`arn:aws:iam::${A}:role/b-all`]: role([pol('identity-policy', 'All', [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }])]),
+      [`arn:aws:iam::${A}:role/c-reencrypt-from`]: role([pol('identity-policy', 'From', [{ Effect: 'Allow', Action: 'kms:ReEncryptFrom', Resource: '*' }])]),
+      [`arn:aws:iam::${A}:role/d-same-key`]: role([
+        pol('identity-policy', 'SameKey', [
+          { Effect: 'Allow', Action: 'kms:ReEncrypt*', Resource: '*', Condition: { Bool: { 'kms:ReEncryptOnSameKey': 'true' } } },
+          { Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' },
+        ]),
+      ]),
+      [`arn:aws:iam::${A}:role/granted`]: role([]),
+    },
+  };
+
+  it('agrees with the evaluator; a grant or statement for one of a pair, or a required key, keeps them apart', () => {
+    const r = whoCan(snapshot, snapshot.keys, { actions });
+    expectConsistent(snapshot, r);
+    expectSameAsUnpruned(snapshot, r, actions);
+    const k = r.keys[0]!;
+    const at = (who: string, action: string): AccessEntry | null =>
+      k.access[k.principals.findIndex((p) => p.arn === `arn:aws:iam::${A}:role/${who}`)]![k.actions.findIndex((a) => a.name === action)]!;
+    expect(at('a-pair-spec', 'kms:GenerateDataKeyPair')?.access).toBe('unknown');
+    expect(at('a-pair-spec', 'kms:GenerateDataKeyPairWithoutPlaintext')?.access).toBe('unknown');
+    // GenerateDataKey carries no kms:DataKeyPairSpec: denied without it, allowed with it.
+    expect(at('a-pair-spec', 'kms:GenerateDataKey')?.access).toBe('conditional');
+    expect(at('c-reencrypt-from', 'kms:ReEncryptFrom')?.access).toBe('allow');
+    expect(at('c-reencrypt-from', 'kms:ReEncryptTo')).toBeNull();
+    expect(at('d-same-key', 'kms:ReEncryptTo')?.access).toBe('unknown');
+    expect(at('d-same-key', 'kms:Decrypt')?.access).toBe('allow');
+    expect(at('granted', 'kms:GenerateDataKeyPair')?.decidedBy).toBe('grant');
+    expect(at('granted', 'kms:GenerateDataKeyPairWithoutPlaintext')).toBeNull();
+  });
+
+  it('asks a pair with the same required parameters once when the same statements cover both', () => {
+    const one = { keys: [key([])], principals: { [`arn:aws:iam::${A}:role/b-all`]: snapshot.principals[`arn:aws:iam::${A}:role/b-all`]! } };
+    const ask = (list: string[]): number => whoCan(one, one.keys, { actions: list.map((n) => findAction(n)!) }).stats.evaluations;
+    expect(ask(['kms:GenerateDataKeyPair', 'kms:GenerateDataKeyPairWithoutPlaintext'])).toBe(ask(['kms:GenerateDataKeyPair']));
+    expect(ask(['kms:ReEncryptFrom', 'kms:ReEncryptTo'])).toBe(ask(['kms:ReEncryptFrom']));
+    // Not with an action without them (GenerateDataKey), though the same statement covers both.
+    expect(ask(['kms:GenerateDataKeyPair', 'kms:GenerateDataKey'])).toBeGreaterThan(ask(['kms:GenerateDataKeyPair']));
+  });
+});
