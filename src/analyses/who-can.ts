@@ -45,7 +45,8 @@ import { Evaluator } from '../evaluate/evaluator.js';
 import { hasEcConstraint } from '../evaluate/grants.js';
 import { dependsOnKeyState, keyStateError, keyUsageError } from '../evaluate/key-state.js';
 import type { EvaluatorOptions } from '../evaluate/options.js';
-import { callerKeys, compilePrincipalValue, patternKey } from '../evaluate/principals.js';
+import { isServiceLinked, SnapshotIndex } from '../evaluate/snapshot-index.js';
+import { callerKeys, patternKey } from '../evaluate/principals.js';
 
 // ─── The result, as plain data (model/who-can.ts) ─────────────────────────────────────────────
 
@@ -829,7 +830,6 @@ const UNIQUE = Int32Array.from({ length: N }, (_, i) => i);
 export class WhoCanEngine {
   readonly evaluator: Evaluator;
   private readonly profiles = new Map<string, Profile>();
-  private readonly nameIndex = new Map<string, PrincipalPolicies>();
   private readonly prune: boolean;
   /** Distinct answers and rows of answers of the key being answered. */
   private readonly entries = new Map<string, AccessEntry>();
@@ -845,14 +845,6 @@ export class WhoCanEngine {
     this.prune = opts.prune !== false;
     // Who can use a key depends on every grant: a list read in part is unknown for everyone.
     this.evaluator = new Evaluator(this.prune ? this.canonicalSnapshot(snapshot) : snapshot, opts.evaluatorOptions ?? {}, { wholeGrantLists: true });
-    // As the evaluator looks callers up: by exact ARN, else users and roles by account and name.
-    for (const [arn, pp] of Object.entries(snapshot.principals)) {
-      const p = parsePrincipal(arn);
-      if (p && (p.kind === 'role' || p.kind === 'user')) {
-        const k = `${p.kind}:${p.account}:${p.name}`;
-        if (!this.nameIndex.has(k)) this.nameIndex.set(k, pp);
-      }
-    }
   }
 
   private compile(p: Policy): CompiledPolicy {
@@ -954,8 +946,8 @@ export class WhoCanEngine {
     let shareBase: string | null = null;
     if (this.prune && !hasUnknown && (ref.kind === 'role' || ref.kind === 'user' || ref.kind === 'assumed-role')) {
       // SCPs do not restrict service-linked roles (docs/semantics.md#organization-policies).
-      const serviceLinked = ref.kind !== 'user' && /^AWSServiceRoleFor/.test(ref.kind === 'assumed-role' ? (ref.roleName ?? '') : ref.name);
-      shareBase = `${ref.kind}|${ref.account}|${serviceLinked ? 'slr' : ''}`;
+      // The evaluator's own rule (SCPs do not restrict service-linked roles), so callers it tells apart stay apart.
+      shareBase = `${ref.kind}|${ref.account}|${isServiceLinked(ref) ? 'slr' : ''}`;
     }
     const prof: Profile = {
       ref,
@@ -982,16 +974,8 @@ export class WhoCanEngine {
     const rcps = this.orgPolicies('rcp', m.account);
     let grantIndex: Map<string, Grant[]> | null = null;
     const grants = everyGrant(key);
-    if (!isUnknown(grants)) {
-      grantIndex = new Map();
-      for (const g of grants) {
-        const k = patternKey(compilePrincipalValue(g.granteePrincipal));
-        if (k === undefined) continue;
-        const list = grantIndex.get(k);
-        if (list) list.push(g);
-        else grantIndex.set(k, [g]);
-      }
-    }
+    // Filed by grantee as the evaluator files them (one index per grant list, shared with it).
+    if (!isUnknown(grants)) grantIndex = SnapshotIndex.grantsByGrantee(grants);
     const kpStmts = kp ? kp.statements.filter((cs) => cs.ineffective === undefined) : [];
     const general: number[] = [];
     const byAccount = new Map<string, number[]>();
