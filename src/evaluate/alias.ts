@@ -2,12 +2,14 @@
 // policies only, and the key by the key policy (or IAM the key policy delegates to); both must
 // allow, in the key's account only [KMS "Controlling access to aliases"; docs/semantics.md#action-classes].
 import type { Decision, HintNote, Limit, Reason, TraceFinding } from '../model/decision.js';
+import type { Key } from '../model/key.js';
 import { principalVia } from './compile.js';
 import type { KeyPolicyScan } from './key-operation.js';
 import { dedupeReasons, nearMissOrMatch, reasonOf, refOf, type Walk } from './walk.js';
 
-export function aliasAction(k: Walk, kp: KeyPolicyScan): Decision {
-  const { r, ex, action, caller, a, keyArn } = k;
+export function aliasAction(k: Walk, kp: KeyPolicyScan, key: Key): Decision {
+  const { r, ex, action, caller, a } = k;
+  const keyArn = key.metadata.arn;
   const { allows: keyPolicyAllows, named, account: accountStmts } = kp;
   let blocked: Limit | undefined;
   if (r.aliasArn === undefined) {
@@ -32,14 +34,14 @@ export function aliasAction(k: Walk, kp: KeyPolicyScan): Decision {
           : { kind: 'no-iam-allow', on: 'alias' },
     () => ({ statements: aliasSide.records.filter(nearMissOrMatch) }),
   );
-  const keySide = k.callerSide(keyArn!);
+  const keySide = k.callerSide(keyArn);
   let keyReasons: Reason[] | undefined;
   const namedOk = named.filter((cs) => principalVia(cs, caller).via !== 'role' || k.roleLimits() === undefined);
   if (namedOk.length > 0) keyReasons = namedOk.map(reasonOf);
   else if (accountStmts.length > 0 && keySide.ok) keyReasons = [...accountStmts.map(reasonOf), ...keySide.iam.map(reasonOf)];
   ex.step(
     'key-policy',
-    { kind: 'alias-key', principal: caller.arn, action: a, keyArn: keyArn! },
+    { kind: 'alias-key', principal: caller.arn, action: a, keyArn: keyArn },
     keyReasons ? 'yes' : 'no',
     (): TraceFinding => (keyReasons ? { kind: 'reasons', reasons: keyReasons.map((x) => ({ source: x.source, id: x.id })) } : { kind: 'not-on-key' }),
     () => ({ statements: keyPolicyAllows.records.filter(nearMissOrMatch) }),
@@ -47,7 +49,7 @@ export function aliasAction(k: Walk, kp: KeyPolicyScan): Decision {
   if (aliasSide.ok && keyReasons) return k.finish('allow', 'key-policy-and-iam', dedupeReasons([...keyReasons, ...aliasSide.iam.map(reasonOf)]));
   const aliasText: HintNote = { kind: 'alias-iam', action: a, alias: r.aliasArn, principal: caller.arn };
   const aliasEdit = k.iamAllow(`Allow${action.short}OnAlias`, r.aliasArn);
-  const keyText: HintNote = { kind: 'alias-key', action: a, keyArn: keyArn!, to: k.policyPrincipal(), account: caller.account };
+  const keyText: HintNote = { kind: 'alias-key', action: a, keyArn: keyArn, to: k.policyPrincipal(), account: caller.account };
   const keyEdit = k.keyPolicyAllow(`Allow${action.short}`);
   const aliasMissing = !aliasSide.ok && !aliasSide.blockedBy;
   const keyMissing = !keyReasons && !(keySide.blockedBy && accountStmts.length > 0);

@@ -210,8 +210,8 @@ function byClass(k: Walk): Decision {
     });
   }
   // RetireGrant: the grant decides (docs/semantics.md#retiregrant).
-  if (action.cls === 'retire-grant') return retireGrant(k);
+  if (action.cls === 'retire-grant') return retireGrant(k, key);
   const kp = keyPolicyScan(k);
-  if (action.cls === 'alias') return aliasAction(k, kp);
+  if (action.cls === 'alias') return aliasAction(k, kp, key);
   return action.short === 'CreateGrant' ? createGrant(k, kp, key) : keyOperation(k, kp, key);
 }

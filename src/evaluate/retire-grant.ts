@@ -3,12 +3,14 @@
 // policy's kms:RetireGrant "is not effective" [KMS "Retiring and revoking grants"; API RetireGrant;
 // docs/semantics.md#retiregrant].
 import type { DecidedBy, Decision, GrantMatch, Limit, Reason, RetireRole, TraceFinding } from '../model/decision.js';
+import type { Key } from '../model/key.js';
 import { grantMatchRecord, grantStateDetail, grantStateUsable } from './grants.js';
 import { accountOf, matchGrantPrincipal } from './principals.js';
 import { grantReason, nearMissOrMatch, reasonOf, refOf, ROOT_REASON, type Walk } from './walk.js';
 
-export function retireGrant(k: Walk): Decision {
-  const { r, ex, caller, keyArn } = k;
+export function retireGrant(k: Walk, key: Key): Decision {
+  const { r, ex, caller } = k;
+  const keyArn = key.metadata.arn;
   let blocked: Limit | undefined;
   const grantId = r.request.grantId;
   const target = r.targetGrant;
@@ -18,10 +20,8 @@ export function retireGrant(k: Walk): Decision {
     return k.finish('unknown', 'unknown', []);
   }
   // kms:RetireGrant in a key policy "is not effective" [KMS-GRANTDEL].
-  if (keyArn !== undefined) {
-    const kp = k.scan(k.keyPolicies, 'Allow', keyArn);
-    if (kp.matched.length > 0) ex.hint({ kind: 'retire-grant-in-key-policy', statements: kp.matched.map(refOf) });
-  }
+  const inKeyPolicy = k.scan(k.keyPolicies, 'Allow', keyArn);
+  if (inKeyPolicy.matched.length > 0) ex.hint({ kind: 'retire-grant-in-key-policy', statements: inKeyPolicy.matched.map(refOf) });
   if (target === undefined) {
     ex.step('retire-grant', { kind: 'grant-exists', grantId: grantId! }, 'no', { kind: 'no-such-grant' });
     return k.deny(blocked);
@@ -47,7 +47,7 @@ export function retireGrant(k: Walk): Decision {
     if (caller.kind === 'root') return yes({ kind: 'account-may-retire', as, account: caller.account, root: true }, 'grant', [grantReason(target)]);
     if (!r.options.accountGranteeRequiresIamDelegation)
       return yes({ kind: 'account-may-retire', as, account: caller.account, root: false }, 'grant', [grantReason(target)]);
-    const side = k.callerSide(keyArn!);
+    const side = k.callerSide(keyArn);
     if (side.ok)
       return yes({ kind: 'account-may-retire', as, account: caller.account, root: false, statements: side.iam.map(refOf) }, 'grant', [
         grantReason(target),
@@ -60,9 +60,9 @@ export function retireGrant(k: Walk): Decision {
         as: as === 'retiring-principal' ? 'retiring-principal' : 'grantee',
         principal: caller.arn,
         account: caller.account,
-        keyArn: keyArn!,
+        keyArn: keyArn,
       },
-      k.iamAllow('AllowRetireGrant', keyArn!),
+      k.iamAllow('AllowRetireGrant', keyArn),
     );
     return undefined;
   };
@@ -95,7 +95,7 @@ export function retireGrant(k: Walk): Decision {
   if (issuing) ex.assume('retireByIssuingAccount');
   if (issuing !== undefined && caller.kind !== 'service' && caller.account === issuing) {
     if (caller.kind === 'root') return yes({ kind: 'issuer-root', account: caller.account }, 'iam-policy', [ROOT_REASON]);
-    const side = k.callerSide(keyArn!);
+    const side = k.callerSide(keyArn);
     ex.step(
       'identity-policy',
       { kind: 'issuer-iam', account: caller.account },
@@ -107,8 +107,8 @@ export function retireGrant(k: Walk): Decision {
     if (side.blockedBy) blocked ??= k.limited(side.blockedBy, { kind: 'identity-policy', action: 'kms:RetireGrant' });
     else
       ex.propose(
-        { kind: 'retire-as-issuer', grantId: target.grantId, principal: caller.arn, account: caller.account, keyArn: keyArn! },
-        k.iamAllow('AllowRetireGrant', keyArn!),
+        { kind: 'retire-as-issuer', grantId: target.grantId, principal: caller.arn, account: caller.account, keyArn: keyArn },
+        k.iamAllow('AllowRetireGrant', keyArn),
       );
     return k.deny(blocked);
   }
