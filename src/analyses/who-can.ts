@@ -29,7 +29,7 @@
 import { ACTIONS, KEY_ACTIONS, type ActionInfo } from '../model/actions.js';
 import { parsePrincipal } from '../model/arn.js';
 import { parseOperator } from '../model/condition-operators.js';
-import type { DecidedBy, Decision, Reason } from '../model/decision.js';
+import type { DecidedBy, Decision, HintNote, Reason } from '../model/decision.js';
 import { InputError } from '../model/errors.js';
 import type { Grant } from '../model/grant.js';
 import { everyGrant, type Key } from '../model/key.js';
@@ -130,6 +130,11 @@ export function whoCanRequest(key: Key, action: ActionInfo, principal: string): 
  */
 export function authorizationUnsettled(d: Decision): boolean {
   return d.unreadable.length > 0 && d.decidedBy === 'key-state' && d.authorization === 'allow';
+}
+
+/** A note that names what an unknown verdict depends on: an underivable key, a further permission the request cannot name (or either, in a further permission). */
+function dependsNote(n: HintNote): boolean {
+  return n.kind === 'underivable-decides' || n.kind === 'companion-unknown' || (n.kind === 'part' && dependsNote(n.note));
 }
 
 /** The authorization verdict's deciding step; when the key state overrode it, inferred from the reasons. */
@@ -836,6 +841,8 @@ export class WhoCanEngine {
   private readonly allowed = new Map<DecidedBy, AllowNode>();
   private readonly rows = new Map<number, Array<Array<AccessEntry | null>>>();
   evaluations = 0;
+  /** Of them, the explained evaluations of unknown answers no unreadable input explains. */
+  explainedUnknowns = 0;
   sharedPairs = 0;
 
   constructor(
@@ -1532,9 +1539,9 @@ export class WhoCanEngine {
       if (e === undefined) {
         if (skip[i]) e = null;
         else {
-          const d = this.evaluate(whoCanRequest(k.key, a, p.arn));
-          if (authorizationUnsettled(d) || d.authorization === 'unknown')
-            e = this.intern({ access: 'unknown', decidedBy: 'unknown', reasons: [], unreadable: d.unreadable.map((u) => `${u.what}: ${u.reason}`) });
+          const req = whoCanRequest(k.key, a, p.arn);
+          const d = this.evaluate(req);
+          if (authorizationUnsettled(d) || d.authorization === 'unknown') e = this.unknownEntry(req, d);
           else if (d.authorization === 'allow') e = this.allowEntry(d);
           else {
             e = null;
@@ -1568,6 +1575,26 @@ export class WhoCanEngine {
   private evaluate(req: Request): Decision {
     this.evaluations++;
     return this.evaluator.evaluate(req, { explain: false });
+  }
+
+  /**
+   * An unknown answer. With an unreadable input, that input is the reason. Without one, the
+   * verdict-only decision does not say why (the notes are recorded only when explained): the
+   * request is evaluated once more with the explanation, for the notes that name what it depends
+   * on. Such answers are few (one per coarse class of a distinct row, like every evaluation).
+   */
+  private unknownEntry(req: Request, d: Decision): AccessEntry {
+    const e: AccessEntry = { access: 'unknown', decidedBy: 'unknown', reasons: [], unreadable: d.unreadable.map((u) => `${u.what}: ${u.reason}`) };
+    if (d.unreadable.length === 0) {
+      this.evaluations++;
+      this.explainedUnknowns++;
+      const x = this.evaluator.evaluate(req, { explain: true });
+      const notes = x.hints.filter(dependsNote);
+      if (notes.length === 0 && x.unknownBecause !== undefined) notes.push(x.unknownBecause);
+      if (notes.length > 0) e.dependsOn = notes;
+      if (x.missingContext.length > 0) e.missingContext = [...x.missingContext].sort();
+    }
+    return this.intern(e);
   }
 
   /** One object per distinct conditional or unknown answer (answers are shared, never mutated). */

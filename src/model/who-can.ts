@@ -1,7 +1,7 @@
 // The result of `kms-why who-can`, as plain data: built by analyses/who-can.ts, rendered by
 // report/who-can.ts, read back from a JSON report by sources/who-can-report.ts.
 import type { ActionInfo } from './actions.js';
-import type { DecidedBy, ReasonSource } from './decision.js';
+import type { DecidedBy, HintNote, ReasonSource } from './decision.js';
 import type { Effect } from './policy.js';
 
 /** The version of the who-can JSON report (`kmsWhyWhoCan`). */
@@ -53,6 +53,15 @@ export interface AccessEntry {
   witness?: Witness;
   /** For unknown access: the inputs that could not be read ("what: reason"). */
   unreadable?: string[];
+  /**
+   * For unknown access that no unreadable input explains: what the verdict depends on that a
+   * who-can request does not carry, as the evaluator's notes (a condition key kms-why cannot
+   * derive, such as aws:SourceIp; a further permission on a resource the request does not name,
+   * such as UpdatePrimaryRegion's replica key). report/who-can.ts phrases them.
+   */
+  dependsOn?: HintNote[];
+  /** For such unknown access: the condition keys the verdict depends on that kms-why cannot derive (the evaluator's missingContext). */
+  missingContext?: string[];
 }
 
 export type PrincipalOrigin = 'iam' | 'account-root' | 'key-policy' | 'grantee' | 'public';

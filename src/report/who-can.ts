@@ -32,6 +32,8 @@
 //           "conditions"?: [{ "source", "id", "effect", "operator", "key", "values": [] }],   conditional only; one statement's conditions all hold, statements are alternatives; effect Deny = a Deny to avoid
 //           "witness"?: { "encryptionContext"?, "viaService"?, "keyIdentifier"?, "encryptionAlgorithm"?, "grantIsForAwsResource"?, "context"? },   a request context the evaluator allows
 //           "unreadable"?: ["what: reason"]                    unknown only
+//           "unknownBecause"?: "…",                            unknown with nothing unreadable: what the request would need that kms-why cannot know
+//           "missingContext"?: ["aws:SourceIp"]                 unknown only: condition keys the verdict depends on that kms-why cannot derive
 //         }]
 //       }],
 //       "public": [{ "statement": "Sid", "notPrincipal": false, "actions": ["kms:Decrypt"], "conditions": [ … ] }],
@@ -49,6 +51,8 @@ import { ADMIN_LEVEL_ACTIONS, finalVerdict, isAdminLevel } from '../analyses/who
 import { wrapFixed } from './fixed-table.js';
 import { layoutTable, type Row } from './layout.js';
 import { wrap } from './explain.js';
+import { hintText, partGapText, partWhatText } from './phrases.js';
+import { GRANT_TO_CREATE, type HintNote } from '../model/decision.js';
 
 import { WHO_CAN_REPORT_VERSION } from '../model/who-can.js';
 import { escapeControls } from './escape.js';
@@ -177,12 +181,37 @@ export function witnessFlags(w: Witness | undefined): string {
 
 /** Why the principal has this access, in one line. */
 export function entryWhy(e: AccessEntry): string {
-  if (e.access === 'unknown') return `depends on what could not be read: ${(e.unreadable ?? []).join('; ') || 'an unreadable input'}`;
+  if (e.access === 'unknown') return unknownWhy(e);
   if (e.access === 'conditional') {
     const flags = witnessFlags(e.witness);
     return `${conditionsText(e.conditions ?? []) || `with request context (${e.decidedBy})`}${flags ? `; e.g. ${flags}` : ''}`;
   }
   return `${e.decidedBy}: ${e.reasons.map(reasonText).join(' + ') || '(no statement)'}`;
+}
+
+/** Why an answer is unknown: the inputs that could not be read, else what the request would need that kms-why cannot know. */
+function unknownWhy(e: AccessEntry): string {
+  if (e.unreadable !== undefined && e.unreadable.length > 0) return `depends on what could not be read: ${e.unreadable.join('; ')}`;
+  return dependsText(e) ?? 'depends on request details kms-why cannot derive';
+}
+
+/** The phrase of an unknown answer's notes (none: undefined). Who-can requests carry no context, so no flag to give is named. */
+export function dependsText(e: AccessEntry): string | undefined {
+  if (e.dependsOn === undefined || e.dependsOn.length === 0) return undefined;
+  return [...new Set(e.dependsOn.map(dependsNoteText))].join('; ');
+}
+
+function dependsNoteText(n: HintNote): string {
+  switch (n.kind) {
+    case 'underivable-decides':
+      return `depends on ${n.name === GRANT_TO_CREATE ? 'the grant to create' : n.name}, which the request would carry but kms-why cannot derive`;
+    case 'companion-unknown':
+      return `needs a further permission on ${partWhatText(n.what)}, but ${partGapText(n.missing)}`;
+    case 'part':
+      return `[${partWhatText(n.what)}] ${dependsNoteText(n.note)}`;
+    default:
+      return hintText(n).replace(/\.$/, '');
+  }
 }
 
 function entrySig(e: AccessEntry | null): string {
@@ -247,7 +276,15 @@ function entryJson(p: WhoCanPrincipal, a: ActionInfo, e: AccessEntry): JsonObjec
   if (e.conditions !== undefined) o.conditions = e.conditions;
   if (e.witness !== undefined) o.witness = e.witness;
   if (e.unreadable !== undefined) o.unreadable = e.unreadable;
+  unknownJson(o, e);
   return o;
+}
+
+/** An unknown answer's reason when nothing unreadable explains it (the fields `check` reports too). */
+function unknownJson(o: JsonObject, e: AccessEntry): void {
+  const why = dependsText(e);
+  if (why !== undefined) o.unknownBecause = why;
+  if (e.missingContext !== undefined) o.missingContext = e.missingContext;
 }
 
 function principalJson(p: WhoCanPrincipal): JsonObject {
@@ -349,6 +386,7 @@ class KeyJsonWriter {
       if (e.conditions !== undefined) o.conditions = e.conditions;
       if (e.witness !== undefined) o.witness = e.witness;
       if (e.unreadable !== undefined) o.unreadable = e.unreadable;
+      unknownJson(o, e);
       s = json(o).slice(1);
       pair[i] = s;
     }
@@ -492,7 +530,8 @@ function pathOf(e: AccessEntry): { key: string; text: string } {
   const needs = condKeys.length > 0 ? `, needs ${condKeys.map((x) => `\`${x}\``).join(' or ')}` : '';
   if (e.access === 'unknown') {
     const what = [...new Set((e.unreadable ?? []).map((u) => u.replace(/arn:[^\s,;:]+(:[^\s,;]*)?/g, '…')))].sort();
-    p = { key: `unknown|${what.join(';')}`, text: `unknown: ${what.join('; ') || 'an input could not be read'}` };
+    const why = what.length > 0 ? what.join('; ') : (dependsText(e)?.replace(/arn:[^\s,;:)]+(:[^\s,;)]*)?/g, '…') ?? 'request details kms-why cannot derive');
+    p = { key: `unknown|${why}`, text: `unknown: ${why}` };
   } else {
     const grantOnly = e.reasons.length > 0 && e.reasons.every((r) => r.source === 'grant');
     const reasons = grantOnly ? ['grant'] : e.reasons.filter((r) => r.source !== 'grant').map(pathReason);
@@ -984,6 +1023,7 @@ function* jsonlKey(k: KeyWhoCan): Generator<string> {
           if (e.conditions !== undefined) o.conditions = e.conditions;
           if (e.witness !== undefined) o.witness = e.witness;
           if (e.unreadable !== undefined) o.unreadable = e.unreadable;
+          unknownJson(o, e);
           body = `,${json(o).slice(1)}\n`;
           if (p.kind !== 'public') {
             if (shared === undefined) byVariant.set(e, new Map([[variant, body]]));

@@ -29,7 +29,7 @@ import type { Snapshot } from '../../src/model/snapshot.js';
 import { unknownInput } from '../../src/model/unknown.js';
 import { loadFrom } from '../../src/sources/load.js';
 import { parsePolicyDocument } from '../../src/sources/policy-document.js';
-import { whoCanJson, whoCanJsonChunks } from '../../src/report/who-can.js';
+import { renderWhoCanMarkdown, renderWhoCanText, whoCanJson, whoCanJsonChunks } from '../../src/report/who-can.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const WHO = `${ROOT}fixtures/who-can/`;
@@ -887,5 +887,111 @@ describe('who-can asks actions with required request parameters together only wh
     expect(ask(['kms:ReEncryptFrom', 'kms:ReEncryptTo'])).toBe(ask(['kms:ReEncryptFrom']));
     // Not with an action without them (GenerateDataKey), though the same statement covers both.
     expect(ask(['kms:GenerateDataKeyPair', 'kms:GenerateDataKey'])).toBeGreaterThan(ask(['kms:GenerateDataKeyPair']));
+  });
+});
+
+describe('who-can says why an answer is unknown when nothing was unreadable', () => {
+  const pol = (source: PolicySource, name: string, statements: unknown[]): Policy =>
+    parsePolicyDocument({ Version: '2012-10-17', Statement: statements }, { source, name, path: name });
+  const arn = keyArn(0);
+  // A multi-Region primary key whose replica is not in the snapshot: UpdatePrimaryRegion also needs
+  // permission on the replica, which a request that does not name the new primary Region cannot name.
+  const key: Key = {
+    metadata: {
+      keyId: arn.split('/')[1]!,
+      arn,
+      account: A,
+      region: 'us-east-1',
+      partition: 'aws',
+      keyState: 'Enabled',
+      keySpec: 'SYMMETRIC_DEFAULT',
+      keyUsage: 'ENCRYPT_DECRYPT',
+      origin: 'AWS_KMS',
+      keyManager: 'CUSTOMER',
+      multiRegion: true,
+      multiRegionKeyType: 'PRIMARY',
+    },
+    aliases: [],
+    tags: {},
+    policy: pol('key-policy', 'key policy', [{ Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' }]),
+    grants: [],
+  };
+  const role = (identityPolicies: PrincipalPolicies['identityPolicies']): PrincipalPolicies => ({
+    identityPolicies,
+    permissionsBoundary: null,
+    sessionPolicies: [],
+    tags: {},
+  });
+  const snapshot: Snapshot = {
+    keys: [key],
+    principals: {
+      [`arn:aws:iam::${A}:role/admin`]: role([pol('identity-policy', 'All', [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }])]),
+      // aws:SourceIp: every real request carries it; kms-why cannot derive it.
+      [`arn:aws:iam::${A}:role/office`]: role([
+        pol('identity-policy', 'Office', [
+          { Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*', Condition: { IpAddress: { 'aws:SourceIp': '203.0.113.0/24' } } },
+        ]),
+      ]),
+      [`arn:aws:iam::${A}:role/unread`]: role(unknownInput(`identity policies of arn:aws:iam::${A}:role/unread`, 'AccessDenied')),
+    },
+  };
+  const actions = ['kms:Decrypt', 'kms:UpdatePrimaryRegion'].map((n) => findAction(n)!);
+  const r = whoCan(snapshot, snapshot.keys, { actions });
+  const k = r.keys[0]!;
+  const at = (who: string, action: string): AccessEntry | null =>
+    k.access[k.principals.findIndex((p) => p.arn === `arn:aws:iam::${A}:role/${who}`)]![k.actions.findIndex((a) => a.name === action)]!;
+
+  it('agrees with the evaluator, and carries the explained decision’s reason and missing keys', () => {
+    expectConsistent(snapshot, r);
+    const ev = new Evaluator(snapshot);
+    const explained = (who: string, action: string) =>
+      ev.evaluate(whoCanRequest(key, findAction(action)!, k.principals.find((p) => p.arn.endsWith(`/${who}`))!.arn), { explain: true });
+
+    const upr = at('admin', 'kms:UpdatePrimaryRegion')!;
+    expect(upr.access).toBe('unknown');
+    expect(upr.unreadable).toEqual([]);
+    const d = explained('admin', 'kms:UpdatePrimaryRegion');
+    expect(d.decision).toBe('unknown');
+    expect(upr.dependsOn).toEqual(d.hints.filter((h) => h.kind === 'companion-unknown'));
+    expect(upr.dependsOn?.map((n) => n.kind)).toEqual(['companion-unknown']);
+    expect(at('admin', 'kms:Decrypt')?.access).toBe('allow');
+
+    const ip = at('office', 'kms:Decrypt')!;
+    expect(ip.access).toBe('unknown');
+    expect(ip.missingContext).toEqual(['aws:SourceIp']);
+    expect(ip.missingContext).toEqual(explained('office', 'kms:Decrypt').missingContext);
+    expect(ip.dependsOn).toEqual([{ kind: 'underivable-decides', name: 'aws:SourceIp', supply: expect.any(String) }]);
+
+    const unread = at('unread', 'kms:Decrypt')!;
+    expect(unread.access).toBe('unknown');
+    expect(unread.unreadable).toEqual([`identity policies of arn:aws:iam::${A}:role/unread: AccessDenied`]);
+    expect(unread.dependsOn).toBeUndefined();
+  });
+
+  it('says the reason in every format, and "could not be read" only for what could not be read', () => {
+    const lines = [...whoCanJsonChunks(r)].join('');
+    const json = JSON.parse(lines) as { keys: Array<{ actions: Array<{ action: string; principals: Array<Record<string, unknown>> }> }> };
+    const answer = (who: string, action: string) =>
+      json.keys[0]!.actions.find((a) => a.action === action)!.principals.find((p) => String(p.principal).endsWith(`/${who}`))!;
+    expect(answer('admin', 'kms:UpdatePrimaryRegion').unknownBecause).toBe(
+      'needs a further permission on the replica key, but the request does not say which Region becomes primary',
+    );
+    expect(answer('office', 'kms:Decrypt').unknownBecause).toBe('depends on aws:SourceIp, which the request would carry but kms-why cannot derive');
+    expect(answer('office', 'kms:Decrypt').missingContext).toEqual(['aws:SourceIp']);
+    expect(answer('unread', 'kms:Decrypt').unknownBecause).toBeUndefined();
+    expect(answer('unread', 'kms:Decrypt').unreadable).toEqual([`identity policies of arn:aws:iam::${A}:role/unread: AccessDenied`]);
+    expect(json).toEqual(JSON.parse(JSON.stringify(whoCanJson(r))));
+
+    for (const principals of [false, true]) {
+      const text = renderWhoCanText(r, { principals });
+      expect(text).toContain('the request does not say which Region becomes primary');
+      expect(text).toContain('aws:SourceIp, which the request would carry but kms-why cannot derive');
+      expect(text).toContain(`could not be read: identity policies of arn:aws:iam::${A}:role/unread: AccessDenied`);
+      expect(text).not.toContain('an unreadable input');
+      expect(text).not.toContain('an input could not be read');
+      const md = renderWhoCanMarkdown(r, { principals });
+      expect(md).toContain('the request does not say which Region becomes primary');
+      expect(md).not.toContain('an unreadable input');
+    }
   });
 });
