@@ -27,7 +27,7 @@ import {
 } from './context.js';
 import { combineParts, decide, HINT_PROPOSALS, sameNote, type Part, type Resolved, type World } from './flowchart.js';
 import { DEFAULT_OPTIONS, type EvaluatorOptions } from './options.js';
-import { Recorder, SILENT } from './recorder.js';
+import { Recorder, SILENT, unknownCause } from './recorder.js';
 import { applyProposal, editSignature, VERIFIED_HINTS, type HintProposal } from './hint-edits.js';
 import { callerKeys, compilePrincipalValue, patternKey } from './principals.js';
 import { isServiceLinked, SnapshotIndex, type PrincipalEntry } from './snapshot-index.js';
@@ -785,7 +785,7 @@ export class Evaluator {
     };
     delete result.keyStateError;
     // The reason a report gives for an unknown verdict no unreadable input or open step explains.
-    const because = result.hints[result.hints.length - 1];
+    const because = unknownCause(result.hints);
     if (because !== undefined) result.unknownBecause = because;
     return result;
   }

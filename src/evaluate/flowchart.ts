@@ -10,7 +10,7 @@ import { aliasAction } from './alias.js';
 import type { ConditionEnv } from './conditions.js';
 import { iamOnly } from './iam-only.js';
 import { createGrant, keyOperation, keyPolicyScan } from './key-operation.js';
-import { Recorder, SILENT } from './recorder.js';
+import { Recorder, SILENT, unknownCause } from './recorder.js';
 import { retireGrant } from './retire-grant.js';
 import { conditionMentions, liftDenies, nearMiss, reasonOf, refOf, usesNotPrincipal, Walk, type Resolved, type Scan, type World } from './walk.js';
 import type { CompiledStatement } from './compile.js';
@@ -87,7 +87,7 @@ function combine(main: Decision, parts: Part[], ex: Recorder, authorizeBeforeKey
     if (keyStateFails) return { ...out, authorization: 'unknown', reasons: [] };
     const r: Decision = { ...out, decision: 'unknown', authorization: 'unknown', decidedBy: 'unknown', reasons: [] };
     delete r.keyStateError;
-    const because = out.hints[out.hints.length - 1];
+    const because = unknownCause(out.hints);
     if (because !== undefined) r.unknownBecause = because;
     return r;
   }

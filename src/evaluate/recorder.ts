@@ -33,6 +33,32 @@ export function sameNote(a: HintNote, b: HintNote): boolean {
  * call, never a sentence. What a call costs to build is built only when recording (the edits a
  * proposal makes are built by builders that return nothing when off).
  */
+/**
+ * The note a report gives as the reason for an unknown verdict: the first one that says what the
+ * verdict depends on (an unreadable input that decides, a key the request would carry but the
+ * inputs cannot give, a further permission that cannot be named), else the last note recorded
+ * (an open step such as an alias not named). Not simply the last: a note added after the cause
+ * (how a role was evaluated, say) is no reason.
+ */
+export function unknownCause(hints: readonly HintNote[]): HintNote | undefined {
+  for (const h of hints) if (decidesUnknown(h)) return h;
+  return hints[hints.length - 1];
+}
+
+function decidesUnknown(h: HintNote): boolean {
+  switch (h.kind) {
+    case 'unreadable':
+      return h.decides;
+    case 'underivable-decides':
+    case 'companion-unknown':
+      return true;
+    case 'part':
+      return decidesUnknown(h.note);
+    default:
+      return false;
+  }
+}
+
 export class Recorder {
   readonly trace: TraceFact[] = [];
   readonly hints: HintNote[] = [];

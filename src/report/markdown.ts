@@ -243,7 +243,7 @@ function headlineOf(report: Report): string[] {
     return [
       `# ${escapeMd(d.action)}: ${verdictWord(d)}`,
       '',
-      `${verdictBadge(d.decision)} — decided by **${escapeMd(decidedByLabel(d.decidedBy))}**${by}. ${prose(capitalize(reasonLine(d)))}.`,
+      `${verdictBadge(d.decision)} — decided by **${escapeMd(decidedByLabel(d.decidedBy))}**${by}. ${sentence(prose(capitalize(reasonLine(d))))}`,
     ];
   }
   const worst = rs.some((d) => d.decision === 'unknown') ? 'unknown' : rs.some((d) => d.decision === 'deny') ? 'deny' : 'allow';
@@ -345,4 +345,9 @@ export function renderMarkdown(report: Report, _options: RenderOptions = {}): st
   }
   if (report.commandLine !== undefined) section('Command', [fenced('sh', report.commandLine)]);
   return out.join('\n') + '\n';
+}
+
+/** Ends a sentence with one full stop (a reason may already end with one). */
+function sentence(text: string): string {
+  return text.endsWith('.') ? text : `${text}.`;
 }
