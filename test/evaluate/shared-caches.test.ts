@@ -6,10 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { Evaluator } from '../../src/evaluate/evaluator.js';
 import type { Request } from '../../src/model/request.js';
 import { parseSnapshot } from '../../src/sources/snapshot-file.js';
+import { ACCOUNT as A, delegatingKey, KEY_ARN as KEY } from '../helpers/snapshot-doc.js';
 
-const A = '111122223333';
-const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
-const KEY = `arn:aws:kms:us-east-1:${A}:key/${KEY_ID}`;
 const session = (role: string, name: string): string => `arn:aws:sts::${A}:assumed-role/${role}/${name}`;
 
 /** One managed policy, attached to every role, whose statements read the caller's tags, name and session. */
@@ -57,28 +55,7 @@ function snapshot(): ReturnType<typeof parseSnapshot> {
   return parseSnapshot(
     {
       kmsWhySnapshot: 1,
-      keys: [
-        {
-          KeyMetadata: {
-            Arn: KEY,
-            KeyId: KEY_ID,
-            AWSAccountId: A,
-            KeyState: 'Enabled',
-            KeyManager: 'CUSTOMER',
-            KeyUsage: 'ENCRYPT_DECRYPT',
-            KeySpec: 'SYMMETRIC_DEFAULT',
-            MultiRegion: false,
-            Origin: 'AWS_KMS',
-          },
-          Aliases: [],
-          Tags: [{ TagKey: 'team', TagValue: 'red' }],
-          Policy: {
-            Version: '2012-10-17',
-            Statement: [{ Sid: 'Delegate', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' }],
-          },
-          Grants: [],
-        },
-      ],
+      keys: [delegatingKey({ Tags: [{ TagKey: 'team', TagValue: 'red' }] })],
       principals: [
         role('red', { team: 'red', owner: 'alice' }, 'AROAEXAMPLEID000001'),
         role('blue', { team: 'blue', owner: 'bob' }, 'AROAEXAMPLEID000001'),

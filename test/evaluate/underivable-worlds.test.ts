@@ -7,10 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { Evaluator } from '../../src/evaluate/evaluator.js';
 import type { Decision } from '../../src/model/decision.js';
 import { parseSnapshot } from '../../src/sources/snapshot-file.js';
+import { ACCOUNT as A, delegatingKey, KEY_ARN as KEY } from '../helpers/snapshot-doc.js';
 
-const A = '111122223333';
-const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
-const KEY = `arn:aws:kms:us-east-1:${A}:key/${KEY_ID}`;
 const OFFICE = { IpAddress: { 'aws:SourceIp': '203.0.113.0/24' } };
 const NOT_OFFICE = { NotIpAddress: { 'aws:SourceIp': '203.0.113.0/24' } };
 
@@ -20,27 +18,7 @@ function evaluatorFor(roles: Record<string, { identity: St[]; boundary?: St[] }>
   const snap = parseSnapshot(
     {
       kmsWhySnapshot: 1,
-      keys: [
-        {
-          KeyMetadata: {
-            Arn: KEY,
-            KeyId: KEY_ID,
-            AWSAccountId: A,
-            KeyState: 'Enabled',
-            KeyManager: 'CUSTOMER',
-            KeyUsage: 'ENCRYPT_DECRYPT',
-            KeySpec: 'SYMMETRIC_DEFAULT',
-            MultiRegion: false,
-            Origin: 'AWS_KMS',
-          },
-          Aliases: [],
-          Policy: {
-            Version: '2012-10-17',
-            Statement: [{ Sid: 'Delegate', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' }],
-          },
-          Grants: [],
-        },
-      ],
+      keys: [delegatingKey()],
       principals: Object.entries(roles).map(([name, r]) => ({
         Arn: `arn:aws:iam::${A}:role/${name}`,
         IdentityPolicies: [{ PolicyName: `${name}-policy`, Document: { Version: '2012-10-17', Statement: r.identity } }],
