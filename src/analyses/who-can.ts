@@ -29,7 +29,7 @@
 import { ACTIONS, KEY_ACTIONS, type ActionInfo } from '../model/actions.js';
 import { parsePrincipal } from '../model/arn.js';
 import { parseOperator } from '../model/condition-operators.js';
-import type { DecidedBy, Decision, HintNote, Reason } from '../model/decision.js';
+import type { DecidedBy, Decision, Reason } from '../model/decision.js';
 import { InputError } from '../model/errors.js';
 import type { Grant } from '../model/grant.js';
 import { everyGrant, type Key } from '../model/key.js';
@@ -42,6 +42,7 @@ import { principalVia, statementsFor, type CompiledPolicy, type CompiledStatemen
 import { evaluateConditions, type CompiledCondition, type UnknownBias } from '../evaluate/conditions.js';
 import { contextGet, requiredParameterKeys, unknownKeyInfo, type RequestContext } from '../evaluate/context.js';
 import { Evaluator } from '../evaluate/evaluator.js';
+import { decidesUnknown } from '../evaluate/recorder.js';
 import { hasEcConstraint } from '../evaluate/grants.js';
 import { dependsOnKeyState, keyStateError, keyUsageError } from '../evaluate/key-state.js';
 import type { EvaluatorOptions } from '../evaluate/options.js';
@@ -130,11 +131,6 @@ export function whoCanRequest(key: Key, action: ActionInfo, principal: string): 
  */
 export function authorizationUnsettled(d: Decision): boolean {
   return d.unreadable.length > 0 && d.decidedBy === 'key-state' && d.authorization === 'allow';
-}
-
-/** A note that names what an unknown verdict depends on: an underivable key, a further permission the request cannot name (or either, in a further permission). */
-function dependsNote(n: HintNote): boolean {
-  return n.kind === 'underivable-decides' || n.kind === 'companion-unknown' || (n.kind === 'part' && dependsNote(n.note));
 }
 
 /** The authorization verdict's deciding step; when the key state overrode it, inferred from the reasons. */
@@ -1589,7 +1585,7 @@ export class WhoCanEngine {
       this.evaluations++;
       this.explainedUnknowns++;
       const x = this.evaluator.evaluate(req, { explain: true });
-      const notes = x.hints.filter(dependsNote);
+      const notes = x.hints.filter(decidesUnknown);
       if (notes.length === 0 && x.unknownBecause !== undefined) notes.push(x.unknownBecause);
       if (notes.length > 0) e.dependsOn = notes;
       if (x.missingContext.length > 0) e.missingContext = [...x.missingContext].sort();

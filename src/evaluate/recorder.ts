@@ -45,7 +45,8 @@ export function unknownCause(hints: readonly HintNote[]): HintNote | undefined {
   return hints[hints.length - 1];
 }
 
-function decidesUnknown(h: HintNote): boolean {
+/** Does this note say what an unknown verdict depends on? (who-can lists every such note.) */
+export function decidesUnknown(h: HintNote): boolean {
   switch (h.kind) {
     case 'unreadable':
       return h.decides;
