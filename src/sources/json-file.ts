@@ -313,7 +313,7 @@ function offsetOf(text: string, line: number, column: number): number {
 }
 
 /** A short piece of the offending line, so that a one-line (minified) file still shows where. */
-function excerpt(text: string, offset: number): string {
+export function excerpt(text: string, offset: number): string {
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
   const nl = text.indexOf('\n', offset);
   const lineEnd = nl === -1 ? text.length : nl;

@@ -21,7 +21,7 @@
 // `select` lets a caller read part of a document: for a who-can report, `diff` reads only each
 // key's ARN and aliases and where the key's bytes are, and later parses one key at a time.
 import { InputError } from '../model/errors.js';
-import { MAX_JSON_DEPTH, errorOffset, cleanParserMessage, firstInvalidUtf8Offset, lineColumn } from './json-file.js';
+import { MAX_JSON_DEPTH, errorOffset, cleanParserMessage, excerpt, firstInvalidUtf8Offset, lineColumn } from './json-file.js';
 import { findDuplicateKey } from './json-scan.js';
 import type { JsonPathPart } from './json-lines.js';
 
@@ -534,7 +534,7 @@ export class JsonStreamParser {
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       const off = errorOffset(text, message);
-      throw new InputError(`invalid JSON at ${this.whereInText(text, off, line, start - lineStart)}: ${cleanParserMessage(message)}${excerptOf(text, off)}`, {
+      throw new InputError(`invalid JSON at ${this.whereInText(text, off, line, start - lineStart)}: ${cleanParserMessage(message)}${excerpt(text, off)}`, {
         file: this.name,
         hint: 'Check the JSON near that position: a missing comma or quote, a trailing comma, or a comment (JSON allows none).',
       });
@@ -591,16 +591,6 @@ export class JsonStreamParser {
         : 'Check the JSON near that position: a missing comma or quote, a trailing comma, or a comment (JSON allows none).',
     });
   }
-}
-
-function excerptOf(text: string, offset: number): string {
-  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
-  const nl = text.indexOf('\n', offset);
-  const lineEnd = nl === -1 ? text.length : nl;
-  const from = Math.max(lineStart, offset - 30);
-  const to = Math.min(lineEnd, offset + 30);
-  const piece = text.slice(from, to).replace(/\s+/g, ' ').trim();
-  return piece === '' ? '' : ` (near ${JSON.stringify(`${from > lineStart ? '…' : ''}${piece}${to < lineEnd ? '…' : ''}`)})`;
 }
 
 /** Parses a stream of bytes (a file, stdin) with the checks above. */

@@ -1,7 +1,7 @@
 // `kms-why snapshot --account` and who-can without --from: the built CLI against the local AWS
 // stand-in over real HTTP, with paging on every list and injected failures.
 
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,6 +79,29 @@ describe('kms-why snapshot --account', () => {
     expect(JSON.stringify(snap)).toMatch(/kms:ListGrants on arn:aws:kms:/);
     const w = await run(['who-can', '--from', file, '--all-keys', '--action', 'kms:Decrypt']);
     expect(w.code).toBe(3);
+    server.reset();
+  }, 60_000);
+
+  it('ListKeys denied, or a truncated page with no new marker: the run fails and writes nothing (the key list would be short)', async () => {
+    const cases: Array<[Parameters<AwsServer['script']>[1], RegExp]> = [
+      ['deny', /cannot list the keys of region us-east-1: .*kms:ListKeys/],
+      // An empty 200 body parses to no members: not an account without keys.
+      ['empty', /cannot list the keys of region us-east-1: .*no Keys list/],
+      [{ reply: { Keys: [], Truncated: true } }, /cannot list the keys of region us-east-1: .*truncated but has no new NextMarker/],
+      [{ reply: { Keys: [], Truncated: true, NextMarker: 'm1' } }, /cannot list the keys of region us-east-1: .*truncated but has no new NextMarker/],
+    ];
+    for (const [step, message] of cases) {
+      server.reset();
+      server.script('ListKeys', step);
+      const dir = mkdtempSync(join(tmpdir(), 'kms-why-account-'));
+      const file = join(dir, 'account.json');
+      const r = await run(['snapshot', '--account', '--output-file', file]);
+      expect(r.code, r.stderr).not.toBe(0);
+      expect(r.stderr).toMatch(message);
+      expect(existsSync(file)).toBe(false);
+      // A repeated marker is caught on the second page, not after 10,000 calls.
+      expect(server.count('ListKeys')).toBeLessThanOrEqual(typeof step === 'string' ? 10 : 2);
+    }
     server.reset();
   }, 60_000);
 

@@ -16,6 +16,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { ListKeysCommand } from '@aws-sdk/client-kms';
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { parseArn, parseKeyIdentifier, requirePrincipal } from '../../model/arn.js';
+import type { KeyIdentifier } from '../../model/arn.js';
 import { AwsError, InputError, KmsWhyError } from '../../model/errors.js';
 import type { PrincipalPolicies, PrincipalRef } from '../../model/principal.js';
 import type { InputRecord, Snapshot } from '../../model/snapshot.js';
@@ -35,7 +36,7 @@ import {
 import { AwsSession, CallContext, checkRegion, defaultRegion, describeFailure } from './aws.js';
 import type { ClientSettings, CredentialSource, Failure, Outcome, StaticCredentials } from './aws.js';
 import { liveRecord, plain, unknownFrom } from './failures.js';
-import { accountAliases, aliasesOf, aliasesWhat, readKey } from './key.js';
+import { accountAliases, aliasesOf, aliasesWhat, listKms, readKey } from './key.js';
 import type { Key, KeyMetadata } from '../../model/key.js';
 import type { Accounts, GrantsMode } from './key.js';
 import { readOrganizationFiles } from './organization.js';
@@ -589,6 +590,42 @@ export interface KeysResult {
   calls: number;
 }
 
+/** Adds every key of the region to `idents` (ListKeys, every page); a failed page is fatal: the list would be short. */
+async function listKeys(
+  main: AwsSession,
+  region: string,
+  ctx: CallContext,
+  idents: KeyIdentifier[],
+  hint: string,
+  progress?: (listed: number) => void,
+): Promise<void> {
+  // listKms checks every page's shape: an empty or foreign body is not an empty key list.
+  const r = await listKms(
+    main,
+    'kms:ListKeys',
+    (Marker) => main.kms(region).send(new ListKeysCommand(Marker === undefined ? { Limit: 1000 } : { Limit: 1000, Marker })),
+    (o) => o.Keys,
+    9,
+    undefined,
+    (n) => progress?.(n),
+  );
+  if (!r.ok) {
+    if (ctx.fatal !== undefined) throw ctx.fatal;
+    throw new AwsError(`cannot list the keys of region ${region}: ${describeFailure(r.failure, 'kms:ListKeys', ctx.settings)}`, {
+      operation: 'ListKeys',
+      hint,
+    });
+  }
+  const seen = new Set(idents.map((i) => i.text));
+  for (const k of r.items) {
+    const ident = typeof k.KeyArn === 'string' ? parseKeyIdentifier(k.KeyArn) : null;
+    if (ident !== null && !seen.has(ident.text)) {
+      seen.add(ident.text);
+      idents.push(ident);
+    }
+  }
+}
+
 /**
  * Several keys with every grant (for `kms-why grants`), read in parallel; with `allCustomerManaged`,
  * every customer managed key of the region (ListKeys, then DescribeKey to tell them apart).
@@ -604,29 +641,10 @@ export async function readKeys(keys: string[], opts: LiveOptions & { allCustomer
   try {
     const identity = callerIdentity(main);
     const accounts: Promise<Accounts> = identity.then((m) => (m.ok && m.value.Account !== undefined ? { main: m.value.Account } : {}));
-    if (opts.allCustomerManaged === true) {
-      let marker: string | undefined;
-      let pages = 0;
-      do {
-        const page = await main.call(
-          'kms:ListKeys',
-          () => main.kms(region).send(new ListKeysCommand(marker === undefined ? { Limit: 1000 } : { Limit: 1000, Marker: marker })),
-          9,
-        );
-        if (!page.ok) {
-          throw new AwsError(`cannot list the keys of region ${region}: ${describeFailure(page.failure, 'kms:ListKeys', ctx.settings)}`, {
-            operation: 'ListKeys',
-            hint: 'kms-why needs kms:ListKeys for --all-keys; or name the keys with --key.',
-          });
-        }
-        for (const k of page.value.Keys ?? []) {
-          const ident = k.KeyArn !== undefined ? parseKeyIdentifier(k.KeyArn) : null;
-          if (ident !== null && !idents.some((i) => i.text === ident.text)) idents.push(ident);
-        }
-        marker = page.value.Truncated === true ? page.value.NextMarker : undefined;
-        ctx.say(`listing keys: ${idents.length.toLocaleString('en-US')}…`);
-      } while (marker !== undefined && ++pages < 10_000);
-    }
+    if (opts.allCustomerManaged === true)
+      await listKeys(main, region, ctx, idents, 'kms-why needs kms:ListKeys for --all-keys; or name the keys with --key.', (n) =>
+        ctx.say(`listing keys: ${n.toLocaleString('en-US')}…`),
+      );
     let done = 0;
     // ListAliases once per account and region (the session decides the account), not per key.
     const aliasLists = new Map<string, ReturnType<typeof accountAliases>>();
@@ -829,29 +847,7 @@ export async function readAccount(opts: LiveOptions & { keys?: string[] | undefi
 
     // Keys: those named, or every key of the region (ListKeys, every page).
     const idents = [...named];
-    if (named.length === 0) {
-      let marker: string | undefined;
-      let pages = 0;
-      do {
-        const page = await main.call(
-          'kms:ListKeys',
-          () => main.kms(region).send(new ListKeysCommand(marker === undefined ? { Limit: 1000 } : { Limit: 1000, Marker: marker })),
-          9,
-        );
-        if (!page.ok) {
-          if (ctx.fatal !== undefined) throw ctx.fatal;
-          throw new AwsError(`cannot list the keys of region ${region}: ${describeFailure(page.failure, 'kms:ListKeys', ctx.settings)}`, {
-            operation: 'ListKeys',
-            hint: 'kms-why needs kms:ListKeys to read the account; or name the keys with --key.',
-          });
-        }
-        for (const k of page.value.Keys ?? []) {
-          const ident = k.KeyArn !== undefined ? parseKeyIdentifier(k.KeyArn) : null;
-          if (ident !== null && !idents.some((i) => i.text === ident.text)) idents.push(ident);
-        }
-        marker = page.value.Truncated === true ? page.value.NextMarker : undefined;
-      } while (marker !== undefined && ++pages < 10_000);
-    }
+    if (named.length === 0) await listKeys(main, region, ctx, idents, 'kms-why needs kms:ListKeys to read the account; or name the keys with --key.');
     total = idents.length + 1;
     const keysP = Promise.all(
       idents.map(async (ident) => {

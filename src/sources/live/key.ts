@@ -281,7 +281,7 @@ export function kmsPageProblem<O extends KmsPage>(o: O, member: string, items: u
 }
 
 /** Every page of a KMS list (Truncated / NextMarker). */
-async function listKms<O extends KmsPage, T>(
+export async function listKms<O extends KmsPage, T>(
   s: AwsSession,
   op: string,
   page: (marker: string | undefined) => Promise<O>,
