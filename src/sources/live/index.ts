@@ -786,36 +786,23 @@ export async function readAccount(opts: LiveOptions & { keys?: string[] | undefi
 
     // Aliases: once for the region.
     const aliasesP = (async (): Promise<{ list?: Array<{ AliasName?: string; TargetKeyId?: string; AliasArn?: string }>; record: InputRecord }> => {
-      const all: Array<{ AliasName?: string; TargetKeyId?: string; AliasArn?: string }> = [];
-      let marker: string | undefined;
-      for (let page = 0; page < 10_000; page++) {
-        const r = await main.call(
-          'kms:ListAliases',
-          () => main.kms(region).send(new ListAliasesCommand(marker === undefined ? { Limit: 100 } : { Limit: 100, Marker: marker })),
-          3,
-        );
-        if (!r.ok) {
-          const u = unknownFrom(accountAliasesWhat(region), [{ op: 'kms:ListAliases', resource: `region ${region}`, failure: r.failure }], ctx.settings);
-          return { record: liveRecord(accountAliasesWhat(region), 'AWS kms:ListAliases', u) };
-        }
-        for (const a of r.value.Aliases ?? [])
-          all.push({
-            ...(a.AliasName ? { AliasName: a.AliasName } : {}),
-            ...(a.TargetKeyId ? { TargetKeyId: a.TargetKeyId } : {}),
-            ...(a.AliasArn ? { AliasArn: a.AliasArn } : {}),
-          });
-        if (r.value.Truncated !== true) return { list: all, record: { what: accountAliasesWhat(region), from: 'AWS kms:ListAliases', status: 'read' } };
-        if (r.value.NextMarker === undefined || r.value.NextMarker === '' || r.value.NextMarker === marker) break;
-        marker = r.value.NextMarker;
+      const r = await listKms(
+        main,
+        'kms:ListAliases',
+        (Marker) => main.kms(region).send(new ListAliasesCommand(Marker === undefined ? { Limit: 100 } : { Limit: 100, Marker })),
+        (o) => o.Aliases,
+        3,
+      );
+      if (!r.ok) {
+        const u = unknownFrom(accountAliasesWhat(region), [{ op: 'kms:ListAliases', resource: `region ${region}`, failure: r.failure }], ctx.settings);
+        return { record: liveRecord(accountAliasesWhat(region), 'AWS kms:ListAliases', u) };
       }
-      return {
-        record: {
-          what: accountAliasesWhat(region),
-          from: 'AWS kms:ListAliases',
-          status: 'unreadable',
-          detail: 'malformed response: the list is truncated but has no new NextMarker',
-        },
-      };
+      const list = r.items.map((a) => ({
+        ...(a.AliasName ? { AliasName: a.AliasName } : {}),
+        ...(a.TargetKeyId ? { TargetKeyId: a.TargetKeyId } : {}),
+        ...(a.AliasArn ? { AliasArn: a.AliasArn } : {}),
+      }));
+      return { list, record: { what: accountAliasesWhat(region), from: 'AWS kms:ListAliases', status: 'read' } };
     })();
 
     // Lambda functions: every page of ListFunctions (their configurations, as GetFunctionConfiguration gives them).
@@ -833,7 +820,13 @@ export async function readAccount(opts: LiveOptions & { keys?: string[] | undefi
           const u = unknownFrom(functionsWhat(region), [{ op: 'lambda:ListFunctions', resource: `region ${region}`, failure: r.failure }], ctx.settings);
           return { list: [], record: liveRecord(functionsWhat(region), 'AWS lambda:ListFunctions', u) };
         }
-        for (const f of r.value.Functions ?? []) all.push(plain(f));
+        // An empty or foreign 200 body parses to no Functions member: not a region without functions.
+        if (!Array.isArray(r.value.Functions))
+          return {
+            list: all,
+            record: { what: functionsWhat(region), from: 'AWS lambda:ListFunctions', status: 'unreadable', detail: 'malformed response: no Functions list' },
+          };
+        for (const f of r.value.Functions) all.push(plain(f));
         if (r.value.NextMarker === undefined || r.value.NextMarker === '')
           return { list: all, record: { what: functionsWhat(region), from: 'AWS lambda:ListFunctions', status: 'read' } };
         if (r.value.NextMarker === marker) break;
