@@ -105,8 +105,8 @@ describe('kms-why snapshot --account', () => {
     server.reset();
   }, 60_000);
 
-  it('an empty 200 body for ListAliases or ListFunctions is recorded as unreadable, not read as an empty list', async () => {
-    for (const op of ['ListAliases', 'ListFunctions']) {
+  it('an empty 200 body for GetAccountAuthorizationDetails, ListAliases or ListFunctions is recorded as unreadable, not read as an empty list', async () => {
+    for (const op of ['GetAccountAuthorizationDetails', 'ListAliases', 'ListFunctions']) {
       server.reset();
       server.script(op, 'empty');
       const dir = mkdtempSync(join(tmpdir(), 'kms-why-account-'));
@@ -114,9 +114,14 @@ describe('kms-why snapshot --account', () => {
       const r = await run(['snapshot', '--account', '--lambda-functions', '--output-file', file]);
       expect(r.code, r.stderr).toBe(0);
       const snap = JSON.parse(readFileSync(file, 'utf8'));
-      const what = op === 'ListAliases' ? 'aliases of region us-east-1' : 'Lambda functions of region us-east-1';
+      const what =
+        op === 'ListAliases'
+          ? 'aliases of region us-east-1'
+          : op === 'ListFunctions'
+            ? 'Lambda functions of region us-east-1'
+            : 'IAM roles, users and policies of account 111122223333';
       const record = (snap.Unreadable as Array<{ what: string; reason: string }> | undefined)?.find((i) => i.what === what);
-      expect(record?.reason, op).toMatch(/no (Aliases|Functions) list/);
+      expect(record?.reason, op).toMatch(/no (Aliases|Functions|UserDetailList.*) list/);
       expect(r.stderr).toMatch(/recorded as unreadable/);
     }
     server.reset();

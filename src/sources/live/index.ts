@@ -767,6 +767,17 @@ export async function readAccount(opts: LiveOptions & { keys?: string[] | undefi
           };
         }
         const v = plain(r.value) as Record<string, unknown>;
+        // Every page carries the four lists (empty ones too): a page with none of them (an empty or
+        // foreign 200 body) is not an account without roles.
+        if (!Object.keys(lists).some((f) => Array.isArray(v[f])))
+          return {
+            record: {
+              what: iamDetailsWhat(account),
+              from: 'AWS iam:GetAccountAuthorizationDetails',
+              status: 'unreadable',
+              detail: 'malformed response: no UserDetailList, GroupDetailList, RoleDetailList or Policies list',
+            },
+          };
         for (const f of Object.keys(lists)) if (Array.isArray(v[f])) lists[f]!.push(...(v[f] as unknown[]));
         ctx.say(`reading IAM: ${lists.RoleDetailList!.length.toLocaleString('en-US')} roles, ${lists.UserDetailList!.length.toLocaleString('en-US')} users…`);
         if (r.value.IsTruncated !== true)
