@@ -175,6 +175,20 @@ describe('AccessDenied on each read: unknown (exit 3), naming the permission', (
     expect(r.stderr).toMatch(/cloudtrail:LookupEvents/);
     expect(r.stderr).toMatch(/hint: kms-why needs cloudtrail:LookupEvents/);
   });
+
+  it('LookupEvents: an empty body or a repeated NextToken is an error, not "no AccessDenied event"', async () => {
+    server.script('LookupEvents', 'empty');
+    const empty = await run(['explain-event', '--lookup', '--since', '2d']);
+    expect(empty.code).toBe(3);
+    expect(empty.stderr).toMatch(/malformed LookupEvents answer: no Events list/);
+    expect(empty.stdout).not.toContain('No KMS AccessDenied event');
+    server.reset();
+    server.script('LookupEvents', { reply: { Events: [], NextToken: 't1' } });
+    const loop = await run(['explain-event', '--lookup', '--since', '2d']);
+    expect(loop.code).toBe(3);
+    expect(loop.stderr).toMatch(/the same NextToken again/);
+    expect(server.count('LookupEvents')).toBe(2);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -70,12 +70,18 @@ export async function lookupKmsEvents(lookup: LookupOptions, opts: LiveOptions =
         });
       }
       const page = r.value;
-      if (page.Events !== undefined && !Array.isArray(page.Events)) {
-        throw new AwsError('malformed LookupEvents answer: Events is not a list', { operation: 'LookupEvents' });
+      // Every answer carries its Events list, empty or not: without one (an empty or foreign 200
+      // body) the page is not a page without events.
+      if (!Array.isArray(page.Events)) {
+        throw new AwsError(`malformed LookupEvents answer: ${page.Events === undefined ? 'no Events list' : 'Events is not a list'}`, {
+          operation: 'LookupEvents',
+        });
       }
-      for (const e of page.Events ?? []) events.push(plain(e));
+      for (const e of page.Events) events.push(plain(e));
       pages++;
-      token = typeof page.NextToken === 'string' && page.NextToken !== '' ? page.NextToken : undefined;
+      const next = typeof page.NextToken === 'string' && page.NextToken !== '' ? page.NextToken : undefined;
+      if (next !== undefined && next === token) throw new AwsError('malformed LookupEvents answer: the same NextToken again', { operation: 'LookupEvents' });
+      token = next;
       if (events.length >= max && token !== undefined) {
         truncated = true;
         break;
