@@ -24,7 +24,7 @@ import { parseOperator } from '../model/condition-operators.js';
 import { parseDate } from '../model/condition-values.js';
 import { ROOT_USER_POLICY_NAME } from '../model/decision.js';
 import { dependsOnKeyState, keyStateError, unreadableKeyStateError } from '../model/key-state.js';
-import { matchStatement, newStatementMatch, statementsFor, type CompiledPolicy, type CompiledStatement } from './compile.js';
+import { matchRecorded, matchStatement, statementsFor, type CompiledPolicy, type CompiledStatement } from './compile.js';
 import type { ConditionEnv, UnknownBias } from './conditions.js';
 import type { GrantCheck } from './grants.js';
 import { statement, withCondition, withNotPrincipal, withResource, type HintEdit, type HintProposal } from './hint-edits.js';
@@ -129,14 +129,16 @@ export class Walk {
   scan(policies: readonly CompiledPolicy[], effect: 'Allow' | 'Deny', resource: string): Scan {
     const { ex, action, caller, env, a } = this;
     const out: Scan = { matched: [], records: ex.on ? [] : NO_RECORDS };
+    const args = { caller, resource, env };
     for (const p of policies) {
       for (const cs of statementsFor(p, action)) {
         if (cs.st.effect !== effect) continue;
         if (ex.on) {
-          const rec = newStatementMatch(cs, a);
-          if (matchStatement(cs, { caller, resource, env }, rec)) out.matched.push(cs);
+          const rec = matchRecorded(cs, args, a);
+          if (rec === undefined) continue;
+          if (rec.matched) out.matched.push(cs);
           out.records.push(rec);
-        } else if (matchStatement(cs, { caller, resource, env })) out.matched.push(cs);
+        } else if (matchStatement(cs, args)) out.matched.push(cs);
       }
     }
     return out;
