@@ -127,8 +127,18 @@ export class Walk {
 
   /** The statements of `effect` in `policies` that match the request on `resource` (and, when recording, how each matched). */
   scan(policies: readonly CompiledPolicy[], effect: 'Allow' | 'Deny', resource: string): Scan {
+    return this.scanInto(policies, effect, resource, this.newScan());
+  }
+
+  /** An empty scan (records only when recording). */
+  newScan(): Scan {
+    return { matched: [], records: this.ex.on ? [] : NO_RECORDS };
+  }
+
+  /** scan, adding to `out` (several scans gathered in one, in order). */
+  scanInto(policies: readonly CompiledPolicy[], effect: 'Allow' | 'Deny', resource: string, out: Scan): Scan {
+    if (policies.length === 0) return out;
     const { ex, action, caller, env, a } = this;
-    const out: Scan = { matched: [], records: ex.on ? [] : NO_RECORDS };
     const args = { caller, resource, env };
     for (const p of policies) {
       for (const cs of statementsFor(p, action)) {
