@@ -162,7 +162,8 @@ export function statementsFor(cp: CompiledPolicy, action: ActionInfo): CompiledS
  * of the world's bias (for Resource; the reverse for NotResource, `negate`).
  */
 function resourceMatches(patterns: ResourcePattern[], resource: string, env: ConditionEnv, effect: Effect, negate: boolean): boolean {
-  for (const p of patterns) {
+  for (let i = 0; i < patterns.length; i++) {
+    const p = patterns[i]!;
     if (p === '*') return true;
     if (typeof p === 'string') {
       const r = resolveVariables(p, env.ctx);
@@ -259,7 +260,7 @@ export function matchRecorded(cs: CompiledStatement, args: MatchArgs, action: st
     const effect = cs.st.effect;
     if (cs.resourcePatterns) resourceMatches(cs.resourcePatterns, args.resource, env, effect, false);
     else if (cs.notResourcePatterns) resourceMatches(cs.notResourcePatterns, args.resource, env, effect, true);
-    for (const c of cs.conditions) evaluateCondition(c, env, effect);
+    for (let i = 0; i < cs.conditions.length; i++) evaluateCondition(cs.conditions[i]!, env, effect);
     return undefined;
   }
   const rec = newStatementMatch(cs, action);

@@ -367,8 +367,8 @@ function evaluatePresentOrAbsent(c: CompiledCondition, actual: string[] | undefi
   // multi-valued key: positive operators need one matching value; negated operators need every
   // value to match none of the policy values.
   const every = op.set === 'ForAllValues' || (op.set !== 'ForAnyValue' && op.negated);
-  for (const v of actual) {
-    const m = valueMatches(c, v, policyValues, resolved);
+  for (let i = 0; i < actual.length; i++) {
+    const m = valueMatches(c, actual[i]!, policyValues, resolved);
     if (every ? !m : m) return !every;
   }
   return every;
@@ -388,8 +388,8 @@ function valueMatches(c: CompiledCondition, v: string, policyValues: string[], r
 
 export function evaluateConditions(conds: CompiledCondition[], env: ConditionEnv, effect: Effect, out?: ConditionMatch[]): boolean {
   let all = true;
-  for (const c of conds) {
-    if (!evaluateCondition(c, env, effect, out)) {
+  for (let i = 0; i < conds.length; i++) {
+    if (!evaluateCondition(conds[i]!, env, effect, out)) {
       all = false;
       if (out === undefined) return false;
     }

@@ -135,7 +135,10 @@ function commonSteps(k: Walk): Decision | undefined {
   const denyRecords = denies.records;
   const uniqueDenies = denies.matched.length === 0 ? denies.matched : [...new Set(denies.matched)];
   // A Deny that matched because a key was absent (a negated operator, …IfExists): the absence decided.
-  for (const rec of denyRecords) if (rec.matched) for (const c of rec.conditions) if (c.missing && c.matched) ex.miss(c.key);
+  for (let i = 0; i < denyRecords.length; i++) {
+    const rec = denyRecords[i]!;
+    if (rec.matched) for (const c of rec.conditions) if (c.missing && c.matched) ex.miss(c.key);
+  }
   if (w.keyPolicy && k.keyPolicies.length > 0 && usesNotPrincipal(w.keyPolicy, action)) ex.assume('notPrincipal');
   if (uniqueDenies.length > 0) {
     ex.step(

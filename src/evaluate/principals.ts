@@ -130,8 +130,8 @@ const rank = (m: PrincipalMatch): number => (!m.matched ? 0 : m.via === 'wildcar
 /** Matches a Principal element; the most specific match wins (named beats account beats `*`). */
 export function matchPrincipalElement(el: CompiledPrincipalElement, caller: PrincipalRef): PrincipalMatch {
   let best: PrincipalMatch = NO;
-  for (const p of el.patterns) {
-    const m = matchPattern(p, caller);
+  for (let i = 0; i < el.patterns.length; i++) {
+    const m = matchPattern(el.patterns[i]!, caller);
     if (rank(m) > rank(best)) best = m;
   }
   if (el.wildcard && !best.matched) best = { matched: true, via: 'wildcard', value: '*' };

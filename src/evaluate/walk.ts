@@ -140,8 +140,11 @@ export class Walk {
     if (policies.length === 0) return out;
     const { ex, action, caller, env, a } = this;
     const args = { caller, resource, env };
-    for (const p of policies) {
-      for (const cs of statementsFor(p, action)) {
+    // Indexed loops: no iterator objects while the code is still interpreted (a cold pass).
+    for (let i = 0; i < policies.length; i++) {
+      const list = statementsFor(policies[i]!, action);
+      for (let j = 0; j < list.length; j++) {
+        const cs = list[j]!;
         if (cs.st.effect !== effect) continue;
         if (ex.on) {
           const rec = matchRecorded(cs, args, a);
