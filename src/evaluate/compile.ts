@@ -4,7 +4,7 @@ import { ACTIONS, type ActionInfo } from '../model/actions.js';
 import type { ConditionMatch, ElementMatch, IneffectiveReason, MismatchReason, StatementMatch } from '../model/decision.js';
 import type { Effect, Policy, PolicySource, Statement } from '../model/policy.js';
 import type { PrincipalRef } from '../model/principal.js';
-import { biased, compileCondition, evaluateConditions, resolveVariables, type CompiledCondition, type ConditionEnv } from './conditions.js';
+import { biased, compileCondition, evaluateCondition, evaluateConditions, resolveVariables, type CompiledCondition, type ConditionEnv } from './conditions.js';
 import { compilePrincipalElement, matchPrincipalElement, notPrincipalExempts, type CompiledPrincipalElement, type PrincipalMatch } from './principals.js';
 import { wildcard, type Wildcard } from './wildcard.js';
 
@@ -162,7 +162,8 @@ export function statementsFor(cp: CompiledPolicy, action: ActionInfo): CompiledS
  * of the world's bias (for Resource; the reverse for NotResource, `negate`).
  */
 function resourceMatches(patterns: ResourcePattern[], resource: string, env: ConditionEnv, effect: Effect, negate: boolean): boolean {
-  for (const p of patterns) {
+  for (let i = 0; i < patterns.length; i++) {
+    const p = patterns[i]!;
     if (p === '*') return true;
     if (typeof p === 'string') {
       const r = resolveVariables(p, env.ctx);
@@ -189,7 +190,7 @@ export interface MatchArgs {
  * Does the statement apply to the request? Action is assumed to be covered already (the caller
  * took the statement from `statementsFor`). With `out`, fills the explanation.
  */
-export function matchStatement(cs: CompiledStatement, args: MatchArgs, out?: StatementMatch): boolean {
+export function matchStatement(cs: CompiledStatement, args: MatchArgs, out?: StatementMatch, principal?: PrincipalMatch): boolean {
   const { st, policy } = cs;
   let failed: MismatchReason | undefined;
   if (cs.ineffective !== undefined) {
@@ -200,11 +201,7 @@ export function matchStatement(cs: CompiledStatement, args: MatchArgs, out?: Sta
   // Principal: only resource-based policies have one.
   let pm: PrincipalMatch | undefined;
   if (cs.resourceBased) {
-    if (cs.principal) pm = matchPrincipalElement(cs.principal, args.caller);
-    else if (cs.notPrincipal) {
-      const exempt = notPrincipalExempts(cs.notPrincipal, args.caller);
-      pm = exempt ? { matched: false } : { matched: true, via: 'not-principal' };
-    } else if (policy.source === 'rcp') pm = { matched: true, via: 'wildcard' };
+    pm = principal ?? statementPrincipal(cs, args.caller);
     if (pm && !pm.matched) {
       failed ??= st.notPrincipal ? 'not-principal' : 'principal';
       if (out === undefined) return false;
@@ -234,6 +231,41 @@ export function matchStatement(cs: CompiledStatement, args: MatchArgs, out?: Sta
     if (failed !== undefined) out.failed = failed;
   }
   return failed === undefined;
+}
+
+const NOT_PRINCIPAL_EXEMPT: PrincipalMatch = { matched: false };
+const NOT_PRINCIPAL_APPLIES: PrincipalMatch = { matched: true, via: 'not-principal' };
+const RCP_PRINCIPAL: PrincipalMatch = { matched: true, via: 'wildcard' };
+
+/** How the Principal (or NotPrincipal) of a statement of a resource-based policy covers the caller (undefined: it has neither, and is no RCP). */
+function statementPrincipal(cs: CompiledStatement, caller: PrincipalRef): PrincipalMatch | undefined {
+  if (cs.principal) return matchPrincipalElement(cs.principal, caller);
+  if (cs.notPrincipal) return notPrincipalExempts(cs.notPrincipal, caller) ? NOT_PRINCIPAL_EXEMPT : NOT_PRINCIPAL_APPLIES;
+  if (cs.policy.source === 'rcp') return RCP_PRINCIPAL;
+  return undefined;
+}
+
+/**
+ * matchStatement with the explanation: the record of how the statement matched, or undefined for
+ * a statement of a resource-based policy whose Principal does not cover the caller. No
+ * explanation lists such a record (the walk lists matches, near misses — failed on a condition —,
+ * account delegations and statements failed on their Resource), so none is built. Its Resource and
+ * conditions are still evaluated in full, as for a record: the unknown keys they consult
+ * (ConditionEnv.touched, biasedSides) and the assumptions they rely on count all the same.
+ */
+export function matchRecorded(cs: CompiledStatement, args: MatchArgs, action: string): StatementMatch | undefined {
+  const pm = cs.resourceBased ? statementPrincipal(cs, args.caller) : undefined;
+  if (pm !== undefined && !pm.matched) {
+    const { env } = args;
+    const effect = cs.st.effect;
+    if (cs.resourcePatterns) resourceMatches(cs.resourcePatterns, args.resource, env, effect, false);
+    else if (cs.notResourcePatterns) resourceMatches(cs.notResourcePatterns, args.resource, env, effect, true);
+    for (let i = 0; i < cs.conditions.length; i++) evaluateCondition(cs.conditions[i]!, env, effect);
+    return undefined;
+  }
+  const rec = newStatementMatch(cs, action);
+  matchStatement(cs, args, rec, pm);
+  return rec;
 }
 
 export function principalStrings(el: { wildcard: boolean; aws: string[]; service: string[]; federated: string[]; canonicalUser: string[] }): string[] {

@@ -363,28 +363,33 @@ function evaluatePresentOrAbsent(c: CompiledCondition, actual: string[] | undefi
     if (op.ifExists) return true;
     return op.negated;
   }
-  // One request value against all policy values: OR for positive operators, NOR for negated ones.
-  const valueMatches = (v: string): boolean => {
-    let any = false;
-    for (let i = 0; i < policyValues.length; i++) {
-      if (compare(c, v, policyValues[i]!, i, resolved)) {
-        any = true;
-        break;
-      }
+  // ForAllValues: every request value matches; ForAnyValue: some does. A plain operator on a
+  // multi-valued key: positive operators need one matching value; negated operators need every
+  // value to match none of the policy values.
+  const every = op.set === 'ForAllValues' || (op.set !== 'ForAnyValue' && op.negated);
+  for (let i = 0; i < actual.length; i++) {
+    const m = valueMatches(c, actual[i]!, policyValues, resolved);
+    if (every ? !m : m) return !every;
+  }
+  return every;
+}
+
+/** One request value against all policy values: OR for positive operators, NOR for negated ones. */
+function valueMatches(c: CompiledCondition, v: string, policyValues: string[], resolved: boolean): boolean {
+  let any = false;
+  for (let i = 0; i < policyValues.length; i++) {
+    if (compare(c, v, policyValues[i]!, i, resolved)) {
+      any = true;
+      break;
     }
-    return op.negated ? !any : any;
-  };
-  if (op.set === 'ForAllValues') return actual.every(valueMatches);
-  if (op.set === 'ForAnyValue') return actual.some(valueMatches);
-  // A plain operator on a multi-valued key: positive operators need one matching value; negated
-  // operators need every value to match none of the policy values.
-  return op.negated ? actual.every(valueMatches) : actual.some(valueMatches);
+  }
+  return c.op.negated ? !any : any;
 }
 
 export function evaluateConditions(conds: CompiledCondition[], env: ConditionEnv, effect: Effect, out?: ConditionMatch[]): boolean {
   let all = true;
-  for (const c of conds) {
-    if (!evaluateCondition(c, env, effect, out)) {
+  for (let i = 0; i < conds.length; i++) {
+    if (!evaluateCondition(conds[i]!, env, effect, out)) {
       all = false;
       if (out === undefined) return false;
     }

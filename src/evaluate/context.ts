@@ -505,11 +505,19 @@ export function unknownKeyInfo(ctx: RequestContext, lowerKey: string): UnknownKe
   for (const u of ctx.underivable) {
     if (u.prefix ? lowerKey.startsWith(u.key) : lowerKey === u.key) {
       if (u.prefix) return { name: lowerKey, supply: u.supply.replace(`${u.name}=`, `${lowerKey}=`) };
-      return { name: u.name, supply: u.supply };
+      // One object per key (nothing writes to it): consulted on every condition on aws:SourceIp & co.
+      let info = UNDERIVABLE_INFO.get(u);
+      if (info === undefined) {
+        info = { name: u.name, supply: u.supply };
+        UNDERIVABLE_INFO.set(u, info);
+      }
+      return info;
     }
   }
   return undefined;
 }
+
+const UNDERIVABLE_INFO = new WeakMap<UnderivableKey, UnknownKeyInfo>();
 
 /** The values of a (lower-case) key, or undefined when the request does not carry it. */
 export function contextGet(ctx: RequestContext, lowerKey: string): string[] | undefined {

@@ -727,10 +727,15 @@ export class Evaluator {
       if (touched.size === 0) return d;
       // With every input read, the three worlds differ in their bias alone (world()): the actual
       // walk is the walk of a biased world whose bias it never contradicted (env.biasedSides).
-      if (explain && !res.anyUnknown) actual = { d, sides: lastSides, touched: touched.size };
+      if (!res.anyUnknown) actual = { d, sides: lastSides, touched: touched.size };
     }
-    const permissive = run('permissive', false);
-    const restrictive = run('restrictive', false);
+    // A biased world whose bias the actual walk never contradicted takes every branch the actual
+    // walk took (each condition it consults answers as in the actual world): its verdict is the
+    // actual one, and it touches no key the actual walk did not. Only the verdict and authorization
+    // of these two walks are read when explaining (the explanation comes from explained()); without
+    // it, the actual walk's decision is the biased walk's, field for field.
+    const permissive = actual !== undefined && (actual.sides & 1) === 0 ? actual.d : run('permissive', false);
+    const restrictive = actual !== undefined && (actual.sides & 2) === 0 ? actual.d : run('restrictive', false);
     // The explained walk in a biased world, or the actual one's when it is the same walk: the same
     // biased answers, and no key touched in the other worlds that the explanation would count
     // (Recorder.assumeTouched reads every key touched so far).

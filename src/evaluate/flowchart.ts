@@ -13,8 +13,6 @@ import { createGrant, keyOperation, keyPolicyScan } from './key-operation.js';
 import { Recorder, SILENT, unknownCause } from './recorder.js';
 import { retireGrant } from './retire-grant.js';
 import { conditionMentions, liftDenies, nearMiss, reasonOf, refOf, usesNotPrincipal, Walk, type Resolved, type Scan, type World } from './walk.js';
-import type { CompiledStatement } from './compile.js';
-import type { StatementMatch } from '../model/decision.js';
 
 export type { Resolved, World } from './walk.js';
 export type { HintProposal } from './hint-edits.js';
@@ -124,23 +122,23 @@ function commonSteps(k: Walk): Decision | undefined {
   }
 
   // ── Step 3: explicit deny in any policy ───────────────────────────────────────────────────
-  const denyMatches: CompiledStatement[] = [];
-  const denyRecords: StatementMatch[] = [];
-  const addDeny = (s: Scan): void => {
-    denyMatches.push(...s.matched);
-    denyRecords.push(...s.records);
-  };
-  if (keyArn !== undefined) addDeny(k.scan(k.keyPolicies, 'Deny', keyArn));
+  // Every Deny scan gathered in one, in order.
+  const denies: Scan = k.newScan();
+  if (keyArn !== undefined) k.scanInto(k.keyPolicies, 'Deny', keyArn, denies);
   for (const res of k.identityResources) {
-    addDeny(k.scan(w.identity, 'Deny', res));
-    addDeny(k.scan(k.boundaryPolicies, 'Deny', res));
-    addDeny(k.scan(k.sessionPolicies, 'Deny', res));
-    for (const level of w.scps) addDeny(k.scan(level, 'Deny', res));
+    k.scanInto(w.identity, 'Deny', res, denies);
+    k.scanInto(k.boundaryPolicies, 'Deny', res, denies);
+    k.scanInto(k.sessionPolicies, 'Deny', res, denies);
+    for (const level of w.scps) k.scanInto(level, 'Deny', res, denies);
   }
-  if (keyArn !== undefined) for (const level of w.rcps) addDeny(k.scan(level, 'Deny', keyArn));
-  const uniqueDenies = [...new Set(denyMatches)];
+  if (keyArn !== undefined) for (const level of w.rcps) k.scanInto(level, 'Deny', keyArn, denies);
+  const denyRecords = denies.records;
+  const uniqueDenies = denies.matched.length === 0 ? denies.matched : [...new Set(denies.matched)];
   // A Deny that matched because a key was absent (a negated operator, …IfExists): the absence decided.
-  for (const rec of denyRecords) if (rec.matched) for (const c of rec.conditions) if (c.missing && c.matched) ex.miss(c.key);
+  for (let i = 0; i < denyRecords.length; i++) {
+    const rec = denyRecords[i]!;
+    if (rec.matched) for (const c of rec.conditions) if (c.missing && c.matched) ex.miss(c.key);
+  }
   if (w.keyPolicy && k.keyPolicies.length > 0 && usesNotPrincipal(w.keyPolicy, action)) ex.assume('notPrincipal');
   if (uniqueDenies.length > 0) {
     ex.step(

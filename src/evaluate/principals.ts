@@ -130,8 +130,8 @@ const rank = (m: PrincipalMatch): number => (!m.matched ? 0 : m.via === 'wildcar
 /** Matches a Principal element; the most specific match wins (named beats account beats `*`). */
 export function matchPrincipalElement(el: CompiledPrincipalElement, caller: PrincipalRef): PrincipalMatch {
   let best: PrincipalMatch = NO;
-  for (const p of el.patterns) {
-    const m = matchPattern(p, caller);
+  for (let i = 0; i < el.patterns.length; i++) {
+    const m = matchPattern(el.patterns[i]!, caller);
     if (rank(m) > rank(best)) best = m;
   }
   if (el.wildcard && !best.matched) best = { matched: true, via: 'wildcard', value: '*' };
@@ -191,6 +191,29 @@ export function callerKeys(caller: PrincipalRef): string[] {
     case 'unique-id':
       return [];
   }
+}
+
+/**
+ * Session and role ARNs as grants name their grantees, read in one regular expression each: a
+ * value they match has exactly the key patternKey(compilePrincipalValue(value)) gives (each part
+ * as parsePrincipal reads it: no colon in partition, service or region, a 12-digit account, a role
+ * name without `/`, nothing that trimming would change at either end).
+ */
+const SESSION_ARN_RE = /^arn:([^:]+):sts:[^:]*:(\d{12}):assumed-role\/([^/]+)\/(.*\S)$/;
+const ROLE_ARN_RE = /^arn:([^:]+):iam:[^:]*:(\d{12}):role(?:\/.*\/|\/)([^/]*[^/\s])$/;
+
+/**
+ * The key patternKey(compilePrincipalValue(value)) gives, read faster for a session or role ARN
+ * (a key's grants are filed by it on the first request: 500 grantees a key).
+ */
+export function valueKey(value: string): string | undefined {
+  if (value.startsWith('arn:')) {
+    const s = SESSION_ARN_RE.exec(value);
+    if (s !== null && isPartition(s[1]!)) return `session:${s[2]}:${s[3]}:${s[4]}`;
+    const r = s === null ? ROLE_ARN_RE.exec(value) : null;
+    if (r !== null && isPartition(r[1]!)) return `role:${r[2]}:${r[3]}`;
+  }
+  return patternKey(compilePrincipalValue(value));
 }
 
 export function patternKey(p: PrincipalPattern): string | undefined {

@@ -117,7 +117,10 @@ export class Recorder {
       trace: this.trace,
       missingContext: [...this.missing],
       hints: this.hints,
-      assumptions: [...this.assumptions, ...[...(env.assumed ?? [])].filter(isAssumptionId)].filter((id, i, all) => all.indexOf(id) === i),
+      assumptions:
+        env.assumed === undefined || env.assumed.size === 0
+          ? [...this.assumptions]
+          : [...this.assumptions, ...[...env.assumed].filter(isAssumptionId)].filter((id, i, all) => all.indexOf(id) === i),
     };
   }
   keep(d: Decision): void {

@@ -7,7 +7,7 @@ import type { Grant } from '../model/grant.js';
 import type { Key } from '../model/key.js';
 import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
 import type { Snapshot } from '../model/snapshot.js';
-import { compilePrincipalValue, patternKey } from './principals.js';
+import { valueKey } from './principals.js';
 
 /** A role or user entry of the snapshot, with its place in the snapshot's order. */
 export interface PrincipalEntry {
@@ -26,7 +26,7 @@ const GRANTEE_KEYS = new WeakMap<Grant, string | null>();
 function granteeKey(g: Grant): string | null {
   let k = GRANTEE_KEYS.get(g);
   if (k === undefined) {
-    k = patternKey(compilePrincipalValue(g.granteePrincipal)) ?? null;
+    k = valueKey(g.granteePrincipal) ?? null;
     GRANTEE_KEYS.set(g, k);
   }
   return k;

@@ -24,7 +24,7 @@ import { parseOperator } from '../model/condition-operators.js';
 import { parseDate } from '../model/condition-values.js';
 import { ROOT_USER_POLICY_NAME } from '../model/decision.js';
 import { dependsOnKeyState, keyStateError, unreadableKeyStateError } from '../model/key-state.js';
-import { matchStatement, newStatementMatch, statementsFor, type CompiledPolicy, type CompiledStatement } from './compile.js';
+import { matchRecorded, matchStatement, statementsFor, type CompiledPolicy, type CompiledStatement } from './compile.js';
 import type { ConditionEnv, UnknownBias } from './conditions.js';
 import type { GrantCheck } from './grants.js';
 import { statement, withCondition, withNotPrincipal, withResource, type HintEdit, type HintProposal } from './hint-edits.js';
@@ -127,16 +127,31 @@ export class Walk {
 
   /** The statements of `effect` in `policies` that match the request on `resource` (and, when recording, how each matched). */
   scan(policies: readonly CompiledPolicy[], effect: 'Allow' | 'Deny', resource: string): Scan {
+    return this.scanInto(policies, effect, resource, this.newScan());
+  }
+
+  /** An empty scan (records only when recording). */
+  newScan(): Scan {
+    return { matched: [], records: this.ex.on ? [] : NO_RECORDS };
+  }
+
+  /** scan, adding to `out` (several scans gathered in one, in order). */
+  scanInto(policies: readonly CompiledPolicy[], effect: 'Allow' | 'Deny', resource: string, out: Scan): Scan {
+    if (policies.length === 0) return out;
     const { ex, action, caller, env, a } = this;
-    const out: Scan = { matched: [], records: ex.on ? [] : NO_RECORDS };
-    for (const p of policies) {
-      for (const cs of statementsFor(p, action)) {
+    const args = { caller, resource, env };
+    // Indexed loops: no iterator objects while the code is still interpreted (a cold pass).
+    for (let i = 0; i < policies.length; i++) {
+      const list = statementsFor(policies[i]!, action);
+      for (let j = 0; j < list.length; j++) {
+        const cs = list[j]!;
         if (cs.st.effect !== effect) continue;
         if (ex.on) {
-          const rec = newStatementMatch(cs, a);
-          if (matchStatement(cs, { caller, resource, env }, rec)) out.matched.push(cs);
+          const rec = matchRecorded(cs, args, a);
+          if (rec === undefined) continue;
+          if (rec.matched) out.matched.push(cs);
           out.records.push(rec);
-        } else if (matchStatement(cs, { caller, resource, env })) out.matched.push(cs);
+        } else if (matchStatement(cs, args)) out.matched.push(cs);
       }
     }
     return out;

@@ -94,9 +94,15 @@ export class Wildcard {
   }
 }
 
-/** Does `seg` (with `?` as any one character when `any`) occur in `v` at `at`? */
+/** Does `seg` (with `?` as any one character when `any`) occur in `v` at `at`? (The caller keeps `at + seg.length` within its range.) */
 function segAt(v: string, at: number, seg: string, any: boolean): boolean {
   const n = seg.length;
+  if (!any) {
+    // Without `?` the segment is literal: the engine's own comparison (a key ARN is ~75 characters).
+    const ok = v.startsWith(seg, at);
+    steps += ok ? n : 1;
+    return ok;
+  }
   for (let j = 0; j < n; j++) {
     const c = seg.charCodeAt(j);
     if (c !== v.charCodeAt(at + j) && !((any && c === 63) /* ? */)) {
@@ -112,6 +118,13 @@ function segAt(v: string, at: number, seg: string, any: boolean): boolean {
 /** The leftmost place in v[from, to) where `seg` fits entirely, or -1. */
 function find(v: string, from: number, to: number, seg: string, any: boolean): number {
   const last = to - seg.length;
+  if (!any) {
+    // The leftmost occurrence from `from`; it fits only if it starts by `last`.
+    const at = last < from ? -1 : v.indexOf(seg, from);
+    const found = at >= 0 && at <= last;
+    steps += found ? at - from + seg.length : Math.max(last - from + 1, 1);
+    return found ? at : -1;
+  }
   for (let i = from; i <= last; i++) {
     steps++;
     if (segAt(v, i, seg, any)) return i;

@@ -1,9 +1,10 @@
 // The snapshot index files principal entries by what parsePrincipal reads from their ARNs (a fast
 // path reads plain role and user ARNs) and grants by grantee (each grant's key remembered, so a
 // list with a grant added is filed again cheaply). Whatever path it takes, it files as parsePrincipal.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SnapshotIndex } from '../../src/evaluate/snapshot-index.js';
-import { compilePrincipalValue, patternKey } from '../../src/evaluate/principals.js';
+import { compilePrincipalValue, patternKey, valueKey } from '../../src/evaluate/principals.js';
 import { parsePrincipal } from '../../src/model/arn.js';
 import type { Grant } from '../../src/model/grant.js';
 import type { PrincipalPolicies } from '../../src/model/principal.js';
@@ -78,5 +79,40 @@ describe('the snapshot index', () => {
     expect(ids(before)).toEqual(fresh(base));
     expect(ids(after)).toEqual(fresh(added));
     expect(after.get('role:111122223333:app')?.map((g) => g.grantId)).toEqual(['g1', 'g5']);
+  });
+
+  it('reads a grantee key the fast way (valueKey) exactly as patternKey(compilePrincipalValue) does', () => {
+    for (const a of [
+      ...ARNS,
+      'arn:aws:sts::111122223333:assumed-role/app/s ',
+      'arn:aws:sts::111122223333:assumed-role/app/a/b:c',
+      'arn:aws:sts:x:111122223333:assumed-role/a:b/s',
+      'arn:nope:sts::111122223333:assumed-role/app/s',
+      'arn:aws:sts::111122223333:assumed-role/app/s\n',
+      'arn:aws:iam::111122223333:role/a\nb',
+      'arn:aws:iam::111122223333:role/p/\n/x',
+    ])
+      expect(valueKey(a), a).toBe(patternKey(compilePrincipalValue(a)));
+    // ARN-shaped values made of the characters each part of the reading turns on.
+    const part = fc.array(fc.constantFrom('a', 'A', '1', ':', '/', ' ', '\n', '\u00a0', '*', '-'), { maxLength: 6 }).map((x) => x.join(''));
+    const value = fc
+      .tuple(
+        fc.constantFrom('arn:', ' arn:', 'arn'),
+        fc.constantFrom('aws', 'aws-cn', 'weird', '', 'aws:x'),
+        fc.constantFrom(':sts:', ':iam:', ':kms:', ':sts', ':'),
+        fc.constantFrom('', 'us-east-1', ':'),
+        fc.constantFrom(':111122223333:', ':11112222333:', '::', ':111122223333'),
+        fc.constantFrom('assumed-role/', 'role/', 'role', 'user/', 'root', 'role//', ''),
+        part,
+        fc.constantFrom('/', '', '//'),
+        part,
+      )
+      .map((xs) => xs.join(''));
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(valueKey(v)).toBe(patternKey(compilePrincipalValue(v)));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
