@@ -657,7 +657,7 @@ interface Profile {
   hasUnknown: boolean;
   /** What every caller it may share answers with has in common (kind, account, service-linked); null: evaluated on its own. */
   shareBase: string | null;
-  /** Its identity, boundary and session policies as the evaluator reads them, in canonical compiled form (see shareSig). */
+  /** Its identity (those with a KMS statement), boundary and session policies as the evaluator reads them, in canonical compiled form (see shareSig). */
   sigIdentity: CompiledPolicy[];
   sigBoundary: CompiledPolicy | null;
   sigSession: CompiledPolicy[];
@@ -927,7 +927,8 @@ export class WhoCanEngine {
         for (const p of src.identity) {
           const cp = this.compile(p);
           policies.push(cp);
-          sigIdentity.push(cp);
+          // An identity policy without a KMS statement brings nothing to a signature (shareClass).
+          if (kmsStatements(cp).length > 0) sigIdentity.push(cp);
         }
       }
       if (!isUnknown(src.boundary) && src.boundary !== null) {
