@@ -41,7 +41,7 @@ import { isUnknown, type Unknowable } from '../model/unknown.js';
 import { principalVia, statementsFor, type CompiledPolicy, type CompiledStatement } from '../evaluate/compile.js';
 import { evaluateConditions, type CompiledCondition, type UnknownBias } from '../evaluate/conditions.js';
 import { contextGet, requiredParameterKeys, unknownKeyInfo, type RequestContext } from '../evaluate/context.js';
-import { Evaluator } from '../evaluate/evaluator.js';
+import { Evaluator, UNKNOWN_NOTES } from '../evaluate/evaluator.js';
 import { decidesUnknown } from '../evaluate/recorder.js';
 import { hasEcConstraint } from '../evaluate/grants.js';
 import { dependsOnKeyState, keyStateError, keyUsageError } from '../evaluate/key-state.js';
@@ -657,7 +657,7 @@ interface Profile {
   hasUnknown: boolean;
   /** What every caller it may share answers with has in common (kind, account, service-linked); null: evaluated on its own. */
   shareBase: string | null;
-  /** Its identity, boundary and session policies as the evaluator reads them, in canonical compiled form (see shareSig). */
+  /** Its identity (those with a KMS statement), boundary and session policies as the evaluator reads them, in canonical compiled form (see shareSig). */
   sigIdentity: CompiledPolicy[];
   sigBoundary: CompiledPolicy | null;
   sigSession: CompiledPolicy[];
@@ -927,7 +927,8 @@ export class WhoCanEngine {
         for (const p of src.identity) {
           const cp = this.compile(p);
           policies.push(cp);
-          sigIdentity.push(cp);
+          // An identity policy without a KMS statement brings nothing to a signature (shareClass).
+          if (kmsStatements(cp).length > 0) sigIdentity.push(cp);
         }
       }
       if (!isUnknown(src.boundary) && src.boundary !== null) {
@@ -1575,13 +1576,18 @@ export class WhoCanEngine {
 
   /**
    * An unknown answer. With an unreadable input, that input is the reason. Without one, the
-   * verdict-only decision does not say why (the notes are recorded only when explained): the
-   * request is evaluated once more with the explanation, for the notes that name what it depends
-   * on. Such answers are few (one per coarse class of a distinct row, like every evaluation).
+   * verdict-only decision does not say why (the notes are recorded only when explained), but for
+   * a request unknown only because a further permission cannot be named (UpdatePrimaryRegion
+   * without the replica's Region, most of them), whose notes it carries beside it (UNKNOWN_NOTES):
+   * the request is evaluated once more with the explanation, for the notes that name what it
+   * depends on and the keys it would need. Such answers are few (one per coarse class of a
+   * distinct row, like every evaluation).
    */
   private unknownEntry(req: Request, d: Decision): AccessEntry {
     const e: AccessEntry = { access: 'unknown', decidedBy: 'unknown', reasons: [], unreadable: d.unreadable.map((u) => `${u.what}: ${u.reason}`) };
-    if (d.unreadable.length === 0) {
+    const carried = d.unreadable.length === 0 ? UNKNOWN_NOTES.get(d) : undefined;
+    if (carried !== undefined && carried.length > 0) e.dependsOn = carried;
+    else if (d.unreadable.length === 0) {
       this.evaluations++;
       this.explainedUnknowns++;
       const x = this.evaluator.evaluate(req, { explain: true });

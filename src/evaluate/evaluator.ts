@@ -114,6 +114,14 @@ function stand(source: PolicySource, name: string, effect: 'Allow' | 'Deny', wit
   };
 }
 
+/**
+ * For a verdict-only decision that is unknown only because a further permission cannot be named:
+ * the notes its explained decision would give as deciding (those `decidesUnknown` selects, in
+ * order), so that who-can need not explain it. Kept beside the decision, as HINT_PROPOSALS are,
+ * never in the report contract.
+ */
+export const UNKNOWN_NOTES = new WeakMap<Decision, HintNote[]>();
+
 export class Evaluator {
   readonly options: EvaluatorOptions;
   private compiled = new WeakMap<Policy, CompiledPolicy>();
@@ -423,7 +431,21 @@ export class Evaluator {
     const keyStateOnly = main.decidedBy === 'key-state' && main.authorization !== 'deny';
     if (main.decision === 'deny' && !keyStateOnly) return main;
     const parts = this.companions(request, action, key, opts);
-    return parts.length === 0 ? main : combineParts(main, parts, opts.explain !== false ? new Recorder(true) : SILENT, this.options.authorizeBeforeKeyState);
+    if (parts.length === 0) return main;
+    const out = combineParts(main, parts, opts.explain !== false ? new Recorder(true) : SILENT, this.options.authorizeBeforeKeyState);
+    // Verdict only, unknown solely through further permissions the inputs cannot name (the request
+    // and every named one authorized): the notes the explanation would give as deciding are those
+    // parts' (Recorder.companionUnknown); an authorized walk names no deciding note and no missing key.
+    if (opts.explain === false && out.authorization === 'unknown' && main.authorization === 'allow' && main.unreadable.length === 0) {
+      const notes: HintNote[] = [];
+      for (const p of parts) {
+        if (!('missing' in p)) {
+          if ((p.authorizationOnly ? p.decision.authorization : p.decision.decision) !== 'allow' || p.decision.unreadable.length > 0) return out;
+        } else notes.push({ kind: 'companion-unknown', action: main.action, what: p.what, missing: p.missing });
+      }
+      UNKNOWN_NOTES.set(out, notes);
+    }
+    return out;
   }
 
   /**
