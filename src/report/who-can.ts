@@ -189,14 +189,14 @@ export function entryWhy(e: AccessEntry): string {
 }
 
 /** Why an answer is unknown: the inputs that could not be read, else what the request would need that kms-why cannot know. */
-function unknownWhy(e: AccessEntry): string {
+export function unknownWhy(e: AccessEntry): string {
   if (e.unreadable !== undefined && e.unreadable.length > 0) return `depends on what could not be read: ${e.unreadable.join('; ')}`;
   return dependsText(e) ?? 'depends on request details kms-why cannot derive';
 }
 
 /** The phrase of an unknown answer's notes (none: undefined). Who-can requests carry no context, so no flag to give is named. */
 export function dependsText(e: AccessEntry): string | undefined {
-  if (e.dependsOn === undefined || e.dependsOn.length === 0) return undefined;
+  if (e.dependsOn === undefined || e.dependsOn.length === 0) return e.unknownBecause;
   return [...new Set(e.dependsOn.map(dependsNoteText))].join('; ');
 }
 
