@@ -11,4 +11,6 @@ export function heapLimitMb(
   env: Record<string, string | undefined>,
   execArgv: readonly string[],
 ): number | undefined;
-export function relaunch(script: string, args: readonly string[], limitMb: number, command: string): void;
+export const CHILD_MARK: string;
+export function userHeapMb(env: Record<string, string | undefined>, execArgv: readonly string[]): number | undefined;
+export function relaunch(script: string, args: readonly string[], limitMb: number | undefined, command: string, userMb?: number): void;

@@ -28,9 +28,13 @@
 // 4.2 × live, keeps under 1 GB: 142 MB live peaked at 616 MB RSS) run in this process without a
 // limit, which also spares them a second start of node.
 //
-// KMS_WHY_HEAP_MB=N sets the limit instead (and relaunches whatever the inputs); a heap size the
-// user gave node (--max-old-space-size or --max-heap-size, in NODE_OPTIONS or on node's command
-// line) wins over both.
+// KMS_WHY_HEAP_MB=N sets the limit instead (and relaunches whatever the inputs): documented in
+// docs/memory.md, for a user who wants a limit for kms-why alone (NODE_OPTIONS also reaches npx and
+// every other node the shell starts), and used by the tests to run out of memory on small inputs.
+// A heap size the user gave node (--max-old-space-size or --max-heap-size, in NODE_OPTIONS or on
+// node's command line) wins over both; the command still runs in a child (which inherits that size
+// and adds none), so that running out of memory is the same one error line, not V8's report.
+// KMS_WHY_HEAP_CHILD marks that child (internal: it is not relaunched again).
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { constants } from 'node:os';
@@ -49,6 +53,23 @@ const DIFF_VALUE_OPTIONS = new Set(['--key', '--action', '--output', '--report']
 /** Whether the user chose a heap size for node themselves. */
 export function userSetHeap(env, execArgv) {
   return HEAP_FLAG.test(env.NODE_OPTIONS ?? '') || execArgv.some((a) => HEAP_FLAG.test(a));
+}
+
+/** Marks the child relaunch() starts, so that it runs the command itself. */
+export const CHILD_MARK = 'KMS_WHY_HEAP_CHILD';
+
+/**
+ * The heap size (MB) the user gave node, as node reads it (the command line after NODE_OPTIONS; the
+ * last one wins), or undefined when none or not a number.
+ */
+export function userHeapMb(env, execArgv) {
+  let mb;
+  for (const a of [...(env.NODE_OPTIONS ?? '').split(/\s+/), ...execArgv]) {
+    const m = /^--max[-_](?:old[-_]space|heap)[-_]size=(\d+)$/.exec(a);
+    if (m) mb = Number(m[1]);
+    else if (HEAP_FLAG.test(a)) mb = undefined;
+  }
+  return mb;
 }
 
 /** The input files the command reads: --from values for who-can, OLD and NEW for diff. */
@@ -149,14 +170,15 @@ function removeTemporaries(args, pid) {
 const FATAL_MARK = '\n<--- Last few GCs --->';
 
 /**
- * Runs this script again in a child node with `--max-old-space-size=limitMb`, stdin and stdout
+ * Runs this script again in a child node with `--max-old-space-size=limitMb` (undefined: with the
+ * heap size the user gave node, `userMb` when known, which the child inherits), stdin and stdout
  * inherited; stderr passes through as it comes until V8 starts a fatal report, which is replaced by
  * one error line and a hint (exit 4: a limit of kms-why's, not a verdict and not the user's input).
  * SIGINT, SIGTERM and SIGHUP are passed on to the child; the child's exit code, or the signal that
  * ended it, is this process's.
  */
-export function relaunch(script, args, limitMb, command) {
-  const env = { ...process.env };
+export function relaunch(script, args, limitMb, command, userMb) {
+  const env = { ...process.env, [CHILD_MARK]: '1' };
   // The child's stderr is a pipe to this process: it learns from here whether a terminal is behind it.
   if (process.stderr.isTTY) env.KMS_WHY_STDERR_TTY = '1';
   else delete env.KMS_WHY_STDERR_TTY;
@@ -166,7 +188,8 @@ export function relaunch(script, args, limitMb, command) {
   const forward = (signal) => child?.kill(signal);
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, forward);
-  child = spawn(process.execPath, [...process.execArgv, `--max-old-space-size=${limitMb}`, script, ...args], {
+  const limit = limitMb === undefined ? [] : [`--max-old-space-size=${limitMb}`];
+  child = spawn(process.execPath, [...process.execArgv, ...limit, script, ...args], {
     stdio: ['inherit', 'inherit', 'pipe'],
     env,
   });
@@ -212,9 +235,11 @@ export function relaunch(script, args, limitMb, command) {
     const outOfMemory = fatal !== undefined && /out of memory/i.test(fatal);
     if (signal !== null || outOfMemory) removeTemporaries(args, child.pid);
     if (outOfMemory) {
+      const had = limitMb ?? userMb;
+      const whose = limitMb !== undefined ? 'kms-why gave node' : 'given to node';
       process.stderr.write(
-        `kms-why: error: ${command} ran out of memory: the inputs need more than the ${limitMb} MB heap kms-why gave node\n` +
-          `hint: Give node more (in MB), e.g. NODE_OPTIONS=--max-old-space-size=${limitMb * 2} kms-why ${command} …\n`,
+        `kms-why: error: ${command} ran out of memory: the inputs need more than the ${had !== undefined ? `${had} MB ` : ''}heap ${whose}\n` +
+          `hint: Give node more (in MB), e.g. NODE_OPTIONS=--max-old-space-size=${had !== undefined ? had * 2 : 4096} kms-why ${command} …\n`,
       );
       process.exitCode = 4;
       return;

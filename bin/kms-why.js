@@ -17,11 +17,16 @@ const args = process.argv.slice(2);
 // main() finds it; every other command loads nothing more.
 const command = args.find((a) => !a.startsWith('-'));
 let relaunched = false;
-if (command === 'who-can' || command === 'diff') {
+// A heap size the user chose is kept, in a child too: there, running out of memory is one error
+// line (exit 4), not V8's report. The child (KMS_WHY_HEAP_CHILD) runs the command itself.
+if ((command === 'who-can' || command === 'diff') && env.KMS_WHY_HEAP_CHILD !== '1') {
   const heap = await import('./heap.js');
   const limit = heap.heapLimitMb(command, args, env, process.execArgv);
   if (limit !== undefined) {
     heap.relaunch(process.argv[1], args, limit, command);
+    relaunched = true;
+  } else if (heap.userSetHeap(env, process.execArgv)) {
+    heap.relaunch(process.argv[1], args, undefined, command, heap.userHeapMb(env, process.execArgv));
     relaunched = true;
   }
 }

@@ -35,6 +35,8 @@ export interface AccessSide {
   conditions?: GuardCondition[];
   /** The key, or the principal, is not in this side at all. */
   absent?: 'key' | 'principal';
+  /** For unknown: why, in words (DiffSources.unknownReason), to tell a reason that changed. */
+  unknownWhy?: string;
 }
 
 export interface AccessChange {
@@ -65,14 +67,34 @@ export interface AccessDiff {
 export interface DiffSources {
   oldSnapshot?: Snapshot;
   newSnapshot?: Snapshot;
+  /**
+   * Why an unknown answer is unknown, in words (the CLI passes report/who-can.ts unknownWhy): an
+   * answer computed from a snapshot holds the evaluator's notes as facts, one read back from a
+   * report holds them in words, and the two are compared as words. Default: wordsOnHand.
+   */
+  unknownReason?: (e: AccessEntry) => string | undefined;
+}
+
+/**
+ * An unknown answer's reason in the words it already has (the unreadable inputs, the reason read
+ * back from a report), else undefined: notes held as facts are phrased only by report/, and an
+ * answer whose reason cannot be said is not told changed.
+ */
+function wordsOnHand(e: AccessEntry): string | undefined {
+  if (e.unreadable !== undefined && e.unreadable.length > 0) return e.unreadable.join('; ');
+  return e.unknownBecause;
 }
 
 const RANK: Record<Exclude<AccessSide['access'], 'unknown'>, number> = { deny: 0, conditional: 1, allow: 2 };
 
-function sideOf(e: AccessEntry | null): AccessSide {
+function sideOf(e: AccessEntry | null, reason: (e: AccessEntry) => string | undefined): AccessSide {
   if (e === null) return { access: 'deny', reasons: [] };
   const s: AccessSide = { access: e.access, decidedBy: e.decidedBy, reasons: e.reasons };
   if (e.conditions !== undefined) s.conditions = e.conditions;
+  if (e.access === 'unknown') {
+    const why = reason(e);
+    if (why !== undefined) s.unknownWhy = why;
+  }
   return s;
 }
 
@@ -87,7 +109,9 @@ function sideSig(s: AccessSide): string {
 
 function kindOf(o: AccessSide, n: AccessSide): ChangeKind | undefined {
   if (o.access === n.access) {
-    if (o.access === 'deny' || o.access === 'unknown') return undefined;
+    if (o.access === 'deny') return undefined;
+    // Still unknown: a change only when the reason changed (what it depends on is what to act on).
+    if (o.access === 'unknown') return o.unknownWhy === undefined || n.unknownWhy === undefined || o.unknownWhy === n.unknownWhy ? undefined : 'unknown';
     // The same access through other statements or grants, or under other conditions.
     return sideSig(o) === sideSig(n) ? undefined : 'changed';
   }
@@ -214,6 +238,7 @@ function whyOf(change: ChangeKind, o: AccessSide, n: AccessSide, keyArn: string,
   if (change === 'changed' && out.length === 0) out.push('the conditions changed');
   if (out.length === 0 && o.decidedBy !== n.decidedBy && n.decidedBy !== undefined)
     out.push(`now decided by ${n.decidedBy}${o.decidedBy ? ` (was ${o.decidedBy})` : ''}`);
+  if (out.length === 0 && n.access === 'unknown' && o.access === 'unknown') out.push(`still unknown, now: ${n.unknownWhy} (was: ${o.unknownWhy})`);
   if (out.length === 0 && (n.access === 'unknown' || o.access === 'unknown'))
     out.push(n.access === 'unknown' ? 'an input it depends on could not be read' : 'the inputs it depends on can be read now');
   return out;
@@ -288,6 +313,7 @@ export class DiffAccumulator {
 
   key(ok: KeyWhoCan | undefined, nk: KeyWhoCan | undefined): AccessChange[] {
     const { summary, notes, src, oldEv, newEv } = this;
+    const reason = src.unknownReason ?? wordsOnHand;
     const changes: AccessChange[] = [];
     const ref = (nk ?? ok)!;
     const arn = ref.keyArn;
@@ -319,7 +345,7 @@ export class DiffAccumulator {
           if (k === undefined) return { access: 'deny', reasons: [], absent: 'key' };
           const pi = ix.p.get(p.arn);
           if (pi === undefined) return { access: 'deny', reasons: [], absent: 'principal' };
-          return sideOf(k.access[pi]![ix.a.get(name)!]!);
+          return sideOf(k.access[pi]![ix.a.get(name)!]!, reason);
         };
         let o = side(ok, oi);
         let n = side(nk, ni);
@@ -367,5 +393,5 @@ export class DiffAccumulator {
 
 /** For --fail-on-gain: access was gained, or became unknown (which may hide a gain). */
 export function hasGain(d: AccessDiff): boolean {
-  return d.summary.gained > 0 || d.changes.some((c) => c.change === 'unknown' && c.new.access === 'unknown');
+  return d.summary.gained > 0 || d.changes.some((c) => c.change === 'unknown' && c.new.access === 'unknown' && c.old.access !== 'unknown');
 }

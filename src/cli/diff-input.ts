@@ -17,6 +17,7 @@ import { expectArray, expectObject, expectString, index, isObject, member, type 
 import { parseJsonStream, type ByteRange } from '../sources/json-stream.js';
 import type { JsonPathPart } from '../sources/json-lines.js';
 import { snapshotFromDocuments } from '../sources/load.js';
+import { unknownWhy } from '../report/who-can.js';
 import type { CliIo } from './io.js';
 
 export interface DiffKeyRef {
@@ -188,6 +189,8 @@ async function openLarge(file: string, name: string, keyIdents: string[], action
 /** The comparison a key at a time: read (or evaluate) it on both sides, compare, keep only the changes. */
 export async function diffSides(before: DiffSide, after: DiffSide): Promise<AccessDiff> {
   const acc = new DiffAccumulator({
+    // An unknown answer's reason in the report's words, whether computed here or read back from a report.
+    unknownReason: unknownWhy,
     ...(before.snapshot ? { oldSnapshot: before.snapshot } : {}),
     ...(after.snapshot ? { newSnapshot: after.snapshot } : {}),
   });

@@ -62,6 +62,11 @@ export interface AccessEntry {
   dependsOn?: HintNote[];
   /** For such unknown access: the condition keys the verdict depends on that kms-why cannot derive (the evaluator's missingContext). */
   missingContext?: string[];
+  /**
+   * For such unknown access read back from a who-can JSON report (sources/who-can-report.ts): its
+   * `unknownBecause`, the notes already in words (a report keeps no notes as facts).
+   */
+  unknownBecause?: string;
 }
 
 export type PrincipalOrigin = 'iam' | 'account-root' | 'key-policy' | 'grantee' | 'public';

@@ -107,6 +107,28 @@ export function decidedByLabel(by: DecidedBy): string {
   }
 }
 
+/**
+ * What decided the verdict, for a label: decidedByLabel's, but for an unknown verdict what it
+ * depends on. An unreadable input only when one decides (the evaluator lists in `unreadable` the
+ * inputs an unknown verdict depends on); otherwise a condition key kms-why cannot derive, a further
+ * permission whose resource the inputs cannot name, the grant CreateGrant would create, or a detail
+ * the request leaves out (an alias or a grant id). Short: it heads a line and fills a table cell.
+ */
+export function decidedByWhat(d: CheckResult): string {
+  if (d.decidedBy !== 'unknown' || d.unreadable.length > 0) return decidedByLabel(d.decidedBy);
+  const keys = unique(d.missingContext);
+  if (keys.length === 1) return `condition key ${keys[0]}`;
+  if (keys.length > 1) return `${keys.length} condition keys`;
+  // An open step: a further permission (recorded as an open identity-policy step, the one way that
+  // step is left open when every input was read), or what the request does not name.
+  const open = d.trace.find((t) => t.answer === 'unknown');
+  if (open?.step === 'identity-policy') return 'further permission';
+  if (open !== undefined) return 'missing request detail';
+  // The one underivable value that is no condition key (so never in missingContext).
+  if (d.action === 'kms:CreateGrant') return 'grant to create';
+  return 'missing request detail';
+}
+
 export function sourceLabel(s: PolicySource | 'grant'): string {
   switch (s) {
     case 'key-policy':
@@ -639,7 +661,7 @@ export function actionRow(d: CheckResult): ActionRow {
   return {
     action: d.action,
     verdict: verdictWord(d),
-    decidedBy: decidedByLabel(d.decidedBy),
+    decidedBy: decidedByWhat(d),
     refs: refs.length > 0 ? refs.join('\n') : '-',
     reason: reasonLine(d),
   };

@@ -10,7 +10,7 @@ import type { Report } from '../model/report.js';
 import {
   actionRow,
   answerWord,
-  decidedByLabel,
+  decidedByWhat,
   decidingIndex,
   decidingReasons,
   describeGrantReason,
@@ -159,7 +159,7 @@ export function mermaidFlowchart(d: CheckResult): string {
     if (i === di) parts.push(mermaidText('decided here'));
     lines.push(`  ${mermaidNodeId(i)}["${parts.join('<br/>')}"]`);
   }
-  const verdictLabel = d.decidedBy === 'implicit-deny' ? [verdictWord(d), 'nothing allowed it'] : [verdictWord(d), `decided by ${decidedByLabel(d.decidedBy)}`];
+  const verdictLabel = d.decidedBy === 'implicit-deny' ? [verdictWord(d), 'nothing allowed it'] : [verdictWord(d), `decided by ${decidedByWhat(d)}`];
   lines.push(`  verdict(["${verdictLabel.map(mermaidText).join('<br/>')}"])`);
   for (let k = 0; k < order.length; k++) {
     const from = order[k]!;
@@ -193,7 +193,7 @@ function walkList(d: CheckResult): string[] {
     return `${i + 1}. ${prose(t.question)}${mark}${decides}<br>${prose(t.detail)}`;
   });
   out.push(
-    `${d.trace.length + 1}. ⇒ ${verdictBadge(d.decision)}, ${d.decidedBy === 'implicit-deny' ? 'nothing allowed it (implicit deny)' : `decided by ${escapeMd(decidedByLabel(d.decidedBy))}`}`,
+    `${d.trace.length + 1}. ⇒ ${verdictBadge(d.decision)}, ${d.decidedBy === 'implicit-deny' ? 'nothing allowed it (implicit deny)' : `decided by ${escapeMd(decidedByWhat(d))}`}`,
   );
   return out;
 }
@@ -243,7 +243,7 @@ function headlineOf(report: Report): string[] {
     return [
       `# ${escapeMd(d.action)}: ${verdictWord(d)}`,
       '',
-      `${verdictBadge(d.decision)} — decided by **${escapeMd(decidedByLabel(d.decidedBy))}**${by}. ${sentence(prose(capitalize(reasonLine(d))))}`,
+      `${verdictBadge(d.decision)} — decided by **${escapeMd(decidedByWhat(d))}**${by}. ${sentence(prose(capitalize(reasonLine(d))))}`,
     ];
   }
   const worst = rs.some((d) => d.decision === 'unknown') ? 'unknown' : rs.some((d) => d.decision === 'deny') ? 'deny' : 'allow';
@@ -321,7 +321,7 @@ export function renderMarkdown(report: Report, _options: RenderOptions = {}): st
     );
     const per: string[] = [];
     for (const d of rs) {
-      per.push(`<details><summary>${escapeMd(d.action)}: ${verdictWord(d)} (${escapeMd(decidedByLabel(d.decidedBy))})</summary>`, '');
+      per.push(`<details><summary>${escapeMd(d.action)}: ${verdictWord(d)} (${escapeMd(decidedByWhat(d))})</summary>`, '');
       per.push(fenced('mermaid', mermaidFlowchart(d)), '');
       per.push(...walkList(d), '', '</details>', '');
     }

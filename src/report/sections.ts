@@ -4,7 +4,7 @@ import type { CheckResult, StepAnswer, StepId } from '../model/decision.js';
 import type { Report } from '../model/report.js';
 import {
   actionRow,
-  decidedByLabel,
+  decidedByWhat,
   decidingIndex,
   decidingReasons,
   describeGrantReason,
@@ -52,7 +52,7 @@ export function headline(report: Report): string {
   const rs = report.results;
   if (rs.length === 1) {
     const d = rs[0]!;
-    return `${d.action}: ${verdictWord(d)} (decided by ${decidedByLabel(d.decidedBy)})`;
+    return `${d.action}: ${verdictWord(d)} (decided by ${decidedByWhat(d)})`;
   }
   return summaryCounts(rs) + notEvaluatedCount(report);
 }
@@ -74,7 +74,7 @@ export function walkOf(d: CheckResult): { action: string; lines: WalkLine[]; out
   const outcome =
     d.decidedBy === 'implicit-deny'
       ? `${verdictWord(d)}: nothing allowed it (implicit deny)`
-      : `${verdictWord(d)}, decided by ${decidedByLabel(d.decidedBy)}${d.reasons.length > 0 ? `: ${d.reasons.map(reasonRef).join(', ')}` : ''}`;
+      : `${verdictWord(d)}, decided by ${decidedByWhat(d)}${d.reasons.length > 0 ? `: ${d.reasons.map(reasonRef).join(', ')}` : ''}`;
   return { action: d.action, lines, outcome };
 }
 

@@ -2,7 +2,7 @@
 // MAX_WIDTH columns (only an unbreakable token could exceed it, and wrap() breaks those too).
 import type { CheckResult } from '../model/decision.js';
 import type { Report } from '../model/report.js';
-import { answerWord, MAX_WIDTH, ROW_HEADERS, rowCells, rowWidths, wrap, wrapHanging, wrapWithMarker } from './explain.js';
+import { answerWord, decidedByWhat, MAX_WIDTH, ROW_HEADERS, rowCells, rowWidths, wrap, wrapHanging, wrapWithMarker } from './explain.js';
 import type { RenderOptions } from './json.js';
 import { reportView, type Section, type WalkLine } from './sections.js';
 
@@ -37,7 +37,7 @@ export function decidedByText(d: CheckResult): string {
     case 'key-state':
       return d.keyStateError ?? 'key state';
     case 'unknown':
-      return `depends on unreadable input: ${d.unreadable.map((u) => u.what).join(', ') || 'missing request details'}`;
+      return d.unreadable.length > 0 ? `depends on unreadable input: ${d.unreadable.map((u) => u.what).join(', ')}` : `depends on: ${decidedByWhat(d)}`;
   }
 }
 

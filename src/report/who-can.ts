@@ -48,9 +48,8 @@
 import type { ActionInfo } from '../model/actions.js';
 import type { AccessEntry, GuardCondition, KeyWhoCan, ReasonRef, WhoCanPrincipal, WhoCanResult, Witness } from '../analyses/who-can.js';
 import { ADMIN_LEVEL_ACTIONS, finalVerdict, isAdminLevel } from '../analyses/who-can.js';
-import { wrapFixed } from './fixed-table.js';
+import { pushWrapped } from './fixed-table.js';
 import { layoutTable, type Row } from './layout.js';
-import { wrap } from './explain.js';
 import { hintText, partGapText, partWhatText } from './phrases.js';
 import { GRANT_TO_CREATE, type HintNote } from '../model/decision.js';
 
@@ -190,14 +189,14 @@ export function entryWhy(e: AccessEntry): string {
 }
 
 /** Why an answer is unknown: the inputs that could not be read, else what the request would need that kms-why cannot know. */
-function unknownWhy(e: AccessEntry): string {
+export function unknownWhy(e: AccessEntry): string {
   if (e.unreadable !== undefined && e.unreadable.length > 0) return `depends on what could not be read: ${e.unreadable.join('; ')}`;
   return dependsText(e) ?? 'depends on request details kms-why cannot derive';
 }
 
 /** The phrase of an unknown answer's notes (none: undefined). Who-can requests carry no context, so no flag to give is named. */
 export function dependsText(e: AccessEntry): string | undefined {
-  if (e.dependsOn === undefined || e.dependsOn.length === 0) return undefined;
+  if (e.dependsOn === undefined || e.dependsOn.length === 0) return e.unknownBecause;
   return [...new Set(e.dependsOn.map(dependsNoteText))].join('; ');
 }
 
@@ -643,22 +642,26 @@ function actionNames(k: KeyWhoCan, idx: number[], of: number): string {
   return names.length > 6 ? `${names.slice(0, 6).join(', ')} and ${names.length - 6} more` : names.join(', ');
 }
 
-/** One access path in text: what and how many, then (indented) the actions and, for a few principals, who. Fits 80 columns. */
-function pathLines(k: KeyWhoCan, g: GroupSummary, p: AccessPath, indent: string): string[] {
+/** One access path in text: what and how many, then (indented) the actions and, for a few principals, who. */
+function pathLines(out: string[], k: KeyWhoCan, g: GroupSummary, p: AccessPath, indent: string, width: number): void {
   const who = plural(p.principals, 'principal');
   const ext = p.external > 0 ? ` (${fmt(p.external)} external)` : '';
-  const out = hanging(`${p.access === 'allow' ? '' : `${p.access}: `}${who}${ext}: ${p.text}${p.adminLevel ? ' [ADMIN-LEVEL]' : ''}`, indent, `${indent}    `);
-  out.push(...hanging(`on ${actionNames(k, p.actions, g.actions.length)}`, `${indent}  `, `${indent}    `));
-  if (p.principals <= SAMPLE) for (const x of p.sample) out.push(...hanging(principalLabel(x), `${indent}  - `, `${indent}    `));
-  return out;
+  pushWrapped(
+    out,
+    `${p.access === 'allow' ? '' : `${p.access}: `}${who}${ext}: ${p.text}${p.adminLevel ? ' [ADMIN-LEVEL]' : ''}`,
+    width,
+    indent,
+    `${indent}    `,
+  );
+  pushWrapped(out, `on ${actionNames(k, p.actions, g.actions.length)}`, width, `${indent}  `, `${indent}    `);
+  if (p.principals <= SAMPLE) for (const x of p.sample) pushWrapped(out, principalLabel(x), width, `${indent}  - `, `${indent}    `);
 }
 
-/** Wraps to 80 columns, the first line after `first`, the others after `rest`. */
-function hanging(text: string, first: string, rest: string): string[] {
-  const lines = wrapFixed(text, 80 - rest.length);
-  if (lines.length > 1 && first.length + lines[0]!.length > 80)
-    return [first + text.slice(0, 80 - first.length), ...wrapFixed(text.slice(80 - first.length), 80 - rest.length).map((l) => rest + l)];
-  return lines.map((l, i) => (i === 0 ? first : rest) + l);
+/** `text` wrapped to `width` at spaces only (an ARN or a quoted name stays whole). */
+function wrapped(text: string, width: number): string[] {
+  const out: string[] = [];
+  pushWrapped(out, text, width);
+  return out;
 }
 
 /** Long principal lists in the text and Markdown views are cut here (use --principals or JSON for all). */
@@ -679,80 +682,97 @@ function shortEnough(s: KeySummary): boolean {
 
 // ─── Text ──────────────────────────────────────────────────────────────────────────────────────
 
+// Every line is wrapped to the output width with a hanging indent, at spaces only: an ARN or a
+// quoted name is never cut (fixed-table.ts pushWrapped). Lines that fit cost a length check.
 function textKey(k: KeyWhoCan, opts: WhoCanViewOptions): string {
+  const width = opts.width ?? 80;
   const s = summarizeKey(k);
   const out: string[] = [];
-  out.push(`Key ${keyTitle(k)}`);
-  out.push(`  ${plural(s.considered, 'principal')} considered, ${plural(k.actions.length, 'action')}; ${fmt(s.withAccess)} with some access.`);
+  const put = (text: string, first: string, rest: string): void => pushWrapped(out, text, width, first, rest);
+  put(`Key ${keyTitle(k)}`, '', '    ');
+  put(`${plural(s.considered, 'principal')} considered, ${plural(k.actions.length, 'action')}; ${fmt(s.withAccess)} with some access.`, '  ', '    ');
   for (const g of s.groups) {
-    out.push(
-      '',
-      ...hanging(
-        `${g.title}: ${fmt(g.allowed)} allowed, ${fmt(g.conditional)} conditional, ${fmt(g.unknown)} unknown (${actionNames(k, g.actions, g.actions.length) || 'no action the key state allows'})`,
-        '  ',
-        '    ',
-      ),
+    out.push('');
+    put(
+      `${g.title}: ${fmt(g.allowed)} allowed, ${fmt(g.conditional)} conditional, ${fmt(g.unknown)} unknown (${actionNames(k, g.actions, g.actions.length) || 'no action the key state allows'})`,
+      '  ',
+      '    ',
     );
-    for (const p of g.paths) out.push(...pathLines(k, g, p, '    '));
-    if (g.morePaths > 0) out.push(...hanging(moreText(g), '    ', '      '));
+    for (const p of g.paths) pathLines(out, k, g, p, '    ', width);
+    if (g.morePaths > 0) put(moreText(g), '    ', '      ');
     for (const f of g.failing)
-      out.push(
-        ...hanging(
-          `${f.action.name} fails for everyone now: ${f.error}${f.authorized > 0 ? ` (${plural(f.authorized, 'principal')} authorized)` : ''}`,
-          '    ',
-          '      ',
-        ),
+      put(
+        `${f.action.name} fails for everyone now: ${f.error}${f.authorized > 0 ? ` (${plural(f.authorized, 'principal')} authorized)` : ''}`,
+        '    ',
+        '      ',
       );
   }
   if (s.adminLevel > 0) {
-    out.push('', `  Admin-level powers (allowed without conditions): ${plural(s.adminLevel, 'principal')}`);
-    for (const x of s.adminSample) out.push(`    ${principalLabel(x.principal)}: ${x.actions.join(', ')}`);
-    if (s.adminLevel > s.adminSample.length) out.push(`    … and ${fmt(s.adminLevel - s.adminSample.length)} more (--principals lists them)`);
+    out.push('');
+    put(`Admin-level powers (allowed without conditions): ${plural(s.adminLevel, 'principal')}`, '  ', '    ');
+    for (const x of s.adminSample) put(`${principalLabel(x.principal)}: ${x.actions.join(', ')}`, '    ', '      ');
+    if (s.adminLevel > s.adminSample.length) put(`… and ${fmt(s.adminLevel - s.adminSample.length)} more (--principals lists them)`, '    ', '      ');
   }
   if (s.external.length > 0) {
     out.push('', '  External accounts:');
     for (const x of s.external)
-      out.push(
-        `    ${x.account}: ${x.principals.length <= SAMPLE ? x.principals.join(', ') : plural(x.principals.length, 'principal')} — ${x.actions.join(', ')}`,
+      put(
+        `${x.account}: ${x.principals.length <= SAMPLE ? x.principals.join(', ') : plural(x.principals.length, 'principal')} — ${x.actions.join(', ')}`,
+        '    ',
+        '      ',
       );
   }
   if (k.publicStatements.length > 0) {
     out.push('', '  Public statements (Principal "*" or NotPrincipal):');
     for (const st of k.publicStatements)
-      out.push(`    "${st.id}" allows ${st.actions.join(', ')} ${st.conditions.length > 0 ? conditionsText(st.conditions) : 'to ANYONE, with no condition'}`);
+      put(
+        `"${st.id}" allows ${st.actions.join(', ')} ${st.conditions.length > 0 ? conditionsText(st.conditions) : 'to ANYONE, with no condition'}`,
+        '    ',
+        '      ',
+      );
   }
   if (opts.principals === true || shortEnough(s)) {
     out.push('', '  Principals by action:');
-    // One line at a time: a spread of a list this long (a line or two per principal and action) overflows the call stack.
-    for (const line of textList(k)) out.push(line);
-  } else out.push('', `  (${fmt(s.withAccess)} principals with access: --principals lists them, --principal PATTERN filters)`);
+    // Pushed one line at a time: a spread of a list this long (a line or two per principal and action) overflows the call stack.
+    textList(out, k, width);
+  } else {
+    out.push('');
+    put(`(${fmt(s.withAccess)} principals with access: --principals lists them, --principal PATTERN filters)`, '  ', '   ');
+  }
   if (k.notes.length > 0 || k.skipped.length > 0) {
     out.push('', '  Notes:');
-    for (const n of k.notes) out.push(`    ${n}`);
-    for (const x of k.skipped.slice(0, 10)) out.push(`    not evaluated: ${x.principal} (${x.why})`);
-    if (k.skipped.length > 10) out.push(`    … and ${fmt(k.skipped.length - 10)} more principal values not evaluated (JSON lists them)`);
+    for (const n of k.notes) put(n, '    ', '      ');
+    for (const x of k.skipped.slice(0, 10)) put(`not evaluated: ${x.principal} (${x.why})`, '    ', '      ');
+    if (k.skipped.length > 10) put(`… and ${fmt(k.skipped.length - 10)} more principal values not evaluated (JSON lists them)`, '    ', '      ');
   }
   out.push('', '');
   return out.join('\n');
 }
 
-function textList(k: KeyWhoCan): string[] {
-  const out: string[] = [];
+/** The principals of each action row: the access and who on one line, then (indented) through what. */
+function textList(out: string[], k: KeyWhoCan, width: number): void {
+  const why = ' '.repeat(19);
+  const whyRest = ' '.repeat(21);
   for (const g of GROUPS) {
     const rows = actionRows(k, g.id);
     if (rows.length === 0) continue;
     out.push(`  ${g.title}`);
     for (const row of rows) {
-      out.push(`    ${row.actions.map((a) => a.name).join(', ')}${row.keyStateError ? `  (fails anyway: ${row.keyStateError})` : ''}`);
+      pushWrapped(
+        out,
+        `${row.actions.map((a) => a.name).join(', ')}${row.keyStateError ? `  (fails anyway: ${row.keyStateError})` : ''}`,
+        width,
+        '    ',
+        '      ',
+      );
       if (row.entries.length === 0) out.push('      nobody');
       for (const { principal, entry } of row.entries) {
         const admin = row.actions.some((a) => isAdminLevel(a.name, entry)) ? ' [ADMIN-LEVEL]' : '';
-        out.push(`      ${entry.access.padEnd(11)}  ${principalLabel(principal)}${admin}`);
-        out.push(`${' '.repeat(19)}${entryWhy(entry)}`);
+        pushWrapped(out, `${principalLabel(principal)}${admin}`, width, `      ${entry.access.padEnd(11)}  `, why);
+        pushWrapped(out, entryWhy(entry), width, why, whyRest);
       }
     }
   }
-  return out;
 }
 
 /** The text report in pieces, one per key (see WhoCanWriter). */
@@ -786,7 +806,7 @@ function tableKeySync(k: KeyWhoCan, opts: WhoCanViewOptions, c: import('chalk').
   const width = opts.width ?? 80;
   // Lines outside the tables: wrapped to the width first, coloured after (src/report/layout.ts).
   const para = (text: string, style: (x: string) => string = (x) => x): string =>
-    wrap(text, width)
+    wrapped(text, width)
       .map((l) => style(l))
       .join('\n') + '\n';
   const colour = (a: AccessEntry['access']): ((x: string) => string) => (a === 'allow' ? c.green : a === 'conditional' ? c.yellow : c.magenta);
@@ -1134,12 +1154,12 @@ export class WhoCanWriter {
         out(`${json({ type: 'summary', ...this.totals.json() })}\n`);
         return;
       case 'text':
-        out(`${this.totals.line()}\n${CAVEAT}\n`);
+        out(`${wrapped(this.totals.line(), this.opts.width ?? 80).join('\n')}\n${wrapped(CAVEAT, this.opts.width ?? 80).join('\n')}\n`);
         return;
       case 'table':
         // Wrapped to the table's width, coloured after (src/report/layout.ts).
         out(
-          `${wrap(`${this.totals.line()}`, this.opts.width ?? 80).join('\n')}\n${wrap(CAVEAT, this.opts.width ?? 80)
+          `${wrapped(this.totals.line(), this.opts.width ?? 80).join('\n')}\n${wrapped(CAVEAT, this.opts.width ?? 80)
             .map((l) => (this.chalk ? this.chalk.dim(l) : l))
             .join('\n')}\n`,
         );

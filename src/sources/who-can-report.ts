@@ -100,6 +100,9 @@ export function parseWhoCanKey(kv: unknown, at: Where): KeyWhoCan {
         entry.conditions = expectArray(e.conditions, member(eat, 'conditions')).map((c, i) => conditionOf(c, index(member(eat, 'conditions'), i)));
       if (isObject(e.witness)) entry.witness = e.witness as Witness;
       if (e.unreadable !== undefined) entry.unreadable = strings(e.unreadable, member(eat, 'unreadable'));
+      // An unknown answer's reason when nothing unreadable explains it (report/who-can.ts unknownJson).
+      if (e.unknownBecause !== undefined) entry.unknownBecause = expectString(e.unknownBecause, member(eat, 'unknownBecause'));
+      if (e.missingContext !== undefined) entry.missingContext = strings(e.missingContext, member(eat, 'missingContext'));
       access[pi]![ai] = entry;
     });
   });

@@ -6,7 +6,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, r
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FLOOR_MB, heapLimitMb, inputFiles, MB_PER_SNAPSHOT_MB, RELAUNCH_FROM_MB, userSetHeap } from '../../bin/heap.js';
+import { FLOOR_MB, heapLimitMb, inputFiles, MB_PER_SNAPSHOT_MB, RELAUNCH_FROM_MB, userHeapMb, userSetHeap } from '../../bin/heap.js';
 import { BIN, kmsWhy, ROOT } from './helpers.js';
 
 const BASIC = 'fixtures/who-can/basic.json';
@@ -82,6 +82,10 @@ describe('the heap limit chosen for who-can and diff', () => {
     expect(heapLimitMb('who-can', ['who-can', '--from', big, '--from', '-'], env, [])).toBeUndefined();
     expect(heapLimitMb('who-can', ['who-can', '--from', join(tmp, 'missing.json')], env, [])).toBeUndefined();
     expect(heapLimitMb('who-can', ['who-can', '--all-keys'], env, [])).toBeUndefined();
+    // The heap size node reads from NODE_OPTIONS and its command line (the last one wins).
+    expect(userHeapMb({ NODE_OPTIONS: '--max-old-space-size=300' }, [])).toBe(300);
+    expect(userHeapMb({ NODE_OPTIONS: '--max_old_space_size=300 --trace-gc' }, ['--max-heap-size=900'])).toBe(900);
+    expect(userHeapMb({ NODE_OPTIONS: '--trace-gc' }, [])).toBeUndefined();
     // The user's choice wins; KMS_WHY_HEAP_MB sets it otherwise.
     expect(userSetHeap({ NODE_OPTIONS: '--trace-gc --max-old-space-size=300' }, [])).toBe(true);
     expect(userSetHeap({}, ['--max_old_space_size=300'])).toBe(true);
@@ -137,13 +141,24 @@ describe('who-can and diff relaunched with a heap limit (through bin/kms-why.js)
     expect(readdirSync(out)).toEqual([]);
   });
 
-  it('a heap size the user gave node wins: no relaunch, the run succeeds under its own limit', () => {
+  it('a heap size the user gave node wins: the run succeeds under its own limit', () => {
     const big = bigSnapshot(4000);
     const args = ['who-can', '--from', big, '--all-keys', '--output', 'text'];
     const r = kmsWhy(args, { env: { KMS_WHY_HEAP_MB: '16', NODE_OPTIONS: '--max-old-space-size=512' } });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(3);
     expect(r).toEqual(kmsWhy(args));
+  });
+
+  it('out of memory under a heap size the user gave node: the same one error line naming it, exit 4', () => {
+    const big = bigSnapshot(4000);
+    const r = kmsWhy(['who-can', '--from', big, '--all-keys', '--output', 'jsonl'], { env: { NODE_OPTIONS: '--max-old-space-size=16' } });
+    expect(r.stderr).not.toMatch(/FATAL|<---|Native stack|node::/);
+    expect(r.code).toBe(4);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toBe('kms-why: error: who-can ran out of memory: the inputs need more than the 16 MB heap given to node');
+    expect(lines[1]).toBe('hint: Give node more (in MB), e.g. NODE_OPTIONS=--max-old-space-size=32 kms-why who-can …');
   });
 
   it.runIf(process.platform === 'linux').each(['SIGTERM', 'SIGINT'] as const)('%s reaches the child, and the process ends by it', async (signal) => {
