@@ -722,8 +722,13 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
   if (action === undefined || caller === null) return { needed: true, warnings: [], proposals: [], rejected, notes: ['The request cannot be evaluated.'] };
   const key = action.cls === 'iam-only' ? undefined : ev.findKey(request.keyArn ?? request.keyIdentifier ?? '');
   if (before.decision === 'unknown') {
+    // Unknown without an unreadable input: an underivable condition key or an open request detail decides.
     notes.push(
-      `The verdict depends on unreadable inputs (${before.unreadable.map((u) => u.what).join(', ')}); only a change that allows whatever they say can be verified.`,
+      before.unreadable.length > 0
+        ? `The verdict depends on unreadable inputs (${before.unreadable.map((u) => u.what).join(', ')}); only a change that allows whatever they say can be verified.`
+        : before.missingContext.length > 0
+          ? `The verdict depends on condition keys the request does not give (${before.missingContext.join(', ')}); only a change that allows whatever they are can be verified.`
+          : 'The verdict depends on what the request leaves open (see the hints); only a change that allows whatever it is can be verified.',
     );
   }
   if (action.cls !== 'key' || key === undefined) {

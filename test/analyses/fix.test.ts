@@ -8,6 +8,8 @@ import { applyChanges, checkClue, impliedDenial, proposeFixes, type FixResult } 
 import type { Request } from '../../src/model/request.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
 import { snapshotFromDocuments } from '../../src/sources/load.js';
+import { parseSnapshot } from '../../src/sources/snapshot-file.js';
+import { ACCOUNT, delegatingKey, KEY_ARN } from '../helpers/snapshot-doc.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const json = (rel: string): Record<string, unknown> => JSON.parse(readFileSync(`${ROOT}${rel}`, 'utf8')) as Record<string, unknown>;
@@ -335,5 +337,36 @@ describe('checkClue', () => {
     const dl = new Evaluator(sl).evaluate(lambdaReq);
     const c = checkClue(undefined, dl, { snapshot: sl, request: lambdaReq, eventTime: '2027-06-01T00:00:00Z', what: 'event' });
     expect(c.text).toMatch(/snapshot .* is older than the event .*take a new snapshot/);
+  });
+});
+
+describe('proposeFixes on an unknown verdict no unreadable input explains', () => {
+  it('names the condition key that decides it, not an empty list of unreadable inputs', () => {
+    const s = parseSnapshot(
+      {
+        kmsWhySnapshot: 1,
+        keys: [delegatingKey()],
+        principals: [
+          {
+            Arn: `arn:aws:iam::${ACCOUNT}:role/office`,
+            IdentityPolicies: [
+              {
+                PolicyName: 'office',
+                Document: {
+                  Version: '2012-10-17',
+                  Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*', Condition: { IpAddress: { 'aws:SourceIp': '203.0.113.0/24' } } }],
+                },
+              },
+            ],
+          },
+        ],
+      },
+      'office.json',
+    );
+    const req: Request = { action: 'kms:Decrypt', principal: `arn:aws:iam::${ACCOUNT}:role/office`, keyArn: KEY_ARN };
+    expect(new Evaluator(s).evaluate(req).decision).toBe('unknown');
+    const notes = proposeFixes(s, req).notes.join('\n');
+    expect(notes).toContain('condition keys the request does not give (aws:SourceIp)');
+    expect(notes).not.toContain('()');
   });
 });
