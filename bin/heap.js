@@ -135,10 +135,12 @@ export function heapLimitMb(command, args, env, execArgv) {
   return Math.max(FLOOR_MB, Math.ceil(weighted));
 }
 
-/** Files the command writes (diff --report FORMAT=FILE): where a temporary file may be left behind. */
+/** Files the command writes (diff --report FORMAT=FILE, who-can --output-file FILE): where a temporary file may be left behind. */
 function outputFiles(args) {
   const files = [];
   for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--output-file' && args[i + 1] !== undefined) files.push(args[i + 1]);
+    else if (args[i].startsWith('--output-file=')) files.push(args[i].slice('--output-file='.length));
     const v = args[i] === '--report' ? args[i + 1] : args[i].startsWith('--report=') ? args[i].slice('--report='.length) : undefined;
     if (v?.includes('=')) files.push(v.slice(v.indexOf('=') + 1));
   }

@@ -52,49 +52,111 @@ export function processIo(): CliIo {
  */
 /** `text` may come in pieces (a long report is never one string). */
 export async function writeAtomically(file: string, text: string | Iterable<string>, opts: { force?: boolean } = {}): Promise<void> {
-  let mode = 0o600;
-  let target = file;
-  const existing = await lstat(file).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return undefined;
-    throw writeError(file, e);
-  });
-  if (existing !== undefined) {
-    if (existing.isSymbolicLink()) {
-      if (opts.force !== true)
-        throw new InputError(`${file} is a symbolic link; kms-why does not write through links`, {
-          hint: 'Give the real path, or add --force to replace the file the link points to.',
-        });
-      const real = await stat(file).catch((e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT') return undefined;
-        throw writeError(file, e);
-      });
-      if (real !== undefined && !real.isFile()) throw notAFile(file, real);
-      if (real !== undefined) mode = real.mode & 0o777;
-      const { realpath } = await import('node:fs/promises');
-      target = await realpath(file).catch(() => file);
-    } else if (!existing.isFile()) {
-      throw notAFile(file, existing);
-    } else mode = existing.mode & 0o777;
-  }
-  // The process id in the name lets bin/heap.js remove what a child it relaunched left when it was killed.
-  const tmp = join(dirname(target), `.${basename(target)}.kms-why-${process.pid}-${randomBytes(12).toString('hex')}.tmp`);
-  let created = false;
+  const f = await AtomicFile.create(file, opts);
   try {
-    const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), mode);
-    created = true;
-    try {
-      if (typeof text === 'string') await fh.writeFile(text, 'utf8');
-      else for (const piece of text) await fh.write(piece, null, 'utf8');
-      await fh.chmod(mode);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, target);
-    created = false;
+    if (typeof text === 'string') f.write(text);
+    else
+      for (const piece of text) {
+        f.write(piece);
+        await f.settle();
+      }
+    await f.commit();
   } catch (e) {
-    if (created) await unlink(tmp).catch(() => undefined);
+    await f.abort();
     throw writeError(file, e);
+  }
+}
+
+/**
+ * A file written in pieces that appears whole or not at all (writeAtomically's rules): pieces go
+ * to the temporary file; commit() flushes it to disk and renames it into place; abort() (any
+ * failure before commit) removes it. A long streamed report never leaves half a file behind.
+ */
+export class AtomicFile {
+  private pending: Promise<unknown> = Promise.resolve();
+  private failed: unknown;
+  private closed = false;
+
+  private constructor(
+    private readonly file: string,
+    private readonly target: string,
+    private readonly tmp: string,
+    private readonly fh: import('node:fs/promises').FileHandle,
+    private readonly mode: number,
+  ) {}
+
+  static async create(file: string, opts: { force?: boolean } = {}): Promise<AtomicFile> {
+    let mode = 0o600;
+    let target = file;
+    const existing = await lstat(file).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined;
+      throw writeError(file, e);
+    });
+    if (existing !== undefined) {
+      if (existing.isSymbolicLink()) {
+        if (opts.force !== true)
+          throw new InputError(`${file} is a symbolic link; kms-why does not write through links`, {
+            hint: 'Give the real path, or add --force to replace the file the link points to.',
+          });
+        const real = await stat(file).catch((e: NodeJS.ErrnoException) => {
+          if (e.code === 'ENOENT') return undefined;
+          throw writeError(file, e);
+        });
+        if (real !== undefined && !real.isFile()) throw notAFile(file, real);
+        if (real !== undefined) mode = real.mode & 0o777;
+        const { realpath } = await import('node:fs/promises');
+        target = await realpath(file).catch(() => file);
+      } else if (!existing.isFile()) {
+        throw notAFile(file, existing);
+      } else mode = existing.mode & 0o777;
+    }
+    // The process id in the name lets bin/heap.js remove what a child it relaunched left when it was killed.
+    const tmp = join(dirname(target), `.${basename(target)}.kms-why-${process.pid}-${randomBytes(12).toString('hex')}.tmp`);
+    try {
+      const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), mode);
+      return new AtomicFile(file, target, tmp, fh, mode);
+    } catch (e) {
+      throw writeError(file, e);
+    }
+  }
+
+  /** Queues a piece (a failure is kept and thrown by settle() or commit(), so nothing is written after it). */
+  write(text: string): void {
+    this.pending = this.pending
+      .then(() => (this.failed === undefined ? this.fh.write(text, null, 'utf8') : undefined))
+      .catch((e: unknown) => {
+        this.failed ??= e;
+      });
+  }
+
+  /** Resolves when every queued piece is written. */
+  async settle(): Promise<void> {
+    await this.pending;
+    if (this.failed !== undefined) throw writeError(this.file, this.failed);
+  }
+
+  async commit(): Promise<void> {
+    try {
+      await this.settle();
+      await this.fh.chmod(this.mode);
+      await this.fh.sync();
+      this.closed = true;
+      await this.fh.close();
+      await rename(this.tmp, this.target);
+    } catch (e) {
+      await this.abort();
+      throw writeError(this.file, e);
+    }
+  }
+
+  /** Removes the temporary file; the target, if any, is as it was. */
+  async abort(): Promise<void> {
+    await this.pending;
+    if (!this.closed) {
+      this.closed = true;
+      await this.fh.close().catch(() => undefined);
+    }
+    await unlink(this.tmp).catch(() => undefined);
   }
 }
 

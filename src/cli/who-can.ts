@@ -11,7 +11,7 @@ import { loadFrom } from '../sources/load.js';
 import { EXIT } from './errors.js';
 import type { Run } from './command.js';
 import { keyActionsFlag } from './diff.js';
-import { StreamOut, type CliIo } from './io.js';
+import { AtomicFile, StreamOut, type CliIo } from './io.js';
 import { outputWidth, resolveColor } from './output.js';
 import { addLiveOptions, type LiveFlags } from './live.js';
 
@@ -23,6 +23,8 @@ interface WhoCanFlags extends LiveFlags {
   action?: string[];
   from?: string[];
   output?: WhoCanFormat;
+  outputFile?: string;
+  force?: boolean;
   redact?: boolean;
   color?: boolean;
   debug?: boolean;
@@ -117,6 +119,8 @@ export function addWhoCanCommand(program: Command, io: CliIo, run: Run): void {
         'markdown',
       ]),
     )
+    .option('--output-file <file>', 'write the report here (whole or not at all) instead of stdout')
+    .option('--force', 'with --output-file: also replace a file reached through a symbolic link')
     .option('--redact', 'replace account ids, resource names and grant ids with stable placeholders')
     .option('--no-color', 'no colour (also NO_COLOR=1)')
     .option('--debug', 'show stack traces for errors')
@@ -129,12 +133,27 @@ export function addWhoCanCommand(program: Command, io: CliIo, run: Run): void {
         (await import('./redact.js')).redactFlags(flags, io.redactor);
         const keys = selectKeys(snapshot, new Evaluator(snapshot), flags.key ?? [], flags.allKeys === true);
         if (keys.length === 0) throw new InputError('the snapshot has no customer managed key', { hint: 'Give --key for an AWS managed key.' });
-        const format: WhoCanFormat = flags.output ?? (io.stdoutIsTTY ? 'table' : 'text');
-        const writer = new WhoCanWriter(format, { color: resolveColor(flags.color, io), width: outputWidth(io), principals: flags.principals === true });
+        const toFile = flags.outputFile !== undefined;
+        const format: WhoCanFormat = flags.output ?? (io.stdoutIsTTY && !toFile ? 'table' : 'text');
+        // Colour is for a terminal: never in a file.
+        const writer = new WhoCanWriter(format, {
+          color: !toFile && resolveColor(flags.color, io),
+          width: outputWidth(io),
+          principals: flags.principals === true,
+        });
         await writer.ready();
         const keep = principalFilter(flags.principal ?? []);
         // --redact: the inputs were redacted, and io redacts every chunk (src/cli/redact.ts).
-        const out = new StreamOut(writer.escaped && io.stdoutEscaped !== undefined ? io.stdoutEscaped : io.stdout, io.drain);
+        // --output-file: the report appears whole or not at all (a run that fails or is killed leaves the file as it was).
+        const file = flags.outputFile !== undefined ? await AtomicFile.create(flags.outputFile, { force: flags.force === true }) : undefined;
+        const redactor = io.redactor;
+        const out =
+          file !== undefined
+            ? new StreamOut(
+                (t) => file.write(redactor !== undefined ? redactor.text(t) : t),
+                () => file.settle(),
+              )
+            : new StreamOut(writer.escaped && io.stdoutEscaped !== undefined ? io.stdoutEscaped : io.stdout, io.drain);
         // One key at a time: compute, render, write, drop (memory is one key's answers).
         const engine = new WhoCanEngine(snapshot);
         const bar = progressBar(io, keys.length > 1);
@@ -160,10 +179,15 @@ export function addWhoCanCommand(program: Command, io: CliIo, run: Run): void {
             await out.flush();
           }
           writer.tail(out.put);
+          await out.flush();
+          await file?.commit();
+        } catch (e) {
+          await file?.abort();
+          throw e;
         } finally {
           bar.done();
         }
-        await out.flush();
+        if (file !== undefined) io.stderr(`kms-why: wrote ${flags.outputFile}\n`);
         return unknown ? EXIT.unknown : EXIT.allow;
       }),
     );

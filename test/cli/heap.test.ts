@@ -141,6 +141,19 @@ describe('who-can and diff relaunched with a heap limit (through bin/kms-why.js)
     expect(readdirSync(out)).toEqual([]);
   });
 
+  it('who-can --output-file: out of memory leaves the file as it was, with no temporary file beside it', () => {
+    const big = bigSnapshot(4000);
+    const out = join(tmp, 'out-who-can');
+    rmSync(out, { recursive: true, force: true });
+    mkdirSync(out);
+    const file = join(out, 'who-can.jsonl');
+    writeFileSync(file, 'the report of yesterday\n');
+    const r = kmsWhy(['who-can', '--from', big, '--all-keys', '--output', 'jsonl', '--output-file', file], { env: { KMS_WHY_HEAP_MB: '16' } });
+    expect(r.code).toBe(4);
+    expect(readFileSync(file, 'utf8')).toBe('the report of yesterday\n');
+    expect(readdirSync(out)).toEqual(['who-can.jsonl']);
+  });
+
   it('a heap size the user gave node wins: the run succeeds under its own limit', () => {
     const big = bigSnapshot(4000);
     const args = ['who-can', '--from', big, '--all-keys', '--output', 'text'];

@@ -1,6 +1,6 @@
 // `kms-why who-can` and `kms-why diff`, run in-process through their add*Command functions with a
 // fresh commander program and a fake io (as main() wires them).
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Run as RunAction } from '../../src/cli/command.js';
@@ -226,6 +226,27 @@ describe('kms-why who-can', () => {
     const r = await kmsWhy(['who-can', '--from', BASIC, '--key', 'alias/app', '--action', 'kms:Decrypt', '--redact']);
     expect(r.stdout).not.toContain('111122223333');
     expect(r.stdout).not.toContain('role/ops');
+  });
+
+  it('--output-file: the same bytes as stdout (no colour), redacted with --redact; a symbolic link is refused without --force', async () => {
+    for (const output of ['json', 'jsonl', 'text', 'markdown']) {
+      const file = join(tmp, `who-can.${output}`);
+      const args = ['who-can', '--from', BASIC, '--all-keys', '--output', output];
+      const std = await kmsWhy(args);
+      const r = await kmsWhy([...args, '--output-file', file]);
+      expect(r.code).toBe(std.code);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`wrote ${file}`);
+      expect(readFileSync(file, 'utf8')).toBe(std.stdout);
+    }
+    const red = join(tmp, 'who-can-redacted.txt');
+    await kmsWhy(['who-can', '--from', BASIC, '--key', 'alias/app', '--action', 'kms:Decrypt', '--redact', '--output-file', red]);
+    expect(readFileSync(red, 'utf8')).not.toContain('111122223333');
+    const link = join(tmp, 'who-can-link.txt');
+    symlinkSync(red, link);
+    const refused = await kmsWhy(['who-can', '--from', BASIC, '--key', 'alias/app', '--output-file', link]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/is a symbolic link/);
   });
 });
 
