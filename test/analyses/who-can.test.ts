@@ -23,7 +23,7 @@ import {
 import { findAction, type ActionInfo } from '../../src/model/actions.js';
 import { keyStateError } from '../../src/evaluate/key-state.js';
 import type { Grant } from '../../src/model/grant.js';
-import type { Key, KeyState } from '../../src/model/key.js';
+import type { Key, KeyMetadata, KeyState } from '../../src/model/key.js';
 import type { Policy, PolicySource } from '../../src/model/policy.js';
 import type { PrincipalPolicies } from '../../src/model/principal.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
@@ -260,6 +260,25 @@ const A = '111122223333';
 const B = '444455556666';
 const keyArn = (i: number): string => `arn:aws:kms:us-east-1:${A}:key/0000000${i}-12ab-34cd-56ef-1234567890ab`;
 const NAMES = ['app', 'ops', 'web', 'admin', 'batch'];
+
+/** A policy of the given statements, parsed as a snapshot's would be. */
+const pol = (source: PolicySource, name: string, statements: unknown[]): Policy =>
+  parsePolicyDocument({ Version: '2012-10-17', Statement: statements }, { source, name, path: name });
+
+/** An enabled symmetric customer managed key of account A. */
+const enabledKey = (arn: string): KeyMetadata => ({
+  keyId: arn.split('/')[1]!,
+  arn,
+  account: A,
+  region: 'us-east-1',
+  partition: 'aws',
+  keyState: 'Enabled',
+  keySpec: 'SYMMETRIC_DEFAULT',
+  keyUsage: 'ENCRYPT_DECRYPT',
+  origin: 'AWS_KMS',
+  keyManager: 'CUSTOMER',
+  multiRegion: false,
+});
 
 const kpPrincipals: unknown[] = [
   '*',
@@ -550,23 +569,9 @@ describe('who-can basics', () => {
 });
 
 describe('who-can shares answers only between callers that nothing tells apart', () => {
-  const pol = (source: PolicySource, name: string, statements: unknown[]): Policy =>
-    parsePolicyDocument({ Version: '2012-10-17', Statement: statements }, { source, name, path: name });
   const arn = keyArn(0);
   const key: Key = {
-    metadata: {
-      keyId: arn.split('/')[1]!,
-      arn,
-      account: A,
-      region: 'us-east-1',
-      partition: 'aws',
-      keyState: 'Enabled',
-      keySpec: 'SYMMETRIC_DEFAULT',
-      keyUsage: 'ENCRYPT_DECRYPT',
-      origin: 'AWS_KMS',
-      keyManager: 'CUSTOMER',
-      multiRegion: false,
-    },
+    metadata: enabledKey(arn),
     aliases: [],
     tags: { team: 'red' },
     policy: pol('key-policy', 'key policy', [
@@ -640,23 +645,9 @@ describe('who-can shares answers only between callers that nothing tells apart',
 });
 
 describe('who-can reads copies of one policy as one, and keeps apart what tells callers apart', () => {
-  const pol = (source: PolicySource, name: string, statements: unknown[]): Policy =>
-    parsePolicyDocument({ Version: '2012-10-17', Statement: statements }, { source, name, path: name });
   const arn = keyArn(0);
   const key: Key = {
-    metadata: {
-      keyId: arn.split('/')[1]!,
-      arn,
-      account: A,
-      region: 'us-east-1',
-      partition: 'aws',
-      keyState: 'Enabled',
-      keySpec: 'SYMMETRIC_DEFAULT',
-      keyUsage: 'ENCRYPT_DECRYPT',
-      origin: 'AWS_KMS',
-      keyManager: 'CUSTOMER',
-      multiRegion: false,
-    },
+    metadata: enabledKey(arn),
     aliases: [],
     tags: {},
     policy: pol('key-policy', 'key policy', [{ Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' }]),
@@ -723,23 +714,9 @@ describe('who-can reads copies of one policy as one, and keeps apart what tells 
 });
 
 describe('who-can signs each action with the policies that cover it, and nothing else', () => {
-  const pol = (source: PolicySource, name: string, statements: unknown[]): Policy =>
-    parsePolicyDocument({ Version: '2012-10-17', Statement: statements }, { source, name, path: name });
   const arn = keyArn(0);
   const key: Key = {
-    metadata: {
-      keyId: arn.split('/')[1]!,
-      arn,
-      account: A,
-      region: 'us-east-1',
-      partition: 'aws',
-      keyState: 'Enabled',
-      keySpec: 'SYMMETRIC_DEFAULT',
-      keyUsage: 'ENCRYPT_DECRYPT',
-      origin: 'AWS_KMS',
-      keyManager: 'CUSTOMER',
-      multiRegion: false,
-    },
+    metadata: enabledKey(arn),
     aliases: [],
     tags: {},
     policy: pol('key-policy', 'key policy', [{ Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' }]),
@@ -813,23 +790,9 @@ describe('who-can signs each action with the policies that cover it, and nothing
 });
 
 describe('who-can asks actions with required request parameters together only when they carry the same ones', () => {
-  const pol = (source: PolicySource, name: string, statements: unknown[]): Policy =>
-    parsePolicyDocument({ Version: '2012-10-17', Statement: statements }, { source, name, path: name });
   const arn = keyArn(0);
   const key = (grants: Grant[]): Key => ({
-    metadata: {
-      keyId: arn.split('/')[1]!,
-      arn,
-      account: A,
-      region: 'us-east-1',
-      partition: 'aws',
-      keyState: 'Enabled',
-      keySpec: 'SYMMETRIC_DEFAULT',
-      keyUsage: 'ENCRYPT_DECRYPT',
-      origin: 'AWS_KMS',
-      keyManager: 'CUSTOMER',
-      multiRegion: false,
-    },
+    metadata: enabledKey(arn),
     aliases: [],
     tags: {},
     policy: pol('key-policy', 'key policy', [{ Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' }]),
@@ -904,26 +867,11 @@ describe('who-can asks actions with required request parameters together only wh
 });
 
 describe('who-can says why an answer is unknown when nothing was unreadable', () => {
-  const pol = (source: PolicySource, name: string, statements: unknown[]): Policy =>
-    parsePolicyDocument({ Version: '2012-10-17', Statement: statements }, { source, name, path: name });
   const arn = keyArn(0);
   // A multi-Region primary key whose replica is not in the snapshot: UpdatePrimaryRegion also needs
   // permission on the replica, which a request that does not name the new primary Region cannot name.
   const key: Key = {
-    metadata: {
-      keyId: arn.split('/')[1]!,
-      arn,
-      account: A,
-      region: 'us-east-1',
-      partition: 'aws',
-      keyState: 'Enabled',
-      keySpec: 'SYMMETRIC_DEFAULT',
-      keyUsage: 'ENCRYPT_DECRYPT',
-      origin: 'AWS_KMS',
-      keyManager: 'CUSTOMER',
-      multiRegion: true,
-      multiRegionKeyType: 'PRIMARY',
-    },
+    metadata: { ...enabledKey(arn), multiRegion: true, multiRegionKeyType: 'PRIMARY' },
     aliases: [],
     tags: {},
     policy: pol('key-policy', 'key policy', [{ Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' }]),
