@@ -9,35 +9,18 @@ import { Command, CommanderError } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { diffSides, openDiffSide } from '../../src/cli/diff-input.js';
 import { formatError } from '../../src/cli/errors.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { addDiffCommand } from '../../src/cli/diff.js';
 import { addWhoCanCommand } from '../../src/cli/who-can.js';
 import { STREAM_ABOVE_BYTES } from '../../src/sources/json-file.js';
+import { captureIo } from './in-process.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const BASIC = `${ROOT}fixtures/who-can/basic.json`;
 const tmp = mkdtempSync(join(tmpdir(), 'kms-why-diff-large-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function fakeIo(): { io: CliIo; out: () => string; err: () => string } {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    env: {},
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-  };
-  return { io, out: () => stdout, err: () => stderr };
-}
-
 async function kmsWhy(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const f = fakeIo();
+  const f = captureIo();
   let code = 0;
   const program = new Command('kms-why').exitOverride().configureOutput({ writeOut: f.io.stdout, writeErr: f.io.stderr });
   // As main() does: each action returns its exit code.
@@ -83,7 +66,7 @@ async function smallReports(): Promise<{ a: string; b: string }> {
 describe('diff: reports read a key at a time', () => {
   it('gives the same diff as the reports read whole', async () => {
     const { a, b } = await smallReports();
-    const { io } = fakeIo();
+    const { io } = captureIo();
     const whole = await diffSides(await openDiffSide(a, [], undefined, io), await openDiffSide(b, [], undefined, io));
     const keyed = await diffSides(await openDiffSide(a, [], undefined, io, { streamAbove: 1 }), await openDiffSide(b, [], undefined, io, { streamAbove: 1 }));
     expect(whole.summary.gained).toBeGreaterThan(0);
@@ -102,7 +85,7 @@ describe('diff: reports read a key at a time', () => {
     lines[at] = lines[at]!.replace('"access":"', '"access":"allow","access":"');
     const broken = join(tmp, 'broken.json');
     writeFileSync(broken, lines.join('\n'));
-    const { io } = fakeIo();
+    const { io } = captureIo();
     const side = await openDiffSide(broken, [], undefined, io, { streamAbove: 1 });
     await expect(side.load(side.keys[0]!.arn)).rejects.toThrow(
       new RegExp(

@@ -3,26 +3,9 @@
 // way the program was built, what it prints for a command must be the same: `X --help` (X alone
 // registered) and `help X` (all registered) agree for every command the top-level help lists.
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/io.js';
-import { main } from '../../src/cli/main.js';
+import { runMain } from './in-process.js';
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    env: {},
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const run = runMain;
 
 describe('help: the same text whether one command or all were registered', () => {
   it('lists the commands under their headings, and a bare kms-why prints the same help on stderr', async () => {

@@ -1,13 +1,9 @@
 // who-can's text and table output fit the output width (80 columns when not a terminal): long lines
 // wrap with a hanging indent, at spaces only, so an ARN or a quoted name is never cut. Only a single
 // word longer than the width may exceed it, alone on its line.
-import type { Run as RunAction } from '../../src/cli/command.js';
-import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { formatError } from '../../src/cli/errors.js';
-import type { CliIo } from '../../src/cli/io.js';
-import { addWhoCanCommand } from '../../src/cli/who-can.js';
 import { pushWrapped } from '../../src/report/fixed-table.js';
+import { runMain } from './in-process.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const FILES = [
@@ -17,40 +13,7 @@ const FILES = [
   'fixtures/who-can/iam-details.json',
 ];
 
-async function whoCan(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    env: {},
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-  };
-  let code = 0;
-  const program = new Command('kms-why').exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  const run: RunAction =
-    (action) =>
-    async (...a) => {
-      code = await action(...a);
-    };
-  addWhoCanCommand(program, io, run);
-  try {
-    await program.parseAsync(['who-can', ...args], { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError) code = e.exitCode === 0 ? 0 : 2;
-    else {
-      const f = formatError(e, false);
-      stderr += f.text;
-      code = f.code;
-    }
-  }
-  return { code, stdout, stderr };
-}
+const whoCan = (args: string[]): ReturnType<typeof runMain> => runMain(['who-can', ...args]);
 
 /** The lines wider than `width`, but for one word alone on its line. */
 function tooWide(text: string, width: number): string[] {
