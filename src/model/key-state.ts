@@ -14,6 +14,15 @@ const UPDATING = (arn: string): string => `KMSInvalidStateException: ${arn} is u
 const NOT_PENDING = (arn: string): string => `KMSInvalidStateException: ${arn} is not pending deletion.`;
 
 type Maker = (arn: string) => string;
+/** The states that fail a cryptographic operation (the same for symmetric, HMAC and asymmetric keys). */
+const CRYPTO_STATES: Partial<Record<KeyState, Maker>> = {
+  Disabled: DISABLED,
+  PendingDeletion: PENDING_DEL,
+  PendingReplicaDeletion: PENDING_DEL,
+  PendingImport: PENDING_IMPORT,
+  Unavailable: UNAVAILABLE,
+  Creating: CREATING,
+};
 const rows: Array<[string[], Partial<Record<KeyState, Maker>>]> = [
   [
     ['CancelKeyDeletion'],
@@ -36,42 +45,15 @@ const rows: Array<[string[], Partial<Record<KeyState, Maker>>]> = [
       'ReEncryptTo',
       'DeriveSharedSecret',
     ],
-    {
-      Disabled: DISABLED,
-      PendingDeletion: PENDING_DEL,
-      PendingReplicaDeletion: PENDING_DEL,
-      PendingImport: PENDING_IMPORT,
-      Unavailable: UNAVAILABLE,
-      Creating: CREATING,
-    },
+    CRYPTO_STATES,
   ],
-  [
-    ['GenerateMac', 'VerifyMac', 'Sign', 'Verify', 'GetPublicKey'],
-    {
-      Disabled: DISABLED,
-      PendingDeletion: PENDING_DEL,
-      PendingReplicaDeletion: PENDING_DEL,
-      PendingImport: PENDING_IMPORT,
-      Unavailable: UNAVAILABLE,
-      Creating: CREATING,
-    },
-  ],
+  [['GenerateMac', 'VerifyMac', 'Sign', 'Verify', 'GetPublicKey'], CRYPTO_STATES],
   [['DeleteImportedKeyMaterial'], { Creating: CREATING, Updating: UPDATING }],
   [
     ['DisableKey', 'EnableKey'],
     { PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, PendingImport: PENDING_IMPORT, Creating: CREATING, Updating: UPDATING },
   ],
-  [
-    ['EnableKeyRotation', 'DisableKeyRotation', 'RotateKeyOnDemand'],
-    {
-      Disabled: DISABLED,
-      PendingDeletion: PENDING_DEL,
-      PendingReplicaDeletion: PENDING_DEL,
-      PendingImport: PENDING_IMPORT,
-      Unavailable: UNAVAILABLE,
-      Creating: CREATING,
-    },
-  ],
+  [['EnableKeyRotation', 'DisableKeyRotation', 'RotateKeyOnDemand'], CRYPTO_STATES],
   // The key-state table fails GetKeyRotationStatus on keys with imported key material (PendingImport);
   // the API Reference says such keys answer false. Followed: the API (assumption rotationStatusApi).
   [['GetKeyRotationStatus'], { Unavailable: UNAVAILABLE }],
