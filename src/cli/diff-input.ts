@@ -12,9 +12,9 @@ import type { ActionInfo } from '../model/actions.js';
 import type { Key } from '../model/key.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { isWhoCanJson, parseWhoCanJson, parseWhoCanKey } from '../sources/who-can-report.js';
-import { displayName, fileChunks, readJsonText, STREAM_ABOVE_BYTES } from '../sources/json-file.js';
+import { displayName, fileChunks, readJsonText, readRange, STREAM_ABOVE_BYTES } from '../sources/json-file.js';
 import { expectArray, expectObject, expectString, index, isObject, member, type Where } from '../sources/json-path.js';
-import { parseJsonStream, type ByteRange } from '../sources/json-stream.js';
+import { parseJsonStream, parseJsonValueBytes, type ByteRange } from '../sources/json-stream.js';
 import type { JsonPathPart } from '../sources/json-lines.js';
 import { snapshotFromDocuments } from '../sources/load.js';
 import { unknownWhy } from '../report/who-can.js';
@@ -130,6 +130,9 @@ function restrict(k: KeyWhoCan, actions: ActionInfo[] | undefined): KeyWhoCan {
   };
 }
 
+/** A key of a large report up to this size is parsed as one text (JSON.parse); a larger one is streamed. */
+const WHOLE_KEY_BYTES = STREAM_ABOVE_BYTES;
+
 interface IndexedKey extends DiffKeyRef {
   index: number;
   range: ByteRange;
@@ -176,10 +179,13 @@ async function openLarge(file: string, name: string, keyIdents: string[], action
     missingKeys: missing,
     load: async (arn) => {
       const k = byArn.get(arn)!;
-      const value = await parseJsonStream(fileChunks(file, k.range), {
-        name,
-        base: { offset: k.range.start, line: k.range.line, column: k.range.column, path: ['keys', k.index] },
-      });
+      const base = { offset: k.range.start, line: k.range.line, column: k.range.column, path: ['keys', k.index] };
+      // A key that fits in one string is read whole (the first pass has checked its syntax and depth);
+      // a larger one is streamed as the file was.
+      const value =
+        k.range.end - k.range.start <= WHOLE_KEY_BYTES
+          ? parseJsonValueBytes(await readRange(file, k.range), { name, base })
+          : await parseJsonStream(fileChunks(file, k.range), { name, base });
       if (!isObject(value)) expectObject(value, index(keysAt, k.index), 'a key');
       return restrict(parseWhoCanKey(value, index(keysAt, k.index)), actions);
     },

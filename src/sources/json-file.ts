@@ -1,7 +1,7 @@
 // Reads one JSON input file (or stdin for `-`) and turns every way it can be unreadable into an
 // InputError that names the file and says what is wrong, never a stack trace.
 import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { InputError } from '../model/errors.js';
 import { findDuplicateKey } from './json-scan.js';
@@ -47,6 +47,30 @@ export async function readJsonText(file: string, opts: ReadJsonOptions = {}): Pr
 /** The chunks of a large file, read in pieces of 1 MiB (json-stream.ts holds about one piece beyond its window). */
 export function fileChunks(file: string, range?: { start: number; end: number }): AsyncIterable<Uint8Array> {
   return createReadStream(file, { highWaterMark: 1024 * 1024, ...(range !== undefined ? { start: range.start, end: range.end - 1 } : {}) });
+}
+
+/** The bytes [start, end) of a file, in one buffer (a range the caller found by streaming it before). */
+export async function readRange(file: string, range: { start: number; end: number }): Promise<Buffer> {
+  const name = displayName(file);
+  const length = range.end - range.start;
+  const handle = await open(file, 'r').catch((e: unknown) => {
+    throw fsError(e, name);
+  });
+  try {
+    const buf = Buffer.allocUnsafe(length);
+    let got = 0;
+    while (got < length) {
+      const { bytesRead } = await handle.read(buf, got, length - got, range.start + got);
+      // The file shrank since it was indexed: what is there is parsed and fails as cut off.
+      if (bytesRead === 0) return buf.subarray(0, got);
+      got += bytesRead;
+    }
+    return buf;
+  } catch (e) {
+    throw fsError(e, name);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Like readJsonText, and the text itself too (to find where values sit in it). */

@@ -16,23 +16,47 @@ export interface DuplicateKey {
 
 interface Frame {
   object: boolean;
-  /** Objects: the first key, then every key once there are two. */
-  first: string | undefined;
+  /** Objects: where this object's keys start in the shared key list (KeyList). */
+  keysFrom: number;
+  /** Objects with many keys: every key, decoded (else they are compared in the text). */
   keys: Set<string> | undefined;
   /** Objects: the current member's key; arrays: the current index. */
-  key: string;
+  keyStart: number;
+  keyEnd: number;
   index: number;
+}
+
+/**
+ * The keys of the open objects, as offsets into the text ([start, end) inside the quotes, and
+ * whether the key holds an escape), one object's after its parent's: most objects have a handful
+ * of keys, compared in place without a string or a Set for each (a scan over a who-can report
+ * meets millions of them). An object past SMALL keys gets a Set of its decoded keys instead.
+ */
+const SMALL = 12;
+
+function decodeKey(text: string, start: number, end: number, escaped: boolean): string {
+  const raw = text.slice(start, end);
+  return escaped ? (JSON.parse(`"${raw}"`) as string) : raw;
+}
+
+function sameText(text: string, a: number, aEnd: number, b: number, bEnd: number): boolean {
+  if (aEnd - a !== bEnd - b) return false;
+  for (; a < aEnd; a++, b++) if (text.charCodeAt(a) !== text.charCodeAt(b)) return false;
+  return true;
 }
 
 const PLAIN_KEY = /^[A-Za-z0-9_$:/*@+-]+$/;
 
-function pathOf(stack: Frame[]): string {
+function pathOf(text: string, stack: Frame[]): string {
   let path = '';
   // stack[0] is the root container; each later frame is a member of the one before it.
   for (let i = 0; i < stack.length - 1; i++) {
     const f = stack[i]!;
-    if (f.object) path = PLAIN_KEY.test(f.key) ? (path === '' ? f.key : `${path}.${f.key}`) : `${path}[${JSON.stringify(f.key)}]`;
-    else path = `${path}[${f.index}]`;
+    if (f.object) {
+      const raw = text.slice(f.keyStart, f.keyEnd);
+      const key = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
+      path = PLAIN_KEY.test(key) ? (path === '' ? key : `${path}.${key}`) : `${path}[${JSON.stringify(key)}]`;
+    } else path = `${path}[${f.index}]`;
   }
   return path;
 }
@@ -52,38 +76,85 @@ function stringEnd(text: string, start: number): number {
 }
 
 export function findDuplicateKey(text: string): DuplicateKey | undefined {
+  // The open containers are stack[0..depth); frames are reused as the scan goes up and down.
   const stack: Frame[] = [];
+  let depth = 0;
+  const push = (object: boolean, keysFrom: number): void => {
+    const f = stack[depth];
+    if (f === undefined) stack.push({ object, keysFrom, keys: undefined, keyStart: 0, keyEnd: 0, index: 0 });
+    else {
+      f.object = object;
+      f.keysFrom = keysFrom;
+      f.keys = undefined;
+      f.index = 0;
+    }
+    depth++;
+  };
+  // KeyList: start, end and escaped (0/1) of each key of the open objects.
+  let keyList = new Int32Array(3 * 64);
+  let keyCount = 0;
   let expectKey = false;
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
       const end = stringEnd(text, i);
-      const top = stack[stack.length - 1];
+      const top = depth > 0 ? stack[depth - 1] : undefined;
       if (expectKey && top?.object) {
-        const raw = text.slice(i + 1, end - 1);
-        const key = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
-        if (top.first === undefined && top.keys === undefined) top.first = key;
-        else {
-          if (top.keys === undefined) top.keys = new Set([top.first!]);
-          if (top.keys.has(key)) return { key, path: pathOf(stack), offset: i };
+        const ks = i + 1;
+        const ke = end - 1;
+        let escaped = false;
+        for (let j = ks; j < ke; j++) if (text.charCodeAt(j) === 0x5c) escaped = true;
+        top.keyStart = ks;
+        top.keyEnd = ke;
+        if (top.keys !== undefined) {
+          const key = decodeKey(text, ks, ke, escaped);
+          if (top.keys.has(key)) return { key, path: pathOf(text, stack.slice(0, depth)), offset: i };
           top.keys.add(key);
+        } else {
+          const count = keyCount - top.keysFrom;
+          for (let j = top.keysFrom * 3; j < keyCount * 3; j += 3) {
+            const js = keyList[j]!;
+            const je = keyList[j + 1]!;
+            // Two unescaped keys are equal when their text is; an escape needs both decoded.
+            const dup =
+              keyList[j + 2] === 0 && !escaped
+                ? sameText(text, js, je, ks, ke)
+                : decodeKey(text, js, je, keyList[j + 2] === 1) === decodeKey(text, ks, ke, escaped);
+            if (dup) return { key: decodeKey(text, ks, ke, escaped), path: pathOf(text, stack.slice(0, depth)), offset: i };
+          }
+          if (count + 1 > SMALL) {
+            const keys = new Set<string>();
+            for (let j = top.keysFrom * 3; j < keyCount * 3; j += 3) keys.add(decodeKey(text, keyList[j]!, keyList[j + 1]!, keyList[j + 2] === 1));
+            keys.add(decodeKey(text, ks, ke, escaped));
+            top.keys = keys;
+            keyCount = top.keysFrom;
+          } else {
+            if (keyList.length < (keyCount + 1) * 3) {
+              const grown = new Int32Array(keyList.length * 2);
+              grown.set(keyList);
+              keyList = grown;
+            }
+            keyList[keyCount * 3] = ks;
+            keyList[keyCount * 3 + 1] = ke;
+            keyList[keyCount * 3 + 2] = escaped ? 1 : 0;
+            keyCount++;
+          }
         }
-        top.key = key;
         expectKey = false;
       }
       i = end - 1;
     } else if (c === 0x7b) {
-      stack.push({ object: true, first: undefined, keys: undefined, key: '', index: 0 });
+      push(true, keyCount);
       expectKey = true;
     } else if (c === 0x5b) {
-      stack.push({ object: false, first: undefined, keys: undefined, key: '', index: 0 });
+      push(false, keyCount);
       expectKey = false;
     } else if (c === 0x7d || c === 0x5d) {
-      stack.pop();
+      if (depth > 0) keyCount = stack[--depth]!.keysFrom;
       expectKey = false;
     } else if (c === 0x2c) {
-      const top = stack[stack.length - 1];
+      const top = depth > 0 ? stack[depth - 1] : undefined;
       if (top !== undefined) {
         if (top.object) expectKey = true;
         else top.index++;

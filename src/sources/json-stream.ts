@@ -186,6 +186,15 @@ export class JsonStreamParser {
     this.scanChunk(bytes);
   }
 
+  /** The bytes are exactly one value (parseJsonValueBytes). */
+  whole(bytes: Buffer): unknown {
+    if (bytes.length === 0)
+      throw new InputError('the file is empty', { file: this.name, hint: 'Did the command that wrote it fail? Check its error output, or run it again.' });
+    this.buf = bytes;
+    this.total = bytes.length;
+    return this.parseSlice(this.bufStart, this.bufStart + bytes.length, this.line, this.lineStart, () => [...this.basePath]);
+  }
+
   private scanChunk(bytes: Buffer): void {
     this.total += bytes.length;
     // Drop what no open value needs any more, then append.
@@ -591,6 +600,19 @@ export class JsonStreamParser {
         : 'Check the JSON near that position: a missing comma or quote, a trailing comma, or a comment (JSON allows none).',
     });
   }
+}
+
+/**
+ * Parses the bytes of one value of a larger file (`base` says where they sit), small enough to be
+ * one string: decoded and handed whole to JSON.parse, with the same checks and positions as the
+ * streamed read (duplicate keys with their JSON path, bad UTF-8, syntax errors with line and
+ * column in the file). `diff` reads each key of a large who-can report this way once the first
+ * pass has found where it is: that pass has already followed its structure, and a second byte scan
+ * building it member by member would cost more than JSON.parse itself.
+ */
+export function parseJsonValueBytes(bytes: Uint8Array, opts: JsonStreamOptions & { base: NonNullable<JsonStreamOptions['base']> }): unknown {
+  const p = new JsonStreamParser(opts);
+  return p.whole(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
 }
 
 /** Parses a stream of bytes (a file, stdin) with the checks above. */
