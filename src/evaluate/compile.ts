@@ -4,7 +4,7 @@ import { ACTIONS, type ActionInfo } from '../model/actions.js';
 import type { ConditionMatch, ElementMatch, IneffectiveReason, MismatchReason, StatementMatch } from '../model/decision.js';
 import type { Effect, Policy, PolicySource, Statement } from '../model/policy.js';
 import type { PrincipalRef } from '../model/principal.js';
-import { biased, compileCondition, evaluateCondition, evaluateConditions, resolveVariables, type CompiledCondition, type ConditionEnv } from './conditions.js';
+import { biased, compileCondition, evaluateConditions, resolveVariables, type CompiledCondition, type ConditionEnv } from './conditions.js';
 import { compilePrincipalElement, matchPrincipalElement, notPrincipalExempts, type CompiledPrincipalElement, type PrincipalMatch } from './principals.js';
 import { wildcard, type Wildcard } from './wildcard.js';
 
@@ -217,7 +217,11 @@ export function matchStatement(cs: CompiledStatement, args: MatchArgs, out?: Sta
     if (out === undefined) return false;
   }
   const condOut: ConditionMatch[] | undefined = out ? [] : undefined;
-  const condOk = evaluateConditions(cs.conditions, args.env, st.effect, condOut);
+  // A statement that failed already is evaluated on for its record only (a near miss shows its
+  // conditions too): in an environment of its own, so that the unknown keys and assumptions its
+  // conditions read count for nothing, as in the verdict-only walk, which stops at the failure.
+  const env = failed === undefined ? args.env : { ctx: args.env.ctx, bias: args.env.bias };
+  const condOk = evaluateConditions(cs.conditions, env, st.effect, condOut);
   if (!condOk) failed ??= 'condition';
   if (out) {
     if (pm) {
@@ -249,20 +253,13 @@ function statementPrincipal(cs: CompiledStatement, caller: PrincipalRef): Princi
  * matchStatement with the explanation: the record of how the statement matched, or undefined for
  * a statement of a resource-based policy whose Principal does not cover the caller. No
  * explanation lists such a record (the walk lists matches, near misses — failed on a condition —,
- * account delegations and statements failed on their Resource), so none is built. Its Resource and
- * conditions are still evaluated in full, as for a record: the unknown keys they consult
- * (ConditionEnv.touched, biasedSides) and the assumptions they rely on count all the same.
+ * account delegations and statements failed on their Resource), so none is built; nor are its
+ * Resource and conditions evaluated, as the verdict-only walk does not: a key only such a
+ * statement reads decides nothing, and the explanation must not say it was consulted.
  */
 export function matchRecorded(cs: CompiledStatement, args: MatchArgs, action: string): StatementMatch | undefined {
   const pm = cs.resourceBased ? statementPrincipal(cs, args.caller) : undefined;
-  if (pm !== undefined && !pm.matched) {
-    const { env } = args;
-    const effect = cs.st.effect;
-    if (cs.resourcePatterns) resourceMatches(cs.resourcePatterns, args.resource, env, effect, false);
-    else if (cs.notResourcePatterns) resourceMatches(cs.notResourcePatterns, args.resource, env, effect, true);
-    for (let i = 0; i < cs.conditions.length; i++) evaluateCondition(cs.conditions[i]!, env, effect);
-    return undefined;
-  }
+  if (pm !== undefined && !pm.matched) return undefined;
   const rec = newStatementMatch(cs, action);
   matchStatement(cs, args, rec, pm);
   return rec;

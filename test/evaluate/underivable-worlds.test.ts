@@ -128,3 +128,82 @@ describe('a request that reads aws:SourceIp is explained in the right world', ()
     }
   });
 });
+
+describe('a key read only by a statement that cannot apply decides nothing, and is not named', () => {
+  // Both walks stop at a statement whose Principal or Resource fails: the explanation must not say
+  // that aws:SourceIp was consulted (an "holds whatever the value" hint, the unknown-keys
+  // assumption) when only such a statement reads it.
+  const plain = { Sid: 'Plain', Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' };
+  const otherKey = `${KEY.slice(0, KEY.lastIndexOf('/') + 1)}00000000-0000-0000-0000-000000000000`;
+  const snapshotWith = (keyStatements: St[], identity: St[]): Evaluator =>
+    new Evaluator(
+      parseSnapshot(
+        {
+          kmsWhySnapshot: 1,
+          keys: [
+            delegatingKey({
+              Policy: {
+                Version: '2012-10-17',
+                Statement: [
+                  { Sid: 'Delegate', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' },
+                  ...keyStatements,
+                ],
+              },
+            }),
+          ],
+          principals: [
+            { Arn: `arn:aws:iam::${A}:role/app`, IdentityPolicies: [{ PolicyName: 'app-policy', Document: { Version: '2012-10-17', Statement: identity } }] },
+          ],
+        },
+        'not-consulted.json',
+      ),
+    );
+  const notNamed = (d: Decision): void => {
+    expect(d.decision).toBe('allow');
+    expect(d.reasons.map((r) => r.id)).toEqual(['Delegate', 'Plain']);
+    expect(d.hints.filter((h) => h.kind === 'underivable-holds' || h.kind === 'underivable-decides')).toEqual([]);
+    expect(d.assumptions).not.toContain('unknownContextKeys');
+    expect(d.missingContext).not.toContain('aws:SourceIp');
+  };
+
+  it('a key-policy statement for another principal', () => {
+    const ev = snapshotWith(
+      [
+        {
+          Sid: 'OtherFromOffice',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${A}:role/other` },
+          Action: 'kms:Decrypt',
+          Resource: '*',
+          Condition: OFFICE,
+        },
+        { Sid: 'OtherOnlyOffice', Effect: 'Deny', Principal: { AWS: `arn:aws:iam::${A}:role/other` }, Action: 'kms:*', Resource: '*', Condition: NOT_OFFICE },
+      ],
+      [plain],
+    );
+    notNamed(ask(ev, 'app'));
+  });
+
+  it('an identity Deny about another key', () => {
+    const ev = snapshotWith([], [{ Sid: 'OtherKeyOnlyOffice', Effect: 'Deny', Action: 'kms:*', Resource: otherKey, Condition: NOT_OFFICE }, plain]);
+    notNamed(ask(ev, 'app'));
+  });
+
+  it('an identity Allow about another key, when nothing else allows: denied, and the address named nowhere', () => {
+    const ev = snapshotWith([], [{ Sid: 'OtherKeyFromOffice', Effect: 'Allow', Action: 'kms:*', Resource: otherKey, Condition: OFFICE }]);
+    const d = ask(ev, 'app');
+    expect([d.decision, d.decidedBy]).toEqual(['deny', 'implicit-deny']);
+    expect(d.hints.filter((h) => h.kind === 'underivable-holds' || h.kind === 'underivable-decides')).toEqual([]);
+    expect(d.assumptions).not.toContain('unknownContextKeys');
+  });
+
+  it('the same statements for this principal and key do read it (the control)', () => {
+    const ev = snapshotWith(
+      [{ Sid: 'AppOnlyOffice', Effect: 'Deny', Principal: { AWS: `arn:aws:iam::${A}:role/app` }, Action: 'kms:*', Resource: '*', Condition: NOT_OFFICE }],
+      [plain],
+    );
+    const d = ask(ev, 'app');
+    expect(d.decision).toBe('unknown');
+    expect(d.hints.some((h) => h.kind === 'underivable-decides' && h.name === 'aws:SourceIp')).toBe(true);
+  });
+});
