@@ -836,6 +836,7 @@ function tableKeySync(k: KeyWhoCan, opts: WhoCanViewOptions, c: import('chalk').
       border: c.grey,
       soft: [11, 30, 15],
       hard: [8, 12, 8],
+      whole: [false, false, true],
       separators: 'always',
     }) + '\n';
   if (s.adminLevel > 0)
@@ -886,6 +887,7 @@ function tableKeySync(k: KeyWhoCan, opts: WhoCanViewOptions, c: import('chalk').
         border: c.grey,
         soft: [16, 11, 24, 24],
         hard: [10, 8, 12, 12],
+        whole: [true, false, false, false],
         separators: 'always',
       }) + '\n';
   } else out += para(`${fmt(s.withAccess)} principals with access: --principals lists them, --principal PATTERN filters.`, c.dim);
