@@ -5,7 +5,7 @@
 // of rows: each cell is measured and wrapped once (the first DECIDING_ROWS rows twice, when a whole
 // column could be widened).
 import { fitColumns, wrap } from './explain.js';
-import { pushWrapped } from './fixed-table.js';
+import { pushWrapped } from './wrap-spaces.js';
 
 /** A cell: its text, and an optional colour applied to each of its laid-out lines. */
 export interface Cell {
