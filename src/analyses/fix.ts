@@ -6,7 +6,7 @@
 // the same way: the caller's other actions, another session of its role, the same action without
 // the request's encryption context or kms:ViaService, and the snapshot's other principals, are
 // evaluated before and after.
-import { findAction, KEY_ACTIONS, type ActionInfo } from '../model/actions.js';
+import { findAction, KEY_ACTIONS, type ActionClass, type ActionInfo } from '../model/actions.js';
 import { parseArn, parsePrincipal, roleArnOf } from '../model/arn.js';
 import type { DecidedBy, Decision, Reason, Verdict } from '../model/decision.js';
 import type { Grant } from '../model/grant.js';
@@ -450,8 +450,46 @@ export interface FixProposal {
   verified: { decision: Verdict; decidedBy: DecidedBy; reasons: Reason[] };
   /** What else the change allows that was not allowed before. */
   alsoAllows: SideEffect[];
-  notes: string[];
+  notes: FixNote[];
 }
+
+/**
+ * What a fix result (or one proposal) adds for the reader, as data: src/report/fix.ts phrases it
+ * (fixNoteText).
+ */
+export type FixNote =
+  // On the result.
+  | { kind: 'allowed-today' }
+  | { kind: 'cannot-evaluate' }
+  /** The verdict is unknown because these inputs could not be read. */
+  | { kind: 'depends-on-unreadable'; inputs: string[] }
+  /** …because the request does not give these condition keys. */
+  | { kind: 'depends-on-missing-context'; keys: string[] }
+  /** …because of a request detail left open (see the report's hints). */
+  | { kind: 'depends-on-open-request' }
+  /** No fix is proposed for an action of this class (or a key action on a key not in the snapshot). */
+  | { kind: 'not-a-key-operation'; action: string; cls: ActionClass }
+  /** The key cannot do the action at all (its key spec or usage): `error` is KMS's. */
+  | { kind: 'key-usage'; error: string; action: string }
+  | { kind: 'aws-managed-key' }
+  /** The key's state refuses the action and no change kms-why writes alters it: `error` is KMS's. */
+  | { kind: 'key-state'; error: string; action: string }
+  /** Deny statements that decided but are not in the snapshot to change. */
+  | { kind: 'deny-not-found'; statementIds: string[] }
+  /** An SCP or RCP does not allow the action; organization policies are not changed. */
+  | { kind: 'organization-policy'; level: 'scp' | 'rcp'; action: string }
+  | { kind: 'session-policy' }
+  | { kind: 'no-verified-change' }
+  // On a proposal.
+  /** The narrowed Deny still applies to everyone but `principal`. */
+  | { kind: 'deny-exemption'; principal: string }
+  /** The Deny to remove is its policy's only statement. */
+  | { kind: 'only-statement' }
+  /** How Lambda comes to create its grant again. */
+  | { kind: 'lambda-grant-recreation' }
+  /** What the commands re-creating Lambda's grant need. */
+  | { kind: 'lambda-temp-role' }
+  | { kind: 'permissions-boundary' };
 
 export interface RejectedFix {
   title: string;
@@ -465,7 +503,7 @@ export interface FixResult {
   warnings: string[];
   proposals: FixProposal[];
   rejected: RejectedFix[];
-  notes: string[];
+  notes: FixNote[];
 }
 
 /** Applies changes to a deep copy of the snapshot (the original is not touched). */
@@ -662,7 +700,7 @@ interface Candidate {
   id: string;
   title: string;
   changes: FixChange[];
-  notes: string[];
+  notes: FixNote[];
   /** Tie-breaker among equally narrow proposals. */
   order: number;
 }
@@ -714,34 +752,33 @@ const OTHER_SESSION = 'kms-why-other-session';
 export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOptions = {}): FixResult {
   const ev = new Evaluator(snapshot);
   const before = ev.evaluate(request);
-  const notes: string[] = [];
+  const notes: FixNote[] = [];
   const rejected: RejectedFix[] = [];
-  if (before.decision === 'allow') return { needed: false, warnings: [], proposals: [], rejected, notes: ['The request is allowed today: nothing to fix.'] };
+  if (before.decision === 'allow') return { needed: false, warnings: [], proposals: [], rejected, notes: [{ kind: 'allowed-today' }] };
   const action = findAction(request.action);
   const caller = parsePrincipal(request.principal);
-  if (action === undefined || caller === null) return { needed: true, warnings: [], proposals: [], rejected, notes: ['The request cannot be evaluated.'] };
+  if (action === undefined || caller === null) return { needed: true, warnings: [], proposals: [], rejected, notes: [{ kind: 'cannot-evaluate' }] };
   const key = action.cls === 'iam-only' ? undefined : ev.findKey(request.keyArn ?? request.keyIdentifier ?? '');
   if (before.decision === 'unknown') {
     // Unknown without an unreadable input: an underivable condition key or an open request detail decides.
     notes.push(
       before.unreadable.length > 0
-        ? `The verdict depends on unreadable inputs (${before.unreadable.map((u) => u.what).join(', ')}); only a change that allows whatever they say can be verified.`
+        ? { kind: 'depends-on-unreadable', inputs: before.unreadable.map((u) => u.what) }
         : before.missingContext.length > 0
-          ? `The verdict depends on condition keys the request does not give (${before.missingContext.join(', ')}); only a change that allows whatever they are can be verified.`
-          : 'The verdict depends on what the request leaves open (see the hints); only a change that allows whatever it is can be verified.',
+          ? { kind: 'depends-on-missing-context', keys: [...before.missingContext] }
+          : { kind: 'depends-on-open-request' },
     );
   }
   if (action.cls !== 'key' || key === undefined) {
-    notes.push(
-      `kms-why proposes fixes for KMS key operations; ${action.name} is ${action.cls === 'iam-only' ? 'authorized by IAM policies alone: attach an identity policy allowing it with "Resource": "*"' : action.cls === 'alias' ? 'an alias operation: it needs IAM on the alias and permission on the key' : 'authorized by the grant itself'}.`,
-    );
+    notes.push({ kind: 'not-a-key-operation', action: action.name, cls: action.cls });
     return { needed: true, warnings: [], proposals: [], rejected, notes };
   }
-  if (keyUsageError(action, key.metadata) !== undefined) {
-    notes.push(`${keyUsageError(action, key.metadata)}: no policy change can make this key do ${action.short}.`);
+  const usageErr = keyUsageError(action, key.metadata);
+  if (usageErr !== undefined) {
+    notes.push({ kind: 'key-usage', error: usageErr, action: action.short });
     return { needed: true, warnings: [], proposals: [], rejected, notes };
   }
-  if (key.metadata.keyManager === 'AWS') notes.push('The key is an AWS managed key: its key policy cannot be changed.');
+  if (key.metadata.keyManager === 'AWS') notes.push({ kind: 'aws-managed-key' });
 
   // ── Stage 1: the key state ──
   const stateFixes: Candidate[][] = [[]];
@@ -758,7 +795,7 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
         },
       ];
     } else {
-      notes.push(`${stateErr}: the key state refuses ${action.short} whatever the policies say; kms-why cannot propose a change for it.`);
+      notes.push({ kind: 'key-state', error: stateErr, action: action.short });
       return { needed: true, warnings: [], proposals: [], rejected, notes };
     }
   }
@@ -769,12 +806,7 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
     const located = before.reasons.filter((r) => r.effect === 'Deny').map((r) => ({ r, at: locateReason(snapshot, r) }));
     if (located.length > 0) {
       if (located.some((x) => x.at === undefined)) {
-        notes.push(
-          `The Deny statement ${located
-            .filter((x) => x.at === undefined)
-            .map((x) => `"${x.r.id}"`)
-            .join(', ')} could not be found in the snapshot to change it.`,
-        );
+        notes.push({ kind: 'deny-not-found', statementIds: located.filter((x) => x.at === undefined).map((x) => x.r.id) });
       } else {
         const pArn = policyPrincipalArn(snapshot, caller);
         const narrow: Candidate[] = [];
@@ -796,7 +828,7 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
               id: 'narrow-deny',
               title: `Exempt ${pArn} from the Deny "${r.id}" in ${sp.where}`,
               changes: [{ kind: 'replace-statement', ...base, before: statement.raw, after }],
-              notes: [`The Deny still applies to everyone else; it no longer applies to ${pArn} for any action it covers.`],
+              notes: [{ kind: 'deny-exemption', principal: pArn }],
               order: 1,
             });
           }
@@ -804,7 +836,7 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
             id: 'remove-deny',
             title: `Remove the Deny "${r.id}" from ${sp.where}`,
             changes: [{ kind: 'remove-statement', ...base, statement: statement.raw }],
-            notes: sp.policy.statements.length === 1 ? ["It is the policy's only statement: detach or delete the policy instead."] : [],
+            notes: sp.policy.statements.length === 1 ? [{ kind: 'only-statement' }] : [],
             order: 6,
           });
         }
@@ -845,10 +877,7 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
           id: 'recreate-lambda-grant',
           title: `Re-create the grant Lambda uses to decrypt ${lc.functionName}'s environment variables`,
           changes: [{ kind: 'recreate-lambda-grant', keyArn: key.metadata.arn, functionName: lc.functionName, functionArn: lc.functionArn, roleArn, grant }],
-          notes: [
-            "Lambda creates the grant (grantee: the execution role session, operations Decrypt and RetireGrant, EncryptionContextEquals aws:lambda:FunctionArn) when the function's role or key changes; switching to another role and back makes it create a new one (AWS Knowledge Center).",
-            'TEMP_ROLE is any other role Lambda can assume; the identity running the commands needs kms:CreateGrant, kms:Encrypt and kms:Decrypt on the key.',
-          ],
+          notes: [{ kind: 'lambda-grant-recreation' }, { kind: 'lambda-temp-role' }],
           order: 2,
         },
       ]);
@@ -966,7 +995,7 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
                 statement: { Sid: `Allow${action.short}OnKey`, Effect: 'Allow', Action: action.name, Resource: key.metadata.arn },
               },
             ],
-            notes: ['A permissions boundary limits what identity policies (and a key policy naming the role) can allow.'],
+            notes: [{ kind: 'permissions-boundary' }],
             order: cand.order,
           };
           const withB = merge([cand, extra]);
@@ -1014,15 +1043,9 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
     delete (p as Partial<FixProposal & { _order: number; _gained: number }>)._gained;
   });
   if (proposals.length === 0) {
-    if (before.decidedBy === 'scp' || before.decidedBy === 'rcp')
-      notes.push(
-        `An ${before.decidedBy.toUpperCase()} level does not allow ${action.name}; kms-why does not propose organization-wide changes: allow it at that level of the hierarchy.`,
-      );
-    if (before.decidedBy === 'session-policy')
-      notes.push(
-        'The session policy does not allow it: session policies are passed when the session is created; create the session with a policy that allows it.',
-      );
-    notes.push('No change kms-why can write was verified to allow the request.');
+    if (before.decidedBy === 'scp' || before.decidedBy === 'rcp') notes.push({ kind: 'organization-policy', level: before.decidedBy, action: action.name });
+    if (before.decidedBy === 'session-policy') notes.push({ kind: 'session-policy' });
+    notes.push({ kind: 'no-verified-change' });
   }
   return { needed: true, warnings: [], proposals, rejected, notes };
 }

@@ -158,6 +158,7 @@ export async function diffTableChunks(d: AccessDiff, opts: DiffRenderOptions): P
           border: c.grey,
           soft: [8, 24, 14, 20, 20],
           hard: [7, 12, 8, 10, 10],
+          whole: [false, false, true, false, false],
           separators: 'always',
         }),
       );

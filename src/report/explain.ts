@@ -626,13 +626,21 @@ export function wrapHanging(text: string, width: number, first: string, rest: st
 
 /**
  * Column widths that fit `budget`: start from each column's natural width and narrow the widest
- * column (above its minimum) one character at a time. Deterministic.
+ * column (above its minimum) one character at a time, to the soft minimums first, then to the hard
+ * ones. A column given a `keep` width (the longest word of a column whose words must not be broken)
+ * goes no narrower than that, whatever its minimums. Deterministic.
  */
-export function fitColumns(natural: readonly number[], soft: readonly number[], budget: number, hard: readonly number[] = soft.map(() => 6)): number[] {
+export function fitColumns(
+  natural: readonly number[],
+  soft: readonly number[],
+  budget: number,
+  hard: readonly number[] = soft.map(() => 6),
+  keep: readonly number[] = [],
+): number[] {
   const w = [...natural];
   let total = w.reduce((a, b) => a + b, 0);
   for (const mins of [soft, hard]) {
-    const floor = natural.map((n, i) => Math.min(n, mins[i] ?? 1));
+    const floor = natural.map((n, i) => Math.min(n, Math.max(mins[i] ?? 1, keep[i] ?? 0)));
     while (total > budget) {
       let best = -1;
       for (let i = 0; i < w.length; i++) {

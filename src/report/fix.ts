@@ -36,8 +36,9 @@
 //     }],
 //     "skipped": [{ "title", "why" }]                                        (explain-event --all)
 //   }
+import type { ActionClass } from '../model/actions.js';
 import type { Report } from '../model/report.js';
-import type { ClueCheck, FixChange, FixResult } from '../analyses/fix.js';
+import type { ClueCheck, FixChange, FixNote, FixResult } from '../analyses/fix.js';
 import { changeJson, changeTitle } from '../analyses/fix.js';
 import { FIELD_FLAG, type ErrorClient, type ErrorClue, type MissingPart, type RequestField } from '../model/error-clue.js';
 import { CLIENT_LABEL, clueMeaning } from './error-clue.js';
@@ -135,6 +136,63 @@ function agreeWord(t: ClueCheck): string {
   return t.agrees === true ? 'agrees with the error' : t.agrees === false ? 'DISAGREES with the error — an input is missing or has changed' : '';
 }
 
+/** A note of a fix result or proposal (src/analyses/fix.ts), in words. */
+export function fixNoteText(n: FixNote): string {
+  switch (n.kind) {
+    case 'allowed-today':
+      return 'The request is allowed today: nothing to fix.';
+    case 'cannot-evaluate':
+      return 'The request cannot be evaluated.';
+    case 'depends-on-unreadable':
+      return `The verdict depends on unreadable inputs (${n.inputs.join(', ')}); only a change that allows whatever they say can be verified.`;
+    case 'depends-on-missing-context':
+      return `The verdict depends on condition keys the request does not give (${n.keys.join(', ')}); only a change that allows whatever they are can be verified.`;
+    case 'depends-on-open-request':
+      return 'The verdict depends on what the request leaves open (see the hints); only a change that allows whatever it is can be verified.';
+    case 'not-a-key-operation':
+      return `kms-why proposes fixes for KMS key operations; ${n.action} is ${notKeyOperation(n.cls)}.`;
+    case 'key-usage':
+      return `${n.error}: no policy change can make this key do ${n.action}.`;
+    case 'aws-managed-key':
+      return 'The key is an AWS managed key: its key policy cannot be changed.';
+    case 'key-state':
+      return `${n.error}: the key state refuses ${n.action} whatever the policies say; kms-why cannot propose a change for it.`;
+    case 'deny-not-found':
+      return `The Deny statement ${n.statementIds.map((id) => `"${id}"`).join(', ')} could not be found in the snapshot to change it.`;
+    case 'organization-policy':
+      return `An ${n.level.toUpperCase()} level does not allow ${n.action}; kms-why does not propose organization-wide changes: allow it at that level of the hierarchy.`;
+    case 'session-policy':
+      return 'The session policy does not allow it: session policies are passed when the session is created; create the session with a policy that allows it.';
+    case 'no-verified-change':
+      return 'No change kms-why can write was verified to allow the request.';
+    case 'deny-exemption':
+      return `The Deny still applies to everyone else; it no longer applies to ${n.principal} for any action it covers.`;
+    case 'only-statement':
+      return "It is the policy's only statement: detach or delete the policy instead.";
+    case 'lambda-grant-recreation':
+      return "Lambda creates the grant (grantee: the execution role session, operations Decrypt and RetireGrant, EncryptionContextEquals aws:lambda:FunctionArn) when the function's role or key changes; switching to another role and back makes it create a new one (AWS Knowledge Center).";
+    case 'lambda-temp-role':
+      return 'TEMP_ROLE is any other role Lambda can assume; the identity running the commands needs kms:CreateGrant, kms:Encrypt and kms:Decrypt on the key.';
+    case 'permissions-boundary':
+      return 'A permissions boundary limits what identity policies (and a key policy naming the role) can allow.';
+  }
+}
+
+/** Why an action of this class gets no proposal, after "ACTION is". */
+function notKeyOperation(cls: ActionClass): string {
+  switch (cls) {
+    case 'iam-only':
+      return 'authorized by IAM policies alone: attach an identity policy allowing it with "Resource": "*"';
+    case 'alias':
+      return 'an alias operation: it needs IAM on the alias and permission on the key';
+    // A key action lands here only when its key is not in the snapshot.
+    case 'key':
+    case 'retire-grant':
+    case 'internal':
+      return 'authorized by the grant itself';
+  }
+}
+
 // ─────────────────────────────────────────────────────────────────────────────────────────────
 // JSON
 
@@ -185,10 +243,10 @@ export function fixView(f: FixResult): Record<string, unknown> {
       commands: p.commands,
       verified: p.verified,
       alsoAllows: p.alsoAllows,
-      notes: p.notes,
+      notes: p.notes.map(fixNoteText),
     })),
     rejected: f.rejected,
-    notes: f.notes,
+    notes: f.notes.map(fixNoteText),
   };
 }
 
@@ -284,7 +342,7 @@ export function textFix(f: FixResult): string[] {
   const w = MAX_WIDTH;
   if (!f.needed) {
     out.push('Fix: none needed.');
-    for (const n of f.notes) out.push(...wrapHanging(n, w, '  '));
+    for (const n of f.notes) out.push(...wrapHanging(fixNoteText(n), w, '  '));
     return out;
   }
   out.push(f.proposals.length > 0 ? 'Fix (each verified by evaluating the request again; narrowest first):' : 'Fix: no verified change.');
@@ -312,14 +370,14 @@ export function textFix(f: FixResult): string[] {
     if (p.alsoAllows.length === 0)
       out.push(`${ind}It allows nothing else kms-why checked (other actions, other sessions, other principals, the request without its context).`);
     for (const s of p.alsoAllows) out.push(...wrapHanging(s.text, w, ind));
-    for (const n of p.notes) out.push(...wrapHanging(n, w, `${ind}note: `, `${ind}      `));
+    for (const n of p.notes) out.push(...wrapHanging(fixNoteText(n), w, `${ind}note: `, `${ind}      `));
   }
   if (f.rejected.length > 0) {
     out.push('');
     out.push('  Considered, not proposed:');
     for (const r of f.rejected) out.push(...wrapHanging(`${r.title}: ${r.why}`, w, '    - '));
   }
-  for (const n of f.notes) out.push(...wrapHanging(n, w, '  '));
+  for (const n of f.notes) out.push(...wrapHanging(fixNoteText(n), w, '  '));
   return out;
 }
 
@@ -437,14 +495,14 @@ export function mdFix(f: FixResult, h: string): string[] {
       for (const s of p.alsoAllows) out.push(`- ${escapeMd(s.text)}`);
       out.push('');
     }
-    for (const n of p.notes) out.push(`> ${escapeMd(n)}`, '');
+    for (const n of p.notes) out.push(`> ${escapeMd(fixNoteText(n))}`, '');
   }
   if (f.rejected.length > 0) {
     out.push('Considered, not proposed:', '');
     for (const r of f.rejected) out.push(`- ${escapeMd(r.title)}: ${escapeMd(r.why)}`);
     out.push('');
   }
-  for (const n of f.notes) out.push(escapeMd(n), '');
+  for (const n of f.notes) out.push(escapeMd(fixNoteText(n)), '');
   return out;
 }
 

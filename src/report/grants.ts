@@ -181,7 +181,14 @@ export async function renderGrantsTable(audit: GrantsAudit, opts: GrantsRenderOp
     ]);
     const head = ['Grant', 'Grantee', 'Operations', 'Constraints', 'Created by', 'Age', ...(audit.expectationsGiven ? ['Expected'] : [])];
     out.push(
-      layoutTable(head, rows, width, { head: c.cyan, border: c.grey, soft: [14, 30, 12, 12, 10, 4, 8], hard: [8, 12, 8, 8, 6, 4, 4], separators: 'always' }),
+      layoutTable(head, rows, width, {
+        head: c.cyan,
+        border: c.grey,
+        soft: [14, 30, 12, 12, 10, 4, 8],
+        hard: [8, 12, 8, 8, 6, 4, 4],
+        whole: [false, false, true],
+        separators: 'always',
+      }),
     );
   }
   out.push(...wrap(summaryLine(audit, opts), width));

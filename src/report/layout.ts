@@ -1,9 +1,11 @@
 // The one box-drawn table layout of every `--output table` (check, decrypt, lambda, who-can, grants,
 // diff): columns fitted to the terminal width, text wrapped inside cells at word boundaries (a word
-// longer than its cell breaks after `:` or `/` first, as ARNs do), and colour applied after layout,
-// so that no escape code is ever measured or cut. Linear in the number of rows: each cell is
-// measured and wrapped once.
+// longer than its cell breaks after `:` or `/` first, as ARNs do, except in a `whole` column), and
+// colour applied after layout, so that no escape code is ever measured or cut. Linear in the number
+// of rows: each cell is measured and wrapped once (the first DECIDING_ROWS rows twice, when a whole
+// column could be widened).
 import { fitColumns, wrap } from './explain.js';
+import { pushWrapped } from './wrap-spaces.js';
 
 /** A cell: its text, and an optional colour applied to each of its laid-out lines. */
 export interface Cell {
@@ -23,6 +25,14 @@ export interface TableStyle {
   soft?: readonly number[];
   /** Minimum widths no column goes below. */
   hard?: readonly number[];
+  /**
+   * Columns whose words are never broken (action names, which a reader searches and copies whole).
+   * Such a column is widened to its longest word when the others can keep their hard minimums
+   * beside it, break no more words for it, and the table takes fewer lines so; otherwise a cell
+   * holding a word wider than its column is laid out on lines of its own spanning the table, at the
+   * top of its row (broken at spaces only), and its column is left blank below them.
+   */
+  whole?: readonly boolean[];
   /** Lines between body rows: always, never, or only when some row takes several lines (default). */
   separators?: 'always' | 'never' | 'auto';
 }
@@ -40,67 +50,165 @@ function len(s: string): number {
   return [...s].length;
 }
 
-/** Lays out a table at most `width` columns wide. */
+/** `text` wrapped to `width` at spaces only: a word longer than `width` stays whole, on a line of its own. */
+function wrapWhole(text: string, width: number): string[] {
+  const out: string[] = [];
+  pushWrapped(out, text, width);
+  return out;
+}
+
+/**
+ * A body row laid out at some column widths: the lines of each cell, the lines spanning the table
+ * above them, and how many words it breaks across lines (words longer than their column).
+ */
+interface Laid {
+  cells: string[][];
+  spanning: Array<{ text: string; style?: ((s: string) => string) | undefined }>;
+  broken: number;
+}
+
+/**
+ * The rows laid out both ways when a whole column could be widened: enough to judge the shape of a
+ * table, and a long one (who-can --principals on a large account) is still laid out about once.
+ */
+const DECIDING_ROWS = 1000;
+
+/** Lines a row takes, but for the separator above it. */
+function heightOf(l: Laid): number {
+  const cells = Math.max(1, ...l.cells.map((c) => c.length));
+  return l.spanning.length > 0 ? l.spanning.length + 1 + cells : cells;
+}
+
+/** Lays out a table at most `width` columns wide (wider only where its hard minimums, or one word, do not fit). */
 export function layoutTable(headers: readonly string[], rows: readonly Row[], width: number, style: TableStyle = {}): string {
   const n = headers.length;
   const border = style.border ?? ((s: string): string => s);
   const head = style.head ?? ((s: string): string => s);
-  // Natural widths: the longest line of each column (title rows span and do not count).
+  const soft = style.soft ?? headers.map(() => 10);
+  const hard = style.hard ?? headers.map(() => 4);
+  const whole = headers.map((_h, i) => style.whole?.[i] === true);
+  // Natural widths: the longest line of each column (title rows span and do not count); and the
+  // longest word of each whole column.
   const natural = headers.map((h) => Math.max(1, ...h.split('\n').map(len)));
+  const words = headers.map((h, i) => (whole[i] ? Math.max(...h.split(/[ \n]/).map(len)) : 0));
   for (const r of rows) {
     if (!Array.isArray(r)) continue;
     r.forEach((c, i) => {
-      for (const l of cellOf(c).text.split('\n')) if (len(l) > natural[i]!) natural[i] = len(l);
+      for (const l of cellOf(c).text.split('\n')) {
+        if (len(l) > natural[i]!) natural[i] = len(l);
+        if (whole[i]) for (const w of l.split(' ')) if (len(w) > words[i]!) words[i] = len(w);
+      }
     });
   }
   // Borders: n + 1 vertical bars; padding: one space either side of every cell.
   const budget = Math.max(n * 4, width - (n + 1) - 2 * n);
-  const widths = fitColumns(natural, style.soft ?? natural.map(() => 10), budget, style.hard ?? natural.map(() => 4));
-  const total = widths.reduce((a, b) => a + b, 0) + 3 * (n - 1);
+  const totalOf = (ws: readonly number[]): number => ws.reduce((a, b) => a + b, 0) + 3 * (n - 1);
+  const layRow = (cells: Cell[], ws: readonly number[], count: boolean): Laid => {
+    const spanning: Laid['spanning'] = [];
+    let broken = 0;
+    const laid = cells.map((c, i) => {
+      const w = ws[i]!;
+      if (whole[i]) {
+        const lines = wrapWhole(c.text, w);
+        if (lines.every((l) => len(l) <= w)) return lines;
+        for (const l of wrapWhole(c.text, totalOf(ws))) spanning.push({ text: l, style: c.style });
+        return [];
+      }
+      if (count) for (const word of c.text.split(/[ \n]/)) if (len(word) > w) broken++;
+      return wrap(c.text, w).map((l) => (len(l) > w ? [...l].slice(0, w).join('') : l));
+    });
+    return { cells: laid, spanning, broken };
+  };
+  /** Rows `from` to `to` laid out at widths `ws`, counting the words they break when they are to be compared. */
+  const layRows = (ws: readonly number[], from: number, to: number, count = false): Array<Laid | undefined> =>
+    rows.slice(from, to).map((r) =>
+      Array.isArray(r)
+        ? layRow(
+            headers.map((_h, i) => cellOf(r[i] ?? '')),
+            ws,
+            count,
+          )
+        : undefined,
+    );
+  const sum = (laid: ReadonlyArray<Laid | undefined>, f: (l: Laid) => number): number => laid.reduce((a, l) => a + (l ? f(l) : 0), 0);
+
+  let widths = fitColumns(natural, soft, budget, hard);
+  const narrow = whole.some((w, i) => w && words[i]! > widths[i]!);
+  let laid = layRows(widths, 0, DECIDING_ROWS, narrow);
+  // A whole column narrower than its longest word: try it that wide instead, the other columns
+  // giving way down to their hard minimums, and keep that only if it breaks no more words in them
+  // and takes fewer lines (or as many, with fewer lines spanning the table). One long name among
+  // short ones reads better on a line of its own than every other column squeezed for it.
+  if (narrow) {
+    const floors = natural.map((nat, i) => Math.min(nat, hard[i] ?? 1));
+    const others = floors.reduce((a, b) => a + b, 0);
+    const keep = words.map((w, i) => (whole[i] ? Math.min(w, budget - others + floors[i]!) : 0));
+    const wider = fitColumns(natural, soft, budget, hard, keep);
+    const laidWider = layRows(wider, 0, DECIDING_ROWS, true);
+    const lines = sum(laidWider, heightOf) - sum(laid, heightOf);
+    const spills = sum(laidWider, (l) => l.spanning.length) - sum(laid, (l) => l.spanning.length);
+    if (sum(laidWider, (l) => l.broken) <= sum(laid, (l) => l.broken) && (lines < 0 || (lines === 0 && spills < 0))) {
+      widths = wider;
+      laid = laidWider;
+    }
+  }
+  if (rows.length > DECIDING_ROWS) laid = laid.concat(layRows(widths, DECIDING_ROWS, rows.length));
+  const total = totalOf(widths);
 
   const line = (l: string, m: string, r: string): string => border(l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r);
   const bar = border('│');
-  const renderRow = (cells: Cell[], ws: number[], headStyle: boolean): string[] => {
-    const wrapped = cells.map((c, i) => wrap(c.text, ws[i]!).map((l) => (len(l) > ws[i]! ? [...l].slice(0, ws[i]!).join('') : l)));
-    const height = Math.max(...wrapped.map((w) => w.length));
+  const paint = (text: string, style: ((s: string) => string) | undefined): string => (text === '' || !style ? text : style(text));
+  const spanLine = (text: string, style: ((s: string) => string) | undefined): string =>
+    `${bar} ${paint(text, style)}${' '.repeat(Math.max(0, total - len(text)))} ${bar}`;
+  const cellLines = (cells: string[][], styles: ReadonlyArray<((s: string) => string) | undefined>): string[] => {
     const out: string[] = [];
+    const height = Math.max(1, ...cells.map((c) => c.length));
     for (let k = 0; k < height; k++) {
       let s = bar;
-      wrapped.forEach((w, i) => {
-        const text = w[k] ?? '';
-        const style = cells[i]?.style;
-        const styled = text === '' ? '' : headStyle ? head(text) : style ? style(text) : text;
-        s += ` ${styled}${' '.repeat(ws[i]! - len(text))} ${bar}`;
+      cells.forEach((c, i) => {
+        const text = c[k] ?? '';
+        s += ` ${paint(text, styles[i])}${' '.repeat(widths[i]! - len(text))} ${bar}`;
       });
       out.push(s);
     }
     return out;
   };
 
-  const body: string[][] = rows.map((r) => {
-    if (!Array.isArray(r)) return renderRow([cellOf((r as { title: string | Cell }).title)], [total], false);
-    const cells = headers.map((_h, i) => cellOf(r[i] ?? ''));
-    return renderRow(cells, widths, false);
+  // Each body row's lines, and whether they start with lines spanning the table (a title, or a whole cell too wide).
+  const body = rows.map((r, ri) => {
+    const l = laid[ri];
+    if (!Array.isArray(r) || !l) {
+      const title = cellOf((r as { title: string | Cell }).title);
+      return {
+        lines: wrap(title.text, total).map((t) => spanLine(len(t) > total ? [...t].slice(0, total).join('') : t, title.style)),
+        spans: true,
+        title: true,
+      };
+    }
+    const styles = headers.map((_h, i) => cellOf(r[i] ?? '').style);
+    const spans = l.spanning.map((x) => spanLine(x.text, x.style));
+    const lines = spans.length > 0 ? [...spans, line('├', '┬', '┤'), ...cellLines(l.cells, styles)] : cellLines(l.cells, styles);
+    return { lines, spans: spans.length > 0, title: false };
   });
-  const tall = style.separators === 'always' || (style.separators !== 'never' && body.some((b) => b.length > 1));
+  const headCells = headers.map((h, i) => wrap(h, widths[i]!).map((l) => (len(l) > widths[i]! ? [...l].slice(0, widths[i]!).join('') : l)));
+  const tall = style.separators === 'always' || (style.separators !== 'never' && body.some((b) => b.lines.length > 1));
   const out: string[] = [
     line('┌', '┬', '┐'),
-    ...renderRow(
-      headers.map((h) => ({ text: h })),
-      widths,
-      true,
+    ...cellLines(
+      headCells,
+      headers.map(() => head),
     ),
   ];
   body.forEach((b, i) => {
-    const prevTitle = i > 0 && !Array.isArray(rows[i - 1]);
-    const isTitle = !Array.isArray(rows[i]);
-    if (i === 0 || tall || isTitle || prevTitle) {
-      // A title row spans every column: the line above or below it has no column joints on its side.
+    const prevTitle = i > 0 && body[i - 1]!.title;
+    if (i === 0 || tall || b.spans || prevTitle) {
+      // A line spanning every column (a title, or a whole cell too wide for its column) has no
+      // column joints on its side of the rule; only a title also ends that way.
       out.push(
-        isTitle && prevTitle ? border(`├${'─'.repeat(total + 2)}┤`) : isTitle ? line('├', '┴', '┤') : prevTitle ? line('├', '┬', '┤') : line('├', '┼', '┤'),
+        b.spans && prevTitle ? border(`├${'─'.repeat(total + 2)}┤`) : b.spans ? line('├', '┴', '┤') : prevTitle ? line('├', '┬', '┤') : line('├', '┼', '┤'),
       );
     }
-    out.push(...b);
+    out.push(...b.lines);
   });
   const lastTitle = rows.length > 0 && !Array.isArray(rows[rows.length - 1]);
   out.push(lastTitle ? border(`└${'─'.repeat(total + 2)}┘`) : line('└', '┴', '┘'));

@@ -38,7 +38,7 @@ function rowsTable(c: ChalkInstance, rows: readonly ActionRow[], width: number):
     cells[1] = { text: verdict, style: (s) => c.bold(verdictColour(c, verdict)(s)) };
     return cells;
   });
-  return layoutTable(ROW_HEADERS, body, width, { head: (s) => c.bold(s), soft: [42, 7, 24, 30], hard: [12, 7, 12, 16] });
+  return layoutTable(ROW_HEADERS, body, width, { head: (s) => c.bold(s), soft: [42, 7, 24, 30], hard: [12, 7, 12, 16], whole: [true, false, false, false] });
 }
 
 function treeWalk(c: ChalkInstance, walk: NonNullable<ReportView['walk']>, width: number): string[] {

@@ -48,7 +48,7 @@
 import type { ActionInfo } from '../model/actions.js';
 import type { AccessEntry, GuardCondition, KeyWhoCan, ReasonRef, WhoCanPrincipal, WhoCanResult, Witness } from '../analyses/who-can.js';
 import { ADMIN_LEVEL_ACTIONS, finalVerdict, isAdminLevel } from '../analyses/who-can.js';
-import { pushWrapped } from './fixed-table.js';
+import { pushWrapped } from './wrap-spaces.js';
 import { layoutTable, type Row } from './layout.js';
 import { hintText, partGapText, partWhatText } from './phrases.js';
 import { GRANT_TO_CREATE, type HintNote } from '../model/decision.js';
@@ -683,7 +683,7 @@ function shortEnough(s: KeySummary): boolean {
 // ─── Text ──────────────────────────────────────────────────────────────────────────────────────
 
 // Every line is wrapped to the output width with a hanging indent, at spaces only: an ARN or a
-// quoted name is never cut (fixed-table.ts pushWrapped). Lines that fit cost a length check.
+// quoted name is never cut (wrap-spaces.ts pushWrapped). Lines that fit cost a length check.
 function textKey(k: KeyWhoCan, opts: WhoCanViewOptions): string {
   const width = opts.width ?? 80;
   const s = summarizeKey(k);
@@ -836,6 +836,7 @@ function tableKeySync(k: KeyWhoCan, opts: WhoCanViewOptions, c: import('chalk').
       border: c.grey,
       soft: [11, 30, 15],
       hard: [8, 12, 8],
+      whole: [false, false, true],
       separators: 'always',
     }) + '\n';
   if (s.adminLevel > 0)
@@ -886,6 +887,7 @@ function tableKeySync(k: KeyWhoCan, opts: WhoCanViewOptions, c: import('chalk').
         border: c.grey,
         soft: [16, 11, 24, 24],
         hard: [10, 8, 12, 12],
+        whole: [true, false, false, false],
         separators: 'always',
       }) + '\n';
   } else out += para(`${fmt(s.withAccess)} principals with access: --principals lists them, --principal PATTERN filters.`, c.dim);

@@ -2,7 +2,7 @@
 // wrap with a hanging indent, at spaces only, so an ARN or a quoted name is never cut. Only a single
 // word longer than the width may exceed it, alone on its line.
 import { describe, expect, it } from 'vitest';
-import { pushWrapped } from '../../src/report/fixed-table.js';
+import { pushWrapped } from '../../src/report/wrap-spaces.js';
 import { runMain } from './in-process.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
