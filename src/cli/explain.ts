@@ -35,7 +35,7 @@ import { loadFrom } from '../sources/load.js';
 import { EXIT } from './errors.js';
 import type { Run } from './command.js';
 import type { CliIo } from './io.js';
-import { renderReport } from './output.js';
+import { outputWidth, renderReport } from './output.js';
 import { renderAndWrite } from './write-output.js';
 import { collect, addRequestOptions, requestFromFlags, suggestAction, type RequestFlags } from './request-flags.js';
 import {
@@ -429,13 +429,13 @@ function eventMissing(d: Draft, ev: CloudTrailKmsEvent): MissingPart[] {
 
 /** Renders the document in --output's format and writes it (write-output.ts). */
 function writeExplanation(doc: ExplainDocument, flags: ExplainFlags, io: CliIo): Promise<void> {
-  return renderAndWrite(io, flags, (format: ExplainFormat, { color }) => renderExplain(doc, format, color));
+  return renderAndWrite(io, flags, (format: ExplainFormat, { color }) => renderExplain(doc, format, color, outputWidth(io)));
 }
 
 /** An explanation document in one format (table and text share a layout; tables in colour when asked). */
-async function renderExplain(doc: ExplainDocument, format: ExplainFormat, color: boolean): Promise<string> {
+async function renderExplain(doc: ExplainDocument, format: ExplainFormat, color: boolean, width: number): Promise<string> {
   const renderOne = (r: Parameters<typeof renderReport>[0], f: ExplainFormat): Promise<string> =>
-    renderReport(r, f, { color: f === 'table' && color, redact: false });
+    renderReport(r, f, { color: f === 'table' && color, redact: false, width });
   // --redact: the inputs, flags and message were redacted, and io redacts the output.
   switch (format) {
     case 'json':

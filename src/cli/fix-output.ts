@@ -24,15 +24,15 @@ export async function renderWithFixes(
   report: Report,
   fixes: readonly ActionFix[],
   format: OutputFormat,
-  opts: { color: boolean; redact: boolean },
+  opts: { color: boolean; redact: boolean; width: number },
 ): Promise<string> {
   let text: string;
   if (format === 'json') {
-    const json = JSON.parse(await renderReport(report, 'json', { color: false, redact: false })) as Record<string, unknown>;
+    const json = JSON.parse(await renderReport(report, 'json', { color: false, redact: false, width: opts.width })) as Record<string, unknown>;
     json.fixes = fixesJson(fixes);
     text = JSON.stringify(json, null, 2) + '\n';
   } else {
-    const body = await renderReport(report, format, { color: opts.color, redact: false });
+    const body = await renderReport(report, format, { color: opts.color, redact: false, width: opts.width });
     text = body + (format === 'markdown' ? fixesMarkdown(fixes) : fixesText(fixes));
   }
   if (opts.redact) text = (await import('../report/redact.js')).redact(text);

@@ -15,6 +15,8 @@ export interface CliIo {
   stderr: (text: string) => void;
   env: Record<string, string | undefined>;
   stdoutIsTTY: boolean;
+  /** The terminal's width, when stdout is one. */
+  stdoutColumns?: number;
   stderrIsTTY: boolean;
   /** Resolves when stdout has taken what was written (backpressure for long streamed reports). */
   drain?: () => Promise<void>;
@@ -36,6 +38,7 @@ export function processIo(): CliIo {
     stderr: (t) => process.stderr.write(t),
     env: process.env,
     stdoutIsTTY: process.stdout.isTTY === true,
+    ...(process.stdout.isTTY === true && typeof process.stdout.columns === 'number' ? { stdoutColumns: process.stdout.columns } : {}),
     // Under bin/heap.js's relaunch, stderr is a pipe to the parent, which says whether a terminal is behind it.
     stderrIsTTY: process.stderr.isTTY === true || process.env.KMS_WHY_STDERR_TTY === '1',
     drain: () => (process.stdout.writableNeedDrain ? new Promise<void>((resolve) => process.stdout.once('drain', () => resolve())) : Promise.resolve()),

@@ -66,7 +66,7 @@ Examples:
         });
         await renderAndWrite(io, flags, async (output: OutputFormat, { color }) => {
           if (output === 'json') {
-            const json = JSON.parse(await renderReport(report, 'json', { color: false, redact: false })) as Record<string, unknown>;
+            const json = JSON.parse(await renderReport(report, 'json', { color: false, redact: false, width: outputWidth(io) })) as Record<string, unknown>;
             json.lambda = lambdaJson(a);
             return JSON.stringify(json, null, 2) + '\n';
           }

@@ -12,7 +12,7 @@ import { buildReport, exitCodeFor } from '../report/build.js';
 import { escapeControls } from '../report/escape.js';
 import { EXIT, formatError } from './errors.js';
 import { processIo, type CliIo } from './io.js';
-import { renderReport, resolveColor, type OutputFormat } from './output.js';
+import { outputWidth, renderReport, resolveColor, type OutputFormat } from './output.js';
 import { renderAndWrite } from './write-output.js';
 import { collect, addRequestOptions, missingDetails, namedActions, parseActions, requestFromFlags, type RequestFlags } from './request-flags.js';
 import { addLiveOptions, liveRequested, loadSnapshot, type LiveFlags, type LiveTargetSpec } from './live.js';
@@ -222,9 +222,9 @@ Examples:
       ...(notEvaluated ? { notEvaluated } : {}),
     });
     await renderAndWrite(io, flags, async (output: OutputFormat, { color }) => {
-      if (flags.fix !== true) return renderReport(report, output, { color, redact: flags.redact === true });
+      if (flags.fix !== true) return renderReport(report, output, { color, redact: flags.redact === true, width: outputWidth(io) });
       const f = await import('./fix-output.js');
-      return f.renderWithFixes(report, f.fixesFor(snapshot, reqs, decisions), output, { color, redact: flags.redact === true });
+      return f.renderWithFixes(report, f.fixesFor(snapshot, reqs, decisions), output, { color, redact: flags.redact === true, width: outputWidth(io) });
     });
     return exitCodeFor(decisions, flags.expect);
   };

@@ -9,13 +9,19 @@ export type OutputFormat = 'table' | 'text' | 'json' | 'markdown';
 export interface OutputOptions {
   color: boolean;
   redact: boolean;
-  /** Table width (default: the terminal's, see terminalWidth). */
-  width?: number;
+  /** The width tables are laid out to (outputWidth). */
+  width: number;
 }
 
-/** The width `--output table` lays out to: process.stdout.columns on a terminal, 80 otherwise. */
+/**
+ * The width tables and wrapped text are laid out to: COLUMNS when it is a whole number of at
+ * least 20 (the shell's convention, as ls and less read it: a pipe or a CI log can ask for a
+ * width), else the terminal's, else 80 (a GitHub comment, a ticket).
+ */
 export function outputWidth(io: CliIo): number {
-  return io.stdoutIsTTY && typeof process.stdout.columns === 'number' && process.stdout.columns >= 20 ? process.stdout.columns : 80;
+  const env = io.env.COLUMNS?.trim();
+  if (env !== undefined && /^[0-9]{1,4}$/.test(env) && Number(env) >= 20) return Number(env);
+  return io.stdoutIsTTY && io.stdoutColumns !== undefined && io.stdoutColumns >= 20 ? io.stdoutColumns : 80;
 }
 
 /**
@@ -45,7 +51,7 @@ export async function renderReport(report: Report, format: OutputFormat, opts: O
     case 'table':
       text = (await import('../report/table.js')).renderTable(report, {
         color: opts.color,
-        width: opts.width ?? outputWidth({ stdoutIsTTY: process.stdout.isTTY === true } as CliIo),
+        width: opts.width,
       });
       break;
     case 'markdown':

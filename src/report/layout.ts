@@ -37,11 +37,6 @@ export interface TableStyle {
   separators?: 'always' | 'never' | 'auto';
 }
 
-/** The width output for people is laid out to: the terminal's, or 80 when not a terminal. */
-export function terminalWidth(isTTY: boolean, columns: number | undefined): number {
-  return isTTY && columns !== undefined && columns >= 20 ? columns : 80;
-}
-
 function cellOf(c: string | Cell): Cell {
   return typeof c === 'string' ? { text: c } : c;
 }

@@ -3,8 +3,8 @@
 import type { CliIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 
-/** An io that keeps stdout and stderr (neither a terminal, no environment). */
-export function captureIo(): { io: CliIo; out: () => string; err: () => string } {
+/** An io that keeps stdout and stderr (neither a terminal; no environment but `env`). */
+export function captureIo(env: Record<string, string> = {}): { io: CliIo; out: () => string; err: () => string } {
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
@@ -14,16 +14,16 @@ export function captureIo(): { io: CliIo; out: () => string; err: () => string }
     stderr: (t) => {
       stderr += t;
     },
-    env: {},
+    env,
     stdoutIsTTY: false,
     stderrIsTTY: false,
   };
   return { io, out: () => stdout, err: () => stderr };
 }
 
-/** `kms-why ARGV` through main(): its exit code and what it wrote. */
-export async function runMain(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const c = captureIo();
+/** `kms-why ARGV` through main() (with these environment variables): its exit code and what it wrote. */
+export async function runMain(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const c = captureIo(env);
   const code = await main(argv, c.io);
   return { code, stdout: c.out(), stderr: c.err() };
 }
