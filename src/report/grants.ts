@@ -184,8 +184,9 @@ export async function renderGrantsTable(audit: GrantsAudit, opts: GrantsRenderOp
       layoutTable(head, rows, width, {
         head: c.cyan,
         border: c.grey,
-        soft: [14, 30, 12, 12, 10, 4, 8],
-        hard: [8, 12, 8, 8, 6, 4, 4],
+        // Age ("1039d") keeps room for five digits and its unit.
+        soft: [14, 30, 12, 12, 10, 6, 8],
+        hard: [8, 12, 8, 8, 6, 6, 4],
         whole: [false, false, true],
         separators: 'always',
       }),

@@ -41,6 +41,24 @@ function cellOf(c: string | Cell): Cell {
   return typeof c === 'string' ? { text: c } : c;
 }
 
+/**
+ * wrap() at `w`, and any line still wider (wrap keeps at least 8 columns) broken into pieces of
+ * `w`: a narrow column shows all of its cell on more lines, never a cut one ("1039d" as "1039").
+ */
+function fitLines(text: string, width: number): string[] {
+  const w = Math.max(1, width);
+  const out: string[] = [];
+  for (const l of wrap(text, w)) {
+    if (len(l) <= w) {
+      out.push(l);
+      continue;
+    }
+    const chars = [...l];
+    for (let i = 0; i < chars.length; i += w) out.push(chars.slice(i, i + w).join(''));
+  }
+  return out;
+}
+
 function len(s: string): number {
   return [...s].length;
 }
@@ -110,7 +128,7 @@ export function layoutTable(headers: readonly string[], rows: readonly Row[], wi
         return [];
       }
       if (count) for (const word of c.text.split(/[ \n]/)) if (len(word) > w) broken++;
-      return wrap(c.text, w).map((l) => (len(l) > w ? [...l].slice(0, w).join('') : l));
+      return fitLines(c.text, w);
     });
     return { cells: laid, spanning, broken };
   };
@@ -175,7 +193,7 @@ export function layoutTable(headers: readonly string[], rows: readonly Row[], wi
     if (!Array.isArray(r) || !l) {
       const title = cellOf((r as { title: string | Cell }).title);
       return {
-        lines: wrap(title.text, total).map((t) => spanLine(len(t) > total ? [...t].slice(0, total).join('') : t, title.style)),
+        lines: fitLines(title.text, total).map((t) => spanLine(t, title.style)),
         spans: true,
         title: true,
       };
@@ -185,7 +203,7 @@ export function layoutTable(headers: readonly string[], rows: readonly Row[], wi
     const lines = spans.length > 0 ? [...spans, line('├', '┬', '┤'), ...cellLines(l.cells, styles)] : cellLines(l.cells, styles);
     return { lines, spans: spans.length > 0, title: false };
   });
-  const headCells = headers.map((h, i) => wrap(h, widths[i]!).map((l) => (len(l) > widths[i]! ? [...l].slice(0, widths[i]!).join('') : l)));
+  const headCells = headers.map((h, i) => fitLines(h, widths[i]!));
   const tall = style.separators === 'always' || (style.separators !== 'never' && body.some((b) => b.lines.length > 1));
   const out: string[] = [
     line('┌', '┬', '┐'),

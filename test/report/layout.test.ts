@@ -81,3 +81,27 @@ describe('the check table at 80 columns', () => {
     for (const l of lines) expect(cols(l)).toBeLessThanOrEqual(80);
   });
 });
+
+describe('narrow columns', () => {
+  /** The text of column `i` of a box-drawn table, its lines joined (cells of one row, top to bottom). */
+  const column = (table: string, i: number, part: 'head' | 'body' = 'body'): string => {
+    const lines = table.split('\n');
+    const rule = lines.findIndex((l) => l.startsWith('├'));
+    return (part === 'head' ? lines.slice(1, rule) : lines.slice(rule + 1))
+      .filter((l) => l.startsWith('│'))
+      .map((l) => l.split('│')[i + 1]!.trim())
+      .join('');
+  };
+
+  it('shows all of a cell narrower than wrap() goes (8 columns) on more lines, never a cut one', () => {
+    // Five columns that want more than 40 columns leave the last at its hard minimum, 4.
+    const rows = [['grant-1', 'arn:aws:iam::111122223333:role/app', 'Decrypt,Encrypt', 'none', '1039d']];
+    const style = { soft: [10, 20, 10, 8, 4], hard: [4, 4, 4, 4, 4] };
+    const out = layoutTable(['Grant', 'Grantee', 'Operations', 'Constraints', 'Age'], rows, 40, style);
+    for (const l of out.split('\n')) expect(cols(l)).toBeLessThanOrEqual(40);
+    // Every character of every cell is there, in order, whatever the column's width.
+    rows[0]!.forEach((cell, i) => expect(column(out, i)).toBe(cell.replaceAll(' ', '')));
+    // The headers too.
+    ['Grant', 'Grantee', 'Operations', 'Constraints', 'Age'].forEach((h, i) => expect(column(out, i, 'head')).toBe(h));
+  });
+});
