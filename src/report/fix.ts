@@ -185,11 +185,13 @@ function notKeyOperation(cls: ActionClass): string {
       return 'authorized by IAM policies alone: attach an identity policy allowing it with "Resource": "*"';
     case 'alias':
       return 'an alias operation: it needs IAM on the alias and permission on the key';
+    case 'retire-grant':
+      return 'authorized by the grant itself';
     // A key action lands here only when its key is not in the snapshot.
     case 'key':
-    case 'retire-grant':
+      return 'asked on a key that is not in the snapshot';
     case 'internal':
-      return 'authorized by the grant itself';
+      return 'called by KMS itself, never by a customer: no policy or grant can allow it';
   }
 }
 

@@ -14,6 +14,13 @@ describe('fixNoteText', () => {
     expect(fixNoteText({ kind: 'not-a-key-operation', action: 'kms:RetireGrant', cls: 'retire-grant' })).toBe(
       'kms-why proposes fixes for KMS key operations; kms:RetireGrant is authorized by the grant itself.',
     );
+    // Only RetireGrant is authorized by its grant: the other classes say what they are.
+    expect(fixNoteText({ kind: 'not-a-key-operation', action: 'kms:SynchronizeMultiRegionKey', cls: 'internal' })).toBe(
+      'kms-why proposes fixes for KMS key operations; kms:SynchronizeMultiRegionKey is called by KMS itself, never by a customer: no policy or grant can allow it.',
+    );
+    expect(fixNoteText({ kind: 'not-a-key-operation', action: 'kms:Decrypt', cls: 'key' })).toBe(
+      'kms-why proposes fixes for KMS key operations; kms:Decrypt is asked on a key that is not in the snapshot.',
+    );
   });
 
   it('is what every output format shows for a note', () => {
