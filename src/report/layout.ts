@@ -94,6 +94,19 @@ function heightOf(l: Laid): number {
 
 /** Lays out a table at most `width` columns wide (wider only where its hard minimums, or one word, do not fit). */
 export function layoutTable(headers: readonly string[], rows: readonly Row[], width: number, style: TableStyle = {}): string {
+  return [...layoutTableChunks(headers, rows, width, style)].join('\n');
+}
+
+/** Lines of a table joined in pieces of about this many characters (layoutTableChunks). */
+const CHUNK_CHARS = 64 * 1024;
+
+/**
+ * layoutTable in pieces of about 64 KiB, each a run of whole lines (joined with '\n', none at the
+ * ends: join the pieces with '\n' for the table). Rows after the first thousand are laid out only
+ * when their piece is asked for, so a table of a million lines (who-can --principals on a large
+ * account) never exists as one string or one array of lines.
+ */
+export function* layoutTableChunks(headers: readonly string[], rows: readonly Row[], width: number, style: TableStyle = {}): Generator<string> {
   const n = headers.length;
   const border = style.border ?? ((s: string): string => s);
   const head = style.head ?? ((s: string): string => s);
@@ -165,7 +178,6 @@ export function layoutTable(headers: readonly string[], rows: readonly Row[], wi
       laid = laidWider;
     }
   }
-  if (rows.length > DECIDING_ROWS) laid = laid.concat(layRows(widths, DECIDING_ROWS, rows.length));
   const total = totalOf(widths);
 
   const line = (l: string, m: string, r: string): string => border(l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r);
@@ -187,43 +199,53 @@ export function layoutTable(headers: readonly string[], rows: readonly Row[], wi
     return out;
   };
 
-  // Each body row's lines, and whether they start with lines spanning the table (a title, or a whole cell too wide).
-  const body = rows.map((r, ri) => {
-    const l = laid[ri];
-    if (!Array.isArray(r) || !l) {
+  // A body row's lines, and whether they start with lines spanning the table (a title, or a whole cell too wide).
+  const bodyRow = (ri: number): { lines: string[]; spans: boolean; title: boolean } => {
+    const r = rows[ri]!;
+    if (!Array.isArray(r)) {
       const title = cellOf((r as { title: string | Cell }).title);
-      return {
-        lines: fitLines(title.text, total).map((t) => spanLine(t, title.style)),
-        spans: true,
-        title: true,
-      };
+      return { lines: fitLines(title.text, total).map((t) => spanLine(t, title.style)), spans: true, title: true };
     }
+    const l = ri < DECIDING_ROWS ? laid[ri]! : layRows(widths, ri, ri + 1)[0]!;
     const styles = headers.map((_h, i) => cellOf(r[i] ?? '').style);
     const spans = l.spanning.map((x) => spanLine(x.text, x.style));
     const lines = spans.length > 0 ? [...spans, line('├', '┬', '┤'), ...cellLines(l.cells, styles)] : cellLines(l.cells, styles);
     return { lines, spans: spans.length > 0, title: false };
-  });
+  };
   const headCells = headers.map((h, i) => fitLines(h, widths[i]!));
-  const tall = style.separators === 'always' || (style.separators !== 'never' && body.some((b) => b.lines.length > 1));
-  const out: string[] = [
+  // Rules between all rows, or none, or (auto) only when some row takes several lines: that one
+  // needs every row laid out first, which a table with rules always (who-can's) never waits for.
+  const tall = style.separators === 'always' || (style.separators !== 'never' && rows.some((_r, ri) => bodyRow(ri).lines.length > 1));
+  let chunk: string[] = [
     line('┌', '┬', '┐'),
     ...cellLines(
       headCells,
       headers.map(() => head),
     ),
   ];
-  body.forEach((b, i) => {
-    const prevTitle = i > 0 && body[i - 1]!.title;
+  let chars = 0;
+  let prevTitle = false;
+  for (let i = 0; i < rows.length; i++) {
+    const b = bodyRow(i);
     if (i === 0 || tall || b.spans || prevTitle) {
       // A line spanning every column (a title, or a whole cell too wide for its column) has no
       // column joints on its side of the rule; only a title also ends that way.
-      out.push(
+      chunk.push(
         b.spans && prevTitle ? border(`├${'─'.repeat(total + 2)}┤`) : b.spans ? line('├', '┴', '┤') : prevTitle ? line('├', '┬', '┤') : line('├', '┼', '┤'),
       );
     }
-    out.push(...b.lines);
-  });
+    for (const l of b.lines) {
+      chunk.push(l);
+      chars += l.length + 1;
+    }
+    prevTitle = b.title;
+    if (chars >= CHUNK_CHARS) {
+      yield chunk.join('\n');
+      chunk = [];
+      chars = 0;
+    }
+  }
   const lastTitle = rows.length > 0 && !Array.isArray(rows[rows.length - 1]);
-  out.push(lastTitle ? border(`└${'─'.repeat(total + 2)}┘`) : line('└', '┴', '┘'));
-  return out.join('\n');
+  chunk.push(lastTitle ? border(`└${'─'.repeat(total + 2)}┘`) : line('└', '┴', '┘'));
+  yield chunk.join('\n');
 }

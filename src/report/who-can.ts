@@ -49,7 +49,7 @@ import type { ActionInfo } from '../model/actions.js';
 import type { AccessEntry, GuardCondition, KeyWhoCan, ReasonRef, WhoCanPrincipal, WhoCanResult, Witness } from '../analyses/who-can.js';
 import { ADMIN_LEVEL_ACTIONS, finalVerdict, isAdminLevel } from '../analyses/who-can.js';
 import { pushWrapped } from './wrap-spaces.js';
-import { layoutTable, type Row } from './layout.js';
+import { layoutTable, layoutTableChunks, type Row } from './layout.js';
 import { hintText, partGapText, partWhatText } from './phrases.js';
 import { GRANT_TO_CREATE, type HintNote } from '../model/decision.js';
 
@@ -801,7 +801,11 @@ function* chunksOf(format: WhoCanFormat, r: WhoCanResult, opts: WhoCanViewOption
 
 // ─── Table (src/report/layout.ts) ─────────────────────────────────────────────────────────────────────────────────────
 
-function tableKeySync(k: KeyWhoCan, opts: WhoCanViewOptions, c: import('chalk').ChalkInstance): string {
+/**
+ * A key's table report in pieces: the summary whole, the list of principals (--principals, which
+ * may run to a million lines on a large account) in pieces of about 64 KiB as it is laid out.
+ */
+function* tableKeyPieces(k: KeyWhoCan, opts: WhoCanViewOptions, c: import('chalk').ChalkInstance): Generator<string> {
   const s = summarizeKey(k);
   const width = opts.width ?? 80;
   // Lines outside the tables: wrapped to the width first, coloured after (src/report/layout.ts).
@@ -881,20 +885,22 @@ function tableKeySync(k: KeyWhoCan, opts: WhoCanViewOptions, c: import('chalk').
         });
       }
     }
-    out +=
-      layoutTable(['Action', 'Access', 'Principal', 'Through'], list, width, {
-        head: c.cyan,
-        border: c.grey,
-        soft: [16, 11, 24, 24],
-        hard: [10, 8, 12, 12],
-        whole: [true, false, false, false],
-        separators: 'always',
-      }) + '\n';
+    yield out;
+    out = '';
+    for (const piece of layoutTableChunks(['Action', 'Access', 'Principal', 'Through'], list, width, {
+      head: c.cyan,
+      border: c.grey,
+      soft: [16, 11, 24, 24],
+      hard: [10, 8, 12, 12],
+      whole: [true, false, false, false],
+      separators: 'always',
+    }))
+      yield `${piece}\n`;
   } else out += para(`${fmt(s.withAccess)} principals with access: --principals lists them, --principal PATTERN filters.`, c.dim);
   for (const n of k.notes) out += para(n, c.dim);
   for (const x of k.skipped.slice(0, 10)) out += para(`not evaluated: ${x.principal} (${x.why})`, c.dim);
   if (k.skipped.length > 10) out += para(`… and ${fmt(k.skipped.length - 10)} more principal values not evaluated`, c.dim);
-  return `${out}\n`;
+  yield `${out}\n`;
 }
 
 export async function renderWhoCanTable(r: WhoCanResult, opts: WhoCanViewOptions = {}): Promise<string> {
@@ -1131,7 +1137,7 @@ export class WhoCanWriter {
         break;
       case 'table':
         if (this.chalk === undefined) throw new Error('WhoCanWriter.ready() was not awaited before a table');
-        yield tableKeySync(k, this.opts, this.chalk);
+        yield* tableKeyPieces(k, this.opts, this.chalk);
         break;
       case 'markdown': {
         // The footer (summary line, what was left out) needs about 600 characters.

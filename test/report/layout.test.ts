@@ -3,7 +3,7 @@
 // lays the cell out on lines of its own spanning the table, above the rest of its row.
 import { describe, expect, it } from 'vitest';
 import { fitColumns } from '../../src/report/explain.js';
-import { layoutTable } from '../../src/report/layout.js';
+import { layoutTable, layoutTableChunks } from '../../src/report/layout.js';
 import { renderTable } from '../../src/report/table.js';
 import { EXAMPLES, MANY_ACTIONS, patternCase, reportFor } from './helpers.js';
 
@@ -103,5 +103,22 @@ describe('narrow columns', () => {
     rows[0]!.forEach((cell, i) => expect(column(out, i)).toBe(cell.replaceAll(' ', '')));
     // The headers too.
     ['Grant', 'Grantee', 'Operations', 'Constraints', 'Age'].forEach((h, i) => expect(column(out, i, 'head')).toBe(h));
+  });
+});
+
+describe('layoutTableChunks', () => {
+  it('gives the table in pieces of whole lines that join into layoutTable', () => {
+    // Enough rows for several 64 KiB pieces, past the first thousand (laid out as they are asked for).
+    const rows = Array.from({ length: 3000 }, (_, i) =>
+      i % 500 === 0 ? { title: `group ${i / 500}` } : [i % 7 === 0 ? LONG : 'kms:Decrypt', `arn:aws:iam::111122223333:role/role-${i}`, 'allow'],
+    );
+    for (const separators of ['always', 'never', 'auto'] as const) {
+      const style = { soft: [16, 30, 8], hard: [10, 12, 6], whole: [true, false, false], separators };
+      const pieces = [...layoutTableChunks(['Action', 'Principal', 'Access'], rows, 80, style)];
+      expect(pieces.length).toBeGreaterThan(2);
+      expect(pieces.join('\n')).toBe(layoutTable(['Action', 'Principal', 'Access'], rows, 80, style));
+      // Each piece starts and ends on a whole line of the table.
+      for (const p of pieces) for (const l of p.split('\n')) expect(l).toMatch(/^[┌├│└].*[┐┤│┘]$/);
+    }
   });
 });
