@@ -684,7 +684,12 @@ function shortEnough(s: KeySummary): boolean {
 
 // Every line is wrapped to the output width with a hanging indent, at spaces only: an ARN or a
 // quoted name is never cut (wrap-spaces.ts pushWrapped). Lines that fit cost a length check.
-function textKey(k: KeyWhoCan, opts: WhoCanViewOptions): string {
+/**
+ * A key's text report in pieces of whole lines: the list of principals (--principals, a line or
+ * two per principal and action) is given about every 2,000 lines as it is written, never as one
+ * string for the key.
+ */
+function* textKeyPieces(k: KeyWhoCan, opts: WhoCanViewOptions): Generator<string> {
   const width = opts.width ?? 80;
   const s = summarizeKey(k);
   const out: string[] = [];
@@ -734,7 +739,10 @@ function textKey(k: KeyWhoCan, opts: WhoCanViewOptions): string {
   if (opts.principals === true || shortEnough(s)) {
     out.push('', '  Principals by action:');
     // Pushed one line at a time: a spread of a list this long (a line or two per principal and action) overflows the call stack.
-    textList(out, k, width);
+    for (const _full of textList(out, k, width)) {
+      yield `${out.join('\n')}\n`;
+      out.length = 0;
+    }
   } else {
     out.push('');
     put(`(${fmt(s.withAccess)} principals with access: --principals lists them, --principal PATTERN filters)`, '  ', '   ');
@@ -746,11 +754,18 @@ function textKey(k: KeyWhoCan, opts: WhoCanViewOptions): string {
     if (k.skipped.length > 10) put(`… and ${fmt(k.skipped.length - 10)} more principal values not evaluated (JSON lists them)`, '    ', '      ');
   }
   out.push('', '');
-  return out.join('\n');
+  yield out.join('\n');
 }
 
-/** The principals of each action row: the access and who on one line, then (indented) through what. */
-function textList(out: string[], k: KeyWhoCan, width: number): void {
+/** Lines textList gathers before it lets them be written. */
+const TEXT_PIECE_LINES = 2048;
+
+/**
+ * The principals of each action row: the access and who on one line, then (indented) through
+ * what. Yields whenever `out` holds TEXT_PIECE_LINES lines or more (whole lines, for the caller to
+ * write and clear).
+ */
+function* textList(out: string[], k: KeyWhoCan, width: number): Generator<void> {
   const why = ' '.repeat(19);
   const whyRest = ' '.repeat(21);
   for (const g of GROUPS) {
@@ -770,6 +785,7 @@ function textList(out: string[], k: KeyWhoCan, width: number): void {
         const admin = row.actions.some((a) => isAdminLevel(a.name, entry)) ? ' [ADMIN-LEVEL]' : '';
         pushWrapped(out, `${principalLabel(principal)}${admin}`, width, `      ${entry.access.padEnd(11)}  `, why);
         pushWrapped(out, entryWhy(entry), width, why, whyRest);
+        if (out.length >= TEXT_PIECE_LINES) yield;
       }
     }
   }
@@ -1133,7 +1149,7 @@ export class WhoCanWriter {
         yield* jsonlKey(k);
         break;
       case 'text':
-        yield textKey(k, this.opts);
+        yield* textKeyPieces(k, this.opts);
         break;
       case 'table':
         if (this.chalk === undefined) throw new Error('WhoCanWriter.ready() was not awaited before a table');

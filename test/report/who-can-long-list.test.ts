@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { findAction } from '../../src/model/actions.js';
 import type { AccessEntry, KeyWhoCan, WhoCanPrincipal } from '../../src/model/who-can.js';
-import { renderWhoCanText } from '../../src/report/who-can.js';
+import { renderWhoCanText, whoCanTextChunks } from '../../src/report/who-can.js';
 
 describe('who-can text with --principals on many principals', () => {
   it('lists every allowed principal', () => {
@@ -31,9 +31,17 @@ describe('who-can text with --principals on many principals', () => {
       notes: [],
       skipped: [],
     };
-    const text = renderWhoCanText({ keys: [k], stats: { keys: 1, decisions: n, evaluations: 0, sharedPairs: 0 } }, { principals: true });
+    const result = { keys: [k], stats: { keys: 1, decisions: n, evaluations: 0, sharedPairs: 0 } };
+    const text = renderWhoCanText(result, { principals: true });
     expect(text).toContain('arn:aws:iam::111122223333:role/r-0\n');
     expect(text).toContain(`arn:aws:iam::111122223333:role/r-${n - 1}\n`);
     expect(text.split('\n').filter((l) => l.startsWith('      allow')).length).toBe(n);
+    // Written in pieces of whole lines as the list is made, not as one string for the key: the
+    // pieces (here ~2 lines a principal, about 2,000 lines each) are what the writer gets.
+    const pieces = [...whoCanTextChunks(result, { principals: true })];
+    expect(pieces.length).toBeGreaterThan(100);
+    expect(pieces.join('')).toBe(text);
+    for (const p of pieces.slice(0, -1)) expect(p.endsWith('\n')).toBe(true);
+    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(1_000_000);
   });
 });
