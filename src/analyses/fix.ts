@@ -226,8 +226,7 @@ function clueTiming(ctx: ClueContext): ClueTiming {
   if (ctx.eventTime !== undefined && cap !== undefined) {
     const e = Date.parse(ctx.eventTime);
     const c = Date.parse(cap);
-    if (!Number.isNaN(e) && !Number.isNaN(c))
-      return { kind: c >= e ? 'snapshot-after' : 'snapshot-before', eventTime: ctx.eventTime, capturedAt: cap };
+    if (!Number.isNaN(e) && !Number.isNaN(c)) return { kind: c >= e ? 'snapshot-after' : 'snapshot-before', eventTime: ctx.eventTime, capturedAt: cap };
   }
   if (ctx.eventTime !== undefined) return { kind: 'event', eventTime: ctx.eventTime };
   return { kind: 'unknown' };
@@ -256,10 +255,17 @@ function layerInputs(layer: PolicyLayer, d: Decision, ctx: ClueContext): Missing
   switch (layer) {
     case 'service control policy':
       return [
-        { kind: 'organization-policies', level: 'scp', account: callerAccount, inSnapshot: s.organization?.serviceControlPolicies[callerAccount] !== undefined },
+        {
+          kind: 'organization-policies',
+          level: 'scp',
+          account: callerAccount,
+          inSnapshot: s.organization?.serviceControlPolicies[callerAccount] !== undefined,
+        },
       ];
     case 'resource control policy':
-      return [{ kind: 'organization-policies', level: 'rcp', account: keyAccount, inSnapshot: s.organization?.resourceControlPolicies[keyAccount] !== undefined }];
+      return [
+        { kind: 'organization-policies', level: 'rcp', account: keyAccount, inSnapshot: s.organization?.resourceControlPolicies[keyAccount] !== undefined },
+      ];
     case 'permissions boundary':
       return entry?.pp.permissionsBoundary === null || entry === undefined
         ? [{ kind: 'permissions-boundary', principal: entry?.arn ?? ctx.request.principal, recorded: false }]
@@ -313,29 +319,37 @@ export type Slot =
 interface SlotPolicy {
   slot: Slot;
   policy: Policy;
-  /** Where it is, for people: "key policy of KEY", "identity policy P of ROLE" … */
-  where: string;
+  /** Where it is, for people (src/report/fix-phrases.ts phrases it). */
+  where: PolicyPlace;
 }
+
+/** Where a policy is: the key's, a principal's (by kind), or an organization policy at a target of the hierarchy. */
+export type PolicyPlace =
+  | { kind: 'key-policy'; keyArn: string }
+  | { kind: 'identity-policy'; policyName: string; principal: string }
+  | { kind: 'permissions-boundary'; policyName: string; principal: string }
+  | { kind: 'session-policy'; policyName: string; principal: string }
+  | { kind: 'organization-policy'; level: 'scp' | 'rcp'; policyName: string; target: string; account: string };
 
 function allPolicies(s: Snapshot): SlotPolicy[] {
   const out: SlotPolicy[] = [];
   s.keys.forEach((k, keyIndex) => {
-    if (!isUnknown(k.policy)) out.push({ slot: { type: 'key', keyIndex }, policy: k.policy, where: `the key policy of ${k.metadata.arn}` });
+    if (!isUnknown(k.policy)) out.push({ slot: { type: 'key', keyIndex }, policy: k.policy, where: { kind: 'key-policy', keyArn: k.metadata.arn } });
   });
   for (const [arn, pp] of Object.entries(s.principals)) {
     if (!isUnknown(pp.identityPolicies))
       pp.identityPolicies.forEach((p, index) => {
-        out.push({ slot: { type: 'identity', principal: arn, index }, policy: p, where: `identity policy ${p.name} of ${arn}` });
+        out.push({ slot: { type: 'identity', principal: arn, index }, policy: p, where: { kind: 'identity-policy', policyName: p.name, principal: arn } });
       });
     if (!isUnknown(pp.permissionsBoundary) && pp.permissionsBoundary !== null)
       out.push({
         slot: { type: 'boundary', principal: arn },
         policy: pp.permissionsBoundary,
-        where: `the permissions boundary ${pp.permissionsBoundary.name} of ${arn}`,
+        where: { kind: 'permissions-boundary', policyName: pp.permissionsBoundary.name, principal: arn },
       });
     if (!isUnknown(pp.sessionPolicies))
       pp.sessionPolicies.forEach((p, index) => {
-        out.push({ slot: { type: 'session', principal: arn, index }, policy: p, where: `session policy ${p.name} of ${arn}` });
+        out.push({ slot: { type: 'session', principal: arn, index }, policy: p, where: { kind: 'session-policy', policyName: p.name, principal: arn } });
       });
   }
   const org = s.organization;
@@ -347,7 +361,13 @@ function allPolicies(s: Snapshot): SlotPolicy[] {
             out.push({
               slot: { type: 'org', which, account, level, index },
               policy: p,
-              where: `${which === 'serviceControlPolicies' ? 'SCP' : 'RCP'} ${p.name} at ${lvl.target} (account ${account})`,
+              where: {
+                kind: 'organization-policy',
+                level: which === 'serviceControlPolicies' ? 'scp' : 'rcp',
+                policyName: p.name,
+                target: lvl.target,
+                account,
+              },
             });
           });
         });
@@ -410,7 +430,7 @@ export type FixChange =
       source: PolicySource;
       policyName: string;
       policyArn?: string;
-      where: string;
+      where: PolicyPlace;
       statementId: string;
       statement: unknown;
       slot: Slot;
@@ -421,7 +441,7 @@ export type FixChange =
       source: PolicySource;
       policyName: string;
       policyArn?: string;
-      where: string;
+      where: PolicyPlace;
       statementId: string;
       before: unknown;
       after: JsonObject;
@@ -447,8 +467,8 @@ export interface SideEffect {
 /** One change a proposal makes, for its title (a proposal combining several has several). */
 export type FixTitle =
   | { kind: 'enable-key'; keyState: string }
-  | { kind: 'narrow-deny'; principal: string; statementId: string; where: string }
-  | { kind: 'remove-deny'; statementId: string; where: string }
+  | { kind: 'narrow-deny'; principal: string; statementId: string; where: PolicyPlace }
+  | { kind: 'remove-deny'; statementId: string; where: PolicyPlace }
   | { kind: 'recreate-lambda-grant'; functionName: string }
   /** An IAM policy allowing `action` on the key to the role or user `principal`. */
   | { kind: 'iam-statement'; action: string; principalKind: 'role' | 'user'; principal: string }
@@ -466,8 +486,6 @@ export interface FixProposal {
   /** What it does, one entry per change it combines (src/report/fix.ts phrases them). */
   titles: FixTitle[];
   changes: FixChange[];
-  /** AWS CLI commands that make the change (files named in them hold the JSON shown). */
-  commands: string[];
   /** The request evaluated again on the changed inputs. */
   verified: { decision: Verdict; decidedBy: DecidedBy; reasons: Reason[] };
   /** What else the change allows that was not allowed before. */
@@ -928,8 +946,7 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
   const lc = lambdaCase(request, caller, action);
   const fnKey = lc !== undefined ? functionKey(snapshot, lc.functionName, lc.functionArn) : undefined;
   if (lc !== undefined) {
-    if (isUnknown(key.grants))
-      rejected.push({ what: { kind: 'recreate-lambda-grant' }, why: { kind: 'grants-unreadable' } });
+    if (isUnknown(key.grants)) rejected.push({ what: { kind: 'recreate-lambda-grant' }, why: { kind: 'grants-unreadable' } });
     else if (fnKey !== undefined && fnKey.keyArn !== key.metadata.arn) {
       rejected.push({
         what: { kind: 'recreate-lambda-grant' },
@@ -1100,7 +1117,6 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
       id: cand.id,
       titles: cand.titles,
       changes: cand.changes,
-      commands: cand.changes.flatMap((c) => commandsFor(c, key)),
       verified: { decision: after.decision, decidedBy: after.decidedBy, reasons: after.reasons.map(({ excerpt: _e, ...r }) => r) },
       alsoAllows: sideEffects(gained, request, caller, snapshot),
       notes: cand.notes,
@@ -1241,89 +1257,6 @@ function sideEffects(gained: Probe[], req: Request, caller: PrincipalRef, s: Sna
     e.actions.push(g.req.action);
   }
   return [...groups.values()];
-}
-
-// ─────────────────────────────────────────────────────────────────────────────────────────────
-// Commands
-
-function shq(s: string): string {
-  return /^[A-Za-z0-9_\-.,:/=@%+]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-function policyCommands(source: PolicySource, policyName: string, policyArn: string | undefined, where: string, key: Key, what: string): string[] {
-  switch (source) {
-    case 'key-policy':
-      return [
-        `aws kms get-key-policy --key-id ${key.metadata.arn} --policy-name default --query Policy --output text > key-policy.json`,
-        `# ${what} in key-policy.json, then:`,
-        `aws kms put-key-policy --key-id ${key.metadata.arn} --policy-name default --policy file://key-policy.json`,
-      ];
-    case 'identity-policy':
-    case 'permissions-boundary': {
-      if (policyArn !== undefined) {
-        return [
-          `aws iam get-policy-version --policy-arn ${policyArn} --version-id $(aws iam get-policy --policy-arn ${policyArn} --query Policy.DefaultVersionId --output text) --query PolicyVersion.Document > policy.json`,
-          `# ${what} in policy.json, then:`,
-          `aws iam create-policy-version --policy-arn ${policyArn} --policy-document file://policy.json --set-as-default`,
-        ];
-      }
-      const owner = parsePrincipal(where.replace(/^.* of /, ''));
-      const kind = owner?.kind === 'user' ? 'user' : 'role';
-      const name = owner?.kind === 'assumed-role' ? owner.roleName : (owner?.name ?? 'NAME');
-      return [
-        `aws iam get-${kind}-policy --${kind}-name ${shq(name)} --policy-name ${shq(policyName)} --query PolicyDocument > policy.json`,
-        `# ${what} in policy.json, then:`,
-        `aws iam put-${kind}-policy --${kind}-name ${shq(name)} --policy-name ${shq(policyName)} --policy-document file://policy.json`,
-      ];
-    }
-    case 'scp':
-    case 'rcp':
-      return [
-        `aws organizations describe-policy --policy-id ${policyArn ? policyArn.replace(/^.*\//, '') : 'POLICY_ID'} --query Policy.Content --output text > policy.json`,
-        `# ${what} in policy.json, then:`,
-        `aws organizations update-policy --policy-id ${policyArn ? policyArn.replace(/^.*\//, '') : 'POLICY_ID'} --content file://policy.json`,
-      ];
-    case 'session-policy':
-      return [`# ${what} in the session policy passed to sts assume-role (--policy) when the session is created`];
-  }
-}
-
-function commandsFor(c: FixChange, key: Key): string[] {
-  switch (c.kind) {
-    case 'add-key-policy-statement':
-      return policyCommands('key-policy', 'default', undefined, '', key, `add the statement "${String(c.statement.Sid)}" to "Statement"`);
-    case 'add-identity-policy': {
-      const p = parsePrincipal(c.principalArn);
-      const name = p?.kind === 'assumed-role' ? p.roleName : (p?.name ?? 'NAME');
-      return [
-        `aws iam put-${c.principalKind}-policy --${c.principalKind}-name ${shq(name)} --policy-name ${shq(c.policyName)} --policy-document file://${c.policyName}.json`,
-      ];
-    }
-    case 'add-boundary-statement':
-      return policyCommands(
-        'permissions-boundary',
-        c.policyName,
-        c.policyArn,
-        `x of ${c.principalArn}`,
-        key,
-        `add the statement "${String(c.statement.Sid)}" to "Statement"`,
-      );
-    case 'remove-statement':
-      return policyCommands(c.source, c.policyName, c.policyArn, c.where, key, `remove the statement "${c.statementId}"`);
-    case 'replace-statement':
-      return policyCommands(c.source, c.policyName, c.policyArn, c.where, key, `replace the statement "${c.statementId}" with the one shown`);
-    case 'recreate-lambda-grant':
-      return [
-        `aws lambda update-function-configuration --function-name ${shq(c.functionName)} --role arn:aws:iam::${parseArn(c.roleArn)?.account ?? 'ACCOUNT'}:role/TEMP_ROLE`,
-        `aws lambda wait function-updated --function-name ${shq(c.functionName)}`,
-        `aws lambda update-function-configuration --function-name ${shq(c.functionName)} --role ${c.roleArn}`,
-        `aws lambda wait function-updated --function-name ${shq(c.functionName)}`,
-      ];
-    case 'enable-key':
-      return c.keyState === 'PendingDeletion'
-        ? [`aws kms cancel-key-deletion --key-id ${c.keyArn}`, `aws kms enable-key --key-id ${c.keyArn}`]
-        : [`aws kms enable-key --key-id ${c.keyArn}`];
-  }
 }
 
 /** The JSON a person pastes for a change (a statement, a whole policy document, or a grant). */

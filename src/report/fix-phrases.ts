@@ -11,6 +11,7 @@ import type {
   FixTitle,
   ImpliedDenial,
   MissingInput,
+  PolicyPlace,
   RejectedFix,
   RejectedWhat,
   RejectedWhy,
@@ -135,15 +136,33 @@ export function disagreementWarning(what: ClueSource, firstMissing: MissingInput
 // ─────────────────────────────────────────────────────────────────────────────────────────────
 // Proposals
 
+/** Where a policy is, for people: "the key policy of KEY", "identity policy P of ROLE" … */
+export function policyPlaceText(p: PolicyPlace): string {
+  switch (p.kind) {
+    case 'key-policy':
+      return `the key policy of ${p.keyArn}`;
+    case 'identity-policy':
+      return `identity policy ${p.policyName} of ${p.principal}`;
+    case 'permissions-boundary':
+      return `the permissions boundary ${p.policyName} of ${p.principal}`;
+    case 'session-policy':
+      return `session policy ${p.policyName} of ${p.principal}`;
+    case 'organization-policy':
+      return `${p.level.toUpperCase()} ${p.policyName} at ${p.target} (account ${p.account})`;
+    default:
+      return unreachable(p);
+  }
+}
+
 /** One part of a proposal's title. */
 export function fixTitlePart(t: FixTitle): string {
   switch (t.kind) {
     case 'enable-key':
       return `Enable the key (it is ${t.keyState})`;
     case 'narrow-deny':
-      return `Exempt ${t.principal} from the Deny "${t.statementId}" in ${t.where}`;
+      return `Exempt ${t.principal} from the Deny "${t.statementId}" in ${policyPlaceText(t.where)}`;
     case 'remove-deny':
-      return `Remove the Deny "${t.statementId}" from ${t.where}`;
+      return `Remove the Deny "${t.statementId}" from ${policyPlaceText(t.where)}`;
     case 'recreate-lambda-grant':
       return `Re-create the grant Lambda uses to decrypt ${t.functionName}'s environment variables`;
     case 'iam-statement':
@@ -176,9 +195,9 @@ export function changeTitle(c: FixChange): string {
     case 'add-boundary-statement':
       return `Add this statement to the permissions boundary ${c.policyName}${c.policyArn ? ` (${c.policyArn})` : ''} of ${c.principalArn}:`;
     case 'remove-statement':
-      return `Remove the Deny statement "${c.statementId}" from ${c.where}:`;
+      return `Remove the Deny statement "${c.statementId}" from ${policyPlaceText(c.where)}:`;
     case 'replace-statement':
-      return `Replace the Deny statement "${c.statementId}" in ${c.where} with:`;
+      return `Replace the Deny statement "${c.statementId}" in ${policyPlaceText(c.where)} with:`;
     case 'recreate-lambda-grant':
       return `Make Lambda create the grant again (it will look like this) by switching ${c.functionName} to another role and back:`;
     case 'enable-key':

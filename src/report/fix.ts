@@ -40,7 +40,20 @@ import type { ActionClass } from '../model/actions.js';
 import type { Report } from '../model/report.js';
 import type { ClueCheck, FixChange, FixNote, FixResult } from '../analyses/fix.js';
 import { changeJson } from '../analyses/fix.js';
-import { changeTitle, clueFindingText, fixTitleText, missingInputText, rejectedTitle, rejectedView, rejectedWhy, sideEffectText, sideEffectView, todayView } from './fix-phrases.js';
+import { proposalCommands } from './fix-commands.js';
+import {
+  changeTitle,
+  clueFindingText,
+  policyPlaceText,
+  fixTitleText,
+  missingInputText,
+  rejectedTitle,
+  rejectedView,
+  rejectedWhy,
+  sideEffectText,
+  sideEffectView,
+  todayView,
+} from './fix-phrases.js';
 import { FIELD_FLAG, type ErrorClient, type ErrorClue, type MissingPart, type RequestField } from '../model/error-clue.js';
 import { CLIENT_LABEL, clueMeaning } from './error-clue.js';
 import type { LambdaAnalysis } from '../analyses/lambda.js';
@@ -215,7 +228,7 @@ function changeView(c: FixChange): Record<string, unknown> {
         source: c.source,
         policyName: c.policyName,
         ...(c.policyArn ? { policyArn: c.policyArn } : {}),
-        where: c.where,
+        where: policyPlaceText(c.where),
         statementId: c.statementId,
       });
       if (c.kind === 'replace-statement') o.before = c.before;
@@ -241,7 +254,7 @@ export function fixView(f: FixResult): Record<string, unknown> {
       id: p.id,
       title: fixTitleText(p.titles),
       changes: p.changes.map(changeView),
-      commands: p.commands,
+      commands: proposalCommands(p),
       verified: p.verified,
       alsoAllows: p.alsoAllows.map(sideEffectView),
       notes: p.notes.map(fixNoteText),
@@ -364,9 +377,10 @@ export function textFix(f: FixResult): string[] {
       const j = changeJson(c);
       if (j !== undefined) out.push(...jsonLines(j, `${ind}  `));
     }
-    if (p.commands.length > 0) {
+    const commands = proposalCommands(p);
+    if (commands.length > 0) {
       out.push(`${ind}Commands:`);
-      for (const cmd of p.commands) out.push(`${ind}  ${cmd.startsWith('#') ? cmd : `$ ${cmd}`}`);
+      for (const cmd of commands) out.push(`${ind}  ${cmd.startsWith('#') ? cmd : `$ ${cmd}`}`);
     }
     if (p.alsoAllows.length === 0)
       out.push(`${ind}It allows nothing else kms-why checked (other actions, other sessions, other principals, the request without its context).`);
@@ -490,7 +504,8 @@ export function mdFix(f: FixResult, h: string): string[] {
       const j = changeJson(c);
       if (j !== undefined) out.push(fenced('json', JSON.stringify(j, null, 2)), '');
     }
-    if (p.commands.length > 0) out.push(fenced('sh', p.commands.join('\n')), '');
+    const commands = proposalCommands(p);
+    if (commands.length > 0) out.push(fenced('sh', commands.join('\n')), '');
     if (p.alsoAllows.length === 0) out.push('It allows nothing else kms-why checked.', '');
     else {
       for (const s of p.alsoAllows) out.push(`- ${escapeMd(sideEffectText(s))}`);

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { Evaluator } from '../../src/evaluate/evaluator.js';
 import { applyChanges, checkClue, impliedDenial, proposeFixes, type FixResult } from '../../src/analyses/fix.js';
 import type { Request } from '../../src/model/request.js';
+// The commands are output (src/report/fix-commands.ts), built from the typed changes checked here.
+import { proposalCommands } from '../../src/report/fix-commands.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
 import { snapshotFromDocuments } from '../../src/sources/load.js';
 import { parseSnapshot } from '../../src/sources/snapshot-file.js';
@@ -56,7 +58,7 @@ describe('proposeFixes', () => {
     const first = f.proposals[0]!;
     expect(first.id).toBe('recreate-lambda-grant');
     expect(first.verified.decidedBy).toBe('grant');
-    expect(first.commands).toEqual([
+    expect(proposalCommands(first)).toEqual([
       'aws lambda update-function-configuration --function-name my-function --role arn:aws:iam::111122223333:role/TEMP_ROLE',
       'aws lambda wait function-updated --function-name my-function',
       'aws lambda update-function-configuration --function-name my-function --role arn:aws:iam::111122223333:role/service-role/app-exec-role',
@@ -123,7 +125,9 @@ describe('proposeFixes', () => {
     const f = proposeFixes(s, req);
     expectEveryProposalAllows(s, req, f);
     expect(f.proposals.map((p) => p.id)).toEqual(['key-policy-statement']);
-    expect(f.proposals[0]!.commands[2]).toMatch(/^aws kms put-key-policy --key-id arn:aws:kms:.* --policy-name default --policy file:\/\/key-policy.json$/);
+    expect(proposalCommands(f.proposals[0]!)[2]).toMatch(
+      /^aws kms put-key-policy --key-id arn:aws:kms:.* --policy-name default --policy file:\/\/key-policy.json$/,
+    );
   });
 
   it('pattern 4 (delegation without IAM), through S3 with an encryption context: the IAM statement first, conditioned on both', () => {
@@ -153,7 +157,7 @@ describe('proposeFixes', () => {
         },
       ],
     });
-    expect(f.proposals[0]!.commands).toEqual([
+    expect(proposalCommands(f.proposals[0]!)).toEqual([
       'aws iam put-role-policy --role-name app --policy-name kms-generatedatakey-1234abcd --policy-document file://kms-generatedatakey-1234abcd.json',
     ]);
     // Bound to the context: the same call without it stays denied, so it is not listed.
@@ -194,7 +198,7 @@ describe('proposeFixes', () => {
       subject: { kind: 'principal', arn: 'arn:aws:iam::111122223333:role/batch' },
       requestContext: { encryptionContext: false },
     });
-    expect(f.proposals[1]!.commands[2]).toMatch(/^aws iam create-policy-version --policy-arn arn:aws:iam::111122223333:policy\/DenyKmsOutsideVpce/);
+    expect(proposalCommands(f.proposals[1]!)[2]).toMatch(/^aws iam create-policy-version --policy-arn arn:aws:iam::111122223333:policy\/DenyKmsOutsideVpce/);
   });
 
   it('a Deny exception merges into an existing "not any of" on aws:PrincipalArn', () => {
@@ -235,7 +239,7 @@ describe('proposeFixes', () => {
     const f = proposeFixes(s, req);
     expectEveryProposalAllows(s, req, f);
     expect(f.proposals[0]!.id).toBe('enable-key');
-    expect(f.proposals[0]!.commands).toEqual([`aws kms enable-key --key-id ${K}`]);
+    expect(proposalCommands(f.proposals[0]!)).toEqual([`aws kms enable-key --key-id ${K}`]);
 
     const s2 = snap('fixtures/examples/pattern-4-delegation-without-iam.json', (doc) => {
       doc.keys[0].KeyMetadata.KeyState = 'PendingDeletion';
@@ -243,7 +247,7 @@ describe('proposeFixes', () => {
     const f2 = proposeFixes(s2, req);
     expectEveryProposalAllows(s2, req, f2);
     expect(f2.proposals[0]!.id).toBe('enable-key+iam-statement');
-    expect(f2.proposals[0]!.commands.slice(0, 2)).toEqual([`aws kms cancel-key-deletion --key-id ${K}`, `aws kms enable-key --key-id ${K}`]);
+    expect(proposalCommands(f2.proposals[0]!).slice(0, 2)).toEqual([`aws kms cancel-key-deletion --key-id ${K}`, `aws kms enable-key --key-id ${K}`]);
   });
 
   it('a permissions boundary that does not allow KMS: the IAM allow is added to the boundary too', () => {

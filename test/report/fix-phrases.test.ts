@@ -11,6 +11,7 @@ import type {
   FixTitle,
   ImpliedDenial,
   MissingInput,
+  PolicyPlace,
   RejectedWhat,
   RejectedWhy,
   SideEffect,
@@ -25,6 +26,7 @@ import {
   fixTitleText,
   impliedText,
   missingInputText,
+  policyPlaceText,
   rejectedTitle,
   rejectedView,
   rejectedWhy,
@@ -54,7 +56,10 @@ describe('the error clue against today', () => {
       {
         'no-allow': [
           [noAllow, 'no identity-based policy allows it'],
-          [{ kind: 'no-allow', layers: ['service control policy', 'resource control policy'] }, 'no service control policy or resource control policy allows it'],
+          [
+            { kind: 'no-allow', layers: ['service control policy', 'resource control policy'] },
+            'no service control policy or resource control policy allows it',
+          ],
         ],
         'explicit-deny': [
           [
@@ -114,7 +119,10 @@ describe('the error clue against today', () => {
           ],
         ],
         'denied-as-said': [
-          [{ kind: 'denied-as-said', what: 'error', implied: noAllow }, "Today's policies still deny the request (no identity-based policy allows it), as the error says."],
+          [
+            { kind: 'denied-as-said', what: 'error', implied: noAllow },
+            "Today's policies still deny the request (no identity-based policy allows it), as the error says.",
+          ],
           [{ kind: 'denied-as-said', what: 'event', implied: null }, "Today's policies still deny the request (denied), as the event says."],
         ],
         'same-reason': [
@@ -241,22 +249,46 @@ describe('the error clue against today', () => {
 });
 
 describe('proposals', () => {
+  it('every place a policy can be', () => {
+    each<PolicyPlace>(
+      {
+        'key-policy': [[{ kind: 'key-policy', keyArn: KEY }, `the key policy of ${KEY}`]],
+        'identity-policy': [[{ kind: 'identity-policy', policyName: 'P', principal: ROLE }, `identity policy P of ${ROLE}`]],
+        'permissions-boundary': [[{ kind: 'permissions-boundary', policyName: 'B', principal: ROLE }, `the permissions boundary B of ${ROLE}`]],
+        'session-policy': [[{ kind: 'session-policy', policyName: 'S', principal: SESSION }, `session policy S of ${SESSION}`]],
+        'organization-policy': [
+          [
+            { kind: 'organization-policy', level: 'scp', policyName: 'DenyKms', target: 'ou-abcd-11111111', account: '111122223333' },
+            'SCP DenyKms at ou-abcd-11111111 (account 111122223333)',
+          ],
+          [{ kind: 'organization-policy', level: 'rcp', policyName: 'R', target: 'r-abcd', account: '111122223333' }, 'RCP R at r-abcd (account 111122223333)'],
+        ],
+      },
+      policyPlaceText,
+    );
+  });
+
   it('every title part, and parts joined', () => {
     each<FixTitle>(
       {
         'enable-key': [[{ kind: 'enable-key', keyState: 'Disabled' }, 'Enable the key (it is Disabled)']],
         'narrow-deny': [
           [
-            { kind: 'narrow-deny', principal: ROLE, statementId: 'DenyX', where: `identity policy P of ${ROLE}` },
+            { kind: 'narrow-deny', principal: ROLE, statementId: 'DenyX', where: { kind: 'identity-policy', policyName: 'P', principal: ROLE } },
             `Exempt ${ROLE} from the Deny "DenyX" in identity policy P of ${ROLE}`,
           ],
         ],
-        'remove-deny': [[{ kind: 'remove-deny', statementId: 'DenyX', where: `the key policy of ${KEY}` }, `Remove the Deny "DenyX" from the key policy of ${KEY}`]],
+        'remove-deny': [
+          [{ kind: 'remove-deny', statementId: 'DenyX', where: { kind: 'key-policy', keyArn: KEY } }, `Remove the Deny "DenyX" from the key policy of ${KEY}`],
+        ],
         'recreate-lambda-grant': [
           [{ kind: 'recreate-lambda-grant', functionName: 'my-function' }, "Re-create the grant Lambda uses to decrypt my-function's environment variables"],
         ],
         'iam-statement': [
-          [{ kind: 'iam-statement', action: 'kms:Decrypt', principalKind: 'role', principal: ROLE }, `Add an IAM policy allowing kms:Decrypt on the key to role ${ROLE}`],
+          [
+            { kind: 'iam-statement', action: 'kms:Decrypt', principalKind: 'role', principal: ROLE },
+            `Add an IAM policy allowing kms:Decrypt on the key to role ${ROLE}`,
+          ],
         ],
         'key-policy-statement': [[{ kind: 'key-policy-statement', principal: ROLE }, `Add a key policy statement naming ${ROLE}`]],
         'key-policy-and-iam': [
@@ -281,7 +313,14 @@ describe('proposals', () => {
   });
 
   it('every change', () => {
-    const base = { source: 'identity-policy', policyName: 'P', where: `identity policy P of ${ROLE}`, statementId: 'DenyX', slot: { type: 'boundary', principal: ROLE }, statementIndex: 0 } as const;
+    const base = {
+      source: 'identity-policy',
+      policyName: 'P',
+      where: { kind: 'identity-policy', policyName: 'P', principal: ROLE },
+      statementId: 'DenyX',
+      slot: { type: 'boundary', principal: ROLE },
+      statementIndex: 0,
+    } as const;
     const grant = { grantId: 'g', name: 'n', keyArn: KEY, granteePrincipal: SESSION, issuingAccount: 'a', operations: ['Decrypt'], state: 'active' } as never;
     each<FixChange>(
       {
@@ -293,7 +332,10 @@ describe('proposals', () => {
           ],
         ],
         'add-boundary-statement': [
-          [{ kind: 'add-boundary-statement', principalArn: ROLE, policyName: 'B', statement: {} }, `Add this statement to the permissions boundary B of ${ROLE}:`],
+          [
+            { kind: 'add-boundary-statement', principalArn: ROLE, policyName: 'B', statement: {} },
+            `Add this statement to the permissions boundary B of ${ROLE}:`,
+          ],
           [
             { kind: 'add-boundary-statement', principalArn: ROLE, policyName: 'B', policyArn: 'arn:aws:iam::111122223333:policy/B', statement: {} },
             `Add this statement to the permissions boundary B (arn:aws:iam::111122223333:policy/B) of ${ROLE}:`,
@@ -363,7 +405,13 @@ describe('changes considered and not proposed', () => {
   });
 
   it('every reason', () => {
-    const still = (gap: StillDeniedGap | undefined): Extract<RejectedWhy, { kind: 'still-denied' }> => ({ kind: 'still-denied', verdict: 'deny', decidedBy: 'implicit-deny', denyIds: [], gap });
+    const still = (gap: StillDeniedGap | undefined): Extract<RejectedWhy, { kind: 'still-denied' }> => ({
+      kind: 'still-denied',
+      verdict: 'deny',
+      decidedBy: 'implicit-deny',
+      denyIds: [],
+      gap,
+    });
     each<RejectedWhy>(
       {
         'grants-unreadable': [[{ kind: 'grants-unreadable' }, "the key's grants could not be read, so the re-created grant cannot be checked against them"]],
@@ -395,7 +443,10 @@ describe('changes considered and not proposed', () => {
             still({ kind: 'key-policy-must-allow', principal: SESSION, account: '444455556666' }),
             `the request would still be denied (implicit deny): the key policy must also allow ${SESSION} or its account 444455556666`,
           ],
-          [still({ kind: 'iam-must-allow', account: '444455556666' }), 'the request would still be denied (implicit deny): account 444455556666 must also allow it in IAM'],
+          [
+            still({ kind: 'iam-must-allow', account: '444455556666' }),
+            'the request would still be denied (implicit deny): account 444455556666 must also allow it in IAM',
+          ],
           [
             still({ kind: 'no-delegation', action: 'kms:Decrypt', account: '111122223333' }),
             'the request would still be denied (implicit deny): the key policy does not let IAM policies decide kms:Decrypt for account 111122223333, so an IAM allow has no effect',
