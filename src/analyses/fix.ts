@@ -17,7 +17,7 @@ import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
 import type { Request } from '../model/request.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { isUnknown } from '../model/unknown.js';
-import { article, type ErrorClue, type PolicyLayer } from '../model/error-clue.js';
+import type { ErrorClue, PolicyLayer } from '../model/error-clue.js';
 import { Evaluator } from '../evaluate/evaluator.js';
 import { keyStateError, keyUsageError } from '../evaluate/key-state.js';
 
@@ -37,11 +37,66 @@ export interface ClueCheck {
   /** true: the verdict agrees with what the error implies; false: it disagrees; null: nothing to compare. */
   agrees: boolean | null;
   implied: ImpliedDenial | null;
-  /** One or two plain sentences. */
-  text: string;
-  /** Inputs that are probably missing or changed, when they disagree. */
-  missingInputs: string[];
+  /** What was found, as data: src/report/fix.ts phrases it (clueFindingText). */
+  finding: ClueFinding;
+  /** Inputs that are probably missing or changed, when they disagree (phrased by missingInputText). */
+  missing: MissingInput[];
 }
+
+/** Whether the clue came from an error message or a CloudTrail event, for the wording. */
+export type ClueSource = 'event' | 'error';
+
+/** When the error happened against when the snapshot was taken. */
+export type ClueTiming =
+  | { kind: 'unknown' }
+  /** The event's time is known, the snapshot's is not (or one of them does not parse). */
+  | { kind: 'event'; eventTime: string }
+  /** The snapshot was taken at or after the event. */
+  | { kind: 'snapshot-after'; eventTime: string; capturedAt: string }
+  /** The snapshot was taken before the event: it is out of date. */
+  | { kind: 'snapshot-before'; eventTime: string; capturedAt: string };
+
+/** What today's verdict says against the error's clue. */
+export type ClueFinding =
+  /** Unknown: these inputs could not be read. */
+  | { kind: 'unreadable'; inputs: string[] }
+  /** Allowed today, though the error or event says denied; `keyInaccessible`: its message also means another key or region. */
+  | { kind: 'allowed-now'; what: ClueSource; timing: ClueTiming; keyInaccessible: boolean }
+  /** Denied today, and the error gives no clue to compare. */
+  | { kind: 'still-denied'; implied: ImpliedDenial | null }
+  /** Authorized today but the key state refuses it (`refusal`: KMS's error, or the deciding step), while the error reported an authorization failure. */
+  | { kind: 'key-state-refuses'; what: ClueSource; timing: ClueTiming; refusal: string }
+  /** Denied today, as the error (which names no reason) says. */
+  | { kind: 'denied-as-said'; what: ClueSource; implied: ImpliedDenial | null }
+  /** Denied today for the reason the error gives (no policy at that layer allows it). */
+  | { kind: 'same-reason'; what: ClueSource; implied: ImpliedDenial }
+  /** Denied today, but the error says no `clueLayer` allows it and kms-why finds `implied`. */
+  | { kind: 'other-reason'; what: ClueSource; timing: ClueTiming; clueLayer: PolicyLayer; implied: ImpliedDenial | null }
+  /** Denied today by an explicit Deny, as the error says: these statements. */
+  | { kind: 'explicit-deny-as-said'; what: ClueSource; statements: Array<{ id: string; policyName?: string }> }
+  /** Denied today, but the error names an explicit deny (in `clueLayer`, when it says) and kms-why finds `implied`. */
+  | { kind: 'not-as-said'; what: ClueSource; timing: ClueTiming; clueLayer: PolicyLayer | null; implied: ImpliedDenial | null };
+
+/** An input that is probably missing or out of date when the verdict and the error disagree. */
+export type MissingInput =
+  /** An input that could not be read, and why (as the evaluator recorded it). */
+  | { kind: 'unreadable'; what: string; reason: string }
+  /** The request as it was made (its context, kms:ViaService and caller), when today allows it. */
+  | { kind: 'request-as-made-allowed' }
+  /** The request as it was made, when the reasons disagree. */
+  | { kind: 'request-as-made' }
+  | { kind: 'vpc-endpoint-policy' }
+  /** The SCPs or RCPs of an account; `inSnapshot` false: the snapshot has none for it. */
+  | { kind: 'organization-policies'; level: 'scp' | 'rcp'; account: string; inSnapshot: boolean }
+  /** The permissions boundary of a principal; `recorded` false: the snapshot records none (or has no entry). */
+  | { kind: 'permissions-boundary'; principal: string; recorded: boolean }
+  | { kind: 'session-policies'; principal: string }
+  /** The identity policies of a principal; `inSnapshot` false: the snapshot has no entry for it. */
+  | { kind: 'identity-policies'; principal: string; inSnapshot: boolean }
+  /** The key policy and grants (`keyArn` undefined: the key is not known). */
+  | { kind: 'key-policy-and-grants'; keyArn: string | undefined }
+  /** The Deny statements kms-why finds would have made the error an explicit deny. */
+  | { kind: 'deny-would-be-explicit'; statementIds: string[] };
 
 const LAYER_OF_SOURCE: Record<string, PolicyLayer> = {
   'key-policy': 'resource-based policy',
@@ -80,136 +135,101 @@ export function impliedDenial(d: Decision): ImpliedDenial | null {
   return { kind: 'no-allow', layers: [keySideAllowed ? 'identity-based policy' : 'resource-based policy'] };
 }
 
-function describeImplied(i: ImpliedDenial): string {
-  if (i.kind === 'key-state') return 'the request is authorized but the key state refuses it';
-  const ls = i.layers.map((l) => `${article(l)} ${l}`).join(' and ');
-  return i.kind === 'explicit-deny' ? `an explicit deny in ${ls || 'a policy'}` : `no ${i.layers.join(' or ')} allows it`;
-}
-
 export interface ClueContext {
   snapshot: Snapshot;
   request: Request;
   /** When the error happened (CloudTrail eventTime), if known. */
   eventTime?: string;
   /** "event" or "error", for the wording. */
-  what?: 'event' | 'error';
+  what?: ClueSource;
 }
 
 /** Compares the error's own clue with kms-why's verdict on today's inputs. */
 export function checkClue(clue: ErrorClue | undefined, d: Decision, ctx: ClueContext): ClueCheck {
   const what = ctx.what ?? 'error';
   const implied = impliedDenial(d);
-  const since = sinceText(ctx, what);
+  const timing = clueTiming(ctx);
   if (d.decision === 'unknown') {
     return {
       status: 'unknown',
       agrees: null,
       implied: null,
-      text: `kms-why cannot tell whether today's policies still deny the request: ${d.unreadable.map((u) => u.what).join(', ') || 'an input'} could not be read.`,
-      missingInputs: d.unreadable.map((u) => `${u.what} (${u.reason})`),
+      finding: { kind: 'unreadable', inputs: d.unreadable.map((u) => u.what) },
+      missing: d.unreadable.map((u) => ({ kind: 'unreadable', what: u.what, reason: u.reason })),
     };
   }
   if (d.decision === 'allow') {
-    const missing = [
-      `the request as it was made: its encryption context (--context), kms:ViaService (--via-service) and caller (--principal) decide conditions and grants`,
-    ];
+    const missing: MissingInput[] = [{ kind: 'request-as-made-allowed' }];
     if (clue?.kind === 'explicit-deny' && clue.layer !== null) missing.unshift(...layerInputs(clue.layer, d, ctx));
-    if (clue?.kind === 'no-allow' && clue.layer === 'VPC endpoint policy')
-      missing.unshift('the VPC endpoint policy (kms-why does not read VPC endpoint policies)');
-    const tail =
-      clue?.kind === 'key-inaccessible'
-        ? ' This message is also what KMS returns when the ciphertext was encrypted under another key than the one evaluated, or the key is in another region: check which key the ciphertext names (CloudTrail shows it).'
-        : '';
+    if (clue?.kind === 'no-allow' && clue.layer === 'VPC endpoint policy') missing.unshift({ kind: 'vpc-endpoint-policy' });
     return {
       status: 'allowed-now',
       agrees: false,
       implied: null,
-      text: `Today's policies allow this request, although the ${what} says it was denied: something has changed since${since}, or the request kms-why evaluated differs from the one that failed.${tail}`,
-      missingInputs: missing,
+      finding: { kind: 'allowed-now', what, timing, keyInaccessible: clue?.kind === 'key-inaccessible' },
+      missing,
     };
   }
   // Denied today.
-  if (clue === undefined) {
-    return {
-      status: 'still-denied',
-      agrees: null,
-      implied,
-      text: `Today's policies still deny the request (${implied ? describeImplied(implied) : 'denied'}).`,
-      missingInputs: [],
-    };
-  }
+  if (clue === undefined) return { status: 'still-denied', agrees: null, implied, finding: { kind: 'still-denied', implied }, missing: [] };
   if (implied?.kind === 'key-state') {
     return {
       status: 'still-denied',
       agrees: false,
       implied,
-      text: `Today the request is authorized, but the key state refuses it (${d.keyStateError ?? d.decidedBy}); the ${what} reported an authorization failure, so the policies have changed since${since}, or the request differed.`,
-      missingInputs: [],
+      finding: { kind: 'key-state-refuses', what, timing, refusal: d.keyStateError ?? d.decidedBy },
+      missing: [],
     };
   }
   switch (clue.kind) {
     case 'not-authorized':
     case 'key-inaccessible':
-      return {
-        status: 'still-denied',
-        agrees: true,
-        implied,
-        text: `Today's policies still deny the request (${implied ? describeImplied(implied) : 'denied'}), as the ${what} says.`,
-        missingInputs: [],
-      };
+      return { status: 'still-denied', agrees: true, implied, finding: { kind: 'denied-as-said', what, implied }, missing: [] };
     case 'no-allow': {
-      if (implied?.kind === 'no-allow' && implied.layers.includes(clue.layer)) {
-        return {
-          status: 'still-denied',
-          agrees: true,
-          implied,
-          text: `Today's policies still deny the request, and for the reason the ${what} gives: ${describeImplied(implied)}.`,
-          missingInputs: [],
-        };
-      }
+      if (implied?.kind === 'no-allow' && implied.layers.includes(clue.layer))
+        return { status: 'still-denied', agrees: true, implied, finding: { kind: 'same-reason', what, implied }, missing: [] };
       return {
         status: 'still-denied',
         agrees: false,
         implied,
-        text: `Today's policies still deny the request, but not for the reason the ${what} gives: it says no ${clue.layer} allows it; kms-why finds ${implied ? describeImplied(implied) : 'a deny'}. An input is missing or has changed since${since}.`,
-        missingInputs: disagreementInputs(clue, implied, d, ctx),
+        finding: { kind: 'other-reason', what, timing, clueLayer: clue.layer, implied },
+        missing: disagreementInputs(clue, implied, d, ctx),
       };
     }
     case 'explicit-deny': {
       if (implied?.kind === 'explicit-deny' && (clue.layer === null || implied.layers.includes(clue.layer))) {
-        const named = d.reasons.map((r) => `"${r.id}"${r.policyName ? ` of ${r.policyName}` : ''}`).join(', ');
         return {
           status: 'still-denied',
           agrees: true,
           implied,
-          text: `Today's policies still deny the request with an explicit Deny, as the ${what} says: ${named}.`,
-          missingInputs: [],
+          finding: {
+            kind: 'explicit-deny-as-said',
+            what,
+            statements: d.reasons.map((r) => (r.policyName ? { id: r.id, policyName: r.policyName } : { id: r.id })),
+          },
+          missing: [],
         };
       }
       return {
         status: 'still-denied',
         agrees: false,
         implied,
-        text: `Today's policies still deny the request, but not as the ${what} says: it names an explicit deny${clue.layer ? ` in ${article(clue.layer)} ${clue.layer}` : ''}; kms-why finds ${implied ? describeImplied(implied) : 'a deny'}. An input is missing or has changed since${since}.`,
-        missingInputs: disagreementInputs(clue, implied, d, ctx),
+        finding: { kind: 'not-as-said', what, timing, clueLayer: clue.layer, implied },
+        missing: disagreementInputs(clue, implied, d, ctx),
       };
     }
   }
 }
 
-function sinceText(ctx: ClueContext, what: string): string {
+function clueTiming(ctx: ClueContext): ClueTiming {
   const cap = ctx.snapshot.capturedAt;
   if (ctx.eventTime !== undefined && cap !== undefined) {
     const e = Date.parse(ctx.eventTime);
     const c = Date.parse(cap);
-    if (!Number.isNaN(e) && !Number.isNaN(c)) {
-      return c >= e
-        ? ` the ${what} (${ctx.eventTime}; the snapshot is from ${cap})`
-        : ` — but the snapshot (${cap}) is older than the ${what} (${ctx.eventTime}): take a new snapshot`;
-    }
+    if (!Number.isNaN(e) && !Number.isNaN(c)) return { kind: c >= e ? 'snapshot-after' : 'snapshot-before', eventTime: ctx.eventTime, capturedAt: cap };
   }
-  if (ctx.eventTime !== undefined) return ` the ${what} (${ctx.eventTime})`;
-  return '';
+  if (ctx.eventTime !== undefined) return { kind: 'event', eventTime: ctx.eventTime };
+  return { kind: 'unknown' };
 }
 
 function disagreementInputs(
@@ -217,22 +237,16 @@ function disagreementInputs(
   implied: ImpliedDenial | null,
   d: Decision,
   ctx: ClueContext,
-): string[] {
-  const out: string[] = [];
+): MissingInput[] {
+  const out: MissingInput[] = [];
   if (clue.layer !== null) out.push(...layerInputs(clue.layer, d, ctx));
-  if (implied?.kind === 'explicit-deny' && clue.kind === 'no-allow') {
-    out.push(
-      `the Deny kms-why finds (${d.reasons.map((r) => `"${r.id}"`).join(', ')}) would have been reported as an explicit deny: it was added after the error, or its conditions did not match the request as it was made`,
-    );
-  }
-  out.push(
-    'the request as it was made: encryption context (--context), kms:ViaService (--via-service), the exact caller (--principal) and other condition keys (--condition)',
-  );
+  if (implied?.kind === 'explicit-deny' && clue.kind === 'no-allow') out.push({ kind: 'deny-would-be-explicit', statementIds: d.reasons.map((r) => r.id) });
+  out.push({ kind: 'request-as-made' });
   return out;
 }
 
 /** What kms-why needs to see a denial at this layer, and whether the snapshot has it. */
-function layerInputs(layer: PolicyLayer, d: Decision, ctx: ClueContext): string[] {
+function layerInputs(layer: PolicyLayer, d: Decision, ctx: ClueContext): MissingInput[] {
   const s = ctx.snapshot;
   const caller = parsePrincipal(ctx.request.principal);
   const callerAccount = ctx.request.callerAccount ?? caller?.account ?? '';
@@ -241,36 +255,31 @@ function layerInputs(layer: PolicyLayer, d: Decision, ctx: ClueContext): string[
   switch (layer) {
     case 'service control policy':
       return [
-        s.organization?.serviceControlPolicies[callerAccount] === undefined
-          ? `the service control policies of account ${callerAccount}: the snapshot has none (add "Organization" with the SCP hierarchy)`
-          : `the service control policies of account ${callerAccount} (the snapshot's may be out of date)`,
+        {
+          kind: 'organization-policies',
+          level: 'scp',
+          account: callerAccount,
+          inSnapshot: s.organization?.serviceControlPolicies[callerAccount] !== undefined,
+        },
       ];
     case 'resource control policy':
       return [
-        s.organization?.resourceControlPolicies[keyAccount] === undefined
-          ? `the resource control policies of account ${keyAccount}: the snapshot has none (add "Organization" with the RCP hierarchy)`
-          : `the resource control policies of account ${keyAccount} (the snapshot's may be out of date)`,
+        { kind: 'organization-policies', level: 'rcp', account: keyAccount, inSnapshot: s.organization?.resourceControlPolicies[keyAccount] !== undefined },
       ];
     case 'permissions boundary':
-      return [
-        entry?.pp.permissionsBoundary === null || entry === undefined
-          ? `the permissions boundary of ${entry?.arn ?? ctx.request.principal}: the snapshot records none`
-          : `the permissions boundary of ${entry.arn} (the snapshot's may be out of date)`,
-      ];
+      return entry?.pp.permissionsBoundary === null || entry === undefined
+        ? [{ kind: 'permissions-boundary', principal: entry?.arn ?? ctx.request.principal, recorded: false }]
+        : [{ kind: 'permissions-boundary', principal: entry.arn, recorded: true }];
     case 'session policy':
-      return [
-        `the session policies passed when ${ctx.request.principal} was created (AssumeRole --policy/--policy-arns): add them as SessionPolicies of the session's entry`,
-      ];
+      return [{ kind: 'session-policies', principal: ctx.request.principal }];
     case 'identity-based policy':
-      return [
-        entry === undefined
-          ? `the identity policies of ${ctx.request.principal}: the snapshot has no entry for it`
-          : `the identity policies of ${entry.arn} (including group and managed policies; the snapshot's may be out of date)`,
-      ];
+      return entry === undefined
+        ? [{ kind: 'identity-policies', principal: ctx.request.principal, inSnapshot: false }]
+        : [{ kind: 'identity-policies', principal: entry.arn, inSnapshot: true }];
     case 'resource-based policy':
-      return [`the key policy and grants of ${d.keyArn ?? 'the key'} (the snapshot's may be out of date)`];
+      return [{ kind: 'key-policy-and-grants', keyArn: d.keyArn }];
     case 'VPC endpoint policy':
-      return ['the VPC endpoint policy (kms-why does not read VPC endpoint policies)'];
+      return [{ kind: 'vpc-endpoint-policy' }];
   }
 }
 
@@ -310,29 +319,37 @@ export type Slot =
 interface SlotPolicy {
   slot: Slot;
   policy: Policy;
-  /** Where it is, for people: "key policy of KEY", "identity policy P of ROLE" … */
-  where: string;
+  /** Where it is, for people (src/report/fix-phrases.ts phrases it). */
+  where: PolicyPlace;
 }
+
+/** Where a policy is: the key's, a principal's (by kind), or an organization policy at a target of the hierarchy. */
+export type PolicyPlace =
+  | { kind: 'key-policy'; keyArn: string }
+  | { kind: 'identity-policy'; policyName: string; principal: string }
+  | { kind: 'permissions-boundary'; policyName: string; principal: string }
+  | { kind: 'session-policy'; policyName: string; principal: string }
+  | { kind: 'organization-policy'; level: 'scp' | 'rcp'; policyName: string; target: string; account: string };
 
 function allPolicies(s: Snapshot): SlotPolicy[] {
   const out: SlotPolicy[] = [];
   s.keys.forEach((k, keyIndex) => {
-    if (!isUnknown(k.policy)) out.push({ slot: { type: 'key', keyIndex }, policy: k.policy, where: `the key policy of ${k.metadata.arn}` });
+    if (!isUnknown(k.policy)) out.push({ slot: { type: 'key', keyIndex }, policy: k.policy, where: { kind: 'key-policy', keyArn: k.metadata.arn } });
   });
   for (const [arn, pp] of Object.entries(s.principals)) {
     if (!isUnknown(pp.identityPolicies))
       pp.identityPolicies.forEach((p, index) => {
-        out.push({ slot: { type: 'identity', principal: arn, index }, policy: p, where: `identity policy ${p.name} of ${arn}` });
+        out.push({ slot: { type: 'identity', principal: arn, index }, policy: p, where: { kind: 'identity-policy', policyName: p.name, principal: arn } });
       });
     if (!isUnknown(pp.permissionsBoundary) && pp.permissionsBoundary !== null)
       out.push({
         slot: { type: 'boundary', principal: arn },
         policy: pp.permissionsBoundary,
-        where: `the permissions boundary ${pp.permissionsBoundary.name} of ${arn}`,
+        where: { kind: 'permissions-boundary', policyName: pp.permissionsBoundary.name, principal: arn },
       });
     if (!isUnknown(pp.sessionPolicies))
       pp.sessionPolicies.forEach((p, index) => {
-        out.push({ slot: { type: 'session', principal: arn, index }, policy: p, where: `session policy ${p.name} of ${arn}` });
+        out.push({ slot: { type: 'session', principal: arn, index }, policy: p, where: { kind: 'session-policy', policyName: p.name, principal: arn } });
       });
   }
   const org = s.organization;
@@ -344,7 +361,13 @@ function allPolicies(s: Snapshot): SlotPolicy[] {
             out.push({
               slot: { type: 'org', which, account, level, index },
               policy: p,
-              where: `${which === 'serviceControlPolicies' ? 'SCP' : 'RCP'} ${p.name} at ${lvl.target} (account ${account})`,
+              where: {
+                kind: 'organization-policy',
+                level: which === 'serviceControlPolicies' ? 'scp' : 'rcp',
+                policyName: p.name,
+                target: lvl.target,
+                account,
+              },
             });
           });
         });
@@ -407,7 +430,7 @@ export type FixChange =
       source: PolicySource;
       policyName: string;
       policyArn?: string;
-      where: string;
+      where: PolicyPlace;
       statementId: string;
       statement: unknown;
       slot: Slot;
@@ -418,7 +441,7 @@ export type FixChange =
       source: PolicySource;
       policyName: string;
       policyArn?: string;
-      where: string;
+      where: PolicyPlace;
       statementId: string;
       before: unknown;
       after: JsonObject;
@@ -435,17 +458,34 @@ export interface SideEffect {
   /** with-context: with the request's encryption context and kms:ViaService; without-context: without them. */
   variant: 'with-context' | 'without-context';
   actions: string[];
-  text: string;
+  /** Whom to name: the caller's session, every session of its role (the role's ARN), or a principal. */
+  subject: { kind: 'this-session' } | { kind: 'every-session'; roleArn: string } | { kind: 'principal'; arn: string };
+  /** What the request gave that `variant` is with or without. */
+  requestContext: { encryptionContext: boolean; viaService?: string };
 }
+
+/** One change a proposal makes, for its title (a proposal combining several has several). */
+export type FixTitle =
+  | { kind: 'enable-key'; keyState: string }
+  | { kind: 'narrow-deny'; principal: string; statementId: string; where: PolicyPlace }
+  | { kind: 'remove-deny'; statementId: string; where: PolicyPlace }
+  | { kind: 'recreate-lambda-grant'; functionName: string }
+  /** An IAM policy allowing `action` on the key to the role or user `principal`. */
+  | { kind: 'iam-statement'; action: string; principalKind: 'role' | 'user'; principal: string }
+  /** A key policy statement naming `principal` (an ARN, or a service name). */
+  | { kind: 'key-policy-statement'; principal: string }
+  /** Both at once; `sameAccount`: the key and the caller are in one account. */
+  | { kind: 'key-policy-and-iam'; sameAccount: boolean }
+  /** `action` allowed in the permissions boundary `policyName` too. */
+  | { kind: 'boundary-statement'; action: string; policyName: string };
 
 export interface FixProposal {
   /** 1 is the narrowest. */
   rank: number;
   id: string;
-  title: string;
+  /** What it does, one entry per change it combines (src/report/fix.ts phrases them). */
+  titles: FixTitle[];
   changes: FixChange[];
-  /** AWS CLI commands that make the change (files named in them hold the JSON shown). */
-  commands: string[];
   /** The request evaluated again on the changed inputs. */
   verified: { decision: Verdict; decidedBy: DecidedBy; reasons: Reason[] };
   /** What else the change allows that was not allowed before. */
@@ -491,9 +531,63 @@ export type FixNote =
   | { kind: 'lambda-temp-role' }
   | { kind: 'permissions-boundary' };
 
+/** A change considered and not proposed, as data: src/report/fix.ts phrases it. */
 export interface RejectedFix {
-  title: string;
-  why: string;
+  what: RejectedWhat;
+  why: RejectedWhy;
+}
+
+export type RejectedWhat =
+  | { kind: 'recreate-lambda-grant' }
+  | { kind: 'iam-statement' }
+  | { kind: 'key-policy-statement' }
+  /** A combination that was tried. */
+  | { kind: 'tried'; titles: FixTitle[] };
+
+export type RejectedWhy =
+  | { kind: 'grants-unreadable' }
+  /** The function is configured with another key (`keyArn` undefined: the AWS managed key aws/lambda). */
+  | { kind: 'function-uses-other-key'; functionName: string; keyArn: string | undefined }
+  | { kind: 'identity-policies-unreadable'; principal: string }
+  | { kind: 'key-policy-unreadable' }
+  /** The change could not be applied to the snapshot. */
+  | { kind: 'not-applicable'; failure: ApplyFailure }
+  /** Applying it failed with this (model) error message. */
+  | { kind: 'error'; message: string }
+  /** The request would still not be allowed. */
+  | {
+      kind: 'still-denied';
+      verdict: 'deny' | 'unknown';
+      decidedBy: DecidedBy;
+      /** The explicit Deny statements, when one decides. */
+      denyIds: string[];
+      /** Why the allow added was not enough, when it is one of these. */
+      gap: StillDeniedGap | undefined;
+    };
+
+/** Why an implicit deny remains after a change. */
+export type StillDeniedGap =
+  /** Cross-account: the key policy allows neither the caller nor its account. */
+  | { kind: 'key-policy-must-allow'; principal: string; account: string }
+  /** Cross-account: the caller's account allows it in no IAM policy. */
+  | { kind: 'iam-must-allow'; account: string }
+  /** The key policy does not delegate `action` to IAM for the account. */
+  | { kind: 'no-delegation'; action: string; account: string };
+
+/** Why a change cannot be applied to a snapshot. */
+export type ApplyFailure =
+  | { kind: 'key-policy-unreadable'; keyArn: string }
+  | { kind: 'identity-policies-unreadable'; principal: string }
+  | { kind: 'boundary-unreadable'; principal: string }
+  | { kind: 'policy-not-found' }
+  | { kind: 'grants-unreadable'; keyArn: string };
+
+/** Thrown by applyChanges when a change cannot be applied; `failure` says why. */
+export class ChangeNotApplicable extends Error {
+  constructor(readonly failure: ApplyFailure) {
+    super(`${failure.kind}${'keyArn' in failure ? `: ${failure.keyArn}` : 'principal' in failure ? `: ${failure.principal}` : ''}`);
+    this.name = 'ChangeNotApplicable';
+  }
 }
 
 export interface FixResult {
@@ -529,7 +623,7 @@ function applyOne(s: Snapshot, ch: FixChange): void {
   switch (ch.kind) {
     case 'add-key-policy-statement': {
       const k = s.keys[findKeyIndex(s, ch.keyArn)];
-      if (k === undefined || isUnknown(k.policy)) throw new Error(`no readable key policy for ${ch.keyArn}`);
+      if (k === undefined || isUnknown(k.policy)) throw new ChangeNotApplicable({ kind: 'key-policy-unreadable', keyArn: ch.keyArn });
       k.policy.statements.push(statementFrom(ch.statement, 'key-policy', nextIndex(k.policy)));
       return;
     }
@@ -537,7 +631,7 @@ function applyOne(s: Snapshot, ch: FixChange): void {
       const p = policyFromJson(ch.document, { source: 'identity-policy', name: ch.policyName, path: 'fix' });
       const targets = identityTargets(s, ch.principalArn);
       for (const pp of targets) {
-        if (isUnknown(pp.identityPolicies)) throw new Error(`identity policies of ${ch.principalArn} are unreadable`);
+        if (isUnknown(pp.identityPolicies)) throw new ChangeNotApplicable({ kind: 'identity-policies-unreadable', principal: ch.principalArn });
         pp.identityPolicies.push(p);
       }
       if (targets.length === 0) {
@@ -548,7 +642,7 @@ function applyOne(s: Snapshot, ch: FixChange): void {
     case 'add-boundary-statement': {
       const pp = s.principals[ch.principalArn];
       const b = pp?.permissionsBoundary;
-      if (b === undefined || b === null || isUnknown(b)) throw new Error(`no readable permissions boundary for ${ch.principalArn}`);
+      if (b === undefined || b === null || isUnknown(b)) throw new ChangeNotApplicable({ kind: 'boundary-unreadable', principal: ch.principalArn });
       b.statements.push(statementFrom(ch.statement, 'permissions-boundary', nextIndex(b)));
       return;
     }
@@ -564,7 +658,7 @@ function applyOne(s: Snapshot, ch: FixChange): void {
     }
     case 'recreate-lambda-grant': {
       const k = s.keys[findKeyIndex(s, ch.keyArn)];
-      if (k === undefined || isUnknown(k.grants)) throw new Error(`no readable grants for ${ch.keyArn}`);
+      if (k === undefined || isUnknown(k.grants)) throw new ChangeNotApplicable({ kind: 'grants-unreadable', keyArn: ch.keyArn });
       k.grants.push(structuredClone(ch.grant));
       return;
     }
@@ -582,7 +676,7 @@ function applyOne(s: Snapshot, ch: FixChange): void {
  */
 function sharedCopies(s: Snapshot, slot: Slot, policyArn: string | undefined, source: PolicySource): Policy[] {
   const p = policyAt(s, slot);
-  if (p === undefined) throw new Error('the policy to change is not in the snapshot');
+  if (p === undefined) throw new ChangeNotApplicable({ kind: 'policy-not-found' });
   if (policyArn === undefined) return [p];
   const out = new Set<Policy>([p]);
   for (const sp of allPolicies(s)) if (sp.policy.arn === policyArn && sp.policy.source === source) out.add(sp.policy);
@@ -698,7 +792,7 @@ function narrowedDeny(raw: unknown, principalArn: string): JsonObject | undefine
 
 interface Candidate {
   id: string;
-  title: string;
+  titles: FixTitle[];
   changes: FixChange[];
   notes: FixNote[];
   /** Tie-breaker among equally narrow proposals. */
@@ -788,7 +882,7 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
       stateFixes[0] = [
         {
           id: 'enable-key',
-          title: `Enable the key (it is ${key.metadata.keyState})`,
+          titles: [{ kind: 'enable-key', keyState: key.metadata.keyState }],
           changes: [{ kind: 'enable-key', keyArn: key.metadata.arn, keyState: key.metadata.keyState }],
           notes: [],
           order: 0,
@@ -826,7 +920,7 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
           if (after !== undefined) {
             narrow.push({
               id: 'narrow-deny',
-              title: `Exempt ${pArn} from the Deny "${r.id}" in ${sp.where}`,
+              titles: [{ kind: 'narrow-deny', principal: pArn, statementId: r.id, where: sp.where }],
               changes: [{ kind: 'replace-statement', ...base, before: statement.raw, after }],
               notes: [{ kind: 'deny-exemption', principal: pArn }],
               order: 1,
@@ -834,7 +928,7 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
           }
           remove.push({
             id: 'remove-deny',
-            title: `Remove the Deny "${r.id}" from ${sp.where}`,
+            titles: [{ kind: 'remove-deny', statementId: r.id, where: sp.where }],
             changes: [{ kind: 'remove-statement', ...base, statement: statement.raw }],
             notes: sp.policy.statements.length === 1 ? [{ kind: 'only-statement' }] : [],
             order: 6,
@@ -852,12 +946,11 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
   const lc = lambdaCase(request, caller, action);
   const fnKey = lc !== undefined ? functionKey(snapshot, lc.functionName, lc.functionArn) : undefined;
   if (lc !== undefined) {
-    if (isUnknown(key.grants))
-      rejected.push({ title: 'Re-create the Lambda grant', why: "the key's grants could not be read, so the re-created grant cannot be checked against them" });
+    if (isUnknown(key.grants)) rejected.push({ what: { kind: 'recreate-lambda-grant' }, why: { kind: 'grants-unreadable' } });
     else if (fnKey !== undefined && fnKey.keyArn !== key.metadata.arn) {
       rejected.push({
-        title: 'Re-create the Lambda grant',
-        why: `function ${lc.functionName} is configured with ${fnKey.keyArn ?? 'the AWS managed key aws/lambda'}, not this key: Lambda would create its grant there`,
+        what: { kind: 'recreate-lambda-grant' },
+        why: { kind: 'function-uses-other-key', functionName: lc.functionName, keyArn: fnKey.keyArn },
       });
     } else {
       const roleArn = functionRole(snapshot, lc.functionName, lc.functionArn) ?? policyPrincipalArn(snapshot, caller);
@@ -875,7 +968,7 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
       allowFixes.push([
         {
           id: 'recreate-lambda-grant',
-          title: `Re-create the grant Lambda uses to decrypt ${lc.functionName}'s environment variables`,
+          titles: [{ kind: 'recreate-lambda-grant', functionName: lc.functionName }],
           changes: [{ kind: 'recreate-lambda-grant', keyArn: key.metadata.arn, functionName: lc.functionName, functionArn: lc.functionArn, roleArn, grant }],
           notes: [{ kind: 'lambda-grant-recreation' }, { kind: 'lambda-temp-role' }],
           order: 2,
@@ -888,14 +981,14 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
   const iamCandidate = (): Candidate | undefined => {
     if (caller.kind === 'service' || caller.kind === 'root' || caller.kind === 'federated-user') return undefined;
     if (entry !== undefined && isUnknown(entry.pp.identityPolicies)) {
-      rejected.push({ title: 'Add an IAM policy statement', why: `the identity policies of ${entry.arn} could not be read` });
+      rejected.push({ what: { kind: 'iam-statement' }, why: { kind: 'identity-policies-unreadable', principal: entry.arn } });
       return undefined;
     }
     const target = policyPrincipalArn(snapshot, caller);
     const kind = caller.kind === 'user' ? 'user' : 'role';
     return {
       id: 'iam-statement',
-      title: `Add an IAM policy allowing ${action.name} on the key to ${kind} ${target}`,
+      titles: [{ kind: 'iam-statement', action: action.name, principalKind: kind, principal: target }],
       changes: [
         {
           kind: 'add-identity-policy',
@@ -911,7 +1004,7 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
   };
   const keyPolicyCandidate = (): Candidate | undefined => {
     if (isUnknown(key.policy)) {
-      rejected.push({ title: 'Add a key policy statement', why: 'the key policy could not be read' });
+      rejected.push({ what: { kind: 'key-policy-statement' }, why: { kind: 'key-policy-unreadable' } });
       return undefined;
     }
     if (key.metadata.keyManager === 'AWS') return undefined;
@@ -919,7 +1012,7 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
     const who = caller.kind === 'service' ? caller.name : policyPrincipalArn(snapshot, caller);
     return {
       id: 'key-policy-statement',
-      title: `Add a key policy statement naming ${who}`,
+      titles: [{ kind: 'key-policy-statement', principal: who }],
       changes: [{ kind: 'add-key-policy-statement', keyArn: key.metadata.arn, statement: st }],
       notes: [],
       order: 4,
@@ -933,7 +1026,7 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
     allowFixes.push([
       {
         id: 'key-policy-and-iam',
-        title: `${sameAccount ? 'Name the caller in the key policy and allow it in IAM' : 'Allow the caller on both sides: the key policy (key account) and IAM (caller account)'}`,
+        titles: [{ kind: 'key-policy-and-iam', sameAccount }],
         changes: [...kp.changes, ...iam.changes],
         notes: [],
         order: 5,
@@ -943,17 +1036,17 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
 
   // ── Try the combinations, smallest first ──
   const tried: Array<{ cand: Candidate; after: Decision; snap: Snapshot }> = [];
-  const verify = (changes: FixChange[]): { after: Decision; snap: Snapshot } | { error: string } => {
+  const verify = (changes: FixChange[]): { after: Decision; snap: Snapshot } | { error: RejectedWhy } => {
     try {
       const snap = applyChanges(snapshot, changes);
       return { after: new Evaluator(snap).evaluate(request), snap };
     } catch (e) {
-      return { error: (e as Error).message };
+      return { error: e instanceof ChangeNotApplicable ? { kind: 'not-applicable', failure: e.failure } : { kind: 'error', message: (e as Error).message } };
     }
   };
   const merge = (parts: Candidate[]): Candidate => ({
     id: parts.map((p) => p.id).join('+'),
-    title: parts.map((p) => p.title).join('; and '),
+    titles: parts.flatMap((p) => p.titles),
     changes: parts.flatMap((p) => p.changes),
     notes: parts.flatMap((p) => p.notes),
     order: Math.max(...parts.map((p) => p.order)),
@@ -969,7 +1062,7 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
         const cand = merge([...prefix, ...al]);
         const r = verify(cand.changes);
         if ('error' in r) {
-          rejected.push({ title: cand.title, why: r.error });
+          rejected.push({ what: { kind: 'tried', titles: cand.titles }, why: r.error });
           continue;
         }
         let found: { cand: Candidate; after: Decision; snap: Snapshot } | undefined =
@@ -985,7 +1078,7 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
           const b = entry.pp.permissionsBoundary;
           const extra: Candidate = {
             id: 'boundary-statement',
-            title: `allow ${action.name} in the permissions boundary ${b.name}`,
+            titles: [{ kind: 'boundary-statement', action: action.name, policyName: b.name }],
             changes: [
               {
                 kind: 'add-boundary-statement',
@@ -1007,7 +1100,7 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
           if (al.length === 0) worked.add('');
           for (const x of al) worked.add(x.id);
         } else {
-          rejected.push({ title: cand.title, why: stillDeniedWhy(r.after, caller, action) });
+          rejected.push({ what: { kind: 'tried', titles: cand.titles }, why: stillDeniedWhy(r.after, caller, action) });
         }
       }
     }
@@ -1022,9 +1115,8 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
     return {
       rank: 0,
       id: cand.id,
-      title: cand.title,
+      titles: cand.titles,
       changes: cand.changes,
-      commands: cand.changes.flatMap((c) => commandsFor(c, key)),
       verified: { decision: after.decision, decidedBy: after.decidedBy, reasons: after.reasons.map(({ excerpt: _e, ...r }) => r) },
       alsoAllows: sideEffects(gained, request, caller, snapshot),
       notes: cand.notes,
@@ -1050,21 +1142,22 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
   return { needed: true, warnings: [], proposals, rejected, notes };
 }
 
-function stillDeniedWhy(d: Decision, caller: PrincipalRef, action: ActionInfo): string {
-  const verdict = `the request would still be ${d.decision === 'unknown' ? 'unknown' : 'denied'} (${decidedByWords(d)})`;
-  if (d.decidedBy !== 'implicit-deny') return verdict;
-  const step = (id: string): string | undefined => d.trace.find((t) => t.step === id)?.answer;
-  if (step('cross-account') === 'yes' && step('key-policy') === 'no')
-    return `${verdict}: the key policy must also allow ${caller.arn} or its account ${caller.account}`;
-  if (step('cross-account') === 'yes' && step('identity-policy') === 'no') return `${verdict}: account ${caller.account} must also allow it in IAM`;
-  if (step('account-delegation') === 'no' && step('identity-policy') === 'yes')
-    return `${verdict}: the key policy does not let IAM policies decide ${action.name} for account ${caller.account}, so an IAM allow has no effect`;
-  return verdict;
+function stillDeniedWhy(d: Decision, caller: PrincipalRef, action: ActionInfo): RejectedWhy {
+  return {
+    kind: 'still-denied',
+    verdict: d.decision === 'unknown' ? 'unknown' : 'deny',
+    decidedBy: d.decidedBy,
+    denyIds: d.decidedBy === 'explicit-deny' ? d.reasons.map((r) => r.id) : [],
+    gap: d.decidedBy === 'implicit-deny' ? stillDeniedGap(d, caller, action) : undefined,
+  };
 }
 
-function decidedByWords(d: Decision): string {
-  if (d.decidedBy === 'explicit-deny') return `explicit Deny ${d.reasons.map((r) => `"${r.id}"`).join(', ')}`;
-  return d.decidedBy.replace(/-/g, ' ');
+function stillDeniedGap(d: Decision, caller: PrincipalRef, action: ActionInfo): StillDeniedGap | undefined {
+  const step = (id: string): string | undefined => d.trace.find((t) => t.step === id)?.answer;
+  if (step('cross-account') === 'yes' && step('key-policy') === 'no') return { kind: 'key-policy-must-allow', principal: caller.arn, account: caller.account };
+  if (step('cross-account') === 'yes' && step('identity-policy') === 'no') return { kind: 'iam-must-allow', account: caller.account };
+  if (step('account-delegation') === 'no' && step('identity-policy') === 'yes') return { kind: 'no-delegation', action: action.name, account: caller.account };
+  return undefined;
 }
 
 function safeVerdict(ev: Evaluator, req: Request): Verdict | 'error' {
@@ -1142,118 +1235,28 @@ function probeRequests(s: Snapshot, req: Request, caller: PrincipalRef, key: Key
 
 function sideEffects(gained: Probe[], req: Request, caller: PrincipalRef, s: Snapshot): SideEffect[] {
   const groups = new Map<string, SideEffect>();
+  const requestContext: SideEffect['requestContext'] = {
+    encryptionContext: req.encryptionContext !== undefined && Object.keys(req.encryptionContext).length > 0,
+    ...(req.viaService !== undefined ? { viaService: req.viaService } : {}),
+  };
   for (const g of gained) {
     const k = `${g.who}|${g.req.principal}|${g.variant}`;
     let e = groups.get(k);
     if (e === undefined) {
-      e = { who: g.who, principal: g.req.principal, variant: g.variant, actions: [], text: '' };
+      const subject: SideEffect['subject'] =
+        g.who === 'same-principal'
+          ? caller.kind === 'assumed-role'
+            ? { kind: 'this-session' }
+            : { kind: 'principal', arn: g.req.principal }
+          : g.who === 'other-session'
+            ? { kind: 'every-session', roleArn: policyPrincipalArn(s, caller) }
+            : { kind: 'principal', arn: g.req.principal };
+      e = { who: g.who, principal: g.req.principal, variant: g.variant, actions: [], subject, requestContext };
       groups.set(k, e);
     }
     e.actions.push(g.req.action);
   }
-  const ctxWords = (variant: SideEffect['variant']): string => {
-    const parts: string[] = [];
-    if (req.encryptionContext !== undefined && Object.keys(req.encryptionContext).length > 0) parts.push('encryption context');
-    if (req.viaService !== undefined) parts.push(`kms:ViaService ${req.viaService}`);
-    if (parts.length === 0) return '';
-    return variant === 'with-context' ? ` (with the same ${parts.join(' and ')})` : ` without the request's ${parts.join(' or ')}`;
-  };
-  for (const e of groups.values()) {
-    const verbs = e.actions.map((x) => x.replace(/^kms:/, '')).join(', ');
-    const who =
-      e.who === 'same-principal'
-        ? caller.kind === 'assumed-role'
-          ? 'this session'
-          : e.principal
-        : e.who === 'other-session'
-          ? `every session of the role ${policyPrincipalArn(s, caller)}`
-          : e.principal;
-    e.text = `This also lets ${who} ${verbs}${ctxWords(e.variant)}.`;
-  }
   return [...groups.values()];
-}
-
-// ─────────────────────────────────────────────────────────────────────────────────────────────
-// Commands
-
-function shq(s: string): string {
-  return /^[A-Za-z0-9_\-.,:/=@%+]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-function policyCommands(source: PolicySource, policyName: string, policyArn: string | undefined, where: string, key: Key, what: string): string[] {
-  switch (source) {
-    case 'key-policy':
-      return [
-        `aws kms get-key-policy --key-id ${key.metadata.arn} --policy-name default --query Policy --output text > key-policy.json`,
-        `# ${what} in key-policy.json, then:`,
-        `aws kms put-key-policy --key-id ${key.metadata.arn} --policy-name default --policy file://key-policy.json`,
-      ];
-    case 'identity-policy':
-    case 'permissions-boundary': {
-      if (policyArn !== undefined) {
-        return [
-          `aws iam get-policy-version --policy-arn ${policyArn} --version-id $(aws iam get-policy --policy-arn ${policyArn} --query Policy.DefaultVersionId --output text) --query PolicyVersion.Document > policy.json`,
-          `# ${what} in policy.json, then:`,
-          `aws iam create-policy-version --policy-arn ${policyArn} --policy-document file://policy.json --set-as-default`,
-        ];
-      }
-      const owner = parsePrincipal(where.replace(/^.* of /, ''));
-      const kind = owner?.kind === 'user' ? 'user' : 'role';
-      const name = owner?.kind === 'assumed-role' ? owner.roleName : (owner?.name ?? 'NAME');
-      return [
-        `aws iam get-${kind}-policy --${kind}-name ${shq(name)} --policy-name ${shq(policyName)} --query PolicyDocument > policy.json`,
-        `# ${what} in policy.json, then:`,
-        `aws iam put-${kind}-policy --${kind}-name ${shq(name)} --policy-name ${shq(policyName)} --policy-document file://policy.json`,
-      ];
-    }
-    case 'scp':
-    case 'rcp':
-      return [
-        `aws organizations describe-policy --policy-id ${policyArn ? policyArn.replace(/^.*\//, '') : 'POLICY_ID'} --query Policy.Content --output text > policy.json`,
-        `# ${what} in policy.json, then:`,
-        `aws organizations update-policy --policy-id ${policyArn ? policyArn.replace(/^.*\//, '') : 'POLICY_ID'} --content file://policy.json`,
-      ];
-    case 'session-policy':
-      return [`# ${what} in the session policy passed to sts assume-role (--policy) when the session is created`];
-  }
-}
-
-function commandsFor(c: FixChange, key: Key): string[] {
-  switch (c.kind) {
-    case 'add-key-policy-statement':
-      return policyCommands('key-policy', 'default', undefined, '', key, `add the statement "${String(c.statement.Sid)}" to "Statement"`);
-    case 'add-identity-policy': {
-      const p = parsePrincipal(c.principalArn);
-      const name = p?.kind === 'assumed-role' ? p.roleName : (p?.name ?? 'NAME');
-      return [
-        `aws iam put-${c.principalKind}-policy --${c.principalKind}-name ${shq(name)} --policy-name ${shq(c.policyName)} --policy-document file://${c.policyName}.json`,
-      ];
-    }
-    case 'add-boundary-statement':
-      return policyCommands(
-        'permissions-boundary',
-        c.policyName,
-        c.policyArn,
-        `x of ${c.principalArn}`,
-        key,
-        `add the statement "${String(c.statement.Sid)}" to "Statement"`,
-      );
-    case 'remove-statement':
-      return policyCommands(c.source, c.policyName, c.policyArn, c.where, key, `remove the statement "${c.statementId}"`);
-    case 'replace-statement':
-      return policyCommands(c.source, c.policyName, c.policyArn, c.where, key, `replace the statement "${c.statementId}" with the one shown`);
-    case 'recreate-lambda-grant':
-      return [
-        `aws lambda update-function-configuration --function-name ${shq(c.functionName)} --role arn:aws:iam::${parseArn(c.roleArn)?.account ?? 'ACCOUNT'}:role/TEMP_ROLE`,
-        `aws lambda wait function-updated --function-name ${shq(c.functionName)}`,
-        `aws lambda update-function-configuration --function-name ${shq(c.functionName)} --role ${c.roleArn}`,
-        `aws lambda wait function-updated --function-name ${shq(c.functionName)}`,
-      ];
-    case 'enable-key':
-      return c.keyState === 'PendingDeletion'
-        ? [`aws kms cancel-key-deletion --key-id ${c.keyArn}`, `aws kms enable-key --key-id ${c.keyArn}`]
-        : [`aws kms enable-key --key-id ${c.keyArn}`];
-  }
 }
 
 /** The JSON a person pastes for a change (a statement, a whole policy document, or a grant). */
@@ -1280,25 +1283,5 @@ export function changeJson(c: FixChange): unknown {
     }
     case 'enable-key':
       return undefined;
-  }
-}
-
-/** One line describing a change, for people. */
-export function changeTitle(c: FixChange): string {
-  switch (c.kind) {
-    case 'add-key-policy-statement':
-      return `Add this statement to the key policy of ${c.keyArn}:`;
-    case 'add-identity-policy':
-      return `Attach this policy as ${c.policyName} to ${c.principalKind} ${c.principalArn}:`;
-    case 'add-boundary-statement':
-      return `Add this statement to the permissions boundary ${c.policyName}${c.policyArn ? ` (${c.policyArn})` : ''} of ${c.principalArn}:`;
-    case 'remove-statement':
-      return `Remove the Deny statement "${c.statementId}" from ${c.where}:`;
-    case 'replace-statement':
-      return `Replace the Deny statement "${c.statementId}" in ${c.where} with:`;
-    case 'recreate-lambda-grant':
-      return `Make Lambda create the grant again (it will look like this) by switching ${c.functionName} to another role and back:`;
-    case 'enable-key':
-      return `${c.keyState === 'PendingDeletion' ? 'Cancel the key deletion and enable' : 'Enable'} the key ${c.keyArn}.`;
   }
 }

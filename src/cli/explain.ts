@@ -28,6 +28,7 @@ import {
   type ExtractedField,
 } from '../report/fix.js';
 import { renderJson } from '../report/json.js';
+import { disagreementWarning } from '../report/fix-phrases.js';
 import { eventLabel, parseCloudTrail, type CloudTrailKmsEvent, type CloudTrailRequest } from '../sources/cloudtrail.js';
 import { FIELD_FLAG, parseErrorMessage, type ErrorClue, type MissingPart, type ParsedErrorMessage, type RequestField } from '../sources/error-message.js';
 import { displayName, readJsonText } from '../sources/json-file.js';
@@ -239,9 +240,7 @@ function explainOne(
   if (fix) {
     const f = proposeFixes(snapshot, req);
     if (today.agrees === false && today.status === 'still-denied' && f.proposals.length > 0) {
-      f.warnings.push(
-        `These changes were verified against the inputs kms-why has, which disagree with the ${base.what}: find the missing input first (${today.missingInputs[0] ?? 'see above'}); until then the request may stay denied.`,
-      );
+      f.warnings.push(disagreementWarning(base.what, today.missing[0]));
     }
     explanation.fix = f;
   }

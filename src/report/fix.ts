@@ -39,7 +39,21 @@
 import type { ActionClass } from '../model/actions.js';
 import type { Report } from '../model/report.js';
 import type { ClueCheck, FixChange, FixNote, FixResult } from '../analyses/fix.js';
-import { changeJson, changeTitle } from '../analyses/fix.js';
+import { changeJson } from '../analyses/fix.js';
+import { proposalCommands } from './fix-commands.js';
+import {
+  changeTitle,
+  clueFindingText,
+  policyPlaceText,
+  fixTitleText,
+  missingInputText,
+  rejectedTitle,
+  rejectedView,
+  rejectedWhy,
+  sideEffectText,
+  sideEffectView,
+  todayView,
+} from './fix-phrases.js';
 import { FIELD_FLAG, type ErrorClient, type ErrorClue, type MissingPart, type RequestField } from '../model/error-clue.js';
 import { CLIENT_LABEL, clueMeaning } from './error-clue.js';
 import type { LambdaAnalysis } from '../analyses/lambda.js';
@@ -216,7 +230,7 @@ function changeView(c: FixChange): Record<string, unknown> {
         source: c.source,
         policyName: c.policyName,
         ...(c.policyArn ? { policyArn: c.policyArn } : {}),
-        where: c.where,
+        where: policyPlaceText(c.where),
         statementId: c.statementId,
       });
       if (c.kind === 'replace-statement') o.before = c.before;
@@ -240,14 +254,14 @@ export function fixView(f: FixResult): Record<string, unknown> {
     proposals: f.proposals.map((p) => ({
       rank: p.rank,
       id: p.id,
-      title: p.title,
+      title: fixTitleText(p.titles),
       changes: p.changes.map(changeView),
-      commands: p.commands,
+      commands: proposalCommands(p),
       verified: p.verified,
-      alsoAllows: p.alsoAllows,
+      alsoAllows: p.alsoAllows.map(sideEffectView),
       notes: p.notes.map(fixNoteText),
     })),
-    rejected: f.rejected,
+    rejected: f.rejected.map(rejectedView),
     notes: f.notes.map(fixNoteText),
   };
 }
@@ -266,7 +280,7 @@ export function explainJson(doc: ExplainDocument, reportJson: (r: Report) => unk
       x.notes = e.notes;
       x.clue = e.clue === null ? null : { ...e.clue, meaning: clueMeaning(e.clue, e.action) };
       x.report = reportJson(e.report);
-      x.today = e.today;
+      x.today = todayView(e.today);
       if (e.lambda) x.lambda = lambdaJson(e.lambda);
       if (e.lambdaUnreadable) x.lambdaUnreadable = e.lambdaUnreadable;
       if (e.fix) x.fix = fixView(e.fix);
@@ -331,10 +345,10 @@ function textToday(e: Explanation): string[] {
   const w = MAX_WIDTH;
   const agree = agreeWord(e.today);
   out.push(`Today: ${todayWord(e.today)}${agree ? ` (${agree})` : ''}`);
-  out.push(...wrapHanging(e.today.text, w, '  '));
-  if (e.today.missingInputs.length > 0) {
+  out.push(...wrapHanging(clueFindingText(e.today.finding), w, '  '));
+  if (e.today.missing.length > 0) {
     out.push('  Check these inputs:');
-    for (const m of e.today.missingInputs) out.push(...wrapHanging(m, w, '    - '));
+    for (const m of e.today.missing) out.push(...wrapHanging(missingInputText(m), w, '    - '));
   }
   return out;
 }
@@ -351,7 +365,7 @@ export function textFix(f: FixResult): string[] {
   for (const wn of f.warnings) out.push(...wrapHanging(wn, w, '  WARNING: ', '           '));
   for (const p of f.proposals) {
     out.push('');
-    out.push(...wrapHanging(p.title, w, `  ${p.rank}. `));
+    out.push(...wrapHanging(fixTitleText(p.titles), w, `  ${p.rank}. `));
     const ind = '     ';
     out.push(
       ...wrapHanging(
@@ -365,19 +379,20 @@ export function textFix(f: FixResult): string[] {
       const j = changeJson(c);
       if (j !== undefined) out.push(...jsonLines(j, `${ind}  `));
     }
-    if (p.commands.length > 0) {
+    const commands = proposalCommands(p);
+    if (commands.length > 0) {
       out.push(`${ind}Commands:`);
-      for (const cmd of p.commands) out.push(`${ind}  ${cmd.startsWith('#') ? cmd : `$ ${cmd}`}`);
+      for (const cmd of commands) out.push(`${ind}  ${cmd.startsWith('#') ? cmd : `$ ${cmd}`}`);
     }
     if (p.alsoAllows.length === 0)
       out.push(`${ind}It allows nothing else kms-why checked (other actions, other sessions, other principals, the request without its context).`);
-    for (const s of p.alsoAllows) out.push(...wrapHanging(s.text, w, ind));
+    for (const s of p.alsoAllows) out.push(...wrapHanging(sideEffectText(s), w, ind));
     for (const n of p.notes) out.push(...wrapHanging(fixNoteText(n), w, `${ind}note: `, `${ind}      `));
   }
   if (f.rejected.length > 0) {
     out.push('');
     out.push('  Considered, not proposed:');
-    for (const r of f.rejected) out.push(...wrapHanging(`${r.title}: ${r.why}`, w, '    - '));
+    for (const r of f.rejected) out.push(...wrapHanging(`${rejectedTitle(r.what)}: ${rejectedWhy(r.why)}`, w, '    - '));
   }
   for (const n of f.notes) out.push(...wrapHanging(fixNoteText(n), w, '  '));
   return out;
@@ -465,10 +480,10 @@ function mdExtraction(e: Explanation, what: 'message' | 'event', h: string): str
 function mdToday(e: Explanation, h: string): string[] {
   const out: string[] = [`${h} Today: ${todayWord(e.today)}`, ''];
   const agree = agreeWord(e.today);
-  out.push(`${agree ? `**${escapeMd(agree.charAt(0).toUpperCase() + agree.slice(1))}.** ` : ''}${escapeMd(e.today.text)}`, '');
-  if (e.today.missingInputs.length > 0) {
+  out.push(`${agree ? `**${escapeMd(agree.charAt(0).toUpperCase() + agree.slice(1))}.** ` : ''}${escapeMd(clueFindingText(e.today.finding))}`, '');
+  if (e.today.missing.length > 0) {
     out.push('Check these inputs:', '');
-    for (const m of e.today.missingInputs) out.push(`- ${escapeMd(m)}`);
+    for (const m of e.today.missing) out.push(`- ${escapeMd(missingInputText(m))}`);
     out.push('');
   }
   return out;
@@ -484,24 +499,25 @@ export function mdFix(f: FixResult, h: string): string[] {
   else out.push('Each change below was applied to a copy of the inputs and the request evaluated again; narrowest first.', '');
   for (const wn of f.warnings) out.push(`> **Warning:** ${escapeMd(wn)}`, '');
   for (const p of f.proposals) {
-    out.push(`${h}# ${p.rank}. ${escapeMd(p.title)}`, '');
+    out.push(`${h}# ${p.rank}. ${escapeMd(fixTitleText(p.titles))}`, '');
     out.push(`Verified: the request would be **ALLOWED**, decided by ${escapeMd(p.verified.decidedBy.replace(/-/g, ' '))}.`, '');
     for (const c of p.changes) {
       out.push(escapeMd(changeTitle(c)), '');
       const j = changeJson(c);
       if (j !== undefined) out.push(fenced('json', JSON.stringify(j, null, 2)), '');
     }
-    if (p.commands.length > 0) out.push(fenced('sh', p.commands.join('\n')), '');
+    const commands = proposalCommands(p);
+    if (commands.length > 0) out.push(fenced('sh', commands.join('\n')), '');
     if (p.alsoAllows.length === 0) out.push('It allows nothing else kms-why checked.', '');
     else {
-      for (const s of p.alsoAllows) out.push(`- ${escapeMd(s.text)}`);
+      for (const s of p.alsoAllows) out.push(`- ${escapeMd(sideEffectText(s))}`);
       out.push('');
     }
     for (const n of p.notes) out.push(`> ${escapeMd(fixNoteText(n))}`, '');
   }
   if (f.rejected.length > 0) {
     out.push('Considered, not proposed:', '');
-    for (const r of f.rejected) out.push(`- ${escapeMd(r.title)}: ${escapeMd(r.why)}`);
+    for (const r of f.rejected) out.push(`- ${escapeMd(rejectedTitle(r.what))}: ${escapeMd(rejectedWhy(r.why))}`);
     out.push('');
   }
   for (const n of f.notes) out.push(escapeMd(fixNoteText(n)), '');

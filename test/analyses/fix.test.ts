@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { Evaluator } from '../../src/evaluate/evaluator.js';
 import { applyChanges, checkClue, impliedDenial, proposeFixes, type FixResult } from '../../src/analyses/fix.js';
 import type { Request } from '../../src/model/request.js';
+// The commands are output (src/report/fix-commands.ts), built from the typed changes checked here.
+import { proposalCommands } from '../../src/report/fix-commands.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
 import { snapshotFromDocuments } from '../../src/sources/load.js';
 import { parseSnapshot } from '../../src/sources/snapshot-file.js';
@@ -40,7 +42,7 @@ function expectEveryProposalAllows(s: Snapshot, req: Request, f: FixResult): voi
     expect(p.verified.decision).toBe('allow');
     const changed = applyChanges(s, p.changes);
     const d = new Evaluator(changed).evaluate(req);
-    expect(d.decision, `${p.title}: ${d.decidedBy}`).toBe('allow');
+    expect(d.decision, `${p.id}: ${d.decidedBy}`).toBe('allow');
     expect(d.decidedBy).toBe(p.verified.decidedBy);
   });
   // Nothing was changed in place.
@@ -56,7 +58,7 @@ describe('proposeFixes', () => {
     const first = f.proposals[0]!;
     expect(first.id).toBe('recreate-lambda-grant');
     expect(first.verified.decidedBy).toBe('grant');
-    expect(first.commands).toEqual([
+    expect(proposalCommands(first)).toEqual([
       'aws lambda update-function-configuration --function-name my-function --role arn:aws:iam::111122223333:role/TEMP_ROLE',
       'aws lambda wait function-updated --function-name my-function',
       'aws lambda update-function-configuration --function-name my-function --role arn:aws:iam::111122223333:role/service-role/app-exec-role',
@@ -84,11 +86,24 @@ describe('proposeFixes', () => {
       Resource: '*',
       Condition: { StringEquals: { 'kms:EncryptionContext:aws:lambda:FunctionArn': FN_ARN } },
     });
-    expect(kp.alsoAllows.map((x) => x.text)).toEqual([
-      'This also lets every session of the role arn:aws:iam::111122223333:role/service-role/app-exec-role Decrypt (with the same encryption context).',
+    expect(kp.alsoAllows).toEqual([
+      {
+        who: 'other-session',
+        principal: 'arn:aws:sts::111122223333:assumed-role/app-exec-role/kms-why-other-session',
+        variant: 'with-context',
+        actions: ['kms:Decrypt'],
+        subject: { kind: 'every-session', roleArn: 'arn:aws:iam::111122223333:role/service-role/app-exec-role' },
+        requestContext: { encryptionContext: true },
+      },
     ]);
     // IAM alone cannot work: the key policy does not delegate.
-    expect(f.rejected.find((r) => r.title.startsWith('Add an IAM policy'))?.why).toMatch(/does not let IAM policies decide kms:Decrypt/);
+    const iamOnly = f.rejected.find((r) => r.what.kind === 'tried' && r.what.titles.length === 1 && r.what.titles[0]!.kind === 'iam-statement');
+    expect(iamOnly?.why).toMatchObject({
+      kind: 'still-denied',
+      verdict: 'deny',
+      decidedBy: 'implicit-deny',
+      gap: { kind: 'no-delegation', action: 'kms:Decrypt', account: '111122223333' },
+    });
   });
 
   it('no grant re-creation when the function is configured with another key: Lambda would create its grant there', () => {
@@ -97,7 +112,11 @@ describe('proposeFixes', () => {
     });
     const f = proposeFixes(s, lambdaReq);
     expect(f.proposals.map((p) => p.id)).not.toContain('recreate-lambda-grant');
-    expect(f.rejected.find((r) => r.title === 'Re-create the Lambda grant')?.why).toMatch(/configured with arn:aws:kms:.*0987dcba.*not this key/);
+    expect(f.rejected.find((r) => r.what.kind === 'recreate-lambda-grant')?.why).toEqual({
+      kind: 'function-uses-other-key',
+      functionName: 'my-function',
+      keyArn: 'arn:aws:kms:us-east-1:111122223333:key/0987dcba-09fe-87dc-65ba-ab0987654321',
+    });
   });
 
   it('pattern 2 (IAM allow without delegation): a key-policy statement, not an IAM one', () => {
@@ -106,7 +125,9 @@ describe('proposeFixes', () => {
     const f = proposeFixes(s, req);
     expectEveryProposalAllows(s, req, f);
     expect(f.proposals.map((p) => p.id)).toEqual(['key-policy-statement']);
-    expect(f.proposals[0]!.commands[2]).toMatch(/^aws kms put-key-policy --key-id arn:aws:kms:.* --policy-name default --policy file:\/\/key-policy.json$/);
+    expect(proposalCommands(f.proposals[0]!)[2]).toMatch(
+      /^aws kms put-key-policy --key-id arn:aws:kms:.* --policy-name default --policy file:\/\/key-policy.json$/,
+    );
   });
 
   it('pattern 4 (delegation without IAM), through S3 with an encryption context: the IAM statement first, conditioned on both', () => {
@@ -136,7 +157,7 @@ describe('proposeFixes', () => {
         },
       ],
     });
-    expect(f.proposals[0]!.commands).toEqual([
+    expect(proposalCommands(f.proposals[0]!)).toEqual([
       'aws iam put-role-policy --role-name app --policy-name kms-generatedatakey-1234abcd --policy-document file://kms-generatedatakey-1234abcd.json',
     ]);
     // Bound to the context: the same call without it stays denied, so it is not listed.
@@ -169,8 +190,15 @@ describe('proposeFixes', () => {
       });
     }
     expect(f.proposals[0]!.alsoAllows.map((x) => x.principal)).not.toContain('arn:aws:iam::111122223333:role/batch');
-    expect(f.proposals[1]!.alsoAllows.map((x) => x.text)).toContain('This also lets arn:aws:iam::111122223333:role/batch Decrypt.');
-    expect(f.proposals[1]!.commands[2]).toMatch(/^aws iam create-policy-version --policy-arn arn:aws:iam::111122223333:policy\/DenyKmsOutsideVpce/);
+    expect(f.proposals[1]!.alsoAllows).toContainEqual({
+      who: 'other-principal',
+      principal: 'arn:aws:iam::111122223333:role/batch',
+      variant: 'with-context',
+      actions: ['kms:Decrypt'],
+      subject: { kind: 'principal', arn: 'arn:aws:iam::111122223333:role/batch' },
+      requestContext: { encryptionContext: false },
+    });
+    expect(proposalCommands(f.proposals[1]!)[2]).toMatch(/^aws iam create-policy-version --policy-arn arn:aws:iam::111122223333:policy\/DenyKmsOutsideVpce/);
   });
 
   it('a Deny exception merges into an existing "not any of" on aws:PrincipalArn', () => {
@@ -197,7 +225,9 @@ describe('proposeFixes', () => {
     expectEveryProposalAllows(s, req, f);
     expect(f.proposals.map((p) => p.id)).toEqual(['key-policy-and-iam']);
     expect(f.proposals[0]!.changes.map((c) => c.kind)).toEqual(['add-key-policy-statement', 'add-identity-policy']);
-    expect(f.rejected.map((r) => r.why).join(' ')).toMatch(/account 444455556666 must also allow it in IAM/);
+    expect(f.rejected.map((r) => r.why)).toContainEqual(
+      expect.objectContaining({ kind: 'still-denied', gap: { kind: 'iam-must-allow', account: '444455556666' } }),
+    );
   });
 
   it('a disabled key: enable it (verified), together with the policy change when that is needed too', () => {
@@ -209,7 +239,7 @@ describe('proposeFixes', () => {
     const f = proposeFixes(s, req);
     expectEveryProposalAllows(s, req, f);
     expect(f.proposals[0]!.id).toBe('enable-key');
-    expect(f.proposals[0]!.commands).toEqual([`aws kms enable-key --key-id ${K}`]);
+    expect(proposalCommands(f.proposals[0]!)).toEqual([`aws kms enable-key --key-id ${K}`]);
 
     const s2 = snap('fixtures/examples/pattern-4-delegation-without-iam.json', (doc) => {
       doc.keys[0].KeyMetadata.KeyState = 'PendingDeletion';
@@ -217,7 +247,7 @@ describe('proposeFixes', () => {
     const f2 = proposeFixes(s2, req);
     expectEveryProposalAllows(s2, req, f2);
     expect(f2.proposals[0]!.id).toBe('enable-key+iam-statement');
-    expect(f2.proposals[0]!.commands.slice(0, 2)).toEqual([`aws kms cancel-key-deletion --key-id ${K}`, `aws kms enable-key --key-id ${K}`]);
+    expect(proposalCommands(f2.proposals[0]!).slice(0, 2)).toEqual([`aws kms cancel-key-deletion --key-id ${K}`, `aws kms enable-key --key-id ${K}`]);
   });
 
   it('a permissions boundary that does not allow KMS: the IAM allow is added to the boundary too', () => {
@@ -276,7 +306,7 @@ describe('proposeFixes', () => {
           if (d.decision !== 'deny') continue;
           const f = proposeFixes(s, req);
           for (const p of f.proposals) {
-            expect(new Evaluator(applyChanges(s, p.changes)).evaluate(req).decision, `${file} ${principal} ${action}: ${p.title}`).toBe('allow');
+            expect(new Evaluator(applyChanges(s, p.changes)).evaluate(req).decision, `${file} ${principal} ${action}: ${p.id}`).toBe('allow');
             checked++;
           }
         }
@@ -315,8 +345,14 @@ describe('checkClue', () => {
     const c = checkClue({ kind: 'explicit-deny', layer: 'service control policy', text: '' }, d, { snapshot: s, request: req });
     expect(c.status).toBe('still-denied');
     expect(c.agrees).toBe(false);
-    expect(c.text).toMatch(/not as the error says.*An input is missing/);
-    expect(c.missingInputs[0]).toMatch(/service control policies of account 111122223333: the snapshot has none/);
+    expect(c.finding).toEqual({
+      kind: 'not-as-said',
+      what: 'error',
+      timing: { kind: 'unknown' },
+      clueLayer: 'service control policy',
+      implied: { kind: 'no-allow', layers: ['resource-based policy'] },
+    });
+    expect(c.missing).toEqual([{ kind: 'organization-policies', level: 'scp', account: '111122223333', inSnapshot: false }, { kind: 'request-as-made' }]);
   });
 
   it('allowed now: something changed since the event (or the request differed)', () => {
@@ -329,14 +365,20 @@ describe('checkClue', () => {
       what: 'event',
     });
     expect(c).toMatchObject({ status: 'allowed-now', agrees: false });
-    expect(c.text).toMatch(/something has changed since the event \(2026-01-01T00:00:00Z; the snapshot is from/);
+    expect(c.finding).toEqual({
+      kind: 'allowed-now',
+      what: 'event',
+      timing: { kind: 'snapshot-after', eventTime: '2026-01-01T00:00:00Z', capturedAt: sl.capturedAt },
+      keyInaccessible: false,
+    });
+    expect(c.missing).toEqual([{ kind: 'request-as-made-allowed' }]);
   });
 
   it('a snapshot older than the event is called out', () => {
     const sl = snap('fixtures/examples/lambda-env-grant.json');
     const dl = new Evaluator(sl).evaluate(lambdaReq);
     const c = checkClue(undefined, dl, { snapshot: sl, request: lambdaReq, eventTime: '2027-06-01T00:00:00Z', what: 'event' });
-    expect(c.text).toMatch(/snapshot .* is older than the event .*take a new snapshot/);
+    expect(c.finding).toMatchObject({ kind: 'allowed-now', timing: { kind: 'snapshot-before', eventTime: '2027-06-01T00:00:00Z', capturedAt: sl.capturedAt } });
   });
 });
 

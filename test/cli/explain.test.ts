@@ -12,6 +12,7 @@ import { redactingIo } from '../../src/cli/redact.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { Evaluator } from '../../src/evaluate/evaluator.js';
 import { applyChanges, type FixChange } from '../../src/analyses/fix.js';
+import { fixTitleText } from '../../src/report/fix-phrases.js';
 import { loadFrom } from '../../src/sources/load.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -348,7 +349,7 @@ describe('kms-why explain-event', () => {
     const s = await loadFrom([`${EX}lambda-env-grant-retired.json`]);
     const req = { action: 'kms:Decrypt', principal: FN_SESSION, keyIdentifier: K, keyArn: K, encryptionContext: { 'aws:lambda:FunctionArn': FN_ARN } };
     const f = proposeFixes(s, req);
-    expect(f.proposals.map((p) => p.title)).toEqual(e.fix.proposals.map((p: any) => p.title));
+    expect(f.proposals.map((p) => fixTitleText(p.titles))).toEqual(e.fix.proposals.map((p: any) => p.title));
     for (const p of f.proposals) expect(new Evaluator(applyChanges(s, p.changes as FixChange[])).evaluate(req).decision).toBe('allow');
     expect(e.report.request.viaService).toBeNull();
     expect(e.notes.join(' ')).toMatch(/runtime-init/);

@@ -100,9 +100,13 @@ describe('narrow columns', () => {
     const out = layoutTable(['Grant', 'Grantee', 'Operations', 'Constraints', 'Age'], rows, 40, style);
     for (const l of out.split('\n')) expect(cols(l)).toBeLessThanOrEqual(40);
     // Every character of every cell is there, in order, whatever the column's width.
-    rows[0]!.forEach((cell, i) => expect(column(out, i)).toBe(cell.replaceAll(' ', '')));
+    rows[0]!.forEach((cell, i) => {
+      expect(column(out, i)).toBe(cell.replaceAll(' ', ''));
+    });
     // The headers too.
-    ['Grant', 'Grantee', 'Operations', 'Constraints', 'Age'].forEach((h, i) => expect(column(out, i, 'head')).toBe(h));
+    ['Grant', 'Grantee', 'Operations', 'Constraints', 'Age'].forEach((h, i) => {
+      expect(column(out, i, 'head')).toBe(h);
+    });
   });
 });
 
