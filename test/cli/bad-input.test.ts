@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/io.js';
+import { runMain } from './in-process.js';
 import { scenarioToInput } from '../../src/sources/scenario.js';
 import { snapshotToJson } from '../../src/sources/snapshot-writer.js';
 import { actions, KEY_ARN, scenario } from '../helpers/arbitrary.js';
@@ -17,13 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), 'kms-why-bad-input-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let fileNo = 0;
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env: { NO_COLOR: '1' }, stdoutIsTTY: false, stderrIsTTY: false };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
+const run = (args: string[]): ReturnType<typeof runMain> => runMain(args, { NO_COLOR: '1' });
 
 function snapshotFile(doc: unknown): string {
   const f = join(dir, `s${fileNo++}.json`);

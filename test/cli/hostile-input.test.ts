@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/io.js';
+import { runMain } from './in-process.js';
 import { EXAMPLES } from './helpers.js';
 import { readFileSync } from 'node:fs';
 
@@ -97,11 +96,8 @@ function snapshotFor(c: Case): unknown {
 }
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { stdout: (t) => (out += t), stderr: (t) => (err += t), env: { NO_COLOR: '1' }, stdoutIsTTY: false, stderrIsTTY: false };
-  const code = await main(args, io);
-  return { code, out, err };
+  const r = await runMain(args, { NO_COLOR: '1' });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 let n = 0;

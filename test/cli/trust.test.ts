@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { writeAtomically } from '../../src/cli/io.js';
-import type { CliIo } from '../../src/cli/io.js';
-import { main } from '../../src/cli/main.js';
+import { runMain } from './in-process.js';
 import { InputError } from '../../src/model/errors.js';
 import { parseJsonText } from '../../src/sources/json-file.js';
 import { findDuplicateKey } from '../../src/sources/json-scan.js';
@@ -21,11 +20,8 @@ const dir = mkdtempSync(join(tmpdir(), 'kms-why-trust-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { stdout: (t) => (out += t), stderr: (t) => (err += t), env: { NO_COLOR: '1' }, stdoutIsTTY: false, stderrIsTTY: false };
-  const code = await main(args, io);
-  return { code, out, err };
+  const r = await runMain(args, { NO_COLOR: '1' });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 describe('policy grammar', () => {

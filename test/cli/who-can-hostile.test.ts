@@ -7,8 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import type { CliIo } from '../../src/cli/io.js';
-import { main } from '../../src/cli/main.js';
+import { runMain } from './in-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kms-why-wc-hostile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,11 +36,8 @@ function hostileSnapshot(): string {
 }
 
 async function run(args: string[], env: Record<string, string> = { NO_COLOR: '1' }): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { stdout: (t) => (out += t), stderr: (t) => (err += t), env, stdoutIsTTY: false, stderrIsTTY: false };
-  const code = await main(args, io);
-  return { code, out, err };
+  const r = await runMain(args, env);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 test('no control character from the input reaches stdout in any who-can format, and JSON keeps it intact', async () => {
