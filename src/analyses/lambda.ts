@@ -4,7 +4,7 @@
 // control-plane flow of a person configuring the function through Lambda (kms:ViaService set).
 import { iamRoleArn, parseArn } from '../model/arn.js';
 import type { Decision } from '../model/decision.js';
-import { InputError } from '../model/errors.js';
+import { FunctionError } from '../model/errors.js';
 import type { Grant } from '../model/grant.js';
 import type { Key } from '../model/key.js';
 import type { Request } from '../model/request.js';
@@ -29,31 +29,48 @@ export interface LambdaFunction {
   hasEnvironment: boolean;
 }
 
-export type TrapId =
-  | 'grant-missing'
-  | 'session-name-mismatch'
-  | 'function-arn-mismatch'
-  | 'key-not-usable'
-  | 'orphaned-grantee'
-  | 'no-environment'
-  | 'managed-key-via-service';
+/**
+ * What stands in the way of the runtime's Decrypt, as data (src/report/lambda-phrases.ts phrases
+ * it with the function's name, role and ARN).
+ */
+export type Trap =
+  /** The function has no environment variables: nothing is decrypted at init. */
+  | { id: 'no-environment' }
+  /** The key is disabled or pending deletion: Decrypt fails whatever the grants say. */
+  | { id: 'key-not-usable'; keyArn: string; state: 'disabled' | 'pending-deletion' }
+  /** A grant names the unique id of a deleted role (the execution role was deleted and recreated). */
+  | { id: 'orphaned-grantee'; grantId: string; grantee: string }
+  /** A grant is for another session of the execution role than the one named after the function. */
+  | { id: 'session-name-mismatch'; grantId: string; session: string }
+  /** A grant is for another function ARN (the function was renamed or recreated). */
+  | { id: 'function-arn-mismatch'; grantId: string; functionArn: string }
+  /** alias/aws/lambda's policy allows use only through Lambda: only the grant can allow the runtime. */
+  | { id: 'managed-key-via-service' }
+  /** No grant on the key is for the runtime's session and context: Lambda's grant is gone. */
+  | { id: 'grant-missing'; session: string };
 
-export interface Trap {
-  id: TrapId;
-  grantId?: string;
-  message: string;
-}
+export type TrapId = Trap['id'];
 
-export interface Fix {
-  kind: 'recreate-grant' | 'key-policy-statement' | 'iam-statement';
-  title: string;
-  /** Commands to run (recreate-grant), or the JSON to add. */
-  commands?: string[];
-  json?: unknown;
-  /** The fix was applied to a copy of the snapshot and the Decrypt re-evaluated. */
-  verified: boolean;
-  alsoAllows?: string;
-}
+/**
+ * A proposed fix, as data: its title, commands (recreate-grant) and what else it allows are
+ * phrased from the kind and the function by src/report/lambda-phrases.ts.
+ */
+export type Fix =
+  /** Switch the function to another role and back, so that Lambda creates its grant again; `json` is that grant. */
+  | { kind: 'recreate-grant'; json: unknown; verified: boolean }
+  /** A key-policy statement for the execution role (`json`), narrowed by the function's context. */
+  | { kind: 'key-policy-statement'; json: unknown; verified: boolean }
+  /** An identity policy (`json`) for `roleArn`; the key policy delegates kms:Decrypt to the account. */
+  | { kind: 'iam-statement'; roleArn: string; json: unknown; verified: boolean };
+
+/** What was assumed about Lambda (docs/semantics.md#lambda-environment-variables), as data. */
+export type LambdaNote =
+  /** The runtime's Decrypt: the execution-role session named after the function, its context, no kms:ViaService. */
+  | { kind: 'runtime-flow' }
+  /** The grant kms-why expects Lambda to create (AWS does not document it). */
+  | { kind: 'grant-model' }
+  /** The function was named with a qualifier: the unqualified ARN is what the context carries. */
+  | { kind: 'unqualified-arn'; functionArn: string };
 
 export interface LambdaAnalysis {
   fn: LambdaFunction;
@@ -64,7 +81,7 @@ export interface LambdaAnalysis {
   traps: Trap[];
   fixes: Fix[];
   /** Notes on what was assumed about Lambda (docs/semantics.md#lambda-environment-variables). */
-  notes: string[];
+  notes: LambdaNote[];
 }
 
 function str(o: Record<string, unknown>, k: string): string | undefined {
@@ -74,16 +91,16 @@ function str(o: Record<string, unknown>, k: string): string | undefined {
 
 /** Reads a GetFunctionConfiguration output. */
 export function parseFunction(raw: unknown): LambdaFunction {
-  if (typeof raw !== 'object' || raw === null) throw new InputError('a Functions entry must be a GetFunctionConfiguration object');
+  if (typeof raw !== 'object' || raw === null) throw new FunctionError({ kind: 'not-an-object' });
   const o = raw as Record<string, unknown>;
   const qualifiedArn = str(o, 'FunctionArn');
   const name = str(o, 'FunctionName');
   const role = str(o, 'Role');
   if (qualifiedArn === undefined || name === undefined || role === undefined) {
-    throw new InputError('a Functions entry needs FunctionName, FunctionArn and Role (the output of aws lambda get-function-configuration)');
+    throw new FunctionError({ kind: 'missing-fields' });
   }
   const a = parseArn(qualifiedArn);
-  if (a === null || a.service !== 'lambda') throw new InputError(`FunctionArn "${qualifiedArn}" is not a Lambda function ARN`);
+  if (a === null || a.service !== 'lambda') throw new FunctionError({ kind: 'not-a-function-arn', arn: qualifiedArn });
   // function:NAME[:QUALIFIER] — the env-var context names the unqualified function.
   const parts = a.resource.split(':');
   const arn = `arn:${a.partition}:lambda:${a.region}:${a.account}:function:${parts[1] ?? name}`;
@@ -110,12 +127,7 @@ export function findFunction(snapshot: Snapshot, nameOrArn: string): LambdaFunct
   const fns = (snapshot.functions ?? []).map(parseFunction);
   const hit = fns.find((f) => f.name === nameOrArn || f.arn === nameOrArn || f.qualifiedArn === nameOrArn);
   if (hit === undefined) {
-    throw new InputError(`function "${nameOrArn}" is not in the snapshot`, {
-      hint:
-        fns.length > 0
-          ? `The snapshot has: ${fns.map((f) => f.name).join(', ')}.`
-          : 'Add "Functions": [<aws lambda get-function-configuration output>] to the snapshot, or write one with kms-why snapshot --lambda NAME.',
-    });
+    throw new FunctionError({ kind: 'function-not-in-snapshot', function: nameOrArn, snapshotFunctions: fns.map((f) => f.name) });
   }
   return hit;
 }
@@ -141,13 +153,10 @@ export function lambdaGrantFor(fn: LambdaFunction, keyArn: string): Grant {
 
 function findTraps(fn: LambdaFunction, key: Key): Trap[] {
   const traps: Trap[] = [];
-  if (!fn.hasEnvironment) traps.push({ id: 'no-environment', message: `${fn.name} has no environment variables: the runtime does not call Decrypt at init.` });
+  if (!fn.hasEnvironment) traps.push({ id: 'no-environment' });
   const st = key.metadata.keyState;
   if (st === 'Disabled' || st === 'PendingDeletion' || st === 'PendingReplicaDeletion') {
-    traps.push({
-      id: 'key-not-usable',
-      message: `the key ${key.metadata.arn} is ${st === 'Disabled' ? 'disabled' : 'pending deletion'}: Decrypt fails whatever the grants say.`,
-    });
+    traps.push({ id: 'key-not-usable', keyArn: key.metadata.arn, state: st === 'Disabled' ? 'disabled' : 'pending-deletion' });
   }
   for (const g of grantsOf(key)) {
     if (g.state === 'retired') continue;
@@ -156,26 +165,14 @@ function findTraps(fn: LambdaFunction, key: Key): Trap[] {
     const fnArnKey = Object.keys(ec).find((k) => k.toLowerCase() === 'aws:lambda:functionarn');
     const forThisFunction = fnArnKey !== undefined && ec[fnArnKey] === fn.arn;
     if (p.kind === 'orphan' && (p.session === fn.name || forThisFunction)) {
-      traps.push({
-        id: 'orphaned-grantee',
-        grantId: g.grantId,
-        message: `grant ${g.grantId} names ${g.granteePrincipal}, the unique id of a deleted role: the execution role was deleted and recreated, and the new role (same name, new id) does not match it (docs/semantics.md#grant-session-match).`,
-      });
+      traps.push({ id: 'orphaned-grantee', grantId: g.grantId, grantee: g.granteePrincipal });
       continue;
     }
     if (p.kind === 'session' && p.account === fn.account && p.role === fn.roleName && p.session !== fn.name && (forThisFunction || fnArnKey === undefined)) {
-      traps.push({
-        id: 'session-name-mismatch',
-        grantId: g.grantId,
-        message: `grant ${g.grantId} is for session "${p.session}" of ${fn.roleName}, but the runtime decrypts as session "${fn.name}".`,
-      });
+      traps.push({ id: 'session-name-mismatch', grantId: g.grantId, session: p.session });
     }
     if (fnArnKey !== undefined && !forThisFunction && p.kind === 'session' && p.role === fn.roleName && p.session === fn.name) {
-      traps.push({
-        id: 'function-arn-mismatch',
-        grantId: g.grantId,
-        message: `grant ${g.grantId} is for function ARN ${ec[fnArnKey]}, not ${fn.arn}: the function was renamed or recreated.`,
-      });
+      traps.push({ id: 'function-arn-mismatch', grantId: g.grantId, functionArn: ec[fnArnKey]! });
     }
   }
   return traps;
@@ -190,12 +187,7 @@ export function analyzeLambda(snapshot: Snapshot, fn: LambdaFunction, as?: strin
   const keyIdentifier = fn.kmsKeyArn ?? 'alias/aws/lambda';
   const key = ev.findKey(keyIdentifier);
   if (key === undefined) {
-    throw new InputError(`the function's key ${keyIdentifier} is not in the snapshot`, {
-      hint:
-        fn.kmsKeyArn === undefined
-          ? 'The function uses the AWS managed key alias/aws/lambda: add that key (describe-key, get-key-policy, list-grants) to the snapshot.'
-          : 'Add the key to the snapshot (kms-why snapshot writes it).',
-    });
+    throw new FunctionError({ kind: 'key-not-in-snapshot', key: keyIdentifier, managed: fn.kmsKeyArn === undefined });
   }
   const session = `arn:${fn.partition}:sts::${fn.account}:assumed-role/${fn.roleName}/${fn.name}`;
   // Runtime init: the execution-role session calls KMS itself, without kms:ViaService (docs/semantics.md#lambda-environment-variables).
@@ -206,12 +198,8 @@ export function analyzeLambda(snapshot: Snapshot, fn: LambdaFunction, as?: strin
     encryptionContext: { 'aws:lambda:FunctionArn': fn.arn },
   };
   const runtime = ev.evaluate(runtimeRequest);
-  const notes = [
-    'The runtime decrypts at init as the execution-role session named after the function, with encryption context aws:lambda:FunctionArn and no kms:ViaService (docs/semantics.md#lambda-environment-variables).',
-    'AWS does not document the grant Lambda creates; kms-why expects grantee = that session, operations Decrypt and RetireGrant, EncryptionContextEquals on aws:lambda:FunctionArn, retiring principal lambda.<region>.amazonaws.com or the session (docs/semantics.md#lambda-environment-variables).',
-  ];
-  if (fn.qualifiedArn !== fn.arn)
-    notes.push(`Evaluated with the unqualified function ARN ${fn.arn} in the encryption context (the qualifier does not appear in it).`);
+  const notes: LambdaNote[] = [{ kind: 'runtime-flow' }, { kind: 'grant-model' }];
+  if (fn.qualifiedArn !== fn.arn) notes.push({ kind: 'unqualified-arn', functionArn: fn.arn });
 
   const controlPlane: Decision[] = [];
   if (as !== undefined) {
@@ -242,11 +230,7 @@ export function analyzeLambda(snapshot: Snapshot, fn: LambdaFunction, as?: strin
 
   const traps = findTraps(fn, key);
   if (fn.kmsKeyArn === undefined && runtime.decision !== 'allow') {
-    traps.push({
-      id: 'managed-key-via-service',
-      message:
-        "alias/aws/lambda's key policy allows use only through Lambda (kms:ViaService); the runtime's own Decrypt does not come through Lambda, so only the grant can allow it (docs/semantics.md#lambda-environment-variables).",
-    });
+    traps.push({ id: 'managed-key-via-service' });
   }
   // Nothing else explains the denial: the grant Lambda made for the function is gone. ListGrants
   // does not return retired or revoked grants, so its absence is what there is to see.
@@ -255,12 +239,9 @@ export function analyzeLambda(snapshot: Snapshot, fn: LambdaFunction, as?: strin
     runtime.decidedBy === 'implicit-deny' &&
     fn.hasEnvironment &&
     !isUnknown(key.grants) &&
-    !traps.some((t) => t.grantId !== undefined)
+    !traps.some((t) => 'grantId' in t)
   ) {
-    traps.push({
-      id: 'grant-missing',
-      message: `no grant on the key is for ${session} with encryption context aws:lambda:FunctionArn=${fn.arn}: the grant Lambda created for ${fn.name} has been retired or revoked (or was never created), and neither the key policy nor IAM allows the runtime's Decrypt. That is why the function cannot decrypt its environment variables.`,
-    });
+    traps.push({ id: 'grant-missing', session });
   }
   const fixes =
     runtime.decision === 'deny' && runtime.decidedBy !== 'key-state' && runtime.decidedBy !== 'explicit-deny'
@@ -301,13 +282,6 @@ function proposeFixes(snapshot: Snapshot, fn: LambdaFunction, key: Key, req: Req
   const withGrant = withKey(snapshot, key, (k) => ({ ...k, grants: [...grantsOf(k), grant] }));
   fixes.push({
     kind: 'recreate-grant',
-    title:
-      'Let Lambda create the grant again: switch the function to another role and back (AWS Knowledge Center). The identity running these needs kms:CreateGrant and kms:Encrypt on the key.',
-    commands: [
-      `aws lambda update-function-configuration --function-name ${fn.name} --role arn:${fn.partition}:iam::${fn.account}:role/TEMPORARY_ROLE`,
-      `aws lambda wait function-updated --function-name ${fn.name}`,
-      `aws lambda update-function-configuration --function-name ${fn.name} --role ${fn.roleArn}`,
-    ],
     json: {
       GranteePrincipal: grant.granteePrincipal,
       Operations: grant.operations,
@@ -315,7 +289,6 @@ function proposeFixes(snapshot: Snapshot, fn: LambdaFunction, key: Key, req: Req
       RetiringPrincipal: grant.retiringPrincipal,
     },
     verified: verify(withGrant),
-    alsoAllows: "nothing else — the grant covers only this function's Decrypt with its own encryption context",
   });
 
   // 2. A key-policy statement for the execution role, narrowed by the function's context. Not
@@ -334,13 +307,7 @@ function proposeFixes(snapshot: Snapshot, fn: LambdaFunction, key: Key, req: Req
       ...k,
       policy: { ...policy, statements: [...policy.statements, allowStatement(policy.statements.length, stmt, stmt.Principal.AWS)] },
     }));
-    fixes.push({
-      kind: 'key-policy-statement',
-      title: "Or add this statement to the key policy. Key policies store the role's unique id: if the role is deleted and recreated, save the policy again.",
-      json: stmt,
-      verified: verify(withStmt),
-      alsoAllows: `every session of ${fn.roleName} (not only the function's) to Decrypt data whose context names ${fn.name}`,
-    });
+    fixes.push({ kind: 'key-policy-statement', json: stmt, verified: verify(withStmt) });
   }
   // 3. When the key policy delegates Decrypt to the account: an IAM statement on the role.
   const roleEntry = Object.entries(snapshot.principals).find(([arn]) => {
@@ -361,13 +328,7 @@ function proposeFixes(snapshot: Snapshot, fn: LambdaFunction, key: Key, req: Req
     const added: Policy = { source: 'identity-policy', name: 'kms-why-proposed', statements: [allowStatement(0, statement, undefined)] };
     const withIam: Snapshot = { ...snapshot, principals: { ...snapshot.principals, [roleArn]: { ...pp, identityPolicies: [...identityPolicies, added] } } };
     if (verify(withIam)) {
-      fixes.push({
-        kind: 'iam-statement',
-        title: `Or attach this identity policy to ${roleArn} (the key policy already delegates kms:Decrypt to account ${fn.account}).`,
-        json: doc,
-        verified: true,
-        alsoAllows: `every session of ${fn.roleName} to Decrypt data whose context names ${fn.name}`,
-      });
+      fixes.push({ kind: 'iam-statement', roleArn, json: doc, verified: true });
     }
   }
   return fixes;

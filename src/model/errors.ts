@@ -65,6 +65,58 @@ function requestProblemText(p: RequestProblem): string {
   }
 }
 
+/** What is wrong with a Lambda function kms-why was asked about (src/analyses/lambda.ts), as data. */
+export type FunctionProblem =
+  | { kind: 'not-an-object' }
+  | { kind: 'missing-fields' }
+  | { kind: 'not-a-function-arn'; arn: string }
+  /** `snapshotFunctions`: the names of the functions the snapshot has, for the hint. */
+  | { kind: 'function-not-in-snapshot'; function: string; snapshotFunctions: readonly string[] }
+  /** `managed`: the function has no KMSKeyArn, so the key is the AWS managed alias/aws/lambda. */
+  | { kind: 'key-not-in-snapshot'; key: string; managed: boolean };
+
+/** A Lambda function kms-why cannot analyze: the problem as data (`problem`), phrased here like RequestError's. */
+export class FunctionError extends InputError {
+  readonly problem: FunctionProblem;
+  constructor(problem: FunctionProblem) {
+    const hint = functionProblemHint(problem);
+    super(functionProblemText(problem), hint === undefined ? {} : { hint });
+    this.problem = problem;
+  }
+}
+
+function functionProblemText(p: FunctionProblem): string {
+  switch (p.kind) {
+    case 'not-an-object':
+      return 'a Functions entry must be a GetFunctionConfiguration object';
+    case 'missing-fields':
+      return 'a Functions entry needs FunctionName, FunctionArn and Role (the output of aws lambda get-function-configuration)';
+    case 'not-a-function-arn':
+      return `FunctionArn "${p.arn}" is not a Lambda function ARN`;
+    case 'function-not-in-snapshot':
+      return `function "${p.function}" is not in the snapshot`;
+    case 'key-not-in-snapshot':
+      return `the function's key ${p.key} is not in the snapshot`;
+  }
+}
+
+function functionProblemHint(p: FunctionProblem): string | undefined {
+  switch (p.kind) {
+    case 'not-an-object':
+    case 'missing-fields':
+    case 'not-a-function-arn':
+      return undefined;
+    case 'function-not-in-snapshot':
+      return p.snapshotFunctions.length > 0
+        ? `The snapshot has: ${p.snapshotFunctions.join(', ')}.`
+        : 'Add "Functions": [<aws lambda get-function-configuration output>] to the snapshot, or write one with kms-why snapshot --lambda NAME.';
+    case 'key-not-in-snapshot':
+      return p.managed
+        ? 'The function uses the AWS managed key alias/aws/lambda: add that key (describe-key, get-key-policy, list-grants) to the snapshot.'
+        : 'Add the key to the snapshot (kms-why snapshot writes it).';
+  }
+}
+
 /** The keys a snapshot has, each as its ARN and aliases: what to give instead of a key it does not have. */
 export function snapshotKeysHint(keys: ReadonlyArray<readonly string[]>): string {
   return `The snapshot has: ${keys.map((names) => names.join(' / ')).join('; ') || 'no keys'}.`;

@@ -2,6 +2,7 @@
 // environment-variable error) in words: the function, the runtime Decrypt, traps and fixes.
 import type { LambdaAnalysis } from '../analyses/lambda.js';
 import { MAX_WIDTH, wrapHanging } from './explain.js';
+import { fixAlsoAllowsText, fixCommands, fixTitleText, fixView, lambdaNoteText, trapText, trapView } from './lambda-phrases.js';
 import { prose } from './markdown.js';
 
 export function lambdaJson(a: LambdaAnalysis): Record<string, unknown> {
@@ -10,9 +11,9 @@ export function lambdaJson(a: LambdaAnalysis): Record<string, unknown> {
     key: a.keyIdentifier,
     runtime: { decision: a.runtime.decision, decidedBy: a.runtime.decidedBy },
     controlPlane: a.controlPlane.map((d) => ({ action: d.action, decision: d.decision, decidedBy: d.decidedBy })),
-    traps: a.traps,
-    fixes: a.fixes,
-    notes: a.notes,
+    traps: a.traps.map((t) => trapView(t, a.fn)),
+    fixes: a.fixes.map((f) => fixView(f, a.fn)),
+    notes: a.notes.map(lambdaNoteText),
   };
 }
 
@@ -30,25 +31,25 @@ export function lambdaText(a: LambdaAnalysis): string {
   }
   if (a.traps.length > 0) {
     out.push('', 'Traps:');
-    for (const t of a.traps) out.push(...wrapHanging(t.message, MAX_WIDTH, '  - '));
+    for (const t of a.traps) out.push(...wrapHanging(trapText(t, a.fn), MAX_WIDTH, '  - '));
   }
   if (a.fixes.length > 0) {
     out.push('', 'Fix:');
     a.fixes.forEach((f, i) => {
       out.push(
         ...wrapHanging(
-          `${f.title}${f.verified ? ' [verified: kms-why re-evaluated Decrypt with this change: allow]' : ' [NOT verified: re-evaluation did not allow]'}`,
+          `${fixTitleText(f, a.fn)}${f.verified ? ' [verified: kms-why re-evaluated Decrypt with this change: allow]' : ' [NOT verified: re-evaluation did not allow]'}`,
           MAX_WIDTH,
           `  ${i + 1}. `,
         ),
       );
-      for (const c of f.commands ?? []) out.push(`       ${c}`);
+      for (const c of fixCommands(f, a.fn) ?? []) out.push(`       ${c}`);
       if (f.json !== undefined && f.kind !== 'recreate-grant') for (const l of JSON.stringify(f.json, null, 2).split('\n')) out.push(`       ${l}`);
-      if (f.alsoAllows) out.push(...wrapHanging(`It also allows: ${f.alsoAllows}.`, MAX_WIDTH, '     '));
+      out.push(...wrapHanging(`It also allows: ${fixAlsoAllowsText(f, a.fn)}.`, MAX_WIDTH, '     '));
     });
   }
   out.push('', 'Notes:');
-  for (const n of a.notes) out.push(...wrapHanging(n, MAX_WIDTH, '  - '));
+  for (const n of a.notes) out.push(...wrapHanging(lambdaNoteText(n), MAX_WIDTH, '  - '));
   return out.map((l) => l.trimEnd()).join('\n') + '\n';
 }
 
@@ -63,12 +64,13 @@ export function lambdaMarkdown(a: LambdaAnalysis): string {
     `- Runtime Decrypt at init: **${a.runtime.decision.toUpperCase()}** (${a.runtime.decidedBy})`,
   ];
   for (const d of a.controlPlane) out.push(`- Through Lambda as \`${d.principal}\`: \`${d.action}\` **${d.decision.toUpperCase()}** (${d.decidedBy})`);
-  if (a.traps.length > 0) out.push('', '### Traps', '', ...a.traps.map((t) => `- ${prose(t.message)}`));
+  if (a.traps.length > 0) out.push('', '### Traps', '', ...a.traps.map((t) => `- ${prose(trapText(t, a.fn))}`));
   if (a.fixes.length > 0) {
     out.push('', '### Fix', '');
     a.fixes.forEach((f, i) => {
-      out.push(`${i + 1}. ${f.title} ${f.verified ? '_(verified by re-evaluation)_' : '_(not verified)_'}`);
-      if (f.commands) out.push('', '   ```sh', ...f.commands.map((c) => `   ${c}`), '   ```');
+      const commands = fixCommands(f, a.fn);
+      out.push(`${i + 1}. ${fixTitleText(f, a.fn)} ${f.verified ? '_(verified by re-evaluation)_' : '_(not verified)_'}`);
+      if (commands) out.push('', '   ```sh', ...commands.map((c) => `   ${c}`), '   ```');
       if (f.json !== undefined && f.kind !== 'recreate-grant')
         out.push(
           '',
@@ -78,9 +80,9 @@ export function lambdaMarkdown(a: LambdaAnalysis): string {
             .map((l) => `   ${l}`),
           '   ```',
         );
-      if (f.alsoAllows) out.push('', `   It also allows: ${f.alsoAllows}.`);
+      out.push('', `   It also allows: ${fixAlsoAllowsText(f, a.fn)}.`);
     });
   }
-  out.push('', '### Notes', '', ...a.notes.map((n) => `- ${n}`));
+  out.push('', '### Notes', '', ...a.notes.map((n) => `- ${lambdaNoteText(n)}`));
   return out.join('\n') + '\n';
 }

@@ -30,12 +30,15 @@ describe('kms-why lambda', () => {
     expect(a.runtime).toMatchObject({ decision: 'deny', decidedBy: 'implicit-deny' });
     const recreate = a.fixes.find((f) => f.kind === 'recreate-grant')!;
     expect(recreate.verified).toBe(true);
-    expect(recreate.commands![0]).toBe(
-      'aws lambda update-function-configuration --function-name my-function --role arn:aws:iam::111122223333:role/TEMPORARY_ROLE',
-    );
-    expect(recreate.commands![2]).toBe(
-      'aws lambda update-function-configuration --function-name my-function --role arn:aws:iam::111122223333:role/service-role/app-exec-role',
-    );
+    // The grant Lambda would create (the commands that make it are built by src/report/lambda-phrases.ts).
+    expect(recreate.json).toEqual({
+      GranteePrincipal: 'arn:aws:sts::111122223333:assumed-role/app-exec-role/my-function',
+      Operations: ['Decrypt', 'RetireGrant'],
+      Constraints: { EncryptionContextEquals: { 'aws:lambda:FunctionArn': 'arn:aws:lambda:us-east-1:111122223333:function:my-function' } },
+      RetiringPrincipal: 'lambda.us-east-1.amazonaws.com',
+    });
+    expect(a.traps).toEqual([{ id: 'grant-missing', session: 'arn:aws:sts::111122223333:assumed-role/app-exec-role/my-function' }]);
+    expect(a.notes).toEqual([{ kind: 'runtime-flow' }, { kind: 'grant-model' }]);
     // Apply the key-policy fix by hand and check that Decrypt is allowed.
     const kp = a.fixes.find((f) => f.kind === 'key-policy-statement')!;
     expect(kp.verified).toBe(true);
@@ -76,6 +79,7 @@ describe('kms-why lambda', () => {
     const { a } = await analyze(file);
     expect(a.runtime.decision).toBe('deny');
     expect(a.traps.map((t) => t.id)).toEqual([trap]);
+    expect(a.traps[0]).toEqual(expect.objectContaining({ grantId: expect.any(String) }));
     expect(a.fixes.find((f) => f.kind === 'recreate-grant')?.verified).toBe(true);
   });
 });

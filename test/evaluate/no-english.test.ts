@@ -1,6 +1,6 @@
 // The evaluator and the analyses record facts; src/report/ turns them into sentences (and error
 // classes in model/errors.ts phrase their own messages). This reads every file in src/evaluate,
-// and the analyses already converted (src/analyses/fix.ts), with the TypeScript parser (so
+// and the analyses already converted (src/analyses/fix.ts, src/analyses/lambda.ts), with the TypeScript parser (so
 // comments are never read), and fails on a string literal or a template's text that reads like a
 // sentence: three lowercase words in a row.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ const FILES: readonly string[] = [
     .filter((n) => n.endsWith('.ts'))
     .map((n) => `evaluate/${n}`),
   'analyses/fix.ts',
+  'analyses/lambda.ts',
 ];
 
 /** Three lowercase words separated by single spaces (a word may end in punctuation, as prose does). */
@@ -54,7 +55,7 @@ function sentencesIn(fileName: string, text: string): string[] {
     .map((l) => `${fileName}:${l.line}: ${JSON.stringify(l.text)}`);
 }
 
-describe('src/evaluate and src/analyses/fix.ts hold no English', () => {
+describe('src/evaluate, src/analyses/fix.ts and src/analyses/lambda.ts hold no English', () => {
   it('the scan finds a sentence in a literal or a template, and none in a comment, a key or a path', () => {
     const src = [
       '// a comment that says many words in a row is fine',
@@ -71,8 +72,9 @@ describe('src/evaluate and src/analyses/fix.ts hold no English', () => {
     expect(sentencesIn('t.ts', src).map((s) => s.split(':')[1])).toEqual(['7', '8', '10']);
   });
 
-  it('every file in src/evaluate, and src/analyses/fix.ts', () => {
+  it('every file in src/evaluate, src/analyses/fix.ts and src/analyses/lambda.ts', () => {
     expect(FILES).toContain('evaluate/evaluator.ts');
+    expect(FILES).toContain('analyses/lambda.ts');
     const found: string[] = [];
     for (const f of FILES) found.push(...sentencesIn(f, readFileSync(join(SRC, f), 'utf8')));
     expect(found).toEqual([]);
