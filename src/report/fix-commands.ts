@@ -3,10 +3,7 @@
 import type { FixChange, FixProposal, PolicyPlace } from '../analyses/fix.js';
 import { parseArn, parsePrincipal } from '../model/arn.js';
 import type { PolicySource } from '../model/policy.js';
-
-function unreachable(x: never): never {
-  throw new Error(`unhandled kind: ${JSON.stringify(x)}`);
-}
+import { unreachable } from './unreachable.js';
 
 /** A word for the shell: as it is when it needs no quoting, else single-quoted. */
 function shq(s: string): string {

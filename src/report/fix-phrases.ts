@@ -19,10 +19,7 @@ import type {
   StillDeniedGap,
 } from '../analyses/fix.js';
 import { article } from '../model/error-clue.js';
-
-function unreachable(x: never): never {
-  throw new Error(`unhandled kind: ${JSON.stringify(x)}`);
-}
+import { unreachable } from './unreachable.js';
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────
 // The error's clue against today's verdict

@@ -3,10 +3,7 @@
 // role and ARN, and build the AWS CLI commands of a fix. Every switch is exhaustive: a new kind
 // fails to compile until it is given its words here.
 import type { Fix, LambdaFunction, LambdaNote, Trap } from '../analyses/lambda.js';
-
-function unreachable(x: never): never {
-  throw new Error(`unhandled kind: ${JSON.stringify(x)}`);
-}
+import { unreachable } from './unreachable.js';
 
 /** A trap in one or two sentences. */
 export function trapText(t: Trap, fn: LambdaFunction): string {
