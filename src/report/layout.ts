@@ -206,7 +206,14 @@ export function* layoutTableChunks(headers: readonly string[], rows: readonly Ro
       const title = cellOf((r as { title: string | Cell }).title);
       return { lines: fitLines(title.text, total).map((t) => spanLine(t, title.style)), spans: true, title: true };
     }
-    const l = ri < DECIDING_ROWS ? laid[ri]! : layRows(widths, ri, ri + 1)[0]!;
+    const l =
+      ri < DECIDING_ROWS
+        ? laid[ri]!
+        : layRow(
+            headers.map((_h, i) => cellOf(r[i] ?? '')),
+            widths,
+            false,
+          );
     const styles = headers.map((_h, i) => cellOf(r[i] ?? '').style);
     const spans = l.spanning.map((x) => spanLine(x.text, x.style));
     const lines = spans.length > 0 ? [...spans, line('├', '┬', '┤'), ...cellLines(l.cells, styles)] : cellLines(l.cells, styles);
@@ -215,7 +222,10 @@ export function* layoutTableChunks(headers: readonly string[], rows: readonly Ro
   const headCells = headers.map((h, i) => fitLines(h, widths[i]!));
   // Rules between all rows, or none, or (auto) only when some row takes several lines: that one
   // needs every row laid out first, which a table with rules always (who-can's) never waits for.
-  const tall = style.separators === 'always' || (style.separators !== 'never' && rows.some((_r, ri) => bodyRow(ri).lines.length > 1));
+  // With rules only where some row takes several lines ('auto', small tables: check's), every row is
+  // laid out before the first is written; those rows are kept and written as they are.
+  const early = style.separators === 'always' || style.separators === 'never' ? undefined : rows.map((_r, ri) => bodyRow(ri));
+  const tall = style.separators === 'always' || early?.some((b) => b.lines.length > 1) === true;
   let chunk: string[] = [
     line('┌', '┬', '┐'),
     ...cellLines(
@@ -226,7 +236,7 @@ export function* layoutTableChunks(headers: readonly string[], rows: readonly Ro
   let chars = 0;
   let prevTitle = false;
   for (let i = 0; i < rows.length; i++) {
-    const b = bodyRow(i);
+    const b = early?.[i] ?? bodyRow(i);
     if (i === 0 || tall || b.spans || prevTitle) {
       // A line spanning every column (a title, or a whole cell too wide for its column) has no
       // column joints on its side of the rule; only a title also ends that way.
