@@ -19,7 +19,7 @@ function cut(lines: readonly string[], names: Iterable<string>): string[] {
   return [...names].filter((n) => !lines.some((l) => new RegExp(`(^|[^A-Za-z:])${n}($|[^A-Za-z])`).test(l)));
 }
 
-function fit(lines: readonly string[], width: number): string[] {
+function overWidth(lines: readonly string[], width: number): string[] {
   return lines.filter((l) => [...l].length > width);
 }
 
@@ -39,7 +39,7 @@ describe('action names stay whole in tables at 80 columns', () => {
       lines.findIndex((l, i) => i > 0 && l.startsWith('┌')),
     );
     expect(cut(summary, ['UpdatePrimaryRegion', 'ScheduleKeyDeletion', 'CancelKeyDeletion'])).toEqual([]);
-    expect(fit(lines, 80)).toEqual([]);
+    expect(overWidth(lines, 80)).toEqual([]);
   });
 
   it('diff: the Actions column', async () => {
@@ -48,7 +48,7 @@ describe('action names stay whole in tables at 80 columns', () => {
     expect(cut(lines, ['kms:GenerateDataKeyPairWithoutPlaintext', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey', 'kms:CancelKeyDeletion'])).toEqual(
       [],
     );
-    expect(fit(lines, 80)).toEqual([]);
+    expect(overWidth(lines, 80)).toEqual([]);
   });
 
   it('grants: the Operations column', async () => {
@@ -65,6 +65,6 @@ describe('action names stay whole in tables at 80 columns', () => {
         [...ops].map((o) => o.slice(1, -1)),
       ),
     ).toEqual([]);
-    expect(fit(lines, 80)).toEqual([]);
+    expect(overWidth(lines, 80)).toEqual([]);
   });
 });
