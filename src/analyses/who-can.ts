@@ -369,11 +369,11 @@ function kmsStatements(cp: CompiledPolicy): CompiledStatement[] {
 const stamps = new Int32Array(64 * 64);
 const dense = new Int32Array(64 * 64);
 let stamp = 0;
-/** Refines a partition of the action indices (values < 64) by a second one (values < 64), in place. */
-function refine(cls: Int32Array, comp: ArrayLike<number>): void {
+/** Refines a partition of the action indices (values < 64) by a second one (values < 64), in place; `len`: of the first `len` only. */
+function refine(cls: Int32Array, comp: ArrayLike<number>, len = N): void {
   stamp++;
   let next = 0;
-  for (let a = 0; a < N; a++) {
+  for (let a = 0; a < len; a++) {
     const k = cls[a]! * 64 + comp[a]!;
     if (stamps[k] !== stamp) {
       stamps[k] = stamp;
@@ -485,6 +485,8 @@ const OWN_CLASS = new Set([
 const SCRATCH_COARSE = new Int32Array(N);
 const SCRATCH_FINE = new Int32Array(N);
 const SCRATCH_MAY_ALLOW = new Uint8Array(N);
+const SCRATCH_PART = new Int32Array(N);
+const SCRATCH_SIG = new Int32Array(N);
 
 /** Keys that a request without context may carry (every other key is absent from it). */
 const MAYBE_PRESENT =
@@ -680,7 +682,9 @@ interface PolicyInfo {
 
 interface InfoCover {
   /** Per position: the statements that cover the action, as a number (coverNum; 0: none). */
-  ids: Int32Array;
+  ids: number[];
+  /** The same numbered from 0 in order of first position (a partition of the positions, for refine). */
+  local: number[];
   deny: Uint8Array;
   clauses: Array<Array<[CompiledCondition, Effect]> | undefined> | undefined;
 }
@@ -688,7 +692,10 @@ interface InfoCover {
 /** Callers that get the same answers on one key (see WhoCanEngine.shareClass). */
 interface SigClass {
   /** Per position in the key's actions: the signature (a node of the key's trie), which answers are shared by across classes. */
-  sigs: Int32Array;
+  // Plain arrays, not Int32Array, for what is made per class or policy: a typed array of more than
+  // 64 bytes keeps its elements outside the heap, which costs an allocation of its own and work
+  // for the collector (a third of shareClass's time went to making them).
+  sigs: number[];
   /** The signature of the positions an unconditional public Allow decides (see shareClass). */
   publicSig: number;
   /** Per position: the answer, once known. */
@@ -847,7 +854,10 @@ export class WhoCanEngine {
   ) {
     this.prune = opts.prune !== false;
     // Who can use a key depends on every grant: a list read in part is unknown for everyone.
-    this.evaluator = new Evaluator(this.prune ? this.canonicalSnapshot(snapshot) : snapshot, opts.evaluatorOptions ?? {}, { wholeGrantLists: true });
+    this.evaluator = new Evaluator(this.prune ? this.canonicalSnapshot(snapshot) : snapshot, opts.evaluatorOptions ?? {}, {
+      wholeGrantLists: true,
+      oneCallerAtATime: true,
+    });
   }
 
   private compile(p: Policy): CompiledPolicy {
@@ -1182,7 +1192,7 @@ export class WhoCanEngine {
   private cover(info: PolicyInfo, k: KeyProfile): InfoCover {
     if (info.cover === undefined) {
       const n = k.actions.length;
-      const ids = new Int32Array(n);
+      const ids = new Array<number>(n).fill(0);
       const deny = new Uint8Array(n);
       let clauses: Array<Array<[CompiledCondition, Effect]> | undefined> | undefined;
       for (let i = 0; i < n; i++) {
@@ -1208,7 +1218,17 @@ export class WhoCanEngine {
         }
         ids[i] = num;
       }
-      info.cover = { ids, deny, clauses };
+      const local = new Array<number>(n).fill(0);
+      const seen = new Map<number, number>();
+      for (let i = 0; i < n; i++) {
+        let l = seen.get(ids[i]!);
+        if (l === undefined) {
+          l = seen.size;
+          seen.set(ids[i]!, l);
+        }
+        local[i] = l;
+      }
+      info.cover = { ids, local, deny, clauses };
     }
     return info.cover;
   }
@@ -1292,13 +1312,24 @@ export class WhoCanEngine {
     if (cls !== undefined) return cls;
 
     const n = k.actions.length;
-    const sigs = new Int32Array(n);
+    const sigs = new Array<number>(n).fill(0);
     const publicSig = sameAccount ? step(k, baseNode, L_PUBLIC) : -1;
     if (infos.length === 0) {
       for (let i = 0; i < n; i++) sigs[i] = sameAccount && k.publicAllow[i] === 1 ? publicSig : baseNode;
     } else {
       const covers = infos.map((info) => this.cover(info, k));
+      // Positions covered by the same statements of every policy (and alike in the public
+      // statement) get the same signature: it is worked out once per such part of the positions.
+      const part = SCRATCH_PART;
+      for (let i = 0; i < n; i++) part[i] = k.publicAllow[i]!;
+      for (const cv of covers) refine(part, cv.local, n);
+      const sigOfPart = SCRATCH_SIG.fill(-1, 0, n);
       for (let i = 0; i < n; i++) {
+        const known = sigOfPart[part[i]!]!;
+        if (known !== -1) {
+          sigs[i] = known;
+          continue;
+        }
         let sig = baseNode;
         let deny = false;
         for (let gi = 0; gi < covers.length; gi++) {
@@ -1313,6 +1344,7 @@ export class WhoCanEngine {
           if (cl !== undefined) for (const [c, effect] of cl) sig = step(k, sig, this.tokenNum(this.token(p, k, c, effect)));
         }
         sigs[i] = sameAccount && !deny && k.publicAllow[i] === 1 ? publicSig : sig;
+        sigOfPart[part[i]!] = sigs[i]!;
       }
     }
     cls = { sigs, publicSig, answers: new Array<AccessEntry | null | undefined>(n), row: undefined };

@@ -367,9 +367,15 @@ export const ROOT_REASON: Reason = {
 /** A statement that allowed on two resources (an alias and its key) is one reason. */
 export function dedupeReasons(reasons: Reason[]): Reason[] {
   if (reasons.length < 2) return reasons;
+  // Few reasons (nearly always): compared in place, no key built for each.
+  if (reasons.length <= 16) {
+    const out: Reason[] = [];
+    for (const r of reasons) if (!out.some((x) => x.source === r.source && (x.policyName ?? '') === (r.policyName ?? '') && x.id === r.id)) out.push(r);
+    return out.length === reasons.length ? reasons : out;
+  }
   const seen = new Set<string>();
   return reasons.filter((r) => {
-    const k = `${r.source}|${r.policyName ?? ''}|${r.id}`;
+    const k = JSON.stringify([r.source, r.policyName ?? '', r.id]);
     if (seen.has(k)) return false;
     seen.add(k);
     return true;

@@ -126,14 +126,18 @@ export const ACTIONS: readonly ActionInfo[] = ROWS.map((r, index) => {
 });
 
 const BY_LOWER = new Map<string, ActionInfo>();
+const BY_NAME = new Map<string, ActionInfo>();
 for (const a of ACTIONS) {
+  BY_NAME.set(a.name, a);
   BY_LOWER.set(a.name.toLowerCase(), a);
   BY_LOWER.set(a.short.toLowerCase(), a);
 }
 
 /** Looks an action up by `kms:Decrypt`, `Decrypt` or `decrypt` (action names are case-insensitive). */
 export function findAction(name: string): ActionInfo | undefined {
-  return BY_LOWER.get(name.trim().toLowerCase());
+  // Most names come as the evaluator and who-can write them (kms:Decrypt): found without making a
+  // lower-case copy (an evaluation looks its action up twice).
+  return BY_NAME.get(name) ?? BY_LOWER.get(name.trim().toLowerCase());
 }
 
 /** The valid grant operations (API GrantOperation enum, docs/semantics.md#grants). */

@@ -520,28 +520,31 @@ const SAMPLE = 3;
 export const MAX_PATHS = 8;
 const moreText = (g: GroupSummary): string => `… and ${plural(g.morePaths, 'more access path')} (smaller; --principals or --output json lists every answer)`;
 
-const pathKeys = new WeakMap<AccessEntry, { key: string; text: string }>();
+const pathKeys = new WeakMap<AccessEntry, PathId>();
 /** Grants are grouped by their constraint keys, not their ids (a key may have thousands); unreadable inputs by what they are. */
-function pathOf(e: AccessEntry): { key: string; text: string } {
+function pathOf(e: AccessEntry): PathId {
   let p = pathKeys.get(e);
   if (p !== undefined) return p;
+  p = pathIdOf(e);
+  pathKeys.set(e, p);
+  return p;
+}
+
+function pathIdOf(e: AccessEntry): PathId {
   const condKeys = [...new Set((e.conditions ?? []).map((c) => (c.source === 'grant' ? `encryption context ${c.key}` : c.key)))].sort();
   const needs = condKeys.length > 0 ? `, needs ${condKeys.map((x) => `\`${x}\``).join(' or ')}` : '';
   if (e.access === 'unknown') {
     const what = [...new Set((e.unreadable ?? []).map((u) => u.replace(/arn:[^\s,;:]+(:[^\s,;]*)?/g, '…')))].sort();
     const why = what.length > 0 ? what.join('; ') : (dependsText(e)?.replace(/arn:[^\s,;:)]+(:[^\s,;)]*)?/g, '…') ?? 'request details kms-why cannot derive');
-    p = { key: `unknown|${why}`, text: `unknown: ${why}` };
-  } else {
-    const grantOnly = e.reasons.length > 0 && e.reasons.every((r) => r.source === 'grant');
-    const reasons = grantOnly ? ['grant'] : e.reasons.filter((r) => r.source !== 'grant').map(pathReason);
-    if (!grantOnly && e.reasons.some((r) => r.source === 'grant')) reasons.push('grant');
-    const via = e.decidedBy === 'key-policy-and-iam' ? 'account delegation + ' : '';
-    const deny = (e.conditions ?? []).some((c) => c.effect === 'Deny') ? ' (avoiding a conditional Deny)' : '';
-    const text = `${via}${reasons.join(' + ') || e.decidedBy}${needs}${deny}`;
-    p = { key: `${e.access}|${text}`, text };
+    return { key: `unknown|${why}`, text: `unknown: ${why}` };
   }
-  pathKeys.set(e, p);
-  return p;
+  const grantOnly = e.reasons.length > 0 && e.reasons.every((r) => r.source === 'grant');
+  const reasons = grantOnly ? ['grant'] : e.reasons.filter((r) => r.source !== 'grant').map(pathReason);
+  if (!grantOnly && e.reasons.some((r) => r.source === 'grant')) reasons.push('grant');
+  const via = e.decidedBy === 'key-policy-and-iam' ? 'account delegation + ' : '';
+  const deny = (e.conditions ?? []).some((c) => c.effect === 'Deny') ? ' (avoiding a conditional Deny)' : '';
+  const text = `${via}${reasons.join(' + ') || e.decidedBy}${needs}${deny}`;
+  return { key: `${e.access}|${text}`, text };
 }
 
 function pathReason(r: ReasonRef): string {
@@ -553,6 +556,12 @@ function pathReason(r: ReasonRef): string {
     default:
       return `${r.source} \`${r.policyName ?? r.id}\``;
   }
+}
+
+/** A path as pathOf gives it: what tells it apart, and what it says. */
+interface PathId {
+  key: string;
+  text: string;
 }
 
 /** The key's answers summed up by group and access path. Linear in principals × actions (distinct rows once). */
@@ -573,30 +582,48 @@ export function summarizeKey(k: KeyWhoCan): KeySummary {
     if (p.external) r.external++;
     if (r.sample.length < SAMPLE) r.sample.push(p);
   });
+  const n = k.actions.length;
+  // Admin-level actions by position: the only ones isAdminLevel can say yes to.
+  const adminAt: number[] = [];
+  for (let i = 0; i < n; i++) if (ADMIN_LEVEL_ACTIONS.has(k.actions[i]!.name)) adminAt.push(i);
+  const isAdminAt = new Uint8Array(n);
+  for (const i of adminAt) isAdminAt[i] = 1;
   const groups: GroupSummary[] = [];
   for (const g of GROUPS) {
     const all = k.actions.map((a, i) => [a, i] as const).filter(([a]) => a.group === g.id);
     if (all.length === 0) continue;
     const live = all.filter(([, i]) => k.keyStateErrors[i] === undefined).map(([, i]) => i);
     const gs: GroupSummary = { id: g.id, title: g.title, actions: live, allowed: 0, conditional: 0, unknown: 0, paths: [], morePaths: 0, failing: [] };
-    const paths = new Map<string, AccessPath>();
+    // A path by its key, with the last row that counted its principals and the actions it has,
+    // marked by position (no set per row, no search of a list per answer).
+    const paths = new Map<string, { path: AccessPath; lastRow: number; has: Uint8Array }>();
+    let rowNo = 0;
     for (const [row, r] of rows) {
+      rowNo++;
       let best = 3;
-      const seen = new Set<string>();
       for (const ai of live) {
         const e = row[ai];
         if (e === null || e === undefined) continue;
-        best = Math.min(best, e.access === 'allow' ? 0 : e.access === 'conditional' ? 1 : 2);
-        const { key, text } = pathOf(e);
-        let path = paths.get(key);
-        if (path === undefined) {
-          path = { access: e.access, text, principals: 0, external: 0, actions: [], sample: [], adminLevel: false };
-          paths.set(key, path);
+        const rank = e.access === 'allow' ? 0 : e.access === 'conditional' ? 1 : 2;
+        if (rank < best) best = rank;
+        const id = pathOf(e);
+        let at = paths.get(id.key);
+        if (at === undefined) {
+          at = {
+            path: { access: e.access, text: id.text, principals: 0, external: 0, actions: [], sample: [], adminLevel: false },
+            lastRow: 0,
+            has: new Uint8Array(n),
+          };
+          paths.set(id.key, at);
         }
-        if (!path.actions.includes(ai)) path.actions.push(ai);
-        if (isAdminLevel(k.actions[ai]!.name, e)) path.adminLevel = true;
-        if (!seen.has(key)) {
-          seen.add(key);
+        const path = at.path;
+        if (at.has[ai] === 0) {
+          at.has[ai] = 1;
+          path.actions.push(ai);
+        }
+        if (isAdminAt[ai] === 1 && isAdminLevel(k.actions[ai]!.name, e)) path.adminLevel = true;
+        if (at.lastRow !== rowNo) {
+          at.lastRow = rowNo;
           path.principals += r.n;
           path.external += r.external;
           for (const s of r.sample) if (path.sample.length < SAMPLE) path.sample.push(s);
@@ -606,12 +633,19 @@ export function summarizeKey(k: KeyWhoCan): KeySummary {
       else if (best === 1) gs.conditional += r.n;
       else if (best === 2) gs.unknown += r.n;
     }
+    // The largest MAX_PATHS, in order (a key where every role has a policy of its own has thousands:
+    // not worth sorting them all).
     const rank = (p: AccessPath): number => (p.access === 'allow' ? 0 : p.access === 'conditional' ? 1 : 2);
-    gs.paths = [...paths.values()].sort((x, y) => rank(x) - rank(y) || y.principals - x.principals || (x.text < y.text ? -1 : 1));
-    if (gs.paths.length > MAX_PATHS) {
-      gs.morePaths = gs.paths.length - MAX_PATHS;
-      gs.paths.length = MAX_PATHS;
+    const before = (x: AccessPath, y: AccessPath): boolean =>
+      rank(x) - rank(y) < 0 || (rank(x) === rank(y) && (y.principals < x.principals || (y.principals === x.principals && x.text < y.text)));
+    for (const { path } of paths.values()) {
+      if (gs.paths.length === MAX_PATHS && !before(path, gs.paths[MAX_PATHS - 1]!)) continue;
+      let at = Math.min(gs.paths.length, MAX_PATHS - 1);
+      while (at > 0 && before(path, gs.paths[at - 1]!)) at--;
+      if (gs.paths.length === MAX_PATHS) gs.paths.pop();
+      gs.paths.splice(at, 0, path);
     }
+    gs.morePaths = paths.size - gs.paths.length;
     for (const p of gs.paths) p.actions.sort((x, y) => x - y);
     for (const [a, i] of all) {
       const err = k.keyStateErrors[i];
@@ -626,8 +660,9 @@ export function summarizeKey(k: KeyWhoCan): KeySummary {
   let withAccess = 0;
   const adminSample: Array<{ principal: WhoCanPrincipal; actions: string[] }> = [];
   for (const [row, r] of rows) {
-    const acts = k.actions.filter((a, ai) => isAdminLevel(a.name, row[ai] ?? null)).map((a) => a.name);
-    if (acts.length > 0) {
+    let acts: string[] | undefined;
+    for (const ai of adminAt) if (isAdminLevel(k.actions[ai]!.name, row[ai] ?? null)) (acts ??= []).push(k.actions[ai]!.name);
+    if (acts !== undefined) {
       adminLevel += r.n;
       for (const s of r.sample) if (adminSample.length < 10) adminSample.push({ principal: s, actions: acts });
     }
