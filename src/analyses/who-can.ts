@@ -1830,12 +1830,14 @@ export class WhoCanEngine {
     // The principals to consider.
     const byKey = new Map<string, Candidate>();
     const skipped: Array<{ principal: string; why: string }> = [];
+    // Candidates are shared between keys (iamCandidates): one found again is replaced, not changed.
     const add = (c: Candidate): void => {
       const prev = byKey.get(c.idKey);
       if (prev === undefined) byKey.set(c.idKey, c);
-      else if (!prev.info.origins.includes(c.info.origins[0]!)) prev.info = { ...prev.info, origins: [...prev.info.origins, c.info.origins[0]!] };
+      else if (!prev.info.origins.includes(c.info.origins[0]!))
+        byKey.set(c.idKey, { ...prev, info: { ...prev.info, origins: [...prev.info.origins, c.info.origins[0]!] } });
     };
-    for (const c of this.iamCandidates(m.account)) add({ ...c });
+    for (const c of this.iamCandidates(m.account)) add(c);
     const root = parsePrincipal(m.account)!;
     add(candidateOf(root, m.account, 'account-root'));
     const publicStatements: PublicStatement[] = [];

@@ -13,39 +13,41 @@ export function aliasAction(k: Walk, kp: KeyPolicyScan, key: Key): Decision {
   const { allows: keyPolicyAllows, named, account: accountStmts } = kp;
   let blocked: Limit | undefined;
   if (r.aliasArn === undefined) {
-    ex.step('alias', { kind: 'alias', action: a }, 'unknown', { kind: 'alias-not-named' });
-    ex.hint({ kind: 'give-alias', action: a });
+    if (ex.on) ex.step('alias', { kind: 'alias', action: a }, 'unknown', { kind: 'alias-not-named' });
+    if (ex.on) ex.hint({ kind: 'give-alias', action: a });
     return k.finish('unknown', 'unknown', []);
   }
   if (!k.sameAccount) {
-    ex.step('cross-account', { kind: 'cross-account', action: a }, 'no', { kind: 'alias-not-cross-account' });
+    if (ex.on) ex.step('cross-account', { kind: 'cross-account', action: a }, 'no', { kind: 'alias-not-cross-account' });
     return k.deny(blocked);
   }
   const aliasSide = k.callerSide(r.aliasArn);
-  ex.step(
-    'alias',
-    { kind: 'alias', action: a, alias: r.aliasArn },
-    aliasSide.ok ? 'yes' : 'no',
-    (): TraceFinding =>
-      aliasSide.root
-        ? { kind: 'root', ownAccount: false }
-        : aliasSide.iam.length > 0
-          ? { kind: 'statements', statements: aliasSide.iam.map(refOf) }
-          : { kind: 'no-iam-allow', on: 'alias' },
-    () => ({ statements: aliasSide.records.filter(nearMissOrMatch) }),
-  );
+  if (ex.on)
+    ex.step(
+      'alias',
+      { kind: 'alias', action: a, alias: r.aliasArn },
+      aliasSide.ok ? 'yes' : 'no',
+      (): TraceFinding =>
+        aliasSide.root
+          ? { kind: 'root', ownAccount: false }
+          : aliasSide.iam.length > 0
+            ? { kind: 'statements', statements: aliasSide.iam.map(refOf) }
+            : { kind: 'no-iam-allow', on: 'alias' },
+      () => ({ statements: aliasSide.records.filter(nearMissOrMatch) }),
+    );
   const keySide = k.callerSide(keyArn);
   let keyReasons: Reason[] | undefined;
   const namedOk = named.filter((cs) => principalVia(cs, caller).via !== 'role' || k.roleLimits() === undefined);
   if (namedOk.length > 0) keyReasons = namedOk.map(reasonOf);
   else if (accountStmts.length > 0 && keySide.ok) keyReasons = [...accountStmts.map(reasonOf), ...keySide.iam.map(reasonOf)];
-  ex.step(
-    'key-policy',
-    { kind: 'alias-key', principal: caller.arn, action: a, keyArn: keyArn },
-    keyReasons ? 'yes' : 'no',
-    (): TraceFinding => (keyReasons ? { kind: 'reasons', reasons: keyReasons.map((x) => ({ source: x.source, id: x.id })) } : { kind: 'not-on-key' }),
-    () => ({ statements: keyPolicyAllows.records.filter(nearMissOrMatch) }),
-  );
+  if (ex.on)
+    ex.step(
+      'key-policy',
+      { kind: 'alias-key', principal: caller.arn, action: a, keyArn: keyArn },
+      keyReasons ? 'yes' : 'no',
+      (): TraceFinding => (keyReasons ? { kind: 'reasons', reasons: keyReasons.map((x) => ({ source: x.source, id: x.id })) } : { kind: 'not-on-key' }),
+      () => ({ statements: keyPolicyAllows.records.filter(nearMissOrMatch) }),
+    );
   if (aliasSide.ok && keyReasons) return k.finish('allow', 'key-policy-and-iam', dedupeReasons([...keyReasons, ...aliasSide.iam.map(reasonOf)]));
   const aliasText: HintNote = { kind: 'alias-iam', action: a, alias: r.aliasArn, principal: caller.arn };
   const aliasEdit = k.iamAllow(`Allow${action.short}OnAlias`, r.aliasArn);

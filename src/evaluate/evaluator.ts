@@ -151,8 +151,8 @@ export class Evaluator {
    * With `wholeGrantLists` (who-can), a grant list read in part is unknown for every caller: who
    * can use a key depends on all of its grants. With `oneCallerAtATime` (who-can, which asks each
    * caller about one key at a time and never comes back to it on that key), only the current
-   * caller's resolutions are kept: kept longer, each one outlives the young generation and is
-   * copied into the old one for nothing (a third of who-can's collection time went to that).
+   * caller's resolutions and worlds are kept: kept longer, each one outlives the young generation
+   * and is copied into the old one for nothing.
    */
   constructor(
     readonly snapshot: Snapshot,
@@ -397,6 +397,8 @@ export class Evaluator {
       if (this.use.oneCallerAtATime === true) {
         this.resolutions.clear();
         this.resolutionCount = 0;
+        // Worlds are kept by caller too (a role's sessions share them): who-can asks for none again.
+        this.worldCache.clear();
       }
       this.resolutions.set(request.principal, [res]);
     } else kept.push(res);

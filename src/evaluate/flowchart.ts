@@ -105,19 +105,25 @@ export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolea
 /** The steps every request takes; a decision when one of them settles it. */
 function commonSteps(k: Walk): Decision | undefined {
   const { r, w, env, ex, action, caller, a, keyArn } = k;
-  ex.step('action', { kind: 'action-class', action: a }, 'yes', { kind: 'action-class', cls: action.cls, grantable: action.grantOperation !== undefined });
+  if (ex.on)
+    ex.step('action', { kind: 'action-class', action: a }, 'yes', { kind: 'action-class', cls: action.cls, grantable: action.grantOperation !== undefined });
   for (const n of r.notes) ex.hint(n);
   if (caller.kind === 'service') ex.assume('servicePrincipalAccount');
 
   if (action.cls === 'internal') {
-    ex.hint({ kind: 'internal-action', action: a });
+    if (ex.on) ex.hint({ kind: 'internal-action', action: a });
     return k.finish('deny', 'implicit-deny', []);
   }
 
   // Partitions are separate: no principal of one can use a key of another, whatever a policy says
   // ("Principal": "*" included).
   if (r.key !== undefined && caller.kind !== 'service' && caller.partition !== r.key.metadata.partition) {
-    ex.step('action', { kind: 'same-partition', principal: caller.arn }, 'no', { kind: 'partitions', caller: caller.partition, key: r.key.metadata.partition });
+    if (ex.on)
+      ex.step('action', { kind: 'same-partition', principal: caller.arn }, 'no', {
+        kind: 'partitions',
+        caller: caller.partition,
+        key: r.key.metadata.partition,
+      });
     return k.finish('deny', 'implicit-deny', []);
   }
 
@@ -141,13 +147,14 @@ function commonSteps(k: Walk): Decision | undefined {
   }
   if (w.keyPolicy && k.keyPolicies.length > 0 && usesNotPrincipal(w.keyPolicy, action)) ex.assume('notPrincipal');
   if (uniqueDenies.length > 0) {
-    ex.step(
-      'explicit-deny',
-      { kind: 'explicit-deny', action: a },
-      'yes',
-      (): TraceFinding => ({ kind: 'statements', statements: uniqueDenies.map(refOf) }),
-      () => ({ statements: denyRecords.filter((s) => s.matched) }),
-    );
+    if (ex.on)
+      ex.step(
+        'explicit-deny',
+        { kind: 'explicit-deny', action: a },
+        'yes',
+        (): TraceFinding => ({ kind: 'statements', statements: uniqueDenies.map(refOf) }),
+        () => ({ statements: denyRecords.filter((s) => s.matched) }),
+      );
     // Every Deny that applies must go: one hint names them all (each alone would leave the request denied).
     for (const cs of uniqueDenies) if (conditionMentions(cs, 'aws:principalisawsservice')) ex.assume('principalIsAwsService');
     ex.offer(() => liftDenies(uniqueDenies, caller, k.policyPrincipal()));
@@ -156,16 +163,17 @@ function commonSteps(k: Walk): Decision | undefined {
   // With a policy unread, "no Deny applies" would claim what kms-why
   // could not see: the unread policy may hold the Deny.
   const unread = w.unreadPolicies === true && env.bias !== null && env.bias !== undefined;
-  ex.step('explicit-deny', { kind: 'explicit-deny', action: a }, unread ? 'unknown' : 'no', { kind: 'no-deny', unread }, () => ({
-    statements: denyRecords.filter(nearMiss),
-  }));
+  if (ex.on)
+    ex.step('explicit-deny', { kind: 'explicit-deny', action: a }, unread ? 'unknown' : 'no', { kind: 'no-deny', unread }, () => ({
+      statements: denyRecords.filter(nearMiss),
+    }));
 
   // ── Step 4: organization guardrails: every level must allow ───────────────────────────────
   if (w.rcps.length > 0 && r.key !== undefined) {
     // RCPFullAWSAccess is attached to every root, OU and account and cannot be detached, so an RCP
     // level always allows; only RCP Deny statements (above) bite (docs/semantics.md#organization-policies, [ORG-RCP]).
     ex.assume('rcpFullAccess');
-    ex.step('rcp', { kind: 'rcp', account: r.key.metadata.account, action: a }, 'yes', { kind: 'rcp-full-access' });
+    if (ex.on) ex.step('rcp', { kind: 'rcp', account: r.key.metadata.account, action: a }, 'yes', { kind: 'rcp-full-access' });
   }
   if (w.scps.length > 0) {
     // SCP levels are looked up only for a known caller account (evaluator.ts orgLevels), so the
@@ -176,12 +184,12 @@ function commonSteps(k: Walk): Decision | undefined {
       const level = w.scps[gap];
       if (level !== undefined) {
         const policies = level.map((p) => p.policy.name);
-        ex.step('scp', { kind: 'scp', account: scpAccount, action: a }, 'no', { kind: 'scp-gap', level: gap + 1, policies, resource: res });
-        ex.propose({ kind: 'scp-gap', action: a, level: gap + 1, policies }, k.addTo(level[0]?.policy, `Allow${action.short}`, res));
+        if (ex.on) ex.step('scp', { kind: 'scp', account: scpAccount, action: a }, 'no', { kind: 'scp-gap', level: gap + 1, policies, resource: res });
+        if (ex.on) ex.propose({ kind: 'scp-gap', action: a, level: gap + 1, policies }, k.addTo(level[0]?.policy, `Allow${action.short}`, res));
         return k.finish('deny', 'scp', []);
       }
     }
-    ex.step('scp', { kind: 'scp', account: scpAccount, action: a }, 'yes', { kind: 'scp-allows' });
+    if (ex.on) ex.step('scp', { kind: 'scp', account: scpAccount, action: a }, 'yes', { kind: 'scp-allows' });
   }
   return undefined;
 }
@@ -197,15 +205,17 @@ function byClass(k: Walk): Decision {
   // ── Cross-account scope (docs/semantics.md#cross-account) ──
   if (!k.sameAccount) {
     if (!action.crossAccount) {
-      ex.step('cross-account', { kind: 'cross-account', action: a }, 'no', { kind: 'not-cross-account', action: a, keyAccount: key.metadata.account });
-      ex.hint({ kind: 'not-cross-account', action: a, keyAccount: key.metadata.account });
+      if (ex.on)
+        ex.step('cross-account', { kind: 'cross-account', action: a }, 'no', { kind: 'not-cross-account', action: a, keyAccount: key.metadata.account });
+      if (ex.on) ex.hint({ kind: 'not-cross-account', action: a, keyAccount: key.metadata.account });
       return k.deny(undefined);
     }
-    ex.step('cross-account', { kind: 'cross-account', action: a }, 'yes', {
-      kind: 'cross-account',
-      retire: action.cls === 'retire-grant',
-      account: caller.account,
-    });
+    if (ex.on)
+      ex.step('cross-account', { kind: 'cross-account', action: a }, 'yes', {
+        kind: 'cross-account',
+        retire: action.cls === 'retire-grant',
+        account: caller.account,
+      });
   }
   // RetireGrant: the grant decides (docs/semantics.md#retiregrant).
   if (action.cls === 'retire-grant') return retireGrant(k, key);

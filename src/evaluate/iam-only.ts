@@ -9,17 +9,18 @@ export function iamOnly(k: Walk): Decision {
   const { r, ex, action, caller, a } = k;
   let blocked: Limit | undefined;
   const cs = k.callerSide(r.iamResource ?? '*');
-  ex.step(
-    'identity-policy',
-    { kind: 'iam-only', action: a, resource: r.iamResource ?? '*' },
-    cs.root ? 'yes' : cs.iam.length > 0 ? 'yes' : 'no',
-    (): TraceFinding =>
-      cs.root ? { kind: 'root', ownAccount: false } : cs.iam.length > 0 ? { kind: 'statements', statements: cs.iam.map(refOf) } : { kind: 'no-iam-allow' },
-    () => ({ statements: cs.records.filter(nearMissOrMatch) }),
-  );
+  if (ex.on)
+    ex.step(
+      'identity-policy',
+      { kind: 'iam-only', action: a, resource: r.iamResource ?? '*' },
+      cs.root ? 'yes' : cs.iam.length > 0 ? 'yes' : 'no',
+      (): TraceFinding =>
+        cs.root ? { kind: 'root', ownAccount: false } : cs.iam.length > 0 ? { kind: 'statements', statements: cs.iam.map(refOf) } : { kind: 'no-iam-allow' },
+      () => ({ statements: cs.records.filter(nearMissOrMatch) }),
+    );
   if (cs.ok) return k.finish('allow', 'iam-policy', cs.root ? [ROOT_REASON] : cs.iam.map(reasonOf));
   if (cs.blockedBy) blocked ??= k.limited(cs.blockedBy, { kind: 'identity-policy', action: a });
-  else
+  else if (ex.on)
     ex.propose(
       { kind: 'attach-iam-only', action: a, principal: caller.arn, ...(r.iamResource !== undefined ? { resource: r.iamResource } : {}) },
       k.iamAllow(`Allow${action.short}`, r.iamResource ?? '*'),

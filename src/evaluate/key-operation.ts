@@ -87,90 +87,98 @@ export function keyOperation(k: Walk, kp: KeyPolicyScan, key: Key, rule: GrantRu
   if (named.length > 0) {
     const unlimited = named.filter((cs) => principalVia(cs, caller).via !== 'role');
     if (unlimited.length > 0) {
-      ex.step(
-        'key-policy',
-        { kind: 'key-policy', principal: caller.arn, action: a },
-        'yes',
-        (): TraceFinding => ({ kind: 'statements', statements: unlimited.map(refOf) }),
-        () => ({ statements: keyPolicyAllows.records.filter((s) => s.matched) }),
-      );
+      if (ex.on)
+        ex.step(
+          'key-policy',
+          { kind: 'key-policy', principal: caller.arn, action: a },
+          'yes',
+          (): TraceFinding => ({ kind: 'statements', statements: unlimited.map(refOf) }),
+          () => ({ statements: keyPolicyAllows.records.filter((s) => s.matched) }),
+        );
       return k.finish('allow', 'key-policy', unlimited.map(reasonOf));
     }
     // Only role-ARN statements: limited by the session's boundary and session policy.
     if (w.boundary || k.sessionPolicies.length > 0) ex.assume('roleArnBoundary');
     const limit = k.roleLimits();
     if (limit === undefined) {
+      if (ex.on)
+        ex.step(
+          'key-policy',
+          { kind: 'key-policy', principal: caller.arn, action: a },
+          'yes',
+          (): TraceFinding => ({ kind: 'statements', statements: named.map(refOf) }),
+          () => ({ statements: keyPolicyAllows.records.filter((s) => s.matched) }),
+        );
+      return k.finish('allow', 'key-policy', named.map(reasonOf));
+    }
+    if (ex.on)
       ex.step(
         'key-policy',
         { kind: 'key-policy', principal: caller.arn, action: a },
         'yes',
-        (): TraceFinding => ({ kind: 'statements', statements: named.map(refOf) }),
+        (): TraceFinding => ({ kind: 'role-limited', statements: named.map(refOf), limit, action: a }),
         () => ({ statements: keyPolicyAllows.records.filter((s) => s.matched) }),
       );
-      return k.finish('allow', 'key-policy', named.map(reasonOf));
-    }
-    ex.step(
-      'key-policy',
-      { kind: 'key-policy', principal: caller.arn, action: a },
-      'yes',
-      (): TraceFinding => ({ kind: 'role-limited', statements: named.map(refOf), limit, action: a }),
-      () => ({ statements: keyPolicyAllows.records.filter((s) => s.matched) }),
-    );
-    ex.step(limit, { kind: 'limit', limit, action: a }, 'no', { kind: 'role-allow-limited' });
+    if (ex.on) ex.step(limit, { kind: 'limit', limit, action: a }, 'no', { kind: 'role-allow-limited' });
     blocked ??= k.limited(limit, { kind: 'key-policy-role', action: a });
   } else {
-    ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'no', { kind: 'no-key-policy-names' }, () => ({
-      statements: keyPolicyAllows.records.filter((s) => s.principal?.via !== 'account' && nearMiss(s)),
-    }));
+    if (ex.on)
+      ex.step('key-policy', { kind: 'key-policy', principal: caller.arn, action: a }, 'no', { kind: 'no-key-policy-names' }, () => ({
+        statements: keyPolicyAllows.records.filter((s) => s.principal?.via !== 'account' && nearMiss(s)),
+      }));
   }
 
   // ── 5b: the key policy delegates to the account, and IAM allows ───────────────────────────
   const cs = k.callerSide(keyArn);
-  ex.step(
-    'account-delegation',
-    { kind: 'account-delegation', account: caller.account, action: a },
-    accountStmts.length > 0 ? 'yes' : 'no',
-    (): TraceFinding => (accountStmts.length > 0 ? { kind: 'statements', statements: accountStmts.map(refOf) } : { kind: 'no-account-statement', action: a }),
-    () => ({ statements: keyPolicyAllows.records.filter((s) => s.principal?.via === 'account') }),
-  );
-  ex.step(
-    'identity-policy',
-    { kind: 'iam-on-key', principal: caller.arn, action: a, keyArn: keyArn },
-    cs.root || cs.iam.length > 0 ? 'yes' : 'no',
-    (): TraceFinding =>
-      cs.root
-        ? { kind: 'root', ownAccount: false }
-        : cs.iam.length > 0
-          ? { kind: 'statements', statements: cs.iam.map(refOf) }
-          : noIamAllow(aliasResourceNote(ex, cs.records, a, w.identity)),
-    () => ({ statements: cs.records.filter(nearMissOrMatch) }),
-  );
+  if (ex.on)
+    ex.step(
+      'account-delegation',
+      { kind: 'account-delegation', account: caller.account, action: a },
+      accountStmts.length > 0 ? 'yes' : 'no',
+      (): TraceFinding => (accountStmts.length > 0 ? { kind: 'statements', statements: accountStmts.map(refOf) } : { kind: 'no-account-statement', action: a }),
+      () => ({ statements: keyPolicyAllows.records.filter((s) => s.principal?.via === 'account') }),
+    );
+  if (ex.on)
+    ex.step(
+      'identity-policy',
+      { kind: 'iam-on-key', principal: caller.arn, action: a, keyArn: keyArn },
+      cs.root || cs.iam.length > 0 ? 'yes' : 'no',
+      (): TraceFinding =>
+        cs.root
+          ? { kind: 'root', ownAccount: false }
+          : cs.iam.length > 0
+            ? { kind: 'statements', statements: cs.iam.map(refOf) }
+            : noIamAllow(aliasResourceNote(ex, cs.records, a, w.identity)),
+      () => ({ statements: cs.records.filter(nearMissOrMatch) }),
+    );
   if (accountStmts.length > 0 && cs.ok) {
     return k.finish('allow', 'key-policy-and-iam', [...accountStmts.map(reasonOf), ...cs.iam.map(reasonOf)]);
   }
   if (accountStmts.length > 0 && cs.blockedBy) {
-    ex.step(cs.blockedBy, { kind: 'limit', limit: cs.blockedBy, action: a }, 'no', { kind: 'iam-intersection' });
+    if (ex.on) ex.step(cs.blockedBy, { kind: 'limit', limit: cs.blockedBy, action: a }, 'no', { kind: 'iam-intersection' });
     blocked ??= k.limited(cs.blockedBy, { kind: 'identity-policy', action: a });
   }
   if (accountStmts.length === 0 && cs.iam.length > 0) {
-    ex.propose(
-      {
-        kind: 'not-delegated',
-        statements: cs.iam.map(refOf),
-        action: a,
-        account: caller.account,
-        partition: caller.partition,
-        principal: caller.arn,
-        ...(caller.kind === 'assumed-role' ? { role: roleArnOf(caller) } : {}),
-      },
-      k.keyPolicyAllow(`Allow${action.short}ForAccount${caller.account}`, [`arn:${caller.partition}:iam::${caller.account}:root`]),
-    );
+    if (ex.on)
+      ex.propose(
+        {
+          kind: 'not-delegated',
+          statements: cs.iam.map(refOf),
+          action: a,
+          account: caller.account,
+          partition: caller.partition,
+          principal: caller.arn,
+          ...(caller.kind === 'assumed-role' ? { role: roleArnOf(caller) } : {}),
+        },
+        k.keyPolicyAllow(`Allow${action.short}ForAccount${caller.account}`, [`arn:${caller.partition}:iam::${caller.account}:root`]),
+      );
   }
   if (accountStmts.length > 0 && !cs.ok && !cs.blockedBy) {
-    ex.propose(
-      { kind: 'delegated-no-iam', action: a, principal: caller.arn, account: caller.account, keyArn: keyArn },
-      k.iamAllow(`Allow${action.short}OnKey`, keyArn),
-    );
+    if (ex.on)
+      ex.propose(
+        { kind: 'delegated-no-iam', action: a, principal: caller.arn, account: caller.account, keyArn: keyArn },
+        k.iamAllow(`Allow${action.short}OnKey`, keyArn),
+      );
   }
 
   // ── 5c: grants ────────────────────────────────────────────────────────────────────────────
@@ -179,10 +187,11 @@ export function keyOperation(k: Walk, kp: KeyPolicyScan, key: Key, rule: GrantRu
   if (g.decision) return g.decision;
   collectMissing(ex, keyPolicyAllows.records);
   if (named.length === 0 && accountStmts.length === 0 && cs.iam.length === 0 && blocked === undefined) {
-    ex.propose(
-      { kind: 'nothing-allows', action: a, principal: caller.arn, to: caller.kind === 'service' ? caller.name : k.policyPrincipal() },
-      k.keyPolicyAllow(`Allow${action.short}`),
-    );
+    if (ex.on)
+      ex.propose(
+        { kind: 'nothing-allows', action: a, principal: caller.arn, to: caller.kind === 'service' ? caller.name : k.policyPrincipal() },
+        k.keyPolicyAllow(`Allow${action.short}`),
+      );
   }
   return k.deny(blocked);
 }
@@ -194,26 +203,28 @@ function crossAccount(k: Walk, kp: KeyPolicyScan, key: Key, rule: GrantRule): De
   const { allows: keyPolicyAllows } = kp;
   let blocked: Limit | undefined;
   const keySide = keyPolicyAllows.matched;
-  ex.step(
-    'key-policy',
-    { kind: 'key-policy-or-account', principal: caller.arn, account: caller.account },
-    keySide.length > 0 ? 'yes' : 'no',
-    (): TraceFinding => (keySide.length > 0 ? { kind: 'statements', statements: keySide.map(refOf) } : { kind: 'no-key-policy-or-account' }),
-    () => ({ statements: keyPolicyAllows.records.filter(nearMissOrMatch) }),
-  );
+  if (ex.on)
+    ex.step(
+      'key-policy',
+      { kind: 'key-policy-or-account', principal: caller.arn, account: caller.account },
+      keySide.length > 0 ? 'yes' : 'no',
+      (): TraceFinding => (keySide.length > 0 ? { kind: 'statements', statements: keySide.map(refOf) } : { kind: 'no-key-policy-or-account' }),
+      () => ({ statements: keyPolicyAllows.records.filter(nearMissOrMatch) }),
+    );
   const cs = k.callerSide(keyArn);
-  ex.step(
-    'identity-policy',
-    { kind: 'iam-in-account', account: caller.account, action: a, keyArn: keyArn },
-    cs.ok ? 'yes' : 'no',
-    (): TraceFinding =>
-      cs.root
-        ? { kind: 'root', ownAccount: true }
-        : cs.iam.length > 0
-          ? { kind: 'statements', statements: cs.iam.map(refOf) }
-          : noIamAllow(aliasResourceNote(ex, cs.records, a, w.identity)),
-    () => ({ statements: cs.records.filter(nearMissOrMatch) }),
-  );
+  if (ex.on)
+    ex.step(
+      'identity-policy',
+      { kind: 'iam-in-account', account: caller.account, action: a, keyArn: keyArn },
+      cs.ok ? 'yes' : 'no',
+      (): TraceFinding =>
+        cs.root
+          ? { kind: 'root', ownAccount: true }
+          : cs.iam.length > 0
+            ? { kind: 'statements', statements: cs.iam.map(refOf) }
+            : noIamAllow(aliasResourceNote(ex, cs.records, a, w.identity)),
+      () => ({ statements: cs.records.filter(nearMissOrMatch) }),
+    );
   if (keySide.length > 0 && cs.ok) {
     return k.finish('allow', 'key-policy-and-iam', [...keySide.map(reasonOf), ...cs.iam.map(reasonOf)]);
   }
@@ -264,10 +275,11 @@ function grantPath(k: Walk, rule: GrantRule, key: Key): { decision?: Decision; b
         c.matched = false;
         c.failed = 'grantee';
         c.detail = side.blockedBy ? { kind: 'no-iam-side', of: c.detail, blockedBy: side.blockedBy } : { kind: 'no-iam-side', of: c.detail };
-        ex.propose(
-          { kind: 'account-grant-needs-iam', grantId: c.grant.grantId, action: a, principal: caller.arn, account: caller.account, keyArn: keyArn },
-          k.iamAllow(`Allow${action.short}OnKey`, keyArn),
-        );
+        if (ex.on)
+          ex.propose(
+            { kind: 'account-grant-needs-iam', grantId: c.grant.grantId, action: a, principal: caller.arn, account: caller.account, keyArn: keyArn },
+            k.iamAllow(`Allow${action.short}OnKey`, keyArn),
+          );
         continue;
       }
     }
@@ -286,13 +298,14 @@ function grantPath(k: Walk, rule: GrantRule, key: Key): { decision?: Decision; b
   if (usable.length > 0) {
     const first = usable[0]!;
     noteGrantAssumptions(k, first);
-    ex.step(
-      'grant',
-      { kind: 'grant', principal: caller.arn, action: a },
-      'yes',
-      (): TraceFinding => ({ kind: 'grants-allow', details: usable.map((u) => u.detail) }),
-      () => ({ grants: relevant.map(grantMatchRecord) }),
-    );
+    if (ex.on)
+      ex.step(
+        'grant',
+        { kind: 'grant', principal: caller.arn, action: a },
+        'yes',
+        (): TraceFinding => ({ kind: 'grants-allow', details: usable.map((u) => u.detail) }),
+        () => ({ grants: relevant.map(grantMatchRecord) }),
+      );
     rule.allowed?.(k, first);
     return {
       decision: k.finish(
@@ -302,13 +315,14 @@ function grantPath(k: Walk, rule: GrantRule, key: Key): { decision?: Decision; b
       ),
     };
   }
-  ex.step(
-    'grant',
-    { kind: 'grant', principal: caller.arn, action: a },
-    'no',
-    (): TraceFinding => grantsDeny(relevant, w),
-    () => ({ grants: relevant.map(grantMatchRecord) }),
-  );
+  if (ex.on)
+    ex.step(
+      'grant',
+      { kind: 'grant', principal: caller.arn, action: a },
+      'no',
+      (): TraceFinding => grantsDeny(relevant, w),
+      () => ({ grants: relevant.map(grantMatchRecord) }),
+    );
   for (const c of relevant) {
     if (c.failed === 'encryption-context' && c.neededContext) {
       const needed = c.neededContext;
@@ -322,12 +336,14 @@ function grantPath(k: Walk, rule: GrantRule, key: Key): { decision?: Decision; b
       });
       for (const k of Object.keys(needed)) if (!r.request.encryptionContext || !hasKeyCi(r.request.encryptionContext, k)) ex.miss(`kms:EncryptionContext:${k}`);
     } else if (c.failed === 'orphaned-grantee') {
-      ex.propose(
-        { kind: 'orphaned-grant', grantId: c.grant.grantId, grantee: c.grant.granteePrincipal, principal: caller.arn },
-        k.newGrant(c.grant, { granteePrincipal: caller.arn }),
-      );
+      if (ex.on)
+        ex.propose(
+          { kind: 'orphaned-grant', grantId: c.grant.grantId, grantee: c.grant.granteePrincipal, principal: caller.arn },
+          k.newGrant(c.grant, { granteePrincipal: caller.arn }),
+        );
     } else if (c.failed === 'operation' && c.principal.matched) {
-      ex.propose({ kind: 'grant-operation', grantId: c.grant.grantId, operation }, k.newGrant(c.grant, { operations: [...c.grant.operations, operation] }));
+      if (ex.on)
+        ex.propose({ kind: 'grant-operation', grantId: c.grant.grantId, operation }, k.newGrant(c.grant, { operations: [...c.grant.operations, operation] }));
     } else if (c.failed === 'grant-state' && c.principal.matched) {
       const token = c.grant.state === 'pending-consistency' ? c.grant.grantToken : undefined;
       if (token !== undefined)

@@ -1,6 +1,9 @@
 // The recorder of a walk through the flowchart: the trace, hints, proposals, assumptions and
-// missing keys, as facts (src/report/phrases.ts has their words). A call site never asks whether
-// it is explaining: the recorder does nothing when it is not.
+// missing keys, as facts (src/report/phrases.ts has their words). The recorder does nothing when
+// it is not explaining; the walk's steps, hints and proposals are still written `if (ex.on)
+// ex.step(…)`, because their arguments (objects and closures) would otherwise be built on every
+// evaluation only to be dropped: who-can makes hundreds of thousands of unexplained evaluations,
+// and a fifth of its time went to collecting such garbage.
 import {
   ASSUMPTION_IDS,
   type AssumptionId,
@@ -29,9 +32,9 @@ export function sameNote(a: HintNote, b: HintNote): boolean {
 
 /**
  * Records the explanation: the trace, hints, proposals, assumptions and missing keys. Every method
- * does nothing when explanation is off (SILENT), so the walk calls it bare: the fast path pays a
- * call, never a sentence. What a call costs to build is built only when recording (the edits a
- * proposal makes are built by builders that return nothing when off).
+ * does nothing when explanation is off (SILENT). A call whose arguments take building (step, hint,
+ * propose) is made only `if (ex.on)`; one that takes none (assume, miss) is made bare. The edits a
+ * proposal makes are built by builders that return nothing when off.
  */
 /**
  * The note a report gives as the reason for an unknown verdict: the first one that says what the

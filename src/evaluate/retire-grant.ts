@@ -15,26 +15,27 @@ export function retireGrant(k: Walk, key: Key): Decision {
   const grantId = r.request.grantId;
   const target = r.targetGrant;
   if (grantId === undefined && target === undefined) {
-    ex.step('retire-grant', { kind: 'which-grant' }, 'unknown', { kind: 'no-grant-id' });
-    ex.hint({ kind: 'give-grant-id' });
+    if (ex.on) ex.step('retire-grant', { kind: 'which-grant' }, 'unknown', { kind: 'no-grant-id' });
+    if (ex.on) ex.hint({ kind: 'give-grant-id' });
     return k.finish('unknown', 'unknown', []);
   }
   // kms:RetireGrant in a key policy "is not effective" [KMS-GRANTDEL].
   const inKeyPolicy = k.scan(k.keyPolicies, 'Allow', keyArn);
   if (inKeyPolicy.matched.length > 0) ex.hint({ kind: 'retire-grant-in-key-policy', statements: inKeyPolicy.matched.map(refOf) });
   if (target === undefined) {
-    ex.step('retire-grant', { kind: 'grant-exists', grantId: grantId! }, 'no', { kind: 'no-such-grant' });
+    if (ex.on) ex.step('retire-grant', { kind: 'grant-exists', grantId: grantId! }, 'no', { kind: 'no-such-grant' });
     return k.deny(blocked);
   }
   if (!grantStateUsable(target, r.request)) {
-    ex.step('retire-grant', { kind: 'grant-current', grantId: target.grantId }, 'no', { kind: 'grant-state', detail: grantStateDetail(target) });
+    if (ex.on) ex.step('retire-grant', { kind: 'grant-current', grantId: target.grantId }, 'no', { kind: 'grant-state', detail: grantStateDetail(target) });
     return k.deny(blocked);
   }
   const record: GrantMatch = grantMatchRecord({ grant: target, principal: { matched: false }, matched: false, detail: { kind: 'none' } });
   const yes = (why: TraceFinding, by: DecidedBy, reasons: Reason[]): Decision => {
-    ex.step('retire-grant', { kind: 'may-retire', principal: caller.arn, grantId: target.grantId }, 'yes', why, () => ({
-      grants: [{ ...record, matched: true }],
-    }));
+    if (ex.on)
+      ex.step('retire-grant', { kind: 'may-retire', principal: caller.arn, grantId: target.grantId }, 'yes', why, () => ({
+        grants: [{ ...record, matched: true }],
+      }));
     return k.finish('allow', by, reasons);
   };
   /**
@@ -53,17 +54,18 @@ export function retireGrant(k: Walk, key: Key): Decision {
         grantReason(target),
         ...side.iam.map(reasonOf),
       ]);
-    ex.propose(
-      {
-        kind: 'retire-as-account',
-        grantId: target.grantId,
-        as: as === 'retiring-principal' ? 'retiring-principal' : 'grantee',
-        principal: caller.arn,
-        account: caller.account,
-        keyArn: keyArn,
-      },
-      k.iamAllow('AllowRetireGrant', keyArn),
-    );
+    if (ex.on)
+      ex.propose(
+        {
+          kind: 'retire-as-account',
+          grantId: target.grantId,
+          as: as === 'retiring-principal' ? 'retiring-principal' : 'grantee',
+          principal: caller.arn,
+          account: caller.account,
+          keyArn: keyArn,
+        },
+        k.iamAllow('AllowRetireGrant', keyArn),
+      );
     return undefined;
   };
   if (target.retiringPrincipal !== undefined) {
@@ -96,16 +98,17 @@ export function retireGrant(k: Walk, key: Key): Decision {
   if (issuing !== undefined && caller.kind !== 'service' && caller.account === issuing) {
     if (caller.kind === 'root') return yes({ kind: 'issuer-root', account: caller.account }, 'iam-policy', [ROOT_REASON]);
     const side = k.callerSide(keyArn);
-    ex.step(
-      'identity-policy',
-      { kind: 'issuer-iam', account: caller.account },
-      side.ok ? 'yes' : 'no',
-      (): TraceFinding => (side.iam.length > 0 ? { kind: 'statements', statements: side.iam.map(refOf) } : { kind: 'no-iam-allow' }),
-      () => ({ statements: side.records.filter(nearMissOrMatch) }),
-    );
+    if (ex.on)
+      ex.step(
+        'identity-policy',
+        { kind: 'issuer-iam', account: caller.account },
+        side.ok ? 'yes' : 'no',
+        (): TraceFinding => (side.iam.length > 0 ? { kind: 'statements', statements: side.iam.map(refOf) } : { kind: 'no-iam-allow' }),
+        () => ({ statements: side.records.filter(nearMissOrMatch) }),
+      );
     if (side.ok) return k.finish('allow', 'iam-policy', side.iam.map(reasonOf));
     if (side.blockedBy) blocked ??= k.limited(side.blockedBy, { kind: 'identity-policy', action: 'kms:RetireGrant' });
-    else
+    else if (ex.on)
       ex.propose(
         { kind: 'retire-as-issuer', grantId: target.grantId, principal: caller.arn, account: caller.account, keyArn: keyArn },
         k.iamAllow('AllowRetireGrant', keyArn),
@@ -116,7 +119,7 @@ export function retireGrant(k: Walk, key: Key): Decision {
     grantee.matched && !target.operations.includes('RetireGrant')
       ? { kind: 'grantee-without-retire' }
       : { kind: 'may-not-retire', ...(target.retiringPrincipal ? { retiringPrincipal: target.retiringPrincipal } : {}) };
-  ex.step('retire-grant', { kind: 'may-retire', principal: caller.arn, grantId: target.grantId }, 'no', why, () => ({ grants: [record] }));
-  ex.hint({ kind: 'retire-not-allowed', grantId: target.grantId });
+  if (ex.on) ex.step('retire-grant', { kind: 'may-retire', principal: caller.arn, grantId: target.grantId }, 'no', why, () => ({ grants: [record] }));
+  if (ex.on) ex.hint({ kind: 'retire-not-allowed', grantId: target.grantId });
   return k.deny(blocked);
 }

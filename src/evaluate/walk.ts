@@ -196,7 +196,7 @@ export class Walk {
     const target = limit === 'permissions-boundary' ? w.boundary?.policy : this.sessionPolicies[0]?.policy;
     const note: HintNote = { kind: 'limited', allow, limit, action: this.a };
     if (limit === 'permissions-boundary' && w.boundary) note.boundary = w.boundary.policy.name;
-    this.ex.propose(note, this.addTo(target, `Allow${this.action.short}`, resource));
+    if (this.ex.on) this.ex.propose(note, this.addTo(target, `Allow${this.action.short}`, resource));
     return limit;
   }
 
@@ -232,29 +232,32 @@ export class Walk {
         if (decision !== 'deny' || !r.options.authorizeBeforeKeyState) {
           final = 'deny';
           by = 'key-state';
-          ex.step(
-            'key-state',
-            { kind: 'key-state', keyState: r.key.metadata.keyState, keySpec: r.key.metadata.keySpec, keyUsage: r.key.metadata.keyUsage, action: a },
-            'no',
-            { kind: 'key-state-error', error: keyStateErr },
-          );
-          ex.hint({ kind: 'key-state', error: keyStateErr, authorized: true });
+          if (ex.on)
+            ex.step(
+              'key-state',
+              { kind: 'key-state', keyState: r.key.metadata.keyState, keySpec: r.key.metadata.keySpec, keyUsage: r.key.metadata.keyUsage, action: a },
+              'no',
+              { kind: 'key-state-error', error: keyStateErr },
+            );
+          if (ex.on) ex.hint({ kind: 'key-state', error: keyStateErr, authorized: true });
         } else {
-          ex.step(
-            'key-state',
-            { kind: 'key-state', keyState: r.key.metadata.keyState, keySpec: r.key.metadata.keySpec, keyUsage: r.key.metadata.keyUsage, action: a },
-            'no',
-            { kind: 'key-state-error', error: keyStateErr },
-          );
-          ex.hint({ kind: 'key-state', error: keyStateErr, authorized: false });
+          if (ex.on)
+            ex.step(
+              'key-state',
+              { kind: 'key-state', keyState: r.key.metadata.keyState, keySpec: r.key.metadata.keySpec, keyUsage: r.key.metadata.keyUsage, action: a },
+              'no',
+              { kind: 'key-state-error', error: keyStateErr },
+            );
+          if (ex.on) ex.hint({ kind: 'key-state', error: keyStateErr, authorized: false });
         }
       } else {
-        ex.step(
-          'key-state',
-          { kind: 'key-state', keyState: r.key.metadata.keyState, keySpec: r.key.metadata.keySpec, keyUsage: r.key.metadata.keyUsage, action: a },
-          'yes',
-          { kind: 'key-state-ok' },
-        );
+        if (ex.on)
+          ex.step(
+            'key-state',
+            { kind: 'key-state', keyState: r.key.metadata.keyState, keySpec: r.key.metadata.keySpec, keyUsage: r.key.metadata.keyUsage, action: a },
+            'yes',
+            { kind: 'key-state-ok' },
+          );
       }
     }
     const d: Decision = {
@@ -486,7 +489,7 @@ export function aliasResourceNote(ex: Recorder, records: StatementMatch[], actio
             },
           ]
         : [];
-    ex.propose({ kind: 'alias-in-resource', statement: statementRef, alias, action }, edits);
+    if (ex.on) ex.propose({ kind: 'alias-in-resource', statement: statementRef, alias, action }, edits);
   }
   return hits.map(({ h }) => h.id);
 }
