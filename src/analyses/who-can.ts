@@ -754,8 +754,8 @@ interface KeyProfile {
    * sequences of labels are one node, so comparing keys costs no string building or hashing.
    */
   trie: Array<Map<number, number> | undefined>;
-  /** The statement lists of InfoCover.ids, numbered (the empty list is 0). */
-  coverNums: Map<string, number>;
+  /** The next number for a set of statements in InfoCover.ids (0 is the empty set). */
+  coverCount: number;
   /** Per position: an unconditional `Principal: "*"` Allow of the key policy covers the action (see shareClass). */
   publicAllow: Uint8Array;
   /** 1 for the action indices evaluated on this key. */
@@ -1101,7 +1101,7 @@ export class WhoCanEngine {
       classes: new Map(),
       bases: new Map(),
       trie: [undefined],
-      coverNums: new Map([['', 0]]),
+      coverCount: 1,
       publicAllow,
       mask,
       privatePositions,
@@ -1193,40 +1193,43 @@ export class WhoCanEngine {
     if (info.cover === undefined) {
       const n = k.actions.length;
       const ids = new Array<number>(n).fill(0);
+      const local = new Array<number>(n).fill(0);
       const deny = new Uint8Array(n);
       let clauses: Array<Array<[CompiledCondition, Effect]> | undefined> | undefined;
+      // Positions covered by the same statements share a number. A statement belongs to one policy,
+      // so a set of this info's statements is no other info's: each new set gets a new number of
+      // the key's (0 for none, shared by all). The set is a bit mask of the statements' places, or
+      // their list when there are too many for one.
+      const stmts = info.stmts;
+      const small = stmts.length <= 30;
+      const sets = new Map<number | string, { num: number; local: number }>();
       for (let i = 0; i < n; i++) {
         const a = k.actions[i]!;
         const ix = a.index;
         const replicate = a.short === 'ReplicateKey';
-        let id = '';
-        for (const cs of info.stmts) {
+        let mask = 0;
+        let list = '';
+        for (let j = 0; j < stmts.length; j++) {
+          const cs = stmts[j]!;
           const cov = coverageOfStatement(cs);
           if (cov[ix] !== 1 && !(replicate && cov[CREATE_KEY] === 1)) continue;
           if (cs.st.effect === 'Deny') deny[i] = 1;
-          id += `${objectId(cs)},`;
+          if (small) mask |= 1 << j;
+          else list += `${j},`;
           for (const c of cs.conditions) {
             if (!principalDependent(c)) continue;
             clauses ??= new Array<Array<[CompiledCondition, Effect]> | undefined>(n);
             (clauses[i] ??= []).push([c, cs.st.effect]);
           }
         }
-        let num = k.coverNums.get(id);
-        if (num === undefined) {
-          num = k.coverNums.size;
-          k.coverNums.set(id, num);
+        const set = small ? mask : list;
+        let known = sets.get(set);
+        if (known === undefined) {
+          known = { num: set === 0 || set === '' ? 0 : k.coverCount++, local: sets.size };
+          sets.set(set, known);
         }
-        ids[i] = num;
-      }
-      const local = new Array<number>(n).fill(0);
-      const seen = new Map<number, number>();
-      for (let i = 0; i < n; i++) {
-        let l = seen.get(ids[i]!);
-        if (l === undefined) {
-          l = seen.size;
-          seen.set(ids[i]!, l);
-        }
-        local[i] = l;
+        ids[i] = known.num;
+        local[i] = known.local;
       }
       info.cover = { ids, local, deny, clauses };
     }
