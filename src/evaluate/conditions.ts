@@ -32,8 +32,9 @@ export interface ConditionEnv {
   ctx: RequestContext;
   bias: UnknownBias;
   /**
-   * Filled with every unknown key a condition consulted (by lower-case name). A verdict reached
-   * without consulting one does not depend on it; otherwise the evaluator decides in both worlds.
+   * Every unknown key a condition consulted (by lower-case name), made on the first one (most
+   * requests consult none). A verdict reached without consulting one does not depend on it;
+   * otherwise the evaluator decides in both worlds.
    */
   touched?: Map<string, UnknownKeyInfo>;
   /** Filled with the ids of assumptions a condition relied on (e.g. a date read as UTC). */
@@ -131,7 +132,7 @@ export function substituteVariables(text: string, ctx: RequestContext): string |
 
 /** The result an unknown condition or element takes in a biased world (false in the actual one). */
 export function biased(env: ConditionEnv, effect: Effect, info: UnknownKeyInfo, lowerKey: string): boolean {
-  env.touched?.set(lowerKey, info);
+  (env.touched ??= new Map()).set(lowerKey, info);
   env.biasedSides = (env.biasedSides ?? 0) | (effect === 'Allow' ? 1 : 2);
   return env.bias === null ? false : (effect === 'Allow') === (env.bias === 'allow');
 }

@@ -745,6 +745,8 @@ export class Evaluator {
         : { ctx, bias: w.bias, touched, biasedSides: 0 };
       const d = decide(r, w, env, withExplain);
       lastSides = env.biasedSides ?? 3;
+      // Made by the first condition that consulted an unknown key; kept for the next walks.
+      touched = env.touched;
       return d;
     };
     /** The biased answers the last walk gave (1: Allow side, 2: Deny side). */
@@ -752,11 +754,11 @@ export class Evaluator {
 
     // Keys the request does not carry and kms-why cannot derive (aws:SourceIp, …) matter only when
     // a condition consults them: decide once, and in both worlds only if one did.
-    const touched = new Map<string, UnknownKeyInfo>();
+    let touched: Map<string, UnknownKeyInfo> | undefined;
     let actual: { d: Decision; sides: number; touched: number } | undefined;
     if (unknowns.length === 0) {
       const d = run('actual', explain);
-      if (touched.size === 0) return d;
+      if (touched === undefined) return d;
       // With every input read, the three worlds differ in their bias alone (world()): the actual
       // walk is the walk of a biased world whose bias it never contradicted (env.biasedSides).
       if (!res.anyUnknown) actual = { d, sides: lastSides, touched: touched.size };
@@ -772,12 +774,12 @@ export class Evaluator {
     // biased answers, and no key touched in the other worlds that the explanation would count
     // (Recorder.assumeTouched reads every key touched so far).
     const explained = (mode: 'permissive' | 'restrictive'): Decision => {
-      if (actual !== undefined && touched.size === actual.touched && (actual.sides & (mode === 'restrictive' ? 2 : 1)) === 0) return actual.d;
+      if (actual !== undefined && (touched?.size ?? 0) === actual.touched && (actual.sides & (mode === 'restrictive' ? 2 : 1)) === 0) return actual.d;
       return run(mode, true);
     };
-    const supplied = [...touched.values()].filter((u): u is UnknownKeyInfo & { supply: string } => u.supply !== undefined);
+    const supplied = [...(touched?.values() ?? [])].filter((u): u is UnknownKeyInfo & { supply: string } => u.supply !== undefined);
     // Inputs consulted only through a condition key (aliases): they count once a condition read them.
-    for (const u of touched.values()) if (u.input !== undefined && !unknowns.includes(u.input)) unknowns.push(u.input);
+    for (const u of touched?.values() ?? []) if (u.input !== undefined && !unknowns.includes(u.input)) unknowns.push(u.input);
     if (permissive.decision === restrictive.decision) {
       // The reasons come from the world where they hold whatever the unknown says: the
       // restrictive one for an allow, the permissive one for a deny.

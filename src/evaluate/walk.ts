@@ -103,6 +103,9 @@ export class Walk {
   readonly sessionPolicies: CompiledPolicy[];
   readonly boundaryPolicies: CompiledPolicy[];
   /** The caller's side per resource: read by several steps, scanned once (a cache, not state). */
+  /** callerSide's answers by resource: the first in fields (a walk nearly always asks about one resource), the rest in a map. */
+  private side: CallerSide | undefined;
+  private sideResource: string | undefined;
   private sides: Map<string, CallerSide> | undefined;
 
   constructor(
@@ -159,8 +162,8 @@ export class Walk {
 
   /** Whether the caller's identity policies allow on `resource`, within its boundary and session policies. */
   callerSide(resource: string): CallerSide {
-    this.sides ??= new Map();
-    const hit = this.sides.get(resource);
+    if (this.sideResource === resource && this.side !== undefined) return this.side;
+    const hit = this.sides?.get(resource);
     if (hit) return hit;
     const { w, sessionPolicies } = this;
     const root = this.caller.kind === 'root';
@@ -177,7 +180,10 @@ export class Walk {
         res.blockedBy = 'session-policy';
       }
     }
-    this.sides.set(resource, res);
+    if (this.side === undefined) {
+      this.side = res;
+      this.sideResource = resource;
+    } else (this.sides ??= new Map()).set(resource, res);
     return res;
   }
 
