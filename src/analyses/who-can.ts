@@ -698,8 +698,6 @@ interface SigClass {
   sigs: number[];
   /** The signature of the positions an unconditional public Allow decides (see shareClass). */
   publicSig: number;
-  /** Per position: the answer, once known. */
-  answers: Array<AccessEntry | null | undefined>;
   /** The row of answers, once every position is known (for a caller with no own grants or private positions). */
   row: Array<AccessEntry | null> | undefined;
 }
@@ -743,8 +741,12 @@ interface KeyProfile {
   namedKeys: Set<string>;
   /** Ordinary principals may share answers on this key. */
   shareable: boolean;
-  /** Answers by signature (a node of the trie, see shareClass), then by position in actions. */
-  shared: Array<Array<AccessEntry | null | undefined> | undefined>;
+  /**
+   * Answers by signature (a node of the trie, see shareClass) and position in actions, as
+   * `signature * 64 + position`: one entry per answer known (an array per signature had room for
+   * every position and was mostly empty, and all of it outlived the young generation).
+   */
+  shared: Map<number, AccessEntry | null>;
   /** Callers' classes by class key (a node of the trie), and the ids of their bases (shareClass). */
   classes: Map<number, SigClass>;
   bases: Map<string, number>;
@@ -828,7 +830,6 @@ function step(k: KeyProfile, node: number, label: number): number {
   if (child === undefined) {
     child = k.trie.length;
     k.trie.push(undefined);
-    k.shared.push(undefined);
     children.set(label, child);
   }
   return child;
@@ -1097,7 +1098,7 @@ export class WhoCanEngine {
       relevant: new Map(),
       namedKeys,
       shareable,
-      shared: [undefined],
+      shared: new Map(),
       classes: new Map(),
       bases: new Map(),
       trie: [undefined],
@@ -1350,7 +1351,7 @@ export class WhoCanEngine {
         sigOfPart[part[i]!] = sigs[i]!;
       }
     }
-    cls = { sigs, publicSig, answers: new Array<AccessEntry | null | undefined>(n), row: undefined };
+    cls = { sigs, publicSig, row: undefined };
     k.classes.set(ck, cls);
     return cls;
   }
@@ -1917,11 +1918,7 @@ export class WhoCanEngine {
             if (own !== null && own[i] === 1 && kprof.publicAllow[i] === 1 && cls.sigs[i] === cls.publicSig) own[i] = 0;
             let hit: AccessEntry | null | undefined;
             if ((own === null || own[i] === 0) && (priv === null || priv[i] === 0)) {
-              hit = cls.answers[i];
-              if (hit === undefined) {
-                hit = kprof.shared[cls.sigs[i]!]?.[i];
-                if (hit !== undefined) cls.answers[i] = hit;
-              }
+              hit = kprof.shared.get(cls.sigs[i]! * 64 + i);
             }
             if (hit === undefined) (need ??= new Uint8Array(n))[i] = 1;
             else out[i] = hit;
@@ -1937,8 +1934,7 @@ export class WhoCanEngine {
               }
               out[i] = mine[i]!;
               if ((own === null || own[i] === 0) && (priv === null || priv[i] === 0)) {
-                (kprof.shared[cls.sigs[i]!] ??= new Array<AccessEntry | null | undefined>(n))[i] = mine[i]!;
-                cls.answers[i] = mine[i]!;
+                kprof.shared.set(cls.sigs[i]! * 64 + i, mine[i]!);
               }
             }
             if (any) this.sharedPairs++;
@@ -1955,7 +1951,7 @@ export class WhoCanEngine {
       principals.push({ arn: '*', kind: 'public', external: true, origins: ['public'] });
       access.push(actions.map((a) => publicEntry(a, publicStatements)));
     }
-    kprof.shared.length = 0;
+    kprof.shared.clear();
     kprof.classes.clear();
     kprof.bases.clear();
     kprof.trie.length = 1;
