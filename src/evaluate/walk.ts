@@ -13,6 +13,7 @@ import type {
   StatementMatch,
   StatementRef,
   TraceFinding,
+  TraceQuestion,
   Verdict,
 } from '../model/decision.js';
 import type { Grant } from '../model/grant.js';
@@ -232,39 +233,21 @@ export class Walk {
             ? unreadableKeyStateError(r.key.metadataUnknown.reason)
             : undefined
           : keyStateError(action, r.key.metadata);
+      const md = r.key.metadata;
+      const ask = (): TraceQuestion => ({ kind: 'key-state', keyState: md.keyState, keySpec: md.keySpec, keyUsage: md.keyUsage, action: a });
       if (keyStateErr !== undefined) {
         ex.assume('keyStateOrder');
         // An unknown authorization still fails on the key state, whatever the unreadable input says.
-        if (decision !== 'deny' || !r.options.authorizeBeforeKeyState) {
+        const fails = decision !== 'deny' || !r.options.authorizeBeforeKeyState;
+        if (fails) {
           final = 'deny';
           by = 'key-state';
-          if (ex.on)
-            ex.step(
-              'key-state',
-              { kind: 'key-state', keyState: r.key.metadata.keyState, keySpec: r.key.metadata.keySpec, keyUsage: r.key.metadata.keyUsage, action: a },
-              'no',
-              { kind: 'key-state-error', error: keyStateErr },
-            );
-          if (ex.on) ex.hint({ kind: 'key-state', error: keyStateErr, authorized: true });
-        } else {
-          if (ex.on)
-            ex.step(
-              'key-state',
-              { kind: 'key-state', keyState: r.key.metadata.keyState, keySpec: r.key.metadata.keySpec, keyUsage: r.key.metadata.keyUsage, action: a },
-              'no',
-              { kind: 'key-state-error', error: keyStateErr },
-            );
-          if (ex.on) ex.hint({ kind: 'key-state', error: keyStateErr, authorized: false });
         }
-      } else {
-        if (ex.on)
-          ex.step(
-            'key-state',
-            { kind: 'key-state', keyState: r.key.metadata.keyState, keySpec: r.key.metadata.keySpec, keyUsage: r.key.metadata.keyUsage, action: a },
-            'yes',
-            { kind: 'key-state-ok' },
-          );
-      }
+        if (ex.on) {
+          ex.step('key-state', ask(), 'no', { kind: 'key-state-error', error: keyStateErr });
+          ex.hint({ kind: 'key-state', error: keyStateErr, authorized: fails });
+        }
+      } else if (ex.on) ex.step('key-state', ask(), 'yes', { kind: 'key-state-ok' });
     }
     const d: Decision = {
       action: a,
