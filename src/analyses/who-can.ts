@@ -188,6 +188,8 @@ interface Candidate {
   info: WhoCanPrincipal;
   ref: PrincipalRef;
   idKey: string;
+  /** Its profile, once asked for (the snapshot's principals are the same candidates on every key). */
+  prof?: Profile;
 }
 
 function candidateOf(ref: PrincipalRef, keyAccount: string, origin: PrincipalOrigin, arnWithPath?: string): Candidate {
@@ -750,6 +752,9 @@ interface KeyProfile {
   /** Callers' classes by class key (a node of the trie), and the ids of their bases (shareClass). */
   classes: Map<number, SigClass>;
   bases: Map<string, number>;
+  /** The ids of bases without clause tokens, by the caller's shareBase, for callers of the key's account and of others. */
+  plainBasesSame: Map<string, number>;
+  plainBasesOther: Map<string, number>;
   /**
    * Class keys and signatures as nodes of a trie of numbers (node 0 the root): the child of a node
    * for a label, each label a number with its kind in the low four bits (see shareClass). Equal
@@ -1101,6 +1106,8 @@ export class WhoCanEngine {
       shared: new Map(),
       classes: new Map(),
       bases: new Map(),
+      plainBasesSame: new Map(),
+      plainBasesOther: new Map(),
       trie: [undefined],
       coverCount: 1,
       publicAllow,
@@ -1127,7 +1134,11 @@ export class WhoCanEngine {
         if (cs.ineffective !== undefined) continue;
         const cov = coverageOfStatement(cs);
         let applies = false;
-        for (const a of k.actions) if (cov[a.index] === 1) applies = true;
+        for (const a of k.actions)
+          if (cov[a.index] === 1) {
+            applies = true;
+            break;
+          }
         applies = (applies && this.relevantFor(cs, k)) || (replicate && cov[CREATE_KEY] === 1);
         if (!applies) continue;
         if (resourceHasVariables(cs)) {
@@ -1152,7 +1163,11 @@ export class WhoCanEngine {
         const cs = k.kpStmts[i]!;
         const cov = coverage(k.kp!, cs);
         let applies = false;
-        for (const a of k.actions) if (cov[a.index] === 1) applies = true;
+        for (const a of k.actions)
+          if (cov[a.index] === 1) {
+            applies = true;
+            break;
+          }
         if (!applies) continue;
         for (const c of cs.conditions) if (principalDependent(c)) list.push([c, cs.st.effect]);
       }
@@ -1265,7 +1280,6 @@ export class WhoCanEngine {
     if (!k.shareable || p.shareBase === null) return null;
     for (const key of p.ownKeys) if (k.namedKeys.has(key)) return null;
     const sameAccount = p.ref.kind !== 'service' && p.ref.account === k.account && p.ref.partition === k.key.metadata.partition;
-    let base = `${p.shareBase}|${sameAccount ? 'S' : 'X'}`;
     // What every action shares: the clauses of the SCPs, key-policy statements and RCPs.
     let toks = '';
     for (const cp of p.scps) {
@@ -1279,11 +1293,18 @@ export class WhoCanEngine {
       for (const [c, effect] of kpClauses) toks += `${clauseToken(ctx, c, effect)},`;
       for (const [c, effect] of k.rcpClauses) toks += `${clauseToken(ctx, c, effect)},`;
     }
-    if (toks !== '') base += `|T${toks}`;
-    let baseId = k.bases.get(base);
+    // Most callers read no such clause: their base is found by their shareBase alone, with no
+    // string made for each of them.
+    const plain = toks === '' ? (sameAccount ? k.plainBasesSame : k.plainBasesOther) : undefined;
+    let baseId = plain?.get(p.shareBase);
     if (baseId === undefined) {
-      baseId = k.bases.size;
-      k.bases.set(base, baseId);
+      const base = `${p.shareBase}|${sameAccount ? 'S' : 'X'}${toks !== '' ? `|T${toks}` : ''}`;
+      baseId = k.bases.get(base);
+      if (baseId === undefined) {
+        baseId = k.bases.size;
+        k.bases.set(base, baseId);
+      }
+      plain?.set(p.shareBase, baseId);
     }
     const baseNode = step(k, 0, baseId * 16 + L_BASE);
     // The class key: the caller's applicable statements by group (identity, boundary, session),
@@ -1897,7 +1918,7 @@ export class WhoCanEngine {
     const access: Array<Array<AccessEntry | null>> = [];
     const n = actions.length;
     for (const c of cands) {
-      const prof = this.profile(c.ref);
+      const prof = (c.prof ??= this.profile(c.ref));
       const cls = this.shareClass(prof, kprof);
       let row: Array<AccessEntry | null>;
       if (cls === null) row = this.internRow(this.row(prof, kprof));
@@ -1954,6 +1975,8 @@ export class WhoCanEngine {
     kprof.shared.clear();
     kprof.classes.clear();
     kprof.bases.clear();
+    kprof.plainBasesSame.clear();
+    kprof.plainBasesOther.clear();
     kprof.trie.length = 1;
     kprof.trie[0] = undefined;
     // Answers and rows are shared within a key only: what stays between keys is bounded by the principals.
