@@ -695,8 +695,8 @@ interface InfoCover {
 interface SigClass {
   /** Per position in the key's actions: the signature (a node of the key's trie), which answers are shared by across classes. */
   // Plain arrays, not Int32Array, for what is made per class or policy: a typed array of more than
-  // 64 bytes keeps its elements outside the heap, which costs an allocation of its own and work
-  // for the collector (a third of shareClass's time went to making them).
+  // 64 bytes keeps its elements outside the heap, which costs an allocation of its own (making
+  // them was a tenth of shareClass's own time).
   sigs: number[];
   /** The signature of the positions an unconditional public Allow decides (see shareClass). */
   publicSig: number;

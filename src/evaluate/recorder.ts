@@ -3,7 +3,7 @@
 // it is not explaining; the walk's steps, hints and proposals are still written `if (ex.on)
 // ex.step(…)`, because their arguments (objects and closures) would otherwise be built on every
 // evaluation only to be dropped: who-can makes hundreds of thousands of unexplained evaluations,
-// and a fifth of its time went to collecting such garbage.
+// and collecting garbage is a fifth of its time.
 import {
   ASSUMPTION_IDS,
   type AssumptionId,
