@@ -504,6 +504,39 @@ describe('who-can on random accounts', () => {
     expect(shared).toBeGreaterThan(0);
   }, 120_000);
 
+  it('agrees with Evaluator.evaluate when identity policies have more statements than a bit mask numbers (over 30)', () => {
+    // who-can numbers the sets of a policy's statements that cover each action by a bit mask of
+    // their places up to 30 statements, and by a list past that: this runs the second way. Roles
+    // hold one of two large policies or none, with team tags that differ, beside the random
+    // account's principals: answers shared where they should not be show as verdicts that differ.
+    // (A list path that told no sets apart, or every non-empty set from none, failed here within
+    // these runs; a single collision between two sets is rarer than they find.)
+    const onEveryKey = stmt(false).map((x) => ({ ...x, Resource: '*' }));
+    const large = fc.array(onEveryKey, { minLength: 31, maxLength: 45 });
+    fc.assert(
+      fc.property(account, large, large, (a, x, y) => {
+        const snapshot = buildAccount(a);
+        const policies = [x, y].map((st, n) =>
+          parsePolicyDocument(
+            { Version: '2012-10-17', Statement: st.map((o, i) => ({ ...o, Sid: `S${i}` })) },
+            { source: 'identity-policy', name: `large-${n}`, path: `large-${n}` },
+          ),
+        );
+        for (let i = 0; i < 9; i++)
+          snapshot.principals[`arn:aws:iam::${A}:role/large-${i}`] = {
+            identityPolicies: i % 3 === 2 ? [] : [policies[i % 3]!],
+            permissionsBoundary: null,
+            sessionPolicies: [],
+            tags: { team: i < 5 ? 'red' : 'blue' },
+          };
+        const r = whoCan(snapshot, snapshot.keys);
+        expectConsistent(snapshot, r);
+        expectSameAsUnpruned(snapshot, r);
+      }),
+      { numRuns: runs * 2 },
+    );
+  }, 240_000);
+
   it('pruning asks the evaluator far less often than there are answers', () => {
     const snapshot = buildAccount(fc.sample(account, { numRuns: 1, seed: 42 })[0]!);
     const r = whoCan(snapshot, snapshot.keys);
