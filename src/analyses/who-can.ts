@@ -683,7 +683,7 @@ interface PolicyInfo {
 }
 
 interface InfoCover {
-  /** Per position: the statements that cover the action, as a number (coverNum; 0: none). */
+  /** Per position: the set of statements that cover the action, as a number of the key's (0: none; see cover). */
   ids: number[];
   /** The same numbered from 0 in order of first position (a partition of the positions, for refine). */
   local: number[];
