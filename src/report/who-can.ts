@@ -245,8 +245,7 @@ function actionRows(k: KeyWhoCan, group: ActionInfo['group']): ActionRow[] {
       const e = k.access[pi]![ai]!;
       if (e !== null) row.entries.push({ principal: p, entry: e });
     });
-    const rank = (e: AccessEntry): number => (e.access === 'allow' ? 0 : e.access === 'conditional' ? 1 : 2);
-    row.entries.sort((x, y) => rank(x.entry) - rank(y.entry));
+    row.entries.sort((x, y) => accessRank(x.entry.access) - accessRank(y.entry.access));
     bySig.set(sig, row);
     rows.push(row);
   });
@@ -515,6 +514,11 @@ export interface KeySummary {
   withAccess: number;
 }
 
+/** Allowed before conditional before unknown: the order answers and access paths are listed in. */
+function accessRank(access: AccessEntry['access']): number {
+  return access === 'allow' ? 0 : access === 'conditional' ? 1 : 2;
+}
+
 const SAMPLE = 3;
 /** Access paths shown per group (the largest first); the rest are counted. */
 export const MAX_PATHS = 8;
@@ -604,7 +608,7 @@ export function summarizeKey(k: KeyWhoCan): KeySummary {
       for (const ai of live) {
         const e = row[ai];
         if (e === null || e === undefined) continue;
-        const rank = e.access === 'allow' ? 0 : e.access === 'conditional' ? 1 : 2;
+        const rank = accessRank(e.access);
         if (rank < best) best = rank;
         const id = pathOf(e);
         let at = paths.get(id.key);
@@ -635,9 +639,10 @@ export function summarizeKey(k: KeyWhoCan): KeySummary {
     }
     // The largest MAX_PATHS, in order (a key where every role has a policy of its own has thousands:
     // not worth sorting them all).
-    const rank = (p: AccessPath): number => (p.access === 'allow' ? 0 : p.access === 'conditional' ? 1 : 2);
-    const before = (x: AccessPath, y: AccessPath): boolean =>
-      rank(x) - rank(y) < 0 || (rank(x) === rank(y) && (y.principals < x.principals || (y.principals === x.principals && x.text < y.text)));
+    const before = (x: AccessPath, y: AccessPath): boolean => {
+      const dr = accessRank(x.access) - accessRank(y.access);
+      return dr < 0 || (dr === 0 && (y.principals < x.principals || (y.principals === x.principals && x.text < y.text)));
+    };
     for (const { path } of paths.values()) {
       if (gs.paths.length === MAX_PATHS && !before(path, gs.paths[MAX_PATHS - 1]!)) continue;
       let at = Math.min(gs.paths.length, MAX_PATHS - 1);
