@@ -48,6 +48,7 @@ import { dependsOnKeyState, keyStateError, keyUsageError } from '../evaluate/key
 import type { EvaluatorOptions } from '../evaluate/options.js';
 import { isServiceLinked, SnapshotIndex } from '../evaluate/snapshot-index.js';
 import { callerKeys, patternKey } from '../evaluate/principals.js';
+import { PairTable } from './pair-table.js';
 
 // ─── The result, as plain data (model/who-can.ts) ─────────────────────────────────────────────
 
@@ -438,7 +439,7 @@ function featuresOf(cs: CompiledStatement): number {
  * changes neither the authorization verdict nor its reasons, and such actions are evaluated last
  * so that their class takes its deciding step from an action the key state does not fail.
  */
-function traitKey(a: ActionInfo, key: Key, f: number, grantsUnknown: boolean): string {
+function traitKey(a: ActionInfo, key: Key, f: number, grantsUnknown: boolean, aliasElsewhere: boolean): string {
   return [
     a.cls,
     (f & F_CROSS) !== 0 && a.crossAccount,
@@ -454,11 +455,13 @@ function traitKey(a: ActionInfo, key: Key, f: number, grantsUnknown: boolean): s
     // With unreadable grants, the stand-in grant's operations decide: keep grant actions apart.
     grantsUnknown && a.grantOperation !== undefined ? a.short : '',
     // Actions that need a further permission (UpdateAlias, ReplicateKey, UpdatePrimaryRegion) or
-    // take the grant path of their own (CreateGrant) are decided alone; those that carry required
+    // take the grant path of their own (CreateGrant) are decided alone. UpdateAlias needs one only
+    // when its alias points to another key now (Evaluator.companions); otherwise it is an alias
+    // action like CreateAlias and DeleteAlias, decided by the same walk. Those that carry required
     // request parameters (whose keys a request without them leaves unknown) only with actions
     // that carry the same ones (GenerateDataKeyPair and …WithoutPlaintext, ReEncryptFrom and
     // ReEncryptTo, Sign and Verify, GenerateMac and VerifyMac).
-    ALONE.has(a.short) ? a.short : (REQUIRED_KEYS.get(a.short) ?? ''),
+    ALONE.has(a.short) && (a.short !== 'UpdateAlias' || aliasElsewhere) ? a.short : (REQUIRED_KEYS.get(a.short) ?? ''),
   ].join('|');
 }
 
@@ -744,11 +747,14 @@ interface KeyProfile {
   /** Ordinary principals may share answers on this key. */
   shareable: boolean;
   /**
-   * Answers by signature (a node of the trie, see shareClass) and position in actions, as
-   * `signature * 64 + position`: one entry per answer known (an array per signature had room for
-   * every position and was mostly empty, and all of it outlived the young generation).
+   * Answers by signature (a node of the trie, see shareClass) and position in actions: the
+   * answer's number in sharedAnswers. One entry per answer known (an array per signature had room
+   * for every position and was mostly empty).
    */
-  shared: Map<number, AccessEntry | null>;
+  shared: PairTable;
+  /** The distinct answers `shared` holds (null, a denial, first), and their numbers. */
+  sharedAnswers: Array<AccessEntry | null>;
+  sharedNums: Map<AccessEntry, number>;
   /** Callers' classes by class key (a node of the trie), and the ids of their bases (shareClass). */
   classes: Map<number, SigClass>;
   bases: Map<string, number>;
@@ -760,7 +766,9 @@ interface KeyProfile {
    * for a label, each label a number with its kind in the low four bits (see shareClass). Equal
    * sequences of labels are one node, so comparing keys costs no string building or hashing.
    */
-  trie: Array<Map<number, number> | undefined>;
+  trie: PairTable;
+  /** The number of nodes of the trie (the next node's number). */
+  trieNodes: number;
   /** The next number for a set of statements in InfoCover.ids (0 is the empty set). */
   coverCount: number;
   /** Per position: an unconditional `Principal: "*"` Allow of the key policy covers the action (see shareClass). */
@@ -769,6 +777,8 @@ interface KeyProfile {
   mask: Uint8Array;
   /** Positions (in actions) never shared: their further permissions are checked on another key (companions). */
   privatePositions: Uint8Array | null;
+  /** Another key of the account and Region holds the alias UpdateAlias is asked on (it may be the alias's current key). */
+  aliasElsewhere: boolean;
   policyInfo: Map<CompiledPolicy, PolicyInfo | null>;
   /** Principal-dependent clauses of the key-policy statements that may concern a caller of this account, and of the RCPs. */
   kpClauses: Map<string, Array<[CompiledCondition, Effect]>>;
@@ -826,18 +836,28 @@ const L_PUBLIC = 9;
 
 /** The child of a node of the key's trie for a label, made on first use. */
 function step(k: KeyProfile, node: number, label: number): number {
-  let children = k.trie[node];
-  if (children === undefined) {
-    children = new Map();
-    k.trie[node] = children;
-  }
-  let child = children.get(label);
-  if (child === undefined) {
-    child = k.trie.length;
-    k.trie.push(undefined);
-    children.set(label, child);
+  let child = k.trie.get(node, label);
+  if (child < 0) {
+    child = k.trieNodes++;
+    k.trie.set(node, label, child);
   }
   return child;
+}
+
+/** The answer shared by signature `sig` at `position`, if one is known. */
+function sharedAnswer(k: KeyProfile, sig: number, position: number): AccessEntry | null | undefined {
+  const num = k.shared.get(sig, position);
+  return num < 0 ? undefined : k.sharedAnswers[num];
+}
+
+function shareAnswer(k: KeyProfile, sig: number, position: number, e: AccessEntry | null): void {
+  let num = e === null ? 0 : k.sharedNums.get(e);
+  if (num === undefined) {
+    num = k.sharedAnswers.length;
+    k.sharedAnswers.push(e);
+    k.sharedNums.set(e!, num);
+  }
+  k.shared.set(sig, position, num);
 }
 const UNIQUE = Int32Array.from({ length: N }, (_, i) => i);
 
@@ -1057,10 +1077,12 @@ export class WhoCanEngine {
     // UpdateAlias on the key the alias points to now (when the snapshot says it is another one),
     // UpdatePrimaryRegion on the replica (see Evaluator.companions).
     let privatePositions: Uint8Array | null = null;
+    const aliasElsewhere =
+      alias !== undefined &&
+      this.snapshot.keys.some((x) => x !== key && x.aliases.includes(alias) && x.metadata.account === m.account && x.metadata.region === m.region);
     actions.forEach((a, i) => {
       let other = false;
-      if (a.short === 'UpdateAlias' && alias !== undefined)
-        other = this.snapshot.keys.some((x) => x !== key && x.aliases.includes(alias) && x.metadata.account === m.account && x.metadata.region === m.region);
+      if (a.short === 'UpdateAlias') other = aliasElsewhere;
       if (a.short === 'UpdatePrimaryRegion')
         other = this.snapshot.keys.some((x) => x !== key && x.metadata.keyId === m.keyId && x.metadata.account === m.account);
       if (other) (privatePositions ??= new Uint8Array(actions.length))[i] = 1;
@@ -1103,16 +1125,20 @@ export class WhoCanEngine {
       relevant: new Map(),
       namedKeys,
       shareable,
-      shared: new Map(),
+      shared: new PairTable(),
+      sharedAnswers: [null],
+      sharedNums: new Map(),
       classes: new Map(),
       bases: new Map(),
       plainBasesSame: new Map(),
       plainBasesOther: new Map(),
-      trie: [undefined],
+      trie: new PairTable(),
+      trieNodes: 1,
       coverCount: 1,
       publicAllow,
       mask,
       privatePositions,
+      aliasElsewhere,
       policyInfo: new Map(),
       kpClauses: new Map(),
       rcpClauses,
@@ -1433,7 +1459,7 @@ export class WhoCanEngine {
       const ids = new Map<string, number>();
       const traits = new Int32Array(N);
       for (const a of ACTIONS) {
-        const t = traitKey(a, k.key, features, k.grantIndex === null);
+        const t = traitKey(a, k.key, features, k.grantIndex === null, k.aliasElsewhere);
         let id = ids.get(t);
         if (id === undefined) {
           id = ids.size;
@@ -1939,7 +1965,7 @@ export class WhoCanEngine {
             if (own !== null && own[i] === 1 && kprof.publicAllow[i] === 1 && cls.sigs[i] === cls.publicSig) own[i] = 0;
             let hit: AccessEntry | null | undefined;
             if ((own === null || own[i] === 0) && (priv === null || priv[i] === 0)) {
-              hit = kprof.shared.get(cls.sigs[i]! * 64 + i);
+              hit = sharedAnswer(kprof, cls.sigs[i]!, i);
             }
             if (hit === undefined) (need ??= new Uint8Array(n))[i] = 1;
             else out[i] = hit;
@@ -1955,7 +1981,7 @@ export class WhoCanEngine {
               }
               out[i] = mine[i]!;
               if ((own === null || own[i] === 0) && (priv === null || priv[i] === 0)) {
-                kprof.shared.set(cls.sigs[i]! * 64 + i, mine[i]!);
+                shareAnswer(kprof, cls.sigs[i]!, i, mine[i]!);
               }
             }
             if (any) this.sharedPairs++;
@@ -1973,12 +1999,14 @@ export class WhoCanEngine {
       access.push(actions.map((a) => publicEntry(a, publicStatements)));
     }
     kprof.shared.clear();
+    kprof.sharedAnswers.length = 1;
+    kprof.sharedNums.clear();
     kprof.classes.clear();
     kprof.bases.clear();
     kprof.plainBasesSame.clear();
     kprof.plainBasesOther.clear();
-    kprof.trie.length = 1;
-    kprof.trie[0] = undefined;
+    kprof.trie.clear();
+    kprof.trieNodes = 1;
     // Answers and rows are shared within a key only: what stays between keys is bounded by the principals.
     this.rows.clear();
     this.entries.clear();
