@@ -492,6 +492,8 @@ const SCRATCH_FINE = new Int32Array(N);
 const SCRATCH_MAY_ALLOW = new Uint8Array(N);
 const SCRATCH_PART = new Int32Array(N);
 const SCRATCH_SIG = new Int32Array(N);
+const SCRATCH_LOCAL = new Array<number>(N).fill(0);
+const SCRATCH_DENY = new Uint8Array(N);
 
 /** Keys that a request without context may carry (every other key is absent from it). */
 const MAYBE_PRESENT =
@@ -686,12 +688,35 @@ interface PolicyInfo {
 }
 
 interface InfoCover {
-  /** Per position: the set of statements that cover the action, as a number of the key's (0: none; see cover). */
-  ids: number[];
-  /** The same numbered from 0 in order of first position (a partition of the positions, for refine). */
-  local: number[];
-  deny: Uint8Array;
+  /**
+   * The key's number of the first set of statements that covers some action (see coverNum); the
+   * sets are numbered in order of first position.
+   */
+  base: number;
+  shape: CoverShape;
   clauses: Array<Array<[CompiledCondition, Effect]> | undefined> | undefined;
+}
+
+/**
+ * Which positions the same statements of a policy cover, without naming the statements: most
+ * policies have one of a few shapes, so a key keeps one object per shape, not arrays per policy
+ * (those were a fifth of what a key kept while it was answered).
+ */
+interface CoverShape {
+  /** Per position: the set of statements that covers the action, numbered from 0 in order of first position (a partition of the positions, for refine). */
+  local: number[];
+  /** The local number of the empty set (no statement covers the action), or -1. */
+  empty: number;
+  /** Per position: a Deny statement covers the action. */
+  deny: Uint8Array;
+}
+
+/** The key's number of the set of statements that covers position i (0: none): InfoCover.base onwards, the empty set left out. */
+function coverNum(cv: InfoCover, i: number): number {
+  const { local, empty } = cv.shape;
+  const l = local[i]!;
+  if (l === empty) return 0;
+  return cv.base + (empty >= 0 && l > empty ? l - 1 : l);
 }
 
 /** Callers that get the same answers on one key (see WhoCanEngine.shareClass). */
@@ -769,8 +794,10 @@ interface KeyProfile {
   trie: PairTable;
   /** The number of nodes of the trie (the next node's number). */
   trieNodes: number;
-  /** The next number for a set of statements in InfoCover.ids (0 is the empty set). */
+  /** The next number for a set of statements (see coverNum; 0 is the empty set). */
   coverCount: number;
+  /** Cover shapes by their positions' local numbers and Deny marks (see InfoCover). */
+  coverShapes: Map<string, CoverShape>;
   /** Per position: an unconditional `Principal: "*"` Allow of the key policy covers the action (see shareClass). */
   publicAllow: Uint8Array;
   /** 1 for the action indices evaluated on this key. */
@@ -830,7 +857,7 @@ const L_IDENTITY = 1;
 const L_BOUNDARY = 2;
 const L_SESSION = 3;
 const L_TOKEN = 4;
-/** Added to a group's kind: a policy's statements covering one action (InfoCover.ids) rather than the policy. */
+/** Added to a group's kind: a policy's statements covering one action (coverNum) rather than the policy. */
 const L_COVER = 4;
 const L_PUBLIC = 9;
 
@@ -1135,6 +1162,7 @@ export class WhoCanEngine {
       trie: new PairTable(),
       trieNodes: 1,
       coverCount: 1,
+      coverShapes: new Map(),
       publicAllow,
       mask,
       privatePositions,
@@ -1234,9 +1262,8 @@ export class WhoCanEngine {
   private cover(info: PolicyInfo, k: KeyProfile): InfoCover {
     if (info.cover === undefined) {
       const n = k.actions.length;
-      const ids = new Array<number>(n).fill(0);
-      const local = new Array<number>(n).fill(0);
-      const deny = new Uint8Array(n);
+      const local = SCRATCH_LOCAL;
+      const deny = SCRATCH_DENY.fill(0, 0, n);
       let clauses: Array<Array<[CompiledCondition, Effect]> | undefined> | undefined;
       // Positions covered by the same statements share a number. A statement belongs to one policy,
       // so a set of this info's statements is no other info's: each new set gets a new number of
@@ -1244,7 +1271,9 @@ export class WhoCanEngine {
       // their list when there are too many for one.
       const stmts = info.stmts;
       const small = stmts.length <= 30;
-      const sets = new Map<number | string, { num: number; local: number }>();
+      const sets = new Map<number | string, number>();
+      let empty = -1;
+      let shapeKey = '';
       for (let i = 0; i < n; i++) {
         const a = k.actions[i]!;
         const ix = a.index;
@@ -1267,13 +1296,22 @@ export class WhoCanEngine {
         const set = small ? mask : list;
         let known = sets.get(set);
         if (known === undefined) {
-          known = { num: set === 0 || set === '' ? 0 : k.coverCount++, local: sets.size };
+          known = sets.size;
           sets.set(set, known);
+          if (set === 0 || set === '') empty = known;
         }
-        ids[i] = known.num;
-        local[i] = known.local;
+        local[i] = known;
+        shapeKey += `${known}${deny[i] === 1 ? 'd' : ''},`;
       }
-      info.cover = { ids, local, deny, clauses };
+      // Equal local numbers may still differ in which set is the empty one.
+      shapeKey += empty;
+      let shape = k.coverShapes.get(shapeKey);
+      if (shape === undefined) {
+        shape = { local: local.slice(0, n), empty, deny: deny.slice(0, n) };
+        k.coverShapes.set(shapeKey, shape);
+      }
+      info.cover = { base: k.coverCount, shape, clauses };
+      k.coverCount += sets.size - (empty >= 0 ? 1 : 0);
     }
     return info.cover;
   }
@@ -1373,7 +1411,7 @@ export class WhoCanEngine {
       // statement) get the same signature: it is worked out once per such part of the positions.
       const part = SCRATCH_PART;
       for (let i = 0; i < n; i++) part[i] = k.publicAllow[i]!;
-      for (const cv of covers) refine(part, cv.local, n);
+      for (const cv of covers) refine(part, cv.shape.local, n);
       const sigOfPart = SCRATCH_SIG.fill(-1, 0, n);
       for (let i = 0; i < n; i++) {
         const known = sigOfPart[part[i]!]!;
@@ -1385,12 +1423,12 @@ export class WhoCanEngine {
         let deny = false;
         for (let gi = 0; gi < covers.length; gi++) {
           const cv = covers[gi]!;
-          const num = cv.ids[i]!;
+          const num = coverNum(cv, i);
           // An identity policy none of whose statements covers the action is not read for it (a
           // boundary or session policy that covers nothing still counts: it blocks).
           if (num === 0 && groupOf[gi] === L_IDENTITY) continue;
           sig = step(k, sig, num * 16 + groupOf[gi]! + L_COVER);
-          if (cv.deny[i] === 1) deny = true;
+          if (cv.shape.deny[i] === 1) deny = true;
           const cl = cv.clauses?.[i];
           if (cl !== undefined) for (const [c, effect] of cl) sig = step(k, sig, this.tokenNum(this.token(p, k, c, effect)));
         }
@@ -2016,6 +2054,7 @@ export class WhoCanEngine {
     kprof.kpGeneral.clear();
     kprof.relevant.clear();
     kprof.policyInfo.clear();
+    kprof.coverShapes.clear();
     kprof.kpClauses.clear();
 
     const out: KeyWhoCan = {

@@ -820,6 +820,74 @@ describe('who-can signs each action with the policies that cover it, and nothing
     expect(both.stats.evaluations).toBe(alone.stats.evaluations);
     expect(both.stats.sharedPairs).toBe(alone.stats.sharedPairs + 1);
   });
+  it('tells apart policies that cover the same parts of the actions, one of them none', () => {
+    // Dec covers Decrypt and not the rest; EncDescribe the rest and not Decrypt. Both split the
+    // actions the same way, but what covers nothing differs: taking one's "nothing" for the other's
+    // would sign c-enc-describe's Encrypt as a caller with no policy (a-none, answered first).
+    const encDescribe = pol('identity-policy', 'EncDescribe', [
+      { Sid: 'EncDescribe', Effect: 'Allow', Action: ['kms:Encrypt', 'kms:DescribeKey'], Resource: '*' },
+    ]);
+    const s: Snapshot = {
+      keys: [key],
+      principals: {
+        [`arn:aws:iam::${A}:role/a-none`]: role([]),
+        [`arn:aws:iam::${A}:role/b-dec`]: role([dec]),
+        [`arn:aws:iam::${A}:role/c-enc-describe`]: role([encDescribe]),
+      },
+    };
+    const r = whoCan(s, s.keys, { actions });
+    expectConsistent(s, r);
+    expectSameAsUnpruned(s, r, actions);
+    const k = r.keys[0]!;
+    const row = (who: string): Array<string | undefined> =>
+      k.access[k.principals.findIndex((p) => p.arn === `arn:aws:iam::${A}:role/${who}`)]!.map((e) => e?.access);
+    expect(row('a-none')).toEqual([undefined, undefined, undefined]);
+    expect(row('b-dec')).toEqual(['allow', undefined, undefined]);
+    expect(row('c-enc-describe')).toEqual([undefined, 'allow', 'allow']);
+  });
+});
+
+describe('who-can asks UpdateAlias with the other alias actions unless its alias is on another key too', () => {
+  const withAlias = (i: number): Key => ({
+    metadata: enabledKey(keyArn(i)),
+    aliases: ['alias/app'],
+    tags: {},
+    policy: pol('key-policy', 'key policy', [{ Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' }]),
+    grants: [],
+  });
+  const admin = pol('identity-policy', 'Admin', [{ Sid: 'Admin', Effect: 'Allow', Action: 'kms:*', Resource: '*' }]);
+  const principals = Object.fromEntries(
+    ['a', 'b', 'c'].map((r, i) => [
+      `arn:aws:iam::${A}:role/${r}`,
+      { identityPolicies: i === 2 ? [] : [admin], permissionsBoundary: null, sessionPolicies: [], tags: { n: r } },
+    ]),
+  );
+  const actions = (...names: string[]): ActionInfo[] => names.map((n) => findAction(n)!);
+
+  it('takes the answer of the same walk when the alias points to this key', () => {
+    const s: Snapshot = { keys: [withAlias(0)], principals };
+    const both = whoCan(s, s.keys, { actions: actions('kms:CreateAlias', 'kms:UpdateAlias') });
+    const one = whoCan(s, s.keys, { actions: actions('kms:CreateAlias') });
+    expectConsistent(s, both);
+    expect(both.stats.evaluations).toBe(one.stats.evaluations);
+    expect(both.keys[0]!.access.map((row) => row.map((e) => e?.access))).toEqual(one.keys[0]!.access.map((row) => [row[0]?.access, row[0]?.access]));
+  });
+
+  it('asks it alone when another key of the Region holds the alias (the alias may point there now)', () => {
+    // The alias points to key 0 now (the first that holds it), whose policy lets nobody update it.
+    const current: Key = {
+      ...withAlias(0),
+      policy: pol('key-policy', 'key policy', [
+        { Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:Describe*', Resource: '*' },
+      ]),
+    };
+    const s: Snapshot = { keys: [current, withAlias(1)], principals };
+    const both = whoCan(s, [s.keys[1]!], { actions: actions('kms:CreateAlias', 'kms:UpdateAlias') });
+    expectConsistent(s, both);
+    const k = both.keys[0]!;
+    const admin = k.access[k.principals.findIndex((p) => p.arn === `arn:aws:iam::${A}:role/a`)]!;
+    expect(admin.map((e) => e?.access)).toEqual(['allow', undefined]);
+  });
 });
 
 describe('who-can asks actions with required request parameters together only when they carry the same ones', () => {
