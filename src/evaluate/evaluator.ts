@@ -151,8 +151,8 @@ export class Evaluator {
    * With `wholeGrantLists` (who-can), a grant list read in part is unknown for every caller: who
    * can use a key depends on all of its grants. With `oneCallerAtATime` (who-can, which asks each
    * caller about one key at a time and never comes back to it on that key), only the current
-   * caller's resolutions and worlds are kept: kept longer, each one outlives the young generation
-   * and is copied into the old one for nothing.
+   * caller's resolutions, worlds and role context are kept: kept longer, each one outlives the
+   * young generation and is copied into the old one for nothing.
    */
   constructor(
     readonly snapshot: Snapshot,
@@ -321,6 +321,14 @@ export class Evaluator {
         }
       }
     }
+    if (list === undefined && this.use.oneCallerAtATime === true) {
+      // A new caller: who-can asks the last one nothing more. Worlds and a role's shared context
+      // are kept by caller too (a role's sessions share them).
+      this.resolutions.clear();
+      this.resolutionCount = 0;
+      this.worldCache.clear();
+      this.roleShares.clear();
+    }
     const callerAccount = caller.kind === 'service' ? undefined : (request.callerAccount ?? caller.account);
     let cs = this.callerSources(caller);
     if (cs === null) {
@@ -393,15 +401,8 @@ export class Evaluator {
       this.resolutionCount = 0;
     }
     const kept = this.resolutions.get(request.principal);
-    if (kept === undefined) {
-      if (this.use.oneCallerAtATime === true) {
-        this.resolutions.clear();
-        this.resolutionCount = 0;
-        // Worlds are kept by caller too (a role's sessions share them): who-can asks for none again.
-        this.worldCache.clear();
-      }
-      this.resolutions.set(request.principal, [res]);
-    } else kept.push(res);
+    if (kept === undefined) this.resolutions.set(request.principal, [res]);
+    else kept.push(res);
     this.resolutionCount++;
     return res;
   }
