@@ -13,8 +13,8 @@ const cacheHome = env.XDG_CACHE_HOME || (process.platform === 'win32' ? env.LOCA
 if (cacheHome && env.NODE_COMPILE_CACHE === undefined) module.enableCompileCache?.(`${cacheHome}/kms-why/compile-cache`);
 const args = process.argv.slice(2);
 // who-can and diff walk whole accounts and reports: on a large input they run in a child node with
-// a heap limit sized from the input (bin/heap.js says why and how much). The command is found as
-// main() finds it; every other command loads nothing more.
+// a heap limit sized from the input, and who-can with a larger young generation (bin/heap.js says
+// why and how much). The command is found as main() finds it; every other command loads nothing more.
 const command = args.find((a) => !a.startsWith('-'));
 let relaunched = false;
 // A heap size the user chose is kept, in a child too: there, running out of memory is one error
@@ -22,11 +22,10 @@ let relaunched = false;
 if ((command === 'who-can' || command === 'diff') && env.KMS_WHY_HEAP_CHILD !== '1') {
   const heap = await import('./heap.js');
   const limit = heap.heapLimitMb(command, args, env, process.execArgv);
-  if (limit !== undefined) {
-    heap.relaunch(process.argv[1], args, limit, command);
-    relaunched = true;
-  } else if (heap.userSetHeap(env, process.execArgv)) {
-    heap.relaunch(process.argv[1], args, undefined, command, heap.userHeapMb(env, process.execArgv));
+  const semi = heap.semiSpaceMb(command, args, env, process.execArgv);
+  const userHeap = heap.userSetHeap(env, process.execArgv);
+  if (limit !== undefined || semi !== undefined || userHeap) {
+    heap.relaunch(process.argv[1], args, limit, command, userHeap ? heap.userHeapMb(env, process.execArgv) : undefined, semi);
     relaunched = true;
   }
 }

@@ -6,7 +6,18 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, r
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FLOOR_MB, heapLimitMb, inputFiles, MB_PER_SNAPSHOT_MB, RELAUNCH_FROM_MB, userHeapMb, userSetHeap } from '../../bin/heap.js';
+import {
+  FLOOR_MB,
+  heapLimitMb,
+  inputFiles,
+  MB_PER_SNAPSHOT_MB,
+  RELAUNCH_FROM_MB,
+  SEMI_SPACE_FROM_MB,
+  SEMI_SPACE_MB,
+  semiSpaceMb,
+  userHeapMb,
+  userSetHeap,
+} from '../../bin/heap.js';
 import { BIN, kmsWhy, ROOT } from './helpers.js';
 
 const BASIC = 'fixtures/who-can/basic.json';
@@ -94,6 +105,56 @@ describe('the heap limit chosen for who-can and diff', () => {
     expect(heapLimitMb('who-can', ['who-can', '--from', big], { NODE_OPTIONS: '--max-old-space-size=300' }, [])).toBeUndefined();
     expect(heapLimitMb('who-can', ['who-can', '--from', small], { KMS_WHY_HEAP_MB: '100' }, [])).toBe(100);
     expect(heapLimitMb('who-can', ['who-can', '--from', small], { KMS_WHY_HEAP_MB: '100', NODE_OPTIONS: '--max-old-space-size=300' }, [])).toBeUndefined();
+  });
+});
+
+describe('the young generation chosen for who-can', () => {
+  it('is larger for who-can on a snapshot from SEMI_SPACE_FROM_MB (weighted), unless the user chose one', () => {
+    const env = {};
+    const under = sized('semi-under.json', (SEMI_SPACE_FROM_MB - 4) / MB_PER_SNAPSHOT_MB);
+    const over = sized('semi-over.json', (SEMI_SPACE_FROM_MB + 4) / MB_PER_SNAPSHOT_MB);
+    expect(semiSpaceMb('who-can', ['who-can', '--from', under], env, [])).toBeUndefined();
+    expect(semiSpaceMb('who-can', ['who-can', '--from', over], env, [])).toBe(SEMI_SPACE_MB);
+    expect(semiSpaceMb('who-can', ['who-can', '--from', under, '--from', under], env, [])).toBe(SEMI_SPACE_MB);
+    // Under the heap limit as well (a large input gets both).
+    expect(semiSpaceMb('who-can', ['who-can', '--from', sized('semi-big.json', 80)], env, [])).toBe(SEMI_SPACE_MB);
+    // Not diff; not an input of unknown size (stdin, a missing file, the account read from AWS).
+    expect(semiSpaceMb('diff', ['diff', over, over], env, [])).toBeUndefined();
+    expect(semiSpaceMb('who-can', ['who-can', '--from', over, '--from', '-'], env, [])).toBeUndefined();
+    expect(semiSpaceMb('who-can', ['who-can', '--from', join(tmp, 'missing.json')], env, [])).toBeUndefined();
+    expect(semiSpaceMb('who-can', ['who-can', '--all-keys'], env, [])).toBeUndefined();
+    // A size the user gave node wins, in NODE_OPTIONS or on node's command line.
+    expect(semiSpaceMb('who-can', ['who-can', '--from', over], { NODE_OPTIONS: '--trace-gc --max-semi-space-size=8' }, [])).toBeUndefined();
+    expect(semiSpaceMb('who-can', ['who-can', '--from', over], env, ['--min_semi_space_size=4'])).toBeUndefined();
+    expect(semiSpaceMb('who-can', ['who-can', '--from', over], { NODE_OPTIONS: '--max-old-space-size=900' }, [])).toBe(SEMI_SPACE_MB);
+  });
+
+  it('runs who-can in a child with it, printing as in one process; a size the user gave is kept', () => {
+    // basic.json padded with blanks to a large file: the size of a large account, the work of a small one.
+    const padded = join(tmp, 'padded.json');
+    writeFileSync(padded, readFileSync(`${ROOT}${BASIC}`, 'utf8') + ' '.repeat(Math.ceil(((SEMI_SPACE_FROM_MB + 4) / MB_PER_SNAPSHOT_MB) * 1048576)));
+    // A preload that records, in every node the run starts, whether it is the child and its flags.
+    const seen = join(tmp, 'seen.jsonl');
+    const spy = join(tmp, 'spy.cjs');
+    writeFileSync(
+      spy,
+      `require('node:fs').appendFileSync(${JSON.stringify(seen)}, JSON.stringify({ child: process.env.KMS_WHY_HEAP_CHILD === '1', argv: process.execArgv }) + '\\n');\n`,
+    );
+    const runs = (nodeOptions: string): Array<{ child: boolean; argv: string[] }> => {
+      rmSync(seen, { force: true });
+      const args = ['who-can', '--from', padded, '--all-keys', '--output', 'json'];
+      const r = kmsWhy(args, { env: { NODE_OPTIONS: `--require ${spy}${nodeOptions}` } });
+      expect(r).toEqual(kmsWhy(args, { env: { KMS_WHY_HEAP_CHILD: '1' } }));
+      return readFileSync(seen, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+    };
+    const started = runs('');
+    expect(started.map((x) => x.child)).toEqual([false, true]);
+    expect(started[1]!.argv).toContain(`--max-semi-space-size=${SEMI_SPACE_MB}`);
+    expect(started[1]!.argv.some((a) => a.startsWith('--max-old-space-size'))).toBe(false);
+    expect(runs(' --max-semi-space-size=8').map((x) => x.child)).toEqual([false]);
   });
 });
 
