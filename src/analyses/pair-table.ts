@@ -16,7 +16,7 @@ export class PairTable {
   private filled = 0;
 
   /** `initial`: the first number of slots, a power of two. */
-  constructor(private readonly initial = 1024) {
+  constructor(initial = 1024) {
     if (initial < 2 || (initial & (initial - 1)) !== 0) throw new InternalError(`PairTable: ${initial} slots is not a power of two`);
     this.a = new Int32Array(initial).fill(EMPTY);
     this.b = new Int32Array(initial);
@@ -64,14 +64,8 @@ export class PairTable {
     }
   }
 
-  /** Empties the table (and gives back the memory of a large one). */
+  /** Empties the table, keeping its room: the next key needs about as much (growing again cost more than the memory kept). */
   clear(): void {
-    if (this.a.length > this.initial) {
-      this.a = new Int32Array(this.initial);
-      this.b = new Int32Array(this.initial);
-      this.v = new Int32Array(this.initial);
-      this.mask = this.initial - 1;
-    }
     this.a.fill(EMPTY);
     this.filled = 0;
   }

@@ -1036,6 +1036,9 @@ export class WhoCanEngine {
   }
 
   private keyProfile(key: Key, actions: ActionInfo[]): KeyProfile {
+    // Empty even if the last key's answering was cut short by an error.
+    this.trieTable.clear();
+    this.sharedTable.clear();
     const m = key.metadata;
     const kp = isUnknown(key.policy) ? null : this.compile(key.policy);
     const rcps = this.orgPolicies('rcp', m.account);
@@ -1152,14 +1155,14 @@ export class WhoCanEngine {
       relevant: new Map(),
       namedKeys,
       shareable,
-      shared: new PairTable(),
+      shared: this.sharedTable,
       sharedAnswers: [null],
       sharedNums: new Map(),
       classes: new Map(),
       bases: new Map(),
       plainBasesSame: new Map(),
       plainBasesOther: new Map(),
-      trie: new PairTable(),
+      trie: this.trieTable,
       trieNodes: 1,
       coverCount: 1,
       coverShapes: new Map(),
@@ -1451,6 +1454,9 @@ export class WhoCanEngine {
     return num * 16 + L_TOKEN;
   }
   private readonly tokenNums = new Map<string, number>();
+  /** The tables of the key being answered (KeyProfile.trie and .shared): one pair, emptied after each key and kept at the size it grew to. */
+  private readonly trieTable = new PairTable();
+  private readonly sharedTable = new PairTable();
 
   /** Positions (in k.actions) covered by grants to this caller itself (not to its account), or null. */
   private ownGrantPositions(p: Profile, k: KeyProfile): Uint8Array | null {
