@@ -494,6 +494,7 @@ const SCRATCH_PART = new Int32Array(N);
 const SCRATCH_SIG = new Int32Array(N);
 const SCRATCH_LOCAL = new Array<number>(N).fill(0);
 const SCRATCH_DENY = new Uint8Array(N);
+const SCRATCH_SETS = new Array<number | string>(N).fill(0);
 
 /** Keys that a request without context may carry (every other key is absent from it). */
 const MAYBE_PRESENT =
@@ -711,6 +712,12 @@ interface CoverShape {
   deny: Uint8Array;
 }
 
+function sameShape(x: CoverShape, local: number[], deny: Uint8Array, empty: number, n: number): boolean {
+  if (x.empty !== empty || x.local.length !== n) return false;
+  for (let i = 0; i < n; i++) if (x.local[i] !== local[i] || x.deny[i] !== deny[i]) return false;
+  return true;
+}
+
 /** The key's number of the set of statements that covers position i (0: none): InfoCover.base onwards, the empty set left out. */
 function coverNum(cv: InfoCover, i: number): number {
   const { local, empty } = cv.shape;
@@ -796,8 +803,8 @@ interface KeyProfile {
   trieNodes: number;
   /** The next number for a set of statements (see coverNum; 0 is the empty set). */
   coverCount: number;
-  /** Cover shapes by their positions' local numbers and Deny marks (see InfoCover). */
-  coverShapes: Map<string, CoverShape>;
+  /** Cover shapes by a hash of their positions' local numbers, Deny marks and empty set (see InfoCover). */
+  coverShapes: Map<number, CoverShape[]>;
   /** Per position: an unconditional `Principal: "*"` Allow of the key policy covers the action (see shareClass). */
   publicAllow: Uint8Array;
   /** 1 for the action indices evaluated on this key. */
@@ -1274,9 +1281,12 @@ export class WhoCanEngine {
       // their list when there are too many for one.
       const stmts = info.stmts;
       const small = stmts.length <= 30;
-      const sets = new Map<number | string, number>();
+      // The sets seen so far, in order of first position (at most one per position: a search of a
+      // few numbers costs less than a Map per policy).
+      const sets = SCRATCH_SETS;
+      let nsets = 0;
       let empty = -1;
-      let shapeKey = '';
+      let hash = 0x811c9dc5;
       for (let i = 0; i < n; i++) {
         const a = k.actions[i]!;
         const ix = a.index;
@@ -1297,24 +1307,26 @@ export class WhoCanEngine {
           }
         }
         const set = small ? mask : list;
-        let known = sets.get(set);
-        if (known === undefined) {
-          known = sets.size;
-          sets.set(set, known);
+        let known = 0;
+        while (known < nsets && sets[known] !== set) known++;
+        if (known === nsets) {
+          sets[nsets++] = set;
           if (set === 0 || set === '') empty = known;
         }
         local[i] = known;
-        shapeKey += `${known}${deny[i] === 1 ? 'd' : ''},`;
+        hash = Math.imul(hash ^ (known * 2 + deny[i]!), 0x01000193);
       }
       // Equal local numbers may still differ in which set is the empty one.
-      shapeKey += empty;
-      let shape = k.coverShapes.get(shapeKey);
+      hash = Math.imul(hash ^ (empty + 1), 0x01000193);
+      let bucket = k.coverShapes.get(hash);
+      let shape = bucket?.find((x) => sameShape(x, local, deny, empty, n));
       if (shape === undefined) {
         shape = { local: local.slice(0, n), empty, deny: deny.slice(0, n) };
-        k.coverShapes.set(shapeKey, shape);
+        if (bucket === undefined) k.coverShapes.set(hash, (bucket = []));
+        bucket.push(shape);
       }
       info.cover = { base: k.coverCount, shape, clauses };
-      k.coverCount += sets.size - (empty >= 0 ? 1 : 0);
+      k.coverCount += nsets - (empty >= 0 ? 1 : 0);
     }
     return info.cover;
   }
