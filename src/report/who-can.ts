@@ -601,6 +601,9 @@ export function summarizeKey(k: KeyWhoCan): KeySummary {
     // A path by its key, with the last row that counted its principals and the actions it has,
     // marked by position (no set per row, no search of a list per answer).
     const paths = new Map<string, { path: AccessPath; lastRow: number; has: Uint8Array }>();
+    // Each answer's path, found by the answer itself after its first cell (answers are shared
+    // objects; a path is found by its text only once per answer).
+    const pathAt = new Map<AccessEntry, { path: AccessPath; lastRow: number; has: Uint8Array }>();
     let rowNo = 0;
     for (const [row, r] of rows) {
       rowNo++;
@@ -610,15 +613,19 @@ export function summarizeKey(k: KeyWhoCan): KeySummary {
         if (e === null || e === undefined) continue;
         const rank = accessRank(e.access);
         if (rank < best) best = rank;
-        const id = pathOf(e);
-        let at = paths.get(id.key);
+        let at = pathAt.get(e);
         if (at === undefined) {
-          at = {
-            path: { access: e.access, text: id.text, principals: 0, external: 0, actions: [], sample: [], adminLevel: false },
-            lastRow: 0,
-            has: new Uint8Array(n),
-          };
-          paths.set(id.key, at);
+          const id = pathOf(e);
+          at = paths.get(id.key);
+          if (at === undefined) {
+            at = {
+              path: { access: e.access, text: id.text, principals: 0, external: 0, actions: [], sample: [], adminLevel: false },
+              lastRow: 0,
+              has: new Uint8Array(n),
+            };
+            paths.set(id.key, at);
+          }
+          pathAt.set(e, at);
         }
         const path = at.path;
         if (at.has[ai] === 0) {
