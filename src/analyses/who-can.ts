@@ -737,6 +737,11 @@ interface SigClass {
   publicSig: number;
   /** The row of answers, once every position is known (for a caller with no own grants or private positions). */
   row: Array<AccessEntry | null> | undefined;
+  /**
+   * Until the class is first used: the first trie node made for it. A signature from there on is
+   * new, so no answer is shared by it yet (not worth a look-up).
+   */
+  newFrom: number;
 }
 
 interface KpSide {
@@ -1385,6 +1390,7 @@ export class WhoCanEngine {
       }
       plain?.set(p.shareBase, baseId);
     }
+    const newFrom = k.trieNodes;
     const baseNode = step(k, 0, baseId * 16 + L_BASE);
     // The class key: the caller's applicable statements by group (identity, boundary, session),
     // each policy with the tokens of its principal-dependent clauses.
@@ -1451,7 +1457,7 @@ export class WhoCanEngine {
         sigOfPart[part[i]!] = sigs[i]!;
       }
     }
-    cls = { sigs, publicSig, row: undefined };
+    cls = { sigs, publicSig, row: undefined, newFrom };
     k.classes.set(ck, cls);
     return cls;
   }
@@ -2020,7 +2026,7 @@ export class WhoCanEngine {
             // Where the public statement allows (see shareClass), the flowchart never reaches the grants.
             if (own !== null && own[i] === 1 && kprof.publicAllow[i] === 1 && cls.sigs[i] === cls.publicSig) own[i] = 0;
             let hit: AccessEntry | null | undefined;
-            if ((own === null || own[i] === 0) && (priv === null || priv[i] === 0)) {
+            if ((own === null || own[i] === 0) && (priv === null || priv[i] === 0) && cls.sigs[i]! < cls.newFrom) {
               hit = sharedAnswer(kprof, cls.sigs[i]!, i);
             }
             if (hit === undefined) (need ??= new Uint8Array(n))[i] = 1;
@@ -2042,6 +2048,8 @@ export class WhoCanEngine {
             }
             if (any) this.sharedPairs++;
           }
+          // Its answers are shared from now on (or, at own positions, looked up and not found).
+          cls.newFrom = Number.MAX_SAFE_INTEGER;
           row = this.internRow(out);
           // Every position is the class's: later callers of the class take the row as it is.
           if (own === null && priv === null) cls.row = row;
