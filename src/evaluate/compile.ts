@@ -46,8 +46,20 @@ export class CompiledPolicy {
   private all: CompiledStatement[] | undefined;
   private allByAction: CompiledStatement[][] | undefined;
 
+  /** Whether any statement is a Deny (an Allow): a scan for the other effect skips the policy without reading its lists. */
+  readonly hasDeny: boolean;
+  readonly hasAllow: boolean;
+
   constructor(policy: Policy) {
     this.policy = policy;
+    let deny = false;
+    let allow = false;
+    for (const st of policy.statements) {
+      if (st.effect === 'Deny') deny = true;
+      else allow = true;
+    }
+    this.hasDeny = deny;
+    this.hasAllow = allow;
     this.compiledStatements = new Array<CompiledStatement | undefined>(policy.statements.length);
     this.forAction = new Array<CompiledStatement[] | undefined>(ACTIONS.length);
   }

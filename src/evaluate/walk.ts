@@ -146,7 +146,10 @@ export class Walk {
     const args = { caller, resource, env };
     // Indexed loops: no iterator objects while the code is still interpreted (a cold pass).
     for (let i = 0; i < policies.length; i++) {
-      const list = statementsFor(policies[i]!, action);
+      const cp = policies[i]!;
+      // Most identity policies have no Deny: every walk's Deny scan passes them by.
+      if (effect === 'Deny' ? !cp.hasDeny : !cp.hasAllow) continue;
+      const list = statementsFor(cp, action);
       for (let j = 0; j < list.length; j++) {
         const cs = list[j]!;
         if (cs.st.effect !== effect) continue;
