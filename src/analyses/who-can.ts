@@ -276,10 +276,16 @@ function principalDependent(c: CompiledCondition): boolean {
 
 /** A Resource or NotResource with a policy variable: which keys it covers depends on the caller. */
 function resourceHasVariables(cs: CompiledStatement): boolean {
-  for (const r of cs.st.resource ?? []) if (r.includes('${')) return true;
-  for (const r of cs.st.notResource ?? []) if (r.includes('${')) return true;
-  return false;
+  let v = variablesCache.get(cs);
+  if (v === undefined) {
+    v = false;
+    for (const r of cs.st.resource ?? []) if (r.includes('${')) v = true;
+    for (const r of cs.st.notResource ?? []) if (r.includes('${')) v = true;
+    variablesCache.set(cs, v);
+  }
+  return v;
 }
+const variablesCache = new WeakMap<CompiledStatement, boolean>();
 
 /** A principal-dependent value as a token: its values, "U" when unknown (unreadable or underivable), "A" when absent. */
 function valueToken(ctx: RequestContext, key: string): string {
@@ -339,7 +345,15 @@ function coverageOfStatement(cs: CompiledStatement): Uint8Array {
   return coverageCache.get(cs) ?? NO_COVERAGE;
 }
 
+const coveredListCache = new WeakMap<CompiledStatement, number[]>();
+/** The action indices coverageOfStatement marks, in order: a statement that covers few is checked in as few steps. */
+function coveredList(cs: CompiledStatement): readonly number[] {
+  return coveredListCache.get(cs) ?? NO_INDICES;
+}
+const NO_INDICES: readonly number[] = [];
+
 const CREATE_KEY = ACTIONS.find((a) => a.short === 'CreateKey')!.index;
+const REPLICATE_KEY = ACTIONS.find((a) => a.short === 'ReplicateKey')!.index;
 /** The actions whose coverage who-can reads: ReplicateKey also needs kms:CreateKey (an IAM-only action) in the replica Region. */
 const COVERED_ACTIONS: readonly ActionInfo[] = [...KEY_ACTIONS, ACTIONS[CREATE_KEY]!];
 const kmsStatementCache = new WeakMap<CompiledPolicy, CompiledStatement[]>();
@@ -358,9 +372,11 @@ function kmsStatements(cp: CompiledPolicy): CompiledStatement[] {
         if (c === undefined) {
           c = new Uint8Array(N);
           coverageCache.set(cs, c);
+          coveredListCache.set(cs, []);
           s.push(cs);
         }
         c[a.index] = 1;
+        coveredListCache.get(cs)!.push(a.index);
       }
     }
     s.sort((x, y) => x.st.index - y.st.index);
@@ -1198,17 +1214,16 @@ export class WhoCanEngine {
     let info = k.policyInfo.get(cp);
     if (info === undefined) {
       info = { id: nextInfoId++, stmts: [], clauses: [] };
-      const replicate = k.actions.some((a) => a.short === 'ReplicateKey');
+      const replicate = k.mask[REPLICATE_KEY] === 1;
       for (const cs of kmsStatements(cp)) {
         if (cs.ineffective !== undefined) continue;
-        const cov = coverageOfStatement(cs);
         let applies = false;
-        for (const a of k.actions)
-          if (cov[a.index] === 1) {
+        for (const ix of coveredList(cs))
+          if (k.mask[ix] === 1) {
             applies = true;
             break;
           }
-        applies = (applies && this.relevantFor(cs, k)) || (replicate && cov[CREATE_KEY] === 1);
+        applies = (applies && this.relevantFor(cs, k)) || (replicate && coverageOfStatement(cs)[CREATE_KEY] === 1);
         if (!applies) continue;
         if (resourceHasVariables(cs)) {
           info = null;
