@@ -185,6 +185,20 @@ export class Evaluator {
     return key.grants;
   }
 
+  /**
+   * A caller's policies compiled, as one list per list of policies: every world of the caller (one
+   * per key and mode) reads the same list, found once instead of policy by policy.
+   */
+  private compileAll(list: readonly Policy[]): CompiledPolicy[] {
+    let c = this.compiledLists.get(list);
+    if (c === undefined) {
+      c = list.map((p) => this.compile(p));
+      this.compiledLists.set(list, c);
+    }
+    return c;
+  }
+  private readonly compiledLists = new WeakMap<readonly Policy[], CompiledPolicy[]>();
+
   compile(p: Policy): CompiledPolicy {
     let c = this.compiled.get(p);
     if (c === undefined) {
@@ -887,7 +901,7 @@ export class Evaluator {
     const keyPolicy = s.keyPolicy === null ? null : one(s.keyPolicy, 'key-policy', 'key policy');
     const identity = isUnknown(s.cs.identity)
       ? [this.standIn('identity-policy', 'identity policies', permissive ? 'Allow' : 'Deny')]
-      : s.cs.identity.map((p) => this.compile(p));
+      : this.compileAll(s.cs.identity);
     const boundary = isUnknown(s.cs.boundary)
       ? permissive
         ? null
@@ -895,11 +909,7 @@ export class Evaluator {
       : s.cs.boundary === null
         ? null
         : this.compile(s.cs.boundary);
-    const session = isUnknown(s.cs.session)
-      ? permissive
-        ? []
-        : [this.standIn('session-policy', 'session policies', 'Deny')]
-      : s.cs.session.map((p) => this.compile(p));
+    const session = isUnknown(s.cs.session) ? (permissive ? [] : [this.standIn('session-policy', 'session policies', 'Deny')]) : this.compileAll(s.cs.session);
     let grants: Grant[];
     if (isUnknown(s.grants)) {
       grants = permissive
