@@ -2,6 +2,7 @@
 // and their values. Keys are stored lower-cased because condition key names are case-insensitive
 // [IAM-COND]; for kms:EncryptionContext:<k> that includes the context key part [KMS-COND].
 import type { ActionInfo } from '../model/actions.js';
+import { InternalError } from '../model/errors.js';
 import type { Grant, GrantConstraints } from '../model/grant.js';
 import type { Key } from '../model/key.js';
 import type { PrincipalRef } from '../model/principal.js';
@@ -196,7 +197,25 @@ function setKeyProperties(ctx: { values: Map<string, string[]> }, key: Key): voi
 /** `key` is already lower-case. */
 function set(ctx: { values: Map<string, string[]> }, key: string, value: string | string[] | undefined): void {
   if (value === undefined) return;
-  ctx.values.set(key, Array.isArray(value) ? value : [value]);
+  valuesOf(ctx).set(key, Array.isArray(value) ? value : [value]);
+}
+
+/**
+ * A request's own keys before it has any: one shared empty map (most requests add none to their
+ * base), replaced by a map of the request's own on the first write (valuesOf). Writing to it is a
+ * bug of ours, which would give every request the key: it throws instead.
+ */
+class NoValues extends Map<string, string[]> {
+  override set(key: string, _value: string[]): this {
+    throw new InternalError(`NO_VALUES.set(${key})`);
+  }
+}
+const NO_VALUES: Map<string, string[]> = new NoValues();
+
+/** The request's own keys, to write to. */
+function valuesOf(ctx: { values: Map<string, string[]> }): Map<string, string[]> {
+  if (ctx.values === NO_VALUES) ctx.values = new Map();
+  return ctx.values;
 }
 
 /** Encryption-context pairs as condition keys: kms:EncryptionContext:<k> and kms:EncryptionContextKeys. */
@@ -207,9 +226,9 @@ function setEncryptionContext(ctx: RequestContext, ec: Record<string, string> | 
   for (const k of keys) {
     const lk = `kms:encryptioncontext:${k.toLowerCase()}`;
     const prev = ctx.values.get(lk) ?? ctx.base?.get(lk) ?? ctx.shared?.get(lk);
-    ctx.values.set(lk, prev ? [...prev, ec[k]!] : [ec[k]!]);
+    valuesOf(ctx).set(lk, prev ? [...prev, ec[k]!] : [ec[k]!]);
   }
-  ctx.values.set('kms:encryptioncontextkeys', keys);
+  valuesOf(ctx).set('kms:encryptioncontextkeys', keys);
 }
 
 function constraintContext(c: GrantConstraints | undefined): Record<string, string> | undefined {
@@ -410,10 +429,10 @@ export function isKeyOp(action: ActionInfo): boolean {
 export function buildContext(input: ContextInput, base?: RequestContext, session?: ReadonlyArray<[string, string[]]>): RequestContext {
   const { action, request, caller, key } = input;
   const b = base ?? buildBaseContext(input, isKeyOp(action));
-  const ctx: RequestContext = { values: new Map(), base: b.values, multiValued: b.multiValued, unknownPrefixes: b.unknownPrefixes, underivable: b.underivable };
+  const ctx: RequestContext = { values: NO_VALUES, base: b.values, multiValued: b.multiValued, unknownPrefixes: b.unknownPrefixes, underivable: b.underivable };
   if (b.shared !== undefined) ctx.shared = b.shared;
   if (b.prefixInputs !== undefined) ctx.prefixInputs = b.prefixInputs;
-  if (session !== undefined) for (const [k, v] of session) ctx.values.set(k, v);
+  if (session !== undefined) for (const [k, v] of session) valuesOf(ctx).set(k, v);
   let more: UnderivableKey[] | undefined;
   const add = (u: UnderivableKey): void => {
     (more ??= []).push(u);
@@ -477,7 +496,7 @@ export function buildContext(input: ContextInput, base?: RequestContext, session
   if (request.context) {
     for (const [k, v] of Object.entries(request.context)) {
       const lk = k.toLowerCase();
-      ctx.values.set(lk, toStrings(v));
+      valuesOf(ctx).set(lk, toStrings(v));
       if (Array.isArray(v)) {
         if (ctx.multiValued === b.multiValued) ctx.multiValued = new Set(b.multiValued);
         ctx.multiValued.add(lk);

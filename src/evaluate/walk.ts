@@ -252,16 +252,22 @@ export class Walk {
         }
       } else if (ex.on) ex.step('key-state', ask(), 'yes', { kind: 'key-state-ok' });
     }
-    const d: Decision = {
-      action: a,
-      principal: caller.arn,
-      decision: final,
-      decidedBy: by,
-      authorization: decision,
-      reasons,
-      ...ex.explanation(env),
-      unreadable: [],
-    };
+    // Without the explanation its lists are empty: written out, not spread from an object made for it.
+    const d: Decision = ex.on
+      ? { action: a, principal: caller.arn, decision: final, decidedBy: by, authorization: decision, reasons, ...ex.explanation(env), unreadable: [] }
+      : {
+          action: a,
+          principal: caller.arn,
+          decision: final,
+          decidedBy: by,
+          authorization: decision,
+          reasons,
+          trace: [],
+          missingContext: [],
+          hints: [],
+          assumptions: [],
+          unreadable: [],
+        };
     if (keyArn !== undefined) d.keyArn = keyArn;
     if (by === 'key-state' && keyStateErr !== undefined) d.keyStateError = keyStateErr;
     ex.keep(d);
