@@ -792,9 +792,13 @@ export class Evaluator {
       if (actual !== undefined && (touched?.size ?? 0) === actual.touched && (actual.sides & (mode === 'restrictive' ? 2 : 1)) === 0) return actual.d;
       return run(mode, true);
     };
-    const supplied = [...(touched?.values() ?? [])].filter((u): u is UnknownKeyInfo & { supply: string } => u.supply !== undefined);
-    // Inputs consulted only through a condition key (aliases): they count once a condition read them.
-    for (const u of touched?.values() ?? []) if (u.input !== undefined && !unknowns.includes(u.input)) unknowns.push(u.input);
+    const supplied: Array<UnknownKeyInfo & { supply: string }> = [];
+    if (touched !== undefined)
+      for (const u of touched.values()) {
+        if (u.supply !== undefined) supplied.push(u as UnknownKeyInfo & { supply: string });
+        // Inputs consulted only through a condition key (aliases): they count once a condition read them.
+        if (u.input !== undefined && !unknowns.includes(u.input)) unknowns.push(u.input);
+      }
     if (permissive.decision === restrictive.decision) {
       // The reasons come from the world where they hold whatever the unknown says: the
       // restrictive one for an allow, the permissive one for a deny.
