@@ -2,8 +2,9 @@
 // runs it: `kms-why who-can --from account.json --all-keys --output F`, in a process of its own,
 // stdout read through a pipe. Reports wall time (load + evaluate + render + write), bytes written
 // and peak RSS (GNU time's maximum resident set size) per output format. Not a test: nothing here
-// asserts. GNU time reports the largest process's peak: on a snapshot over 16.7 MB who-can runs in a
-// child node with a heap limit (bin/heap.js), and the waiting parent adds about 50 MB to that.
+// asserts. GNU time reports the largest process's peak: on a snapshot of 4 MB or more who-can runs
+// in a child node with a larger young generation, and over 16.7 MB with a heap limit too
+// (bin/heap.js); the waiting parent adds about 50 MB to that.
 //
 // The account (bench/who-can.mjs's realistic mix): N roles with 1–10 identity policies, 20 keys
 // with 20-statement key policies and 500 grants each; a quarter of the key policies also carry an
