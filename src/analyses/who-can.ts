@@ -1307,15 +1307,15 @@ export class WhoCanEngine {
       let nsets = 0;
       let empty = -1;
       let hash = 0x811c9dc5;
+      const covs = stmts.map(coverageOfStatement);
       for (let i = 0; i < n; i++) {
-        const a = k.actions[i]!;
-        const ix = a.index;
-        const replicate = a.short === 'ReplicateKey';
+        const ix = k.actions[i]!.index;
+        const replicate = ix === REPLICATE_KEY;
         let mask = 0;
         let list = '';
         for (let j = 0; j < stmts.length; j++) {
           const cs = stmts[j]!;
-          const cov = coverageOfStatement(cs);
+          const cov = covs[j]!;
           if (cov[ix] !== 1 && !(replicate && cov[CREATE_KEY] === 1)) continue;
           if (cs.st.effect === 'Deny') deny[i] = 1;
           if (small) mask |= 1 << j;
