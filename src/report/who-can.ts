@@ -568,6 +568,14 @@ interface PathId {
   text: string;
 }
 
+/** A path while summarizeKey counts: the last row that counted its principals, and the actions it has, marked by position. */
+interface PathCount {
+  path: AccessPath;
+  rank: number;
+  lastRow: number;
+  has: Uint8Array;
+}
+
 /** The key's answers summed up by group and access path. Linear in principals × actions (distinct rows once). */
 export function summarizeKey(k: KeyWhoCan): KeySummary {
   // Principals with the same row of answers (most of them) are counted together.
@@ -598,12 +606,11 @@ export function summarizeKey(k: KeyWhoCan): KeySummary {
     if (all.length === 0) continue;
     const live = all.filter(([, i]) => k.keyStateErrors[i] === undefined).map(([, i]) => i);
     const gs: GroupSummary = { id: g.id, title: g.title, actions: live, allowed: 0, conditional: 0, unknown: 0, paths: [], morePaths: 0, failing: [] };
-    // A path by its key, with the last row that counted its principals and the actions it has,
-    // marked by position (no set per row, no search of a list per answer).
-    const paths = new Map<string, { path: AccessPath; lastRow: number; has: Uint8Array }>();
+    // A path by its key (no set per row, no search of a list per answer).
+    const paths = new Map<string, PathCount>();
     // Each answer's path, found by the answer itself after its first cell (answers are shared
     // objects; a path is found by its text only once per answer).
-    const pathAt = new Map<AccessEntry, { path: AccessPath; lastRow: number; has: Uint8Array }>();
+    const pathAt = new Map<AccessEntry, PathCount>();
     let rowNo = 0;
     for (const [row, r] of rows) {
       rowNo++;
@@ -611,8 +618,6 @@ export function summarizeKey(k: KeyWhoCan): KeySummary {
       for (const ai of live) {
         const e = row[ai];
         if (e === null || e === undefined) continue;
-        const rank = accessRank(e.access);
-        if (rank < best) best = rank;
         let at = pathAt.get(e);
         if (at === undefined) {
           const id = pathOf(e);
@@ -620,6 +625,7 @@ export function summarizeKey(k: KeyWhoCan): KeySummary {
           if (at === undefined) {
             at = {
               path: { access: e.access, text: id.text, principals: 0, external: 0, actions: [], sample: [], adminLevel: false },
+              rank: accessRank(e.access),
               lastRow: 0,
               has: new Uint8Array(n),
             };
@@ -627,6 +633,8 @@ export function summarizeKey(k: KeyWhoCan): KeySummary {
           }
           pathAt.set(e, at);
         }
+        // A path's access is its answers' (pathOf's key begins with it).
+        if (at.rank < best) best = at.rank;
         const path = at.path;
         if (at.has[ai] === 0) {
           at.has[ai] = 1;
