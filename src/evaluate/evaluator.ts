@@ -628,7 +628,7 @@ export class Evaluator {
       sub.context = { ...ctx, ...(region !== undefined ? { 'aws:RequestedRegion': region } : {}) };
       parts.push({
         what: region !== undefined ? { kind: 'replica-create-key', region } : { kind: 'replica-create-key' },
-        decision: this.evaluateOne(sub, opts),
+        decision: this.createKeyPart(sub, opts),
       });
       const tagged = Object.keys(ctx).some((k) => k.toLowerCase() === 'aws:tagkeys' || k.toLowerCase().startsWith('aws:requesttag/'));
       if (tagged) {
@@ -659,6 +659,24 @@ export class Evaluator {
       });
     return parts;
   }
+
+  /**
+   * ReplicateKey's kms:CreateKey, decided by the caller's identity policies alone, the same for
+   * every key: a report over many keys (who-can) asks it once per caller, not once per key. Only
+   * verdicts are kept (a decision is pure, and combineParts copies what it takes from it).
+   */
+  private createKeyPart(sub: Request, opts: EvaluateOptions): Decision {
+    if (opts.explain !== false) return this.evaluateOne(sub, opts);
+    const memoKey = `${sub.principal}|${sub.callerAccount ?? ''}|${sub.viaService ?? ''}|${sub.at ?? ''}|${JSON.stringify(sub.context ?? {})}`;
+    let d = this.createKeyMemo.get(memoKey);
+    if (d === undefined) {
+      d = this.evaluateOne(sub, opts);
+      if (this.createKeyMemo.size >= 8192) this.createKeyMemo.clear();
+      this.createKeyMemo.set(memoKey, d);
+    }
+    return d;
+  }
+  private readonly createKeyMemo = new Map<string, Decision>();
 
   /** One request on one key. `iamOnlyResource`: authorize the action by identity policies alone on that resource. */
   private evaluateOne(request: Request, opts: EvaluateOptions = {}, iamOnlyResource?: string): Decision {

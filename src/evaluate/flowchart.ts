@@ -4,7 +4,7 @@
 // shares (the action's class, the partition, explicit denies, organization guardrails), then the
 // steps of its action class, each in a file of its own: iam-only.ts, alias.ts, retire-grant.ts and
 // key-operation.ts (key operations and CreateGrant). Each step is recorded as a fact (recorder.ts).
-import type { Decision, PartGap, PartWhat, TraceFinding, Verdict } from '../model/decision.js';
+import type { Decision, PartGap, PartWhat, Reason, TraceFinding, Verdict } from '../model/decision.js';
 import { InternalError } from '../model/errors.js';
 import { aliasAction } from './alias.js';
 import type { ConditionEnv } from './conditions.js';
@@ -70,13 +70,14 @@ function combine(main: Decision, parts: Part[], ex: Recorder, authorizeBeforeKey
   const denied = parts.find((p) => verdictOf(p) === 'deny');
   if (denied !== undefined && !('missing' in denied)) {
     const d = denied.decision;
-    if (keyStateFails && !authorizeBeforeKeyState) return { ...out, decision: 'deny', authorization: 'deny', decidedBy: 'key-state', reasons: d.reasons };
+    if (keyStateFails && !authorizeBeforeKeyState)
+      return { ...out, decision: 'deny', authorization: 'deny', decidedBy: 'key-state', reasons: d.reasons.map(copyReason) };
     const r: Decision = {
       ...out,
       decision: 'deny',
       authorization: 'deny',
       decidedBy: d.decidedBy === 'key-state' && denied.authorizationOnly ? 'implicit-deny' : d.decidedBy,
-      reasons: d.reasons,
+      reasons: d.reasons.map(copyReason),
     };
     if (r.decidedBy !== 'key-state') delete r.keyStateError;
     return r;
@@ -92,8 +93,14 @@ function combine(main: Decision, parts: Part[], ex: Recorder, authorizeBeforeKey
   for (const p of parts)
     if (!('missing' in p))
       for (const reason of p.decision.reasons)
-        if (!out.reasons.some((x) => x.source === reason.source && x.id === reason.id && x.policyName === reason.policyName)) out.reasons.push(reason);
+        if (!out.reasons.some((x) => x.source === reason.source && x.id === reason.id && x.policyName === reason.policyName))
+          out.reasons.push(copyReason(reason));
   return out;
+}
+
+/** A part's decision may be shared by several requests (Evaluator.createKeyPart): each gets reasons of its own. */
+function copyReason(r: Reason): Reason {
+  return { ...r };
 }
 
 /** Evaluates one request in one world. Pure; `explain` only adds the explanation. */

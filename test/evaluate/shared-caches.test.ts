@@ -146,3 +146,79 @@ describe('work shared between requests never changes an answer', () => {
     expect(red.identityPolicies).not.toBe(changed.identityPolicies);
   });
 });
+
+describe("ReplicateKey's kms:CreateKey, decided once per caller for every key", () => {
+  const KEY_B = KEY.replace('1234abcd', '5678abcd');
+  const mrk = (arn: string, id: string): Record<string, unknown> =>
+    delegatingKey({
+      KeyMetadata: {
+        Arn: arn,
+        KeyId: id,
+        AWSAccountId: A,
+        KeyState: 'Enabled',
+        KeyManager: 'CUSTOMER',
+        KeyUsage: 'ENCRYPT_DECRYPT',
+        KeySpec: 'SYMMETRIC_DEFAULT',
+        MultiRegion: true,
+        MultiRegionKeyType: 'PRIMARY',
+        Origin: 'AWS_KMS',
+      },
+    });
+  const role = (name: string, statements: unknown[]): Record<string, unknown> => ({
+    Arn: `arn:aws:iam::${A}:role/${name}`,
+    IdentityPolicies: [{ PolicyName: name, Document: { Version: '2012-10-17', Statement: statements } }],
+  });
+  const snap = parseSnapshot(
+    {
+      kmsWhySnapshot: 1,
+      keys: [mrk(KEY, '1234abcd-12ab-34cd-56ef-1234567890ab'), mrk(KEY_B, '5678abcd-12ab-34cd-56ef-1234567890ab')],
+      principals: [
+        role('both', [
+          { Sid: 'Rep', Effect: 'Allow', Action: 'kms:ReplicateKey', Resource: '*' },
+          { Sid: 'Create', Effect: 'Allow', Action: 'kms:CreateKey', Resource: '*' },
+        ]),
+        role('replicate-only', [{ Sid: 'Rep', Effect: 'Allow', Action: 'kms:ReplicateKey', Resource: '*' }]),
+        role('not-in-eu', [
+          { Sid: 'All', Effect: 'Allow', Action: ['kms:ReplicateKey', 'kms:CreateKey'], Resource: '*' },
+          { Sid: 'NoEu', Effect: 'Deny', Action: 'kms:CreateKey', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } } },
+        ]),
+      ],
+    },
+    'replicate.json',
+  );
+  const reqs: Request[] = [];
+  for (const key of [KEY, KEY_B])
+    for (const r of ['both', 'replicate-only', 'not-in-eu'])
+      for (const region of [undefined, 'eu-west-1', 'us-west-2'])
+        reqs.push({
+          action: 'kms:ReplicateKey',
+          principal: session(r, 'x'),
+          keyArn: key,
+          ...(region !== undefined ? { context: { 'kms:ReplicaRegion': region } } : {}),
+        });
+
+  it('every verdict is the one a fresh evaluator gives, and the verdicts differ', () => {
+    const ev = new Evaluator(snap);
+    const seen = new Set<string>();
+    for (const q of [...reqs, ...reqs.slice().reverse()]) {
+      const d = ev.evaluate(q, { explain: false });
+      expect(d, `${q.principal} ${q.keyArn} ${JSON.stringify(q.context)}`).toEqual(new Evaluator(snap).evaluate(q, { explain: false }));
+      expect(d.decision).toBe(new Evaluator(snap).evaluate(q).decision);
+      seen.add(d.decision);
+    }
+    expect([...seen].sort()).toEqual(['allow', 'deny', 'unknown']);
+  });
+
+  it("each decision's reasons are its own (changing one leaves the next key's alone)", () => {
+    const ev = new Evaluator(snap);
+    const onA = ev.evaluate(reqs[0]!, { explain: false });
+    const onB = ev.evaluate(reqs[9]!, { explain: false });
+    expect(onA.decision).toBe('allow');
+    // The last reason is the CreateKey part's (the same decision for both keys).
+    expect(onA.reasons.map((r) => r.id).at(-1)).toBe('Create');
+    expect(onB.reasons).toEqual(onA.reasons);
+    onA.reasons[onA.reasons.length - 1]!.id = 'changed';
+    expect(onB.reasons.map((r) => r.id)).not.toContain('changed');
+    expect(ev.evaluate(reqs[9]!, { explain: false }).reasons.map((r) => r.id)).not.toContain('changed');
+  });
+});
