@@ -817,7 +817,8 @@ interface KeyProfile {
   /**
    * Class keys and signatures as nodes of a trie of numbers (node 0 the root): the child of a node
    * for a label, each label a number with its kind in the low four bits (see shareClass). Equal
-   * sequences of labels are one node, so comparing keys costs no string building or hashing.
+   * sequences of labels are one node, so comparing keys builds and hashes no strings; the child of
+   * (node, label) is found in a PairTable.
    */
   trie: PairTable;
   /** The number of nodes of the trie (the next node's number). */
