@@ -5,7 +5,7 @@ import type { Decision, HintNote, Limit, Reason, TraceFinding } from '../model/d
 import type { Key } from '../model/key.js';
 import { principalVia } from './compile.js';
 import type { KeyPolicyScan } from './key-operation.js';
-import { dedupeReasons, nearMissOrMatch, reasonOf, refOf, type Walk } from './walk.js';
+import { dedupeReasons, nearMissOrMatch, reasonOf, sideFinding, type Walk } from './walk.js';
 
 export function aliasAction(k: Walk, kp: KeyPolicyScan, key: Key): Decision {
   const { r, ex, action, caller, a } = k;
@@ -27,12 +27,7 @@ export function aliasAction(k: Walk, kp: KeyPolicyScan, key: Key): Decision {
       'alias',
       { kind: 'alias', action: a, alias: r.aliasArn },
       aliasSide.ok ? 'yes' : 'no',
-      (): TraceFinding =>
-        aliasSide.root
-          ? { kind: 'root', ownAccount: false }
-          : aliasSide.iam.length > 0
-            ? { kind: 'statements', statements: aliasSide.iam.map(refOf) }
-            : { kind: 'no-iam-allow', on: 'alias' },
+      () => sideFinding(aliasSide, false, () => ({ kind: 'no-iam-allow', on: 'alias' })),
       () => ({ statements: aliasSide.records.filter(nearMissOrMatch) }),
     );
   const keySide = k.callerSide(keyArn);

@@ -1,8 +1,8 @@
 // IAM-only actions (CreateKey, ListKeys, the custom key store operations…): identity policies alone
 // authorize them; key policies and grants play no part, because the request names no key
 // [KMS permissions reference: "IAM policy" resource type; docs/semantics.md#action-classes].
-import type { Decision, Limit, TraceFinding } from '../model/decision.js';
-import { collectMissing, nearMissOrMatch, reasonOf, refOf, ROOT_REASON, type Walk } from './walk.js';
+import type { Decision, Limit } from '../model/decision.js';
+import { collectMissing, nearMissOrMatch, reasonOf, ROOT_REASON, sideFinding, type Walk } from './walk.js';
 
 /** Does an identity policy allow it (on "*", or on the key a CreateKey-like request makes)? */
 export function iamOnly(k: Walk): Decision {
@@ -14,8 +14,7 @@ export function iamOnly(k: Walk): Decision {
       'identity-policy',
       { kind: 'iam-only', action: a, resource: r.iamResource ?? '*' },
       cs.root ? 'yes' : cs.iam.length > 0 ? 'yes' : 'no',
-      (): TraceFinding =>
-        cs.root ? { kind: 'root', ownAccount: false } : cs.iam.length > 0 ? { kind: 'statements', statements: cs.iam.map(refOf) } : { kind: 'no-iam-allow' },
+      () => sideFinding(cs, false, () => ({ kind: 'no-iam-allow' })),
       () => ({ statements: cs.records.filter(nearMissOrMatch) }),
     );
   if (cs.ok) return k.finish('allow', 'iam-policy', cs.root ? [ROOT_REASON] : cs.iam.map(reasonOf));

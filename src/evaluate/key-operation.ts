@@ -22,6 +22,7 @@ import {
   noIamAllow,
   reasonOf,
   refOf,
+  sideFinding,
   type Scan,
   type Walk,
 } from './walk.js';
@@ -76,6 +77,19 @@ export function createGrant(k: Walk, kp: KeyPolicyScan, key: Key): Decision {
   return keyOperation(k, kp, key, PARENT_GRANT);
 }
 
+/** Step 5a allows: the key-policy statements that name the caller decide alone. */
+function keyPolicyAllowsAlone(k: Walk, kp: KeyPolicyScan, stmts: CompiledStatement[]): Decision {
+  if (k.ex.on)
+    k.ex.step(
+      'key-policy',
+      { kind: 'key-policy', principal: k.caller.arn, action: k.a },
+      'yes',
+      (): TraceFinding => ({ kind: 'statements', statements: stmts.map(refOf) }),
+      () => ({ statements: kp.allows.records.filter((s) => s.matched) }),
+    );
+  return k.finish('allow', 'key-policy', stmts.map(reasonOf));
+}
+
 export function keyOperation(k: Walk, kp: KeyPolicyScan, key: Key, rule: GrantRule = USE_GRANT): Decision {
   if (!k.sameAccount) return crossAccount(k, kp, key, rule);
   const { w, ex, action, caller, a } = k;
@@ -86,31 +100,11 @@ export function keyOperation(k: Walk, kp: KeyPolicyScan, key: Key, rule: GrantRu
   // ── 5a: the key policy names the caller ───────────────────────────────────────────────────
   if (named.length > 0) {
     const unlimited = named.filter((cs) => principalVia(cs, caller).via !== 'role');
-    if (unlimited.length > 0) {
-      if (ex.on)
-        ex.step(
-          'key-policy',
-          { kind: 'key-policy', principal: caller.arn, action: a },
-          'yes',
-          (): TraceFinding => ({ kind: 'statements', statements: unlimited.map(refOf) }),
-          () => ({ statements: keyPolicyAllows.records.filter((s) => s.matched) }),
-        );
-      return k.finish('allow', 'key-policy', unlimited.map(reasonOf));
-    }
+    if (unlimited.length > 0) return keyPolicyAllowsAlone(k, kp, unlimited);
     // Only role-ARN statements: limited by the session's boundary and session policy.
     if (w.boundary || k.sessionPolicies.length > 0) ex.assume('roleArnBoundary');
     const limit = k.roleLimits();
-    if (limit === undefined) {
-      if (ex.on)
-        ex.step(
-          'key-policy',
-          { kind: 'key-policy', principal: caller.arn, action: a },
-          'yes',
-          (): TraceFinding => ({ kind: 'statements', statements: named.map(refOf) }),
-          () => ({ statements: keyPolicyAllows.records.filter((s) => s.matched) }),
-        );
-      return k.finish('allow', 'key-policy', named.map(reasonOf));
-    }
+    if (limit === undefined) return keyPolicyAllowsAlone(k, kp, named);
     if (ex.on)
       ex.step(
         'key-policy',
@@ -143,12 +137,7 @@ export function keyOperation(k: Walk, kp: KeyPolicyScan, key: Key, rule: GrantRu
       'identity-policy',
       { kind: 'iam-on-key', principal: caller.arn, action: a, keyArn: keyArn },
       cs.root || cs.iam.length > 0 ? 'yes' : 'no',
-      (): TraceFinding =>
-        cs.root
-          ? { kind: 'root', ownAccount: false }
-          : cs.iam.length > 0
-            ? { kind: 'statements', statements: cs.iam.map(refOf) }
-            : noIamAllow(aliasResourceNote(ex, cs.records, a, w.identity)),
+      () => sideFinding(cs, false, () => noIamAllow(aliasResourceNote(ex, cs.records, a, w.identity))),
       () => ({ statements: cs.records.filter(nearMissOrMatch) }),
     );
   if (accountStmts.length > 0 && cs.ok) {
@@ -217,12 +206,7 @@ function crossAccount(k: Walk, kp: KeyPolicyScan, key: Key, rule: GrantRule): De
       'identity-policy',
       { kind: 'iam-in-account', account: caller.account, action: a, keyArn: keyArn },
       cs.ok ? 'yes' : 'no',
-      (): TraceFinding =>
-        cs.root
-          ? { kind: 'root', ownAccount: true }
-          : cs.iam.length > 0
-            ? { kind: 'statements', statements: cs.iam.map(refOf) }
-            : noIamAllow(aliasResourceNote(ex, cs.records, a, w.identity)),
+      () => sideFinding(cs, true, () => noIamAllow(aliasResourceNote(ex, cs.records, a, w.identity))),
       () => ({ statements: cs.records.filter(nearMissOrMatch) }),
     );
   if (keySide.length > 0 && cs.ok) {

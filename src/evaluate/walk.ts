@@ -492,6 +492,14 @@ export function aliasResourceNote(ex: Recorder, records: StatementMatch[], actio
   return hits.map(({ h }) => h.id);
 }
 
+/**
+ * What a step finds on the caller's side: the root user (of the key's account when `ownAccount`),
+ * the identity statements that allow, or else `none()` (made only then: it may read the records).
+ */
+export function sideFinding(cs: CallerSide, ownAccount: boolean, none: () => TraceFinding): TraceFinding {
+  return cs.root ? { kind: 'root', ownAccount } : cs.iam.length > 0 ? { kind: 'statements', statements: cs.iam.map(refOf) } : none();
+}
+
 /** No identity-policy statement allows it; naming those that name an alias ARN in Resource. */
 export function noIamAllow(aliasResource: string[]): TraceFinding {
   return aliasResource.length > 0 ? { kind: 'no-iam-allow', aliasResource } : { kind: 'no-iam-allow' };
