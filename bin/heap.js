@@ -131,6 +131,15 @@ function isWhoCanReport(file) {
  * reports it).
  */
 function weightedInputMb(command, args) {
+  // heapLimitMb and semiSpaceMb both ask, for the same arguments: the files are read once.
+  if (lastWeighed !== undefined && lastWeighed.command === command && lastWeighed.args === args) return lastWeighed.mb;
+  const mb = weigh(command, args);
+  lastWeighed = { command, args, mb };
+  return mb;
+}
+let lastWeighed;
+
+function weigh(command, args) {
   const files = inputFiles(command, args);
   if (files.length === 0) return undefined;
   let weighted = 0;
