@@ -568,125 +568,186 @@ interface PathId {
   text: string;
 }
 
-/** A path while summarizeKey counts: the last row that counted its principals, and the actions it has, marked by position. */
-interface PathCount {
-  path: AccessPath;
-  rank: number;
-  lastRow: number;
-  has: Uint8Array;
-}
-
 /** The key's answers summed up by group and access path. Linear in principals × actions (distinct rows once). */
 export function summarizeKey(k: KeyWhoCan): KeySummary {
-  // Principals with the same row of answers (most of them) are counted together.
-  const rows = new Map<Array<AccessEntry | null>, { n: number; external: number; sample: WhoCanPrincipal[] }>();
+  // Principals with the same row of answers (most of them) are counted together: the distinct
+  // rows in order of their first principal, with their counts and first few principals.
+  const rowIndex = new Map<Array<AccessEntry | null>, number>();
+  const rows: Array<Array<AccessEntry | null>> = [];
+  const rowN: number[] = [];
+  const rowExternal: number[] = [];
+  const rowSample: WhoCanPrincipal[][] = [];
   let considered = 0;
-  k.principals.forEach((p, pi) => {
-    if (p.kind === 'public') return;
+  for (let pi = 0; pi < k.principals.length; pi++) {
+    const p = k.principals[pi]!;
+    if (p.kind === 'public') continue;
     considered++;
     const row = k.access[pi]!;
-    let r = rows.get(row);
-    if (r === undefined) {
-      r = { n: 0, external: 0, sample: [] };
-      rows.set(row, r);
+    let ri = rowIndex.get(row);
+    if (ri === undefined) {
+      ri = rows.length;
+      rowIndex.set(row, ri);
+      rows.push(row);
+      rowN.push(0);
+      rowExternal.push(0);
+      rowSample.push([]);
     }
-    r.n++;
-    if (p.external) r.external++;
-    if (r.sample.length < SAMPLE) r.sample.push(p);
-  });
+    rowN[ri]!++;
+    if (p.external) rowExternal[ri]!++;
+    if (rowSample[ri]!.length < SAMPLE) rowSample[ri]!.push(p);
+  }
+  const nRows = rows.length;
   const n = k.actions.length;
   // Admin-level actions by position: the only ones isAdminLevel can say yes to.
   const adminAt: number[] = [];
   for (let i = 0; i < n; i++) if (ADMIN_LEVEL_ACTIONS.has(k.actions[i]!.name)) adminAt.push(i);
   const isAdminAt = new Uint8Array(n);
   for (const i of adminAt) isAdminAt[i] = 1;
+  // Every answer's access path, numbered once per summary (answers are shared objects; a path is
+  // found by its text once per answer). A key where every role has a policy of its own has
+  // thousands of paths per group, of which MAX_PATHS are shown: paths are counted in flat arrays
+  // first, and only the shown ones get the actions, samples and admin flag (a second pass).
+  const pathNo = new Map<string, number>();
+  const pathIds: PathId[] = [];
+  const pathRank: number[] = [];
+  const pathAccess: Array<AccessEntry['access']> = [];
+  const pathAt = new Map<AccessEntry, number>();
+  const pathOfEntry = (e: AccessEntry): number => {
+    let at = pathAt.get(e);
+    if (at === undefined) {
+      const id = pathOf(e);
+      at = pathNo.get(id.key);
+      if (at === undefined) {
+        at = pathIds.length;
+        pathNo.set(id.key, at);
+        pathIds.push(id);
+        pathRank.push(accessRank(e.access));
+        pathAccess.push(e.access);
+      }
+      pathAt.set(e, at);
+    }
+    return at;
+  };
+  // Each distinct row's answers as path numbers (-1: no access), read once: the groups and both
+  // passes below read this array, not the answers.
+  const cell = new Int32Array(nRows * n);
+  for (let ri = 0; ri < nRows; ri++) {
+    const row = rows[ri]!;
+    for (let ai = 0; ai < n; ai++) {
+      const e = row[ai];
+      cell[ri * n + ai] = e === null || e === undefined ? -1 : pathOfEntry(e);
+    }
+  }
   const groups: GroupSummary[] = [];
   for (const g of GROUPS) {
-    const all = k.actions.map((a, i) => [a, i] as const).filter(([a]) => a.group === g.id);
+    const all: number[] = [];
+    for (let i = 0; i < n; i++) if (k.actions[i]!.group === g.id) all.push(i);
     if (all.length === 0) continue;
-    const live = all.filter(([, i]) => k.keyStateErrors[i] === undefined).map(([, i]) => i);
+    const live = all.filter((i) => k.keyStateErrors[i] === undefined);
     const gs: GroupSummary = { id: g.id, title: g.title, actions: live, allowed: 0, conditional: 0, unknown: 0, paths: [], morePaths: 0, failing: [] };
-    // A path by its key (no set per row, no search of a list per answer).
-    const paths = new Map<string, PathCount>();
-    // Each answer's path, found by the answer itself after its first cell (answers are shared
-    // objects; a path is found by its text only once per answer).
-    const pathAt = new Map<AccessEntry, PathCount>();
-    let rowNo = 0;
-    for (const [row, r] of rows) {
-      rowNo++;
+    // Pass 1: principals and external principals per path (a row counts once per path), in flat
+    // arrays indexed by path number; the group's paths in order of first sight.
+    const principals = new Float64Array(pathIds.length);
+    const external = new Float64Array(pathIds.length);
+    const lastRow = new Int32Array(pathIds.length);
+    const seen: number[] = [];
+    for (let ri = 0; ri < nRows; ri++) {
       let best = 3;
-      for (const ai of live) {
-        const e = row[ai];
-        if (e === null || e === undefined) continue;
-        let at = pathAt.get(e);
-        if (at === undefined) {
-          const id = pathOf(e);
-          at = paths.get(id.key);
-          if (at === undefined) {
-            at = {
-              path: { access: e.access, text: id.text, principals: 0, external: 0, actions: [], sample: [], adminLevel: false },
-              rank: accessRank(e.access),
-              lastRow: 0,
-              has: new Uint8Array(n),
-            };
-            paths.set(id.key, at);
-          }
-          pathAt.set(e, at);
-        }
+      for (let j = 0; j < live.length; j++) {
+        const at = cell[ri * n + live[j]!]!;
+        if (at < 0) continue;
         // A path's access is its answers' (pathOf's key begins with it).
-        if (at.rank < best) best = at.rank;
-        const path = at.path;
-        if (at.has[ai] === 0) {
-          at.has[ai] = 1;
-          path.actions.push(ai);
-        }
-        if (isAdminAt[ai] === 1 && isAdminLevel(k.actions[ai]!.name, e)) path.adminLevel = true;
-        if (at.lastRow !== rowNo) {
-          at.lastRow = rowNo;
-          path.principals += r.n;
-          path.external += r.external;
-          for (const s of r.sample) if (path.sample.length < SAMPLE) path.sample.push(s);
+        const rank = pathRank[at]!;
+        if (rank < best) best = rank;
+        if (lastRow[at] !== ri + 1) {
+          if (lastRow[at] === 0) seen.push(at);
+          lastRow[at] = ri + 1;
+          principals[at]! += rowN[ri]!;
+          external[at]! += rowExternal[ri]!;
         }
       }
-      if (best === 0) gs.allowed += r.n;
-      else if (best === 1) gs.conditional += r.n;
-      else if (best === 2) gs.unknown += r.n;
+      if (best === 0) gs.allowed += rowN[ri]!;
+      else if (best === 1) gs.conditional += rowN[ri]!;
+      else if (best === 2) gs.unknown += rowN[ri]!;
     }
-    // The largest MAX_PATHS, in order (a key where every role has a policy of its own has thousands:
-    // not worth sorting them all).
-    const before = (x: AccessPath, y: AccessPath): boolean => {
-      const dr = accessRank(x.access) - accessRank(y.access);
-      return dr < 0 || (dr === 0 && (y.principals < x.principals || (y.principals === x.principals && x.text < y.text)));
+    // The largest MAX_PATHS, in order (not worth sorting them all): allowed before conditional
+    // before unknown, then more principals first, then by text.
+    const before = (x: number, y: number): boolean => {
+      const dr = pathRank[x]! - pathRank[y]!;
+      return dr < 0 || (dr === 0 && (principals[y]! < principals[x]! || (principals[y]! === principals[x]! && pathIds[x]!.text < pathIds[y]!.text)));
     };
-    for (const { path } of paths.values()) {
-      if (gs.paths.length === MAX_PATHS && !before(path, gs.paths[MAX_PATHS - 1]!)) continue;
-      let at = Math.min(gs.paths.length, MAX_PATHS - 1);
-      while (at > 0 && before(path, gs.paths[at - 1]!)) at--;
-      if (gs.paths.length === MAX_PATHS) gs.paths.pop();
-      gs.paths.splice(at, 0, path);
+    const top: number[] = [];
+    for (const at of seen) {
+      if (top.length === MAX_PATHS && !before(at, top[MAX_PATHS - 1]!)) continue;
+      let pos = Math.min(top.length, MAX_PATHS - 1);
+      while (pos > 0 && before(at, top[pos - 1]!)) pos--;
+      if (top.length === MAX_PATHS) top.pop();
+      top.splice(pos, 0, at);
     }
-    gs.morePaths = paths.size - gs.paths.length;
+    gs.morePaths = seen.length - top.length;
+    // Pass 2, for the shown paths only: their actions, admin flag and first principals (rows in
+    // order, as pass 1 met them).
+    const slot = new Int32Array(pathIds.length).fill(-1);
+    gs.paths = top.map((at, i) => {
+      slot[at] = i;
+      return {
+        access: pathAccess[at]!,
+        text: pathIds[at]!.text,
+        principals: principals[at]!,
+        external: external[at]!,
+        actions: [],
+        sample: [],
+        adminLevel: false,
+      };
+    });
+    if (top.length > 0) {
+      const has = new Uint8Array(top.length * n);
+      const lastSampled = new Int32Array(top.length).fill(-1);
+      for (let ri = 0; ri < nRows; ri++) {
+        for (let j = 0; j < live.length; j++) {
+          const ai = live[j]!;
+          const at = cell[ri * n + ai]!;
+          const s = at < 0 ? -1 : slot[at]!;
+          if (s < 0) continue;
+          const path = gs.paths[s]!;
+          const e = rows[ri]![ai]!;
+          if (has[s * n + ai] === 0) {
+            has[s * n + ai] = 1;
+            path.actions.push(ai);
+          }
+          if (isAdminAt[ai] === 1 && isAdminLevel(k.actions[ai]!.name, e)) path.adminLevel = true;
+          if (lastSampled[s] !== ri) {
+            lastSampled[s] = ri;
+            for (const p of rowSample[ri]!) if (path.sample.length < SAMPLE) path.sample.push(p);
+          }
+        }
+      }
+    }
     for (const p of gs.paths) p.actions.sort((x, y) => x - y);
-    for (const [a, i] of all) {
+    for (const i of all) {
       const err = k.keyStateErrors[i];
       if (err === undefined) continue;
       let authorized = 0;
-      for (const [row, r] of rows) if (row[i]?.access === 'allow') authorized += r.n;
-      gs.failing.push({ action: a, error: err, authorized });
+      for (let ri = 0; ri < nRows; ri++) {
+        const at = cell[ri * n + i]!;
+        if (at >= 0 && pathAccess[at] === 'allow') authorized += rowN[ri]!;
+      }
+      gs.failing.push({ action: k.actions[i]!, error: err, authorized });
     }
     groups.push(gs);
   }
   let adminLevel = 0;
   let withAccess = 0;
   const adminSample: Array<{ principal: WhoCanPrincipal; actions: string[] }> = [];
-  for (const [row, r] of rows) {
+  for (let ri = 0; ri < nRows; ri++) {
+    const row = rows[ri]!;
     let acts: string[] | undefined;
     for (const ai of adminAt) if (isAdminLevel(k.actions[ai]!.name, row[ai] ?? null)) (acts ??= []).push(k.actions[ai]!.name);
     if (acts !== undefined) {
-      adminLevel += r.n;
-      for (const s of r.sample) if (adminSample.length < 10) adminSample.push({ principal: s, actions: acts });
+      adminLevel += rowN[ri]!;
+      for (const s of rowSample[ri]!) if (adminSample.length < 10) adminSample.push({ principal: s, actions: acts });
     }
-    if (row.some((e) => e !== null)) withAccess += r.n;
+    if (row.some((e) => e !== null)) withAccess += rowN[ri]!;
   }
   return { considered, groups, adminLevel, adminSample, external: externalAccounts(k), withAccess };
 }

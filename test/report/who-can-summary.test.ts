@@ -115,4 +115,77 @@ describe('summarizeKey', () => {
       { numRuns: 300 },
     );
   });
+
+  it('gives each shown path its first principals and admin flag, each group its counts, and each failing action its authorized principals', () => {
+    const answer = fc.oneof(
+      { weight: 2, arbitrary: fc.constant(null) },
+      { weight: 3, arbitrary: fc.record({ access: fc.constantFrom('allow' as const, 'conditional' as const), statement: fc.integer({ min: 0, max: 3 }) }) },
+    );
+    // Few distinct shapes, so that principals share rows (as they do in who-can).
+    const shapesArb = fc.array(fc.array(answer, { minLength: ACTIONS.length, maxLength: ACTIONS.length }), { minLength: 1, maxLength: 4 });
+    fc.assert(
+      fc.property(
+        shapesArb,
+        fc.array(fc.nat(), { minLength: 1, maxLength: 40 }),
+        fc.option(fc.nat({ max: ACTIONS.length - 1 })),
+        (shapes, picks, failingAt) => {
+          const made = new Map<string, AccessEntry>();
+          const byShape = shapes.map((shape) =>
+            shape.map((x) => {
+              if (x === null) return null;
+              const k = `${x.access}${x.statement}`;
+              let e = made.get(k);
+              if (e === undefined) {
+                e = entry(x.access, x.statement);
+                made.set(k, e);
+              }
+              return e;
+            }),
+          );
+          // Principals share the very row arrays of their shape, as internRow makes them.
+          const rows = picks.map((i) => byShape[i % byShape.length]!);
+          const key = keyOf(rows);
+          if (failingAt !== null) key.keyStateErrors = ACTIONS.map((_, i) => (i === failingAt ? 'KMSInvalidStateException' : undefined));
+          const s = summarizeKey(key);
+
+          // Distinct rows in order of their first principal, each with its first three principals.
+          const firsts = new Map<Array<AccessEntry | null>, WhoCanPrincipal[]>();
+          rows.forEach((row, pi) => {
+            const l = firsts.get(row) ?? [];
+            if (l.length < 3) l.push(key.principals[pi]!);
+            firsts.set(row, l);
+          });
+          for (const g of s.groups) {
+            const live = ACTIONS.map((a, i) => [a, i] as const).filter(([a, i]) => a.group === g.id && i !== failingAt);
+            expect(g.actions).toEqual(live.map(([, i]) => i));
+            // A principal counts where its best answer in the group is.
+            const best = rows.map((row) => {
+              const acc = live.map(([, i]) => row[i]?.access).filter((x) => x !== undefined);
+              return acc.includes('allow') ? 'allow' : acc.includes('conditional') ? 'conditional' : acc.length > 0 ? 'unknown' : 'none';
+            });
+            expect(g.allowed).toBe(best.filter((b) => b === 'allow').length);
+            expect(g.conditional).toBe(best.filter((b) => b === 'conditional').length);
+            for (const p of g.paths) {
+              const holds = (row: Array<AccessEntry | null>): Array<AccessEntry | null> =>
+                live
+                  .map(([, i]) => row[i] ?? null)
+                  .filter((e) => e !== null && `${e.access}|${e.reasons[0]!.id}` === `${p.access}|${p.text.match(/`(S\d+)`/)![1]}`);
+              const sample: WhoCanPrincipal[] = [];
+              for (const [row, l] of firsts) if (holds(row).length > 0) for (const x of l) if (sample.length < 3) sample.push(x);
+              expect(p.sample).toEqual(sample);
+              const adminAt = live.filter(([a]) => a.name === 'kms:CreateGrant').map(([, i]) => i);
+              expect(p.adminLevel).toBe(rows.some((row) => adminAt.some((i) => row[i] !== null && row[i]!.access === 'allow' && holds(row).includes(row[i]!))));
+            }
+            const failing = ACTIONS.map((a, i) => [a, i] as const).filter(([a, i]) => a.group === g.id && i === failingAt);
+            expect(g.failing).toEqual(
+              failing.map(([a, i]) => ({ action: a, error: 'KMSInvalidStateException', authorized: rows.filter((row) => row[i]?.access === 'allow').length })),
+            );
+          }
+          expect(s.considered).toBe(rows.length);
+          expect(s.withAccess).toBe(rows.filter((row) => row.some((e) => e !== null)).length);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
