@@ -42,6 +42,8 @@ export class CompiledPolicy {
   readonly policy: Policy;
   private readonly compiledStatements: Array<CompiledStatement | undefined>;
   private readonly forAction: Array<CompiledStatement[] | undefined>;
+  /** covering's lists split by effect: Allow at 2 × action index, Deny at 2 × action index + 1. */
+  private readonly forEffect: Array<CompiledStatement[] | undefined>;
   private actionPatterns: Array<Wildcard[] | null> | undefined;
   private all: CompiledStatement[] | undefined;
   private allByAction: CompiledStatement[][] | undefined;
@@ -62,6 +64,7 @@ export class CompiledPolicy {
     this.hasAllow = allow;
     this.compiledStatements = new Array<CompiledStatement | undefined>(policy.statements.length);
     this.forAction = new Array<CompiledStatement[] | undefined>(ACTIONS.length);
+    this.forEffect = new Array<CompiledStatement[] | undefined>(ACTIONS.length * 2);
   }
 
   /** Every statement, compiled. */
@@ -80,6 +83,27 @@ export class CompiledPolicy {
   covering(action: ActionInfo): CompiledStatement[] {
     // Small enough to be inlined where a walk scans a policy: the list is made once, elsewhere.
     return this.forAction[action.index] ?? this.coverFirst(action);
+  }
+
+  /**
+   * covering's statements of one effect, in order: a walk's scan for Deny (for Allow) reads no
+   * statement of the other effect, nor a list at all where the policy has none.
+   */
+  coveringEffect(action: ActionInfo, effect: Effect): CompiledStatement[] {
+    return this.forEffect[action.index * 2 + (effect === 'Deny' ? 1 : 0)] ?? this.effectFirst(action, effect);
+  }
+
+  private effectFirst(action: ActionInfo, effect: Effect): CompiledStatement[] {
+    let list = EMPTY;
+    if (effect === 'Deny' ? this.hasDeny : this.hasAllow) {
+      for (const cs of this.covering(action)) {
+        if (cs.st.effect !== effect) continue;
+        if (list === EMPTY) list = [];
+        list.push(cs);
+      }
+    }
+    this.forEffect[action.index * 2 + (effect === 'Deny' ? 1 : 0)] = list;
+    return list;
   }
 
   private coverFirst(action: ActionInfo): CompiledStatement[] {
@@ -171,6 +195,32 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
 
 export function statementsFor(cp: CompiledPolicy, action: ActionInfo): CompiledStatement[] {
   return cp.covering(action);
+}
+
+/**
+ * A list of policies read as one (a caller's identity policies): per action and effect, the
+ * statements of every policy in order, gathered on first use. A walk's scan then reads one list
+ * instead of each policy's, most of which have no statement of that effect for the action.
+ */
+export class StatementLists {
+  private readonly lists: Array<CompiledStatement[] | undefined> = new Array<CompiledStatement[] | undefined>(ACTIONS.length * 2);
+  constructor(readonly policies: CompiledPolicy[]) {}
+
+  of(action: ActionInfo, effect: Effect): CompiledStatement[] {
+    return this.lists[action.index * 2 + (effect === 'Deny' ? 1 : 0)] ?? this.first(action, effect);
+  }
+
+  private first(action: ActionInfo, effect: Effect): CompiledStatement[] {
+    let list = EMPTY;
+    for (const cp of this.policies) {
+      const own = cp.coveringEffect(action, effect);
+      if (own.length === 0) continue;
+      if (list === EMPTY) list = [];
+      for (const cs of own) list.push(cs);
+    }
+    this.lists[action.index * 2 + (effect === 'Deny' ? 1 : 0)] = list;
+    return list;
+  }
 }
 
 /**

@@ -13,7 +13,7 @@ import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
 import type { Request } from '../model/request.js';
 import type { OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
 import { isUnknown, principalNotInSnapshot, type UnknownInput, type Unknowable } from '../model/unknown.js';
-import { compilePolicy, type CompiledPolicy } from './compile.js';
+import { compilePolicy, StatementLists, type CompiledPolicy } from './compile.js';
 import type { ConditionEnv, UnknownBias } from './conditions.js';
 import {
   buildBaseContext,
@@ -127,7 +127,7 @@ export class Evaluator {
   private compiled = new WeakMap<Policy, CompiledPolicy>();
   private byArn = new Map<string, CompiledPolicy[]>();
   /** Worlds by caller sources, key and mode: every session of a role shares its role's. */
-  private readonly worldCache = new Map<string, World>();
+  private worldCache = new Map<string, World>();
   private readonly sourceIds = new WeakMap<CallerSources, number>();
   private nextSourceId = 0;
   private standIns = new Map<string, CompiledPolicy>();
@@ -135,9 +135,9 @@ export class Evaluator {
   private readonly index: SnapshotIndex;
   private callerRefs = new Map<string, PrincipalRef>();
   /** Resolutions by principal (as written), each list compared field by field (sameResolution). */
-  private readonly resolutions = new Map<string, Resolution[]>();
+  private resolutions = new Map<string, Resolution[]>();
   private resolutionCount = 0;
-  private readonly roleShares = new Map<string, RoleShare>();
+  private roleShares = new Map<string, RoleShare>();
   /** The part of base contexts shared by callers of one kind and account on one key (buildBaseContext). */
   private readonly sharedContexts = new Map<string, SharedContext>();
   private lastResolution: Resolution | undefined;
@@ -187,17 +187,18 @@ export class Evaluator {
 
   /**
    * A caller's policies compiled, as one list per list of policies: every world of the caller (one
-   * per key and mode) reads the same list, found once instead of policy by policy.
+   * per key and mode) reads the same list, found once instead of policy by policy, and with it
+   * the statements per action and effect its scans read (StatementLists).
    */
-  private compileAll(list: readonly Policy[]): CompiledPolicy[] {
+  private compileAll(list: readonly Policy[]): StatementLists {
     let c = this.compiledLists.get(list);
     if (c === undefined) {
-      c = list.map((p) => this.compile(p));
+      c = new StatementLists(list.map((p) => this.compile(p)));
       this.compiledLists.set(list, c);
     }
     return c;
   }
-  private readonly compiledLists = new WeakMap<readonly Policy[], CompiledPolicy[]>();
+  private readonly compiledLists = new WeakMap<readonly Policy[], StatementLists>();
 
   compile(p: Policy): CompiledPolicy {
     let c = this.compiled.get(p);
@@ -338,10 +339,15 @@ export class Evaluator {
     if (list === undefined && this.use.oneCallerAtATime === true) {
       // A new caller: who-can asks the last one nothing more. Worlds and a role's shared context
       // are kept by caller too (a role's sessions share them).
-      this.resolutions.clear();
+      // New maps, not cleared ones. Map#clear gives a map a new table and leaves the old one,
+      // with its pointers, to the collector: once the map is in the old generation, every
+      // young-generation collection counts what that table points to (the last callers'
+      // resolutions and worlds) as alive until the next full collection, so they are promoted and
+      // keep what they point to alive in turn. A caller's maps die young with its resolutions.
+      this.resolutions = new Map();
       this.resolutionCount = 0;
-      this.worldCache.clear();
-      this.roleShares.clear();
+      this.worldCache = new Map();
+      this.roleShares = new Map();
     }
     const callerAccount = caller.kind === 'service' ? undefined : (request.callerAccount ?? caller.account);
     let cs = this.callerSources(caller);
@@ -922,7 +928,7 @@ export class Evaluator {
       isUnknown(v) ? this.standIn(source, what, permissive ? 'Allow' : 'Deny') : this.compile(v);
     const keyPolicy = s.keyPolicy === null ? null : one(s.keyPolicy, 'key-policy', 'key policy');
     const identity = isUnknown(s.cs.identity)
-      ? [this.standIn('identity-policy', 'identity policies', permissive ? 'Allow' : 'Deny')]
+      ? new StatementLists([this.standIn('identity-policy', 'identity policies', permissive ? 'Allow' : 'Deny')])
       : this.compileAll(s.cs.identity);
     const boundary = isUnknown(s.cs.boundary)
       ? permissive
@@ -931,7 +937,11 @@ export class Evaluator {
       : s.cs.boundary === null
         ? null
         : this.compile(s.cs.boundary);
-    const session = isUnknown(s.cs.session) ? (permissive ? [] : [this.standIn('session-policy', 'session policies', 'Deny')]) : this.compileAll(s.cs.session);
+    const session = isUnknown(s.cs.session)
+      ? permissive
+        ? []
+        : [this.standIn('session-policy', 'session policies', 'Deny')]
+      : this.compileAll(s.cs.session).policies;
     let grants: Grant[];
     if (isUnknown(s.grants)) {
       grants = permissive
@@ -974,7 +984,8 @@ export class Evaluator {
         if (explain && caller.kind === 'assumed-role') for (const g of index.get(`orphan:${caller.sessionName}`) ?? []) out.push(g);
         return out;
       },
-      identity,
+      identity: identity.policies,
+      identityLists: identity,
       boundary,
       session,
       scps: s.org.scps.map((l) => l.policies.map((p) => this.compile(p))),

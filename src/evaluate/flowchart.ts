@@ -139,7 +139,7 @@ function commonSteps(k: Walk): Decision | undefined {
   const denies: Scan = k.newScan();
   if (keyArn !== undefined) k.scanInto(k.keyPolicies, 'Deny', keyArn, denies);
   for (const res of k.identityResources) {
-    k.scanInto(w.identity, 'Deny', res, denies);
+    k.scanStatements(w.identityLists.of(action, 'Deny'), res, denies);
     k.scanInto(k.boundaryPolicies, 'Deny', res, denies);
     k.scanInto(k.sessionPolicies, 'Deny', res, denies);
     for (const level of w.scps) k.scanInto(level, 'Deny', res, denies);

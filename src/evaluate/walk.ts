@@ -25,7 +25,7 @@ import { parseOperator } from '../model/condition-operators.js';
 import { parseDate } from '../model/condition-values.js';
 import { ROOT_USER_POLICY_NAME } from '../model/decision.js';
 import { dependsOnKeyState, keyStateError, unreadableKeyStateError } from '../model/key-state.js';
-import { matchRecorded, matchStatement, statementsFor, type CompiledPolicy, type CompiledStatement } from './compile.js';
+import { matchRecorded, matchStatement, statementsFor, type CompiledPolicy, type CompiledStatement, type StatementLists } from './compile.js';
 import type { ConditionEnv, UnknownBias } from './conditions.js';
 import type { GrantCheck } from './grants.js';
 import { statement, withCondition, withNotPrincipal, withResource, type HintEdit, type HintProposal } from './hint-edits.js';
@@ -38,6 +38,8 @@ export interface World {
   /** The grants that may concern the caller (indexed by grantee); with `explain`, also orphaned grants for its session name. */
   grantsFor: (caller: PrincipalRef, explain: boolean) => Grant[];
   identity: CompiledPolicy[];
+  /** `identity` read as one list per action and effect (statementListsOf). */
+  identityLists: StatementLists;
   boundary: CompiledPolicy | null;
   session: CompiledPolicy[];
   /** SCP hierarchy levels that apply to the caller (empty when none apply). */
@@ -141,25 +143,28 @@ export class Walk {
 
   /** scan, adding to `out` (several scans gathered in one, in order). */
   scanInto(policies: readonly CompiledPolicy[], effect: 'Allow' | 'Deny', resource: string, out: Scan): Scan {
-    if (policies.length === 0) return out;
-    const { ex, action, caller, env, a } = this;
-    const args = { caller, resource, env };
     // Indexed loops: no iterator objects while the code is still interpreted (a cold pass).
     for (let i = 0; i < policies.length; i++) {
-      const cp = policies[i]!;
-      // Most identity policies have no Deny: every walk's Deny scan passes them by.
-      if (effect === 'Deny' ? !cp.hasDeny : !cp.hasAllow) continue;
-      const list = statementsFor(cp, action);
-      for (let j = 0; j < list.length; j++) {
-        const cs = list[j]!;
-        if (cs.st.effect !== effect) continue;
-        if (ex.on) {
-          const rec = matchRecorded(cs, args, a);
-          if (rec === undefined) continue;
-          if (rec.matched) out.matched.push(cs);
-          out.records.push(rec);
-        } else if (matchStatement(cs, args)) out.matched.push(cs);
-      }
+      // Empty where the policy has no statement of this effect for the action (most have no Deny).
+      const list = policies[i]!.coveringEffect(this.action, effect);
+      if (list.length > 0) this.scanStatements(list, resource, out);
+    }
+    return out;
+  }
+
+  /** scanInto for statements already of one effect and covering the action (coveringEffect, StatementLists), in order. */
+  scanStatements(list: readonly CompiledStatement[], resource: string, out: Scan): Scan {
+    if (list.length === 0) return out;
+    const { ex, caller, env, a } = this;
+    const args = { caller, resource, env };
+    for (let j = 0; j < list.length; j++) {
+      const cs = list[j]!;
+      if (ex.on) {
+        const rec = matchRecorded(cs, args, a);
+        if (rec === undefined) continue;
+        if (rec.matched) out.matched.push(cs);
+        out.records.push(rec);
+      } else if (matchStatement(cs, args)) out.matched.push(cs);
     }
     return out;
   }
@@ -171,7 +176,7 @@ export class Walk {
     if (hit) return hit;
     const { w, sessionPolicies } = this;
     const root = this.caller.kind === 'root';
-    const iamScan = root ? { matched: [], records: [] } : this.scan(w.identity, 'Allow', resource);
+    const iamScan = root ? { matched: [], records: [] } : this.scanStatements(w.identityLists.of(this.action, 'Allow'), resource, this.newScan());
     const res: CallerSide = { ok: false, iam: iamScan.matched, root, records: iamScan.records };
     // The account root user has full access within IAM; only the key policy can limit it [IAM-DENYALLOW].
     if (root || iamScan.matched.length > 0) {
