@@ -1751,7 +1751,8 @@ export class WhoCanEngine {
     else if (d.unreadable.length === 0) {
       this.evaluations++;
       this.explainedUnknowns++;
-      const x = this.evaluator.evaluate(req, { explain: true });
+      // Only the notes that say why are read, which no proposed change is: none is verified.
+      const x = this.evaluator.evaluate(req, { explain: true, verifyHints: false });
       const notes = x.hints.filter(decidesUnknown);
       if (notes.length === 0 && x.unknownBecause !== undefined) notes.push(x.unknownBecause);
       if (notes.length > 0) e.dependsOn = notes;

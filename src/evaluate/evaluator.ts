@@ -35,6 +35,12 @@ import { isServiceLinked, SnapshotIndex, type PrincipalEntry } from './snapshot-
 export interface EvaluateOptions {
   /** Build the trace, hints and assumptions (default true). The verdict is the same either way. */
   explain?: boolean;
+  /**
+   * With the explanation: evaluate each proposed change again and keep as hints only those that
+   * turn the verdict into an allow (default true). Without it, no proposal becomes a hint; every
+   * other note, the missing keys and the reason for an unknown verdict are the same.
+   */
+  verifyHints?: boolean;
 }
 
 type Mode = 'actual' | 'permissive' | 'restrictive';
@@ -441,7 +447,7 @@ export class Evaluator {
 
   evaluate(request: Request, opts: EvaluateOptions = {}): Decision {
     // Without the explanation there are no hints, so nothing to verify: the fast path stays fast.
-    if (opts.explain === false) return this.evaluateAll(request, opts);
+    if (opts.explain === false || opts.verifyHints === false) return this.evaluateAll(request, opts);
     return this.explained(request, 0);
   }
 
