@@ -469,7 +469,12 @@ export class Evaluator {
     if (main.decision === 'deny' && !keyStateOnly) return main;
     const parts = this.companions(request, action, key, opts);
     if (parts.length === 0) return main;
-    const out = combineParts(main, parts, opts.explain !== false ? new Recorder(true) : SILENT, this.options.authorizeBeforeKeyState);
+    const out = combineParts(
+      main,
+      parts,
+      opts.explain !== false ? new Recorder(true, opts.verifyHints !== false) : SILENT,
+      this.options.authorizeBeforeKeyState,
+    );
     // Verdict only, unknown solely through further permissions the inputs cannot name (the request
     // and every named one authorized): the notes the explanation would give as deciding are those
     // parts' (Recorder.companionUnknown); an authorized walk names no deciding note and no missing key.
@@ -788,7 +793,7 @@ export class Evaluator {
       const env: ConditionEnv = withExplain
         ? { ctx, bias: w.bias, touched, assumed: new Set(), biasedSides: 0 }
         : { ctx, bias: w.bias, touched, biasedSides: 0 };
-      const d = decide(r, w, env, withExplain);
+      const d = decide(r, w, env, withExplain, withExplain && opts.verifyHints !== false);
       lastSides = env.biasedSides ?? 3;
       // Made by the first condition that consulted an unknown key; kept for the next walks.
       touched = env.touched;

@@ -70,7 +70,15 @@ export class Recorder {
   readonly missing = new Set<string>();
   /** Hints that propose a change (to the request or the inputs): printed only once re-evaluation confirms them. */
   readonly proposals: HintProposal[] = [];
-  constructor(readonly on: boolean) {}
+  /**
+   * `proposing`: gather proposed changes (off: none is made, kept or passed on). Proposals only
+   * become hints once verified (Evaluator.verified), so an explanation that is not verified
+   * (EvaluateOptions.verifyHints) records everything else and no proposal.
+   */
+  constructor(
+    readonly on: boolean,
+    readonly proposing: boolean = on,
+  ) {}
   /** A step of the walk; what it found (when it takes work to say) and the statements and grants it involved are gathered only when recording. */
   step(
     step: StepId,
@@ -92,11 +100,11 @@ export class Recorder {
   }
   /** A change to the inputs: printed only if the request, evaluated again with it, is allowed. */
   propose(note: HintNote, edits: HintEdit[]): void {
-    if (this.on && !this.proposals.some((p) => sameNote(p.note, note))) this.proposals.push({ note, set: [], edits });
+    if (this.proposing && !this.proposals.some((p) => sameNote(p.note, note))) this.proposals.push({ note, set: [], edits });
   }
   /** A proposal whose request change is built only when recording (it is not checked for duplicates). */
   offer(make: () => HintProposal): void {
-    if (this.on) this.proposals.push(make());
+    if (this.proposing) this.proposals.push(make());
   }
   assume(id: AssumptionId): void {
     if (this.on) this.assumptions.add(id);
@@ -127,7 +135,7 @@ export class Recorder {
     };
   }
   keep(d: Decision): void {
-    if (this.on && this.proposals.length > 0) HINT_PROPOSALS.set(d, this.proposals);
+    if (this.proposing && this.proposals.length > 0) HINT_PROPOSALS.set(d, this.proposals);
   }
 
   // A request that needs further permissions (combineParts, flowchart.ts): its explanation is its
@@ -141,7 +149,7 @@ export class Recorder {
     for (const k of main.missingContext) this.missing.add(k);
     for (const id of main.assumptions) this.assumptions.add(id);
     const own = HINT_PROPOSALS.get(main);
-    if (own !== undefined) this.proposals.push(...own);
+    if (own !== undefined && this.proposing) this.proposals.push(...own);
   }
   /** A further permission whose resource the inputs cannot name: an open step, and what to supply. */
   companionUnknown(main: Decision, what: PartWhat, missing: PartGap): void {
@@ -161,7 +169,7 @@ export class Recorder {
     for (const h of d.hints) this.hint({ kind: 'part', what, note: h });
     for (const k of d.missingContext) this.missing.add(k);
     for (const id of d.assumptions) this.assumptions.add(id);
-    for (const q of HINT_PROPOSALS.get(d) ?? []) this.proposals.push({ ...q, note: { kind: 'part', what, note: q.note } });
+    if (this.proposing) for (const q of HINT_PROPOSALS.get(d) ?? []) this.proposals.push({ ...q, note: { kind: 'part', what, note: q.note } });
   }
   /** Writes the explanation gathered into a decision made of others (left as it is when off). */
   writeInto(d: Decision): void {

@@ -211,7 +211,7 @@ export class Walk {
     const target = limit === 'permissions-boundary' ? w.boundary?.policy : this.sessionPolicies[0]?.policy;
     const note: HintNote = { kind: 'limited', allow, limit, action: this.a };
     if (limit === 'permissions-boundary' && w.boundary) note.boundary = w.boundary.policy.name;
-    if (this.ex.on) this.ex.propose(note, this.addTo(target, `Allow${this.action.short}`, resource));
+    if (this.ex.proposing) this.ex.propose(note, this.addTo(target, `Allow${this.action.short}`, resource));
     return limit;
   }
 
@@ -292,26 +292,26 @@ export class Walk {
   /** A key-policy statement allowing the action to the caller (or to `aws`, e.g. its account). */
   keyPolicyAllow(sid: string, aws?: string[]): HintEdit[] {
     const { w, caller } = this;
-    if (!this.ex.on || w.keyPolicy === null) return NO_EDITS;
+    if (!this.ex.proposing || w.keyPolicy === null) return NO_EDITS;
     const who = aws !== undefined ? { principal: aws } : caller.kind === 'service' ? { service: [caller.name] } : { principal: [this.policyPrincipal()] };
     return [{ kind: 'add-statement', policy: w.keyPolicy.policy, statement: statement({ sid, ...who, action: [this.a], resource: ['*'] }) }];
   }
   /** An inline identity policy on the caller allowing `actionName` on `resource`. */
   iamAllow(sid: string, resource: string, actionName: string = this.a): HintEdit[] {
     const { caller } = this;
-    if (!this.ex.on || caller.kind === 'service' || caller.kind === 'root') return NO_EDITS;
+    if (!this.ex.proposing || caller.kind === 'service' || caller.kind === 'root') return NO_EDITS;
     return [{ kind: 'attach-identity-policy', principal: caller.arn, statement: statement({ sid, action: [actionName], resource: [resource] }) }];
   }
   /** A new grant like `g` with `change` (grants cannot be changed: a new one is created). */
   newGrant(g: Grant, change: Partial<Grant>): HintEdit[] {
     const { keyArn } = this;
-    if (!this.ex.on || keyArn === undefined) return NO_EDITS;
+    if (!this.ex.proposing || keyArn === undefined) return NO_EDITS;
     const grant: Grant = { ...g, ...change, grantId: `${g.grantId}-new`, state: 'active' };
     delete grant.grantToken;
     return [{ kind: 'add-grant', keyArn, grant }];
   }
   addTo(policy: Policy | undefined, sid: string, resource: string): HintEdit[] {
-    if (!this.ex.on || policy === undefined) return NO_EDITS;
+    if (!this.ex.proposing || policy === undefined) return NO_EDITS;
     return [{ kind: 'add-statement', policy, statement: statement({ sid, action: [this.a], resource: [resource] }) }];
   }
 }
@@ -407,6 +407,7 @@ export function collectMissing(ex: Recorder, records: StatementMatch[]): void {
     if (s.matched || s.failed !== 'condition' || s.effect !== 'Allow') continue;
     const failing = s.conditions.filter((c) => !c.matched);
     for (const c of failing) if (c.missing) ex.missing.add(c.key);
+    if (!ex.proposing) continue;
     // One hint per statement, naming every condition it failed on: each alone would not be enough.
     const set: HintProposal['set'] = [];
     for (const c of failing) {
@@ -476,6 +477,7 @@ export function aliasResourceNote(ex: Recorder, records: StatementMatch[], actio
   });
   if (hits.length === 0) return [];
   for (const { h, alias } of hits) {
+    if (!ex.proposing) break;
     const name = alias.slice(alias.indexOf('alias/'));
     const statementRef: StatementRef = { source: h.source, policyName: h.policyName, id: h.id };
     // The change verified: the statement with Resource "*" and the kms:ResourceAliases condition.
@@ -492,7 +494,7 @@ export function aliasResourceNote(ex: Recorder, records: StatementMatch[], actio
             },
           ]
         : [];
-    if (ex.on) ex.propose({ kind: 'alias-in-resource', statement: statementRef, alias, action }, edits);
+    ex.propose({ kind: 'alias-in-resource', statement: statementRef, alias, action }, edits);
   }
   return hits.map(({ h }) => h.id);
 }
