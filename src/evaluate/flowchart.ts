@@ -152,7 +152,8 @@ function commonSteps(k: Walk): Decision | undefined {
     const rec = denyRecords[i]!;
     if (rec.matched) for (const c of rec.conditions) if (c.missing && c.matched) ex.miss(c.key);
   }
-  if (w.keyPolicy && k.keyPolicies.length > 0 && usesNotPrincipal(w.keyPolicy, action)) ex.assume('notPrincipal');
+  // Assumptions are part of the explanation: not looked for without one.
+  if (ex.on && w.keyPolicy && k.keyPolicies.length > 0 && usesNotPrincipal(w.keyPolicy, action)) ex.assume('notPrincipal');
   if (uniqueDenies.length > 0) {
     if (ex.on)
       ex.step(
@@ -163,7 +164,7 @@ function commonSteps(k: Walk): Decision | undefined {
         () => ({ statements: denyRecords.filter((s) => s.matched) }),
       );
     // Every Deny that applies must go: one hint names them all (each alone would leave the request denied).
-    for (const cs of uniqueDenies) if (conditionMentions(cs, 'aws:principalisawsservice')) ex.assume('principalIsAwsService');
+    if (ex.on) for (const cs of uniqueDenies) if (conditionMentions(cs, 'aws:principalisawsservice')) ex.assume('principalIsAwsService');
     ex.offer(() => liftDenies(uniqueDenies, caller, k.policyPrincipal()));
     return k.finish('deny', 'explicit-deny', uniqueDenies.map(reasonOf));
   }

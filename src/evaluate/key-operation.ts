@@ -48,7 +48,7 @@ export function keyPolicyScan(k: Walk): KeyPolicyScan {
     if (via === 'wildcard') ex.assume('wildcardPrincipalBoundary');
     if (via === 'not-principal') ex.assume('notPrincipal');
   }
-  if (w.keyPolicy && hasNonStarResource(w.keyPolicy, action)) ex.assume('keyPolicyResource');
+  if (ex.on && w.keyPolicy && hasNonStarResource(w.keyPolicy, action)) ex.assume('keyPolicyResource');
   return { allows, named, account };
 }
 

@@ -381,7 +381,9 @@ export function dedupeReasons(reasons: Reason[]): Reason[] {
   }
   const seen = new Set<string>();
   return reasons.filter((r) => {
-    const k = JSON.stringify([r.source, r.policyName ?? '', r.id]);
+    // The name's length makes the key unambiguous whatever the name and id hold.
+    const name = r.policyName ?? '';
+    const k = `${r.source}\n${name.length}:${name}\n${r.id}`;
     if (seen.has(k)) return false;
     seen.add(k);
     return true;

@@ -75,7 +75,15 @@ export class Wildcard {
     const segs = this.segs;
     const len = end - start;
     if (len < this.minLength) return false;
-    if (this.kind === 'exact') return len === this.minLength && segAt(v, start, segs[0]!, false);
+    if (this.kind === 'exact') {
+      if (len !== this.minLength) return false;
+      if (start !== 0 || end !== v.length) return segAt(v, start, segs[0]!, false);
+      // The whole value: string equality is the engine's fastest comparison (a key ARN against
+      // the key ARNs a policy lists, most of which differ), several times startsWith's cost.
+      const ok = v === segs[0];
+      steps += ok ? len : 1;
+      return ok;
+    }
     const any = this.anyOne;
     if (segs.length === 1) return len === segs[0]!.length && segAt(v, start, segs[0]!, any);
     const first = segs[0]!;
