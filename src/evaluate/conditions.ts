@@ -4,7 +4,7 @@ import type { ConditionMatch, ConditionNote } from '../model/decision.js';
 import type { ConditionClause, Effect } from '../model/policy.js';
 import { BlockList } from 'node:net';
 import { dateLacksOffset, parseCidr, parseDate } from '../model/condition-values.js';
-import { contextGet, unknownKeyInfo, type RequestContext, type UnknownKeyInfo } from './context.js';
+import { contextGet, missingKeyInfo, type RequestContext, type UnknownKeyInfo } from './context.js';
 import { wildcard, type Wildcard } from './wildcard.js';
 
 export interface CompiledCondition {
@@ -88,7 +88,7 @@ export function resolveVariables(text: string, ctx: RequestContext): Resolution 
       out += vals[0]!;
       continue;
     }
-    const u = vals === undefined ? unknownKeyInfo(ctx, seg.name) : undefined;
+    const u = vals === undefined ? missingKeyInfo(ctx, seg.name) : undefined;
     if (u !== undefined) unknown ??= u;
     else if (seg.fallback !== undefined) out += seg.fallback;
     else noValue = true;
@@ -293,7 +293,7 @@ export function evaluateCondition(c: CompiledCondition, env: ConditionEnv, effec
     policyValues = resolved;
   }
 
-  const found = actual === undefined ? unknownKeyInfo(ctx, c.key) : undefined;
+  const found = actual === undefined ? missingKeyInfo(ctx, c.key) : undefined;
   // Named as the policy writes it (a prefix match reports the key it matched).
   const unknownKey =
     found !== undefined && found.name === c.key

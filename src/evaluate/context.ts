@@ -515,7 +515,13 @@ export function isUnknownKey(ctx: RequestContext, lowerKey: string): boolean {
  * way to supply it but reading the input) or a value kms-why cannot derive (and how to give it).
  */
 export function unknownKeyInfo(ctx: RequestContext, lowerKey: string): UnknownKeyInfo | undefined {
-  if (contextGet(ctx, lowerKey) !== undefined || ctx.absent?.has(lowerKey) === true) return undefined;
+  if (contextGet(ctx, lowerKey) !== undefined) return undefined;
+  return missingKeyInfo(ctx, lowerKey);
+}
+
+/** unknownKeyInfo for a key contextGet has just not found (a condition on a key the request lacks: most of them). */
+export function missingKeyInfo(ctx: RequestContext, lowerKey: string): UnknownKeyInfo | undefined {
+  if (ctx.absent?.has(lowerKey) === true) return undefined;
   for (const p of ctx.unknownPrefixes) {
     if (!lowerKey.startsWith(p)) continue;
     const input = ctx.prefixInputs?.get(p);

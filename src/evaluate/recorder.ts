@@ -27,7 +27,8 @@ export const HINT_PROPOSALS = new WeakMap<Decision, HintProposal[]>();
 
 /** Two notes that say the same (a hint is listed once). */
 export function sameNote(a: HintNote, b: HintNote): boolean {
-  return a === b || JSON.stringify(a) === JSON.stringify(b);
+  // Notes of different kinds never say the same: most comparisons end before the text is made.
+  return a === b || (a.kind === b.kind && JSON.stringify(a) === JSON.stringify(b));
 }
 
 /**
