@@ -74,7 +74,8 @@ interface Resolution {
   baseCtx: RequestContext;
   /** The keys of this session that baseCtx lacks (sessionKeys), when it is a shared one. */
   sessionKeys: Array<[string, string[]]> | undefined;
-  worlds: Map<string, World>;
+  /** By WORLD_SLOTS. */
+  worlds: Array<World | undefined>;
 }
 
 /**
@@ -85,7 +86,7 @@ interface Resolution {
  */
 interface RoleShare {
   baseCtx: RequestContext;
-  worlds: Map<string, World>;
+  worlds: Array<World | undefined>;
 }
 
 const NO_NOTES: HintNote[] = [];
@@ -95,6 +96,12 @@ const WORLD_KEYS = {
   actual: { rcp: 'rcp', 'no-rcp': 'no-rcp' },
   permissive: { rcp: 'permissive|rcp', 'no-rcp': 'permissive|no-rcp' },
   restrictive: { rcp: 'restrictive|rcp', 'no-rcp': 'restrictive|no-rcp' },
+} as const;
+/** The same, as places in Resolution.worlds. */
+const WORLD_SLOTS = {
+  actual: { rcp: 0, 'no-rcp': 1 },
+  permissive: { rcp: 2, 'no-rcp': 3 },
+  restrictive: { rcp: 4, 'no-rcp': 5 },
 } as const;
 
 const KNOWN_NONE: CallerSources = { identity: [], boundary: null, session: [], tags: {}, principalArn: undefined };
@@ -375,14 +382,14 @@ export class Evaluator {
       orgIdOf: this.orgIdOfFn,
     };
     let baseCtx: RequestContext;
-    let worlds: Map<string, World>;
+    let worlds: Array<World | undefined>;
     let sessionCtx: Array<[string, string[]]> | undefined;
     // Grants read in part or not at all may differ between sessions (grantsOf, the permissive stand-in).
     if (caller.kind === 'assumed-role' && key?.grantsPartial === undefined && !isUnknown(grants)) {
       const shareKey = `${this.sourceId(cs)}|${caller.partition}|${caller.account}|${caller.roleName}|${key?.metadata.arn ?? ''}|${request.callerAccount ?? ''}|${request.grantId ?? ''}|${request.viaService ?? ''}|${request.at ?? ''}|${keyOp}`;
       let share = this.roleShares.get(shareKey);
       if (share === undefined) {
-        share = { baseCtx: buildBaseContext(ctxInput, keyOp, false, this.sharedContexts), worlds: new Map() };
+        share = { baseCtx: buildBaseContext(ctxInput, keyOp, false, this.sharedContexts), worlds: [] };
         if (this.roleShares.size >= 4096) this.roleShares.clear();
         this.roleShares.set(shareKey, share);
       }
@@ -391,7 +398,7 @@ export class Evaluator {
       sessionCtx = sessionKeys(ctxInput);
     } else {
       baseCtx = buildBaseContext(ctxInput, keyOp, true, this.sharedContexts);
-      worlds = new Map();
+      worlds = [];
     }
     const res: Resolution = {
       caller,
@@ -746,9 +753,10 @@ export class Evaluator {
 
     let built: { targetGrant: Grant | undefined; ctx: RequestContext; r: Resolved } | undefined;
     const run = (mode: Mode, withExplain: boolean): Decision => {
-      const wk = WORLD_KEYS[mode][orgVariant];
-      let w = res.worlds.get(wk);
+      const slot = WORLD_SLOTS[mode][orgVariant];
+      let w = res.worlds[slot];
       if (w === undefined) {
+        const wk = WORLD_KEYS[mode][orgVariant];
         // Only a stand-in for unreadable grants names the caller; otherwise a world depends on the
         // caller's sources, account and (for SCPs) role name, all shared by the role's sessions.
         const callerPart =
@@ -766,7 +774,7 @@ export class Evaluator {
           if (this.worldCache.size >= 20000) this.worldCache.clear();
           this.worldCache.set(shared, w);
         }
-        res.worlds.set(wk, w);
+        res.worlds[slot] = w;
       }
       const targetGrant = action.cls === 'retire-grant' ? findGrant(w.grants, request) : undefined;
       // The context and the resolved request are the same in every world (but for the grant a

@@ -379,15 +379,17 @@ export function dedupeReasons(reasons: Reason[]): Reason[] {
     for (const r of reasons) if (!out.some((x) => x.source === r.source && (x.policyName ?? '') === (r.policyName ?? '') && x.id === r.id)) out.push(r);
     return out.length === reasons.length ? reasons : out;
   }
-  const seen = new Set<string>();
-  return reasons.filter((r) => {
-    // The name's length makes the key unambiguous whatever the name and id hold.
-    const name = r.policyName ?? '';
-    const k = `${r.source}\n${name.length}:${name}\n${r.id}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
+  // Many: grouped by id (no key text built for each reason), then compared within the group.
+  const byId = new Map<string, Reason[]>();
+  const out: Reason[] = [];
+  for (const r of reasons) {
+    const group = byId.get(r.id);
+    if (group === undefined) byId.set(r.id, [r]);
+    else if (group.some((x) => x.source === r.source && (x.policyName ?? '') === (r.policyName ?? ''))) continue;
+    else group.push(r);
+    out.push(r);
+  }
+  return out.length === reasons.length ? reasons : out;
 }
 
 export function hasKeyCi(ec: Record<string, string>, k: string): boolean {
