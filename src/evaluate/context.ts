@@ -278,37 +278,30 @@ export interface SharedContext {
 /**
  * The part of the context that depends only on the caller and the key (cacheable across actions).
  * Without `withSession`, the keys that name a role session (sessionKeys) are left out, so that the
- * context serves every session of the role; they are then given to buildContext.
- *
- * The caller's own keys (its ARN, name, id and tags) are the context's `values`; every other key
- * depends only on the caller's kind and account, the key and the request's service and time, and is
- * kept in `shared`, one map for all the callers that have them in common when `cache` is given.
+ * context can be shared by every session of the role. `cache`: the evaluator's SharedContexts.
  */
 export function buildBaseContext(
   input: Omit<ContextInput, 'action' | 'targetGrant'>,
   keyOp: boolean,
   withSession = true,
-  cache?: Map<string, SharedContext>,
+  cache?: SharedContexts,
 ): RequestContext {
-  const { request, caller, key } = input;
-  let shared: SharedContext | undefined;
-  if (cache !== undefined) {
-    const k = `${caller.kind}|${input.callerAccount ?? ''}|${input.principalId !== undefined}|${input.principalTags === 'unknown'}|${key?.metadata.arn ?? ''}|${request.viaService ?? ''}|${request.at ?? ''}|${keyOp}`;
-    shared = cache.get(k);
-    if (shared === undefined || shared.key !== key) {
-      shared = sharedContext(input, keyOp);
-      if (cache.size >= 4096) cache.clear();
-      cache.set(k, shared);
-    }
-  } else shared = sharedContext(input, keyOp);
+  const shared = cache !== undefined ? cache.shared(input, keyOp) : sharedContext(input, keyOp);
   const ctx: RequestContext = {
-    values: new Map(),
+    values: cache !== undefined ? cache.own(input, withSession) : ownValues(input, withSession),
     shared: shared.values,
     multiValued: MULTI_SET,
     unknownPrefixes: shared.unknownPrefixes,
     underivable: shared.underivable,
   };
   if (shared.prefixInputs !== undefined) ctx.prefixInputs = shared.prefixInputs;
+  return ctx;
+}
+
+/** The caller's own keys of a base context: its ARN, name, session, user id and tags. */
+function ownValues(input: Omit<ContextInput, 'action' | 'targetGrant'>, withSession: boolean): Map<string, string[]> {
+  const { caller } = input;
+  const ctx = { values: new Map<string, string[]>() };
   if (caller.kind === 'service') {
     set(ctx, 'aws:principalservicename', caller.name);
   } else {
@@ -321,7 +314,94 @@ export function buildBaseContext(
   if (input.principalTags !== 'unknown') {
     for (const [k, v] of Object.entries(input.principalTags)) set(ctx, `aws:principaltag/${k.toLowerCase()}`, v);
   }
-  return ctx;
+  return ctx.values;
+}
+
+/**
+ * An evaluator's base-context parts, kept across requests: the part shared by callers of one kind
+ * and account on one key (by a key text, with the last one found kept beside it, since callers
+ * come one after another on one key), and each caller's own keys (by its caller object, for every
+ * key: a report over many keys asks each caller again on each). Both are read-only once made:
+ * request contexts read them as their `shared` and `base` (buildContext), never write to them.
+ */
+export class SharedContexts {
+  private readonly byText = new Map<string, SharedContext>();
+  private last:
+    | {
+        kind: string;
+        callerAccount: string | undefined;
+        hasId: boolean;
+        tagsUnknown: boolean;
+        key: Key | undefined;
+        viaService: string | undefined;
+        at: string | undefined;
+        keyOp: boolean;
+        shared: SharedContext;
+      }
+    | undefined;
+  private readonly owned = new WeakMap<
+    PrincipalRef,
+    {
+      principalArn: string | undefined;
+      principalId: string | undefined;
+      tags: ContextInput['principalTags'];
+      withSession: boolean;
+      values: Map<string, string[]>;
+    }
+  >();
+
+  shared(input: Omit<ContextInput, 'action' | 'targetGrant'>, keyOp: boolean): SharedContext {
+    const { request, caller, key } = input;
+    const hasId = input.principalId !== undefined;
+    const tagsUnknown = input.principalTags === 'unknown';
+    const l = this.last;
+    if (
+      l !== undefined &&
+      l.key === key &&
+      l.kind === caller.kind &&
+      l.callerAccount === input.callerAccount &&
+      l.hasId === hasId &&
+      l.tagsUnknown === tagsUnknown &&
+      l.viaService === request.viaService &&
+      l.at === request.at &&
+      l.keyOp === keyOp
+    )
+      return l.shared;
+    const k = `${caller.kind}|${input.callerAccount ?? ''}|${hasId}|${tagsUnknown}|${key?.metadata.arn ?? ''}|${request.viaService ?? ''}|${request.at ?? ''}|${keyOp}`;
+    let shared = this.byText.get(k);
+    if (shared === undefined || shared.key !== key) {
+      shared = sharedContext(input, keyOp);
+      if (this.byText.size >= 4096) this.byText.clear();
+      this.byText.set(k, shared);
+    }
+    this.last = {
+      kind: caller.kind,
+      callerAccount: input.callerAccount,
+      hasId,
+      tagsUnknown,
+      key,
+      viaService: request.viaService,
+      at: request.at,
+      keyOp,
+      shared,
+    };
+    return shared;
+  }
+
+  own(input: Omit<ContextInput, 'action' | 'targetGrant'>, withSession: boolean): Map<string, string[]> {
+    const hit = this.owned.get(input.caller);
+    if (
+      hit !== undefined &&
+      hit.principalArn === input.principalArn &&
+      hit.principalId === input.principalId &&
+      hit.tags === input.principalTags &&
+      hit.withSession === withSession
+    )
+      return hit.values;
+    const values = ownValues(input, withSession);
+    this.owned.set(input.caller, { principalArn: input.principalArn, principalId: input.principalId, tags: input.principalTags, withSession, values });
+    return values;
+  }
 }
 
 /**

@@ -20,7 +20,7 @@ import {
   buildContext,
   isKeyOp,
   sessionKeys,
-  type SharedContext,
+  SharedContexts,
   type ContextInput,
   type RequestContext,
   type UnknownKeyInfo,
@@ -152,7 +152,7 @@ export class Evaluator {
   private resolutionCount = 0;
   private roleShares = new Map<string, RoleShare>();
   /** The part of base contexts shared by callers of one kind and account on one key (buildBaseContext). */
-  private readonly sharedContexts = new Map<string, SharedContext>();
+  private readonly sharedContexts = new SharedContexts();
   private lastResolution: Resolution | undefined;
   private lastCaller: [string, PrincipalRef] | undefined;
   private lastKey: [string, Key | undefined] | undefined;
