@@ -366,18 +366,23 @@ function kmsStatements(cp: CompiledPolicy): CompiledStatement[] {
   let s = kmsStatementCache.get(cp);
   if (s === undefined) {
     s = [];
+    // Gathered here first, then filed once per statement (not once per action it covers).
+    const found = new Map<CompiledStatement, { c: Uint8Array; list: number[] }>();
     for (const a of COVERED_ACTIONS) {
       for (const cs of statementsFor(cp, a)) {
-        let c = coverageCache.get(cs);
-        if (c === undefined) {
-          c = new Uint8Array(N);
-          coverageCache.set(cs, c);
-          coveredListCache.set(cs, []);
+        let f = found.get(cs);
+        if (f === undefined) {
+          f = { c: new Uint8Array(N), list: [] };
+          found.set(cs, f);
           s.push(cs);
         }
-        c[a.index] = 1;
-        coveredListCache.get(cs)!.push(a.index);
+        f.c[a.index] = 1;
+        f.list.push(a.index);
       }
+    }
+    for (const [cs, f] of found) {
+      coverageCache.set(cs, f.c);
+      coveredListCache.set(cs, f.list);
     }
     s.sort((x, y) => x.st.index - y.st.index);
     kmsStatementCache.set(cp, s);

@@ -44,7 +44,8 @@ export class CompiledPolicy {
   private readonly forAction: Array<CompiledStatement[] | undefined>;
   /** covering's lists split by effect: Allow at 2 × action index, Deny at 2 × action index + 1. */
   private readonly forEffect: Array<CompiledStatement[] | undefined>;
-  private actionPatterns: Array<Wildcard[] | null> | undefined;
+  /** Per statement, the actions its Action/NotAction covers (by ActionInfo.index), or null without either. */
+  private covers: Array<Uint8Array | null> | undefined;
   private all: CompiledStatement[] | undefined;
   private allByAction: CompiledStatement[][] | undefined;
 
@@ -111,25 +112,24 @@ export class CompiledPolicy {
     if (list === undefined) {
       list = EMPTY;
       const sts = this.policy.statements;
-      this.actionPatterns ??= sts.map((st) => {
+      // Each statement's Action/NotAction as the set of actions it covers, made once per
+      // statement from its patterns' sets (actionsMatched): no pattern is tested per action.
+      this.covers ??= sts.map((st) => {
         const written = st.action ?? st.notAction;
-        return written === undefined ? null : written.map((a) => wildcard(a, true));
+        if (written === undefined) return null;
+        const set = new Uint8Array(ACTIONS.length);
+        for (const a of written) {
+          const m = actionsMatched(a);
+          for (let x = 0; x < set.length; x++) set[x] = set[x]! | m[x]!;
+        }
+        if (st.action === undefined) for (let x = 0; x < set.length; x++) set[x] = set[x]! ^ 1;
+        return set;
       });
-      const name = LOWER_NAMES[action.index]!;
       for (let i = 0; i < sts.length; i++) {
-        const pats = this.actionPatterns[i]!;
-        if (pats === null) continue;
-        let any = false;
-        for (const w of pats) {
-          if (w.testLower(name)) {
-            any = true;
-            break;
-          }
-        }
-        if (sts[i]!.action !== undefined ? any : !any) {
-          if (list === EMPTY) list = [];
-          list.push(this.statement(i));
-        }
+        const c = this.covers[i];
+        if (c === null || c === undefined || c[action.index] === 0) continue;
+        if (list === EMPTY) list = [];
+        list.push(this.statement(i));
       }
       this.forAction[action.index] = list;
     }
@@ -147,6 +147,24 @@ export class CompiledPolicy {
 }
 
 const EMPTY: CompiledStatement[] = [];
+
+/**
+ * The actions an Action pattern matches (1 by ActionInfo.index), tested once per pattern text:
+ * policies repeat the same few patterns (kms:*, kms:Decrypt, kms:Describe*…) across thousands of
+ * roles. Bounded like the wildcard cache, so that a huge account does not keep every pattern.
+ */
+const matchedBy = new Map<string, Uint8Array>();
+function actionsMatched(pattern: string): Uint8Array {
+  let m = matchedBy.get(pattern);
+  if (m === undefined) {
+    m = new Uint8Array(ACTIONS.length);
+    const w = wildcard(pattern, true);
+    for (let x = 0; x < ACTIONS.length; x++) if (w.testLower(LOWER_NAMES[x]!)) m[x] = 1;
+    if (matchedBy.size >= 20000) matchedBy.clear();
+    matchedBy.set(pattern, m);
+  }
+  return m;
+}
 const STAR: string[] = ['*'];
 
 /** Action/NotAction applies to the action (names and prefixes are case-insensitive [IAM-ACTION]). */
