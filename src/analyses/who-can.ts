@@ -749,11 +749,13 @@ function coverNum(cv: InfoCover, i: number): number {
 
 /** Callers that get the same answers on one key (see WhoCanEngine.shareClass). */
 interface SigClass {
-  /** Per position in the key's actions: the signature (a node of the key's trie), which answers are shared by across classes. */
-  // Plain arrays, not Int32Array, for what is made per class or policy: a typed array of more than
-  // 64 bytes keeps its elements outside the heap, which costs an allocation of its own (making
-  // them was a tenth of shareClass's own time).
-  sigs: number[];
+  /**
+   * Where its signatures start in the engine's sigPool: per position in the key's actions, the
+   * signature (a node of the key's trie), which answers are shared by across classes. In one pool
+   * for the key, not an array per class: classes live as long as the key, and an array each was
+   * copied by every young-generation collection on the way to the old one.
+   */
+  sigsAt: number;
   /** The signature of the positions an unconditional public Allow decides (see shareClass). */
   publicSig: number;
   /** The row of answers, once every position is known (for a caller with no own grants or private positions). */
@@ -1073,6 +1075,7 @@ export class WhoCanEngine {
     // Empty even if the last key's answering was cut short by an error.
     this.trieTable.clear();
     this.sharedTable.clear();
+    this.sigPoolUsed = 0;
     const m = key.metadata;
     const kp = isUnknown(key.policy) ? null : this.compile(key.policy);
     const rcps = this.orgPolicies('rcp', m.account);
@@ -1360,8 +1363,9 @@ export class WhoCanEngine {
   /**
    * The class of a caller on a key: callers of one class get the same answer to every action asked
    * (own grants and actions checked on another key aside, see key()). Each action's answer is
-   * decided by its signature (class.sigs), which holds what can differ between callers of the same
-   * kind, partition, account and service-linkedness for that action: the identity, boundary and
+   * decided by its signature (the class's signatures in sigPool), which holds what can differ
+   * between callers of the same kind, partition, account and service-linkedness for that action:
+   * the identity, boundary and
    * session statements whose Action covers it and whose Resource may match the key (not every
    * statement about KMS, nor whole policies; a boundary or session policy that covers nothing
    * still counts, as it then blocks), and the token of every principal-dependent clause that could
@@ -1443,7 +1447,8 @@ export class WhoCanEngine {
     if (cls !== undefined) return cls;
 
     const n = k.actions.length;
-    const sigs = new Array<number>(n).fill(0);
+    const at = this.reserveSigs(n);
+    const sigs = this.sigPool.subarray(at, at + n);
     const publicSig = sameAccount ? step(k, baseNode, L_PUBLIC) : -1;
     if (infos.length === 0) {
       for (let i = 0; i < n; i++) sigs[i] = sameAccount && k.publicAllow[i] === 1 ? publicSig : baseNode;
@@ -1478,7 +1483,7 @@ export class WhoCanEngine {
         sigOfPart[part[i]!] = sigs[i]!;
       }
     }
-    cls = { sigs, publicSig, row: undefined, newFrom };
+    cls = { sigsAt: at, publicSig, row: undefined, newFrom };
     k.classes.set(ck, cls);
     return cls;
   }
@@ -1496,6 +1501,21 @@ export class WhoCanEngine {
   /** The tables of the key being answered (KeyProfile.trie and .shared): one pair, emptied after each key and kept at the size it grew to. */
   private readonly trieTable = new PairTable();
   private readonly sharedTable = new PairTable();
+  /** The signatures of the key's classes (SigClass.sigsAt), kept at the size they grew to. */
+  private sigPool = new Int32Array(1 << 16);
+  private sigPoolUsed = 0;
+
+  /** Room for n signatures in sigPool: where they start. */
+  private reserveSigs(n: number): number {
+    if (this.sigPoolUsed + n > this.sigPool.length) {
+      const bigger = new Int32Array(Math.max(this.sigPool.length * 2, this.sigPoolUsed + n));
+      bigger.set(this.sigPool.subarray(0, this.sigPoolUsed));
+      this.sigPool = bigger;
+    }
+    const at = this.sigPoolUsed;
+    this.sigPoolUsed += n;
+    return at;
+  }
 
   /** Positions (in k.actions) covered by grants to this caller itself (not to its account), or null. */
   private ownGrantPositions(p: Profile, k: KeyProfile): Uint8Array | null {
@@ -2046,10 +2066,11 @@ export class WhoCanEngine {
           const out = new Array<AccessEntry | null>(n);
           for (let i = 0; i < n; i++) {
             // Where the public statement allows (see shareClass), the flowchart never reaches the grants.
-            if (own !== null && own[i] === 1 && kprof.publicAllow[i] === 1 && cls.sigs[i] === cls.publicSig) own[i] = 0;
+            const sig = this.sigPool[cls.sigsAt + i]!;
+            if (own !== null && own[i] === 1 && kprof.publicAllow[i] === 1 && sig === cls.publicSig) own[i] = 0;
             let hit: AccessEntry | null | undefined;
-            if ((own === null || own[i] === 0) && (priv === null || priv[i] === 0) && cls.sigs[i]! < cls.newFrom) {
-              hit = sharedAnswer(kprof, cls.sigs[i]!, i);
+            if ((own === null || own[i] === 0) && (priv === null || priv[i] === 0) && sig < cls.newFrom) {
+              hit = sharedAnswer(kprof, sig, i);
             }
             if (hit === undefined) (need ??= new Uint8Array(n))[i] = 1;
             else out[i] = hit;
@@ -2065,7 +2086,7 @@ export class WhoCanEngine {
               }
               out[i] = mine[i]!;
               if ((own === null || own[i] === 0) && (priv === null || priv[i] === 0)) {
-                shareAnswer(kprof, cls.sigs[i]!, i, mine[i]!);
+                shareAnswer(kprof, this.sigPool[cls.sigsAt + i]!, i, mine[i]!);
               }
             }
             if (any) this.sharedPairs++;
