@@ -31,6 +31,7 @@ import { unknownInput } from '../../src/model/unknown.js';
 import { loadFrom } from '../../src/sources/load.js';
 import { parsePolicyDocument } from '../../src/sources/policy-document.js';
 import { renderWhoCanMarkdown, renderWhoCanText, whoCanJson, whoCanJsonChunks } from '../../src/report/who-can.js';
+import { enabledKeyMetadata } from '../helpers/keys.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const WHO = `${ROOT}fixtures/who-can/`;
@@ -276,19 +277,7 @@ const pol = (source: PolicySource, name: string, statements: unknown[]): Policy 
   parsePolicyDocument({ Version: '2012-10-17', Statement: statements }, { source, name, path: name });
 
 /** An enabled symmetric customer managed key of account A. */
-const enabledKey = (arn: string): KeyMetadata => ({
-  keyId: arn.split('/')[1]!,
-  arn,
-  account: A,
-  region: 'us-east-1',
-  partition: 'aws',
-  keyState: 'Enabled',
-  keySpec: 'SYMMETRIC_DEFAULT',
-  keyUsage: 'ENCRYPT_DECRYPT',
-  origin: 'AWS_KMS',
-  keyManager: 'CUSTOMER',
-  multiRegion: false,
-});
+const enabledKey = (arn: string): KeyMetadata => enabledKeyMetadata(arn);
 
 const kpPrincipals: unknown[] = [
   '*',

@@ -8,22 +8,11 @@ import { parsePrincipal } from '../../src/model/arn.js';
 import type { Key } from '../../src/model/key.js';
 import type { PrincipalRef } from '../../src/model/principal.js';
 import { buildBaseContext, SharedContexts, type RequestContext } from '../../src/evaluate/context.js';
+import { enabledKeyMetadata } from '../helpers/keys.js';
 
 function key(id: string, tags: Record<string, string>): Key {
   return {
-    metadata: {
-      arn: `arn:aws:kms:us-east-1:111122223333:key/${id}`,
-      keyId: id,
-      account: '111122223333',
-      region: 'us-east-1',
-      partition: 'aws',
-      keyState: 'Enabled',
-      keySpec: 'SYMMETRIC_DEFAULT',
-      keyUsage: 'ENCRYPT_DECRYPT',
-      origin: 'AWS_KMS',
-      keyManager: 'CUSTOMER',
-      multiRegion: false,
-    },
+    metadata: enabledKeyMetadata(`arn:aws:kms:us-east-1:111122223333:key/${id}`),
     policy: { source: 'key-policy', name: 'key policy', statements: [] },
     grants: [],
     aliases: id === 'k1' ? ['alias/one'] : [],
