@@ -42,8 +42,12 @@ export class CompiledPolicy {
   readonly policy: Policy;
   private readonly compiledStatements: Array<CompiledStatement | undefined>;
   private readonly forAction: Array<CompiledStatement[] | undefined>;
-  /** covering's lists split by effect: Allow at 2 × action index, Deny at 2 × action index + 1. */
-  private readonly forEffect: Array<CompiledStatement[] | undefined>;
+  /**
+   * covering's lists split by effect: Allow at 2 × action index, Deny at 2 × action index + 1.
+   * Made on first use: a caller's identity policies are read through StatementLists instead, and
+   * a large account has tens of thousands of them.
+   */
+  private forEffect: Array<CompiledStatement[] | undefined> | undefined;
   /** Per statement, the actions its Action/NotAction covers (by ActionInfo.index), or null without either. */
   private covers: Array<Uint8Array | null> | undefined;
   private all: CompiledStatement[] | undefined;
@@ -65,7 +69,6 @@ export class CompiledPolicy {
     this.hasAllow = allow;
     this.compiledStatements = new Array<CompiledStatement | undefined>(policy.statements.length);
     this.forAction = new Array<CompiledStatement[] | undefined>(ACTIONS.length);
-    this.forEffect = new Array<CompiledStatement[] | undefined>(ACTIONS.length * 2);
   }
 
   /** Every statement, compiled. */
@@ -91,11 +94,18 @@ export class CompiledPolicy {
    * statement of the other effect, nor a list at all where the policy has none.
    */
   coveringEffect(action: ActionInfo, effect: Effect): CompiledStatement[] {
-    return this.forEffect[action.index * 2 + (effect === 'Deny' ? 1 : 0)] ?? this.effectFirst(action, effect);
+    return this.forEffect?.[action.index * 2 + (effect === 'Deny' ? 1 : 0)] ?? this.effectFirst(action, effect);
   }
 
   private effectFirst(action: ActionInfo, effect: Effect): CompiledStatement[] {
-    let list = EMPTY;
+    const list = this.ofEffect(action, effect, EMPTY);
+    (this.forEffect ??= new Array<CompiledStatement[] | undefined>(ACTIONS.length * 2))[action.index * 2 + (effect === 'Deny' ? 1 : 0)] = list;
+    return list;
+  }
+
+  /** covering's statements of one effect, appended to `into` (EMPTY: a new list, or EMPTY when there are none). */
+  ofEffect(action: ActionInfo, effect: Effect, into: CompiledStatement[]): CompiledStatement[] {
+    let list = into;
     if (effect === 'Deny' ? this.hasDeny : this.hasAllow) {
       for (const cs of this.covering(action)) {
         if (cs.st.effect !== effect) continue;
@@ -103,7 +113,6 @@ export class CompiledPolicy {
         list.push(cs);
       }
     }
-    this.forEffect[action.index * 2 + (effect === 'Deny' ? 1 : 0)] = list;
     return list;
   }
 
@@ -116,14 +125,7 @@ export class CompiledPolicy {
       // statement from its patterns' sets (actionsMatched): no pattern is tested per action.
       this.covers ??= sts.map((st) => {
         const written = st.action ?? st.notAction;
-        if (written === undefined) return null;
-        const set = new Uint8Array(ACTIONS.length);
-        for (const a of written) {
-          const m = actionsMatched(a);
-          for (let x = 0; x < set.length; x++) set[x] = set[x]! | m[x]!;
-        }
-        if (st.action === undefined) for (let x = 0; x < set.length; x++) set[x] = set[x]! ^ 1;
-        return set;
+        return written === undefined ? null : actionSet(written, st.action === undefined);
       });
       for (let i = 0; i < sts.length; i++) {
         const c = this.covers[i];
@@ -154,6 +156,25 @@ const EMPTY: CompiledStatement[] = [];
  * roles. Bounded like the wildcard cache, so that a huge account does not keep every pattern.
  */
 const matchedBy = new Map<string, Uint8Array>();
+/** The actions an Action (or, `not`, NotAction) list covers: one set per distinct list, shared by every statement that writes it. */
+const setsByList = new Map<string, Uint8Array>();
+function actionSet(written: readonly string[], not: boolean): Uint8Array {
+  // Each pattern with its length first: no two lists read alike, whatever their patterns hold.
+  let k = not ? '!' : '=';
+  for (const p of written) k += `${p.length}:${p}`;
+  let set = setsByList.get(k);
+  if (set === undefined) {
+    set = new Uint8Array(ACTIONS.length);
+    for (const a of written) {
+      const m = actionsMatched(a);
+      for (let x = 0; x < set.length; x++) set[x] = set[x]! | m[x]!;
+    }
+    if (not) for (let x = 0; x < set.length; x++) set[x] = set[x]! ^ 1;
+    if (setsByList.size >= 20000) setsByList.clear();
+    setsByList.set(k, set);
+  }
+  return set;
+}
 function actionsMatched(pattern: string): Uint8Array {
   let m = matchedBy.get(pattern);
   if (m === undefined) {
@@ -230,12 +251,7 @@ export class StatementLists {
 
   private first(action: ActionInfo, effect: Effect): CompiledStatement[] {
     let list = EMPTY;
-    for (const cp of this.policies) {
-      const own = cp.coveringEffect(action, effect);
-      if (own.length === 0) continue;
-      if (list === EMPTY) list = [];
-      for (const cs of own) list.push(cs);
-    }
+    for (const cp of this.policies) list = cp.ofEffect(action, effect, list);
     this.lists[action.index * 2 + (effect === 'Deny' ? 1 : 0)] = list;
     return list;
   }

@@ -68,4 +68,20 @@ describe('statement lists by action and effect', () => {
       { numRuns: 300 },
     );
   });
+
+  it('tells apart Action lists that would read alike joined (statements share one set per list)', () => {
+    const doc = (actions: string[]) =>
+      compilePolicy(
+        parsePolicyDocument(
+          { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] },
+          { source: 'identity-policy', name: 'p', path: 'test' },
+        ),
+      );
+    const decrypt = ACTIONS.find((a) => a.name === 'kms:Decrypt')!;
+    // One pattern holding a NUL (matches nothing) and two patterns (match Decrypt and Encrypt).
+    expect(doc(['kms:Decrypt\u0000kms:Encrypt']).covering(decrypt)).toHaveLength(0);
+    expect(doc(['kms:Decrypt', 'kms:Encrypt']).covering(decrypt)).toHaveLength(1);
+    expect(doc(['1:kms:Decrypt']).covering(decrypt)).toHaveLength(0);
+    expect(doc(['kms:Decrypt']).covering(decrypt)).toHaveLength(1);
+  });
 });
