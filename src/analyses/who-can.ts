@@ -1776,8 +1776,9 @@ export class WhoCanEngine {
     else if (d.unreadable.length === 0) {
       this.evaluations++;
       this.explainedUnknowns++;
-      // Only the notes that say why are read, which no proposed change is: none is verified.
-      const x = this.evaluator.evaluate(req, { explain: true, verifyHints: false });
+      // Only the notes that say why and the missing keys are read: no proposed change (none is a
+      // note of that kind) is made or verified, and no trace is recorded.
+      const x = this.evaluator.evaluate(req, { explain: true, verifyHints: false, trace: false });
       const notes = x.hints.filter(decidesUnknown);
       if (notes.length === 0 && x.unknownBecause !== undefined) notes.push(x.unknownBecause);
       if (notes.length > 0) e.dependsOn = notes;

@@ -41,6 +41,8 @@ export interface EvaluateOptions {
    * other note, the missing keys and the reason for an unknown verdict are the same.
    */
   verifyHints?: boolean;
+  /** With the explanation: record the trace, step by step (default true). Without it the trace is empty; the notes and missing keys are the same. */
+  trace?: boolean;
 }
 
 type Mode = 'actual' | 'permissive' | 'restrictive';
@@ -479,7 +481,7 @@ export class Evaluator {
     const out = combineParts(
       main,
       parts,
-      opts.explain !== false ? new Recorder(true, opts.verifyHints !== false) : SILENT,
+      opts.explain !== false ? new Recorder(true, opts.verifyHints !== false, opts.trace !== false) : SILENT,
       this.options.authorizeBeforeKeyState,
     );
     // Verdict only, unknown solely through further permissions the inputs cannot name (the request
@@ -801,7 +803,7 @@ export class Evaluator {
       const env: ConditionEnv = withExplain
         ? { ctx, bias: w.bias, touched, assumed: new Set(), biasedSides: 0 }
         : { ctx, bias: w.bias, touched, biasedSides: 0 };
-      const d = decide(r, w, env, withExplain, withExplain && opts.verifyHints !== false);
+      const d = decide(r, w, env, withExplain, withExplain && opts.verifyHints !== false, withExplain && opts.trace !== false);
       lastSides = env.biasedSides ?? 3;
       // Made by the first condition that consulted an unknown key; kept for the next walks.
       touched = env.touched;

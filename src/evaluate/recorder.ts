@@ -79,6 +79,8 @@ export class Recorder {
   constructor(
     readonly on: boolean,
     readonly proposing: boolean = on,
+    /** Record the trace (off: an explanation of notes and missing keys only, EvaluateOptions.trace). */
+    readonly tracing: boolean = on,
   ) {}
   /** A step of the walk; what it found (when it takes work to say) and the statements and grants it involved are gathered only when recording. */
   step(
@@ -88,7 +90,7 @@ export class Recorder {
     why: TraceFinding | (() => TraceFinding),
     involved?: () => { statements?: StatementMatch[]; grants?: GrantMatch[] },
   ): void {
-    if (!this.on) return;
+    if (!this.tracing) return;
     const t: TraceFact = { step, ask, answer, why: typeof why === 'function' ? why() : why };
     const extra = involved?.();
     if (extra?.statements && extra.statements.length > 0) t.statements = extra.statements;
@@ -145,7 +147,7 @@ export class Recorder {
   /** Starts from the explanation (and proposals) of the request's own decision. */
   adopt(main: Decision): void {
     if (!this.on) return;
-    this.trace.push(...main.trace);
+    if (this.tracing) this.trace.push(...main.trace);
     this.hints.push(...main.hints);
     for (const k of main.missingContext) this.missing.add(k);
     for (const id of main.assumptions) this.assumptions.add(id);
@@ -155,12 +157,13 @@ export class Recorder {
   /** A further permission whose resource the inputs cannot name: an open step, and what to supply. */
   companionUnknown(main: Decision, what: PartWhat, missing: PartGap): void {
     if (!this.on) return;
-    this.trace.push({
-      step: 'identity-policy',
-      ask: { kind: 'companion', principal: main.principal, action: main.action, what },
-      answer: 'unknown',
-      why: { kind: 'companion-unknown', missing },
-    });
+    if (this.tracing)
+      this.trace.push({
+        step: 'identity-policy',
+        ask: { kind: 'companion', principal: main.principal, action: main.action, what },
+        answer: 'unknown',
+        why: { kind: 'companion-unknown', missing },
+      });
     this.hint({ kind: 'companion-unknown', action: main.action, what, missing });
   }
   /** The explanation of a further permission's decision, each step, hint and proposal named by it. */

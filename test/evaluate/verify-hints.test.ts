@@ -1,7 +1,8 @@
 // `verifyHints: false` (who-can's explained evaluations of unknown answers) skips re-evaluating
 // each proposed change. It may only leave out the proposals: the verdict, the reasons, the missing
 // keys, the reason for an unknown verdict and every note that says what it depends on must be
-// those of the full explanation, on every scenario case we have.
+// those of the full explanation, on every scenario case we have. `trace: false` leaves out the
+// trace alone.
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -48,6 +49,10 @@ describe('explained evaluation without verifying hints', () => {
       expect(bare.hints.filter(decidesUnknown)).toEqual(full.hints.filter(decidesUnknown));
       // Verification only adds the proposals that allow, after the notes.
       expect(full.hints.slice(0, bare.hints.length)).toEqual(bare.hints);
+      // Without the trace too (who-can's unknown answers): everything but the trace is the same.
+      const notes = new Evaluator(snapshot).evaluate(request, { verifyHints: false, trace: false });
+      expect(notes.trace).toEqual([]);
+      expect({ ...notes, trace: bare.trace }).toEqual(bare);
     });
   }
 });
