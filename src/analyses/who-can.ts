@@ -1365,16 +1365,15 @@ export class WhoCanEngine {
    * (own grants and actions checked on another key aside, see key()). Each action's answer is
    * decided by its signature (the class's signatures in sigPool), which holds what can differ
    * between callers of the same kind, partition, account and service-linkedness for that action:
-   * the identity, boundary and
-   * session statements whose Action covers it and whose Resource may match the key (not every
-   * statement about KMS, nor whole policies; a boundary or session policy that covers nothing
-   * still counts, as it then blocks), and the token of every principal-dependent clause that could
-   * concern the caller (clauseToken: the values it reads, not "reads a tag") — in those statements,
-   * in the SCPs, in key-policy statements for its account or everyone, in RCPs. Where an
-   * unconditional `Principal: "*"` Allow of the key policy covers the action, a caller of the key's
-   * account with no Deny statement for it is allowed by that statement whatever its own Allow
-   * statements say (the flowchart decides at step 5a, before IAM): the signature is then the same
-   * for all of them. Signatures are shared across classes (two classes may differ only in
+   * the identity, boundary and session statements whose Action covers it and whose Resource may
+   * match the key (not every statement about KMS, nor whole policies; a boundary or session policy
+   * that covers nothing still counts, as it then blocks), and the token of every principal-dependent
+   * clause that could concern the caller (clauseToken: the values it reads, not "reads a tag") — in
+   * those statements, in the SCPs, in key-policy statements for its account or everyone, in RCPs.
+   * Where an unconditional `Principal: "*"` Allow of the key policy covers the action, a caller of
+   * the key's account with no Deny statement for it is allowed by that statement whatever its own
+   * Allow statements say (the flowchart decides at step 5a, before IAM): the signature is then the
+   * same for all of them. Signatures are shared across classes (two classes may differ only in
    * statements about other actions).
    *
    * The class key holds everything the signatures are made of, for all actions at once: the base
