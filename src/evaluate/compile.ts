@@ -43,8 +43,7 @@ export class CompiledPolicy {
   private readonly compiledStatements: Array<CompiledStatement | undefined>;
   private readonly forAction: Array<CompiledStatement[] | undefined>;
   /**
-   * covering's lists split by effect: Allow at 2 × action index, Deny at 2 × action index + 1.
-   * Made on first use: a caller's identity policies are read through StatementLists instead, and
+   * covering's lists split by effect (by effectSlot). Made on first use: a caller's identity policies are read through StatementLists instead, and
    * a large account has tens of thousands of them.
    */
   private forEffect: Array<CompiledStatement[] | undefined> | undefined;
@@ -94,12 +93,12 @@ export class CompiledPolicy {
    * statement of the other effect, nor a list at all where the policy has none.
    */
   coveringEffect(action: ActionInfo, effect: Effect): CompiledStatement[] {
-    return this.forEffect?.[action.index * 2 + (effect === 'Deny' ? 1 : 0)] ?? this.effectFirst(action, effect);
+    return this.forEffect?.[effectSlot(action, effect)] ?? this.effectFirst(action, effect);
   }
 
   private effectFirst(action: ActionInfo, effect: Effect): CompiledStatement[] {
     const list = this.ofEffect(action, effect, EMPTY);
-    (this.forEffect ??= new Array<CompiledStatement[] | undefined>(ACTIONS.length * 2))[action.index * 2 + (effect === 'Deny' ? 1 : 0)] = list;
+    (this.forEffect ??= new Array<CompiledStatement[] | undefined>(ACTIONS.length * 2))[effectSlot(action, effect)] = list;
     return list;
   }
 
@@ -150,13 +149,16 @@ export class CompiledPolicy {
 
 const EMPTY: CompiledStatement[] = [];
 
+/** Where the lists of one action and effect are kept (forEffect, StatementLists): Allow at 2 × action index, Deny after it. */
+function effectSlot(action: ActionInfo, effect: Effect): number {
+  return action.index * 2 + (effect === 'Deny' ? 1 : 0);
+}
+
 /**
- * The actions an Action pattern matches (1 by ActionInfo.index), tested once per pattern text:
- * policies repeat the same few patterns (kms:*, kms:Decrypt, kms:Describe*…) across thousands of
- * roles. Bounded like the wildcard cache, so that a huge account does not keep every pattern.
+ * The actions an Action (or, `not`, NotAction) list covers: one set per distinct list, shared by
+ * every statement that writes it. Bounded like the wildcard cache, so that a huge account does
+ * not keep every list.
  */
-const matchedBy = new Map<string, Uint8Array>();
-/** The actions an Action (or, `not`, NotAction) list covers: one set per distinct list, shared by every statement that writes it. */
 const setsByList = new Map<string, Uint8Array>();
 function actionSet(written: readonly string[], not: boolean): Uint8Array {
   // Each pattern with its length first: no two lists read alike, whatever their patterns hold.
@@ -175,6 +177,12 @@ function actionSet(written: readonly string[], not: boolean): Uint8Array {
   }
   return set;
 }
+/**
+ * The actions an Action pattern matches (1 by ActionInfo.index), tested once per pattern text:
+ * policies repeat the same few patterns (kms:*, kms:Decrypt, kms:Describe*…) across thousands of
+ * roles.
+ */
+const matchedBy = new Map<string, Uint8Array>();
 function actionsMatched(pattern: string): Uint8Array {
   let m = matchedBy.get(pattern);
   if (m === undefined) {
@@ -246,13 +254,13 @@ export class StatementLists {
   constructor(readonly policies: CompiledPolicy[]) {}
 
   of(action: ActionInfo, effect: Effect): CompiledStatement[] {
-    return this.lists[action.index * 2 + (effect === 'Deny' ? 1 : 0)] ?? this.first(action, effect);
+    return this.lists[effectSlot(action, effect)] ?? this.first(action, effect);
   }
 
   private first(action: ActionInfo, effect: Effect): CompiledStatement[] {
     let list = EMPTY;
     for (const cp of this.policies) list = cp.ofEffect(action, effect, list);
-    this.lists[action.index * 2 + (effect === 'Deny' ? 1 : 0)] = list;
+    this.lists[effectSlot(action, effect)] = list;
     return list;
   }
 }

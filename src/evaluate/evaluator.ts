@@ -41,7 +41,10 @@ export interface EvaluateOptions {
    * other note, the missing keys and the reason for an unknown verdict are the same.
    */
   verifyHints?: boolean;
-  /** With the explanation: record the trace, step by step (default true). Without it the trace is empty; the notes and missing keys are the same. */
+  /**
+   * With the explanation: record the trace, step by step (default true). Without it the trace is
+   * empty; the notes, the missing keys and the reason for an unknown verdict are the same.
+   */
   trace?: boolean;
 }
 
@@ -153,7 +156,7 @@ export class Evaluator {
   private resolutions = new Map<string, Resolution[]>();
   private resolutionCount = 0;
   private roleShares = new Map<string, RoleShare>();
-  /** The part of base contexts shared by callers of one kind and account on one key (buildBaseContext). */
+  /** Base-context parts kept across requests: per kind and account on one key, and per caller (SharedContexts). */
   private readonly sharedContexts = new SharedContexts();
   private lastResolution: Resolution | undefined;
   private lastCaller: [string, PrincipalRef] | undefined;

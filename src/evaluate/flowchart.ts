@@ -103,7 +103,10 @@ function copyReason(r: Reason): Reason {
   return { ...r };
 }
 
-/** Evaluates one request in one world. Pure; `explain` only adds the explanation (`proposing`: with proposed changes; `tracing`: with the trace). */
+/**
+ * Evaluates one request in one world. Pure; `explain` only adds the explanation (`proposing`:
+ * with proposed changes; `tracing`: with the trace).
+ */
 export function decide(r: Resolved, w: World, env: ConditionEnv, explain: boolean, proposing = explain, tracing = explain): Decision {
   const k = new Walk(r, w, env, explain ? new Recorder(true, proposing, tracing) : SILENT);
   return commonSteps(k) ?? byClass(k);

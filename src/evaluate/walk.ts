@@ -38,7 +38,7 @@ export interface World {
   /** The grants that may concern the caller (indexed by grantee); with `explain`, also orphaned grants for its session name. */
   grantsFor: (caller: PrincipalRef, explain: boolean) => Grant[];
   identity: CompiledPolicy[];
-  /** `identity` read as one list per action and effect (statementListsOf). */
+  /** `identity` read as one list per action and effect (made with the compiled list, Evaluator.compileAll). */
   identityLists: StatementLists;
   boundary: CompiledPolicy | null;
   session: CompiledPolicy[];
