@@ -1,19 +1,22 @@
-// `npm run build` (after tsc): the command line bundled for bin/kms-why.js. A cold start then
-// resolves and reads a few modules of ours instead of some 45 (ESM resolution was a fifth of it), and
-// the compile cache holds a few entries. Commander and chalk are bundled; other packages stay
-// external. dist/index.js (the library API) and tsc's per-module files are unchanged.
+// `npm run build` (after tsc): the command line bundled for bin/kms-why.js, as CommonJS chunks that
+// bin/bundle.js compiles with a V8 code cache made after the run (it says why CommonJS). A cold
+// start then reads a few files of ours instead of some 45 modules (ESM resolution was a fifth of
+// it) and compiles none of the functions it calls. Commander and chalk are bundled; other packages
+// stay external. dist/index.js (the library API) and tsc's per-module files are unchanged.
 //
 // The chunks:
-// - dist/bundle/kms-why-core-*.js: what main.js imports statically, i.e. what every run loads
+// - dist/bundle/kms-why-core-*.cjs: what main.js imports statically, i.e. what every run loads
 //   (the evaluator, the report builder, the snapshot readers, commander).
-// - dist/bundle/aws-*.js: the readers that import the AWS SDK statically, loaded only by the live
-//   path's dynamic imports, as before (`import()` of an external stays dynamic).
+// - dist/bundle/aws-*.cjs: the readers that import the AWS SDK statically, loaded only by the live
+//   path's dynamic imports, as before; the only chunk that may `import()` a package (Node's own
+//   loader reads it: see noAwsSdkInCore).
 // - one small chunk per dynamic import of ours (the other commands, --fix, each renderer, chalk,
 //   --redact …) and the chunks they share, loaded when a run needs them. Reading, decoding and
-//   compiling a file costs time in proportion to its size, even from the compile cache, so a check
+//   compiling a file costs time in proportion to its size, even from a code cache, so a check
 //   with --output json does not pay for who-can's 120 kB, and one more small file costs less than
 //   that.
 import { isBuiltin } from 'node:module';
+import { isAbsolute } from 'node:path';
 
 // Reached only through `import('../sources/live/index.js')` or `…/cloudtrail.js`, and the only
 // modules that import the AWS SDK statically. proxy.js stays a chunk of its own: its agents are
@@ -81,6 +84,7 @@ const builtins = {
     const name = id.startsWith('node:') ? id : `node:${id}`;
     // `await import('node:…')` stays an import of the module itself (loaded when reached, so its
     // facade costs only that run; a namespace of wrappers could not stand in for it everywhere).
+    // Only the aws chunk may have one (noAwsSdkInCore).
     return kind === 'dynamic-import' ? { id: name, external: true } : `\0builtin:${name}`;
   },
   load(id) {
@@ -107,7 +111,8 @@ const builtins = {
 
 /**
  * The build fails if a chunk that offline runs load imports a package of the AWS SDK (or the aws
- * chunk) statically: they must never pay for loading it.
+ * chunk) statically: they must never pay for loading it; or if a chunk other than the aws chunk
+ * imports a package or built-in dynamically (bin/bundle.js could not compile it).
  */
 /** @type {import('rolldown').Plugin} */
 const noAwsSdkInCore = {
@@ -117,6 +122,12 @@ const noAwsSdkInCore = {
     const aws = new Set(chunks.filter((c) => c.name === 'aws').map((c) => c.fileName));
     for (const c of chunks) {
       if (c.name === 'aws') continue;
+      // bin/bundle.js compiles every other chunk itself, where `import()` of a package or built-in
+      // would need an experimental vm API: those stay in the aws chunk, which Node's loader reads.
+      for (const id of c.moduleIds) {
+        const external = (this.getModuleInfo(id)?.dynamicallyImportedIds ?? []).filter((d) => !isAbsolute(d) && !d.startsWith('\0'));
+        if (external.length > 0) this.error(`${c.fileName}: ${id} imports ${external.join(', ')} dynamically; only the aws chunk may (bin/bundle.js)`);
+      }
       const bad = c.imports.filter((i) => /^@aws-sdk\/|^@smithy\//.test(i) || aws.has(i));
       if (bad.length > 0)
         this.error(`${c.fileName} imports ${bad.join(', ')} statically: a module of sources/live/ is missing from AWS in rolldown.config.mjs`);
@@ -153,12 +164,16 @@ export default {
   output: {
     dir: 'dist/bundle',
     cleanDir: true,
-    format: 'esm',
+    // CommonJS, for bin/bundle.js to compile each chunk with a code cache made after the run (the
+    // ESM loader has no way to). Static imports of packages become require() (the AWS SDK's clients
+    // resolve to their CommonJS build either way: they declare no "exports"); `import()` stays.
+    format: 'cjs',
+    entryFileNames: '[name].cjs',
     sourcemap: true,
     // Non-ASCII characters as escapes: Node decodes an ASCII file on its fast path, and V8 keeps
     // its source as one byte a character.
     charset: 'ascii',
-    chunkFileNames: '[name]-[hash].js',
+    chunkFileNames: '[name]-[hash].cjs',
     codeSplitting: {
       groups: [
         // Highest priority first; a group takes its modules' static dependencies along.

@@ -84,7 +84,7 @@ if (!only || only === 'cli') {
     '--output',
     'json',
   ];
-  // One run first, to check the fixture runs and to fill the compile cache (a user's second run).
+  // One run first, to check the fixture runs and to write the code cache (a user's second run).
   const first = spawnSync(process.execPath, args, { stdio: 'ignore' });
   if (first.status !== 0 && first.status !== 1) console.log('  (the fixture run failed; figures below are not meaningful)');
   const time = (cmdArgs) => {

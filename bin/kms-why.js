@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 // A shim: all behaviour, including the process exit code, lives in src/cli.
 import module from 'node:module';
+import { fileURLToPath } from 'node:url';
 
-// Node 22.1+ keeps the compiled code of our modules on disk between runs, so later runs skip
-// parsing them. The cache lives in the user's own cache folder ($XDG_CACHE_HOME or ~/.cache,
-// %LOCALAPPDATA% on Windows), not in the shared temp folder Node uses by default, where another
-// user of the machine could have put code of theirs first. It is optional: without a home folder
-// there is no cache; NODE_DISABLE_COMPILE_CACHE=1 turns it off, NODE_COMPILE_CACHE=DIR (which
-// Node reads itself) puts it elsewhere; a folder that cannot be written only costs the speed-up.
+// Node 22.1+ keeps the compiled code of modules on disk between runs, so later runs skip parsing
+// them: here the AWS SDK's, on the live path (bin/bundle.js keeps kms-why's own, with more in it).
+// The cache lives in the user's own cache folder ($XDG_CACHE_HOME or ~/.cache, %LOCALAPPDATA% on
+// Windows), not in the shared temp folder Node uses by default, where another user of the machine
+// could have put code of theirs first. It is optional: without a home folder there is no cache;
+// NODE_DISABLE_COMPILE_CACHE=1 turns both caches off, NODE_COMPILE_CACHE=DIR (which Node reads
+// itself) puts them in DIR; a folder that cannot be written only costs the speed-up.
 const env = process.env;
 const cacheHome = env.XDG_CACHE_HOME || (process.platform === 'win32' ? env.LOCALAPPDATA : env.HOME ? `${env.HOME}/.cache` : undefined);
-if (cacheHome && env.NODE_COMPILE_CACHE === undefined) module.enableCompileCache?.(`${cacheHome}/kms-why/compile-cache`);
+const cacheOff = env.NODE_DISABLE_COMPILE_CACHE !== undefined && env.NODE_DISABLE_COMPILE_CACHE !== '';
+if (cacheHome && env.NODE_COMPILE_CACHE === undefined && !cacheOff) module.enableCompileCache?.(`${cacheHome}/kms-why/compile-cache`);
 const args = process.argv.slice(2);
 // who-can and diff walk whole accounts and reports: on a large input they run in a child node with
 // a heap limit sized from the input, and who-can with a larger young generation (bin/heap.js says
@@ -30,8 +33,21 @@ if ((command === 'who-can' || command === 'diff') && env.KMS_WHY_HEAP_CHILD !== 
   }
 }
 if (!relaunched) {
-  // dist/bundle/kms-why.js is the command line bundled into one file (rolldown.config.mjs): one module to
-  // resolve and read instead of some 45, which is most of what a cold start spends on loading.
-  const { main } = await import('../dist/bundle/kms-why.js');
+  // dist/bundle is the command line bundled into a few CommonJS chunks (rolldown.config.mjs): one
+  // file to read for most runs instead of some 45 modules, compiled with the code cache of the
+  // command's last run (bin/bundle.js).
+  const { bundleLoader } = await import('./bundle.js');
+  const codeCache = cacheOff
+    ? undefined
+    : env.NODE_COMPILE_CACHE
+      ? `${env.NODE_COMPILE_CACHE}/kms-why`
+      : cacheHome
+        ? `${cacheHome}/kms-why/code-cache`
+        : undefined;
+  const label = command !== undefined && /^[a-z][a-z0-9-]{0,31}$/.test(command) ? command : 'other';
+  const bundle = bundleLoader(fileURLToPath(new URL('../dist/bundle/', import.meta.url)), codeCache, label);
+  const { main } = bundle.require('kms-why.cjs');
   process.exitCode = await main(args);
+  // Not after a usage error (a mistyped command among them): the next good run writes the cache.
+  if (process.exitCode !== 2) bundle.save();
 }

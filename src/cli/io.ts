@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, open, rename, stat, unlink } from 'node:fs/promises';
+import { lstat, open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../model/errors.js';
 // What the CLI touches of the process, injectable so tests can run main() in-process too.
@@ -107,7 +107,6 @@ export class AtomicFile {
         });
         if (real !== undefined && !real.isFile()) throw notAFile(file, real);
         if (real !== undefined) mode = real.mode & 0o777;
-        const { realpath } = await import('node:fs/promises');
         target = await realpath(file).catch(() => file);
       } else if (!existing.isFile()) {
         throw notAFile(file, existing);

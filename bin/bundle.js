@@ -1,0 +1,101 @@
+// Loads the bundled command line (dist/bundle/*.cjs, rolldown.config.mjs) with a V8 code cache made
+// after the run, so that a later run of the same command starts with the bytecode of every function
+// it used instead of parsing and compiling them again.
+//
+// Why not Node's own compile cache (module.enableCompileCache, which bin/kms-why.js still turns on
+// for the AWS SDK): Node makes its cache when a module is compiled, before any of it runs, and V8
+// compiles functions lazily, on their first call: the cache holds the module's top level only, and
+// every run compiled again the ≈ 450 functions a check calls (≈ 15 ms of a ≈ 60 ms cold start).
+// `vm.Script#createCachedData()` called after the run holds every function compiled by then
+// (https://nodejs.org/api/vm.html#scriptcreatecacheddata), which the ESM loader offers no way to do;
+// hence CommonJS chunks, each compiled here as Node's own loader would (Module.wrap).
+//
+// One cache file per chunk and command (a check and a who-can call different functions), in the
+// user's cache folder beside Node's compile cache, named after the chunk (its name carries
+// rolldown's content hash), the file's size and modification time, the command, and Node's version
+// and architecture. V8 itself rejects data made by another V8 or with other flags (the run then
+// compiles as usual and writes the file again); it checks only the source's length, hence size
+// and time in the name. A cache that cannot be read or written costs only the speed-up; it is
+// written to a temporary file and renamed, so a concurrent run reads either none or all of it.
+const fs = process.getBuiltinModule('node:fs');
+const path = process.getBuiltinModule('node:path');
+const vm = process.getBuiltinModule('node:vm');
+const Module = process.getBuiltinModule('node:module');
+
+/**
+ * @param {string} dir   the bundle's folder
+ * @param {string | undefined} cacheDir   where cache files go (created on the first write); undefined: no cache
+ * @param {string} label   the command being run, as part of the cache files' names
+ * @returns {{ require: (file: string) => any, save: () => void }}
+ */
+export function bundleLoader(dir, cacheDir, label) {
+  // Node's require.cache is keyed by real paths.
+  dir = fs.realpathSync(dir);
+  const nodeRequire = Module.createRequire(path.join(dir, 'kms-why.cjs'));
+  /** @type {Array<{ script: import('node:vm').Script, cacheFile: string }>} */
+  const unsaved = [];
+  const tag = `${label}-${process.version}-${process.arch}`;
+
+  function load(file) {
+    // require.cache, Node's own, so that a chunk that Node's loader reads (below) finds the ones
+    // loaded here instead of loading a second copy of their classes.
+    const known = nodeRequire.cache[file];
+    if (known !== undefined) return known.exports;
+    // The AWS chunk: Node's loader, as the chunk's `import()` of packages needs (a script compiled
+    // here could only have them through an experimental vm API). The live path waits on AWS anyway.
+    if (path.basename(file).startsWith('aws-')) return nodeRequire(file);
+    const fd = fs.openSync(file, 'r');
+    let source;
+    let stat;
+    try {
+      stat = fs.fstatSync(fd);
+      source = fs.readFileSync(fd, 'utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+    const cacheFile =
+      cacheDir === undefined ? undefined : path.join(cacheDir, `${path.basename(file, '.cjs')}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${tag}.v8`);
+    let cachedData;
+    if (cacheFile !== undefined) {
+      try {
+        cachedData = fs.readFileSync(cacheFile);
+      } catch {
+        cachedData = undefined;
+      }
+    }
+    const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+    if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) unsaved.push({ script, cacheFile });
+    const mod = new Module.Module(file);
+    mod.filename = file;
+    // Registered before it runs, as Node does, so that chunks that require each other get the
+    // exports filled so far.
+    nodeRequire.cache[file] = mod;
+    let outside;
+    const requireFrom = (id) => (id.startsWith('./') ? load(path.join(dir, id)) : (outside ??= Module.createRequire(file))(id));
+    script.runInThisContext().call(mod.exports, mod.exports, requireFrom, mod, file, dir);
+    mod.loaded = true;
+    return mod.exports;
+  }
+
+  function save() {
+    if (cacheDir === undefined || unsaved.length === 0) return;
+    try {
+      fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+    } catch {
+      return;
+    }
+    for (const { script, cacheFile } of unsaved.splice(0)) {
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      try {
+        fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+        fs.renameSync(tmp, cacheFile);
+      } catch {
+        try {
+          fs.unlinkSync(tmp);
+        } catch {}
+      }
+    }
+  }
+
+  return { require: (file) => load(path.join(dir, file)), save };
+}
