@@ -11,16 +11,25 @@
 // hence CommonJS chunks, each compiled here as Node's own loader would (Module.wrap).
 //
 // One cache file per chunk and command (a check and a who-can call different functions), in the
-// user's cache folder beside Node's compile cache, named after the chunk (its name carries
-// rolldown's content hash), the file's size and modification time, the command, and Node's version
-// and architecture. V8 itself rejects data made by another V8 or with other flags (the run then
-// compiles as usual and writes the file again); it checks only the source's length, hence size
-// and time in the name. A cache that cannot be read or written costs only the speed-up; it is
-// written to a temporary file and renamed, so a concurrent run reads either none or all of it.
+// user's cache folder beside Node's compile cache, in a folder per installation: a run that writes
+// removes the files of chunks no longer there, so a new build leaves none behind. A file is named
+// after the chunk (its name carries rolldown's content hash), the chunk file's size and
+// modification time, the command, and Node's version and architecture. V8 itself rejects data made
+// by another V8 or with other flags (the run then compiles as usual and writes the file again); it
+// checks only the source's length, hence size and time in the name. A cache that cannot be read or
+// written costs only the speed-up; it is written to a temporary file and renamed, so a concurrent
+// run reads either none or all of it.
 const fs = process.getBuiltinModule('node:fs');
 const path = process.getBuiltinModule('node:path');
 const vm = process.getBuiltinModule('node:vm');
 const Module = process.getBuiltinModule('node:module');
+
+/** FNV-1a of a string, as 8 hex digits. */
+function fnv1a(text) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
 
 /**
  * @param {string} dir   the bundle's folder
@@ -31,6 +40,9 @@ const Module = process.getBuiltinModule('node:module');
 export function bundleLoader(dir, cacheDir, label) {
   // Node's require.cache is keyed by real paths.
   dir = fs.realpathSync(dir);
+  // A folder per installation (by its path), so that save() can remove what an earlier build of this
+  // one left without touching another installation's.
+  if (cacheDir !== undefined) cacheDir = path.join(cacheDir, fnv1a(dir));
   const nodeRequire = Module.createRequire(path.join(dir, 'kms-why.cjs'));
   /** @type {Array<{ script: import('node:vm').Script, cacheFile: string }>} */
   const unsaved = [];
@@ -84,6 +96,7 @@ export function bundleLoader(dir, cacheDir, label) {
     } catch {
       return;
     }
+    prune();
     for (const { script, cacheFile } of unsaved.splice(0)) {
       const tmp = `${cacheFile}.${process.pid}.tmp`;
       try {
@@ -95,6 +108,19 @@ export function bundleLoader(dir, cacheDir, label) {
         } catch {}
       }
     }
+  }
+
+  /** Removes the cache files of chunks that are no longer in the bundle (or have changed). */
+  function prune() {
+    try {
+      const current = [];
+      for (const f of fs.readdirSync(dir)) {
+        if (!f.endsWith('.cjs')) continue;
+        const st = fs.statSync(path.join(dir, f));
+        current.push(`${path.basename(f, '.cjs')}-${st.size}-${Math.trunc(st.mtimeMs)}-`);
+      }
+      for (const f of fs.readdirSync(cacheDir)) if (f.endsWith('.v8') && !current.some((c) => f.startsWith(c))) fs.unlinkSync(path.join(cacheDir, f));
+    } catch {}
   }
 
   return { require: (file) => load(path.join(dir, file)), save };

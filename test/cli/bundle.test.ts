@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundleLoader } from '../../bin/bundle.js';
 import { BIN, EXAMPLES, ROOT } from './helpers.js';
@@ -66,10 +66,15 @@ function child(dir: string, cache: string, label: string): string {
   expect(r.stderr).toBe('');
   return r.stdout;
 }
-const cacheFiles = (dir: string): string[] =>
-  readdirSync(dir)
+/** The cache files in a cache folder (bundleLoader's cacheDir), in its one subfolder: the installation's. */
+function cacheFiles(dir: string): string[] {
+  const [install, ...more] = readdirSync(dir);
+  expect(more).toEqual([]);
+  return readdirSync(join(dir, install!))
     .filter((f) => f.endsWith('.v8'))
+    .map((f) => join(install!, f))
     .sort();
+}
 
 describe('bin/bundle.js', () => {
   it('loads chunks that require each other once, and the aws chunk through Node, sharing their classes', () => {
@@ -92,7 +97,7 @@ describe('bin/bundle.js', () => {
     writeBundle(dir);
     expect(child(dir, cache, 'check')).toBe('one');
     const files = cacheFiles(cache);
-    expect(files.map((f) => f.split('-')[0])).toEqual(['core', 'entry', 'lazy']);
+    expect(files.map((f) => basename(f).split('-')[0])).toEqual(['core', 'entry', 'lazy']);
     expect(files.every((f) => f.includes(`-check-${process.version}-${process.arch}.v8`))).toBe(true);
     const before = files.map((f) => inode(join(cache, f)));
     expect(child(dir, cache, 'check')).toBe('one');
@@ -109,7 +114,7 @@ describe('bin/bundle.js', () => {
     const cache = tempDir();
     writeBundle(dir);
     child(dir, cache, 'check');
-    const core = join(cache, cacheFiles(cache).find((f) => f.startsWith('core-'))!);
+    const core = join(cache, cacheFiles(cache).find((f) => basename(f).startsWith('core-'))!);
     writeFileSync(core, Buffer.alloc(statSync(core).size, 0x5a));
     const garbage = inode(core);
     expect(child(dir, cache, 'check')).toBe('one');
@@ -121,16 +126,23 @@ describe('bin/bundle.js', () => {
     expect(inode(core)).toBe(rewritten);
   });
 
-  it('a chunk changed in place, even to the same length, is never run from the old cache', () => {
+  it('a chunk changed in place, even to the same length, is never run from the old cache, whose files go', () => {
     const dir = tempDir();
     const cache = tempDir();
     writeBundle(dir, 'one');
     expect(child(dir, cache, 'check')).toBe('one');
+    expect(child(dir, cache, 'who-can')).toBe('one');
+    const old = cacheFiles(cache);
+    expect(old).toHaveLength(6);
     // V8 checks only the source's length: the same length with other text would pass its check.
     writeBundle(dir, 'two');
     const t = new Date(Date.now() + 5000);
     for (const f of readdirSync(dir)) utimesSync(join(dir, f), t, t);
     expect(child(dir, cache, 'check')).toBe('two');
+    // The new build's files only (the earlier build's who-can files too are gone).
+    const now = cacheFiles(cache);
+    expect(now).toHaveLength(3);
+    expect(now.filter((f) => old.includes(f))).toEqual([]);
   });
 
   it('a cache folder that cannot be made, or none, leaves the run as it is', () => {
@@ -179,7 +191,7 @@ describe('the code cache through the CLI', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     const files = cacheFiles(join(home, 'kms-why', 'code-cache'));
-    expect(files.some((f) => f.startsWith('kms-why-core-') && f.includes('-check-'))).toBe(true);
+    expect(files.some((f) => basename(f).startsWith('kms-why-core-') && f.includes('-check-'))).toBe(true);
     const second = run(check, { XDG_CACHE_HOME: home });
     expect(second).toEqual(first);
     expect(cacheFiles(join(home, 'kms-why', 'code-cache'))).toEqual(files);
