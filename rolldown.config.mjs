@@ -1,5 +1,5 @@
-// `npm run build` (after tsc): the command line bundled for bin/kms-why.js, as CommonJS chunks that
-// bin/bundle.js compiles with a V8 code cache made after the run (it says why CommonJS). A cold
+// `npm run build` (after tsc): the command line bundled for bin/kms-why.cjs, as CommonJS chunks that
+// bin/bundle.cjs compiles with a V8 code cache made after the run (it says why CommonJS). A cold
 // start then reads a few files of ours instead of some 45 modules (ESM resolution was a fifth of
 // it) and compiles none of the functions it calls. Commander and chalk are bundled; other packages
 // stay external. dist/index.js (the library API) and tsc's per-module files are unchanged.
@@ -112,7 +112,7 @@ const builtins = {
 /**
  * The build fails if a chunk that offline runs load imports a package of the AWS SDK (or the aws
  * chunk) statically: they must never pay for loading it; or if a chunk other than the aws chunk
- * imports a package or built-in dynamically (bin/bundle.js could not compile it).
+ * imports a package or built-in dynamically (bin/bundle.cjs could not compile it).
  */
 /** @type {import('rolldown').Plugin} */
 const noAwsSdkInCore = {
@@ -122,11 +122,11 @@ const noAwsSdkInCore = {
     const aws = new Set(chunks.filter((c) => c.name === 'aws').map((c) => c.fileName));
     for (const c of chunks) {
       if (c.name === 'aws') continue;
-      // bin/bundle.js compiles every other chunk itself, where `import()` of a package or built-in
+      // bin/bundle.cjs compiles every other chunk itself, where `import()` of a package or built-in
       // would need an experimental vm API: those stay in the aws chunk, which Node's loader reads.
       for (const id of c.moduleIds) {
         const external = (this.getModuleInfo(id)?.dynamicallyImportedIds ?? []).filter((d) => !isAbsolute(d) && !d.startsWith('\0'));
-        if (external.length > 0) this.error(`${c.fileName}: ${id} imports ${external.join(', ')} dynamically; only the aws chunk may (bin/bundle.js)`);
+        if (external.length > 0) this.error(`${c.fileName}: ${id} imports ${external.join(', ')} dynamically; only the aws chunk may (bin/bundle.cjs)`);
       }
       const bad = c.imports.filter((i) => /^@aws-sdk\/|^@smithy\//.test(i) || aws.has(i));
       if (bad.length > 0)
@@ -164,7 +164,7 @@ export default {
   output: {
     dir: 'dist/bundle',
     cleanDir: true,
-    // CommonJS, for bin/bundle.js to compile each chunk with a code cache made after the run (the
+    // CommonJS, for bin/bundle.cjs to compile each chunk with a code cache made after the run (the
     // ESM loader has no way to). Static imports of packages become require() (the AWS SDK's clients
     // resolve to their CommonJS build either way: they declare no "exports"); `import()` stays.
     format: 'cjs',

@@ -18,7 +18,7 @@ import { parsePolicyDocument } from '../dist/sources/policy-document.js';
 import { buildAccount } from './who-can.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(root, 'bin', 'kms-why.js');
+const BIN = join(root, 'bin', 'kms-why.cjs');
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const USE = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'];
 

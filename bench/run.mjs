@@ -69,7 +69,7 @@ if (!only || only === 'cli') {
   section(`CLI cold start: kms-why check on a fixture vs a bare \`node -e 0\` (${rounds} interleaved rounds, medians)`);
   const fixture = `${root}fixtures/examples/lambda-env-grant.json`;
   const args = [
-    `${root}bin/kms-why.js`,
+    `${root}bin/kms-why.cjs`,
     'check',
     '--action',
     'kms:Decrypt',
@@ -163,9 +163,13 @@ if (!only || only === 'grants') {
   const times = [];
   for (let i = 0; i < 5; i++) {
     const t = process.hrtime.bigint();
-    spawnSync(process.execPath, [`${root}bin/kms-why.js`, 'grants', '--from', file, '--all-keys', '--expect', expect, '--max-age', '365', '--output', 'json'], {
-      stdio: 'ignore',
-    });
+    spawnSync(
+      process.execPath,
+      [`${root}bin/kms-why.cjs`, 'grants', '--from', file, '--all-keys', '--expect', expect, '--max-age', '365', '--output', 'json'],
+      {
+        stdio: 'ignore',
+      },
+    );
     times.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
   times.sort((a, b) => a - b);

@@ -1,5 +1,5 @@
 // A heap limit for the commands that walk whole accounts (`who-can`) or reports (`diff`), loaded by
-// kms-why.js only for those commands: every other command starts as before.
+// kms-why.cjs only for those commands: every other command starts as before.
 //
 // Why: V8 grows its heap lazily, up to a default limit set from the machine's memory (4 GB on a
 // 24 GB machine), so the resident size follows that limit rather than what the run keeps alive.

@@ -91,7 +91,7 @@ describe('dates never depend on the time zone', () => {
   // A child process per time zone: process.env.TZ is read when the process starts.
   for (const tz of ['America/Los_Angeles', 'Asia/Kolkata', 'UTC']) {
     it(`TZ=${tz}: a policy date without an offset is UTC (exit 1, the Deny applies)`, () => {
-      const r = spawnSync(process.execPath, [`${ROOT}bin/kms-why.js`, ...ARGS, '--from', file, '--at', at], {
+      const r = spawnSync(process.execPath, [`${ROOT}bin/kms-why.cjs`, ...ARGS, '--from', file, '--at', at], {
         env: { ...process.env, TZ: tz, NO_COLOR: '1' },
         encoding: 'utf8',
         timeout: 60_000,
@@ -100,7 +100,7 @@ describe('dates never depend on the time zone', () => {
       expect(JSON.parse(r.stdout).request.at).toBe(at);
     });
     it(`TZ=${tz}: --at without an offset is UTC too, and shown with it`, () => {
-      const r = spawnSync(process.execPath, [`${ROOT}bin/kms-why.js`, ...ARGS, '--from', file, '--at', '2025-12-31T23:30:00'], {
+      const r = spawnSync(process.execPath, [`${ROOT}bin/kms-why.cjs`, ...ARGS, '--from', file, '--at', '2025-12-31T23:30:00'], {
         env: { ...process.env, TZ: tz, NO_COLOR: '1' },
         encoding: 'utf8',
         timeout: 60_000,

@@ -1,4 +1,4 @@
-// bin/bundle.js loads the bundled command line with a V8 code cache made after the run: chunks
+// bin/bundle.cjs loads the bundled command line with a V8 code cache made after the run: chunks
 // that require each other share one instance (Node's own loader included, for the aws chunk), a
 // cache is written once and then used, and a cache that is wrong in any way costs only the
 // speed-up, never a stale or broken run.
@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bundleLoader } from '../../bin/bundle.js';
+import { bundleLoader } from '../../bin/bundle.cjs';
 import { BIN, EXAMPLES, ROOT } from './helpers.js';
 
 const dirs: string[] = [];
@@ -56,7 +56,7 @@ const inode = (f: string): number => statSync(f).ino;
  */
 function child(dir: string, cache: string, label: string): string {
   const code = [
-    `import { bundleLoader } from ${JSON.stringify(`${ROOT}bin/bundle.js`)};`,
+    `import { bundleLoader } from ${JSON.stringify(`${ROOT}bin/bundle.cjs`)};`,
     `const l = bundleLoader(${JSON.stringify(dir)}, ${JSON.stringify(cache)}, ${JSON.stringify(label)});`,
     `const e = l.require('entry.cjs');`,
     `process.stdout.write(e.core.lazy().fromCore());`,
@@ -76,7 +76,7 @@ function cacheFiles(dir: string): string[] {
     .sort();
 }
 
-describe('bin/bundle.js', () => {
+describe('bin/bundle.cjs', () => {
   it('loads chunks that require each other once, and the aws chunk through Node, sharing their classes', () => {
     const dir = tempDir();
     writeBundle(dir);

@@ -158,7 +158,7 @@ describe('the young generation chosen for who-can', () => {
   });
 });
 
-describe('who-can and diff relaunched with a heap limit (through bin/kms-why.js)', () => {
+describe('who-can and diff relaunched with a heap limit (through bin/kms-why.cjs)', () => {
   const relaunched = { KMS_WHY_HEAP_MB: '256' };
 
   it('prints and exits exactly as in one process', () => {

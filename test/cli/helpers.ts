@@ -9,7 +9,7 @@ import type { AwsServer } from '../helpers/aws-server.js';
 import { assertContract, assertExpectFile } from '../helpers/schemas.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const BIN = `${ROOT}bin/kms-why.js`;
+export const BIN = `${ROOT}bin/kms-why.cjs`;
 export const EXAMPLES = `${ROOT}fixtures/examples/`;
 
 export interface RunResult {

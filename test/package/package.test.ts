@@ -38,7 +38,7 @@ describe('the npm package', () => {
       'LICENSE',
       'README.md',
       'package.json',
-      'bin/kms-why.js',
+      'bin/kms-why.cjs',
       'dist/index.js',
       'dist/index.d.ts',
       'dist/cli/main.js',

@@ -1,4 +1,4 @@
-// Types for bin/bundle.js (plain JavaScript, run before anything is built or loaded).
+// Types for bin/bundle.cjs (plain JavaScript, run before anything is built or loaded).
 export function bundleLoader(
   dir: string,
   cacheDir: string | undefined,

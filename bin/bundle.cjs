@@ -2,7 +2,7 @@
 // after the run, so that a later run of the same command starts with the bytecode of every function
 // it used instead of parsing and compiling them again.
 //
-// Why not Node's own compile cache (module.enableCompileCache, which bin/kms-why.js still turns on
+// Why not Node's own compile cache (module.enableCompileCache, which bin/kms-why.cjs still turns on
 // for the AWS SDK): Node makes its cache when a module is compiled, before any of it runs, and V8
 // compiles functions lazily, on their first call: the cache holds the module's top level only, and
 // every run compiled again the ≈ 450 functions a check calls (≈ 15 ms of a ≈ 60 ms cold start).
@@ -19,10 +19,11 @@
 // checks only the source's length, hence size and time in the name. A cache that cannot be read or
 // written costs only the speed-up; it is written to a temporary file and renamed, so a concurrent
 // run reads either none or all of it.
-const fs = process.getBuiltinModule('node:fs');
-const path = process.getBuiltinModule('node:path');
-const vm = process.getBuiltinModule('node:vm');
-const Module = process.getBuiltinModule('node:module');
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
+const Module = require('node:module');
 
 /** FNV-1a of a string, as 8 hex digits. */
 function fnv1a(text) {
@@ -37,7 +38,7 @@ function fnv1a(text) {
  * @param {string} label   the command being run, as part of the cache files' names
  * @returns {{ require: (file: string) => any, save: () => void }}
  */
-export function bundleLoader(dir, cacheDir, label) {
+function bundleLoader(dir, cacheDir, label) {
   // Node's require.cache is keyed by real paths.
   dir = fs.realpathSync(dir);
   // A folder per installation (by its path), so that save() can remove what an earlier build of this
@@ -125,3 +126,5 @@ export function bundleLoader(dir, cacheDir, label) {
 
   return { require: (file) => load(path.join(dir, file)), save };
 }
+
+module.exports = { bundleLoader };
