@@ -1,0 +1,140 @@
+// kms-why writes stdout and stderr directly to a file, a pipe, a socket or /dev/null (FdOutput),
+// and through Node's stream otherwise or once a direct write fails: the bytes and their order are
+// the same either way, a reader that stops early ends the run quietly, and a full disk is exit 2.
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FdOutput } from '../../src/cli/io.js';
+import { ACCOUNT, delegatingKey } from '../helpers/snapshot-doc.js';
+import { BIN, EXAMPLES, ROOT } from './helpers.js';
+
+/** A stream that keeps what it is given. */
+function fakeStream(): { stream: NodeJS.WriteStream; got: string[] } {
+  const got: string[] = [];
+  const stream = { write: (c: string | Uint8Array) => got.push(typeof c === 'string' ? c : Buffer.from(c).toString('utf8')) } as unknown as NodeJS.WriteStream;
+  return { stream, got };
+}
+
+describe('FdOutput', () => {
+  it('writes everything directly, in order, across partial writes', () => {
+    const written: Buffer[] = [];
+    // At most 5 bytes a call, as a non-blocking pipe may take.
+    const partial = (_fd: number, b: Uint8Array, off: number, len: number): number => {
+      const n = Math.min(5, len);
+      written.push(Buffer.from(b.subarray(off, off + n)));
+      return n;
+    };
+    const { stream, got } = fakeStream();
+    const out = new FdOutput(1, () => stream, partial, 'direct');
+    out.write('héllo, wörld ✓ ');
+    out.write('second');
+    expect(Buffer.concat(written).toString('utf8')).toBe('héllo, wörld ✓ second');
+    expect(got).toEqual([]);
+    expect(out.needsDrain).toBe(false);
+  });
+
+  it('a direct write that fails part-way hands the rest, and every later write, to the stream, in order', () => {
+    const written: Buffer[] = [];
+    let calls = 0;
+    const failing = (_fd: number, b: Uint8Array, off: number, len: number): number => {
+      if (++calls > 2) throw Object.assign(new Error('EAGAIN: resource temporarily unavailable, write'), { code: 'EAGAIN' });
+      const n = Math.min(4, len);
+      written.push(Buffer.from(b.subarray(off, off + n)));
+      return n;
+    };
+    const { stream, got } = fakeStream();
+    const out = new FdOutput(1, () => stream, failing, 'direct');
+    out.write('0123456789abcdef');
+    out.write('tail');
+    expect(Buffer.concat(written).toString('utf8')).toBe('01234567');
+    expect(got).toEqual(['89abcdef', 'tail']);
+    expect(calls).toBe(3);
+  });
+
+  it('a terminal or another device goes through the stream from the start', () => {
+    const { stream, got } = fakeStream();
+    const never = (): number => {
+      throw new Error('not a direct write');
+    };
+    const out = new FdOutput(2, () => stream, never, 'other');
+    out.write('to the stream');
+    expect(got).toEqual(['to the stream']);
+  });
+});
+
+describe('stdout through the CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kms-why-stdio-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const check = [
+    'check',
+    '--action',
+    'all',
+    '--from',
+    `${EXAMPLES}lambda-env-grant.json`,
+    '--key',
+    'alias/app-env',
+    '--principal',
+    'arn:aws:sts::111122223333:assumed-role/app-exec-role/my-function',
+    '--output',
+    'json',
+    '--at',
+    '2026-01-01T00:00:00Z',
+  ];
+  const run = (stdout: 'pipe' | number) =>
+    spawnSync(process.execPath, [BIN, ...check], { cwd: ROOT, stdio: ['ignore', stdout, 'pipe'], encoding: 'utf8', timeout: 30000 });
+
+  it('a regular file gets the same bytes as a pipe; /dev/null takes them without a word', () => {
+    const piped = run('pipe');
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout.length).toBeGreaterThan(1000);
+    const file = join(dir, 'out.json');
+    const fd = openSync(file, 'w');
+    const toFile = run(fd);
+    closeSync(fd);
+    expect(toFile.status).toBe(piped.status);
+    expect(toFile.stderr).toBe('');
+    expect(readFileSync(file, 'utf8')).toBe(piped.stdout);
+    const nul = openSync('/dev/null', 'w');
+    const toNull = run(nul);
+    closeSync(nul);
+    expect(toNull.status).toBe(piped.status);
+    expect(toNull.stderr).toBe('');
+  });
+
+  it.skipIf(!existsSync('/dev/full'))('a full device is exit 2 with one line on stderr, never 1', () => {
+    const full = openSync('/dev/full', 'w');
+    const r = run(full);
+    closeSync(full);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('kms-why: error: cannot write the output to stdout: ENOSPC\n');
+  });
+
+  it('a reader that stops early ends the run quietly, with the exit code of the answer', async () => {
+    // 3,000 roles allowed every key action: megabytes of JSON lines, far more than a pipe holds.
+    const snapshot = join(dir, 'many.json');
+    const principals = [];
+    for (let i = 0; i < 3000; i++)
+      principals.push({
+        Arn: `arn:aws:iam::${ACCOUNT}:role/role-${i}`,
+        IdentityPolicies: [{ PolicyName: 'kms', Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] } }],
+      });
+    writeFileSync(snapshot, JSON.stringify({ kmsWhySnapshot: 1, keys: [delegatingKey()], principals }));
+    const child = spawn(process.execPath, [BIN, 'who-can', '--from', snapshot, '--all-keys', '--output', 'jsonl'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    let first = '';
+    child.stdout.once('data', (d: Buffer) => {
+      first = d.toString('utf8').split('\n')[0]!;
+      child.stdout.destroy();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(JSON.parse(first)).toHaveProperty('type');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+});
