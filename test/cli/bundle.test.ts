@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundleLoader } from '../../bin/bundle.cjs';
-import { BIN, EXAMPLES, ROOT } from './helpers.js';
+import { BIN, LAMBDA_ARGS, ROOT } from './helpers.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -161,23 +161,7 @@ describe('bin/bundle.cjs', () => {
 });
 
 describe('the code cache through the CLI', () => {
-  const check = [
-    'check',
-    '--action',
-    'kms:Decrypt',
-    '--from',
-    `${EXAMPLES}lambda-env-grant.json`,
-    '--key',
-    'alias/app-env',
-    '--principal',
-    'arn:aws:sts::111122223333:assumed-role/app-exec-role/my-function',
-    '--context',
-    'aws:lambda:FunctionArn=arn:aws:lambda:us-east-1:111122223333:function:my-function',
-    '--output',
-    'text',
-    '--at',
-    '2026-01-01T00:00:00Z',
-  ];
+  const check = ['check', '--action', 'kms:Decrypt', ...LAMBDA_ARGS, '--output', 'text', '--at', '2026-01-01T00:00:00Z'];
   const run = (args: string[], env: Record<string, string>) => {
     const e: Record<string, string | undefined> = { ...process.env, ...env };
     delete e.NODE_COMPILE_CACHE;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FdOutput } from '../../src/cli/io.js';
 import { ACCOUNT, delegatingKey } from '../helpers/snapshot-doc.js';
-import { BIN, EXAMPLES, ROOT } from './helpers.js';
+import { BIN, LAMBDA_ARGS, ROOT } from './helpers.js';
 
 /** A stream that keeps what it is given. */
 function fakeStream(): { stream: NodeJS.WriteStream; got: string[] } {
@@ -67,21 +67,8 @@ describe('FdOutput', () => {
 describe('stdout through the CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kms-why-stdio-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const check = [
-    'check',
-    '--action',
-    'all',
-    '--from',
-    `${EXAMPLES}lambda-env-grant.json`,
-    '--key',
-    'alias/app-env',
-    '--principal',
-    'arn:aws:sts::111122223333:assumed-role/app-exec-role/my-function',
-    '--output',
-    'json',
-    '--at',
-    '2026-01-01T00:00:00Z',
-  ];
+  // Every action: a report of several kilobytes.
+  const check = ['check', '--action', 'all', ...LAMBDA_ARGS, '--output', 'json', '--at', '2026-01-01T00:00:00Z'];
   const run = (stdout: 'pipe' | number) =>
     spawnSync(process.execPath, [BIN, ...check], { cwd: ROOT, stdio: ['ignore', stdout, 'pipe'], encoding: 'utf8', timeout: 30000 });
 
