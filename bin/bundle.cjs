@@ -94,6 +94,8 @@ function bundleLoader(dir, cacheDir, label) {
     if (cacheDir === undefined || unsaved.length === 0) return;
     try {
       fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+      // A folder that cannot be written (a read-only home): no cache made for nothing on every run.
+      fs.accessSync(cacheDir, fs.constants.W_OK);
     } catch {
       return;
     }
