@@ -113,7 +113,10 @@ function bundleLoader(dir, cacheDir, label) {
     }
   }
 
-  /** Removes the cache files of chunks that are no longer in the bundle (or have changed). */
+  /**
+   * Removes the cache files of chunks that are no longer in the bundle (or have changed), and
+   * temporary files a run left when it was killed between writing and renaming (after an hour).
+   */
   function prune() {
     try {
       const current = [];
@@ -122,7 +125,11 @@ function bundleLoader(dir, cacheDir, label) {
         const st = fs.statSync(path.join(dir, f));
         current.push(`${path.basename(f, '.cjs')}-${st.size}-${Math.trunc(st.mtimeMs)}-`);
       }
-      for (const f of fs.readdirSync(cacheDir)) if (f.endsWith('.v8') && !current.some((c) => f.startsWith(c))) fs.unlinkSync(path.join(cacheDir, f));
+      for (const f of fs.readdirSync(cacheDir)) {
+        const file = path.join(cacheDir, f);
+        if (f.endsWith('.v8') && !current.some((c) => f.startsWith(c))) fs.unlinkSync(file);
+        else if (f.endsWith('.tmp') && Date.now() - fs.statSync(file).mtimeMs > 3_600_000) fs.unlinkSync(file);
+      }
     } catch {}
   }
 

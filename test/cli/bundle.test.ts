@@ -3,7 +3,7 @@
 // cache is written once and then used, and a cache that is wrong in any way costs only the
 // speed-up, never a stale or broken run.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -139,7 +139,21 @@ describe('bin/bundle.cjs', () => {
     const t = new Date(Date.now() + 5000);
     for (const f of readdirSync(dir)) utimesSync(join(dir, f), t, t);
     expect(child(dir, cache, 'check')).toBe('two');
-    // The new build's files only (the earlier build's who-can files too are gone).
+    // The new build's files only (the earlier build's who-can files too are gone), and no temporary
+    // file a killed run left over an hour ago (a newer one may be another run's, still writing).
+    const install = join(cache, readdirSync(cache)[0]!);
+    const stale = join(install, 'core-1-2-check.v8.999.tmp');
+    const fresh = join(install, 'core-1-2-check.v8.998.tmp');
+    writeFileSync(stale, '');
+    writeFileSync(fresh, '');
+    const hourAgo = new Date(Date.now() - 3_700_000);
+    utimesSync(stale, hourAgo, hourAgo);
+    // (Another build again, so that the run writes, and so prunes.)
+    const t2 = new Date(Date.now() + 10000);
+    for (const f of readdirSync(dir)) utimesSync(join(dir, f), t2, t2);
+    expect(child(dir, cache, 'check')).toBe('two');
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
     const now = cacheFiles(cache);
     expect(now).toHaveLength(3);
     expect(now.filter((f) => old.includes(f))).toEqual([]);
