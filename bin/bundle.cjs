@@ -11,14 +11,14 @@
 // hence CommonJS chunks, each compiled here as Node's own loader would (Module.wrap).
 //
 // One cache file per chunk and command (a check and a who-can call different functions), in the
-// user's cache folder beside Node's compile cache, in a folder per installation: a run that writes
-// removes the files of chunks no longer there, so a new build leaves none behind. A file is named
-// after the chunk (its name carries rolldown's content hash), the chunk file's size and
-// modification time, the command, and Node's version and architecture. V8 itself rejects data made
-// by another V8 or with other flags (the run then compiles as usual and writes the file again); it
-// checks only the source's length, hence size and time in the name. A cache that cannot be read or
-// written costs only the speed-up; it is written to a temporary file and renamed, so a concurrent
-// run reads either none or all of it.
+// user's cache folder beside Node's compile cache, in a folder per installation. A run that writes
+// removes the files of chunks no longer there, so a new build leaves none behind, and the folders
+// of installations that are gone. A file is named after the chunk (its name carries rolldown's
+// content hash), the chunk file's size and modification time, the command, and Node's version and
+// architecture. V8 itself rejects data made by another V8 or with other flags (the run then
+// compiles as usual and writes the file again); it checks only the source's length, hence size
+// and time in the name. A cache that cannot be read or written costs only the speed-up; it is
+// written to a temporary file and renamed, so a concurrent run reads either none or all of it.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -43,6 +43,7 @@ function bundleLoader(dir, cacheDir, label) {
   dir = fs.realpathSync(dir);
   // A folder per installation (by its path), so that save() can remove what an earlier build of this
   // one left without touching another installation's.
+  const cacheRoot = cacheDir;
   if (cacheDir !== undefined) cacheDir = path.join(cacheDir, fnv1a(dir));
   const nodeRequire = Module.createRequire(path.join(dir, 'kms-why.cjs'));
   /** @type {Array<{ script: import('node:vm').Script, cacheFile: string }>} */
@@ -100,6 +101,7 @@ function bundleLoader(dir, cacheDir, label) {
       return;
     }
     prune();
+    pruneInstallations();
     for (const { script, cacheFile } of unsaved.splice(0)) {
       const tmp = `${cacheFile}.${process.pid}.tmp`;
       try {
@@ -129,6 +131,33 @@ function bundleLoader(dir, cacheDir, label) {
         const file = path.join(cacheDir, f);
         if (f.endsWith('.v8') && !current.some((c) => f.startsWith(c))) fs.unlinkSync(file);
         else if (f.endsWith('.tmp') && Date.now() - fs.statSync(file).mtimeMs > 3_600_000) fs.unlinkSync(file);
+      }
+    } catch {}
+  }
+
+  /**
+   * Removes the folders of installations that are gone (a folder names its installation in a file
+   * `path`): a package installed to a temporary prefix, an old global install. Only files this
+   * loader writes are removed, and the folder only if nothing else is left in it.
+   */
+  function pruneInstallations() {
+    try {
+      const own = path.join(cacheDir, 'path');
+      if (!fs.existsSync(own)) fs.writeFileSync(own, dir, { mode: 0o600 });
+      for (const name of fs.readdirSync(cacheRoot)) {
+        const folder = path.join(cacheRoot, name);
+        if (!/^[0-9a-f]{8}$/.test(name) || folder === cacheDir) continue;
+        let install;
+        try {
+          install = fs.readFileSync(path.join(folder, 'path'), 'utf8');
+        } catch {
+          continue;
+        }
+        if (fs.existsSync(install)) continue;
+        // `path` last: a folder left half-removed is still found and removed by a later run.
+        for (const f of fs.readdirSync(folder)) if (f.endsWith('.v8') || f.endsWith('.tmp')) fs.unlinkSync(path.join(folder, f));
+        fs.unlinkSync(path.join(folder, 'path'));
+        fs.rmdirSync(folder);
       }
     } catch {}
   }

@@ -3,7 +3,7 @@
 // cache is written once and then used, and a cache that is wrong in any way costs only the
 // speed-up, never a stale or broken run.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -157,6 +157,32 @@ describe('bin/bundle.cjs', () => {
     const now = cacheFiles(cache);
     expect(now).toHaveLength(3);
     expect(now.filter((f) => old.includes(f))).toEqual([]);
+  });
+
+  it('a run that writes removes the folders of installations that are gone, and nothing else', () => {
+    const cache = tempDir();
+    const gone = tempDir();
+    writeBundle(gone);
+    expect(child(gone, cache, 'check')).toBe('one');
+    const kept = tempDir();
+    writeBundle(kept);
+    expect(child(kept, cache, 'check')).toBe('one');
+    const folders = readdirSync(cache).sort();
+    expect(folders).toHaveLength(2);
+    // A folder of someone else's and a file beside them are not ours to remove.
+    mkdirSync(join(cache, 'notes'));
+    writeFileSync(join(cache, 'readme.txt'), 'mine');
+    rmSync(gone, { recursive: true });
+    const third = tempDir();
+    writeBundle(third);
+    expect(child(third, cache, 'check')).toBe('one');
+    const after = readdirSync(cache).sort();
+    expect(after).toHaveLength(4);
+    expect(after).toContain('notes');
+    expect(after).toContain('readme.txt');
+    // The installation still there keeps its folder; the one gone has none.
+    const withPath = after.filter((f) => existsSync(join(cache, f, 'path'))).map((f) => readFileSync(join(cache, f, 'path'), 'utf8'));
+    expect(withPath.sort()).toEqual([kept, third].map((d) => realpathSync(d)).sort());
   });
 
   it('a cache folder that cannot be made, or none, leaves the run as it is', () => {
