@@ -1,6 +1,8 @@
 // `npm run bench`: prints the figures the README quotes. Not a test: nothing here asserts.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Evaluator } from '../dist/evaluate/evaluator.js';
 import { KEY_ACTIONS } from '../dist/model/actions.js';
@@ -87,9 +89,9 @@ if (!only || only === 'cli') {
   // One run first, to check the fixture runs and to write the code cache (a user's second run).
   const first = spawnSync(process.execPath, args, { stdio: 'ignore' });
   if (first.status !== 0 && first.status !== 1) console.log('  (the fixture run failed; figures below are not meaningful)');
-  const time = (cmdArgs) => {
+  const time = (cmdArgs, env = process.env) => {
     const t = process.hrtime.bigint();
-    spawnSync(process.execPath, cmdArgs, { stdio: 'ignore' });
+    spawnSync(process.execPath, cmdArgs, { stdio: 'ignore', env });
     return Number(process.hrtime.bigint() - t) / 1e6;
   };
   const bare = [];
@@ -105,6 +107,24 @@ if (!only || only === 'cli') {
     `  node -e 0: ${median(bare).toFixed(1)} ms   kms-why check: ${median(cli).toFixed(1)} ms   ratio of medians: ${(median(cli) / median(bare)).toFixed(2)}×`,
   );
   console.log(`  per-round ratio: median ${median(ratios).toFixed(2)}×, middle half ${q(0.25).toFixed(2)}×–${q(0.75).toFixed(2)}×`);
+  // A command's first run after an install or upgrade (it writes the code cache, bin/bundle.cjs),
+  // and runs with no cache at all, interleaved with `node -e 0` as above.
+  const firstRuns = [];
+  const uncached = [];
+  const bare2 = [];
+  for (let i = 0; i < 11; i++) {
+    const home = mkdtempSync(join(tmpdir(), 'kms-why-bench-cache-'));
+    try {
+      bare2.push(time(['-e', '0']));
+      firstRuns.push(time(args, { ...process.env, XDG_CACHE_HOME: home, NODE_COMPILE_CACHE: undefined }));
+      uncached.push(time(args, { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' }));
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }
+  console.log(
+    `  first run of the command (writes its cache): ${median(firstRuns).toFixed(1)} ms; with no cache (NODE_DISABLE_COMPILE_CACHE=1): ${median(uncached).toFixed(1)} ms; node -e 0: ${median(bare2).toFixed(1)} ms (11 rounds)`,
+  );
 }
 
 if (!only || only === 'grants') {
