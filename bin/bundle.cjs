@@ -14,9 +14,9 @@
 // user's cache folder beside Node's compile cache, in a folder per installation. A run that writes
 // removes the files of chunks no longer there, so a new build leaves none behind, and the folders
 // of installations that are gone. A file is named after the chunk (its name carries rolldown's
-// content hash), the chunk file's size and modification time, the command, and Node's version and
-// architecture. V8 itself rejects data made by another V8 or with other flags (the run then
-// compiles as usual and writes the file again); it checks only the source's length, hence size
+// content hash), the chunk file's size and modification time, the command, Node's version and
+// architecture, and Node's flags if any. V8 itself rejects data made by another V8 or with other
+// flags (the run then compiles as usual and writes the file again); it checks only the source's length, hence size
 // and time in the name. A cache that cannot be read or written costs only the speed-up; it is
 // written to a temporary file and renamed, so a concurrent run reads either none or all of it.
 'use strict';
@@ -48,7 +48,10 @@ function bundleLoader(dir, cacheDir, label) {
   const nodeRequire = Module.createRequire(path.join(dir, 'kms-why.cjs'));
   /** @type {Array<{ script: import('node:vm').Script, cacheFile: string }>} */
   const unsaved = [];
-  const tag = `${label}-${process.version}-${process.arch}`;
+  // V8 rejects a cache made under other flags (a heap size, say): runs with flags of their own
+  // (node's options, NODE_OPTIONS) have files of their own, instead of replacing each other's.
+  const flags = `${process.execArgv.join('\0')}\0${process.env.NODE_OPTIONS ?? ''}`;
+  const tag = `${label}-${process.version}-${process.arch}${flags === '\0' ? '' : `-${fnv1a(flags)}`}`;
 
   function load(file) {
     // require.cache, Node's own, so that a chunk that Node's loader reads (below) finds the ones

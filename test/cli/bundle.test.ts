@@ -54,15 +54,23 @@ const inode = (f: string): number => statSync(f).ino;
  * One run in a process of its own, as the CLI has it: V8 keeps what a process compiled in memory
  * and would not read the cache for the same source twice. Prints the core's value.
  */
-function child(dir: string, cache: string, label: string): string {
-  const code = [
-    `import { bundleLoader } from ${JSON.stringify(`${ROOT}bin/bundle.cjs`)};`,
-    `const l = bundleLoader(${JSON.stringify(dir)}, ${JSON.stringify(cache)}, ${JSON.stringify(label)});`,
-    `const e = l.require('entry.cjs');`,
-    `process.stdout.write(e.core.lazy().fromCore());`,
-    `l.save();`,
-  ].join('\n');
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 30000 });
+function child(dir: string, cache: string, label: string, nodeFlags: string[] = []): string {
+  // A script file, not `node -e`: that would be in process.execArgv, which names the cache files.
+  const script = join(tempDir(), 'run.mjs');
+  writeFileSync(
+    script,
+    [
+      `import { bundleLoader } from ${JSON.stringify(`${ROOT}bin/bundle.cjs`)};`,
+      'const [dir, cache, label] = process.argv.slice(2);',
+      'const l = bundleLoader(dir, cache, label);',
+      `const e = l.require('entry.cjs');`,
+      'process.stdout.write(e.core.lazy().fromCore());',
+      'l.save();',
+    ].join('\n'),
+  );
+  const env: Record<string, string | undefined> = { ...process.env };
+  delete env.NODE_OPTIONS;
+  const r = spawnSync(process.execPath, [...nodeFlags, script, dir, cache, label], { encoding: 'utf8', timeout: 30000, env });
   expect(r.stderr).toBe('');
   return r.stdout;
 }
@@ -107,6 +115,13 @@ describe('bin/bundle.cjs', () => {
     // Another command has caches of its own.
     expect(child(dir, cache, 'who-can')).toBe('one');
     expect(cacheFiles(cache).filter((f) => f.includes('-who-can-'))).toHaveLength(3);
+    // So do other flags of Node's (V8 would reject the files made without them), and the files
+    // made without them stay as they were.
+    expect(child(dir, cache, 'check', ['--max-semi-space-size=32'])).toBe('one');
+    expect(child(dir, cache, 'check', ['--max-semi-space-size=32'])).toBe('one');
+    const withFlags = cacheFiles(cache).filter((f) => f.includes('-check-') && !files.includes(f));
+    expect(withFlags).toHaveLength(3);
+    expect(files.map((f) => inode(join(cache, f)))).toEqual(before);
   });
 
   it('a cache V8 rejects costs only the speed-up: the run is right and the cache is written again', () => {
@@ -221,7 +236,7 @@ describe('the code cache through the CLI', () => {
     expect(cacheFiles(join(home, 'kms-why', 'code-cache'))).toEqual(files);
   });
 
-  it('is not written after a usage error, nor with NODE_DISABLE_COMPILE_CACHE=1', () => {
+  it('is not written after a usage error, with NODE_DISABLE_COMPILE_CACHE=1, or in the heap-limited child', () => {
     const home = tempDir();
     // (Node's own compile cache makes its folder at start: kms-why/compile-cache.)
     expect(run(['chekc', '--key', 'x'], { XDG_CACHE_HOME: home }).code).toBe(2);
@@ -229,5 +244,9 @@ describe('the code cache through the CLI', () => {
     const off = tempDir();
     expect(run(check, { XDG_CACHE_HOME: off, NODE_DISABLE_COMPILE_CACHE: '1' }).code).toBe(0);
     expect(readdirSync(off)).toEqual([]);
+    // Nor in bin/heap.js's child, whose heap flags change with the input.
+    const heapChild = tempDir();
+    expect(run(check, { XDG_CACHE_HOME: heapChild, KMS_WHY_HEAP_CHILD: '1' }).code).toBe(0);
+    expect(readdirSync(join(heapChild, 'kms-why'))).toEqual(['compile-cache']);
   });
 });
