@@ -29,11 +29,11 @@
 import { ACTIONS, KEY_ACTIONS, type ActionInfo } from '../model/actions.js';
 import { parsePrincipal } from '../model/arn.js';
 import { parseOperator } from '../model/condition-operators.js';
-import type { DecidedBy, Decision, Reason } from '../model/decision.js';
+import type { DecidedBy, Decision, Reason, ReasonSource } from '../model/decision.js';
 import { InputError } from '../model/errors.js';
 import type { Grant } from '../model/grant.js';
 import { everyGrant, type Key } from '../model/key.js';
-import type { ConditionClause, Effect, Policy } from '../model/policy.js';
+import type { ConditionClause, Effect, Policy, PolicySource } from '../model/policy.js';
 import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
 import type { Request } from '../model/request.js';
 import type { Snapshot } from '../model/snapshot.js';
@@ -699,8 +699,16 @@ interface Profile {
 
 /** What a policy brings to a signature on one key (see WhoCanEngine.policyInfo). */
 interface PolicyInfo {
-  /** Distinct per (policy, key): names the statement list in a class key. */
+  /** Distinct per (policy content, key): names the statement list in a class key. */
   id: number;
+  /**
+   * The policy it was made for. Policies alike but for their name (contentOf: roles' inline
+   * policies written from one template) share it, and so share answers: answers are kept in the
+   * owner's names, and renamed for each caller (see Renames).
+   */
+  owner: CompiledPolicy;
+  /** A statement of stmts has a Sid with `#`, which a renamed statement id (`Name#index`) could be mistaken for. */
+  hashSid: boolean;
   /** The statements that can apply to a request on the key (Action covers an action asked, Resource may match). */
   stmts: CompiledStatement[];
   /** Their principal-dependent clauses, with the effect of their statement. */
@@ -843,6 +851,10 @@ interface KeyProfile {
   /** Another key of the account and Region holds the alias UpdateAlias is asked on (it may be the alias's current key). */
   aliasElsewhere: boolean;
   policyInfo: Map<CompiledPolicy, PolicyInfo | null>;
+  /** The same, by the policy's content (contentOf). */
+  infoByContent: Map<number, PolicyInfo | null>;
+  /** alikeInfo's, by content * 64 + the policy's rank among the caller's alike ones. */
+  alikeInfo: Map<number, PolicyInfo | null>;
   /** Principal-dependent clauses of the key-policy statements that may concern a caller of this account, and of the RCPs. */
   kpClauses: Map<string, Array<[CompiledCondition, Effect]>>;
   rcpClauses: Array<[CompiledCondition, Effect]>;
@@ -864,15 +876,110 @@ function reasonRef(r: Reason): ReasonRef {
     )
       return hit;
   }
-  const k = `${r.source}|${r.policyName ?? ''}|${r.id}|${r.effect}`;
-  let ref = reasonRefs.get(k);
-  if (ref === undefined) {
-    ref = { source: r.source, id: r.id, effect: r.effect };
-    if (r.policyName !== undefined && r.source !== 'grant') ref.policyName = r.policyName;
-    reasonRefs.set(k, ref);
-  }
+  const ref = internRef(r.source, r.id, r.effect, r.policyName);
   if (ex !== undefined) reasonRefsByExcerpt.set(ex, ref);
   return ref;
+}
+
+/** One ReasonRef object per distinct reference (a grant's carries no policy name). */
+function internRef(source: ReasonSource, id: string, effect: Effect, policyName: string | undefined): ReasonRef {
+  const k = `${source}|${policyName ?? ''}|${id}|${effect}`;
+  let ref = reasonRefs.get(k);
+  if (ref === undefined) {
+    ref = { source, id, effect };
+    if (policyName !== undefined && source !== 'grant') ref.policyName = policyName;
+    reasonRefs.set(k, ref);
+  }
+  return ref;
+}
+
+const renamedRefs = new WeakMap<ReasonRef, Map<string, ReasonRef>>();
+/** The reference to the same statement in the policy named `to` (`from` is the reference's policy). */
+function renamedRef(ref: ReasonRef, from: string, to: string): ReasonRef {
+  let byName = renamedRefs.get(ref);
+  if (byName === undefined) renamedRefs.set(ref, (byName = new Map()));
+  let out = byName.get(to);
+  if (out === undefined) {
+    const id = ref.id.startsWith(`${from}#`) ? `${to}#${ref.id.slice(from.length + 1)}` : ref.id;
+    out = internRef(ref.source, id, ref.effect, to);
+    byName.set(to, out);
+  }
+  return out;
+}
+
+const wordsCache = new WeakMap<AccessEntry, string>();
+/** An answer's notes and reasons in words, as one text (undefined: it has none), where a policy name could hide. */
+function wordsOf(e: AccessEntry): string | undefined {
+  if (e.dependsOn === undefined && e.unreadable === undefined && e.unknownBecause === undefined) return undefined;
+  let text = wordsCache.get(e);
+  if (text === undefined) {
+    text = JSON.stringify([e.dependsOn ?? null, e.unreadable ?? null, e.unknownBecause ?? null]);
+    wordsCache.set(e, text);
+  }
+  return text;
+}
+
+const mentionsCache = new WeakMap<AccessEntry, readonly string[]>();
+/** The names of the policies (of RENAMEABLE sources) whose statements an answer's reasons and guards name. */
+function mentions(e: AccessEntry): readonly string[] {
+  let out = mentionsCache.get(e);
+  if (out === undefined) {
+    const names: string[] = [];
+    for (const r of e.reasons) if (RENAMEABLE.has(r.source) && r.policyName !== undefined) names.push(r.policyName);
+    // A guard carries its statement's id alone: `Name#index` for a statement without a Sid.
+    for (const c of e.conditions ?? []) {
+      const hash = RENAMEABLE.has(c.source) ? c.id.indexOf('#') : -1;
+      if (hash >= 0) names.push(c.id.slice(0, hash));
+    }
+    out = names;
+    mentionsCache.set(e, out);
+  }
+  return out;
+}
+
+/** What a caller's policies are renamed by: parallel lists, the positions where its names differ from its class's (see PolicyInfo.owner). */
+interface Renames {
+  source: PolicySource[];
+  from: string[];
+  to: string[];
+}
+
+/** Answers already renamed for one caller (undefined: it cannot be). */
+type RenameMemo = Map<AccessEntry, AccessEntry | null | undefined>;
+
+/** Policies shared by content (contentOf), and renamed. */
+const RENAMEABLE: ReadonlySet<ReasonSource> = new Set(['identity-policy', 'permissions-boundary', 'session-policy']);
+
+/**
+ * The renames from a class's policies (`infos`, by their owners' names) to a caller's (`mine`,
+ * the same positions), or null when an answer's names could not be mapped one to one: a source
+ * and name on one side paired with two on the other, or a `#` in a name or Sid (a statement id
+ * `Name#index` is renamed by its prefix).
+ */
+function renamesOf(infos: readonly PolicyInfo[], mine: readonly CompiledPolicy[]): Renames | null {
+  let r: Renames | null = null;
+  for (let j = 0; j < infos.length; j++) {
+    const info = infos[j]!;
+    const o = info.owner.policy;
+    const m = mine[j]!.policy;
+    if (info.hashSid || o.name.includes('#') || m.name.includes('#')) return null;
+    // A few policies: pairs are compared, not hashed. One source and name on either side must
+    // pair with one on the other (the same policy attached twice pairs alike).
+    for (let i = 0; i < j; i++) {
+      const oi = infos[i]!.owner.policy;
+      const mi = mine[i]!.policy;
+      const sameFrom = oi.source === o.source && oi.name === o.name;
+      const sameTo = mi.source === m.source && mi.name === m.name;
+      if (sameFrom !== sameTo) return null;
+    }
+    if (o.name !== m.name) {
+      r ??= { source: [], from: [], to: [] };
+      r.source.push(o.source);
+      r.from.push(o.name);
+      r.to.push(m.name);
+    }
+  }
+  return r ?? { source: [], from: [], to: [] };
 }
 
 interface AllowNode {
@@ -1208,6 +1315,8 @@ export class WhoCanEngine {
       privatePositions,
       aliasElsewhere,
       policyInfo: new Map(),
+      infoByContent: new Map(),
+      alikeInfo: new Map(),
       kpClauses: new Map(),
       rcpClauses,
     };
@@ -1222,26 +1331,50 @@ export class WhoCanEngine {
   private policyInfo(cp: CompiledPolicy, k: KeyProfile): PolicyInfo | null {
     let info = k.policyInfo.get(cp);
     if (info === undefined) {
-      info = { id: nextInfoId++, stmts: [], clauses: [] };
-      const replicate = k.mask[REPLICATE_KEY] === 1;
-      for (const cs of kmsStatements(cp)) {
-        if (cs.ineffective !== undefined) continue;
-        let applies = false;
-        for (const ix of coveredList(cs))
-          if (k.mask[ix] === 1) {
-            applies = true;
-            break;
-          }
-        applies = (applies && this.relevantFor(cs, k)) || (replicate && coverageOfStatement(cs)[CREATE_KEY] === 1);
-        if (!applies) continue;
-        if (resourceHasVariables(cs)) {
-          info = null;
-          break;
-        }
-        info.stmts.push(cs);
-        for (const c of cs.conditions) if (principalDependent(c)) info.clauses.push([c, cs.st.effect]);
+      const content = this.contentOf(cp);
+      info = content < 0 ? undefined : k.infoByContent.get(content);
+      if (info === undefined) {
+        info = this.newInfo(cp, k);
+        if (content >= 0) k.infoByContent.set(content, info);
       }
       k.policyInfo.set(cp, info);
+    }
+    return info;
+  }
+
+  /**
+   * policyInfo for the `nth` (from 1) further policy of a caller alike in content to one before
+   * it: answers in the names of one info could not tell two of the caller's policies apart, so the
+   * second is another info, shared with every caller's second policy of that content.
+   */
+  private alikeInfo(cp: CompiledPolicy, k: KeyProfile, nth: number): PolicyInfo | null {
+    const content = this.contentOf(cp);
+    const key = content < 0 ? -1 : content * 64 + nth;
+    let info = content < 0 || nth >= 64 ? undefined : k.alikeInfo.get(key);
+    if (info === undefined) {
+      info = this.newInfo(cp, k);
+      if (content >= 0 && nth < 64) k.alikeInfo.set(key, info);
+    }
+    return info;
+  }
+
+  private newInfo(cp: CompiledPolicy, k: KeyProfile): PolicyInfo | null {
+    const info: PolicyInfo = { id: nextInfoId++, owner: cp, hashSid: false, stmts: [], clauses: [] };
+    const replicate = k.mask[REPLICATE_KEY] === 1;
+    for (const cs of kmsStatements(cp)) {
+      if (cs.ineffective !== undefined) continue;
+      let applies = false;
+      for (const ix of coveredList(cs))
+        if (k.mask[ix] === 1) {
+          applies = true;
+          break;
+        }
+      applies = (applies && this.relevantFor(cs, k)) || (replicate && coverageOfStatement(cs)[CREATE_KEY] === 1);
+      if (!applies) continue;
+      if (resourceHasVariables(cs)) return null;
+      info.stmts.push(cs);
+      if (cs.st.sid?.includes('#')) info.hashSid = true;
+      for (const c of cs.conditions) if (principalDependent(c)) info.clauses.push([c, cs.st.effect]);
     }
     return info;
   }
@@ -1421,26 +1554,49 @@ export class WhoCanEngine {
     let ck = baseNode;
     const infos: PolicyInfo[] = [];
     const groupOf: number[] = [];
-    const add = (g: number, info: PolicyInfo): void => {
+    const mine: CompiledPolicy[] = [];
+    let renamed = false;
+    const add = (g: number, shared: PolicyInfo, cp: CompiledPolicy): void => {
+      let info = shared;
+      const name = cp.policy.name;
+      for (let nth = 1; ; nth++) {
+        // The info stands for another name of this caller's already (a few policies: a scan).
+        let clash = false;
+        for (let j = 0; j < infos.length && !clash; j++) clash = infos[j] === info && mine[j]!.policy.name !== name;
+        if (!clash) break;
+        const alt = this.alikeInfo(cp, k, nth);
+        // Content-equal, so never null where `shared` is not; a policy of no content class has an info of its own each time.
+        if (alt === null) break;
+        info = alt;
+      }
       infos.push(info);
       groupOf.push(g);
+      mine.push(cp);
+      if (info.owner !== cp && info.owner.policy.name !== cp.policy.name) renamed = true;
       ck = step(k, ck, info.id * 16 + g);
       for (const [c, effect] of info.clauses) ck = step(k, ck, this.tokenNum(this.token(p, k, c, effect)));
     };
     for (const cp of p.sigIdentity) {
       const info = this.policyInfo(cp, k);
       if (info === null) return null;
-      if (info.stmts.length > 0) add(L_IDENTITY, info);
+      if (info.stmts.length > 0) add(L_IDENTITY, info, cp);
     }
     if (p.sigBoundary !== null) {
       const info = this.policyInfo(p.sigBoundary, k);
       if (info === null) return null;
-      add(L_BOUNDARY, info);
+      add(L_BOUNDARY, info, p.sigBoundary);
     }
     for (const cp of p.sigSession) {
       const info = this.policyInfo(cp, k);
       if (info === null) return null;
-      add(L_SESSION, info);
+      add(L_SESSION, info, cp);
+    }
+    this.renames = null;
+    if (renamed) {
+      const r = renamesOf(infos, mine);
+      // Names that could not be told apart in an answer: the caller is evaluated on its own.
+      if (r === null) return null;
+      this.renames = r;
     }
     let cls = k.classes.get(ck);
     if (cls !== undefined) return cls;
@@ -1485,6 +1641,92 @@ export class WhoCanEngine {
     cls = { sigsAt: at, publicSig, row: undefined, newFrom };
     k.classes.set(ck, cls);
     return cls;
+  }
+
+  /**
+   * The renames of the caller shareClass last gave a class to, from the names its class's answers
+   * are kept in (the owners' of its PolicyInfos) to its own; null when they are the same.
+   */
+  private renames: Renames | null = null;
+
+  /**
+   * A number per distinct policy content: source, version and statements as written, the name
+   * aside (-1: the policy is not shared by content). Roles' inline policies are often written
+   * from one template under a name of each role's; content-equal policies answer alike on every
+   * key, their statement ids and reasons differing only in the policy name (compile.ts
+   * statementId: the Sid, or `Name#index`). Policies with an ARN are one object already
+   * (sharedManaged); SCPs and RCPs are the account's.
+   */
+  private contentOf(cp: CompiledPolicy): number {
+    let id = this.contentIds.get(cp);
+    if (id === undefined) {
+      id = -1;
+      const p = cp.policy;
+      if (p.arn === undefined && RENAMEABLE.has(p.source) && !p.name.includes('#') && !p.statements.some((st) => st.sid?.includes('#'))) {
+        const key = `${p.source}|${p.version ?? ''}|${JSON.stringify(p.statements.map((st) => st.raw))}`;
+        id = this.contentNums.get(key);
+        if (id === undefined) {
+          id = this.contentNums.size;
+          this.contentNums.set(key, id);
+        }
+      }
+      this.contentIds.set(cp, id);
+    }
+    return id;
+  }
+  private readonly contentIds = new WeakMap<CompiledPolicy, number>();
+  private readonly contentNums = new Map<string, number>();
+
+  /**
+   * An answer in other names (Renames; `toCaller`: from the owners' to the caller's, else back):
+   * undefined when it cannot be renamed safely (a note or reason in words that may name a policy).
+   */
+  private renamed(e: AccessEntry | null, r: Renames, toCaller: boolean): AccessEntry | null | undefined {
+    if (e === null) return null;
+    const from = toCaller ? r.from : r.to;
+    const to = toCaller ? r.to : r.from;
+    const text = wordsOf(e);
+    if (text !== undefined) for (let j = 0; j < from.length; j++) if (text.includes(from[j]!) || text.includes(to[j]!)) return undefined;
+    // Most answers name none of the policies renamed (a key-policy statement, a managed policy decided).
+    const named = mentions(e);
+    let any = false;
+    for (let j = 0; j < named.length && !any; j++) any = from.includes(named[j]!);
+    if (!any) return e;
+    const reasons = e.reasons.map((ref) => {
+      for (let j = 0; j < from.length; j++) if (ref.source === r.source[j] && ref.policyName === from[j]) return renamedRef(ref, from[j]!, to[j]!);
+      return ref;
+    });
+    const conditions = e.conditions?.map((c) => {
+      for (let j = 0; j < from.length; j++) {
+        // A guard names its statement by id alone: `Name#index` without a Sid (no Sid or name here holds a `#`).
+        if (c.source !== r.source[j] || !c.id.startsWith(`${from[j]}#`)) continue;
+        return { ...c, id: `${to[j]}#${c.id.slice(from[j]!.length + 1)}` };
+      }
+      return c;
+    });
+    if (e.access === 'allow') return this.allowFromRefs(e.decidedBy, reasons);
+    return this.intern(conditions === undefined ? { ...e, reasons } : { ...e, reasons, conditions });
+  }
+
+  /** renamed, once per answer for `done` (a row repeats answers). */
+  private renamedOnce(e: AccessEntry | null, r: Renames, toCaller: boolean, done: RenameMemo): AccessEntry | null | undefined {
+    if (e === null) return null;
+    if (done.has(e)) return done.get(e);
+    const x = this.renamed(e, r, toCaller);
+    done.set(e, x);
+    return x;
+  }
+
+  /** A row in other names (see renamed), or undefined when an answer cannot be renamed. */
+  private renamedRow(row: Array<AccessEntry | null>, r: Renames, toCaller: boolean): Array<AccessEntry | null> | undefined {
+    const done = new Map() as RenameMemo;
+    const out = new Array<AccessEntry | null>(row.length);
+    for (let i = 0; i < row.length; i++) {
+      const x = this.renamedOnce(row[i]!, r, toCaller, done);
+      if (x === undefined) return undefined;
+      out[i] = x;
+    }
+    return this.internRow(out);
   }
 
   /** A clause token as a trie label (numbered once per engine: tokens are few). */
@@ -1811,14 +2053,16 @@ export class WhoCanEngine {
 
   /** One object per distinct allowed answer: found by its deciding step, then reason by reason (ReasonRefs are one object each). */
   private allowEntry(d: Decision): AccessEntry {
-    const by = authorizedBy(d);
+    return this.allowFromRefs(authorizedBy(d), d.reasons.map(reasonRef));
+  }
+
+  private allowFromRefs(by: DecidedBy, refs: ReasonRef[]): AccessEntry {
     let node = this.allowed.get(by);
     if (node === undefined) {
       node = { next: undefined, entry: undefined };
       this.allowed.set(by, node);
     }
-    for (const r of d.reasons) {
-      const ref = reasonRef(r);
+    for (const ref of refs) {
       node.next ??= new Map();
       let child = node.next.get(ref);
       if (child === undefined) {
@@ -1827,7 +2071,7 @@ export class WhoCanEngine {
       }
       node = child;
     }
-    node.entry ??= { access: 'allow', decidedBy: by, reasons: d.reasons.map(reasonRef) };
+    node.entry ??= { access: 'allow', decidedBy: by, reasons: refs };
     return node.entry;
   }
 
@@ -2050,6 +2294,8 @@ export class WhoCanEngine {
     for (const c of cands) {
       const prof = (c.prof ??= this.profile(c.ref));
       const cls = this.shareClass(prof, kprof);
+      // Answers are shared in the names of the class's policies: renamed for this caller, and back.
+      const ren = this.renames;
       let row: Array<AccessEntry | null>;
       if (cls === null) row = this.internRow(this.row(prof, kprof));
       else {
@@ -2058,12 +2304,14 @@ export class WhoCanEngine {
         // computed by whichever caller needs it first.
         const own = this.ownGrantPositions(prof, kprof);
         const priv = kprof.privatePositions;
-        if (own === null && priv === null && cls.row !== undefined) {
-          row = cls.row;
+        const whole = own !== null || priv !== null || cls.row === undefined ? undefined : ren === null ? cls.row : this.renamedRow(cls.row, ren, true);
+        if (whole !== undefined) {
+          row = whole;
           this.sharedPairs++;
         } else {
           let need: Uint8Array | undefined;
           const out = new Array<AccessEntry | null>(n);
+          const done = ren === null ? undefined : (new Map() as RenameMemo);
           for (let i = 0; i < n; i++) {
             // Where the public statement allows (see shareClass), the flowchart never reaches the grants.
             const sig = this.sigPool[cls.sigsAt + i]!;
@@ -2071,6 +2319,7 @@ export class WhoCanEngine {
             let hit: AccessEntry | null | undefined;
             if ((own === null || own[i] === 0) && (priv === null || priv[i] === 0) && sig < cls.newFrom) {
               hit = sharedAnswer(kprof, sig, i);
+              if (hit !== undefined && ren !== null) hit = this.renamedOnce(hit, ren, true, done!);
             }
             if (hit === undefined) (need ??= new Uint8Array(n))[i] = 1;
             else out[i] = hit;
@@ -2078,6 +2327,7 @@ export class WhoCanEngine {
           if (need === undefined) this.sharedPairs++;
           else {
             const mine = this.row(prof, kprof, need);
+            let back: RenameMemo | undefined;
             let any = false;
             for (let i = 0; i < n; i++) {
               if (need[i] !== 1) {
@@ -2086,7 +2336,8 @@ export class WhoCanEngine {
               }
               out[i] = mine[i]!;
               if ((own === null || own[i] === 0) && (priv === null || priv[i] === 0)) {
-                shareAnswer(kprof, this.sigPool[cls.sigsAt + i]!, i, mine[i]!);
+                const kept = ren === null ? mine[i]! : this.renamedOnce(mine[i]!, ren, false, (back ??= new Map()));
+                if (kept !== undefined) shareAnswer(kprof, this.sigPool[cls.sigsAt + i]!, i, kept);
               }
             }
             if (any) this.sharedPairs++;
@@ -2094,8 +2345,11 @@ export class WhoCanEngine {
           // Its answers are shared from now on (or, at own positions, looked up and not found).
           cls.newFrom = Number.MAX_SAFE_INTEGER;
           row = this.internRow(out);
-          // Every position is the class's: later callers of the class take the row as it is.
-          if (own === null && priv === null) cls.row = row;
+          // Every position is the class's: later callers of the class take the row as it is (renamed).
+          if (own === null && priv === null) {
+            const kept = ren === null ? row : this.renamedRow(row, ren, false);
+            if (kept !== undefined) cls.row = kept;
+          }
         }
       }
       principals.push(c.info);
@@ -2123,6 +2377,8 @@ export class WhoCanEngine {
     kprof.kpGeneral.clear();
     kprof.relevant.clear();
     kprof.policyInfo.clear();
+    kprof.infoByContent.clear();
+    kprof.alikeInfo.clear();
     kprof.coverShapes.clear();
     kprof.kpClauses.clear();
 

@@ -40,7 +40,7 @@ const WHO = `${ROOT}fixtures/who-can/`;
 function sig(e: AccessEntry | null, withDecidedBy = true): string {
   if (e === null) return 'deny';
   const reasons = e.reasons
-    .map((r) => r.id)
+    .map((r) => `${r.source}:${r.policyName ?? ''}:${r.id}`)
     .sort()
     .join('+');
   return `${e.access}:${withDecidedBy ? e.decidedBy : '-'}:${reasons}`;
@@ -397,6 +397,8 @@ const account = fc.record({
       path: fc.constantFrom('/', '/', '/service-role/'),
       shared: fc.array(fc.nat(), { maxLength: 3 }),
       own: fc.array(doc(false, 3), { maxLength: 1 }),
+      // Inline policies written from a shared template under names of the role's own (two may be alike).
+      alike: fc.array(fc.nat(), { maxLength: 2 }),
       boundary: fc.option(doc(false, 2), { nil: undefined }),
       tags: fc.constantFrom<Record<string, string>>({}, { team: 'red' }, { team: 'blue' }),
       unreadable: fc.constantFrom(false, false, false, false, false, false, true),
@@ -407,6 +409,8 @@ const account = fc.record({
   // Roles that no statement or grant names, with the same policies: they may share answers.
   crowd: fc.integer({ min: 0, max: 4 }),
   crowdPolicy: fc.constantFrom(-1, 0, 1),
+  // Inline policies of the crowd, from the shared templates under names of each role's.
+  crowdAlike: fc.array(fc.nat(), { maxLength: 3 }),
 });
 
 type Account = typeof account extends fc.Arbitrary<infer T> ? T : never;
@@ -459,7 +463,11 @@ function buildAccount(a: Account): Snapshot {
     const pp: PrincipalPolicies = {
       identityPolicies: p.unreadable
         ? unknownInput(`identity policies of ${pathless}`, 'AccessDenied')
-        : [...p.shared.map((n) => shared[n % shared.length]!), ...p.own.map((d, j) => pol(d, 'identity-policy', `inline-${i}-${j}`))],
+        : [
+            ...p.shared.map((n) => shared[n % shared.length]!),
+            ...p.own.map((d, j) => pol(d, 'identity-policy', `inline-${i}-${j}`)),
+            ...p.alike.map((n, j) => pol(a.shared[n % a.shared.length], 'identity-policy', `alike-${i}-${j}`)),
+          ],
       permissionsBoundary: p.boundary === undefined ? null : pol(p.boundary, 'permissions-boundary', `boundary-${i}`),
       sessionPolicies: [],
       tags: p.tags,
@@ -471,7 +479,10 @@ function buildAccount(a: Account): Snapshot {
   });
   for (let i = 0; i < a.crowd; i++) {
     principals[`arn:aws:iam::${A}:role/crowd-${i}`] = {
-      identityPolicies: a.crowdPolicy < 0 ? [] : [shared[a.crowdPolicy % shared.length]!],
+      identityPolicies: [
+        ...(a.crowdPolicy < 0 ? [] : [shared[a.crowdPolicy % shared.length]!]),
+        ...a.crowdAlike.map((n, j) => pol(a.shared[(n + (i % 2) * j) % a.shared.length], 'identity-policy', `crowd-${i}-${j}`)),
+      ],
       permissionsBoundary: null,
       sessionPolicies: [],
       tags: {},
@@ -742,6 +753,126 @@ describe('who-can reads copies of one policy as one, and keeps apart what tells 
     // The copies are one policy: copy-2 takes copy-1's answers, red-too red's.
     expect(at('copy-2', 'kms:Decrypt')).toBe(at('copy-1', 'kms:Decrypt'));
     expect(r.stats.sharedPairs).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("who-can shares answers between policies alike but for their name, in each caller's names", () => {
+  const arn = keyArn(0);
+  const key: Key = {
+    metadata: enabledKey(arn),
+    aliases: [],
+    tags: {},
+    policy: pol('key-policy', 'key policy', [{ Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' }]),
+    grants: [],
+  };
+  // Without Sids: statement ids are `PolicyName#index`, so answers differ in ids as well as names.
+  const use = [
+    { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:Encrypt'], Resource: '*' },
+    { Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: '*', Condition: { StringEquals: { 'kms:EncryptionContext:app': 'web' } } },
+  ];
+  const admin = [{ Sid: 'Admin', Effect: 'Allow', Action: ['kms:DescribeKey', 'kms:Decrypt'], Resource: '*' }];
+  const hashed = [{ Sid: 'Use#1', Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' }];
+  const role = (...identityPolicies: Policy[]): PrincipalPolicies => ({ identityPolicies, permissionsBoundary: null, sessionPolicies: [], tags: {} });
+  const id = (name: string, st: unknown[]): Policy => pol('identity-policy', name, st);
+  const managed = (name: string, st: unknown[]): Policy => ({ ...pol('identity-policy', name, st), arn: `arn:aws:iam::${A}:policy/${name}` });
+  const dupManaged = managed('dup', admin);
+  const hashedManaged = managed('M1', [
+    { Sid: 'same#1', Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: '*', Condition: { StringEquals: { 'kms:EncryptionContext:app': 'web' } } },
+  ]);
+  const snapshot: Snapshot = {
+    keys: [key],
+    principals: {
+      [`arn:aws:iam::${A}:role/r1`]: role(id('use-r1', use)),
+      [`arn:aws:iam::${A}:role/r2`]: role(id('use-r2', use)),
+      [`arn:aws:iam::${A}:role/r3`]: role(id('use-r3', use), id('admin-r3', admin)),
+      [`arn:aws:iam::${A}:role/r4`]: role(id('use-r4', use), id('admin-r4', admin)),
+      // Two alike policies of one role: one name each in its answers.
+      [`arn:aws:iam::${A}:role/twice-1`]: role(id('a', use), id('b', use)),
+      [`arn:aws:iam::${A}:role/twice-2`]: role(id('c', use), id('d', use)),
+      // A name that is another role's in the class's answers.
+      [`arn:aws:iam::${A}:role/swap`]: role(id('use-r1', admin), id('use-r2', use)),
+      // A Sid that reads as a statement id of a renamed policy.
+      [`arn:aws:iam::${A}:role/h1`]: role(id('use-r1', hashed)),
+      [`arn:aws:iam::${A}:role/h2`]: role(id('hashed', hashed)),
+      // (After n1 by ARN: its policy `same` is the class's name for `use`.)
+      [`arn:aws:iam::${A}:role/z3`]: role(id('use-z3', use), hashedManaged),
+      [`arn:aws:iam::${A}:role/z4`]: role(id('use-z4', use), hashedManaged),
+      // One name for two contents (other roles' policies), and two names of one role for one.
+      [`arn:aws:iam::${A}:role/n1`]: role(id('same', use)),
+      [`arn:aws:iam::${A}:role/n2`]: role(id('same', admin)),
+      [`arn:aws:iam::${A}:role/n3`]: role(id('use-n3', use), id('admin-n3', admin)),
+      [`arn:aws:iam::${A}:role/n4`]: role(id('dup', use), dupManaged),
+      [`arn:aws:iam::${A}:role/n5`]: role(id('use-n5', use), dupManaged),
+    },
+  };
+  const actions = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'].map((n) => findAction(n)!);
+
+  it("names each caller's own policies in reasons and conditions, as the evaluator does, while asking it less", () => {
+    const r = whoCan(snapshot, snapshot.keys, { actions });
+    expectConsistent(snapshot, r);
+    expectSameAsUnpruned(snapshot, r, actions);
+    const k = r.keys[0]!;
+    const ev = new Evaluator(snapshot);
+    const at = (who: string, action: string): AccessEntry | null =>
+      k.access[k.principals.findIndex((p) => p.arn === `arn:aws:iam::${A}:role/${who}`)]![k.actions.findIndex((a) => a.name === action)]!;
+    const refs = (rs: ReadonlyArray<{ source: string; policyName?: string; id: string }>): string[] => rs.map((x) => `${x.source}:${x.policyName}:${x.id}`);
+    for (const who of Object.keys(snapshot.principals).map((a) => a.split('/')[1]!)) {
+      for (const a of actions) {
+        const d = ev.evaluate(whoCanRequest(key, a, `arn:aws:iam::${A}:role/${who}`), { explain: false });
+        const e = at(who, a.name);
+        if (e?.access !== 'conditional') expect(refs(e?.reasons ?? []), `${who} ${a.name}`).toEqual(d.authorization === 'allow' ? refs(d.reasons) : []);
+      }
+    }
+    expect(refs(at('r2', 'kms:Decrypt')!.reasons)).toEqual(['key-policy:key policy:Root', 'identity-policy:use-r2:use-r2#0']);
+    expect(refs(at('r4', 'kms:Decrypt')!.reasons)).toEqual(['key-policy:key policy:Root', 'identity-policy:use-r4:use-r4#0', 'identity-policy:admin-r4:Admin']);
+    expect(refs(at('twice-2', 'kms:Encrypt')!.reasons)).toEqual(['key-policy:key policy:Root', 'identity-policy:c:c#0', 'identity-policy:d:d#0']);
+    expect(refs(at('swap', 'kms:Decrypt')!.reasons)).toEqual(['key-policy:key policy:Root', 'identity-policy:use-r1:Admin', 'identity-policy:use-r2:use-r2#0']);
+    expect(refs(at('h2', 'kms:Decrypt')!.reasons)).toEqual(['key-policy:key policy:Root', 'identity-policy:hashed:Use#1']);
+    expect(at('z3', 'kms:GenerateDataKey')!.conditions?.map((c) => c.id)).toEqual(['use-z3#1', 'same#1']);
+    expect(at('z4', 'kms:GenerateDataKey')!.conditions?.map((c) => c.id)).toEqual(['use-z4#1', 'same#1']);
+    expect(refs(at('n3', 'kms:Decrypt')!.reasons)).toEqual(['key-policy:key policy:Root', 'identity-policy:use-n3:use-n3#0', 'identity-policy:admin-n3:Admin']);
+    expect(refs(at('n4', 'kms:Decrypt')!.reasons)).toEqual(['key-policy:key policy:Root', 'identity-policy:dup:dup#0', 'identity-policy:dup:Admin']);
+    expect(refs(at('n5', 'kms:Decrypt')!.reasons)).toEqual(['key-policy:key policy:Root', 'identity-policy:use-n5:use-n5#0', 'identity-policy:dup:Admin']);
+    // Conditional access: the guard names the caller's statement.
+    for (const [who, name] of [
+      ['r1', 'use-r1'],
+      ['r2', 'use-r2'],
+      ['twice-2', 'c'],
+    ] as const) {
+      const g = at(who, 'kms:GenerateDataKey')!;
+      expect(g.access, who).toBe('conditional');
+      expect(g.conditions?.map((c) => c.id)).toContain(`${name}#1`);
+      expect(JSON.stringify(g)).not.toMatch(who === 'r1' ? /use-r2/ : /use-r1/);
+    }
+    // Asked once per content, not once per role: fewer evaluations than with the names part of it.
+    const distinct: Snapshot = {
+      ...snapshot,
+      principals: Object.fromEntries(
+        Object.entries(snapshot.principals).map(([p, pp], i) => [
+          p,
+          role(
+            ...(pp.identityPolicies as Policy[]).map((x) =>
+              id(
+                x.name,
+                x.statements.map((st) => ({ ...(st.raw as object), Sid: `Only${i}x${st.index}` })),
+              ),
+            ),
+          ),
+        ]),
+      ),
+    };
+    expect(r.stats.evaluations).toBeLessThan(whoCan(distinct, distinct.keys, { actions }).stats.evaluations);
+  });
+  it('asks nothing more for a role whose two alike policies another role has under other names', () => {
+    const only = (...who: string[]): Snapshot => ({
+      keys: [key],
+      principals: Object.fromEntries(who.map((w) => [`arn:aws:iam::${A}:role/${w}`, snapshot.principals[`arn:aws:iam::${A}:role/${w}`]!])),
+    });
+    const one = whoCan(only('twice-1'), [key], { actions });
+    const both = whoCan(only('twice-1', 'twice-2'), [key], { actions });
+    expect(both.stats.evaluations).toBe(one.stats.evaluations);
+    expect(both.stats.sharedPairs).toBe(one.stats.sharedPairs + 1);
+    expectSameAsUnpruned(only('twice-1', 'twice-2'), both, actions);
   });
 });
 
