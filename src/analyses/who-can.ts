@@ -358,36 +358,45 @@ const REPLICATE_KEY = ACTIONS.find((a) => a.short === 'ReplicateKey')!.index;
 const COVERED_ACTIONS: readonly ActionInfo[] = [...KEY_ACTIONS, ACTIONS[CREATE_KEY]!];
 const kmsStatementCache = new WeakMap<CompiledPolicy, CompiledStatement[]>();
 /**
- * The statements that cover at least one key action (or kms:CreateKey), in policy order. Asked
- * action by action (CompiledPolicy.covering), so that a policy about other services compiles
- * nothing and keeps no per-action lists (thousands of roles' policies stay small).
+ * The statements that cover at least one key action (or kms:CreateKey), in policy order, read
+ * from each statement's set of actions (CompiledPolicy.actionCovers), so that a policy about
+ * other services compiles nothing and no per-action list is made (thousands of roles' policies).
  */
 function kmsStatements(cp: CompiledPolicy): CompiledStatement[] {
   let s = kmsStatementCache.get(cp);
   if (s === undefined) {
     s = [];
-    // Gathered here first, then filed once per statement (not once per action it covers).
-    const found = new Map<CompiledStatement, { c: Uint8Array; list: number[] }>();
-    for (const a of COVERED_ACTIONS) {
-      for (const cs of statementsFor(cp, a)) {
-        let f = found.get(cs);
-        if (f === undefined) {
-          f = { c: new Uint8Array(N), list: [] };
-          found.set(cs, f);
-          s.push(cs);
-        }
-        f.c[a.index] = 1;
-        f.list.push(a.index);
-      }
-    }
-    for (const [cs, f] of found) {
+    const covers = cp.actionCovers();
+    for (let i = 0; i < covers.length; i++) {
+      const set = covers[i];
+      const f = set === null || set === undefined ? null : keyActionCover(set);
+      if (f === null) continue;
+      const cs = cp.statementAt(i);
+      s.push(cs);
       coverageCache.set(cs, f.c);
       coveredListCache.set(cs, f.list);
     }
-    s.sort((x, y) => x.st.index - y.st.index);
     kmsStatementCache.set(cp, s);
   }
   return s;
+}
+
+const keyActionCovers = new WeakMap<Uint8Array, { c: Uint8Array; list: number[] } | null>();
+/** A set of actions (actionCovers) as coverage reads it: the covered actions only, and their list (null: none). Shared, not to be changed. */
+function keyActionCover(set: Uint8Array): { c: Uint8Array; list: number[] } | null {
+  let f = keyActionCovers.get(set);
+  if (f === undefined) {
+    const list: number[] = [];
+    for (const a of COVERED_ACTIONS) if (set[a.index] === 1) list.push(a.index);
+    f = null;
+    if (list.length > 0) {
+      const c = new Uint8Array(N);
+      for (const ix of list) c[ix] = 1;
+      f = { c, list };
+    }
+    keyActionCovers.set(set, f);
+  }
+  return f;
 }
 
 const stamps = new Int32Array(64 * 64);

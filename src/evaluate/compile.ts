@@ -115,19 +115,33 @@ export class CompiledPolicy {
     return list;
   }
 
+  /**
+   * Per statement, the actions its Action/NotAction covers (by ActionInfo.index; null without
+   * either): one array per distinct list, shared with other policies. Not to be changed.
+   */
+  actionCovers(): ReadonlyArray<Uint8Array | null> {
+    // Each statement's Action/NotAction as the set of actions it covers, made once per
+    // statement from its patterns' sets (actionsMatched): no pattern is tested per action.
+    this.covers ??= this.policy.statements.map((st) => {
+      const written = st.action ?? st.notAction;
+      return written === undefined ? null : actionSet(written, st.action === undefined);
+    });
+    return this.covers;
+  }
+
+  /** The statement at `index` in the policy, compiled (the object every list of this policy holds). */
+  statementAt(index: number): CompiledStatement {
+    return this.statement(index);
+  }
+
   private coverFirst(action: ActionInfo): CompiledStatement[] {
     let list = this.forAction[action.index];
     if (list === undefined) {
       list = EMPTY;
       const sts = this.policy.statements;
-      // Each statement's Action/NotAction as the set of actions it covers, made once per
-      // statement from its patterns' sets (actionsMatched): no pattern is tested per action.
-      this.covers ??= sts.map((st) => {
-        const written = st.action ?? st.notAction;
-        return written === undefined ? null : actionSet(written, st.action === undefined);
-      });
+      const covers = this.actionCovers();
       for (let i = 0; i < sts.length; i++) {
-        const c = this.covers[i];
+        const c = covers[i];
         if (c === null || c === undefined || c[action.index] === 0) continue;
         if (list === EMPTY) list = [];
         list.push(this.statement(i));
