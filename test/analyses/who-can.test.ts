@@ -279,6 +279,57 @@ const pol = (source: PolicySource, name: string, statements: unknown[]): Policy 
 /** An enabled symmetric customer managed key of account A. */
 const enabledKey = (arn: string): KeyMetadata => enabledKeyMetadata(arn);
 
+/** who-can on a snapshot of one key, checked against the evaluator and the unpruned run; `at` reads a role's answer. */
+function roleAnswers(snapshot: Snapshot, actions: ActionInfo[]): { r: WhoCanResult; at: (who: string, action: string) => AccessEntry | null } {
+  const r = whoCan(snapshot, snapshot.keys, { actions });
+  expectConsistent(snapshot, r);
+  expectSameAsUnpruned(snapshot, r, actions);
+  const k = r.keys[0]!;
+  const at = (who: string, action: string): AccessEntry | null =>
+    k.access[k.principals.findIndex((p) => p.arn === `arn:aws:iam::${A}:role/${who}`)]![k.actions.findIndex((a) => a.name === action)]!;
+  return { r, at };
+}
+
+const refsOf = (rs: ReadonlyArray<{ source: string; policyName?: string; id: string }>): string[] => rs.map((x) => `${x.source}:${x.policyName}:${x.id}`);
+
+/** Each role's reasons (source, policy name and statement id) are the evaluator's, answer by answer (conditional ones aside: their reasons are the witness request's). */
+function expectEvaluatorReasons(snapshot: Snapshot, at: (who: string, action: string) => AccessEntry | null, who: string[], actions: ActionInfo[]): void {
+  const ev = new Evaluator(snapshot);
+  const key = snapshot.keys[0]!;
+  for (const w of who) {
+    for (const a of actions) {
+      const d = ev.evaluate(whoCanRequest(key, a, `arn:aws:iam::${A}:role/${w}`), { explain: false });
+      const e = at(w, a.name);
+      if (e?.access !== 'conditional') expect(refsOf(e?.reasons ?? []), `${w} ${a.name}`).toEqual(d.authorization === 'allow' ? refsOf(d.reasons) : []);
+    }
+  }
+}
+
+/**
+ * Role `second` takes every answer from role `first` (on the snapshot's one key): who-can on both
+ * asks the evaluator no more than on `first` alone, and shares one more row.
+ */
+function expectTakesAnswersFrom(snapshot: Snapshot, actions: ActionInfo[], first: string, second: string): void {
+  const only = (...who: string[]): Snapshot => ({
+    keys: snapshot.keys,
+    principals: Object.fromEntries(who.map((w) => [`arn:aws:iam::${A}:role/${w}`, snapshot.principals[`arn:aws:iam::${A}:role/${w}`]!])),
+  });
+  const alone = whoCan(only(first), snapshot.keys, { actions });
+  const both = whoCan(only(first, second), snapshot.keys, { actions });
+  expect(both.stats.evaluations).toBe(alone.stats.evaluations);
+  expect(both.stats.sharedPairs).toBe(alone.stats.sharedPairs + 1);
+  expectSameAsUnpruned(only(first, second), both, actions);
+}
+
+/** An enabled key whose policy only delegates to account A's IAM (statement `Root`), without grants. */
+const delegatingKey = (arn: string): Key => ({
+  metadata: enabledKey(arn),
+  aliases: [],
+  tags: {},
+  policy: pol('key-policy', 'key policy', [{ Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' }]),
+  grants: [],
+});
+
 const kpPrincipals: unknown[] = [
   '*',
   { AWS: `arn:aws:iam::${A}:root` },
@@ -665,12 +716,7 @@ describe('who-can shares answers only between callers that nothing tells apart',
   const actions = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'].map((n) => findAction(n)!);
 
   it('agrees with the evaluator, pruned and unpruned, and tells apart the tag values read', () => {
-    const r = whoCan(snapshot, snapshot.keys, { actions });
-    expectConsistent(snapshot, r);
-    expectSameAsUnpruned(snapshot, r, actions);
-    const k = r.keys[0]!;
-    const at = (who: string, action: string): AccessEntry | null =>
-      k.access[k.principals.findIndex((p) => p.arn === `arn:aws:iam::${A}:role/${who}`)]![k.actions.findIndex((a) => a.name === action)]!;
+    const { r, at } = roleAnswers(snapshot, actions);
     // Same policies, different tag values: the key policy's RedTeam and the ABAC statement read them.
     expect(at('red-1', 'kms:Encrypt')?.access).toBe('allow');
     expect(at('blue-1', 'kms:Encrypt')).toBeNull();
@@ -688,14 +734,7 @@ describe('who-can shares answers only between callers that nothing tells apart',
 });
 
 describe('who-can reads copies of one policy as one, and keeps apart what tells callers apart', () => {
-  const arn = keyArn(0);
-  const key: Key = {
-    metadata: enabledKey(arn),
-    aliases: [],
-    tags: {},
-    policy: pol('key-policy', 'key policy', [{ Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' }]),
-    grants: [],
-  };
+  const key = delegatingKey(keyArn(0));
   const use = [{ Sid: 'Use', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:Encrypt'], Resource: '*' }];
   // Each role's copy is parsed on its own, as a snapshot file repeats a policy under every role.
   const shared = (): Policy => pol('identity-policy', 'Shared', use);
@@ -727,22 +766,10 @@ describe('who-can reads copies of one policy as one, and keeps apart what tells 
   const actions = ['kms:Decrypt', 'kms:Encrypt'].map((n) => findAction(n)!);
 
   it('agrees with the evaluator on every answer and every policy name, pruned and unpruned', () => {
-    const r = whoCan(snapshot, snapshot.keys, { actions });
-    expectConsistent(snapshot, r);
-    expectSameAsUnpruned(snapshot, r, actions);
-    const k = r.keys[0]!;
-    const ev = new Evaluator(snapshot);
-    const at = (who: string, action: string): AccessEntry | null =>
-      k.access[k.principals.findIndex((p) => p.arn === `arn:aws:iam::${A}:role/${who}`)]![k.actions.findIndex((a) => a.name === action)]!;
-    for (const who of ['copy-1', 'copy-2', 'renamed', 'red', 'blue', 'red-too']) {
-      for (const a of actions) {
-        const d = ev.evaluate(whoCanRequest(key, a, `arn:aws:iam::${A}:role/${who}`), { explain: false });
-        const e = at(who, a.name);
-        expect(e?.reasons.map((x) => `${x.source}:${x.policyName}:${x.id}`) ?? [], `${who} ${a.name}`).toEqual(
-          d.authorization === 'allow' ? d.reasons.map((x) => `${x.source}:${x.policyName}:${x.id}`) : [],
-        );
-      }
-    }
+    const { r, at } = roleAnswers(snapshot, actions);
+    // No answer here is conditional: every one is checked.
+    expect(['copy-1', 'copy-2', 'renamed', 'red', 'blue', 'red-too'].every((w) => actions.every((a) => at(w, a.name)?.access !== 'conditional'))).toBe(true);
+    expectEvaluatorReasons(snapshot, at, ['copy-1', 'copy-2', 'renamed', 'red', 'blue', 'red-too'], actions);
     expect(at('copy-1', 'kms:Decrypt')?.reasons.find((x) => x.source === 'identity-policy')?.policyName).toBe('Shared');
     expect(at('renamed', 'kms:Decrypt')?.reasons.find((x) => x.source === 'identity-policy')?.policyName).toBe('Other');
     expect(at('renamed', 'kms:Decrypt')).not.toBe(at('copy-1', 'kms:Decrypt'));
@@ -757,14 +784,7 @@ describe('who-can reads copies of one policy as one, and keeps apart what tells 
 });
 
 describe("who-can shares answers between policies alike but for their name, in each caller's names", () => {
-  const arn = keyArn(0);
-  const key: Key = {
-    metadata: enabledKey(arn),
-    aliases: [],
-    tags: {},
-    policy: pol('key-policy', 'key policy', [{ Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' }]),
-    grants: [],
-  };
+  const key = delegatingKey(keyArn(0));
   // Without Sids: statement ids are `PolicyName#index`, so answers differ in ids as well as names.
   const use = [
     { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:Encrypt'], Resource: '*' },
@@ -808,21 +828,14 @@ describe("who-can shares answers between policies alike but for their name, in e
   const actions = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'].map((n) => findAction(n)!);
 
   it("names each caller's own policies in reasons and conditions, as the evaluator does, while asking it less", () => {
-    const r = whoCan(snapshot, snapshot.keys, { actions });
-    expectConsistent(snapshot, r);
-    expectSameAsUnpruned(snapshot, r, actions);
-    const k = r.keys[0]!;
-    const ev = new Evaluator(snapshot);
-    const at = (who: string, action: string): AccessEntry | null =>
-      k.access[k.principals.findIndex((p) => p.arn === `arn:aws:iam::${A}:role/${who}`)]![k.actions.findIndex((a) => a.name === action)]!;
-    const refs = (rs: ReadonlyArray<{ source: string; policyName?: string; id: string }>): string[] => rs.map((x) => `${x.source}:${x.policyName}:${x.id}`);
-    for (const who of Object.keys(snapshot.principals).map((a) => a.split('/')[1]!)) {
-      for (const a of actions) {
-        const d = ev.evaluate(whoCanRequest(key, a, `arn:aws:iam::${A}:role/${who}`), { explain: false });
-        const e = at(who, a.name);
-        if (e?.access !== 'conditional') expect(refs(e?.reasons ?? []), `${who} ${a.name}`).toEqual(d.authorization === 'allow' ? refs(d.reasons) : []);
-      }
-    }
+    const { r, at } = roleAnswers(snapshot, actions);
+    const refs = refsOf;
+    expectEvaluatorReasons(
+      snapshot,
+      at,
+      Object.keys(snapshot.principals).map((a) => a.split('/')[1]!),
+      actions,
+    );
     expect(refs(at('r2', 'kms:Decrypt')!.reasons)).toEqual(['key-policy:key policy:Root', 'identity-policy:use-r2:use-r2#0']);
     expect(refs(at('r4', 'kms:Decrypt')!.reasons)).toEqual(['key-policy:key policy:Root', 'identity-policy:use-r4:use-r4#0', 'identity-policy:admin-r4:Admin']);
     expect(refs(at('twice-2', 'kms:Encrypt')!.reasons)).toEqual(['key-policy:key policy:Root', 'identity-policy:c:c#0', 'identity-policy:d:d#0']);
@@ -864,27 +877,12 @@ describe("who-can shares answers between policies alike but for their name, in e
     expect(r.stats.evaluations).toBeLessThan(whoCan(distinct, distinct.keys, { actions }).stats.evaluations);
   });
   it('asks nothing more for a role whose two alike policies another role has under other names', () => {
-    const only = (...who: string[]): Snapshot => ({
-      keys: [key],
-      principals: Object.fromEntries(who.map((w) => [`arn:aws:iam::${A}:role/${w}`, snapshot.principals[`arn:aws:iam::${A}:role/${w}`]!])),
-    });
-    const one = whoCan(only('twice-1'), [key], { actions });
-    const both = whoCan(only('twice-1', 'twice-2'), [key], { actions });
-    expect(both.stats.evaluations).toBe(one.stats.evaluations);
-    expect(both.stats.sharedPairs).toBe(one.stats.sharedPairs + 1);
-    expectSameAsUnpruned(only('twice-1', 'twice-2'), both, actions);
+    expectTakesAnswersFrom(snapshot, actions, 'twice-1', 'twice-2');
   });
 });
 
 describe('who-can signs each action with the policies that cover it, and nothing else', () => {
-  const arn = keyArn(0);
-  const key: Key = {
-    metadata: enabledKey(arn),
-    aliases: [],
-    tags: {},
-    policy: pol('key-policy', 'key policy', [{ Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' }]),
-    grants: [],
-  };
+  const key = delegatingKey(keyArn(0));
   const enc = pol('identity-policy', 'Enc', [{ Sid: 'Enc', Effect: 'Allow', Action: 'kms:Encrypt', Resource: '*' }]);
   const dec = pol('identity-policy', 'Dec', [{ Sid: 'Dec', Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' }]);
   const admin = pol('identity-policy', 'Admin', [{ Sid: 'Admin', Effect: 'Allow', Action: 'kms:*', Resource: '*' }]);
@@ -941,14 +939,7 @@ describe('who-can signs each action with the policies that cover it, and nothing
     expect(at('g-dec-admin', 'kms:Decrypt')?.reasons.map((x) => x.policyName)).toEqual(['key policy', 'Dec', 'Admin']);
     // c-enc-dec's policies are b-dec-enc's in another order, each covering one action: it takes
     // every answer from b-dec-enc and costs no evaluation of its own.
-    const only = (...whos: string[]): Snapshot => ({
-      keys: [key],
-      principals: Object.fromEntries(whos.map((w) => [`arn:aws:iam::${A}:role/${w}`, snapshot.principals[`arn:aws:iam::${A}:role/${w}`]!])),
-    });
-    const alone = whoCan(only('b-dec-enc'), [key], { actions });
-    const both = whoCan(only('b-dec-enc', 'c-enc-dec'), [key], { actions });
-    expect(both.stats.evaluations).toBe(alone.stats.evaluations);
-    expect(both.stats.sharedPairs).toBe(alone.stats.sharedPairs + 1);
+    expectTakesAnswersFrom(snapshot, actions, 'b-dec-enc', 'c-enc-dec');
   });
   it('tells apart policies that cover the same parts of the actions, one of them none', () => {
     // Dec covers Decrypt and not the rest; EncDescribe the rest and not Decrypt. Both split the
@@ -1069,12 +1060,7 @@ describe('who-can asks actions with required request parameters together only wh
   };
 
   it('agrees with the evaluator; a grant or statement for one of a pair, or a required key, keeps them apart', () => {
-    const r = whoCan(snapshot, snapshot.keys, { actions });
-    expectConsistent(snapshot, r);
-    expectSameAsUnpruned(snapshot, r, actions);
-    const k = r.keys[0]!;
-    const at = (who: string, action: string): AccessEntry | null =>
-      k.access[k.principals.findIndex((p) => p.arn === `arn:aws:iam::${A}:role/${who}`)]![k.actions.findIndex((a) => a.name === action)]!;
+    const { at } = roleAnswers(snapshot, actions);
     expect(at('a-pair-spec', 'kms:GenerateDataKeyPair')?.access).toBe('unknown');
     expect(at('a-pair-spec', 'kms:GenerateDataKeyPairWithoutPlaintext')?.access).toBe('unknown');
     // GenerateDataKey carries no kms:DataKeyPairSpec: denied without it, allowed with it.
