@@ -64,16 +64,26 @@ export class FdOutput {
       this.stream().write(text);
       return;
     }
-    const buf = Buffer.from(text, 'utf8');
+    // Encoded into one buffer kept for every write: a report is written in pieces of 64 KiB, and a
+    // new buffer for each (an allocation outside the heap, which V8 counts towards collecting)
+    // cost who-can --output jsonl of 1.3 GB about an eighth of its time. A UTF-16 code unit takes
+    // at most 3 bytes of UTF-8.
+    const scratch = text.length * 3 <= SCRATCH_BYTES ? (this.scratch ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES)) : undefined;
+    const buf = scratch !== undefined ? scratch.subarray(0, scratch.write(text, 0, 'utf8')) : Buffer.from(text, 'utf8');
     let off = 0;
     try {
       while (off < buf.length) off += this.writeSync(this.fd, buf, off, buf.length - off);
     } catch {
+      // No direct write follows (the scratch buffer is not written again): the stream may keep the rest as it is.
       this.direct = false;
       this.stream().write(buf.subarray(off));
     }
   }
+  private scratch: Buffer | undefined;
 }
+
+/** The size of FdOutput's buffer: pieces up to a third of it are encoded there. */
+const SCRATCH_BYTES = 256 * 1024;
 
 /** 'direct' for a regular file, a pipe, a socket or /dev/null (never a terminal); 'other' for anything else. */
 function fdKind(fd: number): 'direct' | 'other' {

@@ -35,6 +35,20 @@ describe('FdOutput', () => {
     expect(out.needsDrain).toBe(false);
   });
 
+  it('writes the UTF-8 bytes of each piece, long or short, one-byte or not, whatever came before', () => {
+    const written: Buffer[] = [];
+    const all = (_fd: number, b: Uint8Array, off: number, len: number): number => {
+      written.push(Buffer.from(b.subarray(off, off + len)));
+      return len;
+    };
+    const out = new FdOutput(1, () => fakeStream().stream, all, 'direct');
+    // Pieces are encoded in a buffer of 256 KiB when 3 bytes a code unit fit; longer ones on their own.
+    const pieces = ['€'.repeat(87_381), 'short', '€'.repeat(87_382), '€'.repeat(100_000), 'x'.repeat(200_000), 'é✓😀\n', 'a'.repeat(90_000), 'b'];
+    for (const p of pieces) out.write(p);
+    expect(written.map((b) => b.length)).toEqual(pieces.map((p) => Buffer.byteLength(p, 'utf8')));
+    for (const [i, b] of written.entries()) expect(b.equals(Buffer.from(pieces[i]!, 'utf8')), `piece ${i}`).toBe(true);
+  });
+
   it('a direct write that fails part-way hands the rest, and every later write, to the stream, in order', () => {
     const written: Buffer[] = [];
     let calls = 0;
