@@ -64,12 +64,7 @@ export class FdOutput {
       this.stream().write(text);
       return;
     }
-    // Encoded into one buffer kept for every write: a report is written in pieces of 64 KiB, and a
-    // new buffer for each (an allocation outside the heap, which V8 counts towards collecting)
-    // cost who-can --output jsonl of 1.3 GB about an eighth of its time. A UTF-16 code unit takes
-    // at most 3 bytes of UTF-8.
-    const scratch = text.length * 3 <= SCRATCH_BYTES ? (this.scratch ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES)) : undefined;
-    const buf = scratch !== undefined ? scratch.subarray(0, scratch.write(text, 0, 'utf8')) : Buffer.from(text, 'utf8');
+    const buf = this.scratch.encode(text);
     let off = 0;
     try {
       while (off < buf.length) off += this.writeSync(this.fd, buf, off, buf.length - off);
@@ -79,11 +74,27 @@ export class FdOutput {
       this.stream().write(buf.subarray(off));
     }
   }
-  private scratch: Buffer | undefined;
+  private readonly scratch = new Utf8Scratch();
 }
 
-/** The size of FdOutput's buffer: pieces up to a third of it are encoded there. */
+/** The size of Utf8Scratch's buffer: pieces up to a third of it are encoded there. */
 const SCRATCH_BYTES = 256 * 1024;
+
+/**
+ * UTF-8 encoding into one buffer kept for every piece: a report is written in pieces of 64 KiB,
+ * and a new buffer for each (an allocation outside the heap, which V8 counts towards collecting)
+ * cost who-can --output jsonl of 1.3 GB about an eighth of its time. The bytes given are good
+ * until the next encode. A UTF-16 code unit takes at most 3 bytes of UTF-8.
+ */
+class Utf8Scratch {
+  private buf: Buffer | undefined;
+
+  encode(text: string): Buffer {
+    if (text.length * 3 > SCRATCH_BYTES) return Buffer.from(text, 'utf8');
+    this.buf ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+    return this.buf.subarray(0, this.buf.write(text, 0, 'utf8'));
+  }
+}
 
 /** 'direct' for a regular file, a pipe, a socket or /dev/null (never a terminal); 'other' for anything else. */
 function fdKind(fd: number): 'direct' | 'other' {
@@ -151,9 +162,9 @@ export async function writeAtomically(file: string, text: string | Iterable<stri
  * failure before commit) removes it. A long streamed report never leaves half a file behind.
  */
 export class AtomicFile {
-  private pending: Promise<unknown> = Promise.resolve();
   private failed: unknown;
   private closed = false;
+  private readonly scratch = new Utf8Scratch();
 
   private constructor(
     private readonly file: string,
@@ -197,18 +208,25 @@ export class AtomicFile {
     }
   }
 
-  /** Queues a piece (a failure is kept and thrown by settle() or commit(), so nothing is written after it). */
+  /**
+   * Writes a piece (a failure is kept and thrown by settle() or commit(), so nothing is written
+   * after it). Written at once, as stdout to a file is (FdOutput): with a write queued on the file
+   * handle for each piece, who-can --output jsonl --output-file took 45% more CPU time than the
+   * same report on stdout redirected to a file.
+   */
   write(text: string): void {
-    this.pending = this.pending
-      .then(() => (this.failed === undefined ? this.fh.write(text, null, 'utf8') : undefined))
-      .catch((e: unknown) => {
-        this.failed ??= e;
-      });
+    if (this.failed !== undefined) return;
+    try {
+      const bytes = this.scratch.encode(text);
+      let off = 0;
+      while (off < bytes.length) off += fsWriteSync(this.fh.fd, bytes, off, bytes.length - off);
+    } catch (e) {
+      this.failed = e;
+    }
   }
 
-  /** Resolves when every queued piece is written. */
+  /** Resolves when every piece is written; throws the first failure. */
   async settle(): Promise<void> {
-    await this.pending;
     if (this.failed !== undefined) throw writeError(this.file, this.failed);
   }
 
@@ -228,7 +246,6 @@ export class AtomicFile {
 
   /** Removes the temporary file; the target, if any, is as it was. */
   async abort(): Promise<void> {
-    await this.pending;
     if (!this.closed) {
       this.closed = true;
       await this.fh.close().catch(() => undefined);

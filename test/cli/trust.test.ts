@@ -1,11 +1,24 @@
 // Issue 17: input grammar, single-value flags, --scp-file/--rcp-file with --from, safe file
 // writes, and the live answers that are not answers (exit 3 naming the operation).
 
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { writeAtomically } from '../../src/cli/io.js';
+import { AtomicFile, writeAtomically } from '../../src/cli/io.js';
 import { runMain } from './in-process.js';
 import { InputError } from '../../src/model/errors.js';
 import { parseJsonText } from '../../src/sources/json-file.js';
@@ -115,6 +128,23 @@ describe('safe file writes', () => {
     expect(readFileSync(join(d, 'a.json'), 'utf8')).toBe('two');
     expect(statSync(join(d, 'a.json')).mode & 0o777).toBe(0o640);
     expect(readdirSync(d)).toEqual(['a.json']);
+  });
+  test('pieces are written in order, long or short, as UTF-8; a failed write leaves the file as it was and is thrown, naming it', async () => {
+    const d = mkdtempSync(join(dir, 'p-'));
+    const pieces = ['€'.repeat(90_000), 'é ✓ 😀', 'x'.repeat(100_000), '{"a":1}\n'];
+    await writeAtomically(join(d, 'p.json'), pieces);
+    expect(readFileSync(join(d, 'p.json'), 'utf8')).toBe(pieces.join(''));
+    writeFileSync(join(d, 'keep.json'), 'keep');
+    const f = await AtomicFile.create(join(d, 'keep.json'));
+    f.write('first');
+    // The temporary file's descriptor closed under it: the next write fails.
+    closeSync((f as unknown as { fh: { fd: number } }).fh.fd);
+    f.write('second');
+    f.write('third');
+    await expect(f.settle()).rejects.toThrow(/cannot write .*keep\.json/);
+    await expect(f.commit()).rejects.toThrow(/cannot write .*keep\.json/);
+    expect(readFileSync(join(d, 'keep.json'), 'utf8')).toBe('keep');
+    expect(readdirSync(d).sort()).toEqual(['keep.json', 'p.json']);
   });
   test('devices, FIFOs, directories and (without --force) symlinks are refused, exit 2 naming the path', async () => {
     const d = mkdtempSync(join(dir, 'r-'));
