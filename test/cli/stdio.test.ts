@@ -17,17 +17,34 @@ function fakeStream(): { stream: NodeJS.WriteStream; got: string[] } {
   return { stream, got };
 }
 
+/**
+ * A writeSync that keeps what it is given: at most `perCall` bytes a call (as a non-blocking pipe
+ * may take), failing with EAGAIN from call `failFrom` on.
+ */
+function recordingWrite(
+  perCall: number,
+  failFrom = Number.POSITIVE_INFINITY,
+): {
+  write: (fd: number, b: Uint8Array, off: number, len: number) => number;
+  written: Buffer[];
+  calls: () => number;
+} {
+  const written: Buffer[] = [];
+  let calls = 0;
+  const write = (_fd: number, b: Uint8Array, off: number, len: number): number => {
+    if (++calls >= failFrom) throw Object.assign(new Error('EAGAIN: resource temporarily unavailable, write'), { code: 'EAGAIN' });
+    const n = Math.min(perCall, len);
+    written.push(Buffer.from(b.subarray(off, off + n)));
+    return n;
+  };
+  return { write, written, calls: () => calls };
+}
+
 describe('FdOutput', () => {
   it('writes everything directly, in order, across partial writes', () => {
-    const written: Buffer[] = [];
-    // At most 5 bytes a call, as a non-blocking pipe may take.
-    const partial = (_fd: number, b: Uint8Array, off: number, len: number): number => {
-      const n = Math.min(5, len);
-      written.push(Buffer.from(b.subarray(off, off + n)));
-      return n;
-    };
+    const { write, written } = recordingWrite(5);
     const { stream, got } = fakeStream();
-    const out = new FdOutput(1, () => stream, partial, 'direct');
+    const out = new FdOutput(1, () => stream, write, 'direct');
     out.write('héllo, wörld ✓ ');
     out.write('second');
     expect(Buffer.concat(written).toString('utf8')).toBe('héllo, wörld ✓ second');
@@ -36,12 +53,9 @@ describe('FdOutput', () => {
   });
 
   it('writes the UTF-8 bytes of each piece, long or short, one-byte or not, whatever came before', () => {
-    const written: Buffer[] = [];
-    const all = (_fd: number, b: Uint8Array, off: number, len: number): number => {
-      written.push(Buffer.from(b.subarray(off, off + len)));
-      return len;
-    };
-    const out = new FdOutput(1, () => fakeStream().stream, all, 'direct');
+    // Every byte a call: one recorded chunk per piece.
+    const { write, written } = recordingWrite(Number.POSITIVE_INFINITY);
+    const out = new FdOutput(1, () => fakeStream().stream, write, 'direct');
     // Pieces are encoded in a buffer of 256 KiB when 3 bytes a code unit fit; longer ones on their own.
     const pieces = ['€'.repeat(87_381), 'short', '€'.repeat(87_382), '€'.repeat(100_000), 'x'.repeat(200_000), 'é✓😀\n', 'a'.repeat(90_000), 'b'];
     for (const p of pieces) out.write(p);
@@ -50,21 +64,14 @@ describe('FdOutput', () => {
   });
 
   it('a direct write that fails part-way hands the rest, and every later write, to the stream, in order', () => {
-    const written: Buffer[] = [];
-    let calls = 0;
-    const failing = (_fd: number, b: Uint8Array, off: number, len: number): number => {
-      if (++calls > 2) throw Object.assign(new Error('EAGAIN: resource temporarily unavailable, write'), { code: 'EAGAIN' });
-      const n = Math.min(4, len);
-      written.push(Buffer.from(b.subarray(off, off + n)));
-      return n;
-    };
+    const { write, written, calls } = recordingWrite(4, 3);
     const { stream, got } = fakeStream();
-    const out = new FdOutput(1, () => stream, failing, 'direct');
+    const out = new FdOutput(1, () => stream, write, 'direct');
     out.write('0123456789abcdef');
     out.write('tail');
     expect(Buffer.concat(written).toString('utf8')).toBe('01234567');
     expect(got).toEqual(['89abcdef', 'tail']);
-    expect(calls).toBe(3);
+    expect(calls()).toBe(3);
   });
 
   it('a terminal or another device goes through the stream from the start', () => {
