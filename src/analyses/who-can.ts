@@ -756,6 +756,11 @@ function sameShape(x: CoverShape, local: number[], deny: Uint8Array, empty: numb
   return true;
 }
 
+/** The caller is of the key's account and partition (a service principal is of none). */
+function ofKeyAccount(p: Profile, k: KeyProfile): boolean {
+  return p.ref.kind !== 'service' && p.ref.account === k.account && p.ref.partition === k.key.metadata.partition;
+}
+
 /** The key's number of the set of statements that covers position i (0: none): InfoCover.base onwards, the empty set left out. */
 function coverNum(cv: InfoCover, i: number): number {
   const { local, empty } = cv.shape;
@@ -995,6 +1000,18 @@ interface AllowNode {
   next: Map<ReasonRef, AllowNode> | undefined;
   entry: AccessEntry | undefined;
 }
+
+/** The layer of searchWitness of a statement of each source but SCPs (5 on, one per policy). */
+const LAYER: Record<Exclude<PolicySource, 'scp'>, number> = {
+  'key-policy': 0,
+  'identity-policy': 2,
+  'permissions-boundary': 3,
+  'session-policy': 4,
+  rcp: -1,
+};
+
+/** At most this many requests are asked in searchWitness for one answer. */
+const WITNESS_SEARCH = 64;
 
 interface Success {
   d: Decision;
@@ -1529,7 +1546,7 @@ export class WhoCanEngine {
   shareClass(p: Profile, k: KeyProfile): SigClass | null {
     if (!k.shareable || p.shareBase === null) return null;
     for (const key of p.ownKeys) if (k.namedKeys.has(key)) return null;
-    const sameAccount = p.ref.kind !== 'service' && p.ref.account === k.account && p.ref.partition === k.key.metadata.partition;
+    const sameAccount = ofKeyAccount(p, k);
     // What every action shares: the clauses of the SCPs, key-policy statements and RCPs.
     let toks = '';
     for (const cp of p.scps) {
@@ -1949,6 +1966,7 @@ export class WhoCanEngine {
   row(p: Profile, k: KeyProfile, need?: Uint8Array): Array<AccessEntry | null> {
     const grants = this.grantsOf(p, k);
     const { coarse, fine, mayAllow } = this.partitionsFor(p, k, grants);
+    const sameAccount = ofKeyAccount(p, k);
     // The partitions are scratch buffers: read them before deciding.
     const n = k.actions.length;
     const coarseOf = new Array<number>(n);
@@ -1995,7 +2013,7 @@ export class WhoCanEngine {
           const req = whoCanRequest(k.key, a, p.arn);
           // A class denied without asking: ask now, if the search for a witness needs it.
           const baseOf = (): Decision => (base[c] ??= this.evaluate(req));
-          ce = this.conditional(p, k, a, req, baseOf, skip[i]!, grants);
+          ce = this.conditional(p, k, a, req, baseOf, skip[i]!, grants, sameAccount && k.publicAllow[i] === 1);
           byFine[f] = ce;
         }
         e = ce;
@@ -2097,16 +2115,35 @@ export class WhoCanEngine {
 
   /**
    * Is the action, denied without context, allowed with some context? `skipped`: it was not even
-   * asked, since nothing could allow it without context (see partitionsFor).
+   * asked, since nothing could allow it without context (see partitionsFor). `keyAllows`: an
+   * unconditional `Principal: "*"` Allow of the key policy covers the action and the caller is of
+   * the key's account (KeyProfile.publicAllow).
    */
-  private conditional(p: Profile, k: KeyProfile, a: ActionInfo, req: Request, baseOf: () => Decision, skipped: boolean, grants: Grant[]): AccessEntry | null {
+  private conditional(
+    p: Profile,
+    k: KeyProfile,
+    a: ActionInfo,
+    req: Request,
+    baseOf: () => Decision,
+    skipped: boolean,
+    grants: Grant[],
+    keyAllows: boolean,
+  ): AccessEntry | null {
     type Cand = { cs: CompiledStatement } | { grant: Grant };
     const kpCands: Cand[] = [];
     const otherCands: Cand[] = [];
     // Conditional Allow statements that could concern this request, with a condition a request can satisfy.
     const conditionalAllow = (cs: CompiledStatement): boolean => cs.st.effect === 'Allow' && cs.ineffective === undefined && hasSettableCondition(cs);
     if (k.kp) for (const cs of statementsFor(k.kp, a)) if (conditionalAllow(cs) && principalVia(cs, p.ref).matched) kpCands.push({ cs });
-    for (const cp of p.policies) for (const cs of statementsFor(cp, a)) if (conditionalAllow(cs) && this.relevantFor(cs, k)) otherCands.push({ cs });
+    for (const cp of p.policies) {
+      // Where the key policy allows the caller by itself, its identity, boundary and session
+      // statements cannot help (the flowchart allows at the key policy, before IAM), and shareClass
+      // gives such callers one signature whatever those say: their conditions are left out, so that
+      // the search is the same for all of them (it tries a few candidates only, and a role's own
+      // conditional statements would otherwise crowd out an SCP's that the request must satisfy).
+      if (keyAllows && cp.policy.source !== 'scp') continue;
+      for (const cs of statementsFor(cp, a)) if (conditionalAllow(cs) && this.relevantFor(cs, k)) otherCands.push({ cs });
+    }
     for (const cp of k.rcps) for (const cs of statementsFor(cp, a)) if (conditionalAllow(cs)) otherCands.push({ cs });
     const op = a.grantOperation;
     if (op !== undefined) {
@@ -2132,8 +2169,9 @@ export class WhoCanEngine {
     if (cands.length === 0 && denies.length === 0) return null;
 
     // Each witness is asked once (two statements with the same conditions give the same witness).
-    const tried = new Map<string, Success | null>();
-    const attempt = (parts: Cand[]): Success | undefined => {
+    const tried = new Map<string, Decision>();
+    /** The decision on the request with the conditions of `parts` (and avoiding `denies`); `again`: that request was asked before. */
+    const ask = (parts: Cand[]): { d: Decision; witness: Witness; again: boolean } | undefined => {
       const w = new WitnessDraft();
       for (const c of parts) {
         if ('cs' in c) w.addStatement(c.cs);
@@ -2143,11 +2181,16 @@ export class WhoCanEngine {
       if (w.empty) return undefined;
       const witness = w.witness();
       const key = JSON.stringify(witness);
-      if (tried.has(key)) return undefined;
+      const known = tried.get(key);
+      if (known !== undefined) return { d: known, witness, again: true };
       const d = this.evaluate(withWitness(req, witness));
-      const out = d.authorization === 'allow' && !authorizationUnsettled(d) ? { d, witness } : null;
-      tried.set(key, out);
-      return out ?? undefined;
+      tried.set(key, d);
+      return { d, witness, again: false };
+    };
+    const allowed = (d: Decision): boolean => d.authorization === 'allow' && !authorizationUnsettled(d);
+    const attempt = (parts: Cand[]): Success | undefined => {
+      const q = ask(parts);
+      return q === undefined || q.again || !allowed(q.d) ? undefined : { d: q.d, witness: q.witness };
     };
     const successes: Success[] = [];
     const MAX = 8;
@@ -2177,7 +2220,21 @@ export class WhoCanEngine {
         }
       }
     }
-    if (successes.length === 0) return null;
+    if (successes.length === 0) {
+      const found = this.searchWitness(cands, ask, allowed, baseOf, denies.length > 0);
+      if (found === null) return null;
+      if (found === 'gave-up') {
+        // Not every combination was tried: "denied" would claim what the search did not show.
+        return this.intern({
+          access: 'unknown',
+          decidedBy: 'unknown',
+          reasons: [],
+          unreadable: [],
+          dependsOn: [{ kind: 'witness-search-gave-up', tried: tried.size }],
+        });
+      }
+      successes.push(found);
+    }
 
     const conditions: GuardCondition[] = [];
     const seen = new Set<string>();
@@ -2213,6 +2270,68 @@ export class WhoCanEngine {
     }
     const first = successes[0]!;
     return this.intern({ access: 'conditional', decidedBy: authorizedBy(first.d), reasons, conditions, witness: first.witness });
+  }
+
+  /**
+   * The search for a witness past conditional()'s first tries (each statement alone, all at once,
+   * key-policy statements with others), which miss an allow that needs the conditions of
+   * statements of two or three policies (an SCP's and an identity policy's, say) among many that
+   * do not help. An allow needs every SCP policy and the key side (key policy, a grant, or
+   * delegation with the identity, boundary and session policies) to allow: a request that one
+   * statement of each layer allows is built from at most one statement of each. Requests are
+   * asked breadth first, from the request without context, and each one denied is extended only by
+   * statements of the layer that denied it (an SCP's when an SCP did, else the key side's): adding
+   * another's conditions cannot open it. Returns the allowed request; null when none is (every
+   * extension was tried); 'gave-up' when WITNESS_SEARCH requests more were not enough.
+   */
+  private searchWitness(
+    cands: ReadonlyArray<{ cs: CompiledStatement } | { grant: Grant }>,
+    ask: (parts: Array<{ cs: CompiledStatement } | { grant: Grant }>) => { d: Decision; witness: Witness; again: boolean } | undefined,
+    allowed: (d: Decision) => boolean,
+    baseOf: () => Decision,
+    avoiding: boolean,
+  ): Success | 'gave-up' | null {
+    // The layer of each candidate: 0 key policy, 1 grants, 2 identity, 3 boundary, 4 session, 5 on:
+    // one per SCP; -1 an RCP, whose Allow statements never decide (every level has RCPFullAWSAccess).
+    const scps: Policy[] = [];
+    const layer = cands.map((c) => {
+      if (!('cs' in c)) return 1;
+      const cp = c.cs.policy;
+      if (cp.source !== 'scp') return LAYER[cp.source];
+      let i = scps.indexOf(cp);
+      if (i < 0) i = scps.push(cp) - 1;
+      return 5 + i;
+    });
+    const queue: number[][] = [[]];
+    const queued = new Set<string>(['']);
+    let asked = 0;
+    for (let at = 0; at < queue.length; at++) {
+      const set = queue[at]!;
+      let d: Decision;
+      if (set.length === 0 && !avoiding) d = baseOf();
+      else {
+        if (asked >= WITNESS_SEARCH) return 'gave-up';
+        const q = ask(set.map((i) => cands[i]!));
+        if (q === undefined) continue;
+        if (!q.again) asked++;
+        if (allowed(q.d)) return { d: q.d, witness: q.witness };
+        d = q.d;
+      }
+      const by = authorizedBy(d);
+      // An unknown verdict, or a Deny the request's own conditions brought in: nothing to add helps.
+      if (d.authorization !== 'deny' || by === 'explicit-deny' || by === 'unknown') continue;
+      const wantScp = by === 'scp';
+      for (let i = 0; i < cands.length; i++) {
+        const l = layer[i]!;
+        if (l < 0 || wantScp !== l >= 5 || set.some((j) => layer[j] === l)) continue;
+        const next = [...set, i];
+        const id = [...next].sort((x, y) => x - y).join(',');
+        if (queued.has(id)) continue;
+        queued.add(id);
+        queue.push(next);
+      }
+    }
+    return null;
   }
 
   /** Who can do what on one key. */
@@ -2505,11 +2624,16 @@ export function keyHasUnknown(k: KeyWhoCan): boolean {
   );
 }
 
+/** Unknown access of a request denied without context, for which no request with context was found before the search stopped. */
+export function searchGaveUp(e: AccessEntry): boolean {
+  return e.access === 'unknown' && e.dependsOn !== undefined && e.dependsOn.some((n) => n.kind === 'witness-search-gave-up');
+}
+
 /**
  * The verdict `check` prints for the request who-can asked (no request context): the key state
  * fails an authorized request; conditional access is denied without its context.
  */
 export function finalVerdict(e: AccessEntry | null, keyStateError: string | undefined): 'allow' | 'deny' | 'unknown' {
-  if (keyStateError !== undefined || e === null || e.access === 'conditional') return 'deny';
+  if (keyStateError !== undefined || e === null || e.access === 'conditional' || searchGaveUp(e)) return 'deny';
   return e.access;
 }

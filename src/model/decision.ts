@@ -434,6 +434,11 @@ export type HintNote =
   | { kind: 'also'; first: HintNote; second: HintNote }
   /** An SCP level (1-based) with no statement allowing the action. */
   | { kind: 'scp-gap'; action: string; level: number; policies: string[] }
+  /**
+   * who-can asked `tried` requests built from the conditions of the statements and grants that
+   * could allow the action, none was allowed, and it stopped before trying every combination.
+   */
+  | { kind: 'witness-search-gave-up'; tried: number }
   | { kind: 'limited'; allow: LimitedAllow; limit: Limit; boundary?: string; action: string }
   /** An IAM-only action (or one on a key that does not exist yet: `resource`) needs an identity policy. */
   | { kind: 'attach-iam-only'; action: string; principal: string; resource?: string }

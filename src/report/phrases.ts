@@ -180,6 +180,8 @@ export function hintText(n: HintNote): string {
       return `${hintText(n.notes[0])} ${hintText(n.notes[1])}`;
     case 'also':
       return `${hintText(n.first)} That alone is not enough; also: ${hintText(n.second)}`;
+    case 'witness-search-gave-up':
+      return `kms-why asked ${n.tried} requests made from the conditions of the statements and grants that could allow it, but none was allowed; it stopped before trying every combination, and a request with other context may be allowed.`;
     case 'scp-gap':
       return `The service control policies at level ${n.level} (${n.policies.join(', ') || 'none'}) do not allow ${n.action}; every level of the hierarchy must allow it: allow it in ${n.policies[0] ?? 'a policy of that level'}.`;
     case 'limited': {
