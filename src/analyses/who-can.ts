@@ -1016,6 +1016,8 @@ const WITNESS_SEARCH = 64;
 interface Success {
   d: Decision;
   witness: Witness;
+  /** The statements and grants whose conditions the witness was made from. */
+  parts: ReadonlyArray<{ cs: CompiledStatement } | { grant: Grant }>;
 }
 
 let nextInfoId = 1;
@@ -2190,7 +2192,7 @@ export class WhoCanEngine {
     const allowed = (d: Decision): boolean => d.authorization === 'allow' && !authorizationUnsettled(d);
     const attempt = (parts: Cand[]): Success | undefined => {
       const q = ask(parts);
-      return q === undefined || q.again || !allowed(q.d) ? undefined : { d: q.d, witness: q.witness };
+      return q === undefined || q.again || !allowed(q.d) ? undefined : { d: q.d, witness: q.witness, parts };
     };
     const successes: Success[] = [];
     const MAX = 8;
@@ -2262,6 +2264,22 @@ export class WhoCanEngine {
         }
       }
     }
+    // A statement the request had to satisfy that is not among the reasons (an SCP's or a
+    // boundary's Allow: the reasons name the statements that decided, not every level that had
+    // to allow) is a condition too, where the request without its conditions is not allowed.
+    for (const s of successes) {
+      for (const part of s.parts) {
+        if (!('cs' in part)) continue;
+        const cs = part.cs;
+        if (s.d.reasons.some((r) => r.source === cs.policy.source && r.id === cs.id)) continue;
+        const q = ask(s.parts.filter((x) => x !== part));
+        if (q !== undefined && allowed(q.d)) continue;
+        for (const c of cs.st.condition) {
+          if (FIXED.test(c.key.toLowerCase())) continue;
+          addCond({ source: cs.policy.source, id: cs.id, effect: 'Allow', operator: c.operator, key: c.key, values: c.values });
+        }
+      }
+    }
     for (const cs of denies) {
       for (const c of cs.st.condition) {
         if (FIXED.test(c.key.toLowerCase())) continue;
@@ -2314,7 +2332,7 @@ export class WhoCanEngine {
         const q = ask(set.map((i) => cands[i]!));
         if (q === undefined) continue;
         if (!q.again) asked++;
-        if (allowed(q.d)) return { d: q.d, witness: q.witness };
+        if (allowed(q.d)) return { d: q.d, witness: q.witness, parts: set.map((i) => cands[i]!) };
         d = q.d;
       }
       const by = authorizedBy(d);

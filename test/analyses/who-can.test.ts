@@ -978,9 +978,34 @@ describe("who-can looks for a request an SCP allows, whatever the caller's own c
   // request once tried them first, a few only, and missed the SCP's, so `busy` was left out as
   // denied while `plain` was conditional (and the pruned run, which shares answers between them,
   // said conditional for both).
-  const scp = pol('scp', 'scp-1', [
-    { Sid: 'OnlyLambda', Effect: 'Allow', Action: 'kms:*', Resource: '*', Condition: { StringEquals: { 'kms:ViaService': 'lambda.us-east-1.amazonaws.com' } } },
+  const viaLambda = {
+    source: 'scp',
+    id: 'OnlyLambda',
+    effect: 'Allow',
+    operator: 'StringEquals',
+    key: 'kms:ViaService',
+    values: ['lambda.us-east-1.amazonaws.com'],
+  };
+  const onlyLambda = {
+    Sid: 'OnlyLambda',
+    Effect: 'Allow',
+    Action: 'kms:*',
+    Resource: '*',
+    Condition: { StringEquals: { 'kms:ViaService': 'lambda.us-east-1.amazonaws.com' } },
+  };
+  const scp = pol('scp', 'scp-1', [onlyLambda]);
+  // A key policy that lets the account's IAM policies allow Decrypt with one encryption context value, and an identity Allow that needs another.
+  const rootIfIT = pol('key-policy', 'key policy', [
+    {
+      Sid: 'RootIfIT',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${A}:root` },
+      Action: 'kms:Decrypt',
+      Resource: '*',
+      Condition: { StringEquals: { 'kms:EncryptionContext:dept': 'IT' } },
+    },
   ]);
+  const appX = { Sid: 'AppX', Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:EncryptionContext:app': 'x' } } };
   // The random accounts' conditions, but for the one the SCP's request needs.
   const conds = conditionSets.filter((c): c is Record<string, unknown> => c !== undefined && !JSON.stringify(c).includes('lambda'));
   const busy = pol('identity-policy', 'Busy', [
@@ -1015,6 +1040,8 @@ describe("who-can looks for a request an SCP allows, whatever the caller's own c
           expect(e?.access, `${who} ${a.name}, prune ${prune}`).toBe('conditional');
           expect(e!.witness?.viaService, `${who} ${a.name}`).toBe('lambda.us-east-1.amazonaws.com');
           expect(refsOf(e!.reasons), `${who} ${a.name}`).toEqual(['key-policy:key policy:Everyone']);
+          // The SCP's statement is no reason (the key policy decided), but the request had to meet it.
+          expect(e!.conditions, `${who} ${a.name}`).toEqual([viaLambda]);
         }
       }
     }
@@ -1036,6 +1063,7 @@ describe("who-can looks for a request an SCP allows, whatever the caller's own c
       // Busy's statements that apply to the request are the evaluator's reasons too (C3, C5: no
       // condition they test is unmet), beside All.
       expect(refsOf(e!.reasons), a.name).toEqual(expect.arrayContaining(['identity-policy:Busy:All', 'key-policy:key policy:Root']));
+      expect(e!.conditions, a.name).toContainEqual(viaLambda);
     }
   });
 
@@ -1043,16 +1071,6 @@ describe("who-can looks for a request an SCP allows, whatever the caller's own c
     // Each of the three must allow, each only with a condition of its own; nine statements for
     // other services than the SCP's come first and do not help. Decrypt needs all three; the key
     // policy covers nothing else.
-    const keyPolicy = pol('key-policy', 'key policy', [
-      {
-        Sid: 'RootIfIT',
-        Effect: 'Allow',
-        Principal: { AWS: `arn:aws:iam::${A}:root` },
-        Action: 'kms:Decrypt',
-        Resource: '*',
-        Condition: { StringEquals: { 'kms:EncryptionContext:dept': 'IT' } },
-      },
-    ]);
     const app = pol('identity-policy', 'App', [
       ...['ec2', 's3', 'rds', 'sqs', 'sns', 'ssm', 'dynamodb', 'secretsmanager', 'glue'].map((svc, i) => ({
         Sid: `C${i}`,
@@ -1061,11 +1079,11 @@ describe("who-can looks for a request an SCP allows, whatever the caller's own c
         Resource: '*',
         Condition: { StringEquals: { 'kms:ViaService': `${svc}.us-east-1.amazonaws.com` } },
       })),
-      { Sid: 'AppX', Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:EncryptionContext:app': 'x' } } },
+      appX,
     ]);
     const three: Snapshot = {
       ...snapshot,
-      keys: [{ ...delegatingKey(keyArn(0)), policy: keyPolicy }],
+      keys: [{ ...delegatingKey(keyArn(0)), policy: rootIfIT }],
       principals: { [`arn:aws:iam::${A}:role/app`]: role([app]), [`arn:aws:iam::${A}:role/plain`]: role([]) },
     };
     const at = answers(three, [findAction('kms:Decrypt')!, findAction('kms:Encrypt')!]);
@@ -1073,9 +1091,36 @@ describe("who-can looks for a request an SCP allows, whatever the caller's own c
     expect(e?.access).toBe('conditional');
     expect(e!.witness).toEqual({ viaService: 'lambda.us-east-1.amazonaws.com', encryptionContext: { dept: 'IT', app: 'x' } });
     expect(refsOf(e!.reasons).sort()).toEqual(['identity-policy:App:AppX', 'key-policy:key policy:RootIfIT']);
+    // The conditions of all three statements, none of the nine that did not help.
+    expect(e!.conditions?.map((c) => `${c.source}:${c.id}:${c.key}`).sort()).toEqual([
+      'identity-policy:AppX:kms:EncryptionContext:app',
+      'key-policy:RootIfIT:kms:EncryptionContext:dept',
+      'scp:OnlyLambda:kms:ViaService',
+    ]);
     // Without an identity Allow, or without the key policy's, nothing is allowed: still denied.
     expect(at('plain', 'kms:Decrypt')).toBeNull();
     expect(at('app', 'kms:Encrypt')).toBeNull();
+  });
+
+  it('lists an SCP statement that is no reason only where the request needed its conditions', () => {
+    // The key policy and the identity policy each need a context value of their own: only the
+    // request with both is allowed, and it is asked with every candidate's conditions at once,
+    // the SCP's too. The SCP also allows everything without condition, so kms:ViaService was not
+    // needed and is not listed.
+    const open = pol('scp', 'scp-1', [{ Sid: 'AllowAll', Effect: 'Allow', Action: '*', Resource: '*' }, onlyLambda]);
+    const app = pol('identity-policy', 'App', [appX]);
+    const both: Snapshot = {
+      ...snapshot,
+      keys: [{ ...delegatingKey(keyArn(0)), policy: rootIfIT }],
+      principals: { [`arn:aws:iam::${A}:role/app`]: role([app]) },
+      organization: { serviceControlPolicies: { [A]: [{ target: 'root', policies: [open] }] }, resourceControlPolicies: {} },
+    };
+    const e = answers(both, [findAction('kms:Decrypt')!])('app', 'kms:Decrypt');
+    expect(e?.access).toBe('conditional');
+    expect(e!.conditions?.map((c) => `${c.source}:${c.id}:${c.key}`).sort()).toEqual([
+      'identity-policy:AppX:kms:EncryptionContext:app',
+      'key-policy:RootIfIT:kms:EncryptionContext:dept',
+    ]);
   });
 
   it('says unknown, not denied, when it stops before trying every request', () => {
