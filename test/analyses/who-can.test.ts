@@ -435,6 +435,8 @@ const account = fc.record({
   keys: fc.array(
     fc.record({
       policy: doc(true, 6),
+      // Most key policies begin with the default statement that delegates to the account's IAM.
+      delegates: fc.boolean(),
       grants: fc.array(grantArb, { maxLength: 4 }),
       state: fc.constantFrom<KeyState>('Enabled', 'Enabled', 'Enabled', 'Disabled', 'PendingDeletion'),
       alias: fc.boolean(),
@@ -453,18 +455,37 @@ const account = fc.record({
       // Inline policies written from a shared template under names of the role's own (two may be alike).
       alike: fc.array(fc.nat(), { maxLength: 2 }),
       boundary: fc.option(doc(false, 2), { nil: undefined }),
+      // A session of the role (filed under its own ARN) with a session policy.
+      session: fc.option(doc(false, 2), { freq: 4, nil: undefined }),
       tags: fc.constantFrom<Record<string, string>>({}, { team: 'red' }, { team: 'blue' }),
       unreadable: fc.constantFrom(false, false, false, false, false, false, true),
     }),
     { minLength: 1, maxLength: 8 },
   ),
   scp: fc.option(doc(false, 2), { nil: undefined }),
+  // A second level of SCPs (the account's), below the root's.
+  scp2: fc.option(doc(false, 2), { freq: 3, nil: undefined }),
+  // RCPs of the key's account: RCPFullAWSAccess or not, and statements of their own for everyone.
+  rcp: fc.option(fc.record({ full: fc.boolean(), policy: doc(false, 2) }), { freq: 3, nil: undefined }),
   // Roles that no statement or grant names, with the same policies: they may share answers.
   crowd: fc.integer({ min: 0, max: 4 }),
   crowdPolicy: fc.constantFrom(-1, 0, 1),
   // Inline policies of the crowd, from the shared templates under names of each role's.
   crowdAlike: fc.array(fc.nat(), { maxLength: 3 }),
 });
+
+/** A key policy document with the default statement that lets the account's IAM policies allow, first. */
+function withRoot(d: unknown): unknown {
+  const doc = d as { Version: string; Statement: Array<Record<string, unknown>> };
+  const root = { Sid: 'EnableIAM', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' };
+  return { ...doc, Statement: [root, ...doc.Statement] };
+}
+
+/** A document's statements for every principal (as RCP statements are written). */
+function withEveryone(d: unknown): unknown {
+  const doc = d as { Version: string; Statement: Array<Record<string, unknown>> };
+  return { ...doc, Statement: doc.Statement.map((st) => ({ ...st, Principal: '*' })) };
+}
 
 type Account = typeof account extends fc.Arbitrary<infer T> ? T : never;
 
@@ -489,7 +510,10 @@ function buildAccount(a: Account): Snapshot {
       aliases: k.alias ? [`alias/app-${i}`] : [],
       tags: { team: 'red' },
       ...(k.unreadable === 'metadata' ? { metadataUnknown: unknownInput(`key ${arn}`, 'AccessDeniedException on kms:DescribeKey') } : {}),
-      policy: k.unreadable === 'policy' ? unknownInput(`key policy of ${arn}`, 'AccessDenied') : pol(k.policy, 'key-policy', 'key policy'),
+      policy:
+        k.unreadable === 'policy'
+          ? unknownInput(`key policy of ${arn}`, 'AccessDenied')
+          : pol(k.delegates ? withRoot(k.policy) : k.policy, 'key-policy', 'key policy'),
       grants:
         k.unreadable === 'grants'
           ? unknownInput(`grants of ${arn}`, 'AccessDenied')
@@ -529,6 +553,12 @@ function buildAccount(a: Account): Snapshot {
     // As AccountAuthorizationDetails files it: under the ARN without and with its path, one object.
     principals[pathless] = pp;
     if (arn !== pathless) principals[arn] = pp;
+    if (p.kind === 'role' && p.session !== undefined && !p.unreadable)
+      principals[`arn:aws:sts::${A}:assumed-role/${p.name}/s-${i}`] = {
+        ...pp,
+        sessionPolicies: [pol(p.session, 'session-policy', `session-${i}`)],
+        resolvedArn: `arn:aws:sts::${A}:assumed-role/${p.name}/s-${i}`,
+      };
   });
   for (let i = 0; i < a.crowd; i++) {
     principals[`arn:aws:iam::${A}:role/crowd-${i}`] = {
@@ -542,8 +572,23 @@ function buildAccount(a: Account): Snapshot {
     };
   }
   const snapshot: Snapshot = { keys, principals };
-  if (a.scp !== undefined)
-    snapshot.organization = { serviceControlPolicies: { [A]: [{ target: 'root', policies: [pol(a.scp, 'scp', 'scp-1')] }] }, resourceControlPolicies: {} };
+  const scps = [a.scp, a.scp2].flatMap((d, i) => (d === undefined ? [] : [{ target: i === 0 ? 'root' : A, policies: [pol(d, 'scp', `scp-${i + 1}`)] }]));
+  const rcps =
+    a.rcp === undefined
+      ? []
+      : [
+          {
+            target: 'root',
+            policies: [
+              ...(a.rcp.full
+                ? [pol({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }] }, 'rcp', 'RCPFullAWSAccess')]
+                : []),
+              pol(withEveryone(a.rcp.policy), 'rcp', 'rcp-1'),
+            ],
+          },
+        ];
+  if (scps.length > 0 || rcps.length > 0)
+    snapshot.organization = { serviceControlPolicies: scps.length > 0 ? { [A]: scps } : {}, resourceControlPolicies: rcps.length > 0 ? { [A]: rcps } : {} };
   return snapshot;
 }
 
@@ -552,6 +597,7 @@ describe('who-can on random accounts', () => {
   it('every answer agrees with Evaluator.evaluate, pruned or not; conditional access has an allowed witness', () => {
     let decisions = 0;
     let shared = 0;
+    const seen = new Set<string>();
     fc.assert(
       fc.property(account, (a) => {
         const snapshot = buildAccount(a);
@@ -559,10 +605,23 @@ describe('who-can on random accounts', () => {
         decisions += expectConsistent(snapshot, r);
         shared += r.stats.sharedPairs;
         expectSameAsUnpruned(snapshot, r);
+        for (const k of r.keys) {
+          for (const p of k.principals) if (p.arn.includes(':assumed-role/') && p.arn.includes('/s-')) seen.add('session');
+          for (const row of k.access) for (const e of row) if (e?.access === 'conditional') seen.add(`conditional by ${e.decidedBy}`);
+        }
+        const ev = new Evaluator(snapshot);
+        for (const k of r.keys) {
+          const key = snapshot.keys.find((x) => x.metadata.arn === k.keyArn)!;
+          for (const who of Object.keys(snapshot.principals))
+            for (const act of k.actions) seen.add(`decided by ${ev.evaluate(whoCanRequest(key, act, who), { explain: false }).decidedBy}`);
+        }
       }),
       { numRuns: runs },
     );
     expect(decisions).toBeGreaterThan(runs * 10);
+    // Sessions with session policies, SCPs and boundaries took part (an RCP decides by a Deny only:
+    // RCPFullAWSAccess cannot be detached).
+    for (const x of ['session', 'decided by scp', 'decided by session-policy', 'decided by permissions-boundary']) expect([...seen], x).toContain(x);
     // The sharing of answers between ordinary principals was exercised.
     expect(shared).toBeGreaterThan(0);
   }, 120_000);
