@@ -443,7 +443,7 @@ async function renderExplain(doc: ExplainDocument, format: ExplainFormat, color:
       return explainMarkdown(doc, renderOne);
     case 'text':
     case 'table':
-      return explainText(doc, format, renderOne);
+      return explainText(doc, format, renderOne, width);
   }
 }
 

@@ -33,7 +33,7 @@ export async function renderWithFixes(
     text = JSON.stringify(json, null, 2) + '\n';
   } else {
     const body = await renderReport(report, format, { color: opts.color, redact: false, width: opts.width });
-    text = body + (format === 'markdown' ? fixesMarkdown(fixes) : fixesText(fixes));
+    text = body + (format === 'markdown' ? fixesMarkdown(fixes) : fixesText(fixes, opts.width));
   }
   if (opts.redact) text = (await import('../report/redact.js')).redact(text);
   return text;

@@ -70,9 +70,10 @@ Examples:
             json.lambda = lambdaJson(a);
             return JSON.stringify(json, null, 2) + '\n';
           }
-          let tail = output === 'markdown' ? lambdaMarkdown(a) : lambdaText(a);
+          let tail = output === 'markdown' ? lambdaMarkdown(a) : lambdaText(a, outputWidth(io));
           if (output === 'table') {
-            // Fitted to the terminal like the table above it: each line wrapped under its own indent.
+            // Fitted to the terminal like the table above it: each line lambdaText does not wrap
+            // (commands, JSON) wrapped under its own indent.
             const { wrap } = await import('../report/explain.js');
             const width = outputWidth(io);
             tail = tail

@@ -46,7 +46,7 @@ export async function renderReport(report: Report, format: OutputFormat, opts: O
       text = (await import('../report/json.js')).renderJson(report, { color: false });
       break;
     case 'text':
-      text = (await import('../report/text.js')).renderText(report, { color: false });
+      text = (await import('../report/text.js')).renderText(report, { color: false, width: opts.width });
       break;
     case 'table':
       text = (await import('../report/table.js')).renderTable(report, {

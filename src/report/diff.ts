@@ -21,6 +21,7 @@
 import type { AccessChange, AccessDiff, AccessSide } from '../analyses/diff.js';
 import type { ReasonRef } from '../analyses/who-can.js';
 import { conditionsText } from './who-can.js';
+import { escapeControls, escapeShared } from './escape.js';
 
 export const DIFF_REPORT_VERSION = 1;
 
@@ -107,11 +108,17 @@ export function* diffJsonChunks(d: AccessDiff, opts: DiffRenderOptions): Generat
   yield `\n  ],\n${member('notes', d.notes)}\n}\n`;
 }
 
+/** Laid out as text: the input's strings (file names too) escaped first, so that none forges a line. */
+function escapedInput(d: AccessDiff, opts: DiffRenderOptions): [AccessDiff, DiffRenderOptions] {
+  return [escapeShared(d), { ...opts, oldName: escapeControls(opts.oldName), newName: escapeControls(opts.newName) }];
+}
+
 export function renderDiffJson(d: AccessDiff, opts: DiffRenderOptions): string {
   return [...diffJsonChunks(d, opts)].join('');
 }
 
-export function* diffTextChunks(d: AccessDiff, opts: DiffRenderOptions): Generator<string> {
+export function* diffTextChunks(given: AccessDiff, optsGiven: DiffRenderOptions): Generator<string> {
+  const [d, opts] = escapedInput(given, optsGiven);
   yield `Comparing ${opts.oldName} (old) with ${opts.newName} (new)\n\n`;
   for (const [, list] of byKey(d)) {
     const out: string[] = [`Key ${keyTitle(list[0]!, d)}`];
@@ -131,7 +138,8 @@ export function renderDiffText(d: AccessDiff, opts: DiffRenderOptions): string {
   return [...diffTextChunks(d, opts)].join('');
 }
 
-export async function diffTableChunks(d: AccessDiff, opts: DiffRenderOptions): Promise<Generator<string>> {
+export async function diffTableChunks(given: AccessDiff, optsGiven: DiffRenderOptions): Promise<Generator<string>> {
+  const [d, opts] = escapedInput(given, optsGiven);
   const [{ Chalk }, { layoutTable }, { wrap }] = await Promise.all([import('chalk'), import('./layout.js'), import('./explain.js')]);
   const c = new Chalk({ level: opts.color ? 1 : 0 });
   const width = opts.width ?? 80;
@@ -175,7 +183,8 @@ export async function renderDiffTable(d: AccessDiff, opts: DiffRenderOptions): P
   return [...(await diffTableChunks(d, opts))].join('');
 }
 
-export function* diffMarkdownChunks(d: AccessDiff, opts: DiffRenderOptions): Generator<string> {
+export function* diffMarkdownChunks(given: AccessDiff, optsGiven: DiffRenderOptions): Generator<string> {
+  const [d, opts] = escapedInput(given, optsGiven);
   const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   yield ['## KMS access changes', '', `Old: \`${esc(opts.oldName)}\` — new: \`${esc(opts.newName)}\``, '', summaryLine(d), ''].join('\n') + '\n';
   for (const [, list] of byKey(d)) {

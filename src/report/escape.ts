@@ -48,3 +48,56 @@ export function escapeDeep<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * `value` with every string (values and keys) escaped, as escapeDeep, but sharing what needs no
+ * escape: an object or array none of whose strings changed is returned itself, and one reached
+ * twice is escaped once (who-can's rows and answers are shared by thousands of principals, so a
+ * deep copy would cost as much as the report). The final pass over an output (escapeControls with
+ * keepLayout) keeps newlines and tabs, so a renderer that lays input out as text escapes it first:
+ * a Sid or grant name with a newline must not forge a line ("Findings: none").
+ */
+export function escapeShared<T>(value: T, memo: Map<object, unknown> = new Map()): T {
+  if (typeof value === 'string') return (UNSAFE_ANY.test(value) ? escapeControls(value) : value) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  const hit = memo.get(value);
+  if (hit !== undefined) return hit as T;
+  let out: unknown = value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (v === null || (typeof v !== 'object' && typeof v !== 'string')) continue;
+      const e = escapeShared(v, memo);
+      if (e !== v) (copy ??= value.slice())[i] = e;
+    }
+    if (copy !== undefined) out = copy;
+  } else {
+    // Read first, copied only when something changed (most objects hold no control character).
+    const o = value as Record<string, unknown>;
+    let changed = false;
+    for (const k of Object.keys(o)) {
+      const v = o[k];
+      if (UNSAFE_ANY.test(k) || ((typeof v === 'string' || (typeof v === 'object' && v !== null)) && escapeShared(v, memo) !== v)) {
+        changed = true;
+        break;
+      }
+    }
+    if (changed) {
+      const copy = Object.create(Object.getPrototypeOf(value) === null ? null : Object.prototype) as Record<string, unknown>;
+      for (const k of Object.keys(o))
+        Object.defineProperty(copy, escapeControls(k), { value: escapeShared(o[k], memo), enumerable: true, writable: true, configurable: true });
+      out = copy;
+    }
+  }
+  memo.set(value, out);
+  return out as T;
+}
+
+/** Whether `text` holds a character escapeControls escapes. */
+export function hasControl(text: string): boolean {
+  return UNSAFE_ANY.test(text);
+}
+
+/** UNSAFE as a plain test (no capture, no global state). */
+const UNSAFE_ANY = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/;

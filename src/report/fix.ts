@@ -58,6 +58,7 @@ import { FIELD_FLAG, type ErrorClient, type ErrorClue, type MissingPart, type Re
 import { CLIENT_LABEL, clueMeaning } from './error-clue.js';
 import type { LambdaAnalysis } from '../analyses/lambda.js';
 import { MAX_WIDTH, wrap, wrapHanging } from './explain.js';
+import { escapeShared } from './escape.js';
 import { lambdaJson, lambdaMarkdown, lambdaText } from './lambda.js';
 import { code, escapeMd, fenced } from './markdown.js';
 
@@ -307,9 +308,8 @@ function jsonLines(v: unknown, indent: string): string[] {
     .map((l) => indent + l);
 }
 
-function textExtraction(e: Explanation, what: 'message' | 'event'): string[] {
+function textExtraction(e: Explanation, what: 'message' | 'event', w: number): string[] {
   const out: string[] = [];
-  const w = MAX_WIDTH;
   if (e.events && e.events.length > 0) {
     const first = e.events[0]!;
     const last = e.events[e.events.length - 1]!;
@@ -340,9 +340,8 @@ function textExtraction(e: Explanation, what: 'message' | 'event'): string[] {
   return out;
 }
 
-function textToday(e: Explanation): string[] {
+function textToday(e: Explanation, w: number): string[] {
   const out: string[] = [];
-  const w = MAX_WIDTH;
   const agree = agreeWord(e.today);
   out.push(`Today: ${todayWord(e.today)}${agree ? ` (${agree})` : ''}`);
   out.push(...wrapHanging(clueFindingText(e.today.finding), w, '  '));
@@ -353,9 +352,8 @@ function textToday(e: Explanation): string[] {
   return out;
 }
 
-export function textFix(f: FixResult): string[] {
+export function textFix(f: FixResult, w: number = MAX_WIDTH): string[] {
   const out: string[] = [];
-  const w = MAX_WIDTH;
   if (!f.needed) {
     out.push('Fix: none needed.');
     for (const n of f.notes) out.push(...wrapHanging(fixNoteText(n), w, '  '));
@@ -385,7 +383,9 @@ export function textFix(f: FixResult): string[] {
       for (const cmd of commands) out.push(`${ind}  ${cmd.startsWith('#') ? cmd : `$ ${cmd}`}`);
     }
     if (p.alsoAllows.length === 0)
-      out.push(`${ind}It allows nothing else kms-why checked (other actions, other sessions, other principals, the request without its context).`);
+      out.push(
+        ...wrapHanging('It allows nothing else kms-why checked (other actions, other sessions, other principals, the request without its context).', w, ind),
+      );
     for (const s of p.alsoAllows) out.push(...wrapHanging(sideEffectText(s), w, ind));
     for (const n of p.notes) out.push(...wrapHanging(fixNoteText(n), w, `${ind}note: `, `${ind}      `));
   }
@@ -398,32 +398,34 @@ export function textFix(f: FixResult): string[] {
   return out;
 }
 
-export async function explainText(doc: ExplainDocument, format: 'text' | 'table', render: ReportRenderer): Promise<string> {
+export async function explainText(given: ExplainDocument, format: 'text' | 'table', render: ReportRenderer, width: number = MAX_WIDTH): Promise<string> {
+  // Laid out as text: the input's strings escaped first (a Sid with a newline must not forge a line).
+  const doc = escapeShared(given);
+  const w = Math.min(width, MAX_WIDTH);
   const what = doc.command === 'explain-error' ? 'message' : 'event';
   const out: string[] = [];
-  out.push(...wrap(inputHeading(doc), MAX_WIDTH));
-  if (doc.input.kind === 'error-message')
-    out.push(...wrapHanging(doc.input.message, MAX_WIDTH, '  "', '   ').map((l, i, a) => (i === a.length - 1 ? `${l}"` : l)));
+  out.push(...wrap(inputHeading(doc), w));
+  if (doc.input.kind === 'error-message') out.push(...wrapHanging(doc.input.message, w, '  "', '   ').map((l, i, a) => (i === a.length - 1 ? `${l}"` : l)));
   const many = doc.explanations.length > 1;
   for (const [i, e] of doc.explanations.entries()) {
     out.push('');
     if (many || e.group) out.push(`=== ${many ? `${i + 1} of ${doc.explanations.length}: ` : ''}${e.title} ===`);
-    out.push(...textExtraction(e, what));
+    out.push(...textExtraction(e, what, w));
     out.push('');
     out.push((await render(e.report, format)).replace(/\n+$/, ''));
     out.push('');
-    out.push(...textToday(e));
-    if (e.lambda) out.push(...lambdaText(e.lambda).replace(/\n+$/, '').split('\n'));
-    if (e.lambdaUnreadable) out.push('', ...lambdaUnreadableLines(e.lambdaUnreadable).flatMap((l) => wrapHanging(l, MAX_WIDTH, '')));
+    out.push(...textToday(e, w));
+    if (e.lambda) out.push(...lambdaText(e.lambda, w).replace(/\n+$/, '').split('\n'));
+    if (e.lambdaUnreadable) out.push('', ...lambdaUnreadableLines(e.lambdaUnreadable).flatMap((l) => wrapHanging(l, w, '')));
     if (e.fix) {
       out.push('');
-      out.push(...textFix(e.fix));
+      out.push(...textFix(e.fix, w));
     }
   }
   if (doc.skipped.length > 0) {
     out.push('');
     out.push('Not explained:');
-    for (const s of doc.skipped) out.push(...wrapHanging(`${s.title}: ${s.why}`, MAX_WIDTH, '  - '));
+    for (const s of doc.skipped) out.push(...wrapHanging(`${s.title}: ${s.why}`, w, '  - '));
   }
   if (doc.explanations.length === 0 && doc.skipped.length === 0) {
     out.push('');
@@ -524,7 +526,8 @@ export function mdFix(f: FixResult, h: string): string[] {
   return out;
 }
 
-export async function explainMarkdown(doc: ExplainDocument, render: ReportRenderer): Promise<string> {
+export async function explainMarkdown(given: ExplainDocument, render: ReportRenderer): Promise<string> {
+  const doc = escapeShared(given);
   const what = doc.command === 'explain-error' ? 'message' : 'event';
   const out: string[] = [`# kms-why ${doc.command}`, '', escapeMd(inputHeading(doc)), ''];
   if (doc.input.kind === 'error-message') out.push(fenced('text', doc.input.message), '');
@@ -567,11 +570,12 @@ export function fixesJson(fixes: readonly ActionFix[]): unknown[] {
   return fixes.map((f) => ({ action: f.action, ...fixView(f.fix) }));
 }
 
-export function fixesText(fixes: readonly ActionFix[]): string {
+export function fixesText(given: readonly ActionFix[], width: number = MAX_WIDTH): string {
+  const fixes = escapeShared(given);
   if (fixes.length === 0) return '\nFix: none needed: every action is allowed.\n';
   const out: string[] = [];
   for (const f of fixes) {
-    out.push('', `=== Fix for ${f.action} ===`, ...textFix(f.fix));
+    out.push('', `=== Fix for ${f.action} ===`, ...textFix(f.fix, Math.min(width, MAX_WIDTH)));
   }
   return out.map((l) => l.trimEnd()).join('\n') + '\n';
 }
@@ -580,7 +584,8 @@ export function fixesText(fixes: readonly ActionFix[]): string {
  * Markdown: each proposal as a ready-to-paste JSON block and the AWS CLI commands that apply it
  * (a command reading file://NAME.json reads the JSON block above it, saved under that name).
  */
-export function fixesMarkdown(fixes: readonly ActionFix[]): string {
+export function fixesMarkdown(given: readonly ActionFix[]): string {
+  const fixes = escapeShared(given);
   const out: string[] = ['', '## Fix', ''];
   if (fixes.length === 0) out.push('None needed: every action is allowed.', '');
   for (const f of fixes) {

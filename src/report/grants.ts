@@ -1,5 +1,6 @@
 // Renderers for the grants audit (`kms-why grants`): text, table, json, markdown, github.
 import type { Finding, GrantEntry, GrantsAudit, KeyAudit } from '../analyses/grants-audit.js';
+import { escapeShared } from './escape.js';
 import { escapeMd } from './markdown.js';
 
 export interface GrantsRenderOptions {
@@ -112,7 +113,9 @@ export function acceptanceText(f: Finding): string {
   return ` [accepted${a.expires !== undefined ? ` until ${a.expires}` : ''}: ${a.reason}]`;
 }
 
-export function renderGrantsText(audit: GrantsAudit, opts: GrantsRenderOptions): string {
+export function renderGrantsText(auditGiven: GrantsAudit, opts: GrantsRenderOptions): string {
+  // Laid out as text: the input's strings escaped first (a grant name with a newline must not forge a line).
+  const audit = escapeShared(auditGiven);
   // For people: what needs attention first (findings by severity, unexpected grants), then the inventory.
   const out: string[] = [summaryLine(audit, opts)];
   for (const k of audit.keys) {
@@ -159,7 +162,8 @@ function acceptedCount(audit: GrantsAudit): string {
   return parts.length > 0 ? ` (${parts.join(', ')})` : '';
 }
 
-export async function renderGrantsTable(audit: GrantsAudit, opts: GrantsRenderOptions): Promise<string> {
+export async function renderGrantsTable(auditGiven: GrantsAudit, opts: GrantsRenderOptions): Promise<string> {
+  const audit = escapeShared(auditGiven);
   const [{ Chalk }, { layoutTable }, { wrap }] = await Promise.all([import('chalk'), import('./layout.js'), import('./explain.js')]);
   const c = new Chalk({ level: opts.color ? 1 : 0 });
   const width = opts.width ?? 80;
@@ -201,7 +205,8 @@ export async function renderGrantsTable(audit: GrantsAudit, opts: GrantsRenderOp
   return out.join('\n') + '\n';
 }
 
-export function renderGrantsMarkdown(audit: GrantsAudit, opts: GrantsRenderOptions): string {
+export function renderGrantsMarkdown(auditGiven: GrantsAudit, opts: GrantsRenderOptions): string {
+  const audit = escapeShared(auditGiven);
   const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ').replace(/</g, '&lt;');
   const out: string[] = [`## KMS grants audit`, '', summaryLine(audit, opts), ''];
   let size = out.join('\n').length;

@@ -1,6 +1,7 @@
 // The Lambda analysis (`kms-why lambda FUNCTION`, and `kms-why explain-error` on Lambda's
 // environment-variable error) in words: the function, the runtime Decrypt, traps and fixes.
 import type { LambdaAnalysis } from '../analyses/lambda.js';
+import { escapeShared } from './escape.js';
 import { MAX_WIDTH, wrapHanging } from './explain.js';
 import { fixAlsoAllowsText, fixCommands, fixTitleText, fixView, lambdaNoteText, trapText, trapView } from './lambda-phrases.js';
 import { prose } from './markdown.js';
@@ -17,12 +18,15 @@ export function lambdaJson(a: LambdaAnalysis): Record<string, unknown> {
   };
 }
 
-export function lambdaText(a: LambdaAnalysis): string {
+export function lambdaText(given: LambdaAnalysis, widthGiven: number = MAX_WIDTH): string {
+  // Laid out as text: the input's strings escaped first (a name with a newline must not forge a line).
+  const a = escapeShared(given);
+  const width = Math.min(widthGiven, MAX_WIDTH);
   const out: string[] = [
     '',
     `Lambda function ${a.fn.name}`,
-    `  execution role: ${a.fn.roleArn}`,
-    `  key:            ${a.keyIdentifier}${a.fn.kmsKeyArn ? '' : ' (AWS managed key: the function has no KMSKeyArn)'}`,
+    ...wrapHanging(a.fn.roleArn, width, '  execution role: '),
+    ...wrapHanging(`${a.keyIdentifier}${a.fn.kmsKeyArn ? '' : ' (AWS managed key: the function has no KMSKeyArn)'}`, width, '  key:            '),
   ];
   out.push(`  runtime Decrypt at init: ${a.runtime.decision.toUpperCase()} (${a.runtime.decidedBy})`);
   if (a.controlPlane.length > 0) {
@@ -31,7 +35,7 @@ export function lambdaText(a: LambdaAnalysis): string {
   }
   if (a.traps.length > 0) {
     out.push('', 'Traps:');
-    for (const t of a.traps) out.push(...wrapHanging(trapText(t, a.fn), MAX_WIDTH, '  - '));
+    for (const t of a.traps) out.push(...wrapHanging(trapText(t, a.fn), width, '  - '));
   }
   if (a.fixes.length > 0) {
     out.push('', 'Fix:');
@@ -39,21 +43,22 @@ export function lambdaText(a: LambdaAnalysis): string {
       out.push(
         ...wrapHanging(
           `${fixTitleText(f, a.fn)}${f.verified ? ' [verified: kms-why re-evaluated Decrypt with this change: allow]' : ' [NOT verified: re-evaluation did not allow]'}`,
-          MAX_WIDTH,
+          width,
           `  ${i + 1}. `,
         ),
       );
       for (const c of fixCommands(f, a.fn) ?? []) out.push(`       ${c}`);
       if (f.json !== undefined && f.kind !== 'recreate-grant') for (const l of JSON.stringify(f.json, null, 2).split('\n')) out.push(`       ${l}`);
-      out.push(...wrapHanging(`It also allows: ${fixAlsoAllowsText(f, a.fn)}.`, MAX_WIDTH, '     '));
+      out.push(...wrapHanging(`It also allows: ${fixAlsoAllowsText(f, a.fn)}.`, width, '     '));
     });
   }
   out.push('', 'Notes:');
-  for (const n of a.notes) out.push(...wrapHanging(lambdaNoteText(n), MAX_WIDTH, '  - '));
+  for (const n of a.notes) out.push(...wrapHanging(lambdaNoteText(n), width, '  - '));
   return out.map((l) => l.trimEnd()).join('\n') + '\n';
 }
 
-export function lambdaMarkdown(a: LambdaAnalysis): string {
+export function lambdaMarkdown(given: LambdaAnalysis): string {
+  const a = escapeShared(given);
   const out: string[] = [
     '',
     '## Lambda function',

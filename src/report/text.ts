@@ -90,8 +90,8 @@ export function textSection(s: Section, width: number): string[] {
   return out;
 }
 
-export function renderText(report: Report, _options: RenderOptions = {}): string {
-  const width = MAX_WIDTH;
+export function renderText(report: Report, options: RenderOptions = {}): string {
+  const width = Math.min(options.width ?? MAX_WIDTH, MAX_WIDTH);
   const v = reportView(report);
   const out: string[] = [];
   out.push(...wrap(v.headline, width));

@@ -54,7 +54,7 @@ import { hintText, partGapText, partWhatText } from './phrases.js';
 import { GRANT_TO_CREATE, type HintNote } from '../model/decision.js';
 
 import { WHO_CAN_REPORT_VERSION } from '../model/who-can.js';
-import { escapeControls } from './escape.js';
+import { escapeControls, escapeShared, hasControl } from './escape.js';
 
 /**
  * JSON text with no control character left raw. JSON.stringify escapes U+0000–U+001F itself, but
@@ -796,6 +796,24 @@ function shortEnough(s: KeySummary): boolean {
   return s.withAccess <= SHORT_LIST;
 }
 
+/**
+ * The key with the input's strings escaped (escapeShared), for a renderer that lays them out as
+ * text. Principals are read field by field (their kind and origins are kms-why's own words): the
+ * generic walk would visit thousands of them per key.
+ */
+function escapeKey(k: KeyWhoCan): KeyWhoCan {
+  const memo = new Map<object, unknown>();
+  const { principals, ...rest } = k;
+  const escaped = escapeShared(rest, memo);
+  let ps = principals;
+  for (let i = 0; i < principals.length; i++) {
+    const p = principals[i]!;
+    if (hasControl(p.arn) || (p.arnWithPath !== undefined && hasControl(p.arnWithPath)) || (p.account !== undefined && hasControl(p.account)))
+      (ps === principals ? (ps = principals.slice()) : ps)[i] = escapeShared(p, memo);
+  }
+  return escaped === rest && ps === principals ? k : { ...escaped, principals: ps };
+}
+
 // ─── Text ──────────────────────────────────────────────────────────────────────────────────────
 
 // Every line is wrapped to the output width with a hanging indent, at spaces only: an ARN or a
@@ -1264,16 +1282,17 @@ export class WhoCanWriter {
       case 'jsonl':
         yield* jsonlKey(k);
         break;
+      // Laid out as text: the input's strings escaped first (escapeShared).
       case 'text':
-        yield* textKeyPieces(k, this.opts);
+        yield* textKeyPieces(escapeKey(k), this.opts);
         break;
       case 'table':
         if (this.chalk === undefined) throw new Error('WhoCanWriter.ready() was not awaited before a table');
-        yield* tableKeyPieces(k, this.opts, this.chalk);
+        yield* tableKeyPieces(escapeKey(k), this.opts, this.chalk);
         break;
       case 'markdown': {
         // The footer (summary line, what was left out) needs about 600 characters.
-        const { text } = markdownKey(k, this.opts, MARKDOWN_BUDGET - 600 - this.mdUsed);
+        const { text } = markdownKey(escapeKey(k), this.opts, MARKDOWN_BUDGET - 600 - this.mdUsed);
         if (text === '') this.mdLeftOut++;
         else {
           this.mdUsed += text.length;

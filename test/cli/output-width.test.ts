@@ -32,7 +32,7 @@ describe('outputWidth', () => {
   });
 });
 
-describe('check --output table follows COLUMNS', () => {
+describe('check --output table and text follow COLUMNS', () => {
   const argv = [
     'decrypt',
     '--from',
@@ -55,5 +55,39 @@ describe('check --output table follows COLUMNS', () => {
     expect(widest(wide.stdout)).toBeLessThanOrEqual(140);
     // The same table, laid out wider: fewer lines.
     expect(wide.stdout.split('\n').length).toBeLessThan(narrow.stdout.split('\n').length);
+  });
+
+  it('lays text out the same way, the --fix section and the Lambda analysis included', async () => {
+    // Text once kept 120 columns whatever COLUMNS said. Commands and JSON stay whole on their line
+    // (to be pasted), so the lines are measured without them.
+    const prose = (text: string): string =>
+      text
+        .split('\n')
+        .filter((l) => !/^\s+(\$ |# |aws |"|[{}[\]])/.test(l))
+        .join('\n');
+    const runs: string[][] = [
+      [...argv.slice(0, -1), 'text'],
+      [
+        'decrypt',
+        '--from',
+        'fixtures/examples/pattern-2-iam-only-no-delegation.json',
+        '--key',
+        'alias/app',
+        '--principal',
+        'arn:aws:iam::111122223333:role/app',
+        '--output',
+        'text',
+        '--fix',
+      ],
+      ['lambda', 'my-function', '--from', 'fixtures/examples/lambda-env-grant-retired.json', '--output', 'text'],
+    ];
+    for (const run of runs) {
+      const narrow = await runMain(run);
+      const wide = await runMain(run, { COLUMNS: '140' });
+      expect(narrow.stderr, run.join(' ')).toBe('');
+      expect(widest(prose(narrow.stdout)), run.join(' ')).toBeLessThanOrEqual(80);
+      expect(widest(prose(wide.stdout)), run.join(' ')).toBeGreaterThan(80);
+      expect(widest(prose(wide.stdout)), run.join(' ')).toBeLessThanOrEqual(120);
+    }
   });
 });

@@ -1,7 +1,7 @@
 // Golden outputs: every scenario case (fixtures/cases/*.json and fixtures/public/cases-public.json)
 // rendered, in-process, the way the CLI renders a `check` (src/cli/output.ts renderReport and, for a
 // verdict that is not allow, the --fix section src/cli/fix-output.ts appends) in every output
-// format: text, table (80 columns), JSON and Markdown, and the --fix section in text, JSON and
+// format: text and table (80 columns), JSON and Markdown, and the --fix section in text, JSON and
 // Markdown (only the section: the report before it is the one above). Redaction and colour are
 // applied after rendering, so they add nothing here (about 8 MB as it is). The outputs live beside
 // this file, one .golden file per fixture file, and are compared byte for byte: any change to what
@@ -56,7 +56,7 @@ async function outputsOf(c: ScenarioCase, file: string): Promise<string> {
   }
   if (d.decision !== 'allow') {
     const fixes = fixesFor(snapshot, [request], [d]);
-    out += head('text --fix (the section after the report)') + fixesText(fixes);
+    out += head('text --fix (the section after the report)') + fixesText(fixes, 80);
     out += head('json --fix (the "fixes" field)') + JSON.stringify(fixesJson(fixes), null, 2) + '\n';
     out += head('markdown --fix (the section after the report)') + fixesMarkdown(fixes);
   }
