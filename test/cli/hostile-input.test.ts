@@ -136,6 +136,8 @@ describe('hostile keys and strings', () => {
         expect([0, 1, 2, 3], `exit ${r.code}: ${r.err}`).toContain(r.code);
         expect(CONTROL.test(r.out), r.out).toBe(false);
         expect(CONTROL.test(r.err), r.err).toBe(false);
+        // 'line\nkms:Decrypt: ALLOW' never stands as a line of its own (newlines are escaped too).
+        expect(/^[\s│|*`"'-]*kms:Decrypt: ALLOW[\s│|*`"'.]*$/m.test(r.out), r.out).toBe(false);
         if (c.output === 'json' && r.code !== 2) expect(() => JSON.parse(r.out) as unknown).not.toThrow();
         // A caller of another partition never gets in on this aws-partition key.
         if (c.command === 'decrypt' && c.callerPartition !== 'aws' && r.code !== 2) expect(r.code).toBe(1);
