@@ -1,6 +1,6 @@
 // Principal matching for key-policy Principal/NotPrincipal elements and grant principals
 // (docs/semantics.md#principal-matching). Values are parsed once into patterns; matching is then cheap.
-import { isAccountId, isPartition, isServicePrincipal, isUniqueId, parsePrincipal } from '../model/arn.js';
+import { breaksPrincipal, isAccountId, isPartition, isServicePrincipal, isUniqueId, parsePrincipal } from '../model/arn.js';
 import type { PrincipalMatchVia } from '../model/decision.js';
 import type { PrincipalElement } from '../model/policy.js';
 import type { PrincipalRef } from '../model/principal.js';
@@ -207,7 +207,7 @@ const ROLE_ARN_RE = /^arn:([^:]+):iam:[^:]*:(\d{12}):role(?:\/.*\/|\/)([^/]*[^/\
  * (a key's grants are filed by it on the first request: 500 grantees a key).
  */
 export function valueKey(value: string): string | undefined {
-  if (value.startsWith('arn:')) {
+  if (value.startsWith('arn:') && !breaksPrincipal(value)) {
     const s = SESSION_ARN_RE.exec(value);
     if (s !== null && isPartition(s[1]!)) return `session:${s[2]}:${s[3]}:${s[4]}`;
     const r = s === null ? ROLE_ARN_RE.exec(value) : null;

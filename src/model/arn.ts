@@ -47,9 +47,22 @@ export function isUniqueId(text: string): boolean {
   return UNIQUE_ID_RE.test(text);
 }
 
+/**
+ * Control characters, line and paragraph separators and bidirectional marks: no IAM or STS name
+ * holds one (names are `[\w+=,.@-]`, IAM User Guide, "IAM object quotas and names"), and a key
+ * policy naming one is refused by AWS as malformed.
+ */
+const NOT_IN_A_NAME = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/** Whether `text` holds a character no principal's name can (parsePrincipal then returns null). */
+export function breaksPrincipal(text: string): boolean {
+  return NOT_IN_A_NAME.test(text);
+}
+
 /** Parses a caller or policy principal. Returns null when the text is no principal form we know. */
 export function parsePrincipal(text: string): PrincipalRef | null {
   const t = text.trim();
+  if (breaksPrincipal(t)) return null;
   if (isServicePrincipal(t)) {
     return { arn: t, kind: 'service', partition: t.endsWith('.cn') ? 'aws-cn' : 'aws', account: '', name: t };
   }

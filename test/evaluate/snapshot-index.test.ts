@@ -81,6 +81,21 @@ describe('the snapshot index', () => {
     expect(after.get('role:111122223333:app')?.map((g) => g.grantId)).toEqual(['g1', 'g5']);
   });
 
+  it('reads no principal from a name with a control character, a line separator or a bidirectional mark', () => {
+    // No IAM or STS name holds one, and AWS refuses a policy naming one: kms-why once read
+    // `role/a<newline>b` as a role (a session ARN of the same shape was refused already).
+    for (const bad of ['\n', '\t', '\u001b[2J', '\u0085', '\u2028', '\u202e'])
+      for (const arn of [
+        `arn:aws:iam::111122223333:role/a${bad}b`,
+        `arn:aws:iam::111122223333:user/a${bad}b`,
+        `arn:aws:sts::111122223333:assumed-role/app/s${bad}x`,
+      ]) {
+        expect(parsePrincipal(arn), JSON.stringify(arn)).toBeNull();
+        expect(valueKey(arn), JSON.stringify(arn)).toBeUndefined();
+      }
+    expect(parsePrincipal('arn:aws:iam::111122223333:role/a+=,.@-b')?.name).toBe('a+=,.@-b');
+  });
+
   it('reads a grantee key the fast way (valueKey) exactly as patternKey(compilePrincipalValue) does', () => {
     for (const a of [
       ...ARNS,
