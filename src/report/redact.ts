@@ -67,6 +67,8 @@ const ARN_RE = new RegExp(
   'g',
 );
 // eslint-disable-next-line no-control-regex
+const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+// eslint-disable-next-line no-control-regex
 const ANSI_RE = /\u001b\[[0-9;?]*[A-Za-z]/g;
 const UNIQUE_ID_RE =
   /(?<![A-Za-z0-9])(AROA|AIDA|AGPA|ANPA|ANVA|AIPA|APKA|ASCA|ACCA|AKIA|ASIA|ABIA|ACRA)[A-Z0-9]{12,}(?![A-Za-z0-9])(?::([A-Za-z0-9_+=,.@-]+))?/g;
@@ -703,7 +705,10 @@ export class Redactor {
         return s.startsWith('alias/') && !s.startsWith('alias/aws/') ? `alias/${this.nameSegments('alias', s.slice(6))}` : s;
       if (field === 'Path' || field === 'path') return this.path(s);
     }
-    if (/^arn:[^:\s]*:[^:\s]*:[^:\s]*:[^:\s]*:/.test(s) && !/\s/.test(s)) return this.arn(s);
+    // An ARN value is one identifier even where its name holds a control character (no IAM name
+    // can, so it is no principal, but it is printed as "not evaluated"): free text would end the
+    // ARN there, and the rest of the name would survive.
+    if (/^arn:[^:\s]*:[^:\s]*:[^:\s]*:[^:\s]*:/.test(s) && !/\s/.test(s.replace(CONTROL_RE, ''))) return this.arn(s);
     if (this.learning) {
       // Learning only looks into ARNs inside longer texts.
       for (const m of s.matchAll(ARN_RE)) this.arnInText(m[0]);

@@ -16,6 +16,17 @@ describe('Redactor', () => {
     expect(parseArn(out.split(' ')[2]!)?.account).toBe('000000000001');
   });
 
+  it('replaces the whole name of an ARN value, a control character in it and all', () => {
+    // Free text ends an ARN at a newline, so the rest of such a name once survived redaction.
+    const r = new Redactor();
+    const doc = r.json({
+      Statement: [{ Principal: { AWS: ['arn:aws:iam::111122223333:role/a\nsecret-name', 'arn:aws:iam::111122223333:role/b\tsecret-two'] } }],
+    });
+    const text = JSON.stringify(doc);
+    expect(text).not.toContain('secret');
+    expect(text).not.toContain('111122223333');
+  });
+
   it('gives a session named after its function the function placeholder, everywhere', () => {
     const r = new Redactor();
     r.learn({ FunctionName: 'my-function', Role: 'arn:aws:iam::111122223333:role/app-exec-role' });
