@@ -1,4 +1,5 @@
 // ARN and principal parsing (pure). Principal forms: docs/semantics.md#principal-matching and IAM-PRINCIPAL.
+import { hasControlChar } from './control-chars.js';
 import { InputError } from './errors.js';
 import type { PrincipalRef, RolePrincipal, SessionPrincipal } from './principal.js';
 
@@ -47,16 +48,9 @@ export function isUniqueId(text: string): boolean {
   return UNIQUE_ID_RE.test(text);
 }
 
-/**
- * Control characters, line and paragraph separators and bidirectional marks: no IAM or STS name
- * holds one (names are `[\w+=,.@-]`, IAM User Guide, "IAM object quotas and names"), and a key
- * policy naming one is refused by AWS as malformed.
- */
-const NOT_IN_A_NAME = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
-
-/** Whether `text` holds a character no principal's name can (parsePrincipal then returns null). */
+/** Whether `text` holds a character no principal's name can (parsePrincipal then returns null; model/control-chars.ts). */
 export function breaksPrincipal(text: string): boolean {
-  return NOT_IN_A_NAME.test(text);
+  return hasControlChar(text);
 }
 
 /** Parses a caller or policy principal. Returns null when the text is no principal form we know. */

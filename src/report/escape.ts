@@ -4,12 +4,13 @@
 // return could forge a whole line of the report; bidirectional overrides could reorder what is
 // shown (the "Trojan Source" trick). Each such character is printed as a `\uXXXX` escape, which is
 // readable in text and valid inside a JSON string.
+import { CONTROL_CLASS, CONTROL_CLASS_BUT_LAYOUT, hasControlChar } from '../model/control-chars.js';
 
-// C0 controls, DEL, C1 controls (U+009B is a one-byte CSI on some terminals), the line and
-// paragraph separators, and the bidirectional marks, embeddings, overrides and isolates.
-const UNSAFE = /(\u001b\[[0-9;]*m)|[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// The characters are model/control-chars.ts's; SGR colour sequences are matched whole, so that
+// keepColor can keep them.
+const UNSAFE = new RegExp(`(\u001b\\[[0-9;]*m)|[${CONTROL_CLASS}]`, 'g');
 /** UNSAFE without `\n` and `\t`: a whole rendered output has newlines on every line, which keepLayout keeps: a quick test first that most outputs pass. */
-const UNSAFE_IN_LAYOUT = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+const UNSAFE_IN_LAYOUT = new RegExp(`[${CONTROL_CLASS_BUT_LAYOUT}]`);
 
 export interface EscapeOptions {
   /** Keep `\n` and `\t`: for whole rendered outputs, whose lines kms-why itself laid out. */
@@ -58,7 +59,7 @@ export function escapeDeep<T>(value: T): T {
  * a Sid or grant name with a newline must not forge a line ("Findings: none").
  */
 export function escapeShared<T>(value: T, memo: Map<object, unknown> = new Map()): T {
-  if (typeof value === 'string') return (UNSAFE_ANY.test(value) ? escapeControls(value) : value) as T;
+  if (typeof value === 'string') return escapeControls(value) as T;
   if (typeof value !== 'object' || value === null) return value;
   const hit = memo.get(value);
   if (hit !== undefined) return hit as T;
@@ -78,7 +79,7 @@ export function escapeShared<T>(value: T, memo: Map<object, unknown> = new Map()
     let changed = false;
     for (const k of Object.keys(o)) {
       const v = o[k];
-      if (UNSAFE_ANY.test(k) || ((typeof v === 'string' || (typeof v === 'object' && v !== null)) && escapeShared(v, memo) !== v)) {
+      if (hasControlChar(k) || ((typeof v === 'string' || (typeof v === 'object' && v !== null)) && escapeShared(v, memo) !== v)) {
         changed = true;
         break;
       }
@@ -93,11 +94,3 @@ export function escapeShared<T>(value: T, memo: Map<object, unknown> = new Map()
   memo.set(value, out);
   return out as T;
 }
-
-/** Whether `text` holds a character escapeControls escapes. */
-export function hasControl(text: string): boolean {
-  return UNSAFE_ANY.test(text);
-}
-
-/** UNSAFE as a plain test (no capture, no global state). */
-const UNSAFE_ANY = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/;

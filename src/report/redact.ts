@@ -20,6 +20,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { ACTIONS } from '../model/actions.js';
+import { CONTROL_CLASS } from '../model/control-chars.js';
 
 export type PlaceholderKind =
   | 'account'
@@ -66,8 +67,7 @@ const ARN_RE = new RegExp(
   `arn:(aws(?:-[a-z]+)*):([a-z0-9-]*|\\*):([a-z0-9-]*|\\*|\\$\\{[^}\\s]*\\}):([^:${ARN_STOP}]*):((?:\\$\\{[^}${ARN_STOP}]*\\}|[^${ARN_STOP}])+)`,
   'g',
 );
-// eslint-disable-next-line no-control-regex
-const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const CONTROL_RE = new RegExp(`[${CONTROL_CLASS}]`, 'g');
 // eslint-disable-next-line no-control-regex
 const ANSI_RE = /\u001b\[[0-9;?]*[A-Za-z]/g;
 const UNIQUE_ID_RE =

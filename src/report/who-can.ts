@@ -54,7 +54,8 @@ import { hintText, partGapText, partWhatText } from './phrases.js';
 import { GRANT_TO_CREATE, type HintNote } from '../model/decision.js';
 
 import { WHO_CAN_REPORT_VERSION } from '../model/who-can.js';
-import { escapeControls, escapeShared, hasControl } from './escape.js';
+import { hasControlChar } from '../model/control-chars.js';
+import { escapeControls, escapeShared } from './escape.js';
 
 /**
  * JSON text with no control character left raw. JSON.stringify escapes U+0000–U+001F itself, but
@@ -808,7 +809,7 @@ function escapeKey(k: KeyWhoCan): KeyWhoCan {
   let ps = principals;
   for (let i = 0; i < principals.length; i++) {
     const p = principals[i]!;
-    if (hasControl(p.arn) || (p.arnWithPath !== undefined && hasControl(p.arnWithPath)) || (p.account !== undefined && hasControl(p.account)))
+    if (hasControlChar(p.arn) || (p.arnWithPath !== undefined && hasControlChar(p.arnWithPath)) || (p.account !== undefined && hasControlChar(p.account)))
       (ps === principals ? (ps = principals.slice()) : ps)[i] = escapeShared(p, memo);
   }
   return escaped === rest && ps === principals ? k : { ...escaped, principals: ps };
