@@ -42,18 +42,20 @@ import { basename, dirname, join, resolve } from 'node:path';
 
 export const FLOOR_MB = 768;
 /**
- * The young generation: who-can on a large snapshot runs with semi-spaces of SEMI_SPACE_MB (V8's
- * default here is 16). Its answers, rows and per-key tables live a few dozen milliseconds — longer
- * than 16 MB of allocation takes — so with the default most of them were copied twice and moved to
- * the old generation, to die there. Measured (node 22, one core, --trace-gc-nvp; who-can --all-keys
- * --output text, 5,000 roles × 20 keys, an 11 MB snapshot): 359 collections pausing 1,679 ms in all
- * at the default, 183 and 1,180 ms at 32, 99 and 1,001 ms at 64, 59 and 949 ms at 128, peak RSS
- * about the same (560–640 MB); 20,000 roles, jsonl, under the heap limit: 53.2 → 44.8 s, peak RSS
- * 737 → 854 MB. On 1,000 roles × 5 keys (a 2.5 MB snapshot) it saves 60–85 ms of collection, about
- * what a second start of node costs, so only inputs from SEMI_SPACE_FROM_MB (weighted as for the
- * heap limit: a 4 MB snapshot) are run in a child for it.
+ * The young generation: who-can on a large snapshot runs with semi-spaces of a fixed SEMI_SPACE_MB
+ * (`--min-semi-space-size` and `--max-semi-space-size` both). V8 starts them at 1 MB and grows and
+ * shrinks them as it goes; each change hands pages back to the system and faults them in again.
+ * who-can allocates fast for a long time (its answers and per-key tables), so it ran with the
+ * resizing all the way. Measured (node 22, one core, who-can --all-keys, 5,000 roles × 20 keys, an
+ * 11 MB snapshot, runs interleaved because this machine's speed drifts): text 10.3–14.5 s fixed at 16
+ * against 11.0–16.1 s growing up to 64 (a larger young generation, which earlier builds used, costs
+ * more than it saves in copying), with 95,000 page faults instead of 165,000 and a peak RSS of
+ * 390 MB instead of 495 MB; 20,000 roles, jsonl: 56 s and 765 MB against 63 s and 935 MB. Fixed at
+ * 32 or 64 it was between the two. On 1,000 roles × 5 keys (a 2.5 MB snapshot) it saves about
+ * 0.1 s, not much more than a second start of node costs, so only inputs from SEMI_SPACE_FROM_MB
+ * (weighted as for the heap limit: a 4 MB snapshot) are run in a child for it.
  */
-export const SEMI_SPACE_MB = 64;
+export const SEMI_SPACE_MB = 16;
 export const SEMI_SPACE_FROM_MB = 100;
 export const MB_PER_SNAPSHOT_MB = 24;
 export const MB_PER_REPORT_MB = 1;
@@ -219,7 +221,7 @@ const FATAL_MARK = '\n<--- Last few GCs --->';
 /**
  * Runs this script again in a child node with `--max-old-space-size=limitMb` (undefined: with the
  * heap size the user gave node, `userMb` when known, which the child inherits, or V8's own) and
- * `--max-semi-space-size=semiMb` when given, stdin and stdout
+ * `--min-semi-space-size` and `--max-semi-space-size` both `semiMb` when given, stdin and stdout
  * inherited; stderr passes through as it comes until V8 starts a fatal report, which is replaced by
  * one error line and a hint (exit 4: a limit of kms-why's, not a verdict and not the user's input).
  * SIGINT, SIGTERM and SIGHUP are passed on to the child; the child's exit code, or the signal that
@@ -237,7 +239,7 @@ export function relaunch(script, args, limitMb, command, userMb, semiMb) {
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, forward);
   const limit = limitMb === undefined ? [] : [`--max-old-space-size=${limitMb}`];
-  if (semiMb !== undefined) limit.push(`--max-semi-space-size=${semiMb}`);
+  if (semiMb !== undefined) limit.push(`--min-semi-space-size=${semiMb}`, `--max-semi-space-size=${semiMb}`);
   child = spawn(process.execPath, [...process.execArgv, ...limit, script, ...args], {
     stdio: ['inherit', 'inherit', 'pipe'],
     env,

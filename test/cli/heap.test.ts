@@ -153,6 +153,8 @@ describe('the young generation chosen for who-can', () => {
     const started = runs('');
     expect(started.map((x) => x.child)).toEqual([false, true]);
     expect(started[1]!.argv).toContain(`--max-semi-space-size=${SEMI_SPACE_MB}`);
+    // A fixed size: V8 would otherwise start it small and resize it all through the run.
+    expect(started[1]!.argv).toContain(`--min-semi-space-size=${SEMI_SPACE_MB}`);
     expect(started[1]!.argv.some((a) => a.startsWith('--max-old-space-size'))).toBe(false);
     expect(runs(' --max-semi-space-size=8').map((x) => x.child)).toEqual([false]);
   });
