@@ -815,6 +815,27 @@ function escapeKey(k: KeyWhoCan): KeyWhoCan {
   return escaped === rest && ps === principals ? k : { ...escaped, principals: ps };
 }
 
+/**
+ * What a text, table or Markdown renderer lays out for a key: its summary, and the key, with the
+ * input's strings escaped. The summary is made from the key as it is and escaped after (it holds a
+ * few dozen strings). The key's answers and principals are walked only when the list of principals
+ * is printed; otherwise only its other fields are escaped (title, notes, public statements), which
+ * saved a walk over every answer of every principal.
+ */
+function laidOut(k: KeyWhoCan, opts: WhoCanViewOptions): { k: KeyWhoCan; s: KeySummary } {
+  const raw = summarizeKey(k);
+  const s = escapeShared(raw);
+  if (listed(opts, raw)) return { k: escapeKey(k), s };
+  const { access, principals, ...head } = k;
+  const escaped = escapeShared(head);
+  return { k: escaped === head ? k : { ...escaped, access, principals }, s };
+}
+
+/** Is the list of principals printed? (--principals, or a short list.) */
+function listed(opts: WhoCanViewOptions, s: KeySummary): boolean {
+  return opts.principals === true || shortEnough(s);
+}
+
 // ─── Text ──────────────────────────────────────────────────────────────────────────────────────
 
 // Every line is wrapped to the output width with a hanging indent, at spaces only: an ARN or a
@@ -824,9 +845,8 @@ function escapeKey(k: KeyWhoCan): KeyWhoCan {
  * two per principal and action) is given about every 2,000 lines as it is written, never as one
  * string for the key.
  */
-function* textKeyPieces(k: KeyWhoCan, opts: WhoCanViewOptions): Generator<string> {
+function* textKeyPieces(k: KeyWhoCan, s: KeySummary, opts: WhoCanViewOptions): Generator<string> {
   const width = opts.width ?? 80;
-  const s = summarizeKey(k);
   const out: string[] = [];
   const put = (text: string, first: string, rest: string): void => pushWrapped(out, text, width, first, rest);
   put(`Key ${keyTitle(k)}`, '', '    ');
@@ -871,7 +891,7 @@ function* textKeyPieces(k: KeyWhoCan, opts: WhoCanViewOptions): Generator<string
         '      ',
       );
   }
-  if (opts.principals === true || shortEnough(s)) {
+  if (listed(opts, s)) {
     out.push('', '  Principals by action:');
     // Pushed one line at a time: a spread of a list this long (a line or two per principal and action) overflows the call stack.
     for (const _full of textList(out, k, width)) {
@@ -956,8 +976,7 @@ function* chunksOf(format: WhoCanFormat, r: WhoCanResult, opts: WhoCanViewOption
  * A key's table report in pieces: the summary whole, the list of principals (--principals, which
  * may run to a million lines on a large account) in pieces of about 64 KiB as it is laid out.
  */
-function* tableKeyPieces(k: KeyWhoCan, opts: WhoCanViewOptions, c: import('chalk').ChalkInstance): Generator<string> {
-  const s = summarizeKey(k);
+function* tableKeyPieces(k: KeyWhoCan, s: KeySummary, opts: WhoCanViewOptions, c: import('chalk').ChalkInstance): Generator<string> {
   const width = opts.width ?? 80;
   // Lines outside the tables: wrapped to the width first, coloured after (src/report/layout.ts).
   const para = (text: string, style: (x: string) => string = (x) => x): string =>
@@ -1012,7 +1031,7 @@ function* tableKeyPieces(k: KeyWhoCan, opts: WhoCanViewOptions, c: import('chalk
       `Public statement "${st.id}": ${st.actions.join(', ')} ${st.conditions.length > 0 ? conditionsText(st.conditions) : 'to ANYONE, with no condition'}`,
       c.yellow,
     );
-  if (opts.principals === true || shortEnough(s)) {
+  if (listed(opts, s)) {
     const list: Row[] = [];
     for (const g of GROUPS) {
       const rows = actionRows(k, g.id);
@@ -1073,8 +1092,7 @@ export async function renderWhoCanTable(r: WhoCanResult, opts: WhoCanViewOptions
 export const MARKDOWN_BUDGET = 60_000;
 const mdEsc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ').replace(/</g, '&lt;');
 
-function markdownKey(k: KeyWhoCan, opts: WhoCanViewOptions, budget: number): { text: string; full: boolean } {
-  const s = summarizeKey(k);
+function markdownKey(k: KeyWhoCan, s: KeySummary, opts: WhoCanViewOptions, budget: number): { text: string; full: boolean } {
   const out: string[] = [
     `### ${mdEsc(keyTitle(k))}`,
     '',
@@ -1121,7 +1139,7 @@ function markdownKey(k: KeyWhoCan, opts: WhoCanViewOptions, budget: number): { t
   if (k.notes.length > 0 || k.skipped.length > 0) out.push('');
   let text = out.join('\n');
   if (text.length > budget) return { text: '', full: false };
-  if (opts.principals === true || shortEnough(s)) {
+  if (listed(opts, s)) {
     // The list, inside <details>, as far as the budget goes.
     const list: string[] = ['<details><summary>Principals by action</summary>', '', '| Action | Access | Principal | Through |', '|---|---|---|---|'];
     let size = list.join('\n').length + 40;
@@ -1284,16 +1302,21 @@ export class WhoCanWriter {
         yield* jsonlKey(k);
         break;
       // Laid out as text: the input's strings escaped first (escapeShared).
-      case 'text':
-        yield* textKeyPieces(escapeKey(k), this.opts);
+      case 'text': {
+        const { k: e, s } = laidOut(k, this.opts);
+        yield* textKeyPieces(e, s, this.opts);
         break;
-      case 'table':
+      }
+      case 'table': {
         if (this.chalk === undefined) throw new Error('WhoCanWriter.ready() was not awaited before a table');
-        yield* tableKeyPieces(escapeKey(k), this.opts, this.chalk);
+        const { k: e, s } = laidOut(k, this.opts);
+        yield* tableKeyPieces(e, s, this.opts, this.chalk);
         break;
+      }
       case 'markdown': {
         // The footer (summary line, what was left out) needs about 600 characters.
-        const { text } = markdownKey(escapeKey(k), this.opts, MARKDOWN_BUDGET - 600 - this.mdUsed);
+        const { k: e, s } = laidOut(k, this.opts);
+        const { text } = markdownKey(e, s, this.opts, MARKDOWN_BUDGET - 600 - this.mdUsed);
         if (text === '') this.mdLeftOut++;
         else {
           this.mdUsed += text.length;

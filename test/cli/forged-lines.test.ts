@@ -65,6 +65,23 @@ describe('input newlines are escaped, never laid out', () => {
       }
   });
 
+  it('who-can, in the summary of a key whose list of principals is too long to print', async () => {
+    // More principals with access than a summary lists: the renderers escape the summary and the
+    // key's other fields, not its answers (a public statement named EVIL allows them all).
+    const snap = read(base);
+    snap.keys[0]!.Policy.Statement.push({ Sid: EVIL, Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*' });
+    snap.principals = [
+      ...(snap.principals ?? []),
+      ...Array.from({ length: 40 }, (_, i) => ({ Arn: `arn:aws:iam::111122223333:role/many-${i}`, IdentityPolicies: [] })),
+    ];
+    const file = write('who-can-many.json', snap);
+    for (const output of ['text', 'table', 'markdown']) {
+      const out = await stdout(['who-can', '--from', file, '--key', 'alias/app', '--action', 'kms:Decrypt', '--output', output], [0, 3]);
+      expect(out, `who-can ${output}: the summary alone`).not.toContain('role/many-17');
+      expectEscaped(out, `who-can ${output} (summary)`);
+    }
+  });
+
   it('diff of two snapshots, in every format laid out as text', async () => {
     for (const output of ['text', 'table', 'markdown']) {
       const out = await stdout(['diff', base, evilWhoCan, '--output', output], [0, 1, 3]);
