@@ -3,7 +3,7 @@
 // stdout read through a pipe. Reports wall time (load + evaluate + render + write), bytes written
 // and peak RSS (GNU time's maximum resident set size) per output format. Not a test: nothing here
 // asserts. GNU time reports the largest process's peak: on a snapshot of 4 MB or more who-can runs
-// in a child node with a larger young generation, and over 16.7 MB with a heap limit too
+// in a child node with a young generation of a fixed size, and over 16.7 MB with a heap limit too
 // (bin/heap.js); the waiting parent adds about 50 MB to that.
 //
 // The account (bench/who-can.mjs's realistic mix): N roles with 1–10 identity policies, 20 keys

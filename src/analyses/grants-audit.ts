@@ -17,7 +17,7 @@ import {
 } from '../model/grant-findings.js';
 import { ecText, hasEcConstraint } from '../evaluate/grants.js';
 import { accountOf } from '../evaluate/principals.js';
-import { wildcard } from '../evaluate/wildcard.js';
+import { wildcard } from '../model/wildcard.js';
 
 export { acceptanceExpiry, findingMeta, FINDING_CODES, SEVERITIES, type AcceptedFinding, type ExpectedGrant, type FindingId, type Severity };
 

@@ -1,7 +1,7 @@
 // `kms-why who-can`: who can do what on a key, and through which statement or grant.
 import { type Command, Option } from 'commander';
 import { Evaluator } from '../evaluate/evaluator.js';
-import { hasWildcard, Wildcard } from '../evaluate/wildcard.js';
+import { hasWildcard, Wildcard } from '../model/wildcard.js';
 import { keyHasUnknown, selectKeys, WhoCanEngine, type KeyWhoCan, type WhoCanPrincipal } from '../analyses/who-can.js';
 import { InputError } from '../model/errors.js';
 import type { Snapshot } from '../model/snapshot.js';

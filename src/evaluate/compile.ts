@@ -6,7 +6,7 @@ import type { Effect, Policy, PolicySource, Statement } from '../model/policy.js
 import type { PrincipalRef } from '../model/principal.js';
 import { biased, compileCondition, evaluateConditions, resolveVariables, type CompiledCondition, type ConditionEnv } from './conditions.js';
 import { compilePrincipalElement, matchPrincipalElement, notPrincipalExempts, type CompiledPrincipalElement, type PrincipalMatch } from './principals.js';
-import { wildcard, type Wildcard } from './wildcard.js';
+import { wildcard, type Wildcard } from '../model/wildcard.js';
 
 export interface CompiledStatement {
   st: Statement;

@@ -5,7 +5,7 @@ import type { ConditionClause, Effect } from '../model/policy.js';
 import { BlockList } from 'node:net';
 import { dateLacksOffset, parseCidr, parseDate } from '../model/condition-values.js';
 import { contextGet, missingKeyInfo, type RequestContext, type UnknownKeyInfo } from './context.js';
-import { wildcard, type Wildcard } from './wildcard.js';
+import { wildcard, type Wildcard } from '../model/wildcard.js';
 
 export interface CompiledCondition {
   clause: ConditionClause;

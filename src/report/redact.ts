@@ -20,6 +20,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { ACTIONS } from '../model/actions.js';
+import { Wildcard } from '../model/wildcard.js';
 import { CONTROL_CLASS } from '../model/control-chars.js';
 
 export type PlaceholderKind =
@@ -345,15 +346,15 @@ function patternLiteral(s: string): string {
   return s.replace(/\$\{[^}]*\}/g, '').replace(/[^A-Za-z0-9]/g, '');
 }
 
-function patternRegExp(p: string): RegExp {
-  let re = '';
-  const parts = p.split(/(\$\{[^}]*\}|\*|\?)/);
-  for (const part of parts) {
-    if (part === '*' || part.startsWith('${')) re += '.*';
-    else if (part === '?') re += '.';
-    else re += escapeRe(part);
-  }
-  return new RegExp(`^${re}$`, 's');
+/**
+ * A policy pattern as a matcher of names: `*` and a policy variable match any run of characters,
+ * `?` one. Matched without regular expressions (model/wildcard.ts): a pattern is input, and one
+ * such as `role/a*a*a*…c` made a backtracking regular expression take minutes on a long name.
+ */
+function patternMatcher(p: string): Wildcard {
+  let glob = '';
+  for (const part of p.split(/(\$\{[^}]*\}|\*|\?)/)) glob += part === '*' || part.startsWith('${') ? '*' : part;
+  return new Wildcard(glob);
 }
 
 /** Splits an ARN resource at `/` outside of ${…} policy variables. */
@@ -383,7 +384,7 @@ export class Redactor {
   /** Names learned from the inputs' fields and ARNs → their kind; replaced wherever they stand as a word. */
   private readonly learned = new Map<string, PlaceholderKind>();
   /** Patterns with literal parts (role/app-*), in the order learned. */
-  private readonly patterns: Array<{ text: string; re: RegExp }> = [];
+  private readonly patterns: Array<{ text: string; re: Wildcard }> = [];
   private readonly patternIndex = new Map<string, number>();
   private readonly files = new Map<string, string>();
   private readonly salt = randomBytes(16);
@@ -607,7 +608,7 @@ export class Redactor {
     if (this.learning) {
       if (!this.patternIndex.has(v)) {
         this.patternIndex.set(v, this.patterns.length);
-        this.patterns.push({ text: v, re: patternRegExp(v) });
+        this.patterns.push({ text: v, re: patternMatcher(v) });
       }
       return v;
     }

@@ -160,8 +160,8 @@ describe('hostile keys and strings', () => {
     expect((await run([...base, '--context', 'constructor=x', '--context', '__proto__=x'])).code).toBe(1);
   });
 
-  // A backtracking regular expression never returns on this; the linear matcher (evaluate/wildcard.ts)
-  // answers it (its step bound is asserted in test/evaluate/wildcard.test.ts).
+  // A backtracking regular expression never returns on this; the linear matcher (model/wildcard.ts)
+  // answers it (its step bound is asserted in test/model/wildcard.test.ts).
   test('a statement with 50 stars and a failing suffix evaluates', async () => {
     const snap = JSON.parse(JSON.stringify(BASE)) as typeof BASE;
     snap.keys[0]!.Policy.Statement.push({ Effect: 'Deny', Principal: '*', Action: `kms:${'*'.repeat(50)}Z`, Resource: '*' });

@@ -2,7 +2,7 @@
 // matched without backtracking (a hostile pattern on a long ARN is answered, not hung on).
 import { describe, expect, it } from 'vitest';
 import { principalFilter } from '../../src/cli/who-can.js';
-import { wildcardSteps } from '../../src/evaluate/wildcard.js';
+import { wildcardSteps } from '../../src/model/wildcard.js';
 import type { WhoCanPrincipal } from '../../src/model/who-can.js';
 
 const role = (arn: string, arnWithPath?: string): WhoCanPrincipal => ({

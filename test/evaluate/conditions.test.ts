@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileCondition, evaluateCondition, substituteVariables } from '../../src/evaluate/conditions.js';
-import { wildcard } from '../../src/evaluate/wildcard.js';
+import { wildcard } from '../../src/model/wildcard.js';
 import type { RequestContext } from '../../src/evaluate/context.js';
 
 function ctx(values: Record<string, string | string[]>, unknownPrefixes: string[] = []): RequestContext {

@@ -2,6 +2,7 @@
 // prefix-preserving IPs, and redacting twice. (--redact through the CLI: test/cli/redact.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { parseArn, parsePrincipal } from '../../src/model/arn.js';
+import { wildcardSteps } from '../../src/model/wildcard.js';
 import { Redactor } from '../../src/report/redact.js';
 
 describe('Redactor', () => {
@@ -56,6 +57,32 @@ describe('Redactor', () => {
     const re = new RegExp(`^${pattern.replace(/\*/g, '.*')}$`);
     expect(names.map((n) => re.test(n))).toEqual([true, false]);
     expect(JSON.stringify(out)).not.toMatch(/Blocked|Other|111122223333/);
+  });
+
+  it('matches a pattern built to backtrack against a long name without retrying (it once ran for minutes)', () => {
+    // `role/a*a*…a*c` on a name of 60 `a`s: a backtracking regular expression tries every way to
+    // place the 30 stars before it fails. The markers come from the linear matcher (model/wildcard.ts).
+    const r = new Redactor();
+    const hostile = `arn:aws:iam::111122223333:role/${'a*'.repeat(30)}c`;
+    const doc = {
+      Condition: { ArnLike: { 'aws:PrincipalArn': [hostile, 'arn:aws:iam::111122223333:role/a*${aws:username}?'] } },
+      principals: [
+        `arn:aws:iam::111122223333:role/${'a'.repeat(60)}`,
+        `arn:aws:iam::111122223333:role/${'a'.repeat(59)}c`,
+        'arn:aws:iam::111122223333:role/ab',
+      ],
+    };
+    const before = wildcardSteps();
+    r.learn(doc);
+    const out = r.json(doc);
+    // Bounded by name length × pattern length per name and pattern, not exponential.
+    expect(wildcardSteps() - before).toBeLessThan(3 * 2 * 100 * 70);
+    const [long, withC, short] = out.principals.map((p) => p.split('/')[1]!);
+    // The first pattern needs a final `c`; the second (`a*…?`, a variable as a star) any name of two or more characters starting with `a`.
+    expect(long).toMatch(/-x2x$/);
+    expect(withC).toMatch(/-x1x-x2x$/);
+    expect(short).toMatch(/-x2x$/);
+    expect(JSON.stringify(out)).not.toMatch(/aaaa|111122223333/);
   });
 
   it('maps IPs so that CIDR blocks hold the same addresses', () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Evaluator } from '../../src/evaluate/evaluator.js';
 import { auditGrants } from '../../src/analyses/grants-audit.js';
 import { whoCan } from '../../src/analyses/who-can.js';
-import { Wildcard, wildcard, wildcardSteps } from '../../src/evaluate/wildcard.js';
+import { Wildcard, wildcard, wildcardSteps } from '../../src/model/wildcard.js';
 import { scenarioToInput, type ScenarioCase } from '../../src/sources/scenario.js';
 
 const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
