@@ -389,7 +389,8 @@ export class Redactor {
   private readonly files = new Map<string, string>();
   private readonly salt = randomBytes(16);
   private learning = false;
-  private literalRe: RegExp | undefined;
+  /** The learned names as one expression (null: none is eligible; undefined: not made yet, see replaceLearned). */
+  private literalRe: RegExp | null | undefined;
 
   // ── Public API ──────────────────────────────────────────────────────────────────────────────
 
@@ -819,18 +820,23 @@ export class Redactor {
   }
 
   private replaceLearned(t: string): string {
-    const names = [...this.learned.keys()].filter((n) => this.eligible(n));
-    if (names.length === 0) return t;
+    // The names are gathered once per set of learned names (learn and learnGrantIds reset it), not
+    // for every string: each string of a 5,000-role snapshot once filtered every learned name
+    // again, which took 20 s. A name that later becomes ineligible (a placeholder issued with its
+    // text) is still matched, and name() gives it back as it is.
     if (this.literalRe === undefined) {
+      const names = [...this.learned.keys()].filter((n) => this.eligible(n));
       names.sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
       // A name ends where an IAM name cannot go on (it may end a generated name: AllowLambdaEnvDecrypt-NAME);
       // "name:value" is a condition key, not a name.
-      this.literalRe = new RegExp(
-        `(?<![A-Za-z0-9+=,.@:$/])(?:${names.map(escapeRe).join('|')})(?![A-Za-z0-9_+=@-])(?![,.][A-Za-z0-9_+=@-])(?!:[A-Za-z0-9*])`,
-        'g',
-      );
+      this.literalRe =
+        names.length === 0
+          ? null
+          : new RegExp(`(?<![A-Za-z0-9+=,.@:$/])(?:${names.map(escapeRe).join('|')})(?![A-Za-z0-9_+=@-])(?![,.][A-Za-z0-9_+=@-])(?!:[A-Za-z0-9*])`, 'g');
     }
-    return plain(t, (x) => x.replace(this.literalRe!, (m) => this.mark(this.name(this.learned.get(m)!, m))));
+    const re = this.literalRe;
+    if (re === null) return t;
+    return plain(t, (x) => x.replace(re, (m) => this.mark(this.name(this.learned.get(m)!, m))));
   }
 }
 

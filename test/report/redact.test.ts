@@ -1,6 +1,6 @@
 // The Redactor on its own: placeholder shapes, one placeholder per value, wildcard markers,
 // prefix-preserving IPs, and redacting twice. (--redact through the CLI: test/cli/redact.test.ts.)
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseArn, parsePrincipal } from '../../src/model/arn.js';
 import { wildcardSteps } from '../../src/model/wildcard.js';
 import { Redactor } from '../../src/report/redact.js';
@@ -83,6 +83,26 @@ describe('Redactor', () => {
     expect(withC).toMatch(/-x1x-x2x$/);
     expect(short).toMatch(/-x2x$/);
     expect(JSON.stringify(out)).not.toMatch(/aaaa|111122223333/);
+  });
+
+  it('gathers the learned names once, not for every string it redacts (a 5,000-role snapshot took 20 s)', () => {
+    const r = new Redactor();
+    const roles = Array.from({ length: 300 }, (_, i) => ({
+      Arn: `arn:aws:iam::111122223333:role/team-role-${i}`,
+      Tags: [{ Key: 'owner', Value: `person-${i}` }],
+    }));
+    const doc = { principals: roles, notes: roles.map((_, i) => `role team-role-${i} is owned by person-${i}`) };
+    r.learn(doc);
+    // biome-ignore lint/suspicious/noExplicitAny: counting calls of a private method
+    const eligible = vi.spyOn(Redactor.prototype as any, 'eligible');
+    const out = r.json(doc);
+    // Once per learned name (about 600 of them), where it was once that for each of the 900 strings.
+    expect(eligible.mock.calls.length).toBeLessThan(3 * 600);
+    eligible.mockRestore();
+    const text = JSON.stringify(out);
+    expect(text).not.toMatch(/team-role|person-|111122223333/);
+    // The same placeholder in a note as in the ARN it names.
+    expect(out.notes[7]).toBe(`role ${out.principals[7]!.Arn.split('/')[1]} is owned by ${out.principals[7]!.Tags[0]!.Value}`);
   });
 
   it('maps IPs so that CIDR blocks hold the same addresses', () => {
