@@ -93,7 +93,6 @@ describe('Redactor', () => {
     }));
     const doc = { principals: roles, notes: roles.map((_, i) => `role team-role-${i} is owned by person-${i}`) };
     r.learn(doc);
-    // biome-ignore lint/suspicious/noExplicitAny: counting calls of a private method
     const eligible = vi.spyOn(Redactor.prototype as any, 'eligible');
     const out = r.json(doc);
     // Once per learned name (about 600 of them), where it was once that for each of the 900 strings.
