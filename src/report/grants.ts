@@ -1,6 +1,7 @@
 // Renderers for the grants audit (`kms-why grants`): text, table, json, markdown, github.
 import type { Finding, GrantEntry, GrantsAudit, KeyAudit } from '../analyses/grants-audit.js';
 import { escapeShared } from './escape.js';
+import { MAX_WIDTH, wrap } from './explain.js';
 import { escapeMd } from './markdown.js';
 
 export interface GrantsRenderOptions {
@@ -102,7 +103,12 @@ function entryLines(e: GrantEntry): string[] {
 }
 
 function findingLine(f: Finding): string {
-  return `${f.severity.toUpperCase().padEnd(8)} ${f.code} ${f.id}: ${f.message}${acceptanceText(f)}`;
+  return `${f.severity.toUpperCase().padEnd(8)} ${findingText(f)}`;
+}
+
+/** A finding but for its severity. */
+function findingText(f: Finding): string {
+  return `${f.code} ${f.id}: ${f.message}${acceptanceText(f)}`;
 }
 
 /** " [accepted until …: reason]" or " [acceptance EXPIRED …]": an accepted finding shows why it does not fail. */
@@ -116,23 +122,34 @@ export function acceptanceText(f: Finding): string {
 export function renderGrantsText(auditGiven: GrantsAudit, opts: GrantsRenderOptions): string {
   // Laid out as text: the input's strings escaped first (a grant name with a newline must not forge a line).
   const audit = escapeShared(auditGiven);
+  // Every line fits the output width (80 on a pipe: a ticket, a CI log), continued under its own
+  // text; an ARN longer than a line breaks after a `:` or `/`, as in check's text.
+  const width = Math.min(opts.width ?? 80, MAX_WIDTH);
+  const out: string[] = [];
+  const put = (text: string, first = '', rest = `${first}  `): void => {
+    const lines = wrap(text, width - Math.max(first.length, rest.length));
+    for (let i = 0; i < lines.length; i++) out.push((i === 0 ? first : rest) + lines[i]);
+  };
   // For people: what needs attention first (findings by severity, unexpected grants), then the inventory.
-  const out: string[] = [summaryLine(audit, opts)];
+  put(summaryLine(audit, opts));
   for (const k of audit.keys) {
     if (k.unreadable)
-      out.push(
-        `  ${k.keyArn}: grants could not be read completely: ${k.unreadable.reason}${k.unreadable.neededPermission ? ` (needs ${k.unreadable.neededPermission})` : ''}`,
+      put(
+        `${k.keyArn}: grants could not be read completely: ${k.unreadable.reason}${k.unreadable.neededPermission ? ` (needs ${k.unreadable.neededPermission})` : ''}`,
+        '  ',
       );
   }
   if (audit.findings.length > 0) {
     out.push('', 'Findings (most severe first):');
-    for (const f of bySeverity(audit.findings)) out.push(`  ${findingLine(f)}`);
+    // The severity in a column of its own; the finding continues under its code.
+    for (const f of bySeverity(audit.findings)) put(findingText(f), `  ${f.severity.toUpperCase().padEnd(8)} `, ' '.repeat(11));
   }
   if (audit.expectationsGiven) {
-    out.push('', audit.unexpected.length === 0 ? 'Every grant matches an expectation.' : `Unexpected grants (${audit.unexpected.length}):`);
-    for (const e of audit.unexpected) out.push(`  ${e.grant.grantId} on ${e.keyArn}: ${e.grant.granteePrincipal} ${e.operationsText}`);
-    if (audit.unusedExpectations.length > 0) out.push(`Expectations that matched no grant: ${audit.unusedExpectations.map((i) => `#${i}`).join(', ')}`);
-    if (audit.unusedAcceptances.length > 0) out.push(`Accepted findings that matched no finding: ${audit.unusedAcceptances.map((i) => `#${i}`).join(', ')}`);
+    out.push('');
+    put(audit.unexpected.length === 0 ? 'Every grant matches an expectation.' : `Unexpected grants (${audit.unexpected.length}):`);
+    for (const e of audit.unexpected) put(`${e.grant.grantId} on ${e.keyArn}: ${e.grant.granteePrincipal} ${e.operationsText}`, '  ', '    ');
+    if (audit.unusedExpectations.length > 0) put(`Expectations that matched no grant: ${audit.unusedExpectations.map((i) => `#${i}`).join(', ')}`);
+    if (audit.unusedAcceptances.length > 0) put(`Accepted findings that matched no finding: ${audit.unusedAcceptances.map((i) => `#${i}`).join(', ')}`);
   }
   out.push('');
   if (!showInventory(audit, opts)) {
@@ -141,9 +158,14 @@ export function renderGrantsText(auditGiven: GrantsAudit, opts: GrantsRenderOpti
   }
   for (const k of audit.keys) {
     if (k.unreadable) continue;
-    out.push(`Key ${keyTitle(k)}`);
+    put(keyTitle(k), 'Key ', '    ');
     if (k.entries.length === 0) out.push('  no grants');
-    for (const e of k.entries) for (const l of entryLines(e)) out.push(`  ${l}`);
+    for (const e of k.entries) {
+      const [head, ...fields] = entryLines(e);
+      put(head!, '  ', '    ');
+      // A field's value continues under the value, past its label ("  grantee:     ").
+      for (const l of fields) put(l.slice(15), `  ${l.slice(0, 15)}`, ' '.repeat(17));
+    }
     out.push('');
   }
   return out.join('\n');
