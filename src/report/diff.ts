@@ -22,6 +22,7 @@ import type { AccessChange, AccessDiff, AccessSide } from '../analyses/diff.js';
 import type { ReasonRef } from '../analyses/who-can.js';
 import { conditionsText } from './who-can.js';
 import { escapeControls, escapeShared } from './escape.js';
+import { MAX_WIDTH, pushHanging } from './explain.js';
 
 export const DIFF_REPORT_VERSION = 1;
 
@@ -119,19 +120,34 @@ export function renderDiffJson(d: AccessDiff, opts: DiffRenderOptions): string {
 
 export function* diffTextChunks(given: AccessDiff, optsGiven: DiffRenderOptions): Generator<string> {
   const [d, opts] = escapedInput(given, optsGiven);
-  yield `Comparing ${opts.oldName} (old) with ${opts.newName} (new)\n\n`;
+  // Every line fits the output width (80 on a pipe), continued under its own text.
+  const width = Math.min(opts.width ?? 80, MAX_WIDTH);
+  const head: string[] = [];
+  pushHanging(head, `Comparing ${opts.oldName} (old) with ${opts.newName} (new)`, width, '', '  ');
+  yield `${head.join('\n')}\n\n`;
+  const field = ' '.repeat(11);
   for (const [, list] of byKey(d)) {
-    const out: string[] = [`Key ${keyTitle(list[0]!, d)}`];
+    const out: string[] = [];
+    pushHanging(out, keyTitle(list[0]!, d), width, 'Key ', '    ');
     for (const c of list) {
       const tags = [c.external ? 'external' : '', c.adminLevel ? 'ADMIN-LEVEL' : ''].filter(Boolean);
-      out.push(`  ${c.change.toUpperCase().padEnd(8)} ${c.principal}${tags.length > 0 ? ` [${tags.join(', ')}]` : ''}: ${c.actions.join(', ')}`);
-      out.push(`           before: ${sideText(c.old)}`);
-      out.push(`           after:  ${sideText(c.new)}`);
-      for (const w of c.why) out.push(`           why:    ${w}`);
+      pushHanging(
+        out,
+        `${c.principal}${tags.length > 0 ? ` [${tags.join(', ')}]` : ''}: ${c.actions.join(', ')}`,
+        width,
+        `  ${c.change.toUpperCase().padEnd(8)} `,
+        field,
+      );
+      pushHanging(out, sideText(c.old), width, `${field}before: `, `${field}        `);
+      pushHanging(out, sideText(c.new), width, `${field}after:  `, `${field}        `);
+      for (const w of c.why) pushHanging(out, w, width, `${field}why:    `, `${field}        `);
     }
     yield `${out.join('\n')}\n\n`;
   }
-  yield [...d.notes.map((n) => `Note: ${n}`), summaryLine(d)].join('\n') + '\n';
+  const tail: string[] = [];
+  for (const n of d.notes) pushHanging(tail, n, width, 'Note: ', '      ');
+  pushHanging(tail, summaryLine(d), width, '', '  ');
+  yield `${tail.join('\n')}\n`;
 }
 
 export function renderDiffText(d: AccessDiff, opts: DiffRenderOptions): string {

@@ -619,6 +619,20 @@ export function wrapWithMarker(text: string, marker: string, width: number): str
   return lines;
 }
 
+/**
+ * Appends `text` to `out` wrapped to `width` columns: its first line after `first`, the others
+ * after `rest`, each within the width (breaking long tokens as wrap does). A line that fits is
+ * pushed as it is: long lists (a diff, a grants audit) pay a length check per line.
+ */
+export function pushHanging(out: string[], text: string, width: number, first = '', rest = first): void {
+  if (first.length + text.length <= width && !text.includes('\n')) {
+    out.push(first + text);
+    return;
+  }
+  const lines = wrap(text, width - Math.max(first.length, rest.length));
+  for (let i = 0; i < lines.length; i++) out.push((i === 0 ? first : rest) + lines[i]);
+}
+
 /** Wraps with a first-line prefix and an indent for continuation lines. */
 export function wrapHanging(text: string, width: number, first: string, rest: string = ' '.repeat(first.length)): string[] {
   return wrap(text, width - first.length).map((l, i) => (i === 0 ? first : rest) + l);

@@ -1,7 +1,7 @@
 // Renderers for the grants audit (`kms-why grants`): text, table, json, markdown, github.
 import type { Finding, GrantEntry, GrantsAudit, KeyAudit } from '../analyses/grants-audit.js';
 import { escapeShared } from './escape.js';
-import { MAX_WIDTH, wrap } from './explain.js';
+import { MAX_WIDTH, pushHanging } from './explain.js';
 import { escapeMd } from './markdown.js';
 
 export interface GrantsRenderOptions {
@@ -126,10 +126,7 @@ export function renderGrantsText(auditGiven: GrantsAudit, opts: GrantsRenderOpti
   // text; an ARN longer than a line breaks after a `:` or `/`, as in check's text.
   const width = Math.min(opts.width ?? 80, MAX_WIDTH);
   const out: string[] = [];
-  const put = (text: string, first = '', rest = `${first}  `): void => {
-    const lines = wrap(text, width - Math.max(first.length, rest.length));
-    for (let i = 0; i < lines.length; i++) out.push((i === 0 ? first : rest) + lines[i]);
-  };
+  const put = (text: string, first = '', rest = `${first}  `): void => pushHanging(out, text, width, first, rest);
   // For people: what needs attention first (findings by severity, unexpected grants), then the inventory.
   put(summaryLine(audit, opts));
   for (const k of audit.keys) {

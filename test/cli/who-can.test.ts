@@ -278,13 +278,20 @@ function changedSnapshot(): string {
 describe('kms-why diff', () => {
   it('says who gained and lost what, and which source decided before and after', async () => {
     const after = changedSnapshot();
-    const r = await kmsWhy(['diff', BASIC, after, '--action', ACTIONS]);
+    // At 120 columns (the widest text is laid out to) and at the default 80.
+    const r = await kmsWhy(['diff', BASIC, after, '--action', ACTIONS], { env: { COLUMNS: '240' } });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    const narrow = await kmsWhy(['diff', BASIC, after, '--action', ACTIONS]);
+    expect(Math.max(...narrow.stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(80);
+    expect(narrow.stdout).toContain(
+      ['           before: conditional (key-policy: key-policy "ViaLambda" + grant', '                   g-web) if kms:ViaService StringEquals'].join('\n'),
+    );
     expect(r.stdout).toContain(
       [
         '  GAINED   arn:aws:iam::111122223333:role/web: kms:Decrypt',
-        '           before: conditional (key-policy: key-policy "ViaLambda" + grant g-web) if kms:ViaService StringEquals lambda.us-east-1.amazonaws.com (key-policy "ViaLambda") or encryption context app = web (grant g-web)',
+        '           before: conditional (key-policy: key-policy "ViaLambda" + grant g-web) if kms:ViaService StringEquals',
+        '                   lambda.us-east-1.amazonaws.com (key-policy "ViaLambda") or encryption context app = web (grant g-web)',
         '           after:  allow (key-policy: key-policy "WebUse")',
         '           why:    key-policy statement "WebUse" is new',
         '           why:    key-policy statement "ViaLambda" (unchanged) no longer decides',
