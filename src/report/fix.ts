@@ -343,7 +343,7 @@ function textExtraction(e: Explanation, what: 'message' | 'event', w: number): s
 function textToday(e: Explanation, w: number): string[] {
   const out: string[] = [];
   const agree = agreeWord(e.today);
-  out.push(`Today: ${todayWord(e.today)}${agree ? ` (${agree})` : ''}`);
+  out.push(...wrapHanging(`${todayWord(e.today)}${agree ? ` (${agree})` : ''}`, w, 'Today: ', '  '));
   out.push(...wrapHanging(clueFindingText(e.today.finding), w, '  '));
   if (e.today.missing.length > 0) {
     out.push('  Check these inputs:');
@@ -409,7 +409,7 @@ export async function explainText(given: ExplainDocument, format: 'text' | 'tabl
   const many = doc.explanations.length > 1;
   for (const [i, e] of doc.explanations.entries()) {
     out.push('');
-    if (many || e.group) out.push(`=== ${many ? `${i + 1} of ${doc.explanations.length}: ` : ''}${e.title} ===`);
+    if (many || e.group) out.push(...wrapHanging(`${many ? `${i + 1} of ${doc.explanations.length}: ` : ''}${e.title} ===`, w, '=== ', '    '));
     out.push(...textExtraction(e, what, w));
     out.push('');
     out.push((await render(e.report, format)).replace(/\n+$/, ''));

@@ -397,7 +397,7 @@ describe('kms-why explain-event', () => {
     ]);
     expect(doc.explanations[0].events.map((x: any) => x.eventTime)).toEqual(['2026-11-20T03:12:44Z', '2026-11-20T03:13:44Z', '2026-11-20T03:14:44Z']);
     const text = await run(['explain-event', `${CT}trail-mixed.json`, '--all', '--from', `${EX}pattern-2-iam-only-no-delegation.json`]);
-    expect(text.stdout).toMatch(/=== 1 of 3: .* \(3 events\) ===/);
+    expect(text.stdout.replace(/\n +/g, ' ')).toMatch(/=== 1 of 3: .* \(3 events\) ===/);
   });
 
   it('--all skips (and reports) an event whose caller cannot be known, exit 3', async () => {

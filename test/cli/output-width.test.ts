@@ -57,7 +57,7 @@ describe('check --output table and text follow COLUMNS', () => {
     expect(wide.stdout.split('\n').length).toBeLessThan(narrow.stdout.split('\n').length);
   });
 
-  it('lays text out the same way, the --fix section, the Lambda analysis, diff and the grants audit included', async () => {
+  it('lays text out the same way, the --fix section, the Lambda analysis, explain-event, diff and the grants audit included', async () => {
     // Text once kept 120 columns whatever COLUMNS said. Commands and JSON stay whole on their line
     // (to be pasted), so the lines are measured without them.
     const prose = (text: string): string =>
@@ -80,6 +80,7 @@ describe('check --output table and text follow COLUMNS', () => {
         '--fix',
       ],
       ['lambda', 'my-function', '--from', 'fixtures/examples/lambda-env-grant-retired.json', '--output', 'text'],
+      ['explain-event', 'fixtures/examples/trail.json', '--from', 'fixtures/examples/trail-snapshot.json', '--all', '--output', 'text'],
       ['diff', 'fixtures/examples/account-snapshot.json', 'fixtures/examples/account-snapshot-after.json', '--output', 'text'],
       // The grants audit: findings (most over 80 columns) and the inventory.
       ['grants', '--from', 'fixtures/examples/grants-audit-snapshot.json', '--all-keys', '--inventory', '--now', '2026-12-01T00:00:00Z', '--output', 'text'],
