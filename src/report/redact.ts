@@ -69,6 +69,7 @@ const ARN_RE = new RegExp(
   'g',
 );
 const CONTROL_RE = new RegExp(`[${CONTROL_CLASS}]`, 'g');
+const PRIVATE_RE = new RegExp(`[${PRIVATE}]`, 'g');
 // eslint-disable-next-line no-control-regex
 const ANSI_RE = /\u001b\[[0-9;?]*[A-Za-z]/g;
 const UNIQUE_ID_RE =
@@ -320,13 +321,27 @@ const KIND_PRIORITY: PlaceholderKind[] = [
   'name',
 ];
 
-/** Applies `fn` to the parts of `t` outside placeholders already put in. */
+/**
+ * Applies `fn` to the parts of `t` outside placeholders already put in. Found with indexOf, not a
+ * split by a regular expression: a piece of JSON lines holds thousands of placeholders, and each
+ * of the dozen passes of text() walks them all.
+ */
 function plain(t: string, fn: (s: string) => string): string {
-  if (!t.includes(OPEN)) return fn(t);
-  return t
-    .split(new RegExp(`(${OPEN}[^${CLOSE}]*${CLOSE})`))
-    .map((seg) => (seg.startsWith(OPEN) ? seg : fn(seg)))
-    .join('');
+  let open = t.indexOf(OPEN);
+  if (open === -1) return fn(t);
+  let out = '';
+  let at = 0;
+  while (open !== -1) {
+    const close = t.indexOf(CLOSE, open + 1);
+    // An opening mark with no closing one: the rest is text (as a split would leave it).
+    if (close === -1) break;
+    if (open > at) out += fn(t.slice(at, open));
+    out += t.slice(open, close + 1);
+    at = close + 1;
+    open = t.indexOf(OPEN, at);
+  }
+  if (at < t.length) out += fn(t.slice(at));
+  return out;
 }
 
 function escapeRe(s: string): string {
@@ -423,7 +438,11 @@ export class Redactor {
   }
 
   /** Free text (an error message, a description, a rendered report): every identifier in it replaced. */
-  text(s: string): string {
+  text(given: string): string {
+    // The four private-use characters text() marks its own work with: in the input they would
+    // mark an identifier as done, and it was printed as it is (an ARN written between U+E000 and
+    // U+E001 kept its account id and name). They are shown as U+FFFD instead.
+    const s = given.replace(PRIVATE_RE, '\uFFFD');
     const stash: string[] = [];
     let t = s.replace(ANSI_RE, (m) => {
       stash.push(m);

@@ -104,6 +104,14 @@ describe('Redactor', () => {
     expect(out.notes[7]).toBe(`role ${out.principals[7]!.Arn.split('/')[1]} is owned by ${out.principals[7]!.Tags[0]!.Value}`);
   });
 
+  it('redacts text that holds the private-use characters it marks its own work with (they once hid an ARN from it)', () => {
+    const r = new Redactor();
+    const out = r.text('see \uE000arn:aws:iam::111122223333:role/secret\uE001 and \uE002 0 \uE003 111122223333 \uE000unclosed 444455556666');
+    expect(out).not.toMatch(/111122223333|444455556666|secret/);
+    expect(out).toContain('\uFFFDarn:aws:iam::000000000001:role/');
+    expect(out).not.toMatch(/[\uE000-\uE003]/);
+  });
+
   it('maps IPs so that CIDR blocks hold the same addresses', () => {
     const r = new Redactor();
     const block = r.value('203.0.113.0/24');
