@@ -10,7 +10,9 @@ import { Evaluator } from '../evaluate/evaluator.js';
 import { keyUsageError } from '../evaluate/key-state.js';
 import { buildReport, exitCodeFor } from '../report/build.js';
 import { escapeControls } from '../report/escape.js';
+import { MAX_WIDTH } from '../report/explain.js';
 import { EXIT, formatError } from './errors.js';
+import { layoutHelp } from './help-layout.js';
 import { processIo, type CliIo } from './io.js';
 import { outputWidth, renderReport, resolveColor, type OutputFormat } from './output.js';
 import { renderAndWrite } from './write-output.js';
@@ -42,8 +44,9 @@ const EXIT_HELP = `
 Exit codes:
   0  every evaluated action is allowed (with --expect: every verdict matches it)
   1  at least one action is denied (with --expect: a verdict does not match)
-  2  usage error or invalid input (bad flag, unreadable or malformed file, invalid ARN or policy),
-     or output that could not be written (a refused or failed file write, a full stdout)
+  2  usage error or invalid input (bad flag, unreadable or malformed file,
+     invalid ARN or policy), or output that could not be written (a refused or
+     failed file write, a full stdout)
   3  at least one verdict is unknown because an input was missing or unreadable`;
 
 const EXAMPLE_PRINCIPAL = 'arn:aws:sts::111122223333:assumed-role/app-exec-role/my-function';
@@ -155,13 +158,29 @@ export async function main(argv: string[], rawIo: CliIo = processIo()): Promise<
   const wantCore = (name: string): boolean => only === undefined || only === name;
   const commandLine = ['kms-why', ...argv].map(shellQuote).join(' ');
 
+  const helpWidth = Math.min(outputWidth(io), MAX_WIDTH);
   const program = new Command('kms-why')
     .description(
       "Why can (or can't) this principal use this AWS KMS key? Reads the key policy, the principal's IAM policies, the key's grants and organization policies, and prints each verdict with the statement or grant that decided it.",
     )
     .version(VERSION, '-V, --version')
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    // Help fits the output width (help-layout.ts); a command's entry in the list without
+    // "[options]" (every command has some; its own help says which).
+    .configureOutput({
+      writeOut: (t) => io.stdout(layoutHelp(t, helpWidth)),
+      // Help on stderr (a bare `kms-why`) is laid out too; an error line is left whole, for scripts that look for it.
+      writeErr: (t) => io.stderr(t.startsWith('Usage:') ? layoutHelp(t, helpWidth) : t),
+      getOutHelpWidth: () => helpWidth,
+      getErrHelpWidth: () => helpWidth,
+    })
+    .configureHelp({
+      subcommandTerm: (cmd) =>
+        [
+          cmd.name(),
+          ...cmd.registeredArguments.map((a) => (a.required ? `<${a.name()}${a.variadic ? '...' : ''}>` : `[${a.name()}${a.variadic ? '...' : ''}]`)),
+        ].join(' '),
+    })
     .showSuggestionAfterError(true)
     .addHelpText(
       'after',
@@ -277,7 +296,13 @@ Example:
             ? ' --grantee arn:aws:iam::111122223333:role/worker --grant-operations Decrypt'
             : '';
     const cmd = addOutputOptions(
-      addRequestOptions(program.command(action.cliName).description(`Can the principal call ${action.short}? (evaluates ${action.name})`)),
+      addRequestOptions(
+        program
+          .command(action.cliName)
+          .description(`Can the principal call ${action.short}? (evaluates ${action.name})`)
+          // In the list of commands: the action, under "Evaluate one action:".
+          .summary(action.name),
+      ),
     );
     cmd
       .addHelpText(

@@ -46,6 +46,23 @@ describe('help: the same text whether one command or all were registered', () =>
     }
   });
 
+  it('fits the output width: 80 columns on a pipe, COLUMNS when given (commands to paste stay whole)', async () => {
+    // Commander wraps a description only in a column at least 40 wide, and never the text after
+    // the help: with these option names, lines ran to 250 columns.
+    const prose = (text: string): string[] => text.split('\n').filter((l) => !/^\s*(kms-why|aws|\$) /.test(l));
+    const widest = (text: string): number => Math.max(...prose(text).map((l) => [...l].length));
+    const names = [...(await run(['--help'])).stdout.matchAll(/^ {2}([a-z][a-z-]+)\b/gm)].map((m) => m[1]!).filter((n) => n !== 'help');
+    for (const args of [['--help'], ...names.map((n) => [n, '--help'])]) {
+      const narrow = await run(args);
+      expect(widest(narrow.stdout), args.join(' ')).toBeLessThanOrEqual(80);
+    }
+    const wide = await run(['decrypt', '--help'], { COLUMNS: '120' });
+    expect(widest(wide.stdout)).toBeGreaterThan(80);
+    expect(widest(wide.stdout)).toBeLessThanOrEqual(120);
+    // A bare kms-why prints the same help on stderr, laid out the same way.
+    expect(widest((await run([])).stderr)).toBeLessThanOrEqual(80);
+  });
+
   it('a typo gets the suggestion drawn from every command', async () => {
     const r = await run(['decryp', '--from', 'x.json']);
     expect(r.code).toBe(2);

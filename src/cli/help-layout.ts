@@ -1,0 +1,43 @@
+// Help and usage text laid out to the output width, as every other text output of kms-why is (80
+// columns on a pipe: a ticket, a CI log). Commander wraps an option's or command's description
+// only when its column is at least 40 wide, and never the text added after the help; with
+// kms-why's long option names the column is narrower, so lines ran to 250 columns. This pass
+// takes what commander wrote and wraps each line that is too long:
+// - an item ("  --from <file>    snapshot file, …") continues under its description, or, when the
+//   description column would be narrower than MIN_COLUMN, under its term, indented;
+// - prose continues at its own indent;
+// - a command line (`kms-why …`, `aws …`, `$ …`) stays whole, to be pasted.
+import { wrap } from '../report/explain.js';
+
+/** The narrowest description column worth wrapping into. */
+const MIN_COLUMN = 30;
+const ITEM = /^( +)(\S(?:.*?\S)?)( {2,})(\S.*)$/;
+const COMMAND = /^\s*(?:kms-why |aws |\$ )/;
+
+export function layoutHelp(text: string, width: number): string {
+  if (!text.split('\n').some((l) => l.length > width)) return text;
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line.length <= width || COMMAND.test(line)) {
+      out.push(line);
+      continue;
+    }
+    const item = ITEM.exec(line);
+    if (item !== null) {
+      const [, indent, term, gap, description] = item as unknown as [string, string, string, string, string];
+      const column = indent.length + term.length + gap.length;
+      // A word wider than the column (an action name) is not cut: the description goes under the term.
+      if (width - column >= MIN_COLUMN && description.split(' ').every((w) => w.length <= width - column)) {
+        const lines = wrap(description, width - column);
+        out.push(`${indent}${term}${gap}${lines[0]}`, ...lines.slice(1).map((l) => ' '.repeat(column) + l));
+      } else {
+        const under = `${indent}    `;
+        out.push(`${indent}${term}`, ...wrap(description, width - under.length).map((l) => under + l));
+      }
+      continue;
+    }
+    const indent = /^ */.exec(line)![0];
+    out.push(...wrap(line.slice(indent.length), width - indent.length).map((l) => indent + l));
+  }
+  return out.join('\n');
+}
