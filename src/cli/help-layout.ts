@@ -15,9 +15,11 @@ const ITEM = /^( +)(\S(?:.*?\S)?)( {2,})(\S.*)$/;
 const COMMAND = /^\s*(?:kms-why |aws |\$ )/;
 
 export function layoutHelp(text: string, width: number): string {
-  if (!text.split('\n').some((l) => l.length > width)) return text;
+  const lines = text.split('\n');
+  if (!lines.some((l) => l.length > width)) return text;
   const out: string[] = [];
-  for (const line of text.split('\n')) {
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n]!;
     if (line.length <= width || COMMAND.test(line)) {
       out.push(line);
       continue;
@@ -36,8 +38,18 @@ export function layoutHelp(text: string, width: number): string {
       }
       continue;
     }
+    // Prose: the rest of its paragraph (the lines after it at the same indent, up to a blank line,
+    // an item or a command) is flowed with it, so that the text is not left ragged.
     const indent = /^ */.exec(line)![0];
-    out.push(...wrap(line.slice(indent.length), width - indent.length).map((l) => indent + l));
+    let para = line.slice(indent.length);
+    while (n + 1 < lines.length) {
+      const next = lines[n + 1]!;
+      if (next.trim() === '' || COMMAND.test(next) || ITEM.test(next) || /^ */.exec(next)![0] !== indent) break;
+      // A word the text broke at its hyphen (get-account-authorization-/details) is joined whole.
+      para += /[A-Za-z]-$/.test(para) && /^[a-z]/.test(next.slice(indent.length)) ? next.slice(indent.length) : ` ${next.slice(indent.length)}`;
+      n++;
+    }
+    out.push(...wrap(para, width - indent.length).map((l) => indent + l));
   }
   return out.join('\n');
 }
