@@ -629,13 +629,12 @@ export function pushHanging(out: string[], text: string, width: number, first = 
     out.push(first + text);
     return;
   }
-  const lines = wrap(text, width - Math.max(first.length, rest.length));
-  for (let i = 0; i < lines.length; i++) out.push((i === 0 ? first : rest) + lines[i]);
+  for (const l of wrapHanging(text, width, first, rest)) out.push(l);
 }
 
-/** Wraps with a first-line prefix and an indent for continuation lines. */
+/** Wraps with a first-line prefix and an indent for continuation lines, each line within `width` (the wider of the two sets the text's width). */
 export function wrapHanging(text: string, width: number, first: string, rest: string = ' '.repeat(first.length)): string[] {
-  return wrap(text, width - first.length).map((l, i) => (i === 0 ? first : rest) + l);
+  return wrap(text, width - Math.max(first.length, rest.length)).map((l, i) => (i === 0 ? first : rest) + l);
 }
 
 /**
