@@ -1,5 +1,5 @@
 // The command line: commander wiring and the single place that decides the exit code.
-import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, Help, InvalidArgumentError, Option } from 'commander';
 import { ACTIONS, findAction, KEY_ACTIONS, type ActionInfo } from '../model/actions.js';
 import type { Decision } from '../model/decision.js';
 import { InputError } from '../model/errors.js';
@@ -175,11 +175,10 @@ export async function main(argv: string[], rawIo: CliIo = processIo()): Promise<
       getErrHelpWidth: () => helpWidth,
     })
     .configureHelp({
-      subcommandTerm: (cmd) =>
-        [
-          cmd.name(),
-          ...cmd.registeredArguments.map((a) => (a.required ? `<${a.name()}${a.variadic ? '...' : ''}>` : `[${a.name()}${a.variadic ? '...' : ''}]`)),
-        ].join(' '),
+      // Commander's own term, its arguments as it writes them, less the "[options]".
+      subcommandTerm(this: Help, cmd: Command): string {
+        return Help.prototype.subcommandTerm.call(this, cmd).replace(' [options]', '');
+      },
     })
     .showSuggestionAfterError(true)
     .addHelpText(

@@ -321,27 +321,13 @@ const KIND_PRIORITY: PlaceholderKind[] = [
   'name',
 ];
 
-/**
- * Applies `fn` to the parts of `t` outside placeholders already put in. Found with indexOf, not a
- * split by a regular expression: a piece of JSON lines holds thousands of placeholders, and each
- * of the dozen passes of text() walks them all.
- */
+/** Applies `fn` to the parts of `t` outside placeholders already put in. */
 function plain(t: string, fn: (s: string) => string): string {
-  let open = t.indexOf(OPEN);
-  if (open === -1) return fn(t);
-  let out = '';
-  let at = 0;
-  while (open !== -1) {
-    const close = t.indexOf(CLOSE, open + 1);
-    // An opening mark with no closing one: the rest is text (as a split would leave it).
-    if (close === -1) break;
-    if (open > at) out += fn(t.slice(at, open));
-    out += t.slice(open, close + 1);
-    at = close + 1;
-    open = t.indexOf(OPEN, at);
-  }
-  if (at < t.length) out += fn(t.slice(at));
-  return out;
+  if (!t.includes(OPEN)) return fn(t);
+  return t
+    .split(new RegExp(`(${OPEN}[^${CLOSE}]*${CLOSE})`))
+    .map((seg) => (seg.startsWith(OPEN) ? seg : fn(seg)))
+    .join('');
 }
 
 function escapeRe(s: string): string {
