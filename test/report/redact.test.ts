@@ -3,7 +3,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { parseArn, parsePrincipal } from '../../src/model/arn.js';
 import { wildcardSteps } from '../../src/model/wildcard.js';
-import { Redactor } from '../../src/report/redact.js';
+import fc from 'fast-check';
+import { OUTSIDE_PATTERNS, outside, plain, Redactor } from '../../src/report/redact.js';
 
 describe('Redactor', () => {
   it('shapes placeholders so that ARNs still parse', () => {
@@ -156,5 +157,50 @@ describe('Redactor', () => {
     const r = new Redactor();
     expect(r.file('./111122223333-acme-prod-test-role.json')).toBe('file-1.json');
     expect(r.text('reading ./111122223333-acme-prod-test-role.json')).toBe('reading file-1.json');
+  });
+});
+
+describe('outside (text passes after the ARN one)', () => {
+  // Placeholders are U+E000 … U+E001, always whole (text() shows the input's own U+E000–U+E003 as
+  // U+FFFD); the parts between them were once split out and matched on their own. outside()
+  // matches the whole text in one scan and must find the same matches.
+  const tokens = [
+    '\uE000role-1\uE001',
+    '\uE000000000000001\uE001',
+    '111122223333',
+    '1234abcd-12ab-34cd-56ef-1234567890ab',
+    'a'.repeat(64),
+    'f',
+    'mrk-1234abcd12ab34cd56ef1234567890ab',
+    'alias/app-${aws:PrincipalTag/x',
+    '}',
+    'alias/aws/s3',
+    'o-abcdefghij',
+    'vpce-0123abcd',
+    'a.b@example.com',
+    '10.0.0.1/24',
+    'AROAABCDEFGHIJKLMNOP:sess',
+    '-',
+    '.',
+    ':',
+    '/',
+    ' ',
+    '9',
+    'x',
+  ];
+  const text = fc.array(fc.constantFrom(...tokens), { maxLength: 14 }).map((xs) => xs.join(''));
+  it('replaces what replacing each part between placeholders replaced, for every pattern', () => {
+    fc.assert(
+      fc.property(text, fc.nat(OUTSIDE_PATTERNS.length - 1), (t, i) => {
+        const re = OUTSIDE_PATTERNS[i]!;
+        // The callbacks read only the groups their expression has (replace passes the offset next).
+        const groups = new RegExp(`${re.source}|`).exec('')!.length - 1;
+        const mark = (m: string, g1?: unknown, g2?: unknown): string => `[${m}|${groups >= 1 ? String(g1) : ''}|${groups >= 2 ? String(g2) : ''}]`;
+        const split = plain(t, (x) => x.replace(re, mark));
+        expect(outside(t, re, mark)).toBe(split);
+        expect(re.lastIndex).toBe(0);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
