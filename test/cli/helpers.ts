@@ -45,13 +45,22 @@ export function kmsWhyLive(
     AWS_REGION: 'us-east-1',
     ...opts.env,
   };
-  return new Promise((done) => {
+  return new Promise((done, fail) => {
     const child = spawn(process.execPath, [BIN, ...args, ...(opts.endpoint === false ? [] : ['--endpoint-url', server.url])], { cwd: ROOT, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
+    child.on('close', (code) => {
+      // What a live run writes (snapshots above all) is held to the published schemas as well.
+      try {
+        checkContracts(args, stdout);
+      } catch (e) {
+        fail(e);
+        return;
+      }
+      done({ code: code ?? -1, stdout, stderr });
+    });
   });
 }
 
