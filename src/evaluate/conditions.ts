@@ -357,11 +357,13 @@ function evaluatePresentOrAbsent(c: CompiledCondition, actual: string[] | undefi
   const { op } = c;
   const resolved = c.hasVariables;
   if (actual === undefined || actual.length === 0) {
-    // Missing key: IfExists → true; ForAllValues → true (absent or empty set); ForAnyValue →
-    // false; a negated operator → true; anything else → false [IAM-OPS, IAM-MULTI].
+    // Missing key: IfExists → true, whatever the set operator ("if the key is not present,
+    // evaluate the condition element as true": ForAnyValue:…IfExists included); ForAllValues →
+    // true (absent or empty set); ForAnyValue → false; a negated operator → true; anything else →
+    // false [IAM-OPS, IAM-MULTI].
+    if (op.ifExists) return true;
     if (op.set === 'ForAllValues') return true;
     if (op.set === 'ForAnyValue') return false;
-    if (op.ifExists) return true;
     return op.negated;
   }
   // ForAllValues: every request value matches; ForAnyValue: some does. A plain operator on a

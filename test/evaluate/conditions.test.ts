@@ -49,6 +49,10 @@ describe('condition operators', () => {
     expect(holds('StringEqualsIfExists', 'k', ['x'], empty)).toBe(true);
     expect(holds('ForAllValues:StringEquals', 'k', ['x'], empty)).toBe(true);
     expect(holds('ForAnyValue:StringEquals', 'k', ['x'], empty)).toBe(false);
+    // IfExists holds on a missing key whatever the set operator: ForAnyValue:…IfExists too.
+    expect(holds('ForAnyValue:StringEqualsIfExists', 'k', ['x'], empty)).toBe(true);
+    expect(holds('ForAnyValue:StringNotEqualsIfExists', 'k', ['x'], empty)).toBe(true);
+    expect(holds('ForAllValues:StringEqualsIfExists', 'k', ['x'], empty)).toBe(true);
     expect(holds('Null', 'k', ['true'], empty)).toBe(true);
     expect(holds('Null', 'k', ['false'], empty)).toBe(false);
   });
