@@ -3,7 +3,7 @@ import { parseOperator, type ParsedOperator } from '../model/condition-operators
 import type { ConditionMatch, ConditionNote } from '../model/decision.js';
 import type { ConditionClause, Effect } from '../model/policy.js';
 import { BlockList } from 'node:net';
-import { dateLacksOffset, parseCidr, parseDate } from '../model/condition-values.js';
+import { dateLacksOffset, parseCidr, parseDate, parseNumber } from '../model/condition-values.js';
 import { contextGet, missingKeyInfo, type RequestContext, type UnknownKeyInfo } from './context.js';
 import { wildcard, type Wildcard } from '../model/wildcard.js';
 
@@ -135,12 +135,6 @@ export function biased(env: ConditionEnv, effect: Effect, info: UnknownKeyInfo, 
   (env.touched ??= new Map()).set(lowerKey, info);
   env.biasedSides = (env.biasedSides ?? 0) | (effect === 'Allow' ? 1 : 2);
   return env.bias === null ? false : (effect === 'Allow') === (env.bias === 'allow');
-}
-
-function parseNumber(s: string): number | null {
-  if (s.trim() === '') return null;
-  const n = Number(s);
-  return Number.isFinite(n) ? n : null;
 }
 
 const blockLists = new Map<string, BlockList | null>();

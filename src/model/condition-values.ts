@@ -1,5 +1,5 @@
-// Values of IP-address and date conditions, read strictly and by the platform: shared by the
-// policy parser (which refuses malformed ones) and the evaluator.
+// Values of IP-address, date, numeric and Bool conditions, read strictly (the addresses by the
+// platform): shared by the policy parser (which refuses malformed ones) and the evaluator.
 import { isIP } from 'node:net';
 
 /** An IPv4 or IPv6 address or CIDR block, read by the platform (node:net); null when malformed. */
@@ -39,7 +39,9 @@ export function parseDate(s: string): number | null {
     hour = Number(h ?? 0),
     minute = Number(mi ?? 0),
     second = Number(sec ?? 0);
-  if (month < 1 || month > 12 || day < 1 || hour > 24 || minute > 59 || second > 60) return null;
+  // 24:00 (the end of a day) is a time; 24:30 and a 60th second are not (Date.UTC rolls them over).
+  if (month < 1 || month > 12 || day < 1 || hour > 24 || minute > 59 || second > 59) return null;
+  if (hour === 24 && (minute !== 0 || second !== 0 || (frac !== undefined && /[1-9]/.test(frac)))) return null;
   const ms = frac !== undefined ? Number(`0.${frac}`) * 1000 : 0;
   let utc = Date.UTC(year, month - 1, day, hour, minute, second) + ms;
   // Day 31 of a 30-day month rolls over in Date.UTC: refuse it.
@@ -59,4 +61,21 @@ export function parseDate(s: string): number | null {
 export function dateLacksOffset(s: string): boolean {
   const m = ISO_DATE.exec(s.trim());
   return m !== null && m[4] !== undefined && m[8] === undefined;
+}
+
+/**
+ * A number as a numeric condition reads it: an integer or a decimal, with an optional sign
+ * ("integer or decimal value", IAM's numeric condition operators). Not JavaScript's Number():
+ * "0x100", "1e3", " 7 " and "" are not numbers here. null for anything else.
+ */
+export function parseNumber(s: string): number | null {
+  if (!/^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/.test(s)) return null;
+  const n = Number(s);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** A Bool condition value: "true" or "false", in any case (the evaluator compares them so). */
+export function isBoolValue(s: string): boolean {
+  const l = s.toLowerCase();
+  return l === 'true' || l === 'false';
 }

@@ -2,7 +2,7 @@
 // name the JSON path of the problem. Pure; sources/policy-document.ts reads the document's text
 // (a JSON string, or IAM's URL-encoded JSON) first.
 import { nearestOperator, parseOperator } from './condition-operators.js';
-import { parseCidr, parseDate } from './condition-values.js';
+import { isBoolValue, parseCidr, parseDate, parseNumber } from './condition-values.js';
 import { InputError } from './errors.js';
 import type { ConditionClause, Policy, PolicySource, PrincipalElement, Statement } from './policy.js';
 
@@ -218,8 +218,9 @@ function parseCondition(v: unknown, where: { file?: string | undefined; path: st
 }
 
 /**
- * IP-address and date values are read strictly, as AWS does: a malformed address, CIDR block or
- * date is refused with its JSON path rather than never matching (which would silently skip a Deny).
+ * IP-address, date, numeric and Bool values are read strictly, as AWS does: a malformed address,
+ * CIDR block, date, number or Boolean is refused with its JSON path rather than never matching
+ * (which would silently skip a Deny).
  */
 function checkValues(op: string, key: string, values: string[], array: boolean, where: { file?: string | undefined; path: string }): void {
   // The operator was checked before its values (an unknown one is refused there).
@@ -227,7 +228,9 @@ function checkValues(op: string, key: string, values: string[], array: boolean, 
   if (base === undefined) return;
   const ip = base === 'IpAddress' || base === 'NotIpAddress';
   const date = base.startsWith('Date');
-  if (!ip && !date) return;
+  const numeric = base.startsWith('Numeric');
+  const bool = base === 'Bool';
+  if (!ip && !date && !numeric && !bool) return;
   values.forEach((v, i) => {
     if (v.includes('${')) return;
     const path = `${where.path}.${op}.${key}${array ? `[${i}]` : ''}`;
@@ -242,6 +245,12 @@ function checkValues(op: string, key: string, values: string[], array: boolean, 
         `"${v}" is not an ISO 8601 date or epoch seconds`,
         errOptsLoose({ ...where, path }, 'Write a date such as 2026-01-31, 2026-01-31T09:30:00Z (no offset means UTC) or epoch seconds.'),
       );
+    }
+    if (numeric && parseNumber(v) === null) {
+      throw new InputError(`"${v}" is not a number`, errOptsLoose({ ...where, path }, 'Write an integer or a decimal, such as 7, -2 or 0.5.'));
+    }
+    if (bool && !isBoolValue(v)) {
+      throw new InputError(`"${v}" is not true or false`, errOptsLoose({ ...where, path }, 'A Bool condition compares with "true" or "false".'));
     }
   });
 }

@@ -85,6 +85,34 @@ describe('IP addresses (node:net)', () => {
   });
 });
 
+describe('numbers, Booleans and dates in conditions are read strictly', () => {
+  // Read leniently (JavaScript's Number, Date.UTC's roll-over) or never matching, such a value
+  // skipped a Deny without a word: the request was allowed.
+  it.each([
+    ['NumericGreaterThan', 'kms:ScheduleKeyDeletionPendingWindowInDays', 'seven', 'not a number'],
+    ['NumericLessThan', 'kms:ScheduleKeyDeletionPendingWindowInDays', '0x100', 'not a number'],
+    ['NumericEquals', 'kms:ScheduleKeyDeletionPendingWindowInDays', ' 1e3 ', 'not a number'],
+    ['Bool', 'aws:ViaAWSService', 'flase', 'not true or false'],
+    ['DateGreaterThan', 'aws:CurrentTime', '2026-01-01T24:30:00Z', 'not an ISO 8601 date'],
+    ['DateGreaterThan', 'aws:CurrentTime', '2026-01-01T23:59:60Z', 'not an ISO 8601 date'],
+  ])('%s %s "%s" is invalid input with its JSON path (exit 2)', async (op, key, bad, message) => {
+    const good = op === 'Bool' ? 'true' : op.startsWith('Date') ? '2026-01-01' : '1';
+    const r = await run([...ARGS, '--from', snapshotFile(POLICY({ [op]: { [key]: [good, bad] } }))]);
+    expect(r.code, r.stdout).toBe(2);
+    expect(r.stderr).toContain(`keys[0].Policy.Statement[1].Condition.${op}.${key}[1]`);
+    expect(r.stderr).toContain(message);
+  });
+
+  it.each([
+    ['NumericLessThan', 'kms:ScheduleKeyDeletionPendingWindowInDays', ['7', '-2', '0.5', '+3', '.5']],
+    ['Bool', 'aws:ViaAWSService', ['true', 'FALSE']],
+    ['DateLessThan', 'aws:CurrentTime', ['2026-01-01T24:00:00Z', '2026-01-01']],
+  ])('%s %s accepts %j', async (op, key, good) => {
+    const r = await run([...ARGS, '--from', snapshotFile(POLICY({ [op]: { [key]: good } }))]);
+    expect(r.code, r.stderr).not.toBe(2);
+  });
+});
+
 describe('dates never depend on the time zone', () => {
   const file = snapshotFile(POLICY({ DateGreaterThan: { 'aws:CurrentTime': '2026-01-01T00:00:00' } }));
   const at = '2026-01-01T00:30:00Z';
