@@ -89,9 +89,13 @@ export function prose(text: string): string {
     .join('');
 }
 
-/** A table cell: one line, pipes escaped (also inside code spans, as GFM requires). */
+/**
+ * A table cell: one line, pipes escaped (also inside code spans, as GFM requires). A pipe that
+ * prose() escaped already (an odd run of backslashes before it) stays as it is: escaped again, its
+ * backslash escaped the backslash and the pipe split the cell (a Sid "a| **DENY** |" forged cells).
+ */
 function cell(md: string): string {
-  return md.replace(/\r?\n/g, '<br>').replace(/\|/g, '\\|');
+  return md.replace(/\r?\n/g, '<br>').replace(/(\\*)\|/g, (m, bs: string) => (bs.length % 2 === 1 ? m : `${bs}\\|`));
 }
 
 function table(headers: string[], rows: string[][]): string[] {

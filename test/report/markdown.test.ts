@@ -1,9 +1,23 @@
 // `--output markdown`: the ticket report.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/model/decision.js';
 import type { Report } from '../../src/model/report.js';
 import { code, mermaidFlowchart, mermaidText, prose, renderMarkdown } from '../../src/report/markdown.js';
-import { allExampleReports, blocks, checkMermaid, FUNCTION_ARN, LAMBDA_GRANT_ID, lambdaCase, MANY_ACTIONS, patternCase, reportFor } from './helpers.js';
+import {
+  allExampleReports,
+  blocks,
+  checkMermaid,
+  EXAMPLES,
+  FUNCTION_ARN,
+  LAMBDA_GRANT_ID,
+  lambdaCase,
+  MANY_ACTIONS,
+  patternCase,
+  reportFor,
+} from './helpers.js';
 
 let allow: Report;
 let nearMiss: Report;
@@ -139,6 +153,24 @@ describe('markdown report', () => {
 });
 
 describe('markdown text helpers', () => {
+  it('keeps a pipe in a Sid inside its table cell (no cell forged)', async () => {
+    const snap = JSON.parse(readFileSync(`${EXAMPLES}pattern-1-key-policy-names-role.json`, 'utf8')) as {
+      keys: Array<{ Policy: { Statement: Array<{ Sid?: string }> } }>;
+    };
+    const forged = 'Ops| ⛔ **DENY** | forged: explicit Deny in SCP';
+    for (const st of snap.keys[0]!.Policy.Statement) st.Sid = forged;
+    const file = join(mkdtempSync(join(tmpdir(), 'kms-why-md-')), 'pipe.json');
+    writeFileSync(file, JSON.stringify(snap));
+    const { report } = await reportFor({ ...patternCase('pattern-1-key-policy-names-role.json'), files: [file] });
+    const md = renderMarkdown(report);
+    const row = md.split('\n').find((l) => l.startsWith('| `kms:Decrypt` |'))!;
+    // Cells end at a pipe with an even run of backslashes (none, or escaped backslashes) before it.
+    const separators = row.match(/(?<!\\)(?:\\\\)*\|/g) ?? [];
+    const header = md.split('\n').find((l) => l.startsWith('| Action'))!;
+    expect(separators.length).toBe(header.match(/\|/g)!.length);
+    expect(row).toContain('forged');
+  });
+
   it('puts identifiers in code spans and escapes the rest', () => {
     expect(prose('allow arn:aws:iam::111122223333:role/app to Decrypt.')).toBe('allow `arn:aws:iam::111122223333:role/app` to Decrypt.');
     expect(prose('a _c_ <d> [e] #1')).toBe('a \\_c\\_ \\<d\\> \\[e\\] \\#1');
