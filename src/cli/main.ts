@@ -169,8 +169,10 @@ export async function main(argv: string[], rawIo: CliIo = processIo()): Promise<
     // "[options]" (every command has some; its own help says which).
     .configureOutput({
       writeOut: (t) => io.stdout(layoutHelp(t, helpWidth)),
-      // Help on stderr (a bare `kms-why`) is laid out too; an error line is left whole, for scripts that look for it.
-      writeErr: (t) => io.stderr(t.startsWith('Usage:') ? layoutHelp(t, helpWidth) : t),
+      // Help on stderr (a bare `kms-why`) is laid out too; an error line is left whole, for scripts
+      // that look for it, but for the control characters of what the user typed (an unknown option
+      // or command is quoted back): escaped, as in every other error, never sent to the terminal.
+      writeErr: (t) => io.stderr(t.startsWith('Usage:') ? layoutHelp(t, helpWidth) : escapeControls(t, { keepLayout: true })),
       getOutHelpWidth: () => helpWidth,
       getErrHelpWidth: () => helpWidth,
     })

@@ -68,4 +68,14 @@ describe('help: the same text whether one command or all were registered', () =>
     expect(r.code).toBe(2);
     expect(r.stderr).toBe("error: unknown command 'decryp'\n(Did you mean decrypt?)\n");
   });
+
+  it('an unknown option or command is quoted back with its control characters escaped', async () => {
+    for (const argv of [['check', '--bogus\u001b[31mRED\u001b]0;T\u0007\u202e'], ['bogus\u001b[31mx\u202e']]) {
+      const r = await run(argv);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^error: unknown (option|command)/);
+      expect(r.stderr).not.toMatch(/[\u001b\u0007\u202e]/);
+      expect(r.stderr).toContain('\\u001b');
+    }
+  });
 });
