@@ -22,6 +22,12 @@ export interface CliIo {
   drain?: () => Promise<void>;
   /** With --redact: the one Redactor every output and input of the run goes through (src/cli/redact.ts). */
   redactor?: import('../report/redact.js').Redactor;
+  /**
+   * The exit code of what a streamed report has answered so far (who-can: 3 once an answer is
+   * unknown): the code a run whose reader stops early (`| head`) ends with, before the command
+   * has returned its own.
+   */
+  exitSoFar?: (code: number) => void;
 }
 
 /**
@@ -107,10 +113,12 @@ function fdKind(fd: number): 'direct' | 'other' {
 }
 
 export function processIo(): CliIo {
+  let soFar: number | undefined;
   const out = new FdOutput(1, () => {
-    // A reader that stops early (`kms-why … | head`) is not an error: stop quietly, as Unix tools do.
+    // A reader that stops early (`kms-why … | head`) is not an error: stop quietly, as Unix tools
+    // do, with the exit code of the answer (of what was answered so far, for a streamed report).
     process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? soFar ?? 0);
       // Anything else (a full disk: `> /dev/full` gives ENOSPC) means the report was not delivered:
       // one line on stderr and exit 2, never 1, which a CI job would read as "denied".
       process.stderr.write(`kms-why: error: cannot write the output to stdout: ${e.code ?? e.message}\n`);
@@ -122,6 +130,9 @@ export function processIo(): CliIo {
   return {
     stdout: (t) => out.write(t),
     stderr: (t) => err.write(t),
+    exitSoFar: (code) => {
+      soFar = code;
+    },
     env: process.env,
     stdoutIsTTY: out.isTTY,
     ...(out.isTTY && typeof out.stream().columns === 'number' ? { stdoutColumns: out.stream().columns } : {}),

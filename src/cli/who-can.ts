@@ -162,6 +162,7 @@ export function addWhoCanCommand(program: Command, io: CliIo, run: Run): void {
         for (const r of snapshot.inputs ?? []) {
           if (r.status !== 'unreadable' || !IAM_DETAILS_WHAT.test(r.what)) continue;
           unknown = true;
+          io.exitSoFar?.(EXIT.unknown);
           io.stderr(
             `kms-why: ${r.what} could not be read (${r.detail ?? 'unreadable'}): principals that no key policy or grant names are missing from this report.\n`,
           );
@@ -171,7 +172,10 @@ export function addWhoCanCommand(program: Command, io: CliIo, run: Run): void {
           for (let i = 0; i < keys.length; i++) {
             let k = engine.key(keys[i]!, actions);
             if (keep) k = filterKey(k, keep);
-            if (keyHasUnknown(k)) unknown = true;
+            if (keyHasUnknown(k)) {
+              unknown = true;
+              io.exitSoFar?.(EXIT.unknown);
+            }
             // Written as it is made, waiting whenever stdout has a piece queued: a slow reader
             // (a pipe) never makes the process hold more than a piece or two.
             for (const piece of writer.pieces(k)) if (out.put(piece)) await out.settle();

@@ -143,6 +143,31 @@ describe('stdout through the CLI', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     expect(JSON.parse(first)).toHaveProperty('type');
     expect(stderr).toBe('');
-    expect(code).toBe(0);
+    // The one key is answered before its first line is written: the code of the whole run (3:
+    // kms:* reaches UpdatePrimaryRegion, whose replica's Region no snapshot says).
+    const whole = spawnSync(process.execPath, [BIN, 'who-can', '--from', snapshot, '--all-keys', '--output', 'jsonl'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    expect(whole.status).toBe(3);
+    expect(code).toBe(whole.status);
+  });
+
+  it('a who-can cut short by its reader ends with the exit code of what it answered: 3 once an answer was unknown', async () => {
+    const snapshot = join(dir, 'many-unknown.json');
+    const principals: unknown[] = [{ Arn: `arn:aws:iam::${ACCOUNT}:role/unreadable`, IdentityPolicies: { kmsWhyUnreadable: { reason: 'AccessDenied' } } }];
+    for (let i = 0; i < 3000; i++)
+      principals.push({
+        Arn: `arn:aws:iam::${ACCOUNT}:role/role-${i}`,
+        IdentityPolicies: [{ PolicyName: 'kms', Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] } }],
+      });
+    writeFileSync(snapshot, JSON.stringify({ kmsWhySnapshot: 1, keys: [delegatingKey()], principals }));
+    const child = spawn(process.execPath, [BIN, 'who-can', '--from', snapshot, '--all-keys', '--output', 'jsonl'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(code).toBe(3);
   });
 });
