@@ -476,6 +476,10 @@ function sharedContext(input: Omit<ContextInput, 'action' | 'targetGrant'>, keyO
     } else if (key.aliases.length > 0) set(ctx, 'kms:resourcealiases', key.aliases);
 
     if (key.tagsUnknown !== undefined) ctx.unknownPrefixes.push('aws:resourcetag/');
+    else if (key.tagsAbsent !== undefined) {
+      ctx.unknownPrefixes.push('aws:resourcetag/');
+      (ctx.prefixInputs ??= new Map()).set('aws:resourcetag/', key.tagsAbsent);
+    }
     for (const [k, v] of Object.entries(key.tags)) set(ctx, `aws:resourcetag/${k.toLowerCase()}`, v);
     if (request.viaService) set(ctx, 'kms:viaservice', request.viaService);
   } else if (!keyOp) {

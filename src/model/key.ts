@@ -34,6 +34,13 @@ export interface Key {
    */
   tagsUnknown?: UnknownInput;
   /**
+   * Set when nothing said what the key's tags are (a snapshot entry without `Tags`, AWS CLI outputs
+   * without list-resource-tags): aws:ResourceTag conditions are unknown where one is read, as
+   * kms:ResourceAliases is without aliases; unlike tagsUnknown, a verdict no such condition
+   * decides does not list it.
+   */
+  tagsAbsent?: UnknownInput;
+  /**
    * Set when the key's aliases could not be read (ListAliases failed, or a snapshot entry without
    * `Aliases`): kms:ResourceAliases is then unknown, not "no aliases".
    */

@@ -109,8 +109,10 @@ function describeKey(obj: JsonObject, root: Where): Piece {
     tags: {},
     policy: absent(keyPolicyWhat(metadata.arn)),
     grants: absent(grantsWhat(metadata.arn)),
-    // Known only once a list-aliases output is given (kms:ResourceAliases must not read "none").
+    // Known only once a list-aliases output is given (kms:ResourceAliases must not read "none"),
+    // and the tags once a list-resource-tags output is (aws:ResourceTag likewise).
     aliasesUnknown: absent(aliasesWhat(metadata.arn)),
+    tagsAbsent: absent(keyTagsWhat(metadata.arn)),
   };
   return { kind: 'describe-key', key, where: root };
 }
@@ -205,6 +207,7 @@ function attach(out: Snapshot, p: Piece): void {
     }
     case 'tags': {
       const key = onlyKey(out, p.where, 'tags list');
+      delete key.tagsAbsent;
       // A truncated tag list cannot say a tag is absent, so it is unknown as a whole.
       if (p.truncated) key.tagsUnknown = unknownInput(keyTagsWhat(key.metadata.arn), 'tags list is truncated');
       else key.tags = p.tags;

@@ -198,8 +198,11 @@ export function parseKeyEntry(value: unknown, at: Where, inputs: InputRecord[]):
   else key.aliases = aliases;
   inputs.push(inputRecord(aliasesWhat(arn), aliasesAt, aliases));
   inputs.push(inputRecord(keyPolicyWhat(arn), policyAt, key.policy), grantsRecord(inputRecord(grantsWhat(arn), grantsAt, key.grants), key.grantsPartial));
-  if (e.Tags !== undefined) {
-    // Tags are optional in the contract (absent = none); only an unreadable marker makes them unknown.
+  // Without `Tags` nothing says what the key's tags are: aws:ResourceTag conditions are unknown
+  // where one is read (Key.tagsAbsent), as kms:ResourceAliases is without `Aliases`; `"Tags": []`
+  // says the key has none.
+  if (e.Tags === undefined) key.tagsAbsent = absent(keyTagsWhat(arn));
+  else {
     const tagsAt = member(at, 'Tags');
     const tags = readUnknowable(e.Tags, tagsAt, keyTagsWhat(arn), () => ({}), parseTags);
     if (isUnknown(tags)) key.tagsUnknown = tags;

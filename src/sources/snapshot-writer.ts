@@ -64,8 +64,9 @@ function keyToJson(k: Key): Json {
   if (k.aliasesUnknown !== undefined) {
     if (!isAbsent(k.aliasesUnknown)) e.Aliases = unreadableMarker(k.aliasesUnknown);
   } else e.Aliases = [...k.aliases];
+  // `"Tags": []` says the key has none; without Tags a snapshot does not say (Key.tagsAbsent).
   if (k.tagsUnknown !== undefined) e.Tags = unreadableMarker(k.tagsUnknown);
-  else if (Object.keys(k.tags).length > 0) e.Tags = tagsToJson(k.tags);
+  else if (k.tagsAbsent === undefined) e.Tags = tagsToJson(k.tags);
   if (isUnknown(k.policy)) {
     if (!isAbsent(k.policy)) e.Policy = unreadableMarker(k.policy);
   } else e.Policy = policyDocument(k.policy);

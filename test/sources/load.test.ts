@@ -343,3 +343,90 @@ describe('loadFrom: bad input', () => {
     });
   });
 });
+
+describe('key tags nothing gave', () => {
+  // A Deny unless the key is tagged Environment=prod: without the tags, nothing can say whether it applies.
+  const policy = {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'KeyAdmin', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCT}:role/KeyAdmin` }, Action: 'kms:*', Resource: '*' },
+      {
+        Sid: 'DenyNonProd',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'kms:*',
+        Resource: '*',
+        Condition: { StringNotEquals: { 'aws:ResourceTag/Environment': 'prod' } },
+      },
+    ],
+  };
+  const keyEntry = (extra: Record<string, unknown>): unknown => ({
+    kmsWhySnapshot: 1,
+    keys: [
+      {
+        KeyMetadata: { Arn: KEY_ARN, KeyState: 'Enabled', KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT' },
+        Aliases: [],
+        Policy: policy,
+        Grants: [],
+        ...extra,
+      },
+    ],
+    principals: [{ Arn: `arn:aws:iam::${ACCT}:role/KeyAdmin`, IdentityPolicies: [] }],
+  });
+  const decrypt = async (files: string[], role = 'KeyAdmin'): Promise<{ decision: string; unreadable: string[] }> => {
+    const { Evaluator } = await import('../../src/evaluate/evaluator.js');
+    const d = new Evaluator(await loadFrom(files)).evaluate({ action: 'kms:Decrypt', principal: `arn:aws:iam::${ACCT}:role/${role}`, keyArn: KEY_ARN });
+    return { decision: d.decision, unreadable: d.unreadable.map((u) => u.what) };
+  };
+
+  it('a snapshot key without Tags: a condition on aws:ResourceTag is unknown, naming the tags; "Tags": [] says none', async () => {
+    const without = await decrypt([write('no-tags.json', keyEntry({}))]);
+    expect(without.decision).toBe('unknown');
+    expect(without.unreadable.join('\n')).toMatch(/tags/);
+    expect((await decrypt([write('none.json', keyEntry({ Tags: [] }))])).decision).toBe('deny');
+    expect((await decrypt([write('prod.json', keyEntry({ Tags: [{ TagKey: 'Environment', TagValue: 'prod' }] }))])).decision).toBe('allow');
+  });
+
+  it('AWS CLI outputs without list-resource-tags: unknown; with it, decided', async () => {
+    // KeyAdmin is not in the account's IAM details: the key policy names AppRole, which is.
+    const named = JSON.parse(JSON.stringify(policy).replaceAll('role/KeyAdmin', 'role/service-role/AppRole')) as typeof policy;
+    const kp = write('kp-tag-deny.json', { Policy: JSON.stringify(named), PolicyName: 'default' });
+    const files = [cli('describe-key.json'), kp, cli('list-grants.json'), cli('get-account-authorization-details.json')];
+    expect((await decrypt(files, 'service-role/AppRole')).decision).toBe('unknown');
+    expect((await decrypt([...files, cli('list-resource-tags.json')], 'service-role/AppRole')).decision).toBe('allow');
+  });
+
+  it('a verdict no tag condition decides does not list the tags', async () => {
+    const plain = write('no-tags-no-condition.json', {
+      kmsWhySnapshot: 1,
+      keys: [
+        {
+          KeyMetadata: { Arn: KEY_ARN, KeyState: 'Enabled', KeySpec: 'SYMMETRIC_DEFAULT' },
+          Aliases: [],
+          Policy: { ...policy, Statement: [policy.Statement[0]] },
+          Grants: [],
+        },
+      ],
+      principals: [{ Arn: `arn:aws:iam::${ACCT}:role/KeyAdmin`, IdentityPolicies: [] }],
+    });
+    expect(await decrypt([plain])).toEqual({ decision: 'allow', unreadable: [] });
+  });
+});
+
+describe('writing a snapshot keeps what the tags are', () => {
+  it('known tags (none among them) are written, tags nothing gave are not', async () => {
+    const { snapshotToJson } = await import('../../src/sources/snapshot-writer.js');
+    const { parseSnapshot } = await import('../../src/sources/snapshot-file.js');
+    const entry = (extra: Record<string, unknown>): unknown => ({
+      kmsWhySnapshot: 1,
+      keys: [{ KeyMetadata: { Arn: KEY_ARN, KeyState: 'Enabled' }, Grants: [], ...extra }],
+    });
+    const keysOf = (doc: unknown): Array<Record<string, unknown>> =>
+      (snapshotToJson(parseSnapshot(doc, 'x.json')) as { keys: Array<Record<string, unknown>> }).keys;
+    expect(keysOf(entry({ Tags: [] }))[0]!.Tags).toEqual([]);
+    expect(keysOf(entry({}))[0]).not.toHaveProperty('Tags');
+    // And read back, each says the same again.
+    expect(parseSnapshot(snapshotToJson(parseSnapshot(entry({}), 'x.json')), 'y.json').keys[0]!.tagsAbsent).toBeDefined();
+    expect(parseSnapshot(snapshotToJson(parseSnapshot(entry({ Tags: [] }), 'x.json')), 'y.json').keys[0]!.tagsAbsent).toBeUndefined();
+  });
+});
