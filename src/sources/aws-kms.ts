@@ -130,6 +130,7 @@ export function parseKeyMetadata(value: unknown, where: Where): KeyMetadata {
   if (declaredAccount !== undefined && declaredAccount !== account) {
     fail(member(where, 'AWSAccountId'), `AWSAccountId "${declaredAccount}" does not match the account in the Arn (${account})`);
   }
+  const keySpec = keySpecOf(m, where);
   const meta: KeyMetadata = {
     keyId,
     arn,
@@ -137,8 +138,9 @@ export function parseKeyMetadata(value: unknown, where: Where): KeyMetadata {
     region,
     partition,
     keyState: keyStateOf(m, where),
-    keySpec: keySpecOf(m, where),
-    keyUsage: enumMember(m, 'KeyUsage', KEY_USAGES, where) ?? 'ENCRYPT_DECRYPT',
+    keySpec,
+    // Without KeyUsage, the one the spec allows; any other spec leaves it unstated (unstatedKeyMetadata).
+    keyUsage: enumMember(m, 'KeyUsage', KEY_USAGES, where) ?? impliedKeyUsage(keySpec) ?? 'ENCRYPT_DECRYPT',
     origin: enumMember(m, 'Origin', ORIGINS, where) ?? 'AWS_KMS',
     keyManager: enumMember(m, 'KeyManager', KEY_MANAGERS, where) ?? 'CUSTOMER',
     multiRegion: m.MultiRegion === undefined || m.MultiRegion === null ? false : expectBoolean(m.MultiRegion, member(where, 'MultiRegion')),
@@ -148,6 +150,39 @@ export function parseKeyMetadata(value: unknown, where: Where): KeyMetadata {
   const description = optionalString(m, 'Description', where);
   if (description !== undefined) meta.description = description;
   return meta;
+}
+
+/**
+ * The KeyMetadata fields that verdicts turn on and `value` does not give: KeyState (or Enabled),
+ * KeySpec (or CustomerMasterKeySpec), and KeyUsage where the spec leaves it open (an RSA, ECC or
+ * SM2 key has more than one usage). DescribeKey always gives them; a hand-written entry may not,
+ * and a default would decide verdicts it never read (a Disabled key taken for Enabled, an RSA
+ * signing key for an encryption key). The caller makes the key's metadata unknown with them.
+ */
+export function unstatedKeyMetadata(value: unknown): string[] {
+  if (typeof value !== 'object' || value === null) return [];
+  const m = value as JsonObject;
+  const given = (k: string): boolean => m[k] !== undefined && m[k] !== null;
+  const out: string[] = [];
+  if (!given('KeyState') && !given('Enabled')) out.push('KeyState');
+  const spec = given('KeySpec') ? m.KeySpec : given('CustomerMasterKeySpec') ? m.CustomerMasterKeySpec : undefined;
+  if (spec === undefined) out.push('KeySpec');
+  if (!given('KeyUsage') && (spec === undefined || impliedKeyUsage(String(spec)) === undefined)) out.push('KeyUsage');
+  return out;
+}
+
+/** The key's metadata as unknown when its entry leaves out what verdicts turn on (unstatedKeyMetadata), else undefined. */
+export function unstatedMetadata(value: unknown, arn: string): UnknownInput | undefined {
+  const missing = unstatedKeyMetadata(value);
+  if (missing.length === 0) return undefined;
+  return unknownInput(`key ${arn}`, `its KeyMetadata does not give ${missing.join(', ')} (DescribeKey does)`);
+}
+
+/** The one KeyUsage a key spec allows, if it allows one (symmetric encryption keys, HMAC keys). */
+function impliedKeyUsage(spec: string): KeyMetadata['keyUsage'] | undefined {
+  if (spec === 'SYMMETRIC_DEFAULT') return 'ENCRYPT_DECRYPT';
+  if (spec.startsWith('HMAC_')) return 'GENERATE_VERIFY_MAC';
+  return undefined;
 }
 
 function enumMember<T extends string>(obj: JsonObject, key: string, allowed: readonly T[], where: Where): T | undefined {

@@ -25,6 +25,7 @@ import {
   parseTags,
   refersToKey,
   truncatedGrants,
+  unstatedMetadata,
 } from './aws-kms.js';
 import type { AliasEntry } from './aws-kms.js';
 import { AUTHORIZATION_DETAILS_LISTS, addDerivedPrincipals, principalsFromAuthorizationDetails } from './iam-details.js';
@@ -114,6 +115,8 @@ function describeKey(obj: JsonObject, root: Where): Piece {
     aliasesUnknown: absent(aliasesWhat(metadata.arn)),
     tagsAbsent: absent(keyTagsWhat(metadata.arn)),
   };
+  const unstated = unstatedMetadata(obj.KeyMetadata, metadata.arn);
+  if (unstated !== undefined) key.metadataUnknown = unstated;
   return { kind: 'describe-key', key, where: root };
 }
 

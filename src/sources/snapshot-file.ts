@@ -8,7 +8,7 @@ import type { PrincipalPolicies } from '../model/principal.js';
 import type { InputRecord, Organization, OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
 import { isUnknown, unknownInput } from '../model/unknown.js';
 import type { Unknowable } from '../model/unknown.js';
-import { parseGrantsValue, parseKeyAliases, parseKeyMetadata, parseKeyPolicy, parseTags } from './aws-kms.js';
+import { parseGrantsValue, parseKeyAliases, parseKeyMetadata, parseKeyPolicy, parseTags, unstatedMetadata } from './aws-kms.js';
 import { addDerivedPrincipals, principalsFromAuthorizationDetails } from './iam-details.js';
 import type { DerivedPrincipal } from './iam-details.js';
 import {
@@ -166,7 +166,8 @@ export function parseKeyEntry(value: unknown, at: Where, inputs: InputRecord[]):
   }
   const metadata = parseKeyMetadata(metaValue, member(at, 'KeyMetadata'));
   const arn = metadata.arn;
-  const metadataUnknown = metadataMarker === undefined ? undefined : readUnreadableMarker(metadataMarker, member(at, 'KeyMetadata'), `key ${arn}`);
+  const metadataUnknown =
+    metadataMarker === undefined ? unstatedMetadata(metaValue, arn) : readUnreadableMarker(metadataMarker, member(at, 'KeyMetadata'), `key ${arn}`);
   const policyAt = member(at, 'Policy');
   const grantsAt = member(at, 'Grants');
   const key: Key = {

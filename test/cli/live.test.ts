@@ -91,6 +91,19 @@ describe('kms-why without --from reads AWS', () => {
     expect(JSON.stringify(res.unreadable)).toMatch(/kms:GetKeyPolicy/);
   });
 
+  it('a DescribeKey answer without KeyState is no answer: exit 3, never a key taken for Enabled', async () => {
+    server.script('DescribeKey', {
+      reply: { KeyMetadata: { Arn: KEY, KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab', KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT' } },
+    });
+    const r = await run(['decrypt', '--key', KEY, '--principal', APP, '--output', 'json']);
+    server.reset();
+    server.reload();
+    expect(r.code, r.stderr).toBe(3);
+    const res = JSON.parse(r.stdout).results[0];
+    expect(res.decision).toBe('unknown');
+    expect(JSON.stringify(res.unreadable)).toMatch(/KeyState/);
+  });
+
   it('grants that cannot be read do not change an allow that does not depend on them', async () => {
     server.script('ListGrants', 'deny');
     const r = await run(['decrypt', '--key', KEY, '--principal', 'arn:aws:iam::111122223333:role/dev', '--output', 'json']);

@@ -430,3 +430,44 @@ describe('writing a snapshot keeps what the tags are', () => {
     expect(parseSnapshot(snapshotToJson(parseSnapshot(entry({ Tags: [] }), 'x.json')), 'y.json').keys[0]!.tagsAbsent).toBeUndefined();
   });
 });
+
+describe('key metadata an entry leaves out', () => {
+  const entry = (meta: Record<string, unknown>): string =>
+    write(`meta-${Object.keys(meta).join('-')}.json`, {
+      kmsWhySnapshot: 1,
+      keys: [
+        {
+          KeyMetadata: { Arn: KEY_ARN, ...meta },
+          Aliases: [],
+          Tags: [],
+          Policy: {
+            Version: '2012-10-17',
+            Statement: [{ Sid: 'App', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCT}:role/app` }, Action: 'kms:*', Resource: '*' }],
+          },
+          Grants: [],
+        },
+      ],
+      principals: [{ Arn: `arn:aws:iam::${ACCT}:role/app`, IdentityPolicies: [] }],
+    });
+  const verdict = async (file: string, action: string): Promise<{ decision: string; unreadable: string }> => {
+    const { Evaluator } = await import('../../src/evaluate/evaluator.js');
+    const d = new Evaluator(await loadFrom([file])).evaluate({ action, principal: `arn:aws:iam::${ACCT}:role/app`, keyArn: KEY_ARN });
+    return { decision: d.decision, unreadable: d.unreadable.map((u) => `${u.what}: ${u.reason}`).join('\n') };
+  };
+
+  it('without KeyState or KeySpec an allowed request is unknown, naming the fields (a Disabled key is not taken for Enabled)', async () => {
+    const arnOnly = await verdict(entry({}), 'kms:Decrypt');
+    expect(arnOnly.decision).toBe('unknown');
+    expect(arnOnly.unreadable).toContain('does not give KeyState, KeySpec, KeyUsage');
+    expect((await verdict(entry({ KeySpec: 'SYMMETRIC_DEFAULT' }), 'kms:Decrypt')).unreadable).toContain('does not give KeyState');
+    expect((await verdict(entry({ KeyState: 'Enabled' }), 'kms:Decrypt')).decision).toBe('unknown');
+  });
+
+  it('a spec with one usage gives it (symmetric, HMAC); an RSA or ECC key needs its KeyUsage', async () => {
+    expect(await verdict(entry({ KeyState: 'Enabled', KeySpec: 'SYMMETRIC_DEFAULT' }), 'kms:Decrypt')).toEqual({ decision: 'allow', unreadable: '' });
+    expect((await verdict(entry({ Enabled: true, KeySpec: 'HMAC_256' }), 'kms:GenerateMac')).decision).toBe('allow');
+    expect((await verdict(entry({ KeyState: 'Enabled', KeySpec: 'RSA_2048' }), 'kms:Sign')).decision).toBe('unknown');
+    expect((await verdict(entry({ KeyState: 'Enabled', KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }), 'kms:Sign')).decision).toBe('allow');
+    expect((await verdict(entry({ KeyState: 'Disabled', KeySpec: 'SYMMETRIC_DEFAULT' }), 'kms:Decrypt')).decision).toBe('deny');
+  });
+});

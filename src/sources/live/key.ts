@@ -32,7 +32,7 @@ import type { Policy } from '../../model/policy.js';
 import type { InputRecord } from '../../model/snapshot.js';
 import { isUnknown, unknownInput } from '../../model/unknown.js';
 import type { Unknowable, UnknownInput } from '../../model/unknown.js';
-import { parseGrant, parseKeyMetadata, parseKeyPolicy, parseTags } from '../aws-kms.js';
+import { parseGrant, parseKeyMetadata, parseKeyPolicy, parseTags, unstatedKeyMetadata } from '../aws-kms.js';
 import { grantsRecord, grantsWhat, keyPolicyWhat, keyTagsWhat, partialGrants } from '../unreadable.js';
 import { describeFailure } from './aws.js';
 import type { AwsSession, CallContext, Failure, Outcome } from './aws.js';
@@ -112,6 +112,12 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
       // An answer without KeyMetadata (an empty or foreign 200 body) is no answer: never a crash.
       if (typeof described.value.KeyMetadata !== 'object' || described.value.KeyMetadata === null) throw new InputError('the response has no KeyMetadata');
       meta = parseKeyMetadata(plain(described.value.KeyMetadata), { file: `kms:DescribeKey ${ident.text}`, path: 'KeyMetadata' });
+      // An answer without what verdicts turn on (KeyState, KeySpec …) is not one either.
+      const missing = unstatedKeyMetadata(described.value.KeyMetadata);
+      if (missing.length > 0) {
+        meta = undefined;
+        throw new InputError(`the response's KeyMetadata has no ${missing.join(', ')}`);
+      }
     } catch (e) {
       if (!(e instanceof KmsWhyError)) throw e;
       failure = { kind: 'malformed', code: 'KeyMetadata', message: e.message };
