@@ -24,7 +24,7 @@ import type { Request } from '../model/request.js';
 import { parseOperator } from '../model/condition-operators.js';
 import { parseDate } from '../model/condition-values.js';
 import { ROOT_USER_POLICY_NAME } from '../model/decision.js';
-import { dependsOnKeyState, keyStateError, unreadableKeyStateError } from '../model/key-state.js';
+import { dependsOnKeyState, keyIdentifierError, keyStateError, unreadableKeyStateError } from '../model/key-state.js';
 import { matchRecorded, matchStatement, statementsFor, type CompiledPolicy, type CompiledStatement, type StatementLists } from './compile.js';
 import type { ConditionEnv, UnknownBias } from './conditions.js';
 import type { GrantCheck } from './grants.js';
@@ -235,12 +235,14 @@ export class Walk {
       ex.assume('rotationStatusApi');
     if (r.key !== undefined && action.cls !== 'iam-only') {
       // An unreadable key state fails the request in the restrictive world only (evaluator.ts).
+      // A key named in a way its caller's account cannot resolve is not reached at all.
       keyStateErr =
-        r.key.metadataUnknown !== undefined
+        (caller.kind === 'service' ? undefined : keyIdentifierError(action, r.request.keyIdentifier, r.callerAccount, r.key.metadata)) ??
+        (r.key.metadataUnknown !== undefined
           ? env.bias === 'deny' && dependsOnKeyState(action)
             ? unreadableKeyStateError(r.key.metadataUnknown.reason)
             : undefined
-          : keyStateError(action, r.key.metadata);
+          : keyStateError(action, r.key.metadata));
       const md = r.key.metadata;
       const ask = (): TraceQuestion => ({ kind: 'key-state', keyState: md.keyState, keySpec: md.keySpec, keyUsage: md.keyUsage, action: a });
       if (keyStateErr !== undefined) {

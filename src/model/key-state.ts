@@ -4,6 +4,7 @@
 // here, beside the key it describes, and the evaluator only looks it up.
 import type { ActionInfo } from './actions.js';
 import type { KeyMetadata, KeyState } from './key.js';
+import { parseKeyIdentifier } from './arn.js';
 
 const DISABLED = (arn: string): string => `DisabledException: ${arn} is disabled.`;
 const PENDING_DEL = (arn: string): string => `KMSInvalidStateException: ${arn} is pending deletion.`;
@@ -147,6 +148,30 @@ export function keyStateError(action: ActionInfo, m: KeyMetadata): string | unde
   const make = rule?.[m.keyState];
   if (make !== undefined) return make(m.arn);
   return keyUsageError(action, m);
+}
+
+/** Operations whose KeyId a caller in another account must give as the key ARN (an alias ARN will not do). */
+const KEY_ARN_ONLY = new Set(['CreateGrant', 'GetKeyRotationStatus', 'ListGrants', 'RevokeGrant']);
+
+/**
+ * The error a request gets when a caller in another account names the key other than by its ARN:
+ * a key id or alias name is looked up in the caller's own account, so the request never reaches
+ * this key (NotFoundException, or another key of the caller's that answers to the name). AWS: "To
+ * perform this operation on a KMS key in a different AWS account, specify the key ARN or alias ARN"
+ * (key ARN only for CreateGrant, GetKeyRotationStatus, ListGrants and RevokeGrant).
+ */
+export function keyIdentifierError(
+  action: ActionInfo,
+  keyIdentifier: string | undefined,
+  callerAccount: string | undefined,
+  m: KeyMetadata,
+): string | undefined {
+  if (keyIdentifier === undefined || callerAccount === undefined || callerAccount === m.account) return undefined;
+  if (action.cls === 'iam-only' || action.cls === 'retire-grant' || action.cls === 'alias') return undefined;
+  const kind = parseKeyIdentifier(keyIdentifier)?.kind;
+  if (kind === 'key-arn' || (kind === 'alias-arn' && !KEY_ARN_ONLY.has(action.short))) return undefined;
+  const need = KEY_ARN_ONLY.has(action.short) ? 'its key ARN' : 'its key ARN or alias ARN';
+  return `NotFoundException: ${keyIdentifier} is looked up in the caller's account ${callerAccount}, not in ${m.account}: a caller in another account names ${m.arn} by ${need}.`;
 }
 
 /**

@@ -412,16 +412,19 @@ describe('principals', () => {
       reason: expect.stringMatching(/in account 444455556666; kms-why's credentials are for account 111122223333/),
       neededPermission: expect.stringMatching(/iam:GetRole.* in account 444455556666/),
     });
-    expect(verdict(r.snapshot, 'kms:Decrypt', PARTNER_ROLE, 'alias/app')).toBe('unknown');
+    // A caller in another account names the key by its ARN (an alias name resolves in its own account).
+    expect(verdict(r.snapshot, 'kms:Decrypt', PARTNER_ROLE, KEY_ARN)).toBe('unknown');
     // The key policy gives the partner no ScheduleKeyDeletion, and across accounts IAM cannot add it.
-    expect(verdict(r.snapshot, 'kms:ScheduleKeyDeletion', PARTNER_ROLE, 'alias/app')).toBe('deny');
+    expect(verdict(r.snapshot, 'kms:ScheduleKeyDeletion', PARTNER_ROLE, KEY_ARN)).toBe('deny');
   });
 
   test('a principal in another account read with its own credentials', async () => {
     const s = server();
     const r = await read(s, { key: 'alias/app', principal: PARTNER_ROLE }, { principalCredentials: s.credentials(B) });
     expect(names(r.snapshot.principals[PARTNER_ROLE]!.identityPolicies as Policy[])).toEqual(['partner-decrypt']);
-    expect(verdict(r.snapshot, 'kms:Decrypt', PARTNER_ROLE, 'alias/app')).toBe('allow');
+    expect(verdict(r.snapshot, 'kms:Decrypt', PARTNER_ROLE, KEY_ARN)).toBe('allow');
+    // Named by its alias name, the key is looked up in the partner's own account: never reached.
+    expect(verdict(r.snapshot, 'kms:Decrypt', PARTNER_ROLE, 'alias/app')).toBe('deny');
     expect(s.calls.filter((c) => c.service === 'iam').every((c) => c.account === B)).toBe(true);
     expect(s.calls.filter((c) => c.service === 'kms').every((c) => c.account === A)).toBe(true);
   });
