@@ -24,7 +24,7 @@ import type { Request } from '../model/request.js';
 import { parseOperator } from '../model/condition-operators.js';
 import { parseDate } from '../model/condition-values.js';
 import { ROOT_USER_POLICY_NAME } from '../model/decision.js';
-import { dependsOnKeyState, keyIdentifierError, keyStateError, unreadableKeyStateError } from '../model/key-state.js';
+import { dependsOnKeyState, grantRequestError, keyIdentifierError, keyStateError, unreadableKeyStateError } from '../model/key-state.js';
 import { matchRecorded, matchStatement, statementsFor, type CompiledPolicy, type CompiledStatement, type StatementLists } from './compile.js';
 import type { ConditionEnv, UnknownBias } from './conditions.js';
 import type { GrantCheck } from './grants.js';
@@ -242,7 +242,7 @@ export class Walk {
           ? env.bias === 'deny' && dependsOnKeyState(action)
             ? unreadableKeyStateError(r.key.metadataUnknown.reason)
             : undefined
-          : keyStateError(action, r.key.metadata));
+          : (keyStateError(action, r.key.metadata) ?? grantRequestError(action, r.request.grantRequest, r.key.metadata)));
       const md = r.key.metadata;
       const ask = (): TraceQuestion => ({ kind: 'key-state', keyState: md.keyState, keySpec: md.keySpec, keyUsage: md.keyUsage, action: a });
       if (keyStateErr !== undefined) {

@@ -2,7 +2,8 @@
 // authorized request still gets. A table of data, not the evaluator's prose: each error is the
 // text the JSON report's `keyStateError` carries (the AWS exception and its message), so it lives
 // here, beside the key it describes, and the evaluator only looks it up.
-import type { ActionInfo } from './actions.js';
+import { ACTIONS, type ActionInfo } from './actions.js';
+import type { GrantRequest } from './request.js';
 import type { KeyMetadata, KeyState } from './key.js';
 import { parseKeyIdentifier } from './arn.js';
 
@@ -148,6 +149,29 @@ export function keyStateError(action: ActionInfo, m: KeyMetadata): string | unde
   const make = rule?.[m.keyState];
   if (make !== undefined) return make(m.arn);
   return keyUsageError(action, m);
+}
+
+/**
+ * The error CreateGrant gets for a grant the key's type cannot have: an operation the key cannot
+ * do (Sign on a symmetric key, GenerateDataKey on an asymmetric one …), or an encryption-context
+ * constraint on a key that is not a symmetric encryption key. AWS: "The grant operations must be
+ * supported by the KMS key type" and encryption context constraints are "valid only for grants
+ * on symmetric encryption KMS keys" (ValidationException) [API CreateGrant, KMS grant concepts].
+ */
+export function grantRequestError(action: ActionInfo, grant: GrantRequest | undefined, m: KeyMetadata): string | undefined {
+  if (action.short !== 'CreateGrant' || grant === undefined) return undefined;
+  const cannot = grant.operations.filter((op) => {
+    const a = ACTIONS.find((x) => x.grantOperation === op);
+    return a !== undefined && keyUsageError(a, m) !== undefined;
+  });
+  if (cannot.length > 0) {
+    return `ValidationException: a grant on ${m.arn} (${m.keySpec} / ${m.keyUsage}) cannot allow ${cannot.join(', ')}: the key cannot do ${cannot.length === 1 ? 'it' : 'them'}.`;
+  }
+  const c = grant.constraints;
+  if ((c?.encryptionContextEquals !== undefined || c?.encryptionContextSubset !== undefined) && m.keySpec !== 'SYMMETRIC_DEFAULT') {
+    return `ValidationException: encryption context constraints are valid only on grants for symmetric encryption keys; ${m.arn} is ${m.keySpec}.`;
+  }
+  return undefined;
 }
 
 /** Operations whose KeyId a caller in another account must give as the key ARN (an alias ARN will not do). */
