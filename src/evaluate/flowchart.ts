@@ -157,6 +157,15 @@ function commonSteps(k: Walk): Decision | undefined {
   }
   // Assumptions are part of the explanation: not looked for without one.
   if (ex.on && w.keyPolicy && k.keyPolicies.length > 0 && usesNotPrincipal(w.keyPolicy, action)) ex.assume('notPrincipal');
+  // A key-policy or RCP Deny that aws:PrincipalIsAWSService kept from applying: the key can be false
+  // for a service using the key through a grant to an AWS-internal grantee (KMS's caveat on the
+  // key), so the Deny may apply after all. Said whether or not it applied here.
+  if (ex.on && uniqueDenies.length === 0)
+    for (const rec of denyRecords)
+      if ((rec.source === 'key-policy' || rec.source === 'rcp') && rec.conditions.some((c) => c.key.toLowerCase() === 'aws:principalisawsservice')) {
+        ex.assume('principalIsAwsService');
+        break;
+      }
   if (uniqueDenies.length > 0) {
     if (ex.on)
       ex.step(
