@@ -2411,6 +2411,15 @@ export class WhoCanEngine {
         }
         const { values, other } = principalValues(cs.st.principal ?? cs.st.notPrincipal!);
         for (const v of values) {
+          // IAM names cannot hold `*` or `?`: a principal ARN with one names nobody (a wildcard
+          // means everyone only as the whole value, "*"), as the evaluator matches it.
+          if (/[*?]/.test(v)) {
+            skipped.push({
+              principal: v,
+              why: `named in key-policy statement "${cs.id}": a wildcard inside a principal ARN matches nobody (only "*" alone means everyone)`,
+            });
+            continue;
+          }
           const ref = parsePrincipal(v);
           if (ref === null) skipped.push({ principal: v, why: 'not a principal form kms-why knows' });
           else if (ref.kind === 'unique-id')

@@ -354,7 +354,9 @@ export class WhoCanTotals {
 
   line(): string {
     const c = this.counts;
-    return `${fmt(c.decisions)} decision${c.decisions === 1 ? '' : 's'} on ${fmt(this.keys)} key${this.keys === 1 ? '' : 's'}: ${fmt(c.allowed)} allowed, ${fmt(c.conditional)} conditional, ${fmt(c.unknown)} unknown, ${fmt(c.decisions - c.allowed - c.conditional - c.unknown)} denied.`;
+    // Anyone ("*") is no principal of the counts: its answers come from the public statements, listed apart.
+    const anyone = this.publicKeys.length === 0 ? '' : ` Anyone ("*") is counted apart: see the public statements of ${plural(this.publicKeys.length, 'key')}.`;
+    return `${fmt(c.decisions)} decision${c.decisions === 1 ? '' : 's'} on ${fmt(this.keys)} key${this.keys === 1 ? '' : 's'}: ${fmt(c.allowed)} allowed, ${fmt(c.conditional)} conditional, ${fmt(c.unknown)} unknown, ${fmt(c.decisions - c.allowed - c.conditional - c.unknown)} denied.${anyone}`;
   }
 }
 

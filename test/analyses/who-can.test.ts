@@ -1430,3 +1430,35 @@ describe('who-can says why an answer is unknown when nothing was unreadable', ()
     }
   });
 });
+
+describe('who-can: a principal ARN with a wildcard inside', () => {
+  it('is no principal (it matches nobody, as the evaluator matches it): noted as not evaluated, never unknown', async () => {
+    const { parseSnapshot } = await import('../../src/sources/snapshot-file.js');
+    const arn = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const snap = parseSnapshot(
+      {
+        kmsWhySnapshot: 1,
+        keys: [
+          {
+            KeyMetadata: { Arn: arn, KeyState: 'Enabled', KeySpec: 'SYMMETRIC_DEFAULT' },
+            Aliases: [],
+            Tags: [],
+            Grants: [],
+            Policy: {
+              Version: '2012-10-17',
+              Statement: [{ Sid: 'Partial', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/App*' }, Action: 'kms:Encrypt', Resource: '*' }],
+            },
+          },
+        ],
+        principals: [],
+      },
+      'snap.json',
+    );
+    const k = whoCan(snap, snap.keys).keys[0]!;
+    expect(k.principals.map((p) => p.arn)).not.toContain('arn:aws:iam::111122223333:role/App*');
+    expect(k.skipped.map((s) => s.principal)).toContain('arn:aws:iam::111122223333:role/App*');
+    expect(k.access.flat().some((e) => e?.access === 'unknown')).toBe(false);
+    // The evaluator agrees: such a statement allows no role named like it.
+    expect(new Evaluator(snap).evaluate({ action: 'kms:Encrypt', principal: 'arn:aws:iam::111122223333:role/AppServer', keyArn: arn }).decision).toBe('deny');
+  });
+});
