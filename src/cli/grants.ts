@@ -40,7 +40,7 @@ interface GrantsFlags extends LiveFlags {
 }
 
 export function addGrantsCommand(program: Command, io: CliIo, run: Run): void {
-  addLiveOptions(program.command('grants'))
+  addLiveOptions(program.command('grants'), { principalSide: false })
     .description('List every grant on the keys, with findings; fail CI on a grant nobody expected')
     .option('--key <key>', 'key id, key ARN, alias name or alias ARN (repeatable)', collect)
     .option('--all-keys', 'every customer managed key of the region (or of the snapshot)')
@@ -79,10 +79,16 @@ Examples:
     )
     .action(
       run(async (flags: GrantsFlags): Promise<number> => {
-        // SCPs and RCPs never change which grants a key has: refused rather than silently ignored.
+        // SCPs and RCPs never change which grants a key has, and the audit reads no principal's
+        // IAM: refused rather than silently ignored (and left out of the help).
         if ((flags.scpFile ?? []).length > 0 || (flags.rcpFile ?? []).length > 0) {
           throw new InputError('--scp-file and --rcp-file do not apply to kms-why grants', {
             hint: 'The grants audit lists grants; check what SCPs and RCPs allow with kms-why check or decrypt.',
+          });
+        }
+        if (flags.principalProfile !== undefined) {
+          throw new InputError('--principal-profile does not apply to kms-why grants', {
+            hint: "The grants audit reads the keys' grants with --profile; it reads no principal's IAM policies.",
           });
         }
         timeoutMs(flags);

@@ -1,6 +1,6 @@
 // The live AWS path of the CLI: AWS CLI-like flags, and loading a Snapshot either from files
 // (--from) or from AWS. The SDK is imported only here, and only when AWS is read.
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { Evaluator } from '../evaluate/evaluator.js';
 import { parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
 import { dict } from '../model/dict.js';
@@ -26,14 +26,23 @@ export interface LiveFlags {
   concurrency?: string;
 }
 
-export function addLiveOptions(cmd: Command): Command {
+/**
+ * The options of every command that reads AWS. `principalSide: false` (grants, which evaluates no
+ * principal): --principal-profile, --scp-file and --rcp-file are left out of the help; the command
+ * still takes them, to refuse them with a reason rather than as unknown options.
+ */
+export function addLiveOptions(cmd: Command, opts: { principalSide?: boolean } = {}): Command {
+  const shown = opts.principalSide !== false;
+  const option = (o: Option): Option => (shown ? o : o.hideHelp());
   return cmd
     .option('--region <region>', 'AWS Region (default: from the key ARN, AWS_REGION or the profile)')
     .option('--profile <name>', "AWS profile for the key's account (default: the standard credential chain)")
     .option('--endpoint-url <url>', 'override the AWS endpoint (also AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_KMS …)')
-    .option('--principal-profile <name>', "AWS profile for the principal's account, to read its IAM policies when it is in another account")
-    .option('--scp-file <file>', "SCPs that apply to the caller's account, as a JSON file (repeatable)", collect)
-    .option('--rcp-file <file>', "RCPs that apply to the key's account, as a JSON file (repeatable)", collect)
+    .addOption(
+      option(new Option('--principal-profile <name>', "AWS profile for the principal's account, to read its IAM policies when it is in another account")),
+    )
+    .addOption(option(new Option('--scp-file <file>', "SCPs that apply to the caller's account, as a JSON file (repeatable)").argParser(collect)))
+    .addOption(option(new Option('--rcp-file <file>', "RCPs that apply to the key's account, as a JSON file (repeatable)").argParser(collect)))
     .option('--timeout <seconds>', 'per-request timeout for AWS calls (default 5)');
 }
 

@@ -47,7 +47,8 @@ Exit codes:
   2  usage error or invalid input (bad flag, unreadable or malformed file,
      invalid ARN or policy), or output that could not be written (a refused or
      failed file write, a full stdout)
-  3  at least one verdict is unknown because an input was missing or unreadable`;
+  3  at least one verdict is unknown because an input was missing or unreadable
+  4  internal error (a bug: please report it with --debug)`;
 
 const EXAMPLE_PRINCIPAL = 'arn:aws:sts::111122223333:assumed-role/app-exec-role/my-function';
 

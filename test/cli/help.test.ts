@@ -69,6 +69,24 @@ describe('help: the same text whether one command or all were registered', () =>
     expect(r.stderr).toBe("error: unknown command 'decryp'\n(Did you mean decrypt?)\n");
   });
 
+  it("grants' help offers no principal-side flag, and the command refuses them with a reason", async () => {
+    const help = (await run(['grants', '--help'])).stdout;
+    expect(help).not.toMatch(/--scp-file|--rcp-file|--principal-profile/);
+    expect((await run(['decrypt', '--help'])).stdout).toMatch(/--principal-profile/);
+    for (const flag of [
+      ['--scp-file', 'x.json'],
+      ['--principal-profile', 'p'],
+    ]) {
+      const r = await run(['grants', '--from', 'fixtures/examples/grants-audit-snapshot.json', '--key', 'alias/shared', ...flag]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/do(es)? not apply to kms-why grants/);
+    }
+  });
+
+  it('the exit codes of the help include 4', async () => {
+    expect((await run(['--help'])).stdout).toMatch(/^ {2}4 {2}internal error/m);
+  });
+
   it('an unknown option or command is quoted back with its control characters escaped', async () => {
     for (const argv of [['check', '--bogus\u001b[31mRED\u001b]0;T\u0007\u202e'], ['bogus\u001b[31mx\u202e']]) {
       const r = await run(argv);
