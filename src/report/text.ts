@@ -43,7 +43,12 @@ export function decidedByText(d: CheckResult): string {
 
 const GAP = '  ';
 
-/** A table without borders: columns separated by two spaces, a dashed line under the headings. */
+/**
+ * A table without borders: columns separated by two spaces, a dashed line under the headings. A
+ * first cell with no space that is wider than its column (kms:GenerateDataKeyPairWithoutPlaintext)
+ * is never broken: it goes on a line of its own across the table, above the rest of its row, as
+ * in the bordered table.
+ */
 export function plainTable(headers: readonly string[], rows: readonly string[][], widths: readonly number[]): string[] {
   const out: string[] = [];
   const line = (cells: readonly string[]): string =>
@@ -53,10 +58,12 @@ export function plainTable(headers: readonly string[], rows: readonly string[][]
       .trimEnd();
   out.push(line(headers));
   out.push(line(widths.map((w) => '-'.repeat(w))));
-  const wrapped = rows.map((r) => r.map((c, i) => wrap(c, widths[i]!)));
-  const tall = wrapped.some((r) => r.some((c) => c.length > 1));
+  const alone = rows.map((r) => r[0] !== undefined && r[0].length > widths[0]! && !/\s/.test(r[0]));
+  const wrapped = rows.map((r, ri) => r.map((c, i) => (i === 0 && alone[ri] ? [] : wrap(c, widths[i]!))));
+  const tall = wrapped.some((r, ri) => alone[ri] || r.some((c) => c.length > 1));
   wrapped.forEach((cells, ri) => {
     if (tall && ri > 0) out.push('');
+    if (alone[ri]) out.push(rows[ri]![0]!);
     const h = Math.max(...cells.map((c) => c.length));
     for (let k = 0; k < h; k++) out.push(line(cells.map((c) => c[k] ?? '')));
   });
@@ -82,7 +89,8 @@ export function textWalk(walk: { action: string; lines: WalkLine[]; outcome: str
 }
 
 export function textSection(s: Section, width: number): string[] {
-  const out: string[] = [`${s.title}:`];
+  // A title can be long ("Not evaluated (the request lacks …)"): wrapped like the rest.
+  const out: string[] = wrap(`${s.title}:`, width);
   for (const it of s.items) {
     out.push(...wrapHanging(it.text, width, '  - '));
     for (const sub of it.sub) out.push(...wrapHanging(sub, width, '      '));

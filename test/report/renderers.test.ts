@@ -5,7 +5,7 @@ import { fitColumns, wrap } from '../../src/report/explain.js';
 import { renderJson } from '../../src/report/json.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderTable } from '../../src/report/table.js';
-import { renderText } from '../../src/report/text.js';
+import { renderText, textSection } from '../../src/report/text.js';
 import { allExampleReports, ANSI, FUNCTION_ARN, LAMBDA_GRANT_ID, lambdaCase, MANY_ACTIONS, patternCase, reportFor, stripAnsi } from './helpers.js';
 
 const BOX = /[\u2500-\u257f]/;
@@ -77,6 +77,21 @@ describe('table and text', () => {
         for (const line of stripAnsi(out).split('\n')) expect([...line].length, `${name}: ${line}`).toBeLessThanOrEqual(120);
       }
     }
+  });
+
+  it('fit 80 columns, and never break an action name: one too long for its column has a line of its own', async () => {
+    const { report } = await reportFor(patternCase('pattern-3-delegation-with-iam.json', ['kms:GenerateDataKeyPairWithoutPlaintext', 'kms:Decrypt']));
+    for (const out of [renderText(report, { width: 80 }), stripAnsi(renderTable(report, { color: false, width: 80 }))]) {
+      const lines = out.split('\n');
+      for (const line of lines) expect([...line].length, line).toBeLessThanOrEqual(80);
+      expect(lines.some((l) => /kms:GenerateDataKeyPairWithoutPlaintext/.test(l))).toBe(true);
+      expect(lines.some((l) => /^\W*WithoutPlaintext|^\W*outPlaintext/.test(l))).toBe(false);
+    }
+    // A long section title wraps too ("Not evaluated (the request lacks …)").
+    const title = 'Not evaluated (the request lacks a detail these actions need; they do not affect the exit code)';
+    const lines = textSection({ title, items: [] }, 60);
+    expect(lines.length).toBeGreaterThan(1);
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(60);
   });
 
   it('text has no box characters; the table is drawn with them', () => {
