@@ -48,3 +48,14 @@ describe('escapeShared', () => {
     for (const s of ['plain', 'a\nb', '\u202eevil', '\u001b[31mred']) expect(escapeShared(s)).toBe(escapeControls(s));
   });
 });
+
+describe('escapeControls', () => {
+  it('escapes the invisible characters and bidi marks that make two names look alike, not an emoji joiner', () => {
+    for (const ch of ['\u200b', '\u2060', '\ufeff', '\u061c', '\u202e', '\u2066']) {
+      const out = escapeControls(`role${ch}app`);
+      expect(out).not.toContain(ch);
+      expect(out).toContain(`\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    }
+    expect(escapeControls('team 👩\u200d💻')).toBe('team 👩\u200d💻');
+  });
+});
