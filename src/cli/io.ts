@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { constants, fstatSync, statSync, writeSync as fsWriteSync } from 'node:fs';
-import { lstat, open, realpath, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { constants, fstatSync, statSync, unlinkSync, writeSync as fsWriteSync } from 'node:fs';
+import { lstat, open, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../model/errors.js';
 // What the CLI touches of the process, injectable so tests can run main() in-process too.
 export interface CliIo {
@@ -167,6 +167,31 @@ export async function writeAtomically(file: string, text: string | Iterable<stri
   }
 }
 
+/** The temporary files of AtomicFiles neither committed nor aborted: a signal that ends the run removes them. */
+const pendingTemps = new Set<string>();
+const ENDING_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+let signalsWatched = false;
+
+/**
+ * Ctrl-C (or a kill) while a report is written to --output-file: the temporary file is removed and
+ * the run ends by the signal as it would have (exit status 130 for SIGINT), the target as it was.
+ */
+function removeTempsOnSignal(): void {
+  if (signalsWatched) return;
+  signalsWatched = true;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    for (const t of pendingTemps) {
+      try {
+        unlinkSync(t);
+      } catch {}
+    }
+    pendingTemps.clear();
+    for (const s of ENDING_SIGNALS) process.removeListener(s, onSignal);
+    process.kill(process.pid, signal);
+  };
+  for (const s of ENDING_SIGNALS) process.on(s, onSignal);
+}
+
 /**
  * A file written in pieces that appears whole or not at all (writeAtomically's rules): pieces go
  * to the temporary file; commit() flushes it to disk and renames it into place; abort() (any
@@ -203,8 +228,21 @@ export class AtomicFile {
           throw writeError(file, e);
         });
         if (real !== undefined && !real.isFile()) throw notAFile(file, real);
-        if (real !== undefined) mode = real.mode & 0o777;
-        target = await realpath(file).catch(() => file);
+        if (real !== undefined) {
+          mode = real.mode & 0o777;
+          target = await realpath(file).catch(() => file);
+        } else {
+          // A link to a file not there yet: the file is made where the link points, the link kept
+          // (renaming over the link would have replaced the link itself).
+          const to = await readlink(file).catch((e: unknown) => {
+            throw writeError(file, e);
+          });
+          target = resolve(dirname(file), to);
+          if ((await lstat(target).catch(() => undefined))?.isSymbolicLink() === true)
+            throw new InputError(`${file} points through more than one symbolic link to a file that does not exist`, {
+              hint: 'Give the path the file should have.',
+            });
+        }
       } else if (!existing.isFile()) {
         throw notAFile(file, existing);
       } else mode = existing.mode & 0o777;
@@ -212,9 +250,13 @@ export class AtomicFile {
     // The process id in the name lets bin/heap.js remove what a child it relaunched left when it was killed.
     const tmp = join(dirname(target), `.${basename(target)}.kms-why-${process.pid}-${randomBytes(12).toString('hex')}.tmp`);
     try {
+      // Registered before it exists: a signal while it is being made still finds it.
+      removeTempsOnSignal();
+      pendingTemps.add(tmp);
       const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), mode);
       return new AtomicFile(file, target, tmp, fh, mode);
     } catch (e) {
+      pendingTemps.delete(tmp);
       throw writeError(file, e);
     }
   }
@@ -249,6 +291,7 @@ export class AtomicFile {
       this.closed = true;
       await this.fh.close();
       await rename(this.tmp, this.target);
+      pendingTemps.delete(this.tmp);
     } catch (e) {
       await this.abort();
       throw writeError(this.file, e);
@@ -262,6 +305,7 @@ export class AtomicFile {
       await this.fh.close().catch(() => undefined);
     }
     await unlink(this.tmp).catch(() => undefined);
+    pendingTemps.delete(this.tmp);
   }
 }
 

@@ -2,7 +2,7 @@
 // and through Node's stream otherwise or once a direct write fails: the bytes and their order are
 // the same either way, a reader that stops early ends the run quietly, and a full disk is exit 2.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -169,5 +169,37 @@ describe('stdout through the CLI', () => {
     child.stdout.once('data', () => child.stdout.destroy());
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     expect(code).toBe(3);
+  });
+});
+
+describe('a signal while --output-file is written', () => {
+  it('removes the temporary file, leaves the target as it was and ends by the signal', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'kms-why-sigint-'));
+    const snapshot = join(d, 'many.json');
+    const principals = [];
+    for (let i = 0; i < 3000; i++)
+      principals.push({
+        Arn: `arn:aws:iam::${ACCOUNT}:role/role-${i}`,
+        IdentityPolicies: [{ PolicyName: 'kms', Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] } }],
+      });
+    writeFileSync(snapshot, JSON.stringify({ kmsWhySnapshot: 1, keys: [delegatingKey()], principals }));
+    const out = join(d, 'out.txt');
+    writeFileSync(out, 'before');
+    const child = spawn(process.execPath, [BIN, 'who-can', '--from', snapshot, '--all-keys', '--principals', '--output', 'text', '--output-file', out], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('close', (code, signal) => resolve({ code, signal })),
+    );
+    // Once the temporary file exists (the report is being made), Ctrl-C.
+    const temp = (): boolean => readdirSync(d).some((f) => f.endsWith('.tmp'));
+    for (let i = 0; i < 1500 && !temp() && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(temp()).toBe(true);
+    child.kill('SIGINT');
+    const end = await closed;
+    expect(end.signal ?? end.code).toBe(end.signal !== null ? 'SIGINT' : 130);
+    expect(readdirSync(d).sort()).toEqual(['many.json', 'out.txt']);
+    expect(readFileSync(out, 'utf8')).toBe('before');
   });
 });

@@ -166,6 +166,14 @@ describe('safe file writes', () => {
     expect(existsSync('/dev/null')).toBe(true);
     expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
   });
+  test('with --force, a link to a file not there yet makes the file where it points and keeps the link', async () => {
+    const d = mkdtempSync(join(dir, 'dangling-'));
+    symlinkSync('target.json', join(d, 'link.json'));
+    await writeAtomically(join(d, 'link.json'), 'new', { force: true });
+    expect(lstatSync(join(d, 'link.json')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(d, 'target.json'), 'utf8')).toBe('new');
+    expect(readdirSync(d).sort()).toEqual(['link.json', 'target.json']);
+  });
 });
 
 describe('answers that are not answers, through the CLI', () => {
