@@ -41,6 +41,8 @@ import { constants } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 
 export const FLOOR_MB = 768;
+/** The least KMS_WHY_HEAP_MB taken (measured: node 22 crashes with a 4 MB old space, runs out of memory cleanly from 8). */
+export const MIN_FORCED_MB = 16;
 /**
  * The young generation: who-can on a large snapshot runs with semi-spaces of a fixed SEMI_SPACE_MB
  * (`--min-semi-space-size` and `--max-semi-space-size` both). V8 starts them at 1 MB and grows and
@@ -165,7 +167,9 @@ function weigh(command, args) {
 export function heapLimitMb(command, args, env, execArgv) {
   if (userSetHeap(env, execArgv)) return undefined;
   const forced = /^\d+$/.test(env.KMS_WHY_HEAP_MB ?? '') ? Number(env.KMS_WHY_HEAP_MB) : undefined;
-  if (forced !== undefined && forced > 0) return forced;
+  // Under a few MB V8 itself crashes (a segmentation fault, not an out-of-memory error): a smaller
+  // KMS_WHY_HEAP_MB is raised to MIN_FORCED_MB, where running out of memory is the one error line.
+  if (forced !== undefined && forced > 0) return Math.max(forced, MIN_FORCED_MB);
   const weighted = weightedInputMb(command, args);
   if (weighted === undefined || weighted < RELAUNCH_FROM_MB) return undefined;
   return Math.max(FLOOR_MB, Math.ceil(weighted));

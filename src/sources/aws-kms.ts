@@ -262,12 +262,16 @@ export function parseKeyPolicy(value: unknown, where: Where): Policy {
  * ([{Key, Value}]), or a plain {key: value} object.
  */
 export function parseTags(value: unknown, where: Where): Record<string, string> {
-  if (isObject(value)) return stringMap(value, where);
-  const list = expectArray(value, where, 'a list of tags [{"Key": …, "Value": …}]');
+  if (isObject(value)) {
+    const map = stringMap(value, where);
+    for (const [k, v] of Object.entries(map)) checkTagSize(k, v, member(where, k), member(where, k));
+    return map;
+  }
+  const list = expectArray(value, where, 'a list of tags [{"TagKey": …, "TagValue": …}] (ListResourceTags) or [{"Key": …, "Value": …}] (IAM)');
   const tags = dict<string>();
   list.forEach((item, i) => {
     const at = index(where, i);
-    const tag = expectObject(item, at, 'a tag {"Key": …, "Value": …}');
+    const tag = expectObject(item, at, 'a tag {"TagKey": …, "TagValue": …} or {"Key": …, "Value": …}');
     const kms = 'TagKey' in tag || 'TagValue' in tag;
     const [kName, vName] = kms ? ['TagKey', 'TagValue'] : ['Key', 'Value'];
     rejectUnknownFields(tag, [kName, vName], at, 'a tag');
@@ -276,9 +280,19 @@ export function parseTags(value: unknown, where: Where): Record<string, string> 
     // KMS allows an empty tag value; the CLI prints it as "".
     const val = v === undefined || v === null ? '' : expectString(v, member(at, vName));
     if (Object.hasOwn(tags, key)) fail(member(at, kName), `tag "${key}" is given twice`);
+    checkTagSize(key, val, member(at, kName), member(at, vName));
     tags[key] = val;
   });
   return tags;
+}
+
+/**
+ * A tag key has at most 128 characters and a value 256, in KMS and IAM alike: a longer one is no
+ * tag AWS holds (and matching a policy pattern against megabytes of it would take minutes).
+ */
+function checkTagSize(key: string, value: string, keyAt: Where, valueAt: Where): void {
+  if (key.length > 128 && [...key].length > 128) fail(keyAt, `a tag key has at most 128 characters; this one has ${[...key].length}`);
+  if (value.length > 256 && [...value].length > 256) fail(valueAt, `a tag value has at most 256 characters; this one has ${[...value].length}`);
 }
 
 // ---------------------------------------------------------------------------------------------

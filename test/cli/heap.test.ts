@@ -104,6 +104,8 @@ describe('the heap limit chosen for who-can and diff', () => {
     expect(userSetHeap({ NODE_OPTIONS: '--max-semi-space-size=64' }, [])).toBe(false);
     expect(heapLimitMb('who-can', ['who-can', '--from', big], { NODE_OPTIONS: '--max-old-space-size=300' }, [])).toBeUndefined();
     expect(heapLimitMb('who-can', ['who-can', '--from', small], { KMS_WHY_HEAP_MB: '100' }, [])).toBe(100);
+    // Under a few MB node crashes rather than running out of memory: the least taken is 16.
+    expect(heapLimitMb('who-can', ['who-can', '--from', small], { KMS_WHY_HEAP_MB: '4' }, [])).toBe(16);
     expect(heapLimitMb('who-can', ['who-can', '--from', small], { KMS_WHY_HEAP_MB: '100', NODE_OPTIONS: '--max-old-space-size=300' }, [])).toBeUndefined();
   });
 });

@@ -467,6 +467,18 @@ const BAD: BadCase[] = [
     message: /expected a list of GetFunctionConfiguration outputs/,
   },
   { name: 'capturedAt that is not a date', change: (s) => void (s.capturedAt = 'yesterday'), path: 'capturedAt', message: /expected an ISO 8601 date/ },
+  {
+    name: 'a key tag value longer than AWS allows',
+    change: (s) => void ((s.keys as Array<Record<string, unknown>>)[0]!.Tags = [{ TagKey: 't', TagValue: 'a'.repeat(257) }]),
+    path: 'keys[0].Tags[0].TagValue',
+    message: /a tag value has at most 256 characters; this one has 257/,
+  },
+  {
+    name: 'a key tag key longer than AWS allows (map form)',
+    change: (s) => void ((s.keys as Array<Record<string, unknown>>)[0]!.Tags = { ['k'.repeat(129)]: 'v' }),
+    path: `keys[0].Tags.${'k'.repeat(129)}`,
+    message: /a tag key has at most 128 characters/,
+  },
   { name: 'region of the wrong type', change: (s) => void (s.region = 1), path: 'region', message: /expected a string, got number/ },
   {
     name: 'AccountAuthorizationDetails role with an invalid ARN',
