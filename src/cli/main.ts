@@ -15,7 +15,7 @@ import { EXIT, formatError } from './errors.js';
 import { layoutHelp } from './help-layout.js';
 import { processIo, type CliIo } from './io.js';
 import { outputWidth, renderReport, resolveColor, type OutputFormat } from './output.js';
-import { renderAndWrite } from './write-output.js';
+import { refuseOutputOverInput, renderAndWrite } from './write-output.js';
 import { collect, addRequestOptions, missingDetails, namedActions, parseActions, requestFromFlags, type RequestFlags } from './request-flags.js';
 import { addLiveOptions, liveRequested, loadSnapshot, type LiveFlags, type LiveTargetSpec } from './live.js';
 import { VERSION } from './version.js';
@@ -202,6 +202,7 @@ Examples:
   // --debug (stack traces) as the command being run parsed it.
   program.hook('preAction', (_program, command) => {
     if (command.options.some((o) => o.long === '--debug')) debug = command.opts().debug === true;
+    refuseOutputOverInput(command.opts(), command.args);
   });
 
   /** Loads the inputs, evaluates, renders, and returns the exit code. */

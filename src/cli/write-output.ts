@@ -3,8 +3,10 @@
 // other programs), redaction, and where it goes (stdout or --output-file, --report FORMAT=FILE,
 // GitHub's job summary). Each output is rendered whole before it is written, so an error never
 // leaves half a report on stdout or in a file.
+import { statSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { writeAtomically, type CliIo } from './io.js';
+import { InputError } from '../model/errors.js';
 import { resolveColor } from './output.js';
 import { writeReports, type ReportTarget } from './reports.js';
 
@@ -39,4 +41,37 @@ export async function renderAndWrite<F extends string>(io: CliIo, flags: OutputF
   if (to.reports !== undefined) await writeReports(to.reports, (f) => forFile(f as F), io.stderr);
   const summary = io.env.GITHUB_STEP_SUMMARY;
   if (to.jobSummary !== undefined && summary !== undefined && summary !== '') await appendFile(summary, `${await forFile(to.jobSummary)}\n`, 'utf8');
+}
+
+/**
+ * Refuses an output file (--output-file, --report FORMAT=FILE) that is one of the command's input
+ * files (--from, --scp-file, --rcp-file, --message-file, --expect, diff's OLD and NEW): the report
+ * would replace the data it was made from. Files are compared as the system knows them (device and
+ * inode), so another path to the same file is caught too.
+ */
+export function refuseOutputOverInput(opts: Record<string, unknown>, args: readonly string[]): void {
+  const list = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  const outputs = [...list(opts.outputFile), ...list(opts.report).flatMap((r) => (r.indexOf('=') > 0 ? [r.slice(r.indexOf('=') + 1)] : []))];
+  if (outputs.length === 0) return;
+  const id = (f: string): string | undefined => {
+    try {
+      const st = statSync(f);
+      return st.isFile() ? `${st.dev}:${st.ino}` : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const inputs = new Map<string, string>();
+  for (const f of [...list(opts.from), ...list(opts.scpFile), ...list(opts.rcpFile), ...list(opts.messageFile), ...list(opts.expect), ...args]) {
+    const k = id(f);
+    if (k !== undefined) inputs.set(k, f);
+  }
+  for (const o of outputs) {
+    const k = id(o);
+    const input = k === undefined ? undefined : inputs.get(k);
+    if (input !== undefined)
+      throw new InputError(`${o} is also an input of this command${input === o ? '' : ` (${input})`}: the report would replace it`, {
+        hint: 'Write the report to another file.',
+      });
+  }
 }

@@ -4,6 +4,7 @@
 import {
   chmodSync,
   closeSync,
+  copyFileSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -166,6 +167,24 @@ describe('safe file writes', () => {
     expect(existsSync('/dev/null')).toBe(true);
     expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
   });
+  test('an output that is one of the inputs is refused before anything is read or written (another path to it too)', async () => {
+    const d = mkdtempSync(join(dir, 'same-'));
+    const snap = join(d, 'account.json');
+    copyFileSync(`${EXAMPLES}account-snapshot.json`, snap);
+    const before = readFileSync(snap, 'utf8');
+    symlinkSync(snap, join(d, 'alias.json'));
+    for (const argv of [
+      ['who-can', '--from', snap, '--key', 'alias/app', '--output', 'json', '--output-file', snap],
+      ['who-can', '--from', join(d, 'alias.json'), '--key', 'alias/app', '--output-file', snap],
+      ['diff', snap, `${EXAMPLES}account-snapshot-after.json`, '--report', `sarif=${snap}`],
+    ]) {
+      const r = await run(argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err).toMatch(/is also an input of this command/);
+    }
+    expect(readFileSync(snap, 'utf8')).toBe(before);
+  });
+
   test('with --force, a link to a file not there yet makes the file where it points and keeps the link', async () => {
     const d = mkdtempSync(join(dir, 'dangling-'));
     symlinkSync('target.json', join(d, 'link.json'));
