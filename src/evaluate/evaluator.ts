@@ -856,6 +856,8 @@ export class Evaluator {
       if (!authAgrees) {
         d.authorization = 'unknown';
         d.reasons = [];
+        // The walk explained is one world's: it may call the request authorized, which is unknown.
+        d.hints = d.hints.map((h) => (h.kind === 'key-state' && h.authorized ? { ...h, authorized: false } : h));
       }
       d.unreadable = unknowns;
       if (explain) {

@@ -142,7 +142,7 @@ export function hintText(n: HintNote): string {
     case 'give-grant-id':
       return 'RetireGrant is authorized by the grant being retired: give --grant-id.';
     case 'retire-grant-in-key-policy':
-      return `The key policy's ${statementsText(n.statements)} allows kms:RetireGrant, but kms:RetireGrant is not effective in a key policy.`;
+      return `${cap(statementsText(n.statements))} allows kms:RetireGrant, which a key policy cannot give: who may retire a grant is the grant's to say, so the statement plays no part here.`;
     case 'retire-not-allowed':
       return `Only the grant's retiring principal, its grantee (when the grant includes RetireGrant) or the account that created it can retire grant ${n.grantId}; others can use RevokeGrant if the key policy allows it.`;
     case 'child-grant':

@@ -44,3 +44,27 @@ describe('unreadable key metadata', () => {
     expect(new Evaluator(again).evaluate(req).decision).toBe('unknown');
   });
 });
+
+describe('an unreadable key policy on a disabled key', () => {
+  it('is denied by the key state, its authorization unknown, and no hint calls it authorized', () => {
+    const snap = parseSnapshot(
+      {
+        kmsWhySnapshot: 1,
+        keys: [
+          {
+            KeyMetadata: { Arn: ARN, KeyState: 'Disabled', KeySpec: 'SYMMETRIC_DEFAULT' },
+            Policy: { kmsWhyUnreadable: { reason: 'AccessDeniedException', neededPermission: `kms:GetKeyPolicy on ${ARN}` } },
+            Grants: [],
+          },
+        ],
+        principals: [{ Arn: 'arn:aws:iam::111122223333:role/app', IdentityPolicies: [] }],
+      },
+      'snap.json',
+    );
+    const d = new Evaluator(snap).evaluate(req);
+    expect([d.decision, d.decidedBy, d.authorization]).toEqual(['deny', 'key-state', 'unknown']);
+    const keyState = d.hints.filter((h) => h.kind === 'key-state');
+    expect(keyState.length).toBeGreaterThan(0);
+    for (const h of keyState) expect(h).toMatchObject({ authorized: false });
+  });
+});
