@@ -40,6 +40,18 @@ function recordingWrite(
   return { write, written, calls: () => calls };
 }
 
+/** 3,000 roles allowed every key action (and `more` principals): megabytes of output, far more than a pipe holds. */
+function manyRoles(file: string, more: unknown[] = []): string {
+  const principals = [...more];
+  for (let i = 0; i < 3000; i++)
+    principals.push({
+      Arn: `arn:aws:iam::${ACCOUNT}:role/role-${i}`,
+      IdentityPolicies: [{ PolicyName: 'kms', Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] } }],
+    });
+  writeFileSync(file, JSON.stringify({ kmsWhySnapshot: 1, keys: [delegatingKey()], principals }));
+  return file;
+}
+
 describe('FdOutput', () => {
   it('writes everything directly, in order, across partial writes', () => {
     const { write, written } = recordingWrite(5);
@@ -120,15 +132,7 @@ describe('stdout through the CLI', () => {
   });
 
   it('a reader that stops early ends the run quietly, with the exit code of the answer', async () => {
-    // 3,000 roles allowed every key action: megabytes of JSON lines, far more than a pipe holds.
-    const snapshot = join(dir, 'many.json');
-    const principals = [];
-    for (let i = 0; i < 3000; i++)
-      principals.push({
-        Arn: `arn:aws:iam::${ACCOUNT}:role/role-${i}`,
-        IdentityPolicies: [{ PolicyName: 'kms', Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] } }],
-      });
-    writeFileSync(snapshot, JSON.stringify({ kmsWhySnapshot: 1, keys: [delegatingKey()], principals }));
+    const snapshot = manyRoles(join(dir, 'many.json'));
     const child = spawn(process.execPath, [BIN, 'who-can', '--from', snapshot, '--all-keys', '--output', 'jsonl'], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -154,14 +158,9 @@ describe('stdout through the CLI', () => {
   });
 
   it('a who-can cut short by its reader ends with the exit code of what it answered: 3 once an answer was unknown', async () => {
-    const snapshot = join(dir, 'many-unknown.json');
-    const principals: unknown[] = [{ Arn: `arn:aws:iam::${ACCOUNT}:role/unreadable`, IdentityPolicies: { kmsWhyUnreadable: { reason: 'AccessDenied' } } }];
-    for (let i = 0; i < 3000; i++)
-      principals.push({
-        Arn: `arn:aws:iam::${ACCOUNT}:role/role-${i}`,
-        IdentityPolicies: [{ PolicyName: 'kms', Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] } }],
-      });
-    writeFileSync(snapshot, JSON.stringify({ kmsWhySnapshot: 1, keys: [delegatingKey()], principals }));
+    const snapshot = manyRoles(join(dir, 'many-unknown.json'), [
+      { Arn: `arn:aws:iam::${ACCOUNT}:role/unreadable`, IdentityPolicies: { kmsWhyUnreadable: { reason: 'AccessDenied' } } },
+    ]);
     const child = spawn(process.execPath, [BIN, 'who-can', '--from', snapshot, '--all-keys', '--output', 'jsonl'], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -175,14 +174,7 @@ describe('stdout through the CLI', () => {
 describe('a signal while --output-file is written', () => {
   it('removes the temporary file, leaves the target as it was and ends by the signal', async () => {
     const d = mkdtempSync(join(tmpdir(), 'kms-why-sigint-'));
-    const snapshot = join(d, 'many.json');
-    const principals = [];
-    for (let i = 0; i < 3000; i++)
-      principals.push({
-        Arn: `arn:aws:iam::${ACCOUNT}:role/role-${i}`,
-        IdentityPolicies: [{ PolicyName: 'kms', Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] } }],
-      });
-    writeFileSync(snapshot, JSON.stringify({ kmsWhySnapshot: 1, keys: [delegatingKey()], principals }));
+    const snapshot = manyRoles(join(d, 'many.json'));
     const out = join(d, 'out.txt');
     writeFileSync(out, 'before');
     const child = spawn(process.execPath, [BIN, 'who-can', '--from', snapshot, '--all-keys', '--principals', '--output', 'text', '--output-file', out], {
