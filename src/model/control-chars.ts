@@ -4,9 +4,9 @@
 // isolates, and the invisible zero-width space, word joiner and byte-order mark (U+200B, U+2060,
 // U+FEFF; the zero-width joiners of emoji sequences are left alone). An escape sequence could
 // recolour text or rewrite a line. A newline could forge one. A bidi override could reorder what is
-// shown. An invisible character makes two names that differ look the same. IAM names are `[\w+=,.@-]` (IAM User Guide, "IAM object quotas and
-// names"). This one definition serves report/escape.ts, parsePrincipal (model/arn.ts) and
-// --redact's reading of ARN values.
+// shown. An invisible character makes two names that differ look the same. IAM names are
+// `[\w+=,.@-]` (IAM User Guide, "IAM object quotas and names"). This one definition serves
+// report/escape.ts, parsePrincipal (model/arn.ts) and --redact's reading of ARN values.
 
 const C0_BUT_LAYOUT = '\\u0000-\\u0008\\u000b-\\u001f';
 const REST = '\\u007f-\\u009f\\u061c\\u200b\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060\\u2066-\\u2069\\ufeff';
