@@ -57,6 +57,8 @@ export interface CallerSources {
   tags: Unknowable<Record<string, string>>;
   principalArn: string | undefined;
   uniqueId?: string | undefined;
+  /** A role session whose aws:PrincipalTag values are its role's tags (no tags of its own were given). */
+  roleTags?: boolean;
 }
 
 interface Resolution {
@@ -298,6 +300,7 @@ export class Evaluator {
         principalArn: caller.kind === 'assumed-role' ? (roleArn ?? roleArnOf(caller)) : (base.resolvedArn ?? roleArn ?? caller.arn),
         uniqueId: caller.kind === 'assumed-role' ? (role?.uniqueId ?? own?.uniqueId) : base.uniqueId,
       };
+      if (caller.kind === 'assumed-role' && !(own !== undefined && !isUnknown(own.tags) && Object.keys(own.tags).length > 0)) result.roleTags = true;
     }
     this.callerCache.set(cacheKey, result);
     return result;
@@ -800,6 +803,7 @@ export class Evaluator {
           targetGrant,
         };
         if (iamOnlyResource !== undefined) r.iamResource = iamOnlyResource;
+        if (cs.roleTags === true) r.roleTags = true;
         built = { targetGrant, ctx: buildContext(input, res.baseCtx, res.sessionKeys), r };
       }
       const { ctx, r } = built;

@@ -13,6 +13,7 @@ import { createGrant, keyOperation, keyPolicyScan } from './key-operation.js';
 import { Recorder, SILENT, unknownCause } from './recorder.js';
 import { retireGrant } from './retire-grant.js';
 import { conditionMentions, liftDenies, nearMiss, reasonOf, refOf, usesNotPrincipal, Walk, type Resolved, type Scan, type World } from './walk.js';
+import { statementsFor, type CompiledStatement } from './compile.js';
 
 export type { Resolved, World } from './walk.js';
 export type { HintProposal } from './hint-edits.js';
@@ -157,6 +158,9 @@ function commonSteps(k: Walk): Decision | undefined {
   }
   // Assumptions are part of the explanation: not looked for without one.
   if (ex.on && w.keyPolicy && k.keyPolicies.length > 0 && usesNotPrincipal(w.keyPolicy, action)) ex.assume('notPrincipal');
+  // A role session's principal tags are its role's: session tags, which no snapshot holds, would
+  // override them. Said when a statement that can apply to the action reads one.
+  if (ex.on && r.roleTags === true && readsPrincipalTags(k, w)) ex.assume('sessionTags');
   // A key-policy or RCP Deny that aws:PrincipalIsAWSService kept from applying: the key can be false
   // for a service using the key through a grant to an AWS-internal grantee (KMS's caveat on the
   // key), so the Deny may apply after all. Said whether or not it applied here.
@@ -242,4 +246,13 @@ function byClass(k: Walk): Decision {
   const kp = keyPolicyScan(k);
   if (action.cls === 'alias') return aliasAction(k, kp, key);
   return action.short === 'CreateGrant' ? createGrant(k, kp, key) : keyOperation(k, kp, key);
+}
+
+/** Whether a statement of any policy that can apply to the walk's action reads an aws:PrincipalTag key. */
+function readsPrincipalTags(k: Walk, w: World): boolean {
+  const reads = (cs: CompiledStatement): boolean =>
+    cs.conditions.some((c) => c.key.startsWith('aws:principaltag/') || (c.hasVariables && c.values.some((v) => /\$\{aws:principaltag\//i.test(v))));
+  const lists = [...k.keyPolicies, ...k.boundaryPolicies, ...k.sessionPolicies, ...w.scps.flat(), ...w.rcps.flat()];
+  for (const cp of lists) if (statementsFor(cp, k.action).some(reads)) return true;
+  return w.identityLists.of(k.action, 'Allow').some(reads) || w.identityLists.of(k.action, 'Deny').some(reads);
 }

@@ -72,6 +72,8 @@ export interface Resolved {
   notes: HintNote[];
   /** Authorize an action by identity policies alone, on this resource (a companion permission, e.g. TagResource on a replica). */
   iamResource?: string;
+  /** A role session whose aws:PrincipalTag values are its role's tags (CallerSources.roleTags). */
+  roleTags?: boolean;
 }
 
 export interface Scan {

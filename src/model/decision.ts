@@ -362,6 +362,7 @@ export const ASSUMPTION_IDS = [
   'unknownContextKeys',
   'companionPermissions',
   'invalidGrant',
+  'sessionTags',
 ] as const;
 
 export type AssumptionId = (typeof ASSUMPTION_IDS)[number];

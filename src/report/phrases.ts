@@ -66,6 +66,8 @@ export const ASSUMPTION_TEXT: Record<AssumptionId, string> = {
     "The KMS API says the account in which a grant was created may retire it, the guide says the key's account; assumed the API (IssuingAccount) (docs/semantics.md#retire-by-issuing-account).",
   servicePrincipalAccount:
     'AWS does not document kms:CallerAccount or aws:PrincipalAccount for a service principal; assumed both absent (docs/semantics.md#service-principal-account).',
+  sessionTags:
+    "A role session's aws:PrincipalTag values are its role's tags here: session tags (passed when the role was assumed, as IAM Identity Center and ABAC set-ups do) would override them, and no snapshot of the role holds them (docs/semantics.md#session-tags).",
   principalIsAwsService:
     'aws:PrincipalIsAWSService can be false when an AWS service uses a key through a grant to an AWS-internal grantee; a policy that turns on it may not behave as it reads (docs/semantics.md#principal-is-aws-service).',
   rcpFullAccess:
