@@ -331,6 +331,8 @@ export function evaluateCondition(c: CompiledCondition, env: ConditionEnv, effec
   } else {
     matched = evaluatePresentOrAbsent(c, actual, policyValues);
     if (noValue) note = NO_VALUE;
+    else if (out && actual === undefined && env.ctx.noEncryptionContext !== undefined && c.key.startsWith('kms:encryptioncontext'))
+      note = { kind: 'no-encryption-context', action: env.ctx.noEncryptionContext };
   }
   if (out) {
     const rec: ConditionMatch = {

@@ -20,6 +20,8 @@ export interface RequestContext {
   multiValued: Set<string>;
   /** Lower-cased key prefixes whose values could not be read (e.g. `aws:principaltag/`). */
   unknownPrefixes: string[];
+  /** The action's requests carry no encryption context (GenerateMac, Sign, DescribeKey …): its name, for a near miss on kms:EncryptionContext. */
+  noEncryptionContext?: string;
   /**
    * Keys a real request carries (or may carry) whose value kms-why cannot derive and the user did
    * not give (aws:SourceIp, aws:CurrentTime without --at, a required request parameter…). A
@@ -526,6 +528,8 @@ export function buildContext(input: ContextInput, base?: RequestContext, session
     set(ctx, 'kms:calleraccount', input.callerAccount);
   }
   if (action.takesEncryptionContext) setEncryptionContext(ctx, request.encryptionContext);
+  // CreateGrant's encryption-context keys describe the grant's constraints, RetireGrant's are unknown: both have their own reading.
+  else if (action.short !== 'CreateGrant' && action.short !== 'RetireGrant') ctx.noEncryptionContext = action.name;
   if (action.encryptionAlgorithm) {
     // A defaulted request parameter still sets its key (docs/semantics.md#request-context).
     // Asymmetric keys have no default: the request must name the algorithm, so an unnamed one is unknown.

@@ -414,6 +414,9 @@ export function collectMissing(ex: Recorder, records: StatementMatch[]): void {
   for (const s of records) {
     if (s.matched || s.failed !== 'condition' || s.effect !== 'Allow') continue;
     const failing = s.conditions.filter((c) => !c.matched);
+    // A condition on an encryption context the action never carries can never hold: nothing is
+    // missing from the request, and no value would help.
+    if (failing.some((c) => c.note?.kind === 'no-encryption-context')) continue;
     for (const c of failing) if (c.missing) ex.missing.add(c.key);
     if (!ex.proposing) continue;
     // One hint per statement, naming every condition it failed on: each alone would not be enough.

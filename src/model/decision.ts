@@ -111,7 +111,9 @@ export type ConditionNote =
   | { kind: 'unreadable'; name?: string }
   | { kind: 'underivable'; name?: string; supply: string }
   /** A policy variable in the condition has no value in the request. */
-  | { kind: 'variable-no-value' };
+  | { kind: 'variable-no-value' }
+  /** A kms:EncryptionContext key on an action whose requests carry no encryption context (GenerateMac, Sign …): it can never hold. */
+  | { kind: 'no-encryption-context'; action: string };
 
 /** Why a statement has no effect whatever the request: the element it lacks. */
 export type IneffectiveReason = 'no-action' | 'no-resource' | 'no-principal';

@@ -467,6 +467,8 @@ export function conditionNoteText(n: ConditionNote): string {
       return `kms-why cannot derive ${n.name ?? 'this key'}; give it with ${n.supply}`;
     case 'variable-no-value':
       return 'a policy variable in this condition has no value in the request, so that value matches nothing';
+    case 'no-encryption-context':
+      return `a ${n.action} request carries no encryption context, so this can never hold`;
   }
 }
 

@@ -110,6 +110,9 @@ const CONDITION_NOTES: Record<ConditionNote['kind'], Array<[ConditionNote, strin
     [{ kind: 'underivable', name: 'aws:userid', supply: '--principal-id ID' }, 'kms-why cannot derive aws:userid; give it with --principal-id ID'],
   ],
   'variable-no-value': [[{ kind: 'variable-no-value' }, 'a policy variable in this condition has no value in the request, so that value matches nothing']],
+  'no-encryption-context': [
+    [{ kind: 'no-encryption-context', action: 'kms:GenerateMac' }, 'a kms:GenerateMac request carries no encryption context, so this can never hold'],
+  ],
 };
 
 const INEFFECTIVE: Record<IneffectiveReason, string> = {
