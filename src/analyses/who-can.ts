@@ -48,6 +48,7 @@ import { dependsOnKeyState, keyStateError, keyUsageError } from '../evaluate/key
 import type { EvaluatorOptions } from '../evaluate/options.js';
 import { isServiceLinked, SnapshotIndex } from '../evaluate/snapshot-index.js';
 import { callerKeys, patternKey } from '../evaluate/principals.js';
+import { hasWildcard } from '../model/wildcard.js';
 import { PairTable } from './pair-table.js';
 
 // ─── The result, as plain data (model/who-can.ts) ─────────────────────────────────────────────
@@ -2413,7 +2414,7 @@ export class WhoCanEngine {
         for (const v of values) {
           // IAM names cannot hold `*` or `?`: a principal ARN with one names nobody (a wildcard
           // means everyone only as the whole value, "*"), as the evaluator matches it.
-          if (/[*?]/.test(v)) {
+          if (hasWildcard(v)) {
             skipped.push({
               principal: v,
               why: `named in key-policy statement "${cs.id}": a wildcard inside a principal ARN matches nobody (only "*" alone means everyone)`,

@@ -2,7 +2,7 @@
 // authorized request still gets. A table of data, not the evaluator's prose: each error is the
 // text the JSON report's `keyStateError` carries (the AWS exception and its message), so it lives
 // here, beside the key it describes, and the evaluator only looks it up.
-import { ACTIONS, type ActionInfo } from './actions.js';
+import { findAction, type ActionInfo } from './actions.js';
 import type { GrantRequest } from './request.js';
 import type { KeyMetadata, KeyState } from './key.js';
 import { parseKeyIdentifier } from './arn.js';
@@ -161,7 +161,7 @@ export function keyStateError(action: ActionInfo, m: KeyMetadata): string | unde
 export function grantRequestError(action: ActionInfo, grant: GrantRequest | undefined, m: KeyMetadata): string | undefined {
   if (action.short !== 'CreateGrant' || grant === undefined) return undefined;
   const cannot = grant.operations.filter((op) => {
-    const a = ACTIONS.find((x) => x.grantOperation === op);
+    const a = findAction(`kms:${op}`);
     return a !== undefined && keyUsageError(a, m) !== undefined;
   });
   if (cannot.length > 0) {

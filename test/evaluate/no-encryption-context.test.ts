@@ -3,36 +3,31 @@
 import { describe, expect, it } from 'vitest';
 import { Evaluator } from '../../src/evaluate/evaluator.js';
 import { parseSnapshot } from '../../src/sources/snapshot-file.js';
+import { KEY_ARN, oneKeySnapshot } from '../helpers/snapshot-doc.js';
 
-const ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const ARN = KEY_ARN;
 const ROLE = 'arn:aws:iam::111122223333:role/app';
 const snapshot = (spec: string, usage: string, action: string) =>
   parseSnapshot(
-    {
-      kmsWhySnapshot: 1,
-      keys: [
-        {
-          KeyMetadata: { Arn: ARN, KeyState: 'Enabled', KeySpec: spec, KeyUsage: usage },
-          Aliases: [],
-          Tags: [],
-          Grants: [],
-          Policy: {
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Sid: 'Use',
-                Effect: 'Allow',
-                Principal: { AWS: ROLE },
-                Action: action,
-                Resource: '*',
-                Condition: { StringEquals: { 'kms:EncryptionContext:app': 'x' } },
-              },
-            ],
-          },
+    oneKeySnapshot(
+      {
+        Policy: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'Use',
+              Effect: 'Allow',
+              Principal: { AWS: ROLE },
+              Action: action,
+              Resource: '*',
+              Condition: { StringEquals: { 'kms:EncryptionContext:app': 'x' } },
+            },
+          ],
         },
-      ],
-      principals: [{ Arn: ROLE, IdentityPolicies: [] }],
-    },
+      },
+      [{ Arn: ROLE, IdentityPolicies: [] }],
+      { KeySpec: spec, KeyUsage: usage },
+    ),
     'snap.json',
   );
 

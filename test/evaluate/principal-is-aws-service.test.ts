@@ -4,36 +4,23 @@
 import { describe, expect, it } from 'vitest';
 import { Evaluator } from '../../src/evaluate/evaluator.js';
 import { parseSnapshot } from '../../src/sources/snapshot-file.js';
+import { KEY_ARN, oneKeySnapshot } from '../helpers/snapshot-doc.js';
 
-const ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const ARN = KEY_ARN;
 const snapshot = (deny: Record<string, unknown>) =>
   parseSnapshot(
-    {
-      kmsWhySnapshot: 1,
-      keys: [
-        {
-          KeyMetadata: { Arn: ARN, KeyState: 'Enabled', KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT' },
-          Aliases: [],
-          Tags: [],
-          Policy: {
-            Version: '2012-10-17',
-            Statement: [
-              { Sid: 'Admin', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/Admin' }, Action: 'kms:*', Resource: '*' },
-              { Sid: 'D', Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*', Condition: deny },
-            ],
-          },
-          Grants: [
-            {
-              GrantId: 'g-ddb',
-              GranteePrincipal: 'dynamodb.us-east-1.amazonaws.com',
-              Operations: ['Decrypt'],
-              IssuingAccount: 'arn:aws:iam::111122223333:root',
-            },
-          ],
-        },
+    oneKeySnapshot({
+      Policy: {
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'Admin', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/Admin' }, Action: 'kms:*', Resource: '*' },
+          { Sid: 'D', Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*', Condition: deny },
+        ],
+      },
+      Grants: [
+        { GrantId: 'g-ddb', GranteePrincipal: 'dynamodb.us-east-1.amazonaws.com', Operations: ['Decrypt'], IssuingAccount: 'arn:aws:iam::111122223333:root' },
       ],
-      principals: [],
-    },
+    }),
     'snap.json',
   );
 const decrypt = (deny: Record<string, unknown>) =>

@@ -3,31 +3,25 @@
 import { describe, expect, it } from 'vitest';
 import { Evaluator } from '../../src/evaluate/evaluator.js';
 import { parseSnapshot } from '../../src/sources/snapshot-file.js';
+import { KEY_ARN, oneKeySnapshot } from '../helpers/snapshot-doc.js';
 
-const ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const ARN = KEY_ARN;
 const ROLE = 'arn:aws:iam::111122223333:role/app';
 const SESSION = 'arn:aws:sts::111122223333:assumed-role/app/s1';
 const evaluator = (condition: Record<string, unknown> | undefined, principals: unknown[]) =>
   new Evaluator(
     parseSnapshot(
-      {
-        kmsWhySnapshot: 1,
-        keys: [
-          {
-            KeyMetadata: { Arn: ARN, KeyState: 'Enabled', KeySpec: 'SYMMETRIC_DEFAULT' },
-            Aliases: [],
-            Tags: [],
-            Grants: [],
-            Policy: {
-              Version: '2012-10-17',
-              Statement: [
-                { Sid: 'App', Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:Decrypt', Resource: '*', ...(condition ? { Condition: condition } : {}) },
-              ],
-            },
+      oneKeySnapshot(
+        {
+          Policy: {
+            Version: '2012-10-17',
+            Statement: [
+              { Sid: 'App', Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:Decrypt', Resource: '*', ...(condition ? { Condition: condition } : {}) },
+            ],
           },
-        ],
+        },
         principals,
-      },
+      ),
       'snap.json',
     ),
   );

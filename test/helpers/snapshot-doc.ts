@@ -27,3 +27,13 @@ export function delegatingKey(extra: Record<string, unknown> = {}): Record<strin
     ...extra,
   };
 }
+
+/**
+ * A snapshot of that one key and `principals`: `members` replace the key entry's own (Policy,
+ * Grants …; Tags are [] unless given), `metadata` the KeyMetadata members it names.
+ */
+export function oneKeySnapshot(members: Record<string, unknown>, principals: unknown[] = [], metadata: Record<string, unknown> = {}): Record<string, unknown> {
+  const key = delegatingKey({ Tags: [], ...members });
+  key.KeyMetadata = { ...(key.KeyMetadata as Record<string, unknown>), ...metadata };
+  return { kmsWhySnapshot: 1, keys: [key], principals };
+}

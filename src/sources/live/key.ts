@@ -111,13 +111,10 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
     try {
       // An answer without KeyMetadata (an empty or foreign 200 body) is no answer: never a crash.
       if (typeof described.value.KeyMetadata !== 'object' || described.value.KeyMetadata === null) throw new InputError('the response has no KeyMetadata');
-      meta = parseKeyMetadata(plain(described.value.KeyMetadata), { file: `kms:DescribeKey ${ident.text}`, path: 'KeyMetadata' });
       // An answer without what verdicts turn on (KeyState, KeySpec …) is not one either.
       const missing = unstatedKeyMetadata(described.value.KeyMetadata);
-      if (missing.length > 0) {
-        meta = undefined;
-        throw new InputError(`the response's KeyMetadata has no ${missing.join(', ')}`);
-      }
+      if (missing.length > 0) throw new InputError(`the response's KeyMetadata has no ${missing.join(', ')}`);
+      meta = parseKeyMetadata(plain(described.value.KeyMetadata), { file: `kms:DescribeKey ${ident.text}`, path: 'KeyMetadata' });
     } catch (e) {
       if (!(e instanceof KmsWhyError)) throw e;
       failure = { kind: 'malformed', code: 'KeyMetadata', message: e.message };
