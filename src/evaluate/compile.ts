@@ -23,6 +23,8 @@ export interface CompiledStatement {
   principalWritten: string[];
   /** Why the statement can never apply, when it cannot (docs/semantics.md#statement-matching). */
   ineffective?: IneffectiveReason;
+  /** Whether a condition reads an aws:PrincipalTag key (by key or policy variable): found on first ask. */
+  readsPrincipalTags?: boolean;
 }
 
 /** `'*'`, a compiled wildcard, or the text of a pattern with policy variables (compiled per request). */

@@ -13,7 +13,7 @@ import { createGrant, keyOperation, keyPolicyScan } from './key-operation.js';
 import { Recorder, SILENT, unknownCause } from './recorder.js';
 import { retireGrant } from './retire-grant.js';
 import { conditionMentions, liftDenies, nearMiss, reasonOf, refOf, usesNotPrincipal, Walk, type Resolved, type Scan, type World } from './walk.js';
-import { statementsFor, type CompiledStatement } from './compile.js';
+import { statementsFor, type CompiledPolicy, type CompiledStatement } from './compile.js';
 
 export type { Resolved, World } from './walk.js';
 export type { HintProposal } from './hint-edits.js';
@@ -251,8 +251,15 @@ function byClass(k: Walk): Decision {
 /** Whether a statement of any policy that can apply to the walk's action reads an aws:PrincipalTag key. */
 function readsPrincipalTags(k: Walk, w: World): boolean {
   const reads = (cs: CompiledStatement): boolean =>
-    cs.conditions.some((c) => c.key.startsWith('aws:principaltag/') || (c.hasVariables && c.values.some((v) => /\$\{aws:principaltag\//i.test(v))));
-  const lists = [...k.keyPolicies, ...k.boundaryPolicies, ...k.sessionPolicies, ...w.scps.flat(), ...w.rcps.flat()];
-  for (const cp of lists) if (statementsFor(cp, k.action).some(reads)) return true;
+    (cs.readsPrincipalTags ??= cs.conditions.some(
+      (c) => c.key.startsWith('aws:principaltag/') || (c.hasVariables && c.values.some((v) => /\$\{aws:principaltag\//i.test(v))),
+    ));
+  const anyReads = (cps: readonly CompiledPolicy[]): boolean => {
+    for (const cp of cps) if (statementsFor(cp, k.action).some(reads)) return true;
+    return false;
+  };
+  if (anyReads(k.keyPolicies) || anyReads(k.boundaryPolicies) || anyReads(k.sessionPolicies)) return true;
+  for (const level of w.scps) if (anyReads(level)) return true;
+  for (const level of w.rcps) if (anyReads(level)) return true;
   return w.identityLists.of(k.action, 'Allow').some(reads) || w.identityLists.of(k.action, 'Deny').some(reads);
 }
