@@ -6,7 +6,7 @@ import type { Effect, Policy, PolicySource, Statement } from '../model/policy.js
 import type { PrincipalRef } from '../model/principal.js';
 import { biased, compileCondition, evaluateConditions, resolveVariables, type CompiledCondition, type ConditionEnv } from './conditions.js';
 import { compilePrincipalElement, matchPrincipalElement, notPrincipalExempts, type CompiledPrincipalElement, type PrincipalMatch } from './principals.js';
-import { wildcard, type Wildcard } from '../model/wildcard.js';
+import { Wildcard, wildcard } from '../model/wildcard.js';
 
 export interface CompiledStatement {
   st: Statement;
@@ -298,7 +298,7 @@ function resourceMatches(patterns: ResourcePattern[], resource: string, env: Con
         continue;
       }
       if ('noValue' in r) continue;
-      if (wildcard(r.text).test(resource)) return true;
+      if ((r.literals !== undefined ? new Wildcard(r.text, false, false, r.literals) : wildcard(r.text)).test(resource)) return true;
     } else if (p.test(resource)) return true;
   }
   return false;

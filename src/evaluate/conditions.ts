@@ -5,7 +5,7 @@ import type { ConditionClause, Effect } from '../model/policy.js';
 import { BlockList } from 'node:net';
 import { dateLacksOffset, parseCidr, parseDate, parseNumber } from '../model/condition-values.js';
 import { contextGet, missingKeyInfo, type RequestContext, type UnknownKeyInfo } from './context.js';
-import { wildcard, type Wildcard } from '../model/wildcard.js';
+import { Wildcard, wildcard } from '../model/wildcard.js';
 
 export interface CompiledCondition {
   clause: ConditionClause;
@@ -58,12 +58,16 @@ export function compileCondition(clause: ConditionClause): CompiledCondition {
   if (!hasVariables && (op.base === 'StringLike' || op.base === 'StringNotLike')) {
     c.patterns = clause.values.map((v) => wildcard(v));
   }
-  if (!hasVariables && op.base.startsWith('Arn')) c.arnPatterns = clause.values.map(arnPattern);
+  if (!hasVariables && op.base.startsWith('Arn')) c.arnPatterns = clause.values.map((v) => arnPattern(v));
   return c;
 }
 
-/** A policy value after substitution: its text, or why it has none. */
-export type Resolution = { text: string } | { noValue: true } | { unknown: UnknownKeyInfo };
+/**
+ * A policy value after substitution: its text, or why it has none. `literals`: where the text
+ * holds a `*` or `?` written `${*}` or `${?}`, which a wildcard operator matches as the character
+ * itself [IAM policy variables, "Special characters"] (absent: none).
+ */
+export type Resolution = { text: string; literals?: number[] } | { noValue: true } | { unknown: UnknownKeyInfo };
 
 /**
  * Substitutes `${key}` and `${key, 'default'}` from the request context. `${*}`, `${?}`, `${$}`
@@ -78,9 +82,15 @@ export function resolveVariables(text: string, ctx: RequestContext): Resolution 
   let noValue = false;
   let unknown: UnknownKeyInfo | undefined;
   let out = '';
+  let literals: number[] | undefined;
   for (const seg of templateOf(text)) {
     if (typeof seg === 'string') {
       out += seg;
+      continue;
+    }
+    if ('literal' in seg) {
+      if (seg.literal !== '$') (literals ??= []).push(out.length);
+      out += seg.literal;
       continue;
     }
     const vals = contextGet(ctx, seg.name);
@@ -94,11 +104,12 @@ export function resolveVariables(text: string, ctx: RequestContext): Resolution 
     else noValue = true;
   }
   if (unknown !== undefined) return { unknown };
-  return noValue ? { noValue: true } : { text: out };
+  if (noValue) return { noValue: true };
+  return literals === undefined ? { text: out } : { text: out, literals };
 }
 
-/** A text with policy variables taken apart once: literal runs, and variables (lower-case key, default). */
-type TemplateSegment = string | { name: string; fallback: string | undefined };
+/** A text with policy variables taken apart once: literal runs, special characters, and variables (lower-case key, default). */
+type TemplateSegment = string | { literal: '*' | '?' | '$' } | { name: string; fallback: string | undefined };
 
 const templates = new Map<string, TemplateSegment[]>();
 
@@ -112,7 +123,7 @@ function templateOf(text: string): TemplateSegment[] {
     last = m.index + m[0].length;
     const body = m[1]!.trim();
     if (body === '*' || body === '?' || body === '$') {
-      t.push(body);
+      t.push({ literal: body });
       continue;
     }
     const d = /^([^,]+?)\s*,\s*'([^']*)'$/.exec(body);
@@ -161,7 +172,19 @@ export function ipInCidr(value: string, cidr: string): boolean {
 /** An ARN pattern taken apart: its six colon-separated parts, the last keeping its colons. */
 export type ArnPattern = Wildcard[] | 'any' | 'none';
 
-export function arnPattern(pattern: string): ArnPattern {
+export function arnPattern(pattern: string, literals?: readonly number[]): ArnPattern {
+  if (literals !== undefined && literals.length > 0) {
+    // `${*}` as the whole value is a literal star, not "any ARN".
+    const cuts: number[] = [];
+    for (let i = pattern.indexOf(':'); i >= 0 && cuts.length < 5; i = pattern.indexOf(':', i + 1)) cuts.push(i);
+    if (cuts.length < 5) return 'none';
+    const starts = [0, ...cuts.map((c) => c + 1)];
+    return starts.map((a, i) => {
+      const b = i < 5 ? cuts[i]! : pattern.length;
+      const own = literals.filter((l) => l >= a && l < b).map((l) => l - a);
+      return own.length > 0 ? new Wildcard(pattern.slice(a, b), false, false, own) : wildcard(pattern.slice(a, b));
+    });
+  }
   if (pattern === '*') return 'any';
   const pp = pattern.split(':');
   if (pp.length < 6) return 'none';
@@ -195,7 +218,7 @@ function base64Equal(value: string, policy: string): boolean {
 }
 
 /** The positive comparison of one request value with one policy value. */
-function compare(c: CompiledCondition, value: string, policy: string, index: number, resolved: boolean): boolean {
+function compare(c: CompiledCondition, value: string, policy: string, index: number, resolved: boolean, literals: readonly number[] | undefined): boolean {
   switch (c.op.base) {
     case 'StringEquals':
     case 'StringNotEquals':
@@ -205,7 +228,7 @@ function compare(c: CompiledCondition, value: string, policy: string, index: num
       return value.toLowerCase() === policy.toLowerCase();
     case 'StringLike':
     case 'StringNotLike': {
-      const w = !resolved && c.patterns ? c.patterns[index]! : wildcard(policy);
+      const w = !resolved && c.patterns ? c.patterns[index]! : literals !== undefined ? new Wildcard(policy, false, false, literals) : wildcard(policy);
       return w.test(value);
     }
     case 'NumericEquals':
@@ -241,7 +264,7 @@ function compare(c: CompiledCondition, value: string, policy: string, index: num
     case 'ArnLike':
     case 'ArnNotEquals':
     case 'ArnNotLike':
-      return arnMatches(value, !resolved && c.arnPatterns ? c.arnPatterns[index]! : arnPattern(policy));
+      return arnMatches(value, !resolved && c.arnPatterns ? c.arnPatterns[index]! : arnPattern(policy, literals));
     case 'Null':
       return false; // handled separately
   }
@@ -276,12 +299,16 @@ export function evaluateCondition(c: CompiledCondition, env: ConditionEnv, effec
   let policyValues = c.values;
   let noValue = false;
   let unknownVar: UnknownKeyInfo | undefined;
+  // Where a resolved value holds `${*}` or `${?}`: those characters' places, by value.
+  let literals: Array<number[] | undefined> | undefined;
   if (c.hasVariables) {
     const resolved: string[] = [];
     for (const v of c.values) {
       const r = resolveVariables(v, ctx);
-      if ('text' in r) resolved.push(r.text);
-      else if ('unknown' in r) unknownVar ??= r.unknown;
+      if ('text' in r) {
+        if (r.literals !== undefined) (literals ??= [])[resolved.length] = r.literals;
+        resolved.push(r.text);
+      } else if ('unknown' in r) unknownVar ??= r.unknown;
       else noValue = true;
     }
     policyValues = resolved;
@@ -329,7 +356,7 @@ export function evaluateCondition(c: CompiledCondition, env: ConditionEnv, effec
     const absent = actual === undefined || actual.length === 0;
     matched = policyValues.some((p) => (p.toLowerCase() === 'true' ? absent : !absent));
   } else {
-    matched = evaluatePresentOrAbsent(c, actual, policyValues);
+    matched = evaluatePresentOrAbsent(c, actual, policyValues, literals);
     if (noValue) note = NO_VALUE;
     else if (out && actual === undefined && env.ctx.noEncryptionContext !== undefined && c.key.startsWith('kms:encryptioncontext'))
       note = { kind: 'no-encryption-context', action: env.ctx.noEncryptionContext };
@@ -349,7 +376,12 @@ export function evaluateCondition(c: CompiledCondition, env: ConditionEnv, effec
   return matched;
 }
 
-function evaluatePresentOrAbsent(c: CompiledCondition, actual: string[] | undefined, policyValues: string[]): boolean {
+function evaluatePresentOrAbsent(
+  c: CompiledCondition,
+  actual: string[] | undefined,
+  policyValues: string[],
+  literals: ReadonlyArray<number[] | undefined> | undefined,
+): boolean {
   const { op } = c;
   const resolved = c.hasVariables;
   if (actual === undefined || actual.length === 0) {
@@ -367,17 +399,23 @@ function evaluatePresentOrAbsent(c: CompiledCondition, actual: string[] | undefi
   // value to match none of the policy values.
   const every = op.set === 'ForAllValues' || (op.set !== 'ForAnyValue' && op.negated);
   for (let i = 0; i < actual.length; i++) {
-    const m = valueMatches(c, actual[i]!, policyValues, resolved);
+    const m = valueMatches(c, actual[i]!, policyValues, resolved, literals);
     if (every ? !m : m) return !every;
   }
   return every;
 }
 
 /** One request value against all policy values: OR for positive operators, NOR for negated ones. */
-function valueMatches(c: CompiledCondition, v: string, policyValues: string[], resolved: boolean): boolean {
+function valueMatches(
+  c: CompiledCondition,
+  v: string,
+  policyValues: string[],
+  resolved: boolean,
+  literals: ReadonlyArray<number[] | undefined> | undefined,
+): boolean {
   let any = false;
   for (let i = 0; i < policyValues.length; i++) {
-    if (compare(c, v, policyValues[i]!, i, resolved)) {
+    if (compare(c, v, policyValues[i]!, i, resolved, literals?.[i])) {
       any = true;
       break;
     }

@@ -24,6 +24,8 @@ export interface GrantCheck {
   needsIamDelegation?: boolean;
   /** The check depends on request details that were not given (the grant a CreateGrant would create). */
   needsRequestDetails?: boolean;
+  /** The grant's SourceArn constraint, still to be compared with the request's aws:SourceArn (grantPath). */
+  sourceArn?: string;
 }
 
 /** An empty constraint map counts as not specified (Access Analyzer's KmsGrantConstraints; docs/semantics.md#grant-constraints). */
@@ -39,25 +41,42 @@ function normKey(k: string, ci: boolean): string {
   return ci ? k.toLowerCase() : k;
 }
 
-function toMap(ec: Record<string, string>, ci: boolean): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const [k, v] of Object.entries(ec)) m.set(normKey(k, ci), v);
+/**
+ * A context's values by key (lower-cased when keys are compared without case): with keys compared
+ * without case, `Dept` and `dept` are still two pairs of the request, each of which may match.
+ */
+function valuesByKey(ec: Record<string, string>, ci: boolean): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const [k, v] of Object.entries(ec)) {
+    const nk = normKey(k, ci);
+    const had = m.get(nk);
+    if (had === undefined) m.set(nk, [v]);
+    else had.push(v);
+  }
   return m;
 }
 
-/** EncryptionContextEquals: same pairs exactly; Subset: the request holds every pair [KMS-CREATEGRANT, API-GC]. */
+/** Every pair of `want` is a pair of `have` (keys compared as `ci` says, values exactly). */
+function holdsPairs(want: Record<string, string>, have: Map<string, string[]>, ci: boolean): boolean {
+  for (const [k, v] of Object.entries(want)) if (!(have.get(normKey(k, ci))?.includes(v) ?? false)) return false;
+  return true;
+}
+
+/**
+ * EncryptionContextEquals: the same pairs exactly, in any order; Subset: the request holds every
+ * pair [KMS-CREATEGRANT, API-GC]. Pairs are compared one by one, never folded into one map: a
+ * request with `Dept` and `dept` has two pairs whatever the case of the constraint's keys.
+ */
 export function constraintSatisfied(c: GrantConstraints | undefined, ec: Record<string, string> | undefined, ci: boolean): boolean {
-  const req = toMap(ec ?? {}, ci);
+  const given = ec ?? {};
+  const req = valuesByKey(given, ci);
   const eq = nonEmpty(c?.encryptionContextEquals);
   if (eq !== undefined) {
-    const want = toMap(eq, ci);
-    if (want.size !== req.size) return false;
-    for (const [k, v] of want) if (req.get(k) !== v) return false;
+    if (Object.keys(eq).length !== Object.keys(given).length) return false;
+    if (!holdsPairs(eq, req, ci) || !holdsPairs(given, valuesByKey(eq, ci), ci)) return false;
   }
   const sub = nonEmpty(c?.encryptionContextSubset);
-  if (sub !== undefined) {
-    for (const [k, v] of toMap(sub, ci)) if (req.get(k) !== v) return false;
-  }
+  if (sub !== undefined && !holdsPairs(sub, req, ci)) return false;
   return true;
 }
 
@@ -74,19 +93,13 @@ export function childConstraintsAtLeastAsStrict(parent: GrantConstraints | undef
   if (pEq === undefined && pSub === undefined) return true;
   if (pEq !== undefined) {
     if (cEq === undefined) return false;
-    const a = toMap(pEq, ci);
-    const b = toMap(cEq, ci);
-    if (a.size !== b.size) return false;
-    for (const [k, v] of a) if (b.get(k) !== v) return false;
-    return true;
+    if (Object.keys(pEq).length !== Object.keys(cEq).length) return false;
+    return holdsPairs(pEq, valuesByKey(cEq, ci), ci) && holdsPairs(cEq, valuesByKey(pEq, ci), ci);
   }
   if (pSub === undefined) return true;
   // Parent is Subset S: the child must require every pair of S.
-  const s = toMap(pSub, ci);
-  const childPairs = cEq !== undefined ? toMap(cEq, ci) : cSub !== undefined ? toMap(cSub, ci) : undefined;
-  if (childPairs === undefined) return false;
-  for (const [k, v] of s) if (childPairs.get(k) !== v) return false;
-  return true;
+  const childPairs = cEq ?? cSub;
+  return childPairs !== undefined && holdsPairs(pSub, valuesByKey(childPairs, ci), ci);
 }
 
 function stateUsable(g: Grant, req: Request): boolean {
@@ -152,21 +165,21 @@ export function checkGrant(g: Grant, action: ActionInfo, caller: PrincipalRef, r
       neededContext: needed,
     };
   }
-  if (g.constraints?.sourceArn !== undefined && action.short !== 'RetireGrant') {
-    const src = req.context?.['aws:SourceArn'] ?? req.context?.['aws:sourcearn'];
-    if (src !== g.constraints.sourceArn) {
-      return { ...base, matched: false, failed: 'source-arn', detail: { kind: 'source-arn', sourceArn: g.constraints.sourceArn } };
-    }
-  }
+  // SourceArn is "effectively the same as having the aws:SourceArn global condition key in the
+  // grant" [API GrantConstraints]: read from the request context by the walk (grantPath), where a
+  // value kms-why cannot derive is unknown, not a mismatch.
+  const sourceArn = action.short !== 'RetireGrant' ? g.constraints?.sourceArn : undefined;
+  const pending = sourceArn !== undefined ? { sourceArn } : {};
   if (principal.via === 'account' && caller.kind !== 'root') {
     return {
       ...base,
+      ...pending,
       matched: true,
       detail: { kind: 'gives-account', grantId: g.grantId, account: accountOf(g.granteePrincipal) ?? g.granteePrincipal, operation: op },
       needsIamDelegation: true,
     };
   }
-  return { ...base, matched: true, detail: { kind: 'gives', grantId: g.grantId, principal: caller.arn, operation: op } };
+  return { ...base, ...pending, matched: true, detail: { kind: 'gives', grantId: g.grantId, principal: caller.arn, operation: op } };
 }
 
 /** CreateGrant through a parent grant: child operations ⊆ parent's, constraints at least as strict. */

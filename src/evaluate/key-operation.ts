@@ -8,7 +8,8 @@ import { type Decision, GRANT_TO_CREATE, type HintNote, type Limit, type TraceFi
 import type { Grant } from '../model/grant.js';
 import type { Key } from '../model/key.js';
 import { principalVia, type CompiledStatement } from './compile.js';
-import { biased } from './conditions.js';
+import { biased, type ConditionEnv } from './conditions.js';
+import { contextGet, missingKeyInfo } from './context.js';
 import { checkGrant, checkParentGrant, grantMatchRecord, hasEcConstraint, type GrantCheck } from './grants.js';
 import {
   aliasResourceNote,
@@ -245,6 +246,12 @@ function grantPath(k: Walk, rule: GrantRule, key: Key): { decision?: Decision; b
   }
   const usable: GrantCheck[] = [];
   for (const c of checks) {
+    if (c.matched && c.sourceArn !== undefined && !sourceArnHolds(env, c.sourceArn)) {
+      c.matched = false;
+      c.failed = 'source-arn';
+      c.detail = { kind: 'source-arn', sourceArn: c.sourceArn };
+      continue;
+    }
     if (c.needsRequestDetails) {
       // CreateGrant from a parent grant without saying which grant: the parent may or may not
       // allow it, so the verdict it can change is unknown (never a confident deny).
@@ -357,3 +364,16 @@ function noteGrantAssumptions(k: Walk, c: GrantCheck): void {
   if (!k.sameAccount) k.ex.assume('crossAccountGrant');
   if (k.w.boundary || k.sessionPolicies.length > 0) k.ex.assume('grantsNotLimitedByBoundary');
 }
+
+/**
+ * A grant's SourceArn constraint on this request: the request's aws:SourceArn, as a condition on
+ * the key reads it (ArnEquals, one value). Absent (a caller's own request): not met. Present but
+ * not derivable (a service's request): the grant may or may not allow, as such a condition.
+ */
+function sourceArnHolds(env: ConditionEnv, sourceArn: string): boolean {
+  const values = contextGet(env.ctx, SOURCE_ARN);
+  if (values !== undefined) return values.length === 1 && values[0] === sourceArn;
+  const unknown = missingKeyInfo(env.ctx, SOURCE_ARN);
+  return unknown !== undefined && biased(env, 'Allow', unknown, SOURCE_ARN);
+}
+const SOURCE_ARN = 'aws:sourcearn';

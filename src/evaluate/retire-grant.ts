@@ -4,6 +4,7 @@
 // docs/semantics.md#retiregrant].
 import type { DecidedBy, Decision, GrantMatch, Limit, Reason, RetireRole, TraceFinding } from '../model/decision.js';
 import type { Key } from '../model/key.js';
+import { biased } from './conditions.js';
 import { grantMatchRecord, grantStateDetail, grantStateUsable } from './grants.js';
 import { accountOf, matchGrantPrincipal } from './principals.js';
 import { grantReason, nearMissOrMatch, reasonOf, refOf, ROOT_REASON, type Walk } from './walk.js';
@@ -114,6 +115,18 @@ export function retireGrant(k: Walk, key: Key): Decision {
         k.iamAllow('AllowRetireGrant', keyArn),
       );
     return k.deny(blocked);
+  }
+  // A grant that does not say which account created it (a hand-written snapshot: ListGrants
+  // always gives IssuingAccount): that account may retire it by IAM alone, so a caller who would
+  // be allowed as its issuer may or may not be.
+  if (target.issuingAccountUnknown !== undefined && issuing === undefined && caller.kind !== 'service') {
+    const root = caller.kind === 'root';
+    const side = root ? undefined : k.callerSide(keyArn);
+    if ((root || side!.ok) && biased(k.env, 'Allow', { name: 'IssuingAccount', input: target.issuingAccountUnknown }, 'issuingaccount')) {
+      ex.assume('retireByIssuingAccount');
+      if (root) return yes({ kind: 'issuer-root', account: caller.account }, 'iam-policy', [ROOT_REASON]);
+      return k.finish('allow', 'iam-policy', side!.iam.map(reasonOf));
+    }
   }
   const why: TraceFinding =
     grantee.matched && !target.operations.includes('RetireGrant')

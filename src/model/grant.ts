@@ -1,4 +1,5 @@
 // Grants as plain data, in kms-why's own camelCase form (sources turn ListGrants output into this).
+import type { UnknownInput } from './unknown.js';
 
 export type GrantState = 'active' | 'pending-consistency' | 'retired';
 
@@ -16,6 +17,8 @@ export interface Grant {
   granteePrincipal: string;
   retiringPrincipal?: string;
   issuingAccount?: string;
+  /** ListGrants output without IssuingAccount (hand-written): who created the grant is not known. */
+  issuingAccountUnknown?: UnknownInput;
   operations: string[];
   constraints?: GrantConstraints;
   state: GrantState;

@@ -401,6 +401,7 @@ export function parseGrant(value: unknown, where: Where, meta: KeyMetadata | und
   if (retiring !== undefined) grant.retiringPrincipal = retiring;
   const issuing = optionalString(g, 'IssuingAccount', where);
   if (issuing !== undefined) grant.issuingAccount = issuing;
+  else grant.issuingAccountUnknown = unknownInput(`the account that created grant ${grant.grantId}`, `${where.path}: the grant has no IssuingAccount`);
   if (g.Constraints !== undefined && g.Constraints !== null) {
     const c = parseConstraints(g.Constraints, member(where, 'Constraints'));
     if (c !== undefined) grant.constraints = c;

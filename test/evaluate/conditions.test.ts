@@ -93,6 +93,24 @@ describe('policy variables', () => {
     expect(substituteVariables('${aws:PrincipalTag/dept}', c)).toBeNull();
     expect(substituteVariables('a${*}b${?}${$}', c)).toBe('a*b?$');
   });
+  it('`${*}` and `${?}` are the characters themselves in wildcard operators, not wildcards (IAM policy variables, special characters)', () => {
+    expect(holds('StringLike', 'k', ['${*}x*'], ctx({ k: 'axyz' }))).toBe(false);
+    expect(holds('StringLike', 'k', ['${*}x*'], ctx({ k: '*xyz' }))).toBe(true);
+    expect(holds('StringLike', 'k', ['release${?}*'], ctx({ k: 'releaseX1' }))).toBe(false);
+    expect(holds('StringLike', 'k', ['release${?}*'], ctx({ k: 'release?1' }))).toBe(true);
+    // A negated operator on a value the literal does not match: the Deny applies.
+    expect(holds('StringNotLike', 'k', ['release${?}*'], ctx({ k: 'releaseX1' }), 'Deny')).toBe(true);
+    // The unescaped `*` beside it stays a wildcard; a variable's value is substituted as before.
+    expect(holds('StringLike', 'k', ['${aws:username}${*}*'], ctx({ k: 'alice*-1', 'aws:username': 'alice' }))).toBe(true);
+    expect(holds('StringLike', 'k', ['${aws:username}${*}*'], ctx({ k: 'alice-1', 'aws:username': 'alice' }))).toBe(false);
+    // ARN operators: per part, and `${*}` alone is not "any ARN".
+    const arn = 'arn:aws:iam::111122223333:role/app';
+    expect(holds('ArnLike', 'k', ['arn:aws:iam::111122223333:role/${*}'], ctx({ k: arn }))).toBe(false);
+    expect(holds('ArnLike', 'k', ['arn:aws:iam::111122223333:role/${*}'], ctx({ k: 'arn:aws:iam::111122223333:role/*' }))).toBe(true);
+    expect(holds('ArnLike', 'k', ['arn:aws:iam::${?}*:role/*'], ctx({ k: arn }))).toBe(false);
+    expect(holds('ArnLike', 'k', ['${*}'], ctx({ k: arn }))).toBe(false);
+    expect(holds('ArnNotLike', 'k', ['arn:aws:iam::111122223333:role/${*}'], ctx({ k: arn }))).toBe(true);
+  });
   it('a variable with no value matches nothing: positive operators are false, negated ones true (IAM policy variables)', () => {
     expect(holds('StringEquals', 'k', ['${aws:PrincipalTag/dept}'], ctx({ k: 'x' }))).toBe(false);
     expect(holds('StringLike', 'k', ['${aws:PrincipalTag/dept}'], ctx({ k: 'x' }))).toBe(false);
@@ -122,5 +140,31 @@ describe('IAM wildcards', () => {
     expect(wildcard('a.b*').test('a.bcd')).toBe(true);
     expect(wildcard('a.b*').test('axbcd')).toBe(false);
     expect(wildcard('(x)+').test('(x)+')).toBe(true);
+  });
+});
+
+describe('`${*}` in a Resource', () => {
+  it('is a literal star: it names no key ARN, so an identity policy written with it allows nothing', async () => {
+    const { Evaluator } = await import('../../src/evaluate/evaluator.js');
+    const { parseSnapshot } = await import('../../src/sources/snapshot-file.js');
+    const { KEY_ARN, oneKeySnapshot } = await import('../helpers/snapshot-doc.js');
+    const role = 'arn:aws:iam::111122223333:role/app';
+    const decide = (resource: string) =>
+      new Evaluator(
+        parseSnapshot(
+          oneKeySnapshot({}, [
+            {
+              Arn: role,
+              IdentityPolicies: [
+                { PolicyName: 'p', Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: resource }] } },
+              ],
+            },
+          ]),
+          'snap.json',
+        ),
+      ).evaluate({ action: 'kms:Decrypt', principal: role, keyArn: KEY_ARN }).decision;
+    expect(decide('arn:aws:kms:us-east-1:111122223333:key/${*}')).toBe('deny');
+    expect(decide('arn:aws:kms:us-east-1:111122223333:key/*')).toBe('allow');
+    expect(decide('arn:aws:kms:us-east-1:${aws:PrincipalAccount}:key/*')).toBe('allow');
   });
 });

@@ -49,6 +49,33 @@ describe('the wildcard matcher', () => {
     );
   });
 
+  it('matches a `*` or `?` at a literal position as the character itself (`${*}`, `${?}`), like the reference with it escaped', () => {
+    const referenceWith = (pattern: string, literals: ReadonlySet<number>, value: string): boolean => {
+      let re = '^';
+      [...pattern].forEach((ch, i) => {
+        re += !literals.has(i) && ch === '*' ? '.*' : !literals.has(i) && ch === '?' ? '.' : ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+      });
+      return new RegExp(`${re}$`, 's').test(value);
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom('a', 'b', '*', '?'), { maxLength: 8 }),
+        fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+        fc.array(fc.constantFrom('a', 'b', '*', '?'), { maxLength: 10 }),
+        (p, lit, v) => {
+          const pattern = p.join('');
+          const literals = p.flatMap((ch, i) => ((ch === '*' || ch === '?') && lit[i] ? [i] : []));
+          const value = v.join('');
+          expect(new Wildcard(pattern, false, false, literals).test(value)).toBe(referenceWith(pattern, new Set(literals), value));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    expect(new Wildcard('a*', false, false, [1]).test('abc')).toBe(false);
+    expect(new Wildcard('a*', false, false, [1]).test('a*')).toBe(true);
+    expect(() => new Wildcard('a*', true, false, [1])).toThrow();
+  });
+
   it('treats regular-expression characters literally and `?` as exactly one character', () => {
     expect(wildcard('a.b*').test('a.bcd')).toBe(true);
     expect(wildcard('a.b*').test('axbcd')).toBe(false);
