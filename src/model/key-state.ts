@@ -125,9 +125,21 @@ export function keyUsageError(action: ActionInfo, m: KeyMetadata): string | unde
       // "GetKeyRotationStatus … asymmetric KMS keys, HMAC KMS keys, KMS keys with imported key
       // material … the key rotation status is always false": it succeeds [API GetKeyRotationStatus].
       return undefined;
+    case 'ReplicateKey':
+      // It "creates a multi-Region replica key based on a multi-Region primary key" [API
+      // ReplicateKey]. A multi-Region key whose type is not given may be the primary.
+      // (UpdatePrimaryRegion is asked of the replica too, as its companion: not checked here.)
+      if (!m.multiRegion) return `UnsupportedOperationException: ReplicateKey needs a multi-Region primary key; ${m.arn} is a single-Region key.`;
+      return m.multiRegionKeyType === 'REPLICA'
+        ? `UnsupportedOperationException: ReplicateKey needs a multi-Region primary key; ${m.arn} is a replica key (replicate the primary key).`
+        : undefined;
     case 'EnableKeyRotation':
     case 'DisableKeyRotation':
     case 'RotateKeyOnDemand':
+      // "To enable or disable automatic rotation of a set of related multi-Region keys, set the
+      // property on the primary key", and rotate them on demand there [API EnableKeyRotation, API RotateKeyOnDemand].
+      if (m.multiRegionKeyType === 'REPLICA')
+        return `UnsupportedOperationException: rotation of a multi-Region key is set on its primary key; ${m.arn} is a replica key.`;
       if (!sym) return `UnsupportedOperationException: automatic rotation is supported only for symmetric encryption keys; ${m.arn} is ${m.keySpec}.`;
       return m.origin === 'AWS_KMS'
         ? undefined

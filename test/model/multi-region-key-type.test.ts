@@ -1,0 +1,47 @@
+// Key-type errors of multi-Region keys (AWS API Reference): ReplicateKey works on a multi-Region
+// primary key only, and rotation of a multi-Region key is set on (and rotated from) its primary.
+import { describe, expect, it } from 'vitest';
+import { defaultActions } from '../../src/analyses/who-can.js';
+import { Evaluator } from '../../src/evaluate/evaluator.js';
+import { findAction } from '../../src/model/actions.js';
+import { keyUsageError } from '../../src/model/key-state.js';
+import { parseSnapshot } from '../../src/sources/snapshot-file.js';
+import { KEY_ARN, oneKeySnapshot } from '../helpers/snapshot-doc.js';
+
+const ROLE = 'arn:aws:iam::111122223333:role/app';
+
+function evaluator(metadata: Record<string, unknown>): Evaluator {
+  const policy = { Version: '2012-10-17', Statement: [{ Sid: 'All', Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:*', Resource: '*' }] };
+  // ReplicateKey also needs kms:CreateKey and kms:PutKeyPolicy in the replica's Region, by IAM.
+  const identity = [{ PolicyName: 'kms', Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] } }];
+  return new Evaluator(parseSnapshot(oneKeySnapshot({ Policy: policy }, [{ Arn: ROLE, IdentityPolicies: identity }], metadata), 'snap.json'));
+}
+const SINGLE = { MultiRegion: false };
+const PRIMARY = { MultiRegion: true, MultiRegionConfiguration: { MultiRegionKeyType: 'PRIMARY' } };
+const REPLICA = { MultiRegion: true, MultiRegionConfiguration: { MultiRegionKeyType: 'REPLICA' } };
+
+describe('multi-Region key types', () => {
+  it('ReplicateKey: allowed on a primary key, a key-state deny on a single-Region or replica key', () => {
+    const replicate = (m: Record<string, unknown>) =>
+      evaluator(m).evaluate({ action: 'kms:ReplicateKey', principal: ROLE, keyArn: KEY_ARN, context: { 'kms:ReplicaRegion': 'us-west-2' } });
+    expect(replicate(SINGLE)).toMatchObject({ decision: 'deny', decidedBy: 'key-state' });
+    expect(replicate(REPLICA)).toMatchObject({ decision: 'deny', decidedBy: 'key-state' });
+    expect(replicate(SINGLE).keyStateError).toMatch(/^UnsupportedOperationException: .*single-Region/);
+    expect(replicate(PRIMARY).decidedBy).not.toBe('key-state');
+  });
+
+  it('rotation: a key-state deny on a replica key only', () => {
+    for (const action of ['kms:EnableKeyRotation', 'kms:DisableKeyRotation', 'kms:RotateKeyOnDemand']) {
+      expect(evaluator(REPLICA).evaluate({ action, principal: ROLE, keyArn: KEY_ARN })).toMatchObject({ decision: 'deny', decidedBy: 'key-state' });
+      expect(evaluator(PRIMARY).evaluate({ action, principal: ROLE, keyArn: KEY_ARN }).decision).toBe('allow');
+      expect(evaluator(SINGLE).evaluate({ action, principal: ROLE, keyArn: KEY_ARN }).decision).toBe('allow');
+    }
+  });
+
+  it('who-can leaves ReplicateKey out of a single-Region key’s default actions; UpdatePrimaryRegion, which the replica is asked too, stays', () => {
+    const key = (m: Record<string, unknown>) => evaluator(m).snapshot.keys[0]!;
+    expect(defaultActions(key(SINGLE)).map((a) => a.short)).not.toContain('ReplicateKey');
+    expect(defaultActions(key(PRIMARY)).map((a) => a.short)).toContain('ReplicateKey');
+    expect(keyUsageError(findAction('kms:UpdatePrimaryRegion')!, key(REPLICA).metadata)).toBeUndefined();
+  });
+});
