@@ -315,7 +315,7 @@ export function auditGrants(keys: Key[], opts: AuditOptions): GrantsAudit {
           'account-root-grantee',
           `grant ${g.grantId} is to the account root ${g.granteePrincipal}: every principal of that account with an IAM allow may use it`,
         );
-      const sig = JSON.stringify([g.granteePrincipal, [...g.operations].sort(), g.constraints ?? {}, g.retiringPrincipal ?? '']);
+      const sig = JSON.stringify([g.granteePrincipal, [...g.operations].sort(), constraintShape(g.constraints), g.retiringPrincipal ?? '']);
       const dup = seen.get(sig);
       if (dup !== undefined)
         add('duplicate-grant', `grant ${g.grantId} duplicates grant ${dup} (same grantee, operations, constraints and retiring principal)`);
@@ -427,4 +427,14 @@ export function expectationsFrom(audit: GrantsAudit, capturedAt: string): Expect
 
 export function severityAtLeast(s: Severity, min: Severity): boolean {
   return SEVERITIES.indexOf(s) >= SEVERITIES.indexOf(min);
+}
+
+/**
+ * A grant's constraints in one spelling: pairs sorted by key, an empty map as none (as KMS reads
+ * it), so that grants written with their pairs in another order are seen as the same.
+ */
+function constraintShape(c: GrantConstraints | undefined): unknown[] {
+  const pairs = (m: Record<string, string> | undefined): Array<[string, string]> | null =>
+    m === undefined || Object.keys(m).length === 0 ? null : Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return [pairs(c?.encryptionContextEquals), pairs(c?.encryptionContextSubset), c?.sourceArn ?? null];
 }

@@ -59,6 +59,20 @@ describe('grants inventory', () => {
     expect(a.findings.filter((f) => f.id === 'key-not-usable')).toHaveLength(9);
   });
 
+  it('sees a duplicate whatever the order of its constraint pairs, and not where the constraints differ', () => {
+    const k = structuredClone(snapshot.keys[0]!);
+    const base = { grantId: 'a', granteePrincipal: 'arn:aws:iam::111122223333:role/app', operations: ['Decrypt'], state: 'active' as const };
+    const dupOf = (c1: Record<string, string>, c2: Record<string, string>) => {
+      k.grants = [
+        { ...base, constraints: { encryptionContextSubset: c1 } },
+        { ...base, grantId: 'b', constraints: { encryptionContextSubset: c2 } },
+      ];
+      return auditGrants([k], { now: NOW }).findings.filter((f) => f.id === 'duplicate-grant').length;
+    };
+    expect(dupOf({ a: '1', b: '2' }, { b: '2', a: '1' })).toBe(1);
+    expect(dupOf({ a: '1', b: '2' }, { a: '1', b: '3' })).toBe(0);
+  });
+
   it('never passes a key whose grants could not be read', () => {
     const k = { ...snapshot.keys[0]!, grants: { unknown: true as const, what: 'grants', reason: 'AccessDenied' } };
     const a = auditGrants([k], { now: NOW, expectations: [] });
