@@ -140,6 +140,7 @@ export function authorizedBy(d: Decision): DecidedBy {
   if (d.decidedBy !== 'key-state') return d.decidedBy;
   if (d.authorization === 'unknown') return 'unknown';
   if (d.authorization === 'deny') return 'implicit-deny';
+  if (d.authorizedBy !== undefined) return d.authorizedBy;
   const s = new Set(d.reasons.map((r) => r.source));
   if (s.has('grant')) return 'grant';
   if (s.has('key-policy') && s.has('identity-policy')) return 'key-policy-and-iam';

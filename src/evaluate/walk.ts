@@ -278,7 +278,10 @@ export class Walk {
           unreadable: [],
         };
     if (keyArn !== undefined) d.keyArn = keyArn;
-    if (by === 'key-state' && keyStateErr !== undefined) d.keyStateError = keyStateErr;
+    if (by === 'key-state' && keyStateErr !== undefined) {
+      d.keyStateError = keyStateErr;
+      if (decision === 'allow') d.authorizedBy = decidedBy;
+    }
     ex.keep(d);
     return d;
   }

@@ -489,6 +489,8 @@ export interface Decision extends DecisionBase {
   assumptions: AssumptionId[];
   /** For an unknown verdict no trace step left open: the note that says what it depends on. */
   unknownBecause?: HintNote;
+  /** When the key state decided over an allowed authorization: the step that allowed it (who-can reports it). */
+  authorizedBy?: DecidedBy;
 }
 
 /** One result of the JSON report contract (docs/report.md): a decision phrased by src/report/phrases.ts. */
