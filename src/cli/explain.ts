@@ -42,6 +42,7 @@ import { collect, addRequestOptions, requestFromFlags, suggestAction, type Reque
 import {
   addLiveOptions,
   liveRequested,
+  loadFromFiles,
   loadSnapshot as loadSnapshotFrom,
   lookupEventsLive,
   tryReadFunctionLive,
@@ -256,7 +257,7 @@ function checkStdin(flags: ExplainFlags, stdinTaken: boolean): void {
 /** The (key, principal) pairs to read from AWS; their Region from the event when the key is not an ARN. */
 async function loadSnapshot(flags: ExplainFlags, targets: LiveTargetSpec[], io: CliIo): Promise<Snapshot> {
   // With --from, the snapshot is read from it (liveRequested: --from absent or empty).
-  if (flags.from !== undefined && !liveRequested(flags)) return loadFrom(flags.from);
+  if (flags.from !== undefined && !liveRequested(flags)) return loadFromFiles(flags, targets, io);
   const seen = new Set<string>();
   const unique = targets.filter((t) => {
     const k = `${t.key}|${t.principal}`;
@@ -280,6 +281,12 @@ async function loadSnapshot(flags: ExplainFlags, targets: LiveTargetSpec[], io: 
 /** --redact with --from: the snapshot learned and redacted before the message or event is read. */
 async function preload(flags: ExplainFlags, io: CliIo): Promise<{ snapshot: Snapshot; r: import('../report/redact.js').Redactor } | undefined> {
   if (io.redactor === undefined || flags.from === undefined || liveRequested(flags)) return undefined;
+  // With --scp-file or --rcp-file, read (and learned) with them, before the request is known.
+  if ((flags.scpFile?.length ?? 0) + (flags.rcpFile?.length ?? 0) > 0) {
+    const snapshot = await loadFromFiles(flags, [], io);
+    (await import('./redact.js')).redactFlags(flags, io.redactor);
+    return { snapshot, r: io.redactor };
+  }
   return (await import('./redact.js')).preloadRedacted(flags.from, flags, io);
 }
 

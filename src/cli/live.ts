@@ -146,18 +146,25 @@ function endProgress(io: CliIo): void {
   if (io.stderrIsTTY) io.stderr('\r\u001b[2K');
 }
 
+/**
+ * The snapshot --from names, with --scp-file and --rcp-file added (every command that takes them
+ * reads them here), and redacted with --redact. `targets`: the requests, when known, which tell a
+ * single-policy file's account.
+ */
+export async function loadFromFiles(flags: LiveFlags, targets: LiveTargetSpec[], io: CliIo): Promise<Snapshot> {
+  const orgFiles = (flags.scpFile?.length ?? 0) + (flags.rcpFile?.length ?? 0) > 0;
+  if (io.redactor !== undefined && !orgFiles) return (await import('./redact.js')).loadInputs(flags.from!, io);
+  const snapshot = await loadFrom(flags.from!);
+  await applyOrganizationFiles(snapshot, flags, targets);
+  // SCPs/RCPs are matched to the accounts as written, so they are applied before redaction.
+  if (io.redactor !== undefined) return (await import('./redact.js')).redactSnapshot(snapshot, io.redactor);
+  return snapshot;
+}
+
 /** Reads from files, or from AWS when no --from is given. Returns the principal as resolved (`me`). */
 export async function loadSnapshot(flags: LiveFlags, targets: LiveTargetSpec[], io: CliIo): Promise<{ snapshot: Snapshot; principal: string | undefined }> {
   timeoutMs(flags);
-  if (!liveRequested(flags)) {
-    const orgFiles = (flags.scpFile?.length ?? 0) + (flags.rcpFile?.length ?? 0) > 0;
-    if (io.redactor !== undefined && !orgFiles) return { snapshot: await (await import('./redact.js')).loadInputs(flags.from!, io), principal: undefined };
-    const snapshot = await loadFrom(flags.from!);
-    await applyOrganizationFiles(snapshot, flags, targets);
-    // SCPs/RCPs are matched to the accounts as written, so they are applied before redaction.
-    if (io.redactor !== undefined) return { snapshot: (await import('./redact.js')).redactSnapshot(snapshot, io.redactor), principal: undefined };
-    return { snapshot, principal: undefined };
-  }
+  if (!liveRequested(flags)) return { snapshot: await loadFromFiles(flags, targets, io), principal: undefined };
   // A missing or malformed --scp-file/--rcp-file is the user's to fix before any AWS call.
   await validateOrganizationFiles(flags);
   const live = await import('../sources/live/index.js');

@@ -199,8 +199,7 @@ export function addWhoCanCommand(program: Command, io: CliIo, run: Run): void {
 
 /** --from files, or (without --from) the whole account read from AWS (as `kms-why snapshot --account`). */
 async function loadWhoCanSnapshot(flags: WhoCanFlags, io: CliIo): Promise<Snapshot> {
-  if (flags.from !== undefined && flags.from.length > 0)
-    return io.redactor !== undefined ? (await import('./redact.js')).loadInputs(flags.from, io) : loadFrom(flags.from);
+  if (flags.from !== undefined && flags.from.length > 0) return (await import('./live.js')).loadFromFiles(flags, [], io);
   const { readAccountLive } = await import('./live.js');
   return readAccountLive(flags, { keys: flags.allKeys === true ? undefined : (flags.key ?? []), lambdaFunctions: false }, io);
 }

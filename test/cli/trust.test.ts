@@ -106,6 +106,21 @@ describe('--scp-file and --rcp-file with --from', () => {
     expect(JSON.parse(scp.out).results[0].decidedBy).toBe('explicit-deny');
     expect((await run([...LAMBDA_ARGS, '--rcp-file', deny])).code).toBe(1);
   });
+  test('who-can and explain-error read them too (they were left unread there: a confident allow)', async () => {
+    const whoCan = ['who-can', '--from', `${EXAMPLES}lambda-env-grant.json`, '--all-keys', '--action', 'kms:Decrypt', '--output', 'json'];
+    const allowed = async (extra: string[]) => {
+      const { summary } = JSON.parse((await run([...whoCan, ...extra])).out);
+      return (summary.allowed as number) + (summary.conditional as number);
+    };
+    expect(await allowed([])).toBeGreaterThan(0);
+    expect(await allowed(['--scp-file', deny])).toBe(0);
+    expect(await allowed(['--rcp-file', deny])).toBe(0);
+    const role = LAMBDA_ARGS[LAMBDA_ARGS.indexOf('--principal') + 1]!;
+    const key = JSON.parse((await run(whoCan)).out).keys[0].key as string;
+    const message = `User: ${role} is not authorized to perform: kms:Decrypt on resource: ${key} with an explicit deny in a service control policy`;
+    const fromFile = await run(['explain-error', message, '--from', `${EXAMPLES}lambda-env-grant.json`, '--scp-file', deny, '--output', 'json']);
+    expect(fromFile.out).toContain('"decidedBy": "explicit-deny"');
+  });
   test('a missing or garbage file is exit 2', async () => {
     const garbage = join(dir, 'garbage.json');
     writeFileSync(garbage, '{"Statement": 7}');
