@@ -32,7 +32,6 @@ import { disagreementWarning } from '../report/fix-phrases.js';
 import { eventLabel, parseCloudTrail, type CloudTrailKmsEvent, type CloudTrailRequest } from '../sources/cloudtrail.js';
 import { FIELD_FLAG, parseErrorMessage, type ErrorClue, type MissingPart, type ParsedErrorMessage, type RequestField } from '../sources/error-message.js';
 import { displayName, readJsonText } from '../sources/json-file.js';
-import { loadFrom } from '../sources/load.js';
 import { EXIT } from './errors.js';
 import type { Run } from './command.js';
 import type { CliIo } from './io.js';

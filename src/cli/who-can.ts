@@ -7,7 +7,6 @@ import { InputError } from '../model/errors.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { WhoCanWriter, type WhoCanFormat } from '../report/who-can.js';
 import { IAM_DETAILS_WHAT } from '../sources/unreadable.js';
-import { loadFrom } from '../sources/load.js';
 import { EXIT } from './errors.js';
 import type { Run } from './command.js';
 import { keyActionsFlag } from './diff.js';
