@@ -24,7 +24,7 @@ import type { Request } from '../model/request.js';
 import { parseOperator } from '../model/condition-operators.js';
 import { parseDate } from '../model/condition-values.js';
 import { ROOT_USER_POLICY_NAME } from '../model/decision.js';
-import { dependsOnKeyState, grantRequestError, keyIdentifierError, keyStateError, unreadableKeyStateError } from '../model/key-state.js';
+import { aliasPlacementError, dependsOnKeyState, grantRequestError, keyIdentifierError, keyStateError, unreadableKeyStateError } from '../model/key-state.js';
 import { matchRecorded, matchStatement, statementsFor, type CompiledPolicy, type CompiledStatement, type StatementLists } from './compile.js';
 import type { ConditionEnv, UnknownBias } from './conditions.js';
 import type { GrantCheck } from './grants.js';
@@ -240,6 +240,7 @@ export class Walk {
       // A key named in a way its caller's account cannot resolve is not reached at all.
       keyStateErr =
         (caller.kind === 'service' ? undefined : keyIdentifierError(action, r.request.keyIdentifier, r.callerAccount, r.key.metadata)) ??
+        aliasPlacementError(action, r.aliasArn, r.key.metadata) ??
         (r.key.metadataUnknown !== undefined
           ? env.bias === 'deny' && dependsOnKeyState(action)
             ? unreadableKeyStateError(r.key.metadataUnknown.reason)

@@ -5,7 +5,7 @@
 import { findAction, type ActionInfo } from './actions.js';
 import type { GrantRequest } from './request.js';
 import type { KeyMetadata, KeyState } from './key.js';
-import { parseKeyIdentifier } from './arn.js';
+import { parseArn, parseKeyIdentifier } from './arn.js';
 
 const DISABLED = (arn: string): string => `DisabledException: ${arn} is disabled.`;
 const PENDING_DEL = (arn: string): string => `KMSInvalidStateException: ${arn} is pending deletion.`;
@@ -236,4 +236,16 @@ const ALWAYS_OK = new Set([
 /** Whether some key state or key type makes the operation fail (used when the state is unknown). */
 export function dependsOnKeyState(action: ActionInfo): boolean {
   return !ALWAYS_OK.has(action.short);
+}
+
+/**
+ * The error an alias action gets for an alias ARN in another account, Region or partition than
+ * the key: an alias and its key are always in the same account and Region [API CreateAlias:
+ * "The alias and the KMS key it is mapped to must be in the same AWS account and the same Region"].
+ */
+export function aliasPlacementError(action: ActionInfo, aliasArn: string | undefined, m: KeyMetadata): string | undefined {
+  if (action.cls !== 'alias' || aliasArn === undefined) return undefined;
+  const a = parseArn(aliasArn);
+  if (a === null || (a.partition === m.partition && a.region === m.region && a.account === m.account)) return undefined;
+  return `NotFoundException: ${aliasArn} is not in the account and Region of ${m.arn}; an alias and its key are always in the same account and Region.`;
 }
