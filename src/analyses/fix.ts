@@ -852,7 +852,8 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
   const action = findAction(request.action);
   const caller = parsePrincipal(request.principal);
   if (action === undefined || caller === null) return { needed: true, warnings: [], proposals: [], rejected, notes: [{ kind: 'cannot-evaluate' }] };
-  const key = action.cls === 'iam-only' ? undefined : ev.findKey(request.keyArn ?? request.keyIdentifier ?? '');
+  // The key the evaluator decided on: a name is the caller's account's key first.
+  const key = action.cls === 'iam-only' ? undefined : ev.findKey(request.keyArn ?? request.keyIdentifier ?? '', request.callerAccount ?? caller.account);
   if (before.decision === 'unknown') {
     // Unknown without an unreadable input: an underivable condition key or an open request detail decides.
     notes.push(

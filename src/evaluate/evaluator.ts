@@ -162,7 +162,7 @@ export class Evaluator {
   private readonly sharedContexts = new SharedContexts();
   private lastResolution: Resolution | undefined;
   private lastCaller: [string, PrincipalRef] | undefined;
-  private lastKey: [string, Key | undefined] | undefined;
+  private lastKey: [string, Key | undefined, string | undefined] | undefined;
   private readonly orgIdOfFn = (account: string): string | undefined => this.orgIdOf(account);
   /** Verified proposals by request and proposals (see verified). */
   private readonly verifiedMemo = new Map<string, HintProposal[]>();
@@ -258,10 +258,11 @@ export class Evaluator {
   }
 
   /** Finds a key by key id, key ARN, alias name or alias ARN. */
-  findKey(identifier: string): Key | undefined {
-    if (this.lastKey !== undefined && this.lastKey[0] === identifier) return this.lastKey[1];
-    const k = this.index.key(identifier);
-    this.lastKey = [identifier, k];
+  /** A key by any identifier; `account`: the caller's, which an alias name or key id is looked up in first. */
+  findKey(identifier: string, account?: string): Key | undefined {
+    if (this.lastKey !== undefined && this.lastKey[0] === identifier && this.lastKey[2] === account) return this.lastKey[1];
+    const k = this.index.key(identifier, account);
+    this.lastKey = [identifier, k, account];
     return k;
   }
 
@@ -722,7 +723,7 @@ export class Evaluator {
     if (action.cls !== 'iam-only') {
       const ident = request.keyArn ?? request.keyIdentifier;
       if (ident === undefined) throw new RequestError({ kind: 'no-key', action: action.name });
-      key = this.findKey(ident);
+      key = this.findKey(ident, request.callerAccount ?? caller.account);
       if (key === undefined) {
         throw new RequestError({ kind: 'key-not-in-snapshot', key: ident, snapshotKeys: this.snapshot.keys.map((k) => [k.metadata.arn, ...k.aliases]) });
       }

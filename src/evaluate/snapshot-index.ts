@@ -125,11 +125,16 @@ export class SnapshotIndex {
     return this.byName;
   }
 
-  /** A key by key id, key ARN, alias name or alias ARN. */
-  key(identifier: string): Key | undefined {
-    if (this.keys.has(identifier)) return this.keys.get(identifier);
-    const k = lookupKey(this.snapshot.keys, identifier);
-    this.keys.set(identifier, k);
+  /**
+   * A key by key id, key ARN, alias name or alias ARN. An alias name or key id names a key of the
+   * caller's own account (`account`, when known) [KMS "Key identifiers"]: where the snapshot holds
+   * keys of several accounts under the same name, that account's.
+   */
+  key(identifier: string, account?: string): Key | undefined {
+    const cacheKey = account === undefined || account === '' ? identifier : `${account}|${identifier}`;
+    if (this.keys.has(cacheKey)) return this.keys.get(cacheKey);
+    const k = lookupKey(this.snapshot.keys, identifier, account);
+    this.keys.set(cacheKey, k);
     return k;
   }
 
@@ -156,14 +161,19 @@ export function isServiceLinked(caller: PrincipalRef): boolean {
   return (caller.kind === 'assumed-role' || caller.kind === 'role') && (caller.roleName ?? caller.name).startsWith('AWSServiceRoleFor');
 }
 
-function lookupKey(keys: readonly Key[], identifier: string): Key | undefined {
+function lookupKey(keys: readonly Key[], identifier: string, account: string | undefined): Key | undefined {
   const id = parseKeyIdentifier(identifier);
+  let first: Key | undefined;
   for (const k of keys) {
     const m = k.metadata;
-    if (identifier === m.arn || identifier === m.keyId) return k;
-    if (id?.aliasName !== undefined && k.aliases.includes(id.aliasName)) {
-      if (id.kind === 'alias-name' || id.arn?.account === m.account) return k;
-    }
+    if (identifier === m.arn) return k;
+    const named =
+      identifier === m.keyId ||
+      (id?.aliasName !== undefined && k.aliases.includes(id.aliasName) && (id.kind === 'alias-name' || id.arn?.account === m.account));
+    if (!named) continue;
+    // A name without an account: the caller's account's key first.
+    if (identifier.startsWith('arn:') || account === undefined || account === '' || m.account === account) return k;
+    first ??= k;
   }
-  return undefined;
+  return first;
 }
