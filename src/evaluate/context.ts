@@ -59,6 +59,11 @@ export interface ContextInput {
   callerAccount: string | undefined;
   /** aws:PrincipalArn: the role ARN (with its path when known) for sessions. */
   principalArn: string | undefined;
+  /**
+   * A session whose role the snapshot does not hold: its role's path, so aws:PrincipalArn, is not
+   * known (a session ARN leaves the path out), and this is the input it would come from.
+   */
+  principalArnUnknown?: UnknownInput;
   principalTags: Record<string, string> | 'unknown';
   key: Key | undefined;
   /** For RetireGrant: the grant being retired (its constraint feeds the EC keys). */
@@ -297,6 +302,11 @@ export function buildBaseContext(
     underivable: shared.underivable,
   };
   if (shared.prefixInputs !== undefined) ctx.prefixInputs = shared.prefixInputs;
+  const arnUnknown = input.principalArnUnknown;
+  if (arnUnknown !== undefined) {
+    ctx.unknownPrefixes = [...shared.unknownPrefixes, 'aws:principalarn'];
+    ctx.prefixInputs = new Map(shared.prefixInputs ?? []).set('aws:principalarn', arnUnknown);
+  }
   return ctx;
 }
 

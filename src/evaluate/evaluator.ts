@@ -76,7 +76,7 @@ interface Resolution {
   cs: CallerSources;
   keyPolicy: Unknowable<Policy> | null;
   grants: Unknowable<Grant[]>;
-  principalArn: string;
+  principalArn: string | undefined;
   /** For a role session whose role's part is shared (RoleShare): without the session's keys. */
   baseCtx: RequestContext;
   /** The keys of this session that baseCtx lacks (sessionKeys), when it is a shared one. */
@@ -373,18 +373,22 @@ export class Evaluator {
     }
     const callerAccount = caller.kind === 'service' ? undefined : (request.callerAccount ?? caller.account);
     let cs = this.callerSources(caller);
+    // A session whose role the snapshot lacks: the role's path, in aws:PrincipalArn, is unknown.
+    let principalArnUnknown: UnknownInput | undefined;
     if (cs === null) {
       const u = principalNotInSnapshot(caller.arn);
       cs = { identity: u, boundary: u, session: u, tags: u, principalArn: undefined };
+      if (caller.kind === 'assumed-role') principalArnUnknown = u;
     }
     const keyPolicy: Unknowable<Policy> | null = key === undefined ? null : key.policy;
     const grants: Unknowable<Grant[]> = key === undefined ? [] : this.grantsOf(key, caller, request.grantId);
-    const principalArn = cs.principalArn ?? defaultPrincipalArn(caller);
+    const principalArn = principalArnUnknown !== undefined ? undefined : (cs.principalArn ?? defaultPrincipalArn(caller));
     const ctxInput = {
       request,
       caller,
       callerAccount,
       principalArn,
+      ...(principalArnUnknown !== undefined ? { principalArnUnknown } : {}),
       principalTags: isUnknown(cs.tags) ? ('unknown' as const) : cs.tags,
       key,
       principalId: cs.uniqueId,
