@@ -985,6 +985,12 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
       rejected.push({ what: { kind: 'iam-statement' }, why: { kind: 'identity-policies-unreadable', principal: entry.arn } });
       return undefined;
     }
+    // A caller the snapshot has no entry for (neither its own nor its role's) has unknown identity
+    // policies: an entry made for it would claim it has no other policy, and "verify" on that.
+    if (entry === undefined && !Object.hasOwn(snapshot.principals, caller.arn)) {
+      rejected.push({ what: { kind: 'iam-statement' }, why: { kind: 'identity-policies-unreadable', principal: caller.arn } });
+      return undefined;
+    }
     const target = policyPrincipalArn(snapshot, caller);
     const kind = caller.kind === 'user' ? 'user' : 'role';
     return {

@@ -119,6 +119,18 @@ describe('proposeFixes', () => {
     });
   });
 
+  it('verifies nothing for a principal the snapshot has no entry for (its identity policies are unknown, not none)', () => {
+    const s = snap('fixtures/examples/pattern-4-delegation-without-iam.json', (doc) => {
+      doc.principals = [];
+    });
+    const req: Request = { action: 'kms:Decrypt', principal: S, keyIdentifier: K };
+    expect(new Evaluator(s).evaluate(req).decision).toBe('unknown');
+    const f = proposeFixes(s, req);
+    expect(f.proposals.filter((p) => p.changes.some((c) => c.kind === 'add-identity-policy'))).toEqual([]);
+    expect(f.proposals).toEqual([]);
+    expect(f.rejected.map((r) => (r.why.kind === 'not-applicable' ? r.why.failure.kind : r.why.kind))).toContain('identity-policies-unreadable');
+  });
+
   it('pattern 2 (IAM allow without delegation): a key-policy statement, not an IAM one', () => {
     const s = snap('fixtures/examples/pattern-2-iam-only-no-delegation.json');
     const req: Request = { action: 'kms:Decrypt', principal: S, keyIdentifier: 'alias/app' };
