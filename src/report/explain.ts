@@ -234,7 +234,12 @@ export function reasonLine(d: CheckResult): string {
   switch (d.decidedBy) {
     case 'key-policy': {
       const kp = step(d, 'key-policy');
-      const via = kp?.statements?.find((s) => s.matched)?.principal?.via;
+      // How the deciding statement matched the caller (another statement, say the account's, may match too).
+      const decided = d.reasons.filter((r) => r.source === 'key-policy');
+      const rec = kp?.statements?.find(
+        (s) => s.matched && decided.some((r) => r.id === s.id && (r.statementIndex === undefined || r.statementIndex === s.statementIndex)),
+      );
+      const via = (rec ?? kp?.statements?.find((s) => s.matched))?.principal?.via;
       return `the key policy allows the caller${via ? ` (matched by ${viaText(via)})` : ''}`;
     }
     case 'key-policy-and-iam':
