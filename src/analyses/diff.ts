@@ -151,6 +151,17 @@ function policiesOf(s: Snapshot, principal: string, key: Key | undefined): Polic
   return out;
 }
 
+/** Whether the source a reason names could not be read in `s` (the key policy, or the principal's policies of that kind). */
+function unreadOn(s: Snapshot, principal: string, key: Key | undefined, r: ReasonRef): boolean {
+  if (r.source === 'key-policy') return key !== undefined && isUnknown(key.policy);
+  const pp = principalEntry(s, principal);
+  if (pp === undefined) return false;
+  if (r.source === 'identity-policy') return isUnknown(pp.identityPolicies);
+  if (r.source === 'permissions-boundary') return isUnknown(pp.permissionsBoundary);
+  if (r.source === 'session-policy') return isUnknown(pp.sessionPolicies);
+  return false;
+}
+
 function findStatement(policies: Policy[], r: ReasonRef): { policy: Policy; statement?: Statement } | undefined {
   for (const p of policies) {
     if (p.source !== r.source) continue;
@@ -197,6 +208,8 @@ function sourceChange(
     if (b === undefined) return `${what} ${appears ? 'is new' : 'was retired or revoked'}`;
     return JSON.stringify(a) === JSON.stringify(b) ? `${what} (unchanged) ${verb}` : `${what} changed`;
   }
+  // Unread on the other side: it may be as it was, or not (never "detached" or "removed").
+  if (unreadOn(there, principal, thereKey, r)) return `${what} could not be read in the ${appears ? 'old' : 'new'} snapshot`;
   const mine = findStatement(policiesOf(here, principal, hereKey), r);
   const theirs = findStatement(policiesOf(there, principal, thereKey), r);
   if (r.source !== 'key-policy' && r.source !== 'scp' && r.source !== 'rcp' && theirs === undefined) {

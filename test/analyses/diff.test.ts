@@ -66,6 +66,26 @@ describe('diff of two snapshots', () => {
     expect(hasGain(d)).toBe(true);
   });
 
+  it('a policy that could not be read on the new side is said to be unread, never detached or removed', () => {
+    const unread = { kmsWhyUnreadable: { reason: 'AccessDenied' } };
+    const withApp = (s: Record<string, any>) => {
+      principal(s, ROLE('app')).IdentityPolicies = [
+        { PolicyName: 'app-kms', Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] } },
+      ];
+    };
+    const before = snapshot(withApp);
+    const iamUnread = diff(
+      before,
+      snapshot((s) => {
+        withApp(s);
+        principal(s, ROLE('app')).IdentityPolicies = unread;
+      }),
+    );
+    const why = iamUnread.changes.filter((c) => c.principal === ROLE('app')).flatMap((c) => c.why);
+    expect(why.some((w) => /identity-policy "app-kms" could not be read in the new snapshot/.test(w))).toBe(true);
+    expect(why.some((w) => /detached|removed/.test(w))).toBe(false);
+  });
+
   it('a new explicit Deny: lost, with the Deny that decides now', () => {
     const after = snapshot((s) =>
       statements(s).push({ Sid: 'NoOpsAdmin', Effect: 'Deny', Principal: { AWS: ROLE('ops') }, Action: ['kms:PutKeyPolicy', 'kms:DisableKey'], Resource: '*' }),
