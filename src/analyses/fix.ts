@@ -948,7 +948,8 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
   const fnKey = lc !== undefined ? functionKey(snapshot, lc.functionName, lc.functionArn) : undefined;
   if (lc !== undefined) {
     if (isUnknown(key.grants)) rejected.push({ what: { kind: 'recreate-lambda-grant' }, why: { kind: 'grants-unreadable' } });
-    else if (fnKey !== undefined && fnKey.keyArn !== key.metadata.arn) {
+    // A function without a KMSKeyArn uses the account's AWS managed key aws/lambda [Lambda environment variables].
+    else if (fnKey !== undefined && (fnKey.keyArn !== undefined ? fnKey.keyArn !== key.metadata.arn : !key.aliases.includes('alias/aws/lambda'))) {
       rejected.push({
         what: { kind: 'recreate-lambda-grant' },
         why: { kind: 'function-uses-other-key', functionName: lc.functionName, keyArn: fnKey.keyArn },

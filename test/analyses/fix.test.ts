@@ -119,6 +119,15 @@ describe('proposeFixes', () => {
     });
   });
 
+  it('re-creates the Lambda grant on the aws/lambda key for a function without a KMSKeyArn (it uses that key)', () => {
+    const s = snap('fixtures/lambda/aws-managed-key-grant-lost.json');
+    const req: Request = { ...lambdaReq, keyIdentifier: 'alias/aws/lambda' };
+    const f = proposeFixes(s, req);
+    expectEveryProposalAllows(s, req, f);
+    expect(f.proposals.map((p) => p.id)).toContain('recreate-lambda-grant');
+    expect(f.rejected.map((r) => r.why.kind)).not.toContain('function-uses-other-key');
+  });
+
   it('verifies nothing for a principal the snapshot has no entry for (its identity policies are unknown, not none)', () => {
     const s = snap('fixtures/examples/pattern-4-delegation-without-iam.json', (doc) => {
       doc.principals = [];
