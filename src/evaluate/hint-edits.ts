@@ -61,7 +61,9 @@ export type NotApplicableReason =
   /** The identity policies, to add one to, could not be read (`arn`: the principal). */
   | 'identity-policies-unreadable'
   /** A policy or key the change names is not in the snapshot. */
-  | 'input-missing';
+  | 'input-missing'
+  /** The key policy of an AWS managed key, which nobody can change (`arn`: the key). */
+  | 'aws-managed-key-policy';
 
 /**
  * A change that could not be applied to these inputs: the hint is then not printed (the evaluator
@@ -150,6 +152,8 @@ export function applyEdits(s: Snapshot, edits: readonly HintEdit[]): Snapshot {
     let out = k;
     if (!isUnknown(k.policy)) {
       const p = editPolicy(k.policy);
+      // An AWS managed key's policy cannot be changed [KMS "AWS managed keys"]: no hint may ask it.
+      if (p !== k.policy && k.metadata.keyManager === 'AWS') throw new EditNotApplicable('aws-managed-key-policy', k.metadata.arn);
       if (p !== k.policy) out = { ...out, policy: p };
     }
     for (const e of edits) {

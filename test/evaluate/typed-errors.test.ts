@@ -9,7 +9,7 @@ import { applyEdits, EditNotApplicable, type HintEdit } from '../../src/evaluate
 import { RequestError } from '../../src/model/errors.js';
 import type { Grant } from '../../src/model/grant.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
-import { unknownInput } from '../../src/model/unknown.js';
+import { isUnknown, unknownInput } from '../../src/model/unknown.js';
 import { scenarioToInput, type ScenarioCase } from '../../src/sources/scenario.js';
 
 const casesFile = fileURLToPath(new URL('../../fixtures/cases/j-alias.json', import.meta.url));
@@ -72,6 +72,13 @@ describe('EditNotApplicable', () => {
   it('a grant added to a key whose grants could not be read: grants-unreadable, with the key', () => {
     const unread: Snapshot = { ...snapshot, keys: [{ ...key, grants: unknownInput('grants', 'AccessDenied') }] };
     expect(reasonOf(unread, [{ kind: 'add-grant', keyArn: key.metadata.arn, grant }])).toEqual({ reason: 'grants-unreadable', arn: key.metadata.arn });
+  });
+
+  it("a statement added to an AWS managed key's policy, which nobody can change: aws-managed-key-policy, with the key", () => {
+    if (isUnknown(key.policy)) throw new Error('the fixture key has a policy');
+    const managed: Snapshot = { ...snapshot, keys: [{ ...key, metadata: { ...key.metadata, keyManager: 'AWS' } }] };
+    const statement = { ...key.policy.statements[0]!, sid: 'Extra' };
+    expect(reasonOf(managed, [{ kind: 'add-statement', policy: key.policy, statement }])).toEqual({ reason: 'aws-managed-key-policy', arn: key.metadata.arn });
   });
 
   it('a grant added to a key the snapshot lacks: input-missing; a policy attached to a principal it lacks: principal-missing', () => {
