@@ -339,6 +339,14 @@ export class DiffAccumulator {
       if (onlyNew.length > 0) notes.push(`${arn}: ${onlyNew.join(', ')} evaluated only in the new input; not compared.`);
       if (onlyOld.length > 0) notes.push(`${arn}: ${onlyOld.join(', ')} evaluated only in the old input; not compared.`);
       actionNames = actionNames.filter((a) => inOld.has(a));
+      // The changes compare authorization; a key state that now fails (or no longer fails) every
+      // request changes what can be done without changing who is authorized: said here.
+      if (ok.keyState !== nk.keyState) {
+        const fails = (k: KeyWhoCan): number => k.keyStateErrors.filter((e) => e !== undefined).length;
+        notes.push(
+          `${arn}: key state ${ok.keyState} → ${nk.keyState}; the key state fails ${fails(nk)} of ${nk.actions.length} actions now (${fails(ok)} before), whoever is authorized.`,
+        );
+      }
     }
     const index = (k: KeyWhoCan | undefined): { p: Map<string, number>; a: Map<string, number> } => ({
       p: new Map((k?.principals ?? []).map((p, i) => [p.arn, i])),

@@ -86,6 +86,19 @@ describe('diff of two snapshots', () => {
     expect(why.some((w) => /detached|removed/.test(w))).toBe(false);
   });
 
+  it('a key disabled: no change in who is authorized, and a note that the key state now fails its actions', () => {
+    const d = diff(
+      snapshot(),
+      snapshot((s) => {
+        s.keys[0].KeyMetadata.KeyState = 'Disabled';
+        s.keys[0].KeyMetadata.Enabled = false;
+      }),
+    );
+    expect(d.changes).toEqual([]);
+    expect(d.notes.some((n) => /key state Enabled → Disabled; the key state fails \d+ of \d+ actions now \(0 before\)/.test(n))).toBe(true);
+    expect(diff(snapshot(), snapshot()).notes).toEqual([]);
+  });
+
   it('a new explicit Deny: lost, with the Deny that decides now', () => {
     const after = snapshot((s) =>
       statements(s).push({ Sid: 'NoOpsAdmin', Effect: 'Deny', Principal: { AWS: ROLE('ops') }, Action: ['kms:PutKeyPolicy', 'kms:DisableKey'], Resource: '*' }),
