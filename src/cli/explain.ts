@@ -40,6 +40,7 @@ import { renderAndWrite } from './write-output.js';
 import { collect, addRequestOptions, requestFromFlags, suggestAction, type RequestFlags } from './request-flags.js';
 import {
   addLiveOptions,
+  hasOrganizationFiles,
   liveRequested,
   loadFromFiles,
   loadSnapshot as loadSnapshotFrom,
@@ -281,7 +282,7 @@ async function loadSnapshot(flags: ExplainFlags, targets: LiveTargetSpec[], io: 
 async function preload(flags: ExplainFlags, io: CliIo): Promise<{ snapshot: Snapshot; r: import('../report/redact.js').Redactor } | undefined> {
   if (io.redactor === undefined || flags.from === undefined || liveRequested(flags)) return undefined;
   // With --scp-file or --rcp-file, read (and learned) with them, before the request is known.
-  if ((flags.scpFile?.length ?? 0) + (flags.rcpFile?.length ?? 0) > 0) {
+  if (hasOrganizationFiles(flags)) {
     const snapshot = await loadFromFiles(flags, [], io);
     (await import('./redact.js')).redactFlags(flags, io.redactor);
     return { snapshot, r: io.redactor };

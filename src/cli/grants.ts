@@ -13,7 +13,7 @@ import { EXIT } from './errors.js';
 import type { Run } from './command.js';
 import { writeAtomically, type CliIo } from './io.js';
 import { collect } from './request-flags.js';
-import { addLiveOptions, liveRequested, readKeysLive, timeoutMs, type LiveFlags } from './live.js';
+import { addLiveOptions, hasOrganizationFiles, liveRequested, readKeysLive, timeoutMs, type LiveFlags } from './live.js';
 import { outputWidth } from './output.js';
 import { artifactUri, parseReportFlags } from './reports.js';
 import { renderAndWrite } from './write-output.js';
@@ -81,7 +81,7 @@ Examples:
       run(async (flags: GrantsFlags): Promise<number> => {
         // SCPs and RCPs never change which grants a key has, and the audit reads no principal's
         // IAM: refused rather than silently ignored (and left out of the help).
-        if ((flags.scpFile ?? []).length > 0 || (flags.rcpFile ?? []).length > 0) {
+        if (hasOrganizationFiles(flags)) {
           throw new InputError('--scp-file and --rcp-file do not apply to kms-why grants', {
             hint: 'The grants audit lists grants; check what SCPs and RCPs allow with kms-why check or decrypt.',
           });

@@ -146,14 +146,18 @@ function endProgress(io: CliIo): void {
   if (io.stderrIsTTY) io.stderr('\r\u001b[2K');
 }
 
+/** Whether --scp-file or --rcp-file was given. */
+export function hasOrganizationFiles(flags: Pick<LiveFlags, 'scpFile' | 'rcpFile'>): boolean {
+  return (flags.scpFile?.length ?? 0) + (flags.rcpFile?.length ?? 0) > 0;
+}
+
 /**
  * The snapshot --from names, with --scp-file and --rcp-file added (every command that takes them
  * reads them here), and redacted with --redact. `targets`: the requests, when known, which tell a
  * single-policy file's account.
  */
 export async function loadFromFiles(flags: LiveFlags, targets: LiveTargetSpec[], io: CliIo): Promise<Snapshot> {
-  const orgFiles = (flags.scpFile?.length ?? 0) + (flags.rcpFile?.length ?? 0) > 0;
-  if (io.redactor !== undefined && !orgFiles) return (await import('./redact.js')).loadInputs(flags.from!, io);
+  if (io.redactor !== undefined && !hasOrganizationFiles(flags)) return (await import('./redact.js')).loadInputs(flags.from!, io);
   const snapshot = await loadFrom(flags.from!);
   await applyOrganizationFiles(snapshot, flags, targets);
   // SCPs/RCPs are matched to the accounts as written, so they are applied before redaction.
@@ -227,7 +231,7 @@ function mergeGrantReads(a: Key, b: Key): Key {
 
 /** Reads the SCP and RCP files once for their syntax and shape (the accounts are placeholders). */
 async function validateOrganizationFiles(flags: LiveFlags): Promise<void> {
-  if ((flags.scpFile ?? []).length === 0 && (flags.rcpFile ?? []).length === 0) return;
+  if (!hasOrganizationFiles(flags)) return;
   await readOrganizationFiles(flags.scpFile ?? [], flags.rcpFile ?? [], { principal: '000000000000', key: '000000000000' });
 }
 

@@ -62,6 +62,11 @@ function holdsPairs(want: Record<string, string>, have: Map<string, string[]>, c
   return true;
 }
 
+/** The same pairs, in any order: as many, and each side's among the other's. */
+function samePairs(a: Record<string, string>, b: Record<string, string>, ci: boolean): boolean {
+  return Object.keys(a).length === Object.keys(b).length && holdsPairs(a, valuesByKey(b, ci), ci) && holdsPairs(b, valuesByKey(a, ci), ci);
+}
+
 /**
  * EncryptionContextEquals: the same pairs exactly, in any order; Subset: the request holds every
  * pair [KMS-CREATEGRANT, API-GC]. Pairs are compared one by one, never folded into one map: a
@@ -69,14 +74,10 @@ function holdsPairs(want: Record<string, string>, have: Map<string, string[]>, c
  */
 export function constraintSatisfied(c: GrantConstraints | undefined, ec: Record<string, string> | undefined, ci: boolean): boolean {
   const given = ec ?? {};
-  const req = valuesByKey(given, ci);
   const eq = nonEmpty(c?.encryptionContextEquals);
-  if (eq !== undefined) {
-    if (Object.keys(eq).length !== Object.keys(given).length) return false;
-    if (!holdsPairs(eq, req, ci) || !holdsPairs(given, valuesByKey(eq, ci), ci)) return false;
-  }
+  if (eq !== undefined && !samePairs(eq, given, ci)) return false;
   const sub = nonEmpty(c?.encryptionContextSubset);
-  if (sub !== undefined && !holdsPairs(sub, req, ci)) return false;
+  if (sub !== undefined && !holdsPairs(sub, valuesByKey(given, ci), ci)) return false;
   return true;
 }
 
@@ -93,8 +94,7 @@ export function childConstraintsAtLeastAsStrict(parent: GrantConstraints | undef
   if (pEq === undefined && pSub === undefined) return true;
   if (pEq !== undefined) {
     if (cEq === undefined) return false;
-    if (Object.keys(pEq).length !== Object.keys(cEq).length) return false;
-    return holdsPairs(pEq, valuesByKey(cEq, ci), ci) && holdsPairs(cEq, valuesByKey(pEq, ci), ci);
+    return samePairs(pEq, cEq, ci);
   }
   if (pSub === undefined) return true;
   // Parent is Subset S: the child must require every pair of S.
