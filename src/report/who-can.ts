@@ -527,16 +527,7 @@ const SAMPLE = 3;
 export const MAX_PATHS = 8;
 const moreText = (g: GroupSummary): string => `… and ${plural(g.morePaths, 'more access path')} (smaller; --principals or --output json lists every answer)`;
 
-const pathKeys = new WeakMap<AccessEntry, PathId>();
 /** Grants are grouped by their constraint keys, not their ids (a key may have thousands); unreadable inputs by what they are. */
-function pathOf(e: AccessEntry): PathId {
-  let p = pathKeys.get(e);
-  if (p !== undefined) return p;
-  p = pathIdOf(e);
-  pathKeys.set(e, p);
-  return p;
-}
-
 function pathIdOf(e: AccessEntry): PathId {
   const condKeys = [...new Set((e.conditions ?? []).map((c) => (c.source === 'grant' ? `encryption context ${c.key}` : c.key)))].sort();
   const needs = condKeys.length > 0 ? `, needs ${condKeys.map((x) => `\`${x}\``).join(' or ')}` : '';
@@ -565,7 +556,7 @@ function pathReason(r: ReasonRef): string {
   }
 }
 
-/** A path as pathOf gives it: what tells it apart, and what it says. */
+/** A path as pathIdOf gives it: what tells it apart, and what it says. */
 interface PathId {
   key: string;
   text: string;
@@ -618,7 +609,7 @@ export function summarizeKey(k: KeyWhoCan): KeySummary {
   const pathOfEntry = (e: AccessEntry): number => {
     let at = pathAt.get(e);
     if (at === undefined) {
-      const id = pathOf(e);
+      const id = pathIdOf(e);
       at = pathNo.get(id.key);
       if (at === undefined) {
         at = pathIds.length;
@@ -634,11 +625,21 @@ export function summarizeKey(k: KeyWhoCan): KeySummary {
   // Each distinct row's answers as path numbers (-1: no access), read once: the groups and both
   // passes below read this array, not the answers.
   const cell = new Int32Array(nRows * n);
+  // A row's actions mostly share one answer object: the last one is looked up once.
+  let lastEntry: AccessEntry | undefined;
+  let lastAt = -1;
   for (let ri = 0; ri < nRows; ri++) {
     const row = rows[ri]!;
     for (let ai = 0; ai < n; ai++) {
       const e = row[ai];
-      cell[ri * n + ai] = e === null || e === undefined ? -1 : pathOfEntry(e);
+      if (e === null || e === undefined) cell[ri * n + ai] = -1;
+      else {
+        if (e !== lastEntry) {
+          lastEntry = e;
+          lastAt = pathOfEntry(e);
+        }
+        cell[ri * n + ai] = lastAt;
+      }
     }
   }
   const groups: GroupSummary[] = [];
@@ -659,7 +660,7 @@ export function summarizeKey(k: KeyWhoCan): KeySummary {
       for (let j = 0; j < live.length; j++) {
         const at = cell[ri * n + live[j]!]!;
         if (at < 0) continue;
-        // A path's access is its answers' (pathOf's key begins with it).
+        // A path's access is its answers' (pathIdOf's key begins with it).
         const rank = pathRank[at]!;
         if (rank < best) best = rank;
         if (lastRow[at] !== ri + 1) {
