@@ -185,7 +185,8 @@ function findTraps(fn: LambdaFunction, key: Key): Trap[] {
 export function analyzeLambda(snapshot: Snapshot, fn: LambdaFunction, as?: string): LambdaAnalysis {
   const ev = new Evaluator(snapshot);
   const keyIdentifier = fn.kmsKeyArn ?? 'alias/aws/lambda';
-  const key = ev.findKey(keyIdentifier);
+  // The AWS managed key is the one in the function's account and Region (each has its own).
+  const key = ev.findKey(fn.kmsKeyArn ?? `arn:${fn.partition}:kms:${fn.region}:${fn.account}:alias/aws/lambda`);
   if (key === undefined) {
     throw new FunctionError({ kind: 'key-not-in-snapshot', key: keyIdentifier, managed: fn.kmsKeyArn === undefined });
   }

@@ -3,6 +3,7 @@
 // role's), grants filed by grantee, keys by identifier, and whether a caller is a service-linked
 // role. The snapshot is immutable data, so the index is keyed by the snapshot object itself.
 import { parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
+import { RequestError } from '../model/errors.js';
 import type { Grant } from '../model/grant.js';
 import type { Key } from '../model/key.js';
 import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
@@ -163,17 +164,27 @@ export function isServiceLinked(caller: PrincipalRef): boolean {
 
 function lookupKey(keys: readonly Key[], identifier: string, account: string | undefined): Key | undefined {
   const id = parseKeyIdentifier(identifier);
-  let first: Key | undefined;
+  // An alias ARN names its account and Region; an alias name or key id names neither.
+  const placed = id?.kind === 'alias-arn' ? id.arn : undefined;
+  const mine: Key[] = [];
+  const others: Key[] = [];
   for (const k of keys) {
     const m = k.metadata;
     if (identifier === m.arn) return k;
     const named =
       identifier === m.keyId ||
-      (id?.aliasName !== undefined && k.aliases.includes(id.aliasName) && (id.kind === 'alias-name' || id.arn?.account === m.account));
+      (id?.aliasName !== undefined &&
+        k.aliases.includes(id.aliasName) &&
+        (placed === undefined || (placed.account === m.account && placed.region === m.region && placed.partition === m.partition)));
     if (!named) continue;
     // A name without an account: the caller's account's key first.
-    if (identifier.startsWith('arn:') || account === undefined || account === '' || m.account === account) return k;
-    first ??= k;
+    if (placed !== undefined || account === undefined || account === '' || m.account === account) mine.push(k);
+    else others.push(k);
   }
-  return first;
+  const found = mine.length > 0 ? mine : others;
+  // A key id (a multi-Region key's, in every Region it is in) or an alias name (one per Region)
+  // can name keys in several Regions: which one a request reaches depends on the Region its client
+  // calls, which the request does not say [KMS key identifiers, "Key ID", "Alias name"].
+  if (found.length > 1) throw new RequestError({ kind: 'ambiguous-key', key: identifier, keyArns: found.map((k) => k.metadata.arn) });
+  return found[0];
 }

@@ -34,7 +34,9 @@ export type RequestProblem =
   | { kind: 'unknown-action'; action: string }
   | { kind: 'no-key'; action: string }
   /** `snapshotKeys`: every key the snapshot has (its ARN, then its aliases), for the hint. */
-  | { kind: 'key-not-in-snapshot'; key: string; snapshotKeys: ReadonlyArray<readonly string[]> };
+  | { kind: 'key-not-in-snapshot'; key: string; snapshotKeys: ReadonlyArray<readonly string[]> }
+  /** `keyArns`: the keys the identifier names, in more than one Region (or account). */
+  | { kind: 'ambiguous-key'; key: string; keyArns: readonly string[] };
 
 /**
  * A request the evaluator cannot take: the problem as data (`problem`), phrased here, where every
@@ -44,7 +46,12 @@ export type RequestProblem =
 export class RequestError extends InputError {
   readonly problem: RequestProblem;
   constructor(problem: RequestProblem) {
-    const hint = problem.kind === 'key-not-in-snapshot' ? snapshotKeysHint(problem.snapshotKeys) : undefined;
+    const hint =
+      problem.kind === 'key-not-in-snapshot'
+        ? snapshotKeysHint(problem.snapshotKeys)
+        : problem.kind === 'ambiguous-key'
+          ? `Give the key ARN (one of ${problem.keyArns.join(', ')}) or the alias ARN, which name the Region.`
+          : undefined;
     super(requestProblemText(problem), hint === undefined ? {} : { hint });
     this.problem = problem;
   }
@@ -62,6 +69,8 @@ function requestProblemText(p: RequestProblem): string {
       return `${p.action} needs a key (--key)`;
     case 'key-not-in-snapshot':
       return `key "${p.key}" is not in the snapshot`;
+    case 'ambiguous-key':
+      return `key "${p.key}" names ${p.keyArns.length} keys of the snapshot, in different Regions or accounts`;
   }
 }
 

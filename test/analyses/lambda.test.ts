@@ -71,6 +71,17 @@ describe('kms-why lambda', () => {
     expect(lost.fixes.map((f) => f.kind)).toEqual(['recreate-grant']); // an AWS managed key policy cannot be changed
   });
 
+  it('the AWS managed key of the function’s Region, where the snapshot has aws/lambda in two Regions', async () => {
+    const snapshot = await loadFrom([`${ROOT}fixtures/lambda/aws-managed-key.json`]);
+    const key = snapshot.keys.find((k) => k.aliases.includes('alias/aws/lambda'))!;
+    const arn = key.metadata.arn.replace(':us-east-1:', ':eu-west-1:');
+    // Another Region's aws/lambda key first, with a policy that allows nothing.
+    const other = { ...key, metadata: { ...key.metadata, arn, region: 'eu-west-1' }, policy: { ...key.policy, statements: [] }, grants: [] };
+    const a = analyzeLambda({ ...snapshot, keys: [other, ...snapshot.keys] }, findFunction(snapshot, 'my-function'), DEPLOYER);
+    expect(a.runtime.keyArn).toBe(key.metadata.arn);
+    expect(a.runtime.decidedBy).toBe('grant');
+  });
+
   it.each([
     ['lambda/role-recreated.json', 'orphaned-grantee'],
     ['lambda/function-arn-mismatch.json', 'function-arn-mismatch'],

@@ -3,6 +3,7 @@
 // whatever the order of the keys in the snapshot.
 import { describe, expect, it } from 'vitest';
 import { Evaluator } from '../../src/evaluate/evaluator.js';
+import { RequestError } from '../../src/model/errors.js';
 import { parseSnapshot } from '../../src/sources/snapshot-file.js';
 import { delegatingKey } from '../helpers/snapshot-doc.js';
 
@@ -34,5 +35,45 @@ describe('a key named by alias name in a snapshot of two accounts', () => {
       expect(d.keyArn).toContain(`:${account}:key/`);
       expect(d.decision).toBe('allow');
     }
+  });
+});
+
+// One account, two Regions: an alias name (one per Region) or a multi-Region key id (the same in
+// every Region) names a key only with the Region the client calls, which a request does not carry.
+const inRegion = (region: string, id: string) => {
+  const k = keyOf(A, id);
+  const arn = `arn:aws:kms:${region}:${A}:key/${id}`;
+  k.KeyMetadata = { ...(k.KeyMetadata as Record<string, unknown>), Arn: arn };
+  return k;
+};
+
+describe('a key named without a Region, in a snapshot of two Regions', () => {
+  const MRK = 'mrk-1234abcd12ab34cd56ef1234567890ab';
+  const ev = new Evaluator(
+    parseSnapshot({ kmsWhySnapshot: 1, keys: [inRegion('us-east-1', MRK), inRegion('eu-west-1', MRK)], principals: [role(A)] }, 'snap.json'),
+  );
+  const ask = (keyIdentifier: string) => ev.evaluate({ action: 'kms:Decrypt', principal: `arn:aws:iam::${A}:role/app`, keyIdentifier });
+
+  it.each(['alias/app', MRK])('%s is refused as ambiguous, naming both keys, not answered for the first one', (ident) => {
+    let err: unknown;
+    try {
+      ask(ident);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RequestError);
+    const problem = (err as RequestError).problem;
+    expect(problem.kind).toBe('ambiguous-key');
+    expect(problem.kind === 'ambiguous-key' && problem.keyArns).toEqual([`arn:aws:kms:us-east-1:${A}:key/${MRK}`, `arn:aws:kms:eu-west-1:${A}:key/${MRK}`]);
+    expect((err as RequestError).hint).toContain('key ARN');
+  });
+
+  it.each(['us-east-1', 'eu-west-1'])('the alias ARN and the key ARN in %s name the key of that Region', (region) => {
+    expect(ask(`arn:aws:kms:${region}:${A}:alias/app`).keyArn).toBe(`arn:aws:kms:${region}:${A}:key/${MRK}`);
+    expect(ask(`arn:aws:kms:${region}:${A}:key/${MRK}`).keyArn).toBe(`arn:aws:kms:${region}:${A}:key/${MRK}`);
+  });
+
+  it('an alias ARN of a Region the snapshot has no key in names no key', () => {
+    expect(() => ask(`arn:aws:kms:ap-south-1:${A}:alias/app`)).toThrow(/not in the snapshot/);
   });
 });
