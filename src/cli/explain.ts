@@ -99,6 +99,8 @@ interface Draft {
   /** The key ARN, when the event names it besides the KeyId as sent. */
   keyArn?: string;
   context: Record<string, Sourced>;
+  /** Request context keys the event shows: a value (--condition KEY=VALUE), or null for a key the request had none of (--absent KEY). */
+  conditions: Record<string, { value: string | null; from: string }>;
   viaService?: Sourced;
   notes: string[];
 }
@@ -134,6 +136,17 @@ function applyFlags(d: Draft, flags: ExplainFlags, what: string): void {
     d.context[k] = { value: v, from: '--context' };
   }
   d.viaService = over(d.viaService, flags.viaService, '--via-service');
+  for (const item of [...(flags.condition ?? []), ...(flags.absent ?? [])]) {
+    const eq = item.indexOf('=');
+    const k = eq > 0 ? item.slice(0, eq) : item;
+    const v = eq > 0 ? item.slice(eq + 1) : null;
+    // The event's value of a key the flags set again gives way to theirs (requestOf).
+    const cur = Object.keys(d.conditions).find((x) => x.toLowerCase() === k.toLowerCase());
+    if (cur === undefined) continue;
+    const was = d.conditions[cur]!.value;
+    if (was !== v) d.notes.push(`${v === null ? '--absent' : '--condition'} ${item} overrides the ${what}'s ${cur}${was === null ? ' (none)' : `=${was}`}.`);
+    delete d.conditions[cur];
+  }
 }
 
 function extractedOf(d: Draft, flags: ExplainFlags): ExtractedField[] {
@@ -144,6 +157,7 @@ function extractedOf(d: Draft, flags: ExplainFlags): ExtractedField[] {
   if (d.keyArn !== undefined && d.keyArn !== d.key?.value) out.push({ field: 'key', value: d.keyArn, from: 'the event (resources)' });
   for (const [k, s] of Object.entries(d.context)) out.push({ field: 'encryptionContext', value: `${k}=${s.value}`, from: s.from });
   if (d.viaService) out.push({ field: 'viaService', ...d.viaService });
+  for (const [k, s] of Object.entries(d.conditions)) out.push({ field: 'condition', value: s.value === null ? `${k}: none` : `${k}=${s.value}`, from: s.from });
   if (flags.callerAccount !== undefined) out.push({ field: 'callerAccount', value: flags.callerAccount, from: '--caller-account' });
   return out;
 }
@@ -173,6 +187,9 @@ function requestOf(d: Draft, flags: ExplainFlags, missing: MissingPart[], what: 
   else delete merged.key;
   merged.context = Object.entries(d.context).map(([k, s]) => `${k}=${s.value}`);
   if (d.viaService !== undefined) merged.viaService = d.viaService.value;
+  const given = Object.entries(d.conditions);
+  merged.condition = [...given.filter(([, s]) => s.value !== null).map(([k, s]) => `${k}=${s.value}`), ...(flags.condition ?? [])];
+  merged.absent = [...given.filter(([, s]) => s.value === null).map(([k]) => k), ...(flags.absent ?? [])];
   const req = requestFromFlags(merged, action.value);
   if (d.keyArn !== undefined) req.keyArn = d.keyArn;
   return req;
@@ -398,7 +415,7 @@ function summaryOf(ev: CloudTrailKmsEvent): EventSummary {
 }
 
 function draftFromEvent(ev: CloudTrailKmsEvent, r: CloudTrailRequest): Draft {
-  const d: Draft = { context: {}, notes: [...ev.notes] };
+  const d: Draft = { context: {}, conditions: {}, notes: [...ev.notes] };
   if (ev.principal !== undefined) d.principal = { value: ev.principal, from: `the event: ${ev.principalNote ?? 'userIdentity'}` };
   else if (ev.principalNote) d.notes.push(`Principal: ${ev.principalNote}.`);
   d.action = {
@@ -418,6 +435,7 @@ function draftFromEvent(ev: CloudTrailKmsEvent, r: CloudTrailRequest): Draft {
   for (const [k, v] of Object.entries(r.encryptionContext ?? {})) d.context[k] = { value: v, from: 'the event (requestParameters)' };
   if (ev.viaService !== undefined) d.viaService = { value: ev.viaService, from: `the event: ${ev.viaServiceNote}` };
   else d.notes.push(`kms:ViaService: ${ev.viaServiceNote}.`);
+  for (const c of ev.conditionKeys) d.conditions[c.key] = { value: c.value ?? null, from: c.from };
   return d;
 }
 
@@ -531,7 +549,7 @@ async function explainError(args: string[], flags: ExplainFlags, io: CliIo): Pro
   const pre = await preload(flags, io);
   // --redact: the message read with the snapshot's placeholders.
   const parsed = parseErrorMessage(pre !== undefined ? pre.r.text(text) : text);
-  const d: Draft = { context: {}, notes: [...parsed.notes] };
+  const d: Draft = { context: {}, conditions: {}, notes: [...parsed.notes] };
   if (parsed.principal !== undefined) d.principal = { value: parsed.principal, from: 'the message' };
   if (parsed.action !== undefined) {
     d.action = {

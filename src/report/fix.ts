@@ -65,7 +65,7 @@ import { code, escapeMd, fenced } from './markdown.js';
 export const EXPLAIN_REPORT_VERSION = 1;
 
 export interface ExtractedField {
-  field: RequestField | 'callerAccount';
+  field: RequestField | 'callerAccount' | 'condition';
   value: string;
   /** Where it came from: "the message", "the event", "--key", "the snapshot (function my-fn)", "inferred: …". */
   from: string;
@@ -121,6 +121,7 @@ const FIELD_LABEL: Record<ExtractedField['field'], string> = {
   encryptionContext: 'encryption context',
   viaService: 'kms:ViaService',
   callerAccount: 'caller account',
+  condition: 'condition key',
 };
 
 function inputHeading(doc: ExplainDocument): string {

@@ -15,6 +15,12 @@
 //                    when the principal is not itself the service: a service called KMS on the
 //                    principal's behalf. A Lambda runtime-init Decrypt (the execution role
 //                    session calls KMS itself, docs/semantics.md#lambda-environment-variables) has no invokedBy and gets none.
+//   aws:SourceVpce   vpcEndpointId, for a call through a VPC endpoint
+//   aws:SourceIp     sourceIPAddress, when it is an IP address and the call came through no VPC
+//                    endpoint (there the request has no aws:SourceIp) [IAM global condition keys];
+//                    a service calling on the principal's behalf shows its host name instead, and
+//                    the address it called from is not in the record
+import { isIP } from 'node:net';
 import { findAction } from '../model/actions.js';
 import { parseArn, parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
 import { InputError } from '../model/errors.js';
@@ -53,6 +59,10 @@ export interface CloudTrailKmsEvent {
   /** How viaService was derived (or why there is none). */
   viaServiceNote: string;
   sourceIPAddress?: string;
+  /** The VPC endpoint the call came through (vpcEndpointId). */
+  vpcEndpointId?: string;
+  /** Global condition keys the record shows the values of (aws:SourceIp, aws:SourceVpce), with where each came from; `value` undefined: the request had none. */
+  conditionKeys: Array<{ key: string; value: string | undefined; from: string }>;
   userAgent?: string;
   errorCode?: string;
   errorMessage?: string;
@@ -159,7 +169,7 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
   if (eventName === undefined) throw new InputError('the KMS record has no eventName', { file, path, hint: HINT });
   const ui = isObj(r.userIdentity) ? r.userIdentity : undefined;
   const notes: string[] = [];
-  const ev: CloudTrailKmsEvent = { index, eventName, accessDenied: false, requests: [], notes, viaServiceNote: '' };
+  const ev: CloudTrailKmsEvent = { index, eventName, accessDenied: false, requests: [], notes, viaServiceNote: '', conditionKeys: [] };
   const set = <K extends keyof CloudTrailKmsEvent>(k: K, v: CloudTrailKmsEvent[K] | undefined): void => {
     if (v !== undefined) ev[k] = v;
   };
@@ -168,6 +178,7 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
   set('awsRegion', str(r, 'awsRegion'));
   set('recipientAccountId', str(r, 'recipientAccountId'));
   set('sourceIPAddress', str(r, 'sourceIPAddress'));
+  set('vpcEndpointId', str(r, 'vpcEndpointId'));
   set('userAgent', str(r, 'userAgent'));
   set('errorCode', str(r, 'errorCode'));
   set('errorMessage', str(r, 'errorMessage'));
@@ -221,6 +232,12 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
   } else {
     ev.viaServiceNote = "none: the record shows no service calling on the principal's behalf (no invokedBy)";
   }
+  // ── network origin ──
+  if (ev.vpcEndpointId !== undefined) {
+    ev.conditionKeys.push({ key: 'aws:SourceVpce', value: ev.vpcEndpointId, from: 'the event (vpcEndpointId)' });
+    ev.conditionKeys.push({ key: 'aws:SourceIp', value: undefined, from: 'the event (vpcEndpointId: a call through a VPC endpoint has none)' });
+  } else if (ev.sourceIPAddress !== undefined && isIP(ev.sourceIPAddress) !== 0 && calledBy === undefined)
+    ev.conditionKeys.push({ key: 'aws:SourceIp', value: ev.sourceIPAddress, from: 'the event (sourceIPAddress)' });
   if (ev.viaService === undefined && runtimeInit) {
     notes.push(
       "A Decrypt by the function's own execution role session with aws:lambda:FunctionArn and no invokedBy is Lambda's runtime-init flow: the session calls KMS itself, so there is no kms:ViaService (docs/semantics.md#lambda-environment-variables).",

@@ -340,6 +340,40 @@ describe('kms-why explain-event', () => {
     expect(p.changes[0].json.Statement[0].Condition.StringEquals['kms:ViaService']).toBe('s3.us-east-1.amazonaws.com');
   });
 
+  it('the network origin the event shows decides a key policy that reads it: aws:SourceIp, and aws:SourceVpce without aws:SourceIp', async () => {
+    const snap = JSON.parse(readFileSync(`${EX}pattern-2-iam-only-no-delegation.json`, 'utf8'));
+    const statement = (condition: unknown) => ({
+      Sid: 'AppFromOffice',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::111122223333:role/app' },
+      Action: 'kms:Decrypt',
+      Resource: '*',
+      Condition: condition,
+    });
+    snap.keys[0].Policy.Statement.push(statement({ IpAddress: { 'aws:SourceIp': '203.0.113.0/24' } }));
+    const byIp = write('by-ip.json', JSON.stringify(snap));
+    const direct = await runJson(['explain-event', `${CT}direct-decrypt-denied.json`, '--from', byIp]);
+    expect(direct.doc.explanations[0].report.results[0].decision).toBe('allow');
+    expect(direct.doc.explanations[0].extracted).toContainEqual({
+      field: 'condition',
+      value: 'aws:SourceIp=203.0.113.24',
+      from: 'the event (sourceIPAddress)',
+    });
+    // A flag overrides the event's value, and says so.
+    const other = await run(['explain-event', `${CT}direct-decrypt-denied.json`, '--from', byIp, '--condition', 'aws:SourceIp=198.51.100.1']);
+    expect(flat(other.stdout)).toContain("--condition aws:SourceIp=198.51.100.1 overrides the event's aws:SourceIp=203.0.113.24");
+    expect(other.code).toBe(1);
+
+    const event = JSON.parse(readFileSync(`${CT}direct-decrypt-denied.json`, 'utf8'));
+    const viaVpce = write('vpce-event.json', JSON.stringify({ ...event, sourceIPAddress: '10.0.1.17', vpcEndpointId: 'vpce-0a1b2c3d' }));
+    // Through the endpoint the request has no aws:SourceIp: the IpAddress condition fails (not unknown).
+    const noIp = await runJson(['explain-event', viaVpce, '--from', byIp]);
+    expect(noIp.doc.explanations[0].report.results[0].decision).toBe('deny');
+    snap.keys[0].Policy.Statement[2] = statement({ StringEquals: { 'aws:SourceVpce': 'vpce-0a1b2c3d' } });
+    const byVpce = await runJson(['explain-event', viaVpce, '--from', write('by-vpce.json', JSON.stringify(snap))]);
+    expect(byVpce.doc.explanations[0].report.results[0].decision).toBe('allow');
+  });
+
   it("applying the proposals it prints to the snapshot turns the event's request into allow", async () => {
     const { doc } = await runJson(['explain-event', `${CT}lambda-runtime-init-denied.json`, '--from', `${EX}lambda-env-grant-retired.json`, '--fix']);
     const e = doc.explanations[0];

@@ -213,4 +213,27 @@ describe('input errors', () => {
     expectInputError({ Events: [{ CloudTrailEvent: '{nope' }] }, /Events\[0\]\.CloudTrailEvent: CloudTrailEvent is not valid JSON/));
   it('a lookup-events entry without CloudTrailEvent', () => expectInputError({ Events: [{ EventName: 'Decrypt' }] }, /has no CloudTrailEvent/));
   it('an unknown KMS event name', () => expectInputError({ eventSource: 'kms.amazonaws.com', eventName: 'Frobnicate' }, /unknown KMS event "Frobnicate"/));
+
+  // aws:SourceIp is in every request but one through a VPC endpoint, which has aws:SourceVpce
+  // instead; a service calling on the principal's behalf calls from its own address, which the
+  // record does not give (it shows the service's host name) [IAM global condition keys].
+  it('the caller’s own call from an IP address gives aws:SourceIp', () => {
+    expect(one('direct-decrypt-denied.json').conditionKeys).toEqual([{ key: 'aws:SourceIp', value: '203.0.113.24', from: 'the event (sourceIPAddress)' }]);
+  });
+
+  it('a service calling on the principal’s behalf gives no aws:SourceIp, whatever sourceIPAddress says', () => {
+    expect(one('via-lambda-control-plane.json').conditionKeys).toEqual([]);
+    const r = { ...(load('via-lambda-control-plane.json') as Record<string, unknown>), sourceIPAddress: '198.51.100.7' };
+    expect(parseCloudTrail(r, 'r.json').events[0]!.conditionKeys).toEqual([]);
+  });
+
+  it('a call through a VPC endpoint gives aws:SourceVpce and no aws:SourceIp; "AWS Internal" gives nothing', () => {
+    const base = load('direct-decrypt-denied.json') as Record<string, unknown>;
+    const vpce = parseCloudTrail({ ...base, sourceIPAddress: '10.0.1.17', vpcEndpointId: 'vpce-0a1b2c3d' }, 'r.json').events[0]!;
+    expect(vpce.conditionKeys.map((c) => [c.key, c.value])).toEqual([
+      ['aws:SourceVpce', 'vpce-0a1b2c3d'],
+      ['aws:SourceIp', undefined],
+    ]);
+    expect(parseCloudTrail({ ...base, sourceIPAddress: 'AWS Internal' }, 'r.json').events[0]!.conditionKeys).toEqual([]);
+  });
 });
