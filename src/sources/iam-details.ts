@@ -8,16 +8,17 @@ import type { InputRecord } from '../model/snapshot.js';
 import { unknownInput } from '../model/unknown.js';
 import type { Unknowable } from '../model/unknown.js';
 import { parseTags } from './aws-kms.js';
-import { expectArray, expectObject, expectString, fail, index, member, optionalString, rejectNearMisses, requiredString } from './json-path.js';
+import { describeWhere, expectArray, expectObject, expectString, fail, index, member, optionalString, rejectNearMisses, requiredString } from './json-path.js';
 import type { JsonObject, Where } from './json-path.js';
 import { parsePolicyDocument } from './policy-document.js';
-import { boundaryWhat, identityPoliciesWhat, principalRecord } from './unreadable.js';
+import { boundaryWhat, iamDetailsWhat, identityPoliciesWhat, principalRecord } from './unreadable.js';
 
 /** The lists that make an object a get-account-authorization-details output. */
 export const AUTHORIZATION_DETAILS_LISTS = ['UserDetailList', 'GroupDetailList', 'RoleDetailList', 'Policies'] as const;
 /**
  * All its top-level members (IsTruncated/Marker from the API, NextToken from the CLI's --max-items).
- * A truncated output needs no special case: a principal or managed policy that is not in it stays unknown.
+ * A principal or managed policy that a truncated output lacks stays unknown; what needs the whole
+ * list (who-can, which enumerates the account's roles and users) reads truncatedDetails.
  */
 const AUTHORIZATION_DETAILS_FIELDS = [...AUTHORIZATION_DETAILS_LISTS, 'IsTruncated', 'Marker', 'NextToken'] as const;
 const ROLE_FIELDS = [
@@ -149,6 +150,25 @@ export function principalsFromAuthorizationDetails(value: unknown, where: Where)
   const roles = listOf(d.RoleDetailList, member(where, 'RoleDetailList')).map(([r, at]) => derive(r, at, 'role', ctx));
   const users = listOf(d.UserDetailList, member(where, 'UserDetailList')).map(([u, at]) => derive(u, at, 'user', ctx));
   return [...roles, ...users];
+}
+
+/**
+ * A get-account-authorization-details output cut short (IsTruncated, a Marker, or the CLI's
+ * NextToken of --max-items) lists only some of the account's roles and users: recorded as the
+ * account's IAM read in part, which who-can reports (the roles and users on later pages are
+ * missing from its answer) [API GetAccountAuthorizationDetails].
+ */
+export function truncatedDetails(value: unknown, where: Where, derived: readonly DerivedPrincipal[]): InputRecord | undefined {
+  const d = value as JsonObject;
+  const cut = d.IsTruncated === true || typeof d.Marker === 'string' || typeof d.NextToken === 'string';
+  if (!cut) return undefined;
+  const account = derived.map((p) => parsePrincipal(p.arns[0]!)?.account).find((a) => a !== undefined);
+  return {
+    what: iamDetailsWhat(account ?? '(not named in the output)'),
+    from: describeWhere(where),
+    status: 'unreadable',
+    detail: 'the get-account-authorization-details output is truncated; its later pages were not given',
+  };
 }
 
 /** Files derived principals under their ARNs, leaving alone any principal the snapshot gives explicitly. */

@@ -28,7 +28,7 @@ import {
   unstatedMetadata,
 } from './aws-kms.js';
 import type { AliasEntry } from './aws-kms.js';
-import { AUTHORIZATION_DETAILS_LISTS, addDerivedPrincipals, principalsFromAuthorizationDetails } from './iam-details.js';
+import { AUTHORIZATION_DETAILS_LISTS, addDerivedPrincipals, principalsFromAuthorizationDetails, truncatedDetails } from './iam-details.js';
 import type { DerivedPrincipal } from './iam-details.js';
 import { displayName, readJsonText } from './json-file.js';
 import type { ReadJsonOptions } from './json-file.js';
@@ -44,8 +44,8 @@ type Piece =
   | { kind: 'key-policy'; policy: Policy; where: Where }
   | { kind: 'grants'; grants: Grant[]; truncated: boolean; where: Where }
   | { kind: 'tags'; tags: Record<string, string>; truncated: boolean; where: Where }
-  | { kind: 'aliases'; aliases: AliasEntry[]; where: Where }
-  | { kind: 'iam'; derived: DerivedPrincipal[]; where: Where };
+  | { kind: 'aliases'; aliases: AliasEntry[]; truncated: boolean; where: Where }
+  | { kind: 'iam'; derived: DerivedPrincipal[]; truncated: InputRecord | undefined; where: Where };
 
 const RECOGNISED_HINT =
   'kms-why reads its own snapshots ({"kmsWhySnapshot": 1, …}) and the JSON output of aws kms describe-key, get-key-policy, list-grants, list-resource-tags, list-aliases and aws iam get-account-authorization-details.';
@@ -68,6 +68,7 @@ export function snapshotFromDocuments(docs: Array<{ file: string; value: unknown
   for (const p of pieces) attach(out, p);
   // Explicit principals of every snapshot are in by now; derived ones fill only the gaps.
   for (const p of pieces) if (p.kind === 'snapshot' || p.kind === 'iam') addDerivedPrincipals(out.principals, p.derived, inputsOf(out));
+  for (const p of pieces) if (p.kind === 'iam' && p.truncated !== undefined) inputsOf(out).push(p.truncated);
   return out;
 }
 
@@ -92,7 +93,8 @@ function recognise(value: unknown, root: Where): Piece {
   if ('Tags' in value) return tagsOutput(value, root);
   if ('Aliases' in value) return aliasesOutput(value, root);
   if (AUTHORIZATION_DETAILS_LISTS.some((f) => f in value)) {
-    return { kind: 'iam', derived: principalsFromAuthorizationDetails(value, root), where: root };
+    const derived = principalsFromAuthorizationDetails(value, root);
+    return { kind: 'iam', derived, truncated: truncatedDetails(value, root, derived), where: root };
   }
   if ('keys' in value || 'principals' in value) {
     fail(root, `not a kms-why snapshot: ${SNAPSHOT_MARKER} is missing`, `A snapshot starts with {"${SNAPSHOT_MARKER}": 1, …}.`);
@@ -133,9 +135,13 @@ function tagsOutput(obj: JsonObject, root: Where): Piece {
 }
 
 function aliasesOutput(obj: JsonObject, root: Where): Piece {
-  // A truncated alias list only misses aliases, which add matches (kms:RequestAlias, kms:ResourceAliases) but never hide a Deny we could see.
   rejectUnknownFields(obj, ['Aliases', ...PAGE_FIELDS], root, 'a list-aliases output');
-  return { kind: 'aliases', aliases: parseAliasEntries(obj.Aliases, member(root, 'Aliases')), where: member(root, 'Aliases') };
+  return {
+    kind: 'aliases',
+    aliases: parseAliasEntries(obj.Aliases, member(root, 'Aliases')),
+    truncated: isTruncatedPage(obj, root),
+    where: member(root, 'Aliases'),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -218,7 +224,7 @@ function attach(out: Snapshot, p: Piece): void {
       return;
     }
     case 'aliases':
-      attachAliases(out, p.aliases);
+      attachAliases(out, p.aliases, p.truncated, p.where);
       return;
     default:
       return;
@@ -252,9 +258,16 @@ function keyForGrants(out: Snapshot, grants: Grant[], where: Where): Key {
 }
 
 /** ListAliases lists every alias in the account; each attaches to the key it targets, if that key is loaded. */
-function attachAliases(out: Snapshot, aliases: AliasEntry[]): void {
-  // A list-aliases output lists the aliases of the keys it covers: every loaded key's are now known.
-  for (const k of out.keys) delete k.aliasesUnknown;
+function attachAliases(out: Snapshot, aliases: AliasEntry[], truncated: boolean, where: Where): void {
+  // A list-aliases output lists the aliases of the keys it covers: every loaded key's are now
+  // known, unless the page is cut short. A later page may hold an alias that makes a
+  // kms:ResourceAliases Deny apply (ForAnyValue) or an Allow fail (ForAllValues), so a truncated
+  // list leaves them unknown as a whole, like a truncated list of tags or grants [API ListAliases].
+  for (const k of out.keys) {
+    if (truncated) k.aliasesUnknown = unknownInput(aliasesWhat(k.metadata.arn), 'alias list is truncated');
+    else delete k.aliasesUnknown;
+    replaceInput(out, inputRecord(aliasesWhat(k.metadata.arn), where, k.aliasesUnknown ?? k.aliases));
+  }
   for (const a of aliases) {
     if (a.targetKeyId === undefined) continue; // AWS managed aliases not yet in use target no key
     const arn = a.aliasArn !== undefined ? parseArn(a.aliasArn) : null;

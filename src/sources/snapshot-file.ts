@@ -9,7 +9,7 @@ import type { InputRecord, Organization, OrgPolicyLevel, Snapshot } from '../mod
 import { isUnknown, unknownInput } from '../model/unknown.js';
 import type { Unknowable } from '../model/unknown.js';
 import { parseGrantsValue, parseKeyAliases, parseKeyMetadata, parseKeyPolicy, parseTags, unstatedMetadata } from './aws-kms.js';
-import { addDerivedPrincipals, principalsFromAuthorizationDetails } from './iam-details.js';
+import { addDerivedPrincipals, principalsFromAuthorizationDetails, truncatedDetails } from './iam-details.js';
 import type { DerivedPrincipal } from './iam-details.js';
 import {
   expectArray,
@@ -33,6 +33,7 @@ import {
   grantsWhat,
   identityPoliciesWhat,
   inputRecord,
+  ACCOUNT_LEVEL_WHAT,
   keyPolicyWhat,
   keyTagsWhat,
   aliasesWhat,
@@ -88,10 +89,10 @@ export function parseSnapshotParts(raw: unknown, file: string): { snapshot: Snap
   const inputs: InputRecord[] = [];
   const snapshot: Snapshot = { keys: parseKeys(obj.keys, member(root, 'keys'), inputs), principals: {}, inputs };
   snapshot.principals = parsePrincipals(obj.principals, member(root, 'principals'), inputs);
-  const derived =
-    obj.AccountAuthorizationDetails === undefined
-      ? []
-      : principalsFromAuthorizationDetails(obj.AccountAuthorizationDetails, member(root, 'AccountAuthorizationDetails'));
+  const details = member(root, 'AccountAuthorizationDetails');
+  const derived = obj.AccountAuthorizationDetails === undefined ? [] : principalsFromAuthorizationDetails(obj.AccountAuthorizationDetails, details);
+  const cut = obj.AccountAuthorizationDetails === undefined ? undefined : truncatedDetails(obj.AccountAuthorizationDetails, details, derived);
+  if (cut !== undefined) inputs.push(cut);
   if (obj.Organization !== undefined) snapshot.organization = parseOrganization(obj.Organization, member(root, 'Organization'));
   if (obj.Functions !== undefined) snapshot.functions = parseFunctions(obj.Functions, member(root, 'Functions'));
   const capturedAt = optionalString(obj, 'capturedAt', root);
@@ -106,7 +107,15 @@ export function parseSnapshotParts(raw: unknown, file: string): { snapshot: Snap
       const uat = index(at, i);
       const o = expectObject(u, uat, 'an unreadable read');
       rejectUnknownFields(o, ['what', 'reason'], uat, 'an unreadable read');
-      inputs.push({ what: requiredString(o, 'what', uat), from: file, status: 'unreadable', detail: requiredString(o, 'reason', uat) });
+      const what = requiredString(o, 'what', uat);
+      // An entry that names no read kms-why knows would change nothing: refused, not ignored.
+      if (!ACCOUNT_LEVEL_WHAT.test(what))
+        fail(
+          member(uat, 'what'),
+          `"${what}" is not an account-level read kms-why knows`,
+          'Write "IAM roles, users and policies of account ACCOUNT", "aliases of region REGION" or "Lambda functions of region REGION", as kms-why snapshot --account does.',
+        );
+      inputs.push({ what, from: file, status: 'unreadable', detail: requiredString(o, 'reason', uat) });
     });
   }
   return { snapshot, derived };

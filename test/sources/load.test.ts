@@ -74,6 +74,7 @@ describe('loadFrom: AWS CLI outputs', () => {
       { what: `key policy of ${KEY_ARN}`, from: `${cli('get-key-policy.json')}: Policy`, status: 'read' },
       { what: `grants of ${KEY_ARN}`, from: cli('list-grants.json'), status: 'read' },
       { what: `tags of ${KEY_ARN}`, from: `${cli('list-resource-tags.json')}: Tags`, status: 'read' },
+      { what: `aliases of ${KEY_ARN}`, from: `${cli('list-aliases.json')}: Aliases`, status: 'read' },
     ]);
   });
 
@@ -107,6 +108,32 @@ describe('loadFrom: AWS CLI outputs', () => {
     const snap = await loadFrom([cli('describe-key.json'), write('tags-page.json', page)]);
     expect(snap.keys[0]!.tags).toEqual({});
     expect(snap.keys[0]!.tagsUnknown).toMatchObject({ what: `tags of ${KEY_ARN}`, reason: 'tags list is truncated' });
+  });
+
+  it('a truncated list-aliases output makes the aliases unknown (a later page may hold one a condition reads), keeping those it lists', async () => {
+    for (const page of [
+      { Aliases: [{ AliasName: 'alias/app', TargetKeyId: KEY_ID }], Truncated: true, NextMarker: 'm' },
+      { Aliases: [{ AliasName: 'alias/app', TargetKeyId: KEY_ID }], NextToken: 'eyJNYXJrZXIiOiBudWxsfQ==' },
+    ]) {
+      const snap = await loadFrom([cli('describe-key.json'), write('aliases-page.json', page)]);
+      expect(snap.keys[0]!.aliases).toEqual(['alias/app']);
+      expect(snap.keys[0]!.aliasesUnknown).toMatchObject({ what: `aliases of ${KEY_ARN}`, reason: 'alias list is truncated' });
+    }
+    const whole = await loadFrom([
+      cli('describe-key.json'),
+      write('aliases-all.json', { Aliases: [{ AliasName: 'alias/app', TargetKeyId: KEY_ID }], Truncated: false }),
+    ]);
+    expect(whole.keys[0]!.aliasesUnknown).toBeUndefined();
+    // The inputs say where the aliases came from, not "absent".
+    expect(whole.inputs?.find((r) => r.what === `aliases of ${KEY_ARN}`)).toMatchObject({ status: 'read' });
+  });
+
+  it('a truncated get-account-authorization-details output is recorded as the account’s IAM read in part', async () => {
+    const page = { ...(fixture('get-account-authorization-details.json') as object), IsTruncated: true, Marker: 'page2' };
+    const snap = await loadFrom([cli('describe-key.json'), write('details-page.json', page)]);
+    expect(snap.inputs?.filter((r) => r.what.startsWith('IAM roles, users and policies'))).toEqual([
+      expect.objectContaining({ what: `IAM roles, users and policies of account ${ACCT}`, status: 'unreadable' }),
+    ]);
   });
 
   it('reads a bare key policy document (get-key-policy --query Policy --output text)', async () => {

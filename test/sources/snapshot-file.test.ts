@@ -770,6 +770,44 @@ describe('parseSnapshot: AccountAuthorizationDetails', () => {
   const roleArn = `arn:aws:iam::${ACCT}:role/AppRole`;
   const rolePathArn = `arn:aws:iam::${ACCT}:role/service-role/AppRole`;
 
+  const accountRead = (s: { inputs?: Array<{ what: string }> }) => s.inputs?.filter((r) => r.what.startsWith('IAM roles, users and policies'));
+
+  it('complete: the account’s IAM is not recorded as read in part', () => {
+    expect(accountRead(snap)).toEqual([]);
+  });
+
+  it.each([
+    ['IsTruncated', { IsTruncated: true, Marker: 'page2' }],
+    ['NextToken (--max-items)', { NextToken: 'eyJNYXJrZXIiOiBudWxsfQ==' }],
+  ])('truncated (%s): the account’s IAM is recorded as read in part, which who-can reports', (_, page) => {
+    const cut = parseSnapshot({ kmsWhySnapshot: 1, AccountAuthorizationDetails: { ...aad, ...page } }, FILE);
+    expect(cut.principals[roleArn]).toBeDefined();
+    expect(accountRead(cut)).toEqual([
+      {
+        what: `IAM roles, users and policies of account ${ACCT}`,
+        from: `${FILE}: AccountAuthorizationDetails`,
+        status: 'unreadable',
+        detail: 'the get-account-authorization-details output is truncated; its later pages were not given',
+      },
+    ]);
+  });
+
+  it('an Unreadable entry names a read kms-why knows, or is refused (it would change nothing)', () => {
+    const known = parseSnapshot(
+      { kmsWhySnapshot: 1, Unreadable: [{ what: `IAM roles, users and policies of account ${ACCT}`, reason: 'AccessDenied' }] },
+      FILE,
+    );
+    expect(known.inputs).toContainEqual({ what: `IAM roles, users and policies of account ${ACCT}`, from: FILE, status: 'unreadable', detail: 'AccessDenied' });
+    expectInputError(
+      () => parseSnapshot({ kmsWhySnapshot: 1, Unreadable: [{ what: "the account's IAM (GetAccountAuthorizationDetails)", reason: 'AccessDenied' }] }, FILE),
+      {
+        file: FILE,
+        path: 'Unreadable[0].what',
+        message: /is not an account-level read kms-why knows/,
+      },
+    );
+  });
+
   it('files a role under its ARN without and with its path', () => {
     expect(snap.principals[roleArn]).toBeDefined();
     expect(snap.principals[rolePathArn]).toBe(snap.principals[roleArn]);
