@@ -501,7 +501,9 @@ function parseConstraints(value: unknown, where: Where): GrantConstraints | unde
 /** The AWS CLI v2 prints ISO 8601; v1 and the raw API give epoch seconds. Both become ISO 8601. */
 export function creationDate(value: unknown, where: Where): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value === 'number' && Number.isFinite(value)) return new Date(value * 1000).toISOString();
+  // Epoch seconds whose text a double would change (1736874000.120) are kept as text by the reader.
+  const epoch = typeof value === 'string' && /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(value) ? Number(value) : value;
+  if (typeof epoch === 'number' && Number.isFinite(epoch)) return new Date(epoch * 1000).toISOString();
   if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(Date.parse(value))) return new Date(Date.parse(value)).toISOString();
   fail(where, `expected a date (ISO 8601 text or epoch seconds), got ${typeof value === 'string' ? JSON.stringify(value) : typeName(value)}`);
 }

@@ -4,7 +4,7 @@ import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { InputError } from '../model/errors.js';
-import { findDuplicateKey } from './json-scan.js';
+import { parseKeepingNumbers, scanJson } from './json-scan.js';
 import { parseJsonStream } from './json-stream.js';
 import type { DuplicateKey } from './json-scan.js';
 
@@ -97,9 +97,9 @@ export function parseJsonText(text: string, name: string): unknown {
     if (e instanceof RangeError) throw nestedTooDeeply(text, -1, name);
     throw syntaxError(text, e instanceof Error ? e.message : String(e), name);
   }
-  const dup = findDuplicateKey(text);
-  if (dup !== undefined) throw duplicateKeyError(text, dup, name);
-  return value;
+  const scan = scanJson(text);
+  if (scan.duplicate !== undefined) throw duplicateKeyError(text, scan.duplicate, name);
+  return scan.lossyNumber ? parseKeepingNumbers(text) : value;
 }
 
 /** JSON.parse keeps the last of two members with one name; AWS refuses such a document, and so does kms-why. */

@@ -1,4 +1,4 @@
-// Duplicate keys in a JSON object. AWS refuses a policy with two members of the same name
+// Duplicate keys in a JSON object, and numbers a double would change. AWS refuses a policy with two members of the same name
 // ("Duplicate key" from the IAM policy grammar); JSON.parse keeps the last one silently, so a
 // second "Effect" or "Condition" would change what kms-why evaluates without a word. This scan
 // finds the first duplicate and its JSON path. It runs over the text once, iteratively (deep input
@@ -75,7 +75,39 @@ function stringEnd(text: string, start: number): number {
   }
 }
 
+/** What one pass over valid JSON text finds: the first duplicate key, and whether a number would change as a double. */
+export interface JsonScan {
+  duplicate: DuplicateKey | undefined;
+  /**
+   * A number whose text a double does not give back (`12345678901234567890`, `1.0`, `1e2`, `-0`):
+   * JSON.parse rounds it, and a policy condition compares the text AWS was given, so such a text is
+   * re-read by parseKeepingNumbers.
+   */
+  lossyNumber: boolean;
+}
+
 export function findDuplicateKey(text: string): DuplicateKey | undefined {
+  return scanJson(text).duplicate;
+}
+
+/**
+ * JSON.parse, where every number whose text a double would change is kept as that text (a
+ * string): IAM reads an unquoted condition value as written, and the evaluator compares strings.
+ * Only for text scanJson found such a number in (the reviver visits every value).
+ */
+export function parseKeepingNumbers(text: string): unknown {
+  return JSON.parse(text, (_key: string, value: unknown, context?: { source?: string }) =>
+    typeof value === 'number' && context?.source !== undefined && String(value) !== context.source ? context.source : value,
+  ) as unknown;
+}
+
+/** A character of a JSON number after its first (digits, `.`, `e`, `E`, `+`, `-`). */
+function inNumber(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d;
+}
+
+export function scanJson(text: string): JsonScan {
+  let lossyNumber = false;
   // The open containers are stack[0..depth); frames are reused as the scan goes up and down.
   const stack: Frame[] = [];
   let depth = 0;
@@ -109,7 +141,7 @@ export function findDuplicateKey(text: string): DuplicateKey | undefined {
         top.keyEnd = ke;
         if (top.keys !== undefined) {
           const key = decodeKey(text, ks, ke, escaped);
-          if (top.keys.has(key)) return { key, path: pathOf(text, stack.slice(0, depth)), offset: i };
+          if (top.keys.has(key)) return { duplicate: { key, path: pathOf(text, stack.slice(0, depth)), offset: i }, lossyNumber };
           top.keys.add(key);
         } else {
           const count = keyCount - top.keysFrom;
@@ -121,7 +153,7 @@ export function findDuplicateKey(text: string): DuplicateKey | undefined {
               keyList[j + 2] === 0 && !escaped
                 ? sameText(text, js, je, ks, ke)
                 : decodeKey(text, js, je, keyList[j + 2] === 1) === decodeKey(text, ks, ke, escaped);
-            if (dup) return { key: decodeKey(text, ks, ke, escaped), path: pathOf(text, stack.slice(0, depth)), offset: i };
+            if (dup) return { duplicate: { key: decodeKey(text, ks, ke, escaped), path: pathOf(text, stack.slice(0, depth)), offset: i }, lossyNumber };
           }
           if (count + 1 > SMALL) {
             const keys = new Set<string>();
@@ -159,7 +191,15 @@ export function findDuplicateKey(text: string): DuplicateKey | undefined {
         if (top.object) expectKey = true;
         else top.index++;
       }
+    } else if ((c >= 0x30 && c <= 0x39) || c === 0x2d) {
+      let j = i + 1;
+      while (j < n && inNumber(text.charCodeAt(j))) j++;
+      if (!lossyNumber) {
+        const token = text.slice(i, j);
+        lossyNumber = String(Number(token)) !== token;
+      }
+      i = j - 1;
     }
   }
-  return undefined;
+  return { duplicate: undefined, lossyNumber };
 }

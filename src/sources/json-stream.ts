@@ -22,7 +22,7 @@
 // key's ARN and aliases and where the key's bytes are, and later parses one key at a time.
 import { InputError } from '../model/errors.js';
 import { MAX_JSON_DEPTH, errorOffset, cleanParserMessage, excerpt, firstInvalidUtf8Offset, lineColumn } from './json-file.js';
-import { findDuplicateKey } from './json-scan.js';
+import { parseKeepingNumbers, scanJson } from './json-scan.js';
 import type { JsonPathPart } from './json-lines.js';
 
 /**
@@ -522,8 +522,11 @@ export class JsonStreamParser {
   private parseSlice(start: number, end: number, line: number, lineStart: number, path: () => JsonPathPart[]): unknown {
     const text = this.decode(start, end);
     const value = this.parseText(text, start, line, lineStart, path);
+    // A number a double would change keeps its text (see parseKeepingNumbers).
+    if (typeof value === 'number') return String(value) === text.trim() ? value : text.trim();
     if (typeof value === 'object' && value !== null) {
-      const dup = findDuplicateKey(text);
+      const scan = scanJson(text);
+      const dup = scan.duplicate;
       if (dup !== undefined) {
         const inner = dup.path;
         const p = [pathText(path()), inner].filter((x) => x !== '').join(inner.startsWith('[') ? '' : '.');
@@ -533,6 +536,7 @@ export class JsonStreamParser {
           hint: 'An object may name each member once (AWS refuses duplicate keys); JSON.parse would silently keep only the last one. Merge the two.',
         });
       }
+      if (scan.lossyNumber) return parseKeepingNumbers(text);
     }
     return value;
   }

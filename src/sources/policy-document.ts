@@ -4,7 +4,7 @@ import { InputError } from '../model/errors.js';
 import type { Policy } from '../model/policy.js';
 import { errOptsLoose, policyFromJson, type PolicyParseOptions } from '../model/policy-document.js';
 import { duplicateKeyError } from './json-file.js';
-import { findDuplicateKey } from './json-scan.js';
+import { parseKeepingNumbers, scanJson } from './json-scan.js';
 
 export type { PolicyParseOptions } from '../model/policy-document.js';
 
@@ -26,9 +26,9 @@ export function decodePolicyString(text: string, where: { file?: string | undefi
   } catch (e) {
     throw new InputError(`policy document is not valid JSON (${(e as Error).message})`, errOptsLoose(where));
   }
-  const dup = findDuplicateKey(candidate);
-  if (dup !== undefined) throw duplicateKeyError(candidate, dup, where.file, where.path);
-  return value;
+  const scan = scanJson(candidate);
+  if (scan.duplicate !== undefined) throw duplicateKeyError(candidate, scan.duplicate, where.file, where.path);
+  return scan.lossyNumber ? parseKeepingNumbers(candidate) : value;
 }
 
 export function parsePolicyDocument(doc: unknown, opts: PolicyParseOptions): Policy {

@@ -3,7 +3,7 @@
 // keys than the in-place comparison holds (so the scan switches to a set mid-object).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findDuplicateKey, type DuplicateKey } from '../../src/sources/json-scan.js';
+import { findDuplicateKey, parseKeepingNumbers, scanJson, type DuplicateKey } from '../../src/sources/json-scan.js';
 
 type Tree = { kind: 'obj'; members: Array<{ key: string; escape: boolean; value: Tree }> } | { kind: 'arr'; items: Tree[] } | { kind: 'leaf'; text: string };
 
@@ -68,5 +68,33 @@ describe('findDuplicateKey', () => {
     const keys = Array.from({ length: 40 }, (_, i) => `"k${i}":${i}`);
     expect(findDuplicateKey(`{${keys.join(',')}}`)).toBeUndefined();
     expect(findDuplicateKey(`{"o":{${keys.join(',')},"\\u006b3":1}}`)).toEqual({ key: 'k3', path: 'o', offset: 6 + keys.join(',').length + 1 });
+  });
+});
+
+// IAM reads an unquoted condition value as written; a double would round 12345678901234567890 and
+// turn 1.0 into 1, so that a condition on the text compares against another value.
+describe('numbers a double would change', () => {
+  it.each(['12345678901234567890', '1.0', '1e2', '-0', '0.10', '1E400'])('%s is found, and parseKeepingNumbers keeps its text', (n) => {
+    const text = `{"Condition": {"NumericEquals": {"k": ${n}}}, "other": [1, 2.5, "9.0"]}`;
+    expect(scanJson(text)).toEqual({ duplicate: undefined, lossyNumber: true });
+    expect(parseKeepingNumbers(text)).toEqual({ Condition: { NumericEquals: { k: n } }, other: [1, 2.5, '9.0'] });
+  });
+
+  it('numbers a double gives back, and number-like text inside strings, are not', () => {
+    expect(scanJson('{"a": [0, -1, 2.5, 1e+21, 123456789012, "1.0", "12345678901234567890"]}').lossyNumber).toBe(false);
+  });
+
+  it('property: the scan says lossy exactly when some number token differs from String(Number(token))', () => {
+    const token = fc.oneof(
+      fc.integer().map(String),
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
+      fc.constantFrom('1.0', '10.50', '1e3', '-0', '99999999999999999999', '0.30000000000000004'),
+    );
+    fc.assert(
+      fc.property(fc.array(token, { maxLength: 6 }), (tokens) => {
+        const text = `[${tokens.join(',')}]`;
+        expect(scanJson(text).lossyNumber).toBe(tokens.some((t) => String(Number(t)) !== t));
+      }),
+    );
   });
 });

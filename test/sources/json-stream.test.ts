@@ -48,9 +48,13 @@ describe('JsonStreamParser: values', () => {
     }
   });
 
-  it('numbers as JSON.parse reads them', () => {
+  it('numbers as JSON.parse reads them, but one a double would change keeps its text (as readJsonText gives it)', () => {
     const text = '[0, -0, 1.5, -2e-3, 1E+2, 12345678901234567890, 3.141592653589793]';
-    expect(parse(text, 0, [5, 17])).toEqual(JSON.parse(text));
+    const want = [0, '-0', 1.5, '-2e-3', '1E+2', '12345678901234567890', Math.PI];
+    for (const slice of [0, 1 << 20]) {
+      expect(parse(text, slice, [5, 17])).toEqual(want);
+      expect(parse(`{"a": ${text}}`, slice, [9])).toEqual({ a: want });
+    }
   });
 
   it('__proto__ is an ordinary member, as JSON.parse makes it', () => {

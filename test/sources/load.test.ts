@@ -136,6 +136,25 @@ describe('loadFrom: AWS CLI outputs', () => {
     ]);
   });
 
+  it('an unquoted number in a condition is the value as written, in a file and in a policy string alike', async () => {
+    const { Evaluator } = await import('../../src/evaluate/evaluator.js');
+    const ask = (snap: Awaited<ReturnType<typeof loadFrom>>, tenant: string) =>
+      new Evaluator(snap).evaluate({ action: 'kms:Decrypt', principal: `arn:aws:iam::${ACCT}:role/app`, keyArn: KEY_ARN, encryptionContext: { tenant } });
+    const deny = (n: string) =>
+      `{"Sid":"DenyTenant","Effect":"Deny","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"kms:EncryptionContext:tenant":${n}}}}`;
+    const allow = `{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::${ACCT}:role/app"},"Action":"kms:Decrypt","Resource":"*"}`;
+    for (const n of ['12345678901234567890', '1.0', '1e2']) {
+      const doc = `{"Version":"2012-10-17","Statement":[${allow},${deny(n)}]}`;
+      // The key policy as the AWS CLI prints it (a JSON string), and as a bare document.
+      const asString = await loadFrom([cli('describe-key.json'), write('policy-string.json', { Policy: doc, PolicyName: 'default' })]);
+      const asText = await loadFrom([cli('describe-key.json'), write('policy-text.json', doc)]);
+      for (const snap of [asString, asText]) {
+        expect(ask(snap, n).decidedBy).toBe('explicit-deny');
+        expect(ask(snap, String(Number(n))).decidedBy).not.toBe('explicit-deny');
+      }
+    }
+  });
+
   it('reads a bare key policy document (get-key-policy --query Policy --output text)', async () => {
     const text = (fixture('get-key-policy.json') as { Policy: string }).Policy;
     const snap = await loadFrom([cli('describe-key.json'), write('policy-text.json', text)]);
