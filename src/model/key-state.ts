@@ -141,9 +141,14 @@ export function keyUsageError(action: ActionInfo, m: KeyMetadata): string | unde
       if (m.multiRegionKeyType === 'REPLICA')
         return `UnsupportedOperationException: rotation of a multi-Region key is set on its primary key; ${m.arn} is a replica key.`;
       if (!sym) return `UnsupportedOperationException: automatic rotation is supported only for symmetric encryption keys; ${m.arn} is ${m.keySpec}.`;
+      // On demand, a single-Region key with imported key material rotates too (the current API
+      // reference excludes only "multi-Region KMS keys with imported key material"; its older
+      // text excluded every key with imported material); automatic rotation still needs AWS_KMS
+      // key material [API RotateKeyOnDemand, API EnableKeyRotation].
+      if (action.short === 'RotateKeyOnDemand' && m.origin === 'EXTERNAL' && !m.multiRegion) return undefined;
       return m.origin === 'AWS_KMS'
         ? undefined
-        : `UnsupportedOperationException: ${m.arn} has key material of origin ${m.origin}; rotation needs AWS_KMS key material.`;
+        : `UnsupportedOperationException: ${m.arn} has key material of origin ${m.origin}; ${action.short === 'RotateKeyOnDemand' ? 'on-demand rotation needs AWS_KMS key material, or imported key material in a single-Region key' : 'automatic rotation needs AWS_KMS key material'}.`;
     case 'GetParametersForImport':
     case 'ImportKeyMaterial':
     case 'DeleteImportedKeyMaterial':

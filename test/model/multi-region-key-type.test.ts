@@ -30,6 +30,20 @@ describe('multi-Region key types', () => {
     expect(replicate(PRIMARY).decidedBy).not.toBe('key-state');
   });
 
+  it('imported key material: rotated on demand in a single-Region key, never automatically, and not on demand in a multi-Region key', () => {
+    const ask = (m: Record<string, unknown>, action: string) => evaluator({ ...m, Origin: 'EXTERNAL' }).evaluate({ action, principal: ROLE, keyArn: KEY_ARN });
+    expect(ask(SINGLE, 'kms:RotateKeyOnDemand').decision).toBe('allow');
+    expect(ask(PRIMARY, 'kms:RotateKeyOnDemand')).toMatchObject({ decision: 'deny', decidedBy: 'key-state' });
+    for (const m of [SINGLE, PRIMARY]) {
+      const d = ask(m, 'kms:EnableKeyRotation');
+      expect(d).toMatchObject({ decision: 'deny', decidedBy: 'key-state' });
+      expect(d.keyStateError).toMatch(/automatic rotation needs AWS_KMS key material/);
+    }
+    // A key in a custom key store rotates neither way.
+    const hsm = evaluator({ ...SINGLE, Origin: 'AWS_CLOUDHSM' }).evaluate({ action: 'kms:RotateKeyOnDemand', principal: ROLE, keyArn: KEY_ARN });
+    expect(hsm).toMatchObject({ decision: 'deny', decidedBy: 'key-state' });
+  });
+
   it('rotation: a key-state deny on a replica key only', () => {
     for (const action of ['kms:EnableKeyRotation', 'kms:DisableKeyRotation', 'kms:RotateKeyOnDemand']) {
       expect(evaluator(REPLICA).evaluate({ action, principal: ROLE, keyArn: KEY_ARN })).toMatchObject({ decision: 'deny', decidedBy: 'key-state' });
