@@ -38,6 +38,7 @@ interface CheckFlags extends CommonFlags {
 interface ReEncryptFlags extends CommonFlags {
   destinationKey?: string;
   destinationContext?: string[];
+  destinationEncryptionAlgorithm?: string;
 }
 
 const EXIT_HELP = `
@@ -327,7 +328,11 @@ Example:
           .command('re-encrypt')
           .description('Can the principal re-encrypt? Checks kms:ReEncryptFrom on --key and kms:ReEncryptTo on --destination-key')
           .option('--destination-key <key>', 'the destination key (default: --key)')
-          .option('--destination-context <key=value>', 'encryption context for the destination (repeatable; default: --context)', collect),
+          .option('--destination-context <key=value>', 'encryption context for the destination (repeatable; default: --context)', collect)
+          .option(
+            '--destination-encryption-algorithm <alg>',
+            "the destination's kms:EncryptionAlgorithm (--encryption-algorithm is the source's; default SYMMETRIC_DEFAULT on symmetric keys)",
+          ),
       ),
     )
       .addHelpText(
@@ -351,6 +356,13 @@ Example:
                 const d = requestFromFlags({ ...flags, context: flags.destinationContext }, to.name);
                 if (d.encryptionContext !== undefined) dest.encryptionContext = d.encryptionContext;
               }
+              // ReEncrypt takes SourceEncryptionAlgorithm and DestinationEncryptionAlgorithm, each
+              // defaulting to SYMMETRIC_DEFAULT: the source's never carries over to the destination
+              // (RSA-encrypted data re-encrypted under a symmetric key) [API ReEncrypt].
+              delete dest.encryptionAlgorithm;
+              if (flags.destinationEncryptionAlgorithm !== undefined)
+                dest.encryptionAlgorithm = requestFromFlags({ ...flags, encryptionAlgorithm: flags.destinationEncryptionAlgorithm }, to.name)
+                  .encryptionAlgorithm!;
               return [{ ...base, action: from.name }, dest];
             },
             () => (flags.destinationKey !== undefined && flags.destinationKey !== flags.key ? [flags.destinationKey] : []),

@@ -126,6 +126,69 @@ describe('commands, help and version', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).results.map((x: { action: string }) => x.action)).toEqual(['kms:ReEncryptFrom', 'kms:ReEncryptTo']);
   });
+  it('re-encrypt: --encryption-algorithm is the source key’s, --destination-encryption-algorithm the destination’s (default SYMMETRIC_DEFAULT)', () => {
+    const key = (id: string, spec: string, alias: string, alg: string) => ({
+      KeyMetadata: {
+        KeyId: id,
+        Arn: `arn:aws:kms:us-east-1:111122223333:key/${id}`,
+        AWSAccountId: '111122223333',
+        KeyState: 'Enabled',
+        KeyUsage: 'ENCRYPT_DECRYPT',
+        KeySpec: spec,
+      },
+      Aliases: [alias],
+      Tags: [],
+      Grants: [],
+      Policy: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: 'arn:aws:iam::111122223333:role/app' },
+            Action: 'kms:ReEncrypt*',
+            Resource: '*',
+            Condition: { StringEquals: { 'kms:EncryptionAlgorithm': alg } },
+          },
+        ],
+      },
+    });
+    // RSA-encrypted data re-encrypted under a symmetric key.
+    const snap = write(
+      'reencrypt-algorithms.json',
+      JSON.stringify({
+        kmsWhySnapshot: 1,
+        keys: [
+          key('1234abcd-12ab-34cd-56ef-1234567890ab', 'RSA_2048', 'alias/rsa', 'RSAES_OAEP_SHA_256'),
+          key('22222222-12ab-34cd-56ef-1234567890ab', 'SYMMETRIC_DEFAULT', 'alias/sym', 'SYMMETRIC_DEFAULT'),
+        ],
+        principals: [{ Arn: 'arn:aws:iam::111122223333:role/app', IdentityPolicies: [] }],
+      }),
+    );
+    const ask = (...more: string[]) => {
+      const r = kmsWhy([
+        're-encrypt',
+        '--from',
+        snap,
+        '--key',
+        'alias/rsa',
+        '--destination-key',
+        'alias/sym',
+        '--principal',
+        'arn:aws:sts::111122223333:assumed-role/app/s',
+        '--encryption-algorithm',
+        'RSAES_OAEP_SHA_256',
+        ...more,
+        '--output',
+        'json',
+      ]);
+      return JSON.parse(r.stdout).results.map((x: { action: string; decision: string }) => [x.action, x.decision]);
+    };
+    expect(ask()).toEqual([
+      ['kms:ReEncryptFrom', 'allow'],
+      ['kms:ReEncryptTo', 'allow'],
+    ]);
+    expect(ask('--destination-encryption-algorithm', 'RSAES_OAEP_SHA_1')[1]).toEqual(['kms:ReEncryptTo', 'deny']);
+  });
   it('check --action all covers every action the key can do, and no others', () => {
     const r = kmsWhy([
       'check',
