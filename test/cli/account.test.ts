@@ -127,6 +127,44 @@ describe('kms-why snapshot --account', () => {
     server.reset();
   }, 60_000);
 
+  it('ListAliases denied: kms:ResourceAliases is unknown live and in the file (exit 3), not "no aliases"', async () => {
+    server.reset();
+    const app = 'arn:aws:iam::111122223333:role/service/app';
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'Admin', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/dev' }, Action: 'kms:*', Resource: '*' },
+        {
+          Sid: 'AppByAlias',
+          Effect: 'Allow',
+          Principal: { AWS: app },
+          Action: 'kms:Decrypt',
+          Resource: '*',
+          Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/app' } },
+        },
+      ],
+    };
+    server.script('GetKeyPolicy', { reply: { Policy: JSON.stringify(policy), PolicyName: 'default' } });
+    server.script('ListAliases', 'deny');
+    const key = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const live = await run(['who-can', '--key', key, '--action', 'kms:Decrypt', '--output', 'json']);
+    expect(live.code, live.stderr).toBe(3);
+    const decrypt = (
+      JSON.parse(live.stdout) as { keys: Array<{ actions: Array<{ principals: Array<{ principal: string; access: string; unreadable?: string[] }> }> }> }
+    ).keys[0]!.actions[0]!.principals.find((p) => p.principal === 'arn:aws:iam::111122223333:role/app');
+    expect(decrypt).toMatchObject({ access: 'unknown', unreadable: [expect.stringMatching(/^aliases of .*AccessDeniedException on kms:ListAliases/)] });
+    const dir = mkdtempSync(join(tmpdir(), 'kms-why-account-'));
+    const file = join(dir, 'account.json');
+    expect((await run(['snapshot', '--account', '--output-file', file])).code).toBe(0);
+    const snap = JSON.parse(readFileSync(file, 'utf8'));
+    expect(snap.keys[0].Aliases).toEqual({
+      kmsWhyUnreadable: { reason: 'AccessDeniedException on kms:ListAliases', neededPermission: 'kms:ListAliases on region us-east-1' },
+    });
+    const replay = await run(['decrypt', '--from', file, '--key', key, '--principal', app, '--output', 'json']);
+    expect(replay.code, replay.stderr).toBe(3);
+    server.reset();
+  }, 60_000);
+
   it('GetAccountAuthorizationDetails denied: recorded, with iam:GetAccountAuthorizationDetails as the permission', async () => {
     server.reset();
     server.script('GetAccountAuthorizationDetails', 'deny');

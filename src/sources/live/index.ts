@@ -796,7 +796,11 @@ export async function readAccount(opts: LiveOptions & { keys?: string[] | undefi
     })();
 
     // Aliases: once for the region.
-    const aliasesP = (async (): Promise<{ list?: Array<{ AliasName?: string; TargetKeyId?: string; AliasArn?: string }>; record: InputRecord }> => {
+    const aliasesP = (async (): Promise<{
+      list?: Array<{ AliasName?: string; TargetKeyId?: string; AliasArn?: string }>;
+      failure?: Failure;
+      record: InputRecord;
+    }> => {
       const r = await listKms(
         main,
         'kms:ListAliases',
@@ -806,7 +810,7 @@ export async function readAccount(opts: LiveOptions & { keys?: string[] | undefi
       );
       if (!r.ok) {
         const u = unknownFrom(accountAliasesWhat(region), [{ op: 'kms:ListAliases', resource: `region ${region}`, failure: r.failure }], ctx.settings);
-        return { record: liveRecord(accountAliasesWhat(region), 'AWS kms:ListAliases', u) };
+        return { failure: r.failure, record: liveRecord(accountAliasesWhat(region), 'AWS kms:ListAliases', u) };
       }
       const list = r.items.map((a) => ({
         ...(a.AliasName ? { AliasName: a.AliasName } : {}),
@@ -897,13 +901,17 @@ export async function readAccount(opts: LiveOptions & { keys?: string[] | undefi
         if (key !== undefined && !key.aliases.includes(a.AliasName)) key.aliases.push(a.AliasName);
       }
     } else {
-      for (const k of snapshot.keys)
-        records.push({
-          what: aliasesWhat(k.metadata.arn),
-          from: 'AWS kms:ListAliases',
-          status: 'unreadable',
-          detail: aliases.record.detail ?? 'ListAliases failed',
-        });
+      // No alias list: every key's aliases are unknown, as when the single-key read's ListAliases
+      // fails (key.ts). An empty list would decide kms:ResourceAliases conditions as if the key
+      // had no alias; the snapshot writer writes aliasesUnknown as unreadable, so a replay with
+      // --from stays unknown too.
+      const failure = aliases.failure ?? { kind: 'malformed' as const, code: 'Aliases', message: aliases.record.detail ?? 'ListAliases failed' };
+      for (const k of snapshot.keys) {
+        const u = unknownFrom(aliasesWhat(k.metadata.arn), [{ op: 'kms:ListAliases', resource: `region ${region}`, failure }], ctx.settings);
+        // The alias the key was named by (--key alias/…) is one of its aliases, but not all of them.
+        k.aliasesUnknown = u;
+        records.push(liveRecord(aliasesWhat(k.metadata.arn), 'AWS kms:ListAliases', u));
+      }
     }
     if (iam.value !== undefined) {
       const { principalsFromAuthorizationDetails, addDerivedPrincipals } = await import('../iam-details.js');
