@@ -782,7 +782,7 @@ export class Evaluator {
         const shared = `${this.sourceId(cs)}|${key?.metadata.arn ?? ''}|${wk}|${callerAccount ?? ''}|${callerPart}${key?.grantsPartial !== undefined && isUnknown(grants) ? '|grants?' : ''}`;
         w = this.worldCache.get(shared);
         if (w === undefined) {
-          const org = this.orgLevels(action, caller, callerAccount, key);
+          const org = this.orgLevels(action, caller, callerAccount, key, mode);
           w = this.world(mode, { keyPolicy, grants, cs, org, caller, request, partial: isUnknown(grants) ? undefined : key?.grantsPartial });
           if (this.worldCache.size >= 20000) this.worldCache.clear();
           this.worldCache.set(shared, w);
@@ -921,6 +921,7 @@ export class Evaluator {
     caller: PrincipalRef,
     callerAccount: string | undefined,
     key: Key | undefined,
+    mode: Mode,
   ): { scps: OrgPolicyLevel[]; rcps: OrgPolicyLevel[] } {
     const org = this.snapshot.organization;
     if (org === undefined) return { scps: [], rcps: [] };
@@ -932,11 +933,16 @@ export class Evaluator {
     }
     let rcps: OrgPolicyLevel[] = [];
     // RCPs apply to customer managed keys of member accounts, never to kms:RetireGrant [KMS-RCP].
+    // Whether a key whose metadata is unknown is customer managed is unknown too (an AWS managed
+    // key's ARN looks the same): its RCPs apply in the restrictive world only, so that a verdict
+    // they decide is unknown (metadataUnknown is among the request's unknowns, so the actual
+    // world is not the one that decides).
+    const customerManaged = key?.metadataUnknown === undefined ? key?.metadata.keyManager === 'CUSTOMER' : mode === 'restrictive';
     if (
       key !== undefined &&
       action.cls !== 'iam-only' &&
       action.cls !== 'retire-grant' &&
-      key.metadata.keyManager === 'CUSTOMER' &&
+      customerManaged &&
       key.metadata.account !== org.managementAccountId
     ) {
       rcps = org.resourceControlPolicies[key.metadata.account] ?? [];

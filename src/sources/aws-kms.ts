@@ -171,6 +171,22 @@ export function unstatedKeyMetadata(value: unknown): string[] {
   return out;
 }
 
+/**
+ * What a live DescribeKey answer leaves out of the members verdicts turn on: those of
+ * unstatedKeyMetadata, and KeyManager and Origin, which DescribeKey always returns
+ * (https://docs.aws.amazon.com/kms/latest/APIReference/API_KeyMetadata.html). A snapshot file may
+ * leave those two out and take the documented defaults (docs/snapshot.md); an AWS answer without
+ * them is malformed: KeyManager decides whether RCPs apply and Origin is kms:KeyOrigin, so a
+ * default would decide verdicts that were never read.
+ */
+export function unansweredKeyMetadata(value: unknown): string[] {
+  const out = unstatedKeyMetadata(value);
+  if (typeof value !== 'object' || value === null) return out;
+  const m = value as JsonObject;
+  for (const k of ['KeyManager', 'Origin']) if (m[k] === undefined || m[k] === null) out.push(k);
+  return out;
+}
+
 /** The key's metadata as unknown when its entry leaves out what verdicts turn on (unstatedKeyMetadata), else undefined. */
 export function unstatedMetadata(value: unknown, arn: string): UnknownInput | undefined {
   const missing = unstatedKeyMetadata(value);

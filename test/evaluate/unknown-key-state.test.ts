@@ -68,3 +68,49 @@ describe('an unreadable key policy on a disabled key', () => {
     for (const h of keyState) expect(h).toMatchObject({ authorized: false });
   });
 });
+
+describe('an RCP on a key whose metadata is unknown', () => {
+  // RCPs apply to customer managed keys only; an AWS managed key's ARN looks the same.
+  const withRcp = (metadata: Record<string, unknown>) =>
+    parseSnapshot(
+      {
+        ...raw(names),
+        keys: [{ ...raw(names).keys[0], KeyMetadata: metadata }],
+        Organization: {
+          ServiceControlPolicies: {},
+          ResourceControlPolicies: {
+            '111122223333': [
+              {
+                Target: 'r-root',
+                Policies: [
+                  {
+                    Name: 'NoDecrypt',
+                    Document: {
+                      Version: '2012-10-17',
+                      Statement: [
+                        { Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' },
+                        { Effect: 'Deny', Principal: '*', Action: 'kms:Decrypt', Resource: '*' },
+                      ],
+                    },
+                  },
+                ],
+              },
+            ],
+          },
+        },
+      },
+      'snap.json',
+    );
+  it('denies on a customer managed key, allows on an AWS managed key', () => {
+    const known = { Arn: ARN, KeyState: 'Enabled', KeySpec: 'SYMMETRIC_DEFAULT' };
+    expect(new Evaluator(withRcp({ ...known, KeyManager: 'CUSTOMER' })).evaluate(req).decision).toBe('deny');
+    expect(new Evaluator(withRcp({ ...known, KeyManager: 'AWS' })).evaluate(req).decision).toBe('allow');
+  });
+  it('is unknown when the key manager is: the RCP may not apply', () => {
+    const d = new Evaluator(withRcp(raw(names).keys[0]!.KeyMetadata)).evaluate(req);
+    expect(d.decision).toBe('unknown');
+    expect(d.unreadable.map((u) => u.neededPermission)).toContain(`kms:DescribeKey on ${ARN}`);
+    // What no RCP decides is as before.
+    expect(new Evaluator(withRcp(raw(names).keys[0]!.KeyMetadata)).evaluate({ ...req, action: 'kms:DescribeKey' }).decision).toBe('allow');
+  });
+});

@@ -32,7 +32,7 @@ import type { Policy } from '../../model/policy.js';
 import type { InputRecord } from '../../model/snapshot.js';
 import { isUnknown, unknownInput } from '../../model/unknown.js';
 import type { Unknowable, UnknownInput } from '../../model/unknown.js';
-import { parseGrant, parseKeyMetadata, parseKeyPolicy, parseTags, unstatedKeyMetadata } from '../aws-kms.js';
+import { parseGrant, parseKeyMetadata, parseKeyPolicy, parseTags, unansweredKeyMetadata } from '../aws-kms.js';
 import { grantsRecord, grantsWhat, keyPolicyWhat, keyTagsWhat, partialGrants } from '../unreadable.js';
 import { describeFailure } from './aws.js';
 import type { AwsSession, CallContext, Failure, Outcome } from './aws.js';
@@ -111,8 +111,9 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
     try {
       // An answer without KeyMetadata (an empty or foreign 200 body) is no answer: never a crash.
       if (typeof described.value.KeyMetadata !== 'object' || described.value.KeyMetadata === null) throw new InputError('the response has no KeyMetadata');
-      // An answer without what verdicts turn on (KeyState, KeySpec …) is not one either.
-      const missing = unstatedKeyMetadata(described.value.KeyMetadata);
+      // An answer without what verdicts turn on (KeyState, KeySpec, KeyManager, Origin …) is not one
+      // either: no default stands in for what DescribeKey always returns.
+      const missing = unansweredKeyMetadata(described.value.KeyMetadata);
       if (missing.length > 0) throw new InputError(`the response's KeyMetadata has no ${missing.join(', ')}`);
       meta = parseKeyMetadata(plain(described.value.KeyMetadata), { file: `kms:DescribeKey ${ident.text}`, path: 'KeyMetadata' });
     } catch (e) {

@@ -495,6 +495,87 @@ describe('a key in another account', () => {
   });
 });
 
+describe('DescribeKey answers without KeyManager or Origin', () => {
+  /** The recorded KeyMetadata without `drop`, with `over`. */
+  const described = (over: Record<string, unknown>, drop: string[] = []): { reply: Record<string, unknown> } => {
+    const m: Record<string, unknown> = { ...(account(server(), A).Kms!.Keys![0]!.DescribeKey.KeyMetadata as Record<string, unknown>), ...over };
+    for (const d of drop) delete m[d];
+    return { reply: { KeyMetadata: m } };
+  };
+
+  test('without KeyManager: the metadata is unknown, not a customer managed key (an RCP applies only to those)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kms-why-org-'));
+    try {
+      const rcp = join(dir, 'rcp.json');
+      writeFileSync(
+        rcp,
+        JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' },
+            { Effect: 'Deny', Principal: '*', Action: 'kms:Decrypt', Resource: '*' },
+          ],
+        }),
+      );
+      const s = server();
+      s.script('DescribeKey', described({ KeyManager: 'AWS' }));
+      const managed = await read(s, { key: KEY_ARN, principal: APP_ROLE }, { rcpFiles: [rcp] });
+      expect(verdict(managed.snapshot, 'kms:Decrypt', APP_ROLE, KEY_ARN)).toBe('allow');
+      s.reset();
+      s.script('DescribeKey', described({}, ['KeyManager']));
+      const r = await read(s, { key: KEY_ARN, principal: APP_ROLE }, { rcpFiles: [rcp] });
+      expect(r.snapshot.keys[0]!.metadataUnknown).toMatchObject({
+        what: `key ${KEY_ARN}`,
+        reason: expect.stringMatching(/^malformed response to kms:DescribeKey .*KeyMetadata has no KeyManager/),
+      });
+      expect(r.snapshot.inputs!.find((i) => i.what === `key ${KEY_ARN}`)).toMatchObject({ status: 'unreadable' });
+      expect(verdict(r.snapshot, 'kms:Decrypt', APP_ROLE, KEY_ARN)).toBe('unknown');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('without Origin: kms:KeyOrigin is unknown, not AWS_KMS', async () => {
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' },
+        {
+          Sid: 'OnlyAwsKmsMaterial',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 'kms:Decrypt',
+          Resource: '*',
+          Condition: { StringNotEquals: { 'kms:KeyOrigin': 'AWS_KMS' } },
+        },
+      ],
+    });
+    const s = server();
+    s.script('GetKeyPolicy', { reply: { Policy: policy, PolicyName: 'default' } });
+    s.script('DescribeKey', described({ Origin: 'EXTERNAL' }));
+    const external = await read(s, { key: KEY_ARN, principal: APP_ROLE });
+    expect(verdict(external.snapshot, 'kms:Decrypt', APP_ROLE, KEY_ARN)).toBe('deny');
+    s.reset();
+    s.script('GetKeyPolicy', { reply: { Policy: policy, PolicyName: 'default' } });
+    s.script('DescribeKey', described({}, ['Origin']));
+    const r = await read(s, { key: KEY_ARN, principal: APP_ROLE });
+    expect(r.snapshot.keys[0]!.metadataUnknown).toMatchObject({ reason: expect.stringMatching(/KeyMetadata has no Origin/) });
+    expect(verdict(r.snapshot, 'kms:Decrypt', APP_ROLE, KEY_ARN)).toBe('unknown');
+  });
+
+  test('a snapshot file may still leave them out (docs/snapshot.md: CUSTOMER and AWS_KMS)', () => {
+    const snap = parseSnapshot(
+      {
+        kmsWhySnapshot: 1,
+        keys: [{ KeyMetadata: { Arn: KEY_ARN, KeyState: 'Enabled', KeySpec: 'SYMMETRIC_DEFAULT' }, Policy: { Version: '2012-10-17', Statement: [] } }],
+      },
+      'hand-written.json',
+    );
+    expect(snap.keys[0]!.metadataUnknown).toBeUndefined();
+    expect(snap.keys[0]!.metadata).toMatchObject({ keyManager: 'CUSTOMER', origin: 'AWS_KMS' });
+  });
+});
+
 describe('organization policies from files', () => {
   test("one SCP document applies to the principal's account; a map of RCPs as the contract has it", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kms-why-org-'));
