@@ -298,10 +298,19 @@ async function boundaryAndTags(
     tags = unknownFrom(principalTagsWhat(arn), [{ op: getOp, resource: arn, failure: { kind: 'malformed', code: 'Tags', message: err.message } }], settings);
   }
   let boundary: Unknowable<Policy | null> = null;
-  const bArn = e.PermissionsBoundary?.PermissionsBoundaryArn;
-  if (bArn !== undefined) {
-    const b = await managed.get(bArn, 'permissions-boundary');
-    boundary = 'failure' in b ? unknownFrom(boundaryWhat(arn), [b], settings) : b;
+  const pb: unknown = e.PermissionsBoundary;
+  if (pb !== undefined && pb !== null) {
+    // GetRole/GetUser return PermissionsBoundary only when one is set, always with its
+    // PermissionsBoundaryArn (https://docs.aws.amazon.com/IAM/latest/APIReference/API_AttachedPermissionsBoundary.html):
+    // without the ARN the answer says there is a boundary but not which, so it is unknown, not none.
+    const bArn = typeof pb === 'object' ? (pb as { PermissionsBoundaryArn?: unknown }).PermissionsBoundaryArn : undefined;
+    if (typeof bArn === 'string' && bArn !== '') {
+      const b = await managed.get(bArn, 'permissions-boundary');
+      boundary = 'failure' in b ? unknownFrom(boundaryWhat(arn), [b], settings) : b;
+    } else {
+      const failure: Failure = { kind: 'malformed', code: 'PermissionsBoundary', message: 'the PermissionsBoundary has no PermissionsBoundaryArn' };
+      boundary = unknownFrom(boundaryWhat(arn), [{ op: getOp, resource: arn, failure }], settings);
+    }
   }
   const out: { boundary: Unknowable<Policy | null>; tags: Unknowable<Record<string, string>>; observedArn?: string; uniqueId?: string } = { boundary, tags };
   if (e.Arn !== undefined) out.observedArn = e.Arn;

@@ -9,7 +9,7 @@ import { InputError } from '../../../src/model/errors.js';
 import type { Policy } from '../../../src/model/policy.js';
 import { isUnknown } from '../../../src/model/unknown.js';
 import { readLive } from '../../../src/sources/live/index.js';
-import { A, APP_ROLE, APP_ROLE_WITH_PATH, KEY_ARN, read, useAwsServer, verdict } from './helpers.js';
+import { A, APP_ROLE, APP_ROLE_WITH_PATH, KEY_ARN, account, read, useAwsServer, verdict } from './helpers.js';
 
 const { server } = useAwsServer();
 const BOB = `arn:aws:iam::${A}:user/bob`;
@@ -163,6 +163,24 @@ describe('no answer, or an answer that cannot be read', () => {
       unknown: true,
       reason: expect.stringMatching(/^malformed response to iam:GetRolePolicy/),
     });
+  });
+
+  test('GetRole with a PermissionsBoundary but no PermissionsBoundaryArn: the boundary is unknown, not none', async () => {
+    const s = server();
+    const role = account(s, A).Iam!.Roles!.find((r) => (r.GetRole.Role as { RoleName?: string }).RoleName === 'app')!.GetRole.Role as Record<string, unknown>;
+    const before = await read(s, { key: KEY_ARN, principal: APP_ROLE });
+    expect(verdict(before.snapshot, 'kms:Decrypt', APP_ROLE, KEY_ARN)).toBe('allow');
+    role.PermissionsBoundary = { PermissionsBoundaryType: 'Policy' };
+    const r = await read(s, { key: KEY_ARN, principal: APP_ROLE });
+    const p = r.snapshot.principals[APP_ROLE_WITH_PATH]!;
+    expect(p.permissionsBoundary).toMatchObject({
+      unknown: true,
+      what: `permissions boundary of ${APP_ROLE}`,
+      reason: `malformed response to iam:GetRole (PermissionsBoundary: the PermissionsBoundary has no PermissionsBoundaryArn) (${APP_ROLE})`,
+    });
+    expect(isUnknown(p.identityPolicies)).toBe(false);
+    // A boundary that may not allow Decrypt: the allow is unknown.
+    expect(verdict(r.snapshot, 'kms:Decrypt', APP_ROLE, KEY_ARN)).toBe('unknown');
   });
 
   test('a response of the wrong shape: a key policy that is no policy', async () => {
