@@ -617,9 +617,24 @@ async function listKeys(
     });
   }
   const seen = new Set(idents.map((i) => i.text));
-  for (const k of r.items) {
-    const ident = typeof k.KeyArn === 'string' ? parseKeyIdentifier(k.KeyArn) : null;
-    if (ident !== null && !seen.has(ident.text)) {
+  for (const [i, k] of r.items.entries()) {
+    let ident = typeof k.KeyArn === 'string' ? parseKeyIdentifier(k.KeyArn) : null;
+    if (ident?.kind !== 'key-arn') ident = null;
+    // ListKeys gives KeyId and KeyArn (https://docs.aws.amazon.com/kms/latest/APIReference/API_KeyListEntry.html).
+    // Without KeyArn the key is still one of the region's: read it by its KeyId (DescribeKey in
+    // this account and region names its ARN). Dropping it would make the list short in silence.
+    if (ident === null && k.KeyArn === undefined && typeof k.KeyId === 'string') {
+      const byId = parseKeyIdentifier(k.KeyId);
+      if (byId?.kind === 'key-id') ident = byId;
+    }
+    if (ident === null) {
+      const failure: Failure = { kind: 'malformed', code: 'Keys', message: `Keys[${i}] has no valid KeyArn or KeyId` };
+      throw new AwsError(`cannot list the keys of region ${region}: ${describeFailure(failure, 'kms:ListKeys', ctx.settings)}`, {
+        operation: 'ListKeys',
+        hint,
+      });
+    }
+    if (!seen.has(ident.text)) {
       seen.add(ident.text);
       idents.push(ident);
     }

@@ -2,10 +2,11 @@
 // what a failed or malformed account-wide read leaves unknown, live and in the snapshot it writes.
 import { describe, expect, test } from 'vitest';
 import type { Snapshot } from '../../../src/model/snapshot.js';
-import { readAccount } from '../../../src/sources/live/index.js';
+import { isUnknown } from '../../../src/model/unknown.js';
+import { readAccount, readKeys } from '../../../src/sources/live/index.js';
 import { parseSnapshot } from '../../../src/sources/snapshot-file.js';
 import { snapshotToJson } from '../../../src/sources/snapshot-writer.js';
-import { A, APP_ROLE_WITH_PATH, KEY_ARN, liveOptions, useAwsServer, verdict } from './helpers.js';
+import { A, APP_ROLE_WITH_PATH, KEY_ARN, KEY_ID, liveOptions, useAwsServer, verdict } from './helpers.js';
 
 const { server } = useAwsServer();
 
@@ -74,5 +75,33 @@ describe('account-wide ListAliases', () => {
     const r = await readAccount(liveOptions(s));
     expect(r.snapshot.keys[0]!.aliasesUnknown).toMatchObject({ reason: expect.stringMatching(/malformed response to kms:ListAliases .*no Aliases list/) });
     expect(verdict(r.snapshot, 'kms:Decrypt', APP_ROLE_WITH_PATH, KEY_ARN)).toBe('unknown');
+  });
+});
+
+describe('ListKeys entries', () => {
+  test('an entry without KeyArn is read by its KeyId, never dropped', async () => {
+    const s = server();
+    s.script('ListKeys', { reply: { Keys: [{ KeyId: KEY_ID }], Truncated: false } });
+    const keys = await readKeys([], { ...liveOptions(s), allCustomerManaged: true, grantsAudit: true });
+    expect(keys.snapshot.keys.map((k) => k.metadata.arn)).toEqual([KEY_ARN]);
+    expect(s.calls.find((c) => c.op === 'DescribeKey')!.params.KeyId).toBe(KEY_ID);
+    const account = await readAccount(liveOptions(s));
+    expect(account.snapshot.keys.map((k) => k.metadata.arn)).toEqual([KEY_ARN]);
+    expect(isUnknown(account.snapshot.keys[0]!.policy)).toBe(false);
+  });
+
+  test('an entry with neither a valid KeyArn nor a KeyId: the list is malformed, the read fails (exit 3), nothing is dropped in silence', async () => {
+    for (const entry of [{}, { KeyArn: 'not-an-arn', KeyId: KEY_ID }, { KeyArn: `arn:aws:kms:us-east-1:${A}:alias/app` }]) {
+      const s = server();
+      s.reset();
+      s.script('ListKeys', { reply: { Keys: [entry], Truncated: false } });
+      for (const p of [readKeys([], { ...liveOptions(s), allCustomerManaged: true }), readAccount(liveOptions(s))]) {
+        await expect(p).rejects.toMatchObject({
+          name: 'AwsError',
+          fault: 'aws',
+          message: 'cannot list the keys of region us-east-1: malformed response to kms:ListKeys (Keys: Keys[0] has no valid KeyArn or KeyId)',
+        });
+      }
+    }
   });
 });
