@@ -23,6 +23,7 @@ import type { ReasonRef } from '../analyses/who-can.js';
 import { conditionsText } from './who-can.js';
 import { escapeControls, escapeShared } from './escape.js';
 import { MAX_WIDTH, pushHanging } from './explain.js';
+import { code, prose, row } from './markdown.js';
 
 export const DIFF_REPORT_VERSION = 1;
 
@@ -200,19 +201,27 @@ export async function renderDiffTable(d: AccessDiff, opts: DiffRenderOptions): P
 }
 
 export function* diffMarkdownChunks(given: AccessDiff, optsGiven: DiffRenderOptions): Generator<string> {
+  // Statement ids, policy names and aliases with Markdown's helpers, as check's Markdown: whoever
+  // writes a policy chooses its Sid, and a diff is pasted into a pull request.
   const [d, opts] = escapedInput(given, optsGiven);
-  const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  yield ['## KMS access changes', '', `Old: \`${esc(opts.oldName)}\` — new: \`${esc(opts.newName)}\``, '', summaryLine(d), ''].join('\n') + '\n';
+  yield ['## KMS access changes', '', `Old: ${code(opts.oldName)} — new: ${code(opts.newName)}`, '', summaryLine(d), ''].join('\n') + '\n';
   for (const [, list] of byKey(d)) {
-    const out = [`### ${esc(keyTitle(list[0]!, d))}`, '', '| Change | Principal | Actions | Before | After | Why |', '|---|---|---|---|---|---|'];
+    const out = [`### ${prose(keyTitle(list[0]!, d))}`, '', '| Change | Principal | Actions | Before | After | Why |', '|---|---|---|---|---|---|'];
     for (const x of list) {
       out.push(
-        `| ${x.change === 'gained' ? '**gained**' : x.change} | \`${esc(x.principal)}\`${x.external ? ' (external)' : ''}${x.adminLevel ? ' **admin-level**' : ''} | ${x.actions.map((a) => `\`${a}\``).join(', ')} | ${esc(sideText(x.old))} | ${esc(sideText(x.new))} | ${esc(x.why.join('; '))} |`,
+        row([
+          x.change === 'gained' ? '**gained**' : x.change,
+          `${code(x.principal)}${x.external ? ' (external)' : ''}${x.adminLevel ? ' **admin-level**' : ''}`,
+          x.actions.map(code).join(', '),
+          prose(sideText(x.old)),
+          prose(sideText(x.new)),
+          prose(x.why.join('; ')),
+        ]),
       );
     }
     yield `${out.join('\n')}\n\n`;
   }
-  yield d.notes.map((n) => `> ${esc(n)}\n`).join('') + '';
+  yield d.notes.map((n) => `> ${prose(n)}\n`).join('') + '';
 }
 
 export function renderDiffMarkdown(d: AccessDiff, opts: DiffRenderOptions): string {

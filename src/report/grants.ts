@@ -2,7 +2,7 @@
 import type { Finding, GrantEntry, GrantsAudit, KeyAudit } from '../analyses/grants-audit.js';
 import { escapeShared } from './escape.js';
 import { MAX_WIDTH, pushHanging } from './explain.js';
-import { escapeMd } from './markdown.js';
+import { code, escapeMd, prose, row } from './markdown.js';
 
 export interface GrantsRenderOptions {
   color?: boolean;
@@ -225,8 +225,11 @@ export async function renderGrantsTable(auditGiven: GrantsAudit, opts: GrantsRen
 }
 
 export function renderGrantsMarkdown(auditGiven: GrantsAudit, opts: GrantsRenderOptions): string {
+  // The input's strings (grant names, constraint values, acceptance reasons) with Markdown's
+  // helpers, as check's Markdown: identifiers in code spans, prose escaped, table cells one line
+  // with their pipes escaped. Anyone who can create a grant chooses its constraint values, and
+  // this is what the job summary shows: none may render as a link, an image or HTML.
   const audit = escapeShared(auditGiven);
-  const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ').replace(/</g, '&lt;');
   const out: string[] = [`## KMS grants audit`, '', summaryLine(audit, opts), ''];
   let size = out.join('\n').length;
   let left = 0;
@@ -239,20 +242,20 @@ export function renderGrantsMarkdown(auditGiven: GrantsAudit, opts: GrantsRender
     out.push(line);
     size += line.length + 1;
   };
-  for (const k of audit.keys) if (k.unreadable) push(`> ${esc(k.keyArn)}: grants could not be read completely: ${esc(k.unreadable.reason)}`);
+  for (const k of audit.keys) if (k.unreadable) push(`> ${code(k.keyArn)}: grants could not be read completely: ${prose(k.unreadable.reason)}`);
   if (audit.findings.length > 0) {
     push('');
     push('### Findings (most severe first)');
     push('');
     push('| Severity | Id | Finding |');
     push('|---|---|---|');
-    for (const f of bySeverity(audit.findings)) push(`| ${f.severity} | ${f.code} ${f.id} | ${esc(f.message + acceptanceText(f))} |`);
+    for (const f of bySeverity(audit.findings)) push(row([f.severity, `${f.code} ${code(f.id)}`, prose(f.message + acceptanceText(f))]));
   }
   if (audit.expectationsGiven && audit.unexpected.length > 0) {
     push('');
     push(`### Unexpected grants (${audit.unexpected.length})`);
     push('');
-    for (const e of audit.unexpected) push(`- \`${e.grant.grantId}\` on \`${esc(e.keyArn)}\`: \`${esc(e.grant.granteePrincipal)}\` ${esc(e.operationsText)}`);
+    for (const e of audit.unexpected) push(`- ${code(e.grant.grantId)} on ${code(e.keyArn)}: ${code(e.grant.granteePrincipal)} ${prose(e.operationsText)}`);
   }
   if (showInventory(audit, opts)) {
     push('');
@@ -260,13 +263,21 @@ export function renderGrantsMarkdown(auditGiven: GrantsAudit, opts: GrantsRender
     push('');
     for (const k of audit.keys) {
       if (k.unreadable) continue;
-      push(`#### ${esc(keyTitle(k))}`);
+      push(`#### ${prose(keyTitle(k))}`);
       push('');
       push(`| Grant | Grantee | Operations | Constraints | Created by | Age |${audit.expectationsGiven ? ' Expected |' : ''}`);
       push(`|---|---|---|---|---|---|${audit.expectationsGiven ? '---|' : ''}`);
       for (const e of k.entries) {
         push(
-          `| \`${e.grant.grantId}\`${e.grant.name ? `<br>${escapeMd(e.grant.name)}` : ''} | \`${esc(e.grant.granteePrincipal)}\` (${e.grantee.kind}, ${e.grantee.scope}) | ${esc(e.operationsText)} | ${esc(e.constraintsText)} | ${e.serviceCreated ? esc(e.service ?? 'AWS service') : '—'} | ${e.ageDays ?? '—'} |${audit.expectationsGiven ? ` ${e.expected ? 'yes' : '**no**'} |` : ''}`,
+          row([
+            `${code(e.grant.grantId)}${e.grant.name ? `<br>${escapeMd(e.grant.name)}` : ''}`,
+            `${code(e.grant.granteePrincipal)} (${e.grantee.kind}, ${e.grantee.scope})`,
+            prose(e.operationsText),
+            prose(e.constraintsText),
+            e.serviceCreated ? prose(e.service ?? 'AWS service') : '—',
+            `${e.ageDays ?? '—'}`,
+            ...(audit.expectationsGiven ? [e.expected ? 'yes' : '**no**'] : []),
+          ]),
         );
       }
       push('');

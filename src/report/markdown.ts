@@ -94,12 +94,17 @@ export function prose(text: string): string {
  * prose() escaped already (an odd run of backslashes before it) stays as it is: escaped again, its
  * backslash escaped the backslash and the pipe split the cell (a Sid "a| **DENY** |" forged cells).
  */
-function cell(md: string): string {
+export function cell(md: string): string {
   return md.replace(/\r?\n/g, '<br>').replace(/(\\*)\|/g, (m, bs: string) => (bs.length % 2 === 1 ? m : `${bs}\\|`));
 }
 
+/** A table row of Markdown cells (each made one line, its pipes escaped, by cell()). */
+export function row(cells: readonly string[]): string {
+  return `| ${cells.map(cell).join(' | ')} |`;
+}
+
 function table(headers: string[], rows: string[][]): string[] {
-  return [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)];
+  return [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map(row)];
 }
 
 function verdictBadge(v: CheckResult['decision']): string {

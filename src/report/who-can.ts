@@ -56,6 +56,7 @@ import { GRANT_TO_CREATE, type HintNote } from '../model/decision.js';
 import { WHO_CAN_REPORT_VERSION } from '../model/who-can.js';
 import { hasControlChar } from '../model/control-chars.js';
 import { escapeControls, escapeShared } from './escape.js';
+import { code, escapeMd, prose, row } from './markdown.js';
 
 /**
  * JSON text with no control character left raw. JSON.stringify escapes U+0000–U+001F itself, but
@@ -481,6 +482,8 @@ export interface AccessPath {
   access: AccessEntry['access'];
   /** What it says, in one line. */
   text: string;
+  /** The same in Markdown (names from the input in code spans, the rest escaped). */
+  markdown: string;
   principals: number;
   external: number;
   /** Indices into the key's actions. */
@@ -527,17 +530,24 @@ const SAMPLE = 3;
 export const MAX_PATHS = 8;
 const moreText = (g: GroupSummary): string => `… and ${plural(g.morePaths, 'more access path')} (smaller; --principals or --output json lists every answer)`;
 
-/** Grants are grouped by their constraint keys, not their ids (a key may have thousands); unreadable inputs by what they are. */
-function pathIdOf(e: AccessEntry): PathId {
+/** How a path's text quotes a name from the input: in backticks, as plain text shows it. */
+const backticks = (name: string): string => `\`${name}\``;
+
+/**
+ * Grants are grouped by their constraint keys, not their ids (a key may have thousands); unreadable
+ * inputs by what they are. `quote` puts a name from the input in the text: the Markdown view gives
+ * code() (a Sid with a backtick in it would end plain backticks, and the rest render as Markdown).
+ */
+function pathIdOf(e: AccessEntry, quote: (name: string) => string = backticks): PathId {
   const condKeys = [...new Set((e.conditions ?? []).map((c) => (c.source === 'grant' ? `encryption context ${c.key}` : c.key)))].sort();
-  const needs = condKeys.length > 0 ? `, needs ${condKeys.map((x) => `\`${x}\``).join(' or ')}` : '';
+  const needs = condKeys.length > 0 ? `, needs ${condKeys.map(quote).join(' or ')}` : '';
   if (e.access === 'unknown') {
     const what = [...new Set((e.unreadable ?? []).map((u) => u.replace(/arn:[^\s,;:]+(:[^\s,;]*)?/g, '…')))].sort();
     const why = what.length > 0 ? what.join('; ') : (dependsText(e)?.replace(/arn:[^\s,;:)]+(:[^\s,;)]*)?/g, '…') ?? 'request details kms-why cannot derive');
     return { key: `unknown|${why}`, text: `unknown: ${why}` };
   }
   const grantOnly = e.reasons.length > 0 && e.reasons.every((r) => r.source === 'grant');
-  const reasons = grantOnly ? ['grant'] : e.reasons.filter((r) => r.source !== 'grant').map(pathReason);
+  const reasons = grantOnly ? ['grant'] : e.reasons.filter((r) => r.source !== 'grant').map((r) => pathReason(r, quote));
   if (!grantOnly && e.reasons.some((r) => r.source === 'grant')) reasons.push('grant');
   const via = e.decidedBy === 'key-policy-and-iam' ? 'account delegation + ' : '';
   const deny = (e.conditions ?? []).some((c) => c.effect === 'Deny') ? ' (avoiding a conditional Deny)' : '';
@@ -545,14 +555,19 @@ function pathIdOf(e: AccessEntry): PathId {
   return { key: `${e.access}|${text}`, text };
 }
 
-function pathReason(r: ReasonRef): string {
+/** A path's text in Markdown: an unknown one says what could not be read, in prose; otherwise the names are code spans. */
+function pathMarkdown(e: AccessEntry): string {
+  return e.access === 'unknown' ? prose(pathIdOf(e).text) : pathIdOf(e, code).text;
+}
+
+function pathReason(r: ReasonRef, quote: (name: string) => string): string {
   switch (r.source) {
     case 'key-policy':
-      return `key-policy statement \`${r.id}\``;
+      return `key-policy statement ${quote(r.id)}`;
     case 'identity-policy':
-      return `identity policy \`${r.policyName ?? r.id}\``;
+      return `identity policy ${quote(r.policyName ?? r.id)}`;
     default:
-      return `${r.source} \`${r.policyName ?? r.id}\``;
+      return `${r.source} ${quote(r.policyName ?? r.id)}`;
   }
 }
 
@@ -603,6 +618,8 @@ export function summarizeKey(k: KeyWhoCan): KeySummary {
   // first, and only the shown ones get the actions, samples and admin flag (a second pass).
   const pathNo = new Map<string, number>();
   const pathIds: PathId[] = [];
+  /** Each path's first answer: the Markdown text of a shown path is made from it. */
+  const pathEntry: AccessEntry[] = [];
   const pathRank: number[] = [];
   const pathAccess: Array<AccessEntry['access']> = [];
   const pathAt = new Map<AccessEntry, number>();
@@ -615,6 +632,7 @@ export function summarizeKey(k: KeyWhoCan): KeySummary {
         at = pathIds.length;
         pathNo.set(id.key, at);
         pathIds.push(id);
+        pathEntry.push(e);
         pathRank.push(accessRank(e.access));
         pathAccess.push(e.access);
       }
@@ -697,6 +715,7 @@ export function summarizeKey(k: KeyWhoCan): KeySummary {
       return {
         access: pathAccess[at]!,
         text: pathIds[at]!.text,
+        markdown: pathMarkdown(pathEntry[at]!),
         principals: principals[at]!,
         external: external[at]!,
         actions: [],
@@ -1093,31 +1112,34 @@ export async function renderWhoCanTable(r: WhoCanResult, opts: WhoCanViewOptions
 
 /** GitHub refuses comments over 65,536 characters; the report stays under this, whatever the account. */
 export const MARKDOWN_BUDGET = 60_000;
-const mdEsc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ').replace(/</g, '&lt;');
+// Names from the input (Sids, policy names, aliases, tag values, unreadable inputs' reasons) go
+// through Markdown's helpers, as check's Markdown does: code spans for identifiers, prose escaped,
+// table cells one line with their pipes escaped. The report is pasted into tickets and pull
+// requests: a Sid must not render as a link, an image or HTML.
 
 function markdownKey(k: KeyWhoCan, s: KeySummary, opts: WhoCanViewOptions, budget: number): { text: string; full: boolean } {
   const out: string[] = [
-    `### ${mdEsc(keyTitle(k))}`,
+    `### ${prose(keyTitle(k))}`,
     '',
     `${plural(s.considered, 'principal')} considered, ${plural(k.actions.length, 'action')}; ${fmt(s.withAccess)} with some access.`,
     '',
   ];
   out.push('| Group | Principals | Through | Actions |', '|---|---|---|---|');
   for (const g of s.groups) {
-    out.push(`| **${g.title}** | ${fmt(g.allowed)} allowed, ${fmt(g.conditional)} conditional, ${fmt(g.unknown)} unknown | | |`);
+    out.push(row([`**${g.title}**`, `${fmt(g.allowed)} allowed, ${fmt(g.conditional)} conditional, ${fmt(g.unknown)} unknown`, '', '']));
     for (const p of g.paths) {
       const who = `${fmt(p.principals)} ${p.access === 'allow' ? '**allow**' : p.access}${p.external > 0 ? ` (${fmt(p.external)} external)` : ''}`;
-      const sample = p.principals <= SAMPLE ? `<br>${p.sample.map((x) => `\`${mdEsc(x.arn)}\``).join('<br>')}` : '';
-      out.push(`| | ${who} | ${mdEsc(p.text)}${p.adminLevel ? ' **admin-level**' : ''}${sample} | ${mdEsc(actionNames(k, p.actions, g.actions.length))} |`);
+      const sample = p.principals <= SAMPLE ? `<br>${p.sample.map((x) => code(x.arn)).join('<br>')}` : '';
+      out.push(row(['', who, `${p.markdown}${p.adminLevel ? ' **admin-level**' : ''}${sample}`, escapeMd(actionNames(k, p.actions, g.actions.length))]));
     }
-    if (g.morePaths > 0) out.push(`| | | ${mdEsc(moreText(g))} | |`);
+    if (g.morePaths > 0) out.push(row(['', '', prose(moreText(g)), '']));
     for (const f of g.failing)
-      out.push(`| | fails now | ${mdEsc(f.error)}${f.authorized > 0 ? ` (${fmt(f.authorized)} authorized)` : ''} | ${f.action.short} |`);
+      out.push(row(['', 'fails now', `${prose(f.error)}${f.authorized > 0 ? ` (${fmt(f.authorized)} authorized)` : ''}`, f.action.short]));
   }
   out.push('');
   if (s.adminLevel > 0) {
     out.push(`**Admin-level powers** (allowed without conditions): ${plural(s.adminLevel, 'principal')}`, '');
-    for (const x of s.adminSample) out.push(`- \`${mdEsc(x.principal.arn)}\`: ${x.actions.join(', ')}`);
+    for (const x of s.adminSample) out.push(`- ${code(x.principal.arn)}: ${x.actions.join(', ')}`);
     if (s.adminLevel > s.adminSample.length) out.push(`- … and ${fmt(s.adminLevel - s.adminSample.length)} more`);
     out.push('');
   }
@@ -1125,7 +1147,7 @@ function markdownKey(k: KeyWhoCan, s: KeySummary, opts: WhoCanViewOptions, budge
     out.push('**External accounts:**', '');
     for (const x of s.external)
       out.push(
-        `- ${x.account}: ${x.principals.length <= SAMPLE ? x.principals.map((p) => `\`${mdEsc(p)}\``).join(', ') : plural(x.principals.length, 'principal')} — ${x.actions.join(', ')}`,
+        `- ${code(x.account)}: ${x.principals.length <= SAMPLE ? x.principals.map((p) => code(p)).join(', ') : plural(x.principals.length, 'principal')} — ${x.actions.join(', ')}`,
       );
     out.push('');
   }
@@ -1133,12 +1155,12 @@ function markdownKey(k: KeyWhoCan, s: KeySummary, opts: WhoCanViewOptions, budge
     out.push('**Public statements:**', '');
     for (const st of k.publicStatements)
       out.push(
-        `- \`${mdEsc(st.id)}\`: ${st.actions.join(', ')} ${st.conditions.length > 0 ? mdEsc(conditionsText(st.conditions)) : '**to anyone, with no condition**'}`,
+        `- ${code(st.id)}: ${st.actions.join(', ')} ${st.conditions.length > 0 ? prose(conditionsText(st.conditions)) : '**to anyone, with no condition**'}`,
       );
     out.push('');
   }
-  for (const n of k.notes) out.push(`> ${mdEsc(n)}`);
-  for (const x of k.skipped.slice(0, 10)) out.push(`> not evaluated: \`${mdEsc(x.principal)}\` (${mdEsc(x.why)})`);
+  for (const n of k.notes) out.push(`> ${prose(n)}`);
+  for (const x of k.skipped.slice(0, 10)) out.push(`> not evaluated: ${code(x.principal)} (${prose(x.why)})`);
   if (k.notes.length > 0 || k.skipped.length > 0) out.push('');
   let text = out.join('\n');
   if (text.length > budget) return { text: '', full: false };
@@ -1148,14 +1170,18 @@ function markdownKey(k: KeyWhoCan, s: KeySummary, opts: WhoCanViewOptions, budge
     let size = list.join('\n').length + 40;
     let cut = 0;
     for (const g of GROUPS) {
-      for (const row of actionRows(k, g.id)) {
-        const acts = row.actions.map((a) => `\`${a.name}\``).join(', ') + (row.keyStateError ? ` (fails: ${mdEsc(row.keyStateError)})` : '');
+      for (const r of actionRows(k, g.id)) {
+        const acts = r.actions.map((a) => code(a.name)).join(', ') + (r.keyStateError ? ` (fails: ${prose(r.keyStateError)})` : '');
         const lines =
-          row.entries.length === 0
-            ? [`| ${acts} | nobody | | |`]
-            : row.entries.map(
-                ({ principal, entry }, i) =>
-                  `| ${i === 0 ? acts : ''} | ${entry.access === 'allow' ? '**allow**' : entry.access} | \`${mdEsc(principal.arn)}\`${principal.external ? ' (external)' : ''}${row.actions.some((a) => isAdminLevel(a.name, entry)) ? ' **admin-level**' : ''} | ${mdEsc(entryWhy(entry))} |`,
+          r.entries.length === 0
+            ? [row([acts, 'nobody', '', ''])]
+            : r.entries.map(({ principal, entry }, i) =>
+                row([
+                  i === 0 ? acts : '',
+                  entry.access === 'allow' ? '**allow**' : entry.access,
+                  `${code(principal.arn)}${principal.external ? ' (external)' : ''}${r.actions.some((a) => isAdminLevel(a.name, entry)) ? ' **admin-level**' : ''}`,
+                  prose(entryWhy(entry)),
+                ]),
               );
         for (const l of lines) {
           if (text.length + size + l.length + 1 > budget) {
