@@ -9,7 +9,12 @@
 // 00000000-0000-0000-0000-000000000001, unique ids AROA00000000000000001, names role-1, function-1,
 // grant ids grant-1, Sids Sid1. The same value always gets the same placeholder (a session named
 // after its function is the function's placeholder in both places). A placeholder maps to itself,
-// so redacting twice changes nothing, and a document that says "redacted": true is left as it is.
+// so redacting twice changes nothing (but for IP addresses, remapped again: verdicts stay the same).
+// A document that says "redacted": true is redacted all the same: the member is the input's own
+// word, and a redacted snapshot someone added real policies to, or a hand-written file, says it too.
+// Its placeholders are reserved first (they map to themselves, and no new placeholder takes their
+// text), so a snapshot that really is redacted comes out as it went in, but for its IP addresses
+// (they have no placeholder shape to tell a remapped one from a real one).
 //
 // Names that a policy matches with a wildcard (role/app-*) carry a marker for each such pattern
 // (role-1-x1x) and the pattern becomes *-x1x*, so that the pattern still matches exactly the names
@@ -124,6 +129,8 @@ const SHAPES: Partial<Record<PlaceholderKind, RegExp>> = {
   org: /^o-0{4}\d{6}$/,
   ou: /^ou-0000-0{2}\d{6}$/,
 };
+/** A pattern as redaction writes it: `*` and the marker of the names it matched. */
+const REDACTED_PATTERN = /^\*-x(\d+)x\*$/;
 const NAME_SHAPE = /^(?:role|user|session|group|policy|alias|function|grant-name|resource|path|policy-id|value|name)-\d+(?:-x\d+x)*$/;
 
 /** Words never taken as a name to replace: the report's own vocabulary. */
@@ -438,9 +445,11 @@ export class Redactor {
   private readonly counters = new Map<string, number>();
   /** Names learned from the inputs' fields and ARNs → their kind; replaced wherever they stand as a word. */
   private readonly learned = new Map<string, PlaceholderKind>();
-  /** Patterns with literal parts (role/app-*), in the order learned. */
-  private readonly patterns: Array<{ text: string; re: Wildcard }> = [];
+  /** Patterns with literal parts (role/app-*), in the order learned, with the marker (-xNx) of the names they match. */
+  private readonly patterns: Array<{ text: string; re: Wildcard; marker: number }> = [];
   private readonly patternIndex = new Map<string, number>();
+  /** The highest marker an already redacted document holds (role-1-x3x, *-x3x*): its patterns stay, and new ones are numbered after it. */
+  private reservedMarker = 0;
   private readonly files = new Map<string, string>();
   private readonly salt = randomBytes(16);
   private learning = false;
@@ -456,19 +465,18 @@ export class Redactor {
   learn(...docs: unknown[]): void {
     this.learning = true;
     try {
-      for (const d of docs) {
-        if (isRedactedDocument(d)) this.reserveAll(d);
-        else this.walk(d, undefined);
-      }
+      // "redacted": true never turns redaction off (see the top of this file): its placeholders
+      // are reserved before any name is learned, then it is learned as any other document.
+      for (const d of docs) if (isRedactedDocument(d)) this.reserveAll(d);
+      for (const d of docs) this.walk(d, undefined);
     } finally {
       this.learning = false;
       this.literalRe = undefined;
     }
   }
 
-  /** A copy of a JSON document with every identifier replaced (a redacted document stays as it is). */
+  /** A copy of a JSON document with every identifier replaced (the placeholders of a redacted document map to themselves). */
   json<T>(doc: T): T {
-    if (isRedactedDocument(doc)) return doc;
     return this.walk(doc, undefined) as T;
   }
 
@@ -644,7 +652,7 @@ export class Redactor {
     let p = this.values.get(k);
     if (p === undefined) {
       const label = this.learned.get(v) ?? kind;
-      const markers = this.patterns.flatMap((pat, i) => (pat.re.test(v) ? [`-x${i + 1}x`] : [])).join('');
+      const markers = this.patterns.flatMap((pat) => (pat.re.test(v) ? [`-x${pat.marker}x`] : [])).join('');
       const fmt =
         label === 'sid'
           ? (n: number): string => `Sid${n}`
@@ -663,17 +671,21 @@ export class Redactor {
   /** A pattern with literal parts: learned, then replaced by one that matches the markers of the names it matched. */
   private pattern(v: string): string {
     if (patternLiteral(v) === '') return v;
+    // A redacted document's own pattern keeps its marker: its names carry it already.
+    const own = REDACTED_PATTERN.exec(v);
+    if (own !== null && Number(own[1]) <= this.reservedMarker) return v;
     if (this.learning) {
       if (!this.patternIndex.has(v)) {
+        const last = this.patterns[this.patterns.length - 1]?.marker ?? 0;
         this.patternIndex.set(v, this.patterns.length);
-        this.patterns.push({ text: v, re: patternMatcher(v) });
+        this.patterns.push({ text: v, re: patternMatcher(v), marker: Math.max(last, this.reservedMarker) + 1 });
       }
       return v;
     }
     const i = this.patternIndex.get(v);
     // A pattern first seen after the inputs were learned (a flag): it can match no placeholder.
     if (i === undefined) return this.placeholder('name', v, (n) => `pattern-${n}`);
-    return `*-x${i + 1}x*`;
+    return `*-x${this.patterns[i]!.marker}x*`;
   }
 
   /** Path-like names (role paths, alias names with slashes): each segment on its own. */
@@ -839,12 +851,16 @@ export class Redactor {
     return out;
   }
 
-  /** Everything of an already redacted document maps to itself. */
+  /**
+   * The placeholders of a document marked redacted map to themselves: only values of a
+   * placeholder's shape, which reveal nothing. Anything else in it is a name to replace, and an IP
+   * address, which has no such shape, is remapped again (prefixes kept, so CIDR conditions hold).
+   */
   private reserveAll(v: unknown): void {
     if (typeof v === 'string') {
       for (const m of v.matchAll(/[A-Za-z0-9][A-Za-z0-9._@+=,-]*/g))
         if (NAME_SHAPE.test(m[0]) || Object.values(SHAPES).some((re) => re.test(m[0]))) this.issued.add(m[0]);
-      if (isIP(v.split('/')[0]!) === 4) this.issued.add(v);
+      for (const m of v.matchAll(/-x(\d+)x(?![A-Za-z0-9])/g)) this.reservedMarker = Math.max(this.reservedMarker, Number(m[1]));
       return;
     }
     if (Array.isArray(v)) for (const x of v) this.reserveAll(x);

@@ -158,6 +158,25 @@ describe('--redact leaves no identifier of the inputs in any output', () => {
     expect(r.stderr).not.toContain(out);
   });
 
+  it('a snapshot that says "redacted": true but holds real names (the mark never turns redaction off)', async () => {
+    const doc = JSON.parse(readFileSync(`${FIX}examples/pattern-3-delegation-with-iam.json`, 'utf8')) as Doc & {
+      keys: Array<{ Aliases: string[]; Policy: { Statement: Array<{ Sid: string }> } }>;
+      principals: Array<{ IdentityPolicies: Array<{ PolicyName: string; Document: { Statement: Array<{ Sid: string }> } }> }>;
+    };
+    doc.keys[0]!.Aliases = ['alias/payroll-prod'];
+    doc.keys[0]!.Policy.Statement[0]!.Sid = 'SecretSidPayroll';
+    const policy = doc.principals[0]!.IdentityPolicies[0]!;
+    policy.PolicyName = 'payroll-secret-policy';
+    policy.Document.Statement[0]!.Sid = 'PayrollSid2';
+    const file = join(tmp, 'marked-redacted.json');
+    writeFileSync(file, JSON.stringify({ ...doc, redacted: true }));
+    await expectNoLeak(file, doc, ['SecretSidPayroll', 'payroll-secret-policy', 'PayrollSid2', 'payroll-prod']);
+    // The flags are redacted as the file is: the key is found by its alias.
+    const r = await run(['decrypt', '--from', file, '--key', 'alias/payroll-prod', '--principal', 'arn:aws:iam::111122223333:role/app', '--redact']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  }, 120_000);
+
   it('a randomly generated account', async () => {
     const word = fc.stringMatching(/^[a-z][a-z0-9]{3,9}$/);
     const gen = fc.record({

@@ -138,7 +138,7 @@ describe('Redactor', () => {
     expect(r.text(t)).toBe(t);
   });
 
-  it('changes nothing the second time, and leaves a document marked redacted alone', () => {
+  it('changes nothing the second time, whether the document is marked redacted or not', () => {
     const doc = {
       kmsWhySnapshot: 1,
       keys: [{ KeyMetadata: { Arn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' }, Aliases: ['alias/app-env'] }],
@@ -149,8 +149,48 @@ describe('Redactor', () => {
     const again = new Redactor();
     again.learn(once);
     expect(again.json(once)).toEqual(once);
-    const marked = { ...doc, redacted: true };
-    expect(new Redactor().json(marked)).toBe(marked);
+    const marked = { ...once, redacted: true };
+    const third = new Redactor();
+    third.learn(marked);
+    expect(third.json(marked)).toEqual(marked);
+  });
+
+  it('redacts a document that says "redacted": true but holds real names (the mark is the input\'s word)', () => {
+    const doc = {
+      kmsWhySnapshot: 1,
+      redacted: true,
+      keys: [
+        {
+          KeyMetadata: { Arn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
+          Aliases: ['alias/payroll-prod'],
+          Policy: { Statement: [{ Sid: 'SecretSidPayroll', Condition: { IpAddress: { 'aws:SourceIp': '198.51.100.7/32' } } }] },
+        },
+      ],
+      principals: [{ Arn: 'arn:aws:iam::111122223333:role/app', IdentityPolicies: [{ PolicyName: 'payroll-secret-policy' }] }],
+    };
+    const r = new Redactor();
+    r.learn(doc);
+    const text = JSON.stringify(r.json(doc));
+    for (const name of ['111122223333', '1234abcd', 'payroll', 'SecretSid', '198.51.100.7']) expect(text).not.toContain(name);
+    // Flags name what the document now names.
+    expect(text).toContain(r.value('alias/payroll-prod'));
+  });
+
+  it('keeps the pattern markers of a redacted document and numbers a new pattern after them', () => {
+    const doc = {
+      redacted: true,
+      Statement: [
+        { Resource: '*-x1x*', Principal: { AWS: 'arn:aws:iam::000000000001:role/role-1-x1x' } },
+        { Resource: 'payroll-*', Principal: { AWS: 'arn:aws:iam::000000000001:role/payroll-a' } },
+      ],
+    };
+    const r = new Redactor();
+    r.learn(doc);
+    const out = r.json(doc);
+    expect(out.Statement[0]).toEqual(doc.Statement[0]);
+    // payroll-* matches payroll-a and not role-1-x1x: the new marker is not the document's own.
+    expect(out.Statement[1]!.Resource).toBe('*-x2x*');
+    expect(out.Statement[1]!.Principal.AWS).toMatch(/role\/role-\d+-x2x$/);
   });
 
   it('gives file names placeholders', () => {
