@@ -1,13 +1,19 @@
 // One clear message for every failure; a stack trace only with --debug.
-import { KmsWhyError } from '../model/errors.js';
+import { InputError, KmsWhyError } from '../model/errors.js';
 import { escapeControls } from '../report/escape.js';
 
 export const EXIT = { allow: 0, deny: 1, usage: 2, unknown: 3, internal: 4 } as const;
 
-export function formatError(e: unknown, debug: boolean): { text: string; code: number } {
+/**
+ * `redactor` (--redact): the values an input error quotes become placeholders and a syntax
+ * error's excerpt of the file is left out, before stderr's redaction of the text as a whole (which
+ * knows only the names it learned from inputs that could be read).
+ */
+export function formatError(e: unknown, debug: boolean, redactor?: { datum(value: string): string }): { text: string; code: number } {
   if (e instanceof KmsWhyError) {
+    const message = redactor !== undefined && e instanceof InputError ? e.redactedMessage((v) => redactor.datum(v)) : e.message;
     // Messages quote input (file names, ARNs, JSON keys): never a raw control character.
-    const lines = [`kms-why: error: ${escapeControls(e.message)}`];
+    const lines = [`kms-why: error: ${escapeControls(message)}`];
     if (e.hint) lines.push(`hint: ${escapeControls(e.hint)}`);
     if (debug && e.stack) lines.push(e.stack);
     const code = e.fault === 'input' ? EXIT.usage : e.fault === 'aws' ? EXIT.unknown : EXIT.internal;

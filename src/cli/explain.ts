@@ -108,7 +108,7 @@ interface Draft {
 function pairsOf(list: string[] | undefined): Array<[string, string]> {
   return (list ?? []).map((item) => {
     const eq = item.indexOf('=');
-    if (eq <= 0) throw new InputError(`--context "${item}" is not KEY=VALUE`, { hint: 'Write it as --context Department=IT.' });
+    if (eq <= 0) throw new InputError(`--context "${item}" is not KEY=VALUE`, { hint: 'Write it as --context Department=IT.', quotes: [item] });
     return [item.slice(0, eq), item.slice(eq + 1)];
   });
 }

@@ -59,7 +59,7 @@ function pairs(list: string[] | undefined, flag: string): Array<[string, string]
   return (list ?? []).map((item) => {
     const eq = item.indexOf('=');
     if (eq <= 0) {
-      throw new InputError(`${flag} "${item}" is not KEY=VALUE`, { hint: `Write it as ${flag} Department=IT.` });
+      throw new InputError(`${flag} "${item}" is not KEY=VALUE`, { hint: `Write it as ${flag} Department=IT.`, quotes: [item] });
     }
     return [item.slice(0, eq), item.slice(eq + 1)];
   });
@@ -240,13 +240,14 @@ function checkConditionValue(key: string, value: string): void {
   if (IP_KEYS.has(k)) {
     const ip = parseCidr(value);
     if (ip === null || ip.prefix !== (ip.type === 'ipv4' ? 32 : 128)) {
-      throw new InputError(`--condition ${key}=${value}: "${value}" is not an IPv4 or IPv6 address`, {
+      throw new InputError(`--condition ${key}: "${value}" is not an IPv4 or IPv6 address`, {
         hint: `Write it as --condition ${key}=203.0.113.7 (or an IPv6 address such as 2001:db8::7).`,
+        quotes: [value],
       });
     }
   }
   if (DATE_KEYS.has(k)) checkTimestamp(value, `--condition ${key}`);
-  if (k === 'aws:epochtime' && !/^\d+$/.test(value)) throw new InputError(`--condition ${key}=${value}: expected seconds since 1970`);
+  if (k === 'aws:epochtime' && !/^\d+$/.test(value)) throw new InputError(`--condition ${key}: "${value}" is not seconds since 1970`, { quotes: [value] });
 }
 
 /** A strict ISO 8601 date and time (a missing offset means UTC); returned with the offset made explicit. */
@@ -254,6 +255,7 @@ export function checkTimestamp(text: string, flag: string): string {
   const t = /^\d+$/.test(text.trim()) ? null : parseDate(text);
   if (t === null) {
     throw new InputError(`${flag} "${text}" is not an ISO 8601 date and time`, {
+      quotes: [text],
       hint: `Write it as ${flag} 2026-01-31T09:30:00Z (an offset such as +02:00 is allowed; none means UTC).`,
     });
   }

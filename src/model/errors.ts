@@ -18,12 +18,30 @@ export class KmsWhyError extends Error {
 export class InputError extends KmsWhyError {
   readonly file: string | undefined;
   readonly path: string | undefined;
-  constructor(message: string, opts: { file?: string; path?: string; hint?: string } = {}) {
+  /**
+   * Values of the input the message quotes in double quotes (a refused flag or condition value):
+   * with --redact, each is shown as a placeholder. A value kms-why refused is no name it learned
+   * from the inputs, so the redaction of the text as a whole would let it through.
+   */
+  readonly quotes: readonly string[];
+  /** The input around a syntax error, ending the message: with --redact it is left out (the line and column say where). */
+  readonly excerpt: string;
+  constructor(message: string, opts: { file?: string; path?: string; hint?: string; quotes?: readonly string[]; excerpt?: string } = {}) {
     const where = [opts.file, opts.path].filter((s) => s !== undefined && s !== '').join(': ');
-    super('input', where ? `${where}: ${message}` : message, opts.hint);
+    const excerpt = opts.excerpt ?? '';
+    super('input', `${where ? `${where}: ${message}` : message}${excerpt}`, opts.hint);
     this.name = 'InputError';
     this.file = opts.file;
     this.path = opts.path;
+    this.quotes = opts.quotes ?? [];
+    this.excerpt = excerpt;
+  }
+
+  /** The message as --redact shows it: without the excerpt, and each quoted value `"v"` as `"placeholder(v)"`. */
+  redactedMessage(placeholder: (value: string) => string): string {
+    let m = this.message.slice(0, this.message.length - this.excerpt.length);
+    for (const q of this.quotes) m = m.split(`"${q}"`).join(`"${placeholder(q)}"`);
+    return m;
   }
 }
 

@@ -235,22 +235,28 @@ function checkValues(op: string, key: string, values: string[], array: boolean, 
     if (v.includes('${')) return;
     const path = `${where.path}.${op}.${key}${array ? `[${i}]` : ''}`;
     if (ip && parseCidr(v) === null) {
-      throw new InputError(
-        `"${v}" is not an IPv4 or IPv6 address or CIDR block`,
-        errOptsLoose({ ...where, path }, 'Write an address (203.0.113.7, 2001:db8::7) or a block (203.0.113.0/24, 2001:db8::/32).'),
-      );
+      throw new InputError(`"${v}" is not an IPv4 or IPv6 address or CIDR block`, {
+        ...errOptsLoose({ ...where, path }, 'Write an address (203.0.113.7, 2001:db8::7) or a block (203.0.113.0/24, 2001:db8::/32).'),
+        quotes: [v],
+      });
     }
     if (date && parseDate(v) === null) {
-      throw new InputError(
-        `"${v}" is not an ISO 8601 date or epoch seconds`,
-        errOptsLoose({ ...where, path }, 'Write a date such as 2026-01-31, 2026-01-31T09:30:00Z (no offset means UTC) or epoch seconds.'),
-      );
+      throw new InputError(`"${v}" is not an ISO 8601 date or epoch seconds`, {
+        ...errOptsLoose({ ...where, path }, 'Write a date such as 2026-01-31, 2026-01-31T09:30:00Z (no offset means UTC) or epoch seconds.'),
+        quotes: [v],
+      });
     }
     if (numeric && parseNumber(v) === null) {
-      throw new InputError(`"${v}" is not a number`, errOptsLoose({ ...where, path }, 'Write an integer or a decimal, such as 7, -2 or 0.5.'));
+      throw new InputError(`"${v}" is not a number`, {
+        ...errOptsLoose({ ...where, path }, 'Write an integer or a decimal, such as 7, -2 or 0.5.'),
+        quotes: [v],
+      });
     }
     if (bool && !isBoolValue(v)) {
-      throw new InputError(`"${v}" is not true or false`, errOptsLoose({ ...where, path }, 'A Bool condition compares with "true" or "false".'));
+      throw new InputError(`"${v}" is not true or false`, {
+        ...errOptsLoose({ ...where, path }, 'A Bool condition compares with "true" or "false".'),
+        quotes: [v],
+      });
     }
   });
 }

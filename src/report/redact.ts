@@ -91,6 +91,8 @@ const ORG_ID_RE = /(?<![A-Za-z0-9-])(o-[a-z0-9]{10,32}|ou-[a-z0-9]{4,32}-[a-z0-9
 const VPC_RE = /(?<![A-Za-z0-9-])(vpce|vpc)-[0-9a-f]{8,17}(?![A-Za-z0-9-])/g;
 const EMAIL_RE = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?![A-Za-z0-9.-])/g;
 const IPV4_RE = /(?<![0-9.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/\d{1,2})?(?![0-9.])/g;
+/** An address (or block) in the ranges RFC 5737 reserves for documentation. */
+const DOCUMENTATION_IPV4 = /^(?:192\.0\.2|198\.51\.100|203\.0\.113)\.\d{1,3}(?:\/(?:2[4-9]|3[0-2]))?$/;
 const ACCOUNT_RE = /(?<![0-9A-Za-z])\d{12}(?![0-9A-Za-z])/g;
 /** The expressions text() runs through outside() (for the test that it matches as the split did). */
 export const OUTSIDE_PATTERNS: readonly RegExp[] = [
@@ -485,8 +487,22 @@ export class Redactor {
     return this.structured(s, undefined);
   }
 
+  /**
+   * A value of the input that kms-why refused, quoted in an error (a --context item without "=", a
+   * condition value that is no IP address): a placeholder for the whole of it. It is no name learned
+   * from the inputs, and text() would replace only the identifiers it recognises in it.
+   */
+  datum(s: string): string {
+    return this.name(this.learned.get(s) ?? 'value', s);
+  }
+
   /** Free text (an error message, a description, a rendered report): every identifier in it replaced. */
   text(given: string): string {
+    return this.freeText(given, false);
+  }
+
+  /** text(), for an output (`data` false) or for a value of the inputs (`data` true). */
+  private freeText(given: string, data: boolean): string {
     // The four private-use characters text() marks its own work with: in the input they would
     // mark an identifier as done, and it was printed as it is (an ARN written between U+E000 and
     // U+E001 kept its account id and name). They are shown as U+FFFD instead.
@@ -509,7 +525,11 @@ export class Redactor {
     t = outside(t, HEX64_RE, (m) => this.mark(this.grantId(m)));
     t = outside(t, UUID_RE, (m) => this.mark(this.keyId(m)));
     t = outside(t, MRK_RE, (m) => this.mark(this.keyId(m)));
-    t = outside(t, IPV4_RE, (m) => this.mark(this.ip(m)));
+    // In an output, documentation addresses (RFC 5737) stay: no network uses them, and kms-why's
+    // hints give them as examples ("Write it as --condition aws:SourceIp=203.0.113.7"), which
+    // remapped read as someone's address. In the inputs' values they are remapped as any address
+    // (kept, one could equal the remapping of a real address, and a CIDR condition would match it).
+    t = outside(t, IPV4_RE, (m) => (!data && DOCUMENTATION_IPV4.test(m) ? m : this.mark(this.ip(m))));
     t = outside(t, ACCOUNT_RE, (m) => this.mark(this.account(m)));
     this.learnGrantIds(t);
     t = this.replaceLearned(t);
@@ -789,7 +809,7 @@ export class Redactor {
     }
     if ((this.learned.has(s) || this.values.has(`name\0${s}`)) && this.eligible(s)) return this.name(this.learned.get(s) ?? 'name', s);
     if (hasPattern(s) && !/\s/.test(s) && this.patternIndex.has(s)) return this.pattern(s);
-    return this.text(s);
+    return this.freeText(s, true);
   }
 
   private walk(v: unknown, field: string | undefined): unknown {

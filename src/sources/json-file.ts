@@ -284,8 +284,9 @@ function syntaxError(text: string, parserMessage: string, name: string): InputEr
   const offset = errorOffset(text, parserMessage);
   const truncated = offset >= text.trimEnd().length;
   const problem = truncated ? 'the JSON ends too early' : cleanParserMessage(parserMessage);
-  return new InputError(`invalid JSON at ${lineColumnText(text, offset)}: ${problem}${excerpt(text, offset)}`, {
+  return new InputError(`invalid JSON at ${lineColumnText(text, offset)}: ${problem}`, {
     file: name,
+    excerpt: excerpt(text, offset),
     hint: truncated
       ? 'The file looks cut off: was it still being written, or copied only in part?'
       : 'Check the JSON near that position: a missing comma or quote, a trailing comma, or a comment (JSON allows none).',

@@ -547,8 +547,9 @@ export class JsonStreamParser {
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       const off = errorOffset(text, message);
-      throw new InputError(`invalid JSON at ${this.whereInText(text, off, line, start - lineStart)}: ${cleanParserMessage(message)}${excerpt(text, off)}`, {
+      throw new InputError(`invalid JSON at ${this.whereInText(text, off, line, start - lineStart)}: ${cleanParserMessage(message)}`, {
         file: this.name,
+        excerpt: excerpt(text, off),
         hint: 'Check the JSON near that position: a missing comma or quote, a trailing comma, or a comment (JSON allows none).',
       });
     }
@@ -597,8 +598,9 @@ export class JsonStreamParser {
         .trim();
       if (piece !== '') near = ` (near ${JSON.stringify(`${from > this.lineStart ? '…' : ''}${piece}`)})`;
     }
-    throw new InputError(`invalid JSON at ${this.where(at)}: ${problem}${near}`, {
+    throw new InputError(`invalid JSON at ${this.where(at)}: ${problem}`, {
       file: this.name,
+      excerpt: near,
       hint: truncated
         ? 'The file looks cut off: was it still being written, or copied only in part?'
         : 'Check the JSON near that position: a missing comma or quote, a trailing comma, or a comment (JSON allows none).',

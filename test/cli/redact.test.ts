@@ -294,6 +294,47 @@ function verdicts(doc: unknown, name: string, principals: string[], mapPrincipal
   return out;
 }
 
+describe('--redact in error messages', () => {
+  const PRINCIPAL = ['--key', 'alias/app', '--principal', 'arn:aws:sts::123456789012:assumed-role/payroll-prod-admin/s1', '--redact'];
+  const pattern3 = (): string => readFileSync(`${FIX}examples/pattern-3-delegation-with-iam.json`, 'utf8');
+
+  it('leaves out the excerpt of a file that is not JSON (its names were never learned)', async () => {
+    const file = join(tmp, 'syntax.json');
+    writeFileSync(file, pattern3().replace('"Sid": "UseAppKey",', '"Sid": "PayrollBonusDecrypt" "Effect2": 1,'));
+    for (const args of [
+      ['decrypt', '--from', file, ...PRINCIPAL],
+      ['who-can', '--all-keys', '--from', file, '--redact', '--output', 'json'],
+    ]) {
+      const r = await run(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/invalid JSON at line \d+, column \d+/);
+      expect(r.stderr).not.toMatch(/payroll|\(near/i);
+    }
+    // Without --redact the excerpt is shown.
+    expect((await run(['decrypt', '--from', file, ...PRINCIPAL.slice(0, -1)])).stderr).toContain('PayrollBonusDecrypt');
+  });
+
+  it('shows a refused value of a file or a flag as a placeholder, and the hints as written', async () => {
+    const file = join(tmp, 'badval.json');
+    const doc = JSON.parse(pattern3()) as { keys: Array<{ Policy: { Statement: Array<Record<string, unknown>> } }> };
+    doc.keys[0]!.Policy.Statement[0]!.Condition = { IpAddress: { 'aws:SourceIp': 'payroll-vpn-gateway-10.1.2.3' } };
+    writeFileSync(file, JSON.stringify(doc));
+    const inFile = await run(['decrypt', '--from', file, ...PRINCIPAL]);
+    expect(inFile.stderr).toMatch(/"value-\d+" is not an IPv4 or IPv6 address or CIDR block/);
+    expect(inFile.stderr).toContain('203.0.113.7');
+    const from = `${FIX}examples/pattern-3-delegation-with-iam.json`;
+    const context = await run(['decrypt', '--from', from, ...PRINCIPAL, '--context', 'payroll-tenant']);
+    expect(context.stderr).toMatch(/--context "value-\d+" is not KEY=VALUE/);
+    const condition = await run(['decrypt', '--from', from, ...PRINCIPAL, '--condition', 'aws:SourceIp=payroll-gw']);
+    expect(condition.stderr).toMatch(/"value-\d+" is not an IPv4 or IPv6 address/);
+    expect(condition.stderr).toContain('--condition aws:SourceIp=203.0.113.7');
+    for (const r of [inFile, context, condition]) {
+      expect(r.code).toBe(2);
+      expect(r.stderr).not.toMatch(/payroll|10\.1\.2\.3/i);
+    }
+  });
+});
+
 describe('a redacted snapshot replays', () => {
   for (const f of SNAPSHOTS) {
     it(`${f}: same verdicts, deciding statements and grants; "redacted": true; redacting twice changes nothing`, () => {
