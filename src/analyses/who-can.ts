@@ -530,7 +530,7 @@ const SCRATCH_SETS = new Array<number | string>(N).fill(0);
 
 /** Keys that a request without context may carry (every other key is absent from it). */
 const MAYBE_PRESENT =
-  /^(aws:principal|aws:username|aws:userid|aws:rolesessionname|aws:source|aws:vpcsourceip|aws:useragent|aws:referer|aws:multifactorauth|aws:tokenissuetime|aws:currenttime|aws:epochtime|aws:federatedprovider|aws:ec2instancesource|aws:calledvia|aws:viaawsservice|aws:securetransport|aws:resource|aws:requestedregion|kms:calleraccount|kms:keyspec|kms:customermasterkey|kms:keyusage|kms:keyorigin|kms:multiregion|kms:resourcealiases|kms:encryptionalgorithm|kms:grantisforawsresource)/;
+  /^(aws:principal|aws:username|aws:userid|aws:rolesessionname|aws:source|aws:vpcsourceip|aws:useragent|aws:referer|aws:multifactorauth|aws:tokenissuetime|aws:currenttime|aws:epochtime|aws:federatedprovider|aws:ec2instancesource|aws:calledvia|aws:viaawsservice|aws:securetransport|aws:resource|aws:requestedregion|kms:calleraccount|kms:keyspec|kms:customermasterkey|kms:keyusage|kms:keyorigin|kms:multiregion|kms:resourcealiases|kms:encryptionalgorithm|kms:grantisforawsresource|kms:trailingdayswithoutkeyusage|kms:rotationperiodindays|kms:schedulekeydeletionpendingwindowindays|kms:bypasspolicylockoutsafetycheck|kms:expirationmodel|kms:validto)/;
 
 const settableCache = new WeakMap<CompiledStatement, boolean>();
 /** Has a condition on a key that a request can set (not a property of the principal or the key). */

@@ -349,6 +349,7 @@ export function evaluateCondition(c: CompiledCondition, env: ConditionEnv, effec
 
   if (env.assumed !== undefined && c.isDate && (policyValues.some(dateLacksOffset) || (actual ?? []).some(dateLacksOffset)))
     env.assumed.add('dateWithoutOffset');
+  if (env.assumed !== undefined && actual !== undefined && ctx.defaulted?.has(c.key) === true) env.assumed.add('requestParameterDefaults');
   let matched: boolean;
   let note: ConditionNote | undefined;
   if (c.op.base === 'Null') {

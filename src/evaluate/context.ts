@@ -32,6 +32,11 @@ export interface RequestContext {
   absent?: Set<string>;
   /** For unknown prefixes whose input matters only through them (aliases): that input. */
   prefixInputs?: Map<string, UnknownInput>;
+  /**
+   * Keys (lower-case) whose value is the default KMS gives a request parameter the request does
+   * not name (requestParameterDefaults): a condition that reads one relies on that assumption.
+   */
+  defaulted?: Set<string>;
 }
 
 export interface UnderivableKey {
@@ -136,9 +141,53 @@ const REQUIRED_PARAMETER_KEYS: Record<string, Array<[string, string]>> = {
   UpdatePrimaryRegion: [['kms:PrimaryRegion', 'us-west-2']],
 };
 
-/** The condition keys of the request parameters an action always carries (none: empty), lower case. */
+/**
+ * Keys KMS fills itself for an action, from what it knows of the key, that no snapshot holds: a
+ * request carries them whatever it names [Service Authorization Reference: DisableKey,
+ * ScheduleKeyDeletion]. kms:TrailingDaysWithoutKeyUsage is the number of days since the key's last
+ * cryptographic use (API GetKeyLastUsage), so a condition on it is unknown unless --condition gives it.
+ */
+const KMS_FILLED_KEYS: Record<string, Array<[string, string]>> = {
+  DisableKey: [['kms:TrailingDaysWithoutKeyUsage', '90']],
+  ScheduleKeyDeletion: [['kms:TrailingDaysWithoutKeyUsage', '90']],
+};
+
+/**
+ * Optional request parameters with a default, by action: a request that does not name one has
+ * its key set to the default ("This type of condition works even when the parameter doesn't
+ * appear in the request, such as when you use the parameter's default value" [KMS-COND]). The
+ * defaults are those of the API Reference: RotationPeriodInDays 365 (EnableKeyRotation),
+ * PendingWindowInDays 30 (ScheduleKeyDeletion), BypassPolicyLockoutSafetyCheck false (PutKeyPolicy,
+ * CreateKey), ExpirationModel KEY_MATERIAL_EXPIRES (ImportKeyMaterial), KeySpec SYMMETRIC_DEFAULT,
+ * Origin AWS_KMS and MultiRegion false (CreateKey). Whether the request names another value is
+ * not known: kms-why assumes it does not (requestParameterDefaults), and --condition says otherwise.
+ * CreateKey's KeyUsage and ImportKeyMaterial's ValidTo depend on other parameters (requestDefaults).
+ */
+const PARAMETER_DEFAULTS: Record<string, Array<[string, string]>> = {
+  EnableKeyRotation: [['kms:rotationperiodindays', '365']],
+  ScheduleKeyDeletion: [['kms:schedulekeydeletionpendingwindowindays', '30']],
+  PutKeyPolicy: [['kms:bypasspolicylockoutsafetycheck', 'false']],
+  ImportKeyMaterial: [['kms:expirationmodel', 'KEY_MATERIAL_EXPIRES']],
+  CreateKey: [
+    ['kms:keyorigin', 'AWS_KMS'],
+    ['kms:multiregion', 'false'],
+    ['kms:bypasspolicylockoutsafetycheck', 'false'],
+  ],
+};
+
+/**
+ * The condition keys an action's requests always carry whose value comes from the request (or
+ * KMS) rather than from the caller or the key: required parameters, parameters with a default and
+ * keys KMS fills (none: empty), lower case.
+ */
 export function requiredParameterKeys(short: string): readonly string[] {
-  return (U_REQUIRED[short] ?? NO_REQUIRED).map((u) => u.key);
+  return [
+    ...(U_REQUIRED[short] ?? NO_REQUIRED).map((u) => u.key),
+    ...(U_KMS_FILLED[short] ?? NO_REQUIRED).map((u) => u.key),
+    ...(PARAMETER_DEFAULTS[short] ?? []).map(([k]) => k),
+    ...(short === 'CreateKey' ? ['kms:keyspec', 'kms:customermasterkeyspec', 'kms:keyusage', 'kms:customermasterkeyusage'] : []),
+    ...(short === 'ImportKeyMaterial' ? ['kms:validto'] : []),
+  ];
 }
 
 function underivable(name: string, example: string, flag = '--condition'): UnderivableKey {
@@ -166,6 +215,23 @@ const U_ENCRYPTION_ALGORITHM = underivable('kms:EncryptionAlgorithm', 'RSAES_OAE
 const U_REQUIRED: Record<string, readonly UnderivableKey[]> = Object.fromEntries(
   Object.entries(REQUIRED_PARAMETER_KEYS).map(([a, keys]) => [a, keys.map(([n, ex]) => underivable(n, ex))]),
 );
+const U_KMS_FILLED: Record<string, readonly UnderivableKey[]> = Object.fromEntries(
+  Object.entries(KMS_FILLED_KEYS).map(([a, keys]) => [a, keys.map(([n, ex]) => underivable(n, ex))]),
+);
+const U_KEY_USAGE = underivable('kms:KeyUsage', 'SIGN_VERIFY');
+const U_MULTI_REGION_KEY_TYPE = underivable('kms:MultiRegionKeyType', 'PRIMARY');
+const U_VALID_TO = underivable('kms:ValidTo', '2027-01-01T00:00:00Z');
+/** The kms:CreateKey a ReplicateKey needs: the replica's properties, which AWS does not say the request carries. */
+const U_REPLICA_CREATE_KEY: readonly UnderivableKey[] = [
+  underivable('kms:KeySpec', 'SYMMETRIC_DEFAULT'),
+  underivable('kms:CustomerMasterKeySpec', 'SYMMETRIC_DEFAULT'),
+  underivable('kms:KeyUsage', 'ENCRYPT_DECRYPT'),
+  underivable('kms:CustomerMasterKeyUsage', 'ENCRYPT_DECRYPT'),
+  underivable('kms:KeyOrigin', 'AWS_KMS'),
+  underivable('kms:MultiRegion', 'true'),
+  U_MULTI_REGION_KEY_TYPE,
+  underivable('kms:BypassPolicyLockoutSafetyCheck', 'false'),
+];
 const U_CREATE_GRANT_ANY: readonly UnderivableKey[] = [
   underivable('kms:GrantOperations', 'Decrypt', '--grant-operations'),
   underivable('kms:GranteePrincipal', 'arn:aws:iam::111122223333:role/worker', '--grantee'),
@@ -548,6 +614,7 @@ export function buildContext(input: ContextInput, base?: RequestContext, session
     else if (key?.metadataUnknown === undefined) add(U_ENCRYPTION_ALGORITHM);
   }
   for (const u of U_REQUIRED[action.short] ?? NO_REQUIRED) add(u);
+  for (const u of U_KMS_FILLED[action.short] ?? NO_REQUIRED) add(u);
   if (action.requestAlias && request.keyIdentifier) {
     const id = request.keyIdentifier;
     const alias = id.startsWith('alias/') ? id : /^arn:[^:]+:kms:[^:]*:\d{12}:alias\//.test(id) ? id.slice(id.indexOf(':alias/') + 1) : undefined;
@@ -588,7 +655,6 @@ export function buildContext(input: ContextInput, base?: RequestContext, session
     const v = request.grantIsForAwsResource ?? request.viaService !== undefined;
     set(ctx, 'kms:grantisforawsresource', v ? 'true' : 'false');
   }
-  if (more !== undefined) ctx.underivable = [...b.underivable, ...more];
   if (request.absent !== undefined && request.absent.length > 0) ctx.absent = new Set(request.absent.map((k) => k.toLowerCase()));
   // Whatever the user supplies wins: it is the most specific knowledge of the request.
   if (request.context) {
@@ -601,7 +667,55 @@ export function buildContext(input: ContextInput, base?: RequestContext, session
       }
     }
   }
+  if (action.short in PARAMETER_DEFAULTS) requestDefaults(ctx, action.short, request, add);
+  if (more !== undefined) ctx.underivable = [...b.underivable, ...more];
   return ctx;
+}
+
+/**
+ * The keys of the optional request parameters the request does not name (PARAMETER_DEFAULTS):
+ * their default, or unknown where the default depends on what the request names (a CreateKey's
+ * KeyUsage has a default only for a SYMMETRIC_DEFAULT key [API CreateKey]; ImportKeyMaterial's
+ * ValidTo is required with KEY_MATERIAL_EXPIRES and absent otherwise [API ImportKeyMaterial]).
+ */
+function requestDefaults(ctx: RequestContext, short: string, request: Request, add: (u: UnderivableKey) => void): void {
+  const has = (k: string): boolean => ctx.values.has(k) || ctx.absent?.has(k) === true;
+  const fill = (k: string, v: string): void => {
+    if (has(k)) return;
+    valuesOf(ctx).set(k, [v]);
+    (ctx.defaulted ??= new Set()).add(k);
+  };
+  if (short === 'CreateKey' && request.createsReplica === true) {
+    // The kms:CreateKey a ReplicateKey needs creates a replica with the primary key's spec, usage
+    // and origin [API ReplicateKey], but AWS does not say which of these keys that authorization
+    // carries: unknown rather than the defaults of a CreateKey request.
+    for (const u of U_REPLICA_CREATE_KEY) if (!has(u.key)) add(u);
+    return;
+  }
+  for (const [k, v] of PARAMETER_DEFAULTS[short]!) fill(k, v);
+  if (short === 'CreateKey') {
+    // KeySpec and the deprecated CustomerMasterKeySpec are one parameter (so are the usages).
+    const spec = ctx.values.get('kms:keyspec') ?? ctx.values.get('kms:customermasterkeyspec');
+    if (spec !== undefined) {
+      if (!has('kms:keyspec')) valuesOf(ctx).set('kms:keyspec', spec);
+      if (!has('kms:customermasterkeyspec')) valuesOf(ctx).set('kms:customermasterkeyspec', spec);
+    } else {
+      fill('kms:keyspec', 'SYMMETRIC_DEFAULT');
+      fill('kms:customermasterkeyspec', 'SYMMETRIC_DEFAULT');
+    }
+    const usage = ctx.values.get('kms:keyusage') ?? ctx.values.get('kms:customermasterkeyusage');
+    const symmetric = (ctx.values.get('kms:keyspec') ?? []).includes('SYMMETRIC_DEFAULT');
+    if (usage !== undefined) {
+      if (!has('kms:keyusage')) valuesOf(ctx).set('kms:keyusage', usage);
+      if (!has('kms:customermasterkeyusage')) valuesOf(ctx).set('kms:customermasterkeyusage', usage);
+    } else if (symmetric) {
+      fill('kms:keyusage', 'ENCRYPT_DECRYPT');
+      fill('kms:customermasterkeyusage', 'ENCRYPT_DECRYPT');
+    } else if (!has('kms:keyusage')) add(U_KEY_USAGE);
+    // A multi-Region CreateKey creates a primary key; AWS does not say the request carries its type.
+    if ((ctx.values.get('kms:multiregion') ?? []).some((v) => v.toLowerCase() === 'true') && !has('kms:multiregionkeytype')) add(U_MULTI_REGION_KEY_TYPE);
+  }
+  if (short === 'ImportKeyMaterial' && !has('kms:validto') && (ctx.values.get('kms:expirationmodel') ?? []).includes('KEY_MATERIAL_EXPIRES')) add(U_VALID_TO);
 }
 
 export function isUnknownKey(ctx: RequestContext, lowerKey: string): boolean {

@@ -660,7 +660,7 @@ export class Evaluator {
       // The replica is created in the other Region: kms:CreateKey there (IAM only), and
       // kms:TagResource when the request tags it [API ReplicateKey, KMS multi-Region keys].
       const region = given('kms:ReplicaRegion');
-      const sub: Request = { action: 'kms:CreateKey', principal: request.principal };
+      const sub: Request = { action: 'kms:CreateKey', principal: request.principal, createsReplica: true };
       for (const k of ['callerAccount', 'viaService', 'at'] as const) if (request[k] !== undefined) (sub as unknown as Record<string, unknown>)[k] = request[k];
       sub.context = { ...ctx, ...(region !== undefined ? { 'aws:RequestedRegion': region } : {}) };
       parts.push({

@@ -365,6 +365,7 @@ export const ASSUMPTION_IDS = [
   'companionPermissions',
   'invalidGrant',
   'sessionTags',
+  'requestParameterDefaults',
 ] as const;
 
 export type AssumptionId = (typeof ASSUMPTION_IDS)[number];

@@ -47,6 +47,8 @@ export interface Request {
    * a VPC endpoint: absent, rather than unknown.
    */
   absent?: string[];
+  /** A kms:CreateKey that a ReplicateKey needs (the replica's): its key-property keys are unknown, not CreateKey's defaults. */
+  createsReplica?: boolean;
   /** Any other condition key, by name (global keys such as aws:SourceIp, or KMS keys to override). */
   context?: Record<string, ContextValue>;
 }

@@ -82,6 +82,8 @@ export const ASSUMPTION_TEXT: Record<AssumptionId, string> = {
     "Keys every real request carries but kms-why cannot derive (aws:SourceIp, aws:SourceVpce, aws:CurrentTime without --at, aws:userid without the role's unique id, aws:PrincipalOrgID without the organization id…) are unknown, not absent: a statement that turns on one makes the verdict unknown. --condition gives a value, --absent says the request lacks the key (docs/semantics.md#unknown-context-keys).",
   companionPermissions:
     'UpdateAlias needs permission on the alias, the new key and the key the alias points to now; ReplicateKey also kms:CreateKey (and kms:TagResource with tags) from identity policies; UpdatePrimaryRegion permission on the primary and the replica. kms-why checks each as a request of its own (docs/semantics.md#companion-permissions).',
+  requestParameterDefaults:
+    "A request parameter the request does not name (RotationPeriodInDays, PendingWindowInDays, BypassPolicyLockoutSafetyCheck, ExpirationModel, CreateKey's KeySpec, KeyUsage, Origin, MultiRegion) is taken at the default KMS gives it, which its condition key then holds; a request that names another value: give it with --condition (docs/semantics.md#request-parameter-defaults).",
   invalidGrant:
     'KMS rejects encryption-context constraints on asymmetric and HMAC keys; a snapshot grant that has one is reported invalid and allows nothing (docs/semantics.md#invalid-grant).',
 };
