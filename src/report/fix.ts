@@ -58,7 +58,7 @@ import { FIELD_FLAG, type ErrorClient, type ErrorClue, type MissingPart, type Re
 import { CLIENT_LABEL, clueMeaning } from './error-clue.js';
 import type { LambdaAnalysis } from '../analyses/lambda.js';
 import { MAX_WIDTH, wrap, wrapHanging } from './explain.js';
-import { escapeShared } from './escape.js';
+import { escapeControls, escapeShared } from './escape.js';
 import { lambdaJson, lambdaMarkdown, lambdaText } from './lambda.js';
 import { code, escapeMd, fenced } from './markdown.js';
 
@@ -303,8 +303,18 @@ function lambdaUnreadableLines(u: NonNullable<Explanation['lambdaUnreadable']>):
 // ─────────────────────────────────────────────────────────────────────────────────────────────
 // Text (also used around the table output)
 
+/**
+ * A change as JSON to paste: made from the fix as it was before escapeShared (whose `\u202e` for a
+ * bidi override JSON.stringify wrote as `\\u202e`, another value), then escaped as JSON text: the
+ * characters a terminal or GitHub would act on become JSON's own `\uXXXX` escapes, which keep the
+ * value (JSON.stringify escapes C0 controls itself, not DEL, C1, line separators or bidi controls).
+ */
+function pasteJson(v: unknown): string {
+  return escapeControls(JSON.stringify(v, null, 2), { keepLayout: true });
+}
+
 function jsonLines(v: unknown, indent: string): string[] {
-  return JSON.stringify(v, null, 2)
+  return pasteJson(v)
     .split('\n')
     .map((l) => indent + l);
 }
@@ -353,7 +363,8 @@ function textToday(e: Explanation, w: number): string[] {
   return out;
 }
 
-export function textFix(f: FixResult, w: number = MAX_WIDTH): string[] {
+/** `raw`: the same fix before escapeShared, whose changes are printed as JSON (see pasteJson). */
+export function textFix(f: FixResult, w: number = MAX_WIDTH, raw: FixResult = f): string[] {
   const out: string[] = [];
   if (!f.needed) {
     out.push('Fix: none needed.');
@@ -362,7 +373,7 @@ export function textFix(f: FixResult, w: number = MAX_WIDTH): string[] {
   }
   out.push(f.proposals.length > 0 ? 'Fix (each verified by evaluating the request again; narrowest first):' : 'Fix: no verified change.');
   for (const wn of f.warnings) out.push(...wrapHanging(wn, w, '  WARNING: ', '           '));
-  for (const p of f.proposals) {
+  for (const [pi, p] of f.proposals.entries()) {
     out.push('');
     out.push(...wrapHanging(fixTitleText(p.titles), w, `  ${p.rank}. `));
     const ind = '     ';
@@ -373,9 +384,9 @@ export function textFix(f: FixResult, w: number = MAX_WIDTH): string[] {
         ind,
       ),
     );
-    for (const c of p.changes) {
+    for (const [ci, c] of p.changes.entries()) {
       out.push(...wrapHanging(changeTitle(c), w, ind));
-      const j = changeJson(c);
+      const j = changeJson(raw.proposals[pi]!.changes[ci]!);
       if (j !== undefined) out.push(...jsonLines(j, `${ind}  `));
     }
     const commands = proposalCommands(p);
@@ -420,7 +431,7 @@ export async function explainText(given: ExplainDocument, format: 'text' | 'tabl
     if (e.lambdaUnreadable) out.push('', ...lambdaUnreadableLines(e.lambdaUnreadable).flatMap((l) => wrapHanging(l, w, '')));
     if (e.fix) {
       out.push('');
-      out.push(...textFix(e.fix, w));
+      out.push(...textFix(e.fix, w, given.explanations[i]!.fix ?? e.fix));
     }
   }
   if (doc.skipped.length > 0) {
@@ -492,7 +503,8 @@ function mdToday(e: Explanation, h: string): string[] {
   return out;
 }
 
-export function mdFix(f: FixResult, h: string): string[] {
+/** `raw`: the same fix before escapeShared, whose changes are printed as JSON (see pasteJson). */
+export function mdFix(f: FixResult, h: string, raw: FixResult = f): string[] {
   const out: string[] = [`${h} Fix`, ''];
   if (!f.needed) {
     out.push('None needed.', '');
@@ -501,13 +513,13 @@ export function mdFix(f: FixResult, h: string): string[] {
   if (f.proposals.length === 0) out.push('No change kms-why could verify.', '');
   else out.push('Each change below was applied to a copy of the inputs and the request evaluated again; narrowest first.', '');
   for (const wn of f.warnings) out.push(`> **Warning:** ${escapeMd(wn)}`, '');
-  for (const p of f.proposals) {
+  for (const [pi, p] of f.proposals.entries()) {
     out.push(`${h}# ${p.rank}. ${escapeMd(fixTitleText(p.titles))}`, '');
     out.push(`Verified: the request would be **ALLOWED**, decided by ${escapeMd(p.verified.decidedBy.replace(/-/g, ' '))}.`, '');
-    for (const c of p.changes) {
+    for (const [ci, c] of p.changes.entries()) {
       out.push(escapeMd(changeTitle(c)), '');
-      const j = changeJson(c);
-      if (j !== undefined) out.push(fenced('json', JSON.stringify(j, null, 2)), '');
+      const j = changeJson(raw.proposals[pi]!.changes[ci]!);
+      if (j !== undefined) out.push(fenced('json', pasteJson(j)), '');
     }
     const commands = proposalCommands(p);
     if (commands.length > 0) out.push(fenced('sh', commands.join('\n')), '');
@@ -541,7 +553,7 @@ export async function explainMarkdown(given: ExplainDocument, render: ReportRend
     out.push(...mdToday(e, h));
     if (e.lambda) out.push(demoteHeadings(lambdaMarkdown(e.lambda).replace(/^\n+|\n+$/g, ''), many ? 1 : 0), '');
     if (e.lambdaUnreadable) out.push(`${h} Lambda function`, '', ...lambdaUnreadableLines(e.lambdaUnreadable).map((l) => escapeMd(l)), '');
-    if (e.fix) out.push(...mdFix(e.fix, h));
+    if (e.fix) out.push(...mdFix(e.fix, h, given.explanations[i]!.fix ?? e.fix));
   }
   if (doc.skipped.length > 0) {
     out.push('## Not explained', '');
@@ -575,8 +587,8 @@ export function fixesText(given: readonly ActionFix[], width: number = MAX_WIDTH
   const fixes = escapeShared(given);
   if (fixes.length === 0) return '\nFix: none needed: every action is allowed.\n';
   const out: string[] = [];
-  for (const f of fixes) {
-    out.push('', `=== Fix for ${f.action} ===`, ...textFix(f.fix, Math.min(width, MAX_WIDTH)));
+  for (const [i, f] of fixes.entries()) {
+    out.push('', `=== Fix for ${f.action} ===`, ...textFix(f.fix, Math.min(width, MAX_WIDTH), given[i]!.fix));
   }
   return out.map((l) => l.trimEnd()).join('\n') + '\n';
 }
@@ -589,8 +601,8 @@ export function fixesMarkdown(given: readonly ActionFix[]): string {
   const fixes = escapeShared(given);
   const out: string[] = ['', '## Fix', ''];
   if (fixes.length === 0) out.push('None needed: every action is allowed.', '');
-  for (const f of fixes) {
-    const body = mdFix(f.fix, '###');
+  for (const [i, f] of fixes.entries()) {
+    const body = mdFix(f.fix, '###', given[i]!.fix);
     body[0] = `### Fix for ${code(f.action)}`;
     out.push(...body);
   }

@@ -149,6 +149,31 @@ describe('--fix in every output format', () => {
     }
   });
 
+  it('the JSON to paste means what --output json says, control and bidi characters escaped as JSON escapes', () => {
+    // An encryption-context value may hold any character: a tab, a bidi override, NEL, ESC.
+    const value = 'a\u202eb\tc\u0085d\u001be';
+    const withContext = [...args, '--context', `k=${value}`];
+    const json = JSON.parse(kmsWhy([...withContext, '--output', 'json']).stdout) as Json;
+    const expected = json.fixes[0].proposals[0].changes[0].json as Json;
+    expect(JSON.stringify(expected)).toContain(JSON.stringify(value));
+    /** The first JSON statement printed after the report: from its `{` line to the `}` at the same indentation. */
+    const printed = (out: string): Json => {
+      const lines = out.slice(out.search(/=== Fix for|## Fix/)).split('\n');
+      const start = lines.findIndex((l) => /^\s*\{$/.test(l));
+      const indent = lines[start]!.indexOf('{');
+      const end = lines.findIndex((l, i) => i > start && l === `${' '.repeat(indent)}}`);
+      return JSON.parse(lines.slice(start, end + 1).join('\n')) as Json;
+    };
+    for (const format of ['text', 'table', 'markdown']) {
+      const r = kmsWhy([...withContext, '--output', format]);
+      expect(r.code, format).toBe(1);
+      expect(printed(r.stdout), format).toEqual(expected);
+      // Still nothing a terminal would act on: JSON's own escapes.
+      expect(r.stdout, format).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/);
+      expect(r.stdout, format).toContain('"a\\u202eb\\tc\\u0085d\\u001be"');
+    }
+  });
+
   it('an allowed request needs no fix; encrypt, per-action commands and check take --fix too', () => {
     const ok = kmsWhy(['decrypt', ...LAMBDA_ARGS, '--fix', '--output', 'json']);
     expect(ok.code).toBe(0);

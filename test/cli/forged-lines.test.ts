@@ -29,11 +29,20 @@ type Snap = {
 };
 const read = (file: string): Snap => JSON.parse(readFileSync(file, 'utf8')) as Snap;
 
-/** Every MARK comes right after an escaped newline (a narrow cell may break the line after its `\`), and the output shows one. */
-function expectEscaped(out: string, what: string): void {
+/**
+ * Every MARK comes right after an escaped newline (a narrow cell may break the line after its `\`),
+ * and the output shows one. In JSON to paste (--fix) the escape is JSON's own `\n`: `\u000a` there
+ * would be another value.
+ */
+function expectEscaped(out: string, what: string, json = false): void {
   const at = [...out.matchAll(new RegExp(MARK, 'g'))].map((m) => m.index);
   expect(at.length, `${what}: the input is shown`).toBeGreaterThan(0);
-  for (const i of at) expect(out.slice(i - 5, i), `${what}: ${JSON.stringify(out.slice(Math.max(0, i - 40), i + 10))}`).toBe('u000a');
+  for (const i of at) {
+    const before = out.slice(i - 5, i);
+    const context = `${what}: ${JSON.stringify(out.slice(Math.max(0, i - 40), i + 10))}`;
+    if (json && /"a\\n$/.test(before)) continue;
+    expect(before, context).toBe('u000a');
+  }
 }
 
 async function stdout(args: string[], codes: number[]): Promise<string> {
@@ -109,7 +118,7 @@ describe('input newlines are escaped, never laid out', () => {
         ['decrypt', '--from', file, '--key', 'alias/app', '--principal', 'arn:aws:iam::111122223333:role/app', '--fix', '--output', output],
         [1],
       );
-      expectEscaped(out.slice(out.search(/Fix/)), `--fix ${output}`);
+      expectEscaped(out.slice(out.search(/Fix/)), `--fix ${output}`, true);
     }
   });
 });
