@@ -44,7 +44,7 @@ import { contextGet, requiredParameterKeys, unknownKeyInfo, type RequestContext 
 import { Evaluator, UNKNOWN_NOTES } from '../evaluate/evaluator.js';
 import { decidesUnknown } from '../evaluate/recorder.js';
 import { hasEcConstraint } from '../evaluate/grants.js';
-import { dependsOnKeyState, keyStateError, keyUsageError } from '../evaluate/key-state.js';
+import { aliasRequestError, dependsOnKeyState, keyStateError, keyUsageError } from '../evaluate/key-state.js';
 import type { EvaluatorOptions } from '../evaluate/options.js';
 import { isServiceLinked, SnapshotIndex } from '../evaluate/snapshot-index.js';
 import { callerKeys, patternKey } from '../evaluate/principals.js';
@@ -98,9 +98,26 @@ export function isAdminLevel(action: string, e: AccessEntry | null): boolean {
   return e !== null && e.access === 'allow' && ADMIN_LEVEL_ACTIONS.has(action);
 }
 
-/** The key actions who-can evaluates by default: those the key's type can do, without RetireGrant; alias actions only when the key has an alias. */
+/**
+ * The key actions who-can evaluates by default: those the key's type can do, without RetireGrant;
+ * alias actions only when the key has an alias, and not CreateAlias, which who-can asks of that
+ * alias (whoCanRequest): it exists already, so the request always fails (keyStepError).
+ */
 export function defaultActions(key: Key): ActionInfo[] {
-  return KEY_ACTIONS.filter((a) => a.cls !== 'retire-grant' && keyUsageError(a, key.metadata) === undefined && (a.cls !== 'alias' || key.aliases.length > 0));
+  return KEY_ACTIONS.filter(
+    (a) =>
+      a.cls !== 'retire-grant' && keyUsageError(a, key.metadata) === undefined && (a.cls !== 'alias' || (key.aliases.length > 0 && a.short !== 'CreateAlias')),
+  );
+}
+
+/**
+ * The error the request who-can asks (whoCanRequest) gets after authorization, as the evaluator
+ * reports it: the alias's first (CreateAlias of the alias the key has already fails with
+ * AlreadyExistsException), then the key state and usage.
+ */
+function keyStepError(a: ActionInfo, key: Key): string | undefined {
+  const m = key.metadata;
+  return (a.cls === 'alias' && key.aliases.length > 0 ? aliasRequestError(a, key.aliases[0], m, m) : undefined) ?? keyStateError(a, m);
 }
 
 /** Checks that an action can be asked of who-can. */
@@ -475,7 +492,7 @@ function traitKey(a: ActionInfo, key: Key, f: number, grantsUnknown: boolean, al
   return [
     a.cls,
     (f & F_CROSS) !== 0 && a.crossAccount,
-    (f & F_KEYSTATE) !== 0 && keyStateError(a, key.metadata) !== undefined,
+    (f & F_KEYSTATE) !== 0 && keyStepError(a, key) !== undefined,
     // Unreadable metadata: the restrictive world fails every action that depends on the key state.
     key.metadataUnknown !== undefined && dependsOnKeyState(a),
     (f & (F_EC | F_GRANT_EC)) !== 0 && a.takesEncryptionContext,
@@ -1311,7 +1328,7 @@ export class WhoCanEngine {
       aliasArn: alias === undefined ? undefined : `arn:${m.partition}:kms:${m.region}:${m.account}:${alias}`,
       actions,
       order: actions
-        .map((a, i) => [keyStateError(a, m) === undefined ? 0 : 1, i] as const)
+        .map((a, i) => [keyStepError(a, key) === undefined ? 0 : 1, i] as const)
         .sort((x, y) => x[0] - y[0] || x[1] - y[1])
         .map(([, i]) => i),
       hasUnknown: kp === null || grantIndex === null || key.tagsUnknown !== undefined || key.metadataUnknown !== undefined,
@@ -2547,7 +2564,7 @@ export class WhoCanEngine {
       keyManager: m.keyManager,
       actions,
       // Unreadable metadata: the evaluator fails key-state-dependent actions in one world only, so the verdicts say unknown themselves.
-      keyStateErrors: actions.map((a) => (key.metadataUnknown !== undefined ? undefined : keyStateError(a, m))),
+      keyStateErrors: actions.map((a) => (key.metadataUnknown !== undefined ? undefined : keyStepError(a, key))),
       principals,
       access,
       publicStatements,

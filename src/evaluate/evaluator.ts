@@ -644,8 +644,7 @@ export class Evaluator {
       if (aliasArn === undefined) return parts;
       const name = aliasArn.slice(aliasArn.indexOf('alias/'));
       if (!name.startsWith('alias/')) return parts;
-      const acct = /^arn:[^:]+:kms:[^:]*:(\d{12}):/.exec(aliasArn)?.[1] ?? m.account;
-      const current = this.snapshot.keys.find((k) => k.aliases.includes(name) && k.metadata.account === acct && k.metadata.region === m.region);
+      const current = this.aliasTarget(aliasArn, key);
       if (current === key) return parts;
       if (current !== undefined)
         parts.push({
@@ -695,6 +694,15 @@ export class Evaluator {
         missing: { kind: 'replica-not-in-snapshot', keyId: m.keyId, region, partition: m.partition, account: m.account },
       });
     return parts;
+  }
+
+  /** The key of the snapshot an alias (name or ARN) is associated with now, in the alias's account and the key's Region. */
+  private aliasTarget(aliasArn: string, key: Key): Key | undefined {
+    const name = aliasArn.slice(aliasArn.indexOf('alias/'));
+    if (!name.startsWith('alias/')) return undefined;
+    const m = key.metadata;
+    const acct = /^arn:[^:]+:kms:[^:]*:(\d{12}):/.exec(aliasArn)?.[1] ?? m.account;
+    return this.snapshot.keys.find((k) => k.aliases.includes(name) && k.metadata.account === acct && k.metadata.region === m.region);
   }
 
   /**
@@ -808,6 +816,10 @@ export class Evaluator {
           targetGrant,
         };
         if (iamOnlyResource !== undefined) r.iamResource = iamOnlyResource;
+        if (aliasArn !== undefined && key !== undefined) {
+          const current = this.aliasTarget(aliasArn, key);
+          if (current !== undefined) r.aliasCurrent = current;
+        }
         if (cs.roleTags === true) r.roleTags = true;
         built = { targetGrant, ctx: buildContext(input, res.baseCtx, res.sessionKeys), r };
       }

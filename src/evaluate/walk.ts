@@ -24,7 +24,15 @@ import type { Request } from '../model/request.js';
 import { parseOperator } from '../model/condition-operators.js';
 import { parseDate } from '../model/condition-values.js';
 import { ROOT_USER_POLICY_NAME } from '../model/decision.js';
-import { aliasPlacementError, dependsOnKeyState, grantRequestError, keyIdentifierError, keyStateError, unreadableKeyStateError } from '../model/key-state.js';
+import {
+  aliasPlacementError,
+  aliasRequestError,
+  dependsOnKeyState,
+  grantRequestError,
+  keyIdentifierError,
+  keyStateError,
+  unreadableKeyStateError,
+} from '../model/key-state.js';
 import { matchRecorded, matchStatement, statementsFor, type CompiledPolicy, type CompiledStatement, type StatementLists } from './compile.js';
 import type { ConditionEnv, UnknownBias } from './conditions.js';
 import type { GrantCheck } from './grants.js';
@@ -67,6 +75,8 @@ export interface Resolved {
   aliasArn: string | undefined;
   /** For RetireGrant. */
   targetGrant: Grant | undefined;
+  /** For alias actions: the key of the snapshot the alias is associated with now, if any. */
+  aliasCurrent?: Key;
   options: EvaluatorOptions;
   /** Notes on how the caller was read (e.g. a role ARN given as the caller). */
   notes: HintNote[];
@@ -241,6 +251,9 @@ export class Walk {
       keyStateErr =
         (caller.kind === 'service' ? undefined : keyIdentifierError(action, r.request.keyIdentifier, r.callerAccount, r.key.metadata)) ??
         aliasPlacementError(action, r.aliasArn, r.key.metadata) ??
+        (r.key.metadataUnknown !== undefined || r.aliasCurrent?.metadataUnknown !== undefined
+          ? undefined
+          : aliasRequestError(action, r.aliasArn, r.key.metadata, r.aliasCurrent?.metadata)) ??
         (r.key.metadataUnknown !== undefined
           ? env.bias === 'deny' && dependsOnKeyState(action)
             ? unreadableKeyStateError(r.key.metadataUnknown.reason)

@@ -254,3 +254,21 @@ export function aliasPlacementError(action: ActionInfo, aliasArn: string | undef
   if (a === null || (a.partition === m.partition && a.region === m.region && a.account === m.account)) return undefined;
   return `NotFoundException: ${aliasArn} is not in the account and Region of ${m.arn}; an alias and its key are always in the same account and Region.`;
 }
+
+/**
+ * The error an alias action gets for the alias it names, whatever the policies allow. CreateAlias:
+ * the name "cannot begin with alias/aws/. The alias/aws/ prefix is reserved for AWS managed keys"
+ * (InvalidAliasNameException), and "each alias name must be unique in the AWS account and Region"
+ * (AlreadyExistsException) [API CreateAlias]. `current`: the key the alias is associated with now
+ * (a key of the snapshot in the alias's account and Region), if known.
+ */
+export function aliasRequestError(action: ActionInfo, aliasArn: string | undefined, _m: KeyMetadata, current: KeyMetadata | undefined): string | undefined {
+  if (aliasArn === undefined) return undefined;
+  const name = aliasArn.slice(aliasArn.indexOf('alias/'));
+  if (action.short === 'CreateAlias') {
+    if (name.startsWith('alias/aws/')) return `InvalidAliasNameException: ${name} begins with alias/aws/, which is reserved for AWS managed keys.`;
+    if (current !== undefined)
+      return `AlreadyExistsException: ${name} already exists in account ${current.account} and Region ${current.region} (it points to ${current.arn}); alias names are unique there.`;
+  }
+  return undefined;
+}

@@ -31,3 +31,45 @@ describe('an alias ARN outside the key’s account and Region', () => {
     expect(ask('kms:CreateAlias', 'arn:aws:kms:us-east-1:111122223333:alias/app').decision).toBe('allow');
   });
 });
+
+// CreateAlias of a reserved or existing name, and UpdateAlias to a key of another type or usage,
+// fail whatever the policies allow [API CreateAlias, API UpdateAlias]: decided by the key step.
+describe('the alias a request names', () => {
+  const SIGN_ARN = 'arn:aws:kms:us-east-1:111122223333:key/33333333-12ab-34cd-56ef-1234567890ab';
+  const HMAC_ARN = 'arn:aws:kms:us-east-1:111122223333:key/44444444-12ab-34cd-56ef-1234567890ab';
+  const SYM_ARN = 'arn:aws:kms:us-east-1:111122223333:key/55555555-12ab-34cd-56ef-1234567890ab';
+  const other = (arn: string, spec: string, usage: string, aliases: string[] = []) => {
+    const k = oneKeySnapshot({ Aliases: aliases }).keys as Array<Record<string, unknown>>;
+    const key = k[0]!;
+    key.KeyMetadata = { ...(key.KeyMetadata as Record<string, unknown>), Arn: arn, KeyId: arn.slice(arn.indexOf('/') + 1), KeySpec: spec, KeyUsage: usage };
+    return key;
+  };
+  const doc = oneKeySnapshot({ Aliases: ['alias/app'] }, [
+    {
+      Arn: ROLE,
+      IdentityPolicies: [{ PolicyName: 'kms', Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] } }],
+    },
+  ]);
+  (doc.keys as unknown[]).push(
+    other(SIGN_ARN, 'RSA_2048', 'SIGN_VERIFY'),
+    other(HMAC_ARN, 'HMAC_256', 'GENERATE_VERIFY_MAC'),
+    other(SYM_ARN, 'SYMMETRIC_DEFAULT', 'ENCRYPT_DECRYPT', ['alias/other']),
+  );
+  const two = new Evaluator(parseSnapshot(doc, 'two.json'));
+  const on = (action: string, keyArn: string, aliasArn: string) => two.evaluate({ action, principal: ROLE, keyArn, aliasArn });
+  const A = (name: string) => `arn:aws:kms:us-east-1:111122223333:${name}`;
+
+  it('CreateAlias of an alias/aws/ name fails (InvalidAliasNameException)', () => {
+    const d = on('kms:CreateAlias', KEY_ARN, A('alias/aws/mine'));
+    expect(d).toMatchObject({ decision: 'deny', decidedBy: 'key-state', authorization: 'allow' });
+    expect(d.keyStateError).toMatch(/^InvalidAliasNameException: alias\/aws\/mine/);
+  });
+  it('CreateAlias of a name a key of the account and Region has fails (AlreadyExistsException), a new name is allowed', () => {
+    for (const key of [SIGN_ARN, KEY_ARN]) {
+      const d = on('kms:CreateAlias', key, A('alias/app'));
+      expect(d).toMatchObject({ decision: 'deny', decidedBy: 'key-state' });
+      expect(d.keyStateError).toMatch(/^AlreadyExistsException: alias\/app .*1234abcd/);
+    }
+    expect(on('kms:CreateAlias', SIGN_ARN, A('alias/new')).decision).toBe('allow');
+  });
+});
