@@ -255,20 +255,33 @@ export function aliasPlacementError(action: ActionInfo, aliasArn: string | undef
   return `NotFoundException: ${aliasArn} is not in the account and Region of ${m.arn}; an alias and its key are always in the same account and Region.`;
 }
 
+/** The key type UpdateAlias compares: symmetric encryption, HMAC or asymmetric [API UpdateAlias]. */
+function keyTypeOf(m: KeyMetadata): string {
+  return m.keySpec === 'SYMMETRIC_DEFAULT' ? 'symmetric' : m.keySpec.startsWith('HMAC_') ? 'HMAC' : 'asymmetric';
+}
+
 /**
  * The error an alias action gets for the alias it names, whatever the policies allow. CreateAlias:
  * the name "cannot begin with alias/aws/. The alias/aws/ prefix is reserved for AWS managed keys"
  * (InvalidAliasNameException), and "each alias name must be unique in the AWS account and Region"
- * (AlreadyExistsException) [API CreateAlias]. `current`: the key the alias is associated with now
- * (a key of the snapshot in the alias's account and Region), if known.
+ * (AlreadyExistsException) [API CreateAlias]. UpdateAlias: "The current and new KMS key must be the
+ * same type (both symmetric or both asymmetric or both HMAC), and they must have the same key
+ * usage" [API UpdateAlias]; ValidationException, as for CreateGrant. `current`: the key the alias
+ * is associated with now (a key of the snapshot in the alias's account and Region), if known.
  */
-export function aliasRequestError(action: ActionInfo, aliasArn: string | undefined, _m: KeyMetadata, current: KeyMetadata | undefined): string | undefined {
+export function aliasRequestError(action: ActionInfo, aliasArn: string | undefined, m: KeyMetadata, current: KeyMetadata | undefined): string | undefined {
   if (aliasArn === undefined) return undefined;
   const name = aliasArn.slice(aliasArn.indexOf('alias/'));
   if (action.short === 'CreateAlias') {
     if (name.startsWith('alias/aws/')) return `InvalidAliasNameException: ${name} begins with alias/aws/, which is reserved for AWS managed keys.`;
     if (current !== undefined)
       return `AlreadyExistsException: ${name} already exists in account ${current.account} and Region ${current.region} (it points to ${current.arn}); alias names are unique there.`;
+    return undefined;
+  }
+  if (action.short === 'UpdateAlias' && current !== undefined && current.arn !== m.arn) {
+    const [was, now] = [keyTypeOf(current), keyTypeOf(m)];
+    if (was !== now || current.keyUsage !== m.keyUsage)
+      return `ValidationException: ${name} points to ${current.arn} (${was}, ${current.keyUsage}); UpdateAlias needs a new key of the same type and key usage, and ${m.arn} is ${now}, ${m.keyUsage}.`;
   }
   return undefined;
 }

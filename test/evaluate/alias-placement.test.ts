@@ -72,4 +72,13 @@ describe('the alias a request names', () => {
     }
     expect(on('kms:CreateAlias', SIGN_ARN, A('alias/new')).decision).toBe('allow');
   });
+  it('UpdateAlias to a key of another type or key usage fails; to a key of the same type and usage it is allowed', () => {
+    for (const key of [SIGN_ARN, HMAC_ARN]) {
+      const d = on('kms:UpdateAlias', key, A('alias/app'));
+      expect(d).toMatchObject({ decision: 'deny', decidedBy: 'key-state' });
+      expect(d.keyStateError).toMatch(/^ValidationException: alias\/app points to .*same type and key usage/);
+    }
+    expect(on('kms:UpdateAlias', SYM_ARN, A('alias/app')).decision).toBe('allow');
+    expect(on('kms:UpdateAlias', KEY_ARN, A('alias/other')).decision).toBe('allow');
+  });
 });
