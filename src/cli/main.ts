@@ -1,6 +1,7 @@
 // The command line: commander wiring and the single place that decides the exit code.
 import { Argument, Command, CommanderError, Help, InvalidArgumentError, Option } from 'commander';
 import { ACTIONS, findAction, KEY_ACTIONS, type ActionInfo } from '../model/actions.js';
+import { parsePrincipal } from '../model/arn.js';
 import type { Decision } from '../model/decision.js';
 import { InputError } from '../model/errors.js';
 import type { NotEvaluated } from '../model/report.js';
@@ -210,7 +211,7 @@ Examples:
   const evaluateAndPrint = async (
     flags: CommonFlags,
     pickActions: (s: Snapshot, ev: Evaluator) => ActionInfo[] | { actions: ActionInfo[]; notEvaluated: NotEvaluated[] },
-    requests?: (base: Request) => Request[],
+    requests?: (base: Request, ev: Evaluator) => Request[],
     extraKeys?: (flags: CommonFlags) => string[],
     updatesAlias = false,
   ): Promise<number> => {
@@ -237,7 +238,7 @@ Examples:
     const picked = pickActions(snapshot, evaluator);
     const actions = Array.isArray(picked) ? picked : picked.actions;
     const notEvaluated = Array.isArray(picked) ? undefined : picked.notEvaluated;
-    const reqs = requests ? requests(base) : actions.map((a) => ({ ...base, action: a.name }));
+    const reqs = requests ? requests(base, evaluator) : actions.map((a) => ({ ...base, action: a.name }));
     const decisions: Decision[] = reqs.map((r) => evaluator.evaluate(r));
     const report = buildReport(base, decisions, {
       ...(snapshot.inputs ? { inputs: snapshot.inputs } : {}),
@@ -349,9 +350,17 @@ Example:
           return evaluateAndPrint(
             flags,
             () => [from, to],
-            (base) => {
+            (base, ev) => {
               const dest: Request = { ...base, action: to.name };
               if (flags.destinationKey !== undefined) dest.keyIdentifier = flags.destinationKey;
+              // Both keys are named: kms:ReEncryptOnSameKey ("whether the source and destination
+              // key are the same") is known, for both permissions [KMS condition keys], unless
+              // --condition gives it. A key the snapshot does not have is left to the evaluation's error.
+              const given = Object.keys(base.context ?? {}).some((k) => k.toLowerCase() === 'kms:reencryptonsamekey');
+              const account = parsePrincipal(base.principal)?.account;
+              const source = base.keyIdentifier !== undefined ? ev.findKey(base.keyIdentifier, account) : undefined;
+              const target = dest.keyIdentifier !== undefined ? ev.findKey(dest.keyIdentifier, account) : undefined;
+              const sameKey = source !== undefined && target !== undefined ? source.metadata.arn === target.metadata.arn : undefined;
               if (flags.destinationContext !== undefined) {
                 const d = requestFromFlags({ ...flags, context: flags.destinationContext }, to.name);
                 if (d.encryptionContext !== undefined) dest.encryptionContext = d.encryptionContext;
@@ -363,7 +372,9 @@ Example:
               if (flags.destinationEncryptionAlgorithm !== undefined)
                 dest.encryptionAlgorithm = requestFromFlags({ ...flags, encryptionAlgorithm: flags.destinationEncryptionAlgorithm }, to.name)
                   .encryptionAlgorithm!;
-              return [{ ...base, action: from.name }, dest];
+              const withSame = (r: Request): Request =>
+                given || sameKey === undefined ? r : { ...r, context: { ...r.context, 'kms:ReEncryptOnSameKey': sameKey ? 'true' : 'false' } };
+              return [withSame({ ...base, action: from.name }), withSame(dest)];
             },
             () => (flags.destinationKey !== undefined && flags.destinationKey !== flags.key ? [flags.destinationKey] : []),
           );

@@ -189,6 +189,59 @@ describe('commands, help and version', () => {
     ]);
     expect(ask('--destination-encryption-algorithm', 'RSAES_OAEP_SHA_1')[1]).toEqual(['kms:ReEncryptTo', 'deny']);
   });
+  it('re-encrypt knows kms:ReEncryptOnSameKey from its two keys (a Deny on re-encrypting under the same key decides)', () => {
+    const statement = (effect: string, condition?: unknown) => ({
+      Effect: effect,
+      Principal: effect === 'Deny' ? '*' : { AWS: 'arn:aws:iam::111122223333:role/app' },
+      Action: 'kms:ReEncrypt*',
+      Resource: '*',
+      ...(condition !== undefined ? { Condition: condition } : {}),
+    });
+    const key = (id: string, alias: string) => ({
+      KeyMetadata: {
+        KeyId: id,
+        Arn: `arn:aws:kms:us-east-1:111122223333:key/${id}`,
+        AWSAccountId: '111122223333',
+        KeyState: 'Enabled',
+        KeySpec: 'SYMMETRIC_DEFAULT',
+      },
+      Aliases: [alias],
+      Tags: [],
+      Grants: [],
+      Policy: { Version: '2012-10-17', Statement: [statement('Allow'), statement('Deny', { Bool: { 'kms:ReEncryptOnSameKey': 'true' } })] },
+    });
+    const snap = write(
+      'reencrypt-same-key.json',
+      JSON.stringify({
+        kmsWhySnapshot: 1,
+        keys: [key('1234abcd-12ab-34cd-56ef-1234567890ab', 'alias/src'), key('22222222-12ab-34cd-56ef-1234567890ab', 'alias/dst')],
+        principals: [{ Arn: 'arn:aws:iam::111122223333:role/app', IdentityPolicies: [] }],
+      }),
+    );
+    const ask = (dest: string, ...more: string[]) => {
+      const r = kmsWhy([
+        're-encrypt',
+        '--from',
+        snap,
+        '--key',
+        'alias/src',
+        '--destination-key',
+        dest,
+        '--principal',
+        'arn:aws:iam::111122223333:role/app',
+        ...more,
+        '--output',
+        'json',
+      ]);
+      return JSON.parse(r.stdout).results.map((x: { decision: string }) => x.decision);
+    };
+    expect(ask('alias/dst')).toEqual(['allow', 'allow']);
+    // The same key by another name (its ARN) is the same key.
+    expect(ask('arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab')).toEqual(['deny', 'deny']);
+    // A --condition says otherwise, and wins.
+    expect(ask('alias/dst', '--condition', 'kms:ReEncryptOnSameKey=true')).toEqual(['deny', 'deny']);
+  });
+
   it('check --action all covers every action the key can do, and no others', () => {
     const r = kmsWhy([
       'check',
