@@ -128,11 +128,17 @@ export function keyUsageError(action: ActionInfo, m: KeyMetadata): string | unde
     case 'ReplicateKey':
       // It "creates a multi-Region replica key based on a multi-Region primary key" [API
       // ReplicateKey]. A multi-Region key whose type is not given may be the primary.
-      // (UpdatePrimaryRegion is asked of the replica too, as its companion: not checked here.)
       if (!m.multiRegion) return `UnsupportedOperationException: ReplicateKey needs a multi-Region primary key; ${m.arn} is a single-Region key.`;
       return m.multiRegionKeyType === 'REPLICA'
         ? `UnsupportedOperationException: ReplicateKey needs a multi-Region primary key; ${m.arn} is a replica key (replicate the primary key).`
         : undefined;
+    case 'UpdatePrimaryRegion':
+      // Its KeyId is "the key ID or key ARN of a multi-Region primary key" [API
+      // UpdatePrimaryRegion]: a single-Region key has no replica to make primary. (The request is
+      // also asked of the replica, as its companion, so a replica key is not refused here.)
+      return m.multiRegion
+        ? undefined
+        : `UnsupportedOperationException: UpdatePrimaryRegion needs a multi-Region primary key; ${m.arn} is a single-Region key.`;
     case 'EnableKeyRotation':
     case 'DisableKeyRotation':
     case 'RotateKeyOnDemand':

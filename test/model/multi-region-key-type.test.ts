@@ -44,6 +44,18 @@ describe('multi-Region key types', () => {
     expect(hsm).toMatchObject({ decision: 'deny', decidedBy: 'key-state' });
   });
 
+  it('UpdatePrimaryRegion: a key-state deny on a single-Region key (no replica to make primary); who-can leaves it out there', () => {
+    const d = evaluator(SINGLE).evaluate({
+      action: 'kms:UpdatePrimaryRegion',
+      principal: ROLE,
+      keyArn: KEY_ARN,
+      context: { 'kms:PrimaryRegion': 'us-west-2' },
+    });
+    expect(d).toMatchObject({ decision: 'deny', decidedBy: 'key-state' });
+    expect(d.keyStateError).toMatch(/^UnsupportedOperationException: UpdatePrimaryRegion needs a multi-Region primary key/);
+    expect(evaluator(PRIMARY).evaluate({ action: 'kms:UpdatePrimaryRegion', principal: ROLE, keyArn: KEY_ARN }).decidedBy).not.toBe('key-state');
+  });
+
   it('rotation: a key-state deny on a replica key only', () => {
     for (const action of ['kms:EnableKeyRotation', 'kms:DisableKeyRotation', 'kms:RotateKeyOnDemand']) {
       expect(evaluator(REPLICA).evaluate({ action, principal: ROLE, keyArn: KEY_ARN })).toMatchObject({ decision: 'deny', decidedBy: 'key-state' });
@@ -52,10 +64,12 @@ describe('multi-Region key types', () => {
     }
   });
 
-  it('who-can leaves ReplicateKey out of a single-Region key’s default actions; UpdatePrimaryRegion, which the replica is asked too, stays', () => {
+  it('who-can leaves ReplicateKey and UpdatePrimaryRegion out of a single-Region key’s default actions; on a replica, which UpdatePrimaryRegion asks too, it stays', () => {
     const key = (m: Record<string, unknown>) => evaluator(m).snapshot.keys[0]!;
-    expect(defaultActions(key(SINGLE)).map((a) => a.short)).not.toContain('ReplicateKey');
-    expect(defaultActions(key(PRIMARY)).map((a) => a.short)).toContain('ReplicateKey');
+    for (const a of ['ReplicateKey', 'UpdatePrimaryRegion']) {
+      expect(defaultActions(key(SINGLE)).map((x) => x.short)).not.toContain(a);
+      expect(defaultActions(key(PRIMARY)).map((x) => x.short)).toContain(a);
+    }
     expect(keyUsageError(findAction('kms:UpdatePrimaryRegion')!, key(REPLICA).metadata)).toBeUndefined();
   });
 });
