@@ -81,6 +81,8 @@ const REJECTED_CREDENTIALS = new Set([
   'AuthFailure',
   'InvalidAccessKeyId',
 ]);
+/** Node error codes that mean no answer came in time. */
+const TIMED_OUT = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT']);
 /** Network errors that no retry will cure: the host does not exist or nothing listens there. */
 const UNREACHABLE = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_INVALID_URL']);
 
@@ -102,11 +104,15 @@ export function classify(e: unknown): Failure {
   const attempts = err.$metadata?.attempts;
   const base = (kind: FailureKind, code: string): Failure => (attempts === undefined ? { kind, code, message } : { kind, code, message, attempts });
   const nodeCode = err.code ?? (typeof err.cause === 'object' && err.cause !== null ? (err.cause as SdkErrorLike).code : undefined);
-  if (name === 'TimeoutError' || nodeCode === 'ETIMEDOUT' || name === 'RequestTimeout' || name === 'RequestTimeoutException') return base('timeout', name);
+  // The SDK's HTTP handler names a connection reset TimeoutError too (code ECONNRESET, "socket
+  // hang up"): the answer failed at once, and calling it a timeout would point at --timeout.
+  if (nodeCode !== undefined && /^E[A-Z_]+$/.test(nodeCode) && !TIMED_OUT.has(nodeCode)) return base('network', nodeCode);
+  if (nodeCode === undefined && /^socket hang up/i.test(message)) return base('network', 'ECONNRESET');
+  if (name === 'TimeoutError' || (nodeCode !== undefined && TIMED_OUT.has(nodeCode)) || name === 'RequestTimeout' || name === 'RequestTimeoutException')
+    return base('timeout', name);
   if (ACCESS_DENIED.has(name)) return base('access-denied', name);
   if (NOT_FOUND.has(name)) return base('not-found', name);
   if (THROTTLING.has(name)) return base('throttled', name);
-  if (nodeCode !== undefined && /^E[A-Z_]+$/.test(nodeCode)) return base('network', nodeCode);
   // A service answer we do not know by name: classify it by its status.
   const status = err.$metadata?.httpStatusCode;
   if (status === 403) return base('access-denied', name);
@@ -328,6 +334,8 @@ export function describeFailure(f: Failure, op: string, settings: ClientSettings
       return `${op} timed out (no answer within ${settings.timeoutMs} ms${tries !== undefined ? `, ${tries}` : ''})`;
     case 'malformed':
       return `malformed response to ${op} (${f.code}${f.message !== '' ? `: ${f.message}` : ''})`;
+    case 'network':
+      return `${op} failed: network error ${f.code}${f.message !== '' ? ` (${f.message})` : ''}${tries !== undefined ? ` on all ${tries}` : ''}`;
     default:
       return `${f.code} on ${op}${f.message !== '' ? `: ${f.message}` : ''}`;
   }

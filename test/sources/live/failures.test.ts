@@ -8,6 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { InputError } from '../../../src/model/errors.js';
 import type { Policy } from '../../../src/model/policy.js';
 import { isUnknown } from '../../../src/model/unknown.js';
+import { classify } from '../../../src/sources/live/aws.js';
 import { readLive } from '../../../src/sources/live/index.js';
 import { A, APP_ROLE, APP_ROLE_WITH_PATH, KEY_ARN, account, read, useAwsServer, verdict } from './helpers.js';
 
@@ -151,6 +152,26 @@ describe('no answer, or an answer that cannot be read', () => {
     expect((r.snapshot.keys[0]!.policy as { neededPermission?: string }).neededPermission).toBeUndefined();
     expect(s.count('GetKeyPolicy')).toBe(2);
     expect(verdict(r.snapshot, 'kms:Decrypt', APP_ROLE, KEY_ARN)).toBe('unknown');
+  });
+
+  test('a connection reset is a network failure, not a timeout', async () => {
+    const s = server();
+    s.script('ListGrants', 'reset');
+    const r = await read(s, { key: KEY_ARN, principal: BOB }, { timeoutMs: 5000, maxAttempts: 2 });
+    expect(s.count('ListGrants')).toBeGreaterThanOrEqual(2);
+    expect(r.snapshot.keys[0]!.grants).toMatchObject({
+      unknown: true,
+      reason: expect.stringMatching(/^kms:ListGrants failed: network error ECONNRESET \(socket hang up\) on all 2 attempts/),
+    });
+    expect(verdict(r.snapshot, 'kms:Decrypt', BOB, KEY_ARN)).toBe('unknown');
+    // As the SDK's HTTP handler raises it, and a real timeout beside it.
+    expect(classify(Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' }))).toMatchObject({
+      kind: 'network',
+      code: 'ECONNRESET',
+    });
+    expect(classify(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }))).toMatchObject({ kind: 'network', code: 'ECONNRESET' });
+    expect(classify(Object.assign(new Error('Request timed out'), { name: 'TimeoutError' }))).toMatchObject({ kind: 'timeout' });
+    expect(classify(Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' }))).toMatchObject({ kind: 'timeout' });
   });
 
   test('a malformed JSON body (KMS) and a malformed XML body (IAM)', async () => {
