@@ -774,12 +774,9 @@ export async function readAccount(opts: LiveOptions & { keys?: string[] | undefi
             [{ op: 'iam:GetAccountAuthorizationDetails', resource: `account ${account}`, failure: r.failure }],
             ctx.settings,
           );
-          return {
-            record: liveRecord(iamDetailsWhat(account), 'AWS iam:GetAccountAuthorizationDetails', {
-              ...u,
-              neededPermission: u.neededPermission ?? 'iam:GetAccountAuthorizationDetails',
-            }),
-          };
+          // unknownFrom names the permission only when AWS denied the call: a throttled, timed-out
+          // or malformed answer is no missing permission.
+          return { record: liveRecord(iamDetailsWhat(account), 'AWS iam:GetAccountAuthorizationDetails', u) };
         }
         const v = plain(r.value) as Record<string, unknown>;
         // Every page carries the four lists (empty ones too): a page with none of them (an empty or

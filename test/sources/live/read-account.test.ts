@@ -105,3 +105,32 @@ describe('ListKeys entries', () => {
     }
   });
 });
+
+describe('GetAccountAuthorizationDetails that fails', () => {
+  const record = (r: Awaited<ReturnType<typeof readAccount>>) => r.snapshot.inputs!.find((i) => i.what === `IAM roles, users and policies of account ${A}`);
+
+  test('denied: the record names the permission', async () => {
+    const s = server();
+    s.script('GetAccountAuthorizationDetails', 'deny');
+    expect(record(await readAccount(liveOptions(s)))).toMatchObject({
+      status: 'unreadable',
+      detail: `AccessDenied on iam:GetAccountAuthorizationDetails (needs iam:GetAccountAuthorizationDetails on account ${A})`,
+    });
+  });
+
+  test('throttled, timed out or malformed: no permission is said to be missing', async () => {
+    const steps: Array<[Parameters<ReturnType<typeof server>['script']>[1], RegExp]> = [
+      ['throttle', /^iam:GetAccountAuthorizationDetails was throttled/],
+      ['hang', /^iam:GetAccountAuthorizationDetails timed out/],
+      ['malformed', /^malformed response to iam:GetAccountAuthorizationDetails/],
+    ];
+    for (const [step, reason] of steps) {
+      const s = server();
+      s.reset();
+      s.script('GetAccountAuthorizationDetails', step);
+      const r = record(await readAccount(liveOptions(s, { timeoutMs: 300, maxAttempts: 2 })));
+      expect(r, String(step)).toMatchObject({ status: 'unreadable', detail: expect.stringMatching(reason) });
+      expect(r!.detail, String(step)).not.toMatch(/needs/);
+    }
+  });
+});
