@@ -12,6 +12,7 @@ import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrai
 import { AwsError } from '../../model/errors.js';
 import { describeFailure } from './aws.js';
 import { plain } from './failures.js';
+import { PageMarkers } from './paging.js';
 import { openSession, type LiveOptions } from './index.js';
 
 export interface LookupOptions {
@@ -46,6 +47,7 @@ export async function lookupKmsEvents(lookup: LookupOptions, opts: LiveOptions =
   const max = lookup.maxEvents ?? 5000;
   const events: unknown[] = [];
   let token: string | undefined;
+  const tokens = new PageMarkers();
   let pages = 0;
   let truncated = false;
   try {
@@ -80,7 +82,8 @@ export async function lookupKmsEvents(lookup: LookupOptions, opts: LiveOptions =
       for (const e of page.Events) events.push(plain(e));
       pages++;
       const next = typeof page.NextToken === 'string' && page.NextToken !== '' ? page.NextToken : undefined;
-      if (next !== undefined && next === token) throw new AwsError('malformed LookupEvents answer: the same NextToken again', { operation: 'LookupEvents' });
+      if (next !== undefined && !tokens.fresh(next))
+        throw new AwsError('malformed LookupEvents answer: the same NextToken again', { operation: 'LookupEvents' });
       token = next;
       if (events.length >= max && token !== undefined) {
         truncated = true;

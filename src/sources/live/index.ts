@@ -40,6 +40,7 @@ import { accountAliases, aliasesOf, aliasesWhat, listKms, readKey } from './key.
 import type { Key, KeyMetadata } from '../../model/key.js';
 import type { Accounts, GrantsMode } from './key.js';
 import { readOrganizationFiles } from './organization.js';
+import { PageMarkers } from './paging.js';
 import { mentionsOrgId, readOrganizationId } from './org-id.js';
 import type { Policy } from '../../model/policy.js';
 import { ManagedPolicies, readRole, readUser } from './principal.js';
@@ -762,6 +763,7 @@ export async function readAccount(opts: LiveOptions & { keys?: string[] | undefi
     const iamP = (async (): Promise<{ value?: Record<string, unknown[]>; record: InputRecord }> => {
       const lists: Record<string, unknown[]> = { UserDetailList: [], GroupDetailList: [], RoleDetailList: [], Policies: [] };
       let marker: string | undefined;
+      const markers = new PageMarkers();
       for (let page = 0; page < 10_000; page++) {
         const r = await main.call(
           'iam:GetAccountAuthorizationDetails',
@@ -794,7 +796,7 @@ export async function readAccount(opts: LiveOptions & { keys?: string[] | undefi
         ctx.say(`reading IAM: ${lists.RoleDetailList!.length.toLocaleString('en-US')} roles, ${lists.UserDetailList!.length.toLocaleString('en-US')} users…`);
         if (r.value.IsTruncated !== true)
           return { value: lists, record: { what: iamDetailsWhat(account), from: 'AWS iam:GetAccountAuthorizationDetails', status: 'read' } };
-        if (r.value.Marker === undefined || r.value.Marker === '' || r.value.Marker === marker) break;
+        if (!markers.fresh(r.value.Marker)) break;
         marker = r.value.Marker;
       }
       return {
@@ -837,6 +839,7 @@ export async function readAccount(opts: LiveOptions & { keys?: string[] | undefi
       if (opts.lambdaFunctions !== true) return { list: [] };
       const all: unknown[] = [];
       let marker: string | undefined;
+      const markers = new PageMarkers();
       for (let page = 0; page < 10_000; page++) {
         const r = await main.call(
           'lambda:ListFunctions',
@@ -856,7 +859,7 @@ export async function readAccount(opts: LiveOptions & { keys?: string[] | undefi
         for (const f of r.value.Functions) all.push(plain(f));
         if (r.value.NextMarker === undefined || r.value.NextMarker === '')
           return { list: all, record: { what: functionsWhat(region), from: 'AWS lambda:ListFunctions', status: 'read' } };
-        if (r.value.NextMarker === marker) break;
+        if (!markers.fresh(r.value.NextMarker)) break;
         marker = r.value.NextMarker;
       }
       return {

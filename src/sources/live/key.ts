@@ -37,6 +37,7 @@ import { grantsRecord, grantsWhat, keyPolicyWhat, keyTagsWhat, partialGrants } f
 import { describeFailure } from './aws.js';
 import type { AwsSession, CallContext, Failure, Outcome } from './aws.js';
 import { liveRecord, plain, unknownFrom } from './failures.js';
+import { PageMarkers } from './paging.js';
 
 /** ListGrants' largest page. */
 const GRANTS_PAGE = 100;
@@ -297,6 +298,7 @@ export async function listKms<O extends KmsPage, T>(
 ): Promise<{ ok: true; items: T[] } | { ok: false; failure: Failure }> {
   const all: T[] = start?.items.slice() ?? [];
   let marker = start?.marker;
+  const markers = new PageMarkers(marker);
   for (let n = 0; n < MAX_PAGES; n++) {
     const r: Outcome<O> = await s.call(op, () => page(marker), priority);
     if (!r.ok) return r;
@@ -307,10 +309,11 @@ export async function listKms<O extends KmsPage, T>(
     const more = r.value.Truncated === true;
     onPage?.(all.length, more);
     if (!more) return { ok: true, items: all };
-    if (r.value.NextMarker === undefined || r.value.NextMarker === '' || r.value.NextMarker === marker) {
+    const next = r.value.NextMarker;
+    if (!markers.fresh(next)) {
       return { ok: false, failure: { kind: 'malformed', code: 'Truncated', message: 'the list is truncated but has no new NextMarker' } };
     }
-    marker = r.value.NextMarker;
+    marker = next;
   }
   return { ok: false, failure: { kind: 'malformed', code: 'TooManyPages', message: `more than ${MAX_PAGES} pages` } };
 }

@@ -28,6 +28,7 @@ import { parsePolicyDocument } from '../policy-document.js';
 import { boundaryWhat, identityPoliciesWhat, principalTagsWhat } from '../unreadable.js';
 import type { AwsSession, Failure, Outcome } from './aws.js';
 import { Problems, plain, unknownFrom } from './failures.js';
+import { PageMarkers } from './paging.js';
 import type { FailedCall } from './failures.js';
 
 /** IAM's largest page. */
@@ -60,6 +61,7 @@ async function listIam<O extends { IsTruncated?: boolean | undefined; Marker?: s
 ): Promise<Listed<T>> {
   const all: T[] = [];
   let marker: string | undefined;
+  const markers = new PageMarkers();
   for (let n = 0; n < MAX_PAGES; n++) {
     const r: Outcome<O> = await s.call(op, () => page(marker), priority);
     if (!r.ok) return r;
@@ -77,10 +79,11 @@ async function listIam<O extends { IsTruncated?: boolean | undefined; Marker?: s
       }
       return { ok: true, items: all };
     }
-    if (r.value.Marker === undefined || r.value.Marker === '' || r.value.Marker === marker) {
+    const next = r.value.Marker;
+    if (!markers.fresh(next)) {
       return { ok: false, failure: { kind: 'malformed', code: 'IsTruncated', message: 'the list is truncated but has no new Marker' } };
     }
-    marker = r.value.Marker;
+    marker = next;
   }
   return { ok: false, failure: { kind: 'malformed', code: 'TooManyPages', message: `more than ${MAX_PAGES} pages` } };
 }
