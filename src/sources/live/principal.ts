@@ -134,6 +134,24 @@ export class ManagedPolicies {
     }
     const ver = await this.s.call('iam:GetPolicyVersion', () => iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: versionId })), 2);
     if (!ver.ok) return { ok: false, call: { op: 'iam:GetPolicyVersion', resource: arn, failure: ver.failure } };
+    // Only the default version is in force. GetPolicy named it, but GetPolicyVersion is a second
+    // read: when it says the version is not the default (IsDefaultVersion false,
+    // https://docs.aws.amazon.com/IAM/latest/APIReference/API_PolicyVersion.html), the default
+    // changed in between and the document read is not the policy in force.
+    if (ver.value.PolicyVersion?.IsDefaultVersion === false) {
+      return {
+        ok: false,
+        call: {
+          op: 'iam:GetPolicyVersion',
+          resource: arn,
+          failure: {
+            kind: 'other',
+            code: 'NotDefaultVersion',
+            message: `version ${versionId}, which GetPolicy named as the default, is no longer the default (the policy changed while it was read)`,
+          },
+        },
+      };
+    }
     const doc = ver.value.PolicyVersion?.Document;
     if (doc === undefined) {
       return {

@@ -204,6 +204,21 @@ describe('no answer, or an answer that cannot be read', () => {
     expect(verdict(r.snapshot, 'kms:Decrypt', APP_ROLE, KEY_ARN)).toBe('unknown');
   });
 
+  test('GetPolicyVersion says the version GetPolicy named is not the default: the identity policies are unknown', async () => {
+    const s = server();
+    const appKms = account(s, A).Iam!.Policies!.find((p) => (p.GetPolicy.Policy as { PolicyName?: string }).PolicyName === 'AppKms')!;
+    const defaultId = (appKms.GetPolicy.Policy as { DefaultVersionId: string }).DefaultVersionId;
+    const before = await read(s, { key: KEY_ARN, principal: APP_ROLE });
+    expect(verdict(before.snapshot, 'kms:Decrypt', APP_ROLE, KEY_ARN)).toBe('allow');
+    (appKms.GetPolicyVersion[defaultId]!.PolicyVersion as Record<string, unknown>).IsDefaultVersion = false;
+    const r = await read(s, { key: KEY_ARN, principal: APP_ROLE });
+    expect(r.snapshot.principals[APP_ROLE_WITH_PATH]!.identityPolicies).toMatchObject({
+      unknown: true,
+      reason: `NotDefaultVersion on iam:GetPolicyVersion: version ${defaultId}, which GetPolicy named as the default, is no longer the default (the policy changed while it was read) (arn:aws:iam::${A}:policy/AppKms)`,
+    });
+    expect(verdict(r.snapshot, 'kms:Decrypt', APP_ROLE, KEY_ARN)).toBe('unknown');
+  });
+
   test('a response of the wrong shape: a key policy that is no policy', async () => {
     const s = server();
     s.script('GetKeyPolicy', { reply: { Policy: '{"Version": "2012-10-17", "Statement": [{"Effect": "Maybe"}]}' } });
