@@ -38,7 +38,7 @@ describe('action names stay whole in tables at 80 columns', () => {
       0,
       lines.findIndex((l, i) => i > 0 && l.startsWith('┌')),
     );
-    expect(cut(summary, ['UpdatePrimaryRegion', 'ScheduleKeyDeletion', 'CancelKeyDeletion'])).toEqual([]);
+    expect(cut(summary, ['DisableKeyRotation', 'ScheduleKeyDeletion', 'CancelKeyDeletion'])).toEqual([]);
     expect(overWidth(lines, 80)).toEqual([]);
   });
 
