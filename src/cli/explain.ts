@@ -291,7 +291,9 @@ async function loadSnapshot(flags: ExplainFlags, targets: LiveTargetSpec[], io: 
   // Redactor, so that everything written is redacted.
   const { redactor, ...plain } = io;
   const s = (await loadSnapshotFrom(flags, unique, plain)).snapshot;
-  (await import('./redact.js')).learnSnapshot(s, redactor);
+  const red = await import('./redact.js');
+  red.learnSnapshot(s, redactor);
+  red.learnContextFlags(flags, redactor);
   return s;
 }
 
@@ -682,6 +684,9 @@ async function readEvents(
     const got = await lookupEventsLive(flags, { since }, io);
     name = `CloudTrail event history (${got.region}, since ${since.toISOString()})`;
     ct = parseCloudTrail(got.output, name);
+    // --redact: the events are explained as read (the snapshot is read from AWS for their real
+    // names); their names and encryption-context values are learned, so that the output is redacted.
+    io.redactor?.learn(got.output);
     lookupNote = `Read ${got.output.Events.length} KMS event${got.output.Events.length === 1 ? '' : 's'} in ${got.pages} page${got.pages === 1 ? '' : 's'} of LookupEvents${got.truncated ? ' (stopped at the limit: narrow --since)' : ''}.`;
     flags = { ...flags, all: true };
   } else {
@@ -695,6 +700,8 @@ async function readEvents(
     const doc = await readJsonText(file);
     // --redact: the events read with the snapshot's placeholders.
     ct = pre !== undefined ? parseCloudTrail(pre.r.json(doc), pre.r.file(name)) : parseCloudTrail(doc, name);
+    // --redact without --from: read as is, and learned (see --lookup above).
+    if (pre === undefined) io.redactor?.learn(doc);
   }
   return { name, ct, lookupNote, flags };
 }

@@ -41,6 +41,8 @@ const SETTING_FLAGS = new Set([
   'accepted',
   'format',
 ]);
+/** Flags whose values are encryption-context pairs (key=value). */
+const CONTEXT_FLAGS = new Set(['context', 'destinationContext', 'grantConstraintEquals', 'grantConstraintSubset']);
 const FILE_FLAGS = new Set([
   '--from',
   '--message-file',
@@ -100,17 +102,21 @@ export function redactSnapshot(s: Snapshot, r: Redactor): Snapshot {
  */
 export function redactFlags<T extends object>(flags: T, r: Redactor | undefined): T {
   if (r === undefined) return flags;
-  const one = (v: string): string => {
+  const one = (v: string, flag: string): string => {
     const eq = v.indexOf('=');
-    // k=v pairs (--context, --condition, --grant-constraint-equals): the value is the data.
-    if (eq > 0 && !v.startsWith('arn:') && /^[A-Za-z0-9:/_.-]+$/.test(v.slice(0, eq))) return `${v.slice(0, eq)}=${r.value(v.slice(eq + 1))}`;
+    // An encryption-context pair: its key is kept (a schema name, as in the policies), whatever its
+    // characters; its value is data, named as the inputs' context values are.
+    if (eq > 0 && CONTEXT_FLAGS.has(flag)) return `${v.slice(0, eq)}=${r.contextValue(v.slice(eq + 1))}`;
+    // k=v pairs (--condition): the value is the data.
+    if (eq > 0 && !v.startsWith('arn:') && /^[A-Za-z0-9:/_.-]+$/.test(v.slice(0, eq)))
+      return `${v.slice(0, eq)}=${/^kms:EncryptionContext:./i.test(v.slice(0, eq)) ? r.contextValue(v.slice(eq + 1)) : r.value(v.slice(eq + 1))}`;
     return r.value(v);
   };
   const o = flags as Record<string, unknown>;
   for (const [k, v] of Object.entries(o)) {
     if (SETTING_FLAGS.has(k)) continue;
-    if (typeof v === 'string') o[k] = one(v);
-    else if (Array.isArray(v)) o[k] = v.map((x) => (typeof x === 'string' ? one(x) : x));
+    if (typeof v === 'string') o[k] = one(v, k);
+    else if (Array.isArray(v)) o[k] = v.map((x) => (typeof x === 'string' ? one(x, k) : x));
   }
   return flags;
 }
@@ -122,6 +128,23 @@ export function redactFlags<T extends object>(flags: T, r: Redactor | undefined)
  */
 export function learnSnapshot(s: Snapshot, r: Redactor): void {
   r.learn(snapshotToJson(s));
+}
+
+/**
+ * The encryption-context values of the flags, learned where the request keeps them as given (a
+ * request read with the real names, explain-error and explain-event from AWS): every output
+ * replaces them.
+ */
+export function learnContextFlags(flags: object, r: Redactor): void {
+  const ec: Record<string, string> = {};
+  for (const [k, v] of Object.entries(flags as Record<string, unknown>)) {
+    if (!Array.isArray(v) || !(CONTEXT_FLAGS.has(k) || k === 'condition')) continue;
+    for (const x of v) {
+      const eq = typeof x === 'string' ? x.indexOf('=') : -1;
+      if (eq > 0 && (k !== 'condition' || /^kms:EncryptionContext:./i.test(x.slice(0, eq)))) ec[String(Object.keys(ec).length)] = x.slice(eq + 1);
+    }
+  }
+  if (Object.keys(ec).length > 0) r.learn({ EncryptionContext: ec });
 }
 
 /** --redact with --from: the inputs learned and redacted first, so that the message or event can be read with the same placeholders. */

@@ -133,7 +133,8 @@ const SHAPES: Partial<Record<PlaceholderKind, RegExp>> = {
 };
 /** A pattern as redaction writes it: `*` and the marker of the names it matched. */
 const REDACTED_PATTERN = /^\*-x(\d+)x\*$/;
-const NAME_SHAPE = /^(?:role|user|session|group|policy|alias|function|grant-name|resource|path|policy-id|value|name)-\d+(?:-x\d+x)*$/;
+/** Names' placeholders; a value's may be written in capitals in part (VALUE-1, a case variant: see caseVariant()). */
+const NAME_SHAPE = /^(?:role|user|session|group|policy|alias|function|grant-name|resource|path|policy-id|[vV][aA][lL][uU][eE]|name)-\d+(?:-x\d+x)*$/;
 
 /** Words never taken as a name to replace: the report's own vocabulary. */
 const STOP_WORDS = new Set(
@@ -306,6 +307,16 @@ const VOCABULARY_FIELDS = new Set([
   'reasonIds_',
 ]);
 
+/**
+ * Objects whose members' values are data and whose keys are names kept as they are: tags, and
+ * encryption contexts (request and CloudTrail requestParameters, ReEncrypt's source and
+ * destination, grant constraints in every spelling kms-why reads).
+ */
+const DATA_MAPS =
+  /^(?:Tags|tags|PrincipalTags|principalTags|Variables|ResourceTags|(?:source|destination)?(?:encryptionContext|EncryptionContext)(?:Equals|Subset)?|(?:Source|Destination)EncryptionContext)$/;
+/** A condition key on one encryption-context pair (kms:EncryptionContext:tenant), not kms:EncryptionContextKeys. */
+const CONTEXT_KEY = /^kms:EncryptionContext:./i;
+
 /** JSON members whose string value is a name of this kind. */
 const NAME_FIELDS: Record<string, PlaceholderKind> = {
   RoleName: 'role',
@@ -453,6 +464,8 @@ export class Redactor {
   /** The highest marker an already redacted document holds (role-1-x3x, *-x3x*): its patterns stay, and new ones are numbered after it. */
   private reservedMarker = 0;
   private readonly files = new Map<string, string>();
+  /** Values replaced by value-N, by their text in lower case → N (see caseVariant). */
+  private readonly valueCases = new Map<string, number>();
   private readonly salt = randomBytes(16);
   private learning = false;
   /** The learned names as one expression (null: none is eligible; undefined: not made yet, see replaceLearned). */
@@ -485,6 +498,21 @@ export class Redactor {
   /** A value that stands for data (a flag value, an encryption-context value): replaced as a whole where it is a known name. */
   value(s: string): string {
     return this.structured(s, undefined);
+  }
+
+  /**
+   * An encryption-context value (a --context or --grant-constraint-* pair's value, a --condition
+   * on kms:EncryptionContext:…): as the inputs' context values and tag values are (dataValue), so
+   * that the request and the policies and grants name the same placeholder. Learned as it is
+   * replaced, so that the safety net of text() replaces it wherever it is printed.
+   */
+  contextValue(s: string): string {
+    const p = this.dataValue(s);
+    if (p !== s && !this.learned.has(s) && this.eligible(s)) {
+      this.learned.set(s, 'value');
+      this.literalRe = undefined;
+    }
+    return p;
   }
 
   /**
@@ -673,6 +701,12 @@ export class Redactor {
     if (p === undefined) {
       const label = this.learned.get(v) ?? kind;
       const markers = this.patterns.flatMap((pat) => (pat.re.test(v) ? [`-x${pat.marker}x`] : [])).join('');
+      const variant = label === 'value' ? this.caseVariant(v, markers) : undefined;
+      if (variant !== undefined) {
+        this.values.set(k, variant);
+        this.issued.add(variant);
+        return variant;
+      }
       const fmt =
         label === 'sid'
           ? (n: number): string => `Sid${n}`
@@ -681,11 +715,31 @@ export class Redactor {
             : label === 'token'
               ? (n: number): string => `token-${n}`
               : (n: number): string => `${label}-${n}${markers}`;
-      p = fmt(this.next(label, fmt));
+      const n = this.next(label, fmt);
+      p = fmt(n);
       this.values.set(k, p);
       this.issued.add(p);
+      if (label === 'value' && !this.valueCases.has(v.toLowerCase())) this.valueCases.set(v.toLowerCase(), n);
     }
     return p;
+  }
+
+  /**
+   * A value that equals one already replaced but for case (FINANCE after Finance) is that value's
+   * placeholder with other letters in capitals (VALUE-1 beside value-1): a StringEqualsIgnoreCase
+   * condition on an encryption-context or tag value still matches it, and StringEquals still tells
+   * them apart. Its markers are its own (StringLike is case-sensitive). undefined: no value was
+   * replaced with its case, or its 31 variants are taken (it gets a number of its own).
+   */
+  private caseVariant(v: string, markers: string): string | undefined {
+    const n = this.valueCases.get(v.toLowerCase());
+    if (n === undefined) return undefined;
+    for (let bits = 1; bits < 32; bits++) {
+      const label = [...'value'].map((c, i) => (bits & (1 << i) ? c.toUpperCase() : c)).join('');
+      const p = `${label}-${n}${markers}`;
+      if (!this.issued.has(p)) return p;
+    }
+    return undefined;
   }
 
   /** A pattern with literal parts: learned, then replaced by one that matches the markers of the names it matched. */
@@ -706,6 +760,21 @@ export class Redactor {
     // A pattern first seen after the inputs were learned (a flag): it can match no placeholder.
     if (i === undefined) return this.placeholder('name', v, (n) => `pattern-${n}`);
     return `*-x${this.patterns[i]!.marker}x*`;
+  }
+
+  /**
+   * A value that is data wherever it stands — a tag value, an encryption-context value (of a
+   * request, a grant constraint, a CloudTrail event, or a condition on kms:EncryptionContext:…):
+   * one placeholder per distinct value (value-1, or the placeholder of the name it equals), so
+   * that every comparison of them comes out as before. An ARN (aws:lambda:FunctionArn,
+   * aws:s3:arn …) is redacted as an ARN and an alias name as an alias; AWS-owned values stay
+   * (a service host name, a region); a pattern of a StringLike condition is rewritten to match the
+   * markers of the values it matched (see pattern()).
+   */
+  private dataValue(v: string): string {
+    if (v === '' || v.startsWith('arn:') || v.startsWith('alias/')) return this.structured(v, undefined);
+    if (REGION_RE.test(v) || /^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?$/.test(v)) return v;
+    return this.name('value', v);
   }
 
   /** Path-like names (role paths, alias names with slashes): each segment on its own. */
@@ -826,15 +895,19 @@ export class Redactor {
     const managed = typeof o.PolicyArn === 'string' && /^arn:aws[a-z-]*:iam::aws:/.test(o.PolicyArn);
     for (const [k, x] of Object.entries(o)) {
       const key = this.objectKey(k);
-      if (k === tagValue && typeof x === 'string') out[key] = this.name('value', x);
+      if (k === tagValue && typeof x === 'string') out[key] = this.dataValue(x);
       else if (k === 'PolicyName' && managed) out[key] = x;
       else if (k === 'Condition' && x !== null && typeof x === 'object' && !Array.isArray(x)) out[key] = this.condition(x as Record<string, unknown>);
-      else if (/^(Tags|tags|PrincipalTags|principalTags|Variables|ResourceTags)$/.test(k) && x !== null && typeof x === 'object' && !Array.isArray(x)) {
+      else if (DATA_MAPS.test(k) && x !== null && typeof x === 'object' && !Array.isArray(x)) {
+        // Tags, and encryption contexts (a request's, a grant's constraints, a CloudTrail event's):
+        // their keys are schema names and stay, their values are data.
         const m: Record<string, unknown> = {};
         for (const [tk, tv] of Object.entries(x as Record<string, unknown>))
-          m[this.objectKey(tk)] = typeof tv === 'string' ? this.name('value', tv) : this.walk(tv, tk);
+          m[this.objectKey(tk)] = typeof tv === 'string' ? this.dataValue(tv) : this.walk(tv, tk);
         out[key] = m;
-      } else if (k === 'Principal' || k === 'NotPrincipal') out[key] = this.walk(x, 'Principal');
+      } else if (CONTEXT_KEY.test(k)) out[key] = this.contextValues(x);
+      else if (k === 'CloudTrailEvent' && typeof x === 'string') out[key] = this.embeddedJson(x, k);
+      else if (k === 'Principal' || k === 'NotPrincipal') out[key] = this.walk(x, 'Principal');
       else out[key] = this.walk(x, k);
     }
     return out;
@@ -861,14 +934,54 @@ export class Redactor {
       }
       const b: Record<string, unknown> = {};
       for (const [ck, cv] of Object.entries(block as Record<string, unknown>)) {
+        if (CONTEXT_KEY.test(ck)) {
+          b[ck] = this.contextValues(cv);
+          continue;
+        }
+        // Encryption-context keys are schema names, kept wherever they stand (a request's, a
+        // grant's, a condition key's suffix): so are the keys and patterns this key is compared with.
+        if (/^kms:EncryptionContextKeys$/i.test(ck)) {
+          b[ck] = cv;
+          continue;
+        }
         const kind: PlaceholderKind | undefined = /tag\//i.test(ck) ? 'value' : /^aws:username$/i.test(ck) ? 'user' : undefined;
         const one = (x: unknown): unknown =>
-          typeof x !== 'string' ? x : kind !== undefined && !x.startsWith('arn:') ? this.name(kind, x) : this.structured(x, undefined);
+          typeof x !== 'string'
+            ? x
+            : kind === 'value'
+              ? this.dataValue(x)
+              : kind !== undefined && !x.startsWith('arn:')
+                ? this.name(kind, x)
+                : this.structured(x, undefined);
         b[ck] = Array.isArray(cv) ? cv.map(one) : one(cv);
       }
       out[op] = b;
     }
     return out;
+  }
+
+  /**
+   * The values of a kms:EncryptionContext:… condition key (in a condition block, or a request's
+   * condition context): data values. An unquoted number in a policy is the value as written
+   * (IAM compares the text), so it is one too, written as the string of its placeholder; true and
+   * false (a Null condition) stay.
+   */
+  private contextValues(v: unknown): unknown {
+    const one = (x: unknown): unknown => (typeof x === 'string' ? this.dataValue(x) : typeof x === 'number' ? this.dataValue(String(x)) : x);
+    return Array.isArray(v) ? v.map(one) : one(v);
+  }
+
+  /** A JSON document held in a string (lookup-events' CloudTrailEvent): redacted as a document, written back as JSON text. */
+  private embeddedJson(s: string, field: string): unknown {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(s);
+    } catch {
+      return this.walk(s, field);
+    }
+    if (doc === null || typeof doc !== 'object') return this.walk(s, field);
+    const out = this.walk(doc, undefined);
+    return this.learning ? s : JSON.stringify(out);
   }
 
   /**
@@ -923,11 +1036,12 @@ export class Redactor {
       const names = [...this.learned.keys()].filter((n) => this.eligible(n) && !n.includes(OPEN) && !n.includes(CLOSE));
       names.sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
       // A name ends where an IAM name cannot go on (it may end a generated name: AllowLambdaEnvDecrypt-NAME);
-      // "name:value" is a condition key, not a name.
+      // "name:value" is a condition key, not a name. It may follow "=": the value of a key=value
+      // pair (an encryption-context or tag value, as the reports write them: tenant=NAME).
       this.literalRe =
         names.length === 0
           ? null
-          : new RegExp(`(?<![A-Za-z0-9+=,.@:$/])(?:${names.map(escapeRe).join('|')})(?![A-Za-z0-9_+=@-])(?![,.][A-Za-z0-9_+=@-])(?!:[A-Za-z0-9*])`, 'g');
+          : new RegExp(`(?<![A-Za-z0-9+,.@:$/])(?:${names.map(escapeRe).join('|')})(?![A-Za-z0-9_+=@-])(?![,.][A-Za-z0-9_+=@-])(?!:[A-Za-z0-9*])`, 'g');
     }
     const re = this.literalRe;
     if (re === null) return t;

@@ -193,6 +193,77 @@ describe('Redactor', () => {
     expect(out.Statement[1]!.Principal.AWS).toMatch(/role\/role-\d+-x2x$/);
   });
 
+  describe('encryption-context values', () => {
+    const statement = (op: string, key: string, value: unknown): { Condition: Record<string, Record<string, unknown>> } & Record<string, unknown> => ({
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 'kms:Decrypt',
+      Resource: '*',
+      Condition: { [op]: { [key]: value } },
+    });
+    const doc = {
+      Policy: {
+        Statement: [
+          statement('StringEquals', 'kms:EncryptionContext:tenant', 'payroll-secret'),
+          statement('StringLike', 'kms:EncryptionContext:order', 'ord-7*'),
+          statement('StringEqualsIgnoreCase', 'kms:EncryptionContext:dept', 'Finance'),
+          statement('StringEquals', 'kms:EncryptionContext:seq', 12345678901),
+          statement('StringEquals', 'kms:EncryptionContext:aws:lambda:FunctionArn', 'arn:aws:lambda:us-east-1:111122223333:function:billing-fn'),
+          statement('ForAllValues:StringLike', 'kms:EncryptionContextKeys', ['tenant', 'app-*']),
+          statement('Null', 'kms:EncryptionContext:tenant', 'false'),
+        ],
+      },
+      Grants: [{ Constraints: { EncryptionContextEquals: { tenant: 'payroll-secret' }, EncryptionContextSubset: { order: 'ord-7701' } } }],
+      Records: [{ requestParameters: { encryptionContext: { dept: 'FINANCE', region: 'us-east-1' }, sourceEncryptionContext: { tenant: 'acme-hr' } } }],
+    };
+
+    it('gives a value one placeholder wherever it stands, and keeps the keys', () => {
+      const r = new Redactor();
+      r.learn(doc);
+      const out = r.json(doc);
+      const text = JSON.stringify(out);
+      expect(text).not.toMatch(/payroll|ord-77|Finance|FINANCE|12345678901|billing|acme|111122223333/);
+      const tenant = r.contextValue('payroll-secret');
+      expect(tenant).toMatch(/^value-\d+$/);
+      expect(out.Policy.Statement[0]!.Condition).toEqual({ StringEquals: { 'kms:EncryptionContext:tenant': tenant } });
+      expect(out.Grants[0]!.Constraints.EncryptionContextEquals).toEqual({ tenant });
+      // An unquoted number is the value as written, and a context value like any other.
+      expect(out.Policy.Statement[3]!.Condition).toEqual({ StringEquals: { 'kms:EncryptionContext:seq': r.contextValue('12345678901') } });
+      // ARNs are redacted as ARNs; context keys, the keys kms:EncryptionContextKeys compares, regions and Null's booleans stay.
+      expect(out.Policy.Statement[4]!.Condition).toEqual({
+        StringEquals: { 'kms:EncryptionContext:aws:lambda:FunctionArn': 'arn:aws:lambda:us-east-1:000000000001:function:function-1' },
+      });
+      expect(out.Policy.Statement[5]!.Condition).toEqual(doc.Policy.Statement[5]!.Condition);
+      expect(out.Policy.Statement[6]!.Condition).toEqual(doc.Policy.Statement[6]!.Condition);
+      expect(out.Records[0]!.requestParameters.encryptionContext.region).toBe('us-east-1');
+      // The safety net: a value learned from the inputs is replaced in free text too.
+      expect(r.text('tenant=acme-hr')).toBe(`tenant=${r.contextValue('acme-hr')}`);
+    });
+
+    it('keeps what a StringLike pattern and a case-insensitive comparison matched', () => {
+      const r = new Redactor();
+      r.learn(doc);
+      const out = r.json(doc);
+      const pattern = out.Policy.Statement[1]!.Condition.StringLike!['kms:EncryptionContext:order'] as string;
+      expect(pattern).toMatch(/^\*-x\d+x\*$/);
+      const re = new RegExp(`^${pattern.replace(/\*/g, '.*')}$`);
+      expect(re.test(out.Grants[0]!.Constraints.EncryptionContextSubset.order)).toBe(true);
+      expect(re.test(r.contextValue('ord-7999'))).toBe(true);
+      expect(re.test(r.contextValue('ord-8000'))).toBe(false);
+      // Finance and FINANCE: equal ignoring case, different with it, as the originals.
+      const a = r.contextValue('Finance');
+      const b = out.Records[0]!.requestParameters.encryptionContext.dept;
+      expect(a).not.toBe(b);
+      expect(a.toLowerCase()).toBe(b.toLowerCase());
+      expect(r.contextValue('finance')).not.toBe(a);
+      expect(r.contextValue('finance').toLowerCase()).toBe(a.toLowerCase());
+      // Redacting again changes nothing.
+      const again = new Redactor();
+      again.learn(out);
+      expect(again.json(out)).toEqual(out);
+    });
+  });
+
   it('gives file names placeholders', () => {
     const r = new Redactor();
     expect(r.file('./111122223333-acme-prod-test-role.json')).toBe('file-1.json');
