@@ -143,11 +143,13 @@ export function requestFromFlags(flags: RequestFlags, action: string): Request {
   const p = parsePrincipal(flags.principal);
   if (p === null || p.kind === 'unique-id') {
     throw new InputError(`invalid --principal "${flags.principal}"`, {
+      quotes: [flags.principal],
       hint: 'Give an ARN such as arn:aws:iam::111122223333:role/app, arn:aws:sts::111122223333:assumed-role/app/session, arn:aws:iam::111122223333:user/alice, arn:aws:iam::111122223333:root, or a service principal such as lambda.us-east-1.amazonaws.com.',
     });
   }
   if (!isPartition(p.partition)) {
     throw new InputError(`invalid --principal "${flags.principal}": "${p.partition}" is not an AWS partition`, {
+      quotes: [flags.principal, p.partition],
       hint: `Partitions: ${PARTITIONS.join(', ')}.`,
     });
   }
@@ -155,16 +157,20 @@ export function requestFromFlags(flags: RequestFlags, action: string): Request {
   if (flags.key !== undefined) {
     const keyArn = parseKeyIdentifier(flags.key)?.arn;
     if (keyArn !== undefined && !isPartition(keyArn.partition)) {
-      throw new InputError(`invalid --key "${flags.key}": "${keyArn.partition}" is not an AWS partition`, { hint: `Partitions: ${PARTITIONS.join(', ')}.` });
+      throw new InputError(`invalid --key "${flags.key}": "${keyArn.partition}" is not an AWS partition`, {
+        hint: `Partitions: ${PARTITIONS.join(', ')}.`,
+        quotes: [flags.key, keyArn.partition],
+      });
     }
     if (parseKeyIdentifier(flags.key) === null) {
-      throw new InputError(`invalid --key "${flags.key}"`, { hint: 'Give a key id, key ARN, alias name (alias/app) or alias ARN.' });
+      throw new InputError(`invalid --key "${flags.key}"`, { hint: 'Give a key id, key ARN, alias name (alias/app) or alias ARN.', quotes: [flags.key] });
     }
     req.keyIdentifier = flags.key;
   }
   if (flags.alias !== undefined) {
     const a = flags.alias.startsWith('alias/') ? flags.alias : parseKeyIdentifier(flags.alias)?.kind === 'alias-arn' ? flags.alias : undefined;
-    if (a === undefined) throw new InputError(`invalid --alias "${flags.alias}"`, { hint: 'Give an alias name such as alias/app, or an alias ARN.' });
+    if (a === undefined)
+      throw new InputError(`invalid --alias "${flags.alias}"`, { hint: 'Give an alias name such as alias/app, or an alias ARN.', quotes: [flags.alias] });
     req.aliasArn = a;
   }
   if (flags.callerAccount !== undefined) {
@@ -175,7 +181,10 @@ export function requestFromFlags(flags: RequestFlags, action: string): Request {
   if (ec !== undefined) req.encryptionContext = ec;
   if (flags.viaService !== undefined) {
     if (!/^[a-z0-9-]+\.[a-z0-9-]+\.amazonaws\.com$/.test(flags.viaService)) {
-      throw new InputError(`invalid --via-service "${flags.viaService}"`, { hint: 'kms:ViaService names look like lambda.us-east-1.amazonaws.com.' });
+      throw new InputError(`invalid --via-service "${flags.viaService}"`, {
+        hint: 'kms:ViaService names look like lambda.us-east-1.amazonaws.com.',
+        quotes: [flags.viaService],
+      });
     }
     req.viaService = flags.viaService;
   }
@@ -214,7 +223,7 @@ export function requestFromFlags(flags: RequestFlags, action: string): Request {
     }
     const gr: GrantRequest = { operations: ops };
     if (flags.grantee !== undefined) {
-      if (parsePrincipal(flags.grantee) === null) throw new InputError(`invalid --grantee "${flags.grantee}"`);
+      if (parsePrincipal(flags.grantee) === null) throw new InputError(`invalid --grantee "${flags.grantee}"`, { quotes: [flags.grantee] });
       gr.granteePrincipal = flags.grantee;
     }
     if (flags.retiringPrincipal !== undefined) gr.retiringPrincipal = flags.retiringPrincipal;

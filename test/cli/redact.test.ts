@@ -336,6 +336,30 @@ describe('--redact in error messages', () => {
   });
 });
 
+describe('--redact in the errors of refused request flags', () => {
+  const from = `${FIX}examples/pattern-3-delegation-with-iam.json`;
+  const SESSION = 'arn:aws:sts::111122223333:assumed-role/app/s1';
+  const CASES: Array<{ flag: string; args: string[] }> = [
+    { flag: '--principal', args: ['decrypt', '--key', 'alias/app', '--principal', 'payroll-admin'] },
+    { flag: '--principal', args: ['decrypt', '--key', 'alias/app', '--principal', 'arn:payroll:iam::111122223333:role/payroll-admin'] },
+    { flag: '--key', args: ['decrypt', '--key', 'payroll/key', '--principal', SESSION] },
+    { flag: '--key', args: ['decrypt', '--key', 'arn:payroll:kms:us-east-1:111122223333:key/payroll-key', '--principal', SESSION] },
+    { flag: '--alias', args: ['update-alias', '--key', 'alias/app', '--principal', SESSION, '--alias', 'payroll-alias'] },
+    { flag: '--grantee', args: ['create-grant', '--key', 'alias/app', '--principal', SESSION, '--grantee', 'payroll-svc', '--grant-operations', 'Decrypt'] },
+    { flag: '--via-service', args: ['decrypt', '--key', 'alias/app', '--principal', SESSION, '--via-service', 'payroll.internal'] },
+  ];
+  for (const c of CASES) {
+    it(`${c.flag} ${c.args[c.args.indexOf(c.flag) + 1]}`, async () => {
+      const r = await run([...c.args, '--from', from, '--redact']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`invalid ${c.flag} "value-\\d+"`));
+      expect(r.stderr).not.toMatch(/payroll/);
+      // Without --redact the value is quoted as given.
+      expect((await run([...c.args, '--from', from])).stderr).toContain(`"${c.args[c.args.indexOf(c.flag) + 1]}"`);
+    });
+  }
+});
+
 describe('a redacted snapshot replays', () => {
   for (const f of SNAPSHOTS) {
     it(`${f}: same verdicts, deciding statements and grants; "redacted": true; redacting twice changes nothing`, () => {

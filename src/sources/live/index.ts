@@ -182,6 +182,7 @@ export async function readLive(target: LiveTarget, opts: LiveOptions = {}): Prom
   const ident = parseKeyIdentifier(target.key);
   if (ident === null) {
     throw new InputError(`invalid key "${target.key}"`, {
+      quotes: [target.key],
       hint: 'Give a key id, a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), an alias name (alias/app) or an alias ARN.',
     });
   }
@@ -190,7 +191,10 @@ export async function readLive(target: LiveTarget, opts: LiveOptions = {}): Prom
   if (!me) {
     given = requirePrincipal(target.principal);
     if (given.kind === 'unique-id') {
-      throw new InputError(`"${target.principal}" is a unique id, not a principal ARN`, { hint: 'Give the role, user or session ARN.' });
+      throw new InputError(`"${target.principal}" is a unique id, not a principal ARN`, {
+        hint: 'Give the role, user or session ARN.',
+        quotes: [target.principal],
+      });
     }
   }
   const keyRegion = ident.arn !== undefined && ident.arn.region !== '' ? ident.arn.region : undefined;
@@ -423,7 +427,7 @@ async function readPrincipal(ref: PrincipalRef, env: PrincipalEnv): Promise<Prin
       };
     }
     case 'unique-id':
-      throw new InputError(`"${ref.arn}" is a unique id, not a principal ARN`);
+      throw new InputError(`"${ref.arn}" is a unique id, not a principal ARN`, { quotes: [ref.arn] });
     default:
       break;
   }
@@ -649,7 +653,7 @@ async function listKeys(
 export async function readKeys(keys: string[], opts: LiveOptions & { allCustomerManaged?: boolean; grantsAudit?: boolean } = {}): Promise<KeysResult> {
   const idents = keys.map((k) => {
     const ident = parseKeyIdentifier(k);
-    if (ident === null) throw new InputError(`invalid key "${k}"`, { hint: 'Give a key id, key ARN, alias name or alias ARN.' });
+    if (ident === null) throw new InputError(`invalid key "${k}"`, { hint: 'Give a key id, key ARN, alias name or alias ARN.', quotes: [k] });
     return ident;
   });
   const hint = idents.find((i) => i.arn !== undefined && i.arn.region !== '')?.arn?.region;
@@ -734,7 +738,7 @@ export interface AccountResult {
 export async function readAccount(opts: LiveOptions & { keys?: string[] | undefined; lambdaFunctions?: boolean } = {}): Promise<AccountResult> {
   const named = (opts.keys ?? []).map((k) => {
     const ident = parseKeyIdentifier(k);
-    if (ident === null) throw new InputError(`invalid key "${k}"`, { hint: 'Give a key id, key ARN, alias name or alias ARN.' });
+    if (ident === null) throw new InputError(`invalid key "${k}"`, { hint: 'Give a key id, key ARN, alias name or alias ARN.', quotes: [k] });
     return ident;
   });
   const hint = named.find((i) => i.arn !== undefined && i.arn.region !== '')?.arn?.region;
