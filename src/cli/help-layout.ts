@@ -8,6 +8,7 @@
 // - prose continues at its own indent;
 // - a command line (`kms-why …`, `aws …`, `$ …`) stays whole, to be pasted.
 import { wrap } from '../report/explain.js';
+import { displayWidth } from '../report/width.js';
 
 /** The narrowest description column worth wrapping into. */
 const MIN_COLUMN = 30;
@@ -16,11 +17,11 @@ const COMMAND = /^\s*(?:kms-why |aws |\$ )/;
 
 export function layoutHelp(text: string, width: number): string {
   const lines = text.split('\n');
-  if (!lines.some((l) => l.length > width)) return text;
+  if (!lines.some((l) => displayWidth(l) > width)) return text;
   const out: string[] = [];
   for (let n = 0; n < lines.length; n++) {
     const line = lines[n]!;
-    if (line.length <= width || COMMAND.test(line)) {
+    if (displayWidth(line) <= width || COMMAND.test(line)) {
       out.push(line);
       continue;
     }
@@ -29,7 +30,7 @@ export function layoutHelp(text: string, width: number): string {
       const [, indent, term, gap, description] = item as unknown as [string, string, string, string, string];
       const column = indent.length + term.length + gap.length;
       // A word wider than the column (an action name) is not cut: the description goes under the term.
-      if (width - column >= MIN_COLUMN && description.split(' ').every((w) => w.length <= width - column)) {
+      if (width - column >= MIN_COLUMN && description.split(' ').every((w) => displayWidth(w) <= width - column)) {
         const lines = wrap(description, width - column);
         out.push(`${indent}${term}${gap}${lines[0]}`, ...lines.slice(1).map((l) => ' '.repeat(column) + l));
       } else {

@@ -14,6 +14,7 @@ import type {
 } from '../model/decision.js';
 import type { PolicySource } from '../model/policy.js';
 import type { Report } from '../model/report.js';
+import { displayWidth, fitEnd } from './width.js';
 
 /** The widest line text and table output aim for. */
 export const MAX_WIDTH = 120;
@@ -573,23 +574,28 @@ export function summaryCounts(results: readonly CheckResult[]): string {
  */
 const BREAK_AFTER = new Set(['/', ':', ',', ';', '=']);
 
-/** Breaks one over-long token into pieces of at most `width`, preferring the characters above. */
+/**
+ * Breaks one over-long token into pieces at most `width` columns wide, preferring to end a piece
+ * after one of the characters above (one at least a third of the width in), and never inside a
+ * character (a surrogate pair, a letter and its combining marks, an emoji sequence: width.ts).
+ */
 function breakToken(token: string, width: number): string[] {
   const out: string[] = [];
-  let rest = token;
-  while (rest.length > width) {
+  const least = Math.ceil(width / 3);
+  let start = 0;
+  while (start < token.length) {
     let cut = -1;
-    for (let i = width; i >= Math.ceil(width / 3); i--) {
-      if (BREAK_AFTER.has(rest[i - 1]!)) {
-        cut = i;
-        break;
-      }
+    const end = fitEnd(token, start, width, (at, w) => {
+      if (w >= least && BREAK_AFTER.has(token[at - 1]!)) cut = at;
+    });
+    if (end >= token.length) {
+      out.push(token.slice(start));
+      break;
     }
-    if (cut <= 0) cut = width;
-    out.push(rest.slice(0, cut));
-    rest = rest.slice(cut);
+    if (cut <= start) cut = end;
+    out.push(token.slice(start, cut));
+    start = cut;
   }
-  if (rest.length > 0) out.push(rest);
   return out;
 }
 
@@ -599,14 +605,22 @@ export function wrap(text: string, width: number): string[] {
   const out: string[] = [];
   for (const para of text.split('\n')) {
     let line = '';
+    let lineWidth = 0;
     for (const word of para.split(' ').filter((x) => x !== '')) {
-      const pieces = word.length > w ? breakToken(word, w) : [word];
+      const wordWidth = displayWidth(word);
+      const pieces = wordWidth > w ? breakToken(word, w) : [word];
       for (const p of pieces) {
-        if (line === '') line = p;
-        else if (line.length + 1 + p.length <= w) line += ' ' + p;
-        else {
+        const pw = pieces.length === 1 ? wordWidth : displayWidth(p);
+        if (line === '') {
+          line = p;
+          lineWidth = pw;
+        } else if (lineWidth + 1 + pw <= w) {
+          line += ' ' + p;
+          lineWidth += 1 + pw;
+        } else {
           out.push(line);
           line = p;
+          lineWidth = pw;
         }
       }
     }
@@ -619,7 +633,7 @@ export function wrap(text: string, width: number): string[] {
 export function wrapWithMarker(text: string, marker: string, width: number): string[] {
   const lines = wrap(text, width);
   const last = lines[lines.length - 1]!;
-  if (last.length + 2 + marker.length <= width) lines[lines.length - 1] = `${last}  ${marker}`;
+  if (displayWidth(last) + 2 + displayWidth(marker) <= width) lines[lines.length - 1] = `${last}  ${marker}`;
   else lines.push(marker);
   return lines;
 }
@@ -627,10 +641,10 @@ export function wrapWithMarker(text: string, marker: string, width: number): str
 /**
  * Appends `text` to `out` wrapped to `width` columns: its first line after `first`, the others
  * after `rest`, each within the width (breaking long tokens as wrap does). A line that fits is
- * pushed as it is: long lists (a diff, a grants audit) pay a length check per line.
+ * pushed as it is: long lists (a diff, a grants audit) pay a width check per line.
  */
 export function pushHanging(out: string[], text: string, width: number, first = '', rest = first): void {
-  if (first.length + text.length <= width && !text.includes('\n')) {
+  if (displayWidth(first) + displayWidth(text) <= width && !text.includes('\n')) {
     out.push(first + text);
     return;
   }
@@ -638,8 +652,8 @@ export function pushHanging(out: string[], text: string, width: number, first = 
 }
 
 /** Wraps with a first-line prefix and an indent for continuation lines, each line within `width` (the wider of the two sets the text's width). */
-export function wrapHanging(text: string, width: number, first: string, rest: string = ' '.repeat(first.length)): string[] {
-  return wrap(text, width - Math.max(first.length, rest.length)).map((l, i) => (i === 0 ? first : rest) + l);
+export function wrapHanging(text: string, width: number, first: string, rest: string = ' '.repeat(displayWidth(first))): string[] {
+  return wrap(text, width - Math.max(displayWidth(first), displayWidth(rest))).map((l, i) => (i === 0 ? first : rest) + l);
 }
 
 /**
@@ -702,18 +716,9 @@ export function rowCells(r: ActionRow): string[] {
   return [r.action, r.verdict, by, r.reason];
 }
 
-/** Widths for the row columns, within `budget` characters of cell content. */
+/** Widths for the row columns, within `budget` columns of cell content. */
 export function rowWidths(rows: readonly ActionRow[], budget: number): number[] {
-  const natural = ROW_HEADERS.map((h, i) =>
-    Math.max(
-      h.length,
-      ...rows.flatMap((r) =>
-        rowCells(r)
-          [i]!.split('\n')
-          .map((l) => l.length),
-      ),
-    ),
-  );
+  const natural = ROW_HEADERS.map((h, i) => Math.max(displayWidth(h), ...rows.flatMap((r) => rowCells(r)[i]!.split('\n').map(displayWidth))));
   return fitColumns(natural, [42, 7, 24, 30], budget, [12, 7, 12, 16]);
 }
 

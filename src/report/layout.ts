@@ -3,8 +3,9 @@
 // longer than its cell breaks after `:` or `/` first, as ARNs do, except in a `whole` column), and
 // colour applied after layout, so that no escape code is ever measured or cut. Linear in the number
 // of rows: each cell is measured and wrapped once (the first DECIDING_ROWS rows twice, when a whole
-// column could be widened).
+// column could be widened). Widths are terminal columns (width.ts): a CJK character takes two.
 import { fitColumns, wrap } from './explain.js';
+import { breakColumns, displayWidth } from './width.js';
 import { pushWrapped } from './wrap-spaces.js';
 
 /** A cell: its text, and an optional colour applied to each of its laid-out lines. */
@@ -43,24 +44,17 @@ function cellOf(c: string | Cell): Cell {
 
 /**
  * wrap() at `w`, and any line still wider (wrap keeps at least 8 columns) broken into pieces of
- * `w`: a narrow column shows all of its cell on more lines, never a cut one ("1039d" as "1039").
+ * `w` columns: a narrow column shows all of its cell on more lines, never a cut one ("1039d" as
+ * "1039"), and no piece ends inside a character (width.ts).
  */
 function fitLines(text: string, width: number): string[] {
   const w = Math.max(1, width);
   const out: string[] = [];
   for (const l of wrap(text, w)) {
-    if (len(l) <= w) {
-      out.push(l);
-      continue;
-    }
-    const chars = [...l];
-    for (let i = 0; i < chars.length; i += w) out.push(chars.slice(i, i + w).join(''));
+    if (displayWidth(l) <= w) out.push(l);
+    else for (const piece of breakColumns(l, w)) out.push(piece);
   }
   return out;
-}
-
-function len(s: string): number {
-  return [...s].length;
 }
 
 /** `text` wrapped to `width` at spaces only: a word longer than `width` stays whole, on a line of its own. */
@@ -115,14 +109,19 @@ export function* layoutTableChunks(headers: readonly string[], rows: readonly Ro
   const whole = headers.map((_h, i) => style.whole?.[i] === true);
   // Natural widths: the longest line of each column (title rows span and do not count); and the
   // longest word of each whole column.
-  const natural = headers.map((h) => Math.max(1, ...h.split('\n').map(len)));
-  const words = headers.map((h, i) => (whole[i] ? Math.max(...h.split(/[ \n]/).map(len)) : 0));
+  const natural = headers.map((h) => Math.max(1, ...h.split('\n').map(displayWidth)));
+  const words = headers.map((h, i) => (whole[i] ? Math.max(...h.split(/[ \n]/).map(displayWidth)) : 0));
   for (const r of rows) {
     if (!Array.isArray(r)) continue;
     r.forEach((c, i) => {
       for (const l of cellOf(c).text.split('\n')) {
-        if (len(l) > natural[i]!) natural[i] = len(l);
-        if (whole[i]) for (const w of l.split(' ')) if (len(w) > words[i]!) words[i] = len(w);
+        const lw = displayWidth(l);
+        if (lw > natural[i]!) natural[i] = lw;
+        if (whole[i])
+          for (const w of l.split(' ')) {
+            const ww = displayWidth(w);
+            if (ww > words[i]!) words[i] = ww;
+          }
       }
     });
   }
@@ -136,11 +135,11 @@ export function* layoutTableChunks(headers: readonly string[], rows: readonly Ro
       const w = ws[i]!;
       if (whole[i]) {
         const lines = wrapWhole(c.text, w);
-        if (lines.every((l) => len(l) <= w)) return lines;
+        if (lines.every((l) => displayWidth(l) <= w)) return lines;
         for (const l of wrapWhole(c.text, totalOf(ws))) spanning.push({ text: l, style: c.style });
         return [];
       }
-      if (count) for (const word of c.text.split(/[ \n]/)) if (len(word) > w) broken++;
+      if (count) for (const word of c.text.split(/[ \n]/)) if (displayWidth(word) > w) broken++;
       return fitLines(c.text, w);
     });
     return { cells: laid, spanning, broken };
@@ -184,7 +183,7 @@ export function* layoutTableChunks(headers: readonly string[], rows: readonly Ro
   const bar = border('│');
   const paint = (text: string, style: ((s: string) => string) | undefined): string => (text === '' || !style ? text : style(text));
   const spanLine = (text: string, style: ((s: string) => string) | undefined): string =>
-    `${bar} ${paint(text, style)}${' '.repeat(Math.max(0, total - len(text)))} ${bar}`;
+    `${bar} ${paint(text, style)}${' '.repeat(Math.max(0, total - displayWidth(text)))} ${bar}`;
   const cellLines = (cells: string[][], styles: ReadonlyArray<((s: string) => string) | undefined>): string[] => {
     const out: string[] = [];
     const height = Math.max(1, ...cells.map((c) => c.length));
@@ -192,7 +191,7 @@ export function* layoutTableChunks(headers: readonly string[], rows: readonly Ro
       let s = bar;
       cells.forEach((c, i) => {
         const text = c[k] ?? '';
-        s += ` ${paint(text, styles[i])}${' '.repeat(widths[i]! - len(text))} ${bar}`;
+        s += ` ${paint(text, styles[i])}${' '.repeat(Math.max(0, widths[i]! - displayWidth(text)))} ${bar}`;
       });
       out.push(s);
     }

@@ -3,6 +3,7 @@
 import type { CheckResult } from '../model/decision.js';
 import type { Report } from '../model/report.js';
 import { answerWord, decidedByWhat, MAX_WIDTH, ROW_HEADERS, rowCells, rowWidths, wrap, wrapHanging, wrapWithMarker } from './explain.js';
+import { displayWidth, padColumns } from './width.js';
 import type { RenderOptions } from './json.js';
 import { reportView, type Section, type WalkLine } from './sections.js';
 
@@ -53,12 +54,12 @@ export function plainTable(headers: readonly string[], rows: readonly string[][]
   const out: string[] = [];
   const line = (cells: readonly string[]): string =>
     cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .map((c, i) => (i === cells.length - 1 ? c : padColumns(c, widths[i]!)))
       .join(GAP)
       .trimEnd();
   out.push(line(headers));
   out.push(line(widths.map((w) => '-'.repeat(w))));
-  const alone = rows.map((r) => r[0] !== undefined && r[0].length > widths[0]! && !/\s/.test(r[0]));
+  const alone = rows.map((r) => r[0] !== undefined && displayWidth(r[0]) > widths[0]! && !/\s/.test(r[0]));
   const wrapped = rows.map((r, ri) => r.map((c, i) => (i === 0 && alone[ri] ? [] : wrap(c, widths[i]!))));
   const tall = wrapped.some((r, ri) => alone[ri] || r.some((c) => c.length > 1));
   wrapped.forEach((cells, ri) => {
