@@ -292,6 +292,11 @@ function valuesOf(ctx: { values: Map<string, string[]> }): Map<string, string[]>
 }
 
 /** Encryption-context pairs as condition keys: kms:EncryptionContext:<k> and kms:EncryptionContextKeys. */
+/** Whether requests to the key can carry an encryption context (unknown metadata: as given). */
+export function takesContext(key: Key | undefined): boolean {
+  return key === undefined || key.metadataUnknown !== undefined || key.metadata.keySpec === 'SYMMETRIC_DEFAULT';
+}
+
 function setEncryptionContext(ctx: RequestContext, ec: Record<string, string> | undefined): void {
   if (ec === undefined) return;
   const keys = Object.keys(ec);
@@ -603,7 +608,9 @@ export function buildContext(input: ContextInput, base?: RequestContext, session
   if (action.cls === 'iam-only' && /CustomKeyStore/.test(action.short) && !isService && input.callerAccount) {
     set(ctx, 'kms:calleraccount', input.callerAccount);
   }
-  if (action.takesEncryptionContext) setEncryptionContext(ctx, request.encryptionContext);
+  // Only symmetric encryption keys take an encryption context: on an asymmetric or HMAC key no
+  // request carries one, so no condition on it can hold [API Encrypt, EncryptionContext; KMS-COND].
+  if (action.takesEncryptionContext) setEncryptionContext(ctx, takesContext(key) ? request.encryptionContext : undefined);
   // CreateGrant's encryption-context keys describe the grant's constraints, RetireGrant's are unknown: both have their own reading.
   else if (action.short !== 'CreateGrant' && action.short !== 'RetireGrant') ctx.noEncryptionContext = action.name;
   if (action.encryptionAlgorithm) {

@@ -21,6 +21,7 @@ import {
   isKeyOp,
   sessionKeys,
   SharedContexts,
+  takesContext,
   type ContextInput,
   type RequestContext,
   type UnknownKeyInfo,
@@ -742,7 +743,9 @@ export class Evaluator {
     }
     const res = this.resolution(request, caller, key, isKeyOp(action));
     const { cs, keyPolicy, grants, callerAccount } = res;
-    const notes: HintNote[] = caller.kind === 'role' ? [{ kind: 'role-as-caller', role: caller.arn }] : NO_NOTES;
+    let notes: HintNote[] = caller.kind === 'role' ? [{ kind: 'role-as-caller', role: caller.arn }] : NO_NOTES;
+    if (action.takesEncryptionContext && key !== undefined && !takesContext(key) && Object.keys(request.encryptionContext ?? {}).length > 0)
+      notes = [...notes, { kind: 'context-on-asymmetric-key', keySpec: key.metadata.keySpec }];
 
     // The inputs this action depends on that could not be read (none, usually: skip the work).
     const unknowns: UnknownInput[] = [];

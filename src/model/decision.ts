@@ -404,6 +404,8 @@ export type HintNote =
   // ── Facts ──
   /** A role ARN was given as the caller: it is evaluated as one of its sessions. */
   | { kind: 'role-as-caller'; role: string }
+  /** The request gave an encryption context for a key that takes none (asymmetric or HMAC): not used. */
+  | { kind: 'context-on-asymmetric-key'; keySpec: string }
   | { kind: 'internal-action'; action: string }
   | { kind: 'not-cross-account'; action: string; keyAccount: string }
   | { kind: 'give-alias'; action: string }

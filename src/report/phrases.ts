@@ -137,6 +137,8 @@ export function hintText(n: HintNote): string {
   switch (n.kind) {
     case 'role-as-caller':
       return `${n.role} is a role; evaluated as one of its sessions (a statement naming one specific session would not match).`;
+    case 'context-on-asymmetric-key':
+      return `The key is ${n.keySpec}: only symmetric encryption keys take an encryption context, so the one given was not used and kms:EncryptionContext keys are absent.`;
     case 'internal-action':
       return `${n.action} is internal to KMS; no policy lets a customer call it.`;
     case 'not-cross-account':
