@@ -31,6 +31,7 @@ import {
   grantRequestError,
   keyIdentifierError,
   keyStateError,
+  replicaAsPrimaryError,
   unreadableKeyStateError,
 } from '../model/key-state.js';
 import { matchRecorded, matchStatement, statementsFor, type CompiledPolicy, type CompiledStatement, type StatementLists } from './compile.js';
@@ -251,6 +252,7 @@ export class Walk {
       keyStateErr =
         (caller.kind === 'service' ? undefined : keyIdentifierError(action, r.request.keyIdentifier, r.callerAccount, r.key.metadata)) ??
         aliasPlacementError(action, r.aliasArn, r.key.metadata) ??
+        (r.key.metadataUnknown !== undefined ? undefined : replicaAsPrimaryError(action, requestedPrimaryRegion(r.request), r.key.metadata)) ??
         (r.key.metadataUnknown !== undefined || r.aliasCurrent?.metadataUnknown !== undefined
           ? undefined
           : aliasRequestError(action, r.aliasArn, r.key.metadata, r.aliasCurrent?.metadata)) ??
@@ -561,4 +563,11 @@ export function hasNonStarResource(p: CompiledPolicy, action: ActionInfo): boole
 
 export function conditionMentions(cs: CompiledStatement, lowerKey: string): boolean {
   return cs.conditions.some((c) => c.key === lowerKey);
+}
+
+/** The Region an UpdatePrimaryRegion request makes primary (kms:PrimaryRegion, one value), if given. */
+function requestedPrimaryRegion(request: Request): string | undefined {
+  const hit = Object.entries(request.context ?? {}).find(([k]) => k.toLowerCase() === 'kms:primaryregion');
+  const v = hit?.[1];
+  return Array.isArray(v) ? (v.length === 1 ? String(v[0]) : undefined) : v === undefined ? undefined : String(v);
 }

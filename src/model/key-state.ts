@@ -166,6 +166,16 @@ export function keyUsageError(action: ActionInfo, m: KeyMetadata): string | unde
   }
 }
 
+/**
+ * UpdatePrimaryRegion names "the current primary key" [API UpdatePrimaryRegion]: on a replica key it
+ * fails, but for the request kms-why asks of the replica that becomes primary, as the call's
+ * companion (permission on both keys): that replica is the one in `primaryRegion`.
+ */
+export function replicaAsPrimaryError(action: ActionInfo, primaryRegion: string | undefined, m: KeyMetadata): string | undefined {
+  if (action.short !== 'UpdatePrimaryRegion' || m.multiRegionKeyType !== 'REPLICA' || primaryRegion === m.region) return undefined;
+  return `UnsupportedOperationException: UpdatePrimaryRegion is called on the current primary key; ${m.arn} is a replica key.`;
+}
+
 /** The error an authorized request gets for the key state or key usage, or undefined when none. */
 export function keyStateError(action: ActionInfo, m: KeyMetadata): string | undefined {
   const rule = STATE_RULES.get(action.short);

@@ -6,7 +6,7 @@ import { Evaluator } from '../../src/evaluate/evaluator.js';
 import { findAction } from '../../src/model/actions.js';
 import { keyUsageError } from '../../src/model/key-state.js';
 import { parseSnapshot } from '../../src/sources/snapshot-file.js';
-import { KEY_ARN, oneKeySnapshot } from '../helpers/snapshot-doc.js';
+import { KEY_ARN, delegatingKey, oneKeySnapshot } from '../helpers/snapshot-doc.js';
 
 const ROLE = 'arn:aws:iam::111122223333:role/app';
 
@@ -54,6 +54,43 @@ describe('multi-Region key types', () => {
     expect(d).toMatchObject({ decision: 'deny', decidedBy: 'key-state' });
     expect(d.keyStateError).toMatch(/^UnsupportedOperationException: UpdatePrimaryRegion needs a multi-Region primary key/);
     expect(evaluator(PRIMARY).evaluate({ action: 'kms:UpdatePrimaryRegion', principal: ROLE, keyArn: KEY_ARN }).decidedBy).not.toBe('key-state');
+  });
+
+  it('UpdatePrimaryRegion is called on the primary key: on a replica it fails, and the replica it makes primary is still asked as its companion', () => {
+    const ID = 'mrk-1234abcd12ab34cd56ef1234567890ab';
+    const policy = { Version: '2012-10-17', Statement: [{ Sid: 'All', Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:*', Resource: '*' }] };
+    const mrk = (region: string, type: string) =>
+      delegatingKey({
+        KeyMetadata: {
+          Arn: `arn:aws:kms:${region}:111122223333:key/${ID}`,
+          KeyId: ID,
+          AWSAccountId: '111122223333',
+          KeyState: 'Enabled',
+          KeyUsage: 'ENCRYPT_DECRYPT',
+          KeySpec: 'SYMMETRIC_DEFAULT',
+          MultiRegion: true,
+          MultiRegionConfiguration: { MultiRegionKeyType: type },
+        },
+        Tags: [],
+        Policy: policy,
+      });
+    const ev = new Evaluator(
+      parseSnapshot(
+        { kmsWhySnapshot: 1, keys: [mrk('us-east-1', 'PRIMARY'), mrk('us-west-2', 'REPLICA')], principals: [{ Arn: ROLE, IdentityPolicies: [] }] },
+        's.json',
+      ),
+    );
+    const ask = (region: string, primaryRegion: string) =>
+      ev.evaluate({
+        action: 'kms:UpdatePrimaryRegion',
+        principal: ROLE,
+        keyArn: `arn:aws:kms:${region}:111122223333:key/${ID}`,
+        context: { 'kms:PrimaryRegion': primaryRegion },
+      });
+    expect(ask('us-east-1', 'us-west-2').decision).toBe('allow');
+    const onReplica = ask('us-west-2', 'us-east-1');
+    expect(onReplica).toMatchObject({ decision: 'deny', decidedBy: 'key-state' });
+    expect(onReplica.keyStateError).toMatch(/is a replica key/);
   });
 
   it('rotation: a key-state deny on a replica key only', () => {
