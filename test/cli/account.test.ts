@@ -165,6 +165,17 @@ describe('kms-why snapshot --account', () => {
     server.reset();
   }, 60_000);
 
+  it("a ListAliases answer with an entry that has no AliasName: every key's aliases are unknown, as when it is denied", async () => {
+    server.reset();
+    server.script('ListAliases', { reply: { Aliases: [{ TargetKeyId: '1234abcd-12ab-34cd-56ef-1234567890ab' }], Truncated: false } });
+    const dir = mkdtempSync(join(tmpdir(), 'kms-why-account-'));
+    const file = join(dir, 'account.json');
+    expect((await run(['snapshot', '--account', '--output-file', file])).code).toBe(0);
+    const snap = JSON.parse(readFileSync(file, 'utf8'));
+    expect(snap.keys[0].Aliases.kmsWhyUnreadable.reason).toMatch(/malformed response to kms:ListAliases.*no AliasName/);
+    server.reset();
+  }, 60_000);
+
   it('GetAccountAuthorizationDetails denied: recorded, with iam:GetAccountAuthorizationDetails as the permission', async () => {
     server.reset();
     server.script('GetAccountAuthorizationDetails', 'deny');

@@ -830,6 +830,14 @@ export async function readAccount(opts: LiveOptions & { keys?: string[] | undefi
         const u = unknownFrom(accountAliasesWhat(region), [{ op: 'kms:ListAliases', resource: `region ${region}`, failure: r.failure }], ctx.settings);
         return { failure: r.failure, record: liveRecord(accountAliasesWhat(region), 'AWS kms:ListAliases', u) };
       }
+      // Every alias has an AliasName (https://docs.aws.amazon.com/kms/latest/APIReference/API_AliasListEntry.html);
+      // an entry without one may be the alias of any key, so the list tells no key's aliases.
+      const nameless = r.items.findIndex((a) => typeof a.AliasName !== 'string' || !a.AliasName.startsWith('alias/'));
+      if (nameless >= 0) {
+        const failure: Failure = { kind: 'malformed', code: 'AliasName', message: `Aliases[${nameless}] has no AliasName` };
+        const u = unknownFrom(accountAliasesWhat(region), [{ op: 'kms:ListAliases', resource: `region ${region}`, failure }], ctx.settings);
+        return { failure, record: liveRecord(accountAliasesWhat(region), 'AWS kms:ListAliases', u) };
+      }
       const list = r.items.map((a) => ({
         ...(a.AliasName ? { AliasName: a.AliasName } : {}),
         ...(a.TargetKeyId ? { TargetKeyId: a.TargetKeyId } : {}),
