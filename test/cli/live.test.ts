@@ -188,6 +188,19 @@ describe('kms-why lambda over AWS: the seed story', () => {
     expect(j.results[0].reasons[0].id).toBe(seedGrant.GrantId);
   });
 
+  it('a grant constraint the SDK does not model is not dropped: the grant list is malformed, and the runtime Decrypt unknown, not allowed', async () => {
+    noRolePolicies();
+    // A constraint kind AWS might add: the SDK's model keeps only the members it knows.
+    const constrained = { ...seedGrant, Constraints: { ...seedGrant.Constraints, EncryptionContextKeys: ['aws:lambda:FunctionArn'] } };
+    server.script('ListGrants', { reply: { Grants: [constrained], Truncated: false } });
+    const r = await run(['lambda', 'my-function', '--output', 'json']);
+    done();
+    expect(r.code, r.stderr).toBe(3);
+    const j = JSON.parse(r.stdout);
+    expect(j.results[0].decision).toBe('unknown');
+    expect(JSON.stringify(j.results[0].unreadable)).toMatch(/EncryptionContextKeys/);
+  });
+
   it('after the grant is retired: denied, with the verified fix', async () => {
     noRolePolicies();
     server.script('ListGrants', { reply: { Grants: [], Truncated: false } });

@@ -236,6 +236,7 @@ export class AwsSession {
     let c = this.kmsClients.get(region);
     if (c === undefined) {
       c = new KMSClient(this.config(region));
+      keepRawGrants(c);
       this.kmsClients.set(region, c);
       this.all.push(c);
     }
@@ -339,4 +340,49 @@ export function describeFailure(f: Failure, op: string, settings: ClientSettings
     default:
       return `${f.code} on ${op}${f.message !== '' ? `: ${f.message}` : ''}`;
   }
+}
+
+/**
+ * Each ListGrants entry as AWS wrote it, by the entry the SDK made of it. The SDK keeps only the
+ * members its model knows: a grant constraint it does not model (one AWS adds later) would be
+ * dropped, and the grant read as broader than it is. The reader checks the entry as written
+ * instead, as it checks a grant in a file (parseGrant refuses an unknown constraint).
+ */
+export const RAW_GRANTS = new WeakMap<object, unknown>();
+
+/** Keeps the body of every successful ListGrants answer for RAW_GRANTS (two middlewares: the body is read before the SDK deserializes it, and filed by entry after). */
+function keepRawGrants(client: KMSClient): void {
+  type Ctx = { commandName?: string; kmsWhyRawGrants?: unknown[] };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const out = await next(args);
+      const raw = (context as Ctx).kmsWhyRawGrants;
+      const grants = (out.output as { Grants?: unknown } | undefined)?.Grants;
+      if (raw !== undefined && Array.isArray(grants) && grants.length === raw.length)
+        grants.forEach((g, i) => {
+          if (typeof g === 'object' && g !== null) RAW_GRANTS.set(g, raw[i]);
+        });
+      return out;
+    },
+    { step: 'initialize', name: 'kmsWhyRawGrantsByEntry' },
+  );
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const out = await next(args);
+      const res = out.response as { statusCode?: number; body?: unknown };
+      if ((context as Ctx).commandName !== 'ListGrantsCommand' || res.statusCode !== 200 || res.body === undefined || res.body === null) return out;
+      const chunks: Uint8Array[] = [];
+      if (res.body instanceof Uint8Array) chunks.push(res.body);
+      else for await (const c of res.body as AsyncIterable<Uint8Array | string>) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
+      const bytes = Buffer.concat(chunks);
+      // The SDK reads the body from here on; a body that is not JSON is its to refuse.
+      res.body = new Uint8Array(bytes);
+      try {
+        const parsed = JSON.parse(bytes.toString('utf8')) as { Grants?: unknown };
+        if (Array.isArray(parsed.Grants)) (context as Ctx).kmsWhyRawGrants = parsed.Grants;
+      } catch {}
+      return out;
+    },
+    { step: 'deserialize', name: 'kmsWhyRawGrantsBody', priority: 'low' },
+  );
 }

@@ -34,7 +34,7 @@ import { isUnknown, unknownInput } from '../../model/unknown.js';
 import type { Unknowable, UnknownInput } from '../../model/unknown.js';
 import { parseGrant, parseKeyMetadata, parseKeyPolicy, parseTags, unansweredKeyMetadata } from '../aws-kms.js';
 import { grantsRecord, grantsWhat, keyPolicyWhat, keyTagsWhat, partialGrants } from '../unreadable.js';
-import { describeFailure } from './aws.js';
+import { describeFailure, RAW_GRANTS } from './aws.js';
 import type { AwsSession, CallContext, Failure, Outcome } from './aws.js';
 import { liveRecord, plain, unknownFrom } from './failures.js';
 import { PageMarkers } from './paging.js';
@@ -419,7 +419,8 @@ async function readGrants(env: KeyReadEnv, s: AwsSession, meta: KeyMetadata, ear
       const grants: Grant[] = [];
       const seen = new Set<string>();
       entries.forEach((g, i) => {
-        const grant = parseGrant(plain(g), { file: `kms:ListGrants ${arn}`, path: `Grants[${i}]` }, meta);
+        // The entry as AWS wrote it where the SDK's model may have cut it down (RAW_GRANTS).
+        const grant = parseGrant(RAW_GRANTS.get(g) ?? plain(g), { file: `kms:ListGrants ${arn}`, path: `Grants[${i}]` }, meta);
         // A grant can show up twice when the list changes between pages or in two filtered answers.
         if (seen.has(grant.grantId)) return;
         seen.add(grant.grantId);
