@@ -10,7 +10,7 @@ import type { Grant } from '../model/grant.js';
 import type { Key, PartialGrants } from '../model/key.js';
 import type { Policy, PolicySource } from '../model/policy.js';
 import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
-import type { Request } from '../model/request.js';
+import { givenValue, type Request } from '../model/request.js';
 import type { OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
 import { isUnknown, principalNotInSnapshot, type UnknownInput, type Unknowable } from '../model/unknown.js';
 import { compilePolicy, StatementLists, type CompiledPolicy } from './compile.js';
@@ -626,12 +626,6 @@ export class Evaluator {
   private companions(request: Request, action: ActionInfo, key: Key, opts: EvaluateOptions): Part[] {
     const m = key.metadata;
     const ctx = request.context ?? {};
-    const given = (name: string): string | undefined => {
-      const hit = Object.entries(ctx).find(([k]) => k.toLowerCase() === name.toLowerCase());
-      if (hit === undefined) return undefined;
-      const v = hit[1];
-      return Array.isArray(v) ? (v.length === 1 ? String(v[0]) : undefined) : String(v);
-    };
     const onKey = (k: Key): Request => {
       const r: Request = { ...request, keyArn: k.metadata.arn };
       delete r.keyIdentifier;
@@ -659,7 +653,7 @@ export class Evaluator {
     if (action.short === 'ReplicateKey') {
       // The replica is created in the other Region: kms:CreateKey there (IAM only), and
       // kms:TagResource when the request tags it [API ReplicateKey, KMS multi-Region keys].
-      const region = given('kms:ReplicaRegion');
+      const region = givenValue(request, 'kms:ReplicaRegion');
       const sub: Request = { action: 'kms:CreateKey', principal: request.principal, createsReplica: true };
       for (const k of ['callerAccount', 'viaService', 'at'] as const) if (request[k] !== undefined) (sub as unknown as Record<string, unknown>)[k] = request[k];
       sub.context = { ...ctx, ...(region !== undefined ? { 'aws:RequestedRegion': region } : {}) };
@@ -682,7 +676,7 @@ export class Evaluator {
     }
     // UpdatePrimaryRegion: "permission on both the primary key and the replica key" [KMS
     // multi-Region keys: controlling access]; the replica is the key of the same id in kms:PrimaryRegion.
-    const region = given('kms:PrimaryRegion');
+    const region = givenValue(request, 'kms:PrimaryRegion');
     const replicas = this.snapshot.keys.filter(
       (k) => k !== key && k.metadata.keyId === m.keyId && k.metadata.account === m.account && (region === undefined || k.metadata.region === region),
     );

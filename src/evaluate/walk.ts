@@ -20,7 +20,7 @@ import type { Grant } from '../model/grant.js';
 import type { Key } from '../model/key.js';
 import type { Policy } from '../model/policy.js';
 import type { PrincipalRef } from '../model/principal.js';
-import type { Request } from '../model/request.js';
+import { givenValue, type Request } from '../model/request.js';
 import { parseOperator } from '../model/condition-operators.js';
 import { parseDate } from '../model/condition-values.js';
 import { ROOT_USER_POLICY_NAME } from '../model/decision.js';
@@ -252,7 +252,7 @@ export class Walk {
       keyStateErr =
         (caller.kind === 'service' ? undefined : keyIdentifierError(action, r.request.keyIdentifier, r.callerAccount, r.key.metadata)) ??
         aliasPlacementError(action, r.aliasArn, r.key.metadata) ??
-        (r.key.metadataUnknown !== undefined ? undefined : replicaAsPrimaryError(action, requestedPrimaryRegion(r.request), r.key.metadata)) ??
+        (r.key.metadataUnknown !== undefined ? undefined : replicaAsPrimaryError(action, givenValue(r.request, 'kms:PrimaryRegion'), r.key.metadata)) ??
         (r.key.metadataUnknown !== undefined || r.aliasCurrent?.metadataUnknown !== undefined
           ? undefined
           : aliasRequestError(action, r.aliasArn, r.key.metadata, r.aliasCurrent?.metadata)) ??
@@ -563,11 +563,4 @@ export function hasNonStarResource(p: CompiledPolicy, action: ActionInfo): boole
 
 export function conditionMentions(cs: CompiledStatement, lowerKey: string): boolean {
   return cs.conditions.some((c) => c.key === lowerKey);
-}
-
-/** The Region an UpdatePrimaryRegion request makes primary (kms:PrimaryRegion, one value), if given. */
-function requestedPrimaryRegion(request: Request): string | undefined {
-  const hit = Object.entries(request.context ?? {}).find(([k]) => k.toLowerCase() === 'kms:primaryregion');
-  const v = hit?.[1];
-  return Array.isArray(v) ? (v.length === 1 ? String(v[0]) : undefined) : v === undefined ? undefined : String(v);
 }

@@ -52,3 +52,12 @@ export interface Request {
   /** Any other condition key, by name (global keys such as aws:SourceIp, or KMS keys to override). */
   context?: Record<string, ContextValue>;
 }
+
+/** The one value the request's context gives a key (names compared without case), if it gives exactly one. */
+export function givenValue(request: Request, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  const hit = Object.entries(request.context ?? {}).find(([k]) => k.toLowerCase() === lower);
+  if (hit === undefined) return undefined;
+  const v = hit[1];
+  return Array.isArray(v) ? (v.length === 1 ? String(v[0]) : undefined) : String(v);
+}
