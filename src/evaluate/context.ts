@@ -183,7 +183,6 @@ const PARAMETER_DEFAULTS: Record<string, Array<[string, string]>> = {
 export function requiredParameterKeys(short: string): readonly string[] {
   return [
     ...(U_REQUIRED[short] ?? NO_REQUIRED).map((u) => u.key),
-    ...(U_KMS_FILLED[short] ?? NO_REQUIRED).map((u) => u.key),
     ...(PARAMETER_DEFAULTS[short] ?? []).map(([k]) => k),
     ...(short === 'CreateKey' ? ['kms:keyspec', 'kms:customermasterkeyspec', 'kms:keyusage', 'kms:customermasterkeyusage'] : []),
     ...(short === 'ImportKeyMaterial' ? ['kms:validto'] : []),
@@ -212,12 +211,10 @@ const U_RESOURCE_ORG_ID = underivable('aws:ResourceOrgID', 'o-…');
 const U_RESOURCE_ORG_PATHS = underivable('aws:ResourceOrgPaths', 'o-…/r-…/ou-…/');
 const U_REQUESTED_REGION = underivable('aws:RequestedRegion', 'us-east-1');
 const U_ENCRYPTION_ALGORITHM = underivable('kms:EncryptionAlgorithm', 'RSAES_OAEP_SHA_256', '--encryption-algorithm');
-const U_REQUIRED: Record<string, readonly UnderivableKey[]> = Object.fromEntries(
-  Object.entries(REQUIRED_PARAMETER_KEYS).map(([a, keys]) => [a, keys.map(([n, ex]) => underivable(n, ex))]),
-);
-const U_KMS_FILLED: Record<string, readonly UnderivableKey[]> = Object.fromEntries(
-  Object.entries(KMS_FILLED_KEYS).map(([a, keys]) => [a, keys.map(([n, ex]) => underivable(n, ex))]),
-);
+/** By action, the underivable keys its requests always carry: its required parameters', and those KMS fills. */
+const U_REQUIRED: Record<string, readonly UnderivableKey[]> = {};
+for (const table of [REQUIRED_PARAMETER_KEYS, KMS_FILLED_KEYS])
+  for (const [a, keys] of Object.entries(table)) U_REQUIRED[a] = [...(U_REQUIRED[a] ?? []), ...keys.map(([n, ex]) => underivable(n, ex))];
 const U_KEY_USAGE = underivable('kms:KeyUsage', 'SIGN_VERIFY');
 const U_MULTI_REGION_KEY_TYPE = underivable('kms:MultiRegionKeyType', 'PRIMARY');
 const U_VALID_TO = underivable('kms:ValidTo', '2027-01-01T00:00:00Z');
@@ -621,7 +618,6 @@ export function buildContext(input: ContextInput, base?: RequestContext, session
     else if (key?.metadataUnknown === undefined) add(U_ENCRYPTION_ALGORITHM);
   }
   for (const u of U_REQUIRED[action.short] ?? NO_REQUIRED) add(u);
-  for (const u of U_KMS_FILLED[action.short] ?? NO_REQUIRED) add(u);
   if (action.requestAlias && request.keyIdentifier) {
     const id = request.keyIdentifier;
     const alias = id.startsWith('alias/') ? id : /^arn:[^:]+:kms:[^:]*:\d{12}:alias\//.test(id) ? id.slice(id.indexOf(':alias/') + 1) : undefined;
