@@ -86,10 +86,6 @@ export interface JsonScan {
   lossyNumber: boolean;
 }
 
-export function findDuplicateKey(text: string): DuplicateKey | undefined {
-  return scanJson(text).duplicate;
-}
-
 /**
  * JSON.parse, where every number whose text a double would change is kept as that text (a
  * string): IAM reads an unquoted condition value as written, and the evaluator compares strings.

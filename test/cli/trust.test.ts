@@ -23,7 +23,7 @@ import { AtomicFile, writeAtomically } from '../../src/cli/io.js';
 import { runMain } from './in-process.js';
 import { InputError } from '../../src/model/errors.js';
 import { parseJsonText } from '../../src/sources/json-file.js';
-import { findDuplicateKey } from '../../src/sources/json-scan.js';
+import { scanJson } from '../../src/sources/json-scan.js';
 import { parsePolicyDocument } from '../../src/sources/policy-document.js';
 import { startAwsServer, type AwsServer } from '../helpers/aws-server.js';
 import { EXAMPLES, kmsWhyLive, LAMBDA_ARGS as ARGS, type RunResult } from './helpers.js';
@@ -47,8 +47,8 @@ describe('policy grammar', () => {
     expect(() => parseJsonText('{"a":{"b":1,"c":[{"x":1},{"x":2,"\\u0078":3}]}}', 'f.json')).toThrow(
       /f\.json: a\.c\[1\]: duplicate key "x" \(at line 1, column 33\)/,
     );
-    expect(findDuplicateKey('{"a":"\\"b\\"","b":{"a":1},"c":[1,{"a":1,"b":2}]}')).toBeUndefined();
-    expect(findDuplicateKey('{"k":1,"k2":{"s":"}{,\\\\"},"k":2}')).toMatchObject({ key: 'k', path: '' });
+    expect(scanJson('{"a":"\\"b\\"","b":{"a":1},"c":[1,{"a":1,"b":2}]}').duplicate).toBeUndefined();
+    expect(scanJson('{"k":1,"k2":{"s":"}{,\\\\"},"k":2}').duplicate).toMatchObject({ key: 'k', path: '' });
   });
   test('Version is 2012-10-17 or 2008-10-17', () => {
     expect(() => parse('{"Version":"2012-10-18","Statement":[]}')).toThrow(/Policy\.Version: Version "2012-10-18" is not a policy language version/);

@@ -1,9 +1,9 @@
-// findDuplicateKey against an oracle built with the text: random objects whose keys repeat or not,
+// scanJson's duplicate key against an oracle built with the text: random objects whose keys repeat or not,
 // written plainly or with \u escapes (so equal keys can differ in their text), nested, with more
 // keys than the in-place comparison holds (so the scan switches to a set mid-object).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findDuplicateKey, parseKeepingNumbers, scanJson, type DuplicateKey } from '../../src/sources/json-scan.js';
+import { parseKeepingNumbers, scanJson, type DuplicateKey } from '../../src/sources/json-scan.js';
 
 type Tree = { kind: 'obj'; members: Array<{ key: string; escape: boolean; value: Tree }> } | { kind: 'arr'; items: Tree[] } | { kind: 'leaf'; text: string };
 
@@ -52,13 +52,13 @@ function write(t: Tree): { text: string; dup: DuplicateKey | undefined } {
   return { text, dup };
 }
 
-describe('findDuplicateKey', () => {
+describe('scanJson: the first duplicate key', () => {
   it('finds the first key an object repeats (decoded), with the JSON path of the object and the offset of the second', () => {
     fc.assert(
       fc.property(tree, (t) => {
         const { text, dup } = write(t);
         expect(() => JSON.parse(text)).not.toThrow();
-        expect(findDuplicateKey(text)).toEqual(dup);
+        expect(scanJson(text).duplicate).toEqual(dup);
       }),
       { numRuns: 2000 },
     );
@@ -66,8 +66,8 @@ describe('findDuplicateKey', () => {
 
   it('an object with many distinct keys has no duplicate; one more repeat past the in-place limit is found', () => {
     const keys = Array.from({ length: 40 }, (_, i) => `"k${i}":${i}`);
-    expect(findDuplicateKey(`{${keys.join(',')}}`)).toBeUndefined();
-    expect(findDuplicateKey(`{"o":{${keys.join(',')},"\\u006b3":1}}`)).toEqual({ key: 'k3', path: 'o', offset: 6 + keys.join(',').length + 1 });
+    expect(scanJson(`{${keys.join(',')}}`).duplicate).toBeUndefined();
+    expect(scanJson(`{"o":{${keys.join(',')},"\\u006b3":1}}`).duplicate).toEqual({ key: 'k3', path: 'o', offset: 6 + keys.join(',').length + 1 });
   });
 });
 
