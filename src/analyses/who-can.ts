@@ -514,6 +514,8 @@ function traitKey(a: ActionInfo, key: Key, f: number, grantsUnknown: boolean, al
   ].join('|');
 }
 
+/** Actions whose verdict includes further permissions (Evaluator.companions). */
+const COMPANIONS = new Set(['kms:UpdateAlias', 'kms:ReplicateKey', 'kms:UpdatePrimaryRegion']);
 const ALONE = new Set(['UpdateAlias', 'ReplicateKey', 'UpdatePrimaryRegion', 'CreateGrant', 'RetireGrant']);
 const REQUIRED_KEYS = new Map(ACTIONS.map((a) => [a.short, requiredParameterKeys(a.short).join(',')] as const).filter(([, keys]) => keys !== ''));
 
@@ -2066,8 +2068,13 @@ export class WhoCanEngine {
       this.evaluations++;
       this.explainedUnknowns++;
       // Only the notes that say why and the missing keys are read: no proposed change (none is a
-      // note of that kind) is made or verified, and no trace is recorded.
-      const x = this.evaluator.evaluate(req, { explain: true, verifyHints: false, trace: false });
+      // note of that kind) is made or verified, and no trace is recorded. An unknown verdict of a
+      // request without further permissions gets them from one explained walk (unknownNotes);
+      // one that is unknown only in its authorization, or has further permissions, is explained.
+      const x =
+        d.decision === 'unknown' && !COMPANIONS.has(req.action)
+          ? this.evaluator.evaluate(req, { explain: false, unknownNotes: true, verifyHints: false, trace: false })
+          : this.evaluator.evaluate(req, { explain: true, verifyHints: false, trace: false });
       const notes = x.hints.filter(decidesUnknown);
       if (notes.length === 0 && x.unknownBecause !== undefined) notes.push(x.unknownBecause);
       if (notes.length > 0) e.dependsOn = notes;

@@ -47,6 +47,15 @@ export interface EvaluateOptions {
    * empty; the notes, the missing keys and the reason for an unknown verdict are the same.
    */
   trace?: boolean;
+  /**
+   * Without the explanation: an unknown verdict still carries what it depends on (its notes that
+   * decide it, hints filtered by decidesUnknown, and the missing keys), from one explained walk
+   * of the permissive world, as the explanation reports them. Other verdicts carry nothing more.
+   * For reports that list why each unknown answer is unknown (who-can), without explaining the
+   * whole request again. Not for requests with further permissions (evaluateAll's companions),
+   * whose notes are those of their parts.
+   */
+  unknownNotes?: boolean;
 }
 
 type Mode = 'actual' | 'permissive' | 'restrictive';
@@ -849,7 +858,12 @@ export class Evaluator {
     // actual one, and it touches no key the actual walk did not. Only the verdict and authorization
     // of these two walks are read when explaining (the explanation comes from explained()); without
     // it, the actual walk's decision is the biased walk's, field for field.
-    const permissive = actual !== undefined && (actual.sides & 1) === 0 ? actual.d : run('permissive', false);
+    // Only the notes of an unknown verdict (EvaluateOptions.unknownNotes): the permissive world's
+    // walk, explained, as explained('permissive') gives it when the actual walk is not that walk
+    // (its verdict is the same walk's). It is walked before the restrictive world, so it may count
+    // fewer touched keys as assumed; the notes and missing keys do not read them.
+    const withNotes = !explain && opts.unknownNotes === true;
+    const permissive = withNotes ? run('permissive', true) : actual !== undefined && (actual.sides & 1) === 0 ? actual.d : run('permissive', false);
     const restrictive = actual !== undefined && (actual.sides & 2) === 0 ? actual.d : run('restrictive', false);
     // The explained walk in a biased world, or the actual one's when it is the same walk: the same
     // biased answers, and no key touched in the other worlds that the explanation would count
@@ -870,7 +884,14 @@ export class Evaluator {
       // restrictive one for an allow, the permissive one for a deny.
       const authAgrees = permissive.authorization === restrictive.authorization;
       const pick = (authAgrees ? permissive.authorization : permissive.decision) === 'allow' ? 'restrictive' : 'permissive';
-      const d = explain ? explained(pick) : pick === 'restrictive' ? restrictive : permissive;
+      // With unknownNotes, the permissive walk was explained: its explanation is not this verdict's.
+      const d = explain
+        ? explained(pick)
+        : pick === 'restrictive'
+          ? restrictive
+          : withNotes
+            ? { ...permissive, trace: [], missingContext: [], hints: [], assumptions: [] }
+            : permissive;
       if (!authAgrees) {
         d.authorization = 'unknown';
         d.reasons = [];
@@ -892,22 +913,23 @@ export class Evaluator {
       authorization: 'unknown',
       reasons: [],
       unreadable: unknowns,
-      missingContext: explain ? [...new Set([...supplied.filter((u) => u.name.includes(':')).map((u) => u.name), ...d.missingContext])] : [],
-      hints: explain
-        ? [
-            ...unknowns.map(
-              (u): HintNote => ({
-                kind: 'unreadable',
-                what: u.what,
-                reason: u.reason,
-                decides: true,
-                ...(u.neededPermission ? { neededPermission: u.neededPermission } : {}),
-              }),
-            ),
-            ...supplied.map((u): HintNote => ({ kind: 'underivable-decides', name: u.name, supply: u.supply })),
-            ...d.hints,
-          ]
-        : [],
+      missingContext: explain || withNotes ? [...new Set([...supplied.filter((u) => u.name.includes(':')).map((u) => u.name), ...d.missingContext])] : [],
+      hints:
+        explain || withNotes
+          ? [
+              ...unknowns.map(
+                (u): HintNote => ({
+                  kind: 'unreadable',
+                  what: u.what,
+                  reason: u.reason,
+                  decides: true,
+                  ...(u.neededPermission ? { neededPermission: u.neededPermission } : {}),
+                }),
+              ),
+              ...supplied.map((u): HintNote => ({ kind: 'underivable-decides', name: u.name, supply: u.supply })),
+              ...d.hints,
+            ]
+          : [],
     };
     delete result.keyStateError;
     // The reason a report gives for an unknown verdict no unreadable input or open step explains.

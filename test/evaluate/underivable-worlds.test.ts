@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { Evaluator } from '../../src/evaluate/evaluator.js';
 import type { Decision } from '../../src/model/decision.js';
+import { decidesUnknown } from '../../src/evaluate/recorder.js';
 import { parseSnapshot } from '../../src/sources/snapshot-file.js';
 import { ACCOUNT as A, delegatingKey, KEY_ARN as KEY } from '../helpers/snapshot-doc.js';
 
@@ -126,6 +127,47 @@ describe('a request that reads aws:SourceIp is explained in the right world', ()
       const bare = ev.evaluate({ action: 'kms:Decrypt', principal, keyArn: KEY }, { explain: false });
       expect([role, bare.decision, bare.decidedBy, bare.authorization]).toEqual([role, explained.decision, explained.decidedBy, explained.authorization]);
     }
+  });
+});
+
+describe('unknownNotes: an unknown verdict carries the notes and missing keys of its explanation', () => {
+  // who-can asks every request without the explanation, and for an unknown verdict only what it
+  // depends on: one explained walk must give what the whole explanation gives.
+  const CONTEXT = { StringEquals: { 'kms:EncryptionContext:app': 'web' } };
+  const roles = {
+    ...ROLES,
+    // Unknown, with a statement that reads an encryption-context key the request lacks.
+    contextToo: {
+      identity: [
+        { Sid: 'FromOffice', Effect: 'Allow', Action: 'kms:*', Resource: '*', Condition: OFFICE },
+        { Sid: 'WithContext', Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*', Condition: CONTEXT },
+        { Sid: 'OnlyOffice', Effect: 'Deny', Action: 'kms:*', Resource: '*', Condition: NOT_OFFICE },
+      ],
+    },
+  };
+  const actions = ['kms:Decrypt', 'kms:Encrypt', 'kms:DescribeKey', 'kms:EnableKey', 'kms:CreateGrant', 'kms:RetireGrant'];
+
+  it('the same dependsOn, missing keys and cause as the explained evaluation; nothing on other verdicts', () => {
+    const ev = evaluatorFor(roles);
+    let unknown = 0;
+    for (const role of Object.keys(roles))
+      for (const action of actions) {
+        const req = { action, principal: `arn:aws:sts::${A}:assumed-role/${role}/s3`, keyArn: KEY };
+        const x = ev.evaluate(req, { explain: true, verifyHints: false, trace: false });
+        const n = ev.evaluate(req, { explain: false, unknownNotes: true, verifyHints: false, trace: false });
+        const where = `${role} ${action}`;
+        expect([n.decision, n.authorization, n.decidedBy], where).toEqual([x.decision, x.authorization, x.decidedBy]);
+        if (x.decision !== 'unknown') {
+          expect(n.hints, where).toEqual([]);
+          continue;
+        }
+        unknown++;
+        expect(n.hints.filter(decidesUnknown), where).toEqual(x.hints.filter(decidesUnknown));
+        expect([...n.missingContext].sort(), where).toEqual([...x.missingContext].sort());
+        expect(n.unknownBecause, where).toEqual(x.unknownBecause);
+      }
+    // The cases reach the unknown branch.
+    expect(unknown).toBeGreaterThan(4);
   });
 });
 
