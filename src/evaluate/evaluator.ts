@@ -690,7 +690,10 @@ export class Evaluator {
       (k) => k !== key && k.metadata.keyId === m.keyId && k.metadata.account === m.account && (region === undefined || k.metadata.region === region),
     );
     if (replicas.length === 1)
-      parts.push({ what: { kind: 'replica-key', keyArn: replicas[0]!.metadata.arn }, decision: this.evaluateOne(onKey(replicas[0]!), opts) });
+      parts.push({
+        what: { kind: 'replica-key', keyArn: replicas[0]!.metadata.arn },
+        decision: this.evaluateOne({ ...onKey(replicas[0]!), replicaPart: true }, opts),
+      });
     else if (region === undefined) parts.push({ what: { kind: 'replica-key' }, missing: { kind: 'primary-region-unknown' } });
     else
       parts.push({

@@ -20,7 +20,7 @@ import type { Grant } from '../model/grant.js';
 import type { Key } from '../model/key.js';
 import type { Policy } from '../model/policy.js';
 import type { PrincipalRef } from '../model/principal.js';
-import { givenValue, type Request } from '../model/request.js';
+import type { Request } from '../model/request.js';
 import { parseOperator } from '../model/condition-operators.js';
 import { parseDate } from '../model/condition-values.js';
 import { ROOT_USER_POLICY_NAME } from '../model/decision.js';
@@ -252,7 +252,7 @@ export class Walk {
       keyStateErr =
         (caller.kind === 'service' ? undefined : keyIdentifierError(action, r.request.keyIdentifier, r.callerAccount, r.key.metadata)) ??
         aliasPlacementError(action, r.aliasArn, r.key.metadata) ??
-        (r.key.metadataUnknown !== undefined ? undefined : replicaAsPrimaryError(action, givenValue(r.request, 'kms:PrimaryRegion'), r.key.metadata)) ??
+        (r.key.metadataUnknown !== undefined ? undefined : replicaAsPrimaryError(action, r.request.replicaPart === true, r.key.metadata)) ??
         (r.key.metadataUnknown !== undefined || r.aliasCurrent?.metadataUnknown !== undefined
           ? undefined
           : aliasRequestError(action, r.aliasArn, r.key.metadata, r.aliasCurrent?.metadata)) ??

@@ -168,11 +168,12 @@ export function keyUsageError(action: ActionInfo, m: KeyMetadata): string | unde
 
 /**
  * UpdatePrimaryRegion names "the current primary key" [API UpdatePrimaryRegion]: on a replica key it
- * fails, but for the request kms-why asks of the replica that becomes primary, as the call's
- * companion (permission on both keys): that replica is the one in `primaryRegion`.
+ * fails, whatever kms:PrimaryRegion says. `replicaPart`: the request kms-why asks of the replica
+ * that becomes primary, as the call's companion (the caller needs permission on both keys
+ * [KMS multi-Region keys, "Controlling access"]), which is not a call of its own.
  */
-export function replicaAsPrimaryError(action: ActionInfo, primaryRegion: string | undefined, m: KeyMetadata): string | undefined {
-  if (action.short !== 'UpdatePrimaryRegion' || m.multiRegionKeyType !== 'REPLICA' || primaryRegion === m.region) return undefined;
+export function replicaAsPrimaryError(action: ActionInfo, replicaPart: boolean, m: KeyMetadata): string | undefined {
+  if (action.short !== 'UpdatePrimaryRegion' || m.multiRegionKeyType !== 'REPLICA' || replicaPart) return undefined;
   return `UnsupportedOperationException: UpdatePrimaryRegion is called on the current primary key; ${m.arn} is a replica key.`;
 }
 

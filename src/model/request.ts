@@ -49,6 +49,11 @@ export interface Request {
   absent?: string[];
   /** A kms:CreateKey that a ReplicateKey needs (the replica's): its key-property keys are unknown, not CreateKey's defaults. */
   createsReplica?: boolean;
+  /**
+   * The replica's side of an UpdatePrimaryRegion (the permission on the replica that becomes the
+   * primary key), asked by the evaluator itself: not refused as a call on a replica key.
+   */
+  replicaPart?: boolean;
   /** Any other condition key, by name (global keys such as aws:SourceIp, or KMS keys to override). */
   context?: Record<string, ContextValue>;
 }

@@ -91,6 +91,13 @@ describe('multi-Region key types', () => {
     const onReplica = ask('us-west-2', 'us-east-1');
     expect(onReplica).toMatchObject({ decision: 'deny', decidedBy: 'key-state' });
     expect(onReplica.keyStateError).toMatch(/is a replica key/);
+    // Called on the replica with its own Region as the new primary: still a call on a replica key.
+    const ownRegion = ask('us-west-2', 'us-west-2');
+    expect(ownRegion).toMatchObject({ decision: 'deny', decidedBy: 'key-state' });
+    expect(ownRegion.keyStateError).toMatch(/is a replica key/);
+    // The replica's side of a call on the primary is asked of the replica, and not refused there.
+    const part = ask('us-east-1', 'us-west-2');
+    expect(part.trace.some((t) => t.step === 'key-state' && t.answer === 'no')).toBe(false);
   });
 
   it('rotation: a key-state deny on a replica key only', () => {
