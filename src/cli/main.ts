@@ -45,7 +45,8 @@ interface ReEncryptFlags extends CommonFlags {
 const EXIT_HELP = `
 Exit codes:
   0  every evaluated action is allowed (with --expect: every verdict matches it)
-  1  at least one action is denied (with --expect: a verdict does not match)
+  1  at least one action is denied (with --expect: a known verdict does not
+     match, even when another is unknown)
   2  usage error or invalid input (bad flag, unreadable or malformed file,
      invalid ARN or policy), or output that could not be written (a refused or
      failed file write, a full stdout)

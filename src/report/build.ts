@@ -31,9 +31,14 @@ export function buildReport(
   return report;
 }
 
-/** Exit code for a set of verdicts (README "Exit codes"): 3 unknown > 1 deny > 0 allow. */
+/**
+ * Exit code for a set of verdicts (README "Exit codes"): 3 unknown > 1 deny > 0 allow. With
+ * `expect`, a verdict that is known and differs is a confirmed mismatch: 1, even beside an unknown
+ * one (3 would let a CI step that tolerates unknown verdicts pass it).
+ */
 export function exitCodeFor(decisions: readonly Pick<Decision, 'decision'>[], expect?: 'allow' | 'deny'): number {
+  if (expect !== undefined && decisions.some((d) => d.decision !== 'unknown' && d.decision !== expect)) return 1;
   if (decisions.some((d) => d.decision === 'unknown')) return 3;
-  if (expect !== undefined) return decisions.every((d) => d.decision === expect) ? 0 : 1;
+  if (expect !== undefined) return 0;
   return decisions.every((d) => d.decision === 'allow') ? 0 : 1;
 }
