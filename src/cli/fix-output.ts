@@ -31,9 +31,14 @@ export async function renderWithFixes(
     const json = JSON.parse(await renderReport(report, 'json', { color: false, redact: false, width: opts.width })) as Record<string, unknown>;
     json.fixes = fixesJson(fixes);
     text = JSON.stringify(json, null, 2) + '\n';
+  } else if (format === 'markdown') {
+    // Under GitHub's comment limit together: the fixes first (up to half of it), the report in what is left.
+    const { MARKDOWN_BUDGET } = await import('../report/markdown.js');
+    const fixesMd = fixesMarkdown(fixes, MARKDOWN_BUDGET / 2);
+    text = (await renderReport(report, format, { color: false, redact: false, width: opts.width, markdownBudget: MARKDOWN_BUDGET - fixesMd.length })) + fixesMd;
   } else {
     const body = await renderReport(report, format, { color: opts.color, redact: false, width: opts.width });
-    text = body + (format === 'markdown' ? fixesMarkdown(fixes) : fixesText(fixes, opts.width));
+    text = body + fixesText(fixes, opts.width);
   }
   if (opts.redact) text = (await import('../report/redact.js')).redact(text);
   return text;

@@ -11,6 +11,8 @@ export interface OutputOptions {
   redact: boolean;
   /** The width tables are laid out to (outputWidth). */
   width: number;
+  /** Markdown: the most characters the report may take (default: under GitHub's comment limit). */
+  markdownBudget?: number;
 }
 
 /**
@@ -55,7 +57,10 @@ export async function renderReport(report: Report, format: OutputFormat, opts: O
       });
       break;
     case 'markdown':
-      text = (await import('../report/markdown.js')).renderMarkdown(report, { color: false });
+      text = (await import('../report/markdown.js')).renderMarkdown(report, {
+        color: false,
+        ...(opts.markdownBudget !== undefined ? { budget: opts.markdownBudget } : {}),
+      });
       break;
   }
   // --redact: the run's Redactor has redacted the inputs and redacts every output (src/cli/redact.ts).

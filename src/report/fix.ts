@@ -597,15 +597,30 @@ export function fixesText(given: readonly ActionFix[], width: number = MAX_WIDTH
  * Markdown: each proposal as a ready-to-paste JSON block and the AWS CLI commands that apply it
  * (a command reading file://NAME.json reads the JSON block above it, saved under that name).
  */
-export function fixesMarkdown(given: readonly ActionFix[]): string {
+/** `budget`: the most characters the fixes may take; those that do not fit are named in a closing line. */
+export function fixesMarkdown(given: readonly ActionFix[], budget = Number.POSITIVE_INFINITY): string {
   const fixes = escapeShared(given);
   const out: string[] = ['', '## Fix', ''];
   if (fixes.length === 0) out.push('None needed: every action is allowed.', '');
+  // Room for the closing line.
+  let left = budget - 400;
+  const leftOut: string[] = [];
   for (const [i, f] of fixes.entries()) {
     const body = mdFix(f.fix, '###', given[i]!.fix);
     body[0] = `### Fix for ${code(f.action)}`;
+    const size = body.join('\n').length + 1;
+    if (leftOut.length > 0 || size > left) {
+      leftOut.push(f.action);
+      continue;
+    }
     out.push(...body);
+    left -= size;
   }
+  if (leftOut.length > 0)
+    out.push(
+      '',
+      `_The fixes for ${leftOut.length} more action${leftOut.length === 1 ? '' : 's'} (${leftOut.map(code).join(', ')}) are left out to keep this under GitHub's comment limit; \`--output text\` or \`--output json\` has every one._`,
+    );
   return (
     out
       .join('\n')

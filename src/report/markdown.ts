@@ -267,9 +267,19 @@ function capitalize(s: string): string {
   return s.length > 0 ? s[0]!.toUpperCase() + s.slice(1) : s;
 }
 
-export function renderMarkdown(report: Report, _options: RenderOptions = {}): string {
+/**
+ * GitHub refuses a comment over 65,536 characters: a Markdown report stays under this, leaving room
+ * for what a redaction's stand-ins add. Only the per-action flowchart walks are left out to fit.
+ */
+export const MARKDOWN_BUDGET = 60_000;
+
+export function renderMarkdown(report: Report, options: RenderOptions & { budget?: number } = {}): string {
+  const budget = options.budget ?? MARKDOWN_BUDGET;
   const rs = report.results;
   const out: string[] = [];
+  /** With several actions: each one's walk (inserted at walksAt once the rest is laid out, as many as fit). */
+  const walks: string[][] = [];
+  let walksAt = -1;
   const section = (title: string, body: string[]): void => {
     const b = [...body];
     while (b.length > 0 && b[b.length - 1] === '') b.pop();
@@ -328,13 +338,18 @@ export function renderMarkdown(report: Report, _options: RenderOptions = {}): st
       'Deciding statements and grants',
       decidingReasons(rs).flatMap((x) => excerptBlock(x.reason, x.actions)),
     );
-    const per: string[] = [];
     for (const d of rs) {
-      per.push(`<details><summary>${escapeMd(d.action)}: ${verdictWord(d)} (${escapeMd(decidedByWhat(d))})</summary>`, '');
-      per.push(fenced('mermaid', mermaidFlowchart(d)), '');
-      per.push(...walkList(d), '', '</details>', '');
+      walks.push([
+        `<details><summary>${escapeMd(d.action)}: ${verdictWord(d)} (${escapeMd(decidedByWhat(d))})</summary>`,
+        '',
+        fenced('mermaid', mermaidFlowchart(d)),
+        '',
+        ...walkList(d),
+        '',
+        '</details>',
+      ]);
     }
-    section('Flowchart walks', per.slice(0, -1));
+    walksAt = out.length;
   }
 
   section('Near misses', bulletList(nearMissLines(rs)));
@@ -353,7 +368,32 @@ export function renderMarkdown(report: Report, _options: RenderOptions = {}): st
     );
   }
   if (report.commandLine !== undefined) section('Command', [fenced('sh', report.commandLine)]);
+  if (walksAt >= 0) out.splice(walksAt, 0, ...fittedWalks(walks, budget - (out.join('\n').length + 1)));
   return out.join('\n') + '\n';
+}
+
+/** The walks section: the walks that fit in `room` characters, in order, and a line naming those left out. */
+function fittedWalks(walks: readonly string[][], room: number): string[] {
+  const head = ['', '## Flowchart walks', ''];
+  const body: string[] = [];
+  // Room for the heading and the closing note.
+  let left = room - 400;
+  let shown = 0;
+  for (const w of walks) {
+    const size = w.join('\n').length + 2;
+    if (size > left) break;
+    if (shown > 0) body.push('');
+    body.push(...w);
+    left -= size;
+    shown++;
+  }
+  if (shown < walks.length) {
+    if (shown > 0) body.push('');
+    body.push(
+      `_The walks of ${walks.length - shown} more action${walks.length - shown === 1 ? '' : 's'} are left out to keep this under GitHub's comment limit; \`--output text\` or \`--output json\` has every one._`,
+    );
+  }
+  return [...head, ...body];
 }
 
 /** Ends a sentence with one full stop (a reason may already end with one). */

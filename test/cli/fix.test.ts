@@ -225,6 +225,26 @@ describe('--fix in every output format', () => {
 describe('check --action all is scriptable', () => {
   const base = ['check', '--action', 'all', ...RETIRED_ARGS];
 
+  it("as Markdown, with or without --fix, stays under GitHub's comment limit and says what it left out", () => {
+    const args = [
+      'check',
+      '--action',
+      'all',
+      '--from',
+      `${EXAMPLES}account-snapshot.json`,
+      '--key',
+      'alias/app',
+      '--principal',
+      'arn:aws:iam::111122223333:role/app',
+    ];
+    for (const extra of [[], ['--fix']]) {
+      const r = kmsWhy([...args, ...extra, '--output', 'markdown']);
+      expect([0, 1, 3]).toContain(r.code);
+      expect(r.stdout.length, extra.join(' ')).toBeLessThanOrEqual(60_000);
+      expect(r.stdout).toMatch(/are left out to keep this under GitHub's comment limit/);
+    }
+  });
+
   it('actions that need a detail not given are listed as not evaluated and do not make it unknown', () => {
     const r = kmsWhy([...base, '--output', 'json', '--expect', 'deny']);
     expect(r.code).toBe(0);

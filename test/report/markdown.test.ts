@@ -180,3 +180,23 @@ describe('markdown text helpers', () => {
     expect(code('a`b')).toBe('`` a`b ``');
   });
 });
+
+describe("markdown report under GitHub's comment limit", () => {
+  it('keeps the walks that fit and names how many are left out', () => {
+    const whole = renderMarkdown(several);
+    const walks = (md: string): number => (md.match(/<details><summary>/g) ?? []).length;
+    expect(walks(whole)).toBe(several.results.length);
+    expect(whole).not.toContain('left out');
+    // A budget that leaves room for part of the walks only.
+    const budget = whole.length - 1500;
+    const fitted = renderMarkdown(several, { budget });
+    expect(fitted.length).toBeLessThanOrEqual(budget);
+    const shown = walks(fitted);
+    expect(shown).toBeGreaterThan(0);
+    expect(shown).toBeLessThan(several.results.length);
+    const n = several.results.length - shown;
+    expect(fitted).toContain(`The walks of ${n} more action${n === 1 ? '' : 's'} are left out`);
+    // Everything but the walks is kept: the verdict table lists every action.
+    for (const d of several.results) expect(fitted).toContain(code(d.action));
+  });
+});
