@@ -4,7 +4,7 @@ import type { LambdaAnalysis } from '../analyses/lambda.js';
 import { escapeShared } from './escape.js';
 import { MAX_WIDTH, wrapHanging } from './explain.js';
 import { fixAlsoAllowsText, fixCommands, fixTitleText, fixView, lambdaNoteText, trapText, trapView } from './lambda-phrases.js';
-import { prose } from './markdown.js';
+import { code, prose } from './markdown.js';
 
 export function lambdaJson(a: LambdaAnalysis): Record<string, unknown> {
   return {
@@ -63,18 +63,18 @@ export function lambdaMarkdown(given: LambdaAnalysis): string {
     '',
     '## Lambda function',
     '',
-    `- Function: \`${a.fn.arn}\``,
-    `- Execution role: \`${a.fn.roleArn}\``,
-    `- Key: \`${a.keyIdentifier}\``,
+    `- Function: ${code(a.fn.arn)}`,
+    `- Execution role: ${code(a.fn.roleArn)}`,
+    `- Key: ${code(a.keyIdentifier)}`,
     `- Runtime Decrypt at init: **${a.runtime.decision.toUpperCase()}** (${a.runtime.decidedBy})`,
   ];
-  for (const d of a.controlPlane) out.push(`- Through Lambda as \`${d.principal}\`: \`${d.action}\` **${d.decision.toUpperCase()}** (${d.decidedBy})`);
+  for (const d of a.controlPlane) out.push(`- Through Lambda as ${code(d.principal)}: ${code(d.action)} **${d.decision.toUpperCase()}** (${d.decidedBy})`);
   if (a.traps.length > 0) out.push('', '### Traps', '', ...a.traps.map((t) => `- ${prose(trapText(t, a.fn))}`));
   if (a.fixes.length > 0) {
     out.push('', '### Fix', '');
     a.fixes.forEach((f, i) => {
       const commands = fixCommands(f, a.fn);
-      out.push(`${i + 1}. ${fixTitleText(f, a.fn)} ${f.verified ? '_(verified by re-evaluation)_' : '_(not verified)_'}`);
+      out.push(`${i + 1}. ${prose(fixTitleText(f, a.fn))} ${f.verified ? '_(verified by re-evaluation)_' : '_(not verified)_'}`);
       if (commands) out.push('', '   ```sh', ...commands.map((c) => `   ${c}`), '   ```');
       if (f.json !== undefined && f.kind !== 'recreate-grant')
         out.push(
@@ -85,9 +85,10 @@ export function lambdaMarkdown(given: LambdaAnalysis): string {
             .map((l) => `   ${l}`),
           '   ```',
         );
-      out.push('', `   It also allows: ${fixAlsoAllowsText(f, a.fn)}.`);
+      out.push('', `   It also allows: ${prose(fixAlsoAllowsText(f, a.fn))}.`);
     });
   }
-  out.push('', '### Notes', '', ...a.notes.map((n) => `- ${lambdaNoteText(n)}`));
+  // Notes name placeholders such as lambda.<region>.amazonaws.com, which Markdown would take for HTML.
+  out.push('', '### Notes', '', ...a.notes.map((n) => `- ${prose(lambdaNoteText(n))}`));
   return out.join('\n') + '\n';
 }

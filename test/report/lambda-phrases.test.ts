@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Fix, LambdaAnalysis, LambdaFunction, LambdaNote, Trap } from '../../src/analyses/lambda.js';
 import { FunctionError, type FunctionProblem, InputError } from '../../src/model/errors.js';
 import { lambdaJson, lambdaMarkdown, lambdaText } from '../../src/report/lambda.js';
+import { prose } from '../../src/report/markdown.js';
 import { fixAlsoAllowsText, fixCommands, fixTitleText, fixView, lambdaNoteText, trapText, trapView } from '../../src/report/lambda-phrases.js';
 
 const FN: LambdaFunction = {
@@ -166,7 +167,23 @@ describe('the words of kms-why lambda', () => {
     expect(json.notes).toEqual([NOTES['unqualified-arn'][0]![1]]);
     expect(lambdaText(a)).toContain('  - my-function has no environment variables: the runtime does not call Decrypt at init.\n');
     expect(lambdaText(a)).toContain('     It also allows: every session of app-exec-role (not only the function');
-    expect(lambdaMarkdown(a)).toContain(`   It also allows: ${FIXES['key-policy-statement'][2]}.`);
+    expect(lambdaMarkdown(a)).toContain(`   It also allows: ${prose(FIXES['key-policy-statement'][2])}.`);
+  });
+
+  it('Markdown notes keep placeholders visible: lambda.<region>.amazonaws.com is not taken for HTML', () => {
+    const a = {
+      fn: FN,
+      keyIdentifier: KEY,
+      runtime: { decision: 'allow', decidedBy: 'grant' },
+      runtimeRequest: {},
+      controlPlane: [],
+      traps: [],
+      fixes: [],
+      notes: [{ kind: 'grant-model' }],
+    } as unknown as LambdaAnalysis;
+    const md = lambdaMarkdown(a);
+    expect(md).not.toMatch(/[^\\`]<region>/);
+    expect(md).toMatch(/lambda\.\\<region\\>\.amazonaws\.com|`lambda\.<region>\.amazonaws\.com`/);
   });
 });
 
