@@ -53,6 +53,17 @@ Exit codes:
   3  at least one verdict is unknown because an input was missing or unreadable
   4  internal error (a bug: please report it with --debug)`;
 
+/**
+ * Commander's usage errors in kms-why's own shape: the `kms-why: error:` line every other error
+ * has, and its suggestion ("(Did you mean --from?)") or a pointer to the help on a `hint:` line.
+ */
+export function usageError(text: string): string {
+  const m = /^error: ([^\n]*)\n(?:\(Did you mean ([^\n]*)\?\)\n)?$/.exec(text);
+  if (m === null) return text;
+  const hint = m[2] !== undefined ? `Did you mean ${m[2]}?` : '`kms-why --help` lists the commands, and `kms-why COMMAND --help` their options.';
+  return `kms-why: error: ${m[1]}\nhint: ${hint}\n`;
+}
+
 const EXAMPLE_PRINCIPAL = 'arn:aws:sts::111122223333:assumed-role/app-exec-role/my-function';
 
 /** Options every evaluating command shares (after the request flags). */
@@ -176,7 +187,7 @@ export async function main(argv: string[], rawIo: CliIo = processIo()): Promise<
       // Help on stderr (a bare `kms-why`) is laid out too; an error line is left whole, for scripts
       // that look for it, but for the control characters of what the user typed (an unknown option
       // or command is quoted back): escaped, as in every other error, never sent to the terminal.
-      writeErr: (t) => io.stderr(t.startsWith('Usage:') ? layoutHelp(t, helpWidth) : escapeControls(t, { keepLayout: true })),
+      writeErr: (t) => io.stderr(t.startsWith('Usage:') ? layoutHelp(t, helpWidth) : usageError(escapeControls(t, { keepLayout: true }))),
       getOutHelpWidth: () => helpWidth,
       getErrHelpWidth: () => helpWidth,
     })

@@ -66,7 +66,7 @@ describe('help: the same text whether one command or all were registered', () =>
   it('a typo gets the suggestion drawn from every command', async () => {
     const r = await run(['decryp', '--from', 'x.json']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe("error: unknown command 'decryp'\n(Did you mean decrypt?)\n");
+    expect(r.stderr).toBe("kms-why: error: unknown command 'decryp'\nhint: Did you mean decrypt?\n");
   });
 
   it("grants' help offers no principal-side flag, and the command refuses them with a reason", async () => {
@@ -83,6 +83,14 @@ describe('help: the same text whether one command or all were registered', () =>
     }
   });
 
+  it('a usage error without a suggestion points to the help, on a hint line', async () => {
+    const r = await run(['check', '--output', 'xml', '--from', 'x.json', '--key', 'k', '--principal', 'p']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^kms-why: error: option '--output <format>' argument 'xml' is invalid\. Allowed choices are table, text, json, markdown\.\nhint: `kms-why --help` lists the commands/,
+    );
+  });
+
   it('the exit codes of the help include 4', async () => {
     expect((await run(['--help'])).stdout).toMatch(/^ {2}4 {2}internal error/m);
   });
@@ -91,7 +99,7 @@ describe('help: the same text whether one command or all were registered', () =>
     for (const argv of [['check', '--bogus\u001b[31mRED\u001b]0;T\u0007\u202e'], ['bogus\u001b[31mx\u202e']]) {
       const r = await run(argv);
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/^error: unknown (option|command)/);
+      expect(r.stderr).toMatch(/^kms-why: error: unknown (option|command)/);
       expect(r.stderr).not.toMatch(/[\u001b\u0007\u202e]/);
       expect(r.stderr).toContain('\\u001b');
     }
