@@ -1176,7 +1176,9 @@ export class WhoCanEngine {
     let hasUnknown = false;
     if (src === null) hasUnknown = true;
     else {
-      if (isUnknown(src.identity) || isUnknown(src.boundary) || isUnknown(src.session) || isUnknown(src.tags)) hasUnknown = true;
+      // Tags not given are this caller's own unknown input: an answer shared with another caller would name the wrong one.
+      if (isUnknown(src.identity) || isUnknown(src.boundary) || isUnknown(src.session) || isUnknown(src.tags) || src.tagsAbsent !== undefined)
+        hasUnknown = true;
       // The evaluator reads canonical policies (canonicalSnapshot): the same objects for the same policy.
       if (!isUnknown(src.identity)) {
         for (const p of src.identity) {

@@ -70,6 +70,11 @@ export interface ContextInput {
    */
   principalArnUnknown?: UnknownInput;
   principalTags: Record<string, string> | 'unknown';
+  /**
+   * Nothing said what the caller's tags are (PrincipalPolicies.tagsAbsent): `principalTags` is
+   * then empty, and aws:PrincipalTag/… is unknown where a condition reads it.
+   */
+  principalTagsAbsent?: UnknownInput;
   key: Key | undefined;
   /** For RetireGrant: the grant being retired (its constraint feeds the EC keys). */
   targetGrant?: Grant;
@@ -374,6 +379,13 @@ export function buildBaseContext(
   if (arnUnknown !== undefined) {
     ctx.unknownPrefixes = [...shared.unknownPrefixes, 'aws:principalarn'];
     ctx.prefixInputs = new Map(shared.prefixInputs ?? []).set('aws:principalarn', arnUnknown);
+  }
+  // The caller's tags were not given: its aws:PrincipalTag/… keys are unknown, not absent (the
+  // shared part serves callers with tags too, so the prefix is this caller's own).
+  const tagsAbsent = input.principalTags === 'unknown' ? undefined : input.principalTagsAbsent;
+  if (tagsAbsent !== undefined) {
+    ctx.unknownPrefixes = [...ctx.unknownPrefixes, 'aws:principaltag/'];
+    ctx.prefixInputs = new Map(ctx.prefixInputs ?? []).set('aws:principaltag/', tagsAbsent);
   }
   return ctx;
 }

@@ -65,6 +65,8 @@ export interface CallerSources {
   boundary: Unknowable<Policy | null>;
   session: Unknowable<Policy[]>;
   tags: Unknowable<Record<string, string>>;
+  /** Nothing said what the tags are (PrincipalPolicies.tagsAbsent): aws:PrincipalTag is unknown where read. */
+  tagsAbsent?: UnknownInput | undefined;
   principalArn: string | undefined;
   uniqueId?: string | undefined;
   /** A role session whose aws:PrincipalTag values are its role's tags (no tags of its own were given). */
@@ -303,15 +305,18 @@ export class Evaluator {
     let result: CallerSources | null = null;
     const base = own ?? role;
     if (base !== undefined) {
+      const ownTags = own !== undefined && !isUnknown(own.tags) && Object.keys(own.tags).length > 0;
+      const tagsFrom: PrincipalPolicies = own !== undefined && ownTags ? own : (role ?? base);
       result = {
         identity: own !== undefined && role !== undefined && isUnknownOrEmptyList(own.identityPolicies) ? role.identityPolicies : base.identityPolicies,
         boundary: own !== undefined && role !== undefined && own.permissionsBoundary === null ? role.permissionsBoundary : base.permissionsBoundary,
         session: own?.sessionPolicies ?? [],
-        tags: own !== undefined && !isUnknown(own.tags) && Object.keys(own.tags).length > 0 ? own.tags : (role?.tags ?? base.tags),
+        tags: tagsFrom.tags,
         principalArn: caller.kind === 'assumed-role' ? (roleArn ?? roleArnOf(caller)) : (base.resolvedArn ?? roleArn ?? caller.arn),
         uniqueId: caller.kind === 'assumed-role' ? (role?.uniqueId ?? own?.uniqueId) : base.uniqueId,
       };
-      if (caller.kind === 'assumed-role' && !(own !== undefined && !isUnknown(own.tags) && Object.keys(own.tags).length > 0)) result.roleTags = true;
+      if (tagsFrom.tagsAbsent !== undefined) result.tagsAbsent = tagsFrom.tagsAbsent;
+      if (caller.kind === 'assumed-role' && !ownTags) result.roleTags = true;
     }
     this.callerCache.set(cacheKey, result);
     return result;
@@ -400,6 +405,7 @@ export class Evaluator {
       principalArn,
       ...(principalArnUnknown !== undefined ? { principalArnUnknown } : {}),
       principalTags: isUnknown(cs.tags) ? ('unknown' as const) : cs.tags,
+      ...(cs.tagsAbsent !== undefined ? { principalTagsAbsent: cs.tagsAbsent } : {}),
       key,
       principalId: cs.uniqueId,
       orgIdOf: this.orgIdOfFn,

@@ -1,5 +1,5 @@
 import type { Policy } from './policy.js';
-import type { Unknowable } from './unknown.js';
+import type { Unknowable, UnknownInput } from './unknown.js';
 
 interface PrincipalBase {
   /** As given. */
@@ -71,6 +71,13 @@ export interface PrincipalPolicies {
   sessionPolicies: Unknowable<Policy[]>;
   /** Principal tags (role/user tags and session tags). */
   tags: Unknowable<Record<string, string>>;
+  /**
+   * Set when nothing said what the principal's tags are (a snapshot entry without `Tags`): `tags`
+   * is then empty and aws:PrincipalTag conditions are unknown where one is read, as aws:ResourceTag
+   * is for a key without tags (Key.tagsAbsent); unlike unknown `tags`, a verdict no such condition
+   * decides does not list it.
+   */
+  tagsAbsent?: UnknownInput;
   /** The role's or user's ARN with its path, when known (for aws:PrincipalArn). */
   resolvedArn?: string;
   /** The role's or user's unique id (AROA…, AIDA…), when known (for aws:userid). */

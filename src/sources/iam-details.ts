@@ -211,6 +211,9 @@ function derive(entity: JsonObject, at: Where, kind: 'role' | 'user', ctx: Conte
     identityPolicies: gathered.missing.length === 0 ? gathered.policies : unknownInput(identityPoliciesWhat(pathless), gathered.missing.join('; ')),
     permissionsBoundary: boundaryOf(entity, at, pathless, ctx),
     sessionPolicies: [],
+    // AWS's answer lists a role's or user's tags with it and leaves Tags out when there are none
+    // (RoleDetail, UserDetail in the IAM API Reference), so here absence is "no tags" — unlike a
+    // principal entry of a snapshot, where it means the tags were not given (tagsAbsent).
     tags: entity.Tags === undefined || entity.Tags === null ? {} : parseTags(entity.Tags, member(at, 'Tags')),
     resolvedArn: arn,
   };

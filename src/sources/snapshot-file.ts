@@ -305,6 +305,10 @@ export function parsePrincipalEntry(value: unknown, at: Where, managed?: Managed
     sessionPolicies: readUnknowable(e.SessionPolicies, member(at, 'SessionPolicies'), sessionPoliciesWhat(arn), () => [], parseSessionPolicies),
     tags: readUnknowable(e.Tags, member(at, 'Tags'), principalTagsWhat(arn), () => ({}), parseTags),
   };
+  // Without `Tags` nothing says what the principal's tags are: aws:PrincipalTag conditions are
+  // unknown where one is read (PrincipalPolicies.tagsAbsent), as aws:ResourceTag is for a key
+  // without `Tags`; `"Tags": []` says the principal has none.
+  if (e.Tags === undefined) policies.tagsAbsent = absent(principalTagsWhat(arn));
   // The ARN as written carries the IAM path only when it has one; a path-less ARN may still belong to a role with a path.
   if ((ref.kind === 'role' || ref.kind === 'user') && ref.path !== '/') policies.resolvedArn = arn;
   const uniqueId = optionalString(e, 'UniqueId', at);

@@ -165,9 +165,10 @@ function principalToJson(arn: string, p: PrincipalPolicies): Json {
   else if (b !== null) e.PermissionsBoundary = { PolicyArn: b.arn ?? `(unnamed) ${b.name}`, Document: policyDocument(b) };
   if (isUnknown(p.sessionPolicies)) e.SessionPolicies = unreadableMarker(p.sessionPolicies);
   else if (p.sessionPolicies.length > 0) e.SessionPolicies = p.sessionPolicies.map(policyDocument);
+  // `"Tags": []` says the principal has none; without Tags a snapshot does not say (PrincipalPolicies.tagsAbsent).
   const tags: Unknowable<Record<string, string>> = p.tags;
   if (isUnknown(tags)) e.Tags = unreadableMarker(tags);
-  else if (Object.keys(tags).length > 0) e.Tags = tagsToJson(tags);
+  else if (p.tagsAbsent === undefined) e.Tags = tagsToJson(tags);
   return e;
 }
 

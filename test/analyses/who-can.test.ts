@@ -797,6 +797,24 @@ describe('who-can shares answers only between callers that nothing tells apart',
     // Callers that nothing tells apart (red-1 and red-2) share their answers.
     expect(r.stats.sharedPairs).toBeGreaterThan(0);
   });
+
+  it("keeps apart callers whose tags were not given: each unknown answer names that caller's own tags", () => {
+    const notGiven = (name: string): PrincipalPolicies => ({
+      ...role({}, [abac]),
+      tagsAbsent: unknownInput(`tags of arn:aws:iam::${A}:role/${name}`, 'not in the snapshot'),
+    });
+    const s: Snapshot = {
+      keys: [key],
+      principals: { [`arn:aws:iam::${A}:role/quiet-1`]: notGiven('quiet-1'), [`arn:aws:iam::${A}:role/quiet-2`]: notGiven('quiet-2') },
+    };
+    const { at } = roleAnswers(s, actions);
+    for (const who of ['quiet-1', 'quiet-2']) {
+      expect(at(who, 'kms:Encrypt')?.access).toBe('unknown');
+      expect(at(who, 'kms:Encrypt')?.unreadable).toEqual([`tags of arn:aws:iam::${A}:role/${who}: not in the snapshot`]);
+    }
+    // Decrypt reads no tag: allowed by the public statement, nothing unknown.
+    expect(at('quiet-1', 'kms:Decrypt')?.access).toBe('allow');
+  });
 });
 
 describe('who-can reads copies of one policy as one, and keeps apart what tells callers apart', () => {

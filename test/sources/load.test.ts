@@ -459,6 +459,93 @@ describe('key tags nothing gave', () => {
   });
 });
 
+describe('principal tags a snapshot does not give', () => {
+  // aws:PrincipalTag/team = a allows; the role's identity policy allows everything.
+  const policy = {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'ByTeam',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${ACCT}:root` },
+        Action: 'kms:Decrypt',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:PrincipalTag/team': 'a' } },
+      },
+      { Sid: 'Describe', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCT}:root` }, Action: 'kms:DescribeKey', Resource: '*' },
+    ],
+  };
+  const allowAll = [{ PolicyName: 'all', Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] } }];
+  const key = {
+    KeyMetadata: { Arn: KEY_ARN, KeyState: 'Enabled', KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT' },
+    Aliases: [],
+    Tags: [],
+    Policy: policy,
+    Grants: [],
+  };
+  const snapshot = (principal: Record<string, unknown>): unknown => ({
+    kmsWhySnapshot: 1,
+    keys: [key],
+    principals: [{ Arn: `arn:aws:iam::${ACCT}:role/app`, IdentityPolicies: allowAll, ...principal }],
+  });
+  const ask = async (
+    doc: unknown,
+    action = 'kms:Decrypt',
+    principal = `arn:aws:iam::${ACCT}:role/app`,
+  ): Promise<{ decision: string; unreadable: string[] }> => {
+    const { Evaluator } = await import('../../src/evaluate/evaluator.js');
+    const d = new Evaluator(snapshotFromDocuments([{ file: 'p.json', value: doc }])).evaluate({ action, principal, keyArn: KEY_ARN });
+    return { decision: d.decision, unreadable: d.unreadable.map((u) => `${u.what}: ${u.reason}`) };
+  };
+
+  it('an entry without Tags: a condition on aws:PrincipalTag is unknown, naming the tags not given; "Tags": [] says none', async () => {
+    expect(await ask(snapshot({}))).toEqual({ decision: 'unknown', unreadable: [`tags of arn:aws:iam::${ACCT}:role/app: not in the snapshot`] });
+    // A session of the role reads the role's tags.
+    expect((await ask(snapshot({}), 'kms:Decrypt', `arn:aws:sts::${ACCT}:assumed-role/app/s`)).decision).toBe('unknown');
+    expect(await ask(snapshot({ Tags: [] }))).toEqual({ decision: 'deny', unreadable: [] });
+    expect(await ask(snapshot({ Tags: {} }))).toEqual({ decision: 'deny', unreadable: [] });
+    expect(await ask(snapshot({ Tags: [{ Key: 'team', Value: 'a' }] }))).toEqual({ decision: 'allow', unreadable: [] });
+  });
+
+  it('a verdict no tag condition decides does not list the tags', async () => {
+    expect(await ask(snapshot({}), 'kms:DescribeKey')).toEqual({ decision: 'allow', unreadable: [] });
+  });
+
+  it('a role in get-account-authorization-details without Tags has none (AWS leaves the member out)', async () => {
+    const doc = {
+      kmsWhySnapshot: 1,
+      keys: [key],
+      AccountAuthorizationDetails: {
+        RoleDetailList: [
+          {
+            Path: '/',
+            RoleName: 'app',
+            RoleId: 'AROAEXAMPLEID1234567',
+            Arn: `arn:aws:iam::${ACCT}:role/app`,
+            RolePolicyList: [{ PolicyName: 'all', PolicyDocument: allowAll[0]!.Document }],
+            AttachedManagedPolicies: [],
+          },
+        ],
+        UserDetailList: [],
+        GroupDetailList: [],
+        Policies: [],
+      },
+    };
+    expect(await ask(doc)).toEqual({ decision: 'deny', unreadable: [] });
+  });
+
+  it('writing the snapshot keeps known-none tags ([]) apart from tags not given (no member)', async () => {
+    const { snapshotToJson } = await import('../../src/sources/snapshot-writer.js');
+    const { parseSnapshot } = await import('../../src/sources/snapshot-file.js');
+    const principalOf = (doc: unknown): Record<string, unknown> =>
+      (snapshotToJson(parseSnapshot(doc, 'x.json')) as { principals: Array<Record<string, unknown>> }).principals[0]!;
+    expect(principalOf(snapshot({ Tags: [] })).Tags).toEqual([]);
+    expect(principalOf(snapshot({}))).not.toHaveProperty('Tags');
+    expect(await ask(snapshotToJson(parseSnapshot(snapshot({}), 'x.json')))).toMatchObject({ decision: 'unknown' });
+    expect(await ask(snapshotToJson(parseSnapshot(snapshot({ Tags: [] }), 'x.json')))).toMatchObject({ decision: 'deny' });
+  });
+});
+
 describe('writing a snapshot keeps what the tags are', () => {
   it('known tags (none among them) are written, tags nothing gave are not', async () => {
     const { snapshotToJson } = await import('../../src/sources/snapshot-writer.js');

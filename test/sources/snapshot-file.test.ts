@@ -733,8 +733,16 @@ describe('parseSnapshot: the honesty rules', () => {
   }
 
   it('a principal entry without IdentityPolicies has none; a principal without an entry is not there', () => {
+    // Without Tags the tags are not given (tagsAbsent); "Tags": [] says none.
     const p = onePrincipal({});
-    expect(p).toEqual({ identityPolicies: [], permissionsBoundary: null, sessionPolicies: [], tags: {} });
+    expect(p).toEqual({
+      identityPolicies: [],
+      permissionsBoundary: null,
+      sessionPolicies: [],
+      tags: {},
+      tagsAbsent: { unknown: true, what: `tags of ${ROLE}`, reason: 'not in the snapshot' },
+    });
+    expect(onePrincipal({ Tags: [] })).toEqual({ identityPolicies: [], permissionsBoundary: null, sessionPolicies: [], tags: {} });
     expect(parseSnapshot({ kmsWhySnapshot: 1 }, FILE).principals).toEqual({});
   });
 

@@ -313,6 +313,8 @@ async function boundaryAndTags(
   const e = r.value;
   let tags: Unknowable<Record<string, string>>;
   try {
+    // GetRole/GetUser leave Tags out for an untagged role or user (API_Role, API_User in the IAM
+    // API Reference): the answer without them says there are none.
     tags = parseTags(plain(e.Tags ?? []), { file: `${getOp} ${arn}`, path: 'Tags' });
   } catch (err) {
     if (!(err instanceof KmsWhyError)) throw err;
