@@ -1,7 +1,7 @@
 // The command line: commander wiring and the single place that decides the exit code.
 import { Argument, Command, CommanderError, Help, InvalidArgumentError, Option } from 'commander';
 import { ACTIONS, findAction, KEY_ACTIONS, type ActionInfo } from '../model/actions.js';
-import { parsePrincipal } from '../model/arn.js';
+import { isAccountId, parsePrincipal } from '../model/arn.js';
 import type { Decision } from '../model/decision.js';
 import { InputError } from '../model/errors.js';
 import type { NotEvaluated } from '../model/report.js';
@@ -247,6 +247,12 @@ Examples:
       if (isMe && principal !== undefined) base.principal = io.redactor.value(principal);
     } else if (isMe && principal !== undefined) base.principal = principal;
     const evaluator = new Evaluator(snapshot);
+    // A bare account id the key's partition was not known for (requestFromFlags): the report names
+    // the root user the evaluator reads it as, in the key's partition (accountRootIn).
+    if (isAccountId(base.principal)) {
+      const partition = (flags.key !== undefined ? evaluator.findKey(flags.key, base.callerAccount ?? base.principal) : undefined)?.metadata.partition;
+      base.principal = `arn:${partition ?? 'aws'}:iam::${base.principal}:root`;
+    }
     const picked = pickActions(snapshot, evaluator);
     const actions = Array.isArray(picked) ? picked : picked.actions;
     const notEvaluated = Array.isArray(picked) ? undefined : picked.notEvaluated;

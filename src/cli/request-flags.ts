@@ -1,7 +1,7 @@
 // The request flags shared by `check` and the per-action commands, and their parsing.
 import type { Command } from 'commander';
 import { ACTIONS, findAction, GRANT_OPERATIONS, type ActionInfo } from '../model/actions.js';
-import { isPartition, PARTITIONS, parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
+import { isAccountId, isPartition, PARTITIONS, parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
 import { editDistance } from '../model/condition-operators.js';
 import { dict, dictFrom, hasOwn } from '../model/dict.js';
 import { InputError } from '../model/errors.js';
@@ -153,7 +153,18 @@ export function requestFromFlags(flags: RequestFlags, action: string): Request {
       hint: `Partitions: ${PARTITIONS.join(', ')}.`,
     });
   }
-  const req: Request = { action, principal: p.kind === 'root' ? p.arn : flags.principal };
+  // A bare account id names the account's root user in the key's partition (accountRootIn): known
+  // here when --key is an ARN; otherwise the id is kept, and the evaluator reads it against the key.
+  const keyPartition = flags.key !== undefined ? parseKeyIdentifier(flags.key)?.arn?.partition : undefined;
+  const principal =
+    p.kind !== 'root'
+      ? flags.principal
+      : isAccountId(flags.principal.trim())
+        ? keyPartition !== undefined
+          ? `arn:${keyPartition}:iam::${p.account}:root`
+          : p.account
+        : p.arn;
+  const req: Request = { action, principal };
   if (flags.key !== undefined) {
     const keyArn = parseKeyIdentifier(flags.key)?.arn;
     if (keyArn !== undefined && !isPartition(keyArn.partition)) {

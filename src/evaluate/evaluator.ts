@@ -3,7 +3,7 @@
 // into a deny and adding a Deny never turns a deny into an allow, a verdict that both worlds
 // share holds whatever the input says; otherwise the verdict is `unknown`.
 import { findAction, type ActionInfo } from '../model/actions.js';
-import { parsePrincipal, roleArnOf } from '../model/arn.js';
+import { accountRootIn, parsePrincipal, roleArnOf } from '../model/arn.js';
 import { type Decision, type HintNote, STAND_IN_SID, standInPolicyName } from '../model/decision.js';
 import { RequestError } from '../model/errors.js';
 import type { Grant } from '../model/grant.js';
@@ -742,7 +742,7 @@ export class Evaluator {
     const found = findAction(request.action);
     if (found === undefined) throw new RequestError({ kind: 'unknown-action', action: request.action });
     const action: ActionInfo = iamOnlyResource === undefined ? found : { ...found, cls: 'iam-only' };
-    const caller = this.parseCaller(request.principal);
+    let caller = this.parseCaller(request.principal);
 
     let key: Key | undefined;
     if (action.cls !== 'iam-only') {
@@ -751,6 +751,11 @@ export class Evaluator {
       key = this.findKey(ident, request.callerAccount ?? caller.account);
       if (key === undefined) {
         throw new RequestError({ kind: 'key-not-in-snapshot', key: ident, snapshotKeys: this.snapshot.keys.map((k) => [k.metadata.arn, ...k.aliases]) });
+      }
+      // A bare account id says no partition: it is the account's root user in the key's (accountRootIn).
+      if (caller.kind === 'root' && caller.partition !== key.metadata.partition) {
+        const root = accountRootIn(request.principal, key.metadata.partition);
+        if (root !== undefined) caller = this.parseCaller(root.arn);
       }
     }
     const res = this.resolution(request, caller, key, isKeyOp(action));

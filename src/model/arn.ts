@@ -1,7 +1,7 @@
 // ARN and principal parsing (pure). Principal forms: docs/semantics.md#principal-matching and IAM-PRINCIPAL.
 import { hasControlChar } from './control-chars.js';
 import { InputError } from './errors.js';
-import type { PrincipalRef, RolePrincipal, SessionPrincipal } from './principal.js';
+import type { PrincipalRef, RolePrincipal, RootPrincipal, SessionPrincipal } from './principal.js';
 
 export interface Arn {
   partition: string;
@@ -29,6 +29,36 @@ export const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b'
 
 export function isPartition(text: string): boolean {
   return (PARTITIONS as readonly string[]).includes(text);
+}
+
+/**
+ * The partition of a Region, by the Region-name patterns of the AWS SDKs' partition table (the
+ * table the SDK picks an endpoint by, so a request sent to `region` went to that partition):
+ * `cn-…` is aws-cn, `us-gov-…` aws-us-gov, and so on; any other name is aws, as for the SDK.
+ */
+const REGION_PARTITIONS: Array<[RegExp, string]> = [
+  [/^cn-\w+-\d+$/, 'aws-cn'],
+  [/^us-gov-\w+-\d+$/, 'aws-us-gov'],
+  [/^us-iso-\w+-\d+$/, 'aws-iso'],
+  [/^us-isob-\w+-\d+$/, 'aws-iso-b'],
+  [/^eu-isoe-\w+-\d+$/, 'aws-iso-e'],
+  [/^us-isof-\w+-\d+$/, 'aws-iso-f'],
+  [/^eusc-de-\w+-\d+$/, 'aws-eusc'],
+];
+export function partitionOfRegion(region: string): string {
+  for (const [re, partition] of REGION_PARTITIONS) if (re.test(region)) return partition;
+  return 'aws';
+}
+
+/**
+ * A bare account id as a caller: the root user of that account in `partition`. An account id does
+ * not say its partition (parsePrincipal takes aws), and a request is made in the partition of the
+ * key it names, since no principal reaches a key of another partition (PARTITIONS, above); so the
+ * id is read in the key's. Undefined when `text` is not a bare account id.
+ */
+export function accountRootIn(text: string, partition: string): RootPrincipal | undefined {
+  const t = text.trim();
+  return isAccountId(t) ? { arn: `arn:${partition}:iam::${t}:root`, kind: 'root', partition, account: t, name: 'root' } : undefined;
 }
 
 const ACCOUNT_RE = /^\d{12}$/;

@@ -22,7 +22,7 @@
 //                    the address it called from is not in the record
 import { isIP } from 'node:net';
 import { findAction } from '../model/actions.js';
-import { parseArn, parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
+import { parseArn, parseKeyIdentifier, parsePrincipal, partitionOfRegion } from '../model/arn.js';
 import { InputError } from '../model/errors.js';
 import { parseErrorMessage, type ErrorClue } from './error-message.js';
 
@@ -207,7 +207,8 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
         ? `userIdentity.arn (a session of role ${str(isObj(ui?.sessionContext) && isObj(ui.sessionContext.sessionIssuer) ? ui.sessionContext.sessionIssuer : undefined, 'arn') ?? parsedArn.roleName})`
         : 'userIdentity.arn';
   } else if (type === 'Root' && ev.callerAccount !== undefined) {
-    ev.principal = `arn:aws:iam::${ev.callerAccount}:root`;
+    // The root user's ARN is in the partition of the Region the call was made in (partitionOfRegion).
+    ev.principal = `arn:${partitionOfRegion(ev.awsRegion ?? '')}:iam::${ev.callerAccount}:root`;
     ev.principalNote = 'the account root user';
   } else {
     ev.principalNote = `the record does not give a principal ARN kms-why can evaluate (userIdentity.type ${type ?? 'missing'})`;

@@ -188,6 +188,13 @@ describe('kms:ViaService and the principal from other record shapes', () => {
     );
   });
 
+  it('a Root record without an ARN names the root user in the partition of its Region', () => {
+    const root = { type: 'Root', principalId: '111122223333', accountId: '111122223333' };
+    expect(variant({ userIdentity: root }).principal).toBe('arn:aws:iam::111122223333:root');
+    expect(variant({ userIdentity: root, awsRegion: 'cn-north-1' }).principal).toBe('arn:aws-cn:iam::111122223333:root');
+    expect(variant({ userIdentity: root, awsRegion: 'us-gov-west-1' }).principal).toBe('arn:aws-us-gov:iam::111122223333:root');
+  });
+
   it('an alias sent as KeyId is kept as the identifier (it sets kms:RequestAlias)', () => {
     const ev = variant({ requestParameters: { keyId: 'alias/app', encryptionContext: { a: 'b' } }, resources: [{ ARN: K, type: 'AWS::KMS::Key' }] });
     expect(ev.requests[0]).toMatchObject({ keyIdentifier: 'alias/app', keyArn: K });

@@ -15,7 +15,7 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { ListKeysCommand } from '@aws-sdk/client-kms';
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { parseArn, parseKeyIdentifier, requirePrincipal } from '../../model/arn.js';
+import { accountRootIn, parseArn, parseKeyIdentifier, partitionOfRegion, requirePrincipal } from '../../model/arn.js';
 import type { KeyIdentifier } from '../../model/arn.js';
 import { AwsError, InputError, KmsWhyError } from '../../model/errors.js';
 import type { PrincipalPolicies, PrincipalRef } from '../../model/principal.js';
@@ -200,6 +200,9 @@ export async function readLive(target: LiveTarget, opts: LiveOptions = {}): Prom
   const keyRegion = ident.arn !== undefined && ident.arn.region !== '' ? ident.arn.region : undefined;
   const { ctx, main, principalSession, region } = await setup(opts, keyRegion);
   const kmsRegion = keyRegion ?? region;
+  // A bare account id is the root user in the key's partition (accountRootIn): its grantee forms
+  // (the root ARN) must be the ones grants to it carry there.
+  if (given !== undefined) given = accountRootIn(target.principal, ident.arn?.partition ?? partitionOfRegion(kmsRegion)) ?? given;
   const fail = (e: unknown): never => {
     throw ctx.fatal ?? e;
   };

@@ -24,7 +24,7 @@
 // IAM's GetPolicyVersion), or two when the key is given by its ARN.
 import { DescribeKeyCommand, GetKeyPolicyCommand, ListAliasesCommand, ListGrantsCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import type { GrantListEntry, ListGrantsCommandInput, ListGrantsCommandOutput } from '@aws-sdk/client-kms';
-import type { KeyIdentifier } from '../../model/arn.js';
+import { partitionOfRegion, type KeyIdentifier } from '../../model/arn.js';
 import { AwsError, InputError, KmsWhyError } from '../../model/errors.js';
 import type { Grant } from '../../model/grant.js';
 import type { Key, KeyMetadata, PartialGrants } from '../../model/key.js';
@@ -131,7 +131,8 @@ export async function readKey(env: KeyReadEnv): Promise<KeyRead> {
     if (ident.kind === 'key-arn') arn = ident.text;
     else if (ident.kind === 'key-id') {
       const accounts = await env.accounts;
-      if (accounts.main !== undefined) arn = `arn:aws:kms:${env.region}:${accounts.main}:key/${ident.text}`;
+      // The key is in the partition of the Region DescribeKey was sent to (partitionOfRegion), not always aws.
+      if (accounts.main !== undefined) arn = `arn:${partitionOfRegion(env.region)}:kms:${env.region}:${accounts.main}:key/${ident.text}`;
     }
     if (arn === undefined) throw unresolvable(ident, f, reason, env.region, await env.accounts);
     meta = metadataFromArn(arn);

@@ -10,7 +10,7 @@ import type { Policy } from '../../../src/model/policy.js';
 import { isUnknown } from '../../../src/model/unknown.js';
 import { classify } from '../../../src/sources/live/aws.js';
 import { readLive } from '../../../src/sources/live/index.js';
-import { A, APP_ROLE, APP_ROLE_WITH_PATH, KEY_ARN, account, read, useAwsServer, verdict } from './helpers.js';
+import { A, APP_ROLE, APP_ROLE_WITH_PATH, KEY_ARN, KEY_ID, account, read, useAwsServer, verdict } from './helpers.js';
 
 const { server } = useAwsServer();
 const BOB = `arn:aws:iam::${A}:user/bob`;
@@ -44,6 +44,18 @@ describe('throttling', () => {
 });
 
 describe('access denied', () => {
+  test('on DescribeKey of a key id in an aws-cn Region: the key ARN kms-why builds is in aws-cn, and the verdict is not a cross-partition deny', async () => {
+    const s = server();
+    s.script('DescribeKey', 'deny');
+    const r = await read(s, { key: KEY_ID, principal: `arn:aws-cn:iam::${A}:role/app` }, { region: 'cn-north-1' });
+    const arn = `arn:aws-cn:kms:cn-north-1:${A}:key/${KEY_ID}`;
+    expect(r.snapshot.keys[0]!.metadata).toMatchObject({ arn, partition: 'aws-cn', region: 'cn-north-1' });
+    expect(verdict(r.snapshot, 'kms:Decrypt', `arn:aws-cn:iam::${A}:role/app`, arn)).toBe('unknown');
+    // A bare account id is read as the root user of the key's partition (its grantee forms with it).
+    s.script('DescribeKey', 'deny');
+    expect((await read(s, { key: KEY_ID, principal: A }, { region: 'cn-north-1' })).principal).toBe(`arn:aws-cn:iam::${A}:root`);
+  });
+
   test('on GetKeyPolicy: every key action is unknown unless something else decides; IAM-only actions are not', async () => {
     const s = server();
     s.script('GetKeyPolicy', 'deny');
