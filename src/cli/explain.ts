@@ -149,6 +149,17 @@ function applyFlags(d: Draft, flags: ExplainFlags, what: string): void {
   }
 }
 
+/** The values of a draft read with the real names, redacted as the flags and inputs are (cli/redact.ts redactFlags). */
+function redactDraft(d: Draft, r: import('../report/redact.js').Redactor): void {
+  const value = (s: Sourced): Sourced => ({ ...s, value: r.value(s.value) });
+  if (d.principal !== undefined) d.principal = value(d.principal);
+  if (d.key !== undefined) d.key = value(d.key);
+  if (d.keyArn !== undefined) d.keyArn = r.value(d.keyArn);
+  if (d.viaService !== undefined) d.viaService = value(d.viaService);
+  for (const [k, s] of Object.entries(d.context)) d.context[k] = { ...s, value: r.contextValue(s.value) };
+  for (const [k, s] of Object.entries(d.conditions)) if (s.value !== null) d.conditions[k] = { ...s, value: r.conditionValue(k, s.value) };
+}
+
 function extractedOf(d: Draft, flags: ExplainFlags): ExtractedField[] {
   const out: ExtractedField[] = [];
   if (d.principal) out.push({ field: 'principal', ...d.principal });
@@ -568,7 +579,7 @@ async function explainError(args: string[], flags: ExplainFlags, io: CliIo): Pro
   }
   if (parsed.keyArn !== undefined) d.key = { value: parsed.keyArn, from: 'the message' };
   applyFlags(d, flags, 'message');
-  const fnRef = lambdaFunctionRef(d, parsed);
+  let fnRef = lambdaFunctionRef(d, parsed);
   let fnUnreadable: UnknownInput | undefined;
   let snapshot: Snapshot;
   if (liveRequested(flags)) {
@@ -603,6 +614,18 @@ async function explainError(args: string[], flags: ExplainFlags, io: CliIo): Pro
     if (fnRegion !== undefined) targets[0]!.region = fnRegion;
     snapshot = pre?.snapshot ?? (await loadSnapshot(flags, targets, io));
     if (fnRaw !== undefined) snapshot.functions = [fnRaw];
+    if (pre === undefined && io.redactor !== undefined) {
+      // --redact, the snapshot read from AWS for the request's real names: now redacted (the
+      // function's configuration with it), and the request's values with the same placeholders, as
+      // the --from path redacts them before reading. Every value of the request is then a
+      // placeholder where it is printed, even one free text cannot tell from other words (an
+      // encryption-context value "7").
+      const red = await import('./redact.js');
+      snapshot = red.redactSnapshot(snapshot, io.redactor);
+      red.redactFlags(flags, io.redactor);
+      redactDraft(d, io.redactor);
+      fnRef = lambdaFunctionRef(d, parsed);
+    }
   } else snapshot = pre?.snapshot ?? (await loadSnapshot(flags, [], io));
   const evaluator = new Evaluator(snapshot);
   lambdaEnrichment(d, parsed, snapshot, evaluator);
@@ -669,10 +692,11 @@ async function readEvents(
   flags: ExplainFlags,
   io: CliIo,
   pre: { r: import('../report/redact.js').Redactor } | undefined,
-): Promise<{ name: string; ct: ReturnType<typeof parseCloudTrail>; lookupNote: string | undefined; flags: ExplainFlags }> {
+): Promise<{ name: string; ct: ReturnType<typeof parseCloudTrail>; raw: unknown; lookupNote: string | undefined; flags: ExplainFlags }> {
   const lookup = flags.lookup === true;
   let name: string;
   let ct: ReturnType<typeof parseCloudTrail>;
+  let raw: unknown;
   let lookupNote: string | undefined;
   if (lookup) {
     if (file !== undefined) throw new InputError('give either an event file or --lookup, not both');
@@ -684,6 +708,7 @@ async function readEvents(
     const got = await lookupEventsLive(flags, { since }, io);
     name = `CloudTrail event history (${got.region}, since ${since.toISOString()})`;
     ct = parseCloudTrail(got.output, name);
+    raw = got.output;
     // --redact: the events are explained as read (the snapshot is read from AWS for their real
     // names); their names and encryption-context values are learned, so that the output is redacted.
     io.redactor?.learn(got.output);
@@ -698,12 +723,13 @@ async function readEvents(
     name = displayName(file);
     checkStdin(flags, file === '-');
     const doc = await readJsonText(file);
+    raw = doc;
     // --redact: the events read with the snapshot's placeholders.
     ct = pre !== undefined ? parseCloudTrail(pre.r.json(doc), pre.r.file(name)) : parseCloudTrail(doc, name);
     // --redact without --from: read as is, and learned (see --lookup above).
     if (pre === undefined) io.redactor?.learn(doc);
   }
-  return { name, ct, lookupNote, flags };
+  return { name, ct, raw, lookupNote, flags };
 }
 
 /** Which events of the input to explain (--all, --event-id, or the only one / the only AccessDenied), with a note to put first. */
@@ -779,33 +805,39 @@ function orderExplanations(explanations: Explanation[], lookup: boolean): Explan
 async function explainEvent(file: string | undefined, flags: ExplainFlags, io: CliIo): Promise<number> {
   const lookup = flags.lookup === true;
   const pre = lookup ? undefined : await preload(flags, io);
-  const { name, ct, lookupNote, flags: readFlags } = await readEvents(file, flags, io, pre);
-  flags = readFlags;
-  // With --lookup, --principal and --key choose the events; they do not override them.
-  const filter = lookup ? { principal: flags.principal, key: flags.key } : undefined;
-  const draftFlags: ExplainFlags = { ...flags };
-  if (lookup) {
-    delete draftFlags.principal;
-    delete draftFlags.key;
-  }
-  const denied = ct.events.filter((e) => e.accessDenied);
-  const { chosen, preNotes } = chooseEvents(ct, denied, flags, name);
+  const read = await readEvents(file, flags, io, pre);
+  const { name, raw, lookupNote } = read;
+  let ct = read.ct;
+  flags = read.flags;
   // One unit per request; with --all, units with the same (principal, key, action) are grouped.
   interface Unit {
     ev: CloudTrailKmsEvent;
     d: Draft;
     missing: MissingPart[];
   }
-  const units: Unit[] = [];
-  for (const ev of chosen) {
-    for (const r of ev.requests) {
-      const d = draftFromEvent(ev, r);
-      d.notes.unshift(...preNotes);
-      applyFlags(d, draftFlags, 'event');
-      if (filter !== undefined && !matchesFilter(d, filter)) continue;
-      units.push({ ev, d, missing: eventMissing(d, ev) });
+  const unitsOf = (ct: ReturnType<typeof parseCloudTrail>, flags: ExplainFlags): { units: Unit[]; draftFlags: ExplainFlags } => {
+    // With --lookup, --principal and --key choose the events; they do not override them.
+    const filter = lookup ? { principal: flags.principal, key: flags.key } : undefined;
+    const draftFlags: ExplainFlags = { ...flags };
+    if (lookup) {
+      delete draftFlags.principal;
+      delete draftFlags.key;
     }
-  }
+    const denied = ct.events.filter((e) => e.accessDenied);
+    const { chosen, preNotes } = chooseEvents(ct, denied, flags, name);
+    const units: Unit[] = [];
+    for (const ev of chosen) {
+      for (const r of ev.requests) {
+        const d = draftFromEvent(ev, r);
+        d.notes.unshift(...preNotes);
+        applyFlags(d, draftFlags, 'event');
+        if (filter !== undefined && !matchesFilter(d, filter)) continue;
+        units.push({ ev, d, missing: eventMissing(d, ev) });
+      }
+    }
+    return { units, draftFlags };
+  };
+  let { units, draftFlags } = unitsOf(ct, flags);
   // The snapshot: files, or AWS for each (key, principal) the events name.
   const targets: LiveTargetSpec[] = [];
   if (liveRequested(flags)) {
@@ -818,7 +850,20 @@ async function explainEvent(file: string | undefined, flags: ExplainFlags, io: C
       targets.push({ key: u.d.keyArn ?? u.d.key!.value, principal: u.d.principal.value, ...(u.ev.awsRegion !== undefined ? { region: u.ev.awsRegion } : {}) });
     }
   }
-  const snapshot = pre?.snapshot ?? (units.length === 0 && liveRequested(flags) ? emptySnapshot() : await loadSnapshot(flags, targets, io));
+  let snapshot = pre?.snapshot ?? (units.length === 0 && liveRequested(flags) ? emptySnapshot() : await loadSnapshot(flags, targets, io));
+  if (pre === undefined && io.redactor !== undefined) {
+    // --redact, the events read before the snapshot (its reads are named by them): now that every
+    // input is learned, the snapshot (when read from AWS: files were redacted as they were read),
+    // the flags and the events are redacted as the --from path redacts them before reading, and
+    // the requests are made again from them. Every value of a request is then a placeholder where
+    // it is printed, even one free text cannot tell from other words (an encryption-context value
+    // "7", or one given with --context).
+    const red = await import('./redact.js');
+    if (liveRequested(flags)) snapshot = red.redactSnapshot(snapshot, io.redactor);
+    red.redactFlags(flags, io.redactor);
+    ct = parseCloudTrail(io.redactor.json(raw), name);
+    ({ units, draftFlags } = unitsOf(ct, flags));
+  }
   const evaluator = new Evaluator(snapshot);
   const groups = new Map<string, Unit[]>();
   const skipped: ExplainDocument['skipped'] = [];
@@ -898,7 +943,7 @@ async function explainEvent(file: string | undefined, flags: ExplainFlags, io: C
       format: ct.format,
       records: ct.recordCount,
       kmsEvents: ct.events.length,
-      accessDenied: denied.length,
+      accessDenied: ct.events.filter((e) => e.accessDenied).length,
       otherSources: ct.otherSources,
     },
     explanations: ordered,

@@ -171,7 +171,9 @@ export async function main(argv: string[], rawIo: CliIo = processIo()): Promise<
   const sub = argv.find((a) => !a.startsWith('-'));
   const only = sub !== undefined && (isCoreCommand(sub) || sub in EXTRA_COMMANDS) ? sub : undefined;
   const wantCore = (name: string): boolean => only === undefined || only === name;
-  const commandLine = ['kms-why', ...argv].map(shellQuote).join(' ');
+  // With --redact, the request's key=value pairs redacted as their flags are (once the inputs are learned).
+  const commandLine = async (): Promise<string> =>
+    ['kms-why', ...(rawIo.redactor !== undefined ? (await import('./redact.js')).redactCommandLine(argv, rawIo.redactor) : argv)].map(shellQuote).join(' ');
 
   const helpWidth = Math.min(outputWidth(io), MAX_WIDTH);
   const program = new Command('kms-why')
@@ -260,7 +262,7 @@ Examples:
     const decisions: Decision[] = reqs.map((r) => evaluator.evaluate(r));
     const report = buildReport(base, decisions, {
       ...(snapshot.inputs ? { inputs: snapshot.inputs } : {}),
-      commandLine,
+      commandLine: await commandLine(),
       ...(notEvaluated ? { notEvaluated } : {}),
     });
     await renderAndWrite(io, flags, async (output: OutputFormat, { color }) => {

@@ -102,23 +102,50 @@ export function redactSnapshot(s: Snapshot, r: Redactor): Snapshot {
  */
 export function redactFlags<T extends object>(flags: T, r: Redactor | undefined): T {
   if (r === undefined) return flags;
-  const one = (v: string, flag: string): string => {
-    const eq = v.indexOf('=');
-    // An encryption-context pair: its key is kept (a schema name, as in the policies), whatever its
-    // characters; its value is data, named as the inputs' context values are.
-    if (eq > 0 && CONTEXT_FLAGS.has(flag)) return `${v.slice(0, eq)}=${r.contextValue(v.slice(eq + 1))}`;
-    // k=v pairs (--condition): the value is the data.
-    if (eq > 0 && !v.startsWith('arn:') && /^[A-Za-z0-9:/_.-]+$/.test(v.slice(0, eq)))
-      return `${v.slice(0, eq)}=${/^kms:EncryptionContext:./i.test(v.slice(0, eq)) ? r.contextValue(v.slice(eq + 1)) : r.value(v.slice(eq + 1))}`;
-    return r.value(v);
-  };
   const o = flags as Record<string, unknown>;
   for (const [k, v] of Object.entries(o)) {
     if (SETTING_FLAGS.has(k)) continue;
-    if (typeof v === 'string') o[k] = one(v, k);
-    else if (Array.isArray(v)) o[k] = v.map((x) => (typeof x === 'string' ? one(x, k) : x));
+    if (typeof v === 'string') o[k] = redactFlagValue(v, k, r);
+    else if (Array.isArray(v)) o[k] = v.map((x) => (typeof x === 'string' ? redactFlagValue(x, k, r) : x));
   }
   return flags;
+}
+
+/** One value of a data flag (its name in camel case, as commander gives it), redacted. */
+function redactFlagValue(v: string, flag: string, r: Redactor): string {
+  const eq = v.indexOf('=');
+  // An encryption-context pair: its key is kept (a schema name, as in the policies), whatever its
+  // characters; its value is data, named as the inputs' context values are.
+  if (eq > 0 && CONTEXT_FLAGS.has(flag)) return `${v.slice(0, eq)}=${r.contextValue(v.slice(eq + 1))}`;
+  // k=v pairs (--condition): the key is kept, the value is data, redacted as the inputs' values of
+  // that key are (Redactor.conditionValue): every value given is hidden, however short.
+  if (eq > 0 && !v.startsWith('arn:') && /^[A-Za-z0-9:/_.-]+$/.test(v.slice(0, eq)))
+    return `${v.slice(0, eq)}=${r.conditionValue(v.slice(0, eq), v.slice(eq + 1))}`;
+  return r.value(v);
+}
+
+/** Options (as typed) whose values are key=value pairs of the request: --context, --condition … */
+const PAIR_OPTIONS = new Map<string, string>([
+  ['--context', 'context'],
+  ['--destination-context', 'destinationContext'],
+  ['--grant-constraint-equals', 'grantConstraintEquals'],
+  ['--grant-constraint-subset', 'grantConstraintSubset'],
+  ['--condition', 'condition'],
+]);
+
+/**
+ * The command line as a report repeats it, with the request's key=value pairs redacted as their
+ * flags are (redactFlags): free text cannot tell a one-letter or all-digit value (--context n=7)
+ * from any other word, so the safety net of text() would leave it. The rest is left to text().
+ */
+export function redactCommandLine(argv: readonly string[], r: Redactor): string[] {
+  return argv.map((a, i) => {
+    const eq = a.indexOf('=');
+    if (a.startsWith('--') && eq > 0 && PAIR_OPTIONS.has(a.slice(0, eq)))
+      return `${a.slice(0, eq + 1)}${redactFlagValue(a.slice(eq + 1), PAIR_OPTIONS.get(a.slice(0, eq))!, r)}`;
+    const flag = i > 0 ? PAIR_OPTIONS.get(argv[i - 1]!) : undefined;
+    return flag !== undefined ? redactFlagValue(a, flag, r) : a;
+  });
 }
 
 /**

@@ -241,6 +241,9 @@ const STOP_WORDS = new Set(
   ].concat(ACTIONS.map((a) => a.short.toLowerCase())),
 );
 const REGION_RE = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/;
+const SERVICE_HOST_RE = /^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?$/;
+/** A number or a date and time: what numeric and date condition operators compare (conditionValue). */
+const COMPARED_AS_MORE_THAN_TEXT = /^(?:-?\d+(?:\.\d+)?|\d{4}-\d{2}-\d{2}(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?)$/;
 
 /** JSON members whose string values are vocabulary, never identifiers. */
 const VOCABULARY_FIELDS = new Set([
@@ -466,6 +469,11 @@ export class Redactor {
   private readonly files = new Map<string, string>();
   /** Values replaced by value-N, by their text in lower case → N (see caseVariant). */
   private readonly valueCases = new Map<string, number>();
+  /**
+   * `key\0value` (both in lower case) for each value an input's condition compares a key other
+   * than a tag, encryption-context or user-name key with, written as it is (conditionValue).
+   */
+  private readonly conditionLiterals = new Set<string>();
   private readonly salt = randomBytes(16);
   private learning = false;
   /** The learned names as one expression (null: none is eligible; undefined: not made yet, see replaceLearned). */
@@ -507,12 +515,47 @@ export class Redactor {
    * replaced, so that the safety net of text() replaces it wherever it is printed.
    */
   contextValue(s: string): string {
-    const p = this.dataValue(s);
+    return this.remember(s, this.dataValue(s), 'value');
+  }
+
+  /** `p`, the placeholder of `s`: `s` learned as a name of this kind, so that text() replaces it wherever it is printed. */
+  private remember(s: string, p: string, kind: PlaceholderKind): string {
     if (p !== s && !this.learned.has(s) && this.eligible(s)) {
-      this.learned.set(s, 'value');
+      this.learned.set(s, kind);
       this.literalRe = undefined;
     }
     return p;
+  }
+
+  /**
+   * A value of a request-context key the user gave (--condition KEY=VALUE): redacted as the inputs'
+   * values of that key are in a condition (condition()), so that every comparison comes out as
+   * before — a tag or encryption-context value as a data value, a user name as a user, an
+   * identifier (an ARN, an account, an address …) as one. Any other value is data as well (a
+   * source identity, a user agent, a referer …) and gets a value placeholder, but for what a
+   * comparison reads as more than text and what reveals nothing: a number or a time (numeric and
+   * date operators), the report's vocabulary (true, false …), AWS's own names (a Region, a service
+   * host), and a value an input's condition on the same key writes as it is (it stays there too,
+   * and the two must still compare equal). Learned as it is replaced, as contextValue is.
+   */
+  conditionValue(key: string, v: string): string {
+    if (CONTEXT_KEY.test(key) || /tag\//i.test(key)) return this.contextValue(v);
+    // Encryption-context keys are schema names, kept in the inputs' conditions on this key too.
+    if (/^kms:EncryptionContextKeys$/i.test(key)) return v;
+    if (/^aws:username$/i.test(key) && !v.startsWith('arn:')) return this.remember(v, this.name('user', v), 'user');
+    const s = this.structured(v, undefined);
+    if (
+      s !== v ||
+      this.issued.has(v) ||
+      isWildcardOrVariable(v) ||
+      COMPARED_AS_MORE_THAN_TEXT.test(v) ||
+      REGION_RE.test(v) ||
+      SERVICE_HOST_RE.test(v) ||
+      STOP_WORDS.has(v.toLowerCase()) ||
+      this.conditionLiterals.has(`${key.toLowerCase()}\0${v.toLowerCase()}`)
+    )
+      return s;
+    return this.contextValue(v);
   }
 
   /**
@@ -773,7 +816,7 @@ export class Redactor {
    */
   private dataValue(v: string): string {
     if (v === '' || v.startsWith('arn:') || v.startsWith('alias/')) return this.structured(v, undefined);
-    if (REGION_RE.test(v) || /^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?$/.test(v)) return v;
+    if (REGION_RE.test(v) || SERVICE_HOST_RE.test(v)) return v;
     return this.name('value', v);
   }
 
@@ -945,6 +988,8 @@ export class Redactor {
           continue;
         }
         const kind: PlaceholderKind | undefined = /tag\//i.test(ck) ? 'value' : /^aws:username$/i.test(ck) ? 'user' : undefined;
+        if (this.learning && kind === undefined)
+          for (const x of Array.isArray(cv) ? cv : [cv]) if (typeof x === 'string') this.conditionLiterals.add(`${ck.toLowerCase()}\0${x.toLowerCase()}`);
         const one = (x: unknown): unknown =>
           typeof x !== 'string'
             ? x

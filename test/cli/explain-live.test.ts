@@ -336,3 +336,76 @@ describe('explain-event --lookup: recent KMS AccessDenied events from CloudTrail
     expect(server.count('GetRole')).toBeGreaterThan(0);
   });
 });
+
+describe('--redact on a snapshot read from AWS: every value of the request is hidden, however short', () => {
+  // A Deny unless the context and the tag are the ones written: the trace prints the request's values.
+  const POLICY = {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'Root', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' },
+      {
+        Sid: 'Tenant',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'kms:Decrypt',
+        Resource: '*',
+        Condition: { StringNotEquals: { 'kms:EncryptionContext:n': '42', 'aws:PrincipalTag/team': 'zz-top' } },
+      },
+    ],
+  };
+  /** The values of the inputs and flags, in the forms the outputs print them. */
+  const LEAKS = [/\bn=7\b/, /"7"/, /"42"/, /\bn=42\b/, /\bs=[pq]\b/, /"[pq]"/, /zeta/, /zz-top/, /\bm=9\b/, /"9"/];
+  const decisions = (out: string): string[] => [...out.matchAll(/"decision"\s*:\s*"(\w+)"/g)].map((m) => m[1]!);
+
+  async function expectHidden(args: string[]): Promise<void> {
+    server.script('GetKeyPolicy', { reply: { Policy: JSON.stringify(POLICY), PolicyName: 'default' } });
+    const plain = await run([...args, '--output', 'json']);
+    expect(plain.stdout).toMatch(/"7"/);
+    for (const output of ['json', 'text', 'markdown', 'table']) {
+      server.script('GetKeyPolicy', { reply: { Policy: JSON.stringify(POLICY), PolicyName: 'default' } });
+      const r = await run([...args, '--output', output, '--redact']);
+      expect(r.code, r.stderr).toBe(plain.code);
+      for (const leak of LEAKS) expect(r.stdout + r.stderr, `${output}: ${leak}`).not.toMatch(leak);
+      if (output === 'json') expect(decisions(r.stdout)).toEqual(decisions(plain.stdout));
+    }
+  }
+
+  it('explain-error', async () => {
+    const msg = `An error occurred (AccessDeniedException) when calling the Decrypt operation: User: ${ALICE} is not authorized to perform: kms:Decrypt on resource: ${KEY} with an explicit deny in a resource-based policy`;
+    await expectHidden([
+      'explain-error',
+      msg,
+      '--context',
+      'n=7',
+      '--context',
+      's=q',
+      '--condition',
+      'aws:PrincipalTag/team=zeta',
+      '--condition',
+      'kms:EncryptionContext:m=9',
+    ]);
+  });
+
+  it("explain-event --lookup --from: the events read with the snapshot file's placeholders, so the verdict is the same", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kms-why-redact-lookup-'));
+    const file = join(dir, 'snapshot.json');
+    expect((await run(['snapshot', '--key', KEY, '--principal', S1, '--output-file', file])).code).toBe(0);
+    server.accounts.get(ACCOUNT)!.CloudTrail = {
+      Events: [lookupEntry({ id: 'e1', minutesAgo: 10, principal: S1, eventName: 'Decrypt', context: { n: '7' } })],
+    };
+    const args = ['explain-event', '--lookup', '--since', '1h', '--from', file, '--output', 'json'];
+    const plain = await run(args);
+    const red = await run([...args, '--redact']);
+    expect(decisions(plain.stdout)).toHaveLength(1);
+    expect(decisions(red.stdout)).toEqual(decisions(plain.stdout));
+    expect(red.stdout).not.toMatch(/"7"/);
+  });
+
+  it('explain-event: the event gives the context, a flag overrides it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kms-why-redact-live-'));
+    const file = join(dir, 'event.json');
+    const entry = lookupEntry({ id: 'e1', minutesAgo: 10, principal: ALICE, eventName: 'Decrypt', context: { n: '7', s: 'p' } });
+    writeFileSync(file, entry.CloudTrailEvent as string);
+    await expectHidden(['explain-event', file, '--context', 's=q', '--condition', 'aws:PrincipalTag/team=zeta', '--condition', 'kms:EncryptionContext:m=9']);
+  });
+});

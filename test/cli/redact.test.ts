@@ -634,3 +634,83 @@ describe('--redact replaces encryption-context values and keeps the verdicts', (
     });
   }
 });
+
+// ─── Every value given for the request ─────────────────────────────────────────────────────────
+
+describe('--redact hides every value given for the request, however short, in every format', () => {
+  const ACCOUNT = '111122223333';
+  const KEY = `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+  const APP = `arn:aws:iam::${ACCOUNT}:role/app`;
+  const file = join(tmp, 'request-values.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      kmsWhySnapshot: 1,
+      keys: [
+        {
+          KeyMetadata: { Arn: KEY, KeyState: 'Enabled', KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT' },
+          Aliases: ['alias/app'],
+          Tags: [],
+          Policy: {
+            Version: '2012-10-17',
+            Statement: [
+              { Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' },
+              {
+                Sid: 'Team',
+                Effect: 'Deny',
+                Principal: '*',
+                Action: 'kms:Decrypt',
+                Resource: '*',
+                Condition: { StringNotEquals: { 'aws:PrincipalTag/team': 'payroll', 'kms:EncryptionContext:n': '8' } },
+              },
+            ],
+          },
+          Grants: [],
+        },
+      ],
+      principals: [
+        {
+          Arn: APP,
+          Tags: [],
+          IdentityPolicies: [{ PolicyName: 'all', Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] } }],
+        },
+      ],
+    }),
+  );
+  const args = [
+    'decrypt',
+    '--from',
+    file,
+    '--key',
+    'alias/app',
+    '--principal',
+    APP,
+    '--context',
+    'n=7',
+    '--context=s=q',
+    '--condition',
+    'aws:PrincipalTag/team=zeta',
+    '--condition',
+    'aws:SourceIdentity=jdoe-ops',
+  ];
+  /** Each given value in the forms the outputs print it (a pair, a quoted string). */
+  const LEAKS = [/\bn=7\b/, /"7"/, /\bs=q\b/, /"q"/, /zeta/, /jdoe-ops/];
+
+  it('a value of the inputs or not, in the request, the trace and the command line', async () => {
+    const plain = await run([...args, '--output', 'json']);
+    expect(plain.stdout).toMatch(/zeta/);
+    for (const output of ['json', 'text', 'markdown', 'table']) {
+      const r = await run([...args, '--output', output, '--redact']);
+      expect(r.code, r.stderr).toBe(plain.code);
+      for (const leak of LEAKS) expect(r.stdout + r.stderr, `${output}: ${leak}`).not.toMatch(leak);
+    }
+    const red = JSON.parse((await run([...args, '--output', 'json', '--redact'])).stdout) as {
+      commandLine: string;
+      results: Array<{ decision: string }>;
+      request: { conditions: Record<string, string> };
+    };
+    expect(red.results.map((x) => x.decision)).toEqual((JSON.parse(plain.stdout) as { results: Array<{ decision: string }> }).results.map((x) => x.decision));
+    expect(red.request.conditions['aws:PrincipalTag/team']).toMatch(/^value-\d+$/);
+    expect(red.commandLine).toMatch(/--context n=value-\d+ --context=s=value-\d+ --condition aws:PrincipalTag\/team=value-\d+/);
+  });
+});

@@ -264,6 +264,52 @@ describe('Redactor', () => {
     });
   });
 
+  describe('request-context values the user gave (--condition KEY=VALUE)', () => {
+    const doc = {
+      Policy: {
+        Statement: [
+          { Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalTag/team': 'payroll' } } },
+          { Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalType': 'AssumedRole' } } },
+          { Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringLike: { 'aws:SourceIdentity': 'ops-*' } } },
+        ],
+      },
+    };
+
+    it('hides every value, however short, as the inputs name the same value', () => {
+      const r = new Redactor();
+      r.learn(doc);
+      const out = r.json(doc);
+      // A tag value: the inputs' placeholder when they hold it, a new one when they do not (one letter, digits).
+      expect(r.conditionValue('aws:PrincipalTag/team', 'payroll')).toBe(out.Policy.Statement[0]!.Condition.StringEquals!['aws:PrincipalTag/team']);
+      for (const v of ['zeta', 'q', '7']) expect(r.conditionValue('aws:PrincipalTag/team', v)).toMatch(/^value-\d+$/);
+      expect(r.conditionValue('aws:RequestTag/cost', '42')).toMatch(/^value-\d+$/);
+      expect(r.conditionValue('kms:EncryptionContext:n', '7')).toBe(r.contextValue('7'));
+      expect(r.conditionValue('aws:username', 'alice')).toMatch(/^user-\d+$/);
+      // Another key's value is data too; a StringLike pattern of the inputs still matches what it matched.
+      const id = r.conditionValue('aws:SourceIdentity', 'ops-jdoe');
+      expect(id).toMatch(/^value-\d+-x\d+x$/);
+      const pattern = out.Policy.Statement[2]!.Condition.StringLike!['aws:SourceIdentity'] as string;
+      expect(new RegExp(`^${pattern.replace(/\*/g, '.*')}$`).test(id)).toBe(true);
+      expect(r.conditionValue('aws:UserAgent', 'x')).toMatch(/^value-\d+$/);
+      // Identifiers as identifiers; the learned value replaced in free text too (the safety net).
+      expect(r.conditionValue('aws:SourceAccount', '111122223333')).toBe('000000000001');
+      expect(r.text('aws:SourceIdentity=ops-jdoe')).toBe(`aws:SourceIdentity=${id}`);
+    });
+
+    it('keeps what a comparison reads as more than text, and what an input writes as it is', () => {
+      const r = new Redactor();
+      r.learn(doc);
+      expect(r.conditionValue('aws:MultiFactorAuthAge', '300')).toBe('300');
+      expect(r.conditionValue('aws:CurrentTime', '2026-11-20T03:12:44Z')).toBe('2026-11-20T03:12:44Z');
+      expect(r.conditionValue('aws:MultiFactorAuthPresent', 'true')).toBe('true');
+      expect(r.conditionValue('aws:RequestedRegion', 'eu-west-1')).toBe('eu-west-1');
+      expect(r.conditionValue('aws:CalledViaFirst', 'athena.amazonaws.com')).toBe('athena.amazonaws.com');
+      // The input's StringEquals aws:PrincipalType "AssumedRole" stays in the redacted policy: so does the request's.
+      expect(r.conditionValue('aws:PrincipalType', 'AssumedRole')).toBe('AssumedRole');
+      expect(r.conditionValue('kms:EncryptionContextKeys', 'tenant')).toBe('tenant');
+    });
+  });
+
   it('gives file names placeholders', () => {
     const r = new Redactor();
     expect(r.file('./111122223333-acme-prod-test-role.json')).toBe('file-1.json');
