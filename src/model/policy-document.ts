@@ -107,12 +107,12 @@ function parseStatement(raw: unknown, index: number, where: { file?: string | un
   pairCheck(s, 'Resource', 'NotResource', where);
   const st: Statement = { index, effect: s.Effect, condition: [], raw };
   if (typeof s.Sid === 'string') st.sid = s.Sid;
-  if (s.Principal !== undefined) st.principal = parsePrincipal(s.Principal, { ...where, path: `${where.path}.Principal` });
-  if (s.NotPrincipal !== undefined) st.notPrincipal = parsePrincipal(s.NotPrincipal, { ...where, path: `${where.path}.NotPrincipal` });
-  if (s.Action !== undefined) st.action = stringList(s.Action, { ...where, path: `${where.path}.Action` });
-  if (s.NotAction !== undefined) st.notAction = stringList(s.NotAction, { ...where, path: `${where.path}.NotAction` });
-  if (s.Resource !== undefined) st.resource = stringList(s.Resource, { ...where, path: `${where.path}.Resource` });
-  if (s.NotResource !== undefined) st.notResource = stringList(s.NotResource, { ...where, path: `${where.path}.NotResource` });
+  if (s.Principal !== undefined) st.principal = parsePrincipal(s.Principal, { ...where, path: `${where.path}.Principal` }, 'Principal');
+  if (s.NotPrincipal !== undefined) st.notPrincipal = parsePrincipal(s.NotPrincipal, { ...where, path: `${where.path}.NotPrincipal` }, 'NotPrincipal');
+  if (s.Action !== undefined) st.action = elementList(s.Action, { ...where, path: `${where.path}.Action` }, 'Action');
+  if (s.NotAction !== undefined) st.notAction = elementList(s.NotAction, { ...where, path: `${where.path}.NotAction` }, 'NotAction');
+  if (s.Resource !== undefined) st.resource = elementList(s.Resource, { ...where, path: `${where.path}.Resource` }, 'Resource');
+  if (s.NotResource !== undefined) st.notResource = elementList(s.NotResource, { ...where, path: `${where.path}.NotResource` }, 'NotResource');
   if (s.Condition !== undefined) st.condition = parseCondition(s.Condition, { ...where, path: `${where.path}.Condition` });
   return st;
 }
@@ -136,7 +136,29 @@ function stringList(v: unknown, where: { file?: string | undefined; path: string
   throw new InputError(`expected a string or an array of strings, got ${typeName(v)}`, errOptsLoose(where));
 }
 
-function parsePrincipal(v: unknown, where: { file?: string | undefined; path: string }): PrincipalElement {
+/**
+ * The values of Action, Resource, a principal type and their Not… forms. The policy grammar gives
+ * each of them one or more values (IAM JSON policy grammar,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html), and AWS
+ * refuses a document where one lists none (MalformedPolicyDocument; KMS PutKeyPolicy
+ * MalformedPolicyDocumentException): such a statement is refused here too, never read as one that
+ * matches nothing — nor, as NotAction, NotResource or NotPrincipal, as one that matches everything.
+ */
+function elementList(v: unknown, where: { file?: string | undefined; path: string }, element: string): string[] {
+  const list = stringList(v, where);
+  if (list.length === 0) {
+    throw new InputError(
+      `${element} is an empty list`,
+      errOptsLoose(
+        where,
+        `AWS refuses a policy whose ${element} lists nothing (every policy element takes one or more values): give at least one, or remove the ${element.includes('.') ? 'principal type' : 'statement'}.`,
+      ),
+    );
+  }
+  return list;
+}
+
+function parsePrincipal(v: unknown, where: { file?: string | undefined; path: string }, element: 'Principal' | 'NotPrincipal'): PrincipalElement {
   const p: PrincipalElement = { wildcard: false, aws: [], service: [], federated: [], canonicalUser: [] };
   if (v === '*') {
     p.wildcard = true;
@@ -148,8 +170,16 @@ function parsePrincipal(v: unknown, where: { file?: string | undefined; path: st
       errOptsLoose(where),
     );
   }
-  for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
-    const list = stringList(val, { ...where, path: `${where.path}.${k}` });
+  const entries = Object.entries(v as Record<string, unknown>);
+  // `{}` names no principal: AWS refuses it (elementList), it does not mean "nobody".
+  if (entries.length === 0) {
+    throw new InputError(
+      `${element} names no principal`,
+      errOptsLoose(where, `AWS refuses a ${element} without a principal type: give one, such as {"AWS": "arn:…"}, or "*".`),
+    );
+  }
+  for (const [k, val] of entries) {
+    const list = elementList(val, { ...where, path: `${where.path}.${k}` }, `${element}.${k}`);
     switch (k) {
       case 'AWS':
         for (const item of list) {

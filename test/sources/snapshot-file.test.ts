@@ -236,6 +236,38 @@ const BAD: BadCase[] = [
     message: /unknown principal type "Role"/,
     hint: /AWS, Service, Federated and CanonicalUser/,
   },
+  // AWS refuses a statement element that lists nothing (IAM JSON policy grammar): read as matching
+  // nothing (or, as a Not… element, everything) it would decide confidently on a policy AWS never holds.
+  ...(['Action', 'NotAction', 'Resource', 'NotResource'] as const).map(
+    (element): BadCase => ({
+      name: `${element} that is an empty list`,
+      change: (s) => {
+        const st = stmt(s, 1);
+        delete st[element.replace(/^Not/, '')];
+        st[element] = [];
+      },
+      path: `keys[0].Policy.Statement[1].${element}`,
+      message: new RegExp(`: ${element} is an empty list$`),
+      hint: /AWS refuses a policy whose \w+ lists nothing/,
+    }),
+  ),
+  {
+    name: 'Principal with an empty list of a type',
+    change: (s) => void (stmt(s, 1).Principal = { AWS: [] }),
+    path: 'keys[0].Policy.Statement[1].Principal.AWS',
+    message: /Principal\.AWS is an empty list/,
+    hint: /remove the principal type/,
+  },
+  {
+    name: 'NotPrincipal that names no principal',
+    change: (s) => {
+      const st = stmt(s, 1);
+      delete st.Principal;
+      st.NotPrincipal = {};
+    },
+    path: 'keys[0].Policy.Statement[1].NotPrincipal',
+    message: /NotPrincipal names no principal/,
+  },
   {
     name: 'Action of the wrong type',
     change: (s) => void (stmt(s, 1).Action = ['kms:Decrypt', 7]),
