@@ -444,7 +444,7 @@ Examples:
       // --help and --version end here with code 0; usage errors were already printed.
       return e.exitCode === 0 ? 0 : EXIT.usage;
     }
-    const f = formatError(e, debug, io.redactor);
+    const f = formatError(e, debug, io.redactor, outputWidth(io));
     io.stderr(f.text);
     return f.code;
   }

@@ -423,3 +423,26 @@ describe('bad input: one clear message, exit 2, nothing on stdout', () => {
     expect(r.stderr).toMatch(/\n\s+at /);
   });
 });
+
+describe('an error fits the terminal', () => {
+  it('its hint is wrapped to 80 columns (or COLUMNS) at spaces; the error line stays whole', () => {
+    const args = ['decrypt', '--from', `${EXAMPLES}account-snapshot.json`, '--key', 'alias/app', '--principal', 'p'];
+    for (const [columns, width] of [
+      [undefined, 80],
+      ['60', 60],
+    ] as const) {
+      const r = kmsWhy(args, columns === undefined ? {} : { env: { COLUMNS: columns } });
+      expect(r.code).toBe(2);
+      const lines = r.stderr.trimEnd().split('\n');
+      expect(lines[0]).toBe('kms-why: error: invalid --principal "p"');
+      expect(lines[1]).toMatch(/^hint: Give an ARN such as\b/);
+      expect(lines.length).toBeGreaterThan(2);
+      for (const l of lines.slice(2)) expect(l).toMatch(/^ {6}\S/);
+      for (const l of lines) expect(l.length, l).toBeLessThanOrEqual(width);
+      // Nothing is lost: the words of the hint, in order.
+      expect(lines.slice(1).join(' ').replace(/\s+/g, ' ')).toContain(
+        'arn:aws:iam::111122223333:root, or a service principal such as lambda.us-east-1.amazonaws.com.',
+      );
+    }
+  });
+});
