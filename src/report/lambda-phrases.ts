@@ -2,6 +2,7 @@
 // notes as data (closed unions of kinds), and these phrase each kind with the function's name,
 // role and ARN, and build the AWS CLI commands of a fix. Every switch is exhaustive: a new kind
 // fails to compile until it is given its words here.
+import { FILL_IN_ROLE } from './fill-in.js';
 import type { Fix, LambdaFunction, LambdaNote, Trap } from '../analyses/lambda.js';
 import { unreachable } from './unreachable.js';
 
@@ -61,7 +62,7 @@ export function fixCommands(f: Fix, fn: LambdaFunction): string[] | undefined {
     case 'recreate-grant':
       // Switching the role away and back makes Lambda create the grant again.
       return [
-        `aws lambda update-function-configuration --function-name ${fn.name} --role arn:${fn.partition}:iam::${fn.account}:role/TEMPORARY_ROLE`,
+        `aws lambda update-function-configuration --function-name ${fn.name} --role arn:${fn.partition}:iam::${fn.account}:role/${FILL_IN_ROLE}`,
         `aws lambda wait function-updated --function-name ${fn.name}`,
         `aws lambda update-function-configuration --function-name ${fn.name} --role ${fn.roleArn}`,
       ];

@@ -22,6 +22,7 @@
 // service-linked roles, regions, actions and condition key names.
 //
 // The mapping lives only in memory; it is never printed.
+import { FILL_IN_ROLE } from './fill-in.js';
 import { createHmac, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { ACTIONS } from '../model/actions.js';
@@ -861,6 +862,8 @@ export class Redactor {
       if (m) {
         const type = m[1]!;
         if (type === 'role' && m[2]!.startsWith('aws-service-role/')) return r;
+        // A name the user is to fill in is no entity of the account.
+        if (type === 'role' && m[2] === FILL_IN_ROLE) return r;
         const segs = splitSlash(m[2]!);
         const last = segs.pop()!;
         const kind: PlaceholderKind = type === 'role' || type === 'user' || type === 'group' || type === 'policy' ? type : 'resource';

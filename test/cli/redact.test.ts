@@ -714,3 +714,15 @@ describe('--redact hides every value given for the request, however short, in ev
     expect(red.commandLine).toMatch(/--context n=value-\d+ --context=s=value-\d+ --condition aws:PrincipalTag\/team=value-\d+/);
   });
 });
+
+describe('a name the user is to fill in', () => {
+  it('stays as written under --redact: the lambda fix command keeps role/TEMPORARY_ROLE', async () => {
+    const args = ['lambda', 'my-function', '--from', `${FIX}examples/lambda-env-grant-retired.json`, '--output', 'text'];
+    const plain = await run(args);
+    const red = await run([...args, '--redact']);
+    expect(plain.stdout).toContain(':role/TEMPORARY_ROLE');
+    expect(red.stdout).toContain(':role/TEMPORARY_ROLE');
+    // The function's own role is still redacted on the line beside it.
+    expect(red.stdout).toMatch(/--role arn:aws:iam::\d{12}:role\/service-role\/role-\d+/);
+  });
+});
