@@ -109,6 +109,9 @@ function actionsForKey(keyIdent: string | undefined, evaluator: Evaluator): Acti
 function forbidRepeats(cmd: Command): void {
   for (const opt of cmd.options as Option[]) {
     if (!(opt.required || opt.optional) || opt.variadic || opt.parseArg === collect) continue;
+    // A flag its help calls repeatable must accumulate: a local accumulator of the same shape is
+    // not `collect`, and would make every repeat a usage error here.
+    if (/\brepeatable\b/.test(opt.description)) throw new Error(`${cmd.name()} ${opt.long ?? opt.flags}: documented as repeatable but does not use collect`);
     const parse = opt.parseArg;
     let seen = false;
     opt.argParser((value: string, previous: unknown) => {

@@ -13,6 +13,8 @@ import { keyActionsFlag } from './diff.js';
 import { AtomicFile, StreamOut, type CliIo } from './io.js';
 import { outputWidth, resolveColor } from './output.js';
 import { addLiveOptions, type LiveFlags } from './live.js';
+// The shared `collect`: forbidRepeats (main.ts) knows repeatable flags by it.
+import { collect } from './request-flags.js';
 
 interface WhoCanFlags extends LiveFlags {
   key?: string[];
@@ -28,8 +30,6 @@ interface WhoCanFlags extends LiveFlags {
   color?: boolean;
   debug?: boolean;
 }
-
-const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 /** A progress bar on stderr, only when stderr is a terminal. */
 function progressBar(io: CliIo, enabled: boolean): { update: (done: number, total: number) => void; done: () => void } {

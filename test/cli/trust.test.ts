@@ -77,6 +77,40 @@ describe('flags', () => {
     // Repeatable flags stay repeatable.
     expect((await run([...LAMBDA_ARGS, '--context', 'a=b', '--output', 'text'])).code).toBe(1);
   });
+  test('who-can: --key, --action, --from and --principal repeat, as its help says', async () => {
+    const account = `${EXAMPLES}account-snapshot.json`;
+    const whoCan = async (args: string[]) => {
+      const r = await run(['who-can', ...args, '--output', 'json']);
+      expect(r.err, args.join(' ')).not.toMatch(/given more than once/);
+      expect(r.code, args.join(' ')).toBe(0);
+      return JSON.parse(r.out) as { keys: { key: string; principals: { principal: string }[]; actions: { action: string }[] }[] };
+    };
+    const keys = await whoCan(['--from', account, '--key', 'alias/app', '--key', 'alias/app', '--action', 'kms:Decrypt']);
+    expect(keys.keys).toHaveLength(1);
+    const actions = await whoCan(['--from', account, '--all-keys', '--action', 'kms:Decrypt', '--action', 'kms:Encrypt']);
+    expect(actions.keys[0]!.actions.map((a) => a.action)).toEqual(['kms:Decrypt', 'kms:Encrypt']);
+    const principals = await whoCan(['--from', account, '--all-keys', '--action', 'kms:Decrypt', '--principal', 'role/app', '--principal', 'user/alice']);
+    expect(
+      principals.keys[0]!.principals.map((p) => p.principal)
+        .filter((p) => p !== '*')
+        .sort(),
+    ).toEqual(['arn:aws:iam::111122223333:role/app', 'arn:aws:iam::111122223333:user/alice']);
+    // AWS CLI outputs as separate --from files, merged: the key policy comes from the second file.
+    const merged = await run([
+      'who-can',
+      '--from',
+      `${EXAMPLES}../aws-cli/describe-key.json`,
+      '--from',
+      `${EXAMPLES}../aws-cli/get-key-policy.json`,
+      '--all-keys',
+      '--action',
+      'kms:Decrypt',
+      '--output',
+      'json',
+    ]);
+    expect(merged.err).not.toMatch(/given more than once/);
+    expect(JSON.parse(merged.out).keys[0].principals.length).toBeGreaterThan(0);
+  });
   test('--timeout is checked with --from too', async () => {
     expect((await run([...LAMBDA_ARGS, '--timeout', '0'])).code).toBe(2);
     expect((await run([...LAMBDA_ARGS, '--timeout', 'soon'])).code).toBe(2);
