@@ -7,7 +7,7 @@
 // Placeholders are shaped like the values they replace, so that a redacted snapshot is still a valid
 // snapshot and evaluates as the original did: accounts 000000000001, key ids
 // 00000000-0000-0000-0000-000000000001, unique ids AROA00000000000000001, names role-1, function-1,
-// grant ids grant-1, Sids Sid1. The same value always gets the same placeholder (a session named
+// grant ids grant-1, Sids Sid1, organization ids o-0000000001. The same value always gets the same placeholder (a session named
 // after its function is the function's placeholder in both places). A placeholder maps to itself,
 // so redacting twice changes nothing (but for IP addresses, remapped again: verdicts stay the same).
 // A document that says "redacted": true is redacted all the same: the member is the input's own
@@ -89,6 +89,8 @@ const BARE_ALIAS_RE = /(?<![A-Za-z0-9:/_-])alias\/((?:\$\{[^}\s]*\}|[A-Za-z0-9/_
 /** BARE_ALIAS_RE for text(), where a policy variable cannot run into a placeholder (see outside()). */
 const BARE_ALIAS_TEXT_RE = /(?<![A-Za-z0-9:/_-])alias\/((?:\$\{[^}\s\uE000\uE001]*\}|[A-Za-z0-9/_*?-])+)/g;
 const ORG_ID_RE = /(?<![A-Za-z0-9-])(o-[a-z0-9]{10,32}|ou-[a-z0-9]{4,32}-[a-z0-9]{8,32})(?![A-Za-z0-9-])/g;
+/** An organization id (or OU id) as a whole value. */
+const ORG_ID_WHOLE = /^(?:o-[a-z0-9]{10,32}|ou-[a-z0-9]{4,32}-[a-z0-9]{8,32})$/;
 const VPC_RE = /(?<![A-Za-z0-9-])(vpce|vpc)-[0-9a-f]{8,17}(?![A-Za-z0-9-])/g;
 const EMAIL_RE = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?![A-Za-z0-9.-])/g;
 const IPV4_RE = /(?<![0-9.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/\d{1,2})?(?![0-9.])/g;
@@ -905,6 +907,11 @@ export class Redactor {
   private structured(s: string, field: string | undefined): string {
     if (s === '' || s === '*') return s;
     if (field !== undefined) {
+      // An organization's Id (a snapshot's Organization.Id, DescribeOrganization's answer) is an
+      // organization id, not a policy Id: it gets the organization placeholder (o-0000000001), the
+      // one an aws:PrincipalOrgID condition's value gets, so that the snapshot still parses and the
+      // condition still compares equal. A policy Id of that shape takes it too, harmlessly.
+      if (field === 'Id' && ORG_ID_WHOLE.test(s)) return this.learning ? s : this.org(s);
       const kind = NAME_FIELDS[field];
       if (kind !== undefined && !s.startsWith('arn:')) return this.name(kind, s);
       if (field === 'AliasName' || field === 'aliasName')

@@ -109,4 +109,28 @@ describe('aws:PrincipalOrgID read from AWS', () => {
     expect(offline.code, offline.stderr).toBe(0);
     checkContracts(['snapshot'], readFileSync(file, 'utf8'));
   });
+
+  it('--redact: the organization id takes the organization placeholder, and verdicts and the redacted snapshot replay as without it', async () => {
+    denyOutsideOrg();
+    inOrganization(ORG);
+    // Once refused: Organization.Id was redacted as a policy Id ("policy-id-2"), then rejected by kms-why's own parser (exit 2).
+    const live = await kmsWhyLive(server, [...decrypt, '--redact']);
+    expect(live.stderr).toBe('');
+    expect(live.code).toBe(0);
+    expect(JSON.parse(live.stdout).results[0]).toMatchObject({ decision: 'allow' });
+    const dir = mkdtempSync(join(tmpdir(), 'kms-why-org-'));
+    const file = join(dir, 'snap.json');
+    const snap = await kmsWhyLive(server, ['snapshot', '--key', KEY, '--principal', ROOT, '--output-file', file, '--redact']);
+    expect(snap.code, snap.stderr).toBe(0);
+    const text = readFileSync(file, 'utf8');
+    expect(text).not.toContain(ORG);
+    const doc = JSON.parse(text) as { Organization?: { Id?: string }; keys: Array<{ KeyMetadata: { Arn: string } }> };
+    expect(doc.Organization?.Id).toBe('o-0000000001');
+    expect(text).toContain('"aws:PrincipalOrgID": "o-0000000001"');
+    const key = doc.keys[0]!.KeyMetadata.Arn;
+    const root = `arn:aws:iam::${key.split(':')[4]}:root`;
+    const offline = kmsWhy(['decrypt', '--from', file, '--key', key, '--principal', root, '--output', 'json']);
+    expect(offline.code, offline.stderr).toBe(0);
+    checkContracts(['snapshot'], text);
+  });
 });

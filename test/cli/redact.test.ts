@@ -25,6 +25,8 @@ const SNAPSHOTS = [
   'examples/grants-audit-snapshot.json',
   ...readdirSync(`${FIX}lambda`).map((f) => `lambda/${f}`),
   'snapshots/full.json',
+  // An Organization.Id with an aws:PrincipalOrgID condition on it: both take the organization placeholder.
+  'snapshots/organization.json',
   'who-can/basic.json',
   'who-can/iam-details.json',
 ].filter((f) => f.endsWith('.json') && readFileSync(`${FIX}${f}`, 'utf8').includes('"kmsWhySnapshot"'));

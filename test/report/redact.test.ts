@@ -132,6 +132,20 @@ describe('Redactor', () => {
     expect(out).toBe('email-1@example.com vpce-00000000000000001 o-0000000001 AROA00000000000000001:session-1 grant-1 value-1');
   });
 
+  it("gives an organization's Id the organization placeholder, the one its aws:PrincipalOrgID condition value gets (not a policy Id's)", () => {
+    const doc = {
+      Policy: { Id: 'key-policy-1a', Statement: [{ Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } } }] },
+      Organization: { Id: 'o-a1b2c3d4e5', Accounts: ['111122223333'] },
+    };
+    const r = new Redactor();
+    r.learn(doc);
+    const out = r.json(doc) as typeof doc;
+    expect(out.Organization.Id).toBe('o-0000000001');
+    expect(out.Policy.Statement[0]!.Condition.StringEquals['aws:PrincipalOrgID']).toBe('o-0000000001');
+    expect(out.Policy.Id).toMatch(/^policy-id-\d+$/);
+    expect(r.text('organization o-a1b2c3d4e5')).toBe('organization o-0000000001');
+  });
+
   it('keeps AWS-owned names and the report vocabulary', () => {
     const r = new Redactor();
     const t = 'arn:aws:iam::aws:policy/AWSLambdaBasicExecutionRole alias/aws/lambda lambda.us-east-1.amazonaws.com kms:Decrypt ALLOW';
