@@ -21,6 +21,8 @@ import {
   type GuardCondition,
   type KeyWhoCan,
   type ReasonRef,
+  principalFilter,
+  type WhoCanFilters,
   type WhoCanPrincipal,
   type WhoCanResult,
 } from './who-can.js';
@@ -37,6 +39,12 @@ export interface AccessSide {
   absent?: 'key' | 'principal';
   /** For unknown: why, in words (DiffSources.unknownReason), to tell a reason that changed. */
   unknownWhy?: string;
+  /**
+   * This side did not evaluate the (key, principal, action) at all, and why: a who-can report made
+   * for some keys or principals only, or an input that could not list every principal (the key
+   * policy, the grants or the account's IAM unreadable). Access is then unknown, never deny.
+   */
+  notEvaluated?: string;
 }
 
 export interface AccessChange {
@@ -73,6 +81,9 @@ export interface DiffSources {
    * report holds them in words, and the two are compared as words. Default: wordsOnHand.
    */
   unknownReason?: (e: AccessEntry) => string | undefined;
+  /** A who-can report side's filters (who-can --key, --principal): what it left out is not compared. */
+  oldFilters?: WhoCanFilters;
+  newFilters?: WhoCanFilters;
 }
 
 /**
@@ -221,6 +232,9 @@ function sourceChange(
 }
 
 function whyOf(change: ChangeKind, o: AccessSide, n: AccessSide, keyArn: string, principal: string, src: DiffSources): string[] {
+  // A side that did not evaluate it says nothing of what changed: only why it cannot be compared.
+  if (o.notEvaluated !== undefined || n.notEvaluated !== undefined)
+    return [o.notEvaluated, n.notEvaluated].filter((w): w is string => w !== undefined).map((w) => `cannot compare: ${w}`);
   const out: string[] = [];
   if (o.absent === 'key') out.push('the key is new');
   if (n.absent === 'key') out.push('the key is no longer in the snapshot');
@@ -292,7 +306,12 @@ function explainDeny(
   }
 }
 
-export function diffWhoCan(oldR: WhoCanResult, newR: WhoCanResult, src: DiffSources = {}): AccessDiff {
+export function diffWhoCan(oldR: WhoCanResult, newR: WhoCanResult, given: DiffSources = {}): AccessDiff {
+  const src: DiffSources = {
+    ...given,
+    ...(given.oldFilters === undefined && oldR.filters !== undefined ? { oldFilters: oldR.filters } : {}),
+    ...(given.newFilters === undefined && newR.filters !== undefined ? { newFilters: newR.filters } : {}),
+  };
   const oldKeys = new Map(oldR.keys.map((k) => [k.keyArn, k]));
   const newKeys = new Map(newR.keys.map((k) => [k.keyArn, k]));
   const arns = [...newKeys.keys(), ...[...oldKeys.keys()].filter((a) => !newKeys.has(a))];
@@ -300,11 +319,16 @@ export function diffWhoCan(oldR: WhoCanResult, newR: WhoCanResult, src: DiffSour
   for (const arn of arns) acc.changes.push(...acc.key(oldKeys.get(arn), newKeys.get(arn)));
   return {
     changes: acc.changes,
-    keysAdded: [...newKeys.keys()].filter((a) => !oldKeys.has(a)),
-    keysRemoved: [...oldKeys.keys()].filter((a) => !newKeys.has(a)),
+    keysAdded: keysFiltered(src.oldFilters) ? [] : [...newKeys.keys()].filter((a) => !oldKeys.has(a)),
+    keysRemoved: keysFiltered(src.newFilters) ? [] : [...oldKeys.keys()].filter((a) => !newKeys.has(a)),
     summary: acc.summary,
     notes: acc.notes,
   };
+}
+
+/** A report of only the keys named with --key: a key it does not hold was not evaluated (neither added nor removed). */
+export function keysFiltered(f: WhoCanFilters | undefined): boolean {
+  return f !== undefined && f.keys !== null;
 }
 
 /**
@@ -318,10 +342,47 @@ export class DiffAccumulator {
   readonly changes: AccessChange[] = [];
   private readonly oldEv: Evaluator | undefined;
   private readonly newEv: Evaluator | undefined;
+  /** A filtered report side's --principal: the principals it kept. */
+  private readonly oldKeep: ((p: WhoCanPrincipal) => boolean) | undefined;
+  private readonly newKeep: ((p: WhoCanPrincipal) => boolean) | undefined;
 
   constructor(private readonly src: DiffSources = {}) {
     this.oldEv = src.oldSnapshot ? new Evaluator(src.oldSnapshot) : undefined;
     this.newEv = src.newSnapshot ? new Evaluator(src.newSnapshot) : undefined;
+    this.oldKeep = principalFilter(src.oldFilters?.principals ?? []);
+    this.newKeep = principalFilter(src.newFilters?.principals ?? []);
+    for (const [label, f] of [
+      ['old', src.oldFilters],
+      ['new', src.newFilters],
+    ] as const) {
+      if (f === undefined) continue;
+      if (f.keys !== null)
+        this.notes.push(
+          `The ${label} input is a who-can report of only the keys named with --key (${f.keys.join(', ')}): a key it does not hold is not compared.`,
+        );
+      if (f.principals !== null)
+        this.notes.push(
+          `The ${label} input is a who-can report of only the principals matching --principal ${f.principals.join(', ')}: the others are not compared.`,
+        );
+    }
+  }
+
+  /**
+   * Why `side` did not evaluate principal `p` on this key (`k` undefined: the key is not in that
+   * input), or undefined when its absence means what it says (the key or the principal is gone).
+   */
+  private unevaluated(which: 'old' | 'new', k: KeyWhoCan | undefined, p: WhoCanPrincipal): string | undefined {
+    const label = `the ${which} input`;
+    const filters = which === 'old' ? this.src.oldFilters : this.src.newFilters;
+    if (k === undefined)
+      return filters !== undefined && filters.keys !== null
+        ? `${label} is a who-can report of only some keys (--key ${filters.keys.join(', ')}), not this one`
+        : undefined;
+    const keep = which === 'old' ? this.oldKeep : this.newKeep;
+    if (keep !== undefined && !keep(p)) return `${label} is a who-can report of only the principals matching --principal ${filters!.principals!.join(', ')}`;
+    const account = p.account ?? parsePrincipal(p.arn)?.account;
+    const u = k.unlisted?.find((x) => x.account === undefined || x.account === account);
+    return u === undefined ? undefined : `${label} could not list every principal: ${u.why}`;
   }
 
   key(ok: KeyWhoCan | undefined, nk: KeyWhoCan | undefined): AccessChange[] {
@@ -361,15 +422,20 @@ export class DiffAccumulator {
 
     for (const p of sorted) {
       const groups = new Map<string, AccessChange>();
+      // Where a side does not hold the key or the principal: gone, or never evaluated there (and then unknown).
+      const missing = (which: 'old' | 'new', k: KeyWhoCan | undefined, ix: typeof oi): AccessSide | undefined => {
+        if (k !== undefined && ix.p.has(p.arn)) return undefined;
+        const why = this.unevaluated(which, k, p);
+        if (why !== undefined) return { access: 'unknown', reasons: [], notEvaluated: why };
+        return { access: 'deny', reasons: [], absent: k === undefined ? 'key' : 'principal' };
+      };
+      const oldMissing = missing('old', ok, oi);
+      const newMissing = missing('new', nk, ni);
       for (const name of actionNames) {
-        const side = (k: KeyWhoCan | undefined, ix: typeof oi): AccessSide => {
-          if (k === undefined) return { access: 'deny', reasons: [], absent: 'key' };
-          const pi = ix.p.get(p.arn);
-          if (pi === undefined) return { access: 'deny', reasons: [], absent: 'principal' };
-          return sideOf(k.access[pi]![ix.a.get(name)!]!, reason);
-        };
-        let o = side(ok, oi);
-        let n = side(nk, ni);
+        const side = (k: KeyWhoCan | undefined, ix: typeof oi, gone: AccessSide | undefined): AccessSide =>
+          gone !== undefined ? { ...gone } : sideOf(k!.access[ix.p.get(p.arn)!]![ix.a.get(name)!]!, reason);
+        let o = side(ok, oi, oldMissing);
+        let n = side(nk, ni, newMissing);
         const change = kindOf(o, n);
         if (change === undefined) continue;
         summary[change]++;
@@ -412,7 +478,17 @@ export class DiffAccumulator {
   }
 }
 
-/** For --fail-on-gain: access was gained, or became unknown (which may hide a gain). */
+/**
+ * A change that may hide a gain: access became unknown, or the old input did not evaluate what the
+ * new one allows (a report made for some principals or keys only, an input that could not list it).
+ */
+export function mayHideGain(c: AccessChange): boolean {
+  if (c.change !== 'unknown') return false;
+  if (c.new.access === 'unknown' && c.old.access !== 'unknown') return true;
+  return c.old.notEvaluated !== undefined && (c.new.access === 'allow' || c.new.access === 'conditional');
+}
+
+/** For --fail-on-gain: access was gained, or may have been (mayHideGain). */
 export function hasGain(d: AccessDiff): boolean {
-  return d.summary.gained > 0 || d.changes.some((c) => c.change === 'unknown' && c.new.access === 'unknown' && c.old.access !== 'unknown');
+  return d.summary.gained > 0 || d.changes.some(mayHideGain);
 }

@@ -36,7 +36,7 @@ import { everyGrant, type Key } from '../model/key.js';
 import type { ConditionClause, Effect, Policy, PolicySource } from '../model/policy.js';
 import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
 import type { Request } from '../model/request.js';
-import type { Snapshot } from '../model/snapshot.js';
+import { IAM_DETAILS_WHAT, type Snapshot } from '../model/snapshot.js';
 import { isUnknown, type Unknowable } from '../model/unknown.js';
 import { principalVia, statementsFor, type CompiledPolicy, type CompiledStatement } from '../evaluate/compile.js';
 import { evaluateConditions, type CompiledCondition, type UnknownBias } from '../evaluate/conditions.js';
@@ -48,7 +48,7 @@ import { aliasRequestError, dependsOnKeyState, keyStateError, keyUsageError } fr
 import type { EvaluatorOptions } from '../evaluate/options.js';
 import { isServiceLinked, SnapshotIndex } from '../evaluate/snapshot-index.js';
 import { callerKeys, patternKey } from '../evaluate/principals.js';
-import { hasWildcard } from '../model/wildcard.js';
+import { hasWildcard, Wildcard } from '../model/wildcard.js';
 import { PairTable } from './pair-table.js';
 
 // ─── The result, as plain data (model/who-can.ts) ─────────────────────────────────────────────
@@ -64,6 +64,7 @@ import type {
   PublicStatement,
   KeyWhoCan,
   WhoCanResult,
+  UnlistedPrincipals,
 } from '../model/who-can.js';
 export type {
   Access,
@@ -78,6 +79,8 @@ export type {
   KeyWhoCan,
   WhoCanStats,
   WhoCanResult,
+  UnlistedPrincipals,
+  WhoCanFilters,
 } from '../model/who-can.js';
 
 export interface WhoCanOptions {
@@ -2581,6 +2584,8 @@ export class WhoCanEngine {
       skipped: dedupSkipped,
     };
     if (actions.some((a) => a.cls === 'alias')) out.aliasForAliasActions = key.aliases[0]!;
+    const unlisted = unlistedPrincipals(this.snapshot, key);
+    if (unlisted.length > 0) out.unlisted = unlisted;
     return out;
   }
 
@@ -2619,6 +2624,41 @@ function publicEntry(a: ActionInfo, stmts: PublicStatement[]): AccessEntry | nul
   const open = covering.filter((s) => s.conditions.length === 0);
   if (open.length > 0) return { access: 'allow', decidedBy: 'key-policy', reasons: reasons.filter((r) => open.some((s) => s.id === r.id)) };
   return { access: 'conditional', decidedBy: 'key-policy', reasons, conditions: covering.flatMap((s) => s.conditions) };
+}
+
+/**
+ * Why a who-can answer for `key` may leave principals out: every principal it considers comes from
+ * the key policy, the grants and the snapshot's IAM, so where one of them could not be read, a
+ * principal that is not listed is not known to be denied (`kms-why diff` then cannot compare it).
+ */
+export function unlistedPrincipals(snapshot: Snapshot, key: Key): UnlistedPrincipals[] {
+  const out: UnlistedPrincipals[] = [];
+  if (isUnknown(key.policy)) out.push({ why: `the key policy could not be read (${key.policy.reason})` });
+  const grants = everyGrant(key);
+  if (key.grantsPartial !== undefined) out.push({ why: `the snapshot holds only part of the grants (${key.grantsPartial.whole.reason})` });
+  else if (isUnknown(grants)) out.push({ why: `the grants could not be read (${grants.reason})` });
+  for (const r of snapshot.inputs ?? []) {
+    const m = r.status === 'unreadable' ? IAM_DETAILS_WHAT.exec(r.what) : null;
+    if (m !== null) out.push({ account: m[1]!, why: `${r.what} could not be read${r.detail !== undefined ? ` (${r.detail})` : ''}` });
+  }
+  return out;
+}
+
+/**
+ * who-can --principal PATTERN: an ARN pattern with * and ?; without a wildcard, ARNs that contain it. Matched
+ * with the evaluator's wildcard matcher, which never backtracks: a pattern such as `*a*a*a*a*b` costs
+ * at most (ARN length) × (pattern length) comparisons, where a regular expression could take forever.
+ * Anyone ("*", the public statements' answers) is always kept. `kms-why diff` asks it which principals
+ * a report filtered with --principal left out.
+ */
+export function principalFilter(patterns: readonly string[]): ((p: WhoCanPrincipal) => boolean) | undefined {
+  if (patterns.length === 0) return undefined;
+  const tests = patterns.map((pat): ((arn: string) => boolean) => {
+    if (!hasWildcard(pat)) return (arn) => arn.includes(pat);
+    const w = new Wildcard(pat);
+    return (arn) => w.test(arn);
+  });
+  return (p) => p.kind === 'public' || tests.some((test) => test(p.arn) || (p.arnWithPath !== undefined && test(p.arnWithPath)));
 }
 
 /** Resolves --key values (and --all-keys) to keys of the snapshot. */

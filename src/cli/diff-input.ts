@@ -5,9 +5,9 @@
 // whatever the size of the reports. Smaller reports, stdin, --redact (which must see a whole input
 // before it names anything) and snapshots are read whole.
 import { stat } from 'node:fs/promises';
-import { DiffAccumulator, type AccessChange, type AccessDiff } from '../analyses/diff.js';
+import { DiffAccumulator, keysFiltered, type AccessChange, type AccessDiff } from '../analyses/diff.js';
 import { Evaluator } from '../evaluate/evaluator.js';
-import { WhoCanEngine, type KeyWhoCan } from '../analyses/who-can.js';
+import { WhoCanEngine, type KeyWhoCan, type WhoCanFilters } from '../analyses/who-can.js';
 import type { ActionInfo } from '../model/actions.js';
 import type { Key } from '../model/key.js';
 import type { Snapshot } from '../model/snapshot.js';
@@ -34,6 +34,8 @@ export interface DiffSide {
   load(arn: string): Promise<KeyWhoCan>;
   /** A snapshot side's snapshot (the diff then says what changed in the sources). */
   snapshot?: Snapshot;
+  /** A report side's filters (who-can --key, --principal, --action): what it left out is not compared. */
+  filters?: WhoCanFilters;
 }
 
 export interface DiffInputOptions {
@@ -73,7 +75,12 @@ function fromValue(value: unknown, name: string, keyIdents: string[], actions: A
       result.keys.map((k) => ({ arn: k.keyArn, aliases: k.aliases })),
       keyIdents,
     );
-    return { keys, missingKeys: missing, load: async (arn) => restrict(byArn.get(arn)!, actions) };
+    return {
+      keys,
+      missingKeys: missing,
+      load: async (arn) => restrict(byArn.get(arn)!, actions),
+      ...(result.filters !== undefined ? { filters: result.filters } : {}),
+    };
   }
   const snapshot = snapshotFromDocuments([{ file: name, value }]);
   return snapshotSide(snapshot, keyIdents, actions);
@@ -162,7 +169,7 @@ async function openLarge(file: string, name: string, keyIdents: string[], action
     return fromValue(root, name, keyIdents, actions);
   }
   // The report's head (version, capture time) is checked as a report without keys.
-  parseWhoCanJson({ ...(root as Record<string, unknown>), keys: [] }, name);
+  const head = parseWhoCanJson({ ...(root as Record<string, unknown>), keys: [] }, name);
   const keysAt: Where = member({ file: name, path: '' }, 'keys');
   expectArray((root as Record<string, unknown>).keys, keysAt);
   const indexed: IndexedKey[] = entries.map((e) => {
@@ -177,6 +184,7 @@ async function openLarge(file: string, name: string, keyIdents: string[], action
   return {
     keys: keys.map((k) => ({ arn: k.arn, aliases: k.aliases })),
     missingKeys: missing,
+    ...(head.filters !== undefined ? { filters: head.filters } : {}),
     load: async (arn) => {
       const k = byArn.get(arn)!;
       const base = { offset: k.range.start, line: k.range.line, column: k.range.column, path: ['keys', k.index] };
@@ -199,6 +207,8 @@ export async function diffSides(before: DiffSide, after: DiffSide): Promise<Acce
     unknownReason: unknownWhy,
     ...(before.snapshot ? { oldSnapshot: before.snapshot } : {}),
     ...(after.snapshot ? { newSnapshot: after.snapshot } : {}),
+    ...(before.filters ? { oldFilters: before.filters } : {}),
+    ...(after.filters ? { newFilters: after.filters } : {}),
   });
   const oldArns = new Set(before.keys.map((k) => k.arn));
   const newArns = new Set(after.keys.map((k) => k.arn));
@@ -208,10 +218,11 @@ export async function diffSides(before: DiffSide, after: DiffSide): Promise<Acce
     const nk = newArns.has(arn) ? await after.load(arn) : undefined;
     for (const c of acc.key(ok, nk)) changes.push(c);
   }
+  // A key missing from a report of only some keys (who-can --key) was not evaluated there: neither added nor removed.
   return {
     changes,
-    keysAdded: [...newArns].filter((a) => !oldArns.has(a)),
-    keysRemoved: [...oldArns].filter((a) => !newArns.has(a)),
+    keysAdded: keysFiltered(before.filters) ? [] : [...newArns].filter((a) => !oldArns.has(a)),
+    keysRemoved: keysFiltered(after.filters) ? [] : [...oldArns].filter((a) => !newArns.has(a)),
     summary: acc.summary,
     notes: acc.notes,
   };

@@ -36,9 +36,13 @@ OLD and NEW are snapshots (or any input --from accepts, one file each) or who-ca
 decided in the old and the new state (a new statement, a new grant, a changed IAM policy).
 
 Exit codes:
-  0  done (with --fail-on-gain: no access was gained)
-  1  with --fail-on-gain: some access was gained, or became unknown (which may hide a gain)
+  0  done, every change known (with --fail-on-gain: and no access was gained)
+  1  with --fail-on-gain: some access was gained, or may have been: it became unknown, or
+     the old input did not evaluate it (this wins over 3)
   2  usage error or invalid input
+  3  some access could not be compared (changes marked unknown, with why): an input of one
+     side could not be read, or one side did not evaluate it (a who-can report made with
+     --key or --principal, or an input that could not list every principal)
   4  internal error, or out of memory (the hint says how to give node more:
      NODE_OPTIONS=--max-old-space-size=MB)
 
@@ -131,5 +135,7 @@ export async function diff(oldFile: string, newFile: string, flags: DiffFlags, i
   for (const chunk of await render(flags.output ?? (io.stdoutIsTTY ? 'table' : 'text'), false)) if (out.put(chunk)) await out.settle();
   await out.flush();
   await writeReports(reports, (f) => render(f, true), io.stderr);
-  return flags.failOnGain === true && hasGain(d) ? EXIT.deny : EXIT.allow;
+  if (flags.failOnGain === true && hasGain(d)) return EXIT.deny;
+  // What could not be compared is no "no change" (never confidently wrong): exit as unknown.
+  return d.summary.unknown > 0 ? EXIT.unknown : EXIT.allow;
 }

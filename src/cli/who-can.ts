@@ -1,8 +1,7 @@
 // `kms-why who-can`: who can do what on a key, and through which statement or grant.
 import { type Command, Option } from 'commander';
 import { Evaluator } from '../evaluate/evaluator.js';
-import { hasWildcard, Wildcard } from '../model/wildcard.js';
-import { keyHasUnknown, selectKeys, WhoCanEngine, type KeyWhoCan, type WhoCanPrincipal } from '../analyses/who-can.js';
+import { keyHasUnknown, principalFilter, selectKeys, WhoCanEngine, type KeyWhoCan, type WhoCanFilters, type WhoCanPrincipal } from '../analyses/who-can.js';
 import { InputError } from '../model/errors.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { WhoCanWriter, type WhoCanFormat } from '../report/who-can.js';
@@ -15,6 +14,9 @@ import { outputWidth, resolveColor } from './output.js';
 import { addLiveOptions, type LiveFlags } from './live.js';
 // The shared `collect`: forbidRepeats (main.ts) knows repeatable flags by it.
 import { collect } from './request-flags.js';
+
+// --principal is matched in analyses/who-can.ts (kms-why diff asks it too); exported here as it always was.
+export { principalFilter };
 
 interface WhoCanFlags extends LiveFlags {
   key?: string[];
@@ -46,21 +48,6 @@ function progressBar(io: CliIo, enabled: boolean): { update: (done: number, tota
       if (shown) io.stderr('\r\x1b[2K');
     },
   };
-}
-
-/**
- * --principal PATTERN: an ARN pattern with * and ?; without a wildcard, ARNs that contain it. Matched
- * with the evaluator's wildcard matcher, which never backtracks: a pattern such as `*a*a*a*a*b` costs
- * at most (ARN length) × (pattern length) comparisons, where a regular expression could take forever.
- */
-export function principalFilter(patterns: string[]): ((p: WhoCanPrincipal) => boolean) | undefined {
-  if (patterns.length === 0) return undefined;
-  const tests = patterns.map((pat): ((arn: string) => boolean) => {
-    if (!hasWildcard(pat)) return (arn) => arn.includes(pat);
-    const w = new Wildcard(pat);
-    return (arn) => w.test(arn);
-  });
-  return (p) => p.kind === 'public' || tests.some((test) => test(p.arn) || (p.arnWithPath !== undefined && test(p.arnWithPath)));
 }
 
 function filterKey(k: KeyWhoCan, keep: (p: WhoCanPrincipal) => boolean): KeyWhoCan {
@@ -142,6 +129,12 @@ export function addWhoCanCommand(program: Command, io: CliIo, run: Run): void {
         });
         await writer.ready();
         const keep = principalFilter(flags.principal ?? []);
+        // Recorded in the JSON report: kms-why diff must not read a principal or key left out as denied.
+        const filters: WhoCanFilters = {
+          keys: flags.allKeys === true ? null : (flags.key ?? []),
+          principals: (flags.principal ?? []).length > 0 ? flags.principal! : null,
+          actions: actions === undefined ? null : actions.map((a) => a.name),
+        };
         // --redact: the inputs were redacted, and io redacts every chunk (src/cli/redact.ts).
         // --output-file: the report appears whole or not at all (a run that fails or is killed leaves the file as it was).
         const file = flags.outputFile !== undefined ? await AtomicFile.create(flags.outputFile, { force: flags.force === true }) : undefined;
@@ -167,7 +160,7 @@ export function addWhoCanCommand(program: Command, io: CliIo, run: Run): void {
           );
         }
         try {
-          writer.head(snapshot.capturedAt, out.put);
+          writer.head(snapshot.capturedAt, out.put, filters);
           for (let i = 0; i < keys.length; i++) {
             let k = engine.key(keys[i]!, actions);
             if (keep) k = filterKey(k, keep);

@@ -43,3 +43,8 @@ export interface InputRecord {
   status: 'read' | 'unreadable' | 'absent';
   detail?: string;
 }
+
+/** The InputRecord `what` of an account's IAM (get-account-authorization-details). */
+export const iamDetailsWhat = (account: string): string => `IAM roles, users and policies of account ${account}`;
+/** Some role or user of the account may be missing when this input could not be read: who-can cannot list everyone. */
+export const IAM_DETAILS_WHAT = /^IAM roles, users and policies of account (\d{12})/;

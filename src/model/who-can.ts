@@ -111,6 +111,32 @@ export interface KeyWhoCan {
   notes: string[];
   /** Principal values that were not evaluated, and why. */
   skipped: Array<{ principal: string; why: string }>;
+  /**
+   * Why some principals may be missing from `principals`: an input that would have named them
+   * could not be read (the key policy or the grants: any principal; an account's IAM: its roles
+   * and users, `account`). A principal that is not listed is then not known to be denied.
+   */
+  unlisted?: UnlistedPrincipals[];
+}
+
+/** Principals a who-can answer may have left out, and why (KeyWhoCan.unlisted). */
+export interface UnlistedPrincipals {
+  /** Only principals of this account; absent: any principal. */
+  account?: string;
+  why: string;
+}
+
+/**
+ * What a who-can report was limited to (`who-can --key`, `--principal`, `--action`); null: not
+ * limited. A report without filters (one written before they were recorded) is unfiltered.
+ */
+export interface WhoCanFilters {
+  /** --key values: only these keys (null: every customer managed key, --all-keys). */
+  keys: string[] | null;
+  /** --principal patterns: only principals matching one of them, and anyone ("*"). */
+  principals: string[] | null;
+  /** --action values (null: every action each key can do). */
+  actions: string[] | null;
 }
 
 export interface WhoCanStats {
@@ -125,6 +151,8 @@ export interface WhoCanStats {
 
 export interface WhoCanResult {
   capturedAt?: string;
+  /** What the report was limited to (read back from a report, or set by who-can --key/--principal/--action). */
+  filters?: WhoCanFilters;
   keys: KeyWhoCan[];
   stats: WhoCanStats;
 }

@@ -12,7 +12,9 @@
 //       "actions": ["kms:Decrypt", "kms:Encrypt"],
 //       "change": "gained" | "lost" | "changed" | "unknown",
 //       "adminLevel": false,
-//       "old": { "access": "allow" | "conditional" | "unknown" | "deny", "decidedBy": "…" | null, "reasons": [ … ], "conditions"?: [ … ], "absent"?: "key" | "principal" },
+//       "old": { "access": "allow" | "conditional" | "unknown" | "deny", "decidedBy": "…" | null, "reasons": [ … ], "conditions"?: [ … ], "absent"?: "key" | "principal",
+//                "notEvaluated"?: "…" },   this side did not evaluate it (a who-can report made with --key or --principal, or an input that could
+//                                           not list every principal), and why: access "unknown", change "unknown", never "lost" or "gained"
 //       "new": { … the same … },
 //       "why": ["key-policy statement \"AllowApp\" is new"]
 //     }],
@@ -41,6 +43,7 @@ function reasonText(r: ReasonRef): string {
 }
 
 export function sideText(s: AccessSide): string {
+  if (s.notEvaluated !== undefined) return 'not evaluated';
   if (s.absent === 'key') return 'no such key';
   if (s.absent === 'principal') return 'no such principal';
   const by = s.decidedBy !== undefined ? ` (${s.decidedBy}${s.reasons.length > 0 ? `: ${s.reasons.map(reasonText).join(' + ')}` : ''})` : '';
@@ -78,6 +81,7 @@ export function* diffJsonChunks(d: AccessDiff, opts: DiffRenderOptions): Generat
     const o: Record<string, unknown> = { access: s.access, decidedBy: s.decidedBy ?? null, reasons: s.reasons };
     if (s.conditions !== undefined) o.conditions = s.conditions;
     if (s.absent !== undefined) o.absent = s.absent;
+    if (s.notEvaluated !== undefined) o.notEvaluated = s.notEvaluated;
     return o;
   };
   // The same text as JSON.stringify(report, null, 2), written a key's changes at a time.

@@ -4,7 +4,7 @@
 // a location in the expectation file when there is one. docs/report.md describes the codes.
 // SARIF: https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html
 import { createHash } from 'node:crypto';
-import type { AccessChange, AccessDiff } from '../analyses/diff.js';
+import { mayHideGain, type AccessChange, type AccessDiff } from '../analyses/diff.js';
 import { findingMeta, type Finding, type GrantEntry, type GrantsAudit, type Severity } from '../analyses/grants-audit.js';
 
 /** A step of a JSON path, and a place in a text (as src/sources/json-lines.ts finds them). */
@@ -132,8 +132,8 @@ export const RULE_TEXT: Record<string, RuleText> = {
   'KMSWHY-D003': {
     name: 'AccessUnknown',
     short: 'Access became unknown',
-    full: 'kms-why cannot tell whether the principal may now perform the action: an input of the new snapshot could not be read.',
-    help: 'Capture the new snapshot with credentials that can read every input (the report names what was missing).',
+    full: 'kms-why cannot tell whether the principal may now perform the action: an input of the new snapshot could not be read, or one side did not evaluate it (a who-can report made with --key or --principal, or an input that could not list every principal).',
+    help: 'Capture both snapshots with credentials that can read every input, and compare whole who-can reports (the report names what was missing).',
     severity: 'medium',
   },
 };
@@ -309,7 +309,7 @@ export interface DiffSarifOptions {
 
 function diffCode(c: AccessChange): string | undefined {
   if (c.change === 'gained') return c.adminLevel ? 'KMSWHY-D002' : 'KMSWHY-D001';
-  if (c.change === 'unknown' && c.new.access === 'unknown') return 'KMSWHY-D003';
+  if (mayHideGain(c)) return 'KMSWHY-D003';
   return undefined;
 }
 

@@ -6,6 +6,11 @@
 //   {
 //     "kmsWhyWhoCan": 1,
 //     "capturedAt": "2025-06-01T12:00:00Z" | null,          the snapshot's capture time
+//     "filters"?: {                                          what the report was limited to (who-can writes it; absent: not limited)
+//       "keys": ["alias/app"] | null,                        --key values (null: every customer managed key)
+//       "principals": ["role/app-*"] | null,                 --principal patterns: other principals were left out (anyone "*" is kept)
+//       "actions": ["kms:Decrypt"] | null                    --action values (null: every action each key can do)
+//     },
 //     "summary": {
 //       "keys": 1, "decisions": 64,                          (principal, key, action) triples answered
 //       "allowed": 20, "conditional": 7, "unknown": 0,       triples by answer (the rest are denied)
@@ -38,7 +43,9 @@
 //       }],
 //       "public": [{ "statement": "Sid", "notPrincipal": false, "actions": ["kms:Decrypt"], "conditions": [ … ] }],
 //       "externalAccounts": [{ "account": "444455556666", "principals": ["arn:…"], "actions": ["kms:Decrypt"] }],
-//       "notes": ["…"], "skipped": [{ "principal": "AROA…", "why": "…" }]
+//       "notes": ["…"], "skipped": [{ "principal": "AROA…", "why": "…" }],
+//       "unlistedPrincipals"?: [{ "account": "111122223333" | null, "why": "…" }]   principals (of that account; null: any) that may be
+//                                                            missing from "principals": an input that names them could not be read
 //     }]
 //   }
 //
@@ -46,7 +53,7 @@
 // encryption context, no kms:ViaService …); "conditional" means such a request is denied but one
 // with the shown context (the witness) is allowed.
 import type { ActionInfo } from '../model/actions.js';
-import type { AccessEntry, GuardCondition, KeyWhoCan, ReasonRef, WhoCanPrincipal, WhoCanResult, Witness } from '../analyses/who-can.js';
+import type { AccessEntry, GuardCondition, KeyWhoCan, ReasonRef, WhoCanFilters, WhoCanPrincipal, WhoCanResult, Witness } from '../analyses/who-can.js';
 import { ADMIN_LEVEL_ACTIONS, finalVerdict, isAdminLevel } from '../analyses/who-can.js';
 import { pushWrapped } from './wrap-spaces.js';
 import { layoutTable, layoutTableChunks, type Row } from './layout.js';
@@ -305,12 +312,14 @@ function keyHeadJson(k: KeyWhoCan): JsonObject {
 }
 
 function keyTailJson(k: KeyWhoCan): JsonObject {
-  return {
+  const o: JsonObject = {
     public: k.publicStatements.map((s) => ({ statement: s.id, notPrincipal: s.notPrincipal, actions: s.actions, conditions: s.conditions })),
     externalAccounts: externalAccounts(k),
     notes: k.notes,
     skipped: k.skipped,
   };
+  if (k.unlisted !== undefined && k.unlisted.length > 0) o.unlistedPrincipals = k.unlisted.map((u) => ({ account: u.account ?? null, why: u.why }));
+  return o;
 }
 
 function keyJson(k: KeyWhoCan): JsonObject {
@@ -364,7 +373,13 @@ export class WhoCanTotals {
 export function whoCanJson(r: WhoCanResult): JsonObject {
   const t = new WhoCanTotals();
   for (const k of r.keys) t.add(k);
-  return { kmsWhyWhoCan: WHO_CAN_REPORT_VERSION, capturedAt: r.capturedAt ?? null, summary: t.json(), keys: r.keys.map(keyJson) };
+  return {
+    kmsWhyWhoCan: WHO_CAN_REPORT_VERSION,
+    capturedAt: r.capturedAt ?? null,
+    ...(r.filters !== undefined ? { filters: r.filters } : {}),
+    summary: t.json(),
+    keys: r.keys.map(keyJson),
+  };
 }
 
 /**
@@ -438,7 +453,7 @@ export function* whoCanJsonChunks(r: WhoCanResult): Generator<string> {
   const sink = (s: string): void => {
     parts.push(s);
   };
-  w.head(r.capturedAt, sink);
+  w.head(r.capturedAt, sink, r.filters);
   yield* parts.splice(0);
   for (const k of r.keys) {
     w.key(k, sink);
@@ -983,7 +998,7 @@ function* chunksOf(format: WhoCanFormat, r: WhoCanResult, opts: WhoCanViewOption
   const sink = (s: string): void => {
     parts.push(s);
   };
-  w.head(r.capturedAt, sink);
+  w.head(r.capturedAt, sink, r.filters);
   for (const k of r.keys) {
     w.key(k, sink);
     yield* parts.splice(0);
@@ -1102,7 +1117,7 @@ export async function renderWhoCanTable(r: WhoCanResult, opts: WhoCanViewOptions
   const sink = (x: string): void => {
     s += x;
   };
-  w.head(r.capturedAt, sink);
+  w.head(r.capturedAt, sink, r.filters);
   for (const k of r.keys) w.key(k, sink);
   w.tail(sink);
   return s;
@@ -1306,8 +1321,11 @@ export class WhoCanWriter {
     }
   }
 
-  head(capturedAt: string | undefined, out: (s: string) => void): void {
-    if (this.format === 'json') out(`{"kmsWhyWhoCan":${WHO_CAN_REPORT_VERSION},"capturedAt":${json(capturedAt ?? null)},\n"keys":[`);
+  head(capturedAt: string | undefined, out: (s: string) => void, filters?: WhoCanFilters): void {
+    if (this.format === 'json')
+      out(
+        `{"kmsWhyWhoCan":${WHO_CAN_REPORT_VERSION},"capturedAt":${json(capturedAt ?? null)},${filters !== undefined ? `"filters":${json(filters)},` : ''}\n"keys":[`,
+      );
     else if (this.format === 'markdown') {
       const h = `## Who can use these KMS keys\n\n> ${CAVEAT}\n\n`;
       this.mdUsed += h.length;

@@ -22,12 +22,10 @@ export const UNREADABLE_MARKER = 'kmsWhyUnreadable';
 export const NOT_IN_SNAPSHOT = 'not in the snapshot';
 
 /** Account-level reads of `kms-why snapshot --account`; when one fails, the snapshot lists it under "Unreadable". */
-export const iamDetailsWhat = (account: string): string => `IAM roles, users and policies of account ${account}`;
+export { iamDetailsWhat, IAM_DETAILS_WHAT } from '../model/snapshot.js';
 export const accountAliasesWhat = (region: string): string => `aliases of region ${region}`;
 export const functionsWhat = (region: string): string => `Lambda functions of region ${region}`;
 export const ACCOUNT_LEVEL_WHAT = /^(IAM roles, users and policies of account |aliases of region |Lambda functions of region )/;
-/** Some role or user of the account may be missing: who-can cannot list everyone. */
-export const IAM_DETAILS_WHAT = /^IAM roles, users and policies of account /;
 
 /** The UnknownInput a marker stands for, or undefined when `value` is no marker. */
 export function readUnreadableMarker(value: unknown, where: Where, what: string): UnknownInput | undefined {

@@ -10,6 +10,8 @@ import {
   type KeyWhoCan,
   type PublicStatement,
   type ReasonRef,
+  type UnlistedPrincipals,
+  type WhoCanFilters,
   type WhoCanPrincipal,
   type WhoCanResult,
   type Witness,
@@ -133,6 +135,15 @@ export function parseWhoCanKey(kv: unknown, at: Where): KeyWhoCan {
     skipped: [],
   };
   if (typeof k.aliasForAliasActions === 'string') out.aliasForAliasActions = k.aliasForAliasActions;
+  if (k.unlistedPrincipals !== undefined) {
+    const uAt = member(at, 'unlistedPrincipals');
+    out.unlisted = expectArray(k.unlistedPrincipals, uAt).map((uv, ui): UnlistedPrincipals => {
+      const u = expectObject(uv, index(uAt, ui), 'an entry {"account", "why"}');
+      const entry: UnlistedPrincipals = { why: str(u, 'why', index(uAt, ui)) };
+      if (u.account !== undefined && u.account !== null) entry.account = expectString(u.account, member(index(uAt, ui), 'account'));
+      return entry;
+    });
+  }
   return out;
 }
 
@@ -152,7 +163,15 @@ export function parseWhoCanJson(value: unknown, file: string): WhoCanResult {
   const decisions = keys.reduce((n, k) => n + k.principals.filter((p) => p.kind !== 'public').length * k.actions.length, 0);
   const result: WhoCanResult = { keys, stats: { keys: keys.length, decisions, evaluations: 0, sharedPairs: 0 } };
   if (typeof o.capturedAt === 'string') result.capturedAt = o.capturedAt;
+  if (o.filters !== undefined && o.filters !== null) result.filters = filtersOf(o.filters, member(root, 'filters'));
   return result;
+}
+
+/** A report's `filters` (who-can --key, --principal, --action); a report without them is unfiltered. */
+function filtersOf(v: unknown, at: Where): WhoCanFilters {
+  const o = expectObject(v, at, 'the filters {"keys", "principals", "actions"}');
+  const list = (k: 'keys' | 'principals' | 'actions'): string[] | null => (o[k] === undefined || o[k] === null ? null : strings(o[k], member(at, k)));
+  return { keys: list('keys'), principals: list('principals'), actions: list('actions') };
 }
 
 /** Is this parsed JSON a who-can report (rather than a snapshot)? */

@@ -204,6 +204,109 @@ describe('diff of two snapshots', () => {
   });
 });
 
+describe('what one side did not evaluate is unknown, never lost or gained', () => {
+  const PARTNER = 'arn:aws:iam::444455556666:root';
+  const iamUnreadable = (s: Record<string, any>): void => {
+    s.principals = [];
+    s.Unreadable = [{ what: 'IAM roles, users and policies of account 111122223333', reason: 'AccessDenied on iam:GetAccountAuthorizationDetails' }];
+  };
+
+  it("a snapshot whose account IAM could not be read: the roles and users it lacks are not evaluated there (not 'detached')", () => {
+    const d = diff(snapshot(), snapshot(iamUnreadable));
+    const ops = d.changes.filter((c) => c.principal === ROLE('ops'));
+    expect(ops.length).toBeGreaterThan(0);
+    for (const c of ops) {
+      expect(c.change).toBe('unknown');
+      expect(c.new).toMatchObject({
+        access: 'unknown',
+        notEvaluated: expect.stringMatching(
+          /^the new input could not list every principal: IAM roles, users and policies of account 111122223333 could not be read/,
+        ),
+      });
+      expect(c.why).toEqual([`cannot compare: ${c.new.notEvaluated}`]);
+    }
+    expect(d.summary.lost).toBe(0);
+    expect(d.changes.flatMap((c) => c.why).some((w) => /detached|no longer in the snapshot/.test(w))).toBe(false);
+    expect(hasGain(d)).toBe(true);
+    // The other way round: not "new", not gained; --fail-on-gain still fails (it may hide a gain).
+    const back = diff(snapshot(iamUnreadable), snapshot());
+    expect(back.summary.gained).toBe(0);
+    expect(back.changes.filter((c) => c.principal === ROLE('ops')).every((c) => c.change === 'unknown' && c.old.notEvaluated !== undefined)).toBe(true);
+    expect(hasGain(back)).toBe(true);
+    // An account whose IAM was read is compared as before: the partner account's root is listed by the key policy on both sides.
+    expect(d.changes.some((c) => c.principal === PARTNER)).toBe(false);
+  });
+
+  it('a key policy that could not be read: a principal only it named is not evaluated, not lost', () => {
+    const d = diff(
+      snapshot(),
+      snapshot((s) => {
+        s.keys[0].Policy = { kmsWhyUnreadable: { reason: 'AccessDeniedException on kms:GetKeyPolicy' } };
+      }),
+    );
+    const partner = d.changes.filter((c) => c.principal === PARTNER);
+    expect(partner.length).toBeGreaterThan(0);
+    for (const c of partner) {
+      expect(c.change).toBe('unknown');
+      expect(c.new.notEvaluated).toBe(
+        'the new input could not list every principal: the key policy could not be read (AccessDeniedException on kms:GetKeyPolicy)',
+      );
+    }
+    expect(d.summary.lost).toBe(0);
+  });
+
+  it('a who-can report filtered with --principal or --key: what it left out is not compared; a report without filters is whole', () => {
+    const s = snapshot((x) => {
+      const k2 = structuredClone(x.keys[0]);
+      k2.KeyMetadata.KeyId = '5555abcd-12ab-34cd-56ef-1234567890ab';
+      k2.KeyMetadata.Arn = 'arn:aws:kms:us-east-1:111122223333:key/5555abcd-12ab-34cd-56ef-1234567890ab';
+      k2.Aliases = ['alias/second'];
+      x.keys.push(k2);
+    });
+    const whole = whoCan(s, s.keys, { actions: ACTIONS });
+    const keep = (arn: string): boolean => arn === '*' || arn.includes('role/app');
+    const byPrincipal = parseWhoCanJson(
+      JSON.parse(
+        renderWhoCanJson({
+          ...whole,
+          filters: { keys: null, principals: ['role/app'], actions: null },
+          keys: whole.keys.map((k) => {
+            const rows = k.principals.map((p, i) => [p, k.access[i]!] as const).filter(([p]) => keep(p.arn));
+            return { ...k, principals: rows.map(([p]) => p), access: rows.map(([, a]) => a) };
+          }),
+        }),
+      ),
+      'filtered.json',
+    );
+    expect(byPrincipal.filters).toEqual({ keys: null, principals: ['role/app'], actions: null });
+    const d = diffWhoCan(whole, byPrincipal);
+    expect(d.summary).toMatchObject({ gained: 0, lost: 0 });
+    expect(d.changes.length).toBeGreaterThan(0);
+    expect(d.changes.every((c) => c.change === 'unknown' && /--principal role\/app/.test(c.new.notEvaluated ?? ''))).toBe(true);
+    expect(d.changes.some((c) => c.principal.includes('role/app'))).toBe(false);
+    expect(d.notes.some((n) => /new input is a who-can report of only the principals matching --principal role\/app/.test(n))).toBe(true);
+    const back = diffWhoCan(byPrincipal, whole);
+    expect(back.summary).toMatchObject({ gained: 0, lost: 0 });
+    expect(hasGain(back)).toBe(true);
+    // Without the member (a report written before filters were recorded), it is read as whole: the others are lost.
+    const { filters: _f, ...unmarked } = byPrincipal;
+    expect(diffWhoCan(whole, unmarked).summary.lost).toBeGreaterThan(0);
+
+    const byKey = parseWhoCanJson(
+      JSON.parse(renderWhoCanJson({ ...whole, filters: { keys: ['alias/app'], principals: null, actions: null }, keys: [whole.keys[0]!] })),
+      'one-key.json',
+    );
+    const k = diffWhoCan(whole, byKey);
+    expect(k.keysRemoved).toEqual([]);
+    expect(k.summary).toMatchObject({ gained: 0, lost: 0 });
+    expect(k.changes.length).toBeGreaterThan(0);
+    expect(
+      k.changes.every((c) => c.key.includes('5555abcd') && c.change === 'unknown' && /only some keys \(--key alias\/app\)/.test(c.new.notEvaluated ?? '')),
+    ).toBe(true);
+    expect(diffWhoCan(byKey, whole).keysAdded).toEqual([]);
+  });
+});
+
 describe('diff of who-can reports', () => {
   it('a report read back from its JSON equals the result it came from', () => {
     const s = snapshot();

@@ -77,6 +77,20 @@ describe('diff: reports read a key at a time', () => {
     expect(one.missingKeys).toEqual(['alias/nope']);
   });
 
+  it('a filtered report read a key at a time keeps its filters: what it left out is not compared, as read whole', async () => {
+    const { a } = await smallReports();
+    const f = join(tmp, 'small-filtered.json');
+    writeFileSync(f, (await kmsWhy(['who-can', '--from', BASIC, '--all-keys', '--principal', 'role/app', '--output', 'json'])).stdout);
+    const { io } = captureIo();
+    const side = await openDiffSide(f, [], undefined, io, { streamAbove: 1 });
+    expect(side.filters).toEqual({ keys: null, principals: ['role/app'], actions: null });
+    const keyed = await diffSides(await openDiffSide(a, [], undefined, io, { streamAbove: 1 }), side);
+    const whole = await diffSides(await openDiffSide(a, [], undefined, io), await openDiffSide(f, [], undefined, io));
+    expect(keyed).toEqual(whole);
+    expect(keyed.summary).toMatchObject({ lost: 0, gained: 0 });
+    expect(keyed.summary.unknown).toBeGreaterThan(0);
+  });
+
   it('a broken key is reported with its JSON path and line when the comparison reaches it', async () => {
     const { a } = await smallReports();
     const lines = readFileSync(a, 'utf8').split('\n');

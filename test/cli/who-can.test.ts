@@ -355,6 +355,62 @@ describe('kms-why diff', () => {
     expect(t.stdout).toContain('gained');
   });
 
+  it('an input that could not list every principal (account IAM unreadable): what it lacks is unknown, not lost or gained, and diff exits 3', async () => {
+    // Both written by kms-why snapshot --account against the AWS stand-in; the second with GetAccountAuthorizationDetails denied.
+    const full = `${ROOT}fixtures/snapshots/account.json`;
+    const unread = `${ROOT}fixtures/snapshots/account-iam-unreadable.json`;
+    const r = await kmsWhy(['diff', full, unread, '--action', 'kms:Encrypt', '--output', 'json']);
+    expect(r.code).toBe(3);
+    const j = JSON.parse(r.stdout);
+    expect(j.summary).toMatchObject({ gained: 0, lost: 0 });
+    const app = j.changes.find((c: { principal: string }) => c.principal === 'arn:aws:iam::111122223333:role/app');
+    expect(app).toMatchObject({ change: 'unknown', old: { access: 'allow' }, new: { access: 'unknown', decidedBy: null } });
+    expect(app.new.notEvaluated).toMatch(/could not list every principal: IAM roles, users and policies of account 111122223333 could not be read/);
+    expect(JSON.stringify(j.changes)).not.toMatch(/detached|no longer in the snapshot/);
+    const text = await kmsWhy(['diff', full, unread, '--action', 'kms:Encrypt']);
+    expect(text.stdout).not.toMatch(/LOST/);
+    expect(text.stdout).toContain('after:  not evaluated');
+    // The other way round: not gained; --fail-on-gain fails (the old input did not evaluate what the new one allows).
+    const back = await kmsWhy(['diff', unread, full, '--action', 'kms:Encrypt', '--fail-on-gain']);
+    expect(back.code).toBe(1);
+    expect(back.stdout).not.toMatch(/GAINED/);
+    expect((await kmsWhy(['diff', unread, full, '--action', 'kms:Encrypt'])).code).toBe(3);
+  });
+
+  it('a who-can report made with --principal or --key records its filters; diff does not read what it left out as denied', async () => {
+    const filtered = await kmsWhy(['who-can', '--from', BASIC, '--all-keys', '--principal', 'role/app', '--output', 'json']);
+    const f = JSON.parse(filtered.stdout);
+    expect(f.filters).toEqual({ keys: null, principals: ['role/app'], actions: null });
+    writeFileSync(join(tmp, 'filtered.json'), filtered.stdout);
+    const r = await kmsWhy(['diff', BASIC, join(tmp, 'filtered.json'), '--output', 'json']);
+    expect(r.code).toBe(3);
+    const j = JSON.parse(r.stdout);
+    expect(j.summary).toMatchObject({ gained: 0, lost: 0 });
+    expect(j.changes.length).toBeGreaterThan(0);
+    for (const c of j.changes) expect(c.new.notEvaluated).toBe('the new input is a who-can report of only the principals matching --principal role/app');
+    expect((await kmsWhy(['diff', BASIC, join(tmp, 'filtered.json'), '--fail-on-gain'])).code).toBe(1);
+    const back = await kmsWhy(['diff', join(tmp, 'filtered.json'), BASIC]);
+    expect(back.code).toBe(3);
+    expect(back.stdout).not.toMatch(/GAINED|LOST/);
+    // Unfiltered, the report says so; with --key and --action, it records them.
+    expect(JSON.parse((await kmsWhy(['who-can', '--from', BASIC, '--all-keys', '--output', 'json'])).stdout).filters).toEqual({
+      keys: null,
+      principals: null,
+      actions: null,
+    });
+    const one = await kmsWhy(['who-can', '--from', BASIC, '--key', 'alias/app', '--action', 'kms:Decrypt', '--output', 'json']);
+    expect(JSON.parse(one.stdout).filters).toEqual({ keys: ['alias/app'], principals: null, actions: ['kms:Decrypt'] });
+  });
+
+  it('access that became unknown: exit 3 (whether it changed cannot be said)', async () => {
+    const s = JSON.parse(readFileSync(BASIC, 'utf8'));
+    s.keys[0].Grants = { kmsWhyUnreadable: { reason: 'AccessDeniedException on kms:ListGrants' } };
+    writeFileSync(join(tmp, 'grants-unreadable.json'), JSON.stringify(s));
+    const r = await kmsWhy(['diff', BASIC, join(tmp, 'grants-unreadable.json')]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/UNKNOWN/);
+  });
+
   it('exit 2 on bad input', async () => {
     expect((await kmsWhy(['diff', BASIC])).code).toBe(2);
     const missing = await kmsWhy(['diff', BASIC, `${tmp}/nope.json`]);

@@ -27,6 +27,27 @@ function firstExplainedUnknown(value: any): { ai: number; ei: number; answer: an
   throw new Error('no unknown answer with unknownBecause in the example');
 }
 
+describe('a who-can report records what it may leave out', () => {
+  it('filters and unlistedPrincipals read back as written; malformed, they are refused with the path', async () => {
+    const s = await loadFrom([`${ROOT}fixtures/snapshots/account-iam-unreadable.json`]);
+    const r = { ...whoCan(s, s.keys), filters: { keys: ['alias/app'], principals: ['role/*'], actions: null } };
+    const json = renderWhoCanJson(r);
+    const value = JSON.parse(json);
+    expect(value.filters).toEqual({ keys: ['alias/app'], principals: ['role/*'], actions: null });
+    expect(value.keys[0].unlistedPrincipals).toEqual([
+      { account: '111122223333', why: expect.stringMatching(/^IAM roles, users and policies of account 111122223333 could not be read \(AccessDenied/) },
+    ]);
+    const back = parseWhoCanJson(value, 'r.json');
+    expect(back.filters).toEqual(r.filters);
+    expect(back.keys[0]!.unlisted).toEqual(r.keys[0]!.unlisted);
+    expect(renderWhoCanJson(back)).toBe(json);
+    expect(() => parseWhoCanJson({ ...value, filters: { principals: 'role/app' } }, 'r.json')).toThrow(/filters\.principals/);
+    // A report written before the member existed is unfiltered.
+    const { filters: _f, ...old } = value;
+    expect(parseWhoCanJson(old, 'r.json').filters).toBeUndefined();
+  });
+});
+
 describe('a who-can report read back', () => {
   it('gives the same answers: written again, the same JSON, unknownBecause and missingContext included', async () => {
     const { json, value } = await report();
