@@ -60,6 +60,8 @@ export type ClueTiming =
 export type ClueFinding =
   /** Unknown: these inputs could not be read. */
   | { kind: 'unreadable'; inputs: string[] }
+  /** Unknown: every input was read, but the verdict depends on these condition keys, which the error or event does not give (none: on another part of the request it leaves open). */
+  | { kind: 'undecided'; what: ClueSource; keys: string[] }
   /** Allowed today, though the error or event says denied; `keyInaccessible`: its message also means another key or region. */
   | { kind: 'allowed-now'; what: ClueSource; timing: ClueTiming; keyInaccessible: boolean }
   /** Denied today, and the error gives no clue to compare. */
@@ -154,7 +156,7 @@ export function checkClue(clue: ErrorClue | undefined, d: Decision, ctx: ClueCon
       status: 'unknown',
       agrees: null,
       implied: null,
-      finding: { kind: 'unreadable', inputs: d.unreadable.map((u) => u.what) },
+      finding: d.unreadable.length > 0 ? { kind: 'unreadable', inputs: d.unreadable.map((u) => u.what) } : { kind: 'undecided', what, keys: d.missingContext },
       missing: d.unreadable.map((u) => ({ kind: 'unreadable', what: u.what, reason: u.reason })),
     };
   }

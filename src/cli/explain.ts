@@ -102,6 +102,10 @@ interface Draft {
   /** Request context keys the event shows: a value (--condition KEY=VALUE), or null for a key the request had none of (--absent KEY). */
   conditions: Record<string, { value: string | null; from: string }>;
   viaService?: Sourced;
+  /** The message or event shows a service calling on the principal's behalf, but not which kms:ViaService value. */
+  viaServiceUnknown?: boolean;
+  /** The message or event does not carry the request's encryption context. */
+  contextUnknown?: boolean;
   notes: string[];
 }
 
@@ -203,6 +207,11 @@ function requestOf(d: Draft, flags: ExplainFlags, missing: MissingPart[], what: 
   merged.absent = [...given.filter(([, s]) => s.value === null).map(([k]) => k), ...(flags.absent ?? [])];
   const req = requestFromFlags(merged, action.value);
   if (d.keyArn !== undefined) req.keyArn = d.keyArn;
+  // What the message or event shows the request had, without its value, is unknown rather than
+  // absent, unless the flags give it or say the request had none (--absent).
+  const absent = (k: string): boolean => (merged.absent ?? []).some((x) => x.toLowerCase() === k);
+  if (d.viaServiceUnknown === true && req.viaService === undefined && !absent('kms:viaservice')) req.viaServiceUnknown = true;
+  if (d.contextUnknown === true && req.encryptionContext === undefined && !absent('kms:encryptioncontextkeys')) req.encryptionContextUnknown = true;
   return req;
 }
 
@@ -411,6 +420,7 @@ function lambdaEnrichment(d: Draft, parsed: ParsedErrorMessage, snapshot: Snapsh
       "Lambda's runtime-init Decrypt: the execution role session calls KMS itself with encryption context aws:lambda:FunctionArn and no kms:ViaService (docs/semantics.md#lambda-environment-variables). Override with --context or --via-service if the request differed.",
     );
   } else if (fnArn === undefined && !has) {
+    d.contextUnknown = true;
     d.notes.push(
       "Lambda decrypts with encryption context aws:lambda:FunctionArn=FUNCTION_ARN: give it with --context (the key's region was not known to build it).",
     );
@@ -446,8 +456,13 @@ function draftFromEvent(ev: CloudTrailKmsEvent, r: CloudTrailRequest): Draft {
   if (r.keyIdentifier !== undefined) d.key = { value: r.keyIdentifier, from: keyFrom };
   if (r.keyArn !== undefined) d.keyArn = r.keyArn;
   for (const [k, v] of Object.entries(r.encryptionContext ?? {})) d.context[k] = { value: v, from: 'the event (requestParameters)' };
+  if (r.encryptionContextUnknown === true) {
+    d.contextUnknown = true;
+    d.notes.push('Encryption context: the record has no requestParameters, so the encryption context of the request is not known: give --context KEY=VALUE.');
+  }
   if (ev.viaService !== undefined) d.viaService = { value: ev.viaService, from: `the event: ${ev.viaServiceNote}` };
   else d.notes.push(`kms:ViaService: ${ev.viaServiceNote}.`);
+  if (ev.viaServiceUnknown === true) d.viaServiceUnknown = true;
   for (const c of ev.conditionKeys) d.conditions[c.key] = { value: c.value ?? null, from: c.from };
   return d;
 }
@@ -578,6 +593,10 @@ async function explainError(args: string[], flags: ExplainFlags, io: CliIo): Pro
     };
   }
   if (parsed.keyArn !== undefined) d.key = { value: parsed.keyArn, from: 'the message' };
+  // The message shows another service's operation (kms:ViaService present, its value not said), and
+  // never carries the encryption context: both unknown unless flags give them.
+  if (parsed.missing.some((m) => m.field === 'viaService')) d.viaServiceUnknown = true;
+  if (parsed.missing.some((m) => m.field === 'encryptionContext')) d.contextUnknown = true;
   applyFlags(d, flags, 'message');
   let fnRef = lambdaFunctionRef(d, parsed);
   let fnUnreadable: UnknownInput | undefined;
@@ -881,7 +900,7 @@ async function explainEvent(file: string | undefined, flags: ExplainFlags, io: C
             Object.entries(u.d.context)
               .map(([k, s]) => [k, s.value])
               .sort(),
-          )}|${u.d.viaService?.value ?? ''}`
+          )}|${u.d.viaService?.value ?? ''}|${u.d.viaServiceUnknown === true}|${u.d.contextUnknown === true}`
         : `${units.indexOf(u)}`;
     const list = groups.get(gk);
     if (list) list.push(u);

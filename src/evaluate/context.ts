@@ -244,6 +244,13 @@ const U_CREATE_GRANT_ANY: readonly UnderivableKey[] = [
 ];
 const U_GRANT_OPERATIONS = U_CREATE_GRANT_ANY[0]!;
 const U_GRANTEE = U_CREATE_GRANT_ANY[1]!;
+/** A request a service sent on the principal's behalf, without saying which service (Request.viaServiceUnknown). */
+const U_VIA_SERVICE_KEY = underivable('kms:ViaService', 'SERVICE.REGION.amazonaws.com', '--via-service');
+/** A request whose encryption context is not known (Request.encryptionContextUnknown). */
+const U_EC_UNKNOWN: readonly UnderivableKey[] = [
+  underivable('kms:EncryptionContext:', 'KEY=VALUE', '--context'),
+  underivable('kms:EncryptionContextKeys', 'KEY=VALUE', '--context'),
+];
 const U_RETIRE_EC: readonly UnderivableKey[] = [underivable('kms:EncryptionContext:', 'VALUE'), underivable('kms:EncryptionContextKeys', 'KEY')];
 const NO_REQUIRED: readonly UnderivableKey[] = [];
 
@@ -619,7 +626,12 @@ export function buildContext(input: ContextInput, base?: RequestContext, session
   }
   // Only symmetric encryption keys take an encryption context: on an asymmetric or HMAC key no
   // request carries one, so no condition on it can hold [API Encrypt, EncryptionContext; KMS-COND].
-  if (action.takesEncryptionContext) setEncryptionContext(ctx, takesContext(key) ? request.encryptionContext : undefined);
+  if (action.takesEncryptionContext) {
+    setEncryptionContext(ctx, takesContext(key) ? request.encryptionContext : undefined);
+    // A context that is not known (an error message never carries it): the keys are unknown, not absent.
+    if (request.encryptionContextUnknown === true && takesContext(key) && Object.keys(request.encryptionContext ?? {}).length === 0)
+      for (const u of U_EC_UNKNOWN) add(u);
+  }
   // CreateGrant's encryption-context keys describe the grant's constraints, RetireGrant's are unknown: both have their own reading.
   else if (action.short !== 'CreateGrant' && action.short !== 'RetireGrant') ctx.noEncryptionContext = action.name;
   if (action.encryptionAlgorithm) {
@@ -630,6 +642,13 @@ export function buildContext(input: ContextInput, base?: RequestContext, session
     else if (key?.metadataUnknown === undefined) add(U_ENCRYPTION_ALGORITHM);
   }
   for (const u of U_REQUIRED[action.short] ?? NO_REQUIRED) add(u);
+  if (request.viaServiceUnknown === true && request.viaService === undefined) {
+    // A service sent the request, but which one is not known: the keys a service's request carries
+    // are present with values kms-why cannot derive (docs/semantics.md#via-service).
+    set(ctx, 'aws:viaawsservice', 'true');
+    if (!isService) for (const u of U_VIA_SERVICE) add(u);
+    if (key !== undefined && isKeyOp(action)) add(U_VIA_SERVICE_KEY);
+  }
   if (action.requestAlias && request.keyIdentifier) {
     const id = request.keyIdentifier;
     const alias = id.startsWith('alias/') ? id : /^arn:[^:]+:kms:[^:]*:\d{12}:alias\//.test(id) ? id.slice(id.indexOf(':alias/') + 1) : undefined;
@@ -667,7 +686,7 @@ export function buildContext(input: ContextInput, base?: RequestContext, session
   if (action.short === 'CreateGrant' || action.short === 'ListGrants' || action.short === 'RevokeGrant') {
     // True only when an integrated service sends the request on the principal's behalf; modeled
     // as "the request came via a service" (docs/semantics.md#creategrant).
-    const v = request.grantIsForAwsResource ?? request.viaService !== undefined;
+    const v = request.grantIsForAwsResource ?? (request.viaService !== undefined || request.viaServiceUnknown === true);
     set(ctx, 'kms:grantisforawsresource', v ? 'true' : 'false');
   }
   if (request.absent !== undefined && request.absent.length > 0) ctx.absent = new Set(request.absent.map((k) => k.toLowerCase()));

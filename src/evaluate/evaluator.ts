@@ -670,7 +670,8 @@ export class Evaluator {
       // kms:TagResource when the request tags it [API ReplicateKey, KMS multi-Region keys].
       const region = givenValue(request, 'kms:ReplicaRegion');
       const sub: Request = { action: 'kms:CreateKey', principal: request.principal, createsReplica: true };
-      for (const k of ['callerAccount', 'viaService', 'at'] as const) if (request[k] !== undefined) (sub as unknown as Record<string, unknown>)[k] = request[k];
+      for (const k of ['callerAccount', 'viaService', 'viaServiceUnknown', 'at'] as const)
+        if (request[k] !== undefined) (sub as unknown as Record<string, unknown>)[k] = request[k];
       sub.context = { ...ctx, ...(region !== undefined ? { 'aws:RequestedRegion': region } : {}) };
       parts.push({
         what: region !== undefined ? { kind: 'replica-create-key', region } : { kind: 'replica-create-key' },
@@ -725,7 +726,7 @@ export class Evaluator {
    */
   private createKeyPart(sub: Request, opts: EvaluateOptions): Decision {
     if (opts.explain !== false) return this.evaluateOne(sub, opts);
-    const memoKey = `${sub.principal}|${sub.callerAccount ?? ''}|${sub.viaService ?? ''}|${sub.at ?? ''}|${JSON.stringify(sub.context ?? {})}`;
+    const memoKey = `${sub.principal}|${sub.callerAccount ?? ''}|${sub.viaService ?? ''}|${sub.viaServiceUnknown === true}|${sub.at ?? ''}|${JSON.stringify(sub.context ?? {})}`;
     let d = this.createKeyMemo.get(memoKey);
     if (d === undefined) {
       d = this.evaluateOne(sub, opts);

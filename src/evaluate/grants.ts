@@ -26,6 +26,12 @@ export interface GrantCheck {
   needsRequestDetails?: boolean;
   /** The grant's SourceArn constraint, still to be compared with the request's aws:SourceArn (grantPath). */
   sourceArn?: string;
+  /**
+   * The grant matches but for its encryption-context constraint, and the request's context is not
+   * known (Request.encryptionContextUnknown): what the check fails with when the context turns out
+   * not to hold the pairs (grantPath decides, as a condition on an unknown key).
+   */
+  contextUnknown?: { detail: GrantDetail; neededContext: Record<string, string> };
 }
 
 /** An empty constraint map counts as not specified (Access Analyzer's KmsGrantConstraints; docs/semantics.md#grant-constraints). */
@@ -152,24 +158,28 @@ export function checkGrant(g: Grant, action: ActionInfo, caller: PrincipalRef, r
       detail: { kind: 'constraint-on-asymmetric', keySpec: key.metadata.keySpec },
     };
   }
+  let contextUnknown: GrantCheck['contextUnknown'];
   if (ecConstraint && action.takesEncryptionContext && !constraintSatisfied(g.constraints, req.encryptionContext, opts.grantConstraintKeyCaseInsensitive)) {
     const eq = nonEmpty(g.constraints?.encryptionContextEquals);
     // hasEcConstraint: one of the two is non-empty.
     const needed = eq ?? nonEmpty(g.constraints?.encryptionContextSubset) ?? {};
     const given = req.encryptionContext ?? {};
-    return {
-      ...base,
-      matched: false,
-      failed: 'encryption-context',
-      detail: eq ? { kind: 'context-exactly', needed: eq, given } : { kind: 'context-include', needed, given },
-      neededContext: needed,
-    };
+    const detail: GrantDetail = eq ? { kind: 'context-exactly', needed: eq, given } : { kind: 'context-include', needed, given };
+    if (req.encryptionContextUnknown === true && Object.keys(given).length === 0) contextUnknown = { detail, neededContext: needed };
+    else
+      return {
+        ...base,
+        matched: false,
+        failed: 'encryption-context',
+        detail,
+        neededContext: needed,
+      };
   }
   // SourceArn is "effectively the same as having the aws:SourceArn global condition key in the
   // grant" [API GrantConstraints]: read from the request context by the walk (grantPath), where a
   // value kms-why cannot derive is unknown, not a mismatch.
   const sourceArn = action.short !== 'RetireGrant' ? g.constraints?.sourceArn : undefined;
-  const pending = sourceArn !== undefined ? { sourceArn } : {};
+  const pending = { ...(sourceArn !== undefined ? { sourceArn } : {}), ...(contextUnknown !== undefined ? { contextUnknown } : {}) };
   if (principal.via === 'account' && caller.kind !== 'root') {
     return {
       ...base,

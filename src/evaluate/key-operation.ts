@@ -246,6 +246,14 @@ function grantPath(k: Walk, rule: GrantRule, key: Key): { decision?: Decision; b
   }
   const usable: GrantCheck[] = [];
   for (const c of checks) {
+    if (c.matched && c.contextUnknown !== undefined && !contextMayHold(env)) {
+      // The request's encryption context is not known: the constraint may or may not hold.
+      c.matched = false;
+      c.failed = 'encryption-context';
+      c.detail = c.contextUnknown.detail;
+      c.neededContext = c.contextUnknown.neededContext;
+      continue;
+    }
     if (c.matched && c.sourceArn !== undefined && !sourceArnHolds(env, c.sourceArn)) {
       c.matched = false;
       c.failed = 'source-arn';
@@ -377,3 +385,14 @@ function sourceArnHolds(env: ConditionEnv, sourceArn: string): boolean {
   return unknown !== undefined && biased(env, 'Allow', unknown, SOURCE_ARN);
 }
 const SOURCE_ARN = 'aws:sourcearn';
+
+/**
+ * A grant's encryption-context constraint on a request whose context is not known
+ * (Request.encryptionContextUnknown, unknown in the context as kms:EncryptionContextKeys): it may
+ * or may not hold, as a condition on that key. Given as absent (--absent): it does not.
+ */
+function contextMayHold(env: ConditionEnv): boolean {
+  const unknown = missingKeyInfo(env.ctx, EC_KEYS);
+  return unknown !== undefined && biased(env, 'Allow', unknown, EC_KEYS);
+}
+const EC_KEYS = 'kms:encryptioncontextkeys';

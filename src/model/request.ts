@@ -30,6 +30,19 @@ export interface Request {
   encryptionContext?: Record<string, string>;
   /** The integrated service calling on the principal's behalf (`service.REGION.amazonaws.com`). */
   viaService?: string;
+  /**
+   * A service sent the request on the principal's behalf, but which one is not known (an error
+   * message from another service's operation, a CloudTrail record whose invokedBy is "AWS
+   * Internal"): kms:ViaService is present with an unknown value, not absent. Ignored when
+   * `viaService` is given.
+   */
+  viaServiceUnknown?: boolean;
+  /**
+   * The request's encryption context is not known (an error message never carries it): the
+   * kms:EncryptionContext keys and the grant constraints that read it are unknown, not absent.
+   * Ignored when `encryptionContext` has a pair.
+   */
+  encryptionContextUnknown?: boolean;
   /** kms:GrantIsForAWSResource; defaults to "true when viaService is given" (docs/semantics.md#via-service). */
   grantIsForAwsResource?: boolean;
   encryptionAlgorithm?: string;

@@ -59,6 +59,10 @@ export function clueFindingText(f: ClueFinding): string {
   switch (f.kind) {
     case 'unreadable':
       return `kms-why cannot tell whether today's policies still deny the request: ${f.inputs.join(', ') || 'an input'} could not be read.`;
+    case 'undecided':
+      return `kms-why cannot tell whether today's policies allow the request: the verdict depends on ${
+        f.keys.length > 0 ? f.keys.join(', ') : 'a part of the request'
+      }, which the ${f.what === 'error' ? 'error message' : 'event'} does not give (see the hints).`;
     case 'allowed-now':
       return `Today's policies allow this request, although the ${f.what} says it was denied: something has changed since${sinceText(f.timing, f.what)}, or the request kms-why evaluated differs from the one that failed.${
         f.keyInaccessible

@@ -11,10 +11,15 @@
 //   key              resources[].ARN, requestParameters.keyId (as sent: an alias sets
 //                    kms:RequestAlias), or the key ARN in errorMessage
 //   context          requestParameters.encryptionContext (ReEncrypt: source/destination)
-//   kms:ViaService   userIdentity.invokedBy (or a service host as sourceIPAddress and userAgent)
-//                    when the principal is not itself the service: a service called KMS on the
-//                    principal's behalf. A Lambda runtime-init Decrypt (the execution role
-//                    session calls KMS itself, docs/semantics.md#lambda-environment-variables) has no invokedBy and gets none.
+//   kms:ViaService   userIdentity.invokedBy (or a service host as sourceIPAddress) when the
+//                    principal is not itself the service: a service called KMS on the principal's
+//                    behalf, <service>.<awsRegion>.amazonaws.com [KMS-COND kms:ViaService]. A record
+//                    that shows a service without naming it ("AWS Internal" as invokedBy,
+//                    sourceIPAddress or userAgent, a service host as userAgent alone) or without
+//                    awsRegion: kms:ViaService is present with an unknown value (viaServiceUnknown).
+//                    A Lambda runtime-init Decrypt (the execution role session calls KMS itself,
+//                    docs/semantics.md#lambda-environment-variables) has no invokedBy and gets none.
+//   context          (again) a record without requestParameters leaves it unknown
 //   aws:SourceVpce   vpcEndpointId, for a call through a VPC endpoint
 //   aws:SourceIp     sourceIPAddress, when it is an IP address and the call came through no VPC
 //                    endpoint (there the request has no aws:SourceIp) [IAM global condition keys];
@@ -34,6 +39,8 @@ export interface CloudTrailRequest {
   /** The key ARN (resources[].ARN, or the error message's resource). */
   keyArn?: string;
   encryptionContext?: Record<string, string>;
+  /** The record has no requestParameters: the request's encryption context is not known. */
+  encryptionContextUnknown?: boolean;
   /** Where the key came from. */
   keyFrom?: 'requestParameters' | 'resources' | 'errorMessage';
 }
@@ -58,6 +65,8 @@ export interface CloudTrailKmsEvent {
   viaService?: string;
   /** How viaService was derived (or why there is none). */
   viaServiceNote: string;
+  /** The record shows a service calling on the principal's behalf but not which kms:ViaService value (viaServiceNote says why). */
+  viaServiceUnknown?: boolean;
   sourceIPAddress?: string;
   /** The VPC endpoint the call came through (vpcEndpointId). */
   vpcEndpointId?: string;
@@ -160,6 +169,8 @@ export function parseCloudTrail(value: unknown, file: string): CloudTrailFile {
 }
 
 const SERVICE_HOST = /^([a-z0-9-]+)\.amazonaws\.com$/;
+/** What CloudTrail writes for a caller inside AWS it does not name (invokedBy, sourceIPAddress, userAgent). */
+const AWS_INTERNAL = 'AWS Internal';
 
 /** kms:ViaService names that are not the service's own (docs/semantics.md#via-service). */
 const VIA_SERVICE_NAME: Record<string, string> = { ebs: 'ec2' };
@@ -218,18 +229,30 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
   // A Lambda runtime-init Decrypt (the function's own session, its FunctionArn as context) is the
   // session calling KMS itself: only an explicit invokedBy counts there (docs/semantics.md#lambda-environment-variables).
   const runtimeInit = isLambdaRuntimeInit(arn, requestParams(r));
-  const hostCall =
-    ev.sourceIPAddress !== undefined && ev.sourceIPAddress === ev.userAgent && SERVICE_HOST.test(ev.sourceIPAddress) ? ev.sourceIPAddress : undefined;
-  const calledBy = ev.invokedBy ?? (runtimeInit ? undefined : hostCall);
+  // A service host as sourceIPAddress names the service; "AWS Internal" anywhere, or a service host
+  // as userAgent alone, shows a service without naming it.
+  const hostCall = ev.sourceIPAddress !== undefined && SERVICE_HOST.test(ev.sourceIPAddress) ? ev.sourceIPAddress : undefined;
+  // A call from an IP address is the caller's own (a console call's userAgent may be "AWS Internal").
+  const fromAddress = ev.sourceIPAddress !== undefined && isIP(ev.sourceIPAddress) !== 0;
+  const unnamed =
+    !fromAddress && (ev.sourceIPAddress === AWS_INTERNAL || ev.userAgent === AWS_INTERNAL || (ev.userAgent !== undefined && SERVICE_HOST.test(ev.userAgent)));
+  const calledBy = ev.invokedBy ?? (runtimeInit ? undefined : (hostCall ?? (unnamed ? AWS_INTERNAL : undefined)));
   const host = calledBy !== undefined ? SERVICE_HOST.exec(calledBy) : null;
   if (type === 'AWSService') {
     ev.viaServiceNote = "none: the service is the caller, not acting with a principal's credentials";
   } else if (host && ev.awsRegion !== undefined) {
     const name = VIA_SERVICE_NAME[host[1]!] ?? host[1]!;
     ev.viaService = `${name}.${ev.awsRegion}.amazonaws.com`;
-    ev.viaServiceNote = `${ev.invokedBy !== undefined ? 'userIdentity.invokedBy' : 'sourceIPAddress and userAgent'} ${calledBy}: the service called KMS on the principal's behalf`;
+    ev.viaServiceNote = `${ev.invokedBy !== undefined ? 'userIdentity.invokedBy' : 'sourceIPAddress'} ${calledBy}: the service called KMS on the principal's behalf`;
   } else if (calledBy !== undefined) {
-    ev.viaServiceNote = `${calledBy} called on the principal's behalf, but the record has ${ev.awsRegion === undefined ? 'no awsRegion' : 'no service host name'}: give --via-service`;
+    ev.viaServiceUnknown = true;
+    const shown =
+      ev.invokedBy !== undefined
+        ? `userIdentity.invokedBy "${ev.invokedBy}"`
+        : hostCall !== undefined
+          ? `sourceIPAddress ${hostCall}`
+          : `sourceIPAddress "${ev.sourceIPAddress ?? ''}" and userAgent "${ev.userAgent ?? ''}"`;
+    ev.viaServiceNote = `${shown}: a service called KMS on the principal's behalf, but the record has ${ev.awsRegion === undefined ? 'no awsRegion' : 'no service host name'}, so the request's kms:ViaService is not known: give --via-service`;
   } else {
     ev.viaServiceNote = "none: the record shows no service calling on the principal's behalf (no invokedBy)";
   }
@@ -282,6 +305,8 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
     if (keyIdentifier !== undefined) o.keyIdentifier = keyIdentifier;
     if (keyArn !== undefined) o.keyArn = keyArn;
     if (ec !== undefined) o.encryptionContext = ec;
+    // CloudTrail records a request's context in requestParameters; a record without them does not say.
+    else if (rp === undefined && findAction(action)?.takesEncryptionContext === true) o.encryptionContextUnknown = true;
     return o;
   };
   if (eventName === 'ReEncrypt') {

@@ -517,3 +517,93 @@ describe('kms-why explain-event', () => {
     expect(r.stdout).toContain('### What the event says');
   });
 });
+
+describe('what the message or event shows without its value is unknown, never a confident verdict', () => {
+  // The key policy of an AWS managed key (aws/s3): anyone in the account, through S3 in us-east-1 only.
+  const viaS3Key = (): string => {
+    const snap = JSON.parse(readFileSync(`${EX}pattern-4-delegation-without-iam.json`, 'utf8'));
+    snap.keys[0].Policy.Statement = [
+      {
+        Sid: 'ThroughS3',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: '*',
+        Condition: { StringEquals: { 'kms:CallerAccount': '111122223333', 'kms:ViaService': 's3.us-east-1.amazonaws.com' } },
+      },
+    ];
+    return write('via-s3-key.json', JSON.stringify(snap));
+  };
+  const ONE_EVENT = `${CT}direct-decrypt-denied.json`;
+  const event = (patch: Record<string, unknown>): string => {
+    const rec = { ...JSON.parse(readFileSync(ONE_EVENT, 'utf8')), ...patch };
+    for (const [k, v] of Object.entries(patch)) if (v === undefined) delete rec[k];
+    return write(`event-${Object.keys(patch).join('-')}.json`, JSON.stringify(rec));
+  };
+
+  it("explain-error: another service's operation (S3 PutObject) called KMS: kms:ViaService is unknown, not absent (exit 3)", async () => {
+    const key = viaS3Key();
+    const args = ['explain-error', '--message-file', `${ERR}s3-putobject-generate-data-key.txt`, '--from', key];
+    const { code, doc } = await runJson(args);
+    expect(code).toBe(3);
+    const e = doc.explanations[0];
+    expect(e.report.results[0]).toMatchObject({ decision: 'unknown', missingContext: expect.arrayContaining(['kms:ViaService']) });
+    expect(e.today).toMatchObject({ status: 'unknown', agrees: null });
+    expect(e.today.text).toMatch(/depends on kms:ViaService, which the error message does not give/);
+    expect((await run([...args, '--via-service', 's3.us-east-1.amazonaws.com'])).code).toBe(0);
+    // Said to be absent, it is: the condition fails.
+    expect((await run([...args, '--absent', 'kms:ViaService'])).code).toBe(1);
+  });
+
+  it('explain-event: invokedBy "AWS Internal" shows a service without naming it: unknown; a named service gives <service>.<awsRegion>.amazonaws.com', async () => {
+    const key = viaS3Key();
+    const ui = JSON.parse(readFileSync(ONE_EVENT, 'utf8')).userIdentity;
+    const internal = await runJson([
+      'explain-event',
+      event({ userIdentity: { ...ui, invokedBy: 'AWS Internal' }, sourceIPAddress: 'AWS Internal' }),
+      '--from',
+      key,
+    ]);
+    expect(internal.code).toBe(3);
+    expect(internal.doc.explanations[0].report.results[0]).toMatchObject({ decision: 'unknown', missingContext: ['kms:ViaService'] });
+    expect(internal.doc.explanations[0].notes.join(' ')).toMatch(/"AWS Internal": a service called KMS on the principal's behalf/);
+    const named = await runJson([
+      'explain-event',
+      event({ userIdentity: { ...ui, invokedBy: 's3.amazonaws.com' }, sourceIPAddress: 's3.amazonaws.com' }),
+      '--from',
+      key,
+    ]);
+    expect(named.code).toBe(0);
+    expect(named.doc.explanations[0].report.request.viaService).toBe('s3.us-east-1.amazonaws.com');
+  });
+
+  it('explain-error: the message never carries the encryption context, so a grant constraint that decides makes the verdict unknown', async () => {
+    const m =
+      'An error occurred (AccessDeniedException) when calling the Decrypt operation: User: arn:aws:sts::111122223333:assumed-role/app-exec-role/my-function is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab because no resource-based policy allows the kms:Decrypt action';
+    const args = ['explain-error', m, '--from', `${EX}lambda-env-grant.json`];
+    const { code, doc } = await runJson(args);
+    expect(code).toBe(3);
+    expect(doc.explanations[0].report.results[0]).toMatchObject({ decision: 'unknown', missingContext: ['kms:EncryptionContextKeys'] });
+    expect((await run([...args, '--context', `aws:lambda:FunctionArn=${FN_ARN}`])).code).toBe(0);
+    expect((await run([...args, '--absent', 'kms:EncryptionContextKeys'])).code).toBe(1);
+  });
+
+  it("explain-event: the record's requestParameters give the context; a record without them leaves it unknown", async () => {
+    const snap = JSON.parse(readFileSync(`${EX}pattern-2-iam-only-no-delegation.json`, 'utf8'));
+    snap.keys[0].Policy.Statement.push({
+      Sid: 'ItOnly',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::111122223333:role/app' },
+      Action: 'kms:Decrypt',
+      Resource: '*',
+      Condition: { StringEquals: { 'kms:EncryptionContext:Department': 'IT' } },
+    });
+    const key = write('it-only.json', JSON.stringify(snap));
+    // The fixture's record has Department=IT in requestParameters.
+    expect((await run(['explain-event', ONE_EVENT, '--from', key])).code).toBe(0);
+    const without = await runJson(['explain-event', event({ requestParameters: null }), '--from', key]);
+    expect(without.code).toBe(3);
+    expect(without.doc.explanations[0].report.results[0].decision).toBe('unknown');
+    expect(without.doc.explanations[0].notes.join(' ')).toMatch(/no requestParameters/);
+  });
+});

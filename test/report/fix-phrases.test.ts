@@ -90,6 +90,16 @@ describe('the error clue against today', () => {
           ],
           [{ kind: 'unreadable', inputs: [] }, "kms-why cannot tell whether today's policies still deny the request: an input could not be read."],
         ],
+        undecided: [
+          [
+            { kind: 'undecided', what: 'error', keys: ['kms:ViaService'] },
+            "kms-why cannot tell whether today's policies allow the request: the verdict depends on kms:ViaService, which the error message does not give (see the hints).",
+          ],
+          [
+            { kind: 'undecided', what: 'event', keys: [] },
+            "kms-why cannot tell whether today's policies allow the request: the verdict depends on a part of the request, which the event does not give (see the hints).",
+          ],
+        ],
         'allowed-now': [
           [
             { kind: 'allowed-now', what: 'error', timing: timings.unknown, keyInaccessible: false },

@@ -195,6 +195,46 @@ describe('kms:ViaService and the principal from other record shapes', () => {
     expect(variant({ userIdentity: root, awsRegion: 'us-gov-west-1' }).principal).toBe('arn:aws-us-gov:iam::111122223333:root');
   });
 
+  // kms:ViaService is set when an integrated service makes the request on the principal's behalf
+  // [KMS condition keys, kms:ViaService]: a record that shows a service without naming it leaves
+  // the key present with an unknown value, never absent.
+  it('"AWS Internal" as invokedBy or sourceIPAddress shows a service without naming it: kms:ViaService unknown', () => {
+    const ui = base.userIdentity as object;
+    for (const ev of [
+      variant({ userIdentity: { ...ui, invokedBy: 'AWS Internal' } }),
+      variant({ sourceIPAddress: 'AWS Internal', userAgent: 'AWS Internal' }),
+      variant({ sourceIPAddress: 'AWS Internal' }),
+    ]) {
+      expect(ev.viaService).toBeUndefined();
+      expect(ev.viaServiceUnknown).toBe(true);
+      expect(ev.viaServiceNote).toMatch(/AWS Internal.*give --via-service/);
+    }
+  });
+
+  it('a service host as sourceIPAddress names the service; without awsRegion the value is unknown', () => {
+    expect(variant({ sourceIPAddress: 's3.amazonaws.com' }).viaService).toBe('s3.us-east-1.amazonaws.com');
+    const noRegion = variant({ sourceIPAddress: 's3.amazonaws.com', awsRegion: undefined });
+    expect(noRegion.viaService).toBeUndefined();
+    expect(noRegion.viaServiceUnknown).toBe(true);
+  });
+
+  it('a call from an IP address is the caller’s own, whatever userAgent says; a service calling for itself has none', () => {
+    const fromConsole = variant({ userAgent: 'AWS Internal' });
+    expect(fromConsole.viaService).toBeUndefined();
+    expect(fromConsole.viaServiceUnknown).toBeUndefined();
+    expect(one('direct-decrypt-denied.json').viaServiceUnknown).toBeUndefined();
+    const self = variant({ userIdentity: { type: 'AWSService', invokedBy: 'AWS Internal' }, sourceIPAddress: 'AWS Internal' });
+    expect(self.viaServiceUnknown).toBeUndefined();
+  });
+
+  it('the encryption context comes from requestParameters; a record without them does not say it', () => {
+    expect(one('direct-decrypt-denied.json').requests[0]!.encryptionContextUnknown).toBeUndefined();
+    expect(variant({ requestParameters: { keyId: K } }).requests[0]!.encryptionContextUnknown).toBeUndefined();
+    expect(variant({ requestParameters: null }).requests[0]).toMatchObject({ action: 'kms:Decrypt', keyArn: K, encryptionContextUnknown: true });
+    const describe = variant({ eventName: 'DescribeKey', requestParameters: null, errorMessage: undefined });
+    expect(describe.requests[0]!.encryptionContextUnknown).toBeUndefined();
+  });
+
   it('an alias sent as KeyId is kept as the identifier (it sets kms:RequestAlias)', () => {
     const ev = variant({ requestParameters: { keyId: 'alias/app', encryptionContext: { a: 'b' } }, resources: [{ ARN: K, type: 'AWS::KMS::Key' }] });
     expect(ev.requests[0]).toMatchObject({ keyIdentifier: 'alias/app', keyArn: K });
