@@ -32,8 +32,13 @@ export interface ImpliedDenial {
 }
 
 export interface ClueCheck {
-  /** allowed-now: today's inputs allow the request; still-denied: they deny it; unknown: cannot tell. */
-  status: 'allowed-now' | 'still-denied' | 'unknown';
+  /**
+   * Today's verdict against what happened. An access denial (an error message, an AccessDenied
+   * event): allowed-now or still-denied. A call that succeeded: still-allowed or denied-now. A
+   * call that failed for another reason (throttling, a key state, a bad ciphertext), which says
+   * nothing about authorization: allowed or denied. unknown: kms-why cannot tell.
+   */
+  status: 'allowed-now' | 'still-denied' | 'still-allowed' | 'denied-now' | 'allowed' | 'denied' | 'unknown';
   /** true: the verdict agrees with what the error implies; false: it disagrees; null: nothing to compare. */
   agrees: boolean | null;
   implied: ImpliedDenial | null;
@@ -62,6 +67,12 @@ export type ClueFinding =
   | { kind: 'unreadable'; inputs: string[] }
   /** Unknown: every input was read, but the verdict depends on these condition keys, which the error or event does not give (none: on another part of the request it leaves open). */
   | { kind: 'undecided'; what: ClueSource; keys: string[] }
+  /** Allowed today, as when the event shows the call succeeded. */
+  | { kind: 'still-allowed' }
+  /** Denied today, though the event shows the call succeeded. */
+  | { kind: 'denied-now'; timing: ClueTiming; implied: ImpliedDenial | null }
+  /** The event failed with `errorCode`, which is not an authorization error: nothing to compare; today's verdict. */
+  | { kind: 'not-an-authorization-error'; errorCode: string; allowed: boolean; implied: ImpliedDenial | null }
   /** Allowed today, though the error or event says denied; `keyInaccessible`: its message also means another key or region. */
   | { kind: 'allowed-now'; what: ClueSource; timing: ClueTiming; keyInaccessible: boolean }
   /** Denied today, and the error gives no clue to compare. */
@@ -137,9 +148,19 @@ export function impliedDenial(d: Decision): ImpliedDenial | null {
   return { kind: 'no-allow', layers: [keySideAllowed ? 'identity-based policy' : 'resource-based policy'] };
 }
 
+/**
+ * What the event shows happened to the call: an access denial (the default: every error message
+ * kms-why reads is one), success (no errorCode), or another error (`errorCode`), which says
+ * nothing about authorization (KMS does not document whether it checks the key state first,
+ * docs/semantics.md#key-state-order).
+ */
+export type CallOutcome = { kind: 'access-denied' } | { kind: 'succeeded' } | { kind: 'other-error'; errorCode: string };
+
 export interface ClueContext {
   snapshot: Snapshot;
   request: Request;
+  /** What happened to the call (default: an access denial). */
+  outcome?: CallOutcome;
   /** When the error happened (CloudTrail eventTime), if known. */
   eventTime?: string;
   /** "event" or "error", for the wording. */
@@ -158,6 +179,27 @@ export function checkClue(clue: ErrorClue | undefined, d: Decision, ctx: ClueCon
       implied: null,
       finding: d.unreadable.length > 0 ? { kind: 'unreadable', inputs: d.unreadable.map((u) => u.what) } : { kind: 'undecided', what, keys: d.missingContext },
       missing: d.unreadable.map((u) => ({ kind: 'unreadable', what: u.what, reason: u.reason })),
+    };
+  }
+  const outcome = ctx.outcome ?? { kind: 'access-denied' };
+  if (outcome.kind === 'succeeded') {
+    if (d.decision === 'allow') return { status: 'still-allowed', agrees: true, implied: null, finding: { kind: 'still-allowed' }, missing: [] };
+    return {
+      status: 'denied-now',
+      agrees: false,
+      implied,
+      finding: { kind: 'denied-now', timing, implied },
+      missing: [...(implied?.layers ?? []).flatMap((l) => layerInputs(l, d, ctx)), { kind: 'request-as-made' }],
+    };
+  }
+  if (outcome.kind === 'other-error') {
+    const allowed = d.decision === 'allow';
+    return {
+      status: allowed ? 'allowed' : 'denied',
+      agrees: null,
+      implied,
+      finding: { kind: 'not-an-authorization-error', errorCode: outcome.errorCode, allowed, implied },
+      missing: [],
     };
   }
   if (d.decision === 'allow') {

@@ -15,7 +15,7 @@ import type { Snapshot } from '../model/snapshot.js';
 import { Evaluator } from '../evaluate/evaluator.js';
 import { analyzeLambda, findFunction, parseFunction } from '../analyses/lambda.js';
 import { isUnknown, type UnknownInput } from '../model/unknown.js';
-import { checkClue, proposeFixes } from '../analyses/fix.js';
+import { checkClue, proposeFixes, type CallOutcome } from '../analyses/fix.js';
 import { buildReport, exitCodeFor } from '../report/build.js';
 import {
   explainJson,
@@ -254,6 +254,8 @@ function explainOne(
     clue: ErrorClue | null;
     what: 'error' | 'event';
     eventTime?: string;
+    /** What happened to the call (explain-event); an error message is an access denial. */
+    outcome?: CallOutcome;
   },
   fix: boolean,
 ): Evaluated {
@@ -264,6 +266,7 @@ function explainOne(
     request: req,
     what: base.what,
     ...(base.eventTime !== undefined ? { eventTime: base.eventTime } : {}),
+    ...(base.outcome !== undefined ? { outcome: base.outcome } : {}),
   });
   const explanation: Explanation = {
     title: base.title,
@@ -277,7 +280,7 @@ function explainOne(
   };
   if (fix) {
     const f = proposeFixes(snapshot, req);
-    if (today.agrees === false && today.status === 'still-denied' && f.proposals.length > 0) {
+    if (today.agrees === false && (today.status === 'still-denied' || today.status === 'denied-now') && f.proposals.length > 0) {
       f.warnings.push(disagreementWarning(base.what, today.missing[0]));
     }
     explanation.fix = f;
@@ -425,6 +428,12 @@ function lambdaEnrichment(d: Draft, parsed: ParsedErrorMessage, snapshot: Snapsh
       "Lambda decrypts with encryption context aws:lambda:FunctionArn=FUNCTION_ARN: give it with --context (the key's region was not known to build it).",
     );
   }
+}
+
+/** What the record shows happened to the call: success (no errorCode), an access denial, or another error. */
+function outcomeOf(ev: CloudTrailKmsEvent): CallOutcome {
+  if (ev.errorCode === undefined) return { kind: 'succeeded' };
+  return ev.accessDenied ? { kind: 'access-denied' } : { kind: 'other-error', errorCode: ev.errorCode };
 }
 
 function summaryOf(ev: CloudTrailKmsEvent): EventSummary {
@@ -935,6 +944,7 @@ async function explainEvent(file: string | undefined, flags: ExplainFlags, io: C
         clue: u.ev.clue ?? null,
         what: 'event' as const,
         ...(times.length > 0 ? { eventTime: times[times.length - 1]! } : {}),
+        outcome: outcomeOf(u.ev),
       };
       evaluated = explainOne(snapshot, evaluator, req, base, flags.fix === true);
     } catch (e) {

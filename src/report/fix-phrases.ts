@@ -63,6 +63,14 @@ export function clueFindingText(f: ClueFinding): string {
       return `kms-why cannot tell whether today's policies allow the request: the verdict depends on ${
         f.keys.length > 0 ? f.keys.join(', ') : 'a part of the request'
       }, which the ${f.what === 'error' ? 'error message' : 'event'} does not give (see the hints).`;
+    case 'still-allowed':
+      return "Today's policies allow this request, as the event shows: the call succeeded.";
+    case 'denied-now':
+      return `Today's policies deny this request (${f.implied ? impliedText(f.implied) : 'denied'}), although the event shows the call succeeded: something has changed since${sinceText(f.timing, 'event')}, or the request kms-why evaluated differs from the one that was made.`;
+    case 'not-an-authorization-error':
+      return `The call failed with ${f.errorCode}, not an access denial, so the event does not say whether the policies allowed it; today's policies ${
+        f.allowed ? 'allow this request' : `deny this request (${f.implied ? impliedText(f.implied) : 'denied'})`
+      }.`;
     case 'allowed-now':
       return `Today's policies allow this request, although the ${f.what} says it was denied: something has changed since${sinceText(f.timing, f.what)}, or the request kms-why evaluated differs from the one that failed.${
         f.keyInaccessible

@@ -18,7 +18,7 @@
 //       "notes": ["…"],
 //       "clue": { "kind": "no-allow"|"explicit-deny"|"not-authorized"|"key-inaccessible", "layer"?, "policyArn"?, "text", "meaning" } | null,
 //       "report": { the kms-why report, version 1 (kmsWhyReport: 1), as `kms-why check --output json` prints it },
-//       "today": { "status": "allowed-now"|"still-denied"|"unknown", "agrees": true|false|null, "implied": {kind, layers}|null, "text", "missingInputs": [] },
+//       "today": { "status": "allowed-now"|"still-denied"|"still-allowed"|"denied-now"|"allowed"|"denied"|"unknown", "agrees": true|false|null, "implied": {kind, layers}|null, "text", "missingInputs": [] },
 //       "lambda"?: { the analysis of `kms-why lambda FUNCTION`: function, key, runtime, controlPlane,
 //                    traps, fixes, notes }                                   (explain-error on Lambda's error)
 //       "lambdaUnreadable"?: { "function", "reason", "neededPermission"? } (its configuration could not be read)
@@ -143,13 +143,23 @@ function todayWord(t: ClueCheck): string {
       return 'ALLOWED NOW';
     case 'still-denied':
       return 'STILL DENIED';
+    case 'still-allowed':
+      return 'STILL ALLOWED';
+    case 'denied-now':
+      return 'DENIED NOW';
+    case 'allowed':
+      return 'ALLOWED';
+    case 'denied':
+      return 'DENIED';
     case 'unknown':
       return 'UNKNOWN';
   }
 }
 
 function agreeWord(t: ClueCheck): string {
-  return t.agrees === true ? 'agrees with the error' : t.agrees === false ? 'DISAGREES with the error — an input is missing or has changed' : '';
+  // A call that succeeded is compared with the event, a denial with its error.
+  const against = t.status === 'still-allowed' || t.status === 'denied-now' ? 'the event' : 'the error';
+  return t.agrees === true ? `agrees with ${against}` : t.agrees === false ? `DISAGREES with ${against} — an input is missing or has changed` : '';
 }
 
 /** A note of a fix result or proposal (src/analyses/fix.ts), in words. */

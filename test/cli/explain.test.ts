@@ -607,3 +607,43 @@ describe('what the message or event shows without its value is unknown, never a 
     expect(without.doc.explanations[0].notes.join(' ')).toMatch(/no requestParameters/);
   });
 });
+
+describe('explain-event compares today with what the event shows happened, not always with a denial', () => {
+  const rec = (patch: Record<string, unknown>, name: string): string => {
+    const r = JSON.parse(readFileSync(`${CT}direct-decrypt-denied.json`, 'utf8'));
+    delete r.errorCode;
+    delete r.errorMessage;
+    // The record's key was in its error message: resources name it as a successful call's would.
+    return write(name, JSON.stringify({ ...r, resources: [{ type: 'AWS::KMS::Key', ARN: K }], ...patch }));
+  };
+  const allows = `${EX}pattern-3-delegation-with-iam.json`;
+  const denies = `${EX}pattern-4-delegation-without-iam.json`;
+
+  it('a call that succeeded: STILL ALLOWED agrees with the event; DENIED NOW disagrees (never "still denied")', async () => {
+    const ok = rec({}, 'succeeded.json');
+    const same = await run(['explain-event', ok, '--from', allows]);
+    expect(same.code).toBe(0);
+    expect(same.stdout).toContain('Today: STILL ALLOWED (agrees with the event)');
+    expect(flat(same.stdout)).not.toMatch(/says it was denied|STILL DENIED|ALLOWED NOW/);
+    const changed = await runJson(['explain-event', ok, '--from', denies]);
+    expect(changed.code).toBe(1);
+    expect(changed.doc.explanations[0].today).toMatchObject({ status: 'denied-now', agrees: false });
+    expect(changed.doc.explanations[0].today.text).toMatch(/although the event shows the call succeeded/);
+    const text = await run(['explain-event', ok, '--from', denies]);
+    expect(text.stdout).toContain('Today: DENIED NOW (DISAGREES with the event');
+  });
+
+  it('a call that failed for another reason (DisabledException, ThrottlingException) is not compared as a denial', async () => {
+    for (const errorCode of ['DisabledException', 'ThrottlingException']) {
+      const f = rec({ errorCode, errorMessage: `${errorCode} for the test` }, `${errorCode}.json`);
+      const allowed = await runJson(['explain-event', f, '--from', allows]);
+      expect(allowed.code).toBe(0);
+      expect(allowed.doc.explanations[0].today).toMatchObject({ status: 'allowed', agrees: null });
+      expect(allowed.doc.explanations[0].today.text).toContain(`failed with ${errorCode}, not an access denial`);
+      const denied = await run(['explain-event', f, '--from', denies]);
+      expect(denied.code).toBe(1);
+      expect(denied.stdout).toMatch(/Today: DENIED\n/);
+      expect(flat(denied.stdout)).not.toMatch(/says it was denied|STILL DENIED|agrees|DISAGREES/);
+    }
+  });
+});

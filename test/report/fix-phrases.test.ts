@@ -100,6 +100,23 @@ describe('the error clue against today', () => {
             "kms-why cannot tell whether today's policies allow the request: the verdict depends on a part of the request, which the event does not give (see the hints).",
           ],
         ],
+        'still-allowed': [[{ kind: 'still-allowed' }, "Today's policies allow this request, as the event shows: the call succeeded."]],
+        'denied-now': [
+          [
+            { kind: 'denied-now', timing: timings.event, implied: { kind: 'no-allow', layers: ['identity-based policy'] } },
+            "Today's policies deny this request (no identity-based policy allows it), although the event shows the call succeeded: something has changed since the event (2026-01-01T00:00:00Z), or the request kms-why evaluated differs from the one that was made.",
+          ],
+        ],
+        'not-an-authorization-error': [
+          [
+            { kind: 'not-an-authorization-error', errorCode: 'ThrottlingException', allowed: true, implied: null },
+            "The call failed with ThrottlingException, not an access denial, so the event does not say whether the policies allowed it; today's policies allow this request.",
+          ],
+          [
+            { kind: 'not-an-authorization-error', errorCode: 'DisabledException', allowed: false, implied: { kind: 'key-state', layers: [] } },
+            "The call failed with DisabledException, not an access denial, so the event does not say whether the policies allowed it; today's policies deny this request (the request is authorized but the key state refuses it).",
+          ],
+        ],
         'allowed-now': [
           [
             { kind: 'allowed-now', what: 'error', timing: timings.unknown, keyInaccessible: false },
