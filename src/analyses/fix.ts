@@ -140,9 +140,20 @@ export function impliedDenial(d: Decision): ImpliedDenial | null {
     default:
       break;
   }
+  const step = (id: string): string | undefined => d.trace.find((t) => t.step === id)?.answer;
+  // IAM-only actions are authorized by identity policies alone: nothing else can fail to allow.
+  const cls = findAction(d.action)?.cls;
+  if (cls === 'iam-only') return { kind: 'no-allow', layers: ['identity-based policy'] };
+  if (cls === 'alias') {
+    // The alias is authorized by identity policies alone; the key by its key policy, or by IAM when
+    // the key policy delegates (the trace does not say which): either layer for the key's half.
+    const layers: PolicyLayer[] = [];
+    if (step('alias') === 'no') layers.push('identity-based policy');
+    if (step('key-policy') === 'no') for (const l of ['identity-based policy', 'resource-based policy'] as const) if (!layers.includes(l)) layers.push(l);
+    if (layers.length > 0) return { kind: 'no-allow', layers };
+  }
   // Implicit deny: "no identity-based policy" when the key policy let IAM decide (or, cross-account,
   // allowed the caller's account) and IAM did not allow; otherwise "no resource-based policy".
-  const step = (id: string): string | undefined => d.trace.find((t) => t.step === id)?.answer;
   const crossAccount = d.trace.some((t) => t.step === 'cross-account' && t.answer === 'yes');
   const keySideAllowed = crossAccount ? step('key-policy') === 'yes' : step('account-delegation') === 'yes';
   return { kind: 'no-allow', layers: [keySideAllowed ? 'identity-based policy' : 'resource-based policy'] };

@@ -1,4 +1,5 @@
 // The sentences for an error message's clue and the client that printed it.
+import { findAction } from '../model/actions.js';
 import { article, type ErrorClient, type ErrorClue } from '../model/error-clue.js';
 
 export const CLIENT_LABEL: Record<ErrorClient, string> = {
@@ -21,7 +22,14 @@ export function clueMeaning(clue: ErrorClue, action?: string): string {
         case 'resource-based policy':
           return `No resource-based policy allows ${a}: neither the key policy (naming the caller, or delegating to its account) nor a grant allowed the request.`;
         case 'identity-based policy':
-          return `No identity-based policy allows ${a}: the key policy lets IAM decide (or, cross-account, allows the caller's account), but no IAM policy of the caller allows it.`;
+          switch (action !== undefined ? findAction(action)?.cls : undefined) {
+            case 'iam-only':
+              return `No identity-based policy allows ${a}: ${a} is authorized by IAM policies alone, and no IAM policy of the caller allows it.`;
+            case 'alias':
+              return `No identity-based policy allows ${a}: no IAM policy of the caller allows it on the alias (authorized by IAM policies alone), or on the key, whose key policy lets IAM decide.`;
+            default:
+              return `No identity-based policy allows ${a}: the key policy lets IAM decide (or, cross-account, allows the caller's account), but no IAM policy of the caller allows it.`;
+          }
         case 'permissions boundary':
           return `No permissions boundary allows ${a}: the caller's permissions boundary does not include it.`;
         case 'session policy':

@@ -357,6 +357,25 @@ describe('checkClue', () => {
     );
   });
 
+  it('IAM-only and alias actions: an identity-based policy is the layer that did not allow (no key policy decides them alone)', () => {
+    const s3 = snap('fixtures/examples/pattern-3-delegation-with-iam.json');
+    const ev = new Evaluator(s3);
+    const createKey = ev.evaluate({ action: 'kms:CreateKey', principal: S });
+    expect(createKey.decision).toBe('deny');
+    expect(impliedDenial(createKey)).toEqual({ kind: 'no-allow', layers: ['identity-based policy'] });
+    const clue = { kind: 'no-allow', layer: 'identity-based policy', text: '' } as const;
+    expect(checkClue(clue, createKey, { snapshot: s3, request: { action: 'kms:CreateKey', principal: S } })).toMatchObject({
+      status: 'still-denied',
+      agrees: true,
+      finding: { kind: 'same-reason' },
+    });
+    const aliasReq: Request = { action: 'kms:DeleteAlias', principal: S, keyIdentifier: 'alias/app', aliasArn: 'arn:aws:kms:us-east-1:111122223333:alias/app' };
+    const deleteAlias = ev.evaluate(aliasReq);
+    expect(deleteAlias.decision).toBe('deny');
+    expect(impliedDenial(deleteAlias)?.layers).toContain('identity-based policy');
+    expect(checkClue(clue, deleteAlias, { snapshot: s3, request: aliasReq })).toMatchObject({ status: 'still-denied', agrees: true });
+  });
+
   it('agrees when the layer matches', () => {
     const c = checkClue({ kind: 'no-allow', layer: 'resource-based policy', text: '' }, d, { snapshot: s, request: req });
     expect(c).toMatchObject({ status: 'still-denied', agrees: true });

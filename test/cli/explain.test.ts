@@ -647,3 +647,37 @@ describe('explain-event compares today with what the event shows happened, not a
     }
   });
 });
+
+describe('IAM-only and alias actions: "no identity-based policy allows" is what kms-why finds too', () => {
+  const P3 = `${EX}pattern-3-delegation-with-iam.json`;
+  const msg = (action: string, resource: string): string =>
+    `An error occurred (AccessDeniedException) when calling the ${action} operation: User: ${S} is not authorized to perform: kms:${action} on resource: ${resource} because no identity-based policy allows the kms:${action} action`;
+
+  it('explain-error on CreateKey and DeleteAlias: STILL DENIED, agreeing with the error', async () => {
+    for (const [action, resource] of [
+      ['CreateKey', '*'],
+      ['DeleteAlias', 'arn:aws:kms:us-east-1:111122223333:alias/app'],
+    ] as const) {
+      const r = await run(['explain-error', msg(action, resource), '--from', P3]);
+      expect(r.code, action).toBe(1);
+      expect(r.stdout, action).toContain('Today: STILL DENIED (agrees with the error)');
+      expect(flat(r.stdout), action).not.toMatch(/DISAGREES|kms-why finds no resource-based policy/);
+    }
+  });
+
+  it('explain-event on a denied CreateKey agrees too', async () => {
+    const rec = JSON.parse(readFileSync(`${CT}direct-decrypt-denied.json`, 'utf8'));
+    const f = write(
+      'createkey.json',
+      JSON.stringify({
+        ...rec,
+        eventName: 'CreateKey',
+        requestParameters: { keySpec: 'SYMMETRIC_DEFAULT' },
+        errorMessage: msg('CreateKey', '*').replace(/^.*?User:/, 'User:'),
+      }),
+    );
+    const { code, doc } = await runJson(['explain-event', f, '--from', P3]);
+    expect(code).toBe(1);
+    expect(doc.explanations[0].today).toMatchObject({ status: 'still-denied', agrees: true });
+  });
+});

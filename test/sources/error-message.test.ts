@@ -175,6 +175,13 @@ describe('parseErrorMessage', () => {
   it('explains each clue in a sentence', () => {
     const p: ParsedErrorMessage = parseErrorMessage(`${base} because no resource-based policy allows the kms:Decrypt action`);
     expect(clueMeaning(p.clue, 'kms:Decrypt')).toMatch(/key policy .* nor a grant/);
+    // An IAM-only action has no key policy to let IAM decide; an alias is authorized by IAM alone.
+    const noIdentity = { kind: 'no-allow', layer: 'identity-based policy', text: '' } as const;
+    expect(clueMeaning(noIdentity, 'kms:Decrypt')).toMatch(/the key policy lets IAM decide/);
+    expect(clueMeaning(noIdentity, 'kms:CreateKey')).toBe(
+      'No identity-based policy allows kms:CreateKey: kms:CreateKey is authorized by IAM policies alone, and no IAM policy of the caller allows it.',
+    );
+    expect(clueMeaning(noIdentity, 'kms:DeleteAlias')).toMatch(/on the alias \(authorized by IAM policies alone\)/);
     expect(clueMeaning({ kind: 'explicit-deny', layer: 'service control policy', text: '' }, 'kms:Decrypt')).toBe(
       'An explicit Deny in a service control policy blocked kms:Decrypt.',
     );
