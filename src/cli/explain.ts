@@ -790,10 +790,12 @@ function chooseEvents(
     chosen = denied;
     preNotes.push(`The file holds ${ct.events.length} KMS events; the one AccessDenied among them is explained.`);
   } else if (ct.events.length === 0) {
-    const other = Object.entries(ct.otherSources)
-      .map(([k, v]) => `${v} from ${k}`)
-      .join(', ');
-    throw new InputError(`no KMS event in the file${other ? ` (${other})` : ''}`, {
+    const other = [
+      ...Object.entries(ct.otherSources).map(([k, v]) => `${v} from ${k}`),
+      ...Object.entries(ct.serviceEvents).map(([k, v]) => `${v} KMS service event${v === 1 ? '' : 's'} ${k}, made by KMS itself`),
+    ].join(', ');
+    const none = Object.keys(ct.serviceEvents).length > 0 ? 'no KMS event to explain' : 'no KMS event';
+    throw new InputError(`${none} in the file${other ? ` (${other})` : ''}`, {
       file: name,
       hint: 'explain-event reads KMS events (eventSource kms.amazonaws.com).',
     });
@@ -974,6 +976,7 @@ async function explainEvent(file: string | undefined, flags: ExplainFlags, io: C
       kmsEvents: ct.events.length,
       accessDenied: ct.events.filter((e) => e.accessDenied).length,
       otherSources: ct.otherSources,
+      serviceEvents: ct.serviceEvents,
     },
     explanations: ordered,
     skipped,

@@ -8,7 +8,8 @@
 //     "kmsWhyExplain": 1,
 //     "command": "explain-error" | "explain-event",
 //     "input": { "kind": "error-message", "client", "clientLabel", "errorCode"?, "kmsErrorCode"?, "operation"?, "message" }
-//            | { "kind": "cloudtrail", "file", "format", "records", "kmsEvents", "accessDenied", "otherSources" },
+//            | { "kind": "cloudtrail", "file", "format", "records", "kmsEvents", "accessDenied", "otherSources",
+//                "serviceEvents" },   (KMS's own events, RotateKey …, by eventName: skipped)
 //     "explanations": [{
 //       "title": "…",
 //       "group"?: { "principal", "key", "action", "events": N },   (explain-event --all)
@@ -73,7 +74,17 @@ export interface ExtractedField {
 
 export type ExplainInput =
   | { kind: 'error-message'; client: ErrorClient; errorCode?: string; kmsErrorCode?: string; operation?: string; message: string }
-  | { kind: 'cloudtrail'; file: string; format: string; records: number; kmsEvents: number; accessDenied: number; otherSources: Record<string, number> };
+  | {
+      kind: 'cloudtrail';
+      file: string;
+      format: string;
+      records: number;
+      kmsEvents: number;
+      accessDenied: number;
+      otherSources: Record<string, number>;
+      /** KMS's own service events (RotateKey, DeleteKey …), by eventName: nothing to explain, skipped. */
+      serviceEvents: Record<string, number>;
+    };
 
 export interface EventSummary {
   eventId?: string;
@@ -134,7 +145,13 @@ function inputHeading(doc: ExplainDocument): string {
     return `Error message (${parts.join(', ')})`;
   }
   const other = Object.entries(i.otherSources).map(([k, v]) => `${v} from ${k}`);
-  return `CloudTrail ${i.file}: ${i.records} record${i.records === 1 ? '' : 's'}, ${i.kmsEvents} KMS event${i.kmsEvents === 1 ? '' : 's'}, ${i.accessDenied} AccessDenied${other.length > 0 ? ` (other records: ${other.join(', ')})` : ''}`;
+  const service = Object.entries(i.serviceEvents).map(([k, v]) => `${v} ${k}`);
+  const serviceCount = Object.values(i.serviceEvents).reduce((a, b) => a + b, 0);
+  return `CloudTrail ${i.file}: ${i.records} record${i.records === 1 ? '' : 's'}, ${i.kmsEvents} KMS event${i.kmsEvents === 1 ? '' : 's'}, ${i.accessDenied} AccessDenied${other.length > 0 ? ` (other records: ${other.join(', ')})` : ''}${
+    serviceCount > 0
+      ? `; skipped ${serviceCount} KMS service event${serviceCount === 1 ? '' : 's'} (${service.join(', ')}: made by KMS itself, not a request)`
+      : ''
+  }`;
 }
 
 function todayWord(t: ClueCheck): string {

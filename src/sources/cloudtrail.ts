@@ -92,6 +92,11 @@ export interface CloudTrailFile {
   events: CloudTrailKmsEvent[];
   /** Records from other services (eventSource), by source. */
   otherSources: Record<string, number>;
+  /**
+   * KMS's own service events, by eventName (RotateKey, DeleteKey, DeleteExpiredKeyMaterial …):
+   * made by KMS itself, not a caller's request, so there is nothing to explain; skipped.
+   */
+  serviceEvents: Record<string, number>;
 }
 
 type Obj = Record<string, unknown>;
@@ -156,6 +161,7 @@ export function parseCloudTrail(value: unknown, file: string): CloudTrailFile {
   }
   const events: CloudTrailKmsEvent[] = [];
   const otherSources: Record<string, number> = {};
+  const serviceEvents: Record<string, number> = {};
   raw.forEach(({ record, path }, index) => {
     if (!isObj(record)) throw new InputError('a CloudTrail record must be an object', { file, path, hint: HINT });
     const source = str(record, 'eventSource') ?? '(no eventSource)';
@@ -163,9 +169,29 @@ export function parseCloudTrail(value: unknown, file: string): CloudTrailFile {
       otherSources[source] = (otherSources[source] ?? 0) + 1;
       return;
     }
+    const name = kmsServiceEvent(record);
+    if (name !== undefined) {
+      serviceEvents[name] = (serviceEvents[name] ?? 0) + 1;
+      return;
+    }
     events.push(readKmsRecord(record, index, file, path));
   });
-  return { format, recordCount: raw.length, events, otherSources };
+  return { format, recordCount: raw.length, events, otherSources, serviceEvents };
+}
+
+/**
+ * The eventName of an event KMS writes for what it does itself (eventType AwsServiceEvent, a
+ * userIdentity of type AWSService or invoked by KMS) that is no API action: the yearly automatic
+ * rotation (RotateKey), the deletion of a key scheduled for deletion (DeleteKey), of expired
+ * imported key material (DeleteExpiredKeyMaterial) … [KMS CloudTrail examples:
+ * ct-rotatekey, ct-delete-key, ct-deleteexpiredkeymaterial].
+ */
+function kmsServiceEvent(r: Obj): string | undefined {
+  const name = str(r, 'eventName');
+  if (name === undefined || name === 'ReEncrypt' || findAction(name) !== undefined) return undefined;
+  const ui = isObj(r.userIdentity) ? r.userIdentity : undefined;
+  const service = str(r, 'eventType') === 'AwsServiceEvent' || str(ui, 'type') === 'AWSService' || str(ui, 'invokedBy') === 'kms.amazonaws.com';
+  return service ? name : undefined;
 }
 
 const SERVICE_HOST = /^([a-z0-9-]+)\.amazonaws\.com$/;

@@ -318,6 +318,50 @@ describe('explain-event --lookup: recent KMS AccessDenied events from CloudTrail
     expect(r.stdout).toContain('### Fix');
   });
 
+  it("KMS's own service events in the window (RotateKey) are skipped and counted, never an error", async () => {
+    recordEvents();
+    const time = new Date(Date.now() - 30 * 60_000);
+    // As KMS writes its yearly rotation (Developer Guide, CloudTrail: RotateKey).
+    const rotate = {
+      eventVersion: '1.08',
+      userIdentity: { accountId: ACCOUNT, invokedBy: 'kms.amazonaws.com' },
+      eventTime: time.toISOString().replace(/\.\d+Z$/, 'Z'),
+      eventSource: 'kms.amazonaws.com',
+      eventName: 'RotateKey',
+      awsRegion: 'us-east-1',
+      sourceIPAddress: 'kms.amazonaws.com',
+      userAgent: 'kms.amazonaws.com',
+      requestParameters: null,
+      responseElements: null,
+      additionalEventData: { keyId: KEY },
+      eventID: 'rotate-1',
+      readOnly: false,
+      resources: [{ ARN: KEY, accountId: ACCOUNT, type: 'AWS::KMS::Key' }],
+      eventType: 'AwsServiceEvent',
+      managementEvent: true,
+      recipientAccountId: ACCOUNT,
+      serviceEventDetails: { keyId: KEY.slice(KEY.indexOf('/') + 1) },
+    };
+    const trail = server.accounts.get(ACCOUNT)!.CloudTrail as { Events: unknown[] };
+    trail.Events.unshift({
+      EventId: 'rotate-1',
+      EventName: 'RotateKey',
+      ReadOnly: 'false',
+      EventTime: Math.floor(time.getTime() / 1000),
+      EventSource: 'kms.amazonaws.com',
+      Resources: [{ ResourceType: 'AWS::KMS::Key', ResourceName: KEY }],
+      CloudTrailEvent: JSON.stringify(rotate),
+    });
+    const r = await run(['explain-event', '--lookup', '--since', '2d', '--output', 'json']);
+    expect(r.stderr).toBe('');
+    expect([0, 1]).toContain(r.code);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.input.serviceEvents).toEqual({ RotateKey: 1 });
+    expect(doc.input.kmsEvents).toBe(6);
+    expect(doc.explanations.map((e: { group: { action: string } }) => e.group.action)).toEqual(['kms:ScheduleKeyDeletion', 'kms:Decrypt']);
+    expect(doc.skipped).toEqual([]);
+  });
+
   it('a time window without AccessDenied explains nothing (exit 0); --since must be a duration or a time', async () => {
     const r = await run(['explain-event', '--lookup', '--since', '1h']);
     expect(r.code).toBe(0);

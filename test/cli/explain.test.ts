@@ -681,3 +681,50 @@ describe('IAM-only and alias actions: "no identity-based policy allows" is what 
     expect(doc.explanations[0].today).toMatchObject({ status: 'still-denied', agrees: true });
   });
 });
+
+describe("explain-event skips KMS's own service events (RotateKey, DeleteKey, DeleteExpiredKeyMaterial)", () => {
+  // As KMS writes them (Developer Guide, CloudTrail: RotateKey, DeleteKey, DeleteExpiredKeyMaterial).
+  const serviceEvent = (eventName: string): Record<string, unknown> => ({
+    eventVersion: '1.08',
+    userIdentity: { accountId: '111122223333', invokedBy: 'kms.amazonaws.com' },
+    eventTime: '2026-11-20T03:00:00Z',
+    eventSource: 'kms.amazonaws.com',
+    eventName,
+    awsRegion: 'us-east-1',
+    sourceIPAddress: 'kms.amazonaws.com',
+    userAgent: 'kms.amazonaws.com',
+    requestParameters: null,
+    responseElements: null,
+    additionalEventData: { keyId: K },
+    eventID: `svc-${eventName}`,
+    readOnly: false,
+    resources: [{ ARN: K, accountId: '111122223333', type: 'AWS::KMS::Key' }],
+    eventType: 'AwsServiceEvent',
+    managementEvent: true,
+    recipientAccountId: '111122223333',
+    serviceEventDetails: { keyId: '1234abcd-12ab-34cd-56ef-1234567890ab' },
+  });
+
+  it('--all gives the report it gives without them, and counts them in the summary', async () => {
+    const trail = JSON.parse(readFileSync(`${CT}trail-mixed.json`, 'utf8'));
+    const snapshot = `${EX}pattern-2-iam-only-no-delegation.json`;
+    const plain = await runJson(['explain-event', `${CT}trail-mixed.json`, '--all', '--from', snapshot]);
+    for (const name of ['RotateKey', 'DeleteKey', 'DeleteExpiredKeyMaterial']) {
+      const f = write(`trail-${name}.json`, JSON.stringify({ Records: [...trail.Records, serviceEvent(name)] }));
+      const r = await runJson(['explain-event', f, '--all', '--from', snapshot]);
+      expect(r.code, name).toBe(plain.code);
+      expect(r.doc.input).toMatchObject({ records: 8, kmsEvents: 6, accessDenied: 5, serviceEvents: { [name]: 1 } });
+      expect(r.doc.explanations.map((e: any) => e.title)).toEqual(plain.doc.explanations.map((e: any) => e.title));
+      expect(r.doc.skipped).toEqual(plain.doc.skipped);
+      const text = await run(['explain-event', f, '--all', '--from', snapshot]);
+      expect(flat(text.stdout)).toContain(`skipped 1 KMS service event (1 ${name}: made by KMS itself, not a request)`);
+    }
+  });
+
+  it('a file of service events alone has nothing to explain, and says why (exit 2)', async () => {
+    const f = write('rotate-only.json', JSON.stringify(serviceEvent('RotateKey')));
+    const r = await run(['explain-event', f, '--from', `${EX}pattern-2-iam-only-no-delegation.json`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no KMS event to explain in the file \(1 KMS service event RotateKey, made by KMS itself\)/);
+  });
+});

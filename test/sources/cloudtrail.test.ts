@@ -260,6 +260,24 @@ describe('input errors', () => {
     expectInputError({ Events: [{ CloudTrailEvent: '{nope' }] }, /Events\[0\]\.CloudTrailEvent: CloudTrailEvent is not valid JSON/));
   it('a lookup-events entry without CloudTrailEvent', () => expectInputError({ Events: [{ EventName: 'Decrypt' }] }, /has no CloudTrailEvent/));
   it('an unknown KMS event name', () => expectInputError({ eventSource: 'kms.amazonaws.com', eventName: 'Frobnicate' }, /unknown KMS event "Frobnicate"/));
+  it("KMS's own service events are no error: counted by name and skipped", () => {
+    const svc = (eventName: string, extra: Record<string, unknown>) => ({ eventSource: 'kms.amazonaws.com', eventName, ...extra });
+    const ct = parseCloudTrail(
+      {
+        Records: [
+          svc('RotateKey', { eventType: 'AwsServiceEvent', userIdentity: { accountId: '111122223333', invokedBy: 'kms.amazonaws.com' } }),
+          svc('DeleteKey', { userIdentity: { type: 'AWSService', invokedBy: 'kms.amazonaws.com' } }),
+          svc('DeleteExpiredKeyMaterial', { eventType: 'AwsServiceEvent' }),
+          svc('RotateKey', { eventType: 'AwsServiceEvent' }),
+          load('direct-decrypt-denied.json'),
+        ],
+      },
+      'svc.json',
+    );
+    expect(ct.serviceEvents).toEqual({ RotateKey: 2, DeleteKey: 1, DeleteExpiredKeyMaterial: 1 });
+    expect(ct.events.map((e) => [e.eventName, e.index])).toEqual([['Decrypt', 4]]);
+    expect(ct.recordCount).toBe(5);
+  });
 
   // aws:SourceIp is in every request but one through a VPC endpoint, which has aws:SourceVpce
   // instead; a service calling on the principal's behalf calls from its own address, which the
