@@ -483,7 +483,12 @@ function eventMissing(d: Draft, ev: CloudTrailKmsEvent): MissingPart[] {
     out.push({
       field: 'key',
       required: true,
-      why: 'the record names no key (no resources, no requestParameters.keyId, no key ARN in errorMessage): give --key',
+      why:
+        d.action?.value === 'kms:ReEncryptFrom'
+          ? 'the record does not name the source key (no requestParameters.sourceKeyId, and resources name no key besides the destination key): give --key'
+          : d.action?.value === 'kms:ReEncryptTo'
+            ? 'the record does not name the destination key (no requestParameters.destinationKeyId, and resources name no key besides the source key): give --key'
+            : 'the record names no key (no resources, no requestParameters.keyId, no key ARN in errorMessage): give --key',
     });
   return out;
 }

@@ -9,7 +9,9 @@
 //   action           eventSource kms.amazonaws.com + eventName (ReEncrypt → ReEncryptFrom on the
 //                    source key, ReEncryptTo on the destination key; the error message says which)
 //   key              resources[].ARN, requestParameters.keyId (as sent: an alias sets
-//                    kms:RequestAlias), or the key ARN in errorMessage
+//                    kms:RequestAlias), or the key ARN in errorMessage; ReEncrypt: sourceKeyId and
+//                    destinationKeyId, the other key of resources for the source, and the
+//                    destination key itself when resources name only it (one key)
 //   context          requestParameters.encryptionContext (ReEncrypt: source/destination)
 //   kms:ViaService   userIdentity.invokedBy (or a service host as sourceIPAddress) when the
 //                    principal is not itself the service: a service called KMS on the principal's
@@ -338,8 +340,17 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
   if (eventName === 'ReEncrypt') {
     const srcId = keyIdOf('sourceKeyId');
     const dstId = keyIdOf('destinationKeyId');
-    const dstArn = keyArns.find((a) => dstId !== undefined && (a === dstId || a.endsWith(`/${dstId}`)));
-    const srcArn = keyArns.find((a) => a !== dstArn) ?? (keyArns.length === 1 && dstId === undefined ? keyArns[0] : undefined);
+    const names = (id: string | undefined) => (a: string) => id !== undefined && (a === id || a.endsWith(`/${id}`));
+    const dstArn = keyArns.find(names(dstId));
+    let srcArn = keyArns.find(names(srcId)) ?? keyArns.find((a) => a !== dstArn);
+    if (srcArn === undefined && srcId === undefined && dstArn !== undefined && keyArns.length === 1) {
+      // ReEncrypt's resources name the source and the destination key; one key, the destination,
+      // and no sourceKeyId: the ciphertext was under that same key (re-encrypted on one key).
+      srcArn = dstArn;
+      notes.push(
+        'The record names one key, the destination key, and no sourceKeyId: the source key (of the ciphertext) is taken to be the same key, as for a ReEncrypt on one key.',
+      );
+    }
     const from = req('kms:ReEncryptFrom', srcId ?? srcArn, srcArn, stringMap(rp?.sourceEncryptionContext));
     const to = req(
       'kms:ReEncryptTo',

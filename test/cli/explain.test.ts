@@ -728,3 +728,33 @@ describe("explain-event skips KMS's own service events (RotateKey, DeleteKey, De
     expect(r.stderr).toMatch(/no KMS event to explain in the file \(1 KMS service event RotateKey, made by KMS itself\)/);
   });
 });
+
+describe('explain-event on a ReEncrypt of one key', () => {
+  const sameKey = (patch: (r: Record<string, any>) => void = () => {}): string => {
+    const rec = JSON.parse(readFileSync(`${CT}reencrypt-denied.json`, 'utf8'));
+    rec.errorMessage = null;
+    rec.requestParameters.destinationKeyId = K;
+    rec.resources = [{ accountId: '111122223333', type: 'AWS::KMS::Key', ARN: K }];
+    patch(rec);
+    return write('reencrypt-same-key.json', JSON.stringify(rec));
+  };
+
+  it('evaluates both permissions on that key (the record names it), not "the record names no key"', async () => {
+    const { code, doc } = await runJson(['explain-event', sameKey(), '--from', `${EX}pattern-3-delegation-with-iam.json`]);
+    expect(code).toBe(1);
+    expect(doc.explanations.map((e: any) => [e.report.results[0].action, e.report.key])).toEqual([
+      ['kms:ReEncryptFrom', K],
+      ['kms:ReEncryptTo', K],
+    ]);
+  });
+
+  it('a record that names no source key says so, not that it names no key', async () => {
+    const f = sameKey((r) => {
+      r.resources = [];
+    });
+    const r = await run(['explain-event', f, '--from', `${EX}pattern-3-delegation-with-iam.json`]);
+    expect(r.code).toBe(2);
+    expect(flat(r.stderr)).toMatch(/does not name the source key \(no requestParameters.sourceKeyId/);
+    expect(r.stderr).not.toMatch(/no resources/);
+  });
+});

@@ -118,6 +118,26 @@ describe('CloudTrail records and the requests they show', () => {
     ]);
   });
 
+  it('ReEncrypt on one key: resources name it once, as the destination, so it is the source key too', () => {
+    const rec = load('reencrypt-denied.json') as Record<string, any>;
+    delete rec.errorMessage;
+    rec.requestParameters.destinationKeyId = K;
+    rec.resources = [{ accountId: '111122223333', type: 'AWS::KMS::Key', ARN: K }];
+    const ev = parseCloudTrail(rec, 'x.json').events[0]!;
+    expect(ev.requests.map((r) => [r.action, r.keyIdentifier, r.keyArn, r.keyFrom])).toEqual([
+      ['kms:ReEncryptFrom', K, K, 'resources'],
+      ['kms:ReEncryptTo', K, K, 'requestParameters'],
+    ]);
+    expect(ev.notes.join(' ')).toMatch(/source key .* taken to be the same key/);
+    // A sourceKeyId says it outright.
+    const named = parseCloudTrail({ ...rec, requestParameters: { ...rec.requestParameters, sourceKeyId: K } }, 'x.json').events[0]!;
+    expect(named.requests.map((r) => [r.action, r.keyArn, r.keyFrom])).toEqual([
+      ['kms:ReEncryptFrom', K, 'requestParameters'],
+      ['kms:ReEncryptTo', K, 'requestParameters'],
+    ]);
+    expect(named.notes).toEqual([]);
+  });
+
   it('a trail file: every record read, KMS events kept in order, other sources counted', () => {
     const ct = parseCloudTrail(load('trail-mixed.json'), 'trail-mixed.json');
     expect(ct.format).toBe('records');
