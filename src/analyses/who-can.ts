@@ -1179,8 +1179,16 @@ export class WhoCanEngine {
     let hasUnknown = false;
     if (src === null) hasUnknown = true;
     else {
-      // Tags not given are this caller's own unknown input: an answer shared with another caller would name the wrong one.
-      if (isUnknown(src.identity) || isUnknown(src.boundary) || isUnknown(src.session) || isUnknown(src.tags) || src.tagsAbsent !== undefined)
+      // Tags not given, or a role path not known, are this caller's own unknown input: an answer
+      // shared with another caller would name the wrong one.
+      if (
+        isUnknown(src.identity) ||
+        isUnknown(src.boundary) ||
+        isUnknown(src.session) ||
+        isUnknown(src.tags) ||
+        src.tagsAbsent !== undefined ||
+        src.principalArnUnknown !== undefined
+      )
         hasUnknown = true;
       // The evaluator reads canonical policies (canonicalSnapshot): the same objects for the same policy.
       if (!isUnknown(src.identity)) {

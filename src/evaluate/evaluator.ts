@@ -12,7 +12,7 @@ import type { Policy, PolicySource } from '../model/policy.js';
 import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
 import { givenValue, type Request } from '../model/request.js';
 import type { OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
-import { isUnknown, principalNotInSnapshot, type UnknownInput, type Unknowable } from '../model/unknown.js';
+import { isUnknown, principalNotInSnapshot, rolePathNotInSnapshot, type UnknownInput, type Unknowable } from '../model/unknown.js';
 import { compilePolicy, StatementLists, type CompiledPolicy } from './compile.js';
 import type { ConditionEnv, UnknownBias } from './conditions.js';
 import {
@@ -68,6 +68,11 @@ export interface CallerSources {
   /** Nothing said what the tags are (PrincipalPolicies.tagsAbsent): aws:PrincipalTag is unknown where read. */
   tagsAbsent?: UnknownInput | undefined;
   principalArn: string | undefined;
+  /**
+   * A role session with an entry of its own whose role the snapshot does not hold: the role's
+   * path, so aws:PrincipalArn, is not known (a session ARN leaves it out), and why.
+   */
+  principalArnUnknown?: UnknownInput;
   uniqueId?: string | undefined;
   /** A role session whose aws:PrincipalTag values are its role's tags (no tags of its own were given). */
   roleTags?: boolean;
@@ -317,6 +322,18 @@ export class Evaluator {
       };
       if (tagsFrom.tagsAbsent !== undefined) result.tagsAbsent = tagsFrom.tagsAbsent;
       if (caller.kind === 'assumed-role' && !ownTags) result.roleTags = true;
+      // aws:PrincipalArn of a session is its role's ARN with the role's path, which only the
+      // role's entry gives (docs/semantics.md#request-context): never guessed as no path.
+      if (caller.kind === 'assumed-role' && role === undefined) {
+        const given = own?.resolvedArn;
+        const r = given === undefined ? null : parsePrincipal(given);
+        if (r !== null && r.kind === 'role' && r.partition === caller.partition && r.account === caller.account && r.name === caller.roleName) {
+          result.principalArn = given;
+        } else {
+          result.principalArn = undefined;
+          result.principalArnUnknown = rolePathNotInSnapshot(roleArnOf(caller));
+        }
+      }
     }
     this.callerCache.set(cacheKey, result);
     return result;
@@ -389,7 +406,7 @@ export class Evaluator {
     const callerAccount = caller.kind === 'service' ? undefined : (request.callerAccount ?? caller.account);
     let cs = this.callerSources(caller);
     // A session whose role the snapshot lacks: the role's path, in aws:PrincipalArn, is unknown.
-    let principalArnUnknown: UnknownInput | undefined;
+    let principalArnUnknown: UnknownInput | undefined = cs?.principalArnUnknown;
     if (cs === null) {
       const u = principalNotInSnapshot(caller.arn);
       cs = { identity: u, boundary: u, session: u, tags: u, principalArn: undefined };

@@ -78,7 +78,10 @@ export interface PrincipalPolicies {
    * decides does not list it.
    */
   tagsAbsent?: UnknownInput;
-  /** The role's or user's ARN with its path, when known (for aws:PrincipalArn). */
+  /**
+   * The role's or user's ARN with its path, when known (for aws:PrincipalArn); on a role
+   * session's entry, its role's ARN with the path.
+   */
   resolvedArn?: string;
   /** The role's or user's unique id (AROA…, AIDA…), when known (for aws:userid). */
   uniqueId?: string;

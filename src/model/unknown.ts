@@ -35,3 +35,14 @@ export function identityPoliciesWhat(arn: string): string {
 export function principalNotInSnapshot(arn: string): UnknownInput {
   return unknownInput(identityPoliciesWhat(arn), 'the principal is not in the snapshot');
 }
+
+/**
+ * The path of a role whose session has an entry in the snapshot but the role none: a session ARN
+ * leaves the path out, and aws:PrincipalArn of a session is the role ARN with it.
+ */
+export function rolePathNotInSnapshot(roleArn: string): UnknownInput {
+  return unknownInput(
+    `path of ${roleArn} (aws:PrincipalArn of its sessions)`,
+    "the snapshot has an entry for the session but none for its role, and a session ARN leaves the role's path out; add the role's entry under its ARN as get-role returns it",
+  );
+}

@@ -1,6 +1,6 @@
 // Scenario cases (the format of fixtures/public/cases-public.json) turned into a Snapshot and a
 // Request, so the same evaluator path serves the public cases, our fixtures and the CLI.
-import { parseArn, parsePrincipal } from '../model/arn.js';
+import { parseArn, parsePrincipal, roleArnOf } from '../model/arn.js';
 import { InputError } from '../model/errors.js';
 import type { Grant, GrantConstraints, GrantState } from '../model/grant.js';
 import type { Key, KeyState, KeyUsage } from '../model/key.js';
@@ -171,6 +171,8 @@ export function scenarioToInput(c: ScenarioCase, file = 'scenario'): { snapshot:
     tags: unknown.has('principalTags') ? unknownInput(`tags of ${principal}`, 'marked unreadable by the case') : (c.principalTags ?? {}),
   };
   if (c.principalId !== undefined) pp.uniqueId = c.principalId;
+  // A case describes its whole world: a session's role is the one its ARN names, without a path.
+  if (callerRef?.kind === 'assumed-role') pp.resolvedArn = roleArnOf(callerRef);
 
   const levels = (list: ScenarioCase['scps'], source: 'scp' | 'rcp'): Record<string, OrgPolicyLevel[]> => {
     const out: Record<string, OrgPolicyLevel[]> = {};

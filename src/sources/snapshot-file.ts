@@ -63,7 +63,7 @@ const TOP_FIELDS = [
 ] as const;
 const KEY_FIELDS = ['KeyMetadata', 'Aliases', 'Tags', 'Policy', 'Grants', 'GrantsPartial'] as const;
 const GRANTS_PARTIAL_FIELDS = ['FirstPage', 'GranteePrincipals', 'GrantIds'] as const;
-const PRINCIPAL_FIELDS = ['Arn', 'UniqueId', 'IdentityPolicies', 'PermissionsBoundary', 'SessionPolicies', 'Tags'] as const;
+const PRINCIPAL_FIELDS = ['Arn', 'RoleArn', 'UniqueId', 'IdentityPolicies', 'PermissionsBoundary', 'SessionPolicies', 'Tags'] as const;
 const IDENTITY_POLICY_FIELDS = ['PolicyName', 'PolicyArn', 'Document'] as const;
 const BOUNDARY_FIELDS = ['PolicyArn', 'Document'] as const;
 const ORGANIZATION_FIELDS = ['Id', 'Accounts', 'ServiceControlPolicies', 'ResourceControlPolicies', 'ManagementAccountId'] as const;
@@ -311,6 +311,28 @@ export function parsePrincipalEntry(value: unknown, at: Where, managed?: Managed
   if (e.Tags === undefined) policies.tagsAbsent = absent(principalTagsWhat(arn));
   // The ARN as written carries the IAM path only when it has one; a path-less ARN may still belong to a role with a path.
   if ((ref.kind === 'role' || ref.kind === 'user') && ref.path !== '/') policies.resolvedArn = arn;
+  // A role session's entry may give its role's ARN with the path (aws:PrincipalArn), which the session ARN leaves out.
+  const roleArn = optionalString(e, 'RoleArn', at);
+  if (roleArn !== undefined) {
+    const r = parsePrincipal(roleArn);
+    if (
+      ref.kind !== 'assumed-role' ||
+      r === null ||
+      r.kind !== 'role' ||
+      r.partition !== ref.partition ||
+      r.account !== ref.account ||
+      r.name !== ref.roleName
+    ) {
+      fail(
+        member(at, 'RoleArn'),
+        ref.kind === 'assumed-role' ? `"${roleArn}" is not the ARN of the role of ${arn}` : `RoleArn belongs to a role session's entry, not to ${arn}`,
+        ref.kind === 'assumed-role'
+          ? `Give the role's ARN as get-role returns it, e.g. arn:${ref.partition}:iam::${ref.account}:role/PATH/${ref.roleName}.`
+          : 'Remove it, or put it on an entry for a session, e.g. arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION.',
+      );
+    }
+    policies.resolvedArn = roleArn;
+  }
   const uniqueId = optionalString(e, 'UniqueId', at);
   if (uniqueId !== undefined) {
     const want = ref.kind === 'user' ? /^AIDA[A-Z0-9]{4,}$/ : /^AROA[A-Z0-9]{4,}$/;

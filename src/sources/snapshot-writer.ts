@@ -157,6 +157,7 @@ function principalsToJson(principals: Record<string, PrincipalPolicies>): Json[]
 
 function principalToJson(arn: string, p: PrincipalPolicies): Json {
   const e: Json = { Arn: arn };
+  if (p.resolvedArn !== undefined && parsePrincipal(arn)?.kind === 'assumed-role') e.RoleArn = p.resolvedArn;
   if (p.uniqueId !== undefined) e.UniqueId = p.uniqueId;
   // In an entry, an absent member means "none": an unknown one must always be a marker.
   e.IdentityPolicies = isUnknown(p.identityPolicies) ? unreadableMarker(p.identityPolicies) : p.identityPolicies.map(identityPolicyToJson);

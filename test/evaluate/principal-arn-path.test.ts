@@ -43,3 +43,49 @@ describe('aws:PrincipalArn of a session whose role is not in the snapshot', () =
     expect(decide('Deny', withoutPath).decision).toBe('deny');
   });
 });
+
+describe('aws:PrincipalArn of a session with an entry of its own', () => {
+  const own = { Arn: SESSION, IdentityPolicies: [] };
+
+  it('is unknown when the snapshot does not hold the role, with the reason', () => {
+    for (const effect of ['Allow', 'Deny'] as const) {
+      const d = decide(effect, [own]);
+      expect(d.decision).toBe('unknown');
+      expect(d.unreadable.map((u) => u.what)).toEqual(['path of arn:aws:iam::111122223333:role/App (aws:PrincipalArn of its sessions)']);
+      expect(d.unreadable[0]?.reason).toContain('none for its role');
+    }
+  });
+
+  it("is the role ARN with its path when the snapshot holds the role beside the session's entry", () => {
+    expect(decide('Allow', [own, { Arn: 'arn:aws:iam::111122223333:role/team/App', IdentityPolicies: [] }]).decision).toBe('allow');
+    expect(decide('Allow', [own, { Arn: 'arn:aws:iam::111122223333:role/App', IdentityPolicies: [] }]).decision).toBe('deny');
+  });
+
+  it("is the entry's RoleArn when it gives one", () => {
+    expect(decide('Allow', [{ ...own, RoleArn: 'arn:aws:iam::111122223333:role/team/App' }]).decision).toBe('allow');
+    expect(decide('Allow', [{ ...own, RoleArn: 'arn:aws:iam::111122223333:role/App' }]).decision).toBe('deny');
+    expect(decide('Deny', [{ ...own, RoleArn: 'arn:aws:iam::111122223333:role/team/App' }]).decision).toBe('allow');
+  });
+
+  it('refuses a RoleArn that is not the ARN of the session role, or on an entry that is not a session', () => {
+    expect(() => decide('Allow', [{ ...own, RoleArn: 'arn:aws:iam::111122223333:role/team/Other' }])).toThrow(/is not the ARN of the role of/);
+    expect(() => decide('Allow', [{ ...own, RoleArn: 'arn:aws:iam::444455556666:role/App' }])).toThrow(/is not the ARN of the role of/);
+    expect(() => decide('Allow', [{ Arn: 'arn:aws:iam::111122223333:role/App', RoleArn: 'arn:aws:iam::111122223333:role/team/App' }])).toThrow(
+      /RoleArn belongs to a role session's entry/,
+    );
+  });
+
+  it('leaves a verdict that does not read aws:PrincipalArn as it was', () => {
+    const named = {
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'Role', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/App' }, Action: 'kms:Decrypt', Resource: '*' }],
+    };
+    const d = new Evaluator(parseSnapshot(oneKeySnapshot({ Policy: named }, [own]), 'snap.json')).evaluate({
+      action: 'kms:Decrypt',
+      principal: SESSION,
+      keyArn: KEY_ARN,
+    });
+    expect(d.decision).toBe('allow');
+    expect(d.unreadable).toEqual([]);
+  });
+});
