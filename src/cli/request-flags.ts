@@ -8,6 +8,7 @@ import { InputError } from '../model/errors.js';
 import { dateLacksOffset, parseCidr, parseDate } from '../model/condition-values.js';
 import type { GrantConstraints } from '../model/grant.js';
 import type { ContextValue, GrantRequest, Request } from '../model/request.js';
+import { viaServiceLabel } from '../model/via-service.js';
 
 export interface RequestFlags {
   key?: string;
@@ -191,9 +192,9 @@ export function requestFromFlags(flags: RequestFlags, action: string): Request {
   const ec = pairMap(flags.context, '--context');
   if (ec !== undefined) req.encryptionContext = ec;
   if (flags.viaService !== undefined) {
-    if (!/^[a-z0-9-]+\.[a-z0-9-]+\.amazonaws\.com$/.test(flags.viaService)) {
-      throw new InputError(`invalid --via-service "${flags.viaService}"`, {
-        hint: 'kms:ViaService names look like lambda.us-east-1.amazonaws.com.',
+    if (viaServiceLabel(flags.viaService) === undefined) {
+      throw new InputError(`invalid --via-service "${flags.viaService}": a kms:ViaService name is SERVICE.REGION.amazonaws.com`, {
+        hint: 'e.g. lambda.us-east-1.amazonaws.com (EBS: ec2.us-east-1.amazonaws.com), lower case, with .amazonaws.com in every partition (docs/semantics.md#via-service).',
         quotes: [flags.viaService],
       });
     }

@@ -11,6 +11,7 @@ import type { Key, PartialGrants } from '../model/key.js';
 import type { Policy, PolicySource } from '../model/policy.js';
 import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
 import { givenValue, type Request } from '../model/request.js';
+import { documentedViaService } from '../model/via-service.js';
 import type { OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
 import { isUnknown, principalNotInSnapshot, rolePathNotInSnapshot, type UnknownInput, type Unknowable } from '../model/unknown.js';
 import { compilePolicy, StatementLists, type CompiledPolicy } from './compile.js';
@@ -781,6 +782,14 @@ export class Evaluator {
     let notes: HintNote[] = caller.kind === 'role' ? [{ kind: 'role-as-caller', role: caller.arn }] : NO_NOTES;
     if (action.takesEncryptionContext && key !== undefined && !takesContext(key) && Object.keys(request.encryptionContext ?? {}).length > 0)
       notes = [...notes, { kind: 'context-on-asymmetric-key', keySpec: key.metadata.keySpec }];
+    if (request.viaService !== undefined) {
+      const listed = documentedViaService(request.viaService);
+      if (!listed.documented) {
+        const n: HintNote = { kind: 'via-service-not-listed', viaService: request.viaService, service: listed.label };
+        if (listed.instead !== undefined) n.instead = listed.instead;
+        notes = [...notes, n];
+      }
+    }
 
     // The inputs this action depends on that could not be read (none, usually: skip the work).
     const unknowns: UnknownInput[] = [];

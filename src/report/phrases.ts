@@ -139,6 +139,10 @@ export function hintText(n: HintNote): string {
       return `${n.role} is a role; evaluated as one of its sessions (a statement naming one specific session would not match).`;
     case 'context-on-asymmetric-key':
       return `The key is ${n.keySpec}: only symmetric encryption keys take an encryption context, so the one given was not used and kms:EncryptionContext keys are absent.`;
+    case 'via-service-not-listed':
+      return n.instead !== undefined
+        ? `kms:ViaService ${n.viaService}: KMS names this service ${n.instead}, not ${n.service} (${n.viaService.replace(n.service, n.instead)}); a real request does not carry this value (docs/semantics.md#via-service).`
+        : `kms:ViaService ${n.viaService}: ${n.service} is not among the services KMS documents as setting kms:ViaService; verdicts that turn on it hold only if this service sends that value (docs/semantics.md#via-service).`;
     case 'internal-action':
       return `${n.action} is internal to KMS; no policy lets a customer call it.`;
     case 'not-cross-account':
