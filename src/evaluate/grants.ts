@@ -5,6 +5,7 @@ import type { Grant, GrantConstraints } from '../model/grant.js';
 import type { Key } from '../model/key.js';
 import type { PrincipalRef } from '../model/principal.js';
 import type { GrantRequest, Request } from '../model/request.js';
+import { newGrantInEffect, type UnknownInput } from '../model/unknown.js';
 import { accountOf, matchGrantPrincipal, type PrincipalMatch } from './principals.js';
 
 export interface GrantOptions {
@@ -32,6 +33,8 @@ export interface GrantCheck {
    * not to hold the pairs (grantPath decides, as a condition on an unknown key).
    */
   contextUnknown?: { detail: GrantDetail; neededContext: Record<string, string> };
+  /** A grant created too shortly before the request to be sure it is in effect (grantMayNotBeInEffect). */
+  maybeNotInEffect?: UnknownInput;
 }
 
 /** An empty constraint map counts as not specified (Access Analyzer's KmsGrantConstraints; docs/semantics.md#grant-constraints). */
@@ -115,6 +118,36 @@ function stateUsable(g: Grant, req: Request): boolean {
   return false;
 }
 
+/** How long a new grant may take to be in effect: "usually less than five minutes" [KMS "Eventual consistency"]. */
+const GRANT_CONSISTENCY_MS = 5 * 60 * 1000;
+const newGrantInputs = new WeakMap<Grant, Map<string, UnknownInput>>();
+
+/**
+ * An active grant created less than five minutes before the request time (or after it), for a
+ * request that presents no grant token: it may not be in effect yet, so whether it can be used is
+ * unknown [KMS "Eventual consistency", "Using a grant token"]. A request that presents a grant
+ * token is taken to present this grant's (ListGrants does not return tokens). One object per grant
+ * and request time, so that every walk names the same input.
+ */
+export function grantMayNotBeInEffect(g: Grant, req: Request): UnknownInput | undefined {
+  if (g.state !== 'active' || g.creationDate === undefined || req.at === undefined) return undefined;
+  if (req.grantTokens !== undefined && req.grantTokens.length > 0) return undefined;
+  const created = Date.parse(g.creationDate);
+  const at = Date.parse(req.at);
+  if (Number.isNaN(created) || Number.isNaN(at) || at - created >= GRANT_CONSISTENCY_MS) return undefined;
+  let byAt = newGrantInputs.get(g);
+  if (byAt === undefined) {
+    byAt = new Map();
+    newGrantInputs.set(g, byAt);
+  }
+  let u = byAt.get(req.at);
+  if (u === undefined) {
+    u = newGrantInEffect(g.grantId, g.creationDate, req.at, created > at);
+    byAt.set(req.at, u);
+  }
+  return u;
+}
+
 const RETIRED: GrantDetail = { kind: 'retired' };
 const PENDING: GrantDetail = { kind: 'pending' };
 
@@ -179,7 +212,12 @@ export function checkGrant(g: Grant, action: ActionInfo, caller: PrincipalRef, r
   // grant" [API GrantConstraints]: read from the request context by the walk (grantPath), where a
   // value kms-why cannot derive is unknown, not a mismatch.
   const sourceArn = action.short !== 'RetireGrant' ? g.constraints?.sourceArn : undefined;
-  const pending = { ...(sourceArn !== undefined ? { sourceArn } : {}), ...(contextUnknown !== undefined ? { contextUnknown } : {}) };
+  const fresh = grantMayNotBeInEffect(g, req);
+  const pending = {
+    ...(sourceArn !== undefined ? { sourceArn } : {}),
+    ...(contextUnknown !== undefined ? { contextUnknown } : {}),
+    ...(fresh !== undefined ? { maybeNotInEffect: fresh } : {}),
+  };
   if (principal.via === 'account' && caller.kind !== 'root') {
     return {
       ...base,

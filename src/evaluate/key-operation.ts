@@ -260,6 +260,15 @@ function grantPath(k: Walk, rule: GrantRule, key: Key): { decision?: Decision; b
       c.detail = { kind: 'source-arn', sourceArn: c.sourceArn };
       continue;
     }
+    if (c.matched && c.maybeNotInEffect !== undefined) {
+      // A grant created moments before the request: it may not be in effect yet (grantMayNotBeInEffect).
+      if (!biased(env, 'Allow', { name: c.grant.grantId, input: c.maybeNotInEffect }, `grant-in-effect:${c.grant.grantId}`)) {
+        c.matched = false;
+        c.failed = 'grant-state';
+        c.detail = { kind: 'pending' };
+        continue;
+      }
+    }
     if (c.needsRequestDetails) {
       // CreateGrant from a parent grant without saying which grant: the parent may or may not
       // allow it, so the verdict it can change is unknown (never a confident deny).
@@ -343,7 +352,7 @@ function grantPath(k: Walk, rule: GrantRule, key: Key): { decision?: Decision; b
     } else if (c.failed === 'operation' && c.principal.matched) {
       if (ex.on)
         ex.propose({ kind: 'grant-operation', grantId: c.grant.grantId, operation }, k.newGrant(c.grant, { operations: [...c.grant.operations, operation] }));
-    } else if (c.failed === 'grant-state' && c.principal.matched) {
+    } else if (c.failed === 'grant-state' && c.principal.matched && c.maybeNotInEffect === undefined) {
       const token = c.grant.state === 'pending-consistency' ? c.grant.grantToken : undefined;
       if (token !== undefined)
         ex.offer(() => ({

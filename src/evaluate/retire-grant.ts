@@ -5,7 +5,7 @@
 import type { DecidedBy, Decision, GrantMatch, Limit, Reason, RetireRole, TraceFinding } from '../model/decision.js';
 import type { Key } from '../model/key.js';
 import { biased } from './conditions.js';
-import { grantMatchRecord, grantStateDetail, grantStateUsable } from './grants.js';
+import { grantMatchRecord, grantMayNotBeInEffect, grantStateDetail, grantStateUsable } from './grants.js';
 import { accountOf, matchGrantPrincipal } from './principals.js';
 import { grantReason, nearMissOrMatch, reasonOf, refOf, ROOT_REASON, type Walk } from './walk.js';
 
@@ -29,6 +29,12 @@ export function retireGrant(k: Walk, key: Key): Decision {
   }
   if (!grantStateUsable(target, r.request)) {
     if (ex.on) ex.step('retire-grant', { kind: 'grant-current', grantId: target.grantId }, 'no', { kind: 'grant-state', detail: grantStateDetail(target) });
+    return k.deny(blocked);
+  }
+  // A grant created moments before the request may not be in effect yet: retiring it may need its token.
+  const fresh = grantMayNotBeInEffect(target, r.request);
+  if (fresh !== undefined && !biased(k.env, 'Allow', { name: target.grantId, input: fresh }, `grant-in-effect:${target.grantId}`)) {
+    if (ex.on) ex.step('retire-grant', { kind: 'grant-current', grantId: target.grantId }, 'no', { kind: 'grant-state', detail: { kind: 'pending' } });
     return k.deny(blocked);
   }
   const record: GrantMatch = grantMatchRecord({ grant: target, principal: { matched: false }, matched: false, detail: { kind: 'none' } });

@@ -46,3 +46,17 @@ export function rolePathNotInSnapshot(roleArn: string): UnknownInput {
     "the snapshot has an entry for the session but none for its role, and a session ARN leaves the role's path out; add the role's entry under its ARN as get-role returns it",
   );
 }
+
+/**
+ * Whether a grant created less than about five minutes before the request (or after it) is in
+ * effect: a new grant takes effect after a brief delay, and until then only requests that present
+ * its grant token can use it (KMS "Eventual consistency", "Using a grant token").
+ */
+export function newGrantInEffect(grantId: string, creationDate: string, at: string, createdAfter: boolean): UnknownInput {
+  return unknownInput(
+    `whether grant ${grantId} is in effect yet`,
+    createdAfter
+      ? `it was created at ${creationDate}, after the request time ${at}; give an --at at least five minutes after its creation`
+      : `it was created at ${creationDate}, less than five minutes before the request time ${at}, and a new grant may take that long to take effect (until then only its grant token makes it usable): pass the token CreateGrant returned with --grant-token, or give an --at at least five minutes after its creation`,
+  );
+}
