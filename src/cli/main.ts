@@ -48,7 +48,8 @@ Exit codes:
   1  at least one action is denied (with --expect: a known verdict does not
      match, even when another is unknown)
   2  usage error or invalid input (bad flag, unreadable or malformed file,
-     invalid ARN or policy), or output that could not be written (a refused or
+     invalid ARN or policy, no usable AWS credentials, an AWS endpoint that
+     cannot be reached), or output that could not be written (a refused or
      failed file write, a full stdout)
   3  at least one verdict is unknown because an input was missing or unreadable
   4  internal error (a bug: please report it with --debug)`;

@@ -51,7 +51,8 @@ export function addSnapshotCommand(program: Command, io: CliIo, run: Run): void 
       'after',
       `
 Exit codes: 0 written (inputs that could not be read are recorded in the file as unreadable), 2 bad input,
-3 nothing written: AWS could not be read at all (credentials, or the list of keys or principals).
+no usable AWS credentials or an AWS endpoint that cannot be reached, 3 nothing written: AWS answered but
+could not be read at all (the key, the list of keys, or whom the credentials or 'me' stand for).
 
 Examples:
   kms-why snapshot --key alias/app --principal arn:aws:iam::111122223333:role/app --output-file app.json
