@@ -75,7 +75,10 @@ and "*" for public statements. A role is evaluated as one of its sessions.
 Exit codes:
   0  done
   2  usage error or invalid input
-  3  some verdict is unknown because an input was missing or unreadable
+  3  some verdict is unknown because an input was missing or unreadable, or
+     the account's IAM (roles, users and policies) could not be read whole:
+     principals that no key policy or grant names may then be missing from
+     the report, whose counts cover only the principals it lists
   4  internal error, or out of memory (the hint says how to give node more:
      NODE_OPTIONS=--max-old-space-size=MB)
 
