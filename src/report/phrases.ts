@@ -222,7 +222,7 @@ export function hintText(n: HintNote): string {
       return `Grant ${n.grantId} is for this principal but does not include ${n.operation}; each grant operation allows exactly the API of the same name: create a grant that includes it (a grant's operations cannot be changed).`;
     case 'grant-state':
       return n.token
-        ? `Grant ${n.grantId}: ${grantDetailText(n.detail)}; pass its grant token (--grant-tokens), or retry in a few minutes.`
+        ? `Grant ${n.grantId}: ${grantDetailText(n.detail)}; pass its grant token (--grant-token), or retry in a few minutes.`
         : `Grant ${n.grantId}: ${grantDetailText(n.detail)}; a new grant with the same operations and constraints would allow it.`;
     case 'alias-iam':
       return `Attach an identity policy allowing ${n.action} on ${n.alias} to ${n.principal}: alias permissions come only from IAM.`;

@@ -295,7 +295,7 @@ describe('matches phrased for the report', () => {
     );
     expect(findingText({ kind: 'grants-deny', grants: [{ grantId: 'g9', detail: pending }], others: 0 })).toBe(`g9: ${text}`);
     expect(hintText({ kind: 'grant-state', grantId: 'g9', detail: pending, token: true })).toBe(
-      `Grant g9: ${text}; pass its grant token (--grant-tokens), or retry in a few minutes.`,
+      `Grant g9: ${text}; pass its grant token (--grant-token), or retry in a few minutes.`,
     );
   });
 });
