@@ -4,22 +4,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { KEY_ARN as KEY, oneKeySnapshot } from '../helpers/snapshot-doc.js';
 import { runMain } from './in-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kms-why-grant-token-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const ROLE = 'arn:aws:iam::111122223333:role/app';
 const file = join(dir, 'pending.json');
 writeFileSync(
   file,
   JSON.stringify({
-    kmsWhySnapshot: 1,
-    keys: [
+    ...oneKeySnapshot(
       {
-        KeyMetadata: { Arn: KEY, KeyState: 'Enabled', KeyUsage: 'ENCRYPT_DECRYPT', KeySpec: 'SYMMETRIC_DEFAULT' },
         Aliases: ['alias/app'],
-        Tags: [],
         Policy: { Version: '2012-10-17', Statement: [] },
         Grants: [
           {
@@ -33,8 +30,8 @@ writeFileSync(
           },
         ],
       },
-    ],
-    principals: [{ Arn: ROLE, IdentityPolicies: [] }],
+      [{ Arn: ROLE, IdentityPolicies: [] }],
+    ),
   }),
 );
 const base = ['decrypt', '--from', file, '--key', 'alias/app', '--principal', ROLE, '--output', 'json'];

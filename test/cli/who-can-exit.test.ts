@@ -5,28 +5,24 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { oneKeySnapshot } from '../helpers/snapshot-doc.js';
 import { runMain } from './in-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kms-why-who-can-exit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const ROLE = 'arn:aws:iam::111122223333:role/app';
 const IAM = 'IAM roles, users and policies of account 111122223333';
 const file = join(dir, 'iam-unreadable.json');
 writeFileSync(
   file,
   JSON.stringify({
-    kmsWhySnapshot: 1,
-    keys: [
+    ...oneKeySnapshot(
       {
-        KeyMetadata: { Arn: KEY, KeyState: 'Enabled', KeyUsage: 'ENCRYPT_DECRYPT', KeySpec: 'SYMMETRIC_DEFAULT' },
         Aliases: ['alias/app'],
-        Tags: [],
-        Grants: [],
         Policy: { Version: '2012-10-17', Statement: [{ Sid: 'S', Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:Decrypt', Resource: '*' }] },
       },
-    ],
-    principals: [{ Arn: ROLE, IdentityPolicies: [] }],
+      [{ Arn: ROLE, IdentityPolicies: [] }],
+    ),
     Unreadable: [{ what: IAM, reason: 'AccessDenied' }],
   }),
 );
