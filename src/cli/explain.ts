@@ -567,8 +567,10 @@ Examples:
       `
 The principal comes from userIdentity (arn; invokedBy for AWS services), the action from eventName (ReEncrypt:
 ReEncryptFrom/ReEncryptTo), the key from resources or requestParameters.keyId, the encryption context from
-requestParameters, and kms:ViaService from userIdentity.invokedBy (a service calling on the principal's behalf).
-Flags fill or override each of them.
+requestParameters (unknown when the record has none), and kms:ViaService from userIdentity.invokedBy or a
+service host as sourceIPAddress (a service calling on the principal's behalf: SERVICE.awsRegion.amazonaws.com);
+a record that shows a service without naming it ("AWS Internal") leaves kms:ViaService unknown. Flags fill or
+override each of them (--absent kms:ViaService: no service made the call).
 
 Without --from, kms-why reads the key policy, grants and the principal's IAM policies from AWS for each request
 (the key's Region from its ARN, or the event's awsRegion).
