@@ -742,7 +742,8 @@ async function readEvents(
     const since = parseSince(flags.since ?? '1h', new Date());
     const got = await lookupEventsLive(flags, { since }, io);
     name = `CloudTrail event history (${got.region}, since ${since.toISOString()})`;
-    ct = parseCloudTrail(got.output, name);
+    // A batch: an event of an operation kms-why does not know is skipped, and counted.
+    ct = parseCloudTrail(got.output, name, { skipUnknown: true });
     raw = got.output;
     // --redact: the events are explained as read (the snapshot is read from AWS for their real
     // names); their names and encryption-context values are learned, so that the output is redacted.
@@ -760,7 +761,9 @@ async function readEvents(
     const doc = await readJsonText(file);
     raw = doc;
     // --redact: the events read with the snapshot's placeholders.
-    ct = pre !== undefined ? parseCloudTrail(pre.r.json(doc), pre.r.file(name)) : parseCloudTrail(doc, name);
+    // With --all, an event of an operation kms-why does not know is skipped and counted, not refused.
+    const opts = { skipUnknown: flags.all === true };
+    ct = pre !== undefined ? parseCloudTrail(pre.r.json(doc), pre.r.file(name), opts) : parseCloudTrail(doc, name, opts);
     // --redact without --from: read as is, and learned (see --lookup above).
     if (pre === undefined) io.redactor?.learn(doc);
   }
@@ -898,7 +901,7 @@ async function explainEvent(file: string | undefined, flags: ExplainFlags, io: C
     const red = await import('./redact.js');
     if (liveRequested(flags)) snapshot = red.redactSnapshot(snapshot, io.redactor);
     red.redactFlags(flags, io.redactor);
-    ct = parseCloudTrail(io.redactor.json(raw), name);
+    ct = parseCloudTrail(io.redactor.json(raw), name, { skipUnknown: flags.all === true });
     ({ units, draftFlags } = unitsOf(ct, flags));
   }
   const evaluator = new Evaluator(snapshot);
@@ -984,6 +987,7 @@ async function explainEvent(file: string | undefined, flags: ExplainFlags, io: C
       accessDenied: ct.events.filter((e) => e.accessDenied).length,
       otherSources: ct.otherSources,
       serviceEvents: ct.serviceEvents,
+      ...(Object.keys(ct.unknownEvents).length > 0 ? { unknownEvents: ct.unknownEvents } : {}),
     },
     explanations: ordered,
     skipped,

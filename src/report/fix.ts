@@ -84,6 +84,8 @@ export type ExplainInput =
       otherSources: Record<string, number>;
       /** KMS's own service events (RotateKey, DeleteKey …), by eventName: nothing to explain, skipped. */
       serviceEvents: Record<string, number>;
+      /** With --all or --lookup: events of an operation kms-why does not know, by eventName, skipped (absent when none). */
+      unknownEvents?: Record<string, number>;
     };
 
 export interface EventSummary {
@@ -147,9 +149,15 @@ function inputHeading(doc: ExplainDocument): string {
   const other = Object.entries(i.otherSources).map(([k, v]) => `${v} from ${k}`);
   const service = Object.entries(i.serviceEvents).map(([k, v]) => `${v} ${k}`);
   const serviceCount = Object.values(i.serviceEvents).reduce((a, b) => a + b, 0);
+  const unknown = Object.entries(i.unknownEvents ?? {}).map(([k, v]) => `${v} ${k}`);
+  const unknownCount = Object.values(i.unknownEvents ?? {}).reduce((a, b) => a + b, 0);
   return `CloudTrail ${i.file}: ${i.records} record${i.records === 1 ? '' : 's'}, ${i.kmsEvents} KMS event${i.kmsEvents === 1 ? '' : 's'}, ${i.accessDenied} AccessDenied${other.length > 0 ? ` (other records: ${other.join(', ')})` : ''}${
     serviceCount > 0
       ? `; skipped ${serviceCount} KMS service event${serviceCount === 1 ? '' : 's'} (${service.join(', ')}: made by KMS itself, not a request)`
+      : ''
+  }${
+    unknownCount > 0
+      ? `; skipped ${unknownCount} event${unknownCount === 1 ? '' : 's'} of an operation kms-why does not know (${unknown.join(', ')}: not explained)`
       : ''
   }`;
 }

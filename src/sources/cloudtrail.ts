@@ -99,6 +99,12 @@ export interface CloudTrailFile {
    * made by KMS itself, not a caller's request, so there is nothing to explain; skipped.
    */
   serviceEvents: Record<string, number>;
+  /**
+   * KMS records of an operation kms-why does not know (an API newer than it), by eventName: only
+   * with `skipUnknown` (a batch: --all, --lookup), where one such record must not stop the others;
+   * otherwise such a record is refused.
+   */
+  unknownEvents: Record<string, number>;
 }
 
 type Obj = Record<string, unknown>;
@@ -126,7 +132,7 @@ const HINT =
   'Give one CloudTrail record, a trail file ({"Records": […]}), or the output of aws cloudtrail lookup-events (--lookup-attributes AttributeKey=EventSource,AttributeValue=kms.amazonaws.com).';
 
 /** Takes a parsed JSON document apart into records. `file` names it in messages. */
-export function parseCloudTrail(value: unknown, file: string): CloudTrailFile {
+export function parseCloudTrail(value: unknown, file: string, opts: { skipUnknown?: boolean } = {}): CloudTrailFile {
   let format: CloudTrailFile['format'];
   let raw: Array<{ record: unknown; path: string }>;
   if (Array.isArray(value)) {
@@ -164,6 +170,7 @@ export function parseCloudTrail(value: unknown, file: string): CloudTrailFile {
   const events: CloudTrailKmsEvent[] = [];
   const otherSources: Record<string, number> = {};
   const serviceEvents: Record<string, number> = {};
+  const unknownEvents: Record<string, number> = {};
   raw.forEach(({ record, path }, index) => {
     if (!isObj(record)) throw new InputError('a CloudTrail record must be an object', { file, path, hint: HINT });
     const source = str(record, 'eventSource') ?? '(no eventSource)';
@@ -176,9 +183,14 @@ export function parseCloudTrail(value: unknown, file: string): CloudTrailFile {
       serviceEvents[name] = (serviceEvents[name] ?? 0) + 1;
       return;
     }
+    const eventName = str(record, 'eventName');
+    if (opts.skipUnknown === true && eventName !== undefined && !knownEventName(eventName)) {
+      unknownEvents[eventName] = (unknownEvents[eventName] ?? 0) + 1;
+      return;
+    }
     events.push(readKmsRecord(record, index, file, path));
   });
-  return { format, recordCount: raw.length, events, otherSources, serviceEvents };
+  return { format, recordCount: raw.length, events, otherSources, serviceEvents, unknownEvents };
 }
 
 /**
@@ -202,6 +214,11 @@ const AWS_INTERNAL = 'AWS Internal';
 
 /** kms:ViaService names that are not the service's own (docs/semantics.md#via-service). */
 const VIA_SERVICE_NAME: Record<string, string> = { ebs: 'ec2' };
+
+/** An eventName readKmsRecord can read: ReEncrypt (both of its permissions) or a KMS action. */
+function knownEventName(eventName: string): boolean {
+  return eventName === 'ReEncrypt' || findAction(eventName) !== undefined;
+}
 
 function readKmsRecord(r: Obj, index: number, file: string, path: string): CloudTrailKmsEvent {
   const eventName = str(r, 'eventName');

@@ -729,6 +729,26 @@ describe("explain-event skips KMS's own service events (RotateKey, DeleteKey, De
   });
 });
 
+describe('explain-event --all skips an event of an operation kms-why does not know', () => {
+  it('counts it and explains the rest; asked for alone, it is refused', async () => {
+    const trail = JSON.parse(readFileSync(`${CT}trail-mixed.json`, 'utf8'));
+    const future = { ...trail.Records[0], eventName: 'FutureKmsOperation', eventID: 'future-1' };
+    const f = write('trail-future.json', JSON.stringify({ Records: [...trail.Records, future] }));
+    const snapshot = `${EX}pattern-2-iam-only-no-delegation.json`;
+    const plain = await runJson(['explain-event', `${CT}trail-mixed.json`, '--all', '--from', snapshot]);
+    const r = await runJson(['explain-event', f, '--all', '--from', snapshot]);
+    expect(r.code).toBe(plain.code);
+    expect(r.doc.input).toMatchObject({ records: 8, kmsEvents: 6, unknownEvents: { FutureKmsOperation: 1 } });
+    expect(plain.doc.input.unknownEvents).toBeUndefined();
+    expect(r.doc.explanations.map((e: any) => e.title)).toEqual(plain.doc.explanations.map((e: any) => e.title));
+    const text = await run(['explain-event', f, '--all', '--from', snapshot]);
+    expect(flat(text.stdout)).toContain('skipped 1 event of an operation kms-why does not know (1 FutureKmsOperation: not explained)');
+    const alone = await run(['explain-event', f, '--event-id', 'future-1', '--from', snapshot]);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/unknown KMS event "FutureKmsOperation"/);
+  });
+});
+
 describe('explain-event on a ReEncrypt of one key', () => {
   const sameKey = (patch: (r: Record<string, any>) => void = () => {}): string => {
     const rec = JSON.parse(readFileSync(`${CT}reencrypt-denied.json`, 'utf8'));
