@@ -479,13 +479,14 @@ export class DiffAccumulator {
 }
 
 /**
- * A change that may hide a gain: access became unknown, or the old input did not evaluate what the
- * new one allows (a report made for some principals or keys only, an input that could not list it).
+ * A change that may hide a gain: access became unknown, or what the new input allows was unknown
+ * on the old side (an input that could not be read, a report made for some principals or keys
+ * only, an input that could not list it): it may not have been allowed before.
  */
 export function mayHideGain(c: AccessChange): boolean {
   if (c.change !== 'unknown') return false;
   if (c.new.access === 'unknown' && c.old.access !== 'unknown') return true;
-  return c.old.notEvaluated !== undefined && (c.new.access === 'allow' || c.new.access === 'conditional');
+  return (c.old.access === 'unknown' || c.old.notEvaluated !== undefined) && (c.new.access === 'allow' || c.new.access === 'conditional');
 }
 
 /** For --fail-on-gain: access was gained, or may have been (mayHideGain). */

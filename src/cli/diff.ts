@@ -38,7 +38,7 @@ decided in the old and the new state (a new statement, a new grant, a changed IA
 Exit codes:
   0  done, every change known (with --fail-on-gain: and no access was gained)
   1  with --fail-on-gain: some access was gained, or may have been: it became unknown, or
-     the old input did not evaluate it (this wins over 3)
+     it is allowed now and was unknown or not evaluated before (this wins over 3)
   2  usage error or invalid input
   3  some access could not be compared (changes marked unknown, with why): an input of one
      side could not be read, or one side did not evaluate it (a who-can report made with

@@ -132,7 +132,7 @@ export const RULE_TEXT: Record<string, RuleText> = {
   'KMSWHY-D003': {
     name: 'AccessUnknown',
     short: 'Access became unknown',
-    full: 'kms-why cannot tell whether the principal may now perform the action: an input of the new snapshot could not be read, or one side did not evaluate it (a who-can report made with --key or --principal, or an input that could not list every principal).',
+    full: 'kms-why cannot tell whether the principal gained the action: an input of the new snapshot could not be read, or the access it now has was unknown on the old side (an input that could not be read there) or not evaluated by one side (a who-can report made with --key or --principal, or an input that could not list every principal).',
     help: 'Capture both snapshots with credentials that can read every input, and compare whole who-can reports (the report names what was missing).',
     severity: 'medium',
   },

@@ -202,6 +202,18 @@ describe('diff of two snapshots', () => {
     expect(u.new.access).toBe('unknown');
     expect(hasGain(d)).toBe(true);
   });
+
+  it('an input unread before and read now: what it now allows may be new, which --fail-on-gain counts', () => {
+    const before = snapshot((s) => {
+      s.keys[0].Grants = { kmsWhyUnreadable: { reason: 'AccessDenied on kms:ListGrants', neededPermission: 'kms:ListGrants' } };
+    });
+    const d = diff(before, snapshot());
+    const fromUnknown = d.changes.filter((c) => c.old.access === 'unknown' && (c.new.access === 'allow' || c.new.access === 'conditional'));
+    expect(fromUnknown.length).toBeGreaterThan(0);
+    expect(fromUnknown.every((c) => c.change === 'unknown')).toBe(true);
+    expect(d.summary.gained).toBe(0);
+    expect(hasGain(d)).toBe(true);
+  });
 });
 
 describe('what one side did not evaluate is unknown, never lost or gained', () => {
