@@ -41,7 +41,7 @@ import { isUnknown, type Unknowable } from '../model/unknown.js';
 import { principalVia, statementsFor, type CompiledPolicy, type CompiledStatement } from '../evaluate/compile.js';
 import { evaluateConditions, type CompiledCondition, type UnknownBias } from '../evaluate/conditions.js';
 import { contextGet, requiredParameterKeys, unknownKeyInfo, type RequestContext } from '../evaluate/context.js';
-import { Evaluator, UNKNOWN_NOTES } from '../evaluate/evaluator.js';
+import { Evaluator, hasCompanions, UNKNOWN_NOTES } from '../evaluate/evaluator.js';
 import { decidesUnknown } from '../evaluate/recorder.js';
 import { hasEcConstraint } from '../evaluate/grants.js';
 import { aliasRequestError, dependsOnKeyState, keyStateError, keyUsageError } from '../evaluate/key-state.js';
@@ -517,8 +517,6 @@ function traitKey(a: ActionInfo, key: Key, f: number, grantsUnknown: boolean, al
   ].join('|');
 }
 
-/** Actions whose verdict includes further permissions (Evaluator.companions). */
-const COMPANIONS = new Set(['kms:UpdateAlias', 'kms:ReplicateKey', 'kms:UpdatePrimaryRegion']);
 const ALONE = new Set(['UpdateAlias', 'ReplicateKey', 'UpdatePrimaryRegion', 'CreateGrant', 'RetireGrant']);
 const REQUIRED_KEYS = new Map(ACTIONS.map((a) => [a.short, requiredParameterKeys(a.short).join(',')] as const).filter(([, keys]) => keys !== ''));
 
@@ -2085,7 +2083,7 @@ export class WhoCanEngine {
       // request without further permissions gets them from one explained walk (unknownNotes);
       // one that is unknown only in its authorization, or has further permissions, is explained.
       const x =
-        d.decision === 'unknown' && !COMPANIONS.has(req.action)
+        d.decision === 'unknown' && !hasCompanions(req.action)
           ? this.evaluator.evaluate(req, { explain: false, unknownNotes: true, verifyHints: false, trace: false })
           : this.evaluator.evaluate(req, { explain: true, verifyHints: false, trace: false });
       const notes = x.hints.filter(decidesUnknown);

@@ -160,6 +160,13 @@ function stand(source: PolicySource, name: string, effect: 'Allow' | 'Deny', wit
  */
 export const UNKNOWN_NOTES = new WeakMap<Decision, HintNote[]>();
 
+/** Actions whose verdict includes further permissions, each a request of its own (Evaluator.companions). */
+const WITH_COMPANIONS = new Set(['kms:UpdateAlias', 'kms:ReplicateKey', 'kms:UpdatePrimaryRegion']);
+
+export function hasCompanions(actionName: string): boolean {
+  return WITH_COMPANIONS.has(actionName);
+}
+
 export class Evaluator {
   readonly options: EvaluatorOptions;
   private compiled = new WeakMap<Policy, CompiledPolicy>();
@@ -513,7 +520,7 @@ export class Evaluator {
     const main = this.evaluateOne(request, opts);
     // evaluateOne has refused an unknown action, and a key action on a key the snapshot does not have.
     const action = findAction(request.action);
-    if (action === undefined || (action.short !== 'UpdateAlias' && action.short !== 'ReplicateKey' && action.short !== 'UpdatePrimaryRegion')) return main;
+    if (action === undefined || !hasCompanions(action.name)) return main;
     const key = this.findKey(request.keyArn ?? request.keyIdentifier ?? '');
     if (key === undefined) return main;
     // A request the key state fails still reports its authorization, which is the one it would get
