@@ -2,7 +2,7 @@
 import type { Finding, GrantEntry, GrantsAudit, KeyAudit } from '../analyses/grants-audit.js';
 import { escapeShared } from './escape.js';
 import { MAX_WIDTH, pushHanging } from './explain.js';
-import { code, escapeMd, prose, row } from './markdown.js';
+import { code, escapeMd, MARKDOWN_BUDGET, prose, row } from './markdown.js';
 
 export interface GrantsRenderOptions {
   color?: boolean;
@@ -20,8 +20,6 @@ export interface GrantsRenderOptions {
 export const SHORT_INVENTORY = 20;
 const showInventory = (audit: GrantsAudit, opts: GrantsRenderOptions): boolean =>
   opts.inventory === true || audit.keys.reduce((n, k) => n + k.entries.length, 0) <= SHORT_INVENTORY;
-/** GitHub refuses comments over 65,536 characters. */
-export const GRANTS_MARKDOWN_BUDGET = 60_000;
 
 /** JSON schema version of the grants report; documented in the README. */
 export const GRANTS_REPORT_VERSION = 1;
@@ -235,7 +233,7 @@ export function renderGrantsMarkdown(auditGiven: GrantsAudit, opts: GrantsRender
   let left = 0;
   const push = (line: string): void => {
     // Room is kept for the closing lines (about 400 characters).
-    if (size + line.length + 1 > GRANTS_MARKDOWN_BUDGET - 400) {
+    if (size + line.length + 1 > MARKDOWN_BUDGET - 400) {
       left++;
       return;
     }

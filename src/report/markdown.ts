@@ -268,8 +268,9 @@ function capitalize(s: string): string {
 }
 
 /**
- * GitHub refuses a comment over 65,536 characters: a Markdown report stays under this, leaving room
- * for what a redaction's stand-ins add. Only the per-action flowchart walks are left out to fit.
+ * GitHub refuses a comment over 65,536 characters: every Markdown report (check, who-can, grants,
+ * diff) stays under this, leaving room for what a redaction's stand-ins add. check leaves out
+ * per-action flowchart walks to fit.
  */
 export const MARKDOWN_BUDGET = 60_000;
 

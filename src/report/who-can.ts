@@ -63,7 +63,7 @@ import { GRANT_TO_CREATE, type HintNote } from '../model/decision.js';
 import { WHO_CAN_REPORT_VERSION } from '../model/who-can.js';
 import { hasControlChar } from '../model/control-chars.js';
 import { escapeControls, escapeShared } from './escape.js';
-import { code, escapeMd, prose, row } from './markdown.js';
+import { code, escapeMd, MARKDOWN_BUDGET, prose, row } from './markdown.js';
 
 /**
  * JSON text with no control character left raw. JSON.stringify escapes U+0000–U+001F itself, but
@@ -1125,8 +1125,6 @@ export async function renderWhoCanTable(r: WhoCanResult, opts: WhoCanViewOptions
 
 // ─── Markdown ──────────────────────────────────────────────────────────────────────────────────
 
-/** GitHub refuses comments over 65,536 characters; the report stays under this, whatever the account. */
-export const MARKDOWN_BUDGET = 60_000;
 // Names from the input (Sids, policy names, aliases, tag values, unreadable inputs' reasons) go
 // through Markdown's helpers, as check's Markdown does: code spans for identifiers, prose escaped,
 // table cells one line with their pipes escaped. The report is pasted into tickets and pull
