@@ -351,6 +351,16 @@ export class DiffAccumulator {
     this.newEv = src.newSnapshot ? new Evaluator(src.newSnapshot) : undefined;
     this.oldKeep = principalFilter(src.oldFilters?.principals ?? []);
     this.newKeep = principalFilter(src.newFilters?.principals ?? []);
+    for (const [label, s] of [
+      ['old', src.oldSnapshot],
+      ['new', src.newSnapshot],
+    ] as const) {
+      const asked = s?.principalsAskedFor;
+      if (asked !== undefined)
+        this.notes.push(
+          `The ${label} input is a snapshot of only the principals it was asked for (${asked.length > 0 ? asked.join(', ') : 'none'}): the others are not compared.`,
+        );
+    }
     for (const [label, f] of [
       ['old', src.oldFilters],
       ['new', src.newFilters],

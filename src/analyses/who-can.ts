@@ -2634,11 +2634,17 @@ function publicEntry(a: ActionInfo, stmts: PublicStatement[]): AccessEntry | nul
 
 /**
  * Why a who-can answer for `key` may leave principals out: every principal it considers comes from
- * the key policy, the grants and the snapshot's IAM, so where one of them could not be read, a
- * principal that is not listed is not known to be denied (`kms-why diff` then cannot compare it).
+ * the key policy, the grants and the snapshot's IAM, so where one of them could not be read, or the
+ * snapshot holds only the principals it was made for, a principal that is not listed is not known
+ * to be denied (`kms-why diff` then cannot compare it).
  */
 export function unlistedPrincipals(snapshot: Snapshot, key: Key): UnlistedPrincipals[] {
   const out: UnlistedPrincipals[] = [];
+  const asked = snapshot.principalsAskedFor;
+  if (asked !== undefined)
+    out.push({
+      why: `the snapshot lists only the principals it was asked for (${asked.length > 0 ? asked.join(', ') : 'none'}); the others were not read`,
+    });
   if (isUnknown(key.policy)) out.push({ why: `the key policy could not be read (${key.policy.reason})` });
   const grants = everyGrant(key);
   if (key.grantsPartial !== undefined) out.push({ why: `the snapshot holds only part of the grants (${key.grantsPartial.whole.reason})` });

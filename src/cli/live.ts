@@ -195,6 +195,7 @@ export async function loadSnapshot(flags: LiveFlags, targets: LiveTargetSpec[], 
           else merged.keys[i] = mergeGrantReads(merged.keys[i]!, k);
         }
         merged.principals = { ...res.snapshot.principals, ...merged.principals };
+        merged.principalsAskedFor = [...new Set([...(merged.principalsAskedFor ?? []), ...(res.snapshot.principalsAskedFor ?? [])])];
         merged.inputs = [...(merged.inputs ?? []), ...(res.snapshot.inputs ?? [])];
       }
     }

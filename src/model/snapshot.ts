@@ -30,6 +30,13 @@ export interface Snapshot {
   keys: Key[];
   /** By principal ARN (role, user, session; as written in the snapshot). */
   principals: Record<string, PrincipalPolicies>;
+  /**
+   * Set when the snapshot was made for these principals only (`kms-why snapshot --principal`, a
+   * live check): `principals` is then not every role and user there is, and one it does not hold
+   * was not read (who-can lists it as unlisted; `kms-why diff` cannot compare it). Absent: the
+   * principals are taken as all there are (a principal the snapshot does not hold does not exist).
+   */
+  principalsAskedFor?: string[];
   organization?: Organization;
   /** Raw GetFunctionConfiguration outputs, for `kms-why lambda`. */
   functions?: unknown[];

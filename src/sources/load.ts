@@ -69,7 +69,23 @@ export function snapshotFromDocuments(docs: Array<{ file: string; value: unknown
   // Explicit principals of every snapshot are in by now; derived ones fill only the gaps.
   for (const p of pieces) if (p.kind === 'snapshot' || p.kind === 'iam') addDerivedPrincipals(out.principals, p.derived, inputsOf(out));
   for (const p of pieces) if (p.kind === 'iam' && p.truncated !== undefined) inputsOf(out).push(p.truncated);
+  const asked = principalsAskedFor(pieces);
+  if (asked !== undefined) out.principalsAskedFor = asked;
   return out;
+}
+
+/**
+ * The principals the merged snapshot was made for, when it holds only some: every snapshot file
+ * says it was made for some principals only (their union), and no get-account-authorization-
+ * details output lists the account's roles and users. A snapshot file without it (all the
+ * principals there are) or such an output makes the merged principals whole.
+ */
+function principalsAskedFor(pieces: Piece[]): string[] | undefined {
+  const snapshots = pieces.flatMap((p) => (p.kind === 'snapshot' ? [p.snapshot] : []));
+  if (snapshots.length === 0 || pieces.some((p) => p.kind === 'iam')) return undefined;
+  const lists = snapshots.map((s) => s.principalsAskedFor);
+  if (lists.some((l) => l === undefined)) return undefined;
+  return [...new Set(lists.flatMap((l) => l!))];
 }
 
 function inputsOf(s: Snapshot): InputRecord[] {

@@ -56,6 +56,7 @@ const TOP_FIELDS = [
   'region',
   'keys',
   'principals',
+  'principalsAskedFor',
   'Functions',
   'AccountAuthorizationDetails',
   'Organization',
@@ -100,6 +101,7 @@ export function parseSnapshotParts(raw: unknown, file: string): { snapshot: Snap
   if (obj.redacted === true) snapshot.redacted = true;
   const region = optionalString(obj, 'region', root);
   if (region !== undefined) snapshot.region = region;
+  if (obj.principalsAskedFor !== undefined) snapshot.principalsAskedFor = parsePrincipalsAskedFor(obj.principalsAskedFor, member(root, 'principalsAskedFor'));
   // Account-level reads that failed when the snapshot was taken (snapshot --account).
   if (obj.Unreadable !== undefined) {
     const at = member(root, 'Unreadable');
@@ -135,6 +137,20 @@ function checkVersion(obj: JsonObject, root: Where): void {
       newer ? 'The snapshot was written by a newer kms-why: upgrade kms-why.' : undefined,
     );
   }
+}
+
+/**
+ * `principalsAskedFor`: the snapshot was made for these principals only (`kms-why snapshot
+ * --principal`), so its `principals` are not every role and user there is. Each is a principal
+ * as --principal takes it; an empty list says no principal was read.
+ */
+function parsePrincipalsAskedFor(value: unknown, at: Where): string[] {
+  return expectArray(value, at, 'a list of principal ARNs').map((v, i) => {
+    const arn = expectString(v, index(at, i));
+    if (parsePrincipal(arn) === null)
+      fail(index(at, i), `"${arn}" is not a principal`, 'Give the role, user, role-session or root ARN the snapshot was made for, as --principal takes it.');
+    return arn;
+  });
 }
 
 function checkTimestamp(text: string, where: Where): string {

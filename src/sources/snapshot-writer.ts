@@ -25,6 +25,8 @@ export function snapshotToJson(s: Snapshot): unknown {
   if (s.region !== undefined) out.region = s.region;
   out.keys = s.keys.map(keyToJson);
   out.principals = principalsToJson(s.principals);
+  // Made for some principals only: the others were not read (diff must not take them as gone).
+  if (s.principalsAskedFor !== undefined) out.principalsAskedFor = [...s.principalsAskedFor];
   if (s.functions !== undefined && s.functions.length > 0) out.Functions = s.functions;
   if (s.organization !== undefined) out.Organization = organizationToJson(s.organization);
   // Account-level reads that failed (snapshot --account): nothing else in the file says so.

@@ -319,6 +319,92 @@ describe('what one side did not evaluate is unknown, never lost or gained', () =
   });
 });
 
+describe('a snapshot made for some principals only (principalsAskedFor)', () => {
+  /** As `kms-why snapshot --principal role/app` writes it: only role/app's entry, and says so. */
+  const onlyApp = (s: Record<string, any>): void => {
+    s.principals = s.principals.filter((p: { Arn: string }) => p.Arn === ROLE('app'));
+    s.principalsAskedFor = [ROLE('app')];
+  };
+  const appDescribes = (s: Record<string, any>): void => {
+    principal(s, ROLE('app')).IdentityPolicies = [
+      { PolicyName: 'describe', Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:DescribeKey', Resource: '*' }] } },
+    ];
+  };
+  const WHY =
+    /^the (old|new) input could not list every principal: the snapshot lists only the principals it was asked for \(arn:aws:iam::111122223333:role\/app\); the others were not read$/;
+
+  it('the principals it does not hold are unknown (not evaluated), not lost or gained; the one it was made for is compared', () => {
+    const whole = snapshot();
+    const partial = snapshot((s) => {
+      appDescribes(s);
+      onlyApp(s);
+    });
+    expect(partial.principalsAskedFor).toEqual([ROLE('app')]);
+    for (const [d, side] of [
+      [diff(whole, partial), 'new'],
+      [diff(partial, whole), 'old'],
+    ] as const) {
+      expect(d.summary.lost + d.summary.gained).toBe(1);
+      // ops and alice have access through their own policies, which the partial side did not read.
+      for (const who of [ROLE('ops'), 'arn:aws:iam::111122223333:user/alice']) {
+        const cs = d.changes.filter((c) => c.principal === who);
+        expect(cs.length).toBeGreaterThan(0);
+        for (const c of cs) {
+          expect(c.change).toBe('unknown');
+          expect(c[side].notEvaluated).toMatch(WHY);
+          expect(c.why).toEqual([`cannot compare: ${c[side].notEvaluated}`]);
+        }
+      }
+      expect(d.notes).toContain(
+        `The ${side} input is a snapshot of only the principals it was asked for (arn:aws:iam::111122223333:role/app): the others are not compared.`,
+      );
+      expect(hasGain(d)).toBe(true);
+    }
+    // The principal it was made for: a real change, with its source.
+    const app = diff(whole, partial).changes.filter((c) => c.principal === ROLE('app') && c.change !== 'unknown');
+    expect(app.map((c) => [c.change, c.actions])).toEqual([['gained', ['kms:DescribeKey']]]);
+    expect(app[0]!.why).toContain(`identity-policy "describe" is newly attached to ${ROLE('app')}`);
+    expect(
+      diff(partial, whole)
+        .changes.filter((c) => c.principal === ROLE('app') && c.change === 'lost')
+        .map((c) => c.actions),
+    ).toEqual([['kms:DescribeKey']]);
+  });
+
+  it('two partial snapshots of the same principal compare it alone; without the field the same file is whole, as before', () => {
+    const d = diff(
+      snapshot(onlyApp),
+      snapshot((s) => {
+        appDescribes(s);
+        onlyApp(s);
+      }),
+    );
+    expect(d.changes.map((c) => [c.principal, c.change, c.actions])).toEqual([[ROLE('app'), 'gained', ['kms:DescribeKey']]]);
+    // An old snapshot (no principalsAskedFor): what it lacks is gone, as it always was.
+    const unmarked = snapshot((s) => {
+      onlyApp(s);
+      delete s.principalsAskedFor;
+    });
+    expect(unmarked.principalsAskedFor).toBeUndefined();
+    const old = diff(snapshot(), unmarked);
+    expect(old.summary.lost).toBeGreaterThan(0);
+    expect(find(old, ROLE('ops'), 'lost').length).toBeGreaterThan(0);
+    expect(old.notes.some((n) => /asked for/.test(n))).toBe(false);
+  });
+
+  it('a who-can report of such a snapshot records it (unlistedPrincipals), and diff of the reports says unknown too', () => {
+    const whole = snapshot();
+    const partial = snapshot(onlyApp);
+    const report = parseWhoCanJson(JSON.parse(renderWhoCanJson(whoCan(partial, partial.keys, { actions: ACTIONS }))), 'partial.json');
+    expect(report.keys[0]!.unlisted).toEqual([
+      { why: 'the snapshot lists only the principals it was asked for (arn:aws:iam::111122223333:role/app); the others were not read' },
+    ]);
+    const d = diffWhoCan(whoCan(whole, whole.keys, { actions: ACTIONS }), report);
+    expect(d.summary).toMatchObject({ gained: 0, lost: 0 });
+    expect(find(d, ROLE('ops'), 'unknown').every((c) => WHY.test(c.new.notEvaluated ?? ''))).toBe(true);
+  });
+});
+
 describe('diff of who-can reports', () => {
   it('a report read back from its JSON equals the result it came from', () => {
     const s = snapshot();

@@ -221,6 +221,26 @@ describe('loadFrom: snapshots', () => {
     expect(snap.capturedAt).toBe('2026-11-25T10:00:00Z');
   });
 
+  it('principalsAskedFor: kept (the union) only while every snapshot has it and no file lists the account IAM', () => {
+    const ROLE_A = `arn:aws:iam::${ACCT}:role/a`;
+    const ROLE_B = `arn:aws:iam::${ACCT}:role/b`;
+    const snap = (n: number, asked?: string[]): { file: string; value: unknown } => ({
+      file: `s${n}.json`,
+      value: { kmsWhySnapshot: 1, principals: [{ Arn: `arn:aws:iam::${ACCT}:role/r${n}` }], ...(asked !== undefined ? { principalsAskedFor: asked } : {}) },
+    });
+    const describeKey = { file: 'describe-key.json', value: { KeyMetadata: { Arn: KEY_ARN, KeyState: 'Enabled', KeySpec: 'SYMMETRIC_DEFAULT' } } };
+    expect(snapshotFromDocuments([snap(1, [ROLE_A])]).principalsAskedFor).toEqual([ROLE_A]);
+    expect(snapshotFromDocuments([snap(1, [ROLE_A]), snap(2, [ROLE_B, ROLE_A])]).principalsAskedFor).toEqual([ROLE_A, ROLE_B]);
+    // An AWS CLI output of a key says nothing of principals: still a selection.
+    expect(snapshotFromDocuments([snap(1, [ROLE_A]), describeKey]).principalsAskedFor).toEqual([ROLE_A]);
+    // A snapshot of all the principals, or the account's IAM, makes the merged principals whole.
+    expect(snapshotFromDocuments([snap(1, [ROLE_A]), snap(2)]).principalsAskedFor).toBeUndefined();
+    expect(
+      snapshotFromDocuments([snap(1, [ROLE_A]), { file: 'iam.json', value: fixture('get-account-authorization-details.json') }]).principalsAskedFor,
+    ).toBeUndefined();
+    expect(snapshotFromDocuments([snap(1), describeKey]).principalsAskedFor).toBeUndefined();
+  });
+
   it('loads a 50 MB snapshot', async () => {
     const fn = { FunctionName: 'f', Environment: { Variables: { PAD: 'x'.repeat(1000) } } };
     const big = JSON.stringify({

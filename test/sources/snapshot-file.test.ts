@@ -95,7 +95,7 @@ const BAD: BadCase[] = [
     change: (s) => void (s.key = []),
     path: 'key',
     message: /unknown field "key" in a kms-why snapshot/,
-    hint: /Did you mean "keys"\?.*Known fields: kmsWhySnapshot, capturedAt, redacted, region, keys, principals, Functions, AccountAuthorizationDetails, Organization/,
+    hint: /Did you mean "keys"\?.*Known fields: kmsWhySnapshot, capturedAt, redacted, region, keys, principals, principalsAskedFor, Functions, AccountAuthorizationDetails, Organization/,
   },
   { name: 'keys not an array', change: (s) => void (s.keys = {}), path: 'keys', message: /expected a list of keys, got object/ },
   { name: 'key entry not an object', change: (s) => void (s.keys = ['arn:aws:kms:…']), path: 'keys[0]', message: /expected a key entry .* got string/ },
@@ -513,6 +513,19 @@ const BAD: BadCase[] = [
   },
   { name: 'region of the wrong type', change: (s) => void (s.region = 1), path: 'region', message: /expected a string, got number/ },
   {
+    name: 'principalsAskedFor not a list',
+    change: (s) => void (s.principalsAskedFor = ROLE),
+    path: 'principalsAskedFor',
+    message: /expected a list of principal ARNs/,
+  },
+  {
+    name: 'principalsAskedFor naming no principal',
+    change: (s) => void (s.principalsAskedFor = [ROLE, 'arn:aws:s3:::bucket']),
+    path: 'principalsAskedFor[1]',
+    message: /"arn:aws:s3:::bucket" is not a principal/,
+    hint: /--principal/,
+  },
+  {
     name: 'AccountAuthorizationDetails role with an invalid ARN',
     change: (s) => void (s.AccountAuthorizationDetails = { RoleDetailList: [{ RoleName: 'x', Arn: 'arn:aws:iam::111122223333:user/x' }] }),
     path: 'AccountAuthorizationDetails.RoleDetailList[0].Arn',
@@ -776,6 +789,13 @@ describe('parseSnapshot: the honesty rules', () => {
     });
     expect(onePrincipal({ Tags: [] })).toEqual({ identityPolicies: [], permissionsBoundary: null, sessionPolicies: [], tags: {} });
     expect(parseSnapshot({ kmsWhySnapshot: 1 }, FILE).principals).toEqual({});
+  });
+
+  it('principalsAskedFor: the principals a snapshot was made for; without it (older snapshots) the principals are all there are', () => {
+    expect(parseSnapshot(base(), FILE).principalsAskedFor).toBeUndefined();
+    expect(parseSnapshot({ ...base(), principalsAskedFor: [ROLE, ACCT] }, FILE).principalsAskedFor).toEqual([ROLE, ACCT]);
+    // Made for no principal at all (keys only): still a selection, of none.
+    expect(parseSnapshot({ ...base(), principalsAskedFor: [] }, FILE).principalsAskedFor).toEqual([]);
   });
 
   it('a boundary named without its document is unknown', () => {

@@ -301,6 +301,8 @@ export async function readLive(target: LiveTarget, opts: LiveOptions = {}): Prom
       region: kmsRegion,
       keys,
       principals: principal.entry === undefined ? {} : { [principal.entry.arn]: principal.entry.policies },
+      // Read for this principal only: no other role or user of the account was read.
+      principalsAskedFor: [principal.ref.arn],
       inputs,
     };
     if (functions.list.length > 0) snapshot.functions = functions.list;

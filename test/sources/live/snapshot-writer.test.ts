@@ -129,6 +129,10 @@ describe('live-read snapshots', () => {
     expect(key.Aliases).toEqual(['alias/app', 'alias/payments']);
     expect(expectSameVerdicts(r.snapshot, back)).toBeGreaterThan(0);
     expect(back.inputs!.find((i) => i.what === `key policy of ${KEY_ARN}`)).toMatchObject({ status: 'unreadable' });
+    // Read for one principal: the file says so, and reads back the same.
+    expect((json as { principalsAskedFor: unknown }).principalsAskedFor).toEqual([APP_ROLE]);
+    expect(back.principalsAskedFor).toEqual([APP_ROLE]);
+    expect(snapshotToJson(back)).toEqual(json);
   });
 
   test('a principal whose policies could not be read, a user with groups, functions and organization policies', async () => {
@@ -153,6 +157,9 @@ describe('live-read snapshots', () => {
     const r = await read(s, { key: KEY_ARN, principal: 'me' }, { grants: 'all' });
     const { json, back } = roundTrip(r.snapshot);
     expect((json as { principals: Array<{ Arn: string }> }).principals.map((p) => p.Arn)).toEqual([`arn:aws:iam::${A}:role/dev`]);
+    // `me` is recorded as whom it stood for (the session GetCallerIdentity named).
+    expect(r.principal).toMatch(/:assumed-role\/dev\//);
+    expect(back.principalsAskedFor).toEqual([r.principal]);
     expectSameVerdicts(r.snapshot, back);
     for (const action of ['kms:Decrypt', 'kms:ScheduleKeyDeletion']) {
       const req: Request = { action, principal: r.principal, keyArn: KEY_ARN };
