@@ -54,6 +54,9 @@ Exit codes: 0 written (inputs that could not be read are recorded in the file as
 no usable AWS credentials or an AWS endpoint that cannot be reached, 3 nothing written: AWS answered but
 could not be read at all (the key, the list of keys, or whom the credentials or 'me' stand for).
 
+With --principal, the file holds that principal only and says so (principalsAskedFor): kms-why diff
+does not take the other roles and users as gone, it says they were not read.
+
 Examples:
   kms-why snapshot --key alias/app --principal arn:aws:iam::111122223333:role/app --output-file app.json
   kms-why snapshot --account --lambda-functions --output-file account.json

@@ -14,7 +14,7 @@
 //       "adminLevel": false,
 //       "old": { "access": "allow" | "conditional" | "unknown" | "deny", "decidedBy": "…" | null, "reasons": [ … ], "conditions"?: [ … ], "absent"?: "key" | "principal",
 //                "notEvaluated"?: "…" },   this side did not evaluate it (a who-can report made with --key or --principal, or an input that could
-//                                           not list every principal), and why: access "unknown", change "unknown", never "lost" or "gained"
+//                                           not list every principal, such as a snapshot --principal), and why: access "unknown", change "unknown", never "lost" or "gained"
 //       "new": { … the same … },
 //       "why": ["key-policy statement \"AllowApp\" is new"]
 //     }],

@@ -45,7 +45,8 @@
 //       "externalAccounts": [{ "account": "444455556666", "principals": ["arn:…"], "actions": ["kms:Decrypt"] }],
 //       "notes": ["…"], "skipped": [{ "principal": "AROA…", "why": "…" }],
 //       "unlistedPrincipals"?: [{ "account": "111122223333" | null, "why": "…" }]   principals (of that account; null: any) that may be
-//                                                            missing from "principals": an input that names them could not be read
+//                                                            missing from "principals": an input that names them could not be read,
+//                                                            or the snapshot lists only the principals it was asked for
 //     }]
 //   }
 //

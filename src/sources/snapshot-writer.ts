@@ -1,6 +1,7 @@
 // A Snapshot written back as the snapshot contract (docs/snapshot.md and docs/report.md), for
 // `kms-why snapshot`: PascalCase AWS shapes, unreadable inputs as {"kmsWhyUnreadable": …} markers,
-// Functions kept as they are, a grant list read in part with its GrantsPartial. parseSnapshot(snapshotToJson(s))
+// Functions kept as they are, a grant list read in part with its GrantsPartial, the principals a
+// snapshot made for some only was made for (principalsAskedFor). parseSnapshot(snapshotToJson(s))
 // evaluates as `s` does.
 //
 // What the contract cannot say is left out: the input records (a parsed snapshot has its own), and
