@@ -567,7 +567,8 @@ Examples:
       `
 The principal comes from userIdentity (arn; invokedBy for AWS services), the action from eventName (ReEncrypt:
 ReEncryptFrom/ReEncryptTo), the key from resources or requestParameters.keyId, the encryption context from
-requestParameters (unknown when the record has none), and kms:ViaService from userIdentity.invokedBy or a
+requestParameters (unknown when the record has none), kms:ReEncryptOnSameKey from a ReEncrypt's two key ARNs
+(unknown when the record does not name both), and kms:ViaService from userIdentity.invokedBy or a
 service host as sourceIPAddress (a service calling on the principal's behalf: SERVICE.awsRegion.amazonaws.com);
 a record that shows a service without naming it ("AWS Internal") leaves kms:ViaService unknown. Flags fill or
 override each of them (--absent kms:ViaService: no service made the call).
@@ -921,7 +922,11 @@ async function explainEvent(file: string | undefined, flags: ExplainFlags, io: C
             Object.entries(u.d.context)
               .map(([k, s]) => [k, s.value])
               .sort(),
-          )}|${u.d.viaService?.value ?? ''}|${u.d.viaServiceUnknown === true}|${u.d.contextUnknown === true}`
+          )}|${u.d.viaService?.value ?? ''}|${u.d.viaServiceUnknown === true}|${u.d.contextUnknown === true}|${JSON.stringify(
+            Object.entries(u.d.conditions)
+              .map(([k, s]) => [k, s.value])
+              .sort(),
+          )}`
         : `${units.indexOf(u)}`;
     const list = groups.get(gk);
     if (list) list.push(u);

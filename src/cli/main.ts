@@ -5,7 +5,7 @@ import { isAccountId, parsePrincipal } from '../model/arn.js';
 import type { Decision } from '../model/decision.js';
 import { InputError } from '../model/errors.js';
 import type { NotEvaluated } from '../model/report.js';
-import type { Request } from '../model/request.js';
+import { RE_ENCRYPT_ON_SAME_KEY, reEncryptOnSameKey, type Request } from '../model/request.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { Evaluator } from '../evaluate/evaluator.js';
 import { keyUsageError } from '../evaluate/key-state.js';
@@ -384,7 +384,7 @@ Example:
               const account = parsePrincipal(base.principal)?.account;
               const source = base.keyIdentifier !== undefined ? ev.findKey(base.keyIdentifier, account) : undefined;
               const target = dest.keyIdentifier !== undefined ? ev.findKey(dest.keyIdentifier, account) : undefined;
-              const sameKey = source !== undefined && target !== undefined ? source.metadata.arn === target.metadata.arn : undefined;
+              const sameKey = reEncryptOnSameKey(source?.metadata.arn, target?.metadata.arn);
               if (flags.destinationContext !== undefined) {
                 const d = requestFromFlags({ ...flags, context: flags.destinationContext }, to.name);
                 if (d.encryptionContext !== undefined) dest.encryptionContext = d.encryptionContext;
@@ -397,7 +397,7 @@ Example:
                 dest.encryptionAlgorithm = requestFromFlags({ ...flags, encryptionAlgorithm: flags.destinationEncryptionAlgorithm }, to.name)
                   .encryptionAlgorithm!;
               const withSame = (r: Request): Request =>
-                given || sameKey === undefined ? r : { ...r, context: { ...r.context, 'kms:ReEncryptOnSameKey': sameKey ? 'true' : 'false' } };
+                given || sameKey === undefined ? r : { ...r, context: { ...r.context, [RE_ENCRYPT_ON_SAME_KEY]: sameKey } };
               return [withSame({ ...base, action: from.name }), withSame(dest)];
             },
             () => (flags.destinationKey !== undefined && flags.destinationKey !== flags.key ? [flags.destinationKey] : []),

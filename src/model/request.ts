@@ -71,6 +71,17 @@ export interface Request {
   context?: Record<string, ContextValue>;
 }
 
+/** The condition key that says whether a ReEncrypt's source and destination key are the same key [KMS condition keys]. */
+export const RE_ENCRYPT_ON_SAME_KEY = 'kms:ReEncryptOnSameKey';
+
+/**
+ * kms:ReEncryptOnSameKey of a ReEncrypt from the key `source` to the key `destination` (key ARNs:
+ * one ARN names one key): undefined when either key is not known, as the request then does not say.
+ */
+export function reEncryptOnSameKey(source: string | undefined, destination: string | undefined): 'true' | 'false' | undefined {
+  return source === undefined || destination === undefined ? undefined : source === destination ? 'true' : 'false';
+}
+
 /** The one value the request's context gives a key (names compared without case), if it gives exactly one. */
 export function givenValue(request: Request, name: string): string | undefined {
   const lower = name.toLowerCase();

@@ -13,6 +13,9 @@
 //                    destinationKeyId, the other key of resources for the source, and the
 //                    destination key itself when resources name only it (one key)
 //   context          requestParameters.encryptionContext (ReEncrypt: source/destination)
+//   kms:ReEncryptOnSameKey  ReEncrypt: whether the source and destination key ARNs (resources,
+//                    sourceKeyId/destinationKeyId as key ARNs) are the same; two keys in resources
+//                    are not. Unknown otherwise (an alias as sent says no key ARN)
 //   kms:ViaService   userIdentity.invokedBy (or a service host as sourceIPAddress) when the
 //                    principal is not itself the service: a service called KMS on the principal's
 //                    behalf, <service>.<awsRegion>.amazonaws.com [KMS-COND kms:ViaService]. A record
@@ -31,6 +34,7 @@ import { isIP } from 'node:net';
 import { findAction } from '../model/actions.js';
 import { parseArn, parseKeyIdentifier, parsePrincipal, partitionOfRegion } from '../model/arn.js';
 import { InputError } from '../model/errors.js';
+import { RE_ENCRYPT_ON_SAME_KEY, reEncryptOnSameKey } from '../model/request.js';
 import { parseErrorMessage, type ErrorClue } from './error-message.js';
 
 export interface CloudTrailRequest {
@@ -360,10 +364,12 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
     const names = (id: string | undefined) => (a: string) => id !== undefined && (a === id || a.endsWith(`/${id}`));
     const dstArn = keyArns.find(names(dstId));
     let srcArn = keyArns.find(names(srcId)) ?? keyArns.find((a) => a !== dstArn);
+    let sourceInferred = false;
     if (srcArn === undefined && srcId === undefined && dstArn !== undefined && keyArns.length === 1) {
       // ReEncrypt's resources name the source and the destination key; one key, the destination,
       // and no sourceKeyId: the ciphertext was under that same key (re-encrypted on one key).
       srcArn = dstArn;
+      sourceInferred = true;
       notes.push(
         'The record names one key, the destination key, and no sourceKeyId: the source key (of the ciphertext) is taken to be the same key, as for a ReEncrypt on one key.',
       );
@@ -377,12 +383,31 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
     );
     from.keyFrom = srcId !== undefined ? 'requestParameters' : 'resources';
     to.keyFrom = dstId !== undefined ? 'requestParameters' : 'resources';
-    if (errAction === 'kms:ReEncryptFrom' || errAction === 'kms:ReEncryptTo') {
-      const one = errAction === 'kms:ReEncryptFrom' ? from : to;
-      if (errKey !== undefined && one.keyArn === undefined) {
-        one.keyArn = errKey;
-        one.keyFrom = 'errorMessage';
-      }
+    const one = errAction === 'kms:ReEncryptFrom' ? from : errAction === 'kms:ReEncryptTo' ? to : undefined;
+    if (one !== undefined && errKey !== undefined && one.keyArn === undefined) {
+      one.keyArn = errKey;
+      one.keyFrom = 'errorMessage';
+    }
+    // kms:ReEncryptOnSameKey, for both permissions [KMS condition keys]: the record shows it when it
+    // names both keys by their ARNs, or names two keys in resources (the source and the
+    // destination: whichever is which, they are not the same key). An alias as sent is not read
+    // against the snapshot, whose alias may point elsewhere now. Otherwise the key stays unknown.
+    const arnOf = (q: CloudTrailRequest): string | undefined =>
+      q.keyArn ?? (q.keyIdentifier !== undefined && parseKeyIdentifier(q.keyIdentifier)?.kind === 'key-arn' ? q.keyIdentifier : undefined);
+    const src = arnOf(from);
+    const dst = arnOf(to);
+    const distinct = new Set(keyArns).size;
+    const same = reEncryptOnSameKey(src, dst) ?? (distinct === 2 ? 'false' : undefined);
+    if (same !== undefined)
+      ev.conditionKeys.push({
+        key: RE_ENCRYPT_ON_SAME_KEY,
+        value: same,
+        from:
+          src !== undefined && dst !== undefined
+            ? `the event (ReEncrypt from ${src} to ${dst}${sourceInferred ? ', the source key taken to be the destination key' : ''})`
+            : 'the event (resources name two keys, the source and the destination)',
+      });
+    if (one !== undefined) {
       one.keyIdentifier ??= one.keyArn;
       ev.requests.push(one);
     } else {

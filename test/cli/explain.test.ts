@@ -749,6 +749,119 @@ describe('explain-event --all skips an event of an operation kms-why does not kn
   });
 });
 
+describe('explain-event: kms:ReEncryptOnSameKey from the record', () => {
+  // Two keys whose policies allow the role kms:ReEncrypt* (only on different keys with `allowOnlyDiff`)
+  // and deny re-encrypting on the same key (`denySame`) [KMS condition keys: kms:ReEncryptOnSameKey].
+  const K2 = 'arn:aws:kms:us-east-1:111122223333:key/0987dcba-09fe-87dc-65ba-ab0987654321';
+  const snapshot = (statements: unknown[]): string => {
+    const key = (arn: string, alias: string) => ({
+      KeyMetadata: { KeyId: arn.slice(arn.indexOf('/') + 1), Arn: arn, AWSAccountId: '111122223333', KeyState: 'Enabled', KeySpec: 'SYMMETRIC_DEFAULT' },
+      Aliases: [alias],
+      Tags: [],
+      Grants: [],
+      Policy: { Version: '2012-10-17', Statement: statements },
+    });
+    return write(
+      `reencrypt-same-key-snapshot-${statements.length}.json`,
+      JSON.stringify({
+        kmsWhySnapshot: 1,
+        keys: [key(K, 'alias/src'), key(K2, 'alias/dst')],
+        principals: [{ Arn: 'arn:aws:iam::111122223333:role/app', IdentityPolicies: [] }],
+      }),
+    );
+  };
+  const allow = (condition?: unknown) => ({
+    Effect: 'Allow',
+    Principal: { AWS: 'arn:aws:iam::111122223333:role/app' },
+    Action: 'kms:ReEncrypt*',
+    Resource: '*',
+    ...(condition !== undefined ? { Condition: condition } : {}),
+  });
+  const denySame = snapshot([
+    allow(),
+    { Effect: 'Deny', Principal: '*', Action: 'kms:ReEncrypt*', Resource: '*', Condition: { Bool: { 'kms:ReEncryptOnSameKey': 'true' } } },
+  ]);
+  const allowOnlyDiff = snapshot([allow({ Bool: { 'kms:ReEncryptOnSameKey': 'false' } })]);
+  const event = (name: string, patch: (r: Record<string, any>) => void): string => {
+    const rec = JSON.parse(readFileSync(`${CT}reencrypt-denied.json`, 'utf8'));
+    delete rec.errorCode;
+    delete rec.errorMessage;
+    rec.eventID = name;
+    patch(rec);
+    return write(`${name}.json`, JSON.stringify(rec));
+  };
+  const sameKey = event('reencrypt-on-one-key', (r) => {
+    r.requestParameters.sourceKeyId = K;
+    r.requestParameters.destinationKeyId = K;
+    r.resources = [{ type: 'AWS::KMS::Key', ARN: K }];
+  });
+  const otherKey = event('reencrypt-to-another-key', () => {}); // resources: K, then K2 (destinationKeyId)
+  const verdicts = async (...args: string[]) =>
+    (await runJson(['explain-event', ...args])).doc.explanations.map((e: any) => e.report.results.map((x: any) => `${x.action} ${x.decision}`).join());
+
+  it('is known from the key ARNs or the two keys the record names, for both permissions', async () => {
+    expect(await verdicts(sameKey, '--from', denySame)).toEqual(['kms:ReEncryptFrom deny', 'kms:ReEncryptTo deny']);
+    expect(await verdicts(otherKey, '--from', denySame)).toEqual(['kms:ReEncryptFrom allow', 'kms:ReEncryptTo allow']);
+    expect(await verdicts(sameKey, '--from', allowOnlyDiff)).toEqual(['kms:ReEncryptFrom deny', 'kms:ReEncryptTo deny']);
+    expect(await verdicts(otherKey, '--from', allowOnlyDiff)).toEqual(['kms:ReEncryptFrom allow', 'kms:ReEncryptTo allow']);
+    const { doc } = await runJson(['explain-event', sameKey, '--from', denySame]);
+    expect(doc.explanations[0].extracted).toContainEqual({
+      field: 'condition',
+      value: 'kms:ReEncryptOnSameKey=true',
+      from: `the event (ReEncrypt from ${K} to ${K})`,
+    });
+    // Two keys in resources are two keys, whichever is the source: the destination as an alias says no more.
+    const byAlias = event('reencrypt-to-an-alias', (r) => {
+      r.requestParameters.destinationKeyId = 'alias/dst';
+    });
+    const alias = await runJson(['explain-event', byAlias, '--from', denySame]);
+    expect(alias.doc.explanations.map((e: any) => e.report.results[0].decision)).toEqual(['allow', 'allow']);
+    expect(alias.doc.explanations[1].extracted).toContainEqual({
+      field: 'condition',
+      value: 'kms:ReEncryptOnSameKey=false',
+      from: 'the event (resources name two keys, the source and the destination)',
+    });
+  });
+
+  it('the one key the record names, taken as source and destination, is the same key', async () => {
+    const f = event('reencrypt-one-resource', (r) => {
+      r.requestParameters.destinationKeyId = K;
+      r.resources = [{ type: 'AWS::KMS::Key', ARN: K }];
+    });
+    expect(await verdicts(f, '--from', denySame)).toEqual(['kms:ReEncryptFrom deny', 'kms:ReEncryptTo deny']);
+  });
+
+  it('stays unknown when the record does not name both keys by ARN, and a flag overrides it', async () => {
+    // The destination as an alias, one key in resources: which key the alias named then is not in the record.
+    const f = event('reencrypt-alias-destination', (r) => {
+      r.requestParameters.sourceKeyId = K;
+      r.requestParameters.destinationKeyId = 'alias/src';
+      r.resources = [{ type: 'AWS::KMS::Key', ARN: K }];
+    });
+    const { doc } = await runJson(['explain-event', f, '--from', denySame]);
+    const from = doc.explanations[0];
+    expect(from.report.results[0]).toMatchObject({ action: 'kms:ReEncryptFrom', decision: 'unknown' });
+    expect(from.extracted.some((x: any) => /ReEncryptOnSameKey/.test(x.value))).toBe(false);
+    expect(await verdicts(sameKey, '--from', denySame, '--condition', 'kms:ReEncryptOnSameKey=false')).toEqual([
+      'kms:ReEncryptFrom allow',
+      'kms:ReEncryptTo allow',
+    ]);
+  });
+
+  it('--all does not group a re-encrypt on one key with one to another key', async () => {
+    // Denied calls (--all explains those) whose error message names no permission: both are evaluated.
+    const recs = [sameKey, otherKey].map((f) => ({ ...JSON.parse(readFileSync(f, 'utf8')), errorCode: 'AccessDenied' }));
+    recs[1].requestParameters.sourceKeyId = K;
+    const f = write('reencrypt-both.json', JSON.stringify({ Records: recs }));
+    const { doc } = await runJson(['explain-event', f, '--all', '--from', denySame]);
+    const from = doc.explanations.filter((e: any) => e.report.results[0].action === 'kms:ReEncryptFrom');
+    expect(from.map((e: any) => [e.report.key, e.report.results[0].decision]).sort()).toEqual([
+      [K, 'allow'],
+      [K, 'deny'],
+    ]);
+  });
+});
+
 describe('explain-event on a ReEncrypt of one key', () => {
   const sameKey = (patch: (r: Record<string, any>) => void = () => {}): string => {
     const rec = JSON.parse(readFileSync(`${CT}reencrypt-denied.json`, 'utf8'));
