@@ -7,7 +7,7 @@
 // the request's encryption context or kms:ViaService, and the snapshot's other principals, are
 // evaluated before and after.
 import { findAction, KEY_ACTIONS, type ActionClass, type ActionInfo } from '../model/actions.js';
-import { parseArn, parsePrincipal, roleArnOf } from '../model/arn.js';
+import { hasRolePathToFillIn, parseArn, parsePrincipal, roleArnToFillIn } from '../model/arn.js';
 import type { DecidedBy, Decision, Reason, Verdict } from '../model/decision.js';
 import type { Grant } from '../model/grant.js';
 import type { Key } from '../model/key.js';
@@ -354,12 +354,22 @@ export function principalEntry(s: Snapshot, caller: PrincipalRef): { arn: string
   return undefined;
 }
 
-/** The ARN to name the caller by in a policy: the role (with its path when known) for a session. */
+/**
+ * The ARN to name the caller by in a policy: for a session, its role's ARN with the path, as the
+ * role's entry gives it or the session's own entry names it (aws:PrincipalArn, as the evaluator
+ * reads it); without either, the role ARN with the path to fill in (roleArnToFillIn), never the
+ * session ARN (a policy naming it names that one session) nor a guess of no path.
+ */
 export function policyPrincipalArn(s: Snapshot, caller: PrincipalRef): string {
   if (caller.kind === 'assumed-role' || caller.kind === 'role' || caller.kind === 'user') {
     const e = principalEntry(s, caller);
     if (e !== undefined) return e.pp.resolvedArn ?? e.arn;
-    if (caller.kind === 'assumed-role') return roleArnOf(caller);
+    if (caller.kind === 'assumed-role') {
+      const given = s.principals[caller.arn]?.resolvedArn;
+      const r = given !== undefined ? parsePrincipal(given) : null;
+      if (r?.kind === 'role' && r.partition === caller.partition && r.account === caller.account && r.name === caller.roleName) return given!;
+      return roleArnToFillIn(caller);
+    }
   }
   return caller.arn;
 }
@@ -584,7 +594,9 @@ export type FixNote =
   | { kind: 'lambda-grant-recreation' }
   /** What the commands re-creating Lambda's grant need. */
   | { kind: 'lambda-temp-role' }
-  | { kind: 'permissions-boundary' };
+  | { kind: 'permissions-boundary' }
+  /** The proposal names the caller's role as `roleArn`, whose path (FILL_IN_ROLE_PATH) the inputs do not give. */
+  | { kind: 'role-path-unknown'; roleArn: string };
 
 /** A change considered and not proposed, as data: src/report/fix.ts phrases it. */
 export interface RejectedFix {
@@ -742,12 +754,17 @@ function nextIndex(p: Policy): number {
   return p.statements.reduce((m, x) => Math.max(m, x.index + 1), 0);
 }
 
-/** The entries an identity policy attached to a role or user lands in (a session entry listing its own copy too). */
+/**
+ * The entries an identity policy attached to a role or user lands in (a session entry listing its
+ * own copy too). A role whose path is to be filled in has no entry (policyPrincipalArn): its
+ * sessions' entries hold its policies, and no entry is made under a made-up path.
+ */
 function identityTargets(s: Snapshot, principalArn: string): PrincipalPolicies[] {
   const out: PrincipalPolicies[] = [];
   const own = s.principals[principalArn];
   if (own !== undefined) out.push(own);
   const ref = parsePrincipal(principalArn);
+  const noRoleEntry = hasRolePathToFillIn(principalArn);
   if (ref?.kind === 'role') {
     for (const [arn, pp] of Object.entries(s.principals)) {
       const p = parsePrincipal(arn);
@@ -756,7 +773,7 @@ function identityTargets(s: Snapshot, principalArn: string): PrincipalPolicies[]
         p.account === ref.account &&
         p.roleName === ref.name &&
         !isUnknown(pp.identityPolicies) &&
-        pp.identityPolicies.length > 0
+        (pp.identityPolicies.length > 0 || noRoleEntry)
       )
         out.push(pp);
     }
@@ -1172,6 +1189,9 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
   // ── What else each change allows, and the ranking ──
   const probes = probeRequests(snapshot, request, caller, key, opts);
   const beforeVerdicts = probes.map((p) => safeVerdict(ev, p.req));
+  // A session's role ARN with its path to fill in (policyPrincipalArn): a proposal that writes it says so.
+  const roleToFillIn =
+    caller.kind === 'assumed-role' && hasRolePathToFillIn(policyPrincipalArn(snapshot, caller)) ? policyPrincipalArn(snapshot, caller) : undefined;
   const proposals: FixProposal[] = tried.map(({ cand, after, snap }) => {
     const evAfter = new Evaluator(snap);
     const gained = probes.filter((p, i) => beforeVerdicts[i] !== 'allow' && safeVerdict(evAfter, p.req) === 'allow');
@@ -1182,7 +1202,10 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
       changes: cand.changes,
       verified: { decision: after.decision, decidedBy: after.decidedBy, reasons: after.reasons.map(({ excerpt: _e, ...r }) => r) },
       alsoAllows: sideEffects(gained, request, caller, snapshot),
-      notes: cand.notes,
+      notes:
+        roleToFillIn !== undefined && JSON.stringify(cand.changes).includes(roleToFillIn)
+          ? [...cand.notes, { kind: 'role-path-unknown', roleArn: roleToFillIn }]
+          : cand.notes,
       _order: cand.order,
       _gained: gained.length,
     } as FixProposal & { _order: number; _gained: number };

@@ -3,7 +3,6 @@
 // to the caller's account and an identity policy allows), or a grant allows
 // [KMS "Determining access to a KMS key"; docs/semantics.md#evaluation-order steps 5a-5c].
 // Another account's caller needs both sides: the key policy and its own IAM [KMS cross-account access].
-import { roleArnOf } from '../model/arn.js';
 import { type Decision, GRANT_TO_CREATE, type HintNote, type Limit, type TraceFinding } from '../model/decision.js';
 import type { Grant } from '../model/grant.js';
 import type { Key } from '../model/key.js';
@@ -158,7 +157,8 @@ export function keyOperation(k: Walk, kp: KeyPolicyScan, key: Key, rule: GrantRu
           account: caller.account,
           partition: caller.partition,
           principal: caller.arn,
-          ...(caller.kind === 'assumed-role' ? { role: roleArnOf(caller) } : {}),
+          // The role as a policy names it: with its path (or the path to fill in, walk.ts policyPrincipal).
+          ...(caller.kind === 'assumed-role' ? { role: k.policyPrincipal() } : {}),
         },
         k.keyPolicyAllow(`Allow${action.short}ForAccount${caller.account}`, [`arn:${caller.partition}:iam::${caller.account}:root`]),
       );

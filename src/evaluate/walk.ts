@@ -19,6 +19,7 @@ import type {
 import type { Grant } from '../model/grant.js';
 import type { Key } from '../model/key.js';
 import type { Policy } from '../model/policy.js';
+import { roleArnToFillIn } from '../model/arn.js';
 import type { PrincipalRef } from '../model/principal.js';
 import type { Request } from '../model/request.js';
 import { parseOperator } from '../model/condition-operators.js';
@@ -307,10 +308,15 @@ export class Walk {
   }
 
   // ── The changes hints propose (each applied and evaluated again before it is printed) ────
-  /** aws:PrincipalArn: what a policy names for this caller (a session's role ARN, with its path). */
+  /**
+   * aws:PrincipalArn: what a policy names for this caller (a session's role ARN, with its path). A
+   * session whose role's path is not known gets its role ARN with the path to fill in, never its
+   * own ARN: that would name this one session, not the role.
+   */
   policyPrincipal(): string {
-    const ctx = this.env.ctx;
-    return ctx.values.get('aws:principalarn')?.[0] ?? ctx.base?.get('aws:principalarn')?.[0] ?? this.caller.arn;
+    const { env, caller } = this;
+    const known = env.ctx.values.get('aws:principalarn')?.[0] ?? env.ctx.base?.get('aws:principalarn')?.[0];
+    return known ?? (caller.kind === 'assumed-role' ? roleArnToFillIn(caller) : caller.arn);
   }
   /** A key-policy statement allowing the action to the caller (or to `aws`, e.g. its account). */
   keyPolicyAllow(sid: string, aws?: string[]): HintEdit[] {

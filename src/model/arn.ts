@@ -151,6 +151,23 @@ export function iamRoleArn(partition: string, account: string, roleName: string)
   return `arn:${partition}:iam::${account}:role/${roleName}`;
 }
 
+/**
+ * The path kms-why writes into a role ARN when the role's path is not known, for the user to
+ * replace (`--redact` leaves it): a session ARN leaves its role's path out, and a policy names the
+ * role by its ARN with the path [IAM identifiers: IAM ARNs].
+ */
+export const FILL_IN_ROLE_PATH = 'ROLE_PATH';
+
+/** A session's role ARN with FILL_IN_ROLE_PATH for the path it does not know. */
+export function roleArnToFillIn(p: SessionPrincipal): string {
+  return iamRoleArn(p.partition, p.account, `${FILL_IN_ROLE_PATH}/${p.roleName}`);
+}
+
+/** Whether a text names a role ARN with FILL_IN_ROLE_PATH (roleArnToFillIn). */
+export function hasRolePathToFillIn(text: string): boolean {
+  return text.includes(`:role/${FILL_IN_ROLE_PATH}/`);
+}
+
 /** The role ARN of a session (without path: session ARNs do not carry it), or of a role (as given). */
 export function roleArnOf(p: SessionPrincipal | RolePrincipal): string;
 export function roleArnOf(p: PrincipalRef): string | undefined;

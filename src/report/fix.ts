@@ -42,6 +42,7 @@ import type { Report } from '../model/report.js';
 import type { ClueCheck, FixChange, FixNote, FixResult } from '../analyses/fix.js';
 import { changeJson } from '../analyses/fix.js';
 import { proposalCommands } from './fix-commands.js';
+import { rolePathToFillIn } from './fill-in.js';
 import {
   changeTitle,
   clueFindingText,
@@ -226,6 +227,8 @@ export function fixNoteText(n: FixNote): string {
       return 'TEMP_ROLE is any other role Lambda can assume; the identity running the commands needs kms:CreateGrant, kms:Encrypt and kms:Decrypt on the key.';
     case 'permissions-boundary':
       return 'A permissions boundary limits what identity policies (and a key policy naming the role) can allow.';
+    case 'role-path-unknown':
+      return rolePathToFillIn(n.roleArn);
   }
 }
 

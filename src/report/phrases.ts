@@ -27,6 +27,7 @@ import type {
 } from '../model/decision.js';
 import { GRANT_TO_CREATE } from '../model/decision.js';
 import { ecText } from '../model/grant.js';
+import { rolePathToFillIn } from './fill-in.js';
 
 /**
  * What kms-why assumes where AWS documentation is silent or contradictory; each links to its entry
@@ -182,7 +183,7 @@ export function hintText(n: HintNote): string {
       return `Remove or narrow the Deny ${statementText(n.statement)}: an explicit Deny beats every allow, including grants.`;
     case 'exempt-from-deny': {
       const who = n.session !== undefined ? `${n.session.roleArn}, its session ARN ${n.principal} and account ${n.session.account}` : n.principal;
-      return `Add ${who} to the NotPrincipal of the Deny ${statementText(n.statement)}: a NotPrincipal Deny applies to everyone it does not list${n.session !== undefined ? ' (a session is exempt only when the account, the role and the session are all listed)' : ''}.`;
+      return `Add ${who} to the NotPrincipal of the Deny ${statementText(n.statement)}: a NotPrincipal Deny applies to everyone it does not list${n.session !== undefined ? ' (a session is exempt only when the account, the role and the session are all listed)' : ''}.${fillIn(n.session?.roleArn)}`;
     }
     case 'each':
       return n.notes.map(hintText).join(' And: ');
@@ -207,11 +208,11 @@ export function hintText(n: HintNote): string {
     case 'cross-account-iam':
       return `Account ${n.account} must also allow it: attach an identity policy allowing ${n.action} on ${n.keyArn} to ${n.principal} (a key policy alone never lets another account's principals in).`;
     case 'not-delegated':
-      return `The IAM allow in ${statementsText(n.statements)} has no effect because the key policy does not delegate ${n.action} to account ${n.account}: add ${n.action} to a key-policy statement for the account principal (arn:${n.partition}:iam::${n.account}:root), or name ${n.role !== undefined ? `the role ${n.role}` : n.principal} in the key policy.`;
+      return `The IAM allow in ${statementsText(n.statements)} has no effect because the key policy does not delegate ${n.action} to account ${n.account}: add ${n.action} to a key-policy statement for the account principal (arn:${n.partition}:iam::${n.account}:root), or name ${n.role !== undefined ? `the role ${n.role}` : n.principal} in the key policy.${fillIn(n.role)}`;
     case 'delegated-no-iam':
       return `The key policy lets account ${n.account} use IAM policies for ${n.action}, but no identity policy of ${n.principal} allows ${n.action} on ${n.keyArn}: attach one that does.`;
     case 'nothing-allows':
-      return `No key-policy statement, no IAM delegation and no grant allows ${n.principal} to ${n.action.replace(/^kms:/, '')} this key: add a key-policy statement allowing ${n.action} to ${n.to}.`;
+      return `No key-policy statement, no IAM delegation and no grant allows ${n.principal} to ${n.action.replace(/^kms:/, '')} this key: add a key-policy statement allowing ${n.action} to ${n.to}.${fillIn(n.to)}`;
     case 'account-grant-needs-iam':
       return `Grant ${n.grantId} is for account ${n.account}: attach an identity policy allowing ${n.action} on ${n.keyArn} to ${n.principal} to use it.`;
     case 'grant-context':
@@ -227,7 +228,7 @@ export function hintText(n: HintNote): string {
     case 'alias-iam':
       return `Attach an identity policy allowing ${n.action} on ${n.alias} to ${n.principal}: alias permissions come only from IAM.`;
     case 'alias-key':
-      return `${n.action} also needs permission on the key ${n.keyArn}: add a key-policy statement allowing it to ${n.to} (or delegate ${n.action} to account ${n.account} and allow it in IAM).`;
+      return `${n.action} also needs permission on the key ${n.keyArn}: add a key-policy statement allowing it to ${n.to} (or delegate ${n.action} to account ${n.account} and allow it in IAM).${fillIn(n.to)}`;
     case 'alias-in-resource': {
       const name = n.alias.slice(n.alias.indexOf('alias/'));
       return `Statement "${n.statement.id}" of ${n.statement.policyName} names the alias ${n.alias} in Resource; ${n.action} is authorized on the key, so it never matches. To allow by alias, use Resource "*" (or the key ARN) with a condition on kms:RequestAlias (the alias used in the request) or kms:ResourceAliases (any alias of the key), e.g. "ForAnyValue:StringEquals": {"kms:ResourceAliases": "${name}"}.`;
@@ -575,4 +576,10 @@ export function phraseDecision(d: Decision): CheckResult {
   const out: CheckResult = { ...rest, trace: d.trace.map(phraseStep), hints: d.hints.map(hintText), assumptions: d.assumptions.map(assumptionText) };
   if (unknownBecause !== undefined) out.unknownBecause = hintText(unknownBecause);
   return out;
+}
+
+/** The sentence on a role ARN whose path is to be filled in (fill-in.ts), after a space; '' for any other. */
+function fillIn(roleArn: string | undefined): string {
+  const t = roleArn !== undefined ? rolePathToFillIn(roleArn) : '';
+  return t === '' ? '' : ` ${t}`;
 }

@@ -22,7 +22,7 @@
 // service-linked roles, regions, actions and condition key names.
 //
 // The mapping lives only in memory; it is never printed.
-import { FILL_IN_ROLE } from './fill-in.js';
+import { FILL_IN_ROLE, FILL_IN_ROLE_PATH } from './fill-in.js';
 import { createHmac, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { ACTIONS } from '../model/actions.js';
@@ -869,7 +869,8 @@ export class Redactor {
         const segs = splitSlash(m[2]!);
         const last = segs.pop()!;
         const kind: PlaceholderKind = type === 'role' || type === 'user' || type === 'group' || type === 'policy' ? type : 'resource';
-        const path = segs.map((p) => (p === '' || p === 'service-role' ? p : this.name('path', p)));
+        // The path to fill in of a role whose path is not known is no path of the account either.
+        const path = segs.map((p) => (p === '' || p === 'service-role' || (type === 'role' && p === FILL_IN_ROLE_PATH) ? p : this.name('path', p)));
         return `${type}/${path.map((p) => `${p}/`).join('')}${this.name(kind, last)}`;
       }
     }

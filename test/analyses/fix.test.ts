@@ -8,6 +8,8 @@ import { applyChanges, checkClue, impliedDenial, proposeFixes, type FixResult } 
 import type { Request } from '../../src/model/request.js';
 // The commands are output (src/report/fix-commands.ts), built from the typed changes checked here.
 import { proposalCommands } from '../../src/report/fix-commands.js';
+import { fixNoteText } from '../../src/report/fix.js';
+import { hintText } from '../../src/report/phrases.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
 import { snapshotFromDocuments } from '../../src/sources/load.js';
 import { parseSnapshot } from '../../src/sources/snapshot-file.js';
@@ -450,5 +452,68 @@ describe('proposeFixes on an unknown verdict no unreadable input explains', () =
     const notes = proposeFixes(s, req).notes;
     expect(notes).toContainEqual({ kind: 'depends-on-missing-context', keys: ['aws:SourceIp'] });
     expect(notes.map((n) => n.kind)).not.toContain('depends-on-unreadable');
+  });
+});
+
+describe('a session whose role the snapshot names no path for', () => {
+  // The snapshot has the session's entry and none for its role: a session ARN leaves the role's
+  // path out, so the role's ARN (what a key policy names it by) is not known.
+  const SESSION = 'arn:aws:sts::111122223333:assumed-role/other/s1';
+  const req: Request = { action: 'kms:Decrypt', principal: SESSION, keyIdentifier: 'alias/app' };
+  const withPrincipals = (principals: unknown[], delegate = false): Snapshot =>
+    snap('fixtures/examples/pattern-1-key-policy-names-role.json', (d) => {
+      d.principals = principals;
+      if (delegate)
+        d.keys[0].Policy.Statement.push({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:Encrypt', Resource: '*' });
+    });
+  const allowDecrypt = [{ PolicyName: 'p', Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' }] } }];
+  const keyPolicyPrincipal = (f: FixResult): unknown => {
+    const c = f.proposals.find((p) => p.id === 'key-policy-statement')!.changes[0]!;
+    return c.kind === 'add-key-policy-statement' ? (c.statement.Principal as { AWS: string }).AWS : undefined;
+  };
+
+  it('the key-policy statement names the role with its path to fill in, never the session nor a role without path', () => {
+    const s = withPrincipals([{ Arn: SESSION, IdentityPolicies: [] }]);
+    const f = proposeFixes(s, req);
+    expectEveryProposalAllows(s, req, f);
+    expect(keyPolicyPrincipal(f)).toBe('arn:aws:iam::111122223333:role/ROLE_PATH/other');
+    const p = f.proposals.find((x) => x.id === 'key-policy-statement')!;
+    expect(p.notes).toContainEqual({ kind: 'role-path-unknown', roleArn: 'arn:aws:iam::111122223333:role/ROLE_PATH/other' });
+    expect(fixNoteText(p.notes.at(-1)!)).toMatch(/ROLE_PATH stands for the path of role other.*aws iam get-role --role-name other/);
+    // The hint proposes the same principal, and says what ROLE_PATH is.
+    const d = new Evaluator(s).evaluate(req);
+    const hints = d.hints.map(hintText).join('\n');
+    expect(hints).toContain('add a key-policy statement allowing kms:Decrypt to arn:aws:iam::111122223333:role/ROLE_PATH/other.');
+    expect(hints).toContain('ROLE_PATH stands for the path of role other');
+    expect(hints).not.toContain(`to ${SESSION}`);
+  });
+
+  it("a session entry that gives its role's ARN (RoleArn) is named by it", () => {
+    const s = withPrincipals([{ Arn: SESSION, RoleArn: 'arn:aws:iam::111122223333:role/team/other', IdentityPolicies: [] }]);
+    const f = proposeFixes(s, req);
+    expect(keyPolicyPrincipal(f)).toBe('arn:aws:iam::111122223333:role/team/other');
+    expect(f.proposals.flatMap((p) => p.notes).map((n) => n.kind)).not.toContain('role-path-unknown');
+  });
+
+  it('the role known: its ARN with the path, in the fix and in the hint that names the role', () => {
+    const s = withPrincipals([{ Arn: 'arn:aws:iam::111122223333:role/team/other', IdentityPolicies: allowDecrypt }], true);
+    // An IAM allow without delegation: "name the role … in the key policy".
+    const hints = new Evaluator(s).evaluate(req).hints.map(hintText).join('\n');
+    expect(hints).toContain('or name the role arn:aws:iam::111122223333:role/team/other in the key policy.');
+    expect(keyPolicyPrincipal(proposeFixes(s, req))).toBe('arn:aws:iam::111122223333:role/team/other');
+    // Unknown, the path is to be filled in there too.
+    const unknownPath = withPrincipals([{ Arn: SESSION, IdentityPolicies: allowDecrypt }], true);
+    const h2 = new Evaluator(unknownPath).evaluate(req).hints.map(hintText).join('\n');
+    expect(h2).toContain('or name the role arn:aws:iam::111122223333:role/ROLE_PATH/other in the key policy. ROLE_PATH stands for');
+  });
+
+  it('an IAM statement for the role lands in its session entry, not in an entry made under the path to fill in', () => {
+    const s = withPrincipals([{ Arn: SESSION, IdentityPolicies: [] }], true);
+    const iam = proposeFixes(s, { ...req, action: 'kms:Encrypt' }).proposals.find((p) => p.id === 'iam-statement')!;
+    expect(iam.changes[0]).toMatchObject({ kind: 'add-identity-policy', principalArn: 'arn:aws:iam::111122223333:role/ROLE_PATH/other' });
+    const after = applyChanges(s, iam.changes);
+    expect(Object.keys(after.principals)).toEqual([SESSION]);
+    const p = after.principals[SESSION]!.identityPolicies;
+    expect(Array.isArray(p) && p.length).toBe(1);
   });
 });

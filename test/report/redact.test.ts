@@ -18,6 +18,12 @@ describe('Redactor', () => {
     expect(parseArn(out.split(' ')[2]!)?.account).toBe('000000000001');
   });
 
+  it('keeps the role path kms-why writes for the user to fill in (ROLE_PATH), and replaces the role name', () => {
+    const r = new Redactor();
+    const out = r.text('arn:aws:sts::111122223333:assumed-role/other/s1: add arn:aws:iam::111122223333:role/ROLE_PATH/other');
+    expect(out).toBe('arn:aws:sts::000000000001:assumed-role/role-1/session-1: add arn:aws:iam::000000000001:role/ROLE_PATH/role-1');
+  });
+
   it('replaces the whole name of an ARN value, a control character in it and all', () => {
     // Free text ends an ARN at a newline, so the rest of such a name once survived redaction.
     const r = new Redactor();
