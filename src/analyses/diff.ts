@@ -84,6 +84,14 @@ export interface DiffSources {
   /** A who-can report side's filters (who-can --key, --principal): what it left out is not compared. */
   oldFilters?: WhoCanFilters;
   newFilters?: WhoCanFilters;
+  /**
+   * A side's --principal filter as a test, when its `principals` patterns cannot be matched as
+   * shown (diff --redact of reports written without it: the patterns hold the real names, the ARNs
+   * placeholders). Default: the patterns; for a report written with --redact (filters.redacted),
+   * the principals it lists.
+   */
+  oldKeep?: (p: WhoCanPrincipal) => boolean;
+  newKeep?: (p: WhoCanPrincipal) => boolean;
 }
 
 /**
@@ -326,6 +334,11 @@ export function diffWhoCan(oldR: WhoCanResult, newR: WhoCanResult, given: DiffSo
   };
 }
 
+/** A side's --principal filter as shown (undefined: none, or patterns redacted, which cannot be matched again: DiffAccumulator.unevaluated). */
+function keepOf(f: WhoCanFilters | undefined): ((p: WhoCanPrincipal) => boolean) | undefined {
+  return f === undefined || f.redacted === true ? undefined : principalFilter(f.principals ?? []);
+}
+
 /** A report of only the keys named with --key: a key it does not hold was not evaluated (neither added nor removed). */
 export function keysFiltered(f: WhoCanFilters | undefined): boolean {
   return f !== undefined && f.keys !== null;
@@ -349,8 +362,8 @@ export class DiffAccumulator {
   constructor(private readonly src: DiffSources = {}) {
     this.oldEv = src.oldSnapshot ? new Evaluator(src.oldSnapshot) : undefined;
     this.newEv = src.newSnapshot ? new Evaluator(src.newSnapshot) : undefined;
-    this.oldKeep = principalFilter(src.oldFilters?.principals ?? []);
-    this.newKeep = principalFilter(src.newFilters?.principals ?? []);
+    this.oldKeep = src.oldKeep ?? keepOf(src.oldFilters);
+    this.newKeep = src.newKeep ?? keepOf(src.newFilters);
     for (const [label, s] of [
       ['old', src.oldSnapshot],
       ['new', src.newSnapshot],
@@ -390,6 +403,10 @@ export class DiffAccumulator {
         : undefined;
     const keep = which === 'old' ? this.oldKeep : this.newKeep;
     if (keep !== undefined && !keep(p)) return `${label} is a who-can report of only the principals matching --principal ${filters!.principals!.join(', ')}`;
+    // Written with --redact, its patterns were matched against the real ARNs: a principal it does
+    // not list (every principal it evaluated, it lists) may have been left out by them.
+    if (keep === undefined && filters?.redacted === true && filters.principals !== null && p.kind !== 'public')
+      return `${label} is a who-can report written with --redact of only the principals matching --principal ${filters.principals.join(', ')}, and does not list this one (a redacted pattern cannot be matched again)`;
     const account = p.account ?? parsePrincipal(p.arn)?.account;
     const u = k.unlisted?.find((x) => x.account === undefined || x.account === account);
     return u === undefined ? undefined : `${label} could not list every principal: ${u.why}`;

@@ -2661,16 +2661,17 @@ export function unlistedPrincipals(snapshot: Snapshot, key: Key): UnlistedPrinci
  * with the evaluator's wildcard matcher, which never backtracks: a pattern such as `*a*a*a*a*b` costs
  * at most (ARN length) × (pattern length) comparisons, where a regular expression could take forever.
  * Anyone ("*", the public statements' answers) is always kept. `kms-why diff` asks it which principals
- * a report filtered with --principal left out.
+ * a report filtered with --principal left out. `realArn`: the ARN a principal's (redacted) ARN stands
+ * for, matched instead (--redact: the patterns are the user's, with the real names).
  */
-export function principalFilter(patterns: readonly string[]): ((p: WhoCanPrincipal) => boolean) | undefined {
+export function principalFilter(patterns: readonly string[], realArn: (arn: string) => string = (arn) => arn): ((p: WhoCanPrincipal) => boolean) | undefined {
   if (patterns.length === 0) return undefined;
   const tests = patterns.map((pat): ((arn: string) => boolean) => {
     if (!hasWildcard(pat)) return (arn) => arn.includes(pat);
     const w = new Wildcard(pat);
     return (arn) => w.test(arn);
   });
-  return (p) => p.kind === 'public' || tests.some((test) => test(p.arn) || (p.arnWithPath !== undefined && test(p.arnWithPath)));
+  return (p) => p.kind === 'public' || tests.some((test) => test(realArn(p.arn)) || (p.arnWithPath !== undefined && test(realArn(p.arnWithPath))));
 }
 
 /** Resolves --key values (and --all-keys) to keys of the snapshot. */

@@ -7,7 +7,7 @@
 import { stat } from 'node:fs/promises';
 import { DiffAccumulator, keysFiltered, type AccessChange, type AccessDiff } from '../analyses/diff.js';
 import { Evaluator } from '../evaluate/evaluator.js';
-import { WhoCanEngine, type KeyWhoCan, type WhoCanFilters } from '../analyses/who-can.js';
+import { principalFilter, WhoCanEngine, type KeyWhoCan, type WhoCanFilters, type WhoCanPrincipal } from '../analyses/who-can.js';
 import type { ActionInfo } from '../model/actions.js';
 import type { Key } from '../model/key.js';
 import type { Snapshot } from '../model/snapshot.js';
@@ -36,6 +36,8 @@ export interface DiffSide {
   snapshot?: Snapshot;
   /** A report side's filters (who-can --key, --principal, --action): what it left out is not compared. */
   filters?: WhoCanFilters;
+  /** A report side's --principal filter, when its patterns cannot be matched as shown (DiffSources.oldKeep). */
+  keep?: (p: WhoCanPrincipal) => boolean;
 }
 
 export interface DiffInputOptions {
@@ -59,12 +61,31 @@ export async function openDiffSide(
   }
   let value = await readJsonText(file, opts.streamAbove !== undefined ? { streamAbove: opts.streamAbove } : {});
   let shown = name;
-  if (io.redactor !== undefined) {
-    io.redactor.learn(value);
-    value = io.redactor.json(value);
-    shown = io.redactor.file(name);
+  const r = io.redactor;
+  if (r !== undefined) {
+    // A who-can report's --principal patterns hold the real names: redacted, they would no longer
+    // match what they matched (role-1 is in role-10), so they are matched against the ARNs the
+    // redacted ones stand for, and shown redacted.
+    const patterns = realPrincipalPatterns(value);
+    r.learn(value);
+    value = r.json(value);
+    shown = r.file(name);
+    const side = fromValue(value, shown, keyIdents, actions);
+    if (patterns !== undefined && side.filters !== undefined) {
+      side.filters = { ...side.filters, principals: patterns.map((p) => r.principalPattern(p)), redacted: true };
+      side.keep = principalFilter(patterns, (arn) => r.original(arn))!;
+    }
+    return side;
   }
   return fromValue(value, shown, keyIdents, actions);
+}
+
+/** A who-can report's --principal patterns as written, unless none or already redacted (filters.redacted). */
+function realPrincipalPatterns(value: unknown): string[] | undefined {
+  if (!isWhoCanJson(value)) return undefined;
+  const f = (value as { filters?: unknown }).filters;
+  if (!isObject(f) || f.redacted === true || !Array.isArray(f.principals) || f.principals.length === 0) return undefined;
+  return f.principals.every((x): x is string => typeof x === 'string') ? f.principals : undefined;
 }
 
 function fromValue(value: unknown, name: string, keyIdents: string[], actions: ActionInfo[] | undefined): DiffSide {
@@ -209,6 +230,8 @@ export async function diffSides(before: DiffSide, after: DiffSide): Promise<Acce
     ...(after.snapshot ? { newSnapshot: after.snapshot } : {}),
     ...(before.filters ? { oldFilters: before.filters } : {}),
     ...(after.filters ? { newFilters: after.filters } : {}),
+    ...(before.keep ? { oldKeep: before.keep } : {}),
+    ...(after.keep ? { newKeep: after.keep } : {}),
   });
   const oldArns = new Set(before.keys.map((k) => k.arn));
   const newArns = new Set(after.keys.map((k) => k.arn));

@@ -119,6 +119,9 @@ export function addWhoCanCommand(program: Command, io: CliIo, run: Run): void {
         if ((flags.key ?? []).length === 0 && flags.allKeys !== true) throw new InputError('give --key (repeatable) or --all-keys');
         const actions = keyActionsFlag(flags.action);
         const snapshot = await loadWhoCanSnapshot(flags, io);
+        // --principal as typed, with the real names: --redact redacts the flags below, but what a
+        // substring or a wildcard matches is not kept by placeholders (role-1 is in role-10).
+        const patterns = [...(flags.principal ?? [])];
         (await import('./redact.js')).redactFlags(flags, io.redactor);
         const keys = selectKeys(snapshot, new Evaluator(snapshot), flags.key ?? [], flags.allKeys === true);
         if (keys.length === 0) throw new InputError('the snapshot has no customer managed key', { hint: 'Give --key for an AWS managed key.' });
@@ -131,17 +134,21 @@ export function addWhoCanCommand(program: Command, io: CliIo, run: Run): void {
           principals: flags.principals === true,
         });
         await writer.ready();
-        const keep = principalFilter(flags.principal ?? []);
-        // Recorded in the JSON report: kms-why diff must not read a principal or key left out as denied.
+        const redactor = io.redactor;
+        // --redact: the principals' ARNs are placeholders; the patterns are matched against the
+        // ARNs they stand for, so that the same principals are kept as without --redact.
+        const keep = redactor !== undefined ? principalFilter(patterns, (arn) => redactor.original(arn)) : principalFilter(patterns);
+        // Recorded in the JSON report: kms-why diff must not read a principal or key left out as
+        // denied. Redacted patterns only name what was matched (WhoCanFilters.redacted).
         const filters: WhoCanFilters = {
           keys: flags.allKeys === true ? null : (flags.key ?? []),
-          principals: (flags.principal ?? []).length > 0 ? flags.principal! : null,
+          principals: patterns.length === 0 ? null : redactor !== undefined ? patterns.map((p) => redactor.principalPattern(p)) : patterns,
           actions: actions === undefined ? null : actions.map((a) => a.name),
         };
+        if (redactor !== undefined && patterns.length > 0) filters.redacted = true;
         // --redact: the inputs were redacted, and io redacts every chunk (src/cli/redact.ts).
         // --output-file: the report appears whole or not at all (a run that fails or is killed leaves the file as it was).
         const file = flags.outputFile !== undefined ? await AtomicFile.create(flags.outputFile, { force: flags.force === true }) : undefined;
-        const redactor = io.redactor;
         const out =
           file !== undefined
             ? new StreamOut(

@@ -137,6 +137,12 @@ export interface WhoCanFilters {
   principals: string[] | null;
   /** --action values (null: every action each key can do). */
   actions: string[] | null;
+  /**
+   * The report was written with --redact: `principals` shows the patterns redacted, and they were
+   * matched against the real ARNs, so they cannot be matched again against the report's (redacted)
+   * ARNs: the principals the report lists are the ones it evaluated.
+   */
+  redacted?: true;
 }
 
 export interface WhoCanStats {

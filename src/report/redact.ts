@@ -139,6 +139,9 @@ const REDACTED_PATTERN = /^\*-x(\d+)x\*$/;
 /** Names' placeholders; a value's may be written in capitals in part (VALUE-1, a case variant: see caseVariant()). */
 const NAME_SHAPE = /^(?:role|user|session|group|policy|alias|function|grant-name|resource|path|policy-id|[vV][aA][lL][uU][eE]|name)-\d+(?:-x\d+x)*$/;
 
+/** The words of a principal ARN, kept in a --principal pattern (principalPattern). */
+const PATTERN_WORDS = new Set(['arn', 'aws', 'aws-cn', 'aws-us-gov', 'iam', 'sts', 'role', 'user', 'assumed-role', 'federated-user', 'root', 'service-role']);
+
 /** Words never taken as a name to replace: the report's own vocabulary. */
 const STOP_WORDS = new Set(
   [
@@ -460,6 +463,8 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 export class Redactor {
   private readonly values = new Map<string, string>();
+  /** Each placeholder issued → the value it stands for (original()). Never printed. */
+  private readonly originals = new Map<string, string>();
   private readonly issued = new Set<string>();
   private readonly counters = new Map<string, number>();
   /** Names learned from the inputs' fields and ARNs → their kind; replaced wherever they stand as a word. */
@@ -570,6 +575,38 @@ export class Redactor {
     return this.name(this.learned.get(s) ?? 'value', s);
   }
 
+  /**
+   * The principal ARN a redacted one stands for: its account id and each name of its resource put
+   * back (what was not replaced stays). For matching what the user typed with the real names against
+   * principals derived from redacted inputs (who-can --principal, a diff of who-can reports): the
+   * result is never printed.
+   */
+  original(arn: string): string {
+    const back = (x: string): string => this.originals.get(x) ?? x;
+    if (!arn.startsWith('arn:')) return back(arn);
+    const parts = arn.split(':');
+    if (parts.length < 6) return arn;
+    return [...parts.slice(0, 4), back(parts[4]!), parts.slice(5).join(':').split('/').map(back).join('/')].join(':');
+  }
+
+  /**
+   * A who-can --principal pattern (matched against whole ARNs: a substring, or `*` and `?`
+   * wildcards), for showing: each account id and name in it as the ARNs show them, the words of an
+   * ARN kept, any other text a placeholder. Placeholders do not keep what a substring or a wildcard
+   * matched, so the result only names the pattern: it is not matched against redacted ARNs.
+   */
+  principalPattern(pattern: string): string {
+    return pattern
+      .split(/([/:*?])/)
+      .map((t) => {
+        if (t === '' || /^[/:*?]$/.test(t) || PATTERN_WORDS.has(t) || SERVICE_HOST_RE.test(t) || this.issued.has(t)) return t;
+        if (/^\d{12}$/.test(t)) return this.account(t);
+        if (this.learned.has(t) || this.values.has(`name\0${t}`)) return this.name(this.learned.get(t) ?? 'name', t);
+        return this.placeholder('name', t, (n) => `pattern-${n}`);
+      })
+      .join('');
+  }
+
   /** Free text (an error message, a description, a rendered report): every identifier in it replaced. */
   text(given: string): string {
     return this.freeText(given, false);
@@ -659,6 +696,7 @@ export class Redactor {
       p = fmt(n);
       this.values.set(k, p);
       this.issued.add(p);
+      this.originals.set(p, value);
     }
     return p;
   }
@@ -751,6 +789,7 @@ export class Redactor {
       if (variant !== undefined) {
         this.values.set(k, variant);
         this.issued.add(variant);
+        this.originals.set(variant, v);
         return variant;
       }
       const fmt =
@@ -765,6 +804,7 @@ export class Redactor {
       p = fmt(n);
       this.values.set(k, p);
       this.issued.add(p);
+      this.originals.set(p, v);
       if (label === 'value' && !this.valueCases.has(v.toLowerCase())) this.valueCases.set(v.toLowerCase(), n);
     }
     return p;

@@ -9,7 +9,9 @@
 //     "filters"?: {                                          what the report was limited to (who-can writes it; absent: not limited)
 //       "keys": ["alias/app"] | null,                        --key values (null: every customer managed key)
 //       "principals": ["role/app-*"] | null,                 --principal patterns: other principals were left out (anyone "*" is kept)
-//       "actions": ["kms:Decrypt"] | null                    --action values (null: every action each key can do)
+//       "actions": ["kms:Decrypt"] | null,                   --action values (null: every action each key can do)
+//       "redacted"?: true                                    --redact: "principals" shown redacted (matched against the real ARNs);
+//                                                            diff takes the principals the report lists as the ones it kept
 //     },
 //     "summary": {
 //       "keys": 1, "decisions": 64,                          (principal, key, action) triples answered

@@ -171,7 +171,9 @@ export function parseWhoCanJson(value: unknown, file: string): WhoCanResult {
 function filtersOf(v: unknown, at: Where): WhoCanFilters {
   const o = expectObject(v, at, 'the filters {"keys", "principals", "actions"}');
   const list = (k: 'keys' | 'principals' | 'actions'): string[] | null => (o[k] === undefined || o[k] === null ? null : strings(o[k], member(at, k)));
-  return { keys: list('keys'), principals: list('principals'), actions: list('actions') };
+  const f: WhoCanFilters = { keys: list('keys'), principals: list('principals'), actions: list('actions') };
+  if (o.redacted === true) f.redacted = true;
+  return f;
 }
 
 /** Is this parsed JSON a who-can report (rather than a snapshot)? */

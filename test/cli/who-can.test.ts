@@ -402,6 +402,79 @@ describe('kms-why diff', () => {
     expect(JSON.parse(one.stdout).filters).toEqual({ keys: ['alias/app'], principals: null, actions: ['kms:Decrypt'] });
   });
 
+  describe('--principal with --redact', () => {
+    // Roles whose placeholders one pattern's would be a substring of (role-1 is in role-10…): a
+    // pattern redacted before it is matched keeps other principals than it did.
+    const names = ['app', 'app2', 'team/app-team', ...Array.from({ length: 12 }, (_, i) => `w${i}`)];
+    const snapshot = (without: string[] = []): string => {
+      const s = JSON.parse(readFileSync(`${ROOT}fixtures/examples/pattern-1-key-policy-names-role.json`, 'utf8'));
+      s.keys[0].Policy.Statement.push({
+        Sid: 'Delegate',
+        Effect: 'Allow',
+        Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+        Action: 'kms:Decrypt',
+        Resource: '*',
+      });
+      const allow = [{ PolicyName: 'p', Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' }] } }];
+      s.principals = names.filter((n) => !without.includes(n)).map((n) => ({ Arn: `arn:aws:iam::111122223333:role/${n}`, IdentityPolicies: allow }));
+      const f = join(tmp, `redact-filter-${without.join('-') || 'all'}.json`);
+      writeFileSync(f, JSON.stringify(s));
+      return f;
+    };
+    const report = async (from: string, ...more: string[]) =>
+      JSON.parse((await kmsWhy(['who-can', '--from', from, '--key', 'alias/app', '--output', 'json', ...more])).stdout);
+    const listed = (r: any): string[] => r.keys[0].principals.map((p: any) => p.principal);
+    const save = (name: string, r: unknown): string => {
+      const f = join(tmp, name);
+      writeFileSync(f, JSON.stringify(r));
+      return f;
+    };
+
+    it('keeps the principals the pattern matches without --redact, and records it redacted', async () => {
+      const from = snapshot();
+      for (const pattern of ['app', 'role/app', 'w1', '*/w1?', 'arn:aws:iam::111122223333:role/app*']) {
+        const plain = await report(from, '--principal', pattern);
+        const red = await report(from, '--principal', pattern, '--redact');
+        expect(listed(red).length, pattern).toBe(listed(plain).length);
+        expect(listed(plain).length, pattern).toBeGreaterThan(0);
+        expect(red.filters, pattern).toMatchObject({ redacted: true, principals: [expect.any(String)] });
+        expect(JSON.stringify(red), pattern).not.toMatch(/111122223333|role\/app|\bw1\b|app-team/);
+      }
+      expect(listed(await report(from, '--principal', 'w1', '--redact'))).toHaveLength(3); // w1, w10, w11
+      expect((await report(from, '--principal', 'app')).filters).toEqual({ keys: ['alias/app'], principals: ['app'], actions: null });
+    });
+
+    it('diff does not read a principal a redacted filter left out as lost', async () => {
+      const all = save('r-all.json', await report(snapshot(), '--redact'));
+      const app = save('r-app.json', await report(snapshot(), '--principal', 'app', '--redact'));
+      const r = JSON.parse((await kmsWhy(['diff', all, app, '--output', 'json'])).stdout);
+      expect(r.summary).toMatchObject({ gained: 0, lost: 0 });
+      expect(r.changes.length).toBeGreaterThan(0);
+      for (const c of r.changes) expect(c.new.notEvaluated).toMatch(/written with --redact of only the principals matching --principal role-1/);
+      // A principal the pattern matched that is gone: not known to be evaluated (its pattern cannot be matched again).
+      const gone = save('r-app-gone.json', await report(snapshot(['app2']), '--principal', 'app', '--redact'));
+      const g = JSON.parse((await kmsWhy(['diff', app, gone, '--output', 'json'])).stdout);
+      expect(g.summary.lost).toBe(0);
+      expect(g.changes.every((c: any) => c.change === 'unknown')).toBe(true);
+    });
+
+    it('diff --redact of reports written without it matches their patterns as they were written', async () => {
+      const all = save('p-all.json', await report(snapshot()));
+      const app = save('p-app.json', await report(snapshot(), '--principal', 'app'));
+      const plain = JSON.parse((await kmsWhy(['diff', all, app, '--output', 'json'])).stdout);
+      const red = JSON.parse((await kmsWhy(['diff', all, app, '--output', 'json', '--redact'])).stdout);
+      expect(red.summary).toEqual(plain.summary);
+      expect(red.summary).toMatchObject({ gained: 0, lost: 0 });
+      expect(JSON.stringify(red)).not.toMatch(/role\/app|app-team|111122223333/);
+      // A principal the pattern matched that is gone is lost, as without --redact.
+      const gone = save('p-app-gone.json', await report(snapshot(['app2']), '--principal', 'app'));
+      const p2 = JSON.parse((await kmsWhy(['diff', app, gone, '--output', 'json'])).stdout);
+      const r2 = JSON.parse((await kmsWhy(['diff', app, gone, '--output', 'json', '--redact'])).stdout);
+      expect(p2.summary.lost).toBeGreaterThan(0);
+      expect(r2.summary).toEqual(p2.summary);
+    });
+  });
+
   it('access that became unknown: exit 3 (whether it changed cannot be said)', async () => {
     const s = JSON.parse(readFileSync(BASIC, 'utf8'));
     s.keys[0].Grants = { kmsWhyUnreadable: { reason: 'AccessDeniedException on kms:ListGrants' } };

@@ -24,6 +24,22 @@ describe('Redactor', () => {
     expect(out).toBe('arn:aws:sts::000000000001:assumed-role/role-1/session-1: add arn:aws:iam::000000000001:role/ROLE_PATH/role-1');
   });
 
+  it('puts back the ARN a redacted principal ARN stands for (original), and shows a --principal pattern redacted', () => {
+    const r = new Redactor();
+    r.learn({ Arn: 'arn:aws:iam::111122223333:role/team/app', Session: 'arn:aws:sts::111122223333:assumed-role/app/s1' });
+    const role = r.text('arn:aws:iam::111122223333:role/team/app');
+    const session = r.text('arn:aws:sts::111122223333:assumed-role/app/s1');
+    expect(role).toBe('arn:aws:iam::000000000001:role/path-1/role-1');
+    expect(r.original(role)).toBe('arn:aws:iam::111122223333:role/team/app');
+    expect(r.original(session)).toBe('arn:aws:sts::111122223333:assumed-role/app/s1');
+    expect(r.original('arn:aws:iam::000000000001:root')).toBe('arn:aws:iam::111122223333:root');
+    expect(r.original('lambda.amazonaws.com')).toBe('lambda.amazonaws.com');
+    // The pattern names what the ARNs name with their placeholders; other text gets one of its own.
+    expect(r.principalPattern('arn:aws:iam::111122223333:role/team/*')).toBe('arn:aws:iam::000000000001:role/path-1/*');
+    expect(r.principalPattern('role/ap')).toBe('role/pattern-1');
+    expect(r.principalPattern('*app?')).toBe('*role-1?');
+  });
+
   it('replaces the whole name of an ARN value, a control character in it and all', () => {
     // Free text ends an ARN at a newline, so the rest of such a name once survived redaction.
     const r = new Redactor();
