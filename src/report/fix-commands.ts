@@ -3,6 +3,7 @@
 import type { FixChange, FixProposal, PolicyPlace } from '../analyses/fix.js';
 import { parseArn, parsePrincipal } from '../model/arn.js';
 import type { PolicySource } from '../model/policy.js';
+import { FILL_IN_ROLE } from './fill-in.js';
 import { unreachable } from './unreachable.js';
 
 /** A word for the shell: as it is when it needs no quoting, else single-quoted. */
@@ -124,7 +125,7 @@ export function changeCommands(c: FixChange): string[] {
       );
     case 'recreate-lambda-grant':
       return [
-        `aws lambda update-function-configuration --function-name ${shq(c.functionName)} --role arn:aws:iam::${parseArn(c.roleArn)?.account ?? 'ACCOUNT'}:role/TEMP_ROLE`,
+        `aws lambda update-function-configuration --function-name ${shq(c.functionName)} --role arn:aws:iam::${parseArn(c.roleArn)?.account ?? 'ACCOUNT'}:role/${FILL_IN_ROLE}`,
         `aws lambda wait function-updated --function-name ${shq(c.functionName)}`,
         `aws lambda update-function-configuration --function-name ${shq(c.functionName)} --role ${c.roleArn}`,
         `aws lambda wait function-updated --function-name ${shq(c.functionName)}`,

@@ -42,7 +42,7 @@ import type { Report } from '../model/report.js';
 import type { ClueCheck, FixChange, FixNote, FixResult } from '../analyses/fix.js';
 import { changeJson } from '../analyses/fix.js';
 import { proposalCommands } from './fix-commands.js';
-import { rolePathToFillIn } from './fill-in.js';
+import { FILL_IN_ROLE, rolePathToFillIn } from './fill-in.js';
 import {
   changeTitle,
   clueFindingText,
@@ -224,7 +224,7 @@ export function fixNoteText(n: FixNote): string {
     case 'lambda-grant-recreation':
       return "Lambda creates the grant (grantee: the execution role session, operations Decrypt and RetireGrant, EncryptionContextEquals aws:lambda:FunctionArn) when the function's role or key changes; switching to another role and back makes it create a new one (AWS Knowledge Center).";
     case 'lambda-temp-role':
-      return 'TEMP_ROLE is any other role Lambda can assume; the identity running the commands needs kms:CreateGrant, kms:Encrypt and kms:Decrypt on the key.';
+      return `${FILL_IN_ROLE} is any other role Lambda can assume; the identity running the commands needs kms:CreateGrant, kms:Encrypt and kms:Decrypt on the key.`;
     case 'permissions-boundary':
       return 'A permissions boundary limits what identity policies (and a key policy naming the role) can allow.';
     case 'role-path-unknown':

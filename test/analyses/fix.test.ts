@@ -61,7 +61,7 @@ describe('proposeFixes', () => {
     expect(first.id).toBe('recreate-lambda-grant');
     expect(first.verified.decidedBy).toBe('grant');
     expect(proposalCommands(first)).toEqual([
-      'aws lambda update-function-configuration --function-name my-function --role arn:aws:iam::111122223333:role/TEMP_ROLE',
+      'aws lambda update-function-configuration --function-name my-function --role arn:aws:iam::111122223333:role/TEMPORARY_ROLE',
       'aws lambda wait function-updated --function-name my-function',
       'aws lambda update-function-configuration --function-name my-function --role arn:aws:iam::111122223333:role/service-role/app-exec-role',
       'aws lambda wait function-updated --function-name my-function',

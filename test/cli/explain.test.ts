@@ -201,7 +201,7 @@ describe('kms-why explain-error', () => {
     expect(e.today).toMatchObject({ status: 'still-denied', agrees: true });
     expect(e.fix.proposals[0].id).toBe('recreate-lambda-grant');
     expect(e.fix.proposals[0].commands[0]).toBe(
-      'aws lambda update-function-configuration --function-name my-function --role arn:aws:iam::111122223333:role/TEMP_ROLE',
+      'aws lambda update-function-configuration --function-name my-function --role arn:aws:iam::111122223333:role/TEMPORARY_ROLE',
     );
   });
 

@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { FixChange, PolicyPlace } from '../../src/analyses/fix.js';
 import type { PolicySource } from '../../src/model/policy.js';
 import { changeCommands, proposalCommands } from '../../src/report/fix-commands.js';
+import { FILL_IN_ROLE } from '../../src/report/fill-in.js';
+import { Redactor } from '../../src/report/redact.js';
+import type { Grant } from '../../src/model/grant.js';
 
 const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const ROLE = 'arn:aws:iam::111122223333:role/app';
@@ -87,5 +90,24 @@ describe('fix commands', () => {
         ],
       }),
     ).toEqual([`aws kms cancel-key-deletion --key-id ${KEY}`, `aws kms enable-key --key-id ${KEY}`, `aws kms enable-key --key-id ${KEY}`]);
+  });
+});
+
+describe('the Lambda grant recreation', () => {
+  it('switches to the role the user fills in (FILL_IN_ROLE), which --redact keeps as written', () => {
+    const change: FixChange = {
+      kind: 'recreate-lambda-grant',
+      keyArn: KEY,
+      functionName: 'orders-fn',
+      functionArn: 'arn:aws:lambda:us-east-1:111122223333:function:orders-fn',
+      roleArn: ROLE,
+      grant: { grantId: 'g1', keyArn: KEY, granteePrincipal: SESSION, operations: ['Decrypt'], state: 'active' } as unknown as Grant,
+    };
+    const cmds = changeCommands(change);
+    expect(cmds[0]).toBe(`aws lambda update-function-configuration --function-name orders-fn --role arn:aws:iam::111122223333:role/${FILL_IN_ROLE}`);
+    const red = new Redactor().text(cmds.join('\n'));
+    expect(red).toContain(`:role/${FILL_IN_ROLE}\n`);
+    // The function's own role, on the line beside it, is redacted.
+    expect(red).not.toContain(ROLE);
   });
 });
