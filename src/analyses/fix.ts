@@ -555,6 +555,8 @@ export interface FixProposal {
   verified: { decision: Verdict; decidedBy: DecidedBy; reasons: Reason[] };
   /** What else the change allows that was not allowed before. */
   alsoAllows: SideEffect[];
+  /** What was evaluated to find alsoAllows. */
+  checked?: FixChecked;
   notes: FixNote[];
 }
 
@@ -596,7 +598,36 @@ export type FixNote =
   | { kind: 'lambda-temp-role' }
   | { kind: 'permissions-boundary' }
   /** The proposal names the caller's role as `roleArn`, whose path (FILL_IN_ROLE_PATH) the inputs do not give. */
-  | { kind: 'role-path-unknown'; roleArn: string };
+  | { kind: 'role-path-unknown'; roleArn: string }
+  /**
+   * The proposal allows kms:CreateGrant: which grants it allows (the request's, by the grant
+   * condition keys), and which parts of the grant it leaves open because the request does not name them.
+   */
+  | { kind: 'grant-scope'; scope: GrantScope };
+
+/**
+ * Groups of the side-effect probes evaluated before and after a change: the caller's other key
+ * actions, another session of its role, the snapshot's other principals (how many), and the
+ * request's own action without its encryption context and kms:ViaService. Other requests of the
+ * same action (another grant, another encryption context) are not among them.
+ */
+export interface ProbeGroups {
+  otherActions: boolean;
+  otherSession: boolean;
+  otherPrincipals: number;
+  withoutContext: boolean;
+}
+
+/**
+ * What was evaluated to find what else a proposal allows (its alsoAllows is what it gains among
+ * these, and nothing more is known).
+ */
+export interface FixChecked {
+  /** The groups whose verdicts after the change are known where it matters (checkedOf). */
+  decided: ProbeGroups;
+  /** The groups with a request denied before the change and unknown after it: the change may allow it. */
+  undecided: ProbeGroups;
+}
 
 /** A change considered and not proposed, as data: src/report/fix.ts phrases it. */
 export interface RejectedFix {
@@ -798,12 +829,70 @@ function uniqueSid(base: string, taken: ReadonlySet<string>): string {
   for (let i = 2; ; i++) if (!taken.has(`${b}${i}`)) return `${b}${i}`;
 }
 
-/** Conditions that keep an allow to this request: its encryption context and kms:ViaService. */
+/**
+ * Conditions that keep an allow to this request: its encryption context and kms:ViaService, and
+ * for CreateGrant the grant it asks for (grantScope).
+ */
 function requestConditions(req: Request, action: ActionInfo): JsonObject | undefined {
   const eq: Record<string, string> = {};
   if (action.takesEncryptionContext) for (const [k, v] of Object.entries(req.encryptionContext ?? {})) eq[`kms:EncryptionContext:${k}`] = v;
   if (req.viaService !== undefined) eq['kms:ViaService'] = req.viaService;
-  return Object.keys(eq).length > 0 ? { StringEquals: eq } : undefined;
+  const cond: JsonObject = {};
+  const scope = action.short === 'CreateGrant' ? grantScope(req) : undefined;
+  if (scope?.granteePrincipal !== undefined) eq['kms:GranteePrincipal'] = scope.granteePrincipal;
+  if (scope?.granteeServicePrincipal !== undefined) eq['kms:GranteeServicePrincipal'] = scope.granteeServicePrincipal;
+  if (Object.keys(eq).length > 0) cond.StringEquals = eq;
+  if (scope?.operations !== undefined) cond['ForAllValues:StringEquals'] = { 'kms:GrantOperations': scope.operations };
+  if (scope?.forAwsResource === true) cond.Bool = { 'kms:GrantIsForAWSResource': 'true' };
+  return Object.keys(cond).length > 0 ? cond : undefined;
+}
+
+/**
+ * What an allow of kms:CreateGrant is limited to: the grant the request asks for. A statement
+ * allowing kms:CreateGrant without conditions lets the caller create any grant on the key (any
+ * operations, any grantee, the caller itself included); AWS's guidance is to limit it with the
+ * grant condition keys kms:GrantOperations, kms:GranteePrincipal and kms:GrantIsForAWSResource
+ * (KMS Developer Guide, "Controlling access to grants" and "AWS KMS condition keys"). Each part is
+ * the value the request carries (a value given for the key itself wins, as in the evaluation);
+ * a part the request leaves open is not limited, and the fix says so (FixNote grant-scope).
+ */
+export interface GrantScope {
+  /** The grant's operations (ForAllValues:StringEquals: a grant of any of them). */
+  operations?: string[];
+  granteePrincipal?: string;
+  granteeServicePrincipal?: string;
+  /** Only grants an AWS service creates on the caller's behalf (Bool kms:GrantIsForAWSResource true). */
+  forAwsResource: boolean;
+}
+
+/** The values the request carries for a condition key, when it names the key itself (--condition). */
+function givenValues(req: Request, name: string): string[] | undefined {
+  const lower = name.toLowerCase();
+  const hit = Object.entries(req.context ?? {}).find(([k]) => k.toLowerCase() === lower);
+  if (hit === undefined) return undefined;
+  return (Array.isArray(hit[1]) ? hit[1] : [hit[1]]).map(String);
+}
+
+function grantScope(req: Request): GrantScope {
+  const g = req.grantRequest;
+  const absent = new Set((req.absent ?? []).map((k) => k.toLowerCase()));
+  const value = (name: string, fromRequest: string[] | undefined): string[] | undefined => {
+    if (absent.has(name.toLowerCase())) return undefined;
+    const v = givenValues(req, name) ?? fromRequest;
+    return v !== undefined && v.length > 0 ? v : undefined;
+  };
+  const one = (v: string[] | undefined): string | undefined => (v?.length === 1 ? v[0] : undefined);
+  const out: GrantScope = { forAwsResource: false };
+  const ops = value('kms:GrantOperations', g?.operations);
+  if (ops !== undefined) out.operations = [...new Set(ops)];
+  const grantee = one(value('kms:GranteePrincipal', g?.granteePrincipal !== undefined ? [g.granteePrincipal] : undefined));
+  if (grantee !== undefined) out.granteePrincipal = grantee;
+  const service = one(value('kms:GranteeServicePrincipal', g?.granteeServicePrincipal !== undefined ? [g.granteeServicePrincipal] : undefined));
+  if (service !== undefined) out.granteeServicePrincipal = service;
+  // As the evaluation sets kms:GrantIsForAWSResource (src/evaluate/context.ts).
+  const forAws = value('kms:GrantIsForAWSResource', [String(req.grantIsForAwsResource ?? (req.viaService !== undefined || req.viaServiceUnknown === true))]);
+  out.forAwsResource = forAws?.length === 1 && forAws[0]!.toLowerCase() === 'true';
+  return out;
 }
 
 function keyPolicyStatement(s: Snapshot, key: Key, caller: PrincipalRef, req: Request, action: ActionInfo): JsonObject {
@@ -825,6 +914,18 @@ function keyPolicyStatement(s: Snapshot, key: Key, caller: PrincipalRef, req: Re
 function iamStatement(key: Key, req: Request, action: ActionInfo): JsonObject {
   const st: JsonObject = { Sid: `Allow${action.short}OnKey`, Effect: 'Allow', Action: action.name, Resource: key.metadata.arn };
   const cond = requestConditions(req, action);
+  if (cond !== undefined) st.Condition = cond;
+  return st;
+}
+
+/**
+ * The statement that lets a permissions boundary allow the action too. For CreateGrant it keeps the
+ * request's conditions: a boundary allowing any grant would let any identity-policy allow of
+ * kms:CreateGrant the caller has create any grant.
+ */
+function boundaryStatement(key: Key, req: Request, action: ActionInfo): JsonObject {
+  const st: JsonObject = { Sid: `Allow${action.short}OnKey`, Effect: 'Allow', Action: action.name, Resource: key.metadata.arn };
+  const cond = action.short === 'CreateGrant' ? requestConditions(req, action) : undefined;
   if (cond !== undefined) st.Condition = cond;
   return st;
 }
@@ -1165,7 +1266,7 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
                 principalArn: entry.arn,
                 policyName: b.name,
                 ...(b.arn ? { policyArn: b.arn } : {}),
-                statement: { Sid: `Allow${action.short}OnKey`, Effect: 'Allow', Action: action.name, Resource: key.metadata.arn },
+                statement: boundaryStatement(key, request, action),
               },
             ],
             notes: [{ kind: 'permissions-boundary' }],
@@ -1194,7 +1295,12 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
     caller.kind === 'assumed-role' && hasRolePathToFillIn(policyPrincipalArn(snapshot, caller)) ? policyPrincipalArn(snapshot, caller) : undefined;
   const proposals: FixProposal[] = tried.map(({ cand, after, snap }) => {
     const evAfter = new Evaluator(snap);
-    const gained = probes.filter((p, i) => beforeVerdicts[i] !== 'allow' && safeVerdict(evAfter, p.req) === 'allow');
+    const afterVerdicts = probes.map((p) => safeVerdict(evAfter, p.req));
+    const gained = probes.filter((_, i) => beforeVerdicts[i] !== 'allow' && afterVerdicts[i] === 'allow');
+    const checked = checkedOf(probes, beforeVerdicts, afterVerdicts);
+    // An allow of kms:CreateGrant says which grants it allows: the probes vary no grant.
+    const allows = cand.changes.some((c) => c.kind === 'add-identity-policy' || c.kind === 'add-key-policy-statement' || c.kind === 'add-boundary-statement');
+    const scopeNote: FixNote[] = action.short === 'CreateGrant' && allows ? [{ kind: 'grant-scope', scope: grantScope(request) }] : [];
     return {
       rank: 0,
       id: cand.id,
@@ -1202,10 +1308,14 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
       changes: cand.changes,
       verified: { decision: after.decision, decidedBy: after.decidedBy, reasons: after.reasons.map(({ excerpt: _e, ...r }) => r) },
       alsoAllows: sideEffects(gained, request, caller, snapshot),
-      notes:
-        roleToFillIn !== undefined && JSON.stringify(cand.changes).includes(roleToFillIn)
-          ? [...cand.notes, { kind: 'role-path-unknown', roleArn: roleToFillIn }]
-          : cand.notes,
+      checked,
+      notes: [
+        ...cand.notes,
+        ...(roleToFillIn !== undefined && JSON.stringify(cand.changes).includes(roleToFillIn)
+          ? [{ kind: 'role-path-unknown' as const, roleArn: roleToFillIn }]
+          : []),
+        ...scopeNote,
+      ],
       _order: cand.order,
       _gained: gained.length,
     } as FixProposal & { _order: number; _gained: number };
@@ -1226,6 +1336,33 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
     notes.push({ kind: 'no-verified-change' });
   }
   return { needed: true, warnings: [], proposals, rejected, notes };
+}
+
+/** The group a probe belongs to (ProbeGroups): other principals one group each. */
+function probeGroup(p: Probe): string {
+  if (p.variant === 'without-context') return 'without-context';
+  return p.who === 'other-principal' ? `principal ${p.req.principal}` : p.who;
+}
+
+function probeGroups(groups: ReadonlySet<string>): ProbeGroups {
+  return {
+    otherActions: groups.has('same-principal'),
+    otherSession: groups.has('other-session'),
+    otherPrincipals: [...groups].filter((g) => g.startsWith('principal ')).length,
+    withoutContext: groups.has('without-context'),
+  };
+}
+
+/**
+ * What the probes tell of a change: a group is undecided when one of its probes was denied before
+ * the change and is unknown after it (the change may allow it); decided otherwise. A probe unknown
+ * both before and after tells nothing either way.
+ */
+function checkedOf(probes: readonly Probe[], before: ReadonlyArray<Verdict | 'error'>, after: ReadonlyArray<Verdict | 'error'>): FixChecked {
+  const known = (v: Verdict | 'error' | undefined): boolean => v === 'allow' || v === 'deny';
+  const undecided = new Set(probes.filter((_, i) => before[i] === 'deny' && !known(after[i])).map(probeGroup));
+  const decided = new Set(probes.map(probeGroup).filter((g) => !undecided.has(g)));
+  return { decided: probeGroups(decided), undecided: probeGroups(undecided) };
 }
 
 function stillDeniedWhy(d: Decision, caller: PrincipalRef, action: ActionInfo): RejectedWhy {
@@ -1272,6 +1409,10 @@ function probeRequests(s: Snapshot, req: Request, caller: PrincipalRef, key: Key
     if (req.viaService !== undefined) r.viaService = req.viaService;
     if (req.context !== undefined) r.context = req.context;
     if (req.callerAccount !== undefined && principal === req.principal) r.callerAccount = req.callerAccount;
+    // CreateGrant by another session or principal: the same grant (without it, an allow limited to
+    // that grant would be unknown for them, and not shown as gained).
+    if (a.short === 'CreateGrant' && req.grantRequest !== undefined) r.grantRequest = req.grantRequest;
+    if (a.short === 'CreateGrant' && req.grantIsForAwsResource !== undefined) r.grantIsForAwsResource = req.grantIsForAwsResource;
     return r;
   };
   const out: Probe[] = [];
@@ -1313,6 +1454,7 @@ function probeRequests(s: Snapshot, req: Request, caller: PrincipalRef, key: Key
     for (const p of principals.slice(0, caller.kind === 'assumed-role' ? 2 : 1)) {
       const r: Request = { ...keyRef, action: a.name, principal: p.arn };
       if (req.context !== undefined) r.context = req.context;
+      if (a.short === 'CreateGrant' && req.grantRequest !== undefined) r.grantRequest = req.grantRequest;
       out.push({ req: r, who: p.who, variant: 'without-context' });
     }
   }

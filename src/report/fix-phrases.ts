@@ -8,10 +8,13 @@ import type {
   ClueSource,
   ClueTiming,
   FixChange,
+  FixChecked,
   FixTitle,
+  GrantScope,
   ImpliedDenial,
   MissingInput,
   PolicyPlace,
+  ProbeGroups,
   RejectedFix,
   RejectedWhat,
   RejectedWhy,
@@ -248,6 +251,68 @@ function sideEffectContext(e: SideEffect): string {
     default:
       return unreachable(e.variant);
   }
+}
+
+function probeGroupsText(g: ProbeGroups): string[] {
+  const parts: string[] = [];
+  if (g.otherActions) parts.push("the caller's other actions on the key");
+  if (g.otherSession) parts.push('another session of its role');
+  if (g.otherPrincipals > 0) parts.push(`the snapshot's ${g.otherPrincipals === 1 ? 'other principal' : `${g.otherPrincipals} other principals`}`);
+  if (g.withoutContext) parts.push('the request without its context');
+  return parts;
+}
+
+/**
+ * What a proposal that gains nothing among the probes can say: that it allows nothing else of what
+ * was checked and decided, named (not "nothing else" at all).
+ */
+export function nothingElseText(c: FixChecked | undefined): string {
+  if (c === undefined) return 'It allows nothing else kms-why checked.';
+  const parts = probeGroupsText(c.decided);
+  if (parts.length === 0) return 'kms-why could check nothing else it might allow.';
+  return `It allows nothing else kms-why checked (${parts.join(', ')}).`;
+}
+
+/** The probes denied before the change and unknown after it, when there are any: the change may allow them. */
+export function undecidedText(c: FixChecked | undefined): string | undefined {
+  if (c === undefined) return undefined;
+  const parts = probeGroupsText(c.undecided);
+  if (parts.length === 0) return undefined;
+  return `It may allow more for ${parts.join(', ')}: denied before the change, unknown after it.`;
+}
+
+/**
+ * Which grants an allow of kms:CreateGrant lets the caller create (its conditions), and what it
+ * leaves open because the request does not name it, with the condition keys that would limit it.
+ */
+export function grantScopeText(g: GrantScope): string {
+  const limits: string[] = [];
+  if (g.granteePrincipal !== undefined) limits.push(`to ${g.granteePrincipal} (kms:GranteePrincipal)`);
+  if (g.granteeServicePrincipal !== undefined) limits.push(`to the service ${g.granteeServicePrincipal} (kms:GranteeServicePrincipal)`);
+  if (g.operations !== undefined)
+    limits.push(
+      `${g.operations.length === 1 ? `for the operation ${g.operations[0]}` : `for operations among ${g.operations.join(', ')}`} (kms:GrantOperations)`,
+    );
+  if (g.forAwsResource) limits.push("created by an AWS service on the caller's behalf (kms:GrantIsForAWSResource)");
+  const openGrantee = g.granteePrincipal === undefined && g.granteeServicePrincipal === undefined;
+  const openOps = g.operations === undefined;
+  const out: string[] = [];
+  if (limits.length > 0) out.push(`Its conditions allow only grants ${limits.join(', ')}, with any grant constraints and retiring principal.`);
+  if (openGrantee || openOps) {
+    const unnamed = [openGrantee ? 'the grantee (--grantee)' : '', openOps ? 'the operations (--grant-operations)' : ''].filter(Boolean).join(' or ');
+    const any =
+      openGrantee && openOps
+        ? 'any grant on the key, to any grantee (the caller itself included) for any operations (CreateGrant included)'
+        : openGrantee
+          ? 'grants to any grantee (the caller itself included)'
+          : 'grants for any operations (CreateGrant included)';
+    const keys = [openGrantee ? 'kms:GranteePrincipal' : '', openOps ? 'kms:GrantOperations' : ''].filter(Boolean).join(' and ');
+    const aws = g.forAwsResource ? '' : ', and on kms:GrantIsForAWSResource when only an AWS service should create them';
+    out.push(
+      `The request does not name ${unnamed}: this allows creating ${any}. Limit it with conditions on ${keys} for the grants the caller should create${aws}.`,
+    );
+  }
+  return out.join(' ');
 }
 
 /** The `alsoAllows` entry of the JSON (version 1): the side effect with its sentence. */

@@ -48,7 +48,10 @@ import {
   clueFindingText,
   policyPlaceText,
   fixTitleText,
+  grantScopeText,
   missingInputText,
+  nothingElseText,
+  undecidedText,
   rejectedTitle,
   rejectedView,
   rejectedWhy,
@@ -229,6 +232,8 @@ export function fixNoteText(n: FixNote): string {
       return 'A permissions boundary limits what identity policies (and a key policy naming the role) can allow.';
     case 'role-path-unknown':
       return rolePathToFillIn(n.roleArn);
+    case 'grant-scope':
+      return grantScopeText(n.scope);
   }
 }
 
@@ -432,11 +437,10 @@ export function textFix(f: FixResult, w: number = MAX_WIDTH, raw: FixResult = f)
       out.push(`${ind}Commands:`);
       for (const cmd of commands) out.push(`${ind}  ${cmd.startsWith('#') ? cmd : `$ ${cmd}`}`);
     }
-    if (p.alsoAllows.length === 0)
-      out.push(
-        ...wrapHanging('It allows nothing else kms-why checked (other actions, other sessions, other principals, the request without its context).', w, ind),
-      );
+    if (p.alsoAllows.length === 0) out.push(...wrapHanging(nothingElseText(p.checked), w, ind));
     for (const s of p.alsoAllows) out.push(...wrapHanging(sideEffectText(s), w, ind));
+    const undecided = undecidedText(p.checked);
+    if (undecided !== undefined) out.push(...wrapHanging(undecided, w, ind));
     for (const n of p.notes) out.push(...wrapHanging(fixNoteText(n), w, `${ind}note: `, `${ind}      `));
   }
   if (f.rejected.length > 0) {
@@ -561,11 +565,13 @@ export function mdFix(f: FixResult, h: string, raw: FixResult = f): string[] {
     }
     const commands = proposalCommands(p);
     if (commands.length > 0) out.push(fenced('sh', commands.join('\n')), '');
-    if (p.alsoAllows.length === 0) out.push('It allows nothing else kms-why checked.', '');
+    if (p.alsoAllows.length === 0) out.push(escapeMd(nothingElseText(p.checked)), '');
     else {
       for (const s of p.alsoAllows) out.push(`- ${escapeMd(sideEffectText(s))}`);
       out.push('');
     }
+    const undecided = undecidedText(p.checked);
+    if (undecided !== undefined) out.push(escapeMd(undecided), '');
     for (const n of p.notes) out.push(`> ${escapeMd(fixNoteText(n))}`, '');
   }
   if (f.rejected.length > 0) {

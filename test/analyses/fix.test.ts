@@ -517,3 +517,183 @@ describe('a session whose role the snapshot names no path for', () => {
     expect(Array.isArray(p) && p.length).toBe(1);
   });
 });
+
+// A statement allowing kms:CreateGrant without conditions lets the caller create any grant on the
+// key (any operations, any grantee, itself included); AWS's guidance is to limit it with the grant
+// condition keys kms:GrantOperations, kms:GranteePrincipal and kms:GrantIsForAWSResource (KMS
+// Developer Guide, "Controlling access to grants").
+describe('proposeFixes for kms:CreateGrant: an allow limited to the grant the request asks for', () => {
+  const ALICE = `arn:aws:iam::${ACCOUNT}:user/Alice`;
+  const WORKER = `arn:aws:iam::${ACCOUNT}:role/Worker`;
+  const cgSnapshot = (principal: Record<string, unknown> = {}): Snapshot =>
+    parseSnapshot(
+      {
+        kmsWhySnapshot: 1,
+        keys: [
+          delegatingKey({
+            Policy: {
+              Version: '2012-10-17',
+              Statement: [
+                { Sid: 'Delegate', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' },
+                {
+                  Sid: 'cg',
+                  Effect: 'Allow',
+                  Principal: { AWS: ALICE },
+                  Action: 'kms:CreateGrant',
+                  Resource: '*',
+                  Condition: { 'ForAllValues:StringEquals': { 'kms:GrantOperations': ['Decrypt', 'Encrypt'] } },
+                },
+              ],
+            },
+          }),
+        ],
+        principals: [{ Arn: ALICE, IdentityPolicies: [], ...principal }],
+      },
+      'cg.json',
+    );
+  const cg = (grantRequest: Request['grantRequest'], extra: Partial<Request> = {}): Request => ({
+    action: 'kms:CreateGrant',
+    principal: ALICE,
+    keyArn: KEY_ARN,
+    ...(grantRequest !== undefined ? { grantRequest } : {}),
+    ...extra,
+  });
+  const statementOf = (f: FixResult, id: string): Record<string, unknown> => {
+    const c = f.proposals.find((p) => p.id === id)!.changes[0]!;
+    if (c.kind === 'add-key-policy-statement') return c.statement;
+    if (c.kind === 'add-identity-policy') return (c.document.Statement as Array<Record<string, unknown>>)[0]!;
+    throw new Error(c.kind);
+  };
+  /** The verdict of `other` on the snapshot with the proposal applied. */
+  const verdictAfter = (s: Snapshot, f: FixResult, id: string, other: Request): string =>
+    new Evaluator(applyChanges(s, f.proposals.find((p) => p.id === id)!.changes)).evaluate(other).decision;
+
+  it('conditions the IAM and key-policy statements on the requested operations and grantee, and verifies them', () => {
+    const s = cgSnapshot();
+    const req = cg({ granteePrincipal: WORKER, operations: ['Decrypt', 'RetireGrant'] });
+    const f = proposeFixes(s, req);
+    expectEveryProposalAllows(s, req, f);
+    expect(f.proposals.map((p) => p.id)).toEqual(['iam-statement', 'key-policy-statement']);
+    const condition = {
+      StringEquals: { 'kms:GranteePrincipal': WORKER },
+      'ForAllValues:StringEquals': { 'kms:GrantOperations': ['Decrypt', 'RetireGrant'] },
+    };
+    expect(statementOf(f, 'iam-statement').Condition).toEqual(condition);
+    expect(statementOf(f, 'key-policy-statement').Condition).toEqual(condition);
+    for (const p of f.proposals) {
+      expect(p.notes).toContainEqual({
+        kind: 'grant-scope',
+        scope: { operations: ['Decrypt', 'RetireGrant'], granteePrincipal: WORKER, forAwsResource: false },
+      });
+    }
+    // What the request did not need stays denied: a grant to Alice herself, or of CreateGrant (re-delegation).
+    for (const id of ['iam-statement', 'key-policy-statement']) {
+      expect(verdictAfter(s, f, id, cg({ granteePrincipal: ALICE, operations: ['Decrypt', 'RetireGrant'] }))).toBe('deny');
+      expect(verdictAfter(s, f, id, cg({ granteePrincipal: WORKER, operations: ['Decrypt', 'CreateGrant'] }))).toBe('deny');
+      expect(verdictAfter(s, f, id, cg({ granteePrincipal: WORKER, operations: ['RetireGrant'] }))).toBe('allow');
+    }
+    // The side-effect probes are named: the caller's other actions, and no principal, session or context the snapshot lacks.
+    const none = { otherActions: false, otherSession: false, otherPrincipals: 0, withoutContext: false };
+    for (const p of f.proposals) expect(p.checked).toEqual({ decided: { ...none, otherActions: true }, undecided: none });
+  });
+
+  it('via a service: kms:ViaService and kms:GrantIsForAWSResource true as well; the same grant asked for directly stays denied', () => {
+    const s = cgSnapshot();
+    const req = cg({ granteePrincipal: WORKER, operations: ['Decrypt', 'RetireGrant'] }, { viaService: 'ec2.us-east-1.amazonaws.com' });
+    const f = proposeFixes(s, req);
+    expectEveryProposalAllows(s, req, f);
+    expect(statementOf(f, 'iam-statement').Condition).toEqual({
+      StringEquals: { 'kms:ViaService': 'ec2.us-east-1.amazonaws.com', 'kms:GranteePrincipal': WORKER },
+      'ForAllValues:StringEquals': { 'kms:GrantOperations': ['Decrypt', 'RetireGrant'] },
+      Bool: { 'kms:GrantIsForAWSResource': 'true' },
+    });
+    expect(
+      verdictAfter(
+        s,
+        f,
+        'iam-statement',
+        cg({ granteePrincipal: WORKER, operations: ['Decrypt', 'RetireGrant'] }, { grantIsForAwsResource: false, viaService: 'ec2.us-east-1.amazonaws.com' }),
+      ),
+    ).toBe('deny');
+    expect(verdictAfter(s, f, 'iam-statement', cg({ granteePrincipal: WORKER, operations: ['Decrypt', 'RetireGrant'] }))).toBe('deny');
+    expect(f.proposals[0]!.checked?.decided.withoutContext).toBe(true);
+  });
+
+  it('only conditions the request satisfies: a value given for the condition key itself wins; a key the request leaves open is not conditioned', () => {
+    const s = cgSnapshot();
+    // Operations given as the condition key's value (--condition), grantee left open.
+    const req = cg({ operations: [] }, { context: { 'kms:GrantOperations': ['Decrypt', 'RetireGrant'] } });
+    const f = proposeFixes(s, req);
+    expectEveryProposalAllows(s, req, f);
+    expect(statementOf(f, 'iam-statement').Condition).toEqual({ 'ForAllValues:StringEquals': { 'kms:GrantOperations': ['Decrypt', 'RetireGrant'] } });
+    expect(f.proposals[0]!.notes).toContainEqual({ kind: 'grant-scope', scope: { operations: ['Decrypt', 'RetireGrant'], forAwsResource: false } });
+  });
+
+  it('a request that names no grant: the statement cannot be limited to it, and the note says it allows any grant', () => {
+    const s = cgSnapshot();
+    const req = cg(undefined);
+    const f = proposeFixes(s, req);
+    expectEveryProposalAllows(s, req, f);
+    expect(statementOf(f, 'iam-statement').Condition).toBeUndefined();
+    for (const p of f.proposals) expect(p.notes).toContainEqual({ kind: 'grant-scope', scope: { forAwsResource: false } });
+  });
+
+  it('a permissions boundary statement added for CreateGrant is limited to the grant too', () => {
+    const s = cgSnapshot({
+      PermissionsBoundary: {
+        PolicyArn: `arn:aws:iam::${ACCOUNT}:policy/Boundary`,
+        Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] },
+      },
+    });
+    const req = cg({ granteePrincipal: WORKER, operations: ['Decrypt', 'RetireGrant'] });
+    const f = proposeFixes(s, req);
+    expectEveryProposalAllows(s, req, f);
+    const withBoundary = f.proposals.find((p) => p.changes.some((c) => c.kind === 'add-boundary-statement'))!;
+    const b = withBoundary.changes.find((c) => c.kind === 'add-boundary-statement')!;
+    expect(b.kind === 'add-boundary-statement' && b.statement.Condition).toEqual({
+      StringEquals: { 'kms:GranteePrincipal': WORKER },
+      'ForAllValues:StringEquals': { 'kms:GrantOperations': ['Decrypt', 'RetireGrant'] },
+    });
+  });
+});
+
+describe('proposeFixes: what else a change allows is said of what was checked, and no more', () => {
+  const keyAdminOnly = (): Record<string, unknown> =>
+    delegatingKey({
+      Policy: {
+        Version: '2012-10-17',
+        Statement: [{ Sid: 'KeyAdmin', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/KeyAdmin` }, Action: 'kms:*', Resource: '*' }],
+      },
+    });
+  const SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/App/s1`;
+
+  it('another session whose identity policies are not in the snapshot: unknown after the change, so "may allow", not "nothing else"', () => {
+    const s = parseSnapshot({ kmsWhySnapshot: 1, keys: [keyAdminOnly()], principals: [{ Arn: SESSION, IdentityPolicies: [] }] }, 's.json');
+    const req: Request = { action: 'kms:Encrypt', principal: SESSION, keyArn: KEY_ARN };
+    const f = proposeFixes(s, req);
+    expectEveryProposalAllows(s, req, f);
+    const kp = f.proposals.find((p) => p.id === 'key-policy-statement')!;
+    expect(kp.alsoAllows).toEqual([]);
+    expect(kp.checked?.undecided.otherSession).toBe(true);
+    expect(kp.checked?.decided.otherSession).toBe(false);
+    expect(kp.checked?.decided.otherActions).toBe(true);
+  });
+
+  it('CreateGrant: another session is probed with the same grant, so an allow limited to it shows what it gains', () => {
+    const s = parseSnapshot(
+      { kmsWhySnapshot: 1, keys: [keyAdminOnly()], principals: [{ Arn: `arn:aws:iam::${ACCOUNT}:role/App`, IdentityPolicies: [] }] },
+      's.json',
+    );
+    const req: Request = {
+      action: 'kms:CreateGrant',
+      principal: SESSION,
+      keyArn: KEY_ARN,
+      grantRequest: { granteePrincipal: `arn:aws:iam::${ACCOUNT}:role/Worker`, operations: ['Decrypt'] },
+    };
+    const f = proposeFixes(s, req);
+    expectEveryProposalAllows(s, req, f);
+    const kp = f.proposals.find((p) => p.id === 'key-policy-statement')!;
+    expect(kp.alsoAllows.map((e) => [e.who, e.actions])).toEqual([['other-session', ['kms:CreateGrant']]]);
+    expect(kp.checked?.undecided).toEqual({ otherActions: false, otherSession: false, otherPrincipals: 0, withoutContext: false });
+  });
+});

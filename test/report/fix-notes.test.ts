@@ -18,6 +18,9 @@ describe('fixNoteText', () => {
     expect(fixNoteText({ kind: 'not-a-key-operation', action: 'kms:SynchronizeMultiRegionKey', cls: 'internal' })).toBe(
       'kms-why proposes fixes for KMS key operations; kms:SynchronizeMultiRegionKey is called by KMS itself, never by a customer: no policy or grant can allow it.',
     );
+    expect(fixNoteText({ kind: 'grant-scope', scope: { forAwsResource: false } })).toMatch(
+      /^The request does not name the grantee .*: this allows creating any grant on the key/,
+    );
     expect(fixNoteText({ kind: 'not-a-key-operation', action: 'kms:Decrypt', cls: 'key' })).toBe(
       'kms-why proposes fixes for KMS key operations; kms:Decrypt is asked on a key that is not in the snapshot.',
     );

@@ -24,8 +24,10 @@ import {
   disagreementWarning,
   fixTitlePart,
   fixTitleText,
+  grantScopeText,
   impliedText,
   missingInputText,
+  nothingElseText,
   policyPlaceText,
   rejectedTitle,
   rejectedView,
@@ -33,6 +35,7 @@ import {
   sideEffectText,
   sideEffectView,
   todayView,
+  undecidedText,
 } from '../../src/report/fix-phrases.js';
 
 const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -415,6 +418,45 @@ describe('proposals', () => {
       'This also lets this session Encrypt, GenerateDataKey (with the same encryption context and kms:ViaService ec2.us-east-1.amazonaws.com).',
     );
     expect(Object.keys(sideEffectView(e({})))).toEqual(['who', 'principal', 'variant', 'actions', 'text']);
+  });
+
+  it('nothing else: only what was checked and decided is named; what may be gained is said', () => {
+    const none = { otherActions: false, otherSession: false, otherPrincipals: 0, withoutContext: false };
+    const c = (decided: Partial<typeof none>, undecided: Partial<typeof none> = {}) => ({
+      decided: { ...none, ...decided },
+      undecided: { ...none, ...undecided },
+    });
+    expect(nothingElseText(c({ otherActions: true }))).toBe("It allows nothing else kms-why checked (the caller's other actions on the key).");
+    expect(nothingElseText(c({ otherActions: true, otherSession: true, otherPrincipals: 3, withoutContext: true }))).toBe(
+      "It allows nothing else kms-why checked (the caller's other actions on the key, another session of its role, the snapshot's 3 other principals, the request without its context).",
+    );
+    expect(nothingElseText(c({ otherPrincipals: 1 }))).toBe("It allows nothing else kms-why checked (the snapshot's other principal).");
+    expect(nothingElseText(c({}))).toBe('kms-why could check nothing else it might allow.');
+    expect(nothingElseText(undefined)).toBe('It allows nothing else kms-why checked.');
+    expect(undecidedText(c({ otherActions: true }))).toBeUndefined();
+    expect(undecidedText(undefined)).toBeUndefined();
+    expect(undecidedText(c({ otherActions: true }, { otherSession: true, withoutContext: true }))).toBe(
+      'It may allow more for another session of its role, the request without its context: denied before the change, unknown after it.',
+    );
+  });
+
+  it('which grants an allow of kms:CreateGrant lets the caller create, and what the request leaves open', () => {
+    const W = 'arn:aws:iam::111122223333:role/Worker';
+    expect(grantScopeText({ granteePrincipal: W, operations: ['Decrypt', 'RetireGrant'], forAwsResource: false })).toBe(
+      `Its conditions allow only grants to ${W} (kms:GranteePrincipal), for operations among Decrypt, RetireGrant (kms:GrantOperations), with any grant constraints and retiring principal.`,
+    );
+    expect(grantScopeText({ granteeServicePrincipal: 'logs.us-east-1.amazonaws.com', operations: ['Decrypt'], forAwsResource: true })).toBe(
+      "Its conditions allow only grants to the service logs.us-east-1.amazonaws.com (kms:GranteeServicePrincipal), for the operation Decrypt (kms:GrantOperations), created by an AWS service on the caller's behalf (kms:GrantIsForAWSResource), with any grant constraints and retiring principal.",
+    );
+    expect(grantScopeText({ granteePrincipal: W, forAwsResource: false })).toBe(
+      `Its conditions allow only grants to ${W} (kms:GranteePrincipal), with any grant constraints and retiring principal. The request does not name the operations (--grant-operations): this allows creating grants for any operations (CreateGrant included). Limit it with conditions on kms:GrantOperations for the grants the caller should create, and on kms:GrantIsForAWSResource when only an AWS service should create them.`,
+    );
+    expect(grantScopeText({ operations: ['Encrypt'], forAwsResource: true })).toBe(
+      "Its conditions allow only grants for the operation Encrypt (kms:GrantOperations), created by an AWS service on the caller's behalf (kms:GrantIsForAWSResource), with any grant constraints and retiring principal. The request does not name the grantee (--grantee): this allows creating grants to any grantee (the caller itself included). Limit it with conditions on kms:GranteePrincipal for the grants the caller should create.",
+    );
+    expect(grantScopeText({ forAwsResource: false })).toBe(
+      'The request does not name the grantee (--grantee) or the operations (--grant-operations): this allows creating any grant on the key, to any grantee (the caller itself included) for any operations (CreateGrant included). Limit it with conditions on kms:GranteePrincipal and kms:GrantOperations for the grants the caller should create, and on kms:GrantIsForAWSResource when only an AWS service should create them.',
+    );
   });
 });
 
