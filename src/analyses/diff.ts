@@ -327,8 +327,8 @@ export function diffWhoCan(oldR: WhoCanResult, newR: WhoCanResult, given: DiffSo
   for (const arn of arns) acc.changes.push(...acc.key(oldKeys.get(arn), newKeys.get(arn)));
   return {
     changes: acc.changes,
-    keysAdded: keysFiltered(src.oldFilters) ? [] : [...newKeys.keys()].filter((a) => !oldKeys.has(a)),
-    keysRemoved: keysFiltered(src.newFilters) ? [] : [...oldKeys.keys()].filter((a) => !newKeys.has(a)),
+    keysAdded: keysFiltered(src.oldFilters, src.oldSnapshot) ? [] : [...newKeys.keys()].filter((a) => !oldKeys.has(a)),
+    keysRemoved: keysFiltered(src.newFilters, src.newSnapshot) ? [] : [...oldKeys.keys()].filter((a) => !newKeys.has(a)),
     summary: acc.summary,
     notes: acc.notes,
   };
@@ -339,10 +339,16 @@ function keepOf(f: WhoCanFilters | undefined): ((p: WhoCanPrincipal) => boolean)
   return f === undefined || f.redacted === true ? undefined : principalFilter(f.principals ?? []);
 }
 
-/** A report of only the keys named with --key: a key it does not hold was not evaluated (neither added nor removed). */
-export function keysFiltered(f: WhoCanFilters | undefined): boolean {
-  return f !== undefined && f.keys !== null;
+/**
+ * A report of only the keys named with --key, or a snapshot of only the keys it was asked for
+ * (keysAskedFor): a key it does not hold was not evaluated (neither added nor removed).
+ */
+export function keysFiltered(f: WhoCanFilters | undefined, s?: Snapshot): boolean {
+  return (f !== undefined && f.keys !== null) || s?.keysAskedFor !== undefined;
 }
+
+/** A snapshot's keysAskedFor, in words. */
+const keyList = (keys: readonly string[]): string => (keys.length > 0 ? keys.join(', ') : 'none');
 
 /**
  * The comparison one key at a time (`kms-why diff` reads large who-can reports a key at a time):
@@ -373,6 +379,9 @@ export class DiffAccumulator {
         this.notes.push(
           `The ${label} input is a snapshot of only the principals it was asked for (${asked.length > 0 ? asked.join(', ') : 'none'}): the others are not compared.`,
         );
+      const keys = s?.keysAskedFor;
+      if (keys !== undefined)
+        this.notes.push(`The ${label} input is a snapshot of only the keys it was asked for (${keyList(keys)}): a key it does not hold is not compared.`);
     }
     for (const [label, f] of [
       ['old', src.oldFilters],
@@ -397,10 +406,12 @@ export class DiffAccumulator {
   private unevaluated(which: 'old' | 'new', k: KeyWhoCan | undefined, p: WhoCanPrincipal): string | undefined {
     const label = `the ${which} input`;
     const filters = which === 'old' ? this.src.oldFilters : this.src.newFilters;
-    if (k === undefined)
-      return filters !== undefined && filters.keys !== null
-        ? `${label} is a who-can report of only some keys (--key ${filters.keys.join(', ')}), not this one`
-        : undefined;
+    if (k === undefined) {
+      if (filters !== undefined && filters.keys !== null)
+        return `${label} is a who-can report of only some keys (--key ${filters.keys.join(', ')}), not this one`;
+      const asked = (which === 'old' ? this.src.oldSnapshot : this.src.newSnapshot)?.keysAskedFor;
+      return asked !== undefined ? `not read in ${label}: that snapshot holds only the keys it was asked for (${keyList(asked)})` : undefined;
+    }
     const keep = which === 'old' ? this.oldKeep : this.newKeep;
     if (keep !== undefined && !keep(p)) return `${label} is a who-can report of only the principals matching --principal ${filters!.principals!.join(', ')}`;
     // Written with --redact, its patterns were matched against the real ARNs: a principal it does

@@ -241,11 +241,12 @@ export async function diffSides(before: DiffSide, after: DiffSide): Promise<Acce
     const nk = newArns.has(arn) ? await after.load(arn) : undefined;
     for (const c of acc.key(ok, nk)) changes.push(c);
   }
-  // A key missing from a report of only some keys (who-can --key) was not evaluated there: neither added nor removed.
+  // A key missing from a report of only some keys (who-can --key), or from a snapshot of only the
+  // keys it was asked for (keysAskedFor), was not evaluated there: neither added nor removed.
   return {
     changes,
-    keysAdded: keysFiltered(before.filters) ? [] : [...newArns].filter((a) => !oldArns.has(a)),
-    keysRemoved: keysFiltered(after.filters) ? [] : [...oldArns].filter((a) => !newArns.has(a)),
+    keysAdded: keysFiltered(before.filters, before.snapshot) ? [] : [...newArns].filter((a) => !oldArns.has(a)),
+    keysRemoved: keysFiltered(after.filters, after.snapshot) ? [] : [...oldArns].filter((a) => !newArns.has(a)),
     summary: acc.summary,
     notes: acc.notes,
   };

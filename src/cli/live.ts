@@ -196,6 +196,7 @@ export async function loadSnapshot(flags: LiveFlags, targets: LiveTargetSpec[], 
         }
         merged.principals = { ...res.snapshot.principals, ...merged.principals };
         merged.principalsAskedFor = [...new Set([...(merged.principalsAskedFor ?? []), ...(res.snapshot.principalsAskedFor ?? [])])];
+        merged.keysAskedFor = [...new Set([...(merged.keysAskedFor ?? []), ...(res.snapshot.keysAskedFor ?? [])])];
         merged.inputs = [...(merged.inputs ?? []), ...(res.snapshot.inputs ?? [])];
       }
     }

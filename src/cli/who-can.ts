@@ -78,7 +78,10 @@ Exit codes:
   3  some verdict is unknown because an input was missing or unreadable, or
      the account's IAM (roles, users and policies) could not be read whole:
      principals that no key policy or grant names may then be missing from
-     the report, whose counts cover only the principals it lists
+     the report, whose counts cover only the principals it lists; or the
+     snapshot holds only the principals it was asked for (snapshot
+     --principal: other principals may be missing), or, with --all-keys,
+     only the keys it was asked for (snapshot --key: other keys are missing)
   4  internal error, or out of memory (the hint says how to give node more:
      NODE_OPTIONS=--max-old-space-size=MB)
 
@@ -140,8 +143,9 @@ export function addWhoCanCommand(program: Command, io: CliIo, run: Run): void {
         const keep = redactor !== undefined ? principalFilter(patterns, (arn) => redactor.original(arn)) : principalFilter(patterns);
         // Recorded in the JSON report: kms-why diff must not read a principal or key left out as
         // denied. Redacted patterns only name what was matched (WhoCanFilters.redacted).
+        // --all-keys of a snapshot made for some keys only (keysAskedFor): those keys, not every key.
         const filters: WhoCanFilters = {
-          keys: flags.allKeys === true ? null : (flags.key ?? []),
+          keys: flags.allKeys === true ? (snapshot.keysAskedFor ?? null) : (flags.key ?? []),
           principals: patterns.length === 0 ? null : redactor !== undefined ? patterns.map((p) => redactor.principalPattern(p)) : patterns,
           actions: actions === undefined ? null : actions.map((a) => a.name),
         };
@@ -168,6 +172,23 @@ export function addWhoCanCommand(program: Command, io: CliIo, run: Run): void {
           io.stderr(
             `kms-why: ${r.what} could not be read (${r.detail ?? 'unreadable'}): principals that no key policy or grant names are missing from this report.\n`,
           );
+        }
+        // A snapshot made for some principals (snapshot --principal) or keys (snapshot --key) only:
+        // the others were not read, so they are missing from the answers (never known to be denied).
+        const list = (xs: readonly string[]): string => (xs.length > 0 ? xs.join(', ') : 'none');
+        const partial: string[] = [];
+        if (snapshot.principalsAskedFor !== undefined)
+          partial.push(
+            `the snapshot holds only the principals it was asked for (${list(snapshot.principalsAskedFor)}): other principals may be missing from this report`,
+          );
+        if (flags.allKeys === true && snapshot.keysAskedFor !== undefined)
+          partial.push(
+            `the snapshot holds only the keys it was asked for (${list(snapshot.keysAskedFor)}): --all-keys does not cover the account's other keys`,
+          );
+        for (const why of partial) {
+          unknown = true;
+          io.exitSoFar?.(EXIT.unknown);
+          io.stderr(`kms-why: ${why}.\n`);
         }
         try {
           writer.head(snapshot.capturedAt, out.put, filters);

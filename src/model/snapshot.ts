@@ -37,6 +37,14 @@ export interface Snapshot {
    * principals are taken as all there are (a principal the snapshot does not hold does not exist).
    */
   principalsAskedFor?: string[];
+  /**
+   * Set when the snapshot was made for these keys only (key ARNs: `kms-why snapshot --key K
+   * --principal P`, `snapshot --account --key K`): `keys` is then not every key of the account, and
+   * a key it does not hold was not read (`kms-why diff` cannot compare it; who-can --all-keys does
+   * not cover it). Absent: the keys are taken as all there are (a key the snapshot does not hold
+   * does not exist).
+   */
+  keysAskedFor?: string[];
   organization?: Organization;
   /** Raw GetFunctionConfiguration outputs, for `kms-why lambda`. */
   functions?: unknown[];

@@ -71,6 +71,8 @@ export function snapshotFromDocuments(docs: Array<{ file: string; value: unknown
   for (const p of pieces) if (p.kind === 'iam' && p.truncated !== undefined) inputsOf(out).push(p.truncated);
   const asked = principalsAskedFor(pieces);
   if (asked !== undefined) out.principalsAskedFor = asked;
+  const keysAsked = keysAskedFor(pieces);
+  if (keysAsked !== undefined) out.keysAskedFor = keysAsked;
   return out;
 }
 
@@ -86,6 +88,21 @@ function principalsAskedFor(pieces: Piece[]): string[] | undefined {
   const lists = snapshots.map((s) => s.principalsAskedFor);
   if (lists.some((l) => l === undefined)) return undefined;
   return [...new Set(lists.flatMap((l) => l!))];
+}
+
+/**
+ * The keys the merged snapshot was made for, when it holds only some: as principalsAskedFor, every
+ * snapshot file says it was made for some keys only (their union, with the keys describe-key
+ * outputs add, which were read for themselves too). A snapshot file without it (every key there is)
+ * makes the merged keys whole.
+ */
+function keysAskedFor(pieces: Piece[]): string[] | undefined {
+  const snapshots = pieces.flatMap((p) => (p.kind === 'snapshot' ? [p.snapshot] : []));
+  if (snapshots.length === 0) return undefined;
+  const lists = snapshots.map((s) => s.keysAskedFor);
+  if (lists.some((l) => l === undefined)) return undefined;
+  const described = pieces.flatMap((p) => (p.kind === 'describe-key' ? [p.key.metadata.arn] : []));
+  return [...new Set([...lists.flatMap((l) => l!), ...described])];
 }
 
 function inputsOf(s: Snapshot): InputRecord[] {

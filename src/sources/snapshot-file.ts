@@ -1,7 +1,7 @@
 // The snapshot file (`--from FILE`): the public contract of docs/snapshot.md and docs/report.md.
 // Missing inputs stay unknown (a key without `Policy` has an unknown policy, not an empty one) so
 // that the evaluator never turns "not captured" into "deny".
-import { isAccountId, parsePrincipal } from '../model/arn.js';
+import { isAccountId, parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
 import type { Key, PartialGrants } from '../model/key.js';
 import type { Policy, PolicySource } from '../model/policy.js';
 import type { PrincipalPolicies } from '../model/principal.js';
@@ -57,6 +57,7 @@ const TOP_FIELDS = [
   'keys',
   'principals',
   'principalsAskedFor',
+  'keysAskedFor',
   'Functions',
   'AccountAuthorizationDetails',
   'Organization',
@@ -102,6 +103,7 @@ export function parseSnapshotParts(raw: unknown, file: string): { snapshot: Snap
   const region = optionalString(obj, 'region', root);
   if (region !== undefined) snapshot.region = region;
   if (obj.principalsAskedFor !== undefined) snapshot.principalsAskedFor = parsePrincipalsAskedFor(obj.principalsAskedFor, member(root, 'principalsAskedFor'));
+  if (obj.keysAskedFor !== undefined) snapshot.keysAskedFor = parseKeysAskedFor(obj.keysAskedFor, member(root, 'keysAskedFor'));
   // Account-level reads that failed when the snapshot was taken (snapshot --account).
   if (obj.Unreadable !== undefined) {
     const at = member(root, 'Unreadable');
@@ -149,6 +151,24 @@ function parsePrincipalsAskedFor(value: unknown, at: Where): string[] {
     const arn = expectString(v, index(at, i));
     if (parsePrincipal(arn) === null)
       fail(index(at, i), `"${arn}" is not a principal`, 'Give the role, user, role-session or root ARN the snapshot was made for, as --principal takes it.');
+    return arn;
+  });
+}
+
+/**
+ * `keysAskedFor`: the snapshot was made for these keys only (`kms-why snapshot --key`), so its
+ * `keys` are not every key of the account. Each is a key ARN (as the keys' KeyMetadata.Arn); an
+ * empty list says no key was read.
+ */
+function parseKeysAskedFor(value: unknown, at: Where): string[] {
+  return expectArray(value, at, 'a list of key ARNs').map((v, i) => {
+    const arn = expectString(v, index(at, i));
+    if (parseKeyIdentifier(arn)?.kind !== 'key-arn')
+      fail(
+        index(at, i),
+        `"${arn}" is not a key ARN`,
+        'Give the ARN of each key the snapshot was made for (arn:aws:kms:REGION:ACCOUNT:key/ID), as its KeyMetadata.Arn.',
+      );
     return arn;
   });
 }

@@ -1,8 +1,8 @@
 // A Snapshot written back as the snapshot contract (docs/snapshot.md and docs/report.md), for
 // `kms-why snapshot`: PascalCase AWS shapes, unreadable inputs as {"kmsWhyUnreadable": …} markers,
-// Functions kept as they are, a grant list read in part with its GrantsPartial, the principals a
-// snapshot made for some only was made for (principalsAskedFor). parseSnapshot(snapshotToJson(s))
-// evaluates as `s` does.
+// Functions kept as they are, a grant list read in part with its GrantsPartial, the principals and
+// keys a snapshot made for some only was made for (principalsAskedFor, keysAskedFor).
+// parseSnapshot(snapshotToJson(s)) evaluates as `s` does.
 //
 // What the contract cannot say is left out: the input records (a parsed snapshot has its own), and
 // the AccountAuthorizationDetails a principal may have been derived from (its principals are written
@@ -28,6 +28,8 @@ export function snapshotToJson(s: Snapshot): unknown {
   out.principals = principalsToJson(s.principals);
   // Made for some principals only: the others were not read (diff must not take them as gone).
   if (s.principalsAskedFor !== undefined) out.principalsAskedFor = [...s.principalsAskedFor];
+  // Made for some keys only: the account's other keys were not read (diff must not take them as deleted).
+  if (s.keysAskedFor !== undefined) out.keysAskedFor = [...s.keysAskedFor];
   if (s.functions !== undefined && s.functions.length > 0) out.Functions = s.functions;
   if (s.organization !== undefined) out.Organization = organizationToJson(s.organization);
   // Account-level reads that failed (snapshot --account): nothing else in the file says so.

@@ -405,6 +405,99 @@ describe('a snapshot made for some principals only (principalsAskedFor)', () => 
   });
 });
 
+describe('a snapshot made for some keys only (keysAskedFor)', () => {
+  const KEY2 = 'arn:aws:kms:us-east-1:111122223333:key/5555abcd-12ab-34cd-56ef-1234567890ab';
+  /** The account with a second key (alias/second), as `kms-why snapshot --account` reads it. */
+  const twoKeys = (s: Record<string, any>): void => {
+    const k2 = structuredClone(s.keys[0]);
+    k2.KeyMetadata.KeyId = '5555abcd-12ab-34cd-56ef-1234567890ab';
+    k2.KeyMetadata.Arn = KEY2;
+    k2.Aliases = ['alias/second'];
+    s.keys.push(k2);
+  };
+  /** As `kms-why snapshot --account --key KEY` writes it: only KEY, and says so. */
+  const onlyKey = (s: Record<string, any>): void => {
+    s.keys = s.keys.filter((k: { KeyMetadata: { Arn: string } }) => k.KeyMetadata.Arn === KEY);
+    s.keysAskedFor = [KEY];
+  };
+  const webDescribes = (s: Record<string, any>): void => {
+    principal(s, ROLE('web')).IdentityPolicies = [
+      { PolicyName: 'describe', Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:DescribeKey', Resource: '*' }] } },
+    ];
+  };
+  const WHY = (side: string): string => `not read in the ${side} input: that snapshot holds only the keys it was asked for (${KEY})`;
+
+  it('a key the partial side does not hold is unknown (not read), not removed or new, with its principals neither lost nor gained; the key it holds is compared', () => {
+    const whole = snapshot(twoKeys);
+    const partial = snapshot((s) => {
+      twoKeys(s);
+      webDescribes(s);
+      onlyKey(s);
+    });
+    expect(partial.keysAskedFor).toEqual([KEY]);
+    expect(partial.keys.map((k) => k.metadata.arn)).toEqual([KEY]);
+    for (const [d, side] of [
+      [diff(whole, partial), 'new'],
+      [diff(partial, whole), 'old'],
+    ] as const) {
+      expect(d.keysRemoved).toEqual([]);
+      expect(d.keysAdded).toEqual([]);
+      const other = d.changes.filter((c) => c.key === KEY2);
+      expect(other.length).toBeGreaterThan(0);
+      for (const c of other) {
+        expect(c.change).toBe('unknown');
+        expect(c[side]).toEqual({ access: 'unknown', reasons: [], notEvaluated: WHY(side) });
+        expect(c.why).toEqual([`cannot compare: ${WHY(side)}`]);
+      }
+      expect(d.summary.unknown).toBeGreaterThan(0);
+      expect(d.notes).toContain(`The ${side} input is a snapshot of only the keys it was asked for (${KEY}): a key it does not hold is not compared.`);
+      // The key both sides hold: role/web's new policy is a real change, found as before.
+      const onKey = d.changes.filter((c) => c.key === KEY);
+      expect(onKey.map((c) => [c.principal, c.change, c.actions])).toEqual([[ROLE('web'), side === 'new' ? 'gained' : 'lost', ['kms:DescribeKey']]]);
+      expect(d.summary.lost + d.summary.gained).toBe(1);
+    }
+    // What the whole side allows on the key the partial old side did not read may be a gain.
+    expect(hasGain(diff(partial, snapshot(twoKeys)))).toBe(true);
+  });
+
+  it('without the field (an older file, or --account without --key) a missing key is removed or new, as before; two partial snapshots of the same key compare it alone', () => {
+    const unmarked = snapshot((s) => {
+      twoKeys(s);
+      onlyKey(s);
+      delete s.keysAskedFor;
+    });
+    expect(unmarked.keysAskedFor).toBeUndefined();
+    const d = diff(snapshot(twoKeys), unmarked);
+    expect(d.keysRemoved).toEqual([KEY2]);
+    expect(d.changes.filter((c) => c.key === KEY2).every((c) => c.change === 'lost' && c.why[0] === 'the key is no longer in the snapshot')).toBe(true);
+    expect(d.summary.lost).toBeGreaterThan(0);
+    // A key that only the partial side holds is new there: the whole side holds every key there is.
+    const added = diff(
+      snapshot(),
+      snapshot((s) => {
+        twoKeys(s);
+        s.keysAskedFor = [KEY, KEY2];
+      }),
+    );
+    expect(added.keysAdded).toEqual([KEY2]);
+    expect(added.changes.filter((c) => c.key === KEY2).every((c) => c.change === 'gained')).toBe(true);
+
+    const same = diff(
+      snapshot((s) => {
+        twoKeys(s);
+        onlyKey(s);
+      }),
+      snapshot((s) => {
+        twoKeys(s);
+        webDescribes(s);
+        onlyKey(s);
+      }),
+    );
+    expect(same.changes.map((c) => [c.key, c.principal, c.change, c.actions])).toEqual([[KEY, ROLE('web'), 'gained', ['kms:DescribeKey']]]);
+    expect(same.summary.unknown).toBe(0);
+  });
+});
+
 describe('diff of who-can reports', () => {
   it('a report read back from its JSON equals the result it came from', () => {
     const s = snapshot();

@@ -241,6 +241,22 @@ describe('loadFrom: snapshots', () => {
     expect(snapshotFromDocuments([snap(1), describeKey]).principalsAskedFor).toBeUndefined();
   });
 
+  it('keysAskedFor: kept (the union, with the keys describe-key outputs add) only while every snapshot has it', () => {
+    const snap = (n: number, asked?: string[]): { file: string; value: unknown } => ({
+      file: `s${n}.json`,
+      value: { kmsWhySnapshot: 1, ...(asked !== undefined ? { keysAskedFor: asked } : {}) },
+    });
+    const describeKey = { file: 'describe-key.json', value: { KeyMetadata: { Arn: KEY_ARN, KeyState: 'Enabled', KeySpec: 'SYMMETRIC_DEFAULT' } } };
+    expect(snapshotFromDocuments([snap(1, [OTHER_KEY_ARN])]).keysAskedFor).toEqual([OTHER_KEY_ARN]);
+    expect(snapshotFromDocuments([snap(1, [OTHER_KEY_ARN]), snap(2, [KEY_ARN, OTHER_KEY_ARN])]).keysAskedFor).toEqual([OTHER_KEY_ARN, KEY_ARN]);
+    // A describe-key output is a key read for itself: one more key asked for.
+    expect(snapshotFromDocuments([snap(1, [OTHER_KEY_ARN]), describeKey]).keysAskedFor).toEqual([OTHER_KEY_ARN, KEY_ARN]);
+    // A snapshot of every key makes the merged keys whole; AWS CLI outputs alone say nothing of it, as before.
+    expect(snapshotFromDocuments([snap(1, [OTHER_KEY_ARN]), snap(2)]).keysAskedFor).toBeUndefined();
+    expect(snapshotFromDocuments([snap(1), describeKey]).keysAskedFor).toBeUndefined();
+    expect(snapshotFromDocuments([describeKey]).keysAskedFor).toBeUndefined();
+  });
+
   it('loads a 50 MB snapshot', async () => {
     const fn = { FunctionName: 'f', Environment: { Variables: { PAD: 'x'.repeat(1000) } } };
     const big = JSON.stringify({

@@ -95,7 +95,7 @@ const BAD: BadCase[] = [
     change: (s) => void (s.key = []),
     path: 'key',
     message: /unknown field "key" in a kms-why snapshot/,
-    hint: /Did you mean "keys"\?.*Known fields: kmsWhySnapshot, capturedAt, redacted, region, keys, principals, principalsAskedFor, Functions, AccountAuthorizationDetails, Organization/,
+    hint: /Did you mean "keys"\?.*Known fields: kmsWhySnapshot, capturedAt, redacted, region, keys, principals, principalsAskedFor, keysAskedFor, Functions, AccountAuthorizationDetails, Organization/,
   },
   { name: 'keys not an array', change: (s) => void (s.keys = {}), path: 'keys', message: /expected a list of keys, got object/ },
   { name: 'key entry not an object', change: (s) => void (s.keys = ['arn:aws:kms:…']), path: 'keys[0]', message: /expected a key entry .* got string/ },
@@ -526,6 +526,25 @@ const BAD: BadCase[] = [
     hint: /--principal/,
   },
   {
+    name: 'keysAskedFor not a list',
+    change: (s) => void (s.keysAskedFor = KEY_ARN),
+    path: 'keysAskedFor',
+    message: /expected a list of key ARNs/,
+  },
+  {
+    name: 'keysAskedFor naming no key ARN (an alias)',
+    change: (s) => void (s.keysAskedFor = [KEY_ARN, 'alias/app']),
+    path: 'keysAskedFor[1]',
+    message: /"alias\/app" is not a key ARN/,
+    hint: /KeyMetadata\.Arn/,
+  },
+  {
+    name: 'keysAskedFor naming a principal',
+    change: (s) => void (s.keysAskedFor = [ROLE]),
+    path: 'keysAskedFor[0]',
+    message: /is not a key ARN/,
+  },
+  {
     name: 'AccountAuthorizationDetails role with an invalid ARN',
     change: (s) => void (s.AccountAuthorizationDetails = { RoleDetailList: [{ RoleName: 'x', Arn: 'arn:aws:iam::111122223333:user/x' }] }),
     path: 'AccountAuthorizationDetails.RoleDetailList[0].Arn',
@@ -796,6 +815,13 @@ describe('parseSnapshot: the honesty rules', () => {
     expect(parseSnapshot({ ...base(), principalsAskedFor: [ROLE, ACCT] }, FILE).principalsAskedFor).toEqual([ROLE, ACCT]);
     // Made for no principal at all (keys only): still a selection, of none.
     expect(parseSnapshot({ ...base(), principalsAskedFor: [] }, FILE).principalsAskedFor).toEqual([]);
+  });
+
+  it('keysAskedFor: the keys a snapshot was made for; without it (older snapshots, snapshot --account) the keys are all there are', () => {
+    expect(parseSnapshot(base(), FILE).keysAskedFor).toBeUndefined();
+    expect(parseSnapshot({ ...base(), keysAskedFor: [KEY_ARN] }, FILE).keysAskedFor).toEqual([KEY_ARN]);
+    // Made for no key at all: still a selection, of none.
+    expect(parseSnapshot({ ...base(), keysAskedFor: [] }, FILE).keysAskedFor).toEqual([]);
   });
 
   it('a boundary named without its document is unknown', () => {

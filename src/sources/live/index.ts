@@ -303,6 +303,8 @@ export async function readLive(target: LiveTarget, opts: LiveOptions = {}): Prom
       principals: principal.entry === undefined ? {} : { [principal.entry.arn]: principal.entry.policies },
       // Read for this principal only: no other role or user of the account was read.
       principalsAskedFor: [principal.ref.arn],
+      // Read for this key (and the key --alias points to) only: no other key of the account was read.
+      keysAskedFor: keys.map((k) => k.metadata.arn),
       inputs,
     };
     if (functions.list.length > 0) snapshot.functions = functions.list;
@@ -923,6 +925,8 @@ export async function readAccount(opts: LiveOptions & { keys?: string[] | undefi
     // Every customer managed key, and the keys named (a key whose metadata could not be read stays, as unknown).
     const kept = keyReads.filter((r) => named.length > 0 || r.key.metadataUnknown !== undefined || r.key.metadata.keyManager === 'CUSTOMER');
     const snapshot: Snapshot = { capturedAt: new Date().toISOString(), region, keys: kept.map((r) => r.key), principals: {}, inputs: records };
+    // --key: these keys only, not every key of the account (diff must not take the others as deleted).
+    if (named.length > 0) snapshot.keysAskedFor = [...new Set(kept.map((r) => r.key.metadata.arn))];
     for (const r of kept) records.push(...r.records);
     records.push(iam.record, aliases.record);
     if (functions.record !== undefined) records.push(functions.record);

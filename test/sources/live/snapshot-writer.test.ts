@@ -132,6 +132,9 @@ describe('live-read snapshots', () => {
     // Read for one principal: the file says so, and reads back the same.
     expect((json as { principalsAskedFor: unknown }).principalsAskedFor).toEqual([APP_ROLE]);
     expect(back.principalsAskedFor).toEqual([APP_ROLE]);
+    // And for one key, named by its alias: recorded as the key's ARN.
+    expect((json as { keysAskedFor: unknown }).keysAskedFor).toEqual([KEY_ARN]);
+    expect(back.keysAskedFor).toEqual([KEY_ARN]);
     expect(snapshotToJson(back)).toEqual(json);
   });
 
