@@ -43,7 +43,8 @@ Exit codes:
   3  some access could not be compared (changes marked unknown, with why): an input of one
      side could not be read, or one side did not evaluate it (a who-can report made with
      --key or --principal, or an input that could not list every principal, such as a
-     snapshot made with snapshot --principal)
+     snapshot made with snapshot --principal, or a snapshot made with snapshot --key that
+     does not hold the key: it is then neither removed nor new)
   4  internal error, or out of memory (the hint says how to give node more:
      NODE_OPTIONS=--max-old-space-size=MB)
 

@@ -55,7 +55,8 @@ no usable AWS credentials or an AWS endpoint that cannot be reached, 3 nothing w
 could not be read at all (the key, the list of keys, or whom the credentials or 'me' stand for).
 
 With --principal, the file holds that principal only and says so (principalsAskedFor): kms-why diff
-does not take the other roles and users as gone, it says they were not read.
+does not take the other roles and users as gone, it says they were not read. With --key, the same for
+keys (keysAskedFor): the account's other keys are not read, not removed.
 
 Examples:
   kms-why snapshot --key alias/app --principal arn:aws:iam::111122223333:role/app --output-file app.json

@@ -6,7 +6,7 @@
 //     "kmsWhyDiff": 1,
 //     "old": "before.json", "new": "after.json",
 //     "summary": { "gained": 2, "lost": 1, "changed": 0, "unknown": 0 },   (principal, key, action) triples
-//     "keysAdded": ["arn:…"], "keysRemoved": [],
+//     "keysAdded": ["arn:…"], "keysRemoved": [],            not a key the other side was not made for (who-can --key, keysAskedFor)
 //     "changes": [{
 //       "key": "arn:…", "aliases": ["alias/app"], "principal": "arn:…", "principalKind": "role", "external": false,
 //       "actions": ["kms:Decrypt", "kms:Encrypt"],
@@ -14,7 +14,8 @@
 //       "adminLevel": false,
 //       "old": { "access": "allow" | "conditional" | "unknown" | "deny", "decidedBy": "…" | null, "reasons": [ … ], "conditions"?: [ … ], "absent"?: "key" | "principal",
 //                "notEvaluated"?: "…" },   this side did not evaluate it (a who-can report made with --key or --principal, or an input that could
-//                                           not list every principal, such as a snapshot --principal), and why: access "unknown", change "unknown", never "lost" or "gained"
+//                                           not list every principal, such as a snapshot --principal, or a snapshot of some keys only, such
+//                                           as a snapshot --key, without this key), and why: access "unknown", change "unknown", never "lost" or "gained"
 //       "new": { … the same … },
 //       "why": ["key-policy statement \"AllowApp\" is new"]
 //     }],

@@ -7,7 +7,8 @@
 //     "kmsWhyWhoCan": 1,
 //     "capturedAt": "2025-06-01T12:00:00Z" | null,          the snapshot's capture time
 //     "filters"?: {                                          what the report was limited to (who-can writes it; absent: not limited)
-//       "keys": ["alias/app"] | null,                        --key values (null: every customer managed key)
+//       "keys": ["alias/app"] | null,                        --key values (null: every customer managed key; --all-keys of a snapshot
+//                                                            made for some keys only: its keysAskedFor)
 //       "principals": ["role/app-*"] | null,                 --principal patterns: other principals were left out (anyone "*" is kept)
 //       "actions": ["kms:Decrypt"] | null,                   --action values (null: every action each key can do)
 //       "redacted"?: true                                    --redact: "principals" shown redacted (matched against the real ARNs);
