@@ -203,19 +203,48 @@ function commonSteps(k: Walk): Decision | undefined {
     // SCP levels are looked up only for a known caller account (evaluator.ts orgLevels), so the
     // account the question names is always the one whose SCPs these are.
     const scpAccount = r.callerAccount ?? caller.account;
+    // A level none of whose SCPs has an Allow statement (deny-list SCPs only) is taken to have
+    // FullAWSAccess attached too, as Organizations attaches it by default to every root, OU and
+    // account (docs/semantics.md#scp-full-access): it allows everything its Deny statements (above)
+    // do not deny. A level with an Allow statement is taken as written: an allow-list.
     for (const res of k.identityResources) {
-      const gap = w.scps.findIndex((level) => k.scan(level, 'Allow', res).matched.length === 0);
+      const gap = w.scps.findIndex((level) => !withoutAllow(level) && k.scan(level, 'Allow', res).matched.length === 0);
       const level = w.scps[gap];
       if (level !== undefined) {
         const policies = level.map((p) => p.policy.name);
         if (ex.on) ex.step('scp', { kind: 'scp', account: scpAccount, action: a }, 'no', { kind: 'scp-gap', level: gap + 1, policies, resource: res });
-        if (ex.on) ex.propose({ kind: 'scp-gap', action: a, level: gap + 1, policies }, k.addTo(level[0]?.policy, `Allow${action.short}`, res));
+        // The Allow goes into an allow-list SCP of the level, never into a deny-list one beside it.
+        const into = level.find((p) => p.hasAllow) ?? level[0];
+        if (ex.on)
+          ex.propose(
+            into === undefined
+              ? { kind: 'scp-gap', action: a, level: gap + 1, policies }
+              : { kind: 'scp-gap', action: a, level: gap + 1, policies, into: into.policy.name },
+            k.addTo(into?.policy, `Allow${action.short}`, res),
+          );
         return k.finish('deny', 'scp', []);
       }
     }
-    if (ex.on) ex.step('scp', { kind: 'scp', account: scpAccount, action: a }, 'yes', { kind: 'scp-allows' });
+    const assumedFull: Array<{ level: number; policies: string[] }> = [];
+    w.scps.forEach((level, i) => {
+      if (withoutAllow(level)) assumedFull.push({ level: i + 1, policies: level.map((p) => p.policy.name) });
+    });
+    if (assumedFull.length > 0) ex.assume('scpFullAccess');
+    if (ex.on)
+      ex.step(
+        'scp',
+        { kind: 'scp', account: scpAccount, action: a },
+        'yes',
+        assumedFull.length > 0 ? { kind: 'scp-allows', fullAccessAssumed: assumedFull } : { kind: 'scp-allows' },
+      );
   }
   return undefined;
+}
+
+/** An SCP level none of whose policies has an Allow statement: FullAWSAccess is taken to be attached there too. */
+function withoutAllow(level: readonly CompiledPolicy[]): boolean {
+  for (const p of level) if (p.hasAllow) return false;
+  return true;
 }
 
 /** The steps of the request's action class. */

@@ -283,7 +283,8 @@ export type TraceFinding =
   | { kind: 'reasons'; reasons: Array<{ source: ReasonSource; id: string }> }
   | { kind: 'no-deny'; unread: boolean }
   | { kind: 'rcp-full-access' }
-  | { kind: 'scp-allows' }
+  /** `fullAccessAssumed`: the levels (1-based, with their policies) without an Allow statement, taken to have FullAWSAccess attached too. */
+  | { kind: 'scp-allows'; fullAccessAssumed?: Array<{ level: number; policies: string[] }> }
   | { kind: 'scp-gap'; level: number; policies: string[]; resource: string }
   | { kind: 'root'; ownAccount: boolean }
   /** No identity-policy statement allows it; `aliasResource`: the ids of statements naming an alias ARN in Resource. */
@@ -358,6 +359,7 @@ export const ASSUMPTION_IDS = [
   'servicePrincipalAccount',
   'principalIsAwsService',
   'rcpFullAccess',
+  'scpFullAccess',
   'rotationStatusApi',
   'retireGrantEncryptionContext',
   'dateWithoutOffset',
@@ -440,8 +442,8 @@ export type HintNote =
   | { kind: 'both'; notes: [HintNote, HintNote] }
   /** A change that is not enough alone, and the verified change that completes it. */
   | { kind: 'also'; first: HintNote; second: HintNote }
-  /** An SCP level (1-based) with no statement allowing the action. */
-  | { kind: 'scp-gap'; action: string; level: number; policies: string[] }
+  /** An SCP level (1-based) with no statement allowing the action; `into`: the policy of the level with an Allow statement to add it to. */
+  | { kind: 'scp-gap'; action: string; level: number; policies: string[]; into?: string }
   /**
    * who-can asked `tried` requests built from the conditions of the statements and grants that
    * could allow the action, none was allowed, and it stopped before trying every combination.

@@ -71,6 +71,8 @@ export const ASSUMPTION_TEXT: Record<AssumptionId, string> = {
     "A role session's aws:PrincipalTag values are its role's tags here: session tags (passed when the role was assumed, as IAM Identity Center and ABAC set-ups do) would override them, and no snapshot of the role holds them (docs/semantics.md#session-tags).",
   principalIsAwsService:
     'aws:PrincipalIsAWSService can be false when an AWS service uses a key through a grant to an AWS-internal grantee; a policy that turns on it may not behave as it reads (docs/semantics.md#principal-is-aws-service).',
+  scpFullAccess:
+    'An SCP level given without any Allow statement (deny-list SCPs only) is taken to have FullAWSAccess attached too, as AWS Organizations attaches it by default to every root, OU and account; if it was detached there, that level allows nothing (docs/semantics.md#scp-full-access).',
   rcpFullAccess:
     'RCPFullAWSAccess is attached to every level of an organization and cannot be detached; assumed it is there, so only RCP Deny statements limit access (docs/semantics.md#rcp-full-access).',
   rotationStatusApi:
@@ -194,7 +196,7 @@ export function hintText(n: HintNote): string {
     case 'witness-search-gave-up':
       return `kms-why asked ${n.tried} requests made from the conditions of the statements and grants that could allow it, but none was allowed; it stopped before trying every combination, and a request with other context may be allowed.`;
     case 'scp-gap':
-      return `The service control policies at level ${n.level} (${n.policies.join(', ') || 'none'}) do not allow ${n.action}; every level of the hierarchy must allow it: allow it in ${n.policies[0] ?? 'a policy of that level'}.`;
+      return `The service control policies at level ${n.level} (${n.policies.join(', ') || 'none'}) do not allow ${n.action}; every level of the hierarchy must allow it: allow it in ${n.into ?? n.policies[0] ?? 'a policy of that level'}.`;
     case 'limited': {
       const name = n.limit === 'permissions-boundary' ? `the permissions boundary${n.boundary !== undefined ? ` ${n.boundary}` : ''}` : 'the session policy';
       const session =
@@ -333,7 +335,9 @@ export function findingText(f: TraceFinding): string {
     case 'rcp-full-access':
       return 'no RCP denies it, and RCPFullAWSAccess, which cannot be detached, allows everything else';
     case 'scp-allows':
-      return 'every level of the SCP hierarchy allows it';
+      return f.fullAccessAssumed === undefined
+        ? 'every level of the SCP hierarchy allows it'
+        : `every level of the SCP hierarchy allows it (${f.fullAccessAssumed.map((l) => `level ${l.level} (${l.policies.join(', ')})`).join(', ')} ${f.fullAccessAssumed.length === 1 ? 'has' : 'have'} no Allow statement: FullAWSAccess assumed attached there too)`;
     case 'scp-gap':
       return `no statement of level ${f.level} (${f.policies.join(', ') || 'no policies'}) allows it on ${f.resource}: an SCP gap is an implicit deny that no other policy can override`;
     case 'root':
