@@ -41,8 +41,22 @@ export function addLiveOptions(cmd: Command, opts: { principalSide?: boolean } =
     .addOption(
       option(new Option('--principal-profile <name>', "AWS profile for the principal's account, to read its IAM policies when it is in another account")),
     )
-    .addOption(option(new Option('--scp-file <file>', "SCPs that apply to the caller's account, as a JSON file (repeatable)").argParser(collect)))
-    .addOption(option(new Option('--rcp-file <file>', "RCPs that apply to the key's account, as a JSON file (repeatable)").argParser(collect)))
+    .addOption(
+      option(
+        new Option(
+          '--scp-file <file>',
+          'an SCP of the caller\'s account, as a JSON file (repeatable): the files given are all the SCPs attached at one level of its hierarchy, and a level without any Allow statement (deny-list SCPs only) is taken to have FullAWSAccess too; for several levels, give one file {"ACCOUNT": [{"Target": …, "Policies": […]}, …]} (root first)',
+        ).argParser(collect),
+      ),
+    )
+    .addOption(
+      option(
+        new Option(
+          '--rcp-file <file>',
+          "an RCP of the key's account, as a JSON file (repeatable): the files given are the RCPs attached at one level of its hierarchy, beside RCPFullAWSAccess, which is always attached; only their Deny statements limit access",
+        ).argParser(collect),
+      ),
+    )
     .option('--timeout <seconds>', 'per-request timeout for AWS calls (default 5)');
 }
 

@@ -155,6 +155,30 @@ describe('--scp-file and --rcp-file with --from', () => {
     const fromFile = await run(['explain-error', message, '--from', `${EXAMPLES}lambda-env-grant.json`, '--scp-file', deny, '--output', 'json']);
     expect(fromFile.out).toContain('"decidedBy": "explicit-deny"');
   });
+  test('the single-policy files are the SCPs of one level: their Allow statements are OR-ed', async () => {
+    const full = join(dir, 'full.json');
+    writeFileSync(full, JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }));
+    const s3 = join(dir, 's3-only.json');
+    writeFileSync(s3, JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }));
+    const both = await run([...LAMBDA_ARGS, '--scp-file', full, '--scp-file', s3, '--output', 'json']);
+    expect(both.code).toBe(0);
+    const r = JSON.parse(both.out).results[0];
+    expect(r.decision).toBe('allow');
+    expect(r.assumptions.join(' ')).not.toMatch(/FullAWSAccess/);
+    // The allow-list alone is the level: kms:Decrypt is not in it.
+    const alone = JSON.parse((await run([...LAMBDA_ARGS, '--scp-file', s3, '--output', 'json'])).out).results[0];
+    expect([alone.decision, alone.decidedBy]).toEqual(['deny', 'scp']);
+    // A deny-list file beside the allow-list: the advice is to allow it in the allow-list.
+    const denyEnc = join(dir, 'deny-encrypt.json');
+    writeFileSync(denyEnc, JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'kms:Encrypt', Resource: '*' }] }));
+    const mixed = JSON.parse((await run([...LAMBDA_ARGS, '--scp-file', denyEnc, '--scp-file', s3, '--output', 'json'])).out).results[0];
+    expect([mixed.decision, mixed.decidedBy]).toEqual(['deny', 'scp']);
+    expect(mixed.hints.join(' ')).toMatch(/level 1 \(deny-encrypt, s3-only\) do not allow kms:Decrypt.*allow it in s3-only\./);
+    // The deny-list alone: FullAWSAccess assumed beside it, and said.
+    const denyOnly = JSON.parse((await run([...LAMBDA_ARGS, '--scp-file', denyEnc, '--output', 'json'])).out).results[0];
+    expect(denyOnly.decision).toBe('allow');
+    expect(denyOnly.assumptions.join(' ')).toMatch(/FullAWSAccess attached too/);
+  });
   test('a missing or garbage file is exit 2', async () => {
     const garbage = join(dir, 'garbage.json');
     writeFileSync(garbage, '{"Statement": 7}');

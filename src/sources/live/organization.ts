@@ -1,9 +1,12 @@
 // SCPs and RCPs from files (`scpFiles`, `rcpFiles`): kms-why does not read AWS Organizations,
 // which only its management account (or a delegated administrator) may. Each file holds either
 //   - the contract's map {"ACCOUNT": [{"Target": …, "Policies": […]}, …]} (root first), or
-//   - one policy document (or `aws organizations describe-policy` output), which becomes one level
-//     of the hierarchy of the principal's account (SCPs) or of the key's account (RCPs), in the
-//     order the files are given.
+//   - one policy document (or `aws organizations describe-policy` output). The single-policy files
+//     of a kind are together the policies attached at one level of the hierarchy of the
+//     principal's account (SCPs) or of the key's account (RCPs), after the levels of any map:
+//     several SCPs at one level are OR-ed for Allow, as deny-list SCPs beside FullAWSAccess are, and
+//     a level without any Allow statement is taken to have FullAWSAccess too
+//     (docs/semantics.md#scp-full-access).
 import { basename } from 'node:path';
 import { InputError } from '../../model/errors.js';
 import type { Organization, OrgPolicyLevel, InputRecord } from '../../model/snapshot.js';
@@ -33,6 +36,8 @@ export async function readOrganizationFiles(
   ] as const) {
     const target = kind === 'scp' ? org.serviceControlPolicies : org.resourceControlPolicies;
     const fromMaps = new Map<string, string>();
+    // The single-policy files: one level, of this account.
+    let singles: { account: string; level: OrgPolicyLevel } | undefined;
     for (const file of files) {
       const value = await readJsonText(file);
       const single = singlePolicy(value);
@@ -46,8 +51,11 @@ export async function readOrganizationFiles(
         }
         const name = single.name ?? basename(file).replace(/\.json$/i, '');
         const policy = parsePolicyDocument(single.document, { source: kind, name, file, path: single.path });
-        const level: OrgPolicyLevel = { target: name, policies: [policy] };
-        (target[account] ??= []).push(level);
+        if (singles === undefined) singles = { account, level: { target: name, policies: [policy] } };
+        else {
+          singles.level.policies.push(policy);
+          singles.level.target = `(--${kind}-file)`;
+        }
         records.push({ what: `${kind.toUpperCase()} ${name} of account ${account}`, from: file, status: 'read' });
         continue;
       }
@@ -62,6 +70,7 @@ export async function readOrganizationFiles(
         records.push({ what: `${kind.toUpperCase()} hierarchy of account ${account}`, from: file, status: 'read' });
       }
     }
+    if (singles !== undefined) (target[singles.account] ??= []).push(singles.level);
   }
   return { organization: org, records };
 }
