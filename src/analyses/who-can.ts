@@ -1211,6 +1211,8 @@ export class WhoCanEngine {
     }
     const scps = ref.kind === 'service' ? [] : this.orgPolicies('scp', ref.account);
     policies.push(...scps);
+    // The SCPs of its account are not known (Evaluator.orgPoliciesUnknown): its own unknown input too.
+    if (ref.kind !== 'service' && this.evaluator.orgPoliciesUnknown('scp', ref.account) !== undefined) hasUnknown = true;
     const stmts = [...new Set(policies.flatMap(kmsStatements))];
     // Roles, users and sessions whose inputs are all known may share answers (shareSig).
     let shareBase: string | null = null;
@@ -1344,7 +1346,12 @@ export class WhoCanEngine {
         .map((a, i) => [keyStepError(a, key) === undefined ? 0 : 1, i] as const)
         .sort((x, y) => x[0] - y[0] || x[1] - y[1])
         .map(([, i]) => i),
-      hasUnknown: kp === null || grantIndex === null || key.tagsUnknown !== undefined || key.metadataUnknown !== undefined,
+      hasUnknown:
+        kp === null ||
+        grantIndex === null ||
+        key.tagsUnknown !== undefined ||
+        key.metadataUnknown !== undefined ||
+        this.evaluator.orgPoliciesUnknown('rcp', m.account) !== undefined,
       kp,
       rcps,
       grantIndex,

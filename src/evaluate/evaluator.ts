@@ -13,7 +13,7 @@ import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
 import { givenValue, type Request } from '../model/request.js';
 import { documentedViaService } from '../model/via-service.js';
 import type { OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
-import { isUnknown, principalNotInSnapshot, rolePathNotInSnapshot, type UnknownInput, type Unknowable } from '../model/unknown.js';
+import { isUnknown, orgPoliciesNotGiven, principalNotInSnapshot, rolePathNotInSnapshot, type UnknownInput, type Unknowable } from '../model/unknown.js';
 import { compilePolicy, StatementLists, type CompiledPolicy } from './compile.js';
 import type { ConditionEnv, UnknownBias } from './conditions.js';
 import {
@@ -90,6 +90,10 @@ interface Resolution {
   tags: Record<string, string> | 'unknown';
   /** Some input of this caller and key could not be read. */
   anyUnknown: boolean;
+  /** The SCPs of the caller's account, when they apply and the snapshot leaves them out (orgPoliciesUnknown). */
+  scpsUnknown: UnknownInput | undefined;
+  /** The RCPs of the key's account, when they may apply and the snapshot leaves them out (orgPoliciesUnknown). */
+  rcpsUnknown: UnknownInput | undefined;
   callerAccount: string | undefined;
   cs: CallerSources;
   keyPolicy: Unknowable<Policy> | null;
@@ -422,6 +426,14 @@ export class Evaluator {
     }
     const keyPolicy: Unknowable<Policy> | null = key === undefined ? null : key.policy;
     const grants: Unknowable<Grant[]> = key === undefined ? [] : this.grantsOf(key, caller, request.grantId);
+    // SCPs apply to the caller as orgLevels says; RCPs to a customer managed key (or one whose
+    // metadata is unknown), for the action classes orgLevels says.
+    const scpsUnknown =
+      callerAccount !== undefined && caller.kind !== 'service' && !isServiceLinked(caller) ? this.orgPoliciesUnknown('scp', callerAccount) : undefined;
+    const rcpsUnknown =
+      key !== undefined && (key.metadataUnknown !== undefined || key.metadata.keyManager === 'CUSTOMER')
+        ? this.orgPoliciesUnknown('rcp', key.metadata.account)
+        : undefined;
     const principalArn = principalArnUnknown !== undefined ? undefined : (cs.principalArn ?? defaultPrincipalArn(caller));
     const ctxInput = {
       request,
@@ -468,7 +480,11 @@ export class Evaluator {
       grants,
       principalArn,
       tags: isUnknown(cs.tags) ? 'unknown' : cs.tags,
+      scpsUnknown,
+      rcpsUnknown,
       anyUnknown:
+        scpsUnknown !== undefined ||
+        rcpsUnknown !== undefined ||
         (keyPolicy !== null && isUnknown(keyPolicy)) ||
         isUnknown(grants) ||
         isUnknown(cs.identity) ||
@@ -804,6 +820,9 @@ export class Evaluator {
       const relevant = (x: unknown): void => {
         if (isUnknown(x) && !unknowns.includes(x)) unknowns.push(x);
       };
+      // Every action class: SCPs limit IAM-only actions too. RCPs: those orgLevels applies them to.
+      if (res.scpsUnknown !== undefined) relevant(res.scpsUnknown);
+      if (res.rcpsUnknown !== undefined && action.cls !== 'iam-only' && action.cls !== 'retire-grant') relevant(res.rcpsUnknown);
       if (action.cls !== 'iam-only') {
         relevant(keyPolicy);
         if (key?.tagsUnknown !== undefined) relevant(key.tagsUnknown);
@@ -844,7 +863,7 @@ export class Evaluator {
         const shared = `${this.sourceId(cs)}|${key?.metadata.arn ?? ''}|${wk}|${callerAccount ?? ''}|${callerPart}${key?.grantsPartial !== undefined && isUnknown(grants) ? '|grants?' : ''}`;
         w = this.worldCache.get(shared);
         if (w === undefined) {
-          const org = this.orgLevels(action, caller, callerAccount, key, mode);
+          const org = this.orgLevels(action, caller, callerAccount, key, mode, res);
           w = this.world(mode, { keyPolicy, grants, cs, org, caller, request, partial: isUnknown(grants) ? undefined : key?.grantsPartial });
           if (this.worldCache.size >= 20000) this.worldCache.clear();
           this.worldCache.set(shared, w);
@@ -995,13 +1014,37 @@ export class Evaluator {
     return id;
   }
 
+  /**
+   * The SCPs (RCPs) of a member account of the snapshot's organization that the snapshot gives
+   * none for, while it gives them for other accounts: the organization uses them, and that
+   * account's are not known, never "none" (docs/snapshot.md#what-absence-means). A member is an
+   * account in Accounts or in the other map; the management account is never one (they do not
+   * apply to it). One object per account, so that a verdict lists it once.
+   */
+  orgPoliciesUnknown(kind: 'scp' | 'rcp', account: string): UnknownInput | undefined {
+    const org = this.snapshot.organization;
+    if (org === undefined || account === org.managementAccountId) return undefined;
+    const k = `${kind}|${account}`;
+    let u = this.orgUnknowns.get(k);
+    if (u === undefined) {
+      const [map, other] =
+        kind === 'scp' ? [org.serviceControlPolicies, org.resourceControlPolicies] : [org.resourceControlPolicies, org.serviceControlPolicies];
+      const member = Object.hasOwn(other, account) || (org.accounts ?? []).includes(account);
+      u = member && !Object.hasOwn(map, account) && Object.keys(map).length > 0 ? orgPoliciesNotGiven(kind, account) : null;
+      this.orgUnknowns.set(k, u);
+    }
+    return u ?? undefined;
+  }
+  private readonly orgUnknowns = new Map<string, UnknownInput | null>();
+
   private orgLevels(
     action: ActionInfo,
     caller: PrincipalRef,
     callerAccount: string | undefined,
     key: Key | undefined,
     mode: Mode,
-  ): { scps: OrgPolicyLevel[]; rcps: OrgPolicyLevel[] } {
+    res: Pick<Resolution, 'scpsUnknown' | 'rcpsUnknown'>,
+  ): { scps: OrgPolicyLevel[]; rcps: OrgPolicyLevel[]; scpsUnknown?: UnknownInput; rcpsUnknown?: UnknownInput } {
     const org = this.snapshot.organization;
     if (org === undefined) return { scps: [], rcps: [] };
     let scps: OrgPolicyLevel[] = [];
@@ -1010,6 +1053,9 @@ export class Evaluator {
     if (callerAccount !== undefined && caller.kind !== 'service' && !serviceLinked && callerAccount !== org.managementAccountId) {
       scps = org.serviceControlPolicies[callerAccount] ?? [];
     }
+    // Unknown SCPs (RCPs): the world stands in for them (world()).
+    const unknownOnes: { scpsUnknown?: UnknownInput; rcpsUnknown?: UnknownInput } = {};
+    if (res.scpsUnknown !== undefined) unknownOnes.scpsUnknown = res.scpsUnknown;
     let rcps: OrgPolicyLevel[] = [];
     // RCPs apply to customer managed keys of member accounts, never to kms:RetireGrant [KMS-RCP].
     // Whether a key whose metadata is unknown is customer managed is unknown too (an AWS managed
@@ -1025,8 +1071,9 @@ export class Evaluator {
       key.metadata.account !== org.managementAccountId
     ) {
       rcps = org.resourceControlPolicies[key.metadata.account] ?? [];
+      if (res.rcpsUnknown !== undefined) unknownOnes.rcpsUnknown = res.rcpsUnknown;
     }
-    return { scps, rcps };
+    return { scps, rcps, ...unknownOnes };
   }
 
   private world(
@@ -1035,7 +1082,7 @@ export class Evaluator {
       keyPolicy: Unknowable<Policy> | null;
       grants: Unknowable<Grant[]>;
       cs: CallerSources;
-      org: { scps: OrgPolicyLevel[]; rcps: OrgPolicyLevel[] };
+      org: { scps: OrgPolicyLevel[]; rcps: OrgPolicyLevel[]; scpsUnknown?: UnknownInput; rcpsUnknown?: UnknownInput };
       caller: PrincipalRef;
       request: Request;
       /** The grants are a list read in part (that covers the caller). */
@@ -1108,10 +1155,28 @@ export class Evaluator {
       identityLists: identity,
       boundary,
       session,
-      scps: s.org.scps.map((l) => l.policies.map((p) => this.compile(p))),
-      rcps: s.org.rcps.map((l) => l.policies.map((p) => this.compile(p))),
+      // Organization policies not known: none in the permissive world, a Deny of everything in the
+      // restrictive one (they can only restrict).
+      scps:
+        s.org.scpsUnknown !== undefined
+          ? permissive
+            ? []
+            : [[this.standIn('scp', s.org.scpsUnknown.what, 'Deny')]]
+          : s.org.scps.map((l) => l.policies.map((p) => this.compile(p))),
+      rcps:
+        s.org.rcpsUnknown !== undefined
+          ? permissive
+            ? []
+            : [[this.standIn('rcp', s.org.rcpsUnknown.what, 'Deny')]]
+          : s.org.rcps.map((l) => l.policies.map((p) => this.compile(p))),
       bias,
-      unreadPolicies: (s.keyPolicy !== null && isUnknown(s.keyPolicy)) || isUnknown(s.cs.identity) || isUnknown(s.cs.boundary) || isUnknown(s.cs.session),
+      unreadPolicies:
+        (s.keyPolicy !== null && isUnknown(s.keyPolicy)) ||
+        isUnknown(s.cs.identity) ||
+        isUnknown(s.cs.boundary) ||
+        isUnknown(s.cs.session) ||
+        s.org.scpsUnknown !== undefined ||
+        s.org.rcpsUnknown !== undefined,
       ...(s.partial !== undefined ? { grantsFirstPage: s.partial.firstPage } : {}),
     };
   }

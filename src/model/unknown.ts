@@ -37,6 +37,19 @@ export function principalNotInSnapshot(arn: string): UnknownInput {
 }
 
 /**
+ * The SCPs (RCPs) of a member account that the snapshot's organization gives none for, while it
+ * gives them for other accounts.
+ */
+export function orgPoliciesNotGiven(kind: 'scp' | 'rcp', account: string): UnknownInput {
+  const upper = kind.toUpperCase();
+  const field = kind === 'scp' ? 'ServiceControlPolicies' : 'ResourceControlPolicies';
+  return unknownInput(
+    `the ${upper} hierarchy of account ${account}`,
+    `the snapshot's Organization has ${account} as a member account and gives ${upper}s for other accounts but none for it; add its hierarchy under Organization.${field}, or give --${kind}-file`,
+  );
+}
+
+/**
  * The path of a role whose session has an entry in the snapshot but the role none: a session ARN
  * leaves the path out, and aws:PrincipalArn of a session is the role ARN with it.
  */
