@@ -67,7 +67,7 @@ export const RELAUNCH_FROM_MB = 400;
 const HEAP_FLAG = /--max[-_](old[-_]space|heap)[-_]size/;
 const SEMI_FLAG = /--(max|min)[-_]semi[-_]space[-_]size/;
 /** diff's options that take a value (the rest are flags): what is left are OLD and NEW. */
-const DIFF_VALUE_OPTIONS = new Set(['--key', '--action', '--output', '--report']);
+const DIFF_VALUE_OPTIONS = new Set(['--key', '--action', '--at', '--output', '--report']);
 
 /** Whether the user chose a heap size for node themselves. */
 export function userSetHeap(env, execArgv) {

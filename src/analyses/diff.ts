@@ -75,6 +75,9 @@ export interface AccessDiff {
 export interface DiffSources {
   oldSnapshot?: Snapshot;
   newSnapshot?: Snapshot;
+  /** When the requests of a snapshot side were made (who-can's WhoCanOptions.at): its requests asked again are made then too. */
+  oldAt?: string;
+  newAt?: string;
   /**
    * Why an unknown answer is unknown, in words (the CLI passes report/who-can.ts unknownWhy): an
    * answer computed from a snapshot holds the evaluator's notes as facts, one read back from a
@@ -290,6 +293,7 @@ function explainDeny(
   principal: string,
   actionIndex: number,
   k: KeyWhoCan,
+  at: string | undefined,
 ): AccessSide {
   // A principal this side did not consider (e.g. an account no longer named in the key policy) is
   // still asked about: its deny, if it is one, is what changed.
@@ -297,7 +301,7 @@ function explainDeny(
   const key = keyIn(snap, keyArn);
   if (key === undefined) return side;
   try {
-    const d = ev.evaluate(whoCanRequest(key, k.actions[actionIndex]!, principal), { explain: false });
+    const d = ev.evaluate(whoCanRequest(key, k.actions[actionIndex]!, principal, at), { explain: false });
     if (d.authorization !== 'deny') return side;
     return {
       access: 'deny',
@@ -477,8 +481,8 @@ export class DiffAccumulator {
         const change = kindOf(o, n);
         if (change === undefined) continue;
         summary[change]++;
-        if (ok) o = explainDeny(o, oldEv, src.oldSnapshot, arn, p.arn, oi.a.get(name)!, ok);
-        if (nk) n = explainDeny(n, newEv, src.newSnapshot, arn, p.arn, ni.a.get(name)!, nk);
+        if (ok) o = explainDeny(o, oldEv, src.oldSnapshot, arn, p.arn, oi.a.get(name)!, ok, src.oldAt);
+        if (nk) n = explainDeny(n, newEv, src.newSnapshot, arn, p.arn, ni.a.get(name)!, nk, src.newAt);
         if (kindOf(o, n) === undefined) {
           // Asked again, a principal this side did not consider turns out to have the same access.
           summary[change]--;

@@ -91,6 +91,12 @@ export interface WhoCanOptions {
   /** Skip the two prunings (every triple asked separately); for tests and comparisons. Default true. */
   prune?: boolean;
   evaluatorOptions?: Partial<EvaluatorOptions>;
+  /**
+   * When the requests are made (Request.at, ISO 8601): aws:CurrentTime and aws:EpochTime, and
+   * whether a grant created shortly before is in effect yet. The caller reads the clock (the CLI
+   * gives now, as `check` does); without it those are unknown.
+   */
+  at?: string;
 }
 
 /** The actions that need the most trust: changing the policy, deleting, disabling, and unconstrained CreateGrant. */
@@ -137,10 +143,14 @@ export function checkWhoCanAction(a: ActionInfo): void {
   }
 }
 
-/** The request who-can asks the evaluator for (principal, key, action): no request context. */
-export function whoCanRequest(key: Key, action: ActionInfo, principal: string): Request {
+/**
+ * The request who-can asks the evaluator for (principal, key, action): no request context, made
+ * at `at` (WhoCanOptions.at), as `check` makes it at --at or now.
+ */
+export function whoCanRequest(key: Key, action: ActionInfo, principal: string, at?: string): Request {
   const r: Request = { action: action.name, principal, keyArn: key.metadata.arn };
   if (action.cls === 'alias' && key.aliases.length > 0) r.aliasArn = key.aliases[0]!;
+  if (at !== undefined) r.at = at;
   return r;
 }
 
@@ -258,9 +268,13 @@ function principalValues(el: { aws: string[]; service: string[]; federated: stri
 // ─── Statement analysis helpers ────────────────────────────────────────────────────────────────
 
 const N = ACTIONS.length;
-/** Keys whose value is a property of the principal or the key, never of the request. */
+/**
+ * Keys whose value is a property of the principal or the key, never of the request; and the
+ * request time (aws:CurrentTime, aws:EpochTime), the same for every request who-can asks
+ * (WhoCanOptions.at): no witness request can choose it.
+ */
 const FIXED =
-  /^(aws:principalarn|aws:principalaccount|aws:principaltype|aws:principaltag\/|aws:principalisawsservice|aws:principalservicename|aws:username|aws:userid|aws:resourceaccount|aws:resourcetag\/|aws:requestedregion|aws:securetransport|kms:calleraccount|kms:keyspec|kms:keyusage|kms:keyorigin|kms:customermasterkeyspec|kms:customermasterkeyusage|kms:multiregion|kms:resourcealiases)/;
+  /^(aws:currenttime|aws:epochtime|aws:principalarn|aws:principalaccount|aws:principaltype|aws:principaltag\/|aws:principalisawsservice|aws:principalservicename|aws:username|aws:userid|aws:resourceaccount|aws:resourcetag\/|aws:requestedregion|aws:securetransport|kms:calleraccount|kms:keyspec|kms:keyusage|kms:keyorigin|kms:customermasterkeyspec|kms:customermasterkeyusage|kms:multiregion|kms:resourcealiases)/;
 
 /**
  * Context keys whose value differs between two callers of the same kind, account and
@@ -1094,11 +1108,15 @@ export class WhoCanEngine {
   explainedUnknowns = 0;
   sharedPairs = 0;
 
+  /** When the requests are made (WhoCanOptions.at). */
+  readonly at: string | undefined;
+
   constructor(
     readonly snapshot: Snapshot,
-    opts: { prune?: boolean; evaluatorOptions?: Partial<EvaluatorOptions> } = {},
+    opts: { prune?: boolean; evaluatorOptions?: Partial<EvaluatorOptions>; at?: string } = {},
   ) {
     this.prune = opts.prune !== false;
+    this.at = opts.at;
     // Who can use a key depends on every grant: a list read in part is unknown for everyone.
     this.evaluator = new Evaluator(this.prune ? this.canonicalSnapshot(snapshot) : snapshot, opts.evaluatorOptions ?? {}, {
       wholeGrantLists: true,
@@ -2031,7 +2049,7 @@ export class WhoCanEngine {
       if (e === undefined) {
         if (skip[i]) e = null;
         else {
-          const req = whoCanRequest(k.key, a, p.arn);
+          const req = whoCanRequest(k.key, a, p.arn, this.at);
           const d = this.evaluate(req);
           if (authorizationUnsettled(d) || d.authorization === 'unknown') e = this.unknownEntry(req, d);
           else if (d.authorization === 'allow') e = this.allowEntry(d);
@@ -2051,7 +2069,7 @@ export class WhoCanEngine {
         const f = fineOf[i]!;
         let ce = byFine[f];
         if (ce === undefined) {
-          const req = whoCanRequest(k.key, a, p.arn);
+          const req = whoCanRequest(k.key, a, p.arn, this.at);
           // A class denied without asking: ask now, if the search for a witness needs it.
           const baseOf = (): Decision => (base[c] ??= this.evaluate(req));
           ce = this.conditional(p, k, a, req, baseOf, skip[i]!, grants, sameAccount && k.publicAllow[i] === 1);
@@ -2702,6 +2720,7 @@ export function whoCan(snapshot: Snapshot, keys: readonly Key[], opts: WhoCanOpt
   const engine = new WhoCanEngine(snapshot, {
     ...(opts.prune !== undefined ? { prune: opts.prune } : {}),
     ...(opts.evaluatorOptions ? { evaluatorOptions: opts.evaluatorOptions } : {}),
+    ...(opts.at !== undefined ? { at: opts.at } : {}),
   });
   return whoCanWith(engine, keys, opts);
 }
@@ -2724,6 +2743,7 @@ export function whoCanWith(engine: WhoCanEngine, keys: readonly Key[], opts: Who
     stats: { keys: out.length, decisions, evaluations: engine.evaluations - startEvaluations, sharedPairs: engine.sharedPairs - startShared },
   };
   if (engine.snapshot.capturedAt !== undefined) result.capturedAt = engine.snapshot.capturedAt;
+  if (engine.at !== undefined) result.at = engine.at;
   return result;
 }
 

@@ -34,6 +34,8 @@ export interface DiffSide {
   load(arn: string): Promise<KeyWhoCan>;
   /** A snapshot side's snapshot (the diff then says what changed in the sources). */
   snapshot?: Snapshot;
+  /** When a snapshot side's requests are made (DiffInputOptions.at). */
+  at?: string;
   /** A report side's filters (who-can --key, --principal, --action): what it left out is not compared. */
   filters?: WhoCanFilters;
   /** A report side's --principal filter, when its patterns cannot be matched as shown (DiffSources.oldKeep). */
@@ -43,6 +45,8 @@ export interface DiffSide {
 export interface DiffInputOptions {
   /** Reports larger than this are read a key at a time (default STREAM_ABOVE_BYTES; tests lower it). */
   streamAbove?: number;
+  /** When a snapshot side's requests are made (who-can's WhoCanOptions.at); a report records its own. */
+  at?: string;
 }
 
 /** Opens one side: a who-can JSON report, or a snapshot (any --from input) to evaluate. */
@@ -57,7 +61,7 @@ export async function openDiffSide(
   const name = displayName(file);
   if (file !== '-' && io.redactor === undefined) {
     const info = await stat(file).catch(() => undefined);
-    if (info?.isFile() && info.size > limit) return openLarge(file, name, keyIdents, actions);
+    if (info?.isFile() && info.size > limit) return openLarge(file, name, keyIdents, actions, opts.at);
   }
   let value = await readJsonText(file, opts.streamAbove !== undefined ? { streamAbove: opts.streamAbove } : {});
   let shown = name;
@@ -70,14 +74,14 @@ export async function openDiffSide(
     r.learn(value);
     value = r.json(value);
     shown = r.file(name);
-    const side = fromValue(value, shown, keyIdents, actions);
+    const side = fromValue(value, shown, keyIdents, actions, opts.at);
     if (patterns !== undefined && side.filters !== undefined) {
       side.filters = { ...side.filters, principals: patterns.map((p) => r.principalPattern(p)), redacted: true };
       side.keep = principalFilter(patterns, (arn) => r.original(arn))!;
     }
     return side;
   }
-  return fromValue(value, shown, keyIdents, actions);
+  return fromValue(value, shown, keyIdents, actions, opts.at);
 }
 
 /** A who-can report's --principal patterns as written, unless none or already redacted (filters.redacted). */
@@ -88,7 +92,7 @@ function realPrincipalPatterns(value: unknown): string[] | undefined {
   return f.principals.every((x): x is string => typeof x === 'string') ? f.principals : undefined;
 }
 
-function fromValue(value: unknown, name: string, keyIdents: string[], actions: ActionInfo[] | undefined): DiffSide {
+function fromValue(value: unknown, name: string, keyIdents: string[], actions: ActionInfo[] | undefined, at: string | undefined): DiffSide {
   if (isWhoCanJson(value)) {
     const result = parseWhoCanJson(value, name);
     const byArn = new Map(result.keys.map((k) => [k.keyArn, k]));
@@ -104,10 +108,10 @@ function fromValue(value: unknown, name: string, keyIdents: string[], actions: A
     };
   }
   const snapshot = snapshotFromDocuments([{ file: name, value }]);
-  return snapshotSide(snapshot, keyIdents, actions);
+  return snapshotSide(snapshot, keyIdents, actions, at);
 }
 
-function snapshotSide(snapshot: Snapshot, keyIdents: string[], actions: ActionInfo[] | undefined): DiffSide {
+function snapshotSide(snapshot: Snapshot, keyIdents: string[], actions: ActionInfo[] | undefined, at: string | undefined): DiffSide {
   const ev = new Evaluator(snapshot);
   let keys: Key[];
   const missing: string[] = [];
@@ -120,13 +124,14 @@ function snapshotSide(snapshot: Snapshot, keyIdents: string[], actions: ActionIn
       else if (!keys.includes(k)) keys.push(k);
     }
   }
-  const engine = new WhoCanEngine(snapshot);
+  const engine = new WhoCanEngine(snapshot, at !== undefined ? { at } : {});
   const byArn = new Map(keys.map((k) => [k.metadata.arn, k]));
   return {
     keys: keys.map((k) => ({ arn: k.metadata.arn, aliases: [...k.aliases] })),
     missingKeys: missing,
     load: async (arn) => engine.key(byArn.get(arn)!, actions),
     snapshot,
+    ...(at !== undefined ? { at } : {}),
   };
 }
 
@@ -167,7 +172,7 @@ interface IndexedKey extends DiffKeyRef {
 }
 
 /** A large input: a who-can report is indexed (and read a key at a time later); anything else is read whole. */
-async function openLarge(file: string, name: string, keyIdents: string[], actions: ActionInfo[] | undefined): Promise<DiffSide> {
+async function openLarge(file: string, name: string, keyIdents: string[], actions: ActionInfo[] | undefined, at: string | undefined): Promise<DiffSide> {
   // A report written by who-can names its version first: only then are its keys read sparsely
   // (a snapshot's `keys`, or a report edited into another order, is read whole).
   let isReport = false;
@@ -187,7 +192,7 @@ async function openLarge(file: string, name: string, keyIdents: string[], action
     onValue: (path, value, range) => entries.push({ index: path[1] as number, value, range }),
   });
   if (!isReport || !isWhoCanJson(root)) {
-    return fromValue(root, name, keyIdents, actions);
+    return fromValue(root, name, keyIdents, actions, at);
   }
   // The report's head (version, capture time) is checked as a report without keys.
   const head = parseWhoCanJson({ ...(root as Record<string, unknown>), keys: [] }, name);
@@ -228,6 +233,8 @@ export async function diffSides(before: DiffSide, after: DiffSide): Promise<Acce
     unknownReason: unknownWhy,
     ...(before.snapshot ? { oldSnapshot: before.snapshot } : {}),
     ...(after.snapshot ? { newSnapshot: after.snapshot } : {}),
+    ...(before.at !== undefined ? { oldAt: before.at } : {}),
+    ...(after.at !== undefined ? { newAt: after.at } : {}),
     ...(before.filters ? { oldFilters: before.filters } : {}),
     ...(after.filters ? { newFilters: after.filters } : {}),
     ...(before.keep ? { oldKeep: before.keep } : {}),

@@ -13,7 +13,7 @@ import { EXIT } from './errors.js';
 import { StreamOut, type CliIo } from './io.js';
 import { outputWidth, resolveColor } from './output.js';
 import { artifactUri, parseReportFlags, writeReports } from './reports.js';
-import { collect, parseActions } from './request-flags.js';
+import { AT_FLAG, collect, parseActions, requestTime } from './request-flags.js';
 import { VERSION } from './version.js';
 
 const DIFF_FORMATS = ['table', 'text', 'json', 'markdown', 'sarif'] as const;
@@ -22,6 +22,7 @@ type DiffFormat = (typeof DIFF_FORMATS)[number];
 interface DiffFlags {
   key?: string[];
   action?: string[];
+  at?: string;
   failOnGain?: boolean;
   output?: DiffFormat;
   report?: string[];
@@ -76,6 +77,7 @@ export function addDiffCommand(program: Command, io: CliIo, run: Run): void {
     .argument('<new>', 'the snapshot or who-can JSON report after the change')
     .option('--key <key>', 'compare only this key (repeatable; default: every customer managed key)', collect)
     .option('--action <actions>', 'compare only these actions (comma-separated, repeatable)', collect)
+    .option(AT_FLAG, 'for a snapshot: when its requests are made, ISO 8601 (aws:CurrentTime, aws:EpochTime; default: now; no offset = UTC)')
     .option('--fail-on-gain', 'exit 1 when some principal gained access (for change-control pipelines)')
     .addOption(new Option('--output <format>', 'output format (default: table on a terminal, text otherwise)').choices([...DIFF_FORMATS]))
     .option('--report <format=file>', 'also write this format to this file (repeatable), e.g. --report sarif=kms-access.sarif', collect)
@@ -92,8 +94,10 @@ export async function diff(oldFile: string, newFile: string, flags: DiffFlags, i
   const reports = parseReportFlags(flags.report, DIFF_FORMATS);
   const actions = keyActionsFlag(flags.action);
   const idents = (flags.key ?? []).map((k) => io.redactor?.value(k) ?? k);
-  const before = await openDiffSide(oldFile, idents, actions, io);
-  const after = await openDiffSide(newFile, idents, actions, io);
+  // A snapshot side's requests are made at this one time, as who-can's (a report records its own).
+  const at = requestTime(flags.at);
+  const before = await openDiffSide(oldFile, idents, actions, io, { at });
+  const after = await openDiffSide(newFile, idents, actions, io, { at });
   const nowhere = idents.filter((i) => before.missingKeys.includes(i) && after.missingKeys.includes(i));
   if (nowhere.length > 0) throw new InputError(`key "${nowhere[0]}" is in neither ${displayName(oldFile)} nor ${displayName(newFile)}`);
   const d = await diffSides(before, after);

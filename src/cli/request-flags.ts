@@ -31,6 +31,18 @@ export interface RequestFlags {
   absent?: string[];
 }
 
+/** The request time flag, as check and who-can give it (requestTime reads it). */
+export const AT_FLAG = '--at <timestamp>';
+export const AT_HELP = 'when the request is made, ISO 8601 (aws:CurrentTime, aws:EpochTime; default: now; no offset = UTC)';
+
+/**
+ * The request time --at gives (checked as a strict ISO 8601 date and time), else now: read once,
+ * here in src/cli, so that the evaluator and the analyses never read a clock.
+ */
+export function requestTime(at: string | undefined): string {
+  return at !== undefined ? checkTimestamp(at, '--at') : new Date().toISOString();
+}
+
 /** Commander's accumulator for repeatable options. */
 export const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
@@ -52,7 +64,7 @@ export function addRequestOptions(cmd: Command): Command {
     .option('--grant-constraint-equals <key=value>', 'for CreateGrant: EncryptionContextEquals pair (repeatable)', collect)
     .option('--grant-constraint-subset <key=value>', 'for CreateGrant: EncryptionContextSubset pair (repeatable)', collect)
     .option('--retiring-principal <arn>', 'for CreateGrant: the retiring principal of the grant to create')
-    .option('--at <timestamp>', 'when the request is made, ISO 8601 (aws:CurrentTime, aws:EpochTime; default: now; no offset = UTC)')
+    .option(AT_FLAG, AT_HELP)
     .option('--absent <key>', 'a condition key the request does not carry, e.g. aws:SourceIp for a request through a VPC endpoint (repeatable)', collect);
 }
 
@@ -208,7 +220,7 @@ export function requestFromFlags(flags: RequestFlags, action: string): Request {
     req.context = dictFrom([...grouped].map(([k, v]) => [k, parseContextValue(v)] as const));
   }
   if (flags.encryptionAlgorithm !== undefined) req.encryptionAlgorithm = flags.encryptionAlgorithm;
-  req.at = flags.at !== undefined ? checkTimestamp(flags.at, '--at') : new Date().toISOString();
+  req.at = requestTime(flags.at);
   if (flags.absent !== undefined && flags.absent.length > 0) {
     for (const k of flags.absent) {
       if (!/^[a-z0-9-]+:[^\s=]+$/i.test(k))

@@ -13,7 +13,7 @@ import { AtomicFile, StreamOut, type CliIo } from './io.js';
 import { outputWidth, resolveColor } from './output.js';
 import { addLiveOptions, type LiveFlags } from './live.js';
 // The shared `collect`: forbidRepeats (main.ts) knows repeatable flags by it.
-import { collect } from './request-flags.js';
+import { AT_FLAG, AT_HELP, collect, requestTime } from './request-flags.js';
 
 // --principal is matched in analyses/who-can.ts (kms-why diff asks it too); exported here as it always was.
 export { principalFilter };
@@ -24,6 +24,7 @@ interface WhoCanFlags extends LiveFlags {
   principal?: string[];
   allKeys?: boolean;
   action?: string[];
+  at?: string;
   from?: string[];
   output?: WhoCanFormat;
   outputFile?: string;
@@ -100,6 +101,7 @@ export function addWhoCanCommand(program: Command, io: CliIo, run: Run): void {
       'snapshot file, or AWS CLI output (describe-key, get-key-policy, list-grants, get-account-authorization-details …); - reads stdin (repeatable, merged); without it, kms-why reads the account from AWS',
       collect,
     )
+    .option(AT_FLAG, AT_HELP)
     .option('--principals', 'list every principal with access under each action (default: a summary by access path; short lists are shown anyway)')
     .option('--principal <pattern>', 'only principals whose ARN matches (* and ? wildcards; without one, ARNs containing it; repeatable)', collect)
     .addOption(
@@ -121,6 +123,8 @@ export function addWhoCanCommand(program: Command, io: CliIo, run: Run): void {
       run(async (flags: WhoCanFlags): Promise<number> => {
         if ((flags.key ?? []).length === 0 && flags.allKeys !== true) throw new InputError('give --key (repeatable) or --all-keys');
         const actions = keyActionsFlag(flags.action);
+        // Every request is made at this one time, as `check` makes its request at --at or now.
+        const at = requestTime(flags.at);
         const snapshot = await loadWhoCanSnapshot(flags, io);
         // --principal as typed, with the real names: --redact redacts the flags below, but what a
         // substring or a wildcard matches is not kept by placeholders (role-1 is in role-10).
@@ -161,7 +165,7 @@ export function addWhoCanCommand(program: Command, io: CliIo, run: Run): void {
               )
             : new StreamOut(writer.escaped && io.stdoutEscaped !== undefined ? io.stdoutEscaped : io.stdout, io.drain);
         // One key at a time: compute, render, write, drop (memory is one key's answers).
-        const engine = new WhoCanEngine(snapshot);
+        const engine = new WhoCanEngine(snapshot, { at });
         const bar = progressBar(io, keys.length > 1);
         let unknown = false;
         // Without the account's IAM (GetAccountAuthorizationDetails failed), roles and users that no statement or grant names are missing from every answer.
@@ -191,7 +195,7 @@ export function addWhoCanCommand(program: Command, io: CliIo, run: Run): void {
           io.stderr(`kms-why: ${why}.\n`);
         }
         try {
-          writer.head(snapshot.capturedAt, out.put, filters);
+          writer.head(snapshot.capturedAt, out.put, filters, at);
           for (let i = 0; i < keys.length; i++) {
             let k = engine.key(keys[i]!, actions);
             if (keep) k = filterKey(k, keep);

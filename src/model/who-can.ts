@@ -157,6 +157,8 @@ export interface WhoCanStats {
 
 export interface WhoCanResult {
   capturedAt?: string;
+  /** When the requests were made (WhoCanOptions.at): the request time every answer was evaluated at. */
+  at?: string;
   /** What the report was limited to (read back from a report, or set by who-can --key/--principal/--action). */
   filters?: WhoCanFilters;
   keys: KeyWhoCan[];

@@ -6,6 +6,7 @@
 //   {
 //     "kmsWhyWhoCan": 1,
 //     "capturedAt": "2025-06-01T12:00:00Z" | null,          the snapshot's capture time
+//     "at"?: "2026-01-31T09:30:00.000Z",                     when the requests were made (who-can --at, default: the time of the run)
 //     "filters"?: {                                          what the report was limited to (who-can writes it; absent: not limited)
 //       "keys": ["alias/app"] | null,                        --key values (null: every customer managed key; --all-keys of a snapshot
 //                                                            made for some keys only: its keysAskedFor)
@@ -380,6 +381,7 @@ export function whoCanJson(r: WhoCanResult): JsonObject {
   return {
     kmsWhyWhoCan: WHO_CAN_REPORT_VERSION,
     capturedAt: r.capturedAt ?? null,
+    ...(r.at !== undefined ? { at: r.at } : {}),
     ...(r.filters !== undefined ? { filters: r.filters } : {}),
     summary: t.json(),
     keys: r.keys.map(keyJson),
@@ -457,7 +459,7 @@ export function* whoCanJsonChunks(r: WhoCanResult): Generator<string> {
   const sink = (s: string): void => {
     parts.push(s);
   };
-  w.head(r.capturedAt, sink, r.filters);
+  w.head(r.capturedAt, sink, r.filters, r.at);
   yield* parts.splice(0);
   for (const k of r.keys) {
     w.key(k, sink);
@@ -1002,7 +1004,7 @@ function* chunksOf(format: WhoCanFormat, r: WhoCanResult, opts: WhoCanViewOption
   const sink = (s: string): void => {
     parts.push(s);
   };
-  w.head(r.capturedAt, sink, r.filters);
+  w.head(r.capturedAt, sink, r.filters, r.at);
   for (const k of r.keys) {
     w.key(k, sink);
     yield* parts.splice(0);
@@ -1121,7 +1123,7 @@ export async function renderWhoCanTable(r: WhoCanResult, opts: WhoCanViewOptions
   const sink = (x: string): void => {
     s += x;
   };
-  w.head(r.capturedAt, sink, r.filters);
+  w.head(r.capturedAt, sink, r.filters, r.at);
   for (const k of r.keys) w.key(k, sink);
   w.tail(sink);
   return s;
@@ -1323,10 +1325,11 @@ export class WhoCanWriter {
     }
   }
 
-  head(capturedAt: string | undefined, out: (s: string) => void, filters?: WhoCanFilters): void {
+  /** `at`: when the requests were made (WhoCanResult.at). */
+  head(capturedAt: string | undefined, out: (s: string) => void, filters?: WhoCanFilters, at?: string): void {
     if (this.format === 'json')
       out(
-        `{"kmsWhyWhoCan":${WHO_CAN_REPORT_VERSION},"capturedAt":${json(capturedAt ?? null)},${filters !== undefined ? `"filters":${json(filters)},` : ''}\n"keys":[`,
+        `{"kmsWhyWhoCan":${WHO_CAN_REPORT_VERSION},"capturedAt":${json(capturedAt ?? null)},${at !== undefined ? `"at":${json(at)},` : ''}${filters !== undefined ? `"filters":${json(filters)},` : ''}\n"keys":[`,
       );
     else if (this.format === 'markdown') {
       const h = `## Who can use these KMS keys\n\n> ${CAVEAT}\n\n`;

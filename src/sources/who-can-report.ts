@@ -163,6 +163,7 @@ export function parseWhoCanJson(value: unknown, file: string): WhoCanResult {
   const decisions = keys.reduce((n, k) => n + k.principals.filter((p) => p.kind !== 'public').length * k.actions.length, 0);
   const result: WhoCanResult = { keys, stats: { keys: keys.length, decisions, evaluations: 0, sharedPairs: 0 } };
   if (typeof o.capturedAt === 'string') result.capturedAt = o.capturedAt;
+  if (typeof o.at === 'string') result.at = o.at;
   if (o.filters !== undefined && o.filters !== null) result.filters = filtersOf(o.filters, member(root, 'filters'));
   return result;
 }

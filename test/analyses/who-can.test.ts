@@ -81,7 +81,8 @@ function expectConsistent(snapshot: Snapshot, result: WhoCanResult): number {
       if (p.kind === 'public') return;
       k.actions.forEach((a, ai) => {
         const e = k.access[pi]![ai]!;
-        const req = whoCanRequest(key, a, p.arn);
+        // Made when who-can made its requests (WhoCanResult.at), as `check --at` would make it.
+        const req = whoCanRequest(key, a, p.arn, result.at);
         const d = ev.evaluate(req, { explain: false });
         const where = `${p.arn} ${a.name} on ${k.keyArn}`;
         checked++;
@@ -125,6 +126,9 @@ function expectConsistent(snapshot: Snapshot, result: WhoCanResult): number {
             // The witness request is allowed by the evaluator.
             const w = ev.evaluate(withWitness(req, e.witness!), { explain: false });
             expect(w.authorization, `${where} with ${JSON.stringify(e.witness)}`).toBe('allow');
+            // The request time is who-can's, not the witness's to choose.
+            for (const key of Object.keys(e.witness!.context ?? {}))
+              expect(key.toLowerCase(), `${where}: witness`).not.toMatch(/^aws:(currenttime|epochtime)$/);
           }
         }
       });
@@ -138,7 +142,7 @@ function expectSameAsUnpruned(snapshot: Snapshot, pruned: WhoCanResult, actions?
   const full = whoCan(
     snapshot,
     snapshot.keys.filter((k) => pruned.keys.some((x) => x.keyArn === k.metadata.arn)),
-    { prune: false, ...(actions ? { actions } : {}) },
+    { prune: false, ...(actions ? { actions } : {}), ...(pruned.at !== undefined ? { at: pruned.at } : {}) },
   );
   expect(full.keys.length).toBe(pruned.keys.length);
   full.keys.forEach((fk, i) => {
@@ -270,6 +274,9 @@ describe('who-can agrees with Evaluator.evaluate on every answer', () => {
 // ─── Random accounts ────────────────────────────────────────────────────────────────────────────
 
 const A = '111122223333';
+/** The request time of the random accounts' who-can runs, and a grant creation time two minutes before it. */
+const AT = '2026-01-01T00:00:00Z';
+const FRESH = '2025-12-31T23:58:00Z';
 const B = '444455556666';
 const keyArn = (i: number): string => `arn:aws:kms:us-east-1:${A}:key/0000000${i}-12ab-34cd-56ef-1234567890ab`;
 const NAMES = ['app', 'ops', 'web', 'admin', 'batch'];
@@ -386,6 +393,10 @@ const conditionSets: Array<Record<string, unknown> | undefined> = [
   { StringEquals: { 'kms:EncryptionAlgorithm': 'SYMMETRIC_DEFAULT' } },
   { IpAddress: { 'aws:SourceIp': '203.0.113.0/24' } },
   { StringEquals: { 'aws:PrincipalAccount': A } },
+  // The request time (who-can's `at`): known, the same for every request, never set by a witness.
+  { DateLessThan: { 'aws:CurrentTime': AT } },
+  { DateGreaterThan: { 'aws:CurrentTime': AT } },
+  { NumericLessThan: { 'aws:EpochTime': String(Date.parse(AT) / 1000) } },
 ];
 const resources = ['*', keyArn(0), keyArn(1), `arn:aws:kms:us-east-1:${A}:key/*`, `arn:aws:kms:us-east-1:${A}:alias/app*`];
 
@@ -429,6 +440,8 @@ const grantArb = fc.record({
   }),
   constraints: fc.constantFrom(undefined, undefined, { encryptionContextEquals: { app: 'web' } }, { encryptionContextSubset: { team: 'red' } }),
   state: fc.constantFrom('active', 'active', 'active', 'retired'),
+  // Created two minutes before AT (not known to be in effect yet at AT), or long before.
+  created: fc.constantFrom(undefined, undefined, FRESH, '2025-06-01T00:00:00Z'),
 });
 
 const account = fc.record({
@@ -472,6 +485,8 @@ const account = fc.record({
   crowdPolicy: fc.constantFrom(-1, 0, 1),
   // Inline policies of the crowd, from the shared templates under names of each role's.
   crowdAlike: fc.array(fc.nat(), { maxLength: 3 }),
+  // When the requests are made: AT (grants created at FRESH may not be in effect yet), later, or not given.
+  at: fc.constantFrom<string | undefined>(AT, AT, '2026-01-01T00:10:00Z', undefined),
 });
 
 /** A key policy document with the default statement that lets the account's IAM policies allow, first. */
@@ -526,6 +541,7 @@ function buildAccount(a: Account): Snapshot {
                 issuingAccount: `arn:aws:iam::${A}:root`,
               };
               if (g.constraints) grant.constraints = g.constraints;
+              if (g.created !== undefined) grant.creationDate = g.created;
               return grant;
             }),
     };
@@ -597,17 +613,22 @@ describe('who-can on random accounts', () => {
   it('every answer agrees with Evaluator.evaluate, pruned or not; conditional access has an allowed witness', () => {
     let decisions = 0;
     let shared = 0;
+    let fresh = 0;
     fc.assert(
       fc.property(account, (a) => {
         const snapshot = buildAccount(a);
-        const r = whoCan(snapshot, snapshot.keys);
+        const r = whoCan(snapshot, snapshot.keys, a.at !== undefined ? { at: a.at } : {});
         decisions += expectConsistent(snapshot, r);
         shared += r.stats.sharedPairs;
         expectSameAsUnpruned(snapshot, r);
+        for (const k of r.keys)
+          for (const row of k.access) for (const e of row) if (e?.unreadable?.some((u) => /^whether grant .* is in effect yet/.test(u))) fresh++;
       }),
       { numRuns: runs },
     );
     expect(decisions).toBeGreaterThan(runs * 10);
+    // A grant created shortly before the request time was exercised.
+    expect(fresh).toBeGreaterThan(0);
     // The sharing of answers between ordinary principals was exercised.
     expect(shared).toBeGreaterThan(0);
   }, 120_000);

@@ -70,6 +70,7 @@ describe('the heap limit chosen for who-can and diff', () => {
       'new.json',
     ]);
     expect(inputFiles('diff', ['diff', '--', '-old.json', 'new.json'])).toEqual(['-old.json', 'new.json']);
+    expect(inputFiles('diff', ['diff', '--at', '2026-01-01T00:00:00Z', 'old.json', 'new.json'])).toEqual(['old.json', 'new.json']);
   });
 
   it('grows with the snapshots, weighs who-can reports lightly, and leaves small or unknown inputs alone', () => {
@@ -144,7 +145,8 @@ describe('the young generation chosen for who-can', () => {
     );
     const runs = (nodeOptions: string): Array<{ child: boolean; argv: string[] }> => {
       rmSync(seen, { force: true });
-      const args = ['who-can', '--from', padded, '--all-keys', '--output', 'json'];
+      // One request time for both runs: the JSON report records it.
+      const args = ['who-can', '--from', padded, '--all-keys', '--output', 'json', '--at', '2026-01-01T00:00:00Z'];
       const r = kmsWhy(args, { env: { NODE_OPTIONS: `--require ${spy}${nodeOptions}` } });
       expect(r).toEqual(kmsWhy(args, { env: { KMS_WHY_HEAP_CHILD: '1' } }));
       return readFileSync(seen, 'utf8')
@@ -168,12 +170,13 @@ describe('who-can and diff relaunched with a heap limit (through bin/kms-why.cjs
   it('prints and exits exactly as in one process', () => {
     writeFileSync(join(tmp, 'new.json'), gainedSnapshot());
     const runs: string[][] = [
-      ['who-can', '--from', BASIC, '--all-keys', '--output', 'json'],
+      // One request time for both runs: the JSON report records it.
+      ['who-can', '--from', BASIC, '--all-keys', '--output', 'json', '--at', '2026-01-01T00:00:00Z'],
       ['who-can', '--from', BASIC, '--all-keys', '--output', 'text'],
       ['who-can', '--from', 'fixtures/who-can/iam-details.json', '--all-keys', '--output', 'jsonl'],
       ['who-can', '--from', BASIC],
       ['who-can', '--from', join(tmp, 'missing.json'), '--all-keys'],
-      ['diff', BASIC, join(tmp, 'new.json'), '--fail-on-gain', '--output', 'text'],
+      ['diff', BASIC, join(tmp, 'new.json'), '--fail-on-gain', '--output', 'text', '--at', '2026-01-01T00:00:00Z'],
       ['diff', BASIC, BASIC, '--fail-on-gain'],
     ];
     const codes = new Set<number>();

@@ -12,6 +12,7 @@ import type { CliIo } from '../../src/cli/io.js';
 import { addDiffCommand } from '../../src/cli/diff.js';
 import { addWhoCanCommand } from '../../src/cli/who-can.js';
 import { parseWhoCanJson } from '../../src/sources/who-can-report.js';
+import { runMain } from './in-process.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const BASIC = `${ROOT}fixtures/who-can/basic.json`;
@@ -213,12 +214,14 @@ describe('kms-why who-can', () => {
   });
 
   it('--all-keys: a progress bar on stderr only when stderr is a terminal', async () => {
-    const tty = await kmsWhy(['who-can', '--from', `${ROOT}fixtures/snapshots/full.json`, '--all-keys', '--action', 'kms:Decrypt', '--output', 'json'], {
+    // One request time for both runs: the JSON report records it.
+    const at = ['--at', '2026-01-01T00:00:00Z'];
+    const tty = await kmsWhy(['who-can', '--from', `${ROOT}fixtures/snapshots/full.json`, '--all-keys', '--action', 'kms:Decrypt', '--output', 'json', ...at], {
       stderrIsTTY: true,
     });
     expect(tty.stderr).toMatch(/\rkms-why who-can \[#+\.*\] 1\/\d+ keys/);
     expect(JSON.parse(tty.stdout).kmsWhyWhoCan).toBe(1);
-    const pipe = await kmsWhy(['who-can', '--from', `${ROOT}fixtures/snapshots/full.json`, '--all-keys', '--action', 'kms:Decrypt', '--output', 'json']);
+    const pipe = await kmsWhy(['who-can', '--from', `${ROOT}fixtures/snapshots/full.json`, '--all-keys', '--action', 'kms:Decrypt', '--output', 'json', ...at]);
     expect(pipe.stderr).toBe('');
     expect(pipe.stdout).toBe(tty.stdout);
   });
@@ -232,7 +235,7 @@ describe('kms-why who-can', () => {
   it('--output-file: the same bytes as stdout (no colour), redacted with --redact; a symbolic link is refused without --force', async () => {
     for (const output of ['json', 'jsonl', 'text', 'markdown']) {
       const file = join(tmp, `who-can.${output}`);
-      const args = ['who-can', '--from', BASIC, '--all-keys', '--output', output];
+      const args = ['who-can', '--from', BASIC, '--all-keys', '--output', output, '--at', '2026-01-01T00:00:00Z'];
       const std = await kmsWhy(args);
       const r = await kmsWhy([...args, '--output-file', file]);
       expect(r.code).toBe(std.code);
@@ -494,5 +497,129 @@ describe('kms-why diff', () => {
     expect(v9.stderr).toContain('unsupported who-can report version 9');
     const noKey = await kmsWhy(['diff', BASIC, BASIC, '--key', 'alias/nope']);
     expect(noKey.code).toBe(2);
+  });
+});
+
+// ─── the request time (--at) ────────────────────────────────────────────────────────────────────
+
+const KEY_ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const BOB = 'arn:aws:iam::111122223333:user/Bob';
+
+/** One key whose policy enables IAM policies (plus `statements`), Bob without policies, and `grants`. */
+function timeSnapshot(name: string, grants: unknown[], statements: unknown[] = []): string {
+  const s = {
+    kmsWhySnapshot: 1,
+    region: 'us-east-1',
+    keys: [
+      {
+        KeyMetadata: {
+          KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
+          Arn: KEY_ARN,
+          AWSAccountId: '111122223333',
+          KeyState: 'Enabled',
+          KeyManager: 'CUSTOMER',
+          KeyUsage: 'ENCRYPT_DECRYPT',
+          KeySpec: 'SYMMETRIC_DEFAULT',
+          MultiRegion: false,
+          Origin: 'AWS_KMS',
+        },
+        Aliases: [],
+        Tags: [],
+        Policy: {
+          Version: '2012-10-17',
+          Statement: [
+            { Sid: 'EnableIAM', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' },
+            ...statements,
+          ],
+        },
+        Grants: grants,
+      },
+    ],
+    principals: [{ Arn: BOB, IdentityPolicies: [], Tags: [] }],
+  };
+  const file = join(tmp, name);
+  writeFileSync(file, JSON.stringify(s));
+  return file;
+}
+
+const FRESH_GRANT = {
+  KeyId: KEY_ARN,
+  GrantId: 'g-fresh',
+  IssuingAccount: 'arn:aws:iam::111122223333:root',
+  CreationDate: '2026-01-01T00:00:00Z',
+  GranteePrincipal: BOB,
+  Operations: ['Decrypt'],
+};
+
+/** Bob's answer on kms:Decrypt in a who-can JSON report (null: denied). */
+function bobDecrypt(report: string): { access: string; unreadable?: string[] } | null {
+  const j = JSON.parse(report);
+  const a = j.keys[0].actions.find((x: { action: string }) => x.action === 'kms:Decrypt');
+  return a.principals.find((p: { principal: string }) => p.principal === BOB) ?? null;
+}
+
+describe('kms-why who-can --at: every request made at one time, as check makes it', () => {
+  it('a grant created under five minutes before --at may not be in effect yet: unknown, as check says; five minutes on, allowed', async () => {
+    const file = timeSnapshot('fresh-grant.json', [FRESH_GRANT]);
+    const early = await kmsWhy(['who-can', '--from', file, '--all-keys', '--action', 'kms:Decrypt', '--output', 'json', '--at', '2026-01-01T00:02:00Z']);
+    expect(early.code).toBe(3);
+    expect(JSON.parse(early.stdout).at).toBe('2026-01-01T00:02:00Z');
+    const e = bobDecrypt(early.stdout);
+    expect(e?.access).toBe('unknown');
+    expect(e?.unreadable?.[0]).toMatch(/^whether grant g-fresh is in effect yet: it was created at 2026-01-01T00:00:00/);
+    const check = await runMain(['check', '--from', file, '--key', KEY_ARN, '--principal', BOB, '--action', 'kms:Decrypt', '--at', '2026-01-01T00:02:00Z']);
+    expect(check.code).toBe(3);
+    expect(check.stdout).toMatch(/UNKNOWN/);
+    const later = await kmsWhy(['who-can', '--from', file, '--all-keys', '--action', 'kms:Decrypt', '--output', 'json', '--at', '2026-01-01T00:06:00Z']);
+    expect(later.code).toBe(0);
+    expect(bobDecrypt(later.stdout)).toMatchObject({ access: 'allow', decidedBy: 'grant' });
+  });
+
+  it('without --at the requests are made at the time of the run, recorded in the JSON report', async () => {
+    const before = Date.now();
+    const r = await kmsWhy(['who-can', '--from', BASIC, '--key', 'alias/app', '--action', 'kms:Decrypt', '--output', 'json']);
+    const at = Date.parse(JSON.parse(r.stdout).at);
+    expect(at).toBeGreaterThanOrEqual(before - 1000);
+    expect(at).toBeLessThanOrEqual(Date.now() + 1000);
+    // Read back, as diff reads a report.
+    expect(parseWhoCanJson(JSON.parse(r.stdout), 'r.json').at).toBe(JSON.parse(r.stdout).at);
+  });
+
+  it('aws:CurrentTime is the request time, which no request can choose: an Allow that has expired is no conditional access', async () => {
+    const expired = {
+      Sid: 'BobUntil2025',
+      Effect: 'Allow',
+      Principal: { AWS: BOB },
+      Action: 'kms:Decrypt',
+      Resource: '*',
+      Condition: { DateLessThan: { 'aws:CurrentTime': '2025-01-01T00:00:00Z' } },
+    };
+    const file = timeSnapshot('expired.json', [], [expired]);
+    const after = await kmsWhy(['who-can', '--from', file, '--all-keys', '--action', 'kms:Decrypt', '--output', 'json', '--at', '2026-01-01T00:00:00Z']);
+    expect(after.code).toBe(0);
+    expect(bobDecrypt(after.stdout)).toBeNull();
+    const before = await kmsWhy(['who-can', '--from', file, '--all-keys', '--action', 'kms:Decrypt', '--output', 'json', '--at', '2024-06-01T00:00:00Z']);
+    expect(bobDecrypt(before.stdout)).toMatchObject({ access: 'allow', decidedBy: 'key-policy' });
+  });
+
+  it('a malformed --at is a usage error, as check says it', async () => {
+    const r = await kmsWhy(['who-can', '--from', BASIC, '--key', 'alias/app', '--at', 'tomorrow']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('kms-why: error: --at "tomorrow" is not an ISO 8601 date and time');
+    expect(r.stderr).toContain('Write it as --at 2026-01-31T09:30:00Z');
+    const d = await kmsWhy(['diff', BASIC, BASIC, '--at', '1700000000']);
+    expect(d.code).toBe(2);
+    expect(d.stderr).toContain('kms-why: error: --at "1700000000" is not an ISO 8601 date and time');
+  });
+
+  it('diff makes the requests of a snapshot side at --at: a grant too new to be known in effect is no gain, but unknown', async () => {
+    const old = timeSnapshot('no-grant.json', []);
+    const neu = timeSnapshot('fresh-grant-2.json', [FRESH_GRANT]);
+    const early = await kmsWhy(['diff', old, neu, '--action', 'kms:Decrypt', '--output', 'json', '--at', '2026-01-01T00:02:00Z']);
+    expect(early.code).toBe(3);
+    expect(JSON.parse(early.stdout).summary).toMatchObject({ gained: 0, unknown: 1 });
+    const later = await kmsWhy(['diff', old, neu, '--action', 'kms:Decrypt', '--output', 'json', '--at', '2026-01-01T00:06:00Z']);
+    expect(later.code).toBe(0);
+    expect(JSON.parse(later.stdout).summary).toMatchObject({ gained: 1, unknown: 0 });
   });
 });
