@@ -887,6 +887,7 @@ export class Evaluator {
           options: this.options,
           notes,
           targetGrant,
+          grantTokens: this.index.grantTokens(),
         };
         if (iamOnlyResource !== undefined) r.iamResource = iamOnlyResource;
         if (aliasArn !== undefined && key !== undefined) {

@@ -35,6 +35,8 @@ export interface GrantCheck {
   contextUnknown?: { detail: GrantDetail; neededContext: Record<string, string> };
   /** A grant created too shortly before the request to be sure it is in effect (grantMayNotBeInEffect). */
   maybeNotInEffect?: UnknownInput;
+  /** Such a grant, taken to be in effect since a grant token the snapshot does not attribute was presented (assumption grantTokenPresented). */
+  tokenAssumed?: boolean;
 }
 
 /** An empty constraint map counts as not specified (Access Analyzer's KmsGrantConstraints; docs/semantics.md#grant-constraints). */
@@ -111,6 +113,9 @@ export function childConstraintsAtLeastAsStrict(parent: GrantConstraints | undef
   return childPairs !== undefined && holdsPairs(pSub, valuesByKey(childPairs, ci), ci);
 }
 
+/** The snapshot's grants that record their grant token, by token (SnapshotIndex.grantTokens). */
+export type GrantTokens = ReadonlyMap<string, Grant>;
+
 function stateUsable(g: Grant, req: Request): boolean {
   if (g.state === 'active') return true;
   // A grant that is not yet consistent works only for requests that present its token [KMS-GRANTTOKEN].
@@ -123,41 +128,60 @@ const GRANT_CONSISTENCY_MS = 5 * 60 * 1000;
 const newGrantInputs = new WeakMap<Grant, Map<string, UnknownInput>>();
 
 /**
- * An active grant created less than five minutes before the request time (or after it), for a
- * request that presents no grant token: it may not be in effect yet, so whether it can be used is
- * unknown [KMS "Eventual consistency", "Using a grant token"]. A request that presents a grant
- * token is taken to present this grant's (ListGrants does not return tokens). One object per grant
- * and request time, so that every walk names the same input.
+ * An active grant created less than five minutes before the request time (or after it): it may
+ * not be in effect yet, and until it is, only a request that presents its grant token can use it
+ * [KMS "Eventual consistency", "Using a grant token"]. Such a grant is
+ * - in effect (undefined) when the request presents its token (the snapshot records it);
+ * - taken to be in effect ('token-assumed', assumption grantTokenPresented) when the request
+ *   presents a token the snapshot does not attribute to any grant: ListGrants does not return
+ *   tokens, so it may be this grant's;
+ * - otherwise of unknown effect (the input returned): the request presents no token, or only
+ *   tokens the snapshot shows are other grants', or the grant was created after the request.
+ * One input object per grant, request time and tokens, so that every walk names the same input.
  */
-export function grantMayNotBeInEffect(g: Grant, req: Request): UnknownInput | undefined {
+export function grantMayNotBeInEffect(g: Grant, req: Request, tokens: GrantTokens): UnknownInput | 'token-assumed' | undefined {
   if (g.state !== 'active' || g.creationDate === undefined || req.at === undefined) return undefined;
-  if (req.grantTokens !== undefined && req.grantTokens.length > 0) return undefined;
   const created = Date.parse(g.creationDate);
   const at = Date.parse(req.at);
   if (Number.isNaN(created) || Number.isNaN(at) || at - created >= GRANT_CONSISTENCY_MS) return undefined;
+  const presented = req.grantTokens ?? [];
+  const after = created > at;
+  if (!after) {
+    if (g.grantToken !== undefined && presented.includes(g.grantToken)) return undefined;
+    if (presented.some((t) => !tokens.has(t))) return 'token-assumed';
+  }
+  // The grants whose tokens the request presents (the snapshot says whose they are).
+  const others = [...new Set(presented.map((t) => tokens.get(t)?.grantId).filter((id): id is string => id !== undefined))];
+  const cacheKey = `${req.at}|${others.join(',')}`;
   let byAt = newGrantInputs.get(g);
   if (byAt === undefined) {
     byAt = new Map();
     newGrantInputs.set(g, byAt);
   }
-  let u = byAt.get(req.at);
+  let u = byAt.get(cacheKey);
   if (u === undefined) {
-    u = newGrantInEffect(g.grantId, g.creationDate, req.at, created > at);
-    byAt.set(req.at, u);
+    u = newGrantInEffect(g.grantId, g.creationDate, req.at, after, others);
+    byAt.set(cacheKey, u);
   }
   return u;
 }
 
 const RETIRED: GrantDetail = { kind: 'retired' };
 const PENDING: GrantDetail = { kind: 'pending' };
+const PENDING_OTHER_TOKEN: GrantDetail = { kind: 'pending', otherToken: true };
 
-/** Why a grant that is not usable is not (its state). */
-function stateDetail(g: Grant): GrantDetail {
-  return g.state === 'retired' ? RETIRED : PENDING;
+/** Why a grant that is not usable is not (its state): not yet in effect, the request presents no token or another grant's. */
+function stateDetail(g: Grant, req: Request): GrantDetail {
+  return g.state === 'retired' ? RETIRED : pendingDetail(req);
+}
+
+/** A grant not yet in effect, for this request. */
+export function pendingDetail(req: Request): GrantDetail {
+  return (req.grantTokens ?? []).length > 0 ? PENDING_OTHER_TOKEN : PENDING;
 }
 
 /** Checks one grant for a grant-authorizable action other than RetireGrant. */
-export function checkGrant(g: Grant, action: ActionInfo, caller: PrincipalRef, req: Request, key: Key, opts: GrantOptions): GrantCheck {
+export function checkGrant(g: Grant, action: ActionInfo, caller: PrincipalRef, req: Request, key: Key, opts: GrantOptions, tokens: GrantTokens): GrantCheck {
   const principal = matchGrantPrincipal(g.granteePrincipal, caller);
   const base = { grant: g, principal };
   if (!principal.matched) {
@@ -180,7 +204,7 @@ export function checkGrant(g: Grant, action: ActionInfo, caller: PrincipalRef, r
       detail: { kind: 'operation', operations: g.operations, operation: op ?? action.short, grantable: op !== undefined },
     };
   }
-  if (!stateUsable(g, req)) return { ...base, matched: false, failed: 'grant-state', detail: stateDetail(g) };
+  if (!stateUsable(g, req)) return { ...base, matched: false, failed: 'grant-state', detail: stateDetail(g, req) };
   const ecConstraint = hasEcConstraint(g.constraints);
   if (ecConstraint && key.metadata.keySpec !== 'SYMMETRIC_DEFAULT') {
     // EC constraints cannot be created for asymmetric or HMAC keys; such a grant is invalid (docs/semantics.md#invalid-grant).
@@ -212,11 +236,11 @@ export function checkGrant(g: Grant, action: ActionInfo, caller: PrincipalRef, r
   // grant" [API GrantConstraints]: read from the request context by the walk (grantPath), where a
   // value kms-why cannot derive is unknown, not a mismatch.
   const sourceArn = action.short !== 'RetireGrant' ? g.constraints?.sourceArn : undefined;
-  const fresh = grantMayNotBeInEffect(g, req);
+  const fresh = grantMayNotBeInEffect(g, req, tokens);
   const pending = {
     ...(sourceArn !== undefined ? { sourceArn } : {}),
     ...(contextUnknown !== undefined ? { contextUnknown } : {}),
-    ...(fresh !== undefined ? { maybeNotInEffect: fresh } : {}),
+    ...(fresh === 'token-assumed' ? { tokenAssumed: true } : fresh !== undefined ? { maybeNotInEffect: fresh } : {}),
   };
   if (principal.via === 'account' && caller.kind !== 'root') {
     return {
@@ -231,8 +255,16 @@ export function checkGrant(g: Grant, action: ActionInfo, caller: PrincipalRef, r
 }
 
 /** CreateGrant through a parent grant: child operations ⊆ parent's, constraints at least as strict. */
-export function checkParentGrant(g: Grant, action: ActionInfo, caller: PrincipalRef, req: Request, key: Key, opts: GrantOptions): GrantCheck {
-  const c = checkGrant(g, action, caller, req, key, opts);
+export function checkParentGrant(
+  g: Grant,
+  action: ActionInfo,
+  caller: PrincipalRef,
+  req: Request,
+  key: Key,
+  opts: GrantOptions,
+  tokens: GrantTokens,
+): GrantCheck {
+  const c = checkGrant(g, action, caller, req, key, opts, tokens);
   if (!c.matched) return c;
   const child: GrantRequest | undefined = req.grantRequest;
   if (child === undefined) {

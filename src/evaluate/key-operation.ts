@@ -9,7 +9,7 @@ import type { Key } from '../model/key.js';
 import { principalVia, type CompiledStatement } from './compile.js';
 import { biased, type ConditionEnv } from './conditions.js';
 import { contextGet, missingKeyInfo } from './context.js';
-import { checkGrant, checkParentGrant, grantMatchRecord, hasEcConstraint, type GrantCheck } from './grants.js';
+import { checkGrant, checkParentGrant, grantMatchRecord, hasEcConstraint, pendingDetail, type GrantCheck } from './grants.js';
 import {
   aliasResourceNote,
   collectMissing,
@@ -60,7 +60,7 @@ interface GrantRule {
 }
 
 const USE_GRANT: GrantRule = {
-  check: (k, g, key) => checkGrant(g, k.action, k.caller, k.r.request, key, k.grantOpts()),
+  check: (k, g, key) => checkGrant(g, k.action, k.caller, k.r.request, key, k.grantOpts(), k.r.grantTokens),
 };
 
 /**
@@ -68,7 +68,7 @@ const USE_GRANT: GrantRule = {
  * operations and constraints at least as strict [KMS grant concepts, "Granting CreateGrant permission"].
  */
 const PARENT_GRANT: GrantRule = {
-  check: (k, g, key) => checkParentGrant(g, k.action, k.caller, k.r.request, key, k.grantOpts()),
+  check: (k, g, key) => checkParentGrant(g, k.action, k.caller, k.r.request, key, k.grantOpts(), k.r.grantTokens),
   allowed: (k, c) => k.ex.hint({ kind: 'child-grant', parentGrantId: c.grant.grantId }),
 };
 
@@ -265,7 +265,7 @@ function grantPath(k: Walk, rule: GrantRule, key: Key): { decision?: Decision; b
       if (!biased(env, 'Allow', { name: c.grant.grantId, input: c.maybeNotInEffect }, `grant-in-effect:${c.grant.grantId}`)) {
         c.matched = false;
         c.failed = 'grant-state';
-        c.detail = { kind: 'pending' };
+        c.detail = pendingDetail(r.request);
         continue;
       }
     }
@@ -379,6 +379,7 @@ function noteGrantAssumptions(k: Walk, c: GrantCheck): void {
   )
     k.ex.assume('emptyConstraint');
   if (!k.sameAccount) k.ex.assume('crossAccountGrant');
+  if (c.tokenAssumed === true) k.ex.assume('grantTokenPresented');
   if (k.w.boundary || k.sessionPolicies.length > 0) k.ex.assume('grantsNotLimitedByBoundary');
 }
 

@@ -5,7 +5,7 @@
 import type { DecidedBy, Decision, GrantMatch, Limit, Reason, RetireRole, TraceFinding } from '../model/decision.js';
 import type { Key } from '../model/key.js';
 import { biased } from './conditions.js';
-import { grantMatchRecord, grantMayNotBeInEffect, grantStateDetail, grantStateUsable } from './grants.js';
+import { grantMatchRecord, grantMayNotBeInEffect, grantStateDetail, grantStateUsable, pendingDetail } from './grants.js';
 import { accountOf, matchGrantPrincipal } from './principals.js';
 import { grantReason, nearMissOrMatch, reasonOf, refOf, ROOT_REASON, type Walk } from './walk.js';
 
@@ -28,17 +28,24 @@ export function retireGrant(k: Walk, key: Key): Decision {
     return k.deny(blocked);
   }
   if (!grantStateUsable(target, r.request)) {
-    if (ex.on) ex.step('retire-grant', { kind: 'grant-current', grantId: target.grantId }, 'no', { kind: 'grant-state', detail: grantStateDetail(target) });
+    if (ex.on)
+      ex.step('retire-grant', { kind: 'grant-current', grantId: target.grantId }, 'no', { kind: 'grant-state', detail: grantStateDetail(target, r.request) });
     return k.deny(blocked);
   }
   // A grant created moments before the request may not be in effect yet: retiring it may need its token.
-  const fresh = grantMayNotBeInEffect(target, r.request);
-  if (fresh !== undefined && !biased(k.env, 'Allow', { name: target.grantId, input: fresh }, `grant-in-effect:${target.grantId}`)) {
-    if (ex.on) ex.step('retire-grant', { kind: 'grant-current', grantId: target.grantId }, 'no', { kind: 'grant-state', detail: { kind: 'pending' } });
+  const fresh = grantMayNotBeInEffect(target, r.request, r.grantTokens);
+  if (
+    fresh !== undefined &&
+    fresh !== 'token-assumed' &&
+    !biased(k.env, 'Allow', { name: target.grantId, input: fresh }, `grant-in-effect:${target.grantId}`)
+  ) {
+    if (ex.on) ex.step('retire-grant', { kind: 'grant-current', grantId: target.grantId }, 'no', { kind: 'grant-state', detail: pendingDetail(r.request) });
     return k.deny(blocked);
   }
   const record: GrantMatch = grantMatchRecord({ grant: target, principal: { matched: false }, matched: false, detail: { kind: 'none' } });
   const yes = (why: TraceFinding, by: DecidedBy, reasons: Reason[]): Decision => {
+    // Allowed only if the token presented is the grant's (a grant that new may not be in effect yet).
+    if (fresh === 'token-assumed') ex.assume('grantTokenPresented');
     if (ex.on)
       ex.step('retire-grant', { kind: 'may-retire', principal: caller.arn, grantId: target.grantId }, 'yes', why, () => ({
         grants: [{ ...record, matched: true }],

@@ -42,6 +42,7 @@ const IAM_NAME_RE = /^arn:[^:]+:iam::(\d{12}):(user|role)(?:\/.*\/|\/)([^/]+)$/;
 
 export class SnapshotIndex {
   private byName: Map<string, PrincipalEntry[]> | undefined;
+  private tokens: Map<string, Grant> | undefined;
   private readonly keys = new Map<string, Key | undefined>();
 
   private constructor(readonly snapshot: Snapshot) {}
@@ -137,6 +138,20 @@ export class SnapshotIndex {
     const k = lookupKey(this.snapshot.keys, identifier, account);
     this.keys.set(cacheKey, k);
     return k;
+  }
+
+  /**
+   * The grants of the snapshot that record their grant token (GrantToken), by token: ListGrants
+   * does not return tokens, so a token the snapshot does not list may be any grant's.
+   */
+  grantTokens(): ReadonlyMap<string, Grant> {
+    if (this.tokens === undefined) {
+      const m = new Map<string, Grant>();
+      for (const k of this.snapshot.keys)
+        if (Array.isArray(k.grants)) for (const g of k.grants) if (g.grantToken !== undefined && !m.has(g.grantToken)) m.set(g.grantToken, g);
+      this.tokens = m;
+    }
+    return this.tokens;
   }
 
   /** Grants filed by grantee (patternKey of the grantee), so that a request looks only at grants that can concern its caller. */

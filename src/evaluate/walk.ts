@@ -77,6 +77,8 @@ export interface Resolved {
   aliasArn: string | undefined;
   /** For RetireGrant. */
   targetGrant: Grant | undefined;
+  /** The snapshot's grants that record their token, by token (SnapshotIndex.grantTokens). */
+  grantTokens: ReadonlyMap<string, Grant>;
   /** For alias actions: the key of the snapshot the alias is associated with now, if any. */
   aliasCurrent?: Key;
   options: EvaluatorOptions;

@@ -166,8 +166,8 @@ export type GrantDetail =
   /** `operation`: the grant operation wanted, or (none: `grantable` false) the action's short name. */
   | { kind: 'operation'; operations: string[]; operation: string; grantable: boolean }
   | { kind: 'retired' }
-  /** Not yet consistent, and the request does not present its grant token. */
-  | { kind: 'pending' }
+  /** Not yet consistent, and the request does not present its grant token (`otherToken`: it presents another's). */
+  | { kind: 'pending'; otherToken?: boolean }
   | { kind: 'constraint-on-asymmetric'; keySpec: string }
   | { kind: 'context-exactly'; needed: Record<string, string>; given: Record<string, string> }
   | { kind: 'context-include'; needed: Record<string, string>; given: Record<string, string> }
@@ -366,6 +366,7 @@ export const ASSUMPTION_IDS = [
   'unknownContextKeys',
   'companionPermissions',
   'invalidGrant',
+  'grantTokenPresented',
   'sessionTags',
   'requestParameterDefaults',
 ] as const;

@@ -63,13 +63,18 @@ export function rolePathNotInSnapshot(roleArn: string): UnknownInput {
 /**
  * Whether a grant created less than about five minutes before the request (or after it) is in
  * effect: a new grant takes effect after a brief delay, and until then only requests that present
- * its grant token can use it (KMS "Eventual consistency", "Using a grant token").
+ * its grant token can use it (KMS "Eventual consistency", "Using a grant token"). `others`: the
+ * grants whose tokens the request presents instead (the snapshot records them).
  */
-export function newGrantInEffect(grantId: string, creationDate: string, at: string, createdAfter: boolean): UnknownInput {
+export function newGrantInEffect(grantId: string, creationDate: string, at: string, createdAfter: boolean, others: readonly string[] = []): UnknownInput {
+  const presented =
+    others.length === 0
+      ? ''
+      : `; the grant token${others.length === 1 ? '' : 's'} the request presents ${others.length === 1 ? 'is' : 'are'} grant ${others.join(', ')}'s, not its`;
   return unknownInput(
     `whether grant ${grantId} is in effect yet`,
     createdAfter
       ? `it was created at ${creationDate}, after the request time ${at}; give an --at at least five minutes after its creation`
-      : `it was created at ${creationDate}, less than five minutes before the request time ${at}, and a new grant may take that long to take effect (until then only its grant token makes it usable): pass the token CreateGrant returned with --grant-token, or give an --at at least five minutes after its creation`,
+      : `it was created at ${creationDate}, less than five minutes before the request time ${at}, and a new grant may take that long to take effect (until then only its grant token makes it usable)${presented}: pass the token CreateGrant returned with --grant-token, or give an --at at least five minutes after its creation`,
   );
 }

@@ -89,6 +89,8 @@ export const ASSUMPTION_TEXT: Record<AssumptionId, string> = {
     "A request parameter the request does not name (RotationPeriodInDays, PendingWindowInDays, BypassPolicyLockoutSafetyCheck, ExpirationModel, CreateKey's KeySpec, KeyUsage, Origin, MultiRegion) is taken at the default KMS gives it, which its condition key then holds; a request that names another value: give it with --condition (docs/semantics.md#request-parameter-defaults).",
   invalidGrant:
     'KMS rejects encryption-context constraints on asymmetric and HMAC keys; a snapshot grant that has one is reported invalid and allows nothing (docs/semantics.md#invalid-grant).',
+  grantTokenPresented:
+    "A grant created less than five minutes before the request may not be in effect yet except with its grant token; ListGrants does not return tokens, so a token the request presents that the snapshot does not record as another grant's was assumed to be this grant's (docs/semantics.md#grant-token-presented).",
 };
 
 /** The sentence of one assumption. */
@@ -441,7 +443,9 @@ export function grantDetailText(d: GrantDetail): string {
     case 'retired':
       return 'the grant is retired or revoked';
     case 'pending':
-      return 'the grant is not yet consistent (usually under five minutes) and the request does not present its grant token';
+      return d.otherToken === true
+        ? "the grant is not yet consistent (usually under five minutes) and the grant token the request presents is not this grant's"
+        : 'the grant is not yet consistent (usually under five minutes) and the request does not present its grant token';
     case 'constraint-on-asymmetric':
       return `the grant has an encryption-context constraint, which KMS does not allow on a ${d.keySpec} key; the grant is invalid`;
     case 'context-exactly':
