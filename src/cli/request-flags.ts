@@ -1,7 +1,7 @@
 // The request flags shared by `check` and the per-action commands, and their parsing.
 import type { Command } from 'commander';
 import { ACTIONS, findAction, GRANT_OPERATIONS, type ActionInfo } from '../model/actions.js';
-import { isAccountId, isPartition, PARTITIONS, parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
+import { isAccountId, isPartition, PARTITIONS, parseArn, parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
 import { editDistance } from '../model/condition-operators.js';
 import { dict, dictFrom, hasOwn } from '../model/dict.js';
 import { InputError } from '../model/errors.js';
@@ -9,6 +9,7 @@ import { dateLacksOffset, parseCidr, parseDate } from '../model/condition-values
 import type { GrantConstraints } from '../model/grant.js';
 import type { ContextValue, GrantRequest, Request } from '../model/request.js';
 import { viaServiceLabel } from '../model/via-service.js';
+import { hasWildcard } from '../model/wildcard.js';
 
 export interface RequestFlags {
   key?: string;
@@ -26,6 +27,7 @@ export interface RequestFlags {
   grantOperations?: string;
   grantConstraintEquals?: string[];
   grantConstraintSubset?: string[];
+  grantConstraintSourceArn?: string;
   retiringPrincipal?: string;
   at?: string;
   absent?: string[];
@@ -59,11 +61,18 @@ export function addRequestOptions(cmd: Command): Command {
     .option('--grant-is-for-aws-resource', 'set kms:GrantIsForAWSResource true (default: true exactly when --via-service is given)')
     .option('--grant-id <id>', 'for RetireGrant/RevokeGrant: the grant')
     .option('--grant-token <token>', 'a grant token presented with the request (repeatable)', collect)
-    .option('--grantee <arn>', 'for CreateGrant: the grantee principal of the grant to create')
+    .option(
+      '--grantee <arn>',
+      'for CreateGrant: the grantee of the grant to create, a principal ARN (GranteePrincipal) or a service principal (GranteeServicePrincipal)',
+    )
     .option('--grant-operations <ops>', 'for CreateGrant: comma-separated grant operations, e.g. Decrypt,RetireGrant')
     .option('--grant-constraint-equals <key=value>', 'for CreateGrant: EncryptionContextEquals pair (repeatable)', collect)
     .option('--grant-constraint-subset <key=value>', 'for CreateGrant: EncryptionContextSubset pair (repeatable)', collect)
-    .option('--retiring-principal <arn>', 'for CreateGrant: the retiring principal of the grant to create')
+    .option('--grant-constraint-source-arn <arn>', 'for CreateGrant: the SourceArn constraint (a grant to a service principal needs one)')
+    .option(
+      '--retiring-principal <arn>',
+      'for CreateGrant: the retiring principal of the grant to create, a principal ARN (RetiringPrincipal) or a service principal (RetiringServicePrincipal)',
+    )
     .option(AT_FLAG, AT_HELP)
     .option('--absent <key>', 'a condition key the request does not carry, e.g. aws:SourceIp for a request through a VPC endpoint (repeatable)', collect);
 }
@@ -232,7 +241,7 @@ export function requestFromFlags(flags: RequestFlags, action: string): Request {
   if (flags.grantIsForAwsResource === true) req.grantIsForAwsResource = true;
   if (flags.grantId !== undefined) req.grantId = flags.grantId;
   if (flags.grantToken !== undefined) req.grantTokens = flags.grantToken;
-  if (flags.grantee !== undefined || flags.grantOperations !== undefined) {
+  if (flags.grantee !== undefined || flags.grantOperations !== undefined || flags.grantConstraintSourceArn !== undefined) {
     const ops = (flags.grantOperations ?? '')
       .split(',')
       .map((s) => s.trim())
@@ -246,22 +255,58 @@ export function requestFromFlags(flags: RequestFlags, action: string): Request {
       }
     }
     const gr: GrantRequest = { operations: ops };
+    // A service principal is CreateGrant's GranteeServicePrincipal (kms:GranteeServicePrincipal),
+    // any other principal its GranteePrincipal; the same for the retiring principal [API CreateGrant].
     if (flags.grantee !== undefined) {
-      if (parsePrincipal(flags.grantee) === null) throw new InputError(`invalid --grantee "${flags.grantee}"`, { quotes: [flags.grantee] });
-      gr.granteePrincipal = flags.grantee;
+      const g = grantPrincipalFlag(flags.grantee, '--grantee');
+      if (g.service) gr.granteeServicePrincipal = g.value;
+      else gr.granteePrincipal = g.value;
     }
-    if (flags.retiringPrincipal !== undefined) gr.retiringPrincipal = flags.retiringPrincipal;
+    if (flags.retiringPrincipal !== undefined) {
+      const r = grantPrincipalFlag(flags.retiringPrincipal, '--retiring-principal');
+      if (r.service) gr.retiringServicePrincipal = r.value;
+      else gr.retiringPrincipal = r.value;
+    }
     const eq = pairMap(flags.grantConstraintEquals, '--grant-constraint-equals');
     const sub = pairMap(flags.grantConstraintSubset, '--grant-constraint-subset');
-    if (eq !== undefined || sub !== undefined) {
+    const sourceArn = flags.grantConstraintSourceArn;
+    if (sourceArn !== undefined && (parseArn(sourceArn.trim()) === null || hasWildcard(sourceArn))) {
+      throw new InputError(`invalid --grant-constraint-source-arn "${sourceArn}": not the ARN of one resource`, {
+        quotes: [sourceArn],
+        hint: 'Give the ARN of the resource on whose behalf the grantee acts, e.g. arn:aws:logs:us-east-1:111122223333:log-group:app (no wildcards).',
+      });
+    }
+    if (eq !== undefined || sub !== undefined || sourceArn !== undefined) {
       const c: GrantConstraints = {};
       if (eq !== undefined) c.encryptionContextEquals = eq;
       if (sub !== undefined) c.encryptionContextSubset = sub;
+      if (sourceArn !== undefined) c.sourceArn = sourceArn.trim();
       gr.constraints = c;
     }
     req.grantRequest = gr;
   }
   return req;
+}
+
+/**
+ * A principal a grant names (--grantee, --retiring-principal): a service principal (`service`), or
+ * one AWS principal by its ARN — an IAM user, role, role session, federated user or account (an
+ * account id is read as the account). CreateGrant takes nothing else: a grant names no pattern
+ * [API CreateGrant].
+ */
+function grantPrincipalFlag(text: string, flag: string): { service: boolean; value: string } {
+  const p = parsePrincipal(text);
+  const fail = (why: string): never => {
+    throw new InputError(`invalid ${flag} "${text}": ${why}`, {
+      quotes: [text],
+      hint: 'Give the ARN of one IAM user, role, role session, federated user or account, e.g. arn:aws:iam::111122223333:role/worker, or a service principal such as logs.us-east-1.amazonaws.com (a grant to a service principal also needs --grant-constraint-source-arn and a --retiring-principal).',
+    });
+  };
+  if (p === null) return fail('not a principal');
+  if (p.kind === 'unique-id') return fail('a unique id names a deleted principal (ListGrants shows it), not one a grant can be created for');
+  if (hasWildcard(text)) return fail('a grant names one principal: * and ? are not wildcards there');
+  if (!isPartition(p.partition)) return fail(`"${p.partition}" is not an AWS partition`);
+  return { service: p.kind === 'service', value: p.kind === 'service' ? p.arn : text };
 }
 
 /** Keys whose values the evaluator reads as IP addresses or dates: checked here, so that a typo is a usage error. */

@@ -238,12 +238,15 @@ const U_CREATE_GRANT_ANY: readonly UnderivableKey[] = [
   underivable('kms:GrantOperations', 'Decrypt', '--grant-operations'),
   underivable('kms:GranteePrincipal', 'arn:aws:iam::111122223333:role/worker', '--grantee'),
   underivable('kms:RetiringPrincipal', 'arn:aws:iam::111122223333:role/admin', '--retiring-principal'),
+  underivable('kms:GranteeServicePrincipal', 'logs.us-east-1.amazonaws.com', '--grantee'),
+  underivable('kms:RetiringServicePrincipal', 'logs.us-east-1.amazonaws.com', '--retiring-principal'),
   underivable('kms:GrantConstraintType', 'k=v', '--grant-constraint-equals'),
   underivable('kms:EncryptionContext:', 'k=v', '--grant-constraint-equals'),
   underivable('kms:EncryptionContextKeys', 'k=v', '--grant-constraint-equals'),
 ];
 const U_GRANT_OPERATIONS = U_CREATE_GRANT_ANY[0]!;
 const U_GRANTEE = U_CREATE_GRANT_ANY[1]!;
+const U_GRANTEE_SERVICE = U_CREATE_GRANT_ANY[3]!;
 /** A request a service sent on the principal's behalf, without saying which service (Request.viaServiceUnknown). */
 const U_VIA_SERVICE_KEY = underivable('kms:ViaService', 'SERVICE.REGION.amazonaws.com', '--via-service');
 /** A request whose encryption context is not known (Request.encryptionContextUnknown). */
@@ -663,7 +666,11 @@ export function buildContext(input: ContextInput, base?: RequestContext, session
     const g = request.grantRequest;
     if (g.operations.length > 0) set(ctx, 'kms:grantoperations', g.operations);
     else add(U_GRANT_OPERATIONS);
-    if (g.granteePrincipal === undefined && g.granteeServicePrincipal === undefined) add(U_GRANTEE);
+    if (g.granteePrincipal === undefined && g.granteeServicePrincipal === undefined) {
+      // The grantee is a principal (GranteePrincipal) or a service principal (GranteeServicePrincipal): which, is not known.
+      add(U_GRANTEE);
+      add(U_GRANTEE_SERVICE);
+    }
     set(ctx, 'kms:granteeprincipal', g.granteePrincipal);
     set(ctx, 'kms:granteeserviceprincipal', g.granteeServicePrincipal);
     set(ctx, 'kms:retiringprincipal', g.retiringPrincipal);

@@ -205,6 +205,19 @@ export function grantRequestError(action: ActionInfo, grant: GrantRequest | unde
   if ((c?.encryptionContextEquals !== undefined || c?.encryptionContextSubset !== undefined) && m.keySpec !== 'SYMMETRIC_DEFAULT') {
     return `ValidationException: encryption context constraints are valid only on grants for symmetric encryption keys; ${m.arn} is ${m.keySpec}.`;
   }
+  // "You must specify either GranteePrincipal or GranteeServicePrincipal, but not both"; with a
+  // GranteeServicePrincipal, "you must also specify a SourceArn grant constraint" and "either a
+  // RetiringPrincipal or a RetiringServicePrincipal" [API CreateGrant].
+  if (grant.granteePrincipal !== undefined && grant.granteeServicePrincipal !== undefined)
+    return 'ValidationException: a grant has either a GranteePrincipal or a GranteeServicePrincipal, not both.';
+  if (grant.retiringPrincipal !== undefined && grant.retiringServicePrincipal !== undefined)
+    return 'ValidationException: a grant has either a RetiringPrincipal or a RetiringServicePrincipal, not both.';
+  if (grant.granteeServicePrincipal !== undefined) {
+    if (c?.sourceArn === undefined)
+      return `ValidationException: a grant to the service principal ${grant.granteeServicePrincipal} (GranteeServicePrincipal) needs a SourceArn grant constraint.`;
+    if (grant.retiringPrincipal === undefined && grant.retiringServicePrincipal === undefined)
+      return `ValidationException: a grant to the service principal ${grant.granteeServicePrincipal} (GranteeServicePrincipal) needs a RetiringPrincipal or a RetiringServicePrincipal.`;
+  }
   return undefined;
 }
 

@@ -211,7 +211,9 @@ export function scenarioToInput(c: ScenarioCase, file = 'scenario'): { snapshot:
     const g = req.grantRequest as Record<string, unknown>;
     const gr: GrantRequest = { operations: (g.operations as string[]) ?? [] };
     if (typeof g.granteePrincipal === 'string') gr.granteePrincipal = g.granteePrincipal;
+    if (typeof g.granteeServicePrincipal === 'string') gr.granteeServicePrincipal = g.granteeServicePrincipal;
     if (typeof g.retiringPrincipal === 'string') gr.retiringPrincipal = g.retiringPrincipal;
+    if (typeof g.retiringServicePrincipal === 'string') gr.retiringServicePrincipal = g.retiringServicePrincipal;
     const cons = constraintsOf(g.constraints);
     if (cons !== undefined) gr.constraints = cons;
     request.grantRequest = gr;
