@@ -15,7 +15,7 @@ import {
   type FindingId,
   type Severity,
 } from '../model/grant-findings.js';
-import { ecText, hasEcConstraint } from '../evaluate/grants.js';
+import { ecText, hasEcConstraint, invalidGrant } from '../evaluate/grants.js';
 import { accountOf } from '../evaluate/principals.js';
 import { wildcard } from '../model/wildcard.js';
 
@@ -291,7 +291,15 @@ export function auditGrants(keys: Key[], opts: AuditOptions): GrantsAudit {
         }
         findings.push(f);
       };
-      if (grantee.scope === 'external-account')
+      // A grant KMS could not have created on this key allows nothing, as `check` says: it is
+      // reported as such, and not as giving the access it names.
+      const invalid = invalidGrant(g, key);
+      if (invalid !== undefined)
+        add(
+          'invalid-grant',
+          `grant ${g.grantId} has an encryption-context constraint, which KMS does not allow on a ${m.keySpec} key: the grant is invalid and allows nothing`,
+        );
+      if (grantee.scope === 'external-account' && invalid === undefined)
         add('external-account', `grant ${g.grantId} gives account ${grantee.account} (${g.granteePrincipal}) ${operationsInWords(g.operations).slice(4)}`);
       if (grantee.kind === 'unknown-principal-id')
         add(
@@ -308,9 +316,9 @@ export function auditGrants(keys: Key[], opts: AuditOptions): GrantsAudit {
           `grant ${g.grantId} has no encryption-context constraint: it allows its operations on any data encrypted under this key`,
         );
       }
-      if (g.operations.includes('CreateGrant'))
+      if (g.operations.includes('CreateGrant') && invalid === undefined)
         add('re-delegation', `grant ${g.grantId} includes CreateGrant: ${g.granteePrincipal} can hand this access on to others`);
-      if (grantee.kind === 'account-root')
+      if (grantee.kind === 'account-root' && invalid === undefined)
         add(
           'account-root-grantee',
           `grant ${g.grantId} is to the account root ${g.granteePrincipal}: every principal of that account with an IAM allow may use it`,

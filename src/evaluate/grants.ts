@@ -48,6 +48,17 @@ export function hasEcConstraint(c: GrantConstraints | undefined): boolean {
   return nonEmpty(c?.encryptionContextEquals) !== undefined || nonEmpty(c?.encryptionContextSubset) !== undefined;
 }
 
+/**
+ * Why KMS could not have created this grant on this key, when it could not: an encryption-context
+ * constraint on a key that is not a symmetric encryption key (asymmetric or HMAC). Such a grant is
+ * invalid and allows nothing (docs/semantics.md#invalid-grant); the evaluator and the grants audit
+ * both read it here.
+ */
+export function invalidGrant(g: Grant, key: Key): GrantDetail | undefined {
+  const keySpec = key.metadata.keySpec;
+  return hasEcConstraint(g.constraints) && keySpec !== 'SYMMETRIC_DEFAULT' ? { kind: 'constraint-on-asymmetric', keySpec } : undefined;
+}
+
 function normKey(k: string, ci: boolean): string {
   return ci ? k.toLowerCase() : k;
 }
@@ -205,16 +216,9 @@ export function checkGrant(g: Grant, action: ActionInfo, caller: PrincipalRef, r
     };
   }
   if (!stateUsable(g, req)) return { ...base, matched: false, failed: 'grant-state', detail: stateDetail(g, req) };
+  const invalid = invalidGrant(g, key);
+  if (invalid !== undefined) return { ...base, matched: false, failed: 'grant-invalid', detail: invalid };
   const ecConstraint = hasEcConstraint(g.constraints);
-  if (ecConstraint && key.metadata.keySpec !== 'SYMMETRIC_DEFAULT') {
-    // EC constraints cannot be created for asymmetric or HMAC keys; such a grant is invalid (docs/semantics.md#invalid-grant).
-    return {
-      ...base,
-      matched: false,
-      failed: 'grant-invalid',
-      detail: { kind: 'constraint-on-asymmetric', keySpec: key.metadata.keySpec },
-    };
-  }
   let contextUnknown: GrantCheck['contextUnknown'];
   if (ecConstraint && action.takesEncryptionContext && !constraintSatisfied(g.constraints, req.encryptionContext, opts.grantConstraintKeyCaseInsensitive)) {
     const eq = nonEmpty(g.constraints?.encryptionContextEquals);

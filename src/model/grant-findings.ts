@@ -12,7 +12,8 @@ export type FindingId =
   | 'account-root-grantee'
   | 'duplicate-grant'
   | 'old-grant'
-  | 'key-not-usable';
+  | 'key-not-usable'
+  | 'invalid-grant';
 
 /** An accepted finding (`accept` in the expectation file): it is shown, but does not fail the run until it expires. */
 export interface AcceptedFinding {
@@ -39,6 +40,7 @@ export const FINDING_META: Record<FindingId, { code: string; severity: Severity 
   'duplicate-grant': { code: 'KMSWHY-G006', severity: 'low' },
   'old-grant': { code: 'KMSWHY-G007', severity: 'low' },
   'key-not-usable': { code: 'KMSWHY-G008', severity: 'info' },
+  'invalid-grant': { code: 'KMSWHY-G009', severity: 'low' },
 };
 
 /** Every finding code, in order. */

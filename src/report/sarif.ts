@@ -87,6 +87,13 @@ export const RULE_TEXT: Record<string, RuleText> = {
     help: 'Nothing to do unless the key is to be enabled again; then review the grant first.',
     severity: 'info',
   },
+  'KMSWHY-G009': {
+    name: 'InvalidGrant',
+    short: 'Invalid grant: encryption-context constraint on an asymmetric or HMAC key',
+    full: 'KMS does not allow encryption-context constraints on grants for asymmetric or HMAC keys, so it could not have created this grant; it allows nothing.',
+    help: 'Check where the grant list came from (a hand-edited or mixed-up snapshot); if the grant is real, retire it and create it without the constraint.',
+    severity: 'low',
+  },
   'KMSWHY-E001': {
     name: 'UnexpectedGrant',
     short: 'Grant not in the expectation file',

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { auditGrants, classifyGrantee, expectationsFrom, matchesExpectation, operationsInWords, serviceOf } from '../../src/analyses/grants-audit.js';
+import { Evaluator } from '../../src/evaluate/evaluator.js';
+import type { Grant } from '../../src/model/grant.js';
 import { loadFrom } from '../../src/sources/load.js';
 import { ROOT } from '../cli/helpers.js';
 
@@ -50,6 +52,35 @@ describe('grants inventory', () => {
     expect(byGrant(9)).toEqual(['KMSWHY-G004', 'KMSWHY-G005']); // re-delegation, account root
     expect(byGrant(3)).toEqual(['KMSWHY-G004', 'KMSWHY-G007']); // RDS may re-delegate; 1,028 days old
     expect(byGrant(1)).toEqual([]);
+  });
+
+  it('reports a grant KMS could not have created on the key (an encryption-context constraint on an RSA key) as invalid, as check does', () => {
+    const k = structuredClone(snapshot.keys[0]!);
+    k.metadata.keySpec = 'RSA_2048';
+    const a = auditGrants([k], { now: NOW });
+    const byGrant = (n: number) =>
+      a.findings
+        .filter((f) => f.grantId === id(n))
+        .map((f) => f.code)
+        .sort();
+    // Grant 6: constrained, to an external account; grant 1: constrained (Lambda).
+    expect(byGrant(6)).toEqual(['KMSWHY-G009']);
+    expect(byGrant(1)).toEqual(['KMSWHY-G009']);
+    expect(a.findings.find((f) => f.grantId === id(6))!.message).toBe(
+      `grant ${id(6)} has an encryption-context constraint, which KMS does not allow on a RSA_2048 key: the grant is invalid and allows nothing`,
+    );
+    // Grant 9 (CreateGrant, to the account root) gives nothing either: no re-delegation or account-root finding.
+    expect(byGrant(9)).toEqual(['KMSWHY-G009']);
+    // An unconstrained grant on the same key is valid (and G003 is for symmetric keys only).
+    expect(byGrant(5)).toEqual([]);
+    // The evaluator's verdict on the same grant: invalid, allows nothing.
+    const grant = (k.grants as Grant[]).find((g) => g.grantId === id(6))!;
+    const d = new Evaluator({ ...snapshot, keys: [k] }).evaluate(
+      { action: 'kms:Decrypt', principal: grant.granteePrincipal, keyArn: k.metadata.arn, encryptionContext: { tenant: 'partner' } },
+      { explain: true },
+    );
+    expect(d.decision).not.toBe('allow');
+    expect(d.trace.flatMap((t) => t.grants ?? []).find((g) => g.grantId === id(6))?.failed).toBe('grant-invalid');
   });
 
   it('flags grants on a disabled key', () => {
