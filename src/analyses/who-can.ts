@@ -2454,7 +2454,18 @@ export class WhoCanEngine {
         if (el === undefined) continue;
         const isPublic = cs.principal !== undefined ? cs.principal.wildcard : !el.wildcard;
         if (cs.st.effect === 'Allow' && cs.ineffective === undefined && isPublic) {
-          const covered = actions.filter((a) => statementsFor(kprof.kp!, a).includes(cs)).map((a) => a.name);
+          const all = actions.filter((a) => statementsFor(kprof.kp!, a).includes(cs));
+          // A caller the statement's conditions confine to other accounts cannot call an action
+          // that does not work across accounts, so those are not offered to `*` for it.
+          const confinedBy = otherAccountsOnly(cs, m.account);
+          const covered = all.filter((a) => confinedBy === undefined || a.crossAccount).map((a) => a.name);
+          if (confinedBy !== undefined && covered.length < all.length)
+            notes.push(
+              `Key-policy statement "${cs.id}" lets "*" in only from accounts other than ${m.account} (its ${confinedBy} condition), and ${all
+                .filter((a) => !a.crossAccount)
+                .map((a) => a.name)
+                .join(', ')} cannot be called from another account: "*" is not listed for them through it.`,
+            );
           if (covered.length > 0) {
             publicStatements.push({
               id: cs.id,
@@ -2655,6 +2666,29 @@ function publicEntry(a: ActionInfo, stmts: PublicStatement[]): AccessEntry | nul
   const open = covering.filter((s) => s.conditions.length === 0);
   if (open.length > 0) return { access: 'allow', decidedBy: 'key-policy', reasons: reasons.filter((r) => open.some((s) => s.id === r.id)) };
   return { access: 'conditional', decidedBy: 'key-policy', reasons, conditions: covering.flatMap((s) => s.conditions) };
+}
+
+/** The condition keys that name the caller's account (a service principal's request carries neither). */
+const ACCOUNT_KEYS: ReadonlySet<string> = new Set(['kms:calleraccount', 'aws:principalaccount']);
+
+/**
+ * The condition key (as written) by which a statement admits no caller in `keyAccount`, if one does:
+ * a condition on the caller's account that fails, as the evaluator decides it, both for a caller in
+ * `keyAccount` and for a request without the key (a service principal, which kms-why counts as in
+ * the key's account). Every caller the statement admits is then in another account.
+ */
+function otherAccountsOnly(cs: CompiledStatement, keyAccount: string): string | undefined {
+  for (const c of cs.conditions) {
+    if (!ACCOUNT_KEYS.has(c.key) || c.hasVariables) continue;
+    const env = (values: Map<string, string[]>) => ({
+      ctx: { values, multiValued: new Set<string>(), unknownPrefixes: [], underivable: [] },
+      bias: null,
+    });
+    if (evaluateConditions([c], env(new Map([[c.key, [keyAccount]]])), 'Allow')) continue;
+    if (evaluateConditions([c], env(new Map()), 'Allow')) continue;
+    return c.clause.key;
+  }
+  return undefined;
 }
 
 /**
