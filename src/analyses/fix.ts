@@ -20,6 +20,7 @@ import { isUnknown } from '../model/unknown.js';
 import type { ErrorClue, PolicyLayer } from '../model/error-clue.js';
 import { Evaluator } from '../evaluate/evaluator.js';
 import { keyStateError, keyUsageError } from '../evaluate/key-state.js';
+import { crossAccountKeyIdentifier, keyIdentifierError } from '../model/key-state.js';
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────
 // The error's clue against the verdict
@@ -514,7 +515,9 @@ export type FixChange =
       statementIndex: number;
     }
   | { kind: 'recreate-lambda-grant'; keyArn: string; functionName: string; functionArn: string; roleArn: string; grant: Grant }
-  | { kind: 'enable-key'; keyArn: string; keyState: string };
+  | { kind: 'enable-key'; keyArn: string; keyState: string }
+  /** Send the request with `identifier` (the key ARN or alias ARN) as its KeyId instead of `keyIdentifier`: a change to the request, not the inputs. */
+  | { kind: 'name-key-by'; keyIdentifier: string; identifier: string; alias: boolean };
 
 export interface SideEffect {
   /** Who gains: the request's principal, another session of its role, or another principal. */
@@ -532,6 +535,8 @@ export interface SideEffect {
 /** One change a proposal makes, for its title (a proposal combining several has several). */
 export type FixTitle =
   | { kind: 'enable-key'; keyState: string }
+  /** Name the key by its key ARN or alias ARN (a caller in another account). */
+  | { kind: 'name-key-by'; identifier: string; alias: boolean }
   | { kind: 'narrow-deny'; principal: string; statementId: string; where: PolicyPlace }
   | { kind: 'remove-deny'; statementId: string; where: PolicyPlace }
   | { kind: 'recreate-lambda-grant'; functionName: string }
@@ -765,6 +770,9 @@ function applyOne(s: Snapshot, ch: FixChange): void {
       if (k !== undefined) k.metadata.keyState = 'Enabled';
       return;
     }
+    // A change to the request: proposeFixes evaluates the request so named.
+    case 'name-key-by':
+      return;
   }
 }
 
@@ -1046,6 +1054,10 @@ export function proposeFixes(snapshot: Snapshot, request: Request, opts: FixOpti
     notes.push({ kind: 'key-usage', error: usageErr, action: action.short });
     return { needed: true, warnings: [], proposals: [], rejected, notes };
   }
+  // A caller in another account that names the key by a key id or alias name never reaches it (the
+  // name is looked up in its own account): name it by its ARN, and fix what that request still needs.
+  const renamed = caller.kind === 'service' ? undefined : keyIdentifierFix(request, action, caller.account, key);
+  if (renamed !== undefined) return renamed(proposeFixes(snapshot, renamed.request, opts), ev.evaluate(renamed.request));
   if (key.metadata.keyManager === 'AWS') notes.push({ kind: 'aws-managed-key' });
 
   // ── Stage 1: the key state ──
@@ -1365,6 +1377,48 @@ function checkedOf(probes: readonly Probe[], before: ReadonlyArray<Verdict | 'er
   return { decided: probeGroups(decided), undecided: probeGroups(undecided) };
 }
 
+/**
+ * For a request whose KeyId its caller's account cannot resolve to the key (keyIdentifierError):
+ * the request named by the key ARN or alias ARN, and how to make the fixes of that request this
+ * one's (each preceded by the renaming; the renaming alone when that request is allowed).
+ */
+function keyIdentifierFix(
+  request: Request,
+  action: ActionInfo,
+  callerAccount: string,
+  key: Key,
+): (((inner: FixResult, after: Decision) => FixResult) & { request: Request }) | undefined {
+  const given = request.keyIdentifier;
+  if (given === undefined || keyIdentifierError(action, given, request.callerAccount ?? callerAccount, key.metadata) === undefined) return undefined;
+  const instead = crossAccountKeyIdentifier(action, given, key.metadata, key.aliases);
+  const change: FixChange = { kind: 'name-key-by', keyIdentifier: given, ...instead };
+  const title: FixTitle = { kind: 'name-key-by', ...instead };
+  const wrap = (inner: FixResult, after: Decision): FixResult => {
+    const proposals: FixProposal[] = inner.needed
+      ? inner.proposals.map((p) => ({ ...p, id: `name-key-by+${p.id}`, titles: [title, ...p.titles], changes: [change, ...p.changes] }))
+      : [
+          {
+            rank: 1,
+            id: 'name-key-by',
+            titles: [title],
+            changes: [change],
+            verified: { decision: after.decision, decidedBy: after.decidedBy, reasons: after.reasons.map(({ excerpt: _e, ...r }) => r) },
+            // No policy or grant changes: nothing else is allowed.
+            alsoAllows: [],
+            notes: [],
+          },
+        ];
+    return {
+      needed: true,
+      warnings: inner.warnings,
+      proposals,
+      rejected: inner.rejected.map((r) => (r.what.kind === 'tried' ? { ...r, what: { kind: 'tried', titles: [title, ...r.what.titles] } } : r)),
+      notes: inner.notes.filter((n) => n.kind !== 'allowed-today'),
+    };
+  };
+  return Object.assign(wrap, { request: { ...request, keyIdentifier: instead.identifier } });
+}
+
 function stillDeniedWhy(d: Decision, caller: PrincipalRef, action: ActionInfo): RejectedWhy {
   return {
     kind: 'still-denied',
@@ -1510,6 +1564,7 @@ export function changeJson(c: FixChange): unknown {
       };
     }
     case 'enable-key':
+    case 'name-key-by':
       return undefined;
   }
 }

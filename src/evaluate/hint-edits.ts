@@ -33,6 +33,8 @@ export interface HintProposal {
   encryptionContext?: Record<string, string>;
   /** The grant tokens to present. */
   grantTokens?: string[];
+  /** The KeyId to send instead (the key ARN or alias ARN, for a caller in another account). */
+  keyIdentifier?: string;
   /** Changes to the policies and grants. */
   edits?: HintEdit[];
   /** A further change, made on the inputs this one produced (a hint that needs two changes). */
@@ -82,9 +84,10 @@ export class EditNotApplicable extends Error {
 
 /** The request with a proposal's values set (the proposal's condition keys no longer `--absent`). */
 export function applyToRequest(request: Request, p: HintProposal): Request {
-  if (p.set.length === 0 && p.encryptionContext === undefined && p.grantTokens === undefined) return request;
+  if (p.set.length === 0 && p.encryptionContext === undefined && p.grantTokens === undefined && p.keyIdentifier === undefined) return request;
   const changed: Request = { ...request };
   if (p.grantTokens !== undefined) changed.grantTokens = p.grantTokens;
+  if (p.keyIdentifier !== undefined) changed.keyIdentifier = p.keyIdentifier;
   if (p.encryptionContext !== undefined) changed.encryptionContext = p.encryptionContext;
   const context: Record<string, ContextValue> = { ...(request.context ?? {}) };
   for (const [key, values] of p.set) {
@@ -311,6 +314,7 @@ export function editSignature(p: HintProposal): string {
     ...p.set.map(([k, v]) => `set ${k.toLowerCase()}=${v.join(',')}`),
     ...(p.encryptionContext !== undefined ? [`ec ${JSON.stringify(p.encryptionContext)}`] : []),
     ...(p.grantTokens !== undefined ? [`tokens ${p.grantTokens.join(',')}`] : []),
+    ...(p.keyIdentifier !== undefined ? [`key ${p.keyIdentifier}`] : []),
     ...(p.edits ?? []).map((e) =>
       e.kind === 'add-grant'
         ? `grant ${e.keyArn} ${JSON.stringify(e.grant)}`

@@ -30,6 +30,7 @@ import {
   aliasRequestError,
   dependsOnKeyState,
   grantRequestError,
+  crossAccountKeyIdentifier,
   keyIdentifierError,
   keyStateError,
   replicaAsPrimaryError,
@@ -242,6 +243,8 @@ export class Walk {
     let final: Verdict = decision;
     let by: DecidedBy = decidedBy;
     let keyStateErr: string | undefined;
+    // A request that never reaches the key (named in a way the caller's account cannot resolve) was allowed or denied by none of its policies.
+    let unreached = false;
     ex.assumeTouched(env.touched, action.short === 'RetireGrant');
     if (
       action.short === 'GetKeyRotationStatus' &&
@@ -252,8 +255,9 @@ export class Walk {
     if (r.key !== undefined && action.cls !== 'iam-only') {
       // An unreadable key state fails the request in the restrictive world only (evaluator.ts).
       // A key named in a way its caller's account cannot resolve is not reached at all.
+      const identifierErr = caller.kind === 'service' ? undefined : keyIdentifierError(action, r.request.keyIdentifier, r.callerAccount, r.key.metadata);
       keyStateErr =
-        (caller.kind === 'service' ? undefined : keyIdentifierError(action, r.request.keyIdentifier, r.callerAccount, r.key.metadata)) ??
+        identifierErr ??
         aliasPlacementError(action, r.aliasArn, r.key.metadata) ??
         (r.key.metadataUnknown !== undefined ? undefined : replicaAsPrimaryError(action, r.request.replicaPart === true, r.key.metadata)) ??
         (r.key.metadataUnknown !== undefined || r.aliasCurrent?.metadataUnknown !== undefined
@@ -266,7 +270,23 @@ export class Walk {
           : (keyStateError(action, r.key.metadata) ?? grantRequestError(action, r.request.grantRequest, r.key.metadata)));
       const md = r.key.metadata;
       const ask = (): TraceQuestion => ({ kind: 'key-state', keyState: md.keyState, keySpec: md.keySpec, keyUsage: md.keyUsage, action: a });
-      if (keyStateErr !== undefined) {
+      if (identifierErr !== undefined) {
+        // The name is looked up in the caller's own account: the request never reaches this key,
+        // whatever its policies say, so no order between authorization and key state is assumed.
+        final = 'deny';
+        by = 'key-state';
+        unreached = true;
+        if (ex.on) {
+          const { keyIdentifier } = r.request as { keyIdentifier: string };
+          ex.step('key-state', { kind: 'key-identifier', keyIdentifier, callerAccount: r.callerAccount!, keyAccount: md.account }, 'no', {
+            kind: 'key-state-error',
+            error: identifierErr,
+          });
+          ex.hint({ kind: 'key-identifier', error: identifierErr });
+          const instead = crossAccountKeyIdentifier(action, keyIdentifier, md, r.key.aliases);
+          ex.offer(() => ({ note: { kind: 'name-key-by', ...instead }, set: [], keyIdentifier: instead.identifier }));
+        }
+      } else if (keyStateErr !== undefined) {
         ex.assume('keyStateOrder');
         // An unknown authorization still fails on the key state, whatever the unreadable input says.
         const fails = decision !== 'deny' || !r.options.authorizeBeforeKeyState;
@@ -281,15 +301,16 @@ export class Walk {
       } else if (ex.on) ex.step('key-state', ask(), 'yes', { kind: 'key-state-ok' });
     }
     // Without the explanation its lists are empty: written out, not spread from an object made for it.
+    const why = unreached ? [] : reasons;
     const d: Decision = ex.on
-      ? { action: a, principal: caller.arn, decision: final, decidedBy: by, authorization: decision, reasons, ...ex.explanation(env), unreadable: [] }
+      ? { action: a, principal: caller.arn, decision: final, decidedBy: by, authorization: decision, reasons: why, ...ex.explanation(env), unreadable: [] }
       : {
           action: a,
           principal: caller.arn,
           decision: final,
           decidedBy: by,
           authorization: decision,
-          reasons,
+          reasons: why,
           trace: [],
           missingContext: [],
           hints: [],
@@ -299,7 +320,7 @@ export class Walk {
     if (keyArn !== undefined) d.keyArn = keyArn;
     if (by === 'key-state' && keyStateErr !== undefined) {
       d.keyStateError = keyStateErr;
-      if (decision === 'allow') d.authorizedBy = decidedBy;
+      if (decision === 'allow' && !unreached) d.authorizedBy = decidedBy;
     }
     ex.keep(d);
     return d;

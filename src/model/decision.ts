@@ -244,6 +244,8 @@ export type TraceQuestion =
   | { kind: 'action-class'; action: string }
   | { kind: 'same-partition'; principal: string }
   | { kind: 'key-state'; keyState: string; keySpec: string; keyUsage: string; action: string }
+  /** A caller in another account than the key's names it by `keyIdentifier` (a key id or alias name, or an alias ARN where only the key ARN will do). */
+  | { kind: 'key-identifier'; keyIdentifier: string; callerAccount: string; keyAccount: string }
   | { kind: 'explicit-deny'; action: string }
   | { kind: 'rcp'; account: string; action: string }
   | { kind: 'scp'; account: string; action: string }
@@ -421,6 +423,8 @@ export type HintNote =
   | { kind: 'child-grant'; parentGrantId: string }
   /** The key state or usage fails the request: `authorized` says whether authorization allowed it. */
   | { kind: 'key-state'; error: string; authorized: boolean }
+  /** The request names the key in a way its caller's account cannot resolve to it: it never reaches the key (`error`: KMS's). */
+  | { kind: 'key-identifier'; error: string }
   /** An unreadable input the verdict holds whatever it says (`decides` false) or depends on. */
   | { kind: 'unreadable'; what: string; reason: string; decides: false }
   | { kind: 'unreadable'; what: string; reason: string; decides: true; neededPermission?: string }
@@ -463,6 +467,8 @@ export type HintNote =
   | { kind: 'grant-context'; grantId: string; context: Record<string, string>; exact: boolean }
   | { kind: 'orphaned-grant'; grantId: string; grantee: string; principal: string }
   | { kind: 'grant-operation'; grantId: string; operation: string }
+  /** Name the key by `identifier` (its key ARN, or its alias ARN) instead. */
+  | { kind: 'name-key-by'; identifier: string; alias: boolean }
   /** A grant not usable yet or any more (`detail`: its state); `token`: pass its grant token. */
   | { kind: 'grant-state'; grantId: string; detail: GrantDetail; token: boolean }
   | { kind: 'alias-iam'; action: string; alias: string; principal: string }

@@ -246,6 +246,24 @@ export function keyIdentifierError(
 }
 
 /**
+ * The KeyId a caller in another account names the key by instead of `keyIdentifier`, which
+ * keyIdentifierError refuses: the alias ARN for one of the key's alias names where the operation
+ * takes an alias ARN (the request then still carries kms:RequestAlias), else the key ARN.
+ */
+export function crossAccountKeyIdentifier(
+  action: ActionInfo,
+  keyIdentifier: string,
+  m: KeyMetadata,
+  aliases: readonly string[],
+): { identifier: string; alias: boolean } {
+  const name = parseKeyIdentifier(keyIdentifier);
+  const alias = name?.kind === 'alias-name' ? name.aliasName : undefined;
+  if (alias !== undefined && aliases.includes(alias) && !KEY_ARN_ONLY.has(action.short))
+    return { identifier: `arn:${m.partition}:kms:${m.region}:${m.account}:${alias}`, alias: true };
+  return { identifier: m.arn, alias: false };
+}
+
+/**
  * The error the restrictive world gives a request on a key whose state and type could not be read
  * (an unreadable input may hide a state that fails it): the `keyStateError` such a walk reports.
  */

@@ -134,6 +134,8 @@ export function changeCommands(c: FixChange): string[] {
       return c.keyState === 'PendingDeletion'
         ? [`aws kms cancel-key-deletion --key-id ${c.keyArn}`, `aws kms enable-key --key-id ${c.keyArn}`]
         : [`aws kms enable-key --key-id ${c.keyArn}`];
+    case 'name-key-by':
+      return [`# send the request with --key-id ${c.identifier} (not ${c.keyIdentifier})`];
     default:
       return unreachable(c);
   }

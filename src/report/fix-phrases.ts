@@ -187,6 +187,8 @@ export function fixTitlePart(t: FixTitle): string {
         : 'Allow the caller on both sides: the key policy (key account) and IAM (caller account)';
     case 'boundary-statement':
       return `allow ${t.action} in the permissions boundary ${t.policyName}`;
+    case 'name-key-by':
+      return `Name the key by its ${t.alias ? 'alias ARN' : 'key ARN'} ${t.identifier}`;
     default:
       return unreachable(t);
   }
@@ -214,6 +216,8 @@ export function changeTitle(c: FixChange): string {
       return `Make Lambda create the grant again (it will look like this) by switching ${c.functionName} to another role and back:`;
     case 'enable-key':
       return `${c.keyState === 'PendingDeletion' ? 'Cancel the key deletion and enable' : 'Enable'} the key ${c.keyArn}.`;
+    case 'name-key-by':
+      return `Send the request with ${c.identifier} as its KeyId: from another account, ${c.keyIdentifier} does not name this key.`;
     default:
       return unreachable(c);
   }

@@ -286,6 +286,9 @@ function changeView(c: FixChange): Record<string, unknown> {
     case 'enable-key':
       Object.assign(o, { keyArn: c.keyArn, keyState: c.keyState });
       break;
+    case 'name-key-by':
+      Object.assign(o, { keyIdentifier: c.identifier });
+      break;
   }
   const j = changeJson(c);
   if (j !== undefined) o.json = j;

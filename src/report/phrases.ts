@@ -164,6 +164,8 @@ export function hintText(n: HintNote): string {
       return `A child grant is created from parent grant ${n.parentGrantId}.`;
     case 'key-state':
       return n.authorized ? `The request is authorized but fails with ${n.error}` : `Even if it were authorized, the request would fail: ${n.error}`;
+    case 'key-identifier':
+      return `Named this way, the request never reaches this key (the policy steps above are what it would meet if it did): ${n.error}`;
     case 'unreadable': {
       const them = n.what.startsWith('grants');
       if (!n.decides) return `${cap(n.what)} could not be read (${n.reason}); the verdict holds whatever ${them ? 'they say' : 'it says'}.`;
@@ -223,6 +225,8 @@ export function hintText(n: HintNote): string {
       return `Grant ${n.grantId} would allow this with encryption context ${JSON.stringify(n.context)}${n.exact ? ' (exactly)' : ''}.`;
     case 'orphaned-grant':
       return `Grant ${n.grantId} was made for a principal that no longer exists (${n.grantee}); a recreated role with the same name does not match it. Create a new grant for ${n.principal}${/:/.test(n.grantee) ? ' (for Lambda: update the function configuration to another role and back)' : ''}.`;
+    case 'name-key-by':
+      return `Name the key by its ${n.alias ? 'alias ARN' : 'key ARN'}, ${n.identifier}, which a caller in another account can use.`;
     case 'grant-operation':
       return `Grant ${n.grantId} is for this principal but does not include ${n.operation}; each grant operation allows exactly the API of the same name: create a grant that includes it (a grant's operations cannot be changed).`;
     case 'grant-state':
@@ -256,6 +260,8 @@ export function questionText(q: TraceQuestion): string {
       return `Are ${q.principal} and the key in the same partition?`;
     case 'key-state':
       return `Can the key (${q.keyState}, ${q.keySpec}, ${q.keyUsage}) do ${short(q.action)}?`;
+    case 'key-identifier':
+      return `Does ${q.keyIdentifier}, sent from account ${q.callerAccount}, name the key in account ${q.keyAccount}?`;
     case 'explicit-deny':
       return `Does any policy explicitly deny ${q.action}?`;
     case 'rcp':

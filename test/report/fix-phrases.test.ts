@@ -328,6 +328,13 @@ describe('proposals', () => {
         'boundary-statement': [
           [{ kind: 'boundary-statement', action: 'kms:Decrypt', policyName: 'Boundary' }, 'allow kms:Decrypt in the permissions boundary Boundary'],
         ],
+        'name-key-by': [
+          [{ kind: 'name-key-by', identifier: KEY, alias: false }, `Name the key by its key ARN ${KEY}`],
+          [
+            { kind: 'name-key-by', identifier: 'arn:aws:kms:us-east-1:111122223333:alias/app', alias: true },
+            'Name the key by its alias ARN arn:aws:kms:us-east-1:111122223333:alias/app',
+          ],
+        ],
       },
       fixTitlePart,
     );
@@ -384,6 +391,12 @@ describe('proposals', () => {
         'enable-key': [
           [{ kind: 'enable-key', keyArn: KEY, keyState: 'Disabled' }, `Enable the key ${KEY}.`],
           [{ kind: 'enable-key', keyArn: KEY, keyState: 'PendingDeletion' }, `Cancel the key deletion and enable the key ${KEY}.`],
+        ],
+        'name-key-by': [
+          [
+            { kind: 'name-key-by', keyIdentifier: 'alias/app', identifier: KEY, alias: false },
+            `Send the request with ${KEY} as its KeyId: from another account, alias/app does not name this key.`,
+          ],
         ],
       },
       changeTitle,
