@@ -700,7 +700,7 @@ export class Evaluator {
       if (current !== undefined)
         parts.push({
           what: { kind: 'alias-current-key', alias: name, keyArn: current.metadata.arn },
-          decision: this.evaluateOne(onKey(current), opts),
+          decision: this.evaluateOne({ ...onKey(current), aliasSourcePart: true }, opts),
           authorizationOnly: true,
         });
       else parts.push({ what: { kind: 'alias-current-key', alias: name }, missing: { kind: 'alias-target-unknown', alias: name } });

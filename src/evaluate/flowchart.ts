@@ -75,6 +75,7 @@ function combine(main: Decision, parts: Part[], ex: Recorder, authorizeBeforeKey
       return { ...out, decision: 'deny', authorization: 'deny', decidedBy: 'key-state', reasons: d.reasons.map(copyReason) };
     const r: Decision = {
       ...out,
+      decidedIn: denied.what,
       decision: 'deny',
       authorization: 'deny',
       decidedBy: d.decidedBy === 'key-state' && denied.authorizationOnly ? 'implicit-deny' : d.decidedBy,

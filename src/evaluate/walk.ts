@@ -252,7 +252,9 @@ export class Walk {
       (r.key.metadata.keySpec !== 'SYMMETRIC_DEFAULT' || r.key.metadata.origin !== 'AWS_KMS')
     )
       ex.assume('rotationStatusApi');
-    if (r.key !== undefined && action.cls !== 'iam-only') {
+    // The key an UpdateAlias moves its alias away from: no key state refuses that (the key-state
+    // table of the KMS Developer Guide: UpdateAlias fails only when the new key is pending deletion).
+    if (r.key !== undefined && action.cls !== 'iam-only' && r.request.aliasSourcePart !== true) {
       // An unreadable key state fails the request in the restrictive world only (evaluator.ts).
       // A key named in a way its caller's account cannot resolve is not reached at all.
       const identifierErr = caller.kind === 'service' ? undefined : keyIdentifierError(action, r.request.keyIdentifier, r.callerAccount, r.key.metadata);

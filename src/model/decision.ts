@@ -505,6 +505,8 @@ export interface Decision extends DecisionBase {
   unknownBecause?: HintNote;
   /** When the key state decided over an allowed authorization: the step that allowed it (who-can reports it). */
   authorizedBy?: DecidedBy;
+  /** The further permission whose denial decided (its steps carry it in `within`); absent: the request's own walk decided. */
+  decidedIn?: PartWhat;
 }
 
 /** One result of the JSON report contract (docs/report.md): a decision phrased by src/report/phrases.ts. */
@@ -513,4 +515,9 @@ export interface CheckResult extends DecisionBase {
   hints: string[];
   assumptions: string[];
   unknownBecause?: string;
+  /**
+   * Where the trace also holds the steps of further permissions: the indices of the steps of the
+   * walk that decided (the request's own, or the further permission's that denied it). Not in the JSON.
+   */
+  decidingWalk?: number[];
 }

@@ -67,6 +67,12 @@ export interface Request {
    * primary key), asked by the evaluator itself: not refused as a call on a replica key.
    */
   replicaPart?: boolean;
+  /**
+   * The side of an UpdateAlias on the key the alias points to now, asked by the evaluator itself:
+   * that key's state refuses nothing (UpdateAlias succeeds when it is pending deletion; only the
+   * new key's state can refuse the call).
+   */
+  aliasSourcePart?: boolean;
   /** Any other condition key, by name (global keys such as aws:SourceIp, or KMS keys to override). */
   context?: Record<string, ContextValue>;
 }

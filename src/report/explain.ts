@@ -218,7 +218,9 @@ export function decidingStep(d: CheckResult): StepId | undefined {
 export function decidingIndex(d: CheckResult): number {
   const s = decidingStep(d);
   if (s === undefined) return -1;
-  return d.trace.findLastIndex((t) => t.step === s);
+  const walk = d.decidingWalk;
+  const i = walk === undefined ? -1 : d.trace.findLastIndex((t, j) => t.step === s && walk.includes(j));
+  return i >= 0 ? i : d.trace.findLastIndex((t) => t.step === s);
 }
 
 function step(d: CheckResult, id: StepId): TraceStep | undefined {

@@ -586,9 +586,15 @@ export function phraseStep(t: TraceFact): TraceStep {
 
 /** A decision as the report contract carries it: its facts in words. */
 export function phraseDecision(d: Decision): CheckResult {
-  const { unknownBecause, ...rest } = d;
+  const { unknownBecause, decidedIn, ...rest } = d;
   const out: CheckResult = { ...rest, trace: d.trace.map(phraseStep), hints: d.hints.map(hintText), assumptions: d.assumptions.map(assumptionText) };
   if (unknownBecause !== undefined) out.unknownBecause = hintText(unknownBecause);
+  if (d.trace.some((t) => t.within !== undefined)) {
+    const part = decidedIn === undefined ? undefined : JSON.stringify(decidedIn);
+    out.decidingWalk = d.trace.flatMap((t, i) =>
+      (part === undefined ? t.within === undefined : t.within !== undefined && JSON.stringify(t.within[0]) === part) ? [i] : [],
+    );
+  }
   return out;
 }
 
