@@ -20,7 +20,7 @@ import { isUnknown } from '../model/unknown.js';
 import type { ErrorClue, PolicyLayer } from '../model/error-clue.js';
 import { Evaluator } from '../evaluate/evaluator.js';
 import { keyStateError, keyUsageError } from '../evaluate/key-state.js';
-import { crossAccountKeyIdentifier, keyIdentifierError } from '../model/key-state.js';
+import { crossAccountKeyIdentifier, keyIdentifierError, keyStateRuleError } from '../model/key-state.js';
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────
 // The error's clue against the verdict
@@ -72,6 +72,24 @@ export type ClueFinding =
   | { kind: 'still-allowed' }
   /** Denied today, though the event shows the call succeeded. */
   | { kind: 'denied-now'; timing: ClueTiming; implied: ImpliedDenial | null }
+  /**
+   * The error is a key-state error (`errorCode`: the key was `state` then), which says nothing about
+   * authorization. Today: the key's state (`keyState`, undefined when it could not be read), the
+   * error it gives `action` (`refusal`, none when the state allows it), the operations it refuses
+   * (`refuses`), and the verdict and authorization of the request.
+   */
+  | {
+      kind: 'key-state-error';
+      errorCode: string;
+      state: string;
+      action: string;
+      keyState?: string;
+      refusal?: string;
+      refuses?: string[];
+      verdict: Verdict;
+      authorization: Verdict;
+      implied: ImpliedDenial | null;
+    }
   /** The event failed with `errorCode`, which is not an authorization error: nothing to compare; today's verdict. */
   | { kind: 'not-an-authorization-error'; errorCode: string; allowed: boolean; implied: ImpliedDenial | null }
   /** Allowed today, though the error or event says denied; `keyInaccessible`: its message also means another key or region. */
@@ -184,6 +202,35 @@ export function checkClue(clue: ErrorClue | undefined, d: Decision, ctx: ClueCon
   const what = ctx.what ?? 'error';
   const implied = impliedDenial(d);
   const timing = clueTiming(ctx);
+  if (clue?.kind === 'key-state') {
+    // Not an access denial: nothing to compare with; the key's state today and today's verdict.
+    const finding: Extract<ClueFinding, { kind: 'key-state-error' }> = {
+      kind: 'key-state-error',
+      errorCode: clue.errorCode,
+      state: clue.state,
+      action: d.action,
+      verdict: d.decision,
+      authorization: d.authorization,
+      implied,
+    };
+    const key = d.keyArn === undefined ? undefined : ctx.snapshot.keys.find((k) => k.metadata.arn === d.keyArn);
+    const action = findAction(d.action);
+    if (key !== undefined && key.metadataUnknown === undefined) {
+      const m = key.metadata;
+      finding.keyState = m.keyState;
+      const refusal = action === undefined ? undefined : keyStateRuleError(action, m);
+      if (refusal !== undefined) finding.refusal = refusal;
+      // The operations its state refuses, among those the key's type can do.
+      finding.refuses = KEY_ACTIONS.filter((a) => keyUsageError(a, m) === undefined && keyStateRuleError(a, m) !== undefined).map((a) => a.name);
+    }
+    return {
+      status: d.decision === 'allow' ? 'allowed' : d.decision === 'deny' ? 'denied' : 'unknown',
+      agrees: null,
+      implied,
+      finding,
+      missing: d.unreadable.map((u) => ({ kind: 'unreadable', what: u.what, reason: u.reason })),
+    };
+  }
   if (d.decision === 'unknown') {
     return {
       status: 'unknown',

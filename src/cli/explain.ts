@@ -6,7 +6,8 @@
 // events themselves from CloudTrail.
 import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
-import { findAction } from '../model/actions.js';
+import { findAction, KEY_ACTIONS } from '../model/actions.js';
+import { keyStateRuleError, keyUsageError } from '../model/key-state.js';
 import { parseArn, parsePrincipal } from '../model/arn.js';
 import type { Decision } from '../model/decision.js';
 import { InputError } from '../model/errors.js';
@@ -178,7 +179,7 @@ function extractedOf(d: Draft, flags: ExplainFlags): ExtractedField[] {
 }
 
 /** The request the draft describes; throws (exit 2) naming what is still missing. */
-function requestOf(d: Draft, flags: ExplainFlags, missing: MissingPart[], what: string): Request {
+function requestOf(d: Draft, flags: ExplainFlags, missing: MissingPart[], what: string, more?: string): Request {
   const required: Array<[RequestField, boolean]> = [
     ['principal', d.principal !== undefined],
     ['action', d.action !== undefined],
@@ -193,7 +194,7 @@ function requestOf(d: Draft, flags: ExplainFlags, missing: MissingPart[], what: 
       .filter(Boolean)
       .join(', ');
     throw new InputError(`the ${what} does not say ${lacking.map((f) => (f === 'key' ? 'which key' : `the ${f}`)).join(' or ')}: ${why.join('; ')}`, {
-      hint: `${read ? `Read from the ${what}: ${read}. ` : ''}Add ${lacking.map((f) => FIELD_FLAG[f]).join(' and ')}.`,
+      hint: `${read ? `Read from the ${what}: ${read}. ` : ''}Add ${lacking.map((f) => FIELD_FLAG[f]).join(' and ')}.${more !== undefined ? ` ${more}` : ''}`,
     });
   }
   const merged: RequestFlags = { ...flags };
@@ -213,6 +214,15 @@ function requestOf(d: Draft, flags: ExplainFlags, missing: MissingPart[], what: 
   if (d.viaServiceUnknown === true && req.viaService === undefined && !absent('kms:viaservice')) req.viaServiceUnknown = true;
   if (d.contextUnknown === true && req.encryptionContext === undefined && !absent('kms:encryptioncontextkeys')) req.encryptionContextUnknown = true;
   return req;
+}
+
+/** A key-state error's key as the snapshot has it today: its state, and what that state refuses. */
+function keyStateToday(snapshot: Snapshot, keyArn: string | undefined): string | undefined {
+  const key = keyArn === undefined ? undefined : snapshot.keys.find((k) => k.metadata.arn === keyArn);
+  if (key === undefined || key.metadataUnknown !== undefined) return undefined;
+  const m = key.metadata;
+  const refused = KEY_ACTIONS.filter((a) => keyUsageError(a, m) === undefined && keyStateRuleError(a, m) !== undefined).map((a) => a.short);
+  return `Today the snapshot shows the key ${m.keyState}${refused.length > 0 ? `, a state that refuses ${refused.join(', ')}` : ', a state that refuses none of its operations'}.`;
 }
 
 function stillMissing(parsed: MissingPart[], d: Draft): MissingPart[] {
@@ -532,6 +542,8 @@ Reads the KMS AccessDeniedException forms ("User: ARN is not authorized to perfo
 KEY_ARN because no resource-based policy allows …", "… with an explicit deny in …", "… because no identity-based
 policy allows …"), "The ciphertext refers to a customer master key that does not exist …", and Lambda's "Lambda was
 unable to decrypt the environment variables …", inside AWS CLI, boto3, SDK (JavaScript v3, Java, Go) or JSON output.
+Also reads the key-state errors ("DisabledException: KEY_ARN is disabled.", "KMSInvalidStateException: KEY_ARN is
+pending deletion." …), which are no access denials: it says what the key's state was then, is today, and refuses.
 What the message does not say (often the key and the encryption context) is asked for as flags; flags also
 override what the message says.
 
@@ -666,7 +678,7 @@ async function explainError(args: string[], flags: ExplainFlags, io: CliIo): Pro
   const evaluator = new Evaluator(snapshot);
   lambdaEnrichment(d, parsed, snapshot, evaluator);
   const missing = stillMissing(parsed.missing, d);
-  const req = requestOf(d, flags, missing, 'message');
+  const req = requestOf(d, flags, missing, 'message', parsed.clue.kind === 'key-state' ? keyStateToday(snapshot, parsed.keyArn) : undefined);
   const { explanation, decision } = explainOne(
     snapshot,
     evaluator,

@@ -30,7 +30,13 @@ export type ErrorClue =
   /** The older form without a reason: "User: … is not authorized to perform: … on resource: …". */
   | { kind: 'not-authorized'; text: string }
   /** "The ciphertext refers to a customer master key that does not exist, … or you are not allowed to access." */
-  | { kind: 'key-inaccessible'; text: string };
+  | { kind: 'key-inaccessible'; text: string }
+  /**
+   * A key-state error, "DisabledException: KEY_ARN is disabled.", "KMSInvalidStateException: KEY_ARN
+   * is pending deletion." …: the key's state refused the request, which says nothing about
+   * authorization. `state`: what the message says the key was ("disabled", "pending deletion" …).
+   */
+  | { kind: 'key-state'; errorCode: string; state: string; text: string };
 
 export type ErrorClient = 'aws-cli' | 'boto3' | 'sdk-js-v3' | 'sdk-java' | 'sdk-go-v2' | 'json' | 'lambda' | 'plain';
 

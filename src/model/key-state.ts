@@ -177,6 +177,11 @@ export function replicaAsPrimaryError(action: ActionInfo, replicaPart: boolean, 
   return `UnsupportedOperationException: UpdatePrimaryRegion is called on the current primary key; ${m.arn} is a replica key.`;
 }
 
+/** The error the key's state alone (not its type or usage) gives the operation, or undefined when the state allows it. */
+export function keyStateRuleError(action: ActionInfo, m: KeyMetadata): string | undefined {
+  return STATE_RULES.get(action.short)?.[m.keyState]?.(m.arn);
+}
+
 /** The error an authorized request gets for the key state or key usage, or undefined when none. */
 export function keyStateError(action: ActionInfo, m: KeyMetadata): string | undefined {
   const rule = STATE_RULES.get(action.short);

@@ -50,6 +50,8 @@ export function clueMeaning(clue: ErrorClue, action?: string): string {
       return `The request was not authorized (the message does not say which policy layer denied it).`;
     case 'key-inaccessible':
       return 'KMS could not use the key of the ciphertext: it does not exist, is in another region, or the caller is not allowed to use it (KMS does not say which).';
+    case 'key-state':
+      return `The key's state refused ${a}: the key was ${clue.state} when the call was made. ${clue.errorCode} is a key-state error, not an access denial: it does not say whether the policies allowed the request.`;
   }
   return '';
 }

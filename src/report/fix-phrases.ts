@@ -21,6 +21,7 @@ import type {
   SideEffect,
   StillDeniedGap,
 } from '../analyses/fix.js';
+import type { Verdict } from '../model/decision.js';
 import { article } from '../model/error-clue.js';
 import { unreachable } from './unreachable.js';
 
@@ -28,6 +29,11 @@ import { unreachable } from './unreachable.js';
 // The error's clue against today's verdict
 
 /** The denial today's inputs imply, in the words of AWS error messages. */
+/** What today's policies alone say of the request (its authorization), after "today's policies alone". */
+function verdictWords(v: Verdict): string {
+  return v === 'allow' ? 'allow it' : v === 'deny' ? 'deny it too' : 'may or may not allow it (see the report)';
+}
+
 export function impliedText(i: ImpliedDenial): string {
   switch (i.kind) {
     case 'key-state':
@@ -70,6 +76,21 @@ export function clueFindingText(f: ClueFinding): string {
       return "Today's policies allow this request, as the event shows: the call succeeded.";
     case 'denied-now':
       return `Today's policies deny this request (${f.implied ? impliedText(f.implied) : 'denied'}), although the event shows the call succeeded: something has changed since${sinceText(f.timing, 'event')}, or the request kms-why evaluated differs from the one that was made.`;
+    case 'key-state-error': {
+      const today =
+        f.keyState === undefined
+          ? "The key's state today could not be read"
+          : f.refusal !== undefined
+            ? `Today the key is ${f.keyState}: its state still refuses ${f.action} (${f.refusal}), whatever the policies say; today's policies alone ${verdictWords(f.authorization)}`
+            : `Today the key is ${f.keyState}: its state no longer refuses ${f.action}; today the request is ${f.verdict === 'allow' ? 'allowed' : f.verdict === 'deny' ? `denied (${f.implied ? impliedText(f.implied) : 'denied'})` : 'of unknown outcome (see the report)'}`;
+      const refused =
+        f.keyState !== undefined && f.refuses !== undefined
+          ? f.refuses.length === 0
+            ? ` In state ${f.keyState} the key refuses none of its operations.`
+            : ` In state ${f.keyState} the key refuses ${f.refuses.join(', ')}.`
+          : '';
+      return `The call failed with ${f.errorCode} because the key was ${f.state} when it was made: a key-state error, not an access denial. ${today}.${refused}`;
+    }
     case 'not-an-authorization-error':
       return `The call failed with ${f.errorCode}, not an access denial, so the event does not say whether the policies allowed it; today's policies ${
         f.allowed ? 'allow this request' : `deny this request (${f.implied ? impliedText(f.implied) : 'denied'})`

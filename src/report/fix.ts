@@ -17,7 +17,7 @@
 //       "extracted": [{ "field": "principal"|"action"|"key"|"encryptionContext"|"viaService"|"callerAccount", "value", "from" }],
 //       "missing": [{ "field", "flag", "why", "required" }],
 //       "notes": ["…"],
-//       "clue": { "kind": "no-allow"|"explicit-deny"|"not-authorized"|"key-inaccessible", "layer"?, "policyArn"?, "text", "meaning" } | null,
+//       "clue": { "kind": "no-allow"|"explicit-deny"|"not-authorized"|"key-inaccessible"|"key-state", "layer"?, "policyArn"?, "errorCode"?, "state"?, "text", "meaning" } | null,
 //       "report": { the kms-why report, version 1 (kmsWhyReport: 1), as `kms-why check --output json` prints it },
 //       "today": { "status": "allowed-now"|"still-denied"|"still-allowed"|"denied-now"|"allowed"|"denied"|"unknown", "agrees": true|false|null, "implied": {kind, layers}|null, "text", "missingInputs": [] },
 //       "lambda"?: { the analysis of `kms-why lambda FUNCTION`: function, key, runtime, controlPlane,

@@ -13,6 +13,9 @@
 //   region, or you are not allowed to access.   (also "… refers to a KMS key …")
 //   Lambda was unable to decrypt the environment variables because KMS access was denied. …
 //   KMS Exception: AccessDeniedException KMS Message: <one of the above>
+// and the key-state errors, which are no authorization errors (the key's state refused the request):
+//   DisabledException: KEY_ARN is disabled.
+//   KMSInvalidStateException: KEY_ARN is pending deletion. (pending import, unavailable, creating, updating, not pending deletion)
 import { findAction } from '../model/actions.js';
 import { parseArn, parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
 import { POLICY_LAYERS, type ErrorClient, type ErrorClue, type MissingPart, type PolicyLayer } from '../model/error-clue.js';
@@ -60,6 +63,10 @@ const BECAUSE_NO = new RegExp(String.raw`^\s*because\s+no\s+${LAYER_RE}\s+allows
 const EXPLICIT_DENY = new RegExp(String.raw`^\s*with\s+an\s+explicit\s+deny(?:\s+in\s+(?:an?\s+)?${LAYER_RE}(?::?\s+(arn:\S+))?)?`, 'i');
 const CIPHERTEXT =
   /The\s+ciphertext\s+refers\s+to\s+a\s+(?:customer\s+master\s+key|KMS\s+key|CMK)\s+that\s+does\s+not\s+exist,\s+does\s+not\s+exist\s+in\s+this\s+region,\s+or\s+you\s+are\s+not\s+allowed\s+to\s+access\.?/i;
+/** The exceptions KMS returns for a key state that refuses the operation (KMS Developer Guide, "Key states of AWS KMS keys"). */
+const KEY_STATE_CODE = /\b(DisabledException|KMSInvalidStateException)\b/;
+const KEY_STATE_MESSAGE =
+  /(arn:[A-Za-z0-9-]+:kms:[A-Za-z0-9-]*:\d{12}:key\/[A-Za-z0-9-]+)\s+is\s+(not\s+pending\s+deletion|pending\s+(?:replica\s+)?deletion|pending\s+import|disabled|unavailable|creating|updating)\b\.?/i;
 const LAMBDA = /Lambda\s+was\s+unable\s+to\s+decrypt\s+the\s+environment\s+variables\s+because\s+KMS\s+access\s+was\s+denied/i;
 const LAMBDA_INNER = /KMS\s+Exception:\s*([A-Za-z]+?)\s*KMS\s+Message:\s*([\s\S]*)$/i;
 const CLI = /An\s+error\s+occurred\s+\(([A-Za-z0-9.]+)\)\s+when\s+calling\s+the\s+([A-Za-z0-9]+)\s+operation(?:\s+\(reached\s+max\s+retries:\s*\d+\))?:\s*/i;
@@ -119,7 +126,8 @@ function fromJson(text: string): { message: string; code?: string } | undefined 
 
 const UNREADABLE_HINT =
   'kms-why reads the KMS AccessDeniedException forms "User: ARN is not authorized to perform: kms:ACTION on resource: KEY_ARN because …" and "… with an explicit deny in …", ' +
-  '"The ciphertext refers to a customer master key that does not exist, …", and Lambda\'s "Lambda was unable to decrypt the environment variables …", ' +
+  '"The ciphertext refers to a customer master key that does not exist, …", Lambda\'s "Lambda was unable to decrypt the environment variables …", ' +
+  'and the key-state errors "DisabledException: KEY_ARN is disabled." and "KMSInvalidStateException: KEY_ARN is pending deletion." (…), ' +
   'whatever the client printed around them. Paste the whole message (quote it for the shell), or use --message-file FILE; ' +
   'or give the request yourself: kms-why decrypt --from SNAPSHOT --key KEY --principal ARN.';
 
@@ -198,6 +206,9 @@ export function parseErrorMessage(input: string): ParsedErrorMessage {
 
   const na = NOT_AUTHORIZED.exec(kmsPart);
   const ct = CIPHERTEXT.exec(kmsPart);
+  // A key-state error: its exception named by the client (or the Lambda error), or in the text.
+  const stateCode = [kmsErrorCode, errorCode].find((c) => c !== undefined && KEY_STATE_CODE.test(c)) ?? KEY_STATE_CODE.exec(kmsPart)?.[1];
+  const ks = na || ct || stateCode === undefined ? null : KEY_STATE_MESSAGE.exec(kmsPart);
   if (na) {
     const who = cleanToken(na[1]!);
     const act = na[2]!;
@@ -240,6 +251,14 @@ export function parseErrorMessage(input: string): ParsedErrorMessage {
   } else if (ct) {
     clue = { kind: 'key-inaccessible', text: ct[0] };
     kmsMessage = ct[0];
+  } else if (ks && stateCode !== undefined) {
+    const state = ks[2]!.replace(/\s+/g, ' ').toLowerCase();
+    clue = { kind: 'key-state', errorCode: stateCode, state, text: ks[0] };
+    kmsMessage = `${stateCode}: ${ks[0]}`;
+    keyArn = ks[1]!;
+    notes.push(
+      `${stateCode} is a key-state error: KMS refused the request because the key was ${state}, not for a missing permission; the error does not say whether the policies allowed it.`,
+    );
   } else if (lambda) {
     clue = { kind: 'not-authorized', text: 'KMS access was denied' };
     kmsMessage = (LAMBDA.exec(flat)?.[0] ?? 'Lambda was unable to decrypt the environment variables because KMS access was denied').trim();
@@ -281,10 +300,20 @@ export function parseErrorMessage(input: string): ParsedErrorMessage {
       required: true,
       why: lambda
         ? 'the caller is the execution role session: give --principal arn:aws:sts::ACCOUNT:assumed-role/EXECUTION_ROLE/FUNCTION_NAME'
-        : 'the message does not name the caller: give --principal ARN (the role session, user or role that made the request)',
+        : clue.kind === 'key-state'
+          ? `${clue.errorCode} is a key-state error (the key was ${clue.state}), not an authorization error, and never names the caller: give --principal ARN (the role session, user or role that made the request) to see whether the key's state and today's policies still refuse the request (or run kms-why check --key ${keyArn ?? 'KEY'} --principal ARN --action kms:ACTION)`
+          : 'the message does not name the caller: give --principal ARN (the role session, user or role that made the request)',
     });
   }
-  if (action === undefined) missing.push({ field: 'action', required: true, why: 'the message does not name the action: give --action kms:ACTION' });
+  if (action === undefined)
+    missing.push({
+      field: 'action',
+      required: true,
+      why:
+        clue.kind === 'key-state'
+          ? 'a key-state error does not name the action: give --action kms:ACTION (the operation that was called)'
+          : 'the message does not name the action: give --action kms:ACTION',
+    });
   if (keyArn === undefined) {
     missing.push({
       field: 'key',

@@ -14,6 +14,7 @@ import { Evaluator } from '../../src/evaluate/evaluator.js';
 import { applyChanges, type FixChange } from '../../src/analyses/fix.js';
 import { fixTitleText } from '../../src/report/fix-phrases.js';
 import { loadFrom } from '../../src/sources/load.js';
+import { ACCOUNT, oneKeySnapshot } from '../helpers/snapshot-doc.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const EX = `${ROOT}fixtures/examples/`;
@@ -161,6 +162,27 @@ describe('kms-why explain-error', () => {
     expect(r.stderr).toMatch(/error: the message does not say the principal or which key/);
     expect(r.stderr).toMatch(/hint: .*Add --principal and --key\./);
     expect(r.stderr).not.toMatch(/credentials/);
+  });
+
+  it('a key-state error is explained as one: the key state then and today, what it refuses, and the fix', async () => {
+    const snap = (state: string) => write(`state-${state}.json`, JSON.stringify(oneKeySnapshot({}, [], { KeyState: state, Enabled: state === 'Enabled' })));
+    // Without the caller and action: exit 2, saying it is a key-state error and the key's state today.
+    const bare = await run(['explain-error', '--from', snap('Disabled'), `DisabledException: ${K} is disabled.`]);
+    expect(bare.code).toBe(2);
+    expect(flat(bare.stderr)).toMatch(/DisabledException is a key-state error \(the key was disabled\), not an authorization error/);
+    expect(flat(bare.stderr)).toMatch(/Today the snapshot shows the key Disabled, a state that refuses .*Decrypt/);
+    const msg = `An error occurred (KMSInvalidStateException) when calling the Decrypt operation: ${K} is pending deletion.`;
+    const still = await runJson(['explain-error', '--from', snap('PendingDeletion'), '--principal', `arn:aws:iam::${ACCOUNT}:root`, msg, '--fix']);
+    const e = still.doc.explanations[0];
+    expect(e.clue).toMatchObject({ kind: 'key-state', errorCode: 'KMSInvalidStateException', state: 'pending deletion' });
+    expect(e.today).toMatchObject({ status: 'denied', agrees: null });
+    expect(e.today.text).toMatch(
+      /Today the key is PendingDeletion: its state still refuses kms:Decrypt .*; today's policies alone allow it\. In state PendingDeletion the key refuses .*kms:Decrypt/,
+    );
+    expect(e.fix.proposals[0].id).toBe('enable-key');
+    const now = await runJson(['explain-error', '--from', snap('Enabled'), '--principal', `arn:aws:iam::${ACCOUNT}:root`, msg]);
+    expect(now.code).toBe(0);
+    expect(now.doc.explanations[0].today.text).toMatch(/Today the key is Enabled: its state no longer refuses kms:Decrypt; today the request is allowed\./);
   });
 
   it('stdin is read once: the message and --from cannot both be -', async () => {

@@ -110,6 +110,49 @@ describe('the error clue against today', () => {
             "Today's policies deny this request (no identity-based policy allows it), although the event shows the call succeeded: something has changed since the event (2026-01-01T00:00:00Z), or the request kms-why evaluated differs from the one that was made.",
           ],
         ],
+        'key-state-error': [
+          [
+            {
+              kind: 'key-state-error',
+              errorCode: 'DisabledException',
+              state: 'disabled',
+              action: 'kms:Decrypt',
+              keyState: 'Disabled',
+              refusal: `DisabledException: ${KEY} is disabled.`,
+              refuses: ['kms:Decrypt', 'kms:Encrypt'],
+              verdict: 'deny',
+              authorization: 'allow',
+              implied: { kind: 'key-state', layers: [] },
+            },
+            `The call failed with DisabledException because the key was disabled when it was made: a key-state error, not an access denial. Today the key is Disabled: its state still refuses kms:Decrypt (DisabledException: ${KEY} is disabled.), whatever the policies say; today's policies alone allow it. In state Disabled the key refuses kms:Decrypt, kms:Encrypt.`,
+          ],
+          [
+            {
+              kind: 'key-state-error',
+              errorCode: 'KMSInvalidStateException',
+              state: 'pending deletion',
+              action: 'kms:Decrypt',
+              keyState: 'Enabled',
+              refuses: [],
+              verdict: 'deny',
+              authorization: 'deny',
+              implied: noAllow,
+            },
+            'The call failed with KMSInvalidStateException because the key was pending deletion when it was made: a key-state error, not an access denial. Today the key is Enabled: its state no longer refuses kms:Decrypt; today the request is denied (no identity-based policy allows it). In state Enabled the key refuses none of its operations.',
+          ],
+          [
+            {
+              kind: 'key-state-error',
+              errorCode: 'DisabledException',
+              state: 'disabled',
+              action: 'kms:Decrypt',
+              verdict: 'unknown',
+              authorization: 'unknown',
+              implied: null,
+            },
+            "The call failed with DisabledException because the key was disabled when it was made: a key-state error, not an access denial. The key's state today could not be read.",
+          ],
+        ],
         'not-an-authorization-error': [
           [
             { kind: 'not-an-authorization-error', errorCode: 'ThrottlingException', allowed: true, implied: null },

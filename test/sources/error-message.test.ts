@@ -172,6 +172,28 @@ describe('parseErrorMessage', () => {
     }
   });
 
+  it('reads the key-state errors, bare or wrapped, as a key-state clue that is no access denial', () => {
+    const bare = parseErrorMessage(`DisabledException: ${K} is disabled.`);
+    expect(bare).toMatchObject({ keyArn: K, errorCode: 'DisabledException', clue: { kind: 'key-state', errorCode: 'DisabledException', state: 'disabled' } });
+    expect(bare.missing.filter((m) => m.required).map((m) => m.field)).toEqual(['principal', 'action']);
+    expect(bare.missing[0]!.why).toMatch(/^DisabledException is a key-state error \(the key was disabled\), not an authorization error/);
+    expect(bare.notes.join(' ')).toMatch(/not for a missing permission/);
+    const cli = parseErrorMessage(`An error occurred (KMSInvalidStateException) when calling the Decrypt operation: ${K} is pending deletion.`);
+    expect(cli).toMatchObject({
+      client: 'aws-cli',
+      action: 'kms:Decrypt',
+      keyArn: K,
+      clue: { kind: 'key-state', errorCode: 'KMSInvalidStateException', state: 'pending deletion' },
+    });
+    const json = parseErrorMessage(JSON.stringify({ __type: 'KMSInvalidStateException', message: `${K} is pending import.` }));
+    expect(json.clue).toMatchObject({ kind: 'key-state', state: 'pending import' });
+    expect(clueMeaning(cli.clue, 'kms:Decrypt')).toBe(
+      "The key's state refused kms:Decrypt: the key was pending deletion when the call was made. KMSInvalidStateException is a key-state error, not an access denial: it does not say whether the policies allowed the request.",
+    );
+    // The state sentence without a key-state exception is not read as one.
+    expect(() => parseErrorMessage(`ThrottlingException: ${K} is disabled.`)).toThrow(/cannot read this error message/);
+  });
+
   it('explains each clue in a sentence', () => {
     const p: ParsedErrorMessage = parseErrorMessage(`${base} because no resource-based policy allows the kms:Decrypt action`);
     expect(clueMeaning(p.clue, 'kms:Decrypt')).toMatch(/key policy .* nor a grant/);
