@@ -14,6 +14,11 @@ const UNAVAILABLE = (arn: string): string => `KMSInvalidStateException: ${arn} i
 const CREATING = (arn: string): string => `KMSInvalidStateException: ${arn} is creating.`;
 const UPDATING = (arn: string): string => `KMSInvalidStateException: ${arn} is updating.`;
 const NOT_PENDING = (arn: string): string => `KMSInvalidStateException: ${arn} is not pending deletion.`;
+/** The key-state table's error [6] (a PendingImport key has origin EXTERNAL). */
+const ORIGIN_EXTERNAL = (arn: string): string => `UnsupportedOperationException: ${arn} origin is EXTERNAL which is not valid for this operation.`;
+/** The key-state table's error [7] for a key in a custom key store (the only keys that can be Unavailable). */
+const CUSTOM_STORE_ROTATION = (arn: string): string =>
+  `UnsupportedOperationException: ${arn} is in a custom key store, whose keys do not support automatic rotation.`;
 
 type Maker = (arn: string) => string;
 /** The states that fail a cryptographic operation (the same for symmetric, HMAC and asymmetric keys). */
@@ -55,7 +60,11 @@ const rows: Array<[string[], Partial<Record<KeyState, Maker>>]> = [
     ['DisableKey', 'EnableKey'],
     { PendingDeletion: PENDING_DEL, PendingReplicaDeletion: PENDING_DEL, PendingImport: PENDING_IMPORT, Creating: CREATING, Updating: UPDATING },
   ],
-  [['EnableKeyRotation', 'DisableKeyRotation', 'RotateKeyOnDemand'], CRYPTO_STATES],
+  // The key-state table: EnableKeyRotation and DisableKeyRotation on a PendingImport key fail with
+  // UnsupportedOperationException [6] (its origin is EXTERNAL), on an Unavailable one (in a custom
+  // key store) with UnsupportedOperationException [7]. RotateKeyOnDemand is newer than the table.
+  [['EnableKeyRotation', 'DisableKeyRotation'], { ...CRYPTO_STATES, PendingImport: ORIGIN_EXTERNAL, Unavailable: CUSTOM_STORE_ROTATION }],
+  [['RotateKeyOnDemand'], CRYPTO_STATES],
   // The key-state table fails GetKeyRotationStatus on keys with imported key material (PendingImport);
   // the API Reference says such keys answer false. Followed: the API (assumption rotationStatusApi).
   [['GetKeyRotationStatus'], { Unavailable: UNAVAILABLE }],
