@@ -33,6 +33,8 @@ import {
   crossAccountKeyIdentifier,
   keyIdentifierError,
   keyStateError,
+  keyStateRuleError,
+  keyUsageError,
   replicaAsPrimaryError,
   unreadableKeyStateError,
 } from '../model/key-state.js';
@@ -272,6 +274,14 @@ export class Walk {
           : (keyStateError(action, r.key.metadata) ?? grantRequestError(action, r.request.grantRequest, r.key.metadata)));
       const md = r.key.metadata;
       const ask = (): TraceQuestion => ({ kind: 'key-state', keyState: md.keyState, keySpec: md.keySpec, keyUsage: md.keyUsage, action: a });
+      // Both the state and the type refuse it: which error KMS returns is not documented.
+      if (
+        keyStateErr !== undefined &&
+        r.key.metadataUnknown === undefined &&
+        keyStateErr === keyStateRuleError(action, md) &&
+        keyUsageError(action, md) !== undefined
+      )
+        ex.assume('keyStateBeforeUsage');
       if (identifierErr !== undefined) {
         // The name is looked up in the caller's own account: the request never reaches this key,
         // whatever its policies say, so no order between authorization and key state is assumed.

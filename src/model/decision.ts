@@ -352,6 +352,7 @@ export const ASSUMPTION_IDS = [
   'createGrantEncryptionContext',
   'reEncryptContext',
   'keyStateOrder',
+  'keyStateBeforeUsage',
   'notPrincipal',
   'keyPolicyResource',
   'wildcardPrincipalBoundary',

@@ -53,6 +53,8 @@ export const ASSUMPTION_TEXT: Record<AssumptionId, string> = {
   reEncryptContext:
     'AWS does not document which encryption context feeds kms:EncryptionContext:* on ReEncrypt; assumed the source context for ReEncryptFrom and the destination context for ReEncryptTo (docs/semantics.md#re-encrypt-context).',
   keyStateOrder: 'AWS does not document whether authorization or key state is checked first; assumed authorization first (docs/semantics.md#key-state-order).',
+  keyStateBeforeUsage:
+    "The key's state and its type both refuse this operation, and AWS does not document which error KMS returns; assumed the key-state error (docs/semantics.md#key-state-before-usage).",
   notPrincipal:
     'The KMS guide does not mention NotPrincipal; assumed IAM semantics: a session is exempt only if its account, role and session are all listed (docs/semantics.md#not-principal).',
   keyPolicyResource:
