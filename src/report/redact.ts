@@ -70,8 +70,10 @@ const STASH_CLOSE = '\uE003';
 const PRIVATE = '\\uE000-\\uE003';
 
 const ARN_STOP = `\\s"'\`\\\\<>|,;()\\[\\]{}${PRIVATE}`;
+// The resource goes on past a comma that an IAM name goes on after (role/a,b is one role: IAM names
+// may hold commas), but not into a list (arn:…,arn:…; a comma and a space).
 const ARN_RE = new RegExp(
-  `arn:(aws(?:-[a-z]+)*):([a-z0-9-]*|\\*):([a-z0-9-]*|\\*|\\$\\{[^}\\s]*\\}):([^:${ARN_STOP}]*):((?:\\$\\{[^}${ARN_STOP}]*\\}|[^${ARN_STOP}])+)`,
+  `arn:(aws(?:-[a-z]+)*):([a-z0-9-]*|\\*):([a-z0-9-]*|\\*|\\$\\{[^}\\s]*\\}):([^:${ARN_STOP}]*):((?:\\$\\{[^}${ARN_STOP}]*\\}|[^${ARN_STOP}]|,(?=[A-Za-z0-9_+=.@-])(?!arn:))+)`,
   'g',
 );
 const CONTROL_RE = new RegExp(`[${CONTROL_CLASS}]`, 'g');
@@ -88,6 +90,14 @@ const MRK_RE = /(?<![0-9A-Za-z-])mrk-[0-9a-fA-F]{32}(?![0-9A-Za-z])/g;
 const BARE_ALIAS_RE = /(?<![A-Za-z0-9:/_-])alias\/((?:\$\{[^}\s]*\}|[A-Za-z0-9/_*?-])+)/g;
 /** BARE_ALIAS_RE for text(), where a policy variable cannot run into a placeholder (see outside()). */
 const BARE_ALIAS_TEXT_RE = /(?<![A-Za-z0-9:/_-])alias\/((?:\$\{[^}\s\uE000\uE001]*\}|[A-Za-z0-9/_*?-])+)/g;
+/**
+ * The resource of an IAM or STS principal ARN written without the ARN's head (role/team/app,
+ * assumed-role/app/session), in the inputs' texts: its names are learned as the whole ARN's are.
+ * A pattern (role/app-*) is none: it is learned as a pattern where it is a whole value.
+ */
+const PARTIAL_ARN_RE = /(?<![A-Za-z0-9:/_.@+=,-])(?:role|user|group|assumed-role|federated-user)\/[A-Za-z0-9_+=,.@/-]+(?![A-Za-z0-9_+=,.@/*?$-])/g;
+/** How IAM's access-denied messages name the role, user or group they refused: "on resource: role app". */
+const ON_RESOURCE_RE = /\bon resource: (role|user|group) ([A-Za-z0-9_+=,.@-]+)/g;
 const ORG_ID_RE = /(?<![A-Za-z0-9-])(o-[a-z0-9]{10,32}|ou-[a-z0-9]{4,32}-[a-z0-9]{8,32})(?![A-Za-z0-9-])/g;
 /** An organization id (or OU id) as a whole value. */
 const ORG_ID_WHOLE = /^(?:o-[a-z0-9]{10,32}|ou-[a-z0-9]{4,32}-[a-z0-9]{8,32})$/;
@@ -625,7 +635,8 @@ export class Redactor {
     });
     t = this.replaceFiles(t);
     t = plain(t, (x) => x.replace(ARN_RE, (m) => this.mark(this.arnInText(m))));
-    t = outside(t, BARE_ALIAS_TEXT_RE, (m, name) => (name!.startsWith('aws/') ? m : this.mark(`alias/${this.nameSegments('alias', name!)}`)));
+    // An AWS managed alias stays, marked done: no learned name is taken from it (alias/aws/ebs).
+    t = outside(t, BARE_ALIAS_TEXT_RE, (m, name) => (name!.startsWith('aws/') ? this.mark(m) : this.mark(`alias/${this.nameSegments('alias', name!)}`)));
     t = outside(t, UNIQUE_ID_RE, (m, _p, session) => {
       const id = session === undefined ? m : m.slice(0, m.length - session.length - 1);
       return this.mark(this.uniqueId(id) + (session === undefined ? '' : `:${this.name('session', session)}`));
@@ -964,8 +975,14 @@ export class Redactor {
     // ARN there, and the rest of the name would survive.
     if (/^arn:[^:\s]*:[^:\s]*:[^:\s]*:[^:\s]*:/.test(s) && !/\s/.test(s.replace(CONTROL_RE, ''))) return this.arn(s);
     if (this.learning) {
-      // Learning only looks into ARNs inside longer texts.
+      // Learning only looks into ARNs inside longer texts, whole or in part (an AWS error message
+      // names a role as "role app" or "role/team/app").
       for (const m of s.matchAll(ARN_RE)) this.arnInText(m[0]);
+      for (const m of s.matchAll(PARTIAL_ARN_RE)) {
+        const r = m[0].replace(/[.,]+$/, '');
+        if (!r.endsWith('/')) this.resource(r.startsWith('assumed-role/') || r.startsWith('federated-user/') ? 'sts' : 'iam', r);
+      }
+      for (const m of s.matchAll(ON_RESOURCE_RE)) this.name(m[1] as PlaceholderKind, m[2]!.replace(/[.,]+$/, ''));
       for (const m of s.matchAll(BARE_ALIAS_RE)) if (!m[1]!.startsWith('aws/')) this.nameSegments('alias', m[1]!);
       if (hasPattern(s) && !/\s/.test(s)) this.pattern(s);
       return s;
@@ -1133,11 +1150,22 @@ export class Redactor {
       names.sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
       // A name ends where an IAM name cannot go on (it may end a generated name: AllowLambdaEnvDecrypt-NAME);
       // "name:value" is a condition key, not a name. It may follow "=": the value of a key=value
-      // pair (an encryption-context or tag value, as the reports write them: tenant=NAME).
+      // pair (an encryption-context or tag value, as the reports write them: tenant=NAME). It may
+      // follow "/": a segment of a path or of an ARN written in part (role/team/NAME,
+      // assumed-role/NAME/session), where the names the ARN pass replaces stand as well, and must
+      // come out as they do there (the longest name first: role/team/app-team is role-1 in path-1,
+      // not app- and path-1) — but for the path of a URL (a documentation link, SARIF's schema)
+      // and for the key of a condition key (aws:PrincipalTag/team, kms:EncryptionContext:tenant),
+      // a schema name kept as the policies keep it. Those two are looked for behind the end of a
+      // match (the name is in the span), so that only candidates pay for them.
       this.literalRe =
         names.length === 0
           ? null
-          : new RegExp(`(?<![A-Za-z0-9+,.@:$/])(?:${names.map(escapeRe).join('|')})(?![A-Za-z0-9_+=@-])(?![,.][A-Za-z0-9_+=@-])(?!:[A-Za-z0-9*])`, 'g');
+          : new RegExp(
+              `(?<![A-Za-z0-9+,.@:$])(?:${names.map(escapeRe).join('|')})(?![A-Za-z0-9_+=@-])(?![,.][A-Za-z0-9_+=@-])(?!:[A-Za-z0-9*])` +
+                `(?<!:\\/\\/[^${ARN_STOP}]*)(?<![A-Za-z0-9-]:[A-Za-z]+[/:][^=${ARN_STOP}]*)`,
+              'g',
+            );
     }
     const re = this.literalRe;
     if (re === null) return t;

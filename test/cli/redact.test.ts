@@ -14,6 +14,7 @@ import { KEY_ACTIONS } from '../../src/model/actions.js';
 import { Redactor } from '../../src/report/redact.js';
 import { parseSnapshot } from '../../src/sources/snapshot-file.js';
 import { scenarioToInput, type ScenarioCase } from '../../src/sources/scenario.js';
+import { delegatingKey, oneKeySnapshot } from '../helpers/snapshot-doc.js';
 import { ROOT } from './helpers.js';
 
 const FIX = `${ROOT}fixtures/`;
@@ -727,4 +728,112 @@ describe('a name the user is to fill in', () => {
     // The function's own role is still redacted on the line beside it.
     expect(red.stdout).toMatch(/--role arn:aws:iam::\d{12}:role\/service-role\/role-\d+/);
   });
+});
+
+// ─── Names learned from the inputs, wherever an output writes them ────────────────────────────
+
+describe('--redact replaces every name of the inputs, in a path and an ARN written in part too', () => {
+  // Every part of a name starts with "zq", which no word of kms-why's and no placeholder holds: any
+  // "zq" in an output is (a piece of) a name of the inputs. Names join parts with each character
+  // an IAM name may hold besides letters and digits, and paths nest them.
+  const part = fc.stringMatching(/^zq[a-z0-9]{2,6}$/);
+  const iamName = fc
+    .tuple(part, fc.array(fc.tuple(fc.constantFrom('-', '_', '.', '@', '+', '=', ','), part), { maxLength: 2 }))
+    .map(([first, rest]) => first + rest.map(([sep, p]) => sep + p).join(''));
+  const path = fc.array(iamName, { maxLength: 2 }).map((segs) => (segs.length === 0 ? '/' : `/${segs.join('/')}/`));
+  const gen = fc.record({
+    account: fc.stringMatching(/^[1-9]\d{11}$/),
+    keyId: fc.uuid(),
+    role: iamName,
+    rolePath: path,
+    other: iamName,
+    otherPath: path,
+    user: iamName,
+    userPath: path,
+    unknownRole: iamName,
+    session: iamName,
+    delegate: fc.boolean(),
+  });
+
+  it('check --fix and who-can, in every format, for randomly named roles, users and paths', async () => {
+    const samples = fc.sample(gen, { numRuns: 6, seed: Number(process.env.KMS_WHY_TEST_SEED ?? 20261207) });
+    for (const [i, g] of samples.entries()) {
+      const keyArn = `arn:aws:kms:us-east-1:${g.account}:key/${g.keyId}`;
+      const iam = `arn:aws:iam::${g.account}`;
+      const role = `${iam}:role${g.rolePath}${g.role}`;
+      const other = `${iam}:role${g.otherPath}${g.other}`;
+      const user = `${iam}:user${g.userPath}${g.user}`;
+      const allowKey = (action: string): unknown => ({
+        PolicyName: `${g.user}-kms`,
+        Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: keyArn }] },
+      });
+      const doc = oneKeySnapshot(
+        {
+          KeyMetadata: { ...(delegatingKey().KeyMetadata as object), Arn: keyArn, KeyId: g.keyId, AWSAccountId: g.account },
+          Policy: {
+            Version: '2012-10-17',
+            Statement: [
+              ...(g.delegate ? [{ Sid: 'Root', Effect: 'Allow', Principal: { AWS: `${iam}:root` }, Action: 'kms:*', Resource: '*' }] : []),
+              { Sid: 'Role', Effect: 'Allow', Principal: { AWS: role }, Action: 'kms:Decrypt', Resource: '*' },
+              { Sid: 'NoOther', Effect: 'Deny', Principal: { AWS: other }, Action: 'kms:Encrypt', Resource: '*' },
+            ],
+          },
+        },
+        [
+          { Arn: role, IdentityPolicies: [allowKey('kms:Encrypt')] },
+          { Arn: other, IdentityPolicies: [allowKey('kms:*')] },
+          // An input that could not be read, its reason an AWS error message naming the principals in part.
+          {
+            Arn: user,
+            IdentityPolicies: {
+              kmsWhyUnreadable: {
+                reason: `AccessDenied: not authorized to perform: iam:ListUserPolicies on resource: user ${g.user} (also role${g.rolePath}${g.role}, user${g.userPath}${g.user}, assumed-role/${g.other}/${g.session}, path ${g.otherPath})`,
+                neededPermission: 'iam:ListUserPolicies',
+              },
+            },
+          },
+        ],
+      );
+      const names = [
+        g.account,
+        g.keyId,
+        ...`${g.role}${g.rolePath}${g.other}${g.otherPath}${g.user}${g.userPath}${g.unknownRole}/${g.session}`.matchAll(/zq[a-z0-9]+/g),
+      ].map((m) => (typeof m === 'string' ? m : m[0]));
+      const file = join(tmp, `random-names-${i}.json`);
+      writeFileSync(file, JSON.stringify(doc));
+      const principals = [
+        role,
+        user,
+        `arn:aws:sts::${g.account}:assumed-role/${g.other}/${g.session}`,
+        // A role the snapshot does not hold: its path is ROLE_PATH, to fill in.
+        `arn:aws:sts::${g.account}:assumed-role/${g.unknownRole}/${g.session}`,
+      ];
+      for (const output of ['text', 'json', 'markdown', 'table']) {
+        const runs = [
+          ...principals.map((p) => [
+            'check',
+            '--action',
+            'kms:Decrypt,kms:Encrypt,kms:CreateGrant',
+            '--from',
+            file,
+            '--key',
+            keyArn,
+            '--principal',
+            p,
+            '--fix',
+            '--output',
+            output,
+            '--redact',
+          ]),
+          ['who-can', '--from', file, '--all-keys', '--output', output, '--redact'],
+        ];
+        for (const args of runs) {
+          const r = await run(args);
+          const where = `${args[0]} ${args[8] ?? ''} --output ${output}`;
+          expect([0, 1, 3], `${where}: ${r.stderr}`).toContain(r.code);
+          for (const n of names) expect(r.stdout + r.stderr, `${where}: ${n}: ${JSON.stringify(g)}`).not.toContain(n);
+        }
+      }
+    }
+  }, 120_000);
 });

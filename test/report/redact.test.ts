@@ -59,6 +59,45 @@ describe('Redactor', () => {
     expect(r.text('"Sid": "AllowLambdaEnvDecrypt-my-function"')).toBe('"Sid": "AllowLambdaEnvDecrypt-function-1"');
   });
 
+  it('replaces a learned name in a path and in an ARN written in part as the whole ARN does, the longest name first', () => {
+    const r = new Redactor();
+    r.learn({
+      principals: [
+        { Arn: 'arn:aws:iam::111122223333:role/team/app-team' },
+        { Arn: 'arn:aws:iam::111122223333:role/app' },
+        { Arn: 'arn:aws:iam::111122223333:user/ops/jdoe' },
+        { Arn: 'arn:aws:iam::111122223333:role/latest' },
+        { Arn: 'arn:aws:iam::111122223333:role/ebs' },
+        { Arn: 'arn:aws:iam::111122223333:role/a,b' },
+      ],
+      sessions: ['arn:aws:sts::111122223333:assumed-role/app/s1'],
+    });
+    const whole = r.text('arn:aws:iam::111122223333:role/team/app-team arn:aws:iam::111122223333:role/app arn:aws:iam::111122223333:user/ops/jdoe');
+    expect(whole).toBe('arn:aws:iam::000000000001:role/path-1/role-1 arn:aws:iam::000000000001:role/role-2 arn:aws:iam::000000000001:user/path-2/user-1');
+    expect(r.text('role/app, role/team/app-team, user/ops/jdoe, user/jdoe and assumed-role/app/s1; the path /team/')).toBe(
+      'role/role-2, role/path-1/role-1, user/path-2/user-1, user/user-1 and assumed-role/role-2/session-1; the path /path-1/',
+    );
+    // A comma goes on an IAM name: role/a,b is one role, in an ARN and in part.
+    expect(r.text('arn:aws:iam::111122223333:role/a,b, role/a,b.')).toBe('arn:aws:iam::000000000001:role/role-3, role/role-3.');
+    // The fill-in names stay; so do a condition key's tag key, the path of a URL and an AWS managed alias.
+    expect(r.text('role/ROLE_PATH/app and role/TEMPORARY_ROLE')).toBe('role/ROLE_PATH/role-2 and role/TEMPORARY_ROLE');
+    expect(r.text('aws:PrincipalTag/team=app kms:EncryptionContext:team=app')).toBe('aws:PrincipalTag/team=role-2 kms:EncryptionContext:team=role-2');
+    expect(r.text('see https://docs.aws.amazon.com/kms/latest/x.html, not /latest/')).toBe('see https://docs.aws.amazon.com/kms/latest/x.html, not /role-4/');
+    expect(r.text('alias/aws/ebs and alias/ebs')).toBe('alias/aws/ebs and alias/role-5');
+    // Not a part of another word.
+    expect(r.text('application app_x')).toBe('application app_x');
+  });
+
+  it('learns the names of an ARN written in part in the inputs, and of an access-denied message', () => {
+    const r = new Redactor();
+    r.learn({
+      reason:
+        'User: arn:aws:sts::111122223333:assumed-role/admin-x/me is not authorized to perform: iam:GetRole on resource: role payroll-svc. Tried role/team/payroll-app and assumed-role/payroll-app/nightly-run, not role/app-*',
+    });
+    const out = r.text('role payroll-svc; role/team/payroll-app; session nightly-run; app-');
+    expect(out).toBe('role role-1; role/path-1/role-2; session session-1; app-');
+  });
+
   it('keeps what a wildcard pattern matched', () => {
     const r = new Redactor();
     const doc = {
