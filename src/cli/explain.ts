@@ -8,10 +8,10 @@ import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { findAction, KEY_ACTIONS } from '../model/actions.js';
 import { keyStateRuleError, keyUsageError } from '../model/key-state.js';
-import { parseArn, parsePrincipal } from '../model/arn.js';
+import { parseArn, parseKeyIdentifier, parsePrincipal } from '../model/arn.js';
 import type { Decision } from '../model/decision.js';
 import { InputError } from '../model/errors.js';
-import type { Request } from '../model/request.js';
+import { RE_ENCRYPT_ON_SAME_KEY, reEncryptOnSameKey, type Request } from '../model/request.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { Evaluator } from '../evaluate/evaluator.js';
 import { analyzeLambda, findFunction, parseFunction } from '../analyses/lambda.js';
@@ -63,6 +63,8 @@ interface ExplainFlags extends RequestFlags, LiveFlags {
   debug?: boolean;
   all?: boolean;
   eventId?: string;
+  /** explain-event: the destination key of a ReEncrypt record (kms:ReEncryptTo); --key is its source key. */
+  destinationKey?: string;
 }
 
 const EXIT_HELP = `
@@ -107,6 +109,8 @@ interface Draft {
   viaServiceUnknown?: boolean;
   /** The message or event does not carry the request's encryption context. */
   contextUnknown?: boolean;
+  /** The key as sent is an alias the event bounds (CloudTrailRequest.keyCheck), with which key it is: source or destination. */
+  keyCheck?: NonNullable<CloudTrailRequest['keyCheck']> & { role: 'source' | 'destination' };
   notes: string[];
 }
 
@@ -134,6 +138,7 @@ function applyFlags(d: Draft, flags: ExplainFlags, what: string): void {
   if (flags.key !== undefined) {
     d.key = over(d.key, flags.key, '--key');
     delete d.keyArn;
+    delete d.keyCheck;
   }
   for (const [k, v] of pairsOf(flags.context)) {
     const cur = d.context[k];
@@ -456,6 +461,73 @@ function summaryOf(ev: CloudTrailKmsEvent): EventSummary {
   return s;
 }
 
+/**
+ * The flags for one request of an event: --key is the key of every request, but a ReEncrypt's
+ * destination key (kms:ReEncryptTo), which --destination-key gives — as in kms-why re-encrypt,
+ * --key is the source key. kms:ReEncryptOnSameKey compares the two keys: a flag that gives a key
+ * the record does not name keeps what the record says of it (two keys in resources are not the
+ * same key), or takes it from the two keys when both are key ARNs; a flag that replaces a key the
+ * record names replaces it too, with the two keys as they are then — or, when they are not both
+ * key ARNs, leaves it unknown (a note says so).
+ */
+function unitFlags(ev: CloudTrailKmsEvent, r: CloudTrailRequest, d: Draft, flags: ExplainFlags): ExplainFlags {
+  if (ev.eventName !== 'ReEncrypt') return flags;
+  const keys = ev.reEncryptKeys ?? {};
+  const source = flags.key ?? keys.source;
+  const destination = flags.destinationKey ?? keys.destination;
+  const given = [...(flags.key !== undefined ? ['--key'] : []), ...(flags.destinationKey !== undefined ? ['--destination-key'] : [])].join(' and ');
+  const replaced =
+    (flags.key !== undefined && keys.source !== undefined && flags.key !== keys.source) ||
+    (flags.destinationKey !== undefined && keys.destination !== undefined && flags.destinationKey !== keys.destination);
+  const had = d.conditions[RE_ENCRYPT_ON_SAME_KEY];
+  if (given === '' || (!replaced && had !== undefined)) return forRequest(r, flags);
+  const arn = (k: string | undefined): string | undefined => (k !== undefined && parseKeyIdentifier(k)?.kind === 'key-arn' ? k : undefined);
+  const same = reEncryptOnSameKey(arn(source), arn(destination));
+  if (same !== undefined) d.conditions[RE_ENCRYPT_ON_SAME_KEY] = { value: same, from: `ReEncrypt from ${source} to ${destination} (${given})` };
+  else if (had !== undefined) {
+    delete d.conditions[RE_ENCRYPT_ON_SAME_KEY];
+    d.notes.push(
+      `kms:ReEncryptOnSameKey: not known, ${given} replacing a key of the record's (which gave ${had.value}), and the keys ${source ?? '(none)'} and ${destination ?? '(none)'} not both key ARNs: give --condition ${RE_ENCRYPT_ON_SAME_KEY}=true or false.`,
+    );
+  }
+  return forRequest(r, flags);
+}
+
+/** The flags of a ReEncrypt's request: for its destination key, --destination-key as --key. */
+function forRequest(r: CloudTrailRequest, flags: ExplainFlags): ExplainFlags {
+  if (r.action !== 'kms:ReEncryptTo') return flags;
+  const out: ExplainFlags = { ...flags };
+  delete out.key;
+  if (flags.destinationKey !== undefined) out.key = flags.destinationKey;
+  return out;
+}
+
+/**
+ * A ReEncrypt key sent as an alias the record does not tell apart (Draft.keyCheck), against the
+ * key the alias names in the snapshot today: one the record cannot have meant (not one of the keys
+ * its resources name, or the key the other alias names when they name two) shows that the alias
+ * named another key then, and which the record does not say: the key is not known.
+ */
+function boundAlias(d: Draft, missing: MissingPart[], evaluator: Evaluator, flags: ExplainFlags): void {
+  const c = d.keyCheck;
+  if (c === undefined || d.key === undefined || d.keyArn !== undefined) return;
+  const account = flags.callerAccount ?? (d.principal !== undefined ? parsePrincipal(d.principal.value)?.account : undefined);
+  // A key the snapshot does not have is left to the evaluation's error.
+  const today = evaluator.findKey(d.key.value, account)?.metadata.arn;
+  if (today === undefined) return;
+  let why: string | undefined;
+  if (c.among.length > 0 && !c.among.includes(today)) why = `a key the record does not name (resources name ${c.among.join(' and ')})`;
+  else if (c.notSameAs !== undefined && evaluator.findKey(c.notSameAs, account)?.metadata.arn === today)
+    why = `the key ${c.notSameAs} names too, where the record names two keys`;
+  if (why === undefined) return;
+  missing.push({
+    field: 'key',
+    required: true,
+    why: `the record gives the ${c.role} key as ${d.key.value}, which names ${today} in the snapshot today, ${why}: the alias named another key then, and the record does not say which: give ${c.role === 'source' ? '--key' : '--destination-key'}`,
+  });
+  delete d.key;
+}
+
 function draftFromEvent(ev: CloudTrailKmsEvent, r: CloudTrailRequest): Draft {
   const d: Draft = { context: {}, conditions: {}, notes: [...ev.notes] };
   if (ev.principal !== undefined) d.principal = { value: ev.principal, from: `the event: ${ev.principalNote ?? 'userIdentity'}` };
@@ -474,6 +546,7 @@ function draftFromEvent(ev: CloudTrailKmsEvent, r: CloudTrailRequest): Draft {
         : "the event's error message";
   if (r.keyIdentifier !== undefined) d.key = { value: r.keyIdentifier, from: keyFrom };
   if (r.keyArn !== undefined) d.keyArn = r.keyArn;
+  if (r.keyCheck !== undefined) d.keyCheck = { ...r.keyCheck, role: r.action === 'kms:ReEncryptFrom' ? 'source' : 'destination' };
   for (const [k, v] of Object.entries(r.encryptionContext ?? {})) d.context[k] = { value: v, from: 'the event (requestParameters)' };
   if (r.encryptionContextUnknown === true) {
     d.contextUnknown = true;
@@ -495,9 +568,9 @@ function eventMissing(d: Draft, ev: CloudTrailKmsEvent): MissingPart[] {
       required: true,
       why:
         d.action?.value === 'kms:ReEncryptFrom'
-          ? 'the record does not name the source key (no requestParameters.sourceKeyId, and resources name no key besides the destination key): give --key'
+          ? 'the record does not name the source key (no requestParameters.sourceKeyId, and resources do not say which key was the source: they name no key besides the destination key, or the destination key is not known by its ARN): give --key'
           : d.action?.value === 'kms:ReEncryptTo'
-            ? 'the record does not name the destination key (no requestParameters.destinationKeyId, and resources name no key besides the source key): give --key'
+            ? 'the record does not name the destination key (no requestParameters.destinationKeyId, and resources do not say which key was the destination: they name no key besides the source key, or the source key is not known by its ARN): give --destination-key'
             : 'the record names no key (no resources, no requestParameters.keyId, no key ARN in errorMessage): give --key',
     });
   return out;
@@ -568,6 +641,7 @@ Examples:
       .argument('[file]', 'one CloudTrail record, a trail file ({"Records": […]}) or aws cloudtrail lookup-events output; - reads stdin')
       .option('--all', 'explain every KMS AccessDenied event in the file, grouped by (principal, key, action)')
       .option('--event-id <id>', 'the event to explain when the file holds several')
+      .option('--destination-key <key>', "a ReEncrypt event's destination key (kms:ReEncryptTo); --key is its source key (kms:ReEncryptFrom)")
       .option(
         '--lookup',
         "instead of a file, read the KMS AccessDenied events of CloudTrail's event history (LookupEvents, in --region) and explain each (principal, key, action) group, newest first; --principal and --key then filter the events",
@@ -584,6 +658,13 @@ requestParameters (unknown when the record has none), kms:ReEncryptOnSameKey fro
 service host as sourceIPAddress (a service calling on the principal's behalf: SERVICE.awsRegion.amazonaws.com);
 a record that shows a service without naming it ("AWS Internal") leaves kms:ViaService unknown. Flags fill or
 override each of them (--absent kms:ViaService: no service made the call).
+
+A ReEncrypt's source and destination key come from sourceKeyId and destinationKeyId, and from resources only
+where the record says which key is which (one key named, and one other); a key sent as an alias the record does
+not tell apart is the key the alias names in the snapshot today, and is not known when that cannot be the key
+the record names. For a ReEncrypt, --key gives the source key (kms:ReEncryptFrom) and --destination-key the
+destination key (kms:ReEncryptTo), as in kms-why re-encrypt; a key they replace no longer gives
+kms:ReEncryptOnSameKey, which is then taken from the keys as given (when both are key ARNs).
 
 Without --from, kms-why reads the key policy, grants and the principal's IAM policies from AWS for each request
 (the key's Region from its ARN, or the event's awsRegion).
@@ -883,7 +964,7 @@ async function explainEvent(file: string | undefined, flags: ExplainFlags, io: C
       for (const r of ev.requests) {
         const d = draftFromEvent(ev, r);
         d.notes.unshift(...preNotes);
-        applyFlags(d, draftFlags, 'event');
+        applyFlags(d, unitFlags(ev, r, d, draftFlags), 'event');
         if (filter !== undefined && !matchesFilter(d, filter)) continue;
         units.push({ ev, d, missing: eventMissing(d, ev) });
       }
@@ -891,6 +972,13 @@ async function explainEvent(file: string | undefined, flags: ExplainFlags, io: C
     return { units, draftFlags };
   };
   let { units, draftFlags } = unitsOf(ct, flags);
+  if (flags.destinationKey !== undefined) {
+    if (lookup) throw new InputError('--destination-key names the destination key of a ReEncrypt event of a file; with --lookup, --key filters the events');
+    if (!units.some((u) => u.ev.eventName === 'ReEncrypt' && u.d.action?.value === 'kms:ReEncryptTo'))
+      throw new InputError('--destination-key names the destination key of a ReEncrypt event, and no event explained here evaluates kms:ReEncryptTo', {
+        hint: 'Give the key with --key.',
+      });
+  }
   // The snapshot: files, or AWS for each (key, principal) the events name.
   const targets: LiveTargetSpec[] = [];
   if (liveRequested(flags)) {
@@ -918,6 +1006,7 @@ async function explainEvent(file: string | undefined, flags: ExplainFlags, io: C
     ({ units, draftFlags } = unitsOf(ct, flags));
   }
   const evaluator = new Evaluator(snapshot);
+  for (const u of units) boundAlias(u.d, u.missing, evaluator, draftFlags);
   const groups = new Map<string, Unit[]>();
   const skipped: ExplainDocument['skipped'] = [];
   for (const u of units) {

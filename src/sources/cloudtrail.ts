@@ -10,8 +10,10 @@
 //                    source key, ReEncryptTo on the destination key; the error message says which)
 //   key              resources[].ARN, requestParameters.keyId (as sent: an alias sets
 //                    kms:RequestAlias), or the key ARN in errorMessage; ReEncrypt: sourceKeyId and
-//                    destinationKeyId, the other key of resources for the source, and the
-//                    destination key itself when resources name only it (one key)
+//                    destinationKeyId, and resources where they say which key is which: the other
+//                    of two keys when one is named, the one key when they name only one (never the
+//                    first listed on a guess); a key sent as an alias they do not tell apart is
+//                    looked up as sent, bounded by the keys they name (keyCheck)
 //   context          requestParameters.encryptionContext (ReEncrypt: source/destination)
 //   kms:ReEncryptOnSameKey  ReEncrypt: whether the source and destination key ARNs (resources,
 //                    sourceKeyId/destinationKeyId as key ARNs) are the same; two keys in resources
@@ -49,6 +51,13 @@ export interface CloudTrailRequest {
   encryptionContextUnknown?: boolean;
   /** Where the key came from. */
   keyFrom?: 'requestParameters' | 'resources' | 'errorMessage';
+  /**
+   * ReEncrypt, a key sent as an alias the record does not tell apart (no keyArn): what the record
+   * says of it, for the key the alias names in the snapshot today. `among`: it is one of these keys
+   * (the keys resources name, but the other key); `notSameAs`: it is not the key this other alias
+   * names (resources name two keys).
+   */
+  keyCheck?: { among: string[]; notSameAs?: string };
 }
 
 export interface CloudTrailKmsEvent {
@@ -85,6 +94,8 @@ export interface CloudTrailKmsEvent {
   accessDenied: boolean;
   /** What the error message says about the denial, when it can be read. */
   clue?: ErrorClue;
+  /** ReEncrypt: the source and the destination key, by ARN where the record says which key, else as sent (both kept when the error names one permission). */
+  reEncryptKeys?: { source?: string; destination?: string };
   /** One request per permission the call needed (two for ReEncrypt unless the error names one). */
   requests: CloudTrailRequest[];
   notes: string[];
@@ -361,32 +372,73 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
   if (eventName === 'ReEncrypt') {
     const srcId = keyIdOf('sourceKeyId');
     const dstId = keyIdOf('destinationKeyId');
+    // A key id or key ARN names its key outright; an alias names the key it pointed to when the
+    // call was made, which the record does not say (today's alias may point elsewhere).
+    const byAlias = (id: string): boolean => parseKeyIdentifier(id)?.kind.startsWith('alias-') === true;
+    const free = (id: string | undefined): boolean => id === undefined || byAlias(id);
     const names = (id: string | undefined) => (a: string) => id !== undefined && (a === id || a.endsWith(`/${id}`));
-    const dstArn = keyArns.find(names(dstId));
-    let srcArn = keyArns.find(names(srcId)) ?? keyArns.find((a) => a !== dstArn);
+    const distinct = [...new Set(keyArns)];
+    // Each key as the record names it: its id or ARN among resources, or the key ARN of an error
+    // message that names its permission.
+    const srcErr = errAction === 'kms:ReEncryptFrom' ? errKey : undefined;
+    const dstErr = errAction === 'kms:ReEncryptTo' ? errKey : undefined;
+    const srcFound = distinct.find(names(srcId));
+    const dstFound = distinct.find(names(dstId));
+    const srcNamed = srcFound ?? srcErr;
+    const dstNamed = dstFound ?? dstErr;
+    // ReEncrypt's resources name the source and the destination key: when one is named, and
+    // resources name one other key, that one is the other — for a key sent as an alias or not
+    // sent. Anything less does not say which key was which, and no key is guessed: one sent as an
+    // alias is looked up as sent (below), one not sent is not known.
+    const otherThan = (arn: string | undefined): string | undefined => {
+      const rest = arn === undefined ? [] : distinct.filter((a) => a !== arn);
+      return rest.length === 1 ? rest[0] : undefined;
+    };
+    let srcArn = srcNamed ?? (free(srcId) ? otherThan(dstNamed) : undefined);
+    let dstArn = dstNamed ?? (free(dstId) ? otherThan(srcNamed) : undefined);
     let sourceInferred = false;
-    if (srcArn === undefined && srcId === undefined && dstArn !== undefined && keyArns.length === 1) {
-      // ReEncrypt's resources name the source and the destination key; one key, the destination,
-      // and no sourceKeyId: the ciphertext was under that same key (re-encrypted on one key).
-      srcArn = dstArn;
-      sourceInferred = true;
-      notes.push(
-        'The record names one key, the destination key, and no sourceKeyId: the source key (of the ciphertext) is taken to be the same key, as for a ReEncrypt on one key.',
-      );
+    if (distinct.length === 1) {
+      // One key in resources: the destination key, unless the record names another; and, with no
+      // sourceKeyId, the source key too (the ciphertext was under that same key: re-encrypted on one key).
+      if (dstArn === undefined && srcArn === undefined && free(dstId)) dstArn = distinct[0];
+      if (srcArn === undefined && srcId === undefined && dstArn !== undefined) {
+        srcArn = dstArn;
+        sourceInferred = true;
+        notes.push(
+          'The record names one key, the destination key, and no sourceKeyId: the source key (of the ciphertext) is taken to be the same key, as for a ReEncrypt on one key.',
+        );
+      }
     }
     const from = req('kms:ReEncryptFrom', srcId ?? srcArn, srcArn, stringMap(rp?.sourceEncryptionContext));
-    const to = req(
-      'kms:ReEncryptTo',
-      dstId ?? dstArn,
-      dstArn ?? (keyArns.length === 1 && srcArn === undefined ? keyArns[0] : undefined),
-      stringMap(rp?.destinationEncryptionContext),
-    );
-    from.keyFrom = srcId !== undefined ? 'requestParameters' : 'resources';
-    to.keyFrom = dstId !== undefined ? 'requestParameters' : 'resources';
+    const to = req('kms:ReEncryptTo', dstId ?? dstArn, dstArn, stringMap(rp?.destinationEncryptionContext));
+    from.keyFrom = srcFound === undefined && srcErr !== undefined ? 'errorMessage' : srcId !== undefined ? 'requestParameters' : 'resources';
+    to.keyFrom = dstFound === undefined && dstErr !== undefined ? 'errorMessage' : dstId !== undefined ? 'requestParameters' : 'resources';
     const one = errAction === 'kms:ReEncryptFrom' ? from : errAction === 'kms:ReEncryptTo' ? to : undefined;
-    if (one !== undefined && errKey !== undefined && one.keyArn === undefined) {
-      one.keyArn = errKey;
-      one.keyFrom = 'errorMessage';
+    ev.reEncryptKeys = {};
+    if (srcArn !== undefined || srcId !== undefined) ev.reEncryptKeys.source = srcArn ?? srcId!;
+    if (dstArn !== undefined || dstId !== undefined) ev.reEncryptKeys.destination = dstArn ?? dstId!;
+    // A key sent as an alias that the record does not tell apart: looked up as sent, in the
+    // snapshot's aliases (as any key the record gives only by its alias), and said so; what the
+    // record does say bounds it (keyCheck): it is one of the keys resources name, and, when they
+    // name two, not the key the other alias names.
+    for (const [q, role, other] of [
+      [from, 'source', to],
+      [to, 'destination', from],
+    ] as const) {
+      if ((one !== undefined && q !== one) || q.keyArn !== undefined || q.keyIdentifier === undefined || !byAlias(q.keyIdentifier)) continue;
+      const check: NonNullable<CloudTrailRequest['keyCheck']> = { among: distinct };
+      if (distinct.length === 2 && other.keyArn === undefined && other.keyIdentifier !== undefined && byAlias(other.keyIdentifier))
+        check.notSameAs = other.keyIdentifier;
+      if (distinct.length > 0) q.keyCheck = check;
+      notes.push(
+        `The record gives the ${role} key as ${q.keyIdentifier} and does not say which key that alias named then${
+          distinct.length > 0 ? ` (resources name ${distinct.join(' and ')})` : ''
+        }: it is taken to be the key the alias names in the snapshot today${
+          distinct.length > 0
+            ? `, provided that is one of them${check.notSameAs !== undefined ? ` and not the key ${check.notSameAs} names` : ''}`
+            : ', which may be another'
+        }.`,
+      );
     }
     // kms:ReEncryptOnSameKey, for both permissions [KMS condition keys]: the record shows it when it
     // names both keys by their ARNs, or names two keys in resources (the source and the
@@ -396,8 +448,7 @@ function readKmsRecord(r: Obj, index: number, file: string, path: string): Cloud
       q.keyArn ?? (q.keyIdentifier !== undefined && parseKeyIdentifier(q.keyIdentifier)?.kind === 'key-arn' ? q.keyIdentifier : undefined);
     const src = arnOf(from);
     const dst = arnOf(to);
-    const distinct = new Set(keyArns).size;
-    const same = reEncryptOnSameKey(src, dst) ?? (distinct === 2 ? 'false' : undefined);
+    const same = reEncryptOnSameKey(src, dst) ?? (distinct.length === 2 ? 'false' : undefined);
     if (same !== undefined)
       ev.conditionKeys.push({
         key: RE_ENCRYPT_ON_SAME_KEY,

@@ -832,12 +832,20 @@ describe('explain-event: kms:ReEncryptOnSameKey from the record', () => {
       value: 'kms:ReEncryptOnSameKey=true',
       from: `the event (ReEncrypt from ${K} to ${K})`,
     });
-    // Two keys in resources are two keys, whichever is the source: the destination as an alias says no more.
+    // Two keys in resources are two keys, whichever is the source: the destination as an alias
+    // says no more, and not which of them was the source (no key is guessed) …
     const byAlias = event('reencrypt-to-an-alias', (r) => {
       r.requestParameters.destinationKeyId = 'alias/dst';
     });
-    const alias = await runJson(['explain-event', byAlias, '--from', denySame]);
-    expect(alias.doc.explanations.map((e: any) => e.report.results[0].decision)).toEqual(['allow', 'allow']);
+    const unnamed = await run(['explain-event', byAlias, '--from', denySame]);
+    expect(unnamed.code).toBe(2);
+    expect(flat(unnamed.stderr)).toMatch(/does not name the source key/);
+    // … which --key gives: the record's kms:ReEncryptOnSameKey holds.
+    const alias = await runJson(['explain-event', byAlias, '--from', denySame, '--key', K]);
+    expect(alias.doc.explanations.map((e: any) => [e.report.key, e.report.results[0].decision])).toEqual([
+      [K, 'allow'],
+      [K2, 'allow'],
+    ]);
     expect(alias.doc.explanations[1].extracted).toContainEqual({
       field: 'condition',
       value: 'kms:ReEncryptOnSameKey=false',
@@ -881,6 +889,139 @@ describe('explain-event: kms:ReEncryptOnSameKey from the record', () => {
       [K, 'allow'],
       [K, 'deny'],
     ]);
+  });
+});
+
+describe('explain-event: which key of a ReEncrypt record is the source', () => {
+  // Key K denies the role kms:ReEncryptFrom; K2 allows everything. A verdict on the wrong key is
+  // "allow" where the right one is "deny".
+  const K2 = 'arn:aws:kms:us-east-1:111122223333:key/0987dcba-09fe-87dc-65ba-ab0987654321';
+  const K3 = 'arn:aws:kms:us-east-1:111122223333:key/5555eeee-55ee-55ee-55ee-555555555555';
+  const ROLE = 'arn:aws:iam::111122223333:role/app';
+  const allowAll = { Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:*', Resource: '*' };
+  const snapshot = (name: string, aliases: Record<string, string>): string => {
+    const key = (arn: string, statements: unknown[]) => ({
+      KeyMetadata: { KeyId: arn.slice(arn.indexOf('/') + 1), Arn: arn, AWSAccountId: '111122223333', KeyState: 'Enabled', KeySpec: 'SYMMETRIC_DEFAULT' },
+      Aliases: Object.entries(aliases)
+        .filter(([, k]) => k === arn)
+        .map(([a]) => a),
+      Tags: [],
+      Grants: [],
+      Policy: { Version: '2012-10-17', Statement: statements },
+    });
+    return write(
+      `${name}.json`,
+      JSON.stringify({
+        kmsWhySnapshot: 1,
+        keys: [key(K, [allowAll, { Effect: 'Deny', Principal: '*', Action: 'kms:ReEncryptFrom', Resource: '*' }]), key(K2, [allowAll]), key(K3, [allowAll])],
+        principals: [{ Arn: ROLE, IdentityPolicies: [] }],
+      }),
+    );
+  };
+  /** A ReEncrypt record from `source` to `destination` (as sent), whose resources list the destination key first. */
+  const record = (name: string, source: string | undefined, destination: string, resources = [K2, K]): string => {
+    const rec = JSON.parse(readFileSync(`${CT}reencrypt-denied.json`, 'utf8'));
+    delete rec.errorCode;
+    delete rec.errorMessage;
+    rec.eventID = name;
+    if (source !== undefined) rec.requestParameters.sourceKeyId = source;
+    rec.requestParameters.destinationKeyId = destination;
+    rec.resources = resources.map((ARN) => ({ accountId: '111122223333', type: 'AWS::KMS::Key', ARN }));
+    return write(`${name}.json`, JSON.stringify(rec));
+  };
+  const today = snapshot('aliases-as-then', { 'alias/src': K, 'alias/dst': K2 });
+  const results = (doc: any) => doc.explanations.map((e: any) => [e.report.results[0].action, e.report.key, e.report.results[0].decision]);
+
+  it('is the other key of two when the destination key is named, whatever the alias names today', async () => {
+    const f = record('src-alias-dst-arn', 'alias/src', K2);
+    const moved = snapshot('alias-moved', { 'alias/src': K2, 'alias/dst': K2 });
+    for (const s of [today, moved]) {
+      const { doc } = await runJson(['explain-event', f, '--from', s]);
+      expect(results(doc)).toEqual([
+        ['kms:ReEncryptFrom', K, 'deny'],
+        ['kms:ReEncryptTo', K2, 'allow'],
+      ]);
+      expect(doc.explanations[0].extracted).toContainEqual({ field: 'key', value: K, from: 'the event (resources)' });
+    }
+  });
+
+  it('is the key a source alias names today when the record does not say, bounded by the keys it names, and said so', async () => {
+    // Both keys sent as aliases: resources name K2 and K, and do not say which was the source (the
+    // first, K2, was once taken as the source: ReEncryptFrom allowed on the destination key).
+    const f = record('both-aliases', 'alias/src', 'alias/dst');
+    const { code, doc } = await runJson(['explain-event', f, '--from', today]);
+    expect(code).toBe(1);
+    expect(results(doc)).toEqual([
+      ['kms:ReEncryptFrom', K, 'deny'],
+      ['kms:ReEncryptTo', K2, 'allow'],
+    ]);
+    expect(doc.explanations[0].report.results[0].decidedBy).toBe('explicit-deny');
+    expect(flat(doc.explanations[0].notes.join(' '))).toMatch(
+      /The record gives the source key as alias\/src and does not say which key that alias named then \(resources name .* and .*\): it is taken to be the key the alias names in the snapshot today, provided that is one of them and not the key alias\/dst names\./,
+    );
+    // An alias that names a key the record does not name, or the key the other alias names, named another key then: not known.
+    // (Two aliases on one key: either may have moved, so neither key is known.)
+    for (const [name, aliases, why, evaluated] of [
+      [
+        'alias-elsewhere',
+        { 'alias/src': K3, 'alias/dst': K2 },
+        /names \S+5555eeee\S+ in the snapshot today, a key the record does not name/,
+        ['kms:ReEncryptTo'],
+      ],
+      ['aliases-onto-one', { 'alias/src': K2, 'alias/dst': K2 }, /names \S+0987dcba\S+ in the snapshot today, the key alias\/dst names too/, []],
+    ] as const) {
+      const r = await run(['explain-event', f, '--from', snapshot(name, aliases)]);
+      expect(r.code, name).toBe(2);
+      expect(flat(r.stderr), name).toMatch(/the record gives the source key as alias\/src, which/);
+      expect(flat(r.stderr), name).toMatch(why);
+      expect(flat(r.stderr), name).toMatch(/give --key/);
+      // With --all (it explains denied calls) the event is skipped as unknown, not evaluated on a guess.
+      const denied = write(`${name}-denied.json`, JSON.stringify({ ...JSON.parse(readFileSync(f, 'utf8')), errorCode: 'AccessDenied' }));
+      const all = await runJson(['explain-event', denied, '--all', '--from', snapshot(name, aliases)]);
+      expect(all.code, name).toBe(3);
+      expect(all.doc.explanations.map((e: any) => e.report.results[0].action)).toEqual(evaluated);
+      expect(flat(all.doc.skipped[0].why)).toMatch(/the record gives the source key as alias\/src/);
+    }
+  });
+
+  it('is not known when the record does not send it and does not say which key it was', async () => {
+    const f = record('no-source-alias-dst', undefined, 'alias/dst');
+    const r = await run(['explain-event', f, '--from', today]);
+    expect(r.code).toBe(2);
+    expect(flat(r.stderr)).toMatch(/does not name the source key/);
+  });
+
+  it('--key gives the source key and --destination-key the destination key; either one replaces kms:ReEncryptOnSameKey', async () => {
+    const f = record('src-arn-dst-arn', K, K2);
+    // The record: from K to K2 (not the same key).
+    const { doc } = await runJson(['explain-event', f, '--from', today]);
+    expect(results(doc)).toEqual([
+      ['kms:ReEncryptFrom', K, 'deny'],
+      ['kms:ReEncryptTo', K2, 'allow'],
+    ]);
+    // --key is the source key only: the destination stays the record's, and the two keys are now the same.
+    const key = await runJson(['explain-event', f, '--from', today, '--key', K2]);
+    expect(results(key.doc)).toEqual([
+      ['kms:ReEncryptFrom', K2, 'allow'],
+      ['kms:ReEncryptTo', K2, 'allow'],
+    ]);
+    for (const e of key.doc.explanations)
+      expect(e.extracted).toContainEqual({ field: 'condition', value: 'kms:ReEncryptOnSameKey=true', from: `ReEncrypt from ${K2} to ${K2} (--key)` });
+    const dst = await runJson(['explain-event', f, '--from', today, '--destination-key', K3]);
+    expect(results(dst.doc)).toEqual([
+      ['kms:ReEncryptFrom', K, 'deny'],
+      ['kms:ReEncryptTo', K3, 'allow'],
+    ]);
+    // A key given as an alias does not say whether the keys are the same.
+    const alias = await runJson(['explain-event', f, '--from', today, '--key', 'alias/dst']);
+    expect(alias.doc.explanations[0].extracted.some((x: any) => /ReEncryptOnSameKey/.test(x.value))).toBe(false);
+    expect(flat(alias.doc.explanations[0].notes.join(' '))).toMatch(
+      /kms:ReEncryptOnSameKey: not known, --key replacing a key of the record's \(which gave false\)/,
+    );
+    // --destination-key goes with a ReEncrypt's destination key only.
+    const other = await run(['explain-event', `${CT}direct-decrypt-denied.json`, '--from', today, '--destination-key', K2]);
+    expect(other.code).toBe(2);
+    expect(flat(other.stderr)).toMatch(/--destination-key names the destination key of a ReEncrypt event/);
   });
 });
 

@@ -138,6 +138,36 @@ describe('CloudTrail records and the requests they show', () => {
     expect(named.notes).toEqual([]);
   });
 
+  it('ReEncrypt: resources give the source key only where the record says which key it is', () => {
+    const rec = load('reencrypt-denied.json') as Record<string, any>;
+    delete rec.errorMessage;
+    // Resources list the destination key first.
+    rec.resources = [K2, K].map((ARN) => ({ type: 'AWS::KMS::Key', ARN }));
+    const read = (src: string | undefined, dst: string) =>
+      parseCloudTrail({ ...rec, requestParameters: { ...rec.requestParameters, sourceKeyId: src, destinationKeyId: dst } }, 'x.json').events[0]!;
+    // The destination key named: the other key is the source, whatever the alias sent for it.
+    expect(read('alias/src', K2).requests.map((r) => [r.action, r.keyIdentifier, r.keyArn])).toEqual([
+      ['kms:ReEncryptFrom', 'alias/src', K],
+      ['kms:ReEncryptTo', K2, K2],
+    ]);
+    // Both sent as aliases: no key ARN for either (the first of resources was once the source),
+    // each bounded by what the record says.
+    const both = read('alias/src', 'alias/dst');
+    expect(both.requests.map((r) => [r.action, r.keyIdentifier, r.keyArn, r.keyCheck])).toEqual([
+      ['kms:ReEncryptFrom', 'alias/src', undefined, { among: [K2, K], notSameAs: 'alias/dst' }],
+      ['kms:ReEncryptTo', 'alias/dst', undefined, { among: [K2, K], notSameAs: 'alias/src' }],
+    ]);
+    expect(both.notes.join(' ')).toMatch(/gives the source key as alias\/src and does not say which key that alias named then/);
+    // Two keys in resources are still not the same key.
+    expect(both.conditionKeys).toContainEqual(expect.objectContaining({ key: 'kms:ReEncryptOnSameKey', value: 'false' }));
+    // No sourceKeyId and the destination as an alias: the source key is not known.
+    expect(read(undefined, 'alias/dst').requests[0]).toEqual({
+      action: 'kms:ReEncryptFrom',
+      encryptionContext: { Department: 'IT' },
+      keyFrom: 'resources',
+    });
+  });
+
   it('a trail file: every record read, KMS events kept in order, other sources counted', () => {
     const ct = parseCloudTrail(load('trail-mixed.json'), 'trail-mixed.json');
     expect(ct.format).toBe('records');
