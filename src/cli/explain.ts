@@ -532,11 +532,14 @@ function draftFromEvent(ev: CloudTrailKmsEvent, r: CloudTrailRequest): Draft {
   const d: Draft = { context: {}, conditions: {}, notes: [...ev.notes] };
   if (ev.principal !== undefined) d.principal = { value: ev.principal, from: `the event: ${ev.principalNote ?? 'userIdentity'}` };
   else if (ev.principalNote) d.notes.push(`Principal: ${ev.principalNote}.`);
+  // The action is the event's own, or (a ReEncrypt's one permission, another action) the one its
+  // error message names: a ReEncrypt evaluated as both of its permissions takes each from eventName.
+  const fromMessage = ev.eventName === 'ReEncrypt' ? ev.requests.length === 1 : !r.action.endsWith(ev.eventName);
   d.action = {
     value: r.action,
-    from: r.action.endsWith(ev.eventName)
-      ? `the event: eventSource kms.amazonaws.com, eventName ${ev.eventName}`
-      : `the event's error message (${ev.eventName})`,
+    from: fromMessage
+      ? `the event's error message (${ev.eventName})`
+      : `the event: eventSource kms.amazonaws.com, eventName ${ev.eventName}${ev.eventName === 'ReEncrypt' ? ` (${r.action === 'kms:ReEncryptFrom' ? 'on the source key' : 'on the destination key'})` : ''}`,
   };
   const keyFrom =
     r.keyFrom === 'requestParameters'

@@ -1023,6 +1023,17 @@ describe('explain-event: which key of a ReEncrypt record is the source', () => {
     expect(other.code).toBe(2);
     expect(flat(other.stderr)).toMatch(/--destination-key names the destination key of a ReEncrypt event/);
   });
+
+  it('takes each permission from eventName, not from an error message the record does not have', async () => {
+    const { doc } = await runJson(['explain-event', record('labels', K, K2), '--from', today]);
+    expect(doc.explanations.map((e: any) => e.extracted.find((x: any) => x.field === 'action'))).toEqual([
+      { field: 'action', value: 'kms:ReEncryptFrom', from: 'the event: eventSource kms.amazonaws.com, eventName ReEncrypt (on the source key)' },
+      { field: 'action', value: 'kms:ReEncryptTo', from: 'the event: eventSource kms.amazonaws.com, eventName ReEncrypt (on the destination key)' },
+    ]);
+    // The error message that names one permission is where that one comes from.
+    const denied = await runJson(['explain-event', `${CT}reencrypt-denied.json`, '--from', today]);
+    expect(denied.doc.explanations[0].extracted).toContainEqual({ field: 'action', value: 'kms:ReEncryptTo', from: "the event's error message (ReEncrypt)" });
+  });
 });
 
 describe('explain-event on a ReEncrypt of one key', () => {
