@@ -191,12 +191,47 @@ export function keyStateRuleError(action: ActionInfo, m: KeyMetadata): string | 
   return STATE_RULES.get(action.short)?.[m.keyState]?.(m.arn);
 }
 
+/**
+ * What customers cannot do to an AWS managed key, by action. "You have no control over the
+ * lifecycle or permissions of these keys" [KMS AWS managed keys]: "You cannot edit any properties
+ * of AWS managed keys" (description, key policy, tags, enabling and disabling, automatic rotation)
+ * [KMS editing keys, KMS changing a key policy]; "You cannot schedule the deletion of AWS managed
+ * keys" [KMS scheduling key deletion]; on-demand rotation is of "customer managed KMS keys" [API
+ * RotateKeyOnDemand]; an alias is associated with a customer managed key ("You don't have
+ * permission to associate an alias with an AWS managed key") [API CreateAlias, API UpdateAlias].
+ * AWS does not document the exception these requests get, so the error says so rather than name one.
+ */
+const AWS_MANAGED_REFUSALS: ReadonlyMap<string, string> = new Map([
+  ['PutKeyPolicy', 'whose key policy only the AWS service that created it changes'],
+  ['UpdateKeyDescription', 'whose description customers cannot edit'],
+  ['TagResource', 'whose tags customers cannot edit'],
+  ['UntagResource', 'whose tags customers cannot edit'],
+  ['EnableKey', 'which customers cannot enable or disable'],
+  ['DisableKey', 'which customers cannot enable or disable'],
+  ['EnableKeyRotation', 'whose rotation AWS manages'],
+  ['DisableKeyRotation', 'whose rotation AWS manages'],
+  ['RotateKeyOnDemand', 'whose rotation AWS manages'],
+  ['ScheduleKeyDeletion', 'which customers cannot schedule for deletion'],
+  ['CancelKeyDeletion', 'whose deletion customers cannot schedule or cancel'],
+  ['CreateAlias', 'which no alias of a customer can be associated with'],
+  ['UpdateAlias', 'which no alias of a customer can be associated with'],
+]);
+
+/** The refusal an AWS managed key gives an operation that only a customer managed key allows, if any. */
+export function awsManagedKeyError(action: ActionInfo, m: KeyMetadata): string | undefined {
+  if (m.keyManager !== 'AWS') return undefined;
+  const why = AWS_MANAGED_REFUSALS.get(action.short);
+  return why === undefined
+    ? undefined
+    : `AWS managed key: ${m.arn} is an AWS managed key, ${why}; ${action.short} works on customer managed keys only (AWS does not document the exception it returns).`;
+}
+
 /** The error an authorized request gets for the key state or key usage, or undefined when none. */
 export function keyStateError(action: ActionInfo, m: KeyMetadata): string | undefined {
   const rule = STATE_RULES.get(action.short);
   const make = rule?.[m.keyState];
   if (make !== undefined) return make(m.arn);
-  return keyUsageError(action, m);
+  return awsManagedKeyError(action, m) ?? keyUsageError(action, m);
 }
 
 /**
@@ -285,7 +320,10 @@ export function unreadableKeyStateError(reason: string): string {
   return `the key's state and type could not be read (${reason})`;
 }
 
-/** Operations that succeed in every key state and on every key type (docs/semantics.md#key-state-and-usage: the operations every state and key type allows). */
+/**
+ * Operations that succeed in every key state and on every key type (docs/semantics.md#key-state-and-usage:
+ * the operations every state and key type allows). PutKeyPolicy is not one: an AWS managed key refuses it.
+ */
 const ALWAYS_OK = new Set([
   'DeleteAlias',
   'DescribeKey',
@@ -293,7 +331,6 @@ const ALWAYS_OK = new Set([
   'ListGrants',
   'ListKeyPolicies',
   'ListResourceTags',
-  'PutKeyPolicy',
   'RetireGrant',
   'RevokeGrant',
   'GetKeyLastUsage',
