@@ -44,7 +44,7 @@ import { contextGet, requiredParameterKeys, unknownKeyInfo, type RequestContext 
 import { Evaluator, hasCompanions, UNKNOWN_NOTES } from '../evaluate/evaluator.js';
 import { decidesUnknown } from '../evaluate/recorder.js';
 import { hasEcConstraint } from '../evaluate/grants.js';
-import { aliasRequestError, dependsOnKeyState, keyStateError, keyUsageError } from '../evaluate/key-state.js';
+import { aliasRequestError, dependsOnKeyState, keyStateDoubt, keyStateError, keyUsageError } from '../evaluate/key-state.js';
 import type { EvaluatorOptions } from '../evaluate/options.js';
 import { isServiceLinked, SnapshotIndex } from '../evaluate/snapshot-index.js';
 import { callerKeys, patternKey } from '../evaluate/principals.js';
@@ -510,8 +510,10 @@ function traitKey(a: ActionInfo, key: Key, f: number, grantsUnknown: boolean, al
     a.cls,
     (f & F_CROSS) !== 0 && a.crossAccount,
     (f & F_KEYSTATE) !== 0 && keyStepError(a, key) !== undefined,
-    // Unreadable metadata: the restrictive world fails every action that depends on the key state.
+    // Unreadable metadata: the restrictive world fails every action that depends on the key state;
+    // a fact the metadata does not record, those it may fail (keyStateDoubt).
     key.metadataUnknown !== undefined && dependsOnKeyState(a),
+    key.metadataUnknown === undefined ? (keyStateDoubt(a, false, key.metadata)?.input.what ?? '') : '',
     (f & (F_EC | F_GRANT_EC)) !== 0 && a.takesEncryptionContext,
     (f & F_ALIAS) !== 0 && a.requestAlias,
     (f & F_ALG) !== 0 && a.encryptionAlgorithm,

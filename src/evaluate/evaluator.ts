@@ -12,6 +12,7 @@ import type { Policy, PolicySource } from '../model/policy.js';
 import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
 import { givenValue, type Request } from '../model/request.js';
 import { documentedViaService } from '../model/via-service.js';
+import { keyStateDoubt, mayDoubtKeyState } from '../model/key-state.js';
 import type { OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
 import { isUnknown, orgPoliciesNotGiven, principalNotInSnapshot, rolePathNotInSnapshot, type UnknownInput, type Unknowable } from '../model/unknown.js';
 import { compilePolicy, StatementLists, type CompiledPolicy } from './compile.js';
@@ -492,7 +493,8 @@ export class Evaluator {
         isUnknown(cs.session) ||
         isUnknown(cs.tags) ||
         key?.tagsUnknown !== undefined ||
-        key?.metadataUnknown !== undefined,
+        key?.metadataUnknown !== undefined ||
+        (key !== undefined && mayDoubtKeyState(key.metadata)),
       baseCtx,
       sessionKeys: sessionCtx,
       worlds,
@@ -827,6 +829,11 @@ export class Evaluator {
         relevant(keyPolicy);
         if (key?.tagsUnknown !== undefined) relevant(key.tagsUnknown);
         if (key?.metadataUnknown !== undefined) relevant(key.metadataUnknown);
+        else if (key !== undefined) {
+          // A key-state failure that turns on what the metadata does not record (keyStateDoubt).
+          const doubt = keyStateDoubt(action, request.replicaPart === true, key.metadata);
+          if (doubt !== undefined) relevant(doubt.input);
+        }
       }
       if (action.grantOperation !== undefined) relevant(grants);
       if (caller.kind !== 'service') {

@@ -32,6 +32,7 @@ import {
   grantRequestError,
   crossAccountKeyIdentifier,
   keyIdentifierError,
+  keyStateDoubt,
   keyStateError,
   keyStateRuleError,
   keyUsageError,
@@ -273,6 +274,9 @@ export class Walk {
             : undefined
           : (keyStateError(action, r.key.metadata) ?? grantRequestError(action, r.request.grantRequest, r.key.metadata)));
       const md = r.key.metadata;
+      // A failure that turns on what the metadata does not record: the restrictive world's only.
+      const doubt = keyStateErr === undefined && r.key.metadataUnknown === undefined ? keyStateDoubt(action, r.request.replicaPart === true, md) : undefined;
+      if (doubt !== undefined && env.bias === 'deny') keyStateErr = doubt.error;
       const ask = (): TraceQuestion => ({ kind: 'key-state', keyState: md.keyState, keySpec: md.keySpec, keyUsage: md.keyUsage, action: a });
       // Both the state and the type refuse it: which error KMS returns is not documented.
       if (
@@ -298,6 +302,8 @@ export class Walk {
           const instead = crossAccountKeyIdentifier(action, keyIdentifier, md, r.key.aliases);
           ex.offer(() => ({ note: { kind: 'name-key-by', ...instead }, set: [], keyIdentifier: instead.identifier }));
         }
+      } else if (doubt !== undefined && keyStateErr === undefined) {
+        if (ex.on) ex.step('key-state', ask(), 'unknown', { kind: 'key-state-doubt', what: doubt.input.what });
       } else if (keyStateErr !== undefined) {
         ex.assume('keyStateOrder');
         // An unknown authorization still fails on the key state, whatever the unreadable input says.

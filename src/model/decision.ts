@@ -279,6 +279,8 @@ export type TraceFinding =
   | { kind: 'partitions'; caller: string; key: string }
   | { kind: 'key-state-error'; error: string }
   | { kind: 'key-state-ok' }
+  /** Whether the key state or type fails it turns on `what`, which the inputs do not record. */
+  | { kind: 'key-state-doubt'; what: string }
   /** The statements that allow (or deny). */
   | { kind: 'statements'; statements: StatementRef[] }
   /** The statements and grants that allowed, by source and id. */

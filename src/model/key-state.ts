@@ -6,6 +6,7 @@ import { findAction, type ActionInfo } from './actions.js';
 import type { GrantRequest } from './request.js';
 import type { KeyMetadata, KeyState } from './key.js';
 import { parseArn, parseKeyIdentifier } from './arn.js';
+import { unknownInput, type UnknownInput } from './unknown.js';
 
 const DISABLED = (arn: string): string => `DisabledException: ${arn} is disabled.`;
 const PENDING_DEL = (arn: string): string => `KMSInvalidStateException: ${arn} is pending deletion.`;
@@ -232,6 +233,58 @@ export function keyStateError(action: ActionInfo, m: KeyMetadata): string | unde
   const make = rule?.[m.keyState];
   if (make !== undefined) return make(m.arn);
   return awsManagedKeyError(action, m) ?? keyUsageError(action, m);
+}
+
+/**
+ * A failure the key's metadata leaves open: the error an authorized request gets if a fact the
+ * inputs do not record is so, and that fact as an unknown input. The evaluator fails the request
+ * in the restrictive world only, so that a verdict the fact decides is `unknown` and names it.
+ */
+export interface KeyStateDoubt {
+  error: string;
+  input: UnknownInput;
+}
+
+/** One unknown input per key and fact, so that a verdict lists it once. */
+const DOUBTS = new WeakMap<KeyMetadata, Map<string, UnknownInput>>();
+function doubtInput(m: KeyMetadata, what: string, reason: string): UnknownInput {
+  let byKey = DOUBTS.get(m);
+  if (byKey === undefined) DOUBTS.set(m, (byKey = new Map()));
+  let u = byKey.get(what);
+  if (u === undefined) byKey.set(what, (u = unknownInput(what, reason)));
+  return u;
+}
+
+/** Whether some action's key-state outcome on this key turns on a fact its metadata does not record (keyStateDoubt). */
+export function mayDoubtKeyState(m: KeyMetadata): boolean {
+  return m.multiRegion && m.multiRegionKeyType === undefined;
+}
+
+/**
+ * The failure that depends on what the key's metadata does not record, when no recorded fact fails
+ * the request already (keyStateError, replicaAsPrimaryError):
+ *
+ * - a multi-Region key without MultiRegionConfiguration may be the primary or a replica, and
+ *   ReplicateKey, the rotation operations and UpdatePrimaryRegion fail on a replica.
+ */
+export function keyStateDoubt(action: ActionInfo, replicaPart: boolean, m: KeyMetadata): KeyStateDoubt | undefined {
+  if (!mayDoubtKeyState(m) || replicaAsPrimaryError(action, replicaPart, m) !== undefined || keyStateError(action, m) !== undefined) return undefined;
+  if (m.multiRegion && m.multiRegionKeyType === undefined) {
+    for (const type of ['REPLICA', 'PRIMARY'] as const) {
+      const as: KeyMetadata = { ...m, multiRegionKeyType: type };
+      const error = replicaAsPrimaryError(action, replicaPart, as) ?? keyStateError(action, as);
+      if (error !== undefined)
+        return {
+          error,
+          input: doubtInput(
+            m,
+            `whether ${m.arn} is a multi-Region primary or replica key`,
+            'its KeyMetadata says MultiRegion but has no MultiRegionConfiguration, which DescribeKey gives for every multi-Region key',
+          ),
+        };
+    }
+  }
+  return undefined;
 }
 
 /**

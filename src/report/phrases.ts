@@ -334,6 +334,8 @@ export function findingText(f: TraceFinding): string {
       return f.error;
     case 'key-state-ok':
       return 'the key state and key usage allow this operation';
+    case 'key-state-doubt':
+      return `that depends on ${f.what}, which the inputs do not record`;
     case 'statements':
       return statementsText(f.statements);
     case 'reasons':

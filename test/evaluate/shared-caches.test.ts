@@ -160,7 +160,7 @@ describe("ReplicateKey's kms:CreateKey, decided once per caller for every key", 
         KeyUsage: 'ENCRYPT_DECRYPT',
         KeySpec: 'SYMMETRIC_DEFAULT',
         MultiRegion: true,
-        MultiRegionKeyType: 'PRIMARY',
+        MultiRegionConfiguration: { MultiRegionKeyType: 'PRIMARY' },
         Origin: 'AWS_KMS',
       },
     });

@@ -1,7 +1,7 @@
 // Key-type errors of multi-Region keys (AWS API Reference): ReplicateKey works on a multi-Region
 // primary key only, and rotation of a multi-Region key is set on (and rotated from) its primary.
 import { describe, expect, it } from 'vitest';
-import { defaultActions } from '../../src/analyses/who-can.js';
+import { defaultActions, whoCan, whoCanRequest } from '../../src/analyses/who-can.js';
 import { Evaluator } from '../../src/evaluate/evaluator.js';
 import { findAction } from '../../src/model/actions.js';
 import { keyUsageError } from '../../src/model/key-state.js';
@@ -105,6 +105,50 @@ describe('multi-Region key types', () => {
       expect(evaluator(REPLICA).evaluate({ action, principal: ROLE, keyArn: KEY_ARN })).toMatchObject({ decision: 'deny', decidedBy: 'key-state' });
       expect(evaluator(PRIMARY).evaluate({ action, principal: ROLE, keyArn: KEY_ARN }).decision).toBe('allow');
       expect(evaluator(SINGLE).evaluate({ action, principal: ROLE, keyArn: KEY_ARN }).decision).toBe('allow');
+    }
+  });
+
+  it('a multi-Region key without MultiRegionConfiguration may be a replica: what fails on a replica is unknown, and says why', () => {
+    const NO_CONFIG = { MultiRegion: true };
+    const ev = evaluator(NO_CONFIG);
+    const ask = (action: string) => ev.evaluate({ action, principal: ROLE, keyArn: KEY_ARN, context: { 'kms:ReplicaRegion': 'us-west-2' } });
+    for (const action of ['kms:ReplicateKey', 'kms:EnableKeyRotation', 'kms:DisableKeyRotation', 'kms:RotateKeyOnDemand', 'kms:UpdatePrimaryRegion']) {
+      const d = ask(action);
+      expect(d.decision, action).toBe('unknown');
+      expect(
+        d.unreadable.map((u) => u.what),
+        action,
+      ).toContain(`whether ${KEY_ARN} is a multi-Region primary or replica key`);
+      expect(
+        d.hints.some((h) => h.kind === 'unreadable' && h.decides && /MultiRegionConfiguration/.test(h.reason)),
+        action,
+      ).toBe(true);
+      expect(d.trace.find((t) => t.step === 'key-state')?.answer, action).toBe('unknown');
+    }
+    // What works on a primary and a replica alike is not affected.
+    for (const action of ['kms:Encrypt', 'kms:PutKeyPolicy']) {
+      const d = ask(action);
+      expect(d.decision, action).toBe('allow');
+      expect(d.unreadable, action).toEqual([]);
+    }
+    // A request nothing authorizes is denied whatever the key's type, and says it holds whatever that is.
+    const other = evaluator(NO_CONFIG).evaluate({ action: 'kms:EnableKeyRotation', principal: 'arn:aws:iam::111122223333:role/other', keyArn: KEY_ARN });
+    expect(other.decision).toBe('deny');
+    expect(other.hints.some((h) => h.kind === 'unreadable' && !h.decides)).toBe(true);
+  });
+
+  it('who-can agrees with check on the actions whose outcome the metadata leaves open', () => {
+    for (const m of [{ MultiRegion: true }]) {
+      const ev = evaluator(m);
+      const snap = ev.snapshot;
+      const k = whoCan(snap, snap.keys).keys[0]!;
+      k.actions.forEach((a, ai) => {
+        const i = k.principals.findIndex((p) => p.arn === ROLE);
+        const e = k.access[i]![ai] ?? null;
+        const check = ev.evaluate(whoCanRequest(snap.keys[0]!, a, ROLE)).decision;
+        const access = e === null ? 'deny' : e.access === 'allow' && k.keyStateErrors[ai] !== undefined ? 'deny' : e.access;
+        expect(access, `${JSON.stringify(m)} ${a.name}`).toBe(check);
+      });
     }
   });
 
