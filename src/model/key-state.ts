@@ -257,7 +257,7 @@ function doubtInput(m: KeyMetadata, what: string, reason: string): UnknownInput 
 
 /** Whether some action's key-state outcome on this key turns on a fact its metadata does not record (keyStateDoubt). */
 export function mayDoubtKeyState(m: KeyMetadata): boolean {
-  return m.multiRegion && m.multiRegionKeyType === undefined;
+  return (m.multiRegion && m.multiRegionKeyType === undefined) || m.origin === 'EXTERNAL';
 }
 
 /**
@@ -265,7 +265,10 @@ export function mayDoubtKeyState(m: KeyMetadata): boolean {
  * the request already (keyStateError, replicaAsPrimaryError):
  *
  * - a multi-Region key without MultiRegionConfiguration may be the primary or a replica, and
- *   ReplicateKey, the rotation operations and UpdatePrimaryRegion fail on a replica.
+ *   ReplicateKey, the rotation operations and UpdatePrimaryRegion fail on a replica;
+ * - RotateKeyOnDemand on a key with imported key material needs new key material imported already:
+ *   "you must have already imported new key material and that key material's state should be
+ *   PENDING_ROTATION" [API RotateKeyOnDemand]; no input records the key's key materials.
  */
 export function keyStateDoubt(action: ActionInfo, replicaPart: boolean, m: KeyMetadata): KeyStateDoubt | undefined {
   if (!mayDoubtKeyState(m) || replicaAsPrimaryError(action, replicaPart, m) !== undefined || keyStateError(action, m) !== undefined) return undefined;
@@ -283,6 +286,16 @@ export function keyStateDoubt(action: ActionInfo, replicaPart: boolean, m: KeyMe
           ),
         };
     }
+  }
+  if (action.short === 'RotateKeyOnDemand' && m.origin === 'EXTERNAL') {
+    return {
+      error: `Imported key material: RotateKeyOnDemand on ${m.arn} needs new key material imported first, in state PENDING_ROTATION (AWS does not document the exception it returns otherwise).`,
+      input: doubtInput(
+        m,
+        `whether new key material is imported into ${m.arn} for on-demand rotation`,
+        "on-demand rotation of a key with imported key material needs new key material imported already (state PENDING_ROTATION), and no input records the key's key materials (ListKeyRotations lists them)",
+      ),
+    };
   }
   return undefined;
 }

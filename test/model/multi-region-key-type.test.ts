@@ -32,7 +32,8 @@ describe('multi-Region key types', () => {
 
   it('imported key material: rotated on demand in a single-Region key, never automatically, and not on demand in a multi-Region key', () => {
     const ask = (m: Record<string, unknown>, action: string) => evaluator({ ...m, Origin: 'EXTERNAL' }).evaluate({ action, principal: ROLE, keyArn: KEY_ARN });
-    expect(ask(SINGLE, 'kms:RotateKeyOnDemand').decision).toBe('allow');
+    // On demand, it also needs new key material imported already, which no input records: unknown.
+    expect(ask(SINGLE, 'kms:RotateKeyOnDemand').decision).toBe('unknown');
     expect(ask(PRIMARY, 'kms:RotateKeyOnDemand')).toMatchObject({ decision: 'deny', decidedBy: 'key-state' });
     for (const m of [SINGLE, PRIMARY]) {
       const d = ask(m, 'kms:EnableKeyRotation');
@@ -137,8 +138,18 @@ describe('multi-Region key types', () => {
     expect(other.hints.some((h) => h.kind === 'unreadable' && !h.decides)).toBe(true);
   });
 
+  it('on-demand rotation of imported key material turns on key material no input records: unknown, with the reason', () => {
+    const d = evaluator({ ...SINGLE, Origin: 'EXTERNAL' }).evaluate({ action: 'kms:RotateKeyOnDemand', principal: ROLE, keyArn: KEY_ARN });
+    expect(d.decision).toBe('unknown');
+    expect(d.unreadable).toHaveLength(1);
+    expect(d.unreadable[0]!.what).toBe(`whether new key material is imported into ${KEY_ARN} for on-demand rotation`);
+    expect(d.unreadable[0]!.reason).toMatch(/PENDING_ROTATION/);
+    // Other operations on the key are decided as before.
+    expect(evaluator({ ...SINGLE, Origin: 'EXTERNAL' }).evaluate({ action: 'kms:Encrypt', principal: ROLE, keyArn: KEY_ARN }).decision).toBe('allow');
+  });
+
   it('who-can agrees with check on the actions whose outcome the metadata leaves open', () => {
-    for (const m of [{ MultiRegion: true }]) {
+    for (const m of [{ MultiRegion: true }, { ...SINGLE, Origin: 'EXTERNAL' }]) {
       const ev = evaluator(m);
       const snap = ev.snapshot;
       const k = whoCan(snap, snap.keys).keys[0]!;
