@@ -4,7 +4,8 @@
 import type { ActionInfo } from '../model/actions.js';
 import { InternalError } from '../model/errors.js';
 import type { Grant, GrantConstraints } from '../model/grant.js';
-import type { Key } from '../model/key.js';
+import type { DefaultedKeyField, Key } from '../model/key.js';
+import type { AssumptionId } from '../model/decision.js';
 import type { PrincipalRef } from '../model/principal.js';
 import type { ContextValue, Request } from '../model/request.js';
 import type { UnknownInput } from '../model/unknown.js';
@@ -37,6 +38,11 @@ export interface RequestContext {
    * not name (requestParameterDefaults): a condition that reads one relies on that assumption.
    */
   defaulted?: Set<string>;
+  /**
+   * Keys (lower-case) whose value comes from a member of the key's metadata the snapshot file left
+   * out (KeyMetadata.defaulted), with the assumption a condition that reads one relies on.
+   */
+  keyDefaults?: Map<string, AssumptionId>;
 }
 
 export interface UnderivableKey {
@@ -709,9 +715,23 @@ export function buildContext(input: ContextInput, base?: RequestContext, session
     }
   }
   if (action.short in PARAMETER_DEFAULTS) requestDefaults(ctx, action.short, request, add);
+  if (key !== undefined && key.metadataUnknown === undefined && key.metadata.defaulted !== undefined && isKeyOp(action)) {
+    for (const f of key.metadata.defaulted)
+      for (const [k, id] of KEY_DEFAULT_KEYS[f]) if (!ctx.values.has(k) && ctx.absent?.has(k) !== true) (ctx.keyDefaults ??= new Map()).set(k, id);
+  }
   if (more !== undefined) ctx.underivable = [...b.underivable, ...more];
   return ctx;
 }
+
+/** The condition keys a defaulted member of the key's metadata gives its value (or absence), with its assumption. */
+const KEY_DEFAULT_KEYS: Readonly<Record<DefaultedKeyField, ReadonlyArray<[string, AssumptionId]>>> = {
+  KeyManager: [],
+  Origin: [['kms:keyorigin', 'originDefault']],
+  MultiRegion: [
+    ['kms:multiregion', 'multiRegionDefault'],
+    ['kms:multiregionkeytype', 'multiRegionDefault'],
+  ],
+};
 
 /**
  * The keys of the optional request parameters the request does not name (PARAMETER_DEFAULTS):

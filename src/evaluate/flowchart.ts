@@ -182,6 +182,9 @@ function commonSteps(k: Walk): Decision | undefined {
       );
     // Every Deny that applies must go: one hint names them all (each alone would leave the request denied).
     if (ex.on) for (const cs of uniqueDenies) if (conditionMentions(cs, 'aws:principalisawsservice')) ex.assume('principalIsAwsService');
+    // RCPs apply to customer managed keys only: a KeyManager the file left out decides whether an RCP Deny applies.
+    if (ex.on && r.key?.metadata.defaulted?.includes('KeyManager') === true && uniqueDenies.some((cs) => cs.policy.source === 'rcp'))
+      ex.assume('keyManagerDefault');
     ex.offer(() => liftDenies(uniqueDenies, caller, k.policyPrincipal()));
     return k.finish('deny', 'explicit-deny', uniqueDenies.map(reasonOf));
   }

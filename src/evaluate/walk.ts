@@ -31,6 +31,7 @@ import {
   dependsOnKeyState,
   grantRequestError,
   crossAccountKeyIdentifier,
+  keyDefaultsDeciding,
   keyIdentifierError,
   keyStateDoubt,
   keyStateError,
@@ -261,18 +262,24 @@ export class Walk {
       // An unreadable key state fails the request in the restrictive world only (evaluator.ts).
       // A key named in a way its caller's account cannot resolve is not reached at all.
       const identifierErr = caller.kind === 'service' ? undefined : keyIdentifierError(action, r.request.keyIdentifier, r.callerAccount, r.key.metadata);
-      keyStateErr =
+      const placementErr =
         identifierErr ??
         aliasPlacementError(action, r.aliasArn, r.key.metadata) ??
-        (r.key.metadataUnknown !== undefined ? undefined : replicaAsPrimaryError(action, r.request.replicaPart === true, r.key.metadata)) ??
         (r.key.metadataUnknown !== undefined || r.aliasCurrent?.metadataUnknown !== undefined
           ? undefined
-          : aliasRequestError(action, r.aliasArn, r.key.metadata, r.aliasCurrent?.metadata)) ??
+          : aliasRequestError(action, r.aliasArn, r.key.metadata, r.aliasCurrent?.metadata));
+      keyStateErr =
+        placementErr ??
         (r.key.metadataUnknown !== undefined
           ? env.bias === 'deny' && dependsOnKeyState(action)
             ? unreadableKeyStateError(r.key.metadataUnknown.reason)
             : undefined
-          : (keyStateError(action, r.key.metadata) ?? grantRequestError(action, r.request.grantRequest, r.key.metadata)));
+          : (replicaAsPrimaryError(action, r.request.replicaPart === true, r.key.metadata) ??
+            keyStateError(action, r.key.metadata) ??
+            grantRequestError(action, r.request.grantRequest, r.key.metadata)));
+      // A member of the metadata the file left out, whose default decides whether the key fails the request.
+      if (ex.on && placementErr === undefined && r.key.metadataUnknown === undefined)
+        for (const id of keyDefaultsDeciding(action, r.request.replicaPart === true, r.request.grantRequest, r.key.metadata)) ex.assume(id);
       const md = r.key.metadata;
       // A failure that turns on what the metadata does not record: the restrictive world's only.
       const doubt = keyStateErr === undefined && r.key.metadataUnknown === undefined ? keyStateDoubt(action, r.request.replicaPart === true, md) : undefined;

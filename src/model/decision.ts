@@ -374,6 +374,9 @@ export const ASSUMPTION_IDS = [
   'grantTokenPresented',
   'sessionTags',
   'requestParameterDefaults',
+  'keyManagerDefault',
+  'originDefault',
+  'multiRegionDefault',
 ] as const;
 
 export type AssumptionId = (typeof ASSUMPTION_IDS)[number];

@@ -4,7 +4,8 @@
 // here, beside the key it describes, and the evaluator only looks it up.
 import { findAction, type ActionInfo } from './actions.js';
 import type { GrantRequest } from './request.js';
-import type { KeyMetadata, KeyState } from './key.js';
+import type { AssumptionId } from './decision.js';
+import type { DefaultedKeyField, KeyMetadata, KeyState } from './key.js';
 import { parseArn, parseKeyIdentifier } from './arn.js';
 import { unknownInput, type UnknownInput } from './unknown.js';
 
@@ -298,6 +299,46 @@ export function keyStateDoubt(action: ActionInfo, replicaPart: boolean, m: KeyMe
     };
   }
   return undefined;
+}
+
+/** The assumption a verdict relies on when a defaulted member of the key's metadata decides it. */
+const DEFAULT_ASSUMPTION: Readonly<Record<DefaultedKeyField, AssumptionId>> = {
+  KeyManager: 'keyManagerDefault',
+  Origin: 'originDefault',
+  MultiRegion: 'multiRegionDefault',
+};
+
+/** The values a defaulted member could have had instead (docs/snapshot.md), as metadata. */
+function alternatives(field: DefaultedKeyField, m: KeyMetadata): KeyMetadata[] {
+  switch (field) {
+    case 'KeyManager':
+      return [{ ...m, keyManager: m.keyManager === 'AWS' ? 'CUSTOMER' : 'AWS' }];
+    case 'Origin':
+      return ['AWS_KMS', 'EXTERNAL', 'AWS_CLOUDHSM', 'EXTERNAL_KEY_STORE'].filter((o) => o !== m.origin).map((origin) => ({ ...m, origin }));
+    case 'MultiRegion': {
+      const other: KeyMetadata = { ...m, multiRegion: !m.multiRegion };
+      delete other.multiRegionKeyType;
+      return [other];
+    }
+  }
+}
+
+/**
+ * The assumptions of the defaulted members of the key's metadata (KeyMetadata.defaulted) that
+ * decide whether the key state and type fail the request: those another value of which would fail
+ * it where the default does not, or the reverse (or leave it open, keyStateDoubt). `grant`:
+ * CreateGrant's grant.
+ */
+export function keyDefaultsDeciding(action: ActionInfo, replicaPart: boolean, grant: GrantRequest | undefined, m: KeyMetadata): AssumptionId[] {
+  if (m.defaulted === undefined || m.defaulted.length === 0) return [];
+  const outcome = (x: KeyMetadata): string =>
+    (replicaAsPrimaryError(action, replicaPart, x) ?? keyStateError(action, x) ?? grantRequestError(action, grant, x)) !== undefined
+      ? 'fails'
+      : keyStateDoubt(action, replicaPart, x) !== undefined
+        ? 'open'
+        : 'works';
+  const now = outcome(m);
+  return m.defaulted.filter((f) => alternatives(f, m).some((x) => outcome(x) !== now)).map((f) => DEFAULT_ASSUMPTION[f]);
 }
 
 /**

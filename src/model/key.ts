@@ -20,7 +20,15 @@ export interface KeyMetadata {
   multiRegion: boolean;
   multiRegionKeyType?: 'PRIMARY' | 'REPLICA';
   description?: string;
+  /**
+   * The members a snapshot file left out whose documented default kms-why took (docs/snapshot.md:
+   * KeyManager CUSTOMER, Origin AWS_KMS, MultiRegion false): a verdict one of them decides says so.
+   */
+  defaulted?: DefaultedKeyField[];
 }
+
+/** A KeyMetadata member a snapshot file may leave out, taking kms-why's default. */
+export type DefaultedKeyField = 'KeyManager' | 'Origin' | 'MultiRegion';
 
 export interface Key {
   metadata: KeyMetadata;

@@ -93,6 +93,12 @@ export const ASSUMPTION_TEXT: Record<AssumptionId, string> = {
     'KMS rejects encryption-context constraints on asymmetric and HMAC keys; a snapshot grant that has one is reported invalid and allows nothing (docs/semantics.md#invalid-grant).',
   grantTokenPresented:
     "A grant created less than five minutes before the request may not be in effect yet except with its grant token; ListGrants does not return tokens, so a token the request presents that the snapshot does not record as another grant's was assumed to be this grant's (docs/semantics.md#grant-token-presented).",
+  keyManagerDefault:
+    "The key's KeyMetadata does not give KeyManager: taken to be CUSTOMER (a customer managed key), kms-why's default for a snapshot file; an AWS managed key would refuse customers' management operations and not be subject to RCPs (docs/semantics.md#key-manager-default).",
+  originDefault:
+    "The key's KeyMetadata does not give Origin: taken to be AWS_KMS, kms-why's default for a snapshot file; a key with imported key material (EXTERNAL) or in a custom key store would be decided otherwise (docs/semantics.md#origin-default).",
+  multiRegionDefault:
+    "The key's KeyMetadata does not give MultiRegion: taken to be false (a single-Region key), kms-why's default for a snapshot file; a multi-Region key would be decided otherwise (docs/semantics.md#multi-region-default).",
 };
 
 /** The sentence of one assumption. */

@@ -145,6 +145,8 @@ export function parseKeyMetadata(value: unknown, where: Where): KeyMetadata {
     keyManager: enumMember(m, 'KeyManager', KEY_MANAGERS, where) ?? 'CUSTOMER',
     multiRegion: m.MultiRegion === undefined || m.MultiRegion === null ? false : expectBoolean(m.MultiRegion, member(where, 'MultiRegion')),
   };
+  const defaulted = (['KeyManager', 'Origin', 'MultiRegion'] as const).filter((k) => m[k] === undefined || m[k] === null);
+  if (defaulted.length > 0) meta.defaulted = defaulted;
   const mrType = multiRegionKeyType(m, where);
   if (mrType !== undefined) meta.multiRegionKeyType = mrType;
   const description = optionalString(m, 'Description', where);

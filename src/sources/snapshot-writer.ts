@@ -103,6 +103,8 @@ function metadataToJson(m: KeyMetadata): Json {
   };
   if (m.multiRegionKeyType !== undefined) j.MultiRegionConfiguration = { MultiRegionKeyType: m.multiRegionKeyType };
   if (m.description !== undefined) j.Description = m.description;
+  // A member the input left out stays out: its default is kms-why's, and verdicts say so.
+  for (const f of m.defaulted ?? []) delete j[f];
   return j;
 }
 
