@@ -5,7 +5,7 @@
 import { findAction, type ActionInfo } from './actions.js';
 import type { GrantRequest } from './request.js';
 import type { AssumptionId } from './decision.js';
-import type { DefaultedKeyField, KeyMetadata, KeyState } from './key.js';
+import type { DefaultedKeyField, KeyMetadata, KeyState, KeyUsage } from './key.js';
 import { parseArn, parseKeyIdentifier } from './arn.js';
 import { unknownInput, type UnknownInput } from './unknown.js';
 
@@ -119,7 +119,7 @@ export function keyUsageError(action: ActionInfo, m: KeyMetadata): string | unde
     case 'GenerateDataKeyPairWithoutPlaintext':
       if (!(sym && m.keyUsage === 'ENCRYPT_DECRYPT')) return usage('ENCRYPT_DECRYPT on a symmetric key (SYMMETRIC_DEFAULT)');
       // Data key pairs are not supported for keys in custom key stores [KMS-KEYTYPES].
-      return m.origin === 'AWS_CLOUDHSM' || m.origin === 'EXTERNAL_KEY_STORE'
+      return inCustomKeyStore(m.origin)
         ? `UnsupportedOperationException: ${action.short} is not supported for keys in a custom key store (${m.arn} has origin ${m.origin}).`
         : undefined;
     case 'GenerateMac':
@@ -301,6 +301,63 @@ export function keyStateDoubt(action: ActionInfo, replicaPart: boolean, m: KeyMe
   return undefined;
 }
 
+/**
+ * The KeyUsage values a key spec allows [API CreateKey, KeyUsage]: ENCRYPT_DECRYPT for symmetric
+ * encryption keys, GENERATE_VERIFY_MAC for HMAC keys, ENCRYPT_DECRYPT or SIGN_VERIFY for RSA,
+ * SIGN_VERIFY or KEY_AGREEMENT for NIST-recommended elliptic curves, SIGN_VERIFY for
+ * ECC_SECG_P256K1 and ML-DSA, and any of the three for SM2.
+ */
+export function keyUsagesOf(spec: string): readonly KeyUsage[] {
+  if (spec === 'SYMMETRIC_DEFAULT') return ['ENCRYPT_DECRYPT'];
+  if (spec.startsWith('HMAC_')) return ['GENERATE_VERIFY_MAC'];
+  if (spec.startsWith('RSA_')) return ['ENCRYPT_DECRYPT', 'SIGN_VERIFY'];
+  if (spec === 'ECC_SECG_P256K1' || spec.startsWith('ML_DSA_')) return ['SIGN_VERIFY'];
+  if (spec.startsWith('ECC_NIST_')) return ['SIGN_VERIFY', 'KEY_AGREEMENT'];
+  if (spec === 'SM2') return ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'KEY_AGREEMENT'];
+  return ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC', 'KEY_AGREEMENT'];
+}
+
+/** Whether the origin is a custom key store's. */
+export function inCustomKeyStore(origin: string): boolean {
+  return origin === 'AWS_CLOUDHSM' || origin === 'EXTERNAL_KEY_STORE';
+}
+
+/** Why no KMS key has this metadata, when none can: the KeyMetadata member at fault and the problem. */
+export interface ImpossibleKeyMetadata {
+  member: 'KeyUsage' | 'Origin' | 'MultiRegion';
+  problem: string;
+  hint: string;
+}
+
+/**
+ * The combination no KMS key has, if any: a KeyUsage its KeySpec does not allow (keyUsagesOf), a
+ * key in a custom key store that is not a symmetric encryption key ("you can create only symmetric
+ * encryption KMS keys in a custom key store" [KMS key type reference]) or is multi-Region ("you
+ * cannot create a multi-Region key in a custom key store" [API CreateKey, MultiRegion]).
+ */
+export function impossibleKeyMetadata(m: Pick<KeyMetadata, 'keySpec' | 'keyUsage' | 'origin' | 'multiRegion'>): ImpossibleKeyMetadata | undefined {
+  const usages = keyUsagesOf(m.keySpec);
+  if (!usages.includes(m.keyUsage))
+    return {
+      member: 'KeyUsage',
+      problem: `no KMS key has KeySpec ${m.keySpec} with KeyUsage ${m.keyUsage}`,
+      hint: `KeySpec ${m.keySpec} goes with KeyUsage ${usages.join(' or ')}. Give the KeyMetadata aws kms describe-key returns.`,
+    };
+  if (inCustomKeyStore(m.origin) && m.keySpec !== 'SYMMETRIC_DEFAULT')
+    return {
+      member: 'Origin',
+      problem: `a key in a custom key store (origin ${m.origin}) is a symmetric encryption key, not ${m.keySpec}`,
+      hint: 'Only symmetric encryption keys (SYMMETRIC_DEFAULT) can be created in a custom key store. Give the KeyMetadata aws kms describe-key returns.',
+    };
+  if (inCustomKeyStore(m.origin) && m.multiRegion)
+    return {
+      member: 'MultiRegion',
+      problem: `a key in a custom key store (origin ${m.origin}) cannot be a multi-Region key`,
+      hint: 'Multi-Region keys cannot be created in a custom key store. Give the KeyMetadata aws kms describe-key returns.',
+    };
+  return undefined;
+}
+
 /** The assumption a verdict relies on when a defaulted member of the key's metadata decides it. */
 const DEFAULT_ASSUMPTION: Readonly<Record<DefaultedKeyField, AssumptionId>> = {
   KeyManager: 'keyManagerDefault',
@@ -338,7 +395,10 @@ export function keyDefaultsDeciding(action: ActionInfo, replicaPart: boolean, gr
         ? 'open'
         : 'works';
   const now = outcome(m);
-  return m.defaulted.filter((f) => alternatives(f, m).some((x) => outcome(x) !== now)).map((f) => DEFAULT_ASSUMPTION[f]);
+  // Only a key that can exist counts (impossibleKeyMetadata).
+  return m.defaulted
+    .filter((f) => alternatives(f, m).some((x) => impossibleKeyMetadata(x) === undefined && outcome(x) !== now))
+    .map((f) => DEFAULT_ASSUMPTION[f]);
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Grant, GrantConstraints, GrantState } from '../model/grant.js';
 import type { KeyMetadata, KeyState, KeyUsage } from '../model/key.js';
 import type { Policy } from '../model/policy.js';
 import { dict } from '../model/dict.js';
+import { impossibleKeyMetadata, keyUsagesOf } from '../model/key-state.js';
 import { unknownInput } from '../model/unknown.js';
 import type { Unknowable, UnknownInput } from '../model/unknown.js';
 import {
@@ -111,6 +112,7 @@ const CONSTRAINT_FIELDS = ['EncryptionContextEquals', 'EncryptionContextSubset',
 /** A ListGrants / ListResourceTags / ListAliases page; NextToken is what the AWS CLI prints with --max-items. */
 export const PAGE_FIELDS = ['Truncated', 'NextMarker', 'NextToken'] as const;
 
+const METADATA_HINT = 'Give the KeyMetadata aws kms describe-key returns.';
 const KEY_ARN_HINT = 'A key ARN looks like arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab.';
 
 export function parseKeyMetadata(value: unknown, where: Where): KeyMetadata {
@@ -145,10 +147,28 @@ export function parseKeyMetadata(value: unknown, where: Where): KeyMetadata {
     keyManager: enumMember(m, 'KeyManager', KEY_MANAGERS, where) ?? 'CUSTOMER',
     multiRegion: m.MultiRegion === undefined || m.MultiRegion === null ? false : expectBoolean(m.MultiRegion, member(where, 'MultiRegion')),
   };
-  const defaulted = (['KeyManager', 'Origin', 'MultiRegion'] as const).filter((k) => m[k] === undefined || m[k] === null);
-  if (defaulted.length > 0) meta.defaulted = defaulted;
+  const given = (k: string): boolean => m[k] !== undefined && m[k] !== null;
   const mrType = multiRegionKeyType(m, where);
-  if (mrType !== undefined) meta.multiRegionKeyType = mrType;
+  if (mrType !== undefined) {
+    // DescribeKey gives MultiRegionConfiguration for multi-Region keys only.
+    if (given('MultiRegion') && !meta.multiRegion)
+      fail(member(where, 'MultiRegionConfiguration'), 'a single-Region key (MultiRegion false) has no MultiRegionConfiguration', METADATA_HINT);
+    meta.multiRegion = true;
+    meta.multiRegionKeyType = mrType;
+  }
+  const defaulted = (['KeyManager', 'Origin', 'MultiRegion'] as const).filter((k) => !given(k) && (k !== 'MultiRegion' || mrType === undefined));
+  if (defaulted.length > 0) meta.defaulted = defaulted;
+  // A combination no KMS key has would decide verdicts about a key that cannot exist: refused.
+  // A member not given (a default, or metadata left unknown by unstatedKeyMetadata) is not judged.
+  const specGiven = given('KeySpec') || given('CustomerMasterKeySpec');
+  const spec = specGiven ? keySpec : 'SYMMETRIC_DEFAULT';
+  const impossible = impossibleKeyMetadata({
+    keySpec: spec,
+    keyUsage: specGiven && given('KeyUsage') ? meta.keyUsage : keyUsagesOf(spec)[0]!,
+    origin: given('Origin') ? meta.origin : 'AWS_KMS',
+    multiRegion: given('MultiRegion') || mrType !== undefined ? meta.multiRegion : false,
+  });
+  if (impossible !== undefined) fail(member(where, impossible.member), impossible.problem, impossible.hint);
   const description = optionalString(m, 'Description', where);
   if (description !== undefined) meta.description = description;
   return meta;
