@@ -29,6 +29,7 @@ import {
   aliasPlacementError,
   aliasRequestError,
   dependsOnKeyState,
+  grantOperationOutsideKeyStore,
   grantRequestError,
   crossAccountKeyIdentifier,
   keyDefaultsDeciding,
@@ -277,6 +278,8 @@ export class Walk {
           : (replicaAsPrimaryError(action, r.request.replicaPart === true, r.key.metadata) ??
             keyStateError(action, r.key.metadata) ??
             grantRequestError(action, r.request.grantRequest, r.key.metadata)));
+      if (keyStateErr === undefined && r.key.metadataUnknown === undefined && grantOperationOutsideKeyStore(action, r.request.grantRequest, r.key.metadata))
+        ex.assume('grantOperationKeyStore');
       // A member of the metadata the file left out, whose default decides whether the key fails the request.
       if (ex.on && placementErr === undefined && r.key.metadataUnknown === undefined)
         for (const id of keyDefaultsDeciding(action, r.request.replicaPart === true, r.request.grantRequest, r.key.metadata)) ex.assume(id);

@@ -377,6 +377,7 @@ export const ASSUMPTION_IDS = [
   'keyManagerDefault',
   'originDefault',
   'multiRegionDefault',
+  'grantOperationKeyStore',
 ] as const;
 
 export type AssumptionId = (typeof ASSUMPTION_IDS)[number];

@@ -402,17 +402,22 @@ export function keyDefaultsDeciding(action: ActionInfo, replicaPart: boolean, gr
 }
 
 /**
- * The error CreateGrant gets for a grant the key's type cannot have: an operation the key cannot
- * do (Sign on a symmetric key, GenerateDataKey on an asymmetric one …), or an encryption-context
- * constraint on a key that is not a symmetric encryption key. AWS: "The grant operations must be
- * supported by the KMS key type" and encryption context constraints are "valid only for grants
- * on symmetric encryption KMS keys" (ValidationException) [API CreateGrant, KMS grant concepts].
+ * The error CreateGrant gets for a grant the key's type cannot have: an operation the key's type
+ * cannot do (Sign on a symmetric key, GenerateDataKey on an asymmetric one …), or an
+ * encryption-context constraint on a key that is not a symmetric encryption key. AWS: "The grant
+ * operations must be supported by the KMS key type" and encryption context constraints are "valid
+ * only for grants on symmetric encryption KMS keys" (ValidationException) [API CreateGrant, KMS
+ * grant concepts]. The rule is the key type's (KeySpec and KeyUsage): that a key in a custom key
+ * store cannot generate data key pairs is a limit on the call, and whether CreateGrant checks it
+ * is not documented (grantOperationKeyStore: assumed it does not).
  */
 export function grantRequestError(action: ActionInfo, grant: GrantRequest | undefined, m: KeyMetadata): string | undefined {
   if (action.short !== 'CreateGrant' || grant === undefined) return undefined;
+  // The key's type alone: its origin (custom key store or not) set aside.
+  const ofType: KeyMetadata = { ...m, origin: 'AWS_KMS' };
   const cannot = grant.operations.filter((op) => {
     const a = findAction(`kms:${op}`);
-    return a !== undefined && keyUsageError(a, m) !== undefined;
+    return a !== undefined && keyUsageError(a, ofType) !== undefined;
   });
   if (cannot.length > 0) {
     return `ValidationException: a grant on ${m.arn} (${m.keySpec} / ${m.keyUsage}) cannot allow ${cannot.join(', ')}: the key cannot do ${cannot.length === 1 ? 'it' : 'them'}.`;
@@ -435,6 +440,19 @@ export function grantRequestError(action: ActionInfo, grant: GrantRequest | unde
       return `ValidationException: a grant to the service principal ${grant.granteeServicePrincipal} (GranteeServicePrincipal) needs a RetiringPrincipal or a RetiringServicePrincipal.`;
   }
   return undefined;
+}
+
+/**
+ * Whether CreateGrant asks for a grant of an operation the key's type allows but a key in a custom
+ * key store cannot do (GenerateDataKeyPair, GenerateDataKeyPairWithoutPlaintext): AWS does not say
+ * whether CreateGrant refuses it (assumption grantOperationKeyStore).
+ */
+export function grantOperationOutsideKeyStore(action: ActionInfo, grant: GrantRequest | undefined, m: KeyMetadata): boolean {
+  if (action.short !== 'CreateGrant' || grant === undefined || !inCustomKeyStore(m.origin)) return false;
+  return grant.operations.some((op) => {
+    const a = findAction(`kms:${op}`);
+    return a !== undefined && keyUsageError(a, m) !== undefined && keyUsageError(a, { ...m, origin: 'AWS_KMS' }) === undefined;
+  });
 }
 
 /** Operations whose KeyId a caller in another account must give as the key ARN (an alias ARN will not do). */

@@ -97,6 +97,8 @@ export const ASSUMPTION_TEXT: Record<AssumptionId, string> = {
     "The key's KeyMetadata does not give KeyManager: taken to be CUSTOMER (a customer managed key), kms-why's default for a snapshot file; an AWS managed key would refuse customers' management operations and not be subject to RCPs (docs/semantics.md#key-manager-default).",
   originDefault:
     "The key's KeyMetadata does not give Origin: taken to be AWS_KMS, kms-why's default for a snapshot file; a key with imported key material (EXTERNAL) or in a custom key store would be decided otherwise (docs/semantics.md#origin-default).",
+  grantOperationKeyStore:
+    "AWS says a grant's operations must be ones the key's type supports; whether CreateGrant also refuses GenerateDataKeyPair on a key in a custom key store, which cannot generate data key pairs, is not documented: assumed it does not (the grant is created, and using it for that operation fails) (docs/semantics.md#grant-operation-key-store).",
   multiRegionDefault:
     "The key's KeyMetadata does not give MultiRegion: taken to be false (a single-Region key), kms-why's default for a snapshot file; a multi-Region key would be decided otherwise (docs/semantics.md#multi-region-default).",
 };
