@@ -493,8 +493,7 @@ export class Evaluator {
         isUnknown(cs.session) ||
         isUnknown(cs.tags) ||
         key?.tagsUnknown !== undefined ||
-        key?.metadataUnknown !== undefined ||
-        (key !== undefined && mayDoubtKeyState(key.metadata)),
+        key?.metadataUnknown !== undefined,
       baseCtx,
       sessionKeys: sessionCtx,
       worlds,
@@ -829,11 +828,6 @@ export class Evaluator {
         relevant(keyPolicy);
         if (key?.tagsUnknown !== undefined) relevant(key.tagsUnknown);
         if (key?.metadataUnknown !== undefined) relevant(key.metadataUnknown);
-        else if (key !== undefined) {
-          // A key-state failure that turns on what the metadata does not record (keyStateDoubt).
-          const doubt = keyStateDoubt(action, request.replicaPart === true, key.metadata);
-          if (doubt !== undefined) relevant(doubt.input);
-        }
       }
       if (action.grantOperation !== undefined) relevant(grants);
       if (caller.kind !== 'service') {
@@ -842,6 +836,12 @@ export class Evaluator {
         if (caller.kind === 'assumed-role' || caller.kind === 'federated-user') relevant(cs.session);
         relevant(cs.tags);
       }
+    }
+
+    // A key-state failure that turns on what the key's metadata does not record (keyStateDoubt).
+    if (key !== undefined && key.metadataUnknown === undefined && action.cls !== 'iam-only' && mayDoubtKeyState(key.metadata)) {
+      const doubt = keyStateDoubt(action, request.replicaPart === true, key.metadata);
+      if (doubt !== undefined && !unknowns.includes(doubt.input)) unknowns.push(doubt.input);
     }
 
     const aliasArn =
