@@ -4,7 +4,7 @@ import type { ConditionMatch, ConditionNote } from '../model/decision.js';
 import type { ConditionClause, Effect } from '../model/policy.js';
 import { BlockList } from 'node:net';
 import { dateLacksOffset, parseCidr, parseDate, parseNumber } from '../model/condition-values.js';
-import { contextGet, missingKeyInfo, type RequestContext, type UnknownKeyInfo } from './context.js';
+import { contextGet, keyAssumption, missingKeyInfo, type RequestContext, type UnknownKeyInfo } from './context.js';
 import { Wildcard, wildcard } from '../model/wildcard.js';
 
 export interface CompiledCondition {
@@ -314,6 +314,11 @@ export function evaluateCondition(c: CompiledCondition, env: ConditionEnv, effec
     policyValues = resolved;
   }
 
+  if (env.assumed !== undefined && ctx.assumedKeys !== undefined) {
+    // A key whose value (or absence) kms-why derived under an assumption: the verdict rests on it.
+    const id = keyAssumption(ctx, c.key);
+    if (id !== undefined) env.assumed.add(id);
+  }
   const found = actual === undefined ? missingKeyInfo(ctx, c.key) : undefined;
   // Named as the policy writes it (a prefix match reports the key it matched).
   const unknownKey =

@@ -43,6 +43,29 @@ export interface RequestContext {
    * out (KeyMetadata.defaulted), with the assumption a condition that reads one relies on.
    */
   keyDefaults?: Map<string, AssumptionId>;
+  /**
+   * Keys (lower-case) whose value rests on an assumption (its id, model/decision.ts): a condition
+   * that reads one relies on it (keyAssumption). EC_KEYS_PREFIX stands for every
+   * kms:EncryptionContext key; null: a key the user gave, which rests on none.
+   */
+  assumedKeys?: Map<string, AssumptionId | null>;
+}
+
+/** The entry of RequestContext.assumedKeys that stands for every kms:EncryptionContext key (kms:EncryptionContextKeys too). */
+export const EC_KEYS_PREFIX = 'kms:encryptioncontext';
+
+/** A condition that reads `lowerKey` relies on assumption `id`. */
+function assumeOnRead(ctx: RequestContext, lowerKey: string, id: AssumptionId): void {
+  (ctx.assumedKeys ??= new Map()).set(lowerKey, id);
+}
+
+/** The assumption a condition on `lowerKey` relies on, if its value rests on one. */
+export function keyAssumption(ctx: RequestContext, lowerKey: string): AssumptionId | undefined {
+  const m = ctx.assumedKeys;
+  if (m === undefined) return undefined;
+  const own = m.get(lowerKey);
+  if (own !== undefined) return own ?? undefined;
+  return lowerKey.startsWith(EC_KEYS_PREFIX) ? (m.get(EC_KEYS_PREFIX) ?? undefined) : undefined;
 }
 
 export interface UnderivableKey {
@@ -698,16 +721,23 @@ export function buildContext(input: ContextInput, base?: RequestContext, session
   }
   if (action.short === 'CreateGrant' || action.short === 'ListGrants' || action.short === 'RevokeGrant') {
     // True only when an integrated service sends the request on the principal's behalf; modeled
-    // as "the request came via a service" (docs/semantics.md#creategrant).
+    // as "the request came via a service" (docs/semantics.md#grant-is-for-aws-resource): AWS does
+    // not say which request attribute sets it, so a condition that reads the value derived here
+    // relies on that assumption.
     const v = request.grantIsForAwsResource ?? (request.viaService !== undefined || request.viaServiceUnknown === true);
     set(ctx, 'kms:grantisforawsresource', v ? 'true' : 'false');
+    if (request.grantIsForAwsResource === undefined) assumeOnRead(ctx, 'kms:grantisforawsresource', 'grantIsForAwsResource');
   }
-  if (request.absent !== undefined && request.absent.length > 0) ctx.absent = new Set(request.absent.map((k) => k.toLowerCase()));
+  if (request.absent !== undefined && request.absent.length > 0) {
+    ctx.absent = new Set(request.absent.map((k) => k.toLowerCase()));
+    if (ctx.assumedKeys !== undefined) for (const k of ctx.absent) ctx.assumedKeys.set(k, null);
+  }
   // Whatever the user supplies wins: it is the most specific knowledge of the request.
   if (request.context) {
     for (const [k, v] of Object.entries(request.context)) {
       const lk = k.toLowerCase();
       valuesOf(ctx).set(lk, toStrings(v));
+      ctx.assumedKeys?.set(lk, null);
       if (Array.isArray(v)) {
         if (ctx.multiValued === b.multiValued) ctx.multiValued = new Set(b.multiValued);
         ctx.multiValued.add(lk);

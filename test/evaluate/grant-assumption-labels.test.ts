@@ -1,0 +1,60 @@
+// Grant verdicts that rest on a point AWS leaves open carry the assumption kms-why made there
+// (docs/semantics.md#assumptions): a verdict that turns on one never reads as settled fact.
+import { describe, expect, it } from 'vitest';
+import { Evaluator } from '../../src/evaluate/evaluator.js';
+import type { Request } from '../../src/model/request.js';
+import { parseSnapshot } from '../../src/sources/snapshot-file.js';
+import { ACCOUNT, KEY_ARN, oneKeySnapshot } from '../helpers/snapshot-doc.js';
+
+const ALICE = `arn:aws:iam::${ACCOUNT}:user/Alice`;
+const WORKER = `arn:aws:iam::${ACCOUNT}:role/Worker`;
+const ROOT = `arn:aws:iam::${ACCOUNT}:root`;
+type St = Record<string, unknown>;
+
+const delegate: St = { Sid: 'Delegate', Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'kms:*', Resource: '*' };
+const aliceMay = (action: string, condition: St): St => ({
+  Sid: 'Alice',
+  Effect: 'Allow',
+  Principal: { AWS: ALICE },
+  Action: action,
+  Resource: '*',
+  Condition: condition,
+});
+
+function evaluator(statements: St[], grants: St[] = [], principals: unknown[] = [{ Arn: ALICE, IdentityPolicies: [] }]): Evaluator {
+  return new Evaluator(parseSnapshot(oneKeySnapshot({ Policy: { Version: '2012-10-17', Statement: statements }, Grants: grants }, principals), 'labels.json'));
+}
+
+const ask = (ev: Evaluator, action: string, extra: Partial<Request> = {}) =>
+  ev.evaluate({ action, principal: ALICE, keyArn: KEY_ARN, at: '2026-01-01T00:00:00Z', ...extra });
+const createGrant = (ev: Evaluator, extra: Partial<Request> = {}) =>
+  ask(ev, 'kms:CreateGrant', { grantRequest: { granteePrincipal: WORKER, operations: ['Decrypt'] }, ...extra });
+
+describe('kms:GrantIsForAWSResource, which kms-why derives from --via-service', () => {
+  const ev = evaluator([delegate, aliceMay('kms:CreateGrant', { Bool: { 'kms:GrantIsForAWSResource': 'true' } })]);
+
+  it('labels CreateGrant verdicts that turn on it (denied without a service, allowed through one)', () => {
+    const own = createGrant(ev);
+    expect(own.decision).toBe('deny');
+    expect(own.assumptions).toContain('grantIsForAwsResource');
+    const via = createGrant(ev, { viaService: 'ec2.us-east-1.amazonaws.com' });
+    expect(via.decision).toBe('allow');
+    expect(via.assumptions).toContain('grantIsForAwsResource');
+  });
+
+  it('labels ListGrants and RevokeGrant too', () => {
+    for (const action of ['kms:ListGrants', 'kms:RevokeGrant']) {
+      const e = evaluator([delegate, aliceMay(action, { Bool: { 'kms:GrantIsForAWSResource': 'false' } })]);
+      const d = ask(e, action, action === 'kms:RevokeGrant' ? { grantId: 'g1' } : {});
+      expect(d.decision, action).toBe('allow');
+      expect(d.assumptions, action).toContain('grantIsForAwsResource');
+    }
+  });
+
+  it('drops the label when the request states the value, or when no condition reads it', () => {
+    expect(createGrant(ev, { grantIsForAwsResource: true }).assumptions).not.toContain('grantIsForAwsResource');
+    expect(createGrant(ev, { context: { 'kms:GrantIsForAWSResource': 'true' } }).assumptions).not.toContain('grantIsForAwsResource');
+    expect(createGrant(ev, { absent: ['kms:GrantIsForAWSResource'] }).assumptions).not.toContain('grantIsForAwsResource');
+    expect(createGrant(evaluator([delegate, aliceMay('kms:CreateGrant', {})])).assumptions).not.toContain('grantIsForAwsResource');
+  });
+});
