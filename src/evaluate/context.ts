@@ -686,6 +686,10 @@ export function buildContext(input: ContextInput, base?: RequestContext, session
     const alias = id.startsWith('alias/') ? id : /^arn:[^:]+:kms:[^:]*:\d{12}:alias\//.test(id) ? id.slice(id.indexOf(':alias/') + 1) : undefined;
     set(ctx, 'kms:requestalias', alias);
   }
+  // UNDOCUMENTED how kms:EncryptionContext:* maps on CreateGrant (a request carries no encryption
+  // context); kms-why reads the constraint of the grant to create, so a condition on them relies on
+  // that assumption (docs/semantics.md#create-grant-encryption-context).
+  if (action.short === 'CreateGrant') assumeOnRead(ctx, EC_KEYS_PREFIX, 'createGrantEncryptionContext');
   if (action.short === 'CreateGrant' && !request.grantRequest) {
     // CreateGrant always names a grantee and operations; a request that does not say which leaves
     // the grant keys unknown (issue: requests lacking details are unknown, never confident).
@@ -706,8 +710,7 @@ export function buildContext(input: ContextInput, base?: RequestContext, session
     set(ctx, 'kms:retiringserviceprincipal', g.retiringServicePrincipal);
     set(ctx, 'kms:grantconstrainttype', constraintType(g.constraints));
     set(ctx, 'kms:grantconstraintsourcearn', g.constraints?.sourceArn);
-    // UNDOCUMENTED how kms:EncryptionContext:* maps on CreateGrant; the natural reading is the
-    // grant's constraint (docs/semantics.md#creategrant).
+    // The grant's constraint, as the assumption above says.
     setEncryptionContext(ctx, constraintContext(g.constraints));
   }
   if (action.short === 'RetireGrant' && input.targetGrant) {

@@ -806,6 +806,7 @@ export class Evaluator {
     let notes: HintNote[] = caller.kind === 'role' ? [{ kind: 'role-as-caller', role: caller.arn }] : NO_NOTES;
     if (action.takesEncryptionContext && key !== undefined && !takesContext(key) && Object.keys(request.encryptionContext ?? {}).length > 0)
       notes = [...notes, { kind: 'context-on-asymmetric-key', keySpec: key.metadata.keySpec }];
+    if (action.short === 'CreateGrant' && Object.keys(request.encryptionContext ?? {}).length > 0) notes = [...notes, { kind: 'context-on-create-grant' }];
     if (request.viaService !== undefined) {
       const listed = documentedViaService(request.viaService);
       if (!listed.documented) {

@@ -154,6 +154,8 @@ export function hintText(n: HintNote): string {
       return `${n.role} is a role; evaluated as one of its sessions (a statement naming one specific session would not match).`;
     case 'context-on-asymmetric-key':
       return `The key is ${n.keySpec}: only symmetric encryption keys take an encryption context, so the one given was not used and kms:EncryptionContext keys are absent.`;
+    case 'context-on-create-grant':
+      return 'CreateGrant takes no encryption context, so the one given was not used: kms:EncryptionContext keys on CreateGrant are read from the constraint of the grant to create (--grant-constraint-equals, --grant-constraint-subset) (docs/semantics.md#create-grant-encryption-context).';
     case 'via-service-not-listed':
       return n.instead !== undefined
         ? `kms:ViaService ${n.viaService}: KMS names this service ${n.instead}, not ${n.service} (${n.viaService.replace(n.service, n.instead)}); a real request does not carry this value (docs/semantics.md#via-service).`

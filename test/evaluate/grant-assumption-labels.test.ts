@@ -58,3 +58,31 @@ describe('kms:GrantIsForAWSResource, which kms-why derives from --via-service', 
     expect(createGrant(evaluator([delegate, aliceMay('kms:CreateGrant', {})])).assumptions).not.toContain('grantIsForAwsResource');
   });
 });
+
+describe('kms:EncryptionContext on CreateGrant, read from the constraint of the grant to create', () => {
+  const ev = evaluator([delegate, aliceMay('kms:CreateGrant', { StringEquals: { 'kms:EncryptionContext:Dept': 'IT' } })]);
+
+  it('labels the verdicts that turn on it', () => {
+    const held = createGrant(ev, {
+      grantRequest: { granteePrincipal: WORKER, operations: ['Decrypt'], constraints: { encryptionContextEquals: { Dept: 'IT' } } },
+    });
+    expect(held.decision).toBe('allow');
+    expect(held.assumptions).toContain('createGrantEncryptionContext');
+    const none = createGrant(ev);
+    expect(none.decision).toBe('deny');
+    expect(none.assumptions).toContain('createGrantEncryptionContext');
+  });
+
+  it('says that an encryption context given for CreateGrant is not used', () => {
+    const d = createGrant(ev, { encryptionContext: { Dept: 'IT' } });
+    expect(d.decision).toBe('deny');
+    expect(d.hints).toContainEqual({ kind: 'context-on-create-grant' });
+    expect(createGrant(ev).hints).not.toContainEqual({ kind: 'context-on-create-grant' });
+    // Decrypt does use it.
+    expect(ask(evaluator([delegate]), 'kms:Decrypt', { encryptionContext: { Dept: 'IT' } }).hints).not.toContainEqual({ kind: 'context-on-create-grant' });
+  });
+
+  it('does not label a CreateGrant no encryption-context condition reads', () => {
+    expect(createGrant(evaluator([delegate, aliceMay('kms:CreateGrant', {})])).assumptions).not.toContain('createGrantEncryptionContext');
+  });
+});
