@@ -8,7 +8,7 @@ import type { Grant } from '../model/grant.js';
 import type { ConditionClause, Policy, PrincipalElement, Statement } from '../model/policy.js';
 import type { PrincipalPolicies } from '../model/principal.js';
 import { parsePrincipal } from '../model/arn.js';
-import type { ContextValue, Request } from '../model/request.js';
+import type { ContextValue, GrantRequest, Request } from '../model/request.js';
 import type { OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
 import { isUnknown } from '../model/unknown.js';
 
@@ -90,9 +90,14 @@ export function applyToRequest(request: Request, p: HintProposal): Request {
   if (p.keyIdentifier !== undefined) changed.keyIdentifier = p.keyIdentifier;
   if (p.encryptionContext !== undefined) changed.encryptionContext = p.encryptionContext;
   const context: Record<string, ContextValue> = { ...(request.context ?? {}) };
+  // CreateGrant takes no encryption context: its kms:EncryptionContext keys are read from the
+  // constraint of the grant to create (assumption createGrantEncryptionContext).
+  const grantConstraint = request.grantRequest !== undefined && request.action.toLowerCase() === 'kms:creategrant';
   for (const [key, values] of p.set) {
     const lower = key.toLowerCase();
-    if (lower.startsWith('kms:encryptioncontext:'))
+    if (lower.startsWith('kms:encryptioncontext:') && grantConstraint)
+      changed.grantRequest = withConstraintPair(changed.grantRequest!, key.slice('kms:encryptioncontext:'.length), values[0]);
+    else if (lower.startsWith('kms:encryptioncontext:'))
       changed.encryptionContext = { ...(changed.encryptionContext ?? {}), [key.slice('kms:encryptioncontext:'.length)]: values[0] };
     else if (lower === 'kms:viaservice') changed.viaService = values[0];
     else if (lower === 'aws:currenttime') changed.at = values[0];
@@ -102,6 +107,19 @@ export function applyToRequest(request: Request, p: HintProposal): Request {
   if (Object.keys(context).length > 0) changed.context = context;
   if (changed.absent !== undefined) changed.absent = changed.absent.filter((k) => !p.set.some(([key]) => key.toLowerCase() === k.toLowerCase()));
   return changed;
+}
+
+/** The grant to create with one more pair in its encryption-context constraint (its Equals one if it has one, else its Subset one). */
+function withConstraintPair(g: GrantRequest, k: string, v: string): GrantRequest {
+  const c = g.constraints ?? {};
+  const eq = c.encryptionContextEquals;
+  return {
+    ...g,
+    constraints:
+      eq !== undefined && Object.keys(eq).length > 0
+        ? { ...c, encryptionContextEquals: { ...eq, [k]: v } }
+        : { ...c, encryptionContextSubset: { ...(c.encryptionContextSubset ?? {}), [k]: v } },
+  };
 }
 
 /**

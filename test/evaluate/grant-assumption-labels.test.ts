@@ -86,3 +86,12 @@ describe('kms:EncryptionContext on CreateGrant, read from the constraint of the 
     expect(createGrant(evaluator([delegate, aliceMay('kms:CreateGrant', {})])).assumptions).not.toContain('createGrantEncryptionContext');
   });
 });
+
+describe('a proposal to satisfy kms:EncryptionContext on CreateGrant', () => {
+  it('puts the pair in the constraint of the grant to create, where it holds alone', () => {
+    const ev = evaluator([delegate, aliceMay('kms:CreateGrant', { StringEquals: { 'kms:EncryptionContext:Dept': 'IT' } })]);
+    const d = createGrant(ev, { encryptionContext: { Dept: 'IT' } });
+    expect(d.hints).toContainEqual(expect.objectContaining({ kind: 'satisfy-conditions', statement: expect.objectContaining({ id: 'Alice' }) }));
+    expect(d.hints.some((h) => h.kind === 'also')).toBe(false);
+  });
+});
