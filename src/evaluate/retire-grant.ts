@@ -46,6 +46,9 @@ export function retireGrant(k: Walk, key: Key): Decision {
   const yes = (why: TraceFinding, by: DecidedBy, reasons: Reason[]): Decision => {
     // Allowed only if the token presented is the grant's (a grant that new may not be in effect yet).
     if (fresh === 'token-assumed') ex.assume('grantTokenPresented');
+    // The grant allows it, as a grant allows its operations: a permissions boundary or session
+    // policy is taken not to limit it (docs/semantics.md#grants-not-limited-by-boundary).
+    if (by === 'grant' && (k.w.boundary || k.sessionPolicies.length > 0)) ex.assume('grantsNotLimitedByBoundary');
     if (ex.on)
       ex.step('retire-grant', { kind: 'may-retire', principal: caller.arn, grantId: target.grantId }, 'yes', why, () => ({
         grants: [{ ...record, matched: true }],

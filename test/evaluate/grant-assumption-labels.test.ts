@@ -95,3 +95,43 @@ describe('a proposal to satisfy kms:EncryptionContext on CreateGrant', () => {
     expect(d.hints.some((h) => h.kind === 'also')).toBe(false);
   });
 });
+
+describe('RetireGrant through the grant it retires', () => {
+  const BOB = `arn:aws:iam::${ACCOUNT}:user/Bob`;
+  const S3_ONLY = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] };
+  const g1 = (members: St): St => ({ KeyId: KEY_ARN, GrantId: 'g1', IssuingAccount: ROOT, Operations: ['Decrypt', 'RetireGrant'], ...members });
+  const retire = (ev: Evaluator, principal: string) => ev.evaluate({ action: 'kms:RetireGrant', principal, keyArn: KEY_ARN, grantId: 'g1' });
+
+  it('says a permissions boundary was taken not to limit it, as Decrypt through the same grant does', () => {
+    const ev = evaluator(
+      [delegate],
+      [g1({ GranteePrincipal: BOB })],
+      [{ Arn: BOB, IdentityPolicies: [], PermissionsBoundary: { PolicyArn: `arn:aws:iam::${ACCOUNT}:policy/pb`, Document: S3_ONLY } }],
+    );
+    const d = retire(ev, BOB);
+    expect(d).toMatchObject({ decision: 'allow', decidedBy: 'grant' });
+    expect(d.assumptions).toContain('grantsNotLimitedByBoundary');
+    expect(ev.evaluate({ action: 'kms:Decrypt', principal: BOB, keyArn: KEY_ARN }).assumptions).toContain('grantsNotLimitedByBoundary');
+  });
+
+  it('says so for a session policy too (the retiring principal is the role)', () => {
+    const APP = `arn:aws:iam::${ACCOUNT}:role/App`;
+    const SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/App/s1`;
+    const ev = evaluator(
+      [delegate],
+      [g1({ GranteePrincipal: APP, Operations: ['Decrypt'], RetiringPrincipal: APP })],
+      [
+        { Arn: APP, IdentityPolicies: [] },
+        { Arn: SESSION, RoleArn: APP, SessionPolicies: [S3_ONLY], IdentityPolicies: [] },
+      ],
+    );
+    const d = retire(ev, SESSION);
+    expect(d).toMatchObject({ decision: 'allow', decidedBy: 'grant' });
+    expect(d.assumptions).toEqual(expect.arrayContaining(['roleGranteeSessions', 'grantsNotLimitedByBoundary']));
+  });
+
+  it('is not labelled for a caller with no boundary or session policy', () => {
+    const ev = evaluator([delegate], [g1({ GranteePrincipal: BOB })], [{ Arn: BOB, IdentityPolicies: [] }]);
+    expect(retire(ev, BOB).assumptions).not.toContain('grantsNotLimitedByBoundary');
+  });
+});
