@@ -388,6 +388,9 @@ Example:
               if (flags.destinationContext !== undefined) {
                 const d = requestFromFlags({ ...flags, context: flags.destinationContext }, to.name);
                 if (d.encryptionContext !== undefined) dest.encryptionContext = d.encryptionContext;
+              } else if (Object.keys(base.encryptionContext ?? {}).length > 0) {
+                // The source context stands for the destination's: a verdict that reads it says so.
+                dest.destinationContextFromSource = true;
               }
               // ReEncrypt takes SourceEncryptionAlgorithm and DestinationEncryptionAlgorithm, each
               // defaulting to SYMMETRIC_DEFAULT: the source's never carries over to the destination

@@ -660,6 +660,9 @@ export function buildContext(input: ContextInput, base?: RequestContext, session
   // request carries one, so no condition on it can hold [API Encrypt, EncryptionContext; KMS-COND].
   if (action.takesEncryptionContext) {
     setEncryptionContext(ctx, takesContext(key) ? request.encryptionContext : undefined);
+    // UNDOCUMENTED which of ReEncrypt's two contexts each permission reads: kms-why gives
+    // ReEncryptFrom the source context and ReEncryptTo the destination one (docs/semantics.md#re-encrypt-context).
+    if ((action.short === 'ReEncryptFrom' || action.short === 'ReEncryptTo') && takesContext(key)) assumeOnRead(ctx, EC_KEYS_PREFIX, 'reEncryptContext');
     // A context that is not known (an error message never carries it): the keys are unknown, not absent.
     if (request.encryptionContextUnknown === true && takesContext(key) && Object.keys(request.encryptionContext ?? {}).length === 0)
       for (const u of U_EC_UNKNOWN) add(u);

@@ -244,6 +244,11 @@ function grantPath(k: Walk, rule: GrantRule, key: Key): { decision?: Decision; b
   for (const gr of candidates) {
     checks.push(rule.check(k, gr, key));
   }
+  if (action.short === 'ReEncryptFrom' || action.short === 'ReEncryptTo') {
+    // A grant's encryption-context constraint compared with one of ReEncrypt's two contexts
+    // (docs/semantics.md#re-encrypt-context).
+    if (checks.some((c) => (c.matched || c.failed === 'encryption-context') && hasEcConstraint(c.grant.constraints))) ex.assume('reEncryptContext');
+  }
   const usable: GrantCheck[] = [];
   for (const c of checks) {
     if (c.matched && c.contextUnknown !== undefined && !contextMayHold(env)) {

@@ -257,6 +257,9 @@ export class Walk {
       (r.key.metadata.keySpec !== 'SYMMETRIC_DEFAULT' || r.key.metadata.origin !== 'AWS_KMS')
     )
       ex.assume('rotationStatusApi');
+    // ReEncryptTo read a destination context the request did not give (the source's stands for it).
+    if (ex.on && r.request.destinationContextFromSource === true && (ex.assumptions.has('reEncryptContext') || env.assumed?.has('reEncryptContext') === true))
+      ex.hint({ kind: 're-encrypt-destination-context' });
     // The key an UpdateAlias moves its alias away from: no key state refuses that (the key-state
     // table of the KMS Developer Guide: UpdateAlias fails only when the new key is pending deletion).
     if (r.key !== undefined && action.cls !== 'iam-only' && r.request.aliasSourcePart !== true) {

@@ -418,6 +418,8 @@ export type HintNote =
   | { kind: 'role-as-caller'; role: string }
   /** The request gave an encryption context for a key that takes none (asymmetric or HMAC): not used. */
   | { kind: 'context-on-asymmetric-key'; keySpec: string }
+  /** ReEncryptTo read its destination context, which is the source context given (no destination context was). */
+  | { kind: 're-encrypt-destination-context' }
   /** The request gave an encryption context for CreateGrant, which takes none: not used (the grant's constraint fills kms:EncryptionContext). */
   | { kind: 'context-on-create-grant' }
   /** The request's kms:ViaService names a service KMS does not list as setting it (`instead`: the name the table gives that service). */

@@ -28,6 +28,13 @@ export interface Request {
   /** Defaults to the principal's account. */
   callerAccount?: string;
   encryptionContext?: Record<string, string>;
+  /**
+   * ReEncryptTo: `encryptionContext` is the source context, taken for the destination's because
+   * the request did not give one (re-encrypt without --destination-context). A ReEncrypt request
+   * sends DestinationEncryptionContext apart from the source context [API ReEncrypt]: a verdict
+   * that reads it says so.
+   */
+  destinationContextFromSource?: boolean;
   /** The integrated service calling on the principal's behalf (`service.REGION.amazonaws.com`). */
   viaService?: string;
   /**

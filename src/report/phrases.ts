@@ -51,7 +51,7 @@ export const ASSUMPTION_TEXT: Record<AssumptionId, string> = {
   createGrantEncryptionContext:
     "AWS does not document how kms:EncryptionContext:* maps on CreateGrant; assumed it is the encryption context in the grant's constraint (docs/semantics.md#create-grant-encryption-context).",
   reEncryptContext:
-    'AWS does not document which encryption context feeds kms:EncryptionContext:* on ReEncrypt; assumed the source context for ReEncryptFrom and the destination context for ReEncryptTo (docs/semantics.md#re-encrypt-context).',
+    "AWS does not document which of ReEncrypt's two encryption contexts kms:EncryptionContext:* conditions and grant constraints read; assumed the source context for ReEncryptFrom and the destination context for ReEncryptTo (docs/semantics.md#re-encrypt-context).",
   keyStateOrder: 'AWS does not document whether authorization or key state is checked first; assumed authorization first (docs/semantics.md#key-state-order).',
   keyStateBeforeUsage:
     "The key's state and its type both refuse this operation, and AWS does not document which error KMS returns; assumed the key-state error (docs/semantics.md#key-state-before-usage).",
@@ -154,6 +154,8 @@ export function hintText(n: HintNote): string {
       return `${n.role} is a role; evaluated as one of its sessions (a statement naming one specific session would not match).`;
     case 'context-on-asymmetric-key':
       return `The key is ${n.keySpec}: only symmetric encryption keys take an encryption context, so the one given was not used and kms:EncryptionContext keys are absent.`;
+    case 're-encrypt-destination-context':
+      return 'The destination encryption context was taken to be the source context (--context), as no --destination-context was given: a ReEncrypt request sends DestinationEncryptionContext apart from the source context, and one that sends none has none; give --destination-context to check what the request sends (docs/semantics.md#re-encrypt-context).';
     case 'context-on-create-grant':
       return 'CreateGrant takes no encryption context, so the one given was not used: kms:EncryptionContext keys on CreateGrant are read from the constraint of the grant to create (--grant-constraint-equals, --grant-constraint-subset) (docs/semantics.md#create-grant-encryption-context).';
     case 'via-service-not-listed':

@@ -135,3 +135,24 @@ describe('RetireGrant through the grant it retires', () => {
     expect(retire(ev, BOB).assumptions).not.toContain('grantsNotLimitedByBoundary');
   });
 });
+
+describe('kms:EncryptionContext on ReEncrypt, read from one of its two contexts', () => {
+  const ev = evaluator([delegate, aliceMay('kms:ReEncrypt*', { StringEquals: { 'kms:EncryptionContext:Dept': 'IT' } })]);
+
+  it('labels the verdicts of a condition that reads it, and of no other ReEncrypt', () => {
+    for (const action of ['kms:ReEncryptFrom', 'kms:ReEncryptTo']) {
+      const d = ask(ev, action, { encryptionContext: { Dept: 'IT' } });
+      expect(d.decision, action).toBe('allow');
+      expect(d.assumptions, action).toContain('reEncryptContext');
+    }
+    expect(ask(evaluator([delegate, aliceMay('kms:ReEncrypt*', {})]), 'kms:ReEncryptTo').assumptions).not.toContain('reEncryptContext');
+    expect(ask(ev, 'kms:Decrypt', { encryptionContext: { Dept: 'IT' } }).assumptions).not.toContain('reEncryptContext');
+  });
+
+  it('says the destination context stands in for a missing one only where it is read', () => {
+    const note = { kind: 're-encrypt-destination-context' };
+    expect(ask(ev, 'kms:ReEncryptTo', { encryptionContext: { Dept: 'IT' }, destinationContextFromSource: true }).hints).toContainEqual(note);
+    const unread = evaluator([delegate, aliceMay('kms:ReEncrypt*', {})]);
+    expect(ask(unread, 'kms:ReEncryptTo', { encryptionContext: { Dept: 'IT' }, destinationContextFromSource: true }).hints).not.toContainEqual(note);
+  });
+});
