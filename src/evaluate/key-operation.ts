@@ -376,7 +376,9 @@ function grantPath(k: Walk, rule: GrantRule, key: Key): { decision?: Decision; b
 function noteGrantAssumptions(k: Walk, c: GrantCheck): void {
   if (c.principal.via === 'role') k.ex.assume('roleGranteeSessions');
   if (c.principal.via === 'session') k.ex.assume('sessionGranteeExact');
-  if (hasEcConstraint(c.grant.constraints) && k.action.takesEncryptionContext) k.ex.assume('grantConstraintKeyCase');
+  // The constraint compared with the request's context, or (CreateGrant) with the constraint of the
+  // grant to create, which must be at least as strict: keys compared without case either way.
+  if (hasEcConstraint(c.grant.constraints) && (k.action.takesEncryptionContext || k.action.short === 'CreateGrant')) k.ex.assume('grantConstraintKeyCase');
   if (
     c.grant.constraints &&
     !hasEcConstraint(c.grant.constraints) &&

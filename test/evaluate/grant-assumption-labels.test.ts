@@ -156,3 +156,34 @@ describe('kms:EncryptionContext on ReEncrypt, read from one of its two contexts'
     expect(ask(unread, 'kms:ReEncryptTo', { encryptionContext: { Dept: 'IT' }, destinationContextFromSource: true }).hints).not.toContainEqual(note);
   });
 });
+
+describe('CreateGrant through a parent grant with an encryption-context constraint', () => {
+  const parent = (constraints: St): St => ({
+    KeyId: KEY_ARN,
+    GrantId: 'p1',
+    GranteePrincipal: ALICE,
+    IssuingAccount: ROOT,
+    Operations: ['Decrypt', 'CreateGrant'],
+    Constraints: constraints,
+  });
+  const child = (constraints: Record<string, Record<string, string>>) =>
+    ({ grantRequest: { granteePrincipal: WORKER, operations: ['Decrypt'], constraints } }) as Partial<Request>;
+
+  it('labels the child allowed as at least as strict, its keys compared without case', () => {
+    const sub = evaluator([delegate], [parent({ EncryptionContextSubset: { Dept: 'IT' } })]);
+    const d = createGrant(sub, child({ encryptionContextSubset: { dept: 'IT' } }));
+    expect(d).toMatchObject({ decision: 'allow', decidedBy: 'grant' });
+    expect(d.assumptions).toContain('grantConstraintKeyCase');
+    const eq = evaluator([delegate], [parent({ EncryptionContextEquals: { Dept: 'IT' } })]);
+    const e = createGrant(eq, child({ encryptionContextEquals: { dept: 'IT' } }));
+    expect(e.decision).toBe('allow');
+    expect(e.assumptions).toContain('grantConstraintKeyCase');
+  });
+
+  it('does not label a parent grant without such a constraint', () => {
+    const none = evaluator([delegate], [{ ...parent({}), Constraints: undefined }]);
+    const d = createGrant(none);
+    expect(d.decision).toBe('allow');
+    expect(d.assumptions).not.toContain('grantConstraintKeyCase');
+  });
+});
