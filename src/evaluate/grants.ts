@@ -1,6 +1,6 @@
 // Grant matching (docs/semantics.md#grants): grantee, operation, state, constraints. Grants only allow.
 import type { ActionInfo } from '../model/actions.js';
-import type { ChildConstraint, GrantDetail, GrantMatch, MismatchReason } from '../model/decision.js';
+import type { AssumptionId, ChildConstraint, GrantDetail, GrantMatch, MismatchReason, PrincipalMatchVia } from '../model/decision.js';
 import type { Grant, GrantConstraints } from '../model/grant.js';
 import type { Key } from '../model/key.js';
 import type { PrincipalRef } from '../model/principal.js';
@@ -325,4 +325,33 @@ export function neededChildConstraint(parent: GrantConstraints | undefined): Chi
   const sub = nonEmpty(parent?.encryptionContextSubset);
   if (sub !== undefined) return { kind: 'subset', context: sub };
   return { kind: 'none' };
+}
+
+/**
+ * The assumptions (docs/semantics.md#assumptions) a grant that allows a request rests on: how its
+ * grantee matched the caller (`via`), its encryption-context constraint, the caller's account
+ * (`sameAccount`: the key's, or a service) and whether a permissions boundary or session policy
+ * applies to the caller (`limited`). One list for the evaluator and for who-can, which derives it
+ * for answers it reached without an explanation.
+ */
+export function grantAssumptions(
+  g: Grant,
+  via: PrincipalMatchVia | undefined,
+  callerKind: PrincipalRef['kind'],
+  action: ActionInfo,
+  sameAccount: boolean,
+  limited: boolean,
+): AssumptionId[] {
+  const out: AssumptionId[] = [];
+  if (via === 'role') out.push('roleGranteeSessions');
+  if (via === 'session') out.push('sessionGranteeExact');
+  if (via === 'account' && callerKind !== 'root') out.push('accountGrantee');
+  // The constraint compared with the request's context, or (CreateGrant) with the constraint of the
+  // grant to create, which must be at least as strict: keys compared without case either way.
+  if (hasEcConstraint(g.constraints) && (action.takesEncryptionContext || action.short === 'CreateGrant')) out.push('grantConstraintKeyCase');
+  if (g.constraints && !hasEcConstraint(g.constraints) && (g.constraints.encryptionContextEquals || g.constraints.encryptionContextSubset))
+    out.push('emptyConstraint');
+  if (!sameAccount) out.push('crossAccountGrant');
+  if (limited) out.push('grantsNotLimitedByBoundary');
+  return out;
 }

@@ -9,7 +9,7 @@ import type { Key } from '../model/key.js';
 import { principalVia, type CompiledStatement } from './compile.js';
 import { biased, type ConditionEnv } from './conditions.js';
 import { contextGet, missingKeyInfo } from './context.js';
-import { checkGrant, checkParentGrant, grantMatchRecord, hasEcConstraint, pendingDetail, type GrantCheck } from './grants.js';
+import { checkGrant, checkParentGrant, grantAssumptions, grantMatchRecord, hasEcConstraint, pendingDetail, type GrantCheck } from './grants.js';
 import {
   aliasResourceNote,
   collectMissing,
@@ -239,6 +239,7 @@ function grantPath(k: Walk, rule: GrantRule, key: Key): { decision?: Decision; b
     return {};
   }
   let blocked: Limit | undefined;
+  let accountGrantFailed = false;
   const checks: GrantCheck[] = [];
   const candidates = w.grantsFor(caller, ex.on);
   for (const gr of candidates) {
@@ -282,9 +283,11 @@ function grantPath(k: Walk, rule: GrantRule, key: Key): { decision?: Decision; b
     }
     if (!c.matched) continue;
     if (c.needsIamDelegation && r.options.accountGranteeRequiresIamDelegation) {
-      ex.assume('accountGrantee');
       const side = k.callerSide(keyArn);
       if (!side.ok) {
+        // The account grant allows nothing without the IAM side (assumption accountGrantee): said
+        // when no grant allows; a grant that allows says its own (noteGrantAssumptions).
+        accountGrantFailed = true;
         c.matched = false;
         c.failed = 'grantee';
         c.detail = side.blockedBy ? { kind: 'no-iam-side', of: c.detail, blockedBy: side.blockedBy } : { kind: 'no-iam-side', of: c.detail };
@@ -328,6 +331,7 @@ function grantPath(k: Walk, rule: GrantRule, key: Key): { decision?: Decision; b
       ),
     };
   }
+  if (accountGrantFailed) ex.assume('accountGrantee');
   if (ex.on)
     ex.step(
       'grant',
@@ -374,20 +378,10 @@ function grantPath(k: Walk, rule: GrantRule, key: Key): { decision?: Decision; b
 }
 
 function noteGrantAssumptions(k: Walk, c: GrantCheck): void {
-  if (c.principal.via === 'role') k.ex.assume('roleGranteeSessions');
-  if (c.principal.via === 'session') k.ex.assume('sessionGranteeExact');
-  // The constraint compared with the request's context, or (CreateGrant) with the constraint of the
-  // grant to create, which must be at least as strict: keys compared without case either way.
-  if (hasEcConstraint(c.grant.constraints) && (k.action.takesEncryptionContext || k.action.short === 'CreateGrant')) k.ex.assume('grantConstraintKeyCase');
-  if (
-    c.grant.constraints &&
-    !hasEcConstraint(c.grant.constraints) &&
-    (c.grant.constraints.encryptionContextEquals || c.grant.constraints.encryptionContextSubset)
-  )
-    k.ex.assume('emptyConstraint');
-  if (!k.sameAccount) k.ex.assume('crossAccountGrant');
+  if (!k.ex.on) return;
   if (c.tokenAssumed === true) k.ex.assume('grantTokenPresented');
-  if (k.w.boundary || k.sessionPolicies.length > 0) k.ex.assume('grantsNotLimitedByBoundary');
+  const limited = k.w.boundary !== null || k.sessionPolicies.length > 0;
+  for (const id of grantAssumptions(c.grant, c.principal.via, k.caller.kind, k.action, k.sameAccount, limited)) k.ex.assume(id);
 }
 
 /**

@@ -187,3 +187,25 @@ describe('CreateGrant through a parent grant with an encryption-context constrai
     expect(d.assumptions).not.toContain('grantConstraintKeyCase');
   });
 });
+
+describe('a grant to the account beside a grant that allows', () => {
+  const BOB = `arn:aws:iam::${ACCOUNT}:user/Bob`;
+  const grants: St[] = [
+    { KeyId: KEY_ARN, GrantId: 'g-bob', GranteePrincipal: BOB, IssuingAccount: ROOT, Operations: ['Decrypt'] },
+    { KeyId: KEY_ARN, GrantId: 'g-account', GranteePrincipal: ROOT, IssuingAccount: ROOT, Operations: ['Decrypt', 'Encrypt'] },
+  ];
+  const ev = evaluator([{ ...delegate, Action: 'kms:DescribeKey' }], grants, [{ Arn: BOB, IdentityPolicies: [] }]);
+  const use = (action: string) => ev.evaluate({ action, principal: BOB, keyArn: KEY_ARN });
+
+  it('is no assumption of a verdict the other grant decided', () => {
+    const d = use('kms:Decrypt');
+    expect(d).toMatchObject({ decision: 'allow', decidedBy: 'grant', reasons: [expect.objectContaining({ id: 'g-bob' })] });
+    expect(d.assumptions).not.toContain('accountGrantee');
+  });
+
+  it('is one of a denial for want of the IAM side it is taken to need', () => {
+    const d = use('kms:Encrypt');
+    expect(d.decision).toBe('deny');
+    expect(d.assumptions).toContain('accountGrantee');
+  });
+});
