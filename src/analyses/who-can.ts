@@ -29,7 +29,7 @@
 import { ACTIONS, KEY_ACTIONS, type ActionInfo } from '../model/actions.js';
 import { parsePrincipal } from '../model/arn.js';
 import { parseOperator } from '../model/condition-operators.js';
-import type { DecidedBy, Decision, Reason, ReasonSource } from '../model/decision.js';
+import type { AssumptionId, DecidedBy, Decision, Reason, ReasonSource } from '../model/decision.js';
 import { InputError } from '../model/errors.js';
 import type { Grant } from '../model/grant.js';
 import { everyGrant, type Key } from '../model/key.js';
@@ -43,11 +43,11 @@ import { evaluateConditions, type CompiledCondition, type UnknownBias } from '..
 import { contextGet, requiredParameterKeys, unknownKeyInfo, type RequestContext } from '../evaluate/context.js';
 import { Evaluator, hasCompanions, UNKNOWN_NOTES } from '../evaluate/evaluator.js';
 import { decidesUnknown } from '../evaluate/recorder.js';
-import { hasEcConstraint } from '../evaluate/grants.js';
+import { grantAssumptions, hasEcConstraint } from '../evaluate/grants.js';
 import { aliasRequestError, dependsOnKeyState, keyStateDoubt, keyStateError, keyUsageError } from '../evaluate/key-state.js';
 import type { EvaluatorOptions } from '../evaluate/options.js';
 import { isServiceLinked, SnapshotIndex } from '../evaluate/snapshot-index.js';
-import { callerKeys, patternKey } from '../evaluate/principals.js';
+import { callerKeys, matchGrantPrincipal, patternKey } from '../evaluate/principals.js';
 import { hasWildcard, Wildcard } from '../model/wildcard.js';
 import { PairTable } from './pair-table.js';
 
@@ -1037,6 +1037,8 @@ function renamesOf(infos: readonly PolicyInfo[], mine: readonly CompiledPolicy[]
 interface AllowNode {
   next: Map<ReasonRef, AllowNode> | undefined;
   entry: AccessEntry | undefined;
+  /** The same answer resting on assumptions (through a grant), by their ids joined. */
+  assumed?: Map<string, AccessEntry>;
 }
 
 /** The layer of searchWitness of a statement of each source but SCPs (5 on, one per policy). */
@@ -1791,7 +1793,7 @@ export class WhoCanEngine {
       }
       return c;
     });
-    if (e.access === 'allow') return this.allowFromRefs(e.decidedBy, reasons);
+    if (e.access === 'allow') return this.allowFromRefs(e.decidedBy, reasons, e.assumptions);
     return this.intern(conditions === undefined ? { ...e, reasons } : { ...e, reasons, conditions });
   }
 
@@ -2054,7 +2056,7 @@ export class WhoCanEngine {
           const req = whoCanRequest(k.key, a, p.arn, this.at);
           const d = this.evaluate(req);
           if (authorizationUnsettled(d) || d.authorization === 'unknown') e = this.unknownEntry(req, d);
-          else if (d.authorization === 'allow') e = this.allowEntry(d);
+          else if (d.authorization === 'allow') e = this.allowEntry(d, p, k, a, grants);
           else {
             e = null;
             base[c] = d;
@@ -2145,11 +2147,32 @@ export class WhoCanEngine {
   }
 
   /** One object per distinct allowed answer: found by its deciding step, then reason by reason (ReasonRefs are one object each). */
-  private allowEntry(d: Decision): AccessEntry {
-    return this.allowFromRefs(authorizedBy(d), d.reasons.map(reasonRef));
+  private allowEntry(d: Decision, p: Profile, k: KeyProfile, a: ActionInfo, grants: readonly Grant[]): AccessEntry {
+    const refs = d.reasons.map(reasonRef);
+    return this.allowFromRefs(authorizedBy(d), refs, this.grantAssumed(p, k, a, refs, grants));
   }
 
-  private allowFromRefs(by: DecidedBy, refs: ReasonRef[]): AccessEntry {
+  /**
+   * The assumptions an answer through a grant rests on for this caller, as the evaluator records
+   * them when it explains (grantAssumptions): the answers who-can asks for are not explained, and
+   * these depend only on the grant that allowed (the first among the reasons, as the evaluator
+   * takes it), the action and the caller's kind, account and limits, which every caller an answer
+   * is shared with has alike (shareClass; positions of a grant naming the caller are its own).
+   */
+  private grantAssumed(p: Profile, k: KeyProfile, a: ActionInfo, refs: readonly ReasonRef[], grants: readonly Grant[]): AssumptionId[] | undefined {
+    const ref = refs.find((r) => r.source === 'grant');
+    if (ref === undefined) return undefined;
+    const g = grants.find((x) => x.grantId === ref.id);
+    if (g === undefined) return undefined;
+    const caller = p.ref;
+    const sameAccount = caller.kind === 'service' || caller.account === k.key.metadata.account;
+    const isSession = caller.kind === 'assumed-role' || caller.kind === 'federated-user' || caller.kind === 'role';
+    const limited = p.sigBoundary !== null || (isSession && p.sigSession.length > 0);
+    const ids = grantAssumptions(g, matchGrantPrincipal(g.granteePrincipal, caller).via, caller.kind, a, sameAccount, limited);
+    return ids.length > 0 ? ids : undefined;
+  }
+
+  private allowFromRefs(by: DecidedBy, refs: ReasonRef[], assumptions?: readonly AssumptionId[]): AccessEntry {
     let node = this.allowed.get(by);
     if (node === undefined) {
       node = { next: undefined, entry: undefined };
@@ -2164,8 +2187,18 @@ export class WhoCanEngine {
       }
       node = child;
     }
-    node.entry ??= { access: 'allow', decidedBy: by, reasons: refs };
-    return node.entry;
+    if (assumptions === undefined || assumptions.length === 0) {
+      node.entry ??= { access: 'allow', decidedBy: by, reasons: refs };
+      return node.entry;
+    }
+    const sig = assumptions.join(',');
+    node.assumed ??= new Map();
+    let e = node.assumed.get(sig);
+    if (e === undefined) {
+      e = { access: 'allow', decidedBy: by, reasons: refs, assumptions: [...assumptions] };
+      node.assumed.set(sig, e);
+    }
+    return e;
   }
 
   /** The compiled statement a reason names. */
@@ -2351,7 +2384,15 @@ export class WhoCanEngine {
       }
     }
     const first = successes[0]!;
-    return this.intern({ access: 'conditional', decidedBy: authorizedBy(first.d), reasons, conditions, witness: first.witness });
+    const assumptions = this.grantAssumed(p, k, a, reasons, grants);
+    return this.intern({
+      access: 'conditional',
+      decidedBy: authorizedBy(first.d),
+      reasons,
+      conditions,
+      witness: first.witness,
+      ...(assumptions !== undefined ? { assumptions } : {}),
+    });
   }
 
   /**

@@ -382,6 +382,18 @@ export const ASSUMPTION_IDS = [
 
 export type AssumptionId = (typeof ASSUMPTION_IDS)[number];
 
+/** An assumption's id as reports that list ids write it: in kebab case, its heading in docs/semantics.md (`account-grantee`). */
+export function assumptionSlug(id: AssumptionId): string {
+  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+}
+
+const BY_SLUG: ReadonlyMap<string, AssumptionId> = new Map(ASSUMPTION_IDS.map((id) => [assumptionSlug(id), id]));
+
+/** The assumption a report names in kebab case (undefined: none kms-why knows). */
+export function assumptionOfSlug(slug: string): AssumptionId | undefined {
+  return BY_SLUG.get(slug);
+}
+
 /** A statement a note names: its policy and its Sid (or PolicyName#index). */
 export interface StatementRef {
   source: PolicySource;

@@ -1,7 +1,7 @@
 // The result of `kms-why who-can`, as plain data: built by analyses/who-can.ts, rendered by
 // report/who-can.ts, read back from a JSON report by sources/who-can-report.ts.
 import type { ActionInfo } from './actions.js';
-import type { DecidedBy, HintNote, ReasonSource } from './decision.js';
+import type { AssumptionId, DecidedBy, HintNote, ReasonSource } from './decision.js';
 import type { Effect } from './policy.js';
 
 /** The version of the who-can JSON report (`kmsWhyWhoCan`). */
@@ -51,6 +51,13 @@ export interface AccessEntry {
   reasons: ReasonRef[];
   conditions?: GuardCondition[];
   witness?: Witness;
+  /**
+   * For access through a grant: the assumptions it rests on (docs/semantics.md#assumptions), as
+   * `check` lists them for the same caller. An answer is shared only by callers for whom these are
+   * the same (who-can shares answers between callers of one kind, account and set of boundary and
+   * session policies, never with a principal a grant names).
+   */
+  assumptions?: AssumptionId[];
   /** For unknown access: the inputs that could not be read ("what: reason"). */
   unreadable?: string[];
   /**

@@ -40,6 +40,7 @@
 //           "adminLevel": true,                                allowed without context on PutKeyPolicy, ScheduleKeyDeletion, DisableKey, CreateGrant
 //           "conditions"?: [{ "source", "id", "effect", "operator", "key", "values": [] }],   conditional only; one statement's conditions all hold, statements are alternatives; effect Deny = a Deny to avoid
 //           "witness"?: { "encryptionContext"?, "viaService"?, "keyIdentifier"?, "encryptionAlgorithm"?, "grantIsForAwsResource"?, "context"? },   a request context the evaluator allows
+//           "assumptions"?: ["account-grantee"],               through a grant: the assumptions the answer rests on (docs/semantics.md#ID)
 //           "unreadable"?: ["what: reason"]                    unknown only
 //           "unknownBecause"?: "…",                            unknown with nothing unreadable: what the request would need that kms-why cannot know
 //           "missingContext"?: ["aws:SourceIp"]                 unknown only: condition keys the verdict depends on that kms-why cannot derive
@@ -51,6 +52,8 @@
 //       "unlistedPrincipals"?: [{ "account": "111122223333" | null, "why": "…" }]   principals (of that account; null: any) that may be
 //                                                            missing from "principals": an input that names them could not be read,
 //                                                            or the snapshot lists only the principals it was asked for
+//       "assumptions"?: [{ "id": "account-grantee", "assumption": "…", "principals": 3 }]   every assumption an answer on the key rests on,
+//                                                            with the number of principals whose answers rest on it
 //     }]
 //   }
 //
@@ -62,8 +65,8 @@ import type { AccessEntry, GuardCondition, KeyWhoCan, ReasonRef, WhoCanFilters, 
 import { ADMIN_LEVEL_ACTIONS, finalVerdict, isAdminLevel } from '../analyses/who-can.js';
 import { pushWrapped } from './wrap-spaces.js';
 import { layoutTable, layoutTableChunks, type Row } from './layout.js';
-import { hintText, partGapText, partWhatText } from './phrases.js';
-import { GRANT_TO_CREATE, type HintNote } from '../model/decision.js';
+import { assumptionText, hintText, partGapText, partWhatText } from './phrases.js';
+import { ASSUMPTION_IDS, assumptionSlug, GRANT_TO_CREATE, type AssumptionId, type HintNote } from '../model/decision.js';
 
 import { WHO_CAN_REPORT_VERSION } from '../model/who-can.js';
 import { hasControlChar } from '../model/control-chars.js';
@@ -227,9 +230,36 @@ function dependsNoteText(n: HintNote): string {
   }
 }
 
+/** The assumptions an answer rests on, by their ids in kebab case (docs/semantics.md#ID): `, assuming a, b`, or nothing. */
+export function assumesText(e: AccessEntry): string {
+  return e.assumptions === undefined || e.assumptions.length === 0 ? '' : `; assumes ${e.assumptions.map(assumptionSlug).join(', ')}`;
+}
+
+/** An answer's assumptions in its JSON (ids in kebab case, as docs/semantics.md#assumptions heads them). */
+function assumptionsJson(o: JsonObject, e: AccessEntry): void {
+  if (e.assumptions !== undefined && e.assumptions.length > 0) o.assumptions = e.assumptions.map(assumptionSlug);
+}
+
+/**
+ * The assumptions any answer on the key rests on (docs/semantics.md#assumptions), each with the
+ * number of principals with an answer that rests on it; in the order of ASSUMPTION_IDS. Principals
+ * with the same row of answers (most of them) are counted together.
+ */
+export function keyAssumptions(k: KeyWhoCan): Array<{ id: AssumptionId; principals: number }> {
+  const rowN = new Map<Array<AccessEntry | null>, number>();
+  for (const row of k.access) rowN.set(row, (rowN.get(row) ?? 0) + 1);
+  const count = new Map<AssumptionId, number>();
+  for (const [row, n] of rowN) {
+    let ids: Set<AssumptionId> | undefined;
+    for (const e of row) if (e?.assumptions !== undefined) for (const id of e.assumptions) (ids ??= new Set()).add(id);
+    if (ids !== undefined) for (const id of ids) count.set(id, (count.get(id) ?? 0) + n);
+  }
+  return ASSUMPTION_IDS.filter((id) => count.has(id)).map((id) => ({ id, principals: count.get(id)! }));
+}
+
 function entrySig(e: AccessEntry | null): string {
   if (e === null) return '-';
-  return `${e.access}|${e.decidedBy}|${e.reasons.map((r) => `${r.source}:${r.id}`).join(',')}|${(e.conditions ?? []).map((c) => `${c.id}:${c.key}:${c.values.join(',')}`).join(',')}`;
+  return `${e.access}|${e.decidedBy}|${e.reasons.map((r) => `${r.source}:${r.id}`).join(',')}|${(e.conditions ?? []).map((c) => `${c.id}:${c.key}:${c.values.join(',')}`).join(',')}|${(e.assumptions ?? []).join(',')}`;
 }
 
 /** Actions of one group with identical answers for every principal, merged into one row. */
@@ -288,6 +318,7 @@ function entryJson(p: WhoCanPrincipal, a: ActionInfo, e: AccessEntry): JsonObjec
   if (e.conditions !== undefined) o.conditions = e.conditions;
   if (e.witness !== undefined) o.witness = e.witness;
   if (e.unreadable !== undefined) o.unreadable = e.unreadable;
+  assumptionsJson(o, e);
   unknownJson(o, e);
   return o;
 }
@@ -324,6 +355,8 @@ function keyTailJson(k: KeyWhoCan): JsonObject {
     skipped: k.skipped,
   };
   if (k.unlisted !== undefined && k.unlisted.length > 0) o.unlistedPrincipals = k.unlisted.map((u) => ({ account: u.account ?? null, why: u.why }));
+  const assumed = keyAssumptions(k);
+  if (assumed.length > 0) o.assumptions = assumed.map((x) => ({ id: assumptionSlug(x.id), assumption: assumptionText(x.id), principals: x.principals }));
   return o;
 }
 
@@ -409,6 +442,7 @@ class KeyJsonWriter {
       if (e.conditions !== undefined) o.conditions = e.conditions;
       if (e.witness !== undefined) o.witness = e.witness;
       if (e.unreadable !== undefined) o.unreadable = e.unreadable;
+      assumptionsJson(o, e);
       unknownJson(o, e);
       s = json(o).slice(1);
       pair[i] = s;
@@ -539,6 +573,8 @@ export interface KeySummary {
   external: ExternalAccount[];
   /** Principals with some access (any action). */
   withAccess: number;
+  /** The assumptions answers on the key rest on (keyAssumptions). */
+  assumptions: Array<{ id: AssumptionId; principals: number }>;
 }
 
 /** Allowed before conditional before unknown: the order answers and access paths are listed in. */
@@ -793,7 +829,7 @@ export function summarizeKey(k: KeyWhoCan): KeySummary {
     }
     if (row.some((e) => e !== null)) withAccess += rowN[ri]!;
   }
-  return { considered, groups, adminLevel, adminSample, external: externalAccounts(k), withAccess };
+  return { considered, groups, adminLevel, adminSample, external: externalAccounts(k), withAccess, assumptions: keyAssumptions(k) };
 }
 
 function actionNames(k: KeyWhoCan, idx: number[], of: number): string {
@@ -934,6 +970,11 @@ function* textKeyPieces(k: KeyWhoCan, s: KeySummary, opts: WhoCanViewOptions): G
         '      ',
       );
   }
+  if (s.assumptions.length > 0) {
+    out.push('');
+    put('Assumptions that answers through grants rest on (kms-why check gives each principal its own):', '  ', '    ');
+    for (const x of s.assumptions) put(`${assumptionText(x.id)} (${plural(x.principals, 'principal')})`, '    ', '      ');
+  }
   if (listed(opts, s)) {
     out.push('', '  Principals by action:');
     // Pushed one line at a time: a spread of a list this long (a line or two per principal and action) overflows the call stack.
@@ -982,7 +1023,7 @@ function* textList(out: string[], k: KeyWhoCan, width: number): Generator<void> 
       for (const { principal, entry } of row.entries) {
         const admin = row.actions.some((a) => isAdminLevel(a.name, entry)) ? ' [ADMIN-LEVEL]' : '';
         pushWrapped(out, `${principalLabel(principal)}${admin}`, width, `      ${entry.access.padEnd(11)}  `, why);
-        pushWrapped(out, entryWhy(entry), width, why, whyRest);
+        pushWrapped(out, `${entryWhy(entry)}${assumesText(entry)}`, width, why, whyRest);
         if (out.length >= TEXT_PIECE_LINES) yield;
       }
     }
@@ -1074,6 +1115,7 @@ function* tableKeyPieces(k: KeyWhoCan, s: KeySummary, opts: WhoCanViewOptions, c
       `Public statement "${st.id}": ${st.actions.join(', ')} ${st.conditions.length > 0 ? conditionsText(st.conditions) : 'to ANYONE, with no condition'}`,
       c.yellow,
     );
+  for (const x of s.assumptions) out += para(`Assumption (${plural(x.principals, 'principal')}): ${assumptionText(x.id)}`, c.dim);
   if (listed(opts, s)) {
     const list: Row[] = [];
     for (const g of GROUPS) {
@@ -1093,7 +1135,7 @@ function* tableKeyPieces(k: KeyWhoCan, s: KeySummary, opts: WhoCanViewOptions, c
             i === 0 ? actionCell : '',
             { text: entry.access, style: colour(entry.access) },
             admin ? { text: `${label}\nADMIN-LEVEL`, style: c.red.bold } : principal.external ? { text: label, style: c.yellow } : label,
-            entryWhy(entry),
+            `${entryWhy(entry)}${assumesText(entry)}`,
           ]);
         });
       }
@@ -1178,6 +1220,11 @@ function markdownKey(k: KeyWhoCan, s: KeySummary, opts: WhoCanViewOptions, budge
       );
     out.push('');
   }
+  if (s.assumptions.length > 0) {
+    out.push('**Assumptions** the answers through grants rest on:', '');
+    for (const x of s.assumptions) out.push(`- ${prose(assumptionText(x.id))} (${plural(x.principals, 'principal')})`);
+    out.push('');
+  }
   for (const n of k.notes) out.push(`> ${prose(n)}`);
   for (const x of k.skipped.slice(0, 10)) out.push(`> not evaluated: ${code(x.principal)} (${prose(x.why)})`);
   if (k.notes.length > 0 || k.skipped.length > 0) out.push('');
@@ -1199,7 +1246,7 @@ function markdownKey(k: KeyWhoCan, s: KeySummary, opts: WhoCanViewOptions, budge
                   i === 0 ? acts : '',
                   entry.access === 'allow' ? '**allow**' : entry.access,
                   `${code(principal.arn)}${principal.external ? ' (external)' : ''}${r.actions.some((a) => isAdminLevel(a.name, entry)) ? ' **admin-level**' : ''}`,
-                  prose(entryWhy(entry)),
+                  prose(`${entryWhy(entry)}${assumesText(entry)}`),
                 ]),
               );
         for (const l of lines) {
@@ -1268,6 +1315,7 @@ function* jsonlKey(k: KeyWhoCan): Generator<string> {
           if (e.conditions !== undefined) o.conditions = e.conditions;
           if (e.witness !== undefined) o.witness = e.witness;
           if (e.unreadable !== undefined) o.unreadable = e.unreadable;
+          assumptionsJson(o, e);
           unknownJson(o, e);
           body = `,${json(o).slice(1)}\n`;
           if (p.kind !== 'public') {

@@ -2,7 +2,7 @@
 // for `kms-why diff` (which reads large reports a key at a time, parseWhoCanKey) and `who-can`
 // given a report instead of a snapshot.
 import { findAction, type ActionInfo } from '../model/actions.js';
-import type { DecidedBy, ReasonSource } from '../model/decision.js';
+import { assumptionOfSlug, type AssumptionId, type DecidedBy, type ReasonSource } from '../model/decision.js';
 import {
   WHO_CAN_REPORT_VERSION,
   type AccessEntry,
@@ -102,6 +102,13 @@ export function parseWhoCanKey(kv: unknown, at: Where): KeyWhoCan {
         entry.conditions = expectArray(e.conditions, member(eat, 'conditions')).map((c, i) => conditionOf(c, index(member(eat, 'conditions'), i)));
       if (isObject(e.witness)) entry.witness = e.witness as Witness;
       if (e.unreadable !== undefined) entry.unreadable = strings(e.unreadable, member(eat, 'unreadable'));
+      // The assumptions an answer through a grant rests on (report/who-can.ts assumptionsJson); one a later kms-why names is left out.
+      if (e.assumptions !== undefined) {
+        const ids = strings(e.assumptions, member(eat, 'assumptions'))
+          .map(assumptionOfSlug)
+          .filter((id): id is AssumptionId => id !== undefined);
+        if (ids.length > 0) entry.assumptions = ids;
+      }
       // An unknown answer's reason when nothing unreadable explains it (report/who-can.ts unknownJson).
       if (e.unknownBecause !== undefined) entry.unknownBecause = expectString(e.unknownBecause, member(eat, 'unknownBecause'));
       if (e.missingContext !== undefined) entry.missingContext = strings(e.missingContext, member(eat, 'missingContext'));

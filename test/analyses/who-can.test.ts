@@ -28,6 +28,7 @@ import type { Key, KeyMetadata, KeyState } from '../../src/model/key.js';
 import type { Policy, PolicySource } from '../../src/model/policy.js';
 import type { PrincipalPolicies } from '../../src/model/principal.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
+import type { Request } from '../../src/model/request.js';
 import { unknownInput } from '../../src/model/unknown.js';
 import { loadFrom } from '../../src/sources/load.js';
 import { parsePolicyDocument } from '../../src/sources/policy-document.js';
@@ -44,7 +45,28 @@ function sig(e: AccessEntry | null, withDecidedBy = true): string {
     .map((r) => `${r.source}:${r.policyName ?? ''}:${r.id}`)
     .sort()
     .join('+');
-  return `${e.access}:${withDecidedBy ? e.decidedBy : '-'}:${reasons}`;
+  return `${e.access}:${withDecidedBy ? e.decidedBy : '-'}:${reasons}:${(e.assumptions ?? []).join(',')}`;
+}
+
+/** The assumptions a grant that allows rests on: those who-can derives for its answers (AccessEntry.assumptions). */
+const GRANT_ASSUMPTIONS: ReadonlySet<string> = new Set([
+  'roleGranteeSessions',
+  'sessionGranteeExact',
+  'accountGrantee',
+  'grantConstraintKeyCase',
+  'emptyConstraint',
+  'crossAccountGrant',
+  'grantsNotLimitedByBoundary',
+]);
+
+/** Who-can's assumptions of an answer through a grant are those `check` lists for the request (`ev`, explained). */
+function expectGrantAssumptions(ev: Evaluator, req: Request, e: AccessEntry, where: string): void {
+  if (!e.reasons.some((r) => r.source === 'grant')) {
+    expect(e.assumptions, `${where}: assumptions`).toBeUndefined();
+    return;
+  }
+  const x = ev.evaluate(req, { explain: true, verifyHints: false });
+  expect([...(e.assumptions ?? [])].sort(), `${where}: assumptions`).toEqual(x.assumptions.filter((id) => GRANT_ASSUMPTIONS.has(id)).sort());
 }
 
 /** Every answer of `result` against the evaluator, asked one request at a time. */
@@ -108,6 +130,7 @@ function expectConsistent(snapshot: Snapshot, result: WhoCanResult): number {
           expect(e?.access, where).toBe('allow');
           expect(e!.reasons.map((r) => r.id).sort(), where).toEqual(d.reasons.map((r) => r.id).sort());
           if (d.decidedBy !== 'key-state') expect(e!.decidedBy, where).toBe(d.decidedBy);
+          expectGrantAssumptions(ev, req, e!, where);
         } else if (d.authorization === 'unknown') {
           expect(e?.access, where).toBe('unknown');
           if (d.unreadable.length === 0 && askedAlone(snapshot, key, a)) {
@@ -129,6 +152,8 @@ function expectConsistent(snapshot: Snapshot, result: WhoCanResult): number {
             // The request time is who-can's, not the witness's to choose.
             for (const key of Object.keys(e.witness!.context ?? {}))
               expect(key.toLowerCase(), `${where}: witness`).not.toMatch(/^aws:(currenttime|epochtime)$/);
+            if (w.decidedBy === 'grant' && w.reasons[0]?.id === e.reasons.find((r) => r.source === 'grant')?.id)
+              expectGrantAssumptions(ev, withWitness(req, e.witness!), e, where);
           }
         }
       });
