@@ -1146,6 +1146,7 @@ export class Evaluator {
                 'RetireGrant',
               ],
               state: 'active',
+              standIn: true,
             },
           ]
         : [];

@@ -49,7 +49,10 @@ export function retireGrant(k: Walk, key: Key): Decision {
     // The grant allows it, as a grant allows its operations: a permissions boundary or session
     // policy is taken not to limit it (docs/semantics.md#grants-not-limited-by-boundary).
     if (by === 'grant' && (k.w.boundary || k.sessionPolicies.length > 0)) ex.assume('grantsNotLimitedByBoundary');
-    if (ex.on)
+    // The stand-in for unreadable grants allows in its world; what it says is no fact about the grant.
+    if (ex.on && target.standIn === true)
+      ex.step('retire-grant', { kind: 'may-retire', principal: caller.arn, grantId: target.grantId }, 'unknown', { kind: 'grant-unread' });
+    else if (ex.on)
       ex.step('retire-grant', { kind: 'may-retire', principal: caller.arn, grantId: target.grantId }, 'yes', why, () => ({
         grants: [{ ...record, matched: true }],
       }));

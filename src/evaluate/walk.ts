@@ -391,6 +391,7 @@ export class Walk {
     if (!this.ex.proposing || keyArn === undefined) return NO_EDITS;
     const grant: Grant = { ...g, ...change, grantId: `${g.grantId}-new`, state: 'active' };
     delete grant.grantToken;
+    delete grant.standIn;
     return [{ kind: 'add-grant', keyArn, grant }];
   }
   addTo(policy: Policy | undefined, sid: string, resource: string): HintEdit[] {

@@ -314,6 +314,8 @@ export type TraceFinding =
   | { kind: 'not-on-key' }
   | { kind: 'no-grant-id' }
   | { kind: 'no-such-grant' }
+  /** The grant could not be read (the key's grants are unreadable): whether it lets the caller retire it is not known. */
+  | { kind: 'grant-unread' }
   /** The grant's state, as grants.ts finds it. */
   | { kind: 'grant-state'; detail: GrantDetail }
   | { kind: 'retiring-principal'; retiringPrincipal: string }

@@ -25,6 +25,11 @@ export interface Grant {
   /** Present for grants that are not yet consistent: only requests presenting it can use the grant. */
   grantToken?: string;
   creationDate?: string;
+  /**
+   * Not a grant read from the inputs: what stands in for grants that could not be read, in the
+   * world where they allow everything (evaluator.ts). A trace never states its fields as facts.
+   */
+  standIn?: true;
 }
 
 /** `k=v, k2=v2`: an encryption context written out (grant details and findings quote it in braces). */

@@ -420,6 +420,8 @@ export function findingText(f: TraceFinding): string {
       return 'the request does not name a grant (give --grant-id)';
     case 'no-such-grant':
       return 'no such grant: it was retired or revoked already, or the id is wrong';
+    case 'grant-unread':
+      return 'the grant could not be read: whether it names this principal as its retiring principal or grantee is not known';
     case 'grant-state':
       return grantDetailText(f.detail);
     case 'retiring-principal':
@@ -466,7 +468,7 @@ export function grantDetailText(d: GrantDetail): string {
       return 'the grant is retired or revoked';
     case 'pending':
       return d.otherToken === true
-        ? "the grant is not yet consistent (usually under five minutes) and the grant token the request presents is not this grant's"
+        ? 'the grant is not yet consistent (usually under five minutes) and no grant token the request presents is its own'
         : 'the grant is not yet consistent (usually under five minutes) and the request does not present its grant token';
     case 'constraint-on-asymmetric':
       return `the grant has an encryption-context constraint, which KMS does not allow on a ${d.keySpec} key; the grant is invalid`;
