@@ -300,7 +300,12 @@ export function auditGrants(keys: Key[], opts: AuditOptions): GrantsAudit {
           `grant ${g.grantId} has an encryption-context constraint, which KMS does not allow on a ${m.keySpec} key: the grant is invalid and allows nothing`,
         );
       if (grantee.scope === 'external-account' && invalid === undefined)
-        add('external-account', `grant ${g.grantId} gives account ${grantee.account} (${g.granteePrincipal}) ${operationsInWords(g.operations).slice(4)}`);
+        add(
+          'external-account',
+          grantee.kind === 'account-root'
+            ? `grant ${g.grantId} gives account ${grantee.account} (${g.granteePrincipal}) ${operationsInWords(g.operations).slice(4)}`
+            : `grant ${g.grantId} gives ${g.granteePrincipal}, of account ${grantee.account}, ${operationsInWords(g.operations).slice(4)}`,
+        );
       if (grantee.kind === 'unknown-principal-id')
         add(
           'orphaned-grantee',
@@ -321,7 +326,7 @@ export function auditGrants(keys: Key[], opts: AuditOptions): GrantsAudit {
       if (grantee.kind === 'account-root' && invalid === undefined)
         add(
           'account-root-grantee',
-          `grant ${g.grantId} is to the account root ${g.granteePrincipal}: every principal of that account with an IAM allow may use it`,
+          `grant ${g.grantId} is to the account root ${g.granteePrincipal}: AWS does not document such grants; kms-why assumes that the account's root user and every principal of that account with an IAM allow may use it (docs/semantics.md#account-grantee)`,
         );
       const sig = JSON.stringify([g.granteePrincipal, [...g.operations].sort(), constraintShape(g.constraints), g.retiringPrincipal ?? '']);
       const dup = seen.get(sig);

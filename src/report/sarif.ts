@@ -62,7 +62,7 @@ export const RULE_TEXT: Record<string, RuleText> = {
   'KMSWHY-G005': {
     name: 'AccountRootGrantee',
     short: 'Grant to an account root',
-    full: 'The grantee is an account (arn:aws:iam::ACCOUNT:root): every principal of that account whose IAM policies allow it may use the grant.',
+    full: 'The grantee is an account (arn:aws:iam::ACCOUNT:root). AWS does not document such grants; kms-why assumes that every principal of that account whose IAM policies allow it may use the grant (docs/semantics.md#account-grantee).',
     help: 'Name the role or user that needs the key instead of the account, or accept the finding with a reason.',
     severity: 'medium',
   },

@@ -83,6 +83,12 @@ describe('grants inventory', () => {
     expect(d.trace.flatMap((t) => t.grants ?? []).find((g) => g.grantId === id(6))?.failed).toBe('grant-invalid');
   });
 
+  it('says the account-grantee rule is an assumption, and names a role grantee of another account as the role', () => {
+    const message = (n: number, code: string) => audit.findings.find((f) => f.grantId === id(n) && f.code === code)!.message;
+    expect(message(9, 'KMSWHY-G005')).toMatch(/AWS does not document such grants; kms-why assumes .*\(docs\/semantics\.md#account-grantee\)$/);
+    expect(message(6, 'KMSWHY-G001')).toMatch(/^grant \S+ gives arn:aws:iam::444455556666:role\/\S+, of account 444455556666, /);
+  });
+
   it('flags grants on a disabled key', () => {
     const k = structuredClone(snapshot.keys[0]!);
     k.metadata.keyState = 'Disabled';
