@@ -29,7 +29,7 @@
 import { ACTIONS, KEY_ACTIONS, type ActionInfo } from '../model/actions.js';
 import { parsePrincipal } from '../model/arn.js';
 import { parseOperator } from '../model/condition-operators.js';
-import type { AssumptionId, DecidedBy, Decision, Reason, ReasonSource } from '../model/decision.js';
+import type { AssumptionId, DecidedBy, Decision, OrgPoliciesNotGiven, Reason, ReasonSource } from '../model/decision.js';
 import { InputError } from '../model/errors.js';
 import type { Grant } from '../model/grant.js';
 import { everyGrant, type Key } from '../model/key.js';
@@ -2671,7 +2671,32 @@ export class WhoCanEngine {
     if (actions.some((a) => a.cls === 'alias')) out.aliasForAliasActions = key.aliases[0]!;
     const unlisted = unlistedPrincipals(this.snapshot, key);
     if (unlisted.length > 0) out.unlisted = unlisted;
+    const notGiven = this.orgPoliciesNotGiven(key, out);
+    if (notGiven.length > 0) out.orgPoliciesNotGiven = notGiven;
     return out;
+  }
+
+  /**
+   * The SCPs and RCPs no input gives that would restrict some access (allow or conditional) the
+   * key's answers show, as the evaluator says whom they restrict: the SCPs of each such
+   * principal's account (anyone "*" has none to name), the RCPs of the key's account for the
+   * actions they restrict. SCPs first.
+   */
+  private orgPoliciesNotGiven(key: Key, k: KeyWhoCan): OrgPoliciesNotGiven[] {
+    const scps = new Map<string, OrgPoliciesNotGiven>();
+    let rcp: OrgPoliciesNotGiven | undefined;
+    const rcps = k.actions.map((a) => this.evaluator.rcpsNotGiven(a, key));
+    const granted = (e: AccessEntry | null | undefined): boolean => e != null && e.access !== 'unknown';
+    k.principals.forEach((p, pi) => {
+      const row = k.access[pi]!;
+      if (!row.some(granted)) return;
+      if (p.kind !== 'public' && (p.account === undefined || !scps.has(p.account))) {
+        const n = this.evaluator.scpsNotGiven(p.arn);
+        if (n !== undefined && !scps.has(n.account)) scps.set(n.account, n);
+      }
+      rcp ??= rcps.find((n, ai) => n !== undefined && granted(row[ai]));
+    });
+    return [...scps.values(), ...(rcp !== undefined ? [rcp] : [])];
   }
 
   private iamList: Array<{ ref: PrincipalRef; policies: PrincipalPolicies }> | undefined;

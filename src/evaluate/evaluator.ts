@@ -4,7 +4,7 @@
 // share holds whatever the input says; otherwise the verdict is `unknown`.
 import { findAction, type ActionInfo } from '../model/actions.js';
 import { accountRootIn, parsePrincipal, roleArnOf } from '../model/arn.js';
-import { type Decision, type HintNote, STAND_IN_SID, standInPolicyName } from '../model/decision.js';
+import { type Decision, type HintNote, type OrgPoliciesNotGiven, STAND_IN_SID, standInPolicyName } from '../model/decision.js';
 import { RequestError } from '../model/errors.js';
 import type { Grant } from '../model/grant.js';
 import type { Key, PartialGrants } from '../model/key.js';
@@ -13,7 +13,7 @@ import type { PrincipalPolicies, PrincipalRef } from '../model/principal.js';
 import { givenValue, type Request } from '../model/request.js';
 import { documentedViaService } from '../model/via-service.js';
 import { keyStateDoubt, mayDoubtKeyState } from '../model/key-state.js';
-import type { OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
+import type { Organization, OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
 import { isUnknown, orgPoliciesNotGiven, principalNotInSnapshot, rolePathNotInSnapshot, type UnknownInput, type Unknowable } from '../model/unknown.js';
 import { compilePolicy, StatementLists, type CompiledPolicy } from './compile.js';
 import type { ConditionEnv, UnknownBias } from './conditions.js';
@@ -166,6 +166,34 @@ function stand(source: PolicySource, name: string, effect: 'Allow' | 'Deny', wit
 export const UNKNOWN_NOTES = new WeakMap<Decision, HintNote[]>();
 
 /** Actions whose verdict includes further permissions, each a request of its own (Evaluator.companions). */
+// Whom AWS Organizations policies restrict (docs/semantics.md#organization-policies): the one
+// place that says it, for the worlds (orgLevels), unknown ones (orgPoliciesUnknown) and ones no
+// input gives (orgPoliciesNotGiven).
+
+/**
+ * The account whose SCPs restrict this caller: its own, but for service principals, service-linked
+ * roles (and their sessions) and the organization's management account, which SCPs do not restrict.
+ */
+function scpAccountOf(caller: PrincipalRef, callerAccount: string | undefined, org: Organization | undefined): string | undefined {
+  if (callerAccount === undefined || caller.kind === 'service' || isServiceLinked(caller)) return undefined;
+  return callerAccount === org?.managementAccountId ? undefined : callerAccount;
+}
+
+/**
+ * Whether RCPs restrict requests on this key: a customer managed key of an account other than the
+ * management account (not an AWS managed key [KMS-RCP]); 'unknown' when its metadata is unknown.
+ */
+function rcpsOnKey(key: Key, org: Organization | undefined): 'yes' | 'no' | 'unknown' {
+  if (key.metadata.account === org?.managementAccountId) return 'no';
+  if (key.metadataUnknown !== undefined) return 'unknown';
+  return key.metadata.keyManager === 'CUSTOMER' ? 'yes' : 'no';
+}
+
+/** RCPs restrict the actions on a key but kms:RetireGrant [KMS-RCP], not IAM-only actions. */
+function rcpsRestrict(action: ActionInfo): boolean {
+  return action.cls !== 'iam-only' && action.cls !== 'retire-grant';
+}
+
 const WITH_COMPANIONS = new Set(['kms:UpdateAlias', 'kms:ReplicateKey', 'kms:UpdatePrimaryRegion']);
 
 export function hasCompanions(actionName: string): boolean {
@@ -427,14 +455,12 @@ export class Evaluator {
     }
     const keyPolicy: Unknowable<Policy> | null = key === undefined ? null : key.policy;
     const grants: Unknowable<Grant[]> = key === undefined ? [] : this.grantsOf(key, caller, request.grantId);
-    // SCPs apply to the caller as orgLevels says; RCPs to a customer managed key (or one whose
-    // metadata is unknown), for the action classes orgLevels says.
-    const scpsUnknown =
-      callerAccount !== undefined && caller.kind !== 'service' && !isServiceLinked(caller) ? this.orgPoliciesUnknown('scp', callerAccount) : undefined;
-    const rcpsUnknown =
-      key !== undefined && (key.metadataUnknown !== undefined || key.metadata.keyManager === 'CUSTOMER')
-        ? this.orgPoliciesUnknown('rcp', key.metadata.account)
-        : undefined;
+    // SCPs apply to the caller as scpAccountOf says; RCPs to the key as rcpsOnKey says, for the
+    // action classes rcpsRestrict says (per action, below).
+    const org = this.snapshot.organization;
+    const scpAccount = scpAccountOf(caller, callerAccount, org);
+    const scpsUnknown = scpAccount !== undefined ? this.orgPoliciesUnknown('scp', scpAccount) : undefined;
+    const rcpsUnknown = key !== undefined && rcpsOnKey(key, org) !== 'no' ? this.orgPoliciesUnknown('rcp', key.metadata.account) : undefined;
     const principalArn = principalArnUnknown !== undefined ? undefined : (cs.principalArn ?? defaultPrincipalArn(caller));
     const ctxInput = {
       request,
@@ -515,18 +541,76 @@ export class Evaluator {
   orgIdOf(account: string): string | undefined {
     const org = this.snapshot.organization;
     if (org?.id === undefined) return undefined;
-    const member =
+    return this.isMember(account) ? org.id : undefined;
+  }
+
+  /** Whether the snapshot's Organization names the account (as its management account, in a map or in Accounts). */
+  private isMember(account: string): boolean {
+    const org = this.snapshot.organization;
+    if (org === undefined) return false;
+    return (
       account === org.managementAccountId ||
       account in org.serviceControlPolicies ||
       account in org.resourceControlPolicies ||
-      (org.accounts ?? []).includes(account);
-    return member ? org.id : undefined;
+      (org.accounts ?? []).includes(account)
+    );
+  }
+
+  /**
+   * The SCPs (RCPs) of an account when no input gives any SCP (RCP): the snapshot has no
+   * Organization, or one without a map of that kind (nor did --scp-file/--rcp-file give one).
+   * kms-why evaluates none, so a verdict holds only if they allow it too (OrgPoliciesNotGiven).
+   */
+  private notGiven(kind: 'scp' | 'rcp', account: string): OrgPoliciesNotGiven | undefined {
+    const org = this.snapshot.organization;
+    if (org !== undefined && Object.keys(kind === 'scp' ? org.serviceControlPolicies : org.resourceControlPolicies).length > 0) return undefined;
+    const n: OrgPoliciesNotGiven = { kind, account };
+    if (this.isMember(account)) {
+      n.member = true;
+      if (org?.id !== undefined) n.organizationId = org.id;
+    }
+    return n;
+  }
+
+  /** The SCPs that would restrict this caller (scpAccountOf), when no input gives any SCP. */
+  scpsNotGiven(principal: string, callerAccount?: string): OrgPoliciesNotGiven | undefined {
+    const caller = this.parseCaller(principal);
+    const account = scpAccountOf(caller, caller.kind === 'service' ? undefined : (callerAccount ?? caller.account), this.snapshot.organization);
+    return account === undefined ? undefined : this.notGiven('scp', account);
+  }
+
+  /** The RCPs that would (or, on a key whose metadata is unknown, may) restrict this action on this key, when no input gives any RCP. */
+  rcpsNotGiven(action: ActionInfo, key: Key): OrgPoliciesNotGiven | undefined {
+    return rcpsRestrict(action) && rcpsOnKey(key, this.snapshot.organization) !== 'no' ? this.notGiven('rcp', key.metadata.account) : undefined;
+  }
+
+  /** The SCPs and RCPs that would restrict this request and that no input gives (none: []). */
+  orgPoliciesNotGiven(request: Request): OrgPoliciesNotGiven[] {
+    const action = findAction(request.action);
+    if (action === undefined) return [];
+    const caller = this.parseCaller(request.principal);
+    const out: OrgPoliciesNotGiven[] = [];
+    const scp = this.scpsNotGiven(request.principal, request.callerAccount);
+    if (scp !== undefined) out.push(scp);
+    const ident = request.keyArn ?? request.keyIdentifier;
+    const key = action.cls === 'iam-only' || ident === undefined ? undefined : this.findKey(ident, request.callerAccount ?? caller.account);
+    const rcp = key === undefined ? undefined : this.rcpsNotGiven(action, key);
+    if (rcp !== undefined) out.push(rcp);
+    return out;
   }
 
   evaluate(request: Request, opts: EvaluateOptions = {}): Decision {
     // Without the explanation there are no hints, so nothing to verify: the fast path stays fast.
-    if (opts.explain === false || opts.verifyHints === false) return this.evaluateAll(request, opts);
-    return this.explained(request, 0);
+    if (opts.explain === false || opts.verifyHints === false) return this.withOrgNotGiven(this.evaluateAll(request, opts), request, opts);
+    return this.withOrgNotGiven(this.explained(request, 0), request, opts);
+  }
+
+  /** An explained decision records the organization policies no input gives (in place: hints are kept by the decision object). */
+  private withOrgNotGiven(d: Decision, request: Request, opts: EvaluateOptions): Decision {
+    if (opts.explain === false) return d;
+    const n = this.orgPoliciesNotGiven(request);
+    if (n.length > 0) d.orgPoliciesNotGiven = n;
+    return d;
   }
 
   private explained(request: Request, depth: number): Decision {
@@ -822,9 +906,9 @@ export class Evaluator {
       const relevant = (x: unknown): void => {
         if (isUnknown(x) && !unknowns.includes(x)) unknowns.push(x);
       };
-      // Every action class: SCPs limit IAM-only actions too. RCPs: those orgLevels applies them to.
+      // Every action class: SCPs limit IAM-only actions too. RCPs: those rcpsRestrict says.
       if (res.scpsUnknown !== undefined) relevant(res.scpsUnknown);
-      if (res.rcpsUnknown !== undefined && action.cls !== 'iam-only' && action.cls !== 'retire-grant') relevant(res.rcpsUnknown);
+      if (res.rcpsUnknown !== undefined && rcpsRestrict(action)) relevant(res.rcpsUnknown);
       if (action.cls !== 'iam-only') {
         relevant(keyPolicy);
         if (key?.tagsUnknown !== undefined) relevant(key.tagsUnknown);
@@ -1056,29 +1140,18 @@ export class Evaluator {
   ): { scps: OrgPolicyLevel[]; rcps: OrgPolicyLevel[]; scpsUnknown?: UnknownInput; rcpsUnknown?: UnknownInput } {
     const org = this.snapshot.organization;
     if (org === undefined) return { scps: [], rcps: [] };
-    let scps: OrgPolicyLevel[] = [];
-    // SCPs restrict neither the management account, service principals nor service-linked roles (docs/semantics.md#organization-policies).
-    const serviceLinked = isServiceLinked(caller);
-    if (callerAccount !== undefined && caller.kind !== 'service' && !serviceLinked && callerAccount !== org.managementAccountId) {
-      scps = org.serviceControlPolicies[callerAccount] ?? [];
-    }
+    const scpAccount = scpAccountOf(caller, callerAccount, org);
+    const scps: OrgPolicyLevel[] = scpAccount !== undefined ? (org.serviceControlPolicies[scpAccount] ?? []) : [];
     // Unknown SCPs (RCPs): the world stands in for them (world()).
     const unknownOnes: { scpsUnknown?: UnknownInput; rcpsUnknown?: UnknownInput } = {};
     if (res.scpsUnknown !== undefined) unknownOnes.scpsUnknown = res.scpsUnknown;
     let rcps: OrgPolicyLevel[] = [];
-    // RCPs apply to customer managed keys of member accounts, never to kms:RetireGrant [KMS-RCP].
     // Whether a key whose metadata is unknown is customer managed is unknown too (an AWS managed
     // key's ARN looks the same): its RCPs apply in the restrictive world only, so that a verdict
     // they decide is unknown (metadataUnknown is among the request's unknowns, so the actual
     // world is not the one that decides).
-    const customerManaged = key?.metadataUnknown === undefined ? key?.metadata.keyManager === 'CUSTOMER' : mode === 'restrictive';
-    if (
-      key !== undefined &&
-      action.cls !== 'iam-only' &&
-      action.cls !== 'retire-grant' &&
-      customerManaged &&
-      key.metadata.account !== org.managementAccountId
-    ) {
+    const on = key !== undefined ? rcpsOnKey(key, org) : 'no';
+    if (key !== undefined && rcpsRestrict(action) && (on === 'yes' || (on === 'unknown' && mode === 'restrictive'))) {
       rcps = org.resourceControlPolicies[key.metadata.account] ?? [];
       if (res.rcpsUnknown !== undefined) unknownOnes.rcpsUnknown = res.rcpsUnknown;
     }

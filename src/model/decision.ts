@@ -520,6 +520,22 @@ export interface DecisionBase {
   keyStateError?: string;
 }
 
+/**
+ * Organization policies of a kind (SCPs or RCPs) that would restrict a request, of which no input
+ * gives any: the snapshot's Organization has no map of that kind and no --scp-file/--rcp-file gave
+ * one, so kms-why evaluated none (docs/snapshot.md#what-absence-means). An allow holds only if
+ * they allow it too. src/report/phrases.ts has the words.
+ */
+export interface OrgPoliciesNotGiven {
+  kind: 'scp' | 'rcp';
+  /** The account whose policies would apply: the caller's (SCPs) or the key's (RCPs). */
+  account: string;
+  /** The inputs name the account as a member of an organization (the snapshot's Organization; live: DescribeOrganization). */
+  member?: true;
+  /** That organization's id (o-…), when the inputs give it. */
+  organizationId?: string;
+}
+
 /** The evaluator's decision: the verdict and, when explained, what lies behind it. */
 export interface Decision extends DecisionBase {
   trace: TraceFact[];
@@ -532,6 +548,8 @@ export interface Decision extends DecisionBase {
   authorizedBy?: DecidedBy;
   /** The further permission whose denial decided (its steps carry it in `within`); absent: the request's own walk decided. */
   decidedIn?: PartWhat;
+  /** Explained decisions only: the SCPs and RCPs that would restrict the request and that no input gives (taken as none). */
+  orgPoliciesNotGiven?: OrgPoliciesNotGiven[];
 }
 
 /** One result of the JSON report contract (docs/report.md): a decision phrased by src/report/phrases.ts. */

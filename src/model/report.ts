@@ -1,5 +1,5 @@
 // The JSON report contract (docs/snapshot.md and docs/report.md), version 1.
-import type { CheckResult } from './decision.js';
+import type { CheckResult, OrgPoliciesNotGiven } from './decision.js';
 import type { ContextValue } from './request.js';
 import type { InputRecord } from './snapshot.js';
 
@@ -30,6 +30,11 @@ export interface Report {
    * need (RetireGrant without --grant-id …). They do not count towards the exit code.
    */
   notEvaluated?: NotEvaluated[];
+  /**
+   * The SCPs and RCPs that no input gives (kms-why evaluated none) and that would restrict a
+   * request this report allows: each allow holds only if they allow it too. Absent: none such.
+   */
+  orgPoliciesNotGiven?: OrgPoliciesNotGiven[];
 }
 
 export interface NotEvaluated {

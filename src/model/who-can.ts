@@ -1,7 +1,7 @@
 // The result of `kms-why who-can`, as plain data: built by analyses/who-can.ts, rendered by
 // report/who-can.ts, read back from a JSON report by sources/who-can-report.ts.
 import type { ActionInfo } from './actions.js';
-import type { AssumptionId, DecidedBy, HintNote, ReasonSource } from './decision.js';
+import type { AssumptionId, DecidedBy, HintNote, OrgPoliciesNotGiven, ReasonSource } from './decision.js';
 import type { Effect } from './policy.js';
 
 /** The version of the who-can JSON report (`kmsWhyWhoCan`). */
@@ -124,6 +124,11 @@ export interface KeyWhoCan {
    * and users, `account`). A principal that is not listed is then not known to be denied.
    */
   unlisted?: UnlistedPrincipals[];
+  /**
+   * The SCPs and RCPs no input gives (kms-why evaluated none) that would restrict some access this
+   * key's answers show (allow or conditional): that access holds only if they allow it too.
+   */
+  orgPoliciesNotGiven?: OrgPoliciesNotGiven[];
 }
 
 /** Principals a who-can answer may have left out, and why (KeyWhoCan.unlisted). */

@@ -1,5 +1,5 @@
 // Assembles the report from decisions (pure).
-import type { Decision } from '../model/decision.js';
+import type { Decision, OrgPoliciesNotGiven } from '../model/decision.js';
 import type { NotEvaluated, Report } from '../model/report.js';
 import type { Request } from '../model/request.js';
 import type { InputRecord } from '../model/snapshot.js';
@@ -28,7 +28,24 @@ export function buildReport(
   if (meta.inputs !== undefined) report.inputs = meta.inputs;
   if (meta.commandLine !== undefined) report.commandLine = meta.commandLine;
   if (meta.notEvaluated !== undefined) report.notEvaluated = meta.notEvaluated;
+  const notGiven = orgPoliciesNotGiven(decisions);
+  if (notGiven.length > 0) report.orgPoliciesNotGiven = notGiven;
   return report;
+}
+
+/**
+ * The organization policies no input gives that could deny what the report allows: those of its
+ * allowed decisions (they can only deny; a verdict that is not an allow already says the request
+ * may not be allowed), each once, SCPs first.
+ */
+export function orgPoliciesNotGiven(decisions: readonly Pick<Decision, 'decision' | 'orgPoliciesNotGiven'>[]): OrgPoliciesNotGiven[] {
+  const seen = new Map<string, OrgPoliciesNotGiven>();
+  for (const d of decisions) {
+    if (d.decision !== 'allow') continue;
+    for (const n of d.orgPoliciesNotGiven ?? []) if (!seen.has(`${n.kind}|${n.account}`)) seen.set(`${n.kind}|${n.account}`, n);
+  }
+  const all = [...seen.values()];
+  return [...all.filter((n) => n.kind === 'scp'), ...all.filter((n) => n.kind === 'rcp')];
 }
 
 /**

@@ -45,6 +45,7 @@ export function renderJson(report: Report, _options: RenderOptions = {}): string
     results: report.results.map(resultJson),
   };
   if (report.notEvaluated !== undefined) o.notEvaluated = report.notEvaluated;
+  if (report.orgPoliciesNotGiven !== undefined) o.orgPoliciesNotGiven = report.orgPoliciesNotGiven;
   if (report.inputs !== undefined) o.inputs = report.inputs;
   if (report.commandLine !== undefined) o.commandLine = report.commandLine;
   return JSON.stringify(o, null, 2) + '\n';

@@ -27,7 +27,7 @@ import {
   verdictWord,
 } from './explain.js';
 import type { RenderOptions } from './json.js';
-import { notEvaluatedCount, notEvaluatedLines } from './sections.js';
+import { notEvaluatedCount, notEvaluatedLines, reportAssumptions } from './sections.js';
 
 // ---------------------------------------------------------------------------------------------
 // Markdown text
@@ -357,7 +357,7 @@ export function renderMarkdown(report: Report, options: RenderOptions & { budget
   const missing = unique(rs.flatMap((d) => d.missingContext));
   section('Missing from the request', bulletList(missing.map((m) => ({ text: code(m) }))));
   section('Hints', bulletList(groupedLines(rs, (d) => d.hints)));
-  section('Assumptions', bulletList(unique(rs.flatMap((d) => d.assumptions)).map((a) => ({ text: prose(a) }))));
+  section('Assumptions', bulletList([...reportAssumptions(report), ...unique(rs.flatMap((d) => d.assumptions))].map((a) => ({ text: prose(a) }))));
   section('Unreadable inputs', bulletList(unreadableInputs(report).map((u) => ({ text: `${prose(u.what)}: ${prose(u.why)}` }))));
   if (report.inputs !== undefined && report.inputs.length > 0) {
     section(

@@ -15,6 +15,7 @@ import type {
   HintNote,
   IneffectiveReason,
   LimitedAllow,
+  OrgPoliciesNotGiven,
   PartGap,
   PartWhat,
   StatementMatch,
@@ -106,6 +107,38 @@ export const ASSUMPTION_TEXT: Record<AssumptionId, string> = {
 /** The sentence of one assumption. */
 export function assumptionText(id: AssumptionId): string {
   return ASSUMPTION_TEXT[id];
+}
+
+/** Accounts named in a note before "and N more". */
+const NOT_GIVEN_ACCOUNTS = 3;
+
+/**
+ * The note on the SCPs and RCPs no input gives (OrgPoliciesNotGiven), once per report: what they
+ * could deny (`allows`), and how to give them. An account the inputs name as a member is said to
+ * be one; otherwise whether it is one is not known. Each account is labelled with the kind it is
+ * for when the note names both kinds but it has one only (the caller's SCPs, another account's key).
+ */
+export function orgPoliciesNotGivenText(list: readonly OrgPoliciesNotGiven[], allows = 'what this report allows'): string {
+  const byAccount = new Map<string, { kinds: Set<'scp' | 'rcp'>; member: boolean; organizationId: string | undefined }>();
+  for (const n of list) {
+    const a = byAccount.get(n.account) ?? { kinds: new Set(), member: n.member === true, organizationId: n.organizationId };
+    a.kinds.add(n.kind);
+    byAccount.set(n.account, a);
+  }
+  const scp = list.some((n) => n.kind === 'scp');
+  const rcp = list.some((n) => n.kind === 'rcp');
+  const kinds = scp && rcp ? 'SCPs or RCPs' : scp ? 'SCPs' : 'RCPs';
+  const flags = scp && rcp ? '--scp-file/--rcp-file' : scp ? '--scp-file' : '--rcp-file';
+  const labels = [...byAccount].map(([account, a]) => (scp && rcp && a.kinds.size === 1 ? `${account} (${a.kinds.has('scp') ? 'SCPs' : 'RCPs'})` : account));
+  const shown = labels.length > NOT_GIVEN_ACCOUNTS + 1 ? [...labels.slice(0, NOT_GIVEN_ACCOUNTS), `${labels.length - NOT_GIVEN_ACCOUNTS} more`] : labels;
+  const join = (word: string): string => (shown.length === 1 ? shown[0]! : `${shown.slice(0, -1).join(', ')} ${word} ${shown[shown.length - 1]!}`);
+  const members = [...byAccount.values()];
+  const ids = new Set(members.map((a) => a.organizationId));
+  const org = ids.size === 1 && [...ids][0] !== undefined ? `organization ${[...ids][0]!}` : 'an organization';
+  const what = members.every((a) => a.member)
+    ? `${shown.length === 1 ? `account ${join('and')} is` : `accounts ${join('and')} are`} in ${org}, whose ${kinds.replace(' or ', ' and ')} can deny ${allows}`
+    : `if ${shown.length <= 2 ? 'account' : 'any of accounts'} ${join('or')} is in AWS Organizations, they can deny ${allows}`;
+  return `No ${kinds} were given: ${what} (give them with ${flags} or in the snapshot's Organization).`;
 }
 
 /** A statement as hints and the trace name it. */

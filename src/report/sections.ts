@@ -18,6 +18,7 @@ import {
   verdictWord,
   type ActionRow,
 } from './explain.js';
+import { orgPoliciesNotGivenText } from './phrases.js';
 
 export interface Item {
   text: string;
@@ -66,6 +67,11 @@ export function notEvaluatedCount(report: Report): string {
 /** "kms:RetireGrant: not evaluated: needs --grant-id". */
 export function notEvaluatedLines(report: Report): string[] {
   return (report.notEvaluated ?? []).map((x) => `${x.action}: not evaluated: needs ${x.needs.join(' and ')}`);
+}
+
+/** The report's own assumptions, once per report (not per action): the organization policies no input gives. */
+export function reportAssumptions(report: Report): string[] {
+  return report.orgPoliciesNotGiven !== undefined && report.orgPoliciesNotGiven.length > 0 ? [orgPoliciesNotGivenText(report.orgPoliciesNotGiven)] : [];
 }
 
 export function walkOf(d: CheckResult): { action: string; lines: WalkLine[]; outcome: string } {
@@ -131,7 +137,8 @@ export function reportView(report: Report): ReportView {
   const keyErrors = rs.flatMap((d) => (d.keyStateError !== undefined && d.decidedBy !== 'key-state' ? [{ action: d.action, error: d.keyStateError }] : []));
   if (keyErrors.length > 0) sections.push({ title: 'Key state', items: keyErrors.map((d) => item(rs.length > 1 ? `${d.action}: ${d.error}` : d.error)) });
   sections.push(listSection('Hints', rs, (d) => d.hints));
-  sections.push({ title: 'Assumptions', items: unique(rs.flatMap((d) => d.assumptions)).map((a) => item(a)) });
+  // What kms-why took as none because no input gives it, then what it assumes where AWS is silent.
+  sections.push({ title: 'Assumptions', items: [...reportAssumptions(report), ...unique(rs.flatMap((d) => d.assumptions))].map((a) => item(a)) });
   sections.push({ title: 'Unreadable inputs', items: unreadableInputs(report).map((u) => item(`${u.what}: ${u.why}`)) });
   const view: ReportView = {
     headline: headline(report),

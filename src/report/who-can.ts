@@ -65,8 +65,8 @@ import type { AccessEntry, GuardCondition, KeyWhoCan, ReasonRef, WhoCanFilters, 
 import { ADMIN_LEVEL_ACTIONS, finalVerdict, isAdminLevel } from '../analyses/who-can.js';
 import { pushWrapped } from './wrap-spaces.js';
 import { layoutTable, layoutTableChunks, type Row } from './layout.js';
-import { assumptionText, hintText, partGapText, partWhatText } from './phrases.js';
-import { ASSUMPTION_IDS, assumptionSlug, GRANT_TO_CREATE, type AssumptionId, type HintNote } from '../model/decision.js';
+import { assumptionText, hintText, orgPoliciesNotGivenText, partGapText, partWhatText } from './phrases.js';
+import { ASSUMPTION_IDS, assumptionSlug, GRANT_TO_CREATE, type AssumptionId, type HintNote, type OrgPoliciesNotGiven } from '../model/decision.js';
 
 import { WHO_CAN_REPORT_VERSION } from '../model/who-can.js';
 import { hasControlChar } from '../model/control-chars.js';
@@ -384,8 +384,11 @@ export class WhoCanTotals {
   counts: Counts = { decisions: 0, allowed: 0, conditional: 0, unknown: 0 };
   readonly external = new Set<string>();
   readonly publicKeys: string[] = [];
+  /** The SCPs and RCPs no input gives that some key's access could be denied by (KeyWhoCan.orgPoliciesNotGiven), by kind and account. */
+  private readonly notGiven = new Map<string, OrgPoliciesNotGiven>();
 
   add(k: KeyWhoCan): void {
+    for (const n of k.orgPoliciesNotGiven ?? []) if (!this.notGiven.has(`${n.kind}|${n.account}`)) this.notGiven.set(`${n.kind}|${n.account}`, n);
     this.keys++;
     const c = keyCounts(k);
     this.counts.decisions += c.decisions;
@@ -397,7 +400,22 @@ export class WhoCanTotals {
   }
 
   json(): JsonObject {
-    return { keys: this.keys, ...this.counts, externalAccounts: [...this.external].sort(), publicKeys: this.publicKeys };
+    const o: JsonObject = { keys: this.keys, ...this.counts, externalAccounts: [...this.external].sort(), publicKeys: this.publicKeys };
+    const notGiven = this.orgPoliciesNotGiven();
+    if (notGiven.length > 0) o.orgPoliciesNotGiven = notGiven;
+    return o;
+  }
+
+  /** Every key's SCPs and RCPs no input gives, each once, SCPs first. */
+  orgPoliciesNotGiven(): OrgPoliciesNotGiven[] {
+    const all = [...this.notGiven.values()];
+    return [...all.filter((n) => n.kind === 'scp'), ...all.filter((n) => n.kind === 'rcp')];
+  }
+
+  /** The report's note on them (none: undefined). */
+  notGivenLine(): string | undefined {
+    const notGiven = this.orgPoliciesNotGiven();
+    return notGiven.length > 0 ? orgPoliciesNotGivenText(notGiven, 'the access this report shows') : undefined;
   }
 
   line(): string {
@@ -1428,6 +1446,12 @@ export class WhoCanWriter {
     this.keysWritten++;
   }
 
+  /** The report's notes after its totals, once per report: the organization policies no input gives. */
+  private notes(): string[] {
+    const n = this.totals.notGivenLine();
+    return n === undefined ? [] : [n];
+  }
+
   tail(out: (s: string) => void): void {
     switch (this.format) {
       case 'json':
@@ -1437,19 +1461,26 @@ export class WhoCanWriter {
         out(`${json({ type: 'summary', ...this.totals.json() })}\n`);
         return;
       case 'text':
-        out(`${wrapped(this.totals.line(), this.opts.width ?? 80).join('\n')}\n${wrapped(CAVEAT, this.opts.width ?? 80).join('\n')}\n`);
+        out(
+          `${[this.totals.line(), ...this.notes()].map((l) => wrapped(l, this.opts.width ?? 80).join('\n')).join('\n')}\n${wrapped(CAVEAT, this.opts.width ?? 80).join('\n')}\n`,
+        );
         return;
       case 'table':
         // Wrapped to the table's width, coloured after (src/report/layout.ts).
         out(
-          `${wrapped(this.totals.line(), this.opts.width ?? 80).join('\n')}\n${wrapped(CAVEAT, this.opts.width ?? 80)
+          `${[this.totals.line(), ...this.notes()].map((l) => wrapped(l, this.opts.width ?? 80).join('\n')).join('\n')}\n${wrapped(
+            CAVEAT,
+            this.opts.width ?? 80,
+          )
             .map((l) => (this.chalk ? this.chalk.dim(l) : l))
             .join('\n')}\n`,
         );
         return;
       case 'markdown':
         out(
-          `${this.mdLeftOut > 0 ? `> ${plural(this.mdLeftOut, 'more key')} left out to keep this under GitHub's comment limit: run with --output json, or --key for fewer keys.\n\n` : ''}${this.totals.line()}\n`,
+          `${this.mdLeftOut > 0 ? `> ${plural(this.mdLeftOut, 'more key')} left out to keep this under GitHub's comment limit: run with --output json, or --key for fewer keys.\n\n` : ''}${this.totals.line()}\n${this.notes()
+            .map((n) => `\n> ${prose(n)}\n`)
+            .join('')}`,
         );
         return;
     }

@@ -107,6 +107,12 @@ describe('kms-why who-can', () => {
       unknown: 0,
       externalAccounts: ['444455556666'],
       publicKeys: ['arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
+      // The snapshot gives no SCPs or RCPs: those of the accounts with access, and of the key's.
+      orgPoliciesNotGiven: [
+        { kind: 'scp', account: '111122223333' },
+        { kind: 'scp', account: '444455556666' },
+        { kind: 'rcp', account: '111122223333' },
+      ],
     });
     const k = j.keys[0];
     expect(k).toMatchObject({

@@ -190,7 +190,7 @@ describe('table and text', () => {
 describe('json', () => {
   it('keeps the report contract', () => {
     const o = JSON.parse(renderJson(allow)) as Record<string, unknown>;
-    expect(Object.keys(o)).toEqual(['kmsWhyReport', 'key', 'principal', 'request', 'results', 'inputs', 'commandLine']);
+    expect(Object.keys(o)).toEqual(['kmsWhyReport', 'key', 'principal', 'request', 'results', 'orgPoliciesNotGiven', 'inputs', 'commandLine']);
     const r = (o.results as Array<Record<string, unknown>>)[0]!;
     expect(r.decision).toBe('allow');
     expect(r.reasons).toEqual([{ source: 'grant', id: LAMBDA_GRANT_ID, effect: 'Allow' }]);
