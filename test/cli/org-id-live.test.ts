@@ -40,10 +40,10 @@ function denyOutsideOrg(): void {
   key.GetKeyPolicy!.Policy = JSON.stringify(policy);
 }
 
-function inOrganization(id: string): void {
+function inOrganization(id: string, management = ACCOUNT): void {
   server.accounts.get(ACCOUNT)!.Organizations = {
     DescribeOrganization: {
-      Organization: { Id: id, Arn: `arn:aws:organizations::${ACCOUNT}:organization/${id}`, MasterAccountId: ACCOUNT, FeatureSet: 'ALL' },
+      Organization: { Id: id, Arn: `arn:aws:organizations::${management}:organization/${id}`, MasterAccountId: management, FeatureSet: 'ALL' },
     },
   };
 }
@@ -93,6 +93,34 @@ describe('aws:PrincipalOrgID read from AWS', () => {
     const r = await kmsWhyLive(server, decrypt);
     expect(r.code).toBe(0);
     expect(server.count('DescribeOrganization')).toBe(0);
+    // Whether the account is in an organization was not read: the SCPs and RCPs no input gives may apply.
+    expect(JSON.parse(r.stdout).orgPoliciesNotGiven).toEqual([
+      { kind: 'scp', account: ACCOUNT },
+      { kind: 'rcp', account: ACCOUNT },
+    ]);
+  });
+
+  it('the allow of a member account says that its organization’s SCPs and RCPs, which kms-why does not read, can deny it', async () => {
+    denyOutsideOrg();
+    inOrganization(ORG, '999988887777');
+    const r = await kmsWhyLive(server, [...decrypt.slice(0, -2), '--output', 'text']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain(
+      `No SCPs or RCPs were given: account ${ACCOUNT} is in organization ${ORG}, whose SCPs and RCPs can deny what this report allows (give them with --scp-file/--rcp-file`,
+    );
+    const json = await kmsWhyLive(server, decrypt);
+    expect(JSON.parse(json.stdout).orgPoliciesNotGiven).toEqual([
+      { kind: 'scp', account: ACCOUNT, member: true, organizationId: ORG },
+      { kind: 'rcp', account: ACCOUNT, member: true, organizationId: ORG },
+    ]);
+  });
+
+  it('the management account, as DescribeOrganization names it, is restricted by neither: no such note', async () => {
+    denyOutsideOrg();
+    inOrganization(ORG);
+    const r = await kmsWhyLive(server, decrypt);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).orgPoliciesNotGiven).toBeUndefined();
   });
 
   it('kms-why snapshot records the organization id and the member account', async () => {
@@ -103,7 +131,7 @@ describe('aws:PrincipalOrgID read from AWS', () => {
     const snap = await kmsWhyLive(server, ['snapshot', '--key', KEY, '--principal', ROOT, '--output-file', file]);
     expect(snap.code, snap.stderr).toBe(0);
     const doc = JSON.parse(readFileSync(file, 'utf8')) as { Organization?: { Id?: string; Accounts?: string[] } };
-    expect(doc.Organization).toMatchObject({ Id: ORG, Accounts: [ACCOUNT] });
+    expect(doc.Organization).toMatchObject({ Id: ORG, Accounts: [ACCOUNT], ManagementAccountId: ACCOUNT });
     // Replayed offline, the organization id decides as it did live.
     const offline = kmsWhy(['decrypt', '--from', file, '--key', KEY, '--principal', ROOT, '--output', 'json']);
     expect(offline.code, offline.stderr).toBe(0);

@@ -327,7 +327,8 @@ export async function readLive(target: LiveTarget, opts: LiveOptions = {}): Prom
 /**
  * When a policy that was read has a condition on aws:PrincipalOrgID or aws:ResourceOrgID: the
  * organization id of the credentials' account(s), from DescribeOrganization (src/sources/live/org-id.ts),
- * recorded as the snapshot's Organization Id with that account as a member. Other accounts stay
+ * recorded as the snapshot's Organization Id with that account as a member (and the organization's
+ * management account as its ManagementAccountId, which SCPs and RCPs do not restrict). Other accounts stay
  * unknown. Organization files (--scp-file) name their own accounts: the id is added to them only
  * when the account DescribeOrganization answered for is one of those.
  */
@@ -354,7 +355,13 @@ async function addOrganizationId(snapshot: Snapshot, env: { main: AwsSession; pr
     if (r.id === undefined) continue;
     const o = snapshot.organization;
     if (o === undefined) {
-      snapshot.organization = { serviceControlPolicies: {}, resourceControlPolicies: {}, id: r.id, accounts: [r.account] };
+      snapshot.organization = {
+        serviceControlPolicies: {},
+        resourceControlPolicies: {},
+        id: r.id,
+        accounts: [r.account],
+        ...(r.managementAccount !== undefined ? { managementAccountId: r.managementAccount } : {}),
+      };
       continue;
     }
     const known =
@@ -364,6 +371,7 @@ async function addOrganizationId(snapshot: Snapshot, env: { main: AwsSession; pr
       (o.accounts ?? []).includes(r.account);
     if (o.id === undefined && known) o.id = r.id;
     if (o.id === r.id && !(o.accounts ?? []).includes(r.account)) o.accounts = [...(o.accounts ?? []), r.account];
+    if (o.id === r.id && o.managementAccountId === undefined && r.managementAccount !== undefined) o.managementAccountId = r.managementAccount;
   }
 }
 

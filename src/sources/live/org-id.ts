@@ -4,8 +4,8 @@
 // Called only when a policy that was read has a condition on one of the two keys, and the
 // Organizations client is loaded only then: a check that does not need it pays nothing.
 //
-// What it tells: the organization id of the account of those credentials, nothing about other
-// accounts. An account that is not in an organization (AWSOrganizationsNotInUseException), a
+// What it tells: the organization id of the account of those credentials, and the organization's
+// management account (which SCPs and RCPs do not restrict), nothing about other accounts. An account that is not in an organization (AWSOrganizationsNotInUseException), a
 // refused call, or a principal in another account leaves the key unknown, as before.
 import type { Policy } from '../../model/policy.js';
 import type { InputRecord } from '../../model/snapshot.js';
@@ -30,6 +30,8 @@ export interface OrgIdRead {
   account: string;
   /** The organization id (o-…), when DescribeOrganization answered with one. */
   id?: string;
+  /** Its management account (MasterAccountId), when the answer gives a valid one. */
+  managementAccount?: string;
   record: InputRecord;
 }
 
@@ -58,10 +60,18 @@ export async function readOrganizationId(s: AwsSession, account: string): Promis
       };
     }
     // An answer is read only after its shape is checked: an id that is not one is no id.
-    const id = (r.value as { Organization?: { Id?: unknown } }).Organization?.Id;
+    const o = (r.value as { Organization?: { Id?: unknown; MasterAccountId?: unknown } }).Organization;
+    const id = o?.Id;
     if (typeof id !== 'string' || !ORG_ID.test(id))
       return { account, record: { what, from, status: 'unreadable', detail: 'malformed response: no valid Organization.Id' } };
-    return { account, id, record: { what, from, status: 'read', detail: id } };
+    // The management account, which SCPs and RCPs do not restrict; one that is not an account id is left out.
+    const management = o?.MasterAccountId;
+    return {
+      account,
+      id,
+      ...(typeof management === 'string' && /^\d{12}$/.test(management) ? { managementAccount: management } : {}),
+      record: { what, from, status: 'read', detail: id },
+    };
   } finally {
     client.destroy();
   }
