@@ -54,6 +54,8 @@
 //                                                            or the snapshot lists only the principals it was asked for
 //       "assumptions"?: [{ "id": "account-grantee", "assumption": "…", "principals": 3 }]   every assumption an answer on the key rests on,
 //                                                            with the number of principals whose answers rest on it
+//       "orgPoliciesNotGiven"?: [{ "kind": "scp", "account": "111122223333" }]   the SCPs and RCPs no input gives that could deny
+//                                                            access on this key (the summary gathers them)
 //     }]
 //   }
 //
@@ -357,6 +359,8 @@ function keyTailJson(k: KeyWhoCan): JsonObject {
   if (k.unlisted !== undefined && k.unlisted.length > 0) o.unlistedPrincipals = k.unlisted.map((u) => ({ account: u.account ?? null, why: u.why }));
   const assumed = keyAssumptions(k);
   if (assumed.length > 0) o.assumptions = assumed.map((x) => ({ id: assumptionSlug(x.id), assumption: assumptionText(x.id), principals: x.principals }));
+  // Per key as well as in the summary, so that a report read back (kms-why diff) says it again.
+  if (k.orgPoliciesNotGiven !== undefined && k.orgPoliciesNotGiven.length > 0) o.orgPoliciesNotGiven = k.orgPoliciesNotGiven.map((n) => ({ ...n }));
   return o;
 }
 

@@ -2,7 +2,7 @@
 // for `kms-why diff` (which reads large reports a key at a time, parseWhoCanKey) and `who-can`
 // given a report instead of a snapshot.
 import { findAction, type ActionInfo } from '../model/actions.js';
-import { assumptionOfSlug, type AssumptionId, type DecidedBy, type ReasonSource } from '../model/decision.js';
+import { assumptionOfSlug, type AssumptionId, type DecidedBy, type OrgPoliciesNotGiven, type ReasonSource } from '../model/decision.js';
 import {
   WHO_CAN_REPORT_VERSION,
   type AccessEntry,
@@ -148,6 +148,18 @@ export function parseWhoCanKey(kv: unknown, at: Where): KeyWhoCan {
       const u = expectObject(uv, index(uAt, ui), 'an entry {"account", "why"}');
       const entry: UnlistedPrincipals = { why: str(u, 'why', index(uAt, ui)) };
       if (u.account !== undefined && u.account !== null) entry.account = expectString(u.account, member(index(uAt, ui), 'account'));
+      return entry;
+    });
+  }
+  if (k.orgPoliciesNotGiven !== undefined) {
+    const nAt = member(at, 'orgPoliciesNotGiven');
+    out.orgPoliciesNotGiven = expectArray(k.orgPoliciesNotGiven, nAt).map((nv, ni): OrgPoliciesNotGiven => {
+      const n = expectObject(nv, index(nAt, ni), 'an entry {"kind", "account"}');
+      const kind = str(n, 'kind', index(nAt, ni));
+      if (kind !== 'scp' && kind !== 'rcp') fail(member(index(nAt, ni), 'kind'), `unknown kind ${JSON.stringify(kind)}`, 'kms-why writes "scp" or "rcp".');
+      const entry: OrgPoliciesNotGiven = { kind, account: str(n, 'account', index(nAt, ni)) };
+      if (n.member === true) entry.member = true;
+      if (n.organizationId !== undefined) entry.organizationId = expectString(n.organizationId, member(index(nAt, ni), 'organizationId'));
       return entry;
     });
   }
