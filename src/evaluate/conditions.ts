@@ -355,8 +355,6 @@ export function evaluateCondition(c: CompiledCondition, env: ConditionEnv, effec
   if (env.assumed !== undefined && c.isDate && (policyValues.some(dateLacksOffset) || (actual ?? []).some(dateLacksOffset)))
     env.assumed.add('dateWithoutOffset');
   if (env.assumed !== undefined && actual !== undefined && ctx.defaulted?.has(c.key) === true) env.assumed.add('requestParameterDefaults');
-  const keyDefault = ctx.keyDefaults?.get(c.key);
-  if (env.assumed !== undefined && keyDefault !== undefined) env.assumed.add(keyDefault);
   let matched: boolean;
   let note: ConditionNote | undefined;
   if (c.op.base === 'Null') {

@@ -39,13 +39,9 @@ export interface RequestContext {
    */
   defaulted?: Set<string>;
   /**
-   * Keys (lower-case) whose value comes from a member of the key's metadata the snapshot file left
-   * out (KeyMetadata.defaulted), with the assumption a condition that reads one relies on.
-   */
-  keyDefaults?: Map<string, AssumptionId>;
-  /**
    * Keys (lower-case) whose value rests on an assumption (its id, model/decision.ts): a condition
-   * that reads one relies on it (keyAssumption). EC_KEYS_PREFIX stands for every
+   * that reads one relies on it (keyAssumption). Among them, those whose value comes from a member
+   * of the key's metadata the snapshot file left out (KeyMetadata.defaulted). EC_KEYS_PREFIX stands for every
    * kms:EncryptionContext key; null: a key the user gave, which rests on none.
    */
   assumedKeys?: Map<string, AssumptionId | null>;
@@ -753,7 +749,7 @@ export function buildContext(input: ContextInput, base?: RequestContext, session
   if (action.short in PARAMETER_DEFAULTS) requestDefaults(ctx, action.short, request, add);
   if (key !== undefined && key.metadataUnknown === undefined && key.metadata.defaulted !== undefined && isKeyOp(action)) {
     for (const f of key.metadata.defaulted)
-      for (const [k, id] of KEY_DEFAULT_KEYS[f]) if (!ctx.values.has(k) && ctx.absent?.has(k) !== true) (ctx.keyDefaults ??= new Map()).set(k, id);
+      for (const [k, id] of KEY_DEFAULT_KEYS[f]) if (!ctx.values.has(k) && ctx.absent?.has(k) !== true) assumeOnRead(ctx, k, id);
   }
   if (more !== undefined) ctx.underivable = [...b.underivable, ...more];
   return ctx;
