@@ -131,7 +131,7 @@ describe("a grant token the snapshot records as another grant's", () => {
     expect(d.decision).toBe('deny');
     const grants = d.trace.flatMap((s) => s.grants ?? []);
     expect(grantDetailText(grants.find((g) => g.grantId === 'gpend')!.detail)).toBe(
-      "the grant is not yet consistent (usually under five minutes) and no grant token the request presents is its own",
+      'the grant is not yet consistent (usually under five minutes) and no grant token the request presents is its own',
     );
     const none = ask({ action: 'kms:Encrypt' });
     expect(grantDetailText(none.trace.flatMap((s) => s.grants ?? []).find((g) => g.grantId === 'gpend')!.detail)).toContain(
