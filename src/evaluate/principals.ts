@@ -140,7 +140,7 @@ export function matchPrincipalElement(el: CompiledPrincipalElement, caller: Prin
 
 /**
  * NotPrincipal exempts a caller only when every link of its chain is listed (account, role,
- * session — or account, user), because "AWS might validate the account first, then the role,
+ * session — or account, user; a role, taken as one of its sessions, never), because "AWS might validate the account first, then the role,
  * and then the assumed-role user" [IAM-NOTPRINCIPAL].
  */
 export function notPrincipalExempts(el: CompiledPrincipalElement, caller: PrincipalRef): boolean {
@@ -158,7 +158,10 @@ export function notPrincipalExempts(el: CompiledPrincipalElement, caller: Princi
     case 'assumed-role':
       return listed('account') && listed('role') && listed('session');
     case 'role':
-      return listed('account') && listed('role');
+      // A role calls KMS only through a session, and kms-why evaluates it as one of its sessions
+      // (whose name it does not know): no listed session ARN is known to be that session, so no
+      // NotPrincipal exempts it, as none exempts a session whose ARN it does not list.
+      return false;
     case 'user':
       return listed('account') && listed('user');
     case 'federated-user':

@@ -426,7 +426,8 @@ export function liftDenies(denies: readonly CompiledStatement[], caller: Princip
   const notes: HintNote[] = [];
   const edits: HintEdit[] = [];
   for (const cs of denies) {
-    if (cs.st.notPrincipal !== undefined) {
+    // A role caller stands for a session it does not name: no listing exempts it (notPrincipalExempts).
+    if (cs.st.notPrincipal !== undefined && caller.kind !== 'role') {
       const exempt = caller.kind === 'assumed-role' ? [roleArn, caller.arn, `arn:${caller.partition}:iam::${caller.account}:root`] : [caller.arn];
       notes.push({
         kind: 'exempt-from-deny',

@@ -57,7 +57,7 @@ export const ASSUMPTION_TEXT: Record<AssumptionId, string> = {
   keyStateBeforeUsage:
     "The key's state and its type both refuse this operation, and AWS does not document which error KMS returns; assumed the key-state error (docs/semantics.md#key-state-before-usage).",
   notPrincipal:
-    'The KMS guide does not mention NotPrincipal; assumed IAM semantics: a session is exempt only if its account, role and session are all listed (docs/semantics.md#not-principal).',
+    'The KMS guide does not mention NotPrincipal; assumed IAM semantics: a session is exempt only if its account, role and session are all listed, and a role (evaluated as one of its sessions) never is (docs/semantics.md#not-principal).',
   keyPolicyResource:
     'AWS does not document key-policy Resource values other than "*"; assumed they are matched against the key ARN (docs/semantics.md#key-policy-resource).',
   wildcardPrincipalBoundary:
