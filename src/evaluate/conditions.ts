@@ -363,8 +363,13 @@ export function evaluateCondition(c: CompiledCondition, env: ConditionEnv, effec
     matched = policyValues.some((p) => (p.toLowerCase() === 'true' ? absent : !absent));
   } else {
     matched = evaluatePresentOrAbsent(c, actual, policyValues, literals);
-    if (noValue) note = NO_VALUE;
-    else if (out && actual === undefined && env.ctx.noEncryptionContext !== undefined && c.key.startsWith('kms:encryptioncontext'))
+    if (noValue) {
+      note = NO_VALUE;
+      // AWS: an unresolvable variable "might cause the entire statement to be invalid" [IAM
+      // policy variables]: where the condition holds, that reading (the statement does not apply)
+      // differs from kms-why's (the value matches nothing), so the verdict rests on an assumption.
+      if (matched && env.assumed !== undefined) env.assumed.add('variableNoValue');
+    } else if (out && actual === undefined && env.ctx.noEncryptionContext !== undefined && c.key.startsWith('kms:encryptioncontext'))
       note = { kind: 'no-encryption-context', action: env.ctx.noEncryptionContext };
   }
   if (out) {

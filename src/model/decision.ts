@@ -370,6 +370,7 @@ export const ASSUMPTION_IDS = [
   'rotationStatusApi',
   'retireGrantEncryptionContext',
   'dateWithoutOffset',
+  'variableNoValue',
   'unknownContextKeys',
   'companionPermissions',
   'invalidGrant',
