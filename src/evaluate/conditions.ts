@@ -208,13 +208,38 @@ function arnMatches(value: string, pattern: ArnPattern): boolean {
   return pattern[5]!.matchRange(value, start, value.length);
 }
 
+const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const decodedPolicyValues = new Map<string, Buffer | null>();
+
+/**
+ * The bytes a BinaryEquals policy value names: the value must be base64 [IAM-OPS, "Binary
+ * condition operators": "The value of the policy must be base64 encoded"], read strictly (the
+ * standard alphabet, padded, no stray characters, and the encoding of its own bytes). null: not
+ * base64. AWS documents no error for such a value, so the policy is not rejected; it names no
+ * bytes, and the condition never matches — as a Numeric or Date value that is no number or date.
+ */
+function base64PolicyBytes(policy: string): Buffer | null {
+  let b = decodedPolicyValues.get(policy);
+  if (b !== undefined) return b;
+  b = BASE64_RE.test(policy) ? Buffer.from(policy, 'base64') : null;
+  if (b !== null && b.toString('base64') !== policy) b = null;
+  if (decodedPolicyValues.size >= 10_000) decodedPolicyValues.clear();
+  decodedPolicyValues.set(policy, b);
+  return b;
+}
+
+/** The text whose UTF-8 bytes a BinaryEquals policy value names (undefined: not base64, or bytes no text encodes). */
+export function binaryPolicyText(policy: string): string | undefined {
+  const bytes = base64PolicyBytes(policy);
+  if (bytes === null) return undefined;
+  const text = bytes.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(bytes) ? text : undefined;
+}
+
+/** BinaryEquals: the request value's bytes (UTF-8) against the bytes the base64 policy value names. */
 function base64Equal(value: string, policy: string): boolean {
-  // BinaryEquals compares bytes; the request value is given base64-encoded like the policy value.
-  try {
-    return Buffer.from(value, 'base64').equals(Buffer.from(policy, 'base64'));
-  } catch {
-    return false;
-  }
+  const bytes = base64PolicyBytes(policy);
+  return bytes !== null && Buffer.from(value, 'utf8').equals(bytes);
 }
 
 /** The positive comparison of one request value with one policy value. */

@@ -43,6 +43,7 @@ import {
 } from '../model/key-state.js';
 import { matchRecorded, matchStatement, statementsFor, type CompiledPolicy, type CompiledStatement, type StatementLists } from './compile.js';
 import type { ConditionEnv, UnknownBias } from './conditions.js';
+import { binaryPolicyText } from './conditions.js';
 import type { GrantCheck } from './grants.js';
 import { statement, withCondition, withNotPrincipal, withResource, type HintEdit, type HintProposal } from './hint-edits.js';
 import type { EvaluatorOptions } from './options.js';
@@ -551,6 +552,11 @@ function satisfyingValues(c: ConditionMatch): [string] | undefined {
     case 'DateGreaterThanEquals': {
       const t = parseDate(first);
       return t === null ? undefined : [new Date(t).toISOString()];
+    }
+    case 'BinaryEquals': {
+      // The request value whose bytes the base64 policy value names.
+      const text = binaryPolicyText(first);
+      return text === undefined ? undefined : [text];
     }
     default:
       return [first];

@@ -37,7 +37,13 @@ describe('condition operators', () => {
     ['StringLike', 'alias/app-12', ['alias/app-?'], false],
     ['StringEqualsIgnoreCase', 'IT', ['it'], true],
     ['Bool', 'TRUE', ['true'], true],
-    ['BinaryEquals', Buffer.from('hello').toString('base64'), [Buffer.from('hello').toString('base64')], true],
+    // BinaryEquals: the request value's bytes against the base64-decoded policy value [IAM-OPS].
+    ['BinaryEquals', 'Alpha', ['QWxwaGE='], true],
+    ['BinaryEquals', 'QWxwaGE=', ['QWxwaGE='], false], // the request value is not decoded
+    ['BinaryEquals', 'Alpha', ['Alpha'], false], // "Alpha" is not the base64 of "Alpha"
+    ['BinaryEquals', 'Alpha', ['QW#xw!aGE='], false], // no character is skipped: not base64, never matches
+    ['BinaryEquals', 'Alpha', ['QWxwaGE'], false], // unpadded: not base64 as the policy must write it
+    ['BinaryEquals', 'Alphb', ['QWxwaGI='], true],
   ])('%s %s vs %j → %s', (op, actual, policy, expected) => {
     expect(holds(op, 'k', policy, ctx({ k: actual }))).toBe(expected);
   });
