@@ -388,6 +388,8 @@ export function evaluateCondition(c: CompiledCondition, env: ConditionEnv, effec
     matched = policyValues.some((p) => (p.toLowerCase() === 'true' ? absent : !absent));
   } else {
     matched = evaluatePresentOrAbsent(c, actual, policyValues, literals);
+    // Several request values under an operator without a set qualifier: undocumented (evaluatePresentOrAbsent's reading).
+    if (env.assumed !== undefined && c.op.set === null && actual !== undefined && actual.length > 1) env.assumed.add('plainOperatorSeveralValues');
     if (noValue) {
       note = NO_VALUE;
       // AWS: an unresolvable variable "might cause the entire statement to be invalid" [IAM

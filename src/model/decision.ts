@@ -371,6 +371,7 @@ export const ASSUMPTION_IDS = [
   'retireGrantEncryptionContext',
   'dateWithoutOffset',
   'variableNoValue',
+  'plainOperatorSeveralValues',
   'unknownContextKeys',
   'companionPermissions',
   'invalidGrant',

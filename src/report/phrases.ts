@@ -86,6 +86,8 @@ export const ASSUMPTION_TEXT: Record<AssumptionId, string> = {
     'A date without a time zone offset in a Date condition (or --at) is read as UTC, never in the local time zone of the machine running kms-why (docs/semantics.md#date-without-offset).',
   variableNoValue:
     'A policy variable the request has no value for (${aws:username} for a role, ${aws:PrincipalTag/x} without the tag) leaves its condition value matching nothing, so a negated operator on it holds; AWS also says such a variable "might cause the entire statement to be invalid", which would make the statement not apply (docs/semantics.md#variable-no-value).',
+  plainOperatorSeveralValues:
+    'AWS does not say how an operator without ForAnyValue/ForAllValues treats a key with several values in the request (kms:ResourceAliases, an encryption context with keys differing only in case); assumed a positive operator holds if any value matches and a negated one if none does (docs/semantics.md#plain-operator-several-values).',
   unknownContextKeys:
     "Keys every real request carries but kms-why cannot derive (aws:SourceIp, aws:SourceVpce, aws:CurrentTime without --at, aws:userid without the role's unique id, aws:PrincipalOrgID without the organization id…) are unknown, not absent: a statement that turns on one makes the verdict unknown. --condition gives a value, --absent says the request lacks the key (docs/semantics.md#unknown-context-keys).",
   companionPermissions:
