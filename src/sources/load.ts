@@ -77,32 +77,31 @@ export function snapshotFromDocuments(docs: Array<{ file: string; value: unknown
 }
 
 /**
- * The principals the merged snapshot was made for, when it holds only some: every snapshot file
- * says it was made for some principals only (their union), and no get-account-authorization-
- * details output lists the account's roles and users. A snapshot file without it (all the
- * principals there are) or such an output makes the merged principals whole.
+ * What the merged snapshot was made for (`of`: its principals or its keys), when it holds only
+ * some: every snapshot file says it was made for some only (their union, with `extra`), and no
+ * other input (`whole`) lists them all. A snapshot file without it makes the merged list whole.
  */
-function principalsAskedFor(pieces: Piece[]): string[] | undefined {
+function askedFor(pieces: Piece[], of: (s: Snapshot) => string[] | undefined, whole: boolean, extra: readonly string[] = []): string[] | undefined {
   const snapshots = pieces.flatMap((p) => (p.kind === 'snapshot' ? [p.snapshot] : []));
-  if (snapshots.length === 0 || pieces.some((p) => p.kind === 'iam')) return undefined;
-  const lists = snapshots.map((s) => s.principalsAskedFor);
+  if (snapshots.length === 0 || whole) return undefined;
+  const lists = snapshots.map(of);
   if (lists.some((l) => l === undefined)) return undefined;
-  return [...new Set(lists.flatMap((l) => l!))];
+  return [...new Set([...lists.flatMap((l) => l!), ...extra])];
 }
 
-/**
- * The keys the merged snapshot was made for, when it holds only some: as principalsAskedFor, every
- * snapshot file says it was made for some keys only (their union, with the keys describe-key
- * outputs add, which were read for themselves too). A snapshot file without it (every key there is)
- * makes the merged keys whole.
- */
+/** The principals: a get-account-authorization-details output lists the account's roles and users. */
+function principalsAskedFor(pieces: Piece[]): string[] | undefined {
+  return askedFor(
+    pieces,
+    (s) => s.principalsAskedFor,
+    pieces.some((p) => p.kind === 'iam'),
+  );
+}
+
+/** The keys: those describe-key outputs add were read for themselves too. */
 function keysAskedFor(pieces: Piece[]): string[] | undefined {
-  const snapshots = pieces.flatMap((p) => (p.kind === 'snapshot' ? [p.snapshot] : []));
-  if (snapshots.length === 0) return undefined;
-  const lists = snapshots.map((s) => s.keysAskedFor);
-  if (lists.some((l) => l === undefined)) return undefined;
   const described = pieces.flatMap((p) => (p.kind === 'describe-key' ? [p.key.metadata.arn] : []));
-  return [...new Set([...lists.flatMap((l) => l!), ...described])];
+  return askedFor(pieces, (s) => s.keysAskedFor, false, described);
 }
 
 function inputsOf(s: Snapshot): InputRecord[] {

@@ -102,8 +102,9 @@ export function parseSnapshotParts(raw: unknown, file: string): { snapshot: Snap
   if (obj.redacted === true) snapshot.redacted = true;
   const region = optionalString(obj, 'region', root);
   if (region !== undefined) snapshot.region = region;
-  if (obj.principalsAskedFor !== undefined) snapshot.principalsAskedFor = parsePrincipalsAskedFor(obj.principalsAskedFor, member(root, 'principalsAskedFor'));
-  if (obj.keysAskedFor !== undefined) snapshot.keysAskedFor = parseKeysAskedFor(obj.keysAskedFor, member(root, 'keysAskedFor'));
+  if (obj.principalsAskedFor !== undefined)
+    snapshot.principalsAskedFor = parseAskedFor(obj.principalsAskedFor, member(root, 'principalsAskedFor'), 'principal');
+  if (obj.keysAskedFor !== undefined) snapshot.keysAskedFor = parseAskedFor(obj.keysAskedFor, member(root, 'keysAskedFor'), 'key');
   // Account-level reads that failed when the snapshot was taken (snapshot --account).
   if (obj.Unreadable !== undefined) {
     const at = member(root, 'Unreadable');
@@ -142,28 +143,17 @@ function checkVersion(obj: JsonObject, root: Where): void {
 }
 
 /**
- * `principalsAskedFor`: the snapshot was made for these principals only (`kms-why snapshot
- * --principal`), so its `principals` are not every role and user there is. Each is a principal
- * as --principal takes it; an empty list says no principal was read.
+ * `principalsAskedFor` / `keysAskedFor`: the snapshot was made for these principals (`kms-why
+ * snapshot --principal`) or keys (`--key`) only, so its `principals` or `keys` are not all there
+ * are. Principals as --principal takes them, keys by ARN (as their KeyMetadata.Arn); an empty
+ * list says none was read.
  */
-function parsePrincipalsAskedFor(value: unknown, at: Where): string[] {
-  return expectArray(value, at, 'a list of principal ARNs').map((v, i) => {
+function parseAskedFor(value: unknown, at: Where, what: 'principal' | 'key'): string[] {
+  return expectArray(value, at, `a list of ${what} ARNs`).map((v, i) => {
     const arn = expectString(v, index(at, i));
-    if (parsePrincipal(arn) === null)
+    if (what === 'principal' && parsePrincipal(arn) === null)
       fail(index(at, i), `"${arn}" is not a principal`, 'Give the role, user, role-session or root ARN the snapshot was made for, as --principal takes it.');
-    return arn;
-  });
-}
-
-/**
- * `keysAskedFor`: the snapshot was made for these keys only (`kms-why snapshot --key`), so its
- * `keys` are not every key of the account. Each is a key ARN (as the keys' KeyMetadata.Arn); an
- * empty list says no key was read.
- */
-function parseKeysAskedFor(value: unknown, at: Where): string[] {
-  return expectArray(value, at, 'a list of key ARNs').map((v, i) => {
-    const arn = expectString(v, index(at, i));
-    if (parseKeyIdentifier(arn)?.kind !== 'key-arn')
+    if (what === 'key' && parseKeyIdentifier(arn)?.kind !== 'key-arn')
       fail(
         index(at, i),
         `"${arn}" is not a key ARN`,
