@@ -14,7 +14,7 @@ import { givenValue, type Request } from '../model/request.js';
 import { documentedViaService } from '../model/via-service.js';
 import { keyStateDoubt, mayDoubtKeyState } from '../model/key-state.js';
 import type { Organization, OrgPolicyLevel, Snapshot } from '../model/snapshot.js';
-import { isUnknown, orgPoliciesNotGiven, principalNotInSnapshot, rolePathNotInSnapshot, type UnknownInput, type Unknowable } from '../model/unknown.js';
+import { isUnknown, memberOrgPoliciesMissing, principalNotInSnapshot, rolePathNotInSnapshot, type UnknownInput, type Unknowable } from '../model/unknown.js';
 import { compilePolicy, StatementLists, type CompiledPolicy } from './compile.js';
 import type { ConditionEnv, UnknownBias } from './conditions.js';
 import {
@@ -1123,7 +1123,7 @@ export class Evaluator {
       const [map, other] =
         kind === 'scp' ? [org.serviceControlPolicies, org.resourceControlPolicies] : [org.resourceControlPolicies, org.serviceControlPolicies];
       const member = Object.hasOwn(other, account) || (org.accounts ?? []).includes(account);
-      u = member && !Object.hasOwn(map, account) && Object.keys(map).length > 0 ? orgPoliciesNotGiven(kind, account) : null;
+      u = member && !Object.hasOwn(map, account) && Object.keys(map).length > 0 ? memberOrgPoliciesMissing(kind, account) : null;
       this.orgUnknowns.set(k, u);
     }
     return u ?? undefined;

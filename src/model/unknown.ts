@@ -40,7 +40,7 @@ export function principalNotInSnapshot(arn: string): UnknownInput {
  * The SCPs (RCPs) of a member account that the snapshot's organization gives none for, while it
  * gives them for other accounts.
  */
-export function orgPoliciesNotGiven(kind: 'scp' | 'rcp', account: string): UnknownInput {
+export function memberOrgPoliciesMissing(kind: 'scp' | 'rcp', account: string): UnknownInput {
   const upper = kind.toUpperCase();
   const field = kind === 'scp' ? 'ServiceControlPolicies' : 'ResourceControlPolicies';
   return unknownInput(
